@@ -1,0 +1,3 @@
+from sigcheck.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Running rules over the project model and applying policy (selection, severities, suppressions)."""

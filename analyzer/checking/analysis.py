@@ -1,0 +1,163 @@
+"""What rules query: the project model with its call graph and facts, built lazily, once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from sigcheck.knowledge import Knowledge
+from sigcheck.model import ir
+from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
+from sigcheck.model.flags import Flags
+from sigcheck.model.project import EntryPoint, ProjectModel
+from sigcheck.model.resolve import Resolver
+from sigcheck.model.saving import SaveAnalysis
+from sigcheck.model.stopping import StopAnalysis
+from sigcheck.model.signals import HandlerRegistration, find_registrations
+from sigcheck.model.trace import Point
+from sigcheck.model.work import Work, WorkFinder
+
+ELSEWHERE = frozenset({"thread", "executor", "process"})
+
+
+class Analysis:
+    def __init__(self, project: ProjectModel, knowledge: Knowledge, deadline: int, platform: str) -> None:
+        self.project = project
+        self.knowledge = knowledge
+        self.deadline = deadline
+        self.platform = platform
+        self.functions = project.functions
+
+    @cached_property
+    def resolver(self) -> Resolver:
+        return Resolver(self.project)
+
+    @cached_property
+    def graph(self) -> CallGraph:
+        return CallGraph(self.project, self.resolver, self.knowledge)
+
+    @cached_property
+    def registrations(self) -> list[HandlerRegistration]:
+        return find_registrations(self.graph, self.knowledge)
+
+    @cached_property
+    def work(self) -> WorkFinder:
+        return WorkFinder(self.graph, self.knowledge)
+
+    @cached_property
+    def flags(self) -> Flags:
+        return Flags(self.graph)
+
+    @cached_property
+    def saves(self) -> SaveAnalysis:
+        return SaveAnalysis(self.graph, self.knowledge, self.work, self.flags)
+
+    @cached_property
+    def stopping(self) -> StopAnalysis:
+        return StopAnalysis(self.graph, self.knowledge, self.saves)
+
+    @cached_property
+    def entries(self) -> list["EntryFacts"]:
+        return [EntryFacts(self, entry) for entry in self.project.entry_points]
+
+    def entries_reaching(self, func_id: str) -> list["EntryFacts"]:
+        return [e for e in self.entries if func_id in e.main]
+
+    def sigterm_registrations(self) -> list[HandlerRegistration]:
+        return [r for r in self.registrations if r.covers_sigterm]
+
+    # -- presentation helpers shared by rules ----------------------------------------------
+
+    def describe(self, func_id: str) -> str:
+        fn = self.functions[func_id]
+        if fn.kind == "lambda":
+            return "a lambda"
+        if fn.kind == "module":
+            return f"module {fn.module}"
+        return fn.qualname.replace(".<locals>", "")
+
+    def point(self, func_id: str, event: ir.Event | None, note: str) -> Point:
+        return Point(func_id, event.node if event is not None else self.functions[func_id].node, note)
+
+    def path_points(self, steps: tuple[Step, ...] | list[Step]) -> list[Point]:
+        return [Point(s.caller, self.functions[s.caller].events[s.site].node, f"{_verb(s.kind)} {self.describe(s.callee)}")
+                for s in steps]
+
+    def registration_point(self, registration: HandlerRegistration) -> Point:
+        return Point(registration.func_id, registration.site.node, "SIGTERM handler registered here")
+
+    def handler_point(self, func_id: str) -> Point:
+        return Point(func_id, self.functions[func_id].node, f"handler {self.describe(func_id)}")
+
+
+@dataclass
+class EntryFacts:
+    """Facts about one entry point: what its main thread runs, and where its work is."""
+
+    analysis: Analysis
+    entry: EntryPoint
+
+    @cached_property
+    def body_id(self) -> str:
+        return self.analysis.project.modules[self.entry.module].body_id
+
+    @cached_property
+    def main_parents(self) -> dict[str, Step | None]:
+        return self.analysis.graph.reach([self.body_id], MAIN_THREAD)
+
+    @cached_property
+    def main(self) -> set[str]:
+        return set(self.main_parents)
+
+    @cached_property
+    def everywhere(self) -> dict[str, Step | None]:
+        return self.analysis.graph.reach([self.body_id], MAIN_THREAD | ELSEWHERE)
+
+    @cached_property
+    def first_work(self) -> Work | None:
+        for path, func_id, event in self.analysis.work.in_order(self.body_id):
+            kind = self.analysis.work.work_kind(func_id, event)
+            if kind in ("training loop", "fit call"):
+                return Work(func_id, event, path, kind)
+        return None
+
+    @cached_property
+    def registrations(self) -> list[HandlerRegistration]:
+        return [r for r in self.analysis.registrations if r.func_id in self.main]
+
+    @cached_property
+    def framework_handling(self) -> tuple[str, ir.CallSite, str] | None:
+        """A call on the main path to a library that installs its own SIGTERM handling."""
+        graph = self.analysis.graph
+        for func_id in sorted(self.main):
+            for event in self.analysis.functions[func_id].events:
+                if not isinstance(event, ir.CallSite):
+                    continue
+                for name in graph.qualnames(func_id, event):
+                    for entry in self.analysis.knowledge.frameworks.find(name):
+                        if entry.option("behaviour") == "handles" and _keyword_true(event, entry.option("when-keyword")):
+                            return func_id, event, entry.reason
+        return None
+
+    def path_to(self, func_id: str) -> list[Step]:
+        return self.analysis.graph.path(self.main_parents, func_id)
+
+    def position(self, func_id: str, event: ir.Event) -> int | None:
+        """Where an event comes in this entry point's run; None if the run never meets it."""
+        return self.analysis.work.order(self.body_id).get((func_id, event.index))
+
+    def first_work_position(self) -> int | None:
+        return self.position(self.first_work.func_id, self.first_work.event) if self.first_work else None
+
+
+def _keyword_true(site: ir.CallSite, keyword: str | None) -> bool:
+    if keyword is None:
+        return True
+    value = dict(site.kwargs).get(keyword)
+    return isinstance(value, ir.Const) and bool(value.value)
+
+
+def _verb(kind: str) -> str:
+    return {"call": "calls", "import": "imports", "reference": "passes", "callback": "hands over",
+            "thread": "starts a thread running", "executor": "submits", "process": "starts a process running",
+            "atexit": "registers at exit", "handler": "registers"}.get(kind, "calls")

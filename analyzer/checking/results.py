@@ -1,0 +1,66 @@
+"""What a run produces: located diagnostics with their traces, and the files that failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    path: str
+    line: int
+    column: int
+    note: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    description: str
+    edits: tuple[Edit, ...]
+    safe: bool = True
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    severity: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    trace: tuple[TraceStep, ...] = ()
+    fix: Fix | None = None
+    source_line: str = ""
+
+    @property
+    def sort_key(self):
+        return (self.path, self.line, self.column, self.code, self.message)
+
+
+@dataclass(frozen=True)
+class FileError:
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass
+class Report:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    suppressed: int = 0

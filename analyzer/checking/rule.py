@@ -1,0 +1,57 @@
+"""The rule contract: a small class with its code, its documentation page and its examples.
+
+The class docstring is the rule's page (What it does / Why is this bad? / Example / Use
+instead). `valid` and `invalid` examples become tests; in an invalid example a comment
+`# expect: CODE` on the line before a line marks a finding anchored on that line.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar, Iterable
+
+from sigcheck.model.trace import Point
+
+if TYPE_CHECKING:
+    from sigcheck.checking.analysis import Analysis
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Example:
+    code: str
+    why: str = ""  # one line: what makes this example right or wrong
+    files: dict[str, str] = field(default_factory=dict)  # other project files beside train.py
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    anchor: Point
+    message: str
+    trace: tuple[Point, ...] = ()
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[str] = "error"
+    default_enabled: ClassVar[bool] = True
+    valid: ClassVar[tuple[Example, ...]] = ()
+    invalid: ClassVar[tuple[Example, ...]] = ()
+
+    def check(self, analysis: "Analysis") -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def finding(self, anchor: Point, message: str, trace: Iterable[Point] = ()) -> Finding:
+        return Finding(self.code, anchor, message, tuple(trace))
+
+    @classmethod
+    def page(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        return cls.page().split("\n", 1)[0].strip()

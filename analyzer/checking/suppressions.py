@@ -1,0 +1,55 @@
+"""`# sigcheck: ignore[SIG002]` on a line, bare `# sigcheck: ignore`, `# sigcheck: ignore-file`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_COMMENT = re.compile(r"#\s*sigcheck:\s*ignore(?P<file>-file)?(?:\[(?P<codes>[^\]]*)\])?", re.I)
+
+
+@dataclass
+class Suppressions:
+    lines: dict[int, frozenset[str] | None] = field(default_factory=dict)  # None: every code
+    whole_file: frozenset[str] | None | bool = False  # False: no file-level suppression
+    used: set[tuple[int, str]] = field(default_factory=set)
+
+    def suppresses(self, line: int, code: str) -> bool:
+        if self.whole_file is None or (self.whole_file and code in self.whole_file):
+            return True
+        if line not in self.lines:
+            return False
+        codes = self.lines[line]
+        if codes is None or code in codes:
+            self.used.add((line, code))
+            return True
+        return False
+
+    def unused(self) -> list[tuple[int, str | None]]:
+        """Suppression comments that silenced nothing in this run: (line, code or None for bare)."""
+        result = []
+        for line, codes in sorted(self.lines.items()):
+            if codes is None:
+                if not any(used_line == line for used_line, _ in self.used):
+                    result.append((line, None))
+            else:
+                result.extend((line, code) for code in sorted(codes) if (line, code) not in self.used)
+        return result
+
+
+def parse_suppressions(text: str) -> Suppressions:
+    result = Suppressions()
+    if "sigcheck:" not in text:
+        return result
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "sigcheck:" not in line:
+            continue
+        match = _COMMENT.search(line)
+        if match is None:
+            continue
+        codes = frozenset(c.strip().upper() for c in match.group("codes").split(",") if c.strip()) if match.group("codes") else None
+        if match.group("file"):
+            result.whole_file = None if codes is None else codes
+        else:
+            result.lines[number] = codes
+    return result

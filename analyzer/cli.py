@@ -1,0 +1,114 @@
+"""The `sigcheck` command: `sigcheck PATH...` checks; `sigcheck rule CODE` and `sigcheck rules` document."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from sigcheck import __version__
+from sigcheck.config.settings import ConfigError, Settings, find_config, load_settings
+from sigcheck.knowledge import KnowledgeError
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _DefaultToCheck(click.Group):
+    """`sigcheck train.py` means `sigcheck check train.py`, as `ruff x.py` once meant `ruff check`."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = ["check", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sigcheck")
+def main() -> None:
+    """Will this training job survive being stopped? Checks training code for SIGTERM handling."""
+
+
+def _codes(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(c.strip().upper() for c in value.split(",") if c.strip())
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", help="Comma-separated rule codes or prefixes to enable (replaces the configured set).")
+@click.option("--extend-select", help="Comma-separated rule codes or prefixes to enable on top of the selection.")
+@click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file.")
+@click.option("--platform", type=click.Choice(["sagemaker", "kubernetes", "docker", "slurm", "generic"]), help="Platform whose stop deadline applies.")
+@click.option("--deadline", type=click.IntRange(min=1), help="Seconds between SIGTERM and SIGKILL (overrides the platform's).")
+@click.option("--no-color", is_flag=True, help="Never colour the output.")
+@click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only: no source lines, traces or summary.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule.")
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when problems are found.")
+def check(paths, output_format, select, extend_select, ignore, config_file, platform, deadline, no_color, quiet, statistics, exit_zero):
+    """Check training entry points (files) or search directories for them."""
+    from sigcheck.checking.engine import analyse
+    from sigcheck.report import json as json_report
+    from sigcheck.report import text as text_report
+
+    paths = list(paths) or [Path(".")]
+    try:
+        settings = _settings(paths, config_file).with_overrides(
+            select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
+            platform=platform, deadline=deadline)
+        report = analyse(paths, settings)
+    except (ConfigError, KnowledgeError) as exc:
+        click.echo(f"sigcheck: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+    if output_format == "json":
+        click.echo(json_report.render(report))
+    elif quiet:
+        for d in report.diagnostics:
+            click.echo(f"{text_report.clean(d.path)}:{d.line}:{d.column}: {d.code} {text_report.clean(d.message)}")
+        for e in report.errors:
+            click.echo(f"{text_report.clean(e.path)}: E902 {text_report.clean(e.message)}", err=True)
+    else:
+        color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+        click.echo(text_report.render(report, color=color, statistics=statistics))
+
+    if report.errors and not report.files:
+        sys.exit(EXIT_ERROR)
+    if report.diagnostics and not exit_zero:
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
+
+
+def _settings(paths: list[Path], config_file: Path | None) -> Settings:
+    if config_file is not None:
+        return load_settings(config_file)
+    start = paths[0] if paths[0].is_dir() else paths[0].parent
+    found = find_config(start.resolve())
+    return load_settings(found) if found else Settings()
+
+
+@main.command("rule")
+@click.argument("code")
+def rule_page(code):
+    """Print a rule's documentation page with its examples."""
+    from sigcheck.report.docs import rule_page as render_page
+    from sigcheck.rules import RULES_BY_CODE
+
+    rule = RULES_BY_CODE.get(code.upper())
+    if rule is None:
+        click.echo(f"sigcheck: error: unknown rule {code!r} (see `sigcheck rules`)", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(render_page(rule))
+
+
+@main.command("rules")
+def rules_table():
+    """List every rule with its default severity and whether it is on by default."""
+    from sigcheck.report.docs import rules_table as render_table
+    from sigcheck.rules import ALL_RULES
+
+    click.echo(render_table(ALL_RULES))

@@ -1,0 +1,1 @@
+"""Configuration: `[tool.sigcheck]` in pyproject.toml or the same keys in sigcheck.toml."""

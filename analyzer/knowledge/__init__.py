@@ -1,0 +1,164 @@
+"""sigcheck's knowledge of libraries and platforms, kept as documented data in TOML files.
+
+Each entry names the calls it covers (`match`, glob patterns over qualified names) and why it
+is there (`reason`). Entries are validated on load; configuration can add to them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fnmatch import translate
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Iterable
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+class KnowledgeError(ValueError):
+    pass
+
+
+# Per category: the keys an entry may have besides `match` and `reason`, with their types.
+_CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
+    "save": ("saving.toml", "save", {}),
+    "blocking": ("blocking.toml", "blocking", {"unless-keyword": list, "max-positional": int, "receiver-types": list}),
+    "spawn": ("spawning.toml", "spawn", {"kind": str, "target": list}),
+    "framework": ("frameworks.toml", "framework", {"behaviour": str, "deadline": int, "when-keyword": str}),
+    "step": ("training.toml", "step", {}),
+    "fit": ("training.toml", "fit", {}),
+    "data": ("training.toml", "data", {}),
+    "unsafe-io": ("unsafe_io.toml", "unsafe-io", {}),
+    "exit": ("exits.toml", "exit", {"effect": str, "raises": str}),
+    "child": ("spawning.toml", "child", {}),
+    "forward": ("spawning.toml", "forward", {}),
+    "training-command": ("spawning.toml", "training-command", {}),
+}
+_SPAWN_KINDS = {"thread", "executor", "process", "atexit"}
+_BEHAVIOURS = {"handles", "forwards", "defeats"}
+_EFFECTS = {"raise", "hard", "resend"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    category: str
+    patterns: tuple[str, ...]
+    reason: str
+    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    source: str = ""
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return self.options.get(key, default)
+
+
+class PatternSet:
+    """Entries of one category, matched against qualified names with one compiled regex."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        self.entries = list(entries)
+        self._regexes = [re.compile("|".join(f"(?:{translate(p)})" for p in e.patterns)) for e in self.entries]
+
+    def find(self, qualname: str | None) -> list[Entry]:
+        if not qualname:
+            return []
+        return [e for e, rx in zip(self.entries, self._regexes) if rx.match(qualname)]
+
+    def __iter__(self):
+        return iter(self.entries)
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    deadline: int
+    reason: str
+
+
+class Knowledge:
+    def __init__(self, entries: list[Entry], platforms: dict[str, Platform], signals: dict[str, int]) -> None:
+        by_category: dict[str, list[Entry]] = {name: [] for name in _CATEGORIES}
+        for entry in entries:
+            by_category[entry.category].append(entry)
+        self.saves = PatternSet(by_category["save"])
+        self.blocking = PatternSet(by_category["blocking"])
+        self.spawns = PatternSet(by_category["spawn"])
+        self.frameworks = PatternSet(by_category["framework"])
+        self.steps = PatternSet(by_category["step"])
+        self.fits = PatternSet(by_category["fit"])
+        self.data = PatternSet(by_category["data"])
+        self.unsafe_io = PatternSet(by_category["unsafe-io"])
+        self.exits = PatternSet(by_category["exit"])
+        self.children = PatternSet(by_category["child"])
+        self.forwards = PatternSet(by_category["forward"])
+        self.training_commands = PatternSet(by_category["training-command"])
+        self.platforms = platforms
+        self.signals = signals
+        self.signal_names = {number: name for name, number in signals.items()}
+
+    def extended(self, saves: Iterable[str] = (), blocking: Iterable[str] = ()) -> "Knowledge":
+        """A copy with the user's own saving and blocking functions from configuration."""
+        extra = [Entry("save", (p,), "configured in save-functions", source="configuration") for p in saves]
+        extra += [Entry("blocking", (p,), "configured in blocking-functions", source="configuration") for p in blocking]
+        base = [*self.saves, *self.blocking, *self.spawns, *self.frameworks, *self.steps, *self.fits,
+                *self.data, *self.unsafe_io, *self.exits,
+                *self.children, *self.forwards, *self.training_commands]
+        return Knowledge(base + extra, self.platforms, self.signals)
+
+
+@lru_cache(maxsize=1)
+def builtin_knowledge() -> Knowledge:
+    entries: list[Entry] = []
+    for category, (filename, table, extra_keys) in _CATEGORIES.items():
+        document = _load(filename)
+        for position, raw in enumerate(document.get(table, [])):
+            entries.append(_entry(category, raw, extra_keys, f"{filename}: [[{table}]] #{position + 1}"))
+    platforms = {}
+    for position, raw in enumerate(_load("platforms.toml").get("platform", [])):
+        where = f"platforms.toml: [[platform]] #{position + 1}"
+        _check_keys(raw, {"name": str, "deadline": int, "reason": str}, where, required={"name", "deadline", "reason"})
+        platforms[raw["name"]] = Platform(raw["name"], raw["deadline"], raw["reason"])
+    signals = dict(_load("signals.toml")["numbers"])
+    return Knowledge(entries, platforms, signals)
+
+
+def _load(filename: str) -> dict:
+    text = resources.files("sigcheck.knowledge").joinpath(filename).read_text(encoding="utf-8")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise KnowledgeError(f"{filename}: {exc}") from None
+
+
+def _entry(category: str, raw: dict, extra_keys: dict[str, type], where: str) -> Entry:
+    allowed = {"match": list, "reason": str, **extra_keys}
+    _check_keys(raw, allowed, where, required={"match", "reason"})
+    patterns = tuple(raw["match"])
+    options = {k: v for k, v in raw.items() if k not in ("match", "reason")}
+    if category == "spawn" and options.get("kind") not in _SPAWN_KINDS:
+        raise KnowledgeError(f"{where}: kind must be one of {sorted(_SPAWN_KINDS)}")
+    if category == "framework" and options.get("behaviour") not in _BEHAVIOURS:
+        raise KnowledgeError(f"{where}: behaviour must be one of {sorted(_BEHAVIOURS)}")
+    if category == "exit" and options.get("effect") not in _EFFECTS:
+        raise KnowledgeError(f"{where}: effect must be one of {sorted(_EFFECTS)}")
+    receivers = options.get("receiver-types")
+    if receivers:  # "*.get" on a queue.Queue becomes "queue.Queue.get"
+        methods = [p.rsplit(".", 1)[-1] for p in patterns]
+        patterns = tuple(f"{r}.{m}" for r in receivers for m in methods)
+    return Entry(category, patterns, raw["reason"], options, where)
+
+
+def _check_keys(raw: Any, allowed: dict[str, type], where: str, required: set[str]) -> None:
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{where}: expected a table")
+    for key, value in raw.items():
+        if key not in allowed:
+            raise KnowledgeError(f"{where}: unknown key {key!r}")
+        if not isinstance(value, allowed[key]):
+            raise KnowledgeError(f"{where}: {key!r} must be a {allowed[key].__name__}")
+    missing = required - raw.keys()
+    if missing:
+        raise KnowledgeError(f"{where}: missing {', '.join(sorted(missing))}")

@@ -1,0 +1,1 @@
+"""Reading and parsing the files sigcheck analyses; every failure becomes a located `LoadError`."""

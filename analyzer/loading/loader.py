@@ -1,0 +1,59 @@
+"""Build the project model: parse the entry points and every project module they import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sigcheck.loading.parsing import parse_python
+from sigcheck.loading.sources import LoadError, read_python
+from sigcheck.model.builder import build_summary
+from sigcheck.model.project import EntryPoint, ProjectModel
+
+
+def load_project(root: Path, entries: list[tuple[Path, str, str]]) -> ProjectModel:
+    """`entries` are (path, display, reason). Files that fail become located errors."""
+    project = ProjectModel(root.resolve())
+    project.script_dirs = list(dict.fromkeys(path.resolve().parent for path, _, _ in entries))
+    queue: list[tuple[Path, str | None]] = []
+    for path, display, reason in entries:
+        module = load_module(project, path.resolve(), display)
+        if module is not None:
+            project.entry_points.append(EntryPoint(module, reason))
+            queue.append((path.resolve(), module))
+    while queue:
+        _, importer = queue.pop()
+        for dotted in sorted(project.modules[importer].imports):
+            for prefix in _prefixes(dotted):
+                found = project.find_module_file(prefix, importer)
+                if found is None or found in project.by_path:
+                    continue
+                module = load_module(project, found, None)
+                if module is not None:
+                    queue.append((found, module))
+    return project
+
+
+def load_module(project: ProjectModel, path: Path, display: str | None) -> str | None:
+    if path in project.by_path:
+        return project.by_path[path]
+    try:
+        source = read_python(path, display)
+        tree = parse_python(source)
+        name, is_package = project.module_name(path)
+        if name in project.modules:  # two files with one dotted name: keep both apart
+            name = f"{name}@{len(project.modules)}"
+        try:
+            summary = build_summary(tree, name, str(path), source.display, is_package)
+        except RecursionError:
+            raise LoadError(source.display, "cannot analyse: code is nested too deeply", 1, 1) from None
+    except LoadError as error:
+        project.errors.append(error)
+        project.by_path.setdefault(path, None)  # type: ignore[arg-type]
+        return None
+    project.add(summary, tree, source)
+    return name
+
+
+def _prefixes(dotted: str) -> list[str]:
+    parts = dotted.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]

@@ -1,0 +1,210 @@
+"""The call graph over the project's functions, methods, lambdas and module bodies.
+
+Edges are keyed by kind: how the caller makes the callee run.
+  call       a direct call, a class instantiation (-> __init__), calling an instance (-> __call__)
+  import     importing a module runs its body
+  reference  a project function passed to another call, which may call it on this thread
+  callback   a method of a project object handed to a library (callbacks=[MyCallback()])
+  thread, executor, process, atexit   started elsewhere (see knowledge/spawning.toml)
+  handler    registered as a signal handler: runs when the signal arrives, never on the caller's path
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Iterable
+
+import networkx as nx
+
+from sigcheck.knowledge import Knowledge
+from sigcheck.model import ir
+from sigcheck.model.project import ProjectModel
+from sigcheck.model.resolve import Resolver
+from sigcheck.model.values import ClassV, FunctionV, InstanceV, PartialV, SeqV, Value
+
+MAIN_THREAD = frozenset({"call", "import", "reference", "callback"})
+HANDLER_WORK = frozenset({"call", "reference", "callback", "thread", "executor", "process"})
+_HANDLER_REGISTRARS = ("signal.signal", "*.add_signal_handler")
+
+
+@dataclass(frozen=True)
+class CallTarget:
+    qualname: str | None  # for knowledge lookups; None when nothing is known
+    func_id: str | None = None  # the project function that runs
+    bound: int = 0
+    bound_keywords: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One edge of a path through the graph: `caller` runs `callee` at event `site`."""
+
+    caller: str
+    site: int
+    callee: str
+    kind: str
+
+
+class CallGraph:
+    def __init__(self, project: ProjectModel, resolver: Resolver, knowledge: Knowledge) -> None:
+        self.project = project
+        self.resolver = resolver
+        self.knowledge = knowledge
+        self.graph = nx.MultiDiGraph()
+        self._targets: dict[tuple[str, int], list[CallTarget]] = {}
+        self._build()
+
+    # -- queries --------------------------------------------------------------------------
+
+    def targets(self, func_id: str, site: ir.CallSite) -> list[CallTarget]:
+        key = (func_id, site.index)
+        if key not in self._targets:
+            self._targets[key] = self._resolve_call(site)
+        return self._targets[key]
+
+    def qualnames(self, func_id: str, site: ir.CallSite) -> list[str]:
+        return [t.qualname for t in self.targets(func_id, site) if t.qualname]
+
+    def reach(self, sources: Iterable[str], kinds: frozenset[str]) -> dict[str, Step | None]:
+        """Every function reachable from `sources` over edges of `kinds`, with the edge that first
+        reached it (breadth first, so paths are shortest)."""
+        parents: dict[str, Step | None] = {}
+        queue = deque()
+        for source in sources:
+            if source not in parents:
+                parents[source] = None
+                queue.append(source)
+        while queue:
+            current = queue.popleft()
+            if current not in self.graph:
+                continue
+            for _, callee, kind, site in self.graph.out_edges(current, keys=True, data="site"):
+                if kind in kinds and callee not in parents:
+                    parents[callee] = Step(current, site, callee, kind)
+                    queue.append(callee)
+        return parents
+
+    @staticmethod
+    def path(parents: dict[str, Step | None], target: str) -> list[Step]:
+        steps: list[Step] = []
+        current = parents.get(target)
+        while current is not None:
+            steps.append(current)
+            current = parents.get(current.caller)
+        return steps[::-1]
+
+    def callers(self, func_id: str, kinds: frozenset[str] = MAIN_THREAD) -> list[Step]:
+        if func_id not in self.graph:
+            return []
+        return [Step(caller, site, func_id, kind)
+                for caller, _, kind, site in self.graph.in_edges(func_id, keys=True, data="site") if kind in kinds]
+
+    # -- construction ---------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.graph.add_nodes_from(self.project.functions)
+        for module in self.project.modules.values():
+            for dotted in module.imports:
+                target = self.project.resolve_import(dotted, module.name)
+                if target and target != module.name:
+                    self._edge(module.body_id, self.project.modules[target].body_id, "import", 0)
+        for fn in self.project.functions.values():
+            for event in fn.events:
+                if isinstance(event, ir.CallSite):
+                    self._add_call(fn, event)
+
+    def _edge(self, caller: str, callee: str, kind: str, site: int) -> None:
+        if not self.graph.has_edge(caller, callee, key=kind):
+            self.graph.add_edge(caller, callee, key=kind, site=site)
+
+    def _add_call(self, fn: ir.FunctionInfo, site: ir.CallSite) -> None:
+        targets = self.targets(fn.id, site)
+        for target in targets:
+            if target.func_id:
+                self._edge(fn.id, target.func_id, "call", site.index)
+        names = [t.qualname for t in targets if t.qualname]
+        consumed: set[int] = set()
+        for qualname in names:
+            for entry in self.knowledge.spawns.find(qualname):
+                for position, value in self._callable_args(site, entry.option("target", [])):
+                    consumed.add(position)
+                    for func_id in self.functions_of(value):
+                        self._edge(fn.id, func_id, entry.option("kind"), site.index)
+        registrar = any(self.knowledge_match(name, _HANDLER_REGISTRARS) for name in names)
+        for position, sym in enumerate([*site.args, *(v for _, v in site.kwargs)]):
+            if position in consumed:
+                continue
+            for value in self.resolver.resolve(sym):
+                self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference")
+
+    def _add_reference(self, caller: str, site: int, value: Value, kind: str) -> None:
+        if isinstance(value, SeqV):
+            for item in value.items:
+                self._add_reference(caller, site, item, kind)
+        elif isinstance(value, InstanceV) and isinstance(value.of, ClassV) and kind == "reference":
+            info = self.project.classes[value.of.class_id]
+            for method in info.methods.values():
+                self._edge(caller, method, "callback", site)
+        else:
+            for func_id in self.functions_of(value):
+                self._edge(caller, func_id, kind, site)
+
+    def _callable_args(self, site: ir.CallSite, slots: list[str]) -> list[tuple[int, Value]]:
+        """The arguments named by a spawn entry's `target` slots, as (argument position, value)."""
+        found = []
+        keywords = dict(site.kwargs)
+        for slot in slots:
+            if slot.startswith("#"):
+                position = int(slot[1:])
+                if position < len(site.args):
+                    found += [(position, v) for v in self.resolver.resolve(site.args[position])]
+            elif slot in keywords:
+                position = len(site.args) + [k for k, _ in site.kwargs].index(slot)
+                found += [(position, v) for v in self.resolver.resolve(keywords[slot])]
+        return found
+
+    def functions_of(self, value: Value) -> list[str]:
+        """Project functions that run when `value` is called."""
+        if isinstance(value, FunctionV):
+            return [value.func_id]
+        if isinstance(value, PartialV):
+            return self.functions_of(value.func)
+        if isinstance(value, ClassV):
+            return [t.func_id for t in self.method_targets(value.class_id, "__init__", 1) if t.func_id]
+        if isinstance(value, InstanceV) and isinstance(value.of, ClassV):
+            return [t.func_id for t in self.method_targets(value.of.class_id, "__call__", 1) if t.func_id]
+        return []
+
+    def _resolve_call(self, site: ir.CallSite) -> list[CallTarget]:
+        result = []
+        for value in self.resolver.resolve(site.func):
+            result.extend(self.value_targets(value))
+        return result
+
+    def value_targets(self, value: Value) -> list[CallTarget]:
+        name = self.resolver.qualname(value)
+        if isinstance(value, FunctionV):
+            return [CallTarget(name, value.func_id, value.bound, value.bound_keywords)]
+        if isinstance(value, PartialV):
+            return [CallTarget(t.qualname, t.func_id, t.bound + value.bound, t.bound_keywords | value.bound_keywords)
+                    for t in self.value_targets(value.func)]
+        if isinstance(value, ClassV):
+            return [CallTarget(name)] + self.method_targets(value.class_id, "__init__", 1)
+        if isinstance(value, InstanceV) and isinstance(value.of, ClassV):
+            return self.method_targets(value.of.class_id, "__call__", 1)
+        return [CallTarget(name)] if name else []
+
+    def method_targets(self, class_id: str, method: str, bound: int) -> list[CallTarget]:
+        for cls in self.resolver.mro(class_id):
+            if isinstance(cls, ClassV):
+                methods = self.project.classes[cls.class_id].methods
+                if method in methods:
+                    func_id = methods[method]
+                    return [CallTarget(self.resolver.qualname(FunctionV(func_id)), func_id, bound)]
+        return []
+
+    @staticmethod
+    def knowledge_match(qualname: str, patterns: tuple[str, ...]) -> bool:
+        from fnmatch import fnmatchcase
+        return any(fnmatchcase(qualname, p) for p in patterns)

@@ -1,0 +1,52 @@
+"""Conditions whose outcome sigcheck knows on Linux: the main guard and platform checks."""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+
+
+def classify_guard(test: cst.BaseExpression) -> str | None:
+    if _is_main_guard(test):
+        return "main"
+    if _is_platform_check(test):
+        return "platform"
+    return None
+
+
+def _is_main_guard(test) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    left, right = test.left, test.comparisons[0].comparator
+    sides = {_text(left), _text(right)}
+    return isinstance(test.comparisons[0].operator, cst.Equal) and sides == {"__name__", "'__main__'"}
+
+
+_PLATFORM_SUBJECTS = {"sys.platform", "os.name", "platform.system()", "sys.platform.startswith"}
+
+
+def _is_platform_check(test) -> bool:
+    """`hasattr(signal, "SIGTERM")`, `sys.platform != "win32"`, `os.name == "posix"` and the like."""
+    if isinstance(test, cst.BooleanOperation):
+        return _is_platform_check(test.left) and _is_platform_check(test.right)
+    if isinstance(test, cst.UnaryOperation):
+        return _is_platform_check(test.expression)
+    if m.matches(test, m.Call(func=m.Name("hasattr"), args=[m.Arg(m.Name("signal") | m.Attribute()), m.Arg(m.SimpleString())])):
+        return True
+    if isinstance(test, cst.Call):
+        return _text(test.func) in _PLATFORM_SUBJECTS
+    if isinstance(test, cst.Comparison):
+        return _text(test.left) in _PLATFORM_SUBJECTS
+    return False
+
+
+def _text(node) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_text(node.value)}.{node.attr.value}"
+    if isinstance(node, cst.SimpleString):
+        return "'" + str(node.evaluated_value) + "'"
+    if isinstance(node, cst.Call) and not node.args:
+        return _text(node.func) + "()"
+    return ""

@@ -1,0 +1,234 @@
+"""The compact per-module summary that every analysis reads instead of the syntax tree.
+
+A function is a flat list of events in source order. Structured statements (loops, branches,
+try, with) are events that record the index range of the events inside them, so containment
+and "what comes after" are index comparisons. Expressions are kept as unresolved symbols
+(`Sym`); the project resolves them once every module is known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+
+# -- symbols: expressions as written, resolved later by the project ---------------------------
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    name: str
+    scope: str  # id of the function whose scope the name is looked up from
+
+
+@dataclass(frozen=True, slots=True)
+class Attr:
+    base: "Sym"
+    attr: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallOf:
+    func: "Sym"
+    args: tuple["Sym", ...] = ()
+    kwargs: tuple[tuple[str, "Sym"], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class FuncRef:
+    func_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Seq:
+    items: tuple["Sym", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    base: "Sym"
+    key: "Sym"
+
+
+@dataclass(frozen=True, slots=True)
+class Imported:
+    """`import a.b` (name None, binds `a` unless aliased) or `from a.b import name`."""
+
+    module: str
+    name: str | None = None
+    importer: str = ""  # the importing module: a script's own folder is on its import path
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    func_id: str
+    index: int
+    annotation: "Sym | None" = None
+    default: "Sym | None" = None
+
+
+@dataclass(frozen=True, slots=True)
+class Opaque:
+    """An expression sigcheck does not model. Unknown stays unknown."""
+
+    kind: str = ""
+
+
+Sym = Union[Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque]
+
+
+# -- events -----------------------------------------------------------------------------------
+
+@dataclass(slots=True, eq=False)
+class Event:
+    index: int
+    node: Any = field(repr=False)  # the libcst node; only used for positions of what is reported
+
+
+@dataclass(slots=True, eq=False)
+class CallSite(Event):
+    func: Sym
+    args: tuple[Sym, ...] = ()
+    kwargs: tuple[tuple[str, Sym], ...] = ()
+    star_args: bool = False
+
+
+@dataclass(slots=True, eq=False)
+class Assign(Event):
+    target: Sym
+    value: Sym
+
+
+@dataclass(slots=True, eq=False)
+class Read(Event):
+    sym: Sym
+
+
+@dataclass(slots=True, eq=False)
+class Raise(Event):
+    exc: Sym | None
+
+
+@dataclass(slots=True, eq=False)
+class Jump(Event):
+    kind: str  # "break" | "continue" | "return"
+
+
+@dataclass(slots=True, eq=False)
+class Loop(Event):
+    kind: str  # "for" | "while"
+    end: int = 0
+    body_end: int = 0  # body is (index, body_end); the else clause is (body_end, end)
+    iter: Sym | None = None
+    target: Sym | None = None
+    test_reads: tuple[Sym, ...] = ()
+    infinite: bool = False  # `while True` / `while 1`
+    exits: bool = False  # a break, return or raise directly inside the body
+
+
+@dataclass(slots=True, eq=False)
+class Branch(Event):
+    test_start: int = 0  # events of the test are (test_start, index)
+    then_end: int = 0  # then-branch is (index, then_end); else is (then_end, end)
+    end: int = 0
+    test_reads: tuple[Sym, ...] = ()
+    guard: str | None = None  # "main" for `__name__ == "__main__"`, "platform" for OS checks
+
+
+@dataclass(frozen=True, slots=True)
+class ExceptClause:
+    types: tuple[Sym, ...]  # empty: a bare `except:`
+    start: int
+    end: int
+
+
+@dataclass(slots=True, eq=False)
+class Try(Event):
+    body_end: int = 0
+    clauses: tuple[ExceptClause, ...] = ()
+    orelse: tuple[int, int] = (0, 0)
+    final: tuple[int, int] = (0, 0)
+    end: int = 0
+
+
+@dataclass(slots=True, eq=False)
+class With(Event):
+    items: tuple[Sym, ...] = ()
+    end: int = 0
+
+
+STRUCTURES = (Loop, Branch, Try, With)
+
+
+# -- definitions ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    name: str
+    kind: str  # "posonly" | "pos" | "varargs" | "kwonly" | "varkw"
+    has_default: bool
+
+
+@dataclass(slots=True, eq=False)
+class Binding:
+    kind: str  # "import" | "def" | "class" | "assign" | "param" | "for" | "with"
+    value: Sym
+
+
+@dataclass(slots=True, eq=False)
+class FunctionInfo:
+    id: str  # "<module>:<qualname>", e.g. "train:Trainer.on_sigterm"
+    module: str
+    qualname: str  # "<module>" for the module body, "<lambda>" parts for lambdas
+    kind: str  # "module" | "function" | "lambda"
+    node: Any = field(repr=False)
+    parent: str | None  # enclosing function scope id
+    class_id: str | None = None  # set for methods
+    params: tuple[Parameter, ...] = ()
+    decorators: tuple[Sym, ...] = ()
+    is_async: bool = False
+    events: list[Event] = field(default_factory=list)
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    returns: list[Sym] = field(default_factory=list)
+    globals: set[str] = field(default_factory=set)
+    nonlocals: set[str] = field(default_factory=set)
+
+    @property
+    def name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+    def bind(self, name: str, kind: str, value: Sym) -> None:
+        self.bindings.setdefault(name, []).append(Binding(kind, value))
+
+
+@dataclass(slots=True, eq=False)
+class ClassInfo:
+    id: str
+    module: str
+    qualname: str
+    node: Any = field(repr=False)
+    scope: str  # function scope the class statement runs in
+    bases: tuple[Sym, ...] = ()
+    methods: dict[str, str] = field(default_factory=dict)  # name -> function id
+    attributes: dict[str, list[Sym]] = field(default_factory=dict)  # class and `self.x` values
+
+
+@dataclass(slots=True, eq=False)
+class ModuleSummary:
+    name: str  # dotted module name inside the project
+    path: str  # absolute path
+    display: str
+    is_package: bool
+    body_id: str
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    imports: set[str] = field(default_factory=set)  # absolute dotted names this module imports
+    has_main_guard: bool = False
+
+    @property
+    def body(self) -> FunctionInfo:
+        return self.functions[self.body_id]

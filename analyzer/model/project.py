@@ -1,0 +1,99 @@
+"""The project model: every analysed module, its summary, and how imports map onto them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from sigcheck.loading.sources import LoadError, SourceFile
+from sigcheck.model import ir
+
+# Folders that hold other people's code or build output, never the project's own modules.
+SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "env", ".env", ".tox",
+                          ".nox", "node_modules", "site-packages", "build", "dist", ".mypy_cache",
+                          ".pytest_cache", ".ruff_cache", ".sigcheck_cache", ".ipynb_checkpoints"})
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    module: str
+    reason: str  # why sigcheck treats it as an entry point, shown in traces
+
+
+@dataclass
+class ProjectModel:
+    root: Path
+    modules: dict[str, ir.ModuleSummary] = field(default_factory=dict)
+    functions: dict[str, ir.FunctionInfo] = field(default_factory=dict)
+    classes: dict[str, ir.ClassInfo] = field(default_factory=dict)
+    sources: dict[str, SourceFile] = field(default_factory=dict)
+    trees: dict[str, Any] = field(default_factory=dict)  # libcst modules, for positions and fixes
+    entry_points: list[EntryPoint] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+    by_path: dict[Path, str] = field(default_factory=dict)
+    script_dirs: list[Path] = field(default_factory=list)
+    _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
+
+    def add(self, summary: ir.ModuleSummary, tree: Any, source: SourceFile) -> None:
+        self.modules[summary.name] = summary
+        self.functions.update(summary.functions)
+        self.classes.update(summary.classes)
+        self.sources[summary.name] = source
+        self.trees[summary.name] = tree
+        self.by_path[source.path] = summary.name
+
+    def module_name(self, path: Path) -> tuple[str, bool]:
+        """Dotted name of a file relative to the project root, and whether it is a package."""
+        try:
+            relative = path.relative_to(self.root)
+        except ValueError:
+            relative = Path(path.name)
+        parts = list(relative.with_suffix("").parts)
+        is_package = parts[-1] == "__init__"
+        if is_package:
+            parts = parts[:-1] or [self.root.name or "root"]
+        return ".".join(parts), is_package
+
+    def find_module_file(self, dotted: str, importer: str | None) -> Path | None:
+        """The project file `import dotted` loads, searched as Python would from a script."""
+        relative = Path(*dotted.split("."))
+        for base in self._search_roots(importer):
+            for candidate in (base / relative.with_suffix(".py") if relative.name else None,
+                              base / relative / "__init__.py"):
+                if candidate is not None and candidate.is_file() and self._inside_project(candidate):
+                    return candidate.resolve()
+        return None
+
+    def resolve_import(self, dotted: str, importer: str | None) -> str | None:
+        key = (dotted, importer or "")
+        if key not in self._imports:
+            path = self.find_module_file(dotted, importer)
+            found = self.by_path.get(path) if path else None
+            if found is None and dotted in self.modules:
+                found = dotted
+            self._imports[key] = found
+        return self._imports[key]
+
+    def _search_roots(self, importer: str | None) -> list[Path]:
+        roots: list[Path] = []
+        if importer and importer in self.sources and not self.modules[importer].is_package:
+            roots.append(self.sources[importer].path.parent)
+        roots.extend(self.script_dirs)
+        roots.extend((self.root, self.root / "src"))
+        return list(dict.fromkeys(roots))
+
+    def _inside_project(self, path: Path) -> bool:
+        try:
+            parts = path.resolve().relative_to(self.root).parts
+        except ValueError:
+            return False
+        return not any(part in SKIPPED_DIRS for part in parts[:-1])
+
+    @cached_property
+    def body_of(self) -> dict[str, str]:
+        return {name: summary.body_id for name, summary in self.modules.items()}
+
+    def summary_of(self, func_id: str) -> ir.ModuleSummary:
+        return self.modules[self.functions[func_id].module]

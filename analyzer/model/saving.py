@@ -1,0 +1,277 @@
+"""Does stopping save? The three ways a SIGTERM handler reaches artifact-saving code:
+directly, through a stop flag the training code checks, or through an exception that unwinds
+to a `finally`, a matching `except`, a context manager's `__exit__` or (at exit) atexit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sigcheck.knowledge import Knowledge
+from sigcheck.model import ir
+from sigcheck.model.callgraph import HANDLER_WORK, MAIN_THREAD, CallGraph
+from sigcheck.model.flags import FlagKey, Flags
+from sigcheck.model.trace import Point
+from sigcheck.model.values import ClassV, ExternalV, InstanceV
+from sigcheck.model.work import WorkFinder
+
+SAVE_KINDS = HANDLER_WORK  # atexit is left out: it does not run when SIGTERM kills the process
+
+
+@dataclass(frozen=True)
+class Proof:
+    how: str  # "directly", "through stop flag", "through SystemExit"
+    trace: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class Raised:
+    exception: str | None  # qualified name, None when unknown
+    point: Point
+
+
+class SaveAnalysis:
+    def __init__(self, graph: CallGraph, knowledge: Knowledge, work: WorkFinder, flags: Flags) -> None:
+        self.graph = graph
+        self.knowledge = knowledge
+        self.work = work
+        self.flags = flags
+        self.functions = graph.project.functions
+
+    # -- saving calls ---------------------------------------------------------------------
+
+    @lru_cache(maxsize=None)
+    def direct_saves(self, func_id: str) -> tuple[ir.CallSite, ...]:
+        fn = self.functions[func_id]
+        return tuple(e for e in fn.events if isinstance(e, ir.CallSite) and self.is_save(func_id, e))
+
+    def is_save(self, func_id: str, site: ir.CallSite) -> bool:
+        names = self.graph.qualnames(func_id, site)
+        if any(self.knowledge.saves.find(n) for n in names):
+            return True
+        return "builtins.open" in names and _write_mode(site)
+
+    def reach_save(self, sources: list[str]) -> tuple[Point, ...] | None:
+        """A trace from one of `sources` to a saving call, or None."""
+        parents = self.graph.reach(sources, SAVE_KINDS)
+        for func_id in parents:
+            saves = self.direct_saves(func_id)
+            if saves:
+                steps = self.graph.path(parents, func_id)
+                trace = [Point(s.caller, self.functions[s.caller].events[s.site].node, f"calls {self._name(s.callee)}") for s in steps]
+                trace.append(Point(func_id, saves[0].node, "saves here"))
+                return tuple(trace)
+        return None
+
+    def range_save(self, func_id: str, start: int, end: int) -> tuple[Point, ...] | None:
+        fn = self.functions[func_id]
+        for event in fn.events[start:end]:
+            if not isinstance(event, ir.CallSite):
+                continue
+            if self.is_save(func_id, event):
+                return (Point(func_id, event.node, "saves here"),)
+            callees = [t.func_id for t in self.graph.targets(func_id, event) if t.func_id]
+            if callees:
+                inner = self.reach_save(callees)
+                if inner:
+                    return (Point(func_id, event.node, "calls " + self._name(callees[0])),) + inner
+        return None
+
+    def after_return(self, func_id: str, main: set[str], depth: int = 0) -> tuple[Point, ...] | None:
+        """A save that runs after `func_id` returns to a caller on the main path."""
+        if depth > 4:
+            return None
+        for step in self.graph.callers(func_id):
+            if step.caller not in main:
+                continue
+            caller = self.functions[step.caller]
+            found = self.range_save(step.caller, step.site + 1, len(caller.events))
+            if found is None:
+                found = self.after_return(step.caller, main, depth + 1)
+            if found:
+                return (Point(step.caller, caller.events[step.site].node, f"returns from {self._name(func_id)}"),) + found
+        return None
+
+    # -- the three proofs -----------------------------------------------------------------
+
+    def prove(self, handler_ids: list[str], main: set[str]) -> Proof | None:
+        direct = self.reach_save(handler_ids)
+        if direct:
+            return Proof("directly", direct)
+        for flag, point in self.flags_set(handler_ids):
+            response = self.flag_response(flag, main)
+            if response:
+                return Proof("through a stop flag", (point,) + response)
+        for raised in self.raised(handler_ids):
+            unwound = self.unwinds_to_save(raised.exception, main)
+            if unwound:
+                return Proof(f"through {_short(raised.exception)}", (raised.point,) + unwound)
+        return None
+
+    def flags_set(self, handler_ids: list[str]) -> list[tuple[FlagKey, Point]]:
+        found = []
+        for func_id in self.graph.reach(handler_ids, frozenset({"call"})):
+            for key, event, _ in self.flags.written(func_id):
+                found.append((key, Point(func_id, event.node, "sets the stop flag")))
+        return found
+
+    def checks(self, flag: FlagKey, main: set[str]):
+        """Branches and while-loops on the main path whose test looks at `flag`."""
+        for func_id in sorted(main):
+            for event in self.functions[func_id].events:
+                if isinstance(event, (ir.Branch, ir.Loop)) and self.flags.test_checks(func_id, event, flag):
+                    yield func_id, event
+
+    def flag_response(self, flag: FlagKey, main: set[str]) -> tuple[Point, ...] | None:
+        for func_id, event in self.checks(flag, main):
+            found = self._response(func_id, event, main)
+            if found:
+                return (Point(func_id, event.node, "the loop checks the flag"),) + found
+        return None
+
+    def _response(self, func_id: str, event: ir.Branch | ir.Loop, main: set[str]) -> tuple[Point, ...] | None:
+        fn = self.functions[func_id]
+        if isinstance(event, ir.Loop):
+            return self.range_save(func_id, event.end, len(fn.events)) or self.after_return(func_id, main)
+        found = self.range_save(func_id, event.index + 1, event.end)
+        if found:
+            return found
+        for inner in fn.events[event.index + 1: event.end]:
+            if isinstance(inner, ir.Jump) and inner.kind == "break":
+                loop = _enclosing_loop(fn, event.index)
+                if loop is not None:
+                    return self.range_save(func_id, loop.end, len(fn.events)) or self.after_return(func_id, main)
+            if isinstance(inner, ir.Jump) and inner.kind == "return":
+                return self.after_return(func_id, main)
+            if isinstance(inner, ir.Raise):
+                return self.unwinds_to_save(self._exception_of(func_id, inner), main)
+        return None
+
+    # -- exceptions -----------------------------------------------------------------------
+
+    def raised(self, handler_ids: list[str]) -> list[Raised]:
+        found = []
+        for func_id in self.graph.reach(handler_ids, frozenset({"call"})):
+            for event in self.functions[func_id].events:
+                if isinstance(event, ir.Raise):
+                    found.append(Raised(self._exception_of(func_id, event), Point(func_id, event.node, "raises")))
+                elif isinstance(event, ir.CallSite):
+                    for name in self.graph.qualnames(func_id, event):
+                        for entry in self.knowledge.exits.find(name):
+                            if entry.option("effect") == "raise":
+                                exception = entry.option("raises")
+                                found.append(Raised(exception, Point(func_id, event.node, f"raises {_short(exception)}")))
+        return found
+
+    def _exception_of(self, func_id: str, event: ir.Raise) -> str | None:
+        if event.exc is None:
+            return None
+        for value in self.graph.resolver.resolve(event.exc):
+            base = value.of if isinstance(value, InstanceV) else value
+            if isinstance(base, (ClassV, ExternalV)):
+                return self.graph.resolver.qualname(base) if isinstance(base, ExternalV) else "project:" + base.class_id
+        return None
+
+    def unwinds_to_save(self, exception: str | None, main: set[str]) -> tuple[Point, ...] | None:
+        for func_id in sorted(main):
+            fn = self.functions[func_id]
+            for event in fn.events:
+                if isinstance(event, ir.Try) and self._covers_work(func_id, event.index + 1, event.body_end):
+                    found = self._try_saves(func_id, event, exception)
+                    if found:
+                        return found
+                if isinstance(event, ir.With) and self._covers_work(func_id, event.index + 1, event.end):
+                    found = self._exit_saves(func_id, event)
+                    if found:
+                        return found
+        return self._atexit_saves(main)
+
+    def _covers_work(self, func_id: str, start: int, end: int) -> bool:
+        fn = self.functions[func_id]
+        for event in fn.events[start:end]:
+            if self.work.work_kind(func_id, event):
+                return True
+            if isinstance(event, ir.CallSite) and any(t.func_id in self.work.stepping for t in self.graph.targets(func_id, event) if t.func_id):
+                return True
+        return False
+
+    def _try_saves(self, func_id: str, event: ir.Try, exception: str | None) -> tuple[Point, ...] | None:
+        found = self.range_save(func_id, *event.final)
+        if found:
+            return (Point(func_id, event.node, "unwinds to this try's finally"),) + found
+        for clause in event.clauses:
+            if self.matches(exception, clause.types):
+                found = self.range_save(func_id, clause.start, clause.end)
+                if found:
+                    return (Point(func_id, event.node, "caught by this try's except"),) + found
+        return None
+
+    def _exit_saves(self, func_id: str, event: ir.With) -> tuple[Point, ...] | None:
+        for sym in event.items:
+            for value in self.graph.resolver.resolve(sym):
+                if isinstance(value, InstanceV) and isinstance(value.of, ClassV):
+                    exits = [t.func_id for t in self.graph.method_targets(value.of.class_id, "__exit__", 1) if t.func_id]
+                    found = self.reach_save(exits) if exits else None
+                    if found:
+                        return (Point(func_id, event.node, "unwinds through this with block's __exit__"),) + found
+        return None
+
+    def _atexit_saves(self, main: set[str]) -> tuple[Point, ...] | None:
+        """An exception nobody catches ends the interpreter normally, and atexit functions run."""
+        for func_id in sorted(main):
+            for step in self.graph.graph.out_edges(func_id, keys=True, data="site"):
+                caller, callee, kind, site = step
+                if kind == "atexit":
+                    found = self.reach_save([callee])
+                    if found:
+                        node = self.functions[caller].events[site].node
+                        return (Point(caller, node, "the exception ends the interpreter normally, so atexit runs"),) + found
+        return None
+
+    def matches(self, exception: str | None, types: tuple[ir.Sym, ...]) -> bool:
+        if not types or exception is None:
+            return True  # a bare except catches everything; an unknown exception may match anything
+        names = set()
+        for sym in types:
+            for value in self.graph.resolver.resolve(sym):
+                if isinstance(value, ClassV):
+                    names.add("project:" + value.class_id)
+                elif isinstance(value, ExternalV):
+                    names.add(value.qualname)
+                else:
+                    return True
+        return bool(names & self._exception_family(exception))
+
+    def _exception_family(self, exception: str) -> set[str]:
+        family = {exception, "builtins.BaseException"}
+        if exception.startswith("project:"):
+            for base in self.graph.resolver.mro(exception[len("project:"):]):
+                family.add("project:" + base.class_id if isinstance(base, ClassV) else base.qualname)
+                if isinstance(base, ExternalV):
+                    family |= self._exception_family(base.qualname)
+        elif exception not in ("builtins.SystemExit", "builtins.KeyboardInterrupt", "builtins.GeneratorExit"):
+            family.add("builtins.Exception")
+        return family
+
+    def _name(self, func_id: str) -> str:
+        fn = self.functions[func_id]
+        return "lambda" if fn.kind == "lambda" else fn.qualname
+
+
+def _enclosing_loop(fn: ir.FunctionInfo, index: int) -> ir.Loop | None:
+    best = None
+    for event in fn.events[:index]:
+        if isinstance(event, ir.Loop) and event.index < index < event.body_end:
+            best = event
+    return best
+
+
+def _write_mode(site: ir.CallSite) -> bool:
+    mode = site.args[1] if len(site.args) > 1 else dict(site.kwargs).get("mode")
+    return isinstance(mode, ir.Const) and isinstance(mode.value, str) and any(c in mode.value for c in "wax+")
+
+
+def _short(exception: str | None) -> str:
+    if exception is None:
+        return "an exception"
+    return exception.split(":")[-1].rsplit(".", 1)[-1]

@@ -1,0 +1,100 @@
+"""Signal handler registrations, in every spelling: `signal.signal(signal.SIGTERM, h)`,
+`sig(15, h)`, `signal.Signals.SIGTERM`, loops over several signals, `loop.add_signal_handler`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from sigcheck.knowledge import Knowledge
+from sigcheck.model import ir
+from sigcheck.model.callgraph import CallGraph, CallTarget
+from sigcheck.model.values import ConstV, ExternalV, SeqV, UnknownV, Value
+
+SIGTERM = 15
+_UNCATCHABLE = {9: "SIGKILL", 19: "SIGSTOP"}
+
+
+@dataclass(frozen=True)
+class HandlerRegistration:
+    func_id: str  # the function containing the registration call
+    site: ir.CallSite
+    api: str  # "signal.signal" or "add_signal_handler"
+    signals: frozenset[int] | None  # None when the signal expression is not known
+    action: str  # "handler" | "default" | "ignore" | "external" | "unknown"
+    handlers: tuple[CallTarget, ...] = ()  # project functions that run on the signal
+    external: str | None = None  # e.g. "signal.default_int_handler"
+    extra_args: int = 0  # add_signal_handler(sig, callback, *args) passes these to the callback
+
+    @property
+    def covers_sigterm(self) -> bool:
+        return self.signals is not None and SIGTERM in self.signals
+
+    @property
+    def uncatchable(self) -> list[str]:
+        return [name for number, name in _UNCATCHABLE.items() if self.signals and number in self.signals]
+
+
+def find_registrations(graph: CallGraph, knowledge: Knowledge) -> list[HandlerRegistration]:
+    found = []
+    for fn in graph.project.functions.values():
+        for event in fn.events:
+            if isinstance(event, ir.CallSite):
+                registration = _registration(graph, knowledge, fn.id, event)
+                if registration is not None:
+                    found.append(registration)
+    return found
+
+
+def _registration(graph: CallGraph, knowledge: Knowledge, func_id: str, site: ir.CallSite) -> HandlerRegistration | None:
+    names = graph.qualnames(func_id, site)
+    if "signal.signal" in names:
+        api, extra = "signal.signal", 0
+    elif any(fnmatchcase(n, "*.add_signal_handler") for n in names):
+        api, extra = "add_signal_handler", max(len(site.args) - 2, 0)
+    else:
+        return None
+    arguments = dict(site.kwargs)
+    signal_sym = site.args[0] if site.args else arguments.get("signalnum", arguments.get("sig"))
+    handler_sym = site.args[1] if len(site.args) > 1 else arguments.get("handler", arguments.get("callback"))
+    signals = signal_numbers(graph.resolver.resolve(signal_sym), knowledge) if signal_sym is not None else None
+    action, handlers, external = _action(graph, handler_sym)
+    return HandlerRegistration(func_id, site, api, signals, action, handlers, external, extra)
+
+
+def signal_numbers(values: tuple[Value, ...], knowledge: Knowledge) -> frozenset[int] | None:
+    numbers: set[int] = set()
+    for value in values:
+        if isinstance(value, SeqV):
+            inner = signal_numbers(value.items, knowledge)
+            if inner is None:
+                return None
+            numbers |= inner
+        elif isinstance(value, ConstV) and isinstance(value.value, int) and not isinstance(value.value, bool):
+            numbers.add(value.value)
+        elif isinstance(value, ExternalV) and value.qualname.startswith("signal.") and value.qualname.rsplit(".", 1)[-1] in knowledge.signals:
+            numbers.add(knowledge.signals[value.qualname.rsplit(".", 1)[-1]])
+        else:
+            return None
+    return frozenset(numbers)
+
+
+def _action(graph: CallGraph, handler_sym: ir.Sym | None) -> tuple[str, tuple[CallTarget, ...], str | None]:
+    if handler_sym is None:
+        return "unknown", (), None
+    values = graph.resolver.resolve(handler_sym)
+    handlers: list[CallTarget] = []
+    for value in values:
+        if isinstance(value, ExternalV):
+            last = value.qualname.rsplit(".", 1)[-1]
+            if value.qualname.startswith("signal.") and last == "SIG_IGN":
+                return "ignore", (), value.qualname
+            if value.qualname.startswith("signal.") and last == "SIG_DFL":
+                return "default", (), value.qualname
+            return "external", (), value.qualname
+        if isinstance(value, ConstV) and value.value in (0, 1):  # SIG_DFL and SIG_IGN by number
+            return ("default" if value.value == 0 else "ignore"), (), None
+        handlers.extend(t for t in graph.value_targets(value) if t.func_id)
+    if not handlers or any(isinstance(v, UnknownV) for v in values):
+        return "unknown", tuple(handlers), None
+    return "handler", tuple(handlers), None

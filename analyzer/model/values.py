@@ -1,0 +1,63 @@
+"""What a symbol can stand for once the whole project is known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleV:
+    name: str  # a module of the project
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionV:
+    func_id: str
+    bound: int = 0  # leading positional parameters already supplied (self, partial arguments)
+    bound_keywords: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ClassV:
+    class_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalV:
+    """Anything outside the project, known only by its qualified name (`torch.save`)."""
+
+    qualname: str
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceV:
+    of: "ClassV | ExternalV"
+
+
+@dataclass(frozen=True, slots=True)
+class PartialV:
+    func: "Value"
+    bound: int
+    bound_keywords: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ConstV:
+    value: Any
+
+
+@dataclass(frozen=True, slots=True)
+class SeqV:
+    items: tuple["Value", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownV:
+    """Unknown value; `tail` keeps the attribute path seen on it (`x.save` -> "save")."""
+
+    tail: str | None = None
+
+
+Value = Union[ModuleV, FunctionV, ClassV, ExternalV, InstanceV, PartialV, ConstV, SeqV, UnknownV]
+UNKNOWN = UnknownV()

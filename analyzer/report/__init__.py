@@ -1,0 +1,1 @@
+"""Renderings of one report: each format is a small module over the same diagnostics."""

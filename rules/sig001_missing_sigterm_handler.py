@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from sigcheck.checking.rule import Example, Rule
+
+
+class MissingSigtermHandler(Rule):
+    """An entry point trains with no SIGTERM handler registered on its path.
+
+    ## What it does
+    Finds entry points that run a training loop or a library fit call while no SIGTERM handler
+    is registered on the path they run (module level, `main()`, imported project modules), and
+    no library they use installs one (Lightning's `Trainer.fit`, TensorFlow's
+    `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`).
+
+    ## Why is this bad?
+    Platforms stop a job with SIGTERM and SIGKILL it after a deadline (120 s on SageMaker,
+    30 s by default on Kubernetes). Inside a container the trainer is PID 1, and PID 1 with no
+    handler ignores SIGTERM, so the job runs on until SIGKILL; elsewhere SIGTERM's default
+    action kills it at once. Either way `atexit` handlers and `finally` blocks do not run, and
+    all work since the last checkpoint is lost. A short script with no loop is not reported.
+
+    ## Example
+    ```python
+    for epoch in range(args.epochs):
+        train_one_epoch(model, loader)
+    torch.save(model.state_dict(), "/opt/ml/model/model.pt")
+    ```
+
+    ## Use instead
+    ```python
+    def on_sigterm(signum, frame):
+        torch.save(model.state_dict(), os.path.join(model_dir, "model.pt"))
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    for epoch in range(args.epochs):
+        train_one_epoch(model, loader)
+    ```
+    """
+
+    code = "SIG001"
+    name = "missing-sigterm-handler"
+    severity = "error"
+
+    valid = (
+        Example("""
+import signal, sys, torch
+
+def on_sigterm(signum, frame):
+    torch.save(model.state_dict(), "model.pt")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(10):
+    loss = model(batch)
+    loss.backward()
+""", "a handler is registered before the loop"),
+        Example("""
+import lightning as L
+
+trainer = L.Trainer(max_epochs=10)
+trainer.fit(model, datamodule=dm)
+""", "Lightning's Trainer.fit installs its own SIGTERM handler"),
+        Example("""
+import json
+
+with open("config.json") as handle:
+    config = json.load(handle)
+print(config["lr"])
+""", "no training loop: a short script is not reported"),
+        Example("""
+from transformers import Trainer, TrainingArguments
+
+args = TrainingArguments(output_dir="out", enable_jit_checkpoint=True)
+Trainer(model=model, args=args, train_dataset=ds).train()
+""", "enable_jit_checkpoint makes the Hugging Face Trainer checkpoint on SIGTERM"),
+        Example("""
+from signal import signal as on, SIGTERM
+import utils
+
+on(SIGTERM, utils.save_and_exit)
+for step, batch in enumerate(loader):
+    optimizer.step()
+""", "registration through an aliased import, handler in another module", {"utils.py": """
+import sys
+
+def save_and_exit(signum, frame):
+    sys.exit(0)
+"""}),
+    )
+    invalid = (
+        Example("""
+import torch
+
+def main():
+    # expect: SIG001
+    for epoch in range(10):
+        for batch in loader:
+            loss = model(batch)
+            loss.backward()
+            optimizer.step()
+    torch.save(model.state_dict(), "model.pt")
+
+if __name__ == "__main__":
+    main()
+""", "trains with no handler: a stop loses every epoch since the last save"),
+        Example("""
+from transformers import Trainer
+
+trainer = Trainer(model=model, train_dataset=ds)
+# expect: SIG001
+trainer.train()
+""", "a plain Hugging Face Trainer does not handle SIGTERM"),
+    )
+
+    def check(self, analysis):
+        for entry in analysis.entries:
+            work = entry.first_work
+            if work is None or entry.framework_handling is not None:
+                continue
+            if any(r.covers_sigterm or r.signals is None for r in entry.registrations if r.action != "ignore"):
+                continue
+            anchor = analysis.point(work.func_id, work.event, f"{work.what} starts here")
+            trace = analysis.path_points(work.path) + [anchor]
+            yield self.finding(
+                anchor,
+                f"{work.what.capitalize()} runs with no SIGTERM handler: on {analysis.platform} a stop sends "
+                f"SIGTERM, then SIGKILL {analysis.deadline} s later, and everything since the last save is lost",
+                trace,
+            )

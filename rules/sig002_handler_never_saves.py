@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from sigcheck.checking.rule import Example, Rule
+
+
+class HandlerNeverSaves(Rule):
+    """A SIGTERM handler that no path connects to code saving the model or checkpoint.
+
+    ## What it does
+    Follows each SIGTERM handler of a training entry point and looks for saving code
+    (`torch.save`, `save_pretrained`, Keras `save`, `save_model`, `save_checkpoint`, `np.save`,
+    `pickle.dump`, files opened for writing, ...) reached in one of three ways:
+    - directly: the handler, or a function it calls, saves;
+    - through a stop flag: the handler sets a flag (a global, an attribute, a
+      `threading.Event`) that the training loop checks, and the branch taken, or the code
+      after the loop it leaves, saves;
+    - through an exception: the handler raises (`sys.exit` raises `SystemExit`) and the
+      exception unwinds to a `finally`, a matching `except` or a context manager's `__exit__`
+      around the training loop that saves, or, uncaught, ends the interpreter so that an
+      `atexit` function that saves runs.
+
+    ## Why is this bad?
+    A handler that only logs, or exits without saving, turns a stop into lost work just as
+    surely as no handler. `except Exception` does not catch `SystemExit` or `KeyboardInterrupt`,
+    a common reason why the save never runs.
+
+    ## Example
+    ```python
+    def on_sigterm(signum, frame):
+        logger.info("stopping")
+        sys.exit(0)
+    ```
+
+    ## Use instead
+    ```python
+    def on_sigterm(signum, frame):
+        save_checkpoint(model, optimizer, epoch)
+        sys.exit(0)
+    ```
+
+    ## Known limits
+    A handler that sigcheck cannot resolve (stored in a container, built by a factory it does not
+    follow) is not reported.
+    """
+
+    code = "SIG002"
+    name = "handler-never-saves"
+    severity = "error"
+
+    valid = (
+        Example("""
+import signal, sys, torch
+
+STOP = False
+
+def on_sigterm(signum, frame):
+    global STOP
+    STOP = True
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(100):
+    for batch in loader:
+        loss = model(batch)
+        loss.backward()
+        optimizer.step()
+        if STOP:
+            torch.save(model.state_dict(), "ckpt.pt")
+            sys.exit(0)
+""", "the loop checks the flag and saves in that branch"),
+        Example("""
+import signal, sys, torch
+
+def on_sigterm(signum, frame):
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+try:
+    for epoch in range(100):
+        train_one_epoch(model)
+        optimizer.step()
+finally:
+    torch.save(model.state_dict(), "ckpt.pt")
+""", "SystemExit unwinds to the finally that saves"),
+        Example("""
+import signal, threading, torch
+
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+
+def train():
+    for step in range(10_000):
+        loss = model(next(batches))
+        loss.backward()
+        if stop.is_set():
+            break
+    torch.save(model.state_dict(), "model.pt")
+
+train()
+""", "an Event checked in the loop; the save after the loop runs once it breaks"),
+        Example("""
+import signal, sys
+
+class Trainer:
+    def __init__(self, model):
+        self.model = model
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def on_sigterm(self, signum, frame):
+        self.model.save_pretrained("out")
+        sys.exit(0)
+
+    def fit(self):
+        for batch in self.loader:
+            self.model(batch).loss.backward()
+
+Trainer(model).fit()
+""", "a bound method handler that saves directly"),
+    )
+    invalid = (
+        Example("""
+import logging, signal, sys, torch
+
+def on_sigterm(signum, frame):
+    logging.info("got SIGTERM, exiting")
+    sys.exit(0)
+
+# expect: SIG002
+signal.signal(signal.SIGTERM, on_sigterm)
+try:
+    for epoch in range(100):
+        loss = model(batch)
+        loss.backward()
+except Exception:
+    torch.save(model.state_dict(), "ckpt.pt")
+""", "except Exception does not catch SystemExit, so the save never runs"),
+        Example("""
+import signal, torch
+
+stop_requested = False
+
+def on_sigterm(signum, frame):
+    global stop_requested
+    stop_requested = True
+
+# expect: SIG002, SIG004
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(100):
+    loss = model(batch)
+    loss.backward()
+torch.save(model.state_dict(), "final.pt")
+""", "the flag is set but no loop ever checks it"),
+    )
+
+    def check(self, analysis):
+        for registration in analysis.sigterm_registrations():
+            entries = [e for e in analysis.entries_reaching(registration.func_id) if e.first_work]
+            if not entries or registration.action not in ("handler", "external"):
+                continue
+            main = set().union(*(e.main for e in entries))
+            proof = self._prove(analysis, registration, main)
+            if proof is not None:
+                continue
+            handler = self._handler_name(analysis, registration)
+            trace = [analysis.registration_point(registration)]
+            trace += [analysis.handler_point(t.func_id) for t in registration.handlers]
+            yield self.finding(
+                analysis.registration_point(registration),
+                f"SIGTERM handler {handler} never reaches code that saves: not directly, not through a stop flag "
+                "the training loop checks, and not through an exception that unwinds to a save",
+                trace,
+            )
+
+    @staticmethod
+    def _prove(analysis, registration, main):
+        if registration.action == "handler":
+            return analysis.saves.prove([t.func_id for t in registration.handlers], main)
+        for entry in analysis.knowledge.exits.find(registration.external):
+            if entry.option("effect") == "raise":
+                return analysis.saves.unwinds_to_save(entry.option("raises"), main)
+        return True  # a library handler sigcheck knows nothing about: not reported
+
+    @staticmethod
+    def _handler_name(analysis, registration) -> str:
+        if registration.action == "external":
+            return registration.external
+        return ", ".join(f"`{analysis.describe(t.func_id)}`" for t in registration.handlers)

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from sigcheck.checking.rule import Example, Rule
+from sigcheck.model import ir
+from sigcheck.model.trace import Point
+
+
+class BlockingCallInHandler(Rule):
+    """A SIGTERM handler reaches a call that can wait without bound.
+
+    ## What it does
+    Follows each SIGTERM handler through the functions it calls and reports calls that can
+    block: `time.sleep`, `join()`/`wait()`/`communicate()` without a timeout,
+    `subprocess.run`/`call`/`check_*` without `timeout=`, `Queue.get` and `Lock.acquire` without
+    a timeout, network I/O (requests without `timeout=`, urllib, S3 uploads), `input()`,
+    `torch.distributed` collectives and barriers, and `while True` loops with no way out.
+
+    ## Why is this bad?
+    The deadline keeps running while the handler waits. If it is still waiting when SIGKILL
+    arrives (120 s after SIGTERM on SageMaker) the save it was about to make never happens. A
+    collective waits for ranks that were stopped at other points and never arrive.
+
+    ## Example
+    ```python
+    def on_sigterm(signum, frame):
+        uploader.join()
+        torch.save(model.state_dict(), ckpt_path)
+    ```
+
+    ## Use instead
+    ```python
+    def on_sigterm(signum, frame):
+        torch.save(model.state_dict(), ckpt_path)  # SageMaker uploads checkpoints/ itself
+        uploader.join(timeout=10)
+    ```
+    """
+
+    code = "SIG003"
+    name = "blocking-call-in-handler"
+    severity = "error"
+
+    valid = (
+        Example("""
+import signal, sys, threading, torch
+
+def on_sigterm(signum, frame):
+    torch.save(model.state_dict(), "ckpt.pt")
+    worker.join(timeout=5)
+    print(", ".join(["saved", "exiting"]))
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "join with a timeout is bounded, and str.join is not a thread join"),
+        Example("""
+import signal, time
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+def train():
+    while not stop:
+        time.sleep(1)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+train()
+""", "the sleep is in the training loop, not in the handler"),
+        Example("""
+import signal, subprocess, sys
+
+def on_sigterm(signum, frame):
+    subprocess.run(["sync"], timeout=10)
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "a subprocess with a timeout is bounded"),
+    )
+    invalid = (
+        Example("""
+import signal, sys, time, torch
+
+def save_and_wait():
+    torch.save(model.state_dict(), "ckpt.pt")
+    # expect: SIG003
+    time.sleep(30)
+
+def on_sigterm(signum, frame):
+    save_and_wait()
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "a sleep two calls down from the handler"),
+        Example("""
+import signal, sys
+import torch.distributed as dist
+import requests
+
+def on_sigterm(signum, frame):
+    # expect: SIG003
+    dist.barrier()
+    # expect: SIG003
+    requests.post("http://tracker/stop", json={"job": 1})
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "a barrier and a request without timeout can both hang until SIGKILL"),
+        Example("""
+import signal
+
+def on_sigterm(signum, frame):
+    # expect: SIG003
+    while True:
+        flush_metrics()
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "an endless loop inside the handler"),
+    )
+
+    def check(self, analysis):
+        for registration in analysis.sigterm_registrations():
+            handlers = [t.func_id for t in registration.handlers]
+            if not handlers:
+                continue
+            parents = analysis.graph.reach(handlers, frozenset({"call"}))
+            for func_id in parents:
+                for event, what in self._blocking(analysis, func_id):
+                    trace = [analysis.registration_point(registration), analysis.handler_point(handlers[0])]
+                    trace += analysis.path_points(analysis.graph.path(parents, func_id))
+                    anchor = Point(func_id, event.node, f"{what} can block")
+                    yield self.finding(
+                        anchor,
+                        f"SIGTERM handler reaches {what}, which can block until SIGKILL arrives "
+                        f"{analysis.deadline} s after the stop",
+                        trace + [anchor],
+                    )
+
+    @staticmethod
+    def _blocking(analysis, func_id):
+        for event in analysis.functions[func_id].events:
+            if isinstance(event, ir.Loop) and event.infinite and not event.exits:
+                yield event, "a `while True` loop with no exit"
+            elif isinstance(event, ir.CallSite):
+                for name in analysis.graph.qualnames(func_id, event):
+                    if any(_applies(entry, event) for entry in analysis.knowledge.blocking.find(name)):
+                        yield event, f"`{name.replace('?.', '.')}`" + ("()" if not name.endswith(")") else "")
+                        break
+
+
+def _applies(entry, site: ir.CallSite) -> bool:
+    limit = entry.option("max-positional")
+    if limit is not None and len(site.args) > limit:
+        return False
+    keywords = dict(site.kwargs)
+    for keyword in entry.option("unless-keyword", []):
+        value = keywords.get(keyword)
+        if value is not None and not (isinstance(value, ir.Const) and value.value is None):
+            return False
+    return True

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from sigcheck.checking.rule import Example, Rule
+
+
+class HandlerNeverStops(Rule):
+    """A SIGTERM handler that returns and lets training carry on until SIGKILL.
+
+    ## What it does
+    Reports SIGTERM handlers of training entry points that neither end the process (`sys.exit`,
+    `os._exit`, `raise`, re-sending the signal after restoring the default action) nor set a stop
+    flag that a loop on the main path checks and then leaves (break, return, raise, exit). A flag
+    set on a library's object (`trainer.should_stop = True`) counts: the library polls it.
+
+    ## Why is this bad?
+    After the handler returns, the interrupted code resumes. Training continues, the platform's
+    deadline runs out, and SIGKILL ends the job at an arbitrary point, possibly in the middle of
+    writing a checkpoint, which leaves a corrupt file behind.
+
+    ## Example
+    ```python
+    def on_sigterm(signum, frame):
+        torch.save(model.state_dict(), ckpt_path)
+    ```
+
+    ## Use instead
+    ```python
+    def on_sigterm(signum, frame):
+        torch.save(model.state_dict(), ckpt_path)
+        sys.exit(0)
+    ```
+    """
+
+    code = "SIG004"
+    name = "handler-never-stops"
+    severity = "error"
+
+    valid = (
+        Example("""
+import signal
+
+class Job:
+    def __init__(self):
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self.request_stop)
+
+    def request_stop(self, signum, frame):
+        self.stopping = True
+
+    def run(self):
+        for batch in self.loader:
+            self.model(batch).backward()
+            if self.stopping:
+                return
+
+Job().run()
+""", "the flag is checked in the loop, which then returns"),
+        Example("""
+import os, signal, torch
+
+def on_sigterm(signum, frame):
+    torch.save(model.state_dict(), "ckpt.pt")
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for batch in loader:
+    model(batch).backward()
+""", "re-sending the signal with the default action ends the process"),
+        Example("""
+import signal
+from lightning import Trainer
+
+trainer = Trainer()
+
+def on_sigterm(signum, frame):
+    trainer.should_stop = True
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for batch in loader:
+    trainer.model(batch).backward()
+""", "a library's stop attribute is polled by the library"),
+    )
+    invalid = (
+        Example("""
+import signal, torch
+
+def on_sigterm(signum, frame):
+    torch.save(model.state_dict(), "ckpt.pt")
+
+# expect: SIG004
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(100):
+    for batch in loader:
+        model(batch).backward()
+""", "saves, then training resumes until SIGKILL"),
+        Example("""
+import signal, torch
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+def train():
+    for batch in loader:
+        model(batch).backward()
+        if stop:
+            torch.save(model.state_dict(), "ckpt.pt")
+
+# expect: SIG004
+signal.signal(signal.SIGTERM, on_sigterm)
+train()
+""", "the loop saves when the flag is set but never leaves"),
+    )
+
+    def check(self, analysis):
+        for registration in analysis.sigterm_registrations():
+            entries = [e for e in analysis.entries_reaching(registration.func_id) if e.first_work]
+            if not entries or registration.action != "handler":
+                continue
+            main = set().union(*(e.main for e in entries))
+            if analysis.stopping.stops([t.func_id for t in registration.handlers], main):
+                continue
+            names = ", ".join(f"`{analysis.describe(t.func_id)}`" for t in registration.handlers)
+            trace = [analysis.registration_point(registration)] + [analysis.handler_point(t.func_id) for t in registration.handlers]
+            yield self.finding(
+                analysis.registration_point(registration),
+                f"SIGTERM handler {names} returns without stopping: training resumes until SIGKILL "
+                f"{analysis.deadline} s later",
+                trace,
+            )

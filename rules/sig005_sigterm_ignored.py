@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from sigcheck.checking.rule import Example, Rule
+from sigcheck.model import ir
+
+
+class SigtermIgnored(Rule):
+    """SIGTERM set to SIG_IGN, or a good handler reset before the training runs.
+
+    ## What it does
+    Reports `signal.signal(SIGTERM, SIG_IGN)` on an entry point's main path, and a reset of
+    SIGTERM to `SIG_DFL` or `SIG_IGN` that comes unconditionally after a handler was registered
+    and before or during the training work. Restoring a saved handler
+    (`signal.signal(SIGTERM, previous)`) and ignoring SIGTERM in pool worker initializers (so
+    that the parent handles it) are not reported.
+
+    ## Why is this bad?
+    An ignored SIGTERM means the platform's stop request is never seen: the job runs until
+    SIGKILL and loses everything since its last checkpoint. A reset silently throws away the
+    handler registered earlier.
+
+    ## Example
+    ```python
+    signal.signal(signal.SIGTERM, on_sigterm)
+    ...
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # left over from debugging
+    trainer.fit()
+    ```
+
+    ## Use instead
+    Register the handler once, after any library that installs its own, and do not reset it
+    until the training work is done.
+    """
+
+    code = "SIG005"
+    name = "sigterm-ignored"
+    severity = "error"
+
+    valid = (
+        Example("""
+import multiprocessing, signal
+
+def init_worker():
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+pool = multiprocessing.Pool(4, initializer=init_worker)
+""", "pool workers ignore SIGTERM so that the parent decides"),
+        Example("""
+import signal
+
+previous = signal.getsignal(signal.SIGTERM)
+signal.signal(signal.SIGTERM, on_sigterm)
+try:
+    for batch in loader:
+        model(batch).backward()
+finally:
+    signal.signal(signal.SIGTERM, previous)
+""", "restoring the previous handler after training"),
+    )
+    invalid = (
+        Example("""
+import signal
+
+# expect: SIG005
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+for batch in loader:
+    model(batch).backward()
+""", "the stop request is ignored outright"),
+        Example("""
+import signal, sys
+
+def on_sigterm(signum, frame):
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+# expect: SIG005
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+for batch in loader:
+    model(batch).backward()
+""", "a reset throws the handler away before training starts"),
+    )
+
+    def check(self, analysis):
+        for entry in analysis.entries:
+            good_seen = None
+            registrations = sorted(
+                (r for r in entry.registrations if r.covers_sigterm),
+                key=lambda r: entry.position(r.func_id, r.site) or 0)
+            work_at = entry.first_work_position()
+            for registration in registrations:
+                if registration.action == "handler":
+                    good_seen = registration
+                elif registration.action == "ignore":
+                    yield self._finding(analysis, registration, "SIGTERM is ignored here: the platform's stop request is never seen, and the job runs until SIGKILL")
+                elif registration.action == "default" and good_seen is not None and work_at is not None:
+                    at = entry.position(registration.func_id, registration.site)
+                    if at is not None and at < work_at and _unconditional(analysis, registration):
+                        yield self._finding(
+                            analysis, registration,
+                            f"SIGTERM is reset to the default action before training, discarding the handler "
+                            f"`{analysis.describe(good_seen.handlers[0].func_id)}` registered earlier",
+                            [analysis.registration_point(good_seen)])
+
+    def _finding(self, analysis, registration, message, trace=()):
+        anchor = analysis.registration_point(registration)
+        return self.finding(anchor, message, [*trace, anchor])
+
+
+def _unconditional(analysis, registration) -> bool:
+    fn = analysis.functions[registration.func_id]
+    index = registration.site.index
+    return not any(isinstance(e, (ir.Branch, ir.Try)) and e.index < index < e.end and getattr(e, "guard", None) is None
+                   for e in fn.events[:index])

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from sigcheck.checking.rule import Example, Rule
+from sigcheck.model import ir
+
+
+class HandlerRegisteredLate(Rule):
+    """The SIGTERM handler is registered only after training started, or only under a condition.
+
+    ## What it does
+    Compares, in the order an entry point runs, each SIGTERM registration with the first
+    training loop or fit call. Reports when every registration comes after the training work
+    started (including inside the loop), or is made only under an `if`. The main guard and
+    platform checks (`hasattr(signal, "SIGTERM")`, `sys.platform != "win32"`, `os.name == "posix"`)
+    are not conditions.
+
+    ## Why is this bad?
+    A stop during the window before registration, often the first epoch or the whole run when
+    registration sits after `fit()`, is handled by the default action: the work is lost. A
+    handler registered only when a flag or rank check holds leaves the other runs unprotected.
+
+    ## Example
+    ```python
+    trainer.train()
+    signal.signal(signal.SIGTERM, on_sigterm)
+    ```
+
+    ## Use instead
+    ```python
+    signal.signal(signal.SIGTERM, on_sigterm)
+    trainer.train()
+    ```
+    """
+
+    code = "SIG007"
+    name = "handler-registered-late"
+    severity = "warning"
+
+    valid = (
+        Example("""
+import signal, sys
+
+if hasattr(signal, "SIGTERM"):
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+
+for batch in loader:
+    model(batch).backward()
+""", "a platform check is true on Linux"),
+        Example("""
+import signal
+
+def setup():
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+def main():
+    setup()
+    for batch in loader:
+        model(batch).backward()
+
+if __name__ == "__main__":
+    main()
+""", "registered through a call that comes before the loop"),
+    )
+    invalid = (
+        Example("""
+import signal
+
+for batch in loader:
+    model(batch).backward()
+    # expect: SIG007
+    signal.signal(signal.SIGTERM, on_sigterm)
+""", "registered inside the training loop"),
+        Example("""
+import signal
+
+if args.handle_preemption:
+    # expect: SIG007
+    signal.signal(signal.SIGTERM, on_sigterm)
+for batch in loader:
+    model(batch).backward()
+""", "registered only when an option is set"),
+    )
+
+    def check(self, analysis):
+        for entry in analysis.entries:
+            work_at = entry.first_work_position()
+            registrations = [r for r in entry.registrations if r.covers_sigterm and r.action not in ("ignore", "default")]
+            if work_at is None or not registrations:
+                continue
+            problems = [(r, self._problem(analysis, entry, r, work_at)) for r in registrations]
+            if any(problem is None for _, problem in problems):
+                continue  # at least one registration protects the whole run
+            registration, problem = problems[0]
+            anchor = analysis.registration_point(registration)
+            work = analysis.point(entry.first_work.func_id, entry.first_work.event, f"{entry.first_work.what} starts here")
+            yield self.finding(anchor, problem, [work, anchor] if "after" in problem else [anchor])
+
+    @staticmethod
+    def _problem(analysis, entry, registration, work_at) -> str | None:
+        at = entry.position(registration.func_id, registration.site)
+        if at is not None and at > work_at:
+            return f"SIGTERM handler is registered after the {entry.first_work.what} started: a stop before this line loses the work"
+        for func_id, index in _path_sites(analysis, entry, registration):
+            if _conditional(analysis.functions[func_id], index):
+                return "SIGTERM handler is registered only under a condition: runs where it is false are unprotected"
+        return None
+
+
+def _path_sites(analysis, entry, registration):
+    yield registration.func_id, registration.site.index
+    for step in entry.path_to(registration.func_id):
+        yield step.caller, step.site
+
+
+def _conditional(fn: ir.FunctionInfo, index: int) -> bool:
+    return any(isinstance(e, ir.Branch) and e.guard is None and e.index < index < e.end for e in fn.events[:index])

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import networkx as nx
+
+from sigcheck.checking.rule import Example, Rule
+from sigcheck.model import ir
+from sigcheck.model.callgraph import MAIN_THREAD
+
+
+class StopFlagNotPolled(Rule):
+    """A long loop that never checks the stop flag the SIGTERM handler sets.
+
+    ## What it does
+    When a SIGTERM handler sets a stop flag that some loop checks, looks at every other long
+    loop the entry point runs after registering the handler (training and inner batch loops,
+    evaluation over a data loader, warm-up, data preparation) and reports those that never
+    check the flag, themselves or through a function they call.
+
+    ## Why is this bad?
+    A stop that arrives while such a loop runs goes unnoticed until the loop ends. A full
+    evaluation pass or a long epoch easily outlasts the 120 s before SIGKILL, and the save that
+    the flag would have triggered never happens.
+
+    ## Example
+    ```python
+    for epoch in range(epochs):
+        for batch in train_loader:      # runs for an hour without looking at the flag
+            step(batch)
+        if stop_requested:
+            save(); break
+    ```
+
+    ## Use instead
+    ```python
+    for epoch in range(epochs):
+        for batch in train_loader:
+            step(batch)
+            if stop_requested:
+                break
+        if stop_requested:
+            save(); break
+    ```
+    """
+
+    code = "SIG012"
+    name = "stop-flag-not-polled"
+    severity = "warning"
+
+    valid = (
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+def evaluate():
+    for batch in val_loader:
+        if stop:
+            return
+        model(batch)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(10):
+    for batch in train_loader:
+        model(batch).backward()
+        if stop:
+            torch.save(model.state_dict(), "ckpt.pt")
+            sys.exit(0)
+    evaluate()
+""", "both the batch loop and the evaluation loop check the flag"),
+        Example("""
+import signal, sys
+
+def on_sigterm(signum, frame):
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for batch in train_loader:
+    model(batch).backward()
+""", "no stop flag: the handler exits by itself"),
+    )
+    invalid = (
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(10):
+    # expect: SIG012
+    for batch in train_loader:
+        model(batch).backward()
+    if stop:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+""", "the flag is checked once per epoch; the batch loop runs on"),
+    )
+
+    def check(self, analysis):
+        for registration in analysis.sigterm_registrations():
+            handlers = [t.func_id for t in registration.handlers]
+            flags = {flag for flag, _ in analysis.saves.flags_set(handlers)} if handlers else set()
+            for entry in analysis.entries_reaching(registration.func_id):
+                checked = [f for f in flags if any(True for _ in analysis.saves.checks(f, entry.main))]
+                if not checked:
+                    continue
+                registered_at = entry.position(registration.func_id, registration.site) or 0
+                yield from self._unpolled(analysis, entry, registration, checked, registered_at)
+
+    def _unpolled(self, analysis, entry, registration, flags, registered_at):
+        pollers = _polling_functions(analysis, flags)
+        for func_id in sorted(entry.main):
+            fn = analysis.functions[func_id]
+            reported_until = -1
+            for event in fn.events:
+                if not isinstance(event, ir.Loop) or event.index < reported_until:
+                    continue
+                at = entry.position(func_id, event)
+                if at is None or at < registered_at or analysis.work.loop_kind(func_id, event) is None:
+                    continue
+                if not _polls(analysis, func_id, event, flags, pollers):
+                    reported_until = event.end
+                    anchor = analysis.point(func_id, event, "this loop never checks the flag")
+                    yield self.finding(
+                        anchor,
+                        "This loop never checks the stop flag the SIGTERM handler sets: a stop during it waits "
+                        f"for the loop to end, and SIGKILL comes {analysis.deadline} s after the stop",
+                        [analysis.registration_point(registration), *analysis.path_points(entry.path_to(func_id)), anchor],
+                    )
+
+
+def _polling_functions(analysis, flags) -> set[str]:
+    direct = {f for f in analysis.functions if analysis.flags.read_in(f) & set(flags)}
+    view = nx.subgraph_view(analysis.graph.graph, filter_edge=lambda u, v, k: k in MAIN_THREAD)
+    result = set(direct)
+    for func_id in direct:
+        result |= nx.ancestors(view, func_id)
+    return result
+
+
+def _polls(analysis, func_id, loop, flags, pollers) -> bool:
+    if analysis.flags.reads(func_id, loop.test_reads) & set(flags):
+        return True
+    for event in analysis.functions[func_id].events[loop.index + 1: loop.end]:
+        if isinstance(event, ir.Read) and analysis.flags.key(event.sym) in flags:
+            return True
+        if isinstance(event, (ir.Branch, ir.Loop)) and any(analysis.flags.test_checks(func_id, event, f) for f in flags):
+            return True
+        if isinstance(event, ir.CallSite) and any(t.func_id in pollers for t in analysis.graph.targets(func_id, event) if t.func_id):
+            return True
+    return False
