@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
+from sigcheck.model.trace import Point
 
 
 class HandlerNeverSaves(Rule):
@@ -163,10 +164,10 @@ torch.save(model.state_dict(), "final.pt")
             handler = self._handler_name(analysis, registration)
             trace = [analysis.registration_point(registration)]
             trace += [analysis.handler_point(t.func_id) for t in registration.handlers]
+            trace += self._dead_ends(analysis, registration)
             yield self.finding(
                 analysis.registration_point(registration),
-                f"SIGTERM handler {handler} never reaches code that saves: not directly, not through a stop flag "
-                "the training loop checks, and not through an exception that unwinds to a save",
+                f"SIGTERM handler {handler} never leads to code that saves, so a stop loses the work since the last checkpoint",
                 trace,
             )
 
@@ -178,6 +179,18 @@ torch.save(model.state_dict(), "final.pt")
             if entry.option("effect") == "raise":
                 return analysis.saves.unwinds_to_save(entry.option("raises"), main)
         return True  # a library handler sigcheck knows nothing about: not reported
+
+    @staticmethod
+    def _dead_ends(analysis, registration):
+        """Where each way to a save stops: the flag nobody acts on, the exception nobody saves on."""
+        handlers = [t.func_id for t in registration.handlers]
+        points = [Point(p.func_id, p.node, "sets a stop flag, but no check of it leads to a save")
+                  for _, p in analysis.saves.flags_set(handlers)[:1]]
+        for raised in analysis.saves.raised(handlers)[:1]:
+            name = (raised.exception or "an exception").split(":")[-1].rsplit(".", 1)[-1]
+            points.append(Point(raised.point.func_id, raised.point.node,
+                                f"raises {name}, but no finally, matching except or atexit around the training saves"))
+        return points
 
     @staticmethod
     def _handler_name(analysis, registration) -> str:

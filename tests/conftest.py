@@ -28,3 +28,31 @@ def run_sigcheck(tmp_path, monkeypatch):
         return analyse(paths, Settings(**settings))
 
     return run
+
+
+@pytest.fixture
+def load(tmp_path):
+    """`load({"train.py": ..., "pkg/core.py": ...})`: the ProjectModel with train.py as entry point."""
+
+    from sigcheck.loading.loader import load_project
+
+    def run(files: dict[str, str], entries: tuple[str, ...] = ("train.py",)):
+        write_project(tmp_path, files)
+        return load_project(tmp_path, [(tmp_path / e, e, "test") for e in entries])
+
+    return run
+
+
+@pytest.fixture
+def analysis(load):
+    """`analysis({...})`: an Analysis over the project, its graph, resolver and registrations."""
+
+    from sigcheck.checking.analysis import Analysis
+    from sigcheck.knowledge import builtin_knowledge
+
+    def run(files: dict[str, str], entries: tuple[str, ...] = ("train.py",)):
+        project = load(files, entries)
+        assert not project.errors, project.errors
+        return Analysis(project, builtin_knowledge(), 120, "sagemaker")
+
+    return run

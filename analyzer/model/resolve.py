@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.model import ir
 from sigcheck.model.values import (UNKNOWN, ClassV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
-                                   PartialV, SeqV, UnknownV, Value)
+                                   PartialV, SeqV, SuperV, UnknownV, Value)
 
 if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
@@ -137,6 +137,8 @@ class Resolver:
             return [ExternalV(f"{base.qualname}.{attr}")]
         if isinstance(base, ClassV):
             return self._class_member(base.class_id, attr, bound=False)
+        if isinstance(base, SuperV):
+            return self._class_member(base.class_id, attr, bound=True, skip_own=True)
         if isinstance(base, InstanceV):
             if isinstance(base.of, ClassV):
                 return self._class_member(base.of.class_id, attr, bound=True)
@@ -147,8 +149,8 @@ class Resolver:
             return [UnknownV(f"{base.tail}.{attr}" if base.tail else attr)]
         return [UnknownV(attr)]
 
-    def _class_member(self, class_id: str, attr: str, bound: bool) -> list[Value]:
-        for cls in self.mro(class_id):
+    def _class_member(self, class_id: str, attr: str, bound: bool, skip_own: bool = False) -> list[Value]:
+        for cls in self.mro(class_id)[1 if skip_own else 0:]:
             if isinstance(cls, ExternalV):
                 return [ExternalV(f"{cls.qualname}.{attr}")]
             info = self.project.classes[cls.class_id]
@@ -189,6 +191,8 @@ class Resolver:
         if isinstance(func, ClassV):
             return [InstanceV(func)]
         if isinstance(func, ExternalV):
+            if func.qualname == "builtins.super":
+                return self._super(call)
             if func.qualname == "functools.partial" and call.args:
                 keywords = frozenset(k for k, _ in call.kwargs)
                 return [PartialV(v, len(call.args) - 1, keywords) for v in self.resolve(call.args[0])]
@@ -199,6 +203,15 @@ class Resolver:
         if isinstance(func, FunctionV):
             returns = self.project.functions[func.func_id].returns
             return [v for r in returns[:_MAX_VALUES] for v in self.resolve(r)] or [UNKNOWN]
+        return [UNKNOWN]
+
+    def _super(self, call: ir.CallOf) -> list[Value]:
+        """`super(C, self)` names its class; `super()` takes the class of the method it is in."""
+        if call.args:
+            return [SuperV(v.class_id) if isinstance(v, ClassV) else UNKNOWN for v in self.resolve(call.args[0])]
+        fn = self.project.functions.get(call.func.scope) if isinstance(call.func, ir.Name) else None
+        if fn is not None and fn.class_id is not None:
+            return [SuperV(fn.class_id)]
         return [UNKNOWN]
 
     def _item(self, sym: ir.Item) -> list[Value]:

@@ -36,6 +36,13 @@ class InstanceV:
 
 
 @dataclass(frozen=True, slots=True)
+class SuperV:
+    """`super()` inside a method of `class_id`: attributes come from the classes after it in the MRO."""
+
+    class_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class PartialV:
     func: "Value"
     bound: int
@@ -59,5 +66,5 @@ class UnknownV:
     tail: str | None = None
 
 
-Value = Union[ModuleV, FunctionV, ClassV, ExternalV, InstanceV, PartialV, ConstV, SeqV, UnknownV]
+Value = Union[ModuleV, FunctionV, ClassV, ExternalV, InstanceV, SuperV, PartialV, ConstV, SeqV, UnknownV]
 UNKNOWN = UnknownV()

@@ -1,0 +1,154 @@
+"""The CLI end to end: output formats, exit status, options, subcommands."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+
+from sigcheck import __version__
+from sigcheck.cli import main
+
+BAD = """
+import signal, sys, torch
+
+def on_sigterm(signum, frame):
+    print("bye")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(10):
+    loss = model(batch)
+    loss.backward()
+"""
+
+GOOD = """
+import signal, sys, torch
+
+def on_sigterm(signum, frame):
+    torch.save(model.state_dict(), "ckpt.pt")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(10):
+    loss = model(batch)
+    loss.backward()
+"""
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+
+    def write(name, text):
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+        return path
+
+    return write
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_json_contract(project):
+    project("train.py", BAD)
+    result = invoke("train.py", "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert data["version"] == __version__
+    assert data["files"] == ["train.py"] and data["errors"] == []
+    (finding,) = data["diagnostics"]
+    assert finding["code"] == "SIG002" and finding["name"] == "handler-never-saves"
+    assert (finding["path"], finding["line"], finding["column"]) == ("train.py", 7, 1)
+    assert (finding["end_line"], finding["end_column"]) == (7, 42)
+    assert finding["severity"] == "error" and finding["fix"] is None
+    assert finding["trace"][0] == {"path": "train.py", "line": 7, "column": 1, "note": "SIGTERM handler registered here"}
+    assert finding["trace"][1]["line"] == 3
+
+
+def test_text_output_has_location_caret_and_trace(project):
+    project("train.py", BAD)
+    result = invoke("train.py", "--no-color")
+    lines = result.output.splitlines()
+    assert lines[0].startswith("train.py:7:1: SIG002 SIGTERM handler `on_sigterm`")
+    assert lines[2] == "7 | signal.signal(signal.SIGTERM, on_sigterm)"
+    assert lines[3] == "  | " + "^" * 41
+    assert "= trace: SIGTERM handler registered here (train.py:7) → handler on_sigterm (train.py:3)" in result.output
+    assert lines[-1] == "Found 1 problem (1 file analysed)."
+    assert "\x1b[" not in result.output
+
+
+def test_clean_project_exits_zero(project):
+    project("train.py", GOOD)
+    result = invoke("train.py")
+    assert result.exit_code == 0, result.output
+    assert "All checks passed" in result.output
+
+
+def test_directory_run_finds_the_entry_point(project):
+    project("pkg/train.py", BAD + '\nif __name__ == "__main__":\n    pass\n')
+    project("pkg/helpers.py", "def unused():\n    pass\n")
+    result = invoke(".", "--format", "json")
+    data = json.loads(result.output)
+    assert [d["path"] for d in data["diagnostics"]] == ["pkg/train.py"]
+    assert data["files"] == ["pkg/train.py"]
+
+
+@pytest.mark.parametrize("args, codes", [
+    (["--select", "SIG001"], []),
+    (["--ignore", "SIG002"], []),
+    (["--select", "SIG00"], ["SIG002"]),
+    (["--select", "SIG", "--ignore", "SIG002"], ["SIG011"]),
+    (["--extend-select", "SIG011"], ["SIG002", "SIG011"]),
+])
+def test_selection(project, args, codes):
+    project("train.py", BAD)
+    data = json.loads(invoke("train.py", "--format", "json", *args).output)
+    assert sorted(d["code"] for d in data["diagnostics"]) == codes
+
+
+def test_unknown_rule_code_is_a_usage_error(project):
+    project("train.py", BAD)
+    result = invoke("train.py", "--select", "XYZ9")
+    assert result.exit_code == 2
+    assert "unknown rule code or prefix 'XYZ9'" in result.output
+
+
+def test_exit_zero_quiet_and_statistics(project):
+    project("train.py", BAD)
+    assert invoke("train.py", "--exit-zero").exit_code == 0
+    quiet = invoke("train.py", "--quiet")
+    assert quiet.output.strip().splitlines() == [quiet.output.strip().splitlines()[0]]
+    assert quiet.output.startswith("train.py:7:1: SIG002 ")
+    stats = invoke("train.py", "--statistics", "--no-color")
+    assert "    1  SIG002  handler-never-saves" in stats.output
+
+
+def test_deadline_and_platform_reach_messages(project):
+    project("train.py", """
+        for epoch in range(3):
+            loss.backward()
+    """)
+    data = json.loads(invoke("train.py", "--format", "json", "--platform", "kubernetes").output)
+    assert "on kubernetes" in data["diagnostics"][0]["message"] and "30 s" in data["diagnostics"][0]["message"]
+    data = json.loads(invoke("train.py", "--format", "json", "--deadline", "45").output)
+    assert "45 s" in data["diagnostics"][0]["message"]
+
+
+def test_version_rule_page_and_rules_table():
+    assert __version__ in invoke("--version").output
+    page = invoke("rule", "sig002").output
+    for heading in ("# handler-never-saves (SIG002)", "## What it does", "## Why is this bad?", "## Example",
+                    "## Use instead", "## Reported (tested example)", "## Not reported (tested example)"):
+        assert heading in page
+    assert invoke("rule", "SIG999").exit_code == 2
+    table = invoke("rules").output.splitlines()
+    assert table[0].split() == ["CODE", "NAME", "SEVERITY", "DEFAULT", "SUMMARY"]
+    assert any(line.startswith("SIG011  unsafe-io-in-handler") and " off " in line for line in table)
+    assert len(table) == 13
