@@ -140,9 +140,12 @@ signal.signal(signal.SIGTERM, on_sigterm)
             if isinstance(event, ir.Loop) and event.infinite and not event.exits:
                 yield event, "a `while True` loop with no exit"
             elif isinstance(event, ir.CallSite):
-                for name in analysis.graph.qualnames(func_id, event):
-                    if any(_applies(entry, event) for entry in analysis.knowledge.blocking.find(name)):
-                        yield event, f"`{name.replace('?.', '.')}`" + ("()" if not name.endswith(")") else "")
+                for name in analysis.graph.qualnames(func_id, event, project=True):
+                    entries = analysis.knowledge.blocking.find(name)
+                    if name not in analysis.graph.qualnames(func_id, event):
+                        entries = [e for e in entries if e.source == "configuration"]
+                    if any(_applies(entry, event) for entry in entries):
+                        yield event, f"`{name.replace('?.', '.')}()`"
                         break
 
 

@@ -99,6 +99,11 @@ class Knowledge:
         self.signals = signals
         self.signal_names = {number: name for name, number in signals.items()}
 
+    @staticmethod
+    def configured(patterns: PatternSet, names: list[str]) -> bool:
+        """Whether the user's configuration lists one of `names` (project functions included)."""
+        return any(e.source == "configuration" for n in names for e in patterns.find(n))
+
     def extended(self, saves: Iterable[str] = (), blocking: Iterable[str] = ()) -> "Knowledge":
         """A copy with the user's own saving and blocking functions from configuration."""
         extra = [Entry("save", (p,), "configured in save-functions", source="configuration") for p in saves]

@@ -34,6 +34,7 @@ class CallTarget:
     func_id: str | None = None  # the project function that runs
     bound: int = 0
     bound_keywords: frozenset[str] = frozenset()
+    in_project: bool = False  # a project function or class, matched by knowledge only if configured
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,10 @@ class CallGraph:
             self._targets[key] = self._resolve_call(site)
         return self._targets[key]
 
-    def qualnames(self, func_id: str, site: ir.CallSite) -> list[str]:
-        return [t.qualname for t in self.targets(func_id, site) if t.qualname]
+    def qualnames(self, func_id: str, site: ir.CallSite, project: bool = False) -> list[str]:
+        """Qualified names of what a call runs. Library calls only, unless `project` asks for the
+        project's own functions and classes too: their bodies are read, their names not trusted."""
+        return [t.qualname for t in self.targets(func_id, site) if t.qualname and (project or not t.in_project)]
 
     def reach(self, sources: Iterable[str], kinds: frozenset[str]) -> dict[str, Step | None]:
         """Every function reachable from `sources` over edges of `kinds`, with the edge that first
@@ -185,12 +188,12 @@ class CallGraph:
     def value_targets(self, value: Value) -> list[CallTarget]:
         name = self.resolver.qualname(value)
         if isinstance(value, FunctionV):
-            return [CallTarget(name, value.func_id, value.bound, value.bound_keywords)]
+            return [CallTarget(name, value.func_id, value.bound, value.bound_keywords, True)]
         if isinstance(value, PartialV):
-            return [CallTarget(t.qualname, t.func_id, t.bound + value.bound, t.bound_keywords | value.bound_keywords)
-                    for t in self.value_targets(value.func)]
+            return [CallTarget(t.qualname, t.func_id, t.bound + value.bound, t.bound_keywords | value.bound_keywords,
+                               t.in_project) for t in self.value_targets(value.func)]
         if isinstance(value, ClassV):
-            return [CallTarget(name)] + self.method_targets(value.class_id, "__init__", 1)
+            return [CallTarget(name, in_project=True)] + self.method_targets(value.class_id, "__init__", 1)
         if isinstance(value, InstanceV) and isinstance(value.of, ClassV):
             return self.method_targets(value.of.class_id, "__call__", 1)
         return [CallTarget(name)] if name else []
@@ -201,7 +204,7 @@ class CallGraph:
                 methods = self.project.classes[cls.class_id].methods
                 if method in methods:
                     func_id = methods[method]
-                    return [CallTarget(self.resolver.qualname(FunctionV(func_id)), func_id, bound)]
+                    return [CallTarget(self.resolver.qualname(FunctionV(func_id)), func_id, bound, in_project=True)]
         return []
 
     @staticmethod

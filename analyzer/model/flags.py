@@ -2,7 +2,7 @@
 
 A flag is identified by where it lives, not by how it is spelled: ("global", module, name),
 ("local", scope, name) for a closure variable, ("attr", name) for an attribute of any object
-(sigcheck does not tell instances apart), ("item", flag, key) for `state["stop"]`.
+(sigcheck does not tell instances apart), ("item", key) for `state["stop"]`.
 """
 
 from __future__ import annotations
@@ -36,8 +36,9 @@ class Flags:
                     return ("global", value.name, sym.attr)
             return ("attr", sym.attr)
         if isinstance(sym, ir.Item) and isinstance(sym.key, ir.Const):
-            base = self.key(sym.base)
-            return ("item", base, sym.key.value) if base else None
+            # Keyed by the item's key alone: the dict usually reaches the handler as a parameter
+            # or through partial, under another name than the loop uses.
+            return ("item", sym.key.value)
         return None
 
     def _binding_scope(self, name: str, scope: str) -> str | None:

@@ -49,6 +49,8 @@ class SaveAnalysis:
         names = self.graph.qualnames(func_id, site)
         if any(self.knowledge.saves.find(n) for n in names):
             return True
+        if self.knowledge.configured(self.knowledge.saves, self.graph.qualnames(func_id, site, project=True)):
+            return True
         return "builtins.open" in names and _write_mode(site)
 
     def reach_save(self, sources: list[str]) -> tuple[Point, ...] | None:
