@@ -124,7 +124,7 @@ trainer.train()
             trace = analysis.path_points(work.path) + [anchor]
             yield self.finding(
                 anchor,
-                f"{work.what.capitalize()} runs with no SIGTERM handler: on {analysis.platform} a stop sends "
-                f"SIGTERM, then SIGKILL {analysis.deadline} s later, and everything since the last save is lost",
+                f"{work.what.capitalize()} runs with no SIGTERM handler: {entry.deadline.context} a stop sends "
+                f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost",
                 trace,
             )

@@ -122,6 +122,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
             if not handlers:
                 continue
             parents = analysis.graph.reach(handlers, frozenset({"call"}))
+            deadline = analysis.deadline_for(analysis.entries_reaching(registration.func_id))
             for func_id in parents:
                 for event, what in self._blocking(analysis, func_id):
                     trace = [analysis.registration_point(registration), analysis.handler_point(handlers[0])]
@@ -130,7 +131,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
                     yield self.finding(
                         anchor,
                         f"SIGTERM handler reaches {what}, which can block until SIGKILL arrives "
-                        f"{analysis.deadline} s after the stop",
+                        f"{deadline} after the stop ({deadline.context})",
                         trace + [anchor],
                     )
 

@@ -124,14 +124,14 @@ multiprocessing.Process(target=train, args=(0,)).start()
             shell = name.startswith(("os.", "commands.")) or _is_true(dict(site.kwargs).get("shell"))
             via = " through /bin/sh" if shell else ""
             return (f"The trainer runs as a child process{via} and SIGTERM is never forwarded to it: it is "
-                    f"SIGKILLed at the deadline ({analysis.deadline} s) without saving")
+                    f"SIGKILLed at the deadline ({analysis.deadline} s on {analysis.platform}) without saving")
         targets = [site.args[0]] if "spawn" in name or "start_processes" in name else []
         targets += [v for k, v in site.kwargs if k in ("target", "fn")]
         for target in targets:
             for value in analysis.resolver.resolve(target):
                 if any(f in analysis.work.stepping for f in analysis.graph.functions_of(value)):
                     return (f"Training runs in a child process and SIGTERM is never forwarded to it: it is "
-                            f"SIGKILLed at the deadline ({analysis.deadline} s) without saving")
+                            f"SIGKILLed at the deadline ({analysis.deadline} s on {analysis.platform}) without saving")
         return None
 
 

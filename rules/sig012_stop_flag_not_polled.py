@@ -131,7 +131,7 @@ for epoch in range(10):
                     yield self.finding(
                         anchor,
                         "This loop never checks the stop flag the SIGTERM handler sets: a stop during it waits "
-                        f"for the loop to end, and SIGKILL comes {analysis.deadline} s after the stop",
+                        f"for the loop to end, and SIGKILL comes {entry.deadline} after the stop ({entry.deadline.context})",
                         [analysis.registration_point(registration), *analysis.path_points(entry.path_to(func_id)), anchor],
                     )
 

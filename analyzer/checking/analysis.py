@@ -60,6 +60,11 @@ class Analysis:
     def entries(self) -> list["EntryFacts"]:
         return [EntryFacts(self, entry) for entry in self.project.entry_points]
 
+    def deadline_for(self, entries: list["EntryFacts"]) -> "Deadline":
+        """The smallest deadline along the launch chains of these entry points."""
+        platform = Deadline(self.deadline, f"on {self.platform}")
+        return min([platform, *(e.launcher_deadline for e in entries if e.launcher_deadline)], key=lambda d: d.seconds)
+
     def entries_reaching(self, func_id: str) -> list["EntryFacts"]:
         return [e for e in self.entries if func_id in e.main]
 
@@ -88,6 +93,15 @@ class Analysis:
 
     def handler_point(self, func_id: str) -> Point:
         return Point(func_id, self.functions[func_id].node, f"handler {self.describe(func_id)}")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    seconds: int
+    context: str  # "on sagemaker", "under torchrun"
+
+    def __str__(self) -> str:
+        return f"{self.seconds} s"
 
 
 @dataclass
@@ -138,6 +152,22 @@ class EntryFacts:
                         if entry.option("behaviour") == "handles" and _keyword_true(event, entry.option("when-keyword")):
                             return func_id, event, entry.reason
         return None
+
+    @cached_property
+    def launcher_deadline(self) -> Deadline | None:
+        """A launcher that kills workers sooner than the platform, recognised by the environment
+        variables it sets and the entry point reads (torchrun: LOCAL_RANK)."""
+        project = self.analysis.project
+        texts = [project.sources[m].text for m in {self.analysis.functions[f].module for f in self.main}]
+        for entry in self.analysis.knowledge.frameworks:
+            hints = entry.option("env-hints", [])
+            if entry.option("deadline") and any(f'"{h}"' in t or f"'{h}'" in t for h in hints for t in texts):
+                return Deadline(entry.option("deadline"), f"under {entry.option('launcher')}")
+        return None
+
+    @property
+    def deadline(self) -> Deadline:
+        return self.analysis.deadline_for([self])
 
     def path_to(self, func_id: str) -> list[Step]:
         return self.analysis.graph.path(self.main_parents, func_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from fnmatch import translate
+from fnmatch import fnmatchcase, translate
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Iterable
@@ -28,7 +28,8 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "save": ("saving.toml", "save", {}),
     "blocking": ("blocking.toml", "blocking", {"unless-keyword": list, "max-positional": int, "receiver-types": list}),
     "spawn": ("spawning.toml", "spawn", {"kind": str, "target": list}),
-    "framework": ("frameworks.toml", "framework", {"behaviour": str, "deadline": int, "when-keyword": str}),
+    "framework": ("frameworks.toml", "framework", {"behaviour": str, "deadline": int, "when-keyword": str,
+                                                  "launcher": str, "env-hints": list}),
     "step": ("training.toml", "step", {}),
     "fit": ("training.toml", "fit", {}),
     "data": ("training.toml", "data", {}),
@@ -61,11 +62,17 @@ class PatternSet:
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.entries = list(entries)
         self._regexes = [re.compile("|".join(f"(?:{translate(p)})" for p in e.patterns)) for e in self.entries]
+        self._found: dict[str, list[Entry]] = {}
 
     def find(self, qualname: str | None) -> list[Entry]:
         if not qualname:
             return []
-        return [e for e, rx in zip(self.entries, self._regexes) if rx.match(qualname)]
+        found = self._found.get(qualname)
+        if found is None:  # the same few hundred names are asked for again and again
+            found = [e for e, rx in zip(self.entries, self._regexes) if rx.match(qualname)]
+            found = [e for e in found if not any(fnmatchcase(qualname, p) for p in e.option("exclude", ()))]
+            self._found[qualname] = found
+        return found
 
     def __iter__(self):
         return iter(self.entries)
@@ -139,7 +146,7 @@ def _load(filename: str) -> dict:
 
 
 def _entry(category: str, raw: dict, extra_keys: dict[str, type], where: str) -> Entry:
-    allowed = {"match": list, "reason": str, **extra_keys}
+    allowed = {"match": list, "reason": str, "exclude": list, **extra_keys}
     _check_keys(raw, allowed, where, required={"match", "reason"})
     patterns = tuple(raw["match"])
     options = {k: v for k, v in raw.items() if k not in ("match", "reason")}

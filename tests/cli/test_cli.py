@@ -152,3 +152,16 @@ def test_version_rule_page_and_rules_table():
     assert table[0].split() == ["CODE", "NAME", "SEVERITY", "DEFAULT", "SUMMARY"]
     assert any(line.startswith("SIG011  unsafe-io-in-handler") and " off " in line for line in table)
     assert len(table) == 13
+
+
+def test_torchrun_worker_gets_the_launchers_shorter_deadline(project):
+    project("train.py", """
+        import os
+        local_rank = int(os.environ["LOCAL_RANK"])
+        for epoch in range(3):
+            loss.backward()
+    """)
+    message = json.loads(invoke("train.py", "--format", "json").output)["diagnostics"][0]["message"]
+    assert "under torchrun" in message and "SIGKILL 30 s later" in message
+    message = json.loads(invoke("train.py", "--format", "json", "--platform", "docker").output)["diagnostics"][0]["message"]
+    assert "on docker" in message and "10 s" in message
