@@ -13,7 +13,8 @@ from sigcheck.config.settings import ConfigError, Settings
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.discovery import discover
 from sigcheck.loading.loader import load_project
-from sigcheck.model.positions import Positions
+from sigcheck.loading.sources import SourceFile
+from sigcheck.model.positions import Positions, Span
 from sigcheck.model.trace import Point
 
 
@@ -33,7 +34,7 @@ def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | Non
 
     report = Report()
     report.errors = [FileError(e.display, e.message, e.line, e.column) for e in [*found.errors, *project.errors]]
-    report.files = sorted(source.display for source in project.sources.values())
+    report.files = sorted({*(s.display for s in project.sources.values()), *project.documents})
     _Locator(analysis, settings, report).add(active)
     return report
 
@@ -57,36 +58,41 @@ class _Locator:
                 if key in seen:
                     continue  # the same place reached from two entry points
                 seen.add(key)
-                module = self.module_of(finding.anchor)
-                if self.suppressions(module).suppresses(diagnostic.line, diagnostic.code):
+                source = self.source_of(finding.anchor)
+                if self.suppressions(source).suppresses(diagnostic.line, diagnostic.code):
                     self.report.suppressed += 1
-                elif not ignored_for_file(diagnostic.code, self.analysis.project.sources[module].path.as_posix(), self.settings):
+                elif not ignored_for_file(diagnostic.code, source.path.as_posix(), self.settings):
                     self.report.diagnostics.append(diagnostic)
         self.report.diagnostics.sort(key=lambda d: d.sort_key)
 
-    def module_of(self, point: Point) -> str:
-        return self.analysis.functions[point.func_id].module
+    def source_of(self, point: Point) -> SourceFile:
+        if point.document is not None:
+            return self.analysis.project.documents[point.document]
+        return self.analysis.project.sources[self.analysis.functions[point.func_id].module]
 
-    def suppressions(self, module: str) -> Suppressions:
-        if module not in self._suppressions:
-            self._suppressions[module] = parse_suppressions(self.analysis.project.sources[module].text)
-        return self._suppressions[module]
+    def suppressions(self, source: SourceFile) -> Suppressions:
+        if source.display not in self._suppressions:
+            self._suppressions[source.display] = parse_suppressions(source.text)
+        return self._suppressions[source.display]
+
+    def span(self, point: Point) -> Span:
+        if point.span is not None:
+            return Span(*point.span)
+        fn = self.analysis.functions[point.func_id]
+        return self.positions.span(fn.module, point.node if point.node is not None else fn.node)
 
     def locate(self, rule: Rule, finding: Finding) -> Diagnostic:
-        module = self.module_of(finding.anchor)
-        span = self.positions.span(module, self._node(finding.anchor))
-        trace = tuple(self.step(point) for point in finding.trace)
+        source = self.source_of(finding.anchor)
+        span = self.span(finding.anchor)
+        lines = source.text.splitlines()
         return Diagnostic(
             code=finding.code, name=rule.name, severity=severity_of(rule, self.settings),
-            path=self.analysis.project.sources[module].display, line=span.line, column=span.column,
-            end_line=span.end_line, end_column=span.end_column, message=finding.message, trace=trace,
-            source_line=self.positions.line_text(module, span.line),
+            path=source.display, line=span.line, column=span.column,
+            end_line=span.end_line, end_column=span.end_column, message=finding.message,
+            trace=tuple(self.step(point) for point in finding.trace),
+            source_line=lines[span.line - 1] if 0 < span.line <= len(lines) else "",
         )
 
     def step(self, point: Point) -> TraceStep:
-        module = self.module_of(point)
-        span = self.positions.span(module, self._node(point))
-        return TraceStep(self.analysis.project.sources[module].display, span.line, span.column, point.note)
-
-    def _node(self, point: Point):
-        return point.node if point.node is not None else self.analysis.functions[point.func_id].node
+        span = self.span(point)
+        return TraceStep(self.source_of(point).display, span.line, span.column, point.note)

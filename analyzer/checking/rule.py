@@ -23,7 +23,8 @@ SEVERITIES = ("error", "warning", "info")
 class Example:
     code: str
     why: str = ""  # one line: what makes this example right or wrong
-    files: dict[str, str] = field(default_factory=dict)  # other project files beside train.py
+    files: dict[str, str] = field(default_factory=dict)  # other project files beside it
+    name: str = "train.py"  # the file `code` is written to and sigcheck is run on (e.g. "Dockerfile")
 
 
 @dataclass(frozen=True)

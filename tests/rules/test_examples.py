@@ -30,7 +30,7 @@ def expected_lines(source: str, code: str) -> list[int]:
 
 @pytest.mark.parametrize("rule, example", list(_cases("valid")))
 def test_valid_example_is_silent(rule, example, run_sigcheck):
-    report = run_sigcheck({"train.py": example.code, **example.files}, select=(rule.code,))
+    report = run_sigcheck({example.name: example.code, **example.files}, select=(rule.code,))
     assert not report.errors, report.errors
     found = [d for d in report.diagnostics if d.code == rule.code]
     assert found == [], f"{example.why}: {found}"
@@ -38,9 +38,9 @@ def test_valid_example_is_silent(rule, example, run_sigcheck):
 
 @pytest.mark.parametrize("rule, example", list(_cases("invalid")))
 def test_invalid_example_is_reported(rule, example, run_sigcheck):
-    report = run_sigcheck({"train.py": example.code, **example.files}, select=(rule.code,))
+    report = run_sigcheck({example.name: example.code, **example.files}, select=(rule.code,))
     assert not report.errors, report.errors
-    lines = sorted(d.line for d in report.diagnostics if d.code == rule.code and d.path == "train.py")
+    lines = sorted(d.line for d in report.diagnostics if d.code == rule.code and d.path == example.name)
     assert lines == expected_lines(example.code, rule.code), example.why
 
 
