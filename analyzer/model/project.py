@@ -29,6 +29,7 @@ class ProjectModel:
     functions: dict[str, ir.FunctionInfo] = field(default_factory=dict)
     classes: dict[str, ir.ClassInfo] = field(default_factory=dict)
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    documents: dict[str, SourceFile] = field(default_factory=dict)  # non-Python files, by display path
     trees: dict[str, Any] = field(default_factory=dict)  # libcst modules, for positions and fixes
     entry_points: list[EntryPoint] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
@@ -77,11 +78,17 @@ class ProjectModel:
         return self._imports[key]
 
     def _search_roots(self, importer: str | None) -> list[Path]:
-        roots: list[Path] = []
+        """A script's folder is on its import path, so a module in a script's folder finds its
+        neighbours first. A module inside a package does not (Python 3 has no implicit relative
+        imports): its folder is searched last, for code that puts it on sys.path itself."""
+        folder = None
         if importer and importer in self.sources and not self.modules[importer].is_package:
-            roots.append(self.sources[importer].path.parent)
+            folder = self.sources[importer].path.parent
+        roots: list[Path] = [folder] if folder in self.script_dirs else []
         roots.extend(self.script_dirs)
         roots.extend((self.root, self.root / "src"))
+        if folder is not None:
+            roots.append(folder)
         return list(dict.fromkeys(roots))
 
     def _inside_project(self, path: Path) -> bool:
