@@ -89,7 +89,7 @@ class _Locator:
             code=finding.code, name=rule.name, severity=severity_of(rule, self.settings),
             path=source.display, line=span.line, column=span.column,
             end_line=span.end_line, end_column=span.end_column, message=finding.message,
-            trace=tuple(self.step(point) for point in finding.trace),
+            trace=tuple(self.step(point) for point in finding.trace), fix=finding.fix,
             source_line=lines[span.line - 1] if 0 < span.line <= len(lines) else "",
         )
 

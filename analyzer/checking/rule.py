@@ -11,6 +11,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Iterable
 
+from sigcheck.checking.results import Fix
 from sigcheck.model.trace import Point
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ class Finding:
     anchor: Point
     message: str
     trace: tuple[Point, ...] = ()
+    fix: "Fix | None" = None  # edits with positions already resolved (see checking/results.py)
 
 
 class Rule:
@@ -46,8 +48,8 @@ class Rule:
     def check(self, analysis: "Analysis") -> Iterable[Finding]:
         raise NotImplementedError
 
-    def finding(self, anchor: Point, message: str, trace: Iterable[Point] = ()) -> Finding:
-        return Finding(self.code, anchor, message, tuple(trace))
+    def finding(self, anchor: Point, message: str, trace: Iterable[Point] = (), fix: "Fix | None" = None) -> Finding:
+        return Finding(self.code, anchor, message, tuple(trace), fix)
 
     @classmethod
     def page(cls) -> str:
