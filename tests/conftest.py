@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests run a few hundred examples by default; SIGCHECK_FUZZ=1 runs thousands.
+settings.register_profile("default", max_examples=150, deadline=None)
+settings.register_profile("fuzz", max_examples=5000, deadline=None)
+settings.load_profile("fuzz" if os.environ.get("SIGCHECK_FUZZ") else "default")
 
 from sigcheck.checking.engine import analyse
 from sigcheck.config.settings import Settings

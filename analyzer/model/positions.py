@@ -49,6 +49,19 @@ class Positions:
             return Span(start.line, start.column + 1, start.line, len(line_text.rstrip()) + 1)
         return Span(start.line, start.column + 1, end.line, end.column + 1)
 
+    def first_code_line(self, module: str) -> int:
+        """The line where an import can go: after the docstring and `from __future__` imports."""
+        tree = self.project.trees[module]
+        for statement in tree.body:
+            if isinstance(statement, cst.SimpleStatementLine) and statement.body:
+                small = statement.body[0]
+                if isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):
+                    continue
+                if isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) and small.module.value == "__future__":
+                    continue
+            return self.span(module, statement).line
+        return len(self.project.sources[module].text.splitlines()) + 1
+
     def line_text(self, module: str, line: int) -> str:
         lines = self.project.sources[module].text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else ""

@@ -1,0 +1,177 @@
+"""SageMaker's /opt/ml layout applied to tracked values: hard-coded paths and where writes go."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from sigcheck.knowledge import Entry, Knowledge, SageMakerPath
+from sigcheck.model import ir
+from sigcheck.model.callgraph import CallGraph
+from sigcheck.model.pathvalues import _ENV_GET, PathTracker, PathValue, Possible
+
+ROOT = "/opt/ml"
+
+
+@dataclass(frozen=True)
+class LayoutMatch:
+    place: SageMakerPath
+    path: str  # the concrete path, channel filled in: "/opt/ml/input/data/train"
+    env: str  # the concrete variable: "SM_CHANNEL_TRAIN"; "" when there is none
+    tail: str | None  # what follows the path ("best.pt"), "" for the path itself, None if unknown
+
+
+def classify(possible: Possible, knowledge: Knowledge) -> LayoutMatch | None:
+    """Which SageMaker place a value's known leading text names, if any."""
+    complete = possible.literal is not None
+    text = re.sub(r"/+", "/", possible.prefix)
+    for place in sorted(knowledge.sagemaker_paths, key=lambda p: -len(p.path)):
+        pattern = "^" + re.escape(place.path).replace(re.escape("{channel}"), "(?P<channel>[^/]+)") + "(?=/|$)"
+        found = re.match(pattern, text)
+        if not found:
+            continue
+        rest = text[found.end():].lstrip("/")
+        if not complete and found.end() == len(text) and not text.endswith("/"):
+            continue  # "/opt/ml/model" + unknown could be "/opt/ml/models": not decided
+        channel = found.groupdict().get("channel")
+        env = place.env.replace("{CHANNEL}", channel.upper().replace("-", "_")) if channel else place.env
+        return LayoutMatch(place, found.group(0), env, rest if complete else None)
+    return None
+
+
+def under_root_elsewhere(possible: Possible, knowledge: Knowledge) -> str | None:
+    """For a write: the place under /opt/ml outside the uploaded outputs it goes to, or None."""
+    if possible.env_first is not None:
+        return None
+    text = re.sub(r"/+", "/", possible.prefix)
+    if not (text == ROOT or text.startswith(ROOT + "/")):
+        return None
+    match = classify(possible, knowledge)
+    if match is not None:
+        return None if match.place.kind == "output" else match.place.kind
+    rest = text[len(ROOT):].lstrip("/")
+    if possible.literal is None and "/" not in rest:
+        return None  # "/opt/ml/" + unknown: the folder is not known
+    return "root"
+
+
+@dataclass(frozen=True)
+class ValueSite:
+    func_id: str
+    sym: ir.Sym
+    at: int | None
+    configurable: bool = False  # an argparse or parameter default: the user can already change it
+
+
+def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
+    """Every expression whose value the code uses: call arguments, assigned values, returns and
+    parameter defaults. An environment lookup's fallback is left out: it is the recommended form."""
+    for fn in graph.project.functions.values():
+        for event in fn.events:
+            if isinstance(event, ir.CallSite):
+                skip = tracker.qualname(event.func) in _ENV_GET
+                option = isinstance(event.func, ir.Attr) and event.func.attr == "add_argument"
+                for position, arg in enumerate(event.args):
+                    if not (skip and position == 1):
+                        yield ValueSite(fn.id, arg, event.index)
+                for keyword, arg in event.kwargs:
+                    if not (skip and keyword == "default"):
+                        yield ValueSite(fn.id, arg, event.index, configurable=option and keyword == "default")
+            elif isinstance(event, ir.Assign):
+                yield ValueSite(fn.id, event.value, event.index)
+        for returned in fn.returns:
+            yield ValueSite(fn.id, returned, None)
+        for bindings in fn.bindings.values():
+            for binding in bindings:
+                if binding.kind == "param" and binding.value.default is not None:
+                    yield ValueSite(fn.id, binding.value.default, None, configurable=True)
+
+
+def origins(tracker: PathTracker, site: ValueSite, knowledge: Knowledge) -> Iterator[tuple[ir.Sym, Possible, LayoutMatch]]:
+    """The sub-expressions where a SageMaker path is first spelled out: a literal, or the join,
+    f-string or concatenation that completes it. References (names, attributes) are never origins:
+    the literal they lead to is reported where it is written."""
+    yield from _origins(tracker, site, site.sym, knowledge)
+
+
+def _origins(tracker, site, sym, knowledge):
+    if isinstance(sym, ir.CallOf) and tracker.qualname(sym.func) in _ENV_GET:
+        return  # the fallback of an environment lookup is the recommended form
+    children = _children(sym)
+    found_below = False
+    for child in children:
+        for item in _origins(tracker, site, child, knowledge):
+            found_below = True
+            yield item
+        if not found_below and not isinstance(child, (ir.Const, ir.BinOp, ir.FString, ir.CallOf)) and _names_layout(tracker, site, child, knowledge):
+            found_below = True  # a reference to a path already reported where it was written
+    if found_below or not isinstance(sym, (ir.Const, ir.BinOp, ir.FString, ir.CallOf)):
+        return
+    for possible in tracker.value(site.func_id, sym, site.at):
+        match = classify(possible, knowledge)
+        if match is not None and match.place.kind in ("input", "output"):
+            yield sym, possible, match
+            return
+
+
+def _names_layout(tracker, site, sym, knowledge) -> bool:
+    return any(classify(p, knowledge) for p in tracker.value(site.func_id, sym, site.at))
+
+
+def _children(sym: ir.Sym) -> tuple[ir.Sym, ...]:
+    if isinstance(sym, ir.BinOp):
+        return (sym.left, sym.right)
+    if isinstance(sym, ir.FString):
+        return sym.parts
+    if isinstance(sym, ir.CallOf):
+        return (*sym.args, *(v for _, v in sym.kwargs))
+    if isinstance(sym, ir.Seq):
+        return sym.items
+    return ()
+
+
+@dataclass(frozen=True)
+class Write:
+    func_id: str
+    site: ir.CallSite
+    entry: Entry
+    values: PathValue
+
+
+def writes(graph: CallGraph, tracker: PathTracker, knowledge: Knowledge) -> Iterator[Write]:
+    for fn in graph.project.functions.values():
+        for event in fn.events:
+            if not isinstance(event, ir.CallSite):
+                continue
+            entries = [e for n in graph.qualnames(fn.id, event) for e in knowledge.writes.find(n)]
+            exact = [e for e in entries if not all(p.startswith("*") for p in e.patterns)]
+            for entry in exact or entries:
+                if not _writing_mode(event, entry):
+                    continue
+                path = _path_argument(event, entry)
+                values = tracker.value(fn.id, path, event.index) if path is not None else ()
+                if values:
+                    yield Write(fn.id, event, entry, values)
+                    break
+
+
+def _writing_mode(site: ir.CallSite, entry: Entry) -> bool:
+    modes = entry.option("modes")
+    if not modes:
+        return True
+    position = entry.option("mode-arg", 1)
+    mode = site.args[position] if len(site.args) > position else dict(site.kwargs).get("mode")
+    return isinstance(mode, ir.Const) and isinstance(mode.value, str) and any(c in mode.value for c in modes)
+
+
+def _path_argument(site: ir.CallSite, entry: Entry) -> ir.Sym | None:
+    keywords = dict(site.kwargs)
+    for slot in entry.option("path", []):
+        if slot == "receiver" and isinstance(site.func, ir.Attr):
+            return site.func.base
+        if slot.startswith("#") and int(slot[1:]) < len(site.args):
+            return site.args[int(slot[1:])]
+        if slot in keywords:
+            return keywords[slot]
+    return None

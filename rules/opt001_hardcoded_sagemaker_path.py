@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from sigcheck.checking.results import Edit, Fix
+from sigcheck.checking.rule import Example, Rule
+from sigcheck.model import ir
+from sigcheck.model.optml import origins, value_sites
+from sigcheck.model.trace import Point
+
+
+class HardcodedSagemakerPath(Rule):
+    """A SageMaker path written out where the training toolkit provides a variable for it.
+
+    ## What it does
+    Finds literals such as `"/opt/ml/model"`, `"/opt/ml/output/data"`,
+    `"/opt/ml/input/data/<channel>"`, `"/opt/ml/input/config"` and `"/opt/ml/checkpoints"`, and
+    values built from pieces that spell one out (`os.path.join("/opt/ml", "model")`,
+    f-strings, `+`, `%`, `.format`). The literal as the fallback of an environment lookup
+    (`os.environ.get("SM_MODEL_DIR", "/opt/ml/model")`) is the recommended form and never
+    reported. The trace shows how the value was built and where it is used.
+
+    ## Why is this bad?
+    The SageMaker training toolkit (framework images, and images that install
+    `sagemaker-training`) tells the script where each folder is through `SM_MODEL_DIR`,
+    `SM_OUTPUT_DATA_DIR`, `SM_CHANNEL_<NAME>` and friends. Hard-coded paths break when the layout
+    is configured differently, in local mode and in tests, and outside SageMaker entirely. A bare
+    bring-your-own image has the layout but not the variables, so keep the literal as the
+    fallback. Checkpoints have no standard variable: make the path configurable (as the default
+    of an argument or a parameter, which is then not reported).
+
+    ## Example
+    ```python
+    torch.save(model.state_dict(), "/opt/ml/model/model.pt")
+    ```
+
+    ## Use instead
+    ```python
+    model_dir = os.environ.get("SM_MODEL_DIR", "/opt/ml/model")
+    torch.save(model.state_dict(), os.path.join(model_dir, "model.pt"))
+    ```
+
+    ## Fix safety
+    The fix replaces a plain string literal with `os.environ.get("SM_…", "<the literal's path>")`
+    (joined with the rest of the path) and adds `import os` when needed. It is safe: the value is
+    unchanged wherever the variable is unset or equal to the default.
+    """
+
+    code = "OPT001"
+    name = "hardcoded-sagemaker-path"
+    severity = "warning"
+
+    valid = (
+        Example("""
+import os, torch
+
+model_dir = os.environ.get("SM_MODEL_DIR", "/opt/ml/model")
+data_dir = os.getenv("SM_CHANNEL_TRAIN", "/opt/ml/input/data/train")
+torch.save(model.state_dict(), os.path.join(model_dir, "model.pt"))
+""", "the literals are fallbacks of the toolkit's variables"),
+        Example("""
+import argparse
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--checkpoint-dir", default="/opt/ml/checkpoints")
+""", "checkpoints have no variable; an option's default is already configurable"),
+        Example("""
+import os
+
+os.makedirs("/opt/ml/code/logs", exist_ok=True)
+print(open("/etc/hostname").read(), os.path.join("/tmp", "model"))
+""", "/opt/ml/code has no variable, and other paths are not SageMaker's"),
+    )
+    invalid = (
+        Example("""
+import torch
+
+# expect: OPT001
+torch.save(model.state_dict(), "/opt/ml/model/model.pt")
+""", "the model folder written out"),
+        Example("""
+import os
+
+BASE = "/opt/ml"
+# expect: OPT001
+TRAIN = os.path.join(BASE, "input", "data", "train")
+files = os.listdir(TRAIN)
+""", "a channel folder built from pieces"),
+        Example("""
+import os
+
+# expect: OPT001
+CHECKPOINTS = "/opt/ml/checkpoints"
+os.makedirs(CHECKPOINTS, exist_ok=True)
+""", "checkpoints have no variable but should be configurable"),
+    )
+
+    def check(self, analysis):
+        seen = set()
+        for site in value_sites(analysis.graph, analysis.paths):
+            for sym, possible, match in origins(analysis.paths, site, analysis.knowledge):
+                if id(sym.node) in seen or sym.node is None:
+                    continue
+                if not match.env and site.configurable:
+                    continue  # no variable to read, and the path is already an option's default
+                seen.add(id(sym.node))
+                anchor = Point(site.func_id, sym.node, f"{match.path!r} written out")
+                trace = possible.trace if possible.trace and possible.trace[-1].node is sym.node else (*possible.trace, anchor)
+                yield self.finding(anchor, _message(match), trace, _fix(analysis, site.func_id, sym, match))
+
+
+def _message(match) -> str:
+    if not match.env:
+        return (f"Hard-coded {match.path!r}: SageMaker sets no variable for it, so make it configurable "
+                f"(an argument or variable) with {match.path!r} as the default")
+    return (f"Hard-coded {match.path!r}: read {match.env}, which the SageMaker training toolkit sets, "
+            f"with the path as fallback: os.environ.get({match.env!r}, {match.path!r})")
+
+
+def _fix(analysis, func_id: str, sym: ir.Sym, match) -> Fix | None:
+    if not match.env or not isinstance(sym, ir.Const) or match.tail is None:
+        return None
+    fn = analysis.functions[func_id]
+    lookup = f'os.environ.get("{match.env}", "{match.path}")'
+    tail = match.tail.strip("/")
+    replacement = f'os.path.join({lookup}, "{tail}")' if tail else lookup
+    span = analysis.positions.span(fn.module, sym.node)
+    path = analysis.project.sources[fn.module].display
+    edits = [Edit(path, span.line, span.column, span.end_line, span.end_column, replacement)]
+    edits += _import_os(analysis, fn.module, path)
+    return Fix(f"Read {match.env}, falling back to {match.path!r}", tuple(edits), safe=True)
+
+
+def _import_os(analysis, module: str, path: str) -> list[Edit]:
+    body = analysis.project.modules[module].body
+    if any(isinstance(b.value, ir.Imported) and b.value.module == "os" and b.value.name is None
+           for b in body.bindings.get("os", ())):
+        return []
+    line = analysis.positions.first_code_line(module)
+    return [Edit(path, line, 1, line, 1, "import os\n")]

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from sigcheck.checking.rule import Example, Rule
+from sigcheck.model.optml import under_root_elsewhere, writes
+from sigcheck.model.pathvalues import value_text
+from sigcheck.model.trace import Point
+
+_WHERE = {
+    "input": "into input/, which SageMaker fills and never uploads",
+    "code": "into /opt/ml/code, which is not uploaded",
+    "root": "outside model/, output/ and checkpoints/, which are the only folders SageMaker uploads",
+}
+
+
+class WriteOutsideSagemakerOutputs(Rule):
+    """Data written under /opt/ml somewhere SageMaker does not upload.
+
+    ## What it does
+    Follows the destination of writes (`open(..., "w")`, pathlib writes, `os.makedirs`,
+    `shutil.copy*`/`move`, `torch.save`, `np.save`, `save_pretrained`, Keras and TensorFlow saves,
+    `DataFrame.to_*`, `Booster.save_model`, archives opened for writing) and reports those that go
+    under `/opt/ml` but outside `model/`, `output/` and `checkpoints/`: `/opt/ml/code`,
+    `/opt/ml/tmp`, `/opt/ml` itself, or into `input/`.
+
+    ## Why is this bad?
+    SageMaker uploads `/opt/ml/model` and `/opt/ml/output` when the job ends and syncs
+    `/opt/ml/checkpoints` while it runs. Everything else disappears with the container, silently:
+    the job succeeds and the file is gone.
+
+    ## Example
+    ```python
+    torch.save(model.state_dict(), "/opt/ml/code/model.pt")
+    ```
+
+    ## Use instead
+    ```python
+    model_dir = os.environ.get("SM_MODEL_DIR", "/opt/ml/model")
+    torch.save(model.state_dict(), os.path.join(model_dir, "model.pt"))
+    ```
+    """
+
+    code = "OPT002"
+    name = "write-outside-sagemaker-outputs"
+    severity = "error"
+
+    valid = (
+        Example("""
+import os, torch
+
+out = os.environ.get("SM_OUTPUT_DATA_DIR", "/opt/ml/output/data")
+with open(os.path.join(out, "metrics.json"), "w") as handle:
+    handle.write("{}")
+torch.save(model.state_dict(), "/opt/ml/checkpoints/last.pt")
+config = open("/opt/ml/input/config/hyperparameters.json").read()
+""", "outputs and checkpoints are uploaded; reading input is fine"),
+        Example("""
+import os, torch
+
+torch.save(model.state_dict(), os.path.join(os.environ["MODEL_ROOT"], "model.pt"))
+""", "an unknown destination is not guessed"),
+    )
+    invalid = (
+        Example("""
+import torch
+
+# expect: OPT002
+torch.save(model.state_dict(), "/opt/ml/code/model.pt")
+""", "the code folder is not uploaded"),
+        Example("""
+import os
+from pathlib import Path
+
+SCRATCH = Path("/opt/ml") / "tmp"
+
+def export(report):
+    # expect: OPT002
+    (SCRATCH / "report.txt").write_text(report)
+
+export("done")
+""", "a pathlib write under /opt/ml/tmp"),
+    )
+
+    def check(self, analysis):
+        for write in writes(analysis.graph, analysis.paths, analysis.knowledge):
+            for possible in write.values:
+                where = under_root_elsewhere(possible, analysis.knowledge)
+                if where is None:
+                    continue
+                anchor = Point(write.func_id, write.site.node, "writes here")
+                yield self.finding(
+                    anchor,
+                    f"Writes {value_text(possible)!r} {_WHERE[where]}: it is lost when the job ends",
+                    (*possible.trace, anchor),
+                )
+                break

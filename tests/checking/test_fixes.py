@@ -1,0 +1,87 @@
+"""--fix and --diff: edits keep formatting, the fixed file parses and re-analyses clean."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import libcst as cst
+import pytest
+from click.testing import CliRunner
+
+from sigcheck.cli import main
+
+SOURCE = '''"""Train and save."""
+from __future__ import annotations
+
+import torch  # the model library
+
+MODEL = "/opt/ml/model/model.pt"   # keep this comment
+DATA = '/opt/ml/input/data/train'
+
+def main():
+    torch.save(net.state_dict(), MODEL)
+    print(DATA)
+'''
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "train.py").write_text(SOURCE)
+    return tmp_path
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["train.py", "--select", "OPT001", *args], catch_exceptions=False)
+
+
+def test_diff_shows_the_fix_and_writes_nothing(project):
+    result = run("--diff")
+    assert result.exit_code == 1
+    assert '+MODEL = os.path.join(os.environ.get("SM_MODEL_DIR", "/opt/ml/model"), "model.pt")   # keep this comment' in result.output
+    assert "+import os" in result.output
+    assert (project / "train.py").read_text() == SOURCE
+
+
+def test_fix_applies_parses_and_reanalyses_clean(project):
+    result = run("--fix", "--format", "json")
+    fixed = (project / "train.py").read_text()
+    cst.parse_module(fixed)
+    assert json.loads(result.output[result.output.index("{"):])["diagnostics"] == []
+    assert fixed == textwrap.dedent('''\
+        """Train and save."""
+        from __future__ import annotations
+
+        import os
+        import torch  # the model library
+
+        MODEL = os.path.join(os.environ.get("SM_MODEL_DIR", "/opt/ml/model"), "model.pt")   # keep this comment
+        DATA = os.environ.get("SM_CHANNEL_TRAIN", "/opt/ml/input/data/train")
+
+        def main():
+            torch.save(net.state_dict(), MODEL)
+            print(DATA)
+    ''')
+    assert run("--diff").exit_code == 0  # nothing left to fix
+
+
+def test_json_carries_the_fix(project):
+    data = json.loads(run("--format", "json").output)
+    fix = data["diagnostics"][0]["fix"]
+    assert fix["applicability"] == "safe"
+    assert fix["edits"][0] == {"path": "train.py", "line": 6, "column": 9, "end_line": 6, "end_column": 33,
+                               "content": 'os.path.join(os.environ.get("SM_MODEL_DIR", "/opt/ml/model"), "model.pt")'}
+
+
+def test_no_import_added_when_os_is_imported(project):
+    (project / "train.py").write_text('import os\nOUT = "/opt/ml/output"\nprint(OUT)\n')
+    run("--fix")
+    assert (project / "train.py").read_text() == 'import os\nOUT = os.environ.get("SM_OUTPUT_DIR", "/opt/ml/output")\nprint(OUT)\n'
+
+
+def test_checkpoint_paths_have_no_automatic_fix(project):
+    (project / "train.py").write_text('CKPT = "/opt/ml/checkpoints"\nprint(CKPT)\n')
+    data = json.loads(run("--format", "json").output)
+    assert data["diagnostics"][0]["fix"] is None
