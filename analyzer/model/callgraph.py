@@ -54,6 +54,7 @@ class CallGraph:
         self.knowledge = knowledge
         self.graph = nx.MultiDiGraph()
         self._targets: dict[tuple[str, int], list[CallTarget]] = {}
+        self._subclass_index: dict[str, list[str]] | None = None
         self._build()
 
     # -- queries --------------------------------------------------------------------------
@@ -107,15 +108,27 @@ class CallGraph:
 
     def _build(self) -> None:
         self.graph.add_nodes_from(self.project.functions)
-        for module in self.project.modules.values():
-            for dotted in module.imports:
-                target = self.project.resolve_import(dotted, module.name)
-                if target and target != module.name:
-                    self._edge(module.body_id, self.project.modules[target].body_id, "import", 0)
         for fn in self.project.functions.values():
             for event in fn.events:
                 if isinstance(event, ir.CallSite):
                     self._add_call(fn, event)
+                elif isinstance(event, ir.Import):
+                    for body_id in self.imported_bodies(fn.module, event):
+                        self._edge(fn.id, body_id, "import", event.index)
+
+    def imported_bodies(self, module: str, event: ir.Import) -> list[str]:
+        """Bodies of the project modules an import statement runs: `import a.b.c` runs a, a.b
+        and a.b.c (a module importing itself runs nothing new)."""
+        found: list[str] = []
+        for dotted in event.modules:
+            parts = dotted.split(".")
+            for end in range(1, len(parts) + 1):
+                target = self.project.resolve_import(".".join(parts[:end]), module)
+                if target and target != module:
+                    body_id = self.project.modules[target].body_id
+                    if body_id not in found:
+                        found.append(body_id)
+        return found
 
     def _edge(self, caller: str, callee: str, kind: str, site: int) -> None:
         if not self.graph.has_edge(caller, callee, key=kind):
@@ -134,18 +147,23 @@ class CallGraph:
                     consumed.add(position)
                     for func_id in self.functions_of(value):
                         self._edge(fn.id, func_id, entry.option("kind"), site.index)
+        if site.decorator or "functools.partial" in names:
+            return  # `@register` and `partial(f, x)` keep f for later; `@atexit.register` was handled above
         registrar = any(self.knowledge_match(name, _HANDLER_REGISTRARS) for name in names)
+        # Only a library calls back into an object it is handed; a project callee's own calls are
+        # in the graph already.
+        library = bool(targets) and not any(t.in_project for t in targets)
         for position, sym in enumerate([*site.args, *(v for _, v in site.kwargs)]):
             if position in consumed:
                 continue
             for value in self.resolver.resolve(sym):
-                self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference")
+                self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference", library)
 
-    def _add_reference(self, caller: str, site: int, value: Value, kind: str) -> None:
+    def _add_reference(self, caller: str, site: int, value: Value, kind: str, library: bool) -> None:
         if isinstance(value, SeqV):
             for item in value.items:
-                self._add_reference(caller, site, item, kind)
-        elif isinstance(value, InstanceV) and isinstance(value.of, ClassV) and kind == "reference":
+                self._add_reference(caller, site, item, kind, library)
+        elif isinstance(value, InstanceV) and isinstance(value.of, ClassV) and kind == "reference" and library:
             info = self.project.classes[value.of.class_id]
             for method in info.methods.values():
                 self._edge(caller, method, "callback", site)
@@ -183,7 +201,38 @@ class CallGraph:
         result = []
         for value in self.resolver.resolve(site.func):
             result.extend(self.value_targets(value))
-        return result
+        return result + self._overrides(site.func, result)
+
+    def _overrides(self, func: ir.Sym, found: list[CallTarget]) -> list[CallTarget]:
+        """`self.step()` in a method of Base also runs `step` of any project subclass that
+        overrides it: the instance may be one (template methods of Trainer subclasses)."""
+        if not (isinstance(func, ir.Attr) and isinstance(func.base, ir.Name)):
+            return []
+        fn = self.project.functions.get(func.base.scope)
+        if fn is None or fn.class_id is None or fn.kind != "function" or not fn.params:
+            return []
+        if fn.params[0].name != func.base.name or len(fn.bindings.get(func.base.name, ())) != 1:
+            return []  # not the first parameter, or rebound in the method
+        if self.resolver.resolve(func.base) != (InstanceV(ClassV(fn.class_id)),):
+            return []  # a static or class method
+        known = {t.func_id for t in found}
+        extra = []
+        for class_id in self._subclasses().get(fn.class_id, ()):
+            method = self.project.classes[class_id].methods.get(func.attr)
+            if method and method not in known:
+                known.add(method)
+                extra.append(CallTarget(self.resolver.qualname(FunctionV(method)), method, 1))
+        return extra
+
+    def _subclasses(self) -> dict[str, list[str]]:
+        """Project class id -> the project classes that inherit from it, directly or not."""
+        if self._subclass_index is None:
+            self._subclass_index = {}
+            for class_id in self.project.classes:
+                for base in self.resolver.mro(class_id)[1:]:
+                    if isinstance(base, ClassV):
+                        self._subclass_index.setdefault(base.class_id, []).append(class_id)
+        return self._subclass_index
 
     def value_targets(self, value: Value) -> list[CallTarget]:
         name = self.resolver.qualname(value)
