@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -11,8 +12,10 @@ import click
 from sigcheck import __version__
 from sigcheck.config.settings import ConfigError, Settings, find_config, load_settings
 from sigcheck.knowledge import KnowledgeError
+from sigcheck.loading.sources import resolve
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+CI_FORMATS = ("sarif", "github", "junit", "gitlab")  # each a module in sigcheck.report with render()
 
 
 class _DefaultToCheck(click.Group):
@@ -38,7 +41,7 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", *CI_FORMATS]), default="text", show_default=True)
 @click.option("--select", help="Comma-separated rule codes or prefixes to enable (replaces the configured set).")
 @click.option("--extend-select", help="Comma-separated rule codes or prefixes to enable on top of the selection.")
 @click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
@@ -49,7 +52,11 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only: no source lines, traces or summary.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when problems are found.")
-def check(paths, output_format, select, extend_select, ignore, config_file, platform, deadline, no_color, quiet, statistics, exit_zero):
+@click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what remains.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply (or show) fixes marked unsafe.")
+def check(paths, output_format, select, extend_select, ignore, config_file, platform, deadline, no_color, quiet,
+          statistics, exit_zero, fix, diff, unsafe_fixes):
     """Check training entry points (files) or search directories for them."""
     from sigcheck.checking.engine import analyse
     from sigcheck.report import json as json_report
@@ -61,12 +68,16 @@ def check(paths, output_format, select, extend_select, ignore, config_file, plat
             select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
             platform=platform, deadline=deadline)
         report = analyse(paths, settings)
+        if fix or diff:
+            report = _fix(paths, settings, report, diff, unsafe_fixes)
     except (ConfigError, KnowledgeError) as exc:
         click.echo(f"sigcheck: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
 
     if output_format == "json":
         click.echo(json_report.render(report))
+    elif output_format in CI_FORMATS:
+        click.echo(importlib.import_module(f"sigcheck.report.{output_format}").render(report))
     elif quiet:
         for d in report.diagnostics:
             click.echo(f"{text_report.clean(d.path)}:{d.line}:{d.column}: {d.code} {text_report.clean(d.message)}")
@@ -83,11 +94,28 @@ def check(paths, output_format, select, extend_select, ignore, config_file, plat
     sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
 
 
+def _fix(paths, settings, report, diff_only: bool, unsafe: bool):
+    from sigcheck.checking.engine import analyse
+    from sigcheck.checking.fixes import plan_fixes, write_fixes
+
+    planned = plan_fixes(report, unsafe)
+    if diff_only:
+        for fixed in planned:
+            click.echo(fixed.diff(), nl=False)
+        count = sum(f.applied for f in planned)
+        click.echo(f"Would fix {count} problem{'s' if count != 1 else ''}.", err=True)
+        sys.exit(EXIT_FINDINGS if planned else EXIT_CLEAN)
+    fixed = write_fixes(planned)
+    if fixed:
+        click.echo(f"Fixed {fixed} problem{'s' if fixed != 1 else ''}.", err=True)
+    return analyse(paths, settings)  # report what remains
+
+
 def _settings(paths: list[Path], config_file: Path | None) -> Settings:
     if config_file is not None:
         return load_settings(config_file)
     start = paths[0] if paths[0].is_dir() else paths[0].parent
-    found = find_config(start.resolve())
+    found = find_config(resolve(start))  # resolve() that survives a symlink loop
     return load_settings(found) if found else Settings()
 
 

@@ -12,6 +12,18 @@ from sigcheck.rules.sig009_bad_handler_signature import BadHandlerSignature
 from sigcheck.rules.sig010_children_not_signaled import ChildrenNotSignaled
 from sigcheck.rules.sig011_unsafe_io_in_handler import UnsafeIoInHandler
 from sigcheck.rules.sig012_stop_flag_not_polled import StopFlagNotPolled
+from sigcheck.rules.opt001_hardcoded_sagemaker_path import HardcodedSagemakerPath
+from sigcheck.rules.opt002_write_outside_sagemaker_outputs import WriteOutsideSagemakerOutputs
+from sigcheck.rules.drv002_hardcoded_driver_invocation import HardcodedDriverInvocation
+from sigcheck.rules.dkr001_shell_form_entrypoint import ShellFormEntrypoint
+from sigcheck.rules.dkr002_tini_entrypoint import TiniEntrypoint
+from sigcheck.rules.dkr003_no_train_entry import NoTrainEntry
+from sigcheck.rules.dkr004_wrapper_without_exec import WrapperWithoutExec
+from sigcheck.rules.dkr005_train_argument_rejected import TrainArgumentRejected
+from sigcheck.rules.dkr006_stopsignal_unhandled import StopsignalUnhandled
+from sigcheck.rules.dkr007_sigterm_not_delivered import SigtermNotDelivered
+from sigcheck.rules.opt003_image_data_under_opt_ml import ImageDataUnderOptMl
+from sigcheck.rules.drv001_driver_in_image import DriverInImage
 
 ALL_RULES = [
     MissingSigtermHandler,
@@ -26,6 +38,18 @@ ALL_RULES = [
     ChildrenNotSignaled,
     UnsafeIoInHandler,
     StopFlagNotPolled,
+    HardcodedSagemakerPath,
+    WriteOutsideSagemakerOutputs,
+    HardcodedDriverInvocation,
+    ShellFormEntrypoint,
+    TiniEntrypoint,
+    NoTrainEntry,
+    WrapperWithoutExec,
+    TrainArgumentRejected,
+    StopsignalUnhandled,
+    SigtermNotDelivered,
+    ImageDataUnderOptMl,
+    DriverInImage,
 ]
 
 RULES_BY_CODE = {rule.code: rule for rule in ALL_RULES}

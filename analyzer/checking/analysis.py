@@ -12,6 +12,8 @@ from sigcheck.model.flags import Flags
 from sigcheck.model.project import EntryPoint, ProjectModel
 from sigcheck.model.resolve import Resolver
 from sigcheck.model.saving import SaveAnalysis
+from sigcheck.model.pathvalues import PathTracker
+from sigcheck.model.positions import Positions
 from sigcheck.model.stopping import StopAnalysis
 from sigcheck.model.signals import HandlerRegistration, find_registrations
 from sigcheck.model.trace import Point
@@ -21,12 +23,14 @@ ELSEWHERE = frozenset({"thread", "executor", "process"})
 
 
 class Analysis:
-    def __init__(self, project: ProjectModel, knowledge: Knowledge, deadline: int, platform: str) -> None:
+    def __init__(self, project: ProjectModel, knowledge: Knowledge, deadline: int, platform: str,
+                 containers: list = ()) -> None:
         self.project = project
         self.knowledge = knowledge
         self.deadline = deadline
         self.platform = platform
         self.functions = project.functions
+        self._containers = list(containers)  # sigcheck.container.model.Container, parsed at discovery
 
     @cached_property
     def resolver(self) -> Resolver:
@@ -55,6 +59,20 @@ class Analysis:
     @cached_property
     def stopping(self) -> StopAnalysis:
         return StopAnalysis(self.graph, self.knowledge, self.saves)
+
+    @cached_property
+    def paths(self) -> PathTracker:
+        return PathTracker(self.graph)
+
+    @cached_property
+    def positions(self) -> Positions:
+        return Positions(self.project)
+
+    @cached_property
+    def containers(self) -> list:
+        """Each Dockerfile's image and launch chain, joined to the facts of the Python trainer."""
+        from sigcheck.container.facts import ContainerFacts
+        return [ContainerFacts(self, container) for container in self._containers]
 
     @cached_property
     def entries(self) -> list["EntryFacts"]:

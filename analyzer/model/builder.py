@@ -9,11 +9,8 @@ from __future__ import annotations
 import libcst as cst
 
 from sigcheck.model import ir
+from sigcheck.model.expressions import ExpressionBuilder, literal
 from sigcheck.model.guards import classify_guard
-
-_FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.Element,
-                      cst.DictElement, cst.StarredDictElement, cst.FormattedStringExpression,
-                      cst.Index, cst.Slice, cst.SubscriptElement, cst.BaseFormattedStringContent)
 
 
 def build_summary(module: cst.Module, name: str, path: str, display: str, is_package: bool) -> ir.ModuleSummary:
@@ -26,7 +23,7 @@ def build_summary(module: cst.Module, name: str, path: str, display: str, is_pac
     return summary
 
 
-class _Builder:
+class _Builder(ExpressionBuilder):
     def __init__(self, summary: ir.ModuleSummary) -> None:
         self.summary = summary
         self.fn: ir.FunctionInfo = None  # type: ignore[assignment]
@@ -119,32 +116,44 @@ class _Builder:
         self.fn.nonlocals.update(n.name.value for n in node.names)
 
     def _s_Import(self, node: cst.Import) -> None:
+        modules = []
         for alias in node.names:
             dotted = _dotted(alias.name)
             if dotted is None:
                 continue
-            self.summary.imports.add(dotted)
+            modules.append(dotted)
             if alias.asname is not None:
                 self.fn.bind(_as_name(alias), "import", ir.Imported(dotted, None, self.summary.name))
             else:
                 top = dotted.split(".")[0]
                 self.fn.bind(top, "import", ir.Imported(top, None, self.summary.name))
+        self._imported(node, modules)
 
     def _s_ImportFrom(self, node: cst.ImportFrom) -> None:
         base = self._absolute_from(node)
         if base is None:
             return
         if isinstance(node.names, cst.ImportStar):
-            self.summary.imports.add(base)
             self.fn.bind("*", "import", ir.Imported(base, None, self.summary.name))
-            return
+            return self._imported(node, [base])
+        modules = []
         for alias in node.names:
             name = alias.name.value if isinstance(alias.name, cst.Name) else None
             if name is None:
                 continue
-            self.summary.imports.add(f"{base}.{name}" if base else name)
-            self.summary.imports.add(base)
-            self.fn.bind(_as_name(alias) or name, "import", ir.Imported(base, name, self.summary.name))
+            if base:
+                modules += [base, f"{base}.{name}"]  # the name may be a submodule
+                imported = ir.Imported(base, name, self.summary.name)
+            else:  # `from . import x` above every package: the module x next to the script
+                modules.append(name)
+                imported = ir.Imported(name, None, self.summary.name)
+            self.fn.bind(_as_name(alias) or name, "import", imported)
+        self._imported(node, modules)
+
+    def _imported(self, node, modules: list[str]) -> None:
+        if modules:
+            self.summary.imports.update(modules)
+            self.emit(ir.Import, node, modules=tuple(dict.fromkeys(modules)))
 
     def _absolute_from(self, node: cst.ImportFrom) -> str | None:
         module = _dotted(node.module) if node.module is not None else ""
@@ -165,19 +174,32 @@ class _Builder:
         decorators = tuple(self.expr(d.decorator) for d in node.decorators)
         qualname = self._child_id(node.name.value)
         fn = ir.FunctionInfo(
-            f"{self.summary.name}:{qualname}", self.summary.name, qualname, "function", node,
+            self._unique_id(qualname), self.summary.name, qualname, "function", node,
             self.fn.id, self.cls.id if self.cls else None, decorators=decorators,
             is_async=node.asynchronous is not None,
         )
         self._parameters(fn, node.params)
         self.summary.functions[fn.id] = fn
+        for decorator, sym in reversed(list(zip(node.decorators, decorators))):  # applied bottom-up
+            self.emit(ir.CallSite, decorator, func=sym, args=(ir.FuncRef(fn.id),), decorator=True)
         if self.cls is not None:
-            self.cls.methods[node.name.value] = fn.id
+            if not (node.name.value in self.cls.methods and _accessor_of(decorators, node.name.value)):
+                self.cls.methods[node.name.value] = fn.id  # `@x.setter def x` keeps the property
         else:
             self.fn.bind(node.name.value, "def", ir.FuncRef(fn.id))
         outer_cls = self.cls
         self.run_body(fn, node.body)
         self.cls = outer_cls
+
+    def _unique_id(self, qualname: str) -> str:
+        """`<module>:<qualname>`, numbered from the second definition of one name on (`f#2`):
+        both definitions are kept, as a name bound twice stands for both."""
+        base = f"{self.summary.name}:{qualname}"
+        found, number = base, 1
+        while found in self.summary.functions or found in self.summary.classes:
+            number += 1
+            found = f"{base}#{number}"
+        return found
 
     def _parameters(self, fn: ir.FunctionInfo, params: cst.Parameters) -> None:
         groups = [("posonly", params.posonly_params), ("pos", params.params)]
@@ -201,10 +223,12 @@ class _Builder:
         for decorator in node.decorators:
             self.expr(decorator.decorator)
         qualname = self._child_id(node.name.value)
-        info = ir.ClassInfo(f"{self.summary.name}:{qualname}", self.summary.name, qualname, node, self.fn.id, bases)
+        info = ir.ClassInfo(self._unique_id(qualname), self.summary.name, qualname, node, self.fn.id, bases)
         self.summary.classes[info.id] = info
         if self.cls is None:
             self.fn.bind(node.name.value, "class", ir.FuncRef(info.id))
+        else:
+            self.cls.attributes.setdefault(node.name.value, []).append(ir.FuncRef(info.id))
         outer = self.cls
         self.cls = info
         self.block(node.body)  # the class body runs in the enclosing scope at definition time
@@ -296,9 +320,10 @@ class _Builder:
             return self.assign(target.value, ir.Opaque("starred"), node, kind)
         if isinstance(target, cst.Name):
             name = target.value
-            if name in self.fn.globals and self.fn.kind != "module":
-                self.summary.functions[self.summary.body_id].bind(name, kind, value)
-                sym = ir.Name(name, self.summary.body_id)
+            owner = self._owner(name)
+            if owner is not self.fn:  # `global` or `nonlocal`: the value lands in the owner's scope
+                owner.bind(name, kind, value)
+                sym = ir.Name(name, owner.id)
             elif self.cls is not None:  # a class attribute, not a name of the enclosing scope
                 self.cls.attributes.setdefault(name, []).append(value)
                 sym = ir.Name(name, self.fn.id)
@@ -313,129 +338,37 @@ class _Builder:
                     owner.attributes.setdefault(sym.attr, []).append(value)
         self.emit(ir.Assign, node, target=sym, value=value)
 
+    def _owner(self, name: str) -> ir.FunctionInfo:
+        """The scope an assignment to `name` binds in: the module for `global`, the nearest
+        enclosing function that binds it for `nonlocal`, else the current scope."""
+        body = self.summary.functions[self.summary.body_id]
+        if self.fn.kind == "module" or self.cls is not None:  # class body: a class attribute
+            return self.fn
+        if name in self.fn.globals:
+            return body
+        if name not in self.fn.nonlocals:
+            return self.fn
+        fallback = None
+        scope = self.summary.functions.get(self.fn.parent) if self.fn.parent else None
+        while scope is not None and scope.kind != "module":
+            if name in scope.globals:
+                return body
+            if name not in scope.nonlocals:
+                if name in scope.bindings:
+                    return scope
+                fallback = fallback or scope
+            scope = self.summary.functions.get(scope.parent) if scope.parent else None
+        return fallback or self.fn
+
     def _enclosing_class(self) -> ir.ClassInfo | None:
         class_id = self.fn.class_id
         return self.summary.classes.get(class_id) if class_id else None
 
-    # -- expressions ----------------------------------------------------------------------
 
-    def test(self, node) -> tuple[ir.Sym, ...]:
-        self.expr(node)
-        return self.reads(node)
-
-    def reads(self, node) -> tuple[ir.Sym, ...]:
-        """The names, attributes and items a condition looks at (flags are found among these)."""
-        found: list[ir.Sym] = []
-        pending = [node]
-        while pending:
-            current = pending.pop()
-            if isinstance(current, (cst.Name, cst.Attribute, cst.Subscript)):
-                found.append(self.sym(current))
-                if isinstance(current, cst.Attribute):
-                    pending.append(current.value)
-            elif isinstance(current, cst.Call):
-                pending.append(current.func)
-                pending.extend(arg.value for arg in current.args)
-            elif isinstance(current, cst.UnaryOperation):
-                pending.append(current.expression)
-            elif isinstance(current, (cst.BooleanOperation, cst.BinaryOperation)):
-                pending.extend((current.left, current.right))
-            elif isinstance(current, cst.Comparison):
-                pending.append(current.left)
-                pending.extend(target.comparator for target in current.comparisons)
-            elif isinstance(current, cst.NamedExpr):
-                pending.append(current.value)
-        return tuple(found)
-
-    def sym(self, node) -> ir.Sym:
-        """The symbol for an expression, without recording events."""
-        if isinstance(node, cst.Name):
-            return ir.Name(node.value, self.fn.id)
-        if isinstance(node, cst.Attribute):
-            return ir.Attr(self.sym(node.value), node.attr.value)
-        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-            return ir.Item(self.sym(node.value), self.sym(node.slice[0].slice.value))
-        if isinstance(node, (cst.Integer, cst.SimpleString, cst.ConcatenatedString)):
-            return ir.Const(_literal(node))
-        if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
-            return ir.Const({"True": True, "False": False, "None": None}[node.value])
-        return ir.Opaque(type(node).__name__)
-
-    def expr(self, node) -> ir.Sym:
-        """The symbol for an expression; calls and lambdas inside it become events."""
-        if isinstance(node, cst.Name):
-            if node.value in ("True", "False", "None"):
-                return ir.Const({"True": True, "False": False, "None": None}[node.value])
-            return ir.Name(node.value, self.fn.id)
-        if isinstance(node, cst.Attribute):
-            return ir.Attr(self.expr(node.value), node.attr.value)
-        if isinstance(node, cst.Call):
-            return self._call(node)
-        if isinstance(node, (cst.Integer, cst.SimpleString, cst.ConcatenatedString)):
-            value = _literal(node)
-            if value is None:
-                self._walk(node)
-                return ir.Opaque("string")
-            return ir.Const(value)
-        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
-            return ir.Seq(tuple(self.expr(e.value) for e in node.elements))
-        if isinstance(node, cst.Lambda):
-            return self._lambda(node)
-        if isinstance(node, cst.Subscript):
-            base = self.expr(node.value)
-            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-                return ir.Item(base, self.expr(node.slice[0].slice.value))
-            self._walk(node.slice)
-            return ir.Opaque("subscript")
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
-            return ir.Const(-_literal(node.expression))
-        if isinstance(node, cst.Await):
-            return self.expr(node.expression)
-        if isinstance(node, cst.NamedExpr):
-            value = self.expr(node.value)
-            self.assign(node.target, value, node)
-            return value
-        self._walk(node)
-        return ir.Opaque(type(node).__name__)
-
-    def _walk(self, node) -> None:
-        """Record the calls and lambdas inside an expression sigcheck does not model itself."""
-        children = node if isinstance(node, (list, tuple)) else node.children
-        for child in children:
-            if isinstance(child, cst.BaseExpression):
-                self.expr(child)
-            elif isinstance(child, _FALLBACK_CHILDREN) or isinstance(child, cst.MatchCase):
-                self._walk(child)
-            elif isinstance(child, cst.BaseSuite):
-                self.block(child)
-
-    def _call(self, node: cst.Call) -> ir.Sym:
-        func = self.expr(node.func)
-        args, kwargs, star = [], [], False
-        for arg in node.args:
-            value = self.expr(arg.value)
-            if arg.star:
-                star = True
-            elif arg.keyword is not None:
-                kwargs.append((arg.keyword.value, value))
-            else:
-                args.append(value)
-        self.emit(ir.CallSite, node, func=func, args=tuple(args), kwargs=tuple(kwargs), star_args=star)
-        return ir.CallOf(func, tuple(args), tuple(kwargs))
-
-    def _lambda(self, node: cst.Lambda) -> ir.Sym:
-        self._lambda_count += 1
-        qualname = self._child_id(f"<lambda#{self._lambda_count}>") if self.cls is None else f"{self.cls.qualname}.<lambda#{self._lambda_count}>"
-        fn = ir.FunctionInfo(f"{self.summary.name}:{qualname}", self.summary.name, qualname, "lambda", node, self.fn.id)
-        self._parameters(fn, node.params)
-        self.summary.functions[fn.id] = fn
-        outer_fn, outer_cls = self.fn, self.cls
-        self.fn, self.cls = fn, None
-        for sym in self.reads(node.body):
-            self.emit(ir.Read, node.body, sym=sym)
-        fn.returns.append(self.expr(node.body))
-        self.fn, self.cls = outer_fn, outer_cls
-        return ir.FuncRef(fn.id)
+def _accessor_of(decorators: tuple[ir.Sym, ...], name: str) -> bool:
+    """`@name.setter` / `@name.deleter`: the method redefines the property `name` in place."""
+    return any(isinstance(d, ir.Attr) and d.attr in ("setter", "deleter", "getter")
+               and isinstance(d.base, ir.Name) and d.base.name == name for d in decorators)
 
 
 def _dotted(node) -> str | None:
@@ -453,20 +386,11 @@ def _as_name(alias) -> str | None:
     return alias.asname.name.value
 
 
-def _literal(node):
-    try:
-        if isinstance(node, cst.Integer):
-            return node.evaluated_value
-        return node.evaluated_value  # strings; None for f-strings inside a concatenation
-    except Exception:  # unusual escapes or prefixes: not a value sigcheck can rely on
-        return None
-
-
 def _always_true(test) -> bool:
     if isinstance(test, cst.Name):
         return test.value == "True"
     if isinstance(test, cst.Integer):
-        return _literal(test) not in (0, None)
+        return literal(test) not in (0, None)
     return False
 
 

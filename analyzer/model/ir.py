@@ -31,11 +31,13 @@ class CallOf:
     func: "Sym"
     args: tuple["Sym", ...] = ()
     kwargs: tuple[tuple[str, "Sym"], ...] = ()
+    node: Any = field(default=None, compare=False, repr=False)  # where the call is, for traces
 
 
 @dataclass(frozen=True, slots=True)
 class Const:
     value: Any
+    node: Any = field(default=None, compare=False, repr=False)  # where the literal is written
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +80,23 @@ class Opaque:
     kind: str = ""
 
 
-Sym = Union[Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque]
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    """`a + b`, `a / b` (pathlib), `a % b`: kept for the path values built with them."""
+
+    op: str
+    left: "Sym"
+    right: "Sym"
+    node: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FString:
+    parts: tuple["Sym", ...]  # Const for the literal text, other symbols for the {fields}
+    node: Any = field(default=None, compare=False, repr=False)
+
+
+Sym = Union[Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque, BinOp, FString]
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -95,6 +113,7 @@ class CallSite(Event):
     args: tuple[Sym, ...] = ()
     kwargs: tuple[tuple[str, Sym], ...] = ()
     star_args: bool = False
+    decorator: bool = False  # `@d` above a def: d is called with the new function, which it need not call
 
 
 @dataclass(slots=True, eq=False)
@@ -111,6 +130,13 @@ class Read(Event):
 @dataclass(slots=True, eq=False)
 class Raise(Event):
     exc: Sym | None
+
+
+@dataclass(slots=True, eq=False)
+class Import(Event):
+    """An import statement: running it runs the bodies of the project modules it names."""
+
+    modules: tuple[str, ...] = ()  # absolute dotted names, as in `ModuleSummary.imports`
 
 
 @dataclass(slots=True, eq=False)

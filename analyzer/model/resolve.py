@@ -78,7 +78,7 @@ class Resolver:
         if isinstance(sym, ir.Item):
             return self._item(sym)
         if isinstance(sym, ir.Imported):
-            return [self._imported(sym)]
+            return self._imported(sym)
         if isinstance(sym, ir.Param):
             return self._param(sym)
         return [UNKNOWN]
@@ -99,7 +99,7 @@ class Resolver:
     def _module_fallback(self, module: str, name: str) -> list[Value]:
         body = self.project.modules[module].body
         for binding in body.bindings.get("*", ()):
-            found = self.member(self._imported(binding.value), name)
+            found = [v for module in self._imported(binding.value) for v in self.member(module, name)]
             if found and not all(isinstance(v, UnknownV) for v in found):
                 return found
         if name in _BUILTINS:
@@ -109,14 +109,15 @@ class Resolver:
     def _binding(self, binding: ir.Binding) -> Iterable[Value]:
         return self.resolve(binding.value)
 
-    def _imported(self, sym: ir.Imported) -> Value:
+    def _imported(self, sym: ir.Imported) -> list[Value]:
+        """Every value the imported name is bound to in its module (`try: from .fast import f`
+        `except ImportError: from .slow import f` re-exports both)."""
         target = self.project.resolve_import(sym.module, sym.importer)
         if sym.name is None:
-            return ModuleV(target) if target else ExternalV(sym.module)
+            return [ModuleV(target) if target else ExternalV(sym.module)]
         if target is None:
-            return ExternalV(f"{sym.module}.{sym.name}")
-        found = self.member(ModuleV(target), sym.name)
-        return found[0] if len(found) == 1 else (found[0] if found else UNKNOWN)
+            return [ExternalV(f"{sym.module}.{sym.name}")]
+        return self.member(ModuleV(target), sym.name) or [UNKNOWN]
 
     def member(self, module: Value, name: str) -> list[Value]:
         if not isinstance(module, ModuleV):

@@ -9,7 +9,7 @@ from fnmatch import fnmatchcase
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph, CallTarget
-from sigcheck.model.values import ConstV, ExternalV, SeqV, UnknownV, Value
+from sigcheck.model.values import ConstV, ExternalV, SeqV, Value
 
 SIGTERM = 15
 _UNCATCHABLE = {9: "SIGKILL", 19: "SIGSTOP"}
@@ -84,17 +84,26 @@ def _action(graph: CallGraph, handler_sym: ir.Sym | None) -> tuple[str, tuple[Ca
         return "unknown", (), None
     values = graph.resolver.resolve(handler_sym)
     handlers: list[CallTarget] = []
+    others: set[tuple[str, str | None]] = set()  # the (action, external) of values that are not handlers
+    unknown = False
     for value in values:
         if isinstance(value, ExternalV):
             last = value.qualname.rsplit(".", 1)[-1]
             if value.qualname.startswith("signal.") and last == "SIG_IGN":
-                return "ignore", (), value.qualname
-            if value.qualname.startswith("signal.") and last == "SIG_DFL":
-                return "default", (), value.qualname
-            return "external", (), value.qualname
-        if isinstance(value, ConstV) and value.value in (0, 1):  # SIG_DFL and SIG_IGN by number
-            return ("default" if value.value == 0 else "ignore"), (), None
-        handlers.extend(t for t in graph.value_targets(value) if t.func_id)
-    if not handlers or any(isinstance(v, UnknownV) for v in values):
+                others.add(("ignore", value.qualname))
+            elif value.qualname.startswith("signal.") and last == "SIG_DFL":
+                others.add(("default", value.qualname))
+            else:
+                others.add(("external", value.qualname))
+        elif isinstance(value, ConstV) and type(value.value) is int and value.value in (0, 1):  # by number
+            others.add(("default" if value.value == 0 else "ignore", None))
+        else:
+            found = [t for t in graph.value_targets(value) if t.func_id]
+            handlers.extend(found)
+            unknown = unknown or not found
+    if others and not handlers and not unknown and len({action for action, _ in others}) == 1:
+        action, external = min(others, key=lambda o: o[1] or "")
+        return action, (), external
+    if not handlers or unknown or others:  # several possible actions: not one sigcheck can rely on
         return "unknown", tuple(handlers), None
     return "handler", tuple(handlers), None

@@ -67,8 +67,9 @@ class WorkFinder:
         return False
 
     def in_order(self, start: str, limit: int = 20000) -> Iterator[tuple[tuple[Step, ...], str, ir.Event]]:
-        """Events in the order a run of `start` meets them, entering project calls depth first
-        (each function once): the order that decides whether a handler is registered in time."""
+        """Events in the order a run of `start` meets them, entering project calls and imported
+        module bodies depth first (each function once): the order that decides whether a
+        handler is registered in time."""
         seen: set[str] = set()
         budget = [limit]
 
@@ -83,6 +84,9 @@ class WorkFinder:
                     for target in self.graph.targets(func_id, event):
                         if target.func_id:
                             yield from walk(target.func_id, path + (Step(func_id, event.index, target.func_id, "call"),))
+                elif isinstance(event, ir.Import):  # importing a project module runs its body here
+                    for body_id in self.graph.imported_bodies(self.functions[func_id].module, event):
+                        yield from walk(body_id, path + (Step(func_id, event.index, body_id, "import"),))
         yield from walk(start, ())
 
     @lru_cache(maxsize=None)

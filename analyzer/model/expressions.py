@@ -1,0 +1,183 @@
+"""Expressions as symbols: the half of the summary builder that reads expressions.
+
+Calls and lambdas inside an expression become events of the function being built; everything
+else becomes a `Sym` for the resolver. Used as a mixin by `builder._Builder`, which supplies
+`fn`, `cls`, `emit`, `assign`, `block`, `_child_id` and `_parameters`.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from sigcheck.model import ir
+
+_FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.Element,
+                      cst.DictElement, cst.StarredDictElement, cst.FormattedStringExpression,
+                      cst.Index, cst.Slice, cst.SubscriptElement, cst.BaseFormattedStringContent)
+_PATH_OPERATORS = {cst.Add: "+", cst.Divide: "/", cst.Modulo: "%"}
+
+
+class ExpressionBuilder:
+    def test(self, node) -> tuple[ir.Sym, ...]:
+        self.expr(node)
+        return self.reads(node)
+
+    def reads(self, node) -> tuple[ir.Sym, ...]:
+        """The names, attributes and items a condition looks at (flags are found among these)."""
+        found: list[ir.Sym] = []
+        pending = [node]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, (cst.Name, cst.Attribute, cst.Subscript)):
+                found.append(self.sym(current))
+                if isinstance(current, cst.Attribute):
+                    pending.append(current.value)
+            elif isinstance(current, cst.Call):
+                pending.append(current.func)
+                pending.extend(arg.value for arg in current.args)
+            elif isinstance(current, cst.UnaryOperation):
+                pending.append(current.expression)
+            elif isinstance(current, (cst.BooleanOperation, cst.BinaryOperation)):
+                pending.extend((current.left, current.right))
+            elif isinstance(current, cst.Comparison):
+                pending.append(current.left)
+                pending.extend(target.comparator for target in current.comparisons)
+            elif isinstance(current, cst.NamedExpr):
+                pending.append(current.value)
+        return tuple(found)
+
+    def sym(self, node) -> ir.Sym:
+        """The symbol for an expression, without recording events."""
+        if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+            return ir.Const({"True": True, "False": False, "None": None}[node.value])
+        if isinstance(node, cst.Name):
+            return ir.Name(node.value, self.fn.id)
+        if isinstance(node, cst.Attribute):
+            return ir.Attr(self.sym(node.value), node.attr.value)
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            return ir.Item(self.sym(node.value), self.sym(node.slice[0].slice.value))
+        if isinstance(node, (cst.Integer, cst.SimpleString, cst.ConcatenatedString)):
+            return ir.Const(literal(node))
+        return ir.Opaque(type(node).__name__)
+
+    def expr(self, node) -> ir.Sym:
+        """The symbol for an expression; calls and lambdas inside it become events."""
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return ir.Const({"True": True, "False": False, "None": None}[node.value])
+            return ir.Name(node.value, self.fn.id)
+        if isinstance(node, cst.Attribute):
+            return ir.Attr(self.expr(node.value), node.attr.value)
+        if isinstance(node, cst.Call):
+            return self._call(node)
+        if isinstance(node, (cst.Integer, cst.SimpleString, cst.ConcatenatedString)):
+            value = literal(node)
+            if value is None and isinstance(node, cst.ConcatenatedString):  # "a" f"{b}"
+                return ir.BinOp("+", self.expr(node.left), self.expr(node.right), node)
+            if value is None:
+                self._walk(node)
+                return ir.Opaque("string")
+            return ir.Const(value, node)
+        if isinstance(node, cst.FormattedString):
+            return self._fstring(node)
+        if isinstance(node, cst.BinaryOperation) and type(node.operator) in _PATH_OPERATORS:
+            return ir.BinOp(_PATH_OPERATORS[type(node.operator)], self.expr(node.left), self.expr(node.right), node)
+        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+            return ir.Seq(tuple(self.expr(e.value) for e in node.elements))
+        if isinstance(node, cst.Lambda):
+            return self._lambda(node)
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self._comprehension(node)
+        if isinstance(node, cst.Subscript):
+            base = self.expr(node.value)
+            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+                return ir.Item(base, self.expr(node.slice[0].slice.value))
+            self._walk(node.slice)
+            return ir.Opaque("subscript")
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
+            return ir.Const(-literal(node.expression))
+        if isinstance(node, cst.Await):
+            return self.expr(node.expression)
+        if isinstance(node, cst.NamedExpr):
+            value = self.expr(node.value)
+            self.assign(node.target, value, node)
+            return value
+        self._walk(node)
+        return ir.Opaque(type(node).__name__)
+
+    def _walk(self, node) -> None:
+        """Record the calls and lambdas inside an expression sigcheck does not model itself."""
+        children = node if isinstance(node, (list, tuple)) else node.children
+        for child in children:
+            if isinstance(child, cst.BaseExpression):
+                self.expr(child)
+            elif isinstance(child, _FALLBACK_CHILDREN) or isinstance(child, cst.MatchCase):
+                self._walk(child)
+            elif isinstance(child, cst.BaseSuite):
+                self.block(child)
+
+    def _call(self, node: cst.Call) -> ir.Sym:
+        func = self.expr(node.func)
+        args, kwargs, star = [], [], False
+        for arg in node.args:
+            value = self.expr(arg.value)
+            if arg.star:
+                star = True
+            elif arg.keyword is not None:
+                kwargs.append((arg.keyword.value, value))
+            else:
+                args.append(value)
+        self.emit(ir.CallSite, node, func=func, args=tuple(args), kwargs=tuple(kwargs), star_args=star)
+        return ir.CallOf(func, tuple(args), tuple(kwargs), node)
+
+    def _fstring(self, node: cst.FormattedString) -> ir.Sym:
+        parts: list[ir.Sym] = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(ir.Const(part.value, part))
+            elif isinstance(part, cst.FormattedStringExpression):
+                value = self.expr(part.expression)
+                self._walk([p for p in (part.format_spec or ()) if isinstance(p, cst.CSTNode)])
+                # a conversion or format spec changes the text: the field's value is not its text
+                parts.append(value if part.conversion is None and not part.format_spec else ir.Opaque("formatted"))
+        return ir.FString(tuple(parts), node)
+
+    def _comprehension(self, node) -> ir.Sym:
+        """`[signal.signal(s, h) for s in SIGNALS]`: each loop variable stands for the items it
+        iterates (bound in the enclosing scope: sigcheck does not give comprehensions their own)."""
+        clause = node.for_in
+        while clause is not None:
+            iterator = self.expr(clause.iter)
+            self.assign(clause.target, ir.Item(iterator, ir.Opaque("iteration")), node, kind="for")
+            for condition in clause.ifs:
+                self.expr(condition.test)
+            clause = clause.inner_for_in
+        if isinstance(node, cst.DictComp):
+            self.expr(node.key)
+            self.expr(node.value)
+        else:
+            self.expr(node.elt)
+        return ir.Opaque(type(node).__name__)
+
+    def _lambda(self, node: cst.Lambda) -> ir.Sym:
+        self._lambda_count += 1
+        qualname = self._child_id(f"<lambda#{self._lambda_count}>") if self.cls is None else f"{self.cls.qualname}.<lambda#{self._lambda_count}>"
+        fn = ir.FunctionInfo(f"{self.summary.name}:{qualname}", self.summary.name, qualname, "lambda", node, self.fn.id)
+        self._parameters(fn, node.params)
+        self.summary.functions[fn.id] = fn
+        outer_fn, outer_cls = self.fn, self.cls
+        self.fn, self.cls = fn, None
+        for sym in self.reads(node.body):
+            self.emit(ir.Read, node.body, sym=sym)
+        fn.returns.append(self.expr(node.body))
+        self.fn, self.cls = outer_fn, outer_cls
+        return ir.FuncRef(fn.id)
+
+
+def literal(node):
+    try:
+        if isinstance(node, cst.Integer):
+            return node.evaluated_value
+        return node.evaluated_value  # strings; None for f-strings inside a concatenation
+    except Exception:  # unusual escapes or prefixes: not a value sigcheck can rely on
+        return None

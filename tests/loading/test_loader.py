@@ -1,0 +1,117 @@
+"""The loader follows imports from the entry points and never stops on one bad file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def test_follows_imports_transitively(load):
+    project = load({
+        "train.py": "import model\n",
+        "model.py": "from layers import Dense\n",
+        "layers.py": "class Dense:\n    pass\n",
+        "unused.py": "x = 1\n",
+    })
+    assert set(project.modules) == {"train", "model", "layers"}
+    assert [e.module for e in project.entry_points] == ["train"]
+    assert project.errors == []
+
+
+def test_import_cycle_and_self_import_terminate(load):
+    project = load({
+        "train.py": "import train\nimport a\n",
+        "a.py": "import b\n",
+        "b.py": "from a import *\nimport train\n",
+    })
+    assert set(project.modules) == {"train", "a", "b"}
+    assert len(project.by_path) == 3
+
+
+def test_package_with_init_and_submodules(load):
+    project = load({
+        "train.py": "from pkg.sub import core\n",
+        "pkg/__init__.py": "",
+        "pkg/sub/__init__.py": "from . import helpers\n",
+        "pkg/sub/core.py": "from ..util import f\n",
+        "pkg/sub/helpers.py": "",
+        "pkg/util.py": "def f():\n    pass\n",
+    })
+    assert set(project.modules) == {"train", "pkg", "pkg.sub", "pkg.sub.core", "pkg.sub.helpers", "pkg.util"}
+    assert project.modules["pkg.sub"].is_package and not project.modules["pkg.sub.core"].is_package
+
+
+def test_src_layout(load):
+    project = load({
+        "scripts/train.py": "from mypkg.core import train\ntrain()\n",
+        "src/mypkg/__init__.py": "",
+        "src/mypkg/core.py": "from .data import loader\ndef train():\n    pass\n",
+        "src/mypkg/data.py": "loader = None\n",
+    }, entries=("scripts/train.py",))
+    paths = {Path(m.path).relative_to(project.root).as_posix() for m in project.modules.values()}
+    assert paths == {"scripts/train.py", "src/mypkg/__init__.py", "src/mypkg/core.py", "src/mypkg/data.py"}
+    assert project.errors == []
+
+
+def test_module_next_to_a_script_in_a_subfolder(load):
+    project = load({"jobs/train.py": "import helpers\n", "jobs/helpers.py": ""}, entries=("jobs/train.py",))
+    assert {Path(m.path).name for m in project.modules.values()} == {"train.py", "helpers.py"}
+
+
+def test_a_broken_module_is_an_error_and_the_rest_loads(load):
+    project = load({
+        "train.py": "import good\nimport broken\n",
+        "good.py": "def f():\n    pass\n",
+        "broken.py": "def f(:\n    pass\n",
+    })
+    assert set(project.modules) == {"train", "good"}
+    (error,) = project.errors
+    assert error.display.endswith("broken.py") and error.line == 1
+    assert "syntax error" in error.message
+
+
+def test_a_broken_entry_point_is_an_error(load):
+    project = load({"train.py": "x = (\n", "other.py": "import os\n"}, entries=("train.py", "other.py"))
+    assert [e.module for e in project.entry_points] == ["other"]
+    assert len(project.errors) == 1 and project.errors[0].display == "train.py"
+
+
+def test_a_broken_module_imported_twice_is_reported_once(load):
+    project = load({
+        "train.py": "import a\nimport broken\n",
+        "a.py": "import broken\n",
+        "broken.py": "if:\n",
+    })
+    assert len(project.errors) == 1
+
+
+def test_imports_outside_the_project_are_not_loaded(load, tmp_path):
+    project = load({"train.py": "import os\nimport torch\nimport venv_pkg\n", "venv/venv_pkg.py": ""})
+    assert set(project.modules) == {"train"}
+
+
+def test_sibling_module_shadowed_only_inside_its_own_folder(load):
+    """Inside a package, `import utils` is the top-level utils (Python 3 has no implicit
+    relative imports), not the package's own utils.py."""
+    project = load({
+        "train.py": "import pkg.core\n",
+        "utils.py": "def top():\n    pass\n",
+        "pkg/__init__.py": "",
+        "pkg/core.py": "import utils\n",
+        "pkg/utils.py": "def inner():\n    pass\n",
+    })
+    assert project.resolve_import("utils", "pkg.core") == "utils"
+    assert "pkg.utils" not in project.modules
+
+
+def test_each_script_finds_the_module_next_to_it(load):
+    project = load({
+        "a/train.py": "import helpers\n",
+        "a/helpers.py": "import config\n",
+        "a/config.py": "",
+        "b/train.py": "import helpers\n",
+        "b/helpers.py": "import config\n",
+        "b/config.py": "",
+    }, entries=("a/train.py", "b/train.py"))
+    b_helpers = project.by_path[(project.root / "b/helpers.py").resolve()]
+    assert project.resolve_import("config", b_helpers) == project.by_path[(project.root / "b/config.py").resolve()]
+    assert len(project.modules) == 6

@@ -1,0 +1,464 @@
+"""Call graph edges: which project function runs which, and how (the edge kind)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigcheck.model import ir
+
+
+def edges(analysis, caller: str) -> set[tuple[str, str]]:
+    """(callee, kind) pairs leaving `caller`."""
+    return {(callee, kind) for _, callee, kind in analysis.graph.graph.out_edges(caller, keys=True)}
+
+
+def calls(analysis, caller: str) -> set[str]:
+    return {callee for callee, kind in edges(analysis, caller) if kind == "call"}
+
+
+@pytest.fixture
+def graph_of(analysis):
+    def build(code: str, files: dict[str, str] | None = None):
+        return analysis({"train.py": code, **(files or {})})
+
+    return build
+
+
+def test_direct_call_and_module_body(graph_of):
+    a = graph_of("""
+        def step():
+            pass
+
+        def main():
+            step()
+
+        main()
+    """)
+    assert calls(a, "train:main") == {"train:step"}
+    assert calls(a, "train:<module>") == {"train:main"}
+    assert calls(a, "train:step") == set()
+
+
+def test_alias_of_a_function(graph_of):
+    a = graph_of("""
+        def g():
+            pass
+
+        f = g
+        f()
+    """)
+    assert calls(a, "train:<module>") == {"train:g"}
+
+
+def test_from_import_as(graph_of):
+    a = graph_of("""
+        from helpers import run as go
+        go()
+    """, {"helpers.py": "def run():\n    pass\n"})
+    assert "helpers:run" in calls(a, "train:<module>")
+
+
+def test_reexport_through_package_init(graph_of):
+    a = graph_of("""
+        from pkg import train
+        train()
+    """, {"pkg/__init__.py": "from .core import train\n", "pkg/core.py": "def train():\n    pass\n"})
+    assert "pkg.core:train" in calls(a, "train:<module>")
+
+
+def test_import_edges_run_module_bodies(graph_of):
+    a = graph_of("""
+        import pkg.core
+        from pkg import core
+    """, {"pkg/__init__.py": "", "pkg/core.py": "x = 1\n"})
+    assert ("pkg.core:<module>", "import") in edges(a, "train:<module>")
+    assert ("pkg:<module>", "import") in edges(a, "train:<module>")
+
+
+def test_relative_imports(graph_of):
+    a = graph_of("""
+        from pkg.sub.mod import main
+        main()
+    """, {
+        "pkg/__init__.py": "",
+        "pkg/util.py": "def b():\n    pass\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/x.py": "def helper():\n    pass\n",
+        "pkg/sub/mod.py": "from . import x\nfrom ..util import b\n\ndef main():\n    x.helper()\n    b()\n",
+    })
+    assert calls(a, "pkg.sub.mod:main") == {"pkg.sub.x:helper", "pkg.util:b"}
+    assert ("pkg.sub.x:<module>", "import") in edges(a, "pkg.sub.mod:<module>")
+
+
+def test_self_method_call(graph_of):
+    a = graph_of("""
+        class Trainer:
+            def fit(self):
+                self.step()
+
+            def step(self):
+                pass
+    """)
+    assert calls(a, "train:Trainer.fit") == {"train:Trainer.step"}
+
+
+def test_instantiation_calls_init_also_inherited(graph_of):
+    a = graph_of("""
+        class Base:
+            def __init__(self):
+                pass
+
+        class Trainer(Base):
+            pass
+
+        class Direct:
+            def __init__(self):
+                pass
+
+        Trainer()
+        Direct()
+    """)
+    assert calls(a, "train:<module>") == {"train:Base.__init__", "train:Direct.__init__"}
+
+
+def test_inherited_init_from_another_module(graph_of):
+    a = graph_of("""
+        from base import Base
+
+        class Trainer(Base):
+            pass
+
+        Trainer()
+    """, {"base.py": "class Base:\n    def __init__(self):\n        pass\n"})
+    assert "base:Base.__init__" in calls(a, "train:<module>")
+
+
+def test_method_through_instance_attribute(graph_of):
+    a = graph_of("""
+        class Trainer:
+            def fit(self):
+                pass
+
+        class Job:
+            def __init__(self):
+                self.trainer = Trainer()
+
+            def run(self):
+                self.trainer.fit()
+    """)
+    assert calls(a, "train:Job.run") == {"train:Trainer.fit"}
+
+
+def test_method_on_local_instance(graph_of):
+    a = graph_of("""
+        class Trainer:
+            def fit(self):
+                pass
+
+        def main():
+            t = Trainer()
+            t.fit()
+    """)
+    assert "train:Trainer.fit" in calls(a, "train:main")
+
+
+def test_method_on_instance_from_factory(graph_of):
+    a = graph_of("""
+        class Trainer:
+            def fit(self):
+                pass
+
+        def make():
+            return Trainer()
+
+        def main():
+            make().fit()
+            t = make()
+            t.fit()
+    """)
+    assert calls(a, "train:main") == {"train:make", "train:Trainer.fit"}
+
+
+def test_nested_function(graph_of):
+    a = graph_of("""
+        def outer():
+            def inner():
+                leaf()
+            inner()
+
+        def leaf():
+            pass
+    """)
+    assert calls(a, "train:outer") == {"train:outer.<locals>.inner"}
+    assert calls(a, "train:outer.<locals>.inner") == {"train:leaf"}
+
+
+def test_lambda_called_and_its_body(graph_of):
+    a = graph_of("""
+        def leaf():
+            pass
+
+        run = lambda: leaf()
+        run()
+    """)
+    (lam,) = [f for f in a.functions.values() if f.kind == "lambda"]
+    assert lam.id in calls(a, "train:<module>")
+    assert calls(a, lam.id) == {"train:leaf"}
+
+
+def test_decorator_returning_wrapped_function(graph_of):
+    a = graph_of("""
+        import functools
+
+        def logged(fn):
+            @functools.wraps(fn)
+            def wrapper(*args, **kwargs):
+                return fn(*args, **kwargs)
+            return wrapper
+
+        def marker(fn):
+            return fn
+
+        @logged
+        def train():
+            pass
+
+        @marker
+        def evaluate():
+            pass
+
+        train()
+        evaluate()
+    """)
+    main = calls(a, "train:<module>")
+    assert "train:evaluate" in main
+    reached = a.graph.reach(["train:<module>"], frozenset({"call"}))
+    assert "train:train" in reached
+
+
+def test_decorator_application(graph_of):
+    a = graph_of("""
+        import atexit
+
+        def register(fn):
+            return fn
+
+        @register
+        def evaluate():
+            pass
+
+        @atexit.register
+        def cleanup():
+            pass
+    """)
+    assert edges(a, "train:<module>") == {("train:register", "call"), ("train:cleanup", "atexit")}
+
+
+def test_partial_and_bound_method_handlers(graph_of):
+    a = graph_of("""
+        import functools
+        import signal
+
+        def stop(reason, signum, frame):
+            pass
+
+        class Job:
+            def on_term(self, signum, frame):
+                pass
+
+        job = Job()
+        signal.signal(signal.SIGTERM, functools.partial(stop, "term"))
+        signal.signal(signal.SIGINT, job.on_term)
+    """)
+    handlers = {callee for callee, kind in edges(a, "train:<module>") if kind == "handler"}
+    assert handlers == {"train:stop", "train:Job.on_term"}
+    assert "train:stop" not in calls(a, "train:<module>")
+    assert "train:stop" not in a.graph.reach(["train:<module>"], frozenset({"call", "import", "reference"}))
+
+
+def test_function_passed_to_a_library_call_is_a_reference(graph_of):
+    a = graph_of("""
+        def key(item):
+            return item
+
+        sorted([], key=key)
+    """)
+    assert edges(a, "train:<module>") == {("train:key", "reference")}
+
+
+@pytest.mark.parametrize("spawn, kind", [
+    ("threading.Thread(target=work).start()", "thread"),
+    ("threading.Thread(None, work).start()", "thread"),
+    ("threading.Timer(1, work).start()", "thread"),
+    ("concurrent.futures.ThreadPoolExecutor().submit(work)", "executor"),
+    ("multiprocessing.Process(target=work).start()", "process"),
+    ("atexit.register(work)", "atexit"),
+])
+def test_spawn_kinds(graph_of, spawn, kind):
+    a = graph_of(f"""
+        import atexit
+        import concurrent.futures
+        import multiprocessing
+        import threading
+
+        def work():
+            pass
+
+        {spawn}
+    """)
+    assert ("train:work", kind) in edges(a, "train:<module>")
+    assert "train:work" not in calls(a, "train:<module>")
+    assert "train:work" not in a.graph.reach(["train:<module>"], frozenset({"call", "import", "reference"}))
+
+
+def test_executor_from_with_statement(graph_of):
+    a = graph_of("""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def work():
+            pass
+
+        with ThreadPoolExecutor() as pool:
+            pool.submit(work)
+    """)
+    assert ("train:work", "executor") in edges(a, "train:<module>")
+
+
+def test_super_init_reaches_project_base(graph_of):
+    a = graph_of("""
+        class Base:
+            def __init__(self):
+                pass
+
+            def fit(self):
+                pass
+
+        class Trainer(Base):
+            def __init__(self):
+                super().__init__()
+
+            def fit(self):
+                super(Trainer, self).fit()
+    """)
+    assert calls(a, "train:Trainer.__init__") == {"train:Base.__init__"}
+    assert calls(a, "train:Trainer.fit") == {"train:Base.fit"}
+
+
+def test_super_skips_own_class_in_deeper_hierarchy(graph_of):
+    a = graph_of("""
+        class A:
+            def setup(self):
+                pass
+
+        class B(A):
+            pass
+
+        class C(B):
+            def setup(self):
+                super().setup()
+    """)
+    assert calls(a, "train:C.setup") == {"train:A.setup"}
+
+
+def test_callback_instance_methods(graph_of):
+    a = graph_of("""
+        import lightning
+
+        class SaveOnStop:
+            def on_train_end(self, trainer, module):
+                pass
+
+        lightning.Trainer(callbacks=[SaveOnStop()])
+    """)
+    assert ("train:SaveOnStop.on_train_end", "callback") in edges(a, "train:<module>")
+
+
+def test_dotted_import_runs_every_package_body(graph_of):
+    a = graph_of("import pkg.sub.core\n", {
+        "pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/core.py": "",
+    })
+    assert edges(a, "train:<module>") == {("pkg:<module>", "import"), ("pkg.sub:<module>", "import"),
+                                          ("pkg.sub.core:<module>", "import")}
+
+
+def test_module_importing_itself_has_no_edge(graph_of):
+    a = graph_of("import train\n")
+    assert edges(a, "train:<module>") == set()
+
+
+def test_self_call_reaches_subclass_override(graph_of):
+    a = graph_of("""
+        class Base:
+            def run(self):
+                self.training_step()
+
+            def training_step(self):
+                raise NotImplementedError
+
+        class Mine(Base):
+            def training_step(self):
+                pass
+
+        class Other:
+            def training_step(self):
+                pass
+
+        Mine().run()
+    """)
+    assert calls(a, "train:Base.run") == {"train:Base.training_step", "train:Mine.training_step"}
+
+
+def test_explicit_instance_call_does_not_guess_subclasses(graph_of):
+    a = graph_of("""
+        class Base:
+            def step(self):
+                pass
+
+        class Mine(Base):
+            def step(self):
+                pass
+
+        Base().step()
+    """)
+    assert "train:Mine.step" not in calls(a, "train:<module>")
+
+
+def test_import_edge_sits_at_the_import_statement(graph_of):
+    a = graph_of("""
+        import os
+        print(os.getpid())
+        import launch
+
+        def later():
+            import helpers
+    """, {"launch.py": "", "helpers.py": ""})
+    (step,) = a.graph.callers("launch:<module>")
+    assert step.caller == "train:<module>" and step.kind == "import"
+    assert isinstance(a.functions["train:<module>"].events[step.site], ir.Import)
+    assert a.functions["train:<module>"].events[step.site].node.names[0].name.value == "launch"
+    assert [s.caller for s in a.graph.callers("helpers:<module>")] == ["train:later"]
+
+
+def test_run_order_enters_imported_module_bodies(graph_of):
+    a = graph_of("""
+        import setup_signals
+
+        def main():
+            pass
+
+        main()
+    """, {"setup_signals.py": "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_DFL)\n"})
+    order = a.work.order("train:<module>")
+    (registration,) = a.registrations
+    (main_call,) = [e for e in a.functions["train:<module>"].events if isinstance(e, ir.CallSite)]
+    assert order[("setup_signals:<module>", registration.site.index)] < order[("train:<module>", main_call.index)]
+
+
+def test_trace_through_an_import_points_at_the_import(run_sigcheck):
+    report = run_sigcheck({
+        "train.py": "import launch\n",
+        "launch.py": 'import subprocess\n\nsubprocess.Popen(["torchrun", "worker.py"]).wait()\n',
+    }, select=("SIG010",))
+    assert not report.errors
+    (finding,) = report.diagnostics
+    assert (finding.trace[0].path, finding.trace[0].line) == ("train.py", 1)

@@ -1,0 +1,337 @@
+"""sigcheck's own name resolution: what a name, attribute or call stands for."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from sigcheck.model import ir
+from sigcheck.model.values import (ClassV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV, PartialV, SeqV,
+                                   SuperV, UnknownV)
+
+
+@pytest.fixture
+def resolve(analysis):
+    """`resolve(code, last, files)`: the values bound to `probe` in train.py, which is `code`
+    followed by the line(s) `last`."""
+
+    def run(code: str, last: str = "", files: dict[str, str] | None = None, scope: str = "train:<module>"):
+        a = analysis({"train.py": textwrap.dedent(code).lstrip("\n") + last, **(files or {})})
+        fn = a.functions[scope]
+        (value,) = [b.value for b in fn.bindings["probe"]]
+        return a.resolver.resolve(value)
+
+    return run
+
+
+def test_builtin_and_unknown_names(resolve):
+    assert resolve("probe = len") == (ExternalV("builtins.len"),)
+    assert resolve("probe = undefined_name") == (UnknownV(),)
+
+
+def test_name_bound_twice_has_both_values(resolve):
+    values = resolve("""
+        def a():
+            pass
+
+        def b():
+            pass
+
+        handler = a
+        if True:
+            handler = b
+        probe = handler
+    """)
+    assert set(values) == {FunctionV("train:a"), FunctionV("train:b")}
+
+
+def test_external_import_spellings(resolve):
+    assert resolve("import torch.distributed as dist\nprobe = dist.barrier") == (ExternalV("torch.distributed.barrier"),)
+    assert resolve("import os.path\nprobe = os.path.join") == (ExternalV("os.path.join"),)
+    assert resolve("from functools import partial as p\nprobe = p") == (ExternalV("functools.partial"),)
+
+
+def test_external_class_call_makes_an_instance(resolve):
+    assert resolve("import threading\nprobe = threading.Event()") == (InstanceV(ExternalV("threading.Event")),)
+    assert resolve("import os\nprobe = os.getpid()") == (UnknownV(),)
+
+
+def test_attribute_of_external_instance(resolve):
+    values = resolve("import lightning\ntrainer = lightning.Trainer()\nprobe = trainer.fit")
+    assert values == (ExternalV("lightning.Trainer.fit"),)
+
+
+def test_project_module_and_submodule(resolve):
+    files = {"pkg/__init__.py": "", "pkg/core.py": "def train():\n    pass\n"}
+    assert resolve("import pkg.core\nprobe = pkg.core.train", files=files) == (FunctionV("pkg.core:train"),)
+    assert resolve("from pkg import core\nprobe = core", files=files) == (ModuleV("pkg.core"),)
+
+
+def test_reexport_keeps_every_binding(resolve):
+    files = {
+        "pkg/__init__.py": "try:\n    from .fast import train\nexcept ImportError:\n    from .slow import train\n",
+        "pkg/fast.py": "def train():\n    pass\n",
+        "pkg/slow.py": "def train():\n    pass\n",
+    }
+    values = resolve("from pkg import train\nprobe = train", files=files)
+    assert set(values) == {FunctionV("pkg.fast:train"), FunctionV("pkg.slow:train")}
+
+
+def test_star_import_from_project_module(resolve):
+    values = resolve("from helpers import *\nprobe = run", files={"helpers.py": "def run():\n    pass\n"})
+    assert values == (FunctionV("helpers:run"),)
+
+
+def test_import_cycle_does_not_recurse(resolve):
+    files = {"a.py": "from b import f\n", "b.py": "from a import f\n"}
+    assert resolve("from a import f\nprobe = f", files=files) == (UnknownV(),)
+
+
+def test_self_referential_assignment(resolve):
+    assert ConstV(None) in resolve("node = None\nnode = node.parent\nprobe = node")  # and terminates
+
+
+def test_self_cls_and_static_parameters(analysis):
+    a = analysis({"train.py": """
+        class Trainer:
+            def fit(self):
+                pass
+
+            @classmethod
+            def create(cls):
+                pass
+
+            @staticmethod
+            def helper(x):
+                pass
+    """})
+    r = a.resolver
+    assert r.resolve(ir.Param("train:Trainer.fit", 0)) == (InstanceV(ClassV("train:Trainer")),)
+    assert r.resolve(ir.Param("train:Trainer.create", 0)) == (ClassV("train:Trainer"),)
+    assert r.resolve(ir.Param("train:Trainer.helper", 0)) == (UnknownV(),)
+
+
+def test_parameter_annotation_and_default(analysis):
+    a = analysis({"train.py": """
+        import threading
+
+        class Trainer:
+            pass
+
+        def run(trainer: Trainer, stop=threading.Event(), other=None):
+            pass
+    """})
+    fn = a.functions["train:run"]
+    assert a.resolver.resolve(fn.bindings["trainer"][0].value) == (InstanceV(ClassV("train:Trainer")),)
+    assert a.resolver.resolve(fn.bindings["stop"][0].value) == (InstanceV(ExternalV("threading.Event")),)
+    assert a.resolver.resolve(fn.bindings["other"][0].value) == (UnknownV(),)
+
+
+def test_methods_bound_and_unbound(resolve):
+    code = """
+        class Trainer:
+            def fit(self):
+                pass
+
+            @staticmethod
+            def helper():
+                pass
+
+        t = Trainer()
+    """
+    assert resolve(code, "probe = t.fit") == (FunctionV("train:Trainer.fit", bound=1),)
+    assert resolve(code, "probe = Trainer.fit") == (FunctionV("train:Trainer.fit", bound=0),)
+    assert resolve(code, "probe = t.helper") == (FunctionV("train:Trainer.helper", bound=0),)
+
+
+def test_property_resolves_to_its_return(resolve):
+    values = resolve("""
+        import threading
+
+        class Job:
+            @property
+            def stop(self):
+                return threading.Event()
+
+        probe = Job().stop
+    """)
+    assert values == (InstanceV(ExternalV("threading.Event")),)
+
+
+def test_instance_attribute_from_init_and_class_attribute(resolve):
+    code = """
+        class Trainer:
+            pass
+
+        class Job:
+            patience = 3
+
+            def __init__(self):
+                self.trainer = Trainer()
+
+        job = Job()
+    """
+    assert resolve(code, "probe = job.trainer") == (InstanceV(ClassV("train:Trainer")),)
+    assert resolve(code, "probe = job.patience") == (ConstV(3),)
+
+
+def test_inherited_method_and_external_base(resolve):
+    code = """
+        import lightning
+
+        class Base:
+            def fit(self):
+                pass
+
+        class Trainer(Base):
+            pass
+
+        class Module(lightning.LightningModule):
+            pass
+    """
+    assert resolve(code, "probe = Trainer().fit") == (FunctionV("train:Base.fit", bound=1),)
+    assert resolve(code, "probe = Module().log") == (ExternalV("lightning.LightningModule.log"),)
+
+
+def test_super_resolves_after_the_own_class(analysis):
+    a = analysis({"train.py": """
+        import lightning
+
+        class Base(lightning.LightningModule):
+            def setup(self):
+                pass
+
+        class Trainer(Base):
+            def setup(self):
+                probe = super()
+                other = super(Trainer, self)
+                probe.setup
+                probe.teardown
+    """})
+    r = a.resolver
+    fn = a.functions["train:Trainer.setup"]
+    assert r.resolve(fn.bindings["probe"][0].value) == (SuperV("train:Trainer"),)
+    assert r.resolve(fn.bindings["other"][0].value) == (SuperV("train:Trainer"),)
+    assert r.resolve(ir.Attr(fn.bindings["probe"][0].value, "setup")) == (FunctionV("train:Base.setup", bound=1),)
+    assert r.resolve(ir.Attr(fn.bindings["probe"][0].value, "teardown")) == (
+        ExternalV("lightning.LightningModule.teardown"),)
+
+
+def test_factory_return_value(resolve):
+    values = resolve("""
+        class Trainer:
+            pass
+
+        def make(kind):
+            if kind:
+                return Trainer()
+            return None
+
+        probe = make(1)
+    """)
+    assert InstanceV(ClassV("train:Trainer")) in values
+
+
+def test_partial_counts_bound_arguments(resolve):
+    values = resolve("""
+        import functools
+
+        def stop(reason, signum, frame):
+            pass
+
+        probe = functools.partial(stop, "term", frame=None)
+    """)
+    assert values == (PartialV(FunctionV("train:stop"), 1, frozenset({"frame"})),)
+
+
+def test_sequences_and_items(resolve):
+    code = """
+        import signal
+
+        SIGNALS = (signal.SIGTERM, signal.SIGINT)
+    """
+    assert resolve(code, "probe = SIGNALS[1]") == (ExternalV("signal.SIGINT"),)
+    assert resolve(code, "probe = SIGNALS") == (SeqV((ExternalV("signal.SIGTERM"), ExternalV("signal.SIGINT"))),)
+    assert resolve(code, "for probe in SIGNALS:\n    pass") == (ExternalV("signal.SIGTERM"), ExternalV("signal.SIGINT"))
+
+
+def test_global_assigned_in_a_function(resolve):
+    values = resolve("""
+        import threading
+
+        stop = None
+
+        def setup():
+            global stop
+            stop = threading.Event()
+
+        probe = stop
+    """)
+    assert InstanceV(ExternalV("threading.Event")) in values
+
+
+def test_nonlocal_assigned_in_a_closure(analysis):
+    a = analysis({"train.py": """
+        import threading
+
+        def main():
+            stop = None
+
+            def setup():
+                nonlocal stop
+                stop = threading.Event()
+
+            setup()
+            probe = stop
+    """})
+    values = a.resolver.resolve(a.functions["train:main"].bindings["probe"][0].value)
+    assert InstanceV(ExternalV("threading.Event")) in values
+
+
+def test_closure_sees_enclosing_function(analysis):
+    a = analysis({"train.py": """
+        def main():
+            def on_term(signum, frame):
+                pass
+
+            def install():
+                probe = on_term
+    """})
+    fn = a.functions["train:main.<locals>.install"]
+    assert a.resolver.resolve(fn.bindings["probe"][0].value) == (FunctionV("train:main.<locals>.on_term"),)
+
+
+def test_qualnames(analysis):
+    a = analysis({"train.py": "class Trainer:\n    def fit(self):\n        pass\n"})
+    r = a.resolver
+    assert r.qualname(FunctionV("train:Trainer.fit")) == "train.Trainer.fit"
+    assert r.qualname(ClassV("train:Trainer")) == "train.Trainer"
+    assert r.qualname(UnknownV("save")) == "?.save"
+    assert r.qualname(ConstV(1)) is None
+
+
+def test_relative_import_next_to_a_top_level_script(resolve):
+    values = resolve("from . import helpers\nprobe = helpers.run", files={"helpers.py": "def run():\n    pass\n"})
+    assert values == (FunctionV("helpers:run"),)
+
+
+def test_property_with_a_setter(resolve):
+    values = resolve("""
+        import threading
+
+        class Job:
+            def __init__(self):
+                self._stop = threading.Event()
+
+            @property
+            def stop(self):
+                return self._stop
+
+            @stop.setter
+            def stop(self, value):
+                self._stop = value
+
+        probe = Job().stop
+    """)
+    assert InstanceV(ExternalV("threading.Event")) in values
