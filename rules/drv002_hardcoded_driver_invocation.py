@@ -95,7 +95,7 @@ os.environ["LD_LIBRARY_PATH"] = "/usr/lib/nvidia-535:" + os.environ.get("LD_LIBR
                 words.extend(text.split())
         for word in words:
             if analysis.knowledge.driver_commands.find(word.rsplit("/", 1)[-1]) or analysis.knowledge.driver_commands.find(word):
-                if word.endswith(("modprobe", "insmod")) and not any("nvidia" in w for w in words if w != word):
+                if word.rsplit("/", 1)[-1] in ("modprobe", "insmod") and not any("nvidia" in w for w in words if w != word):
                     continue
                 return f"Runs {' '.join(words)!r}: the NVIDIA driver and its kernel modules belong to the host, not the container"
         return None

@@ -9,7 +9,7 @@ from typing import Iterator
 from sigcheck.knowledge import Entry, Knowledge, SageMakerPath
 from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph
-from sigcheck.model.pathvalues import _ENV_GET, PathTracker, PathValue, Possible
+from sigcheck.model.pathvalues import _ENV_GET, _JOIN, _PATH_TYPES, PathTracker, PathValue, Possible
 
 ROOT = "/opt/ml"
 
@@ -52,7 +52,11 @@ def under_root_elsewhere(possible: Possible, knowledge: Knowledge) -> str | None
         return None if match.place.kind == "output" else match.place.kind
     rest = text[len(ROOT):].lstrip("/")
     if possible.literal is None and "/" not in rest:
-        return None  # "/opt/ml/" + unknown: the folder is not known
+        # "/opt/ml/" + unknown names no folder yet; "/opt/ml/run_" + unknown cannot be model/ or
+        # any other place SageMaker knows, whatever follows.
+        folders = {p.path[len(ROOT) + 1:].split("/")[0] for p in knowledge.sagemaker_paths}
+        if not rest or any(folder.startswith(rest) for folder in folders):
+            return None
     return "root"
 
 
@@ -61,7 +65,7 @@ class ValueSite:
     func_id: str
     sym: ir.Sym
     at: int | None
-    configurable: bool = False  # an argparse or parameter default: the user can already change it
+    configurable: bool = False  # an argparse option's default: the user can already change it
 
 
 def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
@@ -85,7 +89,7 @@ def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
         for bindings in fn.bindings.values():
             for binding in bindings:
                 if binding.kind == "param" and binding.value.default is not None:
-                    yield ValueSite(fn.id, binding.value.default, None, configurable=True)
+                    yield ValueSite(fn.id, binding.value.default, None)
 
 
 def origins(tracker: PathTracker, site: ValueSite, knowledge: Knowledge) -> Iterator[tuple[ir.Sym, Possible, LayoutMatch]]:
@@ -104,15 +108,26 @@ def _origins(tracker, site, sym, knowledge):
         for item in _origins(tracker, site, child, knowledge):
             found_below = True
             yield item
-        if not found_below and not isinstance(child, (ir.Const, ir.BinOp, ir.FString, ir.CallOf)) and _names_layout(tracker, site, child, knowledge):
+        if not found_below and not (isinstance(child, (ir.Const, ir.BinOp, ir.FString)) or _builds_path(tracker, child)) \
+                and _names_layout(tracker, site, child, knowledge):
             found_below = True  # a reference to a path already reported where it was written
-    if found_below or not isinstance(sym, (ir.Const, ir.BinOp, ir.FString, ir.CallOf)):
+    if found_below or not (isinstance(sym, (ir.Const, ir.BinOp, ir.FString)) or _builds_path(tracker, sym)):
         return
     for possible in tracker.value(site.func_id, sym, site.at):
         match = classify(possible, knowledge)
         if match is not None and match.place.kind in ("input", "output"):
             yield sym, possible, match
             return
+
+
+def _builds_path(tracker, sym) -> bool:
+    """A call that assembles a path from its arguments (a call to a project function that returns
+    one is a reference: its literal is reported where it is written)."""
+    if not isinstance(sym, ir.CallOf):
+        return False
+    if isinstance(sym.func, ir.Attr) and sym.func.attr in ("joinpath", "format"):
+        return True
+    return tracker.qualname(sym.func) in _JOIN | _PATH_TYPES
 
 
 def _names_layout(tracker, site, sym, knowledge) -> bool:

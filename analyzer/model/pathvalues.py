@@ -69,6 +69,7 @@ class Possible:
 
 
 PathValue = tuple[Possible, ...]
+UNKNOWN_PART = Possible((Piece(),))  # a piece whose text sigcheck does not know
 
 
 def concat(a: Possible, b: Possible, trace: tuple[Point, ...] = ()) -> Possible:
@@ -175,8 +176,10 @@ class PathTracker:
         return ()
 
     def _combine(self, parts: list[PathValue], op, point: Point | None) -> PathValue:
-        if any(not p for p in parts):
+        if all(not p for p in parts):
             return ()
+        # An unknown part keeps the known text before it: f"{ROOT}/tmp/{name}" is "/opt/ml/tmp/…".
+        parts = [p or (UNKNOWN_PART,) for p in parts]
         result = []
         for combination in product(*parts):
             current = combination[0]
@@ -202,7 +205,7 @@ class PathTracker:
         result = []
         for possible in left:
             text = possible.literal
-            if text is None or any(not v for v in values):
+            if text is None:
                 continue
             chunks = re.split(r"%[sdr]", text)
             if len(chunks) != len(values) + 1:
@@ -270,8 +273,6 @@ class PathTracker:
                     values.append(keywords[name])
                 else:
                     values.append(())
-            if any(not v for v in values):
-                continue
             result.extend(self._fill(chunks, values, possible, Point(func_id, sym.node, "formats the path")))
         return tuple(result)
 
