@@ -182,3 +182,18 @@ def test_absolute_right_side_and_trailing_slash(tmp_path, expression):
     values = written_values(tmp_path, {"train.py": f"import os\nfrom pathlib import Path\nsink({expression})\n"})
     real = eval(expression, {"os": os, "Path": PurePosixPath, "str": str})
     assert {posixpath.normpath(v) for v in values[0]} == {posixpath.normpath(real)}
+
+
+def test_unknown_parts_keep_the_known_prefix(tmp_path):
+    values = written_values(tmp_path, {"train.py": """
+        import os
+        ROOT = "/opt/ml"
+        sink(f"{ROOT}/tmp/{run_id}.json")
+        sink("%s/run_%s.json" % (ROOT, run_id))
+        sink(os.path.join(ROOT, name))
+        sink(f"{unknown}")
+    """})
+    assert values == [{"/opt/ml/tmp/….json"}, {"/opt/ml/run_….json"}, {"/opt/ml/…"}, set()]
+    knowledge = builtin_knowledge()
+    assert under_root_elsewhere(Possible((Piece("/opt/ml/run_"), Piece())), knowledge) == "root"
+    assert under_root_elsewhere(Possible((Piece("/opt/ml/mod"), Piece())), knowledge) is None
