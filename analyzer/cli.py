@@ -48,6 +48,7 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False), help="Use this configuration file.")
 @click.option("--platform", type=click.Choice(["sagemaker", "kubernetes", "docker", "slurm", "generic"]), help="Platform whose stop deadline applies.")
 @click.option("--deadline", type=click.IntRange(min=1), help="Seconds between SIGTERM and SIGKILL (overrides the platform's).")
+@click.option("--target", help="The Dockerfile stage that runs (as `docker build --target`); default: the last.")
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only: no source lines, traces or summary.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
@@ -55,7 +56,7 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (or show) fixes marked unsafe.")
-def check(paths, output_format, select, extend_select, ignore, config_file, platform, deadline, no_color, quiet,
+def check(paths, output_format, select, extend_select, ignore, config_file, platform, deadline, target, no_color, quiet,
           statistics, exit_zero, fix, diff, unsafe_fixes):
     """Check training entry points (files) or search directories for them."""
     from sigcheck.checking.engine import analyse
@@ -66,7 +67,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, plat
     try:
         settings = _settings(paths, config_file).with_overrides(
             select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
-            platform=platform, deadline=deadline)
+            platform=platform, deadline=deadline, target=target)
         report = analyse(paths, settings)
         if fix or diff:
             report = _fix(paths, settings, report, diff, unsafe_fixes)
@@ -117,6 +118,30 @@ def _settings(paths: list[Path], config_file: Path | None) -> Settings:
     start = paths[0] if paths[0].is_dir() else paths[0].parent
     found = find_config(resolve(start))  # resolve() that survives a symlink loop
     return load_settings(found) if found else Settings()
+
+
+@main.command("chain")
+@click.argument("dockerfiles", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--platform", type=click.Choice(["sagemaker", "kubernetes", "docker", "slurm", "generic"]), help="Platform that runs the image.")
+@click.option("--deadline", type=click.IntRange(min=1), help="Seconds between SIGTERM and SIGKILL (overrides the platform's).")
+@click.option("--target", help="The Dockerfile stage that runs; default: the last.")
+def chain(dockerfiles, platform, deadline, target):
+    """Print a Dockerfile's launch chain: each step, who receives the stop signal, the deadline."""
+    from sigcheck.checking.engine import prepare
+    from sigcheck.container.explain import describe
+
+    try:
+        settings = _settings(list(dockerfiles), None).with_overrides(platform=platform, deadline=deadline, target=target)
+        found, analysis = prepare(list(dockerfiles), settings)
+    except (ConfigError, KnowledgeError) as exc:
+        click.echo(f"sigcheck: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    for error in found.errors:
+        where = error.display + (f":{error.line}:{error.column or 1}" if error.line else "")
+        click.echo(f"{where}: E902 {error.message}", err=True)
+    for facts in analysis.containers:
+        click.echo(describe(facts, analysis))
+    sys.exit(EXIT_ERROR if found.errors or not analysis.containers else EXIT_CLEAN)
 
 
 @main.command("rule")
