@@ -1,8 +1,9 @@
 """Find the entry points in what the user named: files as given, directories searched.
 
-In a directory an entry point is a Python file with a `__main__` guard, the script a Dockerfile's
-ENTRYPOINT/CMD or SAGEMAKER_PROGRAM names, an estimator's `entry_point=` in launcher code or
-notebooks, or one matched by the configured `entry-points` globs.
+In a directory an entry point is a Python file with a `__main__` guard, the Python script a
+Dockerfile's launch chain ends in (ENTRYPOINT, a wrapper script, `train` on PATH, SAGEMAKER_PROGRAM:
+see sigcheck.container), an estimator's `entry_point=` in launcher code or notebooks, or one matched
+by the configured `entry-points` globs.
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
 
-from sigcheck.loading.sources import LoadError, decode_python, decode_text, display_path, read_bytes
+from sigcheck.container.model import Container, load_container
+from sigcheck.knowledge import builtin_knowledge
+from sigcheck.loading.sources import (LoadError, decode_python, decode_text, display_path, is_file, read_bytes,
+                                      resolve)
 from sigcheck.model.project import SKIPPED_DIRS
 
-_MAIN_GUARD = re.compile(r"""^\s*if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
+_MAIN_GUARD = re.compile(r"""^[ \t]*if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
 _ESTIMATOR = re.compile(r"""\bentry_point\s*=\s*['"]([^'"]+\.py)['"]""")
 _SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*['"]([^'"]+)['"]""")
-_SAGEMAKER_PROGRAM = re.compile(r"""SAGEMAKER_PROGRAM[=\s]+['"]?([\w./-]+\.py)""")
-_DOCKER_RUN_LINE = re.compile(r"^\s*(ENTRYPOINT|CMD)\s+(.*)$", re.I | re.M)
-_SCRIPT = re.compile(r"""([\w./-]+\.py)\b""")
+
+_NOTHING_FOUND = ("no entry points found in this directory: no Python file with an `if __name__ == "
+                  "\"__main__\"` block, none named by a Dockerfile, an estimator or `entry-points`")
 
 
 @dataclass
@@ -30,10 +34,17 @@ class Discovery:
     root: Path
     entries: list[tuple[Path, str, str]] = field(default_factory=list)  # (path, display, reason)
     errors: list[LoadError] = field(default_factory=list)
+    containers: list[Container] = field(default_factory=list)
+    platform: str = "sagemaker"  # decides how containers run (`docker run IMAGE train` on SageMaker)
+    target: str | None = None  # the Dockerfile stage that runs, if not the last
+    _seen: set[Path] = field(default_factory=set)
+    considered: int = 0  # entry points offered (duplicates too), launchers read, errors met
 
     def add(self, path: Path, reason: str) -> None:
-        resolved = path.resolve()
-        if all(existing.resolve() != resolved for existing, _, _ in self.entries):
+        self.considered += 1
+        resolved = resolve(path)
+        if resolved not in self._seen:
+            self._seen.add(resolved)
             self.entries.append((path, display_path(path), reason))
 
 
@@ -44,7 +55,7 @@ def is_dockerfile(path: Path) -> bool:
 
 def project_root(paths: list[Path]) -> Path:
     """The nearest folder above the inputs that looks like a project root, else their common folder."""
-    folders = [p.resolve() if p.is_dir() else p.resolve().parent for p in paths] or [Path.cwd()]
+    folders = [resolve(p) if p.is_dir() else resolve(p).parent for p in paths] or [Path.cwd()]
     common = Path(os.path.commonpath([str(f) for f in folders]))
     for directory in [common, *common.parents]:
         if any((directory / marker).exists() for marker in ("pyproject.toml", "sigcheck.toml", "setup.py", "setup.cfg", ".git")):
@@ -53,16 +64,21 @@ def project_root(paths: list[Path]) -> Path:
 
 
 def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Path | None = None,
-             exclude: tuple[str, ...] = ()) -> Discovery:
-    found = Discovery(project_root(paths))
+             exclude: tuple[str, ...] = (), platform: str = "sagemaker", target: str | None = None) -> Discovery:
+    found = Discovery(project_root(paths), platform=platform, target=target)
     for path in paths:
         if not os.path.lexists(path):
             found.errors.append(LoadError(str(path), "no such file or directory"))
         elif path.is_dir():
+            before = found.considered + len(found.errors)
             _search(found, path, entry_globs, glob_base or found.root, exclude)
+            if found.considered + len(found.errors) == before:  # say so rather than pass on nothing
+                found.errors.append(LoadError(display_path(path), _NOTHING_FOUND))
         elif path.suffix == ".py":
             found.add(path, "named on the command line")
-        elif is_dockerfile(path) or path.suffix == ".ipynb":
+        elif is_dockerfile(path):
+            _scan_dockerfile(found, path)
+        elif path.suffix == ".ipynb":
             _scan_launcher(found, path)
         else:
             found.add(path, "named on the command line")  # a script without .py, such as `train`
@@ -73,7 +89,8 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
     for directory, subdirs, files in os.walk(top, onerror=lambda e: found.errors.append(
             LoadError(display_path(Path(e.filename or top)), f"cannot read: {e.strerror}")), followlinks=False):
         subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith("."))
-        for name in sorted(files):
+        # Real files before symlinks: a file and a link to it are one entry point, shown by its name.
+        for name in sorted(files, key=lambda n: (os.path.islink(os.path.join(directory, n)), n)):
             path = Path(directory) / name
             relative = _relative(path, glob_base)
             if any(fnmatch(relative, pattern) for pattern in exclude):
@@ -82,13 +99,15 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
                 found.add(path, "configured in entry-points")
             elif name.endswith(".py"):
                 _scan_python(found, path)
-            elif is_dockerfile(path) or name.endswith(".ipynb"):
+            elif is_dockerfile(path):
+                _scan_dockerfile(found, path)
+            elif name.endswith(".ipynb"):
                 _scan_launcher(found, path)
 
 
 def _relative(path: Path, base: Path) -> str:
     try:
-        return path.resolve().relative_to(base.resolve()).as_posix()
+        return resolve(path).relative_to(resolve(base)).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -103,6 +122,7 @@ def _scan_python(found: Discovery, path: Path) -> None:
 
 
 def _scan_launcher(found: Discovery, path: Path) -> None:
+    found.considered += 1
     text = _read(found, path)
     if text is None:
         return
@@ -110,16 +130,10 @@ def _scan_launcher(found: Discovery, path: Path) -> None:
         try:
             cells = json.loads(text).get("cells", [])
             text = "\n".join("".join(c.get("source", [])) for c in cells if c.get("cell_type") == "code")
-        except (ValueError, AttributeError, TypeError):
+        except (ValueError, AttributeError, TypeError, RecursionError):
             found.errors.append(LoadError(display_path(path), "not a valid notebook (JSON)"))
             return
         _estimators(found, path.parent, text)
-        return
-    for match in _SAGEMAKER_PROGRAM.finditer(text):
-        _add_named(found, path.parent, match.group(1), f"SAGEMAKER_PROGRAM in {display_path(path)}")
-    for match in _DOCKER_RUN_LINE.finditer(text):
-        for script in _SCRIPT.findall(match.group(2)):
-            _add_named(found, path.parent, script, f"{match.group(1).upper()} of {display_path(path)}")
 
 
 def _estimators(found: Discovery, folder: Path, text: str) -> None:
@@ -127,24 +141,23 @@ def _estimators(found: Discovery, folder: Path, text: str) -> None:
     for script in _ESTIMATOR.findall(text):
         bases = [folder / d for d in source_dirs] or [folder]
         for base in bases:
-            if (base / script).is_file():
+            if is_file(base / script):
                 found.add(base / script, "an estimator's entry_point")
                 break
 
 
-def _add_named(found: Discovery, folder: Path, script: str, reason: str) -> None:
-    """A script named in a Dockerfile: its path in the image rarely matches the build context, so
-    look for it by its name below the Dockerfile's folder."""
-    candidate = folder / script.lstrip("/")
-    if candidate.is_file():
-        found.add(candidate, reason)
+def _scan_dockerfile(found: Discovery, path: Path) -> None:
+    """Parse the Dockerfile, follow its launch chain, and make the Python script it ends in an entry point."""
+    found.considered += 1
+    try:
+        container = load_container(path, found.root, builtin_knowledge(), found.platform, found.target)
+    except LoadError as error:
+        found.errors.append(error)
         return
-    name = Path(script).name
-    for directory, subdirs, files in os.walk(folder):
-        subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith("."))
-        if name in files:
-            found.add(Path(directory) / name, reason)
-            return
+    found.containers.append(container)
+    found.errors.extend(container.errors)
+    if container.chain.python is not None:
+        found.add(container.chain.python.path, container.entry_reason)
 
 
 def _read(found: Discovery, path: Path) -> str | None:

@@ -4,27 +4,30 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sigcheck.loading.parsing import parse_python
-from sigcheck.loading.sources import LoadError, read_python
+from sigcheck.loading.parsing import parse_python, too_deep
+from sigcheck.loading.sources import LoadError, read_python, resolve
 from sigcheck.model.builder import build_summary
 from sigcheck.model.project import EntryPoint, ProjectModel
 
 
 def load_project(root: Path, entries: list[tuple[Path, str, str]]) -> ProjectModel:
     """`entries` are (path, display, reason). Files that fail become located errors."""
-    project = ProjectModel(root.resolve())
-    project.script_dirs = list(dict.fromkeys(path.resolve().parent for path, _, _ in entries))
+    project = ProjectModel(resolve(root))
+    project.script_dirs = list(dict.fromkeys(resolve(path).parent for path, _, _ in entries))
     queue: list[tuple[Path, str | None]] = []
     for path, display, reason in entries:
-        module = load_module(project, path.resolve(), display)
+        module = load_module(project, resolve(path), display)
         if module is not None:
             project.entry_points.append(EntryPoint(module, reason))
-            queue.append((path.resolve(), module))
+            queue.append((resolve(path), module))
     while queue:
         _, importer = queue.pop()
         for dotted in sorted(project.modules[importer].imports):
             for prefix in _prefixes(dotted):
-                found = project.find_module_file(prefix, importer)
+                try:
+                    found = project.find_module_file(prefix, importer)
+                except (OSError, ValueError):  # a name too long for a file name, say
+                    continue
                 if found is None or found in project.by_path:
                     continue
                 module = load_module(project, found, None)
@@ -45,7 +48,7 @@ def load_module(project: ProjectModel, path: Path, display: str | None) -> str |
         try:
             summary = build_summary(tree, name, str(path), source.display, is_package)
         except RecursionError:
-            raise LoadError(source.display, "cannot analyse: code is nested too deeply", 1, 1) from None
+            raise too_deep(source, "cannot analyse") from None
     except LoadError as error:
         project.errors.append(error)
         project.by_path.setdefault(path, None)  # type: ignore[arg-type]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import re
 import stat
 import tokenize
 from dataclasses import dataclass
@@ -59,9 +60,13 @@ def read_bytes(path: Path, display: str, limit: int = MAX_FILE_BYTES) -> bytes:
         # O_NONBLOCK: a file swapped for a FIFO after the stat must not hang the run.
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(fd, "rb") as handle:
-            return handle.read(limit + 1)
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise LoadError(display, f"cannot read: {exc.strerror or exc}") from None
+    if data is None or len(data) > limit:  # None: swapped for a FIFO with nothing to read yet
+        raise LoadError(display, "skipped: not a regular file" if data is None else
+                        f"skipped: over the {limit:,}-byte limit")
+    return data
 
 
 def decode_python(data: bytes, display: str) -> str:
@@ -69,15 +74,16 @@ def decode_python(data: bytes, display: str) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise LoadError(display, f"cannot decode: {exc.msg}", exc.lineno or 1, 1) from None
+        raise _cookie_error(data, display, str(exc.msg)) from None
     try:
         codecs.lookup(encoding)
         text = data.decode(encoding)
-    except LookupError:
-        raise LoadError(display, f"cannot decode: unknown encoding {encoding!r}", 1, 1) from None
+    except LookupError as exc:
+        raise LoadError(display, f"cannot decode: {exc}", _cookie_line(data), 1) from None
     except UnicodeDecodeError as exc:
-        line, column = _line_col(data, exc.start)
-        raise LoadError(display, f"cannot decode as {encoding}: invalid byte 0x{data[exc.start]:02x}", line, column) from None
+        raise _decode_error(data, display, encoding, exc.start) from None
+    except (UnicodeError, ValueError) as exc:  # a few exotic codecs fail in other ways
+        raise LoadError(display, f"cannot decode as {encoding}: {exc}", 1, 1) from None
     if text.startswith("\ufeff"):
         text = text[1:]
     nul = text.find("\0")
@@ -85,6 +91,32 @@ def decode_python(data: bytes, display: str) -> str:
         line, column = _line_col(text, nul)
         raise LoadError(display, "source contains a NUL byte", line, column)
     return text
+
+
+def _cookie_error(data: bytes, display: str, message: str) -> LoadError:
+    """`tokenize.detect_encoding` failed: say where, and for bytes that are not UTF-8, which byte."""
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    if message.startswith("invalid or missing encoding declaration"):
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return _decode_error(data, display, "utf-8", exc.start + len(data) - len(body))
+    return LoadError(display, f"cannot decode: {message}", _cookie_line(data), 1)
+
+
+def _decode_error(data: bytes, display: str, encoding: str, offset: int) -> LoadError:
+    line, column = _line_col(data, offset)
+    start = offset - column + 1  # the line's first byte: count its characters, not its bytes
+    column = len(data[start:offset].decode(encoding, errors="replace")) + 1
+    return LoadError(display, f"cannot decode as {encoding}: invalid byte 0x{data[offset]:02x}", line, column)
+
+
+def _cookie_line(data: bytes) -> int:
+    """The line of the coding cookie (the first or the second), else 1."""
+    for number, line in enumerate(data.split(b"\n", 2)[:2], start=1):
+        if b"coding" in line:
+            return number
+    return 1
 
 
 def decode_text(data: bytes, display: str) -> str:
@@ -111,7 +143,29 @@ def read_text(path: Path, display: str | None = None) -> SourceFile:
 
 
 def _line_col(data: bytes | str, offset: int) -> tuple[int, int]:
-    newline = b"\n" if isinstance(data, bytes) else "\n"
-    line = data.count(newline, 0, offset) + 1
-    column = offset - (data.rfind(newline, 0, offset) + 1) + 1
-    return line, column
+    """1-based line and column (in units of `data`) of `offset`; CR, LF and CRLF all end a line."""
+    cr, lf = (b"\r", b"\n") if isinstance(data, bytes) else ("\r", "\n")
+    line = data.count(lf, 0, offset) + data.count(cr, 0, offset) - data.count(cr + lf, 0, offset) + 1
+    start = max(data.rfind(lf, 0, offset), data.rfind(cr, 0, offset)) + 1
+    return line, offset - start + 1
+
+
+def is_file(path: Path) -> bool:
+    """`path.is_file()` that says no to a name too long for the file system instead of raising."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def resolve(path: Path) -> Path:
+    """`path.resolve()` that survives symlink loops (RuntimeError before Python 3.13) and OS errors."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
+def source_lines(text: str) -> list[str]:
+    """Lines as Python and libcst count them: only \n, \r\n and \r end a line (a form feed does not)."""
+    return re.split(r"\r\n|\r|\n", text)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from sigcheck.loading.sources import source_lines
 from sigcheck.model.project import ProjectModel
 
 _HEADER_ONLY = (cst.For, cst.While, cst.If, cst.Try, cst.TryStar, cst.With, cst.FunctionDef, cst.ClassDef, cst.Match)
@@ -60,8 +61,8 @@ class Positions:
                 if isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) and small.module.value == "__future__":
                     continue
             return self.span(module, statement).line
-        return len(self.project.sources[module].text.splitlines()) + 1
+        return len(source_lines(self.project.sources[module].text)) + 1
 
     def line_text(self, module: str, line: int) -> str:
-        lines = self.project.sources[module].text.splitlines()
+        lines = source_lines(self.project.sources[module].text)
         return lines[line - 1] if 0 < line <= len(lines) else ""

@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sigcheck.loading.sources import LoadError, SourceFile
+from sigcheck.loading.sources import LoadError, SourceFile, is_file
 from sigcheck.model import ir
 
 # Folders that hold other people's code or build output, never the project's own modules.
@@ -63,7 +63,7 @@ class ProjectModel:
         for base in self._search_roots(importer):
             for candidate in (base / relative.with_suffix(".py") if relative.name else None,
                               base / relative / "__init__.py"):
-                if candidate is not None and candidate.is_file() and self._inside_project(candidate):
+                if candidate is not None and is_file(candidate) and self._inside_project(candidate):
                     return candidate.resolve()
         return None
 
