@@ -11,10 +11,10 @@ from sigcheck.checking.rule import Finding, Rule
 from sigcheck.checking.suppressions import Suppressions, parse_suppressions
 from sigcheck.config.settings import ConfigError, Settings
 from sigcheck.knowledge import builtin_knowledge
-from sigcheck.loading.discovery import discover
+from sigcheck.loading.discovery import Discovery, discover
 from sigcheck.loading.loader import load_project
-from sigcheck.loading.sources import SourceFile
-from sigcheck.model.positions import Positions, Span
+from sigcheck.loading.sources import SourceFile, source_lines
+from sigcheck.model.positions import Span
 from sigcheck.model.trace import Point
 
 
@@ -23,20 +23,28 @@ def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | Non
         from sigcheck.rules import ALL_RULES
         rules = ALL_RULES
     active = selected_rules(rules, settings)
-    knowledge = builtin_knowledge().extended(settings.save_functions, settings.blocking_functions)
-    if settings.platform not in knowledge.platforms:
-        raise ConfigError(f"unknown platform {settings.platform!r} (one of: {', '.join(knowledge.platforms)})")
-    deadline = settings.deadline or knowledge.platforms[settings.platform].deadline
-
-    found = discover(paths, settings.entry_points, settings.base_dir, settings.exclude)
-    project = load_project(found.root, found.entries)
-    analysis = Analysis(project, knowledge, deadline, settings.platform)
+    found, analysis = prepare(paths, settings)
+    project = analysis.project
 
     report = Report()
     report.errors = [FileError(e.display, e.message, e.line, e.column) for e in [*found.errors, *project.errors]]
     report.files = sorted({*(s.display for s in project.sources.values()), *project.documents})
     _Locator(analysis, settings, report).add(active)
     return report
+
+
+def prepare(paths: list[Path], settings: Settings) -> tuple[Discovery, Analysis]:
+    """Discover the entry points (following Dockerfiles' launch chains), load the project once."""
+    knowledge = builtin_knowledge().extended(settings.save_functions, settings.blocking_functions)
+    if settings.platform not in knowledge.platforms:
+        raise ConfigError(f"unknown platform {settings.platform!r} (one of: {', '.join(knowledge.platforms)})")
+    deadline = settings.deadline or knowledge.platforms[settings.platform].deadline
+
+    found = discover(paths, settings.entry_points, settings.base_dir, settings.exclude, settings.platform, settings.target)
+    project = load_project(found.root, found.entries)
+    for container in found.containers:  # Dockerfiles and scripts: container findings point into them
+        project.documents.update(container.documents)
+    return found, Analysis(project, knowledge, deadline, settings.platform, found.containers)
 
 
 class _Locator:
@@ -46,7 +54,7 @@ class _Locator:
         self.analysis = analysis
         self.settings = settings
         self.report = report
-        self.positions = Positions(analysis.project)
+        self.positions = analysis.positions
         self._suppressions: dict[str, Suppressions] = {}
 
     def add(self, rules: list[Rule]) -> None:
@@ -84,7 +92,7 @@ class _Locator:
     def locate(self, rule: Rule, finding: Finding) -> Diagnostic:
         source = self.source_of(finding.anchor)
         span = self.span(finding.anchor)
-        lines = source.text.splitlines()
+        lines = source_lines(source.text)
         return Diagnostic(
             code=finding.code, name=rule.name, severity=severity_of(rule, self.settings),
             path=source.display, line=span.line, column=span.column,

@@ -30,6 +30,7 @@ class Settings:
     blocking_functions: tuple[str, ...] = ()
     platform: str = "sagemaker"
     deadline: int | None = None  # overrides the platform's deadline
+    target: str | None = None  # the Dockerfile stage that runs (`docker build --target`); None: the last
     report_unused_suppressions: bool = False
     exclude: tuple[str, ...] = ()
     config_path: Path | None = None  # the file these settings came from
@@ -51,6 +52,7 @@ _KEYS: dict[str, tuple[str, type, type | None]] = {
     "blocking-functions": ("blocking_functions", list, str),
     "platform": ("platform", str, None),
     "deadline": ("deadline", int, None),
+    "target": ("target", str, None),
     "report-unused-suppressions": ("report_unused_suppressions", bool, None),
     "exclude": ("exclude", list, str),
 }

@@ -38,10 +38,19 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "child": ("spawning.toml", "child", {}),
     "forward": ("spawning.toml", "forward", {}),
     "training-command": ("spawning.toml", "training-command", {}),
+    "container": ("containers.toml", "container", {"kind": str, "forwards": bool, "deadline": int,
+                                                    "value-options": list}),
+    "write": ("writing.toml", "write", {"path": list, "modes": str, "mode-arg": int}),
+    "driver-library": ("drivers.toml", "driver-library", {}),
+    "driver-command": ("drivers.toml", "driver-command", {}),
+    "driver-loader": ("drivers.toml", "driver-loader", {}),
+    "driver-dir": ("drivers.toml", "driver-dir", {}),
 }
 _SPAWN_KINDS = {"thread", "executor", "process", "atexit"}
 _BEHAVIOURS = {"handles", "forwards", "defeats"}
 _EFFECTS = {"raise", "hard", "resend"}
+_CONTAINER_KINDS = {"init", "exec-wrapper", "shell", "interpreter", "launcher", "python-launcher", "toolkit-package",
+                    "toolkit-image", "strict-argv", "driver-package", "driver-installer"}
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,14 @@ class PatternSet:
 
 
 @dataclass(frozen=True)
+class SageMakerPath:
+    path: str  # "/opt/ml/input/data/{channel}" for a family of paths
+    env: str  # "" when SageMaker names no variable for it
+    kind: str  # "output" | "input" | "code"
+    reason: str
+
+
+@dataclass(frozen=True)
 class Platform:
     name: str
     deadline: int
@@ -86,7 +103,8 @@ class Platform:
 
 
 class Knowledge:
-    def __init__(self, entries: list[Entry], platforms: dict[str, Platform], signals: dict[str, int]) -> None:
+    def __init__(self, entries: list[Entry], platforms: dict[str, Platform], signals: dict[str, int],
+                 sagemaker_paths: tuple["SageMakerPath", ...] = ()) -> None:
         by_category: dict[str, list[Entry]] = {name: [] for name in _CATEGORIES}
         for entry in entries:
             by_category[entry.category].append(entry)
@@ -102,6 +120,14 @@ class Knowledge:
         self.children = PatternSet(by_category["child"])
         self.forwards = PatternSet(by_category["forward"])
         self.training_commands = PatternSet(by_category["training-command"])
+        self.containers = {kind: PatternSet(e for e in by_category["container"] if e.option("kind") == kind)
+                           for kind in _CONTAINER_KINDS}
+        self.writes = PatternSet(by_category["write"])
+        self.driver_libraries = PatternSet(by_category["driver-library"])
+        self.driver_commands = PatternSet(by_category["driver-command"])
+        self.driver_loaders = PatternSet(by_category["driver-loader"])
+        self.driver_dirs = PatternSet(by_category["driver-dir"])
+        self.sagemaker_paths = sagemaker_paths
         self.platforms = platforms
         self.signals = signals
         self.signal_names = {number: name for name, number in signals.items()}
@@ -117,8 +143,10 @@ class Knowledge:
         extra += [Entry("blocking", (p,), "configured in blocking-functions", source="configuration") for p in blocking]
         base = [*self.saves, *self.blocking, *self.spawns, *self.frameworks, *self.steps, *self.fits,
                 *self.data, *self.unsafe_io, *self.exits,
-                *self.children, *self.forwards, *self.training_commands]
-        return Knowledge(base + extra, self.platforms, self.signals)
+                *self.children, *self.forwards, *self.training_commands, *self.writes,
+                *self.driver_libraries, *self.driver_commands, *self.driver_loaders, *self.driver_dirs,
+                *(e for kind in sorted(self.containers) for e in self.containers[kind])]
+        return Knowledge(base + extra, self.platforms, self.signals, self.sagemaker_paths)
 
 
 @lru_cache(maxsize=1)
@@ -134,7 +162,12 @@ def builtin_knowledge() -> Knowledge:
         _check_keys(raw, {"name": str, "deadline": int, "reason": str}, where, required={"name", "deadline", "reason"})
         platforms[raw["name"]] = Platform(raw["name"], raw["deadline"], raw["reason"])
     signals = dict(_load("signals.toml")["numbers"])
-    return Knowledge(entries, platforms, signals)
+    paths = []
+    for position, raw in enumerate(_load("sagemaker.toml").get("sm-path", [])):
+        where = f"sagemaker.toml: [[sm-path]] #{position + 1}"
+        _check_keys(raw, {"path": str, "env": str, "kind": str, "reason": str}, where, required={"path", "env", "kind", "reason"})
+        paths.append(SageMakerPath(raw["path"], raw["env"], raw["kind"], raw["reason"]))
+    return Knowledge(entries, platforms, signals, tuple(paths))
 
 
 def _load(filename: str) -> dict:
@@ -154,6 +187,8 @@ def _entry(category: str, raw: dict, extra_keys: dict[str, type], where: str) ->
         raise KnowledgeError(f"{where}: kind must be one of {sorted(_SPAWN_KINDS)}")
     if category == "framework" and options.get("behaviour") not in _BEHAVIOURS:
         raise KnowledgeError(f"{where}: behaviour must be one of {sorted(_BEHAVIOURS)}")
+    if category == "container" and options.get("kind") not in _CONTAINER_KINDS:
+        raise KnowledgeError(f"{where}: kind must be one of {sorted(_CONTAINER_KINDS)}")
     if category == "exit" and options.get("effect") not in _EFFECTS:
         raise KnowledgeError(f"{where}: effect must be one of {sorted(_EFFECTS)}")
     receivers = options.get("receiver-types")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sigcheck.loading.sources import LoadError, SourceFile, is_file
+from sigcheck.loading.sources import LoadError, SourceFile, is_file, resolve
 from sigcheck.model import ir
 
 # Folders that hold other people's code or build output, never the project's own modules.
@@ -36,6 +37,8 @@ class ProjectModel:
     by_path: dict[Path, str] = field(default_factory=dict)
     script_dirs: list[Path] = field(default_factory=list)
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
+    _found: dict[tuple, Path | None] = field(default_factory=dict)
+    _listing: set[str] | bool | None = None
 
     def add(self, summary: ir.ModuleSummary, tree: Any, source: SourceFile) -> None:
         self.modules[summary.name] = summary
@@ -59,13 +62,28 @@ class ProjectModel:
 
     def find_module_file(self, dotted: str, importer: str | None) -> Path | None:
         """The project file `import dotted` loads, searched as Python would from a script."""
-        relative = Path(*dotted.split("."))
-        for base in self._search_roots(importer):
-            for candidate in (base / relative.with_suffix(".py") if relative.name else None,
-                              base / relative / "__init__.py"):
-                if candidate is not None and is_file(candidate) and self._inside_project(candidate):
-                    return candidate.resolve()
+        roots = self._search_roots(importer)
+        key = (dotted, tuple(roots))
+        if key not in self._found:
+            self._found[key] = self._find(dotted, roots)
+        return self._found[key]
+
+    def _find(self, dotted: str, roots: list[Path]) -> Path | None:
+        relative = "/".join(dotted.split("."))
+        for base in roots:
+            for candidate in (f"{base}/{relative}.py", f"{base}/{relative}/__init__.py"):
+                if self._exists(candidate) and self._inside_project(Path(candidate)):
+                    return resolve(Path(candidate))
         return None
+
+    def _exists(self, candidate: str) -> bool:
+        """Whether a project file exists, from one listing of the project instead of a stat per
+        candidate: an import is looked for in every script folder, and big trees have thousands."""
+        if self._listing is None:
+            self._listing = _list_python_files(self.root)
+        if self._listing is False:  # too big to list: ask the file system
+            return is_file(Path(candidate))
+        return candidate in self._listing
 
     def resolve_import(self, dotted: str, importer: str | None) -> str | None:
         key = (dotted, importer or "")
@@ -93,7 +111,7 @@ class ProjectModel:
 
     def _inside_project(self, path: Path) -> bool:
         try:
-            parts = path.resolve().relative_to(self.root).parts
+            parts = resolve(path).relative_to(self.root).parts
         except ValueError:
             return False
         return not any(part in SKIPPED_DIRS for part in parts[:-1])
@@ -104,3 +122,30 @@ class ProjectModel:
 
     def summary_of(self, func_id: str) -> ir.ModuleSummary:
         return self.modules[self.functions[func_id].module]
+
+
+_LISTING_LIMIT = 200_000
+
+
+def _list_python_files(root: Path) -> set[str] | bool:
+    """Every .py file below `root` outside SKIPPED_DIRS (links to files included, broken links and
+    loops not), or False past the limit."""
+    found: set[str] = set()
+    pending = [str(root)]
+    while pending:
+        try:
+            entries = list(os.scandir(pending.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIPPED_DIRS:
+                        pending.append(entry.path)
+                elif entry.name.endswith(".py") and entry.is_file():
+                    found.add(entry.path)
+            except OSError:  # a symlink loop or a vanished entry
+                continue
+        if len(found) > _LISTING_LIMIT:
+            return False
+    return found

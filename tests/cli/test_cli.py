@@ -166,3 +166,40 @@ def test_torchrun_worker_gets_the_launchers_shorter_deadline(project):
     assert "under torchrun" in message and "SIGKILL 30 s later" in message
     message = json.loads(invoke("train.py", "--format", "json", "--platform", "docker").output)["diagnostics"][0]["message"]
     assert "on docker" in message and "10 s" in message
+
+
+def test_chain_command_prints_who_receives_the_signal(project):
+    project("train.py", GOOD)
+    project("entrypoint.sh", '#!/bin/sh\ncd /opt/program\npython -u train.py "$@"\n')
+    project("Dockerfile", 'FROM python:3.11-slim\nCOPY . /opt/program\nENTRYPOINT ["sh", "/opt/program/entrypoint.sh"]\n')
+    result = invoke("chain", "Dockerfile")
+    assert result.exit_code == 0, result.output
+    assert "entrypoint.sh:3" in result.output and "never receives SIGTERM" in result.output
+    assert "SIGKILL after 120 s" in result.output
+
+
+def test_dockerfile_findings_show_the_line_with_carets_and_a_fix(project):
+    project("train.py", GOOD)
+    project("Dockerfile", "FROM python:3.11-slim\nCOPY train.py /app/train.py\nENTRYPOINT python /app/train.py\n")
+    result = invoke("Dockerfile", "--no-color", "--select", "DKR001")
+    assert result.exit_code == 1
+    assert "Dockerfile:3:1: DKR001" in result.output and "3 | ENTRYPOINT python /app/train.py" in result.output
+    assert "^^^^^^^^^^" in result.output
+    data = json.loads(invoke("Dockerfile", "--format", "json", "--select", "DKR001").output)
+    fix = data["diagnostics"][0]["fix"]
+    assert fix["applicability"] == "safe" and fix["edits"][0]["content"] == 'ENTRYPOINT ["python", "/app/train.py"]'
+
+
+def test_directory_run_analyses_the_script_a_dockerfile_runs(project):
+    project("docker/Dockerfile", 'FROM python\nCOPY src/ /app/\nENTRYPOINT ["python", "/app/job.py"]\n')
+    project("docker/src/job.py", BAD)  # no __main__ guard: found through the Dockerfile only
+    data = json.loads(invoke(".", "--format", "json").output)
+    assert "docker/src/job.py" in data["files"] and "docker/Dockerfile" in data["files"]
+    assert any(d["code"] == "SIG002" and d["path"] == "docker/src/job.py" for d in data["diagnostics"])
+
+
+def test_broken_dockerfile_is_a_located_error(project):
+    project("Dockerfile", "FROM x\nRUN <<EOF\nnever ends\n")
+    result = invoke("Dockerfile", "--no-color")
+    assert result.exit_code == 2
+    assert "Dockerfile:2:1: E902 Dockerfile syntax error: unterminated heredoc" in result.output

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+
+from sigcheck.loading.discovery import is_dockerfile
 
 from sigcheck.rules import ALL_RULES
 
@@ -28,9 +31,16 @@ def expected_lines(source: str, code: str) -> list[int]:
     return found
 
 
+def _args(example) -> list[str] | None:
+    """A Python example beside a Dockerfile is reached through the container: run on the folder."""
+    if not is_dockerfile(Path(example.name)) and any(is_dockerfile(Path(name)) for name in example.files):
+        return ["."]
+    return None
+
+
 @pytest.mark.parametrize("rule, example", list(_cases("valid")))
 def test_valid_example_is_silent(rule, example, run_sigcheck):
-    report = run_sigcheck({example.name: example.code, **example.files}, select=(rule.code,))
+    report = run_sigcheck({example.name: example.code, **example.files}, args=_args(example), select=(rule.code,))
     assert not report.errors, report.errors
     found = [d for d in report.diagnostics if d.code == rule.code]
     assert found == [], f"{example.why}: {found}"
@@ -38,7 +48,7 @@ def test_valid_example_is_silent(rule, example, run_sigcheck):
 
 @pytest.mark.parametrize("rule, example", list(_cases("invalid")))
 def test_invalid_example_is_reported(rule, example, run_sigcheck):
-    report = run_sigcheck({example.name: example.code, **example.files}, select=(rule.code,))
+    report = run_sigcheck({example.name: example.code, **example.files}, args=_args(example), select=(rule.code,))
     assert not report.errors, report.errors
     lines = sorted(d.line for d in report.diagnostics if d.code == rule.code and d.path == example.name)
     assert lines == expected_lines(example.code, rule.code), example.why

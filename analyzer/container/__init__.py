@@ -1,0 +1,1 @@
+"""Containers: Dockerfiles and entry scripts parsed, and the launch chain `docker run IMAGE train` runs."""

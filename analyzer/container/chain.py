@@ -1,0 +1,384 @@
+"""The launch chain: what `docker run IMAGE train` starts, step by step, down to the Python trainer.
+
+Each step is a program on the way (a shell, an init, a wrapper script, a launcher, the training
+toolkit, the trainer) with the place that starts it and how the stop signal gets past it: the
+next program `exec`s in its place, it forwards the signal, or the signal stops there.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from sigcheck.container.argv import (PythonCall, RunArgument, has_run_argument, launcher_target, program_name,
+                                     python_call, quote, skip_options)
+from sigcheck.container.image import Image, ImageFile
+from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
+from sigcheck.knowledge import Knowledge
+from sigcheck.loading.sources import LoadError, display_path
+from sigcheck.model.trace import Point
+
+# How a step passes the stop signal to the step after it.
+REPLACED = "exec"  # the next program replaces it in the same process
+FORWARDS = "forwards"  # it sends the signal on (init, launcher, trap)
+STOPS = "never"  # the next program never hears of it
+_NOT_STARTERS = frozenset({"echo", "printf", "cd", "set", "export", "trap", "wait", "kill", "sleep", "true", "false",
+                           "test", "[", "[[", "source", ".", "mkdir", "cp", "mv", "rm", "ln", "chmod", "chown", "cat",
+                           "pip", "pip3", "conda", "apt-get", "ls", "env", "nvidia-smi", "shift", "exit", "return",
+                           "unset", "ulimit", "umask", "printenv", "tee", "touch", "id", "whoami", "date", "hostname"})
+_MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # "entrypoint" | "shell-form" | "shell-c" | "script" | "init" | "launcher" | "toolkit" | "python"
+    label: str  # what runs, as a person would write it
+    point: Point  # where it is started
+    passes: str = REPLACED  # how the signal reaches the next step: REPLACED, FORWARDS or STOPS
+    deadline: int | None = None  # a launcher's SIGKILL for the steps after it
+    note: str = ""  # why the signal stops here, or what the step does with it
+    group: bool = False  # signals the whole process group of its child (tini -g, dumb-init)
+
+
+@dataclass(frozen=True)
+class PythonTarget:
+    path: Path  # the build-context file
+    display: str
+    call: PythonCall  # how the interpreter was asked to run it
+    step: int  # index of its Step in the chain
+
+
+@dataclass
+class Chain:
+    steps: list[Step] = field(default_factory=list)
+    python: PythonTarget | None = None
+    problem: str | None = None  # why the chain could not be followed to a trainer
+    missing_train: bool = False  # the platform's `train` argument names no program in the image
+    runs_arguments: Point | None = None  # a wrapper that runs its arguments (`exec "$@"`)
+
+    def receives(self) -> list[bool]:
+        """For each step: does its process receive the stop signal Docker sends to PID 1?"""
+        found, current, group = [], True, False
+        for index, step in enumerate(self.steps):
+            found.append(current)
+            group = group or step.group
+            if index + 1 < len(self.steps) and step.passes == STOPS and not group:
+                current = False
+        return found
+
+    def stopped_at(self) -> Step | None:
+        """The step the signal does not get past, if the trainer never receives it."""
+        receives = self.receives()
+        if not self.steps or receives[-1]:
+            return None
+        return next((s for s, r, n in zip(self.steps, receives, receives[1:]) if r and not n), None)
+
+    def points(self) -> list[Point]:
+        return [s.point for s in self.steps]
+
+
+class ChainBuilder:
+    """Follows argv through the image. `read` returns (text, display, line offset) for an image
+    file, or None after recording why it could not (an error placed in the file)."""
+
+    def __init__(self, image: Image, knowledge: Knowledge, read: Callable[[ImageFile], tuple[str, str, int] | None]) -> None:
+        self.image = image
+        self.knowledge = knowledge
+        self.read = read
+        self.display = image.parsed.source.display
+        self.chain = Chain()
+        self.errors: list[LoadError] = []  # scripts on the chain that do not parse
+
+    def build(self, run_args: list[str] | None) -> Chain:
+        image = self.image
+        entrypoint, cmd = image.entrypoint, image.cmd
+        args = [RunArgument(a) for a in run_args] if run_args is not None else None
+        if entrypoint is not None:
+            point = self._instruction_point(entrypoint, "ENTRYPOINT")
+            if not entrypoint.exec_form:
+                self._shell_form(entrypoint, point)
+            else:
+                tail = args if args is not None else (image.words(cmd) if cmd is not None else [])
+                self._start([*entrypoint.args, *tail], point)
+        elif args is not None:
+            instruction = cmd or image.final.start
+            note = f"`docker run IMAGE {' '.join(args)}` with no ENTRYPOINT runs `{args[0]}` from PATH"
+            self._start(list(args), Point.in_document(self.display, instruction.span, note))
+        elif cmd is not None:
+            point = self._instruction_point(cmd, "CMD")
+            if not cmd.exec_form:
+                self._shell_form(cmd, point)
+            else:
+                self._start(list(cmd.args), point)
+        else:
+            self.chain.problem = "the image has no ENTRYPOINT or CMD"
+        return self.chain
+
+    def _start(self, argv: list[str], point: Point) -> None:
+        self._add(Step("entrypoint", quote(argv), point, REPLACED, note="PID 1: Docker sends the stop signal here"))
+        self.program(argv, point, self.image.workdir)
+
+    def _instruction_point(self, instruction, keyword: str) -> Point:
+        return Point.in_document(self.display, instruction.span, f"{keyword} {instruction.text}")
+
+    def _add(self, step: Step) -> int:
+        self.chain.steps.append(step)
+        return len(self.chain.steps) - 1
+
+    def _shell_form(self, instruction, point: Point) -> None:
+        text = instruction.args[0] if instruction.args else ""
+        shell = " ".join(self.image.shell)
+        self._add(Step("shell-form", f"{shell} {text!r}", point, STOPS,
+                       note=f"{shell} is PID 1; it ignores the arguments `docker run` passes"))
+        self._inline(text, point, [], shell_form=True)
+
+    # -- one program ------------------------------------------------------------------------------
+
+    def program(self, words: list[str | None], point: Point, cwd: str, depth: int = 0) -> None:
+        if depth > _MAX_DEPTH:
+            self.chain.problem = "the launch chain is too deep to follow"
+            return
+        if not words or not words[0]:
+            self.chain.problem = "the command to run is unknown" if words else "nothing to run"
+            return
+        name = program_name(words[0])
+        kinds = self.knowledge.containers
+        for kind in ("init", "exec-wrapper", "shell", "interpreter", "launcher"):
+            entries = kinds[kind].find(name)
+            if entries:
+                return getattr(self, "_" + kind.replace("-", "_"))(words, point, cwd, depth, entries[0])
+        if name in ("torch.distributed.run",):
+            return self._launcher(words, point, cwd, depth, kinds["launcher"].find("torchrun")[0])
+        self._executable(words, point, cwd, depth)
+
+    def _init(self, words, point, cwd, depth, entry) -> None:
+        options = [w for w in words[1:] if (w or "").startswith("-")]
+        group = program_name(words[0]).startswith("dumb-init") and not {"-c", "--single-child"} & set(options)
+        group = group or "-g" in options
+        how = "its child's process group" if group else "its child"
+        rest = skip_options(list(words[1:]), entry.option("value-options", []))
+        own = words[:len(words) - len(rest)]  # the init and its options, without the program it runs
+        self._add(Step("init", quote(own), point, FORWARDS, group=group,
+                       note=f"{program_name(words[0])} forwards the signal to {how}"))
+        if not rest:
+            self.chain.problem = f"{program_name(words[0])} is given no program to run"
+            return
+        self.program(rest, point, cwd, depth + 1)
+
+    def _exec_wrapper(self, words, point, cwd, depth, entry) -> None:
+        rest = list(words[1:])
+        if program_name(words[0]) == "env":
+            rest = [w for w in rest if "=" not in (w or "") or (w or "").startswith("-")]
+        rest = skip_options(rest, entry.option("value-options", []))
+        if program_name(words[0]) in ("gosu", "su-exec") and rest:
+            rest = rest[1:]  # the user to switch to
+        self.program(rest, point, cwd, depth + 1)
+
+    def _shell(self, words, point, cwd, depth, entry) -> None:
+        rest = list(words[1:])
+        while rest and (rest[0] or "").startswith(("-", "+")) and rest[0] != "-c":
+            rest = rest[2:] if rest[0] in ("-o", "+o") else rest[1:]
+        if rest and rest[0] == "-c":
+            text = rest[1] if len(rest) > 1 else ""
+            self._add(Step("shell-c", f"{program_name(words[0])} -c {text!r}", point, REPLACED))
+            self._inline(text or "", point, list(rest[3:]), shell_form=False)
+            return
+        if not rest or rest[0] is None:
+            self.chain.problem = f"{program_name(words[0])} is given no script"
+            return
+        found = self.image.lookup(self.image.absolute(rest[0], cwd))
+        self._script(found, rest[0], list(rest[1:]), point, cwd, depth)
+
+    def _interpreter(self, words, point, cwd, depth, entry) -> None:
+        call = python_call(list(words), entry.option("value-options", []))
+        if call.module in ("torch.distributed.run", "torch.distributed.launch"):
+            launcher = self.knowledge.containers["launcher"].find("torchrun")[0]
+            return self._launcher(["torchrun", *call.args], point, cwd, depth, launcher)
+        if call.code is not None or (call.script is None and call.module is None):
+            self.chain.problem = f"`{quote(words)}` runs no script sigcheck can follow"
+            return
+        self._python(call, quote(words), point, cwd)
+
+    def _launcher(self, words, point, cwd, depth, entry) -> None:
+        call = launcher_target(list(words), entry.option("value-options", []))
+        name = program_name(words[0])
+        self._add(Step("launcher", quote(words), point, FORWARDS, deadline=entry.option("deadline"),
+                       note=f"{name} forwards the signal to its workers and SIGKILLs them {entry.option('deadline')} s later"))
+        if call.script is None and call.module is None:
+            self.chain.problem = f"`{quote(words)}` starts no script sigcheck can follow"
+            return
+        self._python(call, quote(words), point, cwd)
+
+    def _python(self, call: PythonCall, label: str, point: Point, cwd: str) -> None:
+        found = self._python_file(call, cwd)
+        if found is None or found.context is None or found.context.suffix not in (".py", ""):
+            target = call.script or call.module
+            self.chain.problem = f"the trainer `{target}` is not a file of the build context"
+            return
+        display = display_path(found.context)
+        index = self._add(Step("python", label, Point.in_document(display, (1, 1, 1, 1), f"the trainer {display}"), REPLACED))
+        self.chain.python = PythonTarget(found.context, display, call, index)
+
+    def _python_file(self, call: PythonCall, cwd: str) -> ImageFile | None:
+        if call.script is not None:
+            return self.image.lookup(self.image.absolute(call.script, cwd))
+        parts = (call.module or "").split(".")
+        roots = [cwd, *self.image.env.get("PYTHONPATH", "").split(":")]
+        for root in [r for r in roots if r]:
+            for candidate in (posixpath.join(root, *parts) + ".py", posixpath.join(root, *parts, "__main__.py")):
+                found = self.image.lookup(self.image.absolute(candidate, cwd))
+                if found is not None:
+                    return found
+        return None
+
+    def _executable(self, words, point, cwd, depth) -> None:
+        name = words[0]
+        found = self.image.which(name) if "/" not in name else self.image.lookup(self.image.absolute(name, cwd))
+        if found is None:
+            if isinstance(name, RunArgument) and self._toolkit(words, point):
+                return
+            if isinstance(name, RunArgument):
+                self.chain.missing_train = True
+                self.chain.problem = f"no executable `{name}` is placed on the image's PATH"
+            else:
+                self.chain.problem = f"`{name}` is not a file of the build context"
+            return
+        if isinstance(name, RunArgument) and not found.executable:
+            self.chain.missing_train = True
+            self.chain.problem = f"`{name}` is on PATH at {found.image_path} but not executable (chmod +x)"
+            return
+        read = self.read(found)
+        if read is None:
+            self.chain.problem = f"{found.image_path} could not be read"
+            return
+        text, _, _ = read
+        interpreter = shebang(text)
+        suffix = posixpath.splitext(found.image_path)[1]
+        if interpreter is None:
+            interpreter = ["python"] if suffix == ".py" else ["/bin/sh"] if suffix in (".sh", "") else None
+        if interpreter is None:
+            self.chain.problem = f"`{name}` is a program sigcheck cannot read"
+            return
+        self.program([*interpreter, found.image_path, *words[1:]], point, cwd, depth + 1)
+
+    def _toolkit(self, words, point: Point) -> bool:
+        """`train` from the SageMaker training toolkit: it runs SAGEMAKER_PROGRAM as a child."""
+        source = self._toolkit_source()
+        if source is None:
+            return False
+        entry = self.knowledge.containers["python-launcher"].entries[0]
+        layer = Point.in_document(self.display, source.span, f"{source.keyword} adds the SageMaker training toolkit")
+        self._add(Step("toolkit", "train (sagemaker-training)", layer, STOPS, note=entry.reason))
+        program = self.image.env.get("SAGEMAKER_PROGRAM")
+        if not program:
+            self.chain.problem = "the training toolkit runs SAGEMAKER_PROGRAM, which the image does not set"
+            return True
+        for cwd in ("/opt/ml/code", self.image.workdir):
+            if self.image.lookup(self.image.absolute(program, cwd)) is not None:
+                self._python(PythonCall(script=program), f"/bin/sh -c 'python {program} …'", point, cwd)
+                return True
+        self.chain.problem = f"SAGEMAKER_PROGRAM {program} is not a file of the build context"
+        return True
+
+    def _toolkit_source(self):
+        images = self.knowledge.containers["toolkit-image"]
+        for stage in self.image.final.lineage():
+            if images.find(stage.base):
+                return stage.start
+            for run in stage.runs:
+                words = [w for w in run.command.words if w]
+                if words and program_name(words[0]).startswith("pip") or words[:3] == ["python", "-m", "pip"]:
+                    if any(self.knowledge.containers["toolkit-package"].find(w) for w in words):
+                        return run.instruction
+        return None
+
+    # -- scripts ----------------------------------------------------------------------------------
+
+    def _script(self, found: ImageFile | None, path: str, args, point: Point, cwd: str, depth: int) -> None:
+        if found is None:
+            self.chain.problem = f"the script {path} is not a file of the build context"
+            return
+        read = self.read(found)
+        if read is None:
+            self.chain.problem = f"{found.image_path} could not be read"
+            return
+        text, display, offset = read
+        script = self._parse(text, display, args, offset, cwd)
+        if script is None:
+            return
+        self._follow(script, display, point, cwd, depth, inline=False)
+
+    def _inline(self, text: str, point: Point, args, shell_form: bool) -> None:
+        script = self._parse(text, self.display, args, 0, self.image.workdir)
+        if script is not None:
+            self._follow(script, self.display, point, self.image.workdir, 0, inline=True, shell_form=shell_form)
+
+    def _parse(self, text, display, args, offset, cwd: str) -> ShellScript | None:
+        try:
+            return parse_shell(text, display, self.image.env, args, offset, cwd)
+        except LoadError as error:
+            self.chain.problem = str(error)
+            self.errors.append(error)
+            return None
+
+    def _follow(self, script: ShellScript, display: str, point: Point, cwd: str, depth: int, inline: bool,
+                shell_form: bool = False) -> None:
+        command = _starter(script, self._starts)
+        if command is None:
+            self.chain.problem = "the script starts no program sigcheck recognises"
+            return
+        if command.runs_arguments or has_run_argument(command.words[:1]):
+            self.chain.runs_arguments = point if inline else Point.in_document(display, command.span, command.text)
+        passes, note = _how(script, command)
+        where = point if inline else Point.in_document(display, command.span, f"{display}:{command.span[0]} `{command.text}`")
+        if inline:  # `sh -c "..."`: the shell step itself says how it starts the command
+            last = self.chain.steps[-1]
+            keep = shell_form and passes == STOPS
+            self.chain.steps[-1] = Step(last.kind, last.label, point, passes, note=last.note if keep else note)
+        else:
+            self._add(Step("script", command.text, where, passes, note=note))
+        if command.words and command.words[0] is None:
+            self.chain.problem = f"`{command.text}` runs a program sigcheck cannot know"
+            return
+        self.program(list(command.words), where, command.cwd, depth + 1)
+
+    def _starts(self, command: ShellCommand) -> bool:
+        name = program_name(command.name)
+        if command.name is None or not name or name in _NOT_STARTERS or command.function is not None:
+            return False
+        if command.runs_arguments or isinstance(command.name, RunArgument):
+            return True
+        words = list(command.words)
+        if self.knowledge.containers["interpreter"].find(name):
+            call = python_call(words, [])
+            return call.code is None and call.module not in ("pip", "venv", "ensurepip")
+        if any(self.knowledge.containers[k].find(name) for k in ("init", "launcher", "shell", "exec-wrapper")):
+            return True
+        return name.endswith((".py", ".sh")) or self.image.which(command.name) is not None
+
+
+def _starter(script: ShellScript, starts) -> ShellCommand | None:
+    """The command that starts the trainer: an `exec`'d one first (it ends the script), else the last."""
+    candidates = [c for c in script.commands if starts(c)]
+    execs = [c for c in candidates if c.exec]
+    if execs:
+        preferred = [c for c in execs if any("train" in (w or "") for w in c.words)]
+        return (preferred or execs)[0]
+    return candidates[-1] if candidates else None
+
+
+def _how(script: ShellScript, command: ShellCommand) -> tuple[str, str]:
+    if command.exec and not command.pipeline:
+        return REPLACED, "exec replaces the shell with it"
+    trap = script.term_trap()
+    if command.background:
+        if trap is not None and trap.forwards and script.waits_after(command):
+            return FORWARDS, f"started in the background; the TERM trap (line {trap.line}) forwards the signal and the script waits"
+        if trap is None:
+            return STOPS, "started in the background, and no trap forwards TERM to it"
+        return STOPS, "started in the background, but the TERM trap does not kill it or the script does not wait"
+    if trap is not None:
+        return STOPS, f"run without exec; the shell runs its TERM trap (line {trap.line}) only after the command ends"
+    return STOPS, "run without exec: the shell keeps the signal and the trainer never receives it"

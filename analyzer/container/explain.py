@@ -1,0 +1,61 @@
+"""`sigcheck chain Dockerfile`: the launch chain alone, with who receives the stop signal at each
+step and the deadline that applies."""
+
+from __future__ import annotations
+
+from sigcheck.container.chain import FORWARDS, REPLACED, STOPS
+
+
+def describe(facts, analysis) -> str:
+    """Plain text for one container (facts: ContainerFacts)."""
+    container = facts.container
+    chain = container.chain
+    signal = "SIGTERM"
+    stop = facts.stop_signal()
+    if stop is not None:
+        signal = stop[1]
+    run = f"docker run IMAGE {' '.join(container.run_args)}" if container.run_args else "docker run IMAGE"
+    platform_deadline = analysis.deadline
+    lines = [f"{container.display}: `{run}` on {analysis.platform}: {signal} to PID 1, SIGKILL {platform_deadline} s later"]
+    receives = chain.receives()
+    deadline, context = platform_deadline, analysis.platform
+    for number, (step, gets) in enumerate(zip(chain.steps, receives), start=1):
+        where = _where(step.point)
+        lines.append(f"  {number}. {step.label}  ({where})")
+        if gets:
+            state = f"receives {signal}"
+            if step.passes == REPLACED and step.kind != "python":
+                state += "; exec: the next program takes its place"
+            elif step.passes == FORWARDS:
+                state += "; forwards it" + (f" (SIGKILL {step.deadline} s later)" if step.deadline else "")
+            elif step.passes == STOPS and number < len(chain.steps) and receives[number]:
+                state += "; the init signals the whole process group, so the next program receives it too"
+            elif step.passes == STOPS and number < len(chain.steps):
+                state += "; does not pass it on"
+        else:
+            state = f"never receives {signal}"
+        grouped = step.passes == STOPS and number < len(chain.steps) and receives[number]
+        if step.note and step.kind not in ("entrypoint",) and not grouped:
+            state += f" — {step.note}"
+        lines.append(f"     {state}")
+        if gets and step.deadline and step.deadline < deadline:
+            deadline, context = step.deadline, step.label.split()[0]
+    if chain.problem:
+        lines.append(f"  ✗ {chain.problem}")
+    trainer = chain.python
+    if trainer is not None:
+        gets = receives[-1] if receives else False
+        if facts.entry is None:
+            lines.append(f"  trainer {trainer.display}: not analysed")
+        else:
+            handles = "handles SIGTERM" if facts.handles_sigterm() else "has no SIGTERM handler"
+            lines.append(f"  trainer {trainer.display} {handles}; "
+                         + (f"it receives the stop signal and has {deadline} s ({context}) to save"
+                            if gets else f"the signal never reaches it: SIGKILL after {platform_deadline} s"))
+    return "\n".join(lines)
+
+
+def _where(point) -> str:
+    if point.document is not None and point.span is not None:
+        return f"{point.document}:{point.span[0]}"
+    return point.document or "?"

@@ -1,0 +1,186 @@
+"""What container rules ask: a container's image and launch chain joined to the Python trainer's facts.
+
+Built once per Dockerfile by `Analysis.containers`; everything here is a query over models that
+discovery and the loader already built (no file is read or parsed again).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import cached_property
+
+from sigcheck.checking.results import Edit, Fix
+from sigcheck.container.argv import has_run_argument
+from sigcheck.container.chain import STOPS, Step
+from sigcheck.container.dockerfile import Instruction
+from sigcheck.container.model import Container
+from sigcheck.container.runs import RunCommand, place
+from sigcheck.model import ir
+from sigcheck.model.trace import Point
+
+SIGTERM, SIGINT = 15, 2
+
+
+@dataclass
+class ContainerFacts:
+    analysis: object  # sigcheck.checking.analysis.Analysis
+    container: Container
+
+    @property
+    def image(self):
+        return self.container.image
+
+    @property
+    def chain(self):
+        return self.container.chain
+
+    @property
+    def display(self) -> str:
+        return self.container.display
+
+    @property
+    def on_sagemaker(self) -> bool:
+        return self.container.run_args is not None
+
+    # -- places in the Dockerfile ----------------------------------------------------------------
+
+    def at(self, instruction: Instruction, note: str = "") -> Point:
+        return Point.in_document(self.display, instruction.span, note or f"{instruction.keyword} {instruction.text}")
+
+    def at_run(self, run: RunCommand, needle: str | None, note: str) -> Point:
+        return Point.in_document(self.display, place(run, self.container.dockerfile.lines, needle), note)
+
+    def trace(self) -> list[Point]:
+        """The launch chain as trace points, ending in the trainer (its module, once loaded)."""
+        points = []
+        for step in self.chain.steps:
+            note = step.label if step.kind != "python" else f"the trainer {step.point.document}"
+            if step.note and step.kind != "entrypoint":
+                note += f": {step.note}"
+            if step.kind == "entrypoint":
+                note = step.point.note
+            points.append(Point(step.point.func_id, step.point.node, note, step.point.document, step.point.span))
+        if self.entry is not None and points and self.chain.steps[-1].kind == "python":
+            points[-1] = Point(self.entry.body_id, None, points[-1].note)
+        return points
+
+    def runs(self) -> list[RunCommand]:
+        return [run for stage in self.image.final.lineage() for run in stage.runs]
+
+    # -- the trainer --------------------------------------------------------------------------------
+
+    @cached_property
+    def entry(self):
+        """The EntryFacts of the Python script the chain ends in, if it was loaded."""
+        target = self.chain.python
+        if target is None:
+            return None
+        module = self.analysis.project.by_path.get(target.path.resolve())
+        return next((e for e in self.analysis.entries if e.entry.module == module), None) if module else None
+
+    def trainer_receives(self) -> bool:
+        receives = self.chain.receives()
+        return bool(receives) and receives[-1]
+
+    def handled_signals(self) -> set[int] | None:
+        """Signals the trainer has a handler for; None when a registration's signal is unknown."""
+        found: set[int] = set()
+        for registration in self.entry.registrations if self.entry else ():
+            if registration.action in ("ignore", "default"):
+                continue
+            if registration.signals is None:
+                return None
+            found |= registration.signals
+        return found
+
+    def handles_sigterm(self) -> bool:
+        if self.entry is None:
+            return False
+        if self.entry.framework_handling is not None:
+            return True
+        handled = self.handled_signals()
+        return handled is None or SIGTERM in handled
+
+    def keyboard_interrupt_saves(self) -> bool:
+        """SIGINT's default handler raises KeyboardInterrupt, which unwinds to `finally` blocks."""
+        saves = self.analysis.saves
+        return self.entry is not None and saves.unwinds_to_save("builtins.KeyboardInterrupt", self.entry.main) is not None
+
+    def strict_argv_parse(self) -> tuple[str, ir.CallSite] | None:
+        """A parse_args() on the trainer's main path that rejects an extra positional argument."""
+        if self.entry is None:
+            return None
+        analysis = self.analysis
+        strict = analysis.knowledge.containers["strict-argv"]
+        found = None
+        positional = False
+        for func_id in sorted(self.entry.main):
+            for event in analysis.functions[func_id].events:
+                if not isinstance(event, ir.CallSite):
+                    continue
+                names = analysis.graph.qualnames(func_id, event)
+                if any(fnmatchcase(n, "*.add_argument") for n in names) and _is_positional(event):
+                    positional = True
+                if found is None and any(strict.find(n) for n in names) and not event.args and not _lenient(event):
+                    found = (func_id, event)
+        return None if positional else found
+
+    def passes_run_argument_to_trainer(self) -> bool:
+        target = self.chain.python
+        return target is not None and has_run_argument(target.call.args)
+
+    def signal_stops_at(self) -> Step | None:
+        return self.chain.stopped_at()
+
+    def launcher_steps(self) -> list[Step]:
+        return [s for s in self.chain.steps if s.kind in ("toolkit", "launcher")]
+
+    def stop_signal(self) -> tuple[Instruction, str, int | None] | None:
+        """STOPSIGNAL's instruction, its name as written, and its number (None if unknown)."""
+        instruction = self.image.stopsignal
+        if instruction is None or not instruction.args:
+            return None
+        from sigcheck.container.substitution import expand
+        word = expand(instruction.args[0], self.image.env).upper()
+        signals = self.analysis.knowledge.signals
+        if word.isdigit():
+            return instruction, self.analysis.knowledge.signal_names.get(int(word), word), int(word)
+        name = word if word.startswith("SIG") else "SIG" + word
+        return instruction, name, signals.get(name)
+
+
+def exec_form_fix(display: str, instruction: Instruction) -> Fix | None:
+    """ENTRYPOINT/CMD in exec form with the same words. Safe when the command has no shell syntax
+    (variables, globs, redirections, `&&`); with variables only it is offered as unsafe, since
+    the exec form passes `$VAR` literally; a compound command gets no fix."""
+    text = instruction.args[0] if instruction.args else ""
+    if any(token in text for token in ("&&", "||", "|", ";", ">", "<", "`", "$(", "&", "\n")):
+        return None
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return None
+    if not words:
+        return None
+    safe = not any(ch in text for ch in "$*?[~{")
+    content = f"{instruction.keyword} {json.dumps(words)}"
+    edit = Edit(display, instruction.line, instruction.column, instruction.end_line, instruction.end_column, content)
+    how = "" if safe else " (unsafe: the exec form does not expand variables)"
+    return Fix(f"Use the exec form: {content}{how}", (edit,), safe)
+
+
+def _is_positional(site: ir.CallSite) -> bool:
+    if not site.args or not isinstance(site.args[0], ir.Const) or not isinstance(site.args[0].value, str):
+        return False
+    return not site.args[0].value.startswith("-")
+
+
+def _lenient(site: ir.CallSite) -> bool:
+    value = dict(site.kwargs).get("return_remaining_strings")
+    return isinstance(value, ir.Const) and bool(value.value) or bool(site.kwargs and "args" in dict(site.kwargs))
+
+
+__all__ = ["ContainerFacts", "STOPS", "exec_form_fix"]

@@ -1,0 +1,349 @@
+"""The image a Dockerfile builds, as far as running it is concerned: the final stage (or the
+`--target`) with what it inherits from the stages it is built on.
+
+ARG and ENV are substituted as BuildKit does (global ARGs in FROM only, a stage's ARG and ENV in
+order). Files are tracked by where COPY/ADD put them, so an image path such as
+/opt/program/train leads back to the build-context file (or the heredoc) it came from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from sigcheck.container.dockerfile import Heredoc, Instruction, ParsedDockerfile
+from sigcheck.container.runs import RunCommand, run_commands
+from sigcheck.container.substitution import arg_declarations, expand, split_assignments
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+DEFAULT_SHELL = ("/bin/sh", "-c")
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A file or folder COPY/ADD (or RUN ln/cp) put into the image, and what it came from."""
+
+    image_path: str
+    instruction: Instruction
+    context: Path | None = None  # the build-context file or folder
+    heredoc: Heredoc | None = None  # `COPY <<EOF /usr/local/bin/train`
+    is_dir: bool = False
+    chmod: str | None = None  # COPY --chmod
+
+
+@dataclass(frozen=True)
+class ImageFile:
+    """An image path resolved to its content."""
+
+    image_path: str
+    placed: Placed
+    context: Path | None  # the file in the build context, if it is one
+    heredoc: Heredoc | None
+    executable: bool
+
+
+@dataclass
+class Stage:
+    index: int
+    name: str | None
+    base: str  # the FROM image, substituted
+    start: Instruction  # the FROM instruction
+    parent: "Stage | None" = None  # `FROM builder`: the stage this one continues
+    instructions: list[Instruction] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    args: dict[str, str] = field(default_factory=dict)
+    workdir: str = "/"
+    entrypoint: Instruction | None = None
+    cmd: Instruction | None = None
+    shell: tuple[str, ...] = DEFAULT_SHELL
+    stopsignal: Instruction | None = None
+    placed: list[Placed] = field(default_factory=list)
+    executables: list[tuple[str, object]] = field(default_factory=list)  # RUN chmod +x targets, with the command
+    links: list[tuple[str, str]] = field(default_factory=list)  # RUN ln -s TARGET LINK: (link, target)
+    runs: list[RunCommand] = field(default_factory=list)
+
+    def lineage(self) -> list["Stage"]:
+        """This stage and those it is built on, oldest first."""
+        chain, stage = [], self
+        while stage is not None:
+            chain.append(stage)
+            stage = stage.parent
+        return chain[::-1]
+
+    @property
+    def root_base(self) -> str:
+        return self.lineage()[0].base
+
+
+class Image:
+    def __init__(self, parsed: ParsedDockerfile, contexts: list[Path], target: str | None = None) -> None:
+        self.parsed = parsed
+        self.contexts = contexts  # the build context: the Dockerfile's folder, then the project root
+        self.stages = _stages(parsed, contexts)
+        chosen = [s for s in self.stages if target is not None and (s.name or "").lower() == target.lower()]
+        self.final = chosen[0] if chosen else self.stages[-1]
+        self.target_missing = target is not None and not chosen
+
+    # -- the run configuration ----------------------------------------------------------------
+
+    def _inherited(self, attribute: str):
+        for stage in reversed(self.final.lineage()):
+            value = getattr(stage, attribute)
+            if value is not None:
+                return value
+        return None
+
+    @property
+    def entrypoint(self) -> Instruction | None:
+        return self._inherited("entrypoint")
+
+    @property
+    def cmd(self) -> Instruction | None:
+        # an ENTRYPOINT in a stage resets the CMD inherited from the stage below, as Docker does
+        for stage in reversed(self.final.lineage()):
+            if stage.cmd is not None:
+                return stage.cmd
+            if stage.entrypoint is not None:
+                return None
+        return None
+
+    @property
+    def stopsignal(self) -> Instruction | None:
+        return self._inherited("stopsignal")
+
+    @property
+    def env(self) -> dict[str, str]:
+        return self.final.env
+
+    @property
+    def shell(self) -> tuple[str, ...]:
+        return self.final.shell
+
+    @property
+    def workdir(self) -> str:
+        return self.final.workdir
+
+    @property
+    def path_dirs(self) -> list[str]:
+        return [d for d in self.env.get("PATH", DEFAULT_PATH).split(":") if d]
+
+    def instructions(self) -> list[Instruction]:
+        """Everything the image is built from: the final stage and the stages it continues."""
+        return [i for stage in self.final.lineage() for i in stage.instructions]
+
+    def words(self, instruction: Instruction) -> list[str]:
+        """ENTRYPOINT/CMD as argv: exec form as written, shell form through the image's SHELL."""
+        if instruction.exec_form:
+            return list(instruction.args)
+        return [*self.shell, instruction.args[0] if instruction.args else ""]
+
+    # -- the file system ------------------------------------------------------------------------
+
+    def lookup(self, image_path: str, depth: int = 0) -> ImageFile | None:
+        """What an absolute image path holds, if the Dockerfile put it there."""
+        path = posixpath.normpath(image_path)
+        for stage in reversed(self.final.lineage()):
+            for link, target in reversed(stage.links):
+                if path == link and depth < 8:
+                    return self.lookup(target, depth + 1)
+        for stage in reversed(self.final.lineage()):
+            for placed in reversed(stage.placed):
+                found = _within(placed, path)
+                if found is not None:
+                    return ImageFile(path, placed, found if placed.context else None, placed.heredoc,
+                                     self._executable(path, placed, found))
+        return None
+
+    def which(self, name: str) -> ImageFile | None:
+        """The executable `name` resolves to through PATH (or as a path, if it contains a slash)."""
+        if "/" in name:
+            return self.lookup(self.absolute(name))
+        for directory in self.path_dirs:
+            found = self.lookup(posixpath.join(directory, name))
+            if found is not None:
+                return found
+        return None
+
+    def absolute(self, path: str, cwd: str | None = None) -> str:
+        return posixpath.normpath(posixpath.join(cwd or self.workdir, path))
+
+    def _executable(self, path: str, placed: Placed, context: Path | None) -> bool:
+        if placed.chmod and _mode_executable(placed.chmod):
+            return True
+        for stage in self.final.lineage():
+            for pattern, _ in stage.executables:
+                if path == pattern or path.startswith(pattern.rstrip("/") + "/") or fnmatchcase(path, pattern):
+                    return True
+        if placed.heredoc is not None:
+            return False
+        return context is not None and context.is_file() and os.access(context, os.X_OK)
+
+
+def _within(placed: Placed, path: str) -> Path | None | bool:
+    """The context file for `path` under this placement; True for a heredoc; None if not here."""
+    if placed.image_path == path:
+        if placed.heredoc is not None:
+            return True  # type: ignore[return-value]
+        return placed.context
+    if placed.is_dir and placed.context is not None and path.startswith(placed.image_path.rstrip("/") + "/"):
+        candidate = placed.context / path[len(placed.image_path.rstrip("/")) + 1:]
+        return candidate if candidate.exists() else None
+    return None
+
+
+def _mode_executable(mode: str) -> bool:
+    try:
+        return int(mode, 8) & 0o111 != 0
+    except ValueError:
+        return "x" in mode.partition("-")[0]  # "+x", "a+x", "u+rwx"; not "a-x"
+
+
+def _stages(parsed: ParsedDockerfile, contexts: list[Path]) -> list[Stage]:
+    stages: list[Stage] = []
+    global_args: dict[str, str] = {}
+    current: Stage | None = None
+    for instruction in parsed.instructions:
+        if instruction.keyword == "FROM":
+            current = _start_stage(instruction, stages, global_args)
+            stages.append(current)
+        elif current is None:  # ARG before the first FROM: usable in FROM lines only
+            for name, default in arg_declarations(instruction.args, global_args):
+                global_args[name] = default if default is not None else global_args.get(name, "")
+        else:
+            current.instructions.append(instruction)
+            _apply(current, instruction, stages, contexts, global_args, parsed.source.display)
+    return stages
+
+
+def _start_stage(instruction: Instruction, stages: list[Stage], global_args: dict[str, str]) -> Stage:
+    words = [w for w in instruction.args]
+    name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
+    base = expand(words[0], global_args)
+    parent = next((s for s in stages if s.name and s.name.lower() == base.lower()), None)
+    if parent is None and base.isdigit() and int(base) < len(stages):
+        parent = stages[int(base)]
+    stage = Stage(len(stages), name, base, instruction, parent)
+    stage.env["PATH"] = DEFAULT_PATH  # the base image's own PATH is unknown; most keep the default
+    if parent is not None:
+        stage.env, stage.workdir, stage.shell = dict(parent.env), parent.workdir, parent.shell
+    return stage
+
+
+def _apply(stage: Stage, instruction: Instruction, stages: list[Stage], contexts: list[Path], global_args,
+           display: str) -> None:
+    keyword = instruction.keyword
+    scope = {**stage.args, **stage.env}
+    if keyword == "ARG":
+        for name, default in arg_declarations(instruction.args, scope):
+            value = default if default is not None else global_args.get(name, "")
+            stage.args[name] = value
+    elif keyword == "ENV":
+        for name, value in split_assignments(instruction.args, scope):
+            stage.env[name] = value
+    elif keyword == "WORKDIR" and instruction.args:
+        stage.workdir = posixpath.normpath(posixpath.join(stage.workdir, expand(instruction.args[0], scope)))
+    elif keyword == "ENTRYPOINT":
+        stage.entrypoint, stage.cmd = instruction, None  # a new ENTRYPOINT drops the inherited CMD
+    elif keyword == "CMD":
+        stage.cmd = instruction
+    elif keyword == "SHELL" and instruction.exec_form:
+        stage.shell = tuple(instruction.args)
+    elif keyword == "STOPSIGNAL":
+        stage.stopsignal = instruction
+    elif keyword in ("COPY", "ADD"):
+        _copy(stage, instruction, stages, contexts, scope)
+    elif keyword == "RUN":
+        for run in run_commands(instruction, scope, display):
+            stage.runs.append(run)
+            _run_effects(stage, run.command)
+
+
+def _run_effects(stage: Stage, command) -> None:
+    """What a RUN does to the files that matter for launching: `chmod +x`, `ln -s`."""
+    words = [w for w in command.words if w is not None]
+    if not words:
+        return
+    operands = [w for w in words[1:] if not w.startswith("-")]
+    if words[0] == "chmod" and len(operands) >= 2 and _mode_executable(operands[0].lstrip("+=")):
+        stage.executables.extend((posixpath.join(stage.workdir, p), command) for p in operands[1:])
+    elif words[0] == "ln" and any(w.startswith("-") and "s" in w for w in words[1:]) and len(operands) == 2:
+        target, link = (posixpath.join(stage.workdir, p) for p in operands)
+        if operands[1].endswith("/"):
+            link = posixpath.join(link, posixpath.basename(target))
+        stage.links.append((posixpath.normpath(link), posixpath.normpath(target)))
+
+
+def _copy(stage: Stage, instruction: Instruction, stages: list[Stage], contexts: list[Path], scope) -> None:
+    words = list(instruction.args)
+    if instruction.exec_form:
+        words = list(instruction.args)
+    elif words and words[0].startswith("["):
+        try:
+            words = json.loads(instruction.text)
+        except ValueError:
+            pass
+    if len(words) < 2:
+        return
+    *sources, raw_dest = [expand(w, scope) for w in words]
+    dest = posixpath.join(stage.workdir, raw_dest)
+    # A destination is a folder when written as one, when several sources go there, or when it
+    # already is one (the WORKDIR, a folder copied earlier): `COPY train.py .`
+    into_dir = (raw_dest.endswith(("/", "/.")) or raw_dest in (".", "..") or len(sources) > 1
+                or posixpath.normpath(dest) in _folders(stage))
+    chmod = instruction.flag("chmod")
+    origin = instruction.flag("from")
+    heredocs = {h.name: h for h in instruction.heredocs}
+    for source in sources:
+        marker = source.lstrip("0123456789")
+        if marker.startswith("<<"):
+            name = marker.lstrip("<-").strip("'\"")
+            target = posixpath.join(dest, name) if into_dir else dest
+            stage.placed.append(Placed(posixpath.normpath(target), instruction, heredoc=heredocs.get(name), chmod=chmod))
+        elif origin is not None:
+            _copy_from_stage(stage, instruction, stages, origin, source, dest, into_dir, chmod)
+        elif "://" not in source:
+            for found in _context_matches(contexts, source):
+                is_dir = found.is_dir()
+                target = dest if (is_dir or not into_dir) else posixpath.join(dest, found.name)
+                stage.placed.append(Placed(posixpath.normpath(target), instruction, context=found, is_dir=is_dir, chmod=chmod))
+
+
+def _folders(stage: Stage) -> set[str]:
+    found = set()
+    for ancestor in stage.lineage():
+        found.add(ancestor.workdir)
+        found.update(p.image_path for p in ancestor.placed if p.is_dir)
+    return found
+
+
+def _copy_from_stage(stage, instruction, stages, origin, source, dest, into_dir, chmod) -> None:
+    donor = next((s for s in stages if (s.name or "").lower() == origin.lower() or str(s.index) == origin), None)
+    if donor is None:
+        return  # another image: its files are unknown
+    wanted = posixpath.normpath(posixpath.join(donor.workdir, source))
+    for ancestor in donor.lineage():
+        for placed in ancestor.placed:
+            if placed.image_path == wanted or placed.image_path.startswith(wanted.rstrip("/") + "/"):
+                rest = placed.image_path[len(wanted):].lstrip("/")
+                if placed.image_path == wanted and not placed.is_dir and into_dir:
+                    rest = posixpath.basename(wanted)
+                target = posixpath.normpath(posixpath.join(dest, rest)) if rest else posixpath.normpath(dest)
+                stage.placed.append(Placed(target, instruction, placed.context, placed.heredoc, placed.is_dir,
+                                           chmod or placed.chmod))
+
+
+def _context_matches(contexts: list[Path], source: str) -> list[Path]:
+    relative = source.lstrip("/") or "."
+    for context in contexts:
+        if any(ch in relative for ch in "*?["):
+            found = sorted(context.glob(relative))
+        else:
+            candidate = context / relative
+            found = [candidate] if candidate.exists() else []
+        if found:
+            return [p.resolve() for p in found]
+    return []

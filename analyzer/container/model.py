@@ -1,0 +1,90 @@
+"""One container: its Dockerfile parsed, the image it builds, the launch chain, and the files read.
+
+Built once per Dockerfile during discovery (the chain names the Python entry point to analyse);
+the engine hands the result to the Analysis, so rules never parse or read a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sigcheck.container.chain import Chain, ChainBuilder
+from sigcheck.container.dockerfile import ParsedDockerfile, parse_dockerfile
+from sigcheck.container.image import Image, ImageFile
+from sigcheck.knowledge import Knowledge
+from sigcheck.loading.sources import LoadError, SourceFile, display_path, read_text
+
+
+@dataclass
+class Container:
+    dockerfile: ParsedDockerfile
+    image: Image
+    chain: Chain
+    run_args: list[str] | None  # ["train"] on SageMaker; None: the image's CMD runs
+    documents: dict[str, SourceFile] = field(default_factory=dict)  # the Dockerfile and scripts read
+    errors: list[LoadError] = field(default_factory=list)
+
+    @property
+    def display(self) -> str:
+        return self.dockerfile.source.display
+
+    @property
+    def entry_reason(self) -> str:
+        """Why the chain's Python script is an entry point, as traces show it."""
+        kinds = [s.kind for s in self.chain.steps]
+        if "toolkit" in kinds:
+            return f"SAGEMAKER_PROGRAM of {self.display}"
+        if self.image.entrypoint is not None:
+            return f"ENTRYPOINT of {self.display}"
+        if self.run_args:
+            return f"`{self.run_args[0]}` on the PATH of {self.display}"
+        return f"CMD of {self.display}"
+
+
+def run_arguments(platform: str) -> list[str] | None:
+    """SageMaker runs `docker run IMAGE train`; other platforms run the image's own CMD."""
+    return ["train"] if platform == "sagemaker" else None
+
+
+def load_container(path: Path, project_root: Path, knowledge: Knowledge, platform: str = "sagemaker",
+                   target: str | None = None) -> Container:
+    """Parse a Dockerfile and follow its launch chain. Raises LoadError for a broken Dockerfile;
+    a broken script on the chain is recorded in `errors` and ends the chain there."""
+    source = read_text(path)
+    parsed = parse_dockerfile(source)
+    folder = path.resolve().parent
+    contexts = list(dict.fromkeys([folder, project_root.resolve()]))
+    image = Image(parsed, contexts, target)
+    documents = {source.display: source}
+    errors: list[LoadError] = []
+    if image.target_missing:
+        first = parsed.instructions[0]
+        errors.append(LoadError(source.display, f"no build stage named {target!r}: the last stage is used",
+                                first.line, first.column))
+
+    def read(found: ImageFile) -> tuple[str, str, int] | None:
+        if found.heredoc is not None:
+            return found.heredoc.body, source.display, found.heredoc.line - 1
+        if found.context is None or not found.context.is_file():
+            return None
+        display = display_path(found.context)
+        if display not in documents:
+            try:
+                documents[display] = read_text(found.context, display)
+            except LoadError as error:
+                errors.append(error)
+                return None
+        return documents[display].text, display, 0
+
+    run_args = run_arguments(platform)
+    builder = ChainBuilder(image, knowledge, read)
+    chain = builder.build(run_args)
+    errors.extend(builder.errors)
+    if chain.python is not None:  # the trainer is shown in traces like the other files
+        documents.setdefault(chain.python.display, None)  # type: ignore[arg-type]
+        try:
+            documents[chain.python.display] = read_text(chain.python.path, chain.python.display)
+        except LoadError:
+            documents.pop(chain.python.display, None)
+    return Container(parsed, image, chain, run_args, documents, errors)

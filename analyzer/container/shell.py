@@ -1,0 +1,252 @@
+"""Shell scripts read with tree-sitter-bash: the simple commands they run, and how.
+
+For the launch chain what matters is each command's words (with the variables we can know
+expanded, and `"$@"` spliced in), whether it is `exec`'d, put in the background, part of a
+pipeline or an `&&` list, and which `trap`s and `wait`s the script has. tree-sitter parses every
+construct bash has (arrays, `[[ ]]`, `case`, arithmetic, heredocs) and places every node, so a
+script with a syntax error is reported at the error.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+
+import tree_sitter
+import tree_sitter_bash
+
+from sigcheck.loading.sources import LoadError
+
+_PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+ARGS = "\0args"  # stands for an unknown "$@" among a command's words
+_SIGNAL_NUMBERS = {"1": "HUP", "2": "INT", "3": "QUIT", "9": "KILL", "10": "USR1", "12": "USR2", "15": "TERM"}
+_STATEMENT_CONTAINERS = {"program", "compound_statement", "do_group", "if_statement", "elif_clause",
+                         "else_clause", "case_item", "subshell"}
+
+
+@dataclass(frozen=True)
+class ShellCommand:
+    words: tuple[str | None, ...]  # None: a word sigcheck cannot know (command substitution...)
+    span: tuple[int, int, int, int]  # (line, column, end_line, end_column), 1-based, in the script
+    text: str
+    exec: bool = False  # run by the `exec` builtin: it replaces the shell
+    background: bool = False  # followed by `&`
+    pipeline: bool = False
+    in_list: bool = False  # part of `a && b` or `a || b`
+    function: str | None = None  # defined in this shell function, run only when it is called
+    cwd: str = "/"  # the working directory after the script's `cd`s
+
+    @property
+    def name(self) -> str | None:
+        return self.words[0] if self.words else None
+
+    @property
+    def runs_arguments(self) -> bool:
+        return bool(self.words) and self.words[0] == ARGS
+
+
+@dataclass(frozen=True)
+class Trap:
+    action: str
+    signals: frozenset[str]  # "TERM", "INT", "EXIT"
+    line: int
+    forwards: bool  # the action (or the function it calls) runs `kill`
+
+
+@dataclass
+class ShellScript:
+    commands: list[ShellCommand] = field(default_factory=list)
+    traps: list[Trap] = field(default_factory=list)
+    functions: dict[str, str] = field(default_factory=dict)  # name -> body text
+
+    def waits_after(self, command: ShellCommand) -> bool:
+        return any(c.name == "wait" and c.span[0] >= command.span[0] and c.function is None for c in self.commands)
+
+    def term_trap(self) -> Trap | None:
+        return next((t for t in self.traps if "TERM" in t.signals and t.action not in ("", "-")), None)
+
+
+def parse_shell(text: str, display: str, env: dict[str, str], args: list[str] | None,
+                line_offset: int = 0, cwd: str = "/") -> ShellScript:
+    """Parse a script; `args` are its positional parameters when known. A syntax error is a
+    LoadError at its place (`line_offset` shifts lines for a script inside a Dockerfile)."""
+    tree = _PARSER.parse(text.encode("utf-8"))
+    if tree.root_node.has_error:
+        bad = _first_error(tree.root_node)
+        line, column = bad.start_point.row + 1 + line_offset, bad.start_point.column + 1
+        what = f"missing {bad.type!r}" if bad.is_missing else "unexpected text"
+        raise LoadError(display, f"shell syntax error: {what}", line, column)
+    reader = _Reader(text.encode("utf-8"), dict(env), args, line_offset, cwd)
+    reader.walk(tree.root_node)
+    script = reader.script
+    for trap in list(script.traps):
+        if not trap.forwards and trap.action.split()[:1] and trap.action.split()[0] in script.functions:
+            body = script.functions[trap.action.split()[0]]
+            script.traps[script.traps.index(trap)] = Trap(trap.action, trap.signals, trap.line, _kills(body))
+    return script
+
+
+def shebang(text: str) -> list[str] | None:
+    """`#!/usr/bin/env python3 -u` -> ["python3", "-u"]; None without a shebang line."""
+    if not text.startswith("#!"):
+        return None
+    words = text[2:].split("\n", 1)[0].split()
+    if words and words[0].endswith("/env"):
+        words = [w for w in words[1:] if w != "-S"]
+    return words or None
+
+
+def _first_error(node):
+    if node.type == "ERROR" or node.is_missing:
+        return node
+    for child in node.children:
+        if child.has_error or child.is_missing:
+            return _first_error(child)
+    return node
+
+
+def _kills(text: str) -> bool:
+    return re.search(r"(^|[\s;&|({])kill(\s|$)", text) is not None
+
+
+class _Reader:
+    def __init__(self, source: bytes, env: dict[str, str], args: list[str] | None, line_offset: int, cwd: str) -> None:
+        self.cwd = cwd
+        self.source = source
+        self.vars = env
+        self.args = args
+        self.offset = line_offset
+        self.script = ShellScript()
+
+    def text(self, node) -> str:
+        return self.source[node.start_byte:node.end_byte].decode("utf-8", "replace")
+
+    def walk(self, node, function: str | None = None, background: bool = False, pipeline: bool = False,
+             in_list: bool = False) -> None:
+        if node.type == "function_definition":
+            name = self.text(node.children[0]) if node.children else ""
+            body = node.child_by_field_name("body")
+            self.script.functions[name] = self.text(body) if body is not None else ""
+            for child in node.children:
+                self.walk(child, name, background, pipeline, in_list)
+            return
+        if node.type == "variable_assignment" and function is None:
+            self.assign(node)
+            return
+        if node.type == "declaration_command" and function is None:
+            for child in node.children:
+                if child.type == "variable_assignment":
+                    self.assign(child)
+            return
+        if node.type == "command":
+            self.command(node, function, background, pipeline, in_list)
+            return
+        children = node.children
+        for index, child in enumerate(children):
+            after = children[index + 1] if index + 1 < len(children) else None
+            backgrounded = background or (node.type in _STATEMENT_CONTAINERS and after is not None and after.type == "&")
+            self.walk(child, function, backgrounded, pipeline or node.type == "pipeline",
+                      in_list or node.type == "list")
+
+    def assign(self, node) -> None:
+        name_node = node.child_by_field_name("name")
+        value_node = node.child_by_field_name("value")
+        if name_node is None:
+            return
+        name = self.text(name_node)
+        value = self.word(value_node) if value_node is not None else ""
+        if value is None or value == ARGS:
+            self.vars.pop(name, None)
+        else:
+            self.vars[name] = value
+
+    def command(self, node, function, background, pipeline, in_list) -> None:
+        words: list[str | None] = []
+        for child in node.children:
+            if child.type in ("variable_assignment", "file_redirect", "herestring_redirect"):
+                continue  # `A=1 python x.py`: the assignment is for the command only
+            if child.type == "command_name":
+                child = child.children[0] if child.children else child
+            if child.is_named:
+                value = self.word(child)
+                if value == ARGS and self.args is not None:
+                    words.extend(self.args)
+                else:
+                    words.append(value)
+        is_exec = False
+        if words and words[0] == "exec":
+            is_exec = True
+            words = words[1:]
+            while words and words[0] in ("-c", "-l"):
+                words = words[1:]
+            if words and words[0] == "-a":
+                words = words[2:]
+        (row, col), (end_row, end_col) = node.start_point, node.end_point
+        span = (row + 1 + self.offset, col + 1, end_row + 1 + self.offset, end_col + 1)
+        command = ShellCommand(tuple(words), span, self.text(node), is_exec, background, pipeline, in_list, function,
+                               self.cwd)
+        self.script.commands.append(command)
+        if command.name == "cd" and function is None and len(words) == 2:
+            self.cwd = posixpath.normpath(posixpath.join(self.cwd, words[1])) if words[1] else self.cwd
+        if command.name == "trap":
+            self.trap(command)
+
+    def trap(self, command: ShellCommand) -> None:
+        words = list(command.words[1:])
+        if not words or words[0] in ("-p", "-l"):
+            return
+        if words[0] == "--":
+            words = words[1:]
+        action = words[0] or ""
+        signals = set()
+        for word in words[1:]:
+            name = (word or "").upper().removeprefix("SIG")
+            signals.add(_SIGNAL_NUMBERS.get(name, name))
+        self.script.traps.append(Trap(action, frozenset(signals), command.span[0], _kills(action)))
+
+    def word(self, node) -> str | None:
+        kind = node.type
+        if kind in ("word", "number"):
+            return re.sub(r"\\(.)", r"\1", self.text(node))
+        if kind == "raw_string":
+            return self.text(node)[1:-1]
+        if kind == "ansi_c_string":
+            return None
+        if kind in ("string", "concatenation"):
+            parts = []
+            for child in node.children:
+                if child.type == '"':
+                    continue
+                value = self.text(child) if child.type == "string_content" else self.word(child)
+                if value is None:
+                    return None
+                parts.append(value)
+            if parts == [ARGS]:
+                return ARGS
+            return None if ARGS in parts else "".join(parts)
+        if kind == "simple_expansion":
+            return self.variable(self.text(node)[1:])
+        if kind == "expansion":
+            return self.expansion(self.text(node)[2:-1])
+        return None  # command and process substitution, arithmetic, globs with brackets...
+
+    def variable(self, name: str) -> str | None:
+        if name in ("@", "*"):
+            return ARGS
+        if name.isdigit():
+            index = int(name) - 1
+            if self.args is None:
+                return None
+            return self.args[index] if 0 <= index < len(self.args) else ""
+        return self.vars.get(name)
+
+    def expansion(self, inner: str) -> str | None:
+        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*])(?:(:?[-=])(.*))?", inner, re.S)
+        if match is None:
+            return None
+        value = self.variable(match.group(1))
+        if match.group(2) is not None and (value is None or value == "" and match.group(2).startswith(":")):
+            default = match.group(3)
+            return default if "$" not in default and "`" not in default else None
+        return value

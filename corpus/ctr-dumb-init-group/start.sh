@@ -1,0 +1,2 @@
+mkdir -p /tmp/cache
+python /app/train.py --epochs 20

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from sigcheck.checking.rule import Example, Rule
+from sigcheck.container.facts import exec_form_fix
+
+_TRAIN = {"train.py": """
+import signal, sys
+
+def on_sigterm(signum, frame):
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+"""}
+
+
+class ShellFormEntrypoint(Rule):
+    """The ENTRYPOINT is in shell form, so `/bin/sh -c` is PID 1 and the trainer never sees SIGTERM.
+
+    ## What it does
+    Finds an `ENTRYPOINT` written as a plain command (`ENTRYPOINT python train.py`) rather than a
+    JSON array, in the stage that runs (the last one, or `--target`). Off SageMaker, where the
+    image's own `CMD` runs, a shell-form `CMD` with no ENTRYPOINT is reported too. A command that
+    starts with `exec` is not reported: the shell replaces itself with it.
+
+    ## Why is this bad?
+    Docker runs the shell form as `/bin/sh -c "python train.py"`. The shell is PID 1, and
+    `docker stop` signals PID 1 only: the shell neither handles SIGTERM (PID 1 ignores signals
+    it has no handler for) nor passes it on, so the trainer's handler never runs and the job is
+    SIGKILLed at the deadline. The shell form also drops the arguments `docker run` passes, such
+    as SageMaker's `train`.
+
+    ## Example
+    ```dockerfile
+    ENTRYPOINT python -u train.py
+    ```
+
+    ## Use instead
+    ```dockerfile
+    ENTRYPOINT ["python", "-u", "train.py"]
+    ```
+
+    ## Fix safety
+    The fix writes the exec form with the same words. It is safe when the command has no shell
+    syntax; with `$VARIABLES` it is unsafe (the exec form passes them literally); a command with
+    `&&`, pipes or redirections gets no fix: move it into a script that ends in `exec`.
+
+    ## Known limits
+    Some shells (bash, recent dash) exec a lone simple command themselves; sigcheck does not rely
+    on that, and neither should the image.
+    """
+
+    code = "DKR001"
+    name = "shell-form-entrypoint"
+    severity = "error"
+
+    valid = (
+        Example("""
+FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+ENTRYPOINT ["python", "-u", "/opt/program/train.py"]
+""", "exec form: python is PID 1 and receives SIGTERM", _TRAIN, name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+ENTRYPOINT exec python -u /opt/program/train.py
+""", "`exec` makes the shell replace itself with the trainer", _TRAIN, name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+ENTRYPOINT ["python", "/opt/program/train.py"]
+CMD --epochs 10
+""", "a shell-form CMD is only arguments to an exec-form ENTRYPOINT (and SageMaker replaces it)", _TRAIN,
+            name="Dockerfile"),
+    )
+    invalid = (
+        Example("""
+FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+# expect: DKR001
+ENTRYPOINT python -u /opt/program/train.py
+""", "/bin/sh -c is PID 1 and keeps the signal", _TRAIN, name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim AS build
+RUN pip wheel -w /wheels torch
+FROM python:3.11-slim
+COPY train.py /app/train.py
+WORKDIR /app
+# expect: DKR001
+ENTRYPOINT cd /app && python train.py
+""", "the last stage runs; a compound command gets no automatic fix", _TRAIN, name="Dockerfile"),
+    )
+
+    def check(self, analysis):
+        for container in analysis.containers:
+            image = container.image
+            instruction = image.entrypoint
+            if instruction is None and not container.on_sagemaker:
+                instruction = image.cmd  # with no ENTRYPOINT, a shell-form CMD is what runs
+            if instruction is None or instruction.exec_form:
+                continue
+            text = instruction.args[0] if instruction.args else ""
+            if text.lstrip().startswith("exec "):
+                continue
+            shell = " ".join(image.shell)
+            deadline = analysis.deadline_for([container.entry] if container.entry else [])
+            yield self.finding(
+                container.at(instruction),
+                f"Shell-form {instruction.keyword} makes `{shell}` PID 1: it keeps SIGTERM from the trainer, "
+                f"which is SIGKILLed {deadline} after a stop {deadline.context} with nothing saved",
+                container.trace(),
+                exec_form_fix(container.display, instruction),
+            )

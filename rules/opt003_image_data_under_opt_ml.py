@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import json
+import posixpath
+
+from sigcheck.checking.rule import Example, Rule
+from sigcheck.container.substitution import expand
+
+# Commands whose path operands create or fill files.
+_WRITERS = frozenset({"mkdir", "cp", "mv", "touch", "wget", "curl", "tar", "unzip", "ln", "rsync", "install", "tee",
+                      "aws", "gsutil", "dd", "git", "huggingface-cli", "gunzip", "7z"})
+
+
+def under_opt_ml(path: str) -> bool:
+    """/opt/ml and below, except /opt/ml/code, where the training toolkit expects code."""
+    path = posixpath.normpath(path)
+    if path == "/opt/ml/code" or path.startswith("/opt/ml/code/"):
+        return False
+    return path == "/opt/ml" or path.startswith("/opt/ml/")
+
+
+class ImageDataUnderOptMl(Rule):
+    """The image puts files under /opt/ml, which SageMaker mounts over at run time.
+
+    ## What it does
+    Finds `COPY`/`ADD` destinations, `WORKDIR`, `VOLUME` and `RUN` commands (`mkdir`, `cp`, `wget`,
+    `curl -o`, `tar -C`...) that place data under `/opt/ml` in the stage that runs. Code under
+    `/opt/ml/code` is allowed: the training toolkit runs `SAGEMAKER_PROGRAM` from there.
+
+    ## Why is this bad?
+    SageMaker mounts its own `/opt/ml/input`, `/opt/ml/model`, `/opt/ml/output` and
+    `/opt/ml/checkpoints` into the container when the job starts. Whatever the image kept there
+    is hidden: pretrained weights, a default config or a dataset baked into the image silently
+    disappear, and the job fails or trains on nothing.
+
+    ## Example
+    ```dockerfile
+    COPY weights/ /opt/ml/model/
+    ```
+
+    ## Use instead
+    ```dockerfile
+    COPY weights/ /opt/program/weights/
+    ```
+    and read them from there (or pass them as an input channel).
+    """
+
+    code = "OPT003"
+    name = "image-data-under-opt-ml"
+    severity = "error"
+
+    valid = (
+        Example("""
+FROM python:3.11-slim
+COPY train.py /opt/ml/code/train.py
+COPY weights/ /opt/program/weights/
+ENTRYPOINT ["python", "/opt/ml/code/train.py"]
+""", "code under /opt/ml/code, data elsewhere", {"train.py": "print('x')\n", "weights/w.bin": "0\n"}, name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim AS data
+RUN mkdir -p /opt/ml/input/data && echo 1 > /opt/ml/input/data/x
+FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+ENTRYPOINT ["python", "/opt/program/train.py"]
+""", "a build stage that does not run", {"train.py": "print('x')\n"}, name="Dockerfile"),
+    )
+    invalid = (
+        Example("""
+FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+# expect: OPT003
+COPY weights/ /opt/ml/model/
+# expect: OPT003
+RUN mkdir -p /opt/ml/input/config && echo '{}' > /opt/ml/input/config/hyperparameters.json
+# expect: OPT003
+WORKDIR /opt/ml/input/data/train
+ENTRYPOINT ["python", "/opt/program/train.py"]
+""", "weights, a config and a data folder that SageMaker's mounts hide",
+            {"train.py": "print('x')\n", "weights/w.bin": "0\n"}, name="Dockerfile"),
+    )
+
+    def check(self, analysis):
+        if analysis.platform != "sagemaker":
+            return
+        for container in analysis.containers:
+            image = container.image
+            reported = set()
+            for stage in image.final.lineage():
+                for placed in stage.placed:
+                    if under_opt_ml(placed.image_path) and placed.instruction.line not in reported:
+                        reported.add(placed.instruction.line)
+                        yield self._report(container, container.at(placed.instruction), placed.image_path)
+            for instruction in image.instructions():
+                paths = self._paths(instruction, image.env)
+                hidden = [p for p in paths if under_opt_ml(p) and posixpath.normpath(p) != "/opt/ml"]
+                if hidden and instruction.line not in reported:
+                    reported.add(instruction.line)
+                    yield self._report(container, container.at(instruction), hidden[0])
+            for run in container.runs():
+                words = [w for w in run.command.words if w]
+                if not words or words[0] not in _WRITERS:
+                    continue
+                hidden = [w for w in words[1:] if w.startswith("/opt/ml") and under_opt_ml(w)]
+                hidden += [w.split("=", 1)[1] for w in words[1:] if "=/opt/ml" in w and under_opt_ml(w.split("=", 1)[1])]
+                if hidden and run.instruction.line not in reported:
+                    reported.add(run.instruction.line)
+                    yield self._report(container, container.at_run(run, hidden[0], "writes here"), hidden[0])
+            for run in container.runs():  # `echo x > /opt/ml/...`: a redirection target
+                text = run.command.text
+                if ">" in text and "/opt/ml" in text and run.instruction.line not in reported:
+                    target = text.split(">")[-1].split()[0] if text.split(">")[-1].split() else ""
+                    if under_opt_ml(target):
+                        reported.add(run.instruction.line)
+                        yield self._report(container, container.at_run(run, target, "writes here"), target)
+
+    @staticmethod
+    def _paths(instruction, env) -> list[str]:
+        if instruction.keyword == "WORKDIR" and instruction.args:
+            return [expand(instruction.args[0], env)]
+        if instruction.keyword == "VOLUME":
+            try:
+                words = json.loads(instruction.text) if instruction.text.startswith("[") else list(instruction.args)
+            except ValueError:
+                words = list(instruction.args)
+            return [expand(w, env) for w in words if isinstance(w, str)]
+        return []
+
+    def _report(self, container, anchor, path):
+        return self.finding(
+            anchor,
+            f"The image puts {path} under /opt/ml, which SageMaker mounts over when the job starts: "
+            f"the image's files there are hidden at run time",
+            [anchor],
+        )

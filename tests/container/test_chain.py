@@ -1,0 +1,76 @@
+"""The launch chain `docker run IMAGE train` runs, from Dockerfiles written to disk."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from sigcheck.container.chain import STOPS
+from sigcheck.container.model import load_container
+from sigcheck.knowledge import builtin_knowledge
+
+TRAIN = "print('train')\n"
+
+
+def chain_of(tmp_path: Path, files: dict[str, str], platform="sagemaker", target=None):
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    return load_container(tmp_path / "Dockerfile", tmp_path, builtin_knowledge(), platform, target)
+
+
+def test_multi_stage_target_and_inherited_entrypoint(tmp_path):
+    container = chain_of(tmp_path, {"Dockerfile": """
+        ARG BASE=python:3.11
+        FROM ${BASE} AS base
+        COPY train.py /app/
+        ENTRYPOINT ["python", "/app/train.py"]
+        FROM base AS debug
+        ENTRYPOINT python /app/train.py
+        FROM base AS final
+        ENV X=1
+        """, "train.py": TRAIN}, target="final")
+    assert container.image.final.name == "final" and container.image.final.root_base == "python:3.11"
+    assert container.image.entrypoint.exec_form
+    assert container.chain.python.path == (tmp_path / "train.py").resolve()
+    assert container.chain.python.call.args == ("train",)
+    assert all(container.chain.receives())
+
+
+def test_path_train_through_symlink_and_shebang(tmp_path):
+    container = chain_of(tmp_path, {"Dockerfile": """
+        FROM python:3.11
+        COPY src/ /opt/program/
+        RUN chmod +x /opt/program/run && ln -s /opt/program/run /usr/local/bin/train
+        """, "src/run": "#!/bin/sh\ncd /opt/program\nexec python -m pkg.main\n",
+        "src/pkg/__init__.py": "", "src/pkg/main.py": TRAIN})
+    assert container.chain.python.display.endswith("src/pkg/main.py")
+    assert [s.kind for s in container.chain.steps] == ["entrypoint", "script", "python"]
+
+
+def test_shell_without_exec_stops_the_signal_unless_an_init_signals_the_group(tmp_path):
+    files = {"run.sh": "python /a/train.py\n", "train.py": TRAIN}
+    plain = chain_of(tmp_path, {**files, "Dockerfile": 'FROM x\nCOPY . /a\nENTRYPOINT ["sh", "/a/run.sh"]\n'})
+    assert plain.chain.stopped_at().passes == STOPS and plain.chain.receives()[-1] is False
+    grouped = chain_of(tmp_path, {**files, "Dockerfile": 'FROM x\nCOPY . /a\nENTRYPOINT ["tini", "-g", "--", "sh", "/a/run.sh"]\n'})
+    assert grouped.chain.receives()[-1] is True
+
+
+def test_toolkit_and_missing_train(tmp_path):
+    toolkit = chain_of(tmp_path, {"Dockerfile": "FROM python\nRUN pip install sagemaker-training\n"
+                                  "COPY train.py /opt/ml/code/\nENV SAGEMAKER_PROGRAM=train.py\n", "train.py": TRAIN})
+    assert [s.kind for s in toolkit.chain.steps] == ["entrypoint", "toolkit", "python"]
+    assert toolkit.chain.receives()[-1] is False
+    missing = chain_of(tmp_path, {"Dockerfile": 'FROM python\nCMD ["python", "x.py"]\n'})
+    assert missing.chain.missing_train and missing.chain.python is None
+    kubernetes = chain_of(tmp_path, {"Dockerfile": 'FROM python\nWORKDIR /w\nCOPY train.py .\nCMD ["python", "train.py"]\n',
+                                     "train.py": TRAIN}, platform="kubernetes")
+    assert kubernetes.chain.python is not None and not kubernetes.chain.missing_train
+
+
+def test_broken_script_on_the_chain_is_a_located_error(tmp_path):
+    container = chain_of(tmp_path, {"Dockerfile": 'FROM x\nCOPY e.sh /e.sh\nENTRYPOINT ["sh", "/e.sh"]\n',
+                                    "e.sh": "echo start\nif true; then\n  python t.py\n"})
+    assert container.chain.python is None
+    assert container.errors and container.errors[0].display.endswith("e.sh") and container.errors[0].line == 4

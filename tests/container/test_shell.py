@@ -1,0 +1,49 @@
+"""Entry scripts through tree-sitter-bash: commands, exec, background, traps, expansions."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigcheck.container.shell import ARGS, parse_shell, shebang
+from sigcheck.loading.sources import LoadError
+
+SCRIPT = """#!/usr/bin/env bash
+set -euo pipefail
+declare -A m=([a]=1)
+APP=/opt/app
+case "${MODE:-train}" in
+  train) echo $((1 + 2)) ;;
+esac
+forward() { kill -TERM "$child"; }
+trap forward TERM INT
+cd $APP
+python -u "$APP/train.py" "$@" &
+child=$!
+wait "$child"
+"""
+
+
+def test_commands_traps_and_background():
+    script = parse_shell(SCRIPT, "run.sh", {}, ["train"])
+    python = next(c for c in script.commands if c.name == "python")
+    assert python.words == ("python", "-u", "/opt/app/train.py", "train")
+    assert python.background and not python.exec and python.cwd == "/opt/app" and python.span[0] == 11
+    trap = script.term_trap()
+    assert trap.forwards and trap.signals == {"TERM", "INT"}  # through the function it names
+    assert script.waits_after(python)
+
+
+def test_exec_and_unknown_arguments():
+    script = parse_shell('exec gosu u python t.py "$@"\n', "e.sh", {}, None)
+    assert script.commands[0].exec and script.commands[0].words[-1] == ARGS
+
+
+def test_syntax_error_is_located_with_offset():
+    with pytest.raises(LoadError) as caught:
+        parse_shell("echo ok\nif [ -f x ]; then\n", "Dockerfile", {}, None, line_offset=10)
+    assert caught.value.line >= 11 and "shell syntax error" in caught.value.message
+
+
+def test_shebang():
+    assert shebang("#!/usr/bin/env python3 -u\n") == ["python3", "-u"]
+    assert shebang("#!/bin/sh\n") == ["/bin/sh"] and shebang("echo") is None
