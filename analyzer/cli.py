@@ -144,6 +144,30 @@ def chain(dockerfiles, platform, deadline, target):
     sys.exit(EXIT_ERROR if found.errors or not analysis.containers else EXIT_CLEAN)
 
 
+@main.command("graph")
+@click.argument("entries", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "output_format", type=click.Choice(["dot", "json", "pycg"]), default="dot", show_default=True)
+@click.option("--root", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              help="Folder that module names are relative to (default: the project root found from the entries).")
+@click.option("--handlers", "handlers_only", is_flag=True, help="Only the functions the signal handlers reach.")
+def graph(entries, output_format, root, handlers_only):
+    """Print the call graph sigcheck builds from entry points: dot, json, or PyCG's format (pycg)."""
+    from sigcheck.checking.engine import prepare
+    from sigcheck.report.graph import RENDERERS, GraphView
+
+    try:
+        found, analysis = prepare(list(entries), _settings(list(entries), None), root=root)
+    except (ConfigError, KnowledgeError) as exc:
+        click.echo(f"sigcheck: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    errors = [*found.errors, *analysis.project.errors]
+    for error in errors:
+        where = error.display + (f":{error.line}:{error.column or 1}" if error.line else "")
+        click.echo(f"{where}: E902 {error.message}", err=True)
+    click.echo(RENDERERS[output_format](GraphView(analysis, handlers_only)))
+    sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)
+
+
 @main.command("rule")
 @click.argument("code")
 def rule_page(code):

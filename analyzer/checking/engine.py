@@ -33,15 +33,16 @@ def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | Non
     return report
 
 
-def prepare(paths: list[Path], settings: Settings) -> tuple[Discovery, Analysis]:
-    """Discover the entry points (following Dockerfiles' launch chains), load the project once."""
+def prepare(paths: list[Path], settings: Settings, root: Path | None = None) -> tuple[Discovery, Analysis]:
+    """Discover the entry points (following Dockerfiles' launch chains), load the project once.
+    `root`, when given, is the folder module names are relative to, instead of the one found."""
     knowledge = builtin_knowledge().extended(settings.save_functions, settings.blocking_functions)
     if settings.platform not in knowledge.platforms:
         raise ConfigError(f"unknown platform {settings.platform!r} (one of: {', '.join(knowledge.platforms)})")
     deadline = settings.deadline or knowledge.platforms[settings.platform].deadline
 
     found = discover(paths, settings.entry_points, settings.base_dir, settings.exclude, settings.platform, settings.target)
-    project = load_project(found.root, found.entries)
+    project = load_project(root or found.root, found.entries)
     for container in found.containers:  # Dockerfiles and scripts: container findings point into them
         project.documents.update(container.documents)
     return found, Analysis(project, knowledge, deadline, settings.platform, found.containers)

@@ -22,11 +22,14 @@ from sigcheck.loading.sources import (LoadError, decode_python, decode_text, dis
 from sigcheck.model.project import SKIPPED_DIRS
 
 _MAIN_GUARD = re.compile(r"""^[ \t]*if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
+# A module that loops at its top level is a script even without a main guard (`for epoch in ...:`).
+_TOP_LEVEL_LOOP = re.compile(r"^(?:for|while|async[ \t]+for)[ \t(]", re.M)
 _ESTIMATOR = re.compile(r"""\bentry_point\s*=\s*['"]([^'"]+\.py)['"]""")
 _SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*['"]([^'"]+)['"]""")
 
 _NOTHING_FOUND = ("no entry points found in this directory: no Python file with an `if __name__ == "
-                  "\"__main__\"` block, none named by a Dockerfile, an estimator or `entry-points`")
+                  "\"__main__\"` block or a loop at module level, none named by a Dockerfile, an estimator "
+                  "or `entry-points`")
 
 
 @dataclass
@@ -118,6 +121,8 @@ def _scan_python(found: Discovery, path: Path) -> None:
         return
     if _MAIN_GUARD.search(text):
         found.add(path, "has an `if __name__ == \"__main__\"` block")
+    elif _TOP_LEVEL_LOOP.search(text):
+        found.add(path, "runs a loop at module level (a script)")
     _estimators(found, path.parent, text)
 
 

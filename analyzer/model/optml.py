@@ -68,9 +68,20 @@ class ValueSite:
     configurable: bool = False  # an argparse option's default: the user can already change it
 
 
+_MENTIONS = ("/opt", "'opt'", '"opt"', "opt/")
+
+
+def may_name_opt_ml(project) -> bool:
+    """Whether any module could spell out /opt/ml at all: a project that never writes "/opt" or
+    "opt" as a piece has nothing for the value tracking to find, and big trees skip it."""
+    return any(token in source.text for source in project.sources.values() for token in _MENTIONS)
+
+
 def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
     """Every expression whose value the code uses: call arguments, assigned values, returns and
     parameter defaults. An environment lookup's fallback is left out: it is the recommended form."""
+    if not may_name_opt_ml(graph.project):
+        return
     for fn in graph.project.functions.values():
         for event in fn.events:
             if isinstance(event, ir.CallSite):
@@ -155,6 +166,8 @@ class Write:
 
 
 def writes(graph: CallGraph, tracker: PathTracker, knowledge: Knowledge) -> Iterator[Write]:
+    if not may_name_opt_ml(graph.project):
+        return
     for fn in graph.project.functions.values():
         for event in fn.events:
             if not isinstance(event, ir.CallSite):

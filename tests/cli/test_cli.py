@@ -203,3 +203,16 @@ def test_broken_dockerfile_is_a_located_error(project):
     result = invoke("Dockerfile", "--no-color")
     assert result.exit_code == 2
     assert "Dockerfile:2:1: E902 Dockerfile syntax error: unterminated heredoc" in result.output
+
+
+def test_directory_run_finds_scripts_without_a_main_guard(project):
+    project("scripts/train_gan.py", """
+        import torch
+        for epoch in range(10):
+            loss = net(batch)
+            loss.backward()
+    """)
+    project("scripts/models.py", "def build():\n    for layer in range(3):\n        pass\n")
+    data = json.loads(invoke(".", "--format", "json").output)
+    assert data["files"] == ["scripts/train_gan.py"]
+    assert [(d["code"], d["line"]) for d in data["diagnostics"]] == [("SIG001", 2)]
