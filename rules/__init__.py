@@ -24,6 +24,7 @@ from sigcheck.rules.dkr006_stopsignal_unhandled import StopsignalUnhandled
 from sigcheck.rules.dkr007_sigterm_not_delivered import SigtermNotDelivered
 from sigcheck.rules.opt003_image_data_under_opt_ml import ImageDataUnderOptMl
 from sigcheck.rules.drv001_driver_in_image import DriverInImage
+from sigcheck.rules.sck001_unused_suppression import UnusedSuppression
 
 ALL_RULES = [
     MissingSigtermHandler,
@@ -50,6 +51,7 @@ ALL_RULES = [
     SigtermNotDelivered,
     ImageDataUnderOptMl,
     DriverInImage,
+    UnusedSuppression,
 ]
 
 RULES_BY_CODE = {rule.code: rule for rule in ALL_RULES}

@@ -31,6 +31,7 @@ class Analysis:
         self.platform = platform
         self.functions = project.functions
         self._containers = list(containers)  # sigcheck.container.model.Container, parsed at discovery
+        self.suppression_usage = None  # set by the engine before rules that judge suppressions run
 
     @cached_property
     def resolver(self) -> Resolver:

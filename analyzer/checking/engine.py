@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 from sigcheck.checking.analysis import Analysis
 from sigcheck.checking.policy import ignored_for_file, selected_rules, severity_of
 from sigcheck.checking.results import Diagnostic, FileError, Report, TraceStep
 from sigcheck.checking.rule import Finding, Rule
-from sigcheck.checking.suppressions import Suppressions, parse_suppressions
+from sigcheck.checking.suppressions import SuppressionUsage, Suppressions, parse_suppressions
 from sigcheck.config.settings import ConfigError, Settings
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.discovery import Discovery, discover
@@ -18,12 +19,14 @@ from sigcheck.model.positions import Span
 from sigcheck.model.trace import Point
 
 
-def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | None = None) -> Report:
+def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | None = None,
+            overlays: Mapping[Path, str] | None = None) -> Report:
+    """`overlays` (resolved absolute path -> text) are read instead of those files: an editor's unsaved documents."""
     if rules is None:
         from sigcheck.rules import ALL_RULES
         rules = ALL_RULES
     active = selected_rules(rules, settings)
-    found, analysis = prepare(paths, settings)
+    found, analysis = prepare(paths, settings, overlays=overlays)
     project = analysis.project
 
     report = Report()
@@ -33,7 +36,8 @@ def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | Non
     return report
 
 
-def prepare(paths: list[Path], settings: Settings, root: Path | None = None) -> tuple[Discovery, Analysis]:
+def prepare(paths: list[Path], settings: Settings, root: Path | None = None,
+            overlays: Mapping[Path, str] | None = None) -> tuple[Discovery, Analysis]:
     """Discover the entry points (following Dockerfiles' launch chains), load the project once.
     `root`, when given, is the folder module names are relative to, instead of the one found."""
     knowledge = builtin_knowledge().extended(settings.save_functions, settings.blocking_functions)
@@ -41,8 +45,9 @@ def prepare(paths: list[Path], settings: Settings, root: Path | None = None) -> 
         raise ConfigError(f"unknown platform {settings.platform!r} (one of: {', '.join(knowledge.platforms)})")
     deadline = settings.deadline or knowledge.platforms[settings.platform].deadline
 
-    found = discover(paths, settings.entry_points, settings.base_dir, settings.exclude, settings.platform, settings.target)
-    project = load_project(root or found.root, found.entries)
+    found = discover(paths, settings.entry_points, settings.base_dir, settings.exclude, settings.platform, settings.target,
+                     overlays)
+    project = load_project(root or found.root, found.entries, overlays)
     for container in found.containers:  # Dockerfiles and scripts: container findings point into them
         project.documents.update(container.documents)
     return found, Analysis(project, knowledge, deadline, settings.platform, found.containers)
@@ -60,7 +65,10 @@ class _Locator:
 
     def add(self, rules: list[Rule]) -> None:
         seen = set()
-        for rule in rules:
+        ordered = [r for r in rules if not r.after_suppressions] + [r for r in rules if r.after_suppressions]
+        for rule in ordered:
+            if rule.after_suppressions:  # it judges the comments the other rules' findings met
+                self.analysis.suppression_usage = self.usage(ordered)
             for finding in rule.check(self.analysis):
                 diagnostic = self.locate(rule, finding)
                 key = (diagnostic.code, diagnostic.path, diagnostic.line, diagnostic.column, diagnostic.message)
@@ -68,11 +76,16 @@ class _Locator:
                     continue  # the same place reached from two entry points
                 seen.add(key)
                 source = self.source_of(finding.anchor)
-                if self.suppressions(source).suppresses(diagnostic.line, diagnostic.code):
+                if self.suppressions(source).suppresses(diagnostic.line, diagnostic.code, bare=not rule.after_suppressions):
                     self.report.suppressed += 1
                 elif not ignored_for_file(diagnostic.code, source.path.as_posix(), self.settings):
                     self.report.diagnostics.append(diagnostic)
         self.report.diagnostics.sort(key=lambda d: d.sort_key)
+
+    def usage(self, rules: list[Rule]) -> SuppressionUsage:
+        sources = [*self.analysis.project.sources.values(), *self.analysis.project.documents.values()]
+        return SuppressionUsage({s.display: (s, self.suppressions(s)) for s in sources},
+                                frozenset(r.code for r in rules if not r.after_suppressions))
 
     def source_of(self, point: Point) -> SourceFile:
         if point.document is not None:

@@ -25,6 +25,7 @@ class Example:
     code: str
     why: str = ""  # one line: what makes this example right or wrong
     files: dict[str, str] = field(default_factory=dict)  # other project files beside it
+    select: tuple[str, ...] = ()  # other rules the example needs running beside its own
     name: str = "train.py"  # the file `code` is written to and sigcheck is run on (e.g. "Dockerfile")
 
 
@@ -42,6 +43,7 @@ class Rule:
     name: ClassVar[str]
     severity: ClassVar[str] = "error"
     default_enabled: ClassVar[bool] = True
+    after_suppressions: ClassVar[bool] = False  # runs last, reading analysis.suppression_usage
     valid: ClassVar[tuple[Example, ...]] = ()
     invalid: ClassVar[tuple[Example, ...]] = ()
 

@@ -14,13 +14,14 @@ class Suppressions:
     whole_file: frozenset[str] | None | bool = False  # False: no file-level suppression
     used: set[tuple[int, str]] = field(default_factory=set)
 
-    def suppresses(self, line: int, code: str) -> bool:
-        if self.whole_file is None or (self.whole_file and code in self.whole_file):
+    def suppresses(self, line: int, code: str, bare: bool = True) -> bool:
+        """`bare=False` for findings about suppressions: a bare comment must not hide its own report."""
+        if (self.whole_file is None and bare) or (self.whole_file and code in self.whole_file):
             return True
         if line not in self.lines:
             return False
         codes = self.lines[line]
-        if codes is None or code in codes:
+        if (codes is None and bare) or (codes is not None and code in codes):
             self.used.add((line, code))
             return True
         return False
@@ -53,3 +54,17 @@ def parse_suppressions(text: str) -> Suppressions:
         else:
             result.lines[number] = codes
     return result
+
+
+@dataclass(frozen=True)
+class SuppressionUsage:
+    """After the rules ran: every file's suppression comments and which of them silenced something."""
+
+    files: dict  # display path -> (SourceFile, Suppressions)
+    codes_run: frozenset[str]  # a comment naming a rule that did not run cannot be judged
+
+
+def comment_span(line_text: str) -> tuple[int, int] | None:
+    """1-based start and end columns of the suppression comment on a line."""
+    match = _COMMENT.search(line_text)
+    return (match.start() + 1, match.end() + 1) if match else None

@@ -31,7 +31,6 @@ class Settings:
     platform: str = "sagemaker"
     deadline: int | None = None  # overrides the platform's deadline
     target: str | None = None  # the Dockerfile stage that runs (`docker build --target`); None: the last
-    report_unused_suppressions: bool = False
     exclude: tuple[str, ...] = ()
     config_path: Path | None = None  # the file these settings came from
     base_dir: Path | None = None  # globs in the file are relative to it
@@ -53,7 +52,6 @@ _KEYS: dict[str, tuple[str, type, type | None]] = {
     "platform": ("platform", str, None),
     "deadline": ("deadline", int, None),
     "target": ("target", str, None),
-    "report-unused-suppressions": ("report_unused_suppressions", bool, None),
     "exclude": ("exclude", list, str),
 }
 

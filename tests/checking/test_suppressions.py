@@ -43,3 +43,16 @@ def test_parse_and_unused():
     assert parsed.lines == {1: frozenset({"SIG002", "SIG003"}), 2: None}
     assert parsed.suppresses(1, "SIG003")
     assert parsed.unused() == [(1, "SIG002"), (2, None)]
+
+
+def test_unused_suppressions_are_reported_and_fixed(run_sigcheck, tmp_path):
+    from sigcheck.checking.fixes import plan_fixes, write_fixes
+
+    text = BAD.format(comment="  # sigcheck: ignore[SIG002, SIG003]") + "x = 1  # sigcheck: ignore\n"
+    report = run_sigcheck({"train.py": text}, extend_select=("SCK001",))
+    found = sorted((d.code, d.line, d.message) for d in report.diagnostics)
+    assert found == [("SCK001", 6, "Unused suppression `# sigcheck: ignore[SIG003]`: nothing was reported here"),
+                     ("SCK001", 9, "Unused suppression `# sigcheck: ignore`: nothing was reported here")]
+    write_fixes(plan_fixes(report, unsafe=False))
+    lines = (tmp_path / "train.py").read_text().splitlines()
+    assert lines[5].endswith("on_sigterm)  # sigcheck: ignore[SIG002]") and lines[8] == "x = 1"

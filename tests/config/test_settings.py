@@ -93,7 +93,9 @@ def test_save_functions_extend_the_knowledge(project):
 
 def test_entry_points_glob_selects_files_in_directory_runs(project):
     (project / "jobs").mkdir()
-    (project / "jobs" / "job.py").write_text(BAD)  # no __main__ guard: not found by default
+    # no __main__ guard and no loop at module level: not found by default
+    (project / "jobs" / "job.py").write_text(BAD.replace("for epoch in range(10):\n    loss.backward()",
+                                                         "def train():\n    for epoch in range(10):\n        loss.backward()\n\ntrain()"))
     (project / "train.py").unlink()
     _, data = run(".")
     assert data["files"] == []

@@ -40,7 +40,7 @@ def _args(example) -> list[str] | None:
 
 @pytest.mark.parametrize("rule, example", list(_cases("valid")))
 def test_valid_example_is_silent(rule, example, run_sigcheck):
-    report = run_sigcheck({example.name: example.code, **example.files}, args=_args(example), select=(rule.code,))
+    report = run_sigcheck({example.name: example.code, **example.files}, args=_args(example), select=(rule.code, *example.select))
     assert not report.errors, report.errors
     found = [d for d in report.diagnostics if d.code == rule.code]
     assert found == [], f"{example.why}: {found}"
@@ -48,7 +48,7 @@ def test_valid_example_is_silent(rule, example, run_sigcheck):
 
 @pytest.mark.parametrize("rule, example", list(_cases("invalid")))
 def test_invalid_example_is_reported(rule, example, run_sigcheck):
-    report = run_sigcheck({example.name: example.code, **example.files}, args=_args(example), select=(rule.code,))
+    report = run_sigcheck({example.name: example.code, **example.files}, args=_args(example), select=(rule.code, *example.select))
     assert not report.errors, report.errors
     lines = sorted(d.line for d in report.diagnostics if d.code == rule.code and d.path == example.name)
     assert lines == expected_lines(example.code, rule.code), example.why
