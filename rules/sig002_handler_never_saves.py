@@ -116,6 +116,25 @@ class Trainer:
 
 Trainer(model).fit()
 """, "a bound method handler that saves directly"),
+        Example("""
+import signal
+from transformers import Trainer, TrainerCallback
+
+class StopOnSigterm(TrainerCallback):
+    def __init__(self):
+        self.control = None
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.control = control
+
+    def on_sigterm(self, signum, frame):
+        self.control.should_training_stop = True
+
+trainer = Trainer(model=model, train_dataset=ds, callbacks=[StopOnSigterm()])
+trainer.train()
+trainer.save_model("out/final")
+""", "the library polls should_training_stop, train() returns, and the model is saved after it"),
     )
     invalid = (
         Example("""

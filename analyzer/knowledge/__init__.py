@@ -45,6 +45,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "driver-command": ("drivers.toml", "driver-command", {}),
     "driver-loader": ("drivers.toml", "driver-loader", {}),
     "driver-dir": ("drivers.toml", "driver-dir", {}),
+    "stop-attribute": ("frameworks.toml", "stop-attribute", {}),
 }
 _SPAWN_KINDS = {"thread", "executor", "process", "atexit"}
 _BEHAVIOURS = {"handles", "forwards", "defeats"}
@@ -127,6 +128,7 @@ class Knowledge:
         self.driver_commands = PatternSet(by_category["driver-command"])
         self.driver_loaders = PatternSet(by_category["driver-loader"])
         self.driver_dirs = PatternSet(by_category["driver-dir"])
+        self.stop_attributes = PatternSet(by_category["stop-attribute"])
         self.sagemaker_paths = sagemaker_paths
         self.platforms = platforms
         self.signals = signals
@@ -144,7 +146,7 @@ class Knowledge:
         base = [*self.saves, *self.blocking, *self.spawns, *self.frameworks, *self.steps, *self.fits,
                 *self.data, *self.unsafe_io, *self.exits,
                 *self.children, *self.forwards, *self.training_commands, *self.writes,
-                *self.driver_libraries, *self.driver_commands, *self.driver_loaders, *self.driver_dirs,
+                *self.driver_libraries, *self.driver_commands, *self.driver_loaders, *self.driver_dirs, *self.stop_attributes,
                 *(e for kind in sorted(self.containers) for e in self.containers[kind])]
         return Knowledge(base + extra, self.platforms, self.signals, self.sagemaker_paths)
 

@@ -68,9 +68,12 @@ class Flags:
             yield key, event, self._on_library_object(target)
 
     def _on_library_object(self, target: ir.Sym) -> bool:
-        """`trainer.should_stop = True` on a library's object: the library polls it itself."""
+        """`trainer.should_stop = True` on a library's object: the library polls it itself. The
+        object is known by its type, or by an attribute name libraries poll (knowledge)."""
         if not isinstance(target, ir.Attr):
             return False
+        if self.graph.knowledge.stop_attributes.find(target.attr):
+            return True
         return any(isinstance(v, InstanceV) and isinstance(v.of, ExternalV) for v in self.graph.resolver.resolve(target.base))
 
     def reads(self, func_id: str, sym_reads) -> set[FlagKey]:

@@ -104,10 +104,30 @@ class SaveAnalysis:
             response = self.flag_response(flag, main)
             if response:
                 return Proof("through a stop flag", (point,) + response)
+        library_stop = self.library_stop(handler_ids, main)
+        if library_stop:
+            return Proof("through a library's stop flag", library_stop)
         for raised in self.raised(handler_ids):
             unwound = self.unwinds_to_save(raised.exception, main)
             if unwound:
                 return Proof(f"through {_short(raised.exception)}", (raised.point,) + unwound)
+        return None
+
+    def library_stop(self, handler_ids: list[str], main: set[str]) -> tuple[Point, ...] | None:
+        """The handler sets a stop attribute a library polls: its fit call returns, and the code
+        after that call saves."""
+        for func_id in self.graph.reach(handler_ids, frozenset({"call"})):
+            for _, event, on_library in self.flags.written(func_id):
+                if not on_library:
+                    continue
+                for caller in sorted(main):
+                    fn = self.functions[caller]
+                    for call in fn.events:
+                        if self.work.is_fit_call(caller, call):
+                            found = self.range_save(caller, call.index + 1, len(fn.events)) or self.after_return(caller, main)
+                            if found:
+                                return (Point(func_id, event.node, "asks the library to stop"),
+                                        Point(caller, call.node, "the library's loop returns"), *found)
         return None
 
     def flags_set(self, handler_ids: list[str]) -> list[tuple[FlagKey, Point]]:
