@@ -41,7 +41,7 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "output_format", type=click.Choice(["text", "json", *CI_FORMATS]), default="text", show_default=True)
+@click.option("--format", "output_format", type=click.Choice(["text", "json", *CI_FORMATS, "lsp"]), default="text", show_default=True)
 @click.option("--select", help="Comma-separated rule codes or prefixes to enable (replaces the configured set).")
 @click.option("--extend-select", help="Comma-separated rule codes or prefixes to enable on top of the selection.")
 @click.option("--ignore", help="Comma-separated rule codes or prefixes to disable.")
@@ -79,6 +79,9 @@ def check(paths, output_format, select, extend_select, ignore, config_file, plat
         click.echo(json_report.render(report))
     elif output_format in CI_FORMATS:
         click.echo(importlib.import_module(f"sigcheck.report.{output_format}").render(report))
+    elif output_format == "lsp":  # for editors and tools that run a command instead of `sigcheck lsp`
+        from sigcheck.lsp.convert import render as render_lsp
+        click.echo(render_lsp(report))
     elif quiet:
         for d in report.diagnostics:
             click.echo(f"{text_report.clean(d.path)}:{d.line}:{d.column}: {d.code} {text_report.clean(d.message)}")
@@ -166,6 +169,37 @@ def graph(entries, output_format, root, handlers_only):
         click.echo(f"{where}: E902 {error.message}", err=True)
     click.echo(RENDERERS[output_format](GraphView(analysis, handlers_only)))
     sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)
+
+
+@main.command("verify", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@click.option("--after", type=click.FloatRange(min=0), help="Seconds of work before the stop signal (default 10; with --when, counted from the match).")
+@click.option("--when", help="Send the stop signal once a line of the command's output matches this regular expression.")
+@click.option("--signal", "stop_signal", default="SIGTERM", show_default=True, help="The stop signal, by name or number.")
+@click.option("--grace", type=click.FloatRange(min=0), help="Seconds from the stop signal to SIGKILL (default: the platform's deadline).")
+@click.option("--platform", type=click.Choice(["sagemaker", "kubernetes", "docker", "slurm", "generic"]), help="Platform whose deadline applies.")
+@click.option("--channel", "channels", multiple=True, metavar="NAME=DIR", help="Copy DIR to input/data/NAME and set SM_CHANNEL_NAME.")
+@click.option("--hyperparameter", "hyperparameters", multiple=True, metavar="KEY=VALUE", help="Add to hyperparameters.json and SM_HPS.")
+@click.option("--no-pid1", is_flag=True, help="Run as an ordinary process, not as PID 1 of a new PID namespace.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no command output: the report only.")
+@click.option("--compare", "compare_static", is_flag=True, help="Also analyse the command's .py file and compare the verdicts.")
+@click.option("--keep", is_flag=True, help="Keep the fake /opt/ml directory and print its path.")
+def verify(command, after, when, stop_signal, grace, platform, channels, hyperparameters, no_pid1, output_format, quiet,
+           compare_static, keep):
+    """Run a training command in a fake SageMaker layout, stop it as the platform does, report what survived."""
+    from sigcheck.verify.command import VerifyOptions, run_verify
+
+    sys.exit(run_verify(VerifyOptions(tuple(command), after, when, stop_signal, grace, platform, channels, hyperparameters,
+                                      no_pid1, output_format, quiet, compare_static, keep)))
+
+
+@main.command("lsp")
+def lsp():
+    """Run the language server on stdin/stdout, for editors (see the README, "In your editor")."""
+    from sigcheck.lsp.server import serve  # only here: plain runs never import pygls
+
+    serve()
 
 
 @main.command("rule")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from sigcheck.container.chain import Chain, ChainBuilder
 from sigcheck.container.dockerfile import ParsedDockerfile, parse_dockerfile
@@ -48,10 +49,11 @@ def run_arguments(platform: str) -> list[str] | None:
 
 
 def load_container(path: Path, project_root: Path, knowledge: Knowledge, platform: str = "sagemaker",
-                   target: str | None = None) -> Container:
+                   target: str | None = None, overlays: Mapping[Path, str] | None = None) -> Container:
     """Parse a Dockerfile and follow its launch chain. Raises LoadError for a broken Dockerfile;
-    a broken script on the chain is recorded in `errors` and ends the chain there."""
-    source = read_text(path)
+    a broken script on the chain is recorded in `errors` and ends the chain there. `overlays`
+    (resolved path -> text) replace files on disk: an editor's unsaved documents."""
+    source = read_text(path, overlays=overlays)
     parsed = parse_dockerfile(source)
     folder = path.resolve().parent
     contexts = list(dict.fromkeys([folder, project_root.resolve()]))
@@ -71,7 +73,7 @@ def load_container(path: Path, project_root: Path, knowledge: Knowledge, platfor
         display = display_path(found.context)
         if display not in documents:
             try:
-                documents[display] = read_text(found.context, display)
+                documents[display] = read_text(found.context, display, overlays)
             except LoadError as error:
                 errors.append(error)
                 return None
@@ -84,7 +86,7 @@ def load_container(path: Path, project_root: Path, knowledge: Knowledge, platfor
     if chain.python is not None:  # the trainer is shown in traces like the other files
         documents.setdefault(chain.python.display, None)  # type: ignore[arg-type]
         try:
-            documents[chain.python.display] = read_text(chain.python.path, chain.python.display)
+            documents[chain.python.display] = read_text(chain.python.path, chain.python.display, overlays)
         except LoadError:
             documents.pop(chain.python.display, None)
     return Container(parsed, image, chain, run_args, documents, errors)

@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass, field
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Mapping
 
 from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
-from sigcheck.loading.sources import (LoadError, decode_python, decode_text, display_path, is_file, read_bytes,
-                                      resolve)
+from sigcheck.loading.sources import (LoadError, decode_python, decode_text, display_path, is_file, overlaid,
+                                      read_bytes, resolve)
 from sigcheck.model.project import SKIPPED_DIRS
 
 _MAIN_GUARD = re.compile(r"""^[ \t]*if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
@@ -42,6 +43,7 @@ class Discovery:
     target: str | None = None  # the Dockerfile stage that runs, if not the last
     _seen: set[Path] = field(default_factory=set)
     considered: int = 0  # entry points offered (duplicates too), launchers read, errors met
+    overlays: Mapping[Path, str] | None = None  # resolved path -> an editor's unsaved text, read instead of the file
 
     def add(self, path: Path, reason: str) -> None:
         self.considered += 1
@@ -67,8 +69,9 @@ def project_root(paths: list[Path]) -> Path:
 
 
 def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Path | None = None,
-             exclude: tuple[str, ...] = (), platform: str = "sagemaker", target: str | None = None) -> Discovery:
-    found = Discovery(project_root(paths), platform=platform, target=target)
+             exclude: tuple[str, ...] = (), platform: str = "sagemaker", target: str | None = None,
+             overlays: Mapping[Path, str] | None = None) -> Discovery:
+    found = Discovery(project_root(paths), platform=platform, target=target, overlays=overlays)
     for path in paths:
         if not os.path.lexists(path):
             found.errors.append(LoadError(str(path), "no such file or directory"))
@@ -155,7 +158,7 @@ def _scan_dockerfile(found: Discovery, path: Path) -> None:
     """Parse the Dockerfile, follow its launch chain, and make the Python script it ends in an entry point."""
     found.considered += 1
     try:
-        container = load_container(path, found.root, builtin_knowledge(), found.platform, found.target)
+        container = load_container(path, found.root, builtin_knowledge(), found.platform, found.target, found.overlays)
     except LoadError as error:
         found.errors.append(error)
         return
@@ -168,6 +171,9 @@ def _scan_dockerfile(found: Discovery, path: Path) -> None:
 def _read(found: Discovery, path: Path) -> str | None:
     display = display_path(path)
     try:
+        text = overlaid(path, display, found.overlays)
+        if text is not None:
+            return text
         data = read_bytes(path, display)
         return decode_python(data, display) if path.suffix == ".py" else decode_text(data, display)
     except LoadError as error:

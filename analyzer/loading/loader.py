@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Mapping
 
 from sigcheck.loading.parsing import parse_python, too_deep
 from sigcheck.loading.sources import LoadError, read_python, resolve
@@ -10,13 +11,15 @@ from sigcheck.model.builder import build_summary
 from sigcheck.model.project import EntryPoint, ProjectModel
 
 
-def load_project(root: Path, entries: list[tuple[Path, str, str]]) -> ProjectModel:
-    """`entries` are (path, display, reason). Files that fail become located errors."""
+def load_project(root: Path, entries: list[tuple[Path, str, str]],
+                 overlays: Mapping[Path, str] | None = None) -> ProjectModel:
+    """`entries` are (path, display, reason). Files that fail become located errors. `overlays`
+    (resolved path -> text) replace files on disk: an editor's unsaved documents."""
     project = ProjectModel(resolve(root))
     project.script_dirs = list(dict.fromkeys(resolve(path).parent for path, _, _ in entries))
     queue: list[tuple[Path, str | None]] = []
     for path, display, reason in entries:
-        module = load_module(project, resolve(path), display)
+        module = load_module(project, resolve(path), display, overlays)
         if module is not None:
             project.entry_points.append(EntryPoint(module, reason))
             queue.append((resolve(path), module))
@@ -30,17 +33,18 @@ def load_project(root: Path, entries: list[tuple[Path, str, str]]) -> ProjectMod
                     continue
                 if found is None or found in project.by_path:
                     continue
-                module = load_module(project, found, None)
+                module = load_module(project, found, None, overlays)
                 if module is not None:
                     queue.append((found, module))
     return project
 
 
-def load_module(project: ProjectModel, path: Path, display: str | None) -> str | None:
+def load_module(project: ProjectModel, path: Path, display: str | None,
+                overlays: Mapping[Path, str] | None = None) -> str | None:
     if path in project.by_path:
         return project.by_path[path]
     try:
-        source = read_python(path, display)
+        source = read_python(path, display, overlays)
         tree = parse_python(source)
         name, is_package = project.module_name(path)
         if name in project.modules:  # two files with one dotted name: keep both apart

@@ -10,6 +10,7 @@ import stat
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 # Generated or vendored files beyond this size are not training entry points worth the time.
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -132,14 +133,30 @@ def decode_text(data: bytes, display: str) -> str:
     return text
 
 
-def read_python(path: Path, display: str | None = None) -> SourceFile:
+def read_python(path: Path, display: str | None = None, overlays: Mapping[Path, str] | None = None) -> SourceFile:
     display = display or display_path(path)
-    return SourceFile(path, display, decode_python(read_bytes(path, display), display))
+    text = overlaid(path, display, overlays)
+    return SourceFile(path, display, decode_python(read_bytes(path, display), display) if text is None else text)
 
 
-def read_text(path: Path, display: str | None = None) -> SourceFile:
+def read_text(path: Path, display: str | None = None, overlays: Mapping[Path, str] | None = None) -> SourceFile:
     display = display or display_path(path)
-    return SourceFile(path, display, decode_text(read_bytes(path, display), display))
+    text = overlaid(path, display, overlays)
+    return SourceFile(path, display, decode_text(read_bytes(path, display), display) if text is None else text)
+
+
+def overlaid(path: Path, display: str, overlays: Mapping[Path, str] | None) -> str | None:
+    """The text an editor holds for `path` (overlays map resolved paths to unsaved text), else None:
+    the language server analyses open documents as they are shown, not as they were last saved."""
+    if not overlays:
+        return None
+    text = overlays.get(resolve(path))
+    if text is None:
+        return None
+    if "\0" in text:
+        line, column = _line_col(text, text.find("\0"))
+        raise LoadError(display, "source contains a NUL byte", line, column)
+    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _line_col(data: bytes | str, offset: int) -> tuple[int, int]:

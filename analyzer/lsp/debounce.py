@@ -1,0 +1,55 @@
+"""Run one job per key after a quiet spell, never two at once for a key, and never miss the last call.
+
+Typing sends a didChange per keystroke; analysing each would queue work the next keystroke makes
+stale. `schedule(key, delay)` restarts the key's timer; when it fires the job runs, and a call that
+comes in while the job is running makes it run once more afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Awaitable, Callable, Generic, Hashable, TypeVar
+
+logger = logging.getLogger(__name__)
+K = TypeVar("K", bound=Hashable)
+
+
+class Debouncer(Generic[K]):
+    def __init__(self, job: Callable[[K], Awaitable[None]]) -> None:
+        self.job = job
+        self._timers: dict[K, asyncio.TimerHandle] = {}
+        self._running: set[K] = set()
+        self._again: set[K] = set()
+        self._tasks: set[asyncio.Task] = set()  # held so the loop does not drop a running job
+
+    def schedule(self, key: K, delay: float) -> None:
+        """Call from the event loop's thread (an LSP notification handler)."""
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+        self._timers[key] = asyncio.get_running_loop().call_later(delay, self._start, key)
+
+    def _start(self, key: K) -> None:
+        self._timers.pop(key, None)
+        if key in self._running:
+            self._again.add(key)
+            return
+        self._running.add(key)
+        task = asyncio.get_running_loop().create_task(self._run(key))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, key: K) -> None:
+        try:
+            await self.job(key)
+        except Exception:  # a failed run must not stop later ones
+            logger.exception("job for %s failed", key)
+        finally:
+            self._running.discard(key)
+            if key in self._again:
+                self._again.discard(key)
+                self._start(key)
+
+    def idle(self) -> bool:
+        return not (self._timers or self._running)

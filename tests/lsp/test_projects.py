@@ -1,0 +1,37 @@
+"""Which folder the language server analyses for a document, and which documents start a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sigcheck.lsp.projects import forget_configs, is_analysable, project_folder
+
+
+def test_the_workspace_folder_unless_a_sub_project_has_its_own_configuration(tmp_path: Path):
+    (tmp_path / "jobs" / "a").mkdir(parents=True)
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "sigcheck.toml").write_text("")
+    forget_configs()
+    assert project_folder(tmp_path / "jobs" / "a" / "train.py", [tmp_path]) == tmp_path
+    assert project_folder(tmp_path / "svc" / "train.py", [tmp_path]) == tmp_path / "svc"
+
+
+def test_a_configuration_above_the_workspace_does_not_widen_it(tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text("[tool.sigcheck]\n")
+    (tmp_path / "ws").mkdir()
+    forget_configs()
+    assert project_folder(tmp_path / "ws" / "train.py", [tmp_path / "ws"]) == tmp_path / "ws"
+    assert project_folder(tmp_path / "ws" / "train.py", []) == tmp_path  # no workspace: the configuration's
+
+
+def test_outside_any_workspace_a_folder_already_analysed_holds_the_file(tmp_path: Path):
+    (tmp_path / "lib").mkdir()
+    forget_configs()
+    assert project_folder(tmp_path / "lib" / "util.py", [], known=[tmp_path]) == tmp_path
+
+
+def test_which_documents_trigger_a_run():
+    assert is_analysable(Path("train.py")) and is_analysable(Path("Dockerfile.gpu"))
+    assert is_analysable(Path("train")) and is_analysable(Path("run.sh"))
+    assert is_analysable(Path("job.txt"), "python")
+    assert not is_analysable(Path("README.md"))
