@@ -9,10 +9,15 @@ of its process group (a double-forked child is reparented but keeps the group).
 from __future__ import annotations
 
 import os
+import queue
+import select
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from sigcheck.verify.layout import OUTPUT_AREAS
+
+PF_EXITING = 0x4  # the kernel's per-task flag, set as a process starts to exit (the 9th field of stat)
 
 Snapshot = dict[str, tuple[int, int]]  # path relative to the root -> (size, mtime in ns)
 
@@ -111,7 +116,8 @@ def command_line(pid: int, fallback: str) -> str:
             raw = handle.read()
     except OSError:
         return fallback
-    return " ".join(part.decode("utf-8", "replace") for part in raw.split(b"\0") if part) or fallback
+    words = [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
+    return " ".join(words).replace("\n", "\\n") or fallback  # one line, even for `python -c` code
 
 
 class ProcessWatch:
@@ -147,3 +153,80 @@ class ProcessWatch:
             alive[pid] = self.commands[pid]
         self.last_alive = alive
         return alive
+
+
+def is_exiting(pid: int) -> bool:
+    """Whether the process has started to exit (or is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return True
+    fields = stat[stat.rfind(")") + 2:].split()
+    return fields[0] in ("Z", "X") or bool(int(fields[6]) & PF_EXITING)
+
+
+class ExitWatch:
+    """Notes, the moment each watched child ends, whether the command's own process had already
+    started to exit. In a PID namespace PID 1's exit kills everything else in it, so a child that
+    ends while PID 1 is exiting was still running when the command ended; one that ended before
+    had finished on its own. A sample every tick cannot tell the two apart: a launcher's exit
+    follows its worker's by milliseconds. Uses pidfds (Linux 5.3); `available` says if it can."""
+
+    def __init__(self, command_pid: int) -> None:
+        self.command_pid = command_pid
+        self.available = hasattr(os, "pidfd_open")
+        self.ended_with_command: dict[int, str] = {}
+        self._requests: queue.Queue = queue.Queue()
+        self._watched: set[int] = set()
+        self._wake_read, self._wake_write = os.pipe()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        if self.available:
+            self._thread.start()
+
+    def watch(self, pid: int, command: str) -> None:
+        if self.available and pid not in self._watched:
+            self._watched.add(pid)
+            self._requests.put((pid, command))
+            os.write(self._wake_write, b".")
+
+    def close(self) -> None:
+        """Take the last ends into account (call once every watched process is gone) and stop."""
+        if self._stopping:
+            return
+        self._stopping = True
+        if self.available:
+            os.write(self._wake_write, b".")
+            self._thread.join(timeout=5)
+        os.close(self._wake_read)
+        os.close(self._wake_write)
+
+    def _run(self) -> None:
+        poller = select.poll()
+        poller.register(self._wake_read, select.POLLIN)
+        open_fds: dict[int, tuple[int, str]] = {}
+        while True:
+            ready = [fd for fd, _ in poller.poll()]
+            exiting = is_exiting(self.command_pid)  # read at once: the answer is about this moment
+            for fd in ready:
+                if fd == self._wake_read:
+                    os.read(self._wake_read, 4096)
+                    continue
+                pid, command = open_fds.pop(fd)
+                poller.unregister(fd)
+                os.close(fd)
+                if exiting:
+                    self.ended_with_command[pid] = command
+            while not self._requests.empty():
+                pid, command = self._requests.get()
+                try:
+                    fd = os.pidfd_open(pid)
+                except OSError:
+                    continue  # already gone: it ended on its own before PID 1 did
+                open_fds[fd] = (pid, command)
+                poller.register(fd, select.POLLIN)
+            if self._stopping and self._requests.empty():
+                for fd in open_fds:
+                    os.close(fd)
+                return

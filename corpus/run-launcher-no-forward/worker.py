@@ -1,0 +1,83 @@
+"""The training worker a launcher starts (standard library only): linear regression whose SIGTERM
+handler sets a flag the step loop checks; the model is saved to $SM_MODEL_DIR after the loop."""
+import argparse
+import os
+import pickle
+import random
+import signal
+import time
+
+import optim
+
+
+STOP = False
+
+
+def on_sigterm(signum, frame):
+    global STOP
+    STOP = True
+
+
+class Loss:
+    """A scalar that knows how to compute its gradients, standing in for a framework tensor."""
+
+    def __init__(self, value, grad_fn):
+        self.value = value
+        self.grad_fn = grad_fn
+
+    def backward(self):
+        self.grad_fn()
+
+
+def mse(params, batch):
+    w, b = params["w"], params["b"]
+
+    def grad_fn():
+        for x, y in batch:
+            err = w["value"] * x + b["value"] - y
+            w["grad"] += 2 * err * x / len(batch)
+            b["grad"] += 2 * err / len(batch)
+
+    value = sum((w["value"] * x + b["value"] - y) ** 2 for x, y in batch) / len(batch)
+    return Loss(value, grad_fn)
+
+
+def batches(rng, steps, size=32):
+    """The data loader: noisy samples of y = 3x + 1."""
+    for _ in range(steps):
+        xs = [rng.uniform(-1, 1) for _ in range(size)]
+        yield [(x, 3.0 * x + 1.0 + rng.gauss(0, 0.1)) for x in xs]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--optimizer", choices=["SGD", "Momentum"], default="Momentum")
+    args = parser.parse_args()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    rng = random.Random(0)
+    params = {"w": {"value": 0.0, "grad": 0.0}, "b": {"value": 0.0, "grad": 0.0}}
+    optimizer = getattr(optim, args.optimizer)(params, args.lr)
+    train_loader = batches(rng, args.steps)
+    step = 0
+    for step, batch in enumerate(train_loader):
+        if STOP:
+            print(f"worker: SIGTERM, stopping at step {step}")
+            break
+        optimizer.zero_grad()
+        loss = mse(params, batch)
+        loss.backward()
+        optimizer.step()
+        time.sleep(0.05)  # the seconds a real step takes
+        if step % 10 == 0:
+            print(f"step {step} loss {loss.value:.4f}")
+
+    with open(os.path.join(os.environ["SM_MODEL_DIR"], "model.pkl"), "wb") as fh:
+        pickle.dump({"params": params, "steps": step}, fh)
+    print("worker: saved model.pkl")
+
+
+if __name__ == "__main__":
+    main()
