@@ -9,8 +9,13 @@ from __future__ import annotations
 import libcst as cst
 
 from sigcheck.model import ir
-from sigcheck.model.expressions import ExpressionBuilder, literal
+from sigcheck.model.expressions import ExpressionBuilder, literal, unpacked
 from sigcheck.model.guards import classify_guard
+
+
+# Decorators whose results are chained (`@a @b def f` is a(b(f))); above them, the chain stops:
+# hundreds of stacked decorators would nest symbols deeper than Python can hash them.
+_MAX_DECORATORS = 16
 
 
 def build_summary(module: cst.Module, name: str, path: str, display: str, is_package: bool) -> ir.ModuleSummary:
@@ -180,13 +185,18 @@ class _Builder(ExpressionBuilder):
         )
         self._parameters(fn, node.params)
         self.summary.functions[fn.id] = fn
-        for decorator, sym in reversed(list(zip(node.decorators, decorators))):  # applied bottom-up
-            self.emit(ir.CallSite, decorator, func=sym, args=(ir.FuncRef(fn.id),), decorator=True)
+        value: ir.Sym = ir.FuncRef(fn.id)
+        for depth, (decorator, sym) in enumerate(reversed(list(zip(node.decorators, decorators)))):  # bottom-up
+            self.emit(ir.CallSite, decorator, func=sym, args=(value,), decorator=True)
+            if depth < _MAX_DECORATORS:
+                value = ir.Decorated(sym, value)  # each decorator is handed what the one below returned
         if self.cls is not None:
             if not (node.name.value in self.cls.methods and _accessor_of(decorators, node.name.value)):
                 self.cls.methods[node.name.value] = fn.id  # `@x.setter def x` keeps the property
         else:
-            self.fn.bind(node.name.value, "def", ir.FuncRef(fn.id))
+            self.fn.bind(node.name.value, "def", value)
+            if value != ir.FuncRef(fn.id):  # the wrapper calls the def: the name stands for both
+                self.fn.bind(node.name.value, "def", ir.FuncRef(fn.id))
         outer_cls = self.cls
         self.run_body(fn, node.body)
         self.cls = outer_cls
@@ -312,9 +322,11 @@ class _Builder(ExpressionBuilder):
 
     def assign(self, target, value: ir.Sym, node, kind: str = "assign") -> None:
         if isinstance(target, (cst.Tuple, cst.List)):
-            for position, element in enumerate(target.elements):
-                part = value.items[position] if isinstance(value, ir.Seq) and position < len(value.items) else ir.Opaque("unpack")
-                self.assign(element.value, part, node, kind)
+            elements = target.elements
+            star = next((i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)), None)
+            items = value.items if isinstance(value, ir.Seq) else None
+            for position, element in enumerate(elements):
+                self.assign(element.value, unpacked(items, len(elements), star, position), node, kind)
             return
         if isinstance(target, cst.StarredElement):
             return self.assign(target.value, ir.Opaque("starred"), node, kind)
@@ -336,6 +348,7 @@ class _Builder(ExpressionBuilder):
                 owner = self._enclosing_class()
                 if owner is not None:
                     owner.attributes.setdefault(sym.attr, []).append(value)
+                    owner.instance_attributes.add(sym.attr)
         self.emit(ir.Assign, node, target=sym, value=value)
 
     def _owner(self, name: str) -> ir.FunctionInfo:

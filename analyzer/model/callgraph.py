@@ -1,9 +1,12 @@
 """The call graph over the project's functions, methods, lambdas and module bodies.
 
 Edges are keyed by kind: how the caller makes the callee run.
-  call       a direct call, a class instantiation (-> __init__), calling an instance (-> __call__)
+  call       a direct call, a class instantiation (-> __init__), calling an instance (-> __call__),
+             a for loop over a project iterable (-> __iter__, __next__), raising a class (-> __init__)
   import     importing a module runs its body
-  reference  a project function passed to another call, which may call it on this thread
+  reference  a project function passed to a library call (or one not resolved), which may call it
+             on this thread; a project callee gets no such edge, its parameters take the function
+             (argflow.py) and its own calls of them are edges
   callback   a method of a project object handed to a library (callbacks=[MyCallback()])
   thread, executor, process, atexit   started elsewhere (see knowledge/spawning.toml)
   handler    registered as a signal handler: runs when the signal arrives, never on the caller's path
@@ -19,9 +22,10 @@ import networkx as nx
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
+from sigcheck.model.argflow import receivers
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
-from sigcheck.model.values import ClassV, FunctionV, InstanceV, PartialV, SeqV, Value
+from sigcheck.model.values import ClassV, DictV, FunctionV, InstanceV, PartialV, SeqV, Value
 
 MAIN_THREAD = frozenset({"call", "import", "reference", "callback"})
 HANDLER_WORK = frozenset({"call", "reference", "callback", "thread", "executor", "process"})
@@ -115,6 +119,15 @@ class CallGraph:
                 elif isinstance(event, ir.Import):
                     for body_id in self.imported_bodies(fn.module, event):
                         self._edge(fn.id, body_id, "import", event.index)
+                elif isinstance(event, ir.Loop) and event.iter is not None:  # `for x in obj`: obj.__iter__, then __next__
+                    for value in self.resolver.resolve(event.iter):
+                        for method in self.resolver.containers.iteration_methods(value):
+                            self._edge(fn.id, method, "call", event.index)
+                elif isinstance(event, ir.Raise) and event.exc is not None:  # `raise Error` instantiates it
+                    for value in self.resolver.resolve(event.exc):
+                        method = self.resolver.method_of(value.class_id, "__init__") if isinstance(value, ClassV) else None
+                        if method:
+                            self._edge(fn.id, method, "call", event.index)
 
     def imported_bodies(self, module: str, event: ir.Import) -> list[str]:
         """Bodies of the project modules an import statement runs: `import a.b.c` runs a, a.b
@@ -150,6 +163,8 @@ class CallGraph:
         if site.decorator or "functools.partial" in names:
             return  # `@register` and `partial(f, x)` keep f for later; `@atexit.register` was handled above
         registrar = any(self.knowledge_match(name, _HANDLER_REGISTRARS) for name in names)
+        if not registrar and self._project_receives(site):
+            return  # the callee's parameters receive the functions passed: its own calls of them are edges
         # Only a library calls back into an object it is handed; a project callee's own calls are
         # in the graph already.
         library = bool(targets) and not any(t.in_project for t in targets)
@@ -160,8 +175,8 @@ class CallGraph:
                 self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference", library)
 
     def _add_reference(self, caller: str, site: int, value: Value, kind: str, library: bool) -> None:
-        if isinstance(value, SeqV):
-            for item in value.items:
+        if isinstance(value, (SeqV, DictV)):
+            for item in value.items if isinstance(value, SeqV) else [v for _, v in value.entries]:
                 self._add_reference(caller, site, item, kind, library)
         elif isinstance(value, InstanceV) and isinstance(value.of, ClassV) and kind == "reference" and library:
             info = self.project.classes[value.of.class_id]
@@ -170,6 +185,10 @@ class CallGraph:
         else:
             for func_id in self.functions_of(value):
                 self._edge(caller, func_id, kind, site)
+
+    def _project_receives(self, site: ir.CallSite) -> bool:
+        """Whatever the call runs is a project function, whose parameters take the arguments."""
+        return all(any(True for _ in receivers(self.resolver, value)) for value in self.resolver.resolve(site.func))
 
     def _callable_args(self, site: ir.CallSite, slots: list[str]) -> list[tuple[int, Value]]:
         """The arguments named by a spawn entry's `target` slots, as (argument position, value)."""
@@ -218,10 +237,17 @@ class CallGraph:
         known = {t.func_id for t in found}
         extra = []
         for class_id in self._subclasses().get(fn.class_id, ()):
-            method = self.project.classes[class_id].methods.get(func.attr)
+            info = self.project.classes[class_id]
+            method = info.methods.get(func.attr)
             if method and method not in known:
                 known.add(method)
                 extra.append(CallTarget(self.resolver.qualname(FunctionV(method)), method, 1))
+            if func.attr in info.instance_attributes:  # `self.step = self.fast_step` in a subclass
+                for value in (v for sym in info.attributes[func.attr] for v in self.resolver.resolve(sym)):
+                    for target in self.value_targets(value):
+                        if target.func_id and target.func_id not in known:
+                            known.add(target.func_id)
+                            extra.append(target)
         return extra
 
     def _subclasses(self) -> dict[str, list[str]]:

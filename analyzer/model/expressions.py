@@ -84,6 +84,10 @@ class ExpressionBuilder:
             return ir.BinOp(_PATH_OPERATORS[type(node.operator)], self.expr(node.left), self.expr(node.right), node)
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
             return ir.Seq(tuple(self.expr(e.value) for e in node.elements))
+        if isinstance(node, cst.Dict):
+            return self._dict(node)
+        if isinstance(node, cst.Yield):
+            return self._yield(node)
         if isinstance(node, cst.Lambda):
             return self._lambda(node)
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
@@ -92,6 +96,9 @@ class ExpressionBuilder:
             base = self.expr(node.value)
             if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
                 return ir.Item(base, self.expr(node.slice[0].slice.value))
+            part = node.slice[0].slice if len(node.slice) == 1 else None
+            if isinstance(part, cst.Slice) and part.step is None:
+                return ir.SliceOf(base, *(self.expr(bound) if bound is not None else None for bound in (part.lower, part.upper)))
             self._walk(node.slice)
             return ir.Opaque("subscript")
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
@@ -129,6 +136,23 @@ class ExpressionBuilder:
                 args.append(value)
         self.emit(ir.CallSite, node, func=func, args=tuple(args), kwargs=tuple(kwargs), star_args=star)
         return ir.CallOf(func, tuple(args), tuple(kwargs), node)
+
+    def _dict(self, node: cst.Dict) -> ir.Sym:
+        entries = []
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                entries.append((self.expr(element.key), self.expr(element.value)))
+            else:  # `**other`: its entries are not followed
+                self.expr(element.value)
+        return ir.DictOf(tuple(entries))
+
+    def _yield(self, node: cst.Yield) -> ir.Sym:
+        """`yield x` makes the function a generator over x; `yield from xs` over the items of xs."""
+        if isinstance(node.value, cst.From):
+            self.fn.yields.append(ir.Item(self.expr(node.value.item), ir.Opaque("iteration")))
+        else:
+            self.fn.yields.append(self.expr(node.value) if node.value is not None else ir.Const(None))
+        return ir.Opaque("yield")  # the value the generator's user sends in
 
     def _fstring(self, node: cst.FormattedString) -> ir.Sym:
         parts: list[ir.Sym] = []
@@ -181,3 +205,17 @@ def literal(node):
         return node.evaluated_value  # strings; None for f-strings inside a concatenation
     except Exception:  # unusual escapes or prefixes: not a value sigcheck can rely on
         return None
+
+
+def unpacked(items: tuple[ir.Sym, ...] | None, count: int, star: int | None, position: int) -> ir.Sym:
+    """What the target at `position` of `count` receives: in `a, *b, c = w, x, y, z`, b gets [x, y]."""
+    if items is None:
+        return ir.Opaque("unpack")
+    if star is None or position < star:
+        return items[position] if position < len(items) else ir.Opaque("unpack")
+    after = count - 1 - star  # targets after the starred one
+    if len(items) < count - 1:
+        return ir.Opaque("unpack")
+    if position == star:
+        return ir.Seq(items[star: len(items) - after])
+    return items[len(items) - (count - position)]

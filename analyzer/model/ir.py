@@ -96,7 +96,33 @@ class FString:
     node: Any = field(default=None, compare=False, repr=False)
 
 
-Sym = Union[Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque, BinOp, FString]
+@dataclass(frozen=True, slots=True)
+class SliceOf:
+    """`base[lower:upper]`; None for a bound left out. A slice with a step is not modelled."""
+
+    base: "Sym"
+    lower: "Sym | None"
+    upper: "Sym | None"
+
+
+@dataclass(frozen=True, slots=True)
+class DictOf:
+    """A dict display `{k: v, ...}` (`**spread` entries are left out)."""
+
+    entries: tuple[tuple["Sym", "Sym"], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Decorated:
+    """`decorator(func)` for `@decorator def f` (`func` is the def itself or what the decorators
+    below return): what the decorator returns, or `func` where that is not known (a library's
+    decorator). The name `f` is bound to this and, as the wrapper calls it, to the def itself."""
+
+    decorator: "Sym"
+    func: "Sym"
+
+
+Sym = Union[Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque, BinOp, FString, SliceOf, DictOf, Decorated]
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -220,6 +246,7 @@ class FunctionInfo:
     events: list[Event] = field(default_factory=list)
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     returns: list[Sym] = field(default_factory=list)
+    yields: list[Sym] = field(default_factory=list)  # a generator: calling it makes an iterator over these
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
 
@@ -241,6 +268,7 @@ class ClassInfo:
     bases: tuple[Sym, ...] = ()
     methods: dict[str, str] = field(default_factory=dict)  # name -> function id
     attributes: dict[str, list[Sym]] = field(default_factory=dict)  # class and `self.x` values
+    instance_attributes: set[str] = field(default_factory=set)  # the names assigned as `self.x` in its methods
 
 
 @dataclass(slots=True, eq=False)

@@ -1,8 +1,10 @@
 """sigcheck's own name resolution: symbols to values, across modules, without libcst metadata.
 
-Resolution is flow-insensitive: a name bound several times may stand for each of its values.
-Unknown stays unknown; nothing is guessed from spelling except that an external name called
-with a capitalised last part (`threading.Event()`) makes an instance of it.
+Resolution is flow-insensitive: a name bound several times may stand for each of its values, and
+a parameter for every argument its call sites pass (see argflow.py); a call's result is resolved
+with that call's own arguments where the function returns a parameter. Items of containers are in
+containers.py. Unknown stays unknown; nothing is guessed from spelling except that an external
+name called with a capitalised last part (`threading.Event()`) makes an instance of it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import builtins
 from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.model import ir
+from sigcheck.model.argflow import Flow, argument_flow, parameter_slot
+from sigcheck.model.containers import Containers
 from sigcheck.model.values import (UNKNOWN, ClassV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
                                    PartialV, SeqV, SuperV, UnknownV, Value)
 
@@ -20,13 +24,24 @@ if TYPE_CHECKING:
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 12
 _MAX_VALUES = 8
+_MAX_MRO = 64  # classes in one MRO that are searched
 
 
 class Resolver:
-    def __init__(self, project: "ProjectModel") -> None:
+    def __init__(self, project: "ProjectModel", flow: Flow | None = None) -> None:
         self.project = project
+        self._flow = flow  # None: computed on first use (argflow passes each round's own)
         self._memo: dict[ir.Sym, tuple[Value, ...]] = {}
         self._active: set[ir.Sym] = set()
+        self._mro: dict[str, list[ClassV | ExternalV]] = {}  # class id -> its linearisation
+        self.containers = Containers(self)
+
+    @property
+    def flow(self) -> Flow:
+        if self._flow is None:
+            self._flow = {}  # while it is computed, this resolver's own parameters take no arguments
+            self._flow = argument_flow(self.project)
+        return self._flow
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -76,11 +91,17 @@ class Resolver:
         if isinstance(sym, ir.Seq):
             return [SeqV(tuple(self.resolve(item)[0] for item in sym.items))]
         if isinstance(sym, ir.Item):
-            return self._item(sym)
+            return self.containers.item(sym)
+        if isinstance(sym, ir.DictOf):
+            return self.containers.dict_display(sym)
+        if isinstance(sym, ir.SliceOf):
+            return self.containers.slice(sym)
         if isinstance(sym, ir.Imported):
             return self._imported(sym)
         if isinstance(sym, ir.Param):
             return self._param(sym)
+        if isinstance(sym, ir.Decorated):
+            return self._decorated(sym)
         return [UNKNOWN]
 
     def lookup(self, name: str, scope: str) -> list[Value]:
@@ -151,7 +172,17 @@ class Resolver:
         return [UnknownV(attr)]
 
     def _class_member(self, class_id: str, attr: str, bound: bool, skip_own: bool = False) -> list[Value]:
-        for cls in self.mro(class_id)[1 if skip_own else 0:]:
+        order = self.mro(class_id)[1 if skip_own else 0:]
+        found = self._first_member(order, attr, bound)
+        if bound and not skip_own:  # `self.x = ...` in a method of any class in the MRO sets x on this instance
+            for cls in order:
+                info = self.project.classes[cls.class_id] if isinstance(cls, ClassV) else None
+                if info is not None and attr in info.instance_attributes:
+                    found += [v for sym in info.attributes[attr] for v in self.resolve(sym)]
+        return found
+
+    def _first_member(self, order: list[ClassV | ExternalV], attr: str, bound: bool) -> list[Value]:
+        for cls in order:
             if isinstance(cls, ExternalV):
                 return [ExternalV(f"{cls.qualname}.{attr}")]
             info = self.project.classes[cls.class_id]
@@ -167,21 +198,41 @@ class Resolver:
         return [UnknownV(attr)]
 
     def mro(self, class_id: str) -> list[ClassV | ExternalV]:
-        """Depth-first, left-to-right bases: enough for the single-inheritance code sigcheck sees."""
-        order: list[ClassV | ExternalV] = []
-        pending: list[Value] = [ClassV(class_id)]
-        while pending and len(order) < 32:
-            current = pending.pop(0)
-            if current in order:
+        """Python's C3 linearisation: `class D(B, C)` with `B(A)` and `C(A)` looks in C before A.
+        Bases that cannot be ordered so fall back to depth-first, left to right. A library class
+        ends its branch (its own bases are not known). Bases are linearised first, without
+        recursion: a chain of a thousand subclasses must not exhaust the stack."""
+        pending = [class_id]
+        while pending:
+            current = pending[-1]
+            if current in self._mro:
+                pending.pop()
                 continue
-            if isinstance(current, ExternalV):
-                order.append(current)
-            elif isinstance(current, ClassV):
-                order.append(current)
-                info = self.project.classes[current.class_id]
-                pending[0:0] = [v for base in info.bases for v in self.resolve(base)
-                                if isinstance(v, (ClassV, ExternalV))]
-        return order
+            bases = self._bases(current)
+            unordered = [b.class_id for b in bases if isinstance(b, ClassV) and b.class_id not in self._mro
+                         and b.class_id not in pending]  # a base already pending: an inheritance cycle
+            if unordered:
+                pending += unordered
+                continue
+            pending.pop()
+            lines = [self._mro.get(b.class_id, [b]) if isinstance(b, ClassV) else [b] for b in bases]
+            merged = _c3_merge([*lines, bases])
+            if merged is None:
+                merged = list(dict.fromkeys(cls for line in lines for cls in line))
+            self._mro[current] = [ClassV(current), *(c for c in merged if c != ClassV(current))][:_MAX_MRO]
+        return self._mro[class_id]
+
+    def _bases(self, class_id: str) -> list[ClassV | ExternalV]:
+        info = self.project.classes[class_id]
+        return [v for v in dict.fromkeys(v for base in info.bases for v in self.resolve(base))
+                if isinstance(v, (ClassV, ExternalV)) and v != ClassV(class_id)]
+
+    def method_of(self, class_id: str, name: str) -> str | None:
+        """The project method `name` that instances of a class run, found along its MRO."""
+        for cls in self.mro(class_id):
+            if isinstance(cls, ClassV) and name in self.project.classes[cls.class_id].methods:
+                return self.project.classes[cls.class_id].methods[name]
+        return None
 
     def _decorator_name(self, decorator: ir.Sym) -> str:
         values = self.resolve(decorator)
@@ -202,9 +253,56 @@ class Resolver:
                 return [InstanceV(func)]
             return [UnknownV()]
         if isinstance(func, FunctionV):
-            returns = self.project.functions[func.func_id].returns
-            return [v for r in returns[:_MAX_VALUES] for v in self.resolve(r)] or [UNKNOWN]
+            star = call.node is not None and any(arg.star for arg in getattr(call.node, "args", ()))
+            return self.returns(func, call.args, call.kwargs, star)
         return [UNKNOWN]
+
+    def returns(self, func: FunctionV, args: tuple[ir.Sym, ...], kwargs: tuple[tuple[str, ir.Sym], ...],
+                star: bool = False) -> list[Value]:
+        """What calling `func` with these arguments returns. A parameter returned as it is
+        (`def register(fn): ...; return fn`) stands for this call's argument, not every call's."""
+        fn = self.project.functions[func.func_id]
+        if fn.yields:  # a generator function: the call makes an iterator over what it yields
+            return [SeqV(tuple(v for sym in fn.yields[:_MAX_VALUES] for v in self.resolve(sym)))]
+        values: list[Value] = []
+        for returned in fn.returns[:_MAX_VALUES]:
+            passed = self._argument_for(fn, func.bound, returned, args, kwargs, star)
+            values.extend(self.resolve(passed if passed is not None else returned))
+        return values or [UNKNOWN]
+
+    @staticmethod
+    def _argument_for(fn: ir.FunctionInfo, bound: int, returned: ir.Sym, args, kwargs, star: bool) -> ir.Sym | None:
+        bindings = fn.bindings.get(returned.name, ()) if isinstance(returned, ir.Name) and returned.scope == fn.id else ()
+        if len(bindings) != 1 or not isinstance(bindings[0].value, ir.Param):
+            return None
+        param = bindings[0].value
+        for keyword, sym in kwargs:
+            if parameter_slot(fn, bound, None, keyword) == param.index:
+                return sym
+        if star:  # positions after a `*xs` are not known
+            return None
+        for position, sym in enumerate(args):
+            if parameter_slot(fn, bound, position, None) == param.index:
+                return sym
+        return param.default
+
+    def _decorated(self, sym: ir.Decorated) -> list[Value]:
+        """What the decorator returns when handed `sym.func`; that itself where the decorator's
+        result cannot be followed (a library decorator, as a rule, returns a wrapper calling it)."""
+        found: list[Value] = []
+        unknown = False
+        for decorator in self.resolve(sym.decorator):
+            if isinstance(decorator, InstanceV) and isinstance(decorator.of, ClassV):
+                method = self.method_of(decorator.of.class_id, "__call__")
+                decorator = FunctionV(method, bound=1) if method else decorator
+            results: list[Value] = []
+            if isinstance(decorator, FunctionV):
+                results = [v for v in self.returns(decorator, (sym.func,), ()) if _runs_project_code(v)]
+            elif isinstance(decorator, ClassV):
+                results = [InstanceV(decorator)]
+            found += results
+            unknown = unknown or not results
+        return found + list(self.resolve(sym.func)) if unknown else found
 
     def _super(self, call: ir.CallOf) -> list[Value]:
         """`super(C, self)` names its class; `super()` takes the class of the method it is in."""
@@ -214,20 +312,6 @@ class Resolver:
         if fn is not None and fn.class_id is not None:
             return [SuperV(fn.class_id)]
         return [UNKNOWN]
-
-    def _item(self, sym: ir.Item) -> list[Value]:
-        result: list[Value] = []
-        for base in self.resolve(sym.base):
-            if isinstance(base, SeqV):
-                if isinstance(sym.key, ir.Opaque):
-                    result.extend(base.items)
-                    continue
-                key = self.resolve(sym.key)[0]
-                if isinstance(key, ConstV) and isinstance(key.value, int) and -len(base.items) <= key.value < len(base.items):
-                    result.append(base.items[key.value])
-                    continue
-            result.append(UNKNOWN)
-        return result
 
     def _param(self, sym: ir.Param) -> list[Value]:
         fn = self.project.functions[sym.func_id]
@@ -243,7 +327,26 @@ class Resolver:
                     values.append(InstanceV(v))
         if sym.default is not None:
             values.extend(v for v in self.resolve(sym.default) if not (isinstance(v, ConstV) and v.value is None))
+        for argument in self.flow.get((sym.func_id, sym.index), ()):
+            values.extend(self.resolve(argument))
         return values or [UNKNOWN]
+
+
+def _runs_project_code(value: Value) -> bool:
+    return isinstance(value, (FunctionV, PartialV, ClassV)) or (isinstance(value, InstanceV) and isinstance(value.of, ClassV))
+
+
+def _c3_merge(lines: list[list]) -> list | None:
+    """The merge step of C3: repeatedly take the first head that is in no other line's tail."""
+    lines = [list(line) for line in lines if line]
+    merged = []
+    while lines:
+        head = next((line[0] for line in lines if not any(line[0] in other[1:] for other in lines)), None)
+        if head is None:
+            return None  # no consistent order (Python raises TypeError here)
+        merged.append(head)
+        lines = [rest for rest in (line[1:] if line[0] == head else line for line in lines) if rest]
+    return merged
 
 
 def _dedupe(values: Iterable[Value]) -> tuple[Value, ...]:

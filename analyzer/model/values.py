@@ -60,11 +60,18 @@ class SeqV:
 
 
 @dataclass(frozen=True, slots=True)
+class DictV:
+    """A dict display's entries; a key sigcheck cannot compute is UNKNOWN and matches any key."""
+
+    entries: tuple[tuple["Value", "Value"], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class UnknownV:
     """Unknown value; `tail` keeps the attribute path seen on it (`x.save` -> "save")."""
 
     tail: str | None = None
 
 
-Value = Union[ModuleV, FunctionV, ClassV, ExternalV, InstanceV, SuperV, PartialV, ConstV, SeqV, UnknownV]
+Value = Union[ModuleV, FunctionV, ClassV, ExternalV, InstanceV, SuperV, PartialV, ConstV, SeqV, DictV, UnknownV]
 UNKNOWN = UnknownV()

@@ -319,3 +319,43 @@ def test_property_setter_does_not_replace_the_getter():
     """)
     assert s.classes["train:Job"].methods == {"stop": "train:Job.stop"}
     assert "train:Job.stop#2" in s.functions
+
+
+def test_starred_target_gets_the_middle_items():
+    s = summarise("a, *b, c = w, x, y, z\n*d, e = p, q\n")
+    body = "train:<module>"
+    bindings = {name: [b.value for b in found] for name, found in s.body.bindings.items()}
+    assert bindings["a"] == [ir.Name("w", body)] and bindings["c"] == [ir.Name("z", body)]
+    assert bindings["b"] == [ir.Seq((ir.Name("x", body), ir.Name("y", body)))]
+    assert bindings["d"] == [ir.Seq((ir.Name("p", body),))] and bindings["e"] == [ir.Name("q", body)]
+
+
+def test_dict_displays_slices_and_yields():
+    s = summarise("""
+        handlers = {"term": on_term, **others}
+        head = steps[1:3]
+
+        def batches():
+            yield first
+            yield from rest
+    """)
+    body = "train:<module>"
+    assert s.body.bindings["handlers"][0].value == ir.DictOf(((ir.Const("term"), ir.Name("on_term", body)),))
+    assert s.body.bindings["head"][0].value == ir.SliceOf(ir.Name("steps", body), ir.Const(1), ir.Const(3))
+    scope = "train:batches"
+    assert s.functions[scope].yields == [ir.Name("first", scope), ir.Item(ir.Name("rest", scope), ir.Opaque("iteration"))]
+
+
+def test_decorated_def_binds_the_decorated_value_and_the_def():
+    s = summarise("""
+        @outer
+        @inner
+        def step():
+            pass
+    """)
+    body = "train:<module>"
+    inner = ir.Decorated(ir.Name("inner", body), ir.FuncRef("train:step"))
+    assert [b.value for b in s.body.bindings["step"]] == [ir.Decorated(ir.Name("outer", body), inner),
+                                                         ir.FuncRef("train:step")]
+    applied = [e for e in s.body.events if isinstance(e, ir.CallSite)]
+    assert [e.args for e in applied] == [(ir.FuncRef("train:step"),), (inner,)]  # the outer one gets inner's result

@@ -462,3 +462,55 @@ def test_trace_through_an_import_points_at_the_import(run_sigcheck):
     assert not report.errors
     (finding,) = report.diagnostics
     assert (finding.trace[0].path, finding.trace[0].line) == ("train.py", 1)
+
+
+def test_self_call_reaches_a_callable_a_subclass_stores_on_self(graph_of):
+    a = graph_of("""
+        class Base:
+            def run(self):
+                self.child()
+
+        class Job(Base):
+            def __init__(self):
+                self.child = self.save
+
+            def save(self):
+                pass
+    """)
+    assert calls(a, "train:Base.run") == {"train:Job.save"}
+
+
+def test_raising_a_class_runs_its_init(graph_of):
+    a = graph_of("""
+        class Stop(Exception):
+            def __init__(self):
+                pass
+
+        def on_term(signum, frame):
+            error = Stop
+            raise error
+    """)
+    assert calls(a, "train:on_term") == {"train:Stop.__init__"}
+
+
+def test_decorator_wrapper_is_called_and_calls_the_def(graph_of):
+    a = graph_of("""
+        def retry(fn):
+            def wrapper():
+                fn()
+            return wrapper
+
+        @retry
+        def upload():
+            pass
+
+        def on_term(signum, frame):
+            upload()
+    """)
+    assert calls(a, "train:on_term") == {"train:retry.<locals>.wrapper", "train:upload"}
+    assert calls(a, "train:retry.<locals>.wrapper") == {"train:upload"}
+
+
+def test_hundreds_of_stacked_decorators_are_analysed(graph_of):
+    a = graph_of("def d(f):\n    return f\n\n" + "@d\n" * 800 + "def g():\n    pass\n\ng()\n")
+    assert calls(a, "train:<module>") == {"train:d", "train:g"}

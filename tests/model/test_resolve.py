@@ -335,3 +335,140 @@ def test_property_with_a_setter(resolve):
         probe = Job().stop
     """)
     assert InstanceV(ExternalV("threading.Event")) in values
+
+
+def test_mro_is_c3_not_depth_first(analysis):
+    a = analysis({"train.py": """
+        class A:
+            def fit(self):
+                pass
+
+        class B(A):
+            pass
+
+        class C(A):
+            def fit(self):
+                pass
+
+        class D(B, C):
+            pass
+
+        probe = D().fit
+    """})
+    assert a.resolver.mro("train:D") == [ClassV("train:D"), ClassV("train:B"), ClassV("train:C"), ClassV("train:A")]
+    (binding,) = a.functions["train:<module>"].bindings["probe"]
+    assert a.resolver.resolve(binding.value) == (FunctionV("train:C.fit", bound=1),)
+
+
+def test_mro_that_cannot_be_ordered_falls_back_to_depth_first(analysis):
+    a = analysis({"train.py": """
+        class A:
+            pass
+
+        class B(A):
+            pass
+
+        class C(A, B):
+            pass
+    """})
+    assert a.resolver.mro("train:C") == [ClassV("train:C"), ClassV("train:A"), ClassV("train:B")]
+
+
+def test_instance_attribute_set_in_any_class_of_the_mro(resolve):
+    values = resolve("""
+        class Base:
+            def setup(self):
+                self.on_stop = self.save
+
+            def save(self):
+                pass
+
+        class Job(Base):
+            def configure(self):
+                self.on_stop = self.exit
+
+            def exit(self):
+                pass
+
+        probe = Job().on_stop
+    """)
+    assert set(values) == {FunctionV("train:Job.exit", bound=1), FunctionV("train:Base.save", bound=1)}
+
+
+def test_class_attribute_of_a_subclass_still_hides_the_base_ones(resolve):
+    values = resolve("""
+        class Base:
+            patience = 3
+
+        class Job(Base):
+            patience = 5
+
+        probe = Job().patience
+    """)
+    assert values == (ConstV(5),)
+
+
+def test_decorated_function_is_the_wrapper_and_the_def(resolve):
+    code = """
+        import functools
+
+        def logged(fn):
+            @functools.wraps(fn)
+            def wrapper(*args, **kwargs):
+                return fn(*args, **kwargs)
+            return wrapper
+
+        def register(fn):
+            return fn
+
+        @logged
+        def train():
+            pass
+
+        @register
+        def evaluate():
+            pass
+
+        @functools.lru_cache()
+        def cached():
+            pass
+    """
+    assert set(resolve(code, "probe = train")) == {FunctionV("train:logged.<locals>.wrapper"), FunctionV("train:train")}
+    assert resolve(code, "probe = evaluate") == (FunctionV("train:evaluate"),)  # register returns this very def
+    assert resolve(code, "probe = cached") == (FunctionV("train:cached"),)  # a library decorator: the def
+
+
+def test_stacked_decorators_hand_each_other_their_wrappers(analysis):
+    a = analysis({"train.py": """
+        def outer(f):
+            def outer_wrapper():
+                return f()
+            return outer_wrapper
+
+        def inner(f):
+            def inner_wrapper():
+                return f()
+            return inner_wrapper
+
+        @outer
+        @inner
+        def step():
+            pass
+
+        step()
+    """})
+    def calls(caller):
+        return {c for _, c, k in a.graph.graph.out_edges(caller, keys=True) if k == "call"}
+    assert calls("train:outer.<locals>.outer_wrapper") == {"train:inner.<locals>.inner_wrapper"}
+    assert calls("train:inner.<locals>.inner_wrapper") == {"train:step"}
+    assert {"train:outer.<locals>.outer_wrapper", "train:step"} <= calls("train:<module>")
+
+
+def test_mro_of_a_long_chain_of_subclasses_does_not_exhaust_the_stack(analysis):
+    chain = "".join(f"class C{i}(C{i - 1}):\n    pass\n\n" for i in range(1, 1500))
+    a = analysis({"train.py": "class C0:\n    def fit(self):\n        pass\n\n" + chain + "class Loop(Loop2):\n    pass\n\n"
+                  "class Loop2(Loop):\n    pass\n"})
+    order = a.resolver.mro("train:C1499")
+    assert order[:2] == [ClassV("train:C1499"), ClassV("train:C1498")] and len(order) == 64
+    assert a.resolver.mro("train:C40")[-1] == ClassV("train:C0")
+    assert a.resolver.mro("train:Loop") == [ClassV("train:Loop"), ClassV("train:Loop2")]  # a cycle ends

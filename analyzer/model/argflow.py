@@ -1,0 +1,94 @@
+"""Arguments into parameters: what each function's call sites pass it.
+
+`def run(step): step()` called as `run(train_step)` makes `step` stand for `train_step`. The flow
+is context-insensitive, as PyCG's is: a parameter stands for everything any call site passes.
+Which function a call site runs can itself depend on a parameter (`c(b)` where `c` is one), so
+the flow is computed to a fixed point, each round resolving the call sites with the last round's.
+Arguments are kept as symbols of the caller's scope; the resolver resolves them on demand.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Iterable
+
+from sigcheck.model import ir
+from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV, PartialV, Value
+
+if TYPE_CHECKING:
+    from sigcheck.model.project import ProjectModel
+    from sigcheck.model.resolve import Resolver
+
+Flow = dict[tuple[str, int], tuple[ir.Sym, ...]]  # (function id, parameter index) -> arguments
+
+MAX_ROUNDS = 6  # chains of parameters called with parameters are rarely deeper than this
+MAX_ARGUMENTS = 16  # per parameter: a helper called from everywhere stays bounded
+
+
+def argument_flow(project: "ProjectModel") -> Flow:
+    from sigcheck.model.resolve import Resolver
+
+    flow: Flow = {}
+    for _ in range(MAX_ROUNDS):
+        found = _collect(project, Resolver(project, flow))
+        if found == flow:
+            break
+        flow = found
+    return flow
+
+
+def _collect(project: "ProjectModel", resolver: "Resolver") -> Flow:
+    found: dict[tuple[str, int], dict[ir.Sym, None]] = {}
+    for fn in project.functions.values():
+        for site in fn.events:
+            if not isinstance(site, ir.CallSite):
+                continue
+            for value in resolver.resolve(site.func):
+                if isinstance(value, ExternalV) and value.qualname == "functools.partial" and site.args:
+                    # partial(f, x, k=y): x and y reach f's parameters when the partial is called
+                    for inner in resolver.resolve(site.args[0]):
+                        for func_id, bound, _ in receivers(resolver, inner):
+                            _pass(found, project.functions[func_id], bound, site.args[1:], site.kwargs, site.star_args)
+                    continue
+                for func_id, bound, keywords in receivers(resolver, value):
+                    _pass(found, project.functions[func_id], bound, site.args, site.kwargs, site.star_args)
+    return {key: tuple(arguments) for key, arguments in found.items()}
+
+
+def receivers(resolver: "Resolver", value: Value) -> Iterable[tuple[str, int, frozenset[str]]]:
+    """(function id, leading parameters already bound, keywords already bound) of the project
+    function whose parameters receive a call's arguments when `value` is called."""
+    if isinstance(value, FunctionV):
+        yield value.func_id, value.bound, value.bound_keywords
+    elif isinstance(value, PartialV):
+        for func_id, bound, keywords in receivers(resolver, value.func):
+            yield func_id, bound + value.bound, keywords | value.bound_keywords
+    else:
+        calls = (value.class_id, "__init__") if isinstance(value, ClassV) else \
+            (value.of.class_id, "__call__") if isinstance(value, InstanceV) and isinstance(value.of, ClassV) else None
+        method = resolver.method_of(*calls) if calls else None
+        if method is not None:
+            yield method, 1, frozenset()
+
+
+def parameter_slot(fn: ir.FunctionInfo, bound: int, position: int | None, keyword: str | None) -> int | None:
+    """The index of the parameter an argument lands in: the `position`-th positional argument
+    after `bound` ones, or the keyword `keyword`. None for `*args`/`**kwargs` or no such one."""
+    if keyword is not None:
+        for index, param in enumerate(fn.params):
+            if param.name == keyword and param.kind in ("pos", "kwonly"):
+                return index
+        return None
+    positional = [index for index, param in enumerate(fn.params) if param.kind in ("posonly", "pos")]
+    slot = bound + (position or 0)
+    return positional[slot] if slot < len(positional) else None
+
+
+def _pass(found, fn: ir.FunctionInfo, bound: int, args, kwargs, star: bool) -> None:
+    # After a `*xs` or `**kw` argument the positions are not known: only keywords are followed.
+    pairs = [] if star else [(parameter_slot(fn, bound, position, None), sym) for position, sym in enumerate(args)]
+    pairs += [(parameter_slot(fn, bound, None, keyword), sym) for keyword, sym in kwargs]
+    for index, sym in pairs:
+        if index is not None:
+            arguments = found.setdefault((fn.id, index), {})
+            if len(arguments) < MAX_ARGUMENTS:
+                arguments.setdefault(sym, None)

@@ -1,0 +1,215 @@
+"""Values kept in containers: dict and list displays, what is stored into them later, iteration.
+
+`handlers = {}`, later `handlers["term"] = on_term`, then `handlers["term"]()`: an item stands for
+the matching entries of the display and for every value stored under a matching key into the same
+variable, or the same attribute of `self` in the class, its bases and subclasses (`d[k] = v`,
+`d.update({k: v})`, `d.setdefault(k, v)`, `ls.append(v)`), wherever that happens:
+flow-insensitive, as names are. Keys match when they are equal, or when either is not
+known. Iterating a value gives a sequence's items, a dict's keys, a generator's yields, or what a
+project class's `__next__` returns (on what its `__iter__` returns).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sigcheck.model import ir
+from sigcheck.model.values import UNKNOWN, ClassV, ConstV, DictV, FunctionV, InstanceV, SeqV, UnknownV, Value
+
+if TYPE_CHECKING:
+    from sigcheck.model.resolve import Resolver
+
+MAX_ENTRIES = 64  # entries of one dict display that are followed
+_ANY_KEY = ir.Opaque("any key")  # `ls.append(v)`: stored under a key sigcheck does not know
+_STORING_METHODS = frozenset({"update", "setdefault", "append", "add", "insert", "extend"})
+
+Chain = tuple[ir.Sym, tuple[ir.Sym, ...]]  # `d["a"]["b"]`: the container d and the keys "a", "b"
+Container = tuple[str, str, str]  # ("name", owning scope, name) or ("self", class id, attribute)
+
+
+class Containers:
+    def __init__(self, resolver: "Resolver") -> None:
+        self.resolver = resolver
+        self.project = resolver.project
+        self._stores: dict[Container, list[tuple[tuple[ir.Sym, ...], ir.Sym]]] | None = None
+        self._related: dict[str, list[str]] = {}
+
+    def dict_display(self, sym: ir.DictOf) -> list[Value]:
+        entries: list[tuple[Value, Value]] = []
+        for key, value in sym.entries:
+            keys = self.resolver.resolve(key)
+            known = keys[0] if len(keys) == 1 else UNKNOWN
+            entries += [(known, v) for v in self.resolver.resolve(value)]
+        return [DictV(tuple(entries[:MAX_ENTRIES]))]
+
+    def item(self, sym: ir.Item) -> list[Value]:
+        """`base[key]`, or with an opaque key (`for x in base`) any item of base."""
+        iterating = isinstance(sym.key, ir.Opaque)
+        keys = () if iterating else self.resolver.resolve(sym.key)
+        result: list[Value] = []
+        for base in self.resolver.resolve(sym.base):
+            if iterating:
+                result += self.iterate(base)
+            elif isinstance(base, SeqV):
+                for key in keys:
+                    index = key.value if isinstance(key, ConstV) and type(key.value) is int else None
+                    in_range = index is not None and -len(base.items) <= index < len(base.items)
+                    result.append(base.items[index] if in_range else UNKNOWN)
+            elif isinstance(base, DictV):
+                result += [value for stored, value in base.entries if any(_match(stored, key) for key in keys)]
+            else:
+                result.append(UNKNOWN)
+        return result + self._stored(sym, keys, iterating)
+
+    def slice(self, sym: ir.SliceOf) -> list[Value]:
+        """`items[1:3]` of a sequence; where a bound is not a known integer, every item."""
+        bounds = [self.resolver.resolve(b) if b is not None else (ConstV(None),) for b in (sym.lower, sym.upper)]
+        known = all(len(v) == 1 and isinstance(v[0], ConstV) and (v[0].value is None or type(v[0].value) is int)
+                    for v in bounds)
+        result: list[Value] = []
+        for base in self.resolver.resolve(sym.base):
+            if isinstance(base, SeqV):
+                result.append(SeqV(base.items[bounds[0][0].value:bounds[1][0].value]) if known else base)
+            else:
+                result.append(UNKNOWN)
+        return result
+
+    def iterate(self, value: Value) -> list[Value]:
+        if isinstance(value, SeqV):
+            return list(value.items)
+        if isinstance(value, DictV):
+            return [key for key, _ in value.entries]
+        found: list[Value] = []
+        for iterator in self._iterators(value):
+            if isinstance(iterator, SeqV):  # `__iter__` is a generator
+                found += iterator.items
+            elif isinstance(iterator, InstanceV) and isinstance(iterator.of, ClassV):
+                method = self.resolver.method_of(iterator.of.class_id, "__next__")
+                found += self.resolver.returns(FunctionV(method, bound=1), (), ()) if method else []
+        return found or [UNKNOWN]
+
+    def iteration_methods(self, value: Value) -> list[str]:
+        """The project methods a `for` loop over `value` runs: `__iter__`, then `__next__`."""
+        if not (isinstance(value, InstanceV) and isinstance(value.of, ClassV)):
+            return []
+        found = [m for m in [self.resolver.method_of(value.of.class_id, "__iter__")] if m]
+        for iterator in self._iterators(value):
+            if isinstance(iterator, InstanceV) and isinstance(iterator.of, ClassV):
+                method = self.resolver.method_of(iterator.of.class_id, "__next__")
+                if method and method not in found:
+                    found.append(method)
+        return found
+
+    def _iterators(self, value: Value) -> list[Value]:
+        if not (isinstance(value, InstanceV) and isinstance(value.of, ClassV)):
+            return []
+        method = self.resolver.method_of(value.of.class_id, "__iter__")
+        return list(self.resolver.returns(FunctionV(method, bound=1), (), ())) if method else []
+
+    # -- stores ---------------------------------------------------------------------------
+
+    def _stored(self, sym: ir.Item, keys: tuple[Value, ...], iterating: bool) -> list[Value]:
+        chain = _chain(sym)
+        container = self._container(chain[0]) if chain else None
+        if container is None:
+            return []
+        path = chain[1]
+        if container[0] == "self":  # the instance may be of a base or a subclass of the method's class
+            stores = [s for c in self._related_classes(container[1]) for s in self._index().get(("self", c, container[2]), ())]
+        else:
+            stores = self._index().get(container, [])
+        found: list[Value] = []
+        for stored_path, value in stores:
+            if len(stored_path) != len(path) or not all(self._keys_match(a, b) for a, b in zip(stored_path[:-1], path[:-1])):
+                continue
+            last = self._values_of_key(stored_path[-1])
+            if iterating or any(_match(stored, key) for stored in last for key in keys):
+                found += self.resolver.resolve(value)
+        return found
+
+    def _keys_match(self, stored: ir.Sym, wanted: ir.Sym) -> bool:
+        return any(_match(a, b) for a in self._values_of_key(stored) for b in self._values_of_key(wanted))
+
+    def _values_of_key(self, key: ir.Sym) -> tuple[Value, ...]:
+        return (UNKNOWN,) if isinstance(key, ir.Opaque) else self.resolver.resolve(key)
+
+    def _container(self, root: ir.Sym) -> Container | None:
+        if isinstance(root, ir.Name):
+            return ("name", self._owner(root.name, root.scope), root.name)
+        if isinstance(root, ir.Attr) and isinstance(root.base, ir.Name):  # `self.table`
+            fn = self.project.functions.get(root.base.scope)
+            bindings = fn.bindings.get(root.base.name, ()) if fn is not None and fn.class_id else ()
+            if len(bindings) == 1 and isinstance(bindings[0].value, ir.Param) and bindings[0].value.index == 0:
+                return ("self", fn.class_id, root.attr)
+        return None
+
+    def _related_classes(self, class_id: str) -> list[str]:
+        """The class, the project classes in its MRO and those that inherit from it."""
+        if class_id not in self._related:
+            bases = [c.class_id for c in self.resolver.mro(class_id) if isinstance(c, ClassV)]
+            below = [other for other in self.project.classes if other not in bases
+                     and ClassV(class_id) in self.resolver.mro(other)]
+            self._related[class_id] = bases + below
+        return self._related[class_id]
+
+    def _owner(self, name: str, scope: str) -> str:
+        """The scope whose variable `name` is, seen from `scope` (as the resolver looks names up)."""
+        fn = self.project.functions.get(scope)
+        while fn is not None:
+            if name in fn.globals:
+                return self.project.modules[fn.module].body_id
+            if name in fn.bindings or fn.kind == "module":
+                return fn.id
+            fn = self.project.functions.get(fn.parent) if fn.parent else None
+        return scope
+
+    def _index(self) -> dict[Container, list[tuple[tuple[ir.Sym, ...], ir.Sym]]]:
+        """Container -> (key path, value) of every store into its items (found without resolving)."""
+        if self._stores is None:
+            self._stores = {}
+            for fn in self.project.functions.values():
+                for event in fn.events:
+                    for (root, path), value in _stores_of(event):
+                        container = self._container(root)
+                        if container is not None:
+                            self._stores.setdefault(container, []).append((path, value))
+        return self._stores
+
+
+def _stores_of(event: ir.Event) -> list[tuple[Chain, ir.Sym]]:
+    if isinstance(event, ir.Assign) and isinstance(event.target, ir.Item):
+        chain = _chain(event.target)
+        return [(chain, event.value)] if chain else []
+    if not (isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and event.func.attr in _STORING_METHODS):
+        return []
+    base = event.func.base
+    container = _chain(base) if isinstance(base, ir.Item) else (base, ()) if isinstance(base, (ir.Name, ir.Attr)) else None
+    if container is None:
+        return []
+    root, path = container
+    method, args = event.func.attr, event.args
+    if method == "update":
+        entries = [*(args[0].entries if args and isinstance(args[0], ir.DictOf) else ()),
+                   *((ir.Const(keyword), value) for keyword, value in event.kwargs)]
+        return [((root, (*path, key)), value) for key, value in entries]
+    if method == "setdefault" and len(args) == 2:
+        return [((root, (*path, args[0])), args[1])]
+    if method in ("append", "add") and len(args) == 1:
+        return [((root, (*path, _ANY_KEY)), args[0])]
+    if method == "insert" and len(args) == 2:
+        return [((root, (*path, _ANY_KEY)), args[1])]
+    if method == "extend" and len(args) == 1:
+        return [((root, (*path, _ANY_KEY)), ir.Item(args[0], ir.Opaque("iteration")))]
+    return []
+
+
+def _chain(sym: ir.Sym) -> Chain | None:
+    keys: list[ir.Sym] = []
+    while isinstance(sym, ir.Item):
+        keys.insert(0, sym.key)
+        sym = sym.base
+    return (sym, tuple(keys)) if isinstance(sym, (ir.Name, ir.Attr)) and keys else None
+
+
+def _match(stored: Value, key: Value) -> bool:
+    return stored == key or isinstance(stored, UnknownV) or isinstance(key, UnknownV)

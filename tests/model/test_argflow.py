@@ -1,0 +1,174 @@
+"""Arguments into parameters: what a parameter stands for, from the calls that pass it."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigcheck.model.values import ClassV, ConstV, FunctionV, InstanceV
+
+
+def param_values(a, func_id: str, name: str) -> set:
+    (binding,) = a.functions[func_id].bindings[name]
+    return set(a.resolver.resolve(binding.value))
+
+
+def edges(a, caller: str) -> set[tuple[str, str]]:
+    return {(callee, kind) for _, callee, kind in a.graph.graph.out_edges(caller, keys=True)}
+
+
+@pytest.fixture
+def flow(analysis):
+    return lambda code, files=None: analysis({"train.py": code, **(files or {})})
+
+
+def test_positional_and_keyword_arguments_reach_parameters(flow):
+    a = flow("""
+        def save():
+            pass
+
+        def stop():
+            pass
+
+        def run(first, second, third=None):
+            first()
+            second()
+
+        run(save, third=1, second=stop)
+    """)
+    assert param_values(a, "train:run", "first") == {FunctionV("train:save")}
+    assert param_values(a, "train:run", "second") == {FunctionV("train:stop")}
+    assert param_values(a, "train:run", "third") == {ConstV(1)}
+    assert {c for c, k in edges(a, "train:run") if k == "call"} == {"train:save", "train:stop"}
+
+
+def test_the_caller_gets_no_reference_edge_when_a_project_function_receives_the_function(flow):
+    a = flow("""
+        def save():
+            pass
+
+        def run(step):
+            step()
+
+        run(save)
+        sorted([], key=save)
+    """)
+    assert edges(a, "train:<module>") == {("train:run", "call"), ("train:save", "reference")}
+    assert ("train:save", "call") in edges(a, "train:run")
+
+
+def test_methods_constructors_and_partials_skip_their_bound_parameters(flow):
+    a = flow("""
+        import functools
+
+        class Job:
+            def __init__(self, on_stop):
+                self.on_stop = on_stop
+
+            def run(self, step, *, done):
+                pass
+
+        def save():
+            pass
+
+        def finish(reason, callback):
+            pass
+
+        job = Job(save)
+        job.run(save, done=finish)
+        functools.partial(finish, "term")(save)
+        functools.partial(finish, callback=save)
+    """)
+    assert param_values(a, "train:Job.__init__", "on_stop") == {FunctionV("train:save")}
+    assert param_values(a, "train:Job.run", "step") == {FunctionV("train:save")}
+    assert param_values(a, "train:Job.run", "done") == {FunctionV("train:finish")}
+    assert param_values(a, "train:finish", "reason") == {ConstV("term")}
+    assert param_values(a, "train:finish", "callback") == {FunctionV("train:save")}
+
+
+def test_positions_after_a_star_argument_are_not_guessed(flow):
+    a = flow("""
+        def save():
+            pass
+
+        def run(step, other=None):
+            pass
+
+        run(*steps, save)
+        run(*steps, other=save)
+    """)
+    assert FunctionV("train:save") not in param_values(a, "train:run", "step")
+    assert FunctionV("train:save") in param_values(a, "train:run", "other")
+
+
+def test_a_parameter_called_with_a_parameter_is_followed_to_a_fixed_point(flow):
+    a = flow("""
+        def leaf():
+            pass
+
+        def middle(f):
+            f()
+
+        def top(g, h):
+            g(h)
+
+        runner = top
+        runner(middle, leaf)
+    """)
+    assert ("train:middle", "call") in edges(a, "train:top")
+    assert ("train:leaf", "call") in edges(a, "train:middle")
+
+
+def test_a_returned_parameter_is_this_calls_argument(flow):
+    a = flow("""
+        def first():
+            pass
+
+        def second():
+            pass
+
+        def same(x):
+            return x
+
+        probe_a = same(first)
+        probe_b = same(x=second)
+    """)
+    body = a.functions["train:<module>"]
+    assert set(a.resolver.resolve(body.bindings["probe_a"][0].value)) == {FunctionV("train:first")}
+    assert set(a.resolver.resolve(body.bindings["probe_b"][0].value)) == {FunctionV("train:second")}
+
+
+def test_objects_passed_to_a_constructor_keep_their_class(flow):
+    a = flow("""
+        class Saver:
+            def save(self):
+                pass
+
+        class Job:
+            def __init__(self, saver):
+                self.saver = saver
+
+            def on_term(self, signum, frame):
+                self.saver.save()
+
+        Job(Saver())
+    """)
+    assert param_values(a, "train:Job.__init__", "saver") == {InstanceV(ClassV("train:Saver"))}
+    assert ("train:Saver.save", "call") in edges(a, "train:Job.on_term")
+
+
+def test_a_handler_registered_through_a_helper_is_a_handler_edge_of_the_helper(flow):
+    a = flow("""
+        import signal
+
+        def on_term(signum, frame):
+            pass
+
+        def install(handler):
+            signal.signal(signal.SIGTERM, handler)
+
+        install(on_term)
+    """)
+    assert ("train:on_term", "handler") in edges(a, "train:install")
+    assert "train:on_term" not in {c for c, _ in edges(a, "train:<module>")}  # not run by the caller
+    [registration] = a.registrations
+    assert registration.action == "handler" and [t.func_id for t in registration.handlers] == ["train:on_term"]

@@ -1,0 +1,169 @@
+"""Values in containers: dict displays, stores into items, slices, iteration."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from sigcheck.model.values import ConstV, FunctionV, SeqV, UnknownV
+
+FUNCTIONS = """
+def save():
+    pass
+
+def stop():
+    pass
+
+def other():
+    pass
+
+"""
+
+
+@pytest.fixture
+def probe(analysis):
+    """The values bound to `probe` at the end of train.py (save, stop and other defined first)."""
+
+    def run(code: str, files: dict[str, str] | None = None) -> set:
+        a = analysis({"train.py": FUNCTIONS + textwrap.dedent(code).lstrip("\n"), **(files or {})})
+        body = a.functions["train:<module>"]
+        return {v for b in body.bindings["probe"] for v in a.resolver.resolve(b.value)}
+
+    return run
+
+
+def test_dict_display_items_by_key(probe):
+    code = 'handlers = {"term": save, 1: stop, key(): other}\n'
+    assert probe(code + 'probe = handlers["term"]') == {FunctionV("train:save"), FunctionV("train:other")}
+    assert probe(code + "probe = handlers[1]") == {FunctionV("train:stop"), FunctionV("train:other")}
+    assert probe('handlers = {"term": save, "int": stop}\nprobe = handlers["term"]') == {FunctionV("train:save")}
+
+
+def test_constant_keys_from_another_module(probe):
+    values = probe('from names import TERM\nhandlers = {"term": save, "int": stop}\nprobe = handlers[TERM]',
+                   {"names.py": 'TERM = "term"\n'})
+    assert values == {FunctionV("train:save")}
+
+
+def test_stores_into_items_are_seen_by_every_lookup(probe):
+    assert probe('handlers = {}\nhandlers["term"] = save\nprobe = handlers["term"]') == {FunctionV("train:save")}
+    assert probe('handlers = {}\nhandlers.update({"term": save}, int=stop)\nprobe = handlers["int"]') == {
+        FunctionV("train:stop")}
+    assert probe('handlers = {}\nhandlers.setdefault("term", save)\nprobe = handlers["term"]') == {
+        FunctionV("train:save")}
+    nested = 'table = {"a": {}}\ntable["a"]["b"] = save\ntable["a"]["c"] = stop\nprobe = table["a"]["b"]'
+    assert probe(nested) == {FunctionV("train:save")}
+
+
+def test_a_store_in_a_function_reaches_the_module_variable(probe):
+    values = probe("""
+        handlers = {}
+
+        def install(name="term"):
+            handlers[name] = save
+
+        install()
+        probe = handlers["term"]
+    """)
+    assert values == {FunctionV("train:save")}
+
+
+def test_a_local_variable_of_the_same_name_is_another_container(probe):
+    values = probe("""
+        handlers = {}
+
+        def install():
+            handlers = {}
+            handlers["term"] = stop
+
+        probe = handlers["term"]
+    """)
+    assert FunctionV("train:stop") not in values
+
+
+def test_appended_items_are_iterated(probe):
+    values = probe("""
+        callbacks = [save]
+        callbacks.append(stop)
+        callbacks.extend([other])
+        for probe in callbacks:
+            pass
+    """)
+    assert values == {FunctionV("train:save"), FunctionV("train:stop"), FunctionV("train:other")}
+
+
+def test_slices_of_sequences(probe):
+    code = "steps = [save, stop, other]\n"
+    assert probe(code + "probe = steps[1:3][0]") == {FunctionV("train:stop")}
+    assert probe(code + "probe = steps[:1]") == {SeqV((FunctionV("train:save"),))}
+    everything = SeqV((FunctionV("train:save"), FunctionV("train:stop"), FunctionV("train:other")))
+    assert probe(code + "probe = steps[start:]") == {everything}  # an unknown bound keeps every item
+
+
+def test_iterating_a_generator_gives_what_it_yields(probe):
+    values = probe("""
+        def steps():
+            yield save
+            yield from [stop]
+
+        for probe in steps():
+            pass
+    """)
+    assert values == {FunctionV("train:save"), FunctionV("train:stop")}
+
+
+def test_iterating_an_instance_runs_iter_and_next(analysis):
+    a = analysis({"train.py": FUNCTIONS + textwrap.dedent("""
+        class Steps:
+            def __iter__(self):
+                return Cursor()
+
+        class Cursor:
+            def __next__(self):
+                return save
+
+        def run(steps):
+            for step in steps:
+                step()
+
+        run(Steps())
+    """)})
+    calls = {callee for _, callee, kind in a.graph.graph.out_edges("train:run", keys=True) if kind == "call"}
+    assert calls == {"train:Steps.__iter__", "train:Cursor.__next__", "train:save"}
+
+
+def test_dict_keys_are_compared_as_python_compares_them(probe):
+    assert probe('table = {1: save, "1": stop}\nprobe = table[1]') == {FunctionV("train:save")}
+    assert probe('table = {1: save}\nprobe = table[2]') == {UnknownV()}
+    assert ConstV(True) == ConstV(1)  # as True == 1 in a dict
+
+
+def test_stores_into_an_attribute_of_self_are_seen_across_the_class_hierarchy(analysis):
+    a = analysis({"train.py": FUNCTIONS + textwrap.dedent("""
+        class Registry:
+            def __init__(self):
+                self.table = {}
+                self.hooks = []
+
+            def register(self, name, fn):
+                self.table[name] = fn
+
+            def on_term(self, signum, frame):
+                self.table["term"]()
+                for hook in self.hooks:
+                    hook()
+
+        class Job(Registry):
+            def setup(self):
+                self.hooks.append(stop)
+
+        class Other:
+            def __init__(self):
+                self.hooks = []
+                self.hooks.append(other)
+
+        Job().register("term", save)
+    """)})
+    calls = {callee for _, callee, kind in a.graph.graph.out_edges("train:Registry.on_term", keys=True) if kind == "call"}
+    assert calls == {"train:save", "train:stop"}  # not Other's hooks
