@@ -11,6 +11,7 @@ import libcst as cst
 from sigcheck.model import ir
 from sigcheck.model.expressions import ExpressionBuilder, literal, unpacked
 from sigcheck.model.guards import classify_guard
+from sigcheck.model.imports import ImportBuilder
 
 
 # Decorators whose results are chained (`@a @b def f` is a(b(f))); above them, the chain stops:
@@ -28,7 +29,7 @@ def build_summary(module: cst.Module, name: str, path: str, display: str, is_pac
     return summary
 
 
-class _Builder(ExpressionBuilder):
+class _Builder(ImportBuilder, ExpressionBuilder):
     def __init__(self, summary: ir.ModuleSummary) -> None:
         self.summary = summary
         self.fn: ir.FunctionInfo = None  # type: ignore[assignment]
@@ -119,61 +120,6 @@ class _Builder(ExpressionBuilder):
 
     def _s_Nonlocal(self, node: cst.Nonlocal) -> None:
         self.fn.nonlocals.update(n.name.value for n in node.names)
-
-    def _s_Import(self, node: cst.Import) -> None:
-        modules = []
-        for alias in node.names:
-            dotted = _dotted(alias.name)
-            if dotted is None:
-                continue
-            modules.append(dotted)
-            if alias.asname is not None:
-                self.fn.bind(_as_name(alias), "import", ir.Imported(dotted, None, self.summary.name))
-            else:
-                top = dotted.split(".")[0]
-                self.fn.bind(top, "import", ir.Imported(top, None, self.summary.name))
-        self._imported(node, modules)
-
-    def _s_ImportFrom(self, node: cst.ImportFrom) -> None:
-        base = self._absolute_from(node)
-        if base is None:
-            return
-        if isinstance(node.names, cst.ImportStar):
-            self.fn.bind("*", "import", ir.Imported(base, None, self.summary.name))
-            return self._imported(node, [base])
-        modules = []
-        for alias in node.names:
-            name = alias.name.value if isinstance(alias.name, cst.Name) else None
-            if name is None:
-                continue
-            if base:
-                modules += [base, f"{base}.{name}"]  # the name may be a submodule
-                imported = ir.Imported(base, name, self.summary.name)
-            else:  # `from . import x` above every package: the module x next to the script
-                modules.append(name)
-                imported = ir.Imported(name, None, self.summary.name)
-            self.fn.bind(_as_name(alias) or name, "import", imported)
-        self._imported(node, modules)
-
-    def _imported(self, node, modules: list[str]) -> None:
-        if modules:
-            self.summary.imports.update(modules)
-            self.emit(ir.Import, node, modules=tuple(dict.fromkeys(modules)))
-
-    def _absolute_from(self, node: cst.ImportFrom) -> str | None:
-        module = _dotted(node.module) if node.module is not None else ""
-        if module is None:
-            return None
-        level = len(node.relative)
-        if level == 0:
-            return module
-        parts = self.summary.name.split(".")
-        if not self.summary.is_package:
-            parts = parts[:-1]
-        if level - 1 > len(parts):
-            return module or None
-        parts = parts[: len(parts) - (level - 1)]
-        return ".".join(p for p in [*parts, module] if p)
 
     def _s_FunctionDef(self, node: cst.FunctionDef) -> None:
         decorators = tuple(self.expr(d.decorator) for d in node.decorators)
@@ -382,21 +328,6 @@ def _accessor_of(decorators: tuple[ir.Sym, ...], name: str) -> bool:
     """`@name.setter` / `@name.deleter`: the method redefines the property `name` in place."""
     return any(isinstance(d, ir.Attr) and d.attr in ("setter", "deleter", "getter")
                and isinstance(d.base, ir.Name) and d.base.name == name for d in decorators)
-
-
-def _dotted(node) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
-
-
-def _as_name(alias) -> str | None:
-    if alias.asname is None or not isinstance(alias.asname.name, cst.Name):
-        return None
-    return alias.asname.name.value
 
 
 def _always_true(test) -> bool:
