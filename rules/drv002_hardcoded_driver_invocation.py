@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
 
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir

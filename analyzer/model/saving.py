@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
-from sigcheck.model.callgraph import HANDLER_WORK, MAIN_THREAD, CallGraph
+from sigcheck.model.callgraph import HANDLER_WORK, CallGraph
 from sigcheck.model.flags import FlagKey, Flags
 from sigcheck.model.trace import Point
 from sigcheck.model.values import ClassV, ExternalV, InstanceV
