@@ -47,7 +47,7 @@ def prepare(paths: list[Path], settings: Settings, root: Path | None = None,
 
     found = discover(paths, settings.entry_points, settings.base_dir, settings.exclude, settings.platform, settings.target,
                      overlays)
-    project = load_project(root or found.root, found.entries, overlays)
+    project = load_project(root or found.root, found.entries, {**found.texts, **(overlays or {})})
     for container in found.containers:  # Dockerfiles and scripts: container findings point into them
         project.documents.update(container.documents)
     return found, Analysis(project, knowledge, deadline, settings.platform, found.containers)

@@ -44,6 +44,7 @@ class Discovery:
     _seen: set[Path] = field(default_factory=set)
     considered: int = 0  # entry points offered (duplicates too), launchers read, errors met
     overlays: Mapping[Path, str] | None = None  # resolved path -> an editor's unsaved text, read instead of the file
+    texts: dict[Path, str] = field(default_factory=dict)  # entry points already read and decoded here
 
     def add(self, path: Path, reason: str) -> None:
         self.considered += 1
@@ -122,10 +123,11 @@ def _scan_python(found: Discovery, path: Path) -> None:
     text = _read(found, path)
     if text is None:
         return
-    if _MAIN_GUARD.search(text):
-        found.add(path, "has an `if __name__ == \"__main__\"` block")
-    elif _TOP_LEVEL_LOOP.search(text):
-        found.add(path, "runs a loop at module level (a script)")
+    reason = ("has an `if __name__ == \"__main__\"` block" if _MAIN_GUARD.search(text)
+              else "runs a loop at module level (a script)" if _TOP_LEVEL_LOOP.search(text) else None)
+    if reason:
+        found.add(path, reason)
+        found.texts[resolve(path)] = text  # the loader reads it from here instead of the disk again
     _estimators(found, path.parent, text)
 
 
