@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,11 +31,25 @@ class Measured:
         return f"{self.rss_mib:,.0f} MiB"
 
 
-def run_once(command: list[str], cwd: Path, stdout: Path | None = None, env: dict | None = None) -> Measured:
-    """Run `command` to the end; its stdout goes to `stdout` (a file: pipes could fill and stall it)."""
+MEMORY_LIMIT_GIB = 8.0  # per command: the machine is shared, and a runaway must fail, not wake the OOM killer
+
+
+def _limit_memory(gib: float):
+    def apply() -> None:  # in the child, before exec: a MemoryError there, not an out-of-memory machine
+        limit = int(gib * 1024 ** 3)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    return apply
+
+
+def run_once(command: list[str], cwd: Path, stdout: Path | None = None, env: dict | None = None,
+             memory_gib: float | None = None) -> Measured:
+    """Run `command` to the end; its stdout goes to `stdout` (a file: pipes could fill and stall it).
+    Its address space is capped at `memory_gib` (0: no cap); a command that needs more fails."""
+    memory_gib = MEMORY_LIMIT_GIB if memory_gib is None else memory_gib
     with open(stdout or os.devnull, "wb") as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
+                                   preexec_fn=_limit_memory(memory_gib) if memory_gib else None)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
