@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -116,12 +115,6 @@ class ProjectModel:
             return False
         return not any(part in SKIPPED_DIRS for part in parts[:-1])
 
-    @cached_property
-    def body_of(self) -> dict[str, str]:
-        return {name: summary.body_id for name, summary in self.modules.items()}
-
-    def summary_of(self, func_id: str) -> ir.ModuleSummary:
-        return self.modules[self.functions[func_id].module]
 
 
 _LISTING_LIMIT = 200_000
