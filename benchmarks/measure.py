@@ -25,6 +25,7 @@ class Measured:
     rss_mib: float  # peak resident set size, the largest of the repeats
     status: int  # exit status of the last repeat
     stderr: str  # the end of the last repeat's stderr, to show when something went wrong
+    failed: bool = False  # set by the caller when the output shows the command did not do its job
 
     @property
     def rss(self) -> str:

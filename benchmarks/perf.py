@@ -37,6 +37,7 @@ import tempfile
 import venv
 from pathlib import Path
 
+import measure
 from measure import Measured, machine, python, ratio, row, run_once, run_repeated, say
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,12 +79,15 @@ def main() -> int:
     parser.add_argument("--work", type=Path, help="folder for the download and the peers' venv (kept)")
     parser.add_argument("--version", default=VERSION, help=f"{PACKAGE} release to download ('' for the newest)")
     parser.add_argument("--change", help="module (relative to the package) to edit for the one-changed run")
+    parser.add_argument("--memory-limit", type=float, default=measure.MEMORY_LIMIT_GIB,
+                        help="GiB of address space each command may use (0: no limit); more fails it")
     parser.add_argument("--scaling", action="store_true", help="instead: sigcheck on 1, 2 and 4 copies of corpus/")
     args = parser.parse_args()
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
     if skip - set(SKIPPABLE):
         parser.error(f"--skip takes {', '.join(SKIPPABLE)}")
 
+    measure.MEMORY_LIMIT_GIB = args.memory_limit
     work = args.work or Path(tempfile.mkdtemp(prefix="sigcheck-perf-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
@@ -156,9 +160,12 @@ def benchmark(work: Path, args, skip: set[str]) -> None:
     say("sigcheck cold…")
     results["sigcheck cold"] = run_repeated(command + (["--no-cache"] if cached else []), tree, args.repeat, output)
     files = analysed_files(output, results["sigcheck cold"])
-    if files is None:  # sigcheck failed: the floors and peers still run, on every module
+    if files is None:  # sigcheck failed: the floors and peers still run, on every module, without ratios to it
+        results["sigcheck cold"].failed = True
         files = sorted(p.relative_to(tree).as_posix() for p in (tree / target).rglob("*.py"))
-        notes["sigcheck cold"] = "FAILED (see above); the others ran on every module"
+        out_of_memory = "MemoryError" in results["sigcheck cold"].stderr
+        notes["sigcheck cold"] = ("FAILED: over the --memory-limit" if out_of_memory else "FAILED (see above)") + \
+            "; the others ran on every module"
     else:
         notes["sigcheck cold"] = f"{len(files):,} files analysed{'' if cached else ' (no cache: plain run)'}"
     lines = sum((tree / f).read_bytes().count(b"\n") for f in files)
@@ -223,7 +230,8 @@ def peer_venv(work: Path, tools: list[str]) -> tuple[Path, dict[str, str]]:
         subprocess.run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", *missing], check=True)
     versions = {}
     for tool in tools:
-        done = subprocess.run([str(bin_dir / "python"), "-m", "pip", "show", PEERS[tool]], capture_output=True, text=True)
+        done = subprocess.run([str(bin_dir / "python"), "-m", "pip", "show", PEERS[tool]],
+                              capture_output=True, text=True)
         found = [line.split(":", 1)[1].strip() for line in done.stdout.splitlines() if line.startswith("Version:")]
         versions[tool] = f"{tool} {found[0] if found else '?'}"
     return bin_dir, versions
@@ -245,6 +253,9 @@ def report(results: dict[str, Measured | None], notes: dict[str, str], files: in
     for name, measured in results.items():
         say(row(name, measured, notes.get(name, "")))
     cold, floor = results.get("sigcheck cold"), results.get("floor: libcst.parse_module")
+    if cold is not None and cold.failed:
+        say(f"\nsigcheck did not finish: no ratios (it had used {cold.seconds:.0f}s and {cold.rss} when it stopped)")
+        cold = None
     say()
     say("ratios (issue 8's targets in brackets):")
     say(f"  sigcheck cold / libcst floor   {ratio(cold, floor):>8}  [≤ 1.5×]")
@@ -295,7 +306,7 @@ def slope(xs, ys) -> float:
     """Least-squares slope of log(y) against log(x)."""
     lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
     mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
-    return sum((a - mx) * (b - my) for a, b in zip(lx, ly)) / sum((a - mx) ** 2 for a in lx)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum((a - mx) ** 2 for a in lx)
 
 
 if __name__ == "__main__":
