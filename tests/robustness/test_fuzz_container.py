@@ -61,7 +61,8 @@ FIXED = ["ARG BASE=python:3.11", "FROM ${BASE} AS builder", "FROM python:3.11-sl
          "ENV PATH=/opt/program:$PATH", "WORKDIR /opt/program", "WORKDIR /opt/ml/data", "USER 1000",
          "SHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]", "VOLUME /opt/ml/checkpoints", "EXPOSE 8080",
          "LABEL a=b", "HEALTHCHECK CMD curl -f localhost || exit 1", "ONBUILD RUN echo hi",
-         "RUN <<EOF\nset -e\npip install torch\nEOF", "COPY <<EOF /usr/local/bin/train\n#!/bin/sh\nexec python train.py\nEOF",
+         "RUN <<EOF\nset -e\npip install torch\nEOF",
+         "COPY <<EOF /usr/local/bin/train\n#!/bin/sh\nexec python train.py\nEOF",
          "# sigcheck: ignore[DKR001]", "# a comment", "", "\\"]
 known_instruction = st.one_of(  # a valid instruction keyword; its arguments may still be anything
     st.sampled_from(FIXED),
@@ -92,7 +93,8 @@ dockerfile = st.one_of(
 
 SHELL_LINES = ["set -euo pipefail", "cd /opt/program", "exec python train.py \"$@\"", "python train.py \"$@\"",
                "python train.py &", "PID=$!", "trap 'kill -TERM $PID' TERM INT", "trap 'kill -TERM $PID' TERM",
-               "wait $PID", "wait", "if [ \"$1\" = train ]; then shift; fi", "case \"$1\" in train) exec python train.py;; esac",
+               "wait $PID", "wait", "if [ \"$1\" = train ]; then shift; fi",
+               "case \"$1\" in train) exec python train.py;; esac",
                "exec \"$@\"", "\"$@\"", "start() { python train.py; }", "start", "exec torchrun train.py",
                "cat <<EOF\nhello\nEOF", "for i in 1 2; do echo $i; done", "echo \"unclosed", "fi", "}"]
 STARTS = ["exec python train.py \"$@\"", "python train.py \"$@\"", "python -u train.py",
@@ -126,7 +128,8 @@ def folder(tmp_path_factory) -> Path:
     return root
 
 
-@settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@settings(max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                         HealthCheck.function_scoped_fixture])
 @given(docker=dockerfile, entry=script, train=trainer, platform=st.sampled_from(PLATFORMS))
 def test_any_dockerfile_and_entry_script(folder, monkeypatch, docker, entry, train, platform):
     for name, text in (("Dockerfile", docker), ("entrypoint.sh", entry), ("train.py", train)):
