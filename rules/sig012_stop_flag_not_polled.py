@@ -1,11 +1,8 @@
 from __future__ import annotations
 
-import networkx as nx
-
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD
-
 
 class StopFlagNotPolled(Rule):
     """A long loop that never checks the stop flag the SIGTERM handler sets.
@@ -135,15 +132,9 @@ for epoch in range(10):
                         [analysis.registration_point(registration), *analysis.path_points(entry.path_to(func_id)), anchor],
                     )
 
-
 def _polling_functions(analysis, flags) -> set[str]:
     direct = {f for f in analysis.functions if analysis.flags.read_in(f) & set(flags)}
-    view = nx.subgraph_view(analysis.graph.graph, filter_edge=lambda u, v, k: k in MAIN_THREAD)
-    result = set(direct)
-    for func_id in direct:
-        result |= nx.ancestors(view, func_id)
-    return result
-
+    return analysis.graph.reaching(direct, MAIN_THREAD)
 
 def _polls(analysis, func_id, loop, flags, pollers) -> bool:
     if analysis.flags.reads(func_id, loop.test_reads) & set(flags):

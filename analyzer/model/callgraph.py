@@ -93,6 +93,21 @@ class CallGraph:
                     queue.append(callee)
         return parents
 
+    def reaching(self, targets: Iterable[str], kinds: frozenset[str] = MAIN_THREAD) -> set[str]:
+        """`targets` and every function that reaches one of them over edges of `kinds`: one walk
+        backwards from all targets at once."""
+        found = set(targets)
+        queue = deque(found)
+        while queue:
+            current = queue.popleft()
+            if current not in self.graph:
+                continue
+            for caller, _, kind in self.graph.in_edges(current, keys=True):
+                if kind in kinds and caller not in found:
+                    found.add(caller)
+                    queue.append(caller)
+        return found
+
     @staticmethod
     def path(parents: dict[str, Step | None], target: str) -> list[Step]:
         steps: list[Step] = []

@@ -7,7 +7,6 @@ from fnmatch import fnmatchcase
 from functools import cached_property, lru_cache
 from typing import Iterator
 
-import networkx as nx
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
@@ -34,11 +33,7 @@ class WorkFinder:
     def stepping(self) -> frozenset[str]:
         """Functions that perform a training step themselves or through a call on this thread."""
         direct = {f.id for f in self.functions.values() if any(self._is_step(f.id, e) for e in f.events)}
-        view = nx.subgraph_view(self.graph.graph, filter_edge=lambda u, v, k: k in MAIN_THREAD)
-        result = set(direct)
-        for func_id in direct:
-            result |= nx.ancestors(view, func_id)
-        return frozenset(result)
+        return frozenset(self.graph.reaching(direct, MAIN_THREAD))
 
     def _is_step(self, func_id: str, event: ir.Event) -> bool:
         return isinstance(event, ir.CallSite) and any(

@@ -514,3 +514,22 @@ def test_decorator_wrapper_is_called_and_calls_the_def(graph_of):
 def test_hundreds_of_stacked_decorators_are_analysed(graph_of):
     a = graph_of("def d(f):\n    return f\n\n" + "@d\n" * 800 + "def g():\n    pass\n\ng()\n")
     assert calls(a, "train:<module>") == {"train:d", "train:g"}
+
+
+def test_reaching_walks_back_over_the_chosen_edge_kinds(analysis):
+    graph = analysis({"train.py": """
+        import threading
+
+        def step():
+            pass
+
+        def loop():
+            step()
+
+        def worker():
+            loop()
+
+        threading.Thread(target=worker).start()
+    """}).graph
+    assert graph.reaching(["train:step"]) == {"train:step", "train:loop", "train:worker"}
+    assert "train:<module>" in graph.reaching(["train:step"], frozenset({"call", "thread"}))
