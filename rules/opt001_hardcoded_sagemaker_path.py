@@ -97,13 +97,17 @@ os.makedirs(CHECKPOINTS, exist_ok=True)
         seen = set()
         for site in value_sites(analysis.graph, analysis.paths):
             for sym, possible, match in origins(analysis.paths, site, analysis.knowledge):
-                if id(sym.node) in seen or sym.node is None:
+                module = analysis.functions[site.func_id].module
+                if (module, sym.node) in seen or sym.node is None:
                     continue
                 if not match.env and site.configurable:
                     continue  # no variable to read, and the path is already an option's default
-                seen.add(id(sym.node))
+                seen.add((module, sym.node))
                 anchor = Point(site.func_id, sym.node, f"{match.path!r} written out")
-                trace = possible.trace if possible.trace and possible.trace[-1].node is sym.node else (*possible.trace, anchor)
+                last = possible.trace[-1] if possible.trace else None
+                same = last is not None and last.node == sym.node and last.func_id is not None \
+                    and analysis.functions[last.func_id].module == module
+                trace = possible.trace if same else (*possible.trace, anchor)
                 yield self.finding(anchor, _message(match), trace, _fix(analysis, site.func_id, sym, match))
 
 

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
-from sigcheck.model.values import ConstV, ExternalV, SeqV
 
 
 class ChildrenNotSignaled(Rule):
@@ -90,15 +87,23 @@ multiprocessing.Process(target=train, args=(0,)).start()
 
     def check(self, analysis):
         for entry in analysis.entries:
-            if self._forwards(analysis, entry):
+            starts = [c for c in analysis.child_starts if c.func_id in entry.main]
+            if not starts or self._forwards(analysis, entry):
                 continue
-            for func_id in sorted(entry.main):
-                for event in analysis.functions[func_id].events:
-                    if isinstance(event, ir.CallSite):
-                        what = self._child(analysis, func_id, event)
-                        if what:
-                            anchor = analysis.point(func_id, event, "starts the child")
-                            yield self.finding(anchor, what, analysis.path_points(entry.path_to(func_id)) + [anchor])
+            for child in sorted(starts, key=lambda c: (c.func_id, c.site.index)):
+                anchor = analysis.point(child.func_id, child.site, "starts the child")
+                yield self.finding(anchor, self._message(analysis, child),
+                                   analysis.path_points(entry.path_to(child.func_id)) + [anchor])
+
+    @staticmethod
+    def _message(analysis, child) -> str:
+        deadline = f"({analysis.deadline} s on {analysis.platform})"
+        if child.runs == "command":
+            via = " through /bin/sh" if child.shell else ""
+            return (f"The trainer runs as a child process{via} and SIGTERM is never forwarded to it: it is "
+                    f"SIGKILLed at the deadline {deadline} without saving")
+        return (f"Training runs in a child process and SIGTERM is never forwarded to it: it is "
+                f"SIGKILLed at the deadline {deadline} without saving")
 
     @staticmethod
     def _forwards(analysis, entry) -> bool:
@@ -111,47 +116,3 @@ multiprocessing.Process(target=train, args=(0,)).start()
                             analysis.knowledge.forwards.find(n) for n in analysis.graph.qualnames(func_id, event)):
                         return True
         return False
-
-    def _child(self, analysis, func_id, site) -> str | None:
-        names = [n for n in analysis.graph.qualnames(func_id, site) if analysis.knowledge.children.find(n)]
-        if not names:
-            return None
-        name = names[0]
-        if name.startswith(("subprocess.", "asyncio.", "os.", "commands.")):
-            command = site.args[0] if site.args else dict(site.kwargs).get("args")
-            if command is None or not _runs_training(analysis, command):
-                return None
-            shell = name.startswith(("os.", "commands.")) or _is_true(dict(site.kwargs).get("shell"))
-            via = " through /bin/sh" if shell else ""
-            return (f"The trainer runs as a child process{via} and SIGTERM is never forwarded to it: it is "
-                    f"SIGKILLed at the deadline ({analysis.deadline} s on {analysis.platform}) without saving")
-        targets = [site.args[0]] if "spawn" in name or "start_processes" in name else []
-        targets += [v for k, v in site.kwargs if k in ("target", "fn")]
-        for target in targets:
-            for value in analysis.resolver.resolve(target):
-                if any(f in analysis.work.stepping for f in analysis.graph.functions_of(value)):
-                    return (f"Training runs in a child process and SIGTERM is never forwarded to it: it is "
-                            f"SIGKILLed at the deadline ({analysis.deadline} s on {analysis.platform}) without saving")
-        return None
-
-
-def _runs_training(analysis, command) -> bool:
-    for value in analysis.resolver.resolve(command):
-        for word in _words(value):
-            if any(fnmatchcase(word, p) for e in analysis.knowledge.training_commands for p in e.patterns):
-                return True
-    return False
-
-
-def _words(value) -> list[str]:
-    if isinstance(value, ConstV) and isinstance(value.value, str):
-        return value.value.split()
-    if isinstance(value, SeqV):
-        return [w for item in value.items for w in _words(item)]
-    if isinstance(value, ExternalV) and value.qualname == "sys.executable":
-        return ["sys.executable"]
-    return []
-
-
-def _is_true(sym) -> bool:
-    return isinstance(sym, ir.Const) and bool(sym.value)

@@ -8,6 +8,7 @@ from functools import cached_property
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
+from sigcheck.model.children import ChildStart, find_child_starts
 from sigcheck.model.flags import Flags
 from sigcheck.model.project import EntryPoint, ProjectModel
 from sigcheck.model.resolve import Resolver
@@ -77,7 +78,43 @@ class Analysis:
 
     @cached_property
     def entries(self) -> list["EntryFacts"]:
-        return [EntryFacts(self, entry) for entry in self.project.entry_points]
+        """The entry points whose run can meet something the rules ask about (training work, a
+        signal registration, a child process). In a package where every module is an entry
+        point, most reach none of these, and facts per entry would cost entries × functions."""
+        relevant = self._relevant
+        return [self.entry_for(e.module) for e in self.project.entry_points
+                if self.project.modules[e.module].body_id in relevant]
+
+    def entry_for(self, module: str) -> "EntryFacts | None":
+        """The facts of the entry point `module`, relevant or not (a container's trainer)."""
+        if module not in self._entry_facts:
+            found = next((e for e in self.project.entry_points if e.module == module), None)
+            self._entry_facts[module] = EntryFacts(self, found) if found else None
+        return self._entry_facts[module]
+
+    @cached_property
+    def _entry_facts(self) -> dict[str, "EntryFacts | None"]:
+        return {}
+
+    @cached_property
+    def _relevant(self) -> set[str]:
+        registered = {r.func_id for r in self.registrations}
+        spawning = {c.func_id for c in self.child_starts}
+        return (self.graph.reaching(self.work.stepping | registered | spawning, MAIN_THREAD)
+                | self.graph.reaching(registered, MAIN_THREAD | ELSEWHERE))
+
+    @cached_property
+    def child_starts(self) -> list[ChildStart]:
+        return find_child_starts(self.graph, self.knowledge, self.work.stepping)
+
+    @cached_property
+    def ordered(self) -> frozenset[str]:
+        """Functions that lead to an event whose place in a run is compared (registrations,
+        training and data loops, fit calls): the run order walks only these."""
+        looping = {f.id for f in self.functions.values()
+                   if any(isinstance(e, ir.Loop) and self.work.loop_kind(f.id, e) for e in f.events)}
+        registered = {r.func_id for r in self.registrations}
+        return frozenset(self.graph.reaching(self.work.stepping | registered | looping, MAIN_THREAD))
 
     def deadline_for(self, entries: list["EntryFacts"]) -> "Deadline":
         """The smallest deadline along the launch chains of these entry points."""
@@ -148,7 +185,7 @@ class EntryFacts:
 
     @cached_property
     def first_work(self) -> Work | None:
-        for path, func_id, event in self.analysis.work.in_order(self.body_id):
+        for path, func_id, event in self.analysis.work.in_order(self.body_id, self.analysis.work.stepping):
             kind = self.analysis.work.work_kind(func_id, event)
             if kind in ("training loop", "fit call"):
                 return Work(func_id, event, path, kind)
@@ -193,7 +230,7 @@ class EntryFacts:
 
     def position(self, func_id: str, event: ir.Event) -> int | None:
         """Where an event comes in this entry point's run; None if the run never meets it."""
-        return self.analysis.work.order(self.body_id).get((func_id, event.index))
+        return self.analysis.work.order(self.body_id, self.analysis.ordered).get((func_id, event.index))
 
     def first_work_position(self) -> int | None:
         return self.position(self.first_work.func_id, self.first_work.event) if self.first_work else None

@@ -70,10 +70,15 @@ class _Locator:
             if rule.after_suppressions:  # it judges the comments the other rules' findings met
                 self.analysis.suppression_usage = self.usage(ordered)
             for finding in rule.check(self.analysis):
+                anchor = finding.anchor
+                same = (finding.code, anchor.func_id, anchor.node, anchor.document, anchor.span, finding.message)
+                if same in seen:
+                    continue  # the same place reached from two entry points: locate it once
+                seen.add(same)
                 diagnostic = self.locate(rule, finding)
                 key = (diagnostic.code, diagnostic.path, diagnostic.line, diagnostic.column, diagnostic.message)
                 if key in seen:
-                    continue  # the same place reached from two entry points
+                    continue
                 seen.add(key)
                 source = self.source_of(finding.anchor)
                 if self.suppressions(source).suppresses(diagnostic.line, diagnostic.code, bare=not rule.after_suppressions):

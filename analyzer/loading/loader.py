@@ -57,7 +57,7 @@ def load_module(project: ProjectModel, path: Path, display: str | None,
         project.errors.append(error)
         project.by_path.setdefault(path, None)  # type: ignore[arg-type]
         return None
-    project.add(summary, tree, source)
+    project.add(summary, source)
     return name
 
 

@@ -12,6 +12,7 @@ from sigcheck.model import ir
 from sigcheck.model.expressions import ExpressionBuilder, literal, unpacked
 from sigcheck.model.guards import classify_guard
 from sigcheck.model.imports import ImportBuilder
+from sigcheck.model.spans import node_spans
 
 
 # Decorators whose results are chained (`@a @b def f` is a(b(f))); above them, the chain stops:
@@ -20,21 +21,29 @@ _MAX_DECORATORS = 16
 
 
 def build_summary(module: cst.Module, name: str, path: str, display: str, is_package: bool) -> ir.ModuleSummary:
+    """The summary, with the spans of the nodes it names: the tree is not needed afterwards."""
     body_id = f"{name}:<module>"
     summary = ir.ModuleSummary(name, path, display, is_package, body_id)
-    builder = _Builder(summary)
-    body = ir.FunctionInfo(body_id, name, "<module>", "module", module, None)
+    builder = _Builder(summary, module)
+    body = ir.FunctionInfo(body_id, name, "<module>", "module", 0, None)
     summary.functions[body_id] = body
     builder.run_body(body, module.body)
+    first = _first_code_statement(module)
+    first_id = builder.at(first) if first is not None else None
+    summary.spans = node_spans(module, builder.nodes)
+    summary.first_code_line = summary.span(first_id)[0] if first_id is not None else None
     return summary
 
 
 class _Builder(ImportBuilder, ExpressionBuilder):
-    def __init__(self, summary: ir.ModuleSummary) -> None:
+    def __init__(self, summary: ir.ModuleSummary, module: cst.Module) -> None:
         self.summary = summary
+        self.nodes: list[cst.CSTNode] = [module]  # node ids index this; 0 is the module
+        self._ids: dict[int, int] = {id(module): 0}
         self.fn: ir.FunctionInfo = None  # type: ignore[assignment]
         self.cls: ir.ClassInfo | None = None
         self._lambda_count = 0
+        self.type_checking_only = False  # inside `if TYPE_CHECKING:`, which never runs
 
     # -- scopes ---------------------------------------------------------------------------
 
@@ -44,8 +53,17 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         self.block(body)
         self.fn, self.cls = outer_fn, outer_cls
 
+    def at(self, node) -> int:
+        """The id of a node the summary refers to (its span is computed when the walk is done)."""
+        key = id(node)
+        found = self._ids.get(key)
+        if found is None:
+            found = self._ids[key] = len(self.nodes)
+            self.nodes.append(node)
+        return found
+
     def emit(self, cls, node, **fields) -> ir.Event:
-        event = cls(len(self.fn.events), node, **fields)
+        event = cls(len(self.fn.events), self.at(node), **fields)
         self.fn.events.append(event)
         return event
 
@@ -125,7 +143,7 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         decorators = tuple(self.expr(d.decorator) for d in node.decorators)
         qualname = self._child_id(node.name.value)
         fn = ir.FunctionInfo(
-            self._unique_id(qualname), self.summary.name, qualname, "function", node,
+            self._unique_id(qualname), self.summary.name, qualname, "function", self.at(node),
             self.fn.id, self.cls.id if self.cls else None, decorators=decorators,
             is_async=node.asynchronous is not None,
         )
@@ -179,7 +197,7 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         for decorator in node.decorators:
             self.expr(decorator.decorator)
         qualname = self._child_id(node.name.value)
-        info = ir.ClassInfo(self._unique_id(qualname), self.summary.name, qualname, node, self.fn.id, bases)
+        info = ir.ClassInfo(self._unique_id(qualname), self.summary.name, qualname, self.at(node), self.fn.id, bases)
         self.summary.classes[info.id] = info
         if self.cls is None:
             self.fn.bind(node.name.value, "class", ir.FuncRef(info.id))
@@ -194,7 +212,10 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         test_start = len(self.fn.events)
         reads = self.test(node.test)
         branch = self.emit(ir.Branch, node, test_start=test_start, test_reads=reads, guard=classify_guard(node.test))
+        outer = self.type_checking_only
+        self.type_checking_only = outer or branch.guard == "type-checking"
         self.block(node.body)
+        self.type_checking_only = outer
         branch.then_end = len(self.fn.events)
         if isinstance(node.orelse, cst.If):
             self._s_If(node.orelse)
@@ -322,6 +343,20 @@ class _Builder(ImportBuilder, ExpressionBuilder):
     def _enclosing_class(self) -> ir.ClassInfo | None:
         class_id = self.fn.class_id
         return self.summary.classes.get(class_id) if class_id else None
+
+
+def _first_code_statement(module: cst.Module):
+    """The statement an added import goes before: the first after the docstring and the
+    `from __future__` imports (None when there is none)."""
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine) and statement.body:
+            small = statement.body[0]
+            if isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):
+                continue
+            if isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) and small.module.value == "__future__":
+                continue
+        return statement
+    return None
 
 
 def _accessor_of(decorators: tuple[ir.Sym, ...], name: str) -> bool:

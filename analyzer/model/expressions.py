@@ -73,15 +73,15 @@ class ExpressionBuilder:
         if isinstance(node, (cst.Integer, cst.SimpleString, cst.ConcatenatedString)):
             value = literal(node)
             if value is None and isinstance(node, cst.ConcatenatedString):  # "a" f"{b}"
-                return ir.BinOp("+", self.expr(node.left), self.expr(node.right), node)
+                return ir.BinOp("+", self.expr(node.left), self.expr(node.right), self.at(node))
             if value is None:
                 self._walk(node)
                 return ir.Opaque("string")
-            return ir.Const(value, node)
+            return ir.Const(value, self.at(node))
         if isinstance(node, cst.FormattedString):
             return self._fstring(node)
         if isinstance(node, cst.BinaryOperation) and type(node.operator) in _PATH_OPERATORS:
-            return ir.BinOp(_PATH_OPERATORS[type(node.operator)], self.expr(node.left), self.expr(node.right), node)
+            return ir.BinOp(_PATH_OPERATORS[type(node.operator)], self.expr(node.left), self.expr(node.right), self.at(node))
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
             return ir.Seq(tuple(self.expr(e.value) for e in node.elements))
         if isinstance(node, cst.Dict):
@@ -135,7 +135,7 @@ class ExpressionBuilder:
             else:
                 args.append(value)
         self.emit(ir.CallSite, node, func=func, args=tuple(args), kwargs=tuple(kwargs), star_args=star)
-        return ir.CallOf(func, tuple(args), tuple(kwargs), node)
+        return ir.CallOf(func, tuple(args), tuple(kwargs), self.at(node), star)
 
     def _dict(self, node: cst.Dict) -> ir.Sym:
         entries = []
@@ -158,13 +158,13 @@ class ExpressionBuilder:
         parts: list[ir.Sym] = []
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
-                parts.append(ir.Const(part.value, part))
+                parts.append(ir.Const(part.value, self.at(part)))
             elif isinstance(part, cst.FormattedStringExpression):
                 value = self.expr(part.expression)
                 self._walk([p for p in (part.format_spec or ()) if isinstance(p, cst.CSTNode)])
                 # a conversion or format spec changes the text: the field's value is not its text
                 parts.append(value if part.conversion is None and not part.format_spec else ir.Opaque("formatted"))
-        return ir.FString(tuple(parts), node)
+        return ir.FString(tuple(parts), self.at(node))
 
     def _comprehension(self, node) -> ir.Sym:
         """`[signal.signal(s, h) for s in SIGNALS]`: each loop variable stands for the items it
@@ -186,7 +186,7 @@ class ExpressionBuilder:
     def _lambda(self, node: cst.Lambda) -> ir.Sym:
         self._lambda_count += 1
         qualname = self._child_id(f"<lambda#{self._lambda_count}>") if self.cls is None else f"{self.cls.qualname}.<lambda#{self._lambda_count}>"
-        fn = ir.FunctionInfo(f"{self.summary.name}:{qualname}", self.summary.name, qualname, "lambda", node, self.fn.id)
+        fn = ir.FunctionInfo(f"{self.summary.name}:{qualname}", self.summary.name, qualname, "lambda", self.at(node), self.fn.id)
         self._parameters(fn, node.params)
         self.summary.functions[fn.id] = fn
         outer_fn, outer_cls = self.fn, self.cls

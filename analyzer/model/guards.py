@@ -1,4 +1,5 @@
-"""Conditions whose outcome sigcheck knows on Linux: the main guard and platform checks."""
+"""Conditions whose outcome sigcheck knows on Linux: the main guard, platform checks and
+`if TYPE_CHECKING:`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import libcst.matchers as m
 def classify_guard(test: cst.BaseExpression) -> str | None:
     if _is_main_guard(test):
         return "main"
+    if _text(test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+        return "type-checking"  # true for type checkers only: the branch never runs
     if _is_platform_check(test):
         return "platform"
     return None

@@ -47,8 +47,9 @@ class ImportBuilder:
 
     def _imported(self, node, modules: list[str]) -> None:
         if modules:
-            self.summary.imports.update(modules)
-            self.emit(ir.Import, node, modules=tuple(dict.fromkeys(modules)))
+            self.summary.imports.update(modules)  # loaded either way: annotations name their classes
+            if not self.type_checking_only:  # an import under `if TYPE_CHECKING:` never runs
+                self.emit(ir.Import, node, modules=tuple(dict.fromkeys(modules)))
 
     def _absolute_from(self, node: cst.ImportFrom) -> str | None:
         module = _dotted(node.module) if node.module is not None else ""

@@ -8,8 +8,13 @@ and "what comes after" are index comparisons. Expressions are kept as unresolved
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from typing import Any, Union
+
+# A node of the module's syntax tree, by number: its span is in `ModuleSummary.spans`, so the
+# summary can outlive the tree, be pickled to the cache and cross process boundaries.
+NodeId = int
 
 
 # -- symbols: expressions as written, resolved later by the project ---------------------------
@@ -31,13 +36,14 @@ class CallOf:
     func: "Sym"
     args: tuple["Sym", ...] = ()
     kwargs: tuple[tuple[str, "Sym"], ...] = ()
-    node: Any = field(default=None, compare=False, repr=False)  # where the call is, for traces
+    node: NodeId | None = field(default=None, compare=False, repr=False)  # where the call is, for traces
+    star: bool = False  # `*args` or `**kwargs` among the arguments
 
 
 @dataclass(frozen=True, slots=True)
 class Const:
     value: Any
-    node: Any = field(default=None, compare=False, repr=False)  # where the literal is written
+    node: NodeId | None = field(default=None, compare=False, repr=False)  # where the literal is written
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +93,13 @@ class BinOp:
     op: str
     left: "Sym"
     right: "Sym"
-    node: Any = field(default=None, compare=False, repr=False)
+    node: NodeId | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class FString:
     parts: tuple["Sym", ...]  # Const for the literal text, other symbols for the {fields}
-    node: Any = field(default=None, compare=False, repr=False)
+    node: NodeId | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +136,7 @@ Sym = Union[Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaq
 @dataclass(slots=True, eq=False)
 class Event:
     index: int
-    node: Any = field(repr=False)  # the libcst node; only used for positions of what is reported
+    node: NodeId = field(repr=False)  # where it is written: only used for positions of what is reported
 
 
 @dataclass(slots=True, eq=False)
@@ -188,7 +194,7 @@ class Branch(Event):
     then_end: int = 0  # then-branch is (index, then_end); else is (then_end, end)
     end: int = 0
     test_reads: tuple[Sym, ...] = ()
-    guard: str | None = None  # "main" for `__name__ == "__main__"`, "platform" for OS checks
+    guard: str | None = None  # "main" (`__name__ == "__main__"`), "platform" (OS checks), "type-checking"
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +243,7 @@ class FunctionInfo:
     module: str
     qualname: str  # "<module>" for the module body, "<lambda>" parts for lambdas
     kind: str  # "module" | "function" | "lambda"
-    node: Any = field(repr=False)
+    node: NodeId = field(repr=False)  # the def (its name is what positions point at)
     parent: str | None  # enclosing function scope id
     class_id: str | None = None  # set for methods
     params: tuple[Parameter, ...] = ()
@@ -263,7 +269,7 @@ class ClassInfo:
     id: str
     module: str
     qualname: str
-    node: Any = field(repr=False)
+    node: NodeId = field(repr=False)
     scope: str  # function scope the class statement runs in
     bases: tuple[Sym, ...] = ()
     methods: dict[str, str] = field(default_factory=dict)  # name -> function id
@@ -282,6 +288,15 @@ class ModuleSummary:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)  # absolute dotted names this module imports
     has_main_guard: bool = False
+    spans: array = field(default_factory=lambda: array("i"), repr=False)  # 4 ints per NodeId (see spans.py)
+    first_code_line: int | None = None  # where an added import goes; None: after the last line
+
+    def span(self, node: NodeId) -> tuple[int, int, int, int]:
+        """(line, column, end line, end column), 1-based, end exclusive."""
+        start = 4 * node
+        if node < 0 or start + 4 > len(self.spans):
+            return (1, 1, 1, 1)
+        return tuple(self.spans[start:start + 4])  # type: ignore[return-value]
 
     @property
     def body(self) -> FunctionInfo:

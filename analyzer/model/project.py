@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sigcheck.loading.sources import LoadError, SourceFile, is_file, resolve
 from sigcheck.model import ir
@@ -30,7 +29,6 @@ class ProjectModel:
     classes: dict[str, ir.ClassInfo] = field(default_factory=dict)
     sources: dict[str, SourceFile] = field(default_factory=dict)
     documents: dict[str, SourceFile] = field(default_factory=dict)  # non-Python files, by display path
-    trees: dict[str, Any] = field(default_factory=dict)  # libcst modules, for positions and fixes
     entry_points: list[EntryPoint] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
     by_path: dict[Path, str] = field(default_factory=dict)
@@ -39,12 +37,11 @@ class ProjectModel:
     _found: dict[tuple, Path | None] = field(default_factory=dict)
     _listing: set[str] | bool | None = None
 
-    def add(self, summary: ir.ModuleSummary, tree: Any, source: SourceFile) -> None:
+    def add(self, summary: ir.ModuleSummary, source: SourceFile) -> None:
         self.modules[summary.name] = summary
         self.functions.update(summary.functions)
         self.classes.update(summary.classes)
         self.sources[summary.name] = source
-        self.trees[summary.name] = tree
         self.by_path[source.path] = summary.name
 
     def module_name(self, path: Path) -> tuple[str, bool]:

@@ -253,8 +253,7 @@ class Resolver:
                 return [InstanceV(func)]
             return [UnknownV()]
         if isinstance(func, FunctionV):
-            star = call.node is not None and any(arg.star for arg in getattr(call.node, "args", ()))
-            return self.returns(func, call.args, call.kwargs, star)
+            return self.returns(func, call.args, call.kwargs, call.star)
         return [UNKNOWN]
 
     def returns(self, func: FunctionV, args: tuple[ir.Sym, ...], kwargs: tuple[tuple[str, ir.Sym], ...],

@@ -61,15 +61,17 @@ class WorkFinder:
                 return True
         return False
 
-    def in_order(self, start: str, limit: int = 20000) -> Iterator[tuple[tuple[Step, ...], str, ir.Event]]:
+    def in_order(self, start: str, within: frozenset[str] | None = None,
+                 limit: int = 20000) -> Iterator[tuple[tuple[Step, ...], str, ir.Event]]:
         """Events in the order a run of `start` meets them, entering project calls and imported
         module bodies depth first (each function once): the order that decides whether a
-        handler is registered in time."""
+        handler is registered in time. With `within`, only those functions are entered: the
+        ones that lead to the events asked about, whose relative order stays the same."""
         seen: set[str] = set()
         budget = [limit]
 
         def walk(func_id: str, path: tuple[Step, ...]):
-            if func_id in seen or budget[0] <= 0:
+            if func_id in seen or budget[0] <= 0 or (within is not None and func_id not in within and path):
                 return
             seen.add(func_id)
             for event in self.functions[func_id].events:
@@ -85,16 +87,10 @@ class WorkFinder:
         yield from walk(start, ())
 
     @lru_cache(maxsize=None)
-    def order(self, start: str) -> dict[tuple[str, int], int]:
+    def order(self, start: str, within: frozenset[str] | None = None) -> dict[tuple[str, int], int]:
         """Position of each (function, event index) in the run of `start` (see `in_order`)."""
-        return {(func_id, event.index): position for position, (_, func_id, event) in enumerate(self.in_order(start))}
-
-    def first_work(self, start: str) -> Work | None:
-        for path, func_id, event in self.in_order(start):
-            kind = self.work_kind(func_id, event)
-            if kind:
-                return Work(func_id, event, path, kind)
-        return None
+        return {(func_id, event.index): position
+                for position, (_, func_id, event) in enumerate(self.in_order(start, within))}
 
     def work_kind(self, func_id: str, event: ir.Event) -> str | None:
         if isinstance(event, ir.Loop):
