@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
+from sigcheck.container.chain import STOPS
 
 _HANDLES = """
 import signal, sys, torch
@@ -14,22 +15,35 @@ for batch in loader:
     optimizer.step()
 """
 
+_LAUNCHER = """
+FROM python:3.11-slim
+COPY launch.py train.py /opt/program/
+ENTRYPOINT ["python", "/opt/program/launch.py"]
+"""
+_LAUNCHER_REPORTED = _LAUNCHER.replace("ENTRYPOINT", "# expect: DKR007\nENTRYPOINT")
+
 
 class SigtermNotDelivered(Rule):
     """The trainer handles SIGTERM, but the launch chain never delivers it (or kills it sooner).
 
     ## What it does
-    Follows the launch chain to a Python entry point that handles SIGTERM and reports the layer in
+    Follows the launch chain to a Python script that handles SIGTERM and reports the layer in
     between that defeats the handler: the SageMaker training toolkit (its `train` console script
     from `pip install sagemaker-training`, `SAGEMAKER_PROGRAM`, AWS framework images built on it),
     which runs the script as a child through `subprocess` and `/bin/sh` and does not forward
-    SIGTERM (aws/sagemaker-training-toolkit issues #125 and #173, still open); or torchrun /
+    SIGTERM (aws/sagemaker-training-toolkit issues #125 and #173, still open); a Python launcher
+    (`ENTRYPOINT ["python", "launch.py"]`) that starts the trainer as a child with `subprocess`,
+    `os.system` or `sh -c` and has no SIGTERM handler that passes the signal on; or torchrun /
     `accelerate launch`, which forward it but SIGKILL the workers 30 s later, sooner than the
-    platform's deadline. The trace shows the whole chain.
+    platform's deadline. The finding is placed where the layer is added (the RUN that installs the
+    toolkit, the ENTRYPOINT or script line that starts the launcher or torchrun), and the trace
+    shows the whole chain down to the trainer's handler.
 
     ## Why is this bad?
     The handler was written for a stop, and the stop never reaches it: the job is SIGKILLed at
-    the deadline with nothing saved. Under a launcher the save gets 30 s, not the platform's 120 s.
+    the deadline with nothing saved. `docker stop` signals PID 1 only; a launcher that does not
+    forward keeps the signal (as PID 1 without a handler it ignores it) while the trainer trains
+    on. Under torchrun the save gets 30 s, not the platform's 120 s.
 
     ## Example
     ```dockerfile
@@ -37,6 +51,12 @@ class SigtermNotDelivered(Rule):
     RUN pip install sagemaker-training
     COPY train.py /opt/ml/code/train.py
     ENV SAGEMAKER_PROGRAM=train.py
+    ```
+    or a launcher as the ENTRYPOINT, `ENTRYPOINT ["python", "/opt/program/launch.py"]`, with
+    ```python
+    # launch.py
+    proc = subprocess.Popen([sys.executable, "/opt/program/train.py", *sys.argv[1:]])
+    sys.exit(proc.wait())
     ```
 
     ## Use instead
@@ -46,7 +66,39 @@ class SigtermNotDelivered(Rule):
     ENTRYPOINT ["python", "/opt/program/train.py"]
     ```
     (read hyperparameters from /opt/ml/input/config/hyperparameters.json and ignore the `train`
-    argument). Under torchrun, make the save fit in 30 s or checkpoint more often.
+    argument). A launcher that must stay forwards the signal and waits for the trainer:
+    ```python
+    proc = subprocess.Popen([sys.executable, "/opt/program/train.py", *sys.argv[1:]])
+    signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signum))
+    sys.exit(proc.wait())
+    ```
+    or replaces itself with it: `os.execv(sys.executable, [sys.executable, "/opt/program/train.py"])`.
+    Under torchrun, make the save fit in 30 s or checkpoint more often.
+
+    ## SIG010 and DKR007
+    SIG010 reports a launcher in its Python file, at the call that starts the child, whatever the
+    child does. DKR007 is the container's verdict: it reports the launcher only when the child has
+    a SIGTERM handler this chain keeps from running, at the place that starts the launcher, with
+    the chain from the ENTRYPOINT to the child's handler as its trace. One fix clears both. A child
+    without a handler is left to SIG010 and SIG001.
+
+    ## Known limits
+    - A launcher is followed to the script it starts when the command is known: literal words,
+      `sys.executable`, a list assigned once, a path joined onto an unknown folder such as
+      `os.path.dirname(__file__)` (looked for beside the launcher), a literal `cwd=`. A command
+      sigcheck cannot compute is not followed, and nothing is reported. One launcher is followed,
+      not a launcher started by another, and a `sh -c` between a forwarding launcher and the
+      trainer is shown by `sigcheck chain` but not reported.
+    - A launcher counts as forwarding when a SIGTERM handler reaches `terminate()`,
+      `send_signal()`, `kill()`, `os.kill` or `os.killpg`, or when it has a SIGTERM handler and
+      such a call is on its main path (a `finally` the handler's exception unwinds to). Whether
+      it then waits for the child is not checked.
+    - Behind an init that signals the whole process group (`tini -g`, `dumb-init`) the child is
+      taken to receive the signal, unless it is started with `start_new_session=True`. A launcher
+      without a handler then dies at once and the init exits with it, which ends the trainer
+      too: that is not reported.
+    - When the signal stops before the launcher (the training toolkit, a wrapper without `exec`,
+      DKR004), that break is reported and the launcher is not, until the break is fixed.
     """
 
     code = "DKR007"
@@ -68,6 +120,26 @@ ENV SAGEMAKER_PROGRAM=train.py
 for batch in loader:
     optimizer.step()
 """}, name="Dockerfile"),
+        Example(_LAUNCHER, "the launcher's SIGTERM handler forwards the signal to the trainer and waits", {
+            "train.py": _HANDLES, "launch.py": """
+import signal, subprocess, sys
+
+proc = subprocess.Popen([sys.executable, "/opt/program/train.py", *sys.argv[1:]])
+signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signum))
+sys.exit(proc.wait())
+"""}, name="Dockerfile"),
+        Example(_LAUNCHER, "os.execv replaces the launcher: the trainer is PID 1 and receives SIGTERM", {
+            "train.py": _HANDLES, "launch.py": """
+import os, sys
+
+os.execv(sys.executable, [sys.executable, "/opt/program/train.py", *sys.argv[1:]])
+"""}, name="Dockerfile"),
+        Example(_LAUNCHER, "the child has no SIGTERM handler to defeat (SIG010 and SIG001 report it)", {
+            "train.py": "for batch in loader:\n    optimizer.step()\n", "launch.py": """
+import subprocess, sys
+
+sys.exit(subprocess.call([sys.executable, "/opt/program/train.py"]))
+"""}, name="Dockerfile"),
     )
     invalid = (
         Example("""
@@ -84,24 +156,54 @@ COPY train.py /opt/program/train.py
 ENTRYPOINT ["torchrun", "--nproc_per_node=8", "/opt/program/train.py"]
 """, "torchrun SIGKILLs the workers 30 s after forwarding, before SageMaker's 120 s", {"train.py": _HANDLES},
             name="Dockerfile"),
+        Example(_LAUNCHER_REPORTED, "the launcher starts the trainer with Popen and has no handler to forward SIGTERM", {
+            "train.py": _HANDLES, "launch.py": """
+import subprocess, sys
+
+proc = subprocess.Popen([sys.executable, "/opt/program/train.py", *sys.argv[1:]])
+sys.exit(proc.wait())
+"""}, name="Dockerfile"),
+        Example(_LAUNCHER_REPORTED, "os.system puts a /bin/sh between the launcher and the trainer", {
+            "train.py": _HANDLES, "launch.py": """
+import os
+
+os.system("python -u /opt/program/train.py --epochs 10")
+"""}, name="Dockerfile"),
+        Example(_LAUNCHER_REPORTED, "the launcher's handler exits without passing the signal on", {
+            "train.py": _HANDLES, "launch.py": """
+import os, signal, subprocess, sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
+"""}, name="Dockerfile"),
     )
 
     def check(self, analysis):
         for container in analysis.containers:
-            if container.entry is None or not container.handles_sigterm():
+            trainer = container.trainer  # past a Python launcher, the script it starts
+            if trainer is None or not container.handles_sigterm(trainer):
                 continue
-            python = container.chain.python.display
-            for step in container.launcher_steps():
+            python = container.trainer_display
+            whose = "its" if python == container.chain.python.display else f"{python}'s"
+            spawned = container.spawn.steps if container.spawn is not None else ()
+            for step, receives in zip(container.steps, container.full_chain.receives()):
                 if step.kind == "toolkit":
                     yield self.finding(
                         step.point,
-                        f"The SageMaker training toolkit runs {python} as a child through /bin/sh and never "
-                        f"forwards SIGTERM (sagemaker-training-toolkit #125, #173): its handler never runs and the "
-                        f"job is SIGKILLed {analysis.deadline} s after a stop; make the script the ENTRYPOINT "
-                        f"(exec form)",
+                        f"The SageMaker training toolkit runs {container.chain.python.display} as a child through "
+                        f"/bin/sh and never forwards SIGTERM (sagemaker-training-toolkit #125, #173): {whose} handler "
+                        f"never runs and the job is SIGKILLed {analysis.deadline} s after a stop; make the script the "
+                        f"ENTRYPOINT (exec form)",
                         container.trace(),
                     )
-                elif step.deadline is not None and step.deadline < analysis.deadline:
+                elif step.kind == "python-launcher":
+                    finding = self._python_launcher(analysis, container, python)
+                    if finding is not None:
+                        yield finding
+                elif step.kind == "launcher" and step.deadline is not None and step.deadline < analysis.deadline:
+                    if step in spawned and not receives:
+                        continue  # torchrun started by a Python launcher that keeps the signal: the launcher is reported
                     yield self.finding(
                         step.point,
                         f"{step.label.split()[0]} forwards SIGTERM to {python} but SIGKILLs it {step.deadline} s later, "
@@ -109,3 +211,25 @@ ENTRYPOINT ["torchrun", "--nproc_per_node=8", "/opt/program/train.py"]
                         f"within {step.deadline} s",
                         container.trace(),
                     )
+
+    def _python_launcher(self, analysis, container, child: str):
+        """Reported at the place that starts the launcher when the signal reaches the launcher and
+        stops there: a break before it (the toolkit, a wrapper without exec) is reported there
+        first, and an init that signals the whole process group delivers it to the child too."""
+        spawn = container.spawn
+        receives = container.full_chain.receives()
+        if spawn.passes != STOPS or not receives[container.chain.python.step] or receives[-1]:
+            return None
+        launcher = container.chain.python.display
+        via = " through /bin/sh" if spawn.shell else ""
+        why = ("its SIGTERM handler never passes the signal on" if container.handles_sigterm(container.entry)
+               else "has no SIGTERM handler to forward it")
+        started_at = container.steps[container.chain.python.step - 1].point
+        return self.finding(
+            started_at,
+            f"{launcher} starts {child} as a child with {spawn.call}{via} and {why}, so the trainer's SIGTERM "
+            f"handler never runs and the job is SIGKILLed {analysis.deadline} s after a stop; make the trainer the "
+            f"exec-form ENTRYPOINT, forward the signal from a SIGTERM handler in the launcher "
+            f"(`proc.send_signal(signum)`, then `proc.wait()`), or replace the launcher with it (`os.execv`)",
+            container.trace(),
+        )

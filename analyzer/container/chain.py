@@ -34,12 +34,14 @@ _MAX_DEPTH = 12
 @dataclass(frozen=True)
 class Step:
     kind: str  # "entrypoint" | "shell-form" | "shell-c" | "script" | "init" | "launcher" | "toolkit" | "python"
+    # | "python-launcher" (a Python script that starts the trainer: python_launcher.py)
     label: str  # what runs, as a person would write it
     point: Point  # where it is started
     passes: str = REPLACED  # how the signal reaches the next step: REPLACED, FORWARDS or STOPS
     deadline: int | None = None  # a launcher's SIGKILL for the steps after it
     note: str = ""  # why the signal stops here, or what the step does with it
     group: bool = False  # signals the whole process group of its child (tini -g, dumb-init)
+    detaches: bool = False  # starts its child in a new session, out of reach of a group signal
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class PythonTarget:
     display: str
     call: PythonCall  # how the interpreter was asked to run it
     step: int  # index of its Step in the chain
+    image_path: str = ""  # where it is in the image: a launcher's relative paths start from its folder
 
 
 @dataclass
@@ -63,7 +66,7 @@ class Chain:
         found, current, group = [], True, False
         for index, step in enumerate(self.steps):
             found.append(current)
-            group = group or step.group
+            group = (group and not step.detaches) or step.group
             if index + 1 < len(self.steps) and step.passes == STOPS and not group:
                 current = False
         return found
@@ -219,19 +222,10 @@ class ChainBuilder:
             return
         display = display_path(found.context)
         index = self._add(Step("python", label, Point.in_document(display, (1, 1, 1, 1), f"the trainer {display}"), REPLACED))
-        self.chain.python = PythonTarget(found.context, display, call, index)
+        self.chain.python = PythonTarget(found.context, display, call, index, found.image_path)
 
     def _python_file(self, call: PythonCall, cwd: str) -> ImageFile | None:
-        if call.script is not None:
-            return self.image.lookup(self.image.absolute(call.script, cwd))
-        parts = (call.module or "").split(".")
-        roots = [cwd, *self.image.env.get("PYTHONPATH", "").split(":")]
-        for root in [r for r in roots if r]:
-            for candidate in (posixpath.join(root, *parts) + ".py", posixpath.join(root, *parts, "__main__.py")):
-                found = self.image.lookup(self.image.absolute(candidate, cwd))
-                if found is not None:
-                    return found
-        return None
+        return python_file(self.image, call, cwd)
 
     def _executable(self, words, point, cwd, depth) -> None:
         name = words[0]
@@ -357,6 +351,20 @@ class ChainBuilder:
         if any(self.knowledge.containers[k].find(name) for k in ("init", "launcher", "shell", "exec-wrapper")):
             return True
         return name.endswith((".py", ".sh")) or self.image.which(command.name) is not None
+
+
+def python_file(image: Image, call: PythonCall, cwd: str) -> ImageFile | None:
+    """The image file `python SCRIPT` or `python -m MODULE` runs from the folder `cwd`."""
+    if call.script is not None:
+        return image.lookup(image.absolute(call.script, cwd))
+    parts = (call.module or "").split(".")
+    roots = [cwd, *image.env.get("PYTHONPATH", "").split(":")]
+    for root in [r for r in roots if r]:
+        for candidate in (posixpath.join(root, *parts) + ".py", posixpath.join(root, *parts, "__main__.py")):
+            found = image.lookup(image.absolute(candidate, cwd))
+            if found is not None:
+                return found
+    return None
 
 
 def _starter(script: ShellScript, starts) -> ShellCommand | None:

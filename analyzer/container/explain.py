@@ -9,7 +9,8 @@ from sigcheck.container.chain import FORWARDS, REPLACED, STOPS
 def describe(facts, analysis) -> str:
     """Plain text for one container (facts: ContainerFacts)."""
     container = facts.container
-    chain = container.chain
+    chain = facts.full_chain  # past a Python launcher to the script it starts
+    steps = chain.steps
     signal = "SIGTERM"
     stop = facts.stop_signal()
     if stop is not None:
@@ -19,22 +20,22 @@ def describe(facts, analysis) -> str:
     lines = [f"{container.display}: `{run}` on {analysis.platform}: {signal} to PID 1, SIGKILL {platform_deadline} s later"]
     receives = chain.receives()
     deadline, context = platform_deadline, analysis.platform
-    for number, (step, gets) in enumerate(zip(chain.steps, receives), start=1):
-        where = _where(step.point)
-        lines.append(f"  {number}. {step.label}  ({where})")
+    for number, (step, gets) in enumerate(zip(steps, receives), start=1):
+        lines.append(f"  {number}. {step.label}  ({facts.where(step.point)})")
+        last = number == len(steps)
         if gets:
             state = f"receives {signal}"
-            if step.passes == REPLACED and step.kind != "python":
+            if step.passes == REPLACED and not last and step.kind != "python":
                 state += "; exec: the next program takes its place"
             elif step.passes == FORWARDS:
                 state += "; forwards it" + (f" (SIGKILL {step.deadline} s later)" if step.deadline else "")
-            elif step.passes == STOPS and number < len(chain.steps) and receives[number]:
+            elif step.passes == STOPS and not last and receives[number]:
                 state += "; the init signals the whole process group, so the next program receives it too"
-            elif step.passes == STOPS and number < len(chain.steps):
+            elif step.passes == STOPS and not last:
                 state += "; does not pass it on"
         else:
             state = f"never receives {signal}"
-        grouped = step.passes == STOPS and number < len(chain.steps) and receives[number]
+        grouped = step.passes == STOPS and not last and receives[number]
         if step.note and step.kind not in ("entrypoint",) and not grouped:
             state += f" — {step.note}"
         lines.append(f"     {state}")
@@ -42,20 +43,15 @@ def describe(facts, analysis) -> str:
             deadline, context = step.deadline, step.label.split()[0]
     if chain.problem:
         lines.append(f"  ✗ {chain.problem}")
-    trainer = chain.python
-    if trainer is not None:
+    display = facts.trainer_display
+    if display is not None:
         gets = receives[-1] if receives else False
-        if facts.entry is None:
-            lines.append(f"  trainer {trainer.display}: not analysed")
+        trainer = facts.trainer
+        if trainer is None:
+            lines.append(f"  trainer {display}: not analysed")
         else:
-            handles = "handles SIGTERM" if facts.handles_sigterm() else "has no SIGTERM handler"
-            lines.append(f"  trainer {trainer.display} {handles}; "
+            handles = "handles SIGTERM" if facts.handles_sigterm(trainer) else "has no SIGTERM handler"
+            lines.append(f"  trainer {display} {handles}; "
                          + (f"it receives the stop signal and has {deadline} s ({context}) to save"
                             if gets else f"the signal never reaches it: SIGKILL after {platform_deadline} s"))
     return "\n".join(lines)
-
-
-def _where(point) -> str:
-    if point.document is not None and point.span is not None:
-        return f"{point.document}:{point.span[0]}"
-    return point.document or "?"

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from functools import cached_property
 
 from sigcheck.checking.results import Edit, Fix
 from sigcheck.container.argv import has_run_argument
-from sigcheck.container.chain import STOPS, Step
+from sigcheck.container.chain import STOPS, Chain, Step
 from sigcheck.container.dockerfile import Instruction
 from sigcheck.container.model import Container
+from sigcheck.container.python_launcher import Spawn, find_spawn
 from sigcheck.container.runs import RunCommand, place
 from sigcheck.model import ir
 from sigcheck.model.trace import Point
@@ -54,18 +55,36 @@ class ContainerFacts:
         return Point.in_document(self.display, place(run, self.container.dockerfile.lines, needle), note)
 
     def trace(self) -> list[Point]:
-        """The launch chain as trace points, ending in the trainer (its module, once loaded)."""
+        """The launch chain as trace points, ending in the trainer (its module, once loaded; the
+        registration of its SIGTERM handler when a Python launcher starts it)."""
         points = []
-        for step in self.chain.steps:
+        for step in self.steps:
             note = step.label if step.kind != "python" else f"the trainer {step.point.document}"
-            if step.note and step.kind != "entrypoint":
+            if step.kind == "python-launcher":
+                note = f"{self.chain.python.display} {step.note}"
+            elif step.note and step.kind != "entrypoint":
                 note += f": {step.note}"
             if step.kind == "entrypoint":
                 note = step.point.note
             points.append(Point(step.point.func_id, step.point.node, note, step.point.document, step.point.span))
-        if self.entry is not None and points and self.chain.steps[-1].kind == "python":
-            points[-1] = Point(self.entry.body_id, None, points[-1].note)
+        trainer = self.trainer
+        if trainer is not None and points and self.steps[-1].kind == "python":
+            points[-1] = Point(trainer.body_id, None, points[-1].note)
+            registration = next((r for r in trainer.registrations if r.covers_sigterm), None)
+            if self.spawn is not None and registration is not None:
+                points[-1] = Point(registration.func_id, registration.site.node,
+                                   f"the trainer {self.spawn.target.display} registers its SIGTERM handler here")
         return points
+
+    def where(self, point: Point) -> str:
+        """`file:line` of a point, in a Dockerfile, a script or Python code."""
+        if point.document is not None:
+            return f"{point.document}:{point.span[0]}" if point.span else point.document
+        fn = self.analysis.functions.get(point.func_id)
+        if fn is None:
+            return "?"
+        span = self.analysis.positions.span(fn.module, point.node if point.node is not None else fn.node)
+        return f"{self.analysis.project.sources[fn.module].display}:{span.line}"
 
     def runs(self) -> list[RunCommand]:
         return [run for stage in self.image.final.lineage() for run in stage.runs]
@@ -76,19 +95,53 @@ class ContainerFacts:
     def entry(self):
         """The EntryFacts of the Python script the chain ends in, if it was loaded."""
         target = self.chain.python
-        if target is None:
-            return None
-        module = self.analysis.project.by_path.get(target.path.resolve())
-        return next((e for e in self.analysis.entries if e.entry.module == module), None) if module else None
+        return self.entry_for(target.path) if target is not None else None
+
+    def entry_for(self, path):
+        module = self.analysis.project.by_path.get(path.resolve())
+        return self.analysis.entry_for(module) if module else None
+
+    # -- a Python launcher: the entry point starts the trainer as a child ---------------------------
+
+    @cached_property
+    def spawn(self) -> Spawn | None:
+        return find_spawn(self)
+
+    @cached_property
+    def steps(self) -> list[Step]:
+        """The launch chain, continued past a Python launcher to the script it starts."""
+        steps = list(self.chain.steps)
+        spawn = self.spawn
+        if spawn is None:
+            return steps
+        index = self.chain.python.step
+        steps[index] = Step("python-launcher", steps[index].label, spawn.point, spawn.passes, note=spawn.note,
+                            detaches=spawn.detaches)
+        return [*steps[:index + 1], *spawn.steps]
+
+    @cached_property
+    def full_chain(self) -> Chain:
+        return replace(self.chain, steps=self.steps)
+
+    @property
+    def trainer(self):
+        """The EntryFacts of the script that trains: the launcher's child, or the chain's script."""
+        return self.spawn.child if self.spawn is not None else self.entry
+
+    @property
+    def trainer_display(self) -> str | None:
+        target = self.spawn.target if self.spawn is not None else self.chain.python
+        return target.display if target is not None else None
 
     def trainer_receives(self) -> bool:
         receives = self.chain.receives()
         return bool(receives) and receives[-1]
 
-    def handled_signals(self) -> set[int] | None:
+    def handled_signals(self, entry=None) -> set[int] | None:
         """Signals the trainer has a handler for; None when a registration's signal is unknown."""
+        entry = entry or self.entry
         found: set[int] = set()
-        for registration in self.entry.registrations if self.entry else ():
+        for registration in entry.registrations if entry else ():
             if registration.action in ("ignore", "default"):
                 continue
             if registration.signals is None:
@@ -96,12 +149,13 @@ class ContainerFacts:
             found |= registration.signals
         return found
 
-    def handles_sigterm(self) -> bool:
-        if self.entry is None:
+    def handles_sigterm(self, entry=None) -> bool:
+        entry = entry or self.entry
+        if entry is None:
             return False
-        if self.entry.framework_handling is not None:
+        if entry.framework_handling is not None:
             return True
-        handled = self.handled_signals()
+        handled = self.handled_signals(entry)
         return handled is None or SIGTERM in handled
 
     def keyboard_interrupt_saves(self) -> bool:
@@ -134,9 +188,6 @@ class ContainerFacts:
 
     def signal_stops_at(self) -> Step | None:
         return self.chain.stopped_at()
-
-    def launcher_steps(self) -> list[Step]:
-        return [s for s in self.chain.steps if s.kind in ("toolkit", "launcher")]
 
     def stop_signal(self) -> tuple[Instruction, str, int | None] | None:
         """STOPSIGNAL's instruction, its name as written, and its number (None if unknown)."""

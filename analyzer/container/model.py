@@ -13,6 +13,7 @@ from typing import Mapping
 from sigcheck.container.chain import Chain, ChainBuilder
 from sigcheck.container.dockerfile import ParsedDockerfile, parse_dockerfile
 from sigcheck.container.image import Image, ImageFile
+from sigcheck.container.named_scripts import named_scripts
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, SourceFile, display_path, read_text
 
@@ -25,6 +26,7 @@ class Container:
     run_args: list[str] | None  # ["train"] on SageMaker; None: the image's CMD runs
     documents: dict[str, SourceFile] = field(default_factory=dict)  # the Dockerfile and scripts read
     errors: list[LoadError] = field(default_factory=list)
+    launched: list[Path] = field(default_factory=list)  # scripts the Python entry point may start as children
 
     @property
     def display(self) -> str:
@@ -83,10 +85,12 @@ def load_container(path: Path, project_root: Path, knowledge: Knowledge, platfor
     builder = ChainBuilder(image, knowledge, read)
     chain = builder.build(run_args)
     errors.extend(builder.errors)
+    launched: list[Path] = []
     if chain.python is not None:  # the trainer is shown in traces like the other files
         documents.setdefault(chain.python.display, None)  # type: ignore[arg-type]
         try:
             documents[chain.python.display] = read_text(chain.python.path, chain.python.display, overlays)
+            launched = named_scripts(image, chain.python, documents[chain.python.display].text, knowledge)
         except LoadError:
             documents.pop(chain.python.display, None)
-    return Container(parsed, image, chain, run_args, documents, errors)
+    return Container(parsed, image, chain, run_args, documents, errors, launched)

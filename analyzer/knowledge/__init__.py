@@ -38,6 +38,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "child": ("spawning.toml", "child", {}),
     "forward": ("spawning.toml", "forward", {}),
     "training-command": ("spawning.toml", "training-command", {}),
+    "command": ("spawning.toml", "command", {"form": str, "position": int, "keyword": str, "replaces": bool}),
     "container": ("containers.toml", "container", {"kind": str, "forwards": bool, "deadline": int,
                                                     "value-options": list}),
     "write": ("writing.toml", "write", {"path": list, "modes": str, "mode-arg": int}),
@@ -50,6 +51,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
 _SPAWN_KINDS = {"thread", "executor", "process", "atexit"}
 _BEHAVIOURS = {"handles", "forwards", "defeats"}
 _EFFECTS = {"raise", "hard", "resend"}
+_COMMAND_FORMS = {"argv", "shell", "words"}
 _CONTAINER_KINDS = {"init", "exec-wrapper", "shell", "interpreter", "launcher", "python-launcher", "toolkit-package",
                     "toolkit-image", "strict-argv", "driver-package", "driver-installer"}
 
@@ -121,6 +123,7 @@ class Knowledge:
         self.children = PatternSet(by_category["child"])
         self.forwards = PatternSet(by_category["forward"])
         self.training_commands = PatternSet(by_category["training-command"])
+        self.commands = PatternSet(by_category["command"])
         self.containers = {kind: PatternSet(e for e in by_category["container"] if e.option("kind") == kind)
                            for kind in _CONTAINER_KINDS}
         self.writes = PatternSet(by_category["write"])
@@ -145,7 +148,7 @@ class Knowledge:
         extra += [Entry("blocking", (p,), "configured in blocking-functions", source="configuration") for p in blocking]
         base = [*self.saves, *self.blocking, *self.spawns, *self.frameworks, *self.steps, *self.fits,
                 *self.data, *self.unsafe_io, *self.exits,
-                *self.children, *self.forwards, *self.training_commands, *self.writes,
+                *self.children, *self.forwards, *self.training_commands, *self.commands, *self.writes,
                 *self.driver_libraries, *self.driver_commands, *self.driver_loaders, *self.driver_dirs, *self.stop_attributes,
                 *(e for kind in sorted(self.containers) for e in self.containers[kind])]
         return Knowledge(base + extra, self.platforms, self.signals, self.sagemaker_paths)
@@ -193,6 +196,8 @@ def _entry(category: str, raw: dict, extra_keys: dict[str, type], where: str) ->
         raise KnowledgeError(f"{where}: kind must be one of {sorted(_CONTAINER_KINDS)}")
     if category == "exit" and options.get("effect") not in _EFFECTS:
         raise KnowledgeError(f"{where}: effect must be one of {sorted(_EFFECTS)}")
+    if category == "command" and options.get("form") not in _COMMAND_FORMS:
+        raise KnowledgeError(f"{where}: form must be one of {sorted(_COMMAND_FORMS)}")
     receivers = options.get("receiver-types")
     if receivers:  # "*.get" on a queue.Queue becomes "queue.Queue.get"
         methods = [p.rsplit(".", 1)[-1] for p in patterns]

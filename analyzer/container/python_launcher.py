@@ -1,0 +1,213 @@
+"""A Python launcher on the launch chain: the script the container starts runs the real trainer as
+a child (`subprocess`, `os.system`, `sh -c`) or replaces itself with it (`os.execv`).
+
+Read from the project model once the Python is loaded: which call on the launcher's main path
+starts which script of the build context (discovery made it an entry point: named_scripts.py),
+through what (a shell, torchrun), and whether the launcher passes SIGTERM on. The call's command
+is followed with the same ChainBuilder as the image's own argv, so `sh -c`, inits and torchrun
+between the launcher and the script are the same steps as in a Dockerfile.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+from sigcheck.container.chain import FORWARDS, REPLACED, STOPS, ChainBuilder, PythonTarget, Step
+from sigcheck.model import ir
+from sigcheck.model.pathvalues import value_text
+from sigcheck.model.trace import Point
+from sigcheck.model.values import ConstV, ExternalV, SeqV
+
+SIGTERM = 15
+_NEW_SESSION = {"os.setsid", "os.setpgrp"}  # a preexec_fn that takes the child out of the launcher's group
+
+
+class _BesideLauncher(str):
+    """A path whose folder sigcheck cannot compute, such as `os.path.join(os.path.dirname(__file__),
+    "train.py")`: the file is looked for beside the launcher."""
+
+
+@dataclass(frozen=True)
+class Spawn:
+    """One call on the launcher's main path that starts a script of the project."""
+
+    call: str  # the library call, as `subprocess.Popen`
+    point: Point  # the call in the launcher
+    passes: str  # how SIGTERM gets from the launcher to the script: REPLACED, FORWARDS or STOPS
+    note: str  # why, as `sigcheck chain` and traces show it
+    detaches: bool  # start_new_session: a group signal from an init does not reach the script
+    steps: tuple[Step, ...]  # from the call to the script: `sh -c`, torchrun, ..., then the script
+    target: PythonTarget  # the script
+    child: object  # sigcheck.checking.analysis.EntryFacts of the script
+    shell: bool  # a /bin/sh runs the command line
+
+
+def find_spawn(facts) -> Spawn | None:
+    """The call that starts the trainer: among the calls that start a loaded script of the image,
+    one whose script trains, else the first the launcher runs. `facts` is a ContainerFacts."""
+    launcher, target = facts.entry, facts.chain.python
+    if launcher is None or target is None or not facts.container.launched:
+        return None
+    analysis = facts.analysis
+    found = []
+    for func_id in sorted(launcher.main):
+        for event in analysis.functions[func_id].events:
+            if not isinstance(event, ir.CallSite):
+                continue
+            for name in analysis.graph.qualnames(func_id, event):
+                for entry in analysis.knowledge.commands.find(name):
+                    spawn = _follow(facts, func_id, event, name, entry)
+                    if spawn is not None:
+                        position = launcher.position(func_id, event)
+                        trains = spawn.child.first_work is not None
+                        found.append(((not trains, position is None, position or 0, func_id, event.index), spawn))
+    return min(found, key=lambda pair: pair[0])[1] if found else None
+
+
+def _follow(facts, func_id: str, site: ir.CallSite, name: str, entry) -> Spawn | None:
+    analysis, image = facts.analysis, facts.image
+    launcher = facts.chain.python
+    point = Point(func_id, site.node, f"{name} starts")
+    for words, shell in _commands(analysis, func_id, site, entry):
+        if entry.option("replaces") and words:
+            program = _word(analysis, func_id, site, site.args[0]) if site.args else None
+            words = [program or words[0], *words[1:]]
+        words = [posixpath.join(posixpath.dirname(launcher.image_path), w) if isinstance(w, _BesideLauncher) else w
+                 for w in words]
+        for cwd in _folders(facts, site):
+            builder = ChainBuilder(image, analysis.knowledge, lambda found: None)  # the launch goes no further than a Python script
+            builder.program(list(words), point, cwd)
+            child = builder.chain.python
+            entry_facts = facts.entry_for(child.path) if child is not None else None
+            if entry_facts is None or child.path.resolve() == launcher.path.resolve():
+                continue
+            passes, note = _passes(analysis, facts.entry, bool(entry.option("replaces")), child.display, name)
+            return Spawn(name, point, passes, note, _detaches(analysis, site), tuple(builder.chain.steps), child,
+                         entry_facts, shell)
+    return None
+
+
+def _passes(analysis, launcher, replaces: bool, child: str, call: str) -> tuple[str, str]:
+    if replaces:
+        return REPLACED, f"{call} replaces the launcher with {child}, which keeps its PID and receives the signal itself"
+    registrations = [r for r in launcher.registrations
+                     if r.action not in ("ignore", "default") and (r.signals is None or SIGTERM in r.signals)]
+    if not registrations:
+        return STOPS, f"starts {child} as a child with {call} and has no SIGTERM handler to forward the signal"
+    forwards = _forwarding_call(analysis, launcher, registrations)
+    if forwards is not None:
+        return FORWARDS, f"starts {child} as a child with {call}; its SIGTERM handling passes the signal on ({forwards})"
+    if any(r.action != "handler" or not r.handlers for r in registrations):
+        return FORWARDS, f"starts {child} as a child with {call}; its SIGTERM handler is not known, so it may forward"
+    return STOPS, f"starts {child} as a child with {call}; its SIGTERM handler never passes the signal on"
+
+
+def _forwarding_call(analysis, launcher, registrations) -> str | None:
+    """A call that passes the signal on (`terminate()`, `send_signal()`, `os.kill`) reached from a
+    SIGTERM handler or, since a handler may only set a flag the launcher then acts on (`finally:
+    proc.terminate()`), anywhere on the launcher's main path."""
+    handlers = [t.func_id for r in registrations for t in r.handlers]
+    reached = analysis.graph.reach(handlers, frozenset({"call"}))
+    for func_id in [*sorted(reached), *sorted(launcher.main)]:
+        for event in analysis.functions[func_id].events:
+            if isinstance(event, ir.CallSite):
+                names = [n for n in analysis.graph.qualnames(func_id, event) if analysis.knowledge.forwards.find(n)]
+                if names:
+                    return names[0]
+    return None
+
+
+# -- the command a call runs ---------------------------------------------------------------------
+
+def _commands(analysis, func_id: str, site: ir.CallSite, entry) -> list[tuple[list[str | None], bool]]:
+    """The argv the call may run, each with whether /bin/sh runs it."""
+    form, position = entry.option("form"), entry.option("position", 0)
+    args, kwargs = site.args, dict(site.kwargs)
+    if form == "words":
+        return [([_word(analysis, func_id, site, a) for a in args[position:]], False)] if len(args) > position else []
+    sym = args[position] if len(args) > position else kwargs.get(entry.option("keyword") or "")
+    if sym is None:
+        return []
+    shell = form == "shell" or _is_true(kwargs.get("shell"))
+    found: list[tuple[list[str | None], bool]] = []
+    for value in analysis.resolver.resolve(sym):
+        if isinstance(value, SeqV):
+            items = _items(analysis, sym)
+            words = [_value_word(v) for v in value.items]
+            if items is not None and len(items) == len(words):  # what the values miss, the path values may know
+                words = [w if w is not None else _word(analysis, func_id, site, s) for w, s in zip(words, items)]
+            found.append((["/bin/sh", "-c", *words] if shell else words, shell))
+    for text in _texts(analysis, func_id, site, sym):
+        found.append((["/bin/sh", "-c", text] if shell else [text], shell))
+    return found
+
+
+def _texts(analysis, func_id: str, site: ir.CallSite, sym) -> list[str]:
+    """A command given as one string: its text, with `…` for the parts sigcheck cannot know."""
+    return list(dict.fromkeys(value_text(p) for p in analysis.paths.value(func_id, sym, site.index)))
+
+
+def _items(analysis, sym) -> tuple | None:
+    """The element expressions of a list written in place, or assigned to the name first."""
+    if isinstance(sym, ir.Seq):
+        return sym.items
+    if not isinstance(sym, ir.Name):
+        return None
+    fn = analysis.functions.get(sym.scope)
+    while fn is not None:
+        for binding in fn.bindings.get(sym.name, ()):
+            if isinstance(binding.value, ir.Seq):
+                return binding.value.items
+        if sym.name in fn.bindings:
+            return None
+        fn = analysis.functions.get(fn.parent) if fn.parent else None
+    return None
+
+
+def _word(analysis, func_id: str, site: ir.CallSite, sym) -> str | None:
+    for value in analysis.resolver.resolve(sym):
+        word = _value_word(value)
+        if word is not None:
+            return word
+    possibles = analysis.paths.value(func_id, sym, site.index)
+    literals = {p.literal for p in possibles}
+    if len(literals) == 1 and None not in literals:
+        return literals.pop()
+    for possible in possibles:
+        last = possible.pieces[-1] if possible.pieces else None
+        if last is not None and last.text and last.text.startswith("/") and possible.literal is None:
+            return _BesideLauncher(last.text.lstrip("/"))
+    return None
+
+
+def _value_word(value) -> str | None:
+    if isinstance(value, ConstV) and isinstance(value.value, str):
+        return value.value
+    if isinstance(value, ExternalV) and value.qualname == "sys.executable":
+        return "python"
+    return None
+
+
+def _folders(facts, site: ir.CallSite) -> list[str]:
+    """Where the command's relative paths start: `cwd=` when known; else the image's working
+    directory or, as `cwd=os.path.dirname(__file__)` has it, the launcher's folder."""
+    image = facts.image
+    beside = posixpath.dirname(facts.chain.python.image_path) or image.workdir
+    cwd = dict(site.kwargs).get("cwd")
+    if cwd is None:
+        return list(dict.fromkeys([image.workdir, beside]))
+    known = [v.value for v in facts.analysis.resolver.resolve(cwd) if isinstance(v, ConstV) and isinstance(v.value, str)]
+    return [image.absolute(k) for k in known] or [beside]
+
+
+def _detaches(analysis, site: ir.CallSite) -> bool:
+    kwargs = dict(site.kwargs)
+    if _is_true(kwargs.get("start_new_session")) or "process_group" in kwargs:
+        return True
+    preexec = kwargs.get("preexec_fn")
+    return preexec is not None and any(analysis.resolver.qualname(v) in _NEW_SESSION for v in analysis.resolver.resolve(preexec))
+
+
+def _is_true(sym) -> bool:
+    return isinstance(sym, ir.Const) and bool(sym.value)
