@@ -12,7 +12,9 @@ import click
 from sigcheck import __version__
 from sigcheck.config.settings import ConfigError, Settings, find_config, load_settings
 from sigcheck.knowledge import KnowledgeError
+from sigcheck.loading.cache import DEFAULT_DIR, ENV_DIR
 from sigcheck.loading.sources import resolve
+from sigcheck.report.progress import Progress
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 CI_FORMATS = ("sarif", "github", "junit", "gitlab")  # each a module in sigcheck.report with render()
@@ -56,24 +58,33 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (or show) fixes marked unsafe.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes that parse files.  [default: the CPUs available]")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+              help=f"Where the cache lives.  [default: ${ENV_DIR}, else {DEFAULT_DIR} in the project]")
 def check(paths, output_format, select, extend_select, ignore, config_file, platform, deadline, target, no_color, quiet,
-          statistics, exit_zero, fix, diff, unsafe_fixes):
+          statistics, exit_zero, fix, diff, unsafe_fixes, jobs, no_cache, cache_dir):
     """Check training entry points (files) or search directories for them."""
     from sigcheck.checking.engine import analyse
     from sigcheck.report import json as json_report
     from sigcheck.report import text as text_report
 
     paths = list(paths) or [Path(".")]
+    progress = Progress.on_stderr(enabled=output_format == "text" and not quiet)
     try:
         settings = _settings(paths, config_file).with_overrides(
             select=_codes(select), ignore=_codes(ignore), extend_select=_codes(extend_select),
             platform=platform, deadline=deadline, target=target)
-        report = analyse(paths, settings)
+        options = _run_options(paths, settings, jobs, no_cache, cache_dir, progress)
+        report = analyse(paths, settings, options=options)
         if fix or diff:
-            report = _fix(paths, settings, report, diff, unsafe_fixes)
+            report = _fix(paths, settings, report, diff, unsafe_fixes, options)
     except (ConfigError, KnowledgeError) as exc:
         click.echo(f"sigcheck: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    finally:
+        if progress is not None:
+            progress.clear()
 
     if output_format == "json":
         click.echo(json_report.render(report))
@@ -98,7 +109,19 @@ def check(paths, output_format, select, extend_select, ignore, config_file, plat
     sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
 
 
-def _fix(paths, settings, report, diff_only: bool, unsafe: bool):
+def _run_options(paths, settings: Settings, jobs: int | None, no_cache: bool, cache_dir: Path | None, progress):
+    from sigcheck.checking.runcache import RunOptions
+    from sigcheck.loading.cache import Cache, cache_folder
+    from sigcheck.loading.discovery import project_root
+    from sigcheck.loading.summaries import available_cpus
+
+    cache = None
+    if not no_cache:
+        cache = Cache(cache_folder(cache_dir, settings.base_dir or project_root(paths)))
+    return RunOptions(jobs or available_cpus(), cache, progress)
+
+
+def _fix(paths, settings, report, diff_only: bool, unsafe: bool, options=None):
     from sigcheck.checking.engine import analyse
     from sigcheck.checking.fixes import plan_fixes, write_fixes
 
@@ -112,7 +135,7 @@ def _fix(paths, settings, report, diff_only: bool, unsafe: bool):
     fixed = write_fixes(planned)
     if fixed:
         click.echo(f"Fixed {fixed} problem{'s' if fixed != 1 else ''}.", err=True)
-    return analyse(paths, settings)  # report what remains
+    return analyse(paths, settings, options=options)  # report what remains
 
 
 def _settings(paths: list[Path], config_file: Path | None) -> Settings:

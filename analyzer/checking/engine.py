@@ -3,54 +3,110 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-from sigcheck.checking.analysis import Analysis
 from sigcheck.checking.policy import ignored_for_file, selected_rules, severity_of
 from sigcheck.checking.results import Diagnostic, FileError, Report, TraceStep
 from sigcheck.checking.rule import Finding, Rule
+from sigcheck.checking.runcache import RunOptions, run_key, store_report, stored_report
 from sigcheck.checking.suppressions import SuppressionUsage, Suppressions, parse_suppressions
 from sigcheck.config.settings import ConfigError, Settings
-from sigcheck.knowledge import builtin_knowledge
+from sigcheck.knowledge import Knowledge, builtin_knowledge
 from sigcheck.loading.discovery import Discovery, discover
 from sigcheck.loading.loader import load_project
 from sigcheck.loading.sources import SourceFile, source_lines
+from sigcheck.loading.summaries import Summariser
 from sigcheck.model.positions import Span
+from sigcheck.model.project import list_python_files
 from sigcheck.model.trace import Point
+
+if TYPE_CHECKING:  # imported when a run needs it: a run answered from the cache never does
+    from sigcheck.checking.analysis import Analysis
 
 
 def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | None = None,
-            overlays: Mapping[Path, str] | None = None) -> Report:
+            overlays: Mapping[Path, str] | None = None, options: RunOptions | None = None) -> Report:
     """`overlays` (resolved absolute path -> text) are read instead of those files: an editor's unsaved documents."""
     if rules is None:
         from sigcheck.rules import ALL_RULES
         rules = ALL_RULES
+    options = options or RunOptions()
     active = selected_rules(rules, settings)
-    found, analysis = prepare(paths, settings, overlays=overlays)
+    knowledge = _knowledge(settings)
+    found = _discover(paths, settings, overlays)
+    key = None
+    if options.cache is not None and not overlays:
+        key = run_key(paths, settings, [r.code for r in active], found)
+        report = stored_report(options.cache, key)
+        if report is not None:
+            report.parsed = 0
+            return report
+    summariser = Summariser(options.jobs, options.cache, options.progress)
+    try:
+        analysis = _analysis(found, settings, knowledge, None, overlays, summariser)
+    finally:
+        summariser.close()
     project = analysis.project
 
     report = Report()
     report.errors = [FileError(e.display, e.message, e.line, e.column) for e in [*found.errors, *project.errors]]
     report.files = sorted({*(s.display for s in project.sources.values()), *project.documents})
+    report.parsed = summariser.parsed
+    report.skipped = _skipped(project)
     _Locator(analysis, settings, report).add(active)
+    if key is not None:
+        store_report(options.cache, key, _inputs(found, project, settings), project.root,
+                     project.listed, report)
     return report
 
 
 def prepare(paths: list[Path], settings: Settings, root: Path | None = None,
-            overlays: Mapping[Path, str] | None = None) -> tuple[Discovery, Analysis]:
+            overlays: Mapping[Path, str] | None = None) -> tuple[Discovery, "Analysis"]:
     """Discover the entry points (following Dockerfiles' launch chains), load the project once.
     `root`, when given, is the folder module names are relative to, instead of the one found."""
+    knowledge = _knowledge(settings)
+    found = _discover(paths, settings, overlays)
+    return found, _analysis(found, settings, knowledge, root, overlays, Summariser())
+
+
+def _knowledge(settings: Settings) -> Knowledge:
     knowledge = builtin_knowledge().extended(settings.save_functions, settings.blocking_functions)
     if settings.platform not in knowledge.platforms:
         raise ConfigError(f"unknown platform {settings.platform!r} (one of: {', '.join(knowledge.platforms)})")
-    deadline = settings.deadline or knowledge.platforms[settings.platform].deadline
+    return knowledge
 
-    found = discover(paths, settings.entry_points, settings.base_dir, settings.exclude, settings.platform, settings.target,
-                     overlays)
-    project = load_project(root or found.root, found.entries, {**found.texts, **(overlays or {})})
+
+def _discover(paths: list[Path], settings: Settings, overlays: Mapping[Path, str] | None) -> Discovery:
+    return discover(paths, settings.entry_points, settings.base_dir, settings.exclude, settings.platform,
+                    settings.target, overlays)
+
+
+def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: Path | None,
+              overlays: Mapping[Path, str] | None, summariser: Summariser) -> "Analysis":
+    from sigcheck.checking.analysis import Analysis
+
+    deadline = settings.deadline or knowledge.platforms[settings.platform].deadline
+    project = load_project(root or found.root, found.entries, {**found.texts, **(overlays or {})}, summariser)
     for container in found.containers:  # Dockerfiles and scripts: container findings point into them
         project.documents.update(container.documents)
-    return found, Analysis(project, knowledge, deadline, settings.platform, found.containers)
+    return Analysis(project, knowledge, deadline, settings.platform, found.containers)
+
+
+def _inputs(found: Discovery, project, settings: Settings) -> list[Path]:
+    """Every file whose content the report depends on."""
+    files = [*project.by_path, *found.texts, *(s.path for s in project.documents.values())]
+    files += [Path(e.display) for e in [*found.errors, *project.errors]]
+    if settings.config_path is not None:
+        files.append(settings.config_path)
+    return files
+
+
+def _skipped(project) -> int:
+    """Python files of the project that were neither an entry point nor imported by one."""
+    listing = list_python_files(project.root)
+    if not isinstance(listing, set):
+        return 0
+    return len(listing - {str(path) for path in project.by_path})
 
 
 class _Locator:

@@ -64,3 +64,5 @@ class Report:
     errors: list[FileError] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     suppressed: int = 0
+    parsed: int = 0  # files parsed in this run; the others' summaries came from the cache
+    skipped: int = 0  # project Python files neither an entry point nor imported by one: never parsed

@@ -1,64 +1,83 @@
-"""Build the project model: parse the entry points and every project module they import."""
+"""Build the project model: summarise the entry points and every project module they import.
+
+Files are taken in waves: the entry points (sorted, so that the order they were named in does not
+matter), then the project modules the previous wave imports. A wave is summarised as one batch,
+in parallel and from the cache (summaries.py).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Mapping
 
-from sigcheck.loading.parsing import parse_python, too_deep
 from sigcheck.loading.sources import LoadError, read_python, resolve
-from sigcheck.model.builder import build_summary
+from sigcheck.loading.summaries import Job, Summariser
 from sigcheck.model.project import EntryPoint, ProjectModel
 
 
 def load_project(root: Path, entries: list[tuple[Path, str, str]],
-                 overlays: Mapping[Path, str] | None = None) -> ProjectModel:
+                 overlays: Mapping[Path, str] | None = None, summariser: Summariser | None = None) -> ProjectModel:
     """`entries` are (path, display, reason). Files that fail become located errors. `overlays`
     (resolved path -> text) replace files on disk: an editor's unsaved documents."""
     project = ProjectModel(resolve(root))
     project.script_dirs = list(dict.fromkeys(resolve(path).parent for path, _, _ in entries))
-    queue: list[tuple[Path, str | None]] = []
-    for path, display, reason in entries:
-        module = load_module(project, resolve(path), display, overlays)
-        if module is not None:
-            project.entry_points.append(EntryPoint(module, reason))
-            queue.append((resolve(path), module))
-    while queue:
-        _, importer = queue.pop()
-        for dotted in sorted(project.modules[importer].imports):
-            for prefix in _prefixes(dotted):
-                try:
-                    found = project.find_module_file(prefix, importer)
-                except (OSError, ValueError):  # a name too long for a file name, say
-                    continue
-                if found is None or found in project.by_path:
-                    continue
-                module = load_module(project, found, None, overlays)
-                if module is not None:
-                    queue.append((found, module))
+    summariser = summariser or Summariser()
+    wave: list[tuple[Path, str | None, str | None]] = sorted(
+        ((resolve(path), display, reason) for path, display, reason in entries), key=lambda e: str(e[0]))
+    while wave:
+        wave = _load_wave(project, wave, overlays, summariser)
     return project
 
 
-def load_module(project: ProjectModel, path: Path, display: str | None,
-                overlays: Mapping[Path, str] | None = None) -> str | None:
-    if path in project.by_path:
-        return project.by_path[path]
-    try:
-        source = read_python(path, display, overlays)
-        tree = parse_python(source)
-        name, is_package = project.module_name(path)
-        if name in project.modules:  # two files with one dotted name: keep both apart
-            name = f"{name}@{len(project.modules)}"
+def _load_wave(project: ProjectModel, wave, overlays, summariser: Summariser):
+    jobs, reasons, taken = [], [], set()
+    for path, display, reason in wave:
+        if path in project.by_path or path in taken:
+            if reason and project.by_path.get(path):
+                _add_entry(project, project.by_path[path], reason)
+            continue
+        taken.add(path)
         try:
-            summary = build_summary(tree, name, str(path), source.display, is_package)
-        except RecursionError:
-            raise too_deep(source, "cannot analyse") from None
-    except LoadError as error:
-        project.errors.append(error)
-        project.by_path.setdefault(path, None)  # type: ignore[arg-type]
-        return None
-    project.add(summary, source)
-    return name
+            source = read_python(path, display, overlays)
+        except LoadError as error:
+            _failed(project, path, error)
+            continue
+        name, is_package = project.module_name(path)
+        jobs.append(Job(path, source.display, project.unique_name(name), is_package, source.text))
+        reasons.append((reason, source))
+    imported: list[tuple[Path, str | None, str | None]] = []
+    for job, (reason, source), result in zip(jobs, reasons, summariser.run(jobs)):
+        if isinstance(result, LoadError):
+            _failed(project, job.path, result)
+            continue
+        project.add(result, source)
+        if reason:
+            _add_entry(project, result.name, reason)
+        imported.extend((found, None, None) for found in _imported_files(project, result.name))
+    return imported
+
+
+def _imported_files(project: ProjectModel, importer: str) -> list[Path]:
+    found_files = []
+    for dotted in sorted(project.modules[importer].imports):
+        for prefix in _prefixes(dotted):
+            try:
+                found = project.find_module_file(prefix, importer)
+            except (OSError, ValueError):  # a name too long for a file name, say
+                continue
+            if found is not None and found not in project.by_path:
+                found_files.append(found)
+    return found_files
+
+
+def _add_entry(project: ProjectModel, module: str, reason: str) -> None:
+    if not any(e.module == module for e in project.entry_points):
+        project.entry_points.append(EntryPoint(module, reason))
+
+
+def _failed(project: ProjectModel, path: Path, error: LoadError) -> None:
+    project.errors.append(error)
+    project.by_path.setdefault(path, None)  # type: ignore[arg-type]
 
 
 def _prefixes(dotted: str) -> list[str]:

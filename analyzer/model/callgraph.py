@@ -18,7 +18,6 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
 
-import networkx as nx
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
@@ -56,6 +55,8 @@ class CallGraph:
         self.project = project
         self.resolver = resolver
         self.knowledge = knowledge
+        import networkx as nx  # here, not at the top: a run answered from the cache never builds a graph
+
         self.graph = nx.MultiDiGraph()
         self._targets: dict[tuple[str, int], list[CallTarget]] = {}
         self._subclass_index: dict[str, list[str]] | None = None

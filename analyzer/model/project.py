@@ -36,6 +36,7 @@ class ProjectModel:
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _found: dict[tuple, Path | None] = field(default_factory=dict)
     _listing: set[str] | bool | None = None
+    _names: set[str] = field(default_factory=set)
 
     def add(self, summary: ir.ModuleSummary, source: SourceFile) -> None:
         self.modules[summary.name] = summary
@@ -43,6 +44,13 @@ class ProjectModel:
         self.classes.update(summary.classes)
         self.sources[summary.name] = source
         self.by_path[source.path] = summary.name
+
+    def unique_name(self, name: str) -> str:
+        """`name`, or `name@N` when another file already has it: keep both apart."""
+        if name in self._names:
+            name = f"{name}@{len(self._names)}"
+        self._names.add(name)
+        return name
 
     def module_name(self, path: Path) -> tuple[str, bool]:
         """Dotted name of a file relative to the project root, and whether it is a package."""
@@ -72,11 +80,16 @@ class ProjectModel:
                     return resolve(Path(candidate))
         return None
 
+    @property
+    def listed(self) -> bool:
+        """Whether imports were looked up in the listing of the project's Python files."""
+        return isinstance(self._listing, set)
+
     def _exists(self, candidate: str) -> bool:
         """Whether a project file exists, from one listing of the project instead of a stat per
         candidate: an import is looked for in every script folder, and big trees have thousands."""
         if self._listing is None:
-            self._listing = _list_python_files(self.root)
+            self._listing = list_python_files(self.root)
         if self._listing is False:  # too big to list: ask the file system
             return is_file(Path(candidate))
         return candidate in self._listing
@@ -117,7 +130,7 @@ class ProjectModel:
 _LISTING_LIMIT = 200_000
 
 
-def _list_python_files(root: Path) -> set[str] | bool:
+def list_python_files(root: Path) -> set[str] | bool:
     """Every .py file below `root` outside SKIPPED_DIRS (links to files included, broken links and
     loops not), or False past the limit."""
     found: set[str] = set()

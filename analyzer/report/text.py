@@ -51,7 +51,9 @@ def _diagnostic(d: Diagnostic, color: bool, show_source: bool) -> list[str]:
 def _statistics(report: Report) -> list[str]:
     counts = Counter((d.code, d.name) for d in report.diagnostics)
     rows = [f"{count:5d}  {code}  {name}" for (code, name), count in counts.most_common()]
-    rows.append(f"{len(report.files):5d}  files analysed, {len(report.errors)} could not be, {report.suppressed} findings suppressed")
+    rows.append(f"{len(report.files):5d}  files analysed ({report.parsed} parsed, the others' summaries cached), "
+                f"{len(report.errors)} could not be, {report.suppressed} findings suppressed")
+    rows.append(f"{report.skipped:5d}  Python files skipped: neither an entry point nor imported by one")
     return rows + [""]
 
 

@@ -1,0 +1,80 @@
+"""A whole run answered from the cache: when the entry points are the same and every file the last
+run read (sources, Dockerfiles, scripts, configuration) has the same content, its report is the
+answer. Checking that reads and hashes those files and nothing else: no parse, and neither libcst
+nor networkx is imported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from sigcheck.checking.results import Report
+from sigcheck.config.settings import Settings
+from sigcheck.loading.cache import Cache, key_of
+from sigcheck.loading.discovery import Discovery
+
+
+@dataclass
+class RunOptions:
+    """How a run goes, not what it finds: the same report comes out for any of these."""
+
+    jobs: int = 1
+    cache: Cache | None = None
+    progress: Callable[[int, int], None] | None = None
+
+
+def run_key(paths: list[Path], settings: Settings, codes: Iterable[str], found: Discovery) -> str:
+    entries = "\n".join(f"{path}\t{display}\t{reason}" for path, display, reason in sorted(found.entries))
+    return key_of("run", os.getcwd(), repr(sorted(map(str, paths))), repr(settings), ",".join(sorted(codes)),
+                  str(found.root), entries)
+
+
+def stored_report(cache: Cache, key: str) -> Report | None:
+    stored = cache.get("run", key)
+    if not isinstance(stored, dict) or not isinstance(stored.get("report"), Report):
+        return None
+    inputs = stored.get("inputs")
+    if not isinstance(inputs, list) or any(_digest(Path(path)) != digest for path, digest in inputs):
+        return None
+    listing = stored.get("listing")
+    if listing is not None and listing != listing_digest(Path(stored.get("root", ".")), stored.get("listed", False)):
+        return None
+    return stored["report"]
+
+
+def store_report(cache: Cache, key: str, files: Iterable[Path], root: Path, listed: bool, report: Report) -> None:
+    inputs = [(str(path), _digest(path)) for path in sorted(set(files))]
+    cache.put("run", key, {"inputs": inputs, "root": str(root), "listed": listed,
+                           "listing": listing_digest(root, listed), "report": report})
+
+
+def listing_digest(root: Path, listed: bool) -> str | None:
+    """Which Python files exist decides where imports go: a new module can change the answer."""
+    if not listed:
+        return None
+    from sigcheck.model.project import list_python_files
+    files = list_python_files(root)
+    return key_of(*sorted(files)) if isinstance(files, set) else None
+
+
+def _digest(path: Path) -> str | None:
+    """The content's hash; for what is not a regular file (a FIFO, a folder), its kind only:
+    reading a FIFO would block."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(descriptor)
+            return f"not a file: {stat.S_IFMT(mode)}"
+        with open(descriptor, "rb") as handle:
+            return hashlib.sha256(handle.read()).hexdigest()
+    except OSError:
+        return None

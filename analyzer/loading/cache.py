@@ -1,0 +1,136 @@
+"""The on-disk cache: module summaries by content, and whole runs by their inputs.
+
+Entries are pickles, and a pickle can name any callable, so nothing in the cache is trusted: an
+entry starts with a magic line and the SHA-256 of its payload (a torn or corrupt write is
+ignored), and it is read by an unpickler that builds only sigcheck's own data classes and plain
+containers (a foreign entry that names anything else is ignored, never run). The folder is
+created for the user alone, with a `.gitignore` so that it is never committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sigcheck import __version__
+
+DEFAULT_DIR = ".sigcheck_cache"
+ENV_DIR = "SIGCHECK_CACHE_DIR"
+_MAGIC = b"sigcheck-cache 1\n"
+_DIGEST = 32
+
+# What an entry may contain besides builtins: the summary's and the report's classes.
+_ALLOWED = {
+    "builtins": {"set", "frozenset", "dict", "list", "tuple", "str", "int", "bool", "float", "bytes", "complex",
+                 "NoneType", "Ellipsis"},
+    "array": {"array", "_array_reconstructor"},
+    "copyreg": {"_reconstructor"},
+    "pathlib": {"PosixPath", "WindowsPath", "PurePosixPath", "PureWindowsPath", "Path"},
+    "sigcheck.model.ir": None,  # every class of the summary
+    "sigcheck.checking.results": None,
+}
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        allowed = _ALLOWED.get(module, set())
+        if allowed is None:  # only the classes the module itself defines
+            found = super().find_class(module, name)
+            if isinstance(found, type) and found.__module__ == module:
+                return found
+        elif name in allowed:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+
+
+class Cache:
+    """One folder of entries for this version of sigcheck. Every failure to read or write is a
+    miss: the cache can only make a run faster, never change or stop it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.root = folder
+        self.folder = folder / __version__
+        self.hits = 0
+        self.misses = 0
+        self._ready: bool | None = None
+
+    def get(self, kind: str, key: str) -> Any:
+        try:
+            data = (self.folder / kind / key[:2] / key).read_bytes()
+        except OSError:
+            self.misses += 1
+            return None
+        value = _decode(data)
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return value
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        if not self._prepare():
+            return
+        try:
+            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return
+        folder = self.folder / kind / key[:2]
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as out:
+                out.write(_MAGIC + hashlib.sha256(payload).digest() + payload)
+            os.replace(temporary, folder / key)  # readers see the old entry or the new one, whole
+        except OSError:
+            return
+
+    def _prepare(self) -> bool:
+        """Create the folder, user-only, with a .gitignore, once; False if that cannot be done."""
+        if self._ready is None:
+            try:
+                fresh = not self.root.exists()
+                self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+                if fresh:
+                    os.chmod(self.root, 0o700)  # mkdir's mode is filtered by the umask
+                ignore = self.root / ".gitignore"
+                if not ignore.exists():
+                    ignore.write_text("# Created by sigcheck: the cache is never committed.\n*\n", encoding="utf-8")
+                self._ready = True
+            except OSError:
+                self._ready = False
+        return self._ready
+
+
+def _decode(data: bytes) -> Any:
+    if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + _DIGEST:
+        return None
+    digest, payload = data[len(_MAGIC):len(_MAGIC) + _DIGEST], data[len(_MAGIC) + _DIGEST:]
+    if hashlib.sha256(payload).digest() != digest:
+        return None
+    try:
+        return _SafeUnpickler(io.BytesIO(payload)).load()
+    except Exception:  # a foreign or damaged entry of any kind is a miss
+        return None
+
+
+def key_of(*parts: str | bytes) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+def cache_folder(explicit: Path | None, base: Path) -> Path:
+    """--cache-dir, else $SIGCHECK_CACHE_DIR, else .sigcheck_cache in `base` (the project's root)."""
+    if explicit is not None:
+        return explicit
+    if os.environ.get(ENV_DIR):
+        return Path(os.environ[ENV_DIR])
+    return base / DEFAULT_DIR

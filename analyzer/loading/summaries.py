@@ -1,0 +1,142 @@
+"""Module summaries for a batch of files: from the cache when the text is unchanged, else parsed
+and summarised in worker processes (in this one for a few files, or with one job).
+
+Parsing is most of a cold run and each file is independent, so it is what runs in parallel; the
+whole-program part reads the summaries that come back. Results do not depend on the number of
+jobs: the batch order is fixed before anything runs, and results are taken back in that order.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Union
+
+from sigcheck import __version__
+from sigcheck.loading.cache import Cache, key_of
+from sigcheck.loading.sources import LoadError, SourceFile
+from sigcheck.model.ir import ModuleSummary
+
+_IN_PROCESS = 4  # below this many files to parse, a pool costs more than it saves
+Result = Union[ModuleSummary, LoadError]
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path
+    display: str
+    name: str
+    is_package: bool
+    text: str
+
+    def cache_key(self) -> str:
+        return key_of(__version__, self.name, str(self.is_package), self.display, str(self.path), self.text)
+
+
+def summarise(job: Job) -> ModuleSummary | tuple:
+    """Parse and summarise one file (in a worker: an error comes back as a plain tuple)."""
+    from sigcheck.loading.parsing import parse_python, too_deep
+    from sigcheck.model.builder import build_summary
+
+    source = SourceFile(job.path, job.display, job.text)
+    try:
+        tree = parse_python(source)
+        try:
+            return build_summary(tree, job.name, str(job.path), job.display, job.is_package)
+        except RecursionError:
+            raise too_deep(source, "cannot analyse") from None
+    except LoadError as error:
+        return ("error", error.display, error.message, error.line, error.column)
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class Summariser:
+    def __init__(self, jobs: int = 1, cache: Cache | None = None,
+                 progress: Callable[[int, int], None] | None = None) -> None:
+        self.jobs = max(1, jobs)
+        self.cache = cache
+        self.progress = progress
+        self.parsed = 0  # files parsed in this run (the rest came from the cache)
+        self._pool: ProcessPoolExecutor | None = None
+        self._done = 0
+        self._total = 0
+
+    def run(self, batch: list[Job]) -> list[Result]:
+        results: list[Result | None] = [None] * len(batch)
+        keys = [job.cache_key() for job in batch] if self.cache else []
+        todo = []
+        for index, job in enumerate(batch):
+            found = self.cache.get("summary", keys[index]) if self.cache else None
+            if isinstance(found, ModuleSummary) and found.name == job.name and found.path == str(job.path):
+                results[index] = found
+            else:
+                todo.append(index)
+        self._total += len(batch)
+        self._advance(len(batch) - len(todo))
+        for index, result in zip(todo, self._compute([batch[i] for i in todo])):
+            if isinstance(result, tuple):
+                results[index] = LoadError(*result[1:])
+            else:
+                results[index] = result
+                if self.cache:
+                    self.cache.put("summary", keys[index], result)
+        self.parsed += len(todo)
+        return results  # type: ignore[return-value]
+
+    def _compute(self, jobs: list[Job]):
+        if self.jobs == 1 or len(jobs) < _IN_PROCESS:
+            for job in jobs:
+                yield summarise(job)
+                self._advance(1)
+            return
+        produced = 0
+        try:
+            chunk = max(1, min(16, len(jobs) // (self.jobs * 4)))
+            for result in self._executor().map(summarise, jobs, chunksize=chunk):
+                produced += 1
+                yield result
+                self._advance(1)
+        except BrokenProcessPool:  # a file crashed a worker (the native parser): find which, alone
+            self.close()
+            for job in jobs[produced:]:
+                yield self._isolated(job)
+                self._advance(1)
+
+    @staticmethod
+    def _isolated(job: Job):
+        with ProcessPoolExecutor(1, mp_context=_context()) as pool:
+            try:
+                return pool.submit(summarise, job).result()
+            except BrokenProcessPool:
+                return ("error", job.display, "cannot parse: the parser crashed on this file", 1, 1)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context())
+        return self._pool
+
+    def _advance(self, count: int) -> None:
+        self._done += count
+        if self.progress is not None and count:
+            self.progress(self._done, self._total)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
+def _context():
+    """fork where there is one: the workers start with sigcheck already imported."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")

@@ -1,0 +1,156 @@
+"""The cache: summaries by content, whole runs by their inputs, and nothing in it trusted."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import write_project
+from sigcheck.checking.engine import analyse
+from sigcheck.checking.runcache import RunOptions
+from sigcheck.config.settings import Settings
+from sigcheck.loading.cache import Cache, cache_folder, key_of
+
+PROJECT = {
+    "pyproject.toml": "",
+    "train.py": """
+        import signal, sys, torch
+        from helpers import save
+
+        def on_term(signum, frame):
+            sys.exit(0)
+
+        signal.signal(signal.SIGTERM, on_term)
+        for batch in loader:
+            optimizer.step()
+    """,
+    "helpers.py": """
+        def save(model):
+            torch.save(model.state_dict(), "/opt/ml/model/model.pt")
+    """,
+    "launch.py": """
+        import subprocess
+        if __name__ == "__main__":
+            subprocess.run(["python", "train.py"])
+    """,
+}
+
+
+def _key(report):
+    return [(d.code, d.path, d.line, d.column, d.message, d.trace) for d in report.diagnostics], \
+        [(e.path, e.message) for e in report.errors], report.files
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    write_project(tmp_path, PROJECT)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _run(folder: Path, jobs: int = 1, cache: bool = True, paths=(".",)):
+    options = RunOptions(jobs, Cache(folder / ".sigcheck_cache") if cache else None)
+    return analyse([Path(p) for p in paths], Settings(), options=options)
+
+
+def test_warm_run_parses_nothing_and_gives_the_same_report(project):
+    cold = _run(project)
+    assert cold.parsed == 3 and cold.diagnostics
+    warm = _run(project)
+    assert warm.parsed == 0
+    assert _key(warm) == _key(cold)
+
+
+def test_one_module_changed_is_the_only_one_parsed(project):
+    cold = _run(project)
+    (project / "helpers.py").write_text("def save(model):\n    torch.save(model, 'm.pt')\n", encoding="utf-8")
+    changed = _run(project)
+    assert changed.parsed == 1
+    assert _key(changed) != _key(cold)
+    assert _key(changed) == _key(_run(project, cache=False))  # the same as a run without the cache
+
+
+def test_a_new_module_is_seen_by_a_warm_run(project):
+    _run(project)
+    (project / "extra.py").write_text("if __name__ == '__main__':\n    for b in loader:\n        optimizer.step()\n",
+                                      encoding="utf-8")
+    assert "extra.py" in _run(project).files
+
+
+def test_results_do_not_depend_on_jobs_or_file_order(project):
+    scripts = [f"job{n}.py" for n in range(8)]  # enough files for the worker pool to be used
+    write_project(project, {name: f"""
+        import subprocess
+        from helpers import save
+        if __name__ == "__main__":
+            subprocess.run(["torchrun", "train.py", "--seed", "{n}"])
+    """ for n, name in enumerate(scripts)})
+    names = ["train.py", "launch.py", "helpers.py", *scripts]
+    one = _run(project, jobs=1, cache=False, paths=names)
+    two = _run(project, jobs=2, cache=False, paths=names[::-1])
+    assert _key(one) == _key(two) and len(one.diagnostics) >= 8
+
+
+def test_corrupt_and_foreign_entries_are_ignored_and_rebuilt(project):
+    cold = _run(project)
+    entries = [p for p in (project / ".sigcheck_cache").rglob("*") if p.is_file() and p.name != ".gitignore"]
+    assert entries
+    # A pickle that would run code when loaded, with a valid header: it must never be unpickled.
+    hostile = pickle.dumps(_Exploit())
+    for number, entry in enumerate(entries):
+        if number % 2:
+            entry.write_bytes(entry.read_bytes()[:-7] + b"garbage")  # torn: the checksum fails
+        else:
+            import hashlib
+            entry.write_bytes(b"sigcheck-cache 1\n" + hashlib.sha256(hostile).digest() + hostile)
+    again = _run(project)
+    assert not (project / "pwned").exists()
+    assert again.parsed == 3 and _key(again) == _key(cold)
+
+
+class _Exploit:
+    def __reduce__(self):
+        return (os.system, ("touch pwned",))
+
+
+def test_cache_folder_is_user_only_and_ignored_by_git(project):
+    _run(project)
+    folder = project / ".sigcheck_cache"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert (folder / ".gitignore").read_text(encoding="utf-8").strip().endswith("*")
+
+
+def test_cache_folder_comes_from_the_option_then_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("SIGCHECK_CACHE_DIR", raising=False)
+    assert cache_folder(None, tmp_path) == tmp_path / ".sigcheck_cache"
+    monkeypatch.setenv("SIGCHECK_CACHE_DIR", str(tmp_path / "env"))
+    assert cache_folder(None, tmp_path) == tmp_path / "env"
+    assert cache_folder(tmp_path / "given", tmp_path) == tmp_path / "given"
+
+
+def test_an_unwritable_cache_never_stops_a_run(project):
+    blocked = project / "blocked"
+    blocked.write_text("a file where the folder should be", encoding="utf-8")
+    report = analyse([Path(".")], Settings(), options=RunOptions(1, Cache(blocked / "cache")))
+    assert report.diagnostics and not report.errors
+
+
+def test_keys_separate_their_parts():
+    assert key_of("ab", "c") != key_of("a", "bc")
+
+
+def test_warm_run_imports_neither_libcst_nor_networkx(project):
+    cli = [sys.executable, "-m", "sigcheck", "check", ".", "--format", "json", "--cache-dir", ".sigcheck_cache"]
+    subprocess.run(cli, capture_output=True, cwd=project, timeout=120)
+    probe = ("import sys; from sigcheck.cli import main\n"
+             "try:\n    main(['check', '.', '--format', 'json', '--cache-dir', '.sigcheck_cache'])\n"
+             "except SystemExit:\n    pass\n"
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'libcst', 'networkx'}), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=project, timeout=120)
+    assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
