@@ -12,6 +12,7 @@ from sigcheck.checking.runcache import RunOptions, run_key, store_report, stored
 from sigcheck.checking.suppressions import SuppressionUsage, Suppressions, parse_suppressions
 from sigcheck.config.settings import ConfigError, Settings
 from sigcheck.knowledge import Knowledge, builtin_knowledge
+from sigcheck.loading.cache import Cache
 from sigcheck.loading.discovery import Discovery, discover
 from sigcheck.loading.loader import load_project
 from sigcheck.loading.sources import SourceFile, source_lines
@@ -35,7 +36,7 @@ def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | Non
     knowledge = _knowledge(settings)
     found = _discover(paths, settings, overlays)
     key = None
-    if options.cache is not None and not overlays:
+    if isinstance(options.cache, Cache) and not overlays:  # a whole run from disk, not for an editor's text
         key = run_key(paths, settings, [r.code for r in active], found)
         report = stored_report(options.cache, key)
         if report is not None:

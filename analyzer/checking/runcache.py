@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 from sigcheck.checking.results import Report
 from sigcheck.config.settings import Settings
-from sigcheck.loading.cache import Cache, key_of
+from sigcheck.loading.cache import Cache, MemoryCache, key_of
 from sigcheck.loading.discovery import Discovery
 
 
@@ -24,7 +24,7 @@ class RunOptions:
     """How a run goes, not what it finds: the same report comes out for any of these."""
 
     jobs: int = 1
-    cache: Cache | None = None
+    cache: Cache | MemoryCache | None = None
     progress: Callable[[int, int], None] | None = None
 
 

@@ -106,6 +106,31 @@ class Cache:
         return self._ready
 
 
+class MemoryCache:
+    """The same interface in memory, for a long-lived process (the language server): summaries of
+    the modules a change did not touch are reused, so an edit parses only the edited file."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self.limit = limit
+        self.hits = 0
+        self.misses = 0
+        self._entries: dict[tuple[str, str], Any] = {}
+
+    def get(self, kind: str, key: str) -> Any:
+        value = self._entries.pop((kind, key), None)
+        if value is None:
+            self.misses += 1
+            return None
+        self._entries[(kind, key)] = value  # most recently used last
+        self.hits += 1
+        return value
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        self._entries[(kind, key)] = value
+        while len(self._entries) > self.limit:
+            del self._entries[next(iter(self._entries))]
+
+
 def _decode(data: bytes) -> Any:
     if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + _DIGEST:
         return None

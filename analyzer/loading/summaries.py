@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Union
 
 from sigcheck import __version__
-from sigcheck.loading.cache import Cache, key_of
+from sigcheck.loading.cache import Cache, MemoryCache, key_of
 from sigcheck.loading.sources import LoadError, SourceFile
 from sigcheck.model.ir import ModuleSummary
 
@@ -61,7 +61,7 @@ def available_cpus() -> int:
 
 
 class Summariser:
-    def __init__(self, jobs: int = 1, cache: Cache | None = None,
+    def __init__(self, jobs: int = 1, cache: Cache | MemoryCache | None = None,
                  progress: Callable[[int, int], None] | None = None) -> None:
         self.jobs = max(1, jobs)
         self.cache = cache

@@ -15,7 +15,9 @@ from typing import Iterable, Mapping, Sequence
 
 from sigcheck.checking.engine import analyse
 from sigcheck.checking.results import Report
+from sigcheck.checking.runcache import RunOptions
 from sigcheck.config.settings import ConfigError, Settings, find_config, load_settings
+from sigcheck.loading.cache import MemoryCache
 from sigcheck.loading.discovery import is_dockerfile, project_root
 from sigcheck.loading.sources import resolve
 
@@ -78,10 +80,13 @@ def settings_for(folder: Path) -> Settings:
     return load_settings(config) if config else Settings()
 
 
+_SUMMARIES = MemoryCache()  # the server's runs share summaries: an edit re-parses the edited file only
+
+
 def check_folder(folder: Path, overlays: Mapping[Path, str]) -> Report:
     """One run over the folder with the editor's documents (resolved path -> text) read as shown.
     Raises ConfigError or KnowledgeError for a configuration that cannot be used."""
-    return analyse([folder], settings_for(folder), overlays=overlays)
+    return analyse([folder], settings_for(folder), overlays=overlays, options=RunOptions(1, _SUMMARIES))
 
 
 def resolved(path: str | Path) -> Path:

@@ -34,7 +34,8 @@ class ProjectModel:
     by_path: dict[Path, str] = field(default_factory=dict)
     script_dirs: list[Path] = field(default_factory=list)
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
-    _found: dict[tuple, Path | None] = field(default_factory=dict)
+    _found: dict[str, Path | None] = field(default_factory=dict)
+    _script_set: set[Path] = field(default_factory=set)
     _listing: set[str] | bool | None = None
     _names: set[str] = field(default_factory=set)
 
@@ -65,20 +66,42 @@ class ProjectModel:
         return ".".join(parts), is_package
 
     def find_module_file(self, dotted: str, importer: str | None) -> Path | None:
-        """The project file `import dotted` loads, searched as Python would from a script."""
-        roots = self._search_roots(importer)
-        key = (dotted, tuple(roots))
-        if key not in self._found:
-            self._found[key] = self._find(dotted, roots)
-        return self._found[key]
+        """The project file `import dotted` loads, searched as Python would from a script.
 
-    def _find(self, dotted: str, roots: list[Path]) -> Path | None:
+        A script's folder is on its import path, so a module in a script's folder finds its
+        neighbours first; then every script folder, the root and root/src. A module inside a
+        package does not have its folder on the path (Python 3 has no implicit relative
+        imports): its folder is searched last, for code that puts it on sys.path itself. The
+        common part of the search is done once per name: trees with hundreds of script folders
+        import thousands of names."""
+        folder = None
+        if importer and importer in self.sources and not self.modules[importer].is_package:
+            folder = self.sources[importer].path.parent
+        if folder is not None and folder in self._script_folders:
+            found = self._find_in(dotted, folder)
+            if found is not None:
+                return found
+        if dotted not in self._found:
+            self._found[dotted] = next(
+                (f for base in (*self.script_dirs, self.root, self.root / "src") if (f := self._find_in(dotted, base))),
+                None)
+        found = self._found[dotted]
+        if found is None and folder is not None:
+            return self._find_in(dotted, folder)
+        return found
+
+    def _find_in(self, dotted: str, base: Path) -> Path | None:
         relative = "/".join(dotted.split("."))
-        for base in roots:
-            for candidate in (f"{base}/{relative}.py", f"{base}/{relative}/__init__.py"):
-                if self._exists(candidate) and self._inside_project(Path(candidate)):
-                    return resolve(Path(candidate))
+        for candidate in (f"{base}/{relative}.py", f"{base}/{relative}/__init__.py"):
+            if self._exists(candidate) and self._inside_project(Path(candidate)):
+                return resolve(Path(candidate))
         return None
+
+    @property
+    def _script_folders(self) -> set[Path]:
+        if len(self._script_set) != len(self.script_dirs):
+            self._script_set = set(self.script_dirs)
+        return self._script_set
 
     @property
     def listed(self) -> bool:
@@ -103,20 +126,6 @@ class ProjectModel:
                 found = dotted
             self._imports[key] = found
         return self._imports[key]
-
-    def _search_roots(self, importer: str | None) -> list[Path]:
-        """A script's folder is on its import path, so a module in a script's folder finds its
-        neighbours first. A module inside a package does not (Python 3 has no implicit relative
-        imports): its folder is searched last, for code that puts it on sys.path itself."""
-        folder = None
-        if importer and importer in self.sources and not self.modules[importer].is_package:
-            folder = self.sources[importer].path.parent
-        roots: list[Path] = [folder] if folder in self.script_dirs else []
-        roots.extend(self.script_dirs)
-        roots.extend((self.root, self.root / "src"))
-        if folder is not None:
-            roots.append(folder)
-        return list(dict.fromkeys(roots))
 
     def _inside_project(self, path: Path) -> bool:
         try:

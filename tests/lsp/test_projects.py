@@ -35,3 +35,19 @@ def test_which_documents_trigger_a_run():
     assert is_analysable(Path("train")) and is_analysable(Path("run.sh"))
     assert is_analysable(Path("job.txt"), "python")
     assert not is_analysable(Path("README.md"))
+
+
+def test_an_edit_reparses_only_the_edited_document(tmp_path):
+    from sigcheck.lsp.projects import check_folder
+
+    (tmp_path / "pyproject.toml").write_text("", encoding="utf-8")
+    (tmp_path / "helpers.py").write_text(f"FOLDER = {str(tmp_path)!r}\ndef save(m):\n    torch.save(m, 'm.pt')\n",
+                                         encoding="utf-8")
+    train = tmp_path / "train.py"
+    train.write_text("from helpers import save\nif __name__ == '__main__':\n    for b in loader:\n"
+                     "        optimizer.step()\n", encoding="utf-8")
+    first = check_folder(tmp_path.resolve(), {})
+    assert first.parsed == 2
+    edited = train.read_text(encoding="utf-8") + "    save(model)\n"
+    second = check_folder(tmp_path.resolve(), {train.resolve(): edited})
+    assert second.parsed == 1 and second.diagnostics == check_folder(tmp_path.resolve(), {train.resolve(): edited}).diagnostics
