@@ -176,7 +176,7 @@ torch.save(model.state_dict(), "final.pt")
             entries = [e for e in analysis.entries_reaching(registration.func_id) if e.first_work]
             if not entries or registration.action not in ("handler", "external"):
                 continue
-            main = set().union(*(e.main for e in entries))
+            main = analysis.main_of(entries)
             proof = self._prove(analysis, registration, main)
             if proof is not None:
                 continue

@@ -118,7 +118,7 @@ train()
             entries = [e for e in analysis.entries_reaching(registration.func_id) if e.first_work]
             if not entries or registration.action != "handler":
                 continue
-            main = set().union(*(e.main for e in entries))
+            main = analysis.main_of(entries)
             if analysis.stopping.stops([t.func_id for t in registration.handlers], main):
                 continue
             names = ", ".join(f"`{analysis.describe(t.func_id)}`" for t in registration.handlers)

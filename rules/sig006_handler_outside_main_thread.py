@@ -73,7 +73,7 @@ threading.Thread(target=monitor, daemon=True).start()
             for entry in analysis.entries:
                 if registration.func_id in entry.main or registration.func_id not in entry.everywhere:
                     continue
-                steps = analysis.graph.path(entry.everywhere, registration.func_id)
+                steps = entry.everywhere.path_to(registration.func_id)
                 if not any(s.kind in ("thread", "executor") for s in steps):
                     continue
                 anchor = analysis.point(registration.func_id, registration.site, "signal.signal outside the main thread")

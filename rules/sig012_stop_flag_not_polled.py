@@ -113,7 +113,9 @@ for epoch in range(10):
 
     def _unpolled(self, analysis, entry, registration, flags, registered_at):
         pollers = _polling_functions(analysis, flags)
-        for func_id in sorted(entry.main):
+        for func_id in analysis.looping:  # the functions with loops this could be about, in order
+            if func_id not in entry.main:
+                continue
             fn = analysis.functions[func_id]
             reported_until = -1
             for event in fn.events:

@@ -12,6 +12,7 @@ from sigcheck.model.children import ChildStart, find_child_starts
 from sigcheck.model.flags import Flags
 from sigcheck.model.project import EntryPoint, ProjectModel
 from sigcheck.model.resolve import Resolver
+from sigcheck.model.runs import Reachability, RunView
 from sigcheck.model.saving import SaveAnalysis
 from sigcheck.model.pathvalues import PathTracker
 from sigcheck.model.positions import Positions
@@ -111,10 +112,8 @@ class Analysis:
     def ordered(self) -> frozenset[str]:
         """Functions that lead to an event whose place in a run is compared (registrations,
         training and data loops, fit calls): the run order walks only these."""
-        looping = {f.id for f in self.functions.values()
-                   if any(isinstance(e, ir.Loop) and self.work.loop_kind(f.id, e) for e in f.events)}
         registered = {r.func_id for r in self.registrations}
-        return frozenset(self.graph.reaching(self.work.stepping | registered | looping, MAIN_THREAD))
+        return frozenset(self.graph.reaching(self.work.stepping | registered | set(self.looping), MAIN_THREAD))
 
     def deadline_for(self, entries: list["EntryFacts"]) -> "Deadline":
         """The smallest deadline along the launch chains of these entry points."""
@@ -123,6 +122,56 @@ class Analysis:
 
     def entries_reaching(self, func_id: str) -> list["EntryFacts"]:
         return [e for e in self.entries if func_id in e.main]
+
+    def main_of(self, entries: list["EntryFacts"]) -> RunView:
+        """What the main threads of these entry points run, together."""
+        return RunView(self.reachability, frozenset(e.body_id for e in entries))
+
+    @cached_property
+    def reachability(self) -> Reachability:
+        return Reachability(self.graph)
+
+    @cached_property
+    def framework_calls(self) -> list[tuple[str, ir.CallSite, str]]:
+        """Calls to libraries that install their own SIGTERM handling, in function order."""
+        found = []
+        for func_id in sorted(self.functions):
+            for event in self.functions[func_id].events:
+                if isinstance(event, ir.CallSite):
+                    reason = self._handles(func_id, event)
+                    if reason is not None:
+                        found.append((func_id, event, reason))
+        return found
+
+    def _handles(self, func_id: str, event: ir.CallSite) -> str | None:
+        for name in self.graph.qualnames(func_id, event):
+            for entry in self.knowledge.frameworks.find(name):
+                if entry.option("behaviour") == "handles" and _keyword_true(event, entry.option("when-keyword")):
+                    return entry.reason
+        return None
+
+    @cached_property
+    def launcher_hints(self) -> list[tuple["Deadline", frozenset[str]]]:
+        """For each launcher with a shorter deadline: the functions that run a module reading one
+        of its environment variables."""
+        found = []
+        for entry in self.knowledge.frameworks:
+            hints = entry.option("env-hints", [])
+            if not entry.option("deadline") or not hints:
+                continue
+            modules = {m for m, source in self.project.sources.items()
+                       if any(f'"{h}"' in source.text or f"'{h}'" in source.text for h in hints)}
+            functions = [f for f, fn in self.functions.items() if fn.module in modules]
+            if functions:
+                deadline = Deadline(entry.option("deadline"), f"under {entry.option('launcher')}")
+                found.append((deadline, frozenset(self.graph.reaching(functions, MAIN_THREAD))))
+        return found
+
+    @cached_property
+    def looping(self) -> list[str]:
+        """Functions with a training or data loop, sorted."""
+        return sorted(f.id for f in self.functions.values()
+                      if any(isinstance(e, ir.Loop) and self.work.loop_kind(f.id, e) for e in f.events))
 
     def sigterm_registrations(self) -> list[HandlerRegistration]:
         return [r for r in self.registrations if r.covers_sigterm]
@@ -172,16 +221,13 @@ class EntryFacts:
         return self.analysis.project.modules[self.entry.module].body_id
 
     @cached_property
-    def main_parents(self) -> dict[str, Step | None]:
-        return self.analysis.graph.reach([self.body_id], MAIN_THREAD)
+    def main(self) -> RunView:
+        """What the main thread runs (membership is cheap; listing it walks the graph)."""
+        return RunView(self.analysis.reachability, frozenset({self.body_id}))
 
     @cached_property
-    def main(self) -> set[str]:
-        return set(self.main_parents)
-
-    @cached_property
-    def everywhere(self) -> dict[str, Step | None]:
-        return self.analysis.graph.reach([self.body_id], MAIN_THREAD | ELSEWHERE)
+    def everywhere(self) -> RunView:
+        return RunView(self.analysis.reachability, frozenset({self.body_id}), MAIN_THREAD | ELSEWHERE)
 
     @cached_property
     def first_work(self) -> Work | None:
@@ -198,27 +244,15 @@ class EntryFacts:
     @cached_property
     def framework_handling(self) -> tuple[str, ir.CallSite, str] | None:
         """A call on the main path to a library that installs its own SIGTERM handling."""
-        graph = self.analysis.graph
-        for func_id in sorted(self.main):
-            for event in self.analysis.functions[func_id].events:
-                if not isinstance(event, ir.CallSite):
-                    continue
-                for name in graph.qualnames(func_id, event):
-                    for entry in self.analysis.knowledge.frameworks.find(name):
-                        if entry.option("behaviour") == "handles" and _keyword_true(event, entry.option("when-keyword")):
-                            return func_id, event, entry.reason
-        return None
+        return next((call for call in self.analysis.framework_calls if call[0] in self.main), None)
 
     @cached_property
     def launcher_deadline(self) -> Deadline | None:
         """A launcher that kills workers sooner than the platform, recognised by the environment
-        variables it sets and the entry point reads (torchrun: LOCAL_RANK)."""
-        project = self.analysis.project
-        texts = [project.sources[m].text for m in {self.analysis.functions[f].module for f in self.main}]
-        for entry in self.analysis.knowledge.frameworks:
-            hints = entry.option("env-hints", [])
-            if entry.option("deadline") and any(f'"{h}"' in t or f"'{h}'" in t for h in hints for t in texts):
-                return Deadline(entry.option("deadline"), f"under {entry.option('launcher')}")
+        variables it sets and a module the entry point runs reads (torchrun: LOCAL_RANK)."""
+        for deadline, runners in self.analysis.launcher_hints:
+            if self.body_id in runners:
+                return deadline
         return None
 
     @property
@@ -226,7 +260,7 @@ class EntryFacts:
         return self.analysis.deadline_for([self])
 
     def path_to(self, func_id: str) -> list[Step]:
-        return self.analysis.graph.path(self.main_parents, func_id)
+        return self.main.path_to(func_id)
 
     def position(self, func_id: str, event: ir.Event) -> int | None:
         """Where an event comes in this entry point's run; None if the run never meets it."""

@@ -75,9 +75,11 @@ class CallGraph:
         project's own functions and classes too: their bodies are read, their names not trusted."""
         return [t.qualname for t in self.targets(func_id, site) if t.qualname and (project or not t.in_project)]
 
-    def reach(self, sources: Iterable[str], kinds: frozenset[str]) -> dict[str, Step | None]:
-        """Every function reachable from `sources` over edges of `kinds`, with the edge that first
-        reached it (breadth first, so paths are shortest)."""
+    def reach(self, sources: Iterable[str], kinds: frozenset[str],
+              within: frozenset[str] | None = None) -> dict[str, Step | None]:
+        """Every function reachable from `sources` over edges of `kinds` (entering only those
+        `within`, if given), with the edge that first reached it (breadth first, so paths are
+        shortest)."""
         parents: dict[str, Step | None] = {}
         queue = deque()
         for source in sources:
@@ -89,7 +91,7 @@ class CallGraph:
             if current not in self.graph:
                 continue
             for _, callee, kind, site in self.graph.out_edges(current, keys=True, data="site"):
-                if kind in kinds and callee not in parents:
+                if kind in kinds and callee not in parents and (within is None or callee in within):
                     parents[callee] = Step(current, site, callee, kind)
                     queue.append(callee)
         return parents

@@ -33,6 +33,7 @@ class Containers:
         self.project = resolver.project
         self._stores: dict[Container, list[tuple[tuple[ir.Sym, ...], ir.Sym]]] | None = None
         self._related: dict[str, list[str]] = {}
+        self._below: dict[str, list[str]] | None = None
 
     def dict_display(self, sym: ir.DictOf) -> list[Value]:
         entries: list[tuple[Value, Value]] = []
@@ -147,10 +148,20 @@ class Containers:
         """The class, the project classes in its MRO and those that inherit from it."""
         if class_id not in self._related:
             bases = [c.class_id for c in self.resolver.mro(class_id) if isinstance(c, ClassV)]
-            below = [other for other in self.project.classes if other not in bases
-                     and ClassV(class_id) in self.resolver.mro(other)]
+            below = [other for other in self._subclasses().get(class_id, ()) if other not in bases]
             self._related[class_id] = bases + below
         return self._related[class_id]
+
+    def _subclasses(self) -> dict[str, list[str]]:
+        """Each project class's subclasses (in the project's order), from one pass over the MROs:
+        asking every class whether it inherits from this one is quadratic in a big package."""
+        if self._below is None:
+            self._below = {}
+            for other in self.project.classes:
+                for cls in self.resolver.mro(other):
+                    if isinstance(cls, ClassV):
+                        self._below.setdefault(cls.class_id, []).append(other)
+        return self._below
 
     def _owner(self, name: str, scope: str) -> str:
         """The scope whose variable `name` is, seen from `scope` (as the resolver looks names up)."""

@@ -36,6 +36,7 @@ class ProjectModel:
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _found: dict[str, Path | None] = field(default_factory=dict)
     _script_set: set[Path] = field(default_factory=set)
+    _tails: set[str] | None = None  # last parts of the listed files' paths: "nn.py", "nn/__init__.py"
     _listing: set[str] | bool | None = None
     _names: set[str] = field(default_factory=set)
 
@@ -82,7 +83,7 @@ class ProjectModel:
             if found is not None:
                 return found
         if dotted not in self._found:
-            self._found[dotted] = next(
+            self._found[dotted] = None if not self._may_exist(dotted) else next(
                 (f for base in (*self.script_dirs, self.root, self.root / "src") if (f := self._find_in(dotted, base))),
                 None)
         found = self._found[dotted]
@@ -96,6 +97,23 @@ class ProjectModel:
             if self._exists(candidate) and self._inside_project(Path(candidate)):
                 return resolve(Path(candidate))
         return None
+
+    def _may_exist(self, dotted: str) -> bool:
+        """False when no project file could be `dotted` wherever it is looked for: no listed file
+        ends as it would (`torch.nn` is no `/torch/nn.py` nor `/torch/nn/__init__.py`)."""
+        if self._listing is None:
+            self._listing = list_python_files(self.root)
+        if not isinstance(self._listing, set):
+            return True
+        if self._tails is None:
+            self._tails = set()
+            for path in self._listing:
+                parts = path.rsplit("/", 2)
+                self._tails.add(parts[-1])
+                if parts[-1] == "__init__.py" and len(parts) > 1:
+                    self._tails.add(parts[-2] + "/__init__.py")
+        last = dotted.rsplit(".", 1)[-1]
+        return f"{last}.py" in self._tails or f"{last}/__init__.py" in self._tails
 
     @property
     def _script_folders(self) -> set[Path]:

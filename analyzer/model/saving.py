@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Collection
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
@@ -37,6 +38,7 @@ class SaveAnalysis:
         self.work = work
         self.flags = flags
         self.functions = graph.project.functions
+        self._flag_checks: dict[FlagKey, list[tuple[str, ir.Event]]] = {}
 
     # -- saving calls ---------------------------------------------------------------------
 
@@ -137,12 +139,20 @@ class SaveAnalysis:
                 found.append((key, Point(func_id, event.node, "sets the stop flag")))
         return found
 
-    def checks(self, flag: FlagKey, main: set[str]):
+    def checks(self, flag: FlagKey, main: Collection[str]):
         """Branches and while-loops on the main path whose test looks at `flag`."""
-        for func_id in sorted(main):
-            for event in self.functions[func_id].events:
-                if isinstance(event, (ir.Branch, ir.Loop)) and self.flags.test_checks(func_id, event, flag):
-                    yield func_id, event
+        for func_id, event in self._checks(flag):
+            if func_id in main:
+                yield func_id, event
+
+    def _checks(self, flag: FlagKey) -> list[tuple[str, ir.Event]]:
+        """Every test of `flag` in the project, in function order: found once, then filtered by
+        what an entry point runs (listing that per entry point is what does not scale)."""
+        if flag not in self._flag_checks:
+            self._flag_checks[flag] = [
+                (func_id, event) for func_id in sorted(self.functions) for event in self.functions[func_id].events
+                if isinstance(event, (ir.Branch, ir.Loop)) and self.flags.test_checks(func_id, event, flag)]
+        return self._flag_checks[flag]
 
     def flag_response(self, flag: FlagKey, main: set[str]) -> tuple[Point, ...] | None:
         for func_id, event in self.checks(flag, main):
