@@ -83,9 +83,10 @@ for batch in loader:
     def check(self, analysis):
         for entry in analysis.entries:
             good_seen = None
-            registrations = sorted(
-                (r for r in entry.registrations if r.covers_sigterm),
-                key=lambda r: entry.position(r.func_id, r.site) or 0)
+            sigterm = [r for r in entry.registrations if r.covers_sigterm]
+            if not sigterm:
+                continue  # nothing to order: the run order of this entry point is not needed
+            registrations = sorted(sigterm, key=lambda r: entry.position(r.func_id, r.site) or 0)
             work_at = entry.first_work_position()
             for registration in registrations:
                 if registration.action == "handler":

@@ -83,9 +83,11 @@ for batch in loader:
 
     def check(self, analysis):
         for entry in analysis.entries:
-            work_at = entry.first_work_position()
             registrations = [r for r in entry.registrations if r.covers_sigterm and r.action not in ("ignore", "default")]
-            if work_at is None or not registrations:
+            if not registrations:
+                continue
+            work_at = entry.first_work_position()
+            if work_at is None:
                 continue
             problems = [(r, self._problem(analysis, entry, r, work_at)) for r in registrations]
             if any(problem is None for _, problem in problems):

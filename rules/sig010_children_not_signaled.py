@@ -86,11 +86,12 @@ multiprocessing.Process(target=train, args=(0,)).start()
     )
 
     def check(self, analysis):
-        for entry in analysis.entries:
-            starts = [c for c in analysis.child_starts if c.func_id in entry.main]
-            if not starts or self._forwards(analysis, entry):
-                continue
-            for child in sorted(starts, key=lambda c: (c.func_id, c.site.index)):
+        forwarding: dict[int, bool] = {}  # by registration: whether its handlers pass SIGTERM on
+        for child in sorted(analysis.child_starts, key=lambda c: (c.func_id, c.site.index)):
+            # One finding per child start, traced from the first entry point that runs it unforwarded.
+            entry = next((e for e in analysis.entries
+                          if child.func_id in e.main and not self._forwards(analysis, e, forwarding)), None)
+            if entry is not None:
                 anchor = analysis.point(child.func_id, child.site, "starts the child")
                 yield self.finding(anchor, self._message(analysis, child),
                                    analysis.path_points(entry.path_to(child.func_id)) + [anchor])
@@ -106,13 +107,16 @@ multiprocessing.Process(target=train, args=(0,)).start()
                 f"SIGKILLed at the deadline {deadline} without saving")
 
     @staticmethod
-    def _forwards(analysis, entry) -> bool:
+    def _forwards(analysis, entry, known: dict[int, bool]) -> bool:
         for registration in entry.registrations:
             if not registration.covers_sigterm or not registration.handlers:
                 continue
-            for func_id in analysis.graph.reach([t.func_id for t in registration.handlers], frozenset({"call"})):
-                for event in analysis.functions[func_id].events:
-                    if isinstance(event, ir.CallSite) and any(
-                            analysis.knowledge.forwards.find(n) for n in analysis.graph.qualnames(func_id, event)):
-                        return True
+            if id(registration) not in known:
+                known[id(registration)] = any(
+                    isinstance(event, ir.CallSite) and any(
+                        analysis.knowledge.forwards.find(n) for n in analysis.graph.qualnames(func_id, event))
+                    for func_id in analysis.graph.reach([t.func_id for t in registration.handlers], frozenset({"call"}))
+                    for event in analysis.functions[func_id].events)
+            if known[id(registration)]:
+                return True
         return False

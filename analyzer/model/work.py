@@ -86,7 +86,7 @@ class WorkFinder:
                         yield from walk(body_id, path + (Step(func_id, event.index, body_id, "import"),))
         yield from walk(start, ())
 
-    @lru_cache(maxsize=None)
+    @lru_cache(maxsize=32)  # one entry point's rules ask in a row; all of them at once would not fit
     def order(self, start: str, within: frozenset[str] | None = None) -> dict[tuple[str, int], int]:
         """Position of each (function, event index) in the run of `start` (see `in_order`)."""
         return {(func_id, event.index): position
