@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 from sigcheck.checking.results import Report
 from sigcheck.config.settings import Settings
-from sigcheck.loading.cache import Cache, MemoryCache, key_of
+from sigcheck.loading.cache import Cache, MemoryCache, code_fingerprint, key_of
 from sigcheck.loading.discovery import Discovery
 
 
@@ -30,7 +30,7 @@ class RunOptions:
 
 def run_key(paths: list[Path], settings: Settings, codes: Iterable[str], found: Discovery) -> str:
     entries = "\n".join(f"{path}\t{display}\t{reason}" for path, display, reason in sorted(found.entries))
-    return key_of("run", os.getcwd(), repr(sorted(map(str, paths))), repr(settings), ",".join(sorted(codes)),
+    return key_of("run", code_fingerprint(), os.getcwd(), repr(sorted(map(str, paths))), repr(settings), ",".join(sorted(codes)),
                   str(found.root), entries)
 
 

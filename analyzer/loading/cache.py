@@ -143,6 +143,28 @@ def _decode(data: bytes) -> Any:
         return None
 
 
+def code_fingerprint() -> str:
+    """sigcheck's own files (code and knowledge) by name, size and time: an entry written by other
+    code than the running one is a miss, even under the same version number (a development
+    install, a patched file)."""
+    global _FINGERPRINT
+    if _FINGERPRINT is None:
+        import sigcheck
+        import sigcheck.rules
+
+        stamps = []
+        for folder in {Path(sigcheck.__file__).parent, Path(sigcheck.rules.__file__).parent}:
+            for path in sorted(folder.rglob("*")):
+                if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+                    info = path.stat()
+                    stamps.append(f"{path}:{info.st_size}:{info.st_mtime_ns}")
+        _FINGERPRINT = key_of(__version__, *stamps)
+    return _FINGERPRINT
+
+
+_FINGERPRINT: str | None = None
+
+
 def key_of(*parts: str | bytes) -> str:
     digest = hashlib.sha256()
     for part in parts:

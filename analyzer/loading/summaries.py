@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Union
 
-from sigcheck import __version__
-from sigcheck.loading.cache import Cache, MemoryCache, key_of
+from sigcheck.loading.cache import Cache, MemoryCache, code_fingerprint, key_of
 from sigcheck.loading.sources import LoadError, SourceFile
 from sigcheck.model.ir import ModuleSummary
 
@@ -34,7 +33,7 @@ class Job:
     text: str
 
     def cache_key(self) -> str:
-        return key_of(__version__, self.name, str(self.is_package), self.display, str(self.path), self.text)
+        return key_of(code_fingerprint(), self.name, str(self.is_package), self.display, str(self.path), self.text)
 
 
 def summarise(job: Job) -> ModuleSummary | tuple:

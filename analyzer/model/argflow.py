@@ -28,30 +28,40 @@ def argument_flow(project: "ProjectModel") -> Flow:
     from sigcheck.model.resolve import Resolver
 
     flow: Flow = {}
+    settled: dict[int, list[_Pass]] = {}  # call sites whose passes do not depend on the flow
+    sites = [site for fn in project.functions.values() for site in fn.events if isinstance(site, ir.CallSite)]
     for _ in range(MAX_ROUNDS):
-        found = _collect(project, Resolver(project, flow))
-        if found == flow:
+        resolver = Resolver(project, flow)
+        found: dict[tuple[str, int], dict[ir.Sym, None]] = {}
+        for number, site in enumerate(sites):
+            passes = settled.get(number)
+            if passes is None:
+                resolver.begin_tracking()
+                passes = list(_passes(project, resolver, site))
+                if not resolver.end_tracking():  # the same in every round: worked out once
+                    settled[number] = passes
+            for fn, bound, args, kwargs, star in passes:
+                _pass(found, fn, bound, args, kwargs, star)
+        collected = {key: tuple(arguments) for key, arguments in found.items()}
+        if collected == flow:
             break
-        flow = found
+        flow = collected
     return flow
 
 
-def _collect(project: "ProjectModel", resolver: "Resolver") -> Flow:
-    found: dict[tuple[str, int], dict[ir.Sym, None]] = {}
-    for fn in project.functions.values():
-        for site in fn.events:
-            if not isinstance(site, ir.CallSite):
-                continue
-            for value in resolver.resolve(site.func):
-                if isinstance(value, ExternalV) and value.qualname == "functools.partial" and site.args:
-                    # partial(f, x, k=y): x and y reach f's parameters when the partial is called
-                    for inner in resolver.resolve(site.args[0]):
-                        for func_id, bound, _ in receivers(resolver, inner):
-                            _pass(found, project.functions[func_id], bound, site.args[1:], site.kwargs, site.star_args)
-                    continue
-                for func_id, bound, keywords in receivers(resolver, value):
-                    _pass(found, project.functions[func_id], bound, site.args, site.kwargs, site.star_args)
-    return {key: tuple(arguments) for key, arguments in found.items()}
+_Pass = tuple  # (FunctionInfo, bound, args, kwargs, star): one call's arguments into one function
+
+
+def _passes(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite) -> Iterable[_Pass]:
+    for value in resolver.resolve(site.func):
+        if isinstance(value, ExternalV) and value.qualname == "functools.partial" and site.args:
+            # partial(f, x, k=y): x and y reach f's parameters when the partial is called
+            for inner in resolver.resolve(site.args[0]):
+                for func_id, bound, _ in receivers(resolver, inner):
+                    yield project.functions[func_id], bound, site.args[1:], site.kwargs, site.star_args
+            continue
+        for func_id, bound, _ in receivers(resolver, value):
+            yield project.functions[func_id], bound, site.args, site.kwargs, site.star_args
 
 
 def receivers(resolver: "Resolver", value: Value) -> Iterable[tuple[str, int, frozenset[str]]]:

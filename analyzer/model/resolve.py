@@ -33,6 +33,10 @@ class Resolver:
         self._flow = flow  # None: computed on first use (argflow passes each round's own)
         self._memo: dict[ir.Sym, tuple[Value, ...]] = {}
         self._active: set[ir.Sym] = set()
+        # Which memoised symbols read the argument flow (directly or through one that does):
+        # argflow re-resolves only the call sites that depend on it in its later rounds.
+        self.flowing: set[ir.Sym] = set()
+        self._reads_flow: list[bool] = []
         self._mro: dict[str, list[ClassV | ExternalV]] = {}  # class id -> its linearisation
         self.containers = Containers(self)
 
@@ -50,16 +54,33 @@ class Resolver:
             return (UNKNOWN,)
         cached = self._memo.get(sym)
         if cached is not None:
+            if sym in self.flowing:
+                self.depends_on_flow()
             return cached
         if sym in self._active or len(self._active) > _MAX_DEPTH * 4:
             return (UNKNOWN,)  # a cycle such as `x = x.parent`: give up on it, not on the run
         self._active.add(sym)
+        self._reads_flow.append(False)
         try:
             values = _dedupe(self._resolve(sym))
         finally:
             self._active.discard(sym)
+            if self._reads_flow.pop():
+                self.flowing.add(sym)
+                self.depends_on_flow()
         self._memo[sym] = values
         return values
+
+    def depends_on_flow(self) -> None:
+        if self._reads_flow:
+            self._reads_flow[-1] = True
+
+    def begin_tracking(self) -> None:
+        """From here to end_tracking(): did anything resolved read the argument flow?"""
+        self._reads_flow.append(False)
+
+    def end_tracking(self) -> bool:
+        return self._reads_flow.pop()
 
     def qualname(self, value: Value) -> str | None:
         """The dotted name knowledge patterns are matched against."""
@@ -326,6 +347,7 @@ class Resolver:
                     values.append(InstanceV(v))
         if sym.default is not None:
             values.extend(v for v in self.resolve(sym.default) if not (isinstance(v, ConstV) and v.value is None))
+        self.depends_on_flow()
         for argument in self.flow.get((sym.func_id, sym.index), ()):
             values.extend(self.resolve(argument))
         return values or [UNKNOWN]
