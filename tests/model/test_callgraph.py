@@ -534,3 +534,20 @@ def test_reaching_walks_back_over_the_chosen_edge_kinds(analysis):
     """}).graph
     assert graph.reaching(["train:step"]) == {"train:step", "train:loop", "train:worker"}
     assert "train:<module>" in graph.reaching(["train:step"], frozenset({"call", "thread"}))
+
+
+def test_an_import_under_type_checking_never_runs(graph_of):
+    a = graph_of("""
+        from __future__ import annotations
+        from typing import TYPE_CHECKING
+        import typing
+        if TYPE_CHECKING:
+            import heavy
+        if typing.TYPE_CHECKING:
+            from launch import Launcher
+        def run(launcher: Launcher):
+            launcher.go()
+    """, {"heavy.py": "", "launch.py": "class Launcher:\n    def go(self):\n        pass\n"})
+    assert a.graph.callers("heavy:<module>") == [] and a.graph.callers("launch:<module>") == []
+    assert "heavy" in a.project.modules  # still read: annotations name its classes
+    assert [s.caller for s in a.graph.callers("launch:Launcher.go")] == ["train:run"]
