@@ -153,7 +153,7 @@ def code_fingerprint() -> str:
         import sigcheck.rules
 
         stamps = []
-        for folder in {Path(sigcheck.__file__).parent, Path(sigcheck.rules.__file__).parent}:
+        for folder in sorted({Path(sigcheck.__file__).parent, Path(sigcheck.rules.__file__).parent}):
             for path in sorted(folder.rglob("*")):
                 if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
                     info = path.stat()

@@ -4,14 +4,14 @@ and summarised in worker processes (in this one for a few files, or with one job
 Parsing is most of a cold run and each file is independent, so it is what runs in parallel; the
 whole-program part reads the summaries that come back. Results do not depend on the number of
 jobs: the batch order is fixed before anything runs, and results are taken back in that order.
+A worker that gives no summary for a file within FILE_BUDGET seconds (a parser that hangs, or one
+that crashed and lost the file) is stopped, the file becomes a located error, and the others go on.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Union
@@ -21,6 +21,7 @@ from sigcheck.loading.sources import LoadError, SourceFile
 from sigcheck.model.ir import ModuleSummary
 
 _IN_PROCESS = 4  # below this many files to parse, a pool costs more than it saves
+FILE_BUDGET = 120.0  # seconds a worker may spend on one file (a 200,000-line module takes ~20 s)
 Result = Union[ModuleSummary, LoadError]
 
 
@@ -66,7 +67,8 @@ class Summariser:
         self.cache = cache
         self.progress = progress
         self.parsed = 0  # files parsed in this run (the rest came from the cache)
-        self._pool: ProcessPoolExecutor | None = None
+        self.budget = FILE_BUDGET
+        self._pool = None  # a multiprocessing Pool, started when a batch is big enough
         self._done = 0
         self._total = 0
 
@@ -98,30 +100,23 @@ class Summariser:
                 yield summarise(job)
                 self._advance(1)
             return
-        produced = 0
-        try:
-            chunk = max(1, min(16, len(jobs) // (self.jobs * 4)))
-            for result in self._executor().map(summarise, jobs, chunksize=chunk):
-                produced += 1
-                yield result
-                self._advance(1)
-        except BrokenProcessPool:  # a file crashed a worker (the native parser): find which, alone
-            self.close()
-            for job in jobs[produced:]:
-                yield self._isolated(job)
-                self._advance(1)
-
-    @staticmethod
-    def _isolated(job: Job):
-        with ProcessPoolExecutor(1, mp_context=_context()) as pool:
+        results = self._workers().imap(summarise, jobs, chunksize=1)  # in order, one file per task
+        for index, job in enumerate(jobs):
             try:
-                return pool.submit(summarise, job).result()
-            except BrokenProcessPool:
-                return ("error", job.display, "cannot parse: the parser crashed on this file", 1, 1)
+                result = results.next(timeout=self.budget)
+            except multiprocessing.TimeoutError:  # the parser hangs, or a crash lost the task
+                self.close()
+                yield ("error", job.display, f"skipped: no summary within {self.budget:g} s (the parser hung or "
+                       "crashed on this file)", 1, 1)
+                self._advance(1)
+                yield from self._compute(jobs[index + 1:])
+                return
+            yield result
+            self._advance(1)
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _workers(self):
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=_context())
+            self._pool = _context().Pool(self.jobs)
         return self._pool
 
     def _advance(self, count: int) -> None:
@@ -131,7 +126,8 @@ class Summariser:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.terminate()  # nothing is pending once results are taken; a hung worker must go
+            self._pool.join()
             self._pool = None
 
 

@@ -154,3 +154,35 @@ def test_warm_run_imports_neither_libcst_nor_networkx(project):
              "print(sorted({m.split('.')[0] for m in sys.modules} & {'libcst', 'networkx'}), file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=project, timeout=120)
     assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
+
+
+def test_a_file_the_parser_hangs_on_is_skipped_and_said_so(project, monkeypatch):
+    import time
+
+    from sigcheck.loading import summaries
+    from sigcheck.model import builder
+
+    real = builder.build_summary
+
+    def hangs_on_one(tree, name, *args):
+        if name == "hang":
+            time.sleep(120)
+        return real(tree, name, *args)
+
+    monkeypatch.setattr(builder, "build_summary", hangs_on_one)  # the forked workers inherit it
+    monkeypatch.setattr(summaries, "FILE_BUDGET", 3.0)
+    scripts = {f"job{n}.py": "if __name__ == '__main__':\n    pass\n" for n in range(6)}
+    write_project(project, {**scripts, "hang.py": "if __name__ == '__main__':\n    pass\n"})
+    started = time.monotonic()
+    report = analyse([Path(".")], Settings(), options=RunOptions(2, None))
+    assert time.monotonic() - started < 60
+    (error,) = [e for e in report.errors if e.path == "hang.py"]
+    assert "no summary within 3 s" in error.message
+    assert {f"job{n}.py" for n in range(6)} <= set(report.files)
+
+
+def test_the_code_fingerprint_is_the_same_in_every_process():
+    probe = "from sigcheck.loading.cache import code_fingerprint; print(code_fingerprint())"
+    seen = {subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                           env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3, 4)}
+    assert len(seen) == 1 and len(next(iter(seen)).strip()) == 64
