@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.model import ir
+from sigcheck.model.children import forwarding_call
 
 
 class ChildrenNotSignaled(Rule):
@@ -112,11 +112,8 @@ multiprocessing.Process(target=train, args=(0,)).start()
             if not registration.covers_sigterm or not registration.handlers:
                 continue
             if id(registration) not in known:
-                known[id(registration)] = any(
-                    isinstance(event, ir.CallSite) and any(
-                        analysis.knowledge.forwards.find(n) for n in analysis.graph.qualnames(func_id, event))
-                    for func_id in analysis.graph.reach([t.func_id for t in registration.handlers], frozenset({"call"}))
-                    for event in analysis.functions[func_id].events)
+                handlers_run = analysis.graph.reach([t.func_id for t in registration.handlers], frozenset({"call"}))
+                known[id(registration)] = forwarding_call(analysis.graph, analysis.knowledge, handlers_run) is not None
             if known[id(registration)]:
                 return True
         return False

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sigcheck.container.chain import FORWARDS, REPLACED, STOPS, ChainBuilder, PythonTarget, Step
 from sigcheck.model import ir
+from sigcheck.model.children import forwarding_call
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.trace import Point
 from sigcheck.model.values import ConstV, ExternalV, SeqV
@@ -109,13 +110,7 @@ def _forwarding_call(analysis, launcher, registrations) -> str | None:
     proc.terminate()`), anywhere on the launcher's main path."""
     handlers = [t.func_id for r in registrations for t in r.handlers]
     reached = analysis.graph.reach(handlers, frozenset({"call"}))
-    for func_id in [*sorted(reached), *sorted(launcher.main)]:
-        for event in analysis.functions[func_id].events:
-            if isinstance(event, ir.CallSite):
-                names = [n for n in analysis.graph.qualnames(func_id, event) if analysis.knowledge.forwards.find(n)]
-                if names:
-                    return names[0]
-    return None
+    return forwarding_call(analysis.graph, analysis.knowledge, [*sorted(reached), *sorted(launcher.main)])
 
 
 # -- the command a call runs ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Iterable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
@@ -56,6 +57,18 @@ def _child_start(graph: CallGraph, knowledge: Knowledge, stepping: frozenset[str
         for value in graph.resolver.resolve(target):
             if any(f in stepping for f in graph.functions_of(value)):
                 return ChildStart(func_id, site, api, "target")
+    return None
+
+
+def forwarding_call(graph: CallGraph, knowledge: Knowledge, func_ids: Iterable[str]) -> str | None:
+    """The first call in these functions that passes a signal on to a child process
+    (`terminate()`, `send_signal()`, `os.kill`, `os.killpg`), by its library name."""
+    for func_id in func_ids:
+        for event in graph.project.functions[func_id].events:
+            if isinstance(event, ir.CallSite):
+                names = [n for n in graph.qualnames(func_id, event) if knowledge.forwards.find(n)]
+                if names:
+                    return names[0]
     return None
 
 
