@@ -34,7 +34,12 @@ class Job:
     text: str
 
     def cache_key(self) -> str:
-        return key_of(code_fingerprint(), self.name, str(self.is_package), self.display, str(self.path), self.text)
+        """One entry per file, not per content: an edit replaces the file's entry, so the cache
+        holds one summary per file however often files change. The content is checked on reading."""
+        return key_of(code_fingerprint(), self.name, str(self.is_package), self.display, str(self.path))
+
+    def content(self) -> str:
+        return key_of(self.text)
 
 
 def summarise(job: Job) -> ModuleSummary | tuple:
@@ -78,8 +83,10 @@ class Summariser:
         todo = []
         for index, job in enumerate(batch):
             found = self.cache.get("summary", keys[index]) if self.cache else None
-            if isinstance(found, ModuleSummary) and found.name == job.name and found.path == str(job.path):
-                results[index] = found
+            if isinstance(found, tuple) and len(found) == 2 and found[0] == job.content() \
+                    and isinstance(found[1], ModuleSummary) and found[1].name == job.name \
+                    and found[1].path == str(job.path):
+                results[index] = found[1]
             else:
                 todo.append(index)
         self._total += len(batch)
@@ -90,7 +97,7 @@ class Summariser:
             else:
                 results[index] = result
                 if self.cache:
-                    self.cache.put("summary", keys[index], result)
+                    self.cache.put("summary", keys[index], (batch[index].content(), result))
         self.parsed += len(todo)
         return results  # type: ignore[return-value]
 

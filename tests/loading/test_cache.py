@@ -186,3 +186,13 @@ def test_the_code_fingerprint_is_the_same_in_every_process():
     seen = {subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
                            env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout for seed in (1, 2, 3, 4)}
     assert len(seen) == 1 and len(next(iter(seen)).strip()) == 64
+
+
+def test_an_edited_file_replaces_its_entry_instead_of_adding_one(project):
+    _run(project)
+    entries = lambda: sorted(p.name for p in (project / ".sigcheck_cache").rglob("*") if "summary" in p.parts and p.is_file())
+    before = entries()
+    for number in range(3):
+        (project / "helpers.py").write_text(f"def save(model):\n    torch.save(model, 'm{number}.pt')\n", encoding="utf-8")
+        assert _run(project).parsed == 1
+    assert entries() == before
