@@ -18,7 +18,6 @@ from sigcheck.loading.loader import load_project
 from sigcheck.loading.sources import SourceFile, source_lines
 from sigcheck.loading.summaries import Summariser
 from sigcheck.model.positions import Span
-from sigcheck.model.project import list_python_files
 from sigcheck.model.trace import Point
 
 if TYPE_CHECKING:  # imported when a run needs it: a run answered from the cache never does
@@ -104,7 +103,7 @@ def _inputs(found: Discovery, project, settings: Settings) -> list[Path]:
 
 def _skipped(project) -> int:
     """Python files of the project that were neither an entry point nor imported by one."""
-    listing = list_python_files(project.root)
+    listing = project.python_files()
     if not isinstance(listing, set):
         return 0
     return len(listing - {str(path) for path in project.by_path})

@@ -55,22 +55,14 @@ class Cache:
     def __init__(self, folder: Path) -> None:
         self.root = folder
         self.folder = folder / __version__
-        self.hits = 0
-        self.misses = 0
         self._ready: bool | None = None
 
     def get(self, kind: str, key: str) -> Any:
         try:
             data = (self.folder / kind / key[:2] / key).read_bytes()
         except OSError:
-            self.misses += 1
             return None
-        value = _decode(data)
-        if value is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return value
+        return _decode(data)
 
     def put(self, kind: str, key: str, value: Any) -> None:
         if not self._prepare():
@@ -112,17 +104,12 @@ class MemoryCache:
 
     def __init__(self, limit: int = 20_000) -> None:
         self.limit = limit
-        self.hits = 0
-        self.misses = 0
         self._entries: dict[tuple[str, str], Any] = {}
 
     def get(self, kind: str, key: str) -> Any:
         value = self._entries.pop((kind, key), None)
-        if value is None:
-            self.misses += 1
-            return None
-        self._entries[(kind, key)] = value  # most recently used last
-        self.hits += 1
+        if value is not None:
+            self._entries[(kind, key)] = value  # most recently used last
         return value
 
     def put(self, kind: str, key: str, value: Any) -> None:

@@ -101,9 +101,7 @@ class ProjectModel:
     def _may_exist(self, dotted: str) -> bool:
         """False when no project file could be `dotted` wherever it is looked for: no listed file
         ends as it would (`torch.nn` is no `/torch/nn.py` nor `/torch/nn/__init__.py`)."""
-        if self._listing is None:
-            self._listing = list_python_files(self.root)
-        if not isinstance(self._listing, set):
+        if not isinstance(self.python_files(), set):
             return True
         if self._tails is None:
             self._tails = set()
@@ -121,6 +119,12 @@ class ProjectModel:
             self._script_set = set(self.script_dirs)
         return self._script_set
 
+    def python_files(self) -> set[str] | bool:
+        """The project's Python files (listed once), or False when there are too many to list."""
+        if self._listing is None:
+            self._listing = list_python_files(self.root)
+        return self._listing
+
     @property
     def listed(self) -> bool:
         """Whether imports were looked up in the listing of the project's Python files."""
@@ -129,9 +133,7 @@ class ProjectModel:
     def _exists(self, candidate: str) -> bool:
         """Whether a project file exists, from one listing of the project instead of a stat per
         candidate: an import is looked for in every script folder, and big trees have thousands."""
-        if self._listing is None:
-            self._listing = list_python_files(self.root)
-        if self._listing is False:  # too big to list: ask the file system
+        if self.python_files() is False:  # too big to list: ask the file system
             return is_file(Path(candidate))
         return candidate in self._listing
 
