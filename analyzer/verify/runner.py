@@ -14,6 +14,7 @@ import re
 import shlex
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -102,6 +103,11 @@ class _Run:
         self.watch = ProcessWatch(self.process.pid, self.group, {self.process.pid})
         self.at_signal = None
         self.exits: ExitWatch | None = None
+        # The exit watch must read PID 1's state within milliseconds of a child's end (a launcher
+        # exits moments after its worker): hand the GIL over more often than every 5 ms while the
+        # other threads read output and sample /proc.
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(0.0002)
         try:
             threading.Thread(target=_read_lines, args=(self.process.stdout, self.lines), daemon=True).start()
             self.waiter = threading.Thread(target=self._wait, daemon=True)
@@ -120,6 +126,7 @@ class _Run:
             self.process.wait()
             if self.exits is not None:
                 self.exits.close()
+            sys.setswitchinterval(switch)
         for line in _drain(self.lines, 0.5, until_closed=True):
             self._show(line)
         result.output_tail = list(self.tail)
