@@ -34,6 +34,7 @@ class Analysis:
         self.functions = project.functions
         self._containers = list(containers)  # sigcheck.container.model.Container, parsed at discovery
         self.suppression_usage = None  # set by the engine before rules that judge suppressions run
+        self._entry_facts: dict[str, EntryFacts | None] = {}  # by module, built when first asked
 
     @cached_property
     def resolver(self) -> Resolver:
@@ -92,10 +93,6 @@ class Analysis:
             found = next((e for e in self.project.entry_points if e.module == module), None)
             self._entry_facts[module] = EntryFacts(self, found) if found else None
         return self._entry_facts[module]
-
-    @cached_property
-    def _entry_facts(self) -> dict[str, "EntryFacts | None"]:
-        return {}
 
     @cached_property
     def _relevant(self) -> set[str]:

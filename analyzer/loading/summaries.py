@@ -80,10 +80,11 @@ class Summariser:
     def run(self, batch: list[Job]) -> list[Result]:
         results: list[Result | None] = [None] * len(batch)
         keys = [job.cache_key() for job in batch] if self.cache else []
+        contents = [job.content() for job in batch] if self.cache else []  # hashed once per file
         todo = []
         for index, job in enumerate(batch):
             found = self.cache.get("summary", keys[index]) if self.cache else None
-            if isinstance(found, tuple) and len(found) == 2 and found[0] == job.content() \
+            if isinstance(found, tuple) and len(found) == 2 and found[0] == contents[index] \
                     and isinstance(found[1], ModuleSummary) and found[1].name == job.name \
                     and found[1].path == str(job.path):
                 results[index] = found[1]
@@ -97,7 +98,7 @@ class Summariser:
             else:
                 results[index] = result
                 if self.cache:
-                    self.cache.put("summary", keys[index], (batch[index].content(), result))
+                    self.cache.put("summary", keys[index], (contents[index], result))
         self.parsed += len(todo)
         return results  # type: ignore[return-value]
 
