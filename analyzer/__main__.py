@@ -1,3 +1,3 @@
-from sigcheck.cli import main
+from sigcheck.cli import console_main
 
-main()
+console_main()

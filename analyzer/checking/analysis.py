@@ -8,6 +8,7 @@ from functools import cached_property
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
+from sigcheck.model.argflow import flowing_resolver
 from sigcheck.model.children import ChildStart, find_child_starts
 from sigcheck.model.flags import Flags
 from sigcheck.model.project import EntryPoint, ProjectModel
@@ -38,7 +39,7 @@ class Analysis:
 
     @cached_property
     def resolver(self) -> Resolver:
-        return Resolver(self.project)
+        return flowing_resolver(self.project)
 
     @cached_property
     def graph(self) -> CallGraph:
@@ -228,11 +229,7 @@ class EntryFacts:
 
     @cached_property
     def first_work(self) -> Work | None:
-        for path, func_id, event in self.analysis.work.in_order(self.body_id, self.analysis.work.stepping):
-            kind = self.analysis.work.work_kind(func_id, event)
-            if kind in ("training loop", "fit call"):
-                return Work(func_id, event, path, kind)
-        return None
+        return self.analysis.work.first_work(self.body_id)
 
     @cached_property
     def registrations(self) -> list[HandlerRegistration]:

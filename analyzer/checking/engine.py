@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Iterator, Mapping
 
 from sigcheck.checking.policy import ignored_for_file, selected_rules, severity_of
 from sigcheck.checking.results import Diagnostic, FileError, Report, TraceStep
@@ -41,7 +43,13 @@ def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | Non
         if report is not None:
             report.parsed = 0
             return report
-    summariser = Summariser(options.jobs, options.cache, options.progress)
+    with _collector_paused():
+        return _checked(found, settings, knowledge, active, overlays, options, key)
+
+
+def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active: list[Rule],
+             overlays: Mapping[Path, str] | None, options: RunOptions, key: str | None) -> Report:
+    summariser = Summariser(options.jobs, options.cache, options.progress, options.spans)
     try:
         analysis = _analysis(found, settings, knowledge, None, overlays, summariser)
     finally:
@@ -67,6 +75,20 @@ def prepare(paths: list[Path], settings: Settings, root: Path | None = None,
     knowledge = _knowledge(settings)
     found = _discover(paths, settings, overlays)
     return found, _analysis(found, settings, knowledge, root, overlays, Summariser())
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The model is millions of small objects that all live until the report is out. The cyclic
+    collector's passes over them took ~40% of a run on a large package (transformers: 101 s with
+    it, 60 s without) and freed little: the peak memory is ~15% higher without it."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _knowledge(settings: Settings) -> Knowledge:

@@ -26,6 +26,7 @@ class RunOptions:
     jobs: int = 1
     cache: Cache | MemoryCache | None = None
     progress: Callable[[int, int], None] | None = None
+    spans: bool = False  # with every summary, not when reported (see Summariser)
 
 
 def run_key(paths: list[Path], settings: Settings, codes: Iterable[str], found: Discovery) -> str:

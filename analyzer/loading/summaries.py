@@ -10,9 +10,10 @@ that crashed and lost the file) is stopped, the file becomes a located error, an
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Union
 
@@ -32,6 +33,7 @@ class Job:
     name: str
     is_package: bool
     text: str
+    spans: bool = False  # work out the spans now, while the tree is alive (see build_summary)
 
     def cache_key(self) -> str:
         """One entry per file, not per content: an edit replaces the file's entry, so the cache
@@ -51,7 +53,7 @@ def summarise(job: Job) -> ModuleSummary | tuple:
     try:
         tree = parse_python(source)
         try:
-            return build_summary(tree, job.name, str(job.path), job.display, job.is_package)
+            return build_summary(tree, job.name, str(job.path), job.display, job.is_package, job.spans)
         except RecursionError:
             raise too_deep(source, "cannot analyse") from None
     except LoadError as error:
@@ -67,8 +69,11 @@ def available_cpus() -> int:
 
 class Summariser:
     def __init__(self, jobs: int = 1, cache: Cache | MemoryCache | None = None,
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 progress: Callable[[int, int], None] | None = None, spans: bool = False) -> None:
+        """`spans`: work them out with each summary (an editor's few files, which are reported
+        in), not later for the modules a report names (a run over a whole tree)."""
         self.jobs = max(1, jobs)
+        self.spans = spans
         self.cache = cache
         self.progress = progress
         self.parsed = 0  # files parsed in this run (the rest came from the cache)
@@ -78,6 +83,8 @@ class Summariser:
         self._total = 0
 
     def run(self, batch: list[Job]) -> list[Result]:
+        if self.spans:
+            batch = [replace(job, spans=True) for job in batch]
         results: list[Result | None] = [None] * len(batch)
         keys = [job.cache_key() for job in batch] if self.cache else []
         contents = [job.content() for job in batch] if self.cache else []  # hashed once per file
@@ -124,7 +131,7 @@ class Summariser:
 
     def _workers(self):
         if self._pool is None:
-            self._pool = _context().Pool(self.jobs)
+            self._pool = _context().Pool(self.jobs, initializer=_worker_started)
         return self._pool
 
     def _advance(self, count: int) -> None:
@@ -137,6 +144,13 @@ class Summariser:
             self._pool.terminate()  # nothing is pending once results are taken; a hung worker must go
             self._pool.join()
             self._pool = None
+
+
+def _worker_started() -> None:
+    """A forked worker shares the parent's objects: leave them out of its collections (which
+    would also copy their pages), and collect its own garbage even if the parent paused that."""
+    gc.freeze()
+    gc.enable()
 
 
 def _context():

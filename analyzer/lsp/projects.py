@@ -86,7 +86,7 @@ _SUMMARIES = MemoryCache()  # the server's runs share summaries: an edit re-pars
 def check_folder(folder: Path, overlays: Mapping[Path, str]) -> Report:
     """One run over the folder with the editor's documents (resolved path -> text) read as shown.
     Raises ConfigError or KnowledgeError for a configuration that cannot be used."""
-    return analyse([folder], settings_for(folder), overlays=overlays, options=RunOptions(1, _SUMMARIES))
+    return analyse([folder], settings_for(folder), overlays=overlays, options=RunOptions(1, _SUMMARIES, spans=True))
 
 
 def resolved(path: str | Path) -> Path:

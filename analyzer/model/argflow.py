@@ -25,13 +25,21 @@ MAX_ARGUMENTS = 16  # per parameter: a helper called from everywhere stays bound
 
 
 def argument_flow(project: "ProjectModel") -> Flow:
+    return flowing_resolver(project).flow
+
+
+def flowing_resolver(project: "ProjectModel") -> "Resolver":
+    """A resolver with the settled flow. Each round's resolver starts from what the one before
+    resolved without reading the flow, and the last round's is the one returned: what the rounds
+    resolved is not resolved again."""
     from sigcheck.model.resolve import Resolver
 
     flow: Flow = {}
     settled: dict[int, list[_Pass]] = {}  # call sites whose passes do not depend on the flow
     sites = [site for fn in project.functions.values() for site in fn.events if isinstance(site, ir.CallSite)]
+    resolver = None
     for _ in range(MAX_ROUNDS):
-        resolver = Resolver(project, flow)
+        resolver = Resolver(project, flow, resolver)
         found: dict[tuple[str, int], dict[ir.Sym, None]] = {}
         for number, site in enumerate(sites):
             passes = settled.get(number)
@@ -44,9 +52,9 @@ def argument_flow(project: "ProjectModel") -> Flow:
                 _pass(found, fn, bound, args, kwargs, star)
         collected = {key: tuple(arguments) for key, arguments in found.items()}
         if collected == flow:
-            break
+            return resolver  # it resolved with this very flow
         flow = collected
-    return flow
+    return Resolver(project, flow, resolver)
 
 
 _Pass = tuple  # (FunctionInfo, bound, args, kwargs, star): one call's arguments into one function

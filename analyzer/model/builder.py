@@ -20,8 +20,12 @@ from sigcheck.model.spans import node_spans
 _MAX_DECORATORS = 16
 
 
-def build_summary(module: cst.Module, name: str, path: str, display: str, is_package: bool) -> ir.ModuleSummary:
-    """The summary, with the spans of the nodes it names: the tree is not needed afterwards."""
+def build_summary(module: cst.Module, name: str, path: str, display: str, is_package: bool,
+                  spans: bool = True) -> ir.ModuleSummary:
+    """The summary, and (with `spans`) the spans of the nodes it names: the tree is not needed
+    afterwards. Without them, the spans are worked out again from the text if a report needs
+    them (`Positions`): they cost more than the rest of the summary, and a run over many
+    files reports in few of them."""
     body_id = f"{name}:<module>"
     summary = ir.ModuleSummary(name, path, display, is_package, body_id)
     builder = _Builder(summary, module)
@@ -29,9 +33,9 @@ def build_summary(module: cst.Module, name: str, path: str, display: str, is_pac
     summary.functions[body_id] = body
     builder.run_body(body, module.body)
     first = _first_code_statement(module)
-    first_id = builder.at(first) if first is not None else None
-    summary.spans = node_spans(module, builder.nodes)
-    summary.first_code_line = summary.span(first_id)[0] if first_id is not None else None
+    summary.first_code_node = builder.at(first) if first is not None else None
+    if spans:
+        summary.spans = node_spans(module, builder.nodes)
     return summary
 
 

@@ -60,6 +60,7 @@ class CallGraph:
         self.graph = nx.MultiDiGraph()
         self._targets: dict[tuple[str, int], list[CallTarget]] = {}
         self._subclass_index: dict[str, list[str]] | None = None
+        self._bodies: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._build()
 
     # -- queries --------------------------------------------------------------------------
@@ -149,9 +150,16 @@ class CallGraph:
 
     def imported_bodies(self, module: str, event: ir.Import) -> list[str]:
         """Bodies of the project modules an import statement runs: `import a.b.c` runs a, a.b
-        and a.b.c (a module importing itself runs nothing new)."""
+        and a.b.c (a module importing itself runs nothing new). Run orders ask again for every
+        entry point that passes the import: the answer is kept."""
+        key = (module, event.modules)
+        if key not in self._bodies:
+            self._bodies[key] = self._imported_bodies(module, event.modules)
+        return self._bodies[key]
+
+    def _imported_bodies(self, module: str, modules: tuple[str, ...]) -> list[str]:
         found: list[str] = []
-        for dotted in event.modules:
+        for dotted in modules:
             parts = dotted.split(".")
             for end in range(1, len(parts) + 1):
                 target = self.project.resolve_import(".".join(parts[:end]), module)

@@ -288,15 +288,20 @@ class ModuleSummary:
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)  # absolute dotted names this module imports
     has_main_guard: bool = False
-    spans: array = field(default_factory=lambda: array("i"), repr=False)  # 4 ints per NodeId (see spans.py)
-    first_code_line: int | None = None  # where an added import goes; None: after the last line
+    spans: array = field(default_factory=lambda: array("i"), repr=False)  # 4 ints per NodeId (see spans.py); empty: not computed
+    first_code_node: NodeId | None = None  # the statement an added import goes before; None: none
 
     def span(self, node: NodeId) -> tuple[int, int, int, int]:
-        """(line, column, end line, end column), 1-based, end exclusive."""
+        """(line, column, end line, end column), 1-based, end exclusive. The spans must have
+        been computed (see `has_spans`)."""
         start = 4 * node
         if node < 0 or start + 4 > len(self.spans):
             return (1, 1, 1, 1)
         return tuple(self.spans[start:start + 4])  # type: ignore[return-value]
+
+    @property
+    def has_spans(self) -> bool:
+        return len(self.spans) > 0  # the module itself is node 0: computed spans are never empty
 
     @property
     def body(self) -> FunctionInfo:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator
 
 from sigcheck.knowledge import Entry, Knowledge, SageMakerPath
@@ -26,9 +27,8 @@ def classify(possible: Possible, knowledge: Knowledge) -> LayoutMatch | None:
     """Which SageMaker place a value's known leading text names, if any."""
     complete = possible.literal is not None
     text = re.sub(r"/+", "/", possible.prefix)
-    for place in sorted(knowledge.sagemaker_paths, key=lambda p: -len(p.path)):
-        pattern = "^" + re.escape(place.path).replace(re.escape("{channel}"), "(?P<channel>[^/]+)") + "(?=/|$)"
-        found = re.match(pattern, text)
+    for place, pattern in _layout_patterns(knowledge.sagemaker_paths):
+        found = pattern.match(text)
         if not found:
             continue
         rest = text[found.end():].lstrip("/")
@@ -38,6 +38,13 @@ def classify(possible: Possible, knowledge: Knowledge) -> LayoutMatch | None:
         env = place.env.replace("{CHANNEL}", channel.upper().replace("-", "_")) if channel else place.env
         return LayoutMatch(place, found.group(0), env, rest if complete else None)
     return None
+
+
+@lru_cache(maxsize=8)
+def _layout_patterns(places: tuple[SageMakerPath, ...]) -> list[tuple[SageMakerPath, re.Pattern]]:
+    """Each place with the pattern its paths match, longest first (the most specific wins)."""
+    return [(place, re.compile(re.escape(place.path).replace(re.escape("{channel}"), "(?P<channel>[^/]+)") + "(?=/|$)"))
+            for place in sorted(places, key=lambda p: -len(p.path))]
 
 
 def under_root_elsewhere(possible: Possible, knowledge: Knowledge) -> str | None:
@@ -113,16 +120,20 @@ def origins(tracker: PathTracker, site: ValueSite, knowledge: Knowledge) -> Iter
 def _origins(tracker, site, sym, knowledge):
     if isinstance(sym, ir.CallOf) and tracker.qualname(sym.func) in _ENV_GET:
         return  # the fallback of an environment lookup is the recommended form
-    children = _children(sym)
+    candidate = (isinstance(sym, ir.Const) and isinstance(sym.value, str)) or isinstance(sym, (ir.BinOp, ir.FString)) \
+        or _builds_path(tracker, sym)
     found_below = False
-    for child in children:
+    for child in _children(sym):
         for item in _origins(tracker, site, child, knowledge):
             found_below = True
             yield item
-        if not found_below and not (isinstance(child, (ir.Const, ir.BinOp, ir.FString)) or _builds_path(tracker, child)) \
+        # Whether a reference below already names a path matters only to a sym that could be an
+        # origin itself: evaluating every name passed to any call is most of the work otherwise.
+        if candidate and not found_below and not (isinstance(child, (ir.Const, ir.BinOp, ir.FString))
+                                                  or _builds_path(tracker, child)) \
                 and _names_layout(tracker, site, child, knowledge):
             found_below = True  # a reference to a path already reported where it was written
-    if found_below or not (isinstance(sym, (ir.Const, ir.BinOp, ir.FString)) or _builds_path(tracker, sym)):
+    if found_below or not candidate:
         return
     for possible in tracker.value(site.func_id, sym, site.at):
         match = classify(possible, knowledge)

@@ -1,12 +1,14 @@
-"""Line and column of what ends up in a report, read from the spans each summary carries
-(computed while its tree was alive: see spans.py)."""
+"""Line and column of what ends up in a report, read from the spans a summary carries: computed
+while its tree was alive (see spans.py), or, for a summary made without them, from its text
+again the first time a report needs a place in that module."""
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass
 
-from sigcheck.loading.sources import source_lines
-from sigcheck.model.ir import NodeId
+from sigcheck.loading.sources import LoadError, SourceFile, source_lines
+from sigcheck.model.ir import ModuleSummary, NodeId
 from sigcheck.model.project import ProjectModel
 
 
@@ -25,15 +27,34 @@ class Positions:
     def span(self, module: str, node: NodeId | None) -> Span:
         if node is None:
             return Span(1, 1, 1, 1)
-        return Span(*self.project.modules[module].span(node))
+        return Span(*self._summary(module).span(node))
 
     def first_code_line(self, module: str) -> int:
         """The line where an import can go: after the docstring and `from __future__` imports."""
-        found = self.project.modules[module].first_code_line
-        if found is None:
+        summary = self._summary(module)
+        if summary.first_code_node is None:
             return len(source_lines(self.project.sources[module].text)) + 1
-        return found
+        return summary.span(summary.first_code_node)[0]
+
+    def _summary(self, module: str) -> ModuleSummary:
+        summary = self.project.modules[module]
+        if not summary.has_spans:
+            summary.spans = _spans_again(summary, self.project.sources[module])
+        return summary
 
     def line_text(self, module: str, line: int) -> str:
         lines = source_lines(self.project.sources[module].text)
         return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _spans_again(summary: ModuleSummary, source: SourceFile):
+    """The spans of a summary made without them: the same text parsed and summarised again
+    numbers its nodes the same way."""
+    from sigcheck.loading.parsing import parse_python
+    from sigcheck.model.builder import build_summary
+
+    try:
+        again = build_summary(parse_python(source), summary.name, summary.path, summary.display, summary.is_package)
+    except (LoadError, RecursionError):  # it was summarised once: only a changed interpreter limit gets here
+        return array("i", (1, 1, 1, 1))  # every place then reads as the first line
+    return again.spans

@@ -28,10 +28,16 @@ _MAX_MRO = 64  # classes in one MRO that are searched
 
 
 class Resolver:
-    def __init__(self, project: "ProjectModel", flow: Flow | None = None) -> None:
+    def __init__(self, project: "ProjectModel", flow: Flow | None = None, earlier: "Resolver | None" = None) -> None:
+        """`earlier`: a resolver of the same project with another flow (argflow's last round),
+        whose answers that never read the flow are taken over."""
         self.project = project
         self._flow = flow  # None: computed on first use (argflow passes each round's own)
         self._memo: dict[ir.Sym, tuple[Value, ...]] = {}
+        if earlier is not None:
+            self._memo = dict(earlier._memo)  # a copy keeps the stored hashes: nothing is rehashed
+            for sym in earlier.flowing:
+                self._memo.pop(sym, None)
         self._active: set[ir.Sym] = set()
         # Which memoised symbols read the argument flow (directly or through one that does):
         # argflow re-resolves only the call sites that depend on it in its later rounds.

@@ -28,6 +28,7 @@ class WorkFinder:
         self.graph = graph
         self.knowledge = knowledge
         self.functions = graph.project.functions
+        self._first_memo: dict[str, tuple | None] = {}  # see _FirstWorkSearch
 
     @cached_property
     def stepping(self) -> frozenset[str]:
@@ -66,25 +67,52 @@ class WorkFinder:
         """Events in the order a run of `start` meets them, entering project calls and imported
         module bodies depth first (each function once): the order that decides whether a
         handler is registered in time. With `within`, only those functions are entered: the
-        ones that lead to the events asked about, whose relative order stays the same."""
-        seen: set[str] = set()
-        budget = [limit]
-
-        def walk(func_id: str, path: tuple[Step, ...]):
-            if func_id in seen or budget[0] <= 0 or (within is not None and func_id not in within and path):
-                return
-            seen.add(func_id)
-            for event in self.functions[func_id].events:
-                budget[0] -= 1
+        ones that lead to the events asked about, whose relative order stays the same. No
+        function is entered once `limit` events have been met. The walk keeps its own stack:
+        a chain of calls may be longer than Python's recursion limit."""
+        seen = {start}
+        budget = limit
+        stack = [self._run(start, ())]
+        while stack:
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+                continue
+            path, func_id, event = item
+            if event is not None:
+                budget -= 1
                 yield path, func_id, event
-                if isinstance(event, ir.CallSite):
-                    for target in self.graph.targets(func_id, event):
-                        if target.func_id:
-                            yield from walk(target.func_id, path + (Step(func_id, event.index, target.func_id, "call"),))
-                elif isinstance(event, ir.Import):  # importing a project module runs its body here
-                    for body_id in self.graph.imported_bodies(self.functions[func_id].module, event):
-                        yield from walk(body_id, path + (Step(func_id, event.index, body_id, "import"),))
-        yield from walk(start, ())
+            elif func_id not in seen and budget > 0 and (within is None or func_id in within):
+                seen.add(func_id)
+                stack.append(self._run(func_id, path))
+
+    def _run(self, func_id: str, path: tuple[Step, ...]) -> Iterator[tuple[tuple[Step, ...], str, ir.Event | None]]:
+        """A function's events in order, each followed by the functions it enters (event None)."""
+        for event in self.functions[func_id].events:
+            yield path, func_id, event
+            for step in self._entered(func_id, event):
+                yield path + (step,), step.callee, None
+
+    def _entered(self, func_id: str, event: ir.Event) -> list[Step]:
+        """The project functions an event runs here: callees, and imported module bodies."""
+        if isinstance(event, ir.CallSite):
+            return [Step(func_id, event.index, t.func_id, "call") for t in self.graph.targets(func_id, event) if t.func_id]
+        if isinstance(event, ir.Import):
+            return [Step(func_id, event.index, body_id, "import")
+                    for body_id in self.graph.imported_bodies(self.functions[func_id].module, event)]
+        return []
+
+    def first_work(self, start: str) -> Work | None:
+        """The first training loop or fit call a run of `start` meets, in `in_order`'s order
+        within `stepping`. What a function's own run meets first is kept for the next entry
+        point, unless a function higher on the stack was skipped on the way (a cycle): that
+        answer depends on where the walk came from."""
+        search = _FirstWorkSearch(self)
+        found = search.run(start)
+        if found is None:
+            return None
+        path, func_id, event, kind = found
+        return Work(func_id, event, path, kind)
 
     @lru_cache(maxsize=32)  # one entry point's rules ask in a row; all of them at once would not fit
     def order(self, start: str, within: frozenset[str] | None = None) -> dict[tuple[str, int], int]:
@@ -98,6 +126,82 @@ class WorkFinder:
         if self.is_fit_call(func_id, event):
             return "fit call"
         return None
+
+
+_WORK = ("training loop", "fit call")
+_Found = tuple  # (steps from the function, func_id, event, kind)
+
+
+class _FirstWorkSearch:
+    """One depth-first walk for `WorkFinder.first_work`, on an explicit stack. Each frame knows
+    the lowest stack depth of a function skipped beneath it because the walk was already in it
+    (`low`, as in Tarjan's algorithm; its own depth at first): a frame whose answer did not
+    depend on frames below it on the stack goes into the finder's memo."""
+
+    def __init__(self, finder: WorkFinder) -> None:
+        self.finder = finder
+        self.memo: dict[str, _Found | None] = finder._first_memo
+        self.within = finder.stepping
+        self.stack: list[list] = []  # [func_id, its events and entered steps, low, step that entered it]
+        self.depth: dict[str, int] = {}  # functions on the stack
+        self.settled: dict[str, int] = {}  # finished in this walk with nothing found, not memoised: their low
+
+    def run(self, start: str) -> _Found | None:
+        if start in self.memo:
+            return self.memo[start]
+        self._enter(start, None)
+        while self.stack:
+            frame = self.stack[-1]
+            item = next(frame[1], None)
+            if item is None:
+                self._finish()
+                continue
+            _, func_id, event = item
+            if event is not None:
+                kind = self.finder.work_kind(func_id, event)
+                if kind in _WORK:
+                    return self._found(((), func_id, event, kind), len(self.stack) - 1)
+                continue
+            step = item[0][-1]
+            if func_id not in self.within:
+                continue
+            if func_id in self.memo:
+                if self.memo[func_id] is not None:
+                    steps, where, what, kind = self.memo[func_id]
+                    return self._found(((step, *steps), where, what, kind), len(self.stack) - 1)
+            elif func_id in self.depth:
+                frame[2] = min(frame[2], self.depth[func_id])
+            elif func_id in self.settled:
+                frame[2] = min(frame[2], self.settled[func_id])
+            else:
+                self._enter(func_id, step)
+        return None
+
+    def _enter(self, func_id: str, step: Step | None) -> None:
+        self.depth[func_id] = len(self.stack)
+        self.stack.append([func_id, self.finder._run(func_id, ()), len(self.stack), step])
+
+    def _finish(self) -> None:
+        func_id, _, low, _ = self.stack.pop()
+        depth = self.depth.pop(func_id)
+        if low >= depth:
+            self.memo[func_id] = None
+        else:
+            self.settled[func_id] = low
+        if self.stack:
+            self.stack[-1][2] = min(self.stack[-1][2], low)
+
+    def _found(self, found: _Found, top: int) -> _Found:
+        """`found`, met in the frame at `top`: each frame's own answer, memoised where it may be."""
+        low = top
+        for depth in range(top, -1, -1):
+            func_id, _, frame_low, step = self.stack[depth]
+            low = min(low, frame_low)
+            if low >= depth:
+                self.memo[func_id] = found
+            if step is not None:
+                found = ((step, *found[0]), *found[1:])
+        return found
 
 
 def _names_in(sym: ir.Sym) -> list[str]:

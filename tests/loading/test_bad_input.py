@@ -361,3 +361,21 @@ def test_form_feed_does_not_shift_the_shown_source_line(project):
     (diagnostic,) = report.diagnostics
     assert diagnostic.line == GOOD_LINE + 1
     assert diagnostic.source_line.strip() == GOOD.decode().splitlines()[GOOD_LINE - 1].strip()
+
+
+def test_ten_thousand_mutually_recursive_functions(tmp_path, monkeypatch):
+    """A chain f0 -> f1 -> ... -> f9999 -> f0, run from an entry point that trains and registers
+    a handler after the chain: walks over the call graph must not recurse once per call."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").touch()
+    chain = "".join(f"def f{i}(n):\n    return f{(i + 1) % 10_000}(n - 1) if n else train()\n\n\n" for i in range(10_000))
+    (tmp_path / "train.py").write_text(
+        "import signal\n\nimport torch\n\n\n" + chain
+        + "def train():\n    for batch in range(3):\n        torch.optim.SGD([]).step()\n\n\n"
+        + "def on_stop(signum, frame):\n    torch.save({}, 'model.pt')\n\n\n"
+        + "if __name__ == \"__main__\":\n    f0(10)\n    signal.signal(signal.SIGTERM, on_stop)\n")
+    report = analyse([Path("train.py")], Settings())
+    assert not report.errors
+    late = [d for d in report.diagnostics if d.code == "SIG007"]  # registered after training starts
+    assert [d.line for d in late] == [40_017]  # the signal.signal line
+    assert "SIG004" in {d.code for d in report.diagnostics}  # the handler saves but never stops

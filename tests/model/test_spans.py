@@ -8,7 +8,10 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from sigcheck.loading.sources import SourceFile
 from sigcheck.model.builder import _Builder, build_summary
+from sigcheck.model.positions import Positions
+from sigcheck.model.project import ProjectModel
 from sigcheck.model.spans import _HEADER_ONLY, node_spans
 from sigcheck.model import ir
 
@@ -59,7 +62,7 @@ def test_spans_match_libcst_positions(text):
 def test_summary_keeps_spans_and_drops_the_tree():
     summary = build_summary(cst.parse_module('"""doc"""\nfrom __future__ import annotations\n\nimport os\n'),
                             "m", "m.py", "m.py", False)
-    assert summary.first_code_line == 4
+    assert summary.span(summary.first_code_node)[0] == 4
     event = [e for e in summary.body.events if isinstance(e, ir.Import)][-1]
     assert summary.span(event.node) == (4, 1, 4, 10)
     assert summary.span(0) == (1, 1, 1, 1)  # the module itself
@@ -71,3 +74,18 @@ def vars_of(summary):
         yield fn.node
         for event in fn.events:
             yield event.node
+
+
+@pytest.mark.parametrize("text", _cases()[:12])
+def test_spans_worked_out_again_when_reported_are_the_same(text):
+    """A run over a tree summarises without spans; `Positions` parses a reported module again."""
+    eager = build_summary(cst.parse_module(text), "m", "m.py", "m.py", False)
+    lazy = build_summary(cst.parse_module(text), "m", "m.py", "m.py", False, spans=False)
+    assert not lazy.has_spans
+    project = ProjectModel(Path("/project"))
+    project.add(lazy, SourceFile(Path("m.py"), "m.py", text))
+    positions = Positions(project)
+    nodes = range(len(eager.spans) // 4)
+    spans = [positions.span("m", n) for n in nodes]
+    assert [(s.line, s.column, s.end_line, s.end_column) for s in spans] == [eager.span(n) for n in nodes]
+    assert lazy.spans == eager.spans
