@@ -1,8 +1,10 @@
-"""Run one job per key after a quiet spell, never two at once for a key, and never miss the last call.
+"""Run one job per key for each burst of calls, never two at once for a key, and never miss the last call.
 
 Typing sends a didChange per keystroke; analysing each would queue work the next keystroke makes
-stale. `schedule(key, delay)` restarts the key's timer; when it fires the job runs, and a call that
-comes in while the job is running makes it run once more afterwards.
+stale. A call after a quiet spell (`delay` since the key's last call) runs the job at once: a
+single edit is answered without waiting. A call within a burst restarts the key's timer, and the
+job runs when it fires; a call that comes in while the job is running makes it run once more
+afterwards.
 """
 
 from __future__ import annotations
@@ -22,13 +24,20 @@ class Debouncer(Generic[K]):
         self._running: set[K] = set()
         self._again: set[K] = set()
         self._tasks: set[asyncio.Task] = set()  # held so the loop does not drop a running job
+        self._last_call: dict[K, float] = {}
 
     def schedule(self, key: K, delay: float) -> None:
         """Call from the event loop's thread (an LSP notification handler)."""
+        loop = asyncio.get_running_loop()
+        now, last = loop.time(), self._last_call.get(key)
+        self._last_call[key] = now
         timer = self._timers.pop(key, None)
         if timer is not None:
             timer.cancel()
-        self._timers[key] = asyncio.get_running_loop().call_later(delay, self._start, key)
+        elif key not in self._running and (last is None or now - last >= delay):
+            self._start(key)  # the first call after a quiet spell
+            return
+        self._timers[key] = loop.call_later(delay, self._start, key)
 
     def _start(self, key: K) -> None:
         self._timers.pop(key, None)

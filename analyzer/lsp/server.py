@@ -34,7 +34,7 @@ from sigcheck.lsp.protocol import AnsweringProtocol
 from sigcheck.rules import RULES_BY_CODE
 
 logger = logging.getLogger(__name__)
-DEBOUNCE_SECONDS = 0.15  # after the last keystroke; open and save analyse at once
+DEBOUNCE_SECONDS = 0.15  # a burst of keystrokes runs this long after its last; a lone edit, open and save at once
 
 
 class OpenDocument(NamedTuple):

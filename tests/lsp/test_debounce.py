@@ -54,3 +54,27 @@ def test_a_failing_run_does_not_stop_later_ones():
 
     asyncio.run(scenario())
     assert calls == [1, 1]
+
+
+def test_a_call_after_a_quiet_spell_runs_at_once_and_a_burst_runs_once_more():
+    runs: list[float] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+
+        async def job(key: str) -> None:
+            runs.append(loop.time())
+
+        debouncer = Debouncer(job)
+        first = loop.time()
+        debouncer.schedule("a", 10)  # a long delay: only the leading edge can run it soon
+        await asyncio.sleep(0.05)
+        assert len(runs) == 1 and runs[0] - first < 1
+        for _ in range(3):  # a burst right after: one run, when the burst's timer fires
+            debouncer.schedule("a", 0.1)
+        await asyncio.sleep(0.05)
+        assert len(runs) == 1
+        await asyncio.sleep(0.3)
+        assert len(runs) == 2
+
+    asyncio.run(scenario())

@@ -179,7 +179,9 @@ async def test_typing_is_debounced_into_one_run(client: LanguageClient, workspac
     await published(client, helpers.as_uri(), before)
     await asyncio.sleep(0.5)
     runs = [p for p in client.published[before:] if p.uri == helpers.as_uri()]  # type: ignore[attr-defined]
-    assert [p.version for p in runs] == [11]
+    # The first keystroke after a quiet spell is analysed at once (published unless the next one
+    # made it stale first); the rest of the burst makes one run, for the last version.
+    assert [p.version for p in runs] in ([11], [2, 11])
     assert train.as_uri() not in {p.uri for p in client.published[before:]}  # clean before and after
 
 
