@@ -19,20 +19,27 @@ NodeId = int
 
 # -- symbols: expressions as written, resolved later by the project ---------------------------
 
+class _Hashed:
+    """A symbol keeps its hash once computed: resolution looks symbols up in memos and sets many
+    times each, and a nested symbol's hash would be worked out from its whole tree every time."""
+
+    __slots__ = ("_hash",)
+
+
 @dataclass(frozen=True, slots=True)
-class Name:
+class Name(_Hashed):
     name: str
     scope: str  # id of the function whose scope the name is looked up from
 
 
 @dataclass(frozen=True, slots=True)
-class Attr:
+class Attr(_Hashed):
     base: "Sym"
     attr: str
 
 
 @dataclass(frozen=True, slots=True)
-class CallOf:
+class CallOf(_Hashed):
     func: "Sym"
     args: tuple["Sym", ...] = ()
     kwargs: tuple[tuple[str, "Sym"], ...] = ()
@@ -41,29 +48,29 @@ class CallOf:
 
 
 @dataclass(frozen=True, slots=True)
-class Const:
+class Const(_Hashed):
     value: Any
     node: NodeId | None = field(default=None, compare=False, repr=False)  # where the literal is written
 
 
 @dataclass(frozen=True, slots=True)
-class FuncRef:
+class FuncRef(_Hashed):
     func_id: str
 
 
 @dataclass(frozen=True, slots=True)
-class Seq:
+class Seq(_Hashed):
     items: tuple["Sym", ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Item:
+class Item(_Hashed):
     base: "Sym"
     key: "Sym"
 
 
 @dataclass(frozen=True, slots=True)
-class Imported:
+class Imported(_Hashed):
     """`import a.b` (name None, binds `a` unless aliased) or `from a.b import name`."""
 
     module: str
@@ -72,7 +79,7 @@ class Imported:
 
 
 @dataclass(frozen=True, slots=True)
-class Param:
+class Param(_Hashed):
     func_id: str
     index: int
     annotation: "Sym | None" = None
@@ -80,14 +87,14 @@ class Param:
 
 
 @dataclass(frozen=True, slots=True)
-class Opaque:
+class Opaque(_Hashed):
     """An expression sigcheck does not model. Unknown stays unknown."""
 
     kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class BinOp:
+class BinOp(_Hashed):
     """`a + b`, `a / b` (pathlib), `a % b`: kept for the path values built with them."""
 
     op: str
@@ -97,13 +104,13 @@ class BinOp:
 
 
 @dataclass(frozen=True, slots=True)
-class FString:
+class FString(_Hashed):
     parts: tuple["Sym", ...]  # Const for the literal text, other symbols for the {fields}
     node: NodeId | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
-class SliceOf:
+class SliceOf(_Hashed):
     """`base[lower:upper]`; None for a bound left out. A slice with a step is not modelled."""
 
     base: "Sym"
@@ -112,14 +119,14 @@ class SliceOf:
 
 
 @dataclass(frozen=True, slots=True)
-class DictOf:
+class DictOf(_Hashed):
     """A dict display `{k: v, ...}` (`**spread` entries are left out)."""
 
     entries: tuple[tuple["Sym", "Sym"], ...]
 
 
 @dataclass(frozen=True, slots=True)
-class Decorated:
+class Decorated(_Hashed):
     """`decorator(func)` for `@decorator def f` (`func` is the def itself or what the decorators
     below return): what the decorator returns, or `func` where that is not known (a library's
     decorator). The name `f` is bound to this and, as the wrapper calls it, to the def itself."""
@@ -129,6 +136,24 @@ class Decorated:
 
 
 Sym = Union[Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque, BinOp, FString, SliceOf, DictOf, Decorated]
+
+
+def _hash_kept(cls: type) -> None:
+    computed = cls.__hash__  # the dataclass's own, over the compared fields
+
+    def __hash__(self) -> int:
+        try:
+            return self._hash
+        except AttributeError:
+            value = computed(self)
+            object.__setattr__(self, "_hash", value)  # frozen: the dataclass's __setattr__ refuses
+            return value
+
+    cls.__hash__ = __hash__  # type: ignore[method-assign]
+
+
+for _cls in Sym.__args__:
+    _hash_kept(_cls)
 
 
 # -- events -----------------------------------------------------------------------------------

@@ -216,3 +216,21 @@ def test_directory_run_finds_scripts_without_a_main_guard(project):
     data = json.loads(invoke(".", "--format", "json").output)
     assert data["files"] == ["scripts/train_gan.py"]
     assert [(d["code"], d["line"]) for d in data["diagnostics"]] == [("SIG001", 2)]
+
+
+def test_the_program_flushes_its_report_and_exits_with_the_status(project, tmp_path):
+    """`python -m sigcheck` ends with os._exit: the output must be out and the status kept."""
+    import subprocess
+    import sys
+
+    project("train.py", BAD)
+    args = [sys.executable, "-m", "sigcheck", "--no-cache", "--format", "json", "train.py"]
+    done = subprocess.run(args, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert [d["code"] for d in json.loads(done.stdout)["diagnostics"]] == ["SIG002"]
+    piped = subprocess.run(f"{' '.join(args)} | head -c 10", shell=True, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=120)
+    assert piped.stdout == done.stdout[:10] and "Traceback" not in piped.stderr
+    usage = subprocess.run([sys.executable, "-m", "sigcheck", "--select", "NOPE999", "train.py"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert usage.returncode == 2 and "NOPE999" in usage.stderr
