@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import queue
 import select
+import signal
+import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,15 @@ from pathlib import Path
 from sigcheck.verify.layout import OUTPUT_AREAS
 
 PF_EXITING = 0x4  # the kernel's per-task flag, set as a process starts to exit (the 9th field of stat)
+
+# PIDFD_GET_INFO, the pidfd ioctl that reads a process's details: _IOWR(0xFF, 11, struct pidfd_info)
+# with the first, 64-byte version of the struct. With PIDFD_INFO_EXIT (Linux 6.15) it gives, once
+# the process has been reaped, its wait status: kept by the kernel for whoever holds a pidfd.
+# The number is in the generic ioctl encoding (x86, arm64...): elsewhere the call fails, as on older kernels.
+PIDFD_INFO_SIZE = 64
+PIDFD_GET_INFO = (3 << 30) | (PIDFD_INFO_SIZE << 16) | (0xFF << 8) | 11
+PIDFD_INFO_EXIT = 0x8
+PIDFD_INFO_EXIT_CODE_AT = 60  # the offset of `__s32 exit_code` in struct pidfd_info
 
 Snapshot = dict[str, tuple[int, int]]  # path relative to the root -> (size, mtime in ns)
 
@@ -166,17 +177,48 @@ def is_exiting(pid: int) -> bool:
     return fields[0] in ("Z", "X") or bool(int(fields[6]) & PF_EXITING)
 
 
+def exit_status(pidfd: int) -> int | None:
+    """The wait status of the reaped process behind `pidfd`, as os.waitstatus_to_exitcode takes it;
+    None while it is not reaped, or where the kernel keeps no exit status (before Linux 6.15)."""
+    import fcntl  # Linux only, as pidfds are
+
+    info = bytearray(PIDFD_INFO_SIZE)
+    info[:8] = PIDFD_INFO_EXIT.to_bytes(8, sys.byteorder)  # the request mask
+    try:
+        fcntl.ioctl(pidfd, PIDFD_GET_INFO, info)
+    except OSError:
+        return None  # no such ioctl (before 6.13), or no exit status yet
+    if not int.from_bytes(info[:8], sys.byteorder) & PIDFD_INFO_EXIT:
+        return None
+    code = info[PIDFD_INFO_EXIT_CODE_AT:PIDFD_INFO_EXIT_CODE_AT + 4]
+    return int.from_bytes(code, sys.byteorder, signed=True)
+
+
+def killed_by_sigkill(status: int | None) -> bool:
+    """Whether a process with this wait status could have been killed by PID 1's exit: the kernel
+    ends the rest of the namespace with SIGKILL. Unknown (None) counts as could."""
+    return status is None or (os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL)
+
+
 class ExitWatch:
     """Notes, the moment each watched child ends, whether the command's own process had already
     started to exit. In a PID namespace PID 1's exit kills everything else in it, so a child that
     ends while PID 1 is exiting was still running when the command ended; one that ended before
     had finished on its own. A sample every tick cannot tell the two apart: a launcher's exit
-    follows its worker's by milliseconds. Uses pidfds (Linux 5.3); `available` says if it can."""
+    follows its worker's by milliseconds. Uses pidfds (Linux 5.3); `available` says if it can.
+
+    That moment is read by a thread, which may run late (a busy machine, the GIL): a worker that
+    ended on its own just before PID 1 then looks as if it ended with it. Lateness never hides a
+    child killed with PID 1, so each suspect is checked against how it died, once every process
+    is reaped: PID 1's exit kills with SIGKILL; a worker that exited, or died of the SIGTERM its
+    launcher forwarded, ended on its own. Where the kernel keeps no exit status (before 6.15) the
+    moment alone decides."""
 
     def __init__(self, command_pid: int) -> None:
         self.command_pid = command_pid
         self.available = hasattr(os, "pidfd_open")
         self.ended_with_command: dict[int, str] = {}
+        self._suspects: dict[int, tuple[int, str]] = {}  # pid -> (its pidfd, kept open; command)
         self._requests: queue.Queue = queue.Queue()
         self._watched: set[int] = set()
         self._wake_read, self._wake_write = os.pipe()
@@ -192,13 +234,19 @@ class ExitWatch:
             os.write(self._wake_write, b".")
 
     def close(self) -> None:
-        """Take the last ends into account (call once every watched process is gone) and stop."""
+        """Take the last ends into account and stop. Call once every watched process is gone and
+        reaped (PID 1 has exited), so their exit statuses are known."""
         if self._stopping:
             return
         self._stopping = True
         if self.available:
             os.write(self._wake_write, b".")
             self._thread.join(timeout=5)
+        for pid, (fd, command) in sorted(self._suspects.items()):
+            if killed_by_sigkill(exit_status(fd)):
+                self.ended_with_command[pid] = command
+            os.close(fd)
+        self._suspects.clear()
         os.close(self._wake_read)
         os.close(self._wake_write)
 
@@ -215,9 +263,10 @@ class ExitWatch:
                     continue
                 pid, command = open_fds.pop(fd)
                 poller.unregister(fd)
-                os.close(fd)
                 if exiting:
-                    self.ended_with_command[pid] = command
+                    self._suspects[pid] = (fd, command)  # the pidfd will tell how it died
+                else:
+                    os.close(fd)
             while not self._requests.empty():
                 pid, command = self._requests.get()
                 try:

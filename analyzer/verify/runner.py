@@ -8,6 +8,7 @@ children see it only if the command forwards it. SIGKILL then goes to the whole 
 
 from __future__ import annotations
 
+import gc
 import os
 import queue
 import re
@@ -103,11 +104,16 @@ class _Run:
         self.watch = ProcessWatch(self.process.pid, self.group, {self.process.pid})
         self.at_signal = None
         self.exits: ExitWatch | None = None
-        # The exit watch must read PID 1's state within milliseconds of a child's end (a launcher
-        # exits moments after its worker): hand the GIL over more often than every 5 ms while the
-        # other threads read output and sample /proc.
-        switch = sys.getswitchinterval()
+        # The exit watch reads PID 1's state when a child ends; read late, a worker that ended just
+        # before its launcher looks killed with it. Where the kernel keeps exit statuses (6.15) how
+        # the worker died settles that; before, the read must come within milliseconds: hand the
+        # GIL over more often than every 5 ms while the other threads read output and sample /proc.
+        # A pass of the cyclic garbage collector holds the GIL throughout, for tens of milliseconds
+        # in a process that holds many objects (a test run, an editor's server): it waits until the
+        # run is over.
+        switch, collecting = sys.getswitchinterval(), gc.isenabled()
         sys.setswitchinterval(0.0002)
+        gc.disable()
         try:
             threading.Thread(target=_read_lines, args=(self.process.stdout, self.lines), daemon=True).start()
             self.waiter = threading.Thread(target=self._wait, daemon=True)
@@ -127,6 +133,8 @@ class _Run:
             if self.exits is not None:
                 self.exits.close()
             sys.setswitchinterval(switch)
+            if collecting:
+                gc.enable()
         for line in _drain(self.lines, 0.5, until_closed=True):
             self._show(line)
         result.output_tail = list(self.tail)
@@ -194,7 +202,8 @@ class _Run:
     def _left_after_exit(self) -> list[LeftBehind]:
         if self.plan.isolation.pid1:
             # The kernel killed the rest of the namespace with PID 1. Who was still there: those that
-            # ended while PID 1 was exiting or, where pidfds are missing, the last sample.
+            # ended while PID 1 was exiting, of SIGKILL where that is known, or, where pidfds are
+            # missing, the last sample.
             fate = "killed by the kernel when PID 1 exited"
             if self.exits is not None and self.exits.available:
                 self.exits.close()

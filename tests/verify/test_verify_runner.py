@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from sigcheck.verify import observation
 from sigcheck.verify.layout import create_layout, remove_layout
 from sigcheck.verify.namespace import no_namespace, pid_namespace
 from sigcheck.verify.report import Outcome
@@ -154,6 +155,26 @@ def test_a_child_that_finished_first_is_not_left_behind(verify):
         assert outcome.stopped_by == "exit"
         assert outcome.result.left_behind == []
 
+
+
+@needs_namespace
+@pytest.mark.usefixtures("status_through_pidfd")  # the kernel keeps exit statuses (6.15)
+def test_a_late_exit_watch_still_tells_who_ended_first(verify, monkeypatch):
+    """The watching thread as late as can be: every child's end is seen after PID 1 began to exit.
+    How each child died still tells: the forwarded SIGTERM ended the worker, PID 1's exit killed
+    the orphan (with SIGKILL)."""
+    monkeypatch.setattr(observation, "is_exiting", lambda pid: True)
+    script = """
+    import signal, subprocess, sys, time
+    sleep = [sys.executable, "-c", "import time; time.sleep(60)"]
+    orphan = subprocess.Popen([*sleep, "orphan"])
+    worker = subprocess.Popen([*sleep, "worker"])
+    signal.signal(signal.SIGTERM, lambda signum, frame: worker.send_signal(signum))
+    sys.exit(worker.wait())
+    """
+    outcome = verify(script, pid1=True, after=1.5, grace=2.0)
+    assert outcome.stopped_by == "exit"
+    assert [c.command.rsplit(" ", 1)[-1] for c in outcome.result.left_behind] == ["orphan"]
 
 def test_writes_outside_the_output_areas_are_lost(verify):
     script = """
