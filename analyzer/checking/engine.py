@@ -61,7 +61,7 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
     report.files = sorted({*(s.display for s in project.sources.values()), *project.documents})
     report.parsed = summariser.parsed
     report.skipped = _skipped(project)
-    _Locator(analysis, settings, report).add(active)
+    _Locator(analysis, settings, report).add(active, options.jobs)
     if key is not None:
         store_report(options.cache, key, _inputs(found, project, settings), project.root,
                      project.listed, report)
@@ -141,29 +141,43 @@ class _Locator:
         self.positions = analysis.positions
         self._suppressions: dict[str, Suppressions] = {}
 
-    def add(self, rules: list[Rule]) -> None:
-        seen = set()
-        ordered = [r for r in rules if not r.after_suppressions] + [r for r in rules if r.after_suppressions]
-        for rule in ordered:
-            if rule.after_suppressions:  # it judges the comments the other rules' findings met
-                self.analysis.suppression_usage = self.usage(ordered)
-            for finding in rule.check(self.analysis):
-                anchor = finding.anchor
-                same = (finding.code, anchor.func_id, anchor.node, anchor.document, anchor.span, finding.message)
-                if same in seen:
-                    continue  # the same place reached from two entry points: locate it once
-                seen.add(same)
-                diagnostic = self.locate(rule, finding)
-                key = (diagnostic.code, diagnostic.path, diagnostic.line, diagnostic.column, diagnostic.message)
-                if key in seen:
-                    continue
-                seen.add(key)
-                source = self.source_of(finding.anchor)
-                if self.suppressions(source).suppresses(diagnostic.line, diagnostic.code, bare=not rule.after_suppressions):
-                    self.report.suppressed += 1
-                elif not ignored_for_file(diagnostic.code, source.path.as_posix(), self.settings):
-                    self.report.diagnostics.append(diagnostic)
+    def add(self, rules: list[Rule], jobs: int = 1) -> None:
+        seen: set = set()
+        for judging in (False, True):
+            batch = [r for r in rules if r.after_suppressions == judging]
+            if judging and batch:  # they judge the comments the other rules' findings met
+                self.analysis.suppression_usage = self.usage(rules)
+            found = [(rule, finding) for rule in batch for finding in self._new(rule.check(self.analysis), seen)]
+            self.positions.prepare(self._modules_of(finding for _, finding in found), jobs)
+            for rule, finding in found:
+                self._report(rule, finding, seen)
         self.report.diagnostics.sort(key=lambda d: d.sort_key)
+
+    @staticmethod
+    def _new(findings, seen: set):
+        for finding in findings:
+            anchor = finding.anchor
+            same = (finding.code, anchor.func_id, anchor.node, anchor.document, anchor.span, finding.message)
+            if same not in seen:  # the same place reached from two entry points is located once
+                seen.add(same)
+                yield finding
+
+    def _modules_of(self, findings) -> set[str]:
+        """The modules whose spans the findings' places and traces need."""
+        return {self.analysis.functions[point.func_id].module for finding in findings
+                for point in (finding.anchor, *finding.trace) if point.document is None and point.span is None}
+
+    def _report(self, rule: Rule, finding: Finding, seen: set) -> None:
+        diagnostic = self.locate(rule, finding)
+        key = (diagnostic.code, diagnostic.path, diagnostic.line, diagnostic.column, diagnostic.message)
+        if key in seen:
+            return
+        seen.add(key)
+        source = self.source_of(finding.anchor)
+        if self.suppressions(source).suppresses(diagnostic.line, diagnostic.code, bare=not rule.after_suppressions):
+            self.report.suppressed += 1
+        elif not ignored_for_file(diagnostic.code, source.path.as_posix(), self.settings):
+            self.report.diagnostics.append(diagnostic)
 
     def usage(self, rules: list[Rule]) -> SuppressionUsage:
         sources = [*self.analysis.project.sources.values(), *self.analysis.project.documents.values()]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from array import array
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
 
 from sigcheck.loading.sources import LoadError, SourceFile, source_lines
 from sigcheck.model.ir import ModuleSummary, NodeId
@@ -35,6 +37,24 @@ class Positions:
         if summary.first_code_node is None:
             return len(source_lines(self.project.sources[module].text)) + 1
         return summary.span(summary.first_code_node)[0]
+
+    def prepare(self, modules: Iterable[str], jobs: int) -> None:
+        """Work out now, in `jobs` processes, the spans a report is about to read in `modules`."""
+        from sigcheck.loading.summaries import Job, Summariser
+
+        missing = sorted(m for m in set(modules) if not self.project.modules[m].has_spans)
+        if jobs < 2 or len(missing) < 2:
+            return  # read when asked for
+        summaries = [self.project.modules[m] for m in missing]
+        summariser = Summariser(jobs, spans=True)
+        try:
+            done = summariser.run([Job(Path(s.path), s.display, s.name, s.is_package, self.project.sources[s.name].text)
+                                   for s in summaries])
+        finally:
+            summariser.close()
+        for summary, again in zip(summaries, done):
+            if isinstance(again, ModuleSummary):  # an error here leaves it to be read when asked for
+                summary.spans = again.spans
 
     def _summary(self, module: str) -> ModuleSummary:
         summary = self.project.modules[module]
