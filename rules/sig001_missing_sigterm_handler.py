@@ -10,7 +10,9 @@ class MissingSigtermHandler(Rule):
     Finds entry points that run a training loop or a library fit call while no SIGTERM handler
     is registered on the path they run (module level, `main()`, imported project modules), and
     no library they use installs one (Lightning's `Trainer.fit`, TensorFlow's
-    `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`).
+    `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`). A loop is a
+    training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
+    through the functions it calls; handing a step function to a library does not make it one.
 
     ## Why is this bad?
     Platforms stop a job with SIGTERM and SIGKILL it after a deadline (120 s on SageMaker,
@@ -68,6 +70,22 @@ with open("config.json") as handle:
     config = json.load(handle)
 print(config["lr"])
 """, "no training loop: a short script is not reported"),
+        Example("""
+import hooks
+
+
+def train_step(model, batch, optimizer):
+    model(batch).backward()
+    optimizer.step()
+
+
+def remember(name):
+    hooks.register(name, train_step)  # a library keeps the step for later
+
+
+for name in ["warmup", "main"]:
+    remember(name)
+""", "the loop only hands a step function to a library: it is not a training loop"),
         Example("""
 from transformers import Trainer, TrainingArguments
 

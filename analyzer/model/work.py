@@ -31,10 +31,21 @@ class WorkFinder:
         self._first_memo: dict[str, tuple | None] = {}  # see _FirstWorkSearch
 
     @cached_property
+    def _stepping_directly(self) -> set[str]:
+        return {f.id for f in self.functions.values() if any(self._is_step(f.id, e) for e in f.events)}
+
+    @cached_property
     def stepping(self) -> frozenset[str]:
         """Functions that perform a training step themselves or through a call on this thread."""
-        direct = {f.id for f in self.functions.values() if any(self._is_step(f.id, e) for e in f.events)}
-        return frozenset(self.graph.reaching(direct, MAIN_THREAD))
+        return frozenset(self.graph.reaching(self._stepping_directly, MAIN_THREAD))
+
+    @cached_property
+    def calling_a_step(self) -> frozenset[str]:
+        """Functions whose own calls lead to a training step. A loop is a training loop only
+        through these: a path through a function handed to a library, an object's callbacks or
+        an import may run a step, but in a large package such paths reach one from loops that
+        only format text."""
+        return frozenset(self.graph.reaching(self._stepping_directly, frozenset({"call"})))
 
     def _is_step(self, func_id: str, event: ir.Event) -> bool:
         return isinstance(event, ir.CallSite) and any(
@@ -50,7 +61,8 @@ class WorkFinder:
         for event in fn.events[loop.index + 1: loop.body_end]:
             if self._is_step(func_id, event):
                 return "training loop"
-            if isinstance(event, ir.CallSite) and any(t.func_id in self.stepping for t in self.graph.targets(func_id, event) if t.func_id):
+            if isinstance(event, ir.CallSite) and any(t.func_id in self.calling_a_step
+                                                      for t in self.graph.targets(func_id, event) if t.func_id):
                 return "training loop"
         if loop.iter is not None and self._iterates_data(loop.iter):
             return "data loop"
