@@ -40,6 +40,16 @@ class WorkFinder:
         return frozenset(self.graph.reaching(self._stepping_directly, MAIN_THREAD))
 
     @cached_property
+    def cyclic(self) -> frozenset[str]:
+        """Functions in a cycle of calls and imports within `stepping` (see _FirstWorkSearch)."""
+        import networkx as nx
+
+        view = nx.subgraph_view(self.graph.graph, filter_node=self.stepping.__contains__,
+                                filter_edge=lambda caller, callee, kind: kind in ("call", "import"))
+        return frozenset(f for component in nx.strongly_connected_components(view) if len(component) > 1
+                         for f in component)
+
+    @cached_property
     def calling_a_step(self) -> frozenset[str]:
         """Functions whose own calls lead to a training step. A loop is a training loop only
         through these: a path through a function handed to a library, an object's callbacks or
@@ -117,8 +127,7 @@ class WorkFinder:
     def first_work(self, start: str) -> Work | None:
         """The first training loop or fit call a run of `start` meets, in `in_order`'s order
         within `stepping`. What a function's own run meets first is kept for the next entry
-        point, unless a function higher on the stack was skipped on the way (a cycle): that
-        answer depends on where the walk came from."""
+        point where it cannot depend on where the walk came from (see _FirstWorkSearch)."""
         search = _FirstWorkSearch(self)
         found = search.run(start)
         if found is None:
@@ -145,18 +154,20 @@ _Found = tuple  # (steps from the function, func_id, event, kind)
 
 
 class _FirstWorkSearch:
-    """One depth-first walk for `WorkFinder.first_work`, on an explicit stack. Each frame knows
-    the lowest stack depth of a function skipped beneath it because the walk was already in it
-    (`low`, as in Tarjan's algorithm; its own depth at first): a frame whose answer did not
-    depend on frames below it on the stack goes into the finder's memo."""
+    """One depth-first walk for `WorkFinder.first_work`, on an explicit stack, that reads and
+    fills the finder's memo. A function's answer is the same from any entry point when its walk
+    skipped nothing entered before it that lacks a memoised answer (an answer cut short by a
+    cycle elsewhere), and, for work found, when it is in no cycle: what it runs can then never be
+    above it on another walk's stack. "Nothing found" after walking all it runs holds from
+    anywhere. Each frame keeps the earliest entry number among such skips (`taint`)."""
 
     def __init__(self, finder: WorkFinder) -> None:
         self.finder = finder
         self.memo: dict[str, _Found | None] = finder._first_memo
         self.within = finder.stepping
-        self.stack: list[list] = []  # [func_id, its events and entered steps, low, step that entered it]
-        self.depth: dict[str, int] = {}  # functions on the stack
-        self.settled: dict[str, int] = {}  # finished in this walk with nothing found, not memoised: their low
+        self.cyclic = finder.cyclic
+        self.stack: list[list] = []  # [func_id, its events and entered steps, taint, step that entered it]
+        self.entered: dict[str, int] = {}  # entry number of each function entered in this walk
 
     def run(self, start: str) -> _Found | None:
         if start in self.memo:
@@ -172,7 +183,7 @@ class _FirstWorkSearch:
             if event is not None:
                 kind = self.finder.work_kind(func_id, event)
                 if kind in _WORK:
-                    return self._found(((), func_id, event, kind), len(self.stack) - 1)
+                    return self._found(((), func_id, event, kind))
                 continue
             step = item[0][-1]
             if func_id not in self.within:
@@ -180,36 +191,33 @@ class _FirstWorkSearch:
             if func_id in self.memo:
                 if self.memo[func_id] is not None:
                     steps, where, what, kind = self.memo[func_id]
-                    return self._found(((step, *steps), where, what, kind), len(self.stack) - 1)
-            elif func_id in self.depth:
-                frame[2] = min(frame[2], self.depth[func_id])
-            elif func_id in self.settled:
-                frame[2] = min(frame[2], self.settled[func_id])
+                    return self._found(((step, *steps), where, what, kind))
+            elif func_id in self.entered:  # on the stack, or done here with nothing found
+                frame[2] = min(frame[2], self.entered[func_id])
             else:
                 self._enter(func_id, step)
         return None
 
     def _enter(self, func_id: str, step: Step | None) -> None:
-        self.depth[func_id] = len(self.stack)
-        self.stack.append([func_id, self.finder._run(func_id, ()), len(self.stack), step])
+        self.entered[func_id] = len(self.entered)
+        self.stack.append([func_id, self.finder._run(func_id, ()), len(self.entered), step])
+
+    def _keeps(self, func_id: str, taint: int) -> bool:
+        return func_id not in self.cyclic and taint >= self.entered[func_id]
 
     def _finish(self) -> None:
-        func_id, _, low, _ = self.stack.pop()
-        depth = self.depth.pop(func_id)
-        if low >= depth:
+        func_id, _, taint, _ = self.stack.pop()
+        if taint >= self.entered[func_id]:  # all it runs was walked and nothing found: so from anywhere
             self.memo[func_id] = None
-        else:
-            self.settled[func_id] = low
         if self.stack:
-            self.stack[-1][2] = min(self.stack[-1][2], low)
+            self.stack[-1][2] = min(self.stack[-1][2], taint)
 
-    def _found(self, found: _Found, top: int) -> _Found:
-        """`found`, met in the frame at `top`: each frame's own answer, memoised where it may be."""
-        low = top
-        for depth in range(top, -1, -1):
-            func_id, _, frame_low, step = self.stack[depth]
-            low = min(low, frame_low)
-            if low >= depth:
+    def _found(self, found: _Found) -> _Found:
+        """`found`, met in the top frame: each frame's own answer, memoised where it may be."""
+        taint = len(self.entered)
+        for func_id, _, frame_taint, step in reversed(self.stack):
+            taint = min(taint, frame_taint)
+            if self._keeps(func_id, taint):
                 self.memo[func_id] = found
             if step is not None:
                 found = ((step, *found[0]), *found[1:])
