@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from sigcheck.loading.sources import LoadError, SourceFile, source_lines
+from sigcheck.loading.sources import SourceFile, source_lines
 from sigcheck.model.ir import ModuleSummary, NodeId
 from sigcheck.model.project import ProjectModel
 
@@ -70,11 +70,9 @@ class Positions:
 def _spans_again(summary: ModuleSummary, source: SourceFile):
     """The spans of a summary made without them: the same text parsed and summarised again
     numbers its nodes the same way."""
-    from sigcheck.loading.parsing import parse_python
-    from sigcheck.model.builder import build_summary
+    from sigcheck.loading.summaries import Job, summarise
 
-    try:
-        again = build_summary(parse_python(source), summary.name, summary.path, summary.display, summary.is_package)
-    except (LoadError, RecursionError):  # it was summarised once: only a changed interpreter limit gets here
-        return array("i", (1, 1, 1, 1))  # every place then reads as the first line
-    return again.spans
+    again = summarise(Job(Path(summary.path), summary.display, summary.name, summary.is_package, source.text, spans=True))
+    if isinstance(again, ModuleSummary):
+        return again.spans
+    return array("i", (1, 1, 1, 1))  # it was summarised once: only a changed interpreter limit gets here
