@@ -21,7 +21,10 @@ class Flags:
     def __init__(self, graph: CallGraph) -> None:
         self.graph = graph
         self.functions = graph.project.functions
+        # Caches of this instance, not of the class: a class-level cache would keep every
+        # analysis alive in a long-lived process (the language server).
         self.key = lru_cache(maxsize=None)(self._key)
+        self.read_in = lru_cache(maxsize=None)(self._read_in)
 
     def _key(self, sym: ir.Sym) -> FlagKey | None:
         if isinstance(sym, ir.Name):
@@ -79,8 +82,7 @@ class Flags:
     def reads(self, func_id: str, sym_reads) -> set[FlagKey]:
         return {k for k in (self.key(s) for s in sym_reads) if k is not None}
 
-    @lru_cache(maxsize=None)
-    def read_in(self, func_id: str) -> frozenset[FlagKey]:
+    def _read_in(self, func_id: str) -> frozenset[FlagKey]:
         """Every flag a function looks at: in conditions, returns and `is_set()` calls."""
         fn = self.functions[func_id]
         syms = []

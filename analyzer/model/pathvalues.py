@@ -13,7 +13,7 @@ import posixpath
 import re
 from pathlib import PurePosixPath
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property
 from itertools import product
 
 from sigcheck.model import ir
@@ -293,14 +293,14 @@ class PathTracker:
         return tuple(result)
 
     def _argparse_default(self, dest: str, depth: int) -> PathValue:
-        found = self._argparse_options().get(dest)
+        found = self._argparse_options.get(dest)
         if found is None:
             return ()
         func_id, site, default = found
         return tuple(p.then(Point(func_id, site.node, f"the default of --{dest.replace('_', '-')}"))
                      for p in self.value(func_id, default, site.index, depth + 1))
 
-    @lru_cache(maxsize=1)
+    @cached_property
     def _argparse_options(self) -> dict[str, tuple[str, ir.CallSite, ir.Sym]]:
         options = {}
         for fn in self.functions.values():

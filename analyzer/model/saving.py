@@ -39,11 +39,11 @@ class SaveAnalysis:
         self.flags = flags
         self.functions = graph.project.functions
         self._flag_checks: dict[FlagKey, list[tuple[str, ir.Event]]] = {}
+        self.direct_saves = lru_cache(maxsize=None)(self._direct_saves)  # this instance's (see Flags)
 
     # -- saving calls ---------------------------------------------------------------------
 
-    @lru_cache(maxsize=None)
-    def direct_saves(self, func_id: str) -> tuple[ir.CallSite, ...]:
+    def _direct_saves(self, func_id: str) -> tuple[ir.CallSite, ...]:
         fn = self.functions[func_id]
         return tuple(e for e in fn.events if isinstance(e, ir.CallSite) and self.is_save(func_id, e))
 

@@ -29,6 +29,9 @@ class WorkFinder:
         self.knowledge = knowledge
         self.functions = graph.project.functions
         self._first_memo: dict[str, tuple | None] = {}  # see _FirstWorkSearch
+        # One entry point's rules ask in a row; all of them at once would not fit. The cache is
+        # this instance's: a class-level one would keep old analyses alive in the language server.
+        self.order = lru_cache(maxsize=32)(self._order)
 
     @cached_property
     def _stepping_directly(self) -> set[str]:
@@ -135,8 +138,7 @@ class WorkFinder:
         path, func_id, event, kind = found
         return Work(func_id, event, path, kind)
 
-    @lru_cache(maxsize=32)  # one entry point's rules ask in a row; all of them at once would not fit
-    def order(self, start: str, within: frozenset[str] | None = None) -> dict[tuple[str, int], int]:
+    def _order(self, start: str, within: frozenset[str] | None = None) -> dict[tuple[str, int], int]:
         """Position of each (function, event index) in the run of `start` (see `in_order`)."""
         return {(func_id, event.index): position
                 for position, (_, func_id, event) in enumerate(self.in_order(start, within))}

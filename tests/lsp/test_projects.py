@@ -51,3 +51,35 @@ def test_an_edit_reparses_only_the_edited_document(tmp_path):
     edited = train.read_text(encoding="utf-8") + "    save(model)\n"
     second = check_folder(tmp_path.resolve(), {train.resolve(): edited})
     assert second.parsed == 1 and second.diagnostics == check_folder(tmp_path.resolve(), {train.resolve(): edited}).diagnostics
+
+
+def test_a_run_keeps_no_earlier_run_alive(tmp_path: Path, monkeypatch):
+    """The server analyses on every edit: what one run built must be freed once it is reported.
+    The project has a stop flag, a registration and a training loop, so the flag, save, run-order
+    and path-value facts are all built."""
+    import gc
+    import weakref
+
+    from sigcheck.checking import engine
+    from sigcheck.lsp.projects import check_folder
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "train.py").write_text(
+        "import signal, sys, threading, torch\n\nstop = threading.Event()\n\n\n"
+        "def on_sigterm(signum, frame):\n    stop.set()\n\n\n"
+        "signal.signal(signal.SIGTERM, on_sigterm)\n"
+        "for epoch in range(10):\n    if stop.is_set():\n        torch.save({}, '/opt/ml/model/m.pt')\n"
+        "        sys.exit(0)\n    model(batch).backward()\n")
+    built = []
+    analysis_of = engine._analysis
+
+    def noted(*args, **kwargs):
+        analysis = analysis_of(*args, **kwargs)
+        built.append(weakref.ref(analysis.project))
+        return analysis
+
+    monkeypatch.setattr(engine, "_analysis", noted)
+    for _ in range(3):
+        assert check_folder(tmp_path, {}).diagnostics  # OPT001 at least: every rule's facts were asked for
+    gc.collect()
+    assert [ref() is None for ref in built] == [True, True, True]
