@@ -27,6 +27,7 @@ class RunOptions:
     cache: Cache | MemoryCache | None = None
     progress: Callable[[int, int], None] | None = None
     spans: bool = False  # with every summary, not when reported (see Summariser)
+    parser: object | None = None  # an IncrementalParser: an editor's documents, parsed again by parts
 
 
 def run_key(paths: list[Path], settings: Settings, codes: Iterable[str], found: Discovery) -> str:

@@ -15,11 +15,14 @@ import multiprocessing
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Union
+from typing import TYPE_CHECKING, Callable, Union
 
 from sigcheck.loading.cache import Cache, MemoryCache, code_fingerprint, key_of
 from sigcheck.loading.sources import LoadError, SourceFile
 from sigcheck.model.ir import ModuleSummary
+
+if TYPE_CHECKING:
+    from sigcheck.loading.segments import IncrementalParser
 
 _IN_PROCESS = 4  # below this many files to parse, a pool costs more than it saves
 FILE_BUDGET = 120.0  # seconds a worker may spend on one file (a 200,000-line module takes ~20 s)
@@ -44,20 +47,39 @@ class Job:
         return key_of(self.text)
 
 
-def summarise(job: Job) -> ModuleSummary | tuple:
-    """Parse and summarise one file (in a worker: an error comes back as a plain tuple)."""
+def summarise(job: Job, parser: "IncrementalParser | None" = None) -> ModuleSummary | tuple:
+    """Parse and summarise one file (in a worker: an error comes back as a plain tuple). With
+    `parser` (an editor's documents, spans wanted), the parts of the text unchanged since its
+    last parse are taken over."""
     from sigcheck.loading.parsing import parse_python, too_deep
     from sigcheck.model.builder import build_summary
 
     source = SourceFile(job.path, job.display, job.text)
     try:
-        tree = parse_python(source)
         try:
+            if parser is not None and job.spans:
+                summary = _by_parts(parser, source, job)
+                if summary is not None:
+                    return summary
+            tree = parse_python(source)
             return build_summary(tree, job.name, str(job.path), job.display, job.is_package, job.spans)
         except RecursionError:
             raise too_deep(source, "cannot analyse") from None
     except LoadError as error:
         return ("error", error.display, error.message, error.line, error.column)
+
+
+def _by_parts(parser: "IncrementalParser", source: SourceFile, job: Job) -> ModuleSummary | None:
+    from sigcheck.loading.segments import NotInSegments
+    from sigcheck.model.builder import build_summary
+
+    parsed = parser.parse(source)
+    if parsed is None:
+        return None
+    try:
+        return build_summary(parsed.module, job.name, str(job.path), job.display, job.is_package, True, parsed.spans)
+    except NotInSegments:
+        return None
 
 
 def available_cpus() -> int:
@@ -69,11 +91,14 @@ def available_cpus() -> int:
 
 class Summariser:
     def __init__(self, jobs: int = 1, cache: Cache | MemoryCache | None = None,
-                 progress: Callable[[int, int], None] | None = None, spans: bool = False) -> None:
+                 progress: Callable[[int, int], None] | None = None, spans: bool = False,
+                 parser: "IncrementalParser | None" = None) -> None:
         """`spans`: work them out with each summary (an editor's few files, which are reported
-        in), not later for the modules a report names (a run over a whole tree)."""
+        in), not later for the modules a report names (a run over a whole tree). `parser`: keeps
+        the documents parsed in this process by parts, for the next run (an editor's server)."""
         self.jobs = max(1, jobs)
         self.spans = spans
+        self.parser = parser
         self.cache = cache
         self.progress = progress
         self.parsed = 0  # files parsed in this run (the rest came from the cache)
@@ -112,7 +137,7 @@ class Summariser:
     def _compute(self, jobs: list[Job]):
         if self.jobs == 1 or len(jobs) < _IN_PROCESS:
             for job in jobs:
-                yield summarise(job)
+                yield summarise(job, self.parser)
                 self._advance(1)
             return
         results = self._workers().imap(summarise, jobs, chunksize=1)  # in order, one file per task

@@ -19,6 +19,7 @@ from sigcheck.checking.runcache import RunOptions
 from sigcheck.config.settings import ConfigError, Settings, find_config, load_settings
 from sigcheck.loading.cache import MemoryCache
 from sigcheck.loading.discovery import is_dockerfile, project_root
+from sigcheck.loading.segments import IncrementalParser
 from sigcheck.loading.sources import resolve
 
 CONFIG_FILES = ("pyproject.toml", "sigcheck.toml")
@@ -81,12 +82,13 @@ def settings_for(folder: Path) -> Settings:
 
 
 _SUMMARIES = MemoryCache()  # the server's runs share summaries: an edit re-parses the edited file only
+_PARSER = IncrementalParser()  # and of that file, the top-level statements the edit changed
 
 
 def check_folder(folder: Path, overlays: Mapping[Path, str]) -> Report:
     """One run over the folder with the editor's documents (resolved path -> text) read as shown.
     Raises ConfigError or KnowledgeError for a configuration that cannot be used."""
-    return analyse([folder], settings_for(folder), overlays=overlays, options=RunOptions(1, _SUMMARIES, spans=True))
+    return analyse([folder], settings_for(folder), overlays=overlays, options=RunOptions(1, _SUMMARIES, spans=True, parser=_PARSER))
 
 
 def resolved(path: str | Path) -> Path:

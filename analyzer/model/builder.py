@@ -6,6 +6,9 @@ reads in conditions, raises, jumps and the structure of loops, branches, try and
 
 from __future__ import annotations
 
+from array import array
+from typing import Callable
+
 import libcst as cst
 
 from sigcheck.model import ir
@@ -21,22 +24,30 @@ _MAX_DECORATORS = 16
 
 
 def build_summary(module: cst.Module, name: str, path: str, display: str, is_package: bool,
-                  spans: bool = True) -> ir.ModuleSummary:
+                  spans: bool = True, spanner: Spanner | None = None) -> ir.ModuleSummary:
     """The summary, and (with `spans`) the spans of the nodes it names: the tree is not needed
     afterwards. Without them, the spans are worked out again from the text if a report needs
     them (`Positions`): they cost more than the rest of the summary, and a run over many
-    files reports in few of them."""
+    files reports in few of them. `spanner` works them out instead of a code generation over
+    the whole module: from a tree parsed by parts (loading/segments.py)."""
     body_id = f"{name}:<module>"
     summary = ir.ModuleSummary(name, path, display, is_package, body_id)
     builder = _Builder(summary, module)
     body = ir.FunctionInfo(body_id, name, "<module>", "module", 0, None)
     summary.functions[body_id] = body
-    builder.run_body(body, module.body)
+    builder.run_module(body, module.body)
     first = _first_code_statement(module)
+    if first is not None:
+        builder.top = next(index for index, statement in enumerate(module.body) if statement is first)
     summary.first_code_node = builder.at(first) if first is not None else None
     if spans:
-        summary.spans = node_spans(module, builder.nodes)
+        summary.spans = spanner(builder.nodes, builder.tops) if spanner else node_spans(module, builder.nodes)
     return summary
+
+
+# Spans of the summary's nodes, given the nodes and, for each, the index of the top-level
+# statement it is in (-1 for the module itself).
+Spanner = Callable[[list, list], array]
 
 
 class _Builder(ImportBuilder, ExpressionBuilder):
@@ -44,12 +55,20 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         self.summary = summary
         self.nodes: list[cst.CSTNode] = [module]  # node ids index this; 0 is the module
         self._ids: dict[int, int] = {id(module): 0}
+        self.tops: list[int] = [-1]  # for each node, the top-level statement it is in
+        self.top = -1
         self.fn: ir.FunctionInfo = None  # type: ignore[assignment]
         self.cls: ir.ClassInfo | None = None
         self._lambda_count = 0
         self.type_checking_only = False  # inside `if TYPE_CHECKING:`, which never runs
 
     # -- scopes ---------------------------------------------------------------------------
+
+    def run_module(self, fn: ir.FunctionInfo, statements) -> None:
+        self.fn = fn
+        for index, statement in enumerate(statements):
+            self.top = index
+            self.statement(statement)
 
     def run_body(self, fn: ir.FunctionInfo, body) -> None:
         outer_fn, outer_cls = self.fn, self.cls
@@ -64,6 +83,7 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         if found is None:
             found = self._ids[key] = len(self.nodes)
             self.nodes.append(node)
+            self.tops.append(self.top)
         return found
 
     def emit(self, cls, node, **fields) -> ir.Event:

@@ -35,6 +35,8 @@ class ProjectModel:
     script_dirs: list[Path] = field(default_factory=list)
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _found: dict[str, Path | None] = field(default_factory=dict)
+    _searched: dict[tuple[str, Path | None], Path | None] = field(default_factory=dict)  # (name, own folder)
+    _folders: dict[str, Path | None] = field(default_factory=dict)  # module -> its own folder
     _script_set: set[Path] = field(default_factory=set)
     _tails: set[str] | None = None  # last parts of the listed files' paths: "nn.py", "nn/__init__.py"
     _listing: set[str] | bool | None = None
@@ -75,9 +77,22 @@ class ProjectModel:
         imports): its folder is searched last, for code that puts it on sys.path itself. The
         common part of the search is done once per name: trees with hundreds of script folders
         import thousands of names."""
-        folder = None
-        if importer and importer in self.sources and not self.modules[importer].is_package:
-            folder = self.sources[importer].path.parent
+        folder = self._own_folder(importer)
+        key = (dotted, folder)
+        if key not in self._searched:  # each module of a package asks for the same names
+            self._searched[key] = self._search(dotted, folder)
+        return self._searched[key]
+
+    def _own_folder(self, importer: str | None) -> Path | None:
+        """The folder of a module that is not a package's `__init__`, searched for its imports."""
+        if importer not in self.sources:
+            return None
+        if importer not in self._folders:
+            summary = self.modules[importer]
+            self._folders[importer] = None if summary.is_package else self.sources[importer].path.parent
+        return self._folders[importer]
+
+    def _search(self, dotted: str, folder: Path | None) -> Path | None:
         if folder is not None and folder in self._script_folders:
             found = self._find_in(dotted, folder)
             if found is not None:

@@ -64,17 +64,41 @@ def test_a_call_after_a_quiet_spell_runs_at_once_and_a_burst_runs_once_more():
 
         async def job(key: str) -> None:
             runs.append(loop.time())
+            await asyncio.sleep(0.2)
 
         debouncer = Debouncer(job)
         first = loop.time()
         debouncer.schedule("a", 10)  # a long delay: only the leading edge can run it soon
         await asyncio.sleep(0.05)
         assert len(runs) == 1 and runs[0] - first < 1
-        for _ in range(3):  # a burst right after: one run, when the burst's timer fires
+        for _ in range(3):  # a burst during the run: one run more, after it
             debouncer.schedule("a", 0.1)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.1)
         assert len(runs) == 1
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.5)
         assert len(runs) == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_burst_waits_no_longer_than_a_run_takes():
+    runs: list[float] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+
+        async def job(key: str) -> None:
+            runs.append(loop.time())
+            await asyncio.sleep(0.05)
+
+        debouncer = Debouncer(job)
+        debouncer.schedule("a", 10)
+        await asyncio.sleep(0.2)  # the run is over: it took 0.05 s
+        debouncer.schedule("a", 10)  # a quiet spell of one run's length: at once
+        debouncer.schedule("a", 10)  # in a burst: after 0.05 s, not 10 s
+        last = loop.time()
+        await asyncio.sleep(0.5)
+        assert len(runs) == 3
+        assert 0.04 <= runs[2] - last < 0.4
 
     asyncio.run(scenario())
