@@ -91,6 +91,16 @@ import os
 CHECKPOINTS = "/opt/ml/checkpoints"
 os.makedirs(CHECKPOINTS, exist_ok=True)
 """, "checkpoints have no variable but should be configurable"),
+        Example("""
+import torch
+
+for epoch in range(3):
+    # expect: OPT001
+    torch.save(model.state_dict(), f"/opt/ml/model/epoch-{epoch + 1}.pt")
+# expect: OPT001
+REPORTS = "/opt" + "/ml/output/data"
+print(f"saved to {REPORTS}", "run-" + str(epoch), epoch * 2 + 1)
+""", "an f-string and a concatenation that spell out a place; the other strings and sums are no paths"),
     )
 
     def check(self, analysis):

@@ -29,32 +29,39 @@ def argument_flow(project: "ProjectModel") -> Flow:
 
 
 def flowing_resolver(project: "ProjectModel") -> "Resolver":
-    """A resolver with the settled flow. Each round's resolver starts from what the one before
-    resolved without reading the flow, and the last round's is the one returned: what the rounds
-    resolved is not resolved again."""
+    """A resolver with the settled flow. Each round re-resolves only the call sites that read a
+    parameter whose arguments the round before changed, with a resolver that takes over every
+    answer that read none of them; the last round's resolver is the one returned."""
     from sigcheck.model.resolve import Resolver
 
-    flow: Flow = {}
-    settled: dict[int, list[_Pass]] = {}  # call sites whose passes do not depend on the flow
     sites = [site for fn in project.functions.values() for site in fn.events if isinstance(site, ir.CallSite)]
-    resolver = None
+    passes: list[list[_Pass]] = [[] for _ in sites]
+    reads: list[frozenset] = [frozenset()] * len(sites)  # per site: the parameters its resolution read
+    flow: Flow = {}
+    resolver = Resolver(project, flow)
+    todo: Iterable[int] = range(len(sites))
     for _ in range(MAX_ROUNDS):
-        resolver = Resolver(project, flow, resolver)
-        found: dict[tuple[str, int], dict[ir.Sym, None]] = {}
-        for number, site in enumerate(sites):
-            passes = settled.get(number)
-            if passes is None:
-                resolver.begin_tracking()
-                passes = list(_passes(project, resolver, site))
-                if not resolver.end_tracking():  # the same in every round: worked out once
-                    settled[number] = passes
-            for fn, bound, args, kwargs, star in passes:
-                _pass(found, fn, bound, args, kwargs, star)
-        collected = {key: tuple(arguments) for key, arguments in found.items()}
-        if collected == flow:
+        for number in todo:
+            resolver.begin_tracking()
+            passes[number] = list(_passes(project, resolver, sites[number]))
+            reads[number] = resolver.end_tracking()
+        collected = _collected(passes)
+        changed = {key for key in collected.keys() | flow.keys() if collected.get(key) != flow.get(key)}
+        if not changed:
             return resolver  # it resolved with this very flow
         flow = collected
-    return Resolver(project, flow, resolver)
+        resolver = Resolver(project, flow, resolver, changed)
+        todo = [number for number, keys in enumerate(reads) if keys and not keys.isdisjoint(changed)]
+    return resolver
+
+
+def _collected(passes: list[list["_Pass"]]) -> Flow:
+    """Each parameter's arguments, in call-site order (the first MAX_ARGUMENTS of them)."""
+    found: dict[tuple[str, int], dict[ir.Sym, None]] = {}
+    for site_passes in passes:
+        for fn, bound, args, kwargs, star in site_passes:
+            _pass(found, fn, bound, args, kwargs, star)
+    return {key: tuple(arguments) for key, arguments in found.items()}
 
 
 _Pass = tuple  # (FunctionInfo, bound, args, kwargs, star): one call's arguments into one function

@@ -14,6 +14,8 @@ Edges are keyed by kind: how the caller makes the callee run.
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections import deque
 from dataclasses import dataclass
 from typing import Iterable
@@ -29,6 +31,7 @@ from sigcheck.model.values import ClassV, DictV, FunctionV, InstanceV, PartialV,
 MAIN_THREAD = frozenset({"call", "import", "reference", "callback"})
 HANDLER_WORK = frozenset({"call", "reference", "callback", "thread", "executor", "process"})
 _HANDLER_REGISTRARS = ("signal.signal", "*.add_signal_handler")
+_REGISTRAR = re.compile("|".join(fnmatch.translate(p) for p in _HANDLER_REGISTRARS))  # once, for every call site
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ class CallGraph:
                         self._edge(fn.id, func_id, entry.option("kind"), site.index)
         if site.decorator or "functools.partial" in names:
             return  # `@register` and `partial(f, x)` keep f for later; `@atexit.register` was handled above
-        registrar = any(self.knowledge_match(name, _HANDLER_REGISTRARS) for name in names)
+        registrar = any(_REGISTRAR.match(name) for name in names)
         if not registrar and self._project_receives(site):
             return  # the callee's parameters receive the functions passed: its own calls of them are edges
         # Only a library calls back into an object it is handed; a project callee's own calls are
@@ -256,13 +259,16 @@ class CallGraph:
         fn = self.project.functions.get(func.base.scope)
         if fn is None or fn.class_id is None or fn.kind != "function" or not fn.params:
             return []
+        subclasses = self._subclasses().get(fn.class_id)
+        if not subclasses:
+            return []  # most classes have none: the checks below cost more than this lookup
         if fn.params[0].name != func.base.name or len(fn.bindings.get(func.base.name, ())) != 1:
             return []  # not the first parameter, or rebound in the method
         if self.resolver.resolve(func.base) != (InstanceV(ClassV(fn.class_id)),):
             return []  # a static or class method
         known = {t.func_id for t in found}
         extra = []
-        for class_id in self._subclasses().get(fn.class_id, ()):
+        for class_id in subclasses:
             info = self.project.classes[class_id]
             method = info.methods.get(func.attr)
             if method and method not in known:
@@ -307,8 +313,3 @@ class CallGraph:
                     func_id = methods[method]
                     return [CallTarget(self.resolver.qualname(FunctionV(func_id)), func_id, bound, in_project=True)]
         return []
-
-    @staticmethod
-    def knowledge_match(qualname: str, patterns: tuple[str, ...]) -> bool:
-        from fnmatch import fnmatchcase
-        return any(fnmatchcase(qualname, p) for p in patterns)

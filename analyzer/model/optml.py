@@ -92,22 +92,31 @@ def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
     for fn in graph.project.functions.values():
         for event in fn.events:
             if isinstance(event, ir.CallSite):
-                skip = tracker.qualname(event.func) in _ENV_GET
                 option = isinstance(event.func, ir.Attr) and event.func.attr == "add_argument"
                 for position, arg in enumerate(event.args):
-                    if not (skip and position == 1):
+                    if _may_hold_origin(arg) and not (position == 1 and tracker.qualname(event.func) in _ENV_GET):
                         yield ValueSite(fn.id, arg, event.index)
                 for keyword, arg in event.kwargs:
-                    if not (skip and keyword == "default"):
+                    if _may_hold_origin(arg) and not (keyword == "default" and tracker.qualname(event.func) in _ENV_GET):
                         yield ValueSite(fn.id, arg, event.index, configurable=option and keyword == "default")
-            elif isinstance(event, ir.Assign):
+            elif isinstance(event, ir.Assign) and _may_hold_origin(event.value):
                 yield ValueSite(fn.id, event.value, event.index)
         for returned in fn.returns:
-            yield ValueSite(fn.id, returned, None)
+            if _may_hold_origin(returned):
+                yield ValueSite(fn.id, returned, None)
         for bindings in fn.bindings.values():
             for binding in bindings:
-                if binding.kind == "param" and binding.value.default is not None:
+                if binding.kind == "param" and _may_hold_origin(binding.value.default):
                     yield ValueSite(fn.id, binding.value.default, None)
+
+
+def _may_hold_origin(sym: ir.Sym | None) -> bool:
+    """Whether `origins` can find anything in `sym`: a name or an attribute is a reference, never
+    an origin, and has nothing below it (most arguments are such)."""
+    return (isinstance(sym, ir.Const) and isinstance(sym.value, str)) or isinstance(sym, _MAY_HOLD)
+
+
+_MAY_HOLD = (ir.BinOp, ir.FString, ir.CallOf, ir.Seq)  # the symbols `_children` looks into, and joins
 
 
 def origins(tracker: PathTracker, site: ValueSite, knowledge: Knowledge) -> Iterator[tuple[ir.Sym, Possible, LayoutMatch]]:
@@ -122,24 +131,52 @@ def _origins(tracker, site, sym, knowledge):
         return  # the fallback of an environment lookup is the recommended form
     candidate = (isinstance(sym, ir.Const) and isinstance(sym.value, str)) or isinstance(sym, (ir.BinOp, ir.FString)) \
         or _builds_path(tracker, sym)
+    children = _children(sym)
     found_below = False
-    for child in _children(sym):
+    for child in children:
         for item in _origins(tracker, site, child, knowledge):
             found_below = True
             yield item
-        # Whether a reference below already names a path matters only to a sym that could be an
-        # origin itself: evaluating every name passed to any call is most of the work otherwise.
-        if candidate and not found_below and not (isinstance(child, (ir.Const, ir.BinOp, ir.FString))
-                                                  or _builds_path(tracker, child)) \
-                and _names_layout(tracker, site, child, knowledge):
-            found_below = True  # a reference to a path already reported where it was written
-    if found_below or not candidate:
+    if found_below or not candidate or not _may_start_layout(sym):
         return
-    for possible in tracker.value(site.func_id, sym, site.at):
-        match = classify(possible, knowledge)
-        if match is not None and match.place.kind in ("input", "output"):
-            yield sym, possible, match
-            return
+    match = next(((sym, possible, m) for possible in tracker.value(site.func_id, sym, site.at)
+                  if (m := classify(possible, knowledge)) is not None and m.place.kind in ("input", "output")), None)
+    if match is None:
+        return
+    # A reference below that already names a path is reported where it was written. Asked only
+    # here: evaluating every name passed to any call was most of the work.
+    if any(not (isinstance(child, (ir.Const, ir.BinOp, ir.FString)) or _builds_path(tracker, child))
+           and _names_layout(tracker, site, child, knowledge) for child in children):
+        return
+    yield match
+
+
+def _may_start_layout(sym: ir.Sym) -> bool:
+    """False when the text a value starts with is written out and cannot begin a path under
+    /opt/ml ("Loading {name}", "model-" + tag): most strings and f-strings are never paths. Nor
+    is arithmetic with a number (`step + 1`, `total / 2`)."""
+    if isinstance(sym, ir.BinOp) and any(isinstance(side, ir.Const) and not isinstance(side.value, str)
+                                         for side in (sym.left, sym.right)):
+        return False
+    leading = _leading_text(sym)
+    if not leading:
+        return True
+    text = re.sub(r"/+", "/", leading)
+    return text == ROOT or text.startswith(ROOT + "/") or (ROOT + "/").startswith(text)
+
+
+def _leading_text(sym: ir.Sym) -> str | None:
+    """The literal text a value begins with, where it is written out (a concatenation's left
+    side, an f-string's first part); None when it is not known. A `/` join can start anew."""
+    while True:
+        if isinstance(sym, ir.Const):
+            return sym.value if isinstance(sym.value, str) else None
+        if isinstance(sym, ir.FString) and sym.parts:
+            sym = sym.parts[0]
+        elif isinstance(sym, ir.BinOp) and sym.op == "+":
+            sym = sym.left
+        else:
+            return None
 
 
 def _builds_path(tracker, sym) -> bool:

@@ -28,21 +28,25 @@ _MAX_MRO = 64  # classes in one MRO that are searched
 
 
 class Resolver:
-    def __init__(self, project: "ProjectModel", flow: Flow | None = None, earlier: "Resolver | None" = None) -> None:
+    def __init__(self, project: "ProjectModel", flow: Flow | None = None, earlier: "Resolver | None" = None,
+                 changed: set | None = None) -> None:
         """`earlier`: a resolver of the same project with another flow (argflow's last round),
-        whose answers that never read the flow are taken over."""
+        whose answers that read none of the `changed` parameters' arguments are taken over (all
+        that never read the flow, if `changed` is None). `earlier` is not used afterwards."""
         self.project = project
         self._flow = flow  # None: computed on first use (argflow passes each round's own)
         self._memo: dict[ir.Sym, tuple[Value, ...]] = {}
+        # Which memoised symbols read the argument flow (directly or through one that does), and
+        # the parameters whose arguments they read: argflow re-resolves only the call sites that
+        # read a parameter whose arguments changed in the round before.
+        self.flowing: dict[ir.Sym, frozenset] = {}
         if earlier is not None:
-            self._memo = dict(earlier._memo)  # a copy keeps the stored hashes: nothing is rehashed
-            for sym in earlier.flowing:
-                self._memo.pop(sym, None)
+            self._memo, self.flowing = earlier._memo, earlier.flowing  # taken, not copied
+            for sym, keys in list(self.flowing.items()):
+                if changed is None or not keys.isdisjoint(changed):
+                    del self._memo[sym], self.flowing[sym]
         self._active: set[ir.Sym] = set()
-        # Which memoised symbols read the argument flow (directly or through one that does):
-        # argflow re-resolves only the call sites that depend on it in its later rounds.
-        self.flowing: set[ir.Sym] = set()
-        self._reads_flow: list[bool] = []
+        self._reads: list[set | None] = []  # per symbol being resolved: the parameters it read
         self._mro: dict[str, list[ClassV | ExternalV]] = {}  # class id -> its linearisation
         self.containers = Containers(self)
 
@@ -60,33 +64,40 @@ class Resolver:
             return (UNKNOWN,)
         cached = self._memo.get(sym)
         if cached is not None:
-            if sym in self.flowing:
-                self.depends_on_flow()
+            keys = self.flowing.get(sym)
+            if keys is not None:
+                self._read(keys)
             return cached
         if sym in self._active or len(self._active) > _MAX_DEPTH * 4:
             return (UNKNOWN,)  # a cycle such as `x = x.parent`: give up on it, not on the run
         self._active.add(sym)
-        self._reads_flow.append(False)
+        self._reads.append(None)
         try:
             values = _dedupe(self._resolve(sym))
         finally:
             self._active.discard(sym)
-            if self._reads_flow.pop():
-                self.flowing.add(sym)
-                self.depends_on_flow()
+            keys = self._reads.pop()
+            if keys:
+                self.flowing[sym] = keys = frozenset(keys)
+                self._read(keys)
         self._memo[sym] = values
         return values
 
-    def depends_on_flow(self) -> None:
-        if self._reads_flow:
-            self._reads_flow[-1] = True
+    def _read(self, keys: Iterable) -> None:
+        """What is being resolved read the arguments of these parameters."""
+        if self._reads:
+            top = self._reads[-1]
+            if top is None:
+                self._reads[-1] = set(keys)
+            else:
+                top.update(keys)
 
     def begin_tracking(self) -> None:
-        """From here to end_tracking(): did anything resolved read the argument flow?"""
-        self._reads_flow.append(False)
+        """From here to end_tracking(): which parameters' arguments did what was resolved read?"""
+        self._reads.append(None)
 
-    def end_tracking(self) -> bool:
-        return self._reads_flow.pop()
+    def end_tracking(self) -> frozenset:
+        return frozenset(self._reads.pop() or ())
 
     def qualname(self, value: Value) -> str | None:
         """The dotted name knowledge patterns are matched against."""
@@ -353,7 +364,7 @@ class Resolver:
                     values.append(InstanceV(v))
         if sym.default is not None:
             values.extend(v for v in self.resolve(sym.default) if not (isinstance(v, ConstV) and v.value is None))
-        self.depends_on_flow()
+        self._read(((sym.func_id, sym.index),))
         for argument in self.flow.get((sym.func_id, sym.index), ()):
             values.extend(self.resolve(argument))
         return values or [UNKNOWN]

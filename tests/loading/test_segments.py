@@ -16,6 +16,8 @@ from sigcheck.loading.segments import IncrementalParser
 from sigcheck.loading.sources import SourceFile
 from sigcheck.loading.summaries import Job, summarise
 
+# hypothesmith compiles what it generates; CPython warns about odd but valid code (`1()`).
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 PATH = Path("/project/train.py")
 
