@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sigcheck.model import ir
+from sigcheck.model.argflow import MAX_ROUNDS, _collected, _passes
+from sigcheck.model.resolve import Resolver
 from sigcheck.model.values import ClassV, ConstV, FunctionV, InstanceV
 
 
@@ -116,6 +119,39 @@ def test_a_parameter_called_with_a_parameter_is_followed_to_a_fixed_point(flow):
     """)
     assert ("train:middle", "call") in edges(a, "train:top")
     assert ("train:leaf", "call") in edges(a, "train:middle")
+
+
+def test_rounds_that_resolve_again_only_what_changed_reach_the_flow_of_rounds_that_resolve_all(flow):
+    a = flow("""
+        def leaf():
+            pass
+
+        def hop1(f):
+            f()
+
+        def hop2(f, x):
+            f(x)
+
+        def hop3(f, x, y):
+            f(x, y)
+
+        def hop4(f, x, y, z):
+            f(x, y, z)
+
+        start = hop4
+        start(hop3, hop2, hop1, leaf)
+    """)
+    project = a.project
+    sites = [e for fn in project.functions.values() for e in fn.events if isinstance(e, ir.CallSite)]
+    everything: dict = {}  # each round a fresh resolver and every call site resolved
+    for _ in range(MAX_ROUNDS):
+        resolver = Resolver(project, everything)
+        collected = _collected([list(_passes(project, resolver, site)) for site in sites])
+        if collected == everything:
+            break
+        everything = collected
+    assert a.resolver.flow == everything
+    assert ("train:leaf", "call") in edges(a, "train:hop1")  # four rounds deep
 
 
 def test_a_returned_parameter_is_this_calls_argument(flow):
