@@ -149,7 +149,7 @@ def _run_options(paths, settings: Settings, jobs: int | None, no_cache: bool, ca
     cache = None
     if not no_cache:
         cache = Cache(cache_folder(cache_dir, settings.base_dir or project_root(paths)))
-    return RunOptions(jobs or available_cpus(), cache, progress)
+    return RunOptions(jobs or available_cpus(), cache, progress, isolated=True)  # every file within its time budget
 
 
 def _fix(paths, settings, report, diff_only: bool, unsafe: bool, options=None):

@@ -49,7 +49,8 @@ def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | Non
 
 def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active: list[Rule],
              overlays: Mapping[Path, str] | None, options: RunOptions, key: str | None) -> Report:
-    summariser = Summariser(options.jobs, options.cache, options.progress, options.spans, options.parser)
+    summariser = Summariser(options.jobs, options.cache, options.progress, options.spans, options.parser,
+                            options.isolated)
     try:
         analysis = _analysis(found, settings, knowledge, None, overlays, summariser)
     finally:

@@ -28,6 +28,7 @@ class RunOptions:
     progress: Callable[[int, int], None] | None = None
     spans: bool = False  # with every summary, not when reported (see Summariser)
     parser: object | None = None  # an IncrementalParser: an editor's documents, parsed again by parts
+    isolated: bool = False  # parse in worker processes however few the files: each has a time budget
 
 
 def run_key(paths: list[Path], settings: Settings, codes: Iterable[str], found: Discovery) -> str:

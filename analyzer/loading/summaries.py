@@ -1,5 +1,6 @@
 """Module summaries for a batch of files: from the cache when the text is unchanged, else parsed
-and summarised in worker processes (in this one for a few files, or with one job).
+and summarised in worker processes. The command line always parses in workers; a library caller
+or the language server parses a few files, or all with one job, in its own process (no budget).
 
 Parsing is most of a cold run and each file is independent, so it is what runs in parallel; the
 whole-program part reads the summaries that come back. Results do not depend on the number of
@@ -92,11 +93,14 @@ def available_cpus() -> int:
 class Summariser:
     def __init__(self, jobs: int = 1, cache: Cache | MemoryCache | None = None,
                  progress: Callable[[int, int], None] | None = None, spans: bool = False,
-                 parser: "IncrementalParser | None" = None) -> None:
+                 parser: "IncrementalParser | None" = None, isolated: bool = False) -> None:
         """`spans`: work them out with each summary (an editor's few files, which are reported
         in), not later for the modules a report names (a run over a whole tree). `parser`: keeps
-        the documents parsed in this process by parts, for the next run (an editor's server)."""
+        the documents parsed in this process by parts, for the next run (an editor's server).
+        `isolated`: parse in worker processes even with one job or a few files, so that every
+        file has its time budget (the command line); else those are parsed in this process."""
         self.jobs = max(1, jobs)
+        self.isolated = isolated
         self.spans = spans
         self.parser = parser
         self.cache = cache
@@ -135,7 +139,9 @@ class Summariser:
         return results  # type: ignore[return-value]
 
     def _compute(self, jobs: list[Job]):
-        if self.jobs == 1 or len(jobs) < _IN_PROCESS:
+        if not jobs:
+            return
+        if not self.isolated and (self.jobs == 1 or len(jobs) < _IN_PROCESS):
             for job in jobs:
                 yield summarise(job, self.parser)
                 self._advance(1)
@@ -156,7 +162,10 @@ class Summariser:
 
     def _workers(self):
         if self._pool is None:
-            self._pool = _context().Pool(self.jobs, initializer=_worker_started)
+            import sigcheck.loading.parsing  # noqa: F401  libcst, imported once here for every worker
+            import sigcheck.model.builder  # noqa: F401
+
+            self._pool = _context().Pool(self.jobs, initializer=_worker_started)  # kept for later batches
         return self._pool
 
     def _advance(self, count: int) -> None:

@@ -181,6 +181,34 @@ def test_a_file_the_parser_hangs_on_is_skipped_and_said_so(project, monkeypatch)
     assert {f"job{n}.py" for n in range(6)} <= set(report.files)
 
 
+def test_with_one_job_and_few_files_the_command_line_still_keeps_the_budget(project, monkeypatch):
+    import time
+
+    from sigcheck.cli import _run_options
+    from sigcheck.loading import summaries
+    from sigcheck.model import builder
+
+    real = builder.build_summary
+
+    def hangs_on_one(tree, name, *args):
+        if name == "hang":
+            time.sleep(120)
+        return real(tree, name, *args)
+
+    monkeypatch.setattr(builder, "build_summary", hangs_on_one)
+    monkeypatch.setattr(summaries, "FILE_BUDGET", 3.0)
+    write_project(project, {"train.py": "if __name__ == '__main__':\n    pass\n",
+                            "hang.py": "if __name__ == '__main__':\n    pass\n"})
+    options = _run_options([Path(".")], Settings(), 1, True, None, None)  # `--jobs 1 --no-cache`
+    assert options.isolated and options.jobs == 1
+    started = time.monotonic()
+    report = analyse([Path(".")], Settings(), options=options)
+    assert time.monotonic() - started < 60
+    (error,) = [e for e in report.errors if e.path == "hang.py"]
+    assert "no summary within 3 s" in error.message
+    assert "train.py" in report.files
+
+
 def test_the_code_fingerprint_is_the_same_in_every_process():
     probe = "from sigcheck.loading.cache import code_fingerprint; print(code_fingerprint())"
     seen = {subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
