@@ -58,9 +58,10 @@ def flowing_resolver(project: "ProjectModel") -> "Resolver":
 def _collected(passes: list[list["_Pass"]]) -> Flow:
     """Each parameter's arguments, in call-site order (the first MAX_ARGUMENTS of them)."""
     found: dict[tuple[str, int], dict[ir.Sym, None]] = {}
+    positional: dict[str, list[int]] = {}  # function id -> its positional parameters' indices
     for site_passes in passes:
         for fn, bound, args, kwargs, star in site_passes:
-            _pass(found, fn, bound, args, kwargs, star)
+            _pass(found, fn, bound, args, kwargs, star, positional)
     return {key: tuple(arguments) for key, arguments in found.items()}
 
 
@@ -108,9 +109,15 @@ def parameter_slot(fn: ir.FunctionInfo, bound: int, position: int | None, keywor
     return positional[slot] if slot < len(positional) else None
 
 
-def _pass(found, fn: ir.FunctionInfo, bound: int, args, kwargs, star: bool) -> None:
+def _pass(found, fn: ir.FunctionInfo, bound: int, args, kwargs, star: bool, positional: dict[str, list[int]]) -> None:
     # After a `*xs` or `**kw` argument the positions are not known: only keywords are followed.
-    pairs = [] if star else [(parameter_slot(fn, bound, position, None), sym) for position, sym in enumerate(args)]
+    pairs = []
+    if args and not star:
+        slots = positional.get(fn.id)
+        if slots is None:
+            slots = positional[fn.id] = [i for i, param in enumerate(fn.params) if param.kind in ("posonly", "pos")]
+        pairs = [(slots[bound + position] if bound + position < len(slots) else None, sym)
+                 for position, sym in enumerate(args)]
     pairs += [(parameter_slot(fn, bound, None, keyword), sym) for keyword, sym in kwargs]
     for index, sym in pairs:
         if index is not None:

@@ -28,10 +28,13 @@ Container = tuple[str, str, str]  # ("name", owning scope, name) or ("self", cla
 
 
 class Containers:
-    def __init__(self, resolver: "Resolver") -> None:
+    def __init__(self, resolver: "Resolver", earlier: "Containers | None" = None) -> None:
+        """`earlier`: the containers of another resolver of the same project, whose index of
+        stores is taken over (it is read from the summaries alone, never resolved)."""
         self.resolver = resolver
         self.project = resolver.project
-        self._stores: dict[Container, list[tuple[tuple[ir.Sym, ...], ir.Sym]]] | None = None
+        self._stores: dict[Container, list[tuple[tuple[ir.Sym, ...], ir.Sym]]] | None = \
+            earlier._stores if earlier is not None else None
         self._related: dict[str, list[str]] = {}
         self._below: dict[str, list[str]] | None = None
 

@@ -38,7 +38,7 @@ class ProjectModel:
     _searched: dict[tuple[str, Path | None], Path | None] = field(default_factory=dict)  # (name, own folder)
     _folders: dict[str, Path | None] = field(default_factory=dict)  # module -> its own folder
     _script_set: set[Path] = field(default_factory=set)
-    _tails: set[str] | None = None  # last parts of the listed files' paths: "nn.py", "nn/__init__.py"
+    _tails: dict[str, list[str]] | None = None  # listed files by last part: "nn.py", "nn/__init__.py"
     _listing: set[str] | bool | None = None
     _names: set[str] = field(default_factory=set)
 
@@ -99,8 +99,7 @@ class ProjectModel:
                 return found
         if dotted not in self._found:
             self._found[dotted] = None if not self._may_exist(dotted) else next(
-                (f for base in (*self.script_dirs, self.root, self.root / "src") if (f := self._find_in(dotted, base))),
-                None)
+                (f for base in self._bases_holding(dotted) if (f := self._find_in(dotted, base))), None)
         found = self._found[dotted]
         if found is None and folder is not None:
             return self._find_in(dotted, folder)
@@ -118,15 +117,34 @@ class ProjectModel:
         ends as it would (`torch.nn` is no `/torch/nn.py` nor `/torch/nn/__init__.py`)."""
         if not isinstance(self.python_files(), set):
             return True
+        last = dotted.rsplit(".", 1)[-1]
+        return f"{last}.py" in self._by_tail or f"{last}/__init__.py" in self._by_tail
+
+    def _bases_holding(self, dotted: str) -> list[Path]:
+        """The search path (script folders, the root, root/src) in order, less the folders the
+        listing shows without the module: a tree with hundreds of script folders would otherwise
+        try each of them for every name imported."""
+        bases = [*self.script_dirs, self.root, self.root / "src"]
+        if not isinstance(self.python_files(), set):
+            return bases
+        relative = "/" + "/".join(dotted.split("."))
+        last = dotted.rsplit(".", 1)[-1]
+        holders = set()
+        for tail, suffix in ((f"{last}.py", relative + ".py"), (f"{last}/__init__.py", relative + "/__init__.py")):
+            holders.update(path[: -len(suffix)] for path in self._by_tail.get(tail, ()) if path.endswith(suffix))
+        return [base for base in bases if str(base) in holders]
+
+    @property
+    def _by_tail(self) -> dict[str, list[str]]:
+        """The listed files by their last part ("nn.py", and "nn/__init__.py" for a package)."""
         if self._tails is None:
-            self._tails = set()
+            self._tails = {}
             for path in self._listing:
                 parts = path.rsplit("/", 2)
-                self._tails.add(parts[-1])
+                self._tails.setdefault(parts[-1], []).append(path)
                 if parts[-1] == "__init__.py" and len(parts) > 1:
-                    self._tails.add(parts[-2] + "/__init__.py")
-        last = dotted.rsplit(".", 1)[-1]
-        return f"{last}.py" in self._tails or f"{last}/__init__.py" in self._tails
+                    self._tails.setdefault(parts[-2] + "/__init__.py", []).append(path)
+        return self._tails
 
     @property
     def _script_folders(self) -> set[Path]:

@@ -48,7 +48,7 @@ class Resolver:
         self._active: set[ir.Sym] = set()
         self._reads: list[set | None] = []  # per symbol being resolved: the parameters it read
         self._mro: dict[str, list[ClassV | ExternalV]] = {}  # class id -> its linearisation
-        self.containers = Containers(self)
+        self.containers = Containers(self, earlier.containers if earlier is not None else None)
 
     @property
     def flow(self) -> Flow:
