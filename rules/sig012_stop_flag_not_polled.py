@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
-from sigcheck.model.callgraph import MAIN_THREAD
 
 class StopFlagNotPolled(Rule):
     """A long loop that never checks the stop flag the SIGTERM handler sets.
@@ -112,7 +111,7 @@ for epoch in range(10):
                 yield from self._unpolled(analysis, entry, registration, checked, registered_at)
 
     def _unpolled(self, analysis, entry, registration, flags, registered_at):
-        pollers = _polling_functions(analysis, flags)
+        pollers = analysis.flags.pollers(frozenset(flags))
         for func_id in analysis.looping:  # the functions with loops this could be about, in order
             if func_id not in entry.main:
                 continue
@@ -133,10 +132,6 @@ for epoch in range(10):
                         f"for the loop to end, and SIGKILL comes {entry.deadline} after the stop ({entry.deadline.context})",
                         [analysis.registration_point(registration), *analysis.path_points(entry.path_to(func_id)), anchor],
                     )
-
-def _polling_functions(analysis, flags) -> set[str]:
-    direct = {f for f in analysis.functions if analysis.flags.read_in(f) & set(flags)}
-    return analysis.graph.reaching(direct, MAIN_THREAD)
 
 def _polls(analysis, func_id, loop, flags, pollers) -> bool:
     if analysis.flags.reads(func_id, loop.test_reads) & set(flags):

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from sigcheck.model import ir
-from sigcheck.model.callgraph import CallGraph
+from sigcheck.model.callgraph import MAIN_THREAD, CallGraph
 from sigcheck.model.values import ExternalV, InstanceV, ModuleV
 
 FlagKey = tuple
@@ -25,6 +25,10 @@ class Flags:
         # analysis alive in a long-lived process (the language server).
         self.key = lru_cache(maxsize=None)(self._key)
         self.read_in = lru_cache(maxsize=None)(self._read_in)
+        self.tested = lru_cache(maxsize=None)(self._tested)
+        self.pollers = lru_cache(maxsize=None)(self._pollers)
+        self._by_flag: dict[FlagKey, list[tuple[str, ir.Event]]] | None = None
+        self._readers: dict[FlagKey, list[str]] | None = None
 
     def _key(self, sym: ir.Sym) -> FlagKey | None:
         if isinstance(sym, ir.Name):
@@ -93,15 +97,40 @@ class Flags:
                 syms.extend(event.test_reads)
         return frozenset(self.reads(func_id, syms))
 
+    def _pollers(self, flags: frozenset[FlagKey]) -> frozenset[str]:
+        """The functions that look at one of `flags`, or call (on the main thread) one that does."""
+        if self._readers is None:  # once for all flags: a pass over the project per question was quadratic
+            self._readers = {}
+            for func_id in self.functions:
+                for flag in self.read_in(func_id):
+                    self._readers.setdefault(flag, []).append(func_id)
+        direct = {func_id for flag in flags for func_id in self._readers.get(flag, ())}
+        return frozenset(self.graph.reaching(direct, MAIN_THREAD))
+
     def test_checks(self, func_id: str, event: ir.Branch | ir.Loop, flag: FlagKey) -> bool:
         """Does this branch or while-loop test look at `flag`, itself or through a call?"""
-        if flag in self.reads(func_id, event.test_reads):
-            return True
+        return flag in self.tested(func_id, event)
+
+    def _tested(self, func_id: str, event: ir.Branch | ir.Loop) -> frozenset[FlagKey]:
+        """The flags a branch or while-loop test looks at, itself or through the calls it makes."""
+        keys = set(self.reads(func_id, event.test_reads))
         if isinstance(event, ir.Branch):
             fn = self.functions[func_id]
             for site in fn.events[event.test_start: event.index]:
                 if isinstance(site, ir.CallSite):
                     for target in self.graph.targets(func_id, site):
-                        if target.func_id and flag in self.read_in(target.func_id):
-                            return True
-        return False
+                        if target.func_id:
+                            keys |= self.read_in(target.func_id)
+        return frozenset(keys)
+
+    def tests_by_flag(self) -> dict[FlagKey, list[tuple[str, ir.Event]]]:
+        """Every branch and while-loop test in the project, by the flags it looks at, in function
+        order: one pass, however many flags are asked about (a pass per flag was quadratic)."""
+        if self._by_flag is None:
+            self._by_flag = {}
+            for func_id in sorted(self.functions):
+                for event in self.functions[func_id].events:
+                    if isinstance(event, (ir.Branch, ir.Loop)):
+                        for flag in self.tested(func_id, event):
+                            self._by_flag.setdefault(flag, []).append((func_id, event))
+        return self._by_flag

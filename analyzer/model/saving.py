@@ -38,7 +38,6 @@ class SaveAnalysis:
         self.work = work
         self.flags = flags
         self.functions = graph.project.functions
-        self._flag_checks: dict[FlagKey, list[tuple[str, ir.Event]]] = {}
         self.direct_saves = lru_cache(maxsize=None)(self._direct_saves)  # this instance's (see Flags)
 
     # -- saving calls ---------------------------------------------------------------------
@@ -146,13 +145,10 @@ class SaveAnalysis:
                 yield func_id, event
 
     def _checks(self, flag: FlagKey) -> list[tuple[str, ir.Event]]:
-        """Every test of `flag` in the project, in function order: found once, then filtered by
-        what an entry point runs (listing that per entry point is what does not scale)."""
-        if flag not in self._flag_checks:
-            self._flag_checks[flag] = [
-                (func_id, event) for func_id in sorted(self.functions) for event in self.functions[func_id].events
-                if isinstance(event, (ir.Branch, ir.Loop)) and self.flags.test_checks(func_id, event, flag)]
-        return self._flag_checks[flag]
+        """Every test of `flag` in the project, in function order: indexed once for all flags,
+        then filtered by what an entry point runs (listing that per entry point or per flag is
+        what does not scale)."""
+        return self.flags.tests_by_flag().get(flag, [])
 
     def flag_response(self, flag: FlagKey, main: set[str]) -> tuple[Point, ...] | None:
         for func_id, event in self.checks(flag, main):
