@@ -40,11 +40,16 @@ def flowing_resolver(project: "ProjectModel") -> "Resolver":
     flow: Flow = {}
     resolver = Resolver(project, flow)
     todo: Iterable[int] = range(len(sites))
-    for _ in range(MAX_ROUNDS):
+    for round_number in range(MAX_ROUNDS):
+        moved = round_number == 0
         for number in todo:
             resolver.begin_tracking()
-            passes[number] = list(_passes(project, resolver, sites[number]))
+            found = list(_passes(project, resolver, sites[number]))
             reads[number] = resolver.end_tracking()
+            moved = moved or found != passes[number]
+            passes[number] = found
+        if not moved:
+            return resolver  # every call site passes what it passed: the flow is settled
         collected = _collected(passes)
         changed = {key for key in collected.keys() | flow.keys() if collected.get(key) != flow.get(key)}
         if not changed:

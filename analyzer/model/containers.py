@@ -28,15 +28,16 @@ Container = tuple[str, str, str]  # ("name", owning scope, name) or ("self", cla
 
 
 class Containers:
-    def __init__(self, resolver: "Resolver", earlier: "Containers | None" = None) -> None:
+    def __init__(self, resolver: "Resolver", earlier: "Containers | None" = None, same_classes: bool = False) -> None:
         """`earlier`: the containers of another resolver of the same project, whose index of
-        stores is taken over (it is read from the summaries alone, never resolved)."""
+        stores is taken over (it is read from the summaries alone, never resolved), and with
+        `same_classes` (every class's bases resolve as they did there) its class hierarchy."""
         self.resolver = resolver
         self.project = resolver.project
         self._stores: dict[Container, list[tuple[tuple[ir.Sym, ...], ir.Sym]]] | None = \
             earlier._stores if earlier is not None else None
-        self._related: dict[str, list[str]] = {}
-        self._below: dict[str, list[str]] | None = None
+        self._related: dict[str, list[str]] = earlier._related if earlier is not None and same_classes else {}
+        self._below: dict[str, list[str]] | None = earlier._below if earlier is not None and same_classes else None
 
     def dict_display(self, sym: ir.DictOf) -> list[Value]:
         entries: list[tuple[Value, Value]] = []

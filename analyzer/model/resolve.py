@@ -40,15 +40,22 @@ class Resolver:
         # the parameters whose arguments they read: argflow re-resolves only the call sites that
         # read a parameter whose arguments changed in the round before.
         self.flowing: dict[ir.Sym, frozenset] = {}
+        self._mro: dict[str, list[ClassV | ExternalV]] = {}  # class id -> its linearisation
+        same_classes = False
         if earlier is not None:
             self._memo, self.flowing = earlier._memo, earlier.flowing  # taken, not copied
+            dropped = set()
             for sym, keys in list(self.flowing.items()):
                 if changed is None or not keys.isdisjoint(changed):
                     del self._memo[sym], self.flowing[sym]
+                    dropped.add(sym)
+            # Every class's bases resolve as before, so its linearisation is the same.
+            same_classes = not dropped or dropped.isdisjoint(b for c in project.classes.values() for b in c.bases)
+            if same_classes:
+                self._mro = earlier._mro
         self._active: set[ir.Sym] = set()
         self._reads: list[set | None] = []  # per symbol being resolved: the parameters it read
-        self._mro: dict[str, list[ClassV | ExternalV]] = {}  # class id -> its linearisation
-        self.containers = Containers(self, earlier.containers if earlier is not None else None)
+        self.containers = Containers(self, earlier.containers if earlier is not None else None, same_classes)
 
     @property
     def flow(self) -> Flow:
