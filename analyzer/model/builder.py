@@ -12,9 +12,10 @@ from typing import Callable
 import libcst as cst
 
 from sigcheck.model import ir
-from sigcheck.model.expressions import ExpressionBuilder, literal, unpacked
+from sigcheck.model.expressions import ExpressionBuilder, unpacked
 from sigcheck.model.guards import classify_guard
 from sigcheck.model.imports import ImportBuilder
+from sigcheck.model.loops import always_true, body_exits
 from sigcheck.model.spans import node_spans
 
 
@@ -259,13 +260,13 @@ class _Builder(ImportBuilder, ExpressionBuilder):
     def _s_While(self, node: cst.While) -> None:
         loop = self.emit(ir.Loop, node, kind="while")
         loop.test_reads = self.test(node.test)
-        loop.infinite = _always_true(node.test)
+        loop.infinite = always_true(node.test)
         self._loop_body(loop, node)
 
     def _loop_body(self, loop: ir.Loop, node) -> None:
         self.block(node.body)
         loop.body_end = len(self.fn.events)
-        loop.exits = _body_exits(self.fn.events, loop.index + 1, loop.body_end)
+        loop.exits = body_exits(self.fn.events, loop.index + 1, loop.body_end)
         if node.orelse is not None:
             self.block(node.orelse.body)
         loop.end = len(self.fn.events)
@@ -387,32 +388,3 @@ def _accessor_of(decorators: tuple[ir.Sym, ...], name: str) -> bool:
     """`@name.setter` / `@name.deleter`: the method redefines the property `name` in place."""
     return any(isinstance(d, ir.Attr) and d.attr in ("setter", "deleter", "getter")
                and isinstance(d.base, ir.Name) and d.base.name == name for d in decorators)
-
-
-def _always_true(test) -> bool:
-    if isinstance(test, cst.Name):
-        return test.value == "True"
-    if isinstance(test, cst.Integer):
-        return literal(test) not in (0, None)
-    return False
-
-
-def _body_exits(events, start: int, end: int) -> bool:
-    """A break, return or raise that leaves this loop (not one of a nested loop)."""
-    index = start
-    while index < end:
-        event = events[index]
-        if isinstance(event, ir.Loop):
-            index = max(event.end, index + 1)
-            continue
-        if isinstance(event, ir.Raise) or (isinstance(event, ir.Jump) and event.kind in ("break", "return")):
-            return True
-        if isinstance(event, ir.CallSite) and _names_exit(event.func):
-            return True
-        index += 1
-    return False
-
-
-def _names_exit(func: ir.Sym) -> bool:
-    return (isinstance(func, ir.Attr) and func.attr in ("exit", "_exit") and isinstance(func.base, ir.Name)
-            and func.base.name in ("sys", "os")) or (isinstance(func, ir.Name) and func.name in ("exit", "quit"))

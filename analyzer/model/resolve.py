@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterable
 from sigcheck.model import ir
 from sigcheck.model.argflow import Flow, argument_flow, parameter_slot
 from sigcheck.model.containers import Containers
+from sigcheck.model.mro import linearised
 from sigcheck.model.values import (UNKNOWN, ClassV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
                                    PartialV, SeqV, SuperV, UnknownV, Value)
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 12
 _MAX_VALUES = 8
-_MAX_MRO = 64  # classes in one MRO that are searched
 
 
 class Resolver:
@@ -245,27 +245,8 @@ class Resolver:
     def mro(self, class_id: str) -> list[ClassV | ExternalV]:
         """Python's C3 linearisation: `class D(B, C)` with `B(A)` and `C(A)` looks in C before A.
         Bases that cannot be ordered so fall back to depth-first, left to right. A library class
-        ends its branch (its own bases are not known). Bases are linearised first, without
-        recursion: a chain of a thousand subclasses must not exhaust the stack."""
-        pending = [class_id]
-        while pending:
-            current = pending[-1]
-            if current in self._mro:
-                pending.pop()
-                continue
-            bases = self._bases(current)
-            unordered = [b.class_id for b in bases if isinstance(b, ClassV) and b.class_id not in self._mro
-                         and b.class_id not in pending]  # a base already pending: an inheritance cycle
-            if unordered:
-                pending += unordered
-                continue
-            pending.pop()
-            lines = [self._mro.get(b.class_id, [b]) if isinstance(b, ClassV) else [b] for b in bases]
-            merged = _c3_merge([*lines, bases])
-            if merged is None:
-                merged = list(dict.fromkeys(cls for line in lines for cls in line))
-            self._mro[current] = [ClassV(current), *(c for c in merged if c != ClassV(current))][:_MAX_MRO]
-        return self._mro[class_id]
+        ends its branch (its own bases are not known)."""
+        return linearised(class_id, self._bases, self._mro)
 
     def _bases(self, class_id: str) -> list[ClassV | ExternalV]:
         info = self.project.classes[class_id]
@@ -379,19 +360,6 @@ class Resolver:
 
 def _runs_project_code(value: Value) -> bool:
     return isinstance(value, (FunctionV, PartialV, ClassV)) or (isinstance(value, InstanceV) and isinstance(value.of, ClassV))
-
-
-def _c3_merge(lines: list[list]) -> list | None:
-    """The merge step of C3: repeatedly take the first head that is in no other line's tail."""
-    lines = [list(line) for line in lines if line]
-    merged = []
-    while lines:
-        head = next((line[0] for line in lines if not any(line[0] in other[1:] for other in lines)), None)
-        if head is None:
-            return None  # no consistent order (Python raises TypeError here)
-        merged.append(head)
-        lines = [rest for rest in (line[1:] if line[0] == head else line for line in lines) if rest]
-    return merged
 
 
 def _dedupe(values: Iterable[Value]) -> tuple[Value, ...]:
