@@ -7,6 +7,7 @@ import pickle
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -156,35 +157,10 @@ def test_warm_run_imports_neither_libcst_nor_networkx(project):
     assert done.stderr.strip().splitlines()[-1] == "[]", done.stderr
 
 
-def test_a_file_the_parser_hangs_on_is_skipped_and_said_so(project, monkeypatch):
-    import time
-
-    from sigcheck.loading import summaries
-    from sigcheck.model import builder
-
-    real = builder.build_summary
-
-    def hangs_on_one(tree, name, *args):
-        if name == "hang":
-            time.sleep(120)
-        return real(tree, name, *args)
-
-    monkeypatch.setattr(builder, "build_summary", hangs_on_one)  # the forked workers inherit it
-    monkeypatch.setattr(summaries, "FILE_BUDGET", 3.0)
-    scripts = {f"job{n}.py": "if __name__ == '__main__':\n    pass\n" for n in range(6)}
-    write_project(project, {**scripts, "hang.py": "if __name__ == '__main__':\n    pass\n"})
-    started = time.monotonic()
-    report = analyse([Path(".")], Settings(), options=RunOptions(2, None))
-    assert time.monotonic() - started < 60
-    (error,) = [e for e in report.errors if e.path == "hang.py"]
-    assert "no summary within 3 s" in error.message
-    assert {f"job{n}.py" for n in range(6)} <= set(report.files)
-
-
-def test_with_one_job_and_few_files_the_command_line_still_keeps_the_budget(project, monkeypatch):
-    import time
-
-    from sigcheck.cli import _run_options
+@pytest.fixture
+def parser_hangs_on_hang_py(monkeypatch):
+    """The summary of module `hang` never comes; every file has a 3 s budget. The forked workers
+    inherit the patch."""
     from sigcheck.loading import summaries
     from sigcheck.model import builder
 
@@ -197,15 +173,32 @@ def test_with_one_job_and_few_files_the_command_line_still_keeps_the_budget(proj
 
     monkeypatch.setattr(builder, "build_summary", hangs_on_one)
     monkeypatch.setattr(summaries, "FILE_BUDGET", 3.0)
-    write_project(project, {"train.py": "if __name__ == '__main__':\n    pass\n",
-                            "hang.py": "if __name__ == '__main__':\n    pass\n"})
-    options = _run_options([Path(".")], Settings(), 1, True, None, None)  # `--jobs 1 --no-cache`
-    assert options.isolated and options.jobs == 1
+
+
+def analysed_within_budget(options: RunOptions):
     started = time.monotonic()
     report = analyse([Path(".")], Settings(), options=options)
     assert time.monotonic() - started < 60
     (error,) = [e for e in report.errors if e.path == "hang.py"]
     assert "no summary within 3 s" in error.message
+    return report
+
+
+def test_a_file_the_parser_hangs_on_is_skipped_and_said_so(project, parser_hangs_on_hang_py):
+    scripts = {f"job{n}.py": "if __name__ == '__main__':\n    pass\n" for n in range(6)}
+    write_project(project, {**scripts, "hang.py": "if __name__ == '__main__':\n    pass\n"})
+    report = analysed_within_budget(RunOptions(2, None))
+    assert {f"job{n}.py" for n in range(6)} <= set(report.files)
+
+
+def test_with_one_job_and_few_files_the_command_line_still_keeps_the_budget(project, parser_hangs_on_hang_py):
+    from sigcheck.cli import _run_options
+
+    write_project(project, {"train.py": "if __name__ == '__main__':\n    pass\n",
+                            "hang.py": "if __name__ == '__main__':\n    pass\n"})
+    options = _run_options([Path(".")], Settings(), 1, True, None, None)  # `--jobs 1 --no-cache`
+    assert options.isolated and options.jobs == 1
+    report = analysed_within_budget(options)
     assert "train.py" in report.files
 
 
