@@ -3,6 +3,7 @@ after an edit parses only the top-level statements whose text changed."""
 
 from __future__ import annotations
 
+import os
 import pickle
 import warnings
 from pathlib import Path
@@ -131,7 +132,8 @@ def test_a_bounded_number_of_documents_is_kept():
 _SLOW_INPUT = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
 
-@settings(max_examples=100, suppress_health_check=_SLOW_INPUT, deadline=None)
+@settings(max_examples=2000 if os.environ.get("SIGCHECK_FUZZ") else 100, suppress_health_check=_SLOW_INPUT,
+          deadline=None)
 @given(text=hypothesmith.from_grammar())
 def test_any_module_by_parts(text):
     with warnings.catch_warnings():
