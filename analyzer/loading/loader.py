@@ -12,7 +12,7 @@ from typing import Mapping
 
 from sigcheck.loading.sources import LoadError, read_python, resolve
 from sigcheck.loading.summaries import Job, Summariser
-from sigcheck.model.project import EntryPoint, ProjectModel
+from sigcheck.model.project import ProjectModel
 
 
 def load_project(root: Path, entries: list[tuple[Path, str, str]],
@@ -34,7 +34,7 @@ def _load_wave(project: ProjectModel, wave, overlays, summariser: Summariser):
     for path, display, reason in wave:
         if path in project.by_path or path in taken:
             if reason and project.by_path.get(path):
-                _add_entry(project, project.by_path[path], reason)
+                project.add_entry(project.by_path[path], reason)
             continue
         taken.add(path)
         try:
@@ -52,7 +52,7 @@ def _load_wave(project: ProjectModel, wave, overlays, summariser: Summariser):
             continue
         project.add(result, source)
         if reason:
-            _add_entry(project, result.name, reason)
+            project.add_entry(result.name, reason)
         imported.extend((found, None, None) for found in _imported_files(project, result.name))
     return imported
 
@@ -68,11 +68,6 @@ def _imported_files(project: ProjectModel, importer: str) -> list[Path]:
             if found is not None and found not in project.by_path:
                 found_files.append(found)
     return found_files
-
-
-def _add_entry(project: ProjectModel, module: str, reason: str) -> None:
-    if not any(e.module == module for e in project.entry_points):
-        project.entry_points.append(EntryPoint(module, reason))
 
 
 def _failed(project: ProjectModel, path: Path, error: LoadError) -> None:

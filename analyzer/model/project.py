@@ -37,6 +37,9 @@ class ProjectModel:
     _found: dict[str, Path | None] = field(default_factory=dict)
     _searched: dict[tuple[str, Path | None], Path | None] = field(default_factory=dict)  # (name, own folder)
     _folders: dict[str, Path | None] = field(default_factory=dict)  # module -> its own folder
+    _reals: dict[str, Path | None] = field(default_factory=dict)  # candidate file -> its real path in the project
+    _order: dict[str, int] = field(default_factory=dict)  # search folder -> its place in the search order
+    _entry_modules: set[str] = field(default_factory=set)
     _script_set: set[Path] = field(default_factory=set)
     _tails: dict[str, list[str]] | None = None  # listed files by last part: "nn.py", "nn/__init__.py"
     _listing: set[str] | bool | None = None
@@ -48,6 +51,11 @@ class ProjectModel:
         self.classes.update(summary.classes)
         self.sources[summary.name] = source
         self.by_path[source.path] = summary.name
+
+    def add_entry(self, module: str, reason: str) -> None:
+        if module not in self._entry_modules:
+            self._entry_modules.add(module)
+            self.entry_points.append(EntryPoint(module, reason))
 
     def unique_name(self, name: str) -> str:
         """`name`, or `name@N` when another file already has it: keep both apart."""
@@ -108,9 +116,19 @@ class ProjectModel:
     def _find_in(self, dotted: str, base: Path) -> Path | None:
         relative = "/".join(dotted.split("."))
         for candidate in (f"{base}/{relative}.py", f"{base}/{relative}/__init__.py"):
-            if self._exists(candidate) and self._inside_project(Path(candidate)):
-                return resolve(Path(candidate))
+            if self._exists(candidate):
+                found = self._real(candidate)
+                if found is not None:
+                    return found
         return None
+
+    def _real(self, candidate: str) -> Path | None:
+        """An existing candidate file's real path, if that lies in the project outside the skipped
+        folders (a link may lead elsewhere): once per file, as every module importing it asks."""
+        if candidate not in self._reals:
+            path = resolve(Path(candidate))
+            self._reals[candidate] = path if self._inside_project(path) else None
+        return self._reals[candidate]
 
     def _may_exist(self, dotted: str) -> bool:
         """False when no project file could be `dotted` wherever it is looked for: no listed file
@@ -132,7 +150,16 @@ class ProjectModel:
         holders = set()
         for tail, suffix in ((f"{last}.py", relative + ".py"), (f"{last}/__init__.py", relative + "/__init__.py")):
             holders.update(path[: -len(suffix)] for path in self._by_tail.get(tail, ()) if path.endswith(suffix))
-        return [base for base in bases if str(base) in holders]
+        order = self._base_order(bases)
+        return sorted((bases[order[h]] for h in holders if h in order), key=lambda b: order[str(b)])
+
+    def _base_order(self, bases: list[Path]) -> dict[str, int]:
+        """Each search folder's text and its place in the search order (the first place wins)."""
+        if len(self._order) != len(bases):
+            self._order = {}
+            for index, base in enumerate(bases):
+                self._order.setdefault(str(base), index)
+        return self._order
 
     @property
     def _by_tail(self) -> dict[str, list[str]]:
@@ -182,7 +209,7 @@ class ProjectModel:
 
     def _inside_project(self, path: Path) -> bool:
         try:
-            parts = resolve(path).relative_to(self.root).parts
+            parts = path.relative_to(self.root).parts  # a resolved path
         except ValueError:
             return False
         return not any(part in SKIPPED_DIRS for part in parts[:-1])
