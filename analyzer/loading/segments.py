@@ -44,7 +44,7 @@ class Segment:
     text: str
     module: cst.Module  # the segment parsed on its own
     ranges: dict[int, tuple[int, ...]] = field(default_factory=dict)  # id(node) -> span, lines from 1 in the segment
-    _kept: list = field(default_factory=list)  # the nodes `ranges` is keyed on, so their ids stay theirs
+    _kept: list = field(default_factory=list)  # the nodes in `ranges`, generated again with any new one
 
 
 @dataclass

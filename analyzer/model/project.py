@@ -38,7 +38,7 @@ class ProjectModel:
     _searched: dict[tuple[str, Path | None], Path | None] = field(default_factory=dict)  # (name, own folder)
     _folders: dict[str, Path | None] = field(default_factory=dict)  # module -> its own folder
     _reals: dict[str, Path | None] = field(default_factory=dict)  # candidate file -> its real path in the project
-    _order: dict[str, int] = field(default_factory=dict)  # search folder -> its place in the search order
+    _search_folders: tuple[list[Path], dict[str, int]] | None = None  # see _search_path
     _entry_modules: set[str] = field(default_factory=set)
     _script_set: set[Path] = field(default_factory=set)
     _tails: dict[str, list[str]] | None = None  # listed files by last part: "nn.py", "nn/__init__.py"
@@ -106,8 +106,8 @@ class ProjectModel:
             if found is not None:
                 return found
         if dotted not in self._found:
-            self._found[dotted] = None if not self._may_exist(dotted) else next(
-                (f for base in self._bases_holding(dotted) if (f := self._find_in(dotted, base))), None)
+            self._found[dotted] = next((f for base in self._bases_holding(dotted) if (f := self._find_in(dotted, base))),
+                                       None)
         found = self._found[dotted]
         if found is None and folder is not None:
             return self._find_in(dotted, folder)
@@ -130,19 +130,12 @@ class ProjectModel:
             self._reals[candidate] = path if self._inside_project(path) else None
         return self._reals[candidate]
 
-    def _may_exist(self, dotted: str) -> bool:
-        """False when no project file could be `dotted` wherever it is looked for: no listed file
-        ends as it would (`torch.nn` is no `/torch/nn.py` nor `/torch/nn/__init__.py`)."""
-        if not isinstance(self.python_files(), set):
-            return True
-        last = dotted.rsplit(".", 1)[-1]
-        return f"{last}.py" in self._by_tail or f"{last}/__init__.py" in self._by_tail
-
     def _bases_holding(self, dotted: str) -> list[Path]:
         """The search path (script folders, the root, root/src) in order, less the folders the
-        listing shows without the module: a tree with hundreds of script folders would otherwise
-        try each of them for every name imported."""
-        bases = [*self.script_dirs, self.root, self.root / "src"]
+        listing shows without the module (`torch.nn`: no listed `.../torch/nn.py` nor
+        `.../torch/nn/__init__.py`, so none): a tree with hundreds of script folders would
+        otherwise try each of them for every name imported."""
+        bases, order = self._search_path
         if not isinstance(self.python_files(), set):
             return bases
         relative = "/" + "/".join(dotted.split("."))
@@ -150,16 +143,18 @@ class ProjectModel:
         holders = set()
         for tail, suffix in ((f"{last}.py", relative + ".py"), (f"{last}/__init__.py", relative + "/__init__.py")):
             holders.update(path[: -len(suffix)] for path in self._by_tail.get(tail, ()) if path.endswith(suffix))
-        order = self._base_order(bases)
-        return sorted((bases[order[h]] for h in holders if h in order), key=lambda b: order[str(b)])
+        return [bases[index] for index in sorted(order[h] for h in holders if h in order)]
 
-    def _base_order(self, bases: list[Path]) -> dict[str, int]:
-        """Each search folder's text and its place in the search order (the first place wins)."""
-        if len(self._order) != len(bases):
-            self._order = {}
+    @property
+    def _search_path(self) -> tuple[list[Path], dict[str, int]]:
+        """The folders searched for an import, in order, and each one's text -> its first place."""
+        if self._search_folders is None or len(self._search_folders[0]) != len(self.script_dirs) + 2:
+            bases = [*self.script_dirs, self.root, self.root / "src"]
+            order: dict[str, int] = {}
             for index, base in enumerate(bases):
-                self._order.setdefault(str(base), index)
-        return self._order
+                order.setdefault(str(base), index)
+            self._search_folders = (bases, order)
+        return self._search_folders
 
     @property
     def _by_tail(self) -> dict[str, list[str]]:
