@@ -16,7 +16,9 @@ class TiniEntrypoint(Rule):
 
     ## What it does
     Finds an exec-form `ENTRYPOINT` that starts with tini (any path, `tini-static`, `tini -g --`)
-    in an image run by SageMaker (the default platform).
+    in an image run by SageMaker (the default platform): one whose Dockerfile names SageMaker
+    (`/opt/ml`, `/opt/program`, a `SAGEMAKER_*` or `SM_*` variable, a sagemaker package) or whose
+    script trains. Other images (development, CI, services) are not judged.
 
     ## Why is this bad?
     SageMaker starts a training container as `docker run IMAGE train` (and an inference one with
@@ -55,6 +57,16 @@ RUN apt-get update && apt-get install -y tini
 COPY train.py /opt/program/train.py
 ENTRYPOINT ["python", "/opt/program/train.py"]
 """, "tini installed but not the entrypoint", _TRAIN, name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+RUN apt-get update && apt-get install -y --no-install-recommends tini
+COPY app.py /srv/app.py
+ENTRYPOINT ["/usr/bin/tini", "--", "python", "/srv/app.py"]
+""", "a web service: nothing names SageMaker and nothing trains", {"app.py": """
+from http.server import HTTPServer, SimpleHTTPRequestHandler
+
+HTTPServer(("", 8000), SimpleHTTPRequestHandler).serve_forever()
+"""}, name="Dockerfile"),
     )
     invalid = (
         Example("""
@@ -68,7 +80,9 @@ ENTRYPOINT ["/usr/bin/tini", "-g", "--", "python", "/opt/program/train.py"]
     def check(self, analysis):
         for container in analysis.containers:
             instruction = container.image.entrypoint
-            if not container.on_sagemaker or instruction is None or not instruction.exec_form or not instruction.args:
+            if not (container.on_sagemaker and container.shows_sagemaker):
+                continue
+            if instruction is None or not instruction.exec_form or not instruction.args:
                 continue
             if not program_name(instruction.args[0]).startswith("tini"):
                 continue

@@ -25,7 +25,9 @@ class WrapperWithoutExec(Rule):
     Follows the ENTRYPOINT into the shell script it runs (`entrypoint.sh`, a `train` script with a
     shebang, `["sh", "-c", "..."]`), finds the command that starts the trainer, and reports it
     when it is run plainly (not `exec`'d), in a pipeline, or in the background without a `trap`
-    that forwards TERM to it and a `wait` for it.
+    that forwards TERM to it and a `wait` for it. The Python script it starts must be a trainer:
+    one that trains (or starts a child that does) or handles SIGTERM. A helper that writes
+    settings and exits before the real program starts is not reported.
 
     ## Why is this bad?
     The shell is the process Docker signals. A shell that runs a command in the foreground waits
@@ -80,6 +82,14 @@ COPY . /opt/program
 ENTRYPOINT ["dumb-init", "/bin/sh", "/opt/program/entrypoint.sh"]
 """, "dumb-init signals the script's whole process group, the trainer included", {
             "train.py": _TRAIN, "entrypoint.sh": "python /opt/program/train.py\n"}, name="Dockerfile"),
+        Example(_DOCKERFILE, "a helper that writes settings and exits is no trainer; the server is exec'd", {
+            "settings.py": "import os\nprint(f\"--workers {os.environ.get('WORKERS', '2')}\")\n",
+            "entrypoint.sh": """
+#!/bin/bash
+set -e
+python3 /opt/program/settings.py > /tmp/server-args
+exec gunicorn $(cat /tmp/server-args) app:server
+"""}, name="Dockerfile"),
     )
     invalid = (
         Example("""
@@ -115,7 +125,8 @@ EOF
     def check(self, analysis):
         for container in analysis.containers:
             step = container.signal_stops_at()
-            if step is None or step.kind not in ("script", "shell-c") or container.chain.python is None:
+            if step is None or step.kind not in ("script", "shell-c") or container.chain.python is None \
+                    or not container.runs_trainer():
                 continue
             deadline = analysis.deadline_for([container.entry] if container.entry else [])
             where = "the script" if step.kind == "script" else "`sh -c`"

@@ -18,7 +18,8 @@ class TrainArgumentRejected(Rule):
     exec-form ENTRYPOINT (or a wrapper passing `"$@"`) the word `train` becomes an argument of
     the Python entry point. Reports the `parse_args()` call (or Hugging Face's
     `parse_args_into_dataclasses()`) on the entry point's main path when the parser has no
-    positional argument that could take `train`.
+    positional argument that could take `train`. Only images built for SageMaker training are
+    judged (see DKR003): the Dockerfile names SageMaker, or the script trains.
 
     ## Why is this bad?
     `parse_args()` exits with status 2 and `error: unrecognized arguments: train` before
@@ -65,6 +66,19 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--epochs", type=int, default=10)
 args = parser.parse_args()
 """}, name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+COPY app.py /srv/app.py
+ENTRYPOINT ["python", "/srv/app.py"]
+""", "a web service, not a SageMaker training image: nothing names SageMaker and nothing trains", {"app.py": """
+import argparse
+from http.server import HTTPServer, SimpleHTTPRequestHandler
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--port", type=int, default=8000)
+args = parser.parse_args()
+HTTPServer(("", args.port), SimpleHTTPRequestHandler).serve_forever()
+"""}, name="Dockerfile"),
     )
     invalid = (
         Example("""
@@ -83,7 +97,7 @@ if __name__ == "__main__":
 
     def check(self, analysis):
         for container in analysis.containers:
-            if not container.on_sagemaker or not container.passes_run_argument_to_trainer():
+            if not container.for_sagemaker_training or not container.passes_run_argument_to_trainer():
                 continue
             found = container.strict_argv_parse()
             if found is None:

@@ -15,6 +15,7 @@ from typing import Callable
 from sigcheck.container.argv import (PythonCall, RunArgument, has_run_argument, launcher_target, program_name,
                                      python_call, quote, skip_options)
 from sigcheck.container.image import Image, ImageFile
+from sigcheck.container.purpose import unseen_train
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, display_path
@@ -232,6 +233,10 @@ class ChainBuilder:
         found = self.image.which(name) if "/" not in name else self.image.lookup(self.image.absolute(name, cwd))
         if found is None:
             if isinstance(name, RunArgument) and self._toolkit(words, point):
+                return
+            unseen = unseen_train(self.image, self.knowledge, self.read) if isinstance(name, RunArgument) else None
+            if unseen is not None:
+                self.chain.problem = f"the Dockerfile places no `{name}`; it may come from {unseen}"
                 return
             if isinstance(name, RunArgument):
                 self.chain.missing_train = True

@@ -17,6 +17,7 @@ from sigcheck.container.argv import has_run_argument
 from sigcheck.container.chain import STOPS, Chain, Step
 from sigcheck.container.dockerfile import Instruction
 from sigcheck.container.model import Container
+from sigcheck.container.purpose import sagemaker_sign, serving_reason
 from sigcheck.container.python_launcher import Spawn, find_spawn
 from sigcheck.container.runs import RunCommand, place
 from sigcheck.model import ir
@@ -45,6 +46,27 @@ class ContainerFacts:
     @property
     def on_sagemaker(self) -> bool:
         return self.container.run_args is not None
+
+    @cached_property
+    def serving(self) -> str | None:
+        """Why the image is for an endpoint (`docker run IMAGE serve`), or None."""
+        return serving_reason(self.image, self.analysis.knowledge, self.display)
+
+    @cached_property
+    def shows_sagemaker(self) -> bool:
+        """The image shows it is for SageMaker: the Dockerfile names it, or the script it runs
+        trains. A development or CI image in the same repository shows neither."""
+        if sagemaker_sign(self.image) is not None:
+            return True
+        own = self.container.own_trainer
+        entries = [self.trainer, self.entry_for(own.path) if own is not None else None]
+        return any(entry is not None and entry.first_work is not None for entry in entries)
+
+    @property
+    def for_sagemaker_training(self) -> bool:
+        """SageMaker will start it with `train`: the platform is SageMaker, the image shows it is
+        for SageMaker, and not for an endpoint."""
+        return self.on_sagemaker and self.serving is None and self.shows_sagemaker
 
     # -- places in the Dockerfile ----------------------------------------------------------------
 
@@ -132,6 +154,12 @@ class ContainerFacts:
     def trainer_display(self) -> str | None:
         target = self.spawn.target if self.spawn is not None else self.chain.python
         return target.display if target is not None else None
+
+    def runs_trainer(self) -> bool:
+        """The chain's script trains (or starts a child that does), or handles SIGTERM: a helper
+        that prints settings and exits is no trainer. A script that was not loaded may be one."""
+        entries = [e for e in (self.entry, self.trainer) if e is not None]
+        return not entries or any(e.first_work is not None or self.handles_sigterm(e) for e in entries)
 
     def trainer_receives(self) -> bool:
         receives = self.chain.receives()

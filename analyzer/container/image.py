@@ -21,6 +21,11 @@ from sigcheck.container.substitution import arg_declarations, expand, split_assi
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DEFAULT_SHELL = ("/bin/sh", "-c")
+# Folders every Linux base image has: `COPY train /usr/local/bin` puts the file inside, as Docker
+# copies a file into a destination that is already a folder.
+STANDARD_DIRS = frozenset({"/", "/bin", "/sbin", "/usr", "/usr/bin", "/usr/sbin", "/usr/local", "/usr/local/bin",
+                           "/usr/local/sbin", "/usr/local/lib", "/usr/lib", "/usr/share", "/opt", "/etc", "/tmp",
+                           "/root", "/home", "/var", "/srv", "/lib"})
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class Stage:
     placed: list[Placed] = field(default_factory=list)
     executables: list[tuple[str, object]] = field(default_factory=list)  # RUN chmod +x targets, with the command
     links: list[tuple[str, str]] = field(default_factory=list)  # RUN ln -s TARGET LINK: (link, target)
+    made_dirs: list[str] = field(default_factory=list)  # RUN mkdir targets
     runs: list[RunCommand] = field(default_factory=list)
 
     def lineage(self) -> list["Stage"]:
@@ -275,6 +281,8 @@ def _run_effects(stage: Stage, command) -> None:
         if operands[1].endswith("/"):
             link = posixpath.join(link, posixpath.basename(target))
         stage.links.append((posixpath.normpath(link), posixpath.normpath(target)))
+    elif words[0] == "mkdir":
+        stage.made_dirs.extend(posixpath.normpath(posixpath.join(stage.workdir, p)) for p in operands)
 
 
 def _copy(stage: Stage, instruction: Instruction, stages: list[Stage], contexts: list[Path], scope) -> None:
@@ -313,10 +321,11 @@ def _copy(stage: Stage, instruction: Instruction, stages: list[Stage], contexts:
 
 
 def _folders(stage: Stage) -> set[str]:
-    found = set()
+    found = set(STANDARD_DIRS)
     for ancestor in stage.lineage():
         found.add(ancestor.workdir)
         found.update(p.image_path for p in ancestor.placed if p.is_dir)
+        found.update(ancestor.made_dirs)
     return found
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-from sigcheck.container.chain import Chain, ChainBuilder
+from sigcheck.container.chain import Chain, ChainBuilder, PythonTarget
 from sigcheck.container.dockerfile import ParsedDockerfile, parse_dockerfile
 from sigcheck.container.image import Image, ImageFile
 from sigcheck.container.named_scripts import named_scripts
@@ -27,6 +27,9 @@ class Container:
     documents: dict[str, SourceFile] = field(default_factory=dict)  # the Dockerfile and scripts read
     errors: list[LoadError] = field(default_factory=list)
     launched: list[Path] = field(default_factory=list)  # scripts the Python entry point may start as children
+    # With no `train` in the image: the Python script its own CMD runs, whose training work shows
+    # what the image is for.
+    own_trainer: PythonTarget | None = None
 
     @property
     def display(self) -> str:
@@ -93,4 +96,12 @@ def load_container(path: Path, project_root: Path, knowledge: Knowledge, platfor
             launched = named_scripts(image, chain.python, documents[chain.python.display].text, knowledge)
         except LoadError:
             documents.pop(chain.python.display, None)
-    return Container(parsed, image, chain, run_args, documents, errors, launched)
+    own_trainer = None
+    if chain.missing_train:
+        own_trainer = ChainBuilder(image, knowledge, read).build(None).python
+        if own_trainer is not None:
+            try:
+                documents.setdefault(own_trainer.display, read_text(own_trainer.path, own_trainer.display, overlays))
+            except LoadError:
+                own_trainer = None
+    return Container(parsed, image, chain, run_args, documents, errors, launched, own_trainer)

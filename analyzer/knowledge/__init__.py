@@ -53,7 +53,8 @@ _BEHAVIOURS = {"handles", "forwards", "defeats"}
 _EFFECTS = {"raise", "hard", "resend"}
 _COMMAND_FORMS = {"argv", "shell", "words"}
 _CONTAINER_KINDS = {"init", "exec-wrapper", "shell", "interpreter", "launcher", "python-launcher", "toolkit-package",
-                    "toolkit-image", "strict-argv", "driver-package", "driver-installer"}
+                    "toolkit-image", "train-provider", "plain-image", "inference-package", "inference-image",
+                    "strict-argv", "driver-package", "driver-installer"}
 
 
 @dataclass(frozen=True)

@@ -168,6 +168,8 @@ def _scan_dockerfile(found: Discovery, path: Path) -> None:
     found.errors.extend(container.errors)
     if container.chain.python is not None:
         found.add(container.chain.python.path, container.entry_reason)
+    elif container.own_trainer is not None:
+        found.add(container.own_trainer.path, f"CMD of {container.display}")
     for script in container.launched:  # loaded so that the launcher's verdict knows how the child handles SIGTERM
         found.add(script, f"named by {container.chain.python.display}, the {container.entry_reason}")
 

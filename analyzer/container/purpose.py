@@ -1,0 +1,188 @@
+"""What an image is built for, as far as the Dockerfile shows it.
+
+SageMaker starts a training image with `docker run IMAGE train` and an inference image with
+`serve`; a repository also holds development, CI and serving images that never see either. The
+rules about the `train` argument judge only an image the Dockerfile shows is built for SageMaker
+training, and say nothing where `train` may come from something sigcheck cannot see: a base image
+it does not know, or packages installed from files it cannot read.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from typing import Callable, Iterator
+
+from sigcheck.container.argv import program_name
+from sigcheck.container.dockerfile import Instruction
+from sigcheck.container.image import Image, ImageFile
+from sigcheck.knowledge import Knowledge
+
+Read = Callable[[ImageFile], "tuple[str, str, int] | None"]
+
+_SAGEMAKER_SIGN = re.compile(r"/opt/ml(?![\w-])|/opt/program(?![\w-])|\bSAGEMAKER_[A-Z_]+|\bSM_[A-Z][A-Z_]*\b|sagemaker",
+                             re.IGNORECASE)
+_REGISTRY_PREFIXES = ("docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/", "library/",
+                      "public.ecr.aws/docker/library/")
+_PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+# A SageMaker toolkit named in a requirements or project file (not the `sagemaker` SDK, which
+# installs no `train`), or a console script named `train` declared in a project file.
+_TOOLKIT_NAMED = re.compile(r"sagemaker[-_](?:training|containers)\b|sagemaker[-_][\w-]*?[-_](?:training|container)\b",
+                            re.IGNORECASE)
+_TRAIN_SCRIPT = re.compile(r"""^\s*["']?train["']?\s*=|["']train\s*=""", re.MULTILINE)
+_SERVING_WORDS = frozenset({"inference", "serving", "serve"})
+
+
+def image_name(reference: str) -> str | None:
+    """`docker.io/library/python:3.11-slim@sha256:...` -> `python`; None when a build argument
+    without a default leaves the reference empty or open."""
+    if not reference or "$" in reference:
+        return None
+    name = reference.split("@", 1)[0]
+    if name.rfind(":") > name.rfind("/"):
+        name = name[:name.rfind(":")]
+    for prefix in _REGISTRY_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix):].lower()
+    return name.lower()
+
+
+def unseen_train(image: Image, knowledge: Knowledge, read: Read) -> str | None:
+    """Where a `train` the Dockerfile does not place may still come from, or None if nowhere:
+    the image is built on a known public base and installs nothing sigcheck cannot read."""
+    base = image.final.lineage()[0].base
+    name = image_name(base)
+    if name is None:
+        return "the base image, which a build argument names"
+    if not knowledge.containers["plain-image"].find(name):
+        return f"the base image {base}, which sigcheck does not know"
+    if "SAGEMAKER_TRAINING_MODULE" in image.env:
+        return "the SageMaker training toolkit, which SAGEMAKER_TRAINING_MODULE configures"
+    for words, cwd in installs(image):
+        reason = _install_may_provide(image, knowledge, read, words, cwd)
+        if reason is not None:
+            return reason
+    return None
+
+
+def serving_reason(image: Image, knowledge: Knowledge, display: str) -> str | None:
+    """Why the image is for a SageMaker endpoint (started with `serve`), or None."""
+    serve = image.which("serve")
+    if serve is not None and serve.executable and image.which("train") is None:
+        return f"it places `serve` on PATH ({serve.image_path}) and no `train`"
+    base = image.final.lineage()[0].base
+    if knowledge.containers["inference-image"].find(image_name(base)):
+        return f"it is built on the inference image {base}"
+    for words, _ in installs(image):
+        for word in words:
+            if word and knowledge.containers["inference-package"].find(_package(word)):
+                return f"it installs {word}, a model server"
+    parts = display.replace("\\", "/").lower().split("/")
+    words = {*parts[:-1], *re.split(r"[._-]", parts[-1])}  # docker/inference/Dockerfile, Dockerfile.inference
+    if words & _SERVING_WORDS:
+        return f"its path ({display}) names it an inference image"
+    return None
+
+
+def sagemaker_sign(image: Image) -> Instruction | None:
+    """The first instruction that names SageMaker: /opt/ml, /opt/program (the bring-your-own
+    layout), a SAGEMAKER_* or SM_* variable, a sagemaker package or image."""
+    for stage in image.final.lineage():
+        if _SAGEMAKER_SIGN.search(stage.base):
+            return stage.start
+        for instruction in stage.instructions:
+            if _SAGEMAKER_SIGN.search(instruction.text) or any(_SAGEMAKER_SIGN.search(h.body) for h in instruction.heredocs):
+                return instruction
+    return None
+
+
+def installs(image: Image) -> Iterator[tuple[list[str], str]]:
+    """The words after the install verb of each package install the image runs, with its folder:
+    `pip install -r r.txt`, `python -m pip install .`, `uv pip install x`, `uv sync`,
+    `poetry install`, `conda env create -f env.yml`."""
+    for stage in image.final.lineage():
+        for run in stage.runs:
+            words = [w for w in run.command.words if w]
+            operands = _install_operands(words)
+            if operands is not None:
+                yield operands, run.command.cwd if run.command.cwd != "/" else stage.workdir
+
+
+def _install_operands(words: list[str]) -> list[str] | None:
+    if not words:
+        return None
+    name = program_name(words[0])
+    if name.startswith("python") and words[1:3] == ["-m", "pip"]:
+        words, name = words[2:], "pip"
+    rest = words[1:]
+    if name.startswith("pip") and rest[:1] == ["install"]:
+        return rest[1:]
+    if name == "uv" and (rest[:2] == ["pip", "install"] or rest[:1] == ["sync"]):
+        return rest[2:] if rest[0] == "pip" else ["--project-file"]
+    if name in ("poetry", "pdm", "pipenv") and rest[:1] in (["install"], ["sync"]):
+        return ["--project-file"]
+    if name in ("conda", "mamba", "micromamba") and rest[:1] in (["install"], ["create"], ["env"]):
+        return rest[1:]
+    return None
+
+
+def _install_may_provide(image: Image, knowledge: Knowledge, read: Read, words: list[str], cwd: str) -> str | None:
+    """Why this install may put a `train` program on PATH, or None."""
+    files = knowledge.containers
+    for index, word in enumerate(words):
+        previous = words[index - 1] if index else ""
+        if files["train-provider"].find(_package(word)) or files["toolkit-package"].find(_package(word)):
+            return f"the package {word}"
+        if word == "--project-file" or (not word.startswith("-") and _is_local(word) and previous not in _VALUED):
+            project = word if word != "--project-file" else "."
+            if _project_may_provide(image, read, posixpath.join(cwd, project)):
+                return f"the project installed from {project}"
+        elif previous in ("-r", "--requirement", "-f", "--file") and not word.startswith("-"):
+            text = _read(image, read, posixpath.join(cwd, word))
+            if text is None or _requirements_may_provide(text):
+                return f"the packages listed in {word}"
+    return None
+
+
+_VALUED = frozenset({"-r", "--requirement", "-c", "--constraint", "-f", "--file", "--find-links", "-i", "--index-url",
+                     "--extra-index-url", "-n", "--name", "-p", "--prefix", "--target", "-t", "--python"})
+
+
+def _project_may_provide(image: Image, read: Read, folder: str) -> bool:
+    """A local project (or wheel, archive, repository URL) may declare a `train` script or depend on
+    a SageMaker toolkit; only a project whose files sigcheck reads and finds neither is cleared."""
+    texts = [_read(image, read, posixpath.join(folder, name)) for name in _PROJECT_FILES]
+    texts = [t for t in texts if t is not None]
+    return not texts or any(_TOOLKIT_NAMED.search(t) or _TRAIN_SCRIPT.search(t) for t in texts)
+
+
+def _requirements_may_provide(text: str) -> bool:
+    """A requirements (or conda environment) file that names a toolkit, or more files, a local
+    project or a repository, whose packages sigcheck does not read."""
+    for line in text.splitlines():
+        written = line.split("#", 1)[0].strip()
+        if written.startswith(("-r", "--requirement", "-e", "--editable")):
+            return True
+        requirement = written.lstrip("- ").strip()  # a conda environment's list items
+        if _is_local(requirement):
+            return True
+        if _TOOLKIT_NAMED.search(requirement):
+            return True
+    return False
+
+
+def _read(image: Image, read: Read, path: str) -> str | None:
+    found = image.lookup(posixpath.normpath(path))
+    got = read(found) if found is not None else None
+    return got[0] if got is not None else None
+
+
+def _is_local(word: str) -> bool:
+    return word.startswith((".", "/", "~", "git+", "http://", "https://", "file:")) or word.endswith(
+        (".whl", ".tar.gz", ".zip", ".tgz"))
+
+
+def _package(word: str) -> str:
+    """The package a requirement names: `sagemaker-training==4.7` and `./dist/x.whl` as written,
+    lower-cased, without quotes."""
+    return word.strip("'\"").lower()
