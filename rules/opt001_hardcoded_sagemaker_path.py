@@ -3,6 +3,7 @@ from __future__ import annotations
 from sigcheck.checking.results import Edit, Fix
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
+from sigcheck.model.jobs import TRAINING
 from sigcheck.model.optml import origins, value_sites
 from sigcheck.model.trace import Point
 
@@ -25,7 +26,13 @@ class HardcodedSagemakerPath(Rule):
     is configured differently, in local mode and in tests, and outside SageMaker entirely. A bare
     bring-your-own image has the layout but not the variables, so keep the literal as the
     fallback. Checkpoints have no standard variable: make the path configurable (as the default
-    of an argument or a parameter, which is then not reported).
+    of a command-line option, or of a parameter that callers pass, which is then not reported;
+    a parameter no caller passes is as fixed as a literal).
+
+    Only training code is judged. A module that uses `/opt/ml/processing` is a Processing job's
+    script, a module that answers `/ping` or `/invocations` (or defines `model_fn`, is named
+    `serve` or `predictor.py`) is an endpoint's, and `test_*.py` or a module under `tests/` is a
+    test: none of them gets the training toolkit's variables.
 
     ## Example
     ```python
@@ -68,6 +75,55 @@ import os
 os.makedirs("/opt/ml/code/logs", exist_ok=True)
 print(open("/etc/hostname").read(), os.path.join("/tmp", "model"))
 """, "/opt/ml/code has no variable, and other paths are not SageMaker's"),
+        Example("""
+import argparse
+import subprocess
+
+
+def sync_checkpoints(local_path="/opt/ml/checkpoints", s3_uri="s3://bucket/run-1"):
+    subprocess.run(["aws", "s3", "sync", local_path, s3_uri], check=True)
+
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--checkpoint-dir", default="/opt/ml/checkpoints")
+sync_checkpoints(local_path=parser.parse_args().checkpoint_dir)
+""", "a parameter's default is configurable too when its callers pass it"),
+        Example("""
+import os
+
+import pandas as pd
+
+frame = pd.read_csv("/opt/ml/processing/input/raw.csv")
+frame.to_csv("/opt/ml/processing/train/train.csv", index=False)
+with open("/opt/ml/output/metrics/cloudwatch/metrics.jsonl", "w") as out:
+    out.write("{}")
+""", "a Processing job's script: its folders come from the job definition, and no SM_* variable is set"),
+        Example("""
+import joblib
+from flask import Flask, Response
+
+app = Flask(__name__)
+model = joblib.load("/opt/ml/model/model.joblib")
+
+
+@app.route("/ping")
+def ping():
+    return Response(status=200)
+""", "an endpoint's server: SageMaker unpacks the model into /opt/ml/model and sets no SM_MODEL_DIR"),
+        Example("""
+import os
+
+print(f"/opt/ml/model/: {sorted(os.environ)}")
+""", "a message about the folder, not a path"),
+        Example("""
+import os
+import unittest
+
+
+class ImageLayout(unittest.TestCase):
+    def test_model_folder_exists(self):
+        self.assertTrue(os.path.isdir("/opt/ml/model"))
+""", "a test of the image's layout", name="test_layout.py"),
     )
     invalid = (
         Example("""
@@ -101,13 +157,28 @@ for epoch in range(3):
 REPORTS = "/opt" + "/ml/output/data"
 print(f"saved to {REPORTS}", "run-" + str(epoch), epoch * 2 + 1)
 """, "an f-string and a concatenation that spell out a place; the other strings and sums are no paths"),
+        Example("""
+import os
+import shutil
+
+
+def separate_images(prefix, channel):
+    for name in os.listdir(prefix + "/" + channel):
+        shutil.copyfile(prefix + "/" + channel + "/" + name, "/data/" + name)
+
+
+# expect: OPT001
+separate_images("/opt/ml/input/data", "train")
+""", "reported once, where the literal is written, not again where a parameter carries it into a concatenation"),
     )
 
     def check(self, analysis):
         seen = set()
         for site in value_sites(analysis.graph, analysis.paths):
+            module = analysis.functions[site.func_id].module
+            if analysis.job_kinds.of(module) != TRAINING:
+                continue  # a Processing job's, an endpoint's or a test's paths have no SM_* variable
             for sym, possible, match in origins(analysis.paths, site, analysis.knowledge):
-                module = analysis.functions[site.func_id].module
                 if (module, sym.node) in seen or sym.node is None:
                     continue
                 if not match.env and site.configurable:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
+from sigcheck.model.jobs import TRAINING
 from sigcheck.model.optml import under_root_elsewhere, writes
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.trace import Point
@@ -20,7 +21,9 @@ class WriteOutsideSagemakerOutputs(Rule):
     `shutil.copy*`/`move`, `torch.save`, `np.save`, `save_pretrained`, Keras and TensorFlow saves,
     `DataFrame.to_*`, `Booster.save_model`, archives opened for writing) and reports those that go
     under `/opt/ml` but outside `model/`, `output/` and `checkpoints/`: `/opt/ml/code`,
-    `/opt/ml/tmp`, `/opt/ml` itself, or into `input/`.
+    `/opt/ml/tmp`, `/opt/ml` itself, or into `input/`. Only training code is judged: a
+    Processing job's script (one that uses `/opt/ml/processing`) uploads what its job definition
+    names, and an endpoint's server or a test uploads nothing.
 
     ## Why is this bad?
     SageMaker uploads `/opt/ml/model` and `/opt/ml/output` when the job ends and syncs
@@ -58,6 +61,12 @@ import os, torch
 
 torch.save(model.state_dict(), os.path.join(os.environ["MODEL_ROOT"], "model.pt"))
 """, "an unknown destination is not guessed"),
+        Example("""
+import pandas as pd
+
+frame = pd.read_csv("/opt/ml/processing/input/raw.csv")
+frame.to_csv("/opt/ml/processing/train/train.csv", index=False)
+""", "a Processing job uploads the folders its ProcessingOutputs name, which the script cannot see"),
     )
     invalid = (
         Example("""
@@ -82,6 +91,8 @@ export("done")
 
     def check(self, analysis):
         for write in writes(analysis.graph, analysis.paths, analysis.knowledge):
+            if analysis.job_kinds.of(analysis.functions[write.func_id].module) != TRAINING:
+                continue  # a Processing job uploads what its job definition names; an endpoint uploads nothing
             for possible in write.values:
                 where = under_root_elsewhere(possible, analysis.knowledge)
                 if where is None:

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import json
 import posixpath
 
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.container.substitution import expand
 
-# Commands whose path operands create or fill files.
-_WRITERS = frozenset({"mkdir", "cp", "mv", "touch", "wget", "curl", "tar", "unzip", "ln", "rsync", "install", "tee",
+# Commands whose path operands create or fill files. `mkdir` is not one: an empty folder hides
+# nothing (the AWS framework images create the mount points so that they run outside SageMaker too).
+_WRITERS = frozenset({"cp", "mv", "touch", "wget", "curl", "tar", "unzip", "ln", "rsync", "install", "tee",
                       "aws", "gsutil", "dd", "git", "huggingface-cli", "gunzip", "7z"})
 
 
@@ -23,9 +22,10 @@ class ImageDataUnderOptMl(Rule):
     """The image puts files under /opt/ml, which SageMaker mounts over at run time.
 
     ## What it does
-    Finds `COPY`/`ADD` destinations, `WORKDIR`, `VOLUME` and `RUN` commands (`mkdir`, `cp`, `wget`,
-    `curl -o`, `tar -C`...) that place data under `/opt/ml` in the stage that runs. Code under
-    `/opt/ml/code` is allowed: the training toolkit runs `SAGEMAKER_PROGRAM` from there.
+    Finds `COPY`/`ADD` destinations and `RUN` commands (`cp`, `wget`, `curl -o`, `tar -C`, a
+    redirection...) that place files under `/opt/ml` in the stage that runs. Code under
+    `/opt/ml/code` is allowed: the training toolkit runs `SAGEMAKER_PROGRAM` from there. Folders
+    alone (`mkdir`, `WORKDIR`, `VOLUME`) hold nothing to hide and are not reported.
 
     ## Why is this bad?
     SageMaker mounts its own `/opt/ml/input`, `/opt/ml/model`, `/opt/ml/output` and
@@ -63,6 +63,15 @@ FROM python:3.11-slim
 COPY train.py /opt/program/train.py
 ENTRYPOINT ["python", "/opt/program/train.py"]
 """, "a build stage that does not run", {"train.py": "print('x')\n"}, name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+RUN pip install --no-cache-dir sagemaker-training
+RUN mkdir -p /opt/ml/input/data /opt/ml/model /opt/ml/output /opt/ml/code
+WORKDIR /opt/ml/code
+COPY train.py /opt/ml/code/train.py
+ENV SAGEMAKER_PROGRAM=train.py
+""", "empty mount points, as the AWS framework images create them: no file is hidden",
+            {"train.py": "print('x')\n"}, name="Dockerfile"),
     )
     invalid = (
         Example("""
@@ -73,9 +82,9 @@ COPY weights/ /opt/ml/model/
 # expect: OPT003
 RUN mkdir -p /opt/ml/input/config && echo '{}' > /opt/ml/input/config/hyperparameters.json
 # expect: OPT003
-WORKDIR /opt/ml/input/data/train
+RUN wget -q -O /opt/ml/input/data/train/sample.csv https://example.com/sample.csv
 ENTRYPOINT ["python", "/opt/program/train.py"]
-""", "weights, a config and a data folder that SageMaker's mounts hide",
+""", "weights, a config and a data file that SageMaker's mounts hide",
             {"train.py": "print('x')\n", "weights/w.bin": "0\n"}, name="Dockerfile"),
     )
 
@@ -90,12 +99,6 @@ ENTRYPOINT ["python", "/opt/program/train.py"]
                     if under_opt_ml(placed.image_path) and placed.instruction.line not in reported:
                         reported.add(placed.instruction.line)
                         yield self._report(container, container.at(placed.instruction), placed.image_path)
-            for instruction in image.instructions():
-                paths = self._paths(instruction, image.env)
-                hidden = [p for p in paths if under_opt_ml(p) and posixpath.normpath(p) != "/opt/ml"]
-                if hidden and instruction.line not in reported:
-                    reported.add(instruction.line)
-                    yield self._report(container, container.at(instruction), hidden[0])
             for run in container.runs():
                 words = [w for w in run.command.words if w]
                 if not words or words[0] not in _WRITERS:
@@ -106,24 +109,10 @@ ENTRYPOINT ["python", "/opt/program/train.py"]
                     reported.add(run.instruction.line)
                     yield self._report(container, container.at_run(run, hidden[0], "writes here"), hidden[0])
             for run in container.runs():  # `echo x > /opt/ml/...`: a redirection target
-                text = run.command.text
-                if ">" in text and "/opt/ml" in text and run.instruction.line not in reported:
-                    target = text.split(">")[-1].split()[0] if text.split(">")[-1].split() else ""
-                    if under_opt_ml(target):
-                        reported.add(run.instruction.line)
-                        yield self._report(container, container.at_run(run, target, "writes here"), target)
-
-    @staticmethod
-    def _paths(instruction, env) -> list[str]:
-        if instruction.keyword == "WORKDIR" and instruction.args:
-            return [expand(instruction.args[0], env)]
-        if instruction.keyword == "VOLUME":
-            try:
-                words = json.loads(instruction.text) if instruction.text.startswith("[") else list(instruction.args)
-            except ValueError:
-                words = list(instruction.args)
-            return [expand(w, env) for w in words if isinstance(w, str)]
-        return []
+                target = next((t for t in run.command.writes_to if under_opt_ml(t)), None)
+                if target is not None and run.instruction.line not in reported:
+                    reported.add(run.instruction.line)
+                    yield self._report(container, container.at_run(run, target, "writes here"), target)
 
     def _report(self, container, anchor, path):
         return self.finding(

@@ -11,6 +11,7 @@ from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver
 from sigcheck.model.children import ChildStart, find_child_starts
 from sigcheck.model.flags import Flags
+from sigcheck.model.jobs import JobKinds
 from sigcheck.model.project import EntryPoint, ProjectModel
 from sigcheck.model.resolve import Resolver
 from sigcheck.model.runs import Reachability, RunView
@@ -68,6 +69,10 @@ class Analysis:
     @cached_property
     def paths(self) -> PathTracker:
         return PathTracker(self.graph)
+
+    @cached_property
+    def job_kinds(self) -> JobKinds:
+        return JobKinds(self.project)
 
     @cached_property
     def positions(self) -> Positions:

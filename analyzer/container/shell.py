@@ -36,6 +36,7 @@ class ShellCommand:
     in_list: bool = False  # part of `a && b` or `a || b`
     function: str | None = None  # defined in this shell function, run only when it is called
     cwd: str = "/"  # the working directory after the script's `cd`s
+    writes_to: tuple[str, ...] = ()  # files its output is redirected into: `echo {} > /x/y.json`
 
     @property
     def name(self) -> str | None:
@@ -185,12 +186,30 @@ class _Reader:
         (row, col), (end_row, end_col) = node.start_point, node.end_point
         span = (row + 1 + self.offset, col + 1, end_row + 1 + self.offset, end_col + 1)
         command = ShellCommand(tuple(words), span, self.text(node), is_exec, background, pipeline, in_list, function,
-                               self.cwd)
+                               self.cwd, self.redirect_targets(node))
         self.script.commands.append(command)
         if command.name == "cd" and function is None and len(words) == 2:
             self.cwd = posixpath.normpath(posixpath.join(self.cwd, words[1])) if words[1] else self.cwd
         if command.name == "trap":
             self.trap(command)
+
+    def redirect_targets(self, node) -> tuple[str, ...]:
+        """The files a command's output goes to (`>`, `>>`, `&>`), as far as they are known."""
+        parent = node.parent
+        while parent is not None and parent.type == "list" and parent.named_children[-1] == node:
+            node, parent = parent, parent.parent  # tree-sitter reads `a && b > f` as `(a && b) > f`
+        if parent is None or parent.type != "redirected_statement":
+            return ()
+        targets = []
+        for child in parent.children:
+            destination = child.child_by_field_name("destination") if child.type == "file_redirect" else None
+            operator = next((c.type for c in child.children if not c.is_named), "")
+            descriptor = next((self.text(c) for c in child.children if c.type == "file_descriptor"), "1")
+            if destination is not None and operator in (">", ">>", "&>", "&>>", ">|") and descriptor == "1":
+                value = self.word(destination)
+                if value:
+                    targets.append(value)
+        return tuple(targets)
 
     def trap(self, command: ShellCommand) -> None:
         words = list(command.words[1:])

@@ -9,6 +9,7 @@ from typing import Iterator
 
 from sigcheck.knowledge import Entry, Knowledge, SageMakerPath
 from sigcheck.model import ir
+from sigcheck.model.argflow import parameter_slot
 from sigcheck.model.callgraph import CallGraph
 from sigcheck.model.pathvalues import _ENV_GET, _JOIN, _PATH_TYPES, PathTracker, PathValue, Possible
 
@@ -56,7 +57,7 @@ def under_root_elsewhere(possible: Possible, knowledge: Knowledge) -> str | None
         return None
     match = classify(possible, knowledge)
     if match is not None:
-        return None if match.place.kind == "output" else match.place.kind
+        return None if match.place.kind in ("output", "processing") else match.place.kind
     rest = text[len(ROOT):].lstrip("/")
     if possible.literal is None and "/" not in rest:
         # "/opt/ml/" + unknown names no folder yet; "/opt/ml/run_" + unknown cannot be model/ or
@@ -72,7 +73,7 @@ class ValueSite:
     func_id: str
     sym: ir.Sym
     at: int | None
-    configurable: bool = False  # an argparse option's default: the user can already change it
+    configurable: bool = False  # an option's default, or a parameter's that callers pass: already changeable
 
 
 _MENTIONS = ("/opt", "'opt'", '"opt"', "opt/")
@@ -107,7 +108,30 @@ def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
         for bindings in fn.bindings.values():
             for binding in bindings:
                 if binding.kind == "param" and _may_hold_origin(binding.value.default):
-                    yield ValueSite(fn.id, binding.value.default, None)
+                    in_use = default_in_use(graph, fn, binding.value.index)
+                    yield ValueSite(fn.id, binding.value.default, None, configurable=not in_use)
+
+
+def default_in_use(graph: CallGraph, fn: ir.FunctionInfo, index: int) -> bool:
+    """Whether a parameter's default is what runs: a call leaves it out, or nothing in the project
+    calls the function. A default every caller overrides is a configurable path."""
+    steps = graph.callers(fn.id, _CALLS)
+    if not steps:
+        return True
+    for step in steps:
+        site = graph.project.functions[step.caller].events[step.site]
+        if not isinstance(site, ir.CallSite) or site.star_args:
+            continue  # `f(*args)`: it may pass the parameter
+        bound = max((t.bound for t in graph.targets(step.caller, site) if t.func_id == fn.id), default=0)
+        positional = [i for i, p in enumerate(fn.params) if p.kind in ("posonly", "pos")]
+        passed = {positional[bound + n] for n in range(len(site.args)) if bound + n < len(positional)}
+        passed |= {parameter_slot(fn, bound, None, keyword) for keyword, _ in site.kwargs}
+        if index not in passed:
+            return True
+    return False
+
+
+_CALLS = frozenset({"call"})
 
 
 def _may_hold_origin(sym: ir.Sym | None) -> bool:
@@ -145,10 +169,19 @@ def _origins(tracker, site, sym, knowledge):
         return
     # A reference below that already names a path is reported where it was written. Asked only
     # here: evaluating every name passed to any call was most of the work.
-    if any(not (isinstance(child, (ir.Const, ir.BinOp, ir.FString)) or _builds_path(tracker, child))
-           and _names_layout(tracker, site, child, knowledge) for child in children):
+    if any(_names_layout(tracker, site, reference, knowledge) for reference in _references(tracker, sym)):
         return
     yield match
+
+
+def _references(tracker, sym: ir.Sym) -> Iterator[ir.Sym]:
+    """The names, attributes and calls a concatenation or f-string is built from, however deeply
+    nested (`prefix + "/" + channel` is `(prefix + "/") + channel`)."""
+    for child in _children(sym):
+        if isinstance(child, (ir.BinOp, ir.FString)) or _builds_path(tracker, child):
+            yield from _references(tracker, child)
+        elif not isinstance(child, ir.Const):
+            yield child
 
 
 def _may_start_layout(sym: ir.Sym) -> bool:
@@ -162,7 +195,12 @@ def _may_start_layout(sym: ir.Sym) -> bool:
     if not leading:
         return True
     text = re.sub(r"/+", "/", leading)
+    if _PROSE.match(text):
+        return False  # f"/opt/ml/model/: {files}" is a message about the folder, not a path
     return text == ROOT or text.startswith(ROOT + "/") or (ROOT + "/").startswith(text)
+
+
+_PROSE = re.compile(r"/opt/ml\S*\s")  # a path followed by a space: the text goes on as words
 
 
 def _leading_text(sym: ir.Sym) -> str | None:

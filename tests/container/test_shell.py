@@ -47,3 +47,11 @@ def test_syntax_error_is_located_with_offset():
 def test_shebang():
     assert shebang("#!/usr/bin/env python3 -u\n") == ["python3", "-u"]
     assert shebang("#!/bin/sh\n") == ["/bin/sh"] and shebang("echo") is None
+
+
+def test_output_redirections_are_kept_with_the_command_they_belong_to():
+    script = parse_shell("mkdir -p /d && echo '{}' > /d/h.json\ncat a >> /tmp/log 2>/dev/null\n"
+                         "a && b > /f\necho hi &> /h\nsort < in.txt\n", "run.sh", {}, None, 0)
+    written = {c.text: c.writes_to for c in script.commands}
+    assert written == {"mkdir -p /d": (), "echo '{}'": ("/d/h.json",), "cat a": ("/tmp/log",), "a": (),
+                       "b": ("/f",), "echo hi": ("/h",), "sort": ()}

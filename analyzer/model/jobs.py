@@ -1,0 +1,67 @@
+"""Which kind of SageMaker code a module is, from what the module itself shows.
+
+The /opt/ml layout differs by job. A training job gets the SM_* variables from the training
+toolkit and uploads model/, output/ and checkpoints/. A Processing job reads and writes
+/opt/ml/processing/*, uploads the folders its job definition names and sets no SM_* variable.
+An endpoint's server reads the model SageMaker unpacks into /opt/ml/model, where no toolkit
+sets SM_MODEL_DIR. A test checks the layout itself. Only training code is judged by the
+layout rules.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import PurePath
+
+TRAINING, PROCESSING, SERVING, TEST = "training", "processing", "serving", "test"
+
+# An endpoint answers GET /ping and POST /invocations; the framework images' inference scripts
+# define these handlers; `serve` and `predictor.py` are the bring-your-own layout's names.
+_ROUTES = re.compile(r"""["']/(?:ping|invocations)["']""")
+_HANDLERS = frozenset({"model_fn", "input_fn", "predict_fn", "output_fn", "transform_fn"})
+_SERVING_STEMS = frozenset({"serve", "predictor"})
+_SERVING_IMPORTS = ("sagemaker_inference", "ts.torch_handler", "mms.")
+_TEST_FOLDERS = frozenset({"tests", "test", "testing"})
+
+
+class JobKinds:
+    def __init__(self, project) -> None:
+        self.project = project
+
+    def of(self, module: str) -> str:
+        return self._kinds.get(module, TRAINING)
+
+    @cached_property
+    def _kinds(self) -> dict[str, str]:
+        found = {}
+        for name, summary in self.project.modules.items():
+            kind = self._kind(name, summary)
+            if kind != TRAINING:
+                found[name] = kind
+        return found
+
+    def _kind(self, name: str, summary) -> str:
+        path = PurePath(summary.path)
+        if _is_test(name.split(".")):
+            return TEST
+        source = self.project.sources.get(name)
+        text = source.text if source is not None else ""
+        if "/opt/ml/processing" in text:
+            return PROCESSING
+        if _ROUTES.search(text) or path.stem in _SERVING_STEMS or self._defines_handlers(summary) \
+                or any(i.startswith(_SERVING_IMPORTS) for i in summary.imports):
+            return SERVING
+        return TRAINING
+
+    @staticmethod
+    def _defines_handlers(summary) -> bool:
+        return any(fn.parent == summary.body_id and fn.kind == "function" and fn.qualname in _HANDLERS
+                   for fn in summary.functions.values())
+
+
+def _is_test(parts: list[str]) -> bool:
+    """`tests.unit.test_train`, `conftest`, `model_test`: by the module's dotted name in the project."""
+    stem = parts[-1]
+    return stem.startswith("test_") or stem.endswith("_test") or stem == "conftest" or \
+        any(part in _TEST_FOLDERS for part in parts[:-1])
