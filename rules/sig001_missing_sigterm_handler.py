@@ -58,6 +58,23 @@ for epoch in range(10):
     loss.backward()
 """, "a handler is registered before the loop"),
         Example("""
+from sagemaker.estimator import Estimator
+from sagemaker.tuner import HyperparameterTuner
+
+estimator = Estimator(image_uri="123.dkr.ecr.us-east-1.amazonaws.com/train:1", role="role",
+                      instance_count=1, instance_type="ml.g5.xlarge")
+estimator.fit({"train": "s3://bucket/train"})
+HyperparameterTuner(estimator, "loss", {}).fit({"train": "s3://bucket/train"})
+""", "the SageMaker SDK's fit submits a job that runs elsewhere: nothing trains here"),
+        Example("""
+import torch
+
+scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)
+for epoch in range(100):
+    scheduler.step()
+    print(epoch, scheduler.get_last_lr())
+""", "a loop of learning-rate scheduler steps alone trains nothing"),
+        Example("""
 import lightning as L
 
 trainer = L.Trainer(max_epochs=10)

@@ -12,7 +12,10 @@ class ChildrenNotSignaled(Rule):
     (`subprocess` running `python`, `torchrun`, `accelerate`, `deepspeed` or a `.py` script;
     `os.system`; `multiprocessing.Process` or `torch.multiprocessing.spawn` with a target that
     trains) when no SIGTERM handler of the parent passes the signal on (`terminate()`,
-    `send_signal()`, `os.kill`, `os.killpg`). Quick tools (`nvidia-smi`, `git`) are not training.
+    `send_signal()`, `os.kill`, `os.killpg`). A command is judged by its program: an interpreter
+    running a script or module, a distributed launcher (`torchrun`, `accelerate launch`), or a
+    script. Quick tools (`nvidia-smi`, `git`, `which`), `python -m pip` and `python -c` are not
+    training.
 
     ## Why is this bad?
     `docker stop` signals PID 1 only. A launcher that does not forward SIGTERM either dies at
@@ -58,6 +61,16 @@ import os
 
 os.execvp("torchrun", ["torchrun", "--nproc_per_node=4", "train.py"])
 """, "exec replaces the launcher, so the trainer receives the signal itself"),
+        Example("""
+import os
+import subprocess
+import sys
+
+subprocess.check_call([sys.executable, "-m", "pip", "install", "awswrangler"])
+os.system("python3 -m pip install -U sagemaker && which accelerate")
+location = subprocess.check_output(["which", "accelerate"], text=True)
+subprocess.run(["accelerate", "env"], check=True)
+""", "installs and queries: the program is pip or `which`, not a trainer, whatever words follow"),
     )
     invalid = (
         Example("""
@@ -73,6 +86,13 @@ import os
 # expect: SIG010
 os.system("python train.py --epochs 10")
 """, "os.system adds a /bin/sh and cannot forward"),
+        Example("""
+import subprocess
+import sys
+
+# expect: SIG010
+subprocess.run(["env", "OMP_NUM_THREADS=4", sys.executable, "-u", "-m", "trainer.main", "--epochs", "10"])
+""", "the interpreter runs a module after `env` and its own options"),
         Example("""
 import multiprocessing
 

@@ -3,7 +3,8 @@
 In a directory an entry point is a Python file with a `__main__` guard, the Python script a
 Dockerfile's launch chain ends in (ENTRYPOINT, a wrapper script, `train` on PATH, SAGEMAKER_PROGRAM:
 see sigcheck.container), an estimator's `entry_point=` in launcher code or notebooks, or one matched
-by the configured `entry-points` globs.
+by the configured `entry-points` globs. Tests are not jobs: a test file's main guard (test_*.py,
+*_test.py, or a file under tests/, test/ or test_*/) does not make it an entry point.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.sources import (LoadError, decode_python, decode_text, display_path, is_file, overlaid,
                                       read_bytes, resolve)
+from sigcheck.model.jobs import is_test
 from sigcheck.model.project import SKIPPED_DIRS
 
 _MAIN_GUARD = re.compile(r"""^[ \t]*if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
@@ -105,7 +107,8 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
             if any(fnmatch(relative, pattern) for pattern in entry_globs):
                 found.add(path, "configured in entry-points")
             elif name.endswith(".py"):
-                _scan_python(found, path)
+                below = Path(_relative(path, top))  # `sigcheck tests/` names the folder: only its test_*.py are tests
+                _scan_python(found, path, is_test([*below.parent.parts, path.stem]))
             elif is_dockerfile(path):
                 _scan_dockerfile(found, path)
             elif name.endswith(".ipynb"):
@@ -119,13 +122,15 @@ def _relative(path: Path, base: Path) -> str:
         return path.as_posix()
 
 
-def _scan_python(found: Discovery, path: Path) -> None:
+def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
+    """A script is an entry point; a test's script (test_*.py, under tests/ or test_utils/) is not
+    a job, though it may run a few training steps: it is analysed only when named."""
     text = _read(found, path)
     if text is None:
         return
     reason = ("has an `if __name__ == \"__main__\"` block" if _MAIN_GUARD.search(text)
               else "runs a loop at module level (a script)" if _TOP_LEVEL_LOOP.search(text) else None)
-    if reason:
+    if reason and not test:
         found.add(path, reason)
         found.texts[resolve(path)] = text  # the loader reads it from here instead of the disk again
     _estimators(found, path.parent, text)

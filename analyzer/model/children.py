@@ -1,5 +1,6 @@
 """Calls that start the training in a child process: `subprocess` running a training command
-(`python`, `torchrun`, a `.py` script, ...), `os.system`, or `multiprocessing.Process` /
+(`python` running a script, `torchrun`, a `.py` script, ..., judged by the program, not by any
+word), `os.system`, or `multiprocessing.Process` /
 `torch.multiprocessing.spawn` with a target that performs a training step.
 
 Found once over the whole project: rules then ask which of them an entry point's run meets.
@@ -7,8 +8,8 @@ Found once over the whole project: rules then ask which of them an entry point's
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from typing import Iterable
 
 from sigcheck.knowledge import Knowledge
@@ -73,19 +74,68 @@ def forwarding_call(graph: CallGraph, knowledge: Knowledge, func_ids: Iterable[s
 
 
 def _runs_training(graph: CallGraph, knowledge: Knowledge, command: ir.Sym) -> bool:
-    patterns = [p for entry in knowledge.training_commands for p in entry.patterns]
-    return any(fnmatchcase(word, p) for value in graph.resolver.resolve(command) for word in _words(value)
-               for p in patterns)
+    return any(_trains(knowledge, argv) for value in graph.resolver.resolve(command) for argv in _commands(value))
 
 
-def _words(value) -> list[str]:
+def _trains(knowledge: Knowledge, argv: list[str | None]) -> bool:
+    """Whether a command's program starts the job's work: an interpreter running a script or a
+    module (not `-m pip`, `-c`, `--version`), a distributed launcher, or a script run directly.
+    Words after the program are its arguments (`which accelerate` runs `which`)."""
+    while argv and argv[0] is not None and (argv[0] in _PREFIXES or "=" in argv[0] or argv[0].startswith("-")):
+        argv = argv[1:]  # `env A=1 nohup python ...`
+    if not argv:
+        return False
+    program, rest = argv[0], argv[1:]
+    if program is None:  # `[python_bin, "train.py"]`: an unknown program given a script is an interpreter
+        return bool(rest) and rest[0] is not None and rest[0].endswith(".py")
+    name = program.rsplit("/", 1)[-1]
+    if not knowledge.training_commands.find(program) and not knowledge.training_commands.find(name):
+        return False
+    if name in _LAUNCHER_VERBS:
+        return bool(rest) and rest[0] == _LAUNCHER_VERBS[name]
+    if program == "sys.executable" or name.startswith("python"):
+        return _interpreter_trains(rest)
+    return True
+
+
+def _interpreter_trains(rest: list[str | None]) -> bool:
+    for index, word in enumerate(rest):
+        if word is None:
+            return True  # a script or module sigcheck cannot read
+        if word == "-m":
+            module = rest[index + 1] if index + 1 < len(rest) else None
+            return module is None or module.split(".")[0] not in _TOOL_MODULES
+        if word in ("-c", "--version", "-V", "--help", "-h"):
+            return False
+        if not word.startswith("-"):
+            return True  # the script
+    return False  # a bare interpreter
+
+
+_PREFIXES = frozenset({"env", "exec", "nohup", "time", "nice", "stdbuf"})
+_LAUNCHER_VERBS = {"accelerate": "launch"}  # `accelerate env`, `accelerate config` are quick
+_TOOL_MODULES = frozenset({"pip", "venv", "ensurepip", "virtualenv", "pip3", "site", "json", "http", "compileall",
+                           "pytest", "unittest"})
+
+
+def _commands(value) -> list[list[str | None]]:
+    """The command lines a value holds, each as argv (None for a word sigcheck cannot know); a
+    /bin/sh line is cut at `;`, `&&`, `||` and `|` into its commands."""
     if isinstance(value, ConstV) and isinstance(value.value, str):
-        return value.value.split()
+        return [part.split() for part in re.split(r"&&|\|\||[;|\n]", value.value) if part.split()]
     if isinstance(value, SeqV):
-        return [w for item in value.items for w in _words(item)]
+        return [[_word(item) for item in value.items]]
     if isinstance(value, ExternalV) and value.qualname == "sys.executable":
-        return ["sys.executable"]
+        return [["sys.executable"]]
     return []
+
+
+def _word(value) -> str | None:
+    if isinstance(value, ConstV) and isinstance(value.value, str):
+        return value.value
+    if isinstance(value, ExternalV) and value.qualname == "sys.executable":
+        return "sys.executable"
+    return None
 
 
 def _is_true(sym) -> bool:

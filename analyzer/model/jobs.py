@@ -43,7 +43,7 @@ class JobKinds:
 
     def _kind(self, name: str, summary) -> str:
         path = PurePath(summary.path)
-        if _is_test(name.split(".")):
+        if is_test(name.split(".")):
             return TEST
         source = self.project.sources.get(name)
         text = source.text if source is not None else ""
@@ -60,8 +60,9 @@ class JobKinds:
                    for fn in summary.functions.values())
 
 
-def _is_test(parts: list[str]) -> bool:
-    """`tests.unit.test_train`, `conftest`, `model_test`: by the module's dotted name in the project."""
+def is_test(parts: list[str]) -> bool:
+    """`tests.unit.test_train`, `conftest`, `model_test`, `test_utils/scripts/run`: by the module's
+    dotted name in the project, or a file's path parts with its stem last."""
     stem = parts[-1]
     return stem.startswith("test_") or stem.endswith("_test") or stem == "conftest" or \
-        any(part in _TEST_FOLDERS for part in parts[:-1])
+        any(part in _TEST_FOLDERS or part.startswith("test_") or part.endswith("_tests") for part in parts[:-1])

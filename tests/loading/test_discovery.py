@@ -1,0 +1,33 @@
+"""Which files a directory search takes as entry points."""
+
+from __future__ import annotations
+
+from sigcheck.loading.discovery import discover
+
+SCRIPT = "if __name__ == '__main__':\n    for step in range(10):\n        pass\n"
+
+
+def _entries(root, files, paths=None, globs=()):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    found = discover([root / p for p in (paths or ["."])], globs, root, (), "sagemaker", None, None)
+    return sorted(display.replace("\\", "/").rsplit(str(root.name) + "/", 1)[-1] for _, display, _ in found.entries)
+
+
+def test_tests_are_not_jobs(tmp_path):
+    files = {"train.py": SCRIPT, "test_train.py": SCRIPT, "model_test.py": SCRIPT, "tests/smoke.py": SCRIPT,
+             "pkg/test_utils/scripts/run_ddp.py": SCRIPT, "pkg/testing_guide.py": SCRIPT, "contest/train.py": SCRIPT}
+    assert [e.split("/")[-1] for e in _entries(tmp_path, files)] == ["train.py", "testing_guide.py", "train.py"]
+
+
+def test_a_test_named_on_the_command_line_or_folder_searched_by_name_is_analysed(tmp_path):
+    files = {"tests/smoke.py": SCRIPT, "tests/test_loop.py": SCRIPT}
+    assert _entries(tmp_path, files, ["tests/test_loop.py"])[0].endswith("test_loop.py")
+    assert [e.split("/")[-1] for e in _entries(tmp_path, files, ["tests"])] == ["smoke.py"]
+
+
+def test_configured_entry_points_win(tmp_path):
+    files = {"tests/test_loop.py": SCRIPT}
+    assert [e.split("/")[-1] for e in _entries(tmp_path, files, globs=("tests/*.py",))] == ["test_loop.py"]
