@@ -173,7 +173,7 @@ torch.save(model.state_dict(), "final.pt")
 
     def check(self, analysis):
         for registration in analysis.sigterm_registrations():
-            entries = [e for e in analysis.entries_reaching(registration.func_id) if e.first_work]
+            entries = [e for e in analysis.entries_reaching(registration.func_id, registration.site) if e.first_work]
             if not entries or registration.action not in ("handler", "external"):
                 continue
             main = analysis.main_of(entries)

@@ -122,7 +122,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
             if not handlers:
                 continue
             parents = analysis.graph.reach(handlers, frozenset({"call"}))
-            deadline = analysis.deadline_for(analysis.entries_reaching(registration.func_id))
+            deadline = analysis.deadline_for(analysis.entries_reaching(registration.func_id, registration.site))
             for func_id in parents:
                 for event, what in self._blocking(analysis, func_id):
                     trace = [analysis.registration_point(registration), analysis.handler_point(handlers[0])]

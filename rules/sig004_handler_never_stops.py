@@ -115,7 +115,7 @@ train()
 
     def check(self, analysis):
         for registration in analysis.sigterm_registrations():
-            entries = [e for e in analysis.entries_reaching(registration.func_id) if e.first_work]
+            entries = [e for e in analysis.entries_reaching(registration.func_id, registration.site) if e.first_work]
             if not entries or registration.action != "handler":
                 continue
             main = analysis.main_of(entries)

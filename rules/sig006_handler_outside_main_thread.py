@@ -71,7 +71,7 @@ threading.Thread(target=monitor, daemon=True).start()
     def check(self, analysis):
         for registration in analysis.registrations:
             for entry in analysis.entries:
-                if registration.func_id in entry.main or registration.func_id not in entry.everywhere:
+                if entry.runs(registration.func_id, registration.site) or registration.func_id not in entry.everywhere:
                     continue
                 steps = entry.everywhere.path_to(registration.func_id)
                 if not any(s.kind in ("thread", "executor") for s in steps):

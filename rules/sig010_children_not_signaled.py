@@ -110,7 +110,7 @@ multiprocessing.Process(target=train, args=(0,)).start()
         for child in sorted(analysis.child_starts, key=lambda c: (c.func_id, c.site.index)):
             # One finding per child start, traced from the first entry point that runs it unforwarded.
             entry = next((e for e in analysis.entries
-                          if child.func_id in e.main and not self._forwards(analysis, e, forwarding)), None)
+                          if e.runs(child.func_id, child.site) and not self._forwards(analysis, e, forwarding)), None)
             if entry is not None:
                 anchor = analysis.point(child.func_id, child.site, "starts the child")
                 yield self.finding(anchor, self._message(analysis, child),

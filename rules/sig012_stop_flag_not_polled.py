@@ -103,7 +103,7 @@ for epoch in range(10):
         for registration in analysis.sigterm_registrations():
             handlers = [t.func_id for t in registration.handlers]
             flags = {flag for flag, _ in analysis.saves.flags_set(handlers)} if handlers else set()
-            for entry in analysis.entries_reaching(registration.func_id):
+            for entry in analysis.entries_reaching(registration.func_id, registration.site):
                 checked = [f for f in flags if any(True for _ in analysis.saves.checks(f, entry.main))]
                 if not checked:
                     continue

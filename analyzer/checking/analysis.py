@@ -123,8 +123,8 @@ class Analysis:
         platform = Deadline(self.deadline, f"on {self.platform}")
         return min([platform, *(e.launcher_deadline for e in entries if e.launcher_deadline)], key=lambda d: d.seconds)
 
-    def entries_reaching(self, func_id: str) -> list["EntryFacts"]:
-        return [e for e in self.entries if func_id in e.main]
+    def entries_reaching(self, func_id: str, event: ir.Event | None = None) -> list["EntryFacts"]:
+        return [e for e in self.entries if (func_id in e.main if event is None else e.runs(func_id, event))]
 
     def main_of(self, entries: list["EntryFacts"]) -> RunView:
         """What the main threads of these entry points run, together."""
@@ -238,12 +238,18 @@ class EntryFacts:
 
     @cached_property
     def registrations(self) -> list[HandlerRegistration]:
-        return [r for r in self.analysis.registrations if r.func_id in self.main]
+        return [r for r in self.analysis.registrations if self.runs(r.func_id, r.site)]
 
     @cached_property
     def framework_handling(self) -> tuple[str, ir.CallSite, str] | None:
         """A call on the main path to a library that installs its own SIGTERM handling."""
-        return next((call for call in self.analysis.framework_calls if call[0] in self.main), None)
+        return next((call for call in self.analysis.framework_calls if self.runs(call[0], call[1])), None)
+
+    def runs(self, func_id: str, event: ir.Event) -> bool:
+        """Whether the main thread runs this event: its function is reached, and it is not in the
+        main block of a module this entry point only imports."""
+        return func_id in self.main and (func_id == self.body_id
+                                         or event.index not in self.analysis.graph.main_block(func_id))
 
     @cached_property
     def launcher_deadline(self) -> Deadline | None:

@@ -64,6 +64,7 @@ class CallGraph:
         self._targets: dict[tuple[str, int], list[CallTarget]] = {}
         self._subclass_index: dict[str, list[str]] | None = None
         self._bodies: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        self._main_blocks: dict[str, frozenset[int]] = {}
         self._build()
 
     # -- queries --------------------------------------------------------------------------
@@ -94,7 +95,10 @@ class CallGraph:
             current = queue.popleft()
             if current not in self.graph:
                 continue
+            skipped = self.main_block(current) if parents[current] is not None else ()
             for _, callee, kind, site in self.graph.out_edges(current, keys=True, data="site"):
+                if site in skipped:
+                    continue  # an imported module's `if __name__ == "__main__":` block does not run
                 if kind in kinds and callee not in parents and (within is None or callee in within):
                     parents[callee] = Step(current, site, callee, kind)
                     queue.append(callee)
@@ -104,15 +108,35 @@ class CallGraph:
         """`targets` and every function that reaches one of them over edges of `kinds`: one walk
         backwards from all targets at once."""
         found = set(targets)
+        as_script: set[str] = set()  # module bodies that reach a target only from their main block
         queue = deque(found)
         while queue:
             current = queue.popleft()
             if current not in self.graph:
                 continue
-            for caller, _, kind in self.graph.in_edges(current, keys=True):
-                if kind in kinds and caller not in found:
-                    found.add(caller)
-                    queue.append(caller)
+            for caller, _, kind, site in self.graph.in_edges(current, keys=True, data="site"):
+                if kind not in kinds or (caller in found and caller not in as_script):
+                    continue
+                if site in self.main_block(caller):
+                    if caller not in found:  # it reaches the target when run, not when imported
+                        found.add(caller)
+                        as_script.add(caller)
+                    continue
+                found.add(caller)
+                as_script.discard(caller)
+                queue.append(caller)
+        return found
+
+    def main_block(self, func_id: str) -> frozenset[int]:
+        """The events of a module body's `if __name__ == "__main__":` block: they run when the
+        module is the program, not when another module imports it."""
+        found = self._main_blocks.get(func_id)
+        if found is None:
+            fn = self.project.functions.get(func_id)
+            found = frozenset(i for e in fn.events if isinstance(e, ir.Branch) and e.guard == "main"
+                              for i in range(e.index + 1, e.then_end)) if fn is not None and fn.kind == "module" \
+                else frozenset()
+            self._main_blocks[func_id] = found
         return found
 
     @staticmethod

@@ -112,8 +112,12 @@ class WorkFinder:
                 stack.append(self._run(func_id, path))
 
     def _run(self, func_id: str, path: tuple[Step, ...]) -> Iterator[tuple[tuple[Step, ...], str, ir.Event | None]]:
-        """A function's events in order, each followed by the functions it enters (event None)."""
+        """A function's events in order, each followed by the functions it enters (event None).
+        A module entered by an import runs without its `if __name__ == "__main__":` block."""
+        skipped = self.graph.main_block(func_id) if path else ()
         for event in self.functions[func_id].events:
+            if event.index in skipped:
+                continue
             yield path, func_id, event
             for step in self._entered(func_id, event):
                 yield path + (step,), step.callee, None
@@ -172,8 +176,8 @@ class _FirstWorkSearch:
         self.entered: dict[str, int] = {}  # entry number of each function entered in this walk
 
     def run(self, start: str) -> _Found | None:
-        if start in self.memo:
-            return self.memo[start]
+        if self._key(start, None) in self.memo:
+            return self.memo[self._key(start, None)]
         self._enter(start, None)
         while self.stack:
             frame = self.stack[-1]
@@ -202,15 +206,20 @@ class _FirstWorkSearch:
 
     def _enter(self, func_id: str, step: Step | None) -> None:
         self.entered[func_id] = len(self.entered)
-        self.stack.append([func_id, self.finder._run(func_id, ()), len(self.entered), step])
+        path = (step,) if step is not None else ()  # entered: an imported module skips its main block
+        self.stack.append([func_id, self.finder._run(func_id, path), len(self.entered), step])
+
+    def _key(self, func_id: str, step: Step | None) -> str:
+        """The memo's key: a module run as the program (the walk's start) runs its main block too."""
+        return f"{func_id}#program" if step is None and self.finder.graph.main_block(func_id) else func_id
 
     def _keeps(self, func_id: str, taint: int) -> bool:
         return func_id not in self.cyclic and taint >= self.entered[func_id]
 
     def _finish(self) -> None:
-        func_id, _, taint, _ = self.stack.pop()
+        func_id, _, taint, step = self.stack.pop()
         if taint >= self.entered[func_id]:  # all it runs was walked and nothing found: so from anywhere
-            self.memo[func_id] = None
+            self.memo[self._key(func_id, step)] = None
         if self.stack:
             self.stack[-1][2] = min(self.stack[-1][2], taint)
 
@@ -220,7 +229,7 @@ class _FirstWorkSearch:
         for func_id, _, frame_taint, step in reversed(self.stack):
             taint = min(taint, frame_taint)
             if self._keeps(func_id, taint):
-                self.memo[func_id] = found
+                self.memo[self._key(func_id, step)] = found
             if step is not None:
                 found = ((step, *found[0]), *found[1:])
         return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sigcheck.model import ir
+from sigcheck.model.callgraph import MAIN_THREAD
 
 
 def edges(analysis, caller: str) -> set[tuple[str, str]]:
@@ -551,3 +552,58 @@ def test_an_import_under_type_checking_never_runs(graph_of):
     assert a.graph.callers("heavy:<module>") == [] and a.graph.callers("launch:<module>") == []
     assert "heavy" in a.project.modules  # still read: annotations name its classes
     assert [s.caller for s in a.graph.callers("launch:Launcher.go")] == ["train:run"]
+
+
+MAIN_BLOCK = {
+    "train.py": """
+        import helpers
+
+        helpers.configure()
+        """,
+    "helpers.py": """
+        import torch
+
+        def configure():
+            torch.manual_seed(0)
+
+        def main():
+            for step in range(100):
+                torch.optim.SGD([]).step()
+
+        if __name__ == "__main__":
+            main()
+        """,
+}
+
+
+def test_an_imported_module_runs_without_its_main_block(analysis):
+    found = analysis(MAIN_BLOCK)
+    train, helpers = found.project.modules["train"].body_id, found.project.modules["helpers"].body_id
+    assert "helpers:main" not in found.graph.reach([train], MAIN_THREAD)
+    assert "helpers:main" in found.graph.reach([helpers], MAIN_THREAD)  # run as the program, it does
+    assert train not in found.work.stepping and helpers in found.work.stepping
+    assert found.work.first_work(train) is None and found.work.first_work(helpers) is not None
+
+
+def test_no_training_is_reported_through_an_import_of_a_script(run_sigcheck):
+    report = run_sigcheck(MAIN_BLOCK, ["train.py"])
+    assert [d.code for d in report.diagnostics] == []
+
+
+def test_a_handler_registered_in_an_imported_main_block_does_not_protect_the_importer(run_sigcheck):
+    report = run_sigcheck({
+        "train.py": """
+            import torch
+            import setup_signals
+
+            for step in range(1000):
+                torch.optim.SGD([]).step()
+            """,
+        "setup_signals.py": """
+            import signal, sys
+
+            if __name__ == "__main__":
+                signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+            """,
+    }, ["train.py"])
+    assert [d.code for d in report.diagnostics] == ["SIG001"]
