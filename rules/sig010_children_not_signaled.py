@@ -14,8 +14,10 @@ class ChildrenNotSignaled(Rule):
     trains) when no SIGTERM handler of the parent passes the signal on (`terminate()`,
     `send_signal()`, `os.kill`, `os.killpg`). A command is judged by its program: an interpreter
     running a script or module, a distributed launcher (`torchrun`, `accelerate launch`), or a
-    script. Quick tools (`nvidia-smi`, `git`, `which`), `python -m pip` and `python -c` are not
-    training.
+    script. The script (or `-m` module) is read when the project has it: one that does no
+    training work is not the trainer. A script from elsewhere counts when its name says it trains
+    (`train`, `finetune`, `pretrain`, `sft`, `dpo`, `rlhf`). Quick tools (`nvidia-smi`, `git`,
+    `which`), `python -m pip` and `python -c` are not training.
 
     ## Why is this bad?
     `docker stop` signals PID 1 only. A launcher that does not forward SIGTERM either dies at
@@ -71,6 +73,13 @@ os.system("python3 -m pip install -U sagemaker && which accelerate")
 location = subprocess.check_output(["which", "accelerate"], text=True)
 subprocess.run(["accelerate", "env"], check=True)
 """, "installs and queries: the program is pip or `which`, not a trainer, whatever words follow"),
+        Example("""
+import subprocess
+import sys
+
+# The benchmark's own repository has the scorer; it is not part of this project.
+subprocess.run([sys.executable, "mmmu/eval/score_answers.py", "--results", "answers.json"], check=True)
+""", "a script from elsewhere whose name does not say it trains: an evaluation is not guessed to be training"),
     )
     invalid = (
         Example("""
@@ -85,7 +94,7 @@ import os
 
 # expect: SIG010
 os.system("python train.py --epochs 10")
-""", "os.system adds a /bin/sh and cannot forward"),
+""", "os.system adds a /bin/sh and cannot forward", name="launch.py"),
         Example("""
 import subprocess
 import sys
@@ -93,6 +102,12 @@ import sys
 # expect: SIG010
 subprocess.run(["env", "OMP_NUM_THREADS=4", sys.executable, "-u", "-m", "trainer.main", "--epochs", "10"])
 """, "the interpreter runs a module after `env` and its own options"),
+        Example("""
+import subprocess
+
+# expect: SIG010
+subprocess.run(["python3", "recipes/finetune_llm.py", "--config", "qlora.yaml"], check=True)
+""", "a script from elsewhere named for training", name="launch.py"),
         Example("""
 import multiprocessing
 

@@ -8,8 +8,10 @@ Found once over the whole project: rules then ask which of them an entry point's
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 from sigcheck.knowledge import Knowledge
@@ -48,7 +50,7 @@ def _child_start(graph: CallGraph, knowledge: Knowledge, stepping: frozenset[str
     api = names[0]
     if api.startswith(_COMMAND_APIS):
         command = site.args[0] if site.args else dict(site.kwargs).get("args")
-        if command is None or not _runs_training(graph, knowledge, command):
+        if command is None or not _runs_training(graph, knowledge, command, _Scripts(graph, func_id, stepping)):
             return None
         shell = api.startswith(("os.", "commands.")) or _is_true(dict(site.kwargs).get("shell"))
         return ChildStart(func_id, site, api, "command", shell)
@@ -73,11 +75,37 @@ def forwarding_call(graph: CallGraph, knowledge: Knowledge, func_ids: Iterable[s
     return None
 
 
-def _runs_training(graph: CallGraph, knowledge: Knowledge, command: ir.Sym) -> bool:
-    return any(_trains(knowledge, argv) for value in graph.resolver.resolve(command) for argv in _commands(value))
+class _Scripts:
+    """Whether a script or module a command runs trains: read from the project when it is there,
+    else told by its name (`train.py`, `finetune_llm.py`, `trainer.main`)."""
+
+    def __init__(self, graph: CallGraph, func_id: str, stepping: frozenset[str]) -> None:
+        self.project, self.stepping = graph.project, stepping
+        self.folder = Path(graph.project.sources[graph.project.functions[func_id].module].path).parent
+
+    def trains(self, script: str | None, module: str | None) -> bool:
+        if module is not None and module in self.project.modules:
+            return self.project.modules[module].body_id in self.stepping
+        listing = self.project.python_files()
+        for base in (self.folder, self.project.root) if script is not None else ():
+            written = base / script
+            path = written.resolve()
+            if path in self.project.by_path:
+                return self.project.modules[self.project.by_path[path]].body_id in self.stepping
+            if not isinstance(listing, set) or {os.path.normpath(written), str(path)} & listing:
+                return True  # a project script that was not analysed may train
+        name = (script or module or "").replace("\\", "/").rsplit("/", 1)[-1].lower()
+        return bool(_TRAINING_NAME.search(name))  # from elsewhere: only its name tells
 
 
-def _trains(knowledge: Knowledge, argv: list[str | None]) -> bool:
+_TRAINING_NAME = re.compile(r"train|fine_?tune|pretrain|sft|dpo|rlhf")
+
+
+def _runs_training(graph: CallGraph, knowledge: Knowledge, command: ir.Sym, scripts: _Scripts) -> bool:
+    return any(_trains(knowledge, argv, scripts) for value in graph.resolver.resolve(command) for argv in _commands(value))
+
+
+def _trains(knowledge: Knowledge, argv: list[str | None], scripts: _Scripts) -> bool:
     """Whether a command's program starts the job's work: an interpreter running a script or a
     module (not `-m pip`, `-c`, `--version`), a distributed launcher, or a script run directly.
     Words after the program are its arguments (`which accelerate` runs `which`)."""
@@ -87,28 +115,32 @@ def _trains(knowledge: Knowledge, argv: list[str | None]) -> bool:
         return False
     program, rest = argv[0], argv[1:]
     if program is None:  # `[python_bin, "train.py"]`: an unknown program given a script is an interpreter
-        return bool(rest) and rest[0] is not None and rest[0].endswith(".py")
+        return bool(rest) and rest[0] is not None and rest[0].endswith(".py") and scripts.trains(rest[0], None)
     name = program.rsplit("/", 1)[-1]
     if not knowledge.training_commands.find(program) and not knowledge.training_commands.find(name):
         return False
     if name in _LAUNCHER_VERBS:
         return bool(rest) and rest[0] == _LAUNCHER_VERBS[name]
     if program == "sys.executable" or name.startswith("python"):
-        return _interpreter_trains(rest)
-    return True
+        return _interpreter_trains(rest, scripts)
+    if name.endswith(".py"):
+        return scripts.trains(program, None)
+    return True  # a distributed launcher
 
 
-def _interpreter_trains(rest: list[str | None]) -> bool:
+def _interpreter_trains(rest: list[str | None], scripts: _Scripts) -> bool:
     for index, word in enumerate(rest):
         if word is None:
             return True  # a script or module sigcheck cannot read
         if word == "-m":
             module = rest[index + 1] if index + 1 < len(rest) else None
-            return module is None or module.split(".")[0] not in _TOOL_MODULES
+            if module is None:
+                return True
+            return module.split(".")[0] not in _TOOL_MODULES and scripts.trains(None, module)
         if word in ("-c", "--version", "-V", "--help", "-h"):
             return False
         if not word.startswith("-"):
-            return True  # the script
+            return scripts.trains(word, None)
     return False  # a bare interpreter
 
 
