@@ -43,6 +43,12 @@ def describe(facts, analysis) -> str:
             deadline, context = step.deadline, step.label.split()[0]
     if chain.problem:
         lines.append(f"  ✗ {chain.problem}")
+    if chain.missing_train and facts.serving is not None:
+        lines.append(f"  an image for an endpoint ({facts.serving}): SageMaker starts it with `serve`, "
+                     f"so the `train` rules do not judge it")
+    elif chain.missing_train and not facts.shows_sagemaker:
+        lines.append("  nothing shows the image is for SageMaker training (no /opt/ml, SAGEMAKER_*, sagemaker "
+                     "package, or script that trains), so the `train` rules do not judge it")
     display = facts.trainer_display
     if display is not None:
         gets = receives[-1] if receives else False

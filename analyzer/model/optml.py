@@ -118,12 +118,12 @@ def default_in_use(graph: CallGraph, fn: ir.FunctionInfo, index: int) -> bool:
     steps = graph.callers(fn.id, _CALLS)
     if not steps:
         return True
+    positional = [i for i, p in enumerate(fn.params) if p.kind in ("posonly", "pos")]
     for step in steps:
         site = graph.project.functions[step.caller].events[step.site]
         if not isinstance(site, ir.CallSite) or site.star_args:
             continue  # `f(*args)`: it may pass the parameter
         bound = max((t.bound for t in graph.targets(step.caller, site) if t.func_id == fn.id), default=0)
-        positional = [i for i, p in enumerate(fn.params) if p.kind in ("posonly", "pos")]
         passed = {positional[bound + n] for n in range(len(site.args)) if bound + n < len(positional)}
         passed |= {parameter_slot(fn, bound, None, keyword) for keyword, _ in site.kwargs}
         if index not in passed:

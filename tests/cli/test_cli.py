@@ -234,3 +234,13 @@ def test_the_program_flushes_its_report_and_exits_with_the_status(project, tmp_p
     usage = subprocess.run([sys.executable, "-m", "sigcheck", "--select", "NOPE999", "train.py"],
                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert usage.returncode == 2 and "NOPE999" in usage.stderr
+
+
+def test_chain_command_says_why_the_train_rules_leave_an_image_alone(project):
+    project("serve", "#!/usr/bin/env python3\n")
+    project("Dockerfile", 'FROM python:3.11-slim\nCOPY --chmod=755 serve /opt/program/serve\n'
+                          'ENV PATH="/opt/program:${PATH}"\n')
+    result = invoke("chain", "Dockerfile")
+    assert "no executable `train`" in result.output and "an image for an endpoint" in result.output
+    project("Dockerfile", 'FROM python:3.11-slim\nRUN pip install torch\nCMD ["bash"]\n')
+    assert "nothing shows the image is for SageMaker training" in invoke("chain", "Dockerfile").output
