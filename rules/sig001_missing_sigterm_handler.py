@@ -75,6 +75,17 @@ for epoch in range(100):
     print(epoch, scheduler.get_last_lr())
 """, "a loop of learning-rate scheduler steps alone trains nothing"),
         Example("""
+import pandas as pd
+from sklearn import tree
+from sklearn.compose import make_column_transformer
+from sklearn.preprocessing import OneHotEncoder
+
+frame = pd.read_csv("/opt/ml/input/data/train/data.csv")
+encoder = make_column_transformer((OneHotEncoder(), ["color"])).fit(frame)
+clf = tree.DecisionTreeClassifier(max_leaf_nodes=5)
+clf = clf.fit(encoder.transform(frame), frame["label"])
+""", "scikit-learn fits take seconds, also when the estimator is reassigned or built by make_*"),
+        Example("""
 import lightning as L
 
 trainer = L.Trainer(max_epochs=10)

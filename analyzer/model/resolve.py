@@ -4,7 +4,8 @@ Resolution is flow-insensitive: a name bound several times may stand for each of
 a parameter for every argument its call sites pass (see argflow.py); a call's result is resolved
 with that call's own arguments where the function returns a parameter. Items of containers are in
 containers.py. Unknown stays unknown; nothing is guessed from spelling except that an external
-name called with a capitalised last part (`threading.Event()`) makes an instance of it.
+name called with a capitalised last part (`threading.Event()`) makes an instance of it, as do
+scikit-learn's `make_*` factories.
 """
 
 from __future__ import annotations
@@ -275,8 +276,8 @@ class Resolver:
                 keywords = frozenset(k for k, _ in call.kwargs)
                 return [PartialV(v, len(call.args) - 1, keywords) for v in self.resolve(call.args[0])]
             last = func.qualname.rsplit(".", 1)[-1]
-            if last[:1].isupper():
-                return [InstanceV(func)]
+            if last[:1].isupper() or (last.startswith("make_") and func.qualname.startswith("sklearn.")):
+                return [InstanceV(func)]  # scikit-learn's make_pipeline() and friends build estimators
             return [UnknownV()]
         if isinstance(func, FunctionV):
             return self.returns(func, call.args, call.kwargs, call.star)

@@ -62,11 +62,18 @@ class WorkFinder:
 
     def _is_step(self, func_id: str, event: ir.Event) -> bool:
         return isinstance(event, ir.CallSite) and any(
-            self.knowledge.steps.find(name) or self.knowledge.fits.find(name)
-            for name in self.graph.qualnames(func_id, event))
+            self.knowledge.steps.find(name) or self.knowledge.fits.find(name) for name in self._names(func_id, event))
 
     def is_fit_call(self, func_id: str, event: ir.Event) -> bool:
-        return isinstance(event, ir.CallSite) and any(self.knowledge.fits.find(n) for n in self.graph.qualnames(func_id, event))
+        return isinstance(event, ir.CallSite) and any(self.knowledge.fits.find(n) for n in self._names(func_id, event))
+
+    def _names(self, func_id: str, site: ir.CallSite) -> list[str]:
+        """The call's library names, without the unknown ones (`?.fit`) when a known one is there:
+        `clf = clf.fit(X, y)` makes `clf` also stand for an unknown value, but it is the
+        classifier whose `fit` is called."""
+        names = self.graph.qualnames(func_id, site)
+        known = [n for n in names if not n.startswith("?.")]
+        return known or names
 
     def loop_kind(self, func_id: str, loop: ir.Loop) -> str | None:
         """"training loop" when the body reaches a step, "data loop" when it iterates a loader."""
