@@ -15,7 +15,7 @@ from typing import Callable
 from sigcheck.container.argv import (PythonCall, RunArgument, has_run_argument, launcher_target, program_name,
                                      python_call, quote, skip_options)
 from sigcheck.container.image import Image, ImageFile
-from sigcheck.container.purpose import unseen_train
+from sigcheck.container.purpose import installs, unseen_train
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, display_path
@@ -286,11 +286,9 @@ class ChainBuilder:
         for stage in self.image.final.lineage():
             if images.find(stage.base):
                 return stage.start
-            for run in stage.runs:
-                words = [w for w in run.command.words if w]
-                if words and program_name(words[0]).startswith("pip") or words[:3] == ["python", "-m", "pip"]:
-                    if any(self.knowledge.containers["toolkit-package"].find(w) for w in words):
-                        return run.instruction
+        for run, words in installs(self.image):  # pip, python -m pip, uv pip
+            if any(self.knowledge.containers["toolkit-package"].find(w) for w in words):
+                return run.instruction
         return None
 
     # -- scripts ----------------------------------------------------------------------------------

@@ -263,7 +263,7 @@ def _apply(stage: Stage, instruction: Instruction, stages: list[Stage], contexts
     elif keyword in ("COPY", "ADD"):
         _copy(stage, instruction, stages, contexts, scope)
     elif keyword == "RUN":
-        for run in run_commands(instruction, scope, display):
+        for run in run_commands(instruction, scope, display, stage.workdir):
             stage.runs.append(run)
             _run_effects(stage, run.command)
 

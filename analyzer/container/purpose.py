@@ -16,6 +16,7 @@ from typing import Callable, Iterator
 from sigcheck.container.argv import program_name
 from sigcheck.container.dockerfile import Instruction
 from sigcheck.container.image import Image, ImageFile
+from sigcheck.container.runs import RunCommand
 from sigcheck.knowledge import Knowledge
 
 Read = Callable[[ImageFile], "tuple[str, str, int] | None"]
@@ -58,8 +59,8 @@ def unseen_train(image: Image, knowledge: Knowledge, read: Read) -> str | None:
         return f"the base image {base}, which sigcheck does not know"
     if "SAGEMAKER_TRAINING_MODULE" in image.env:
         return "the SageMaker training toolkit, which SAGEMAKER_TRAINING_MODULE configures"
-    for words, cwd in installs(image):
-        reason = _install_may_provide(image, knowledge, read, words, cwd)
+    for run, words in installs(image):
+        reason = _install_may_provide(image, knowledge, read, words, run.command.cwd)
         if reason is not None:
             return reason
     return None
@@ -73,7 +74,7 @@ def serving_reason(image: Image, knowledge: Knowledge, display: str) -> str | No
     base = image.final.lineage()[0].base
     if knowledge.containers["inference-image"].find(image_name(base)):
         return f"it is built on the inference image {base}"
-    for words, _ in installs(image):
+    for _, words in installs(image):
         for word in words:
             if word and knowledge.containers["inference-package"].find(_package(word)):
                 return f"it installs {word}, a model server"
@@ -96,16 +97,15 @@ def sagemaker_sign(image: Image) -> Instruction | None:
     return None
 
 
-def installs(image: Image) -> Iterator[tuple[list[str], str]]:
-    """The words after the install verb of each package install the image runs, with its folder:
+def installs(image: Image) -> Iterator[tuple[RunCommand, list[str]]]:
+    """Each package install the image runs, with the words after its install verb:
     `pip install -r r.txt`, `python -m pip install .`, `uv pip install x`, `uv sync`,
-    `poetry install`, `conda env create -f env.yml`."""
+    `poetry install`, `conda env create -f env.yml`. The command's `cwd` is its folder."""
     for stage in image.final.lineage():
         for run in stage.runs:
-            words = [w for w in run.command.words if w]
-            operands = _install_operands(words)
+            operands = _install_operands([w for w in run.command.words if w])
             if operands is not None:
-                yield operands, run.command.cwd if run.command.cwd != "/" else stage.workdir
+                yield run, operands
 
 
 def _install_operands(words: list[str]) -> list[str] | None:
@@ -115,6 +115,8 @@ def _install_operands(words: list[str]) -> list[str] | None:
     if name.startswith("python") and words[1:3] == ["-m", "pip"]:
         words, name = words[2:], "pip"
     rest = words[1:]
+    verb = next((i for i, word in enumerate(rest) if not word.startswith("-")), len(rest))
+    rest = rest[verb:]  # `pip --no-cache-dir install x`: global options come before the verb
     if name.startswith("pip") and rest[:1] == ["install"]:
         return rest[1:]
     if name == "uv" and (rest[:2] == ["pip", "install"] or rest[:1] == ["sync"]):

@@ -25,10 +25,11 @@ class RunCommand:
     heredoc: Heredoc | None = None  # set when the command's span is in file lines already
 
 
-def run_commands(instruction: Instruction, env: dict[str, str], display: str) -> list[RunCommand]:
+def run_commands(instruction: Instruction, env: dict[str, str], display: str, cwd: str = "/") -> list[RunCommand]:
+    """The simple commands of a RUN, each with its folder (`cwd`: the stage's WORKDIR then)."""
     if instruction.exec_form:
         words = tuple(instruction.args)
-        command = ShellCommand(words, instruction.span, " ".join(words))
+        command = ShellCommand(words, instruction.span, " ".join(words), cwd=cwd)
         return [RunCommand(instruction, command)]
     text = instruction.args[0] if instruction.args else ""
     found: list[RunCommand] = []
@@ -37,15 +38,15 @@ def run_commands(instruction: Instruction, env: dict[str, str], display: str) ->
     for heredoc in instruction.heredocs:
         shell_body = not heredoc.body.startswith("#!") or heredoc.body.startswith(_SHELL_SHEBANGS)
         if runs_body and shell_body:  # `RUN python3 <<EOF` feeds Python, not shell
-            found += _parse(instruction, heredoc.body, env, display, heredoc.line - 1, heredoc)
+            found += _parse(instruction, heredoc.body, env, display, heredoc.line - 1, heredoc, cwd)
     if not (first and first[0].lstrip("0123456789").startswith("<<")):
-        found += _parse(instruction, re.sub(r"\d*<<-?\s*['\"]?\w+['\"]?", "", text), env, display, 0, None)
+        found += _parse(instruction, re.sub(r"\d*<<-?\s*['\"]?\w+['\"]?", "", text), env, display, 0, None, cwd)
     return found
 
 
-def _parse(instruction, text, env, display, offset, heredoc) -> list[RunCommand]:
+def _parse(instruction, text, env, display, offset, heredoc, cwd) -> list[RunCommand]:
     try:
-        script = parse_shell(text, display, env, None, offset)
+        script = parse_shell(text, display, env, None, offset, cwd)
     except LoadError:
         return []
     return [RunCommand(instruction, command, heredoc) for command in script.commands]

@@ -98,6 +98,8 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
     for directory, subdirs, files in os.walk(top, onerror=lambda e: found.errors.append(
             LoadError(display_path(Path(e.filename or top)), f"cannot read: {e.strerror}")), followlinks=False):
         subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith("."))
+        # `sigcheck tests/` names the folder: below it, only test_*.py files are tests
+        folders = list(Path(os.path.relpath(directory, top)).parts)
         # Real files before symlinks: a file and a link to it are one entry point, shown by its name.
         for name in sorted(files, key=lambda n: (os.path.islink(os.path.join(directory, n)), n)):
             path = Path(directory) / name
@@ -107,8 +109,7 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
             if any(fnmatch(relative, pattern) for pattern in entry_globs):
                 found.add(path, "configured in entry-points")
             elif name.endswith(".py"):
-                below = Path(_relative(path, top))  # `sigcheck tests/` names the folder: only its test_*.py are tests
-                _scan_python(found, path, is_test([*below.parent.parts, path.stem]))
+                _scan_python(found, path, is_test([*folders, path.stem]))
             elif is_dockerfile(path):
                 _scan_dockerfile(found, path)
             elif name.endswith(".ipynb"):

@@ -87,11 +87,32 @@ def test_a_file_copied_onto_a_standard_or_made_folder_lands_inside(tmp_path):
 def test_installs_reads_each_installer(tmp_path):
     container = chain_of(tmp_path, {"Dockerfile": """
         FROM python:3.11
-        RUN pip install torch && python3 -m pip install -r r.txt && uv pip install x
+        RUN pip install torch && python3 -m pip --no-cache-dir install -r r.txt && uv pip install x
         RUN poetry install --no-root && conda install -y numpy && apt-get install -y git
         """})
-    assert [words for words, _ in installs(container.image)] == [
+    assert [words for _, words in installs(container.image)] == [
         ["torch"], ["-r", "r.txt"], ["x"], ["--project-file"], ["-y", "numpy"]]
+
+
+def test_an_install_runs_in_the_workdir_of_its_time(tmp_path):
+    container = chain_of(tmp_path, {"Dockerfile": """
+        FROM python:3.11
+        WORKDIR /src
+        RUN pip install -r requirements.txt
+        WORKDIR /app
+        RUN cd /tmp && pip install x
+        """})
+    assert [run.command.cwd for run, _ in installs(container.image)] == ["/src", "/tmp"]
+
+
+def test_the_toolkit_installed_by_any_installer_runs_train(tmp_path):
+    container = chain_of(tmp_path, {"Dockerfile": """
+        FROM python:3.11
+        RUN uv pip install --system sagemaker-training
+        COPY train.py /opt/ml/code/train.py
+        ENV SAGEMAKER_PROGRAM=train.py
+        """, "train.py": TRAIN})
+    assert [s.kind for s in container.chain.steps] == ["entrypoint", "toolkit", "python"]
 
 
 @pytest.mark.parametrize("dockerfile, display, serving", [
