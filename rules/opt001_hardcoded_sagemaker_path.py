@@ -31,8 +31,9 @@ class HardcodedSagemakerPath(Rule):
 
     Only training code is judged. A module that uses `/opt/ml/processing` is a Processing job's
     script, a module that answers `/ping` or `/invocations` (or defines `model_fn`, is named
-    `serve` or `predictor.py`) is an endpoint's, and `test_*.py` or a module under `tests/` is a
-    test: none of them gets the training toolkit's variables.
+    `serve`, `predictor.py` or `inference.py`, or is kept under a folder named `inference` or
+    `serving`) is an endpoint's, and `test_*.py` or a module under `tests/` is a test: none of
+    them gets the training toolkit's variables.
 
     ## Example
     ```python
@@ -115,6 +116,14 @@ import os
 
 print(f"/opt/ml/model/: {sorted(os.environ)}")
 """, "a message about the folder, not a path"),
+        Example("""
+import os
+
+
+def find_models(base_path="/opt/ml/model"):
+    return [os.path.join(base_path, name) for name in sorted(os.listdir(base_path))]
+""", "a helper of the endpoint's image, kept under its inference folder",
+                name="docker/inference/sagemaker/model_paths.py"),
         Example("""
 import os
 import unittest

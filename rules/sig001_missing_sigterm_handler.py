@@ -75,6 +75,16 @@ for epoch in range(100):
     print(epoch, scheduler.get_last_lr())
 """, "a loop of learning-rate scheduler steps alone trains nothing"),
         Example("""
+import gymnasium as gym
+
+env = gym.make("CartPole-v1")
+obs, info = env.reset()
+for t in range(1000):
+    obs, reward, done, truncated, info = env.step(env.action_space.sample())
+    if done or truncated:
+        obs, info = env.reset()
+""", "a rollout of environment steps made by gym.make trains nothing"),
+        Example("""
 import pandas as pd
 from sklearn import tree
 from sklearn.compose import make_column_transformer
@@ -157,6 +167,18 @@ trainer = Trainer(model=model, train_dataset=ds)
 # expect: SIG001
 trainer.train()
 """, "a plain Hugging Face Trainer does not handle SIGTERM"),
+        Example("""
+import gymnasium as gym
+
+env = gym.make("CartPole-v1")
+obs, info = env.reset()
+# expect: SIG001
+for episode in range(500):
+    obs, reward, done, truncated, info = env.step(policy(obs))
+    loss = -reward * policy.log_prob
+    loss.backward()
+    optimizer.step()
+""", "a policy-gradient loop: the environment's step is not training, the optimizer's is"),
     )
 
     def check(self, analysis):

@@ -80,6 +80,22 @@ import sys
 # The benchmark's own repository has the scorer; it is not part of this project.
 subprocess.run([sys.executable, "mmmu/eval/score_answers.py", "--results", "answers.json"], check=True)
 """, "a script from elsewhere whose name does not say it trains: an evaluation is not guessed to be training"),
+        Example("""
+import subprocess
+import unittest
+
+def require_gpu(test):
+    return unittest.skipUnless(True, "needs a GPU")(test)
+
+class TestLaunch(unittest.TestCase):
+    @require_gpu
+    def test_launch(self):
+        subprocess.check_output(["accelerate", "launch", "train.py"])
+
+if __name__ == "__main__":
+    print("run me with pytest")
+""", "a decorator wraps the test method without calling it, and nothing here runs the test",
+                name="launch_checks.py"),
     )
     invalid = (
         Example("""

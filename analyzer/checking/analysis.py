@@ -155,16 +155,18 @@ class Analysis:
 
     @cached_property
     def launcher_hints(self) -> list[tuple["Deadline", frozenset[str]]]:
-        """For each launcher with a shorter deadline: the functions that run a module reading one
-        of its environment variables."""
+        """For each launcher with a shorter deadline: the functions that run one naming any of its
+        environment variables. The function itself must name it: importing a module where some
+        other function reads LOCAL_RANK says nothing about how this program is started."""
         found = []
         for entry in self.knowledge.frameworks:
-            hints = entry.option("env-hints", [])
+            hints = frozenset(entry.option("env-hints", []))
             if not entry.option("deadline") or not hints:
                 continue
             modules = {m for m, source in self.project.sources.items()
                        if any(f'"{h}"' in source.text or f"'{h}'" in source.text for h in hints)}
-            functions = [f for f, fn in self.functions.items() if fn.module in modules]
+            functions = [f for f, fn in self.functions.items()
+                         if fn.module in modules and any(_names_any(event, hints) for event in fn.events)]
             if functions:
                 deadline = Deadline(entry.option("deadline"), f"under {entry.option('launcher')}")
                 found.append((deadline, frozenset(self.graph.reaching(functions, MAIN_THREAD))))
@@ -273,6 +275,35 @@ class EntryFacts:
 
     def first_work_position(self) -> int | None:
         return self.position(self.first_work.func_id, self.first_work.event) if self.first_work else None
+
+
+def _names_any(event: ir.Event, texts: frozenset[str]) -> bool:
+    """Whether the event's expressions hold one of these string literals (`os.environ["X"]`,
+    `os.getenv("X")`, `get_int_from_env(["X", "Y"])`)."""
+    if isinstance(event, ir.CallSite):
+        syms = [*event.args, *(v for _, v in event.kwargs)]
+    elif isinstance(event, ir.Assign):
+        syms = [event.value, event.target]
+    elif isinstance(event, ir.Read):
+        syms = [event.sym]
+    elif isinstance(event, (ir.Loop, ir.Branch)):
+        syms = list(event.test_reads)
+    else:
+        return False
+    while syms:
+        sym = syms.pop()
+        if isinstance(sym, ir.Const):
+            if sym.value in texts:
+                return True
+        elif isinstance(sym, ir.Item):
+            syms += (sym.base, sym.key)
+        elif isinstance(sym, ir.CallOf):
+            syms += (*sym.args, *(v for _, v in sym.kwargs))
+        elif isinstance(sym, ir.Seq):
+            syms += sym.items
+        elif isinstance(sym, ir.BinOp):
+            syms += (sym.left, sym.right)
+    return False
 
 
 def _keyword_true(site: ir.CallSite, keyword: str | None) -> bool:

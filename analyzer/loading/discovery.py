@@ -1,6 +1,7 @@
 """Find the entry points in what the user named: files as given, directories searched.
 
-In a directory an entry point is a Python file with a `__main__` guard, the Python script a
+In a directory an entry point is a Python file with a `__main__` guard, a loop at module level or
+a module-level call of a function it defines (`main()`), the Python script a
 Dockerfile's launch chain ends in (ENTRYPOINT, a wrapper script, `train` on PATH, SAGEMAKER_PROGRAM:
 see sigcheck.container), an estimator's `entry_point=` in launcher code or notebooks, or one matched
 by the configured `entry-points` globs. Tests are not jobs: a test file's main guard (test_*.py,
@@ -27,12 +28,15 @@ from sigcheck.model.project import SKIPPED_DIRS
 _MAIN_GUARD = re.compile(r"""^[ \t]*if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
 # A module that loops at its top level is a script even without a main guard (`for epoch in ...:`).
 _TOP_LEVEL_LOOP = re.compile(r"^(?:for|while|async[ \t]+for)[ \t(]", re.M)
+# Or one that calls at its top level a function it defines itself (`def main(): ...` then `main()`).
+_TOP_LEVEL_CALL = re.compile(r"^([A-Za-z_]\w*)[ \t]*\(", re.M)
+_TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
 _ESTIMATOR = re.compile(r"""\bentry_point\s*=\s*['"]([^'"]+\.py)['"]""")
 _SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*['"]([^'"]+)['"]""")
 
 _NOTHING_FOUND = ("no entry points found in this directory: no Python file with an `if __name__ == "
-                  "\"__main__\"` block or a loop at module level, none named by a Dockerfile, an estimator "
-                  "or `entry-points`")
+                  "\"__main__\"` block, a loop at module level or a call of its own function there, none named "
+                  "by a Dockerfile, an estimator or `entry-points`")
 
 
 @dataclass
@@ -130,11 +134,17 @@ def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
     if text is None:
         return
     reason = ("has an `if __name__ == \"__main__\"` block" if _MAIN_GUARD.search(text)
-              else "runs a loop at module level (a script)" if _TOP_LEVEL_LOOP.search(text) else None)
+              else "runs a loop at module level (a script)" if _TOP_LEVEL_LOOP.search(text)
+              else "calls its own function at module level (a script)" if _calls_own_function(text) else None)
     if reason and not test:
         found.add(path, reason)
         found.texts[resolve(path)] = text  # the loader reads it from here instead of the disk again
     _estimators(found, path.parent, text)
+
+
+def _calls_own_function(text: str) -> bool:
+    called = set(_TOP_LEVEL_CALL.findall(text))
+    return bool(called) and not called.isdisjoint(_TOP_LEVEL_DEF.findall(text))
 
 
 def _scan_launcher(found: Discovery, path: Path) -> None:

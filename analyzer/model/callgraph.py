@@ -213,8 +213,8 @@ class CallGraph:
                     consumed.add(position)
                     for func_id in self.functions_of(value):
                         self._edge(fn.id, func_id, entry.option("kind"), site.index)
-        if site.decorator or "functools.partial" in names:
-            return  # `@register` and `partial(f, x)` keep f for later; `@atexit.register` was handled above
+        if site.decorator or "functools.partial" in names or self.resolver.wraps_argument(site.func, site.args, site.kwargs):
+            return  # `@register`, `partial(f, x)` and `deco(...)(f)` keep f for later; `@atexit.register` was handled above
         registrar = any(_REGISTRAR.match(name) for name in names)
         if not registrar and self._project_receives(site):
             return  # the callee's parameters receive the functions passed: its own calls of them are edges

@@ -17,10 +17,12 @@ from pathlib import PurePath
 TRAINING, PROCESSING, SERVING, TEST = "training", "processing", "serving", "test"
 
 # An endpoint answers GET /ping and POST /invocations; the framework images' inference scripts
-# define these handlers; `serve` and `predictor.py` are the bring-your-own layout's names.
+# define these handlers in `inference.py`; `serve` and `predictor.py` are the bring-your-own
+# layout's names. Code kept in a folder named inference or serving is the endpoint's too.
 _ROUTES = re.compile(r"""["']/(?:ping|invocations)["']""")
 _HANDLERS = frozenset({"model_fn", "input_fn", "predict_fn", "output_fn", "transform_fn"})
-_SERVING_STEMS = frozenset({"serve", "predictor"})
+_SERVING_STEMS = frozenset({"serve", "predictor", "inference"})  # inference.py: the framework images' script
+_SERVING_FOLDERS = frozenset({"inference", "serving"})
 _SERVING_IMPORTS = ("sagemaker_inference", "ts.torch_handler", "mms.")
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 
@@ -50,6 +52,7 @@ class JobKinds:
         if "/opt/ml/processing" in text:
             return PROCESSING
         if _ROUTES.search(text) or path.stem in _SERVING_STEMS or self._defines_handlers(summary) \
+                or not _SERVING_FOLDERS.isdisjoint(name.split(".")[:-1]) \
                 or any(i.startswith(_SERVING_IMPORTS) for i in summary.imports):
             return SERVING
         return TRAINING

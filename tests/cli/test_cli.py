@@ -168,6 +168,36 @@ def test_torchrun_worker_gets_the_launchers_shorter_deadline(project):
     assert "on docker" in message and "10 s" in message
 
 
+def test_the_launchers_deadline_needs_the_variable_read_on_the_run(project):
+    project("dist.py", """
+        import os
+
+        def local_rank():
+            return int(os.environ.get("LOCAL_RANK", -1))
+
+        def world_size():
+            return int(os.environ.get("WORLD_SIZE", 1))
+    """)
+    project("train.py", """
+        import dist
+
+        size = dist.world_size()
+        for epoch in range(3):
+            loss.backward()
+    """)
+    message = json.loads(invoke("train.py", "--format", "json").output)["diagnostics"][0]["message"]
+    assert "on sagemaker" in message and "120 s" in message  # dist reads LOCAL_RANK, but not on this run
+    project("train.py", """
+        import dist
+
+        rank = dist.local_rank()
+        for epoch in range(3):
+            loss.backward()
+    """)
+    message = json.loads(invoke("train.py", "--format", "json").output)["diagnostics"][0]["message"]
+    assert "under torchrun" in message
+
+
 def test_chain_command_prints_who_receives_the_signal(project):
     project("train.py", GOOD)
     project("entrypoint.sh", '#!/bin/sh\ncd /opt/program\npython -u train.py "$@"\n')

@@ -93,9 +93,10 @@ def test_save_functions_extend_the_knowledge(project):
 
 def test_entry_points_glob_selects_files_in_directory_runs(project):
     (project / "jobs").mkdir()
-    # no __main__ guard and no loop at module level: not found by default
-    (project / "jobs" / "job.py").write_text(BAD.replace("for epoch in range(10):\n    loss.backward()",
-                                                         "def train():\n    for epoch in range(10):\n        loss.backward()\n\ntrain()"))
+    # no __main__ guard, no loop at module level, no call of its own function there: not found by default
+    (project / "jobs" / "job.py").write_text(BAD.replace(
+        "for epoch in range(10):\n    loss.backward()",
+        "def train():\n    for epoch in range(10):\n        loss.backward()\n\nresults = [train()]"))
     (project / "train.py").unlink()
     _, data = run(".")
     assert data["files"] == []

@@ -31,3 +31,14 @@ def test_a_test_named_on_the_command_line_or_folder_searched_by_name_is_analysed
 def test_configured_entry_points_win(tmp_path):
     files = {"tests/test_loop.py": SCRIPT}
     assert [e.split("/")[-1] for e in _entries(tmp_path, files, globs=("tests/*.py",))] == ["test_loop.py"]
+
+
+def test_a_module_calling_its_own_function_at_top_level_is_a_script(tmp_path):
+    files = {
+        "train.py": "def main():\n    pass\n\n\nmain()\n",
+        "serve.py": "import asyncio\n\nasync def serve():\n    pass\n\nasyncio.run(serve())\n",  # calls asyncio's
+        "setup.py": "from setuptools import setup\n\ndef version():\n    return '1'\n\nsetup(version=version())\n",
+        "lib.py": "def helper():\n    pass\n\nclass Model:\n    def build(self):\n        helper()\n",
+        "job.py": "async def run():\n    pass\n\nrun ()\n",
+    }
+    assert _entries(tmp_path, files) == ["job.py", "train.py"]

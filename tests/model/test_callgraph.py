@@ -287,6 +287,41 @@ def test_function_passed_to_a_library_call_is_a_reference(graph_of):
     assert edges(a, "train:<module>") == {("train:key", "reference")}
 
 
+def test_a_library_decorator_applied_by_hand_wraps_without_calling(graph_of):
+    a = graph_of("""
+        import hydra
+        import unittest
+
+        def work():
+            pass
+
+        def test_case():
+            pass
+
+        skipped = unittest.skipUnless(False, "no GPU")(test_case)
+        main = hydra.main(config_path="conf")(work)
+        main()
+    """)
+    assert edges(a, "train:<module>") == {("train:work", "call")}
+
+
+@pytest.mark.parametrize("call", ["getattr(runner, 'start')(work)", "make_runner()(work)", "lib.Runner(cfg)(work)",
+                                  "lib.wrap(cfg)(work, 1)"])
+def test_a_callable_of_unknown_origin_may_call_its_argument(graph_of, call):
+    a = graph_of(f"""
+        import lib
+
+        def make_runner():
+            return lib.runner
+
+        def work():
+            pass
+
+        {call}
+    """)
+    assert ("train:work", "reference") in edges(a, "train:<module>")
+
+
 @pytest.mark.parametrize("spawn, kind", [
     ("threading.Thread(target=work).start()", "thread"),
     ("threading.Thread(None, work).start()", "thread"),

@@ -1,0 +1,29 @@
+"""Which kind of SageMaker job a module belongs to, from what the module itself shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigcheck.model.jobs import PROCESSING, SERVING, TEST, TRAINING, JobKinds
+
+_TRAINER = """
+import torch
+torch.save(model.state_dict(), "/opt/ml/model/model.pt")
+"""
+
+
+@pytest.mark.parametrize("path, code, kind", [
+    ("train.py", _TRAINER, TRAINING),
+    ("src/inference_utils.py", _TRAINER, TRAINING),  # a word in a name is not a folder
+    ("code/inference.py", "def load(path):\n    return path\n", SERVING),
+    ("docker/serving/utils.py", "MODEL = '/opt/ml/model'\n", SERVING),
+    ("app/handler.py", "def model_fn(model_dir):\n    return model_dir\n", SERVING),
+    ("app/web.py", "routes = ['/ping', '/invocations']\n", SERVING),
+    ("preprocess.py", "OUT = '/opt/ml/processing/output'\n", PROCESSING),
+    ("tests/check_layout.py", _TRAINER, TEST),
+    ("test_train.py", _TRAINER, TEST),
+])
+def test_kind_of_module(analysis, path, code, kind):
+    a = analysis({path: code}, entries=(path,))
+    module = next(name for name, summary in a.project.modules.items() if summary.path.endswith(path))
+    assert JobKinds(a.project).of(module) == kind
