@@ -188,11 +188,10 @@ for episode in range(500):
                 continue
             if any(r.covers_sigterm or r.signals is None for r in entry.registrations if r.action != "ignore"):
                 continue
-            anchor = analysis.point(work.func_id, work.event, f"{work.what} starts here")
-            trace = analysis.path_points(work.path) + [anchor]
+            where = analysis.work_points(work)
             yield self.finding(
-                anchor,
+                where[0],
                 f"{work.what.capitalize()} runs with no SIGTERM handler: {entry.deadline.context} a stop sends "
                 f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost",
-                trace,
+                analysis.path_points(work.path) + where,
             )

@@ -198,6 +198,17 @@ class Analysis:
         return [Point(s.caller, self.functions[s.caller].events[s.site].node, f"{_verb(s.kind)} {self.describe(s.callee)}")
                 for s in steps]
 
+    def work_points(self, work: Work) -> list[Point]:
+        """Where the work starts, and for a loop that trains through calls, the way to its step."""
+        anchor = self.point(work.func_id, work.event, f"{work.what} starts here")
+        found = self.work.step_in(work.func_id, work.event) if isinstance(work.event, ir.Loop) else None
+        if found is None or not found[0]:
+            return [anchor]
+        steps, func_id, site = found
+        names = self.work.call_names(func_id, site)
+        call = f" {names[0].rsplit('.', 1)[-1]}()" if names else ""
+        return [anchor, *self.path_points(steps), self.point(func_id, site, f"training step{call}")]
+
     def registration_point(self, registration: HandlerRegistration) -> Point:
         return Point(registration.func_id, registration.site.node, "SIGTERM handler registered here")
 

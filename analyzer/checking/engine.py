@@ -50,7 +50,7 @@ def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | Non
 def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active: list[Rule],
              overlays: Mapping[Path, str] | None, options: RunOptions, key: str | None) -> Report:
     summariser = Summariser(options.jobs, options.cache, options.progress, options.spans, options.parser,
-                            options.isolated)
+                            options.isolated, frozenset(overlays or ()), options.start_method)
     try:
         analysis = _analysis(found, settings, knowledge, None, overlays, summariser)
     finally:

@@ -29,6 +29,7 @@ class RunOptions:
     spans: bool = False  # with every summary, not when reported (see Summariser)
     parser: object | None = None  # an IncrementalParser: an editor's documents, parsed again by parts
     isolated: bool = False  # parse in worker processes however few the files: each has a time budget
+    start_method: str | None = None  # of those workers: "forkserver" from a process with threads
 
 
 def run_key(paths: list[Path], settings: Settings, codes: Iterable[str], found: Discovery) -> str:

@@ -1,6 +1,7 @@
 """Module summaries for a batch of files: from the cache when the text is unchanged, else parsed
-and summarised in worker processes. The command line always parses in workers; a library caller
-or the language server parses a few files, or all with one job, in its own process (no budget).
+and summarised in worker processes. The command line always parses in workers; so does the
+language server, except an editor's open documents, which it parses by parts in its own process.
+A library caller parses a few files, or all with one job, in its own process (no budget).
 
 Parsing is most of a cold run and each file is independent, so it is what runs in parallel; the
 whole-program part reads the summaries that come back. Results do not depend on the number of
@@ -93,14 +94,20 @@ def available_cpus() -> int:
 class Summariser:
     def __init__(self, jobs: int = 1, cache: Cache | MemoryCache | None = None,
                  progress: Callable[[int, int], None] | None = None, spans: bool = False,
-                 parser: "IncrementalParser | None" = None, isolated: bool = False) -> None:
+                 parser: "IncrementalParser | None" = None, isolated: bool = False,
+                 documents: frozenset[Path] = frozenset(), start_method: str | None = None) -> None:
         """`spans`: work them out with each summary (an editor's few files, which are reported
         in), not later for the modules a report names (a run over a whole tree). `parser`: keeps
         the documents parsed in this process by parts, for the next run (an editor's server).
         `isolated`: parse in worker processes even with one job or a few files, so that every
-        file has its time budget (the command line); else those are parsed in this process."""
+        file has its time budget (the command line); else those are parsed in this process.
+        `documents` (resolved paths): an editor's open files, parsed here by `parser` whatever
+        `isolated` says; the rest of its workspace goes to workers, each file within its budget.
+        `start_method`: how workers start (see _context)."""
         self.jobs = max(1, jobs)
         self.isolated = isolated
+        self.documents = documents if parser is not None else frozenset()
+        self.start_method = start_method
         self.spans = spans
         self.parser = parser
         self.cache = cache
@@ -139,6 +146,17 @@ class Summariser:
         return results  # type: ignore[return-value]
 
     def _compute(self, jobs: list[Job]):
+        """Each job's result, in the batch's order: open documents here, the others as `_parsed`."""
+        here = {index for index, job in enumerate(jobs) if job.path in self.documents}
+        elsewhere = self._parsed([job for index, job in enumerate(jobs) if index not in here])
+        for index, job in enumerate(jobs):
+            if index in here:
+                yield summarise(job, self.parser)
+                self._advance(1)
+            else:
+                yield next(elsewhere)
+
+    def _parsed(self, jobs: list[Job]):
         if not jobs:
             return
         if not self.isolated and (self.jobs == 1 or len(jobs) < _IN_PROCESS):
@@ -155,7 +173,7 @@ class Summariser:
                 yield ("error", job.display, f"skipped: no summary within {self.budget:g} s (the parser hung or "
                        "crashed on this file)", 1, 1)
                 self._advance(1)
-                yield from self._compute(jobs[index + 1:])
+                yield from self._parsed(jobs[index + 1:])
                 return
             yield result
             self._advance(1)
@@ -165,7 +183,7 @@ class Summariser:
             import sigcheck.loading.parsing  # noqa: F401  libcst, imported once here for every worker
             import sigcheck.model.builder  # noqa: F401
 
-            self._pool = _context().Pool(self.jobs, initializer=_worker_started)  # kept for later batches
+            self._pool = _context(self.start_method).Pool(self.jobs, initializer=_worker_started)  # kept for later batches
         return self._pool
 
     def _advance(self, count: int) -> None:
@@ -187,7 +205,13 @@ def _worker_started() -> None:
     gc.enable()
 
 
-def _context():
-    """fork where there is one: the workers start with sigcheck already imported."""
+def _context(method: str | None = None):
+    """fork where there is one: the workers start with sigcheck already imported. A process with
+    threads (the language server analyses in one, and writes its protocol to stdout) asks for
+    forkserver: its workers fork from a clean process that holds no lock and no unflushed output."""
     methods = multiprocessing.get_all_start_methods()
+    if method == "forkserver" and method in methods:
+        context = multiprocessing.get_context(method)
+        context.set_forkserver_preload(["sigcheck.loading.summaries", "sigcheck.loading.parsing", "sigcheck.model.builder"])
+        return context
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")

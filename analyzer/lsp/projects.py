@@ -21,6 +21,7 @@ from sigcheck.loading.cache import MemoryCache
 from sigcheck.loading.discovery import is_dockerfile, project_root
 from sigcheck.loading.segments import IncrementalParser
 from sigcheck.loading.sources import resolve
+from sigcheck.loading.summaries import available_cpus
 
 CONFIG_FILES = ("pyproject.toml", "sigcheck.toml")
 _SCRIPT_LANGUAGES = {"python", "dockerfile", "shellscript", "sh", "bash", "jupyter"}
@@ -88,7 +89,11 @@ _PARSER = IncrementalParser()  # and of that file, the top-level statements the 
 def check_folder(folder: Path, overlays: Mapping[Path, str]) -> Report:
     """One run over the folder with the editor's documents (resolved path -> text) read as shown.
     Raises ConfigError or KnowledgeError for a configuration that cannot be used."""
-    return analyse([folder], settings_for(folder), overlays=overlays, options=RunOptions(1, _SUMMARIES, spans=True, parser=_PARSER))
+    # The open documents are parsed here, by parts; every other file in a worker process, within
+    # its time budget, so that no file on disk can hold the analysis thread.
+    options = RunOptions(available_cpus(), _SUMMARIES, spans=True, parser=_PARSER, isolated=True,
+                         start_method="forkserver")
+    return analyse([folder], settings_for(folder), overlays=overlays, options=options)
 
 
 def resolved(path: str | Path) -> Path:

@@ -62,12 +62,12 @@ class WorkFinder:
 
     def _is_step(self, func_id: str, event: ir.Event) -> bool:
         return isinstance(event, ir.CallSite) and any(
-            self.knowledge.steps.find(name) or self.knowledge.fits.find(name) for name in self._names(func_id, event))
+            self.knowledge.steps.find(name) or self.knowledge.fits.find(name) for name in self.call_names(func_id, event))
 
     def is_fit_call(self, func_id: str, event: ir.Event) -> bool:
-        return isinstance(event, ir.CallSite) and any(self.knowledge.fits.find(n) for n in self._names(func_id, event))
+        return isinstance(event, ir.CallSite) and any(self.knowledge.fits.find(n) for n in self.call_names(func_id, event))
 
-    def _names(self, func_id: str, site: ir.CallSite) -> list[str]:
+    def call_names(self, func_id: str, site: ir.CallSite) -> list[str]:
         """The call's library names, without the unknown ones (`?.fit`) when a known one is there:
         `clf = clf.fit(X, y)` makes `clf` also stand for an unknown value, but it is the
         classifier whose `fit` is called."""
@@ -86,6 +86,28 @@ class WorkFinder:
                 return "training loop"
         if loop.iter is not None and self._iterates_data(loop.iter):
             return "data loop"
+        return None
+
+    def step_in(self, func_id: str, loop: ir.Loop) -> tuple[tuple[Step, ...], str, ir.CallSite] | None:
+        """The first training step a training loop's body makes, and the calls that lead to it
+        when the body only calls a function that trains (`for opt_level in ...: train(opt_level)`)."""
+        events = self.functions[func_id].events[loop.index + 1: loop.body_end]
+        return self._first_step(func_id, events, (), {func_id})
+
+    def _first_step(self, func_id: str, events, path: tuple[Step, ...], seen: set[str]):
+        for event in events:
+            if not isinstance(event, ir.CallSite):
+                continue
+            if self._is_step(func_id, event):
+                return path, func_id, event
+            for target in self.graph.targets(func_id, event):
+                callee = target.func_id
+                if callee in self.calling_a_step and callee not in seen and len(path) < _MAX_STEP_DEPTH:
+                    seen.add(callee)
+                    found = self._first_step(callee, self.functions[callee].events,
+                                             path + (Step(func_id, event.index, callee, "call"),), seen)
+                    if found is not None:
+                        return found
         return None
 
     def _iterates_data(self, sym: ir.Sym) -> bool:
@@ -163,6 +185,7 @@ class WorkFinder:
 
 
 _WORK = ("training loop", "fit call")
+_MAX_STEP_DEPTH = 8  # calls followed from a loop to the step it makes: enough to show where it is
 _Found = tuple  # (steps from the function, func_id, event, kind)
 
 

@@ -83,3 +83,30 @@ def test_a_run_keeps_no_earlier_run_alive(tmp_path: Path, monkeypatch):
         assert check_folder(tmp_path, {}).diagnostics  # OPT001 at least: every rule's facts were asked for
     gc.collect()
     assert [ref() is None for ref in built] == [True, True, True]
+
+
+def test_workspace_files_are_parsed_within_their_budget_and_open_documents_here(tmp_path: Path, monkeypatch):
+    """The server analyses in a thread: files on disk are parsed in worker processes, each within
+    its time budget, so none can hold the analysis; the open document is parsed here, by parts.
+    A module of 60,000 lines takes libcst seconds, ten times the budget given here."""
+    import threading
+
+    from sigcheck.loading import summaries
+    from sigcheck.lsp.projects import _PARSER, check_folder
+
+    monkeypatch.setattr(summaries, "FILE_BUDGET", 0.5)
+    (tmp_path / "pyproject.toml").write_text("")
+    slow = tmp_path / "constants.py"
+    slow.write_text("".join(f"VALUE_{n} = {n}\n" for n in range(60_000)))
+    train = (tmp_path / "train.py").resolve()
+    train.write_text("")
+    text = "import constants\nif __name__ == '__main__':\n    for epoch in range(3):\n        loss.backward()\n"
+    reports = []
+    worker = threading.Thread(target=lambda: reports.append(check_folder(tmp_path.resolve(), {train: text})))
+    worker.start()
+    worker.join(120)
+    (report,) = reports
+    (error,) = [e for e in report.errors if e.path.endswith("constants.py")]
+    assert "no summary within 0.5 s" in error.message
+    assert [d.code for d in report.diagnostics if d.path.endswith("train.py")] == ["SIG001"]
+    assert str(train) in _PARSER._last and str(slow.resolve()) not in _PARSER._last

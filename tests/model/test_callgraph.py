@@ -642,3 +642,32 @@ def test_a_handler_registered_in_an_imported_main_block_does_not_protect_the_imp
             """,
     }, ["train.py"])
     assert [d.code for d in report.diagnostics] == ["SIG001"]
+
+
+def test_trace_of_a_loop_that_trains_through_a_call_goes_on_to_the_step(run_sigcheck):
+    report = run_sigcheck({"train.py": """
+def train_baseline(opt_level):
+    for epoch in range(3):
+        evaluate(opt_level)
+        run_epoch(opt_level)
+
+
+def run_epoch(opt_level):
+    for batch in loader:
+        model(batch).backward()
+
+
+if __name__ == "__main__":
+    for opt_level in ["O1", "O2"]:
+        train_baseline(opt_level)
+"""}, select=("SIG001",))
+    (finding,) = report.diagnostics
+    assert [(step.line, step.note) for step in finding.trace] == [
+        (13, "training loop starts here"), (14, "calls train_baseline"), (4, "calls run_epoch"),
+        (9, "training step backward()")]
+
+
+def test_trace_of_a_loop_that_steps_itself_ends_at_the_loop(run_sigcheck):
+    report = run_sigcheck({"train.py": "for epoch in range(3):\n    loss.backward()\n"}, select=("SIG001",))
+    (finding,) = report.diagnostics
+    assert [(step.line, step.note) for step in finding.trace] == [(1, "training loop starts here")]
