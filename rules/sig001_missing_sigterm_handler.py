@@ -179,6 +179,19 @@ for episode in range(500):
     loss.backward()
     optimizer.step()
 """, "a policy-gradient loop: the environment's step is not training, the optimizer's is"),
+        Example("""
+import fire
+
+def train(epochs: int = 10):
+    # expect: SIG001
+    for epoch in range(epochs):
+        for batch in loader:
+            model(batch).backward()
+            optimizer.step()
+
+if __name__ == "__main__":
+    fire.Fire(train)
+""", "a command-line runner calls train at once: its loop is the script's"),
     )
 
     def check(self, analysis):

@@ -8,6 +8,7 @@ Edges are keyed by kind: how the caller makes the callee run.
              on this thread; a project callee gets no such edge, its parameters take the function
              (argflow.py) and its own calls of them are edges
   callback   a method of a project object handed to a library (callbacks=[MyCallback()])
+             or a function a command-line runner calls at once (fire.Fire(train): see run_now)
   thread, executor, process, atexit   started elsewhere (see knowledge/spawning.toml)
   handler    registered as a signal handler: runs when the signal arrives, never on the caller's path
 """
@@ -62,6 +63,7 @@ class CallGraph:
 
         self.graph = nx.MultiDiGraph()
         self._targets: dict[tuple[str, int], list[CallTarget]] = {}
+        self._run_now: dict[tuple[str, int], list[str]] = {}  # see run_now
         self._subclass_index: dict[str, list[str]] | None = None
         self._bodies: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._main_blocks: dict[str, frozenset[int]] = {}
@@ -74,6 +76,11 @@ class CallGraph:
         if key not in self._targets:
             self._targets[key] = self._resolve_call(site)
         return self._targets[key]
+
+    def run_now(self, func_id: str, site: ir.CallSite) -> list[str]:
+        """Project functions a library call runs at once with its arguments (`fire.Fire(train)`),
+        besides its targets: knowledge entries of kind call."""
+        return self._run_now.get((func_id, site.index), [])
 
     def qualnames(self, func_id: str, site: ir.CallSite, project: bool = False) -> list[str]:
         """Qualified names of what a call runs. Library calls only, unless `project` asks for the
@@ -209,10 +216,13 @@ class CallGraph:
         consumed: set[int] = set()
         for qualname in names:
             for entry in self.knowledge.spawns.find(qualname):
+                now = entry.option("kind") == "call"
                 for position, value in self._callable_args(site, entry.option("target", [])):
                     consumed.add(position)
-                    for func_id in self.functions_of(value):
+                    for func_id in self._runner_choices(value) if now else self.functions_of(value):
                         self._edge(fn.id, func_id, entry.option("kind"), site.index)
+                        if now:
+                            self._run_now.setdefault((fn.id, site.index), []).append(func_id)
         if site.decorator or "functools.partial" in names or self.resolver.wraps_argument(site.func, site.args, site.kwargs):
             return  # `@register`, `partial(f, x)` and `deco(...)(f)` keep f for later; `@atexit.register` was handled above
         registrar = any(_REGISTRAR.match(name) for name in names)
@@ -238,6 +248,14 @@ class CallGraph:
         else:
             for func_id in self.functions_of(value):
                 self._edge(caller, func_id, kind, site)
+
+    def _runner_choices(self, value: Value) -> list[str]:
+        """What a command-line runner may call: the function, or any of a dict or list of
+        subcommands (`CLI({"pretrain": setup, ...})`), whichever the command line names."""
+        if isinstance(value, (SeqV, DictV)):
+            items = value.items if isinstance(value, SeqV) else [v for _, v in value.entries]
+            return [func_id for item in items for func_id in self.functions_of(item)]
+        return self.functions_of(value)
 
     def _project_receives(self, site: ir.CallSite) -> bool:
         """Whatever the call runs is a project function, whose parameters take the arguments."""

@@ -154,7 +154,8 @@ class WorkFinder:
     def _entered(self, func_id: str, event: ir.Event) -> list[Step]:
         """The project functions an event runs here: callees, and imported module bodies."""
         if isinstance(event, ir.CallSite):
-            return [Step(func_id, event.index, t.func_id, "call") for t in self.graph.targets(func_id, event) if t.func_id]
+            callees = [t.func_id for t in self.graph.targets(func_id, event) if t.func_id]
+            return [Step(func_id, event.index, callee, "call") for callee in callees + self.graph.run_now(func_id, event)]
         if isinstance(event, ir.Import):
             return [Step(func_id, event.index, body_id, "import")
                     for body_id in self.graph.imported_bodies(self.functions[func_id].module, event)]

@@ -322,6 +322,44 @@ def test_a_callable_of_unknown_origin_may_call_its_argument(graph_of, call):
     assert ("train:work", "reference") in edges(a, "train:<module>")
 
 
+@pytest.mark.parametrize("runner", ["fire.Fire(train)", "typer.run(train)", "CLI(train)", "CLI(components=[train])",
+                                    "CLI({'train': train, 'evaluate': evaluate})", "app.run(train)"])
+def test_a_command_line_runner_calls_its_function_now(graph_of, runner):
+    a = graph_of(f"""
+        import fire
+        import typer
+        from absl import app
+        from jsonargparse import CLI
+
+        def train(epochs=3):
+            for epoch in range(epochs):
+                loss.backward()
+
+        def evaluate():
+            pass
+
+        if __name__ == "__main__":
+            {runner}
+    """)
+    assert ("train:train", "call") in edges(a, "train:<module>")
+    work = a.work.first_work("train:<module>")
+    assert work is not None and work.func_id == "train:train"
+
+
+def test_a_library_call_handed_a_function_does_not_run_it_in_order(graph_of):
+    a = graph_of("""
+        import lib
+
+        def train():
+            for epoch in range(3):
+                loss.backward()
+
+        lib.register(train)
+    """)
+    assert edges(a, "train:<module>") == {("train:train", "reference")}
+    assert a.work.first_work("train:<module>") is None
+
+
 @pytest.mark.parametrize("spawn, kind", [
     ("threading.Thread(target=work).start()", "thread"),
     ("threading.Thread(None, work).start()", "thread"),
