@@ -2,13 +2,13 @@
 
 Edges are keyed by kind: how the caller makes the callee run.
   call       a direct call, a class instantiation (-> __init__), calling an instance (-> __call__),
-             a for loop over a project iterable (-> __iter__, __next__), raising a class (-> __init__)
+             a for loop over a project iterable (-> __iter__, __next__), raising a class (-> __init__),
+             a function a command-line runner calls at once (fire.Fire(train): see run_now)
   import     importing a module runs its body
   reference  a project function passed to a library call (or one not resolved), which may call it
              on this thread; a project callee gets no such edge, its parameters take the function
              (argflow.py) and its own calls of them are edges
   callback   a method of a project object handed to a library (callbacks=[MyCallback()])
-             or a function a command-line runner calls at once (fire.Fire(train): see run_now)
   thread, executor, process, atexit   started elsewhere (see knowledge/spawning.toml)
   handler    registered as a signal handler: runs when the signal arrives, never on the caller's path
 """
