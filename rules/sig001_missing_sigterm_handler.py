@@ -192,6 +192,20 @@ def train(epochs: int = 10):
 if __name__ == "__main__":
     fire.Fire(train)
 """, "a command-line runner calls train at once: its loop is the script's"),
+        Example("""
+import lightning as L
+
+def train(fabric, epochs):
+    model, optimizer = fabric.setup(Model(), Optimizer())
+    # expect: SIG001
+    for epoch in range(epochs):
+        for batch in loader:
+            fabric.backward(model(batch))
+            optimizer.step()
+
+fabric = L.Fabric(accelerator="cuda", devices=4)
+fabric.launch(train, 10)
+""", "Lightning Fabric calls train on this thread and, unlike the Trainer, installs no SIGTERM handler"),
     )
 
     def check(self, analysis):
