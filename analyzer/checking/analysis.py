@@ -247,7 +247,7 @@ class EntryFacts:
 
     @cached_property
     def first_work(self) -> Work | None:
-        return self.analysis.work.first_work(self.body_id)
+        return self.analysis.work.first_work(self.body_id, self.main.__contains__)
 
     @cached_property
     def registrations(self) -> list[HandlerRegistration]:

@@ -64,6 +64,7 @@ class CallGraph:
         self.graph = nx.MultiDiGraph()
         self._targets: dict[tuple[str, int], list[CallTarget]] = {}
         self._run_now: dict[tuple[str, int], list[str]] = {}  # see run_now
+        self._conditions: dict[tuple[str, int, str], frozenset[str]] = {}  # see condition
         self._subclass_index: dict[str, list[str]] | None = None
         self._bodies: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._main_blocks: dict[str, frozenset[int]] = {}
@@ -76,6 +77,13 @@ class CallGraph:
         if key not in self._targets:
             self._targets[key] = self._resolve_call(site)
         return self._targets[key]
+
+    def condition(self, step: Step) -> frozenset[str] | None:
+        """Functions one of which a run must also run for this call to run `step.callee`: the
+        callers that passed it as the argument the call reads (`Runner(train)` for `self.fn()` in
+        `Runner.run`). The argument flow is the same for every entry point; this tells them apart.
+        None: the call runs it whoever passed what."""
+        return self._conditions.get((step.caller, step.site, step.callee))
 
     def run_now(self, func_id: str, site: ir.CallSite) -> list[str]:
         """Project functions a library call runs at once with its arguments (`fire.Fire(train)`),
@@ -209,9 +217,13 @@ class CallGraph:
 
     def _add_call(self, fn: ir.FunctionInfo, site: ir.CallSite) -> None:
         targets = self.targets(fn.id, site)
+        flowing = self.resolver.flowing.get(site.func)
         for target in targets:
             if target.func_id:
                 self._edge(fn.id, target.func_id, "call", site.index)
+                passers = self._passers(flowing, target.func_id) if flowing else None
+                if passers:
+                    self._conditions[(fn.id, site.index, target.func_id)] = passers
         names = [t.qualname for t in targets if t.qualname]
         consumed: set[int] = set()
         for qualname in names:
@@ -248,6 +260,19 @@ class CallGraph:
         else:
             for func_id in self.functions_of(value):
                 self._edge(caller, func_id, kind, site)
+
+    def _passers(self, keys: frozenset, func_id: str) -> frozenset[str] | None:
+        """The functions whose calls pass `func_id` into the parameters `keys` (see condition);
+        None when one of them is not known, or when `func_id` comes some other way."""
+        found: set[str] = set()
+        for key in keys:
+            for argument in self.resolver.flow.get(key, ()):
+                if any(func_id in self.functions_of(v) for v in self.resolver.resolve(argument)):
+                    scope = ir.scope_of(argument)
+                    if scope is None:
+                        return None
+                    found.add(scope)
+        return frozenset(found) or None
 
     def _runner_choices(self, value: Value) -> list[str]:
         """What a command-line runner may call: the function, or any of a dict or list of

@@ -351,3 +351,10 @@ for _cls in (Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opa
              Decorated, CallSite, Assign, Read, Raise, Import, Jump, Loop, Branch, ExceptClause, Try, With, Parameter,
              Binding, FunctionInfo, ClassInfo, ModuleSummary):
     _rebuilt_by_constructor(_cls)
+
+
+def scope_of(sym: "Sym") -> str | None:
+    """The function whose code holds the expression (`x.y[0]`, `f(a)`: that of `x`, `f`), or None."""
+    while isinstance(sym, (Attr, Item, CallOf)):
+        sym = sym.func if isinstance(sym, CallOf) else sym.base
+    return sym.scope if isinstance(sym, Name) else None

@@ -286,7 +286,7 @@ class PathTracker:
                 for cls in self.resolver.mro(value.of.class_id):
                     if isinstance(cls, ClassV) and sym.attr in self.project.classes[cls.class_id].attributes:
                         for assigned in self.project.classes[cls.class_id].attributes[sym.attr]:
-                            result.extend(self.value(_scope_of(assigned) or func_id, assigned, None, depth + 1))
+                            result.extend(self.value(ir.scope_of(assigned) or func_id, assigned, None, depth + 1))
                         break
         if not result:
             result.extend(self._argparse_default(sym.attr, depth))
@@ -377,14 +377,6 @@ def _dominates(fn: ir.FunctionInfo, index: int, at: int | None) -> bool:
             if at is None or not (event.index < at < event.end):
                 return False
     return True
-
-
-def _scope_of(sym: ir.Sym) -> str | None:
-    while isinstance(sym, (ir.Attr, ir.Item)):
-        sym = sym.base
-    if isinstance(sym, ir.CallOf):
-        return _scope_of(sym.func)
-    return sym.scope if isinstance(sym, ir.Name) else None
 
 
 def _dest(flags: list[str]) -> str | None:

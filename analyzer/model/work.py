@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cached_property, lru_cache
-from typing import Iterator
+from typing import Callable, Iterator
 
 
 from sigcheck.knowledge import Knowledge
@@ -161,16 +161,27 @@ class WorkFinder:
                     for body_id in self.graph.imported_bodies(self.functions[func_id].module, event)]
         return []
 
-    def first_work(self, start: str) -> Work | None:
+    def first_work(self, start: str, runs: Callable[[str], bool] | None = None) -> Work | None:
         """The first training loop or fit call a run of `start` meets, in `in_order`'s order
         within `stepping`. What a function's own run meets first is kept for the next entry
-        point where it cannot depend on where the walk came from (see _FirstWorkSearch)."""
-        search = _FirstWorkSearch(self)
-        found = search.run(start)
+        point where it cannot depend on where the walk came from (see _FirstWorkSearch). With
+        `runs` (whether this run runs a function), a call that holds only when another caller
+        passed the callable (CallGraph.condition) is followed only if this run runs that caller:
+        the shared answer is checked, and searched again without the memo if it takes one."""
+        found = _FirstWorkSearch(self).run(start)
+        if found is not None and runs is not None and not self._holds(found[0], runs):
+            found = _FirstWorkSearch(self, runs).run(start)
         if found is None:
             return None
         path, func_id, event, kind = found
         return Work(func_id, event, path, kind)
+
+    def holds(self, step: Step, runs: Callable[[str], bool]) -> bool:
+        condition = self.graph.condition(step)
+        return condition is None or any(runs(caller) for caller in condition)
+
+    def _holds(self, steps: tuple[Step, ...], runs: Callable[[str], bool]) -> bool:
+        return all(self.holds(step, runs) for step in steps)
 
     def _order(self, start: str, within: frozenset[str] | None = None) -> dict[tuple[str, int], int]:
         """Position of each (function, event index) in the run of `start` (see `in_order`)."""
@@ -198,9 +209,10 @@ class _FirstWorkSearch:
     above it on another walk's stack. "Nothing found" after walking all it runs holds from
     anywhere. Each frame keeps the earliest entry number among such skips (`taint`)."""
 
-    def __init__(self, finder: WorkFinder) -> None:
+    def __init__(self, finder: WorkFinder, runs: Callable[[str], bool] | None = None) -> None:
         self.finder = finder
-        self.memo: dict[str, _Found | None] = finder._first_memo
+        self.runs = runs  # given: a walk for one run only, with a memo of its own
+        self.memo: dict[str, _Found | None] = finder._first_memo if runs is None else {}
         self.within = finder.stepping
         self.cyclic = finder.cyclic
         self.stack: list[list] = []  # [func_id, its events and entered steps, taint, step that entered it]
@@ -223,7 +235,7 @@ class _FirstWorkSearch:
                     return self._found(((), func_id, event, kind))
                 continue
             step = item[0][-1]
-            if func_id not in self.within:
+            if func_id not in self.within or (self.runs is not None and not self.finder.holds(step, self.runs)):
                 continue
             if func_id in self.memo:
                 if self.memo[func_id] is not None:

@@ -709,3 +709,48 @@ def test_trace_of_a_loop_that_steps_itself_ends_at_the_loop(run_sigcheck):
     report = run_sigcheck({"train.py": "for epoch in range(3):\n    loss.backward()\n"}, select=("SIG001",))
     (finding,) = report.diagnostics
     assert [(step.line, step.note) for step in finding.trace] == [(1, "training loop starts here")]
+
+
+_RUNNER = """
+class Runner:
+    def __init__(self, fn):
+        self.fn = fn
+
+    def run(self):
+        return self.fn()
+"""
+
+
+def test_a_callable_stored_by_another_entry_point_is_not_run_by_this_one(run_sigcheck):
+    """The argument flow is one for the whole project: `self.fn` stands for both functions. Each
+    script runs only what it passed, so evaluate.py neither trains nor has a handler that fails
+    to save what it trains."""
+    report = run_sigcheck({
+        "runner.py": _RUNNER,
+        "train.py": ("from runner import Runner\n\ndef train():\n    for epoch in range(10):\n"
+                     "        loss.backward()\n\nif __name__ == '__main__':\n    Runner(train).run()\n"),
+        "evaluate.py": ("import signal, sys\nfrom runner import Runner\n\ndef evaluate():\n    print(0.9)\n\n"
+                        "if __name__ == '__main__':\n    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n"
+                        "    Runner(evaluate).run()\n"),
+    }, args=["train.py", "evaluate.py"])
+    assert [(d.code, d.path, d.trace[0].path) for d in report.diagnostics] == [("SIG001", "train.py", "train.py")]
+
+
+def test_a_callable_passed_by_a_helper_both_entry_points_run_stays_possible_for_both(graph_of):
+    a = graph_of(_RUNNER + """
+def train():
+    for epoch in range(10):
+        loss.backward()
+
+def evaluate():
+    pass
+
+def launch(fn):
+    Runner(fn).run()
+
+launch(train)
+launch(evaluate)
+""")
+    (step,) = [s for s in a.work.first_work("train:<module>", lambda f: f == "train:<module>").path
+               if s.callee == "train:train"]
+    assert "train:launch" in a.graph.condition(step) and a.work.holds(step, lambda f: f == "train:launch")
