@@ -6,6 +6,7 @@ import gc
 import importlib
 import os
 import sys
+import traceback
 from pathlib import Path
 
 import click
@@ -40,8 +41,8 @@ def console_main() -> None:
     """The `sigcheck` program. A run that ends after one report needs neither the cyclic garbage
     collector (see `checking.engine._collector_paused`) nor the interpreter's teardown, which frees
     the model object by object (~20 s after a run over transformers): once its output is flushed it
-    ends with `os._exit`. The language server lives long and keeps both; a crash's traceback still
-    prints as usual."""
+    ends with `os._exit`. The language server lives long and keeps both. A crash prints its
+    traceback and exits 2, as a run that could not analyse everything does."""
     if sys.argv[1:2] == ["lsp"]:
         main()
         return
@@ -51,6 +52,11 @@ def console_main() -> None:
         code = 0
     except SystemExit as stop:
         code = _exit_status(stop.code)
+    except Exception:  # a bug in sigcheck: never exit 1, which says the code has findings
+        traceback.print_exc()
+        print("sigcheck: internal error: this is a bug in sigcheck, not in the code analysed; the traceback "
+              "above says where", file=sys.stderr)
+        code = 2
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -58,7 +58,9 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
     project = analysis.project
 
     report = Report()
-    report.errors = [FileError(e.display, e.message, e.line, e.column) for e in [*found.errors, *project.errors]]
+    # A file discovery read and the loader read again (a trainer a Dockerfile names) fails once.
+    report.errors = list(dict.fromkeys(FileError(e.display, e.message, e.line, e.column)
+                                       for e in [*found.errors, *project.errors]))
     report.files = sorted({*(s.display for s in project.sources.values()), *project.documents})
     report.parsed = summariser.parsed
     report.skipped = _skipped(project)
@@ -187,8 +189,14 @@ class _Locator:
 
     def source_of(self, point: Point) -> SourceFile:
         if point.document is not None:
-            return self.analysis.project.documents[point.document]
+            return self.analysis.project.documents.get(point.document) or self._unread(point.document)
         return self.analysis.project.sources[self.analysis.functions[point.func_id].module]
+
+    def _unread(self, display: str) -> SourceFile:
+        """A file a launch chain names but the run could not load (a trainer with a syntax error,
+        listed in `errors`): the point keeps its place, with no text to show."""
+        loaded = next((s for s in self.analysis.project.sources.values() if s.display == display), None)
+        return loaded or SourceFile(Path(display), display, "")
 
     def suppressions(self, source: SourceFile) -> Suppressions:
         if source.display not in self._suppressions:

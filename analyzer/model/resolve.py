@@ -58,6 +58,7 @@ class Resolver:
             if same_classes:
                 self._mro = earlier._mro
         self._active: set[ir.Sym] = set()
+        self._star_searches: set[tuple[str, str]] = set()  # (module, name) being looked up through `import *`
         self._reads: list[set | None] = []  # per symbol being resolved: the parameters it read
         self.containers = Containers(self, earlier.containers if earlier is not None else None, same_classes)
 
@@ -167,11 +168,17 @@ class Resolver:
         return [UNKNOWN]
 
     def _module_fallback(self, module: str, name: str) -> list[Value]:
-        body = self.project.modules[module].body
-        for binding in body.bindings.get("*", ()):
-            found = [v for module in self._imported(binding.value) for v in self.member(module, name)]
-            if found and not all(isinstance(v, UnknownV) for v in found):
-                return found
+        if (module, name) in self._star_searches:
+            return [UNKNOWN]  # star imports in a cycle (a: `from b import *`, b: `from a import *`)
+        self._star_searches.add((module, name))
+        try:
+            body = self.project.modules[module].body
+            for binding in body.bindings.get("*", ()):
+                found = [v for module in self._imported(binding.value) for v in self.member(module, name)]
+                if found and not all(isinstance(v, UnknownV) for v in found):
+                    return found
+        finally:
+            self._star_searches.discard((module, name))
         if name in _BUILTINS:
             return [ExternalV("builtins." + name)]
         return [UNKNOWN]

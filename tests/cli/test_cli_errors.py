@@ -153,3 +153,16 @@ def test_binary_garbage_dockerfile_in_a_searched_directory(run, tmp_path):
     assert files(result) == ["train.py"]
     for error in errors(result).values():
         assert error["path"] == "Dockerfile" and error["line"] is not None
+
+
+def test_an_internal_error_exits_2_with_its_traceback_never_1(tmp_path):
+    """Exit status 1 means findings: a bug in sigcheck must not read as one."""
+    (tmp_path / "train.py").write_bytes(GOOD)
+    crash = ("import sys\nimport sigcheck.checking.engine as engine\n"
+             "def broken(*args, **kwargs):\n    raise RuntimeError('bug in the engine')\n"
+             "engine._checked = broken\n"
+             "from sigcheck.cli import console_main\n"
+             "sys.argv = ['sigcheck', 'train.py', '--no-cache']\nconsole_main()\n")
+    done = subprocess.run([sys.executable, "-c", crash], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "RuntimeError: bug in the engine" in done.stderr and "internal error" in done.stderr

@@ -219,6 +219,35 @@ def test_import_cycle_and_module_importing_itself(project):
     assert [(d.code, d.line) for d in report.diagnostics] == [("SIG008", GOOD_LINE + 3)]
 
 
+def test_star_imports_in_a_cycle(project):
+    """A name no module defines is looked up through every `import *` in turn: a cycle of them
+    (two modules, a package that star-imports itself) must end, not recurse until Python stops it."""
+    report = project({"a.py": b"from b import *\n", "b.py": b"from a import *\nthing = 1\n",
+                      "pkg/__init__.py": b"from . import *\n",
+                      "good.py": b"from a import *\nfrom pkg import *\nprint(thing, undefined_name)\n" + GOOD},
+                     ["good.py"])
+    assert not report.errors
+    assert [(d.code, d.line) for d in report.diagnostics] == [("SIG008", GOOD_LINE + 3)]
+
+
+def test_a_trainer_that_cannot_be_loaded_stays_a_place_in_the_launch_chains_trace(tmp_path, monkeypatch):
+    """The wrapper script runs train.py without exec; train.py has a NUL byte, so it is an error
+    and no module. DKR004 still reports the wrapper, its trace ends at train.py, and the file's
+    error is listed once, though discovery and the launch chain both read it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").touch()
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\nCOPY entrypoint.sh /usr/local/bin/entrypoint.sh\n"
+                                         "COPY . /opt/program/\nWORKDIR /opt/program\n"
+                                         "ENTRYPOINT [\"/usr/local/bin/entrypoint.sh\"]\n")
+    (tmp_path / "entrypoint.sh").write_text('#!/bin/sh\npython train.py "$@"\n')
+    (tmp_path / "train.py").write_bytes(b"import os\x00\n")
+    report = analyse([Path(".")], Settings(select=("DKR004",)))
+    (finding,) = report.diagnostics
+    assert (finding.code, finding.path, finding.line) == ("DKR004", "entrypoint.sh", 2)
+    assert (finding.trace[-1].path, finding.trace[-1].line) == ("train.py", 1)
+    assert "NUL" in error_for(report, "train.py").message
+
+
 # -- paths that are not regular, readable files ----------------------------------------------------
 
 
