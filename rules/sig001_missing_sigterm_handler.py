@@ -85,6 +85,22 @@ for t in range(1000):
         obs, info = env.reset()
 """, "a rollout of environment steps made by gym.make trains nothing"),
         Example("""
+def sample(unet, noise_scheduler, latents):
+    for t in noise_scheduler.timesteps:
+        noise = unet(latents, t)
+        latents = noise_scheduler.step(noise, t, latents).prev_sample
+    return latents
+
+def rollout(env, policy, steps):
+    for _ in range(steps):
+        env.step(policy(env.observation))
+
+if __name__ == "__main__":
+    images = sample(load_unet(), load_scheduler(), random_latents())
+    rollout(make_env(), load_policy(), 1000)
+""", "a diffusion sampling loop and an environment rollout: a scheduler's or an environment's step, "
+       "named so though sigcheck cannot resolve them, is no optimizer step"),
+        Example("""
 import pandas as pd
 from sklearn import tree
 from sklearn.compose import make_column_transformer

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cached_property, lru_cache
@@ -61,8 +62,12 @@ class WorkFinder:
         return frozenset(self.graph.reaching(self._stepping_directly, frozenset({"call"})))
 
     def _is_step(self, func_id: str, event: ir.Event) -> bool:
-        return isinstance(event, ir.CallSite) and any(
-            self.knowledge.steps.find(name) or self.knowledge.fits.find(name) for name in self.call_names(func_id, event))
+        if not isinstance(event, ir.CallSite):
+            return False
+        names = self.call_names(func_id, event)
+        if names and all(n.startswith("?.") for n in names) and _named_as_no_optimizer(event.func):
+            return False
+        return any(self.knowledge.steps.find(name) or self.knowledge.fits.find(name) for name in names)
 
     def is_fit_call(self, func_id: str, event: ir.Event) -> bool:
         return isinstance(event, ir.CallSite) and any(self.knowledge.fits.find(n) for n in self.call_names(func_id, event))
@@ -276,6 +281,21 @@ class _FirstWorkSearch:
             if step is not None:
                 found = ((step, *found[0]), *found[1:])
         return found
+
+
+# What a value sigcheck cannot resolve is called says what its `step` is: a learning-rate or
+# diffusion noise scheduler's (`noise_scheduler.step(...)` in a sampling loop), or an RL
+# environment's (`env.step(action)`), never an optimizer's.
+_NOT_AN_OPTIMIZER = re.compile(r"sched|(?:^|_)envs?$", re.IGNORECASE)
+
+
+def _named_as_no_optimizer(func: ir.Sym) -> bool:
+    """`x.step(...)` where the receiver's own name is a scheduler's or an environment's."""
+    if not isinstance(func, ir.Attr):
+        return False
+    receiver = func.base
+    name = receiver.attr if isinstance(receiver, ir.Attr) else receiver.name if isinstance(receiver, ir.Name) else None
+    return name is not None and bool(_NOT_AN_OPTIMIZER.search(name))
 
 
 def _names_in(sym: ir.Sym) -> list[str]:
