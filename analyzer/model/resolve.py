@@ -3,9 +3,8 @@
 Resolution is flow-insensitive: a name bound several times may stand for each of its values, and
 a parameter for every argument its call sites pass (see argflow.py); a call's result is resolved
 with that call's own arguments where the function returns a parameter. Items of containers are in
-containers.py. Unknown stays unknown; nothing is guessed from spelling except that an external
-name called with a capitalised last part (`threading.Event()`) makes an instance of it, as do
-scikit-learn's `make_*` factories and Gym's `make` (an environment).
+containers.py. Unknown stays unknown; nothing is guessed from spelling except what a library
+call makes (products.py: `threading.Event()` an instance of it, Gym's `make` an environment).
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from sigcheck.model import ir
 from sigcheck.model.argflow import Flow, argument_flow, parameter_slot
 from sigcheck.model.containers import Containers
 from sigcheck.model.mro import linearised
+from sigcheck.model.products import is_factory, made_instance
 from sigcheck.model.values import (UNKNOWN, ClassV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
                                    PartialV, SeqV, SuperV, UnknownV, Value)
 
@@ -24,9 +24,6 @@ if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
 
 _BUILTINS = frozenset(dir(builtins))
-# Library factories whose product is known, beyond the capitalised-class convention.
-_MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.make": "gym.vector.VectorEnv",
-         "gymnasium.make_vec": "gymnasium.vector.VectorEnv"}
 _MAX_DEPTH = 12
 _MAX_VALUES = 8
 
@@ -285,12 +282,8 @@ class Resolver:
             if func.qualname == "functools.partial" and call.args:
                 keywords = frozenset(k for k, _ in call.kwargs)
                 return [PartialV(v, len(call.args) - 1, keywords) for v in self.resolve(call.args[0])]
-            if func.qualname in _MADE:
-                return [InstanceV(ExternalV(_MADE[func.qualname]))]
-            last = func.qualname.rsplit(".", 1)[-1]
-            if last[:1].isupper() or (last.startswith("make_") and func.qualname.startswith("sklearn.")):
-                return [InstanceV(func)]  # scikit-learn's make_pipeline() and friends build estimators
-            return [UnknownV()]
+            made = made_instance(func)
+            return [made] if made is not None else [UnknownV()]
         if isinstance(func, FunctionV):
             return self.returns(func, call.args, call.kwargs, call.star)
         if isinstance(func, UnknownV) and self.wraps_argument(call.func, call.args, call.kwargs):
@@ -303,7 +296,7 @@ class Resolver:
         `ray.remote(num_gpus=1)(f)`). It wraps f without calling it; calling what it returns runs f."""
         if not (isinstance(func, ir.CallOf) and len(args) == 1 and not kwargs):
             return False
-        if not all(_is_factory(v) for v in self.resolve(func.func)):
+        if not all(is_factory(v) for v in self.resolve(func.func)):
             return False
         return all(isinstance(v, UnknownV) for v in self.resolve(func)) \
             and all(isinstance(v, (FunctionV, PartialV)) for v in self.resolve(args[0]))
@@ -387,11 +380,6 @@ class Resolver:
 def _runs_project_code(value: Value) -> bool:
     return isinstance(value, (FunctionV, PartialV, ClassV)) or (isinstance(value, InstanceV) and isinstance(value.of, ClassV))
 
-
-def _is_factory(value: Value) -> bool:
-    """A library function (not a class, not a builtin such as getattr, whose result is anything)."""
-    return isinstance(value, ExternalV) and not value.qualname.startswith("builtins.") \
-        and not value.qualname.rsplit(".", 1)[-1][:1].isupper()
 
 
 def _dedupe(values: Iterable[Value]) -> tuple[Value, ...]:

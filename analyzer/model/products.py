@@ -1,0 +1,31 @@
+"""What a library call returns, where its name says it: the few cases resolution relies on.
+
+Library code is never read, so a call of it is unknown, except that a capitalised last part
+(`threading.Event()`) makes an instance of that class, scikit-learn's `make_*` factories build
+estimators, and Gym's `make` builds an environment (whose `step` is not training). A lowercase
+library function that is not a builtin is a factory whose product may be a decorator
+(`unittest.skipUnless(c, why)(test)`): see Resolver.wraps_argument.
+"""
+
+from __future__ import annotations
+
+from sigcheck.model.values import ExternalV, InstanceV, Value
+
+_MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.make": "gym.vector.VectorEnv",
+         "gymnasium.make_vec": "gymnasium.vector.VectorEnv"}
+
+
+def made_instance(func: ExternalV) -> InstanceV | None:
+    """The instance calling `func` makes, when its name says what it is."""
+    if func.qualname in _MADE:
+        return InstanceV(ExternalV(_MADE[func.qualname]))
+    last = func.qualname.rsplit(".", 1)[-1]
+    if last[:1].isupper() or (last.startswith("make_") and func.qualname.startswith("sklearn.")):
+        return InstanceV(func)
+    return None
+
+
+def is_factory(value: Value) -> bool:
+    """A library function (not a class, not a builtin such as getattr, whose result is anything)."""
+    return isinstance(value, ExternalV) and not value.qualname.startswith("builtins.") \
+        and not value.qualname.rsplit(".", 1)[-1][:1].isupper()
