@@ -151,19 +151,41 @@ class _Locator:
             if judging and batch:  # they judge the comments the other rules' findings met
                 self.analysis.suppression_usage = self.usage(rules)
             found = [(rule, finding) for rule in batch for finding in self._new(rule.check(self.analysis), seen)]
+            found = self._clearest(found)
             self.positions.prepare(self._modules_of(finding for _, finding in found), jobs)
             for rule, finding in found:
+                seen.add(self._place(finding))
                 self._report(rule, finding, seen)
         self.report.diagnostics.sort(key=lambda d: d.sort_key)
 
-    @staticmethod
-    def _new(findings, seen: set):
+    @classmethod
+    def _new(cls, findings, seen: set):
+        """Findings at places no earlier rule batch reported: the same place reached from two
+        entry points is located once."""
         for finding in findings:
-            anchor = finding.anchor
-            same = (finding.code, anchor.func_id, anchor.node, anchor.document, anchor.span, finding.message)
-            if same not in seen:  # the same place reached from two entry points is located once
-                seen.add(same)
+            if cls._place(finding) not in seen:
                 yield finding
+
+    def _clearest(self, found: list) -> list:
+        """One finding per place (see _new), with the trace that is easiest to follow: the
+        shortest, then the one from the entry point nearest the project root (`train.py` before
+        `examples/x/train.py`). Findings stay in the order their places were first met."""
+        best: dict = {}
+        for rule, finding in found:
+            same = self._place(finding)
+            if same not in best or self._clarity(finding) < self._clarity(best[same][1]):
+                best[same] = (rule, finding)
+        return list(best.values())
+
+    def _clarity(self, finding: Finding) -> tuple[int, int]:
+        start = finding.trace[0] if finding.trace else finding.anchor
+        module = self.analysis.functions[start.func_id].module if start.func_id in self.analysis.functions else ""
+        return len(finding.trace), module.count(".")
+
+    @staticmethod
+    def _place(finding: Finding) -> tuple:
+        anchor = finding.anchor
+        return finding.code, anchor.func_id, anchor.node, anchor.document, anchor.span, finding.message
 
     def _modules_of(self, findings) -> set[str]:
         """The modules whose spans the findings' places and traces need."""

@@ -1,0 +1,36 @@
+"""A place that several entry points reach is reported once, with the trace easiest to follow."""
+
+from __future__ import annotations
+
+_TRAINER = """
+class Trainer:
+    def train(self):
+        for batch in self.loader:
+            self.model(batch).backward()
+            self.optimizer.step()
+"""
+
+_SCRIPT = """
+from trainer import Trainer
+
+if __name__ == "__main__":
+    Trainer().train()
+"""
+
+
+def test_one_finding_per_place_traced_from_the_entry_point_nearest_the_root(run_sigcheck):
+    report = run_sigcheck({"trainer.py": _TRAINER, "examples/custom/run_train.py": _SCRIPT,
+                           "run_train.py": _SCRIPT}, args=["."], select=("SIG001",))
+    (finding,) = report.diagnostics
+    assert (finding.path, finding.line) == ("trainer.py", 3)
+    assert finding.trace[0].path == "run_train.py"
+
+
+def test_the_shortest_trace_wins_over_the_shallowest_entry_point(run_sigcheck):
+    indirect = _SCRIPT.replace("Trainer().train()", "launch()").replace(
+        "\nif __name__", "\ndef launch():\n    Trainer().train()\n\n\nif __name__")
+    report = run_sigcheck({"trainer.py": _TRAINER, "run_train.py": indirect,
+                           "zoo/custom/run_train.py": _SCRIPT}, args=["."], select=("SIG001",))
+    (finding,) = report.diagnostics
+    assert finding.trace[0].path == "zoo/custom/run_train.py"
+    assert len(finding.trace) == 2
