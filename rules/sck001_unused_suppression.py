@@ -51,6 +51,7 @@ def on_sigterm(signum, frame):
 signal.signal(signal.SIGTERM, on_sigterm)  # sigcheck: ignore[SIG002]
 for epoch in range(10):
     loss.backward()
+    optimizer.step()
 """, "the comment silences a real SIG002", select=("SIG002",)),
         Example("""
 x = 1  # sigcheck: ignore[DKR001]
@@ -68,6 +69,7 @@ def on_sigterm(signum, frame):
 signal.signal(signal.SIGTERM, on_sigterm)  # sigcheck: ignore[SIG002]
 for epoch in range(10):
     loss.backward()
+    optimizer.step()
 """, "the handler saves now, so the suppression is stale", select=("SIG002",)),
     )
 

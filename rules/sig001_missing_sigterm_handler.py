@@ -13,6 +13,9 @@ class MissingSigtermHandler(Rule):
     `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`). A loop is a
     training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
     through the functions it calls; handing a step function to a library does not make it one.
+    A backward pass is a step only where its gradients are used: the function that makes it, or
+    one it calls, steps an optimizer or reads a `.grad` (a profiler that times backward passes
+    trains nothing).
 
     ## Why is this bad?
     Platforms stop a job with SIGTERM and SIGKILL it after a deadline (120 s on SageMaker,
@@ -56,6 +59,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
 for epoch in range(10):
     loss = model(batch)
     loss.backward()
+    optimizer.step()
 """, "a handler is registered before the loop"),
         Example("""
 from sagemaker.estimator import Estimator
@@ -117,6 +121,25 @@ import lightning as L
 trainer = L.Trainer(max_epochs=10)
 trainer.fit(model, datamodule=dm)
 """, "Lightning's Trainer.fit installs its own SIGTERM handler"),
+        Example("""
+import time
+
+
+def profile(model, x, runs=100):
+    forward = backward = 0.0
+    for _ in range(runs):
+        start = time.perf_counter()
+        y = model(x)
+        middle = time.perf_counter()
+        y.sum().backward()
+        forward += middle - start
+        backward += time.perf_counter() - middle
+    return forward / runs, backward / runs
+
+
+if __name__ == "__main__":
+    print(profile(build_model(), sample_input()))
+""", "a profiler times forward and backward passes and drops the gradients: nothing is trained"),
         Example("""
 import json
 
@@ -195,6 +218,47 @@ for episode in range(500):
     loss.backward()
     optimizer.step()
 """, "a policy-gradient loop: the environment's step is not training, the optimizer's is"),
+        Example("""
+import torch
+
+w = torch.zeros(3, requires_grad=True)
+# expect: SIG001
+for step in range(10_000):
+    loss = ((x @ w - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.01 * w.grad
+        w.grad.zero_()
+""", "gradient descent by hand: the backward pass's gradients update the weights"),
+        Example("""
+import torch
+
+
+def sgd_update(params, lr):
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+            p.grad = None
+
+
+if __name__ == "__main__":
+    # expect: SIG001
+    for batch in loader:
+        model(batch).backward()
+        sgd_update(model.parameters(), lr=0.01)
+""", "an update by hand in a helper the loop calls: the gradients are used"),
+        Example("""
+from mxnet import autograd, gluon
+
+trainer = gluon.Trainer(net.collect_params(), "adam")
+# expect: SIG001
+for epoch in range(10):
+    for data, label in train_data:
+        with autograd.record():
+            loss = loss_fn(net(data), label)
+        loss.backward()
+        trainer.update(data.shape[0])
+""", "MXNet Gluon: the Trainer's update applies the gradients of the backward pass"),
         Example("""
 import fire
 

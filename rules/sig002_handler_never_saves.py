@@ -92,6 +92,7 @@ def train():
     for step in range(10_000):
         loss = model(next(batches))
         loss.backward()
+        optimizer.step()
         if stop.is_set():
             break
     torch.save(model.state_dict(), "model.pt")
@@ -113,6 +114,7 @@ class Trainer:
     def fit(self):
         for batch in self.loader:
             self.model(batch).loss.backward()
+            self.optimizer.step()
 
 Trainer(model).fit()
 """, "a bound method handler that saves directly"),
@@ -150,6 +152,7 @@ try:
     for epoch in range(100):
         loss = model(batch)
         loss.backward()
+        optimizer.step()
 except Exception:
     torch.save(model.state_dict(), "ckpt.pt")
 """, "except Exception does not catch SystemExit, so the save never runs"),
@@ -167,6 +170,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
 for epoch in range(100):
     loss = model(batch)
     loss.backward()
+    optimizer.step()
 torch.save(model.state_dict(), "final.pt")
 """, "the flag is set but no loop ever checks it"),
     )

@@ -50,6 +50,7 @@ class Job:
     def run(self):
         for batch in self.loader:
             self.model(batch).backward()
+            optimizer.step()
             if self.stopping:
                 return
 
@@ -66,6 +67,7 @@ def on_sigterm(signum, frame):
 signal.signal(signal.SIGTERM, on_sigterm)
 for batch in loader:
     model(batch).backward()
+    optimizer.step()
 """, "re-sending the signal with the default action ends the process"),
         Example("""
 import signal
@@ -79,6 +81,7 @@ def on_sigterm(signum, frame):
 signal.signal(signal.SIGTERM, on_sigterm)
 for batch in loader:
     trainer.model(batch).backward()
+    optimizer.step()
 """, "a library's stop attribute is polled by the library"),
     )
     invalid = (
@@ -93,6 +96,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
 for epoch in range(100):
     for batch in loader:
         model(batch).backward()
+        optimizer.step()
 """, "saves, then training resumes until SIGKILL"),
         Example("""
 import signal, torch
@@ -104,6 +108,7 @@ def on_sigterm(signum, frame):
 def train():
     for batch in loader:
         model(batch).backward()
+        optimizer.step()
         if stop:
             torch.save(model.state_dict(), "ckpt.pt")
 

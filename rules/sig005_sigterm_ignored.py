@@ -53,6 +53,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
 try:
     for batch in loader:
         model(batch).backward()
+        optimizer.step()
 finally:
     signal.signal(signal.SIGTERM, previous)
 """, "restoring the previous handler after training"),
@@ -65,6 +66,7 @@ import signal
 signal.signal(signal.SIGTERM, signal.SIG_IGN)
 for batch in loader:
     model(batch).backward()
+    optimizer.step()
 """, "the stop request is ignored outright"),
         Example("""
 import signal, sys
@@ -77,6 +79,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
 signal.signal(signal.SIGTERM, signal.SIG_DFL)
 for batch in loader:
     model(batch).backward()
+    optimizer.step()
 """, "a reset throws the handler away before training starts"),
     )
 

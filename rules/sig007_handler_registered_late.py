@@ -45,6 +45,7 @@ if hasattr(signal, "SIGTERM"):
 
 for batch in loader:
     model(batch).backward()
+    optimizer.step()
 """, "a platform check is true on Linux"),
         Example("""
 import signal
@@ -56,6 +57,7 @@ def main():
     setup()
     for batch in loader:
         model(batch).backward()
+        optimizer.step()
 
 if __name__ == "__main__":
     main()
@@ -67,6 +69,7 @@ import signal
 
 for batch in loader:
     model(batch).backward()
+    optimizer.step()
     # expect: SIG007
     signal.signal(signal.SIGTERM, on_sigterm)
 """, "registered inside the training loop"),
@@ -78,6 +81,7 @@ if args.handle_preemption:
     signal.signal(signal.SIGTERM, on_sigterm)
 for batch in loader:
     model(batch).backward()
+    optimizer.step()
 """, "registered only when an option is set"),
     )
 

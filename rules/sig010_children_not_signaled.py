@@ -130,6 +130,7 @@ import multiprocessing
 def train(rank):
     for batch in loader:
         model(batch).backward()
+        optimizer.step()
 
 # expect: SIG010
 multiprocessing.Process(target=train, args=(0,)).start()

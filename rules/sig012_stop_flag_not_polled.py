@@ -62,6 +62,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
 for epoch in range(10):
     for batch in train_loader:
         model(batch).backward()
+        optimizer.step()
         if stop:
             torch.save(model.state_dict(), "ckpt.pt")
             sys.exit(0)
@@ -76,6 +77,7 @@ def on_sigterm(signum, frame):
 signal.signal(signal.SIGTERM, on_sigterm)
 for batch in train_loader:
     model(batch).backward()
+    optimizer.step()
 """, "no stop flag: the handler exits by itself"),
     )
     invalid = (
@@ -93,6 +95,7 @@ for epoch in range(10):
     # expect: SIG012
     for batch in train_loader:
         model(batch).backward()
+        optimizer.step()
     if stop:
         torch.save(model.state_dict(), "ckpt.pt")
         sys.exit(0)

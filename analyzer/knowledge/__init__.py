@@ -30,9 +30,10 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "spawn": ("spawning.toml", "spawn", {"kind": str, "target": list}),
     "framework": ("frameworks.toml", "framework", {"behaviour": str, "deadline": int, "when-keyword": str,
                                                   "launcher": str, "env-hints": list}),
-    "step": ("training.toml", "step", {}),
+    "step": ("training.toml", "step", {"needs-update": bool}),
     "fit": ("training.toml", "fit", {}),
     "data": ("training.toml", "data", {}),
+    "gradient-use": ("training.toml", "gradient-use", {}),
     "unsafe-io": ("unsafe_io.toml", "unsafe-io", {}),
     "exit": ("exits.toml", "exit", {"effect": str, "raises": str}),
     "child": ("spawning.toml", "child", {}),
@@ -119,6 +120,7 @@ class Knowledge:
         self.steps = PatternSet(by_category["step"])
         self.fits = PatternSet(by_category["fit"])
         self.data = PatternSet(by_category["data"])
+        self.gradient_uses = PatternSet(by_category["gradient-use"])
         self.unsafe_io = PatternSet(by_category["unsafe-io"])
         self.exits = PatternSet(by_category["exit"])
         self.children = PatternSet(by_category["child"])
@@ -148,7 +150,7 @@ class Knowledge:
         extra = [Entry("save", (p,), "configured in save-functions", source="configuration") for p in saves]
         extra += [Entry("blocking", (p,), "configured in blocking-functions", source="configuration") for p in blocking]
         base = [*self.saves, *self.blocking, *self.spawns, *self.frameworks, *self.steps, *self.fits,
-                *self.data, *self.unsafe_io, *self.exits,
+                *self.data, *self.gradient_uses, *self.unsafe_io, *self.exits,
                 *self.children, *self.forwards, *self.training_commands, *self.commands, *self.writes,
                 *self.driver_libraries, *self.driver_commands, *self.driver_loaders, *self.driver_dirs, *self.stop_attributes,
                 *(e for kind in sorted(self.containers) for e in self.containers[kind])]

@@ -30,6 +30,8 @@ class WorkFinder:
         self.knowledge = knowledge
         self.functions = graph.project.functions
         self._first_memo: dict[str, tuple | None] = {}  # see _FirstWorkSearch
+        self._applying: dict[str, bool] = {}  # see _applies_gradients
+        self._using: dict[str, bool] = {}
         # One entry point's rules ask in a row; all of them at once would not fit. The cache is
         # this instance's: a class-level one would keep old analyses alive in the language server.
         self.order = lru_cache(maxsize=32)(self._order)
@@ -62,12 +64,38 @@ class WorkFinder:
         return frozenset(self.graph.reaching(self._stepping_directly, frozenset({"call"})))
 
     def _is_step(self, func_id: str, event: ir.Event) -> bool:
+        entries = self._step_entries(func_id, event)
+        return bool(entries) and (not all(e.option("needs-update") for e in entries)
+                                  or self._applies_gradients(func_id))
+
+    def _step_entries(self, func_id: str, event: ir.Event) -> list:
+        """The knowledge entries (steps, fits) that make a call one step of training."""
         if not isinstance(event, ir.CallSite):
-            return False
+            return []
         names = self.call_names(func_id, event)
         if names and all(n.startswith("?.") for n in names) and _named_as_no_optimizer(event.func):
-            return False
-        return any(self.knowledge.steps.find(name) or self.knowledge.fits.find(name) for name in names)
+            return []
+        return [e for name in names for e in (*self.knowledge.steps.find(name), *self.knowledge.fits.find(name))]
+
+    def _applies_gradients(self, func_id: str) -> bool:
+        """Whether `func_id` or a function it calls uses gradients: an optimizer step, a
+        tensor's `.grad` read (an update by hand, `w -= lr * w.grad`) or a call the knowledge
+        lists as a gradient use (clipping, `zero_grad`). A backward pass trains only then: a
+        loop that times forward and backward passes computes gradients it drops.
+        A caller's own optimizer step makes the caller's loop a training loop anyway."""
+        found = self._applying.get(func_id)
+        if found is None:
+            reached = self.graph.reach([func_id], frozenset({"call"}))
+            found = self._applying[func_id] = any(self._uses_gradients(f) for f in reached)
+        return found
+
+    def _uses_gradients(self, func_id: str) -> bool:
+        found = self._using.get(func_id)
+        if found is None:
+            events = self.functions[func_id].events if func_id in self.functions else ()
+            found = self._using[func_id] = any(
+                _reads_grad(event) or self._uses_gradients_in(func_id, event) for event in events)
+        return found
 
     def is_fit_call(self, func_id: str, event: ir.Event) -> bool:
         return isinstance(event, ir.CallSite) and any(self.knowledge.fits.find(n) for n in self.call_names(func_id, event))
@@ -79,6 +107,12 @@ class WorkFinder:
         names = self.graph.qualnames(func_id, site)
         known = [n for n in names if not n.startswith("?.")]
         return known or names
+
+    def _uses_gradients_in(self, func_id: str, event: ir.Event) -> bool:
+        if any(not e.option("needs-update") for e in self._step_entries(func_id, event)):
+            return True
+        return isinstance(event, ir.CallSite) and any(
+            self.knowledge.gradient_uses.find(n) for n in self.call_names(func_id, event))
 
     def loop_kind(self, func_id: str, loop: ir.Loop) -> str | None:
         """"training loop" when the body reaches a step, "data loop" when it iterates a loader."""
@@ -306,3 +340,31 @@ def _names_in(sym: ir.Sym) -> list[str]:
     if isinstance(sym, ir.CallOf):
         return [*_names_in(sym.func), *(n for a in sym.args for n in _names_in(a))]
     return []
+
+
+def _reads_grad(event: ir.Event) -> bool:
+    """Whether the event reads an attribute named `grad` (a tensor's gradient)."""
+    if isinstance(event, ir.CallSite):
+        roots = [event.func, *event.args, *(v for _, v in event.kwargs)]
+    elif isinstance(event, ir.Assign):
+        roots = [event.target, event.value]
+    elif isinstance(event, ir.Read):
+        roots = [event.sym]
+    else:
+        return False
+    stack = roots
+    while stack:  # no recursion: an expression may nest thousands deep
+        sym = stack.pop()
+        if isinstance(sym, ir.Attr):
+            if sym.attr == "grad":
+                return True
+            stack.append(sym.base)
+        elif isinstance(sym, ir.CallOf):
+            stack.extend((sym.func, *sym.args, *(v for _, v in sym.kwargs)))
+        elif isinstance(sym, ir.BinOp):
+            stack.extend((sym.left, sym.right))
+        elif isinstance(sym, (ir.Seq, ir.FString)):
+            stack.extend(sym.items if isinstance(sym, ir.Seq) else sym.parts)
+        elif isinstance(sym, ir.Item):
+            stack.extend((sym.base, sym.key))
+    return False

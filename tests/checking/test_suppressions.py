@@ -12,6 +12,7 @@ def on_sigterm(signum, frame):
 signal.signal(signal.SIGTERM, on_sigterm){comment}
 for epoch in range(10):
     loss.backward()
+    optimizer.step()
 """
 
 
@@ -52,7 +53,7 @@ def test_unused_suppressions_are_reported_and_fixed(run_sigcheck, tmp_path):
     report = run_sigcheck({"train.py": text}, extend_select=("SCK001",))
     found = sorted((d.code, d.line, d.message) for d in report.diagnostics)
     assert found == [("SCK001", 6, "Unused suppression `# sigcheck: ignore[SIG003]`: nothing was reported here"),
-                     ("SCK001", 9, "Unused suppression `# sigcheck: ignore`: nothing was reported here")]
+                     ("SCK001", 10, "Unused suppression `# sigcheck: ignore`: nothing was reported here")]
     write_fixes(plan_fixes(report, unsafe=False))
     lines = (tmp_path / "train.py").read_text().splitlines()
-    assert lines[5].endswith("on_sigterm)  # sigcheck: ignore[SIG002]") and lines[8] == "x = 1"
+    assert lines[5].endswith("on_sigterm)  # sigcheck: ignore[SIG002]") and lines[9] == "x = 1"

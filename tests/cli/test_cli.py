@@ -23,6 +23,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
 for epoch in range(10):
     loss = model(batch)
     loss.backward()
+    optimizer.step()
 """
 
 GOOD = """
@@ -36,6 +37,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
 for epoch in range(10):
     loss = model(batch)
     loss.backward()
+    optimizer.step()
 """
 
 
@@ -135,6 +137,7 @@ def test_deadline_and_platform_reach_messages(project):
     project("train.py", """
         for epoch in range(3):
             loss.backward()
+            optimizer.step()
     """)
     data = json.loads(invoke("train.py", "--format", "json", "--platform", "kubernetes").output)
     assert "on kubernetes" in data["diagnostics"][0]["message"] and "30 s" in data["diagnostics"][0]["message"]
@@ -161,6 +164,7 @@ def test_torchrun_worker_gets_the_launchers_shorter_deadline(project):
         local_rank = int(os.environ["LOCAL_RANK"])
         for epoch in range(3):
             loss.backward()
+            optimizer.step()
     """)
     message = json.loads(invoke("train.py", "--format", "json").output)["diagnostics"][0]["message"]
     assert "under torchrun" in message and "SIGKILL 30 s later" in message
@@ -184,6 +188,7 @@ def test_the_launchers_deadline_needs_the_variable_read_on_the_run(project):
         size = dist.world_size()
         for epoch in range(3):
             loss.backward()
+            optimizer.step()
     """)
     message = json.loads(invoke("train.py", "--format", "json").output)["diagnostics"][0]["message"]
     assert "on sagemaker" in message and "120 s" in message  # dist reads LOCAL_RANK, but not on this run
@@ -193,6 +198,7 @@ def test_the_launchers_deadline_needs_the_variable_read_on_the_run(project):
         rank = dist.local_rank()
         for epoch in range(3):
             loss.backward()
+            optimizer.step()
     """)
     message = json.loads(invoke("train.py", "--format", "json").output)["diagnostics"][0]["message"]
     assert "under torchrun" in message
@@ -241,6 +247,7 @@ def test_directory_run_finds_scripts_without_a_main_guard(project):
         for epoch in range(10):
             loss = net(batch)
             loss.backward()
+            optimizer.step()
     """)
     project("scripts/models.py", "def build():\n    for layer in range(3):\n        pass\n")
     data = json.loads(invoke(".", "--format", "json").output)

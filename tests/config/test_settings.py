@@ -18,6 +18,7 @@ def on_sigterm(signum, frame):
 signal.signal(signal.SIGTERM, on_sigterm)
 for epoch in range(10):
     loss.backward()
+    optimizer.step()
 """
 
 
@@ -95,8 +96,8 @@ def test_entry_points_glob_selects_files_in_directory_runs(project):
     (project / "jobs").mkdir()
     # no __main__ guard, no loop at module level, no call of its own function there: not found by default
     (project / "jobs" / "job.py").write_text(BAD.replace(
-        "for epoch in range(10):\n    loss.backward()",
-        "def train():\n    for epoch in range(10):\n        loss.backward()\n\nresults = [train()]"))
+        "for epoch in range(10):\n    loss.backward()\n    optimizer.step()",
+        "def train():\n    for epoch in range(10):\n        loss.backward()\n        optimizer.step()\n\nresults = [train()]"))
     (project / "train.py").unlink()
     _, data = run(".")
     assert data["files"] == []

@@ -33,6 +33,7 @@ def main():
     for epoch in range(10):
         loss = model(batch)
         loss.backward()
+        optimizer.step()
 
 if __name__ == "__main__":
     main()

@@ -22,6 +22,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
 for epoch in range(10):
     loss = model(batch)
     loss.backward()
+    optimizer.step()
 """
 
 

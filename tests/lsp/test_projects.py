@@ -69,7 +69,7 @@ def test_a_run_keeps_no_earlier_run_alive(tmp_path: Path, monkeypatch):
         "def on_sigterm(signum, frame):\n    stop.set()\n\n\n"
         "signal.signal(signal.SIGTERM, on_sigterm)\n"
         "for epoch in range(10):\n    if stop.is_set():\n        torch.save({}, '/opt/ml/model/m.pt')\n"
-        "        sys.exit(0)\n    model(batch).backward()\n")
+        "        sys.exit(0)\n    model(batch).backward()\n    optimizer.step()\n")
     built = []
     analysis_of = engine._analysis
 
@@ -100,7 +100,7 @@ def test_workspace_files_are_parsed_within_their_budget_and_open_documents_here(
     slow.write_text("".join(f"VALUE_{n} = {n}\n" for n in range(60_000)))
     train = (tmp_path / "train.py").resolve()
     train.write_text("")
-    text = "import constants\nif __name__ == '__main__':\n    for epoch in range(3):\n        loss.backward()\n"
+    text = "import constants\nif __name__ == '__main__':\n    for epoch in range(3):\n        loss.backward()\n        optimizer.step()\n"
     reports = []
     worker = threading.Thread(target=lambda: reports.append(check_folder(tmp_path.resolve(), {train: text})))
     worker.start()

@@ -34,6 +34,7 @@ def main():
     for epoch in range(10):
         loss = state["model"](torch.randn(4))
         loss.backward()
+        optimizer.step()
 
 
 if __name__ == "__main__":

@@ -334,6 +334,7 @@ def test_a_command_line_runner_calls_its_function_now(graph_of, runner):
         def train(epochs=3):
             for epoch in range(epochs):
                 loss.backward()
+                optimizer.step()
 
         def evaluate():
             pass
@@ -353,6 +354,7 @@ def test_a_library_call_handed_a_function_does_not_run_it_in_order(graph_of):
         def train():
             for epoch in range(3):
                 loss.backward()
+                optimizer.step()
 
         lib.register(train)
     """)
@@ -693,6 +695,7 @@ def train_baseline(opt_level):
 def run_epoch(opt_level):
     for batch in loader:
         model(batch).backward()
+        optimizer.step()
 
 
 if __name__ == "__main__":
@@ -701,12 +704,12 @@ if __name__ == "__main__":
 """}, select=("SIG001",))
     (finding,) = report.diagnostics
     assert [(step.line, step.note) for step in finding.trace] == [
-        (13, "training loop starts here"), (14, "calls train_baseline"), (4, "calls run_epoch"),
+        (14, "training loop starts here"), (15, "calls train_baseline"), (4, "calls run_epoch"),
         (9, "training step backward()")]
 
 
 def test_trace_of_a_loop_that_steps_itself_ends_at_the_loop(run_sigcheck):
-    report = run_sigcheck({"train.py": "for epoch in range(3):\n    loss.backward()\n"}, select=("SIG001",))
+    report = run_sigcheck({"train.py": "for epoch in range(3):\n    loss.backward()\n    optimizer.step()\n"}, select=("SIG001",))
     (finding,) = report.diagnostics
     assert [(step.line, step.note) for step in finding.trace] == [(1, "training loop starts here")]
 
@@ -728,7 +731,8 @@ def test_a_callable_stored_by_another_entry_point_is_not_run_by_this_one(run_sig
     report = run_sigcheck({
         "runner.py": _RUNNER,
         "train.py": ("from runner import Runner\n\ndef train():\n    for epoch in range(10):\n"
-                     "        loss.backward()\n\nif __name__ == '__main__':\n    Runner(train).run()\n"),
+                     "        loss.backward()\n        optimizer.step()\n\n"
+                     "if __name__ == '__main__':\n    Runner(train).run()\n"),
         "evaluate.py": ("import signal, sys\nfrom runner import Runner\n\ndef evaluate():\n    print(0.9)\n\n"
                         "if __name__ == '__main__':\n    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))\n"
                         "    Runner(evaluate).run()\n"),
@@ -741,6 +745,7 @@ def test_a_callable_passed_by_a_helper_both_entry_points_run_stays_possible_for_
 def train():
     for epoch in range(10):
         loss.backward()
+        optimizer.step()
 
 def evaluate():
     pass

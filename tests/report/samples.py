@@ -11,6 +11,7 @@ def on_sigterm(signum, frame):
 for epoch in range(10):
     loss = model(batch)
     loss.backward()
+    optimizer.step()
 signal.signal(signal.SIGTERM, on_sigterm)
 """
 
@@ -25,6 +26,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
 for epoch in range(10):
     loss = model(batch)
     loss.backward()
+    optimizer.step()
 """
 
 # Text that would break out of a line, a field or a markup context if it were not escaped.

@@ -49,7 +49,7 @@ def test_engine_findings_become_annotations(engine_report):
     name, properties, message = parsed[-1]
     assert (properties["file"], properties["line"], properties["title"]) == ("broken.py", "1", "sigcheck E902 file not analysed")
     assert message.startswith("syntax error")
-    assert lines[1].startswith("::error file=train.py,line=10,endLine=10,col=1,endColumn=")
+    assert lines[1].startswith("::error file=train.py,line=11,endLine=11,col=1,endColumn=")
 
 
 def test_trace_follows_the_message_on_lines_of_its_own(hand_report):

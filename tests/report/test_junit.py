@@ -24,8 +24,8 @@ def test_engine_report_as_test_cases(engine_report):
     failures = cases["train.py"].findall("failure")
     assert [(f.get("type"), f.get("message")) for f in failures] == [(d.code, f"{d.code} {d.message}")
                                                                      for d in engine_report.diagnostics]
-    assert failures[1].text.startswith("train.py:10:1: SIG002 [error] ")
-    assert "train.py:10:1: SIGTERM handler registered here" in failures[1].text
+    assert failures[1].text.startswith("train.py:11:1: SIG002 [error] ")
+    assert "train.py:11:1: SIGTERM handler registered here" in failures[1].text
     [error] = cases["broken.py"]
     assert error.tag == "error" and error.get("type") == "E902"
     assert error.text.startswith("broken.py:1:") and " E902 syntax error" in error.text
