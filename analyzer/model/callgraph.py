@@ -268,11 +268,20 @@ class CallGraph:
         for key in keys:
             for argument in self.resolver.flow.get(key, ()):
                 if any(func_id in self.functions_of(v) for v in self.resolver.resolve(argument)):
-                    scope = ir.scope_of(argument)
+                    scope = self._passing_scope(argument)
                     if scope is None:
                         return None
                     found.add(scope)
         return frozenset(found) or None
+
+    def _passing_scope(self, argument: ir.Sym) -> str | None:
+        """The function whose call passes `argument`: where the expression is written, or for a
+        decorator's argument (`@parse def main`), the function holding the decorated def."""
+        while isinstance(argument, ir.Decorated):
+            argument = argument.func
+        if isinstance(argument, ir.FuncRef) and argument.func_id in self.project.functions:
+            return self.project.functions[argument.func_id].parent
+        return ir.scope_of(argument)
 
     def _runner_choices(self, value: Value) -> list[str]:
         """What a command-line runner may call: the function, or any of a dict or list of

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sigcheck.model import ir
-from sigcheck.model.callgraph import MAIN_THREAD
+from sigcheck.model.callgraph import MAIN_THREAD, Step
 
 
 def edges(analysis, caller: str) -> set[tuple[str, str]]:
@@ -759,3 +759,37 @@ launch(evaluate)
     (step,) = [s for s in a.work.first_work("train:<module>", lambda f: f == "train:<module>").path
                if s.callee == "train:train"]
     assert "train:launch" in a.graph.condition(step) and a.work.holds(step, lambda f: f == "train:launch")
+
+
+def test_a_function_passed_to_a_project_decorator_is_run_only_by_the_scope_that_decorated_it(graph_of):
+    """`@parse def main` passes main from the module that holds the def, as a call would."""
+    a = graph_of("""
+import sys
+
+
+def parse(recipe_main):
+    def wrapper():
+        sys.exit(recipe_main({}))
+    return wrapper
+
+
+def make_recipe():
+    @parse
+    def inner(cfg):
+        for batch in loader:
+            model(batch).backward()
+            optimizer.step()
+    return inner
+
+
+@parse
+def recipe_main(cfg):
+    print(cfg)
+""")
+    wrapper = "train:parse.<locals>.wrapper"
+    (call,) = [e for e in a.functions[wrapper].events
+               if isinstance(e, ir.CallSite) and getattr(e.func, "name", None) == "recipe_main"]
+    conditions = {callee: a.graph.condition(Step(wrapper, call.index, callee, "call"))
+                  for callee in ("train:recipe_main", "train:make_recipe.<locals>.inner")}
+    assert conditions == {"train:recipe_main": frozenset({"train:<module>"}),
+                          "train:make_recipe.<locals>.inner": frozenset({"train:make_recipe"})}

@@ -1,0 +1,3 @@
+from tunekit.config._parse import parse
+
+__all__ = ["parse"]
