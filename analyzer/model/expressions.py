@@ -103,6 +103,11 @@ class ExpressionBuilder:
             return ir.Opaque("subscript")
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
             return ir.Const(-literal(node.expression))
+        if isinstance(node, cst.IfExp):
+            self.expr(node.test)
+            return ir.OneOf((self.expr(node.body), self.expr(node.orelse)))
+        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+            return ir.OneOf((self.expr(node.left), self.expr(node.right)))  # `args.out or default`
         if isinstance(node, cst.Await):
             return self.expr(node.expression)
         if isinstance(node, cst.NamedExpr):

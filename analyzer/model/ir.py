@@ -135,7 +135,15 @@ class Decorated(_Hashed):
     func: "Sym"
 
 
-Sym = Union[Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque, BinOp, FString, SliceOf, DictOf, Decorated]
+@dataclass(frozen=True, slots=True)
+class OneOf(_Hashed):
+    """An expression whose value is one of several: `a if test else b`, `a or b`."""
+
+    options: tuple["Sym", ...]
+
+
+Sym = Union[Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque, BinOp, FString, SliceOf, DictOf,
+            Decorated, OneOf]
 
 
 def _hash_kept(cls: type) -> None:
@@ -348,7 +356,7 @@ def _rebuilt_by_constructor(cls: type) -> None:
 
 
 for _cls in (Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque, BinOp, FString, SliceOf, DictOf,
-             Decorated, CallSite, Assign, Read, Raise, Import, Jump, Loop, Branch, ExceptClause, Try, With, Parameter,
+             Decorated, OneOf, CallSite, Assign, Read, Raise, Import, Jump, Loop, Branch, ExceptClause, Try, With, Parameter,
              Binding, FunctionInfo, ClassInfo, ModuleSummary):
     _rebuilt_by_constructor(_cls)
 

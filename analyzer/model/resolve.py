@@ -149,6 +149,8 @@ class Resolver:
             return self._param(sym)
         if isinstance(sym, ir.Decorated):
             return self._decorated(sym)
+        if isinstance(sym, ir.OneOf):
+            return [v for option in sym.options for v in self.resolve(option)]
         return [UNKNOWN]
 
     def lookup(self, name: str, scope: str) -> list[Value]:
@@ -165,8 +167,13 @@ class Resolver:
         return [UNKNOWN]
 
     def _module_fallback(self, module: str, name: str) -> list[Value]:
+        found = self._star_member(module, name)
+        return found or [ExternalV("builtins." + name) if name in _BUILTINS else UNKNOWN]
+
+    def _star_member(self, module: str, name: str) -> list[Value]:
+        """What `name` is bound to in `module` by its `from x import *` lines ([]: by none)."""
         if (module, name) in self._star_searches:
-            return [UNKNOWN]  # star imports in a cycle (a: `from b import *`, b: `from a import *`)
+            return []  # star imports in a cycle (a: `from b import *`, b: `from a import *`)
         self._star_searches.add((module, name))
         try:
             body = self.project.modules[module].body
@@ -176,9 +183,7 @@ class Resolver:
                     return found
         finally:
             self._star_searches.discard((module, name))
-        if name in _BUILTINS:
-            return [ExternalV("builtins." + name)]
-        return [UNKNOWN]
+        return []
 
     def _binding(self, binding: ir.Binding) -> Iterable[Value]:
         return self.resolve(binding.value)
@@ -200,8 +205,9 @@ class Resolver:
         if name in summary.body.bindings:
             return [v for b in summary.body.bindings[name] for v in self._binding(b)]
         submodule = self.project.resolve_import(f"{module.name}.{name}", module.name)
-        if submodule:
-            return [ModuleV(submodule)]
+        if submodule:  # unless `from .launch import *` rebinds `launch` to the function it exports
+            exported = [v for v in self._star_member(module.name, name) if not isinstance(v, ModuleV)]
+            return exported or [ModuleV(submodule)]
         fallback = self._module_fallback(module.name, name)
         return fallback if fallback != [ExternalV("builtins." + name)] else [UNKNOWN]
 

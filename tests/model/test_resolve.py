@@ -472,3 +472,29 @@ def test_mro_of_a_long_chain_of_subclasses_does_not_exhaust_the_stack(analysis):
     assert order[:2] == [ClassV("train:C1499"), ClassV("train:C1498")] and len(order) == 64
     assert a.resolver.mro("train:C40")[-1] == ClassV("train:C0")
     assert a.resolver.mro("train:Loop") == [ClassV("train:Loop"), ClassV("train:Loop2")]  # a cycle ends
+
+
+def test_a_conditional_expression_or_an_or_stands_for_each_of_its_values(resolve):
+    classes = """
+        class SimpleTrainer:
+            pass
+
+        class AMPTrainer:
+            pass
+
+    """
+    assert resolve(classes, "probe = (AMPTrainer if amp else SimpleTrainer)()\n") == (
+        InstanceV(ClassV("train:AMPTrainer")), InstanceV(ClassV("train:SimpleTrainer")))
+    assert resolve(classes, "probe = configured or SimpleTrainer\n") == (UnknownV(), ClassV("train:SimpleTrainer"))
+
+
+def test_a_star_import_rebinds_a_name_its_package_also_has_as_a_submodule(resolve):
+    """`from .launch import *` in engine/__init__.py binds `engine.launch` to the function the
+    submodule exports, as Python does; a submodule no star import shadows stays the module."""
+    files = {"engine/__init__.py": "from .launch import *\nfrom .hooks import *\n",
+             "engine/launch.py": "__all__ = ['launch']\n\ndef launch(main_func):\n    main_func()\n",
+             "engine/hooks.py": "def periodic():\n    pass\n",
+             "engine/tools.py": "def helper():\n    pass\n"}
+    assert resolve("from engine import launch as probe\n", files=files) == (FunctionV("engine.launch:launch"),)
+    assert resolve("from engine import tools as probe\n", files=files) == (ModuleV("engine.tools"),)
+    assert resolve("import engine\nprobe = engine.hooks.periodic\n", files=files) == (FunctionV("engine.hooks:periodic"),)

@@ -1,0 +1,3 @@
+from .launch import *
+from .train_loop import *
+from .defaults import *
