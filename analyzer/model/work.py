@@ -363,8 +363,8 @@ def _reads_grad(event: ir.Event) -> bool:
             stack.extend((sym.func, *sym.args, *(v for _, v in sym.kwargs)))
         elif isinstance(sym, ir.BinOp):
             stack.extend((sym.left, sym.right))
-        elif isinstance(sym, (ir.Seq, ir.FString)):
-            stack.extend(sym.items if isinstance(sym, ir.Seq) else sym.parts)
+        elif isinstance(sym, (ir.Seq, ir.FString, ir.OneOf)):
+            stack.extend(sym.items if isinstance(sym, ir.Seq) else sym.parts if isinstance(sym, ir.FString) else sym.options)
         elif isinstance(sym, ir.Item):
             stack.extend((sym.base, sym.key))
     return False

@@ -49,3 +49,16 @@ def test_memoised_first_work_matches_a_fresh_walk_for_every_entry(analysis):
 def test_a_run_that_never_trains_has_no_first_work(analysis):
     a = analysis({"train.py": "import json\n\nprint(json.dumps({}))\n"})
     assert WorkFinder(a.graph, a.knowledge).first_work(a.project.modules["train"].body_id) is None
+
+
+def test_a_backward_pass_trains_where_a_grad_is_read_also_inside_a_conditional_expression(analysis):
+    a = analysis({"train.py": """
+def step(w, lr, loss, clip):
+    loss.backward()
+    w.data.add_(clipped if clip else w.grad, alpha=-lr)
+
+
+def profile(model, x):
+    model(x).sum().backward()
+"""})
+    assert a.work._applies_gradients("train:step") and not a.work._applies_gradients("train:profile")
