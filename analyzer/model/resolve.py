@@ -204,12 +204,11 @@ class Resolver:
         summary = self.project.modules[module.name]
         if name in summary.body.bindings:
             return [v for b in summary.body.bindings[name] for v in self._binding(b)]
+        exported = self._star_member(module.name, name)
         submodule = self.project.resolve_import(f"{module.name}.{name}", module.name)
         if submodule:  # unless `from .launch import *` rebinds `launch` to the function it exports
-            exported = [v for v in self._star_member(module.name, name) if not isinstance(v, ModuleV)]
-            return exported or [ModuleV(submodule)]
-        fallback = self._module_fallback(module.name, name)
-        return fallback if fallback != [ExternalV("builtins." + name)] else [UNKNOWN]
+            return [v for v in exported if not isinstance(v, ModuleV)] or [ModuleV(submodule)]
+        return exported or [UNKNOWN]
 
     def attribute(self, base: Value, attr: str) -> Iterable[Value]:
         if isinstance(base, ModuleV):
