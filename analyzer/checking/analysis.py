@@ -247,7 +247,7 @@ class EntryFacts:
 
     @cached_property
     def first_work(self) -> Work | None:
-        return self.analysis.work.first_work(self.body_id, self.main.__contains__)
+        return self.analysis.work.first_work(self.body_id, self.main.may_run)
 
     @cached_property
     def registrations(self) -> list[HandlerRegistration]:
@@ -282,7 +282,7 @@ class EntryFacts:
 
     def position(self, func_id: str, event: ir.Event) -> int | None:
         """Where an event comes in this entry point's run; None if the run never meets it."""
-        return self.analysis.work.order(self.body_id, self.analysis.ordered).get((func_id, event.index))
+        return self.analysis.work.order(self.body_id, self.analysis.ordered, self.main.may_run).get((func_id, event.index))
 
     def first_work_position(self) -> int | None:
         return self.position(self.first_work.func_id, self.first_work.event) if self.first_work else None

@@ -19,7 +19,7 @@ import fnmatch
 import re
 from collections import deque
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 
 from sigcheck.knowledge import Knowledge
@@ -65,6 +65,7 @@ class CallGraph:
         self._targets: dict[tuple[str, int], list[CallTarget]] = {}
         self._run_now: dict[tuple[str, int], list[str]] = {}  # see run_now
         self._conditions: dict[tuple[str, int, str], frozenset[str]] = {}  # see condition
+        self.conditional_callers: set[str] = set()  # functions with a call edge that held only for some passers
         self._subclass_index: dict[str, list[str]] | None = None
         self._bodies: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._main_blocks: dict[str, frozenset[int]] = {}
@@ -95,11 +96,12 @@ class CallGraph:
         project's own functions and classes too: their bodies are read, their names not trusted."""
         return [t.qualname for t in self.targets(func_id, site) if t.qualname and (project or not t.in_project)]
 
-    def reach(self, sources: Iterable[str], kinds: frozenset[str],
-              within: frozenset[str] | None = None) -> dict[str, Step | None]:
+    def reach(self, sources: Iterable[str], kinds: frozenset[str], within: frozenset[str] | None = None,
+              opens: Callable[[frozenset[str]], bool] | None = None) -> dict[str, Step | None]:
         """Every function reachable from `sources` over edges of `kinds` (entering only those
         `within`, if given), with the edge that first reached it (breadth first, so paths are
-        shortest)."""
+        shortest). With `opens`, an edge that holds only for some passers (see condition) is
+        followed only if `opens(passers)`."""
         parents: dict[str, Step | None] = {}
         queue = deque()
         for source in sources:
@@ -111,10 +113,13 @@ class CallGraph:
             if current not in self.graph:
                 continue
             skipped = self.main_block(current) if parents[current] is not None else ()
-            for _, callee, kind, site in self.graph.out_edges(current, keys=True, data="site"):
+            for _, callee, kind, data in self.graph.out_edges(current, keys=True, data=True):
+                site = data["site"]
                 if site in skipped:
                     continue  # an imported module's `if __name__ == "__main__":` block does not run
                 if kind in kinds and callee not in parents and (within is None or callee in within):
+                    if opens is not None and "passers" in data and not opens(data["passers"]):
+                        continue
                     parents[callee] = Step(current, site, callee, kind)
                     queue.append(callee)
         return parents
@@ -211,17 +216,29 @@ class CallGraph:
                         found.append(body_id)
         return found
 
-    def _edge(self, caller: str, callee: str, kind: str, site: int) -> None:
-        if not self.graph.has_edge(caller, callee, key=kind):
-            self.graph.add_edge(caller, callee, key=kind, site=site)
+    def _edge(self, caller: str, callee: str, kind: str, site: int, passers: frozenset[str] | None = None) -> None:
+        """An edge keeps `passers` (see condition) while every call it stands for holds only
+        for them; one call that holds for any run makes the edge unconditional."""
+        data = self.graph.get_edge_data(caller, callee, key=kind)
+        if data is None:
+            if passers:
+                self.graph.add_edge(caller, callee, key=kind, site=site, passers=passers)
+                self.conditional_callers.add(caller)
+            else:
+                self.graph.add_edge(caller, callee, key=kind, site=site)
+        elif "passers" in data:
+            if passers:
+                data["passers"] = data["passers"] | passers
+            else:
+                del data["passers"]
 
     def _add_call(self, fn: ir.FunctionInfo, site: ir.CallSite) -> None:
         targets = self.targets(fn.id, site)
         flowing = self.resolver.flowing.get(site.func)
         for target in targets:
             if target.func_id:
-                self._edge(fn.id, target.func_id, "call", site.index)
                 passers = self._passers(flowing, target.func_id) if flowing else None
+                self._edge(fn.id, target.func_id, "call", site.index, passers)
                 if passers:
                     self._conditions[(fn.id, site.index, target.func_id)] = passers
         names = [t.qualname for t in targets if t.qualname]

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 12
-_MAX_VALUES = 8
+_MAX_VALUES = 8  # values of a symbol; those that run project code may be more (below)
+_MAX_CODE_VALUES = 16  # argflow.MAX_ARGUMENTS: each script's main passed to one shared launch()
 
 
 class Resolver:
@@ -56,6 +57,10 @@ class Resolver:
                 self._mro = earlier._mro
         self._active: set[ir.Sym] = set()
         self._star_searches: set[tuple[str, str]] = set()  # (module, name) being looked up through `import *`
+        # (module, name) -> what its star imports bind it to, and the parameters that read; only
+        # searches no cycle cut short are kept, their answer is the same wherever they are asked.
+        self._star_found: dict[tuple[str, str], tuple[list[Value], frozenset]] = {}
+        self._star_cuts = 0
         self._reads: list[set | None] = []  # per symbol being resolved: the parameters it read
         self.containers = Containers(self, earlier.containers if earlier is not None else None, same_classes)
 
@@ -171,18 +176,35 @@ class Resolver:
         return found or [ExternalV("builtins." + name) if name in _BUILTINS else UNKNOWN]
 
     def _star_member(self, module: str, name: str) -> list[Value]:
-        """What `name` is bound to in `module` by its `from x import *` lines ([]: by none)."""
-        if (module, name) in self._star_searches:
+        """What `name` is bound to in `module` by its `from x import *` lines ([]: by none). A
+        package's __init__ of hundreds of star imports is searched once per name, not once per
+        path that reaches it."""
+        key = (module, name)
+        kept = self._star_found.get(key)
+        if kept is not None:
+            self._read(kept[1])
+            return kept[0]
+        if key in self._star_searches:
+            self._star_cuts += 1
             return []  # star imports in a cycle (a: `from b import *`, b: `from a import *`)
-        self._star_searches.add((module, name))
+        cuts = self._star_cuts
+        self._star_searches.add(key)
+        self.begin_tracking()
         try:
-            body = self.project.modules[module].body
-            for binding in body.bindings.get("*", ()):
-                found = [v for module in self._imported(binding.value) for v in self.member(module, name)]
-                if found and not all(isinstance(v, UnknownV) for v in found):
-                    return found
+            found = self._star_search(module, name)
         finally:
-            self._star_searches.discard((module, name))
+            self._star_searches.discard(key)
+            keys = self.end_tracking()
+            self._read(keys)
+        if cuts == self._star_cuts:
+            self._star_found[key] = (found, keys)
+        return found
+
+    def _star_search(self, module: str, name: str) -> list[Value]:
+        for binding in self.project.modules[module].body.bindings.get("*", ()):
+            found = [v for module in self._imported(binding.value) for v in self.member(module, name)]
+            if found and not all(isinstance(v, UnknownV) for v in found):
+                return found
         return []
 
     def _binding(self, binding: ir.Binding) -> Iterable[Value]:
@@ -388,9 +410,23 @@ def _runs_project_code(value: Value) -> bool:
 
 
 def _dedupe(values: Iterable[Value]) -> tuple[Value, ...]:
+    """The distinct values, the first _MAX_VALUES of them, and besides those the project functions
+    and classes up to _MAX_CODE_VALUES: a runner shared by many scripts (`launch(main)` in each)
+    must run every script's main, or the scripts past the cut train unseen."""
     seen: dict[Value, None] = {}
+    others = code = 0
     for value in values:
-        seen.setdefault(value, None)
-        if len(seen) >= _MAX_VALUES:
+        if value in seen:
+            continue
+        if _runs_project_code(value):
+            if code >= _MAX_CODE_VALUES:
+                continue
+            code += 1
+        elif others >= _MAX_VALUES:
+            continue
+        else:
+            others += 1
+        seen[value] = None
+        if others >= _MAX_VALUES and code >= _MAX_CODE_VALUES:
             break
     return tuple(seen) or (UNKNOWN,)

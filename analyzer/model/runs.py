@@ -6,13 +6,24 @@ Rules mostly ask whether an entry point runs one particular function (a registra
 start, a loop), so membership is answered by one walk backwards from that function, shared by
 every entry point. Only when a rule needs the whole set is it listed, by one walk forwards from
 all the entry points at once.
+
+A call through a parameter holds only for the runs that passed the callable (CallGraph.condition):
+with a `launch(main)` shared by a dozen tools, each tool runs its own main. Membership honours
+that: where the way to a function crosses such calls, one walk backwards records which passers
+each caller needs, and a run has the function if it runs a passer of each call on one way there.
+Whether a run runs a passer is the plain (unconditioned) membership: one level, not a fixpoint.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Iterator
 
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
+
+
+Needs = frozenset  # of passer sets: a run meets the needs if it runs one passer of each set
+_MAX_NEEDS = 8  # ways with different needs kept per function; past it, the function is open to all
 
 
 class Reachability:
@@ -21,6 +32,7 @@ class Reachability:
     def __init__(self, graph: CallGraph) -> None:
         self.graph = graph
         self._callers: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+        self._needs: dict[tuple[str, frozenset[str]], dict[str, list[Needs]] | None] = {}
 
     def runners(self, func_id: str, kinds: frozenset[str] = MAIN_THREAD) -> frozenset[str]:
         """Every function whose run can lead to `func_id` over edges of `kinds` (itself included)."""
@@ -29,12 +41,76 @@ class Reachability:
             self._callers[key] = frozenset(self.graph.reaching([func_id], kinds))
         return self._callers[key]
 
+    def reaches(self, starts: frozenset[str], func_id: str, kinds: frozenset[str] = MAIN_THREAD) -> bool:
+        """Whether a run of `starts` runs `func_id`, each call through a parameter on the way
+        passed by a function the run runs."""
+        if starts.isdisjoint(self.runners(func_id, kinds)):
+            return False
+        needs = self.needs(func_id, kinds)
+        if needs is None:
+            return True
+        return any(self.meets(starts, need, kinds) for start in starts for need in needs.get(start, ()))
+
+    def meets(self, starts: frozenset[str], need: Needs, kinds: frozenset[str] = MAIN_THREAD) -> bool:
+        return all(self.opens(starts, passers, kinds) for passers in need)
+
+    def opens(self, starts: frozenset[str], passers: frozenset[str], kinds: frozenset[str] = MAIN_THREAD) -> bool:
+        """Whether a run of `starts` runs one of `passers` (plainly: passers' own needs aside)."""
+        return any(not starts.isdisjoint(self.runners(passer, kinds)) for passer in passers)
+
+    def needs(self, func_id: str, kinds: frozenset[str] = MAIN_THREAD) -> dict[str, list[Needs]] | None:
+        """For each function that can lead to `func_id`, the needs of its ways there (none kept
+        that needs more than another); None when no way can cross a call that holds only for
+        some passers."""
+        key = (func_id, kinds)
+        if key not in self._needs:
+            within = self.runners(func_id, kinds)
+            crossing = not self.graph.conditional_callers.isdisjoint(within)
+            self._needs[key] = self._walk_needs(func_id, kinds) if crossing else None
+        return self._needs[key]
+
+    def _walk_needs(self, func_id: str, kinds: frozenset[str]) -> dict[str, list[Needs]]:
+        """`CallGraph.reaching` for one target, with the passer sets each way needs. A module
+        body that reaches it only from its main block is recorded (run as the program) but not
+        walked on from (an import does not run that block)."""
+        found: dict[str, list[Needs]] = {func_id: [frozenset()]}
+        walked: dict[str, list[Needs]] = {func_id: [frozenset()]}
+        queue = deque([(func_id, frozenset())])
+        while queue:
+            current, need = queue.popleft()
+            for caller, _, kind, data in self.graph.graph.in_edges(current, keys=True, data=True):
+                if kind not in kinds:
+                    continue
+                passers = data.get("passers")
+                more = need | {passers} if passers else need
+                _keep(found, caller, more)
+                if data["site"] not in self.graph.main_block(caller) and _keep(walked, caller, more):
+                    queue.append((caller, more if more in walked[caller] else frozenset()))  # else collapsed: open
+        return found
+
     def path(self, starts: frozenset[str], func_id: str, kinds: frozenset[str] = MAIN_THREAD) -> list[Step]:
         """The shortest path from one of `starts` to `func_id`: the walk forwards enters only the
         functions that lead to it, which keeps the same shortest paths."""
         within = self.runners(func_id, kinds)
-        parents = self.graph.reach(sorted(starts & within), kinds, within)
+        parents = self.graph.reach(sorted(starts & within), kinds, within, self._opener(starts, kinds))
         return self.graph.path(parents, func_id)
+
+    def _opener(self, starts: frozenset[str], kinds: frozenset[str]):
+        return lambda passers: self.opens(starts, passers, kinds)
+
+
+def _keep(ways: dict[str, list[Needs]], func_id: str, need: Needs) -> bool:
+    """Add a way's need unless one with fewer (a subset) is known; past _MAX_NEEDS ways the
+    function counts as reached by every run, as it did before conditions were kept."""
+    known = ways.get(func_id)
+    if known is None:
+        ways[func_id] = [need]
+        return True
+    if any(other <= need for other in known):
+        return False
+    kept = [other for other in known if not need <= other] + [need]
+    ways[func_id] = kept if len(kept) <= _MAX_NEEDS else [frozenset()]
+    return True
 
 
 class RunView:
@@ -49,7 +125,12 @@ class RunView:
     def __contains__(self, func_id: object) -> bool:
         if self._listed is not None:
             return func_id in self._listed
-        return not self.starts.isdisjoint(self.reachability.runners(str(func_id), self.kinds))
+        return self.reachability.reaches(self.starts, str(func_id), self.kinds)
+
+    def may_run(self, func_id: str) -> bool:
+        """Membership with every call through a parameter taken: cheaper, and what the passers
+        of such calls are checked with."""
+        return not self.starts.isdisjoint(self.reachability.runners(func_id, self.kinds))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.listed)
@@ -60,7 +141,8 @@ class RunView:
     @property
     def listed(self) -> frozenset[str]:
         if self._listed is None:
-            self._listed = frozenset(self.reachability.graph.reach(sorted(self.starts), self.kinds))
+            opener = self.reachability._opener(self.starts, self.kinds)
+            self._listed = frozenset(self.reachability.graph.reach(sorted(self.starts), self.kinds, opens=opener))
         return self._listed
 
     def path_to(self, func_id: str) -> list[Step]:

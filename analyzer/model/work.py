@@ -155,14 +155,15 @@ class WorkFinder:
                 return True
         return False
 
-    def in_order(self, start: str, within: frozenset[str] | None = None,
-                 limit: int = 20000) -> Iterator[tuple[tuple[Step, ...], str, ir.Event]]:
+    def in_order(self, start: str, within: frozenset[str] | None = None, limit: int = 20000,
+                 runs: Callable[[str], bool] | None = None) -> Iterator[tuple[tuple[Step, ...], str, ir.Event]]:
         """Events in the order a run of `start` meets them, entering project calls and imported
         module bodies depth first (each function once): the order that decides whether a
         handler is registered in time. With `within`, only those functions are entered: the
-        ones that lead to the events asked about, whose relative order stays the same. No
-        function is entered once `limit` events have been met. The walk keeps its own stack:
-        a chain of calls may be longer than Python's recursion limit."""
+        ones that lead to the events asked about, whose relative order stays the same. With
+        `runs`, a call that holds only for some passers is entered only if the run runs one
+        (see `holds`). No function is entered once `limit` events have been met. The walk keeps
+        its own stack: a chain of calls may be longer than Python's recursion limit."""
         seen = {start}
         budget = limit
         stack = [self._run(start, ())]
@@ -175,7 +176,8 @@ class WorkFinder:
             if event is not None:
                 budget -= 1
                 yield path, func_id, event
-            elif func_id not in seen and budget > 0 and (within is None or func_id in within):
+            elif func_id not in seen and budget > 0 and (within is None or func_id in within) \
+                    and (runs is None or self.holds(path[-1], runs)):
                 seen.add(func_id)
                 stack.append(self._run(func_id, path))
 
@@ -222,10 +224,11 @@ class WorkFinder:
     def _holds(self, steps: tuple[Step, ...], runs: Callable[[str], bool]) -> bool:
         return all(self.holds(step, runs) for step in steps)
 
-    def _order(self, start: str, within: frozenset[str] | None = None) -> dict[tuple[str, int], int]:
+    def _order(self, start: str, within: frozenset[str] | None = None,
+               runs: Callable[[str], bool] | None = None) -> dict[tuple[str, int], int]:
         """Position of each (function, event index) in the run of `start` (see `in_order`)."""
         return {(func_id, event.index): position
-                for position, (_, func_id, event) in enumerate(self.in_order(start, within))}
+                for position, (_, func_id, event) in enumerate(self.in_order(start, within, runs=runs))}
 
     def work_kind(self, func_id: str, event: ir.Event) -> str | None:
         if isinstance(event, ir.Loop):

@@ -498,3 +498,42 @@ def test_a_star_import_rebinds_a_name_its_package_also_has_as_a_submodule(resolv
     assert resolve("from engine import launch as probe\n", files=files) == (FunctionV("engine.launch:launch"),)
     assert resolve("from engine import tools as probe\n", files=files) == (ModuleV("engine.tools"),)
     assert resolve("import engine\nprobe = engine.hooks.periodic\n", files=files) == (FunctionV("engine.hooks:periodic"),)
+
+
+def test_star_imports_in_a_cycle_resolve_the_same_from_either_side(resolve):
+    """a and b star-import each other: a name defined in a is found through b, and b's search,
+    cut short where the cycle closes, is not kept as the answer for later questions."""
+    files = {"a.py": "from b import *\n\ndef fit():\n    pass\n", "b.py": "from a import *\n"}
+    assert resolve("from b import fit as probe\n", files=files) == (FunctionV("a:fit"),)
+    assert resolve("import a, b\nfirst = b.fit\nprobe = a.fit\n", files=files) == (FunctionV("a:fit"),)
+
+
+def test_a_star_import_lattice_is_searched_once_per_module_and_name(analysis, monkeypatch):
+    """Each level star-imports both modules of the next: the paths double at every level, the
+    searches must not (transformers' __init__ files star-import hundreds of submodules)."""
+    from sigcheck.model.resolve import Resolver
+
+    levels = 12
+    files = {f"pkg/l{i}{side}.py": f"from pkg.l{i + 1}a import *\nfrom pkg.l{i + 1}b import *\n"
+             for i in range(levels) for side in "ab"}
+    files["pkg/__init__.py"] = ""
+    files[f"pkg/l{levels}a.py"] = "def fit():\n    pass\n"
+    files[f"pkg/l{levels}b.py"] = ""
+    files["train.py"] = "from pkg.l0a import fit\nprobe = fit\n"
+    a = analysis(files)
+    searches = []
+    real = Resolver._star_search
+    monkeypatch.setattr(Resolver, "_star_search", lambda self, module, name: searches.append(name) or real(self, module, name))
+    (probe,) = [b.value for b in a.functions["train:<module>"].bindings["probe"]]
+    assert a.resolver.resolve(probe) == (FunctionV(f"pkg.l{levels}a:fit"),)
+    assert len(searches) <= 2 * (levels + 1)
+
+
+def test_a_parameter_takes_every_function_many_scripts_pass_it(resolve):
+    """detectron2's `launch(main, ...)` is called by a dozen tools, each with its own main: the
+    parameter stands for all of them, past the cut that bounds other values."""
+    tools = {f"tool{i}.py": "from engine import launch\n\ndef main():\n    pass\n\nlaunch(main)\n" for i in range(12)}
+    files = {"engine.py": "def launch(main_func):\n    probe = main_func\n    main_func()\n", **tools}
+    values = resolve("import " + ", ".join(f"tool{i}" for i in range(12)) + "\nprobe = 0\n", files=files,
+                     scope="engine:launch")
+    assert set(values) == {FunctionV(f"tool{i}:main") for i in range(12)}

@@ -1,0 +1,1 @@
+"""Segmentation models, their trainer and a launcher shared by every tool."""

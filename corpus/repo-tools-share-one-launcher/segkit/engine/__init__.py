@@ -1,0 +1,2 @@
+from .launch import *
+from .trainer import *

@@ -1,0 +1,100 @@
+"""What an entry point's main thread runs, when a shared function calls what each caller passed."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from sigcheck.model.runs import _MAX_NEEDS, _keep
+
+LAUNCHER = """
+def report():
+    print("done")
+
+
+def launch(main_func, *args):
+    main_func(*args)
+    report()
+"""
+
+TOOL_WITH_HANDLER = """
+import signal
+import sys
+
+from launcher import launch
+
+
+def on_sigterm(signum, frame):
+    sys.exit(0)
+
+
+def main():
+    signal.signal(signal.SIGTERM, on_sigterm)
+    print("serving")
+
+
+if __name__ == "__main__":
+    launch(main)
+"""
+
+TOOL_THAT_TRAINS = """
+from launcher import launch, report
+
+
+def main(epochs):
+    for epoch in range(epochs):
+        loss = model(batch)
+        loss.backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    launch(main, 10)
+    launch(report)
+"""
+
+
+@pytest.fixture
+def tools(analysis):
+    files = {"launcher.py": LAUNCHER, "serve.py": TOOL_WITH_HANDLER, "train.py": TOOL_THAT_TRAINS}
+    return analysis({name: textwrap.dedent(text).lstrip("\n") for name, text in files.items()},
+                    entries=("serve.py", "train.py"))
+
+
+def test_each_script_runs_only_the_function_it_passed_to_a_shared_launcher(tools):
+    serve, train = tools.entry_for("serve"), tools.entry_for("train")
+    assert "serve:main" in serve.main and "train:main" not in serve.main
+    assert "train:main" in train.main and "serve:main" not in train.main
+    assert train.main.may_run("serve:main")  # taking every call through the parameter, as before
+    assert [r.func_id for r in serve.registrations] == ["serve:main"]
+    assert train.registrations == []
+    assert train.first_work is not None and train.first_work.func_id == "train:main"
+    assert serve.first_work is None
+
+
+def test_listing_paths_and_run_order_take_only_the_passed_function(tools):
+    train = tools.entry_for("train")
+    assert "serve:main" not in train.main.listed and "train:main" in train.main.listed
+    assert [s.callee for s in train.path_to("train:main")] == ["launcher:launch", "train:main"]
+    registration = tools.registrations[0]
+    assert train.position(registration.func_id, registration.site) is None
+
+
+def test_a_call_written_out_keeps_the_edge_open_to_every_run(tools):
+    """launch() calls report() itself, and train.py also passes report: the edge holds for all."""
+    data = tools.graph.graph.get_edge_data("launcher:launch", "launcher:report", key="call")
+    assert "passers" not in data
+    assert "launcher:report" in tools.entry_for("serve").main
+    passed = tools.graph.graph.get_edge_data("launcher:launch", "train:main", key="call")
+    assert passed["passers"] == frozenset({"train:<module>"})
+
+
+def test_ways_with_more_needs_than_kept_open_the_function_to_every_run():
+    ways: dict = {}
+    assert _keep(ways, "f", frozenset({frozenset({"a"})}))
+    assert not _keep(ways, "f", frozenset({frozenset({"a"}), frozenset({"b"})}))  # needs more than a known way
+    for number in range(_MAX_NEEDS):
+        _keep(ways, "f", frozenset({frozenset({f"p{number}"})}))
+    assert ways["f"] == [frozenset()]
+    assert _keep(ways, "g", frozenset()) and not _keep(ways, "g", frozenset({frozenset({"a"})}))
