@@ -37,37 +37,72 @@ def flowing_resolver(project: "ProjectModel") -> "Resolver":
     sites = [site for fn in project.functions.values() for site in fn.events if isinstance(site, ir.CallSite)]
     passes: list[list[_Pass]] = [[] for _ in sites]
     reads: list[frozenset] = [frozenset()] * len(sites)  # per site: the parameters its resolution read
-    flow: Flow = {}
-    resolver = Resolver(project, flow)
+    collector = _Collector()
+    resolver = Resolver(project, collector.flow)
     todo: Iterable[int] = range(len(sites))
-    for round_number in range(MAX_ROUNDS):
-        moved = round_number == 0
+    for _ in range(MAX_ROUNDS):
+        moved = []
         for number in todo:
             resolver.begin_tracking()
             found = list(_passes(project, resolver, sites[number]))
             reads[number] = resolver.end_tracking()
-            moved = moved or found != passes[number]
+            if found != passes[number]:
+                moved.append(number)
             passes[number] = found
-        if not moved:
-            return resolver  # every call site passes what it passed: the flow is settled
-        collected = _collected(passes)
-        changed = {key for key in collected.keys() | flow.keys() if collected.get(key) != flow.get(key)}
+        changed = collector.update(moved, passes)
         if not changed:
-            return resolver  # it resolved with this very flow
-        flow = collected
-        resolver = Resolver(project, flow, resolver, changed)
+            return resolver  # every parameter has the arguments it was resolved with: the flow is settled
+        resolver = Resolver(project, collector.flow, resolver, changed)
         todo = [number for number, keys in enumerate(reads) if keys and not keys.isdisjoint(changed)]
     return resolver
 
 
-def _collected(passes: list[list["_Pass"]]) -> Flow:
-    """Each parameter's arguments, in call-site order (the first MAX_ARGUMENTS of them)."""
-    found: dict[tuple[str, int], dict[ir.Sym, None]] = {}
-    positional: dict[str, list[int]] = {}  # function id -> its positional parameters' indices
-    for site_passes in passes:
-        for fn, bound, args, kwargs, star in site_passes:
-            _pass(found, fn, bound, args, kwargs, star, positional)
-    return {key: tuple(arguments) for key, arguments in found.items()}
+class _Collector:
+    """Each parameter's arguments, in call-site order (the first MAX_ARGUMENTS of them), kept
+    from round to round: a round rebuilds only the parameters the call sites that moved pass to."""
+
+    def __init__(self) -> None:
+        self.flow: Flow = {}
+        self._given: dict[int, dict[tuple[str, int], dict[ir.Sym, None]]] = {}  # site -> parameter -> arguments
+        self._sites: dict[tuple[str, int], set[int]] = {}  # parameter -> the sites that pass it arguments
+        self._positional: dict[str, list[int]] = {}  # function id -> its positional parameters' indices
+
+    def update(self, moved: list[int], passes: list[list["_Pass"]]) -> set[tuple[str, int]]:
+        """Take the new passes of the `moved` sites; return the parameters whose arguments changed."""
+        touched: set[tuple[str, int]] = set()
+        for number in moved:
+            for key in self._given.pop(number, ()):
+                self._sites[key].discard(number)
+                touched.add(key)
+            given: dict[tuple[str, int], dict[ir.Sym, None]] = {}
+            for fn, bound, args, kwargs, star in passes[number]:
+                _pass(given, fn, bound, args, kwargs, star, self._positional)
+            if given:
+                self._given[number] = given
+            for key in given:
+                self._sites.setdefault(key, set()).add(number)
+                touched.add(key)
+        flow = dict(self.flow)  # the last round's resolver keeps its own
+        changed = set()
+        for key in touched:
+            arguments = self._collect(key)
+            if arguments != flow.get(key, ()):
+                changed.add(key)
+                if arguments:
+                    flow[key] = arguments
+                else:
+                    del flow[key]
+        self.flow = flow
+        return changed
+
+    def _collect(self, key: tuple[str, int]) -> tuple[ir.Sym, ...]:
+        found: dict[ir.Sym, None] = {}
+        for number in sorted(self._sites.get(key, ())):
+            for sym in self._given[number][key]:
+                if len(found) >= MAX_ARGUMENTS:
+                    return tuple(found)
+                found.setdefault(sym, None)
+        return tuple(found)
 
 
 _Pass = tuple  # (FunctionInfo, bound, args, kwargs, star): one call's arguments into one function

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sigcheck.model import ir
-from sigcheck.model.argflow import MAX_ROUNDS, _collected, _passes
+from sigcheck.model.argflow import MAX_ARGUMENTS, MAX_ROUNDS, _Collector, _pass, _passes
 from sigcheck.model.resolve import Resolver
 from sigcheck.model.values import ClassV, ConstV, FunctionV, InstanceV
 
@@ -146,7 +146,7 @@ def test_rounds_that_resolve_again_only_what_changed_reach_the_flow_of_rounds_th
     everything: dict = {}  # each round a fresh resolver and every call site resolved
     for _ in range(MAX_ROUNDS):
         resolver = Resolver(project, everything)
-        collected = _collected([list(_passes(project, resolver, site)) for site in sites])
+        collected = _every_argument([list(_passes(project, resolver, site)) for site in sites])
         if collected == everything:
             break
         everything = collected
@@ -208,3 +208,35 @@ def test_a_handler_registered_through_a_helper_is_a_handler_edge_of_the_helper(f
     assert "train:on_term" not in {c for c, _ in edges(a, "train:<module>")}  # not run by the caller
     [registration] = a.registrations
     assert registration.action == "handler" and [t.func_id for t in registration.handlers] == ["train:on_term"]
+
+
+def _every_argument(passes) -> dict:
+    """The flow collected from scratch, site after site: what the kept collection must equal."""
+    found: dict = {}
+    positional: dict = {}
+    for site_passes in passes:
+        for fn, bound, args, kwargs, star in site_passes:
+            _pass(found, fn, bound, args, kwargs, star, positional)
+    return {key: tuple(arguments) for key, arguments in found.items()}
+
+
+def test_a_kept_collection_equals_one_from_scratch_after_sites_move(flow):
+    """Twenty call sites pass `f` different arguments: the first MAX_ARGUMENTS in site order are
+    kept. When sites stop passing, or pass something else, only their parameters are rebuilt,
+    and the answer is the one a collection from scratch gives."""
+    calls = "".join(f"f(a{i}, b=a{i})\n" for i in range(20))
+    a = flow("def f(x, b=None):\n    pass\n\n" + "".join(f"a{i} = {i}\n" for i in range(20)) + calls)
+    project = a.project
+    sites = [e for fn in project.functions.values() for e in fn.events if isinstance(e, ir.CallSite)]
+    resolver = Resolver(project, {})
+    passes = [list(_passes(project, resolver, site)) for site in sites]
+    collector = _Collector()
+    assert collector.update(list(range(len(sites))), passes) == {("train:f", 0), ("train:f", 1)}
+    assert collector.flow == _every_argument(passes)
+    assert len(collector.flow[("train:f", 0)]) == MAX_ARGUMENTS
+    passes[2], passes[5] = [], passes[19]  # one site passes nothing now, another what the last passes
+    assert collector.update([2, 5], passes) == {("train:f", 0), ("train:f", 1)}
+    assert collector.flow == _every_argument(passes)
+    assert collector.update([7], passes) == set()  # moved, but passing what it passed
+    fresh = _Collector()
+    assert fresh.update([3], [[] for _ in sites]) == set() and fresh.flow == {}  # a site that passes nothing
