@@ -15,7 +15,8 @@ class MissingSigtermHandler(Rule):
     through the functions it calls; handing a step function to a library does not make it one.
     A backward pass is a step only where its gradients are used: the function that makes it, or
     one it calls, steps an optimizer or reads a `.grad` (a profiler that times backward passes
-    trains nothing).
+    trains nothing). A loop that steps the optimizers it iterates (`for opt in optimizers:
+    opt.step()`) makes one step, fanned out; the loop around it is the training loop.
 
     ## Why is this bad?
     Platforms stop a job with SIGTERM and SIGKILL it after a deadline (120 s on SageMaker,
@@ -148,6 +149,23 @@ with open("config.json") as handle:
 print(config["lr"])
 """, "no training loop: a short script is not reported"),
         Example("""
+import torch
+
+
+class HybridOptimizer:
+    def __init__(self, params):
+        self.optimizers = [torch.optim.Adam(params[:2]), torch.optim.SGD(params[2:], lr=0.1)]
+
+    def step(self):
+        for optimizer in self.optimizers:
+            optimizer.step()
+
+
+optimizer = HybridOptimizer(list(model.parameters()))
+optimizer.step()  # initialises the optimizers' state before a checkpoint is loaded
+model.load_state_dict(torch.load("model.pt"))
+""", "a loop over optimizers steps each once: one step fanned out, not a loop of steps"),
+        Example("""
 import hooks
 
 
@@ -199,6 +217,19 @@ def main():
 if __name__ == "__main__":
     main()
 """, "trains with no handler: a stop loses every epoch since the last save"),
+        Example("""
+import torch
+
+# expect: SIG001
+for real in loader:
+    fake = generator(torch.randn(real.shape[0], 128))
+    loss_d = critic(fake.detach()).mean() - critic(real).mean()
+    loss_g = -critic(fake).mean()
+    for optimizer, loss in ((opt_d, loss_d), (opt_g, loss_g)):
+        optimizer.zero_grad()
+        loss.backward(retain_graph=True)
+        optimizer.step()
+""", "a GAN steps its two optimizers in an inner loop: the loop over batches is the training loop"),
         Example("""
 from transformers import Trainer
 

@@ -118,7 +118,7 @@ class WorkFinder:
         """"training loop" when the body reaches a step, "data loop" when it iterates a loader."""
         fn = self.functions[func_id]
         for event in fn.events[loop.index + 1: loop.body_end]:
-            if self._is_step(func_id, event):
+            if self._is_step(func_id, event) and not _steps_loop_target(loop, event):
                 return "training loop"
             if isinstance(event, ir.CallSite) and any(t.func_id in self.calling_a_step
                                                       for t in self.graph.targets(func_id, event) if t.func_id):
@@ -333,6 +333,16 @@ def _named_as_no_optimizer(func: ir.Sym) -> bool:
     receiver = func.base
     name = receiver.attr if isinstance(receiver, ir.Attr) else receiver.name if isinstance(receiver, ir.Name) else None
     return name is not None and bool(_NOT_AN_OPTIMIZER.search(name))
+
+
+def _steps_loop_target(loop: ir.Loop, event: ir.Event) -> bool:
+    """`for optimizer in optimizers: optimizer.step()`: one step fanned out to several optimizers
+    (a hybrid CPU/GPU optimizer, a GAN's pair), not a loop of steps."""
+    func = event.func if isinstance(event, ir.CallSite) else None
+    if not (isinstance(func, ir.Attr) and isinstance(func.base, ir.Name) and loop.target is not None):
+        return False
+    targets = loop.target.items if isinstance(loop.target, ir.Seq) else (loop.target,)
+    return func.base in targets
 
 
 def _names_in(sym: ir.Sym) -> list[str]:
