@@ -59,6 +59,25 @@ gpus = subprocess.check_output(["nvidia-smi", "-L"], text=True)
 print(gpus)
 """, "a quick query, not the training"),
         Example("""
+import runhouse as rh
+import torch
+
+
+def training_function(rank, config):
+    for batch in loader:
+        model(batch).backward()
+        optimizer.step()
+
+
+def launch_train(config):
+    torch.multiprocessing.start_processes(training_function, args=(config,), nprocs=4, start_method="spawn")
+
+
+gpu = rh.cluster(name="rh-cluster", instance_type="V100:4", provider="cheapest")
+remote_train = rh.function(fn=launch_train, system=gpu)
+remote_train({"lr": 2e-5})
+""", "runhouse runs launch_train on the remote cluster: its children are that machine's, not this script's"),
+        Example("""
 import os
 
 os.execvp("torchrun", ["torchrun", "--nproc_per_node=4", "train.py"])

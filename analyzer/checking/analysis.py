@@ -327,4 +327,4 @@ def _keyword_true(site: ir.CallSite, keyword: str | None) -> bool:
 def _verb(kind: str) -> str:
     return {"call": "calls", "import": "imports", "reference": "passes", "callback": "hands over",
             "thread": "starts a thread running", "executor": "submits", "process": "starts a process running",
-            "atexit": "registers at exit", "handler": "registers"}.get(kind, "calls")
+            "atexit": "registers at exit", "handler": "registers", "remote": "sends to another machine"}.get(kind, "calls")

@@ -49,7 +49,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "driver-dir": ("drivers.toml", "driver-dir", {}),
     "stop-attribute": ("frameworks.toml", "stop-attribute", {}),
 }
-_SPAWN_KINDS = {"thread", "executor", "process", "atexit", "call"}
+_SPAWN_KINDS = {"thread", "executor", "process", "atexit", "call", "remote"}
 _BEHAVIOURS = {"handles", "forwards", "defeats"}
 _EFFECTS = {"raise", "hard", "resend"}
 _COMMAND_FORMS = {"argv", "shell", "words"}

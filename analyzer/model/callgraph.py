@@ -10,6 +10,7 @@ Edges are keyed by kind: how the caller makes the callee run.
              (argflow.py) and its own calls of them are edges
   callback   a method of a project object handed to a library (callbacks=[MyCallback()])
   thread, executor, process, atexit   started elsewhere (see knowledge/spawning.toml)
+  remote     sent to another machine to run there (runhouse): never part of this program's run
   handler    registered as a signal handler: runs when the signal arrives, never on the caller's path
 """
 

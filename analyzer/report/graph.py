@@ -36,6 +36,7 @@ _EDGE_STYLE = {
     "executor": 'color="blue3", style="dashed", label="executor", fontcolor="blue3"',
     "process": 'color="darkorange3", style="dashed", label="process", fontcolor="darkorange3"',
     "atexit": 'color="gray40", style="dashed", label="atexit", fontcolor="gray40"',
+    "remote": 'color="gray60", style="dotted", label="remote", fontcolor="gray60"',
 }
 _LAMBDA = re.compile(r"<lambda#(\d+)>")
 _PYCG_BUILTIN_TYPES = {"builtins.str.": "<**PyStr**>.", "builtins.dict.": "<**PyDict**>.",
