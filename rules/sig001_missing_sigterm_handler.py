@@ -123,6 +123,21 @@ trainer = L.Trainer(max_epochs=10)
 trainer.fit(model, datamodule=dm)
 """, "Lightning's Trainer.fit installs its own SIGTERM handler"),
         Example("""
+import hydra
+from lightning import LightningModule, Trainer
+
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="train.yaml")
+def main(cfg):
+    model: LightningModule = hydra.utils.instantiate(cfg.model)
+    trainer: Trainer = hydra.utils.instantiate(cfg.trainer)
+    trainer.fit(model=model)
+
+
+if __name__ == "__main__":
+    main()
+""", "hydra builds the trainer, its annotation says it is Lightning's, which handles SIGTERM"),
+        Example("""
 import time
 
 
@@ -237,6 +252,20 @@ trainer = Trainer(model=model, train_dataset=ds)
 # expect: SIG001
 trainer.train()
 """, "a plain Hugging Face Trainer does not handle SIGTERM"),
+        Example("""
+from hydra.utils import instantiate
+from transformers import Trainer
+
+
+def finetune(cfg):
+    trainer: Trainer = instantiate(cfg.trainer)
+    # expect: SIG001
+    trainer.train()
+
+
+if __name__ == "__main__":
+    finetune(load_config())
+""", "built by hydra, declared a Hugging Face Trainer: its train() runs with no handler"),
         Example("""
 import gymnasium as gym
 

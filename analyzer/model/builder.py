@@ -134,8 +134,15 @@ class _Builder(ImportBuilder, ExpressionBuilder):
             self.assign(target.target, value, node)
 
     def _s_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if node.value is not None:
-            self.assign(node.target, self.expr(node.value), node)
+        if node.value is None:
+            return
+        value = self.expr(node.value)
+        annotation = node.annotation.annotation
+        if isinstance(value, ir.CallOf) and isinstance(annotation, (cst.Name, cst.Attribute)):
+            # A factory's product (`hydra.utils.instantiate`) is known by its declared class.
+            self.assign(node.target, value, node, bound=ir.Declared(value, self.expr(annotation)))
+        else:
+            self.assign(node.target, value, node)
 
     def _s_AugAssign(self, node: cst.AugAssign) -> None:
         self.expr(node.value)
@@ -312,7 +319,9 @@ class _Builder(ImportBuilder, ExpressionBuilder):
 
     # -- assignment -----------------------------------------------------------------------
 
-    def assign(self, target, value: ir.Sym, node, kind: str = "assign") -> None:
+    def assign(self, target, value: ir.Sym, node, kind: str = "assign", bound: ir.Sym | None = None) -> None:
+        """Bind `target` to `value` (to `bound` where given: what the name stands for, while the
+        Assign event keeps the expression as written)."""
         if isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             star = next((i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)), None)
@@ -326,20 +335,20 @@ class _Builder(ImportBuilder, ExpressionBuilder):
             name = target.value
             owner = self._owner(name)
             if owner is not self.fn:  # `global` or `nonlocal`: the value lands in the owner's scope
-                owner.bind(name, kind, value)
+                owner.bind(name, kind, bound or value)
                 sym = ir.Name(name, owner.id)
             elif self.cls is not None:  # a class attribute, not a name of the enclosing scope
-                self.cls.attributes.setdefault(name, []).append(value)
+                self.cls.attributes.setdefault(name, []).append(bound or value)
                 sym = ir.Name(name, self.fn.id)
             else:
-                self.fn.bind(name, kind, value)
+                self.fn.bind(name, kind, bound or value)
                 sym = ir.Name(name, self.fn.id)
         else:
             sym = self.expr(target)
             if isinstance(sym, ir.Attr) and isinstance(sym.base, ir.Name) and sym.base.name == "self":
                 owner = self._enclosing_class()
                 if owner is not None:
-                    owner.attributes.setdefault(sym.attr, []).append(value)
+                    owner.attributes.setdefault(sym.attr, []).append(bound or value)
                     owner.instance_attributes.add(sym.attr)
         self.emit(ir.Assign, node, target=sym, value=value)
 

@@ -142,8 +142,17 @@ class OneOf(_Hashed):
     options: tuple["Sym", ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Declared(_Hashed):
+    """`trainer: Trainer = instantiate(cfg.trainer)`: the value, and the class the annotation
+    declares it an instance of, which stands in where the value is not known (a factory)."""
+
+    value: "Sym"
+    annotation: "Sym"
+
+
 Sym = Union[Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque, BinOp, FString, SliceOf, DictOf,
-            Decorated, OneOf]
+            Decorated, OneOf, Declared]
 
 
 def _hash_kept(cls: type) -> None:
@@ -356,7 +365,7 @@ def _rebuilt_by_constructor(cls: type) -> None:
 
 
 for _cls in (Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque, BinOp, FString, SliceOf, DictOf,
-             Decorated, OneOf, CallSite, Assign, Read, Raise, Import, Jump, Loop, Branch, ExceptClause, Try, With, Parameter,
+             Decorated, OneOf, Declared, CallSite, Assign, Read, Raise, Import, Jump, Loop, Branch, ExceptClause, Try, With, Parameter,
              Binding, FunctionInfo, ClassInfo, ModuleSummary):
     _rebuilt_by_constructor(_cls)
 

@@ -155,6 +155,8 @@ class PathTracker:
             return (Possible((Piece(sym.value),), trace),)
         if isinstance(sym, ir.Name):
             return self._name(sym, func_id, at, depth)
+        if isinstance(sym, ir.Declared):
+            return self._value(func_id, sym.value, at, depth)
         if isinstance(sym, ir.FString):
             parts = [self.value(func_id, p, at, depth + 1) for p in sym.parts]
             return self._combine(parts, concat, Point(func_id, sym.node, "formats the path"))

@@ -9,12 +9,12 @@ call makes (products.py: `threading.Event()` an instance of it, Gym's `make` an 
 
 from __future__ import annotations
 
-import builtins
 from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.model import ir
 from sigcheck.model.argflow import Flow, argument_flow, parameter_slot
 from sigcheck.model.containers import Containers
+from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
 from sigcheck.model.products import is_factory, made_instance
 from sigcheck.model.values import (UNKNOWN, ClassV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
@@ -23,13 +23,12 @@ from sigcheck.model.values import (UNKNOWN, ClassV, ConstV, ExternalV, FunctionV
 if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
 
-_BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 12
 _MAX_VALUES = 8  # values of a symbol; those that run project code may be more (below)
 _MAX_CODE_VALUES = 16  # argflow.MAX_ARGUMENTS: each script's main passed to one shared launch()
 
 
-class Resolver:
+class Resolver(ModuleMembers):
     def __init__(self, project: "ProjectModel", flow: Flow | None = None, earlier: "Resolver | None" = None,
                  changed: set | None = None) -> None:
         """`earlier`: a resolver of the same project with another flow (argflow's last round),
@@ -156,7 +155,17 @@ class Resolver:
             return self._decorated(sym)
         if isinstance(sym, ir.OneOf):
             return [v for option in sym.options for v in self.resolve(option)]
+        if isinstance(sym, ir.Declared):
+            return self._declared(sym)
         return [UNKNOWN]
+
+    def _declared(self, sym: ir.Declared) -> list[Value]:
+        """The value where it is known; where not, an instance of the declared class."""
+        values = self.resolve(sym.value)
+        if not any(isinstance(v, UnknownV) for v in values):
+            return list(values)
+        declared = [InstanceV(v) for v in self.resolve(sym.annotation) if isinstance(v, (ClassV, ExternalV))]
+        return [v for v in values if not isinstance(v, UnknownV)] + declared if declared else list(values)
 
     def lookup(self, name: str, scope: str) -> list[Value]:
         fn = self.project.functions.get(scope)
@@ -170,67 +179,6 @@ class Resolver:
                 return self._module_fallback(fn.module, name)
             fn = self.project.functions.get(fn.parent) if fn.parent else None
         return [UNKNOWN]
-
-    def _module_fallback(self, module: str, name: str) -> list[Value]:
-        found = self._star_member(module, name)
-        return found or [ExternalV("builtins." + name) if name in _BUILTINS else UNKNOWN]
-
-    def _star_member(self, module: str, name: str) -> list[Value]:
-        """What `name` is bound to in `module` by its `from x import *` lines ([]: by none). A
-        package's __init__ of hundreds of star imports is searched once per name, not once per
-        path that reaches it."""
-        key = (module, name)
-        kept = self._star_found.get(key)
-        if kept is not None:
-            self._read(kept[1])
-            return kept[0]
-        if key in self._star_searches:
-            self._star_cuts += 1
-            return []  # star imports in a cycle (a: `from b import *`, b: `from a import *`)
-        cuts = self._star_cuts
-        self._star_searches.add(key)
-        self.begin_tracking()
-        try:
-            found = self._star_search(module, name)
-        finally:
-            self._star_searches.discard(key)
-            keys = self.end_tracking()
-            self._read(keys)
-        if cuts == self._star_cuts:
-            self._star_found[key] = (found, keys)
-        return found
-
-    def _star_search(self, module: str, name: str) -> list[Value]:
-        for binding in self.project.modules[module].body.bindings.get("*", ()):
-            found = [v for module in self._imported(binding.value) for v in self.member(module, name)]
-            if found and not all(isinstance(v, UnknownV) for v in found):
-                return found
-        return []
-
-    def _binding(self, binding: ir.Binding) -> Iterable[Value]:
-        return self.resolve(binding.value)
-
-    def _imported(self, sym: ir.Imported) -> list[Value]:
-        """Every value the imported name is bound to in its module (`try: from .fast import f`
-        `except ImportError: from .slow import f` re-exports both)."""
-        target = self.project.resolve_import(sym.module, sym.importer)
-        if sym.name is None:
-            return [ModuleV(target) if target else ExternalV(sym.module)]
-        if target is None:
-            return [ExternalV(f"{sym.module}.{sym.name}")]
-        return self.member(ModuleV(target), sym.name) or [UNKNOWN]
-
-    def member(self, module: Value, name: str) -> list[Value]:
-        if not isinstance(module, ModuleV):
-            return list(self.attribute(module, name))
-        summary = self.project.modules[module.name]
-        if name in summary.body.bindings:
-            return [v for b in summary.body.bindings[name] for v in self._binding(b)]
-        exported = self._star_member(module.name, name)
-        submodule = self.project.resolve_import(f"{module.name}.{name}", module.name)
-        if submodule:  # unless `from .launch import *` rebinds `launch` to the function it exports
-            return [v for v in exported if not isinstance(v, ModuleV)] or [ModuleV(submodule)]
-        return exported or [UNKNOWN]
 
     def attribute(self, base: Value, attr: str) -> Iterable[Value]:
         if isinstance(base, ModuleV):

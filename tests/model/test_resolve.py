@@ -537,3 +537,13 @@ def test_a_parameter_takes_every_function_many_scripts_pass_it(resolve):
     values = resolve("import " + ", ".join(f"tool{i}" for i in range(12)) + "\nprobe = 0\n", files=files,
                      scope="engine:launch")
     assert set(values) == {FunctionV(f"tool{i}:main") for i in range(12)}
+
+
+def test_an_annotation_stands_in_for_a_value_a_factory_makes(resolve):
+    """`trainer: Trainer = instantiate(cfg)`: the factory's product is unknown, the declared
+    class is not. A value that is known keeps its own class (the annotation may be a base)."""
+    imports = "import hydra\nfrom lightning import Trainer\n\nclass Net:\n    pass\n\ndef build():\n    return Net()\n\n"
+    assert resolve(imports, "probe: Trainer = hydra.utils.instantiate(cfg)\n") == (InstanceV(ExternalV("lightning.Trainer")),)
+    assert resolve(imports, "probe: Trainer = build()\n") == (InstanceV(ClassV("train:Net")),)
+    quoted = resolve(imports, "probe: \"Trainer\" = hydra.utils.instantiate(cfg)\n")  # a string: not read
+    assert not any(isinstance(v, InstanceV) for v in quoted)
