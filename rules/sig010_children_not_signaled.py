@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.model.children import forwarding_call
+from sigcheck.model.children import events_set, forwarding_call, names_passed
 
 
 class ChildrenNotSignaled(Rule):
@@ -12,7 +12,8 @@ class ChildrenNotSignaled(Rule):
     (`subprocess` running `python`, `torchrun`, `accelerate`, `deepspeed` or a `.py` script;
     `os.system`; `multiprocessing.Process` or `torch.multiprocessing.spawn` with a target that
     trains) when no SIGTERM handler of the parent passes the signal on (`terminate()`,
-    `send_signal()`, `os.kill`, `os.killpg`). A command is judged by its program: an interpreter
+    `send_signal()`, `os.kill`, `os.killpg`) or sets an event the child was handed
+    (`mp.Process(target=learner, args=(stop,))` and `stop.set()`). A command is judged by its program: an interpreter
     running a script or module, a distributed launcher (`torchrun`, `accelerate launch`), or a
     script. The script (or `-m` module) is read when the project has it: one that does no
     training work is not the trainer. A script from elsewhere counts when its name says it trains
@@ -58,6 +59,30 @@ import subprocess
 gpus = subprocess.check_output(["nvidia-smi", "-L"], text=True)
 print(gpus)
 """, "a quick query, not the training"),
+        Example("""
+import multiprocessing as mp
+import signal
+
+
+def learner(stop):
+    while not stop.is_set():
+        batch = queue_get()
+        model(batch).backward()
+        optimizer.step()
+    save_checkpoint()
+
+
+if __name__ == "__main__":
+    stop = mp.Event()
+
+    def on_sigterm(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    process = mp.Process(target=learner, args=(stop,))
+    process.start()
+    process.join()
+""", "the handler sets the event the learner process was handed and polls"),
         Example("""
 import runhouse as rh
 import torch
@@ -118,6 +143,27 @@ if __name__ == "__main__":
     )
     invalid = (
         Example("""
+import multiprocessing as mp
+import signal
+import threading
+
+done = threading.Event()
+
+
+def learner(stop):
+    while not stop.is_set():
+        model(next_batch()).backward()
+        optimizer.step()
+
+
+signal.signal(signal.SIGTERM, lambda signum, frame: done.set())
+stop = mp.Event()
+# expect: SIG010
+process = mp.Process(target=learner, args=(stop,))
+process.start()
+done.wait()
+""", "the handler sets an event of the parent's, not the one the child was handed"),
+        Example("""
 import subprocess
 
 # expect: SIG010
@@ -157,11 +203,12 @@ multiprocessing.Process(target=train, args=(0,)).start()
     )
 
     def check(self, analysis):
-        forwarding: dict[int, bool] = {}  # by registration: whether its handlers pass SIGTERM on
+        forwarding: dict[int, tuple[bool, set]] = {}  # by registration: see _forwarding
         for child in sorted(analysis.child_starts, key=lambda c: (c.func_id, c.site.index)):
             # One finding per child start, traced from the first entry point that runs it unforwarded.
-            entry = next((e for e in analysis.entries
-                          if e.runs(child.func_id, child.site) and not self._forwards(analysis, e, forwarding)), None)
+            passed = names_passed(analysis.project, child.site)
+            entry = next((e for e in analysis.entries if e.runs(child.func_id, child.site)
+                          and not self._forwards(analysis, e, passed, forwarding)), None)
             if entry is not None:
                 anchor = analysis.point(child.func_id, child.site, "starts the child")
                 yield self.finding(anchor, self._message(analysis, child),
@@ -178,13 +225,17 @@ multiprocessing.Process(target=train, args=(0,)).start()
                 f"SIGKILLed at the deadline {deadline} without saving")
 
     @staticmethod
-    def _forwards(analysis, entry, known: dict[int, bool]) -> bool:
+    def _forwards(analysis, entry, passed: set, known: dict[int, tuple[bool, set]]) -> bool:
+        """Whether a SIGTERM handler of this run signals the child: it sends the signal on, or sets
+        an event the child was handed (`mp.Process(target=learner, args=(stop,))`, `stop.set()`)."""
         for registration in entry.registrations:
             if not registration.covers_sigterm or not registration.handlers:
                 continue
             if id(registration) not in known:
                 handlers_run = analysis.graph.reach([t.func_id for t in registration.handlers], frozenset({"call"}))
-                known[id(registration)] = forwarding_call(analysis.graph, analysis.knowledge, handlers_run) is not None
-            if known[id(registration)]:
+                known[id(registration)] = (forwarding_call(analysis.graph, analysis.knowledge, handlers_run) is not None,
+                                           events_set(analysis.graph, handlers_run))
+            sends, events = known[id(registration)]
+            if sends or not events.isdisjoint(passed):
                 return True
         return False

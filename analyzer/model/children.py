@@ -75,6 +75,48 @@ def forwarding_call(graph: CallGraph, knowledge: Knowledge, func_ids: Iterable[s
     return None
 
 
+def events_set(graph: CallGraph, func_ids: Iterable[str]) -> set[tuple[str, str]]:
+    """The variables these functions call `.set()` on (a `multiprocessing.Event` a handler
+    sets), each as (the scope that binds it, its name)."""
+    found = set()
+    for func_id in func_ids:
+        for event in graph.project.functions[func_id].events:
+            if isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and event.func.attr == "set" \
+                    and isinstance(event.func.base, ir.Name):
+                owner = binding_scope(graph.project, event.func.base)
+                if owner is not None:
+                    found.add((owner, event.func.base.name))
+    return found
+
+
+def names_passed(project, site: ir.CallSite) -> set[tuple[str, str]]:
+    """The variables a call passes, directly or in a tuple or list (`args=(queue, stop)`), each as
+    (the scope that binds it, its name)."""
+    found = set()
+    pending = [*site.args, *(value for _, value in site.kwargs)]
+    while pending:
+        sym = pending.pop()
+        if isinstance(sym, ir.Seq):
+            pending.extend(sym.items)
+        elif isinstance(sym, ir.Name):
+            owner = binding_scope(project, sym)
+            if owner is not None:
+                found.add((owner, sym.name))
+    return found
+
+
+def binding_scope(project, name: ir.Name) -> str | None:
+    """The function whose binding of the name this use reads (a closure reads its parent's)."""
+    fn = project.functions.get(name.scope)
+    while fn is not None:
+        if name.name in fn.globals:
+            return project.modules[fn.module].body_id
+        if name.name in fn.bindings:
+            return fn.id
+        fn = project.functions.get(fn.parent) if fn.parent else None
+    return None
+
+
 class _Scripts:
     """Whether a script or module a command runs trains: read from the project when it is there,
     else told by its name (`train.py`, `finetune_llm.py`, `trainer.main`)."""
