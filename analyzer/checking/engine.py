@@ -184,8 +184,10 @@ class _Locator:
 
     @staticmethod
     def _place(finding: Finding) -> tuple:
+        """A rule reports a place once, as ruff does, even where entry points reaching it word the
+        finding apart (its deadline under torchrun in one, on the platform in another)."""
         anchor = finding.anchor
-        return finding.code, anchor.func_id, anchor.node, anchor.document, anchor.span, finding.message
+        return finding.code, anchor.func_id, anchor.node, anchor.document, anchor.span
 
     def _modules_of(self, findings) -> set[str]:
         """The modules whose spans the findings' places and traces need."""

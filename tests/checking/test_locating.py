@@ -34,3 +34,15 @@ def test_the_shortest_trace_wins_over_the_shallowest_entry_point(run_sigcheck):
     (finding,) = report.diagnostics
     assert finding.trace[0].path == "zoo/custom/run_train.py"
     assert len(finding.trace) == 2
+
+
+def test_a_place_worded_apart_by_two_entry_points_is_still_reported_once(run_sigcheck):
+    """Under torchrun (a script that reads LOCAL_RANK) the deadline is 30 s, elsewhere the
+    platform's 120 s: the messages differ, the place and the problem do not."""
+    distributed = _SCRIPT.replace("from trainer import Trainer", "import os\n\nfrom trainer import Trainer").replace(
+        "    Trainer().train()", "    rank = int(os.environ['LOCAL_RANK'])\n    Trainer().train()")
+    report = run_sigcheck({"trainer.py": _TRAINER, "run_train.py": _SCRIPT, "run_distributed.py": distributed},
+                          args=["."], select=("SIG001",))
+    (finding,) = report.diagnostics
+    assert (finding.path, finding.line) == ("trainer.py", 3)
+    assert finding.trace[0].path in ("run_train.py", "run_distributed.py")
