@@ -26,23 +26,15 @@ from typing import Callable, Iterable
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.argflow import receivers
+from sigcheck.model.calltargets import CallTarget, CallTargets
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
-from sigcheck.model.values import ClassV, DictV, FunctionV, InstanceV, PartialV, SeqV, Value
+from sigcheck.model.values import ClassV, DictV, InstanceV, SeqV, Value
 
 MAIN_THREAD = frozenset({"call", "import", "reference", "callback"})
 HANDLER_WORK = frozenset({"call", "reference", "callback", "thread", "executor", "process"})
 _HANDLER_REGISTRARS = ("signal.signal", "*.add_signal_handler")
 _REGISTRAR = re.compile("|".join(fnmatch.translate(p) for p in _HANDLER_REGISTRARS))  # once, for every call site
-
-
-@dataclass(frozen=True)
-class CallTarget:
-    qualname: str | None  # for knowledge lookups; None when nothing is known
-    func_id: str | None = None  # the project function that runs
-    bound: int = 0
-    bound_keywords: frozenset[str] = frozenset()
-    in_project: bool = False  # a project function or class, matched by knowledge only if configured
 
 
 @dataclass(frozen=True)
@@ -55,7 +47,7 @@ class Step:
     kind: str
 
 
-class CallGraph:
+class CallGraph(CallTargets):
     def __init__(self, project: ProjectModel, resolver: Resolver, knowledge: Knowledge) -> None:
         self.project = project
         self.resolver = resolver
@@ -326,84 +318,3 @@ class CallGraph:
                 position = len(site.args) + [k for k, _ in site.kwargs].index(slot)
                 found += [(position, v) for v in self.resolver.resolve(keywords[slot])]
         return found
-
-    def functions_of(self, value: Value) -> list[str]:
-        """Project functions that run when `value` is called."""
-        if isinstance(value, FunctionV):
-            return [value.func_id]
-        if isinstance(value, PartialV):
-            return self.functions_of(value.func)
-        if isinstance(value, ClassV):
-            return [t.func_id for t in self.method_targets(value.class_id, "__init__", 1) if t.func_id]
-        if isinstance(value, InstanceV) and isinstance(value.of, ClassV):
-            return [t.func_id for t in self.method_targets(value.of.class_id, "__call__", 1) if t.func_id]
-        return []
-
-    def _resolve_call(self, site: ir.CallSite) -> list[CallTarget]:
-        result = []
-        for value in self.resolver.resolve(site.func):
-            result.extend(self.value_targets(value))
-        return result + self._overrides(site.func, result)
-
-    def _overrides(self, func: ir.Sym, found: list[CallTarget]) -> list[CallTarget]:
-        """`self.step()` in a method of Base also runs `step` of any project subclass that
-        overrides it: the instance may be one (template methods of Trainer subclasses)."""
-        if not (isinstance(func, ir.Attr) and isinstance(func.base, ir.Name)):
-            return []
-        fn = self.project.functions.get(func.base.scope)
-        if fn is None or fn.class_id is None or fn.kind != "function" or not fn.params:
-            return []
-        subclasses = self._subclasses().get(fn.class_id)
-        if not subclasses:
-            return []  # most classes have none: the checks below cost more than this lookup
-        if fn.params[0].name != func.base.name or len(fn.bindings.get(func.base.name, ())) != 1:
-            return []  # not the first parameter, or rebound in the method
-        if self.resolver.resolve(func.base) != (InstanceV(ClassV(fn.class_id)),):
-            return []  # a static or class method
-        known = {t.func_id for t in found}
-        extra = []
-        for class_id in subclasses:
-            info = self.project.classes[class_id]
-            method = info.methods.get(func.attr)
-            if method and method not in known:
-                known.add(method)
-                extra.append(CallTarget(self.resolver.qualname(FunctionV(method)), method, 1))
-            if func.attr in info.instance_attributes:  # `self.step = self.fast_step` in a subclass
-                for value in (v for sym in info.attributes[func.attr] for v in self.resolver.resolve(sym)):
-                    for target in self.value_targets(value):
-                        if target.func_id and target.func_id not in known:
-                            known.add(target.func_id)
-                            extra.append(target)
-        return extra
-
-    def _subclasses(self) -> dict[str, list[str]]:
-        """Project class id -> the project classes that inherit from it, directly or not."""
-        if self._subclass_index is None:
-            self._subclass_index = {}
-            for class_id in self.project.classes:
-                for base in self.resolver.mro(class_id)[1:]:
-                    if isinstance(base, ClassV):
-                        self._subclass_index.setdefault(base.class_id, []).append(class_id)
-        return self._subclass_index
-
-    def value_targets(self, value: Value) -> list[CallTarget]:
-        name = self.resolver.qualname(value)
-        if isinstance(value, FunctionV):
-            return [CallTarget(name, value.func_id, value.bound, value.bound_keywords, True)]
-        if isinstance(value, PartialV):
-            return [CallTarget(t.qualname, t.func_id, t.bound + value.bound, t.bound_keywords | value.bound_keywords,
-                               t.in_project) for t in self.value_targets(value.func)]
-        if isinstance(value, ClassV):
-            return [CallTarget(name, in_project=True)] + self.method_targets(value.class_id, "__init__", 1)
-        if isinstance(value, InstanceV) and isinstance(value.of, ClassV):
-            return self.method_targets(value.of.class_id, "__call__", 1)
-        return [CallTarget(name)] if name else []
-
-    def method_targets(self, class_id: str, method: str, bound: int) -> list[CallTarget]:
-        for cls in self.resolver.mro(class_id):
-            if isinstance(cls, ClassV):
-                methods = self.project.classes[cls.class_id].methods
-                if method in methods:
-                    func_id = methods[method]
-                    return [CallTarget(self.resolver.qualname(FunctionV(func_id)), func_id, bound, in_project=True)]
-        return []
