@@ -92,10 +92,12 @@ class Reachability:
         """The shortest path from one of `starts` to `func_id`: the walk forwards enters only the
         functions that lead to it, which keeps the same shortest paths."""
         within = self.runners(func_id, kinds)
-        parents = self.graph.reach(sorted(starts & within), kinds, within, self._opener(starts, kinds))
+        parents = self.graph.reach(sorted(starts & within), kinds, within, self.opener(starts, kinds))
         return self.graph.path(parents, func_id)
 
-    def _opener(self, starts: frozenset[str], kinds: frozenset[str]):
+    def opener(self, starts: frozenset[str], kinds: frozenset[str]):
+        """For `CallGraph.reach`: an edge that holds only for some passers opens to this run if it
+        runs one of them."""
         return lambda passers: self.opens(starts, passers, kinds)
 
 
@@ -141,7 +143,7 @@ class RunView:
     @property
     def listed(self) -> frozenset[str]:
         if self._listed is None:
-            opener = self.reachability._opener(self.starts, self.kinds)
+            opener = self.reachability.opener(self.starts, self.kinds)
             self._listed = frozenset(self.reachability.graph.reach(sorted(self.starts), self.kinds, opens=opener))
         return self._listed
 
