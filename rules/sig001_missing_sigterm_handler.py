@@ -123,6 +123,12 @@ trainer = L.Trainer(max_epochs=10)
 trainer.fit(model, datamodule=dm)
 """, "Lightning's Trainer.fit installs its own SIGTERM handler"),
         Example("""
+from pytorch_lightning.trainer import Trainer
+
+trainer = Trainer(max_steps=100_000, accelerator="gpu")
+trainer.fit(model, data)
+""", "the same Trainer, imported from its subpackage as Stability AI's generative-models does"),
+        Example("""
 import hydra
 from lightning import LightningModule, Trainer
 
