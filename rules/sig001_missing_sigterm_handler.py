@@ -171,6 +171,19 @@ print(config["lr"])
 """, "no training loop: a short script is not reported"),
         Example("""
 import torch
+from diffusers import DDIMScheduler, UNet2DConditionModel
+
+unet = UNet2DConditionModel.from_pretrained("stabilityai/stable-diffusion-2-base", subfolder="unet")
+scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear")
+scheduler.set_timesteps(50)
+latents = torch.randn(1, 4, 64, 64)
+with torch.no_grad():
+    for t in scheduler.timesteps:
+        noise_pred = unet(latents, t, encoder_hidden_states=text_embeddings).sample
+        latents = scheduler.step(noise_pred, t, latents).prev_sample
+""", "a diffusion sampler's scheduler.step denoises one step: generating images trains nothing"),
+        Example("""
+import torch
 
 
 class HybridOptimizer:
