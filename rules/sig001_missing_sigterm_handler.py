@@ -265,6 +265,28 @@ for real in loader:
         optimizer.step()
 """, "a GAN steps its two optimizers in an inner loop: the loop over batches is the training loop"),
         Example("""
+import functools
+
+import jax
+import optax
+
+tx = optax.adamw(1e-3)
+
+
+@functools.partial(jax.jit, donate_argnums=(0,))
+def update_fn(params, opt_state, batch):
+    loss, grads = jax.value_and_grad(loss_fn)(params, batch)
+    updates, opt_state = tx.update(grads, opt_state, params)
+    return optax.apply_updates(params, updates), opt_state, loss
+
+
+params = init_params(jax.random.PRNGKey(0))
+opt_state = tx.init(params)
+# expect: SIG001
+for step, batch in enumerate(train_iter):
+    params, opt_state, loss = update_fn(params, opt_state, batch)
+""", "JAX: the loop calls a jitted update function that applies optax's updates"),
+        Example("""
 from transformers import Trainer
 
 trainer = Trainer(model=model, train_dataset=ds)
