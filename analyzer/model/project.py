@@ -36,6 +36,7 @@ class ProjectModel:
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _found: dict[str, Path | None] = field(default_factory=dict)
     _searched: dict[tuple[str, Path | None], Path | None] = field(default_factory=dict)  # (name, own folder)
+    _dotted: dict[Path, str] = field(default_factory=dict)  # a file -> its dotted name from the root
     _folders: dict[str, Path | None] = field(default_factory=dict)  # module -> its own folder
     _reals: dict[str, Path | None] = field(default_factory=dict)  # candidate file -> its real path in the project
     _search_folders: tuple[list[Path], dict[str, int]] | None = None  # see _search_path
@@ -89,7 +90,28 @@ class ProjectModel:
         key = (dotted, folder)
         if key not in self._searched:  # each module of a package asks for the same names
             self._searched[key] = self._search(dotted, folder)
-        return self._searched[key]
+        found = self._searched[key]
+        if found is not None and self._imported_by_its_name(importer, dotted, found):
+            return self._search_elsewhere(dotted, found)
+        return found
+
+    def _imported_by_its_name(self, importer: str | None, dotted: str, found: Path) -> bool:
+        """`import big_vision.optax as bv_optax` beside `import optax`: the module imports that
+        file by its own name, so the bare name is another module (the library), not the same
+        file imported twice under two names."""
+        summary = self.modules.get(importer) if importer else None
+        if summary is None or not summary.imports:
+            return False
+        name = self._dotted.get(found)
+        if name is None:
+            name = self._dotted[found] = self.module_name(found)[0]
+        return name != dotted and name in summary.imports
+
+    def _search_elsewhere(self, dotted: str, shadowed: Path) -> Path | None:
+        """Such a module runs from the root (`python -m big_vision.train`): other scripts'
+        folders are not on its path."""
+        return next((found for base in (self.root, self.root / "src")
+                     if (found := self._find_in(dotted, base)) is not None and found != shadowed), None)
 
     def _own_folder(self, importer: str | None) -> Path | None:
         """The folder of a module that is not a package's `__init__`, searched for its imports."""

@@ -115,3 +115,19 @@ def test_each_script_finds_the_module_next_to_it(load):
     b_helpers = project.by_path[(project.root / "b/helpers.py").resolve()]
     assert project.resolve_import("config", b_helpers) == project.by_path[(project.root / "b/config.py").resolve()]
     assert len(project.modules) == 6
+
+
+def test_a_library_name_is_not_the_neighbour_the_module_imports_by_its_own_name(load):
+    """big_vision/train.py runs as a script beside big_vision/optax.py, which it imports as
+    `big_vision.optax`: its bare `import optax` is the library, not that file a second time. A
+    script that imports its neighbour only by the bare name still finds the neighbour."""
+    project = load({
+        "big_vision/__init__.py": "",
+        "big_vision/optax.py": "def get_count(state):\n    return 0\n",
+        "big_vision/train.py": "import big_vision.optax as bv_optax\nimport optax\n",
+        "tools/optax.py": "def apply_updates(params, updates):\n    return params\n",
+        "tools/train.py": "import optax\n",
+    }, entries=("big_vision/train.py", "tools/train.py"))
+    assert project.resolve_import("big_vision.optax", "big_vision.train") == "big_vision.optax"
+    assert project.resolve_import("optax", "big_vision.train") is None
+    assert project.resolve_import("optax", "tools.train") == "tools.optax"
