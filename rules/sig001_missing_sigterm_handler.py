@@ -170,36 +170,6 @@ with open("config.json") as handle:
 print(config["lr"])
 """, "no training loop: a short script is not reported"),
         Example("""
-import torch
-from diffusers import DDIMScheduler, UNet2DConditionModel
-
-unet = UNet2DConditionModel.from_pretrained("stabilityai/stable-diffusion-2-base", subfolder="unet")
-scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear")
-scheduler.set_timesteps(50)
-latents = torch.randn(1, 4, 64, 64)
-with torch.no_grad():
-    for t in scheduler.timesteps:
-        noise_pred = unet(latents, t, encoder_hidden_states=text_embeddings).sample
-        latents = scheduler.step(noise_pred, t, latents).prev_sample
-""", "a diffusion sampler's scheduler.step denoises one step: generating images trains nothing"),
-        Example("""
-import torch
-
-
-class HybridOptimizer:
-    def __init__(self, params):
-        self.optimizers = [torch.optim.Adam(params[:2]), torch.optim.SGD(params[2:], lr=0.1)]
-
-    def step(self):
-        for optimizer in self.optimizers:
-            optimizer.step()
-
-
-optimizer = HybridOptimizer(list(model.parameters()))
-optimizer.step()  # initialises the optimizers' state before a checkpoint is loaded
-model.load_state_dict(torch.load("model.pt"))
-""", "a loop over optimizers steps each once: one step fanned out, not a loop of steps"),
-        Example("""
 import hooks
 
 
@@ -251,41 +221,6 @@ def main():
 if __name__ == "__main__":
     main()
 """, "trains with no handler: a stop loses every epoch since the last save"),
-        Example("""
-import torch
-
-# expect: SIG001
-for real in loader:
-    fake = generator(torch.randn(real.shape[0], 128))
-    loss_d = critic(fake.detach()).mean() - critic(real).mean()
-    loss_g = -critic(fake).mean()
-    for optimizer, loss in ((opt_d, loss_d), (opt_g, loss_g)):
-        optimizer.zero_grad()
-        loss.backward(retain_graph=True)
-        optimizer.step()
-""", "a GAN steps its two optimizers in an inner loop: the loop over batches is the training loop"),
-        Example("""
-import functools
-
-import jax
-import optax
-
-tx = optax.adamw(1e-3)
-
-
-@functools.partial(jax.jit, donate_argnums=(0,))
-def update_fn(params, opt_state, batch):
-    loss, grads = jax.value_and_grad(loss_fn)(params, batch)
-    updates, opt_state = tx.update(grads, opt_state, params)
-    return optax.apply_updates(params, updates), opt_state, loss
-
-
-params = init_params(jax.random.PRNGKey(0))
-opt_state = tx.init(params)
-# expect: SIG001
-for step, batch in enumerate(train_iter):
-    params, opt_state, loss = update_fn(params, opt_state, batch)
-""", "JAX: the loop calls a jitted update function that applies optax's updates"),
         Example("""
 from transformers import Trainer
 

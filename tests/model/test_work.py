@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
+from sigcheck.model import ir
 from sigcheck.model.work import WorkFinder
 
 # Two entry points meet the same cycle (prepare <-> load) from different sides; `fit` trains.
@@ -62,3 +63,72 @@ def profile(model, x):
     model(x).sum().backward()
 """})
     assert a.work._applies_gradients("train:step") and not a.work._applies_gradients("train:profile")
+
+
+def _loops(a, func_id):
+    """Each loop of the function with its kind, in order."""
+    return [a.work.loop_kind(func_id, e) for e in a.functions[func_id].events if isinstance(e, ir.Loop)]
+
+
+def test_a_loop_that_steps_the_optimizers_it_iterates_makes_one_step(analysis):
+    """A hybrid CPU/GPU optimizer steps each part once: no training loop. A GAN's inner loop over
+    its two optimizers is no training loop either, the batch loop around it is."""
+    a = analysis({"train.py": textwrap.dedent("""
+        import torch
+
+
+        class HybridOptimizer:
+            def __init__(self, params):
+                self.optimizers = [torch.optim.Adam(params[:2]), torch.optim.SGD(params[2:], lr=0.1)]
+
+            def step(self):
+                for optimizer in self.optimizers:
+                    optimizer.step()
+
+
+        def train_gan(loader, opt_g, opt_d):
+            for real in loader:
+                loss_d, loss_g = losses(real)
+                for optimizer, loss in ((opt_d, loss_d), (opt_g, loss_g)):
+                    optimizer.zero_grad()
+                    loss.backward(retain_graph=True)
+                    optimizer.step()
+        """)})
+    assert _loops(a, "train:HybridOptimizer.step") == [None]
+    assert _loops(a, "train:train_gan") == ["training loop", None]
+
+
+def test_a_diffusion_sampler_is_no_training_loop_and_an_optax_update_is(analysis):
+    """diffusers' DDIMScheduler.step denoises one sampling step; optax.apply_updates, in the
+    jitted update function a JAX loop calls, applies an optimizer's updates."""
+    a = analysis({"train.py": textwrap.dedent("""
+        import functools
+
+        import jax
+        import optax
+        from diffusers import DDIMScheduler
+
+        scheduler = DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear")
+        tx = optax.adamw(1e-3)
+
+
+        def sample(unet, latents):
+            with torch.no_grad():
+                for t in scheduler.timesteps:
+                    latents = scheduler.step(unet(latents, t).sample, t, latents).prev_sample
+            return latents
+
+
+        @functools.partial(jax.jit, donate_argnums=(0,))
+        def update_fn(params, opt_state, batch):
+            loss, grads = jax.value_and_grad(loss_fn)(params, batch)
+            updates, opt_state = tx.update(grads, opt_state, params)
+            return optax.apply_updates(params, updates), opt_state, loss
+
+
+        def train(params, opt_state, batches):
+            for batch in batches:
+                params, opt_state, loss = update_fn(params, opt_state, batch)
+        """)})
+    assert _loops(a, "train:sample") == [None]
+    assert _loops(a, "train:train") == ["training loop"]
