@@ -7,14 +7,18 @@ from sigcheck.model.pathvalues import value_text
 from sigcheck.model.trace import Point
 
 
+_QUERY_ONLY = {"-c", "--showconfig", "-n", "--dry-run", "-D", "--show-depends", "-R", "--resolve-alias",
+               "--show-modversions", "--dump-modversions"}  # modprobe options that load nothing
+
+
 class HardcodedDriverInvocation(Rule):
     """Code that loads or runs NVIDIA driver components by path or version.
 
     ## What it does
     Reports `ctypes.CDLL`/`cdll.LoadLibrary` of a versioned `libcuda.so.<version>` or of a file in
     a driver folder (`/usr/lib/nvidia-*`, `/usr/local/nvidia`), `modprobe`/`insmod` of NVIDIA
-    modules, `nvidia-modprobe`, running an `NVIDIA-Linux-*.run` installer, and `LD_LIBRARY_PATH`
-    set to a versioned driver folder. Loading `libcuda.so.1` or `libcuda.so` by name, `nvidia-smi`
+    modules (not `modprobe -c` and other queries, which load nothing), `nvidia-modprobe`, running
+    an `NVIDIA-Linux-*.run` installer, and `LD_LIBRARY_PATH` set to a versioned driver folder. Loading `libcuda.so.1` or `libcuda.so` by name, `nvidia-smi`
     queries and CUDA toolkit libraries are fine.
 
     ## Why is this bad?
@@ -46,6 +50,12 @@ cudart = ctypes.CDLL("libcudart.so.12")
 print(subprocess.check_output(["nvidia-smi", "--query-gpu=driver_version", "--format=csv"]))
 os.environ["LD_LIBRARY_PATH"] = "/usr/local/nvidia/lib64:/usr/local/cuda/lib64"
 """, "the soname, the toolkit, a query and the standard mount folder"),
+        Example("""
+import subprocess
+
+options = subprocess.check_output(["modprobe", "-c", "nvidia"], text=True)
+can_profile = any("NVreg_RestrictProfilingToAdminUsers=0" in line for line in options.splitlines())
+""", "modprobe -c only shows the driver's configuration (llm.c's profiler checks a setting)"),
     )
     invalid = (
         Example("""
@@ -96,6 +106,8 @@ os.environ["LD_LIBRARY_PATH"] = "/usr/lib/nvidia-535:" + os.environ.get("LD_LIBR
             if analysis.knowledge.driver_commands.find(word.rsplit("/", 1)[-1]) or analysis.knowledge.driver_commands.find(word):
                 if word.rsplit("/", 1)[-1] in ("modprobe", "insmod") and not any("nvidia" in w for w in words if w != word):
                     continue
+                if word.rsplit("/", 1)[-1] == "modprobe" and _QUERY_ONLY.intersection(words):
+                    continue  # `modprobe -c nvidia` shows the configuration: nothing is loaded
                 return f"Runs {' '.join(words)!r}: the NVIDIA driver and its kernel modules belong to the host, not the container"
         return None
 

@@ -1,8 +1,10 @@
 """What a library call returns, where its name says it: the few cases resolution relies on.
 
 Library code is never read, so a call of it is unknown, except that a capitalised last part
-(`threading.Event()`) makes an instance of that class, scikit-learn's `make_*` factories build
-estimators, and Gym's `make` builds an environment (whose `step` is not training). A lowercase
+(`threading.Event()`) makes an instance of that class, as does a class's `from_*` constructor
+(`Trainer.from_argparse_args(args)`, `AutoModel.from_pretrained(name)`), scikit-learn's `make_*`
+factories build estimators, and Gym's `make` builds an environment (whose `step` is not
+training). A lowercase
 library function that is not a builtin is a factory whose product may be a decorator
 (`unittest.skipUnless(c, why)(test)`): see Resolver.wraps_argument.
 """
@@ -19,9 +21,11 @@ def made_instance(func: ExternalV) -> InstanceV | None:
     """The instance calling `func` makes, when its name says what it is."""
     if func.qualname in _MADE:
         return InstanceV(ExternalV(_MADE[func.qualname]))
-    last = func.qualname.rsplit(".", 1)[-1]
+    owner, _, last = func.qualname.rpartition(".")
     if last[:1].isupper() or (last.startswith("make_") and func.qualname.startswith("sklearn.")):
         return InstanceV(func)
+    if last.startswith("from_") and owner.rpartition(".")[2][:1].isupper():
+        return InstanceV(ExternalV(owner))  # an alternative constructor: Trainer.from_argparse_args(args)
     return None
 
 

@@ -547,3 +547,11 @@ def test_an_annotation_stands_in_for_a_value_a_factory_makes(resolve):
     assert resolve(imports, "probe: Trainer = build()\n") == (InstanceV(ClassV("train:Net")),)
     quoted = resolve(imports, "probe: \"Trainer\" = hydra.utils.instantiate(cfg)\n")  # a string: not read
     assert not any(isinstance(v, InstanceV) for v in quoted)
+
+
+def test_a_class_s_from_constructor_makes_an_instance_of_it(resolve):
+    """`pl.Trainer.from_argparse_args(args)` is a Trainer, whose fit handles SIGTERM."""
+    code = "import pytorch_lightning as pl\nfrom transformers import AutoModel\n\n"
+    assert resolve(code, "probe = pl.Trainer.from_argparse_args(args)\n") == (InstanceV(ExternalV("pytorch_lightning.Trainer")),)
+    assert resolve(code, "probe = AutoModel.from_pretrained('gpt2')\n") == (InstanceV(ExternalV("transformers.AutoModel")),)
+    assert not isinstance(resolve(code, "probe = pl.utilities.from_env()\n")[0], InstanceV)  # not a class's
