@@ -37,7 +37,7 @@ class ModuleMembers:
         kept = self._star_found.get(key)
         if kept is not None:
             self._read(kept[1])
-            return kept[0]
+            return list(kept[0])  # a copy: no caller can change what later searches are answered
         if key in self._star_searches:
             self._star_cuts += 1
             return []  # star imports in a cycle (a: `from b import *`, b: `from a import *`)
@@ -51,7 +51,7 @@ class ModuleMembers:
             keys = self.end_tracking()
             self._read(keys)
         if cuts == self._star_cuts:
-            self._star_found[key] = (found, keys)
+            self._star_found[key] = (tuple(found), keys)
         return found
 
     def _star_search(self, module: str, name: str) -> list[Value]:

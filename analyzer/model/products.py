@@ -4,9 +4,8 @@ Library code is never read, so a call of it is unknown, except that a capitalise
 (`threading.Event()`) makes an instance of that class, as does a class's `from_*` constructor
 (`Trainer.from_argparse_args(args)`, `AutoModel.from_pretrained(name)`), scikit-learn's `make_*`
 factories build estimators, and Gym's `make` builds an environment (whose `step` is not
-training). A lowercase
-library function that is not a builtin is a factory whose product may be a decorator
-(`unittest.skipUnless(c, why)(test)`): see Resolver.wraps_argument.
+training). A lowercase library function that is not a builtin is a factory whose product may be
+a decorator (`unittest.skipUnless(c, why)(test)`): see Resolver.wraps_argument.
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ class ProjectModel:
         summary = self.modules.get(importer) if importer else None
         if summary is None or not summary.imports:
             return False
-        name = self._dotted.get(found)
+        name = self.by_path.get(found) or self._dotted.get(found)  # loaded: its name, made unique
         if name is None:
             name = self._dotted[found] = self.module_name(found)[0]
         return name != dotted and name in summary.imports

@@ -58,7 +58,7 @@ class Resolver(ModuleMembers):
         self._star_searches: set[tuple[str, str]] = set()  # (module, name) being looked up through `import *`
         # (module, name) -> what its star imports bind it to, and the parameters that read; only
         # searches no cycle cut short are kept, their answer is the same wherever they are asked.
-        self._star_found: dict[tuple[str, str], tuple[list[Value], frozenset]] = {}
+        self._star_found: dict[tuple[str, str], tuple[tuple[Value, ...], frozenset]] = {}
         self._star_cuts = 0
         self._reads: list[set | None] = []  # per symbol being resolved: the parameters it read
         self.containers = Containers(self, earlier.containers if earlier is not None else None, same_classes)
