@@ -226,8 +226,7 @@ class _Builder(ImportBuilder, ExpressionBuilder):
 
     def _s_ClassDef(self, node: cst.ClassDef) -> None:
         bases = tuple(self.expr(arg.value) for arg in node.bases)
-        for decorator in node.decorators:
-            self.expr(decorator.decorator)
+        decorators = [(d, self.expr(d.decorator)) for d in node.decorators]
         qualname = self._child_id(node.name.value)
         info = ir.ClassInfo(self._unique_id(qualname), self.summary.name, qualname, self.at(node), self.fn.id, bases)
         self.summary.classes[info.id] = info
@@ -239,6 +238,8 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         self.cls = info
         self.block(node.body)  # the class body runs in the enclosing scope at definition time
         self.cls = outer
+        for decorator, sym in reversed(decorators):  # `@registry.register("name") class C`: handed C
+            self.emit(ir.CallSite, decorator, func=sym, args=(ir.FuncRef(info.id),), decorator=True)
 
     def _s_If(self, node: cst.If) -> None:
         test_start = len(self.fn.events)

@@ -5,7 +5,8 @@ the matching entries of the display and for every value stored under a matching 
 variable, or the same attribute of `self` in the class, its bases and subclasses (`d[k] = v`,
 `d.update({k: v})`, `d.setdefault(k, v)`, `ls.append(v)`), wherever that happens:
 flow-insensitive, as names are. Keys match when they are equal, or when either is not
-known. Iterating a value gives a sequence's items, a dict's keys, a generator's yields, or what a
+known; a lookup by an unknown key that could give more than MAX_CHOICES values (a registry of
+models picked by a configured name) gives one unknown value instead. Iterating a value gives a sequence's items, a dict's keys, a generator's yields, or what a
 project class's `__next__` returns (on what its `__iter__` returns).
 """
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from sigcheck.model.resolve import Resolver
 
 MAX_ENTRIES = 64  # entries of one dict display that are followed
+MAX_CHOICES = 8  # values an item looked up by an unknown key may be; more are one unknown (registries)
 _ANY_KEY = ir.Opaque("any key")  # `ls.append(v)`: stored under a key sigcheck does not know
 _STORING_METHODS = frozenset({"update", "setdefault", "append", "add", "insert", "extend"})
 
@@ -64,7 +66,10 @@ class Containers:
                 result += [value for stored, value in base.entries if any(_match(stored, key) for key in keys)]
             else:
                 result.append(UNKNOWN)
-        return result + self._stored(sym, keys, iterating)
+        result += self._stored(sym, keys, iterating)
+        if not iterating and any(isinstance(key, UnknownV) for key in keys) and len(set(result)) > MAX_CHOICES:
+            return [UNKNOWN]  # a configured name picks one of many registered classes: not known which
+        return result
 
     def slice(self, sym: ir.SliceOf) -> list[Value]:
         """`items[1:3]` of a sequence; where a bound is not a known integer, every item."""
@@ -141,8 +146,8 @@ class Containers:
     def _container(self, root: ir.Sym) -> Container | None:
         if isinstance(root, ir.Name):
             return ("name", self._owner(root.name, root.scope), root.name)
-        if isinstance(root, ir.Attr) and isinstance(root.base, ir.Name):  # `self.table`
-            fn = self.project.functions.get(root.base.scope)
+        if isinstance(root, ir.Attr) and isinstance(root.base, ir.Name):  # `self.table`, `cls.table` in a closure
+            fn = self.project.functions.get(self._owner(root.base.name, root.base.scope))
             bindings = fn.bindings.get(root.base.name, ()) if fn is not None and fn.class_id else ()
             if len(bindings) == 1 and isinstance(bindings[0].value, ir.Param) and bindings[0].value.index == 0:
                 return ("self", fn.class_id, root.attr)

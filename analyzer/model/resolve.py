@@ -263,6 +263,9 @@ class Resolver(ModuleMembers):
             return self.returns(func, call.args, call.kwargs, call.star)
         if isinstance(func, UnknownV) and self.wraps_argument(call.func, call.args, call.kwargs):
             return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV)))]
+        if isinstance(func, UnknownV) and _is_lookup(call):  # `table.get(key, default)`: an item, or the default
+            default = call.args[1] if len(call.args) == 2 else ir.Const(None)
+            return [*self.resolve(ir.Item(call.func.base, call.args[0])), *self.resolve(default)]
         return [UNKNOWN]
 
     def wraps_argument(self, func: ir.Sym, args: tuple[ir.Sym, ...], kwargs: tuple) -> bool:
@@ -350,6 +353,12 @@ class Resolver(ModuleMembers):
         for argument in self.flow.get((sym.func_id, sym.index), ()):
             values.extend(self.resolve(argument))
         return values or [UNKNOWN]
+
+
+def _is_lookup(call: ir.CallOf) -> bool:
+    """`x.get(key)` or `x.get(key, default)` on what is no project object: a dict's lookup."""
+    return isinstance(call.func, ir.Attr) and call.func.attr == "get" and 1 <= len(call.args) <= 2 \
+        and not call.kwargs and not call.star
 
 
 def _runs_project_code(value: Value) -> bool:

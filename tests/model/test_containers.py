@@ -167,3 +167,73 @@ def test_stores_into_an_attribute_of_self_are_seen_across_the_class_hierarchy(an
     """)})
     calls = {callee for _, callee, kind in a.graph.graph.out_edges("train:Registry.on_term", keys=True) if kind == "call"}
     assert calls == {"train:save", "train:stop"}  # not Other's hooks
+
+
+def test_get_looks_up_an_item_or_gives_the_default(probe):
+    assert probe('handlers = {"term": save}\nprobe = handlers.get("term")') == {FunctionV("train:save"), ConstV(None)}
+    missing = probe('handlers = {}\nhandlers["term"] = save\nprobe = handlers.get("int", stop)')
+    assert FunctionV("train:stop") in missing and FunctionV("train:save") not in missing
+    # A project class's own `get` is a method like any other, not a lookup.
+    values = probe("""
+class Table:
+    def get(self, name):
+        return other
+
+probe = Table().get("term")
+""")
+    assert values == {FunctionV("train:other")}
+
+
+REGISTRY = """
+class Registry:
+    mapping = {"runners": {}}
+
+    @classmethod
+    def register_runner(cls, name):
+        def wrap(runner_cls):
+            cls.mapping["runners"][name] = runner_cls
+            return runner_cls
+        return wrap
+
+    @classmethod
+    def get_runner_class(cls, name):
+        return cls.mapping["runners"].get(name, None)
+
+
+registry = Registry()
+"""
+
+
+def test_a_class_decorator_fills_a_registry_that_is_read_by_name(analysis):
+    # LAVIS, fairseq and many trainers pick their runner class from a registry by a configured
+    # name; the decorator's closure stores into the class attribute through `cls`.
+    a = analysis({"registry.py": REGISTRY, "train.py": textwrap.dedent("""
+        from registry import registry
+
+        @registry.register_runner("runner_base")
+        class RunnerBase:
+            def train(self):
+                pass
+
+        class NotRegistered:
+            def train(self):
+                pass
+
+        def main(name):
+            runner = registry.get_runner_class(name)()
+            runner.train()
+    """)})
+    calls = {callee for _, callee, kind in a.graph.graph.out_edges("train:main", keys=True) if kind == "call"}
+    assert "train:RunnerBase.train" in calls
+    assert "train:NotRegistered.train" not in calls
+
+
+def test_an_unknown_key_into_a_big_registry_is_unknown(probe):
+    # fairseq registers hundreds of models; which one a configured name picks is not known, and
+    # following every one of them would claim that any model's code runs.
+    registered = "".join(f"\nclass Model{n}:\n    pass\nMODELS['m{n}'] = Model{n}\n" for n in range(9))
+    code = "MODELS = {}\n" + registered
+    assert probe(code + "probe = MODELS[name()]") == {UnknownV()}
+    assert {v.class_id for v in probe(code + "probe = MODELS['m3']")} == {"train:Model3"}
+    few = "MODELS = {}\n" + "".join(f"\nclass Model{n}:\n    pass\nMODELS['m{n}'] = Model{n}\n" for n in range(2))
+    assert {v.class_id for v in probe(few + "probe = MODELS[name()]")} == {"train:Model0", "train:Model1"}
