@@ -14,8 +14,9 @@ class MissingSigtermHandler(Rule):
     training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
     through the functions it calls; handing a step function to a library does not make it one.
     A backward pass is a step only where its gradients are used: the function that makes it, or
-    one it calls, steps an optimizer or reads a `.grad` (a profiler that times backward passes
-    trains nothing). A loop that steps the optimizers it iterates (`for opt in optimizers:
+    one it calls, steps an optimizer or updates a tensor from its own gradient by hand
+    (`w -= lr * w.grad`). A profiler that times backward passes trains nothing, and neither
+    does a gradient read into a measurement (bertology's head importance, a saliency map). A loop that steps the optimizers it iterates (`for opt in optimizers:
     opt.step()`) makes one step, fanned out; the loop around it is the training loop.
 
     ## Why is this bad?

@@ -145,8 +145,8 @@ class _Builder(ImportBuilder, ExpressionBuilder):
             self.assign(node.target, value, node)
 
     def _s_AugAssign(self, node: cst.AugAssign) -> None:
-        self.expr(node.value)
-        self.emit(ir.Read, node, sym=self.expr(node.target))
+        value = self.expr(node.value)
+        self.emit(ir.Update, node, sym=self.expr(node.target), value=value)
 
     def _s_Return(self, node: cst.Return) -> None:
         if node.value is not None:

@@ -115,6 +115,8 @@ class ExpressionBuilder:
             self.assign(node.target, value, node)
             return value
         self._walk(node)
+        if isinstance(node, (cst.BinaryOperation, cst.UnaryOperation)):
+            return ir.Opaque(type(node).__name__, self.reads(node))
         return ir.Opaque(type(node).__name__)
 
     def _walk(self, node) -> None:

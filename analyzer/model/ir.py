@@ -88,9 +88,11 @@ class Param(_Hashed):
 
 @dataclass(frozen=True, slots=True)
 class Opaque(_Hashed):
-    """An expression sigcheck does not model. Unknown stays unknown."""
+    """An expression sigcheck does not model. Unknown stays unknown. Arithmetic keeps the names,
+    attributes and items it reads: `lr * w.grad` reads a gradient (see gradients.py)."""
 
     kind: str = ""
+    reads: tuple["Sym", ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +201,13 @@ class Assign(Event):
 @dataclass(slots=True, eq=False)
 class Read(Event):
     sym: Sym
+
+
+@dataclass(slots=True, eq=False)
+class Update(Read):
+    """`sym op= value`: sym is read (as by any Read) and rewritten from value."""
+
+    value: Sym
 
 
 @dataclass(slots=True, eq=False)
@@ -365,7 +374,7 @@ def _rebuilt_by_constructor(cls: type) -> None:
 
 
 for _cls in (Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque, BinOp, FString, SliceOf, DictOf,
-             Decorated, OneOf, Declared, CallSite, Assign, Read, Raise, Import, Jump, Loop, Branch, ExceptClause, Try, With, Parameter,
+             Decorated, OneOf, Declared, CallSite, Assign, Read, Update, Raise, Import, Jump, Loop, Branch, ExceptClause, Try, With, Parameter,
              Binding, FunctionInfo, ClassInfo, ModuleSummary):
     _rebuilt_by_constructor(_cls)
 

@@ -12,6 +12,7 @@ from typing import Callable, Iterator
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
+from sigcheck.model.gradients import uses_gradient
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,9 @@ class WorkFinder:
         return [e for name in names for e in (*self.knowledge.steps.find(name), *self.knowledge.fits.find(name))]
 
     def _applies_gradients(self, func_id: str) -> bool:
-        """Whether `func_id` or a function it calls uses gradients: an optimizer step, a
-        tensor's `.grad` read (an update by hand, `w -= lr * w.grad`) or a call the knowledge
-        lists as a gradient use (clipping, `zero_grad`). A backward pass trains only then: a
+        """Whether `func_id` or a function it calls uses gradients: an optimizer step, an update
+        by hand (`w -= lr * w.grad`, see gradients.py) or a call the knowledge lists as a
+        gradient use (clipping, `zero_grad`). A backward pass trains only then: a
         loop that times forward and backward passes computes gradients it drops.
         A caller's own optimizer step makes the caller's loop a training loop anyway."""
         found = self._applying.get(func_id)
@@ -94,7 +95,7 @@ class WorkFinder:
         if found is None:
             events = self.functions[func_id].events if func_id in self.functions else ()
             found = self._using[func_id] = any(
-                _reads_grad(event) or self._uses_gradients_in(func_id, event) for event in events)
+                uses_gradient(event) or self._uses_gradients_in(func_id, event) for event in events)
         return found
 
     def is_fit_call(self, func_id: str, event: ir.Event) -> bool:
@@ -353,31 +354,3 @@ def _names_in(sym: ir.Sym) -> list[str]:
     if isinstance(sym, ir.CallOf):
         return [*_names_in(sym.func), *(n for a in sym.args for n in _names_in(a))]
     return []
-
-
-def _reads_grad(event: ir.Event) -> bool:
-    """Whether the event reads an attribute named `grad` (a tensor's gradient)."""
-    if isinstance(event, ir.CallSite):
-        roots = [event.func, *event.args, *(v for _, v in event.kwargs)]
-    elif isinstance(event, ir.Assign):
-        roots = [event.target, event.value]
-    elif isinstance(event, ir.Read):
-        roots = [event.sym]
-    else:
-        return False
-    stack = roots
-    while stack:  # no recursion: an expression may nest thousands deep
-        sym = stack.pop()
-        if isinstance(sym, ir.Attr):
-            if sym.attr == "grad":
-                return True
-            stack.append(sym.base)
-        elif isinstance(sym, ir.CallOf):
-            stack.extend((sym.func, *sym.args, *(v for _, v in sym.kwargs)))
-        elif isinstance(sym, ir.BinOp):
-            stack.extend((sym.left, sym.right))
-        elif isinstance(sym, (ir.Seq, ir.FString, ir.OneOf)):
-            stack.extend(sym.items if isinstance(sym, ir.Seq) else sym.parts if isinstance(sym, ir.FString) else sym.options)
-        elif isinstance(sym, ir.Item):
-            stack.extend((sym.base, sym.key))
-    return False

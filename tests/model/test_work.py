@@ -65,6 +65,51 @@ def profile(model, x):
     assert a.work._applies_gradients("train:step") and not a.work._applies_gradients("train:profile")
 
 
+def test_a_gradient_read_into_a_statistic_is_no_update(analysis):
+    """bertology scores attention heads by their mask's gradient and a saliency map reads an
+    image's: a backward pass whose gradients update nothing trains nothing."""
+    a = analysis({"train.py": """
+def head_importance(model, loader, head_mask):
+    importance = 0
+    for batch in loader:
+        model(batch, head_mask=head_mask).loss.backward()
+        importance += head_mask.grad.abs().detach()
+    return importance
+
+
+def saliency(model, image, label):
+    model(image)[label].backward()
+    return image.grad.abs().max(dim=1)
+
+
+def sgd_by_hand(w, loss, lr):
+    loss.backward()
+    w -= lr * w.grad
+
+
+def rewrite_data(w, loss, lr):
+    loss.backward()
+    w.data = w.data - lr * w.grad.data
+
+
+def add_in_place(params, loss, lr):
+    loss.backward()
+    for p in params:
+        p.data.add_(p.grad.data, alpha=-lr)
+
+
+def perturb(past, loss, step_size):
+    loss.backward()
+    for p in past:
+        p.grad.data.zero_()
+    return [h - step_size * p.grad for h, p in zip(past, past)]
+"""})
+    for measuring in ("head_importance", "saliency", "perturb"):
+        assert not a.work._applies_gradients(f"train:{measuring}"), measuring
+    for updating in ("sgd_by_hand", "rewrite_data", "add_in_place"):
+        assert a.work._applies_gradients(f"train:{updating}"), updating
+
+
 def _loops(a, func_id):
     """Each loop of the function with its kind, in order."""
     return [a.work.loop_kind(func_id, e) for e in a.functions[func_id].events if isinstance(e, ir.Loop)]

@@ -1,0 +1,63 @@
+"""What a training step does with a tensor's gradient, seen in one event.
+
+A backward pass trains only where its gradients are used. Beside optimizer steps and the calls
+the knowledge lists (clipping, `zero_grad`), an update by hand uses them: a tensor rewritten from
+its own gradient (`w -= lr * w.grad`, `w.data.add_(w.grad, alpha=-lr)`). A gradient read into
+something else is a measurement, not an update: bertology's head importance (`importance +=
+mask.grad.abs()`), a saliency map, a logged gradient norm; clearing the probe's gradient between
+batches (`mask.grad = None`) is part of such a measurement as much as of a step by hand.
+"""
+
+from __future__ import annotations
+
+from sigcheck.model import ir
+
+
+def uses_gradient(event: ir.Event) -> bool:
+    """Whether the event updates a tensor from its own gradient."""
+    if isinstance(event, ir.Update):
+        return _rewrites_from_own_gradient(event.sym, event.value)
+    if isinstance(event, ir.Assign):
+        return _rewrites_from_own_gradient(event.target, event.value)
+    if isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and event.func.attr.endswith("_"):
+        # an in-place method of a tensor given its own gradient: `w.data.add_(w.grad, alpha=-lr)`
+        tensor = event.func.base
+        return any(_rewrites_from_own_gradient(tensor, a) for a in [*event.args, *(v for _, v in event.kwargs)])
+    return False
+
+
+def _rewrites_from_own_gradient(target: ir.Sym, value: ir.Sym) -> bool:
+    root = _root(target)
+    return root is not None and root in _gradient_owners(value)
+
+
+def _gradient_owners(sym: ir.Sym) -> set[ir.Name]:
+    """The variables whose `.grad` the expression reads (`p` for `p.grad.data`)."""
+    owners: set[ir.Name] = set()
+    stack = [sym]
+    while stack:  # no recursion: an expression may nest thousands deep
+        current = stack.pop()
+        if isinstance(current, ir.Attr):
+            if current.attr == "grad" and (root := _root(current.base)) is not None:
+                owners.add(root)
+            stack.append(current.base)
+        elif isinstance(current, ir.CallOf):
+            stack.extend((current.func, *current.args, *(v for _, v in current.kwargs)))
+        elif isinstance(current, ir.BinOp):
+            stack.extend((current.left, current.right))
+        elif isinstance(current, ir.Seq):
+            stack.extend(current.items)
+        elif isinstance(current, ir.OneOf):
+            stack.extend(current.options)
+        elif isinstance(current, ir.Item):
+            stack.extend((current.base, current.key))
+        elif isinstance(current, ir.Opaque):
+            stack.extend(current.reads)  # arithmetic: `lr * w.grad`
+    return owners
+
+
+def _root(sym: ir.Sym) -> ir.Name | None:
+    """The variable an expression starts from: `p` for `p.data`, `group["params"][0]`."""
+    while isinstance(sym, (ir.Attr, ir.Item, ir.CallOf)):
+        sym = sym.func if isinstance(sym, ir.CallOf) else sym.base
+    return sym if isinstance(sym, ir.Name) else None
