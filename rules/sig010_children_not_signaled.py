@@ -15,9 +15,11 @@ class ChildrenNotSignaled(Rule):
     `send_signal()`, `os.kill`, `os.killpg`) or sets an event the child was handed
     (`mp.Process(target=learner, args=(stop,))` and `stop.set()`). A command is judged by its program: an interpreter
     running a script or module, a distributed launcher (`torchrun`, `accelerate launch`), or a
-    script. The script (or `-m` module) is read when the project has it: one that does no
+    script. The script (or `-m` module) is read when the project has it, also where its folder
+    is computed (`os.path.join(os.path.dirname(__file__), "worker.py")`): one that does no
     training work is not the trainer. A script from elsewhere counts when its name says it trains
-    (`train`, `finetune`, `pretrain`, `sft`, `dpo`, `rlhf`). Quick tools (`nvidia-smi`, `git`,
+    (`train`, `finetune`, `pretrain`, `sft`, `dpo`, `rlhf`); one sigcheck cannot name at all (a
+    glob of test files, a command-line argument) is not taken for the trainer. Quick tools (`nvidia-smi`, `git`,
     `which`), `python -m pip` and `python -c` are not training.
 
     ## Why is this bad?
@@ -140,8 +142,28 @@ if __name__ == "__main__":
     print("run me with pytest")
 """, "a decorator wraps the test method without calling it, and nothing here runs the test",
                 name="launch_checks.py"),
+        Example("""
+import glob
+import subprocess
+import sys
+
+for test_file in sorted(glob.glob("test_*.py")):
+    subprocess.run([sys.executable, test_file], check=True)
+""", "a script sigcheck cannot know (a glob of test files) is not taken for the trainer", name="run_tests.py"),
     )
+
     invalid = (
+        Example("""
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# expect: SIG010
+proc = subprocess.Popen([sys.executable, os.path.join(HERE, "worker.py"), "--epochs", "10"])
+sys.exit(proc.wait())
+""", "a script beside the launcher, found though its folder is computed", name="launch.py",
+                files={"worker.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
         Example("""
 import multiprocessing as mp
 import signal

@@ -16,17 +16,13 @@ from dataclasses import dataclass
 from sigcheck.container.chain import FORWARDS, REPLACED, STOPS, ChainBuilder, PythonTarget, Step
 from sigcheck.model import ir
 from sigcheck.model.children import forwarding_call
+from sigcheck.model.commands import BesideCaller, seq_words, word
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.trace import Point
-from sigcheck.model.values import ConstV, ExternalV, SeqV
+from sigcheck.model.values import ConstV, SeqV
 
 SIGTERM = 15
 _NEW_SESSION = {"os.setsid", "os.setpgrp"}  # a preexec_fn that takes the child out of the launcher's group
-
-
-class _BesideLauncher(str):
-    """A path whose folder sigcheck cannot compute, such as `os.path.join(os.path.dirname(__file__),
-    "train.py")`: the file is looked for beside the launcher."""
 
 
 @dataclass(frozen=True)
@@ -72,9 +68,9 @@ def _follow(facts, func_id: str, site: ir.CallSite, name: str, entry) -> Spawn |
     point = Point(func_id, site.node, f"{name} starts")
     for words, shell in _commands(analysis, func_id, site, entry):
         if entry.option("replaces") and words:
-            program = _word(analysis, func_id, site, site.args[0]) if site.args else None
+            program = word(analysis.paths, func_id, site.index, site.args[0]) if site.args else None
             words = [program or words[0], *words[1:]]
-        words = [posixpath.join(posixpath.dirname(launcher.image_path), w) if isinstance(w, _BesideLauncher) else w
+        words = [posixpath.join(posixpath.dirname(launcher.image_path), w) if isinstance(w, BesideCaller) else w
                  for w in words]
         for cwd in _folders(facts, site):
             builder = ChainBuilder(image, analysis.knowledge, lambda found: None)  # the launch goes no further than a Python script
@@ -120,7 +116,7 @@ def _commands(analysis, func_id: str, site: ir.CallSite, entry) -> list[tuple[li
     form, position = entry.option("form"), entry.option("position", 0)
     args, kwargs = site.args, dict(site.kwargs)
     if form == "words":
-        return [([_word(analysis, func_id, site, a) for a in args[position:]], False)] if len(args) > position else []
+        return [([word(analysis.paths, func_id, site.index, a) for a in args[position:]], False)] if len(args) > position else []
     sym = args[position] if len(args) > position else kwargs.get(entry.option("keyword") or "")
     if sym is None:
         return []
@@ -128,10 +124,7 @@ def _commands(analysis, func_id: str, site: ir.CallSite, entry) -> list[tuple[li
     found: list[tuple[list[str | None], bool]] = []
     for value in analysis.resolver.resolve(sym):
         if isinstance(value, SeqV):
-            items = _items(analysis, sym)
-            words = [_value_word(v) for v in value.items]
-            if items is not None and len(items) == len(words):  # what the values miss, the path values may know
-                words = [w if w is not None else _word(analysis, func_id, site, s) for w, s in zip(words, items)]
+            words = seq_words(analysis.paths, func_id, site.index, sym, value.items)
             found.append((["/bin/sh", "-c", *words] if shell else words, shell))
     for text in _texts(analysis, func_id, site, sym):
         found.append((["/bin/sh", "-c", text] if shell else [text], shell))
@@ -141,47 +134,6 @@ def _commands(analysis, func_id: str, site: ir.CallSite, entry) -> list[tuple[li
 def _texts(analysis, func_id: str, site: ir.CallSite, sym) -> list[str]:
     """A command given as one string: its text, with `…` for the parts sigcheck cannot know."""
     return list(dict.fromkeys(value_text(p) for p in analysis.paths.value(func_id, sym, site.index)))
-
-
-def _items(analysis, sym) -> tuple | None:
-    """The element expressions of a list written in place, or assigned to the name first."""
-    if isinstance(sym, ir.Seq):
-        return sym.items
-    if not isinstance(sym, ir.Name):
-        return None
-    fn = analysis.functions.get(sym.scope)
-    while fn is not None:
-        for binding in fn.bindings.get(sym.name, ()):
-            if isinstance(binding.value, ir.Seq):
-                return binding.value.items
-        if sym.name in fn.bindings:
-            return None
-        fn = analysis.functions.get(fn.parent) if fn.parent else None
-    return None
-
-
-def _word(analysis, func_id: str, site: ir.CallSite, sym) -> str | None:
-    for value in analysis.resolver.resolve(sym):
-        word = _value_word(value)
-        if word is not None:
-            return word
-    possibles = analysis.paths.value(func_id, sym, site.index)
-    literals = {p.literal for p in possibles}
-    if len(literals) == 1 and None not in literals:
-        return literals.pop()
-    for possible in possibles:
-        last = possible.pieces[-1] if possible.pieces else None
-        if last is not None and last.text and last.text.startswith("/") and possible.literal is None:
-            return _BesideLauncher(last.text.lstrip("/"))
-    return None
-
-
-def _value_word(value) -> str | None:
-    if isinstance(value, ConstV) and isinstance(value.value, str):
-        return value.value
-    if isinstance(value, ExternalV) and value.qualname == "sys.executable":
-        return "python"
-    return None
 
 
 def _folders(facts, site: ir.CallSite) -> list[str]:

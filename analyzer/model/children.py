@@ -12,12 +12,16 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph
+from sigcheck.model.commands import seq_words
 from sigcheck.model.values import ConstV, ExternalV, SeqV
+
+if TYPE_CHECKING:
+    from sigcheck.model.pathvalues import PathTracker
 
 _COMMAND_APIS = ("subprocess.", "asyncio.", "os.", "commands.")  # run a command line, not a function
 
@@ -31,26 +35,28 @@ class ChildStart:
     shell: bool = False  # the command goes through /bin/sh
 
 
-def find_child_starts(graph: CallGraph, knowledge: Knowledge, stepping: frozenset[str]) -> list[ChildStart]:
+def find_child_starts(paths: "PathTracker", knowledge: Knowledge, stepping: frozenset[str]) -> list[ChildStart]:
     found = []
-    for fn in graph.project.functions.values():
+    for fn in paths.graph.project.functions.values():
         for event in fn.events:
             if isinstance(event, ir.CallSite):
-                start = _child_start(graph, knowledge, stepping, fn.id, event)
+                start = _child_start(paths, knowledge, stepping, fn.id, event)
                 if start is not None:
                     found.append(start)
     return found
 
 
-def _child_start(graph: CallGraph, knowledge: Knowledge, stepping: frozenset[str], func_id: str,
+def _child_start(paths: "PathTracker", knowledge: Knowledge, stepping: frozenset[str], func_id: str,
                  site: ir.CallSite) -> ChildStart | None:
+    graph = paths.graph
     names = [n for n in graph.qualnames(func_id, site) if knowledge.children.find(n)]
     if not names:
         return None
     api = names[0]
     if api.startswith(_COMMAND_APIS):
         command = site.args[0] if site.args else dict(site.kwargs).get("args")
-        if command is None or not _runs_training(graph, knowledge, command, _Scripts(graph, func_id, stepping)):
+        scripts = _Scripts(graph, func_id, stepping)
+        if command is None or not any(_trains(knowledge, argv, scripts) for argv in _commands(paths, func_id, site, command)):
             return None
         shell = api.startswith(("os.", "commands.")) or _is_true(dict(site.kwargs).get("shell"))
         return ChildStart(func_id, site, api, "command", shell)
@@ -143,10 +149,6 @@ class _Scripts:
 _TRAINING_NAME = re.compile(r"train|fine_?tune|pretrain|sft|dpo|rlhf")
 
 
-def _runs_training(graph: CallGraph, knowledge: Knowledge, command: ir.Sym, scripts: _Scripts) -> bool:
-    return any(_trains(knowledge, argv, scripts) for value in graph.resolver.resolve(command) for argv in _commands(value))
-
-
 def _trains(knowledge: Knowledge, argv: list[str | None], scripts: _Scripts) -> bool:
     """Whether a command's program starts the job's work: an interpreter running a script or a
     module (not `-m pip`, `-c`, `--version`), a distributed launcher, or a script run directly.
@@ -163,7 +165,7 @@ def _trains(knowledge: Knowledge, argv: list[str | None], scripts: _Scripts) -> 
         return False
     if name in _LAUNCHER_VERBS:
         return bool(rest) and rest[0] == _LAUNCHER_VERBS[name]
-    if program == "sys.executable" or name.startswith("python"):
+    if name.startswith("python"):
         return _interpreter_trains(rest, scripts)
     if name.endswith(".py"):
         return scripts.trains(program, None)
@@ -173,11 +175,11 @@ def _trains(knowledge: Knowledge, argv: list[str | None], scripts: _Scripts) -> 
 def _interpreter_trains(rest: list[str | None], scripts: _Scripts) -> bool:
     for index, word in enumerate(rest):
         if word is None:
-            return True  # a script or module sigcheck cannot read
+            return False  # a script sigcheck cannot know (a glob of test files): not claimed to train
         if word == "-m":
             module = rest[index + 1] if index + 1 < len(rest) else None
             if module is None:
-                return True
+                return False
             return module.split(".")[0] not in _TOOL_MODULES and scripts.trains(None, module)
         if word in ("-c", "--version", "-V", "--help", "-h"):
             return False
@@ -192,24 +194,16 @@ _TOOL_MODULES = frozenset({"pip", "venv", "ensurepip", "virtualenv", "pip3", "si
                            "pytest", "unittest"})
 
 
-def _commands(value) -> list[list[str | None]]:
-    """The command lines a value holds, each as argv (None for a word sigcheck cannot know); a
-    /bin/sh line is cut at `;`, `&&`, `||` and `|` into its commands."""
-    if isinstance(value, ConstV) and isinstance(value.value, str):
-        return [part.split() for part in re.split(r"&&|\|\||[;|\n]", value.value) if part.split()]
-    if isinstance(value, SeqV):
-        return [[_word(item) for item in value.items]]
-    if isinstance(value, ExternalV) and value.qualname == "sys.executable":
-        return [["sys.executable"]]
-    return []
-
-
-def _word(value) -> str | None:
-    if isinstance(value, ConstV) and isinstance(value.value, str):
-        return value.value
-    if isinstance(value, ExternalV) and value.qualname == "sys.executable":
-        return "sys.executable"
-    return None
+def _commands(paths: "PathTracker", func_id: str, site: ir.CallSite, command: ir.Sym) -> Iterable[list[str | None]]:
+    """The command lines the call's command may be, each as argv (None for a word sigcheck cannot
+    know); a /bin/sh line is cut at `;`, `&&`, `||` and `|` into its commands."""
+    for value in paths.graph.resolver.resolve(command):
+        if isinstance(value, ConstV) and isinstance(value.value, str):
+            yield from (part.split() for part in re.split(r"&&|\|\||[;|\n]", value.value) if part.split())
+        elif isinstance(value, SeqV):
+            yield seq_words(paths, func_id, site.index, command, value.items)
+        elif isinstance(value, ExternalV) and value.qualname == "sys.executable":
+            yield ["python"]
 
 
 def _is_true(sym) -> bool:

@@ -1,0 +1,73 @@
+"""The words of a command line a call runs (`subprocess.Popen([sys.executable, script, ...])`).
+
+A word is what the resolver knows of it (a literal, `sys.executable` as `python`); where it knows
+nothing, the path values may (`os.path.join(HERE, "train.py")` with HERE the launcher's folder).
+Shared by the child-process model (SIG010) and the container's launch chain (DKR007).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sigcheck.model import ir
+from sigcheck.model.values import ConstV, ExternalV, Value
+
+if TYPE_CHECKING:
+    from sigcheck.model.pathvalues import PathTracker
+
+
+class BesideCaller(str):
+    """A path whose folder sigcheck cannot compute, such as `os.path.join(os.path.dirname(__file__),
+    "train.py")`: the file is looked for beside the script that makes the call."""
+
+
+def value_word(value: Value) -> str | None:
+    if isinstance(value, ConstV) and isinstance(value.value, str):
+        return value.value
+    if isinstance(value, ExternalV) and value.qualname == "sys.executable":
+        return "python"
+    return None
+
+
+def word(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym) -> str | None:
+    """One word of the command: None when neither the resolver nor the path values know it."""
+    for value in paths.graph.resolver.resolve(sym):
+        found = value_word(value)
+        if found is not None:
+            return found
+    possibles = paths.value(func_id, sym, at)
+    literals = {p.literal for p in possibles}
+    if len(literals) == 1 and None not in literals:
+        return literals.pop()
+    for possible in possibles:
+        last = possible.pieces[-1] if possible.pieces else None
+        if last is not None and last.text and last.text.startswith("/") and possible.literal is None:
+            return BesideCaller(last.text.lstrip("/"))
+    return None
+
+
+def list_items(functions: dict[str, ir.FunctionInfo], sym: ir.Sym) -> tuple[ir.Sym, ...] | None:
+    """The element expressions of a list written in place, or assigned to the name first."""
+    if isinstance(sym, ir.Seq):
+        return sym.items
+    if not isinstance(sym, ir.Name):
+        return None
+    fn = functions.get(sym.scope)
+    while fn is not None:
+        for binding in fn.bindings.get(sym.name, ()):
+            if isinstance(binding.value, ir.Seq):
+                return binding.value.items
+        if sym.name in fn.bindings:
+            return None
+        fn = functions.get(fn.parent) if fn.parent else None
+    return None
+
+
+def seq_words(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym, items: tuple[Value, ...]) -> list[str | None]:
+    """The words of a list value `sym` resolved to: what the values miss, the path values of the
+    list's written elements may know."""
+    words = [value_word(v) for v in items]
+    written = list_items(paths.graph.project.functions, sym)
+    if written is not None and len(written) == len(words):
+        words = [w if w is not None else word(paths, func_id, at, s) for w, s in zip(words, written)]
+    return words
