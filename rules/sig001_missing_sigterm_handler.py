@@ -73,6 +73,15 @@ estimator.fit({"train": "s3://bucket/train"})
 HyperparameterTuner(estimator, "loss", {}).fit({"train": "s3://bucket/train"})
 """, "the SageMaker SDK's fit submits a job that runs elsewhere: nothing trains here"),
         Example("""
+from PIL import Image, ImageOps
+from rich.console import Console
+from rich.panel import Panel
+
+Console().print(Panel.fit("Resizing the dataset"))
+for path in paths:
+    ImageOps.fit(Image.open(path), (224, 224)).save(path)
+""", "fit calls that are no training: rich sizes a panel, PIL crops an image"),
+        Example("""
 import torch
 
 scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)
