@@ -21,8 +21,9 @@ from sigcheck.knowledge import Knowledge
 
 Read = Callable[[ImageFile], "tuple[str, str, int] | None"]
 
-_SAGEMAKER_SIGN = re.compile(r"/opt/ml(?![\w-])|/opt/program(?![\w-])|\bSAGEMAKER_[A-Z_]+|\bSM_[A-Z][A-Z_]*\b|sagemaker",
-                             re.IGNORECASE)
+# sagemaker-mlflow is MLflow's plugin for a SageMaker tracking server: any image may log there.
+_SAGEMAKER_SIGN = re.compile(r"/opt/ml(?![\w-])|/opt/program(?![\w-])|\bSAGEMAKER_[A-Z_]+|\bSM_[A-Z][A-Z_]*\b"
+                             r"|sagemaker(?![-_]mlflow)", re.IGNORECASE)
 _REGISTRY_PREFIXES = ("docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/", "library/",
                       "public.ecr.aws/docker/library/")
 _PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")

@@ -136,6 +136,7 @@ def test_serving_images(tmp_path, dockerfile, display, serving):
     ("WORKDIR /opt/ml/code", True), ("ENV SM_MODEL_DIR=/model", True), ("ENV SAGEMAKER_PROGRAM=t.py", True),
     ("RUN pip install sagemaker-training", True), ("COPY train /opt/program/train", True),
     ("WORKDIR /opt/mlflow", False), ("ENV SMALL=1", False), ("RUN pip install torch", False),
+    ("RUN pip install mlflow==2.13.2 sagemaker-mlflow==0.1.0", False),
 ])
 def test_sagemaker_sign(tmp_path, line, signed):
     container = chain_of(tmp_path, {"Dockerfile": f"FROM python:3.11\n{line}\n", "train": "#!/bin/sh\n"})
