@@ -33,7 +33,9 @@ class HardcodedSagemakerPath(Rule):
     script, a module that answers `/ping` or `/invocations` (or defines `model_fn`, is named
     `serve`, `predictor.py` or `inference.py`, or is kept under a folder named `inference` or
     `serving`) is an endpoint's, and `test_*.py` or a module under `tests/` is a test: none of
-    them gets the training toolkit's variables.
+    them gets the training toolkit's variables. A launcher that defines the job with the SageMaker
+    Python SDK (`sagemaker.pytorch.PyTorch(...)`, a tuner, a pipeline) runs on your machine, where
+    an /opt/ml path configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`).
 
     ## Example
     ```python
@@ -124,6 +126,14 @@ def find_models(base_path="/opt/ml/model"):
     return [os.path.join(base_path, name) for name in sorted(os.listdir(base_path))]
 """, "a helper of the endpoint's image, kept under its inference folder",
                 name="docker/inference/sagemaker/model_paths.py"),
+        Example("""
+from sagemaker.pytorch import PyTorch
+
+estimator = PyTorch(entry_point="train.py", source_dir="src", role=role, instance_type="ml.p4d.24xlarge",
+                    checkpoint_s3_uri="s3://bucket/checkpoints", checkpoint_local_path="/opt/ml/checkpoints")
+estimator.fit({"train": "s3://bucket/train"})
+""", "a launcher on your machine: the path tells SageMaker where the job keeps its checkpoints",
+                name="launch_sagemaker_train.py"),
         Example("""
 import os
 import unittest

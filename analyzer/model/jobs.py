@@ -4,8 +4,10 @@ The /opt/ml layout differs by job. A training job gets the SM_* variables from t
 toolkit and uploads model/, output/ and checkpoints/. A Processing job reads and writes
 /opt/ml/processing/*, uploads the folders its job definition names and sets no SM_* variable.
 An endpoint's server reads the model SageMaker unpacks into /opt/ml/model, where no toolkit
-sets SM_MODEL_DIR. A test checks the layout itself. Only training code is judged by the
-layout rules.
+sets SM_MODEL_DIR. A test checks the layout itself. A launcher defines a job with the SageMaker
+Python SDK (`PyTorch(entry_point=...)`, `estimator.fit()`) on the user's machine: an /opt/ml path
+there configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`). Only training code is
+judged by the layout rules.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 from functools import cached_property
 from pathlib import PurePath
 
-TRAINING, PROCESSING, SERVING, TEST = "training", "processing", "serving", "test"
+TRAINING, PROCESSING, SERVING, TEST, LAUNCHER = "training", "processing", "serving", "test", "launcher"
 
 # An endpoint answers GET /ping and POST /invocations; the framework images' inference scripts
 # define these handlers in `inference.py`; `serve` and `predictor.py` are the bring-your-own
@@ -25,6 +27,9 @@ _SERVING_STEMS = frozenset({"serve", "predictor", "inference"})  # inference.py:
 _SERVING_FOLDERS = frozenset({"inference", "serving"})
 _SERVING_IMPORTS = ("sagemaker_inference", "ts.torch_handler", "mms.")
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
+# The SDK's modules that define jobs; a training script may use others (sagemaker.experiments).
+_JOB_DEFINITIONS = re.compile(r"\bsagemaker\.(?:estimator|pytorch|tensorflow|huggingface|sklearn|xgboost|mxnet|tuner|"
+                              r"processing|workflow|jumpstart)\b")
 
 
 class JobKinds:
@@ -49,6 +54,8 @@ class JobKinds:
             return TEST
         source = self.project.sources.get(name)
         text = source.text if source is not None else ""
+        if _JOB_DEFINITIONS.search(text):
+            return LAUNCHER
         if "/opt/ml/processing" in text:
             return PROCESSING
         if _ROUTES.search(text) or path.stem in _SERVING_STEMS or self._defines_handlers(summary) \

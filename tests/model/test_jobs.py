@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sigcheck.model.jobs import PROCESSING, SERVING, TEST, TRAINING, JobKinds
+from sigcheck.model.jobs import LAUNCHER, PROCESSING, SERVING, TEST, TRAINING, JobKinds
 
 _TRAINER = """
 import torch
@@ -22,6 +22,10 @@ torch.save(model.state_dict(), "/opt/ml/model/model.pt")
     ("preprocess.py", "OUT = '/opt/ml/processing/output'\n", PROCESSING),
     ("tests/check_layout.py", _TRAINER, TEST),
     ("test_train.py", _TRAINER, TEST),
+    ("launch.py", "from sagemaker.pytorch import PyTorch\nPyTorch(entry_point='train.py', "
+                  "checkpoint_local_path='/opt/ml/checkpoints').fit()\n", LAUNCHER),
+    ("launch_tuning.py", "import sagemaker\ntuner = sagemaker.tuner.HyperparameterTuner(estimator, 'loss', {})\n", LAUNCHER),
+    ("train_tracked.py", "from sagemaker.experiments.run import load_run\n" + _TRAINER, TRAINING),
 ])
 def test_kind_of_module(analysis, path, code, kind):
     a = analysis({path: code}, entries=(path,))
