@@ -27,7 +27,7 @@ def uses_gradient(event: ir.Event) -> bool:
 
 
 def _rewrites_from_own_gradient(target: ir.Sym, value: ir.Sym) -> bool:
-    root = _root(target)
+    root = ir.root_name(target)
     return root is not None and root in _gradient_owners(value)
 
 
@@ -38,7 +38,7 @@ def _gradient_owners(sym: ir.Sym) -> set[ir.Name]:
     while stack:  # no recursion: an expression may nest thousands deep
         current = stack.pop()
         if isinstance(current, ir.Attr):
-            if current.attr == "grad" and (root := _root(current.base)) is not None:
+            if current.attr == "grad" and (root := ir.root_name(current.base)) is not None:
                 owners.add(root)
             stack.append(current.base)
         elif isinstance(current, ir.CallOf):
@@ -54,10 +54,3 @@ def _gradient_owners(sym: ir.Sym) -> set[ir.Name]:
         elif isinstance(current, ir.Opaque):
             stack.extend(current.reads)  # arithmetic: `lr * w.grad`
     return owners
-
-
-def _root(sym: ir.Sym) -> ir.Name | None:
-    """The variable an expression starts from: `p` for `p.data`, `group["params"][0]`."""
-    while isinstance(sym, (ir.Attr, ir.Item, ir.CallOf)):
-        sym = sym.func if isinstance(sym, ir.CallOf) else sym.base
-    return sym if isinstance(sym, ir.Name) else None
