@@ -82,6 +82,18 @@ for path in paths:
     ImageOps.fit(Image.open(path), (224, 224)).save(path)
 """, "fit calls that are no training: rich sizes a panel, PIL crops an image"),
         Example("""
+import tensorflow as tf
+
+
+def main(_):
+    estimator = tf.estimator.Estimator(model_fn=model_fn, model_dir=FLAGS.model_dir)
+    print(estimator.evaluate(input_fn=eval_input_fn))
+
+
+if __name__ == "__main__":
+    tf.app.run()
+""", "tf.app.run() calls this module's main, which only evaluates"),
+        Example("""
 import torch
 
 scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)
@@ -216,6 +228,19 @@ def save_and_exit(signum, frame):
 """}),
     )
     invalid = (
+        Example("""
+import tensorflow as tf
+
+
+def main(_):
+    estimator = tf.estimator.Estimator(model_fn=model_fn, model_dir=FLAGS.model_dir)
+    # expect: SIG001
+    estimator.train(input_fn=train_input_fn, max_steps=FLAGS.num_train_steps)
+
+
+if __name__ == "__main__":
+    tf.app.run()
+""", "TensorFlow 1: tf.app.run() with no function calls this module's main, and Estimator.train is the whole loop"),
         Example("""
 import torch
 

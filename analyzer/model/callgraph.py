@@ -239,7 +239,7 @@ class CallGraph(CallTargets):
         for qualname in names:
             for entry in self.knowledge.spawns.find(qualname):
                 now = entry.option("kind") == "call"
-                for position, value in self._callable_args(site, entry.option("target", [])):
+                for position, value in self._callable_args(site, entry.option("target", [])) or self._default_target(fn, entry):
                     consumed.add(position)
                     for func_id in self._runner_choices(value) if now else self.functions_of(value):
                         self._edge(fn.id, func_id, entry.option("kind"), site.index)
@@ -304,6 +304,13 @@ class CallGraph(CallTargets):
     def _project_receives(self, site: ir.CallSite) -> bool:
         """Whatever the call runs is a project function, whose parameters take the arguments."""
         return all(any(True for _ in receivers(self.resolver, value)) for value in self.resolver.resolve(site.func))
+
+    def _default_target(self, fn: ir.FunctionInfo, entry) -> list[tuple[int, Value]]:
+        """What a runner given no function calls (`tf.app.run()`: this module's `main`)."""
+        name = entry.option("default-target")
+        if name is None:
+            return []
+        return [(-1, v) for v in self.resolver.resolve(ir.Name(name, self.project.modules[fn.module].body_id))]
 
     def _callable_args(self, site: ir.CallSite, slots: list[str]) -> list[tuple[int, Value]]:
         """The arguments named by a spawn entry's `target` slots, as (argument position, value)."""
