@@ -4,8 +4,10 @@ Library code is never read, so a call of it is unknown, except that a capitalise
 (`threading.Event()`) makes an instance of that class, as does a class's `from_*` constructor
 (`Trainer.from_argparse_args(args)`, `AutoModel.from_pretrained(name)`), scikit-learn's `make_*`
 factories build estimators, and Gym's `make` builds an environment (whose `step` is not
-training). A lowercase library function that is not a builtin is a factory whose product may be
-a decorator (`unittest.skipUnless(c, why)(test)`): see Resolver.wraps_argument.
+training). A function transformation (`jax.pmap(train_step, axis_name="batch")`, `torch.compile`)
+returns a callable that runs the function it is given. A lowercase library function that is not
+a builtin is a factory whose product may be a decorator (`unittest.skipUnless(c, why)(test)`):
+see Resolver.wraps_argument.
 """
 
 from __future__ import annotations
@@ -14,6 +16,18 @@ from sigcheck.model.values import ExternalV, InstanceV, Value
 
 _MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.make": "gym.vector.VectorEnv",
          "gymnasium.make_vec": "gymnasium.vector.VectorEnv"}
+
+
+# Calling what these return calls the function given first (compiled, mapped or differentiated).
+_TRANSFORMS = frozenset({"jax.jit", "jax.pmap", "jax.vmap", "jax.grad", "jax.value_and_grad", "jax.checkpoint",
+                         "jax.remat", "jax.experimental.pjit.pjit", "flax.nnx.jit", "flax.nnx.grad",
+                         "flax.nnx.value_and_grad", "equinox.filter_jit", "tensorflow.function", "torch.compile",
+                         "torch.func.grad", "torch.func.vmap", "torch.vmap"})
+
+
+def runs_its_argument(func: ExternalV) -> bool:
+    """Whether calling what `func` returns runs the function it was given first."""
+    return func.qualname in _TRANSFORMS
 
 
 def made_instance(func: ExternalV) -> InstanceV | None:

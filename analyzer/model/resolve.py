@@ -16,7 +16,7 @@ from sigcheck.model.argflow import Flow, argument_flow, parameter_slot
 from sigcheck.model.containers import Containers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
-from sigcheck.model.products import is_factory, made_instance
+from sigcheck.model.products import is_factory, made_instance, runs_its_argument
 from sigcheck.model.values import (UNKNOWN, ClassV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
                                    PartialV, SeqV, SuperV, UnknownV, Value)
 
@@ -257,6 +257,8 @@ class Resolver(ModuleMembers):
             if func.qualname == "functools.partial" and call.args:
                 keywords = frozenset(k for k, _ in call.kwargs)
                 return [PartialV(v, len(call.args) - 1, keywords) for v in self.resolve(call.args[0])]
+            if runs_its_argument(func) and call.args:  # `jax.pmap(train_step, axis_name="batch")`
+                return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV)))]
             made = made_instance(func)
             return [made] if made is not None else [UnknownV()]
         if isinstance(func, FunctionV):

@@ -555,3 +555,12 @@ def test_a_class_s_from_constructor_makes_an_instance_of_it(resolve):
     assert resolve(code, "probe = pl.Trainer.from_argparse_args(args)\n") == (InstanceV(ExternalV("pytorch_lightning.Trainer")),)
     assert resolve(code, "probe = AutoModel.from_pretrained('gpt2')\n") == (InstanceV(ExternalV("transformers.AutoModel")),)
     assert not isinstance(resolve(code, "probe = pl.utilities.from_env()\n")[0], InstanceV)  # not a class's
+
+
+def test_a_function_transformation_runs_the_function_it_is_given(resolve):
+    """`jax.pmap(train_step, axis_name="batch")` is called in the loop as train_step is: the
+    step inside it (optax.apply_updates) is what makes the loop a training loop."""
+    code = "import jax\nimport torch\n\ndef train_step(state, batch):\n    return state\n\n"
+    assert FunctionV("train:train_step") in resolve(code, "probe = jax.pmap(train_step, axis_name='batch')\n")
+    assert FunctionV("train:train_step") in resolve(code, "probe = torch.compile(train_step)\n")
+    assert FunctionV("train:train_step") not in resolve(code, "probe = jax.device_put(train_step)\n")
