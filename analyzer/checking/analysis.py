@@ -206,7 +206,7 @@ class Analysis:
             return [anchor]
         steps, func_id, site = found
         names = self.work.call_names(func_id, site)
-        call = f" {names[0].rsplit('.', 1)[-1]}()" if names else ""
+        call = f" {_spelled(names[0], site)}()" if names else ""
         return [anchor, *self.path_points(steps), self.point(func_id, site, f"training step{call}")]
 
     def registration_point(self, registration: HandlerRegistration) -> Point:
@@ -322,6 +322,17 @@ def _keyword_true(site: ir.CallSite, keyword: str | None) -> bool:
         return True
     value = dict(site.kwargs).get(keyword)
     return isinstance(value, ir.Const) and bool(value.value)
+
+
+def _spelled(name: str, site: ir.CallSite) -> str:
+    """The called name as the code writes it: `loss_scaler` for an object called, whose knowledge
+    name is its class's `__call__`."""
+    method = name.rsplit(".", 1)[-1]
+    if method == "__call__" and isinstance(site.func, ir.Name):
+        return site.func.name
+    if method == "__call__" and isinstance(site.func, ir.Attr):
+        return site.func.attr
+    return method
 
 
 def _verb(kind: str) -> str:

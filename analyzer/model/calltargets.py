@@ -100,6 +100,8 @@ class CallTargets:
             return [CallTarget(name, in_project=True)] + self.method_targets(value.class_id, "__init__", 1)
         if isinstance(value, InstanceV) and isinstance(value.of, ClassV):
             return self.method_targets(value.of.class_id, "__call__", 1)
+        if isinstance(value, InstanceV):  # a library object called: timm's NativeScaler runs a step
+            return [CallTarget(f"{value.of.qualname}.__call__")]
         return [CallTarget(name)] if name else []
 
     def method_targets(self, class_id: str, method: str, bound: int) -> list[CallTarget]:

@@ -5,7 +5,8 @@ Library code is never read, so a call of it is unknown, except that a capitalise
 (`Trainer.from_argparse_args(args)`, `AutoModel.from_pretrained(name)`), scikit-learn's `make_*`
 factories build estimators, and Gym's `make` builds an environment (whose `step` is not
 training). A function transformation (`jax.pmap(train_step, axis_name="batch")`, `torch.compile`)
-returns a callable that runs the function it is given. A lowercase library function that is not
+or a batch-size finder (`find_executable_batch_size(self._inner_training_loop, ...)`) returns a
+callable that runs the function it is given. A lowercase library function that is not
 a builtin is a factory whose product may be a decorator (`unittest.skipUnless(c, why)(test)`):
 see Resolver.wraps_argument.
 """
@@ -22,7 +23,11 @@ _MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.m
 _TRANSFORMS = frozenset({"jax.jit", "jax.pmap", "jax.vmap", "jax.grad", "jax.value_and_grad", "jax.checkpoint",
                          "jax.remat", "jax.experimental.pjit.pjit", "flax.nnx.jit", "flax.nnx.grad",
                          "flax.nnx.value_and_grad", "equinox.filter_jit", "tensorflow.function", "torch.compile",
-                         "torch.func.grad", "torch.func.vmap", "torch.vmap"})
+                         "torch.func.grad", "torch.func.vmap", "torch.vmap",
+                         # batch-size finders: the loop runs, retried with half the batch on out-of-memory
+                         "transformers.trainer_utils.find_executable_batch_size",
+                         "accelerate.utils.find_executable_batch_size",
+                         "accelerate.utils.memory.find_executable_batch_size"})
 
 
 def runs_its_argument(func: ExternalV) -> bool:

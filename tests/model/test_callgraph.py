@@ -793,3 +793,23 @@ def recipe_main(cfg):
                   for callee in ("train:recipe_main", "train:make_recipe.<locals>.inner")}
     assert conditions == {"train:recipe_main": frozenset({"train:<module>"}),
                           "train:make_recipe.<locals>.inner": frozenset({"train:make_recipe"})}
+
+
+def test_calling_a_library_object_is_named_by_its_class_s_call_method(graph_of):
+    """`loss_scaler(loss, optimizer)` on timm's NativeScaler runs its `__call__`, named so that
+    knowledge can match it; an object sigcheck knows nothing about stays unnamed."""
+    a = graph_of("""
+        from timm.utils import NativeScaler
+        import torch
+
+        def step(loss, optimizer, made):
+            loss_scaler = NativeScaler()
+            loss_scaler(loss, optimizer)
+            torch.nn.CrossEntropyLoss()(loss, loss)
+            made(loss)
+    """)
+    fn = a.functions["train:step"]
+    named = [a.graph.qualnames(fn.id, e) for e in fn.events if isinstance(e, ir.CallSite)]
+    assert ["timm.utils.NativeScaler.__call__"] in named
+    assert ["torch.nn.CrossEntropyLoss.__call__"] in named
+    assert named[-1] == []  # `made(loss)`: a parameter nothing passes

@@ -564,3 +564,14 @@ def test_a_function_transformation_runs_the_function_it_is_given(resolve):
     assert FunctionV("train:train_step") in resolve(code, "probe = jax.pmap(train_step, axis_name='batch')\n")
     assert FunctionV("train:train_step") in resolve(code, "probe = torch.compile(train_step)\n")
     assert FunctionV("train:train_step") not in resolve(code, "probe = jax.device_put(train_step)\n")
+
+
+def test_a_batch_size_finder_runs_the_training_loop_it_is_given(resolve):
+    """A copy of Hugging Face's Trainer (ChatGLM's ptuning/trainer.py) runs its loop as
+    `find_executable_batch_size(self._inner_training_loop, ...)(args=args)`: calling what the
+    finder returns runs the loop, retried with a smaller batch on out-of-memory."""
+    code = ("from transformers.trainer_utils import find_executable_batch_size\n"
+            "from accelerate.utils import find_executable_batch_size as finder\n\n"
+            "def inner_loop(batch_size, args):\n    return args\n\n")
+    assert FunctionV("train:inner_loop") in resolve(code, "probe = find_executable_batch_size(inner_loop, 8, True)\n")
+    assert FunctionV("train:inner_loop") in resolve(code, "probe = finder(inner_loop, starting_batch_size=64)\n")
