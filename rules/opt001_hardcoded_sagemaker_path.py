@@ -31,11 +31,14 @@ class HardcodedSagemakerPath(Rule):
 
     Only training code is judged. A module that uses `/opt/ml/processing` is a Processing job's
     script, a module that answers `/ping` or `/invocations` (or defines `model_fn`, is named
-    `serve`, `predictor.py` or `inference.py`, or is kept under a folder named `inference` or
-    `serving`) is an endpoint's, and `test_*.py` or a module under `tests/` is a test: none of
-    them gets the training toolkit's variables. A launcher that defines the job with the SageMaker
-    Python SDK (`sagemaker.pytorch.PyTorch(...)`, a tuner, a pipeline) runs on your machine, where
-    an /opt/ml path configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`).
+    `serve`, `predictor.py` or `inference.py`, or is kept under a folder named `inference`,
+    `serving` or `serve`) is an endpoint's, and `test_*.py` or a module under `tests/` is a test:
+    none of them gets the training toolkit's variables. A launcher that defines the job with the
+    SageMaker Python SDK (`sagemaker.pytorch.PyTorch(...)`, a tuner, a pipeline) runs on your
+    machine, where an /opt/ml path configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`).
+    A module that sets the `SM_*` variables (`os.environ["SM_MODEL_DIR"] = ...`, or an environment
+    built as `{"SM_MODEL_DIR": "/opt/ml/model", ...}`) does the toolkit's work, as the SDK's
+    container drivers do: its paths define the variables it would be told to read.
 
     ## Example
     ```python
@@ -143,8 +146,35 @@ class ImageLayout(unittest.TestCase):
     def test_model_folder_exists(self):
         self.assertTrue(os.path.isdir("/opt/ml/model"))
 """, "a test of the image's layout", name="test_layout.py"),
+        Example("""
+import json
+import os
+
+SM_MODEL_DIR = "/opt/ml/model"
+SM_INPUT_CONFIG_DIR = "/opt/ml/input/config"
+
+
+def training_environment():
+    with open(os.path.join(SM_INPUT_CONFIG_DIR, "resourceconfig.json")) as handle:
+        hosts = json.load(handle)["hosts"]
+    return {"SM_MODEL_DIR": SM_MODEL_DIR, "SM_HOSTS": json.dumps(hosts)}
+
+
+for key, value in training_environment().items():
+    print(f"export {key}='{value}'")
+""", "a container driver that sets the SM_* variables from the layout, as the toolkit does",
+                name="container_drivers/scripts/environment.py"),
     )
     invalid = (
+        Example("""
+import os
+import torch
+
+model_dir = os.environ["SM_MODEL_DIR"]
+# expect: OPT001
+features = torch.load("/opt/ml/input/data/train/features.pt")
+torch.save(features, os.path.join(model_dir, "features.pt"))
+""", "reading one SM_* variable does not make a script the toolkit: the channel is still written out"),
         Example("""
 import torch
 

@@ -6,8 +6,10 @@ toolkit and uploads model/, output/ and checkpoints/. A Processing job reads and
 An endpoint's server reads the model SageMaker unpacks into /opt/ml/model, where no toolkit
 sets SM_MODEL_DIR. A test checks the layout itself. A launcher defines a job with the SageMaker
 Python SDK (`PyTorch(entry_point=...)`, `estimator.fit()`) on the user's machine: an /opt/ml path
-there configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`). Only training code is
-judged by the layout rules.
+there configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`). A module that sets the
+SM_* variables plays the training toolkit's part (the SDK's container drivers and remote-function
+bootstrap): it derives them from the layout, so its paths are the layout's definition. Only
+training code is judged by the layout rules.
 """
 
 from __future__ import annotations
@@ -16,20 +18,25 @@ import re
 from functools import cached_property
 from pathlib import PurePath
 
-TRAINING, PROCESSING, SERVING, TEST, LAUNCHER = "training", "processing", "serving", "test", "launcher"
+TRAINING, PROCESSING, SERVING, TEST, LAUNCHER, TOOLKIT = \
+    "training", "processing", "serving", "test", "launcher", "toolkit"
 
 # An endpoint answers GET /ping and POST /invocations; the framework images' inference scripts
 # define these handlers in `inference.py`; `serve` and `predictor.py` are the bring-your-own
-# layout's names. Code kept in a folder named inference or serving is the endpoint's too.
+# layout's names. Code kept in a folder named inference, serving or serve is the endpoint's too.
 _ROUTES = re.compile(r"""["']/(?:ping|invocations)["']""")
 _HANDLERS = frozenset({"model_fn", "input_fn", "predict_fn", "output_fn", "transform_fn"})
 _SERVING_STEMS = frozenset({"serve", "predictor", "inference"})  # inference.py: the framework images' script
-_SERVING_FOLDERS = frozenset({"inference", "serving"})
+_SERVING_FOLDERS = frozenset({"inference", "serving", "serve"})
 _SERVING_IMPORTS = ("sagemaker_inference", "ts.torch_handler", "mms.")
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 # The SDK's modules that define jobs; a training script may use others (sagemaker.experiments).
 _JOB_DEFINITIONS = re.compile(r"\bsagemaker\.(?:estimator|pytorch|tensorflow|huggingface|sklearn|xgboost|mxnet|tuner|"
                               r"processing|workflow|jumpstart)\b")
+# Setting an SM_* variable: `os.environ["SM_MODEL_DIR"] = ...`, `env["SM_HOSTS"] = ...`, or a key of
+# the environment a dict builds (`{"SM_MODEL_DIR": SM_MODEL_DIR}`); reading one never matches.
+_SETS_SM_VARIABLE = re.compile(r"""\[\s*["']SM_[A-Z0-9_]+["']\s*\]\s*=(?!=)|["']SM_[A-Z0-9_]+["']\s*:"""
+                               r"""|(?:setdefault|putenv)\(\s*["']SM_""")
 
 
 class JobKinds:
@@ -56,6 +63,8 @@ class JobKinds:
         text = source.text if source is not None else ""
         if _JOB_DEFINITIONS.search(text):
             return LAUNCHER
+        if _SETS_SM_VARIABLE.search(text):
+            return TOOLKIT
         if "/opt/ml/processing" in text:
             return PROCESSING
         if _ROUTES.search(text) or path.stem in _SERVING_STEMS or self._defines_handlers(summary) \

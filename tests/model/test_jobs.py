@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sigcheck.model.jobs import LAUNCHER, PROCESSING, SERVING, TEST, TRAINING, JobKinds
+from sigcheck.model.jobs import LAUNCHER, PROCESSING, SERVING, TEST, TOOLKIT, TRAINING, JobKinds
 
 _TRAINER = """
 import torch
@@ -26,6 +26,13 @@ torch.save(model.state_dict(), "/opt/ml/model/model.pt")
                   "checkpoint_local_path='/opt/ml/checkpoints').fit()\n", LAUNCHER),
     ("launch_tuning.py", "import sagemaker\ntuner = sagemaker.tuner.HyperparameterTuner(estimator, 'loss', {})\n", LAUNCHER),
     ("train_tracked.py", "from sagemaker.experiments.run import load_run\n" + _TRAINER, TRAINING),
+    ("sagemaker/serve/model_server/handler.py", "MODEL = '/opt/ml/model/code/serve.pkl'\n", SERVING),
+    # Setting an SM_* variable is the toolkit's part; reading one, or comparing it, is a trainer's.
+    ("drivers/environment.py", "SM_MODEL_DIR = '/opt/ml/model'\nenv = {'SM_MODEL_DIR': SM_MODEL_DIR}\n", TOOLKIT),
+    ("local_run.py", "import os\nos.environ['SM_MODEL_DIR'] = '/opt/ml/model'\n", TOOLKIT),
+    ("bootstrap.py", "import os\nos.environ.setdefault('SM_CHANNEL_TRAIN', '/opt/ml/input/data/train')\n", TOOLKIT),
+    ("train_env.py", "import os\nmodel_dir = os.environ['SM_MODEL_DIR']\n" + _TRAINER, TRAINING),
+    ("train_cmp.py", "import os\nif os.environ['SM_CURRENT_HOST'] == 'algo-1':\n    pass\n" + _TRAINER, TRAINING),
 ])
 def test_kind_of_module(analysis, path, code, kind):
     a = analysis({path: code}, entries=(path,))
