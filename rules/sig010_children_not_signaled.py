@@ -16,9 +16,12 @@ class ChildrenNotSignaled(Rule):
     (`mp.Process(target=learner, args=(stop,))` and `stop.set()`). A command is judged by its program: an interpreter
     running a script or module, a distributed launcher (`torchrun`, `accelerate launch`), or a
     script. The script (or `-m` module) is read when the project has it, also where its folder
-    is computed (`os.path.join(os.path.dirname(__file__), "worker.py")`): one that does no
-    training work is not the trainer. A script from elsewhere counts when its name says it trains
-    (`train`, `finetune`, `pretrain`, `sft`, `dpo`, `rlhf`); one sigcheck cannot name at all (a
+    is computed (`os.path.join(os.path.dirname(__file__), "worker.py")`) and where it is named by
+    its path in the image (`python /workspace/bert/create_pretraining_data.py`: the project's file
+    of that name nearest the caller): one that does no training work is not the trainer. A
+    script from elsewhere counts when its name says it trains (`train`, `finetune`, `pretrain`,
+    `sft`, `dpo`, `rlhf`) and not that it prepares data (`create_pretraining_data.py`,
+    `download_pretrained.py`); one sigcheck cannot name at all (a
     glob of test files, a command-line argument) is not taken for the trainer. Quick tools (`nvidia-smi`, `git`,
     `which`), `python -m pip` and `python -c` are not training.
 

@@ -12,6 +12,12 @@ class StopFlagNotPolled(Rule):
     evaluation over a data loader, warm-up, data preparation) and reports those that never
     check the flag, themselves or through a function they call.
 
+    A loop of a few iterations written out (`for _ in range(11):`, warm-up steps before capturing
+    a CUDA graph) around no other loop ends within seconds and is not reported.
+
+    A handler that ends the process on every path (`sys.exit` or a raise at its top level, after
+    setting whatever else) interrupts any loop, so no loop is reported for it.
+
     ## Why is this bad?
     A stop that arrives while such a loop runs goes unnoticed until the loop ends. A full
     evaluation pass or a long epoch easily outlasts the 120 s before SIGKILL, and the save that
@@ -79,8 +85,92 @@ for batch in train_loader:
     model(batch).backward()
     optimizer.step()
 """, "no stop flag: the handler exits by itself"),
+        Example("""
+import signal, sys, torch
+
+ray_running = True
+
+def shutdown():
+    torch.save(model.state_dict(), "ckpt.pt")
+    sys.exit(1)
+
+def on_sigterm(signum, frame):
+    global ray_running
+    if ray_running:
+        ray_running = False
+    shutdown()
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(10):
+    for batch in train_loader:
+        model(batch).backward()
+        optimizer.step()
+    if not ray_running:
+        break
+""", "the handler clears a flag a loop reads, then always ends the process through shutdown()"),
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for _ in range(11):  # warm-up on a side stream before capturing the CUDA graph
+    model(static_batch).backward()
+    optimizer.step()
+for batch in train_loader:
+    graph.replay()
+    if stop:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+""", "eleven warm-up steps, a count written out, end in seconds"),
     )
     invalid = (
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    if stop:
+        sys.exit(1)  # only a second SIGTERM exits
+    stop = True
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(10):
+    # expect: SIG012
+    for batch in train_loader:
+        model(batch).backward()
+        optimizer.step()
+    if stop:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+""", "the handler exits only on a second SIGTERM: the first sets the flag the batch loop never reads"),
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+signal.signal(signal.SIGTERM, on_sigterm)
+# expect: SIG012
+for _ in range(2000):
+    model(static_batch).backward()
+    optimizer.step()
+for batch in train_loader:
+    model(batch).backward()
+    optimizer.step()
+    if stop:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+""", "two thousand steps written out are a long loop, not a warm-up"),
         Example("""
 import signal, sys, torch
 
@@ -105,6 +195,8 @@ for epoch in range(10):
     def check(self, analysis):
         for registration in analysis.sigterm_registrations():
             handlers = [t.func_id for t in registration.handlers]
+            if handlers and all(analysis.stopping.always_exits(h) for h in handlers):
+                continue  # the handler's exit interrupts any loop: there is nothing to poll
             flags = {flag for flag, _ in analysis.saves.flags_set(handlers)} if handlers else set()
             for entry in analysis.entries_reaching(registration.func_id, registration.site):
                 checked = [f for f in flags if any(True for _ in analysis.saves.checks(f, entry.main))]
@@ -124,7 +216,8 @@ for epoch in range(10):
                 if not isinstance(event, ir.Loop) or event.index < reported_until:
                     continue
                 at = entry.position(func_id, event)
-                if at is None or at < registered_at or analysis.work.loop_kind(func_id, event) is None:
+                if at is None or at < registered_at or analysis.work.loop_kind(func_id, event) is None \
+                        or _few_iterations(fn, event):
                     continue
                 if not _polls(analysis, func_id, event, flags, pollers):
                     reported_until = event.end
@@ -135,6 +228,23 @@ for epoch in range(10):
                         f"for the loop to end, and SIGKILL comes {entry.deadline} after the stop ({entry.deadline.context})",
                         [analysis.registration_point(registration), *analysis.path_points(entry.path_to(func_id)), anchor],
                     )
+
+FEW = 16  # iterations a loop may make without polling: warm-up steps before capturing a CUDA graph
+
+
+def _few_iterations(fn, loop) -> bool:
+    """`for _ in range(11):` around no other loop: a count written out, a handful of iterations
+    that end within seconds (the loops inside a called function are judged on their own)."""
+    iterated = loop.iter
+    if not (isinstance(iterated, ir.CallOf) and isinstance(iterated.func, ir.Name) and iterated.func.name == "range"
+            and iterated.args and not iterated.kwargs):
+        return False
+    bounds = [a.value for a in iterated.args if isinstance(a, ir.Const) and type(a.value) is int]
+    if len(bounds) != len(iterated.args) or len(bounds) > 2:
+        return False
+    count = bounds[-1] - (bounds[0] if len(bounds) == 2 else 0)
+    return count <= FEW and not any(isinstance(e, ir.Loop) for e in fn.events[loop.index + 1: loop.body_end])
+
 
 def _polls(analysis, func_id, loop, flags, pollers) -> bool:
     if analysis.flags.reads(func_id, loop.test_reads) & set(flags):

@@ -142,11 +142,24 @@ class _Scripts:
                 return self.project.modules[self.project.by_path[path]].body_id in self.stepping
             if not isinstance(listing, set) or {os.path.normpath(written), str(path)} & listing:
                 return True  # a project script that was not analysed may train
-        name = (script or module or "").replace("\\", "/").rsplit("/", 1)[-1].lower()
-        return bool(_TRAINING_NAME.search(name))  # from elsewhere: only its name tells
+        name = (script or module or "").replace("\\", "/").rsplit("/", 1)[-1]
+        copies = self._same_name(name) if script is not None else []
+        if copies:  # `/workspace/bert/create_pretraining_data.py`: the project's file, copied into the image
+            return any(self.project.modules[m].body_id in self.stepping for m in copies)
+        name = name.lower()
+        return bool(_TRAINING_NAME.search(name)) and not _DATA_NAME.search(name)  # from elsewhere: only its name tells
+
+    def _same_name(self, name: str) -> list[str]:
+        """The analysed project modules whose file has this name, the nearest to the caller's folder."""
+        found = [(len(os.path.commonpath([path.parent, self.folder]).split(os.sep)), module)
+                 for path, module in self.project.by_path.items() if path.name == name]
+        nearest = max((shared for shared, _ in found), default=0)
+        return [module for shared, module in found if shared == nearest]
 
 
-_TRAINING_NAME = re.compile(r"train|fine_?tune|pretrain|sft|dpo|rlhf")
+_TRAINING_NAME = re.compile(r"train|fine_?tune|sft|dpo|rlhf")
+# Names that say the script prepares what training reads: create_pretraining_data.py, download_pretrained.py.
+_DATA_NAME = re.compile(r"pretrained|prep|download|convert|tokeni[sz]|dataset|data\.py$")
 
 
 def _trains(knowledge: Knowledge, argv: list[str | None], scripts: _Scripts) -> bool:

@@ -40,6 +40,30 @@ class StopAnalysis:
                     return Point(func_id, event.node, "exits")
         return None
 
+    def always_exits(self, func_id: str, seen: frozenset[str] = frozenset()) -> bool:
+        """Whether every run of the function ends the process or raises: an exit or a raise at its
+        top level (under no branch, loop or try) with no return before it, or a call there to
+        project functions that all do. Such a handler interrupts whatever the main thread runs."""
+        if func_id in seen or func_id not in self.functions:
+            return False
+        nested_until = 0
+        for event in self.functions[func_id].events:
+            if isinstance(event, ir.Jump) and event.kind == "return":
+                return False  # a way out that skips the exit, nested or not
+            if event.index < nested_until:
+                continue
+            if isinstance(event, (ir.Branch, ir.Loop, ir.Try)):
+                nested_until = event.end
+            elif isinstance(event, ir.Raise) or (isinstance(event, ir.CallSite) and self._call_exits(func_id, event, seen)):
+                return True
+        return False
+
+    def _call_exits(self, func_id: str, site: ir.CallSite, seen: frozenset[str]) -> bool:
+        if self.is_exit(func_id, site):
+            return True
+        called = [t.func_id for t in self.graph.targets(func_id, site)]
+        return bool(called) and all(c is not None and self.always_exits(c, seen | {func_id}) for c in called)
+
     def is_exit(self, func_id: str, site: ir.CallSite) -> bool:
         return any(self.knowledge.exits.find(name) for name in self.graph.qualnames(func_id, site))
 

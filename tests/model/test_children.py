@@ -56,3 +56,29 @@ def test_a_script_sigcheck_cannot_name_is_not_the_trainer(analysis):
         subprocess.run(["/opt/conda/bin/python", sys.argv[1], *sys.argv[2:]])
     """
     assert _starts(analysis, launcher, {}) == []
+
+
+IN_IMAGE = """
+import subprocess
+
+command = "python /workspace/bert/{script}"
+command += " --input_file=shard_0.txt --output_file=shard_0.hdf5"
+subprocess.Popen(command, shell=True)
+"""
+
+
+def test_a_script_named_by_its_path_in_the_image_is_the_project_s_file_of_that_name(analysis):
+    # NVIDIA's bertPrep.py runs /workspace/bert/create_pretraining_data.py, the project's file
+    # copied into the image: that file prepares data and trains nothing.
+    script = "create_pretraining_data.py"
+    assert _starts(analysis, IN_IMAGE.format(script=script), {f"bert/{script}": SPLITS}) == []
+    assert _starts(analysis, IN_IMAGE.format(script=script), {f"bert/{script}": TRAINS}) == ["subprocess.Popen"]
+    # two files of that name: the one nearest the caller is read
+    nearest = {"run_pretraining.py": TRAINS, "legacy/run_pretraining.py": SPLITS}
+    assert _starts(analysis, IN_IMAGE.format(script="run_pretraining.py"), nearest) == ["subprocess.Popen"]
+
+
+def test_a_script_from_elsewhere_is_told_by_its_name(analysis):
+    assert _starts(analysis, IN_IMAGE.format(script="finetune_llm.py"), {}) == ["subprocess.Popen"]
+    for script in ("download_pretrained.py", "create_pretraining_data.py", "prepare_train_split.py"):
+        assert _starts(analysis, IN_IMAGE.format(script=script), {}) == [], script

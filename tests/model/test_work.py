@@ -177,3 +177,20 @@ def test_a_diffusion_sampler_is_no_training_loop_and_an_optax_update_is(analysis
         """)})
     assert _loops(a, "train:sample") == [None]
     assert _loops(a, "train:train") == ["training loop"]
+
+
+def test_spark_ml_fit_is_not_a_training_job_s_fit_call(analysis):
+    """A Glue or EMR step's `KMeans(k=10).fit(df)` runs as Spark jobs on the executors; Keras'
+    `fit` in the same script is the trainer's."""
+    a = analysis({"job.py": """
+from pyspark.ml.clustering import KMeans
+from tensorflow import keras
+
+clusters = KMeans(k=10).fit(features)
+model = keras.Sequential()
+model.fit(x, y, epochs=10)
+"""}, ("job.py",))
+    body = a.functions[a.project.modules["job"].body_id]
+    fits = {ir.root_name(e.func.base).name: a.work.work_kind(body.id, e) for e in body.events
+            if isinstance(e, ir.CallSite) and isinstance(e.func, ir.Attr) and e.func.attr == "fit"}
+    assert fits == {"KMeans": None, "model": "fit call"}
