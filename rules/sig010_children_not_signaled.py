@@ -18,7 +18,8 @@ class ChildrenNotSignaled(Rule):
     script. The script (or `-m` module) is read when the project has it, also where its folder
     is computed (`os.path.join(os.path.dirname(__file__), "worker.py")`) and where it is named by
     its path in the image (`python /workspace/bert/create_pretraining_data.py`: the project's file
-    of that name nearest the caller): one that does no training work is not the trainer. A
+    of that name nearest the caller): one whose run meets no training loop or fit call is not the
+    trainer, even where an import leads to a training function it only hands to a library. A
     script from elsewhere counts when its name says it trains (`train`, `finetune`, `pretrain`,
     `sft`, `dpo`, `rlhf`) and not that it prepares data (`create_pretraining_data.py`,
     `download_pretrained.py`); one sigcheck cannot name at all (a

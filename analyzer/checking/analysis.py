@@ -109,7 +109,7 @@ class Analysis:
 
     @cached_property
     def child_starts(self) -> list[ChildStart]:
-        return find_child_starts(self.paths, self.knowledge, self.work.stepping)
+        return find_child_starts(self.paths, self.knowledge, self.work)
 
     @cached_property
     def ordered(self) -> frozenset[str]:

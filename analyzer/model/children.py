@@ -21,6 +21,7 @@ from sigcheck.model.commands import seq_words
 from sigcheck.model.values import ConstV, ExternalV, SeqV
 
 if TYPE_CHECKING:
+    from sigcheck.model.work import WorkFinder
     from sigcheck.model.pathvalues import PathTracker
 
 _COMMAND_APIS = ("subprocess.", "asyncio.", "os.", "commands.")  # run a command line, not a function
@@ -35,18 +36,18 @@ class ChildStart:
     shell: bool = False  # the command goes through /bin/sh
 
 
-def find_child_starts(paths: "PathTracker", knowledge: Knowledge, stepping: frozenset[str]) -> list[ChildStart]:
+def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder") -> list[ChildStart]:
     found = []
     for fn in paths.graph.project.functions.values():
         for event in fn.events:
             if isinstance(event, ir.CallSite):
-                start = _child_start(paths, knowledge, stepping, fn.id, event)
+                start = _child_start(paths, knowledge, work, fn.id, event)
                 if start is not None:
                     found.append(start)
     return found
 
 
-def _child_start(paths: "PathTracker", knowledge: Knowledge, stepping: frozenset[str], func_id: str,
+def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", func_id: str,
                  site: ir.CallSite) -> ChildStart | None:
     graph = paths.graph
     names = [n for n in graph.qualnames(func_id, site) if knowledge.children.find(n)]
@@ -55,7 +56,7 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, stepping: frozenset
     api = names[0]
     if api.startswith(_COMMAND_APIS):
         command = site.args[0] if site.args else dict(site.kwargs).get("args")
-        scripts = _Scripts(graph, func_id, stepping)
+        scripts = _Scripts(graph, func_id, work)
         if command is None or not any(_trains(knowledge, argv, scripts) for argv in _commands(paths, func_id, site, command)):
             return None
         shell = api.startswith(("os.", "commands.")) or _is_true(dict(site.kwargs).get("shell"))
@@ -64,7 +65,7 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, stepping: frozenset
     targets += [v for k, v in site.kwargs if k in ("target", "fn")]
     for target in targets:
         for value in graph.resolver.resolve(target):
-            if any(f in stepping for f in graph.functions_of(value)):
+            if any(f in work.stepping for f in graph.functions_of(value)):
                 return ChildStart(func_id, site, api, "target")
     return None
 
@@ -127,25 +128,32 @@ class _Scripts:
     """Whether a script or module a command runs trains: read from the project when it is there,
     else told by its name (`train.py`, `finetune_llm.py`, `trainer.main`)."""
 
-    def __init__(self, graph: CallGraph, func_id: str, stepping: frozenset[str]) -> None:
-        self.project, self.stepping = graph.project, stepping
+    def __init__(self, graph: CallGraph, func_id: str, work: "WorkFinder") -> None:
+        self.project, self.work = graph.project, work
         self.folder = Path(graph.project.sources[graph.project.functions[func_id].module].path).parent
+
+    def _runs_training(self, module: str) -> bool:
+        """Whether a run of the module meets a training loop or a fit call. Reaching a step is not
+        enough: an import can lead to a function that is only handed to a library (NeMo's recipes
+        name `pretrain` for a command-line factory), and a server script runs none of it."""
+        body = self.project.modules[module].body_id
+        return body in self.work.stepping and self.work.first_work(body) is not None
 
     def trains(self, script: str | None, module: str | None) -> bool:
         if module is not None and module in self.project.modules:
-            return self.project.modules[module].body_id in self.stepping
+            return self._runs_training(module)
         listing = self.project.python_files()
         for base in (self.folder, self.project.root) if script is not None else ():
             written = base / script
             path = written.resolve()
             if path in self.project.by_path:
-                return self.project.modules[self.project.by_path[path]].body_id in self.stepping
+                return self._runs_training(self.project.by_path[path])
             if not isinstance(listing, set) or {os.path.normpath(written), str(path)} & listing:
                 return True  # a project script that was not analysed may train
         name = (script or module or "").replace("\\", "/").rsplit("/", 1)[-1]
         copies = self._same_name(name) if script is not None else []
         if copies:  # `/workspace/bert/create_pretraining_data.py`: the project's file, copied into the image
-            return any(self.project.modules[m].body_id in self.stepping for m in copies)
+            return any(self._runs_training(m) for m in copies)
         name = name.lower()
         return bool(_TRAINING_NAME.search(name)) and not _DATA_NAME.search(name)  # from elsewhere: only its name tells
 

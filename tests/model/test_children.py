@@ -82,3 +82,17 @@ def test_a_script_from_elsewhere_is_told_by_its_name(analysis):
     assert _starts(analysis, IN_IMAGE.format(script="finetune_llm.py"), {}) == ["subprocess.Popen"]
     for script in ("download_pretrained.py", "create_pretraining_data.py", "prepare_train_split.py"):
         assert _starts(analysis, IN_IMAGE.format(script=script), {}) == [], script
+
+
+def test_a_script_that_only_hands_a_training_function_to_a_library_is_not_the_trainer(analysis):
+    # NeMo's deploy script imports the recipes, which name `pretrain` as a command-line factory's
+    # target: a step is reachable, but the server's run meets no training loop.
+    files = {
+        "api.py": "def pretrain(loader, model, optimizer):\n" + textwrap.indent(TRAINS, "    "),
+        "recipes.py": "import nemo_run as run\nfrom api import pretrain\n\nrun.cli.factory(target=pretrain)\n",
+        "deploy_server.py": "import recipes\n\nprint('serving on :8886')\n",
+        "finetune.py": "from api import pretrain\n\npretrain(loader, model, optimizer)\n",
+    }
+    launcher = 'import subprocess\n\nsubprocess.Popen(["python", "/opt/project/{script}"])\n'
+    assert _starts(analysis, launcher.format(script="deploy_server.py"), files) == []
+    assert _starts(analysis, launcher.format(script="finetune.py"), files) == ["subprocess.Popen"]
