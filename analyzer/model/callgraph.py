@@ -271,18 +271,38 @@ class CallGraph(CallTargets):
             for func_id in self.functions_of(value):
                 self._edge(caller, func_id, kind, site)
 
-    def _passers(self, keys: frozenset, func_id: str) -> frozenset[str] | None:
+    def _passers(self, keys: frozenset, func_id: str, seen: frozenset = frozenset()) -> frozenset[str] | None:
         """The functions whose calls pass `func_id` into the parameters `keys` (see condition);
-        None when one of them is not known, or when `func_id` comes some other way."""
+        None when one of them is not known, or when `func_id` comes some other way. A parameter
+        handed on as it is (`call_main(cfg, main)` -> `_spawn_helper(main, ...)` ->
+        `distributed_main(main, ...)`) stands for its own passers: the script that chose `main`."""
         found: set[str] = set()
         for key in keys:
             for argument in self.resolver.flow.get(key, ()):
                 if any(func_id in self.functions_of(v) for v in self.resolver.resolve(argument)):
+                    through = self._handed_on(argument)
+                    if through is not None and through not in seen:
+                        deeper = self._passers(frozenset({through}), func_id, seen | {through})
+                        if deeper is None:
+                            return None
+                        found |= deeper
+                        continue
                     scope = self._passing_scope(argument)
                     if scope is None:
                         return None
                     found.add(scope)
         return frozenset(found) or None
+
+    def _handed_on(self, argument: ir.Sym) -> tuple[str, int] | None:
+        """The parameter (function id, index) an argument is, when it is one and is never rebound."""
+        if not isinstance(argument, ir.Name) or argument.scope not in self.project.functions:
+            return None
+        fn = self.project.functions[argument.scope]
+        bindings = fn.bindings.get(argument.name, ())
+        if not bindings or any(b.kind != "param" for b in bindings):
+            return None
+        index = next((i for i, p in enumerate(fn.params) if p.name == argument.name), None)
+        return None if index is None or fn.params[index].kind in ("varargs", "varkw") else (fn.id, index)
 
     def _passing_scope(self, argument: ir.Sym) -> str | None:
         """The function whose call passes `argument`: where the expression is written, or for a

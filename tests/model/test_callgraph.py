@@ -740,7 +740,9 @@ def test_a_callable_stored_by_another_entry_point_is_not_run_by_this_one(run_sig
     assert [(d.code, d.path, d.trace[0].path) for d in report.diagnostics] == [("SIG001", "train.py", "train.py")]
 
 
-def test_a_callable_passed_by_a_helper_both_entry_points_run_stays_possible_for_both(graph_of):
+def test_a_callable_a_helper_hands_on_is_passed_by_the_scope_that_named_it(graph_of):
+    """launch(fn) hands `fn` on to Runner: the edge to train holds where launch(train) is called,
+    not in every run of launch (launch(evaluate) alone runs no training)."""
     a = graph_of(_RUNNER + """
 def train():
     for epoch in range(10):
@@ -758,7 +760,8 @@ launch(evaluate)
 """)
     (step,) = [s for s in a.work.first_work("train:<module>", lambda f: f == "train:<module>").path
                if s.callee == "train:train"]
-    assert "train:launch" in a.graph.condition(step) and a.work.holds(step, lambda f: f == "train:launch")
+    assert a.graph.condition(step) == frozenset({"train:<module>"})
+    assert a.work.holds(step, lambda f: f == "train:<module>") and not a.work.holds(step, lambda f: f == "train:launch")
 
 
 def test_a_function_passed_to_a_project_decorator_is_run_only_by_the_scope_that_decorated_it(graph_of):

@@ -98,3 +98,39 @@ def test_ways_with_more_needs_than_kept_open_the_function_to_every_run():
         _keep(ways, "f", frozenset({frozenset({f"p{number}"})}))
     assert ways["f"] == [frozenset()]
     assert _keep(ways, "g", frozenset()) and not _keep(ways, "g", frozenset({frozenset({"a"})}))
+
+
+HANDED_ON = """
+def distributed_main(rank, main, cfg):
+    main(cfg)
+
+
+def _spawn_helper(main, cfg):
+    return distributed_main(-1, main, cfg)
+
+
+def call_main(cfg, main):
+    if cfg.spawn:
+        return _spawn_helper(main, cfg)
+    return distributed_main(0, main, cfg)
+"""
+
+
+def test_a_function_handed_on_through_parameters_is_passed_by_the_script_that_chose_it(analysis):
+    """metaseq: call_main(cfg, main) hands `main` to _spawn_helper, which hands it to
+    distributed_main: the edge to each script's main holds for that script alone, so each run
+    takes its own main, and its training is found on its own way there."""
+    files = {
+        "utils.py": HANDED_ON,
+        "train.py": "from utils import call_main\n\ndef train_main(cfg):\n    for batch in cfg.loader:\n"
+                    "        model(batch).backward()\n        optimizer.step()\n\n"
+                    "def cli_main():\n    call_main(cfg, train_main)\n\ncli_main()\n",
+        "bench.py": "from utils import call_main\n\ndef evaluate(cfg):\n    print(cfg)\n\n"
+                    "def statistics():\n    call_main(cfg, evaluate)\n\nstatistics()\n",
+    }
+    a = analysis({name: textwrap.dedent(text) for name, text in files.items()}, entries=("train.py", "bench.py"))
+    edge = a.graph.graph.get_edge_data("utils:distributed_main", "train:train_main", key="call")
+    assert edge["passers"] == frozenset({"train:cli_main"})
+    bench, train = a.entry_for("bench"), a.entry_for("train")
+    assert "train:train_main" not in bench.main and "bench:evaluate" in bench.main
+    assert bench.first_work is None and train.first_work.func_id == "train:train_main"
