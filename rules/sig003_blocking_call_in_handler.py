@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
+from sigcheck.model.live import reach_live
 from sigcheck.model.trace import Point
 
 
@@ -13,7 +14,9 @@ class BlockingCallInHandler(Rule):
     block: `time.sleep`, `join()`/`wait()`/`communicate()` without a timeout,
     `subprocess.run`/`call`/`check_*` without `timeout=`, `Queue.get` and `Lock.acquire` without
     a timeout, network I/O (requests without `timeout=`, urllib, S3 uploads), `input()`,
-    `torch.distributed` collectives and barriers, and `while True` loops with no way out.
+    `torch.distributed` collectives and barriers, and `while True` loops with no way out. A
+    branch on a flag parameter the handler's call leaves at its false default (`if no_sync:` in
+    `cancel_run(reason, no_sync=False)`, called as `cancel_run(msg)`) does not run.
 
     ## Why is this bad?
     The deadline keeps running while the handler waits. If it is still waiting when SIGKILL
@@ -74,8 +77,43 @@ def on_sigterm(signum, frame):
 
 signal.signal(signal.SIGTERM, on_sigterm)
 """, "a subprocess with a timeout is bounded"),
+        Example("""
+import signal
+import torch.distributed as dist
+
+class Trainer:
+    def cancel_run(self, reason, no_sync=False):
+        self.cancel_reason = reason
+        if no_sync:
+            self.canceled = True
+            dist.barrier()
+
+    def on_sigterm(self, signum, frame):
+        self.cancel_run("SIGTERM received")
+
+    def fit(self):
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+""", "the barrier runs only for callers that pass no_sync=True; the handler leaves it False"),
     )
     invalid = (
+        Example("""
+import signal
+import torch.distributed as dist
+
+class Trainer:
+    def cancel_run(self, reason, no_sync=False):
+        self.cancel_reason = reason
+        if no_sync:
+            self.canceled = True
+            # expect: SIG003
+            dist.barrier()
+
+    def on_sigterm(self, signum, frame):
+        self.cancel_run("SIGTERM received", no_sync=True)
+
+    def fit(self):
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+""", "the handler passes no_sync=True: the barrier waits for ranks that may never arrive"),
         Example("""
 import signal, sys, time, torch
 
@@ -121,10 +159,10 @@ signal.signal(signal.SIGTERM, on_sigterm)
             handlers = [t.func_id for t in registration.handlers]
             if not handlers:
                 continue
-            parents = analysis.graph.reach(handlers, frozenset({"call"}))
+            parents, skipped = reach_live(analysis.graph, handlers)
             deadline = analysis.deadline_for(analysis.entries_reaching(registration.func_id, registration.site))
             for func_id in parents:
-                for event, what in self._blocking(analysis, func_id):
+                for event, what in self._blocking(analysis, func_id, skipped[func_id]):
                     trace = [analysis.registration_point(registration), analysis.handler_point(handlers[0])]
                     trace += analysis.path_points(analysis.graph.path(parents, func_id))
                     anchor = Point(func_id, event.node, f"{what} can block")
@@ -136,8 +174,10 @@ signal.signal(signal.SIGTERM, on_sigterm)
                     )
 
     @staticmethod
-    def _blocking(analysis, func_id):
+    def _blocking(analysis, func_id, skipped):
         for event in analysis.functions[func_id].events:
+            if event.index in skipped:
+                continue
             if isinstance(event, ir.Loop) and event.infinite and not event.exits:
                 yield event, "a `while True` loop with no exit"
             elif isinstance(event, ir.CallSite):

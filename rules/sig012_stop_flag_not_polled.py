@@ -12,6 +12,9 @@ class StopFlagNotPolled(Rule):
     evaluation over a data loader, warm-up, data preparation) and reports those that never
     check the flag, themselves or through a function they call.
 
+    Where sigcheck cannot place the registration in the run's order (a run too long for its
+    walk), it cannot tell which loops come after it, and reports none.
+
     A loop of a few iterations written out (`for _ in range(11):`, warm-up steps before capturing
     a CUDA graph) around no other loop ends within seconds and is not reported.
 
@@ -202,7 +205,9 @@ for epoch in range(10):
                 checked = [f for f in flags if any(True for _ in analysis.saves.checks(f, entry.main))]
                 if not checked:
                     continue
-                registered_at = entry.position(registration.func_id, registration.site) or 0
+                registered_at = entry.position(registration.func_id, registration.site)
+                if registered_at is None:
+                    continue  # not placed in the run's order (the walk's budget): which loops follow is unknown
                 yield from self._unpolled(analysis, entry, registration, checked, registered_at)
 
     def _unpolled(self, analysis, entry, registration, flags, registered_at):

@@ -244,7 +244,8 @@ class _Builder(ImportBuilder, ExpressionBuilder):
     def _s_If(self, node: cst.If) -> None:
         test_start = len(self.fn.events)
         reads = self.test(node.test)
-        branch = self.emit(ir.Branch, node, test_start=test_start, test_reads=reads, guard=classify_guard(node.test))
+        branch = self.emit(ir.Branch, node, test_start=test_start, test_reads=reads, guard=classify_guard(node.test),
+                           flag=node.test.value if isinstance(node.test, cst.Name) else None)
         outer = self.type_checking_only
         self.type_checking_only = outer or branch.guard == "type-checking"
         self.block(node.body)

@@ -246,6 +246,7 @@ class Branch(Event):
     end: int = 0
     test_reads: tuple[Sym, ...] = ()
     guard: str | None = None  # "main" (`__name__ == "__main__"`), "platform" (OS checks), "type-checking"
+    flag: str | None = None  # `if no_sync:`: the name tested as it is
 
 
 @dataclass(frozen=True, slots=True)
