@@ -46,8 +46,7 @@ def build_summary(module: cst.Module, name: str, path: str, display: str, is_pac
     return summary
 
 
-# Spans of the summary's nodes, given the nodes and, for each, the index of the top-level
-# statement it is in (-1 for the module itself).
+# Spans of the summary's nodes, given them and each one's top-level statement (-1: the module).
 Spanner = Callable[[list, list], array]
 
 

@@ -297,12 +297,8 @@ class CallGraph(CallTargets):
         """The parameter (function id, index) an argument is, when it is one and is never rebound."""
         if not isinstance(argument, ir.Name) or argument.scope not in self.project.functions:
             return None
-        fn = self.project.functions[argument.scope]
-        bindings = fn.bindings.get(argument.name, ())
-        if not bindings or any(b.kind != "param" for b in bindings):
-            return None
-        index = next((i for i, p in enumerate(fn.params) if p.name == argument.name), None)
-        return None if index is None or fn.params[index].kind in ("varargs", "varkw") else (fn.id, index)
+        index = ir.parameter_index(self.project.functions[argument.scope], argument.name)
+        return None if index is None else (argument.scope, index)
 
     def _passing_scope(self, argument: ir.Sym) -> str | None:
         """The function whose call passes `argument`: where the expression is written, or for a

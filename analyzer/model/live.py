@@ -36,10 +36,10 @@ def _false_defaults(fn: ir.FunctionInfo) -> dict[int, str]:
     """Parameters never rebound in the function whose default is False, None, 0 or empty."""
     found = {}
     for name, bindings in fn.bindings.items():
-        if len(bindings) == 1 and bindings[0].kind == "param" and isinstance(bindings[0].value, ir.Param):
-            default = bindings[0].value.default
-            if isinstance(default, ir.Const) and default.value is not Ellipsis and not default.value:
-                found[bindings[0].value.index] = name
+        index = ir.parameter_index(fn, name)
+        default = bindings[0].value.default if index is not None and isinstance(bindings[0].value, ir.Param) else None
+        if isinstance(default, ir.Const) and default.value is not Ellipsis and not default.value:
+            found[index] = name
     return found
 
 
