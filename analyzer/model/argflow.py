@@ -136,6 +136,15 @@ def receivers(resolver: "Resolver", value: Value) -> Iterable[tuple[str, int, fr
             yield method, 1, frozenset()
 
 
+def parameter_index(fn: ir.FunctionInfo, name: str) -> int | None:
+    """The index of the parameter `name` (not `*args` or `**kwargs`) when the function never rebinds it."""
+    bindings = fn.bindings.get(name, ())
+    if len(bindings) != 1 or bindings[0].kind != "param":
+        return None
+    index = next((i for i, p in enumerate(fn.params) if p.name == name), None)
+    return None if index is None or fn.params[index].kind in ("varargs", "varkw") else index
+
+
 def parameter_slot(fn: ir.FunctionInfo, bound: int, position: int | None, keyword: str | None) -> int | None:
     """The index of the parameter an argument lands in: the `position`-th positional argument
     after `bound` ones, or the keyword `keyword`. None for `*args`/`**kwargs` or no such one."""

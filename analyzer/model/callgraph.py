@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
-from sigcheck.model.argflow import receivers
+from sigcheck.model.argflow import parameter_index, receivers
 from sigcheck.model.calltargets import CallTarget, CallTargets
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
@@ -297,7 +297,7 @@ class CallGraph(CallTargets):
         """The parameter (function id, index) an argument is, when it is one and is never rebound."""
         if not isinstance(argument, ir.Name) or argument.scope not in self.project.functions:
             return None
-        index = ir.parameter_index(self.project.functions[argument.scope], argument.name)
+        index = parameter_index(self.project.functions[argument.scope], argument.name)
         return None if index is None else (argument.scope, index)
 
     def _passing_scope(self, argument: ir.Sym) -> str | None:

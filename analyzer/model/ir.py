@@ -380,15 +380,6 @@ for _cls in (Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opa
     _rebuilt_by_constructor(_cls)
 
 
-def parameter_index(fn: "FunctionInfo", name: str) -> int | None:
-    """The index of the parameter `name` (not `*args` or `**kwargs`) when the function never rebinds it."""
-    bindings = fn.bindings.get(name, ())
-    if len(bindings) != 1 or bindings[0].kind != "param":
-        return None
-    index = next((i for i, p in enumerate(fn.params) if p.name == name), None)
-    return None if index is None or fn.params[index].kind in ("varargs", "varkw") else index
-
-
 def root_name(sym: "Sym") -> Name | None:
     """The variable an expression starts from (`x.y[0]`, `x.f(a)`: `x`), or None."""
     while isinstance(sym, (Attr, Item, CallOf)):

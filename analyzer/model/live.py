@@ -8,7 +8,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
-from sigcheck.model.argflow import parameter_slot
+from sigcheck.model.argflow import parameter_index, parameter_slot
 from sigcheck.model.callgraph import Step
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ def _false_defaults(fn: ir.FunctionInfo) -> dict[int, str]:
     """Parameters never rebound in the function whose default is False, None, 0 or empty."""
     found = {}
     for name, bindings in fn.bindings.items():
-        index = ir.parameter_index(fn, name)
+        index = parameter_index(fn, name)
         default = bindings[0].value.default if index is not None and isinstance(bindings[0].value, ir.Param) else None
         if isinstance(default, ir.Const) and default.value is not Ellipsis and not default.value:
             found[index] = name
