@@ -15,15 +15,16 @@ if TYPE_CHECKING:
     from sigcheck.model.callgraph import CallGraph
 
 
-def skipped(fn: ir.FunctionInfo, site: ir.Event, bound: int) -> frozenset[int]:
-    """The indices of `fn`'s events that this call of it cannot run."""
-    if not isinstance(site, ir.CallSite) or site.star_args:
+def skipped(fn: ir.FunctionInfo, site: ir.CallSite, bound: int, bound_keywords: frozenset[str]) -> frozenset[int]:
+    """The indices of `fn`'s events that this call of it cannot run. `bound` positional arguments
+    and `bound_keywords` come first (a method's self, `partial(stop, sync=True)`)."""
+    if site.star_args:
         return frozenset()  # `f(*args)`, `f(**options)`: any parameter may be passed
     flags = _false_defaults(fn)
     if not flags:
         return frozenset()
     passed = {parameter_slot(fn, bound, position, None) for position in range(len(site.args))}
-    passed |= {parameter_slot(fn, bound, None, keyword) for keyword, _ in site.kwargs}
+    passed |= {parameter_slot(fn, bound, None, keyword) for keyword in (*bound_keywords, *(k for k, _ in site.kwargs))}
     left = {name for index, name in flags.items() if index not in passed}
     dead: set[int] = set()
     for event in fn.events:
@@ -59,10 +60,7 @@ def reach_live(graph: "CallGraph", sources: list[str]) -> tuple[dict[str, Step |
             site = data["site"]
             if kind != "call" or site in dead[caller] or callee not in functions:
                 continue
-            event = functions[caller].events[site]
-            bound = max((t.bound for t in graph.targets(caller, event) if t.func_id == callee), default=0) \
-                if isinstance(event, ir.CallSite) else 0
-            cut = skipped(functions[callee], event, bound)
+            cut = _skipped_by(graph, caller, functions[caller].events[site], callee)
             known = dead.get(callee)
             merged = cut if known is None else known & cut  # dead only where no call runs it
             if merged != known:
@@ -70,3 +68,13 @@ def reach_live(graph: "CallGraph", sources: list[str]) -> tuple[dict[str, Step |
                 parents.setdefault(callee, Step(caller, site, callee, kind))
                 queue.append(callee)
     return parents, dead
+
+
+def _skipped_by(graph: "CallGraph", caller: str, event: ir.Event, callee: str) -> frozenset[int]:
+    """What the call at `event` cannot run of `callee`: nothing where the call is not a plain call
+    of it (a command-line runner's `Fire(main)` passes what the command line says)."""
+    calls = [t for t in graph.targets(caller, event) if t.func_id == callee] if isinstance(event, ir.CallSite) else []
+    if not calls:
+        return frozenset()
+    return frozenset.intersection(*(skipped(graph.project.functions[callee], event, t.bound, t.bound_keywords)
+                                     for t in calls))

@@ -6,6 +6,8 @@ from sigcheck.model import ir
 from sigcheck.model.live import reach_live
 
 CODE = """
+import functools
+
 def flush():
     pass
 
@@ -27,6 +29,9 @@ def keyed():
 
 def spread(options):
     stop("spread", **options)
+
+def bound():
+    functools.partial(stop, sync=True)("bound")
 """
 
 
@@ -48,3 +53,4 @@ def test_a_flag_any_reaching_call_passes_keeps_its_branch(analysis):
     dead, parents = _dead_calls(a, ["train:quiet", "train:loud"])
     assert "flush" not in dead and "train:flush" in parents
     assert _dead_calls(a, ["train:spread"])[0] == set()  # `**options` may pass anything
+    assert "flush" not in _dead_calls(a, ["train:bound"])[0]  # partial(stop, sync=True) passes the flag
