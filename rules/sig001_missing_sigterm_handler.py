@@ -366,7 +366,7 @@ fabric.launch(train, 10)
                 continue
             if any(r.covers_sigterm or r.signals is None for r in entry.registrations if r.action != "ignore"):
                 continue
-            where = analysis.work_points(work)
+            where = analysis.work_points(work, entry.main.may_run)
             yield self.finding(
                 where[0],
                 f"{work.what.capitalize()} runs with no SIGTERM handler: {entry.deadline.context} a stop sends "

@@ -234,6 +234,7 @@ multiprocessing.Process(target=train, args=(0,)).start()
             # One finding per child start, traced from the first entry point that runs it unforwarded.
             passed = names_passed(analysis.project, child.site)
             entry = next((e for e in analysis.entries if e.runs(child.func_id, child.site)
+                          and self._trains_in(analysis, e, child)
                           and not self._forwards(analysis, e, passed, forwarding)), None)
             if entry is not None:
                 anchor = analysis.point(child.func_id, child.site, "starts the child")
@@ -249,6 +250,14 @@ multiprocessing.Process(target=train, args=(0,)).start()
                     f"SIGKILLed at the deadline {deadline} without saving")
         return (f"Training runs in a child process and SIGTERM is never forwarded to it: it is "
                 f"SIGKILLed at the deadline {deadline} without saving")
+
+    @staticmethod
+    def _trains_in(analysis, entry, child) -> bool:
+        """Whether the child meets a training loop or a fit call in this run: a shared launcher's
+        child runs the function each caller hands it (`call_main(cfg, train)` in one script,
+        `call_main(cfg, evaluate)` in another)."""
+        return child.runs == "command" or any(analysis.work.first_work(target, entry.main.may_run) is not None
+                                              for target in child.targets)
 
     @staticmethod
     def _forwards(analysis, entry, passed: set, known: dict[int, tuple[bool, set]]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Callable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
@@ -198,10 +199,11 @@ class Analysis:
         return [Point(s.caller, self.functions[s.caller].events[s.site].node, f"{_verb(s.kind)} {self.describe(s.callee)}")
                 for s in steps]
 
-    def work_points(self, work: Work) -> list[Point]:
-        """Where the work starts, and for a loop that trains through calls, the way to its step."""
+    def work_points(self, work: Work, runs: Callable[[str], bool] | None = None) -> list[Point]:
+        """Where the work starts, and for a loop that trains through calls, the way to its step
+        (in the run `runs` tells, when given: see WorkFinder.first_work)."""
         anchor = self.point(work.func_id, work.event, f"{work.what} starts here")
-        found = self.work.step_in(work.func_id, work.event) if isinstance(work.event, ir.Loop) else None
+        found = self.work.step_in(work.func_id, work.event, runs) if isinstance(work.event, ir.Loop) else None
         if found is None or not found[0]:
             return [anchor]
         steps, func_id, site = found

@@ -34,6 +34,7 @@ class ChildStart:
     api: str  # the library function called, e.g. "subprocess.Popen"
     runs: str  # "command": a training command line; "target": a function that trains
     shell: bool = False  # the command goes through /bin/sh
+    targets: tuple[str, ...] = ()  # "target": the functions run in the child that reach a training step
 
 
 def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder") -> list[ChildStart]:
@@ -63,11 +64,9 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
         return ChildStart(func_id, site, api, "command", shell)
     targets = [site.args[0]] if ("spawn" in api or "start_processes" in api) and site.args else []
     targets += [v for k, v in site.kwargs if k in ("target", "fn")]
-    for target in targets:
-        for value in graph.resolver.resolve(target):
-            if any(f in work.stepping for f in graph.functions_of(value)):
-                return ChildStart(func_id, site, api, "target")
-    return None
+    training = tuple(dict.fromkeys(f for target in targets for value in graph.resolver.resolve(target)
+                                   for f in graph.functions_of(value) if f in work.stepping))
+    return ChildStart(func_id, site, api, "target", targets=training) if training else None
 
 
 def forwarding_call(graph: CallGraph, knowledge: Knowledge, func_ids: Iterable[str]) -> str | None:

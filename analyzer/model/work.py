@@ -115,26 +115,32 @@ class WorkFinder:
         return isinstance(event, ir.CallSite) and any(
             self.knowledge.gradient_uses.find(n) for n in self.call_names(func_id, event))
 
-    def loop_kind(self, func_id: str, loop: ir.Loop) -> str | None:
-        """"training loop" when the body reaches a step, "data loop" when it iterates a loader."""
+    def loop_kind(self, func_id: str, loop: ir.Loop, runs: Callable[[str], bool] | None = None) -> str | None:
+        """"training loop" when the body reaches a step, "data loop" when it iterates a loader.
+        With `runs` (see first_work), a step reached through a call that holds only for other
+        passers does not count: a benchmark's loop that hands `evaluate` to the launcher a
+        training script hands `train` to is not a training loop."""
         fn = self.functions[func_id]
         for event in fn.events[loop.index + 1: loop.body_end]:
             if self._is_step(func_id, event) and not _steps_loop_target(loop, event):
                 return "training loop"
             if isinstance(event, ir.CallSite) and any(t.func_id in self.calling_a_step
                                                       for t in self.graph.targets(func_id, event) if t.func_id):
-                return "training loop"
+                if runs is None or self._first_step(func_id, [event], (), {func_id}, runs) is not None:
+                    return "training loop"
         if loop.iter is not None and self._iterates_data(loop.iter):
             return "data loop"
         return None
 
-    def step_in(self, func_id: str, loop: ir.Loop) -> tuple[tuple[Step, ...], str, ir.CallSite] | None:
+    def step_in(self, func_id: str, loop: ir.Loop,
+                runs: Callable[[str], bool] | None = None) -> tuple[tuple[Step, ...], str, ir.CallSite] | None:
         """The first training step a training loop's body makes, and the calls that lead to it
         when the body only calls a function that trains (`for opt_level in ...: train(opt_level)`)."""
         events = self.functions[func_id].events[loop.index + 1: loop.body_end]
-        return self._first_step(func_id, events, (), {func_id})
+        return self._first_step(func_id, events, (), {func_id}, runs)
 
-    def _first_step(self, func_id: str, events, path: tuple[Step, ...], seen: set[str]):
+    def _first_step(self, func_id: str, events, path: tuple[Step, ...], seen: set[str],
+                    runs: Callable[[str], bool] | None = None):
         for event in events:
             if not isinstance(event, ir.CallSite):
                 continue
@@ -143,9 +149,11 @@ class WorkFinder:
             for target in self.graph.targets(func_id, event):
                 callee = target.func_id
                 if callee in self.calling_a_step and callee not in seen and len(path) < _MAX_STEP_DEPTH:
+                    step = Step(func_id, event.index, callee, "call")
+                    if runs is not None and not self.holds(step, runs):
+                        continue
                     seen.add(callee)
-                    found = self._first_step(callee, self.functions[callee].events,
-                                             path + (Step(func_id, event.index, callee, "call"),), seen)
+                    found = self._first_step(callee, self.functions[callee].events, path + (step,), seen, runs)
                     if found is not None:
                         return found
         return None
@@ -211,7 +219,7 @@ class WorkFinder:
         passed the callable (CallGraph.condition) is followed only if this run runs that caller:
         the shared answer is checked, and searched again without the memo if it takes one."""
         found = _FirstWorkSearch(self).run(start)
-        if found is not None and runs is not None and not self._holds(found[0], runs):
+        if found is not None and runs is not None and not self._found_holds(found, runs):
             found = _FirstWorkSearch(self, runs).run(start)
         if found is None:
             return None
@@ -222,8 +230,11 @@ class WorkFinder:
         condition = self.graph.condition(step)
         return condition is None or any(runs(caller) for caller in condition)
 
-    def _holds(self, steps: tuple[Step, ...], runs: Callable[[str], bool]) -> bool:
-        return all(self.holds(step, runs) for step in steps)
+    def _found_holds(self, found: _Found, runs: Callable[[str], bool]) -> bool:
+        """Whether this run makes the shared answer's calls, and its loop trains in this run."""
+        steps, func_id, event, kind = found
+        return all(self.holds(step, runs) for step in steps) and \
+            self.work_kind(func_id, event, runs) == kind
 
     def _order(self, start: str, within: frozenset[str] | None = None,
                runs: Callable[[str], bool] | None = None) -> dict[tuple[str, int], int]:
@@ -231,9 +242,9 @@ class WorkFinder:
         return {(func_id, event.index): position
                 for position, (_, func_id, event) in enumerate(self.in_order(start, within, runs=runs))}
 
-    def work_kind(self, func_id: str, event: ir.Event) -> str | None:
+    def work_kind(self, func_id: str, event: ir.Event, runs: Callable[[str], bool] | None = None) -> str | None:
         if isinstance(event, ir.Loop):
-            return self.loop_kind(func_id, event)
+            return self.loop_kind(func_id, event, runs)
         if self.is_fit_call(func_id, event):
             return "fit call"
         return None
@@ -273,7 +284,7 @@ class _FirstWorkSearch:
                 continue
             _, func_id, event = item
             if event is not None:
-                kind = self.finder.work_kind(func_id, event)
+                kind = self.finder.work_kind(func_id, event, self.runs)
                 if kind in _WORK:
                     return self._found(((), func_id, event, kind))
                 continue

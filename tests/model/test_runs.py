@@ -134,3 +134,51 @@ def test_a_function_handed_on_through_parameters_is_passed_by_the_script_that_ch
     bench, train = a.entry_for("bench"), a.entry_for("train")
     assert "train:train_main" not in bench.main and "bench:evaluate" in bench.main
     assert bench.first_work is None and train.first_work.func_id == "train:train_main"
+
+
+LOOPS_OVER_THE_LAUNCHER = {
+    "train.py": "from utils import call_main\n\ndef train_main(cfg):\n    for batch in cfg.loader:\n"
+                "        model(batch).backward()\n        optimizer.step()\n\n"
+                "def sweep(seeds):\n    for seed in seeds:\n        call_main(seed, train_main)\n\nsweep([1, 2])\n",
+    "bench.py": "from utils import call_main\n\ndef evaluate(cfg):\n    print(cfg)\n\n"
+                "def statistics(names):\n    for name in names:\n        call_main(name, evaluate)\n\n"
+                "statistics(['a', 'b'])\n",
+}
+
+
+def test_a_loop_over_a_shared_launcher_trains_only_where_its_caller_passed_training(analysis):
+    """metaseq's generation benchmark loops over models calling call_main(cfg, evaluate): its loop
+    reaches train.py's step only through the edge train.py opened, so in its run it is no
+    training loop. A sweep over call_main(seed, train_main) is one, its step traced."""
+    a = analysis({"utils.py": textwrap.dedent(HANDED_ON), **LOOPS_OVER_THE_LAUNCHER}, entries=("train.py", "bench.py"))
+    bench, train = a.entry_for("bench"), a.entry_for("train")
+    assert bench.first_work is None
+    assert train.first_work.func_id == "train:sweep" and train.first_work.what == "training loop"
+    notes = [point.note for point in a.work_points(train.first_work, train.main.may_run)]
+    assert notes[-2:] == ["calls train_main", "training step backward()"]
+
+
+SPAWNING_LAUNCHER = """
+import torch.multiprocessing as mp
+
+
+def distributed_main(rank, main, cfg):
+    main(cfg)
+
+
+def call_main(cfg, main):
+    context = mp.start_processes(distributed_main, args=(main, cfg), nprocs=2, join=False)
+    distributed_main(-1, main, cfg)
+    context.join()
+"""
+
+
+def test_a_shared_spawn_is_reported_from_the_script_whose_function_trains_in_the_child(analysis):
+    """The launcher's child runs what each caller hands it: the benchmark's child evaluates, so
+    the SIG010 there is traced from train.py, though the benchmark comes first."""
+    from sigcheck.rules.sig010_children_not_signaled import ChildrenNotSignaled
+
+    files = {"utils.py": textwrap.dedent(SPAWNING_LAUNCHER), **LOOPS_OVER_THE_LAUNCHER}
+    both = analysis(files, entries=("bench.py", "train.py"))
+    [finding] = ChildrenNotSignaled().check(both)
+    assert finding.trace[0].func_id.startswith("train:")
