@@ -137,6 +137,36 @@ trainer = Trainer(model=model, train_dataset=ds, callbacks=[StopOnSigterm()])
 trainer.train()
 trainer.save_model("out/final")
 """, "the library polls should_training_stop, train() returns, and the model is saved after it"),
+        Example("""
+import signal, sys
+import torch
+import torch.distributed as dist
+
+def all_gather_item(item):
+    gathered = [torch.zeros(1) for _ in range(dist.get_world_size())]
+    dist.all_gather(gathered, torch.tensor([float(item)]))
+    return [bool(t.item()) for t in gathered]
+
+class DistributedSignalHandler:
+    def __init__(self):
+        self._received = False
+        signal.signal(signal.SIGTERM, self._handler)
+
+    def _handler(self, signum, frame):
+        self._received = True
+
+    def signals_received(self):
+        received = all_gather_item(self._received)
+        return received
+
+handler = DistributedSignalHandler()
+for batch in loader:
+    model(batch).backward()
+    optimizer.step()
+    if any(handler.signals_received()):
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+""", "Megatron's handler: a getter returns the flag through a local every rank agrees on", name="flag-read-through-a-local"),
     )
     invalid = (
         Example("""

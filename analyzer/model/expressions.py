@@ -44,6 +44,8 @@ class ExpressionBuilder:
                 pending.extend(target.comparator for target in current.comparisons)
             elif isinstance(current, cst.NamedExpr):
                 pending.append(current.value)
+            elif isinstance(current, (cst.List, cst.Tuple, cst.Set)):  # `return [self.stop]`
+                pending.extend(element.value for element in current.elements)
         return tuple(found)
 
     def sym(self, node) -> ir.Sym:

@@ -95,7 +95,13 @@ class Flags:
                 syms.append(event.sym)
             elif isinstance(event, (ir.Branch, ir.Loop)):
                 syms.extend(event.test_reads)
-        return frozenset(self.reads(func_id, syms))
+        keys = self.reads(func_id, syms)
+        locals_read = {key[2] for key in keys if key[0] == "local" and key[1] == func_id}
+        for event in fn.events if locals_read else ():
+            # `got = gather(self.flag); return got`: the local stands for what was assigned to it
+            if isinstance(event, ir.Assign) and isinstance(event.target, ir.Name) and event.target.name in locals_read:
+                keys |= self.reads(func_id, looked_at(event.value))
+        return frozenset(keys)
 
     def _pollers(self, flags: frozenset[FlagKey]) -> frozenset[str]:
         """The functions that look at one of `flags`, or call (on the main thread) one that does."""
@@ -134,3 +140,25 @@ class Flags:
                         for flag in self.tested(func_id, event):
                             self._by_flag.setdefault(flag, []).append((func_id, event))
         return self._by_flag
+
+
+def looked_at(sym: ir.Sym) -> list[ir.Sym]:
+    """The names, attributes and items a value is computed from: the arguments of its calls,
+    the items of its lists, the sides of its operations."""
+    found: list[ir.Sym] = []
+    pending = [sym]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, (ir.Name, ir.Attr, ir.Item)):
+            found.append(current)
+            if isinstance(current, ir.Attr):
+                pending.append(current.base)
+        elif isinstance(current, ir.CallOf):
+            pending.extend((current.func, *current.args, *(value for _, value in current.kwargs)))
+        elif isinstance(current, ir.Seq):
+            pending.extend(current.items)
+        elif isinstance(current, ir.BinOp):
+            pending.extend((current.left, current.right))
+        elif isinstance(current, (ir.Opaque, ir.OneOf)):
+            pending.extend(current.reads if isinstance(current, ir.Opaque) else current.options)
+    return found

@@ -1,0 +1,40 @@
+"""Which flags a function looks at: what a stop handler sets has to be found where the loop reads it."""
+
+from __future__ import annotations
+
+import textwrap
+
+GETTERS = """
+class Stop:
+    def __init__(self):
+        self.stopping = False
+
+    def plain(self):
+        return self.stopping
+
+    def through_a_local(self):
+        agreed = all_ranks(self.stopping)
+        return agreed
+
+    def in_a_list(self):
+        return [self.stopping]
+
+    def tested_through_a_local(self):
+        now = self.stopping
+        if now:
+            print("stopping")
+
+    def unrelated(self):
+        count = self.steps
+        return count
+"""
+
+
+def test_a_flag_is_read_through_a_local_or_inside_a_list(analysis):
+    """Megatron's signals_received() gathers the flag from every rank into a local it returns;
+    others return it in a list: both read the flag as `return self.stopping` does."""
+    a = analysis({"train.py": textwrap.dedent(GETTERS)})
+    flag = ("attr", "stopping")
+    for getter in ("plain", "through_a_local", "in_a_list", "tested_through_a_local"):
+        assert flag in a.flags.read_in(f"train:Stop.{getter}"), getter
+    assert flag not in a.flags.read_in("train:Stop.unrelated")
