@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
+from sigcheck.model.argflow import argument_in
 from sigcheck.model.live import reach_live
 from sigcheck.model.trace import Point
 
@@ -15,6 +16,10 @@ class BlockingCallInHandler(Rule):
     `subprocess.run`/`call`/`check_*` without `timeout=`, `Queue.get` and `Lock.acquire` without
     a timeout, network I/O (requests without `timeout=`, urllib, S3 uploads), `input()`,
     `torch.distributed` collectives and barriers, and `while True` loops with no way out. A
+    sleep is a pause, not reported, when its length is known and, times the rounds of the `for
+    range(n)` loops around it, at most a tenth of the deadline (`time.sleep(0.5)` before a kill,
+    three retries a second apart), or when the loop around it stops at a deadline on the clock
+    (`while time.monotonic() < deadline`); waiting on a child with no deadline is reported. A
     branch on a flag parameter the handler's call leaves at its false default (`if no_sync:` in
     `cancel_run(reason, no_sync=False)`, called as `cancel_run(msg)`) does not run.
 
@@ -94,8 +99,43 @@ class Trainer:
     def fit(self):
         signal.signal(signal.SIGTERM, self.on_sigterm)
 """, "the barrier runs only for callers that pass no_sync=True; the handler leaves it False"),
+        Example("""
+import signal, subprocess, sys, time
+
+uploader = subprocess.Popen(["python", "upload.py"])
+
+def stop_uploader(timeout=5.0):
+    uploader.terminate()
+    time.sleep(0.5)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if uploader.poll() is not None:
+            return
+        time.sleep(0.05)
+    uploader.kill()
+
+def on_sigterm(signum, frame):
+    stop_uploader()
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "a half-second pause, then polling the child until a deadline on the clock", name="pause-and-poll-until-a-deadline"),
     )
     invalid = (
+        Example("""
+import signal, subprocess, sys, time
+
+uploader = subprocess.Popen(["python", "upload.py"])
+
+def on_sigterm(signum, frame):
+    uploader.terminate()
+    while uploader.poll() is None:
+        # expect: SIG003
+        time.sleep(0.5)
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "polling the child with no deadline waits as long as the child takes to exit", name="poll-with-no-deadline"),
         Example("""
 import signal
 import torch.distributed as dist
@@ -162,7 +202,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
             parents, skipped = reach_live(analysis.graph, handlers)
             deadline = analysis.deadline_for(analysis.entries_reaching(registration.func_id, registration.site))
             for func_id in parents:
-                for event, what in self._blocking(analysis, func_id, skipped[func_id]):
+                for event, what in self._blocking(analysis, func_id, skipped[func_id], deadline.seconds):
                     trace = [analysis.registration_point(registration), analysis.handler_point(handlers[0])]
                     trace += analysis.path_points(analysis.graph.path(parents, func_id))
                     anchor = Point(func_id, event.node, f"{what} can block")
@@ -174,8 +214,9 @@ signal.signal(signal.SIGTERM, on_sigterm)
                     )
 
     @staticmethod
-    def _blocking(analysis, func_id, skipped):
-        for event in analysis.functions[func_id].events:
+    def _blocking(analysis, func_id, skipped, deadline: int):
+        fn = analysis.functions[func_id]
+        for event in fn.events:
             if event.index in skipped:
                 continue
             if isinstance(event, ir.Loop) and event.infinite and not event.exits:
@@ -185,9 +226,20 @@ signal.signal(signal.SIGTERM, on_sigterm)
                     entries = analysis.knowledge.blocking.find(name)
                     if name not in analysis.graph.qualnames(func_id, event):
                         entries = [e for e in entries if e.source == "configuration"]
-                    if any(_applies(entry, event) for entry in entries):
+                    if any(_applies(entry, event) and not _a_pause(analysis, fn, event, entry, deadline)
+                           for entry in entries):
                         yield event, f"`{name.replace('?.', '.')}()`"
                         break
+
+
+def _a_pause(analysis, fn: ir.FunctionInfo, site: ir.CallSite, entry, deadline: int) -> bool:
+    """A wait of known length (`time.sleep(0.5)`, three retries a second apart, a poll until a
+    deadline on the clock) that takes at most a tenth of the deadline: the stop goes on after it."""
+    length = argument_in(site, entry.option("length", []))
+    if length is None:
+        return False
+    longest = analysis.waits.longest(fn, site, length)
+    return longest is not None and longest <= deadline / 10
 
 
 def _applies(entry, site: ir.CallSite) -> bool:

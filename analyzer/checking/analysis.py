@@ -22,6 +22,7 @@ from sigcheck.model.positions import Positions
 from sigcheck.model.stopping import StopAnalysis
 from sigcheck.model.signals import HandlerRegistration, find_registrations
 from sigcheck.model.trace import Point
+from sigcheck.model.waits import WaitBound
 from sigcheck.model.work import Work, WorkFinder
 
 ELSEWHERE = frozenset({"thread", "executor", "process"})
@@ -70,6 +71,10 @@ class Analysis:
     @cached_property
     def paths(self) -> PathTracker:
         return PathTracker(self.graph)
+
+    @cached_property
+    def waits(self) -> WaitBound:
+        return WaitBound(self.resolver)
 
     @cached_property
     def job_kinds(self) -> JobKinds:

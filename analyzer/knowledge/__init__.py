@@ -26,7 +26,7 @@ class KnowledgeError(ValueError):
 # Per category: the keys an entry may have besides `match` and `reason`, with their types.
 _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "save": ("saving.toml", "save", {}),
-    "blocking": ("blocking.toml", "blocking", {"unless-keyword": list, "max-positional": int, "receiver-types": list}),
+    "blocking": ("blocking.toml", "blocking", {"unless-keyword": list, "max-positional": int, "receiver-types": list, "length": list}),
     "spawn": ("spawning.toml", "spawn", {"kind": str, "target": list, "default-target": str}),
     "framework": ("frameworks.toml", "framework", {"behaviour": str, "deadline": int, "when-keyword": str,
                                                   "launcher": str, "env-hints": list}),

@@ -173,3 +173,15 @@ def _pass(found, fn: ir.FunctionInfo, bound: int, args, kwargs, star: bool, posi
             arguments = found.setdefault((fn.id, index), {})
             if len(arguments) < MAX_ARGUMENTS:
                 arguments.setdefault(sym, None)
+
+
+def argument_in(site: ir.CallSite, slots: list[str]) -> ir.Sym | None:
+    """The argument a call passes in the first of these slots it fills: a position as "#0", or a
+    keyword (how knowledge entries name a library function's parameters)."""
+    keywords = dict(site.kwargs)
+    for slot in slots:
+        if slot.startswith("#") and int(slot[1:]) < len(site.args):
+            return site.args[int(slot[1:])]
+        if slot in keywords:
+            return keywords[slot]
+    return None

@@ -58,7 +58,7 @@ class ExpressionBuilder:
             return ir.Attr(self.sym(node.value), node.attr.value)
         if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             return ir.Item(self.sym(node.value), self.sym(node.slice[0].slice.value))
-        if isinstance(node, (cst.Integer, cst.SimpleString, cst.ConcatenatedString)):
+        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             return ir.Const(literal(node))
         return ir.Opaque(type(node).__name__)
 
@@ -72,7 +72,7 @@ class ExpressionBuilder:
             return ir.Attr(self.expr(node.value), node.attr.value)
         if isinstance(node, cst.Call):
             return self._call(node)
-        if isinstance(node, (cst.Integer, cst.SimpleString, cst.ConcatenatedString)):
+        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
             value = literal(node)
             if value is None and isinstance(node, cst.ConcatenatedString):  # "a" f"{b}"
                 return ir.BinOp("+", self.expr(node.left), self.expr(node.right), self.at(node))

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from sigcheck.knowledge import Entry, Knowledge, SageMakerPath
 from sigcheck.model import ir
-from sigcheck.model.argflow import parameter_slot
+from sigcheck.model.argflow import argument_in, parameter_slot
 from sigcheck.model.callgraph import CallGraph
 from sigcheck.model.pathvalues import _ENV_GET, _JOIN, _PATH_TYPES, PathTracker, PathValue, Possible
 
@@ -280,12 +280,10 @@ def _writing_mode(site: ir.CallSite, entry: Entry) -> bool:
 
 
 def _path_argument(site: ir.CallSite, entry: Entry) -> ir.Sym | None:
-    keywords = dict(site.kwargs)
     for slot in entry.option("path", []):
         if slot == "receiver" and isinstance(site.func, ir.Attr):
             return site.func.base
-        if slot.startswith("#") and int(slot[1:]) < len(site.args):
-            return site.args[int(slot[1:])]
-        if slot in keywords:
-            return keywords[slot]
+        found = argument_in(site, [slot])
+        if found is not None:
+            return found
     return None

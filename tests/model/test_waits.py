@@ -1,0 +1,57 @@
+"""How long a sleep can hold up the function it is in, counting the loops around it."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from sigcheck.model import ir
+
+WAITS = """
+import time
+
+def once():
+    time.sleep(0.5)
+
+def retries(attempts=3):
+    for attempt in range(attempts):
+        time.sleep(1 + attempt)
+
+def until_the_clock(deadline):
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+
+def breaks_on_the_clock(deadline):
+    while True:
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+
+def until_the_child_exits(child):
+    while child.poll() is None:
+        time.sleep(0.1)
+
+def once_per_child(children):
+    for child in children:
+        time.sleep(1)
+
+def as_long_as_asked(seconds):
+    time.sleep(seconds)
+"""
+
+
+@pytest.mark.parametrize(("function", "longest"), [
+    ("once", 0.5),
+    ("retries", 3 * (1 + 2)),  # each round counted at the longest round's length
+    ("until_the_clock", 0.05),
+    ("breaks_on_the_clock", 0.1),
+    ("until_the_child_exits", None),
+    ("once_per_child", None),
+    ("as_long_as_asked", None),
+])
+def test_the_longest_a_sleep_can_wait(analysis, function, longest):
+    a = analysis({"train.py": textwrap.dedent(WAITS)})
+    fn = a.functions[f"train:{function}"]
+    [sleep] = [e for e in fn.events if isinstance(e, ir.CallSite) and isinstance(e.func, ir.Attr) and e.func.attr == "sleep"]
+    assert a.waits.longest(fn, sleep, sleep.args[0]) == longest
