@@ -253,20 +253,26 @@ class CallGraph(CallTargets):
         # Only a library calls back into an object it is handed; a project callee's own calls are
         # in the graph already.
         library = bool(targets) and not any(t.in_project for t in targets)
+        # A builtin (`print(obj)`, `getattr(obj, "name")`, `sorted(objs)`) calls an object's
+        # special methods at most, never one it names (`start`, `fit`).
+        special_only = library and all((t.qualname or "").startswith("builtins.") for t in targets)
         for position, sym in enumerate([*site.args, *(v for _, v in site.kwargs)]):
             if position in consumed:
                 continue
             for value in self.resolver.resolve(sym):
-                self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference", library)
+                self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference", library,
+                                    special_only)
 
-    def _add_reference(self, caller: str, site: int, value: Value, kind: str, library: bool) -> None:
+    def _add_reference(self, caller: str, site: int, value: Value, kind: str, library: bool,
+                       special_only: bool = False) -> None:
         if isinstance(value, (SeqV, DictV)):
             for item in value.items if isinstance(value, SeqV) else [v for _, v in value.entries]:
-                self._add_reference(caller, site, item, kind, library)
+                self._add_reference(caller, site, item, kind, library, special_only)
         elif isinstance(value, InstanceV) and isinstance(value.of, ClassV) and kind == "reference" and library:
             info = self.project.classes[value.of.class_id]
-            for method in info.methods.values():
-                self._edge(caller, method, "callback", site)
+            for name, method in info.methods.items():
+                if not special_only or (name.startswith("__") and name.endswith("__")):
+                    self._edge(caller, method, "callback", site)
         else:
             for func_id in self.functions_of(value):
                 self._edge(caller, func_id, kind, site)

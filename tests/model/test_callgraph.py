@@ -323,10 +323,12 @@ def test_a_callable_of_unknown_origin_may_call_its_argument(graph_of, call):
 
 
 @pytest.mark.parametrize("runner", ["fire.Fire(train)", "typer.run(train)", "CLI(train)", "CLI(components=[train])",
-                                    "CLI({'train': train, 'evaluate': evaluate})", "app.run(train)"])
+                                    "CLI({'train': train, 'evaluate': evaluate})", "app.run(train)",
+                                    "jsonargparse.cli.CLI(train)"])
 def test_a_command_line_runner_calls_its_function_now(graph_of, runner):
     a = graph_of(f"""
         import fire
+        import jsonargparse.cli
         import typer
         from absl import app
         from jsonargparse import CLI
@@ -447,6 +449,32 @@ def test_callback_instance_methods(graph_of):
         lightning.Trainer(callbacks=[SaveOnStop()])
     """)
     assert ("train:SaveOnStop.on_train_end", "callback") in edges(a, "train:<module>")
+
+
+def test_a_builtin_calls_back_only_an_objects_special_methods(graph_of):
+    """unsloth's liveness check `getattr(backend, "is_alive", None)` and a `print(backend)` run
+    neither `start` nor any method named by the object; `sorted` compares with `__lt__`."""
+    a = graph_of("""
+        class Backend:
+            def start(self):
+                pass
+
+            def __lt__(self, other):
+                return True
+
+        def check(backend):
+            alive = getattr(backend, "is_alive", None)
+            print(backend)
+            return alive
+
+        def order(backends):
+            return sorted(backends)
+
+        check(Backend())
+        order([Backend(), Backend()])
+    """)
+    for caller in ("train:check", "train:order"):
+        assert {callee for callee, kind in edges(a, caller) if kind == "callback"} == {"train:Backend.__lt__"}
 
 
 def test_dotted_import_runs_every_package_body(graph_of):
