@@ -124,8 +124,7 @@ class WorkFinder:
         for event in fn.events[loop.index + 1: loop.body_end]:
             if self._is_step(func_id, event) and not _steps_loop_target(loop, event):
                 return "training loop"
-            if isinstance(event, ir.CallSite) and any(t.func_id in self.calling_a_step
-                                                      for t in self.graph.targets(func_id, event) if t.func_id):
+            if isinstance(event, ir.CallSite) and any(c in self.calling_a_step for c in self._callees(func_id, event)):
                 if runs is None or self._first_step(func_id, [event], (), {func_id}, runs) is not None:
                     return "training loop"
         if loop.iter is not None and self._iterates_data(loop.iter):
@@ -146,8 +145,7 @@ class WorkFinder:
                 continue
             if self._is_step(func_id, event):
                 return path, func_id, event
-            for target in self.graph.targets(func_id, event):
-                callee = target.func_id
+            for callee in self._callees(func_id, event):
                 if callee in self.calling_a_step and callee not in seen and len(path) < _MAX_STEP_DEPTH:
                     step = Step(func_id, event.index, callee, "call")
                     if runs is not None and not self.holds(step, runs):
@@ -157,6 +155,11 @@ class WorkFinder:
                     if found is not None:
                         return found
         return None
+
+    def _callees(self, func_id: str, site: ir.CallSite) -> list[str]:
+        """The project functions a call runs: its targets, and those a library call runs at once
+        (`strategy.run(train_step)`)."""
+        return [*(t.func_id for t in self.graph.targets(func_id, site) if t.func_id), *self.graph.run_now(func_id, site)]
 
     def _iterates_data(self, sym: ir.Sym) -> bool:
         for name in _names_in(sym):

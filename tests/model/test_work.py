@@ -194,3 +194,34 @@ model.fit(x, y, epochs=10)
     fits = {ir.root_name(e.func.base).name: a.work.work_kind(body.id, e) for e in body.events
             if isinstance(e, ir.CallSite) and isinstance(e.func, ir.Attr) and e.func.attr == "fit"}
     assert fits == {"KMeans": None, "model": "fit call"}
+
+
+def test_a_step_a_distribution_strategy_runs_makes_a_training_loop(analysis):
+    """SimCLR's TF2 loop calls strategy.run(single_step, args=...): the strategy runs the step at
+    once on each replica, so the loop trains; a loop that runs an evaluation step does not."""
+    a = analysis({"train.py": """
+import tensorflow as tf
+
+strategy = tf.distribute.MirroredStrategy()
+
+def single_step(x, y):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((model(x) - y) ** 2)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+def eval_step(x, y):
+    return tf.reduce_mean((model(x) - y) ** 2)
+
+def train(batches):
+    for x, y in batches:
+        strategy.run(single_step, args=(x, y))
+
+def evaluate(batches):
+    for x, y in batches:
+        strategy.run(eval_step, args=(x, y))
+"""})
+    [train_loop] = [e for e in a.functions["train:train"].events if isinstance(e, ir.Loop)]
+    [eval_loop] = [e for e in a.functions["train:evaluate"].events if isinstance(e, ir.Loop)]
+    assert a.work.loop_kind("train:train", train_loop) == "training loop"
+    assert a.work.loop_kind("train:evaluate", eval_loop) != "training loop"
