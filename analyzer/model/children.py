@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Iterable
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph
-from sigcheck.model.commands import seq_words
+from sigcheck.model.commands import seq_words, word as command_word
 from sigcheck.model.values import ConstV, ExternalV, SeqV
 
 if TYPE_CHECKING:
@@ -58,7 +58,9 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
     if api.startswith(_COMMAND_APIS):
         command = site.args[0] if site.args else dict(site.kwargs).get("args")
         scripts = _Scripts(graph, func_id, work)
-        if command is None or not any(_trains(knowledge, argv, scripts) for argv in _commands(paths, func_id, site, command)):
+        argvs = [*_commands(paths, func_id, site, command), *_word_commands(paths, knowledge, func_id, site, api)] \
+            if command is not None else []
+        if not any(_trains(knowledge, argv, scripts) for argv in argvs):
             return None
         shell = api.startswith(("os.", "commands.")) or _is_true(dict(site.kwargs).get("shell"))
         return ChildStart(func_id, site, api, "command", shell)
@@ -224,6 +226,17 @@ def _commands(paths: "PathTracker", func_id: str, site: ir.CallSite, command: ir
             yield seq_words(paths, func_id, site.index, command, value.items)
         elif isinstance(value, ExternalV) and value.qualname == "sys.executable":
             yield ["python"]
+
+
+def _word_commands(paths: "PathTracker", knowledge: Knowledge, func_id: str, site: ir.CallSite,
+                   api: str) -> list[list[str | None]]:
+    """The argv of a call that takes one word per positional argument
+    (`asyncio.create_subprocess_exec("python", "train.py")`)."""
+    for entry in knowledge.commands.find(api):
+        position = entry.option("position", 0)
+        if entry.option("form") == "words" and len(site.args) > position:
+            return [[command_word(paths, func_id, site.index, arg) for arg in site.args[position:]]]
+    return []
 
 
 def _is_true(sym) -> bool:

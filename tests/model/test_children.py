@@ -96,3 +96,19 @@ def test_a_script_that_only_hands_a_training_function_to_a_library_is_not_the_tr
     launcher = 'import subprocess\n\nsubprocess.Popen(["python", "/opt/project/{script}"])\n'
     assert _starts(analysis, launcher.format(script="deploy_server.py"), files) == []
     assert _starts(analysis, launcher.format(script="finetune.py"), files) == ["subprocess.Popen"]
+
+
+def test_a_command_given_one_word_per_argument_is_read(analysis):
+    """minigo's loop runs `asyncio.create_subprocess_exec("python3", "train.py", ...)`: the
+    words are the positional arguments, the program first."""
+    launcher = """
+        import asyncio
+
+        async def main(script):
+            child = await asyncio.create_subprocess_exec("python3", script, "--epochs", "10")
+            await child.wait()
+
+        asyncio.run(main("{script}"))
+    """
+    assert _starts(analysis, launcher.format(script="train.py"), {"train.py": TRAINS}) == ["asyncio.create_subprocess_exec"]
+    assert _starts(analysis, launcher.format(script="split_batches.py"), {"split_batches.py": SPLITS}) == []
