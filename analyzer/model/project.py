@@ -35,7 +35,8 @@ class ProjectModel:
     script_dirs: list[Path] = field(default_factory=list)
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _found: dict[str, Path | None] = field(default_factory=dict)
-    _searched: dict[tuple[str, Path | None], Path | None] = field(default_factory=dict)  # (name, own folder)
+    _searched: dict[tuple, Path | None] = field(default_factory=dict)  # (name, own folder, package home)
+    _homes: dict[Path, Path | None] = field(default_factory=dict)  # a folder -> its package home (_package_home)
     _dotted: dict[Path, str] = field(default_factory=dict)  # a file -> its dotted name from the root
     _folders: dict[str, Path | None] = field(default_factory=dict)  # module -> its own folder
     _reals: dict[str, Path | None] = field(default_factory=dict)  # candidate file -> its real path in the project
@@ -86,10 +87,10 @@ class ProjectModel:
         imports): its folder is searched last, for code that puts it on sys.path itself. The
         common part of the search is done once per name: trees with hundreds of script folders
         import thousands of names."""
-        folder = self._own_folder(importer)
-        key = (dotted, folder)
+        folder, home = self._own_folder(importer), self._package_home(importer)
+        key = (dotted, folder, home)
         if key not in self._searched:  # each module of a package asks for the same names
-            self._searched[key] = self._search(dotted, folder)
+            self._searched[key] = self._search(dotted, folder, home)
         found = self._searched[key]
         if found is not None and self._imported_by_its_name(importer, dotted, found):
             return self._search_elsewhere(dotted, found)
@@ -122,7 +123,24 @@ class ProjectModel:
             self._folders[importer] = None if summary.is_package else self.sources[importer].path.parent
         return self._folders[importer]
 
-    def _search(self, dotted: str, folder: Path | None) -> Path | None:
+    def _package_home(self, importer: str | None) -> Path | None:
+        """The nearest folder above the importer, below the root, with a setup.py or a
+        pyproject.toml: a package installed from a subfolder (`pip install -e pytorch/`) imports
+        as if that folder were on the path (MLPerf's maskrcnn: pytorch/tools/train_net.py imports
+        maskrcnn_benchmark from pytorch/)."""
+        if importer not in self.sources:
+            return None
+        folder = self.sources[importer].path.parent
+        if folder not in self._homes:
+            self._homes[folder] = next((above for above in (folder, *folder.parents)
+                                        if above != self.root and above.is_relative_to(self.root)
+                                        and self._holds_package_setup(above)), None)
+        return self._homes[folder]
+
+    def _holds_package_setup(self, folder: Path) -> bool:
+        return self._exists(f"{folder}/setup.py") or is_file(folder / "pyproject.toml")
+
+    def _search(self, dotted: str, folder: Path | None, home: Path | None = None) -> Path | None:
         if folder is not None and folder in self._script_folders:
             found = self._find_in(dotted, folder)
             if found is not None:
@@ -131,8 +149,10 @@ class ProjectModel:
             self._found[dotted] = next((f for base in self._bases_holding(dotted) if (f := self._find_in(dotted, base))),
                                        None)
         found = self._found[dotted]
-        if found is None and folder is not None:
-            return self._find_in(dotted, folder)
+        for elsewhere in (folder, home) if found is None else ():
+            found = self._find_in(dotted, elsewhere) if elsewhere is not None else None
+            if found is not None:
+                break
         return found
 
     def _find_in(self, dotted: str, base: Path) -> Path | None:

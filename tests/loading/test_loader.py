@@ -131,3 +131,25 @@ def test_a_library_name_is_not_the_neighbour_the_module_imports_by_its_own_name(
     assert project.resolve_import("big_vision.optax", "big_vision.train") == "big_vision.optax"
     assert project.resolve_import("optax", "big_vision.train") is None
     assert project.resolve_import("optax", "tools.train") == "tools.optax"
+
+
+def test_a_package_installed_from_a_subfolder_imports_from_there(load):
+    """MLPerf's maskrcnn: pytorch/setup.py installs maskrcnn_benchmark, which
+    pytorch/tools/train_net.py imports; each subproject finds its own package, and a folder with
+    no setup beside it does not."""
+    project = load({
+        "maskrcnn/pytorch/setup.py": "from setuptools import setup\nsetup(name='mylib')\n",
+        "maskrcnn/pytorch/tools/train_net.py": "import mylib.engine\n",
+        "maskrcnn/pytorch/mylib/__init__.py": "",
+        "maskrcnn/pytorch/mylib/engine.py": "def do_train():\n    pass\n",
+        "ssd/pyproject.toml": "[project]\nname = 'mylib'\n",
+        "ssd/scripts/train.py": "import mylib.engine\n",
+        "ssd/mylib/__init__.py": "",
+        "ssd/mylib/engine.py": "def other():\n    pass\n",
+        "loose/tools/train.py": "import mylib.engine\n",
+        "loose/mylib/__init__.py": "",
+        "loose/mylib/engine.py": "",
+    }, entries=("maskrcnn/pytorch/tools/train_net.py", "ssd/scripts/train.py", "loose/tools/train.py"))
+    paths = {str(Path(project.sources[m].path).relative_to(project.root)) for m in project.modules}
+    assert {"maskrcnn/pytorch/mylib/engine.py", "ssd/mylib/engine.py"} <= paths
+    assert "loose/mylib/engine.py" not in paths
