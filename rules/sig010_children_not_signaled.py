@@ -253,11 +253,16 @@ multiprocessing.Process(target=train, args=(0,)).start()
 
     @staticmethod
     def _trains_in(analysis, entry, child) -> bool:
-        """Whether the child meets a training loop or a fit call in this run: a shared launcher's
-        child runs the function each caller hands it (`call_main(cfg, train)` in one script,
-        `call_main(cfg, evaluate)` in another)."""
-        return child.runs == "command" or any(analysis.work.first_work(target, entry.main.may_run) is not None
-                                              for target in child.targets)
+        """Whether the child trains in this run: a shared launcher's child runs the function each
+        caller hands it (`call_main(cfg, train)` in one script, `call_main(cfg, evaluate)` in
+        another). Only a training loop or fit call the child meets through such a hand-over can be
+        another run's; a child whose steps are reached some other way (an RPC to a trainer) trains
+        as it did before."""
+        if child.runs == "command":
+            return True
+        work = analysis.work
+        return any(work.first_work(target) is None or work.first_work(target, entry.main.may_run) is not None
+                   for target in child.targets)
 
     @staticmethod
     def _forwards(analysis, entry, passed: set, known: dict[int, tuple[bool, set]]) -> bool:

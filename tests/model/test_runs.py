@@ -182,3 +182,29 @@ def test_a_shared_spawn_is_reported_from_the_script_whose_function_trains_in_the
     both = analysis(files, entries=("bench.py", "train.py"))
     [finding] = ChildrenNotSignaled().check(both)
     assert finding.trace[0].func_id.startswith("train:")
+
+
+def test_a_child_that_trains_through_an_rpc_is_reported(analysis):
+    """PyTorch's parameter-server example spawns ranks whose trainers run by RPC: no run hands the
+    child a function, so whichever run starts it, the child trains."""
+    from sigcheck.rules.sig010_children_not_signaled import ChildrenNotSignaled
+
+    a = analysis({"train.py": textwrap.dedent("""
+        import torch.distributed.rpc as rpc
+        import torch.multiprocessing as mp
+
+        def run_trainer(loader):
+            for batch in loader:
+                model(batch).backward()
+                optimizer.step()
+
+        def run(rank, world_size):
+            rpc.init_rpc(f"worker{rank}", rank=rank, world_size=world_size)
+            if rank == 0:
+                rpc.rpc_sync("worker1", run_trainer, args=(loader,))
+            rpc.shutdown()
+
+        if __name__ == "__main__":
+            mp.spawn(run, args=(2,), nprocs=2, join=True)
+    """)})
+    assert len(list(ChildrenNotSignaled().check(a))) == 1
