@@ -18,6 +18,7 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph
 from sigcheck.model.commands import seq_words, word as command_word
+from sigcheck.model.pathvalues import value_text
 from sigcheck.model.values import ConstV, ExternalV, SeqV
 
 if TYPE_CHECKING:
@@ -219,13 +220,29 @@ _TOOL_MODULES = frozenset({"pip", "venv", "ensurepip", "virtualenv", "pip3", "si
 def _commands(paths: "PathTracker", func_id: str, site: ir.CallSite, command: ir.Sym) -> Iterable[list[str | None]]:
     """The command lines the call's command may be, each as argv (None for a word sigcheck cannot
     know); a /bin/sh line is cut at `;`, `&&`, `||` and `|` into its commands."""
+    known = False
     for value in paths.graph.resolver.resolve(command):
         if isinstance(value, ConstV) and isinstance(value.value, str):
-            yield from (part.split() for part in re.split(r"&&|\|\||[;|\n]", value.value) if part.split())
+            known = True
+            yield from _shell_commands(value.value)
         elif isinstance(value, SeqV):
+            known = True
             yield seq_words(paths, func_id, site.index, command, value.items)
         elif isinstance(value, ExternalV) and value.qualname == "sys.executable":
+            known = True
             yield ["python"]
+    if not known:  # `"python train.py " + " ".join(sys.argv[1:])`: the text, with … where unknown
+        for possible in paths.value(func_id, command, site.index):
+            yield from _shell_commands(value_text(possible))
+
+
+def _shell_commands(text: str) -> Iterable[list[str | None]]:
+    """A command line cut at `;`, `&&`, `||`, `|` and newlines, each as words (`…`, a part sigcheck
+    cannot know, is no word of its own)."""
+    for part in re.split(r"&&|\|\||[;|\n]", text):
+        words = [None if "…" in w else w for w in part.split()]
+        if words:
+            yield words
 
 
 def _word_commands(paths: "PathTracker", knowledge: Knowledge, func_id: str, site: ir.CallSite,

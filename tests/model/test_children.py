@@ -112,3 +112,18 @@ def test_a_command_given_one_word_per_argument_is_read(analysis):
     """
     assert _starts(analysis, launcher.format(script="train.py"), {"train.py": TRAINS}) == ["asyncio.create_subprocess_exec"]
     assert _starts(analysis, launcher.format(script="split_batches.py"), {"split_batches.py": SPLITS}) == []
+
+
+def test_a_command_line_built_by_concatenation_is_read_where_its_text_is_known(analysis):
+    """`"python train.py " + " ".join(sys.argv[1:])`: the script is known though its arguments
+    are not; a line that starts with what sigcheck cannot know names no script."""
+    launcher = """
+        import os
+        import sys
+
+        os.system("{start} " + " ".join(sys.argv[1:]))
+    """
+    files = {"train.py": TRAINS, "split_batches.py": SPLITS}
+    assert _starts(analysis, launcher.format(start="python train.py"), files) == ["os.system"]
+    assert _starts(analysis, launcher.format(start="python split_batches.py"), files) == []
+    assert _starts(analysis, launcher.replace('"{start} " + ', "sys.argv[1] + "), files) == []
