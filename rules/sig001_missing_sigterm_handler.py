@@ -13,6 +13,7 @@ class MissingSigtermHandler(Rule):
     `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`). A loop is a
     training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
     through the functions it calls; handing a step function to a library does not make it one.
+    Training on a thread the entry point starts counts: SIGTERM ends the whole process.
     A backward pass is a step only where its gradients are used: the function that makes it, or
     one it calls, steps an optimizer or updates a tensor from its own gradient by hand
     (`w -= lr * w.grad`). A profiler that times backward passes trains nothing, and neither
@@ -228,6 +229,18 @@ def save_and_exit(signum, frame):
 """}),
     )
     invalid = (
+        Example("""
+import threading
+from transformers import Trainer
+
+def work():
+    # expect: SIG001
+    Trainer(model=model, train_dataset=dataset).train()
+
+worker = threading.Thread(target=work)
+worker.start()
+worker.join()
+""", "training on a thread the main thread waits for: SIGTERM ends the whole process", name="training-on-a-thread"),
         Example("""
 import tensorflow as tf
 

@@ -32,6 +32,7 @@ from sigcheck.model.resolve import Resolver
 from sigcheck.model.values import ClassV, DictV, InstanceV, SeqV, Value
 
 MAIN_THREAD = frozenset({"call", "import", "reference", "callback"})
+IN_PROCESS = frozenset({"thread", "executor"})  # started from a call, run beside the main thread
 HANDLER_WORK = frozenset({"call", "reference", "callback", "thread", "executor", "process"})
 _HANDLER_REGISTRARS = ("signal.signal", "*.add_signal_handler")
 _REGISTRAR = re.compile("|".join(fnmatch.translate(p) for p in _HANDLER_REGISTRARS))  # once, for every call site
@@ -57,6 +58,7 @@ class CallGraph(CallTargets):
         self.graph = nx.MultiDiGraph()
         self._targets: dict[tuple[str, int], list[CallTarget]] = {}
         self._run_now: dict[tuple[str, int], list[str]] = {}  # see run_now
+        self._started: dict[tuple[str, int], list[tuple[str, str]]] = {}  # see started
         self._conditions: dict[tuple[str, int, str], frozenset[str]] = {}  # see condition
         self.conditional_callers: set[str] = set()  # functions with a call edge that held only for some passers
         self._subclass_index: dict[str, list[str]] | None = None
@@ -83,6 +85,11 @@ class CallGraph(CallTargets):
         """Project functions a library call runs at once with its arguments (`fire.Fire(train)`),
         besides its targets: knowledge entries of kind call."""
         return self._run_now.get((func_id, site.index), [])
+
+    def started(self, func_id: str, site: ir.CallSite) -> list[tuple[str, str]]:
+        """Project functions a call starts on another thread of this process, with the edge kind
+        (`threading.Thread(target=train)`, `pool.submit(train)`)."""
+        return self._started.get((func_id, site.index), [])
 
     def qualnames(self, func_id: str, site: ir.CallSite, project: bool = False) -> list[str]:
         """Qualified names of what a call runs. Library calls only, unless `project` asks for the
@@ -245,6 +252,8 @@ class CallGraph(CallTargets):
                         self._edge(fn.id, func_id, entry.option("kind"), site.index)
                         if now:
                             self._run_now.setdefault((fn.id, site.index), []).append(func_id)
+                        elif entry.option("kind") in IN_PROCESS:
+                            self._started.setdefault((fn.id, site.index), []).append((func_id, entry.option("kind")))
         if site.decorator or "functools.partial" in names or self.resolver.wraps_argument(site.func, site.args, site.kwargs):
             return  # `@register`, `partial(f, x)` and `deco(...)(f)` keep f for later; `@atexit.register` was handled above
         registrar = any(_REGISTRAR.match(name) for name in names)

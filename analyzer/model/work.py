@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
-from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
+from sigcheck.model.callgraph import IN_PROCESS, MAIN_THREAD, CallGraph, Step
 from sigcheck.model.gradients import uses_gradient
 
 
@@ -43,8 +43,9 @@ class WorkFinder:
 
     @cached_property
     def stepping(self) -> frozenset[str]:
-        """Functions that perform a training step themselves or through a call on this thread."""
-        return frozenset(self.graph.reaching(self._stepping_directly, MAIN_THREAD))
+        """Functions that perform a training step themselves, through a call on this thread, or
+        on a thread they start: a SIGTERM ends the whole process, whichever thread trains."""
+        return frozenset(self.graph.reaching(self._stepping_directly, MAIN_THREAD | IN_PROCESS))
 
     @cached_property
     def cyclic(self) -> frozenset[str]:
@@ -205,10 +206,12 @@ class WorkFinder:
                 yield path + (step,), step.callee, None
 
     def _entered(self, func_id: str, event: ir.Event) -> list[Step]:
-        """The project functions an event runs here: callees, and imported module bodies."""
+        """The project functions an event runs here: callees, those a call starts on another
+        thread (their work starts there), and imported module bodies."""
         if isinstance(event, ir.CallSite):
             callees = [t.func_id for t in self.graph.targets(func_id, event) if t.func_id]
-            return [Step(func_id, event.index, callee, "call") for callee in callees + self.graph.run_now(func_id, event)]
+            return [*(Step(func_id, event.index, callee, "call") for callee in callees + self.graph.run_now(func_id, event)),
+                    *(Step(func_id, event.index, callee, kind) for callee, kind in self.graph.started(func_id, event))]
         if isinstance(event, ir.Import):
             return [Step(func_id, event.index, body_id, "import")
                     for body_id in self.graph.imported_bodies(self.functions[func_id].module, event)]

@@ -225,3 +225,30 @@ def evaluate(batches):
     [eval_loop] = [e for e in a.functions["train:evaluate"].events if isinstance(e, ir.Loop)]
     assert a.work.loop_kind("train:train", train_loop) == "training loop"
     assert a.work.loop_kind("train:evaluate", eval_loop) != "training loop"
+
+
+def test_work_on_a_thread_the_run_starts_is_its_work(analysis):
+    """unsloth's CLI runs trainer.train() on a thread while the main thread polls it: a stop ends
+    the process, so that is the run's work; a thread that only prefetches batches is not."""
+    a = analysis({"train.py": """
+import queue
+import threading
+from transformers import Trainer
+
+def fit():
+    Trainer(model=model, train_dataset=dataset).train()
+
+def prefetch(loader, batches):
+    for batch in loader:
+        batches.put(batch)
+
+def main():
+    batches = queue.Queue()
+    threading.Thread(target=prefetch, args=(loader, batches), daemon=True).start()
+    worker = threading.Thread(target=fit)
+    worker.start()
+    worker.join()
+"""})
+    work = a.work.first_work("train:main")
+    assert work.func_id == "train:fit" and work.what == "fit call" and [s.kind for s in work.path] == ["thread"]
+    assert a.work.first_work("train:prefetch") is None
