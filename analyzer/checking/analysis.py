@@ -42,7 +42,7 @@ class Analysis:
 
     @cached_property
     def resolver(self) -> Resolver:
-        return flowing_resolver(self.project)
+        return flowing_resolver(self.project, self.knowledge)
 
     @cached_property
     def graph(self) -> CallGraph:

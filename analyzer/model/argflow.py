@@ -15,6 +15,7 @@ from sigcheck.model import ir
 from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV, PartialV, Value
 
 if TYPE_CHECKING:
+    from sigcheck.knowledge import Knowledge
     from sigcheck.model.project import ProjectModel
     from sigcheck.model.resolve import Resolver
 
@@ -28,7 +29,7 @@ def argument_flow(project: "ProjectModel") -> Flow:
     return flowing_resolver(project).flow
 
 
-def flowing_resolver(project: "ProjectModel") -> "Resolver":
+def flowing_resolver(project: "ProjectModel", knowledge: "Knowledge | None" = None) -> "Resolver":
     """A resolver with the settled flow. Each round re-resolves only the call sites that read a
     parameter whose arguments the round before changed, with a resolver that takes over every
     answer that read none of them; the last round's resolver is the one returned."""
@@ -44,7 +45,7 @@ def flowing_resolver(project: "ProjectModel") -> "Resolver":
         moved = []
         for number in todo:
             resolver.begin_tracking()
-            found = list(_passes(project, resolver, sites[number]))
+            found = list(_passes(project, resolver, sites[number], knowledge))
             reads[number] = resolver.end_tracking()
             if found != passes[number]:
                 moved.append(number)
@@ -108,8 +109,11 @@ class _Collector:
 _Pass = tuple  # (FunctionInfo, bound, args, kwargs, star): one call's arguments into one function
 
 
-def _passes(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite) -> Iterable[_Pass]:
+def _passes(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite,
+            knowledge: "Knowledge | None" = None) -> Iterable[_Pass]:
     for value in resolver.resolve(site.func):
+        if isinstance(value, ExternalV) and knowledge is not None:
+            yield from _handed_to_a_start(project, resolver, site, value.qualname, knowledge)
         if isinstance(value, ExternalV) and value.qualname == "functools.partial" and site.args:
             # partial(f, x, k=y): x and y reach f's parameters when the partial is called
             for inner in resolver.resolve(site.args[0]):
@@ -118,6 +122,21 @@ def _passes(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite) ->
             continue
         for func_id, bound, _ in receivers(resolver, value):
             yield project.functions[func_id], bound, site.args, site.kwargs, site.star_args
+
+
+def _handed_to_a_start(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite, qualname: str,
+                       knowledge: "Knowledge") -> Iterable[_Pass]:
+    """The arguments a call that starts a function elsewhere hands it, as knowledge names them:
+    `mp.spawn(run, args=(train, cfg))` calls run(index, train, cfg) in each child,
+    `Thread(target=f, args=(x,))` calls f(x). Only a tuple or list written out is followed."""
+    for entry in knowledge.spawns.find(qualname):
+        handed = argument_in(site, entry.option("arguments", []))
+        target = argument_in(site, entry.option("target", []))
+        if not isinstance(handed, ir.Seq) or target is None:
+            continue
+        for value in resolver.resolve(target):
+            for func_id, bound, _ in receivers(resolver, value):
+                yield project.functions[func_id], bound + entry.option("leading", 0), handed.items, (), False
 
 
 def receivers(resolver: "Resolver", value: Value) -> Iterable[tuple[str, int, frozenset[str]]]:

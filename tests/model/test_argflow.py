@@ -240,3 +240,32 @@ def test_a_kept_collection_equals_one_from_scratch_after_sites_move(flow):
     assert collector.update([7], passes) == set()  # moved, but passing what it passed
     fresh = _Collector()
     assert fresh.update([3], [[] for _ in sites]) == set() and fresh.flow == {}  # a site that passes nothing
+
+
+def test_a_started_function_receives_the_arguments_its_start_hands_it(flow):
+    """SlowFast's launch_job: mp.spawn(run, args=(func, cfg)) calls run(index, func, cfg) in each
+    child, so `func` is the training function; Thread(target=f, args=(x,)) calls f(x). An
+    argument tuple sigcheck cannot see written out is not guessed."""
+    a = flow("""
+        import threading
+        import torch.multiprocessing as mp
+
+        def train(cfg):
+            pass
+
+        def run(local_rank, func, cfg):
+            func(cfg=cfg)
+
+        def watch(name):
+            print(name)
+
+        def launch_job(cfg, func, packed):
+            mp.spawn(run, nprocs=8, args=(func, cfg))
+            threading.Thread(target=watch, args=("job",)).start()
+            mp.spawn(run, nprocs=8, args=packed)
+
+        launch_job({}, train, ())
+    """)
+    assert param_values(a, "train:run", "func") == {FunctionV("train:train")}
+    assert param_values(a, "train:watch", "name") == {ConstV("job")}
+    assert ("train:train", "call") in edges(a, "train:run")
