@@ -42,11 +42,11 @@ class WaitBound:
         return None if each is None else each * total
 
     def _stops_on_the_clock(self, fn: ir.FunctionInfo, loop: ir.Loop) -> bool:
-        """`while time.monotonic() < deadline:`, or `while True:` with a test of the clock in its
-        body that leaves it (`if time.monotonic() >= deadline: break`)."""
+        """`while time.monotonic() < deadline:`, or a loop with a test of the clock in its body
+        that leaves it (`while live: ... if time.monotonic() >= deadline: break`)."""
         if any(self._is_clock(sym) for sym in loop.test_reads):
             return True
-        return loop.infinite and loop.exits and any(
+        return loop.exits and any(
             isinstance(e, ir.Branch) and any(self._is_clock(sym) for sym in e.test_reads)
             for e in fn.events[loop.index + 1: loop.body_end])
 

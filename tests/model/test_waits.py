@@ -28,6 +28,13 @@ def breaks_on_the_clock(deadline):
             break
         time.sleep(0.1)
 
+def while_children_live(live, deadline):
+    while live:
+        live = [pid for pid in live if alive(pid)]
+        if not live or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+
 def until_the_child_exits(child):
     while child.poll() is None:
         time.sleep(0.1)
@@ -46,6 +53,7 @@ def as_long_as_asked(seconds):
     ("retries", 3 * (1 + 2)),  # each round counted at the longest round's length
     ("until_the_clock", 0.05),
     ("breaks_on_the_clock", 0.1),
+    ("while_children_live", 0.05),
     ("until_the_child_exits", None),
     ("once_per_child", None),
     ("as_long_as_asked", None),
