@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
+from sigcheck.model.argflow import argument_in
 from sigcheck.model.callgraph import CallGraph
 from sigcheck.model.commands import seq_words, word as command_word
 from sigcheck.model.pathvalues import value_text
@@ -65,8 +66,10 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
             return None
         shell = api.startswith(("os.", "commands.")) or _is_true(dict(site.kwargs).get("shell"))
         return ChildStart(func_id, site, api, "command", shell)
-    targets = [site.args[0]] if ("spawn" in api or "start_processes" in api) and site.args else []
-    targets += [v for k, v in site.kwargs if k in ("target", "fn")]
+    # the function each process runs, where the knowledge of how the call starts it names it
+    targets = [argument_in(site, entry.option("target", [])) for entry in knowledge.spawns.find(api)
+               if entry.option("kind") == "process"]
+    targets = [t for t in targets if t is not None]
     training = tuple(dict.fromkeys(f for target in targets for value in graph.resolver.resolve(target)
                                    for f in graph.functions_of(value) if f in work.stepping))
     return ChildStart(func_id, site, api, "target", targets=training) if training else None

@@ -127,3 +127,26 @@ def test_a_command_line_built_by_concatenation_is_read_where_its_text_is_known(a
     assert _starts(analysis, launcher.format(start="python train.py"), files) == ["os.system"]
     assert _starts(analysis, launcher.format(start="python split_batches.py"), files) == []
     assert _starts(analysis, launcher.replace('"{start} " + ', "sys.argv[1] + "), files) == []
+
+
+def test_a_training_function_mapped_over_a_process_pool_runs_in_children(analysis):
+    """mosaicml's GLUE runner maps each task's fine-tuning over a ProcessPoolExecutor: its
+    workers are children; mapping a function that only tokenises is no training child."""
+    launcher = """
+        from concurrent.futures import ProcessPoolExecutor
+        import multiprocessing
+
+        import worker
+
+        def main(configs):
+            with ProcessPoolExecutor(max_workers=4) as pool:
+                list(pool.map(worker.{function}, configs))
+            with multiprocessing.Pool(4) as workers:
+                workers.map(worker.{function}, configs)
+
+        main([{{}}, {{}}])
+    """
+    worker = "def run_job(cfg):\n" + textwrap.indent(TRAINS, "    ") + "\ndef tokenize(cfg):\n    return cfg\n"
+    assert _starts(analysis, launcher.format(function="run_job"), {"worker.py": worker}) == [
+        "concurrent.futures.ProcessPoolExecutor.map", "multiprocessing.Pool.map"]
+    assert _starts(analysis, launcher.format(function="tokenize"), {"worker.py": worker}) == []
