@@ -9,7 +9,7 @@ class MissingSigtermHandler(Rule):
     ## What it does
     Finds entry points that run a training loop or a library fit call while no SIGTERM handler
     is registered on the path they run (module level, `main()`, imported project modules), and
-    no library they use installs one (Lightning's `Trainer.fit`, TensorFlow's
+    no library they use installs one (Lightning's `Trainer.fit`, Composer's, TensorFlow's
     `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`). A loop is a
     training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
     through the functions it calls; handing a step function to a library does not make it one.
@@ -214,6 +214,12 @@ from transformers import Trainer, TrainingArguments
 args = TrainingArguments(output_dir="out", enable_jit_checkpoint=True)
 Trainer(model=model, args=args, train_dataset=ds).train()
 """, "enable_jit_checkpoint makes the Hugging Face Trainer checkpoint on SIGTERM"),
+        Example("""
+from composer import Trainer
+
+trainer = Trainer(model=model, train_dataloader=loader, max_duration="10ep", save_folder="checkpoints")
+trainer.fit()
+""", "importing Composer installs a SIGTERM handler that exits through the trainer's close path"),
         Example("""
 from signal import signal as on, SIGTERM
 import utils
