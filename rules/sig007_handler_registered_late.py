@@ -12,7 +12,8 @@ class HandlerRegisteredLate(Rule):
     training loop or fit call. Reports when every registration comes after the training work
     started (including inside the loop), or is made only under an `if`. The main guard and
     platform checks (`hasattr(signal, "SIGTERM")`, `sys.platform != "win32"`, `os.name == "posix"`)
-    are not conditions.
+    are not conditions. A run whose training goes through a library that handles SIGTERM
+    itself (Lightning's `Trainer.fit`) is protected either way and is not reported.
 
     ## Why is this bad?
     A stop during the window before registration, often the first epoch or the whole run when
@@ -62,6 +63,15 @@ def main():
 if __name__ == "__main__":
     main()
 """, "registered through a call that comes before the loop"),
+        Example("""
+import os, signal, sys
+from lightning.pytorch import Trainer
+
+if os.environ.get("PROFILE"):
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+
+Trainer(max_steps=1000).fit(model)
+""", "Lightning's fit handles SIGTERM in the runs where the profiler's handler is not registered"),
     )
     invalid = (
         Example("""
@@ -88,8 +98,8 @@ for batch in loader:
     def check(self, analysis):
         for entry in analysis.entries:
             registrations = [r for r in entry.registrations if r.covers_sigterm and r.action not in ("ignore", "default")]
-            if not registrations:
-                continue
+            if not registrations or entry.framework_handling is not None:
+                continue  # a library that handles SIGTERM itself protects the run either way
             work_at = entry.first_work_position()
             if work_at is None:
                 continue
