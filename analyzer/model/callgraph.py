@@ -29,7 +29,7 @@ from sigcheck.model.argflow import parameter_index, receivers
 from sigcheck.model.calltargets import CallTarget, CallTargets
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
-from sigcheck.model.values import ClassV, DictV, InstanceV, SeqV, Value
+from sigcheck.model.values import ClassV, DictV, FunctionV, InstanceV, SeqV, Value
 
 MAIN_THREAD = frozenset({"call", "import", "reference", "callback"})
 IN_PROCESS = frozenset({"thread", "executor"})  # started from a call, run beside the main thread
@@ -246,7 +246,8 @@ class CallGraph(CallTargets):
         for qualname in names:
             for entry in self.knowledge.spawns.find(qualname):
                 now = entry.option("kind") == "call"
-                for position, value in self._callable_args(site, entry.option("target", [])) or self._default_target(fn, entry):
+                for position, value in self._callable_args(site, entry.option("target", [])) or \
+                        self._default_target(fn, entry) or self._registered(fn, site, entry):
                     consumed.add(position)
                     for func_id in self._runner_choices(value) if now else self.functions_of(value):
                         self._edge(fn.id, func_id, entry.option("kind"), site.index)
@@ -343,6 +344,20 @@ class CallGraph(CallTargets):
             return []
         return [(-1, v) for v in self.resolver.resolve(ir.Name(name, self.project.modules[fn.module].body_id))]
 
+    def _registered(self, fn: ir.FunctionInfo, site: ir.CallSite, entry) -> list[tuple[int, Value]]:
+        """The functions of the calling module decorated with a method of the object called
+        (`@app.command()` for `app()`, a Typer app): calling the app runs one of them."""
+        methods = entry.option("registered-with", [])
+        called = set(self.resolver.resolve(site.func)) if methods else set()
+        found = []
+        for other in self.project.modules[fn.module].functions.values() if called else ():
+            for decorator in other.decorators:
+                method = decorator.func if isinstance(decorator, ir.CallOf) else decorator
+                if isinstance(method, ir.Attr) and method.attr in methods and _spelled_alike(method.base, site.func) \
+                        and not called.isdisjoint(self.resolver.resolve(method.base)):
+                    found.append((-1, FunctionV(other.id)))
+        return found
+
     def _callable_args(self, site: ir.CallSite, slots: list[str]) -> list[tuple[int, Value]]:
         """The arguments named by a spawn entry's `target` slots, as (argument position, value)."""
         found = []
@@ -356,3 +371,13 @@ class CallGraph(CallTargets):
                 position = len(site.args) + [k for k, _ in site.kwargs].index(slot)
                 found += [(position, v) for v in self.resolver.resolve(keywords[slot])]
         return found
+
+
+def _spelled_alike(one: ir.Sym, other: ir.Sym) -> bool:
+    """Whether two names or attribute chains are written the same (`app` and `app`): instances
+    of one library class are one value to the resolver, so the spelling tells two apps apart."""
+    if isinstance(one, ir.Name) and isinstance(other, ir.Name):
+        return one.name == other.name
+    if isinstance(one, ir.Attr) and isinstance(other, ir.Attr):
+        return one.attr == other.attr and _spelled_alike(one.base, other.base)
+    return False

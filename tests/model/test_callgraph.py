@@ -844,3 +844,33 @@ def test_calling_a_library_object_is_named_by_its_class_s_call_method(graph_of):
     assert ["timm.utils.NativeScaler.__call__"] in named
     assert ["torch.nn.CrossEntropyLoss.__call__"] in named
     assert named[-1] == []  # `made(loss)`: a parameter nothing passes
+
+
+def test_calling_a_typer_app_runs_its_registered_commands(graph_of):
+    """setfit's scripts: `app = typer.Typer()`, `@app.command() def train(...)`, `app()`. Calling
+    the app runs a command registered with it, not another app's nor an undecorated function."""
+    a = graph_of("""
+        import typer
+
+        app = typer.Typer()
+        tools = typer.Typer()
+
+        @app.command()
+        def train(epochs: int = 3):
+            for epoch in range(epochs):
+                loss.backward()
+                optimizer.step()
+
+        @tools.command()
+        def convert():
+            pass
+
+        def helper():
+            pass
+
+        if __name__ == "__main__":
+            app()
+    """)
+    assert calls(a, "train:<module>") == {"train:train"}
+    work = a.work.first_work("train:<module>")
+    assert work is not None and work.func_id == "train:train"
