@@ -1,0 +1,39 @@
+"""Libraries that handle SIGTERM themselves: a run through one of them is protected."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+NEMO = """
+from nemo.collections.nlp.parts.megatron_trainer_builder import MegatronTrainerBuilder
+from nemo.utils.exp_manager import exp_manager
+
+def main(cfg):
+    trainer = MegatronTrainerBuilder(cfg).create_trainer()
+    {manager}
+    trainer.fit(model)
+
+main(cfg)
+"""
+
+COMPOSER = """
+from composer import Trainer
+
+Trainer(model=model, train_dataloader=loader, max_duration="1ep").fit()
+"""
+
+
+@pytest.mark.parametrize(("code", "handled"), [
+    (NEMO.format(manager="exp_manager(trainer, cfg.exp_manager)"), True),
+    (NEMO.format(manager="pass"), False),
+    (COMPOSER, True),
+])
+def test_a_library_that_handles_sigterm_protects_the_run(analysis, code, handled):
+    """NeMo's exp_manager adds its preemption callback to a trainer a builder made; importing
+    Composer installs a handler that exits through the trainer's close path."""
+    a = analysis({"train.py": textwrap.dedent(code)})
+    [entry] = a.entries
+    assert entry.first_work is not None
+    assert (entry.framework_handling is not None) == handled
