@@ -23,9 +23,10 @@ class HardcodedSagemakerPath(Rule):
     The SageMaker training toolkit (framework images, and images that install
     `sagemaker-training`) tells the script where each folder is through `SM_MODEL_DIR`,
     `SM_OUTPUT_DATA_DIR`, `SM_CHANNEL_<NAME>` and friends. Hard-coded paths break when the layout
-    is configured differently, in local mode and in tests, and outside SageMaker entirely. A bare
-    bring-your-own image has the layout but not the variables, so keep the literal as the
-    fallback. Checkpoints have no standard variable: make the path configurable (as the default
+    is configured differently, in local mode and in tests, and outside SageMaker entirely. A script
+    an analysed image runs with no toolkit (a plain `python` or `ubuntu` base that installs
+    nothing that may bring it, `train` on its PATH) gets the layout and none of the variables:
+    there the layout is the contract, and its paths are not reported. Checkpoints have no standard variable: make the path configurable (as the default
     of a command-line option, or of a parameter that callers pass, which is then not reported;
     a parameter no caller passes is as fixed as a literal).
 
@@ -225,8 +226,8 @@ separate_images("/opt/ml/input/data", "train")
         seen = set()
         for site in value_sites(analysis.graph, analysis.paths):
             module = analysis.functions[site.func_id].module
-            if analysis.job_kinds.of(module) != TRAINING:
-                continue  # a Processing job's, an endpoint's or a test's paths have no SM_* variable
+            if analysis.job_kinds.of(module) != TRAINING or module in analysis.without_toolkit:
+                continue  # a Processing job's, an endpoint's, a test's or a bare image's paths have no SM_* variable
             for sym, possible, match in origins(analysis.paths, site, analysis.knowledge):
                 if (module, sym.node) in seen or sym.node is None:
                     continue

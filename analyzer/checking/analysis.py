@@ -73,6 +73,15 @@ class Analysis:
         return PathTracker(self.graph)
 
     @cached_property
+    def without_toolkit(self) -> frozenset[str]:
+        """The modules an analysed image with no SageMaker training toolkit runs as its trainer (or
+        starts from it): no SM_* variable is set for them, the /opt/ml layout is all they have."""
+        paths = {target.path.resolve() for c in self._containers if c.without_toolkit
+                 for target in (c.chain.python, c.own_trainer) if target is not None}
+        paths |= {path.resolve() for c in self._containers if c.without_toolkit for path in c.launched}
+        return frozenset(self.project.by_path[p] for p in paths if p in self.project.by_path)
+
+    @cached_property
     def waits(self) -> WaitBound:
         return WaitBound(self.resolver)
 

@@ -14,6 +14,7 @@ from sigcheck.container.chain import Chain, ChainBuilder, PythonTarget
 from sigcheck.container.dockerfile import ParsedDockerfile, parse_dockerfile
 from sigcheck.container.image import Image, ImageFile
 from sigcheck.container.named_scripts import named_scripts
+from sigcheck.container.purpose import unseen_train
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, SourceFile, display_path, read_text
 
@@ -30,6 +31,9 @@ class Container:
     # With no `train` in the image: the Python script its own CMD runs, whose training work shows
     # what the image is for.
     own_trainer: PythonTarget | None = None
+    # Built on a plain public base that installs nothing that may bring the SageMaker training
+    # toolkit: the scripts it runs get the /opt/ml layout and none of the SM_* variables.
+    without_toolkit: bool = False
 
     @property
     def display(self) -> str:
@@ -104,4 +108,5 @@ def load_container(path: Path, project_root: Path, knowledge: Knowledge, platfor
                 documents.setdefault(own_trainer.display, read_text(own_trainer.path, own_trainer.display, overlays))
             except LoadError:
                 own_trainer = None
-    return Container(parsed, image, chain, run_args, documents, errors, launched, own_trainer)
+    without_toolkit = "toolkit" not in {step.kind for step in chain.steps} and unseen_train(image, knowledge, read) is None
+    return Container(parsed, image, chain, run_args, documents, errors, launched, own_trainer, without_toolkit)
