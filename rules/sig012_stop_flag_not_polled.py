@@ -8,9 +8,13 @@ class StopFlagNotPolled(Rule):
 
     ## What it does
     When a SIGTERM handler sets a stop flag that some loop checks, looks at every other long
-    loop the entry point runs after registering the handler (training and inner batch loops,
-    evaluation over a data loader, warm-up, data preparation) and reports those that never
-    check the flag, themselves or through a function they call.
+    loop the entry point runs once the handler is registered and the training has started
+    (training and inner batch loops, evaluation over a data loader, warm-up) and reports those
+    that never check the flag, themselves or through a function they call. Before the training
+    starts a stop loses nothing, so building a dataset is not reported; nor are the loops of a
+    function called inside an iteration of a loop that checks the flag, unless they go over data
+    themselves (one step's microbatches end with the step; a batch loop over the loader, called
+    once an epoch, is reported).
 
     Where sigcheck cannot place the registration in the run's order (a run too long for its
     walk), it cannot tell which loops come after it, and reports none.
@@ -130,8 +134,59 @@ for batch in train_loader:
         torch.save(model.state_dict(), "ckpt.pt")
         sys.exit(0)
 """, "eleven warm-up steps, a count written out, end in seconds"),
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+def build_indices(raw_dataset):
+    indices = []
+    for position, sample in enumerate(raw_dataset):
+        if len(sample) > 8:
+            indices.append(position)
+    return indices
+
+def train_step(microbatches):
+    for microbatch in range(microbatches):
+        model(data_iterator).backward()
+    optimizer.step()
+
+signal.signal(signal.SIGTERM, on_sigterm)
+indices = build_indices(raw_dataset)
+for iteration in range(100000):
+    train_step(8)
+    if stop:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+""", "Megatron: the dataset is built before training starts, and one step's microbatches end with the step the loop checks after", name="dataset-building-and-microbatches"),
     )
     invalid = (
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+def train_one_epoch(loader):
+    # expect: SIG012
+    for batch in loader:
+        model(batch).backward()
+        optimizer.step()
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(100):
+    train_one_epoch(train_loader)
+    if stop:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+""", "the epoch loop checks the flag, but the batch loop it calls goes over the whole loader first", name="batch-loop-called-once-an-epoch"),
         Example("""
 import signal, sys, torch
 
@@ -208,12 +263,14 @@ for epoch in range(10):
                 registered_at = entry.position(registration.func_id, registration.site)
                 if registered_at is None:
                     continue  # not placed in the run's order (the walk's budget): which loops follow is unknown
-                yield from self._unpolled(analysis, entry, registration, checked, registered_at)
+                # Before the training starts there is nothing a stop could lose: building datasets is not reported.
+                starts_at = max(registered_at, entry.first_work_position() or 0)
+                yield from self._unpolled(analysis, entry, registration, checked, starts_at)
 
     def _unpolled(self, analysis, entry, registration, flags, registered_at):
         pollers = analysis.flags.pollers(frozenset(flags))
         for func_id in analysis.looping:  # the functions with loops this could be about, in order
-            if func_id not in entry.main:
+            if func_id not in entry.main or _within_a_polling_loop(analysis, entry, func_id, flags, pollers):
                 continue
             fn = analysis.functions[func_id]
             reported_until = -1
@@ -249,6 +306,33 @@ def _few_iterations(fn, loop) -> bool:
         return False
     count = bounds[-1] - (bounds[0] if len(bounds) == 2 else 0)
     return count <= FEW and not any(isinstance(e, ir.Loop) for e in fn.events[loop.index + 1: loop.body_end])
+
+
+def _within_a_polling_loop(analysis, entry, func_id, flags, pollers) -> bool:
+    """Whether the function runs inside one iteration of a loop that checks the flag, and none of
+    its loops goes over data: the microbatches of one step (Megatron's pipeline schedules) end
+    with the step, and the loop around checks the flag after it. A batch loop called once an
+    epoch goes over a loader and is still judged."""
+    fn = analysis.functions[func_id]
+    if any(isinstance(e, ir.Loop) and _over_data(analysis, e) for e in fn.events):
+        return False
+    for step in entry.path_to(func_id):
+        caller = analysis.functions[step.caller]
+        for loop in caller.events[: step.site]:
+            if isinstance(loop, ir.Loop) and loop.index < step.site < loop.body_end \
+                    and _polls(analysis, step.caller, loop, flags, pollers):
+                return True
+    return False
+
+
+def _over_data(analysis, loop: ir.Loop) -> bool:
+    """`for batch in loader:`, `enumerate(dataset)`: a loop over data itself. A count
+    (`range(num_microbatches)`) is not, whatever its names say."""
+    iterated = loop.iter
+    if iterated is None or (isinstance(iterated, ir.CallOf) and isinstance(iterated.func, ir.Name)
+                            and iterated.func.name == "range"):
+        return False
+    return analysis.work.iterates_data(iterated)
 
 
 def _polls(analysis, func_id, loop, flags, pollers) -> bool:

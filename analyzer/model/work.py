@@ -128,7 +128,7 @@ class WorkFinder:
             if isinstance(event, ir.CallSite) and any(c in self.calling_a_step for c in self._callees(func_id, event)):
                 if runs is None or self._first_step(func_id, [event], (), {func_id}, runs) is not None:
                     return "training loop"
-        if loop.iter is not None and self._iterates_data(loop.iter):
+        if loop.iter is not None and self.iterates_data(loop.iter):
             return "data loop"
         return None
 
@@ -162,7 +162,8 @@ class WorkFinder:
         (`strategy.run(train_step)`)."""
         return [*(t.func_id for t in self.graph.targets(func_id, site) if t.func_id), *self.graph.run_now(func_id, site)]
 
-    def _iterates_data(self, sym: ir.Sym) -> bool:
+    def iterates_data(self, sym: ir.Sym) -> bool:
+        """Whether a loop over this goes over data: a loader, a dataset (knowledge's data names)."""
         for name in _names_in(sym):
             if any(fnmatchcase(name, p) for entry in self.knowledge.data for p in entry.patterns):
                 return True
