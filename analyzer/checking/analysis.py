@@ -124,7 +124,8 @@ class Analysis:
 
     @cached_property
     def child_starts(self) -> list[ChildStart]:
-        return find_child_starts(self.paths, self.knowledge, self.work)
+        return find_child_starts(self.paths, self.knowledge, self.work,
+                                 lambda body: RunView(self.reachability, frozenset({body})).may_run)
 
     @cached_property
     def ordered(self) -> frozenset[str]:

@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
@@ -39,19 +39,22 @@ class ChildStart:
     targets: tuple[str, ...] = ()  # "target": the functions run in the child that reach a training step
 
 
-def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder") -> list[ChildStart]:
+def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
+                      run_of: Callable[[str], Callable[[str], bool]] | None = None) -> list[ChildStart]:
+    """`run_of(body)`: what a program whose module body that is runs (RunView.may_run): a script
+    run as a child trains in its own run only."""
     found = []
     for fn in paths.graph.project.functions.values():
         for event in fn.events:
             if isinstance(event, ir.CallSite):
-                start = _child_start(paths, knowledge, work, fn.id, event)
+                start = _child_start(paths, knowledge, work, fn.id, event, run_of)
                 if start is not None:
                     found.append(start)
     return found
 
 
 def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", func_id: str,
-                 site: ir.CallSite) -> ChildStart | None:
+                 site: ir.CallSite, run_of: Callable[[str], Callable[[str], bool]] | None = None) -> ChildStart | None:
     graph = paths.graph
     names = [n for n in graph.qualnames(func_id, site) if knowledge.children.find(n)]
     if not names:
@@ -59,7 +62,7 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
     api = names[0]
     if api.startswith(_COMMAND_APIS):
         command = site.args[0] if site.args else dict(site.kwargs).get("args")
-        scripts = _Scripts(graph, func_id, work)
+        scripts = _Scripts(graph, func_id, work, run_of)
         argvs = [*_commands(paths, func_id, site, command), *_word_commands(paths, knowledge, func_id, site, api)] \
             if command is not None else []
         if not any(_trains(knowledge, argv, scripts) for argv in argvs):
@@ -133,8 +136,9 @@ class _Scripts:
     """Whether a script or module a command runs trains: read from the project when it is there,
     else told by its name (`train.py`, `finetune_llm.py`, `trainer.main`)."""
 
-    def __init__(self, graph: CallGraph, func_id: str, work: "WorkFinder") -> None:
-        self.project, self.work = graph.project, work
+    def __init__(self, graph: CallGraph, func_id: str, work: "WorkFinder",
+                 run_of: Callable[[str], Callable[[str], bool]] | None = None) -> None:
+        self.project, self.work, self.run_of = graph.project, work, run_of
         self.folder = Path(graph.project.sources[graph.project.functions[func_id].module].path).parent
 
     def _runs_training(self, module: str) -> bool:
@@ -142,7 +146,8 @@ class _Scripts:
         enough: an import can lead to a function that is only handed to a library (NeMo's recipes
         name `pretrain` for a command-line factory), and a server script runs none of it."""
         body = self.project.modules[module].body_id
-        return body in self.work.stepping and self.work.first_work(body) is not None
+        runs = self.run_of(body) if self.run_of is not None else None
+        return body in self.work.stepping and self.work.first_work(body, runs) is not None
 
     def trains(self, script: str | None, module: str | None) -> bool:
         if module is not None and module in self.project.modules:

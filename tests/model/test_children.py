@@ -150,3 +150,17 @@ def test_a_training_function_mapped_over_a_process_pool_runs_in_children(analysi
     assert _starts(analysis, launcher.format(function="run_job"), {"worker.py": worker}) == [
         "concurrent.futures.ProcessPoolExecutor.map", "multiprocessing.Pool.map"]
     assert _starts(analysis, launcher.format(function="tokenize"), {"worker.py": worker}) == []
+
+
+def test_a_script_run_as_a_child_trains_only_in_its_own_run(analysis):
+    """fairseq's MMS inference runs `python examples/speech_recognition/new/infer.py`, which
+    hands its own main to the launcher train.py hands `train`: in its run it trains nothing."""
+    utils = ("def distributed_main(rank, main, cfg):\n    main(cfg)\n\n"
+             "def call_main(cfg, main):\n    distributed_main(0, main, cfg)\n")
+    infer = "from utils import call_main\n\ndef decode(cfg):\n    print(cfg)\n\ncall_main(None, decode)\n"
+    train = ("from utils import call_main\n\ndef train(cfg):\n" + textwrap.indent(TRAINS, "    ")
+             + "\ncall_main(None, train)\n")
+    launcher = "import subprocess\n\nsubprocess.run('python {script} --beam 5', shell=True)\n"
+    files = {"utils.py": utils, "infer.py": infer, "train.py": train}
+    assert _starts(analysis, launcher.format(script="train.py"), files) == ["subprocess.run"]
+    assert _starts(analysis, launcher.format(script="infer.py"), files) == []
