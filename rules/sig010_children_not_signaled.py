@@ -255,14 +255,13 @@ multiprocessing.Process(target=train, args=(0,)).start()
     def _trains_in(analysis, entry, child) -> bool:
         """Whether the child trains in this run: a shared launcher's child runs the function each
         caller hands it (`call_main(cfg, train)` in one script, `call_main(cfg, evaluate)` in
-        another). Only a training loop or fit call the child meets through such a hand-over can be
-        another run's; a child whose steps are reached some other way (an RPC to a trainer) trains
-        as it did before."""
+        another). A child that meets no training loop or fit call in its walk trains if its calls,
+        or the functions it hands a library (an RPC to a trainer), reach a step."""
         if child.runs == "command":
             return True
         work = analysis.work
-        return any(work.first_work(target) is None or work.first_work(target, entry.main.may_run) is not None
-                   for target in child.targets)
+        return any(work.first_work(target, entry.main.may_run) is not None if work.first_work(target) is not None
+                   else work.reaches_a_step(target) for target in child.targets)
 
     @staticmethod
     def _forwards(analysis, entry, passed: set, known: dict[int, tuple[bool, set]]) -> bool:

@@ -233,6 +233,13 @@ class WorkFinder:
         path, func_id, event, kind = found
         return Work(func_id, event, path, kind)
 
+    def reaches_a_step(self, func_id: str) -> bool:
+        """Whether the function's calls, or the functions it hands a library (`rpc_async(trainer,
+        run_trainer)`), lead to a training step. Imports and an object's callbacks are not
+        followed: in a large package they reach a step from code that only prepares data."""
+        reached = self.graph.reach([func_id], frozenset({"call", "reference"}))
+        return not self._stepping_directly.isdisjoint(reached)
+
     def holds(self, step: Step, runs: Callable[[str], bool]) -> bool:
         condition = self.graph.condition(step)
         return condition is None or any(runs(caller) for caller in condition)

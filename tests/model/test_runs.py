@@ -208,3 +208,35 @@ def test_a_child_that_trains_through_an_rpc_is_reported(analysis):
             mp.spawn(run, args=(2,), nprocs=2, join=True)
     """)})
     assert len(list(ChildrenNotSignaled().check(a))) == 1
+
+
+def test_a_pool_worker_that_reaches_a_step_only_through_callbacks_trains_nothing(analysis):
+    """NeMo's add_noise.py maps a function that writes noisy audio over a process pool; a path
+    through an object it hands a library (whose methods could train) is no training in the
+    worker. A worker whose own calls reach the step is reported."""
+    from sigcheck.rules.sig010_children_not_signaled import ChildrenNotSignaled
+
+    code = textwrap.dedent("""
+        import multiprocessing
+        import soundfile
+
+        class Model:
+            def train_step(self, batch):
+                self.loss(batch).backward()
+                self.optimizer.step()
+
+        def process_row(row):
+            soundfile.write(row["out"], Model())
+
+        def train_row(row):
+            Model().train_step(row)
+
+        def main(rows):
+            with multiprocessing.Pool(4) as pool:
+                pool.map({worker}, rows)
+
+        if __name__ == "__main__":
+            main([])
+    """)
+    assert not list(ChildrenNotSignaled().check(analysis({"train.py": code.format(worker="process_row")})))
+    assert len(list(ChildrenNotSignaled().check(analysis({"train.py": code.format(worker="train_row")})))) == 1
