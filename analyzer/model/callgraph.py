@@ -346,7 +346,9 @@ class CallGraph(CallTargets):
 
     def _registered(self, fn: ir.FunctionInfo, site: ir.CallSite, entry) -> list[tuple[int, Value]]:
         """The functions of the calling module decorated with a method of the object called
-        (`@app.command()` for `app()`, a Typer app): calling the app runs one of them."""
+        (`@app.command()` for `app()`, a Typer app): calling the app runs one of them, which the
+        command line picks. All are taken, as for `fire.Fire({...})`: one command's handler can
+        then seem to cover another's loop (text-generation-inference's `serve` and `quantize`)."""
         methods = entry.option("registered-with", [])
         called = set(self.resolver.resolve(site.func)) if methods else set()
         found = []
