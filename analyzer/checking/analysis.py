@@ -169,6 +169,13 @@ class Analysis:
                     return entry.reason
         return None
 
+    def _handles_only_fits(self, event: ir.CallSite, func_id: str) -> bool:
+        """A library whose handling works through the fit loop it hooks into (NeMo's preemption
+        callback installs its handler when Lightning's fit starts): a loop of the project's own
+        never runs it."""
+        return any(entry.option("only-fit-calls") for name in self.graph.qualnames(func_id, event)
+                   for entry in self.knowledge.frameworks.find(name))
+
     @cached_property
     def launcher_hints(self) -> list[tuple["Deadline", frozenset[str]]]:
         """For each launcher with a shorter deadline: the functions that run one naming any of its
@@ -273,7 +280,9 @@ class EntryFacts:
     @cached_property
     def framework_handling(self) -> tuple[str, ir.CallSite, str] | None:
         """A call on the main path to a library that installs its own SIGTERM handling."""
-        return next((call for call in self.analysis.framework_calls if self.runs(call[0], call[1])), None)
+        fits = self.first_work is not None and self.first_work.what == "fit call"
+        return next((call for call in self.analysis.framework_calls if self.runs(call[0], call[1])
+                     and (fits or not self.analysis._handles_only_fits(call[1], call[0]))), None)
 
     def runs(self, func_id: str, event: ir.Event) -> bool:
         """Whether the main thread runs this event: its function is reached, and it is not in the

@@ -18,6 +18,22 @@ def main(cfg):
 main(cfg)
 """
 
+ALIGNER = """
+from nemo.utils.exp_manager import exp_manager
+
+class SupervisedTrainer:
+    def fit(self):
+        for batch in self.loader:
+            self.model(batch).backward()
+            self.optimizer.step()
+
+def main(cfg):
+    exp_manager(trainer, cfg.exp_manager)
+    SupervisedTrainer().fit()
+
+main(cfg)
+"""
+
 COMPOSER = """
 from composer import Trainer
 
@@ -28,11 +44,13 @@ Trainer(model=model, train_dataloader=loader, max_duration="1ep").fit()
 @pytest.mark.parametrize(("code", "handled"), [
     (NEMO.format(manager="exp_manager(trainer, cfg.exp_manager)"), True),
     (NEMO.format(manager="pass"), False),
+    (ALIGNER, False),
     (COMPOSER, True),
 ])
 def test_a_library_that_handles_sigterm_protects_the_run(analysis, code, handled):
-    """NeMo's exp_manager adds its preemption callback to a trainer a builder made; importing
-    Composer installs a handler that exits through the trainer's close path."""
+    """NeMo's exp_manager adds its preemption callback to a trainer a builder made, which installs
+    its handler when the trainer's fit starts: NeMo-Aligner's own training loops never start it.
+    Importing Composer installs a handler that exits through the trainer's close path."""
     a = analysis({"train.py": textwrap.dedent(code)})
     [entry] = a.entries
     assert entry.first_work is not None
