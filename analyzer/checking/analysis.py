@@ -169,7 +169,7 @@ class Analysis:
                     return entry.reason
         return None
 
-    def _handles_only_fits(self, event: ir.CallSite, func_id: str) -> bool:
+    def handles_only_fit_calls(self, func_id: str, event: ir.CallSite) -> bool:
         """A library whose handling works through the fit loop it hooks into (NeMo's preemption
         callback installs its handler when Lightning's fit starts): a loop of the project's own
         never runs it."""
@@ -282,7 +282,7 @@ class EntryFacts:
         """A call on the main path to a library that installs its own SIGTERM handling."""
         fits = self.first_work is not None and self.first_work.what == "fit call"
         return next((call for call in self.analysis.framework_calls if self.runs(call[0], call[1])
-                     and (fits or not self.analysis._handles_only_fits(call[1], call[0]))), None)
+                     and (fits or not self.analysis.handles_only_fit_calls(call[0], call[1]))), None)
 
     def runs(self, func_id: str, event: ir.Event) -> bool:
         """Whether the main thread runs this event: its function is reached, and it is not in the

@@ -12,6 +12,7 @@ from typing import Iterator
 
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph
+from sigcheck.model.symbols import walk
 from sigcheck.model.values import ExternalV, InstanceV, ModuleV
 
 FlagKey = tuple
@@ -100,7 +101,7 @@ class Flags:
         for event in fn.events if locals_read else ():
             # `got = gather(self.flag); return got`: the local stands for what was assigned to it
             if isinstance(event, ir.Assign) and isinstance(event.target, ir.Name) and event.target.name in locals_read:
-                keys |= self.reads(func_id, looked_at(event.value))
+                keys |= self.reads(func_id, (s for s in walk(event.value) if isinstance(s, (ir.Name, ir.Attr, ir.Item))))
         return frozenset(keys)
 
     def _pollers(self, flags: frozenset[FlagKey]) -> frozenset[str]:
@@ -141,24 +142,3 @@ class Flags:
                             self._by_flag.setdefault(flag, []).append((func_id, event))
         return self._by_flag
 
-
-def looked_at(sym: ir.Sym) -> list[ir.Sym]:
-    """The names, attributes and items a value is computed from: the arguments of its calls,
-    the items of its lists, the sides of its operations."""
-    found: list[ir.Sym] = []
-    pending = [sym]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, (ir.Name, ir.Attr, ir.Item)):
-            found.append(current)
-            if isinstance(current, ir.Attr):
-                pending.append(current.base)
-        elif isinstance(current, ir.CallOf):
-            pending.extend((current.func, *current.args, *(value for _, value in current.kwargs)))
-        elif isinstance(current, ir.Seq):
-            pending.extend(current.items)
-        elif isinstance(current, ir.BinOp):
-            pending.extend((current.left, current.right))
-        elif isinstance(current, (ir.Opaque, ir.OneOf)):
-            pending.extend(current.reads if isinstance(current, ir.Opaque) else current.options)
-    return found

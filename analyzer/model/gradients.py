@@ -11,6 +11,7 @@ batches (`mask.grad = None`) is part of such a measurement as much as of a step 
 from __future__ import annotations
 
 from sigcheck.model import ir
+from sigcheck.model.symbols import walk
 
 
 def uses_gradient(event: ir.Event) -> bool:
@@ -32,25 +33,6 @@ def _rewrites_from_own_gradient(target: ir.Sym, value: ir.Sym) -> bool:
 
 
 def _gradient_owners(sym: ir.Sym) -> set[ir.Name]:
-    """The variables whose `.grad` the expression reads (`p` for `p.grad.data`)."""
-    owners: set[ir.Name] = set()
-    stack = [sym]
-    while stack:  # no recursion: an expression may nest thousands deep
-        current = stack.pop()
-        if isinstance(current, ir.Attr):
-            if current.attr == "grad" and (root := ir.root_name(current.base)) is not None:
-                owners.add(root)
-            stack.append(current.base)
-        elif isinstance(current, ir.CallOf):
-            stack.extend((current.func, *current.args, *(v for _, v in current.kwargs)))
-        elif isinstance(current, ir.BinOp):
-            stack.extend((current.left, current.right))
-        elif isinstance(current, ir.Seq):
-            stack.extend(current.items)
-        elif isinstance(current, ir.OneOf):
-            stack.extend(current.options)
-        elif isinstance(current, ir.Item):
-            stack.extend((current.base, current.key))
-        elif isinstance(current, ir.Opaque):
-            stack.extend(current.reads)  # arithmetic: `lr * w.grad`
-    return owners
+    """The variables whose `.grad` the expression reads (`p` for `p.grad.data`, `lr * w.grad`)."""
+    return {root for current in walk(sym) if isinstance(current, ir.Attr) and current.attr == "grad"
+            and (root := ir.root_name(current.base)) is not None}
