@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sigcheck.container.chain import FORWARDS, REPLACED, STOPS, ChainBuilder, PythonTarget, Step
 from sigcheck.model import ir
 from sigcheck.model.children import forwarding_call
-from sigcheck.model.commands import BesideCaller, seq_words, word
+from sigcheck.model.commands import BesideCaller, positional_words, seq_words, word
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.trace import Point
 from sigcheck.model.values import ConstV, SeqV
@@ -116,7 +116,7 @@ def _commands(analysis, func_id: str, site: ir.CallSite, entry) -> list[tuple[li
     form, position = entry.option("form"), entry.option("position", 0)
     args, kwargs = site.args, dict(site.kwargs)
     if form == "words":
-        return [([word(analysis.paths, func_id, site.index, a) for a in args[position:]], False)] if len(args) > position else []
+        return [(positional_words(analysis.paths, func_id, site, position), False)] if len(args) > position else []
     sym = args[position] if len(args) > position else kwargs.get(entry.option("keyword") or "")
     if sym is None:
         return []

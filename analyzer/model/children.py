@@ -18,7 +18,7 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
 from sigcheck.model.callgraph import CallGraph
-from sigcheck.model.commands import seq_words, word as command_word
+from sigcheck.model.commands import positional_words, seq_words
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.values import ConstV, ExternalV, SeqV
 
@@ -260,7 +260,7 @@ def _word_commands(paths: "PathTracker", knowledge: Knowledge, func_id: str, sit
     for entry in knowledge.commands.find(api):
         position = entry.option("position", 0)
         if entry.option("form") == "words" and len(site.args) > position:
-            return [[command_word(paths, func_id, site.index, arg) for arg in site.args[position:]]]
+            return [positional_words(paths, func_id, site, position)]
     return []
 
 

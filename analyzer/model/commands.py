@@ -46,6 +46,12 @@ def word(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym) -> str | None
     return None
 
 
+def positional_words(paths: "PathTracker", func_id: str, site: ir.CallSite, position: int) -> list[str | None]:
+    """A command given one word per positional argument from `position` on
+    (`asyncio.create_subprocess_exec("python", "train.py")`, `os.execl(path, arg0, ...)`)."""
+    return [word(paths, func_id, site.index, arg) for arg in site.args[position:]]
+
+
 def list_items(functions: dict[str, ir.FunctionInfo], sym: ir.Sym) -> tuple[ir.Sym, ...] | None:
     """The element expressions of a list written in place, or assigned to the name first."""
     if isinstance(sym, ir.Seq):
