@@ -328,7 +328,7 @@ class _Builder(ImportBuilder, ExpressionBuilder):
             star = next((i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)), None)
             items = value.items if isinstance(value, ir.Seq) else None
             for position, element in enumerate(elements):
-                self.assign(element.value, unpacked(items, len(elements), star, position), node, kind)
+                self.assign(element.value, unpacked(items, len(elements), star, position, value), node, kind)
             return
         if isinstance(target, cst.StarredElement):
             return self.assign(target.value, ir.Opaque("starred"), node, kind)

@@ -216,9 +216,14 @@ def literal(node):
         return None
 
 
-def unpacked(items: tuple[ir.Sym, ...] | None, count: int, star: int | None, position: int) -> ir.Sym:
-    """What the target at `position` of `count` receives: in `a, *b, c = w, x, y, z`, b gets [x, y]."""
+def unpacked(items: tuple[ir.Sym, ...] | None, count: int, star: int | None, position: int,
+             value: ir.Sym | None = None) -> ir.Sym:
+    """What the target at `position` of `count` receives: in `a, *b, c = w, x, y, z`, b gets [x, y].
+    From a value that is no display (`trainer, data = builder.create_trainer()`), a target before
+    any starred one gets its item, which the resolver finds in the tuple the call returns."""
     if items is None:
+        if value is not None and (star is None or position < star):
+            return ir.Item(value, ir.Const(position))
         return ir.Opaque("unpack")
     if star is None or position < star:
         return items[position] if position < len(items) else ir.Opaque("unpack")

@@ -575,3 +575,30 @@ def test_a_batch_size_finder_runs_the_training_loop_it_is_given(resolve):
             "def inner_loop(batch_size, args):\n    return args\n\n")
     assert FunctionV("train:inner_loop") in resolve(code, "probe = find_executable_batch_size(inner_loop, 8, True)\n")
     assert FunctionV("train:inner_loop") in resolve(code, "probe = finder(inner_loop, starting_batch_size=64)\n")
+
+
+def test_targets_unpacked_from_a_returned_tuple_take_its_items(analysis):
+    """HyperPod's examples: `trainer, data_module = SageMakerTrainerBuilder(cfg).create_trainer()`
+    returns a Lightning Trainer first; its `fit` is Lightning's, which handles SIGTERM."""
+    a = analysis({"train.py": """
+from pytorch_lightning import Trainer
+
+class Builder:
+    def create_trainer(self):
+        trainer = Trainer(max_steps=10)
+        return trainer, "data"
+
+def main():
+    trainer, data = Builder().create_trainer()
+    first, *rest = Builder().create_trainer()
+    trainer.fit(model, datamodule=data)
+"""})
+    from sigcheck.model.values import ConstV, ExternalV, InstanceV
+
+    def values(name):
+        (binding,) = a.functions["train:main"].bindings[name]
+        return set(a.resolver.resolve(binding.value))
+
+    assert values("trainer") == {InstanceV(ExternalV("pytorch_lightning.Trainer"))}
+    assert values("data") == {ConstV("data")}
+    assert values("first") == values("trainer")
