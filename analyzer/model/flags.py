@@ -101,7 +101,7 @@ class Flags:
         for event in fn.events if locals_read else ():
             # `got = gather(self.flag); return got`: the local stands for what was assigned to it
             if isinstance(event, ir.Assign) and isinstance(event.target, ir.Name) and event.target.name in locals_read:
-                keys |= self.reads(func_id, (s for s in walk(event.value) if isinstance(s, (ir.Name, ir.Attr, ir.Item))))
+                keys |= self.reads(func_id, (s for s in walk(event.value) if _may_be_a_flag(s)))
         return frozenset(keys)
 
     def _pollers(self, flags: frozenset[FlagKey]) -> frozenset[str]:
@@ -142,3 +142,8 @@ class Flags:
                             self._by_flag.setdefault(flag, []).append((func_id, event))
         return self._by_flag
 
+
+def _may_be_a_flag(sym: ir.Sym) -> bool:
+    """A name, attribute or item a value is computed from; not the item an unpacking takes from
+    what a call returns (`a, b = f()`), which is no stored flag."""
+    return isinstance(sym, (ir.Name, ir.Attr)) or (isinstance(sym, ir.Item) and not isinstance(sym.base, ir.CallOf))

@@ -38,3 +38,17 @@ def test_a_flag_is_read_through_a_local_or_inside_a_list(analysis):
     for getter in ("plain", "through_a_local", "in_a_list", "tested_through_a_local"):
         assert flag in a.flags.read_in(f"train:Stop.{getter}"), getter
     assert flag not in a.flags.read_in("train:Stop.unrelated")
+
+
+def test_an_item_unpacked_from_a_call_is_no_flag_read(analysis):
+    """`status, _ = poll()` takes item 0 of what poll returns: no stored flag such as a
+    handler's `self.t[0] = 1` (MXNet's RN50) is read there."""
+    a = analysis({"train.py": textwrap.dedent("""
+        def poll():
+            return 1, 2
+
+        def status():
+            first, _ = poll()
+            return first
+    """)})
+    assert ("item", 0) not in a.flags.read_in("train:status")
