@@ -14,7 +14,8 @@ class StopFlagNotPolled(Rule):
     starts a stop loses nothing, so building a dataset is not reported; nor are the loops of a
     function called inside an iteration of a loop that checks the flag, unless they go over data
     themselves (one step's microbatches end with the step; a batch loop over the loader, called
-    once an epoch, is reported).
+    once an epoch, is reported). Nor is a loop of another command than the one that registers the
+    handler, where a command-line runner picks one (a Typer app's `serve` and `quantize`).
 
     Where sigcheck cannot place the registration in the run's order (a run too long for its
     walk), it cannot tell which loops come after it, and reports none.
@@ -163,6 +164,31 @@ for iteration in range(100000):
         torch.save(model.state_dict(), "ckpt.pt")
         sys.exit(0)
 """, "Megatron: the dataset is built before training starts, and one step's microbatches end with the step the loop checks after", name="dataset-building-and-microbatches"),
+        Example("""
+import signal, time
+import typer
+
+app = typer.Typer()
+serving = True
+
+def on_sigterm(signum, frame):
+    global serving
+    serving = False
+
+@app.command()
+def serve():
+    signal.signal(signal.SIGTERM, on_sigterm)
+    while serving:
+        time.sleep(0.5)
+
+@app.command()
+def quantize():
+    for batch in calibration_loader:
+        model(batch).backward()
+        optimizer.step()
+
+app()
+""", "text-generation-inference's CLI: `serve` registers the handler, `quantize` is another command, another run", name="another-command"),
     )
     invalid = (
         Example("""
@@ -270,7 +296,8 @@ for epoch in range(10):
     def _unpolled(self, analysis, entry, registration, flags, registered_at):
         pollers = analysis.flags.pollers(frozenset(flags))
         for func_id in analysis.looping:  # the functions with loops this could be about, in order
-            if func_id not in entry.main or _within_a_polling_loop(analysis, entry, func_id, flags, pollers):
+            if func_id not in entry.main or _within_a_polling_loop(analysis, entry, func_id, flags, pollers) \
+                    or _other_commands(analysis, entry, registration.func_id, func_id):
                 continue
             fn = analysis.functions[func_id]
             reported_until = -1
@@ -322,6 +349,19 @@ def _within_a_polling_loop(analysis, entry, func_id, flags, pollers) -> bool:
             if isinstance(loop, ir.Loop) and loop.index < step.site < loop.body_end \
                     and _polls(analysis, step.caller, loop, flags, pollers):
                 return True
+    return False
+
+
+def _other_commands(analysis, entry, one: str, other: str) -> bool:
+    """Whether the run reaches the two through different commands of one command-line runner
+    (a Typer app's `serve` and `quantize`, `fire.Fire({...})`): an invocation runs one of them,
+    so one command's handler is never registered while the other's loop runs."""
+    for this, that in zip(entry.path_to(one), entry.path_to(other)):
+        if this == that:
+            continue
+        site = analysis.functions[this.caller].events[this.site]
+        return (this.caller, this.site) == (that.caller, that.site) and isinstance(site, ir.CallSite) \
+            and {this.callee, that.callee} <= set(analysis.graph.run_now(this.caller, site))
     return False
 
 
