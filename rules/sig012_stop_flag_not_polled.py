@@ -295,28 +295,34 @@ for epoch in range(10):
 
     def _unpolled(self, analysis, entry, registration, flags, registered_at):
         pollers = analysis.flags.pollers(frozenset(flags))
+        registered_by: list | None = None  # the way to the registration, walked once if a loop needs it
         for func_id in analysis.looping:  # the functions with loops this could be about, in order
-            if func_id not in entry.main or _within_a_polling_loop(analysis, entry, func_id, flags, pollers) \
-                    or _other_commands(analysis, entry, registration.func_id, func_id):
+            if func_id not in entry.main:
                 continue
             fn = analysis.functions[func_id]
-            reported_until = -1
+            reported_until, excused = -1, None  # excused: asked once, at the first loop that would be reported
             for event in fn.events:
                 if not isinstance(event, ir.Loop) or event.index < reported_until:
                     continue
                 at = entry.position(func_id, event)
                 if at is None or at < registered_at or analysis.work.loop_kind(func_id, event) is None \
-                        or _few_iterations(fn, event):
+                        or _few_iterations(fn, event) or _polls(analysis, func_id, event, flags, pollers):
                     continue
-                if not _polls(analysis, func_id, event, flags, pollers):
-                    reported_until = event.end
-                    anchor = analysis.point(func_id, event, "this loop never checks the flag")
-                    yield self.finding(
-                        anchor,
-                        "This loop never checks the stop flag the SIGTERM handler sets: a stop during it waits "
-                        f"for the loop to end, and SIGKILL comes {entry.deadline} after the stop ({entry.deadline.context})",
-                        [analysis.registration_point(registration), *analysis.path_points(entry.path_to(func_id)), anchor],
-                    )
+                if excused is None:
+                    way = entry.path_to(func_id)
+                    registered_by = entry.path_to(registration.func_id) if registered_by is None else registered_by
+                    excused = _within_a_polling_loop(analysis, way, flags, pollers) \
+                        or _other_commands(analysis, registered_by, way)
+                if excused:
+                    break
+                reported_until = event.end
+                anchor = analysis.point(func_id, event, "this loop never checks the flag")
+                yield self.finding(
+                    anchor,
+                    "This loop never checks the stop flag the SIGTERM handler sets: a stop during it waits "
+                    f"for the loop to end, and SIGKILL comes {entry.deadline} after the stop ({entry.deadline.context})",
+                    [analysis.registration_point(registration), *analysis.path_points(way), anchor],
+                )
 
 FEW = 16  # iterations a loop may make without polling: warm-up steps before capturing a CUDA graph
 
@@ -335,15 +341,15 @@ def _few_iterations(fn, loop) -> bool:
     return count <= FEW and not any(isinstance(e, ir.Loop) for e in fn.events[loop.index + 1: loop.body_end])
 
 
-def _within_a_polling_loop(analysis, entry, func_id, flags, pollers) -> bool:
-    """Whether the function runs inside one iteration of a loop that checks the flag, and none of
+def _within_a_polling_loop(analysis, way, flags, pollers) -> bool:
+    """Whether the function `way` leads to runs inside one iteration of a loop that checks the flag, and none of
     its loops goes over data: the microbatches of one step (Megatron's pipeline schedules) end
     with the step, and the loop around checks the flag after it. A batch loop called once an
     epoch goes over a loader and is still judged."""
-    fn = analysis.functions[func_id]
-    if any(isinstance(e, ir.Loop) and _over_data(analysis, e) for e in fn.events):
+    fn = analysis.functions[way[-1].callee] if way else None
+    if fn is None or any(isinstance(e, ir.Loop) and _over_data(analysis, e) for e in fn.events):
         return False
-    for step in entry.path_to(func_id):
+    for step in way:
         caller = analysis.functions[step.caller]
         for loop in caller.events[: step.site]:
             if isinstance(loop, ir.Loop) and loop.index < step.site < loop.body_end \
@@ -352,11 +358,11 @@ def _within_a_polling_loop(analysis, entry, func_id, flags, pollers) -> bool:
     return False
 
 
-def _other_commands(analysis, entry, one: str, other: str) -> bool:
-    """Whether the run reaches the two through different commands of one command-line runner
+def _other_commands(analysis, one: list, other: list) -> bool:
+    """Whether two ways from the entry point part at different commands of one command-line runner
     (a Typer app's `serve` and `quantize`, `fire.Fire({...})`): an invocation runs one of them,
     so one command's handler is never registered while the other's loop runs."""
-    for this, that in zip(entry.path_to(one), entry.path_to(other)):
+    for this, that in zip(one, other):
         if this == that:
             continue
         site = analysis.functions[this.caller].events[this.site]
