@@ -35,10 +35,10 @@ class ProjectModel:
     script_dirs: list[Path] = field(default_factory=list)
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _found: dict[str, Path | None] = field(default_factory=dict)
-    _searched: dict[tuple, Path | None] = field(default_factory=dict)  # (name, own folder, package home)
+    _searched: dict[tuple[str, str], Path | None] = field(default_factory=dict)  # (name, _search_place's text)
+    _places: dict[str, tuple[Path | None, Path | None, str]] = field(default_factory=dict)  # see _search_place
     _homes: dict[Path, Path | None] = field(default_factory=dict)  # a folder -> its package home (_package_home)
     _dotted: dict[Path, str] = field(default_factory=dict)  # a file -> its dotted name from the root
-    _folders: dict[str, Path | None] = field(default_factory=dict)  # module -> its own folder
     _reals: dict[str, Path | None] = field(default_factory=dict)  # candidate file -> its real path in the project
     _search_folders: tuple[list[Path], dict[str, int]] | None = None  # see _search_path
     _entry_modules: set[str] = field(default_factory=set)
@@ -87,14 +87,25 @@ class ProjectModel:
         imports): its folder is searched last, for code that puts it on sys.path itself. The
         common part of the search is done once per name: trees with hundreds of script folders
         import thousands of names."""
-        folder, home = self._own_folder(importer), self._package_home(importer)
-        key = (dotted, folder, home)
+        folder, home, place = self._search_place(importer)
+        key = (dotted, place)
         if key not in self._searched:  # each module of a package asks for the same names
             self._searched[key] = self._search(dotted, folder, home)
         found = self._searched[key]
         if found is not None and self._imported_by_its_name(importer, dotted, found):
             return self._search_elsewhere(dotted, found)
         return found
+
+    def _search_place(self, importer: str | None) -> tuple[Path | None, Path | None, str]:
+        """The importer's own folder and package home, and a text that stands for the pair: a
+        key of strings hashes and compares far faster than one of Paths, and this is asked for
+        every name every module imports."""
+        if importer not in self.sources:
+            return None, None, ""
+        if importer not in self._places:
+            folder, home = self._own_folder(importer), self._package_home(importer)
+            self._places[importer] = (folder, home, f"{folder}\0{home}")
+        return self._places[importer]
 
     def _imported_by_its_name(self, importer: str | None, dotted: str, found: Path) -> bool:
         """`import big_vision.optax as bv_optax` beside `import optax`: the module imports that
@@ -114,22 +125,15 @@ class ProjectModel:
         return next((found for base in (self.root, self.root / "src")
                      if (found := self._find_in(dotted, base)) is not None and found != shadowed), None)
 
-    def _own_folder(self, importer: str | None) -> Path | None:
+    def _own_folder(self, importer: str) -> Path | None:
         """The folder of a module that is not a package's `__init__`, searched for its imports."""
-        if importer not in self.sources:
-            return None
-        if importer not in self._folders:
-            summary = self.modules[importer]
-            self._folders[importer] = None if summary.is_package else self.sources[importer].path.parent
-        return self._folders[importer]
+        return None if self.modules[importer].is_package else self.sources[importer].path.parent
 
-    def _package_home(self, importer: str | None) -> Path | None:
+    def _package_home(self, importer: str) -> Path | None:
         """The nearest folder above the importer, below the root, with a setup.py or a
         pyproject.toml: a package installed from a subfolder (`pip install -e pytorch/`) imports
         as if that folder were on the path (MLPerf's maskrcnn: pytorch/tools/train_net.py imports
         maskrcnn_benchmark from pytorch/)."""
-        if importer not in self.sources:
-            return None
         folder = self.sources[importer].path.parent
         if folder not in self._homes:
             self._homes[folder] = next((above for above in (folder, *folder.parents)
