@@ -13,7 +13,10 @@ class MissingSigtermHandler(Rule):
     `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`). A loop is a
     training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
     through the functions it calls; handing a step function to a library does not make it one.
-    Training on a thread the entry point starts counts: SIGTERM ends the whole process.
+    Training on a thread the entry point starts counts: SIGTERM ends the whole process. Where a
+    command-line runner runs one of several commands (a click group, a Typer app,
+    `fire.Fire({...})`), each command is judged on its own: a handler that one command registers
+    does not cover another command's training.
     A backward pass is a step only where its gradients are used: the function that makes it, or
     one it calls, steps an optimizer or updates a tensor from its own gradient by hand
     (`w -= lr * w.grad`). A profiler that times backward passes trains nothing, and neither
@@ -233,6 +236,26 @@ import sys
 def save_and_exit(signum, frame):
     sys.exit(0)
 """}),
+        Example("""
+import signal, sys
+import click
+
+
+@click.group()
+def cli():
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+
+
+@cli.command()
+def train():
+    for batch in loader:
+        model(batch).backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    cli()
+""", "a click group's own function runs before the subcommand the command line names: its handler covers train"),
     )
     invalid = (
         Example("""
@@ -376,6 +399,31 @@ def train(fabric, epochs):
 fabric = L.Fabric(accelerator="cuda", devices=4)
 fabric.launch(train, 10)
 """, "Lightning Fabric calls train on this thread and, unlike the Trainer, installs no SIGTERM handler"),
+        Example("""
+import signal, sys
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def serve(port: int = 8080):
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    run_server(port)
+
+
+@app.command()
+def train(epochs: int = 10):
+    # expect: SIG001
+    for epoch in range(epochs):
+        for batch in loader:
+            model(batch).backward()
+            optimizer.step()
+
+
+if __name__ == "__main__":
+    app()
+""", "an invocation runs one command: serve's handler is never registered while train runs"),
     )
 
     def check(self, analysis):
@@ -383,12 +431,25 @@ fabric.launch(train, 10)
             work = entry.first_work
             if work is None or entry.framework_handling is not None:
                 continue
-            if any(r.covers_sigterm or r.signals is None for r in entry.registrations if r.action != "ignore"):
-                continue
-            where = analysis.work_points(work, entry.main.may_run)
-            yield self.finding(
-                where[0],
-                f"{work.what.capitalize()} runs with no SIGTERM handler: {entry.deadline.context} a stop sends "
-                f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost",
-                analysis.path_points(work.path) + where,
-            )
+            handlers = [r for r in entry.registrations if r.action != "ignore" and (r.covers_sigterm or r.signals is None)]
+            if not handlers:
+                yield self._unhandled(analysis, entry, work, work.path, "")
+            for run in entry.command_runs if handlers else ():
+                if any(r.func_id in run for r in handlers):
+                    continue
+                for command in sorted(run.command):
+                    found = analysis.work.first_work(command, run.__contains__)
+                    if found is not None:
+                        way = [*run.path_to(analysis.graph, command), *found.path]
+                        yield self._unhandled(analysis, entry, found, way, f" in command {analysis.describe(command)} (only"
+                                              f" {analysis.describe(handlers[0].func_id)} registers one, and an invocation runs one command)")
+                        break
+
+    def _unhandled(self, analysis, entry, work, way, which: str):
+        where = analysis.work_points(work, entry.main.may_run)
+        return self.finding(
+            where[0],
+            f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {entry.deadline.context} a stop sends "
+            f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost",
+            analysis.path_points(way) + where,
+        )

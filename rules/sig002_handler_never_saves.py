@@ -167,6 +167,30 @@ for batch in loader:
         torch.save(model.state_dict(), "ckpt.pt")
         sys.exit(0)
 """, "Megatron's handler: a getter returns the flag through a local every rank agrees on", name="flag-read-through-a-local"),
+        Example("""
+import signal, sys
+import typer
+
+app = typer.Typer()
+
+
+@app.command()
+def serve(port: int = 8080):
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    run_server(port)
+
+
+@app.command()
+def train(epochs: int = 10):
+    for epoch in range(epochs):
+        for batch in loader:
+            model(batch).backward()
+            optimizer.step()
+
+
+if __name__ == "__main__":
+    app()
+""", "the handler belongs to the serve command, which trains nothing: train's missing handler is SIG001's"),
     )
     invalid = (
         Example("""
@@ -207,7 +231,8 @@ torch.save(model.state_dict(), "final.pt")
 
     def check(self, analysis):
         for registration in analysis.sigterm_registrations():
-            entries = [e for e in analysis.entries_reaching(registration.func_id, registration.site) if e.first_work]
+            entries = [e for e in analysis.entries_reaching(registration.func_id, registration.site)
+                       if e.trains_beside(registration.func_id)]
             if not entries or registration.action not in ("handler", "external"):
                 continue
             main = analysis.main_of(entries)

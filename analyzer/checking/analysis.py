@@ -15,7 +15,7 @@ from sigcheck.model.flags import Flags
 from sigcheck.model.jobs import JobKinds
 from sigcheck.model.project import EntryPoint, ProjectModel
 from sigcheck.model.resolve import Resolver
-from sigcheck.model.runs import Reachability, RunView
+from sigcheck.model.runs import CommandRun, Reachability, RunView, command_runs
 from sigcheck.model.saving import SaveAnalysis
 from sigcheck.model.pathvalues import PathTracker
 from sigcheck.model.positions import Positions
@@ -264,6 +264,26 @@ class EntryFacts:
     def main(self) -> RunView:
         """What the main thread runs (membership is cheap; listing it walks the graph)."""
         return RunView(self.analysis.reachability, frozenset({self.body_id}))
+
+    @cached_property
+    def command_runs(self) -> list[CommandRun]:
+        """The main thread's run with each command of a command-line runner that picks one."""
+        return command_runs(self.main)
+
+    def trains_beside(self, func_id: str) -> bool:
+        """Whether the run trains where `func_id` runs: where a command-line runner picks one
+        command, in the run of a command that runs `func_id` (a server command's handler covers
+        no training of another command)."""
+        if self.first_work is None:
+            return False
+        runs = [run for run in self.command_runs if func_id in run]
+        return not runs or any(self._trains_in(run) for run in runs)
+
+    def _trains_in(self, run: CommandRun) -> bool:
+        work = self.first_work
+        if work.func_id in run and all(step.callee in run for step in work.path):
+            return True
+        return any(self.analysis.work.first_work(command, run.__contains__) for command in sorted(run.command))
 
     @cached_property
     def everywhere(self) -> RunView:

@@ -28,7 +28,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "save": ("saving.toml", "save", {}),
     "blocking": ("blocking.toml", "blocking", {"unless-keyword": list, "max-positional": int, "receiver-types": list, "length": list}),
     "spawn": ("spawning.toml", "spawn", {"kind": str, "target": list, "default-target": str, "arguments": list,
-                                         "leading": int, "registered-with": list}),
+                                         "leading": int, "registered-with": list, "decorates": bool}),
     "framework": ("frameworks.toml", "framework", {"behaviour": str, "deadline": int, "when-keyword": str, "only-fit-calls": bool,
                                                   "launcher": str, "env-hints": list}),
     "step": ("training.toml", "step", {"needs-update": bool}),

@@ -27,6 +27,7 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.argflow import parameter_index, receivers
 from sigcheck.model.calltargets import CallTarget, CallTargets
+from sigcheck.model.command_groups import CommandGroups
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
 from sigcheck.model.values import ClassV, DictV, FunctionV, InstanceV, SeqV, Value
@@ -59,11 +60,13 @@ class CallGraph(CallTargets):
         self._targets: dict[tuple[str, int], list[CallTarget]] = {}
         self._run_now: dict[tuple[str, int], list[str]] = {}  # see run_now
         self._started: dict[tuple[str, int], list[tuple[str, str]]] = {}  # see started
+        self._choices: dict[tuple[str, int], list[frozenset[str]]] = {}  # see choices
         self._conditions: dict[tuple[str, int, str], frozenset[str]] = {}  # see condition
         self.conditional_callers: set[str] = set()  # functions with a call edge that held only for some passers
         self._subclass_index: dict[str, list[str]] | None = None
         self._bodies: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._main_blocks: dict[str, frozenset[int]] = {}
+        self._groups = CommandGroups(project, resolver, knowledge)
         self._build()
 
     # -- queries --------------------------------------------------------------------------
@@ -86,6 +89,16 @@ class CallGraph(CallTargets):
         besides its targets: knowledge entries of kind call."""
         return self._run_now.get((func_id, site.index), [])
 
+    def choices(self, func_id: str, site: int) -> list[frozenset[str]]:
+        """Where a command-line runner runs one of several commands, whichever the command line
+        names (a Typer app, a click group, `fire.Fire({...})`): each command with what runs
+        before it (groups, callbacks). Empty for any other call."""
+        return self._choices.get((func_id, site), [])
+
+    @property
+    def choice_sites(self) -> list[tuple[str, int]]:
+        return list(self._choices)
+
     def started(self, func_id: str, site: ir.CallSite) -> list[tuple[str, str]]:
         """Project functions a call starts on another thread of this process, with the edge kind
         (`threading.Thread(target=train)`, `pool.submit(train)`)."""
@@ -97,11 +110,12 @@ class CallGraph(CallTargets):
         return [t.qualname for t in self.targets(func_id, site) if t.qualname and (project or not t.in_project)]
 
     def reach(self, sources: Iterable[str], kinds: frozenset[str], within: frozenset[str] | None = None,
-              opens: Callable[[frozenset[str]], bool] | None = None) -> dict[str, Step | None]:
+              opens: Callable[[frozenset[str]], bool] | None = None,
+              cut: frozenset[tuple[str, int, str]] = frozenset()) -> dict[str, Step | None]:
         """Every function reachable from `sources` over edges of `kinds` (entering only those
         `within`, if given), with the edge that first reached it (breadth first, so paths are
         shortest). With `opens`, an edge that holds only for some passers (see condition) is
-        followed only if `opens(passers)`."""
+        followed only if `opens(passers)`. The calls `cut` (caller, site, callee) are not followed."""
         parents: dict[str, Step | None] = {}
         queue = deque()
         for source in sources:
@@ -119,6 +133,8 @@ class CallGraph(CallTargets):
                     continue  # an imported module's `if __name__ == "__main__":` block does not run
                 if kind in kinds and callee not in parents and (within is None or callee in within):
                     if opens is not None and "passers" in data and not opens(data["passers"]):
+                        continue
+                    if cut and (current, site, callee) in cut:
                         continue
                     parents[callee] = Step(current, site, callee, kind)
                     queue.append(callee)
@@ -241,15 +257,24 @@ class CallGraph(CallTargets):
                 self._edge(fn.id, target.func_id, "call", site.index, passers)
                 if passers:
                     self._conditions[(fn.id, site.index, target.func_id)] = passers
+                self._add_choice(fn, site, self._groups.of_group(target.func_id))  # `cli()`, a click group
         names = [t.qualname for t in targets if t.qualname]
         consumed: set[int] = set()
         for qualname in names:
             for entry in self.knowledge.spawns.find(qualname):
+                if entry.option("decorates"):
+                    continue  # `@click.group()` makes a runner of the function: see CommandGroups
+                if entry.option("registered-with"):  # `app()`, a Typer app
+                    self._add_choice(fn, site, self._groups.of_app(fn, site, entry.option("registered-with")))
+                    continue
                 now = entry.option("kind") == "call"
                 for position, value in self._callable_args(site, entry.option("target", [])) or \
-                        self._default_target(fn, entry) or self._registered(fn, site, entry):
+                        self._default_target(fn, entry):
                     consumed.add(position)
-                    for func_id in self._runner_choices(value) if now else self.functions_of(value):
+                    if now and isinstance(value, (SeqV, DictV)):  # `fire.Fire({"train": train, ...})`
+                        self._add_choice(fn, site, self._runner_choices(value))
+                        continue
+                    for func_id in self.functions_of(value):
                         self._edge(fn.id, func_id, entry.option("kind"), site.index)
                         if now:
                             self._run_now.setdefault((fn.id, site.index), []).append(func_id)
@@ -325,13 +350,20 @@ class CallGraph(CallTargets):
             return self.project.functions[argument.func_id].parent
         return ir.scope_of(argument)
 
-    def _runner_choices(self, value: Value) -> list[str]:
-        """What a command-line runner may call: the function, or any of a dict or list of
-        subcommands (`CLI({"pretrain": setup, ...})`), whichever the command line names."""
-        if isinstance(value, (SeqV, DictV)):
-            items = value.items if isinstance(value, SeqV) else [v for _, v in value.entries]
-            return [func_id for item in items for func_id in self.functions_of(item)]
-        return self.functions_of(value)
+    def _runner_choices(self, value: SeqV | DictV) -> list[frozenset[str]]:
+        """A dict or list of subcommands (`CLI({"pretrain": setup, ...})`): a command-line
+        runner calls the one the command line names."""
+        items = value.items if isinstance(value, SeqV) else [v for _, v in value.entries]
+        return [frozenset(found) for item in items if (found := self.functions_of(item))]
+
+    def _add_choice(self, fn: ir.FunctionInfo, site: ir.CallSite, alternatives: list[frozenset[str]]) -> None:
+        """A runner that runs, at once, one of several sets of functions (a command, with the
+        groups and callbacks that run before it): each is a call, and their choice is kept."""
+        for func_id in dict.fromkeys(f for alternative in alternatives for f in sorted(alternative)):
+            self._edge(fn.id, func_id, "call", site.index)
+            self._run_now.setdefault((fn.id, site.index), []).append(func_id)
+        if len(alternatives) > 1:
+            self._choices.setdefault((fn.id, site.index), []).extend(alternatives)
 
     def _project_receives(self, site: ir.CallSite) -> bool:
         """Whatever the call runs is a project function, whose parameters take the arguments."""
@@ -343,22 +375,6 @@ class CallGraph(CallTargets):
         if name is None:
             return []
         return [(-1, v) for v in self.resolver.resolve(ir.Name(name, self.project.modules[fn.module].body_id))]
-
-    def _registered(self, fn: ir.FunctionInfo, site: ir.CallSite, entry) -> list[tuple[int, Value]]:
-        """The functions of the calling module decorated with a method of the object called
-        (`@app.command()` for `app()`, a Typer app): calling the app runs one of them, which the
-        command line picks. All are taken, as for `fire.Fire({...})`: one command's handler can
-        then seem to cover another's loop (text-generation-inference's `serve` and `quantize`)."""
-        methods = entry.option("registered-with", [])
-        called = set(self.resolver.resolve(site.func)) if methods else set()
-        found = []
-        for other in self.project.modules[fn.module].functions.values() if called else ():
-            for decorator in other.decorators:
-                method = decorator.func if isinstance(decorator, ir.CallOf) else decorator
-                if isinstance(method, ir.Attr) and method.attr in methods and _spelled_alike(method.base, site.func) \
-                        and not called.isdisjoint(self.resolver.resolve(method.base)):
-                    found.append((-1, FunctionV(other.id)))
-        return found
 
     def _callable_args(self, site: ir.CallSite, slots: list[str]) -> list[tuple[int, Value]]:
         """The arguments named by a spawn entry's `target` slots, as (argument position, value)."""
@@ -373,13 +389,3 @@ class CallGraph(CallTargets):
                 position = len(site.args) + [k for k, _ in site.kwargs].index(slot)
                 found += [(position, v) for v in self.resolver.resolve(keywords[slot])]
         return found
-
-
-def _spelled_alike(one: ir.Sym, other: ir.Sym) -> bool:
-    """Whether two names or attribute chains are written the same (`app` and `app`): instances
-    of one library class are one value to the resolver, so the spelling tells two apps apart."""
-    if isinstance(one, ir.Name) and isinstance(other, ir.Name):
-        return one.name == other.name
-    if isinstance(one, ir.Attr) and isinstance(other, ir.Attr):
-        return one.attr == other.attr and _spelled_alike(one.base, other.base)
-    return False

@@ -17,6 +17,7 @@ Whether a run runs a passer is the plain (unconditioned) membership: one level, 
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import dataclass
 from typing import Iterator
 
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
@@ -149,3 +150,36 @@ class RunView:
 
     def path_to(self, func_id: str) -> list[Step]:
         return self.reachability.path(self.starts, func_id, self.kinds)
+
+
+@dataclass(frozen=True)
+class CommandRun:
+    """A run of an entry point where a command-line runner runs `command` (a subcommand with the
+    groups and callbacks before it) and none of the other commands it could have run."""
+
+    command: frozenset[str]
+    parents: dict[str, Step | None]  # what the run runs, with the call that first reached it
+
+    def __contains__(self, func_id: object) -> bool:
+        return func_id in self.parents
+
+    def path_to(self, graph: CallGraph, func_id: str) -> list[Step]:
+        return graph.path(self.parents, func_id)
+
+
+def command_runs(main: RunView) -> list[CommandRun]:
+    """For each command-line runner the run of `main` reaches that picks one of several commands
+    (CallGraph.choices), the run with each of its commands: one invocation runs one of them, so
+    one command's handler does not cover another command's training."""
+    graph = main.reachability.graph
+    opener = main.reachability.opener(main.starts, main.kinds)
+    found = []
+    for caller, site in graph.choice_sites:
+        if caller not in main:
+            continue
+        alternatives = graph.choices(caller, site)
+        every = frozenset().union(*alternatives)
+        for command in alternatives:
+            cut = frozenset((caller, site, other) for other in every - command)
+            found.append(CommandRun(command, graph.reach(sorted(main.starts), main.kinds, opens=opener, cut=cut)))
+    return found
