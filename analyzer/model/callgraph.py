@@ -30,7 +30,7 @@ from sigcheck.model.calltargets import CallTarget, CallTargets
 from sigcheck.model.command_groups import CommandGroups
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
-from sigcheck.model.values import ClassV, DictV, FunctionV, InstanceV, SeqV, Value
+from sigcheck.model.values import ClassV, DictV, InstanceV, SeqV, Value
 
 MAIN_THREAD = frozenset({"call", "import", "reference", "callback"})
 IN_PROCESS = frozenset({"thread", "executor"})  # started from a call, run beside the main thread
