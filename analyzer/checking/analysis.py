@@ -79,7 +79,7 @@ class Analysis:
         paths = {target.path.resolve() for c in self._containers if c.without_toolkit
                  for target in (c.chain.python, c.own_trainer) if target is not None}
         paths |= {path.resolve() for c in self._containers if c.without_toolkit for path in c.launched}
-        return frozenset(self.project.by_path[p] for p in paths if p in self.project.by_path)
+        return frozenset(self.project.by_path[p] for p in paths if self.project.by_path.get(p) is not None)
 
     @cached_property
     def waits(self) -> WaitBound:

@@ -157,6 +157,8 @@ class _Scripts:
             written = base / script
             path = written.resolve()
             if path in self.project.by_path:
+                if self.project.by_path[path] is None:
+                    break  # a project file that could not be read or parsed (listed in errors): only its name tells
                 return self._runs_training(self.project.by_path[path])
             if not isinstance(listing, set) or {os.path.normpath(written), str(path)} & listing:
                 return True  # a project script that was not analysed may train
@@ -170,7 +172,7 @@ class _Scripts:
     def _same_name(self, name: str) -> list[str]:
         """The analysed project modules whose file has this name, the nearest to the caller's folder."""
         found = [(len(os.path.commonpath([path.parent, self.folder]).split(os.sep)), module)
-                 for path, module in self.project.by_path.items() if path.name == name]
+                 for path, module in self.project.by_path.items() if path.name == name and module is not None]
         nearest = max((shared for shared, _ in found), default=0)
         return [module for shared, module in found if shared == nearest]
 

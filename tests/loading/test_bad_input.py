@@ -81,6 +81,21 @@ def test_syntax_error_in_a_searched_directory(project):
     assert_good_analysed(report, "pkg/good.py")
 
 
+def test_a_command_that_runs_a_script_that_could_not_be_parsed(tmp_path, monkeypatch):
+    """Qwen-VL's evaluation runs `python infographicsvqa_eval.py`, an entry point libcst cannot
+    parse: the script is an error, and the command's child is judged by its name, not a crash."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").touch()
+    (tmp_path / "evaluate.py").write_text('import os\n\nif __name__ == "__main__":\n    os.system("python score.py")\n')
+    (tmp_path / "score.py").write_text('if __name__ == "__main__":\n    f(:\n')
+    (tmp_path / "launch.py").write_text('import subprocess\n\nif __name__ == "__main__":\n'
+                                        '    subprocess.run(["python", "train_broken.py"])\n')
+    (tmp_path / "train_broken.py").write_text("for batch in loader:\n    loss.backward(\n")
+    report = analyse([Path(".")], Settings(select=("SIG010",)))
+    assert {Path(e.path).as_posix() for e in report.errors} == {"score.py", "train_broken.py"}
+    assert [(d.path, d.line) for d in report.diagnostics] == [("launch.py", 4)]  # its name says it trains
+
+
 def test_invalid_utf8_is_located(project):
     report = project({"late.py": b"x = 1\ny = 2\nz = 'caf\xc3\xa9 \xff'\n", "first.py": b"y = '\xfe'\n", "good.py": GOOD})
     late = error_for(report, "late.py")
