@@ -37,6 +37,9 @@ def parse_python(source: SourceFile) -> cst.Module:
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
+        retried = _with_tabs_expanded(text) if refusal is None else None
+        if retried is not None:
+            return retried
         if refusal is not None:  # CPython's message and place: libcst's often point past the error
             raise LoadError(display, refusal[0], refusal[1], refusal[2]) from None
         message, line, column = _libcst_error(exc)
@@ -45,6 +48,27 @@ def parse_python(source: SourceFile) -> cst.Module:
         raise too_deep(source, "cannot parse") from None
     except (ValueError, TypeError) as exc:  # libcst raises these for a few malformed inputs
         raise LoadError(display, f"cannot parse: {exc}", 1, 1) from None
+
+
+def _with_tabs_expanded(text: str) -> cst.Module | None:
+    """The module parsed with the tabs of each line's indentation expanded as CPython reads them
+    (to the next multiple of 8), where CPython accepted the text: libcst refuses a tab followed by
+    spaces under a line indented with spaces, which Python runs (Qwen-VL). Columns on those lines
+    then count a tab as the spaces it stands for."""
+    lines = text.splitlines(keepends=True)
+    expanded = [_indent_expanded(line) for line in lines]
+    if expanded == lines:
+        return None
+    try:
+        return cst.parse_module("".join(expanded))
+    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError, TypeError):
+        return None
+
+
+def _indent_expanded(line: str) -> str:
+    body = line.lstrip(" \t")
+    indent = line[: len(line) - len(body)]
+    return indent.expandtabs(8) + body if "\t" in indent else line
 
 
 def too_deep(source: SourceFile, what: str) -> LoadError:

@@ -96,6 +96,15 @@ def test_a_command_that_runs_a_script_that_could_not_be_parsed(tmp_path, monkeyp
     assert [(d.path, d.line) for d in report.diagnostics] == [("launch.py", 4)]  # its name says it trains
 
 
+def test_a_tab_then_spaces_under_space_indentation_is_analysed(project):
+    """CPython reads a tab as indentation to the next multiple of 8, so `\\t    y = 1` under a
+    four-space `if` is the if's body; libcst refuses it. The file is analysed, not an error."""
+    report = project({"tabs.py": b"import signal\n\n\ndef on_stop(signum, frame):\n    if signum:\n"
+                                 b"\t    print(signum)\n    return\nsignal.signal(signal.SIGKILL, on_stop)\n"})
+    assert report.errors == []
+    assert [(d.code, d.line) for d in report.diagnostics] == [("SIG008", 8)]
+
+
 def test_invalid_utf8_is_located(project):
     report = project({"late.py": b"x = 1\ny = 2\nz = 'caf\xc3\xa9 \xff'\n", "first.py": b"y = '\xfe'\n", "good.py": GOOD})
     late = error_for(report, "late.py")
