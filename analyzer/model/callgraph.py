@@ -346,6 +346,9 @@ class CallGraph(CallTargets):
         decorator's argument (`@parse def main`), the function holding the decorated def."""
         while isinstance(argument, ir.Decorated):
             argument = argument.func
+        if isinstance(argument, ir.OneOf):  # `_loop if enabled else None`: where the options are written
+            scopes = {self._passing_scope(option) for option in argument.options if not isinstance(option, ir.Const)}
+            return scopes.pop() if len(scopes) == 1 else None
         if isinstance(argument, ir.FuncRef) and argument.func_id in self.project.functions:
             return self.project.functions[argument.func_id].parent
         return ir.scope_of(argument)

@@ -3,8 +3,8 @@
 Library code is never read, so a call of it is unknown, except that a capitalised last part
 (`threading.Event()`) makes an instance of that class, as does a class's `from_*` constructor
 (`Trainer.from_argparse_args(args)`, `AutoModel.from_pretrained(name)`), scikit-learn's `make_*`
-factories build estimators, and Gym's `make` builds an environment (whose `step` is not
-training). A function transformation (`jax.pmap(train_step, axis_name="batch")`, `torch.compile`)
+factories build estimators, Gym's `make` builds an environment and `torch.profiler.profile()`
+a profiler (neither's `step` is training). A function transformation (`jax.pmap(train_step, axis_name="batch")`, `torch.compile`)
 or a batch-size finder (`find_executable_batch_size(self._inner_training_loop, ...)`) returns a
 callable that runs the function it is given. A lowercase library function that is not
 a builtin is a factory whose product may be a decorator (`unittest.skipUnless(c, why)(test)`):
@@ -16,7 +16,12 @@ from __future__ import annotations
 from sigcheck.model.values import ExternalV, InstanceV, Value
 
 _MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.make": "gym.vector.VectorEnv",
-         "gymnasium.make_vec": "gymnasium.vector.VectorEnv"}
+         "gymnasium.make_vec": "gymnasium.vector.VectorEnv",
+         # OpenMMLab 1.x: the runner a config names (EpochBasedRunner, IterBasedRunner), whose run() trains
+         "mmcv.runner.build_runner": "mmcv.runner.BaseRunner", "mmcv.runner.builder.build_runner": "mmcv.runner.BaseRunner",
+         # lowercase classes: a profiler (whose `step` marks an iteration, and trains nothing)
+         "torch.profiler.profile": "torch.profiler.profile",
+         "torch.autograd.profiler.profile": "torch.autograd.profiler.profile"}
 
 
 # Calling what these return calls the function given first (compiled, mapped or differentiated).

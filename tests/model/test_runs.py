@@ -240,3 +240,35 @@ def test_a_pool_worker_that_reaches_a_step_only_through_callbacks_trains_nothing
     """)
     assert not list(ChildrenNotSignaled().check(analysis({"train.py": code.format(worker="process_row")})))
     assert len(list(ChildrenNotSignaled().check(analysis({"train.py": code.format(worker="train_row")})))) == 1
+
+
+def test_a_function_passed_as_one_option_of_a_conditional_is_passed_by_the_scope_that_wrote_it(analysis):
+    """torchrec's benchmarks: `run(_loop if enabled else None)` in train and in evaluate, each with
+    its own nested `_loop`. The edge to each `_loop` holds where it was written, so evaluating runs
+    the forward-only loop, not train's."""
+    code = """
+        def run(fn):
+            if fn:
+                fn()
+
+        def train(inputs, enabled):
+            def _loop():
+                for x in inputs:
+                    model(x).sum().backward()
+                    opt.step()
+            run(_loop if enabled else None)
+
+        def evaluate(inputs, enabled):
+            def _loop():
+                for x in inputs:
+                    model(x)
+            run(_loop if enabled else None)
+
+        if __name__ == "__main__":
+            evaluate(data, True)
+    """
+    a = analysis({"train.py": textwrap.dedent(code)})
+    edge = a.graph.graph.get_edge_data("train:run", "train:train.<locals>._loop", key="call")
+    assert edge["passers"] == frozenset({"train:train"})
+    entry = a.entry_for("train")
+    assert "train:train.<locals>._loop" not in entry.main and entry.first_work is None

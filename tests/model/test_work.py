@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 from sigcheck.model import ir
 from sigcheck.model.work import WorkFinder
 
@@ -252,3 +254,50 @@ def main():
     work = a.work.first_work("train:main")
     assert work.func_id == "train:fit" and work.what == "fit call" and [s.kind for s in work.path] == ["thread"]
     assert a.work.first_work("train:prefetch") is None
+
+
+def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(analysis):
+    """torchrec's benchmarks mark profiled iterations with `prof.step()`; a diffusion pipeline's
+    `pipe.scheduler.step(...)` denoises, whatever class the pipeline is known as."""
+    code = """
+        import torch
+
+        class Pipe(torch.nn.Module):
+            pass
+
+        def profiled(inputs):
+            with torch.profiler.profile() as prof:
+                for x in inputs:
+                    model(x)
+                    prof.step()
+
+        def sample(pipe: Pipe, latents):
+            for t in range(50):
+                latents = pipe.scheduler.step(pipe.unet(latents, t), t, latents)
+
+        def train(inputs):
+            for x in inputs:
+                model(x).backward()
+                optimizer.step()
+
+        profiled(data)
+        sample(Pipe(), None)
+        train(data)
+    """
+    a = analysis({"train.py": textwrap.dedent(code)})
+    assert a.work.stepping.isdisjoint({"train:profiled", "train:sample"})
+    assert "train:train" in a.work.stepping
+
+
+@pytest.mark.parametrize("code, trains", [
+    ("from mmseg.apis import train_segmentor\n\ntrain_segmentor(model, datasets, cfg)\n", True),
+    ("from mmcv.runner import build_runner\n\nrunner = build_runner(cfg.runner)\nrunner.run(loaders, cfg.workflow)\n", True),
+    ("from optimum.neuron import NeuronSFTTrainer\n\nNeuronSFTTrainer(model=model, args=args).train()\n", True),
+    ("import nvtabular as nvt\n\nworkflow = nvt.Workflow(columns)\nworkflow.fit(dataset)\n", False),
+])
+def test_library_training_calls(analysis, code, trains):
+    """OpenMMLab 1.x's train_segmentor and config-built runners, Optimum's trainers train;
+    NVTabular's Workflow.fit computes preprocessing statistics."""
+    a = analysis({"train.py": code})
+    work = a.work.first_work("train:<module>")
+    assert (work is not None and work.what == "fit call") == trains
