@@ -61,8 +61,11 @@ class Discovery:
 
 
 def is_dockerfile(path: Path) -> bool:
+    """`Dockerfile`, `Containerfile`, `Dockerfile.gpu`, `train.Dockerfile`, and the last in any case
+    (`train.dockerfile`: awsome-distributed-training's). `dockerfile.py` is Python."""
     name = path.name
-    return name in ("Dockerfile", "Containerfile") or name.endswith(".Dockerfile") or name.startswith("Dockerfile.")
+    return name in ("Dockerfile", "Containerfile", "dockerfile") or name.lower().endswith(".dockerfile") \
+        or name.startswith(("Dockerfile.", "Containerfile."))
 
 
 def project_root(paths: list[Path]) -> Path:

@@ -42,3 +42,13 @@ def test_a_module_calling_its_own_function_at_top_level_is_a_script(tmp_path):
         "job.py": "async def run():\n    pass\n\nrun ()\n",
     }
     assert _entries(tmp_path, files) == ["job.py", "train.py"]
+
+
+def test_dockerfile_names():
+    from pathlib import Path
+
+    from sigcheck.loading.discovery import is_dockerfile
+
+    named = ["Dockerfile", "Containerfile", "dockerfile", "Dockerfile.gpu", "train.Dockerfile", "0.train.dockerfile"]
+    assert all(is_dockerfile(Path("docker") / name) for name in named)
+    assert not any(is_dockerfile(Path(name)) for name in ["dockerfile.py", "Dockerfile_notes.md", "build_dockerfile.sh"])
