@@ -4,7 +4,7 @@ Library code is never read, so a call of it is unknown, except that a capitalise
 (`threading.Event()`) makes an instance of that class, as does a class's `from_*` constructor
 (`Trainer.from_argparse_args(args)`, `AutoModel.from_pretrained(name)`), scikit-learn's `make_*`
 factories build estimators, Gym's `make` builds an environment and `torch.profiler.profile()`
-a profiler (neither's `step` is training). A function transformation (`jax.pmap(train_step, axis_name="batch")`, `torch.compile`)
+a profiler (neither's `step` is training), and a multiprocessing context has the module's API. A function transformation (`jax.pmap(train_step, axis_name="batch")`, `torch.compile`)
 or a batch-size finder (`find_executable_batch_size(self._inner_training_loop, ...)`) returns a
 callable that runs the function it is given. A lowercase library function that is not
 a builtin is a factory whose product may be a decorator (`unittest.skipUnless(c, why)(test)`):
@@ -40,8 +40,16 @@ def runs_its_argument(func: ExternalV) -> bool:
     return func.qualname in _TRANSFORMS
 
 
-def made_instance(func: ExternalV) -> InstanceV | None:
-    """The instance calling `func` makes, when its name says what it is."""
+# Calls whose result has the API of a library module: a multiprocessing context's Pool and
+# Process are the module's, started with that context's method.
+_LIKE_A_MODULE = {"multiprocessing.get_context": "multiprocessing", "torch.multiprocessing.get_context": "multiprocessing"}
+
+
+def made_instance(func: ExternalV) -> InstanceV | ExternalV | None:
+    """The instance calling `func` makes, when its name says what it is (or the library object
+    whose API its result has)."""
+    if func.qualname in _LIKE_A_MODULE:
+        return ExternalV(_LIKE_A_MODULE[func.qualname])
     if func.qualname in _MADE:
         return InstanceV(ExternalV(_MADE[func.qualname]))
     owner, _, last = func.qualname.rpartition(".")

@@ -143,12 +143,14 @@ def test_a_training_function_mapped_over_a_process_pool_runs_in_children(analysi
                 list(pool.map(worker.{function}, configs))
             with multiprocessing.Pool(4) as workers:
                 workers.map(worker.{function}, configs)
+            with multiprocessing.get_context("spawn").Pool(4) as spawned:  # torchrec: a context's pool
+                spawned.map(worker.{function}, configs)
 
         main([{{}}, {{}}])
     """
     worker = "def run_job(cfg):\n" + textwrap.indent(TRAINS, "    ") + "\ndef tokenize(cfg):\n    return cfg\n"
     assert _starts(analysis, launcher.format(function="run_job"), {"worker.py": worker}) == [
-        "concurrent.futures.ProcessPoolExecutor.map", "multiprocessing.Pool.map"]
+        "concurrent.futures.ProcessPoolExecutor.map", "multiprocessing.Pool.map", "multiprocessing.Pool.map"]
     assert _starts(analysis, launcher.format(function="tokenize"), {"worker.py": worker}) == []
 
 
