@@ -10,7 +10,9 @@ class MissingSigtermHandler(Rule):
     Finds entry points that run a training loop or a library fit call while no SIGTERM handler
     is registered on the path they run (module level, `main()`, imported project modules), and
     no library they use installs one (Lightning's `Trainer.fit`, Composer's, TensorFlow's
-    `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`). A loop is a
+    `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`). Lightning
+    handles SIGTERM from 2.0: a project whose requirements, conda environment or project file
+    pins an older release (`pytorch-lightning==1.4.2`) is reported, and the message names the pin. A loop is a
     training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
     through the functions it calls; handing a step function to a library does not make it one.
     Training on a thread the entry point starts counts: SIGTERM ends the whole process. Where a
@@ -424,6 +426,22 @@ def train(epochs: int = 10):
 if __name__ == "__main__":
     app()
 """, "an invocation runs one command: serve's handler is never registered while train runs"),
+        Example("""
+import signal
+import pytorch_lightning as pl
+
+
+def on_usr1(signum, frame):
+    trainer.save_checkpoint("last.ckpt")
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGUSR1, on_usr1)
+    trainer = pl.Trainer(max_epochs=100)
+    # expect: SIG001
+    trainer.fit(model, data)
+""", "the project pins Lightning 1.4, which handles SIGTERM only on SLURM: fit runs with no handler",
+                files={"environment.yaml": "dependencies:\n  - pip:\n    - pytorch-lightning==1.4.2\n"}),
     )
 
     def check(self, analysis):
@@ -433,7 +451,9 @@ if __name__ == "__main__":
                 continue
             handlers = [r for r in entry.registrations if r.action != "ignore" and (r.covers_sigterm or r.signals is None)]
             if not handlers:
-                yield self._unhandled(analysis, entry, work, work.path, "")
+                pinned = entry.handling_pinned_out
+                yield self._unhandled(analysis, entry, work, work.path, f" ({pinned}: a release before the library handled"
+                                                                        " SIGTERM)" if pinned else "")
             for run in entry.command_runs if handlers else ():
                 if any(r.func_id in run for r in handlers):
                     continue

@@ -84,6 +84,20 @@ def test_a_new_module_is_seen_by_a_warm_run(project):
     assert "extra.py" in _run(project).files
 
 
+def test_a_version_pin_written_or_changed_is_seen_by_a_warm_run(tmp_path, monkeypatch):
+    """Lightning handles SIGTERM from 2.0: the pin decides SIG001, so a cached report that read no
+    requirements file, or an older one, is stale once a pin is written or changed."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "train.py").write_text("import lightning as L\n\nif __name__ == '__main__':\n"
+                                       "    L.Trainer().fit(model)\n")
+    assert not _run(tmp_path).diagnostics
+    (tmp_path / "requirements.txt").write_text("lightning==1.9.5\n")
+    assert [d.code for d in _run(tmp_path).diagnostics] == ["SIG001"]
+    (tmp_path / "requirements.txt").write_text("lightning==2.2.0\n")
+    assert not _run(tmp_path).diagnostics
+
+
 def test_results_do_not_depend_on_jobs_or_file_order(project):
     scripts = [f"job{n}.py" for n in range(8)]  # enough files for the worker pool to be used
     write_project(project, {name: f"""

@@ -3,7 +3,7 @@ the run-order walk could not place (its budget spent on a long run) leaves that 
 
 from __future__ import annotations
 
-from sigcheck.checking.analysis import EntryFacts
+from sigcheck.checking.entries import EntryFacts
 
 CODE = """
 import signal, sys, torch

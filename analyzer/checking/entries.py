@@ -1,0 +1,122 @@
+"""Facts about one entry point's run: what its main thread runs, where its work is, which of the
+project's SIGTERM registrations and library handling it meets, and its deadline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sigcheck.model import ir
+from sigcheck.model.callgraph import MAIN_THREAD, Step
+from sigcheck.model.project import EntryPoint
+from sigcheck.model.runs import CommandRun, RunView, command_runs
+from sigcheck.model.signals import HandlerRegistration
+from sigcheck.model.work import Work
+
+if TYPE_CHECKING:
+    from sigcheck.checking.analysis import Analysis
+
+ELSEWHERE = frozenset({"thread", "executor", "process"})
+
+
+@dataclass(frozen=True)
+class Deadline:
+    seconds: int
+    context: str  # "on sagemaker", "under torchrun"
+
+    def __str__(self) -> str:
+        return f"{self.seconds} s"
+
+
+@dataclass
+class EntryFacts:
+    """Facts about one entry point: what its main thread runs, and where its work is."""
+
+    analysis: Analysis
+    entry: EntryPoint
+
+    @cached_property
+    def body_id(self) -> str:
+        return self.analysis.project.modules[self.entry.module].body_id
+
+    @cached_property
+    def main(self) -> RunView:
+        """What the main thread runs (membership is cheap; listing it walks the graph)."""
+        return RunView(self.analysis.reachability, frozenset({self.body_id}))
+
+    @cached_property
+    def command_runs(self) -> list[CommandRun]:
+        """The main thread's run with each command of a command-line runner that picks one."""
+        return command_runs(self.main)
+
+    def trains_beside(self, func_id: str) -> bool:
+        """Whether the run trains where `func_id` runs: where a command-line runner picks one
+        command, in the run of a command that runs `func_id` (a server command's handler covers
+        no training of another command)."""
+        if self.first_work is None:
+            return False
+        runs = [run for run in self.command_runs if func_id in run]
+        return not runs or any(self._trains_in(run) for run in runs)
+
+    def _trains_in(self, run: CommandRun) -> bool:
+        work = self.first_work
+        if work.func_id in run and all(step.callee in run for step in work.path):
+            return True
+        return any(self.analysis.work.first_work(command, run.__contains__) for command in sorted(run.command))
+
+    @cached_property
+    def everywhere(self) -> RunView:
+        return RunView(self.analysis.reachability, frozenset({self.body_id}), MAIN_THREAD | ELSEWHERE)
+
+    @cached_property
+    def first_work(self) -> Work | None:
+        return self.analysis.work.first_work(self.body_id, self.main.may_run)
+
+    @cached_property
+    def registrations(self) -> list[HandlerRegistration]:
+        return [r for r in self.analysis.registrations if self.runs(r.func_id, r.site)]
+
+    @cached_property
+    def framework_handling(self) -> tuple[str, ir.CallSite, str] | None:
+        """A call on the main path to a library that installs its own SIGTERM handling."""
+        fits = self.first_work is not None and self.first_work.what == "fit call"
+        return next((call for call in self.analysis.framework_calls if self.runs(call[0], call[1])
+                     and (fits or not self.analysis.handles_only_fit_calls(call[0], call[1]))
+                     and self.analysis.pinned_before_handling(call[0], call[1], self.entry.module) is None), None)
+
+    @cached_property
+    def handling_pinned_out(self) -> str | None:
+        """A pin that keeps a library on this run's path from handling SIGTERM, as written
+        (`pytorch-lightning==1.4.2 in environment.yaml`): why it is not `framework_handling`."""
+        return next((pin for func_id, site, _ in self.analysis.framework_calls if self.runs(func_id, site)
+                     for pin in [self.analysis.pinned_before_handling(func_id, site, self.entry.module)] if pin), None)
+
+    def runs(self, func_id: str, event: ir.Event) -> bool:
+        """Whether the main thread runs this event: its function is reached, and it is not in the
+        main block of a module this entry point only imports."""
+        return func_id in self.main and (func_id == self.body_id
+                                         or event.index not in self.analysis.graph.main_block(func_id))
+
+    @cached_property
+    def launcher_deadline(self) -> Deadline | None:
+        """A launcher that kills workers sooner than the platform, recognised by the environment
+        variables it sets and a module the entry point runs reads (torchrun: LOCAL_RANK)."""
+        for deadline, runners in self.analysis.launcher_hints:
+            if self.body_id in runners:
+                return deadline
+        return None
+
+    @property
+    def deadline(self) -> Deadline:
+        return self.analysis.deadline_for([self])
+
+    def path_to(self, func_id: str) -> list[Step]:
+        return self.main.path_to(func_id)
+
+    def position(self, func_id: str, event: ir.Event) -> int | None:
+        """Where an event comes in this entry point's run; None if the run never meets it."""
+        return self.analysis.work.order(self.body_id, self.analysis.ordered, self.main.may_run).get((func_id, event.index))
+
+    def first_work_position(self) -> int | None:
+        return self.position(self.first_work.func_id, self.first_work.event) if self.first_work else None

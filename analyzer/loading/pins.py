@@ -1,0 +1,121 @@
+"""The versions a project pins of a library whose SIGTERM handling changed between releases.
+
+Lightning's Trainer handles SIGTERM from 2.0 on; before, only on SLURM with auto-requeue or with
+fault-tolerant training switched on. A project that pins `pytorch-lightning==1.4.2` trains with
+no handler. Pins are read from the files an environment is built from (requirements files, conda
+environments, pyproject.toml, setup.py, setup.cfg), in the folder of the entry point or the
+nearest folder above it, up to the project root, that pins the package; text only, nothing runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sigcheck.loading.sources import SourceFile
+
+_PIN_FILES = ("requirements*.txt", "requirements/*.txt", "environment*.yml", "environment*.yaml", "conda*.yml",
+              "conda*.yaml", "pyproject.toml", "setup.py", "setup.cfg")
+_USUAL_NAMES = ("requirements.txt", "environment.yml", "environment.yaml", "pyproject.toml", "setup.py", "setup.cfg")
+_MAX_BYTES = 1_000_000
+_CLAUSE = re.compile(r"\s*(===|==|~=|<=|>=|!=|<|>|=)\s*([0-9][\w.*+!-]*)")
+
+
+@dataclass
+class Pins:
+    """For each folder of the project asked about: the specifiers written there, by package."""
+
+    root: Path
+    packages: frozenset[str]
+    read: dict[Path, SourceFile] = field(default_factory=dict)  # every file read, for the run cache
+    _folders: dict[Path, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
+
+    def below(self, path: Path, packages: list[str], since: str) -> str | None:
+        """Where the nearest pin above `path` of one of `packages` allows only versions before
+        `since`: the pin as written (`pytorch-lightning==1.4.2 in environment.yaml`), else None."""
+        limit = _version(since)
+        for folder in _folders_up(path.parent, self.root):
+            found = [(package, clause, where) for package in packages for clause, where in self._pins(folder).get(package, ())]
+            if found:
+                return next((f"{package}{clause} in {where}" for package, clause, where in found
+                             if _only_before(clause, limit)), None)
+        return None
+
+    def inputs(self) -> list[Path]:
+        """The files the answers depend on: those read, and the usual names looked for in each
+        folder asked about, so that one created later makes a cached run stale."""
+        return [*self.read, *(folder / name for folder in self._folders for name in _USUAL_NAMES)]
+
+    def _pins(self, folder: Path) -> dict[str, list[tuple[str, str]]]:
+        if folder not in self._folders:
+            pins: dict[str, list[tuple[str, str]]] = {}
+            for pattern in _PIN_FILES:
+                try:
+                    paths = sorted(folder.glob(pattern))
+                except OSError:
+                    continue
+                for path in paths:
+                    self._scan(path, pins)
+            self._folders[folder] = pins
+        return self._folders[folder]
+
+    def _scan(self, path: Path, pins: dict[str, list[tuple[str, str]]]) -> None:
+        try:
+            if not path.is_file() or path.stat().st_size > _MAX_BYTES:
+                return
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return
+        shown = path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else path.as_posix()
+        self.read[path] = SourceFile(path, shown, text)
+        for package in self.packages:
+            name = re.escape(package).replace(r"\-", "[-_]")
+            for match in re.finditer(rf"(?<![\w.-]){name}(?![\w-])\s*(?:\[[^\]]*\])?((?:{_CLAUSE.pattern}\s*,?)+)",
+                                     text, re.IGNORECASE):
+                for clause in _CLAUSE.finditer(match.group(1)):
+                    pins.setdefault(package, []).append((f"{clause.group(1)}{clause.group(2)}", shown))
+
+
+def _folders_up(folder: Path, root: Path):
+    while True:
+        yield folder
+        if folder == root or not folder.is_relative_to(root) or folder.parent == folder:
+            return
+        folder = folder.parent
+
+
+def _version(text: str) -> tuple[int, ...]:
+    """`1.4.2` -> (1, 4, 2); `2.0.0rc1` -> (2, 0, 0); `1.9.*` -> (1, 9)."""
+    parts = []
+    for part in text.split("."):
+        digits = re.match(r"\d+", part)
+        if digits is None:
+            break
+        parts.append(int(digits.group()))
+        if digits.end() != len(part):
+            break
+    return tuple(parts)
+
+
+def _only_before(clause: str, limit: tuple[int, ...]) -> bool:
+    """Whether a specifier clause allows no version at or after `limit`."""
+    operator, version = re.match(r"(===|==|~=|<=|>=|!=|<|>|=)(.*)", clause).groups()
+    written = _version(version)
+    if not written:
+        return False
+    if operator in ("==", "===", "="):
+        return written < limit and not _prefix_of(written, limit)
+    if operator == "<":
+        return written <= limit
+    if operator == "<=":
+        return written < limit and not _prefix_of(written, limit)
+    if operator == "~=" and len(written) >= 2:  # ~=1.4 allows <2; ~=1.4.2 allows <1.5
+        upper = (*written[:-2], written[-2] + 1)
+        return upper <= limit
+    return False
+
+
+def _prefix_of(written: tuple[int, ...], limit: tuple[int, ...]) -> bool:
+    """`==2` or `<=2` with a limit of 2.0: the release 2 is 2.0, not before it."""
+    return limit[: len(written)] == written and all(part == 0 for part in limit[len(written):])
