@@ -255,13 +255,13 @@ multiprocessing.Process(target=train, args=(0,)).start()
     def _trains_in(analysis, entry, child) -> bool:
         """Whether the child trains in this run: a shared launcher's child runs the function each
         caller hands it (`call_main(cfg, train)` in one script, `call_main(cfg, evaluate)` in
-        another). A child that meets no training loop or fit call in its walk trains if its calls,
+        another, or `spawn(work)` handing on to `mp.spawn(func)`). A child that meets no training loop or fit call in its walk trains if its calls,
         or the functions it hands a library (an RPC to a trainer), reach a step."""
         if child.runs == "command":
             return True
-        work = analysis.work
-        return any(work.first_work(target, entry.main.may_run) is not None if work.first_work(target) is not None
-                   else work.reaches_a_step(target) for target in child.targets)
+        work, runs = analysis.work, entry.everywhere.may_run  # the child's run is the target's, started from this one
+        return any(work.first_work(target, runs) is not None if work.first_work(target) is not None
+                   else work.reaches_a_step(target, runs) for target in child.targets if target in entry.everywhere)
 
     @staticmethod
     def _forwards(analysis, entry, passed: set, known: dict[int, tuple[bool, set]]) -> bool:

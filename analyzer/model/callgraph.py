@@ -25,9 +25,10 @@ from typing import Callable, Iterable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
-from sigcheck.model.argflow import parameter_index, receivers
+from sigcheck.model.argflow import receivers
 from sigcheck.model.calltargets import CallTarget, CallTargets
 from sigcheck.model.command_groups import CommandGroups
+from sigcheck.model.passing import Passing
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
 from sigcheck.model.values import ClassV, DictV, InstanceV, SeqV, Value
@@ -67,6 +68,7 @@ class CallGraph(CallTargets):
         self._bodies: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._main_blocks: dict[str, frozenset[int]] = {}
         self._groups = CommandGroups(project, resolver, knowledge)
+        self._passing = Passing(project, resolver, self.functions_of)
         self._build()
 
     # -- queries --------------------------------------------------------------------------
@@ -248,15 +250,20 @@ class CallGraph(CallTargets):
             else:
                 del data["passers"]
 
+    def _edge_through(self, caller: str, callee: str, kind: str, site: int, flowing: frozenset | None) -> None:
+        """An edge to a function that came through the parameters `flowing`: it holds only for the
+        runs of the functions that passed it (see condition)."""
+        passers = self._passing.passers(flowing, callee) if flowing else None
+        self._edge(caller, callee, kind, site, passers)
+        if passers:
+            self._conditions[(caller, site, callee)] = passers
+
     def _add_call(self, fn: ir.FunctionInfo, site: ir.CallSite) -> None:
         targets = self.targets(fn.id, site)
         flowing = self.resolver.flowing.get(site.func)
         for target in targets:
             if target.func_id:
-                passers = self._passers(flowing, target.func_id) if flowing else None
-                self._edge(fn.id, target.func_id, "call", site.index, passers)
-                if passers:
-                    self._conditions[(fn.id, site.index, target.func_id)] = passers
+                self._edge_through(fn.id, target.func_id, "call", site.index, flowing)
                 self._add_choice(fn, site, self._groups.of_group(target.func_id))  # `cli()`, a click group
         names = [t.qualname for t in targets if t.qualname]
         consumed: set[int] = set()
@@ -274,8 +281,10 @@ class CallGraph(CallTargets):
                     if now and isinstance(value, (SeqV, DictV)):  # `fire.Fire({"train": train, ...})`
                         self._add_choice(fn, site, self._runner_choices(value))
                         continue
+                    written = [*site.args, *(v for _, v in site.kwargs)]  # `mp.spawn(func)` in a shared helper
+                    flowing = self.resolver.flowing.get(written[position]) if 0 <= position < len(written) else None
                     for func_id in self.functions_of(value):
-                        self._edge(fn.id, func_id, entry.option("kind"), site.index)
+                        self._edge_through(fn.id, func_id, entry.option("kind"), site.index, flowing)
                         if now:
                             self._run_now.setdefault((fn.id, site.index), []).append(func_id)
                         elif entry.option("kind") in IN_PROCESS:
@@ -296,13 +305,15 @@ class CallGraph(CallTargets):
                 continue
             for value in self.resolver.resolve(sym):
                 self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference", library,
-                                    special_only)
+                                    special_only, self.resolver.flowing.get(sym))
 
     def _add_reference(self, caller: str, site: int, value: Value, kind: str, library: bool,
-                       special_only: bool = False) -> None:
+                       special_only: bool = False, flowing: frozenset | None = None) -> None:
+        """`flowing`: the parameters the argument's value came through. A function passed in them
+        is handed over only in the runs of its passers (see condition), as a call through them is."""
         if isinstance(value, (SeqV, DictV)):
             for item in value.items if isinstance(value, SeqV) else [v for _, v in value.entries]:
-                self._add_reference(caller, site, item, kind, library, special_only)
+                self._add_reference(caller, site, item, kind, library, special_only, flowing)
         elif isinstance(value, InstanceV) and isinstance(value.of, ClassV) and kind == "reference" and library:
             info = self.project.classes[value.of.class_id]
             for name, method in info.methods.items():
@@ -310,48 +321,7 @@ class CallGraph(CallTargets):
                     self._edge(caller, method, "callback", site)
         else:
             for func_id in self.functions_of(value):
-                self._edge(caller, func_id, kind, site)
-
-    def _passers(self, keys: frozenset, func_id: str, seen: frozenset = frozenset()) -> frozenset[str] | None:
-        """The functions whose calls pass `func_id` into the parameters `keys` (see condition);
-        None when one of them is not known, or when `func_id` comes some other way. A parameter
-        handed on as it is (`call_main(cfg, main)` -> `_spawn_helper(main, ...)` ->
-        `distributed_main(main, ...)`) stands for its own passers: the script that chose `main`."""
-        found: set[str] = set()
-        for key in keys:
-            for argument in self.resolver.flow.get(key, ()):
-                if any(func_id in self.functions_of(v) for v in self.resolver.resolve(argument)):
-                    through = self._handed_on(argument)
-                    if through is not None and through not in seen:
-                        deeper = self._passers(frozenset({through}), func_id, seen | {through})
-                        if deeper is None:
-                            return None
-                        found |= deeper
-                        continue
-                    scope = self._passing_scope(argument)
-                    if scope is None:
-                        return None
-                    found.add(scope)
-        return frozenset(found) or None
-
-    def _handed_on(self, argument: ir.Sym) -> tuple[str, int] | None:
-        """The parameter (function id, index) an argument is, when it is one and is never rebound."""
-        if not isinstance(argument, ir.Name) or argument.scope not in self.project.functions:
-            return None
-        index = parameter_index(self.project.functions[argument.scope], argument.name)
-        return None if index is None else (argument.scope, index)
-
-    def _passing_scope(self, argument: ir.Sym) -> str | None:
-        """The function whose call passes `argument`: where the expression is written, or for a
-        decorator's argument (`@parse def main`), the function holding the decorated def."""
-        while isinstance(argument, ir.Decorated):
-            argument = argument.func
-        if isinstance(argument, ir.OneOf):  # `_loop if enabled else None`: where the options are written
-            scopes = {self._passing_scope(option) for option in argument.options if not isinstance(option, ir.Const)}
-            return scopes.pop() if len(scopes) == 1 else None
-        if isinstance(argument, ir.FuncRef) and argument.func_id in self.project.functions:
-            return self.project.functions[argument.func_id].parent
-        return ir.scope_of(argument)
+                self._edge_through(caller, func_id, kind, site, flowing)
 
     def _runner_choices(self, value: SeqV | DictV) -> list[frozenset[str]]:
         """A dict or list of subcommands (`CLI({"pretrain": setup, ...})`): a command-line

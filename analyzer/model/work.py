@@ -233,11 +233,14 @@ class WorkFinder:
         path, func_id, event, kind = found
         return Work(func_id, event, path, kind)
 
-    def reaches_a_step(self, func_id: str) -> bool:
+    def reaches_a_step(self, func_id: str, runs: Callable[[str], bool] | None = None) -> bool:
         """Whether the function's calls, or the functions it hands a library (`rpc_async(trainer,
         run_trainer)`), lead to a training step. Imports and an object's callbacks are not
-        followed: in a large package they reach a step from code that only prepares data."""
-        reached = self.graph.reach([func_id], frozenset({"call", "reference"}))
+        followed: in a large package they reach a step from code that only prepares data. With
+        `runs`, a call or hand-over through a shared helper's parameters holds only if this run
+        runs a function that passed it."""
+        opens = (lambda passers: any(runs(p) for p in passers)) if runs is not None else None
+        reached = self.graph.reach([func_id], frozenset({"call", "reference"}), opens=opens)
         return not self._stepping_directly.isdisjoint(reached)
 
     def holds(self, step: Step, runs: Callable[[str], bool]) -> bool:

@@ -1,0 +1,89 @@
+"""SIG010 judges a child by the run that starts it: a shared helper starts, in each script's run,
+the function that script handed it, and a function passed through a shared helper's parameters
+into a library call is handed over only in the runs that passed it."""
+
+from __future__ import annotations
+
+SPAWN_HELPER = {
+    "infer.py": """
+        from util import spawn
+
+        def work(rank):
+            for _ in range(100):
+                model.generate(data)
+
+        if __name__ == "__main__":
+            spawn(work, 2)
+    """,
+    "train.py": """
+        from util import spawn
+
+        def work(rank):
+            for _ in range(100):
+                model(data).backward()
+                opt.step()
+
+        if __name__ == "__main__":
+            spawn(work, 2)
+    """,
+    "util.py": """
+        import torch.multiprocessing as mp
+
+        def spawn(func, nprocs=1):
+            mp.spawn(func, nprocs=nprocs)
+    """,
+}
+
+
+def test_a_shared_spawn_helper_is_traced_from_the_script_whose_function_trains(run_sigcheck):
+    report = run_sigcheck(SPAWN_HELPER, ["."], select=("SIG010",))
+    [finding] = report.diagnostics
+    assert (finding.path, finding.line) == ("util.py", 4)
+    assert [step.path for step in finding.trace] == ["train.py", "util.py"]
+
+
+POLICIES = {
+    "lib.py": """
+        class Policy:
+            def add_replacement(self, description, policy, key):
+                policy.setdefault(key, {}).update(description)
+                return policy
+
+        def train_forward(self, loader):
+            for batch in loader:
+                self.model(batch).backward()
+                self.opt.step()
+
+        class TrainPolicy(Policy):
+            def module_policy(self):
+                return self.add_replacement(description={"forward": train_forward}, policy={}, key="m")
+    """,
+    "infer.py": """
+        import torch.multiprocessing as mp
+        from lib import Policy
+
+        def infer_forward(self, x):
+            return x
+
+        class InferPolicy(Policy):
+            def module_policy(self):
+                return self.add_replacement(description={"forward": infer_forward}, policy={}, key="m")
+
+        def worker(rank):
+            InferPolicy().module_policy()
+            for _ in range(10):
+                model.generate()
+
+        if __name__ == "__main__":
+            mp.spawn(worker, nprocs=2)
+    """,
+}
+
+
+def test_a_function_handed_to_a_library_through_a_shared_helper_is_handed_over_only_where_passed(run_sigcheck):
+    """ColossalAI's shardformer policies: each hands its forward functions to a helper that
+    stores them with dict.update. The inference workers' run hands over no training forward."""
+    assert run_sigcheck(POLICIES, ["."], select=("SIG010",)).diagnostics == []
+    trains = dict(POLICIES, **{"infer.py": POLICIES["infer.py"].replace("InferPolicy()", "TrainPolicy()")
+                                                    .replace("from lib import Policy", "from lib import Policy, TrainPolicy")})
+    assert [d.code for d in run_sigcheck(trains, ["."], select=("SIG010",)).diagnostics] == ["SIG010"]
