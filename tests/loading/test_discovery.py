@@ -44,6 +44,16 @@ def test_a_module_calling_its_own_function_at_top_level_is_a_script(tmp_path):
     assert _entries(tmp_path, files) == ["job.py", "train.py"]
 
 
+def test_a_module_fitting_a_model_at_top_level_is_a_script(tmp_path):
+    """Keras tutorials are flat scripts: `history = model.fit(...)` with no main block."""
+    files = {
+        "mnist.py": "import keras\n\nmodel = keras.Sequential()\nhistory = model.fit(x, y, epochs=5)\n",
+        "gbm.py": "import xgboost\n\nclf = xgboost.XGBClassifier()\nclf.fit(x, y)\n",
+        "models.py": "def train(model, x, y):\n    return model.fit(x, y)\n",  # inside a function: a library
+    }
+    assert _entries(tmp_path, files) == ["gbm.py", "mnist.py"]
+
+
 def test_dockerfile_names():
     from pathlib import Path
 
