@@ -87,24 +87,25 @@ class ProjectModel:
         imports): its folder is searched last, for code that puts it on sys.path itself. The
         common part of the search is done once per name: trees with hundreds of script folders
         import thousands of names."""
-        folder, home, place = self._search_place(importer)
+        folder, home, parent, place = self._search_place(importer)
         key = (dotted, place)
-        if key not in self._searched:  # each module of a package asks for the same names
-            self._searched[key] = self._search(dotted, folder, home)
+        if key not in self._searched:  # each module of a folder asks for the same names
+            self._searched[key] = self._search(dotted, folder, home, parent)
         found = self._searched[key]
         if found is not None and self._imported_by_its_name(importer, dotted, found):
             return self._search_elsewhere(dotted, found)
         return found
 
-    def _search_place(self, importer: str | None) -> tuple[Path | None, Path | None, str]:
-        """The importer's own folder and package home, and a text that stands for the pair: a
-        key of strings hashes and compares far faster than one of Paths, and this is asked for
-        every name every module imports."""
+    def _search_place(self, importer: str | None) -> tuple[Path | None, Path | None, Path | None, str]:
+        """The importer's own folder (none for a package's `__init__`), package home and file's
+        folder, and a text that stands for them: a key of strings hashes and compares far faster
+        than one of Paths, and this is asked for every name every module imports."""
         if importer not in self.sources:
-            return None, None, ""
+            return None, None, None, ""
         if importer not in self._places:
             folder, home = self._own_folder(importer), self._package_home(importer)
-            self._places[importer] = (folder, home, f"{folder}\0{home}")
+            parent = self.sources[importer].path.parent
+            self._places[importer] = (folder, home, parent, f"{folder}\0{home}\0{parent}")
         return self._places[importer]
 
     def _imported_by_its_name(self, importer: str | None, dotted: str, found: Path) -> bool:
@@ -144,7 +145,7 @@ class ProjectModel:
     def _holds_package_setup(self, folder: Path) -> bool:
         return self._exists(f"{folder}/setup.py") or is_file(folder / "pyproject.toml")
 
-    def _search(self, dotted: str, folder: Path | None, home: Path | None = None) -> Path | None:
+    def _search(self, dotted: str, folder: Path | None, home: Path | None = None, parent: Path | None = None) -> Path | None:
         if folder is not None and folder in self._script_folders:
             found = self._find_in(dotted, folder)
             if found is not None:
@@ -153,11 +154,24 @@ class ProjectModel:
             self._found[dotted] = next((f for base in self._bases_holding(dotted) if (f := self._find_in(dotted, base))),
                                        None)
         found = self._found[dotted]
-        for elsewhere in (folder, home) if found is None else ():
+        for elsewhere in (folder, home, self._own_package_base(dotted, parent)) if found is None else ():
             found = self._find_in(dotted, elsewhere) if elsewhere is not None else None
             if found is not None:
                 break
         return found
+
+    def _own_package_base(self, dotted: str, parent: Path | None) -> Path | None:
+        """The folder above the importer's own top-level package, when the import names it: a
+        module under `sub/internvl/train/` importing `internvl.train.trainer_dpo` runs with `sub/`
+        on its path (a launcher's `PYTHONPATH=$(pwd)`), whether or not the folders hold an
+        `__init__.py` (InternVL's chat projects)."""
+        first = dotted.split(".", 1)[0]
+        for above in (parent, *parent.parents) if parent is not None else ():
+            if above == self.root or not above.is_relative_to(self.root):
+                return None
+            if above.name == first:
+                return above.parent
+        return None
 
     def _find_in(self, dotted: str, base: Path) -> Path | None:
         relative = "/".join(dotted.split("."))

@@ -153,3 +153,19 @@ def test_a_package_installed_from_a_subfolder_imports_from_there(load):
     paths = {str(Path(project.sources[m].path).relative_to(project.root)) for m in project.modules}
     assert {"maskrcnn/pytorch/mylib/engine.py", "ssd/mylib/engine.py"} <= paths
     assert "loose/mylib/engine.py" not in paths
+
+
+def test_a_module_importing_its_own_top_level_package_finds_it_above_that_package(load):
+    """InternVL's chat projects: `sub/internvl/train/mpo.py` imports `internvl.train.trainer_dpo`,
+    run with `sub/` on PYTHONPATH by its launcher, with or without `__init__.py` files. Another
+    package's name is not looked for there, nor a name the importer's folders do not carry."""
+    project = load({
+        "sub/internvl/train/mpo.py": "from internvl.train.trainer_dpo import Trainer\nimport other.helpers\n",
+        "sub/internvl/train/trainer_dpo.py": "class Trainer:\n    pass\n",
+        "sub/other/helpers.py": "",
+        "elsewhere/tools/run.py": "import internvl.train.trainer_dpo\n",
+    }, entries=("sub/internvl/train/mpo.py", "elsewhere/tools/run.py"))
+    assert project.resolve_import("internvl.train.trainer_dpo", "sub.internvl.train.mpo") == \
+        "sub.internvl.train.trainer_dpo"
+    assert project.resolve_import("other.helpers", "sub.internvl.train.mpo") is None
+    assert project.resolve_import("internvl.train.trainer_dpo", "elsewhere.tools.run") is None
