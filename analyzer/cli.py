@@ -91,7 +91,8 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--no-color", is_flag=True, help="Never colour the output.")
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only: no source lines, traces or summary.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
-@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when problems are found.")
+@click.option("--exit-zero", is_flag=True,
+              help="Exit with 0 even when problems are found or some files could not be analysed (they are listed).")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (or show) fixes marked unsafe.")
@@ -143,7 +144,7 @@ def check(paths, output_format, select, extend_select, ignore, config_file, plat
         sys.exit(EXIT_ERROR)
     if report.diagnostics and not exit_zero:
         sys.exit(EXIT_FINDINGS)
-    sys.exit(EXIT_ERROR if report.errors else EXIT_CLEAN)
+    sys.exit(EXIT_ERROR if report.errors and not exit_zero else EXIT_CLEAN)
 
 
 def _run_options(paths, settings: Settings, jobs: int | None, no_cache: bool, cache_dir: Path | None, progress):

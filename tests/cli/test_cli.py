@@ -123,6 +123,16 @@ def test_unknown_rule_code_is_a_usage_error(project):
     assert "unknown rule code or prefix 'XYZ9'" in result.output
 
 
+def test_exit_zero_with_a_file_that_could_not_be_analysed(project):
+    """A CI job that uploads the report must go on when one Python 2 file of the repository
+    cannot be parsed: it is listed in the report. With nothing analysed at all, the status is 2."""
+    project("train.py", BAD)
+    project("legacy.py", "print 'hello'\n")
+    assert invoke("train.py", "legacy.py").exit_code == 1  # findings first
+    assert invoke("train.py", "legacy.py", "--exit-zero").exit_code == 0
+    assert invoke("legacy.py", "--exit-zero").exit_code == 2
+
+
 def test_exit_zero_quiet_and_statistics(project):
     project("train.py", BAD)
     assert invoke("train.py", "--exit-zero").exit_code == 0
