@@ -61,13 +61,15 @@ class JobKinds:
             return TEST
         source = self.project.sources.get(name)
         text = source.text if source is not None else ""
-        if _JOB_DEFINITIONS.search(text):
+        # Each pattern's literal looked for first: a pattern that starts with \b or alternatives
+        # is tried at every position, ~2 ms per module of transformers against 0.04 for `in`.
+        if "sagemaker." in text and _JOB_DEFINITIONS.search(text):
             return LAUNCHER
-        if _SETS_SM_VARIABLE.search(text):
+        if "SM_" in text and _SETS_SM_VARIABLE.search(text):
             return TOOLKIT
         if "/opt/ml/processing" in text:
             return PROCESSING
-        if _ROUTES.search(text) or path.stem in _SERVING_STEMS or self._defines_handlers(summary) \
+        if (("/ping" in text or "/invocations" in text) and _ROUTES.search(text)) or path.stem in _SERVING_STEMS or self._defines_handlers(summary) \
                 or not _SERVING_FOLDERS.isdisjoint(name.split(".")[:-1]) \
                 or any(i.startswith(_SERVING_IMPORTS) for i in summary.imports):
             return SERVING
