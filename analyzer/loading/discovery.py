@@ -98,9 +98,19 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
             _scan_dockerfile(found, path)
         elif path.suffix == ".ipynb":
             _scan_launcher(found, path)
+        elif path.suffix.lower() in _NOT_PYTHON:
+            found.errors.append(LoadError(display_path(path), _NOT_PYTHON[path.suffix.lower()]))
         else:
             found.add(path, "named on the command line")  # a script without .py, such as `train`
     return found
+
+
+_SHELL = ("a shell script, not Python: sigcheck reads one through the Dockerfile whose ENTRYPOINT or CMD "
+          "runs it (name the Dockerfile or its folder)")
+_DATA = "not Python, a Dockerfile or a notebook: name the training script, its folder or the Dockerfile"
+# Files named on the command line that are not scripts: parsed as Python, they gave a syntax error.
+_NOT_PYTHON = {".sh": _SHELL, ".bash": _SHELL, ".zsh": _SHELL, ".yaml": _DATA, ".yml": _DATA, ".json": _DATA,
+               ".toml": _DATA, ".txt": _DATA, ".md": _DATA, ".cfg": _DATA}
 
 
 def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) -> None:

@@ -3,8 +3,9 @@
 Lightning's Trainer handles SIGTERM from 2.0 on; before, only on SLURM with auto-requeue or with
 fault-tolerant training switched on. A project that pins `pytorch-lightning==1.4.2` trains with
 no handler. Pins are read from the files an environment is built from (requirements files, conda
-environments, pyproject.toml, setup.py, setup.cfg), in the folder of the entry point or the
-nearest folder above it, up to the project root, that pins the package; text only, nothing runs.
+environments, pyproject.toml, setup.py, setup.cfg, a Dockerfile's installs), in the folder of the
+entry point or the nearest folder above it, up to the project root, that pins the package; text
+only, nothing runs.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from pathlib import Path
 from sigcheck.loading.sources import SourceFile
 
 _PIN_FILES = ("requirements*.txt", "requirements/*.txt", "environment*.yml", "environment*.yaml", "conda*.yml",
-              "conda*.yaml", "pyproject.toml", "setup.py", "setup.cfg")
-_USUAL_NAMES = ("requirements.txt", "environment.yml", "environment.yaml", "pyproject.toml", "setup.py", "setup.cfg")
+              "conda*.yaml", "pyproject.toml", "setup.py", "setup.cfg",
+              # an image's `RUN pip install pytorch-lightning==1.8.6` (flash-attention's training/Dockerfile)
+              "Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile")
+_USUAL_NAMES = ("requirements.txt", "environment.yml", "environment.yaml", "pyproject.toml", "setup.py", "setup.cfg",
+                "Dockerfile")
 _MAX_BYTES = 1_000_000
 _CLAUSE = re.compile(r"\s*(===|==|~=|<=|>=|!=|<|>|=)\s*([0-9][\w.*+!-]*)")
 

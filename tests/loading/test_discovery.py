@@ -62,3 +62,13 @@ def test_dockerfile_names():
     named = ["Dockerfile", "Containerfile", "dockerfile", "Dockerfile.gpu", "train.Dockerfile", "0.train.dockerfile"]
     assert all(is_dockerfile(Path("docker") / name) for name in named)
     assert not any(is_dockerfile(Path(name)) for name in ["dockerfile.py", "Dockerfile_notes.md", "build_dockerfile.sh"])
+
+
+def test_a_shell_script_or_data_file_named_on_the_command_line_is_a_clear_error(tmp_path):
+    """Parsed as Python, `run.sh` gave a syntax error that said nothing of what to do instead."""
+    (tmp_path / "run.sh").write_text("#!/bin/sh\npython main.py\n")
+    (tmp_path / "config.yaml").write_text("lr: 0.1\n")
+    found = discover([tmp_path / "run.sh", tmp_path / "config.yaml"])
+    assert found.entries == []
+    assert ["shell script" in e.message for e in found.errors] == [True, False]
+    assert "name the training script" in found.errors[1].message

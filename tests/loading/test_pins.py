@@ -35,12 +35,14 @@ def test_pins_from_each_kind_of_environment_file(tmp_path):
         "b/setup.py": "setup(install_requires=['lightning~=1.9.0', 'lightning-utilities==0.3'])\n",
         "c/pyproject.toml": "[project]\ndependencies = [\"lightning>=2.1\", \"pytorch-lightning-bolts==0.3\"]\n",
         "d/requirements.txt": "lightning-utilities==0.3\nlightning @ git+https://github.com/Lightning-AI/lightning\n",
+        "e/Dockerfile": "FROM nvcr.io/nvidia/pytorch:22.12-py3\nRUN pip install pytorch-lightning==1.8.6 hydra-core\n",
     })
     assert pins.below(tmp_path / "ldm/main.py", LIGHTNING, "2.0") == "pytorch-lightning==1.4.2 in ldm/environment.yaml"
     assert pins.below(tmp_path / "a/train.py", LIGHTNING, "2.0") == "pytorch-lightning<1.6 in a/requirements/base.txt"
     assert pins.below(tmp_path / "b/train.py", LIGHTNING, "2.0") == "lightning~=1.9.0 in b/setup.py"
     assert pins.below(tmp_path / "c/train.py", LIGHTNING, "2.0") is None
     assert pins.below(tmp_path / "d/train.py", LIGHTNING, "2.0") is None  # no version, or another package
+    assert pins.below(tmp_path / "e/src/train.py", LIGHTNING, "2.0") == "pytorch-lightning==1.8.6 in e/Dockerfile"
 
 
 def test_the_nearest_folder_that_pins_the_package_decides(tmp_path):
