@@ -145,13 +145,26 @@ class Containers:
 
     def _container(self, root: ir.Sym) -> Container | None:
         if isinstance(root, ir.Name):
-            return ("name", self._owner(root.name, root.scope), root.name)
+            return self._defined(self._owner(root.name, root.scope), root.name)
         if isinstance(root, ir.Attr) and isinstance(root.base, ir.Name):  # `self.table`, `cls.table` in a closure
             fn = self.project.functions.get(self._owner(root.base.name, root.base.scope))
             bindings = fn.bindings.get(root.base.name, ()) if fn is not None and fn.class_id else ()
             if len(bindings) == 1 and isinstance(bindings[0].value, ir.Param) and bindings[0].value.index == 0:
                 return ("self", fn.class_id, root.attr)
         return None
+
+    def _defined(self, owner: str, name: str, depth: int = 0) -> Container:
+        """The variable a name is: a module's name bound only by `from m import name` is m's, so a
+        registry filled in one module and read in another is one container (trlx's trainers,
+        registered by a decorator beside the dict and looked up by `get_trainer` elsewhere)."""
+        fn = self.project.functions.get(owner)
+        bindings = fn.bindings.get(name, ()) if fn is not None and fn.kind == "module" else ()
+        imported = bindings[0].value if len(bindings) == 1 else None
+        if isinstance(imported, ir.Imported) and imported.name is not None and depth < _MAX_REEXPORTS:
+            target = self.project.resolve_import(imported.module, imported.importer)
+            if target is not None and target in self.project.modules:
+                return self._defined(self.project.modules[target].body_id, imported.name, depth + 1)
+        return ("name", owner, name)
 
     def _related_classes(self, class_id: str) -> list[str]:
         """The class, the project classes in its MRO and those that inherit from it."""
@@ -194,6 +207,9 @@ class Containers:
                         if container is not None:
                             self._stores.setdefault(container, []).append((path, value))
         return self._stores
+
+
+_MAX_REEXPORTS = 8  # `from a import x` in b, `from b import x` in c, ...: a cycle of them ends here
 
 
 def _stores_of(event: ir.Event) -> list[tuple[Chain, ir.Sym]]:

@@ -69,6 +69,21 @@ def test_a_store_in_a_function_reaches_the_module_variable(probe):
     assert values == {FunctionV("train:save")}
 
 
+def test_a_registry_filled_in_one_module_is_read_through_its_import_in_another(probe):
+    """trlx: `@register_trainer` stores each trainer class in `_TRAINERS` in one module, and
+    `get_trainer` reads it where `from ... import _TRAINERS` brought it, through a re-export too."""
+    files = {
+        "registry.py": "TRAINERS = {}\n\ndef register(cls):\n    TRAINERS[cls.__name__] = cls\n    return cls\n",
+        "ppo.py": "from registry import register\n\n@register\nclass PPO:\n    pass\n",
+        "reexport.py": "from registry import TRAINERS\n",
+        "loading.py": "import ppo\nfrom reexport import TRAINERS\n\ndef get_trainer(name):\n    return TRAINERS[name]\n",
+        "other.py": "TRAINERS = {}\n",
+    }
+    from sigcheck.model.values import ClassV
+    assert probe('from loading import get_trainer\nprobe = get_trainer("PPO")', files) == {ClassV("ppo:PPO")}
+    assert probe('from other import TRAINERS\nprobe = TRAINERS["PPO"]', files) == {UnknownV()}
+
+
 def test_a_local_variable_of_the_same_name_is_another_container(probe):
     values = probe("""
         handlers = {}
