@@ -294,6 +294,7 @@ def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(a
     ("from mmcv.runner import build_runner\n\nrunner = build_runner(cfg.runner)\nrunner.run(loaders, cfg.workflow)\n", True),
     ("from optimum.neuron import NeuronSFTTrainer\n\nNeuronSFTTrainer(model=model, args=args).train()\n", True),
     ("import nvtabular as nvt\n\nworkflow = nvt.Workflow(columns)\nworkflow.fit(dataset)\n", False),
+    ("from sat.training.deepspeed_training import training_main\n\ntraining_main(args, model_cls=Engine)\n", True),
 ])
 def test_library_training_calls(analysis, code, trains):
     """OpenMMLab 1.x's train_segmentor and config-built runners, Optimum's trainers train;
@@ -301,3 +302,18 @@ def test_library_training_calls(analysis, code, trains):
     a = analysis({"train.py": code})
     work = a.work.first_work("train:<module>")
     assert (work is not None and work.what == "fit call") == trains
+
+
+def test_an_mlx_optimizers_update_is_a_step(analysis):
+    """MLX: `opt.update(model, grads)` applies the gradients (MiniCPM's mlx_finetune.py)."""
+    code = """
+        import mlx.optimizers as optim
+
+        opt = optim.Adam(learning_rate=1e-4)
+        for batch in batches:
+            loss, grads = loss_and_grad(model, *batch)
+            opt.update(model, grads)
+    """
+    a = analysis({"train.py": textwrap.dedent(code)})
+    work = a.work.first_work("train:<module>")
+    assert work is not None and work.what == "training loop"
