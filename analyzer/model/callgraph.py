@@ -69,7 +69,11 @@ class CallGraph(CallTargets):
         self._main_blocks: dict[str, frozenset[int]] = {}
         self._groups = CommandGroups(project, resolver, knowledge)
         self._passing = Passing(project, resolver, self.functions_of)
+        self._made: dict[str, set[str]] = {}  # class id -> the functions that call it (make an instance)
+        self._dispatched: list[tuple[str, int, str, str]] = []  # overrides reached from a base (see dispatch_conditions)
+        self._plain: set[tuple[str, str]] = set()  # (caller, callee) of calls to what the callee resolved to
         self._build()
+        self.dispatch_conditions(self._dispatched, self._plain, self._made)
 
     # -- queries --------------------------------------------------------------------------
 
@@ -261,8 +265,15 @@ class CallGraph(CallTargets):
     def _add_call(self, fn: ir.FunctionInfo, site: ir.CallSite) -> None:
         targets = self.targets(fn.id, site)
         flowing = self.resolver.flowing.get(site.func)
+        for value in self.resolver.resolve(site.func):
+            if isinstance(value, ClassV):
+                self._made.setdefault(value.class_id, set()).add(fn.id)
         for target in targets:
             if target.func_id:
+                if target.dispatched_to:
+                    self._dispatched.append((fn.id, site.index, target.func_id, target.dispatched_to))
+                else:
+                    self._plain.add((fn.id, target.func_id))
                 self._edge_through(fn.id, target.func_id, "call", site.index, flowing)
                 self._add_choice(fn, site, self._groups.of_group(target.func_id))  # `cli()`, a click group
         names = [t.qualname for t in targets if t.qualname]

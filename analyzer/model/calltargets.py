@@ -3,7 +3,7 @@ the methods a project subclass overrides for `self.step()` in a base (template m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
@@ -21,6 +21,7 @@ class CallTarget:
     bound: int = 0
     bound_keywords: frozenset[str] = frozenset()
     in_project: bool = False  # a project function or class, matched by knowledge only if configured
+    dispatched_to: str | None = None  # a subclass's override of `self.method()`: that subclass
 
 
 class CallTargets:
@@ -70,14 +71,30 @@ class CallTargets:
             method = info.methods.get(func.attr)
             if method and method not in known:
                 known.add(method)
-                extra.append(CallTarget(self.resolver.qualname(FunctionV(method)), method, 1))
+                extra.append(CallTarget(self.resolver.qualname(FunctionV(method)), method, 1, dispatched_to=class_id))
             if func.attr in info.instance_attributes:  # `self.step = self.fast_step` in a subclass
                 for value in (v for sym in info.attributes[func.attr] for v in self.resolver.resolve(sym)):
                     for target in self.value_targets(value):
                         if target.func_id and target.func_id not in known:
                             known.add(target.func_id)
-                            extra.append(target)
+                            extra.append(replace(target, dispatched_to=class_id))
         return extra
+
+    def dispatch_conditions(self, dispatched: list[tuple[str, int, str, str]], plain: set[tuple[str, str]],
+                            made: dict[str, set[str]]) -> None:
+        """A subclass's override that `self.run()` in a base reaches holds only in the runs that
+        make an instance of that subclass (or of one below it): `Serve().main()` runs Serve.run,
+        not Train.run. Where no project code makes one (a factory, a registry, a library), it
+        holds for every run, as does a call that some other target makes plainly."""
+        for caller, site, callee, subclass in dispatched:
+            data = self.graph.get_edge_data(caller, callee, key="call")
+            if data is None or "passers" in data or (caller, callee) in plain:
+                continue
+            makers = frozenset(f for c in (subclass, *self._subclasses().get(subclass, ())) for f in made.get(c, ()))
+            if makers:
+                data["passers"] = makers
+                self.conditional_callers.add(caller)
+                self._conditions[(caller, site, callee)] = makers
 
     def _subclasses(self) -> dict[str, list[str]]:
         """Project class id -> the project classes that inherit from it, directly or not."""

@@ -512,6 +512,28 @@ def test_self_call_reaches_subclass_override(graph_of):
     assert calls(a, "train:Base.run") == {"train:Base.training_step", "train:Mine.training_step"}
 
 
+def test_a_subclass_override_holds_in_the_runs_that_make_that_subclass(analysis):
+    """ms-swift's pipelines: `SwiftDeploy(args).main()` and `SwiftSft(args).main()` share the base's
+    `main`, which calls `self.run()`. Each entry point runs its own subclass's `run`; an override
+    of a subclass no project code makes (a factory, a registry) stays open to every run."""
+    code = {
+        "base.py": "class Pipeline:\n    def main(self):\n        return self.run()\n\n    def run(self):\n"
+                   "        raise NotImplementedError\n",
+        "pipes.py": "from base import Pipeline\n\nclass Train(Pipeline):\n    def run(self):\n"
+                    "        for batch in loader:\n            model(batch).backward()\n            opt.step()\n\n"
+                    "class Serve(Pipeline):\n    def run(self):\n        print('serving')\n\n"
+                    "class Plugin(Pipeline):\n    def run(self):\n        print('made elsewhere')\n",
+        "train.py": "from pipes import Train\n\ndef train_main():\n    Train().main()\n\ntrain_main()\n",
+        "serve.py": "from pipes import Serve\n\nif __name__ == '__main__':\n    Serve().main()\n",
+    }
+    a = analysis(code, entries=("train.py", "serve.py"))
+    edge = a.graph.graph.get_edge_data("base:Pipeline.main", "pipes:Train.run", key="call")
+    assert edge["passers"] == frozenset({"train:train_main"})
+    assert "passers" not in a.graph.graph.get_edge_data("base:Pipeline.main", "pipes:Plugin.run", key="call")
+    assert a.entry_for("serve").first_work is None
+    assert a.entry_for("train").first_work.func_id == "pipes:Train.run"
+
+
 def test_explicit_instance_call_does_not_guess_subclasses(graph_of):
     a = graph_of("""
         class Base:

@@ -258,7 +258,8 @@ def main():
 
 def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(analysis):
     """torchrec's benchmarks mark profiled iterations with `prof.step()`; a diffusion pipeline's
-    `pipe.scheduler.step(...)` denoises, whatever class the pipeline is known as."""
+    `pipe.scheduler.step(...)` denoises, whatever class the pipeline is known as; vLLM's engine
+    step generates tokens (ms-swift's sampling)."""
     code = """
         import torch
 
@@ -280,12 +281,18 @@ def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(a
                 model(x).backward()
                 optimizer.step()
 
+        def generate(engine):
+            while engine.has_unfinished_requests():
+                for out in engine.step():
+                    print(out)
+
         profiled(data)
         sample(Pipe(), None)
+        generate(vllm.LLMEngine.from_engine_args(args))
         train(data)
     """
-    a = analysis({"train.py": textwrap.dedent(code)})
-    assert a.work.stepping.isdisjoint({"train:profiled", "train:sample"})
+    a = analysis({"train.py": "import vllm\n" + textwrap.dedent(code)})
+    assert a.work.stepping.isdisjoint({"train:profiled", "train:sample", "train:generate"})
     assert "train:train" in a.work.stepping
 
 
