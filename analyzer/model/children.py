@@ -191,7 +191,9 @@ def _trains(knowledge: Knowledge, argv: list[str | None], scripts: _Scripts) -> 
     if not argv:
         return False
     program, rest = argv[0], argv[1:]
-    if program is None:  # `[python_bin, "train.py"]`: an unknown program given a script is an interpreter
+    if program is None:  # `[python_bin, "train.py"]`, `[sys.executable, "-m", ...]`: an interpreter
+        if rest and rest[0] == "-m":
+            return _interpreter_trains(knowledge, rest, scripts)
         return bool(rest) and rest[0] is not None and rest[0].endswith(".py") and scripts.trains(rest[0], None)
     name = program.rsplit("/", 1)[-1]
     if not knowledge.training_commands.find(program) and not knowledge.training_commands.find(name):
@@ -199,13 +201,13 @@ def _trains(knowledge: Knowledge, argv: list[str | None], scripts: _Scripts) -> 
     if name in _LAUNCHER_VERBS:
         return bool(rest) and rest[0] == _LAUNCHER_VERBS[name]
     if name.startswith("python"):
-        return _interpreter_trains(rest, scripts)
+        return _interpreter_trains(knowledge, rest, scripts)
     if name.endswith(".py"):
         return scripts.trains(program, None)
     return True  # a distributed launcher
 
 
-def _interpreter_trains(rest: list[str | None], scripts: _Scripts) -> bool:
+def _interpreter_trains(knowledge: Knowledge, rest: list[str | None], scripts: _Scripts) -> bool:
     for index, word in enumerate(rest):
         if word is None:
             return False  # a script sigcheck cannot know (a glob of test files): not claimed to train
@@ -213,6 +215,8 @@ def _interpreter_trains(rest: list[str | None], scripts: _Scripts) -> bool:
             module = rest[index + 1] if index + 1 < len(rest) else None
             if module is None:
                 return False
+            if knowledge.training_commands.find(module):  # `python -m torch.distributed.run`: a launcher
+                return True
             return module.split(".")[0] not in _TOOL_MODULES and scripts.trains(None, module)
         if word in ("-c", "--version", "-V", "--help", "-h"):
             return False

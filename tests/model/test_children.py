@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import textwrap
 
+import pytest
+
 TRAINS = "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"
 SPLITS = "import sys\n\nfor line in open(sys.argv[1]):\n    print(line)\n"
 
@@ -166,3 +168,16 @@ def test_a_script_run_as_a_child_trains_only_in_its_own_run(analysis):
     files = {"utils.py": utils, "infer.py": infer, "train.py": train}
     assert _starts(analysis, launcher.format(script="train.py"), files) == ["subprocess.run"]
     assert _starts(analysis, launcher.format(script="infer.py"), files) == []
+
+
+@pytest.mark.parametrize("command, trains", [
+    ('[sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "8", "sft.py"]', True),
+    ('["python3", "-m", "torch.distributed.launch", "--nproc_per_node=8", "sft.py"]', True),
+    ('[sys.executable, "-m", "pip", "install", "-r", "requirements.txt"]', False),
+    ('[sys.executable, "-m", "json.tool", "config.json"]', False),
+])
+def test_a_launcher_run_as_a_module_starts_training(analysis, command, trains):
+    """ms-swift's `swift` command runs `python -m torch.distributed.run ... sft.py`: torchrun, by
+    its module's name. The interpreter may be `sys.executable`."""
+    launcher = f"import subprocess\nimport sys\n\nsubprocess.run({command})\n"
+    assert _starts(analysis, launcher, {}) == (["subprocess.run"] if trains else [])
