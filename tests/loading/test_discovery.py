@@ -44,14 +44,17 @@ def test_a_module_calling_its_own_function_at_top_level_is_a_script(tmp_path):
     assert _entries(tmp_path, files) == ["job.py", "train.py"]
 
 
-def test_a_module_fitting_a_model_at_top_level_is_a_script(tmp_path):
-    """Keras tutorials are flat scripts: `history = model.fit(...)` with no main block."""
+def test_a_module_fitting_a_model_or_starting_a_process_at_top_level_is_a_script(tmp_path):
+    """Keras tutorials are flat scripts: `history = model.fit(...)` with no main block; so are
+    launchers that start torchrun at their top level (SIG010's own example)."""
     files = {
         "mnist.py": "import keras\n\nmodel = keras.Sequential()\nhistory = model.fit(x, y, epochs=5)\n",
         "gbm.py": "import xgboost\n\nclf = xgboost.XGBClassifier()\nclf.fit(x, y)\n",
         "models.py": "def train(model, x, y):\n    return model.fit(x, y)\n",  # inside a function: a library
+        "launch.py": "import subprocess\nproc = subprocess.Popen(['torchrun', 'train.py'])\nproc.wait()\n",
+        "tools.py": "import subprocess\n\ndef sh(cmd):\n    return subprocess.run(cmd, shell=True)\n",
     }
-    assert _entries(tmp_path, files) == ["gbm.py", "mnist.py"]
+    assert _entries(tmp_path, files) == ["gbm.py", "launch.py", "mnist.py"]
 
 
 def test_dockerfile_names():
