@@ -66,11 +66,13 @@ class Discovery:
 
 
 def is_dockerfile(path: Path) -> bool:
-    """`Dockerfile`, `Containerfile`, `Dockerfile.gpu`, `train.Dockerfile`, and the last in any case
-    (`train.dockerfile`: awsome-distributed-training's). `dockerfile.py` is Python."""
+    """`Dockerfile`, `Containerfile`, `Dockerfile.gpu`, `Dockerfile_amd` (text-generation-inference's),
+    `train.Dockerfile`, and the last in any case (`train.dockerfile`: awsome-distributed-training's).
+    `dockerfile.py` is Python."""
     name = path.name
     return name in ("Dockerfile", "Containerfile", "dockerfile") or name.lower().endswith(".dockerfile") \
-        or name.startswith(("Dockerfile.", "Containerfile."))
+        or (name.startswith(("Dockerfile.", "Containerfile.", "Dockerfile_", "Containerfile_"))
+            and not name.endswith((".py", ".md", ".txt", ".sh", ".json", ".yaml", ".yml")))
 
 
 def project_root(paths: list[Path]) -> Path:
