@@ -4,7 +4,7 @@ the methods a project subclass overrides for `self.step()` in a base (template m
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sigcheck.model import ir
 from sigcheck.model.values import ClassV, FunctionV, InstanceV, PartialV, Value
@@ -25,11 +25,15 @@ class CallTarget:
 
 
 class CallTargets:
-    """Mixed into CallGraph, which provides the project, the resolver and the subclass index."""
+    """Mixed into CallGraph, which provides the project, the resolver, the subclass index, and
+    the graph with its conditions (which dispatch_conditions adds to)."""
 
     project: "ProjectModel"
     resolver: "Resolver"
     _subclass_index: dict[str, list[str]] | None
+    graph: Any  # networkx.MultiDiGraph
+    conditional_callers: set[str]
+    _conditions: dict[tuple[str, int, str], frozenset[str]]
 
     def functions_of(self, value: Value) -> list[str]:
         """Project functions that run when `value` is called."""
