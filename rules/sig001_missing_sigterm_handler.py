@@ -70,81 +70,6 @@ for epoch in range(10):
     optimizer.step()
 """, "a handler is registered before the loop"),
         Example("""
-from sagemaker.estimator import Estimator
-from sagemaker.tuner import HyperparameterTuner
-
-estimator = Estimator(image_uri="123.dkr.ecr.us-east-1.amazonaws.com/train:1", role="role",
-                      instance_count=1, instance_type="ml.g5.xlarge")
-estimator.fit({"train": "s3://bucket/train"})
-HyperparameterTuner(estimator, "loss", {}).fit({"train": "s3://bucket/train"})
-""", "the SageMaker SDK's fit submits a job that runs elsewhere: nothing trains here"),
-        Example("""
-from PIL import Image, ImageOps
-from rich.console import Console
-from rich.panel import Panel
-
-Console().print(Panel.fit("Resizing the dataset"))
-for path in paths:
-    ImageOps.fit(Image.open(path), (224, 224)).save(path)
-""", "fit calls that are no training: rich sizes a panel, PIL crops an image"),
-        Example("""
-import tensorflow as tf
-
-
-def main(_):
-    estimator = tf.estimator.Estimator(model_fn=model_fn, model_dir=FLAGS.model_dir)
-    print(estimator.evaluate(input_fn=eval_input_fn))
-
-
-if __name__ == "__main__":
-    tf.app.run()
-""", "tf.app.run() calls this module's main, which only evaluates"),
-        Example("""
-import torch
-
-scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)
-for epoch in range(100):
-    scheduler.step()
-    print(epoch, scheduler.get_last_lr())
-""", "a loop of learning-rate scheduler steps alone trains nothing"),
-        Example("""
-import gymnasium as gym
-
-env = gym.make("CartPole-v1")
-obs, info = env.reset()
-for t in range(1000):
-    obs, reward, done, truncated, info = env.step(env.action_space.sample())
-    if done or truncated:
-        obs, info = env.reset()
-""", "a rollout of environment steps made by gym.make trains nothing"),
-        Example("""
-def sample(unet, noise_scheduler, latents):
-    for t in noise_scheduler.timesteps:
-        noise = unet(latents, t)
-        latents = noise_scheduler.step(noise, t, latents).prev_sample
-    return latents
-
-def rollout(env, policy, steps):
-    for _ in range(steps):
-        env.step(policy(env.observation))
-
-if __name__ == "__main__":
-    images = sample(load_unet(), load_scheduler(), random_latents())
-    rollout(make_env(), load_policy(), 1000)
-""", "a diffusion sampling loop and an environment rollout: a scheduler's or an environment's step, "
-       "named so though sigcheck cannot resolve them, is no optimizer step"),
-        Example("""
-import pandas as pd
-from sklearn import tree
-from sklearn.compose import make_column_transformer
-from sklearn.preprocessing import OneHotEncoder
-
-frame = pd.read_csv("/opt/ml/input/data/train/data.csv")
-encoder = make_column_transformer((OneHotEncoder(), ["color"])).fit(frame)
-clf = tree.DecisionTreeClassifier(max_leaf_nodes=5)
-clf = clf.fit(encoder.transform(frame), frame["label"])
-""", "scikit-learn fits take seconds, also when the estimator is reassigned or built by make_*"),
-        Example("""
 import lightning as L
 
 trainer = L.Trainer(max_epochs=10)
@@ -171,48 +96,6 @@ def main(cfg):
 if __name__ == "__main__":
     main()
 """, "hydra builds the trainer, its annotation says it is Lightning's, which handles SIGTERM"),
-        Example("""
-import time
-
-
-def profile(model, x, runs=100):
-    forward = backward = 0.0
-    for _ in range(runs):
-        start = time.perf_counter()
-        y = model(x)
-        middle = time.perf_counter()
-        y.sum().backward()
-        forward += middle - start
-        backward += time.perf_counter() - middle
-    return forward / runs, backward / runs
-
-
-if __name__ == "__main__":
-    print(profile(build_model(), sample_input()))
-""", "a profiler times forward and backward passes and drops the gradients: nothing is trained"),
-        Example("""
-import json
-
-with open("config.json") as handle:
-    config = json.load(handle)
-print(config["lr"])
-""", "no training loop: a short script is not reported"),
-        Example("""
-import hooks
-
-
-def train_step(model, batch, optimizer):
-    model(batch).backward()
-    optimizer.step()
-
-
-def remember(name):
-    hooks.register(name, train_step)  # a library keeps the step for later
-
-
-for name in ["warmup", "main"]:
-    remember(name)
-""", "the loop only hands a step function to a library: it is not a training loop"),
         Example("""
 from transformers import Trainer, TrainingArguments
 
@@ -273,19 +156,6 @@ worker.start()
 worker.join()
 """, "training on a thread the main thread waits for: SIGTERM ends the whole process", name="training-on-a-thread"),
         Example("""
-import tensorflow as tf
-
-
-def main(_):
-    estimator = tf.estimator.Estimator(model_fn=model_fn, model_dir=FLAGS.model_dir)
-    # expect: SIG001
-    estimator.train(input_fn=train_input_fn, max_steps=FLAGS.num_train_steps)
-
-
-if __name__ == "__main__":
-    tf.app.run()
-""", "TensorFlow 1: tf.app.run() with no function calls this module's main, and Estimator.train is the whole loop"),
-        Example("""
 import torch
 
 def main():
@@ -321,59 +191,6 @@ def finetune(cfg):
 if __name__ == "__main__":
     finetune(load_config())
 """, "built by hydra, declared a Hugging Face Trainer: its train() runs with no handler"),
-        Example("""
-import gymnasium as gym
-
-env = gym.make("CartPole-v1")
-obs, info = env.reset()
-# expect: SIG001
-for episode in range(500):
-    obs, reward, done, truncated, info = env.step(policy(obs))
-    loss = -reward * policy.log_prob
-    loss.backward()
-    optimizer.step()
-""", "a policy-gradient loop: the environment's step is not training, the optimizer's is"),
-        Example("""
-import torch
-
-w = torch.zeros(3, requires_grad=True)
-# expect: SIG001
-for step in range(10_000):
-    loss = ((x @ w - y) ** 2).mean()
-    loss.backward()
-    with torch.no_grad():
-        w -= 0.01 * w.grad
-        w.grad.zero_()
-""", "gradient descent by hand: the backward pass's gradients update the weights"),
-        Example("""
-import torch
-
-
-def sgd_update(params, lr):
-    with torch.no_grad():
-        for p in params:
-            p -= lr * p.grad
-            p.grad = None
-
-
-if __name__ == "__main__":
-    # expect: SIG001
-    for batch in loader:
-        model(batch).backward()
-        sgd_update(model.parameters(), lr=0.01)
-""", "an update by hand in a helper the loop calls: the gradients are used"),
-        Example("""
-from mxnet import autograd, gluon
-
-trainer = gluon.Trainer(net.collect_params(), "adam")
-# expect: SIG001
-for epoch in range(10):
-    for data, label in train_data:
-        with autograd.record():
-            loss = loss_fn(net(data), label)
-        loss.backward()
-        trainer.update(data.shape[0])
-""", "MXNet Gluon: the Trainer's update applies the gradients of the backward pass"),
         Example("""
 import fire
 
@@ -450,20 +267,27 @@ if __name__ == "__main__":
             if work is None or entry.framework_handling is not None:
                 continue
             handlers = [r for r in entry.registrations if r.action != "ignore" and (r.covers_sigterm or r.signals is None)]
-            if not handlers:
-                pinned = entry.handling_pinned_out
-                yield self._unhandled(analysis, entry, work, work.path, f" ({pinned}: a release before the library handled"
-                                                                        " SIGTERM)" if pinned else "")
-            for run in entry.command_runs if handlers else ():
-                if any(r.func_id in run for r in handlers):
-                    continue
-                for command in sorted(run.command):
-                    found = analysis.work.first_work(command, run.__contains__)
-                    if found is not None:
-                        way = [*run.path_to(analysis.graph, command), *found.path]
-                        yield self._unhandled(analysis, entry, found, way, f" in command {analysis.describe(command)} (only"
-                                              f" {analysis.describe(handlers[0].func_id)} registers one, and an invocation runs one command)")
-                        break
+            if handlers:
+                yield from self._commands_without(analysis, entry, handlers)
+                continue
+            pinned = entry.handling_pinned_out
+            yield self._unhandled(analysis, entry, work, work.path,
+                                  f" ({pinned}: a release before the library handled SIGTERM)" if pinned else "")
+
+    def _commands_without(self, analysis, entry, handlers):
+        """Where a command-line runner picks one command: the training of each command whose run
+        registers none of the handlers, which other commands register."""
+        others = analysis.describe(handlers[0].func_id)
+        for run in entry.command_runs:
+            if any(r.func_id in run for r in handlers):
+                continue
+            for command in sorted(run.command):
+                found = analysis.work.first_work(command, run.__contains__)
+                if found is not None:
+                    way = [*run.path_to(analysis.graph, command), *found.path]
+                    yield self._unhandled(analysis, entry, found, way, f" in command {analysis.describe(command)} "
+                                          f"(only {others} registers one, and an invocation runs one command)")
+                    break
 
     def _unhandled(self, analysis, entry, work, way, which: str):
         where = analysis.work_points(work, entry.main.may_run)

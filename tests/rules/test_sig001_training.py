@@ -1,0 +1,211 @@
+"""What SIG001 takes for training, and what it does not: optimizer steps and library fit calls
+train; a fit that submits a job or crops an image, a scheduler's or an environment's steps, a
+sampling loop, a profiler's backward passes and a step function handed to a library do not. Run
+through SIG001 as its own examples are (the rule's module keeps those about handlers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigcheck.checking.rule import Example
+
+TRAINS_NOTHING = (
+    Example("""
+from sagemaker.estimator import Estimator
+from sagemaker.tuner import HyperparameterTuner
+
+estimator = Estimator(image_uri="123.dkr.ecr.us-east-1.amazonaws.com/train:1", role="role",
+                      instance_count=1, instance_type="ml.g5.xlarge")
+estimator.fit({"train": "s3://bucket/train"})
+HyperparameterTuner(estimator, "loss", {}).fit({"train": "s3://bucket/train"})
+""", "the SageMaker SDK's fit submits a job that runs elsewhere: nothing trains here"),
+    Example("""
+from PIL import Image, ImageOps
+from rich.console import Console
+from rich.panel import Panel
+
+Console().print(Panel.fit("Resizing the dataset"))
+for path in paths:
+    ImageOps.fit(Image.open(path), (224, 224)).save(path)
+""", "fit calls that are no training: rich sizes a panel, PIL crops an image"),
+    Example("""
+import tensorflow as tf
+
+
+def main(_):
+    estimator = tf.estimator.Estimator(model_fn=model_fn, model_dir=FLAGS.model_dir)
+    print(estimator.evaluate(input_fn=eval_input_fn))
+
+
+if __name__ == "__main__":
+    tf.app.run()
+""", "tf.app.run() calls this module's main, which only evaluates"),
+    Example("""
+import torch
+
+scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)
+for epoch in range(100):
+    scheduler.step()
+    print(epoch, scheduler.get_last_lr())
+""", "a loop of learning-rate scheduler steps alone trains nothing"),
+    Example("""
+import gymnasium as gym
+
+env = gym.make("CartPole-v1")
+obs, info = env.reset()
+for t in range(1000):
+    obs, reward, done, truncated, info = env.step(env.action_space.sample())
+    if done or truncated:
+        obs, info = env.reset()
+""", "a rollout of environment steps made by gym.make trains nothing"),
+    Example("""
+def sample(unet, noise_scheduler, latents):
+    for t in noise_scheduler.timesteps:
+        noise = unet(latents, t)
+        latents = noise_scheduler.step(noise, t, latents).prev_sample
+    return latents
+
+def rollout(env, policy, steps):
+    for _ in range(steps):
+        env.step(policy(env.observation))
+
+if __name__ == "__main__":
+    images = sample(load_unet(), load_scheduler(), random_latents())
+    rollout(make_env(), load_policy(), 1000)
+""", "a diffusion sampling loop and an environment rollout: a scheduler's or an environment's step, "
+       "named so though sigcheck cannot resolve them, is no optimizer step"),
+    Example("""
+import pandas as pd
+from sklearn import tree
+from sklearn.compose import make_column_transformer
+from sklearn.preprocessing import OneHotEncoder
+
+frame = pd.read_csv("/opt/ml/input/data/train/data.csv")
+encoder = make_column_transformer((OneHotEncoder(), ["color"])).fit(frame)
+clf = tree.DecisionTreeClassifier(max_leaf_nodes=5)
+clf = clf.fit(encoder.transform(frame), frame["label"])
+""", "scikit-learn fits take seconds, also when the estimator is reassigned or built by make_*"),
+    Example("""
+import time
+
+
+def profile(model, x, runs=100):
+    forward = backward = 0.0
+    for _ in range(runs):
+        start = time.perf_counter()
+        y = model(x)
+        middle = time.perf_counter()
+        y.sum().backward()
+        forward += middle - start
+        backward += time.perf_counter() - middle
+    return forward / runs, backward / runs
+
+
+if __name__ == "__main__":
+    print(profile(build_model(), sample_input()))
+""", "a profiler times forward and backward passes and drops the gradients: nothing is trained"),
+    Example("""
+import json
+
+with open("config.json") as handle:
+    config = json.load(handle)
+print(config["lr"])
+""", "no training loop: a short script is not reported"),
+    Example("""
+import hooks
+
+
+def train_step(model, batch, optimizer):
+    model(batch).backward()
+    optimizer.step()
+
+
+def remember(name):
+    hooks.register(name, train_step)  # a library keeps the step for later
+
+
+for name in ["warmup", "main"]:
+    remember(name)
+""", "the loop only hands a step function to a library: it is not a training loop"),
+)
+
+TRAINS = (
+    Example("""
+import tensorflow as tf
+
+
+def main(_):
+    estimator = tf.estimator.Estimator(model_fn=model_fn, model_dir=FLAGS.model_dir)
+    # expect: SIG001
+    estimator.train(input_fn=train_input_fn, max_steps=FLAGS.num_train_steps)
+
+
+if __name__ == "__main__":
+    tf.app.run()
+""", "TensorFlow 1: tf.app.run() with no function calls this module's main, and Estimator.train is the whole loop"),
+    Example("""
+import gymnasium as gym
+
+env = gym.make("CartPole-v1")
+obs, info = env.reset()
+# expect: SIG001
+for episode in range(500):
+    obs, reward, done, truncated, info = env.step(policy(obs))
+    loss = -reward * policy.log_prob
+    loss.backward()
+    optimizer.step()
+""", "a policy-gradient loop: the environment's step is not training, the optimizer's is"),
+    Example("""
+import torch
+
+w = torch.zeros(3, requires_grad=True)
+# expect: SIG001
+for step in range(10_000):
+    loss = ((x @ w - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        w -= 0.01 * w.grad
+        w.grad.zero_()
+""", "gradient descent by hand: the backward pass's gradients update the weights"),
+    Example("""
+import torch
+
+
+def sgd_update(params, lr):
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+            p.grad = None
+
+
+if __name__ == "__main__":
+    # expect: SIG001
+    for batch in loader:
+        model(batch).backward()
+        sgd_update(model.parameters(), lr=0.01)
+""", "an update by hand in a helper the loop calls: the gradients are used"),
+    Example("""
+from mxnet import autograd, gluon
+
+trainer = gluon.Trainer(net.collect_params(), "adam")
+# expect: SIG001
+for epoch in range(10):
+    for data, label in train_data:
+        with autograd.record():
+            loss = loss_fn(net(data), label)
+        loss.backward()
+        trainer.update(data.shape[0])
+""", "MXNet Gluon: the Trainer's update applies the gradients of the backward pass"),
+)
+
+
+@pytest.mark.parametrize("example", TRAINS_NOTHING, ids=lambda e: e.why[:60])
+def test_no_training_is_not_reported(example, example_findings):
+    found, _ = example_findings("SIG001", example)
+    assert found == [], f"{example.why}: {found}"
+
+
+@pytest.mark.parametrize("example", TRAINS, ids=lambda e: e.why[:60])
+def test_training_with_no_handler_is_reported(example, example_findings):
+    found, marked = example_findings("SIG001", example)
+    assert [line for path, line in found if path == example.name] == marked, example.why
