@@ -10,7 +10,8 @@ class HandlerRegisteredLate(Rule):
     ## What it does
     Compares, in the order an entry point runs, each SIGTERM registration with the first
     training loop or fit call. Reports when every registration comes after the training work
-    started (including inside the loop), or is made only under an `if`. The main guard and
+    started (including inside the loop), or is made only under an `if` or one side of a
+    conditional expression (`GracefulExit() if args.graceful else None`). The main guard and
     platform checks (`hasattr(signal, "SIGTERM")`, `sys.platform != "win32"`, `os.name == "posix"`)
     are not conditions. A run whose training goes through a library that handles SIGTERM
     itself (Lightning's `Trainer.fit`) is protected either way and is not reported.
@@ -74,6 +75,25 @@ Trainer(max_steps=1000).fit(model)
 """, "Lightning's fit handles SIGTERM in the runs where the profiler's handler is not registered"),
     )
     invalid = (
+        Example("""
+import argparse, signal, sys
+
+
+class GracefulExit:
+    def __init__(self):
+        # expect: SIG007
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def on_sigterm(self, signum, frame):
+        sys.exit(0)
+
+
+args = argparse.ArgumentParser().parse_args()
+stopper = GracefulExit() if args.graceful else None
+for batch in loader:
+    model(batch).backward()
+    optimizer.step()
+""", "the handler is made only when a command-line option asks for it (ms-swift's --callbacks graceful_exit)"),
         Example("""
 import signal
 

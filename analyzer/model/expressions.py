@@ -10,6 +10,7 @@ from __future__ import annotations
 import libcst as cst
 
 from sigcheck.model import ir
+from sigcheck.model.guards import classify_guard
 
 _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.Element,
                       cst.DictElement, cst.StarredDictElement, cst.FormattedStringExpression,
@@ -105,9 +106,15 @@ class ExpressionBuilder:
             return ir.Opaque("subscript")
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
             return ir.Const(-literal(node.expression))
-        if isinstance(node, cst.IfExp):
-            self.expr(node.test)
-            return ir.OneOf((self.expr(node.body), self.expr(node.orelse)))
+        if isinstance(node, cst.IfExp):  # `GracefulExit() if args.graceful else None`: its calls are conditional
+            test_start = len(self.fn.events)
+            reads = self.test(node.test)
+            branch = self.emit(ir.Branch, node, test_start=test_start, test_reads=reads, guard=classify_guard(node.test))
+            body = self.expr(node.body)
+            branch.then_end = len(self.fn.events)
+            orelse = self.expr(node.orelse)
+            branch.end = len(self.fn.events)
+            return ir.OneOf((body, orelse))
         if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
             return ir.OneOf((self.expr(node.left), self.expr(node.right)))  # `args.out or default`
         if isinstance(node, cst.Await):

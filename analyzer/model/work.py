@@ -169,7 +169,7 @@ class WorkFinder:
                 return True
         return False
 
-    def in_order(self, start: str, within: frozenset[str] | None = None, limit: int = 20000,
+    def in_order(self, start: str, within: frozenset[str] | None = None, limit: int = 50_000,
                  runs: Callable[[str], bool] | None = None) -> Iterator[tuple[tuple[Step, ...], str, ir.Event]]:
         """Events in the order a run of `start` meets them, entering project calls and imported
         module bodies depth first (each function once): the order that decides whether a
