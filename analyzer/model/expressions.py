@@ -114,6 +114,8 @@ class ExpressionBuilder:
             branch.then_end = len(self.fn.events)
             orelse = self.expr(node.orelse)
             branch.end = len(self.fn.events)
+            if branch.end == branch.index + 1:  # no call on either side (most are `a if c else b`): no event
+                self.fn.events.pop()
             return ir.OneOf((body, orelse))
         if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
             return ir.OneOf((self.expr(node.left), self.expr(node.right)))  # `args.out or default`
