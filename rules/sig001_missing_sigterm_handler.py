@@ -279,15 +279,12 @@ if __name__ == "__main__":
         registers none of the handlers, which other commands register."""
         others = analysis.describe(handlers[0].func_id)
         for run in entry.command_runs:
-            if any(r.func_id in run for r in handlers):
-                continue
-            for command in sorted(run.command):
-                found = analysis.work.first_work(command, run.__contains__)
-                if found is not None:
-                    way = [*run.path_to(analysis.graph, command), *found.path]
-                    yield self._unhandled(analysis, entry, found, way, f" in command {analysis.describe(command)} "
-                                          f"(only {others} registers one, and an invocation runs one command)")
-                    break
+            found = None if any(r.func_id in run for r in handlers) else entry.command_work(run)
+            if found is not None:
+                command, work = found
+                way = [*run.path_to(analysis.graph, command), *work.path]
+                yield self._unhandled(analysis, entry, work, way, f" in command {analysis.describe(command)} "
+                                      f"(only {others} registers one, and an invocation runs one command)")
 
     def _unhandled(self, analysis, entry, work, way, which: str):
         where = analysis.work_points(work, entry.main.may_run)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import textwrap
 from pathlib import Path
 
@@ -14,6 +15,7 @@ settings.load_profile("fuzz" if os.environ.get("SIGCHECK_FUZZ") else "default")
 
 from sigcheck.checking.engine import analyse
 from sigcheck.config.settings import Settings
+from sigcheck.loading.discovery import is_dockerfile
 
 
 def write_project(root: Path, files: dict[str, str]) -> None:
@@ -61,5 +63,43 @@ def analysis(load):
         project = load(files, entries)
         assert not project.errors, project.errors
         return Analysis(project, builtin_knowledge(), 120, "sagemaker")
+
+    return run
+
+
+# -- rule examples: a rule's findings must fall on the lines marked `# expect: CODE` ----------------
+
+_EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
+
+
+def expected_lines(source: str, code: str) -> list[int]:
+    """Lines marked by `# expect: CODE` on the line before them."""
+    lines = source.lstrip("\n").splitlines()
+    found = []
+    for number, line in enumerate(lines, start=1):
+        match = _EXPECT.search(line)
+        if match and code in [c.strip() for c in match.group(1).split(",")]:
+            found.append(number + 1)
+    return found
+
+
+def _args(example) -> list[str] | None:
+    """A Python example beside a Dockerfile is reached through the container: run on the folder."""
+    if not is_dockerfile(Path(example.name)) and any(is_dockerfile(Path(name)) for name in example.files):
+        return ["."]
+    return None
+
+
+@pytest.fixture
+def example_findings(run_sigcheck):
+    """`example_findings(code, example)`: the (path, line) of each of the rule's findings in the
+    example's project, and the lines its file marks as expected."""
+
+    def run(code: str, example) -> tuple[list[tuple[str, int]], list[int]]:
+        report = run_sigcheck({example.name: example.code, **example.files}, args=_args(example),
+                              select=(code, *example.select))
+        assert not report.errors, report.errors
+        found = sorted((d.path, d.line) for d in report.diagnostics if d.code == code)
+        return found, expected_lines(example.code, code)
 
     return run

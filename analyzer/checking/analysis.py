@@ -174,6 +174,11 @@ class Analysis:
         packages = frozenset(p for entry in self.knowledge.frameworks for p in entry.option("package", []))
         return Pins(self.project.root, packages)
 
+    def pin_files(self) -> list:
+        """The files version pins were read from or looked for, if this run asked for any: a
+        cached report depends on them."""
+        return self.pins.inputs() if "pins" in self.__dict__ else []
+
     def pinned_before_handling(self, func_id: str, event: ir.CallSite, module: str) -> str | None:
         """The pin that keeps a library from handling SIGTERM for the entry point `module`: its
         handling came with a release the project's pin nearest the entry point excludes."""

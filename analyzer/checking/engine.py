@@ -66,8 +66,8 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
     report.skipped = _skipped(project)
     _Locator(analysis, settings, report).add(active, options.jobs)
     if key is not None:
-        inputs = _inputs(found, project, settings) + (analysis.pins.inputs() if "pins" in vars(analysis) else [])
-        store_report(options.cache, key, inputs, project.root, project.listed, report)
+        store_report(options.cache, key, _inputs(found, project, settings) + analysis.pin_files(), project.root,
+                     project.listed, report)
     return report
 
 

@@ -63,7 +63,16 @@ class EntryFacts:
         work = self.first_work
         if work.func_id in run and all(step.callee in run for step in work.path):
             return True
-        return any(self.analysis.work.first_work(command, run.__contains__) for command in sorted(run.command))
+        return self.command_work(run) is not None
+
+    def command_work(self, run: CommandRun) -> tuple[str, Work] | None:
+        """The first training the command's own functions (the subcommand, the groups before it)
+        meet in its run, with the function it starts from."""
+        for command in sorted(run.command):
+            found = self.analysis.work.first_work(command, run.__contains__)
+            if found is not None:
+                return command, found
+        return None
 
     @cached_property
     def everywhere(self) -> RunView:
