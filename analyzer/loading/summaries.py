@@ -200,8 +200,11 @@ class Summariser:
 
 def _worker_started() -> None:
     """A forked worker shares the parent's objects: leave them out of its collections (which
-    would also copy their pages), and collect its own garbage even if the parent paused that."""
+    would also copy their pages), and collect its own garbage even if the parent paused that.
+    A tree has no cycles and goes when its summary is built; the few cycles left are collected
+    at a rarer threshold than the default, whose passes over a growing tree cost ~6% of a parse."""
     gc.freeze()
+    gc.set_threshold(50_000, 10, 10)
     gc.enable()
 
 

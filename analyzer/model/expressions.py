@@ -29,116 +29,135 @@ class ExpressionBuilder:
         pending = [node]
         while pending:
             current = pending.pop()
-            if isinstance(current, (cst.Name, cst.Attribute, cst.Subscript)):
+            kind = type(current)
+            if kind in _READ:
                 found.append(self.sym(current))
-                if isinstance(current, cst.Attribute):
+                if kind is cst.Attribute:
                     pending.append(current.value)
-            elif isinstance(current, cst.Call):
+            elif kind is cst.Call:
                 pending.append(current.func)
                 pending.extend(arg.value for arg in current.args)
-            elif isinstance(current, cst.UnaryOperation):
+            elif kind is cst.UnaryOperation:
                 pending.append(current.expression)
-            elif isinstance(current, (cst.BooleanOperation, cst.BinaryOperation)):
+            elif kind is cst.BooleanOperation or kind is cst.BinaryOperation:
                 pending.extend((current.left, current.right))
-            elif isinstance(current, cst.Comparison):
+            elif kind is cst.Comparison:
                 pending.append(current.left)
                 pending.extend(target.comparator for target in current.comparisons)
-            elif isinstance(current, cst.NamedExpr):
+            elif kind is cst.NamedExpr:
                 pending.append(current.value)
-            elif isinstance(current, (cst.List, cst.Tuple, cst.Set)):  # `return [self.stop]`
+            elif kind in _DISPLAYS:  # `return [self.stop]`
                 pending.extend(element.value for element in current.elements)
         return tuple(found)
 
     def sym(self, node) -> ir.Sym:
         """The symbol for an expression, without recording events."""
-        if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
-            return ir.Const({"True": True, "False": False, "None": None}[node.value])
-        if isinstance(node, cst.Name):
+        kind = type(node)
+        if kind is cst.Name:
+            if node.value in _CONSTANT_NAMES:
+                return ir.Const(_CONSTANT_NAMES[node.value])
             return ir.Name(node.value, self.fn.id)
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             return ir.Attr(self.sym(node.value), node.attr.value)
-        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        if kind is cst.Subscript and len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
             return ir.Item(self.sym(node.value), self.sym(node.slice[0].slice.value))
-        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+        if kind in _LITERALS:
             return ir.Const(literal(node))
-        return ir.Opaque(type(node).__name__)
+        return ir.Opaque(kind.__name__)
 
     def expr(self, node) -> ir.Sym:
         """The symbol for an expression; calls and lambdas inside it become events."""
-        if isinstance(node, cst.Name):
-            if node.value in ("True", "False", "None"):
-                return ir.Const({"True": True, "False": False, "None": None}[node.value])
-            return ir.Name(node.value, self.fn.id)
-        if isinstance(node, cst.Attribute):
-            return ir.Attr(self.expr(node.value), node.attr.value)
-        if isinstance(node, cst.Call):
-            return self._call(node)
-        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
-            value = literal(node)
-            if value is None and isinstance(node, cst.ConcatenatedString):  # "a" f"{b}"
-                return ir.BinOp("+", self.expr(node.left), self.expr(node.right), self.at(node))
-            if value is None:
-                self._walk(node)
-                return ir.Opaque("string")
-            return ir.Const(value, self.at(node))
-        if isinstance(node, cst.FormattedString):
-            return self._fstring(node)
-        if isinstance(node, cst.BinaryOperation) and type(node.operator) in _PATH_OPERATORS:
-            return ir.BinOp(_PATH_OPERATORS[type(node.operator)], self.expr(node.left), self.expr(node.right), self.at(node))
-        if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
-            return ir.Seq(tuple(self.expr(e.value) for e in node.elements))
-        if isinstance(node, cst.Dict):
-            return self._dict(node)
-        if isinstance(node, cst.Yield):
-            return self._yield(node)
-        if isinstance(node, cst.Lambda):
-            return self._lambda(node)
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            return self._comprehension(node)
-        if isinstance(node, cst.Subscript):
-            base = self.expr(node.value)
-            if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-                return ir.Item(base, self.expr(node.slice[0].slice.value))
-            part = node.slice[0].slice if len(node.slice) == 1 else None
-            if isinstance(part, cst.Slice) and part.step is None:
-                return ir.SliceOf(base, *(self.expr(bound) if bound is not None else None for bound in (part.lower, part.upper)))
-            self._walk(node.slice)
-            return ir.Opaque("subscript")
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus) and isinstance(node.expression, cst.Integer):
-            return ir.Const(-literal(node.expression))
-        if isinstance(node, cst.IfExp):  # `GracefulExit() if args.graceful else None`: its calls are conditional
-            test_start = len(self.fn.events)
-            reads = self.test(node.test)
-            branch = self.emit(ir.Branch, node, test_start=test_start, test_reads=reads, guard=classify_guard(node.test))
-            body = self.expr(node.body)
-            branch.then_end = len(self.fn.events)
-            orelse = self.expr(node.orelse)
-            branch.end = len(self.fn.events)
-            if branch.end == branch.index + 1:  # no call on either side (most are `a if c else b`): no event
-                self.fn.events.pop()
-            return ir.OneOf((body, orelse))
-        if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
-            return ir.OneOf((self.expr(node.left), self.expr(node.right)))  # `args.out or default`
-        if isinstance(node, cst.Await):
-            return self.expr(node.expression)
-        if isinstance(node, cst.NamedExpr):
-            value = self.expr(node.value)
-            self.assign(node.target, value, node)
-            return value
+        # By exact type: libcst's node classes are ABCs, whose isinstance costs a Python call,
+        # and a chain of them was a fifth of building a summary. No node class is subclassed.
+        handler = _EXPRESSIONS.get(type(node))
+        found = handler(self, node) if handler is not None else None
+        return found if found is not None else self._unmodelled(node)
+
+    def _unmodelled(self, node) -> ir.Sym:
+        """An expression sigcheck has no symbol for: the calls inside it still happen."""
         self._walk(node)
-        if isinstance(node, (cst.BinaryOperation, cst.UnaryOperation)):
+        if type(node) in (cst.BinaryOperation, cst.UnaryOperation):
             return ir.Opaque(type(node).__name__, self.reads(node))
         return ir.Opaque(type(node).__name__)
 
+    def _e_name(self, node: cst.Name) -> ir.Sym:
+        if node.value in _CONSTANT_NAMES:
+            return ir.Const(_CONSTANT_NAMES[node.value])
+        return ir.Name(node.value, self.fn.id)
+
+    def _e_attribute(self, node: cst.Attribute) -> ir.Sym:
+        return ir.Attr(self.expr(node.value), node.attr.value)
+
+    def _e_literal(self, node) -> ir.Sym:
+        value = literal(node)
+        if value is None and type(node) is cst.ConcatenatedString:  # "a" f"{b}"
+            return ir.BinOp("+", self.expr(node.left), self.expr(node.right), self.at(node))
+        if value is None:
+            self._walk(node)
+            return ir.Opaque("string")
+        return ir.Const(value, self.at(node))
+
+    def _e_binary(self, node: cst.BinaryOperation) -> ir.Sym | None:
+        operator = _PATH_OPERATORS.get(type(node.operator))
+        if operator is None:
+            return None
+        return ir.BinOp(operator, self.expr(node.left), self.expr(node.right), self.at(node))
+
+    def _e_sequence(self, node) -> ir.Sym:
+        return ir.Seq(tuple(self.expr(e.value) for e in node.elements))
+
+    def _e_subscript(self, node: cst.Subscript) -> ir.Sym:
+        base = self.expr(node.value)
+        if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
+            return ir.Item(base, self.expr(node.slice[0].slice.value))
+        part = node.slice[0].slice if len(node.slice) == 1 else None
+        if type(part) is cst.Slice and part.step is None:
+            return ir.SliceOf(base, *(self.expr(bound) if bound is not None else None for bound in (part.lower, part.upper)))
+        self._walk(node.slice)
+        return ir.Opaque("subscript")
+
+    def _e_unary(self, node: cst.UnaryOperation) -> ir.Sym | None:
+        if type(node.operator) is cst.Minus and type(node.expression) is cst.Integer:
+            return ir.Const(-literal(node.expression))
+        return None
+
+    def _e_conditional(self, node: cst.IfExp) -> ir.Sym:
+        """`GracefulExit() if args.graceful else None`: its calls are conditional."""
+        test_start = len(self.fn.events)
+        reads = self.test(node.test)
+        branch = self.emit(ir.Branch, node, test_start=test_start, test_reads=reads, guard=classify_guard(node.test))
+        body = self.expr(node.body)
+        branch.then_end = len(self.fn.events)
+        orelse = self.expr(node.orelse)
+        branch.end = len(self.fn.events)
+        if branch.end == branch.index + 1:  # no call on either side (most are `a if c else b`): no event
+            self.fn.events.pop()
+        return ir.OneOf((body, orelse))
+
+    def _e_boolean(self, node: cst.BooleanOperation) -> ir.Sym | None:
+        if type(node.operator) is cst.Or:  # `args.out or default`
+            return ir.OneOf((self.expr(node.left), self.expr(node.right)))
+        return None
+
+    def _e_await(self, node: cst.Await) -> ir.Sym:
+        return self.expr(node.expression)
+
+    def _e_named(self, node: cst.NamedExpr) -> ir.Sym:
+        value = self.expr(node.value)
+        self.assign(node.target, value, node)
+        return value
+
     def _walk(self, node) -> None:
         """Record the calls and lambdas inside an expression sigcheck does not model itself."""
-        children = node if isinstance(node, (list, tuple)) else node.children
-        for child in children:
-            if isinstance(child, cst.BaseExpression):
+        for child in node if isinstance(node, (list, tuple)) else _children(node):
+            kind = _CHILD_KINDS.get(type(child))
+            if kind is None:
+                kind = _CHILD_KINDS[type(child)] = _child_kind(child)
+            if kind == _EXPRESSION:
                 self.expr(child)
-            elif isinstance(child, _FALLBACK_CHILDREN) or isinstance(child, cst.MatchCase):
+            elif kind == _PART:
                 self._walk(child)
-            elif isinstance(child, cst.BaseSuite):
+            elif kind == _SUITE:
                 self.block(child)
 
     def _call(self, node: cst.Call) -> ir.Sym:
@@ -216,10 +235,74 @@ class ExpressionBuilder:
         return ir.FuncRef(fn.id)
 
 
+_CONSTANT_NAMES = {"True": True, "False": False, "None": None}
+_LITERALS = frozenset((cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString))
+_READ = frozenset((cst.Name, cst.Attribute, cst.Subscript))
+_DISPLAYS = frozenset((cst.List, cst.Tuple, cst.Set))
+_EXPRESSIONS = {
+    cst.Name: ExpressionBuilder._e_name,
+    cst.Attribute: ExpressionBuilder._e_attribute,
+    cst.Call: ExpressionBuilder._call,
+    **dict.fromkeys(_LITERALS, ExpressionBuilder._e_literal),
+    cst.FormattedString: ExpressionBuilder._fstring,
+    cst.BinaryOperation: ExpressionBuilder._e_binary,
+    **dict.fromkeys(_DISPLAYS, ExpressionBuilder._e_sequence),
+    cst.Dict: ExpressionBuilder._dict,
+    cst.Yield: ExpressionBuilder._yield,
+    cst.Lambda: ExpressionBuilder._lambda,
+    **dict.fromkeys((cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp), ExpressionBuilder._comprehension),
+    cst.Subscript: ExpressionBuilder._e_subscript,
+    cst.UnaryOperation: ExpressionBuilder._e_unary,
+    cst.IfExp: ExpressionBuilder._e_conditional,
+    cst.BooleanOperation: ExpressionBuilder._e_boolean,
+    cst.Await: ExpressionBuilder._e_await,
+    cst.NamedExpr: ExpressionBuilder._e_named,
+}
+
+_EXPRESSION, _PART, _SUITE, _OTHER = range(4)  # what _walk does with a child of each node type
+_CHILD_KINDS: dict[type, int] = {}
+
+
+def _child_kind(child) -> int:
+    if isinstance(child, cst.BaseExpression):
+        return _EXPRESSION
+    if isinstance(child, _FALLBACK_CHILDREN) or isinstance(child, cst.MatchCase):
+        return _PART
+    return _SUITE if isinstance(child, cst.BaseSuite) else _OTHER
+
+
+# The fields that can hold expressions of the nodes _walk meets most, in the order the code
+# writes them: libcst's `children` runs a visitor over every field, whitespace included.
+_EXPRESSION_FIELDS = {
+    cst.Comparison: ("left", "comparisons"), cst.ComparisonTarget: ("comparator",),
+    cst.BinaryOperation: ("left", "right"), cst.BooleanOperation: ("left", "right"),
+    cst.UnaryOperation: ("expression",), cst.SubscriptElement: ("slice",), cst.Index: ("value",),
+    cst.Slice: ("lower", "upper", "step"), cst.Element: ("value",), cst.StarredElement: ("value",),
+}
+
+
+def _children(node) -> list:
+    names = _EXPRESSION_FIELDS.get(type(node))
+    if names is None:
+        return node.children
+    found = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, (list, tuple)):
+            found += value
+        elif value is not None:
+            found.append(value)
+    return found
+
 def literal(node):
+    """The value a literal is written for; None where sigcheck cannot rely on it."""
+    text = getattr(node, "value", None)
+    if type(text) is str and text.isascii():  # the plain cases without libcst's compile() per literal
+        if text.isdigit():
+            return int(text)
+        if text[0] in "'\"" and "\\" not in text and "\r" not in text:
+            return text[3:-3] if len(text) >= 6 and text[:3] in ('"""', "'''") else text[1:-1]
     try:
-        if isinstance(node, cst.Integer):
-            return node.evaluated_value
         return node.evaluated_value  # strings; None for f-strings inside a concatenation
     except Exception:  # unusual escapes or prefixes: not a value sigcheck can rely on
         return None
