@@ -65,11 +65,15 @@ class Cache:
         return _decode(data)
 
     def put(self, kind: str, key: str, value: Any) -> None:
-        if not self._prepare():
-            return
         try:
             payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
+            return
+        self.put_pickled(kind, key, payload)
+
+    def put_pickled(self, kind: str, key: str, payload: bytes) -> None:
+        """Store a value already pickled (by a worker that sent it so)."""
+        if not self._prepare():
             return
         folder = self.folder / kind / key[:2]
         try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Union
@@ -135,23 +136,26 @@ class Summariser:
                 todo.append(index)
         self._total += len(batch)
         self._advance(len(batch) - len(todo))
-        for index, result in zip(todo, self._compute([batch[i] for i in todo])):
+        for index, (result, packed) in zip(todo, self._compute([batch[i] for i in todo])):
             if isinstance(result, tuple):
                 results[index] = LoadError(*result[1:])
             else:
                 results[index] = result
-                if self.cache:
+                if isinstance(self.cache, Cache) and packed is not None:
+                    self.cache.put_pickled("summary", keys[index], packed)  # as the worker pickled it
+                elif self.cache:
                     self.cache.put("summary", keys[index], (contents[index], result))
         self.parsed += len(todo)
         return results  # type: ignore[return-value]
 
     def _compute(self, jobs: list[Job]):
-        """Each job's result, in the batch's order: open documents here, the others as `_parsed`."""
+        """Each job's result, and the pickle of its cache entry where a worker made one, in the
+        batch's order: open documents here, the others as `_parsed`."""
         here = {index for index, job in enumerate(jobs) if job.path in self.documents}
         elsewhere = self._parsed([job for index, job in enumerate(jobs) if index not in here])
         for index, job in enumerate(jobs):
             if index in here:
-                yield summarise(job, self.parser)
+                yield summarise(job, self.parser), None
                 self._advance(1)
             else:
                 yield next(elsewhere)
@@ -161,21 +165,21 @@ class Summariser:
             return
         if not self.isolated and (self.jobs == 1 or len(jobs) < _IN_PROCESS):
             for job in jobs:
-                yield summarise(job, self.parser)
+                yield summarise(job, self.parser), None
                 self._advance(1)
             return
-        results = self._workers().imap(summarise, jobs, chunksize=1)  # in order, one file per task
+        results = self._workers().imap(_summarised_entry, jobs, chunksize=1)  # in order, one file per task
         for index, job in enumerate(jobs):
             try:
                 result = results.next(timeout=self.budget)
             except multiprocessing.TimeoutError:  # the parser hangs, or a crash lost the task
                 self.close()
                 yield ("error", job.display, f"skipped: no summary within {self.budget:g} s (the parser hung or "
-                       "crashed on this file)", 1, 1)
+                       "crashed on this file)", 1, 1), None
                 self._advance(1)
                 yield from self._parsed(jobs[index + 1:])
                 return
-            yield result
+            yield (pickle.loads(result)[1], result) if isinstance(result, bytes) else (result, None)
             self._advance(1)
 
     def _workers(self):
@@ -196,6 +200,16 @@ class Summariser:
             self._pool.terminate()  # nothing is pending once results are taken; a hung worker must go
             self._pool.join()
             self._pool = None
+
+
+def _summarised_entry(job: Job) -> bytes | tuple:
+    """In a worker: the pickle of the summary's cache entry, or the error. It is sent as it is
+    and the cache stores it as it came: pickling a summary costs a tenth of parsing it, and it
+    was done twice, once to send it and once to store it."""
+    result = summarise(job)
+    if isinstance(result, tuple):
+        return result
+    return pickle.dumps((job.content(), result), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _worker_started() -> None:

@@ -39,6 +39,8 @@ class ProjectModel:
     _places: dict[str, tuple[Path | None, Path | None, str]] = field(default_factory=dict)  # see _search_place
     _homes: dict[Path, Path | None] = field(default_factory=dict)  # a folder -> its package home (_package_home)
     _dotted: dict[Path, str] = field(default_factory=dict)  # a file -> its dotted name from the root
+    _package_bases: dict[tuple[str, str], Path | None] = field(default_factory=dict)  # see _own_package_base
+    _to_root: dict[str, list[Path]] = field(default_factory=dict)  # a folder -> it and those above it
     _reals: dict[str, Path | None] = field(default_factory=dict)  # candidate file -> its real path in the project
     _search_folders: tuple[list[Path], dict[str, int]] | None = None  # see _search_path
     _entry_modules: set[str] = field(default_factory=set)
@@ -165,13 +167,26 @@ class ProjectModel:
         module under `sub/internvl/train/` importing `internvl.train.trainer_dpo` runs with `sub/`
         on its path (a launcher's `PYTHONPATH=$(pwd)`), whether or not the folders hold an
         `__init__.py` (InternVL's chat projects)."""
+        if parent is None:
+            return None
         first = dotted.split(".", 1)[0]
-        for above in (parent, *parent.parents) if parent is not None else ():
-            if above == self.root or not above.is_relative_to(self.root):
-                return None
-            if above.name == first:
-                return above.parent
-        return None
+        key = (first, str(parent))  # every module of a folder asks, for every library it imports
+        if key not in self._package_bases:
+            self._package_bases[key] = next((above.parent for above in self._folders_to_root(parent)
+                                             if above.name == first), None)
+        return self._package_bases[key]
+
+    def _folders_to_root(self, folder: Path) -> list[Path]:
+        """The folder and those above it, below the project root."""
+        key = str(folder)
+        if key not in self._to_root:
+            above = []
+            for step in (folder, *folder.parents):
+                if step == self.root or not step.is_relative_to(self.root):
+                    break
+                above.append(step)
+            self._to_root[key] = above
+        return self._to_root[key]
 
     def _find_in(self, dotted: str, base: Path) -> Path | None:
         relative = "/".join(dotted.split("."))

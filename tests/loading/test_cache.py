@@ -68,6 +68,18 @@ def test_warm_run_parses_nothing_and_gives_the_same_report(project):
     assert _key(warm) == _key(cold)
 
 
+def test_entries_stored_as_the_workers_pickled_them_are_read_back(project):
+    # Workers send each summary pickled as its cache entry, which is stored as it came.
+    cold = analyse([Path(".")], Settings(), options=RunOptions(2, Cache(project / ".sigcheck_cache"), isolated=True))
+    assert cold.parsed == 3
+    stored = list((project / ".sigcheck_cache").rglob("summary/*/*"))
+    assert len(stored) == 3
+    (project / "train.py").write_text((project / "train.py").read_text() + "\n")  # the run's own entry is stale
+    warm = _run(project)
+    assert warm.parsed == 1  # the edited file only: the other two entries were read
+    assert _key(warm) == _key(cold)
+
+
 def test_one_module_changed_is_the_only_one_parsed(project):
     cold = _run(project)
     (project / "helpers.py").write_text("def save(model):\n    torch.save(model, 'm.pt')\n", encoding="utf-8")
