@@ -36,7 +36,7 @@ class Resolver(ModuleMembers):
         that never read the flow, if `changed` is None). `earlier` is not used afterwards."""
         self.project = project
         self._flow = flow  # None: computed on first use (argflow passes each round's own)
-        self._memo: dict[ir.Sym, tuple[Value, ...]] = {}
+        self._memo: dict[ir.Sym, tuple[tuple[Value, ...], frozenset | None]] = {}  # values, and `flowing`'s keys
         # Which memoised symbols read the argument flow (directly or through one that does), and
         # the parameters whose arguments they read: argflow re-resolves only the call sites that
         # read a parameter whose arguments changed in the round before.
@@ -77,10 +77,10 @@ class Resolver(ModuleMembers):
             return (UNKNOWN,)
         cached = self._memo.get(sym)
         if cached is not None:
-            keys = self.flowing.get(sym)
-            if keys is not None:
+            values, keys = cached
+            if keys is not None and self._reads:
                 self._read(keys)
-            return cached
+            return values
         if sym in self._active or len(self._active) > _MAX_DEPTH * 4:
             return (UNKNOWN,)  # a cycle such as `x = x.parent`: give up on it, not on the run
         self._active.add(sym)
@@ -93,7 +93,7 @@ class Resolver(ModuleMembers):
             if keys:
                 self.flowing[sym] = keys = frozenset(keys)
                 self._read(keys)
-        self._memo[sym] = values
+        self._memo[sym] = (values, keys or None)  # with what it read: a memo hit asks one dict, not two
         return values
 
     def _read(self, keys: Iterable) -> None:
@@ -372,6 +372,8 @@ def _dedupe(values: Iterable[Value]) -> tuple[Value, ...]:
     """The distinct values, the first _MAX_VALUES of them, and besides those the project functions
     and classes up to _MAX_CODE_VALUES: a runner shared by many scripts (`launch(main)` in each)
     must run every script's main, or the scripts past the cut train unseen."""
+    if type(values) is list and len(values) == 1:  # most symbols have one value: nothing to drop
+        return (values[0],)
     seen: dict[Value, None] = {}
     others = code = 0
     for value in values:
