@@ -39,6 +39,7 @@ class HardcodedDriverInvocation(Rule):
 
     code = "DRV002"
     name = "hardcoded-driver-invocation"
+    runs_apart = True  # value tracking of paths: shares little with the entry-point rules
     severity = "error"
 
     valid = (

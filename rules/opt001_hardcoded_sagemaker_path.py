@@ -60,6 +60,7 @@ class HardcodedSagemakerPath(Rule):
 
     code = "OPT001"
     name = "hardcoded-sagemaker-path"
+    runs_apart = True  # value tracking of paths: shares little with the entry-point rules
     severity = "warning"
 
     valid = (

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Mapping
 
+from sigcheck.checking.apart import findings_by_rule
 from sigcheck.checking.policy import ignored_for_file, selected_rules, severity_of
 from sigcheck.checking.results import Diagnostic, FileError, Report, TraceStep
 from sigcheck.checking.rule import Finding, Rule
@@ -34,15 +35,15 @@ def analyse(paths: list[Path], settings: Settings, rules: list[type[Rule]] | Non
         rules = ALL_RULES
     options = options or RunOptions()
     active = selected_rules(rules, settings)
-    knowledge = _knowledge(settings)
     found = _discover(paths, settings, overlays)
     key = None
     if isinstance(options.cache, Cache) and not overlays:  # a whole run from disk, not for an editor's text
         key = run_key(paths, settings, [r.code for r in active], found)
         report = stored_report(options.cache, key)
-        if report is not None:
+        if report is not None:  # its settings were checked by the run that stored it
             report.parsed = 0
             return report
+    knowledge = _knowledge(settings)  # a third of a warm run: its patterns compiled, its tables read
     with _collector_paused():
         return _checked(found, settings, knowledge, active, overlays, options, key)
 
@@ -150,7 +151,8 @@ class _Locator:
             batch = [r for r in rules if r.after_suppressions == judging]
             if judging and batch:  # they judge the comments the other rules' findings met
                 self.analysis.suppression_usage = self.usage(rules)
-            found = [(rule, finding) for rule in batch for finding in self._new(rule.check(self.analysis), seen)]
+            found = [(rule, finding) for rule, findings in zip(batch, findings_by_rule(batch, self.analysis, jobs > 1))
+                     for finding in self._new(findings, seen)]
             found = self._clearest(found)
             self.positions.prepare(self._modules_of(finding for _, finding in found), jobs)
             for rule, finding in found:

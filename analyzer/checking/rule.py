@@ -44,6 +44,7 @@ class Rule:
     severity: ClassVar[str] = "error"
     default_enabled: ClassVar[bool] = True
     after_suppressions: ClassVar[bool] = False  # runs last, reading analysis.suppression_usage
+    runs_apart: ClassVar[bool] = False  # with jobs to spare, in a process of its own (see checking/apart.py)
     valid: ClassVar[tuple[Example, ...]] = ()
     invalid: ClassVar[tuple[Example, ...]] = ()
 
