@@ -19,6 +19,12 @@ class MissingSigtermHandler(Rule):
     command-line runner runs one of several commands (a click group, a Typer app,
     `fire.Fire({...})`), each command is judged on its own: a handler that one command registers
     does not cover another command's training.
+    A child process that trains (`multiprocessing.Process(target=train)`, `mp.spawn(train)`) is
+    judged too once the parent's SIGTERM handler passes the signal on to it (`p.terminate()`,
+    `os.kill`): it is reported when its own run registers no handler and no library handles
+    the signal there, unless it may have the parent's (registered before the start, where a
+    forked child keeps it, or in module code a spawned child runs again). A child no handler
+    signals is SIG010's.
     A backward pass is a step only where its gradients are used: the function that makes it, or
     one it calls, steps an optimizer or updates a tensor from its own gradient by hand
     (`w -= lr * w.grad`). A profiler that times backward passes trains nothing, and neither
@@ -56,6 +62,66 @@ class MissingSigtermHandler(Rule):
     severity = "error"
 
     valid = (
+        Example("""
+import multiprocessing as mp
+import signal, sys
+
+def worker(rank):
+    signal.signal(signal.SIGTERM, lambda signum, frame: save_and_exit())
+    for epoch in range(100):
+        loss = model(batch)
+        loss.backward()
+        optimizer.step()
+
+if __name__ == "__main__":
+    procs = [mp.Process(target=worker, args=(r,)) for r in range(2)]
+    for p in procs:
+        p.start()
+    signal.signal(signal.SIGTERM, lambda signum, frame: [p.terminate() for p in procs])
+    for p in procs:
+        p.join()
+""", "each child registers its own handler for the SIGTERM the parent passes on", name="children-with-handlers"),
+        Example("""
+import multiprocessing as mp
+import signal
+
+def worker(rank, stop):
+    for epoch in range(100):
+        if stop.is_set():
+            break
+        loss = model(batch)
+        loss.backward()
+        optimizer.step()
+    save()
+
+if __name__ == "__main__":
+    stop = mp.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    procs = [mp.Process(target=worker, args=(r, stop)) for r in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+""", "the parent tells its children by an event they check, not by a signal: SIG002 judges the flag", name="children-told-by-event"),
+        Example("""
+import multiprocessing as mp
+import signal
+
+def worker(rank):
+    for epoch in range(100):
+        loss = model(batch)
+        loss.backward()
+        optimizer.step()
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda signum, frame: [p.terminate() for p in procs])
+    procs = [mp.Process(target=worker, args=(r,)) for r in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+""", "registered before the start: a forked child has the parent's handler, so sigcheck cannot tell it has none",
+                name="handler-before-the-start"),
         Example("""
 import signal, sys, torch
 
@@ -143,6 +209,25 @@ if __name__ == "__main__":
 """, "a click group's own function runs before the subcommand the command line names: its handler covers train"),
     )
     invalid = (
+        Example("""
+import multiprocessing as mp
+import signal
+
+def worker(rank):
+    # expect: SIG001
+    for epoch in range(100):
+        loss = model(batch)
+        loss.backward()
+        optimizer.step()
+
+if __name__ == "__main__":
+    procs = [mp.Process(target=worker, args=(r,)) for r in range(2)]
+    for p in procs:
+        p.start()
+    signal.signal(signal.SIGTERM, lambda signum, frame: [p.terminate() for p in procs])
+    for p in procs:
+        p.join()
+""", "the parent passes SIGTERM on to children that train with no handler: it ends them at once", name="signalled-children"),
         Example("""
 import threading
 from transformers import Trainer
@@ -263,16 +348,36 @@ if __name__ == "__main__":
 
     def check(self, analysis):
         for entry in analysis.entries:
-            work = entry.first_work
-            if work is None or entry.framework_handling is not None:
-                continue
-            handlers = [r for r in entry.registrations if r.action != "ignore" and (r.covers_sigterm or r.signals is None)]
-            if handlers:
-                yield from self._commands_without(analysis, entry, handlers)
-                continue
-            pinned = entry.handling_pinned_out
-            yield self._unhandled(analysis, entry, work, work.path,
-                                  f" ({pinned}: a release before the library handled SIGTERM)" if pinned else "")
+            yield from self._main_thread(analysis, entry)
+            yield from self._children(analysis, entry)
+
+    def _main_thread(self, analysis, entry):
+        work = entry.first_work
+        if work is None or entry.framework_handling is not None:
+            return
+        handlers = [r for r in entry.registrations if r.handles_sigterm]
+        if handlers:
+            yield from self._commands_without(analysis, entry, handlers)
+            return
+        pinned = entry.handling_pinned_out
+        yield self._unhandled(analysis, entry, work, work.path,
+                              f" ({pinned}: a release before the library handled SIGTERM)" if pinned else "")
+
+    def _children(self, analysis, entry):
+        """Training children the parent's handler signals, which handle nothing themselves: the
+        signal's default action ends them at once."""
+        for child in entry.unhandled_children:
+            start = analysis.point(child.start.func_id, child.start.site,
+                                   f"starts a process running {analysis.describe(child.target)}")
+            where = analysis.work_points(child.work, child.run.may_run)
+            yield self.finding(
+                where[0],
+                f"{child.work.what.capitalize()} runs in a child process with no SIGTERM handler: the parent's "
+                f"handler passes SIGTERM on to it ({child.forwarded_by.removeprefix('?.')}()), whose default action "
+                f"ends the child at once, and everything since the last save is lost",
+                [*analysis.path_points(entry.path_to(child.start.func_id)), start,
+                 *analysis.path_points(child.work.path), *where],
+            )
 
     def _commands_without(self, analysis, entry, handlers):
         """Where a command-line runner picks one command: the training of each command whose run
@@ -294,3 +399,4 @@ if __name__ == "__main__":
             f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost",
             analysis.path_points(way) + where,
         )
+

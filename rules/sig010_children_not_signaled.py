@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.model.children import events_set, forwarding_call, names_passed
+from sigcheck.model.children import names_passed
 
 
 class ChildrenNotSignaled(Rule):
@@ -229,13 +229,12 @@ multiprocessing.Process(target=train, args=(0,)).start()
     )
 
     def check(self, analysis):
-        forwarding: dict[int, tuple[bool, set]] = {}  # by registration: see _forwarding
         for child in sorted(analysis.child_starts, key=lambda c: (c.func_id, c.site.index)):
             # One finding per child start, traced from the first entry point that runs it unforwarded.
             passed = names_passed(analysis.project, child.site)
             entry = next((e for e in analysis.entries if e.runs(child.func_id, child.site)
                           and self._trains_in(analysis, e, child)
-                          and not self._forwards(analysis, e, passed, forwarding)), None)
+                          and not self._forwards(analysis, e, passed)), None)
             if entry is not None:
                 anchor = analysis.point(child.func_id, child.site, "starts the child")
                 yield self.finding(anchor, self._message(analysis, child),
@@ -264,17 +263,12 @@ multiprocessing.Process(target=train, args=(0,)).start()
                    else work.reaches_a_step(target, runs) for target in child.targets if target in entry.everywhere)
 
     @staticmethod
-    def _forwards(analysis, entry, passed: set, known: dict[int, tuple[bool, set]]) -> bool:
+    def _forwards(analysis, entry, passed: set) -> bool:
         """Whether a SIGTERM handler of this run signals the child: it sends the signal on, or sets
         an event the child was handed (`mp.Process(target=learner, args=(stop,))`, `stop.set()`)."""
         for registration in entry.registrations:
-            if not registration.covers_sigterm or not registration.handlers:
-                continue
-            if id(registration) not in known:
-                handlers_run = analysis.graph.reach([t.func_id for t in registration.handlers], frozenset({"call"}))
-                known[id(registration)] = (forwarding_call(analysis.graph, analysis.knowledge, handlers_run) is not None,
-                                           events_set(analysis.graph, handlers_run))
-            sends, events = known[id(registration)]
-            if sends or not events.isdisjoint(passed):
-                return True
+            if registration.covers_sigterm and registration.handlers:
+                sends, events = analysis.forwarding(registration)
+                if sends is not None or not events.isdisjoint(passed):
+                    return True
         return False

@@ -16,13 +16,7 @@ settings.load_profile("fuzz" if os.environ.get("SIGCHECK_FUZZ") else "default")
 from sigcheck.checking.engine import analyse
 from sigcheck.config.settings import Settings
 from sigcheck.loading.discovery import is_dockerfile
-
-
-def write_project(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+from project_files import write_project  # noqa: F401  (tests import it from here too)
 
 
 @pytest.fixture

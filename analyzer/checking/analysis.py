@@ -10,7 +10,7 @@ from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver
-from sigcheck.model.children import ChildStart, find_child_starts
+from sigcheck.model.children import ChildStart, events_set, find_child_starts, forwarding_call
 from sigcheck.model.flags import Flags
 from sigcheck.model.jobs import JobKinds
 from sigcheck.model.project import ProjectModel
@@ -39,6 +39,7 @@ class Analysis:
         self._containers = list(containers)  # sigcheck.container.model.Container, parsed at discovery
         self.suppression_usage = None  # set by the engine before rules that judge suppressions run
         self._entry_facts: dict[str, EntryFacts | None] = {}  # by module, built when first asked
+        self._forwarding: dict[int, tuple] = {}  # by registration: see forwarding
 
     @cached_property
     def resolver(self) -> Resolver:
@@ -220,6 +221,16 @@ class Analysis:
         """Functions with a training or data loop, sorted."""
         return sorted(f.id for f in self.functions.values()
                       if any(isinstance(e, ir.Loop) and self.work.loop_kind(f.id, e) for e in f.events))
+
+    def forwarding(self, registration: HandlerRegistration) -> tuple[str | None, set[tuple[str, str]]]:
+        """What a handler does for child processes: the call that passes the signal on to them
+        (`terminate()`, `os.kill`), by its library name, if any; and the events it sets
+        (`stop.set()`), each as (the scope that binds it, its name)."""
+        if id(registration) not in self._forwarding:
+            run = self.graph.reach([t.func_id for t in registration.handlers], frozenset({"call"}))
+            self._forwarding[id(registration)] = (forwarding_call(self.graph, self.knowledge, run),
+                                                  events_set(self.graph, run))
+        return self._forwarding[id(registration)]
 
     def sigterm_registrations(self) -> list[HandlerRegistration]:
         return [r for r in self.registrations if r.covers_sigterm]

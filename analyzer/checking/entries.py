@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, Step
+from sigcheck.model.children import ChildStart
 from sigcheck.model.project import EntryPoint
 from sigcheck.model.runs import CommandRun, RunView, command_runs
 from sigcheck.model.signals import HandlerRegistration
@@ -27,6 +28,18 @@ class Deadline:
 
     def __str__(self) -> str:
         return f"{self.seconds} s"
+
+
+@dataclass(frozen=True)
+class SignalledChild:
+    """Training in a child process (a function started as its target) that a SIGTERM handler of
+    the parent passes the signal on to: what the signal does there is the child's run's affair."""
+
+    start: ChildStart
+    target: str  # the function the child runs
+    work: Work  # the first training in the child's run, reached from `target`
+    run: RunView  # what the child's main thread runs
+    forwarded_by: str  # the call that passes the signal on, by its library name
 
 
 @dataclass
@@ -100,6 +113,49 @@ class EntryFacts:
         (`pytorch-lightning==1.4.2 in environment.yaml`): why it is not `framework_handling`."""
         return next((pin for func_id, site, _ in self.analysis.framework_calls if self.runs(func_id, site)
                      for pin in [self.analysis.pinned_before_handling(func_id, site, self.entry.module)] if pin), None)
+
+    @cached_property
+    def signalled_children(self) -> list[SignalledChild]:
+        """The training children this run starts and its SIGTERM handler signals (`terminate()`,
+        `os.kill`): a child no handler signals is SIG010's, and one told by an event it checks
+        (`stop.set()`) receives no signal at all."""
+        forwarded = next((call for r in self.registrations if r.covers_sigterm and r.handlers
+                          for call in [self.analysis.forwarding(r)[0]] if call is not None), None)
+        if forwarded is None:
+            return []
+        found = []
+        for start in self.analysis.child_starts:
+            if start.runs != "target" or not self.runs(start.func_id, start.site):
+                continue
+            for target in start.targets:
+                run = RunView(self.analysis.reachability, frozenset({target}))
+                work = self.analysis.work.first_work(target, run.may_run)
+                if work is not None:
+                    found.append(SignalledChild(start, target, work, run, forwarded))
+        return found
+
+    @cached_property
+    def unhandled_children(self) -> list[SignalledChild]:
+        """The signalled children whose run handles no SIGTERM: no handler of their own, no
+        library's, and none they may have from the parent."""
+        analysis = self.analysis
+        return [child for child in self.signalled_children
+                if not any(r.handles_sigterm and r.func_id in child.run for r in analysis.registrations)
+                and not any(func_id in child.run for func_id, _, _ in analysis.framework_calls)
+                and all(self._after_start(r, child.start) for r in self.registrations if r.handles_sigterm)]
+
+    def _after_start(self, registration: HandlerRegistration, start: ChildStart) -> bool:
+        """Whether a handler the parent registers is known to come after the child starts, so that
+        the child has it neither by fork nor by running the module's code again (a spawned child
+        imports the main module anew): registered later in the same function, outside any loop
+        around the start, and not in module code a child runs again."""
+        if registration.func_id != start.func_id or registration.site.index <= start.site.index:
+            return False
+        fn = self.analysis.functions[start.func_id]
+        if fn.kind == "module" and registration.site.index not in self.analysis.graph.main_block(fn.id):
+            return False
+        return not any(isinstance(e, ir.Loop) and e.index < start.site.index < e.end
+                       and e.index < registration.site.index < e.end for e in fn.events)
 
     def runs(self, func_id: str, event: ir.Event) -> bool:
         """Whether the main thread runs this event: its function is reached, and it is not in the

@@ -158,6 +158,8 @@ def _origins(tracker, site, sym, knowledge):
     children = _children(sym)
     found_below = False
     for child in children:
+        if not _may_hold_origin(child) or (isinstance(child, ir.Const) and not _may_start_layout(child)):
+            continue  # a reference, or a literal that cannot begin a path under /opt/ml: most arguments
         for item in _origins(tracker, site, child, knowledge):
             found_below = True
             yield item
@@ -192,8 +194,11 @@ def _may_start_layout(sym: ir.Sym) -> bool:
                                          for side in (sym.left, sym.right)):
         return False
     leading = _leading_text(sym)
-    if not leading:
-        return True
+    return True if not leading else _may_begin_layout(leading)
+
+
+@lru_cache(maxsize=4096)  # the same few texts start most values ("", "/", a model's name)
+def _may_begin_layout(leading: str) -> bool:
     text = re.sub(r"/+", "/", leading)
     if _PROSE.match(text):
         return False  # f"/opt/ml/model/: {files}" is a message about the folder, not a path

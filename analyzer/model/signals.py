@@ -31,6 +31,11 @@ class HandlerRegistration:
         return self.signals is not None and SIGTERM in self.signals
 
     @property
+    def handles_sigterm(self) -> bool:
+        """It may install something other than SIG_IGN for SIGTERM (its signals may not be known)."""
+        return self.action != "ignore" and (self.covers_sigterm or self.signals is None)
+
+    @property
     def uncatchable(self) -> list[str]:
         return [name for number, name in _UNCATCHABLE.items() if self.signals and number in self.signals]
 

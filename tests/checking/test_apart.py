@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_project
+from project_files import write_project
 from sigcheck.checking.apart import can_fork, findings_by_rule
 from sigcheck.checking.engine import prepare
 from sigcheck.checking.rule import Rule

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_project
+from project_files import write_project
 from sigcheck.checking.engine import analyse
 from sigcheck.checking.runcache import RunOptions
 from sigcheck.config.settings import Settings
