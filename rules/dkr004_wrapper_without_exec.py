@@ -29,6 +29,9 @@ class WrapperWithoutExec(Rule):
     one that trains (or starts a child that does) or handles SIGTERM. A helper that writes
     settings and exits before the real program starts is not reported.
 
+    A script a RUN writes with `printf`, `echo` or `cat <<EOF` is read too, where the text it
+    writes is known; what is found in a printf or echo script is placed on that RUN.
+
     ## Why is this bad?
     The shell is the process Docker signals. A shell that runs a command in the foreground waits
     for it and runs its own traps only afterwards; as PID 1 without a trap it ignores SIGTERM
@@ -90,8 +93,22 @@ set -e
 python3 /opt/program/settings.py > /tmp/server-args
 exec gunicorn $(cat /tmp/server-args) app:server
 """}, name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+RUN printf '#!/bin/sh\\nexec python /opt/program/train.py "$@"\\n' > /entry.sh && chmod +x /entry.sh
+ENTRYPOINT ["/entry.sh"]
+""", "a wrapper written by printf that execs the trainer", {"train.py": _TRAIN}, name="Dockerfile"),
     )
     invalid = (
+        Example("""
+FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+# expect: DKR004
+RUN echo '#!/bin/bash' > /entry.sh && echo 'python /opt/program/train.py "$@"' >> /entry.sh && chmod +x /entry.sh
+ENTRYPOINT ["/entry.sh"]
+""", "a wrapper a RUN writes with echo runs the trainer in the foreground: the finding is placed on that RUN",
+            {"train.py": _TRAIN}, name="Dockerfile"),
         Example("""
 FROM python:3.11-slim
 COPY train.py /opt/program/train.py

@@ -95,8 +95,9 @@ ENTRYPOINT ["python", "/opt/program/train.py"]
             image = container.image
             reported = set()
             for stage in image.final.lineage():
-                for placed in stage.placed:
-                    if under_opt_ml(placed.image_path) and placed.instruction.line not in reported:
+                for placed in stage.placed:  # a file a RUN writes is reported with that RUN's command, below
+                    if under_opt_ml(placed.image_path) and placed.instruction.keyword != "RUN" \
+                            and placed.instruction.line not in reported:
                         reported.add(placed.instruction.line)
                         yield self._report(container, container.at(placed.instruction), placed.image_path)
             for run in container.runs():

@@ -12,3 +12,12 @@ def write_project(root: Path, files: dict[str, str]) -> None:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def dockerfile_container(root: Path, files: dict[str, str], platform: str = "sagemaker", target: str | None = None):
+    """Write a Dockerfile and its build context, and follow its launch chain."""
+    from sigcheck.container.model import load_container
+    from sigcheck.knowledge import builtin_knowledge
+
+    write_project(root, files)
+    return load_container(root / "Dockerfile", root, builtin_knowledge(), platform, target)

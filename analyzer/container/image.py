@@ -18,6 +18,7 @@ from pathlib import Path
 from sigcheck.container.dockerfile import Heredoc, Instruction, ParsedDockerfile
 from sigcheck.container.runs import RunCommand, run_commands
 from sigcheck.container.substitution import arg_declarations, expand, split_assignments
+from sigcheck.container.written import Written, written_text
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DEFAULT_SHELL = ("/bin/sh", "-c")
@@ -35,9 +36,10 @@ class Placed:
     image_path: str
     instruction: Instruction
     context: Path | None = None  # the build-context file or folder
-    heredoc: Heredoc | None = None  # `COPY <<EOF /usr/local/bin/train`
+    heredoc: Heredoc | None = None  # `COPY <<EOF /usr/local/bin/train`, `RUN cat <<EOF > /entry.sh`
     is_dir: bool = False
     chmod: str | None = None  # COPY --chmod
+    written: Written | None = None  # `RUN printf '...' > /entry.sh`
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ class Image:
             for pattern, _ in stage.executables:
                 if path == pattern or path.startswith(pattern.rstrip("/") + "/") or fnmatchcase(path, pattern):
                     return True
-        if placed.heredoc is not None:
+        if placed.heredoc is not None or placed.written is not None:
             return False
         return context is not None and context.is_file() and os.access(context, os.X_OK)
 
@@ -192,7 +194,7 @@ class Image:
 def _within(placed: Placed, path: str) -> Path | None | bool:
     """The context file for `path` under this placement; True for a heredoc; None if not here."""
     if placed.image_path == path:
-        if placed.heredoc is not None:
+        if placed.heredoc is not None or placed.written is not None:
             return True  # type: ignore[return-value]
         return placed.context
     if placed.is_dir and placed.context is not None and path.startswith(placed.image_path.rstrip("/") + "/"):
@@ -265,11 +267,16 @@ def _apply(stage: Stage, instruction: Instruction, stages: list[Stage], contexts
     elif keyword == "RUN":
         for run in run_commands(instruction, scope, display, stage.workdir):
             stage.runs.append(run)
-            _run_effects(stage, run.command)
+            _run_effects(stage, run)
 
 
-def _run_effects(stage: Stage, command) -> None:
-    """What a RUN does to the files that matter for launching: `chmod +x`, `ln -s`."""
+def _run_effects(stage: Stage, run: RunCommand) -> None:
+    """What a RUN does to the files that matter for launching: `chmod +x`, `ln -s`, a script
+    written with printf, echo or a heredoc."""
+    command = run.command
+    if command.name in ("printf", "echo", "cat") and len(command.writes_to) == 1:
+        _write(stage, run, command.writes_to[0])
+        return
     words = [w for w in command.words if w is not None]
     if not words:
         return
@@ -283,6 +290,27 @@ def _run_effects(stage: Stage, command) -> None:
         stage.links.append((posixpath.normpath(link), posixpath.normpath(target)))
     elif words[0] == "mkdir":
         stage.made_dirs.extend(posixpath.normpath(posixpath.join(stage.workdir, p)) for p in operands)
+
+
+def _write(stage: Stage, run: RunCommand, target: str) -> None:
+    """`RUN cat <<EOF > /entry.sh` places the heredoc; `printf` and `echo` the text they write, or
+    (appending, `>>`) that text after what the Dockerfile wrote there before. Where the text is
+    not known, nothing is placed: the chain says the file is not one it can read."""
+    path = posixpath.normpath(posixpath.join(run.command.cwd, target))
+    heredocs = run.instruction.heredocs
+    if run.command.name == "cat":
+        if len(run.command.words) == 1 and len(heredocs) == 1 and run.heredoc is None:
+            stage.placed.append(Placed(path, run.instruction, heredoc=heredocs[0]))
+        return
+    text = written_text(run.command)
+    if text is None:
+        return
+    if target in run.command.appends_to:
+        before = next((p for s in reversed(stage.lineage()) for p in reversed(s.placed) if p.image_path == path), None)
+        if before is not None and before.written is None:
+            return  # appended to a copied file: the whole is not known here
+        text = (before.written.text if before is not None else "") + text
+    stage.placed.append(Placed(path, run.instruction, written=Written(text, run.instruction.span)))
 
 
 def _copy(stage: Stage, instruction: Instruction, stages: list[Stage], contexts: list[Path], scope) -> None:
@@ -342,7 +370,7 @@ def _copy_from_stage(stage, instruction, stages, origin, source, dest, into_dir,
                     rest = posixpath.basename(wanted)
                 target = posixpath.normpath(posixpath.join(dest, rest)) if rest else posixpath.normpath(dest)
                 stage.placed.append(Placed(target, instruction, placed.context, placed.heredoc, placed.is_dir,
-                                           chmod or placed.chmod))
+                                           chmod or placed.chmod, placed.written))
 
 
 def _context_matches(contexts: list[Path], source: str) -> list[Path]:

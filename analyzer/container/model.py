@@ -77,6 +77,8 @@ def load_container(path: Path, project_root: Path, knowledge: Knowledge, platfor
     def read(found: ImageFile) -> tuple[str, str, int] | None:
         if found.heredoc is not None:
             return found.heredoc.body, source.display, found.heredoc.line - 1
+        if found.placed.written is not None:  # `RUN printf ... > /entry.sh`: placed on that RUN
+            return found.placed.written.text, source.display, found.placed.written.span
         if found.context is None or not found.context.is_file():
             return None
         display = display_path(found.context)

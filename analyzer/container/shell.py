@@ -37,6 +37,7 @@ class ShellCommand:
     function: str | None = None  # defined in this shell function, run only when it is called
     cwd: str = "/"  # the working directory after the script's `cd`s
     writes_to: tuple[str, ...] = ()  # files its output is redirected into: `echo {} > /x/y.json`
+    appends_to: tuple[str, ...] = ()  # those of them it appends to (`>>`)
 
     @property
     def name(self) -> str | None:
@@ -62,20 +63,23 @@ class ShellScript:
     functions: dict[str, str] = field(default_factory=dict)  # name -> body text
 
     def waits_after(self, command: ShellCommand) -> bool:
-        return any(c.name == "wait" and c.span[0] >= command.span[0] and c.function is None for c in self.commands)
+        after = self.commands[self.commands.index(command) + 1:] if command in self.commands else []
+        return any(c.name == "wait" and c.function is None for c in after)
 
     def term_trap(self) -> Trap | None:
         return next((t for t in self.traps if "TERM" in t.signals and t.action not in ("", "-")), None)
 
 
 def parse_shell(text: str, display: str, env: dict[str, str], args: list[str] | None,
-                line_offset: int = 0, cwd: str = "/") -> ShellScript:
+                line_offset: int | tuple[int, int, int, int] = 0, cwd: str = "/") -> ShellScript:
     """Parse a script; `args` are its positional parameters when known. A syntax error is a
-    LoadError at its place (`line_offset` shifts lines for a script inside a Dockerfile)."""
+    LoadError at its place (`line_offset` shifts lines for a script inside a Dockerfile; a span
+    instead places every command there: a file a RUN writes with printf has no lines of its own)."""
     tree = _PARSER.parse(text.encode("utf-8"))
     if tree.root_node.has_error:
         bad = _first_error(tree.root_node)
-        line, column = bad.start_point.row + 1 + line_offset, bad.start_point.column + 1
+        line, column = (line_offset[:2] if isinstance(line_offset, tuple)
+                        else (bad.start_point.row + 1 + line_offset, bad.start_point.column + 1))
         what = f"missing {bad.type!r}" if bad.is_missing else "unexpected text"
         raise LoadError(display, f"shell syntax error: {what}", line, column)
     reader = _Reader(text.encode("utf-8"), dict(env), args, line_offset, cwd)
@@ -112,12 +116,14 @@ def _kills(text: str) -> bool:
 
 
 class _Reader:
-    def __init__(self, source: bytes, env: dict[str, str], args: list[str] | None, line_offset: int, cwd: str) -> None:
+    def __init__(self, source: bytes, env: dict[str, str], args: list[str] | None,
+                 line_offset: int | tuple[int, int, int, int], cwd: str) -> None:
         self.cwd = cwd
         self.source = source
         self.vars = env
         self.args = args
-        self.offset = line_offset
+        self.fixed = line_offset if isinstance(line_offset, tuple) else None
+        self.offset = 0 if self.fixed else line_offset
         self.script = ShellScript()
 
     def text(self, node) -> str:
@@ -184,22 +190,24 @@ class _Reader:
             if words and words[0] == "-a":
                 words = words[2:]
         (row, col), (end_row, end_col) = node.start_point, node.end_point
-        span = (row + 1 + self.offset, col + 1, end_row + 1 + self.offset, end_col + 1)
+        span = self.fixed or (row + 1 + self.offset, col + 1, end_row + 1 + self.offset, end_col + 1)
+        redirects = self.redirect_targets(node)
         command = ShellCommand(tuple(words), span, self.text(node), is_exec, background, pipeline, in_list, function,
-                               self.cwd, self.redirect_targets(node))
+                               self.cwd, tuple(t for t, _ in redirects), tuple(t for t, appends in redirects if appends))
         self.script.commands.append(command)
         if command.name == "cd" and function is None and len(words) == 2:
             self.cwd = posixpath.normpath(posixpath.join(self.cwd, words[1])) if words[1] else self.cwd
         if command.name == "trap":
             self.trap(command)
 
-    def redirect_targets(self, node) -> tuple[str, ...]:
-        """The files a command's output goes to (`>`, `>>`, `&>`), as far as they are known."""
+    def redirect_targets(self, node) -> list[tuple[str, bool]]:
+        """The files a command's output goes to (`>`, `>>`, `&>`), as far as they are known, and
+        whether it appends to each."""
         parent = node.parent
         while parent is not None and parent.type == "list" and parent.named_children[-1] == node:
             node, parent = parent, parent.parent  # tree-sitter reads `a && b > f` as `(a && b) > f`
         if parent is None or parent.type != "redirected_statement":
-            return ()
+            return []
         targets = []
         for child in parent.children:
             destination = child.child_by_field_name("destination") if child.type == "file_redirect" else None
@@ -208,8 +216,8 @@ class _Reader:
             if destination is not None and operator in (">", ">>", "&>", "&>>", ">|") and descriptor == "1":
                 value = self.word(destination)
                 if value:
-                    targets.append(value)
-        return tuple(targets)
+                    targets.append((value, operator in (">>", "&>>")))
+        return targets
 
     def trap(self, command: ShellCommand) -> None:
         words = list(command.words[1:])

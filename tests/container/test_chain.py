@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 from sigcheck.container.chain import STOPS
-from sigcheck.container.model import load_container
-from sigcheck.knowledge import builtin_knowledge
+from project_files import dockerfile_container as chain_of
 
 TRAIN = "print('train')\n"
-
-
-def chain_of(tmp_path: Path, files: dict[str, str], platform="sagemaker", target=None):
-    for name, text in files.items():
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"))
-    return load_container(tmp_path / "Dockerfile", tmp_path, builtin_knowledge(), platform, target)
 
 
 def test_multi_stage_target_and_inherited_entrypoint(tmp_path):
