@@ -12,7 +12,7 @@ from typing import Callable
 import libcst as cst
 
 from sigcheck.model import ir
-from sigcheck.model.expressions import ExpressionBuilder, unpacked
+from sigcheck.model.expressions import ExpressionBuilder, annotated_class, unpacked
 from sigcheck.model.guards import classify_guard
 from sigcheck.model.imports import ImportBuilder
 from sigcheck.model.loops import always_true, body_exits
@@ -60,6 +60,7 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         self.fn: ir.FunctionInfo = None  # type: ignore[assignment]
         self.cls: ir.ClassInfo | None = None
         self._lambda_count = 0
+        self.declared: dict[tuple[str, str], ir.Sym] = {}  # (scope, name) -> the class its annotation declares
         self.type_checking_only = False  # inside `if TYPE_CHECKING:`, which never runs
 
     # -- scopes ---------------------------------------------------------------------------
@@ -130,18 +131,22 @@ class _Builder(ImportBuilder, ExpressionBuilder):
     def _s_Assign(self, node: cst.Assign) -> None:
         value = self.expr(node.value)
         for target in node.targets:
-            self.assign(target.target, value, node)
+            declared = self.declared.get((self.fn.id, target.target.value)) if type(target.target) is cst.Name else None
+            self.assign(target.target, value, node, bound=_product(value, declared))
 
     def _s_AnnAssign(self, node: cst.AnnAssign) -> None:
+        """`trainer: Trainer | None = None` declares the name's class for the whole scope: a
+        factory's product assigned to it, here or later (`trainer = config.build()`), is known
+        by that class where the factory is not."""
+        declared = annotated_class(node.annotation.annotation)
+        if declared is not None and type(node.target) is cst.Name and self.cls is None:
+            self.declared[(self.fn.id, node.target.value)] = declared = self.expr(declared)
+        elif declared is not None:
+            declared = self.expr(declared)
         if node.value is None:
             return
         value = self.expr(node.value)
-        annotation = node.annotation.annotation
-        if isinstance(value, ir.CallOf) and isinstance(annotation, (cst.Name, cst.Attribute)):
-            # A factory's product (`hydra.utils.instantiate`) is known by its declared class.
-            self.assign(node.target, value, node, bound=ir.Declared(value, self.expr(annotation)))
-        else:
-            self.assign(node.target, value, node)
+        self.assign(node.target, value, node, bound=_product(value, declared))
 
     def _s_AugAssign(self, node: cst.AugAssign) -> None:
         value = self.expr(node.value)
@@ -398,3 +403,9 @@ def _accessor_of(decorators: tuple[ir.Sym, ...], name: str) -> bool:
     """`@name.setter` / `@name.deleter`: the method redefines the property `name` in place."""
     return any(isinstance(d, ir.Attr) and d.attr in ("setter", "deleter", "getter")
                and isinstance(d.base, ir.Name) and d.base.name == name for d in decorators)
+
+
+def _product(value: ir.Sym, declared: ir.Sym | None) -> ir.Sym | None:
+    """What a name assigned a call's result stands for: the call, or the declared class's
+    instance where the call's result is not known (see ir.Declared)."""
+    return ir.Declared(value, declared) if declared is not None and isinstance(value, ir.CallOf) else None

@@ -294,6 +294,26 @@ def _children(node) -> list:
             found.append(value)
     return found
 
+def annotated_class(annotation) -> cst.BaseExpression | None:
+    """The class an annotation declares, as a name or attribute: `Trainer`, `Trainer | None`,
+    `Optional[Trainer]`; None for anything else (`list[int]`, a string)."""
+    if type(annotation) is cst.BinaryOperation and type(annotation.operator) is cst.BitOr:
+        sides = [side for side in (annotation.left, annotation.right) if not (type(side) is cst.Name and side.value == "None")]
+        annotation = sides[0] if len(sides) == 1 else None
+    elif type(annotation) is cst.Subscript and len(annotation.slice) == 1 and type(annotation.slice[0].slice) is cst.Index \
+            and _dotted(annotation.value) in ("Optional", "typing.Optional"):
+        annotation = annotation.slice[0].slice.value
+    return annotation if type(annotation) in (cst.Name, cst.Attribute) else None
+
+
+def _dotted(node) -> str | None:
+    if type(node) is cst.Name:
+        return node.value
+    if type(node) is cst.Attribute:
+        base = _dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
 def literal(node):
     """The value a literal is written for; None where sigcheck cannot rely on it."""
     text = getattr(node, "value", None)

@@ -549,6 +549,28 @@ def test_an_annotation_stands_in_for_a_value_a_factory_makes(resolve):
     assert not any(isinstance(v, InstanceV) for v in quoted)
 
 
+
+def test_a_declared_class_holds_for_the_name_in_its_whole_scope(analysis):
+    """torchtitan: `trainer: Trainer | None = None`, then `trainer = config.build()`. The
+    annotation declares the name's class, whatever the factory assigned to it later is; an
+    optional class (`X | None`, `Optional[X]`) declares X."""
+    code = textwrap.dedent("""
+        from typing import Optional
+        from lightning import Trainer
+
+        def main(config):
+            probe: Trainer | None = None
+            probe = config.build()
+            other: Optional[Trainer] = make(config)
+            plain = config.build()
+    """).lstrip("\n")
+    a = analysis({"train.py": code})
+    bindings = a.functions["train:main"].bindings
+    trainer = (InstanceV(ExternalV("lightning.Trainer")),)
+    assert a.resolver.resolve(bindings["probe"][-1].value) == trainer
+    assert a.resolver.resolve(bindings["other"][-1].value) == trainer
+    assert not any(isinstance(v, InstanceV) for v in a.resolver.resolve(bindings["plain"][-1].value))
+
 def test_a_class_s_from_constructor_makes_an_instance_of_it(resolve):
     """`pl.Trainer.from_argparse_args(args)` is a Trainer, whose fit handles SIGTERM."""
     code = "import pytorch_lightning as pl\nfrom transformers import AutoModel\n\n"

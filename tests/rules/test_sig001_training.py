@@ -131,6 +131,28 @@ for name in ["warmup", "main"]:
 
 TRAINS = (
     Example("""
+import torch
+
+
+class Trainer:
+    def train(self):
+        # expect: SIG001
+        for step in range(self.steps):
+            loss = self.model(next(self.batches)).mean()
+            loss.backward()
+            self.optimizer.step()
+
+
+def main(config):
+    trainer: Trainer | None = None
+    trainer = config.build()
+    trainer.train()
+
+
+if __name__ == "__main__":
+    main(load_config())
+""", "a factory's product assigned to a name declared `Trainer | None` is that Trainer (torchtitan's train.py)"),
+    Example("""
 import tensorflow as tf
 
 
