@@ -26,7 +26,8 @@ class HardcodedSagemakerPath(Rule):
     is configured differently, in local mode and in tests, and outside SageMaker entirely. A script
     an analysed image runs with no toolkit (a plain `python` or `ubuntu` base that installs
     nothing that may bring it, `train` on its PATH) gets the layout and none of the variables:
-    there the layout is the contract, and its paths are not reported. Checkpoints have no standard variable: make the path configurable (as the default
+    there the layout is the contract, and its paths (and those of the modules its run reaches)
+    are not reported. Checkpoints have no standard variable: make the path configurable (as the default
     of a command-line option, or of a parameter that callers pass, which is then not reported;
     a parameter no caller passes is as fixed as a literal).
 
@@ -64,6 +65,17 @@ class HardcodedSagemakerPath(Rule):
     severity = "warning"
 
     valid = (
+        Example("""
+FROM python:3.11-slim
+RUN pip install tensorflow
+COPY trainer /trainer
+ENTRYPOINT ["python", "/trainer/start.py"]
+""", "a bare image's trainer reads the layout through a module it imports: there the layout is the contract", {
+            "trainer/__init__.py": "",
+            "trainer/environment.py": 'MODEL_PATH = "/opt/ml/model"\nCONFIG = "/opt/ml/input/config/hyperparameters.json"\n',
+            "trainer/start.py": "import os, json\nfrom trainer.environment import MODEL_PATH, CONFIG\n\n"
+                                "hp = json.load(open(CONFIG))\nmodel.save(os.path.join(MODEL_PATH, 'model.h5'))\n"},
+            name="Dockerfile"),
         Example("""
 import os, torch
 

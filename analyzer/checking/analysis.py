@@ -80,7 +80,11 @@ class Analysis:
         paths = {target.path.resolve() for c in self._containers if c.without_toolkit
                  for target in (c.chain.python, c.own_trainer) if target is not None}
         paths |= {path.resolve() for c in self._containers if c.without_toolkit for path in c.launched}
-        return frozenset(self.project.by_path[p] for p in paths if self.project.by_path.get(p) is not None)
+        trainers = {self.project.by_path[p] for p in paths if self.project.by_path.get(p) is not None}
+        # and the modules their runs reach: a trainer's paths often live in a module it imports
+        reached = {self.functions[f].module for module in trainers if (facts := self.entry_for(module)) is not None
+                   for f in facts.main.listed}
+        return frozenset(trainers | reached)
 
     @cached_property
     def waits(self) -> WaitBound:

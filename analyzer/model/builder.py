@@ -12,7 +12,7 @@ from typing import Callable
 import libcst as cst
 
 from sigcheck.model import ir
-from sigcheck.model.expressions import ExpressionBuilder, annotated_class, unpacked
+from sigcheck.model.expressions import ExpressionBuilder, annotated_class, declared_product, unpacked
 from sigcheck.model.guards import classify_guard
 from sigcheck.model.imports import ImportBuilder
 from sigcheck.model.loops import always_true, body_exits
@@ -132,7 +132,7 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         value = self.expr(node.value)
         for target in node.targets:
             declared = self.declared.get((self.fn.id, target.target.value)) if type(target.target) is cst.Name else None
-            self.assign(target.target, value, node, bound=_product(value, declared))
+            self.assign(target.target, value, node, bound=declared_product(value, declared))
 
     def _s_AnnAssign(self, node: cst.AnnAssign) -> None:
         """`trainer: Trainer | None = None` declares the name's class for the whole scope: a
@@ -146,7 +146,7 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         if node.value is None:
             return
         value = self.expr(node.value)
-        self.assign(node.target, value, node, bound=_product(value, declared))
+        self.assign(node.target, value, node, bound=declared_product(value, declared))
 
     def _s_AugAssign(self, node: cst.AugAssign) -> None:
         value = self.expr(node.value)
@@ -404,8 +404,3 @@ def _accessor_of(decorators: tuple[ir.Sym, ...], name: str) -> bool:
     return any(isinstance(d, ir.Attr) and d.attr in ("setter", "deleter", "getter")
                and isinstance(d.base, ir.Name) and d.base.name == name for d in decorators)
 
-
-def _product(value: ir.Sym, declared: ir.Sym | None) -> ir.Sym | None:
-    """What a name assigned a call's result stands for: the call, or the declared class's
-    instance where the call's result is not known (see ir.Declared)."""
-    return ir.Declared(value, declared) if declared is not None and isinstance(value, ir.CallOf) else None

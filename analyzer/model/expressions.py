@@ -306,6 +306,11 @@ def annotated_class(annotation) -> cst.BaseExpression | None:
     return annotation if type(annotation) in (cst.Name, cst.Attribute) else None
 
 
+def declared_product(value: ir.Sym, declared: ir.Sym | None) -> ir.Sym | None:
+    """What a name assigned a call's result stands for: the call, or the declared class's
+    instance where the call's result is not known (see ir.Declared)."""
+    return ir.Declared(value, declared) if declared is not None and isinstance(value, ir.CallOf) else None
+
 def _dotted(node) -> str | None:
     if type(node) is cst.Name:
         return node.value
