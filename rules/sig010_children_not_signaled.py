@@ -15,7 +15,8 @@ class ChildrenNotSignaled(Rule):
     `send_signal()`, `os.kill`, `os.killpg`) or sets an event the child was handed
     (`mp.Process(target=learner, args=(stop,))` and `stop.set()`). A command is judged by its program: an interpreter
     running a script or module, a distributed launcher (`torchrun`, `accelerate launch`), or a
-    script. The script (or `-m` module) is read when the project has it, also where its folder
+    script. The script (or `-m` module), the interpreter's or the launcher's (`torchrun ...
+    __file__ --worker`: the calling script itself), is read when the project has it, also where its folder
     is computed (`os.path.join(os.path.dirname(__file__), "worker.py")`) and where it is named by
     its path in the image (`python /workspace/bert/create_pretraining_data.py`: the project's file
     of that name nearest the caller): one whose run meets no training loop or fit call is not the
@@ -52,6 +53,20 @@ class ChildrenNotSignaled(Rule):
     severity = "error"
 
     valid = (
+        Example("""
+import subprocess, sys
+import torch
+
+def check_shard():
+    with torch.no_grad():
+        print(model(batch).sum())
+
+if __name__ == "__main__":
+    if "--worker" in sys.argv:
+        check_shard()
+    else:
+        subprocess.run(["torchrun", "--nproc-per-node=2", __file__, "--worker"], check=True)
+""", "torchrun runs this script again for a forward pass under no_grad: no training to signal"),
         Example("""
 import signal, subprocess, sys
 
@@ -195,7 +210,7 @@ import subprocess
 # expect: SIG010
 proc = subprocess.Popen(["torchrun", "--nproc_per_node=8", "train.py"])
 proc.wait()
-""", "torchrun as a child that never hears of the stop"),
+""", "torchrun as a child that never hears of the stop", name="launch.py"),
         Example("""
 import os
 

@@ -149,7 +149,9 @@ class _Scripts:
         runs = self.run_of(body) if self.run_of is not None else None
         return body in self.work.stepping and self.work.first_work(body, runs) is not None
 
-    def trains(self, script: str | None, module: str | None) -> bool:
+    def trains(self, script: str | None, module: str | None, launched: bool = False) -> bool:
+        """`launched`: a distributed launcher starts it, which says it trains where the project
+        does not have it to read (its name says nothing more)."""
         if module is not None and module in self.project.modules:
             return self._runs_training(module)
         listing = self.project.python_files()
@@ -167,6 +169,8 @@ class _Scripts:
         if copies:  # `/workspace/bert/create_pretraining_data.py`: the project's file, copied into the image
             return any(self._runs_training(m) for m in copies)
         name = name.lower()
+        if launched:
+            return True
         return bool(_TRAINING_NAME.search(name)) and not _DATA_NAME.search(name)  # from elsewhere: only its name tells
 
     def _same_name(self, name: str) -> list[str]:
@@ -204,7 +208,22 @@ def _trains(knowledge: Knowledge, argv: list[str | None], scripts: _Scripts) -> 
         return _interpreter_trains(knowledge, rest, scripts)
     if name.endswith(".py"):
         return scripts.trains(program, None)
-    return True  # a distributed launcher
+    return _launched_trains(rest, scripts)
+
+
+def _launched_trains(rest: list[str | None], scripts: _Scripts) -> bool:
+    """Whether what a distributed launcher starts in each worker trains (`torchrun --nproc-per-node=8
+    train.py`, `deepspeed --module pkg.train`): its script, the first word naming a .py file, or
+    its `-m` module, read as any script is. Where neither is written out, it is taken to train."""
+    for index, word in enumerate(rest):
+        if word is None:
+            return True
+        if word in ("-m", "--module") and index + 1 < len(rest):
+            module = rest[index + 1]
+            return module is None or module.split(".")[0] in _TOOL_MODULES or scripts.trains(None, module, True)
+        if word.endswith(".py") and not word.startswith("-"):
+            return scripts.trains(word, None, True)
+    return True
 
 
 def _interpreter_trains(knowledge: Knowledge, rest: list[str | None], scripts: _Scripts) -> bool:
@@ -216,7 +235,7 @@ def _interpreter_trains(knowledge: Knowledge, rest: list[str | None], scripts: _
             if module is None:
                 return False
             if knowledge.training_commands.find(module):  # `python -m torch.distributed.run`: a launcher
-                return True
+                return _launched_trains(rest[index + 2:], scripts)
             return module.split(".")[0] not in _TOOL_MODULES and scripts.trains(None, module)
         if word in ("-c", "--version", "-V", "--help", "-h"):
             return False

@@ -7,6 +7,7 @@ Shared by the child-process model (SIG010) and the container's launch chain (DKR
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
@@ -31,6 +32,9 @@ def value_word(value: Value) -> str | None:
 
 def word(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym) -> str | None:
     """One word of the command: None when neither the resolver nor the path values know it."""
+    if isinstance(sym, ir.Name) and sym.name == "__file__":  # `torchrun ... __file__ --worker`: the script itself
+        sources = paths.graph.project.sources
+        return BesideCaller(PurePath(sources[paths.graph.project.functions[func_id].module].path).name)
     for value in paths.graph.resolver.resolve(sym):
         found = value_word(value)
         if found is not None:

@@ -181,3 +181,21 @@ def test_a_launcher_run_as_a_module_starts_training(analysis, command, trains):
     its module's name. The interpreter may be `sys.executable`."""
     launcher = f"import subprocess\nimport sys\n\nsubprocess.run({command})\n"
     assert _starts(analysis, launcher, {}) == (["subprocess.run"] if trains else [])
+
+
+@pytest.mark.parametrize("command, trains", [
+    ('["torchrun", "--nproc-per-node=2", "numerics.py", "--check"]', False),
+    ('["torchrun", "--nproc-per-node=2", "pretrain.py"]', True),
+    ('[sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "numerics.py"]', False),
+    ('["torchrun", "--nproc-per-node=2", "-m", "numerics"]', False),
+    ('["torchrun", "--nproc-per-node=2", "-m", "pretrain"]', True),
+    ('["torchrun", "--nproc-per-node=2", __file__, "--worker"]', False),
+    ('["torchrun", "--nproc-per-node=2", "worker.py"]', True),  # not the project's: a launcher's script trains
+])
+def test_what_a_distributed_launcher_starts_is_read_as_any_script(analysis, command, trains):
+    """torchtitan's numerical tests run `torchrun ... __file__ --worker` (or a worker script) for
+    a forward pass under no_grad: the launcher starts no training, so it is no trainer to signal."""
+    forward = "import torch\n\nwith torch.no_grad():\n    print(model(batch))\n"
+    files = {"numerics.py": forward, "pretrain.py": "if __name__ == '__main__':\n" + textwrap.indent(TRAINS, "    ")}
+    launcher = f"import subprocess\nimport sys\n\nif __name__ == '__main__':\n    subprocess.run({command})\n"
+    assert _starts(analysis, launcher, files) == (["subprocess.run"] if trains else [])
