@@ -214,10 +214,12 @@ def _trains(knowledge: Knowledge, argv: list[str | None], scripts: _Scripts) -> 
 def _launched_trains(rest: list[str | None], scripts: _Scripts) -> bool:
     """Whether what a distributed launcher starts in each worker trains (`torchrun --nproc-per-node=8
     train.py`, `deepspeed --module pkg.train`): its script, the first word naming a .py file, or
-    its `-m` module, read as any script is. Where neither is written out, it is taken to train."""
+    its `-m` module, read as any script is. Where neither is written out, it is taken to train.
+    A word sigcheck cannot know is passed over: most are options built from a configuration
+    (`f"--nproc-per-node={cfg['ngpu']}"`) before the script."""
     for index, word in enumerate(rest):
         if word is None:
-            return True
+            continue
         if word in ("-m", "--module") and index + 1 < len(rest):
             module = rest[index + 1]
             return module is None or module.split(".")[0] in _TOOL_MODULES or scripts.trains(None, module, True)

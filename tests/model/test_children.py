@@ -191,6 +191,8 @@ def test_a_launcher_run_as_a_module_starts_training(analysis, command, trains):
     ('["torchrun", "--nproc-per-node=2", "-m", "pretrain"]', True),
     ('["torchrun", "--nproc-per-node=2", __file__, "--worker"]', False),
     ('["torchrun", "--nproc-per-node=2", "worker.py"]', True),  # not the project's: a launcher's script trains
+    ('[sys.executable, "-m", "torch.distributed.run", f"--nproc-per-node={n}", __file__, "--worker"]', False),
+    ('["torchrun", f"--nproc-per-node={n}", script]', True),  # nothing names the script: taken to train
 ])
 def test_what_a_distributed_launcher_starts_is_read_as_any_script(analysis, command, trains):
     """torchtitan's numerical tests run `torchrun ... __file__ --worker` (or a worker script) for
