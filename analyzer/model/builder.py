@@ -139,10 +139,9 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         factory's product assigned to it, here or later (`trainer = config.build()`), is known
         by that class where the factory is not."""
         declared = annotated_class(node.annotation.annotation)
+        declared = self.expr(declared) if declared is not None else None
         if declared is not None and type(node.target) is cst.Name and self.cls is None:
-            self.declared[(self.fn.id, node.target.value)] = declared = self.expr(declared)
-        elif declared is not None:
-            declared = self.expr(declared)
+            self.declared[(self.fn.id, node.target.value)] = declared
         if node.value is None:
             return
         value = self.expr(node.value)
