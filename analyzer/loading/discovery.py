@@ -1,7 +1,7 @@
 """Find the entry points in what the user named: files as given, directories searched.
 
-In a directory an entry point is a Python file with a `__main__` guard, a loop at module level,
-a module-level call of a function it defines (`main()`), of a model's `fit` or of `subprocess`, the Python script a
+In a directory an entry point is a Python file with a `__main__` guard, a loop at module level
+(also in a top-level `with`, `try` or `if` block), a module-level call of a function it defines (`main()`), of a model's `fit` or of `subprocess`, the Python script a
 Dockerfile's launch chain ends in (ENTRYPOINT, a wrapper script, `train` on PATH, SAGEMAKER_PROGRAM:
 see sigcheck.container), an estimator's `entry_point=` in launcher code or notebooks, or one matched
 by the configured `entry-points` globs. Tests are not jobs: a test file's main guard (test_*.py,
@@ -28,6 +28,11 @@ from sigcheck.model.project import SKIPPED_DIRS
 _MAIN_GUARD = re.compile(r"""^[ \t]*if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
 # A module that loops at its top level is a script even without a main guard (`for epoch in ...:`).
 _TOP_LEVEL_LOOP = re.compile(r"^(?:for|while|async[ \t]+for)[ \t(]", re.M)
+# Or inside a block at its top level: `with autocast():`, `try:` or `if args.train:` holding the
+# loop still runs it on import. Only indented or blank lines may come between the header and the
+# loop, so the loop belongs to that block.
+_BLOCK_LOOP = re.compile(r"^(?:with|async[ \t]+with|try|if|elif|else|except|finally)\b[^\n]*:[ \t]*(?:#[^\n]*)?\n"
+                         r"(?:[ \t][^\n]*\n|\n)*?[ \t]+(?:for|while|async[ \t]+for)[ \t(]", re.M)
 # Or one that calls at its top level a function it defines itself (`def main(): ...` then `main()`).
 _TOP_LEVEL_CALL = re.compile(r"^([A-Za-z_]\w*)[ \t]*\(", re.M)
 _TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
@@ -154,7 +159,7 @@ def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
     if text is None:
         return
     reason = ("has an `if __name__ == \"__main__\"` block" if _MAIN_GUARD.search(text)
-              else "runs a loop at module level (a script)" if _TOP_LEVEL_LOOP.search(text)
+              else "runs a loop at module level (a script)" if _TOP_LEVEL_LOOP.search(text) or _BLOCK_LOOP.search(text)
               else "calls its own function at module level (a script)" if _calls_own_function(text)
               else "fits a model at module level (a script)" if _TOP_LEVEL_FIT.search(text)
               else "starts a process at module level (a script)" if _TOP_LEVEL_START.search(text) else None)

@@ -57,6 +57,21 @@ def test_a_module_fitting_a_model_or_starting_a_process_at_top_level_is_a_script
     assert _entries(tmp_path, files) == ["gbm.py", "launch.py", "mnist.py"]
 
 
+def test_a_loop_inside_a_top_level_block_is_a_script(tmp_path):
+    """AutoGPTQ's examples train in `with torch.cuda.amp.autocast():` at module level. The loop must
+    belong to the block: a loop in a function defined after it, or text at the left margin between
+    them, does not count."""
+    loop = "    for step in range(10):\n        pass\n"
+    files = {
+        "amp.py": "import torch\n\nwith torch.cuda.amp.autocast():  # mixed precision\n" + loop,
+        "guarded.py": "import sys\n\ntry:\n    import torch\n\n" + loop + "finally:\n    pass\n",
+        "flagged.py": "import os\n\nif os.environ.get('TRAIN'):\n    model = 1\n" + loop,
+        "lib.py": "try:\n    import torch\nexcept ImportError:\n    torch = None\n\n\ndef steps():\n" + loop,
+        "typed.py": "if True:\n    x = 1\nfor_each = 2\nwhile_ok = 3\n",
+    }
+    assert _entries(tmp_path, files) == ["amp.py", "flagged.py", "guarded.py"]
+
+
 def test_dockerfile_names():
     from pathlib import Path
 
