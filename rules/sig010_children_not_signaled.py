@@ -169,6 +169,13 @@ import sys
 for test_file in sorted(glob.glob("test_*.py")):
     subprocess.run([sys.executable, test_file], check=True)
 """, "a script sigcheck cannot know (a glob of test files) is not taken for the trainer", name="run_tests.py"),
+        Example("""
+import shlex
+import subprocess
+
+usage = subprocess.run("nvidia-smi --query-gpu=memory.used --format=csv".split(), capture_output=True)
+subprocess.run(shlex.split("python3 /opt/eval/score.py --results answers.json"), check=True)
+""", "command strings split into words run a query and an evaluation, neither of them training"),
     )
 
     invalid = (
@@ -241,6 +248,16 @@ def train(rank):
 # expect: SIG010
 multiprocessing.Process(target=train, args=(0,)).start()
 """, "the training loop runs in a child process"),
+        Example("""
+import shlex
+import subprocess
+
+cmd = "python3 /yolov5/train.py --img 640 --epochs 300"
+cmd += " --project /opt/ml/model"
+# expect: SIG010
+subprocess.run(shlex.split(cmd), check=True)
+""", "a command string split into words, as SageMaker's YOLOv5 wrapper does: no shell, but no forwarding either",
+                name="training_wrapper.py"),
     )
 
     def check(self, analysis):

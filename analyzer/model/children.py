@@ -18,7 +18,7 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
 from sigcheck.model.callgraph import CallGraph
-from sigcheck.model.commands import positional_words, seq_words
+from sigcheck.model.commands import positional_words, seq_words, split_text
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.values import ConstV, ExternalV, SeqV
 
@@ -255,6 +255,10 @@ _TOOL_MODULES = frozenset({"pip", "venv", "ensurepip", "virtualenv", "pip3", "si
 def _commands(paths: "PathTracker", func_id: str, site: ir.CallSite, command: ir.Sym) -> Iterable[list[str | None]]:
     """The command lines the call's command may be, each as argv (None for a word sigcheck cannot
     know); a /bin/sh line is cut at `;`, `&&`, `||` and `|` into its commands."""
+    text = split_text(paths, command)
+    if text is not None:  # `shlex.split(cmd)`: cmd's words
+        yield from _commands(paths, func_id, site, text)
+        return
     known = False
     for value in paths.graph.resolver.resolve(command):
         if isinstance(value, ConstV) and isinstance(value.value, str):

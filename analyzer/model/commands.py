@@ -73,6 +73,30 @@ def list_items(functions: dict[str, ir.FunctionInfo], sym: ir.Sym) -> tuple[ir.S
     return None
 
 
+def split_text(paths: "PathTracker", sym: ir.Sym) -> ir.Sym | None:
+    """The command text a call splits into words, as `shlex.split(cmd)` and `cmd.split()` do: the
+    words are the text's, with no /bin/sh between the caller and the program."""
+    call = _written_value(paths.graph.project.functions, sym)
+    if not isinstance(call, ir.CallOf) or call.kwargs:
+        return None
+    if isinstance(call.func, ir.Attr) and call.func.attr == "split" and not call.args:  # whitespace, as a shell does
+        if any(isinstance(v, ConstV) and isinstance(v.value, str) for v in paths.graph.resolver.resolve(call.func.base)) \
+                or not paths.graph.resolver.resolve(call.func.base):
+            return call.func.base
+        return None
+    names = {paths.graph.resolver.qualname(v) for v in paths.graph.resolver.resolve(call.func)}
+    return call.args[0] if "shlex.split" in names and len(call.args) == 1 else None
+
+
+def _written_value(functions: dict[str, ir.FunctionInfo], sym: ir.Sym) -> ir.Sym | None:
+    """The expression itself, or the one value a local name is assigned (`argv = shlex.split(cmd)`)."""
+    if not isinstance(sym, ir.Name):
+        return sym
+    fn = functions.get(sym.scope)
+    bindings = fn.bindings.get(sym.name, ()) if fn is not None else ()
+    return bindings[0].value if len(bindings) == 1 else None
+
+
 def seq_words(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym, items: tuple[Value, ...]) -> list[str | None]:
     """The words of a list value `sym` resolved to: what the values miss, the path values of the
     list's written elements may know."""
