@@ -68,6 +68,16 @@ if __name__ == "__main__":
         subprocess.run(["torchrun", "--nproc-per-node=2", __file__, "--worker"], check=True)
 """, "torchrun runs this script again for a forward pass under no_grad: no training to signal"),
         Example("""
+import subprocess
+import sys
+
+if __name__ == "__main__":
+    result = subprocess.run([sys.executable, "check_numerics.py"], timeout=300)
+    sys.exit(result.returncode)
+""", "the project's script the child runs is read: it runs the model forward once, no training",
+                files={"check_numerics.py": "import torch\n\nmodel = torch.nn.Linear(4, 4)\nwith torch.no_grad():\n"
+                                            "    print(model(torch.randn(1, 4)).tolist())\n"}),
+        Example("""
 import signal, subprocess, sys
 
 proc = subprocess.Popen([sys.executable, "train.py"])

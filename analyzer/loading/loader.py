@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
-from sigcheck.loading.sources import LoadError, read_python, resolve
+from sigcheck.loading.sources import LoadError, is_file, read_python, resolve
 from sigcheck.loading.summaries import Job, Summariser
 from sigcheck.model.project import ProjectModel
 
@@ -58,6 +58,9 @@ def _load_wave(project: ProjectModel, wave, overlays, summariser: Summariser):
 
 
 def _imported_files(project: ProjectModel, importer: str) -> list[Path]:
+    """The project files a module imports, then the scripts its strings name, which a child
+    process may run (`subprocess.run([sys.executable, "worker.py"])`): whether they train is
+    read from them, not guessed from their names."""
     found_files = []
     for dotted in sorted(project.modules[importer].imports):
         for prefix in _prefixes(dotted):
@@ -67,7 +70,24 @@ def _imported_files(project: ProjectModel, importer: str) -> list[Path]:
                 continue
             if found is not None and found not in project.by_path:
                 found_files.append(found)
-    return found_files
+    return found_files + _named_scripts(project, importer)
+
+
+def _named_scripts(project: ProjectModel, module: str) -> list[Path]:
+    """Where a child runs a script the strings name: beside the module or at the project root,
+    as the child-process model looks for it (model/children.py)."""
+    summary = project.modules[module]
+    found = []
+    for script in sorted(summary.scripts):
+        for base in (Path(summary.path).parent, project.root):
+            path = base / script
+            if not is_file(path):
+                continue
+            path = resolve(path)
+            if project.root in path.parents and path not in project.by_path:  # never a file outside the project
+                found.append(path)
+            break
+    return found
 
 
 def _failed(project: ProjectModel, path: Path, error: LoadError) -> None:

@@ -95,6 +95,8 @@ class ExpressionBuilder:
         if value is None:
             self._walk(node)
             return ir.Opaque("string")
+        if type(value) is str and value.endswith(".py") and len(value) < 256:  # a script a child may run
+            self.summary.scripts.add(value)
         return ir.Const(value, self.at(node))
 
     def _e_binary(self, node: cst.BinaryOperation) -> ir.Sym | None:

@@ -342,6 +342,7 @@ class ModuleSummary:
     has_main_guard: bool = False
     spans: array = field(default_factory=lambda: array("i"), repr=False)  # 4 ints per NodeId (see spans.py); empty: not computed
     first_code_node: NodeId | None = None  # the statement an added import goes before; None: none
+    scripts: set[str] = field(default_factory=set)  # string literals naming a .py file: what a child may run
 
     def span(self, node: NodeId) -> tuple[int, int, int, int]:
         """(line, column, end line, end column), 1-based, end exclusive. The spans must have

@@ -169,3 +169,24 @@ def test_a_module_importing_its_own_top_level_package_finds_it_above_that_packag
         "sub.internvl.train.trainer_dpo"
     assert project.resolve_import("other.helpers", "sub.internvl.train.mpo") is None
     assert project.resolve_import("internvl.train.trainer_dpo", "elsewhere.tools.run") is None
+
+
+def test_scripts_a_module_names_are_loaded_where_a_child_would_find_them(load, tmp_path):
+    """A child process may run them: whether they train is read, not guessed from their names.
+    Looked for beside the module and at the project root; never outside the project."""
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere.py"
+    outside.write_text("x = 1\n")
+    project = load({
+        "launch.py": "import subprocess, sys\n"
+                     "subprocess.run([sys.executable, 'tools/worker.py'])\n"
+                     "subprocess.run([sys.executable, 'eval.py', '--config', 'eval.yaml'])\n"
+                     f"subprocess.run([sys.executable, {str(outside)!r}])\n"
+                     "subprocess.run([sys.executable, 'missing.py'])\n",
+        "tools/worker.py": "import helpers\n",
+        "tools/helpers.py": "",
+        "eval.py": "",
+        "unnamed.py": "",
+    }, entries=("launch.py",))
+    assert {Path(s.path).name for s in project.modules.values()} == {"launch.py", "worker.py", "helpers.py", "eval.py"}
+    assert [e.module for e in project.entry_points] == ["launch"]
+    assert project.errors == []
