@@ -92,7 +92,8 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only: no source lines, traces or summary.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--exit-zero", is_flag=True,
-              help="Exit with 0 even when problems are found or some files could not be analysed (they are listed).")
+              help="Exit with 0 even when problems are found, some files could not be analysed (they are listed) "
+                   "or a folder has no entry points.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (or show) fixes marked unsafe.")
@@ -140,11 +141,18 @@ def check(paths, output_format, select, extend_select, ignore, config_file, plat
         color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
         click.echo(text_report.render(report, color=color, statistics=statistics))
 
-    if report.errors and not report.files:
+    if report.errors and not report.files and not (exit_zero and _only_empty_folders(report)):
         sys.exit(EXIT_ERROR)
     if report.diagnostics and not exit_zero:
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_ERROR if report.errors and not exit_zero else EXIT_CLEAN)
+
+
+def _only_empty_folders(report) -> bool:
+    """Whether every error is a folder with no entry points: nothing to check, which `--exit-zero`
+    lets pass, as ruff does a folder with no Python files. A file that could not be read still fails."""
+    from sigcheck.loading.discovery import NO_ENTRY_POINTS
+    return all(error.message == NO_ENTRY_POINTS for error in report.errors)
 
 
 def _run_options(paths, settings: Settings, jobs: int | None, no_cache: bool, cache_dir: Path | None, progress):

@@ -44,7 +44,7 @@ _TOP_LEVEL_START = re.compile(r"^(?:[A-Za-z_]\w*[ \t]*=[ \t]*)?(?:subprocess\.(?
 _ESTIMATOR = re.compile(r"""\bentry_point\s*=\s*['"]([^'"]+\.py)['"]""")
 _SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*['"]([^'"]+)['"]""")
 
-_NOTHING_FOUND = ("no entry points found in this directory: no Python file with an `if __name__ == "
+NO_ENTRY_POINTS = ("no entry points found in this directory: no Python file with an `if __name__ == "
                   "\"__main__\"` block, a loop at module level or a call of its own function, a model's fit or subprocess there, none named "
                   "by a Dockerfile, an estimator or `entry-points`")
 
@@ -101,7 +101,7 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
             before = found.considered + len(found.errors)
             _search(found, path, entry_globs, glob_base or found.root, exclude)
             if found.considered + len(found.errors) == before:  # say so rather than pass on nothing
-                found.errors.append(LoadError(display_path(path), _NOTHING_FOUND))
+                found.errors.append(LoadError(display_path(path), NO_ENTRY_POINTS))
         elif path.suffix == ".py":
             found.add(path, "named on the command line")
         elif is_dockerfile(path):

@@ -133,6 +133,17 @@ def test_exit_zero_with_a_file_that_could_not_be_analysed(project):
     assert invoke("legacy.py", "--exit-zero").exit_code == 2
 
 
+def test_exit_zero_with_a_folder_that_has_no_entry_points(project):
+    """Nothing to check is said, and fails the run, unless the user asked for exit status 0, as
+    ruff passes a folder with no Python files under `--exit-zero`."""
+    project("lib/layers.py", "def dense(x):\n    return x\n")
+    assert invoke("lib").exit_code == 2
+    result = invoke("lib", "--exit-zero")
+    assert result.exit_code == 0 and "no entry points found" in result.output
+    project("legacy.py", "print 'hello'\n")
+    assert invoke("lib", "legacy.py", "--exit-zero").exit_code == 2  # a file that could not be read still fails
+
+
 def test_exit_zero_quiet_and_statistics(project):
     project("train.py", BAD)
     assert invoke("train.py", "--exit-zero").exit_code == 0
