@@ -72,12 +72,12 @@ class Discovery:
 
 def is_dockerfile(path: Path) -> bool:
     """`Dockerfile`, `Containerfile`, `Dockerfile.gpu`, `Dockerfile_amd` (text-generation-inference's),
-    `train.Dockerfile`, and the last in any case (`train.dockerfile`: awsome-distributed-training's).
-    `dockerfile.py` is Python."""
+    `Dockerfile-cpu` (YOLOv5's), `train.Dockerfile`, and the last in any case (`train.dockerfile`:
+    awsome-distributed-training's). `dockerfile.py` is Python, `Dockerfile.dockerignore` BuildKit's."""
     name = path.name
     return name in ("Dockerfile", "Containerfile", "dockerfile") or name.lower().endswith(".dockerfile") \
-        or (name.startswith(("Dockerfile.", "Containerfile.", "Dockerfile_", "Containerfile_"))
-            and not name.endswith((".py", ".md", ".txt", ".sh", ".json", ".yaml", ".yml")))
+        or (name.startswith(tuple(f"{base}{mark}" for base in ("Dockerfile", "Containerfile") for mark in "._-"))
+            and not name.endswith((".py", ".md", ".txt", ".sh", ".json", ".yaml", ".yml", ".dockerignore")))
 
 
 def project_root(paths: list[Path]) -> Path:

@@ -78,10 +78,11 @@ def test_dockerfile_names():
     from sigcheck.loading.discovery import is_dockerfile
 
     named = ["Dockerfile", "Containerfile", "dockerfile", "Dockerfile.gpu", "train.Dockerfile", "0.train.dockerfile",
-             "Dockerfile_amd", "Dockerfile_gaudi"]
+             "Dockerfile_amd", "Dockerfile_gaudi", "Dockerfile-cpu", "Containerfile-arm64"]
     assert all(is_dockerfile(Path("docker") / name) for name in named)
     assert not any(is_dockerfile(Path(name)) for name in ["dockerfile.py", "Dockerfile_notes.md", "build_dockerfile.sh",
-                                                          "Dockerfile.py", "Dockerfile_template.sh"])
+                                                          "Dockerfile.py", "Dockerfile_template.sh",
+                                                          "Dockerfile.dockerignore", "Dockerfile-gpu.md"])
 
 
 def test_a_shell_script_or_data_file_named_on_the_command_line_is_a_clear_error(tmp_path):
