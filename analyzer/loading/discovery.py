@@ -1,7 +1,7 @@
 """Find the entry points in what the user named: files as given, directories searched.
 
 In a directory an entry point is a Python file with a `__main__` guard, a loop at module level
-(also in a top-level `with`, `try` or `if` block), a module-level call of a function it defines (`main()`), of a model's `fit` or of `subprocess`, the Python script a
+(also in a top-level `with`, `try` or `if` block), a module-level call of a function it defines (`main()`), of a model's `fit`, a trainer's `train` or of `subprocess`, the Python script a
 Dockerfile's launch chain ends in (ENTRYPOINT, a wrapper script, `train` on PATH, SAGEMAKER_PROGRAM:
 see sigcheck.container), an estimator's `entry_point=` in launcher code or notebooks, or one matched
 by the configured `entry-points` globs. Tests are not jobs: a test file's main guard (test_*.py,
@@ -36,16 +36,17 @@ _BLOCK_LOOP = re.compile(r"^(?:with|async[ \t]+with|try|if|elif|else|except|fina
 # Or one that calls at its top level a function it defines itself (`def main(): ...` then `main()`).
 _TOP_LEVEL_CALL = re.compile(r"^([A-Za-z_]\w*)[ \t]*\(", re.M)
 _TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
-# Or one that fits a model at its top level, as Keras tutorials do (`history = model.fit(x, y)`),
+# Or one that fits a model at its top level, as Keras tutorials do (`history = model.fit(x, y)`) and
+# Hugging Face's do with a Trainer (`trainer.train()`),
 # or starts a process there, as a launcher does (`proc = subprocess.Popen(["torchrun", ...])`).
-_TOP_LEVEL_FIT = re.compile(r"^(?:[A-Za-z_]\w*[ \t]*=[ \t]*)?[A-Za-z_][\w.]*\.(?:fit|fit_generator)[ \t]*\(", re.M)
+_TOP_LEVEL_FIT = re.compile(r"^(?:[A-Za-z_]\w*[ \t]*=[ \t]*)?[A-Za-z_][\w.]*\.(?:fit|fit_generator|train)[ \t]*\(", re.M)
 _TOP_LEVEL_START = re.compile(r"^(?:[A-Za-z_]\w*[ \t]*=[ \t]*)?(?:subprocess\.(?:run|Popen|call|check_call)|os\.system)"
                               r"[ \t]*\(", re.M)
 _ESTIMATOR = re.compile(r"""\bentry_point\s*=\s*['"]([^'"]+\.py)['"]""")
 _SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*['"]([^'"]+)['"]""")
 
 NO_ENTRY_POINTS = ("no entry points found in this directory: no Python file with an `if __name__ == "
-                  "\"__main__\"` block, a loop at module level or a call of its own function, a model's fit or subprocess there, none named "
+                  "\"__main__\"` block, a loop at module level or a call of its own function, a model's fit, a trainer's train or subprocess there, none named "
                   "by a Dockerfile, an estimator or `entry-points`")
 
 
@@ -161,7 +162,7 @@ def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
     reason = ("has an `if __name__ == \"__main__\"` block" if _MAIN_GUARD.search(text)
               else "runs a loop at module level (a script)" if _TOP_LEVEL_LOOP.search(text) or _BLOCK_LOOP.search(text)
               else "calls its own function at module level (a script)" if _calls_own_function(text)
-              else "fits a model at module level (a script)" if _TOP_LEVEL_FIT.search(text)
+              else "fits or trains a model at module level (a script)" if _TOP_LEVEL_FIT.search(text)
               else "starts a process at module level (a script)" if _TOP_LEVEL_START.search(text) else None)
     if reason and not test:
         found.add(path, reason)

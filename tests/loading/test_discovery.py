@@ -50,11 +50,13 @@ def test_a_module_fitting_a_model_or_starting_a_process_at_top_level_is_a_script
     files = {
         "mnist.py": "import keras\n\nmodel = keras.Sequential()\nhistory = model.fit(x, y, epochs=5)\n",
         "gbm.py": "import xgboost\n\nclf = xgboost.XGBClassifier()\nclf.fit(x, y)\n",
+        "sft.py": "from transformers import Trainer\n\ntrainer = Trainer(model=model)\ntrainer.train()\n",
+        "layers.py": "import torch\n\nclass Net(torch.nn.Module):\n    def fit(self, x):\n        self.train()\n",
         "models.py": "def train(model, x, y):\n    return model.fit(x, y)\n",  # inside a function: a library
         "launch.py": "import subprocess\nproc = subprocess.Popen(['torchrun', 'train.py'])\nproc.wait()\n",
         "tools.py": "import subprocess\n\ndef sh(cmd):\n    return subprocess.run(cmd, shell=True)\n",
     }
-    assert _entries(tmp_path, files) == ["gbm.py", "launch.py", "mnist.py"]
+    assert _entries(tmp_path, files) == ["gbm.py", "launch.py", "mnist.py", "sft.py"]
 
 
 def test_a_loop_inside_a_top_level_block_is_a_script(tmp_path):
