@@ -127,6 +127,26 @@ def remember(name):
 for name in ["warmup", "main"]:
     remember(name)
 """, "the loop only hands a step function to a library: it is not a training loop"),
+    Example("""
+import submitit
+import torch
+
+
+class Trainer(submitit.helpers.Checkpointable):
+    def __call__(self, epochs):
+        model = torch.nn.Linear(4, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        for epoch in range(epochs):
+            model(torch.randn(8, 4)).sum().backward()
+            optimizer.step()
+
+
+if __name__ == "__main__":
+    executor = submitit.AutoExecutor(folder="logs")
+    executor.update_parameters(timeout_min=60, slurm_partition="gpu")
+    job = executor.submit(Trainer(), 100)
+    print(job.job_id)
+""", "submitit runs the trainer in a Slurm job, where submitit handles the signals: nothing trains here"),
 )
 
 TRAINS = (
