@@ -18,7 +18,7 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
 from sigcheck.model.callgraph import CallGraph
-from sigcheck.model.commands import positional_words, seq_words, split_text
+from sigcheck.model.commands import joined_words, positional_words, seq_words, split_text
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.values import ConstV, ExternalV, SeqV
 
@@ -270,7 +270,10 @@ def _commands(paths: "PathTracker", func_id: str, site: ir.CallSite, command: ir
         elif isinstance(value, ExternalV) and value.qualname == "sys.executable":
             known = True
             yield ["python"]
-    if not known:  # `"python train.py " + " ".join(sys.argv[1:])`: the text, with … where unknown
+    joined = joined_words(paths, func_id, site.index, command) if not known else None
+    if joined is not None:  # `torchrun_args + script_args`
+        yield joined
+    elif not known:  # `"python train.py " + " ".join(sys.argv[1:])`: the text, with … where unknown
         for possible in paths.value(func_id, command, site.index):
             yield from _shell_commands(value_text(possible))
 

@@ -11,7 +11,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
-from sigcheck.model.values import ConstV, ExternalV, Value
+from sigcheck.model.values import ConstV, ExternalV, SeqV, UnknownV, Value
 
 if TYPE_CHECKING:
     from sigcheck.model.pathvalues import PathTracker
@@ -80,10 +80,10 @@ def split_text(paths: "PathTracker", sym: ir.Sym) -> ir.Sym | None:
     if not isinstance(call, ir.CallOf) or call.kwargs:
         return None
     if isinstance(call.func, ir.Attr) and call.func.attr == "split" and not call.args:  # whitespace, as a shell does
-        if any(isinstance(v, ConstV) and isinstance(v.value, str) for v in paths.graph.resolver.resolve(call.func.base)) \
-                or not paths.graph.resolver.resolve(call.func.base):
-            return call.func.base
-        return None
+        values = paths.graph.resolver.resolve(call.func.base)
+        text = not values or any(isinstance(v, UnknownV) or isinstance(v, ConstV) and isinstance(v.value, str)
+                                 for v in values)
+        return call.func.base if text else None  # `"torchrun {script}".format(...).split()`: the path values know
     names = {paths.graph.resolver.qualname(v) for v in paths.graph.resolver.resolve(call.func)}
     return call.args[0] if "shlex.split" in names and len(call.args) == 1 else None
 
@@ -95,6 +95,24 @@ def _written_value(functions: dict[str, ir.FunctionInfo], sym: ir.Sym) -> ir.Sym
     fn = functions.get(sym.scope)
     bindings = fn.bindings.get(sym.name, ()) if fn is not None else ()
     return bindings[0].value if len(bindings) == 1 else None
+
+
+def joined_words(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym, depth: int = 0) -> list[str | None] | None:
+    """The words of lists joined with `+` (`["torchrun", "--nproc-per-node", "8"] + [__file__] +
+    sys.argv[1:]`): each side's, and one None for a side sigcheck cannot know. None when no
+    side is a list it knows."""
+    expr = _written_value(paths.graph.project.functions, sym)
+    if not (isinstance(expr, ir.BinOp) and expr.op == "+") or depth > 8:
+        return None
+    words: list[str | None] = []
+    known = False
+    for side in (expr.left, expr.right):
+        lists = [v for v in paths.graph.resolver.resolve(side) if isinstance(v, SeqV)]
+        found = seq_words(paths, func_id, at, side, lists[0].items) if len(lists) == 1 \
+            else joined_words(paths, func_id, at, side, depth + 1)
+        known = known or found is not None
+        words += found if found is not None else [None]
+    return words if known else None
 
 
 def seq_words(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym, items: tuple[Value, ...]) -> list[str | None]:
