@@ -120,7 +120,9 @@ class ProjectModel:
         name = self.by_path.get(found) or self._dotted.get(found)  # loaded: its name, made unique
         if name is None:
             name = self._dotted[found] = self.module_name(found)[0]
-        return name != dotted and name in summary.imports
+        # In a src layout the root-relative name of src/pkg/x.py is `src.pkg.x`, which a relative
+        # import there spells, and `import pkg.x` finds the same file on src/: one module, two names.
+        return name != dotted and name != f"src.{dotted}" and name in summary.imports
 
     def _search_elsewhere(self, dotted: str, shadowed: Path) -> Path | None:
         """Such a module runs from the root (`python -m big_vision.train`): other scripts'

@@ -52,6 +52,19 @@ def test_src_layout(load):
     assert project.errors == []
 
 
+def test_src_layout_module_importing_its_package_both_ways(load):
+    """LLaMA-Factory's launcher: `from .trainer import ...` in one function, `from pkg.trainer
+    import ...` in another. Both name src/pkg/trainer.py, which is one module."""
+    project = load({
+        "src/pkg/__init__.py": "",
+        "src/pkg/launcher.py": "def export():\n    from .trainer import export_model\n\n\n"
+                               "if __name__ == '__main__':\n    from pkg.trainer import run_exp\n    run_exp()\n",
+        "src/pkg/trainer.py": "def run_exp():\n    pass\n\n\ndef export_model():\n    pass\n",
+    }, entries=("src/pkg/launcher.py",))
+    found = project.find_module_file("pkg.trainer", "src.pkg.launcher")
+    assert found is not None and found.name == "trainer.py"
+
+
 def test_module_next_to_a_script_in_a_subfolder(load):
     project = load({"jobs/train.py": "import helpers\n", "jobs/helpers.py": ""}, entries=("jobs/train.py",))
     assert {Path(m.path).name for m in project.modules.values()} == {"train.py", "helpers.py"}
