@@ -4,7 +4,8 @@ Library code is never read, so a call of it is unknown, except that a capitalise
 (`threading.Event()`) makes an instance of that class, as does a class's `from_*` constructor
 (`Trainer.from_argparse_args(args)`, `AutoModel.from_pretrained(name)`), scikit-learn's `make_*`
 factories build estimators, Gym's `make` builds an environment and `torch.profiler.profile()`
-a profiler (neither's `step` is training), and a multiprocessing context has the module's API. A function transformation (`jax.pmap(train_step, axis_name="batch")`, `torch.compile`)
+a profiler (neither's `step` is training), a multiprocessing context has the module's API, and
+JAX's reference optimizers (`jax.example_libraries.optimizers.adam`) return their three functions. A function transformation (`jax.pmap(train_step, axis_name="batch")`, `torch.compile`)
 or a batch-size finder (`find_executable_batch_size(self._inner_training_loop, ...)`) returns a
 callable that runs the function it is given. A lowercase library function that is not
 a builtin is a factory whose product may be a decorator (`unittest.skipUnless(c, why)(test)`):
@@ -13,7 +14,7 @@ see Resolver.wraps_argument.
 
 from __future__ import annotations
 
-from sigcheck.model.values import ExternalV, InstanceV, Value
+from sigcheck.model.values import ExternalV, InstanceV, SeqV, Value
 
 _MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.make": "gym.vector.VectorEnv",
          "gymnasium.make_vec": "gymnasium.vector.VectorEnv",
@@ -45,9 +46,20 @@ def runs_its_argument(func: ExternalV) -> bool:
 _LIKE_A_MODULE = {"multiprocessing.get_context": "multiprocessing", "torch.multiprocessing.get_context": "multiprocessing"}
 
 
-def made_instance(func: ExternalV) -> InstanceV | ExternalV | None:
+# JAX's reference optimizers return an Optimizer triple: `opt_init, opt_update, get_params =
+# optimizers.adam(1e-3)`. Calling the second applies one step's gradients.
+_JAX_OPTIMIZERS = frozenset(f"{module}.{name}" for module in ("jax.example_libraries.optimizers", "jax.experimental.optimizers")
+                            for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop_momentum", "adam",
+                                         "adamax", "sm3"))
+_OPTIMIZER_TRIPLE = SeqV(tuple(ExternalV(f"jax.example_libraries.optimizers.Optimizer.{part}")
+                               for part in ("init_fn", "update_fn", "params_fn")))
+
+
+def made_instance(func: ExternalV) -> InstanceV | ExternalV | SeqV | None:
     """The instance calling `func` makes, when its name says what it is (or the library object
     whose API its result has)."""
+    if func.qualname in _JAX_OPTIMIZERS:
+        return _OPTIMIZER_TRIPLE
     if func.qualname in _LIKE_A_MODULE:
         return ExternalV(_LIKE_A_MODULE[func.qualname])
     if func.qualname in _MADE:

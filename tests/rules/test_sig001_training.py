@@ -151,6 +151,37 @@ if __name__ == "__main__":
 
 TRAINS = (
     Example("""
+import itertools
+
+import jax.numpy as jnp
+from jax import grad, jit
+from jax.example_libraries import optimizers
+
+
+def loss(params, batch):
+    inputs, targets = batch
+    return jnp.mean((inputs @ params - targets) ** 2)
+
+
+def main(epochs, batches):
+    opt_init, opt_update, get_params = optimizers.adam(step_size=1e-3)
+    opt_state = opt_init(jnp.zeros((4, 1)))
+    counter = itertools.count()
+
+    @jit
+    def update(i, opt_state, batch):
+        return opt_update(i, grad(loss)(get_params(opt_state), batch), opt_state)
+
+    # expect: SIG001
+    for epoch in range(epochs):
+        for batch in batches:
+            opt_state = update(next(counter), opt_state, batch)
+
+
+if __name__ == "__main__":
+    main(100, load_batches())
+""", "JAX's reference optimizers: opt_update, the second of the three functions adam returns, applies a step"),
+    Example("""
 import torch
 
 
