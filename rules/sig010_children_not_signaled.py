@@ -11,8 +11,10 @@ class ChildrenNotSignaled(Rule):
     Finds calls on an entry point's main path that start the real training in a child process
     (`subprocess` running `python`, `torchrun`, `accelerate`, `deepspeed` or a `.py` script;
     `os.system`; `multiprocessing.Process` or `torch.multiprocessing.spawn` with a target that
-    trains) when no SIGTERM handler of the parent passes the signal on (`terminate()`,
-    `send_signal()`, `os.kill`, `os.killpg`) or sets an event the child was handed
+    trains; a Ray actor's method or remote task that trains, `ray.get(trainer.fit.remote())`)
+    when no SIGTERM handler of the parent passes the signal on (`terminate()`,
+    `send_signal()`, `os.kill`, `os.killpg`, a call of an actor's method such as
+    `actor.save.remote()`) or sets an event the child was handed
     (`mp.Process(target=learner, args=(stop,))` and `stop.set()`). A command is judged by its program: an interpreter
     running a script or module, a distributed launcher (`torchrun`, `accelerate launch`), or a
     script. The script (or `-m` module), the interpreter's or the launcher's (`torchrun ...
@@ -31,7 +33,9 @@ class ChildrenNotSignaled(Rule):
     `docker stop` signals PID 1 only. A launcher that does not forward SIGTERM either dies at
     once, orphaning the trainer, or (as PID 1 without a handler) ignores it; either way the
     trainer never learns of the stop and is SIGKILLed at the deadline with nothing saved.
-    `os.system` and `shell=True` put a `/bin/sh` in between, which forwards nothing.
+    `os.system` and `shell=True` put a `/bin/sh` in between, which forwards nothing. Ray's
+    workers are the Ray node's processes, not the driver's children: they hear of the stop only
+    when the driver tells them.
 
     ## Example
     ```python
@@ -193,6 +197,44 @@ import sys
 subprocess.run(["nvidia-smi", "--query-gpu=memory.used"] + sys.argv[1:], check=True)
 subprocess.run([sys.executable, "-m", "pip", "install"] + ["-r", "requirements.txt"], check=True)
 """, "joined lists that run a query and an install"),
+        Example("""
+import signal
+
+import ray
+
+
+@ray.remote(num_gpus=1)
+class Trainer:
+    def fit(self, steps):
+        for step in range(steps):
+            model(next(batches)).backward()
+            optimizer.step()
+
+    def save(self):
+        torch.save(model.state_dict(), "/opt/ml/checkpoints/model.pt")
+
+
+trainer = Trainer.remote()
+signal.signal(signal.SIGTERM, lambda signum, frame: ray.get(trainer.save.remote()))
+ray.get(trainer.fit.remote(100_000))
+""", "the driver's handler asks the actor to save: the stop is passed on"),
+        Example("""
+import modal
+
+app = modal.App("finetune")
+
+
+@app.function(gpu="A100")
+def train(steps):
+    for step in range(steps):
+        model(next(batches)).backward()
+        optimizer.step()
+
+
+@app.local_entrypoint()
+def main():
+    train.remote(1000)
+""", "Modal runs the function on its own machines, not in a worker of this script"),
     )
 
     invalid = (
@@ -303,6 +345,21 @@ subprocess.run("torchrun --nproc_per_node {n} {script} {args}".format(
     n=8, script="sft.py", args=" ".join(sys.argv[1:])).split(), check=True)
 """, "a formatted command split into words", name="launcher.py",
                 files={"sft.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
+        Example("""
+import ray
+
+from actors import PolicyActor
+
+PolicyRayActor = ray.remote(num_gpus=1)(PolicyActor)
+
+ray.init()
+policy = PolicyRayActor.options(num_gpus=2).remote()
+# expect: SIG010
+ray.get(policy.fit.remote(epochs=3))
+""", "a Ray actor made by hand (OpenRLHF's way) whose inherited fit trains",
+                files={"actors.py": "class BaseActor:\n    def fit(self, epochs):\n        for epoch in range(epochs):\n"
+                                    "            model(next(batches)).backward()\n            optimizer.step()\n\n\n"
+                                    "class PolicyActor(BaseActor):\n    pass\n"}),
     )
 
     def check(self, analysis):
@@ -324,6 +381,9 @@ subprocess.run("torchrun --nproc_per_node {n} {script} {args}".format(
             via = " through /bin/sh" if child.shell else ""
             return (f"The trainer runs as a child process{via} and SIGTERM is never forwarded to it: it is "
                     f"SIGKILLed at the deadline {deadline} without saving")
+        if child.api == "ray":
+            return (f"Training runs in a Ray worker (an actor's method or a remote task), which the stop never "
+                    f"reaches: no handler tells it to save before the deadline {deadline}")
         return (f"Training runs in a child process and SIGTERM is never forwarded to it: it is "
                 f"SIGKILLed at the deadline {deadline} without saving")
 

@@ -9,7 +9,8 @@ Edges are keyed by kind: how the caller makes the callee run.
              on this thread; a project callee gets no such edge, its parameters take the function
              (argflow.py) and its own calls of them are edges
   callback   a method of a project object handed to a library (callbacks=[MyCallback()])
-  thread, executor, process, atexit   started elsewhere (see knowledge/spawning.toml)
+  thread, executor, process, atexit   started elsewhere (see knowledge/spawning.toml; a Ray
+             worker's function is a process's: model/ray_workers.py)
   remote     sent to another machine to run there (runhouse): never part of this program's run
   handler    registered as a signal handler: runs when the signal arrives, never on the caller's path
 """
@@ -28,6 +29,7 @@ from sigcheck.model import ir
 from sigcheck.model.argflow import receivers
 from sigcheck.model.calltargets import CallTarget, CallTargets
 from sigcheck.model.command_groups import CommandGroups
+from sigcheck.model.ray_workers import RayWorkers
 from sigcheck.model.passing import Passing
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
@@ -68,6 +70,7 @@ class CallGraph(CallTargets):
         self._bodies: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._main_blocks: dict[str, frozenset[int]] = {}
         self._groups = CommandGroups(project, resolver, knowledge)
+        self.ray = RayWorkers(project, resolver)
         self._passing = Passing(project, resolver, self.functions_of)
         self._made: dict[str, set[str]] = {}  # class id -> the functions that call it (make an instance)
         self._dispatched: list[tuple[str, int, str, str]] = []  # overrides reached from a base (see dispatch_conditions)
@@ -276,6 +279,8 @@ class CallGraph(CallTargets):
                     self._plain.add((fn.id, target.func_id))
                 self._edge_through(fn.id, target.func_id, "call", site.index, flowing)
                 self._add_choice(fn, site, self._groups.of_group(target.func_id))  # `cli()`, a click group
+        for func_id in self.ray.run_by(site):  # `actor.fit.remote(...)`: in a Ray worker
+            self._edge(fn.id, func_id, "process", site.index)
         names = [t.qualname for t in targets if t.qualname]
         consumed: set[int] = set()
         for qualname in names:

@@ -56,6 +56,9 @@ def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFin
 def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", func_id: str,
                  site: ir.CallSite, run_of: Callable[[str], Callable[[str], bool]] | None = None) -> ChildStart | None:
     graph = paths.graph
+    ray = tuple(f for f in graph.ray.run_by(site) if f in work.stepping)
+    if ray:  # an actor's method or a remote task: a Ray worker process
+        return ChildStart(func_id, site, "ray", "target", targets=ray)
     names = [n for n in graph.qualnames(func_id, site) if knowledge.children.find(n)]
     if not names:
         return None
@@ -80,10 +83,13 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
 
 def forwarding_call(graph: CallGraph, knowledge: Knowledge, func_ids: Iterable[str]) -> str | None:
     """The first call in these functions that passes a signal on to a child process
-    (`terminate()`, `send_signal()`, `os.kill`, `os.killpg`), by its library name."""
+    (`terminate()`, `send_signal()`, `os.kill`, `os.killpg`), by its library name. Telling a Ray
+    actor (`actor.save.remote()`) is how a driver passes the stop on to its workers."""
     for func_id in func_ids:
         for event in graph.project.functions[func_id].events:
             if isinstance(event, ir.CallSite):
+                if graph.ray.run_by(event):
+                    return "ray"
                 names = [n for n in graph.qualnames(func_id, event) if knowledge.forwards.find(n)]
                 if names:
                     return names[0]

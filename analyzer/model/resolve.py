@@ -264,7 +264,9 @@ class Resolver(ModuleMembers):
         if isinstance(func, FunctionV):
             return self.returns(func, call.args, call.kwargs, call.star)
         if isinstance(func, UnknownV) and self.wraps_argument(call.func, call.args, call.kwargs):
-            return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV)))]
+            return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV, ClassV)))]
+        if isinstance(func, UnknownV) and isinstance(call.func, ir.Attr) and call.func.attr in ("remote", "options"):
+            return _ray_handle(self.resolve(call.func.base), call.func.attr)
         if isinstance(func, UnknownV) and _is_lookup(call):  # `table.get(key, default)`: an item, or the default
             default = call.args[1] if len(call.args) == 2 else ir.Const(None)
             return [*self.resolve(ir.Item(call.func.base, call.args[0])), *self.resolve(default)]
@@ -279,7 +281,7 @@ class Resolver(ModuleMembers):
         if not all(is_factory(v) for v in self.resolve(func.func)):
             return False
         return all(isinstance(v, UnknownV) for v in self.resolve(func)) \
-            and all(isinstance(v, (FunctionV, PartialV)) for v in self.resolve(args[0]))
+            and all(isinstance(v, (FunctionV, PartialV, ClassV)) for v in self.resolve(args[0]))
 
     def returns(self, func: FunctionV, args: tuple[ir.Sym, ...], kwargs: tuple[tuple[str, ir.Sym], ...],
                 star: bool = False) -> list[Value]:
@@ -391,3 +393,12 @@ def _dedupe(values: Iterable[Value]) -> tuple[Value, ...]:
         if others >= _MAX_VALUES and code >= _MAX_CODE_VALUES:
             break
     return tuple(seen) or (UNKNOWN,)
+
+
+def _ray_handle(bases: tuple[Value, ...], attr: str) -> list[Value]:
+    """Ray's API on a class the project made remote (model/ray_workers.py), where the class has
+    no such attribute of its own: `Trainer.remote(...)` starts an actor, whose handle has the
+    class's methods; `Trainer.options(num_gpus=2)` is the class with other resources."""
+    found = [InstanceV(v) if attr == "remote" else v for v in bases if isinstance(v, ClassV)]
+    found += [v for v in bases if attr == "options" and isinstance(v, FunctionV)]
+    return found or [UNKNOWN]

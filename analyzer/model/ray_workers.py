@@ -1,0 +1,70 @@
+"""Ray: functions and actor classes made remote run in Ray's worker processes.
+
+`@ray.remote` or `@ray.remote(num_gpus=1)` above a def or a class, or the same applied by hand
+(`PolicyActor = ray.remote(num_gpus=1)(Policy)`: OpenRLHF's way), makes a function or a class
+remote. `f.remote(...)` runs f as a task in a worker process; `Trainer.remote(...)` starts an
+actor, a worker process that holds the instance, and `actor.fit.remote(...)` runs the method
+there. Workers are the Ray node's processes, not children the driver signals: a SIGTERM that
+stops the driver never reaches them, and they die with it. The call graph gives each such call a
+`process` edge to the function the worker runs.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sigcheck.model import ir
+from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV
+
+if TYPE_CHECKING:
+    from sigcheck.model.project import ProjectModel
+    from sigcheck.model.resolve import Resolver
+
+_MAKES_REMOTE = "ray.remote"
+
+
+class RayWorkers:
+    def __init__(self, project: "ProjectModel", resolver: "Resolver") -> None:
+        self.project = project
+        self.resolver = resolver
+
+    @cached_property
+    def _remote(self) -> frozenset[str]:
+        """The function and class ids `ray.remote` is applied to, as a decorator or by hand."""
+        found = set()
+        for fn in self.project.functions.values():
+            for event in fn.events:
+                if isinstance(event, ir.CallSite) and len(event.args) == 1 and self._makes_remote(event.func):
+                    for value in self.resolver.resolve(event.args[0]):
+                        if isinstance(value, FunctionV):
+                            found.add(value.func_id)
+                        elif isinstance(value, ClassV):
+                            found.add(value.class_id)
+        return frozenset(found)
+
+    def _makes_remote(self, func: ir.Sym) -> bool:
+        """`ray.remote` itself, or what `ray.remote(num_gpus=1)` returns."""
+        if isinstance(func, ir.CallOf):
+            func = func.func
+        if not (isinstance(func, ir.Attr) and func.attr == "remote" or isinstance(func, ir.Name) and func.name == "remote"):
+            return False  # most calls: nothing to resolve
+        return any(isinstance(v, ExternalV) and v.qualname == _MAKES_REMOTE for v in self.resolver.resolve(func))
+
+    def run_by(self, site: ir.CallSite) -> list[str]:
+        """The project functions a `.remote(...)` call runs in a worker: a remote function, an
+        actor's method (its own or inherited), or the `__init__` of an actor class started."""
+        func = site.func
+        if not (isinstance(func, ir.Attr) and func.attr == "remote") or not self._remote:
+            return []
+        found = []
+        if isinstance(func.base, ir.Attr):  # `actor.fit.remote(...)`
+            for value in self.resolver.resolve(func.base.base):
+                if isinstance(value, InstanceV) and isinstance(value.of, ClassV) and value.of.class_id in self._remote:
+                    found.append(self.resolver.method_of(value.of.class_id, func.base.attr))
+        for value in self.resolver.resolve(func.base):
+            if isinstance(value, FunctionV) and value.func_id in self._remote:
+                found.append(value.func_id)
+            elif isinstance(value, ClassV) and value.class_id in self._remote:
+                found.append(self.resolver.method_of(value.class_id, "__init__"))
+        return [f for f in dict.fromkeys(found) if f is not None]
