@@ -257,6 +257,8 @@ class Resolver(ModuleMembers):
             if func.qualname == "functools.partial" and call.args:
                 keywords = frozenset(k for k, _ in call.kwargs)
                 return [PartialV(v, len(call.args) - 1, keywords) for v in self.resolve(call.args[0])]
+            if func.qualname == "ray.remote" and call.args:  # `ray.remote(Critic)`: the class, made an actor class
+                return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, ClassV)))]
             if runs_its_argument(func) and call.args:  # `jax.pmap(train_step, axis_name="batch")`
                 return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV)))]
             made = made_instance(func)

@@ -1,0 +1,90 @@
+"""Which functions a `.remote(...)` call runs in a Ray worker, and that they are no call of this process."""
+
+from __future__ import annotations
+
+from sigcheck.model import ir
+from sigcheck.model.callgraph import MAIN_THREAD
+
+RAY_PROJECT = {
+    "train.py": """
+import ray
+
+from roles import Critic, Policy
+
+
+@ray.remote(num_gpus=1)
+def rollout(prompts):
+    return prompts
+
+
+class Tokenizer:
+    @classmethod
+    def remote(cls, name):  # a method of its own called remote: not Ray's
+        return cls()
+
+
+CriticActor = ray.remote(Critic)
+ray.init()
+policy = ray.remote(num_gpus=1)(Policy).options(num_gpus=2).remote("base")
+critic = CriticActor.remote("base")
+samples = rollout.remote(["hello"])
+policy.fit.remote(samples)
+critic.fit.remote(samples)
+Tokenizer.remote("gpt2")
+""",
+    "roles.py": """
+class Base:
+    def __init__(self, name):
+        self.name = name
+
+    def fit(self, samples):
+        return samples
+
+
+class Policy(Base):
+    pass
+
+
+class Critic(Base):
+    def fit(self, samples):
+        return len(samples)
+""",
+}
+
+
+def _run_by(analysis) -> dict[str, list[str]]:
+    """What each `.remote(...)` call of the module body runs, by the call's line of code."""
+    graph = analysis.graph
+    body = analysis.project.modules["train"].body
+    return {_spelled(e.func): graph.ray.run_by(e) for e in body.events
+            if isinstance(e, ir.CallSite) and isinstance(e.func, ir.Attr) and e.func.attr == "remote"}
+
+
+def _spelled(sym) -> str:
+    if isinstance(sym, ir.Attr):
+        return f"{_spelled(sym.base)}.{sym.attr}"
+    if isinstance(sym, ir.CallOf):
+        return f"{_spelled(sym.func)}()"
+    return sym.name if isinstance(sym, ir.Name) else "?"
+
+
+def test_remote_calls_run_tasks_actor_starts_and_actor_methods(analysis):
+    run_by = _run_by(analysis(RAY_PROJECT))
+    assert run_by == {
+        "ray.remote": [],  # ray.remote(Critic) makes an actor class and runs nothing
+        "ray.remote()().options().remote": ["roles:Base.__init__"],
+        "CriticActor.remote": ["roles:Base.__init__"],
+        "rollout.remote": ["train:rollout"],
+        "policy.fit.remote": ["roles:Base.fit"],
+        "critic.fit.remote": ["roles:Critic.fit"],
+        "Tokenizer.remote": [],
+    }
+
+
+def test_a_worker_runs_in_another_process_not_on_the_main_thread(analysis):
+    result = analysis(RAY_PROJECT)
+    body = result.project.modules["train"].body_id
+    on_main_thread = result.graph.reach([body], MAIN_THREAD)
+    anywhere = result.graph.reach([body], MAIN_THREAD | {"process"})
+    assert "roles:Critic.fit" not in on_main_thread and "roles:Critic.fit" in anywhere
+    assert "train:Tokenizer.remote" in on_main_thread
