@@ -75,9 +75,20 @@ class WorkFinder:
         if not isinstance(event, ir.CallSite):
             return []
         names = self.call_names(func_id, event)
-        if names and all(n.startswith("?.") for n in names) and _named_as_no_optimizer(event.func):
+        if names and all(n.startswith("?.") for n in names) and \
+                all(_named_as_no_optimizer(called) for called in self._spelled_as(func_id, event.func)):
             return []
         return [e for name in names for e in (*self.knowledge.steps.find(name), *self.knowledge.fits.find(name))]
+
+    def _spelled_as(self, func_id: str, func: ir.Sym) -> tuple[ir.Sym, ...]:
+        """How the called thing is written: for a parameter called (`func(*args)`), as every
+        caller passes it (`self._run_in_executor(env.step, action)`: an environment's step)."""
+        fn = self.functions.get(func_id)
+        bindings = fn.bindings.get(func.name, ()) if fn is not None and isinstance(func, ir.Name) else ()
+        if len(bindings) == 1 and isinstance(bindings[0].value, ir.Param):
+            param = bindings[0].value
+            return self.graph.resolver.flow.get((param.func_id, param.index), ()) or (func,)
+        return (func,)
 
     def _applies_gradients(self, func_id: str) -> bool:
         """Whether `func_id` or a function it calls uses gradients: an optimizer step, an update

@@ -147,6 +147,29 @@ if __name__ == "__main__":
     job = executor.submit(Trainer(), 100)
     print(job.job_id)
 """, "submitit runs the trainer in a Slurm job, where submitit handles the signals: nothing trains here"),
+    Example("""
+import asyncio
+
+
+class Generator:
+    async def run_in_executor(self, func, *args):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, func, *args) if self.pool else func(*args)
+
+    async def rollout(self, env, policy):
+        observation = await self.run_in_executor(env.init)
+        for turn in range(self.max_turns):
+            observation = await self.run_in_executor(env.step, policy.act(observation))
+
+
+async def evaluate(generator, envs, policy):
+    for env in envs:
+        await generator.rollout(env, policy)
+
+
+if __name__ == "__main__":
+    asyncio.run(evaluate(Generator(), make_envs(), load_policy()))
+""", "an environment's step handed to a helper that calls it (SkyRL's generator): no optimizer step"),
 )
 
 TRAINS = (
