@@ -12,10 +12,10 @@ stops the driver never reaches them, and they die with it. The call graph gives 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from sigcheck.model import ir
-from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV
+from sigcheck.model.values import UNKNOWN, ClassV, ExternalV, FunctionV, InstanceV, UnknownV, Value
 
 if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
@@ -68,3 +68,19 @@ class RayWorkers:
             elif isinstance(value, ClassV) and value.class_id in self._remote:
                 found.append(self.resolver.method_of(value.class_id, "__init__"))
         return [f for f in dict.fromkeys(found) if f is not None]
+
+
+def ray_api_result(func: Value, call: ir.CallOf, resolve: Callable[[ir.Sym], tuple[Value, ...]]) -> list[Value] | None:
+    """What a call of Ray's API on the project's classes and functions returns, for the
+    resolver; None for any other call. `ray.remote(Critic)` is the class made an actor class;
+    where the class has no such attribute of its own, `Trainer.remote(...)` starts an actor,
+    whose handle has the class's methods, and `Trainer.options(num_gpus=2)` is the class with
+    other resources (`f.options(...)` the function)."""
+    if isinstance(func, ExternalV) and func.qualname == _MAKES_REMOTE and call.args:
+        return [UNKNOWN, *(v for v in resolve(call.args[0]) if isinstance(v, (FunctionV, ClassV)))]
+    if not (isinstance(func, UnknownV) and isinstance(call.func, ir.Attr) and call.func.attr in ("remote", "options")):
+        return None
+    bases = resolve(call.func.base)
+    found: list[Value] = [InstanceV(v) if call.func.attr == "remote" else v for v in bases if isinstance(v, ClassV)]
+    found += [v for v in bases if call.func.attr == "options" and isinstance(v, FunctionV)]
+    return found or None

@@ -17,6 +17,7 @@ from sigcheck.model.containers import Containers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
 from sigcheck.model.products import is_factory, made_instance, runs_its_argument
+from sigcheck.model.ray_workers import ray_api_result
 from sigcheck.model.values import (UNKNOWN, ClassV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
                                    PartialV, SeqV, SuperV, UnknownV, Value)
 
@@ -249,6 +250,9 @@ class Resolver(ModuleMembers):
         return (name or "").rsplit(".", 1)[-1]
 
     def _call_result(self, func: Value, call: ir.CallOf) -> list[Value]:
+        made_by_ray = ray_api_result(func, call, self.resolve)  # `Trainer.remote()`: an actor's handle
+        if made_by_ray is not None:
+            return made_by_ray
         if isinstance(func, ClassV):
             return [InstanceV(func)]
         if isinstance(func, ExternalV):
@@ -257,8 +261,6 @@ class Resolver(ModuleMembers):
             if func.qualname == "functools.partial" and call.args:
                 keywords = frozenset(k for k, _ in call.kwargs)
                 return [PartialV(v, len(call.args) - 1, keywords) for v in self.resolve(call.args[0])]
-            if func.qualname == "ray.remote" and call.args:  # `ray.remote(Critic)`: the class, made an actor class
-                return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, ClassV)))]
             if runs_its_argument(func) and call.args:  # `jax.pmap(train_step, axis_name="batch")`
                 return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV)))]
             made = made_instance(func)
@@ -267,8 +269,6 @@ class Resolver(ModuleMembers):
             return self.returns(func, call.args, call.kwargs, call.star)
         if isinstance(func, UnknownV) and self.wraps_argument(call.func, call.args, call.kwargs):
             return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV, ClassV)))]
-        if isinstance(func, UnknownV) and isinstance(call.func, ir.Attr) and call.func.attr in ("remote", "options"):
-            return _ray_handle(self.resolve(call.func.base), call.func.attr)
         if isinstance(func, UnknownV) and _is_lookup(call):  # `table.get(key, default)`: an item, or the default
             default = call.args[1] if len(call.args) == 2 else ir.Const(None)
             return [*self.resolve(ir.Item(call.func.base, call.args[0])), *self.resolve(default)]
@@ -396,11 +396,3 @@ def _dedupe(values: Iterable[Value]) -> tuple[Value, ...]:
             break
     return tuple(seen) or (UNKNOWN,)
 
-
-def _ray_handle(bases: tuple[Value, ...], attr: str) -> list[Value]:
-    """Ray's API on a class the project made remote (model/ray_workers.py), where the class has
-    no such attribute of its own: `Trainer.remote(...)` starts an actor, whose handle has the
-    class's methods; `Trainer.options(num_gpus=2)` is the class with other resources."""
-    found = [InstanceV(v) if attr == "remote" else v for v in bases if isinstance(v, ClassV)]
-    found += [v for v in bases if attr == "options" and isinstance(v, FunctionV)]
-    return found or [UNKNOWN]

@@ -1,0 +1,79 @@
+"""How SIG010 reads a command line spelled other than as one list: a string split into words
+(`shlex.split(cmd)`, `cmd.split()`, a formatted string split), and lists joined with `+`. Run
+through SIG010 as its own examples are (the rule's module keeps the forms it documents)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigcheck.checking.rule import Example
+
+NO_TRAINER = (
+    Example("""
+import shlex
+import subprocess
+
+usage = subprocess.run("nvidia-smi --query-gpu=memory.used --format=csv".split(), capture_output=True)
+subprocess.run(shlex.split("python3 /opt/eval/score.py --results answers.json"), check=True)
+""", "command strings split into words run a query and an evaluation, neither of them training"),
+    Example("""
+import subprocess
+import sys
+
+subprocess.run(["nvidia-smi", "--query-gpu=memory.used"] + sys.argv[1:], check=True)
+subprocess.run([sys.executable, "-m", "pip", "install"] + ["-r", "requirements.txt"], check=True)
+""", "joined lists that run a query and an install"),
+)
+
+STARTS_A_TRAINER = (
+    Example("""
+import shlex
+import subprocess
+
+cmd = "python3 /yolov5/train.py --img 640 --epochs 300"
+cmd += " --project /opt/ml/model"
+# expect: SIG010
+subprocess.run(shlex.split(cmd), check=True)
+""", "a command string split into words, as SageMaker's YOLOv5 wrapper does: no shell, but no forwarding either",
+            name="training_wrapper.py"),
+    Example("""
+import subprocess
+import sys
+
+from trainer import run_sft
+
+
+def launch():
+    torchrun = ["torchrun", "--nproc-per-node", "8"]
+    script = [__file__, "--worker"] + sys.argv[1:]
+    # expect: SIG010
+    subprocess.run(torchrun + script, check=True)
+
+
+if __name__ == "__main__":
+    run_sft() if "--worker" in sys.argv else launch()
+""", "lists joined with `+` make the command: torchrun runs this script again, which trains", name="launcher.py",
+            files={"trainer.py": "def run_sft():\n    for batch in loader:\n        model(batch).backward()\n"
+                                 "        optimizer.step()\n"}),
+    Example("""
+import subprocess
+import sys
+
+# expect: SIG010
+subprocess.run("torchrun --nproc_per_node {n} {script} {args}".format(
+    n=8, script="sft.py", args=" ".join(sys.argv[1:])).split(), check=True)
+""", "a formatted command split into words", name="launcher.py",
+            files={"sft.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
+)
+
+
+@pytest.mark.parametrize("example", NO_TRAINER, ids=lambda e: e.why[:60])
+def test_a_command_that_starts_no_trainer_is_not_reported(example, example_findings):
+    found, _ = example_findings("SIG010", example)
+    assert found == [], f"{example.why}: {found}"
+
+
+@pytest.mark.parametrize("example", STARTS_A_TRAINER, ids=lambda e: e.why[:60])
+def test_a_trainer_started_with_no_forwarding_is_reported(example, example_findings):
+    found, marked = example_findings("SIG010", example)
+    assert [line for path, line in found if path == example.name] == marked, example.why
