@@ -10,7 +10,6 @@ defaults by option name, parameter defaults and one level of call sites.
 from __future__ import annotations
 
 import posixpath
-import re
 from pathlib import PurePosixPath
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,6 +18,7 @@ from itertools import product
 from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph
 from sigcheck.model.trace import Point
+from sigcheck.model.textbuild import TextBuilding
 from sigcheck.model.values import ClassV, FunctionV, InstanceV
 
 _MAX_POSSIBLE = 8
@@ -108,7 +108,7 @@ def parent(a: Possible, trace: tuple[Point, ...] = ()) -> Possible | None:
     return Possible((Piece(posixpath.dirname(text.rstrip("/")) or "/"),), a.trace + trace)
 
 
-class PathTracker:
+class PathTracker(TextBuilding):
     def __init__(self, graph: CallGraph) -> None:
         self.graph = graph
         self.project = graph.project
@@ -201,29 +201,6 @@ class PathTracker:
             return tuple(map(as_pure_path, self._combine([left, right], join, Point(func_id, sym.node, "joins the path"))))
         return self._combine([left, right], concat, Point(func_id, sym.node, "concatenates the path"))
 
-    def _percent(self, func_id, sym: ir.BinOp, left: PathValue, at, depth) -> PathValue:
-        items = sym.right.items if isinstance(sym.right, ir.Seq) else (sym.right,)
-        values = [self.value(func_id, item, at, depth + 1) for item in items]
-        result = []
-        for possible in left:
-            text = possible.literal
-            if text is None:
-                continue
-            chunks = re.split(r"%[sdr]", text)
-            if len(chunks) != len(values) + 1:
-                continue
-            result.extend(self._fill(chunks, values, possible, Point(func_id, sym.node, "formats the path")))
-        return tuple(result)
-
-    def _fill(self, chunks: list[str], values: list[PathValue], template: Possible, point: Point) -> PathValue:
-        """The template's literal chunks with each field replaced by its values."""
-        parts: list[PathValue] = []
-        for position, chunk in enumerate(chunks):
-            parts.append((Possible((Piece(chunk),), template.trace if position == 0 else ()),))
-            if position < len(values):
-                parts.append(values[position])
-        return self._combine(parts, concat, point)
-
     def _call(self, func_id: str, sym: ir.CallOf, at, depth) -> PathValue:
         point = Point(func_id, sym.node, "")
         name = self.qualname(sym.func)
@@ -241,6 +218,9 @@ class PathTracker:
             return (Possible((piece,), (Point(func_id, sym.node, f"reads ${sym.args[0].value}"),)),)
         if isinstance(sym.func, ir.Attr):
             method = sym.func.attr
+            if method == "join" and len(sym.args) == 1 and isinstance(sym.func.base, ir.Const) \
+                    and isinstance(sym.func.base.value, str):  # `"".join(parts)`
+                return self._joined(func_id, sym, sym.func.base.value, at, depth)
             if method == "joinpath" or method in _SAME_PATH_METHODS or method == "format":
                 base = self.value(func_id, sym.func.base, at, depth + 1)
                 if method == "joinpath":
@@ -255,28 +235,6 @@ class PathTracker:
                 result = tuple(p for r in fn.returns for p in self.value(fn.id, r, None, depth + 1))
                 return tuple(p.then(Point(func_id, point.node, f"returned by {fn.qualname}")) for p in result)
         return ()
-
-    def _format(self, func_id, sym: ir.CallOf, base: PathValue, args: list[PathValue], at, depth) -> PathValue:
-        keywords = {k: self.value(func_id, v, at, depth + 1) for k, v in sym.kwargs}
-        result = []
-        for possible in base:
-            text = possible.literal
-            if text is None:
-                continue
-            fields = re.findall(r"\{([^{}]*)\}", text)
-            chunks = re.split(r"\{[^{}]*\}", text)
-            values = []
-            for position, name in enumerate(fields):
-                if name == "" and position < len(args):
-                    values.append(args[position])
-                elif name.isdigit() and int(name) < len(args):
-                    values.append(args[int(name)])
-                elif name in keywords:
-                    values.append(keywords[name])
-                else:
-                    values.append(())
-            result.extend(self._fill(chunks, values, possible, Point(func_id, sym.node, "formats the path")))
-        return tuple(result)
 
     def _attribute(self, func_id: str, sym: ir.Attr, at, depth) -> PathValue:
         if sym.attr == "parent":

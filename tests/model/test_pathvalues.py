@@ -197,3 +197,26 @@ def test_unknown_parts_keep_the_known_prefix(tmp_path):
     knowledge = builtin_knowledge()
     assert under_root_elsewhere(Possible((Piece("/opt/ml/run_"), Piece())), knowledge) == "root"
     assert under_root_elsewhere(Possible((Piece("/opt/ml/mod"), Piece())), knowledge) is None
+
+
+def test_text_joined_from_a_list_written_and_appended_to(tmp_path):
+    """`"".join(parts)` of a list written in place or filled with append before the join (a
+    command line built piece by piece); what an extend adds, or a list bound twice, is unknown."""
+    values = written_values(tmp_path, {"train.py": """
+        parts = ["python3 /yolov5/train.py", "--project /opt/ml/model"]
+        parts.append("--epochs " + str(epochs))
+        sink(" ".join(parts))
+        parts.append("--late")
+        sink("/".join(["/opt/ml", "model"]))
+        empty = list()
+        empty.append("--cache")
+        sink("".join(empty))
+        more = ["a"]
+        more.extend(extra)
+        sink("-".join(more))
+        twice = ["x"]
+        twice = ["y"]
+        sink("".join(twice))
+    """})
+    assert values == [{"python3 /yolov5/train.py --project /opt/ml/model --epochs …"}, {"/opt/ml/model"},
+                      {"--cache"}, {"a-…"}, set()]

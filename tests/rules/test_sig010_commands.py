@@ -1,5 +1,6 @@
 """How SIG010 reads a command line spelled other than as one list: a string split into words
-(`shlex.split(cmd)`, `cmd.split()`, a formatted string split), and lists joined with `+`. Run
+(`shlex.split(cmd)`, `cmd.split()`, a formatted string split, a list's pieces joined into one),
+and lists joined with `+`. Run
 through SIG010 as its own examples are (the rule's module keeps the forms it documents)."""
 
 from __future__ import annotations
@@ -26,6 +27,23 @@ subprocess.run([sys.executable, "-m", "pip", "install"] + ["-r", "requirements.t
 )
 
 STARTS_A_TRAINER = (
+    Example("""
+import shlex
+import subprocess
+
+
+def build_command(epochs, batch):
+    pieces = list()
+    pieces.append("/opt/conda/bin/python3.8 /yolov5/train.py --project /opt/ml/model ")
+    pieces.append(" --epochs " + str(epochs))
+    pieces.append(" --batch " + str(batch))
+    return "".join(pieces)
+
+
+if __name__ == "__main__":
+    # expect: SIG010
+    subprocess.run(shlex.split(build_command(300, 16)), check=True)
+""", "a command joined from a list filled with append (SageMaker's YOLOv5 wrapper)", name="training_wrapper.py"),
     Example("""
 import shlex
 import subprocess
