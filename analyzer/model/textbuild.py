@@ -76,12 +76,16 @@ class TextBuilding:
         for item in items:
             if parts and separator:
                 parts.append(between)
-            parts.append(self.value(func_id, item, at, depth + 1) if item is not None else (UNKNOWN_PART,))
+            scope = ir.scope_of(item) if item is not None else None
+            here = scope is None or scope == func_id  # a caller's item is read where the caller wrote it
+            parts.append(self.value(func_id if here else scope, item, at if here else None, depth + 1)
+                         if item is not None else (UNKNOWN_PART,))
         return self._combine(parts, concat, Point(func_id, sym.node, "joins the text"))
 
     def _list_items(self, func_id: str, sym: ir.Sym, at) -> list[ir.Sym | None]:
         """The items of a list written in place, or of a local name bound once to one, followed by
-        what `name.append(x)` adds before `at`; None stands for items sigcheck cannot list."""
+        what `name.append(x)` adds before `at`, or the list every call passes a parameter; None
+        stands for items sigcheck cannot list."""
         if isinstance(sym, ir.Seq):
             return list(sym.items)
         fn = self.functions.get(func_id)
@@ -89,6 +93,9 @@ class TextBuilding:
         if len(bindings) != 1 or sym.scope != func_id:
             return []
         written = bindings[0].value
+        if isinstance(written, ir.Param):  # `" ".join(cmd)` in a helper that every caller hands one list
+            passed = self.resolver.flow.get((written.func_id, written.index), ())
+            return list(passed[0].items) if len(passed) == 1 and isinstance(passed[0], ir.Seq) else []
         items: list[ir.Sym | None] = list(written.items) if isinstance(written, ir.Seq) else \
             [] if isinstance(written, ir.CallOf) and not written.args and _is_new_list(written) else [None]
         for event in fn.events:

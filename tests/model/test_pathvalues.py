@@ -220,3 +220,15 @@ def test_text_joined_from_a_list_written_and_appended_to(tmp_path):
     """})
     assert values == [{"python3 /yolov5/train.py --project /opt/ml/model --epochs …"}, {"/opt/ml/model"},
                       {"--cache"}, {"a-…"}, set()]
+
+
+def test_text_joined_from_the_list_a_parameter_is_handed(tmp_path):
+    """`" ".join(cmd)` in a helper: the list its one caller passes, read in the caller's scope."""
+    values = written_values(tmp_path, {"train.py": """
+        def run(cmd):
+            sink(" ".join(cmd))
+
+        script = "train.py"
+        run(["python", script, "--epochs", "3"])
+    """}, func="train:run")
+    assert values == [{"python train.py --epochs 3"}]
