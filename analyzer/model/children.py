@@ -66,8 +66,8 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
     if api.startswith(_COMMAND_APIS):
         command = site.args[0] if site.args else dict(site.kwargs).get("args")
         scripts = _Scripts(graph, func_id, work, run_of)
-        argvs = [*_commands(paths, func_id, site, command), *_word_commands(paths, knowledge, func_id, site, api)] \
-            if command is not None else []
+        argvs = [*(_commands(paths, func_id, site, command) if command is not None else ()),
+                 *_word_commands(paths, knowledge, func_id, site, api)]
         if not any(_trains(knowledge, argv, scripts) for argv in argvs):
             return None
         shell = api.startswith(("os.", "commands.")) or _is_true(dict(site.kwargs).get("shell"))
@@ -299,7 +299,7 @@ def _word_commands(paths: "PathTracker", knowledge: Knowledge, func_id: str, sit
     (`asyncio.create_subprocess_exec("python", "train.py")`)."""
     for entry in knowledge.commands.find(api):
         position = entry.option("position", 0)
-        if entry.option("form") == "words" and len(site.args) > position:
+        if entry.option("form") == "words" and (len(site.args) > position or site.unpacked is not None):
             return [positional_words(paths, func_id, site, position)]
     return []
 

@@ -53,7 +53,11 @@ def word(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym) -> str | None
 def positional_words(paths: "PathTracker", func_id: str, site: ir.CallSite, position: int) -> list[str | None]:
     """A command given one word per positional argument from `position` on
     (`asyncio.create_subprocess_exec("python", "train.py")`, `os.execl(path, arg0, ...)`)."""
-    return [word(paths, func_id, site.index, arg) for arg in site.args[position:]]
+    words = [word(paths, func_id, site.index, arg) for arg in site.args[position:]]
+    if site.unpacked is not None:  # `create_subprocess_exec(*cmd)`: the list's words
+        lists = [v for v in paths.graph.resolver.resolve(site.unpacked) if isinstance(v, SeqV)]
+        words += seq_words(paths, func_id, site.index, site.unpacked, lists[0].items) if len(lists) == 1 else [None]
+    return words
 
 
 def list_items(functions: dict[str, ir.FunctionInfo], sym: ir.Sym) -> tuple[ir.Sym, ...] | None:

@@ -164,16 +164,19 @@ class ExpressionBuilder:
 
     def _call(self, node: cst.Call) -> ir.Sym:
         func = self.expr(node.func)
-        args, kwargs, star = [], [], False
+        args, kwargs, star, unpacked = [], [], False, None
         for arg in node.args:
             value = self.expr(arg.value)
             if arg.star:
+                unpacked = value if arg.star == "*" and not star else None
                 star = True
             elif arg.keyword is not None:
                 kwargs.append((arg.keyword.value, value))
             else:
+                unpacked = None  # a plain positional after the `*` one: no longer the tail
                 args.append(value)
-        self.emit(ir.CallSite, node, func=func, args=tuple(args), kwargs=tuple(kwargs), star_args=star)
+        self.emit(ir.CallSite, node, func=func, args=tuple(args), kwargs=tuple(kwargs), star_args=star,
+                  unpacked=unpacked)
         return ir.CallOf(func, tuple(args), tuple(kwargs), self.at(node), star)
 
     def _dict(self, node: cst.Dict) -> ir.Sym:

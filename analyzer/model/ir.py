@@ -190,6 +190,7 @@ class CallSite(Event):
     kwargs: tuple[tuple[str, Sym], ...] = ()
     star_args: bool = False
     decorator: bool = False  # `@d` above a def: d is called with the new function, which it need not call
+    unpacked: Sym | None = None  # `f(a, *cmd)`: a `*` argument after every plain positional one
 
 
 @dataclass(slots=True, eq=False)

@@ -1,6 +1,6 @@
 """How SIG010 reads a command line spelled other than as one list: a string split into words
 (`shlex.split(cmd)`, `cmd.split()`, a formatted string split, a list's pieces joined into one),
-and lists joined with `+`. Run
+lists joined with `+`, and a list unpacked into the arguments (`create_subprocess_exec(*cmd)`). Run
 through SIG010 as its own examples are (the rule's module keeps the forms it documents)."""
 
 from __future__ import annotations
@@ -10,6 +10,18 @@ import pytest
 from sigcheck.checking.rule import Example
 
 NO_TRAINER = (
+    Example("""
+import asyncio
+
+
+async def revision():
+    cmd = ["git", "rev-parse", "HEAD"]
+    process = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.PIPE)
+    return (await process.communicate())[0]
+
+
+print(asyncio.run(revision()))
+""", "an unpacked command list that runs git"),
     Example("""
 import shlex
 import subprocess
@@ -27,6 +39,22 @@ subprocess.run([sys.executable, "-m", "pip", "install"] + ["-r", "requirements.t
 )
 
 STARTS_A_TRAINER = (
+    Example("""
+import asyncio
+import sys
+
+
+async def run(script):
+    cmd = [sys.executable, script, "--epochs", "10"]
+    # expect: SIG010
+    process = await asyncio.create_subprocess_exec(*cmd)
+    return await process.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(run("train_model.py")))
+""", "a command list unpacked into one word per argument", name="launcher.py",
+            files={"train_model.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
     Example("""
 import shlex
 import subprocess
