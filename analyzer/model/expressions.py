@@ -221,9 +221,9 @@ class ExpressionBuilder:
         if isinstance(node, cst.DictComp):
             self.expr(node.key)
             self.expr(node.value)
-        else:
-            self.expr(node.elt)
-        return ir.Opaque(type(node).__name__)
+            return ir.Opaque("DictComp")
+        # What the items are made of (`[Worker.remote() for _ in range(n)]`), not how many
+        return ir.Opaque(type(node).__name__, (self.expr(node.elt),))
 
     def _lambda(self, node: cst.Lambda) -> ir.Sym:
         self._lambda_count += 1

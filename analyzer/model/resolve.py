@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 _MAX_DEPTH = 12
 _MAX_VALUES = 8  # values of a symbol; those that run project code may be more (below)
+_COMPREHENSIONS = frozenset({"ListComp", "SetComp", "GeneratorExp"})  # items like its element, how many unknown
 _MAX_CODE_VALUES = 16  # argflow.MAX_ARGUMENTS: each script's main passed to one shared launch()
 
 
@@ -142,6 +143,8 @@ class Resolver(ModuleMembers):
             return [ClassV(sym.func_id) if sym.func_id in self.project.classes else FunctionV(sym.func_id)]
         if isinstance(sym, ir.Seq):
             return [SeqV(tuple(self.resolve(item)[0] for item in sym.items))]
+        if isinstance(sym, ir.Opaque) and sym.kind in _COMPREHENSIONS and sym.reads:  # as a generator's yields
+            return [SeqV(tuple(self.resolve(sym.reads[0])[:_MAX_VALUES]))]
         if isinstance(sym, ir.Item):
             return self.containers.item(sym)
         if isinstance(sym, ir.DictOf):

@@ -88,3 +88,29 @@ def test_a_worker_runs_in_another_process_not_on_the_main_thread(analysis):
     anywhere = result.graph.reach([body], MAIN_THREAD | {"process"})
     assert "roles:Critic.fit" not in on_main_thread and "roles:Critic.fit" in anywhere
     assert "train:Tokenizer.remote" in on_main_thread
+
+
+def test_actors_kept_in_a_list_made_by_a_comprehension(analysis):
+    """verl's and SkyRL's drivers: `workers = [Worker.remote() for _ in range(n)]`, then each
+    worker's method, in a comprehension or a loop."""
+    result = analysis({"train.py": """
+import ray
+
+
+@ray.remote(num_gpus=1)
+class Worker:
+    def train_step(self, batch):
+        return batch
+
+    def save(self, path):
+        return path
+
+
+workers = [Worker.remote() for _ in range(4)]
+ray.get([w.train_step.remote(1) for w in workers])
+for worker in workers:
+    worker.save.remote("checkpoints")
+"""})
+    assert _run_by(result) == {"ray.remote": [], "Worker.remote": [],  # Worker has no __init__ of its own
+                               "w.train_step.remote": ["train:Worker.train_step"],
+                               "worker.save.remote": ["train:Worker.save"]}
