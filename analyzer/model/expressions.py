@@ -167,8 +167,10 @@ class ExpressionBuilder:
         args, kwargs, star, unpacked = [], [], False, None
         for arg in node.args:
             value = self.expr(arg.value)
-            if arg.star:
-                unpacked = value if arg.star == "*" and not star else None
+            if arg.star == "*":
+                unpacked = value if not star else None  # a second `*` argument: the tail is not one list
+                star = True
+            elif arg.star:  # `**kwargs` passes keywords, and leaves the positional tail as it was
                 star = True
             elif arg.keyword is not None:
                 kwargs.append((arg.keyword.value, value))

@@ -44,10 +44,10 @@ import asyncio
 import sys
 
 
-async def run(script):
+async def run(script, **options):
     cmd = [sys.executable, script, "--epochs", "10"]
     # expect: SIG010
-    process = await asyncio.create_subprocess_exec(*cmd)
+    process = await asyncio.create_subprocess_exec(*cmd, **options)
     return await process.wait()
 
 
