@@ -228,7 +228,7 @@ def graph(entries, output_format, root, handlers_only):
     from sigcheck.report.graph import RENDERERS, GraphView
 
     try:
-        found, analysis = prepare(list(entries), _settings(list(entries), None), root=root)
+        found, analysis = prepare(list(entries), _settings(list(entries), None), root=root, every_function=True)
     except (ConfigError, KnowledgeError) as exc:
         click.echo(f"sigcheck: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)

@@ -47,15 +47,16 @@ def load(tmp_path):
 
 @pytest.fixture
 def analysis(load):
-    """`analysis({...})`: an Analysis over the project, its graph, resolver and registrations."""
+    """`analysis({...})`: an Analysis over the project, its graph, resolver and registrations;
+    `every_function=True` for edges of functions no run reaches (how a graph is built)."""
 
     from sigcheck.checking.analysis import Analysis
     from sigcheck.knowledge import builtin_knowledge
 
-    def run(files: dict[str, str], entries: tuple[str, ...] = ("train.py",)):
+    def run(files: dict[str, str], entries: tuple[str, ...] = ("train.py",), every_function: bool = False):
         project = load(files, entries)
         assert not project.errors, project.errors
-        return Analysis(project, builtin_knowledge(), 120, "sagemaker")
+        return Analysis(project, builtin_knowledge(), 120, "sagemaker", every_function=every_function)
 
     return run
 

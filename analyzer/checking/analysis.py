@@ -9,11 +9,12 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
-from sigcheck.model.argflow import flowing_resolver
+from sigcheck.model.argflow import flowing_resolver, reachable_flow
 from sigcheck.model.children import ChildStart, events_set, find_child_starts, forwarding_call
 from sigcheck.model.flags import Flags
 from sigcheck.model.jobs import JobKinds
 from sigcheck.model.project import ProjectModel
+from sigcheck.model.reached import run_roots
 from sigcheck.model.resolve import Resolver
 from sigcheck.model.runs import Reachability, RunView
 from sigcheck.model.saving import SaveAnalysis
@@ -27,11 +28,16 @@ from sigcheck.model.waits import WaitBound
 from sigcheck.model.work import Work, WorkFinder
 
 
+_MAX_SETTLINGS = 4  # past this, the flow over every call site: a graph that keeps finding more
+
 
 class Analysis:
     def __init__(self, project: ProjectModel, knowledge: Knowledge, deadline: int, platform: str,
-                 containers: list = ()) -> None:
+                 containers: list = (), every_function: bool = False) -> None:
+        """`every_function`: the flow and the call graph over every function, run or not (a
+        call graph to read whole: `sigcheck graph`); else over what a run can reach."""
         self.project = project
+        self.every_function = every_function
         self.knowledge = knowledge
         self.deadline = deadline
         self.platform = platform
@@ -43,11 +49,29 @@ class Analysis:
 
     @cached_property
     def resolver(self) -> Resolver:
-        return flowing_resolver(self.project, self.knowledge)
+        return self._settled[0]
 
     @cached_property
     def graph(self) -> CallGraph:
-        return CallGraph(self.project, self.resolver, self.knowledge)
+        return self._settled[1]
+
+    @cached_property
+    def _settled(self) -> tuple[Resolver, CallGraph]:
+        """The argument flow over the functions a run can reach, and the call graph over those
+        the graph reaches with it. The flow's walk (reached.py) finds more than the graph but
+        not all it follows: what the graph reaches besides is taken in and the flow settled
+        again, so that every function the graph holds had its calls pass their arguments."""
+        roots = run_roots(self.project)
+        taken: list[str] = []
+        for _ in range(0 if self.every_function else _MAX_SETTLINGS):
+            resolver, reached = reachable_flow(self.project, self.knowledge, roots + taken)
+            graph = CallGraph(self.project, resolver, self.knowledge, roots)
+            missing = graph.built - reached
+            if not missing:
+                return resolver, graph
+            taken += sorted(missing)
+        resolver = flowing_resolver(self.project, self.knowledge)  # every call site, as a library user would
+        return resolver, CallGraph(self.project, resolver, self.knowledge)
 
     @cached_property
     def registrations(self) -> list[HandlerRegistration]:

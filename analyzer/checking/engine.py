@@ -73,12 +73,13 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
 
 
 def prepare(paths: list[Path], settings: Settings, root: Path | None = None,
-            overlays: Mapping[Path, str] | None = None) -> tuple[Discovery, "Analysis"]:
+            overlays: Mapping[Path, str] | None = None, every_function: bool = False) -> tuple[Discovery, "Analysis"]:
     """Discover the entry points (following Dockerfiles' launch chains), load the project once.
-    `root`, when given, is the folder module names are relative to, instead of the one found."""
+    `root`, when given, is the folder module names are relative to, instead of the one found.
+    `every_function`: see Analysis."""
     knowledge = _knowledge(settings)
     found = _discover(paths, settings, overlays)
-    return found, _analysis(found, settings, knowledge, root, overlays, Summariser())
+    return found, _analysis(found, settings, knowledge, root, overlays, Summariser(), every_function)
 
 
 @contextmanager
@@ -108,14 +109,14 @@ def _discover(paths: list[Path], settings: Settings, overlays: Mapping[Path, str
 
 
 def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: Path | None,
-              overlays: Mapping[Path, str] | None, summariser: Summariser) -> "Analysis":
+              overlays: Mapping[Path, str] | None, summariser: Summariser, every_function: bool = False) -> "Analysis":
     from sigcheck.checking.analysis import Analysis
 
     deadline = settings.deadline or knowledge.platforms[settings.platform].deadline
     project = load_project(root or found.root, found.entries, {**found.texts, **(overlays or {})}, summariser)
     for container in found.containers:  # Dockerfiles and scripts: container findings point into them
         project.documents.update(container.documents)
-    return Analysis(project, knowledge, deadline, settings.platform, found.containers)
+    return Analysis(project, knowledge, deadline, settings.platform, found.containers, every_function)
 
 
 def _inputs(found: Discovery, project, settings: Settings) -> list[Path]:

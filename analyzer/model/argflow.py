@@ -1,7 +1,8 @@
 """Arguments into parameters: what each function's call sites pass it.
 
 `def run(step): step()` called as `run(train_step)` makes `step` stand for `train_step`. The flow
-is context-insensitive, as PyCG's is: a parameter stands for everything any call site passes.
+is context-insensitive, as PyCG's is: a parameter stands for everything any call site passes,
+of the code a run can reach (reached.py).
 Which function a call site runs can itself depend on a parameter (`c(b)` where `c` is one), so
 the flow is computed to a fixed point, each round resolving the call sites with the last round's.
 Arguments are kept as symbols of the caller's scope; the resolver resolves them on demand.
@@ -30,32 +31,61 @@ def argument_flow(project: "ProjectModel") -> Flow:
 
 
 def flowing_resolver(project: "ProjectModel", knowledge: "Knowledge | None" = None) -> "Resolver":
+    """A resolver with the flow of every call site settled."""
+    return reachable_flow(project, knowledge, None)[0]
+
+
+def reachable_flow(project: "ProjectModel", knowledge: "Knowledge | None",
+                   roots: Iterable[str] | None) -> tuple["Resolver", frozenset[str] | None]:
     """A resolver with the settled flow. Each round re-resolves only the call sites that read a
     parameter whose arguments the round before changed, with a resolver that takes over every
-    answer that read none of them; the last round's resolver is the one returned."""
+    answer that read none of them; the last round's resolver is the one returned.
+
+    With `roots`, only the call sites of the functions a run may reach from them take part, and
+    those functions are returned: code that never runs passes nothing (see reached.py)."""
+    from sigcheck.model.reached import Reacher
     from sigcheck.model.resolve import Resolver
 
-    sites = [site for fn in project.functions.values() for site in fn.events if isinstance(site, ir.CallSite)]
+    sites, owners, spans = _call_sites(project)
     passes: list[list[_Pass]] = [[] for _ in sites]
     reads: list[frozenset] = [frozenset()] * len(sites)  # per site: the parameters its resolution read
     collector = _Collector()
     resolver = Resolver(project, collector.flow)
-    todo: Iterable[int] = range(len(sites))
+    reacher = Reacher(project, resolver, knowledge) if roots is not None and knowledge is not None else None
+    todo: Iterable[int] = range(len(sites)) if reacher is None else reacher.start(roots, spans)
     for _ in range(MAX_ROUNDS):
         moved = []
-        for number in todo:
+        for number in todo:  # grows while it is walked: the functions each site reaches join in
             resolver.begin_tracking()
             found = list(_passes(project, resolver, sites[number], knowledge))
+            if reacher is not None:
+                todo.extend(reacher.reach(owners[number], sites[number], spans))  # type: ignore[attr-defined]
             reads[number] = resolver.end_tracking()
             if found != passes[number]:
                 moved.append(number)
             passes[number] = found
         changed = collector.update(moved, passes)
         if not changed:
-            return resolver  # every parameter has the arguments it was resolved with: the flow is settled
+            break  # every parameter has the arguments it was resolved with: the flow is settled
         resolver = Resolver(project, collector.flow, resolver, changed)
         todo = [number for number, keys in enumerate(reads) if keys and not keys.isdisjoint(changed)]
-    return resolver
+        if reacher is not None:
+            todo += reacher.again(resolver, changed, spans)
+    return resolver, None if reacher is None else frozenset(reacher.reached)
+
+
+def _call_sites(project: "ProjectModel") -> tuple[list[ir.CallSite], list[ir.FunctionInfo], dict[str, range]]:
+    """Every call site, in the project's order (the order arguments are kept in), the function
+    of each, and each function's range of them."""
+    sites: list[ir.CallSite] = []
+    owners: list[ir.FunctionInfo] = []
+    spans: dict[str, range] = {}
+    for fn in project.functions.values():
+        start = len(sites)
+        sites.extend(event for event in fn.events if isinstance(event, ir.CallSite))
+        owners.extend([fn] * (len(sites) - start))
+        spans[fn.id] = range(start, len(sites))
+    return sites, owners, spans
 
 
 class _Collector:

@@ -53,7 +53,9 @@ class Step:
 
 
 class CallGraph(CallTargets):
-    def __init__(self, project: ProjectModel, resolver: Resolver, knowledge: Knowledge) -> None:
+    def __init__(self, project: ProjectModel, resolver: Resolver, knowledge: Knowledge,
+                 roots: Iterable[str] | None = None) -> None:
+        """With `roots`, the edges of the functions they reach, `built`; else of every function."""
         self.project = project
         self.resolver = resolver
         self.knowledge = knowledge
@@ -75,7 +77,7 @@ class CallGraph(CallTargets):
         self._made: dict[str, set[str]] = {}  # class id -> the functions that call it (make an instance)
         self._dispatched: list[tuple[str, int, str, str]] = []  # overrides reached from a base (see dispatch_conditions)
         self._plain: set[tuple[str, str]] = set()  # (caller, callee) of calls to what the callee resolved to
-        self._build()
+        self.built: frozenset[str] = self._build(roots)
         self.dispatch_conditions(self._dispatched, self._plain, self._made)
 
     # -- queries --------------------------------------------------------------------------
@@ -201,24 +203,53 @@ class CallGraph(CallTargets):
 
     # -- construction ---------------------------------------------------------------------
 
-    def _build(self) -> None:
-        self.graph.add_nodes_from(self.project.functions)
-        for fn in self.project.functions.values():
-            for event in fn.events:
-                if isinstance(event, ir.CallSite):
-                    self._add_call(fn, event)
-                elif isinstance(event, ir.Import):
-                    for body_id in self.imported_bodies(fn.module, event):
-                        self._edge(fn.id, body_id, "import", event.index)
-                elif isinstance(event, ir.Loop) and event.iter is not None:  # `for x in obj`: obj.__iter__, then __next__
-                    for value in self.resolver.resolve(event.iter):
-                        for method in self.resolver.containers.iteration_methods(value):
-                            self._edge(fn.id, method, "call", event.index)
-                elif isinstance(event, ir.Raise) and event.exc is not None:  # `raise Error` instantiates it
-                    for value in self.resolver.resolve(event.exc):
-                        method = self.resolver.method_of(value.class_id, "__init__") if isinstance(value, ClassV) else None
-                        if method:
-                            self._edge(fn.id, method, "call", event.index)
+    def _build(self, roots: Iterable[str] | None) -> frozenset[str]:
+        functions = self.project.functions
+        self.graph.add_nodes_from(functions)
+        if roots is None:
+            for fn in functions.values():
+                self._add_edges(fn)
+            return frozenset(functions)
+        import networkx as nx
+
+        final, self.graph = self.graph, nx.MultiDiGraph()
+        built: dict[str, None] = {}
+        queue = deque(roots)
+        while queue:
+            func_id = queue.popleft()
+            if func_id in built or func_id not in functions:
+                continue
+            built[func_id] = None
+            self.graph.add_node(func_id)
+            self._add_edges(functions[func_id])
+            queue.extend(callee for callee in self.graph.successors(func_id) if callee not in built)
+        # Each caller's edges in the project's order, as a build over every function adds them:
+        # callers() lists a function's callers in that order.
+        for func_id in functions:
+            if func_id in built:
+                final.add_edges_from(self.graph.out_edges(func_id, keys=True, data=True))
+        self.graph = final
+        return frozenset(built)
+
+    def _add_edges(self, fn: ir.FunctionInfo) -> None:
+        for event in fn.events:
+            self._add_event(fn, event)
+
+    def _add_event(self, fn: ir.FunctionInfo, event: ir.Event) -> None:
+        if isinstance(event, ir.CallSite):
+            self._add_call(fn, event)
+        elif isinstance(event, ir.Import):
+            for body_id in self.imported_bodies(fn.module, event):
+                self._edge(fn.id, body_id, "import", event.index)
+        elif isinstance(event, ir.Loop) and event.iter is not None:  # `for x in obj`: obj.__iter__, then __next__
+            for value in self.resolver.resolve(event.iter):
+                for method in self.resolver.containers.iteration_methods(value):
+                    self._edge(fn.id, method, "call", event.index)
+        elif isinstance(event, ir.Raise) and event.exc is not None:  # `raise Error` instantiates it
+            for value in self.resolver.resolve(event.exc):
+                method = self.resolver.method_of(value.class_id, "__init__") if isinstance(value, ClassV) else None
+                if method:
+                    self._edge(fn.id, method, "call", event.index)
 
     def imported_bodies(self, module: str, event: ir.Import) -> list[str]:
         """Bodies of the project modules an import statement runs: `import a.b.c` runs a, a.b
@@ -339,12 +370,6 @@ class CallGraph(CallTargets):
             for func_id in self.functions_of(value):
                 self._edge_through(caller, func_id, kind, site, flowing)
 
-    def _runner_choices(self, value: SeqV | DictV) -> list[frozenset[str]]:
-        """A dict or list of subcommands (`CLI({"pretrain": setup, ...})`): a command-line
-        runner calls the one the command line names."""
-        items = value.items if isinstance(value, SeqV) else [v for _, v in value.entries]
-        return [frozenset(found) for item in items if (found := self.functions_of(item))]
-
     def _add_choice(self, fn: ir.FunctionInfo, site: ir.CallSite, alternatives: list[frozenset[str]]) -> None:
         """A runner that runs, at once, one of several sets of functions (a command, with the
         groups and callbacks that run before it): each is a call, and their choice is kept."""
@@ -357,24 +382,3 @@ class CallGraph(CallTargets):
     def _project_receives(self, site: ir.CallSite) -> bool:
         """Whatever the call runs is a project function, whose parameters take the arguments."""
         return all(any(True for _ in receivers(self.resolver, value)) for value in self.resolver.resolve(site.func))
-
-    def _default_target(self, fn: ir.FunctionInfo, entry) -> list[tuple[int, Value]]:
-        """What a runner given no function calls (`tf.app.run()`: this module's `main`)."""
-        name = entry.option("default-target")
-        if name is None:
-            return []
-        return [(-1, v) for v in self.resolver.resolve(ir.Name(name, self.project.modules[fn.module].body_id))]
-
-    def _callable_args(self, site: ir.CallSite, slots: list[str]) -> list[tuple[int, Value]]:
-        """The arguments named by a spawn entry's `target` slots, as (argument position, value)."""
-        found = []
-        keywords = dict(site.kwargs)
-        for slot in slots:
-            if slot.startswith("#"):
-                position = int(slot[1:])
-                if position < len(site.args):
-                    found += [(position, v) for v in self.resolver.resolve(site.args[position])]
-            elif slot in keywords:
-                position = len(site.args) + [k for k, _ in site.kwargs].index(slot)
-                found += [(position, v) for v in self.resolver.resolve(keywords[slot])]
-        return found

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sigcheck.model import ir
-from sigcheck.model.values import ClassV, FunctionV, InstanceV, PartialV, Value
+from sigcheck.model.values import ClassV, DictV, FunctionV, InstanceV, PartialV, SeqV, Value
 
 if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
@@ -133,3 +133,30 @@ class CallTargets:
                     func_id = methods[method]
                     return [CallTarget(self.resolver.qualname(FunctionV(func_id)), func_id, bound, in_project=True)]
         return []
+
+    def _runner_choices(self, value: SeqV | DictV) -> list[frozenset[str]]:
+        """A dict or list of subcommands (`CLI({"pretrain": setup, ...})`): a command-line
+        runner calls the one the command line names."""
+        items = value.items if isinstance(value, SeqV) else [v for _, v in value.entries]
+        return [frozenset(found) for item in items if (found := self.functions_of(item))]
+
+    def _default_target(self, fn: ir.FunctionInfo, entry) -> list[tuple[int, Value]]:
+        """What a runner given no function calls (`tf.app.run()`: this module's `main`)."""
+        name = entry.option("default-target")
+        if name is None:
+            return []
+        return [(-1, v) for v in self.resolver.resolve(ir.Name(name, self.project.modules[fn.module].body_id))]
+
+    def _callable_args(self, site: ir.CallSite, slots: list[str]) -> list[tuple[int, Value]]:
+        """The arguments named by a spawn entry's `target` slots, as (argument position, value)."""
+        found = []
+        keywords = dict(site.kwargs)
+        for slot in slots:
+            if slot.startswith("#"):
+                position = int(slot[1:])
+                if position < len(site.args):
+                    found += [(position, v) for v in self.resolver.resolve(site.args[position])]
+            elif slot in keywords:
+                position = len(site.args) + [k for k, _ in site.kwargs].index(slot)
+                found += [(position, v) for v in self.resolver.resolve(keywords[slot])]
+        return found

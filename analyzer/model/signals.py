@@ -43,6 +43,8 @@ class HandlerRegistration:
 def find_registrations(graph: CallGraph, knowledge: Knowledge) -> list[HandlerRegistration]:
     found = []
     for fn in graph.project.functions.values():
+        if fn.id not in graph.built:
+            continue  # never runs: every function that names a registrar is a root (reached.run_roots)
         for event in fn.events:
             if isinstance(event, ir.CallSite):
                 registration = _registration(graph, knowledge, fn.id, event)

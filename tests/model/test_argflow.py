@@ -21,7 +21,7 @@ def edges(a, caller: str) -> set[tuple[str, str]]:
 
 @pytest.fixture
 def flow(analysis):
-    return lambda code, files=None: analysis({"train.py": code, **(files or {})})
+    return lambda code, files=None: analysis({"train.py": code, **(files or {})}, every_function=True)
 
 
 def test_positional_and_keyword_arguments_reach_parameters(flow):

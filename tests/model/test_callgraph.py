@@ -19,8 +19,9 @@ def calls(analysis, caller: str) -> set[str]:
 
 @pytest.fixture
 def graph_of(analysis):
+    """Edges of every function, called or not: how each is built (reachability: test_reached.py)."""
     def build(code: str, files: dict[str, str] | None = None):
-        return analysis({"train.py": code, **(files or {})})
+        return analysis({"train.py": code, **(files or {})}, every_function=True)
 
     return build
 

@@ -179,7 +179,7 @@ def test_stores_into_an_attribute_of_self_are_seen_across_the_class_hierarchy(an
                 self.hooks.append(other)
 
         Job().register("term", save)
-    """)})
+    """)}, every_function=True)
     calls = {callee for _, callee, kind in a.graph.graph.out_edges("train:Registry.on_term", keys=True) if kind == "call"}
     assert calls == {"train:save", "train:stop"}  # not Other's hooks
 
@@ -237,7 +237,7 @@ def test_a_class_decorator_fills_a_registry_that_is_read_by_name(analysis):
         def main(name):
             runner = registry.get_runner_class(name)()
             runner.train()
-    """)})
+    """)}, every_function=True)
     calls = {callee for _, callee, kind in a.graph.graph.out_edges("train:main", keys=True) if kind == "call"}
     assert "train:RunnerBase.train" in calls
     assert "train:NotRegistered.train" not in calls

@@ -42,14 +42,14 @@ def _dead_calls(a, sources):
 
 
 def test_a_branch_on_a_flag_the_call_leaves_false_does_not_run(analysis):
-    a = analysis({"train.py": CODE})
+    a = analysis({"train.py": CODE}, every_function=True)
     dead, parents = _dead_calls(a, ["train:quiet"])
     assert dead == {"flush", "print"} and "train:flush" not in parents  # print(wait) too; print(reason) runs
     assert _dead_calls(a, ["train:keyed"])[0] == {"flush"}  # wait= passed: its branch runs
 
 
 def test_a_flag_any_reaching_call_passes_keeps_its_branch(analysis):
-    a = analysis({"train.py": CODE})
+    a = analysis({"train.py": CODE}, every_function=True)
     dead, parents = _dead_calls(a, ["train:quiet", "train:loud"])
     assert "flush" not in dead and "train:flush" in parents
     assert _dead_calls(a, ["train:spread"])[0] == set()  # `**options` may pass anything

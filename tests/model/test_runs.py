@@ -267,7 +267,7 @@ def test_a_function_passed_as_one_option_of_a_conditional_is_passed_by_the_scope
         if __name__ == "__main__":
             evaluate(data, True)
     """
-    a = analysis({"train.py": textwrap.dedent(code)})
+    a = analysis({"train.py": textwrap.dedent(code)}, every_function=True)
     edge = a.graph.graph.get_edge_data("train:run", "train:train.<locals>._loop", key="call")
     assert edge["passers"] == frozenset({"train:train"})
     entry = a.entry_for("train")

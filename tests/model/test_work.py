@@ -222,6 +222,10 @@ def train(batches):
 def evaluate(batches):
     for x, y in batches:
         strategy.run(eval_step, args=(x, y))
+
+if __name__ == "__main__":
+    train(dataset)
+    evaluate(dataset)
 """})
     [train_loop] = [e for e in a.functions["train:train"].events if isinstance(e, ir.Loop)]
     [eval_loop] = [e for e in a.functions["train:evaluate"].events if isinstance(e, ir.Loop)]
@@ -250,6 +254,9 @@ def main():
     worker = threading.Thread(target=fit)
     worker.start()
     worker.join()
+
+if __name__ == "__main__":
+    main()
 """})
     work = a.work.first_work("train:main")
     assert work.func_id == "train:fit" and work.what == "fit call" and [s.kind for s in work.path] == ["thread"]

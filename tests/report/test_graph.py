@@ -50,7 +50,7 @@ def save():
 
 
 def test_pycg_names_and_edges(analysis):
-    view = GraphView(analysis({"train.py": TRAIN, "helpers.py": HELPERS}))
+    view = GraphView(analysis({"train.py": TRAIN, "helpers.py": HELPERS}, every_function=True))
     graph = json.loads(render_pycg(view))
     assert graph["train.Trainer.fit"] == ["helpers.save", "train.Trainer.fit.step"]  # no <locals>
     assert graph["train.on_term"] == ["helpers.save", "sys.exit"]
@@ -71,7 +71,7 @@ def test_library_names_as_pycg_spells_them():
 
 
 def test_json_lists_nodes_and_edges_with_kinds_and_places(analysis):
-    view = GraphView(analysis({"train.py": TRAIN, "helpers.py": HELPERS}))
+    view = GraphView(analysis({"train.py": TRAIN, "helpers.py": HELPERS}, every_function=True))
     graph = json.loads(render_json(view))
     nodes = {n["id"]: n for n in graph["nodes"]}
     assert nodes["train:on_term"]["handler"] and nodes["train:on_term"]["line"] == 16
@@ -86,7 +86,7 @@ def test_json_lists_nodes_and_edges_with_kinds_and_places(analysis):
 
 
 def test_dot_styles_handler_and_thread_edges_apart(analysis):
-    view = GraphView(analysis({"train.py": TRAIN, "helpers.py": HELPERS}))
+    view = GraphView(analysis({"train.py": TRAIN, "helpers.py": HELPERS}, every_function=True))
     dot = render_dot(view)
     assert dot.startswith("digraph sigcheck {") and dot.rstrip().endswith("}")
     assert '"train:<module>" -> "train:on_term" [color="red3", penwidth=2, label="handler"' in dot
@@ -96,7 +96,7 @@ def test_dot_styles_handler_and_thread_edges_apart(analysis):
 
 
 def test_handlers_only_keeps_what_the_handlers_reach(analysis):
-    view = GraphView(analysis({"train.py": TRAIN, "helpers.py": HELPERS}), handlers_only=True)
+    view = GraphView(analysis({"train.py": TRAIN, "helpers.py": HELPERS}, every_function=True), handlers_only=True)
     assert view.nodes == ["helpers:save", "train:on_term"]
     assert [(c, d, k) for c, d, k, _ in view.edges()] == [("train:on_term", "helpers:save", "call")]
 
