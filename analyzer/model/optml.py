@@ -95,10 +95,10 @@ def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
             if isinstance(event, ir.CallSite):
                 option = isinstance(event.func, ir.Attr) and event.func.attr == "add_argument"
                 for position, arg in enumerate(event.args):
-                    if _may_hold_origin(arg) and not (position == 1 and tracker.qualname(event.func) in _ENV_GET):
+                    if _may_hold_origin(arg) and not (position == 1 and _calls_one_of(tracker, event.func, _ENV_GET)):
                         yield ValueSite(fn.id, arg, event.index)
                 for keyword, arg in event.kwargs:
-                    if _may_hold_origin(arg) and not (keyword == "default" and tracker.qualname(event.func) in _ENV_GET):
+                    if _may_hold_origin(arg) and not (keyword == "default" and _calls_one_of(tracker, event.func, _ENV_GET)):
                         yield ValueSite(fn.id, arg, event.index, configurable=option and keyword == "default")
             elif isinstance(event, ir.Assign) and _may_hold_origin(event.value):
                 yield ValueSite(fn.id, event.value, event.index)
@@ -151,7 +151,7 @@ def origins(tracker: PathTracker, site: ValueSite, knowledge: Knowledge) -> Iter
 
 
 def _origins(tracker, site, sym, knowledge):
-    if isinstance(sym, ir.CallOf) and tracker.qualname(sym.func) in _ENV_GET:
+    if isinstance(sym, ir.CallOf) and _calls_one_of(tracker, sym.func, _ENV_GET):
         return  # the fallback of an environment lookup is the recommended form
     candidate = (isinstance(sym, ir.Const) and isinstance(sym.value, str)) or isinstance(sym, (ir.BinOp, ir.FString)) \
         or _builds_path(tracker, sym)
@@ -229,7 +229,15 @@ def _builds_path(tracker, sym) -> bool:
         return False
     if isinstance(sym.func, ir.Attr) and sym.func.attr in ("joinpath", "format"):
         return True
-    return tracker.qualname(sym.func) in _JOIN | _PATH_TYPES
+    return _calls_one_of(tracker, sym.func, _JOIN | _PATH_TYPES)
+
+
+def _calls_one_of(tracker, func: ir.Sym, qualnames: set[str]) -> bool:
+    """Whether `func` is one of these library functions. An attribute of another name never is
+    (`model.forward`): nearly every call is asked, and resolving each was most of this rule's time."""
+    if isinstance(func, ir.Attr) and not any(name.endswith("." + func.attr) for name in qualnames):
+        return False
+    return tracker.qualname(func) in qualnames
 
 
 def _names_layout(tracker, site, sym, knowledge) -> bool:
