@@ -44,7 +44,6 @@ class WriteOutsideSagemakerOutputs(Rule):
 
     code = "OPT002"
     name = "write-outside-sagemaker-outputs"
-    runs_apart = True  # value tracking of paths: shares little with the entry-point rules
     severity = "error"
 
     valid = (

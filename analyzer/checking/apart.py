@@ -1,9 +1,10 @@
-"""Rules run in a process of their own, beside the others, once the call graph is built.
+"""Rules run in a process of their own, beside the others.
 
 The whole-program part runs in one process while the second CPU idles. Its rules fall in two
-groups that share little past the call graph: the path rules (value tracking of strings, a
-third of the rule time on a large package) and the rest (entry points, handlers, containers).
-A forked child inherits the built model, runs the first group while the parent runs the second,
+groups that share little past the call graph: OPT001, which tracks the value of every string the
+code spells out, in every function (about half of the rule time on a large package), and the
+rest, which judge what runs (entry points, handlers, containers, writes, driver loads). A forked
+child builds the model beside the parent, runs the first group while the parent runs the second,
 and sends its findings back pickled; they are taken in rule order, so the report is the same as
 from one process. Where fork is missing or unsafe (threads: the language server), or the child
 fails, the rules run here.

@@ -79,6 +79,7 @@ class PatternSet:
         self.entries = list(entries)
         self._regexes = [re.compile("|".join(f"(?:{translate(p)})" for p in e.patterns)) for e in self.entries]
         self._found: dict[str, list[Entry]] = {}
+        self._endings: tuple[frozenset[str], tuple[str, ...]] | None = None  # see may_name
 
     def find(self, qualname: str | None) -> list[Entry]:
         if not qualname:
@@ -89,6 +90,15 @@ class PatternSet:
             found = [e for e in found if not any(fnmatchcase(qualname, p) for p in e.option("exclude", ()))]
             self._found[qualname] = found
         return found
+
+    def may_name(self, attribute: str) -> bool:
+        """Whether a name ending in `.attribute` can match: a call of `model.forward` is never
+        `subprocess.run`, and answering that needs no resolution of `model`."""
+        if self._endings is None:
+            endings = {p.rsplit(".", 1)[-1] for e in self.entries for p in e.patterns}
+            self._endings = (frozenset(endings), tuple(e for e in endings if any(c in e for c in "*?[")))
+        plain, wild = self._endings
+        return attribute in plain or any(fnmatchcase(attribute, ending) for ending in wild)
 
     def __iter__(self):
         return iter(self.entries)

@@ -45,6 +45,8 @@ def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFin
     run as a child trains in its own run only."""
     found = []
     for fn in paths.graph.project.functions.values():
+        if fn.id not in paths.graph.built:
+            continue  # no run reaches it: it starts no child
         for event in fn.events:
             if isinstance(event, ir.CallSite):
                 start = _child_start(paths, knowledge, work, fn.id, event, run_of)

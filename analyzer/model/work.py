@@ -39,7 +39,9 @@ class WorkFinder:
 
     @cached_property
     def _stepping_directly(self) -> set[str]:
-        return {f.id for f in self.functions.values() if any(self._is_step(f.id, e) for e in f.events)}
+        """Of the functions the graph holds: one no run reaches steps in no run."""
+        built = self.graph.built
+        return {f.id for f in self.functions.values() if f.id in built and any(self._is_step(f.id, e) for e in f.events)}
 
     @cached_property
     def stepping(self) -> frozenset[str]:

@@ -106,3 +106,33 @@ run(save)
     assert calls(a, "train:helper") == {"train:save"}
     assert missed == ["train:<module>"]
     assert "train:never_called" not in a.graph.built  # settled over what runs, not over every function
+
+
+NEVER_RUN = """
+import subprocess
+import torch
+
+def train_forever(model, opt, data):
+    for x in data:
+        model(x).sum().backward()
+        opt.step()
+
+def relaunch():
+    subprocess.run(["torchrun", "--nproc-per-node=8", "pretrain.py"])
+
+print("nothing runs")
+"""
+
+
+PRETRAIN = """
+for x in data:
+    model(x).sum().backward()
+    opt.step()
+"""
+
+
+def test_steps_and_children_of_code_that_never_runs_are_none_of_a_run(analysis):
+    a = analysis({"train.py": NEVER_RUN, "pretrain.py": PRETRAIN})
+    assert "train:train_forever" not in a.work.stepping and not a.child_starts
+    every = analysis({"train.py": NEVER_RUN, "pretrain.py": PRETRAIN}, every_function=True)
+    assert "train:train_forever" in every.work.stepping and [s.func_id for s in every.child_starts] == ["train:relaunch"]

@@ -176,6 +176,11 @@ def test_a_diffusion_sampler_is_no_training_loop_and_an_optax_update_is(analysis
         def train(params, opt_state, batches):
             for batch in batches:
                 params, opt_state, loss = update_fn(params, opt_state, batch)
+
+
+        if __name__ == "__main__":
+            train(params, tx.init(params), batches)
+            sample(unet, noise)
         """)})
     assert _loops(a, "train:sample") == [None]
     assert _loops(a, "train:train") == ["training loop"]

@@ -1,0 +1,26 @@
+"""Knowledge patterns: what a call's attribute name alone says about the names it can match."""
+
+from __future__ import annotations
+
+from sigcheck.knowledge import Entry, PatternSet, builtin_knowledge
+
+
+def test_an_attribute_may_name_only_what_some_pattern_ends_with():
+    patterns = PatternSet([Entry("child", ("subprocess.run", "os.system"), ""), Entry("child", ("*.Process",), "")])
+    assert patterns.may_name("run") and patterns.may_name("system") and patterns.may_name("Process")
+    assert not patterns.may_name("forward") and not patterns.may_name("runs")
+
+
+def test_a_wildcard_ending_may_name_any_attribute_it_matches():
+    patterns = PatternSet([Entry("write", ("*.write_*", "torch.save"), "")])
+    assert patterns.may_name("write_text") and patterns.may_name("save")
+    assert not patterns.may_name("read_text")
+
+
+def test_every_write_and_child_api_of_the_builtin_knowledge_passes_its_own_ending():
+    knowledge = builtin_knowledge()
+    for patterns in (knowledge.writes, knowledge.children, knowledge.driver_loaders):
+        for entry in patterns:
+            for pattern in entry.patterns:
+                ending = pattern.rsplit(".", 1)[-1]
+                assert patterns.may_name(ending), pattern
