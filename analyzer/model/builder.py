@@ -61,6 +61,7 @@ class _Builder(ImportBuilder, ExpressionBuilder):
         self.cls: ir.ClassInfo | None = None
         self._lambda_count = 0
         self.declared: dict[tuple[str, str], ir.Sym] = {}  # (scope, name) -> the class its annotation declares
+        self.names: dict[tuple[str, str], ir.Name] = {}  # see ExpressionBuilder.name
         self.type_checking_only = False  # inside `if TYPE_CHECKING:`, which never runs
 
     # -- scopes ---------------------------------------------------------------------------
@@ -341,13 +342,13 @@ class _Builder(ImportBuilder, ExpressionBuilder):
             owner = self._owner(name)
             if owner is not self.fn:  # `global` or `nonlocal`: the value lands in the owner's scope
                 owner.bind(name, kind, bound or value)
-                sym = ir.Name(name, owner.id)
+                sym = self.name(name, owner.id)
             elif self.cls is not None:  # a class attribute, not a name of the enclosing scope
                 self.cls.attributes.setdefault(name, []).append(bound or value)
-                sym = ir.Name(name, self.fn.id)
+                sym = self.name(name, self.fn.id)
             else:
                 self.fn.bind(name, kind, bound or value)
-                sym = ir.Name(name, self.fn.id)
+                sym = self.name(name, self.fn.id)
         else:
             sym = self.expr(target)
             if isinstance(sym, ir.Attr) and isinstance(sym.base, ir.Name) and sym.base.name == "self":

@@ -50,13 +50,22 @@ class ExpressionBuilder:
                 pending.extend(element.value for element in current.elements)
         return tuple(found)
 
+    def name(self, value: str, scope: str) -> ir.Name:
+        """One symbol per name and scope: a method names `self` dozens of times, and each copy
+        was pickled, sent and unpickled on its own (a sixth of a summary's objects)."""
+        key = (value, scope)
+        found = self.names.get(key)
+        if found is None:
+            found = self.names[key] = ir.Name(value, scope)
+        return found
+
     def sym(self, node) -> ir.Sym:
         """The symbol for an expression, without recording events."""
         kind = type(node)
         if kind is cst.Name:
             if node.value in _CONSTANT_NAMES:
                 return ir.Const(_CONSTANT_NAMES[node.value])
-            return ir.Name(node.value, self.fn.id)
+            return self.name(node.value, self.fn.id)
         if kind is cst.Attribute:
             return ir.Attr(self.sym(node.value), node.attr.value)
         if kind is cst.Subscript and len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
@@ -83,7 +92,7 @@ class ExpressionBuilder:
     def _e_name(self, node: cst.Name) -> ir.Sym:
         if node.value in _CONSTANT_NAMES:
             return ir.Const(_CONSTANT_NAMES[node.value])
-        return ir.Name(node.value, self.fn.id)
+        return self.name(node.value, self.fn.id)
 
     def _e_attribute(self, node: cst.Attribute) -> ir.Sym:
         return ir.Attr(self.expr(node.value), node.attr.value)
