@@ -61,16 +61,17 @@ class Analysis:
         the graph reaches with it. The flow's walk (reached.py) finds more than the graph but
         not all it follows: what the graph reaches besides is taken in and the flow settled
         again, so that every function the graph holds had its calls pass their arguments."""
-        roots = run_roots(self.project)
-        taken: list[str] = []
-        for _ in range(0 if self.every_function else _MAX_SETTLINGS):
-            resolver, reached = reachable_flow(self.project, self.knowledge, roots + taken)
-            graph = CallGraph(self.project, resolver, self.knowledge, roots)
-            missing = graph.built - reached
-            if not missing:
-                return resolver, graph
-            taken += sorted(missing)
-        resolver = flowing_resolver(self.project, self.knowledge)  # every call site, as a library user would
+        if not self.every_function:
+            roots = run_roots(self.project)
+            taken: list[str] = []
+            for _ in range(_MAX_SETTLINGS):
+                resolver, reached = reachable_flow(self.project, self.knowledge, roots + taken)
+                graph = CallGraph(self.project, resolver, self.knowledge, roots)
+                missing = graph.built - reached
+                if not missing:
+                    return resolver, graph
+                taken += sorted(missing)
+        resolver = flowing_resolver(self.project, self.knowledge)  # every call site and every function
         return resolver, CallGraph(self.project, resolver, self.knowledge)
 
     @cached_property
