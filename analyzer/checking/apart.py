@@ -3,10 +3,10 @@
 The whole-program part runs in one process while the second CPU idles. Its rules fall in two
 groups that share little past the call graph: OPT001, which tracks the value of every string the
 code spells out, in every function (about half of the rule time on a large package), and the
-rest, which judge what runs (entry points, handlers, containers, writes, driver loads). A forked
-child builds the model beside the parent, runs the first group while the parent runs the second,
-and sends its findings back pickled; they are taken in rule order, so the report is the same as
-from one process. Where fork is missing or unsafe (threads: the language server), or the child
+rest, which judge what runs (entry points, handlers, containers, writes, driver loads). The
+argument flow and the call graph, which both groups need, are built first; a forked child then
+runs the first group while the parent runs the second, and sends its findings back pickled; they
+are taken in rule order, so the report is the same as from one process. Where fork is missing or unsafe (threads: the language server), or the child
 fails, the rules run here.
 """
 
@@ -35,6 +35,7 @@ def findings_by_rule(rules: list["Rule"], analysis: "Analysis", apart: bool) -> 
     away = [rule for rule in rules if rule.runs_apart] if apart and can_fork() else []
     if not away or len(away) == len(rules):
         return [list(rule.check(analysis)) for rule in rules]
+    analysis.graph  # built once, here: the child inherits it (each process building its own cost as much)
     child, reading = _started(away, analysis)
     here = {id(rule): list(rule.check(analysis)) for rule in rules if not rule.runs_apart}
     there = _collected(child, reading)

@@ -58,11 +58,17 @@ class Cache:
         self._ready: bool | None = None
 
     def get(self, kind: str, key: str) -> Any:
+        stored = self.open(kind, key)
+        return None if stored is None else stored.next()
+
+    def open(self, kind: str, key: str) -> "Stored | None":
+        """The entry, checked whole but not yet unpickled: see Stored."""
         try:
             data = (self.folder / kind / key[:2] / key).read_bytes()
         except OSError:
             return None
-        return _decode(data)
+        payload = _verified(data)
+        return None if payload is None else Stored(payload)
 
     def put(self, kind: str, key: str, value: Any) -> None:
         try:
@@ -122,16 +128,28 @@ class MemoryCache:
             del self._entries[next(iter(self._entries))]
 
 
-def _decode(data: bytes) -> Any:
+class Stored:
+    """An entry's payload: one pickle, or several one after another, each unpickled when asked
+    for. A summary's entry starts with its file's content hash, so that an edited file's stale
+    summary is never built, and the summaries kept are built while workers parse the others."""
+
+    def __init__(self, payload: bytes) -> None:
+        self._stream = io.BytesIO(payload)
+
+    def next(self) -> Any:
+        """The next value, or None: a foreign or damaged entry of any kind is a miss. Each pickle
+        has its own memo, so each is read by an unpickler of its own."""
+        try:
+            return _SafeUnpickler(self._stream).load()
+        except Exception:
+            return None
+
+
+def _verified(data: bytes) -> bytes | None:
     if not data.startswith(_MAGIC) or len(data) < len(_MAGIC) + _DIGEST:
         return None
     digest, payload = data[len(_MAGIC):len(_MAGIC) + _DIGEST], data[len(_MAGIC) + _DIGEST:]
-    if hashlib.sha256(payload).digest() != digest:
-        return None
-    try:
-        return _SafeUnpickler(io.BytesIO(payload)).load()
-    except Exception:  # a foreign or damaged entry of any kind is a miss
-        return None
+    return payload if hashlib.sha256(payload).digest() == digest else None
 
 
 def code_fingerprint() -> str:

@@ -62,14 +62,15 @@ def _imported_files(project: ProjectModel, importer: str) -> list[Path]:
     process may run (`subprocess.run([sys.executable, "worker.py"])`): whether they train is
     read from them, not guessed from their names."""
     found_files = []
-    for dotted in sorted(project.modules[importer].imports):
-        for prefix in _prefixes(dotted):
-            try:
-                found = project.find_module_file(prefix, importer)
-            except (OSError, ValueError):  # a name too long for a file name, say
-                continue
-            if found is not None and found not in project.by_path:
-                found_files.append(found)
+    # `a.b.c` and `a.b.d` both ask for `a` and `a.b`: each name once, where it is first asked
+    for prefix in dict.fromkeys(prefix for dotted in sorted(project.modules[importer].imports)
+                                for prefix in _prefixes(dotted)):
+        try:
+            found = project.find_module_file(prefix, importer)
+        except (OSError, ValueError):  # a name too long for a file name, say
+            continue
+        if found is not None and found not in project.by_path:
+            found_files.append(found)
     return found_files + _named_scripts(project, importer)
 
 

@@ -13,6 +13,7 @@ that crashed and lost the file) is stopped, the file becomes a located error, an
 from __future__ import annotations
 
 import gc
+import io
 import multiprocessing
 import os
 import pickle
@@ -120,39 +121,65 @@ class Summariser:
         self._total = 0
 
     def run(self, batch: list[Job]) -> list[Result]:
+        """Each job's summary or error, in the batch's order. The files the cache has no summary
+        for go to the workers first; the cached summaries are built while they parse."""
         if self.spans:
             batch = [replace(job, spans=True) for job in batch]
         results: list[Result | None] = [None] * len(batch)
         keys = [job.cache_key() for job in batch] if self.cache else []
         contents = [job.content() for job in batch] if self.cache else []  # hashed once per file
-        todo = []
-        for index, job in enumerate(batch):
-            found = self.cache.get("summary", keys[index]) if self.cache else None
-            if isinstance(found, tuple) and len(found) == 2 and found[0] == contents[index] \
-                    and isinstance(found[1], ModuleSummary) and found[1].name == job.name \
-                    and found[1].path == str(job.path):
-                results[index] = found[1]
-            else:
-                todo.append(index)
+        kept = {index: found for index in range(len(batch))
+                if self.cache and (found := self._kept(keys[index], contents[index])) is not None}
+        todo = [index for index in range(len(batch)) if index not in kept]
         self._total += len(batch)
-        self._advance(len(batch) - len(todo))
-        for index, (result, packed) in zip(todo, self._compute([batch[i] for i in todo])):
-            if isinstance(result, tuple):
-                results[index] = LoadError(*result[1:])
-            else:
-                results[index] = result
-                if isinstance(self.cache, Cache) and packed is not None:
-                    self.cache.put_pickled("summary", keys[index], packed)  # as the worker pickled it
-                elif self.cache:
-                    self.cache.put("summary", keys[index], (contents[index], result))
-        self.parsed += len(todo)
+        computing = self._compute([batch[i] for i in todo])  # the workers start now
+        damaged = []
+        for index in list(kept):
+            found = kept.pop(index)  # its bytes go once it is built
+            summary = found if isinstance(found, ModuleSummary) else found.next()
+            if isinstance(summary, ModuleSummary) and summary.name == batch[index].name \
+                    and summary.path == str(batch[index].path):
+                results[index] = summary
+                self._advance(1)
+            else:  # the content matched, the summary is unreadable: parsed after the others
+                damaged.append(index)
+        for index, computed in zip(todo, computing):
+            results[index] = self._taken(batch[index], keys, contents, index, *computed)
+        for index, computed in zip(damaged, self._compute([batch[i] for i in damaged])):
+            results[index] = self._taken(batch[index], keys, contents, index, *computed)
+        self.parsed += len(todo) + len(damaged)
         return results  # type: ignore[return-value]
 
+    def _kept(self, key: str, content: str):
+        """The cache's summary of an unchanged file: built (in memory), or its entry, read up to
+        the summary (on disk); None when there is none or the file has changed since."""
+        if isinstance(self.cache, Cache):
+            stored = self.cache.open("summary", key)
+            return stored if stored is not None and stored.next() == content else None
+        found = self.cache.get("summary", key)
+        if isinstance(found, tuple) and len(found) == 2 and found[0] == content and isinstance(found[1], ModuleSummary):
+            return found[1]
+        return None
+
+    def _taken(self, job: Job, keys: list[str], contents: list[str], index: int, result, entry: bytes | None) -> Result:
+        """A computed result, stored in the cache as the worker pickled it, if it did."""
+        if isinstance(result, tuple):
+            return LoadError(*result[1:])
+        if isinstance(self.cache, Cache):
+            self.cache.put_pickled("summary", keys[index], entry or entry_bytes(contents[index], result))
+        elif self.cache:
+            self.cache.put("summary", keys[index], (contents[index], result))
+        return result
+
     def _compute(self, jobs: list[Job]):
-        """Each job's result, and the pickle of its cache entry where a worker made one, in the
-        batch's order: open documents here, the others as `_parsed`."""
+        """Each job's result, and its cache entry where a worker pickled one, in the batch's
+        order: open documents here, the others as `_parsed`. The workers start at the call, not
+        when the first result is asked for."""
         here = {index for index, job in enumerate(jobs) if job.path in self.documents}
         elsewhere = self._parsed([job for index, job in enumerate(jobs) if index not in here])
+        return self._merged(jobs, here, elsewhere)
+
+    def _merged(self, jobs: list[Job], here: set[int], elsewhere):
         for index, job in enumerate(jobs):
             if index in here:
                 yield summarise(job, self.parser), None
@@ -162,13 +189,18 @@ class Summariser:
 
     def _parsed(self, jobs: list[Job]):
         if not jobs:
-            return
+            return iter(())
         if not self.isolated and (self.jobs == 1 or len(jobs) < _IN_PROCESS):
-            for job in jobs:
-                yield summarise(job, self.parser), None
-                self._advance(1)
-            return
-        results = self._workers().imap(_summarised_entry, jobs, chunksize=1)  # in order, one file per task
+            return self._parsed_here(jobs)
+        pool = self._workers(preload=len(jobs) > self.jobs)
+        return self._collected(jobs, pool.imap(_summarised_entry, jobs, chunksize=1))  # in order, one file per task
+
+    def _parsed_here(self, jobs: list[Job]):
+        for job in jobs:
+            yield summarise(job, self.parser), None
+            self._advance(1)
+
+    def _collected(self, jobs: list[Job], results):
         for index, job in enumerate(jobs):
             try:
                 result = results.next(timeout=self.budget)
@@ -179,13 +211,16 @@ class Summariser:
                 self._advance(1)
                 yield from self._parsed(jobs[index + 1:])
                 return
-            yield (pickle.loads(result)[1], result) if isinstance(result, bytes) else (result, None)
+            yield (summary_of(result), result) if isinstance(result, bytes) else (result, None)
             self._advance(1)
 
-    def _workers(self):
+    def _workers(self, preload: bool = True):
+        """The pool. With `preload`, libcst is imported here first and every forked worker has it;
+        for a file or two each worker imports it, while this process reads the cached summaries."""
         if self._pool is None:
-            import sigcheck.loading.parsing  # noqa: F401  libcst, imported once here for every worker
-            import sigcheck.model.builder  # noqa: F401
+            if preload:
+                import sigcheck.loading.parsing  # noqa: F401
+                import sigcheck.model.builder  # noqa: F401
 
             self._pool = _context(self.start_method).Pool(self.jobs, initializer=_worker_started)  # kept for later batches
         return self._pool
@@ -203,13 +238,26 @@ class Summariser:
 
 
 def _summarised_entry(job: Job) -> bytes | tuple:
-    """In a worker: the pickle of the summary's cache entry, or the error. It is sent as it is
-    and the cache stores it as it came: pickling a summary costs a tenth of parsing it, and it
-    was done twice, once to send it and once to store it."""
+    """In a worker: the summary's cache entry, or the error. It is sent as it is and the cache
+    stores it as it came: pickling a summary costs a tenth of parsing it, and it was done twice,
+    once to send it and once to store it."""
     result = summarise(job)
     if isinstance(result, tuple):
         return result
-    return pickle.dumps((job.content(), result), protocol=pickle.HIGHEST_PROTOCOL)
+    return entry_bytes(job.content(), result)
+
+
+def entry_bytes(content: str, summary: ModuleSummary) -> bytes:
+    """A summary's cache entry: the file's content hash, then the summary, as two pickles, so
+    that a reader compares the first before it builds the second (Cache.open)."""
+    return pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL) + pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def summary_of(entry: bytes) -> ModuleSummary:
+    """The summary in an entry a worker of this run made."""
+    stream = io.BytesIO(entry)
+    pickle.load(stream)
+    return pickle.load(stream)
 
 
 def _worker_started() -> None:

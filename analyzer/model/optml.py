@@ -95,19 +95,19 @@ def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
             if isinstance(event, ir.CallSite):
                 option = isinstance(event.func, ir.Attr) and event.func.attr == "add_argument"
                 for position, arg in enumerate(event.args):
-                    if _may_hold_origin(arg) and not (position == 1 and _calls_one_of(tracker, event.func, _ENV_GET)):
+                    if isinstance(arg, _MAY_ORIGINATE) and _may_originate(tracker, arg) and not (position == 1 and _calls_one_of(tracker, event.func, _ENV_GET)):
                         yield ValueSite(fn.id, arg, event.index)
                 for keyword, arg in event.kwargs:
-                    if _may_hold_origin(arg) and not (keyword == "default" and _calls_one_of(tracker, event.func, _ENV_GET)):
+                    if isinstance(arg, _MAY_ORIGINATE) and _may_originate(tracker, arg) and not (keyword == "default" and _calls_one_of(tracker, event.func, _ENV_GET)):
                         yield ValueSite(fn.id, arg, event.index, configurable=option and keyword == "default")
-            elif isinstance(event, ir.Assign) and _may_hold_origin(event.value):
+            elif isinstance(event, ir.Assign) and _may_originate(tracker, event.value):
                 yield ValueSite(fn.id, event.value, event.index)
         for returned in fn.returns:
-            if _may_hold_origin(returned):
+            if _may_originate(tracker, returned):
                 yield ValueSite(fn.id, returned, None)
         for bindings in fn.bindings.values():
             for binding in bindings:
-                if binding.kind == "param" and _may_hold_origin(binding.value.default):
+                if binding.kind == "param" and _may_originate(tracker, binding.value.default):
                     in_use = default_in_use(graph, fn, binding.value.index)
                     yield ValueSite(fn.id, binding.value.default, None, configurable=not in_use)
 
@@ -141,6 +141,24 @@ def _may_hold_origin(sym: ir.Sym | None) -> bool:
 
 
 _MAY_HOLD = (ir.BinOp, ir.FString, ir.CallOf, ir.Seq)  # the symbols `_children` looks into, and joins
+
+
+def _may_originate(tracker: PathTracker, sym: ir.Sym | None) -> bool:
+    """Whether `_origins` can find anything in `sym` before any value is worked out: `_origins`'
+    own tests, less the last (what the value is). Most values the code uses are no literal, join
+    or concatenation that may begin a path under /opt/ml, and a site built for each of them, to
+    be walked again, was most of this rule's time."""
+    if isinstance(sym, ir.Const):
+        return isinstance(sym.value, str) and _may_start_layout(sym)
+    if not isinstance(sym, _MAY_HOLD) or (isinstance(sym, ir.CallOf) and _calls_one_of(tracker, sym.func, _ENV_GET)):
+        return False
+    for child in _children(sym):
+        if isinstance(child, _MAY_ORIGINATE) and _may_originate(tracker, child):
+            return True
+    return (isinstance(sym, (ir.BinOp, ir.FString)) or _builds_path(tracker, sym)) and _may_start_layout(sym)
+
+
+_MAY_ORIGINATE = (ir.Const, *_MAY_HOLD)  # a name or an attribute never is: asked before the call
 
 
 def origins(tracker: PathTracker, site: ValueSite, knowledge: Knowledge) -> Iterator[tuple[ir.Sym, Possible, LayoutMatch]]:
@@ -194,7 +212,7 @@ def _may_start_layout(sym: ir.Sym) -> bool:
                                          for side in (sym.left, sym.right)):
         return False
     leading = _leading_text(sym)
-    return True if not leading else _may_begin_layout(leading)
+    return True if not leading else leading[0] == "/" and _may_begin_layout(leading)
 
 
 @lru_cache(maxsize=4096)  # the same few texts start most values ("", "/", a model's name)
@@ -229,15 +247,23 @@ def _builds_path(tracker, sym) -> bool:
         return False
     if isinstance(sym.func, ir.Attr) and sym.func.attr in ("joinpath", "format"):
         return True
-    return _calls_one_of(tracker, sym.func, _JOIN | _PATH_TYPES)
+    return _calls_one_of(tracker, sym.func, _PATH_BUILDERS)
 
 
-def _calls_one_of(tracker, func: ir.Sym, qualnames: set[str]) -> bool:
+_PATH_BUILDERS = _JOIN | _PATH_TYPES
+
+
+def _calls_one_of(tracker, func: ir.Sym, qualnames: frozenset[str]) -> bool:
     """Whether `func` is one of these library functions. An attribute of another name never is
     (`model.forward`): nearly every call is asked, and resolving each was most of this rule's time."""
-    if isinstance(func, ir.Attr) and not any(name.endswith("." + func.attr) for name in qualnames):
+    if isinstance(func, ir.Attr) and func.attr not in _last_names(qualnames):
         return False
     return tracker.qualname(func) in qualnames
+
+
+@lru_cache(maxsize=8)
+def _last_names(qualnames: frozenset[str]) -> frozenset[str]:
+    return frozenset(name.rsplit(".", 1)[-1] for name in qualnames)
 
 
 def _names_layout(tracker, site, sym, knowledge) -> bool:

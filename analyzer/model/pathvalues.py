@@ -23,11 +23,11 @@ from sigcheck.model.values import ClassV, FunctionV, InstanceV
 
 _MAX_POSSIBLE = 8
 _MAX_DEPTH = 60  # nesting of expressions and names followed; cycles are cut separately
-_JOIN = {"os.path.join", "posixpath.join"}
-_PATH_TYPES = {"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath"}
+_JOIN = frozenset({"os.path.join", "posixpath.join"})
+_PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath"})
 _IDENTITY = {"builtins.str", "os.fspath", "os.path.abspath", "os.path.normpath", "os.path.expanduser",
              "os.path.realpath", "os.path.expandvars", "posixpath.normpath", "posixpath.abspath"}
-_ENV_GET = {"os.environ.get", "os.getenv", "os.environ.setdefault"}
+_ENV_GET = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault"})
 _SAME_PATH_METHODS = {"resolve", "absolute", "expanduser", "as_posix", "__fspath__", "strip", "rstrip"}
 
 
@@ -116,6 +116,7 @@ class PathTracker(TextBuilding):
         self.functions = graph.project.functions
         self._memo: dict[tuple, PathValue] = {}
         self._active: set[tuple] = set()
+        self._qualnames: dict[ir.Sym, str | None] = {}
 
     # -- public ---------------------------------------------------------------------------
 
@@ -138,11 +139,9 @@ class PathTracker(TextBuilding):
         return result
 
     def qualname(self, sym: ir.Sym) -> str | None:
-        for value in self.resolver.resolve(sym):
-            name = self.resolver.qualname(value)
-            if name:
-                return name
-        return None
+        if sym not in self._qualnames:  # the path rules ask it of every call's callee, some twice
+            self._qualnames[sym] = next(filter(None, map(self.resolver.qualname, self.resolver.resolve(sym))), None)
+        return self._qualnames[sym]
 
     # -- symbols --------------------------------------------------------------------------
 

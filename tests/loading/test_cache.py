@@ -243,3 +243,52 @@ def test_an_edited_file_replaces_its_entry_instead_of_adding_one(project):
         (project / "helpers.py").write_text(f"def save(model):\n    torch.save(model, 'm{number}.pt')\n", encoding="utf-8")
         assert _run(project).parsed == 1
     assert entries() == before
+
+
+def test_a_summary_unreadable_after_its_content_hash_is_parsed_again(project):
+    """An entry whose content hash matches but whose summary cannot be read (a hostile pickle
+    behind a genuine hash) is a miss: the file is parsed, nothing runs."""
+    import hashlib
+
+    cold = _run(project)
+    for stored_run in (project / ".sigcheck_cache").rglob("run/*/*"):
+        stored_run.unlink()  # else the whole run is answered from it
+    for entry in (project / ".sigcheck_cache").rglob("summary/*/*"):
+        first = pickle.loads(entry.read_bytes()[len(b"sigcheck-cache 1\n") + 32:])  # the content hash
+        payload = pickle.dumps(first) + pickle.dumps(_Exploit())
+        entry.write_bytes(b"sigcheck-cache 1\n" + hashlib.sha256(payload).digest() + payload)
+    again = _run(project)
+    assert not (project / "pwned").exists()
+    assert again.parsed == 3 and _key(again) == _key(cold)
+
+
+def test_workers_parse_the_changed_files_while_the_cached_summaries_are_read(project, monkeypatch):
+    """The files to parse go to the workers before the cached summaries are built, so that a
+    run with one file changed reads the others while it is parsed."""
+    from sigcheck.loading import cache, summaries
+
+    events = []
+    read = cache.Stored.next
+    monkeypatch.setattr(cache.Stored, "next", lambda self: events.append("read") or read(self))
+
+    class Pool:
+        def imap(self, work, jobs, chunksize):
+            events.append("sent")
+            return Results(iter([work(job) for job in jobs]))
+
+    class Results:
+        def __init__(self, results):
+            self.results = results
+
+        def next(self, timeout):
+            return next(self.results)
+
+    monkeypatch.setattr(summaries.Summariser, "_workers", lambda self, preload=True: Pool())
+    _run(project)
+    (project / "train.py").write_text((project / "train.py").read_text() + "\n")
+    events.clear()
+    changed = analyse([Path(".")], Settings(), options=RunOptions(2, Cache(project / ".sigcheck_cache"), isolated=True))
+    assert changed.parsed == 1
+    # the stored run (stale); the entry points' content hashes; the unchanged one's summary only
+    # once train.py is sent; then the module they import, in a wave of its own
+    assert events == ["read"] + ["read"] * 2 + ["sent"] + ["read"] + ["read"] * 2, events

@@ -232,3 +232,27 @@ def test_text_joined_from_the_list_a_parameter_is_handed(tmp_path):
         run(["python", script, "--epochs", "3"])
     """}, func="train:run")
     assert values == [{"python train.py --epochs 3"}]
+
+
+def test_value_sites_are_the_values_that_may_spell_out_a_layout_path(tmp_path):
+    """OPT001 walks only the values that can spell out a path under /opt/ml: a literal or a
+    concatenation that can begin one, a join, or a call handed one. Numbers, names, messages
+    and environment lookups are not walked."""
+    from sigcheck.model.optml import value_sites
+
+    tracker, analysis = tracker_for(tmp_path, {"train.py": """
+        import os
+        from pathlib import Path
+        base = "/opt/ml"
+        log("loss", step + 1, model.forward(x), f"epoch {n}", "model-" + tag, scale)
+        sink(os.path.join(base, "model"))
+        sink(Path(base) / "input")
+        sink(base + "/output/data")
+        sink(f"{base}/checkpoints")
+        sink(os.environ.get("SM_MODEL_DIR", "/opt/ml/model"))
+        sink(wrap(["/opt/ml/model"]))
+    """})
+    sites = [site.sym for site in value_sites(analysis.graph, tracker) if site.func_id == "train:<module>"]
+    kinds = [type(sym).__name__ for sym in sites]
+    assert kinds == ["Const", "CallOf", "BinOp", "BinOp", "FString", "Seq", "CallOf"], sites  # wrap([...]) is a call too
+    assert sites[0].value == "/opt/ml" and sites[-1].func.name == "wrap"
