@@ -126,13 +126,24 @@ class Summariser:
         if self.spans:
             batch = [replace(job, spans=True) for job in batch]
         results: list[Result | None] = [None] * len(batch)
-        keys = [job.cache_key() for job in batch] if self.cache else []
-        contents = [job.content() for job in batch] if self.cache else []  # hashed once per file
+        keys = [job.cache_key() if self.cache else None for job in batch]
+        contents = [job.content() if self.cache else None for job in batch]  # hashed once per file
         kept = {index: found for index in range(len(batch))
                 if self.cache and (found := self._kept(keys[index], contents[index])) is not None}
         todo = [index for index in range(len(batch)) if index not in kept]
         self._total += len(batch)
-        computing = self._compute([batch[i] for i in todo])  # the workers start now
+        computing = self._compute([batch[i] for i in todo], reading=bool(kept))  # the workers start now
+        damaged = self._build_kept(batch, kept, results)
+        for index, computed in zip(todo, computing):
+            results[index] = self._taken(keys[index], contents[index], *computed)
+        for index, computed in zip(damaged, self._compute([batch[i] for i in damaged])):
+            results[index] = self._taken(keys[index], contents[index], *computed)
+        self.parsed += len(todo) + len(damaged)
+        return results  # type: ignore[return-value]
+
+    def _build_kept(self, batch: list[Job], kept: dict, results: list) -> list[int]:
+        """Build the cached summaries into `results`; return the jobs whose summary was unreadable
+        although the content matched, to be parsed after the others."""
         damaged = []
         for index in list(kept):
             found = kept.pop(index)  # its bytes go once it is built
@@ -141,14 +152,9 @@ class Summariser:
                     and summary.path == str(batch[index].path):
                 results[index] = summary
                 self._advance(1)
-            else:  # the content matched, the summary is unreadable: parsed after the others
+            else:
                 damaged.append(index)
-        for index, computed in zip(todo, computing):
-            results[index] = self._taken(batch[index], keys, contents, index, *computed)
-        for index, computed in zip(damaged, self._compute([batch[i] for i in damaged])):
-            results[index] = self._taken(batch[index], keys, contents, index, *computed)
-        self.parsed += len(todo) + len(damaged)
-        return results  # type: ignore[return-value]
+        return damaged
 
     def _kept(self, key: str, content: str):
         """The cache's summary of an unchanged file: built (in memory), or its entry, read up to
@@ -161,22 +167,23 @@ class Summariser:
             return found[1]
         return None
 
-    def _taken(self, job: Job, keys: list[str], contents: list[str], index: int, result, entry: bytes | None) -> Result:
-        """A computed result, stored in the cache as the worker pickled it, if it did."""
+    def _taken(self, key: str | None, content: str | None, result, entry: bytes | None) -> Result:
+        """A computed result, stored in the cache under `key` as the worker pickled it, if it did."""
         if isinstance(result, tuple):
             return LoadError(*result[1:])
         if isinstance(self.cache, Cache):
-            self.cache.put_pickled("summary", keys[index], entry or entry_bytes(contents[index], result))
+            self.cache.put_pickled("summary", key, entry or entry_bytes(content, result))
         elif self.cache:
-            self.cache.put("summary", keys[index], (contents[index], result))
+            self.cache.put("summary", key, (content, result))
         return result
 
-    def _compute(self, jobs: list[Job]):
+    def _compute(self, jobs: list[Job], reading: bool = False):
         """Each job's result, and its cache entry where a worker pickled one, in the batch's
         order: open documents here, the others as `_parsed`. The workers start at the call, not
-        when the first result is asked for."""
+        when the first result is asked for. `reading`: this process has cached summaries to
+        build meanwhile."""
         here = {index for index, job in enumerate(jobs) if job.path in self.documents}
-        elsewhere = self._parsed([job for index, job in enumerate(jobs) if index not in here])
+        elsewhere = self._parsed([job for index, job in enumerate(jobs) if index not in here], reading)
         return self._merged(jobs, here, elsewhere)
 
     def _merged(self, jobs: list[Job], here: set[int], elsewhere):
@@ -187,12 +194,14 @@ class Summariser:
             else:
                 yield next(elsewhere)
 
-    def _parsed(self, jobs: list[Job]):
+    def _parsed(self, jobs: list[Job], reading: bool = False):
         if not jobs:
             return iter(())
         if not self.isolated and (self.jobs == 1 or len(jobs) < _IN_PROCESS):
             return self._parsed_here(jobs)
-        pool = self._workers(preload=len(jobs) > self.jobs)
+        # libcst is imported here, once for every worker, unless each worker has a file or two to
+        # parse while this process reads: then each imports it, beside the reading
+        pool = self._workers(preload=len(jobs) > self.jobs or not reading)
         return self._collected(jobs, pool.imap(_summarised_entry, jobs, chunksize=1))  # in order, one file per task
 
     def _parsed_here(self, jobs: list[Job]):
@@ -215,8 +224,7 @@ class Summariser:
             self._advance(1)
 
     def _workers(self, preload: bool = True):
-        """The pool. With `preload`, libcst is imported here first and every forked worker has it;
-        for a file or two each worker imports it, while this process reads the cached summaries."""
+        """The pool. With `preload`, libcst is imported here first and every forked worker has it."""
         if self._pool is None:
             if preload:
                 import sigcheck.loading.parsing  # noqa: F401
