@@ -95,10 +95,12 @@ def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
             if isinstance(event, ir.CallSite):
                 option = isinstance(event.func, ir.Attr) and event.func.attr == "add_argument"
                 for position, arg in enumerate(event.args):
-                    if isinstance(arg, _MAY_ORIGINATE) and _may_originate(tracker, arg) and not (position == 1 and _calls_one_of(tracker, event.func, _ENV_GET)):
+                    if isinstance(arg, _MAY_ORIGINATE) and _may_originate(tracker, arg) \
+                            and not (position == 1 and _calls_one_of(tracker, event.func, _ENV_GET)):
                         yield ValueSite(fn.id, arg, event.index)
                 for keyword, arg in event.kwargs:
-                    if isinstance(arg, _MAY_ORIGINATE) and _may_originate(tracker, arg) and not (keyword == "default" and _calls_one_of(tracker, event.func, _ENV_GET)):
+                    if isinstance(arg, _MAY_ORIGINATE) and _may_originate(tracker, arg) \
+                            and not (keyword == "default" and _calls_one_of(tracker, event.func, _ENV_GET)):
                         yield ValueSite(fn.id, arg, event.index, configurable=option and keyword == "default")
             elif isinstance(event, ir.Assign) and _may_originate(tracker, event.value):
                 yield ValueSite(fn.id, event.value, event.index)
