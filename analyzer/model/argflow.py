@@ -97,6 +97,9 @@ class _Collector:
         self._given: dict[int, dict[tuple[str, int], dict[ir.Sym, None]]] = {}  # site -> parameter -> arguments
         self._sites: dict[tuple[str, int], set[int]] = {}  # parameter -> the sites that pass it arguments
         self._positional: dict[str, list[int]] = {}  # function id -> its positional parameters' indices
+        self._before: dict[tuple[str, int], tuple[ir.Sym, ...]] = {}  # parameter -> its arguments before its last change
+        self._returns: dict[tuple[str, int], int] = {}  # parameter -> how often its arguments came back
+        self._widened: set[tuple[str, int]] = set()  # parameters whose arguments only grow (see _settled)
 
     def update(self, moved: list[int], passes: list[list["_Pass"]]) -> set[tuple[str, int]]:
         """Take the new passes of the `moved` sites; return the parameters whose arguments changed."""
@@ -116,8 +119,9 @@ class _Collector:
         flow = dict(self.flow)  # the last round's resolver keeps its own
         changed = set()
         for key in touched:
-            arguments = self._collect(key)
+            arguments = self._settled(key, self._collect(key), flow.get(key, ()))
             if arguments != flow.get(key, ()):
+                self._before[key] = flow.get(key, ())
                 changed.add(key)
                 if arguments:
                     flow[key] = arguments
@@ -125,6 +129,22 @@ class _Collector:
                     del flow[key]
         self.flow = flow
         return changed
+
+    def _settled(self, key: tuple[str, int], arguments: tuple[ir.Sym, ...],
+                 last: tuple[ir.Sym, ...]) -> tuple[ir.Sym, ...]:
+        """The arguments; for a parameter they flip back and forth, both. A call resolved with
+        them can pass it nothing, and resolved without them pass them again, round after round
+        (transformers has a score of such parameters): either alone would be the answer of
+        whichever round came last. Coming back once is a call resolved better (a round passed
+        it what a later one, knowing more, does not); the second time, the parameter keeps
+        both, and its arguments only grow from then on, so the flow settles."""
+        if key not in self._widened and arguments != last and arguments == self._before.get(key):
+            self._returns[key] = self._returns.get(key, 0) + 1
+            if self._returns[key] > 1:
+                self._widened.add(key)
+        if key in self._widened:
+            return tuple(dict.fromkeys((*last, *arguments)))[:MAX_ARGUMENTS]
+        return arguments
 
     def _collect(self, key: tuple[str, int]) -> tuple[ir.Sym, ...]:
         found: dict[ir.Sym, None] = {}

@@ -269,3 +269,24 @@ def test_a_started_function_receives_the_arguments_its_start_hands_it(flow):
     assert param_values(a, "train:run", "func") == {FunctionV("train:train")}
     assert param_values(a, "train:watch", "name") == {ConstV("job")}
     assert ("train:train", "call") in edges(a, "train:run")
+
+
+def test_a_parameter_whose_arguments_flip_back_keeps_both_and_the_flow_settles(flow):
+    """A call resolved with a parameter's arguments can pass it nothing, and resolved without
+    them pass them again (a score of parameters in transformers): the rounds would flip it until
+    they ran out, and the answer would be whichever came last. Once its arguments come back,
+    it keeps both, and only grows. Taken back once, it is a call resolved better."""
+    a = flow("def f(x):\n    pass\n\nf(1)\nf(2)\n")
+    project = a.project
+    sites = [e for fn in project.functions.values() for e in fn.events if isinstance(e, ir.CallSite)]
+    resolver = Resolver(project, {})
+    passing = [list(_passes(project, resolver, site)) for site in sites]
+    silent = [[] for _ in sites]
+    collector = _Collector()
+    key = ("train:f", 0)
+    assert collector.update([0, 1], passing) == {key}
+    assert collector.update([0, 1], silent) == {key} and key not in collector.flow  # resolved better: taken back
+    assert collector.update([0, 1], passing) == {key}  # back again: kept from now on
+    assert collector.update([0, 1], silent) == set()  # it would flip again: the flow has settled
+    assert [sym.value for sym in collector.flow[key]] == [1, 2]
+    assert collector.update([0], [[], passing[1]]) == set()  # a parameter that only grows
