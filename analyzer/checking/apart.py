@@ -6,8 +6,8 @@ code spells out, in every function (about half of the rule time on a large packa
 rest, which judge what runs (entry points, handlers, containers, writes, driver loads). The
 argument flow and the call graph, which both groups need, are built first; a forked child then
 runs the first group while the parent runs the second, and sends its findings back pickled; they
-are taken in rule order, so the report is the same as from one process. Where fork is missing or unsafe (threads: the language server), or the child
-fails, the rules run here.
+are taken in rule order, so the report is the same as from one process. Where fork is missing or
+unsafe (threads: the language server), or the child fails, the rules run here.
 """
 
 from __future__ import annotations
