@@ -136,20 +136,14 @@ def default_in_use(graph: CallGraph, fn: ir.FunctionInfo, index: int) -> bool:
 _CALLS = frozenset({"call"})
 
 
-def _may_hold_origin(sym: ir.Sym | None) -> bool:
-    """Whether `origins` can find anything in `sym`: a name or an attribute is a reference, never
-    an origin, and has nothing below it (most arguments are such)."""
-    return (isinstance(sym, ir.Const) and isinstance(sym.value, str)) or isinstance(sym, _MAY_HOLD)
-
-
 _MAY_HOLD = (ir.BinOp, ir.FString, ir.CallOf, ir.Seq)  # the symbols `_children` looks into, and joins
 
 
 def _may_originate(tracker: PathTracker, sym: ir.Sym | None) -> bool:
     """Whether `_origins` can find anything in `sym` before any value is worked out: `_origins`'
-    own tests, less the last (what the value is). Most values the code uses are no literal, join
-    or concatenation that may begin a path under /opt/ml, and a site built for each of them, to
-    be walked again, was most of this rule's time."""
+    own tests, less the last (what the value is), and what it asks before it walks into a part.
+    Most values the code uses are no literal, join or concatenation that may begin a path under
+    /opt/ml, and a site built for each of them, to be walked again, was most of this rule's time."""
     if isinstance(sym, ir.Const):
         return isinstance(sym.value, str) and _may_start_layout(sym)
     if not isinstance(sym, _MAY_HOLD) or (isinstance(sym, ir.CallOf) and _calls_one_of(tracker, sym.func, _ENV_GET)):
@@ -178,8 +172,8 @@ def _origins(tracker, site, sym, knowledge):
     children = _children(sym)
     found_below = False
     for child in children:
-        if not _may_hold_origin(child) or (isinstance(child, ir.Const) and not _may_start_layout(child)):
-            continue  # a reference, or a literal that cannot begin a path under /opt/ml: most arguments
+        if not (isinstance(child, _MAY_ORIGINATE) and _may_originate(tracker, child)):
+            continue  # a reference, or what cannot spell out a path under /opt/ml: most arguments
         for item in _origins(tracker, site, child, knowledge):
             found_below = True
             yield item
