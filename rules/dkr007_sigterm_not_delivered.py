@@ -207,7 +207,7 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
                     yield self.finding(
                         step.point,
                         f"{step.label.split()[0]} forwards SIGTERM to {python} but SIGKILLs it {step.deadline} s later, "
-                        f"not after the {analysis.deadline} s {analysis.platform} allows: the save must finish "
+                        f"not after the {analysis.deadline} s {analysis.platform_label} allows: the save must finish "
                         f"within {step.deadline} s",
                         container.trace(),
                     )

@@ -324,7 +324,7 @@ ray.get(policy.fit.remote(epochs=3))
 
     @staticmethod
     def _message(analysis, child) -> str:
-        deadline = f"({analysis.deadline} s on {analysis.platform})"
+        deadline = f"({analysis.deadline} s on {analysis.platform_label})"
         if child.runs == "command":
             via = " through /bin/sh" if child.shell else ""
             return (f"The trainer runs as a child process{via} and SIGTERM is never forwarded to it: it is "

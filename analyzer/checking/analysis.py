@@ -47,6 +47,11 @@ class Analysis:
         self._entry_facts: dict[str, EntryFacts | None] = {}  # by module, built when first asked
         self._forwarding: dict[int, tuple] = {}  # by registration: see forwarding
 
+    @property
+    def platform_label(self) -> str:
+        """The platform as messages name it ("SageMaker"), not as the configuration does ("sagemaker")."""
+        return self.knowledge.platforms[self.platform].label
+
     @cached_property
     def resolver(self) -> Resolver:
         return self._settled[0]
@@ -166,7 +171,7 @@ class Analysis:
 
     def deadline_for(self, entries: list["EntryFacts"]) -> "Deadline":
         """The smallest deadline along the launch chains of these entry points."""
-        platform = Deadline(self.deadline, f"on {self.platform}")
+        platform = Deadline(self.deadline, f"on {self.platform_label}")
         return min([platform, *(e.launcher_deadline for e in entries if e.launcher_deadline)], key=lambda d: d.seconds)
 
     def entries_reaching(self, func_id: str, event: ir.Event | None = None) -> list["EntryFacts"]:

@@ -24,7 +24,7 @@ ELSEWHERE = frozenset({"thread", "executor", "process"})
 @dataclass(frozen=True)
 class Deadline:
     seconds: int
-    context: str  # "on sagemaker", "under torchrun"
+    context: str  # "on SageMaker", "under torchrun"
 
     def __str__(self) -> str:
         return f"{self.seconds} s"

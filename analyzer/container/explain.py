@@ -17,9 +17,9 @@ def describe(facts, analysis) -> str:
         signal = stop[1]
     run = f"docker run IMAGE {' '.join(container.run_args)}" if container.run_args else "docker run IMAGE"
     platform_deadline = analysis.deadline
-    lines = [f"{container.display}: `{run}` on {analysis.platform}: {signal} to PID 1, SIGKILL {platform_deadline} s later"]
+    lines = [f"{container.display}: `{run}` on {analysis.platform_label}: {signal} to PID 1, SIGKILL {platform_deadline} s later"]
     receives = chain.receives()
-    deadline, context = platform_deadline, analysis.platform
+    deadline, context = platform_deadline, analysis.platform_label
     for number, (step, gets) in enumerate(zip(steps, receives), start=1):
         lines.append(f"  {number}. {step.label}  ({facts.where(step.point)})")
         last = number == len(steps)

@@ -117,6 +117,7 @@ class Platform:
     name: str
     deadline: int
     reason: str
+    label: str  # as messages name it: "SageMaker", "a typical scheduler"
 
 
 class Knowledge:
@@ -179,8 +180,9 @@ def builtin_knowledge() -> Knowledge:
     platforms = {}
     for position, raw in enumerate(_load("platforms.toml").get("platform", [])):
         where = f"platforms.toml: [[platform]] #{position + 1}"
-        _check_keys(raw, {"name": str, "deadline": int, "reason": str}, where, required={"name", "deadline", "reason"})
-        platforms[raw["name"]] = Platform(raw["name"], raw["deadline"], raw["reason"])
+        _check_keys(raw, {"name": str, "deadline": int, "reason": str, "label": str}, where,
+                    required={"name", "deadline", "reason", "label"})
+        platforms[raw["name"]] = Platform(raw["name"], raw["deadline"], raw["reason"], raw["label"])
     signals = dict(_load("signals.toml")["numbers"])
     paths = []
     for position, raw in enumerate(_load("sagemaker.toml").get("sm-path", [])):

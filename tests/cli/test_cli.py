@@ -161,7 +161,7 @@ def test_deadline_and_platform_reach_messages(project):
             optimizer.step()
     """)
     data = json.loads(invoke("train.py", "--format", "json", "--platform", "kubernetes").output)
-    assert "on kubernetes" in data["diagnostics"][0]["message"] and "30 s" in data["diagnostics"][0]["message"]
+    assert "on Kubernetes" in data["diagnostics"][0]["message"] and "30 s" in data["diagnostics"][0]["message"]
     data = json.loads(invoke("train.py", "--format", "json", "--deadline", "45").output)
     assert "45 s" in data["diagnostics"][0]["message"]
 
@@ -190,7 +190,7 @@ def test_torchrun_worker_gets_the_launchers_shorter_deadline(project):
     message = json.loads(invoke("train.py", "--format", "json").output)["diagnostics"][0]["message"]
     assert "under torchrun" in message and "SIGKILL 30 s later" in message
     message = json.loads(invoke("train.py", "--format", "json", "--platform", "docker").output)["diagnostics"][0]["message"]
-    assert "on docker" in message and "10 s" in message
+    assert "on Docker" in message and "10 s" in message
 
 
 def test_the_launchers_deadline_needs_the_variable_read_on_the_run(project):
@@ -212,7 +212,7 @@ def test_the_launchers_deadline_needs_the_variable_read_on_the_run(project):
             optimizer.step()
     """)
     message = json.loads(invoke("train.py", "--format", "json").output)["diagnostics"][0]["message"]
-    assert "on sagemaker" in message and "120 s" in message  # dist reads LOCAL_RANK, but not on this run
+    assert "on SageMaker" in message and "120 s" in message  # dist reads LOCAL_RANK, but not on this run
     project("train.py", """
         import dist
 
