@@ -313,15 +313,19 @@ def _write(stage: Stage, run: RunCommand, target: str) -> None:
     stage.placed.append(Placed(path, run.instruction, written=Written(text, run.instruction.span)))
 
 
-def _copy(stage: Stage, instruction: Instruction, stages: list[Stage], contexts: list[Path], scope) -> None:
+def copy_words(instruction: Instruction) -> list[str]:
+    """A COPY or ADD's sources then its destination, as written (JSON form or not)."""
     words = list(instruction.args)
-    if instruction.exec_form:
-        words = list(instruction.args)
-    elif words and words[0].startswith("["):
+    if not instruction.exec_form and words and words[0].startswith("["):
         try:
             words = json.loads(instruction.text)
         except ValueError:
             pass
+    return words
+
+
+def _copy(stage: Stage, instruction: Instruction, stages: list[Stage], contexts: list[Path], scope) -> None:
+    words = copy_words(instruction)
     if len(words) < 2:
         return
     *sources, raw_dest = [expand(w, scope) for w in words]
@@ -342,7 +346,7 @@ def _copy(stage: Stage, instruction: Instruction, stages: list[Stage], contexts:
         elif origin is not None:
             _copy_from_stage(stage, instruction, stages, origin, source, dest, into_dir, chmod)
         elif "://" not in source:
-            for found in _context_matches(contexts, source):
+            for found in context_matches(contexts, source):
                 is_dir = found.is_dir()
                 target = dest if (is_dir or not into_dir) else posixpath.join(dest, found.name)
                 stage.placed.append(Placed(posixpath.normpath(target), instruction, context=found, is_dir=is_dir, chmod=chmod))
@@ -373,7 +377,7 @@ def _copy_from_stage(stage, instruction, stages, origin, source, dest, into_dir,
                                            chmod or placed.chmod, placed.written))
 
 
-def _context_matches(contexts: list[Path], source: str) -> list[Path]:
+def context_matches(contexts: list[Path], source: str) -> list[Path]:
     relative = source.lstrip("/") or "."
     for context in contexts:
         if any(ch in relative for ch in "*?["):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Mapping
 
 from sigcheck.container.chain import Chain, ChainBuilder, PythonTarget
+from sigcheck.container.context import build_contexts
 from sigcheck.container.dockerfile import ParsedDockerfile, parse_dockerfile
 from sigcheck.container.image import Image, ImageFile
 from sigcheck.container.named_scripts import named_scripts
@@ -65,7 +66,7 @@ def load_container(path: Path, project_root: Path, knowledge: Knowledge, platfor
     source = read_text(path, overlays=overlays)
     parsed = parse_dockerfile(source)
     folder = path.resolve().parent
-    contexts = list(dict.fromkeys([folder, project_root.resolve()]))
+    contexts = build_contexts(parsed, folder, project_root.resolve())
     image = Image(parsed, contexts, target)
     documents = {source.display: source}
     errors: list[LoadError] = []

@@ -1,0 +1,50 @@
+"""Which folder a Dockerfile is built from: its build context, where COPY and ADD find their files.
+
+The context is an argument of `docker build`, not part of the Dockerfile. The Dockerfile's own
+folder and the project root are the usual ones, but a component often keeps its Dockerfile in a
+folder of its own (`service/docker/Dockerfile`, built as `docker build -f docker/Dockerfile .`
+from `service/`). A build fails when a source is missing from its context, so the folder that
+holds every source the Dockerfile copies, nearest the Dockerfile first, is the context it is built
+from. Where no folder holds them all (a file made before the build, a variable in a path), each
+source is looked for in the Dockerfile's folder, then at the root.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sigcheck.container.dockerfile import ParsedDockerfile
+from sigcheck.container.image import context_matches, copy_words
+
+
+def build_contexts(parsed: ParsedDockerfile, folder: Path, root: Path) -> list[Path]:
+    """The folders COPY and ADD sources are looked for in, in order: the context that holds them
+    all, if one does, then the Dockerfile's folder and the root."""
+    fallback = list(dict.fromkeys([folder, root]))
+    sources = _copied_sources(parsed)
+    if not sources:
+        return fallback
+    holding = next((candidate for candidate in _candidates(folder, root)
+                    if all(context_matches([candidate], source) for source in sources)), None)
+    return fallback if holding is None else list(dict.fromkeys([holding, *fallback]))
+
+
+def _candidates(folder: Path, root: Path) -> list[Path]:
+    """The Dockerfile's folder and those above it up to the root; just the two outside it."""
+    if folder != root and root not in folder.parents:
+        return [folder, root]
+    return [folder, *(above for above in folder.parents if above == root or root in above.parents)]
+
+
+def _copied_sources(parsed: ParsedDockerfile) -> list[str]:
+    """The files COPY and ADD take from the context: not another stage's (`--from`), not a URL,
+    not a heredoc, and not a path spelled with a variable, which only the build knows."""
+    sources = []
+    for instruction in parsed.instructions:
+        if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
+            continue
+        for source in copy_words(instruction)[:-1]:
+            if "://" in source or "$" in source or source.lstrip("0123456789").startswith("<<"):
+                continue
+            sources.append(source)
+    return sources

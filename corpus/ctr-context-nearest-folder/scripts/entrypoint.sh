@@ -1,0 +1,3 @@
+#!/bin/bash
+# The old image's entry script.
+python /opt/program/train.py "$@"

@@ -1,0 +1,75 @@
+"""The build context a Dockerfile's COPY and ADD read from, when the Dockerfile sits below it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from project_files import write_project
+from sigcheck.container.context import build_contexts
+from sigcheck.container.dockerfile import parse_dockerfile
+from sigcheck.container.model import load_container
+from sigcheck.knowledge import builtin_knowledge
+from sigcheck.loading.sources import SourceFile
+
+ENTRY = '#!/bin/sh\nexec python /opt/program/train.py "$@"\n'
+TRAIN = "import signal\nsignal.signal(signal.SIGTERM, lambda *a: None)\n"
+
+
+def contexts(root: Path, dockerfile: str, text: str) -> list[str]:
+    path = root / dockerfile
+    path.parent.mkdir(parents=True, exist_ok=True)
+    parsed = parse_dockerfile(SourceFile(path, dockerfile, text))
+    found = build_contexts(parsed, path.parent, root)
+    return [p.relative_to(root).as_posix() for p in found]
+
+
+def test_the_folder_above_the_dockerfile_that_holds_every_source_is_the_context(tmp_path):
+    write_project(tmp_path, {"service/code/train.py": TRAIN, "service/scripts/entry.sh": ENTRY})
+    text = "FROM python:3.11\nCOPY code/train.py /opt/program/\nCOPY scripts/entry.sh /entry.sh\n"
+    assert contexts(tmp_path, "service/docker/Dockerfile", text) == ["service", "service/docker", "."]
+
+
+def test_the_nearest_folder_holding_them_all_wins_over_the_root(tmp_path):
+    write_project(tmp_path, {"service/train.py": TRAIN, "train.py": TRAIN, "requirements.txt": ""})
+    # service/ lacks requirements.txt: `docker build` from there would fail, so the root is the context
+    text = "FROM python:3.11\nCOPY train.py requirements.txt /opt/program/\n"
+    assert contexts(tmp_path, "service/Dockerfile", text) == [".", "service"]
+    write_project(tmp_path, {"service/requirements.txt": ""})
+    assert contexts(tmp_path, "service/Dockerfile", text) == ["service", "."]
+
+
+def test_without_a_folder_holding_every_source_each_is_looked_for_beside_the_dockerfile_then_at_the_root(tmp_path):
+    write_project(tmp_path, {"service/code/train.py": TRAIN})
+    # dist/*.whl is built before `docker build`; variables, other stages and URLs are not the context's
+    text = ("FROM python:3.11 AS build\nARG APP=x\nCOPY dist/*.whl /tmp/\nCOPY $APP/ /app/\n"
+            "COPY --from=build /usr/lib /usr/lib\nADD https://example.com/a.tgz /a.tgz\nCOPY code/ /opt/program/\n")
+    assert contexts(tmp_path, "service/docker/Dockerfile", text) == ["service/docker", "."]
+    only_skipped = "FROM python:3.11\nCOPY $APP/ /app/\nCOPY <<EOF /x\nhi\nEOF\n"
+    assert contexts(tmp_path, "service/docker/Dockerfile", only_skipped) == ["service/docker", "."]
+
+
+def test_a_dockerfile_outside_the_root_keeps_its_folder_and_the_root(tmp_path):
+    root, elsewhere = tmp_path / "project", tmp_path / "docker"
+    write_project(root, {"train.py": TRAIN})
+    path = elsewhere / "Dockerfile"
+    path.parent.mkdir(parents=True)
+    parsed = parse_dockerfile(SourceFile(path, "Dockerfile", "FROM python:3.11\nCOPY train.py /opt/program/\n"))
+    assert build_contexts(parsed, elsewhere, root) == [root, elsewhere]
+
+
+def test_the_launch_chain_follows_scripts_copied_from_the_context_above_the_dockerfile(tmp_path):
+    write_project(tmp_path, {
+        "service/code/train.py": TRAIN,
+        "service/scripts/entry.sh": '#!/bin/sh\npython /opt/program/train.py "$@"\n',
+        "service/docker/Dockerfile": """
+            FROM python:3.11-slim
+            COPY code/train.py /opt/program/train.py
+            COPY scripts/entry.sh /entry.sh
+            RUN chmod +x /entry.sh
+            ENTRYPOINT ["/entry.sh"]
+        """,
+    })
+    container = load_container(tmp_path / "service/docker/Dockerfile", tmp_path, builtin_knowledge())
+    assert container.chain.problem is None
+    assert container.chain.python is not None
+    assert container.chain.python.path == (tmp_path / "service/code/train.py").resolve()
