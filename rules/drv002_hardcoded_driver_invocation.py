@@ -71,11 +71,12 @@ os.environ["LD_LIBRARY_PATH"] = "/usr/lib/nvidia-535:" + os.environ.get("LD_LIBR
     )
 
     def check(self, analysis):
-        knowledge = analysis.knowledge
-        for fn in analysis.functions.values():
+        knowledge, resolver = analysis.knowledge, analysis.resolver
+        for fn in analysis.functions.values():  # most calls are let go unresolved (may_call_library)
             for event in fn.events:
                 problem = None
-                if isinstance(event, ir.CallSite) and self._may_load(knowledge, event.func):
+                if isinstance(event, ir.CallSite) and \
+                        resolver.may_call_library(event.func, knowledge.driver_loaders, knowledge.children):
                     names = analysis.graph.qualnames(fn.id, event)
                     if any(knowledge.driver_loaders.find(n) for n in names) and event.args:
                         problem = self._library(analysis, fn.id, event)
@@ -86,14 +87,6 @@ os.environ["LD_LIBRARY_PATH"] = "/usr/lib/nvidia-535:" + os.environ.get("LD_LIBR
                 if problem:
                     anchor = Point(fn.id, event.node, "pins the driver")
                     yield self.finding(anchor, problem, [anchor])
-
-    @staticmethod
-    def _may_load(knowledge, func: ir.Sym) -> bool:
-        """A call of an attribute named otherwise (`model.forward`) loads nothing and starts
-        nothing: most calls are let go without resolving what they call."""
-        if not isinstance(func, ir.Attr):
-            return True
-        return knowledge.driver_loaders.may_name(func.attr) or knowledge.children.may_name(func.attr)
 
     @staticmethod
     def _texts(analysis, func_id, sym, at):

@@ -12,18 +12,78 @@ from sigcheck.model import ir
 from sigcheck.model.values import UNKNOWN, ExternalV, ModuleV, UnknownV, Value
 
 if TYPE_CHECKING:
+    from sigcheck.knowledge import PatternSet
     from sigcheck.model.project import ProjectModel
 
 _BUILTINS = frozenset(dir(builtins))
+_MAX_REEXPORTS = 8  # `from .a import f` in b, `from .b import f` in c...: followed this far
 
 
 class ModuleMembers:
     """Mixed into Resolver, which provides resolve, attribute, _read and the tracking stack."""
 
     project: "ProjectModel"
+    _may_call: dict  # (name, pattern sets) -> may_call_library's answer
     _star_found: dict
     _star_searches: set
     _star_cuts: int
+
+    def binding_scope(self, name: str, scope: str) -> tuple[ir.FunctionInfo | None, list[ir.Binding]]:
+        """Where `name`, read in `scope`, is looked up: the nearest scope binding it, with its
+        bindings; else the module body, with none (a builtin, or a star import's); else nothing."""
+        fn = self.project.functions.get(scope)
+        while fn is not None:
+            if name in fn.globals:
+                fn = self.project.functions[self.project.modules[fn.module].body_id]
+            bindings = fn.bindings.get(name)
+            if bindings:
+                return fn, bindings
+            if fn.kind == "module":
+                return fn, []
+            fn = self.project.functions.get(fn.parent) if fn.parent else None
+        return None, []
+
+    def may_call_library(self, func: ir.Sym, *names: "PatternSet") -> bool:
+        """Whether calling `func` may run a library function one of these pattern sets names,
+        known without resolving it: `model.forward(...)` cannot be `subprocess.run`, nor can a
+        bare name bound only to the project's own defs and classes (`train(...)`), nor a builtin
+        named otherwise (`len(...)`). Most calls of a large package are let go this way."""
+        if type(func) is ir.Attr:  # most calls: one set lookup per pattern set
+            for patterns in names:
+                if patterns.may_name(func.attr):
+                    return True
+            return False
+        if type(func) is not ir.Name:
+            return True
+        key = (func, names)
+        if key not in self._may_call:  # a name is called many times in a scope
+            self._may_call[key] = any(n.may_name(func.name) for n in names) or self._bound_to_library(func, names)
+        return self._may_call[key]
+
+    def _bound_to_library(self, func: ir.Name, names: tuple["PatternSet", ...]) -> bool:
+        owner, bindings = self.binding_scope(func.name, func.scope)
+        if owner is None:
+            return True
+        if not bindings:  # a builtin, unless a star import binds the name
+            return bool(self.project.modules[owner.module].body.bindings.get("*"))
+        return any(self._may_bind_library(binding, names, 0) for binding in bindings)
+
+    def _may_bind_library(self, binding: ir.Binding, names: tuple["PatternSet", ...], depth: int) -> bool:
+        """Whether a name so bound may stand for a library function these patterns name: not a
+        def or a class of the project, nor an import of one (followed through re-exports), nor
+        a library function imported under another name than theirs (`from json import dump`)."""
+        if binding.kind in ("def", "class"):
+            return False
+        imported = binding.value
+        if binding.kind != "import" or not isinstance(imported, ir.Imported) or imported.name is None:
+            return True
+        target = self.project.resolve_import(imported.module, imported.importer)
+        if target is None:  # a library's: it is named by its own name there, whatever it is called here
+            return any(n.may_name(imported.name) for n in names)
+        found = self.project.modules[target].body.bindings.get(imported.name)
+        if not found or depth >= _MAX_REEXPORTS:  # a submodule, a star import's, a lazy module's
+            return True
+        return any(self._may_bind_library(b, names, depth + 1) for b in found)
 
     def _module_fallback(self, module: str, name: str) -> list[Value]:
         found = self._star_member(module, name)

@@ -291,8 +291,7 @@ def writes(graph: CallGraph, tracker: PathTracker, knowledge: Knowledge) -> Iter
         return
     for fn in graph.project.functions.values():
         for event in fn.events:
-            if not isinstance(event, ir.CallSite) or \
-                    (isinstance(event.func, ir.Attr) and not knowledge.writes.may_name(event.func.attr)):
+            if not isinstance(event, ir.CallSite) or not graph.resolver.may_call_library(event.func, knowledge.writes):
                 continue  # `model.forward(...)` writes nothing, whatever `model` is
             entries = [e for n in graph.qualnames(fn.id, event) for e in knowledge.writes.find(n)]
             exact = [e for e in entries if not all(p.startswith("*") for p in e.patterns)]

@@ -62,6 +62,7 @@ class Resolver(ModuleMembers):
         # searches no cycle cut short are kept, their answer is the same wherever they are asked.
         self._star_found: dict[tuple[str, str], tuple[tuple[Value, ...], frozenset]] = {}
         self._star_cuts = 0
+        self._may_call: dict = {}  # see may_call_library: read from the summaries alone
         self._reads: list[set | None] = []  # per symbol being resolved: the parameters it read
         self.containers = Containers(self, earlier.containers if earlier is not None else None, same_classes)
 
@@ -172,17 +173,10 @@ class Resolver(ModuleMembers):
         return [v for v in values if not isinstance(v, UnknownV)] + declared if declared else list(values)
 
     def lookup(self, name: str, scope: str) -> list[Value]:
-        fn = self.project.functions.get(scope)
-        while fn is not None:
-            if name in fn.globals:
-                fn = self.project.functions[self.project.modules[fn.module].body_id]
-            bindings = fn.bindings.get(name)
-            if bindings:
-                return [v for binding in bindings for v in self._binding(binding)]
-            if fn.kind == "module":
-                return self._module_fallback(fn.module, name)
-            fn = self.project.functions.get(fn.parent) if fn.parent else None
-        return [UNKNOWN]
+        owner, bindings = self.binding_scope(name, scope)
+        if bindings:
+            return [v for binding in bindings for v in self._binding(binding)]
+        return self._module_fallback(owner.module, name) if owner is not None else [UNKNOWN]
 
     def attribute(self, base: Value, attr: str) -> Iterable[Value]:
         if isinstance(base, ModuleV):

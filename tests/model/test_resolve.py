@@ -624,3 +624,49 @@ def main():
     assert values("trainer") == {InstanceV(ExternalV("pytorch_lightning.Trainer"))}
     assert values("data") == {ConstV("data")}
     assert values("first") == values("trainer")
+
+
+def test_calls_that_cannot_run_a_library_function_are_told_without_resolving(analysis):
+    """may_call_library lets most calls go unresolved; it must never let go one that may run a
+    function the patterns name, however it is spelled."""
+    from sigcheck.knowledge import builtin_knowledge
+
+    writes = builtin_knowledge().writes
+    a = analysis({
+        "util.py": "from shutil import copyfile as cp\nfrom json import loads as parse\n",
+        "again.py": "from util import cp\n",
+        "stars.py": "from util import *\n",
+        "train.py": textwrap.dedent("""
+            from again import cp
+            from util import parse
+            from shutil import copyfile as duplicate
+            import stars
+
+            class Model:
+                pass
+
+            def train(out):
+                pass
+
+            def run(model, fn):
+                length = len(out)
+                train(out)
+                Model()
+                parse(out)
+                model.forward(out)
+                model.save(out)
+                duplicate("a", out)
+                cp("a", out)
+                fn(out)
+        """).lstrip("\n"),
+    })
+    called = {e.func.attr if isinstance(e.func, ir.Attr) else e.func.name: e.func
+              for e in a.functions["train:run"].events if isinstance(e, ir.CallSite)}
+    may = {name for name, func in called.items() if a.resolver.may_call_library(func, writes)}
+    # the project's def and class, a builtin, a library function named otherwise, a method named otherwise
+    assert not may & {"len", "train", "Model", "parse", "forward"}
+    # a write method, a library write imported under another name, the same re-exported, a parameter
+    assert may == {"save", "duplicate", "cp", "fn"}
+    star = analysis({"util.py": "from shutil import copyfile as cp\n", "train.py": "from util import *\ncp('a', 'b')\n"})
+    (site,) = [e for e in star.functions["train:<module>"].events if isinstance(e, ir.CallSite)]
+    assert star.resolver.may_call_library(site.func, writes)  # an unbound name a star import may bind
