@@ -15,7 +15,8 @@ from typing import Callable
 from sigcheck.container.argv import (PythonCall, RunArgument, has_run_argument, launcher_target, program_name,
                                      python_call, quote, skip_options)
 from sigcheck.container.image import Image, ImageFile
-from sigcheck.container.purpose import installs, unseen_train
+from sigcheck.container.purpose import unseen_train
+from sigcheck.container.toolkit import toolkit_source
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, display_path
@@ -193,6 +194,8 @@ class ChainBuilder:
             self.chain.problem = f"{program_name(words[0])} is given no script"
             return
         found = self.image.lookup(self.image.absolute(rest[0], cwd))
+        if found is None and program_name(words[0]) == "bash" and "/" not in rest[0]:
+            found = self.image.which(rest[0])  # bash looks for a script it cannot find in the folder on PATH
         self._script(found, rest[0], list(rest[1:]), point, cwd, depth)
 
     def _interpreter(self, words, point, cwd, depth, entry) -> None:
@@ -232,8 +235,8 @@ class ChainBuilder:
         name = words[0]
         found = self.image.which(name) if "/" not in name else self.image.lookup(self.image.absolute(name, cwd))
         if found is None:
-            if isinstance(name, RunArgument) and self._toolkit(words, point):
-                return
+            if (isinstance(name, RunArgument) or name == "train") and self._toolkit(words, point):
+                return  # `train` on PATH, from the toolkit's package: the run argument, or a script's command
             unseen = unseen_train(self.image, self.knowledge, self.read) if isinstance(name, RunArgument) else None
             if unseen is not None:
                 self.chain.problem = f"the Dockerfile places no `{name}`; it may come from {unseen}"
@@ -264,7 +267,7 @@ class ChainBuilder:
 
     def _toolkit(self, words, point: Point) -> bool:
         """`train` from the SageMaker training toolkit: it runs SAGEMAKER_PROGRAM as a child."""
-        source = self._toolkit_source()
+        source = toolkit_source(self.image, self.knowledge, self.read)
         if source is None:
             return False
         entry = self.knowledge.containers["python-launcher"].entries[0]
@@ -280,16 +283,6 @@ class ChainBuilder:
                 return True
         self.chain.problem = f"SAGEMAKER_PROGRAM {program} is not a file of the build context"
         return True
-
-    def _toolkit_source(self):
-        images = self.knowledge.containers["toolkit-image"]
-        for stage in self.image.final.lineage():
-            if images.find(stage.base):
-                return stage.start
-        for run, words in installs(self.image):  # pip, python -m pip, uv pip
-            if any(self.knowledge.containers["toolkit-package"].find(w) for w in words):
-                return run.instruction
-        return None
 
     # -- scripts ----------------------------------------------------------------------------------
 
@@ -353,6 +346,8 @@ class ChainBuilder:
             return call.code is None and call.module not in ("pip", "venv", "ensurepip")
         if any(self.knowledge.containers[k].find(name) for k in ("init", "launcher", "shell", "exec-wrapper")):
             return True
+        if name == "train" and toolkit_source(self.image, self.knowledge, self.read) is not None:
+            return True  # the SageMaker training toolkit's command, which its package puts on PATH
         return name.endswith((".py", ".sh")) or self.image.which(command.name) is not None
 
 

@@ -61,7 +61,7 @@ def unseen_train(image: Image, knowledge: Knowledge, read: Read) -> str | None:
     if "SAGEMAKER_TRAINING_MODULE" in image.env:
         return "the SageMaker training toolkit, which SAGEMAKER_TRAINING_MODULE configures"
     for run, words in installs(image):
-        reason = _install_may_provide(image, knowledge, read, words, run.command.cwd)
+        reason = install_may_provide(image, knowledge, read, words, run.command.cwd)
         if reason is not None:
             return reason
     return None
@@ -129,7 +129,7 @@ def _install_operands(words: list[str]) -> list[str] | None:
     return None
 
 
-def _install_may_provide(image: Image, knowledge: Knowledge, read: Read, words: list[str], cwd: str) -> str | None:
+def install_may_provide(image: Image, knowledge: Knowledge, read: Read, words: list[str], cwd: str) -> str | None:
     """Why this install may put a `train` program on PATH, or None."""
     files = knowledge.containers
     for index, word in enumerate(words):

@@ -55,7 +55,7 @@ _SPAWN_KINDS = {"thread", "executor", "process", "atexit", "call", "remote"}
 _BEHAVIOURS = {"handles", "forwards", "defeats"}
 _EFFECTS = {"raise", "hard", "resend"}
 _COMMAND_FORMS = {"argv", "shell", "words"}
-_CONTAINER_KINDS = {"init", "exec-wrapper", "shell", "interpreter", "launcher", "python-launcher", "toolkit-package",
+_CONTAINER_KINDS = {"init", "exec-wrapper", "shell", "interpreter", "launcher", "python-launcher", "toolkit-package", "toolkit-env",
                     "toolkit-image", "train-provider", "plain-image", "inference-package", "inference-image",
                     "strict-argv", "driver-package", "driver-installer"}
 

@@ -62,3 +62,34 @@ def test_broken_script_on_the_chain_is_a_located_error(tmp_path):
                                     "e.sh": "echo start\nif true; then\n  python t.py\n"})
     assert container.chain.python is None
     assert container.errors and container.errors[0].display.endswith("e.sh") and container.errors[0].line == 4
+
+
+def test_bash_finds_a_script_named_without_a_folder_on_path(tmp_path):
+    # the Deep Learning Containers' `ENTRYPOINT ["bash", "-m", "start_with_right_hostname.sh"]`
+    files = {"Dockerfile": 'FROM python\nCOPY train.py /opt/program/\nCOPY start.sh /usr/local/bin/start.sh\n'
+                           'WORKDIR /\nENTRYPOINT ["bash", "-m", "start.sh"]\n',
+             "start.sh": 'python /opt/program/train.py "$@"\n', "train.py": TRAIN}
+    container = chain_of(tmp_path, files)
+    assert [s.kind for s in container.chain.steps] == ["entrypoint", "script", "python"]
+    assert container.chain.receives() == [True, True, False]
+    # sh (dash) does not search PATH for its script: there the chain ends
+    sh = chain_of(tmp_path, {**files, "Dockerfile": files["Dockerfile"].replace('"bash", "-m"', '"sh"')})
+    assert sh.chain.python is None and "not a file of the build context" in sh.chain.problem
+
+
+def test_a_script_that_runs_the_toolkits_train(tmp_path):
+    # `train` without exec in a wrapper, as the Deep Learning Containers' PyTorch images run it
+    wrapper = {"Dockerfile": 'FROM python\nRUN pip install sagemaker-training\nCOPY train.py /opt/ml/code/\n'
+                             'ENV SAGEMAKER_PROGRAM=train.py\nCOPY start.sh /start.sh\nENTRYPOINT ["bash", "/start.sh"]\n',
+               "start.sh": 'if [[ "$1" = "train" ]]; then\n    LD_PRELOAD=/x.so train\nelse\n    eval "$@"\nfi\n',
+               "train.py": TRAIN}
+    container = chain_of(tmp_path, wrapper)
+    assert [s.kind for s in container.chain.steps] == ["entrypoint", "script", "toolkit", "python"]
+    assert container.chain.receives() == [True, True, False, False]
+    # the toolkit known from the variable only it reads, installed from a lock file sigcheck does not read
+    locked = {**wrapper, "Dockerfile": wrapper["Dockerfile"].replace(
+        "RUN pip install sagemaker-training", "RUN uv sync --frozen\nENV SAGEMAKER_TRAINING_MODULE=sagemaker_pytorch_container.training:main")}
+    assert [s.kind for s in chain_of(tmp_path, locked).chain.steps] == ["entrypoint", "script", "toolkit", "python"]
+    # without the toolkit, `train` in a script is a program sigcheck cannot know
+    bare = {**wrapper, "Dockerfile": wrapper["Dockerfile"].replace("RUN pip install sagemaker-training\n", "")}
+    assert "starts no program" in chain_of(tmp_path, bare).chain.problem
