@@ -356,12 +356,16 @@ if __name__ == "__main__":
         if work is None or entry.framework_handling is not None:
             return
         handlers = [r for r in entry.registrations if r.handles_sigterm]
+        commands = self._commands_without(analysis, entry, handlers)
         if handlers:
-            yield from self._commands_without(analysis, entry, handlers)
+            why = f" (only {analysis.describe(handlers[0].func_id)} registers one, and an invocation runs one command)"
+            yield from (self._unhandled(analysis, entry, w, way, f" in command {name}{why}") for name, w, way in commands)
             return
         pinned = entry.handling_pinned_out
-        yield self._unhandled(analysis, entry, work, work.path,
-                              f" ({pinned}: a release before the library handled SIGTERM)" if pinned else "")
+        why = f" ({pinned}: a release before the library handled SIGTERM)" if pinned else ""
+        if not any(w.func_id == work.func_id and w.event is work.event for _, w, _ in commands):
+            yield self._unhandled(analysis, entry, work, work.path, why)  # training outside any command
+        yield from (self._unhandled(analysis, entry, w, way, f" in command {name}{why}") for name, w, way in commands)
 
     def _children(self, analysis, entry):
         """Training children the parent's handler signals, which handle nothing themselves: the
@@ -379,17 +383,18 @@ if __name__ == "__main__":
                  *analysis.path_points(child.work.path), *where],
             )
 
-    def _commands_without(self, analysis, entry, handlers):
+    def _commands_without(self, analysis, entry, handlers) -> list[tuple]:
         """Where a command-line runner picks one command: the training of each command whose run
-        registers none of the handlers, which other commands register."""
-        others = analysis.describe(handlers[0].func_id)
+        registers none of the handlers (each command is judged on its own), once per place, with
+        the command's name and the way there."""
+        found, seen = [], set()
         for run in entry.command_runs:
-            found = None if any(r.func_id in run for r in handlers) else entry.command_work(run)
-            if found is not None:
-                command, work = found
-                way = [*run.path_to(analysis.graph, command), *work.path]
-                yield self._unhandled(analysis, entry, work, way, f" in command {analysis.describe(command)} "
-                                      f"(only {others} registers one, and an invocation runs one command)")
+            work = None if any(r.func_id in run for r in handlers) else entry.command_work(run)
+            if work is not None and (work[1].func_id, id(work[1].event)) not in seen:
+                command, work = work
+                seen.add((work.func_id, id(work.event)))
+                found.append((analysis.describe(command), work, [*run.path_to(analysis.graph, command), *work.path]))
+        return found
 
     def _unhandled(self, analysis, entry, work, way, which: str):
         where = analysis.work_points(work, entry.main.may_run)

@@ -1,0 +1,97 @@
+"""SIG001 where a command-line runner picks one command: each command is judged on its own, so
+every command that trains with no handler is reported at once, not one after another as each is
+fixed. Run through SIG001 as its own examples are (the rule's module keeps its first examples)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigcheck.checking.rule import Example
+
+COMMANDS = (
+    Example("""
+import torch
+from jsonargparse import CLI
+
+
+def finetune(steps: int = 1000):
+    # expect: SIG001
+    for step in range(steps):
+        model(torch.randn(8, 4)).sum().backward()
+        optimizer.step()
+
+
+def pretrain(steps: int = 100000):
+    # expect: SIG001
+    for step in range(steps):
+        model(torch.randn(8, 4)).sum().backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    CLI({"finetune": finetune, "pretrain": pretrain})
+""", "two commands train with no handler: both are reported, each in its command"),
+    Example("""
+import click
+
+
+@click.group()
+def cli():
+    pass
+
+
+@cli.command()
+def pretrain():
+    fit(epochs=100)
+
+
+@cli.command()
+def finetune():
+    fit(epochs=3)
+
+
+def fit(epochs):
+    # expect: SIG001
+    for epoch in range(epochs):
+        for batch in loader:
+            model(batch).backward()
+            optimizer.step()
+
+
+if __name__ == "__main__":
+    cli()
+""", "two commands share one training loop: it is reported once"),
+    Example("""
+import signal, sys
+import fire
+
+
+def save_and_exit(signum, frame):
+    save_checkpoint()
+    sys.exit(0)
+
+
+def pretrain(steps=100000):
+    signal.signal(signal.SIGTERM, save_and_exit)
+    for step in range(steps):
+        model(next(batches)).backward()
+        optimizer.step()
+
+
+def finetune(steps=1000):
+    signal.signal(signal.SIGTERM, save_and_exit)
+    for step in range(steps):
+        model(next(batches)).backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    fire.Fire({"pretrain": pretrain, "finetune": finetune})
+""", "every command registers its handler before it trains: nothing to report"),
+)
+
+
+@pytest.mark.parametrize("example", COMMANDS, ids=lambda e: e.why[:60])
+def test_each_command_is_judged_on_its_own(example, example_findings):
+    found, marked = example_findings("SIG001", example)
+    assert [line for path, line in found if path == example.name] == marked, example.why
