@@ -3,7 +3,7 @@
 `handlers = {}`, later `handlers["term"] = on_term`, then `handlers["term"]()`: an item stands for
 the matching entries of the display and for every value stored under a matching key into the same
 variable, or the same attribute of `self` in the class, its bases and subclasses (`d[k] = v`,
-`d.update({k: v})`, `d.setdefault(k, v)`, `ls.append(v)`), wherever that happens:
+`d.update({k: v})`, `d.setdefault(k, v)`, `ls.append(v)`, `ls += [v]`, `ls = ls + [v]`), wherever that happens:
 flow-insensitive, as names are. Keys match when they are equal, or when either is not
 known; a lookup by an unknown key that could give more than MAX_CHOICES values (a registry of
 models picked by a configured name) gives one unknown value instead. Iterating a value gives a sequence's items, a dict's keys, a generator's yields, or what a
@@ -12,10 +12,11 @@ project class's `__next__` returns (on what its `__iter__` returns).
 
 from __future__ import annotations
 
+from itertools import islice, product
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
-from sigcheck.model.values import UNKNOWN, ClassV, ConstV, DictV, FunctionV, InstanceV, SeqV, UnknownV, Value
+from sigcheck.model.values import UNKNOWN, ClassV, ConstV, DictV, ExternalV, FunctionV, InstanceV, SeqV, UnknownV, Value
 
 if TYPE_CHECKING:
     from sigcheck.model.resolve import Resolver
@@ -23,7 +24,11 @@ if TYPE_CHECKING:
 MAX_ENTRIES = 64  # entries of one dict display that are followed
 MAX_CHOICES = 8  # values an item looked up by an unknown key may be; more are one unknown (registries)
 _ANY_KEY = ir.Opaque("any key")  # `ls.append(v)`: stored under a key sigcheck does not know
+_ITERATION = ir.Opaque("iteration")  # the key of the item a `for` loop takes, as the builder writes it
 _STORING_METHODS = frozenset({"update", "setdefault", "append", "add", "insert", "extend"})
+# Builtins whose result holds the items of their one argument (sorted, reversed: in another order)
+_ITEMS_KEPT = frozenset({"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.reversed", "builtins.iter",
+                         "builtins.set", "builtins.frozenset"})
 
 Chain = tuple[ir.Sym, tuple[ir.Sym, ...]]  # `d["a"]["b"]`: the container d and the keys "a", "b"
 Container = tuple[str, str, str]  # ("name", owning scope, name) or ("self", class id, attribute)
@@ -97,6 +102,29 @@ class Containers:
                 method = self.resolver.method_of(iterator.of.class_id, "__next__")
                 found += self.resolver.returns(FunctionV(method, bound=1), (), ()) if method else []
         return found or [UNKNOWN]
+
+    def made_by_builtin(self, func: ExternalV, call: ir.CallOf) -> list[Value] | None:
+        """What `enumerate(xs)`, `zip(xs, ys)`, `list(xs)`, `sorted(xs)`... hold: their arguments'
+        items, so that `for i, layer in enumerate(self.layers)` reaches each layer. None for
+        other calls."""
+        name = func.qualname
+        if call.star or name not in _ITEMS_KEPT and name not in ("builtins.enumerate", "builtins.zip") \
+                or (name == "builtins.iter" and len(call.args) > 1):  # iter(f, sentinel) calls f
+            return None
+        each = [self._items_of(arg) for arg in call.args]
+        if not each:
+            return [SeqV(())] if name != "builtins.enumerate" else None
+        if name == "builtins.enumerate":
+            return [SeqV(tuple(SeqV((UNKNOWN, item)) for item in each[0]))]
+        if name == "builtins.zip":
+            if len({len(items) for items in each}) == 1:  # as written: item by item
+                return [SeqV(tuple(SeqV(items) for items in zip(*each)))]
+            return [SeqV(tuple(SeqV(items) for items in islice(product(*each), MAX_ENTRIES)))]
+        return [SeqV(tuple(each[0]))]
+
+    def _items_of(self, sym: ir.Sym) -> list[Value]:
+        """What a `for` loop over `sym` gets: with what the code stores into it (`xs.append(v)`)."""
+        return list(dict.fromkeys(self.resolver.resolve(ir.Item(sym, _ITERATION))))[:MAX_ENTRIES]
 
     def iteration_methods(self, value: Value) -> list[str]:
         """The project methods a `for` loop over `value` runs: `__iter__`, then `__next__`."""
@@ -216,6 +244,10 @@ def _stores_of(event: ir.Event) -> list[tuple[Chain, ir.Sym]]:
     if isinstance(event, ir.Assign) and isinstance(event.target, ir.Item):
         chain = _chain(event.target)
         return [(chain, event.value)] if chain else []
+    concatenated = _concatenated(event)
+    if concatenated is not None:
+        target, added = concatenated
+        return [((target, (_ANY_KEY,)), item) for item in added.items]
     if not (isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and event.func.attr in _STORING_METHODS):
         return []
     base = event.func.base
@@ -235,8 +267,24 @@ def _stores_of(event: ir.Event) -> list[tuple[Chain, ir.Sym]]:
     if method == "insert" and len(args) == 2:
         return [((root, (*path, _ANY_KEY)), args[1])]
     if method == "extend" and len(args) == 1:
-        return [((root, (*path, _ANY_KEY)), ir.Item(args[0], ir.Opaque("iteration")))]
+        return [((root, (*path, _ANY_KEY)), ir.Item(args[0], _ITERATION))]
     return []
+
+
+def _concatenated(event: ir.Event) -> tuple[ir.Sym, ir.Seq] | None:
+    """`xs += [a, b]` and `xs = xs + [a, b]` (or `[a, b] + xs`): the variable and the display
+    whose items it gains, as `xs.extend([a, b])` would add them."""
+    if isinstance(event, ir.Update) and isinstance(event.value, ir.Seq) and isinstance(event.sym, (ir.Name, ir.Attr)):
+        return event.sym, event.value
+    if not (isinstance(event, ir.Assign) and isinstance(event.value, ir.BinOp) and event.value.op == "+"
+            and isinstance(event.target, (ir.Name, ir.Attr))):
+        return None
+    left, right = event.value.left, event.value.right
+    if left == event.target and isinstance(right, ir.Seq):
+        return event.target, right
+    if right == event.target and isinstance(left, ir.Seq):
+        return event.target, left
+    return None
 
 
 def _chain(sym: ir.Sym) -> Chain | None:

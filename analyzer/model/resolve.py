@@ -261,7 +261,9 @@ class Resolver(ModuleMembers):
             if runs_its_argument(func) and call.args:  # `jax.pmap(train_step, axis_name="batch")`
                 return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV)))]
             made = made_instance(func)
-            return [made] if made is not None else [UnknownV()]
+            if made is None:
+                return self.containers.made_by_builtin(func, call) or [UnknownV()]
+            return [made]
         if isinstance(func, FunctionV):
             return self.returns(func, call.args, call.kwargs, call.star)
         if isinstance(func, UnknownV) and self.wraps_argument(call.func, call.args, call.kwargs):

@@ -252,3 +252,23 @@ def test_an_unknown_key_into_a_big_registry_is_unknown(probe):
     assert {v.class_id for v in probe(code + "probe = MODELS['m3']")} == {"train:Model3"}
     few = "MODELS = {}\n" + "".join(f"\nclass Model{n}:\n    pass\nMODELS['m{n}'] = Model{n}\n" for n in range(2))
     assert {v.class_id for v in probe(few + "probe = MODELS[name()]")} == {"train:Model0", "train:Model1"}
+
+
+def test_a_list_grown_by_concatenation_holds_the_items_added(probe):
+    for grow in ("steps += [save]", "steps = steps + [save]", "steps = [save] + steps"):
+        code = f"steps = [stop]\n{grow}\nfor step in steps:\n    probe = step\n"
+        assert {FunctionV("train:save"), FunctionV("train:stop")} <= probe(code), grow
+    # another list's items, or a number added, are not this list's
+    assert FunctionV("train:save") not in probe("steps = [stop]\nothers = steps + [save]\nfor s in steps:\n    probe = s\n")
+    assert probe("total = 0\ntotal += 1\nprobe = total[0]") == {UnknownV()}
+
+
+def test_builtins_that_keep_their_arguments_items(probe):
+    code = "steps = [stop]\nsteps.append(save)\n"
+    for loop in ("for i, step in enumerate(steps):", "for step in sorted(steps):", "for step in list(reversed(steps)):",
+                 "for step, n in zip(steps, range(2)):", "for n, step in zip([1, 2], steps):"):
+        assert probe(code + loop + "\n    probe = step\n") == {FunctionV("train:save"), FunctionV("train:stop")}, loop
+    assert probe(code + "for i, step in enumerate(steps):\n    probe = i\n") == {UnknownV()}
+    assert probe("probe = list()") == {SeqV(())}
+    # iter(f, sentinel) calls f until it returns the sentinel: no items of an argument
+    assert probe("for x in iter(other, None):\n    probe = x\n") == {UnknownV()}
