@@ -216,7 +216,21 @@ def _trains(knowledge: Knowledge, argv: list[str | None], scripts: _Scripts) -> 
         return _interpreter_trains(knowledge, rest, scripts)
     if name.endswith(".py"):
         return scripts.trains(program, None)
+    if name in _COMMAND_LAUNCHERS:
+        return _command_launched_trains(knowledge, rest, scripts)
     return _launched_trains(rest, scripts)
+
+
+def _command_launched_trains(knowledge: Knowledge, rest: list[str | None], scripts: _Scripts) -> bool:
+    """Whether the command an MPI launcher runs in each rank trains (`mpirun -np 8 python
+    train.py`): the first word after its options that is an interpreter, a launcher or a script
+    starts it. It runs any program (`mpirun -np 2 hostname`, an inference server), so with none
+    such it trains only if a word sigcheck cannot know may be one."""
+    for index, word in enumerate(rest):
+        if word is not None and not word.startswith("-") and \
+                (knowledge.training_commands.find(word) or knowledge.training_commands.find(word.rsplit("/", 1)[-1])):
+            return _trains(knowledge, rest[index:], scripts)
+    return any(word is None for word in rest)
 
 
 def _launched_trains(rest: list[str | None], scripts: _Scripts) -> bool:
@@ -256,6 +270,7 @@ def _interpreter_trains(knowledge: Knowledge, rest: list[str | None], scripts: _
 
 _PREFIXES = frozenset({"env", "exec", "nohup", "time", "nice", "stdbuf"})
 _LAUNCHER_VERBS = {"accelerate": "launch"}  # `accelerate env`, `accelerate config` are quick
+_COMMAND_LAUNCHERS = frozenset({"mpirun", "horovodrun"})  # run any command in each rank, not a Python script
 _TOOL_MODULES = frozenset({"pip", "venv", "ensurepip", "virtualenv", "pip3", "site", "json", "http", "compileall",
                            "pytest", "unittest"})
 

@@ -36,9 +36,27 @@ import sys
 subprocess.run(["nvidia-smi", "--query-gpu=memory.used"] + sys.argv[1:], check=True)
 subprocess.run([sys.executable, "-m", "pip", "install"] + ["-r", "requirements.txt"], check=True)
 """, "joined lists that run a query and an install"),
+    Example("""
+import subprocess
+
+if __name__ == "__main__":
+    subprocess.call(["mpirun", "-np", "2", "hostname"])
+    subprocess.call(["mpirun", "--allow-run-as-root", "-np", "2", "tritonserver", "--model-repository=/models"])
+""", "an MPI launcher that runs a quick tool and an inference server in each rank, not a trainer"),
 )
 
 STARTS_A_TRAINER = (
+    Example("""
+import os
+import subprocess
+
+hosts = os.environ["SM_HOSTS"]
+if __name__ == "__main__":
+    # expect: SIG010
+    subprocess.run(["mpirun", "--allow-run-as-root", "-np", "8", "-x", "NCCL_DEBUG=INFO", "--mca", "btl_tcp_if_include",
+                    "eth0", "python", "train_model.py", "--epochs", "10"], check=True)
+""", "an MPI launcher that runs the trainer in each rank, after its options", name="launcher.py",
+            files={"train_model.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
     Example("""
 import asyncio
 import sys
