@@ -74,9 +74,9 @@ class Discovery:
 def is_dockerfile(path: Path) -> bool:
     """`Dockerfile`, `Containerfile`, `Dockerfile.gpu`, `Dockerfile_amd` (text-generation-inference's),
     `Dockerfile-cpu` (YOLOv5's), `train.Dockerfile`, and the last in any case (`train.dockerfile`:
-    awsome-distributed-training's). `dockerfile.py` is Python, `Dockerfile.dockerignore` BuildKit's."""
+    awsome-distributed-training's), as `*.containerfile` (awsome-inference's). `dockerfile.py` is Python, `Dockerfile.dockerignore` BuildKit's."""
     name = path.name
-    return name in ("Dockerfile", "Containerfile", "dockerfile") or name.lower().endswith(".dockerfile") \
+    return name in ("Dockerfile", "Containerfile", "dockerfile") or name.lower().endswith((".dockerfile", ".containerfile")) \
         or (name.startswith(tuple(f"{base}{mark}" for base in ("Dockerfile", "Containerfile") for mark in "._-"))
             and not name.endswith((".py", ".md", ".txt", ".sh", ".json", ".yaml", ".yml", ".dockerignore")))
 
@@ -111,10 +111,31 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
             _scan_launcher(found, path)
         elif path.suffix.lower() in _NOT_PYTHON:
             found.errors.append(LoadError(display_path(path), _NOT_PYTHON[path.suffix.lower()]))
+        elif _reads_as_dockerfile(path):  # `Dockerfile2`, `triton.containerfile`: named, so meant
+            _scan_dockerfile(found, path)
         else:
             found.add(path, "named on the command line")  # a script without .py, such as `train`
     return found
 
+
+def _reads_as_dockerfile(path: Path) -> bool:
+    """Whether a file named on the command line under no Dockerfile name is one: its first
+    instruction, after comments and parser directives, is FROM or ARG (`from x import y` is Python)."""
+    try:
+        head = read_bytes(path, path.name)[:_SNIFFED]
+    except LoadError:
+        return False  # unreadable, or too large: reported where it is read as Python
+    for line in head.decode("latin-1").splitlines():
+        words = line.split()
+        if not words or words[0].startswith("#"):
+            continue
+        keyword = words[0]
+        return keyword in ("FROM", "ARG") or (keyword.lower() in ("from", "arg") and "import" not in words
+                                              and "=" not in words[0] and len(words) < 5)
+    return False
+
+
+_SNIFFED = 4096  # bytes read to tell a Dockerfile from a script
 
 _SHELL = ("a shell script, not Python: sigcheck reads one through the Dockerfile whose ENTRYPOINT or CMD "
           "runs it (name the Dockerfile or its folder)")

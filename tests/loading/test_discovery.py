@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sigcheck.loading.discovery import discover
 
 SCRIPT = "if __name__ == '__main__':\n    for step in range(10):\n        pass\n"
@@ -80,11 +82,22 @@ def test_dockerfile_names():
     from sigcheck.loading.discovery import is_dockerfile
 
     named = ["Dockerfile", "Containerfile", "dockerfile", "Dockerfile.gpu", "train.Dockerfile", "0.train.dockerfile",
-             "Dockerfile_amd", "Dockerfile_gaudi", "Dockerfile-cpu", "Containerfile-arm64"]
+             "Dockerfile_amd", "Dockerfile_gaudi", "Dockerfile-cpu", "Containerfile-arm64", "triton.containerfile"]
     assert all(is_dockerfile(Path("docker") / name) for name in named)
     assert not any(is_dockerfile(Path(name)) for name in ["dockerfile.py", "Dockerfile_notes.md", "build_dockerfile.sh",
                                                           "Dockerfile.py", "Dockerfile_template.sh",
                                                           "Dockerfile.dockerignore", "Dockerfile-gpu.md"])
+
+
+def test_a_file_named_on_the_command_line_under_no_dockerfile_name_is_read_as_what_it_is(tmp_path):
+    """Parsed as Python, `Dockerfile2` gave a syntax error: a file the user names is meant."""
+    (tmp_path / "Dockerfile2").write_text("# syntax=docker/dockerfile:1\n\nARG BASE=python:3.11\nFROM $BASE\nCMD [\"x\"]\n")
+    (tmp_path / "lower").write_text("from python:3.11 as build\nrun pip install torch\n")
+    (tmp_path / "train").write_text("#!/usr/bin/env python\nfrom os import path\narg = 1\n")
+    (tmp_path / "fit").write_text("from trainer import fit\nfit()\n")
+    found = discover([tmp_path / name for name in ("Dockerfile2", "lower", "train", "fit")])
+    assert [c.display.rsplit("/", 1)[-1] for c in found.containers] == ["Dockerfile2", "lower"]
+    assert sorted(Path(path).name for path, _, _ in found.entries) == ["fit", "train"]
 
 
 def test_a_shell_script_or_data_file_named_on_the_command_line_is_a_clear_error(tmp_path):
