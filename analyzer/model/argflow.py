@@ -236,12 +236,20 @@ def _pass(found, fn: ir.FunctionInfo, bound: int, args, kwargs, star: bool, posi
             slots = positional[fn.id] = [i for i, param in enumerate(fn.params) if param.kind in ("posonly", "pos")]
         pairs = [(slots[bound + position] if bound + position < len(slots) else None, sym)
                  for position, sym in enumerate(args)]
+        if len(args) + bound > len(slots):  # the tail lands in `*args`, as one tuple
+            tail = _varargs_index(fn)
+            if tail is not None:
+                pairs.append((tail, ir.Seq(tuple(args[max(len(slots) - bound, 0):]))))
     pairs += [(parameter_slot(fn, bound, None, keyword), sym) for keyword, sym in kwargs]
     for index, sym in pairs:
         if index is not None:
             arguments = found.setdefault((fn.id, index), {})
             if len(arguments) < MAX_ARGUMENTS:
                 arguments.setdefault(sym, None)
+
+
+def _varargs_index(fn: ir.FunctionInfo) -> int | None:
+    return next((index for index, param in enumerate(fn.params) if param.kind == "varargs"), None)
 
 
 def argument_in(site: ir.CallSite, slots: list[str]) -> ir.Sym | None:

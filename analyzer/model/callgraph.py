@@ -322,14 +322,13 @@ class CallGraph(CallTargets):
                     self._add_choice(fn, site, self._groups.of_app(fn, site, entry.option("registered-with")))
                     continue
                 now = entry.option("kind") == "call"
-                for position, value in self._callable_args(site, entry.option("target", [])) or \
+                for position, value, sym in self._callable_args(site, entry.option("target", [])) or \
                         self._default_target(fn, entry):
                     consumed.add(position)
                     if now and isinstance(value, (SeqV, DictV)):  # `fire.Fire({"train": train, ...})`
                         self._add_choice(fn, site, self._runner_choices(value))
                         continue
-                    written = [*site.args, *(v for _, v in site.kwargs)]  # `mp.spawn(func)` in a shared helper
-                    flowing = self.resolver.flowing.get(written[position]) if 0 <= position < len(written) else None
+                    flowing = self.resolver.flowing.get(sym) if sym is not None else None  # `mp.spawn(func)` in a shared helper
                     for func_id in self.functions_of(value):
                         self._edge_through(fn.id, func_id, entry.option("kind"), site.index, flowing)
                         if now:

@@ -140,23 +140,30 @@ class CallTargets:
         items = value.items if isinstance(value, SeqV) else [v for _, v in value.entries]
         return [frozenset(found) for item in items if (found := self.functions_of(item))]
 
-    def _default_target(self, fn: ir.FunctionInfo, entry) -> list[tuple[int, Value]]:
+    def _default_target(self, fn: ir.FunctionInfo, entry) -> list[tuple[int, Value, ir.Sym | None]]:
         """What a runner given no function calls (`tf.app.run()`: this module's `main`)."""
         name = entry.option("default-target")
         if name is None:
             return []
-        return [(-1, v) for v in self.resolver.resolve(ir.Name(name, self.project.modules[fn.module].body_id))]
+        return [(-1, v, None) for v in self.resolver.resolve(ir.Name(name, self.project.modules[fn.module].body_id))]
 
-    def _callable_args(self, site: ir.CallSite, slots: list[str]) -> list[tuple[int, Value]]:
-        """The arguments named by a spawn entry's `target` slots, as (argument position, value)."""
+    def _callable_args(self, site: ir.CallSite, slots: list[str]) -> list[tuple[int, Value, ir.Sym | None]]:
+        """The arguments named by a spawn entry's `target` slots, as (argument position, value,
+        the argument as written). A position past those written is an item of the `*` argument
+        (`CLI(*args)` in a wrapper of jsonargparse's CLI)."""
         found = []
         keywords = dict(site.kwargs)
         for slot in slots:
+            sym, position = None, -1
             if slot.startswith("#"):
                 position = int(slot[1:])
                 if position < len(site.args):
-                    found += [(position, v) for v in self.resolver.resolve(site.args[position])]
+                    sym = site.args[position]
+                elif site.unpacked is not None:
+                    sym = ir.Item(site.unpacked, ir.Const(position - len(site.args)))
             elif slot in keywords:
                 position = len(site.args) + [k for k, _ in site.kwargs].index(slot)
-                found += [(position, v) for v in self.resolver.resolve(keywords[slot])]
+                sym = keywords[slot]
+            if sym is not None:
+                found += [(position, v, sym) for v in self.resolver.resolve(sym)]
         return found

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from sigcheck.model import ir
 from sigcheck.model.argflow import MAX_ARGUMENTS, MAX_ROUNDS, _Collector, _pass, _passes
 from sigcheck.model.resolve import Resolver
-from sigcheck.model.values import ClassV, ConstV, FunctionV, InstanceV
+from sigcheck.model.values import ClassV, ConstV, FunctionV, InstanceV, SeqV
 
 
 def param_values(a, func_id: str, name: str) -> set:
@@ -290,3 +292,25 @@ def test_a_parameter_whose_arguments_flip_back_keeps_both_and_the_flow_settles(f
     assert collector.update([0, 1], silent) == set()  # it would flip again: the flow has settled
     assert [sym.value for sym in collector.flow[key]] == [1, 2]
     assert collector.update([0], [[], passing[1]]) == set()  # a parameter that only grows
+
+
+def test_the_tail_of_the_positional_arguments_lands_in_star_args_as_one_tuple(analysis):
+    a = analysis({"train.py": textwrap.dedent("""
+        def a():
+            pass
+
+        def b():
+            pass
+
+        def run(first, *rest, **options):
+            probe = rest
+            return first
+
+        run(a, b, a)
+        run(b)
+        run(*[a], b)
+    """).lstrip("\\n")})
+    (value,) = [binding.value for binding in a.functions["train:run"].bindings["probe"]]
+    # run(b) passes no tail; after a `*` argument the positions are not known, so nothing lands
+    assert SeqV((FunctionV("train:b"), FunctionV("train:a"))) in a.resolver.resolve(value)
+    assert all(not isinstance(v, SeqV) or len(v.items) == 2 for v in a.resolver.resolve(value))

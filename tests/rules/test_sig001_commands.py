@@ -88,6 +88,23 @@ def finetune(steps=1000):
 if __name__ == "__main__":
     fire.Fire({"pretrain": pretrain, "finetune": finetune})
 """, "every command registers its handler before it trains: nothing to report"),
+    Example("""
+import torch
+from utils import CLI
+
+
+def setup(steps: int = 100000):
+    # expect: SIG001
+    for step in range(steps):
+        model(torch.randn(8, 4)).sum().backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    CLI(setup)
+""", "the project's own wrapper hands its arguments on to jsonargparse's CLI, which runs setup", name="pretrain.py",
+            files={"utils.py": "from jsonargparse import CLI as _cli\n\n\ndef CLI(*args, **kwargs):\n"
+                               "    return _cli(*args, **kwargs)\n"}),
 )
 
 
