@@ -366,13 +366,17 @@ def python_file(image: Image, call: PythonCall, cwd: str) -> ImageFile | None:
 
 
 def _starter(script: ShellScript, starts) -> ShellCommand | None:
-    """The command that starts the trainer: an `exec`'d one first (it ends the script), else the last."""
+    """The command that starts the trainer: an `exec`'d one first (it ends the script), else the
+    last; of either, one that names training first (`if [ $1 == train ]; then train; else serve; fi`)."""
     candidates = [c for c in script.commands if starts(c)]
     execs = [c for c in candidates if c.exec]
     if execs:
-        preferred = [c for c in execs if any("train" in (w or "") for w in c.words)]
-        return (preferred or execs)[0]
-    return candidates[-1] if candidates else None
+        return (_naming_training(execs) or execs)[0]
+    return (_naming_training(candidates) or candidates)[-1] if candidates else None
+
+
+def _naming_training(commands: list[ShellCommand]) -> list[ShellCommand]:
+    return [c for c in commands if any("train" in (w or "") for w in c.words)]
 
 
 def _how(script: ShellScript, command: ShellCommand) -> tuple[str, str]:

@@ -93,3 +93,14 @@ def test_a_script_that_runs_the_toolkits_train(tmp_path):
     # without the toolkit, `train` in a script is a program sigcheck cannot know
     bare = {**wrapper, "Dockerfile": wrapper["Dockerfile"].replace("RUN pip install sagemaker-training\n", "")}
     assert "starts no program" in chain_of(tmp_path, bare).chain.problem
+
+
+def test_of_a_scripts_branches_the_one_that_trains_is_followed(tmp_path):
+    # `if [ $1 == 'train' ]; then ... train; else serve; fi`: the last command is serve's
+    container = chain_of(tmp_path, {
+        "Dockerfile": 'FROM python\nCOPY code/ /opt/ml/code/\nRUN chmod +x /opt/ml/code/train /opt/ml/code/serve\n'
+                      'ENV PATH="/opt/ml/code:${PATH}"\nCOPY start.sh /start.sh\nENTRYPOINT ["bash", "/start.sh"]\n',
+        "start.sh": "if [ $1 == 'train' ]\nthen\n    LD_PRELOAD=/x.so train\nelse\n    serve\nfi\n",
+        "code/train": "#!/usr/bin/env python\n" + TRAIN, "code/serve": "#!/usr/bin/env python\nprint('serving')\n"})
+    assert container.chain.steps[1].label == "LD_PRELOAD=/x.so train"
+    assert container.chain.python.path.name == "train"
