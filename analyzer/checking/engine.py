@@ -64,6 +64,7 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
                                        for e in [*found.errors, *project.errors]))
     report.files = sorted({*(s.display for s in project.sources.values()), *project.documents})
     report.parsed = summariser.parsed
+    report.documents = len(set(project.documents) - {s.display for s in project.sources.values()})
     report.skipped = _skipped(project)
     _Locator(analysis, settings, report).add(active, options.jobs)
     if key is not None:

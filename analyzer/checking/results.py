@@ -65,4 +65,5 @@ class Report:
     files: list[str] = field(default_factory=list)
     suppressed: int = 0
     parsed: int = 0  # files parsed in this run; the others' summaries came from the cache
+    documents: int = 0  # of the files, Dockerfiles and shell scripts: read, not parsed as Python
     skipped: int = 0  # project Python files neither an entry point nor imported by one: never parsed

@@ -51,9 +51,12 @@ def _diagnostic(d: Diagnostic, color: bool, show_source: bool) -> list[str]:
 def _statistics(report: Report) -> list[str]:
     counts = Counter((d.code, d.name) for d in report.diagnostics)
     rows = [f"{count:5d}  {code}  {name}" for (code, name), count in counts.most_common()]
-    rows.append(f"{len(report.files):5d}  files analysed ({report.parsed} parsed, the others' summaries cached), "
+    modules = len(report.files) - report.documents
+    read = f"; {report.documents} Dockerfiles and scripts read" if report.documents else ""
+    rows.append(f"{len(report.files):5d}  files analysed ({modules} Python: {report.parsed} parsed, "
+                f"{modules - report.parsed} from the cache{read}), "
                 f"{len(report.errors)} could not be, {report.suppressed} findings suppressed")
-    rows.append(f"{report.skipped:5d}  Python files skipped: neither an entry point nor imported by one")
+    rows.append(f"{report.skipped:5d}  Python files skipped: neither an entry point (tests never are) nor imported by one")
     return rows + [""]
 
 

@@ -152,6 +152,10 @@ def test_exit_zero_quiet_and_statistics(project):
     assert quiet.output.startswith("train.py:7:1: SIG002 ")
     stats = invoke("train.py", "--statistics", "--no-color")
     assert "    1  SIG002  handler-never-saves" in stats.output
+    project("Dockerfile", 'FROM python:3.11\nCOPY train.py /opt/program/\nENTRYPOINT ["python", "/opt/program/train.py"]\n')
+    stats = invoke("Dockerfile", "--statistics", "--no-color", "--no-cache").output
+    # the Dockerfile is read, not parsed as Python, and nothing came from a cache
+    assert "2  files analysed (1 Python: 1 parsed, 0 from the cache; 1 Dockerfiles and scripts read)" in stats, stats
 
 
 def test_deadline_and_platform_reach_messages(project):
