@@ -4,7 +4,8 @@ Library code is never read, so a call of it is unknown, except that a capitalise
 (`threading.Event()`) makes an instance of that class, as does a class's `from_*` constructor
 (`Trainer.from_argparse_args(args)`, `AutoModel.from_pretrained(name)`), scikit-learn's `make_*`
 factories build estimators, Gym's `make` builds an environment and `torch.profiler.profile()`
-a profiler (neither's `step` is training), a multiprocessing context has the module's API, and
+a profiler (neither's `step` is training), PyTorch's moves and casts (`Net().to(device)`) return
+the module or tensor they are called on, a multiprocessing context has the module's API, and
 JAX's reference optimizers (`jax.example_libraries.optimizers.adam`) return their three functions. A function transformation (`jax.pmap(train_step, axis_name="batch")`, `torch.compile`)
 or a batch-size finder (`find_executable_batch_size(self._inner_training_loop, ...)`) returns a
 callable that runs the function it is given. A lowercase library function that is not
@@ -14,7 +15,13 @@ see Resolver.wraps_argument.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from sigcheck.model import ir
 from sigcheck.model.values import ExternalV, InstanceV, SeqV, Value
+
+if TYPE_CHECKING:
+    from sigcheck.model.resolve import Resolver
 
 _MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.make": "gym.vector.VectorEnv",
          "gymnasium.make_vec": "gymnasium.vector.VectorEnv",
@@ -76,3 +83,31 @@ def is_factory(value: Value) -> bool:
     """A library function (not a class, not a builtin such as getattr, whose result is anything)."""
     return isinstance(value, ExternalV) and not value.qualname.startswith("builtins.") \
         and not value.qualname.rsplit(".", 1)[-1][:1].isupper()
+
+
+# torch.nn.Module's and torch.Tensor's methods that return the object itself, moved or cast
+_RETURNS_RECEIVER = frozenset({"to", "cuda", "cpu", "half", "float", "double", "bfloat16", "requires_grad_", "to_empty",
+                               "share_memory", "xpu", "mps"})
+
+
+def receiver_returned(resolver: "Resolver", func: ir.Sym) -> list[Value] | None:
+    """`Net().to(device)`, `model.cuda()`: a library method that returns the object it is called
+    on (PyTorch's moves and casts of modules and tensors), called on instances whose class does not
+    define it. None for any other call."""
+    if not (isinstance(func, ir.Attr) and func.attr in _RETURNS_RECEIVER):
+        return None
+    values = resolver.resolve(func.base)
+    if all(isinstance(v, InstanceV) and (isinstance(v.of, ExternalV) or _inherited(resolver, v.of.class_id, func.attr))
+           for v in values):
+        return list(values)
+    return None
+
+
+def _inherited(resolver: "Resolver", class_id: str, name: str) -> bool:
+    """Whether `name` comes to the class from a library base, not from a class of the project."""
+    for cls in resolver.mro(class_id):
+        if isinstance(cls, ExternalV):
+            return True
+        if name in resolver.project.classes[cls.class_id].methods:
+            return False
+    return False

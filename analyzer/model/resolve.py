@@ -16,7 +16,7 @@ from sigcheck.model.argflow import Flow, argument_flow, parameter_slot
 from sigcheck.model.containers import Containers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
-from sigcheck.model.products import is_factory, made_instance, runs_its_argument
+from sigcheck.model.products import is_factory, made_instance, receiver_returned, runs_its_argument
 from sigcheck.model.ray_workers import ray_api_result
 from sigcheck.model.values import (UNKNOWN, ClassV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
                                    PartialV, SeqV, SuperV, UnknownV, Value)
@@ -137,6 +137,9 @@ class Resolver(ModuleMembers):
         if isinstance(sym, ir.Attr):
             return [v for base in self.resolve(sym.base) for v in self.attribute(base, sym.attr)]
         if isinstance(sym, ir.CallOf):
+            returned = receiver_returned(self, sym.func)
+            if returned is not None:
+                return returned
             return [v for func in self.resolve(sym.func) for v in self._call_result(func, sym)]
         if isinstance(sym, ir.Const):
             return [ConstV(sym.value)]

@@ -670,3 +670,24 @@ def test_calls_that_cannot_run_a_library_function_are_told_without_resolving(ana
     star = analysis({"util.py": "from shutil import copyfile as cp\n", "train.py": "from util import *\ncp('a', 'b')\n"})
     (site,) = [e for e in star.functions["train:<module>"].events if isinstance(e, ir.CallSite)]
     assert star.resolver.may_call_library(site.func, writes)  # an unbound name a star import may bind
+
+
+def test_a_modules_move_or_cast_returns_the_module(resolve):
+    code = """
+        import torch
+        from transformers import AutoModel
+
+        class Net(torch.nn.Module):
+            pass
+
+        class Own:
+            def to(self, device):
+                return device
+
+    """
+    assert resolve(code, "probe = Net().to('cuda').half()") == (InstanceV(ClassV("train:Net")),)
+    assert resolve(code, "probe = AutoModel.from_pretrained('m').cuda()") == (InstanceV(ExternalV("transformers.AutoModel")),)
+    # a class of the project's own that defines the method: what it returns
+    assert resolve(code, "probe = Own().to('cuda')") == (ConstV("cuda"),)
+    # eval() and train() are left out: a trainer's train() returns its results, not itself
+    assert resolve(code, "probe = Net().eval()") == (UnknownV(),)
