@@ -53,6 +53,12 @@ class PartialV:
 class ConstV:
     value: Any
 
+    def __eq__(self, other: object) -> bool:  # `0 == False`: a value of another type is another value
+        return type(other) is ConstV and type(self.value) is type(other.value) and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash((type(self.value), self.value))
+
 
 @dataclass(frozen=True, slots=True)
 class SeqV:

@@ -691,3 +691,13 @@ def test_a_modules_move_or_cast_returns_the_module(resolve):
     assert resolve(code, "probe = Own().to('cuda')") == (ConstV("cuda"),)
     # eval() and train() are left out: a trainer's train() returns its results, not itself
     assert resolve(code, "probe = Net().eval()") == (UnknownV(),)
+
+
+def test_an_index_is_not_answered_from_the_memo_of_an_equal_bool(analysis):
+    # 0 == False and hash(0) == hash(False): the literal `False` resolved first once made
+    # `steps[0]` an item by the key False, which no list has
+    a = analysis({"train.py": "def a():\n    pass\n\ndef b():\n    pass\n\nflag = False\nsteps = [a, b]\nprobe = steps[0]\n"})
+    assert a.resolver.resolve(ir.Const(False)) == (ConstV(False),)
+    (value,) = [binding.value for binding in a.functions["train:<module>"].bindings["probe"]]
+    assert a.resolver.resolve(value) == (FunctionV("train:a"),)
+    assert len({ConstV(0), ConstV(False), ConstV(0.0)}) == 3
