@@ -296,4 +296,6 @@ def _chain(sym: ir.Sym) -> Chain | None:
 
 
 def _match(stored: Value, key: Value) -> bool:
+    if isinstance(stored, ConstV) and isinstance(key, ConstV):
+        return stored.value == key.value  # as a dict compares its keys: 1 and True are one key
     return stored == key or isinstance(stored, UnknownV) or isinstance(key, UnknownV)
