@@ -359,13 +359,13 @@ if __name__ == "__main__":
         commands = self._commands_without(analysis, entry, handlers)
         if handlers:
             why = f" (only {analysis.describe(handlers[0].func_id)} registers one, and an invocation runs one command)"
-            yield from (self._unhandled(analysis, entry, w, way, f" in command {name}{why}") for name, w, way in commands)
-            return
-        pinned = entry.handling_pinned_out
-        why = f" ({pinned}: a release before the library handled SIGTERM)" if pinned else ""
-        if not any(w.func_id == work.func_id and w.event is work.event for _, w, _ in commands):
-            yield self._unhandled(analysis, entry, work, work.path, why)  # training outside any command
-        yield from (self._unhandled(analysis, entry, w, way, f" in command {name}{why}") for name, w, way in commands)
+        else:
+            pinned = entry.handling_pinned_out
+            why = f" ({pinned}: a release before the library handled SIGTERM)" if pinned else ""
+            if not any(w.func_id == work.func_id and w.event is work.event for _, w, _ in commands):
+                yield self._unhandled(analysis, entry, work, work.path, why)  # training outside any command
+        for name, command_work, way in commands:
+            yield self._unhandled(analysis, entry, command_work, way, f" in command {name}{why}")
 
     def _children(self, analysis, entry):
         """Training children the parent's handler signals, which handle nothing themselves: the

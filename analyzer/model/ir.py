@@ -52,8 +52,7 @@ class Const(_Hashed):
     value: Any
     node: NodeId | None = field(default=None, compare=False, repr=False)  # where the literal is written
 
-    # Python has 0 == False and 1 == 1.0 == True, with equal hashes: compared by value alone,
-    # `xs[0]` would be answered from a memo of `False` (an index that is no int).
+    # 0 == False == 0.0 with equal hashes: by value alone, `xs[0]` was answered from `False`'s memo
     def __eq__(self, other: object) -> bool:
         return type(other) is Const and type(self.value) is type(other.value) and self.value == other.value
 
