@@ -74,7 +74,8 @@ class Discovery:
 def is_dockerfile(path: Path) -> bool:
     """`Dockerfile`, `Containerfile`, `Dockerfile.gpu`, `Dockerfile_amd` (text-generation-inference's),
     `Dockerfile-cpu` (YOLOv5's), `train.Dockerfile`, and the last in any case (`train.dockerfile`:
-    awsome-distributed-training's), as `*.containerfile` (awsome-inference's). `dockerfile.py` is Python, `Dockerfile.dockerignore` BuildKit's."""
+    awsome-distributed-training's), as `*.containerfile` (awsome-inference's). `dockerfile.py` is
+    Python, `Dockerfile.dockerignore` BuildKit's."""
     name = path.name
     return name in ("Dockerfile", "Containerfile", "dockerfile") or name.lower().endswith((".dockerfile", ".containerfile")) \
         or (name.startswith(tuple(f"{base}{mark}" for base in ("Dockerfile", "Containerfile") for mark in "._-"))
@@ -129,9 +130,12 @@ def _reads_as_dockerfile(path: Path) -> bool:
         words = line.split()
         if not words or words[0].startswith("#"):
             continue
-        keyword = words[0]
-        return keyword in ("FROM", "ARG") or (keyword.lower() in ("from", "arg") and "import" not in words
-                                              and "=" not in words[0] and len(words) < 5)
+        keyword, rest = words[0], words[1:]
+        if keyword.lower() == "from":  # `from IMAGE [AS NAME]`, not `from x import y`
+            return keyword == "FROM" or (len(rest) in (1, 3) and "import" not in rest)
+        if keyword.lower() == "arg":  # `ARG NAME=value`, not `arg = 1`
+            return keyword == "ARG" or (bool(rest) and rest[0][0] not in "=+-*/%&|^<>:.")
+        return False
     return False
 
 

@@ -94,10 +94,11 @@ def test_a_file_named_on_the_command_line_under_no_dockerfile_name_is_read_as_wh
     (tmp_path / "Dockerfile2").write_text("# syntax=docker/dockerfile:1\n\nARG BASE=python:3.11\nFROM $BASE\nCMD [\"x\"]\n")
     (tmp_path / "lower").write_text("from python:3.11 as build\nrun pip install torch\n")
     (tmp_path / "train").write_text("#!/usr/bin/env python\nfrom os import path\narg = 1\n")
+    (tmp_path / "run").write_text("arg = 1\nprint(arg)\n")
     (tmp_path / "fit").write_text("from trainer import fit\nfit()\n")
-    found = discover([tmp_path / name for name in ("Dockerfile2", "lower", "train", "fit")])
+    found = discover([tmp_path / name for name in ("Dockerfile2", "lower", "train", "fit", "run")])
     assert [c.display.rsplit("/", 1)[-1] for c in found.containers] == ["Dockerfile2", "lower"]
-    assert sorted(Path(path).name for path, _, _ in found.entries) == ["fit", "train"]
+    assert sorted(Path(path).name for path, _, _ in found.entries) == ["fit", "run", "train"]
 
 
 def test_a_shell_script_or_data_file_named_on_the_command_line_is_a_clear_error(tmp_path):
