@@ -159,8 +159,8 @@ class CallTargets:
                 position = int(slot[1:])
                 if position < len(site.args):
                     sym = site.args[position]
-                elif site.unpacked is not None:
-                    sym = ir.Item(site.unpacked, ir.Const(position - len(site.args)))
+                elif site.unpacked is not None:  # no written argument: its position is none of theirs
+                    sym, position = ir.Item(site.unpacked, ir.Const(position - len(site.args))), -1
             elif slot in keywords:
                 position = len(site.args) + [k for k, _ in site.kwargs].index(slot)
                 sym = keywords[slot]

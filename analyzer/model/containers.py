@@ -108,7 +108,7 @@ class Containers:
         items, so that `for i, layer in enumerate(self.layers)` reaches each layer. None for
         other calls."""
         name = func.qualname
-        if call.star or name not in _ITEMS_KEPT and name not in ("builtins.enumerate", "builtins.zip") \
+        if call.star or (name not in _ITEMS_KEPT and name not in ("builtins.enumerate", "builtins.zip")) \
                 or (name == "builtins.iter" and len(call.args) > 1):  # iter(f, sentinel) calls f
             return None
         each = [self._items_of(arg) for arg in call.args]

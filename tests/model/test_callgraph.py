@@ -897,3 +897,23 @@ def test_calling_a_typer_app_runs_its_registered_commands(graph_of):
     assert calls(a, "train:<module>") == {"train:train"}
     work = a.work.first_work("train:<module>")
     assert work is not None and work.func_id == "train:train"
+
+
+def test_a_runners_target_from_the_star_argument_leaves_the_keywords_handed_on(graph_of):
+    # `CLI(*args, ...)`: the function run is the tail's first item, which is no written argument
+    a = graph_of("""
+        from jsonargparse import CLI
+
+        def setup():
+            pass
+
+        def report():
+            pass
+
+        def cli(*args):
+            return CLI(*args, on_done=report)
+
+        cli(setup)
+    """)
+    assert ("train:setup", "call") in edges(a, "train:cli")
+    assert any(callee == "train:report" for callee, _ in edges(a, "train:cli"))
