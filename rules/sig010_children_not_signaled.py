@@ -320,7 +320,15 @@ ray.get(policy.fit.remote(epochs=3))
             if entry is not None:
                 anchor = analysis.point(child.func_id, child.site, "starts the child")
                 yield self.finding(anchor, self._message(analysis, child),
-                                   analysis.path_points(entry.path_to(child.func_id)) + [anchor])
+                                   analysis.path_points(self._path(analysis, entry, child)) + [anchor])
+
+    @staticmethod
+    def _path(analysis, entry, child) -> list:
+        """The way to the start, through the call that hands a shared launcher its training command."""
+        handing = analysis.handing_steps(child, entry.runs)
+        if handing:
+            return entry.path_to(handing[0].caller) + handing
+        return entry.path_to(child.func_id)
 
     @staticmethod
     def _message(analysis, child) -> str:

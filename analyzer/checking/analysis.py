@@ -10,7 +10,7 @@ from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver, reachable_flow
-from sigcheck.model.children import ChildStart, events_set, find_child_starts, forwarding_call
+from sigcheck.model.children import ChildStart, command_handing, events_set, find_child_starts, forwarding_call
 from sigcheck.model.flags import Flags
 from sigcheck.model.jobs import JobKinds
 from sigcheck.model.project import ProjectModel
@@ -159,8 +159,15 @@ class Analysis:
 
     @cached_property
     def child_starts(self) -> list[ChildStart]:
-        return find_child_starts(self.paths, self.knowledge, self.work,
-                                 lambda body: RunView(self.reachability, frozenset({body})).may_run)
+        return find_child_starts(self.paths, self.knowledge, self.work, self._run_of)
+
+    def _run_of(self, body: str) -> Callable[[str], bool]:
+        """What a program whose module body that is runs (a script a command starts)."""
+        return RunView(self.reachability, frozenset({body})).may_run
+
+    def handing_steps(self, child: ChildStart, runs: Callable[[str, ir.Event], bool]) -> list[Step]:
+        """See children.command_handing."""
+        return command_handing(self.paths, self.knowledge, self.work, child, runs, self._run_of)
 
     @cached_property
     def ordered(self) -> frozenset[str]:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
-from sigcheck.model.argflow import argument_in
-from sigcheck.model.callgraph import CallGraph
+from sigcheck.model.argflow import argument_in, parameter_index, parameter_slot, receivers
+from sigcheck.model.callgraph import CallGraph, Step
 from sigcheck.model.commands import joined_words, positional_words, seq_words, split_text
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.values import ConstV, ExternalV, SeqV
@@ -81,6 +81,66 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
     training = tuple(dict.fromkeys(f for target in targets for value in graph.resolver.resolve(target)
                                    for f in graph.functions_of(value) if f in work.stepping))
     return ChildStart(func_id, site, api, "target", targets=training) if training else None
+
+
+def command_handing(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", child: ChildStart,
+                    runs: Callable[[str, ir.Event], bool],
+                    run_of: Callable[[str], Callable[[str], bool]] | None = None) -> list[Step]:
+    """The calls, outermost first, that hand a shared launcher the training command it starts
+    (`run_command(["torchrun", ..., "train.py"])` beside `run_command(["whoami"])`), from a
+    function `runs` accepts: a trace through the launcher's first caller would show the other
+    command. Empty when the command is written at the start, or no caller of this run hands one."""
+    if child.runs != "command":
+        return []
+    command = child.site.args[0] if child.site.args else dict(child.site.kwargs).get("args")
+    return _handing(paths, knowledge, work, child.func_id, command, runs, run_of, set()) or []
+
+
+def _handing(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", func_id: str, command: ir.Sym | None,
+             runs: Callable[[str, ir.Event], bool], run_of, seen: set[str]) -> list[Step] | None:
+    fn = paths.graph.project.functions[func_id]
+    index = parameter_index(fn, command.name) if isinstance(command, ir.Name) and command.scope == func_id else None
+    if index is None or func_id in seen:
+        return None
+    seen.add(func_id)
+    for caller, site in _calls_into(paths.graph, func_id):
+        argument = _argument_for(paths.graph, site, func_id, index) if runs(caller, site) else None
+        if argument is None:
+            continue
+        step = Step(caller, site.index, func_id, "call")
+        outer = _handing(paths, knowledge, work, step.caller, argument, runs, run_of, seen)
+        if outer is not None:  # the caller hands on its own parameter: its callers say which command
+            return [*outer, step]
+        scripts = _Scripts(paths.graph, step.caller, work, run_of)
+        if any(_trains(knowledge, argv, scripts) for argv in _commands(paths, step.caller, site, argument)):
+            return [step]
+    return None
+
+
+def _calls_into(graph: CallGraph, func_id: str) -> Iterable[tuple[str, ir.CallSite]]:
+    """Each call site, in source order, of the functions that call `func_id` (the graph keeps one
+    edge per caller)."""
+    for caller in sorted({step.caller for step in graph.callers(func_id)}):
+        for event in graph.project.functions[caller].events:
+            if isinstance(event, ir.CallSite):
+                yield caller, event
+
+
+def _argument_for(graph: CallGraph, site: ir.CallSite, func_id: str, index: int) -> ir.Sym | None:
+    """The argument a call passes to parameter `index` of `func_id`, when the call reaches it."""
+    fn = graph.project.functions[func_id]
+    for value in graph.resolver.resolve(site.func):
+        for receiver, bound, _ in receivers(graph.resolver, value):
+            if receiver != func_id:
+                continue
+            if not site.star_args:
+                for position, sym in enumerate(site.args):
+                    if parameter_slot(fn, bound, position, None) == index:
+                        return sym
+            for keyword, sym in site.kwargs:
+                if parameter_slot(fn, bound, None, keyword) == index:
+                    return sym
+    return None
 
 
 def forwarding_call(graph: CallGraph, knowledge: Knowledge, func_ids: Iterable[str]) -> str | None:

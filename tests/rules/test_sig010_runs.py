@@ -87,3 +87,50 @@ def test_a_function_handed_to_a_library_through_a_shared_helper_is_handed_over_o
     trains = dict(POLICIES, **{"infer.py": POLICIES["infer.py"].replace("InferPolicy()", "TrainPolicy()")
                                                     .replace("from lib import Policy", "from lib import Policy, TrainPolicy")})
     assert [d.code for d in run_sigcheck(trains, ["."], select=("SIG010",)).diagnostics] == ["SIG010"]
+
+
+COMMAND_HELPER = {
+    "server.py": """
+        import subprocess
+
+
+        def run_command(cmd_args):
+            return subprocess.call(cmd_args)
+
+
+        def launch(args):
+            run_command(cmd_args=args)
+
+
+        def main():
+            run_command(["whoami"])
+            run_command(["torchrun", "--nproc-per-node=2", "train.py"])
+            launch(["hostname"])
+
+
+        if __name__ == "__main__":
+            main()
+    """,
+    "train.py": """
+        for step in range(1000):
+            model(batch).backward()
+            opt.step()
+    """,
+}
+
+
+def test_a_shared_command_helper_is_traced_through_the_call_that_hands_it_the_trainer(run_sigcheck):
+    report = run_sigcheck(COMMAND_HELPER, ["server.py"], select=("SIG010",))
+    [finding] = report.diagnostics
+    assert (finding.path, finding.line) == ("server.py", 5)
+    assert [(step.line, step.note) for step in finding.trace] == [
+        (19, "calls main"), (14, "calls run_command"), (5, "starts the child")]
+
+
+def test_the_trainer_handed_on_through_two_helpers_is_traced_through_both(run_sigcheck):
+    files = {**COMMAND_HELPER, "server.py": COMMAND_HELPER["server.py"].replace(
+        '''run_command(["torchrun", "--nproc-per-node=2", "train.py"])''', '''launch(["python", "train.py"])''')}
+    report = run_sigcheck(files, ["server.py"], select=("SIG010",))
+    [finding] = report.diagnostics
+    assert [(step.line, step.note) for step in finding.trace] == [
+        (19, "calls main"), (14, "calls launch"), (9, "calls run_command"), (5, "starts the child")]
