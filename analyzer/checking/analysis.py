@@ -10,7 +10,7 @@ from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver, reachable_flow
-from sigcheck.model.children import ChildStart, command_handing, events_set, find_child_starts, forwarding_call
+from sigcheck.model.children import ChildStart, events_set, find_child_starts, forwarding_call, handing_steps
 from sigcheck.model.flags import Flags
 from sigcheck.model.jobs import JobKinds
 from sigcheck.model.project import ProjectModel
@@ -166,8 +166,8 @@ class Analysis:
         return RunView(self.reachability, frozenset({body})).may_run
 
     def handing_steps(self, child: ChildStart, runs: Callable[[str, ir.Event], bool]) -> list[Step]:
-        """See children.command_handing."""
-        return command_handing(self.paths, self.knowledge, self.work, child, runs, self._run_of)
+        """See children.handing_steps."""
+        return handing_steps(self.paths, self.knowledge, self.work, child, runs, self._run_of)
 
     @cached_property
     def ordered(self) -> frozenset[str]:

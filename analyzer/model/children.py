@@ -83,36 +83,47 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
     return ChildStart(func_id, site, api, "target", targets=training) if training else None
 
 
-def command_handing(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", child: ChildStart,
-                    runs: Callable[[str, ir.Event], bool],
-                    run_of: Callable[[str], Callable[[str], bool]] | None = None) -> list[Step]:
-    """The calls, outermost first, that hand a shared launcher the training command it starts
-    (`run_command(["torchrun", ..., "train.py"])` beside `run_command(["whoami"])`), from a
-    function `runs` accepts: a trace through the launcher's first caller would show the other
-    command. Empty when the command is written at the start, or no caller of this run hands one."""
-    if child.runs != "command":
+def handing_steps(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", child: ChildStart,
+                  runs: Callable[[str, ir.Event], bool],
+                  run_of: Callable[[str], Callable[[str], bool]] | None = None) -> list[Step]:
+    """The calls, outermost first, that hand a shared launcher what makes its child train: the
+    command (`run_command(["torchrun", ..., "train.py"])` beside `run_command(["whoami"])`), or
+    the Ray method's name (`group.execute_all("fit")` beside `execute_all("init_model")`), from
+    a function `runs` accepts. A trace through the launcher's first caller would show another
+    call. Empty when what it starts is written at the start, or no caller of this run hands it."""
+    if child.runs == "command":
+        handed = child.site.args[0] if child.site.args else dict(child.site.kwargs).get("args")
+
+        def trains(caller: str, site: ir.CallSite, argument: ir.Sym) -> bool:
+            scripts = _Scripts(paths.graph, caller, work, run_of)
+            return any(_trains(knowledge, argv, scripts) for argv in _commands(paths, caller, site, argument))
+    elif child.api == "ray" and isinstance(child.site.func, ir.Attr) and isinstance(child.site.func.base, ir.CallOf) \
+            and len(child.site.func.base.args) >= 2:  # `getattr(worker, method_name).remote()`
+        handed, methods = child.site.func.base.args[1], {paths.graph.project.functions[t].name for t in child.targets}
+
+        def trains(caller: str, site: ir.CallSite, argument: ir.Sym) -> bool:
+            return any(isinstance(v, ConstV) and v.value in methods for v in paths.graph.resolver.resolve(argument))
+    else:
         return []
-    command = child.site.args[0] if child.site.args else dict(child.site.kwargs).get("args")
-    return _handing(paths, knowledge, work, child.func_id, command, runs, run_of, set()) or []
+    return _handing(paths.graph, child.func_id, handed, runs, trains, set()) or []
 
 
-def _handing(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", func_id: str, command: ir.Sym | None,
-             runs: Callable[[str, ir.Event], bool], run_of, seen: set[str]) -> list[Step] | None:
-    fn = paths.graph.project.functions[func_id]
-    index = parameter_index(fn, command.name) if isinstance(command, ir.Name) and command.scope == func_id else None
+def _handing(graph: CallGraph, func_id: str, handed: ir.Sym | None, runs: Callable[[str, ir.Event], bool],
+             trains: Callable[[str, ir.CallSite, ir.Sym], bool], seen: set[str]) -> list[Step] | None:
+    fn = graph.project.functions[func_id]
+    index = parameter_index(fn, handed.name) if isinstance(handed, ir.Name) and handed.scope == func_id else None
     if index is None or func_id in seen:
         return None
     seen.add(func_id)
-    for caller, site in _calls_into(paths.graph, func_id):
-        argument = _argument_for(paths.graph, site, func_id, index) if runs(caller, site) else None
+    for caller, site in _calls_into(graph, func_id):
+        argument = _argument_for(graph, site, func_id, index) if runs(caller, site) else None
         if argument is None:
             continue
         step = Step(caller, site.index, func_id, "call")
-        outer = _handing(paths, knowledge, work, step.caller, argument, runs, run_of, seen)
-        if outer is not None:  # the caller hands on its own parameter: its callers say which command
+        outer = _handing(graph, caller, argument, runs, trains, seen)
+        if outer is not None:  # the caller hands on its own parameter: its callers say which
             return [*outer, step]
-        scripts = _Scripts(paths.graph, step.caller, work, run_of)
-        if any(_trains(knowledge, argv, scripts) for argv in _commands(paths, step.caller, site, argument)):
+        if trains(caller, site, argument):
             return [step]
     return None
 

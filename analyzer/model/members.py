@@ -9,13 +9,14 @@ import builtins
 from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.model import ir
-from sigcheck.model.values import UNKNOWN, ExternalV, ModuleV, UnknownV, Value
+from sigcheck.model.values import UNKNOWN, ConstV, ExternalV, InstanceV, ModuleV, UnknownV, Value
 
 if TYPE_CHECKING:
     from sigcheck.knowledge import PatternSet
     from sigcheck.model.project import ProjectModel
 
 _BUILTINS = frozenset(dir(builtins))
+_A_TEXT = InstanceV(ExternalV("builtins.str"))
 _MAX_REEXPORTS = 8  # `from .a import f` in b, `from .b import f` in c...: followed this far
 
 
@@ -146,3 +147,27 @@ class ModuleMembers:
             return [v for v in exported if not isinstance(v, ModuleV)] or [ModuleV(submodule)]
         return exported or [UNKNOWN]
 
+
+    def attributes_named(self, call: ir.CallOf) -> list[tuple[ir.Sym, str]] | None:
+        """`getattr(obj, "fit")`, or with a name the code passes in (`getattr(w, method_name)`, each
+        caller naming a method): (obj, name) for each name it may be. None where a name is not a
+        known text, or the call is no `getattr`."""
+        if call.star or call.kwargs or len(call.args) not in (2, 3) or not self._may_be_getattr(call.func):
+            return None
+        # `method_name: str` adds an instance of str beside the texts the callers pass
+        names = [v for v in self.resolve(call.args[1]) if v != _A_TEXT]
+        if not names or not all(isinstance(name, ConstV) and isinstance(name.value, str) for name in names):
+            return None
+        return [(call.args[0], name.value) for name in names]
+
+    def _may_be_getattr(self, func: ir.Sym) -> bool:
+        return isinstance(func, ir.Name) and func.name == "getattr" \
+            and any(isinstance(v, ExternalV) and v.qualname == "builtins.getattr" for v in self.resolve(func))
+
+    def attribute_by_name(self, call: ir.CallOf) -> list[Value] | None:
+        """What `getattr(obj, name[, default])` gives, where its names are known (attributes_named)."""
+        named = self.attributes_named(call)
+        if named is None:
+            return None
+        found = [v for base, name in named for value in self.resolve(base) for v in self.attribute(value, name)]
+        return found + list(self.resolve(call.args[2])) if len(call.args) == 3 else found

@@ -58,16 +58,24 @@ class RayWorkers:
         if not (isinstance(func, ir.Attr) and func.attr == "remote") or not self._remote:
             return []
         found = []
-        if isinstance(func.base, ir.Attr):  # `actor.fit.remote(...)`
-            for value in self.resolver.resolve(func.base.base):
+        for actor, method in self._methods_called(func.base):  # `actor.fit.remote(...)`
+            for value in self.resolver.resolve(actor):
                 if isinstance(value, InstanceV) and isinstance(value.of, ClassV) and value.of.class_id in self._remote:
-                    found.append(self.resolver.method_of(value.of.class_id, func.base.attr))
+                    found.append(self.resolver.method_of(value.of.class_id, method))
         for value in self.resolver.resolve(func.base):
             if isinstance(value, FunctionV) and value.func_id in self._remote:
                 found.append(value.func_id)
             elif isinstance(value, ClassV) and value.class_id in self._remote:
                 found.append(self.resolver.method_of(value.class_id, "__init__"))
         return [f for f in dict.fromkeys(found) if f is not None]
+
+
+    def _methods_called(self, sym: ir.Sym) -> list[tuple[ir.Sym, str]]:
+        """`actor.fit`, or `getattr(actor, "fit")` with the name written or passed in (a worker
+        group running one method on every actor by its name): (actor, method name)."""
+        if isinstance(sym, ir.Attr):
+            return [(sym.base, sym.attr)]
+        return (self.resolver.attributes_named(sym) or []) if isinstance(sym, ir.CallOf) else []
 
 
 def ray_api_result(func: Value, call: ir.CallOf, resolve: Callable[[ir.Sym], tuple[Value, ...]]) -> list[Value] | None:

@@ -265,7 +265,7 @@ class Resolver(ModuleMembers):
                 return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV)))]
             made = made_instance(func)
             if made is None:
-                return self.containers.made_by_builtin(func, call) or [UnknownV()]
+                return self.containers.made_by_builtin(func, call) or self.attribute_by_name(call) or [UnknownV()]
             return [made]
         if isinstance(func, FunctionV):
             return self.returns(func, call.args, call.kwargs, call.star)

@@ -114,3 +114,44 @@ for worker in workers:
     assert _run_by(result) == {"ray.remote": [], "Worker.remote": [],  # Worker has no __init__ of its own
                                "w.train_step.remote": ["train:Worker.train_step"],
                                "worker.save.remote": ["train:Worker.save"]}
+
+
+def test_a_worker_group_runs_each_actors_method_by_its_name(analysis):
+    """A worker group calls one method on every actor, by the name its caller passes
+    (`group.execute_all("fit")`): the name written in getattr, or handed in."""
+    code = """
+import ray
+
+
+@ray.remote
+class Worker:
+    def fit(self, steps):
+        return steps
+
+    def save(self):
+        return None
+
+
+class WorkerGroup:
+    def __init__(self, n):
+        self.workers = [Worker.remote() for _ in range(n)]
+
+    def execute_all(self, method_name, *args):
+        return [getattr(w, method_name).remote(*args) for w in self.workers]
+
+    def save_all(self):
+        return [getattr(w, "save").remote() for w in self.workers]
+
+    def run_unknown(self, names):
+        return [getattr(w, names.pop()).remote() for w in self.workers]
+
+
+group = WorkerGroup(4)
+ray.get(group.execute_all("fit", 1000))
+"""
+    result = analysis({"train.py": code})
+    methods = result.project.functions
+    run_by = {fid.rsplit(".", 1)[-1]: result.graph.ray.run_by(e) for fid in methods if fid.startswith("train:WorkerGroup.")
+              for e in methods[fid].events if isinstance(e, ir.CallSite) and isinstance(e.func, ir.Attr)
+              and e.func.attr == "remote"}
+    assert run_by == {"__init__": [], "execute_all": ["train:Worker.fit"], "save_all": ["train:Worker.save"], "run_unknown": []}

@@ -701,3 +701,32 @@ def test_an_index_is_not_answered_from_the_memo_of_an_equal_bool(analysis):
     (value,) = [binding.value for binding in a.functions["train:<module>"].bindings["probe"]]
     assert a.resolver.resolve(value) == (FunctionV("train:a"),)
     assert len({ConstV(0), ConstV(False), ConstV(0.0)}) == 3
+
+
+def test_getattr_with_a_known_name_is_that_attribute(resolve):
+    code = """
+        import torch
+
+        class Trainer:
+            def fit(self):
+                pass
+
+        def pick(name):
+            return getattr(Trainer(), name)
+
+        chosen = pick("fit")
+    """
+    assert resolve(code, "probe = getattr(torch.optim, 'AdamW')") == (ExternalV("torch.optim.AdamW"),)
+    assert resolve(code, "probe = getattr(Trainer, 'fit', None)") == (FunctionV("train:Trainer.fit"), ConstV(None))
+    assert resolve(code, "probe = chosen") == (FunctionV("train:Trainer.fit", bound=1),)
+    assert resolve(code, "probe = getattr(Trainer, input())") == (UnknownV(),)
+
+
+def test_a_getattr_of_the_projects_own_is_no_builtin(resolve):
+    code = """
+        def getattr(obj, name):
+            return 42
+
+        probe = getattr(str, "upper")
+    """
+    assert resolve(code) == (ConstV(42),)

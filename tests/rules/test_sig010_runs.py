@@ -134,3 +134,37 @@ def test_the_trainer_handed_on_through_two_helpers_is_traced_through_both(run_si
     [finding] = report.diagnostics
     assert [(step.line, step.note) for step in finding.trace] == [
         (19, "calls main"), (14, "calls launch"), (9, "calls run_command"), (5, "starts the child")]
+
+
+def test_a_worker_group_is_traced_through_the_call_that_names_the_training_method(run_sigcheck):
+    files = {"train.py": """
+        import ray
+
+
+        @ray.remote
+        class Worker:
+            def init_model(self):
+                self.model = build()
+
+            def fit(self, steps):
+                for _ in range(steps):
+                    self.model(batch).backward()
+                    self.opt.step()
+
+
+        class WorkerGroup:
+            def __init__(self, n):
+                self.workers = [Worker.remote() for _ in range(n)]
+
+            def execute_all(self, method_name: str, *args):
+                return ray.get([getattr(w, method_name).remote(*args) for w in self.workers])
+
+
+        group = WorkerGroup(4)
+        group.execute_all("init_model")
+        group.execute_all("fit", 1000)
+    """}
+    report = run_sigcheck(files, ["train.py"], select=("SIG010",))
+    [finding] = report.diagnostics
+    assert [(step.line, step.note) for step in finding.trace] == [
+        (25, "calls WorkerGroup.execute_all"), (20, "starts the child")]
