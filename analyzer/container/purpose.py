@@ -26,6 +26,9 @@ _SAGEMAKER_SIGN = re.compile(r"/opt/ml(?![\w-])|/opt/program(?![\w-])|\bSAGEMAKE
                              r"|sagemaker(?![-_]mlflow)", re.IGNORECASE)
 _REGISTRY_PREFIXES = ("docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/", "library/",
                       "public.ecr.aws/docker/library/")
+# Docker Hub's namespaces holding each official image built for one architecture.
+_ARCHITECTURES = frozenset({"amd64", "arm32v5", "arm32v6", "arm32v7", "arm64v8", "i386", "mips64le", "ppc64le",
+                            "riscv64", "s390x", "windows-amd64"})
 _PROJECT_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
 # A SageMaker toolkit named in a requirements or project file (not the `sagemaker` SDK, which
 # installs no `train`), or a console script named `train` declared in a project file.
@@ -45,7 +48,11 @@ def image_name(reference: str) -> str | None:
         name = name[:name.rfind(":")]
     for prefix in _REGISTRY_PREFIXES:
         if name.startswith(prefix):
-            return name[len(prefix):].lower()
+            name = name[len(prefix):]
+            break
+    first, _, rest = name.partition("/")
+    if first in _ARCHITECTURES and rest and "/" not in rest:  # `arm64v8/ubuntu`: the official image built for arm64
+        name = rest
     return name.lower()
 
 
