@@ -33,7 +33,9 @@ class SigtermNotDelivered(Rule):
     which runs the script as a child through `subprocess` and `/bin/sh` and does not forward
     SIGTERM (aws/sagemaker-training-toolkit issues #125 and #173, still open); a Python launcher
     (`ENTRYPOINT ["python", "launch.py"]`) that starts the trainer as a child with `subprocess`,
-    `os.system` or `sh -c` and has no SIGTERM handler that passes the signal on; or torchrun /
+    `os.system` or `sh -c` (or runs the arguments it is given, `train` included, as the entry
+    script of SageMaker's TensorFlow images does with `subprocess.check_call(shlex.split(" ".join(
+    sys.argv[1:])))`) and has no SIGTERM handler that passes the signal on; or torchrun /
     `accelerate launch`, which forward it but SIGKILL the workers 30 s later, sooner than the
     platform's deadline. The finding is placed where the layer is added (the RUN that installs the
     toolkit, the ENTRYPOINT or script line that starts the launcher or torchrun), and the trace

@@ -100,7 +100,7 @@ def load_container(path: Path, project_root: Path, knowledge: Knowledge, platfor
         documents.setdefault(chain.python.display, None)  # type: ignore[arg-type]
         try:
             documents[chain.python.display] = read_text(chain.python.path, chain.python.display, overlays)
-            launched = named_scripts(image, chain.python, documents[chain.python.display].text, knowledge)
+            launched = named_scripts(image, chain.python, documents[chain.python.display].text, knowledge, read)
         except LoadError:
             documents.pop(chain.python.display, None)
     own_trainer = None

@@ -18,16 +18,19 @@ import tokenize
 from pathlib import Path
 
 from sigcheck.container.argv import PythonCall
-from sigcheck.container.chain import PythonTarget, python_file
+from sigcheck.container.chain import ChainBuilder, PythonTarget, python_file
+from sigcheck.container.purpose import Read
 from sigcheck.container.image import Image
 from sigcheck.knowledge import Knowledge
+from sigcheck.model.trace import Point
 
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 _MAX_SCRIPTS = 8  # a launcher starts one trainer or a few; a file listing many .py names is no launcher
 
 
-def named_scripts(image: Image, launcher: PythonTarget, text: str, knowledge: Knowledge) -> list[Path]:
-    """Build-context Python files the launcher's literals name, when it calls something that runs a command."""
+def named_scripts(image: Image, launcher: PythonTarget, text: str, knowledge: Knowledge, read: Read) -> list[Path]:
+    """Build-context Python files the launcher's literals name, when it calls something that runs
+    a command. `read`: a file of the image's text, as the chain reads it (a program's shebang)."""
     if not _runs_commands(text, knowledge):
         return []
     words = [w for literal in _string_literals(text) for w in literal.split()]
@@ -43,7 +46,18 @@ def named_scripts(image: Image, launcher: PythonTarget, text: str, knowledge: Kn
                 if context not in found:
                     found.append(context)
                 break
-    return found[:_MAX_SCRIPTS]
+    return [*found[:_MAX_SCRIPTS], *_argument_program(image, launcher, text, knowledge, read)]
+
+
+def _argument_program(image: Image, launcher: PythonTarget, text: str, knowledge: Knowledge, read: Read) -> list[Path]:
+    """The Python program the launcher's own arguments name (`train`, found on PATH), for a
+    launcher that may run what it is given (`subprocess.check_call(sys.argv[1:])`)."""
+    if "argv" not in text or not launcher.call.args or launcher.call.args[0] is None:
+        return []
+    builder = ChainBuilder(image, knowledge, read)
+    builder.program(list(launcher.call.args), Point(), image.workdir)
+    target = builder.chain.python
+    return [target.path] if target is not None and target.path.resolve() != launcher.path.resolve() else []
 
 
 def _runs_commands(text: str, knowledge: Knowledge) -> bool:

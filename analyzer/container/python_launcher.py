@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sigcheck.container.chain import FORWARDS, REPLACED, STOPS, ChainBuilder, PythonTarget, Step
 from sigcheck.model import ir
 from sigcheck.model.children import forwarding_call
-from sigcheck.model.commands import BesideCaller, positional_words, seq_words, word
+from sigcheck.model.commands import BesideCaller, own_arguments, positional_words, seq_words, word
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.trace import Point
 from sigcheck.model.values import ConstV, SeqV
@@ -66,14 +66,14 @@ def _follow(facts, func_id: str, site: ir.CallSite, name: str, entry) -> Spawn |
     analysis, image = facts.analysis, facts.image
     launcher = facts.chain.python
     point = Point(func_id, site.node, f"{name} starts")
-    for words, shell in _commands(analysis, func_id, site, entry):
+    for words, shell in _commands(analysis, func_id, site, entry, launcher.call.args):
         if entry.option("replaces") and words:
             program = word(analysis.paths, func_id, site.index, site.args[0]) if site.args else None
             words = [program or words[0], *words[1:]]
         words = [posixpath.join(posixpath.dirname(launcher.image_path), w) if isinstance(w, BesideCaller) else w
                  for w in words]
         for cwd in _folders(facts, site):
-            builder = ChainBuilder(image, analysis.knowledge, lambda found: None)  # the launch goes no further than a Python script
+            builder = ChainBuilder(image, analysis.knowledge, _loaded(analysis))  # the launch goes no further than a Python script
             builder.program(list(words), point, cwd)
             child = builder.chain.python
             entry_facts = facts.entry_for(child.path) if child is not None else None
@@ -83,6 +83,15 @@ def _follow(facts, func_id: str, site: ir.CallSite, name: str, entry) -> Spawn |
             return Spawn(name, point, passes, note, _detaches(analysis, site), tuple(builder.chain.steps), child,
                          entry_facts, shell)
     return None
+
+
+def _loaded(analysis):
+    """An image file's text where the project loaded it (a program's shebang says it is Python)."""
+    def read(found) -> tuple[str, str, int] | None:
+        module = analysis.project.by_path.get(found.context.resolve()) if found.context is not None else None
+        source = analysis.project.sources.get(module) if module else None
+        return (source.text, source.display, 0) if source is not None else None
+    return read
 
 
 def _passes(analysis, launcher, replaces: bool, child: str, call: str) -> tuple[str, str]:
@@ -111,8 +120,10 @@ def _forwarding_call(analysis, launcher, registrations) -> str | None:
 
 # -- the command a call runs ---------------------------------------------------------------------
 
-def _commands(analysis, func_id: str, site: ir.CallSite, entry) -> list[tuple[list[str | None], bool]]:
-    """The argv the call may run, each with whether /bin/sh runs it."""
+def _commands(analysis, func_id: str, site: ir.CallSite, entry,
+              arguments: tuple[str | None, ...]) -> list[tuple[list[str | None], bool]]:
+    """The argv the call may run, each with whether /bin/sh runs it. `arguments`: the launcher's
+    own, as the chain passes them (`train`), for a launcher that runs what it is given."""
     form, position = entry.option("form"), entry.option("position", 0)
     args, kwargs = site.args, dict(site.kwargs)
     if form == "words":
@@ -121,6 +132,9 @@ def _commands(analysis, func_id: str, site: ir.CallSite, entry) -> list[tuple[li
     if sym is None:
         return []
     shell = form == "shell" or _is_true(kwargs.get("shell"))
+    if arguments and own_arguments(analysis.paths, sym):
+        words = list(arguments)
+        return [(["/bin/sh", "-c", " ".join(w or "…" for w in words)] if shell else words, shell)]
     found: list[tuple[list[str | None], bool]] = []
     for value in analysis.resolver.resolve(sym):
         if isinstance(value, SeqV):

@@ -127,3 +127,16 @@ def seq_words(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym, items: t
     if written is not None and len(written) == len(words):
         words = [w if w is not None else word(paths, func_id, at, s) for w, s in zip(words, written)]
     return words
+
+
+def own_arguments(paths: "PathTracker", sym: ir.Sym) -> bool:
+    """Whether the command is the script's own arguments: `sys.argv[1:]`, or its words joined and
+    split again (`shlex.split(" ".join(sys.argv[1:]))`), as a launcher that runs whatever it is
+    given does (SageMaker's TensorFlow images start `train` so)."""
+    functions = paths.graph.project.functions
+    expr = _written_value(functions, split_text(paths, sym) or sym)
+    if isinstance(expr, ir.CallOf) and isinstance(expr.func, ir.Attr) and expr.func.attr == "join" \
+            and isinstance(expr.func.base, ir.Const) and len(expr.args) == 1 and not expr.kwargs:
+        expr = _written_value(functions, expr.args[0])  # `" ".join(words)`
+    return isinstance(expr, ir.SliceOf) and expr.lower == ir.Const(1) and expr.upper is None \
+        and any(isinstance(v, ExternalV) and v.qualname == "sys.argv" for v in paths.graph.resolver.resolve(expr.base))

@@ -31,10 +31,11 @@ def _in_project(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # paths are shown relative to the working directory
 
 
-def container_of(tmp_path: Path, launcher: str, dockerfile: str = DOCKERFILE):
-    files = {"Dockerfile": dockerfile, "launch.py": launcher, "train.py": TRAIN, "pyproject.toml": ""}
+def container_of(tmp_path: Path, launcher: str, dockerfile: str = DOCKERFILE, train: str = TRAIN):
+    files = {"Dockerfile": dockerfile, "launch.py": launcher, "train.py": train, "pyproject.toml": ""}
     for name, text in files.items():
         (tmp_path / name).write_text(textwrap.dedent(text).lstrip("\n"))
+    (tmp_path / "train.py").chmod(0o755)  # a program on PATH must be executable
     _, analysis = prepare([tmp_path / "Dockerfile"], Settings())
     [facts] = analysis.containers
     return facts, analysis
@@ -112,6 +113,34 @@ def test_a_command_sigcheck_cannot_compute_is_not_followed(tmp_path):
     facts, _ = container_of(tmp_path, """
         import subprocess, sys
         # train.py
-        subprocess.run(sys.argv[1:])
+        subprocess.run(sys.stdin.readline().split())
     """)
     assert facts.spawn is None and [s.kind for s in facts.steps] == ["entrypoint", "python"]
+
+
+# SageMaker's TensorFlow images: `ENTRYPOINT ["python", "dockerd-entrypoint.py"]`, which runs the
+# `train` SageMaker passes it as a child.
+ARGUMENTS_DOCKERFILE = ('FROM python:3.11\nCOPY launch.py /opt/program/\nCOPY train.py /opt/program/train\n'
+                        'ENV PATH="/opt/program:${PATH}"\nENTRYPOINT ["python", "/opt/program/launch.py"]\n')
+TRAIN_PROGRAM = "#!/usr/bin/env python\n" + TRAIN
+
+
+@pytest.mark.parametrize("command", [
+    "subprocess.check_call(shlex.split(' '.join(sys.argv[1:])))",
+    "subprocess.check_call(sys.argv[1:])",
+    "args = sys.argv[1:]\nsubprocess.run(args)",
+    "subprocess.call(' '.join(sys.argv[1:]), shell=True)",
+])
+def test_a_launcher_running_its_own_arguments_starts_the_program_they_name(tmp_path, command):
+    facts, analysis = container_of(tmp_path, f"import shlex, subprocess, sys\n{command}\n", ARGUMENTS_DOCKERFILE,
+                                   TRAIN_PROGRAM)
+    assert facts.spawn is not None and facts.spawn.passes == STOPS
+    assert facts.trainer_display == "train.py" and facts.full_chain.receives()[-1] is False
+    assert "never receives SIGTERM" in describe(facts, analysis)
+
+
+@pytest.mark.parametrize("command", ["subprocess.check_call(sys.argv[2:])", "subprocess.check_call(sys.argv)",
+                                     "subprocess.check_call(['echo', *sys.argv[1:]])"])
+def test_other_uses_of_the_arguments_are_no_launch_of_them(tmp_path, command):
+    facts, _ = container_of(tmp_path, f"import subprocess, sys\n{command}\n", ARGUMENTS_DOCKERFILE, TRAIN_PROGRAM)
+    assert facts.spawn is None
