@@ -27,7 +27,9 @@ class HardcodedSagemakerPath(Rule):
     an analysed image runs with no toolkit (a plain `python` or `ubuntu` base that installs
     nothing that may bring it, `train` on its PATH) gets the layout and none of the variables:
     there the layout is the contract, and its paths (and those of the modules its run reaches)
-    are not reported. Checkpoints have no standard variable: make the path configurable (as the default
+    are not reported. Neither are those of a script the ENTRYPOINT runs itself, before any
+    toolkit (SageMaker's TensorFlow images probe for `/opt/ml/input/config` so, then start
+    `train`), unless the image's ENV sets SM_* variables. Checkpoints have no standard variable: make the path configurable (as the default
     of a command-line option, or of a parameter that callers pass, which is then not reported;
     a parameter no caller passes is as fixed as a literal).
 
@@ -75,6 +77,15 @@ ENTRYPOINT ["python", "/trainer/start.py"]
             "trainer/environment.py": 'MODEL_PATH = "/opt/ml/model"\nCONFIG = "/opt/ml/input/config/hyperparameters.json"\n',
             "trainer/start.py": "import os, json\nfrom trainer.environment import MODEL_PATH, CONFIG\n\n"
                                 "hp = json.load(open(CONFIG))\nmodel.save(os.path.join(MODEL_PATH, 'model.h5'))\n"},
+            name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+RUN pip install tensorflow sagemaker-training
+COPY entry.py /usr/local/bin/entry.py
+ENTRYPOINT ["python", "/usr/local/bin/entry.py"]
+""", "the ENTRYPOINT runs before the toolkit it starts (SageMaker's TensorFlow images): nothing has set SM_* yet",
+            {"entry.py": 'import os, shlex, subprocess, sys\n\nif not os.path.exists("/opt/ml/input/config"):\n'
+                         '    print("not on SageMaker")\nsubprocess.check_call(shlex.split(" ".join(sys.argv[1:])))\n'},
             name="Dockerfile"),
         Example("""
 import os, torch
@@ -180,6 +191,14 @@ for key, value in training_environment().items():
                 name="container_drivers/scripts/environment.py"),
     )
     invalid = (
+        Example("""
+import torch
+
+# expect: OPT001
+torch.save(model.state_dict(), "/opt/ml/model/model.pt")
+""", "the script the toolkit runs (SAGEMAKER_PROGRAM) is told where the model folder is", {
+            "Dockerfile": "FROM python:3.11-slim\nRUN pip install torch sagemaker-training\n"
+                          "COPY train.py /opt/ml/code/train.py\nENV SAGEMAKER_PROGRAM=train.py\n"}),
         Example("""
 import os
 import torch

@@ -106,10 +106,12 @@ class Analysis:
     @cached_property
     def without_toolkit(self) -> frozenset[str]:
         """The modules an analysed image with no SageMaker training toolkit runs as its trainer (or
-        starts from it): no SM_* variable is set for them, the /opt/ml layout is all they have."""
+        starts from it), and those its ENTRYPOINT runs before any toolkit: no SM_* variable is set
+        for them, the /opt/ml layout is all they have."""
         paths = {target.path.resolve() for c in self._containers if c.without_toolkit
                  for target in (c.chain.python, c.own_trainer) if target is not None}
         paths |= {path.resolve() for c in self._containers if c.without_toolkit for path in c.launched}
+        paths |= {c.chain.python.path.resolve() for c in self._containers if c.python_before_toolkit}
         trainers = {self.project.by_path[p] for p in paths if self.project.by_path.get(p) is not None}
         # and the modules their runs reach: a trainer's paths often live in a module it imports
         reached = {self.functions[f].module for module in trainers if (facts := self.entry_for(module)) is not None

@@ -41,6 +41,16 @@ class Container:
         return self.dockerfile.source.display
 
     @property
+    def python_before_toolkit(self) -> bool:
+        """Whether the chain's Python script runs with no toolkit before it, in an image whose ENV
+        sets no SM_* variable: whatever the image installs, nothing tells that script where the
+        /opt/ml folders are (a PID 1 launcher that starts the toolkit's `train` runs before it)."""
+        python = self.chain.python
+        if python is None or any(name.startswith("SM_") for name in self.image.env):
+            return False
+        return all(step.kind != "toolkit" for step in self.chain.steps[:python.step])
+
+    @property
     def entry_reason(self) -> str:
         """Why the chain's Python script is an entry point, as traces show it."""
         kinds = [s.kind for s in self.chain.steps]

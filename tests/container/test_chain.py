@@ -104,3 +104,16 @@ def test_of_a_scripts_branches_the_one_that_trains_is_followed(tmp_path):
         "code/train": "#!/usr/bin/env python\n" + TRAIN, "code/serve": "#!/usr/bin/env python\nprint('serving')\n"})
     assert container.chain.steps[1].label == "LD_PRELOAD=/x.so train"
     assert container.chain.python.path.name == "train"
+
+
+def test_a_python_entrypoint_runs_before_any_toolkit_unless_the_toolkit_starts_it(tmp_path):
+    files = {"train.py": "print('training')\n"}
+    before = chain_of(tmp_path / "a", {**files, "Dockerfile": 'FROM python:3.11\nRUN pip install sagemaker-training\n'
+                                       'COPY train.py /app/\nENTRYPOINT ["python", "/app/train.py"]\n'})
+    assert before.python_before_toolkit
+    told = chain_of(tmp_path / "b", {**files, "Dockerfile": 'FROM python:3.11\nENV SM_MODEL_DIR=/opt/ml/model\n'
+                                     'COPY train.py /app/\nENTRYPOINT ["python", "/app/train.py"]\n'})
+    assert not told.python_before_toolkit  # the image's ENV names the folders itself
+    run_by_toolkit = chain_of(tmp_path / "c", {**files, "Dockerfile": 'FROM python:3.11\nRUN pip install sagemaker-training\n'
+                                               'COPY train.py /opt/ml/code/\nENV SAGEMAKER_PROGRAM=train.py\n'})
+    assert [s.kind for s in run_by_toolkit.chain.steps][-1] == "python" and not run_by_toolkit.python_before_toolkit
