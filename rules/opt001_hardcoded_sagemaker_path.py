@@ -278,8 +278,14 @@ def _message(match) -> str:
     if not match.env:
         return (f"Hard-coded {match.path!r}: SageMaker sets no variable for it, so make it configurable "
                 f"(an argument or variable) with {match.path!r} as the default")
-    return (f"Hard-coded {match.path!r}: read {match.env}, which the SageMaker training toolkit sets, "
-            f"with the path as fallback: os.environ.get({match.env!r}, {match.path!r})")
+    lookup = f"os.environ.get({match.env!r}, {match.path!r})"
+    tail = (match.tail or "").strip("/")
+    if not tail:
+        return (f"Hard-coded {match.path!r}: read {match.env}, which the SageMaker training toolkit sets, "
+                f"with the path as fallback: {lookup}")
+    # `/opt/ml/input/data` has no variable of its own: the message quotes the path as written
+    return (f"Hard-coded {match.path + '/' + tail!r}: read {match.env}, which the SageMaker training toolkit sets "
+            f"to {match.path!r}, with that as fallback: os.path.join({lookup}, {tail!r})")
 
 
 def _fix(analysis, func_id: str, sym: ir.Sym, match) -> Fix | None:
