@@ -83,13 +83,16 @@ def is_dockerfile(path: Path) -> bool:
 
 
 def project_root(paths: list[Path]) -> Path:
-    """The nearest folder above the inputs that looks like a project root, else their common folder."""
+    """The nearest folder above the inputs that looks like a project root; else the working
+    folder when the inputs are inside it (`sigcheck docker/trainer/Dockerfile` from the folder
+    `docker build -f docker/trainer/Dockerfile .` runs in), else their common folder."""
     folders = [resolve(p) if p.is_dir() else resolve(p).parent for p in paths] or [Path.cwd()]
     common = Path(os.path.commonpath([str(f) for f in folders]))
     for directory in [common, *common.parents]:
         if any((directory / marker).exists() for marker in ("pyproject.toml", "sigcheck.toml", "setup.py", "setup.cfg", ".git")):
             return directory
-    return common
+    here = resolve(Path.cwd())
+    return here if common.is_relative_to(here) else common
 
 
 def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Path | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sigcheck.loading.discovery import discover
+from sigcheck.loading.discovery import discover, project_root
 
 SCRIPT = "if __name__ == '__main__':\n    for step in range(10):\n        pass\n"
 
@@ -109,3 +109,19 @@ def test_a_shell_script_or_data_file_named_on_the_command_line_is_a_clear_error(
     assert found.entries == []
     assert ["shell script" in e.message for e in found.errors] == [True, False]
     assert "name the training script" in found.errors[1].message
+
+
+def test_without_a_project_marker_the_working_folder_holding_the_inputs_is_the_root(tmp_path, monkeypatch):
+    """`docker build -f docker/trainer/Dockerfile .` runs from the folder above: a Dockerfile
+    named from there finds its build context there."""
+    (tmp_path / "docker" / "trainer").mkdir(parents=True)
+    dockerfile = tmp_path / "docker" / "trainer" / "Dockerfile"
+    dockerfile.write_text("FROM python:3.11\n")
+    monkeypatch.chdir(tmp_path)
+    assert project_root([Path("docker/trainer/Dockerfile")]) == tmp_path.resolve()
+    monkeypatch.chdir(tmp_path / "docker")
+    assert project_root([dockerfile]) == (tmp_path / "docker").resolve()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert project_root([dockerfile]) == dockerfile.parent.resolve()  # not below the working folder
