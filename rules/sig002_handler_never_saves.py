@@ -211,6 +211,27 @@ except Exception:
     torch.save(model.state_dict(), "ckpt.pt")
 """, "except Exception does not catch SystemExit, so the save never runs"),
         Example("""
+import os, signal, torch
+
+shard_sizes = [4, 4]
+fired = [False]
+
+def on_sigterm(signum, frame):
+    if not fired[0]:  # a re-entry guard: no loop looks at it
+        fired[0] = True
+        print("flushing telemetry")
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+# expect: SIG002
+signal.signal(signal.SIGTERM, on_sigterm)
+for step in range(100_000):
+    model(batch).backward()
+    optimizer.step()
+    if step % 1000 == 0 and shard_sizes[0] > 0:
+        torch.save(model.state_dict(), "ckpt.pt")
+""", "`fired[0]` is the guard's own list: the test of `shard_sizes[0]` before the save is no check of it"),
+        Example("""
 import signal, torch
 
 stop_requested = False

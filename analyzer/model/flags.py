@@ -2,7 +2,8 @@
 
 A flag is identified by where it lives, not by how it is spelled: ("global", module, name),
 ("local", scope, name) for a closure variable, ("attr", name) for an attribute of any object
-(sigcheck does not tell instances apart), ("item", key) for `state["stop"]`.
+(sigcheck does not tell instances apart), ("item", key) for `state["stop"]`, and
+("item", the list's key, index) for `stop[0]`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from functools import lru_cache
 from typing import Iterator
 
 from sigcheck.model import ir
+from sigcheck.model.argflow import parameter_index
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph
 from sigcheck.model.symbols import walk
 from sigcheck.model.values import ExternalV, InstanceV, ModuleV
@@ -44,10 +46,23 @@ class Flags:
                     return ("global", value.name, sym.attr)
             return ("attr", sym.attr)
         if isinstance(sym, ir.Item) and isinstance(sym.key, ir.Const):
-            # Keyed by the item's key alone: the dict usually reaches the handler as a parameter
-            # or through partial, under another name than the loop uses.
-            return ("item", sym.key.value)
+            if isinstance(sym.key.value, str):
+                # Keyed by the item's key alone: the dict usually reaches the handler as a parameter
+                # or through partial, under another name than the loop uses.
+                return ("item", sym.key.value)
+            # `stop[0]`: an index says nothing of its own (`fired[0]` is no `sizes[0]`): the list's
+            # place does, or that of the one list the callers pass for a parameter
+            container = self._container_key(sym.base)
+            return ("item", container, sym.key.value) if container is not None else None
         return None
+
+    def _container_key(self, base: ir.Sym) -> FlagKey | None:
+        fn = self.functions.get(base.scope) if isinstance(base, ir.Name) else None
+        index = parameter_index(fn, base.name) if fn is not None and base.name in fn.bindings else None
+        if index is None:
+            return self.key(base)
+        passed = {self.key(argument) for argument in self.graph.resolver.flow.get((fn.id, index), ())}
+        return passed.pop() if len(passed) == 1 else None
 
     def _binding_scope(self, name: str, scope: str) -> str | None:
         fn = self.functions.get(scope)
@@ -71,7 +86,7 @@ class Flags:
             if target is None:
                 continue
             key = self.key(target)
-            if key is None or (key[0] == "local" and key[1] == func_id):
+            if key is None or _local_to(key, func_id):
                 continue
             yield key, event, self._on_library_object(target)
 
@@ -141,6 +156,13 @@ class Flags:
                         for flag in self.tested(func_id, event):
                             self._by_flag.setdefault(flag, []).append((func_id, event))
         return self._by_flag
+
+
+def _local_to(key: FlagKey, func_id: str) -> bool:
+    """A plain local of the function, or an item of one: gone when it returns, so no flag."""
+    if key[0] == "item" and len(key) == 3:
+        key = key[1]
+    return key[0] == "local" and key[1] == func_id
 
 
 def _may_be_a_flag(sym: ir.Sym) -> bool:

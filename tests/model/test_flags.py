@@ -52,3 +52,45 @@ def test_an_item_unpacked_from_a_call_is_no_flag_read(analysis):
             return first
     """)})
     assert ("item", 0) not in a.flags.read_in("train:status")
+
+
+INDEXED = """
+import functools
+import signal
+
+sizes = [4, 4]
+stop = [False]
+
+
+def on_term(flag, signum, frame):
+    flag[0] = True
+
+
+def guard(signum, frame):
+    fired = [False]
+    if not fired[0]:
+        fired[0] = True
+
+
+def polls():
+    return stop[0]
+
+
+def sized():
+    return sizes[0] > 0
+
+
+signal.signal(signal.SIGTERM, functools.partial(on_term, stop))
+signal.signal(signal.SIGINT, guard)
+"""
+
+
+def test_an_indexed_flag_is_the_lists_not_every_lists_at_that_index(analysis):
+    """Megatron's telemetry handler guards itself with `fired[0]`: no loop testing `sizes[0]`
+    looks at it. A list handed to the handler as a parameter is the one its callers pass."""
+    a = analysis({"train.py": textwrap.dedent(INDEXED)})
+    [(written, _, _)] = a.flags.written("train:on_term")
+    assert written == ("item", ("global", "train", "stop"), 0)
+    assert written in a.flags.read_in("train:polls")
+    assert written not in a.flags.read_in("train:sized")
+    assert list(a.flags.written("train:guard")) == []  # an item of its own local list
