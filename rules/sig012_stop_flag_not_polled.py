@@ -283,8 +283,9 @@ for epoch in range(10):
                 continue  # the handler's exit interrupts any loop: there is nothing to poll
             flags = {flag for flag, _ in analysis.saves.flags_set(handlers)} if handlers else set()
             for entry in analysis.entries_reaching(registration.func_id, registration.site):
-                checked = [f for f in flags if any(True for _ in analysis.saves.checks(f, entry.main))]
-                if not checked:
+                checked = [f for f in flags if any(True for _ in analysis.saves.checks(f, entry.main))
+                           and _polled_by_a_loop(analysis, entry, f)]
+                if not checked:  # no loop looks at what the handler sets (a telemetry span it ends): no stop flag
                     continue
                 registered_at = entry.position(registration.func_id, registration.site)
                 if registered_at is None:
@@ -379,6 +380,14 @@ def _over_data(analysis, loop: ir.Loop) -> bool:
                             and iterated.func.name == "range"):
         return False
     return analysis.work.iterates_data(iterated)
+
+
+def _polled_by_a_loop(analysis, entry, flag) -> bool:
+    """Whether some loop of the run checks the flag, itself or through a call: what makes it a
+    stop flag. One a handler sets that only a plain `if` looks at is state of its own."""
+    pollers = analysis.flags.pollers(frozenset({flag}))
+    return any(_polls(analysis, func_id, event, (flag,), pollers) for func_id in analysis.looping
+               if func_id in entry.main for event in analysis.functions[func_id].events if isinstance(event, ir.Loop))
 
 
 def _polls(analysis, func_id, loop, flags, pollers) -> bool:
