@@ -136,7 +136,8 @@ class WorkFinder:
         training script hands `train` to is not a training loop."""
         fn = self.functions[func_id]
         for event in fn.events[loop.index + 1: loop.body_end]:
-            if self._is_step(func_id, event) and not _steps_loop_target(loop, event):
+            if self._is_step(func_id, event) and not _steps_loop_target(loop, event) \
+                    and not _steps_one_made_in_it(fn, loop, event):
                 return "training loop"
             if isinstance(event, ir.CallSite) and any(c in self.calling_a_step for c in self._callees(func_id, event)):
                 if runs is None or self._first_step(func_id, [event], (), {func_id}, runs) is not None:
@@ -385,6 +386,20 @@ def _steps_loop_target(loop: ir.Loop, event: ir.Event) -> bool:
         return False
     targets = loop.target.items if isinstance(loop.target, ir.Seq) else (loop.target,)
     return func.base in targets
+
+
+def _steps_one_made_in_it(fn: ir.FunctionInfo, loop: ir.Loop, event: ir.Event) -> bool:
+    """`for module in modules: optimizer = Adam(module.parameters()); optimizer.step()`: a step
+    of an optimizer the same iteration made, with no gradients yet, sets up its state (Megatron's
+    dummy step); a loop that trains steps one optimizer many times."""
+    func = event.func if isinstance(event, ir.CallSite) else None
+    if not (isinstance(func, ir.Attr) and isinstance(func.base, ir.Name)):
+        return False
+    body = fn.events[loop.index + 1: event.index]
+    if any(isinstance(inner, ir.Loop) and inner.end > event.index for inner in body):
+        return False  # stepped in a loop of its own: many steps of the optimizer made once an epoch
+    return any(isinstance(made, ir.Assign) and made.target == func.base and isinstance(made.value, ir.CallOf)
+               for made in body)
 
 
 def _names_in(sym: ir.Sym) -> list[str]:

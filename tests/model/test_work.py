@@ -145,6 +145,33 @@ def test_a_loop_that_steps_the_optimizers_it_iterates_makes_one_step(analysis):
     assert _loops(a, "train:train_gan") == ["training loop", None]
 
 
+def test_a_step_of_an_optimizer_the_same_iteration_made_sets_it_up(analysis):
+    """Megatron materialises each new optimizer's state with a step before any gradient: the loop
+    building them is setup. An optimizer made once an epoch and stepped in a batch loop trains."""
+    a = analysis({"train.py": textwrap.dedent("""
+        import torch
+
+
+        def build_optimizers(modules):
+            optimizers = []
+            for module in modules:
+                optimizer = torch.optim.Adam(module.parameters())
+                optimizer.step()
+                optimizers.append(optimizer)
+            return optimizers
+
+
+        def train(model, loader, epochs):
+            for epoch in range(epochs):
+                optimizer = torch.optim.SGD(model.parameters(), lr=0.1 / (epoch + 1))
+                for batch in loader:
+                    model(batch).backward()
+                    optimizer.step()
+        """)})
+    assert _loops(a, "train:build_optimizers") == [None]
+    assert _loops(a, "train:train") == ["training loop", "training loop"]
+
+
 def test_a_diffusion_sampler_is_no_training_loop_and_an_optax_update_is(analysis):
     """diffusers' DDIMScheduler.step denoises one sampling step; optax.apply_updates, in the
     jitted update function a JAX loop calls, applies an optimizer's updates."""
