@@ -393,7 +393,7 @@ def _steps_one_made_in_it(fn: ir.FunctionInfo, loop: ir.Loop, event: ir.Event) -
     of an optimizer the same iteration made, with no gradients yet, sets up its state (Megatron's
     dummy step); a loop that trains steps one optimizer many times."""
     func = event.func if isinstance(event, ir.CallSite) else None
-    if not (isinstance(func, ir.Attr) and isinstance(func.base, ir.Name)):
+    if not (isinstance(func, ir.Attr) and func.attr == "step" and isinstance(func.base, ir.Name)):
         return False
     body = fn.events[loop.index + 1: event.index]
     if any(isinstance(inner, ir.Loop) and inner.end > event.index for inner in body):
