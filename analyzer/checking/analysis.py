@@ -256,7 +256,11 @@ class Analysis:
                          if fn.module in modules and any(_names_any(event, hints) for event in fn.events)]
             if functions:
                 deadline = Deadline(entry.option("deadline"), f"under {entry.option('launcher')}")
-                found.append((deadline, frozenset(self.graph.reaching(functions, MAIN_THREAD))))
+                # A module's own top-level code naming it says so of that module run as a script;
+                # importing it (a config class's field default) says nothing of the importer.
+                bodies = {f for f in functions if self.functions[f].kind == "module"}
+                runners = self.graph.reaching([f for f in functions if f not in bodies], MAIN_THREAD)
+                found.append((deadline, frozenset(runners) | bodies))
         return found
 
     @cached_property

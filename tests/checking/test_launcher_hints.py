@@ -1,0 +1,27 @@
+"""Which runs get torchrun's 30 s: those whose own code names LOCAL_RANK, not those that only
+import a module whose top level does (fairseq's config dataclasses)."""
+
+from __future__ import annotations
+
+import pytest
+
+LOOP = """
+    model = torch.nn.Linear(4, 4)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for step in range(10_000):
+        model(batch).sum().backward()
+        optimizer.step()
+"""
+CONFIG = "import os\n\n\nclass DistributedConfig:\n    device_id: int = int(os.getenv('LOCAL_RANK', 0))\n"
+SETUP = "import os\n\n\ndef local_rank():\n    return int(os.environ['LOCAL_RANK'])\n"
+
+
+@pytest.mark.parametrize("head, files, context", [
+    ("import os, torch\nrank = int(os.environ['LOCAL_RANK'])\n", {}, "under torchrun"),
+    ("import torch\nfrom dist import local_rank\nrank = local_rank()\n", {"dist.py": SETUP}, "under torchrun"),
+    ("import torch\nimport config\n", {"config.py": CONFIG}, "on SageMaker"),
+], ids=["its own top level", "a function it calls", "an imported module's top level"])
+def test_the_deadline_follows_the_code_the_run_runs(run_sigcheck, head, files, context):
+    report = run_sigcheck({"train.py": head + "if True:" + LOOP, **files}, ["train.py"], select=("SIG001",))
+    [finding] = report.diagnostics
+    assert context in finding.message
