@@ -143,7 +143,8 @@ class ContainerFacts:
 
     @cached_property
     def full_chain(self) -> Chain:
-        return replace(self.chain, steps=self.steps)
+        problem = self.spawn.problem if self.spawn is not None and self.spawn.target is None else self.chain.problem
+        return replace(self.chain, steps=self.steps, problem=problem)
 
     @property
     def trainer(self):

@@ -35,16 +35,17 @@ class Spawn:
     note: str  # why, as `sigcheck chain` and traces show it
     detaches: bool  # start_new_session: a group signal from an init does not reach the script
     steps: tuple[Step, ...]  # from the call to the script: `sh -c`, torchrun, ..., then the script
-    target: PythonTarget  # the script
-    child: object  # sigcheck.checking.analysis.EntryFacts of the script
+    target: PythonTarget | None  # the script; None past the toolkit's `train`, whose script comes with the job
+    child: object  # sigcheck.checking.analysis.EntryFacts of the script, or None
     shell: bool  # a /bin/sh runs the command line
+    problem: str | None = None  # why the launch cannot be followed to a script (the toolkit's, unset)
 
 
 def find_spawn(facts) -> Spawn | None:
     """The call that starts the trainer: among the calls that start a loaded script of the image,
     one whose script trains, else the first the launcher runs. `facts` is a ContainerFacts."""
     launcher, target = facts.entry, facts.chain.python
-    if launcher is None or target is None or not facts.container.launched:
+    if launcher is None or target is None or not (facts.container.launched or _may_run_arguments(facts.container)):
         return None
     analysis = facts.analysis
     found = []
@@ -57,9 +58,15 @@ def find_spawn(facts) -> Spawn | None:
                     spawn = _follow(facts, func_id, event, name, entry)
                     if spawn is not None:
                         position = launcher.position(func_id, event)
-                        trains = spawn.child.first_work is not None
+                        trains = spawn.child is not None and spawn.child.first_work is not None
                         found.append(((not trains, position is None, position or 0, func_id, event.index), spawn))
     return min(found, key=lambda pair: pair[0])[1] if found else None
+
+
+def _may_run_arguments(container) -> bool:
+    """The launcher is given arguments (`train`) and its text reads sys.argv: it may run them."""
+    source = container.documents.get(container.chain.python.display)
+    return bool(container.chain.python.call.args) and source is not None and "argv" in source.text
 
 
 def _follow(facts, func_id: str, site: ir.CallSite, name: str, entry) -> Spawn | None:
@@ -76,6 +83,11 @@ def _follow(facts, func_id: str, site: ir.CallSite, name: str, entry) -> Spawn |
             builder = ChainBuilder(image, analysis.knowledge, _loaded(analysis))  # the launch goes no further than a Python script
             builder.program(list(words), point, cwd)
             child = builder.chain.python
+            if child is None and any(step.kind == "toolkit" for step in builder.chain.steps):
+                # the toolkit's `train`: its script is the job's SAGEMAKER_PROGRAM, not the image's
+                passes, note = _passes(analysis, facts.entry, bool(entry.option("replaces")), "train", name)
+                return Spawn(name, point, passes, note, _detaches(analysis, site), tuple(builder.chain.steps), None,
+                             None, shell, builder.chain.problem)
             entry_facts = facts.entry_for(child.path) if child is not None else None
             if entry_facts is None or child.path.resolve() == launcher.path.resolve():
                 continue

@@ -144,3 +144,16 @@ def test_a_launcher_running_its_own_arguments_starts_the_program_they_name(tmp_p
 def test_other_uses_of_the_arguments_are_no_launch_of_them(tmp_path, command):
     facts, _ = container_of(tmp_path, f"import subprocess, sys\n{command}\n", ARGUMENTS_DOCKERFILE, TRAIN_PROGRAM)
     assert facts.spawn is None
+
+
+def test_a_launcher_running_the_toolkits_train_shows_it_and_no_trainer_of_its_own(tmp_path):
+    """SageMaker's TensorFlow images: the entry script runs `train`, the toolkit's, whose script
+    comes with the job. The chain goes on to the toolkit; the launcher is no trainer."""
+    dockerfile = ('FROM python:3.11\nRUN pip install tensorflow sagemaker-training\n'
+                  'COPY launch.py /usr/local/bin/\nENTRYPOINT ["python", "/usr/local/bin/launch.py"]\n')
+    facts, analysis = container_of(tmp_path, "import shlex, subprocess, sys\n"
+                                             "subprocess.check_call(shlex.split(' '.join(sys.argv[1:])))\n", dockerfile)
+    assert [s.kind for s in facts.steps] == ["entrypoint", "python-launcher", "toolkit"]
+    assert facts.spawn.passes == STOPS and facts.trainer is None and facts.trainer_display is None
+    text = describe(facts, analysis)
+    assert "SAGEMAKER_PROGRAM, which the image does not set" in text and "trainer launch.py" not in text
