@@ -32,6 +32,7 @@ class Flags:
         self.pollers = lru_cache(maxsize=None)(self._pollers)
         self._by_flag: dict[FlagKey, list[tuple[str, ir.Event]]] | None = None
         self._readers: dict[FlagKey, list[str]] | None = None
+        self._following: set[tuple[str, int]] = set()  # parameters whose passed lists are being keyed
 
     def _key(self, sym: ir.Sym) -> FlagKey | None:
         if isinstance(sym, ir.Name):
@@ -61,7 +62,13 @@ class Flags:
         index = parameter_index(fn, base.name) if fn is not None and base.name in fn.bindings else None
         if index is None:
             return self.key(base)
-        passed = {self.key(argument) for argument in self.graph.resolver.flow.get((fn.id, index), ())}
+        if (fn.id, index) in self._following:  # `walk(node[0])` inside walk(node): a list handed to itself
+            return None
+        self._following.add((fn.id, index))
+        try:
+            passed = {self.key(argument) for argument in self.graph.resolver.flow.get((fn.id, index), ())}
+        finally:
+            self._following.discard((fn.id, index))
         return passed.pop() if len(passed) == 1 else None
 
     def _binding_scope(self, name: str, scope: str) -> str | None:

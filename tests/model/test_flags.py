@@ -94,3 +94,16 @@ def test_an_indexed_flag_is_the_lists_not_every_lists_at_that_index(analysis):
     assert written in a.flags.read_in("train:polls")
     assert written not in a.flags.read_in("train:sized")
     assert list(a.flags.written("train:guard")) == []  # an item of its own local list
+
+
+def test_a_list_a_function_hands_to_itself_is_keyed_without_end(analysis):
+    """`walk(items[1:])`, `visit(node[0])`: the parameter's argument is an item of the parameter."""
+    a = analysis({"train.py": textwrap.dedent("""
+        def visit(node, depth):
+            if node[0]:
+                visit(node[0], depth + 1)
+            node[1] = True
+
+        visit([[None, False], False], 0)
+    """)})
+    assert list(a.flags.written("train:visit")) == []  # the list each call is handed is none of one place
