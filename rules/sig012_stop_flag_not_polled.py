@@ -7,10 +7,11 @@ class StopFlagNotPolled(Rule):
     """A long loop that never checks the stop flag the SIGTERM handler sets.
 
     ## What it does
-    When a SIGTERM handler sets a stop flag that some loop checks, looks at every other long
-    loop the entry point runs once the handler is registered and the training has started
-    (training and inner batch loops, evaluation over a data loader, warm-up) and reports those
-    that never check the flag, themselves or through a function they call. Before the training
+    When a SIGTERM handler sets a stop flag (one the run checks on its way to a save, not state
+    such as a telemetry span it ends), looks at every long loop the entry point runs once the
+    handler is registered and the training has started (training and inner batch loops,
+    evaluation over a data loader, warm-up) and reports those that never check the flag,
+    themselves or through a function they call. Before the training
     starts a stop loses nothing, so building a dataset is not reported; nor are the loops of a
     function called inside an iteration of a loop that checks the flag, unless they go over data
     themselves (one step's microbatches end with the step; a batch loop over the loader, called
@@ -283,9 +284,10 @@ for epoch in range(10):
                 continue  # the handler's exit interrupts any loop: there is nothing to poll
             flags = {flag for flag, _ in analysis.saves.flags_set(handlers)} if handlers else set()
             for entry in analysis.entries_reaching(registration.func_id, registration.site):
-                checked = [f for f in flags if any(True for _ in analysis.saves.checks(f, entry.main))
-                           and _polled_by_a_loop(analysis, entry, f)]
-                if not checked:  # no loop looks at what the handler sets (a telemetry span it ends): no stop flag
+                # A stop flag is one whose check leads to a save: state the handler resets that
+                # the run only looks at for its own sake (a telemetry span) tells no loop to stop.
+                checked = [f for f in flags if analysis.saves.flag_response(f, entry.main) is not None]
+                if not checked:
                     continue
                 registered_at = entry.position(registration.func_id, registration.site)
                 if registered_at is None:
@@ -380,14 +382,6 @@ def _over_data(analysis, loop: ir.Loop) -> bool:
                             and iterated.func.name == "range"):
         return False
     return analysis.work.iterates_data(iterated)
-
-
-def _polled_by_a_loop(analysis, entry, flag) -> bool:
-    """Whether some loop of the run checks the flag, itself or through a call: what makes it a
-    stop flag. One a handler sets that only a plain `if` looks at is state of its own."""
-    pollers = analysis.flags.pollers(frozenset({flag}))
-    return any(_polls(analysis, func_id, event, (flag,), pollers) for func_id in analysis.looping
-               if func_id in entry.main for event in analysis.functions[func_id].events if isinstance(event, ir.Loop))
 
 
 def _polls(analysis, func_id, loop, flags, pollers) -> bool:

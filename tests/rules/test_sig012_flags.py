@@ -39,3 +39,25 @@ def test_the_same_state_looked_at_by_the_epoch_loop_is_a_stop_flag(run_sigcheck)
                                '    if _span is None:\n        torch.save(model.state_dict(), "ckpt.pt")\n        break\n')
     report = run_sigcheck({"train.py": polled}, ["train.py"], select=("SIG012",))
     assert [(d.code, d.line) for d in report.diagnostics] == [("SIG012", 17)]
+
+
+def test_a_flag_checked_only_once_the_training_ends_is_polled_by_no_loop(run_sigcheck):
+    code = """
+import signal, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(100):
+    for batch in loader:
+        model(batch).backward()
+        optimizer.step()
+if stop:
+    torch.save(model.state_dict(), "ckpt.pt")
+"""
+    report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG012",))
+    assert [(d.code, d.line) for d in report.diagnostics] == [("SIG012", 10)]
