@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
+from sigcheck.model.signals import chains_previous
 from sigcheck.model.trace import Point
 
 
@@ -19,6 +20,10 @@ class HandlerNeverSaves(Rule):
       exception unwinds to a `finally`, a matching `except` or a context manager's `__exit__`
       around the training loop that saves, or, uncaught, ends the interpreter so that an
       `atexit` function that saves runs.
+
+    A handler that calls the one installed before it (`previous = signal.getsignal(SIGTERM)`,
+    then `previous(signum, frame)`, as telemetry and launchers chain theirs) saves if another
+    SIGTERM handler of its run does.
 
     ## Why is this bad?
     A handler that only logs, or exits without saving, turns a stop into lost work just as
@@ -49,6 +54,30 @@ class HandlerNeverSaves(Rule):
     severity = "error"
 
     valid = (
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def request_stop(signum, frame):
+    global stop
+    stop = True
+
+signal.signal(signal.SIGTERM, request_stop)
+previous = signal.getsignal(signal.SIGTERM)
+
+def flush_telemetry(signum, frame):
+    tracer.flush()
+    previous(signum, frame)
+
+signal.signal(signal.SIGTERM, flush_telemetry)
+for step in range(100_000):
+    model(batch).backward()
+    optimizer.step()
+    if stop:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+""", "the telemetry handler hands the stop on to the one installed before it, whose flag the loop saves on"),
         Example("""
 import signal, sys, torch
 
@@ -211,6 +240,23 @@ except Exception:
     torch.save(model.state_dict(), "ckpt.pt")
 """, "except Exception does not catch SystemExit, so the save never runs"),
         Example("""
+import signal, torch
+
+previous = signal.getsignal(signal.SIGTERM)
+
+def flush_telemetry(signum, frame):
+    tracer.flush()
+    previous(signum, frame)
+
+# expect: SIG002
+signal.signal(signal.SIGTERM, flush_telemetry)
+for step in range(100_000):
+    model(batch).backward()
+    optimizer.step()
+    if step % 1000 == 0:
+        torch.save(model.state_dict(), "ckpt.pt")
+""", "handed on to the handler installed before it, but none was: the default ends the process unsaved"),
+        Example("""
 import os, signal, torch
 
 shard_sizes = [4, 4]
@@ -257,7 +303,7 @@ torch.save(model.state_dict(), "final.pt")
             if not entries or registration.action not in ("handler", "external"):
                 continue
             main = analysis.main_of(entries)
-            proof = self._prove(analysis, registration, main)
+            proof = self._prove(analysis, registration, main) or self._chained_proof(analysis, registration, entries, main)
             if proof is not None:
                 continue
             handler = self._handler_name(analysis, registration)
@@ -278,6 +324,16 @@ torch.save(model.state_dict(), "final.pt")
             if entry.option("effect") == "raise":
                 return analysis.saves.unwinds_to_save(entry.option("raises"), main)
         return True  # a library handler sigcheck knows nothing about: not reported
+
+    @classmethod
+    def _chained_proof(cls, analysis, registration, entries, main):
+        """A handler that calls the one installed before it saves if another handler of its runs
+        does (Megatron's telemetry handler, chained to its signal handler's stop flag)."""
+        if registration.action != "handler" or not chains_previous(analysis.graph, [t.func_id for t in registration.handlers]):
+            return None
+        others = [r for r in analysis.sigterm_registrations() if r is not registration
+                  and any(e.runs(r.func_id, r.site) for e in entries)]
+        return next((proof for other in others if (proof := cls._prove(analysis, other, main)) is not None), None)
 
     @staticmethod
     def _dead_ends(analysis, registration):

@@ -114,3 +114,19 @@ def _action(graph: CallGraph, handler_sym: ir.Sym | None) -> tuple[str, tuple[Ca
     if not handlers or unknown or others:  # several possible actions: not one sigcheck can rely on
         return "unknown", tuple(handlers), None
     return "handler", tuple(handlers), None
+
+
+def chains_previous(graph: CallGraph, handler_ids: list[str]) -> bool:
+    """Whether a handler calls the one installed before it (`previous = signal.getsignal(SIGTERM)`
+    when it registers, `previous(signum, frame)` when it runs), as telemetry and launchers that
+    add their own handling do: what that one does on a stop, this one does too."""
+    resolver = graph.resolver
+    for func_id in graph.reach(handler_ids, frozenset({"call"})):
+        for event in graph.project.functions[func_id].events:
+            if isinstance(event, ir.CallSite) and isinstance(event.func, ir.Name):
+                _, bindings = resolver.binding_scope(event.func.name, event.func.scope)
+                if any(isinstance(b.value, ir.CallOf) and any(isinstance(v, ExternalV) and v.qualname == "signal.getsignal"
+                                                              for v in resolver.resolve(b.value.func))
+                       for b in bindings):
+                    return True
+    return False
