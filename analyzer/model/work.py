@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cached_property, lru_cache
@@ -13,6 +12,7 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import IN_PROCESS, MAIN_THREAD, CallGraph, Step
 from sigcheck.model.gradients import uses_gradient
+from sigcheck.model.steps import named_as_no_optimizer, steps_loop_target, steps_one_made_in_it
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class WorkFinder:
             return []
         names = self.call_names(func_id, event)
         if names and all(n.startswith("?.") for n in names) and \
-                all(_named_as_no_optimizer(called) for called in self._spelled_as(func_id, event.func)):
+                all(named_as_no_optimizer(called) for called in self._spelled_as(func_id, event.func)):
             return []
         return [e for name in names for e in (*self.knowledge.steps.find(name), *self.knowledge.fits.find(name))]
 
@@ -136,8 +136,8 @@ class WorkFinder:
         training script hands `train` to is not a training loop."""
         fn = self.functions[func_id]
         for event in fn.events[loop.index + 1: loop.body_end]:
-            if self._is_step(func_id, event) and not _steps_loop_target(loop, event) \
-                    and not _steps_one_made_in_it(fn, loop, event):
+            if self._is_step(func_id, event) and not steps_loop_target(loop, event) \
+                    and not steps_one_made_in_it(fn, loop, event):
                 return "training loop"
             if isinstance(event, ir.CallSite) and any(c in self.calling_a_step for c in self._callees(func_id, event)):
                 if runs is None or self._first_step(func_id, [event], (), {func_id}, runs) is not None:
@@ -361,45 +361,6 @@ class _FirstWorkSearch:
             if step is not None:
                 found = ((step, *found[0]), *found[1:])
         return found
-
-
-# What a value sigcheck cannot resolve is called says what its `step` is: a learning-rate or
-# diffusion noise scheduler's (`noise_scheduler.step(...)` in a sampling loop), or an RL
-# environment's (`env.step(action)`), never an optimizer's.
-_NOT_AN_OPTIMIZER = re.compile(r"sched|(?:^|_)envs?$", re.IGNORECASE)
-
-
-def _named_as_no_optimizer(func: ir.Sym) -> bool:
-    """`x.step(...)` where the receiver's own name is a scheduler's or an environment's."""
-    if not isinstance(func, ir.Attr):
-        return False
-    receiver = func.base
-    name = receiver.attr if isinstance(receiver, ir.Attr) else receiver.name if isinstance(receiver, ir.Name) else None
-    return name is not None and bool(_NOT_AN_OPTIMIZER.search(name))
-
-
-def _steps_loop_target(loop: ir.Loop, event: ir.Event) -> bool:
-    """`for optimizer in optimizers: optimizer.step()`: one step fanned out to several optimizers
-    (a hybrid CPU/GPU optimizer, a GAN's pair), not a loop of steps."""
-    func = event.func if isinstance(event, ir.CallSite) else None
-    if not (isinstance(func, ir.Attr) and isinstance(func.base, ir.Name) and loop.target is not None):
-        return False
-    targets = loop.target.items if isinstance(loop.target, ir.Seq) else (loop.target,)
-    return func.base in targets
-
-
-def _steps_one_made_in_it(fn: ir.FunctionInfo, loop: ir.Loop, event: ir.Event) -> bool:
-    """`for module in modules: optimizer = Adam(module.parameters()); optimizer.step()`: a step
-    of an optimizer the same iteration made, with no gradients yet, sets up its state (Megatron's
-    dummy step); a loop that trains steps one optimizer many times."""
-    func = event.func if isinstance(event, ir.CallSite) else None
-    if not (isinstance(func, ir.Attr) and func.attr == "step" and isinstance(func.base, ir.Name)):
-        return False
-    body = fn.events[loop.index + 1: event.index]
-    if any(isinstance(inner, ir.Loop) and inner.end > event.index for inner in body):
-        return False  # stepped in a loop of its own: many steps of the optimizer made once an epoch
-    return any(isinstance(made, ir.Assign) and made.target == func.base and isinstance(made.value, ir.CallOf)
-               for made in body)
 
 
 def _names_in(sym: ir.Sym) -> list[str]:

@@ -1,0 +1,47 @@
+"""Step calls inside a loop that make it no loop of training steps: a scheduler's or an
+environment's `step`, one step fanned out to the optimizers a loop goes over, and the step that
+sets up an optimizer the same iteration made (work.py asks, loop by loop)."""
+
+from __future__ import annotations
+
+import re
+
+from sigcheck.model import ir
+
+# What a value sigcheck cannot resolve is called says what its `step` is: a learning-rate or
+# diffusion noise scheduler's (`noise_scheduler.step(...)` in a sampling loop), or an RL
+# environment's (`env.step(action)`), never an optimizer's.
+_NOT_AN_OPTIMIZER = re.compile(r"sched|(?:^|_)envs?$", re.IGNORECASE)
+
+
+def named_as_no_optimizer(func: ir.Sym) -> bool:
+    """`x.step(...)` where the receiver's own name is a scheduler's or an environment's."""
+    if not isinstance(func, ir.Attr):
+        return False
+    receiver = func.base
+    name = receiver.attr if isinstance(receiver, ir.Attr) else receiver.name if isinstance(receiver, ir.Name) else None
+    return name is not None and bool(_NOT_AN_OPTIMIZER.search(name))
+
+
+def steps_loop_target(loop: ir.Loop, event: ir.Event) -> bool:
+    """`for optimizer in optimizers: optimizer.step()`: one step fanned out to several optimizers
+    (a hybrid CPU/GPU optimizer, a GAN's pair), not a loop of steps."""
+    func = event.func if isinstance(event, ir.CallSite) else None
+    if not (isinstance(func, ir.Attr) and isinstance(func.base, ir.Name) and loop.target is not None):
+        return False
+    targets = loop.target.items if isinstance(loop.target, ir.Seq) else (loop.target,)
+    return func.base in targets
+
+
+def steps_one_made_in_it(fn: ir.FunctionInfo, loop: ir.Loop, event: ir.Event) -> bool:
+    """`for module in modules: optimizer = Adam(module.parameters()); optimizer.step()`: a step
+    of an optimizer the same iteration made, with no gradients yet, sets up its state (Megatron's
+    dummy step); a loop that trains steps one optimizer many times."""
+    func = event.func if isinstance(event, ir.CallSite) else None
+    if not (isinstance(func, ir.Attr) and func.attr == "step" and isinstance(func.base, ir.Name)):
+        return False
+    body = fn.events[loop.index + 1: event.index]
+    if any(isinstance(inner, ir.Loop) and inner.end > event.index for inner in body):
+        return False  # stepped in a loop of its own: many steps of the optimizer made once an epoch
+    return any(isinstance(made, ir.Assign) and made.target == func.base and isinstance(made.value, ir.CallOf)
+               for made in body)
