@@ -227,6 +227,20 @@ def parameter_slot(fn: ir.FunctionInfo, bound: int, position: int | None, keywor
     return positional[slot] if slot < len(positional) else None
 
 
+def argument_at(fn: ir.FunctionInfo, bound: int, index: int, args, kwargs, star: bool) -> ir.Sym | None:
+    """The argument a call (`args`, `kwargs`, after `bound` ones) passes to parameter `index`;
+    None where it passes none, or where a `*xs` before it leaves the positions unknown."""
+    for keyword, sym in kwargs:
+        if parameter_slot(fn, bound, None, keyword) == index:
+            return sym
+    if star:
+        return None
+    for position, sym in enumerate(args):
+        if parameter_slot(fn, bound, position, None) == index:
+            return sym
+    return None
+
+
 def _pass(found, fn: ir.FunctionInfo, bound: int, args, kwargs, star: bool, positional: dict[str, list[int]]) -> None:
     # After a `*xs` or `**kw` argument the positions are not known: only keywords are followed.
     pairs = []

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
-from sigcheck.model.argflow import argument_in, parameter_index, parameter_slot, receivers
+from sigcheck.model.argflow import argument_at, argument_in, parameter_index, receivers
 from sigcheck.model.callgraph import CallGraph, Step
 from sigcheck.model.commands import joined_words, positional_words, seq_words, split_text
 from sigcheck.model.pathvalues import value_text
@@ -140,18 +140,9 @@ def _calls_into(graph: CallGraph, func_id: str) -> Iterable[tuple[str, ir.CallSi
 def _argument_for(graph: CallGraph, site: ir.CallSite, func_id: str, index: int) -> ir.Sym | None:
     """The argument a call passes to parameter `index` of `func_id`, when the call reaches it."""
     fn = graph.project.functions[func_id]
-    for value in graph.resolver.resolve(site.func):
-        for receiver, bound, _ in receivers(graph.resolver, value):
-            if receiver != func_id:
-                continue
-            if not site.star_args:
-                for position, sym in enumerate(site.args):
-                    if parameter_slot(fn, bound, position, None) == index:
-                        return sym
-            for keyword, sym in site.kwargs:
-                if parameter_slot(fn, bound, None, keyword) == index:
-                    return sym
-    return None
+    return next((passed for value in graph.resolver.resolve(site.func)
+                 for receiver, bound, _ in receivers(graph.resolver, value) if receiver == func_id
+                 if (passed := argument_at(fn, bound, index, site.args, site.kwargs, site.star_args)) is not None), None)
 
 
 def forwarding_call(graph: CallGraph, knowledge: Knowledge, func_ids: Iterable[str]) -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.model import ir
-from sigcheck.model.argflow import Flow, argument_flow, parameter_slot
+from sigcheck.model.argflow import Flow, argument_at, argument_flow
 from sigcheck.model.containers import Containers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
@@ -306,15 +306,8 @@ class Resolver(ModuleMembers):
         if len(bindings) != 1 or not isinstance(bindings[0].value, ir.Param):
             return None
         param = bindings[0].value
-        for keyword, sym in kwargs:
-            if parameter_slot(fn, bound, None, keyword) == param.index:
-                return sym
-        if star:  # positions after a `*xs` are not known
-            return None
-        for position, sym in enumerate(args):
-            if parameter_slot(fn, bound, position, None) == param.index:
-                return sym
-        return param.default
+        passed = argument_at(fn, bound, param.index, args, kwargs, star)
+        return passed if passed is not None or star else param.default
 
     def _decorated(self, sym: ir.Decorated) -> list[Value]:
         """What the decorator returns when handed `sym.func`; that itself where the decorator's
