@@ -19,7 +19,8 @@ class HandlerNeverSaves(Rule):
     - through an exception: the handler raises (`sys.exit` raises `SystemExit`) and the
       exception unwinds to a `finally`, a matching `except` or a context manager's `__exit__`
       around the training loop that saves, or, uncaught, ends the interpreter so that an
-      `atexit` function that saves runs.
+      `atexit` function that saves runs (through a saving call: one that only writes a file of
+      its own, a trace or a log flushed at exit, is cleanup).
 
     A handler that calls the one installed before it (`previous = signal.getsignal(SIGTERM)`,
     then `previous(signum, frame)`, as telemetry and launchers chain theirs) saves if another
@@ -54,6 +55,18 @@ class HandlerNeverSaves(Rule):
     severity = "error"
 
     valid = (
+        Example("""
+import atexit, signal, sys, torch
+
+def on_sigterm(signum, frame):
+    sys.exit(0)
+
+atexit.register(lambda: torch.save(model.state_dict(), "last.pt"))
+signal.signal(signal.SIGTERM, on_sigterm)
+for step in range(100_000):
+    model(batch).backward()
+    optimizer.step()
+""", "sys.exit ends the interpreter normally, and the atexit function saves the model"),
         Example("""
 import signal, sys, torch
 
@@ -239,6 +252,25 @@ try:
 except Exception:
     torch.save(model.state_dict(), "ckpt.pt")
 """, "except Exception does not catch SystemExit, so the save never runs"),
+        Example("""
+import atexit, json, signal, sys, torch
+
+def dump_trace():
+    with open("router_trace.jsonl", "w") as out:
+        out.write(json.dumps(records))
+
+def on_sigterm(signum, frame):
+    sys.exit(0)
+
+atexit.register(dump_trace)
+# expect: SIG002
+signal.signal(signal.SIGTERM, on_sigterm)
+for step in range(100_000):
+    model(batch).backward()
+    optimizer.step()
+    if step % 1000 == 0:
+        torch.save(model.state_dict(), "ckpt.pt")
+""", "the only atexit function writes a debug trace of its own: cleanup at exit, no checkpoint (Megatron's router tracer)"),
         Example("""
 import signal, torch
 

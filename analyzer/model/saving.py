@@ -42,23 +42,25 @@ class SaveAnalysis:
 
     # -- saving calls ---------------------------------------------------------------------
 
-    def _direct_saves(self, func_id: str) -> tuple[ir.CallSite, ...]:
+    def _direct_saves(self, func_id: str, plain_files: bool = True) -> tuple[ir.CallSite, ...]:
         fn = self.functions[func_id]
-        return tuple(e for e in fn.events if isinstance(e, ir.CallSite) and self.is_save(func_id, e))
+        return tuple(e for e in fn.events if isinstance(e, ir.CallSite) and self.is_save(func_id, e, plain_files))
 
-    def is_save(self, func_id: str, site: ir.CallSite) -> bool:
+    def is_save(self, func_id: str, site: ir.CallSite, plain_files: bool = True) -> bool:
+        """A saving call; with `plain_files`, also a file opened for writing."""
         names = self.graph.qualnames(func_id, site)
         if any(self.knowledge.saves.find(n) for n in names):
             return True
         if self.knowledge.configured(self.knowledge.saves, self.graph.qualnames(func_id, site, project=True)):
             return True
-        return "builtins.open" in names and _write_mode(site)
+        return plain_files and "builtins.open" in names and _write_mode(site)
 
-    def reach_save(self, sources: list[str]) -> tuple[Point, ...] | None:
-        """A trace from one of `sources` to a saving call, or None."""
+    def reach_save(self, sources: list[str], plain_files: bool = True) -> tuple[Point, ...] | None:
+        """A trace from one of `sources` to a saving call, or None. Without `plain_files`, a file
+        opened for writing is no save (see _atexit_saves)."""
         parents = self.graph.reach(sources, SAVE_KINDS)
         for func_id in parents:
-            saves = self.direct_saves(func_id)
+            saves = self.direct_saves(func_id, plain_files)
             if saves:
                 steps = self.graph.path(parents, func_id)
                 trace = [Point(s.caller, self.functions[s.caller].events[s.site].node, f"calls {self._name(s.callee)}") for s in steps]
@@ -245,12 +247,14 @@ class SaveAnalysis:
         return None
 
     def _atexit_saves(self, main: set[str]) -> tuple[Point, ...] | None:
-        """An exception nobody catches ends the interpreter normally, and atexit functions run."""
+        """An exception nobody catches ends the interpreter normally, and atexit functions run.
+        Those that only write a file of their own are cleanup (a trace or log flushed at exit,
+        Megatron's router tracer), not a checkpoint: the save must be a saving call."""
         for func_id in sorted(main):
             for step in self.graph.graph.out_edges(func_id, keys=True, data="site"):
                 caller, callee, kind, site = step
                 if kind == "atexit":
-                    found = self.reach_save([callee])
+                    found = self.reach_save([callee], plain_files=False)
                     if found:
                         node = self.functions[caller].events[site].node
                         return (Point(caller, node, "the exception ends the interpreter normally, so atexit runs"),) + found
