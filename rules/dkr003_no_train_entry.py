@@ -20,7 +20,9 @@ class NoTrainEntry(Rule):
     (`/opt/ml`, `/opt/program`, a `SAGEMAKER_*` or `SM_*` variable, a sagemaker package), or the
     script its CMD runs trains. An image for an endpoint (an executable `serve` and no `train`, a
     model server installed, an inference base image, a path naming it `inference`) is started
-    with `serve` and is not judged, nor are development or CI images. Nothing is reported when
+    with `serve` and is not judged, nor are development or CI images, nor an image that shows
+    another platform and nothing of SageMaker's (a Vertex AI or Azure ML base image, a trainer
+    reading `AIP_MODEL_DIR` or `AZUREML_*`): those platforms pass the job's own arguments. Nothing is reported when
     `train` may come from what sigcheck cannot see: a base image other than the well-known public
     ones, `SAGEMAKER_TRAINING_MODULE` (the toolkit's framework entry), or packages installed from
     a project, wheel or requirements file it cannot read or that names a SageMaker toolkit.

@@ -44,6 +44,24 @@ class TrainArgumentRejected(Rule):
     severity = "error"
 
     valid = (
+        Example("""
+FROM gcr.io/deeplearning-platform-release/tf2-cpu.2-4
+COPY . /trainer
+WORKDIR /trainer
+ENTRYPOINT ["python", "-m", "task"]
+""", "an image for Vertex AI, whose trainer reads AIP_MODEL_DIR: Vertex passes the job's own arguments, never `train`",
+            {"task.py": """
+import argparse, os
+import tensorflow as tf
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--model-dir", default=os.getenv("AIP_MODEL_DIR"))
+args = parser.parse_args()
+model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+model.compile(optimizer="adam", loss="mse")
+model.fit(dataset, epochs=10)
+model.save(args.model_dir)
+"""}, name="Dockerfile"),
         Example(_DOCKERFILE, "parse_known_args leaves `train` aside", {"train.py": """
 import argparse
 parser = argparse.ArgumentParser()

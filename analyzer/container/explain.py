@@ -46,6 +46,9 @@ def describe(facts, analysis) -> str:
     if chain.missing_train and facts.serving is not None:
         lines.append(f"  an image for an endpoint ({facts.serving}): SageMaker starts it with `serve`, "
                      f"so the `train` rules do not judge it")
+    elif facts.on_sagemaker and not facts.shows_sagemaker and facts.other_platform is not None:
+        lines.append(f"  the image is for another platform ({facts.other_platform}), so the SageMaker `train` rules "
+                     f"do not judge it")
     elif chain.missing_train and not facts.shows_sagemaker:
         lines.append("  nothing shows the image is for SageMaker training (no /opt/ml, SAGEMAKER_*, sagemaker "
                      "package, or script that trains), so the `train` rules do not judge it")

@@ -17,7 +17,7 @@ from sigcheck.container.argv import has_run_argument
 from sigcheck.container.chain import STOPS, Chain, Step
 from sigcheck.container.dockerfile import Instruction
 from sigcheck.container.model import Container
-from sigcheck.container.purpose import sagemaker_sign, serving_reason
+from sigcheck.container.purpose import other_platform, sagemaker_sign, serving_reason
 from sigcheck.container.python_launcher import Spawn, find_spawn
 from sigcheck.container.runs import RunCommand, place
 from sigcheck.model import ir
@@ -58,9 +58,22 @@ class ContainerFacts:
         trains. A development or CI image in the same repository shows neither."""
         if sagemaker_sign(self.image) is not None:
             return True
+        if self.other_platform is not None:
+            return False
         own = self.container.own_trainer
         entries = [self.trainer, self.entry_for(own.path) if own is not None else None]
         return any(entry is not None and entry.first_work is not None for entry in entries)
+
+    @cached_property
+    def other_platform(self) -> str | None:
+        """Why the image is for another managed platform than SageMaker, if it shows one (see
+        purpose.other_platform): nothing naming SageMaker, its trainer training says nothing."""
+        sources = self.analysis.project.sources
+        own = self.container.own_trainer
+        trainers = [self.trainer, self.entry_for(own.path) if own is not None else None]
+        modules = {entry.entry.module for entry in trainers if entry is not None}
+        texts = {sources[m].display: sources[m].text for m in sorted(modules) if m in sources}
+        return other_platform(self.image, self.analysis.knowledge, texts)
 
     @property
     def for_sagemaker_training(self) -> bool:

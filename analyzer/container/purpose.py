@@ -93,6 +93,25 @@ def serving_reason(image: Image, knowledge: Knowledge, display: str) -> str | No
     return None
 
 
+_VARIABLE = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
+
+
+def other_platform(image: Image, knowledge: Knowledge, trainer_texts: dict[str, str]) -> str | None:
+    """Why the image is for another managed platform (Vertex AI, Azure ML), or None: its base is
+    one of theirs, or it or its trainer (display -> text) reads a variable only they set."""
+    base = image.final.lineage()[0].base
+    name = image_name(base)
+    if name is not None and knowledge.containers["other-platform-image"].find(name):
+        return f"it is built on {base}, an image for Vertex AI or Azure ML"
+    texts = {"the Dockerfile": "\n".join(i.text for stage in image.final.lineage() for i in stage.instructions),
+             **trainer_texts}
+    for where, text in texts.items():
+        variable = next((v for v in _VARIABLE.findall(text) if knowledge.containers["other-platform-variable"].find(v)), None)
+        if variable is not None:
+            return f"{where} reads {variable}, which another platform sets (Vertex AI, Azure ML)"
+    return None
+
+
 def sagemaker_sign(image: Image) -> Instruction | None:
     """The first instruction that names SageMaker: /opt/ml, /opt/program (the bring-your-own
     layout), a SAGEMAKER_* or SM_* variable, a sagemaker package or image."""

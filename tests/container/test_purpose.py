@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 from sigcheck.container.model import load_container
-from sigcheck.container.purpose import image_name, installs, sagemaker_sign, serving_reason
+from sigcheck.container.purpose import image_name, installs, other_platform, sagemaker_sign, serving_reason
 from sigcheck.knowledge import builtin_knowledge
 
 TRAIN = "print('train')\n"
@@ -144,3 +144,14 @@ def test_serving_images(tmp_path, dockerfile, display, serving):
 def test_sagemaker_sign(tmp_path, line, signed):
     container = chain_of(tmp_path, {"Dockerfile": f"FROM python:3.11\n{line}\n", "train": "#!/bin/sh\n"})
     assert (sagemaker_sign(container.image) is not None) == signed
+
+
+def test_an_image_for_another_platform_is_told_by_its_base_or_its_trainers_variables(tmp_path):
+    knowledge = builtin_knowledge()
+    vertex = chain_of(tmp_path / "v", {"Dockerfile": "FROM us-docker.pkg.dev/vertex-ai/training/pytorch-gpu.1-13:latest\n"})
+    assert "vertex-ai" in other_platform(vertex.image, knowledge, {})
+    plain = chain_of(tmp_path / "p", {"Dockerfile": "FROM python:3.11\nENV MY_MODEL_DIR=/models\n"})
+    assert other_platform(plain.image, knowledge, {}) is None
+    assert other_platform(plain.image, knowledge, {"task.py": 'os.environ["AIP_MODEL_DIR"]'}) == \
+        "task.py reads AIP_MODEL_DIR, which another platform sets (Vertex AI, Azure ML)"
+    assert other_platform(plain.image, knowledge, {"train.py": 'os.environ["SM_MODEL_DIR"]'}) is None
