@@ -29,7 +29,8 @@ class SigtermNotDelivered(Rule):
     ## What it does
     Follows the launch chain to a Python script that handles SIGTERM and reports the layer in
     between that defeats the handler: the SageMaker training toolkit (its `train` console script
-    from `pip install sagemaker-training`, `SAGEMAKER_PROGRAM`, AWS framework images built on it),
+    from `pip install sagemaker-training`, written on the RUN line or listed in a requirements
+    file it installs, `SAGEMAKER_PROGRAM`, AWS framework images built on it),
     which runs the script as a child through `subprocess` and `/bin/sh` and does not forward
     SIGTERM (aws/sagemaker-training-toolkit issues #125 and #173, still open); a Python launcher
     (`ENTRYPOINT ["python", "launch.py"]`) that starts the trainer as a child with `subprocess`,

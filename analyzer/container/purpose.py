@@ -200,6 +200,17 @@ def _requirements_may_provide(text: str) -> bool:
     return False
 
 
+def listed_requirements(image: Image, read: Read, words: list[str], cwd: str) -> list[str]:
+    """The requirements the `-r` files of an install list (`sagemaker-training==4.8.0`), as
+    written and lower-cased, from the files sigcheck can read."""
+    found = []
+    for previous, word in zip(["", *words], words):
+        if previous in ("-r", "--requirement") and not word.startswith("-"):
+            text = _read(image, read, posixpath.join(cwd, word)) or ""
+            found += [_package(line.split("#", 1)[0].strip()) for line in text.splitlines()]
+    return [requirement for requirement in found if requirement and not requirement.startswith("-")]
+
+
 def _read(image: Image, read: Read, path: str) -> str | None:
     found = image.lookup(posixpath.normpath(path))
     got = read(found) if found is not None else None

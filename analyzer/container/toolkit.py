@@ -1,13 +1,14 @@
 """Whether an image has the SageMaker training toolkit, whose `train` runs SAGEMAKER_PROGRAM as a
-child: a training image of AWS's as the base, the toolkit's package installed, or the variable
-only the toolkit reads set in an image whose installs may bring it.
+child: a training image of AWS's as the base, the toolkit's package installed (named on the RUN
+line or in a requirements file it installs), or the variable only the toolkit reads set in an
+image whose installs may bring it.
 """
 
 from __future__ import annotations
 
 from sigcheck.container.dockerfile import Instruction
 from sigcheck.container.image import Image
-from sigcheck.container.purpose import Read, install_may_provide, installs
+from sigcheck.container.purpose import Read, install_may_provide, installs, listed_requirements
 from sigcheck.knowledge import Knowledge
 
 
@@ -20,7 +21,16 @@ def toolkit_source(image: Image, knowledge: Knowledge, read: Read) -> Instructio
     for run, words in installs(image):  # pip, python -m pip, uv pip
         if any(knowledge.containers["toolkit-package"].find(w) for w in words):
             return run.instruction
+        if _listed(knowledge, listed_requirements(image, read, words, run.command.cwd)):
+            return run.instruction
     return _configured(image, knowledge, read)
+
+
+def _listed(knowledge: Knowledge, requirements: list[str]) -> bool:
+    """The toolkit among the requirements a file lists, and not the older one, whose `train` would
+    be on PATH as well (which of the two runs is not known)."""
+    toolkit, legacy = knowledge.containers["toolkit-package"], knowledge.containers["train-provider"]
+    return any(toolkit.find(r) for r in requirements) and not any(legacy.find(r) for r in requirements)
 
 
 def _configured(image: Image, knowledge: Knowledge, read: Read) -> Instruction | None:

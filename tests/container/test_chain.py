@@ -117,3 +117,14 @@ def test_a_python_entrypoint_runs_before_any_toolkit_unless_the_toolkit_starts_i
     run_by_toolkit = chain_of(tmp_path / "c", {**files, "Dockerfile": 'FROM python:3.11\nRUN pip install sagemaker-training\n'
                                                'COPY train.py /opt/ml/code/\nENV SAGEMAKER_PROGRAM=train.py\n'})
     assert [s.kind for s in run_by_toolkit.chain.steps][-1] == "python" and not run_by_toolkit.python_before_toolkit
+
+
+def test_the_toolkit_a_requirements_file_lists_runs_the_program(tmp_path):
+    dockerfile = ("FROM python:3.11\nCOPY requirements.txt /requirements.txt\nRUN pip install -r /requirements.txt\n"
+                  "COPY train.py /opt/ml/code/\nENV SAGEMAKER_PROGRAM=train.py\n")
+    listed = chain_of(tmp_path / "a", {"Dockerfile": dockerfile, "train.py": TRAIN,
+                                       "requirements.txt": "torch\nsagemaker-training==4.8.0  # the toolkit\n"})
+    assert [s.kind for s in listed.chain.steps] == ["entrypoint", "toolkit", "python"]
+    both = chain_of(tmp_path / "b", {"Dockerfile": dockerfile, "train.py": TRAIN,
+                                     "requirements.txt": "sagemaker-training==4.8.0\nsagemaker-containers==2.8.6\n"})
+    assert "toolkit" not in [s.kind for s in both.chain.steps]  # two `train` scripts: which one runs is not known
