@@ -154,6 +154,11 @@ class ProjectModel:
             found = self._find_in(dotted, folder)
             if found is not None:
                 return found
+        own = self._own_package_base(dotted, parent) if parent is not None and self._exists(f"{parent}/__init__.py") else None
+        if own is not None:  # `from trainer import experiment` inside the package trainer/: its own, not a namesake elsewhere
+            found = self._find_in(dotted, own)
+            if found is not None:
+                return found
         if dotted not in self._found:
             self._found[dotted] = next((f for base in self._bases_holding(dotted) if (f := self._find_in(dotted, base))),
                                        None)

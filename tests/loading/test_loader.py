@@ -203,3 +203,18 @@ def test_scripts_a_module_names_are_loaded_where_a_child_would_find_them(load, t
     assert {Path(s.path).name for s in project.modules.values()} == {"launch.py", "worker.py", "helpers.py", "eval.py"}
     assert [e.module for e in project.entry_points] == ["launch"]
     assert project.errors == []
+
+
+def test_a_packaged_module_importing_its_own_package_finds_it_before_a_namesake_elsewhere(load):
+    """vertex-ai-samples: one sample's `python_package/trainer/task.py` imports `from trainer
+    import experiment`, and another sample keeps a `trainer` package beside a script of its own,
+    whose folder is on the scripts' search path."""
+    project = load({
+        "project_a/convert.py": "import trainer\n",
+        "project_a/trainer/__init__.py": "",
+        "project_b/python_package/trainer/__init__.py": "",
+        "project_b/python_package/trainer/task.py": "from trainer import experiment\n",
+        "project_b/python_package/trainer/experiment.py": "def run():\n    pass\n",
+    }, entries=("project_a/convert.py", "project_b/python_package/trainer/task.py"))
+    assert project.resolve_import("trainer", "project_b.python_package.trainer.task") == "project_b.python_package.trainer"
+    assert project.resolve_import("trainer", "project_a.convert") == "project_a.trainer"
