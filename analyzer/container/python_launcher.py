@@ -11,6 +11,7 @@ between the launcher and the script are the same steps as in a Dockerfile.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 from sigcheck.container.chain import FORWARDS, REPLACED, STOPS, ChainBuilder, PythonTarget, Step
@@ -45,7 +46,7 @@ def find_spawn(facts) -> Spawn | None:
     """The call that starts the trainer: among the calls that start a loaded script of the image,
     one whose script trains, else the first the launcher runs. `facts` is a ContainerFacts."""
     launcher, target = facts.entry, facts.chain.python
-    if launcher is None or target is None or not (facts.container.launched or _may_run_arguments(facts.container)):
+    if launcher is None or target is None or not (facts.container.launched or _may_start_elsewhere(facts)):
         return None
     analysis = facts.analysis
     found = []
@@ -63,10 +64,18 @@ def find_spawn(facts) -> Spawn | None:
     return min(found, key=lambda pair: pair[0])[1] if found else None
 
 
-def _may_run_arguments(container) -> bool:
-    """The launcher is given arguments (`train`) and its text reads sys.argv: it may run them."""
+def _may_start_elsewhere(facts) -> bool:
+    """The launcher may start a trainer that is no script of the build context: it is given
+    arguments (`train`) and reads sys.argv, or its text names a distributed launcher
+    (`accelerate launch -m axolotl.cli.train`)."""
+    container = facts.container
     source = container.documents.get(container.chain.python.display)
-    return bool(container.chain.python.call.args) and source is not None and "argv" in source.text
+    if source is None:
+        return False
+    if container.chain.python.call.args and "argv" in source.text:
+        return True
+    launchers = facts.analysis.knowledge.containers["launcher"]
+    return any(launchers.find(word) for word in set(re.findall(r"[\w.-]+", source.text)))
 
 
 def _follow(facts, func_id: str, site: ir.CallSite, name: str, entry) -> Spawn | None:
@@ -83,9 +92,11 @@ def _follow(facts, func_id: str, site: ir.CallSite, name: str, entry) -> Spawn |
             builder = ChainBuilder(image, analysis.knowledge, _loaded(analysis))  # the launch goes no further than a Python script
             builder.program(list(words), point, cwd)
             child = builder.chain.python
-            if child is None and any(step.kind == "toolkit" for step in builder.chain.steps):
-                # the toolkit's `train`: its script is the job's SAGEMAKER_PROGRAM, not the image's
-                passes, note = _passes(analysis, facts.entry, bool(entry.option("replaces")), "train", name)
+            started = next((step for step in builder.chain.steps if step.kind in ("toolkit", "launcher")), None)
+            if child is None and started is not None:
+                # the toolkit's `train` (its script is the job's SAGEMAKER_PROGRAM), or torchrun or
+                # `accelerate launch` running a module the image installs: no script of the project
+                passes, note = _passes(analysis, facts.entry, bool(entry.option("replaces")), started.label.split()[0], name)
                 return Spawn(name, point, passes, note, _detaches(analysis, site), tuple(builder.chain.steps), None,
                              None, shell, builder.chain.problem)
             entry_facts = facts.entry_for(child.path) if child is not None else None

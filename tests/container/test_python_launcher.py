@@ -157,3 +157,16 @@ def test_a_launcher_running_the_toolkits_train_shows_it_and_no_trainer_of_its_ow
     assert facts.spawn.passes == STOPS and facts.trainer is None and facts.trainer_display is None
     text = describe(facts, analysis)
     assert "SAGEMAKER_PROGRAM, which the image does not set" in text and "trainer launch.py" not in text
+
+
+def test_a_launcher_starting_a_distributed_launch_of_an_installed_module_shows_it(tmp_path):
+    """vertex-ai-samples' axolotl image: the entry script runs `accelerate launch -m
+    axolotl.cli.train`, a module the image installs. The chain goes on to accelerate."""
+    facts, analysis = container_of(tmp_path, """
+        import subprocess
+        subprocess.run(["accelerate", "launch", "-m", "axolotl.cli.train", "config.yaml"], check=True)
+    """)
+    assert [s.kind for s in facts.steps] == ["entrypoint", "python-launcher", "launcher"]
+    assert facts.spawn.passes == STOPS and facts.trainer is None
+    text = describe(facts, analysis)
+    assert "never receives SIGTERM" in text and "trainer launch.py" not in text
