@@ -318,13 +318,20 @@ class Analysis:
         return Point(func_id, self.functions[func_id].node, f"handler {self.describe(func_id)}")
 
 
+_ENVIRONMENT_WRITES = frozenset({"pop", "setdefault", "update", "putenv", "unsetenv"})
+
+
 def _names_any(event: ir.Event, texts: frozenset[str]) -> bool:
-    """Whether the event's expressions hold one of these string literals (`os.environ["X"]`,
-    `os.getenv("X")`, `get_int_from_env(["X", "Y"])`)."""
+    """Whether the event's expressions read one of these string literals (`os.environ["X"]`,
+    `os.getenv("X")`, `get_int_from_env(["X", "Y"])`). Setting or removing it
+    (`os.environ["LOCAL_RANK"] = ...` for a library run in process) is no sign of a launcher."""
     if isinstance(event, ir.CallSite):
+        called = event.func.attr if isinstance(event.func, ir.Attr) else getattr(event.func, "name", None)
+        if called in _ENVIRONMENT_WRITES:
+            return False
         syms = [*event.args, *(v for _, v in event.kwargs)]
     elif isinstance(event, ir.Assign):
-        syms = [event.value, event.target]
+        syms = [event.value]
     elif isinstance(event, ir.Read):
         syms = [event.sym]
     elif isinstance(event, (ir.Loop, ir.Branch)):

@@ -1,5 +1,6 @@
-"""Which runs get torchrun's 30 s: those whose own code names LOCAL_RANK, not those that only
-import a module whose top level does (fairseq's config dataclasses)."""
+"""Which runs get torchrun's 30 s: those whose own code reads LOCAL_RANK, not those that only
+import a module whose top level does (fairseq's config dataclasses), nor those that set it for a
+library they run in process (TRL's vLLM set-up)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ LOOP = """
         optimizer.step()
 """
 CONFIG = "import os\n\n\nclass DistributedConfig:\n    device_id: int = int(os.getenv('LOCAL_RANK', 0))\n"
+WRITES = ("import os\n\n\ndef configure():\n    os.environ['LOCAL_RANK'] = '0'\n"
+          "    os.environ.pop('LOCAL_RANK', None)\n    os.environ.setdefault('LOCAL_RANK', '0')\n")
 SETUP = "import os\n\n\ndef local_rank():\n    return int(os.environ['LOCAL_RANK'])\n"
 
 
@@ -20,7 +23,8 @@ SETUP = "import os\n\n\ndef local_rank():\n    return int(os.environ['LOCAL_RANK
     ("import os, torch\nrank = int(os.environ['LOCAL_RANK'])\n", {}, "under torchrun"),
     ("import torch\nfrom dist import local_rank\nrank = local_rank()\n", {"dist.py": SETUP}, "under torchrun"),
     ("import torch\nimport config\n", {"config.py": CONFIG}, "on SageMaker"),
-], ids=["its own top level", "a function it calls", "an imported module's top level"])
+    ("import torch\nfrom vllm_setup import configure\nconfigure()\n", {"vllm_setup.py": WRITES}, "on SageMaker"),
+], ids=["its own top level", "a function it calls", "an imported module's top level", "a function setting it"])
 def test_the_deadline_follows_the_code_the_run_runs(run_sigcheck, head, files, context):
     report = run_sigcheck({"train.py": head + "if True:" + LOOP, **files}, ["train.py"], select=("SIG001",))
     [finding] = report.diagnostics
