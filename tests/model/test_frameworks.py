@@ -41,7 +41,16 @@ Trainer(model=model, train_dataloader=loader, max_duration="1ep").fit()
 """
 
 
+LIGHTNING_CLI = """
+from lightning.pytorch.cli import LightningCLI
+
+cli = LightningCLI(Model, run=False)
+cli.trainer.fit(cli.model)
+"""
+
+
 @pytest.mark.parametrize(("code", "handled"), [
+    (LIGHTNING_CLI, True),
     (NEMO.format(manager="exp_manager(trainer, cfg.exp_manager)"), True),
     (NEMO.format(manager="pass"), False),
     (ALIGNER, False),
@@ -50,7 +59,8 @@ Trainer(model=model, train_dataloader=loader, max_duration="1ep").fit()
 def test_a_library_that_handles_sigterm_protects_the_run(analysis, code, handled):
     """NeMo's exp_manager adds its preemption callback to a trainer a builder made, which installs
     its handler when the trainer's fit starts: NeMo-Aligner's own training loops never start it.
-    Importing Composer installs a handler that exits through the trainer's close path."""
+    Importing Composer installs a handler that exits through the trainer's close path. A
+    LightningCLI made with run=False hands the script the Lightning Trainer to fit."""
     a = analysis({"train.py": textwrap.dedent(code)})
     [entry] = a.entries
     assert entry.first_work is not None
