@@ -27,6 +27,9 @@ _MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.m
          "gymnasium.make_vec": "gymnasium.vector.VectorEnv",
          # OpenMMLab 1.x: the runner a config names (EpochBasedRunner, IterBasedRunner), whose run() trains
          "mmcv.runner.build_runner": "mmcv.runner.BaseRunner", "mmcv.runner.builder.build_runner": "mmcv.runner.BaseRunner",
+         # OLMo-core: the trainer its config builds, whose fit handles SIGTERM (knowledge/frameworks.toml)
+         "olmo_core.train.TrainerConfig.build": "olmo_core.train.Trainer",
+         "olmo_core.train.config.TrainerConfig.build": "olmo_core.train.Trainer",
          # lowercase classes: a profiler (whose `step` marks an iteration, and trains nothing)
          "torch.profiler.profile": "torch.profiler.profile",
          "torch.autograd.profiler.profile": "torch.autograd.profiler.profile"}

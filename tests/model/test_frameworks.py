@@ -49,8 +49,17 @@ cli.trainer.fit(cli.model)
 """
 
 
+OLMO_CORE = """
+from olmo_core.train import TrainerConfig
+
+trainer = TrainerConfig(save_folder="/tmp/ckpt").build(train_module, data_loader)
+trainer.fit()
+"""
+
+
 @pytest.mark.parametrize(("code", "handled"), [
     (LIGHTNING_CLI, True),
+    (OLMO_CORE, True),
     (NEMO.format(manager="exp_manager(trainer, cfg.exp_manager)"), True),
     (NEMO.format(manager="pass"), False),
     (ALIGNER, False),
@@ -60,7 +69,8 @@ def test_a_library_that_handles_sigterm_protects_the_run(analysis, code, handled
     """NeMo's exp_manager adds its preemption callback to a trainer a builder made, which installs
     its handler when the trainer's fit starts: NeMo-Aligner's own training loops never start it.
     Importing Composer installs a handler that exits through the trainer's close path. A
-    LightningCLI made with run=False hands the script the Lightning Trainer to fit."""
+    LightningCLI made with run=False hands the script the Lightning Trainer to fit. OLMo-core's
+    Trainer, built from its config, installs its handler in fit (open-instruct's DPO scripts)."""
     a = analysis({"train.py": textwrap.dedent(code)})
     [entry] = a.entries
     assert entry.first_work is not None
