@@ -65,6 +65,9 @@ class Containers:
             elif isinstance(base, SeqV):
                 for key in keys:
                     index = key.value if isinstance(key, ConstV) and type(key.value) is int else None
+                    if isinstance(key, UnknownV):  # `models[i]`: any of them (and of what is stored), as with a dict
+                        result += base.items
+                        continue
                     in_range = index is not None and -len(base.items) <= index < len(base.items)
                     result.append(base.items[index] if in_range else UNKNOWN)
             elif isinstance(base, DictV):
@@ -179,6 +182,11 @@ class Containers:
             bindings = fn.bindings.get(root.base.name, ()) if fn is not None and fn.class_id else ()
             if len(bindings) == 1 and isinstance(bindings[0].value, ir.Param) and bindings[0].value.index == 0:
                 return ("self", fn.class_id, root.attr)
+        if isinstance(root, ir.Attr):  # `group.models` outside the class: the instance's own list
+            classes = {v.of.class_id for v in self.resolver.resolve(root.base)
+                       if isinstance(v, InstanceV) and isinstance(v.of, ClassV)}
+            if len(classes) == 1:
+                return ("self", classes.pop(), root.attr)
         return None
 
     def _defined(self, owner: str, name: str, depth: int = 0) -> Container:

@@ -272,3 +272,20 @@ def test_builtins_that_keep_their_arguments_items(probe):
     assert probe("probe = list()") == {SeqV(())}
     # iter(f, sentinel) calls f until it returns the sentinel: no items of an argument
     assert probe("for x in iter(other, None):\n    probe = x\n") == {UnknownV()}
+
+
+def test_an_item_at_an_index_not_known_is_any_item(probe):
+    """open-instruct's drivers: `models[i]` over a list written out, and `group.models[i]` over
+    the list a group's __init__ filled with `self.models.append(...)`."""
+    assert probe("handlers = [save, stop]\nprobe = handlers[index()]") == {FunctionV("train:save"), FunctionV("train:stop")}
+    assert probe("handlers = [save, stop]\nprobe = handlers[1]") == {FunctionV("train:stop")}
+    group = """
+        class Group:
+            def __init__(self):
+                self.members = []
+                self.members.append(save)
+
+        group = Group()
+        probe = group.members[index()]
+    """
+    assert probe(group) == {FunctionV("train:save")}
