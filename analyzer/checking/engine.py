@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterator, Mapping
 
 from sigcheck.checking.apart import findings_by_rule
 from sigcheck.checking.policy import ignored_for_file, selected_rules, severity_of
-from sigcheck.checking.results import Diagnostic, FileError, Report, TraceStep
+from sigcheck.checking.results import Diagnostic, FileError, Note, Report, TraceStep
 from sigcheck.checking.rule import Finding, Rule
 from sigcheck.checking.runcache import RunOptions, run_key, store_report, stored_report
 from sigcheck.checking.suppressions import SuppressionUsage, Suppressions, parse_suppressions
@@ -66,7 +66,10 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
     report.parsed = summariser.parsed
     report.documents = len(set(project.documents) - {s.display for s in project.sources.values()})
     report.skipped = _skipped(project)
-    _Locator(analysis, settings, report).add(active, options.jobs)
+    locator = _Locator(analysis, settings, report)
+    locator.add(active, options.jobs)
+    if any(rule.code.startswith("DKR") for rule in active):  # the launch-chain rules: they follow chains
+        report.notes = [locator.note(c.unchecked) for c in analysis.containers if c.unchecked is not None]
     if key is not None:
         store_report(options.cache, key, _inputs(found, project, settings) + analysis.pin_files(), project.root,
                      project.listed, report)
@@ -248,6 +251,10 @@ class _Locator:
             trace=tuple(self.step(point) for point in finding.trace), fix=finding.fix,
             source_line=lines[span.line - 1] if 0 < span.line <= len(lines) else "",
         )
+
+    def note(self, point: Point) -> Note:
+        span = self.span(point)
+        return Note(self.source_of(point).display, span.line, span.column, point.note)
 
     def step(self, point: Point) -> TraceStep:
         span = self.span(point)

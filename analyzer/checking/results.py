@@ -58,6 +58,17 @@ class FileError:
     column: int | None = None
 
 
+@dataclass(frozen=True)
+class Note:
+    """What a run could not check and a reader should know, beside the findings: an image for
+    training whose launch chain sigcheck could not follow to the trainer. Never a finding."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+
 @dataclass
 class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -67,3 +78,4 @@ class Report:
     parsed: int = 0  # files parsed in this run; the others' summaries came from the cache
     documents: int = 0  # of the files, Dockerfiles and shell scripts: read, not parsed as Python
     skipped: int = 0  # project Python files neither an entry point nor imported by one: never parsed
+    notes: list[Note] = field(default_factory=list)

@@ -315,7 +315,7 @@ class ChainBuilder:
 
     def _follow(self, script: ShellScript, display: str, point: Point, cwd: str, depth: int, inline: bool,
                 shell_form: bool = False) -> None:
-        command = _starter(script, self._starts)
+        command = _starter(script, self._starts, self._execs)
         if command is None:
             self.chain.problem = "the script starts no program sigcheck recognises"
             return
@@ -333,6 +333,12 @@ class ChainBuilder:
             self.chain.problem = f"`{command.text}` runs a program sigcheck cannot know"
             return
         self.program(list(command.words), where, command.cwd, depth + 1)
+
+    def _execs(self, command: ShellCommand) -> bool:
+        """`exec PROGRAM`: the script ends in it, whatever it is (a program the image gets from
+        where sigcheck cannot see is still the one that runs)."""
+        name = program_name(command.name)
+        return command.exec and bool(name) and name not in _NOT_STARTERS and command.function is None
 
     def _starts(self, command: ShellCommand) -> bool:
         name = program_name(command.name)
@@ -365,11 +371,11 @@ def python_file(image: Image, call: PythonCall, cwd: str) -> ImageFile | None:
     return None
 
 
-def _starter(script: ShellScript, starts) -> ShellCommand | None:
+def _starter(script: ShellScript, starts, execs_program) -> ShellCommand | None:
     """The command that starts the trainer: an `exec`'d one first (it ends the script), else the
     last; of either, one that names training first (`if [ $1 == train ]; then train; else serve; fi`)."""
     candidates = [c for c in script.commands if starts(c)]
-    execs = [c for c in candidates if c.exec]
+    execs = [c for c in script.commands if c.exec and (starts(c) or execs_program(c))]
     if execs:
         return (_naming_training(execs) or execs)[0]
     return (_naming_training(candidates) or candidates)[-1] if candidates else None

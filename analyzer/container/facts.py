@@ -160,6 +160,20 @@ class ContainerFacts:
         return replace(self.chain, steps=self.steps, problem=problem)
 
     @property
+    def unchecked(self) -> Point | None:
+        """Where the launch chain of an image for SageMaker training stops before a trainer sigcheck
+        could read, noting why: what the trainer does on SIGTERM was not checked. A note for the
+        report, never a finding: the trainer may well be right (DKR003 reports a `train` that is
+        not there at all)."""
+        chain = self.full_chain
+        if not self.for_sagemaker_training or chain.problem is None or chain.missing_train:
+            return None
+        image = self.image
+        point = chain.steps[-1].point if chain.steps else self.at(image.entrypoint or image.cmd or image.final.start)
+        return replace(point, note=f"the trainer was not checked: {chain.problem} "
+                                   f"(`sigcheck chain {self.display}` shows the chain)")
+
+    @property
     def trainer(self):
         """The EntryFacts of the script that trains: the launcher's child, or the chain's script."""
         return self.spawn.child if self.spawn is not None else self.entry

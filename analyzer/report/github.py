@@ -26,6 +26,8 @@ def escape_property(text: str) -> str:
 def render(report: Report) -> str:
     lines = [_diagnostic(d) for d in report.diagnostics]
     lines += [_error(e) for e in report.errors]
+    lines += [_command("notice", {"file": n.path, "line": n.line, "col": n.column, "title": "sigcheck: not checked"},
+                       n.message) for n in report.notes]
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ def as_dict(report: Report) -> dict:
         "diagnostics": [_diagnostic(d) for d in report.diagnostics],
         "errors": [{"path": e.path, "message": e.message, "line": e.line, "column": e.column} for e in report.errors],
         "files": report.files,
+        "notes": [{"path": n.path, "line": n.line, "column": n.column, "message": n.message} for n in report.notes],
     }
 
 

@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 from urllib.parse import quote
 
 from sigcheck import __version__
-from sigcheck.checking.results import Diagnostic, FileError, Fix, Report, TraceStep
+from sigcheck.checking.results import Diagnostic, FileError, Fix, Note, Report, TraceStep
 from sigcheck.checking.rule import Rule
 from sigcheck.report.docs import rule_page
 from sigcheck.report.fingerprint import fingerprints
@@ -37,7 +37,7 @@ def as_dict(report: Report) -> dict:
     index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
     diagnostics, left_out = _within_limit(report.diagnostics)
     results = [_result(d, index.get(d.code), fp) for d, fp in zip(diagnostics, fingerprints(diagnostics))]
-    notifications = [_error_notification(e) for e in report.errors]
+    notifications = [_error_notification(e) for e in report.errors] + [_note_notification(n) for n in report.notes]
     if left_out:
         notifications.append({"level": "warning", "message": {"text": (
             f"{left_out} findings left out: GitHub code scanning rejects a run of more than "
@@ -161,6 +161,12 @@ def _fix(fix: Fix) -> dict:
                             for path, replacements in changes.items()],
         "properties": {"applicability": "safe" if fix.safe else "unsafe"},
     }
+
+
+def _note_notification(note: Note) -> dict:
+    """What the run could not check: a notification, not a result (no rule found a problem)."""
+    physical = {"artifactLocation": _artifact(note.path), "region": {"startLine": note.line, "startColumn": note.column}}
+    return {"level": "note", "message": {"text": note.message}, "locations": [{"physicalLocation": physical}]}
 
 
 def _error_notification(error: FileError) -> dict:

@@ -25,6 +25,11 @@ def render(report: Report, color: bool, show_source: bool = True, statistics: bo
     for error in report.errors:
         where = clean(error.path) + (f":{error.line}:{error.column or 1}" if error.line else "")
         out.append(f"{_style(where, color, bold=True)}: {_style('E902', color, fg='red', bold=True)} {clean(error.message)}")
+    for note in report.notes:
+        out.append(f"{_style(f'{clean(note.path)}:{note.line}:{note.column}:', color, bold=True)} "
+                   f"{_style('note', color, fg='cyan', bold=True)}: {clean(note.message)}")
+    if report.notes:
+        out.append("")
     if statistics:
         out.extend(_statistics(report))
     out.append(_summary(report, color))

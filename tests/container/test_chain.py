@@ -128,3 +128,17 @@ def test_the_toolkit_a_requirements_file_lists_runs_the_program(tmp_path):
     both = chain_of(tmp_path / "b", {"Dockerfile": dockerfile, "train.py": TRAIN,
                                      "requirements.txt": "sagemaker-training==4.8.0\nsagemaker-containers==2.8.6\n"})
     assert "toolkit" not in [s.kind for s in both.chain.steps]  # two `train` scripts: which one runs is not known
+
+
+def test_a_script_ends_in_the_program_it_execs_even_one_sigcheck_cannot_see(tmp_path):
+    """`exec` ends the script in that program: a set-up step before it is not the trainer, and a
+    program the image gets from elsewhere stops the chain there, saying so."""
+    container = chain_of(tmp_path, {"Dockerfile": """
+        FROM python:3.11
+        COPY . /opt/program/
+        ENTRYPOINT ["bash", "/opt/program/run.sh"]
+        """, "run.sh": "python /opt/program/prepare.py\nexec /opt/vendor/bin/trainer --config c.yaml\n",
+        "prepare.py": TRAIN})
+    assert container.chain.python is None
+    assert container.chain.problem == "`/opt/vendor/bin/trainer` is not a file of the build context"
+    assert container.chain.steps[-1].label == "exec /opt/vendor/bin/trainer --config c.yaml"
