@@ -210,6 +210,19 @@ if __name__ == "__main__":
     )
     invalid = (
         Example("""
+import signal, sys
+
+for name in ("SIGINT",):
+    sig = getattr(signal, name, None)
+    if sig is not None:
+        signal.signal(sig, lambda signum, frame: sys.exit(0))
+
+# expect: SIG001
+for batch in loader:
+    model(batch).backward()
+    optimizer.step()
+""", "`getattr(signal, name, None)` over SIGINT alone: Ctrl-C is handled, SIGTERM is not"),
+        Example("""
 import multiprocessing as mp
 import signal
 

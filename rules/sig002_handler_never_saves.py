@@ -236,6 +236,25 @@ if __name__ == "__main__":
     )
     invalid = (
         Example("""
+import signal, torch
+
+stop = False
+
+def on_signal(signum, frame):
+    global stop
+    stop = True
+
+for name in ("SIGINT", "SIGTERM"):
+    sig = getattr(signal, name, None)
+    if sig is not None:
+        # expect: SIG002
+        signal.signal(sig, on_signal)
+
+while not stop:
+    model(batch).backward()
+    optimizer.step()
+""", "the flag ends the loop and nothing after it saves (lerobot's learner); the signal comes from `getattr(signal, name, None)`"),
+        Example("""
 import logging, signal, sys, torch
 
 def on_sigterm(signum, frame):

@@ -50,6 +50,18 @@ for batch in loader:
     optimizer.step()
 """, "a platform check is true on Linux"),
         Example("""
+import signal, sys
+
+for name in ("SIGINT", "SIGTERM"):
+    sig = getattr(signal, name, None)
+    if sig is not None:
+        signal.signal(sig, lambda signum, frame: sys.exit(0))
+
+for batch in loader:
+    model(batch).backward()
+    optimizer.step()
+""", "a test of whether the platform has the signal (lerobot's ProcessSignalHandler) is true on Linux"),
+        Example("""
 import signal
 
 def setup():
@@ -136,8 +148,10 @@ for batch in loader:
         at = entry.position(registration.func_id, registration.site)
         if at is not None and at > work_at:
             return f"SIGTERM handler is registered after the {entry.first_work.what} started: a stop before this line loses the work"
+        signal_names = _signal_names(registration)
         for func_id, index in _path_sites(analysis, entry, registration):
-            if _conditional(analysis.functions[func_id], index):
+            own = signal_names if func_id == registration.func_id else frozenset()
+            if _conditional(analysis.functions[func_id], index, own):
                 return "SIGTERM handler is registered only under a condition: runs where it is false are unprotected"
         return None
 
@@ -148,5 +162,19 @@ def _path_sites(analysis, entry, registration):
         yield step.caller, step.site
 
 
-def _conditional(fn: ir.FunctionInfo, index: int) -> bool:
-    return any(isinstance(e, ir.Branch) and e.guard is None and e.index < index < e.end for e in fn.events[:index])
+def _conditional(fn: ir.FunctionInfo, index: int, signal_names: frozenset[str] = frozenset()) -> bool:
+    return any(isinstance(e, ir.Branch) and e.guard is None and e.index < index < e.end
+               and not _tests_only(e, signal_names) for e in fn.events[:index])
+
+
+def _signal_names(registration) -> frozenset[str]:
+    """The variable the registration takes its signal from (`sig` in `signal.signal(sig, h)`)."""
+    root = ir.root_name(registration.site.args[0]) if registration.site.args else None
+    return frozenset({root.name}) if root is not None else frozenset()
+
+
+def _tests_only(branch: ir.Branch, names: frozenset[str]) -> bool:
+    """`if sig is not None:` around `signal.signal(sig, h)`, after `sig = getattr(signal, name,
+    None)`: the test asks whether the platform has the signal, true wherever SIGTERM exists."""
+    roots = [ir.root_name(sym) for sym in branch.test_reads if not isinstance(sym, ir.Const)]
+    return bool(names) and bool(roots) and all(root is not None and root.name in names for root in roots)

@@ -79,6 +79,8 @@ def signal_numbers(values: tuple[Value, ...], knowledge: Knowledge) -> frozenset
             numbers |= inner
         elif isinstance(value, ConstV) and isinstance(value.value, int) and not isinstance(value.value, bool):
             numbers.add(value.value)
+        elif isinstance(value, ConstV) and value.value is None:
+            continue  # `getattr(signal, name, None)`: signal.signal(None, h) raises, so code that may get None tests it first
         elif isinstance(value, ExternalV) and value.qualname.startswith("signal.") and value.qualname.rsplit(".", 1)[-1] in knowledge.signals:
             numbers.add(knowledge.signals[value.qualname.rsplit(".", 1)[-1]])
         else:
