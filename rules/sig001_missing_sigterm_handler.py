@@ -63,6 +63,29 @@ class MissingSigtermHandler(Rule):
 
     valid = (
         Example("""
+import signal, torch
+
+class TimeoutHandler:
+    def __enter__(self):
+        self.interrupted = False
+        signal.signal(signal.SIGTERM, self.on_signal)
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def on_signal(self, signum, frame):
+        self.interrupted = True
+
+with TimeoutHandler() as timeout:
+    for epoch in range(100):
+        model(batch).backward()
+        optimizer.step()
+        if timeout.interrupted:
+            break
+    torch.save(model.state_dict(), "model.pt")
+""", "the handler is registered by the `with` statement's `__enter__` (NVIDIA's DeepLearningExamples)"),
+        Example("""
 import multiprocessing as mp
 import signal, sys
 

@@ -3,6 +3,7 @@
 Edges are keyed by kind: how the caller makes the callee run.
   call       a direct call, a class instantiation (-> __init__), calling an instance (-> __call__),
              a for loop over a project iterable (-> __iter__, __next__), raising a class (-> __init__),
+             a with statement over a project instance (-> __enter__),
              a function a command-line runner calls at once (fire.Fire(train): see run_now)
   import     importing a module runs its body
   reference  a project function passed to a library call (or one not resolved), which may call it
@@ -245,6 +246,12 @@ class CallGraph(CallTargets):
             for value in self.resolver.resolve(event.iter):
                 for method in self.resolver.containers.iteration_methods(value):
                     self._edge(fn.id, method, "call", event.index)
+        elif isinstance(event, ir.With):  # `with Guard() as g:` runs Guard.__enter__ before its body
+            for value in (v for item in event.items for v in self.resolver.resolve(item)):
+                for name in ("__enter__", "__aenter__") if isinstance(value, InstanceV) and isinstance(value.of, ClassV) else ():
+                    method = self.resolver.method_of(value.of.class_id, name)
+                    if method:
+                        self._edge(fn.id, method, "call", event.index)
         elif isinstance(event, ir.Raise) and event.exc is not None:  # `raise Error` instantiates it
             for value in self.resolver.resolve(event.exc):
                 method = self.resolver.method_of(value.class_id, "__init__") if isinstance(value, ClassV) else None

@@ -5,7 +5,8 @@ the flow and the call graph over them were two thirds of the whole-program time.
 
 A function is reached when a reached one calls it (with the overrides `self.step()` dispatches
 to, as the call graph has them), hands it to a call (a callback, a thread's target, a signal
-handler), loops over an instance of its class (`__iter__`, `__next__`) or raises its class. That
+handler), loops over an instance of its class (`__iter__`, `__next__`), enters one (`with`:
+`__enter__`) or raises its class. That
 is more than the call graph's edges: an object handed to any library has all its methods
 reached. What the call graph reaches besides (a command-line runner's default function, a Ray
 actor's method) is taken in by the caller, which settles the flow again with it (Analysis).
@@ -64,7 +65,7 @@ class Reacher:
             self.reached[func_id] = None
             numbers.extend(spans[func_id])
             for event in fn.events:
-                if isinstance(event, (ir.Loop, ir.Raise)):
+                if isinstance(event, (ir.Loop, ir.Raise, ir.With)):
                     self._others.append((fn, event))
                     self._other_reads.append(frozenset())
                     queue.extend(self._tracked(len(self._others) - 1))

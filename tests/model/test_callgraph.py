@@ -917,3 +917,32 @@ def test_a_runners_target_from_the_star_argument_leaves_the_keywords_handed_on(g
     """)
     assert ("train:setup", "call") in edges(a, "train:cli")
     assert any(callee == "train:report" for callee, _ in edges(a, "train:cli"))
+
+
+def test_a_with_statement_runs_the_instances_enter(graph_of):
+    # NVIDIA's ConvNets: `with TimeoutHandler() as th:` registers the SIGTERM handler in __enter__
+    a = graph_of("""
+        import contextlib
+
+        class Guard:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+        class AsyncGuard:
+            async def __aenter__(self):
+                return self
+
+        async def serve():
+            async with AsyncGuard():
+                pass
+
+        def main():
+            with Guard() as guard, open("log.txt") as log, contextlib.suppress(KeyError):
+                pass
+    """)
+    assert {callee for callee, kind in edges(a, "train:main") if kind == "call"} == {"train:Guard.__enter__"}
+    assert ("train:AsyncGuard.__aenter__", "call") in edges(a, "train:serve")
+    assert "train:Guard.__enter__" in a.graph.built
