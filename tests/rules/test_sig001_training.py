@@ -29,6 +29,12 @@ for path in paths:
     ImageOps.fit(Image.open(path), (224, 224)).save(path)
 """, "fit calls that are no training: rich sizes a panel, PIL crops an image"),
     Example("""
+from transformers import AutoProcessor
+
+tokenizer = AutoProcessor.from_pretrained("lerobot/fast-action-tokenizer", trust_remote_code=True)
+tokenizer.fit(action_chunks, vocab_size=1024).save_pretrained("out")
+""", "a processor's fit learns a tokenizer's vocabulary (lerobot's FAST): nothing to checkpoint"),
+    Example("""
 import tensorflow as tf
 
 
