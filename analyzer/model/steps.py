@@ -1,6 +1,7 @@
 """Step calls inside a loop that make it no loop of training steps: a scheduler's or an
-environment's `step`, one step fanned out to the optimizers a loop goes over, and the step that
-sets up an optimizer the same iteration made (work.py asks, loop by loop)."""
+environment's `step`, one step fanned out to the optimizers a loop goes over, the step that
+sets up an optimizer the same iteration made, and a call that trains once and leaves the loop
+(a retry loop around the training function; work.py asks, loop by loop)."""
 
 from __future__ import annotations
 
@@ -45,3 +46,15 @@ def steps_one_made_in_it(fn: ir.FunctionInfo, loop: ir.Loop, event: ir.Event) ->
         return False  # stepped in a loop of its own: many steps of the optimizer made once an epoch
     return any(isinstance(made, ir.Assign) and made.target == func.base and isinstance(made.value, ir.CallOf)
                for made in body)
+
+
+def leaves_loop_after(fn: ir.FunctionInfo, loop: ir.Loop, event: ir.Event) -> bool:
+    """`while True: try: return train(batch_size) except OutOfMemoryError: batch_size //= 2`: the
+    call runs once, then the loop is left; only a caught failure runs it again (accelerate's
+    `find_executable_batch_size`). The loop retries the training, it does not repeat it: the
+    training loop is the one inside the call."""
+    for after in fn.events[event.index + 1: loop.body_end]:
+        if isinstance(after, ir.Read):
+            continue  # the call's own arguments, read after it is recorded
+        return isinstance(after, ir.Jump) and after.kind in ("return", "break")
+    return False

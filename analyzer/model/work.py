@@ -12,7 +12,7 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import IN_PROCESS, MAIN_THREAD, CallGraph, Step
 from sigcheck.model.gradients import uses_gradient
-from sigcheck.model.steps import named_as_no_optimizer, steps_loop_target, steps_one_made_in_it
+from sigcheck.model.steps import leaves_loop_after, named_as_no_optimizer, steps_loop_target, steps_one_made_in_it
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,8 @@ class WorkFinder:
             if self._is_step(func_id, event) and not steps_loop_target(loop, event) \
                     and not steps_one_made_in_it(fn, loop, event):
                 return "training loop"
-            if isinstance(event, ir.CallSite) and any(c in self.calling_a_step for c in self._callees(func_id, event)):
+            if isinstance(event, ir.CallSite) and not leaves_loop_after(fn, loop, event) \
+                    and any(c in self.calling_a_step for c in self._callees(func_id, event)):
                 if runs is None or self._first_step(func_id, [event], (), {func_id}, runs) is not None:
                     return "training loop"
         if loop.iter is not None and self.iterates_data(loop.iter):

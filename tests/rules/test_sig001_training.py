@@ -298,6 +298,36 @@ for epoch in range(10):
         loss.backward()
         trainer.update(data.shape[0])
 """, "MXNet Gluon: the Trainer's update applies the gradients of the backward pass"),
+    Example("""
+import torch
+from retry import find_executable_batch_size
+
+
+@find_executable_batch_size
+def inner_training_loop(batch_size):
+    # expect: SIG001
+    for epoch in range(100):
+        model(torch.randn(batch_size, 10)).sum().backward()
+        optimizer.step()
+
+
+inner_training_loop()
+""", "a loop that calls the training once and returns retries it on OOM: the training loop is the one inside "
+         "(accelerate's find_executable_batch_size)",
+            files={"retry.py": """
+def find_executable_batch_size(function, starting_batch_size=128):
+    batch_size = starting_batch_size
+
+    def decorator(*args, **kwargs):
+        nonlocal batch_size
+        while True:
+            try:
+                return function(batch_size, *args, **kwargs)
+            except RuntimeError:
+                batch_size //= 2
+
+    return decorator
+"""}),
 )
 
 
