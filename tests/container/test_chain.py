@@ -142,3 +142,16 @@ def test_a_script_ends_in_the_program_it_execs_even_one_sigcheck_cannot_see(tmp_
     assert container.chain.python is None
     assert container.chain.problem == "`/opt/vendor/bin/trainer` is not a file of the build context"
     assert container.chain.steps[-1].label == "exec /opt/vendor/bin/trainer --config c.yaml"
+
+
+def test_the_deep_learning_containers_gallery_names_for_training(tmp_path):
+    """The public gallery's PyTorch training image is `pytorch:<version>-...-sagemaker`; a server
+    image tagged for SageMaker endpoints (vllm) has no training toolkit."""
+    files = {"train.py": TRAIN}
+    setup = "COPY train.py /opt/ml/code/train.py\nENV SAGEMAKER_PROGRAM=train.py\n"
+    training = chain_of(tmp_path, {**files, "Dockerfile": "FROM public.ecr.aws/deep-learning-containers/pytorch:"
+                                   "2.12.1-cu130-amzn2023-sagemaker\n" + setup})
+    assert [s.kind for s in training.chain.steps] == ["entrypoint", "toolkit", "python"]
+    serving = chain_of(tmp_path, {**files, "Dockerfile": "FROM public.ecr.aws/deep-learning-containers/vllm:"
+                                  "0.27-gpu-py312-cu130-ubuntu22.04-sagemaker-v1.0\n" + setup})
+    assert "toolkit" not in [s.kind for s in serving.chain.steps]
