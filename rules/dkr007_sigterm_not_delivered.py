@@ -38,7 +38,9 @@ class SigtermNotDelivered(Rule):
     script of SageMaker's TensorFlow images does with `subprocess.check_call(shlex.split(" ".join(
     sys.argv[1:])))`) and has no SIGTERM handler that passes the signal on; or torchrun /
     `accelerate launch`, which forward it but SIGKILL the workers 30 s later, sooner than the
-    platform's deadline. The finding is placed where the layer is added (the RUN that installs the
+    platform's deadline; or a program that runs its command as a child and never passes the
+    signal on (`exec xvfb-run python train.py`: xvfb-run is a shell script without a TERM trap).
+    The finding is placed where the layer is added (the RUN that installs the
     toolkit, the ENTRYPOINT or script line that starts the launcher or torchrun), and the trace
     shows the whole chain down to the trainer's handler.
 
@@ -76,7 +78,9 @@ class SigtermNotDelivered(Rule):
     sys.exit(proc.wait())
     ```
     or replaces itself with it: `os.execv(sys.executable, [sys.executable, "/opt/program/train.py"])`.
-    Under torchrun, make the save fit in 30 s or checkpoint more often.
+    Under torchrun, make the save fit in 30 s or checkpoint more often. In place of xvfb-run,
+    start Xvfb in the background and `exec` the trainer with `DISPLAY` set, or put an init that
+    signals the whole process group first (`ENTRYPOINT ["tini", "-g", "--", ...]`).
 
     ## SIG010 and DKR007
     SIG010 reports a launcher in its Python file, at the call that starts the child, whatever the
@@ -131,6 +135,12 @@ proc = subprocess.Popen([sys.executable, "/opt/program/train.py", *sys.argv[1:]]
 signal.signal(signal.SIGTERM, lambda signum, frame: proc.send_signal(signum))
 sys.exit(proc.wait())
 """}, name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+ENTRYPOINT ["timeout", "-k", "30", "48h", "python", "/opt/program/train.py"]
+""", "timeout runs the trainer as its child and sends it the SIGTERM it receives", {"train.py": _HANDLES},
+            name="Dockerfile"),
         Example(_LAUNCHER, "os.execv replaces the launcher: the trainer is PID 1 and receives SIGTERM", {
             "train.py": _HANDLES, "launch.py": """
 import os, sys
@@ -145,6 +155,17 @@ sys.exit(subprocess.call([sys.executable, "/opt/program/train.py"]))
 """}, name="Dockerfile"),
     )
     invalid = (
+        Example("""
+FROM python:3.11-slim
+RUN apt-get update && apt-get install -y --no-install-recommends xvfb
+COPY start.sh train.py /opt/program/
+ENTRYPOINT ["bash", "/opt/program/start.sh"]
+""", "xvfb-run runs the trainer as its child and keeps SIGTERM (aws/sagemaker-rl-container's start.sh)", {
+            "train.py": _HANDLES, "start.sh": """
+#!/bin/bash
+# expect: DKR007
+exec xvfb-run --auto-servernum -s "-screen 0 1400x900x24" python /opt/program/train.py
+"""}, name="Dockerfile"),
         Example("""
 FROM python:3.11-slim
 # expect: DKR007
@@ -198,6 +219,15 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
                         f"/bin/sh and never forwards SIGTERM (sagemaker-training-toolkit #125, #173): {whose} handler "
                         f"never runs and the job is SIGKILLed {analysis.deadline} s after a stop; make the script the "
                         f"ENTRYPOINT (exec form)",
+                        container.trace(),
+                    )
+                elif step.kind == "runner" and step.passes == STOPS and receives:
+                    name = step.label.split()[0]
+                    yield self.finding(
+                        step.point,
+                        f"{name} runs {python} as its child and never passes SIGTERM on: {whose} handler never runs "
+                        f"and the job is SIGKILLed {analysis.deadline} s after a stop; exec the trainer itself, or put "
+                        f"an init that signals the process group first (tini -g)",
                         container.trace(),
                     )
                 elif step.kind == "python-launcher":

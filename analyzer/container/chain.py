@@ -35,7 +35,7 @@ _MAX_DEPTH = 12
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # "entrypoint" | "shell-form" | "shell-c" | "script" | "init" | "launcher" | "toolkit" | "python"
+    kind: str  # "entrypoint" | "shell-form" | "shell-c" | "script" | "init" | "runner" | "launcher" | "toolkit" | "python"
     # | "python-launcher" (a Python script that starts the trainer: python_launcher.py)
     label: str  # what runs, as a person would write it
     point: Point  # where it is started
@@ -150,7 +150,7 @@ class ChainBuilder:
             return
         name = program_name(words[0])
         kinds = self.knowledge.containers
-        for kind in ("init", "exec-wrapper", "shell", "interpreter", "launcher"):
+        for kind in ("init", "exec-wrapper", "runner", "shell", "interpreter", "launcher"):
             entries = kinds[kind].find(name)
             if entries:
                 return getattr(self, "_" + kind.replace("-", "_"))(words, point, cwd, depth, entries[0])
@@ -169,6 +169,22 @@ class ChainBuilder:
                        note=f"{program_name(words[0])} forwards the signal to {how}"))
         if not rest:
             self.chain.problem = f"{program_name(words[0])} is given no program to run"
+            return
+        self.program(rest, point, cwd, depth + 1)
+
+    def _runner(self, words, point, cwd, depth, entry) -> None:
+        """A program that runs its command as a child (xvfb-run, timeout): the signal goes on to
+        it only if the runner forwards it."""
+        rest = skip_options(list(words[1:]), entry.option("value-options", []))
+        rest = rest[entry.option("leading", 0):]
+        own = words[:len(words) - len(rest)]
+        name = program_name(words[0])
+        forwards = entry.option("forwards", False)
+        note = f"{name} forwards the signal to its child" if forwards else \
+            f"{name} runs the command as its child and never passes the signal on"
+        self._add(Step("runner", quote(own), point, FORWARDS if forwards else STOPS, note=note))
+        if not rest:
+            self.chain.problem = f"{name} is given no program to run"
             return
         self.program(rest, point, cwd, depth + 1)
 
@@ -350,7 +366,7 @@ class ChainBuilder:
         if self.knowledge.containers["interpreter"].find(name):
             call = python_call(words, [])
             return call.code is None and call.module not in ("pip", "venv", "ensurepip")
-        if any(self.knowledge.containers[k].find(name) for k in ("init", "launcher", "shell", "exec-wrapper")):
+        if any(self.knowledge.containers[k].find(name) for k in ("init", "launcher", "shell", "exec-wrapper", "runner")):
             return True
         if name == "train" and toolkit_source(self.image, self.knowledge, self.read) is not None:
             return True  # the SageMaker training toolkit's command, which its package puts on PATH

@@ -43,7 +43,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "training-command": ("spawning.toml", "training-command", {}),
     "command": ("spawning.toml", "command", {"form": str, "position": int, "keyword": str, "replaces": bool}),
     "container": ("containers.toml", "container", {"kind": str, "forwards": bool, "deadline": int,
-                                                    "value-options": list}),
+                                                    "value-options": list, "leading": int}),
     "write": ("writing.toml", "write", {"path": list, "modes": str, "mode-arg": int}),
     "driver-library": ("drivers.toml", "driver-library", {}),
     "driver-command": ("drivers.toml", "driver-command", {}),
@@ -55,7 +55,7 @@ _SPAWN_KINDS = {"thread", "executor", "process", "atexit", "call", "remote"}
 _BEHAVIOURS = {"handles", "forwards", "defeats"}
 _EFFECTS = {"raise", "hard", "resend"}
 _COMMAND_FORMS = {"argv", "shell", "words"}
-_CONTAINER_KINDS = {"init", "exec-wrapper", "shell", "interpreter", "launcher", "python-launcher", "toolkit-package", "toolkit-env",
+_CONTAINER_KINDS = {"init", "exec-wrapper", "runner", "shell", "interpreter", "launcher", "python-launcher", "toolkit-package", "toolkit-env",
                     "toolkit-image", "train-provider", "plain-image", "inference-package", "inference-image",
                     "other-platform-image", "other-platform-variable",
                     "strict-argv", "driver-package", "driver-installer"}
