@@ -30,10 +30,16 @@ def build_contexts(parsed: ParsedDockerfile, folder: Path, root: Path) -> list[P
 
 
 def _candidates(folder: Path, root: Path) -> list[Path]:
-    """The Dockerfile's folder and those above it up to the root; just the two outside it."""
+    """The Dockerfile's folder and those above it up to the root; just the two outside it. Then
+    the folders above the root up to the working folder, when that holds the root: a project file
+    beside the Dockerfile (deep-learning-containers' `docker/ray-train/pyproject.toml`) makes
+    that folder the project's root, while `docker build -f docker/ray-train/Dockerfile .` runs
+    from the repository's top, where the run was started."""
     if folder != root and root not in folder.parents:
         return [folder, root]
-    return [folder, *(above for above in folder.parents if above == root or root in above.parents)]
+    inside = [folder, *(above for above in folder.parents if above == root or root in above.parents)]
+    here = Path.cwd().resolve()
+    return inside + [above for above in root.parents if above == here or here in above.parents]
 
 
 def _copied_sources(parsed: ParsedDockerfile) -> list[str]:

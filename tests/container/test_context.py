@@ -73,3 +73,16 @@ def test_the_launch_chain_follows_scripts_copied_from_the_context_above_the_dock
     assert container.chain.problem is None
     assert container.chain.python is not None
     assert container.chain.python.path == (tmp_path / "service/code/train.py").resolve()
+
+
+def test_above_a_project_file_beside_the_dockerfile_up_to_the_working_folder(tmp_path, monkeypatch):
+    """deep-learning-containers' docker/ray-train/ holds a pyproject.toml, the project root of a
+    run on its Dockerfile alone; the image is built from the repository's top, the working folder."""
+    write_project(tmp_path, {"scripts/entry.sh": ENTRY, "scripts/train.py": TRAIN, "docker/trainer/pyproject.toml": ""})
+    text = "FROM python:3.11\nCOPY scripts/entry.sh /entry.sh\nCOPY scripts/train.py /opt/program/\n"
+    root = tmp_path / "docker" / "trainer"
+    parsed = parse_dockerfile(SourceFile(root / "Dockerfile", "docker/trainer/Dockerfile", text))
+    monkeypatch.chdir(tmp_path)
+    assert build_contexts(parsed, root, root) == [tmp_path, root]
+    monkeypatch.chdir(root)  # run from the Dockerfile's own folder: nothing above it is looked at
+    assert build_contexts(parsed, root, root) == [root]
