@@ -18,6 +18,11 @@ def describe(facts, analysis) -> str:
     run = f"docker run IMAGE {' '.join(container.run_args)}" if container.run_args else "docker run IMAGE"
     platform_deadline = analysis.deadline
     lines = [f"{container.display}: `{run}` on {analysis.platform_label}: {signal} to PID 1, SIGKILL {platform_deadline} s later"]
+    skipped = facts.image.skipped_exports
+    if skipped:
+        names = ", ".join(f"`{stage.name or stage.index}`" for stage in skipped)
+        lines.append(f"  the image is the stage `{facts.image.final.name or facts.image.final.index}`: the last, {names}, "
+                     f"is FROM scratch with nothing to run (only files to export)")
     receives = chain.receives()
     deadline, context = platform_deadline, analysis.platform_label
     for number, (step, gets) in enumerate(zip(steps, receives), start=1):

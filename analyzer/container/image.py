@@ -87,14 +87,30 @@ class Stage:
         return self.lineage()[0].base
 
 
+def _last_runnable(stages: list[Stage]) -> Stage:
+    """The stage `docker build` builds by default, the last, unless it only exports files: `FROM
+    scratch AS wheel-export` with `COPY --from=...` and no ENTRYPOINT or CMD has no program to run
+    (deep-learning-containers' CI stage after the `sagemaker` one). Then the last stage before it
+    that can run is the image, as for a build with its `--target`."""
+    def exports_only(stage: Stage) -> bool:
+        return stage.root_base == "scratch" and all(s.entrypoint is None and s.cmd is None for s in stage.lineage())
+
+    return next((stage for stage in reversed(stages) if not exports_only(stage)), stages[-1])
+
+
 class Image:
     def __init__(self, parsed: ParsedDockerfile, contexts: list[Path], target: str | None = None) -> None:
         self.parsed = parsed
         self.contexts = contexts  # the build context: the Dockerfile's folder, then the project root
         self.stages = _stages(parsed, contexts)
         chosen = [s for s in self.stages if target is not None and (s.name or "").lower() == target.lower()]
-        self.final = chosen[0] if chosen else self.stages[-1]
+        self.final = chosen[0] if chosen else _last_runnable(self.stages)
         self.target_missing = target is not None and not chosen
+
+    @property
+    def skipped_exports(self) -> list[Stage]:
+        """The stages after the one that runs, when it was chosen past them (see _last_runnable)."""
+        return self.stages[self.final.index + 1:] if self.final is not self.stages[-1] else []
 
     # -- the run configuration ----------------------------------------------------------------
 

@@ -155,3 +155,24 @@ def test_the_deep_learning_containers_gallery_names_for_training(tmp_path):
     serving = chain_of(tmp_path, {**files, "Dockerfile": "FROM public.ecr.aws/deep-learning-containers/vllm:"
                                   "0.27-gpu-py312-cu130-ubuntu22.04-sagemaker-v1.0\n" + setup})
     assert "toolkit" not in [s.kind for s in serving.chain.steps]
+
+
+def test_a_last_stage_that_only_exports_files_is_not_the_image(tmp_path):
+    """deep-learning-containers ends with `FROM scratch AS wheel-export`, which nothing runs: the
+    stage before it is the image; a scratch stage with a program to run stays the image."""
+    stages = """
+        FROM python:3.11-slim AS sagemaker
+        RUN pip install sagemaker-training
+        COPY train.py /opt/ml/code/train.py
+        ENV SAGEMAKER_PROGRAM=train.py
+        FROM scratch AS wheel-export
+        COPY --from=sagemaker /root/.cache/ /wheels/
+        """
+    exported = chain_of(tmp_path, {"Dockerfile": stages, "train.py": TRAIN})
+    assert exported.image.final.name == "sagemaker"
+    assert [s.name for s in exported.image.skipped_exports] == ["wheel-export"]
+    assert [s.kind for s in exported.chain.steps] == ["entrypoint", "toolkit", "python"]
+    runnable = chain_of(tmp_path, {"Dockerfile": stages + 'ENTRYPOINT ["/wheels/run"]\n', "train.py": TRAIN})
+    assert runnable.image.final.name == "wheel-export" and runnable.image.skipped_exports == []
+    chosen = chain_of(tmp_path, {"Dockerfile": stages, "train.py": TRAIN}, target="wheel-export")
+    assert chosen.image.final.name == "wheel-export"
