@@ -299,6 +299,14 @@ for epoch in range(10):
         trainer.update(data.shape[0])
 """, "MXNet Gluon: the Trainer's update applies the gradients of the backward pass"),
     Example("""
+from stable_baselines3 import PPO
+
+model = PPO("MlpPolicy", "CartPole-v1")
+# expect: SIG001
+model.learn(total_timesteps=10_000_000)
+model.save("/opt/ml/model/ppo")
+""", "Stable-Baselines3's learn collects rollouts and updates the policy for the whole job"),
+    Example("""
 import torch
 from retry import find_executable_batch_size
 
