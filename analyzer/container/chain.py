@@ -117,8 +117,9 @@ class ChainBuilder:
                 self._shell_form(cmd, point)
             else:
                 self._start(list(cmd.args), point)
-        else:
-            self.chain.problem = "the image has no ENTRYPOINT or CMD"
+        else:  # the base image's own, which sigcheck does not know (python's CMD runs a REPL), or the job's command
+            self.chain.problem = (f"the Dockerfile sets no ENTRYPOINT or CMD: the base image's ({image.final.root_base}) "
+                                  f"or the command the job gives runs, which sigcheck cannot see")
         return self.chain
 
     def _start(self, argv: list[str], point: Point) -> None:

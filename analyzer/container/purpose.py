@@ -94,6 +94,9 @@ def serving_reason(image: Image, knowledge: Knowledge, display: str) -> str | No
 
 
 _VARIABLE = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
+# `os.environ["CLOUD_ML_HP_METRIC_FILE"] = path` sets a variable for a library (Katib's metrics
+# collector): no sign the platform set it.
+_ENV_WRITE = re.compile(r"""environ\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]\s*=(?!=)|environ\.setdefault\(\s*['"]([A-Z][A-Z0-9_]*)""")
 
 
 def other_platform(image: Image, knowledge: Knowledge, trainer_texts: dict[str, str]) -> str | None:
@@ -106,7 +109,9 @@ def other_platform(image: Image, knowledge: Knowledge, trainer_texts: dict[str, 
     texts = {"the Dockerfile": "\n".join(i.text for stage in image.final.lineage() for i in stage.instructions),
              **trainer_texts}
     for where, text in texts.items():
-        variable = next((v for v in _VARIABLE.findall(text) if knowledge.containers["other-platform-variable"].find(v)), None)
+        written = [a or b for a, b in _ENV_WRITE.findall(text)]
+        variable = next((v for v in _VARIABLE.findall(text) if knowledge.containers["other-platform-variable"].find(v)
+                         and len(re.findall(rf"\b{v}\b", text)) > written.count(v)), None)
         if variable is not None:
             return f"{where} reads {variable}, which another platform sets (Vertex AI, Azure ML)"
     return None

@@ -176,3 +176,11 @@ def test_a_last_stage_that_only_exports_files_is_not_the_image(tmp_path):
     assert runnable.image.final.name == "wheel-export" and runnable.image.skipped_exports == []
     chosen = chain_of(tmp_path, {"Dockerfile": stages, "train.py": TRAIN}, target="wheel-export")
     assert chosen.image.final.name == "wheel-export"
+
+
+def test_without_entrypoint_or_cmd_off_sagemaker_the_base_images_or_the_jobs_command_runs(tmp_path):
+    container = chain_of(tmp_path, {"Dockerfile": "FROM python:3.11-slim\nCOPY train.py /app/train.py\n",
+                                    "train.py": TRAIN}, platform="kubernetes")
+    assert container.chain.steps == [] and container.chain.python is None
+    assert container.chain.problem == ("the Dockerfile sets no ENTRYPOINT or CMD: the base image's (python:3.11-slim) "
+                                       "or the command the job gives runs, which sigcheck cannot see")

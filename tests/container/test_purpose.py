@@ -155,3 +155,9 @@ def test_an_image_for_another_platform_is_told_by_its_base_or_its_trainers_varia
     assert other_platform(plain.image, knowledge, {"task.py": 'os.environ["AIP_MODEL_DIR"]'}) == \
         "task.py reads AIP_MODEL_DIR, which another platform sets (Vertex AI, Azure ML)"
     assert other_platform(plain.image, knowledge, {"train.py": 'os.environ["SM_MODEL_DIR"]'}) is None
+    # Katib's trial images set a variable for the metrics collector: setting it is no sign of the platform
+    written = 'if args.log_path:\n    os.environ["CLOUD_ML_HP_METRIC_FILE"] = args.log_path\n'
+    assert other_platform(plain.image, knowledge, {"mnist.py": written}) is None
+    assert other_platform(plain.image, knowledge, {"mnist.py": "os.environ.setdefault('AIP_MODEL_DIR', 'out')"}) is None
+    assert "reads CLOUD_ML_HP_METRIC_FILE" in other_platform(
+        plain.image, knowledge, {"mnist.py": written + 'out = os.environ["CLOUD_ML_HP_METRIC_FILE"]\n'})
