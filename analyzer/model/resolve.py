@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
 
 _MAX_DEPTH = 12
+_NO_CUT = 1 << 30
 _MAX_VALUES = 8  # values of a symbol; those that run project code may be more (below)
 _COMPREHENSIONS = frozenset({"ListComp", "SetComp", "GeneratorExp"})  # items like its element, how many unknown
 _MAX_CODE_VALUES = 16  # argflow.MAX_ARGUMENTS: each script's main passed to one shared launch()
@@ -56,7 +57,9 @@ class Resolver(ModuleMembers):
             same_classes = not dropped or dropped.isdisjoint(b for c in project.classes.values() for b in c.bases)
             if same_classes:
                 self._mro = earlier._mro
-        self._active: set[ir.Sym] = set()
+        self._provisional: set[ir.Sym] = {sym for sym in earlier._provisional if sym in self._memo} if earlier else set()
+        self._active: dict[ir.Sym, int] = {}  # the symbols being resolved, by depth
+        self._cut_at = _NO_CUT  # the shallowest depth a cycle went back to, while it is being resolved
         self._star_searches: set[tuple[str, str]] = set()  # (module, name) being looked up through `import *`
         # (module, name) -> what its star imports bind it to, and the parameters that read; only
         # searches no cycle cut short are kept, their answer is the same wherever they are asked.
@@ -79,23 +82,38 @@ class Resolver(ModuleMembers):
         if sym is None:
             return (UNKNOWN,)
         cached = self._memo.get(sym)
-        if cached is not None:
+        if cached is not None and (self._active or sym not in self._provisional):
             values, keys = cached
             if keys is not None and self._reads:
                 self._read(keys)
             return values
-        if sym in self._active or len(self._active) > _MAX_DEPTH * 4:
-            return (UNKNOWN,)  # a cycle such as `x = x.parent`: give up on it, not on the run
-        self._active.add(sym)
+        if not self._active:
+            self._cut_at = _NO_CUT  # a question of its own (one that raised may have left a cut behind)
+        level = self._active.get(sym)
+        if level is not None or len(self._active) > _MAX_DEPTH * 4:
+            # a cycle such as `x = x.parent`: give up on it, not on the run
+            self._cut_at = min(self._cut_at, 0 if level is None else level)
+            return (UNKNOWN,)
+        level = self._active[sym] = len(self._active)
         self._reads.append(None)
         try:
             values = _dedupe(self._resolve(sym))
         finally:
-            self._active.discard(sym)
+            del self._active[sym]
             keys = self._reads.pop()
             if keys:
-                self.flowing[sym] = keys = frozenset(keys)
+                keys = frozenset(keys)
                 self._read(keys)
+        if self._cut_at < level:
+            # Inside a cycle cut at an outer symbol: this answer lacks what the cut left out
+            # (`model = model.fit(X, y)` asked from within `model`: no SVC). It serves the rest of
+            # this question, as it always did, and is worked out again when asked on its own.
+            self._provisional.add(sym)
+        else:
+            self._cut_at = _NO_CUT
+            self._provisional.discard(sym)
+        if keys:
+            self.flowing[sym] = keys
         self._memo[sym] = (values, keys or None)  # with what it read: a memo hit asks one dict, not two
         return values
 

@@ -730,3 +730,25 @@ def test_a_getattr_of_the_projects_own_is_no_builtin(resolve):
         probe = getattr(str, "upper")
     """
     assert resolve(code) == (ConstV(42),)
+
+
+def test_a_name_rebound_from_its_own_method_has_its_class_at_every_site_whichever_is_asked_first(analysis):
+    """`model = model.fit(X, y)`: resolving `model` meets `model.fit` again inside; what is
+    worked out within that cycle lacks the SVC and is not kept for the call site, which is
+    asked for on its own later (azureml-examples' sweep: an sklearn fit taken for training)."""
+    code = textwrap.dedent("""
+        from sklearn.svm import SVC
+
+        def train(X, y):
+            model = SVC()
+            model = model.fit(X, y)
+            return model
+        """).lstrip("\n")
+    for first in ("name", "site"):
+        a = analysis({"train.py": code})
+        fn = a.functions["train:train"]
+        site = next(e for e in fn.events if isinstance(e, ir.CallSite) and isinstance(e.func, ir.Attr))
+        asked = [site.func.base, site.func] if first == "name" else [site.func, site.func.base]
+        for sym in asked:
+            a.resolver.resolve(sym)
+        assert a.graph.qualnames("train:train", site) == ["sklearn.svm.SVC.fit", "?.fit"], first

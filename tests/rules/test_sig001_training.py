@@ -29,6 +29,19 @@ for path in paths:
     ImageOps.fit(Image.open(path), (224, 224)).save(path)
 """, "fit calls that are no training: rich sizes a panel, PIL crops an image"),
     Example("""
+import mlflow
+from sklearn.svm import SVC
+
+
+def train_model(params, X, y):
+    model = SVC(**params)
+    model = model.fit(X, y)
+    return model
+
+
+mlflow.sklearn.save_model(train_model({}, X, y), "model")
+""", "an sklearn fit whose result rebinds the model's own name is still sklearn's (azureml-examples' sweep)"),
+    Example("""
 from transformers import AutoProcessor
 
 tokenizer = AutoProcessor.from_pretrained("lerobot/fast-action-tokenizer", trust_remote_code=True)
