@@ -11,7 +11,8 @@ class ChildrenNotSignaled(Rule):
     Finds calls on an entry point's main path that start the real training in a child process
     (`subprocess` running `python`, `torchrun`, `accelerate`, `deepspeed` or a `.py` script;
     `os.system`; `multiprocessing.Process` or `torch.multiprocessing.spawn` with a target that
-    trains; a Ray actor's method or remote task that trains, `ray.get(trainer.fit.remote())`)
+    trains; a Ray actor's method or remote task that trains, `ray.get(trainer.fit.remote())`, or
+    a Ray Tune trainable that trains, `tune.Tuner(train_fn).fit()`)
     when no SIGTERM handler of the parent passes the signal on (`terminate()`,
     `send_signal()`, `os.kill`, `os.killpg`, a call of an actor's method such as
     `actor.save.remote()`) or sets an event the child was handed
@@ -224,6 +225,19 @@ def main():
     )
 
     invalid = (
+        Example("""
+from ray import tune
+
+
+def objective(config):
+    for epoch in range(100):
+        model(batch).backward()
+        optimizer.step()
+
+
+# expect: SIG010
+tune.Tuner(objective).fit()
+""", "Ray Tune runs the trainable's trials in Ray worker processes, which the driver's SIGTERM never reaches"),
         Example("""
 import os
 import subprocess

@@ -29,6 +29,19 @@ for path in paths:
     ImageOps.fit(Image.open(path), (224, 224)).save(path)
 """, "fit calls that are no training: rich sizes a panel, PIL crops an image"),
     Example("""
+import random
+from ray import tune
+from ray.air import session
+
+
+def objective(config):
+    for i in range(100):
+        session.report({"loss": config["hp"] + random.random()})
+
+
+tune.Tuner(objective, param_space={"hp": tune.uniform(0, 2)}).fit()
+""", "Ray Tune's fit runs trials of an objective that trains nothing (determined's Ray examples)"),
+    Example("""
 import mlflow
 from sklearn.svm import SVC
 
