@@ -68,6 +68,16 @@ class HardcodedSagemakerPath(Rule):
 
     valid = (
         Example("""
+import os
+import torch
+
+if "SM_MODEL_DIR" in os.environ:
+    model_dir = os.environ["SM_MODEL_DIR"]
+else:
+    model_dir = "/opt/ml/model"
+torch.save(model.state_dict(), os.path.join(model_dir, "model.pt"))
+""", "the path is the fallback of a test for the variable: os.environ.get(..., path) written as if/else"),
+        Example("""
 FROM python:3.11-slim
 RUN pip install tensorflow
 COPY trainer /trainer
@@ -265,6 +275,8 @@ separate_images("/opt/ml/input/data", "train")
                     continue
                 if not match.env and site.configurable:
                     continue  # no variable to read, and the path is already an option's default
+                if match.env and _fallback_of_a_test_for(analysis, module, sym, match.env):
+                    continue
                 seen.add((module, sym.node))
                 anchor = Point(site.func_id, sym.node, f"{match.path!r} written out")
                 last = possible.trace[-1] if possible.trace else None
@@ -272,6 +284,25 @@ separate_images("/opt/ml/input/data", "train")
                     and analysis.functions[last.func_id].module == module
                 trace = possible.trace if same else (*possible.trace, anchor)
                 yield self.finding(anchor, _message(match), trace, _fix(analysis, site.func_id, sym, match))
+
+
+def _fallback_of_a_test_for(analysis, module: str, sym: ir.Sym, env: str) -> bool:
+    """`if "SM_MODEL_DIR" in os.environ: d = os.environ["SM_MODEL_DIR"] else: d = "/opt/ml/model"`:
+    the literal is assigned in a branch of a test that asks for the variable, the fallback
+    `os.environ.get(env, path)` spells in one call."""
+    for fn in analysis.project.modules[module].functions.values():
+        for event in fn.events:
+            if isinstance(event, ir.Assign) and event.value is sym:
+                return any(isinstance(branch, ir.Branch) and branch.index < event.index < branch.end
+                           and _asks_for(fn, branch, env) for branch in fn.events[:event.index])
+    return False
+
+
+def _asks_for(fn: ir.FunctionInfo, branch: ir.Branch, env: str) -> bool:
+    """The branch's test names the variable: `env in os.environ`, `os.environ.get(env)`, `os.getenv(env)`."""
+    written = [*branch.test_reads, *(arg for event in fn.events[branch.test_start:branch.index]
+                                      if isinstance(event, ir.CallSite) for arg in event.args)]
+    return any(isinstance(sym, ir.Const) and sym.value == env for sym in written)
 
 
 def _message(match) -> str:

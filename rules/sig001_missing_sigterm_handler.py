@@ -436,7 +436,8 @@ if __name__ == "__main__":
         where = analysis.work_points(work, entry.main.may_run)
         return self.finding(
             where[0],
-            f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {entry.deadline.context} a stop sends "
+            f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {entry.deadline.context}"
+            f"{',' if entry.deadline.conditional else ''} a stop sends "
             f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost",
             analysis.path_points(way) + where,
         )

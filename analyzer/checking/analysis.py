@@ -11,6 +11,7 @@ from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver, reachable_flow
 from sigcheck.model.children import ChildStart, events_set, find_child_starts, forwarding_call, handing_steps
+from sigcheck.model.environment import CONSULTED, NEEDED, reads_environment
 from sigcheck.model.flags import Flags
 from sigcheck.model.jobs import JobKinds
 from sigcheck.model.project import ProjectModel
@@ -181,7 +182,7 @@ class Analysis:
     def deadline_for(self, entries: list["EntryFacts"]) -> "Deadline":
         """The smallest deadline along the launch chains of these entry points."""
         platform = Deadline(self.deadline, f"on {self.platform_label}")
-        return min([platform, *(e.launcher_deadline for e in entries if e.launcher_deadline)], key=lambda d: d.seconds)
+        return min([platform, *(e.launcher_deadline for e in entries if e.launcher_deadline)], key=lambda d: (d.seconds, d.conditional))
 
     def entries_reaching(self, func_id: str, event: ir.Event | None = None) -> list["EntryFacts"]:
         return [e for e in self.entries if (func_id in e.main if event is None else e.runs(func_id, event))]
@@ -244,7 +245,9 @@ class Analysis:
     def launcher_hints(self) -> list[tuple["Deadline", frozenset[str]]]:
         """For each launcher with a shorter deadline: the functions that run one naming any of its
         environment variables. The function itself must name it: importing a module where some
-        other function reads LOCAL_RANK says nothing about how this program is started."""
+        other function reads LOCAL_RANK says nothing about how this program is started. A script
+        that only consults it (`os.environ.get("LOCAL_RANK", -1)`) runs with or without the
+        launcher: its deadline holds only if the launcher starts it, and says so."""
         found = []
         for entry in self.knowledge.frameworks:
             hints = frozenset(entry.option("env-hints", []))
@@ -252,15 +255,18 @@ class Analysis:
                 continue
             modules = {m for m, source in self.project.sources.items()
                        if any(f'"{h}"' in source.text or f"'{h}'" in source.text for h in hints)}
-            functions = [f for f, fn in self.functions.items()
-                         if fn.module in modules and any(_names_any(event, hints) for event in fn.events)]
-            if functions:
-                deadline = Deadline(entry.option("deadline"), f"under {entry.option('launcher')}")
-                # A module's own top-level code naming it says so of that module run as a script;
-                # importing it (a config class's field default) says nothing of the importer.
-                bodies = {f for f in functions if self.functions[f].kind == "module"}
-                runners = self.graph.reaching([f for f in functions if f not in bodies], MAIN_THREAD)
-                found.append((deadline, frozenset(runners) | bodies))
+            reading = {f: how for f, fn in self.functions.items()
+                       if fn.module in modules and (how := reads_environment(fn, hints)) is not None}
+            for how, context in ((NEEDED, f"under {entry.option('launcher')}"),
+                                 (CONSULTED, f"if started by {entry.option('launcher')}")):
+                functions = [f for f, read in reading.items() if read == how]
+                if functions:
+                    # A module's own top-level code naming it says so of that module run as a script;
+                    # importing it (a config class's field default) says nothing of the importer.
+                    bodies = {f for f in functions if self.functions[f].kind == "module"}
+                    runners = self.graph.reaching([f for f in functions if f not in bodies], MAIN_THREAD)
+                    found.append((Deadline(entry.option("deadline"), context, how == CONSULTED),
+                                  frozenset(runners) | bodies))
         return found
 
     @cached_property
@@ -316,42 +322,6 @@ class Analysis:
 
     def handler_point(self, func_id: str) -> Point:
         return Point(func_id, self.functions[func_id].node, f"handler {self.describe(func_id)}")
-
-
-_ENVIRONMENT_WRITES = frozenset({"pop", "setdefault", "update", "putenv", "unsetenv"})
-
-
-def _names_any(event: ir.Event, texts: frozenset[str]) -> bool:
-    """Whether the event's expressions read one of these string literals (`os.environ["X"]`,
-    `os.getenv("X")`, `get_int_from_env(["X", "Y"])`). Setting or removing it
-    (`os.environ["LOCAL_RANK"] = ...` for a library run in process) is no sign of a launcher."""
-    if isinstance(event, ir.CallSite):
-        called = event.func.attr if isinstance(event.func, ir.Attr) else getattr(event.func, "name", None)
-        if called in _ENVIRONMENT_WRITES:
-            return False
-        syms = [*event.args, *(v for _, v in event.kwargs)]
-    elif isinstance(event, ir.Assign):
-        syms = [event.value]
-    elif isinstance(event, ir.Read):
-        syms = [event.sym]
-    elif isinstance(event, (ir.Loop, ir.Branch)):
-        syms = list(event.test_reads)
-    else:
-        return False
-    while syms:
-        sym = syms.pop()
-        if isinstance(sym, ir.Const):
-            if sym.value in texts:
-                return True
-        elif isinstance(sym, ir.Item):
-            syms += (sym.base, sym.key)
-        elif isinstance(sym, ir.CallOf):
-            syms += (*sym.args, *(v for _, v in sym.kwargs))
-        elif isinstance(sym, ir.Seq):
-            syms += sym.items
-        elif isinstance(sym, ir.BinOp):
-            syms += (sym.left, sym.right)
-    return False
 
 
 def _keyword_true(site: ir.CallSite, keyword: str | None) -> bool:

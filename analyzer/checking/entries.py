@@ -24,7 +24,8 @@ ELSEWHERE = frozenset({"thread", "executor", "process"})
 @dataclass(frozen=True)
 class Deadline:
     seconds: int
-    context: str  # "on SageMaker", "under torchrun"
+    context: str  # "on SageMaker", "under torchrun", "if started by torchrun"
+    conditional: bool = False  # it holds only if the launcher starts the script, which may run without it
 
     def __str__(self) -> str:
         return f"{self.seconds} s"

@@ -46,6 +46,8 @@ class ExpressionBuilder:
                 pending.extend(target.comparator for target in current.comparisons)
             elif kind is cst.NamedExpr:
                 pending.append(current.value)
+            elif kind is cst.SimpleString:  # `"SM_MODEL_DIR" in os.environ`: what the test asks for
+                found.append(self.sym(current))
             elif kind in _DISPLAYS:  # `return [self.stop]`
                 pending.extend(element.value for element in current.elements)
         return tuple(found)

@@ -1,0 +1,64 @@
+"""What a function reads from the environment: the variables a launcher sets (torchrun's
+LOCAL_RANK), read as needed (`os.environ["LOCAL_RANK"]`: the script fails without it) or only
+consulted (`os.environ.get("LOCAL_RANK", -1)`, `if "LOCAL_RANK" in os.environ`: it runs either way).
+Setting or removing one (`os.environ["LOCAL_RANK"] = ...` for a library run in process) is no
+sign of a launcher."""
+
+from __future__ import annotations
+
+from sigcheck.model import ir
+
+NEEDED, CONSULTED = "needed", "consulted"
+_ENVIRONMENT_WRITES = frozenset({"pop", "setdefault", "update", "putenv", "unsetenv"})
+
+
+def reads_environment(fn: ir.FunctionInfo, texts: frozenset[str]) -> str | None:
+    """NEEDED when the function indexes the environment by one of these names outside any test
+    that asks whether it is set; CONSULTED when it only looks one up or tests for it; else None."""
+    found = None
+    for event in fn.events:
+        how = _reads(event, texts)
+        if how == NEEDED and not _tested_around(fn, event, texts):
+            return NEEDED
+        found = found or (CONSULTED if how else None)
+    return found
+
+
+def _tested_around(fn: ir.FunctionInfo, event: ir.Event, texts: frozenset[str]) -> bool:
+    return any(isinstance(branch, ir.Branch) and branch.index < event.index < branch.end
+               and _reads(branch, texts) for branch in fn.events[:event.index])
+
+
+def _reads(event: ir.Event, texts: frozenset[str]) -> str | None:
+    """How the event's expressions read one of these names (`os.environ["X"]`, `os.getenv("X")`,
+    `get_int_from_env(["X", "Y"])`, `"X" in os.environ`), if they do."""
+    if isinstance(event, ir.CallSite):
+        called = event.func.attr if isinstance(event.func, ir.Attr) else getattr(event.func, "name", None)
+        if called in _ENVIRONMENT_WRITES:
+            return None
+        syms = [*event.args, *(v for _, v in event.kwargs)]
+    elif isinstance(event, ir.Assign):
+        syms = [event.value]
+    elif isinstance(event, ir.Read):
+        syms = [event.sym]
+    elif isinstance(event, (ir.Loop, ir.Branch)):
+        syms = list(event.test_reads)
+    else:
+        return None
+    found = None
+    while syms:
+        sym = syms.pop()
+        if isinstance(sym, ir.Const):
+            if sym.value in texts:  # handed to a lookup, tested for: os.environ.get("X", -1), "X" in os.environ
+                found = CONSULTED
+        elif isinstance(sym, ir.Item):
+            if isinstance(sym.key, ir.Const) and sym.key.value in texts:
+                return NEEDED  # os.environ["LOCAL_RANK"]: a KeyError without it
+            syms += (sym.base, sym.key)
+        elif isinstance(sym, ir.CallOf):
+            syms += (*sym.args, *(v for _, v in sym.kwargs))
+        elif isinstance(sym, ir.Seq):
+            syms += sym.items
+        elif isinstance(sym, ir.BinOp):
+            syms += (sym.left, sym.right)
+    return found
