@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
+from sigcheck.container.argv import skip_options
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_at, argument_in, parameter_index, receivers
@@ -274,6 +275,8 @@ def _trains(knowledge: Knowledge, argv: list[str | None], scripts: _Scripts) -> 
         return False
     if name in _LAUNCHER_VERBS:
         return bool(rest) and rest[0] == _LAUNCHER_VERBS[name]
+    if name == "tune":
+        return rest[:1] == ["run"] and _recipe_trains(rest[1:], scripts)
     if name.startswith("python"):
         return _interpreter_trains(knowledge, rest, scripts)
     if name.endswith(".py"):
@@ -293,6 +296,17 @@ def _command_launched_trains(knowledge: Knowledge, rest: list[str | None], scrip
                 (knowledge.training_commands.find(word) or knowledge.training_commands.find(word.rsplit("/", 1)[-1])):
             return _trains(knowledge, rest[index:], scripts)
     return any(word is None for word in rest)
+
+
+def _recipe_trains(rest: list[str | None], scripts: _Scripts) -> bool:
+    """`tune run --nproc_per_node 8 lora_finetune_distributed --config c.yaml`: the recipe, the
+    first word after the options, by its name (torchtune's own recipes) or read (a .py file)."""
+    recipe = next((w for w in skip_options(rest, _TUNE_VALUE_OPTIONS)[:1]), None)
+    if recipe is None:
+        return True  # named where sigcheck cannot see: taken to train, as a launcher's script is
+    if recipe.endswith(".py"):
+        return scripts.trains(recipe, None, True)
+    return bool(_TRAINING_RECIPE.search(recipe))
 
 
 def _launched_trains(rest: list[str | None], scripts: _Scripts) -> bool:
@@ -333,6 +347,9 @@ def _interpreter_trains(knowledge: Knowledge, rest: list[str | None], scripts: _
 _PREFIXES = frozenset({"env", "exec", "nohup", "time", "nice", "stdbuf"})
 _LAUNCHER_VERBS = {"accelerate": "launch"}  # `accelerate env`, `accelerate config` are quick
 _COMMAND_LAUNCHERS = frozenset({"mpirun", "horovodrun"})  # run any command in each rank, not a Python script
+_TUNE_VALUE_OPTIONS = ["--nnodes", "--nproc_per_node", "--nproc-per-node", "--rdzv_endpoint", "--rdzv-endpoint",
+                       "--rdzv_backend", "--rdzv-backend", "--master_addr", "--master_port", "--node_rank"]
+_TRAINING_RECIPE = re.compile(r"finetune|distill|dpo|ppo|grpo|qat|train", re.IGNORECASE)
 _TOOL_MODULES = frozenset({"pip", "venv", "ensurepip", "virtualenv", "pip3", "site", "json", "http", "compileall",
                            "pytest", "unittest"})
 

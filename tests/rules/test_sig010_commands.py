@@ -43,9 +43,22 @@ if __name__ == "__main__":
     subprocess.call(["mpirun", "-np", "2", "hostname"])
     subprocess.call(["mpirun", "--allow-run-as-root", "-np", "2", "tritonserver", "--model-repository=/models"])
 """, "an MPI launcher that runs a quick tool and an inference server in each rank, not a trainer"),
+    Example("""
+import subprocess
+
+subprocess.run("tune download meta-llama/Llama-3.2-1B --output-dir /tmp/model", shell=True, check=True)
+subprocess.run("tune run eleuther_eval --config eval.yaml", shell=True, check=True)
+""", "torchtune's download and its evaluation recipe: nothing trains"),
 )
 
 STARTS_A_TRAINER = (
+    Example("""
+import subprocess
+
+# expect: SIG010
+subprocess.run("tune run --nnodes 1 --nproc_per_node 8 lora_finetune_distributed --config cfg.yaml",
+               shell=True, check=True)
+""", "torchtune's `tune run` starts a fine-tuning recipe through torchrun (sagemaker-distributed-training-workshop)"),
     Example("""
 import os
 import subprocess
