@@ -56,5 +56,31 @@ def leaves_loop_after(fn: ir.FunctionInfo, loop: ir.Loop, event: ir.Event) -> bo
     for after in fn.events[event.index + 1: loop.body_end]:
         if isinstance(after, ir.Read):
             continue  # the call's own arguments, read after it is recorded
-        return isinstance(after, ir.Jump) and after.kind in ("return", "break")
+        return isinstance(after, ir.Jump) and after.kind in ("return", "break") \
+            and _same_block(fn.events[loop.index + 1: event.index], event.index, after.index)
     return False
+
+
+def _same_block(enclosing, first: int, second: int) -> bool:
+    """Whether two events sit in the same part of every structure around the first: a `break` in
+    the `except` clause of the `try` whose body makes the call (torchrec's `for _ in range(n): try:
+    pipeline.progress(it) except StopIteration: break`) leaves only when the call fails."""
+    for outer in enclosing:
+        for start, end in _parts(outer):
+            if start <= first < end and not start <= second < end:
+                return False
+    return True
+
+
+def _parts(event: ir.Event) -> list[tuple[int, int]]:
+    """The index ranges of a structure's parts (a loop's body and else, a branch's two sides, a
+    try's body and each clause), each part's events only."""
+    if isinstance(event, ir.Loop):
+        return [(event.index + 1, event.body_end), (event.body_end, event.end)]
+    if isinstance(event, ir.Branch):
+        return [(event.index + 1, event.then_end), (event.then_end, event.end)]
+    if isinstance(event, ir.Try):
+        return [(event.index + 1, event.body_end), *((c.start, c.end) for c in event.clauses), event.orelse, event.final]
+    if isinstance(event, ir.With):
+        return [(event.index + 1, event.end)]
+    return []

@@ -325,6 +325,24 @@ for epoch in range(10):
         trainer.update(data.shape[0])
 """, "MXNet Gluon: the Trainer's update applies the gradients of the backward pass"),
     Example("""
+import torch
+
+
+class Pipeline:
+    def progress(self, batches):
+        model(next(batches)).backward()
+        optimizer.step()
+
+
+pipeline = Pipeline()
+# expect: SIG001
+for _ in range(10_000):
+    try:
+        pipeline.progress(batches)
+    except StopIteration:
+        break
+""", "a break in the except clause leaves only when the step fails: the loop repeats the step (torchrec)"),
+    Example("""
 from stable_baselines3 import PPO
 
 model = PPO("MlpPolicy", "CartPole-v1")
