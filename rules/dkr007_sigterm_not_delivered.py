@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.container.chain import STOPS
+from sigcheck.model.trace import Point
 
 _HANDLES = """
 import signal, sys, torch
@@ -40,7 +41,10 @@ class SigtermNotDelivered(Rule):
     `accelerate launch`, which forward it but SIGKILL the workers 30 s later, sooner than the
     platform's deadline; or a program that runs its command as a child and never passes the
     signal on (`exec xvfb-run python train.py`: xvfb-run is a shell script without a TERM trap).
-    The finding is placed where the layer is added (the RUN that installs the
+    In script mode there is no Dockerfile: a framework estimator of the SageMaker SDK
+    (`PyTorch(entry_point="train.py", ...)`, TensorFlow, HuggingFace, SKLearn, XGBoost, MXNet,
+    Chainer) runs its entry point through the same toolkit, in AWS's image; a handler in that
+    script is reported at the estimator call. The finding is placed where the layer is added (the RUN that installs the
     toolkit, the ENTRYPOINT or script line that starts the launcher or torchrun), and the trace
     shows the whole chain down to the trainer's handler.
 
@@ -78,7 +82,9 @@ class SigtermNotDelivered(Rule):
     sys.exit(proc.wait())
     ```
     or replaces itself with it: `os.execv(sys.executable, [sys.executable, "/opt/program/train.py"])`.
-    Under torchrun, make the save fit in 30 s or checkpoint more often. In place of xvfb-run,
+    Under torchrun, make the save fit in 30 s or checkpoint more often. In script mode, save
+    checkpoints as training goes to /opt/ml/checkpoints (the estimator's `checkpoint_s3_uri`),
+    which SageMaker uploads, rather than at the stop. In place of xvfb-run,
     start Xvfb in the background and `exec` the trainer with `DISPLAY` set, or put an init that
     signals the whole process group first (`ENTRYPOINT ["tini", "-g", "--", ...]`).
 
@@ -141,6 +147,16 @@ COPY train.py /opt/program/train.py
 ENTRYPOINT ["timeout", "-k", "30", "48h", "python", "/opt/program/train.py"]
 """, "timeout runs the trainer as its child and sends it the SIGTERM it receives", {"train.py": _HANDLES},
             name="Dockerfile"),
+        Example("""
+from sagemaker.estimator import Estimator
+from sagemaker.pytorch import PyTorch
+
+PyTorch(entry_point="train.py", source_dir="src", role=role).fit()
+Estimator(image_uri=image, entry_point="serve_model.py", source_dir="src", role=role).fit()
+""", "script mode with no handler in train.py (SIG001 reports its training), and an estimator of the image "
+     "sigcheck reads from its Dockerfile, not known to run a toolkit", {
+            "src/train.py": "for batch in loader:\n    optimizer.step()\n", "src/serve_model.py": _HANDLES},
+            name="launch.py"),
         Example(_LAUNCHER, "os.execv replaces the launcher: the trainer is PID 1 and receives SIGTERM", {
             "train.py": _HANDLES, "launch.py": """
 import os, sys
@@ -155,6 +171,15 @@ sys.exit(subprocess.call([sys.executable, "/opt/program/train.py"]))
 """}, name="Dockerfile"),
     )
     invalid = (
+        Example("""
+from sagemaker.pytorch import PyTorch
+
+# expect: DKR007
+estimator = PyTorch(entry_point="train.py", source_dir="src", framework_version="2.1",
+                    instance_type="ml.g5.xlarge", instance_count=1, role=role)
+estimator.fit({"train": "s3://bucket/train"})
+""", "script mode: the framework image's toolkit runs train.py as a child and keeps SIGTERM from its handler",
+            {"src/train.py": _HANDLES}, name="launch.py"),
         Example("""
 FROM python:3.11-slim
 RUN apt-get update && apt-get install -y --no-install-recommends xvfb
@@ -204,6 +229,7 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
     )
 
     def check(self, analysis):
+        yield from self._script_mode(analysis)
         for container in analysis.containers:
             trainer = container.trainer  # past a Python launcher, the script it starts
             if trainer is None or not container.handles_sigterm(trainer):
@@ -244,6 +270,30 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
                         f"within {step.deadline} s",
                         container.trace(),
                     )
+
+    def _script_mode(self, analysis):
+        """A framework estimator's entry point that handles SIGTERM: the toolkit in AWS's image
+        starts it as a child, so the handler never runs (no Dockerfile says so: the SDK does)."""
+        for call, trainer in analysis.script_mode_trainers:
+            handling = trainer.framework_handling is not None or any(
+                r.covers_sigterm and r.action not in ("ignore", "default") for r in trainer.registrations)
+            if not handling:
+                continue  # no handler to defeat: SIG001 reports the training
+            script = analysis.project.sources[trainer.entry.module].display
+            anchor = Point.in_document(call.display, call.span, f"{call.name}(entry_point=...) runs {script} "
+                                                                 f"through the SageMaker training toolkit")
+            registration = next((r for r in trainer.registrations if r.covers_sigterm), None)
+            handler = analysis.registration_point(registration) if registration is not None else \
+                Point(trainer.body_id, None, f"{script} trains in a library that handles SIGTERM")
+            yield self.finding(
+                anchor,
+                f"The {call.name} estimator runs {script} in AWS's framework image, whose SageMaker training "
+                f"toolkit starts it as a child through /bin/sh and never forwards SIGTERM (sagemaker-training-toolkit "
+                f"#125, #173): {script}'s handler never runs and the job is SIGKILLed {analysis.deadline} s after a "
+                f"stop; save checkpoints as training goes to /opt/ml/checkpoints (checkpoint_s3_uri), or bring an "
+                f"image whose exec-form ENTRYPOINT runs the script",
+                [anchor, handler],
+            )
 
     def _python_launcher(self, analysis, container, child: str):
         """Reported at the place that starts the launcher when the signal reaches the launcher and

@@ -34,9 +34,10 @@ _MAX_SETTLINGS = 4  # past this, the flow over every call site: a graph that kee
 
 class Analysis:
     def __init__(self, project: ProjectModel, knowledge: Knowledge, deadline: int, platform: str,
-                 containers: list = (), every_function: bool = False) -> None:
+                 containers: list = (), every_function: bool = False, estimators: tuple = ((), {})) -> None:
         """`every_function`: the flow and the call graph over every function, run or not (a
-        call graph to read whole: `sigcheck graph`); else over what a run can reach."""
+        call graph to read whole: `sigcheck graph`); else over what a run can reach.
+        `estimators`: the SageMaker estimator calls discovery read, and the files they are in."""
         self.project = project
         self.every_function = every_function
         self.knowledge = knowledge
@@ -44,6 +45,7 @@ class Analysis:
         self.platform = platform
         self.functions = project.functions
         self._containers = list(containers)  # sigcheck.container.model.Container, parsed at discovery
+        self._estimators, self.launchers = estimators
         self.suppression_usage = None  # set by the engine before rules that judge suppressions run
         self._entry_facts: dict[str, EntryFacts | None] = {}  # by module, built when first asked
         self._forwarding: dict[int, tuple] = {}  # by registration: see forwarding
@@ -118,6 +120,19 @@ class Analysis:
         reached = {self.functions[f].module for module in trainers if (facts := self.entry_for(module)) is not None
                    for f in facts.main.listed}
         return frozenset(trainers | reached)
+
+    @cached_property
+    def script_mode_trainers(self) -> list[tuple]:
+        """(call, the EntryFacts of its entry point) for each framework estimator (PyTorch,
+        HuggingFace...) whose script this run loaded: the training toolkit runs it on SageMaker."""
+        framework = self.knowledge.containers["framework-estimator"]
+        found = []
+        for call in self._estimators if self.platform == "sagemaker" else ():
+            module = self.project.by_path.get(call.script.resolve())
+            facts = self.entry_for(module) if module and framework.find(call.name) else None
+            if facts is not None:
+                found.append((call, facts))
+        return found
 
     @cached_property
     def waits(self) -> WaitBound:

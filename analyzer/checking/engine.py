@@ -120,7 +120,8 @@ def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: 
     project = load_project(root or found.root, found.entries, {**found.texts, **(overlays or {})}, summariser)
     for container in found.containers:  # Dockerfiles and scripts: container findings point into them
         project.documents.update(container.documents)
-    return Analysis(project, knowledge, deadline, settings.platform, found.containers, every_function)
+    return Analysis(project, knowledge, deadline, settings.platform, found.containers, every_function,
+                    (found.estimators, found.launchers))
 
 
 def _inputs(found: Discovery, project, settings: Settings) -> list[Path]:
@@ -220,7 +221,8 @@ class _Locator:
 
     def source_of(self, point: Point) -> SourceFile:
         if point.document is not None:
-            return self.analysis.project.documents.get(point.document) or self._unread(point.document)
+            return (self.analysis.project.documents.get(point.document) or self.analysis.launchers.get(point.document)
+                    or self._unread(point.document))
         return self.analysis.project.sources[self.analysis.functions[point.func_id].module]
 
     def _unread(self, display: str) -> SourceFile:

@@ -20,8 +20,9 @@ from typing import Mapping
 
 from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
-from sigcheck.loading.sources import (LoadError, decode_python, decode_text, display_path, is_file, overlaid,
-                                      read_bytes, resolve)
+from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
+from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
+                                      overlaid, read_bytes, resolve)
 from sigcheck.model.jobs import is_test
 from sigcheck.model.project import SKIPPED_DIRS
 
@@ -62,6 +63,8 @@ class Discovery:
     considered: int = 0  # entry points offered (duplicates too), launchers read, errors met
     overlays: Mapping[Path, str] | None = None  # resolved path -> an editor's unsaved text, read instead of the file
     texts: dict[Path, str] = field(default_factory=dict)  # entry points already read and decoded here
+    estimators: list[EstimatorLaunch] = field(default_factory=list)  # framework or not: the knowledge tells
+    launchers: dict[str, SourceFile] = field(default_factory=dict)  # the files they are written in, by display
 
     def add(self, path: Path, reason: str) -> None:
         self.considered += 1
@@ -109,6 +112,7 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
                 found.errors.append(LoadError(display_path(path), NO_ENTRY_POINTS))
         elif path.suffix == ".py":
             found.add(path, "named on the command line")
+            _scan_named(found, path)
         elif is_dockerfile(path):
             _scan_dockerfile(found, path)
         elif path.suffix == ".ipynb":
@@ -195,7 +199,20 @@ def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
     if reason and not test:
         found.add(path, reason)
         found.texts[resolve(path)] = text  # the loader reads it from here instead of the disk again
-    _estimators(found, path.parent, text)
+    _estimators(found, path, text)
+
+
+def _scan_named(found: Discovery, path: Path) -> None:
+    """A script named on the command line is an entry point whatever it holds; the estimators it
+    calls are read too (`sigcheck launch.py`), with no error of its own: the loader reports those."""
+    display = display_path(path)
+    try:
+        text = overlaid(path, display, found.overlays)
+        text = decode_python(read_bytes(path, display), display) if text is None else text
+    except LoadError:
+        return
+    found.texts[resolve(path)] = text
+    _estimators(found, path, text)
 
 
 def _calls_own_function(text: str) -> bool:
@@ -211,14 +228,24 @@ def _scan_launcher(found: Discovery, path: Path) -> None:
     if path.suffix == ".ipynb":
         try:
             cells = json.loads(text).get("cells", [])
-            text = "\n".join("".join(c.get("source", [])) for c in cells if c.get("cell_type") == "code")
+            cells = "\n".join("".join(c.get("source", [])) for c in cells if c.get("cell_type") == "code")
         except (ValueError, AttributeError, TypeError, RecursionError):
             found.errors.append(LoadError(display_path(path), "not a valid notebook (JSON)"))
             return
-        _estimators(found, path.parent, text)
+        _estimators(found, path, cells, text)
 
 
-def _estimators(found: Discovery, folder: Path, text: str) -> None:
+def _estimators(found: Discovery, path: Path, text: str, raw: str | None = None) -> None:
+    """The scripts estimators name (`entry_point=`, under any `source_dir=` the file spells) are
+    entry points; each call is kept with its place, for the rules that judge how it runs them."""
+    folder = path.parent
+    if "entry_point" not in text:
+        return
+    display = display_path(path)
+    calls = estimator_calls(text, folder, display, raw)
+    if calls:
+        found.estimators.extend(calls)
+        found.launchers[display] = SourceFile(resolve(path), display, raw or text)
     source_dirs = _SOURCE_DIR.findall(text)
     for script in _ESTIMATOR.findall(text):
         bases = [folder / d for d in source_dirs] or [folder]

@@ -1,0 +1,82 @@
+"""SageMaker estimators in launcher code and notebooks: `PyTorch(entry_point="train.py", ...)`.
+
+A framework estimator (PyTorch, TensorFlow, Hugging Face, scikit-learn, XGBoost, MXNet, Chainer)
+runs its entry point in AWS's framework image, where the SageMaker training toolkit starts the
+script as a child. Found by reading the text (a notebook's cells are not Python modules): the
+call's name, the `entry_point=` and `source_dir=` literals inside its parentheses, and where the
+call is written in the file, for a finding placed there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sigcheck.loading.sources import is_file
+
+_CALL = re.compile(r"\b((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\(")
+_ENTRY_POINT = re.compile(r"""\bentry_point\s*=\s*['"]([^'"]+\.py)['"]""")
+_SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*['"]([^'"]+)['"]""")
+
+
+@dataclass(frozen=True)
+class EstimatorLaunch:
+    """`name(entry_point=script, source_dir=folder)` written in `display` at `span`."""
+
+    name: str  # the class as called: "PyTorch", "sagemaker.pytorch.PyTorch"
+    script: Path  # the entry point's file, where it exists
+    display: str  # the launcher file, as reported
+    span: tuple[int, int, int, int]  # the call's name, 1-based, in the launcher file's own text
+
+
+def estimator_calls(text: str, folder: Path, display: str, raw: str | None = None) -> list[EstimatorLaunch]:
+    """The calls in `text` that pass an `entry_point=` literal naming a file that exists (beside
+    the launcher, or in its `source_dir=`). `raw`: the file's own text, where `text` is taken from
+    it (a notebook's cells): the call is placed at its first occurrence there."""
+    found = []
+    for match in _CALL.finditer(text):
+        arguments = _arguments(text, match.end())
+        own = _top_level(arguments) if arguments is not None else ""  # not a call's nested inside it
+        entry = _ENTRY_POINT.search(own)
+        if entry is None:
+            continue
+        source_dir = _SOURCE_DIR.search(own)
+        base = folder / source_dir.group(1) if source_dir else folder
+        script = base / entry.group(1)
+        if is_file(script):
+            found.append(EstimatorLaunch(match.group(2), script, display, _span(raw or text, match.group(1), match.start())))
+    return found
+
+
+def _arguments(text: str, start: int) -> str | None:
+    """The text between a call's parentheses (the opening one just before `start`)."""
+    depth = 1
+    for index in range(start, min(len(text), start + 20_000)):
+        char = text[index]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return text[start:index]
+    return None
+
+
+def _top_level(arguments: str) -> str:
+    """The arguments with whatever is nested in parentheses left out."""
+    kept, depth = [], 0
+    for char in arguments:
+        depth += char == "("
+        if depth == 0:
+            kept.append(char)
+        depth -= char == ")" and depth > 0
+    return "".join(kept)
+
+
+def _span(text: str, name: str, offset: int) -> tuple[int, int, int, int]:
+    if not text.startswith(name, offset):  # a notebook: the cell's text is quoted in the file's JSON
+        offset = max(text.find(name + "("), 0)
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, column, line, column + len(name)
