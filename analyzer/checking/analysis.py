@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Callable
 
 from sigcheck.knowledge import Knowledge
+from sigcheck.loading.discovery import Discovery
 from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
@@ -34,10 +35,11 @@ _MAX_SETTLINGS = 4  # past this, the flow over every call site: a graph that kee
 
 class Analysis:
     def __init__(self, project: ProjectModel, knowledge: Knowledge, deadline: int, platform: str,
-                 containers: list = (), every_function: bool = False, estimators: tuple = ((), {})) -> None:
+                 containers: list = (), every_function: bool = False, found: "Discovery | None" = None) -> None:
         """`every_function`: the flow and the call graph over every function, run or not (a
         call graph to read whole: `sigcheck graph`); else over what a run can reach.
-        `estimators`: the SageMaker estimator calls discovery read, and the files they are in."""
+        `found`: what discovery read besides entry points and containers: SageMaker estimator
+        calls and the files they are in, the project's shell scripts' launches (torchrun in run.sh)."""
         self.project = project
         self.every_function = every_function
         self.knowledge = knowledge
@@ -45,7 +47,9 @@ class Analysis:
         self.platform = platform
         self.functions = project.functions
         self._containers = list(containers)  # sigcheck.container.model.Container, parsed at discovery
-        self._estimators, self.launchers = estimators
+        self._estimators = found.estimators if found is not None else []
+        self.launchers = found.launchers if found is not None else {}  # the files estimators are written in
+        self.launches = found.launches if found is not None else []  # what the project's shell scripts start
         self.suppression_usage = None  # set by the engine before rules that judge suppressions run
         self._entry_facts: dict[str, EntryFacts | None] = {}  # by module, built when first asked
         self._forwarding: dict[int, tuple] = {}  # by registration: see forwarding

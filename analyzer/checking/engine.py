@@ -120,8 +120,7 @@ def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: 
     project = load_project(root or found.root, found.entries, {**found.texts, **(overlays or {})}, summariser)
     for container in found.containers:  # Dockerfiles and scripts: container findings point into them
         project.documents.update(container.documents)
-    return Analysis(project, knowledge, deadline, settings.platform, found.containers, every_function,
-                    (found.estimators, found.launchers))
+    return Analysis(project, knowledge, deadline, settings.platform, found.containers, every_function, found)
 
 
 def _inputs(found: Discovery, project, settings: Settings) -> list[Path]:

@@ -166,8 +166,14 @@ class EntryFacts:
 
     @cached_property
     def launcher_deadline(self) -> Deadline | None:
-        """A launcher that kills workers sooner than the platform, recognised by the environment
-        variables it sets and a module the entry point runs reads (torchrun: LOCAL_RANK)."""
+        """A launcher that kills workers sooner than the platform: one a shell script of the
+        project starts this script with, else one recognised by the environment variables it sets
+        and a module the entry point runs reads (torchrun: LOCAL_RANK)."""
+        path = self.analysis.project.sources[self.entry.module].path
+        launched = [launch for launch in self.analysis.launches if launch.target == path]
+        if launched:  # a shell script of the project starts it so: seen, not guessed from the code
+            launch = min(launched, key=lambda launch: launch.deadline)
+            return Deadline(launch.deadline, f"under {launch.launcher} ({launch.display}:{launch.line})")
         for deadline, runners in self.analysis.launcher_hints:
             if self.body_id in runners:
                 return deadline

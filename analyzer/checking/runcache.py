@@ -34,8 +34,9 @@ class RunOptions:
 
 def run_key(paths: list[Path], settings: Settings, codes: Iterable[str], found: Discovery) -> str:
     entries = "\n".join(f"{path}\t{display}\t{reason}" for path, display, reason in sorted(found.entries))
+    launches = "\n".join(sorted(map(repr, found.launches)))  # what the project's shell scripts start, and how
     return key_of("run", code_fingerprint(), os.getcwd(), repr(sorted(map(str, paths))), repr(settings), ",".join(sorted(codes)),
-                  str(found.root), entries)
+                  str(found.root), entries, launches)
 
 
 def stored_report(cache: Cache, key: str) -> Report | None:

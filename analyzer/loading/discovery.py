@@ -21,6 +21,7 @@ from typing import Mapping
 from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
+from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
                                       overlaid, read_bytes, resolve)
 from sigcheck.model.jobs import is_test
@@ -64,6 +65,7 @@ class Discovery:
     overlays: Mapping[Path, str] | None = None  # resolved path -> an editor's unsaved text, read instead of the file
     texts: dict[Path, str] = field(default_factory=dict)  # entry points already read and decoded here
     estimators: list[EstimatorLaunch] = field(default_factory=list)  # framework or not: the knowledge tells
+    launches: list[ScriptLaunch] = field(default_factory=list)  # scripts the project's shell scripts launch
     launchers: dict[str, SourceFile] = field(default_factory=dict)  # the files they are written in, by display
 
     def add(self, path: Path, reason: str) -> None:
@@ -176,6 +178,8 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
                 _scan_dockerfile(found, path)
             elif name.endswith(".ipynb"):
                 _scan_launcher(found, path)
+            elif name.endswith((".sh", ".bash")):
+                _scan_shell(found, path, glob_base, exclude)
 
 
 def _relative(path: Path, base: Path) -> str:
@@ -213,6 +217,20 @@ def _scan_named(found: Discovery, path: Path) -> None:
         return
     found.texts[resolve(path)] = text
     _estimators(found, path, text)
+
+
+def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude) -> None:
+    """A shell script that starts a project script through torchrun, `accelerate launch` or
+    deepspeed: that script is a job's entry point (a test's is not), under the launcher's deadline."""
+    try:
+        text = decode_text(read_bytes(path, display_path(path)), display_path(path))
+    except LoadError:
+        return  # not the user's input: a shell script sigcheck cannot read says nothing
+    for launch in launches_in(text, path, display_path(path), found.root, builtin_knowledge()):
+        found.launches.append(launch)
+        relative = _relative(launch.target, glob_base)
+        if not is_test(list(Path(relative).with_suffix("").parts)) and not any(fnmatch(relative, p) for p in exclude):
+            found.add(launch.target, f"started by {launch.launcher} in {launch.display}:{launch.line}")
 
 
 def _calls_own_function(text: str) -> bool:

@@ -1,0 +1,80 @@
+"""The project's shell scripts that start a training script through torchrun, `accelerate launch`
+or deepspeed: that script is an entry point, under the launcher's 30 s, whatever its own code
+reads (peft's run_peft_multigpu.sh starts sft/train.py with torchrun)."""
+
+from __future__ import annotations
+
+import pytest
+
+TRAINS = """
+import torch
+from lib import build
+
+model, optimizer = build()
+for step in range(10_000):
+    model(torch.randn(8, 4)).sum().backward()
+    optimizer.step()
+"""
+# a script with no main guard, loop of its own or call of its own function: found through the launch only
+IMPORTED_MAIN = "from lib import main\n\nmain()\n"
+LIB = """
+import torch
+
+
+def build():
+    model = torch.nn.Linear(4, 1)
+    return model, torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def main():
+    model, optimizer = build()
+    for step in range(10_000):
+        model(torch.randn(8, 4)).sum().backward()
+        optimizer.step()
+"""
+
+
+def _messages(report) -> dict[str, str]:
+    return {d.path: d.message for d in report.diagnostics if d.code == "SIG001"}
+
+
+@pytest.mark.parametrize("script, command, where", [
+    ("run.sh", "CUDA_VISIBLE_DEVICES=0,1 torchrun --nproc_per_node 2 --nnodes 1 train.py --lr 1e-4", "run.sh:3"),
+    ("scripts/multi_gpu.sh", "accelerate launch --config_file configs/fsdp.yaml train.py", "scripts/multi_gpu.sh:3"),
+    ("launch.bash", "python -m torch.distributed.run --nproc_per_node=8 train.py", "launch.bash:3"),
+    ("run.sh", "deepspeed --num_gpus 8 train.py --deepspeed ds.json", "run.sh:3"),
+])
+def test_a_launch_script_gives_the_launchers_deadline(run_sigcheck, script, command, where):
+    files = {"train.py": TRAINS, "lib.py": LIB, script: f"#!/bin/bash\nset -e\n{command}\n"}
+    message = _messages(run_sigcheck(files, ["."]))["train.py"]
+    launcher = command.split()[1] if command.startswith("CUDA") else command.split()[0]
+    launcher = "torchrun" if launcher == "python" else launcher
+    assert f"under {launcher} ({where}) a stop sends SIGTERM, then SIGKILL 30 s later" in message
+
+
+def test_a_script_found_only_through_its_launch_is_an_entry_point(run_sigcheck):
+    files = {"main.py": IMPORTED_MAIN, "lib.py": LIB, "run.sh": "torchrun --nproc-per-node 4 main.py\n"}
+    report = run_sigcheck(files, ["."])
+    assert "under torchrun (run.sh:1)" in _messages(report)["lib.py"]
+
+
+def test_without_its_launch_such_a_script_is_no_entry_point(run_sigcheck):
+    assert not _messages(run_sigcheck({"main.py": IMPORTED_MAIN, "lib.py": LIB, "notes.txt": ""}, ["."]))
+
+
+@pytest.mark.parametrize("script", [
+    "python train.py --epochs 3\n",
+    "accelerate config default\naccelerate env\n",
+    "torchrun --nproc_per_node 2 missing.py\n",
+    "if [ -z \"$X\" ; then torchrun train.py\n",  # does not parse: says nothing
+])
+def test_no_launcher_deadline_from_other_commands(run_sigcheck, script):
+    files = {"train.py": TRAINS, "lib.py": LIB, "run.sh": script}
+    assert "on SageMaker a stop" in _messages(run_sigcheck(files, ["."]))["train.py"]
+
+
+def test_a_test_launched_by_ci_is_no_entry_point(run_sigcheck):
+    files = {"lib.py": LIB, "tests/test_ddp.py": IMPORTED_MAIN,
+             "ci/run_dist.sh": "torchrun --nproc_per_node 2 tests/test_ddp.py\n", "README.md": ""}
+    report = run_sigcheck(files, ["ci", "tests"])
+    assert report.diagnostics == [] and "tests/test_ddp.py" not in report.files
