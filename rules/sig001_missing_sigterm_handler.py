@@ -86,66 +86,6 @@ with TimeoutHandler() as timeout:
     torch.save(model.state_dict(), "model.pt")
 """, "the handler is registered by the `with` statement's `__enter__` (NVIDIA's DeepLearningExamples)"),
         Example("""
-import multiprocessing as mp
-import signal, sys
-
-def worker(rank):
-    signal.signal(signal.SIGTERM, lambda signum, frame: save_and_exit())
-    for epoch in range(100):
-        loss = model(batch)
-        loss.backward()
-        optimizer.step()
-
-if __name__ == "__main__":
-    procs = [mp.Process(target=worker, args=(r,)) for r in range(2)]
-    for p in procs:
-        p.start()
-    signal.signal(signal.SIGTERM, lambda signum, frame: [p.terminate() for p in procs])
-    for p in procs:
-        p.join()
-""", "each child registers its own handler for the SIGTERM the parent passes on", name="children-with-handlers"),
-        Example("""
-import multiprocessing as mp
-import signal
-
-def worker(rank, stop):
-    for epoch in range(100):
-        if stop.is_set():
-            break
-        loss = model(batch)
-        loss.backward()
-        optimizer.step()
-    save()
-
-if __name__ == "__main__":
-    stop = mp.Event()
-    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
-    procs = [mp.Process(target=worker, args=(r, stop)) for r in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-""", "the parent tells its children by an event they check, not by a signal: SIG002 judges the flag", name="children-told-by-event"),
-        Example("""
-import multiprocessing as mp
-import signal
-
-def worker(rank):
-    for epoch in range(100):
-        loss = model(batch)
-        loss.backward()
-        optimizer.step()
-
-if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, lambda signum, frame: [p.terminate() for p in procs])
-    procs = [mp.Process(target=worker, args=(r,)) for r in range(2)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
-""", "registered before the start: a forked child has the parent's handler, so sigcheck cannot tell it has none",
-                name="handler-before-the-start"),
-        Example("""
 import signal, sys, torch
 
 def on_sigterm(signum, frame):
@@ -245,25 +185,6 @@ for batch in loader:
     model(batch).backward()
     optimizer.step()
 """, "`getattr(signal, name, None)` over SIGINT alone: Ctrl-C is handled, SIGTERM is not"),
-        Example("""
-import multiprocessing as mp
-import signal
-
-def worker(rank):
-    # expect: SIG001
-    for epoch in range(100):
-        loss = model(batch)
-        loss.backward()
-        optimizer.step()
-
-if __name__ == "__main__":
-    procs = [mp.Process(target=worker, args=(r,)) for r in range(2)]
-    for p in procs:
-        p.start()
-    signal.signal(signal.SIGTERM, lambda signum, frame: [p.terminate() for p in procs])
-    for p in procs:
-        p.join()
-""", "the parent passes SIGTERM on to children that train with no handler: it ends them at once", name="signalled-children"),
         Example("""
 import threading
 from transformers import Trainer
