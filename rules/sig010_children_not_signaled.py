@@ -12,7 +12,8 @@ class ChildrenNotSignaled(Rule):
     (`subprocess` running `python`, `torchrun`, `accelerate`, `deepspeed` or a `.py` script;
     `os.system`; `multiprocessing.Process` or `torch.multiprocessing.spawn` with a target that
     trains; a Ray actor's method or remote task that trains, `ray.get(trainer.fit.remote())`, or
-    a Ray Tune trainable that trains, `tune.Tuner(train_fn).fit()`)
+    a Ray Tune trainable or a Ray Train loop that trains, `tune.Tuner(train_fn).fit()`,
+    `TorchTrainer(train_loop_per_worker).fit()`)
     when no SIGTERM handler of the parent passes the signal on (`terminate()`,
     `send_signal()`, `os.kill`, `os.killpg`, a call of an actor's method such as
     `actor.save.remote()`) or sets an event the child was handed
@@ -225,19 +226,6 @@ def main():
     )
 
     invalid = (
-        Example("""
-from ray import tune
-
-
-def objective(config):
-    for epoch in range(100):
-        model(batch).backward()
-        optimizer.step()
-
-
-# expect: SIG010
-tune.Tuner(objective).fit()
-""", "Ray Tune runs the trainable's trials in Ray worker processes, which the driver's SIGTERM never reaches"),
         Example("""
 import os
 import subprocess
