@@ -32,7 +32,7 @@ class ScriptLaunch:
 
 def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Knowledge) -> list[ScriptLaunch]:
     """The project's Python scripts this shell script starts through a launcher with a deadline.
-    A script path is looked for beside the shell script, then at the project root."""
+    A script path (or `-m` module) is looked for beside the shell script, then at the project root."""
     if not _MENTIONS.search(text):
         return []
     try:
@@ -45,12 +45,20 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
         if started is None:
             continue
         launcher, deadline, target = started
-        for base in (path.parent, root):
-            candidate = base / target
-            if target.endswith(".py") and is_file(candidate):
+        for candidate in _files(target, path.parent, root):
+            if is_file(candidate):
                 found.append(ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0]))
                 break
     return found
+
+
+def _files(target: str, *bases: Path) -> list[Path]:
+    """Where a script (`train.py`) or a module (`-m torchtitan.train`) may be, in each base."""
+    if target.endswith(".py"):
+        return [base / target for base in bases]
+    parts = target.split(".")
+    return [place for base in bases for place in (base.joinpath(*parts).with_suffix(".py"),
+                                                   base.joinpath(*parts, "__main__.py"))]
 
 
 def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int, str] | None:
@@ -69,5 +77,8 @@ def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int, 
     entries = knowledge.containers["launcher"].find(name)
     if not entries or not entries[0].option("deadline"):
         return None
-    call = launcher_target(list(words), entries[0].option("value-options", []))
-    return (name, entries[0].option("deadline"), call.script) if call.script else None
+    # A word sigcheck cannot know is passed over: most are options built from variables
+    # (`--nproc_per_node=${NGPU}`); what is taken for the target must then be a project file.
+    call = launcher_target([words[0], *(w for w in words[1:] if w is not None)], entries[0].option("value-options", []))
+    target = call.script or call.module
+    return (name, entries[0].option("deadline"), target) if target else None

@@ -78,3 +78,12 @@ def test_a_test_launched_by_ci_is_no_entry_point(run_sigcheck):
              "ci/run_dist.sh": "torchrun --nproc_per_node 2 tests/test_ddp.py\n", "README.md": ""}
     report = run_sigcheck(files, ["ci", "tests"])
     assert report.diagnostics == [] and "tests/test_ddp.py" not in report.files
+
+
+def test_a_module_the_launcher_runs_is_found_in_the_project(run_sigcheck):
+    # torchtitan's run_train.sh: `torchrun ... --local-ranks-filter ${LOG_RANK} -m torchtitan.train`
+    command = ('PYTORCH_ALLOC_CONF="expandable_segments:True" \\\n'
+               'torchrun --nproc_per_node=${NGPU} --rdzv_backend c10d --local-ranks-filter ${LOG_RANK} '
+               '--role rank --tee 3 -m pkg.train --config ${CONFIG} "$@"\n')
+    files = {"pkg/__init__.py": "", "pkg/train.py": TRAINS, "lib.py": LIB, "run_train.sh": command}
+    assert "under torchrun (run_train.sh:1)" in _messages(run_sigcheck(files, ["."]))["pkg/train.py"]
