@@ -79,6 +79,7 @@ def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int, 
         return None
     # A word sigcheck cannot know is passed over: most are options built from variables
     # (`--nproc_per_node=${NGPU}`); what is taken for the target must then be a project file.
-    call = launcher_target([words[0], *(w for w in words[1:] if w is not None)], entries[0].option("value-options", []))
+    known = [words[0], *("-?" if w is None else w for w in words[1:])]  # an unknown word reads as an option
+    call = launcher_target(known, entries[0].option("value-options", []))
     target = call.script or call.module
     return (name, entries[0].option("deadline"), target) if target else None
