@@ -253,7 +253,7 @@ class ContainerFacts:
         from sigcheck.container.substitution import expand
         word = expand(instruction.args[0], self.image.env).upper()
         signals = self.analysis.knowledge.signals
-        if word.isdigit():
+        if word.isascii() and word.isdigit():  # "²" is a digit to isdigit(), not to int()
             return instruction, self.analysis.knowledge.signal_names.get(int(word), word), int(word)
         name = word if word.startswith("SIG") else "SIG" + word
         return instruction, name, signals.get(name)

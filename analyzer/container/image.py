@@ -248,7 +248,7 @@ def _start_stage(instruction: Instruction, stages: list[Stage], global_args: dic
     name = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
     base = expand(words[0], global_args)
     parent = next((s for s in stages if s.name and s.name.lower() == base.lower()), None)
-    if parent is None and base.isdigit() and int(base) < len(stages):
+    if parent is None and base.isascii() and base.isdigit() and int(base) < len(stages):
         parent = stages[int(base)]
     stage = Stage(len(stages), name, base, instruction, parent)
     stage.env["PATH"] = DEFAULT_PATH  # the base image's own PATH is unknown; most keep the default

@@ -261,7 +261,7 @@ class _Reader:
     def variable(self, name: str) -> str | None:
         if name in ("@", "*"):
             return ARGS
-        if name.isdigit():
+        if name.isascii() and name.isdigit():
             index = int(name) - 1
             if self.args is None:
                 return None

@@ -54,7 +54,7 @@ class TextBuilding:
             for position, name in enumerate(fields):
                 if name == "" and position < len(args):
                     values.append(args[position])
-                elif name.isdigit() and int(name) < len(args):
+                elif name.isascii() and name.isdigit() and int(name) < len(args):
                     values.append(args[int(name)])
                 elif name in keywords:
                     values.append(keywords[name])

@@ -102,7 +102,7 @@ def _verify(options: VerifyOptions) -> int:
 def parse_signal(name: str) -> signal.Signals:
     text = name.strip().upper()
     try:
-        return signal.Signals(int(text)) if text.isdigit() else signal.Signals[text if text.startswith("SIG") else "SIG" + text]
+        return signal.Signals(int(text)) if text.isascii() and text.isdigit() else signal.Signals[text if text.startswith("SIG") else "SIG" + text]
     except (KeyError, ValueError):
         raise UsageError(f"--signal {name!r}: not a signal name or number (such as TERM, SIGINT or 15)") from None
 

@@ -432,3 +432,19 @@ def test_ten_thousand_mutually_recursive_functions(tmp_path, monkeypatch):
     late = [d for d in report.diagnostics if d.code == "SIG007"]  # registered after training starts
     assert [d.line for d in late] == [40_017]  # the signal.signal line
     assert "SIG004" in {d.code for d in report.diagnostics}  # the handler saves but never stops
+
+
+def test_unicode_digits_are_no_numbers(tmp_path, monkeypatch):
+    """`"²".isdigit()` is true and `int("²")` raises: a signal, a stage index, a format field or a
+    positional parameter spelled with one is a name, not a number (hypothesis found STOPSIGNAL ²)."""
+    from sigcheck.rules import ALL_RULES
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").touch()
+    (tmp_path / "Dockerfile").write_text("FROM python:3.11-slim\nSTOPSIGNAL \u00b2\nCOPY --from=\u00b2 /a /b\n"
+                                         "COPY run.sh train.py /opt/program/\nENTRYPOINT [\"sh\", \"/opt/program/run.sh\"]\n",
+                                         encoding="utf-8")
+    (tmp_path / "run.sh").write_text("exec python /opt/program/train.py \"$\u00b2\"\n", encoding="utf-8")
+    (tmp_path / "train.py").write_text(GOOD.decode() + "\nprint('{\u00b2}'.format(1))\n", encoding="utf-8")
+    report = analyse([Path("Dockerfile"), Path("train.py")], Settings(select=tuple(r.code for r in ALL_RULES)))
+    assert not report.errors and set(report.files) >= {"Dockerfile", "train.py"}
