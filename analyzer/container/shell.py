@@ -75,6 +75,11 @@ def parse_shell(text: str, display: str, env: dict[str, str], args: list[str] | 
     """Parse a script; `args` are its positional parameters when known. A syntax error is a
     LoadError at its place (`line_offset` shifts lines for a script inside a Dockerfile; a span
     instead places every command there: a file a RUN writes with printf has no lines of its own)."""
+    stripped = text.rstrip()
+    if stripped.endswith("\\") and not stripped.endswith("\\\\"):
+        # `python train.py \` then the end of the file: bash joins the line with nothing and runs it,
+        # tree-sitter calls it an error
+        text = stripped[:-1] + "\n"
     tree = _PARSER.parse(text.encode("utf-8"))
     if tree.root_node.has_error:
         bad = _first_error(tree.root_node)

@@ -9,6 +9,7 @@ call is written in the file, for a finding placed there.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +36,7 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
     the launcher, or in its `source_dir=`). `raw`: the file's own text, where `text` is taken from
     it (a notebook's cells): the call is placed at its first occurrence there."""
     found = []
+    cursor = 0  # a notebook's calls come in the file's order: each is looked for after the last
     for match in _CALL.finditer(text):
         arguments = _arguments(text, match.end())
         own = _top_level(arguments) if arguments is not None else ""  # not a call's nested inside it
@@ -45,7 +47,8 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
         base = folder / source_dir.group(1) if source_dir else folder
         script = base / entry.group(1)
         if is_file(script):
-            found.append(EstimatorLaunch(match.group(2), script, display, _span(raw or text, match.group(1), match.start())))
+            span, cursor = _span(text, raw, match, cursor)
+            found.append(EstimatorLaunch(match.group(2), script, display, span))
     return found
 
 
@@ -74,9 +77,23 @@ def _top_level(arguments: str) -> str:
     return "".join(kept)
 
 
-def _span(text: str, name: str, offset: int) -> tuple[int, int, int, int]:
-    if not text.startswith(name, offset):  # a notebook: the cell's text is quoted in the file's JSON
-        offset = max(text.find(name + "("), 0)
+def _span(text: str, raw: str | None, match: re.Match, cursor: int) -> tuple[tuple[int, int, int, int], int]:
+    """The call's name in the file, and where to look for the next call. In a notebook the cell's
+    line is written JSON-quoted in the file: the call is on the first such line after `cursor`."""
+    name, offset = match.group(1), match.start()
+    if raw is not None:
+        start = text.rfind("\n", 0, offset) + 1
+        end = text.find("\n", offset)
+        quoted = json.dumps(text[start:end if end >= 0 else len(text)])[1:-1]
+        at = raw.find(quoted, cursor)
+        if at < 0:
+            return _place(raw, max(raw.find(name + "(", cursor), 0), name), cursor
+        within = len(json.dumps(text[start:offset])) - 2  # the name's place inside the quoted line
+        return _place(raw, at + within, name), at + len(quoted)
+    return _place(text, offset, name), cursor
+
+
+def _place(text: str, offset: int, name: str) -> tuple[int, int, int, int]:
     line = text.count("\n", 0, offset) + 1
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return line, column, line, column + len(name)

@@ -55,3 +55,9 @@ def test_output_redirections_are_kept_with_the_command_they_belong_to():
     written = {c.text: c.writes_to for c in script.commands}
     assert written == {"mkdir -p /d": (), "echo '{}'": ("/d/h.json",), "cat a": ("/tmp/log",), "a": (),
                        "b": ("/f",), "echo hi": ("/h",), "sort": ()}
+
+
+def test_a_line_continued_into_the_end_of_the_file_is_the_last_command():
+    # aws-samples' unsloth entrypoint.sh ends `--epochs 3 \` with nothing after it: bash runs it
+    script = parse_shell("#!/bin/bash\necho start\npython train.py \\\n    --epochs 3 \\\n", "entrypoint.sh", {}, None)
+    assert [c.words for c in script.commands][-1] == ("python", "train.py", "--epochs", "3")

@@ -1,0 +1,37 @@
+"""Estimator calls read from launcher code and notebooks: which script each runs, and where the
+call is written, for a finding placed there."""
+
+from __future__ import annotations
+
+import json
+
+from sigcheck.loading.estimators import estimator_calls
+
+
+def test_each_call_of_a_notebook_is_placed_on_its_own_line_of_the_file(tmp_path):
+    (tmp_path / "src").mkdir()
+    for name in ("train.py", "finetune.py"):
+        (tmp_path / "src" / name).write_text("print('x')\n")
+    cells = [
+        {"cell_type": "markdown", "source": ["We make the estimator with `PyTorch(...)`.\n"]},
+        {"cell_type": "code", "source": ["pre = PyTorch(entry_point=\"train.py\", source_dir=\"src\",\n",
+                                         "              role=role)\n"]},
+        {"cell_type": "code", "source": ["ft = PyTorch(entry_point=\"finetune.py\", source_dir=\"src\", role=role)\n"]},
+    ]
+    raw = json.dumps({"cells": cells}, indent=1)
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    calls = estimator_calls(text, tmp_path, "demo.ipynb", raw)
+    lines = raw.splitlines()
+    assert [c.script.name for c in calls] == ["train.py", "finetune.py"]
+    for call, assigned in zip(calls, ("pre = ", "ft = ")):
+        line, column = call.span[:2]
+        assert lines[line - 1][column - 1:].startswith("PyTorch(") and assigned in lines[line - 1]
+
+
+def test_the_entry_point_of_a_call_nested_in_the_arguments_is_that_calls(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "train.py").write_text("print('x')\n")
+    text = "est = PyTorch(\n    entry_point=\"train.py\", source_dir=\"src\", role=get_role(),\n)\n" \
+           "wrap(Other(entry_point=\"missing.py\"))\n"
+    (call,) = estimator_calls(text, tmp_path, "launch.py")
+    assert (call.name, call.script, call.span) == ("PyTorch", tmp_path / "src" / "train.py", (1, 7, 1, 14))
