@@ -343,6 +343,14 @@ for _ in range(10_000):
         break
 """, "a break in the except clause leaves only when the step fails: the loop repeats the step (torchrec)"),
     Example("""
+import xgboost as xgb
+from sagemaker_xgboost_container import checkpointing
+
+dtrain = xgb.DMatrix("/opt/ml/input/data/train/train.libsvm")
+# expect: SIG001
+booster = checkpointing.train(params, dtrain, num_boost_round=500, checkpoint_dir="/opt/ml/checkpoints")
+""", "the SageMaker XGBoost container's checkpointing.train wraps xgb.train (AWS's spot-training example)"),
+    Example("""
 from stable_baselines3 import PPO
 
 model = PPO("MlpPolicy", "CartPole-v1")
