@@ -360,6 +360,6 @@ if __name__ == "__main__":
             f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {entry.deadline.context}"
             f"{',' if entry.deadline.conditional else ''} a stop sends "
             f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost",
-            analysis.path_points(way) + where,
+            analysis.path_points(way) + where, deadline=entry.deadline.seconds,
         )
 

@@ -325,6 +325,7 @@ for epoch in range(10):
                     "This loop never checks the stop flag the SIGTERM handler sets: a stop during it waits "
                     f"for the loop to end, and SIGKILL comes {entry.deadline} after the stop ({entry.deadline.context})",
                     [analysis.registration_point(registration), *analysis.path_points(way), anchor],
+                    deadline=entry.deadline.seconds,
                 )
 
 FEW = 16  # iterations a loop may make without polling: warm-up steps before capturing a CUDA graph

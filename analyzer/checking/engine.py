@@ -174,9 +174,11 @@ class _Locator:
                 yield finding
 
     def _clearest(self, found: list) -> list:
-        """One finding per place (see _new), with the trace that is easiest to follow: the
-        shortest, then the one from the entry point nearest the project root (`train.py` before
-        `examples/x/train.py`). Findings stay in the order their places were first met."""
+        """One finding per place (see _new), with the strictest deadline its wordings state (the
+        deepspeed launch of a wrapper before the plain run of the script it imports), then the
+        trace that is easiest to follow: the shortest, then the one from the entry point nearest
+        the project root (`train.py` before `examples/x/train.py`). Findings stay in the order
+        their places were first met."""
         best: dict = {}
         for rule, finding in found:
             same = self._place(finding)
@@ -184,10 +186,10 @@ class _Locator:
                 best[same] = (rule, finding)
         return list(best.values())
 
-    def _clarity(self, finding: Finding) -> tuple[int, int]:
+    def _clarity(self, finding: Finding) -> tuple[float, int, int]:
         start = finding.trace[0] if finding.trace else finding.anchor
         module = self.analysis.functions[start.func_id].module if start.func_id in self.analysis.functions else ""
-        return len(finding.trace), module.count(".")
+        return finding.deadline or float("inf"), len(finding.trace), module.count(".")
 
     @staticmethod
     def _place(finding: Finding) -> tuple:

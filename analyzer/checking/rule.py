@@ -36,6 +36,7 @@ class Finding:
     message: str
     trace: tuple[Point, ...] = ()
     fix: "Fix | None" = None  # edits with positions already resolved (see checking/results.py)
+    deadline: int | None = None  # the seconds the message states: of two entry points' wordings, the stricter is shown
 
 
 class Rule:
@@ -51,8 +52,9 @@ class Rule:
     def check(self, analysis: "Analysis") -> Iterable[Finding]:
         raise NotImplementedError
 
-    def finding(self, anchor: Point, message: str, trace: Iterable[Point] = (), fix: "Fix | None" = None) -> Finding:
-        return Finding(self.code, anchor, message, tuple(trace), fix)
+    def finding(self, anchor: Point, message: str, trace: Iterable[Point] = (), fix: "Fix | None" = None,
+                deadline: int | None = None) -> Finding:
+        return Finding(self.code, anchor, message, tuple(trace), fix, deadline)
 
     @classmethod
     def page(cls) -> str:

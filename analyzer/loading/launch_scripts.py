@@ -64,6 +64,9 @@ def _files(target: str, *bases: Path) -> list[Path]:
 def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int, str] | None:
     """(launcher, deadline, script) for `torchrun ... x.py`, `accelerate launch ... x.py`,
     `deepspeed x.py`, `python -m torch.distributed.run ... x.py`."""
+    # An unquoted variable holding several options (`DISTRIBUTED_ARGS="--nproc_per_node 8 ..."`) is
+    # split by the shell: the script reader keeps it as one word.
+    words = [part for word in words for part in (word.replace("\\\n", " ").split() if word is not None and word.strip() else [word])]
     while words and words[0] is not None and "=" in words[0] and not words[0].startswith("-"):
         words = words[1:]  # `CUDA_VISIBLE_DEVICES=0,1 torchrun ...`
     if not words or words[0] is None:

@@ -87,3 +87,21 @@ def test_a_module_the_launcher_runs_is_found_in_the_project(run_sigcheck):
                '--role rank --tee 3 -m pkg.train --config ${CONFIG} "$@"\n')
     files = {"pkg/__init__.py": "", "pkg/train.py": TRAINS, "lib.py": LIB, "run_train.sh": command}
     assert "under torchrun (run_train.sh:1)" in _messages(run_sigcheck(files, ["."]))["pkg/train.py"]
+
+
+def test_launcher_options_in_an_unquoted_variable_are_split_as_the_shell_splits_them(run_sigcheck):
+    # Qwen's finetune_ds.sh: DISTRIBUTED_ARGS holds the options over several lines
+    script = 'DISTRIBUTED_ARGS="\n    --nproc_per_node 8 \\\n    --nnodes 1\n"\n\ntorchrun $DISTRIBUTED_ARGS train.py \\\n    --bf16 True\n'
+    files = {"train.py": TRAINS, "lib.py": LIB, "finetune/finetune_ds.sh": script}
+    assert "under torchrun (finetune/finetune_ds.sh:6)" in _messages(run_sigcheck(files, ["."]))["train.py"]
+
+
+def test_a_place_two_entry_points_reach_is_worded_with_the_stricter_deadline(run_sigcheck):
+    # LLaVA: scripts run `deepspeed llava/train/train_mem.py`, a wrapper calling train() of
+    # train.py, which has a main guard of its own and sorts first
+    train = TRAINS.replace("model, optimizer = build()\nfor", "def train():\n    model, optimizer = build()\n    for")
+    train = train.replace("\n    model(torch", "\n        model(torch").replace("\n    optimizer.step()", "\n        optimizer.step()")
+    files = {"pkg/__init__.py": "", "pkg/train.py": train + "\n\nif __name__ == '__main__':\n    train()\n",
+             "pkg/train_mem.py": "from pkg.train import train\n\nif __name__ == '__main__':\n    train()\n",
+             "lib.py": LIB, "scripts/run.sh": "deepspeed pkg/train_mem.py --deepspeed zero2.json\n"}
+    assert "under deepspeed (scripts/run.sh:1)" in _messages(run_sigcheck(files, ["."]))["pkg/train.py"]
