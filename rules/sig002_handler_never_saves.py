@@ -70,30 +70,6 @@ for step in range(100_000):
         Example("""
 import signal, sys, torch
 
-stop = False
-
-def request_stop(signum, frame):
-    global stop
-    stop = True
-
-signal.signal(signal.SIGTERM, request_stop)
-previous = signal.getsignal(signal.SIGTERM)
-
-def flush_telemetry(signum, frame):
-    tracer.flush()
-    previous(signum, frame)
-
-signal.signal(signal.SIGTERM, flush_telemetry)
-for step in range(100_000):
-    model(batch).backward()
-    optimizer.step()
-    if stop:
-        torch.save(model.state_dict(), "ckpt.pt")
-        sys.exit(0)
-""", "the telemetry handler hands the stop on to the one installed before it, whose flag the loop saves on"),
-        Example("""
-import signal, sys, torch
-
 STOP = False
 
 def on_sigterm(signum, frame):
@@ -181,36 +157,6 @@ trainer.save_model("out/final")
 """, "the library polls should_training_stop, train() returns, and the model is saved after it"),
         Example("""
 import signal, sys
-import torch
-import torch.distributed as dist
-
-def all_gather_item(item):
-    gathered = [torch.zeros(1) for _ in range(dist.get_world_size())]
-    dist.all_gather(gathered, torch.tensor([float(item)]))
-    return [bool(t.item()) for t in gathered]
-
-class DistributedSignalHandler:
-    def __init__(self):
-        self._received = False
-        signal.signal(signal.SIGTERM, self._handler)
-
-    def _handler(self, signum, frame):
-        self._received = True
-
-    def signals_received(self):
-        received = all_gather_item(self._received)
-        return received
-
-handler = DistributedSignalHandler()
-for batch in loader:
-    model(batch).backward()
-    optimizer.step()
-    if any(handler.signals_received()):
-        torch.save(model.state_dict(), "ckpt.pt")
-        sys.exit(0)
-""", "Megatron's handler: a getter returns the flag through a local every rank agrees on", name="flag-read-through-a-local"),
-        Example("""
-import signal, sys
 import typer
 
 app = typer.Typer()
@@ -290,23 +236,6 @@ for step in range(100_000):
     if step % 1000 == 0:
         torch.save(model.state_dict(), "ckpt.pt")
 """, "the only atexit function writes a debug trace of its own: cleanup at exit, no checkpoint (Megatron's router tracer)"),
-        Example("""
-import signal, torch
-
-previous = signal.getsignal(signal.SIGTERM)
-
-def flush_telemetry(signum, frame):
-    tracer.flush()
-    previous(signum, frame)
-
-# expect: SIG002
-signal.signal(signal.SIGTERM, flush_telemetry)
-for step in range(100_000):
-    model(batch).backward()
-    optimizer.step()
-    if step % 1000 == 0:
-        torch.save(model.state_dict(), "ckpt.pt")
-""", "handed on to the handler installed before it, but none was: the default ends the process unsaved"),
         Example("""
 import os, signal, torch
 

@@ -18,14 +18,11 @@ from sigcheck.container.image import Image, ImageFile
 from sigcheck.container.purpose import unseen_train
 from sigcheck.container.toolkit import toolkit_source
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
+from sigcheck.container.starters import FORWARDS, REPLACED, STOPS, signal_passing, starting_command
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, display_path
 from sigcheck.model.trace import Point
 
-# How a step passes the stop signal to the step after it.
-REPLACED = "exec"  # the next program replaces it in the same process
-FORWARDS = "forwards"  # it sends the signal on (init, launcher, trap)
-STOPS = "never"  # the next program never hears of it
 _NOT_STARTERS = frozenset({"echo", "printf", "cd", "set", "export", "trap", "wait", "kill", "sleep", "true", "false",
                            "test", "[", "[[", "source", ".", "mkdir", "cp", "mv", "rm", "ln", "chmod", "chown", "cat",
                            "pip", "pip3", "conda", "apt-get", "ls", "env", "nvidia-smi", "shift", "exit", "return",
@@ -332,13 +329,13 @@ class ChainBuilder:
 
     def _follow(self, script: ShellScript, display: str, point: Point, cwd: str, depth: int, inline: bool,
                 shell_form: bool = False) -> None:
-        command = _starter(script, self._starts, self._execs)
+        command = starting_command(script, self._starts, self._execs)
         if command is None:
             self.chain.problem = "the script starts no program sigcheck recognises"
             return
         if command.runs_arguments or has_run_argument(command.words[:1]):
             self.chain.runs_arguments = point if inline else Point.in_document(display, command.span, command.text)
-        passes, note = _how(script, command)
+        passes, note = signal_passing(script, command)
         where = point if inline else Point.in_document(display, command.span, f"{display}:{command.span[0]} `{command.text}`")
         if inline:  # `sh -c "..."`: the shell step itself says how it starts the command
             last = self.chain.steps[-1]
@@ -386,32 +383,3 @@ def python_file(image: Image, call: PythonCall, cwd: str) -> ImageFile | None:
             if found is not None:
                 return found
     return None
-
-
-def _starter(script: ShellScript, starts, execs_program) -> ShellCommand | None:
-    """The command that starts the trainer: an `exec`'d one first (it ends the script), else the
-    last; of either, one that names training first (`if [ $1 == train ]; then train; else serve; fi`)."""
-    candidates = [c for c in script.commands if starts(c)]
-    execs = [c for c in script.commands if c.exec and (starts(c) or execs_program(c))]
-    if execs:
-        return (_naming_training(execs) or execs)[0]
-    return (_naming_training(candidates) or candidates)[-1] if candidates else None
-
-
-def _naming_training(commands: list[ShellCommand]) -> list[ShellCommand]:
-    return [c for c in commands if any("train" in (w or "") for w in c.words)]
-
-
-def _how(script: ShellScript, command: ShellCommand) -> tuple[str, str]:
-    if command.exec and not command.pipeline:
-        return REPLACED, "exec replaces the shell with it"
-    trap = script.term_trap()
-    if command.background:
-        if trap is not None and trap.forwards and script.waits_after(command):
-            return FORWARDS, f"started in the background; the TERM trap (line {trap.line}) forwards the signal and the script waits"
-        if trap is None:
-            return STOPS, "started in the background, and no trap forwards TERM to it"
-        return STOPS, "started in the background, but the TERM trap does not kill it or the script does not wait"
-    if trap is not None:
-        return STOPS, f"run without exec; the shell runs its TERM trap (line {trap.line}) only after the command ends"
-    return STOPS, "run without exec: the shell keeps the signal and the trainer never receives it"

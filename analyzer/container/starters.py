@@ -1,0 +1,42 @@
+"""Which command of an entry script starts the trainer, and how the stop signal gets past the
+shell to it: the next program `exec`s in its place, the script forwards it from a TERM trap and
+waits, or the signal stops at the shell (chain.py asks, script by script).
+"""
+
+from __future__ import annotations
+
+from sigcheck.container.shell import ShellCommand, ShellScript
+
+# How a step passes the stop signal to the step after it.
+REPLACED = "exec"  # the next program replaces it in the same process
+FORWARDS = "forwards"  # it sends the signal on (init, launcher, trap)
+STOPS = "never"  # the next program never hears of it
+
+
+def starting_command(script: ShellScript, starts, execs_program) -> ShellCommand | None:
+    """The command that starts the trainer: an `exec`'d one first (it ends the script), else the
+    last; of either, one that names training first (`if [ $1 == train ]; then train; else serve; fi`)."""
+    candidates = [c for c in script.commands if starts(c)]
+    execs = [c for c in script.commands if c.exec and (starts(c) or execs_program(c))]
+    if execs:
+        return (_naming_training(execs) or execs)[0]
+    return (_naming_training(candidates) or candidates)[-1] if candidates else None
+
+
+def _naming_training(commands: list[ShellCommand]) -> list[ShellCommand]:
+    return [c for c in commands if any("train" in (w or "") for w in c.words)]
+
+
+def signal_passing(script: ShellScript, command: ShellCommand) -> tuple[str, str]:
+    if command.exec and not command.pipeline:
+        return REPLACED, "exec replaces the shell with it"
+    trap = script.term_trap()
+    if command.background:
+        if trap is not None and trap.forwards and script.waits_after(command):
+            return FORWARDS, f"started in the background; the TERM trap (line {trap.line}) forwards the signal and the script waits"
+        if trap is None:
+            return STOPS, "started in the background, and no trap forwards TERM to it"
+        return STOPS, "started in the background, but the TERM trap does not kill it or the script does not wait"
+    if trap is not None:
+        return STOPS, f"run without exec; the shell runs its TERM trap (line {trap.line}) only after the command ends"
+    return STOPS, "run without exec: the shell keeps the signal and the trainer never receives it"
