@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sigcheck.loading.sources import is_file
 
-_CALL = re.compile(r"\b((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\(")
+_CALLED = re.compile(r"\b((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\($")  # the name before a call's `(`
+_SPAN = 20_000  # characters a call's arguments may run to
 _ENTRY_POINT = re.compile(r"""\bentry_point\s*=\s*['"]([^'"]+\.py)['"]""")
 _SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*['"]([^'"]+)['"]""")
 
@@ -34,28 +35,43 @@ class EstimatorLaunch:
 def estimator_calls(text: str, folder: Path, display: str, raw: str | None = None) -> list[EstimatorLaunch]:
     """The calls in `text` that pass an `entry_point=` literal naming a file that exists (beside
     the launcher, or in its `source_dir=`). `raw`: the file's own text, where `text` is taken from
-    it (a notebook's cells): the call is placed at its first occurrence there."""
+    it (a notebook's cells): the call is placed on its line there. Each `entry_point=` is taken to
+    the call whose parentheses hold it: the work follows those, not every call of the file."""
     found = []
     cursor = 0  # a notebook's calls come in the file's order: each is looked for after the last
-    for match in _CALL.finditer(text):
-        arguments = _arguments(text, match.end())
-        own = _top_level(arguments) if arguments is not None else ""  # not a call's nested inside it
-        entry = _ENTRY_POINT.search(own)
-        if entry is None:
+    for entry in _ENTRY_POINT.finditer(text):
+        opening = _opening(text, entry.start())
+        call = _CALLED.search(text, max(0, opening - _SPAN), opening + 1) if opening is not None else None
+        arguments = _arguments(text, opening + 1) if call is not None else None
+        if arguments is None:
             continue
-        source_dir = _SOURCE_DIR.search(own)
+        source_dir = _SOURCE_DIR.search(_top_level(arguments))  # not one a call nested in it takes
         base = folder / source_dir.group(1) if source_dir else folder
         script = base / entry.group(1)
         if is_file(script):
-            span, cursor = _span(text, raw, match, cursor)
-            found.append(EstimatorLaunch(match.group(2), script, display, span))
+            span, cursor = _span(text, raw, call, cursor)
+            found.append(EstimatorLaunch(call.group(2), script, display, span))
     return found
+
+
+def _opening(text: str, end: int) -> int | None:
+    """The parenthesis, before `end`, of the call whose arguments hold that place."""
+    depth = 0
+    for index in range(end - 1, max(-1, end - _SPAN), -1):
+        char = text[index]
+        if char == ")":
+            depth += 1
+        elif char == "(":
+            if depth == 0:
+                return index
+            depth -= 1
+    return None
 
 
 def _arguments(text: str, start: int) -> str | None:
     """The text between a call's parentheses (the opening one just before `start`)."""
     depth = 1
-    for index in range(start, min(len(text), start + 20_000)):
+    for index in range(start, min(len(text), start + _SPAN)):
         char = text[index]
         if char == "(":
             depth += 1

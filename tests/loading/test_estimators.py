@@ -35,3 +35,15 @@ def test_the_entry_point_of_a_call_nested_in_the_arguments_is_that_calls(tmp_pat
            "wrap(Other(entry_point=\"missing.py\"))\n"
     (call,) = estimator_calls(text, tmp_path, "launch.py")
     assert (call.name, call.script, call.span) == ("PyTorch", tmp_path / "src" / "train.py", (1, 7, 1, 14))
+
+
+def test_a_launcher_with_many_calls_is_read_in_linear_time(tmp_path):
+    """Each `entry_point=` is taken back to its call: not every call of the file read to its end."""
+    import time
+
+    (tmp_path / "train.py").write_text("print('x')\n")
+    text = "x = f(" * 20_000 + "PyTorch(entry_point='train.py')" + ")" * 20_000 + "\n" + "g(1)\n" * 50_000
+    started = time.monotonic()
+    calls = estimator_calls(text, tmp_path, "launch.py")
+    assert time.monotonic() - started < 5
+    assert [c.name for c in calls] == ["PyTorch"]
