@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterable
 from sigcheck.model import ir
 from sigcheck.model.argflow import Flow, argument_at, argument_flow
 from sigcheck.model.containers import Containers
+from sigcheck.model.class_members import ClassMembers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
 from sigcheck.model.products import is_factory, made_instance, receiver_returned, runs_its_argument
@@ -31,7 +32,7 @@ _COMPREHENSIONS = frozenset({"ListComp", "SetComp", "GeneratorExp"})  # items li
 _MAX_CODE_VALUES = 16  # argflow.MAX_ARGUMENTS: each script's main passed to one shared launch()
 
 
-class Resolver(ModuleMembers):
+class Resolver(ModuleMembers, ClassMembers):
     def __init__(self, project: "ProjectModel", flow: Flow | None = None, earlier: "Resolver | None" = None,
                  changed: set | None = None) -> None:
         """`earlier`: a resolver of the same project with another flow (argflow's last round),
@@ -216,32 +217,6 @@ class Resolver(ModuleMembers):
             return [ExternalV("builtins.str." + attr)]
         if isinstance(base, UnknownV):
             return [UnknownV(f"{base.tail}.{attr}" if base.tail else attr)]
-        return [UnknownV(attr)]
-
-    def _class_member(self, class_id: str, attr: str, bound: bool, skip_own: bool = False) -> list[Value]:
-        order = self.mro(class_id)[1 if skip_own else 0:]
-        found = self._first_member(order, attr, bound)
-        if bound and not skip_own:  # `self.x = ...` in a method of any class in the MRO sets x on this instance
-            for cls in order:
-                info = self.project.classes[cls.class_id] if isinstance(cls, ClassV) else None
-                if info is not None and attr in info.instance_attributes:
-                    found += [v for sym in info.attributes[attr] for v in self.resolve(sym)]
-        return found
-
-    def _first_member(self, order: list[ClassV | ExternalV], attr: str, bound: bool) -> list[Value]:
-        for cls in order:
-            if isinstance(cls, ExternalV):
-                return [ExternalV(f"{cls.qualname}.{attr}")]
-            info = self.project.classes[cls.class_id]
-            if attr in info.methods:
-                fn = self.project.functions[info.methods[attr]]
-                decorators = {self._decorator_name(d) for d in fn.decorators}
-                skip = 0 if "staticmethod" in decorators else 1 if (bound or "classmethod" in decorators) else 0
-                if "property" in decorators:
-                    return [v for r in fn.returns for v in self.resolve(r)] or [UnknownV(attr)]
-                return [FunctionV(fn.id, bound=skip)]
-            if attr in info.attributes:
-                return [v for sym in info.attributes[attr] for v in self.resolve(sym)]
         return [UnknownV(attr)]
 
     def mro(self, class_id: str) -> list[ClassV | ExternalV]:

@@ -1,0 +1,44 @@
+"""What a class's attribute stands for, through its MRO: the first class that defines it (a
+method, bound or not, a property's returns, a class attribute), and the values methods of any
+class of the MRO assign to it on the instance (`self.x = ...`). A mixin of the Resolver, which
+gives `resolve`, `mro` and `_decorator_name`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sigcheck.model.values import ClassV, ExternalV, FunctionV, UnknownV, Value
+
+if TYPE_CHECKING:
+    from sigcheck.model.project import ProjectModel
+
+
+class ClassMembers:
+    project: "ProjectModel"
+
+    def _class_member(self, class_id: str, attr: str, bound: bool, skip_own: bool = False) -> list[Value]:
+        order = self.mro(class_id)[1 if skip_own else 0:]
+        found = self._first_member(order, attr, bound)
+        if bound and not skip_own:  # `self.x = ...` in a method of any class in the MRO sets x on this instance
+            for cls in order:
+                info = self.project.classes[cls.class_id] if isinstance(cls, ClassV) else None
+                if info is not None and attr in info.instance_attributes:
+                    found += [v for sym in info.attributes[attr] for v in self.resolve(sym)]
+        return found
+
+    def _first_member(self, order: list[ClassV | ExternalV], attr: str, bound: bool) -> list[Value]:
+        for cls in order:
+            if isinstance(cls, ExternalV):
+                return [ExternalV(f"{cls.qualname}.{attr}")]
+            info = self.project.classes[cls.class_id]
+            if attr in info.methods:
+                fn = self.project.functions[info.methods[attr]]
+                decorators = {self._decorator_name(d) for d in fn.decorators}
+                skip = 0 if "staticmethod" in decorators else 1 if (bound or "classmethod" in decorators) else 0
+                if "property" in decorators:
+                    return [v for r in fn.returns for v in self.resolve(r)] or [UnknownV(attr)]
+                return [FunctionV(fn.id, bound=skip)]
+            if attr in info.attributes:
+                return [v for sym in info.attributes[attr] for v in self.resolve(sym)]
+        return [UnknownV(attr)]
