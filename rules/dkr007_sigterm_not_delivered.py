@@ -43,8 +43,14 @@ class SigtermNotDelivered(Rule):
     signal on (`exec xvfb-run python train.py`: xvfb-run is a shell script without a TERM trap).
     In script mode there is no Dockerfile: a framework estimator of the SageMaker SDK
     (`PyTorch(entry_point="train.py", ...)`, TensorFlow, HuggingFace, SKLearn, XGBoost, MXNet,
-    Chainer) runs its entry point through the same toolkit, in AWS's image; a handler in that
-    script is reported at the estimator call. The finding is placed where the layer is added (the RUN that installs the
+    Chainer) runs its entry point through the same toolkit, in AWS's image, and so does
+    `accelerate launch` whose config file says `compute_environment: AMAZON_SAGEMAKER` (it builds
+    a HuggingFace estimator); a handler in that script is reported at the estimator call or the
+    launch line. The SDK's ModelTrainer runs the `entry_script=` or `command=` of its
+    `SourceCode` (a `python`, torchrun or accelerate command, or `bash run.sh` whose launcher
+    starts the script) through its own `sm_train.sh` under `/bin/bash -c`, whatever the image:
+    bash is PID 1 without a TERM trap, and a handler in that script is reported at the
+    `SourceCode` call. The finding is placed where the layer is added (the RUN that installs the
     toolkit, the ENTRYPOINT or script line that starts the launcher or torchrun), and the trace
     shows the whole chain down to the trainer's handler.
 
@@ -83,8 +89,8 @@ class SigtermNotDelivered(Rule):
     ```
     or replaces itself with it: `os.execv(sys.executable, [sys.executable, "/opt/program/train.py"])`.
     Under torchrun, make the save fit in 30 s or checkpoint more often. In script mode, save
-    checkpoints as training goes to /opt/ml/checkpoints (the estimator's `checkpoint_s3_uri`),
-    which SageMaker uploads, rather than at the stop. In place of xvfb-run,
+    checkpoints as training goes to /opt/ml/checkpoints (the estimator's `checkpoint_s3_uri`, the
+    ModelTrainer's `checkpoint_config`), which SageMaker uploads, rather than at the stop. In place of xvfb-run,
     start Xvfb in the background and `exec` the trainer with `DISPLAY` set, or put an init that
     signals the whole process group first (`ENTRYPOINT ["tini", "-g", "--", ...]`).
 
@@ -157,6 +163,16 @@ Estimator(image_uri=image, entry_point="serve_model.py", source_dir="src", role=
      "sigcheck reads from its Dockerfile, not known to run a toolkit", {
             "src/train.py": "for batch in loader:\n    optimizer.step()\n", "src/serve_model.py": _HANDLES},
             name="launch.py"),
+        Example("""
+from sagemaker.modules.configs import SourceCode
+from sagemaker.modules.train import ModelTrainer
+from docs_builder import SourceCode as DocsSource
+
+ModelTrainer(training_image=image, source_code=SourceCode(source_dir="src", command="python train.py --epochs 3")).train()
+DocsSource(entry_script="serve_model.py")
+""", "a ModelTrainer runs a script with no handler (SIG001 reports its training); the other SourceCode is a "
+     "class of the project's, not the SDK's", {"src/train.py": "for batch in loader:\n    optimizer.step()\n",
+                                                "serve_model.py": _HANDLES}, name="launch.py"),
         Example(_LAUNCHER, "os.execv replaces the launcher: the trainer is PID 1 and receives SIGTERM", {
             "train.py": _HANDLES, "launch.py": """
 import os, sys
@@ -180,6 +196,24 @@ estimator = PyTorch(entry_point="train.py", source_dir="src", framework_version=
 estimator.fit({"train": "s3://bucket/train"})
 """, "script mode: the framework image's toolkit runs train.py as a child and keeps SIGTERM from its handler",
             {"src/train.py": _HANDLES}, name="launch.py"),
+        Example("""
+from sagemaker.modules.configs import Compute, SourceCode
+from sagemaker.modules.train import ModelTrainer
+
+# expect: DKR007
+code = SourceCode(source_dir="src", entry_script="train.py")
+ModelTrainer(training_image=image, source_code=code, compute=Compute(instance_type="ml.g5.xlarge")).train()
+""", "ModelTrainer runs train.py through its sm_train.sh under bash, PID 1 with no TERM trap, whatever the image",
+            {"src/train.py": _HANDLES}, name="launch.py"),
+        Example("""
+from sagemaker.modules.configs import SourceCode
+from sagemaker.modules.train import ModelTrainer
+
+# expect: DKR007
+code = SourceCode(source_dir="src", command="bash run.sh --epochs 3")
+ModelTrainer(training_image=image, source_code=code).train()
+""", "the SourceCode's command runs run.sh, whose torchrun starts train.py: under sm_train.sh neither receives SIGTERM",
+            {"src/train.py": _HANDLES, "src/run.sh": "torchrun --nproc_per_node 8 train.py \"$@\"\n"}, name="launch.py"),
         Example("""
 FROM python:3.11-slim
 RUN apt-get update && apt-get install -y --no-install-recommends xvfb
@@ -272,27 +306,28 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
                     )
 
     def _script_mode(self, analysis):
-        """A framework estimator's entry point that handles SIGTERM: the toolkit in AWS's image
-        starts it as a child, so the handler never runs (no Dockerfile says so: the SDK does)."""
-        for call, trainer in analysis.script_mode_trainers:
+        """An entry point that handles SIGTERM, run on SageMaker by the SDK with no Dockerfile of
+        the project's: by a framework estimator (the toolkit in AWS's image starts it as a child)
+        or by a ModelTrainer's SourceCode (its sm_train.sh under bash does), so the handler never
+        runs."""
+        for call, trainer, kind in analysis.script_mode_trainers:
             handling = trainer.framework_handling is not None or any(
                 r.covers_sigterm and r.action not in ("ignore", "default") for r in trainer.registrations)
             if not handling:
                 continue  # no handler to defeat: SIG001 reports the training
             script = analysis.project.sources[trainer.entry.module].display
-            anchor = Point.in_document(call.display, call.span, f"{call.name}(entry_point=...) runs {script} "
-                                                                 f"through the SageMaker training toolkit")
+            anchor, why = (_model_trainer(call, script) if kind == "source-code-runner"
+                           else _estimator(call, script))
             registration = next((r for r in trainer.registrations if r.covers_sigterm), None)
             handler = analysis.registration_point(registration) if registration is not None else \
                 Point(trainer.body_id, None, f"{script} trains in a library that handles SIGTERM")
+            via = [] if call.via is None else [Point.in_document(
+                call.via.display, (call.via.line, 1, call.via.line, 1), f"{call.via.launcher} starts {script}")]
             yield self.finding(
                 anchor,
-                f"The {call.name} estimator runs {script} in AWS's framework image, whose SageMaker training "
-                f"toolkit starts it as a child through /bin/sh and never forwards SIGTERM (sagemaker-training-toolkit "
-                f"#125, #173): {script}'s handler never runs and the job is SIGKILLed {analysis.deadline} s after a "
-                f"stop; save checkpoints as training goes to /opt/ml/checkpoints (checkpoint_s3_uri), or bring an "
-                f"image whose exec-form ENTRYPOINT runs the script",
-                [anchor, handler],
+                f"{why}: {script}'s handler never runs and the job is SIGKILLed {analysis.deadline} s after a stop; "
+                f"save checkpoints as training goes to /opt/ml/checkpoints ({_INSTEAD[kind]}",
+                [anchor, *via, handler],
             )
 
     def _python_launcher(self, analysis, container, child: str):
@@ -316,3 +351,25 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
             f"(`proc.send_signal(signum)`, then `proc.wait()`), or replace the launcher with it (`os.execv`)",
             container.trace(),
         )
+
+
+_INSTEAD = {"framework-estimator": "checkpoint_s3_uri), or bring an image whose exec-form ENTRYPOINT runs the script",
+            "source-code-runner": "the ModelTrainer's checkpoint_config), or give it no SourceCode and an image whose "
+                                  "exec-form ENTRYPOINT runs the script"}
+
+
+def _estimator(call, script: str) -> tuple[Point, str]:
+    """A framework estimator's call, or accelerate's SageMaker launcher, which builds one."""
+    written = call.written or f"{call.name}(entry_point=...)"
+    anchor = Point.in_document(call.display, call.span, f"{written} runs {script} through the SageMaker training toolkit")
+    who = f"{call.written} runs {script} as the entry point of a HuggingFace estimator" if call.written \
+        else f"The {call.name} estimator runs {script}"
+    return anchor, (f"{who} in AWS's framework image, whose SageMaker training toolkit starts it as a child "
+                    f"through /bin/sh and never forwards SIGTERM (sagemaker-training-toolkit #125, #173)")
+
+
+def _model_trainer(call, script: str) -> tuple[Point, str]:
+    anchor = Point.in_document(call.display, call.span, f"a ModelTrainer runs this SourceCode's {script} through sm_train.sh")
+    return anchor, (f"A ModelTrainer runs this SourceCode's {script} through its sm_train.sh under `/bin/bash -c`, "
+                    f"whatever the image; bash, PID 1 with no TERM trap, starts the code as a child and SIGTERM "
+                    f"never reaches it")

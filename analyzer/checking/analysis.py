@@ -127,16 +127,25 @@ class Analysis:
 
     @cached_property
     def script_mode_trainers(self) -> list[tuple]:
-        """(call, the EntryFacts of its entry point) for each framework estimator (PyTorch,
-        HuggingFace...) whose script this run loaded: the training toolkit runs it on SageMaker."""
-        framework = self.knowledge.containers["framework-estimator"]
+        """(call, the EntryFacts of its entry point, how it runs) for each framework estimator
+        (PyTorch, HuggingFace...) and ModelTrainer SourceCode whose script this run loaded: the
+        training toolkit, or the ModelTrainer's sm_train.sh, runs it on SageMaker."""
+        kinds = ("framework-estimator", "source-code-runner")
         found = []
         for call in self._estimators if self.platform == "sagemaker" else ():
             module = self.project.by_path.get(call.script.resolve())
-            facts = self.entry_for(module) if module and framework.find(call.name) else None
+            kind = next((kind for kind in kinds if self.knowledge.containers[kind].find(call.name)), None)
+            facts = self.entry_for(module) if module and kind else None
             if facts is not None:
-                found.append((call, facts))
+                found.append((call, facts, kind))
         return found
+
+    @cached_property
+    def shells_on_sagemaker(self) -> frozenset[str]:
+        """The project's shell scripts a ModelTrainer's SourceCode runs (`command="bash run.sh"`): a
+        launcher in them never receives SIGTERM (see DKR007), its deadline is not the job's."""
+        return frozenset(call.via.display for call, _, kind in self.script_mode_trainers
+                         if call.via is not None and kind == "source-code-runner")
 
     @cached_property
     def waits(self) -> WaitBound:

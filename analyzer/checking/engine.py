@@ -126,6 +126,7 @@ def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: 
 def _inputs(found: Discovery, project, settings: Settings) -> list[Path]:
     """Every file whose content the report depends on."""
     files = [*project.by_path, *found.texts, *(s.path for s in project.documents.values())]
+    files += [launcher.path for launcher in found.launchers.values()]  # estimator calls, their suppressions
     files += [Path(e.display) for e in [*found.errors, *project.errors]]
     if settings.config_path is not None:
         files.append(settings.config_path)

@@ -171,6 +171,10 @@ class EntryFacts:
         and a module the entry point runs reads (torchrun: LOCAL_RANK)."""
         path = self.analysis.project.sources[self.entry.module].path
         launched = [launch for launch in self.analysis.launches if launch.target == path]
+        local = [launch for launch in launched if launch.local and launch.display not in self.analysis.shells_on_sagemaker]
+        if launched and not local:
+            return None  # run in a SageMaker job, where the launcher never receives SIGTERM: the platform's deadline
+        launched = local
         if launched:  # a shell script of the project starts it so: seen, not guessed from the code
             launch = min(launched, key=lambda launch: launch.deadline)
             return Deadline(launch.deadline, f"under {launch.launcher} ({launch.display}:{launch.line})")

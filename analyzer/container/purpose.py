@@ -206,13 +206,18 @@ def _requirements_may_provide(text: str) -> bool:
 
 
 def listed_requirements(image: Image, read: Read, words: list[str], cwd: str) -> list[str]:
-    """The requirements the `-r` files of an install list (`sagemaker-training==4.8.0`), as
+    """The requirements the `-r` files of an install list (`sagemaker-training==4.8.0`), and the
+    conda environment files (`conda env create -f environment.yml`, its `pip:` section too), as
     written and lower-cased, from the files sigcheck can read."""
     found = []
     for previous, word in zip(["", *words], words):
-        if previous in ("-r", "--requirement") and not word.startswith("-"):
+        environment = previous in ("-f", "--file") and word.endswith((".yml", ".yaml"))
+        if (previous in ("-r", "--requirement") or environment) and not word.startswith("-"):
             text = _read(image, read, posixpath.join(cwd, word)) or ""
-            found += [_package(line.split("#", 1)[0].strip()) for line in text.splitlines()]
+            lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+            if environment:  # its list items: conda's dependencies and the pip section's
+                lines = [line[1:].strip() for line in lines if line.startswith("-") and not line.endswith(":")]
+            found += [_package(line) for line in lines]
     return [requirement for requirement in found if requirement and not requirement.startswith("-")]
 
 

@@ -71,10 +71,12 @@ class ShellScript:
 
 
 def parse_shell(text: str, display: str, env: dict[str, str], args: list[str] | None,
-                line_offset: int | tuple[int, int, int, int] = 0, cwd: str = "/") -> ShellScript:
+                line_offset: int | tuple[int, int, int, int] = 0, cwd: str = "/",
+                folder: str | None = None) -> ShellScript:
     """Parse a script; `args` are its positional parameters when known. A syntax error is a
     LoadError at its place (`line_offset` shifts lines for a script inside a Dockerfile; a span
-    instead places every command there: a file a RUN writes with printf has no lines of its own)."""
+    instead places every command there: a file a RUN writes with printf has no lines of its own).
+    `folder`: where the script lies, which `$(dirname "$0")` and its variants stand for."""
     stripped = text.rstrip()
     if stripped.endswith("\\") and not stripped.endswith("\\\\"):
         # `python train.py \` then the end of the file: bash joins the line with nothing and runs it,
@@ -88,6 +90,7 @@ def parse_shell(text: str, display: str, env: dict[str, str], args: list[str] | 
         what = f"missing {bad.type!r}" if bad.is_missing else "unexpected text"
         raise LoadError(display, f"shell syntax error: {what}", line, column)
     reader = _Reader(text.encode("utf-8"), dict(env), args, line_offset, cwd)
+    reader.folder = folder
     reader.walk(tree.root_node)
     script = reader.script
     for trap in list(script.traps):
@@ -107,6 +110,21 @@ def shebang(text: str) -> list[str] | None:
     return words or None
 
 
+# `$(dirname "$0")`, `$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)`, `` `dirname $0` ``,
+# `$(dirname "$(readlink -f "$0")")`: the folder the script lies in, whatever the caller's folder
+_OWN_PATH = {"$0", "${0}", "$BASH_SOURCE", "${BASH_SOURCE}", "${BASH_SOURCE[0]}"}
+_FOLDER_WORDS = {"cd", "dirname", "pwd", "realpath", "readlink", "-f", "-e", "-m", "-P", "--", "&&", ";", "$"}
+_QUIET = re.compile(r"\d*>&\d|&?\d*>\s*/dev/null")  # `>/dev/null 2>&1`: said nothing of the folder
+_FOLDER_TOKEN = re.compile(r"\$\{BASH_SOURCE(?:\[0\])?\}|\$BASH_SOURCE|\$\{0\}|\$0|&&|[^\s\"'$()`;&]+|;|\$")
+
+
+def _names_own_folder(substitution: str) -> bool:
+    """Whether a command substitution only works out the folder of the script it is written in."""
+    tokens = _FOLDER_TOKEN.findall(_QUIET.sub(" ", substitution))
+    return ("dirname" in tokens and not _OWN_PATH.isdisjoint(tokens)
+            and all(token in _FOLDER_WORDS or token in _OWN_PATH for token in tokens))
+
+
 def _first_error(node):
     if node.type == "ERROR" or node.is_missing:
         return node
@@ -124,6 +142,7 @@ class _Reader:
     def __init__(self, source: bytes, env: dict[str, str], args: list[str] | None,
                  line_offset: int | tuple[int, int, int, int], cwd: str) -> None:
         self.cwd = cwd
+        self.folder: str | None = None  # the script's own folder, when known
         self.source = source
         self.vars = env
         self.args = args
@@ -261,6 +280,8 @@ class _Reader:
             return self.variable(self.text(node)[1:])
         if kind == "expansion":
             return self.expansion(self.text(node)[2:-1])
+        if kind == "command_substitution" and self.folder is not None and _names_own_folder(self.text(node)):
+            return self.folder
         return None  # command and process substitution, arithmetic, globs with brackets...
 
     def variable(self, name: str) -> str | None:

@@ -21,7 +21,7 @@ from typing import Mapping
 from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
-from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in
+from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
                                       overlaid, read_bytes, resolve)
 from sigcheck.model.jobs import is_test
@@ -46,6 +46,7 @@ _TOP_LEVEL_START = re.compile(r"^(?:[A-Za-z_]\w*[ \t]*=[ \t]*)?(?:subprocess\.(?
                               r"[ \t]*\(", re.M)
 _ESTIMATOR = re.compile(r"""\bentry_point\s*=\s*['"]([^'"]+\.py)['"]""")
 _SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*['"]([^'"]+)['"]""")
+_SOURCE_CODE = "SourceCode("  # the SageMaker SDK's, for a ModelTrainer
 
 NO_ENTRY_POINTS = ("no entry points found in this directory: no Python file with an `if __name__ == "
                   "\"__main__\"` block, a loop at module level or a call of its own function, a model's fit, a trainer's train or subprocess there, none named "
@@ -226,11 +227,23 @@ def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude) -> None:
         text = decode_text(read_bytes(path, display_path(path)), display_path(path))
     except LoadError:
         return  # not the user's input: a shell script sigcheck cannot read says nothing
+    if not may_launch(text):
+        return  # most shell scripts: the knowledge is not read for them (a run from the cache reads none)
     for launch in launches_in(text, path, display_path(path), found.root, builtin_knowledge()):
         found.launches.append(launch)
+        if not launch.local:  # accelerate's SageMaker launcher: a HuggingFace estimator runs the script
+            found.estimators.append(_accelerate_estimator(launch, text))
+            found.launchers[launch.display] = SourceFile(resolve(path), launch.display, text)
         relative = _relative(launch.target, glob_base)
         if not is_test(list(Path(relative).with_suffix("").parts)) and not any(fnmatch(relative, p) for p in exclude):
             found.add(launch.target, f"started by {launch.launcher} in {launch.display}:{launch.line}")
+
+
+def _accelerate_estimator(launch: ScriptLaunch, text: str) -> EstimatorLaunch:
+    line = text.splitlines()[launch.line - 1] if launch.line <= len(text.splitlines()) else ""
+    column = max(line.find("accelerate"), 0) + 1
+    return EstimatorLaunch("HuggingFace", launch.target, launch.display, (launch.line, column, launch.line, column + 10),
+                           written=f"accelerate launch with {launch.sagemaker_config} (compute_environment: AMAZON_SAGEMAKER)")
 
 
 def _calls_own_function(text: str) -> bool:
@@ -257,13 +270,16 @@ def _estimators(found: Discovery, path: Path, text: str, raw: str | None = None)
     """The scripts estimators name (`entry_point=`, under any `source_dir=` the file spells) are
     entry points; each call is kept with its place, for the rules that judge how it runs them."""
     folder = path.parent
-    if "entry_point" not in text:
+    if "entry_point" not in text and _SOURCE_CODE not in text:
         return
     display = display_path(path)
-    calls = estimator_calls(text, folder, display, raw)
+    calls = estimator_calls(text, folder, display, raw, root=found.root)
     if calls:
         found.estimators.extend(calls)
         found.launchers[display] = SourceFile(resolve(path), display, raw or text)
+    for call in calls:
+        if call.name == _SOURCE_CODE[:-1]:
+            found.add(call.script, "run by a ModelTrainer's SourceCode")
     source_dirs = _SOURCE_DIR.findall(text)
     for script in _ESTIMATOR.findall(text):
         bases = [folder / d for d in source_dirs] or [folder]

@@ -2,9 +2,11 @@
 
 A framework estimator (PyTorch, TensorFlow, Hugging Face, scikit-learn, XGBoost, MXNet, Chainer)
 runs its entry point in AWS's framework image, where the SageMaker training toolkit starts the
-script as a child. Found by reading the text (a notebook's cells are not Python modules): the
-call's name, the `entry_point=` and `source_dir=` literals inside its parentheses, and where the
-call is written in the file, for a finding placed there.
+script as a child. The SDK's ModelTrainer runs what its `SourceCode(entry_script=..., command=...)`
+names through a shell script of its own. Found by reading the text (a notebook's cells are not
+Python modules): the call's name, the `entry_point=` (`entry_script=`, `command=`) and
+`source_dir=` literals inside its parentheses, and where the call is written in the file, for a
+finding placed there.
 """
 
 from __future__ import annotations
@@ -14,11 +16,16 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sigcheck.knowledge import Knowledge, builtin_knowledge
+from sigcheck.loading.launch_scripts import ScriptLaunch, command_start
 from sigcheck.loading.sources import is_file
 
 _CALLED = re.compile(r"\b((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\($")  # the name before a call's `(`
 _SPAN = 20_000  # characters a call's arguments may run to
-_ENTRY_POINT = re.compile(r"""\bentry_point\s*=\s*['"]([^'"]+\.py)['"]""")
+# `entry_point=` of an estimator, `entry_script=` or `command=` of a ModelTrainer's SourceCode (the
+# command's words up to the first a format string fills in)
+_ENTRY_POINT = re.compile(r"""\b(?:entry_point|(entry_script))\s*=\s*['"]([^'"]+\.py)['"]|\b(command)\s*=\s*f?['"]([^'"{]+)""")
+_SOURCE_CODE = "SourceCode"
 _SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*['"]([^'"]+)['"]""")
 
 
@@ -30,28 +37,44 @@ class EstimatorLaunch:
     script: Path  # the entry point's file, where it exists
     display: str  # the launcher file, as reported
     span: tuple[int, int, int, int]  # the call's name, 1-based, in the launcher file's own text
+    via: ScriptLaunch | None = None  # `command="bash run.sh"`: the launch in run.sh that starts `script`
+    written: str = ""  # how the launch is written where it is no call: "accelerate launch --config_file c.yaml"
 
 
-def estimator_calls(text: str, folder: Path, display: str, raw: str | None = None) -> list[EstimatorLaunch]:
+def estimator_calls(text: str, folder: Path, display: str, raw: str | None = None,
+                    knowledge: Knowledge | None = None, root: Path | None = None) -> list[EstimatorLaunch]:
     """The calls in `text` that pass an `entry_point=` literal naming a file that exists (beside
-    the launcher, or in its `source_dir=`). `raw`: the file's own text, where `text` is taken from
-    it (a notebook's cells): the call is placed on its line there. Each `entry_point=` is taken to
-    the call whose parentheses hold it: the work follows those, not every call of the file."""
+    the launcher, or in its `source_dir=`), and the SourceCode calls whose `entry_script=` does,
+    or whose `command=` starts one (`knowledge`, the built-in one unless given, tells how; read only
+    for a command, as a run from the cache reads none; `root` is the project's). `raw`: the
+    file's own text, where `text` is taken from it (a notebook's cells): the call is placed on
+    its line there. Each keyword is taken to the call whose parentheses hold it: the work follows
+    those, not every call of the file."""
     found = []
     cursor = 0  # a notebook's calls come in the file's order: each is looked for after the last
+    from_sdk = "sagemaker" in text  # a SourceCode of another library is none of the SDK's
     for entry in _ENTRY_POINT.finditer(text):
         opening = _opening(text, entry.start())
         call = _CALLED.search(text, max(0, opening - _SPAN), opening + 1) if opening is not None else None
         arguments = _arguments(text, opening + 1) if call is not None else None
-        if arguments is None:
-            continue
+        if arguments is None or (entry.group(1) or entry.group(3)) and (call.group(2) != _SOURCE_CODE or not from_sdk):
+            continue  # `entry_script=` and `command=` of anything but the SDK's SourceCode say nothing
         source_dir = _SOURCE_DIR.search(_top_level(arguments))  # not one a call nested in it takes
         base = folder / source_dir.group(1) if source_dir else folder
-        script = base / entry.group(1)
-        if is_file(script):
+        started = _started(entry, base, knowledge, root or folder)
+        if started is not None:
             span, cursor = _span(text, raw, call, cursor)
-            found.append(EstimatorLaunch(call.group(2), script, display, span))
+            found.append(EstimatorLaunch(call.group(2), started[0], display, span, started[1]))
     return found
+
+
+def _started(entry: re.Match, base: Path, knowledge: Knowledge | None,
+             root: Path) -> tuple[Path, ScriptLaunch | None] | None:
+    """The script an `entry_point=`, `entry_script=` or `command=` runs in `base`, if it exists."""
+    if entry.group(3) is None:
+        script = base / entry.group(2)
+        return (script, None) if is_file(script) else None
+    return command_start(entry.group(4), base, root, knowledge or builtin_knowledge())
 
 
 def _opening(text: str, end: int) -> int | None:

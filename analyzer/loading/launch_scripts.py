@@ -7,16 +7,19 @@ reads. A directory run reads them; a script that does not parse says nothing.
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 from sigcheck.container.argv import launcher_target, program_name, python_call
 from sigcheck.container.shell import parse_shell
 from sigcheck.knowledge import Knowledge
-from sigcheck.loading.sources import LoadError, is_file, resolve
+from sigcheck.loading.sources import LoadError, decode_text, display_path, is_file, read_bytes, resolve
 
 _MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed)\b")
 _TORCH_MODULES = ("torch.distributed.run", "torch.distributed.launch")
+_CONFIG_FILE = ("--config_file", "--config-file")
+_ON_SAGEMAKER = re.compile(r"^compute_environment\s*:\s*['\"]?AMAZON_SAGEMAKER\b", re.M)
 
 
 @dataclass(frozen=True)
@@ -28,15 +31,28 @@ class ScriptLaunch:
     deadline: int
     display: str
     line: int
+    sagemaker_config: str | None = None  # `accelerate launch --config_file c.yaml` whose c.yaml runs it on SageMaker
+
+    @property
+    def local(self) -> bool:
+        """Whether the launcher runs the script on this machine, with its deadline: accelerate with
+        `compute_environment: AMAZON_SAGEMAKER` builds a HuggingFace estimator instead, and the
+        script runs in AWS's framework image (script mode)."""
+        return self.sagemaker_config is None
+
+
+def may_launch(text: str) -> bool:
+    """Whether a shell script names a launcher at all: the cheap test before any parse."""
+    return _MENTIONS.search(text) is not None
 
 
 def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Knowledge) -> list[ScriptLaunch]:
     """The project's Python scripts this shell script starts through a launcher with a deadline.
     A script path (or `-m` module) is looked for beside the shell script, then at the project root."""
-    if not _MENTIONS.search(text):
+    if not may_launch(text):
         return []
     try:
-        script = parse_shell(text, display, {}, None)
+        script = parse_shell(text, display, {}, None, folder=str(resolve(path).parent))
     except LoadError:
         return []
     found = []
@@ -47,9 +63,62 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
         launcher, deadline, target = started
         for candidate in _files(target, path.parent, root):
             if is_file(candidate):
-                found.append(ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0]))
+                config = _sagemaker_config(list(command.words), path.parent, root) if launcher == "accelerate" else None
+                found.append(ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config))
                 break
     return found
+
+
+def command_start(command: str, folder: Path, root: Path, knowledge: Knowledge) -> tuple[Path, ScriptLaunch | None] | None:
+    """The project's Python script a command line run in `folder` starts (`python train.py`,
+    `torchrun ... train.py`), or the one a launcher starts in the shell script it runs (`bash
+    run.sh`), with that launch."""
+    try:
+        words: list[str | None] = list(shlex.split(command))
+    except ValueError:
+        return None
+    while words and "=" in (words[0] or "") and not (words[0] or "").startswith("-"):
+        words = words[1:]  # `NCCL_DEBUG=INFO python train.py`
+    if not words:
+        return None
+    name = program_name(words[0])
+    if knowledge.containers["shell"].find(name):
+        script = next((w for w in words[1:] if w and not w.startswith("-")), None)
+        return _shell_start(folder / script, root, knowledge) if script and script.endswith(".sh") else None
+    if knowledge.containers["interpreter"].find(name):
+        call = python_call(words, [])
+        target = call.script or call.module
+    else:
+        started = _launched(words, knowledge)
+        target = started[2] if started is not None else None
+    found = next((c for c in _files(target, folder, root) if is_file(c)), None) if target else None
+    return (resolve(found), None) if found is not None else None
+
+
+def _shell_start(path: Path, root: Path, knowledge: Knowledge) -> tuple[Path, ScriptLaunch] | None:
+    if not is_file(path):
+        return None
+    try:
+        text = decode_text(read_bytes(path, display_path(path)), display_path(path))
+    except LoadError:
+        return None
+    launched = launches_in(text, path, display_path(path), root, knowledge)
+    return (launched[0].target, launched[0]) if launched else None
+
+
+def _sagemaker_config(words: list[str | None], folder: Path, root: Path) -> str | None:
+    """The accelerate config file an `accelerate launch` names, when it runs the job on SageMaker."""
+    named = next((words[i + 1] for i, w in enumerate(words[:-1]) if w in _CONFIG_FILE), None)
+    named = named or next((w.split("=", 1)[1] for w in words if w and w.split("=", 1)[0] in _CONFIG_FILE and "=" in w), None)
+    for base in (folder, root) if named else ():
+        config = base / named
+        if is_file(config):
+            try:
+                text = decode_text(read_bytes(config, display_path(config)), display_path(config))
+            except LoadError:
+                return None
+            return display_path(config) if _ON_SAGEMAKER.search(text) else None
+    return None
 
 
 def _files(target: str, *bases: Path) -> list[Path]:

@@ -5,8 +5,8 @@ toolkit and uploads model/, output/ and checkpoints/. A Processing job reads and
 /opt/ml/processing/*, uploads the folders its job definition names and sets no SM_* variable.
 An endpoint's server reads the model SageMaker unpacks into /opt/ml/model, where no toolkit
 sets SM_MODEL_DIR. A test checks the layout itself. A launcher defines a job with the SageMaker
-Python SDK (`PyTorch(entry_point=...)`, `estimator.fit()`) on the user's machine: an /opt/ml path
-there configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`). A module that sets the
+Python SDK (`PyTorch(entry_point=...)`, `estimator.fit()`, `ModelTrainer(...)`) on the user's
+machine: an /opt/ml path there configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`). A module that sets the
 SM_* variables plays the training toolkit's part (the SDK's container drivers and remote-function
 bootstrap): it derives them from the layout, so its paths are the layout's definition. Only
 training code is judged by the layout rules.
@@ -31,8 +31,9 @@ _SERVING_FOLDERS = frozenset({"inference", "serving", "serve"})
 _SERVING_IMPORTS = ("sagemaker_inference", "ts.torch_handler", "mms.")
 _TEST_FOLDERS = frozenset({"tests", "test", "testing"})
 # The SDK's modules that define jobs; a training script may use others (sagemaker.experiments).
+# ModelTrainer's are sagemaker.modules (SDK 2) and sagemaker.train (SDK 3).
 _JOB_DEFINITIONS = re.compile(r"\bsagemaker\.(?:estimator|pytorch|tensorflow|huggingface|sklearn|xgboost|mxnet|tuner|"
-                              r"processing|workflow|jumpstart)\b")
+                              r"processing|workflow|jumpstart|modules|train)\b")
 # Setting an SM_* variable: `os.environ["SM_MODEL_DIR"] = ...`, `env["SM_HOSTS"] = ...`, or a key of
 # the environment a dict builds (`{"SM_MODEL_DIR": SM_MODEL_DIR}`); reading one never matches.
 _SETS_SM_VARIABLE = re.compile(r"""\[\s*["']SM_[A-Z0-9_]+["']\s*\]\s*=(?!=)|["']SM_[A-Z0-9_]+["']\s*:"""

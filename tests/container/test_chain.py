@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sigcheck.container.chain import STOPS
 from project_files import dockerfile_container as chain_of
 
@@ -128,6 +130,20 @@ def test_the_toolkit_a_requirements_file_lists_runs_the_program(tmp_path):
     both = chain_of(tmp_path / "b", {"Dockerfile": dockerfile, "train.py": TRAIN,
                                      "requirements.txt": "sagemaker-training==4.8.0\nsagemaker-containers==2.8.6\n"})
     assert "toolkit" not in [s.kind for s in both.chain.steps]  # two `train` scripts: which one runs is not known
+
+
+@pytest.mark.parametrize("create", ["conda env create -f /code/environment.yml", "mamba env update --file /code/environment.yml",
+                                    "micromamba create -y -f /code/environment.yml"])
+def test_the_toolkit_a_conda_environment_lists_runs_the_program(tmp_path, create):
+    """krasserm/sagemaker-tutorial: `- pip: [sagemaker-training, ...]` in the environment file."""
+    dockerfile = (f"FROM continuumio/miniconda3\nCOPY environment.yml /code/environment.yml\nRUN {create}\n"
+                  "COPY train.py /opt/ml/code/\nENV SAGEMAKER_PROGRAM=train.py\n")
+    environment = "name: job\ndependencies:\n  - python=3.11\n  - pip\n  - pip:\n    - sagemaker-training\n    - torch\n"
+    listed = chain_of(tmp_path / "a", {"Dockerfile": dockerfile, "train.py": TRAIN, "environment.yml": environment})
+    assert [s.kind for s in listed.chain.steps] == ["entrypoint", "toolkit", "python"]
+    without = chain_of(tmp_path / "b", {"Dockerfile": dockerfile, "train.py": TRAIN,
+                                        "environment.yml": environment.replace("sagemaker-training", "boto3")})
+    assert "toolkit" not in [s.kind for s in without.chain.steps]
 
 
 def test_a_script_ends_in_the_program_it_execs_even_one_sigcheck_cannot_see(tmp_path):

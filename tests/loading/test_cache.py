@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import stat
@@ -108,6 +109,27 @@ def test_a_version_pin_written_or_changed_is_seen_by_a_warm_run(tmp_path, monkey
     assert [d.code for d in _run(tmp_path).diagnostics] == ["SIG001"]
     (tmp_path / "requirements.txt").write_text("lightning==2.2.0\n")
     assert not _run(tmp_path).diagnostics
+
+
+_HANDLES = "import signal, sys\n\nsignal.signal(signal.SIGTERM, lambda s, f: sys.exit(0))\nfor batch in loader:\n    optimizer.step()\n"
+
+
+@pytest.mark.parametrize("launcher, before, after", [
+    ("launch.ipynb", "PyTorch(entry_point='train.py', source_dir='src')", "Estimator(entry_point='train.py', source_dir='src')"),
+    ("accelerate_config.yaml", "compute_environment: AMAZON_SAGEMAKER", "compute_environment: LOCAL_MACHINE"),
+])
+def test_a_launcher_or_its_config_edited_is_seen_by_a_warm_run(tmp_path, monkeypatch, launcher, before, after):
+    """What runs the script decides DKR007, and neither a notebook nor accelerate's config is an
+    entry point: a cached report that did not keep them as inputs would be stale."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {"pyproject.toml": "", "src/train.py": _HANDLES,
+                             "launch.sh": "accelerate launch --config_file accelerate_config.yaml src/train.py\n"})
+    write = (lambda text: (tmp_path / launcher).write_text(json.dumps({"cells": [{"cell_type": "code", "source": [text]}]}))
+             if launcher.endswith(".ipynb") else (tmp_path / launcher).write_text(text + "\n"))
+    write(before)
+    first = _key(_run(tmp_path))
+    write(after)
+    assert _key(_run(tmp_path)) == _key(_run(tmp_path, cache=False)) != first
 
 
 def test_results_do_not_depend_on_jobs_or_file_order(project):

@@ -47,3 +47,25 @@ def test_a_launcher_with_many_calls_is_read_in_linear_time(tmp_path):
     calls = estimator_calls(text, tmp_path, "launch.py")
     assert time.monotonic() - started < 5
     assert [c.name for c in calls] == ["PyTorch"]
+
+
+def test_a_model_trainers_source_code_names_its_script_or_the_command_that_starts_it(tmp_path):
+    from sigcheck.knowledge import builtin_knowledge
+
+    (tmp_path / "code").mkdir()
+    for name in ("train.py", "sft.py", "dpo.py"):
+        (tmp_path / "code" / name).write_text("print('x')\n")
+    (tmp_path / "code" / "run.sh").write_text("#!/bin/bash\nNGPU=8\naccelerate launch --num_processes $NGPU dpo.py \"$@\"\n")
+    text = """from sagemaker.modules.configs import SourceCode
+a = SourceCode(source_dir="code", entry_script="train.py")
+b = SourceCode(source_dir="code", command=f"NCCL_DEBUG=INFO torchrun --nproc_per_node 8 sft.py {' '.join(args)}")
+c = SourceCode(source_dir="code", command="bash run.sh --beta 0.1")
+d = SourceCode(source_dir="code", command="python missing.py")
+e = Other(source_dir="code", entry_script="train.py")
+"""
+    calls = estimator_calls(text, tmp_path, "launch.py", knowledge=builtin_knowledge(), root=tmp_path)
+    assert [(c.name, c.script.name, c.span[0]) for c in calls] == [
+        ("SourceCode", "train.py", 2), ("SourceCode", "sft.py", 3), ("SourceCode", "dpo.py", 4)]
+    assert calls[2].via is not None and (calls[2].via.launcher, calls[2].via.line) == ("accelerate", 3)
+    assert estimator_calls(text.replace("sagemaker.modules.configs", "builder"), tmp_path, "launch.py",
+                           knowledge=builtin_knowledge(), root=tmp_path) == []

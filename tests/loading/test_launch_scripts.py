@@ -105,3 +105,46 @@ def test_a_place_two_entry_points_reach_is_worded_with_the_stricter_deadline(run
              "pkg/train_mem.py": "from pkg.train import train\n\nif __name__ == '__main__':\n    train()\n",
              "lib.py": LIB, "scripts/run.sh": "deepspeed pkg/train_mem.py --deepspeed zero2.json\n"}
     assert "under deepspeed (scripts/run.sh:1)" in _messages(run_sigcheck(files, ["."]))["pkg/train.py"]
+
+
+@pytest.mark.parametrize("folder", [
+    'SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"',
+    'SCRIPT_DIR=$(dirname "$0")',
+    'SCRIPT_DIR="$(cd "$(dirname "$0")" >/dev/null 2>&1 && pwd)"',
+    'SCRIPT_DIR=`dirname $0`',
+])
+def test_the_folder_a_launch_script_works_out_for_itself_is_its_own(run_sigcheck, folder):
+    """aws-samples' sm_accelerate_train.sh: `TRAINING_SCRIPT="${SCRIPT_DIR}/sft.py"`."""
+    files = {"code/sft.py": TRAINS, "code/lib.py": LIB,
+             "code/run.sh": f'#!/bin/bash\n{folder}\nTRAINING_SCRIPT="${{SCRIPT_DIR}}/sft.py"\n'
+                            'accelerate launch --num_processes 8 "$TRAINING_SCRIPT"\n'}
+    assert "under accelerate (code/run.sh:4)" in _messages(run_sigcheck(files, ["."]))["code/sft.py"]
+
+
+def test_a_folder_worked_out_otherwise_is_not_taken_for_the_scripts(run_sigcheck):
+    files = {"code/sft.py": TRAINS, "code/lib.py": LIB,
+             "code/run.sh": '#!/bin/bash\nSCRIPT_DIR="$(git rev-parse --show-toplevel)"\n'
+                            'accelerate launch "${SCRIPT_DIR}/sft.py"\n'}
+    assert "under accelerate" not in _messages(run_sigcheck(files, ["."]))["code/sft.py"]
+
+
+def test_accelerate_configured_for_sagemaker_runs_the_script_there(run_sigcheck):
+    """`compute_environment: AMAZON_SAGEMAKER`: accelerate builds a HuggingFace estimator and the
+    script runs in AWS's image under the platform's deadline, not accelerate's 30 s (Hugging Face's
+    notebooks, sagemaker/22_accelerate_sagemaker_examples)."""
+    files = {"train.py": TRAINS, "lib.py": LIB, "sm.yaml": "compute_environment: AMAZON_SAGEMAKER\nnum_machines: 1\n",
+             "local.yaml": "compute_environment: LOCAL_MACHINE\n",
+             "launch.sh": "accelerate launch --config_file sm.yaml train.py\n"}
+    assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in _messages(run_sigcheck(files, ["."]))["train.py"]
+    files["launch.sh"] = "accelerate launch --config_file=local.yaml train.py\n"
+    assert "under accelerate (launch.sh:1)" in _messages(run_sigcheck(files, ["."]))["train.py"]
+
+
+def test_a_script_a_model_trainer_runs_through_a_launch_script_has_the_platforms_deadline(run_sigcheck):
+    """sm_train.sh runs `bash run.sh` under bash as PID 1: torchrun in it never receives SIGTERM."""
+    launcher = ("from sagemaker.modules.configs import SourceCode\nfrom sagemaker.modules.train import ModelTrainer\n\n"
+                "ModelTrainer(training_image=image, source_code=SourceCode(source_dir='code', command='bash run.sh')).train()\n")
+    files = {"code/train.py": TRAINS, "code/lib.py": LIB, "code/run.sh": "torchrun --nproc_per_node 8 train.py\n"}
+    assert "under torchrun (code/run.sh:1)" in _messages(run_sigcheck(files, ["."]))["code/train.py"]
+    files["launch.py"] = launcher
+    assert "on SageMaker a stop sends SIGTERM" in _messages(run_sigcheck(files, ["."]))["code/train.py"]

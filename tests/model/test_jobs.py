@@ -25,7 +25,11 @@ torch.save(model.state_dict(), "/opt/ml/model/model.pt")
     ("launch.py", "from sagemaker.pytorch import PyTorch\nPyTorch(entry_point='train.py', "
                   "checkpoint_local_path='/opt/ml/checkpoints').fit()\n", LAUNCHER),
     ("launch_tuning.py", "import sagemaker\ntuner = sagemaker.tuner.HyperparameterTuner(estimator, 'loss', {})\n", LAUNCHER),
+    ("launch_trainer.py", "from sagemaker.modules.configs import CheckpointConfig\n"
+                          "config = CheckpointConfig(local_path='/opt/ml/checkpoints')\n", LAUNCHER),
+    ("launch_v3.py", "from sagemaker.train import ModelTrainer\nModelTrainer(base_job_name='/opt/ml/x').train()\n", LAUNCHER),
     ("train_tracked.py", "from sagemaker.experiments.run import load_run\n" + _TRAINER, TRAINING),
+    ("train_sm_toolkit.py", "import sagemaker_training\n" + _TRAINER, TRAINING),
     ("sagemaker/serve/model_server/handler.py", "MODEL = '/opt/ml/model/code/serve.pkl'\n", SERVING),
     # Setting an SM_* variable is the toolkit's part; reading one, or comparing it, is a trainer's.
     ("drivers/environment.py", "SM_MODEL_DIR = '/opt/ml/model'\nenv = {'SM_MODEL_DIR': SM_MODEL_DIR}\n", TOOLKIT),
