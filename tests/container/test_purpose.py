@@ -62,7 +62,10 @@ def _problem(tmp_path, dockerfile: str, files: dict[str, str] | None = None):
     ("FROM python:3.11\nRUN python -m pip install --no-cache-dir ./dist/sagemaker_sklearn_container-2.0-py3-none-any.whl\n",
      {}, "sagemaker_sklearn_container"),
     ("FROM python:3.11\nCOPY environment.yml .\nRUN conda env create -f environment.yml\n",
-     {"environment.yml": "dependencies:\n  - python=3.11\n  - pip:\n    - sagemaker-training\n"}, "environment.yml"),
+     {"environment.yml": "dependencies:\n  - python=3.11\n  - pip:\n    - ./vendor/trainer\n"}, "environment.yml"),
+    # the toolkit it lists is there: its `train` runs SAGEMAKER_PROGRAM
+    ("FROM python:3.11\nCOPY environment.yml .\nRUN conda env create -f environment.yml\n",
+     {"environment.yml": "dependencies:\n  - python=3.11\n  - pip:\n    - sagemaker-training\n"}, "SAGEMAKER_PROGRAM"),
     ("FROM python:3.11\nRUN uv sync --frozen --extra sagemaker\n", {}, "the project installed from ."),
 ])
 def test_where_an_unplaced_train_may_come_from(tmp_path, dockerfile, files, unseen):
