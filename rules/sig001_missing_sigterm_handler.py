@@ -10,7 +10,10 @@ class MissingSigtermHandler(Rule):
     Finds entry points that run a training loop or a library fit call while no SIGTERM handler
     is registered on the path they run (module level, `main()`, imported project modules), and
     no library they use installs one (Lightning's `Trainer.fit`, Composer's, TensorFlow's
-    `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`). Lightning
+    `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`). A run that
+    polls Determined's preemption request (`core_context.preempt.should_preempt()`, or its
+    `DetCallback`, `DeterminedCallback` or `det.pytorch` Trainer, which poll it) stops as
+    Determined stops a trial, by that request rather than a signal, and is not reported. Lightning
     handles SIGTERM from 2.0: a project whose requirements, conda environment or project file
     pins an older release (`pytorch-lightning==1.4.2`) is reported, and the message names the pin. A loop is a
     training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
