@@ -10,6 +10,7 @@ _WHERE = {
     "input": "into input/, which SageMaker fills and never uploads",
     "code": "into /opt/ml/code, which is not uploaded",
     "root": "outside model/, output/ and checkpoints/, which are the only folders SageMaker uploads",
+    "output-parent": "into output/ outside output/data/, the part of it SageMaker uploads (as output.tar.gz)",
 }
 
 
@@ -21,14 +22,18 @@ class WriteOutsideSagemakerOutputs(Rule):
     `shutil.copy*`/`move`, `torch.save`, `np.save`, `save_pretrained`, Keras and TensorFlow saves,
     `DataFrame.to_*`, `Booster.save_model`, archives opened for writing) and reports those that go
     under `/opt/ml` but outside `model/`, `output/` and `checkpoints/`: `/opt/ml/code`,
-    `/opt/ml/tmp`, `/opt/ml` itself, or into `input/`. Only training code is judged: a
+    `/opt/ml/tmp`, `/opt/ml` itself, or into `input/`; and those into `output/` outside the parts
+    of it SageMaker uploads or reads (`data/`, `intermediate/`, the `failure` file, and
+    `tensorboard/` and `tensors/`, where TensorBoard's and Debugger's output configs upload from),
+    written as a literal path or below `$SM_OUTPUT_DIR` (`os.path.join(os.environ["SM_OUTPUT_DIR"],
+    "samples")`). Only training code is judged: a
     Processing job's script (one that uses `/opt/ml/processing`) uploads what its job definition
     names, and an endpoint's server or a test uploads nothing.
 
     ## Why is this bad?
-    SageMaker uploads `/opt/ml/model` and `/opt/ml/output` when the job ends and syncs
-    `/opt/ml/checkpoints` while it runs. Everything else disappears with the container, silently:
-    the job succeeds and the file is gone.
+    SageMaker uploads `/opt/ml/model` (as model.tar.gz) and `/opt/ml/output/data` (as
+    output.tar.gz) when the job ends and syncs `/opt/ml/checkpoints` while it runs. Everything else
+    disappears with the container, silently: the job succeeds and the file is gone.
 
     ## Example
     ```python
@@ -57,6 +62,18 @@ torch.save(model.state_dict(), "/opt/ml/checkpoints/last.pt")
 config = open("/opt/ml/input/config/hyperparameters.json").read()
 """, "outputs and checkpoints are uploaded; reading input is fine"),
         Example("""
+import os
+
+output = os.environ.get("SM_OUTPUT_DIR", "/opt/ml/output")
+with open(os.path.join(output, "data", "metrics.json"), "w") as handle:
+    handle.write(metrics)
+with open("/opt/ml/output/failure", "w") as handle:
+    handle.write(reason)
+writer = open("/opt/ml/output/tensorboard/events.txt", "w")
+export(open(os.path.join(output, name), "w"))
+""", "data/ is uploaded, the failure file is read, tensorboard/ is the TensorBoard config's; a name not known "
+     "may be data"),
+        Example("""
 import os, torch
 
 torch.save(model.state_dict(), os.path.join(os.environ["MODEL_ROOT"], "model.pt"))
@@ -75,6 +92,16 @@ import torch
 # expect: OPT002
 torch.save(model.state_dict(), "/opt/ml/code/model.pt")
 """, "the code folder is not uploaded"),
+        Example("""
+import os
+
+samples = os.path.join(os.environ.get("SM_OUTPUT_DIR", "/opt/ml/output"), "samples")
+# expect: OPT002
+with open(os.path.join(samples, "completions.txt"), "a") as handle:
+    handle.write(text)
+# expect: OPT002
+open("/opt/ml/output/report.json", "w").write(report)
+""", "only data/ of output/ is uploaded: files beside it are lost"),
         Example("""
 import os
 from pathlib import Path

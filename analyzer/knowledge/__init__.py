@@ -109,8 +109,9 @@ class PatternSet:
 class SageMakerPath:
     path: str  # "/opt/ml/input/data/{channel}" for a family of paths
     env: str  # "" when SageMaker names no variable for it
-    kind: str  # "output" | "input" | "code"
+    kind: str  # "output" | "output-parent" (see uploaded) | "input" | "code" | "processing"
     reason: str
+    uploaded: tuple[str, ...] = ()  # an output-parent's: the names below it that SageMaker uploads or reads
 
 
 @dataclass(frozen=True)
@@ -188,8 +189,9 @@ def builtin_knowledge() -> Knowledge:
     paths = []
     for position, raw in enumerate(_load("sagemaker.toml").get("sm-path", [])):
         where = f"sagemaker.toml: [[sm-path]] #{position + 1}"
-        _check_keys(raw, {"path": str, "env": str, "kind": str, "reason": str}, where, required={"path", "env", "kind", "reason"})
-        paths.append(SageMakerPath(raw["path"], raw["env"], raw["kind"], raw["reason"]))
+        _check_keys(raw, {"path": str, "env": str, "kind": str, "reason": str, "uploaded": list}, where,
+                    required={"path", "env", "kind", "reason"})
+        paths.append(SageMakerPath(raw["path"], raw["env"], raw["kind"], raw["reason"], tuple(raw.get("uploaded", ()))))
     return Knowledge(entries, platforms, signals, tuple(paths))
 
 

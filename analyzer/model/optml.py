@@ -14,6 +14,7 @@ from sigcheck.model.callgraph import CallGraph
 from sigcheck.model.pathvalues import _ENV_GET, _JOIN, _PATH_TYPES, PathTracker, PathValue, Possible
 
 ROOT = "/opt/ml"
+OUTPUT_PARENT = "output-parent"  # /opt/ml/output: uploaded only through data/ and the places below it
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,13 @@ def _layout_patterns(places: tuple[SageMakerPath, ...]) -> list[tuple[SageMakerP
 def under_root_elsewhere(possible: Possible, knowledge: Knowledge) -> str | None:
     """For a write: the place under /opt/ml outside the uploaded outputs it goes to, or None."""
     if possible.env_first is not None:
-        return None
+        return _below_output_variable(possible, knowledge)
     text = re.sub(r"/+", "/", possible.prefix)
     if not (text == ROOT or text.startswith(ROOT + "/")):
         return None
     match = classify(possible, knowledge)
+    if match is not None and match.place.kind == OUTPUT_PARENT:
+        return _outside_uploads(match.place, text[len(match.path):], possible.literal is not None)
     if match is not None:
         return None if match.place.kind in ("output", "processing") else match.place.kind
     rest = text[len(ROOT):].lstrip("/")
@@ -66,6 +69,28 @@ def under_root_elsewhere(possible: Possible, knowledge: Knowledge) -> str | None
         if not rest or any(folder.startswith(rest) for folder in folders):
             return None
     return "root"
+
+
+def _below_output_variable(possible: Possible, knowledge: Knowledge) -> str | None:
+    """`$SM_OUTPUT_DIR/samples`: the variable names /opt/ml/output wherever the toolkit sets it,
+    and below it only data/ and the places listed with it are uploaded. Other variables, and a
+    name not yet known (`$SM_OUTPUT_DIR/` + a parameter), are not judged."""
+    variable = possible.env_first.env  # type: ignore[union-attr]
+    place = next((p for p in knowledge.sagemaker_paths if p.env == variable and p.kind == OUTPUT_PARENT), None)
+    if place is None:
+        return None
+    rest = Possible(possible.pieces[1:])
+    return _outside_uploads(place, re.sub(r"/+", "/", rest.prefix), rest.literal is not None)
+
+
+def _outside_uploads(place: SageMakerPath, below: str, complete: bool) -> str | None:
+    """OUTPUT_PARENT when the text `below` output/ names a place in it none of the uploaded ones
+    holds; None for output/ itself, or a name the unknown text that follows may still make
+    `data...`."""
+    below = below.lstrip("/")
+    if not below or ("/" not in below and not complete):
+        return None
+    return None if below.split("/", 1)[0] in place.uploaded else OUTPUT_PARENT
 
 
 @dataclass(frozen=True)
@@ -180,7 +205,7 @@ def _origins(tracker, site, sym, knowledge):
     if found_below or not candidate or not _may_start_layout(sym):
         return
     match = next(((sym, possible, m) for possible in tracker.value(site.func_id, sym, site.at)
-                  if (m := classify(possible, knowledge)) is not None and m.place.kind in ("input", "output")), None)
+                  if (m := classify(possible, knowledge)) is not None and m.place.kind in ("input", "output", OUTPUT_PARENT)), None)
     if match is None:
         return
     # A reference below that already names a path is reported where it was written. Asked only
