@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sigcheck.container.dockerfile import ParsedDockerfile
-from sigcheck.container.image import context_matches, copy_words
+from sigcheck.container.stages import context_matches, copy_words
 
 
 def build_contexts(parsed: ParsedDockerfile, folder: Path, root: Path) -> list[Path]:
