@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
+from sigcheck.model.trace import Point
 
 
 class MissingSigtermHandler(Rule):
@@ -13,7 +14,11 @@ class MissingSigtermHandler(Rule):
     `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`). A run that
     polls Determined's preemption request (`core_context.preempt.should_preempt()`, or its
     `DetCallback`, `DeterminedCallback` or `det.pytorch` Trainer, which poll it) stops as
-    Determined stops a trial, by that request rather than a signal, and is not reported. Lightning
+    Determined stops a trial, by that request rather than a signal, and is not reported. A
+    script the SageMaker SDK runs in script mode (a framework estimator's `entry_point`, a
+    ModelTrainer's `SourceCode`, `accelerate launch` configured for SageMaker) never receives
+    SIGTERM, so a handler would not run either (DKR007): the message says so, names the call
+    that runs it, and asks for checkpoints saved as training goes instead. Lightning
     handles SIGTERM from 2.0: a project whose requirements, conda environment or project file
     pins an older release (`pytorch-lightning==1.4.2`) is reported, and the message names the pin. A loop is a
     training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
@@ -358,6 +363,16 @@ if __name__ == "__main__":
 
     def _unhandled(self, analysis, entry, work, way, which: str):
         where = analysis.work_points(work, entry.main.may_run)
+        script_mode = next(((call, kind) for call, facts, kind in analysis.script_mode_trainers if facts is entry), None)
+        if script_mode is not None:  # a handler would not run either: DKR007's case
+            runner, started = _script_mode(*script_mode)
+            return self.finding(
+                where[0],
+                f"{work.what.capitalize()} runs with no SIGTERM handler{which}, and none would run: {runner}; "
+                f"SIGKILL comes {analysis.deadline} s after a stop and everything since the last save is lost: "
+                f"save checkpoints to /opt/ml/checkpoints as training goes",
+                [started, *analysis.path_points(way), *where], deadline=analysis.deadline,
+            )
         return self.finding(
             where[0],
             f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {entry.deadline.context}"
@@ -366,3 +381,12 @@ if __name__ == "__main__":
             analysis.path_points(way) + where, deadline=entry.deadline.seconds,
         )
 
+
+def _script_mode(call, kind: str) -> tuple[str, Point]:
+    """How the SageMaker SDK runs the script, worded for the message, and the place that says so."""
+    who = ("a ModelTrainer's SourceCode" if kind == "source-code-runner" else call.written
+           or f"the {call.name} estimator")
+    how = ("through its sm_train.sh under bash, which passes no signal on" if kind == "source-code-runner"
+           else "through the SageMaker training toolkit, which never passes SIGTERM on")
+    runner = f"{who}, at {call.display}:{call.span[0]}, runs it {how}"
+    return runner, Point.in_document(call.display, call.span, f"{who} runs the script")

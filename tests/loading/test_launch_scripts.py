@@ -135,7 +135,9 @@ def test_accelerate_configured_for_sagemaker_runs_the_script_there(run_sigcheck)
     files = {"train.py": TRAINS, "lib.py": LIB, "sm.yaml": "compute_environment: AMAZON_SAGEMAKER\nnum_machines: 1\n",
              "local.yaml": "compute_environment: LOCAL_MACHINE\n",
              "launch.sh": "accelerate launch --config_file sm.yaml train.py\n"}
-    assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in _messages(run_sigcheck(files, ["."]))["train.py"]
+    message = _messages(run_sigcheck(files, ["."]))["train.py"]
+    assert "accelerate launch with sm.yaml (compute_environment: AMAZON_SAGEMAKER), at launch.sh:1, runs it through " \
+           "the SageMaker training toolkit" in message and "SIGKILL comes 120 s after a stop" in message
     files["launch.sh"] = "accelerate launch --config_file=local.yaml train.py\n"
     assert "under accelerate (launch.sh:1)" in _messages(run_sigcheck(files, ["."]))["train.py"]
 
@@ -147,4 +149,6 @@ def test_a_script_a_model_trainer_runs_through_a_launch_script_has_the_platforms
     files = {"code/train.py": TRAINS, "code/lib.py": LIB, "code/run.sh": "torchrun --nproc_per_node 8 train.py\n"}
     assert "under torchrun (code/run.sh:1)" in _messages(run_sigcheck(files, ["."]))["code/train.py"]
     files["launch.py"] = launcher
-    assert "on SageMaker a stop sends SIGTERM" in _messages(run_sigcheck(files, ["."]))["code/train.py"]
+    message = _messages(run_sigcheck(files, ["."]))["code/train.py"]
+    assert "a ModelTrainer's SourceCode, at launch.py:4, runs it through its sm_train.sh" in message
+    assert "under torchrun" not in message and "SIGKILL comes 120 s after a stop" in message

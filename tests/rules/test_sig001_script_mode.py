@@ -1,0 +1,32 @@
+"""SIG001 on a script the SageMaker SDK runs in script mode: a handler would not run there either
+(DKR007's case), so the message says what does save the work instead of asking for one."""
+
+from __future__ import annotations
+
+import pytest
+
+TRAINS = "import torch\n\nfor step in range(10_000):\n    loss.backward()\n    optimizer.step()\n"
+
+
+@pytest.mark.parametrize("launcher, runner", [
+    ("from sagemaker.pytorch import PyTorch\n\nPyTorch(entry_point='train.py', source_dir='src', role=role).fit()\n",
+     "the PyTorch estimator, at launch.py:3, runs it through the SageMaker training toolkit"),
+    ("from sagemaker.modules.configs import SourceCode\nfrom sagemaker.modules.train import ModelTrainer\n\n"
+     "ModelTrainer(source_code=SourceCode(source_dir='src', entry_script='train.py')).train()\n",
+     "a ModelTrainer's SourceCode, at launch.py:4, runs it through its sm_train.sh under bash"),
+])
+def test_a_script_run_in_script_mode_is_told_to_checkpoint_not_to_handle(run_sigcheck, launcher, runner):
+    report = run_sigcheck({"launch.py": launcher, "src/train.py": TRAINS}, ["."])
+    (finding,) = [d for d in report.diagnostics if d.code == "SIG001"]
+    assert finding.path == "src/train.py"
+    assert runner in finding.message and "none would run" in finding.message
+    assert "save checkpoints to /opt/ml/checkpoints as training goes" in finding.message
+    assert finding.trace[0].path == "launch.py"
+
+
+def test_a_script_no_estimator_runs_keeps_the_platforms_wording(run_sigcheck):
+    report = run_sigcheck({"launch.py": "from sagemaker.estimator import Estimator\n\n"
+                                        "Estimator(image_uri=image, entry_point='train.py', source_dir='src').fit()\n",
+                           "src/train.py": TRAINS}, ["."])
+    (finding,) = [d for d in report.diagnostics if d.code == "SIG001"]
+    assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in finding.message
