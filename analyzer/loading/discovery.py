@@ -24,7 +24,7 @@ from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
 from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
                                       overlaid, read_bytes, resolve)
-from sigcheck.model.jobs import is_test
+from sigcheck.model.jobs import is_benchmark, is_test
 from sigcheck.model.project import SKIPPED_DIRS
 
 _MAIN_GUARD = re.compile(r"""^[ \t]*if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
@@ -174,7 +174,7 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
             if any(fnmatch(relative, pattern) for pattern in entry_globs):
                 found.add(path, "configured in entry-points")
             elif name.endswith(".py"):
-                _scan_python(found, path, is_test([*folders, path.stem]))
+                _scan_python(found, path, is_test([*folders, path.stem]) or is_benchmark(path.stem))
             elif is_dockerfile(path):
                 _scan_dockerfile(found, path)
             elif name.endswith(".ipynb"):
@@ -191,8 +191,9 @@ def _relative(path: Path, base: Path) -> str:
 
 
 def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
-    """A script is an entry point; a test's script (test_*.py, under tests/ or test_utils/) is not
-    a job, though it may run a few training steps: it is analysed only when named."""
+    """A script is an entry point; a test's script (test_*.py, under tests/ or test_utils/) or a
+    benchmark (bench.py, benchmark_*.py) is not a job, though it may run a few training steps: it
+    is analysed only when named."""
     text = _read(found, path)
     if text is None:
         return
@@ -222,7 +223,8 @@ def _scan_named(found: Discovery, path: Path) -> None:
 
 def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude) -> None:
     """A shell script that starts a project script through torchrun, `accelerate launch` or
-    deepspeed: that script is a job's entry point (a test's is not), under the launcher's deadline."""
+    deepspeed: that script is a job's entry point (a test's or a benchmark's is not), under the
+    launcher's deadline."""
     try:
         text = decode_text(read_bytes(path, display_path(path)), display_path(path))
     except LoadError:
@@ -235,7 +237,8 @@ def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude) -> None:
             found.estimators.append(_accelerate_estimator(launch, text))
             found.launchers[launch.display] = SourceFile(resolve(path), launch.display, text)
         relative = _relative(launch.target, glob_base)
-        if not is_test(list(Path(relative).with_suffix("").parts)) and not any(fnmatch(relative, p) for p in exclude):
+        parts = list(Path(relative).with_suffix("").parts)
+        if not is_test(parts) and not is_benchmark(parts[-1]) and not any(fnmatch(relative, p) for p in exclude):
             found.add(launch.target, f"started by {launch.launcher} in {launch.display}:{launch.line}")
 
 

@@ -82,6 +82,12 @@ class JobKinds:
                    for fn in summary.functions.values())
 
 
+def is_benchmark(stem: str) -> bool:
+    """`bench.py`, `benchmark_attention.py`, `train_bench.py`: a script that times a few steps,
+    with nothing to save when it is stopped."""
+    return any(stem == word or stem.startswith(word + "_") or stem.endswith("_" + word) for word in ("bench", "benchmark"))
+
+
 def is_test(parts: list[str]) -> bool:
     """`tests.unit.test_train`, `conftest`, `model_test`, `test_utils/scripts/run`: by the module's
     dotted name in the project, or a file's path parts with its stem last."""

@@ -24,6 +24,16 @@ def test_tests_are_not_jobs(tmp_path):
     assert [e.split("/")[-1] for e in _entries(tmp_path, files)] == ["train.py", "testing_guide.py", "train.py"]
 
 
+def test_benchmarks_are_not_jobs_unless_named(tmp_path):
+    """nanoGPT's bench.py times a few optimizer steps: nothing there to save at a stop."""
+    files = {"train.py": SCRIPT, "bench.py": SCRIPT, "benchmark_attention.py": SCRIPT, "train_bench.py": SCRIPT,
+             "benchmarks_report.py": SCRIPT, "workbench.py": SCRIPT}
+    assert _entries(tmp_path, files) == ["benchmarks_report.py", "train.py", "workbench.py"]
+    assert _entries(tmp_path, files, ["bench.py"]) == ["bench.py"]
+    (tmp_path / "run.sh").write_text("torchrun --nproc_per_node 8 bench.py\ntorchrun --nproc_per_node 8 train.py\n")
+    assert "bench.py" not in _entries(tmp_path, files)  # started by a launcher, still a benchmark
+
+
 def test_a_test_named_on_the_command_line_or_folder_searched_by_name_is_analysed(tmp_path):
     files = {"tests/smoke.py": SCRIPT, "tests/test_loop.py": SCRIPT}
     assert _entries(tmp_path, files, ["tests/test_loop.py"])[0].endswith("test_loop.py")
