@@ -13,20 +13,23 @@ _ENVIRONMENT_WRITES = frozenset({"pop", "setdefault", "update", "putenv", "unset
 
 
 def reads_environment(fn: ir.FunctionInfo, texts: frozenset[str]) -> str | None:
-    """NEEDED when the function indexes the environment by one of these names outside any test
-    that asks whether it is set; CONSULTED when it only looks one up or tests for it; else None."""
+    """NEEDED when the function indexes the environment by one of these names wherever it runs;
+    CONSULTED when it only looks one up or tests for it, or indexes it only on one side of a
+    branch (`if ddp: local_rank = int(os.environ["LOCAL_RANK"])`, nanoGPT: the script also runs
+    without the launcher); else None."""
     found = None
     for event in fn.events:
         how = _reads(event, texts)
-        if how == NEEDED and not _tested_around(fn, event, texts):
+        if how == NEEDED and not _branched_around(fn, event):
             return NEEDED
         found = found or (CONSULTED if how else None)
     return found
 
 
-def _tested_around(fn: ir.FunctionInfo, event: ir.Event, texts: frozenset[str]) -> bool:
-    return any(isinstance(branch, ir.Branch) and branch.index < event.index < branch.end
-               and _reads(branch, texts) for branch in fn.events[:event.index])
+def _branched_around(fn: ir.FunctionInfo, event: ir.Event) -> bool:
+    """Inside an `if` other than the main guard: the read happens on some runs only."""
+    return any(isinstance(branch, ir.Branch) and branch.index < event.index < branch.end and branch.guard != "main"
+               for branch in fn.events[:event.index])
 
 
 def _reads(event: ir.Event, texts: frozenset[str]) -> str | None:

@@ -1,7 +1,8 @@
 """Which runs get torchrun's 30 s: those whose own code reads LOCAL_RANK, not those that only
 import a module whose top level does (fairseq's config dataclasses), nor those that set it for a
-library they run in process (TRL's vLLM set-up). A run that reads it with a default, or where it
-is set, works without torchrun too: its 30 s hold if torchrun starts it, and the message says so."""
+library they run in process (TRL's vLLM set-up). A run that reads it with a default, where it
+is set, or on one side of a branch (nanoGPT's `if ddp:`) works without torchrun too: its 30 s
+hold if torchrun starts it, and the message says so."""
 
 from __future__ import annotations
 
@@ -25,10 +26,14 @@ SETUP = "import os\n\n\ndef local_rank():\n    return int(os.environ['LOCAL_RANK
     ("import os, torch\nrank = int(os.environ.get('LOCAL_RANK', -1))\n", {}, "if started by torchrun, a stop"),
     ("import os, torch\nif 'LOCAL_RANK' in os.environ:\n    rank = int(os.environ['LOCAL_RANK'])\n", {},
      "if started by torchrun, a stop"),
+    ("import os, torch\nddp = int(os.environ.get('RANK', -1)) != -1\nif ddp:\n    rank = int(os.environ['LOCAL_RANK'])\n",
+     {}, "if started by torchrun, a stop"),
+    ("import os, torch\nif __name__ == '__main__':\n    rank = int(os.environ['LOCAL_RANK'])\n", {}, "under torchrun"),
     ("import torch\nfrom dist import local_rank\nrank = local_rank()\n", {"dist.py": SETUP}, "under torchrun"),
     ("import torch\nimport config\n", {"config.py": CONFIG}, "on SageMaker"),
     ("import torch\nfrom vllm_setup import configure\nconfigure()\n", {"vllm_setup.py": WRITES}, "on SageMaker"),
-], ids=["its own top level", "read with a default", "read where it is set", "a function it calls", "an imported module's top level", "a function setting it"])
+], ids=["its own top level", "read with a default", "read where it is set", "read on one side of a branch (nanoGPT)",
+                       "read under the main guard", "a function it calls", "an imported module's top level", "a function setting it"])
 def test_the_deadline_follows_the_code_the_run_runs(run_sigcheck, head, files, context):
     report = run_sigcheck({"train.py": head + "if True:" + LOOP, **files}, ["train.py"], select=("SIG001",))
     [finding] = report.diagnostics
