@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Mapping
@@ -69,11 +70,27 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
     locator = _Locator(analysis, settings, report)
     locator.add(active, options.jobs)
     if any(rule.code.startswith("DKR") for rule in active):  # the launch-chain rules: they follow chains
-        report.notes = [locator.note(c.unchecked) for c in analysis.containers if c.unchecked is not None]
+        report.notes = _notes(locator, analysis.containers)
     if key is not None:
         store_report(options.cache, key, _inputs(found, project, settings) + analysis.pin_files(), project.root,
                      project.listed, report)
     return report
+
+
+def _notes(locator: "_Locator", containers) -> list[Note]:
+    """One note a place, naming the Dockerfiles whose chains stop there: the images of several
+    versions or devices often share the script the chain stops in."""
+    grouped: dict[Note, list[str]] = {}
+    for container in containers:
+        if container.unchecked is not None:
+            grouped.setdefault(locator.note(container.unchecked), []).append(container.display)
+    return [replace(note, message=f"{note.message} ({_chain_hint(displays)})") for note, displays in grouped.items()]
+
+
+def _chain_hint(displays: list[str]) -> str:
+    shown = " and ".join(f"`sigcheck chain {display}`" for display in displays[:2])
+    more = f" (and {len(displays) - 2} more)" if len(displays) > 2 else ""
+    return f"{shown}{more} show{'s' if len(displays) == 1 else ''} the chain"
 
 
 def prepare(paths: list[Path], settings: Settings, root: Path | None = None,

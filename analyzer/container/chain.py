@@ -251,7 +251,8 @@ class ChainBuilder:
         if found is None:
             if (isinstance(name, RunArgument) or name == "train") and self._toolkit(words, point):
                 return  # `train` on PATH, from the toolkit's package: the run argument, or a script's command
-            unseen = unseen_train(self.image, self.knowledge, self.read) if isinstance(name, RunArgument) else None
+            unseen = unseen_train(self.image, self.knowledge, self.read) if isinstance(name, RunArgument) or name == "train" \
+                else None
             if unseen is not None:
                 self.chain.problem = f"the Dockerfile places no `{name}`; it may come from {unseen}"
                 return
@@ -366,8 +367,9 @@ class ChainBuilder:
             return call.code is None and call.module not in ("pip", "venv", "ensurepip")
         if any(self.knowledge.containers[k].find(name) for k in ("init", "launcher", "shell", "exec-wrapper", "runner")):
             return True
-        if name == "train" and toolkit_source(self.image, self.knowledge, self.read) is not None:
-            return True  # the SageMaker training toolkit's command, which its package puts on PATH
+        if name == "train" and (toolkit_source(self.image, self.knowledge, self.read) is not None
+                                or unseen_train(self.image, self.knowledge, self.read) is not None):
+            return True  # the SageMaker training toolkit's command, or one a package may put on PATH
         return name.endswith((".py", ".sh")) or self.image.which(command.name) is not None
 
 

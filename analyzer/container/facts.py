@@ -170,8 +170,7 @@ class ContainerFacts:
             return None
         image = self.image
         point = chain.steps[-1].point if chain.steps else self.at(image.entrypoint or image.cmd or image.final.start)
-        return replace(point, note=f"the trainer was not checked: {chain.problem} "
-                                   f"(`sigcheck chain {self.display}` shows the chain)")
+        return replace(point, note=f"the trainer was not checked: {chain.problem}")
 
     @property
     def trainer(self):

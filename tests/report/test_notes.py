@@ -72,6 +72,23 @@ def test_the_note_sits_where_the_chain_stopped(tmp_path, monkeypatch):
     assert "/opt/vendor/bin/trainer" in notes[0]["message"]
 
 
+def test_a_script_running_a_train_from_a_package_says_where_it_may_come_from_once(tmp_path, monkeypatch):
+    """sagemaker-pytorch-training-toolkit's images (cpu and gpu share the script): `train` comes
+    from the framework's wheel, whose launch sigcheck does not model."""
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "start.sh").write_text("#!/usr/bin/env bash\nif [[ \"$1\" = \"train\" ]]; then\n"
+                                               "    LD_PRELOAD=/libhost.so train\nelse\n    eval \"$@\"\nfi\n")
+    for device in ("cpu", "gpu"):
+        (tmp_path / f"Dockerfile.{device}").write_text(
+            "FROM python:3.8\nCOPY lib/start.sh /usr/local/bin/start.sh\n"
+            "RUN pip install /sagemaker_pytorch_container-1.1-py2.py3-none-any.whl\n"
+            'ENTRYPOINT ["bash", "-m", "start.sh"]\n', encoding="utf-8")
+    notes = _notes(tmp_path, monkeypatch)
+    assert [(n["path"], n["line"]) for n in notes] == [("lib/start.sh", 3)]
+    assert "the Dockerfile places no `train`; it may come from the package" in notes[0]["message"]
+    assert notes[0]["message"].endswith("(`sigcheck chain Dockerfile.cpu` and `sigcheck chain Dockerfile.gpu` show the chain)")
+
+
 @pytest.mark.parametrize("dockerfile, files", [
     pytest.param("""
         FROM python:3.11-slim
