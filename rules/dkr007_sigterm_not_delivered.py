@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
+from sigcheck.checking.script_mode import FRAMEWORK
 from sigcheck.container.chain import STOPS
 from sigcheck.model.trace import Point
 
@@ -307,27 +308,28 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
 
     def _script_mode(self, analysis):
         """An entry point that handles SIGTERM, run on SageMaker by the SDK with no Dockerfile of
-        the project's: by a framework estimator (the toolkit in AWS's image starts it as a child)
-        or by a ModelTrainer's SourceCode (its sm_train.sh under bash does), so the handler never
-        runs."""
-        for call, trainer, kind in analysis.script_mode_trainers:
+        the project's (see checking/script_mode.py): the handler never runs."""
+        for run in analysis.script_mode_trainers:
+            trainer = run.trainer
             handling = trainer.framework_handling is not None or any(
                 r.covers_sigterm and r.action not in ("ignore", "default") for r in trainer.registrations)
             if not handling:
                 continue  # no handler to defeat: SIG001 reports the training
             script = analysis.project.sources[trainer.entry.module].display
-            anchor, why = (_model_trainer(call, script) if kind == "source-code-runner"
-                           else _estimator(call, script))
             registration = next((r for r in trainer.registrations if r.covers_sigterm), None)
             handler = analysis.registration_point(registration) if registration is not None else \
                 Point(trainer.body_id, None, f"{script} trains in a library that handles SIGTERM")
-            via = [] if call.via is None else [Point.in_document(
-                call.via.display, (call.via.line, 1, call.via.line, 1), f"{call.via.launcher} starts {script}")]
+            via = run.call.via
+            started = [] if via is None else [Point.in_document(
+                via.display, (via.line, 1, via.line, 1), f"{via.launcher} starts {script}")]
+            instead = ", or bring an image whose exec-form ENTRYPOINT runs the script" if run.kind == FRAMEWORK else \
+                ", or give the ModelTrainer no SourceCode and an image whose exec-form ENTRYPOINT runs the script"
             yield self.finding(
-                anchor,
-                f"{why}: {script}'s handler never runs and the job is SIGKILLed {analysis.deadline} s after a stop; "
-                f"save checkpoints as training goes to /opt/ml/checkpoints ({_INSTEAD[kind]}",
-                [anchor, *via, handler],
+                run.point,
+                f"{run.who[0].upper()}{run.who[1:]} runs {script} {run.how}: {script}'s handler never runs and the job "
+                f"is SIGKILLed {analysis.deadline} s after a stop; save checkpoints as training goes to "
+                f"/opt/ml/checkpoints ({run.checkpoints}){instead}",
+                [run.point, *started, handler],
             )
 
     def _python_launcher(self, analysis, container, child: str):
@@ -351,25 +353,3 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
             f"(`proc.send_signal(signum)`, then `proc.wait()`), or replace the launcher with it (`os.execv`)",
             container.trace(),
         )
-
-
-_INSTEAD = {"framework-estimator": "checkpoint_s3_uri), or bring an image whose exec-form ENTRYPOINT runs the script",
-            "source-code-runner": "the ModelTrainer's checkpoint_config), or give it no SourceCode and an image whose "
-                                  "exec-form ENTRYPOINT runs the script"}
-
-
-def _estimator(call, script: str) -> tuple[Point, str]:
-    """A framework estimator's call, or accelerate's SageMaker launcher, which builds one."""
-    written = call.written or f"{call.name}(entry_point=...)"
-    anchor = Point.in_document(call.display, call.span, f"{written} runs {script} through the SageMaker training toolkit")
-    who = f"{call.written} runs {script} as the entry point of a HuggingFace estimator" if call.written \
-        else f"The {call.name} estimator runs {script}"
-    return anchor, (f"{who} in AWS's framework image, whose SageMaker training toolkit starts it as a child "
-                    f"through /bin/sh and never forwards SIGTERM (sagemaker-training-toolkit #125, #173)")
-
-
-def _model_trainer(call, script: str) -> tuple[Point, str]:
-    anchor = Point.in_document(call.display, call.span, f"a ModelTrainer runs this SourceCode's {script} through sm_train.sh")
-    return anchor, (f"A ModelTrainer runs this SourceCode's {script} through its sm_train.sh under `/bin/bash -c`, "
-                    f"whatever the image; bash, PID 1 with no TERM trap, starts the code as a child and SIGTERM "
-                    f"never reaches it")

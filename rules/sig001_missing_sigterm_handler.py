@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.model.trace import Point
 
 
 class MissingSigtermHandler(Rule):
@@ -363,15 +362,14 @@ if __name__ == "__main__":
 
     def _unhandled(self, analysis, entry, work, way, which: str):
         where = analysis.work_points(work, entry.main.may_run)
-        script_mode = next(((call, kind) for call, facts, kind in analysis.script_mode_trainers if facts is entry), None)
-        if script_mode is not None:  # a handler would not run either: DKR007's case
-            runner, started = _script_mode(*script_mode)
+        run = next((run for run in analysis.script_mode_trainers if run.trainer is entry), None)
+        if run is not None:  # a handler would not run either: DKR007's case
             return self.finding(
                 where[0],
-                f"{work.what.capitalize()} runs with no SIGTERM handler{which}, and none would run: {runner}; "
-                f"SIGKILL comes {analysis.deadline} s after a stop and everything since the last save is lost: "
-                f"save checkpoints to /opt/ml/checkpoints as training goes",
-                [started, *analysis.path_points(way), *where], deadline=analysis.deadline,
+                f"{work.what.capitalize()} runs with no SIGTERM handler{which}, and none would run: {run.who}, at "
+                f"{run.where}, runs it {run.how}; SIGKILL comes {analysis.deadline} s after a stop and everything since "
+                f"the last save is lost: save checkpoints to /opt/ml/checkpoints as training goes ({run.checkpoints})",
+                [run.point, *analysis.path_points(way), *where], deadline=analysis.deadline,
             )
         return self.finding(
             where[0],
@@ -380,13 +378,3 @@ if __name__ == "__main__":
             f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost",
             analysis.path_points(way) + where, deadline=entry.deadline.seconds,
         )
-
-
-def _script_mode(call, kind: str) -> tuple[str, Point]:
-    """How the SageMaker SDK runs the script, worded for the message, and the place that says so."""
-    who = ("a ModelTrainer's SourceCode" if kind == "source-code-runner" else call.written
-           or f"the {call.name} estimator")
-    how = ("through its sm_train.sh under bash, which passes no signal on" if kind == "source-code-runner"
-           else "through the SageMaker training toolkit, which never passes SIGTERM on")
-    runner = f"{who}, at {call.display}:{call.span[0]}, runs it {how}"
-    return runner, Point.in_document(call.display, call.span, f"{who} runs the script")

@@ -26,6 +26,7 @@ from sigcheck.model.stopping import StopAnalysis
 from sigcheck.model.signals import HandlerRegistration, find_registrations
 from sigcheck.model.trace import Point
 from sigcheck.checking.entries import ELSEWHERE, Deadline, EntryFacts
+from sigcheck.checking.script_mode import FRAMEWORK, SOURCE_CODE, ScriptModeRun
 from sigcheck.model.waits import WaitBound
 from sigcheck.model.work import Work, WorkFinder
 
@@ -126,26 +127,25 @@ class Analysis:
         return frozenset(trainers | reached)
 
     @cached_property
-    def script_mode_trainers(self) -> list[tuple]:
-        """(call, the EntryFacts of its entry point, how it runs) for each framework estimator
-        (PyTorch, HuggingFace...) and ModelTrainer SourceCode whose script this run loaded: the
-        training toolkit, or the ModelTrainer's sm_train.sh, runs it on SageMaker."""
-        kinds = ("framework-estimator", "source-code-runner")
+    def script_mode_trainers(self) -> list[ScriptModeRun]:
+        """Each framework estimator (PyTorch, HuggingFace...) and ModelTrainer SourceCode whose
+        script this run loaded, with the facts of that script: the training toolkit, or the
+        ModelTrainer's sm_train.sh, runs it on SageMaker."""
         found = []
         for call in self._estimators if self.platform == "sagemaker" else ():
             module = self.project.by_path.get(call.script.resolve())
-            kind = next((kind for kind in kinds if self.knowledge.containers[kind].find(call.name)), None)
+            kind = next((kind for kind in (FRAMEWORK, SOURCE_CODE) if self.knowledge.containers[kind].find(call.name)), None)
             facts = self.entry_for(module) if module and kind else None
             if facts is not None:
-                found.append((call, facts, kind))
+                found.append(ScriptModeRun(call, facts, kind))
         return found
 
     @cached_property
     def shells_on_sagemaker(self) -> frozenset[str]:
         """The project's shell scripts a ModelTrainer's SourceCode runs (`command="bash run.sh"`): a
         launcher in them never receives SIGTERM (see DKR007), its deadline is not the job's."""
-        return frozenset(call.via.display for call, _, kind in self.script_mode_trainers
-                         if call.via is not None and kind == "source-code-runner")
+        return frozenset(run.call.via.display for run in self.script_mode_trainers
+                         if run.call.via is not None and run.kind == SOURCE_CODE)
 
     @cached_property
     def waits(self) -> WaitBound:

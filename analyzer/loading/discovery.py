@@ -243,8 +243,9 @@ def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude) -> None:
 
 
 def _accelerate_estimator(launch: ScriptLaunch, text: str) -> EstimatorLaunch:
-    line = text.splitlines()[launch.line - 1] if launch.line <= len(text.splitlines()) else ""
-    column = max(line.find("accelerate"), 0) + 1
+    """accelerate's SageMaker launcher builds a HuggingFace estimator for the script: placed on `accelerate`."""
+    lines = text.splitlines()
+    column = max(lines[launch.line - 1].find("accelerate"), 0) + 1 if launch.line <= len(lines) else 1
     return EstimatorLaunch("HuggingFace", launch.target, launch.display, (launch.line, column, launch.line, column + 10),
                            written=f"accelerate launch with {launch.sagemaker_config} (compute_environment: AMAZON_SAGEMAKER)")
 

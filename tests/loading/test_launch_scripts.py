@@ -136,8 +136,8 @@ def test_accelerate_configured_for_sagemaker_runs_the_script_there(run_sigcheck)
              "local.yaml": "compute_environment: LOCAL_MACHINE\n",
              "launch.sh": "accelerate launch --config_file sm.yaml train.py\n"}
     message = _messages(run_sigcheck(files, ["."]))["train.py"]
-    assert "accelerate launch with sm.yaml (compute_environment: AMAZON_SAGEMAKER), at launch.sh:1, runs it through " \
-           "the SageMaker training toolkit" in message and "SIGKILL comes 120 s after a stop" in message
+    assert "accelerate launch with sm.yaml (compute_environment: AMAZON_SAGEMAKER), at launch.sh:1, runs it in AWS's " \
+           "framework image" in message and "SIGKILL comes 120 s after a stop" in message
     files["launch.sh"] = "accelerate launch --config_file=local.yaml train.py\n"
     assert "under accelerate (launch.sh:1)" in _messages(run_sigcheck(files, ["."]))["train.py"]
 

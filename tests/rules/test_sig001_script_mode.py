@@ -10,10 +10,10 @@ TRAINS = "import torch\n\nfor step in range(10_000):\n    loss.backward()\n    o
 
 @pytest.mark.parametrize("launcher, runner", [
     ("from sagemaker.pytorch import PyTorch\n\nPyTorch(entry_point='train.py', source_dir='src', role=role).fit()\n",
-     "the PyTorch estimator, at launch.py:3, runs it through the SageMaker training toolkit"),
+     "the PyTorch estimator, at launch.py:3, runs it in AWS's framework image, whose SageMaker training toolkit"),
     ("from sagemaker.modules.configs import SourceCode\nfrom sagemaker.modules.train import ModelTrainer\n\n"
      "ModelTrainer(source_code=SourceCode(source_dir='src', entry_script='train.py')).train()\n",
-     "a ModelTrainer's SourceCode, at launch.py:4, runs it through its sm_train.sh under bash"),
+     "a ModelTrainer's SourceCode, at launch.py:4, runs it through its sm_train.sh under `/bin/bash -c`"),
 ])
 def test_a_script_run_in_script_mode_is_told_to_checkpoint_not_to_handle(run_sigcheck, launcher, runner):
     report = run_sigcheck({"launch.py": launcher, "src/train.py": TRAINS}, ["."])

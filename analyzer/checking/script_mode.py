@@ -1,0 +1,54 @@
+"""A script the SageMaker Python SDK runs with no Dockerfile of the project's (script mode), and how
+it runs it: a framework estimator, or accelerate's SageMaker launcher, which builds one, hands it
+to the training toolkit in AWS's image; a ModelTrainer's SourceCode, to its own sm_train.sh under
+bash. Either way SIGTERM never reaches the script (DKR007), and a handler there never runs (SIG001
+says so instead of asking for one)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sigcheck.model.trace import Point
+
+if TYPE_CHECKING:
+    from sigcheck.checking.entries import EntryFacts
+    from sigcheck.loading.estimators import EstimatorLaunch
+
+FRAMEWORK, SOURCE_CODE = "framework-estimator", "source-code-runner"  # the knowledge's kinds
+
+
+@dataclass(frozen=True)
+class ScriptModeRun:
+    call: "EstimatorLaunch"
+    trainer: "EntryFacts"  # of the script it runs
+    kind: str  # FRAMEWORK or SOURCE_CODE
+
+    @property
+    def who(self) -> str:
+        """What runs the script, as a sentence names it: "the PyTorch estimator"."""
+        if self.kind == SOURCE_CODE:
+            return "a ModelTrainer's SourceCode"
+        return self.call.written or f"the {self.call.name} estimator"
+
+    @property
+    def how(self) -> str:
+        """How it runs the script, and why SIGTERM never reaches it."""
+        if self.kind == SOURCE_CODE:
+            return ("through its sm_train.sh under `/bin/bash -c`, whatever the image: bash, PID 1 with no TERM "
+                    "trap, starts it as a child and passes no signal on")
+        return ("in AWS's framework image, whose SageMaker training toolkit starts it as a child through /bin/sh "
+                "and never forwards SIGTERM (sagemaker-training-toolkit #125, #173)")
+
+    @property
+    def checkpoints(self) -> str:
+        """Where the job's definition names the checkpoints SageMaker uploads as training goes."""
+        return "the ModelTrainer's checkpoint_config" if self.kind == SOURCE_CODE else "the estimator's checkpoint_s3_uri"
+
+    @property
+    def point(self) -> Point:
+        return Point.in_document(self.call.display, self.call.span, f"{self.who} runs the script")
+
+    @property
+    def where(self) -> str:
+        return f"{self.call.display}:{self.call.span[0]}"
