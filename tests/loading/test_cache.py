@@ -117,6 +117,7 @@ _HANDLES = "import signal, sys\n\nsignal.signal(signal.SIGTERM, lambda s, f: sys
 @pytest.mark.parametrize("launcher, before, after", [
     ("launch.ipynb", "PyTorch(entry_point='train.py', source_dir='src')", "Estimator(entry_point='train.py', source_dir='src')"),
     ("accelerate_config.yaml", "compute_environment: AMAZON_SAGEMAKER", "compute_environment: LOCAL_MACHINE"),
+    ("src/run.sh", "torchrun --nproc_per_node 8 train.py", "set -e\ntorchrun --nproc_per_node 8 train.py"),
 ])
 def test_a_launcher_or_its_config_edited_is_seen_by_a_warm_run(tmp_path, monkeypatch, launcher, before, after):
     """What runs the script decides DKR007, and neither a notebook nor accelerate's config is an
@@ -124,12 +125,16 @@ def test_a_launcher_or_its_config_edited_is_seen_by_a_warm_run(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     write_project(tmp_path, {"pyproject.toml": "", "src/train.py": _HANDLES,
                              "launch.sh": "accelerate launch --config_file accelerate_config.yaml src/train.py\n"})
+    if launcher.endswith(".sh"):  # `sigcheck launch.py`: a ModelTrainer runs run.sh, which no directory search read
+        (tmp_path / "launch.py").write_text("from sagemaker.modules.configs import SourceCode\n"
+                                            "code = SourceCode(source_dir='src', command='bash run.sh')\n")
     write = (lambda text: (tmp_path / launcher).write_text(json.dumps({"cells": [{"cell_type": "code", "source": [text]}]}))
              if launcher.endswith(".ipynb") else (tmp_path / launcher).write_text(text + "\n"))
+    paths = ("launch.py",) if launcher.endswith(".sh") else (".",)
     write(before)
-    first = _key(_run(tmp_path))
+    first = _key(_run(tmp_path, paths=paths))
     write(after)
-    assert _key(_run(tmp_path)) == _key(_run(tmp_path, cache=False)) != first
+    assert _key(_run(tmp_path, paths=paths)) == _key(_run(tmp_path, cache=False, paths=paths)) != first
 
 
 def test_results_do_not_depend_on_jobs_or_file_order(project):
