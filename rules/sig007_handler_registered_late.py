@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
+from sigcheck.model.roots import root_name
 
 
 class HandlerRegisteredLate(Rule):
@@ -169,12 +170,12 @@ def _conditional(fn: ir.FunctionInfo, index: int, signal_names: frozenset[str] =
 
 def _signal_names(registration) -> frozenset[str]:
     """The variable the registration takes its signal from (`sig` in `signal.signal(sig, h)`)."""
-    root = ir.root_name(registration.site.args[0]) if registration.site.args else None
+    root = root_name(registration.site.args[0]) if registration.site.args else None
     return frozenset({root.name}) if root is not None else frozenset()
 
 
 def _tests_only(branch: ir.Branch, names: frozenset[str]) -> bool:
     """`if sig is not None:` around `signal.signal(sig, h)`, after `sig = getattr(signal, name,
     None)`: the test asks whether the platform has the signal, true wherever SIGTERM exists."""
-    roots = [ir.root_name(sym) for sym in branch.test_reads if not isinstance(sym, ir.Const)]
+    roots = [root_name(sym) for sym in branch.test_reads if not isinstance(sym, ir.Const)]
     return bool(names) and bool(roots) and all(root is not None and root.name in names for root in roots)

@@ -11,6 +11,7 @@ batches (`mask.grad = None`) is part of such a measurement as much as of a step 
 from __future__ import annotations
 
 from sigcheck.model import ir
+from sigcheck.model.roots import root_name
 from sigcheck.model.symbols import walk
 
 
@@ -28,11 +29,11 @@ def uses_gradient(event: ir.Event) -> bool:
 
 
 def _rewrites_from_own_gradient(target: ir.Sym, value: ir.Sym) -> bool:
-    root = ir.root_name(target)
+    root = root_name(target)
     return root is not None and root in _gradient_owners(value)
 
 
 def _gradient_owners(sym: ir.Sym) -> set[ir.Name]:
     """The variables whose `.grad` the expression reads (`p` for `p.grad.data`, `lr * w.grad`)."""
     return {root for current in walk(sym) if isinstance(current, ir.Attr) and current.attr == "grad"
-            and (root := ir.root_name(current.base)) is not None}
+            and (root := root_name(current.base)) is not None}

@@ -387,16 +387,3 @@ for _cls in (Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opa
              Decorated, OneOf, Declared, CallSite, Assign, Read, Update, Raise, Import, Jump, Loop, Branch, ExceptClause, Try, With, Parameter,
              Binding, FunctionInfo, ClassInfo, ModuleSummary):
     _rebuilt_by_constructor(_cls)
-
-
-def root_name(sym: "Sym") -> Name | None:
-    """The variable an expression starts from (`x.y[0]`, `x.f(a)`: `x`), or None."""
-    while isinstance(sym, (Attr, Item, CallOf)):
-        sym = sym.func if isinstance(sym, CallOf) else sym.base
-    return sym if isinstance(sym, Name) else None
-
-
-def scope_of(sym: "Sym") -> str | None:
-    """The function whose code holds the expression (`x.y[0]`, `f(a)`: that of `x`, `f`), or None."""
-    root = root_name(sym)
-    return root.scope if root is not None else None

@@ -10,6 +10,7 @@ from sigcheck.model import ir
 from sigcheck.model.argflow import parameter_index
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
+from sigcheck.model.roots import scope_of
 from sigcheck.model.values import DictV, SeqV, Value
 
 
@@ -71,7 +72,7 @@ class Passing:
             return scopes.pop() if len(scopes) == 1 else None
         if isinstance(argument, ir.FuncRef) and argument.func_id in self.project.functions:
             return self.project.functions[argument.func_id].parent
-        return ir.scope_of(argument)
+        return scope_of(argument)
 
 
 def _held(values: Iterable[Value]) -> Iterable[Value]:

@@ -17,6 +17,7 @@ from itertools import product
 
 from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph
+from sigcheck.model.roots import scope_of
 from sigcheck.model.trace import Point
 from sigcheck.model.textbuild import TextBuilding
 from sigcheck.model.values import ClassV, FunctionV, InstanceV
@@ -245,7 +246,7 @@ class PathTracker(TextBuilding):
                 for cls in self.resolver.mro(value.of.class_id):
                     if isinstance(cls, ClassV) and sym.attr in self.project.classes[cls.class_id].attributes:
                         for assigned in self.project.classes[cls.class_id].attributes[sym.attr]:
-                            result.extend(self.value(ir.scope_of(assigned) or func_id, assigned, None, depth + 1))
+                            result.extend(self.value(scope_of(assigned) or func_id, assigned, None, depth + 1))
                         break
         if not result:
             result.extend(self._argparse_default(sym.attr, depth))

@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
+from sigcheck.model.roots import scope_of
 from sigcheck.model.trace import Point
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class TextBuilding:
         for item in items:
             if parts and separator:
                 parts.append(between)
-            scope = ir.scope_of(item) if item is not None else None
+            scope = scope_of(item) if item is not None else None
             here = scope is None or scope == func_id  # a caller's item is read where the caller wrote it
             parts.append(self.value(func_id if here else scope, item, at if here else None, depth + 1)
                          if item is not None else (UNKNOWN_PART,))

@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from sigcheck.model import ir
+from sigcheck.model.roots import root_name
 from sigcheck.model.work import WorkFinder
 
 # Two entry points meet the same cycle (prepare <-> load) from different sides; `fit` trains.
@@ -225,7 +226,7 @@ model = keras.Sequential()
 model.fit(x, y, epochs=10)
 """}, ("job.py",))
     body = a.functions[a.project.modules["job"].body_id]
-    fits = {ir.root_name(e.func.base).name: a.work.work_kind(body.id, e) for e in body.events
+    fits = {root_name(e.func.base).name: a.work.work_kind(body.id, e) for e in body.events
             if isinstance(e, ir.CallSite) and isinstance(e.func, ir.Attr) and e.func.attr == "fit"}
     assert fits == {"KMeans": None, "model": "fit call"}
 
