@@ -40,8 +40,11 @@ class SigtermNotDelivered(Rule):
     script of SageMaker's TensorFlow images does with `subprocess.check_call(shlex.split(" ".join(
     sys.argv[1:])))`) and has no SIGTERM handler that passes the signal on; or torchrun /
     `accelerate launch`, which forward it but SIGKILL the workers 30 s later, sooner than the
-    platform's deadline; or a program that runs its command as a child and never passes the
-    signal on (`exec xvfb-run python train.py`: xvfb-run is a shell script without a TERM trap).
+    platform's deadline; or DeepSpeed's `deepspeed` runner, which on one node installs no
+    handler and never passes the signal on to `deepspeed.launcher.launch` and the workers (its
+    runner.py handles SIGTERM only for multi-node runs); or a program that runs its command as a
+    child and never passes the signal on (`exec xvfb-run python train.py`: xvfb-run is a shell
+    script without a TERM trap).
     In script mode there is no Dockerfile: a framework estimator of the SageMaker SDK
     (`PyTorch(entry_point="train.py", ...)`, TensorFlow, HuggingFace, SKLearn, XGBoost, MXNet,
     Chainer) runs its entry point through the same toolkit, in AWS's image, and so does
@@ -217,6 +220,14 @@ ModelTrainer(training_image=image, source_code=code).train()
             {"src/train.py": _HANDLES, "src/run.sh": "torchrun --nproc_per_node 8 train.py \"$@\"\n"}, name="launch.py"),
         Example("""
 FROM python:3.11-slim
+RUN pip install deepspeed
+COPY train.py /opt/program/train.py
+# expect: DKR007
+ENTRYPOINT ["deepspeed", "--num_gpus", "8", "/opt/program/train.py"]
+""", "deepspeed's runner passes SIGTERM on only in multi-node runs: on one node the workers never receive it",
+            {"train.py": _HANDLES}, name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
 RUN apt-get update && apt-get install -y --no-install-recommends xvfb
 COPY start.sh train.py /opt/program/
 ENTRYPOINT ["bash", "/opt/program/start.sh"]
@@ -280,6 +291,15 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
                         f"/bin/sh and never forwards SIGTERM (sagemaker-training-toolkit #125, #173): {whose} handler "
                         f"never runs and the job is SIGKILLed {analysis.deadline} s after a stop; make the script the "
                         f"ENTRYPOINT (exec form)",
+                        container.trace(),
+                    )
+                elif step.kind == "launcher" and step.passes == STOPS and receives:
+                    yield self.finding(
+                        step.point,
+                        f"{step.label.split()[0]} starts {python} through deepspeed.launcher.launch and passes SIGTERM "
+                        f"on only in multi-node runs: on one node {whose} handler never runs and the job is SIGKILLed "
+                        f"{analysis.deadline} s after a stop; start the workers with torchrun, which forwards the "
+                        f"signal (deepspeed.init_distributed reads the variables it sets)",
                         container.trace(),
                     )
                 elif step.kind == "runner" and step.passes == STOPS and receives:

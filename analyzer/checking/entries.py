@@ -174,7 +174,9 @@ class EntryFacts:
         local = [launch for launch in launched if launch.local and launch.display not in self.analysis.shells_on_sagemaker]
         if launched and not local:
             return None  # run in a SageMaker job, where the launcher never receives SIGTERM: the platform's deadline
-        launched = local
+        if local and all(launch.deadline is None for launch in local):
+            return None  # deepspeed on one node passes no signal on: the platform's deadline
+        launched = [launch for launch in local if launch.deadline is not None]
         if launched:  # a shell script of the project starts it so: seen, not guessed from the code
             launch = min(launched, key=lambda launch: launch.deadline)
             return Deadline(launch.deadline, f"under {launch.launcher} ({launch.display}:{launch.line})")

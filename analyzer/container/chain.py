@@ -225,8 +225,12 @@ class ChainBuilder:
     def _launcher(self, words, point, cwd, depth, entry) -> None:
         call = launcher_target(list(words), entry.option("value-options", []))
         name = program_name(words[0])
-        self._add(Step("launcher", quote(words), point, FORWARDS, deadline=entry.option("deadline"),
-                       note=f"{name} forwards the signal to its workers and SIGKILLs them {entry.option('deadline')} s later"))
+        if entry.option("forwards", True):
+            self._add(Step("launcher", quote(words), point, FORWARDS, deadline=entry.option("deadline"),
+                           note=f"{name} forwards the signal to its workers and SIGKILLs them {entry.option('deadline')} s later"))
+        else:  # deepspeed's runner on one node
+            self._add(Step("launcher", quote(words), point, STOPS,
+                           note=f"{name} starts its workers through a child and never passes the signal on"))
         if call.script is None and call.module is None:
             self.chain.problem = f"`{quote(words)}` starts no script sigcheck can follow"
             return

@@ -1,7 +1,8 @@
 """Shell scripts of the project that start a training script through a distributed launcher:
 `torchrun --nproc_per_node 8 train.py` in `run.sh`. The launcher's deadline (torchrun SIGKILLs
 its workers 30 s after forwarding SIGTERM) then holds for that script, whatever its own code
-reads. A directory run reads them; a script that does not parse says nothing.
+reads; deepspeed on one node passes no signal on, and the platform's deadline holds. A directory
+run reads them; a script that does not parse says nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class ScriptLaunch:
 
     target: Path  # resolved
     launcher: str
-    deadline: int
+    deadline: int | None  # None: the launcher keeps SIGTERM from the script (deepspeed), the platform's deadline holds
     display: str
     line: int
     sagemaker_config: str | None = None  # `accelerate launch --config_file c.yaml` whose c.yaml runs it on SageMaker
@@ -130,9 +131,10 @@ def _files(target: str, *bases: Path) -> list[Path]:
                                                    base.joinpath(*parts, "__main__.py"))]
 
 
-def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int, str] | None:
+def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str] | None:
     """(launcher, deadline, script) for `torchrun ... x.py`, `accelerate launch ... x.py`,
-    `deepspeed x.py`, `python -m torch.distributed.run ... x.py`."""
+    `deepspeed x.py`, `python -m torch.distributed.run ... x.py`. The deadline is None for a
+    launcher that never passes SIGTERM on (deepspeed on one node): the platform's holds."""
     # An unquoted variable holding several options (`DISTRIBUTED_ARGS="--nproc_per_node 8 ..."`) is
     # split by the shell: the script reader keeps it as one word.
     words = [part for word in words for part in (word.replace("\\\n", " ").split() if word is not None and word.strip() else [word])]
@@ -147,7 +149,7 @@ def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int, 
             return None
         words, name = ["torchrun", *call.args], "torchrun"
     entries = knowledge.containers["launcher"].find(name)
-    if not entries or not entries[0].option("deadline"):
+    if not entries:
         return None
     # A word sigcheck cannot know is passed over: most are options built from variables
     # (`--nproc_per_node=${NGPU}`); what is taken for the target must then be a project file.

@@ -42,7 +42,6 @@ def _messages(report) -> dict[str, str]:
     ("run.sh", "CUDA_VISIBLE_DEVICES=0,1 torchrun --nproc_per_node 2 --nnodes 1 train.py --lr 1e-4", "run.sh:3"),
     ("scripts/multi_gpu.sh", "accelerate launch --config_file configs/fsdp.yaml train.py", "scripts/multi_gpu.sh:3"),
     ("launch.bash", "python -m torch.distributed.run --nproc_per_node=8 train.py", "launch.bash:3"),
-    ("run.sh", "deepspeed --num_gpus 8 train.py --deepspeed ds.json", "run.sh:3"),
 ])
 def test_a_launch_script_gives_the_launchers_deadline(run_sigcheck, script, command, where):
     files = {"train.py": TRAINS, "lib.py": LIB, script: f"#!/bin/bash\nset -e\n{command}\n"}
@@ -50,6 +49,14 @@ def test_a_launch_script_gives_the_launchers_deadline(run_sigcheck, script, comm
     launcher = command.split()[1] if command.startswith("CUDA") else command.split()[0]
     launcher = "torchrun" if launcher == "python" else launcher
     assert f"under {launcher} ({where}) a stop sends SIGTERM, then SIGKILL 30 s later" in message
+
+
+def test_deepspeed_on_one_node_passes_no_signal_on_so_the_platforms_deadline_holds(run_sigcheck):
+    """deepspeed's runner handles SIGTERM only for multi-node runs (runner.py): the script it
+    starts is an entry point, stopped at the platform's deadline, not after a launcher's 30 s."""
+    files = {"main.py": IMPORTED_MAIN, "lib.py": LIB, "run.sh": "deepspeed --num_gpus 8 main.py --deepspeed ds.json\n"}
+    message = _messages(run_sigcheck(files, ["."]))["lib.py"]
+    assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in message and "deepspeed" not in message
 
 
 def test_a_script_found_only_through_its_launch_is_an_entry_point(run_sigcheck):
@@ -97,14 +104,14 @@ def test_launcher_options_in_an_unquoted_variable_are_split_as_the_shell_splits_
 
 
 def test_a_place_two_entry_points_reach_is_worded_with_the_stricter_deadline(run_sigcheck):
-    # LLaVA: scripts run `deepspeed llava/train/train_mem.py`, a wrapper calling train() of
-    # train.py, which has a main guard of its own and sorts first
+    # LLaVA: scripts run `deepspeed llava/train/train_mem.py` (here torchrun, which has a deadline),
+    # a wrapper calling train() of train.py, which has a main guard of its own and sorts first
     train = TRAINS.replace("model, optimizer = build()\nfor", "def train():\n    model, optimizer = build()\n    for")
     train = train.replace("\n    model(torch", "\n        model(torch").replace("\n    optimizer.step()", "\n        optimizer.step()")
     files = {"pkg/__init__.py": "", "pkg/train.py": train + "\n\nif __name__ == '__main__':\n    train()\n",
              "pkg/train_mem.py": "from pkg.train import train\n\nif __name__ == '__main__':\n    train()\n",
-             "lib.py": LIB, "scripts/run.sh": "deepspeed pkg/train_mem.py --deepspeed zero2.json\n"}
-    assert "under deepspeed (scripts/run.sh:1)" in _messages(run_sigcheck(files, ["."]))["pkg/train.py"]
+             "lib.py": LIB, "scripts/run.sh": "torchrun --nproc_per_node 8 pkg/train_mem.py --deepspeed zero2.json\n"}
+    assert "under torchrun (scripts/run.sh:1)" in _messages(run_sigcheck(files, ["."]))["pkg/train.py"]
 
 
 @pytest.mark.parametrize("folder", [
