@@ -8,6 +8,7 @@ from collections import Counter
 import click
 
 from sigcheck.checking.results import Diagnostic, Report
+from sigcheck.loading.discovery import NO_ENTRY_POINTS
 
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f]")
 _COLORS = {"error": "red", "warning": "yellow", "info": "blue"}
@@ -70,8 +71,12 @@ def _summary(report: Report, color: bool) -> str:
     if found == 0 and not report.errors:
         return _style(f"All checks passed ({len(report.files)} file{'s' if len(report.files) != 1 else ''} analysed).", color, fg="green")
     parts = [f"Found {found} problem{'s' if found != 1 else ''}"]
-    if report.errors:
-        parts.append(f"{len(report.errors)} file{'s' if len(report.errors) != 1 else ''} could not be analysed")
+    empty = sum(1 for error in report.errors if error.message == NO_ENTRY_POINTS)  # folders, not files
+    unread = len(report.errors) - empty
+    if unread:
+        parts.append(f"{unread} file{'s' if unread != 1 else ''} could not be analysed")
+    if empty:
+        parts.append(f"{empty} folder{'s' if empty != 1 else ''} with no entry point")
     files = len(report.files)
     return ", ".join(parts) + f" ({files} file{'s' if files != 1 else ''} analysed)."
 

@@ -87,6 +87,16 @@ def test_text_output_has_location_caret_and_trace(project):
     assert "\x1b[" not in result.output
 
 
+def test_the_summary_counts_folders_without_entry_points_apart_from_unreadable_files(project):
+    """composer: two folders of library code named on the command line are no files."""
+    project("train.py", BAD)
+    project("lib/util.py", "def helper():\n    return 1\n")
+    project("broken.py", "def broken(:\n")
+    result = invoke("train.py", "lib", "broken.py", "--no-color")
+    assert result.output.splitlines()[-1] == \
+        "Found 1 problem, 1 file could not be analysed, 1 folder with no entry point (1 file analysed)."
+
+
 def test_clean_project_exits_zero(project):
     project("train.py", GOOD)
     result = invoke("train.py")
