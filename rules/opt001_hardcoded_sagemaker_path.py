@@ -29,7 +29,9 @@ class HardcodedSagemakerPath(Rule):
     there the layout is the contract, and its paths (and those of the modules its run reaches)
     are not reported. Neither are those of a script the ENTRYPOINT runs itself, before any
     toolkit (SageMaker's TensorFlow images probe for `/opt/ml/input/config` so, then start
-    `train`), unless the image's ENV sets SM_* variables. Checkpoints have no standard variable: make the path configurable (as the default
+    `train`), unless the image's ENV sets SM_* variables. A literal only asked whether it exists
+    (`os.path.exists("/opt/ml/input/config")`, wherever it is written) probes whether the code
+    runs on SageMaker, where no variable may be set yet: it is not reported either. Checkpoints have no standard variable: make the path configurable (as the default
     of a command-line option, or of a parameter that callers pass, which is then not reported;
     a parameter no caller passes is as fixed as a literal).
 
@@ -164,6 +166,13 @@ def find_models(base_path="/opt/ml/model"):
     return [os.path.join(base_path, name) for name in sorted(os.listdir(base_path))]
 """, "a helper of the endpoint's image, kept under its inference folder",
                 name="docker/inference/sagemaker/model_paths.py"),
+        Example("""
+import os, subprocess, sys
+
+if os.path.exists("/opt/ml/input/config"):  # on SageMaker: the toolkit's `train` takes over
+    subprocess.check_call(["train"])
+""", "asking whether the layout exists probes where the script runs (the TensorFlow images' entry script)",
+                name="docker/build_artifacts/dockerd-entrypoint.py"),
         Example("""
 from sagemaker.pytorch import PyTorch
 

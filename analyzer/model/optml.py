@@ -110,9 +110,16 @@ def may_name_opt_ml(project) -> bool:
     return any(token in source.text for source in project.sources.values() for token in _MENTIONS)
 
 
+# Asking whether a path exists: `os.path.exists("/opt/ml/input/config")` tells a SageMaker job from
+# another run (the TensorFlow image's entry script does, before any toolkit sets a variable)
+_EXISTENCE = frozenset({"os.path.exists", "os.path.isdir", "os.path.isfile", "os.path.lexists",
+                        "posixpath.exists", "posixpath.isdir", "posixpath.isfile", "os.access"})
+
+
 def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
     """Every expression whose value the code uses: call arguments, assigned values, returns and
-    parameter defaults. An environment lookup's fallback is left out: it is the recommended form."""
+    parameter defaults. An environment lookup's fallback is left out: it is the recommended form;
+    so is a literal only asked whether it exists, which probes where the code runs."""
     if not may_name_opt_ml(graph.project):
         return
     for fn in graph.project.functions.values():
@@ -121,7 +128,8 @@ def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
                 option = isinstance(event.func, ir.Attr) and event.func.attr == "add_argument"
                 for position, arg in enumerate(event.args):
                     if isinstance(arg, _MAY_ORIGINATE) and _may_originate(tracker, arg) \
-                            and not (position == 1 and _calls_one_of(tracker, event.func, _ENV_GET)):
+                            and not (position == 1 and _calls_one_of(tracker, event.func, _ENV_GET)) \
+                            and not (position == 0 and isinstance(arg, ir.Const) and _calls_one_of(tracker, event.func, _EXISTENCE)):
                         yield ValueSite(fn.id, arg, event.index)
                 for keyword, arg in event.kwargs:
                     if isinstance(arg, _MAY_ORIGINATE) and _may_originate(tracker, arg) \
