@@ -357,7 +357,8 @@ if __name__ == "__main__":
             if work is not None and (work[1].func_id, id(work[1].event)) not in seen:
                 command, work = work
                 seen.add((work.func_id, id(work.event)))
-                found.append((analysis.describe(command), work, [*run.path_to(analysis.graph, command), *work.path]))
+                name = analysis.graph.command_name(command) or analysis.describe(command)
+                found.append((name, work, [*run.path_to(analysis.graph, command), *work.path]))
         return found
 
     def _unhandled(self, analysis, entry, work, way, which: str):

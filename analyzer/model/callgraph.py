@@ -67,6 +67,7 @@ class CallGraph(CallTargets):
         self._run_now: dict[tuple[str, int], list[str]] = {}  # see run_now
         self._started: dict[tuple[str, int], list[tuple[str, str]]] = {}  # see started
         self._choices: dict[tuple[str, int], list[frozenset[str]]] = {}  # see choices
+        self._command_names: dict[str, str] = {}  # see command_name
         self._conditions: dict[tuple[str, int, str], frozenset[str]] = {}  # see condition
         self.conditional_callers: set[str] = set()  # functions with a call edge that held only for some passers
         self._subclass_index: dict[str, list[str]] | None = None
@@ -110,6 +111,10 @@ class CallGraph(CallTargets):
     @property
     def choice_sites(self) -> list[tuple[str, int]]:
         return list(self._choices)
+
+    def command_name(self, func_id: str) -> str | None:
+        """The name a command line gives the function, where a dict of subcommands says it."""
+        return self._command_names.get(func_id)
 
     def started(self, func_id: str, site: ir.CallSite) -> list[tuple[str, str]]:
         """Project functions a call starts on another thread of this process, with the edge kind
@@ -334,6 +339,7 @@ class CallGraph(CallTargets):
                     consumed.add(position)
                     if now and isinstance(value, (SeqV, DictV)):  # `fire.Fire({"train": train, ...})`
                         self._add_choice(fn, site, self._runner_choices(value))
+                        self._command_names.update(self._runner_names(value))
                         continue
                     flowing = self.resolver.flowing.get(sym) if sym is not None else None  # `mp.spawn(func)` in a shared helper
                     for func_id in self.functions_of(value):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sigcheck.model import ir
-from sigcheck.model.values import ClassV, DictV, FunctionV, InstanceV, PartialV, SeqV, Value
+from sigcheck.model.values import ClassV, ConstV, DictV, FunctionV, InstanceV, PartialV, SeqV, Value
 
 if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
@@ -139,6 +139,14 @@ class CallTargets:
         runner calls the one the command line names."""
         items = value.items if isinstance(value, SeqV) else [v for _, v in value.entries]
         return [frozenset(found) for item in items if (found := self.functions_of(item))]
+
+    def _runner_names(self, value: SeqV | DictV) -> dict[str, str]:
+        """The name the command line gives each function of a dict of subcommands (litgpt's
+        `CLI({"pretrain": setup, ...})`: `litgpt pretrain` runs `setup`)."""
+        if not isinstance(value, DictV):
+            return {}
+        return {func_id: key.value for key, item in value.entries if isinstance(key, ConstV) and isinstance(key.value, str)
+                for func_id in self.functions_of(item)}
 
     def _default_target(self, fn: ir.FunctionInfo, entry) -> list[tuple[int, Value, ir.Sym | None]]:
         """What a runner given no function calls (`tf.app.run()`: this module's `main`)."""

@@ -112,3 +112,15 @@ if __name__ == "__main__":
 def test_each_command_is_judged_on_its_own(example, example_findings):
     found, marked = example_findings("SIG001", example)
     assert [line for path, line in found if path == example.name] == marked, example.why
+
+
+def test_a_command_is_named_as_the_command_line_names_it(run_sigcheck):
+    """litgpt: `CLI({"pretrain": setup, ...})`: `litgpt pretrain` runs setup."""
+    files = {"cli.py": "from jsonargparse import CLI\nfrom pretrain import setup\nfrom chat import main as chat_main\n\n"
+                       "if __name__ == '__main__':\n    CLI({'pretrain': setup, 'chat': chat_main})\n",
+             "pretrain.py": "import torch\n\n\ndef setup(steps: int = 1000):\n    for step in range(steps):\n"
+                            "        model(torch.randn(8, 4)).sum().backward()\n        optimizer.step()\n",
+             "chat.py": "def main():\n    print(input())\n"}
+    report = run_sigcheck(files, ["cli.py"], select=("SIG001",))
+    [finding] = report.diagnostics
+    assert "with no SIGTERM handler in command pretrain:" in finding.message
