@@ -296,10 +296,8 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
                 elif step.kind == "launcher" and step.passes == STOPS and receives:
                     yield self.finding(
                         step.point,
-                        f"{step.label.split()[0]} starts {python} through deepspeed.launcher.launch and passes SIGTERM "
-                        f"on only in multi-node runs: on one node {whose} handler never runs and the job is SIGKILLed "
-                        f"{analysis.deadline} s after a stop; start the workers with torchrun, which forwards the "
-                        f"signal (deepspeed.init_distributed reads the variables it sets)",
+                        f"{step.note}: {python} never receives SIGTERM, {whose} handler never runs and "
+                        f"the job is SIGKILLed {analysis.deadline} s after a stop; {step.instead}",
                         container.trace(),
                     )
                 elif step.kind == "runner" and step.passes == STOPS and receives:

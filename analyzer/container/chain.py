@@ -41,6 +41,7 @@ class Step:
     note: str = ""  # why the signal stops here, or what the step does with it
     group: bool = False  # signals the whole process group of its child (tini -g, dumb-init)
     detaches: bool = False  # starts its child in a new session, out of reach of a group signal
+    instead: str = ""  # a launcher that keeps the signal: what to start the workers with instead
 
 
 @dataclass(frozen=True)
@@ -228,9 +229,9 @@ class ChainBuilder:
         if entry.option("forwards", True):
             self._add(Step("launcher", quote(words), point, FORWARDS, deadline=entry.option("deadline"),
                            note=f"{name} forwards the signal to its workers and SIGKILLs them {entry.option('deadline')} s later"))
-        else:  # deepspeed's runner on one node
-            self._add(Step("launcher", quote(words), point, STOPS,
-                           note=f"{name} starts its workers through a child and never passes the signal on"))
+        else:  # deepspeed's runner on one node: the knowledge says how it keeps the signal, and what to use
+            self._add(Step("launcher", quote(words), point, STOPS, note=f"{name} {entry.option('keeps')}",
+                           instead=entry.option("instead")))
         if call.script is None and call.module is None:
             self.chain.problem = f"`{quote(words)}` starts no script sigcheck can follow"
             return

@@ -43,7 +43,8 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "training-command": ("spawning.toml", "training-command", {}),
     "command": ("spawning.toml", "command", {"form": str, "position": int, "keyword": str, "replaces": bool}),
     "container": ("containers.toml", "container", {"kind": str, "forwards": bool, "deadline": int,
-                                                    "value-options": list, "leading": int}),
+                                                    "value-options": list, "leading": int, "keeps": str,
+                                                    "instead": str}),
     "write": ("writing.toml", "write", {"path": list, "modes": str, "mode-arg": int}),
     "driver-library": ("drivers.toml", "driver-library", {}),
     "driver-command": ("drivers.toml", "driver-command", {}),
@@ -214,6 +215,9 @@ def _entry(category: str, raw: dict, extra_keys: dict[str, type], where: str) ->
         raise KnowledgeError(f"{where}: behaviour must be one of {sorted(_BEHAVIOURS)}")
     if category == "container" and options.get("kind") not in _CONTAINER_KINDS:
         raise KnowledgeError(f"{where}: kind must be one of {sorted(_CONTAINER_KINDS)}")
+    if category == "container" and options.get("kind") == "launcher" and options.get("forwards") is False \
+            and not {"keeps", "instead"} <= options.keys():
+        raise KnowledgeError(f"{where}: a launcher that never passes the signal on says how (keeps) and what to use instead")
     if category == "exit" and options.get("effect") not in _EFFECTS:
         raise KnowledgeError(f"{where}: effect must be one of {sorted(_EFFECTS)}")
     if category == "command" and options.get("form") not in _COMMAND_FORMS:

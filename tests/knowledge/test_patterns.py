@@ -24,3 +24,19 @@ def test_every_write_and_child_api_of_the_builtin_knowledge_passes_its_own_endin
             for pattern in entry.patterns:
                 ending = pattern.rsplit(".", 1)[-1]
                 assert patterns.may_name(ending), pattern
+
+
+def test_a_launcher_that_keeps_the_signal_must_say_how_and_what_instead():
+    """DKR007 words its finding with them (deepspeed on one node)."""
+    import pytest
+
+    from sigcheck.knowledge import KnowledgeError, _entry
+
+    raw = {"match": ["deepspeed"], "reason": "r", "kind": "launcher", "forwards": False}
+    with pytest.raises(KnowledgeError, match="keeps"):
+        _entry("container", raw, {"kind": str, "forwards": bool, "keeps": str, "instead": str}, "containers.toml #1")
+    entry = _entry("container", {**raw, "keeps": "k", "instead": "i"},
+                   {"kind": str, "forwards": bool, "keeps": str, "instead": str}, "containers.toml #1")
+    assert entry.option("keeps") == "k"
+    launcher = builtin_knowledge().containers["launcher"].find("deepspeed")[0]
+    assert launcher.option("forwards") is False and launcher.option("instead")
