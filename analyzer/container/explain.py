@@ -64,8 +64,10 @@ def describe(facts, analysis) -> str:
         if trainer is None:
             lines.append(f"  trainer {display}: not analysed")
         else:
+            trains = trainer.first_work is not None  # a server's or a processing script's run is no trainer's
             handles = "handles SIGTERM" if facts.handles_sigterm(trainer) else "has no SIGTERM handler"
-            lines.append(f"  trainer {display} {handles}; "
-                         + (f"it receives the stop signal and has {deadline} s ({context}) to save"
+            role = "trainer" if trains else "program"
+            lines.append(f"  {role} {display}{'' if trains else ' (sigcheck sees no training in it)'} {handles}; "
+                         + (f"it receives the stop signal and has {deadline} s ({context}) to {'save' if trains else 'end'}"
                             if gets else f"the signal never reaches it: SIGKILL after {platform_deadline} s"))
     return "\n".join(lines)

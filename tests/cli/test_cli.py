@@ -308,6 +308,19 @@ def test_the_program_flushes_its_report_and_exits_with_the_status(project, tmp_p
     assert usage.returncode == 2 and "NOPE999" in usage.stderr
 
 
+def test_chain_command_calls_a_program_that_trains_a_trainer_and_others_a_program(project):
+    project("serve.py", "from flask import Flask\napp = Flask(__name__)\nif __name__ == '__main__':\n    app.run()\n")
+    project("train.py", "for batch in loader:\n    loss = model(batch)\n    loss.backward()\n    optimizer.step()\n")
+    project("Dockerfile", 'FROM python:3.11-slim\nCOPY serve.py /opt/program/serve.py\n'
+                          'ENTRYPOINT ["python", "/opt/program/serve.py"]\n')
+    last = invoke("chain", "Dockerfile").output.strip().splitlines()[-1]
+    assert last.startswith("  program serve.py (sigcheck sees no training in it) has no SIGTERM handler") and "to end" in last
+    project("Dockerfile", 'FROM python:3.11-slim\nCOPY train.py /opt/program/train.py\n'
+                          'ENTRYPOINT ["python", "/opt/program/train.py"]\n')
+    last = invoke("chain", "Dockerfile").output.strip().splitlines()[-1]
+    assert last.startswith("  trainer train.py has no SIGTERM handler") and "to save" in last
+
+
 def test_chain_command_says_why_the_train_rules_leave_an_image_alone(project):
     project("serve", "#!/usr/bin/env python3\n")
     project("Dockerfile", 'FROM python:3.11-slim\nCOPY --chmod=755 serve /opt/program/serve\n'
