@@ -42,6 +42,8 @@ class HardcodedSagemakerPath(Rule):
     none of them gets the training toolkit's variables. A launcher that defines the job with the
     SageMaker Python SDK (`sagemaker.pytorch.PyTorch(...)`, a tuner, a pipeline) runs on your
     machine, where an /opt/ml path configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`).
+    So does a script that prompts at a terminal (`input()`): a job has no terminal to answer it,
+    and such a script writes the job's configuration (a recipe's `output_dir: /opt/ml/checkpoints`).
     A module that sets the `SM_*` variables (`os.environ["SM_MODEL_DIR"] = ...`, or an environment
     built as `{"SM_MODEL_DIR": "/opt/ml/model", ...}`) does the toolkit's work, as the SDK's
     container drivers do: its paths define the variables it would be told to read.
@@ -69,6 +71,21 @@ class HardcodedSagemakerPath(Rule):
     severity = "warning"
 
     valid = (
+        Example("""
+from pathlib import Path
+
+CHECKPOINTS = "/opt/ml/checkpoints"
+
+
+def main():
+    model = input("Model id [Qwen/Qwen3-4B]: ").strip() or "Qwen/Qwen3-4B"
+    recipe = f"model_name_or_path: {model}\\noutput_dir: {CHECKPOINTS}/{model}\\n"
+    Path("recipes", model.replace("/", "--") + ".yaml").write_text(recipe)
+
+
+if __name__ == "__main__":
+    main()
+""", "a script that asks at a terminal runs on your machine: it writes the recipe the job reads"),
         Example("""
 import os
 import torch
@@ -210,6 +227,19 @@ for key, value in training_environment().items():
                 name="container_drivers/scripts/environment.py"),
     )
     invalid = (
+        Example("""
+import torch
+
+
+def input(batch):
+    return batch.to("cuda")
+
+
+for batch in loader:
+    loss = model(input(batch))
+# expect: OPT001
+torch.save(model.state_dict(), "/opt/ml/model/model.pt")
+""", "the script's own `input` is no prompt at a terminal: the script runs in the job"),
         Example("""
 import torch
 

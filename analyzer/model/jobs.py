@@ -6,7 +6,10 @@ toolkit and uploads model/, output/ and checkpoints/. A Processing job reads and
 An endpoint's server reads the model SageMaker unpacks into /opt/ml/model, where no toolkit
 sets SM_MODEL_DIR. A test checks the layout itself. A launcher defines a job with the SageMaker
 Python SDK (`PyTorch(entry_point=...)`, `estimator.fit()`, `ModelTrainer(...)`) on the user's
-machine: an /opt/ml path there configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`). A module that sets the
+machine: an /opt/ml path there configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`). So
+does a script that asks a person at a terminal (`input()`): a job has no terminal to answer it,
+and such a script writes the job's configuration (a recipe's `output_dir: /opt/ml/checkpoints`).
+A module that sets the
 SM_* variables plays the training toolkit's part (the SDK's container drivers and remote-function
 bootstrap): it derives them from the layout, so its paths are the layout's definition. Only
 training code is judged by the layout rules.
@@ -17,6 +20,8 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import PurePath
+
+from sigcheck.model import ir
 
 TRAINING, PROCESSING, SERVING, TEST, LAUNCHER, TOOLKIT = \
     "training", "processing", "serving", "test", "launcher", "toolkit"
@@ -66,6 +71,8 @@ class JobKinds:
         # is tried at every position, ~2 ms per module of transformers against 0.04 for `in`.
         if "sagemaker." in text and _JOB_DEFINITIONS.search(text):
             return LAUNCHER
+        if "input(" in text and _prompts(summary):
+            return LAUNCHER
         if "SM_" in text and _SETS_SM_VARIABLE.search(text):
             return TOOLKIT
         if "/opt/ml/processing" in text:
@@ -80,6 +87,14 @@ class JobKinds:
     def _defines_handlers(summary) -> bool:
         return any(fn.parent == summary.body_id and fn.kind == "function" and fn.qualname in _HANDLERS
                    for fn in summary.functions.values())
+
+
+def _prompts(summary) -> bool:
+    """The module calls the built-in `input()`, which it does not bind itself."""
+    if "input" in summary.body.bindings:
+        return False
+    return any(isinstance(event, ir.CallSite) and isinstance(event.func, ir.Name) and event.func.name == "input"
+               and "input" not in fn.bindings for fn in summary.functions.values() for event in fn.events)
 
 
 def is_benchmark(stem: str) -> bool:
