@@ -292,7 +292,7 @@ class ChainBuilder:
             return False
         entry = self.knowledge.containers["python-launcher"].entries[0]
         layer = Point.in_document(self.display, source.span, f"{source.keyword} adds the SageMaker training toolkit")
-        self._add(Step("toolkit", "train (sagemaker-training)", layer, STOPS, note=entry.reason))
+        self._add(Step("toolkit", "train (the SageMaker training toolkit)", layer, STOPS, note=entry.reason))
         program = self.image.env.get("SAGEMAKER_PROGRAM")
         if not program:
             self.chain.problem = "the training toolkit runs SAGEMAKER_PROGRAM, which the image does not set"

@@ -127,9 +127,21 @@ def test_the_toolkit_a_requirements_file_lists_runs_the_program(tmp_path):
     listed = chain_of(tmp_path / "a", {"Dockerfile": dockerfile, "train.py": TRAIN,
                                        "requirements.txt": "torch\nsagemaker-training==4.8.0  # the toolkit\n"})
     assert [s.kind for s in listed.chain.steps] == ["entrypoint", "toolkit", "python"]
-    both = chain_of(tmp_path / "b", {"Dockerfile": dockerfile, "train.py": TRAIN,
-                                     "requirements.txt": "sagemaker-training==4.8.0\nsagemaker-containers==2.8.6\n"})
+    older = chain_of(tmp_path / "b", {"Dockerfile": dockerfile, "train.py": TRAIN,
+                                      "requirements.txt": "sagemaker-containers==2.8.6\n"})
+    assert [s.kind for s in older.chain.steps] == ["entrypoint", "toolkit", "python"]  # its trainer runs the script alike
+    both = chain_of(tmp_path / "c", {"Dockerfile": dockerfile, "train.py": TRAIN,
+                                     "requirements.txt": "sagemaker-training==4.8.0\nsagemaker-xgboost-container==2.0\n"})
     assert "toolkit" not in [s.kind for s in both.chain.steps]  # two `train` scripts: which one runs is not known
+
+
+def test_the_older_toolkit_sagemaker_containers_runs_the_program_as_a_child(tmp_path):
+    """sagemaker-containers' `train` (sagemaker_containers/_trainer.py) runs SAGEMAKER_PROGRAM with Popen and waits."""
+    dockerfile = ("FROM python:3.7-slim\nRUN pip install --no-cache-dir sagemaker-containers torch\n"
+                  "COPY train.py /opt/ml/code/train.py\nENV SAGEMAKER_PROGRAM train.py\n")
+    facts = chain_of(tmp_path, {"Dockerfile": dockerfile, "train.py": TRAIN})
+    assert [s.kind for s in facts.chain.steps] == ["entrypoint", "toolkit", "python"]
+    assert facts.chain.steps[1].passes == STOPS and "sagemaker-containers" in facts.chain.steps[1].note
 
 
 @pytest.mark.parametrize("create", ["conda env create -f /code/environment.yml", "mamba env update --file /code/environment.yml",
