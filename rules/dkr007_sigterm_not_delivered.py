@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.checking.script_mode import FRAMEWORK
+from sigcheck.checking.script_mode import FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE
 from sigcheck.container.chain import STOPS
 from sigcheck.model.trace import Point
 
@@ -17,6 +17,11 @@ for batch in loader:
     optimizer.step()
 """
 
+_INSTEAD = {  # what runs the script as PID 1 instead, by what runs it in script mode (checking/script_mode.py)
+    FRAMEWORK: ", or bring an image whose exec-form ENTRYPOINT runs the script",
+    TOOLKIT_IMAGE: ", or make the script the image's exec-form ENTRYPOINT instead of the toolkit's `train`",
+    SOURCE_CODE: ", or give the ModelTrainer no SourceCode and an image whose exec-form ENTRYPOINT runs the script",
+}
 _LAUNCHER = """
 FROM python:3.11-slim
 COPY launch.py train.py /opt/program/
@@ -49,7 +54,10 @@ class SigtermNotDelivered(Rule):
     (`PyTorch(entry_point="train.py", ...)`, TensorFlow, HuggingFace, SKLearn, XGBoost, MXNet,
     Chainer) runs its entry point through the same toolkit, in AWS's image, and so does
     `accelerate launch` whose config file says `compute_environment: AMAZON_SAGEMAKER` (it builds
-    a HuggingFace estimator); a handler in that script is reported at the estimator call or the
+    a HuggingFace estimator); so does the generic `Estimator(image_uri=..., entry_point=...)`
+    where a Dockerfile of the project builds an image whose toolkit has no SAGEMAKER_PROGRAM of
+    its own (the entry point reaches the toolkit as a hyperparameter; an image sigcheck does not
+    see may run anything). A handler in that script is reported at the estimator call or the
     launch line. The SDK's ModelTrainer runs the `entry_script=` or `command=` of its
     `SourceCode` (a `python`, torchrun or accelerate command, or `bash run.sh` whose launcher
     starts the script) through its own `sm_train.sh` under `/bin/bash -c`, whatever the image:
@@ -168,6 +176,16 @@ Estimator(image_uri=image, entry_point="serve_model.py", source_dir="src", role=
             "src/train.py": "for batch in loader:\n    optimizer.step()\n", "src/serve_model.py": _HANDLES},
             name="launch.py"),
         Example("""
+from sagemaker.estimator import Estimator
+
+Estimator(image_uri=image, entry_point="train.py", source_dir="src", role=role).fit()
+""", "the project's image runs the script as PID 1 (exec-form ENTRYPOINT), not through a toolkit: the "
+     "entry_point the SDK passes goes unread", {
+            "src/train.py": _HANDLES, "Dockerfile": 'FROM python:3.11-slim\nRUN pip install torch\n'
+                                                    'COPY src/train.py /opt/program/train.py\n'
+                                                    'ENTRYPOINT ["python", "/opt/program/train.py"]\n'},
+            name="launch.py"),
+        Example("""
 from sagemaker.modules.configs import SourceCode
 from sagemaker.modules.train import ModelTrainer
 from docs_builder import SourceCode as DocsSource
@@ -200,6 +218,18 @@ estimator = PyTorch(entry_point="train.py", source_dir="src", framework_version=
 estimator.fit({"train": "s3://bucket/train"})
 """, "script mode: the framework image's toolkit runs train.py as a child and keeps SIGTERM from its handler",
             {"src/train.py": _HANDLES}, name="launch.py"),
+        Example("""
+from sagemaker.estimator import Estimator
+
+# expect: DKR007
+estimator = Estimator(image_uri=f"{account}.dkr.ecr.{region}.amazonaws.com/catboost-toolkit:latest",
+                      entry_point="train.py", source_dir="src", role=role, instance_type="ml.m5.xlarge")
+estimator.fit({"training": "s3://bucket/train"})
+""", "the project's image installs the training toolkit and sets no SAGEMAKER_PROGRAM: the toolkit runs the "
+     "estimator's entry_point as a child and keeps SIGTERM from its handler", {
+            "src/train.py": _HANDLES, "container/Dockerfile": "FROM python:3.10\nRUN pip install catboost pandas\n"
+                                                              "RUN pip install sagemaker-training\n"},
+            name="launch.py"),
         Example("""
 from sagemaker.modules.configs import Compute, SourceCode
 from sagemaker.modules.train import ModelTrainer
@@ -340,8 +370,7 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
             via = run.call.via
             started = [] if via is None else [Point.in_document(
                 via.display, (via.line, 1, via.line, 1), f"{via.launcher} starts {script}")]
-            instead = ", or bring an image whose exec-form ENTRYPOINT runs the script" if run.kind == FRAMEWORK else \
-                ", or give the ModelTrainer no SourceCode and an image whose exec-form ENTRYPOINT runs the script"
+            instead = _INSTEAD[run.kind]
             yield self.finding(
                 run.point,
                 f"{run.who[0].upper()}{run.who[1:]} runs {script} {run.how}: {script}'s handler never runs and the job "

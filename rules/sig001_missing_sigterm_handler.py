@@ -14,8 +14,9 @@ class MissingSigtermHandler(Rule):
     polls Determined's preemption request (`core_context.preempt.should_preempt()`, or its
     `DetCallback`, `DeterminedCallback` or `det.pytorch` Trainer, which poll it) stops as
     Determined stops a trial, by that request rather than a signal, and is not reported. A
-    script the SageMaker SDK runs in script mode (a framework estimator's `entry_point`, a
-    ModelTrainer's `SourceCode`, `accelerate launch` configured for SageMaker) never receives
+    script the SageMaker SDK runs in script mode (a framework estimator's `entry_point`, the
+    generic Estimator's where a Dockerfile of the project builds a toolkit image that sets no
+    SAGEMAKER_PROGRAM, a ModelTrainer's `SourceCode`, `accelerate launch` configured for SageMaker) never receives
     SIGTERM, so a handler would not run either (DKR007): the message says so, names the call
     that runs it, and asks for checkpoints saved as training goes instead. Lightning
     handles SIGTERM from 2.0: a project whose requirements, conda environment or project file

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import PurePosixPath
 from typing import Callable
 
 from sigcheck.knowledge import Knowledge
@@ -26,7 +27,7 @@ from sigcheck.model.stopping import StopAnalysis
 from sigcheck.model.signals import HandlerRegistration, find_registrations
 from sigcheck.model.trace import Point
 from sigcheck.checking.entries import ELSEWHERE, Deadline, EntryFacts
-from sigcheck.checking.script_mode import FRAMEWORK, SOURCE_CODE, ScriptModeRun
+from sigcheck.checking.script_mode import FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE, ScriptModeRun
 from sigcheck.model.waits import WaitBound
 from sigcheck.model.work import Work, WorkFinder
 
@@ -132,12 +133,17 @@ class Analysis:
         script this run loaded, with the facts of that script: the training toolkit, or the
         ModelTrainer's sm_train.sh, runs it on SageMaker."""
         found = []
+        awaiting = [c.display for c in self._containers if c.chain.awaits_program]
         for call in self._estimators if self.platform == "sagemaker" else ():
             module = self.project.by_path.get(call.script.resolve())
-            kind = next((kind for kind in (FRAMEWORK, SOURCE_CODE) if self.knowledge.containers[kind].find(call.name)), None)
+            kind = next((kind for kind in (FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE)
+                         if self.knowledge.containers[kind].find(call.name)), None)
+            image = _nearest(awaiting, call.display) if kind == TOOLKIT_IMAGE else None
+            if kind == TOOLKIT_IMAGE and image is None:
+                continue  # the generic Estimator runs an image sigcheck does not see, which may run anything
             facts = self.entry_for(module) if module and kind else None
             if facts is not None:
-                found.append(ScriptModeRun(call, facts, kind))
+                found.append(ScriptModeRun(call, facts, kind, image))
         return found
 
     @cached_property
@@ -374,3 +380,14 @@ def _verb(kind: str) -> str:
     return {"call": "calls", "import": "imports", "reference": "passes", "callback": "hands over",
             "thread": "starts a thread running", "executor": "submits", "process": "starts a process running",
             "atexit": "registers at exit", "handler": "registers", "remote": "sends to another machine"}.get(kind, "calls")
+
+
+def _nearest(dockerfiles: list[str], launcher: str) -> str | None:
+    """Of the Dockerfiles, the one whose folder shares the most of the launcher file's path (a
+    sample's own `container/Dockerfile` before its sibling's), the first of those tied."""
+    folder = PurePosixPath(launcher).parent.parts
+    return max(dockerfiles, default=None, key=lambda d: (_shared(PurePosixPath(d).parent.parts, folder), -dockerfiles.index(d)))
+
+
+def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    return next((n for n, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))

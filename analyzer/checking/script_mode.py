@@ -1,8 +1,9 @@
-"""A script the SageMaker Python SDK runs with no Dockerfile of the project's (script mode), and how
-it runs it: a framework estimator, or accelerate's SageMaker launcher, which builds one, hands it
-to the training toolkit in AWS's image; a ModelTrainer's SourceCode, to its own sm_train.sh under
-bash. Either way SIGTERM never reaches the script (DKR007), and a handler there never runs (SIG001
-says so instead of asking for one)."""
+"""A script the SageMaker Python SDK runs in script mode, and how it runs it: a framework estimator,
+or accelerate's SageMaker launcher, which builds one, hands it to the training toolkit in AWS's
+image; the generic Estimator, to the toolkit in the image a Dockerfile of the project's builds
+with no SAGEMAKER_PROGRAM of its own (the estimator's `entry_point` names it); a ModelTrainer's
+SourceCode, to its own sm_train.sh under bash. Either way SIGTERM never reaches the script
+(DKR007), and a handler there never runs (SIG001 says so instead of asking for one)."""
 
 from __future__ import annotations
 
@@ -15,21 +16,24 @@ if TYPE_CHECKING:
     from sigcheck.checking.entries import EntryFacts
     from sigcheck.loading.estimators import EstimatorLaunch
 
-FRAMEWORK, SOURCE_CODE = "framework-estimator", "source-code-runner"  # the knowledge's kinds
+FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE = "framework-estimator", "source-code-runner", "toolkit-estimator"  # the knowledge's kinds
 
 
 @dataclass(frozen=True)
 class ScriptModeRun:
     call: "EstimatorLaunch"
     trainer: "EntryFacts"  # of the script it runs
-    kind: str  # FRAMEWORK or SOURCE_CODE
+    kind: str  # FRAMEWORK, SOURCE_CODE or TOOLKIT_IMAGE
+    image: str | None = None  # TOOLKIT_IMAGE: the Dockerfile whose image's toolkit runs the script
 
     @property
     def who(self) -> str:
         """What runs the script, as a sentence names it: "the PyTorch estimator"."""
         if self.kind == SOURCE_CODE:
             return "a ModelTrainer's SourceCode"
-        return self.call.written or f"the {self.call.name} estimator"
+        if self.call.written:
+            return self.call.written
+        return f"the {self.call.name}" if self.call.name.endswith("Estimator") else f"the {self.call.name} estimator"
 
     @property
     def how(self) -> str:
@@ -37,7 +41,8 @@ class ScriptModeRun:
         if self.kind == SOURCE_CODE:
             return ("through its sm_train.sh under `/bin/bash -c`, whatever the image: bash, PID 1 with no TERM "
                     "trap, starts it as a child and passes no signal on")
-        return ("in AWS's framework image, whose SageMaker training toolkit starts it as a child through /bin/sh "
+        image = f"the image {self.image} builds" if self.kind == TOOLKIT_IMAGE else "AWS's framework image"
+        return (f"in {image}, whose SageMaker training toolkit starts it as a child through /bin/sh "
                 "and never forwards SIGTERM (sagemaker-training-toolkit #125, #173)")
 
     @property

@@ -60,6 +60,7 @@ class Chain:
     problem: str | None = None  # why the chain could not be followed to a trainer
     missing_train: bool = False  # the platform's `train` argument names no program in the image
     runs_arguments: Point | None = None  # a wrapper that runs its arguments (`exec "$@"`)
+    awaits_program: bool = False  # the toolkit's `train` with no SAGEMAKER_PROGRAM: a job's estimator names it
 
     def receives(self) -> list[bool]:
         """For each step: does its process receive the stop signal Docker sends to PID 1?"""
@@ -296,6 +297,7 @@ class ChainBuilder:
         program = self.image.env.get("SAGEMAKER_PROGRAM")
         if not program:
             self.chain.problem = "the training toolkit runs SAGEMAKER_PROGRAM, which the image does not set"
+            self.chain.awaits_program = True
             return True
         for cwd in ("/opt/ml/code", self.image.workdir):
             if self.image.lookup(self.image.absolute(program, cwd)) is not None:

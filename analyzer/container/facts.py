@@ -168,6 +168,8 @@ class ContainerFacts:
         chain = self.full_chain
         if not self.for_sagemaker_training or chain.problem is None or chain.missing_train:
             return None
+        if chain.awaits_program and any(run.image == self.display for run in self.analysis.script_mode_trainers):
+            return None  # an estimator's entry_point names the program: its script is checked as script mode's
         image = self.image
         point = chain.steps[-1].point if chain.steps else self.at(image.entrypoint or image.cmd or image.final.start)
         return replace(point, note=f"the trainer was not checked: {chain.problem}")

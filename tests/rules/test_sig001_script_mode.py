@@ -24,6 +24,32 @@ def test_a_script_run_in_script_mode_is_told_to_checkpoint_not_to_handle(run_sig
     assert finding.trace[0].path == "launch.py"
 
 
+def test_the_generic_estimator_runs_the_script_in_the_projects_toolkit_image(run_sigcheck):
+    """aws-samples' local-mode catboost toolkit sample: `pip install sagemaker-training`, no
+    SAGEMAKER_PROGRAM, and `Estimator(image_uri=image, entry_point=..., source_dir="code")`."""
+    report = run_sigcheck({"launch.py": "from sagemaker.estimator import Estimator\n\n"
+                                        "Estimator(image_uri=image, entry_point='train.py', source_dir='src').fit()\n",
+                           "src/train.py": TRAINS,
+                           "container/Dockerfile": "FROM python:3.10\nRUN pip install sagemaker-training catboost\n"}, ["."])
+    (finding,) = [d for d in report.diagnostics if d.code == "SIG001"]
+    assert "the Estimator, at launch.py:3, runs it in the image container/Dockerfile builds" in finding.message
+    assert not report.notes  # the entry_point names the program the image leaves to the job
+
+
+def test_each_sample_s_estimator_runs_its_own_folder_s_toolkit_image(run_sigcheck):
+    files = {}
+    for sample in ("catboost_toolkit", "tensorflow_toolkit"):
+        files[f"{sample}/launch.py"] = ("from sagemaker.estimator import Estimator\n\n"
+                                        "Estimator(image_uri=image, entry_point='train.py', source_dir='code').fit()\n")
+        files[f"{sample}/code/train.py"] = TRAINS
+        files[f"{sample}/container/Dockerfile"] = "FROM python:3.10\nRUN pip install sagemaker-training\n"
+    report = run_sigcheck(files, ["."])
+    images = {d.path.split("/")[0]: d.message.split("runs it in the image ")[1].split(" builds")[0]
+              for d in report.diagnostics if d.code == "SIG001"}
+    assert images == {"catboost_toolkit": "catboost_toolkit/container/Dockerfile",
+                      "tensorflow_toolkit": "tensorflow_toolkit/container/Dockerfile"}
+
+
 def test_a_script_no_estimator_runs_keeps_the_platforms_wording(run_sigcheck):
     report = run_sigcheck({"launch.py": "from sagemaker.estimator import Estimator\n\n"
                                         "Estimator(image_uri=image, entry_point='train.py', source_dir='src').fit()\n",
