@@ -10,7 +10,9 @@ class MissingSigtermHandler(Rule):
     Finds entry points that run a training loop or a library fit call while no SIGTERM handler
     is registered on the path they run (module level, `main()`, imported project modules), and
     no library they use installs one (Lightning's `Trainer.fit`, Composer's, TensorFlow's
-    `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True`). A run that
+    `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True` on its
+    TrainingArguments, a subclass such as TRL's `SFTConfig` or the project's own dataclass, or
+    set as `args.enable_jit_checkpoint = True`). A run that
     polls Determined's preemption request (`core_context.preempt.should_preempt()`, or its
     `DetCallback`, `DeterminedCallback` or `det.pytorch` Trainer, which poll it) stops as
     Determined stops a trial, by that request rather than a signal, and is not reported. A

@@ -8,7 +8,6 @@ from typing import Callable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.discovery import Discovery
-from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver, reachable_flow
@@ -27,6 +26,7 @@ from sigcheck.model.stopping import StopAnalysis
 from sigcheck.model.signals import HandlerRegistration, find_registrations
 from sigcheck.model.trace import Point
 from sigcheck.checking.entries import ELSEWHERE, Deadline, EntryFacts
+from sigcheck.checking.frameworks import FrameworkHandling
 from sigcheck.checking.script_mode import FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE, ScriptModeRun
 from sigcheck.model.waits import WaitBound
 from sigcheck.model.work import Work, WorkFinder
@@ -230,50 +230,8 @@ class Analysis:
         return Reachability(self.graph)
 
     @cached_property
-    def framework_calls(self) -> list[tuple[str, ir.CallSite, str]]:
-        """Calls to libraries that install their own SIGTERM handling, in function order."""
-        found = []
-        for func_id in sorted(self.functions):
-            for event in self.functions[func_id].events:
-                if isinstance(event, ir.CallSite):
-                    reason = self._handles(func_id, event)
-                    if reason is not None:
-                        found.append((func_id, event, reason))
-        return found
-
-    def _handles(self, func_id: str, event: ir.CallSite) -> str | None:
-        for name in self.graph.qualnames(func_id, event):
-            for entry in self.knowledge.frameworks.find(name):
-                if entry.option("behaviour") == "handles" and _keyword_true(event, entry.option("when-keyword")):
-                    return entry.reason
-        return None
-
-    @cached_property
-    def pins(self) -> Pins:
-        packages = frozenset(p for entry in self.knowledge.frameworks for p in entry.option("package", []))
-        return Pins(self.project.root, packages)
-
-    def pin_files(self) -> list:
-        """The files version pins were read from or looked for, if this run asked for any: a
-        cached report depends on them."""
-        return self.pins.inputs() if "pins" in self.__dict__ else []
-
-    def pinned_before_handling(self, func_id: str, event: ir.CallSite, module: str) -> str | None:
-        """The pin that keeps a library from handling SIGTERM for the entry point `module`: its
-        handling came with a release the project's pin nearest the entry point excludes."""
-        path = self.project.sources[module].path
-        for name in self.graph.qualnames(func_id, event):
-            for entry in self.knowledge.frameworks.find(name):
-                if entry.option("since") and entry.option("behaviour") == "handles":
-                    return self.pins.below(path, entry.option("package", []), entry.option("since"))
-        return None
-
-    def handles_only_fit_calls(self, func_id: str, event: ir.CallSite) -> bool:
-        """A library whose handling works through the fit loop it hooks into (NeMo's preemption
-        callback installs its handler when Lightning's fit starts): a loop of the project's own
-        never runs it."""
-        return any(entry.option("only-fit-calls") for name in self.graph.qualnames(func_id, event)
-                   for entry in self.knowledge.frameworks.find(name))
+    def frameworks(self) -> FrameworkHandling:
+        return FrameworkHandling(self)
 
     @cached_property
     def launcher_hints(self) -> list[tuple["Deadline", frozenset[str]]]:
@@ -356,13 +314,6 @@ class Analysis:
 
     def handler_point(self, func_id: str) -> Point:
         return Point(func_id, self.functions[func_id].node, f"handler {self.describe(func_id)}")
-
-
-def _keyword_true(site: ir.CallSite, keyword: str | None) -> bool:
-    if keyword is None:
-        return True
-    value = dict(site.kwargs).get(keyword)
-    return isinstance(value, ir.Const) and bool(value.value)
 
 
 def _spelled(name: str, site: ir.CallSite) -> str:

@@ -104,16 +104,16 @@ class EntryFacts:
     def framework_handling(self) -> tuple[str, ir.CallSite, str] | None:
         """A call on the main path to a library that installs its own SIGTERM handling."""
         fits = self.first_work is not None and self.first_work.what == "fit call"
-        return next((call for call in self.analysis.framework_calls if self.runs(call[0], call[1])
-                     and (fits or not self.analysis.handles_only_fit_calls(call[0], call[1]))
-                     and self.analysis.pinned_before_handling(call[0], call[1], self.entry.module) is None), None)
+        return next((call for call in self.analysis.frameworks.calls if self.runs(call[0], call[1])
+                     and (fits or not self.analysis.frameworks.handles_only_fit_calls(call[0], call[1]))
+                     and self.analysis.frameworks.pinned_before_handling(call[0], call[1], self.entry.module) is None), None)
 
     @cached_property
     def handling_pinned_out(self) -> str | None:
         """A pin that keeps a library on this run's path from handling SIGTERM, as written
         (`pytorch-lightning==1.4.2 in environment.yaml`): why it is not `framework_handling`."""
-        return next((pin for func_id, site, _ in self.analysis.framework_calls if self.runs(func_id, site)
-                     for pin in [self.analysis.pinned_before_handling(func_id, site, self.entry.module)] if pin), None)
+        return next((pin for func_id, site, _ in self.analysis.frameworks.calls if self.runs(func_id, site)
+                     for pin in [self.analysis.frameworks.pinned_before_handling(func_id, site, self.entry.module)] if pin), None)
 
     @cached_property
     def signalled_children(self) -> list[SignalledChild]:
@@ -142,7 +142,7 @@ class EntryFacts:
         analysis = self.analysis
         return [child for child in self.signalled_children
                 if not any(r.handles_sigterm and r.func_id in child.run for r in analysis.registrations)
-                and not any(func_id in child.run for func_id, _, _ in analysis.framework_calls)
+                and not any(func_id in child.run for func_id, _, _ in analysis.frameworks.calls)
                 and all(self._after_start(r, child.start) for r in self.registrations if r.handles_sigterm)]
 
     def _after_start(self, registration: HandlerRegistration, start: ChildStart) -> bool:

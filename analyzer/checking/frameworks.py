@@ -1,0 +1,100 @@
+"""Libraries that install their own SIGTERM handling on a run's path (Lightning's fit, Hugging Face's
+Trainer with `enable_jit_checkpoint`), and the version pins that keep a project from a release
+that does."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sigcheck.loading.pins import Pins
+from sigcheck.model import ir
+from sigcheck.model.values import ClassV, ExternalV
+
+if TYPE_CHECKING:
+    from sigcheck.checking.analysis import Analysis
+
+
+class FrameworkHandling:
+    def __init__(self, analysis: "Analysis") -> None:
+        self.analysis = analysis
+
+    @cached_property
+    def calls(self) -> list[tuple[str, ir.Event, str]]:
+        """Calls to libraries that install their own SIGTERM handling, and assignments that switch it on, in function order."""
+        found = []
+        for func_id in sorted(self.analysis.functions):
+            for event in self.analysis.functions[func_id].events:
+                reason = self._handles(func_id, event) if isinstance(event, ir.CallSite) else \
+                    self._switched_on(event) if isinstance(event, ir.Assign) else None
+                if reason is not None:
+                    found.append((func_id, event, reason))
+        return found
+
+    def _handles(self, func_id: str, event: ir.CallSite) -> str | None:
+        names = self.analysis.graph.qualnames(func_id, event)
+        if any(keyword in self._switches for keyword, _ in event.kwargs):
+            names = [*names, *self._library_bases(event)]
+        for name in names:
+            for entry in self.analysis.knowledge.frameworks.find(name):
+                if entry.option("behaviour") == "handles" and _keyword_true(event, entry.option("when-keyword")):
+                    return entry.reason
+        return None
+
+    @cached_property
+    def _switches(self) -> dict[str, str]:
+        """The keywords that switch a library's handling on (`enable_jit_checkpoint`), with why."""
+        return {entry.option("when-keyword"): entry.reason for entry in self.analysis.knowledge.frameworks
+                if entry.option("behaviour") == "handles" and entry.option("when-keyword")}
+
+    def _switched_on(self, event: ir.Assign) -> str | None:
+        """`args.enable_jit_checkpoint = True`: the switch set on arguments made elsewhere (parsed
+        from the command line by HfArgumentParser)."""
+        target, value = event.target, event.value
+        if isinstance(target, ir.Attr) and target.attr in self._switches and isinstance(value, ir.Const) and value.value:
+            return self._switches[target.attr]
+        return None
+
+    def _library_bases(self, event: ir.CallSite) -> list[str]:
+        """The library classes a project class called here derives from: a dataclass extending
+        TrainingArguments takes its keywords."""
+        return [base.qualname for value in self.analysis.resolver.resolve(event.func) if isinstance(value, ClassV)
+                for base in self.analysis.resolver.mro(value.class_id) if isinstance(base, ExternalV)]
+
+    @cached_property
+    def pins(self) -> Pins:
+        packages = frozenset(p for entry in self.analysis.knowledge.frameworks for p in entry.option("package", []))
+        return Pins(self.analysis.project.root, packages)
+
+    def pin_files(self) -> list:
+        """The files version pins were read from or looked for, if this run asked for any: a
+        cached report depends on them."""
+        return self.pins.inputs() if "pins" in self.__dict__ else []
+
+    def pinned_before_handling(self, func_id: str, event: ir.CallSite, module: str) -> str | None:
+        """The pin that keeps a library from handling SIGTERM for the entry point `module`: its
+        handling came with a release the project's pin nearest the entry point excludes."""
+        path = self.analysis.project.sources[module].path
+        for name in self._called(func_id, event):
+            for entry in self.analysis.knowledge.frameworks.find(name):
+                if entry.option("since") and entry.option("behaviour") == "handles":
+                    return self.pins.below(path, entry.option("package", []), entry.option("since"))
+        return None
+
+    def handles_only_fit_calls(self, func_id: str, event: ir.CallSite) -> bool:
+        """A library whose handling works through the fit loop it hooks into (NeMo's preemption
+        callback installs its handler when Lightning's fit starts): a loop of the project's own
+        never runs it."""
+        return any(entry.option("only-fit-calls") for name in self._called(func_id, event)
+                   for entry in self.analysis.knowledge.frameworks.find(name))
+
+    def _called(self, func_id: str, event: ir.Event) -> list[str]:
+        """The library names a call runs; none for a switch set by assignment."""
+        return self.analysis.graph.qualnames(func_id, event) if isinstance(event, ir.CallSite) else []
+
+
+def _keyword_true(site: ir.CallSite, keyword: str | None) -> bool:
+    if keyword is None:
+        return True
+    value = dict(site.kwargs).get(keyword)
+    return isinstance(value, ir.Const) and bool(value.value)

@@ -1,0 +1,76 @@
+"""SIG001 and Hugging Face's `enable_jit_checkpoint`: the Trainer saves and stops on SIGTERM when its
+arguments switch it on, whichever TrainingArguments class carries them and however it is set."""
+
+from __future__ import annotations
+
+import pytest
+
+SWITCHED_ON = {
+    "a transformers subclass": """
+from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
+
+args = Seq2SeqTrainingArguments(output_dir="out", enable_jit_checkpoint=True)
+Seq2SeqTrainer(model=model, args=args, train_dataset=data).train()
+""",
+    "a TRL config": """
+from trl import SFTConfig, SFTTrainer
+
+args = SFTConfig(output_dir="out", enable_jit_checkpoint=True, save_steps=500)
+SFTTrainer(model="Qwen/Qwen2-0.5B", args=args, train_dataset=data).train()
+""",
+    "the project's own dataclass": """
+from dataclasses import dataclass
+from transformers import Trainer, TrainingArguments
+
+
+@dataclass
+class ScriptArguments(TrainingArguments):
+    dataset_name: str = "imdb"
+
+
+args = ScriptArguments(output_dir="out", enable_jit_checkpoint=True)
+Trainer(model=model, args=args, train_dataset=data).train()
+""",
+    "set on parsed arguments": """
+from transformers import HfArgumentParser, Trainer, TrainingArguments
+
+(args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses()
+args.enable_jit_checkpoint = True
+Trainer(model=model, args=args, train_dataset=data).train()
+""",
+}
+
+LEFT_OFF = {
+    "switched off": """
+from transformers import HfArgumentParser, Trainer, TrainingArguments
+
+(args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses()
+args.enable_jit_checkpoint = False
+Trainer(model=model, args=args, train_dataset=data).train()
+""",
+    "a config of the project's that is no TrainingArguments": """
+from dataclasses import dataclass
+from transformers import Trainer, TrainingArguments
+
+
+@dataclass
+class RunConfig:
+    enable_jit_checkpoint: bool = False
+
+
+config = RunConfig(enable_jit_checkpoint=True)
+Trainer(model=model, args=TrainingArguments(output_dir="out"), train_dataset=data).train()
+""",
+}
+
+
+@pytest.mark.parametrize("source", SWITCHED_ON.values(), ids=SWITCHED_ON.keys())
+def test_a_trainer_whose_arguments_switch_jit_checkpointing_on_handles_sigterm(run_sigcheck, source):
+    report = run_sigcheck({"train.py": source}, ["train.py"])
+    assert [d.code for d in report.diagnostics] == []
+
+
+@pytest.mark.parametrize("source", LEFT_OFF.values(), ids=LEFT_OFF.keys())
+def test_a_trainer_whose_arguments_leave_it_off_is_reported(run_sigcheck, source):
+    report = run_sigcheck({"train.py": source}, ["train.py"])
+    assert [d.code for d in report.diagnostics] == ["SIG001"]
