@@ -12,7 +12,8 @@ class MissingSigtermHandler(Rule):
     no library they use installs one (Lightning's `Trainer.fit`, Composer's, TensorFlow's
     `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True` on its
     TrainingArguments, a subclass such as TRL's `SFTConfig` or the project's own dataclass, or
-    set as `args.enable_jit_checkpoint = True`). A run that
+    set as `args.enable_jit_checkpoint = True`; the message for a Hugging Face or TRL trainer's
+    `train()` names that switch). A run that
     polls Determined's preemption request (`core_context.preempt.should_preempt()`, or its
     `DetCallback`, `DeterminedCallback` or `det.pytorch` Trainer, which poll it) stops as
     Determined stops a trial, by that request rather than a signal, and is not reported. A
@@ -379,6 +380,15 @@ if __name__ == "__main__":
             where[0],
             f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {entry.deadline.context}"
             f"{',' if entry.deadline.conditional else ''} a stop sends "
-            f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost",
+            f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost{_remedy(analysis, work)}",
             analysis.path_points(way) + where, deadline=entry.deadline.seconds,
         )
+
+
+def _remedy(analysis, work) -> str:
+    """What makes the library that trains handle SIGTERM itself, as the message's last clause."""
+    if work.what != "fit call":
+        return ""
+    remedies = [entry.option("remedy") for name in analysis.work.call_names(work.func_id, work.event)
+                for entry in analysis.knowledge.fits.find(name) if entry.option("remedy")]
+    return f"; {remedies[0]}" if remedies else ""

@@ -33,7 +33,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                                   "package": list, "since": str,
                                                   "launcher": str, "env-hints": list}),
     "step": ("training.toml", "step", {"needs-update": bool}),
-    "fit": ("training.toml", "fit", {}),
+    "fit": ("training.toml", "fit", {"remedy": str}),
     "data": ("training.toml", "data", {}),
     "gradient-use": ("training.toml", "gradient-use", {}),
     "unsafe-io": ("unsafe_io.toml", "unsafe-io", {}),

@@ -74,3 +74,13 @@ def test_a_trainer_whose_arguments_switch_jit_checkpointing_on_handles_sigterm(r
 def test_a_trainer_whose_arguments_leave_it_off_is_reported(run_sigcheck, source):
     report = run_sigcheck({"train.py": source}, ["train.py"])
     assert [d.code for d in report.diagnostics] == ["SIG001"]
+
+
+def test_the_message_for_a_trainer_names_the_switch_and_for_other_fits_does_not(run_sigcheck):
+    report = run_sigcheck({"train.py": LEFT_OFF["switched off"],
+                           "keras_train.py": "from tensorflow import keras\n\nmodel = keras.Sequential()\nmodel.fit(x, y, epochs=100)\n"},
+                          ["train.py", "keras_train.py"])
+    messages = {d.path: d.message for d in report.diagnostics}
+    assert messages["train.py"].endswith("; enable_jit_checkpoint=True in the TrainingArguments (or TRL config) it is "
+                                         "given makes the Trainer save a checkpoint and stop on SIGTERM (transformers 5 and later)")
+    assert "enable_jit_checkpoint" not in messages["keras_train.py"]
