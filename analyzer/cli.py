@@ -65,6 +65,11 @@ def console_main() -> None:
     os._exit(code)
 
 
+# Deadlines in messages are the platform's: one a user on Kubernetes or Slurm never named reads as a claim.
+_DEFAULT_PLATFORM = ("note: deadlines are SageMaker's, the default platform: name yours with --platform "
+                     "(kubernetes, slurm, docker, generic) or `platform = ...` in [tool.sigcheck]")
+
+
 def _exit_status(code) -> int:
     if code is None or isinstance(code, int):
         return code or 0
@@ -140,6 +145,8 @@ def check(paths, output_format, select, extend_select, ignore, config_file, plat
     else:
         color = not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
         click.echo(text_report.render(report, color=color, statistics=statistics))
+        if report.diagnostics and not settings.platform_named:
+            click.echo(_DEFAULT_PLATFORM)
 
     if report.errors and not report.files and not (exit_zero and _only_empty_folders(report)):
         sys.exit(EXIT_ERROR)

@@ -29,6 +29,7 @@ class Settings:
     save_functions: tuple[str, ...] = ()
     blocking_functions: tuple[str, ...] = ()
     platform: str = "sagemaker"
+    platform_named: bool = False  # set by the configuration or the command line, not the default
     deadline: int | None = None  # overrides the platform's deadline
     target: str | None = None  # the Dockerfile stage that runs (`docker build --target`); None: the last
     exclude: tuple[str, ...] = ()
@@ -36,7 +37,10 @@ class Settings:
     base_dir: Path | None = None  # globs in the file are relative to it
 
     def with_overrides(self, **changes: Any) -> "Settings":
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        given = {k: v for k, v in changes.items() if v is not None}
+        if "platform" in given:
+            given["platform_named"] = True
+        return replace(self, **given)
 
 
 # key -> (field name, expected type, element type for lists)
@@ -85,7 +89,7 @@ def load_settings(path: Path) -> Settings:
             raise ConfigError(f"{path}: every entry of {key!r} must be a {_type_name(element)}")
         values[name] = tuple(value) if kind is list else value
     _validate(values, path)
-    return Settings(**values, config_path=path, base_dir=path.parent)
+    return Settings(**values, platform_named="platform" in values, config_path=path, base_dir=path.parent)
 
 
 def _validate(values: dict[str, Any], path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from sigcheck import __version__
-from sigcheck.cli import main
+from sigcheck.cli import _DEFAULT_PLATFORM, main
 from sigcheck.rules import ALL_RULES
 
 BAD = """
@@ -83,7 +83,7 @@ def test_text_output_has_location_caret_and_trace(project):
     assert lines[2] == "7 | signal.signal(signal.SIGTERM, on_sigterm)"
     assert lines[3] == "  | " + "^" * 41
     assert "= trace: SIGTERM handler registered here (train.py:7) → handler on_sigterm (train.py:3)" in result.output
-    assert lines[-1] == "Found 1 problem (1 file analysed)."
+    assert lines[-2:] == ["Found 1 problem (1 file analysed).", _DEFAULT_PLATFORM]
     assert "\x1b[" not in result.output
 
 
@@ -93,7 +93,7 @@ def test_the_summary_counts_folders_without_entry_points_apart_from_unreadable_f
     project("lib/util.py", "def helper():\n    return 1\n")
     project("broken.py", "def broken(:\n")
     result = invoke("train.py", "lib", "broken.py", "--no-color")
-    assert result.output.splitlines()[-1] == \
+    assert result.output.splitlines()[-2] == \
         "Found 1 problem, 1 file could not be analysed, 1 folder with no entry point (1 file analysed)."
 
 
@@ -329,3 +329,16 @@ def test_chain_command_says_why_the_train_rules_leave_an_image_alone(project):
     assert "no executable `train`" in result.output and "an image for an endpoint" in result.output
     project("Dockerfile", 'FROM python:3.11-slim\nRUN pip install torch\nCMD ["bash"]\n')
     assert "nothing shows the image is for SageMaker training" in invoke("chain", "Dockerfile").output
+
+
+def test_text_output_says_the_deadlines_are_the_default_platforms_until_one_is_named(project):
+    project("train.py", BAD)
+    note = "note: deadlines are SageMaker's, the default platform"
+    assert note in invoke("train.py", "--no-cache").output
+    assert note not in invoke("train.py", "--no-cache", "--platform", "sagemaker").output
+    assert note not in invoke("train.py", "--no-cache", "--format", "json").output
+    project("sigcheck.toml", 'platform = "kubernetes"\n')
+    assert note not in invoke("train.py", "--no-cache").output
+    project("train.py", GOOD)
+    project("sigcheck.toml", "")
+    assert note not in invoke("train.py", "--no-cache").output  # nothing reported, no deadline stated
