@@ -46,8 +46,9 @@ def describe(facts, analysis) -> str:
         lines.append(f"     {state}")
         if gets and step.deadline and step.deadline < deadline:
             deadline, context = step.deadline, step.label.split()[0]
-    if chain.problem:
-        lines.append(f"  ✗ {chain.problem}")
+    if chain.problem:  # a problem only where the rules judge the image: else a fact of an image for something else
+        judged = not facts.on_sagemaker or facts.for_sagemaker_training
+        lines.append(f"  {'✗' if judged else '·'} {chain.problem}")
     if chain.missing_train and facts.serving is not None:
         lines.append(f"  an image for an endpoint ({facts.serving}): SageMaker starts it with `serve`, "
                      f"so the `train` rules do not judge it")
