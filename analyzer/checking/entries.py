@@ -106,14 +106,14 @@ class EntryFacts:
         fits = self.first_work is not None and self.first_work.what == "fit call"
         return next((call for call in self.analysis.frameworks.calls if self.runs(call[0], call[1])
                      and (fits or not self.analysis.frameworks.handles_only_fit_calls(call[0], call[1]))
-                     and self.analysis.frameworks.pinned_before_handling(call[0], call[1], self.entry.module) is None), None)
+                     and self.analysis.frameworks.pinned_before_handling(call[0], call[1], self.entry.module, self.runs) is None), None)
 
     @cached_property
     def handling_pinned_out(self) -> str | None:
         """A pin that keeps a library on this run's path from handling SIGTERM, as written
         (`pytorch-lightning==1.4.2 in environment.yaml`): why it is not `framework_handling`."""
         return next((pin for func_id, site, _ in self.analysis.frameworks.calls if self.runs(func_id, site)
-                     for pin in [self.analysis.frameworks.pinned_before_handling(func_id, site, self.entry.module)] if pin), None)
+                     for pin in [self.analysis.frameworks.pinned_before_handling(func_id, site, self.entry.module, self.runs)] if pin), None)
 
     @cached_property
     def signalled_children(self) -> list[SignalledChild]:

@@ -5,7 +5,7 @@ that does."""
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
@@ -71,15 +71,42 @@ class FrameworkHandling:
         cached report depends on them."""
         return self.pins.inputs() if "pins" in self.__dict__ else []
 
-    def pinned_before_handling(self, func_id: str, event: ir.CallSite, module: str) -> str | None:
-        """The pin that keeps a library from handling SIGTERM for the entry point `module`: its
-        handling came with a release the project's pin nearest the entry point excludes."""
+    def pinned_before_handling(self, func_id: str, event: ir.Event, module: str,
+                               runs: Callable[[str, ir.Event], bool] = lambda *_: False) -> str | None:
+        """What keeps a library from handling SIGTERM for the entry point `module`: its handling
+        came with a release that the project's pin nearest the entry point excludes, or that
+        removed a keyword the run passes to the library's class (`Trainer(gpus=1)`: `runs`
+        tells whether the entry point's run makes that call)."""
         path = self.analysis.project.sources[module].path
         for name in self._called(func_id, event):
             for entry in self.analysis.knowledge.frameworks.find(name):
                 if entry.option("since") and entry.option("behaviour") == "handles":
-                    return self.pins.below(path, entry.option("package", []), entry.option("since"))
+                    pinned = self.pins.below(path, entry.option("package", []), entry.option("since"))
+                    return pinned or next((written for caller, site, written, found in self._older_calls
+                                           if found is entry and runs(caller, site)), None)
         return None
+
+    @cached_property
+    def _older_calls(self) -> list[tuple[str, ir.CallSite, str, object]]:
+        """Calls of a handling library's class with a keyword the release that brought the
+        handling removed, with how they are written and the library's entry."""
+        removed = {k for entry in self.analysis.knowledge.frameworks for k in entry.option("removed-since", [])}
+        found = []
+        for func_id in sorted(self.analysis.functions):
+            for event in self.analysis.functions[func_id].events:
+                keywords = [k for k, _ in event.kwargs if k in removed] if isinstance(event, ir.CallSite) else ()
+                for name in self._called(func_id, event) if keywords else ():
+                    for entry in self.analysis.knowledge.frameworks.find(f"{name}.fit"):
+                        passed = [k for k in keywords if k in entry.option("removed-since", [])]
+                        if passed:
+                            library = f"{entry.option('package', ['the library'])[0]} {entry.option('since')}"
+                            written = f"{name.rsplit('.', 1)[-1]}({passed[0]}=...) in {self._display(func_id)}, " \
+                                      f"a keyword {library} removed"
+                            found.append((func_id, event, written, entry))
+        return found
+
+    def _display(self, func_id: str) -> str:
+        return self.analysis.project.sources[self.analysis.functions[func_id].module].display
 
     def handles_only_fit_calls(self, func_id: str, event: ir.CallSite) -> bool:
         """A library whose handling works through the fit loop it hooks into (NeMo's preemption

@@ -30,7 +30,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "spawn": ("spawning.toml", "spawn", {"kind": str, "target": list, "default-target": str, "arguments": list,
                                          "leading": int, "registered-with": list, "decorates": bool}),
     "framework": ("frameworks.toml", "framework", {"behaviour": str, "deadline": int, "when-keyword": str, "only-fit-calls": bool,
-                                                  "package": list, "since": str,
+                                                  "package": list, "since": str, "removed-since": list,
                                                   "launcher": str, "env-hints": list}),
     "step": ("training.toml", "step", {"needs-update": bool}),
     "fit": ("training.toml", "fit", {"remedy": str}),

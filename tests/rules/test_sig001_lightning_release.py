@@ -1,0 +1,35 @@
+"""SIG001 and Lightning's release: it handles SIGTERM from 2.0, which removed Trainer keywords such as
+`gpus`; a run that passes one runs on an older release, as a pin to one says."""
+
+from __future__ import annotations
+
+MODEL = """
+from pytorch_lightning import LightningModule, Trainer
+
+
+class Lit(LightningModule):
+    def training_step(self, batch, batch_idx):
+        return self(batch).sum()
+"""
+
+
+def test_a_trainer_given_a_keyword_lightning_2_removed_runs_without_its_handler(run_sigcheck):
+    """SkyPilot's spot example: `Trainer(gpus=1, progress_bar_refresh_rate=10)` with no pin."""
+    report = run_sigcheck({"model.py": MODEL, "train.py": """
+from model import Lit, Trainer
+
+trainer = Trainer(max_epochs=1000, gpus=1)
+trainer.fit(Lit())
+"""}, ["train.py"])
+    (finding,) = report.diagnostics
+    assert finding.code == "SIG001" and finding.line == 4
+    assert "(Trainer(gpus=...) in train.py, a keyword pytorch-lightning 2.0 removed: a release before the library " \
+           "handled SIGTERM)" in finding.message
+
+
+def test_a_trainer_given_current_keywords_handles_sigterm_and_another_script_s_old_one_says_nothing(run_sigcheck):
+    report = run_sigcheck({"model.py": MODEL,
+                           "train.py": "from model import Lit, Trainer\n\nTrainer(devices=1, accelerator='gpu').fit(Lit())\n",
+                           "legacy/train_v1.py": "from model import Lit, Trainer\n\nTrainer(gpus=1).fit(Lit())\n"},
+                          ["train.py"])
+    assert report.diagnostics == []
