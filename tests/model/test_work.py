@@ -364,3 +364,39 @@ def test_an_mlx_optimizers_update_is_a_step(analysis):
     a = analysis({"train.py": textwrap.dedent(code)})
     work = a.work.first_work("train:<module>")
     assert work is not None and work.what == "training loop"
+
+
+def test_a_jax_update_written_by_hand_trains_and_a_gradient_taken_to_look_at_does_not(analysis):
+    """SkyPilot's fault-tolerant JAX example maps `p - lr * g` over the parameters' tree; a
+    saliency map takes a gradient of the input and updates nothing."""
+    a = analysis({"train.py": textwrap.dedent("""
+        import jax
+        import jax.numpy as jnp
+
+
+        def train_step(params, x, y, lr=0.001):
+            loss, grads = jax.value_and_grad(loss_fn)(params, x, y)
+            params = jax.tree.map(lambda p, g: p - lr * g, params, grads)
+            return params, loss
+
+
+        def saliency(params, image):
+            return jnp.abs(jax.grad(lambda x: predict(params, x).max())(image))
+
+
+        def train(params, batches):
+            for x, y in batches:
+                params, loss = train_step(params, x, y)
+
+
+        def explain(params, images):
+            for image in images:
+                plot(saliency(params, image))
+
+
+        if __name__ == "__main__":
+            train(params, batches)
+            explain(params, images)
+        """)})
+    assert _loops(a, "train:train") == ["training loop"]
+    assert _loops(a, "train:explain") == [None]
