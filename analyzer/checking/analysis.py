@@ -12,7 +12,7 @@ from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver, reachable_flow
 from sigcheck.model.children import ChildStart, events_set, find_child_starts, forwarding_call, handing_steps
-from sigcheck.model.environment import CONSULTED, NEEDED, reads_environment
+from sigcheck.model.environment import CONSULTED, NEEDED, reads_environment, takes_option
 from sigcheck.model.flags import Flags
 from sigcheck.model.jobs import JobKinds
 from sigcheck.model.project import ProjectModel
@@ -236,19 +236,20 @@ class Analysis:
     @cached_property
     def launcher_hints(self) -> list[tuple["Deadline", frozenset[str]]]:
         """For each launcher with a shorter deadline: the functions that run one naming any of its
-        environment variables. The function itself must name it: importing a module where some
+        environment variables or declaring the option it passes (`--local_rank`). The function
+        itself must name it: importing a module where some
         other function reads LOCAL_RANK says nothing about how this program is started. A script
         that only consults it (`os.environ.get("LOCAL_RANK", -1)`) runs with or without the
         launcher: its deadline holds only if the launcher starts it, and says so."""
         found = []
         for entry in self.knowledge.frameworks:
-            hints = frozenset(entry.option("env-hints", []))
-            if not entry.option("deadline") or not hints:
+            hints, options = frozenset(entry.option("env-hints", [])), frozenset(entry.option("option-hints", []))
+            if not entry.option("deadline") or not (hints or options):
                 continue
             modules = {m for m, source in self.project.sources.items()
-                       if any(f'"{h}"' in source.text or f"'{h}'" in source.text for h in hints)}
-            reading = {f: how for f, fn in self.functions.items()
-                       if fn.module in modules and (how := reads_environment(fn, hints)) is not None}
+                       if any(f'"{h}"' in source.text or f"'{h}'" in source.text for h in hints | options)}
+            reading = {f: how for f, fn in self.functions.items() if fn.module in modules
+                       and (how := reads_environment(fn, hints) or takes_option(fn, options)) is not None}
             for how, context in ((NEEDED, f"under {entry.option('launcher')}"),
                                  (CONSULTED, f"if started by {entry.option('launcher')}")):
                 functions = [f for f, read in reading.items() if read == how]

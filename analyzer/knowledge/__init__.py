@@ -31,7 +31,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                          "leading": int, "registered-with": list, "decorates": bool}),
     "framework": ("frameworks.toml", "framework", {"behaviour": str, "deadline": int, "when-keyword": str, "only-fit-calls": bool,
                                                   "package": list, "since": str, "removed-since": list,
-                                                  "launcher": str, "env-hints": list}),
+                                                  "launcher": str, "env-hints": list, "option-hints": list}),
     "step": ("training.toml", "step", {"needs-update": bool}),
     "fit": ("training.toml", "fit", {"remedy": str}),
     "data": ("training.toml", "data", {}),

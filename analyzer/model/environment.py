@@ -65,3 +65,18 @@ def _reads(event: ir.Event, texts: frozenset[str]) -> str | None:
         elif isinstance(sym, ir.BinOp):
             syms += (sym.left, sym.right)
     return found
+
+
+def takes_option(fn: ir.FunctionInfo, options: frozenset[str]) -> str | None:
+    """CONSULTED when the function declares one of these command-line options
+    (`parser.add_argument("--local_rank", type=int, default=-1)`): a launcher passes it, and the
+    script runs without one too; NEEDED when it is declared `required=True`."""
+    found = None
+    for event in fn.events:
+        if isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and event.func.attr == "add_argument" \
+                and any(isinstance(arg, ir.Const) and arg.value in options for arg in event.args):
+            required = dict(event.kwargs).get("required")
+            if isinstance(required, ir.Const) and required.value is True:
+                return NEEDED
+            found = CONSULTED
+    return found

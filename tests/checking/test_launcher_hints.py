@@ -2,7 +2,8 @@
 import a module whose top level does (fairseq's config dataclasses), nor those that set it for a
 library they run in process (TRL's vLLM set-up). A run that reads it with a default, where it
 is set, or on one side of a branch (nanoGPT's `if ddp:`) works without torchrun too: its 30 s
-hold if torchrun starts it, and the message says so."""
+hold if torchrun starts it, and the message says so. A script that declares `--local_rank`, the
+option torch.distributed.launch passes, is one that launcher starts."""
 
 from __future__ import annotations
 
@@ -32,8 +33,15 @@ SETUP = "import os\n\n\ndef local_rank():\n    return int(os.environ['LOCAL_RANK
     ("import torch\nfrom dist import local_rank\nrank = local_rank()\n", {"dist.py": SETUP}, "under torchrun"),
     ("import torch\nimport config\n", {"config.py": CONFIG}, "on SageMaker"),
     ("import torch\nfrom vllm_setup import configure\nconfigure()\n", {"vllm_setup.py": WRITES}, "on SageMaker"),
+    ("import argparse, torch\nparser = argparse.ArgumentParser()\nparser.add_argument('--local_rank', type=int, default=-1)\n"
+     "args = parser.parse_args()\n", {}, "if started by torch.distributed.launch, a stop"),
+    ("import argparse, torch\nparser = argparse.ArgumentParser()\nparser.add_argument('--local-rank', type=int, required=True)\n",
+     {}, "under torch.distributed.launch"),
+    ("import argparse, torch\nparser = argparse.ArgumentParser()\nparser.add_argument('--rank', type=int, default=0)\n"
+     "parser.add_argument('--help-local_rank')\n", {}, "on SageMaker"),
 ], ids=["its own top level", "read with a default", "read where it is set", "read on one side of a branch (nanoGPT)",
-                       "read under the main guard", "a function it calls", "an imported module's top level", "a function setting it"])
+                       "read under the main guard", "a function it calls", "an imported module's top level", "a function setting it",
+                       "the launcher's option", "the launcher's option required", "other options"])
 def test_the_deadline_follows_the_code_the_run_runs(run_sigcheck, head, files, context):
     report = run_sigcheck({"train.py": head + "if True:" + LOOP, **files}, ["train.py"], select=("SIG001",))
     [finding] = report.diagnostics
