@@ -179,7 +179,7 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
                 _scan_dockerfile(found, path)
             elif name.endswith(".ipynb"):
                 _scan_launcher(found, path)
-            elif name.endswith((".sh", ".bash")):
+            elif name.endswith((".sh", ".bash", ".sbatch", ".slurm")):
                 _scan_shell(found, path, glob_base, exclude)
 
 
@@ -223,8 +223,8 @@ def _scan_named(found: Discovery, path: Path) -> None:
 
 def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude) -> None:
     """A shell script that starts a project script through torchrun, `accelerate launch` or
-    deepspeed: that script is a job's entry point (a test's or a benchmark's is not), under the
-    launcher's deadline."""
+    deepspeed, or a Slurm batch script that runs one: that script is a job's entry point (a
+    test's or a benchmark's is not), under the launcher's deadline."""
     try:
         text = decode_text(read_bytes(path, display_path(path)), display_path(path))
     except LoadError:

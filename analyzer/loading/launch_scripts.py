@@ -1,8 +1,10 @@
 """Shell scripts of the project that start a training script through a distributed launcher:
 `torchrun --nproc_per_node 8 train.py` in `run.sh`. The launcher's deadline (torchrun SIGKILLs
 its workers 30 s after forwarding SIGTERM) then holds for that script, whatever its own code
-reads; deepspeed on one node passes no signal on, and the platform's deadline holds. A directory
-run reads them; a script that does not parse says nothing.
+reads; deepspeed on one node passes no signal on, and the platform's deadline holds. A Slurm
+batch script (`#SBATCH` lines) that runs a script, itself or through `srun`, puts it under
+Slurm's: SIGTERM at a time limit or `scancel`, SIGKILL after KillWait. A directory run reads
+them; a script that does not parse says nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, decode_text, display_path, is_file, read_bytes, resolve
 
 _MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed)\b")
+_BATCH = re.compile(r"^#SBATCH\b", re.M)  # a Slurm batch script: what it runs, Slurm stops
 _TORCH_MODULES = ("torch.distributed.run", "torch.distributed.launch")
 _CONFIG_FILE = ("--config_file", "--config-file")
 _ON_SAGEMAKER = re.compile(r"^compute_environment\s*:\s*['\"]?AMAZON_SAGEMAKER\b", re.M)
@@ -43,8 +46,8 @@ class ScriptLaunch:
 
 
 def may_launch(text: str) -> bool:
-    """Whether a shell script names a launcher at all: the cheap test before any parse."""
-    return _MENTIONS.search(text) is not None
+    """Whether a shell script names a launcher or is a Slurm batch script: the cheap test before any parse."""
+    return _MENTIONS.search(text) is not None or _BATCH.search(text) is not None
 
 
 def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Knowledge) -> list[ScriptLaunch]:
@@ -57,8 +60,10 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
     except LoadError:
         return []
     found = []
+    batch = _BATCH.search(text) is not None
     for command in script.commands:
-        started = _launched(list(command.words), knowledge)
+        words = _after_srun(list(command.words)) if batch else list(command.words)
+        started = _launched(words, knowledge) or (_run_by_slurm(words, knowledge) if batch else None)
         if started is None:
             continue
         launcher, deadline, target = started
@@ -129,6 +134,41 @@ def _files(target: str, *bases: Path) -> list[Path]:
     parts = target.split(".")
     return [place for base in bases for place in (base.joinpath(*parts).with_suffix(".py"),
                                                    base.joinpath(*parts, "__main__.py"))]
+
+
+def _run_by_slurm(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str] | None:
+    """`python train.py` in a Slurm batch script, or under its `srun`: at a time limit or `scancel`,
+    Slurm sends SIGTERM to the job's processes, then SIGKILL after KillWait (the platform's)."""
+    while words and words[0] is not None and "=" in words[0] and not words[0].startswith("-"):
+        words = words[1:]  # `OMP_NUM_THREADS=8 python train.py`
+    if not words or words[0] is None or not knowledge.containers["interpreter"].find(program_name(words[0])):
+        return None
+    call = python_call(words, [])
+    target = call.script or call.module
+    slurm = knowledge.platforms["slurm"]
+    return (slurm.label, slurm.deadline, target) if target else None
+
+
+def _after_srun(words: list[str | None]) -> list[str | None]:
+    """The command `srun` runs in each task (`srun --ntasks-per-node=8 -N 2 python train.py`);
+    srun passes the signals it receives on to the tasks."""
+    if not words or words[0] is None or program_name(words[0]) != "srun":
+        return words
+    index = 1
+    while index < len(words) and (words[index] is None or words[index].startswith("-")):
+        option = words[index] or ""
+        index += 2 if option in _SRUN_VALUE_OPTIONS else 1
+    return words[index:]
+
+
+# srun's options written apart from their value (`-N 2`); `--nodes=2` is one word
+_SRUN_VALUE_OPTIONS = frozenset({"-n", "--ntasks", "-N", "--nodes", "-c", "--cpus-per-task", "--gres", "-G", "--gpus",
+                                 "--gpus-per-node", "--gpus-per-task", "--ntasks-per-node", "-p", "--partition", "-t",
+                                 "--time", "-o", "--output", "-e", "--error", "--mpi", "--export", "-J", "--job-name",
+                                 "--mem", "--mem-per-cpu", "--mem-per-gpu", "--cpu-bind", "-m", "--distribution", "-w",
+                                 "--nodelist", "-x", "--exclude", "-A", "--account", "-q", "--qos", "-W", "--wait",
+                                 "--container-image", "--container-mounts", "--container-workdir", "--container-name",
+                                 "--jobid", "-D", "--chdir"})
 
 
 def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str] | None:

@@ -159,3 +159,24 @@ def test_a_script_a_model_trainer_runs_through_a_launch_script_has_the_platforms
     message = _messages(run_sigcheck(files, ["."]))["code/train.py"]
     assert "a ModelTrainer's SourceCode, at launch.py:4, runs it through its sm_train.sh" in message
     assert "under torchrun" not in message and "SIGKILL comes 120 s after a stop" in message
+
+
+BATCH = "#!/bin/bash\n#SBATCH --job-name=train\n#SBATCH --nodes=2\n#SBATCH --time=24:00:00\n\nmodule load cuda\n{command}\n"
+
+
+@pytest.mark.parametrize("script, command, context", [
+    ("scripts/job.sbatch", "srun --ntasks-per-node=8 -N 2 python train.py --epochs 10", "under Slurm (scripts/job.sbatch:7)"),
+    ("slurm/train.slurm", "OMP_NUM_THREADS=8 python -u train.py", "under Slurm (slurm/train.slurm:7)"),
+    ("submit.sh", "srun -n 16 torchrun --nproc_per_node 8 train.py", "under torchrun (submit.sh:7)"),
+])
+def test_a_slurm_batch_script_gives_slurms_deadline_to_what_it_runs(run_sigcheck, script, command, context):
+    """At a time limit or `scancel` Slurm sends SIGTERM to the job's processes (srun passes it to its
+    tasks), then SIGKILL after KillWait: 30 s unless the cluster sets another."""
+    files = {"train.py": TRAINS, "lib.py": LIB, script: BATCH.format(command=command)}
+    message = _messages(run_sigcheck(files, ["."]))["train.py"]
+    assert f"{context} a stop sends SIGTERM, then SIGKILL 30 s later" in message
+
+
+def test_a_shell_script_that_is_no_batch_script_runs_python_as_no_launcher(run_sigcheck):
+    files = {"train.py": TRAINS, "lib.py": LIB, "run.sh": "#!/bin/bash\nset -e\npython train.py\n"}
+    assert "on SageMaker" in _messages(run_sigcheck(files, ["."]))["train.py"]
