@@ -62,9 +62,12 @@ class SigtermNotDelivered(Rule):
     `SourceCode` (a `python`, torchrun or accelerate command, or `bash run.sh` whose launcher
     starts the script) through its own `sm_train.sh` under `/bin/bash -c`, whatever the image:
     bash is PID 1 without a TERM trap, and a handler in that script is reported at the
-    `SourceCode` call. The finding is placed where the layer is added (the RUN that installs the
-    toolkit, the ENTRYPOINT or script line that starts the launcher or torchrun), and the trace
-    shows the whole chain down to the trainer's handler.
+    `SourceCode` call. A shell script of the project that starts a script with deepspeed on one
+    node (`deepspeed --num_gpus 8 main.py` in run.sh, with no hostfile or node count above 1)
+    keeps the signal from it as the runner in a container does: reported at that line. The
+    finding is placed where the layer is added (the RUN that installs the toolkit, the
+    ENTRYPOINT or script line that starts the launcher or torchrun), and the trace shows the
+    whole chain down to the trainer's handler.
 
     ## Why is this bad?
     The handler was written for a stop, and the stop never reaches it: the job is SIGKILLed at
@@ -195,18 +198,6 @@ DocsSource(entry_script="serve_model.py")
 """, "a ModelTrainer runs a script with no handler (SIG001 reports its training); the other SourceCode is a "
      "class of the project's, not the SDK's", {"src/train.py": "for batch in loader:\n    optimizer.step()\n",
                                                 "serve_model.py": _HANDLES}, name="launch.py"),
-        Example(_LAUNCHER, "os.execv replaces the launcher: the trainer is PID 1 and receives SIGTERM", {
-            "train.py": _HANDLES, "launch.py": """
-import os, sys
-
-os.execv(sys.executable, [sys.executable, "/opt/program/train.py", *sys.argv[1:]])
-"""}, name="Dockerfile"),
-        Example(_LAUNCHER, "the child has no SIGTERM handler to defeat (SIG010 and SIG001 report it)", {
-            "train.py": "for batch in loader:\n    optimizer.step()\n", "launch.py": """
-import subprocess, sys
-
-sys.exit(subprocess.call([sys.executable, "/opt/program/train.py"]))
-"""}, name="Dockerfile"),
     )
     invalid = (
         Example("""
@@ -281,31 +272,11 @@ COPY train.py /opt/program/train.py
 ENTRYPOINT ["torchrun", "--nproc_per_node=8", "/opt/program/train.py"]
 """, "torchrun SIGKILLs the workers 30 s after forwarding, before SageMaker's 120 s", {"train.py": _HANDLES},
             name="Dockerfile"),
-        Example(_LAUNCHER_REPORTED, "the launcher starts the trainer with Popen and has no handler to forward SIGTERM", {
-            "train.py": _HANDLES, "launch.py": """
-import subprocess, sys
-
-proc = subprocess.Popen([sys.executable, "/opt/program/train.py", *sys.argv[1:]])
-sys.exit(proc.wait())
-"""}, name="Dockerfile"),
-        Example(_LAUNCHER_REPORTED, "os.system puts a /bin/sh between the launcher and the trainer", {
-            "train.py": _HANDLES, "launch.py": """
-import os
-
-os.system("python -u /opt/program/train.py --epochs 10")
-"""}, name="Dockerfile"),
-        Example(_LAUNCHER_REPORTED, "the launcher's handler exits without passing the signal on", {
-            "train.py": _HANDLES, "launch.py": """
-import os, signal, subprocess, sys
-
-here = os.path.dirname(os.path.abspath(__file__))
-signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
-"""}, name="Dockerfile"),
     )
 
     def check(self, analysis):
         yield from self._script_mode(analysis)
+        yield from self._kept_by_launch_script(analysis)
         for container in analysis.containers:
             trainer = container.trainer  # past a Python launcher, the script it starts
             if trainer is None or not container.handles_sigterm(trainer):
@@ -359,14 +330,10 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
         the project's (see checking/script_mode.py): the handler never runs."""
         for run in analysis.script_mode_trainers:
             trainer = run.trainer
-            handling = trainer.framework_handling is not None or any(
-                r.covers_sigterm and r.action not in ("ignore", "default") for r in trainer.registrations)
-            if not handling:
+            handler = _handling(analysis, trainer)
+            if handler is None:
                 continue  # no handler to defeat: SIG001 reports the training
             script = analysis.project.sources[trainer.entry.module].display
-            registration = next((r for r in trainer.registrations if r.covers_sigterm), None)
-            handler = analysis.registration_point(registration) if registration is not None else \
-                Point(trainer.body_id, None, f"{script} trains in a library that handles SIGTERM")
             via = run.call.via
             started = [] if via is None else [Point.in_document(
                 via.display, (via.line, 1, via.line, 1), f"{via.launcher} starts {script}")]
@@ -378,6 +345,21 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
                 f"/opt/ml/checkpoints ({run.checkpoints}){instead}",
                 [run.point, *started, handler],
             )
+
+    def _kept_by_launch_script(self, analysis):
+        """An entry point that handles SIGTERM, started by a shell script of the project's through a
+        launcher that keeps the signal from it (see checking/kept_signal.py): the handler never runs."""
+        for entry in analysis.entries:
+            kept = entry.kept_by
+            handler = _handling(analysis, entry) if kept is not None else None
+            if handler is not None:
+                script = analysis.project.sources[entry.entry.module].display
+                yield self.finding(
+                    kept.point,
+                    f"{kept.launch.launcher} {kept.keeps}: {script} never receives SIGTERM, its handler never runs "
+                    f"and the job is SIGKILLed {analysis.deadline} s after a stop; {kept.instead}",
+                    [kept.point, handler],
+                )
 
     def _python_launcher(self, analysis, container, child: str):
         """Reported at the place that starts the launcher when the signal reaches the launcher and
@@ -400,3 +382,14 @@ subprocess.run([sys.executable, os.path.join(here, "train.py")], check=True)
             f"(`proc.send_signal(signum)`, then `proc.wait()`), or replace the launcher with it (`os.execv`)",
             container.trace(),
         )
+
+
+def _handling(analysis, trainer) -> Point | None:
+    """Where the trainer handles SIGTERM (its handler's registration, or the library that does), if it does."""
+    registration = next((r for r in trainer.registrations if r.covers_sigterm and r.action not in ("ignore", "default")), None)
+    if registration is not None:
+        return analysis.registration_point(registration)
+    if trainer.framework_handling is not None:
+        script = analysis.project.sources[trainer.entry.module].display
+        return Point(trainer.body_id, None, f"{script} trains in a library that handles SIGTERM")
+    return None

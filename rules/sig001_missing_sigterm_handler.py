@@ -21,7 +21,9 @@ class MissingSigtermHandler(Rule):
     generic Estimator's where a Dockerfile of the project builds a toolkit image that sets no
     SAGEMAKER_PROGRAM, a ModelTrainer's `SourceCode`, `accelerate launch` configured for SageMaker) never receives
     SIGTERM, so a handler would not run either (DKR007): the message says so, names the call
-    that runs it, and asks for checkpoints saved as training goes instead. Lightning
+    that runs it, and asks for checkpoints saved as training goes instead. So does a script a
+    shell script of the project starts with deepspeed on one node, which passes no signal on:
+    the message names the launch and what to start it with instead. Lightning
     handles SIGTERM from 2.0: a project whose requirements, conda environment or project file
     pins an older release (`pytorch-lightning==1.4.2`) is reported, and the message names the pin;
     so is a run that passes its Trainer a keyword 2.0 removed (`gpus=1`, `resume_from_checkpoint=`),
@@ -298,22 +300,6 @@ def train(epochs: int = 10):
 if __name__ == "__main__":
     app()
 """, "an invocation runs one command: serve's handler is never registered while train runs"),
-        Example("""
-import signal
-import pytorch_lightning as pl
-
-
-def on_usr1(signum, frame):
-    trainer.save_checkpoint("last.ckpt")
-
-
-if __name__ == "__main__":
-    signal.signal(signal.SIGUSR1, on_usr1)
-    trainer = pl.Trainer(max_epochs=100)
-    # expect: SIG001
-    trainer.fit(model, data)
-""", "the project pins Lightning 1.4, which handles SIGTERM only on SLURM: fit runs with no handler",
-                files={"environment.yaml": "dependencies:\n  - pip:\n    - pytorch-lightning==1.4.2\n"}),
     )
 
     def check(self, analysis):
@@ -377,6 +363,15 @@ if __name__ == "__main__":
                 f"{run.where}, runs it {run.how}; SIGKILL comes {analysis.deadline} s after a stop and everything since "
                 f"the last save is lost: save checkpoints to /opt/ml/checkpoints as training goes ({run.checkpoints})",
                 [run.point, *analysis.path_points(way), *where], deadline=analysis.deadline,
+            )
+        kept = entry.kept_by
+        if kept is not None:  # deepspeed on one node: a handler would not run either (DKR007's case)
+            return self.finding(
+                where[0],
+                f"{work.what.capitalize()} runs with no SIGTERM handler{which}, and none would run: "
+                f"{kept.launch.launcher}, at {kept.where}, {kept.keeps}; SIGKILL comes {analysis.deadline} s after a "
+                f"stop and everything since the last save is lost: {kept.instead}, and handle SIGTERM",
+                [kept.point, *analysis.path_points(way), *where], deadline=analysis.deadline,
             )
         return self.finding(
             where[0],

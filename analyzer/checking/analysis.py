@@ -246,8 +246,10 @@ class Analysis:
             hints, options = frozenset(entry.option("env-hints", [])), frozenset(entry.option("option-hints", []))
             if not entry.option("deadline") or not (hints or options):
                 continue
+            unless = tuple(entry.option("hints-unless-imported", []))
             modules = {m for m, source in self.project.sources.items()
-                       if any(f'"{h}"' in source.text or f"'{h}'" in source.text for h in hints | options)}
+                       if any(f'"{h}"' in source.text or f"'{h}'" in source.text for h in hints | options)
+                       and not any(i == u or i.startswith(u + ".") for i in self.project.modules[m].imports for u in unless)}
             reading = {f: how for f, fn in self.functions.items() if fn.module in modules
                        and (how := reads_environment(fn, hints) or takes_option(fn, options)) is not None}
             for how, context in ((NEEDED, f"under {entry.option('launcher')}"),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from sigcheck.checking.kept_signal import KeptSignal
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, Step
 from sigcheck.model.children import ChildStart
@@ -184,6 +185,17 @@ class EntryFacts:
             if self.body_id in runners:
                 return deadline
         return None
+
+    @cached_property
+    def kept_by(self) -> KeptSignal | None:
+        """The launch in a shell script of the project whose launcher starts this script and keeps
+        SIGTERM from it (deepspeed on one node), where every launch of it does: a handler here
+        never runs."""
+        path = self.analysis.project.sources[self.entry.module].path
+        local = [launch for launch in self.analysis.launches if launch.target == path and launch.local
+                 and launch.display not in self.analysis.shells_on_sagemaker]
+        keep = local and all(launch.keeps for launch in local)
+        return KeptSignal.of(local[0], self.analysis.knowledge) if keep else None
 
     @property
     def deadline(self) -> Deadline:

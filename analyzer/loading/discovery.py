@@ -235,6 +235,7 @@ def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude) -> None:
         found.launches.append(launch)
         if not launch.local:  # accelerate's SageMaker launcher: a HuggingFace estimator runs the script
             found.estimators.append(_accelerate_estimator(launch, text))
+        if not launch.local or launch.keeps:  # a finding may be placed on the launch line
             found.launchers[launch.display] = SourceFile(resolve(path), launch.display, text)
         relative = _relative(launch.target, glob_base)
         parts = list(Path(relative).with_suffix("").parts)

@@ -36,6 +36,7 @@ class ScriptLaunch:
     display: str
     line: int
     sagemaker_config: str | None = None  # `accelerate launch --config_file c.yaml` whose c.yaml runs it on SageMaker
+    keeps: bool = False  # the launcher never passes SIGTERM on to the script (deepspeed on one node)
 
     @property
     def local(self) -> bool:
@@ -67,10 +68,11 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
         if started is None:
             continue
         launcher, deadline, target = started
-        for candidate in _files(target, path.parent, root):
+        for candidate in _files(target, *_folders_up(path.parent, root)):
             if is_file(candidate):
                 config = _sagemaker_config(list(command.words), path.parent, root) if launcher == "accelerate" else None
-                found.append(ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config))
+                found.append(ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
+                                          _keeps_signal(launcher, words, knowledge)))
                 break
     return found
 
@@ -127,6 +129,17 @@ def _sagemaker_config(words: list[str | None], folder: Path, root: Path) -> str 
     return None
 
 
+def _folders_up(folder: Path, root: Path) -> list[Path]:
+    """Where a script a launch script names may be: beside it, then in each folder above it up to
+    the project root (DeepSpeed-Chat's `training_scripts/opt/single_node/run_1.3b.sh` is run from
+    the folder of the `main.py` it starts)."""
+    folders, current, top = [folder], resolve(folder), resolve(root)
+    while current != top and top in current.parents:
+        current = current.parent
+        folders.append(current)
+    return folders if folders[-1] == top else [*folders, root]
+
+
 def _files(target: str, *bases: Path) -> list[Path]:
     """Where a script (`train.py`) or a module (`-m torchtitan.train`) may be, in each base."""
     if target.endswith(".py"):
@@ -134,6 +147,30 @@ def _files(target: str, *bases: Path) -> list[Path]:
     parts = target.split(".")
     return [place for base in bases for place in (base.joinpath(*parts).with_suffix(".py"),
                                                    base.joinpath(*parts, "__main__.py"))]
+
+
+def _keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge) -> bool:
+    """Whether the launcher keeps SIGTERM from what it starts: one the knowledge says passes no
+    signal on (deepspeed's runner), told to run on this node (`--num_gpus 8`, `--num_nodes 1`,
+    `--include localhost:0,1`) and given no hosts. Without such words deepspeed reads a default
+    hostfile (/job/hostfile) where the cluster has one, and passes the signal on through pdsh
+    in a multi-node run: DeepSpeed-Chat's `multi_node/run_66b.sh` and `single_node/run_1.3b.sh`
+    start `deepspeed main.py` alike."""
+    entries = knowledge.containers["launcher"].find(launcher)
+    if not entries or entries[0].option("forwards", True):
+        return False
+    one_node = False
+    for index, word in enumerate(words):
+        option, equals, value = (word or "").partition("=")
+        value = value if equals else (words[index + 1] or "" if index + 1 < len(words) else "")
+        if option in _MULTI_NODE or (option == "--num_nodes" and value != "1"):
+            return False
+        one_node = one_node or option in ("--num_gpus", "--num_accelerators") or \
+            (option == "--num_nodes" and value == "1") or (option in ("--include", "-i") and value.startswith("localhost"))
+    return one_node
+
+
+_MULTI_NODE = frozenset({"--hostfile", "-H", "--exclude", "-e", "--master_addr", "--launcher", "--force_multi"})
 
 
 def _run_by_slurm(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str] | None:

@@ -53,10 +53,11 @@ def test_a_launch_script_gives_the_launchers_deadline(run_sigcheck, script, comm
 
 def test_deepspeed_on_one_node_passes_no_signal_on_so_the_platforms_deadline_holds(run_sigcheck):
     """deepspeed's runner handles SIGTERM only for multi-node runs (runner.py): the script it
-    starts is an entry point, stopped at the platform's deadline, not after a launcher's 30 s."""
+    starts is an entry point, stopped at the platform's deadline, not after a launcher's 30 s,
+    and a handler there would not run (tests/rules/test_dkr007_launch_scripts.py)."""
     files = {"main.py": IMPORTED_MAIN, "lib.py": LIB, "run.sh": "deepspeed --num_gpus 8 main.py --deepspeed ds.json\n"}
     message = _messages(run_sigcheck(files, ["."]))["lib.py"]
-    assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in message and "deepspeed" not in message
+    assert "SIGKILL comes 120 s after a stop" in message and "under deepspeed" not in message
 
 
 def test_a_script_found_only_through_its_launch_is_an_entry_point(run_sigcheck):

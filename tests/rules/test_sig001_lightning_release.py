@@ -3,6 +3,25 @@
 
 from __future__ import annotations
 
+from sigcheck.checking.rule import Example
+
+PINNED = Example("""
+import signal
+import pytorch_lightning as pl
+
+
+def on_usr1(signum, frame):
+    trainer.save_checkpoint("last.ckpt")
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGUSR1, on_usr1)
+    trainer = pl.Trainer(max_epochs=100)
+    # expect: SIG001
+    trainer.fit(model, data)
+""", "the project pins Lightning 1.4, which handles SIGTERM only on SLURM: fit runs with no handler",
+                 files={"environment.yaml": "dependencies:\n  - pip:\n    - pytorch-lightning==1.4.2\n"})
+
 MODEL = """
 from pytorch_lightning import LightningModule, Trainer
 
@@ -33,3 +52,8 @@ def test_a_trainer_given_current_keywords_handles_sigterm_and_another_script_s_o
                            "legacy/train_v1.py": "from model import Lit, Trainer\n\nTrainer(gpus=1).fit(Lit())\n"},
                           ["train.py"])
     assert report.diagnostics == []
+
+
+def test_a_project_pinning_lightning_1_x_runs_fit_with_no_handler(example_findings):
+    found, marked = example_findings("SIG001", PINNED)
+    assert [line for path, line in found if path == PINNED.name] == marked, PINNED.why

@@ -1,0 +1,56 @@
+"""DKR007 and SIG001 on a script a shell script of the project starts through a launcher that keeps
+SIGTERM from it: DeepSpeed's runner on one node starts deepspeed.launcher.launch as its child and
+passes no signal on, so a handler in the script never runs."""
+
+from __future__ import annotations
+
+import pytest
+
+HANDLES = """
+import signal, sys, torch
+
+model = torch.nn.Linear(4, 4)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def on_sigterm(signum, frame):
+    torch.save(model.state_dict(), "checkpoint.pt")
+    sys.exit(0)
+
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for step in range(10_000):
+    model(torch.randn(8, 4)).sum().backward()
+    optimizer.step()
+"""
+TRAINS = HANDLES.replace("signal.signal(signal.SIGTERM, on_sigterm)\n", "")
+
+
+def test_deepspeed_on_one_node_keeps_sigterm_from_the_scripts_handler(run_sigcheck):
+    report = run_sigcheck({"main.py": HANDLES, "scripts/run_1node.sh":
+                           "#!/bin/bash\nset -e\ndeepspeed --num_gpus 8 main.py --deepspeed ds_config.json\n"}, ["."])
+    (finding,) = report.diagnostics
+    assert (finding.code, finding.path, finding.line) == ("DKR007", "scripts/run_1node.sh", 3)
+    assert "main.py never receives SIGTERM, its handler never runs" in finding.message
+    assert "start the workers with torchrun" in finding.message
+    assert [step.note for step in finding.trace] == ["deepspeed starts the script", "SIGTERM handler registered here"]
+
+
+@pytest.mark.parametrize("command", [
+    "deepspeed --hostfile hostfile main.py --deepspeed ds_config.json",
+    "deepspeed --num_nodes 2 --num_gpus 8 main.py",
+    "torchrun --nproc_per_node 8 main.py",
+    "deepspeed main.py --deepspeed ds_config.json",
+], ids=["a hostfile: pdsh passes it on", "two nodes", "torchrun forwards it",
+        "no word for one node: a cluster's default hostfile may make it several (DeepSpeed-Chat's multi_node/)"])
+def test_a_launcher_that_passes_the_signal_on_leaves_the_handler_alone(run_sigcheck, command):
+    report = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\n"}, ["."])
+    assert [d.code for d in report.diagnostics] == []
+
+
+def test_a_script_deepspeed_keeps_the_signal_from_is_told_a_handler_would_not_run(run_sigcheck):
+    report = run_sigcheck({"main.py": TRAINS, "run.sh": "#!/bin/bash\ndeepspeed --include localhost:0,1 main.py\n"},
+                          ["."])
+    (finding,) = report.diagnostics
+    assert finding.code == "SIG001" and "and none would run: deepspeed, at run.sh:2," in finding.message
+    assert finding.message.endswith("and handle SIGTERM") and finding.trace[0].path == "run.sh"
