@@ -236,20 +236,21 @@ class Analysis:
     @cached_property
     def launcher_hints(self) -> list[tuple["Deadline", frozenset[str]]]:
         """For each launcher with a shorter deadline: the functions that run one naming any of its
-        environment variables or declaring the option it passes (`--local_rank`). The function
-        itself must name it: importing a module where some
-        other function reads LOCAL_RANK says nothing about how this program is started. A script
-        that only consults it (`os.environ.get("LOCAL_RANK", -1)`) runs with or without the
-        launcher: its deadline holds only if the launcher starts it, and says so."""
+        environment variables or declaring the option it passes (`--local_rank`), in a module
+        that imports no library whose launcher passes them too (deepspeed). The function itself
+        must name it: importing a module where some other function reads LOCAL_RANK says nothing
+        about how this program is started. A script that only consults it
+        (`os.environ.get("LOCAL_RANK", -1)`) runs with or without the launcher: its deadline
+        holds only if the launcher starts it, and says so."""
         found = []
         for entry in self.knowledge.frameworks:
             hints, options = frozenset(entry.option("env-hints", [])), frozenset(entry.option("option-hints", []))
             if not entry.option("deadline") or not (hints or options):
                 continue
-            unless = tuple(entry.option("hints-unless-imported", []))
+            unless = entry.option("hints-unless-imported", [])
             modules = {m for m, source in self.project.sources.items()
                        if any(f'"{h}"' in source.text or f"'{h}'" in source.text for h in hints | options)
-                       and not any(i == u or i.startswith(u + ".") for i in self.project.modules[m].imports for u in unless)}
+                       and not _imports_any(self.project.modules[m].imports, unless)}
             reading = {f: how for f, fn in self.functions.items() if fn.module in modules
                        and (how := reads_environment(fn, hints) or takes_option(fn, options)) is not None}
             for how, context in ((NEEDED, f"under {entry.option('launcher')}"),
@@ -345,3 +346,7 @@ def _nearest(dockerfiles: list[str], launcher: str) -> str | None:
 
 def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return next((n for n, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+
+def _imports_any(imports: set[str], packages: list[str]) -> bool:
+    return any(name == package or name.startswith(package + ".") for name in imports for package in packages)
