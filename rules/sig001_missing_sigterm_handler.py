@@ -355,23 +355,14 @@ if __name__ == "__main__":
 
     def _unhandled(self, analysis, entry, work, way, which: str):
         where = analysis.work_points(work, entry.main.may_run)
-        run = next((run for run in analysis.script_mode_trainers if run.trainer is entry), None)
-        if run is not None:  # a handler would not run either: DKR007's case
+        blocked = self._blocked(analysis, entry)
+        if blocked is not None:  # a handler would not run either: DKR007's case
+            point, runs_it, instead = blocked
             return self.finding(
                 where[0],
-                f"{work.what.capitalize()} runs with no SIGTERM handler{which}, and none would run: {run.who}, at "
-                f"{run.where}, runs it {run.how}; SIGKILL comes {analysis.deadline} s after a stop and everything since "
-                f"the last save is lost: save checkpoints to /opt/ml/checkpoints as training goes ({run.checkpoints})",
-                [run.point, *analysis.path_points(way), *where], deadline=analysis.deadline,
-            )
-        kept = entry.kept_by
-        if kept is not None:  # deepspeed on one node: a handler would not run either (DKR007's case)
-            return self.finding(
-                where[0],
-                f"{work.what.capitalize()} runs with no SIGTERM handler{which}, and none would run: "
-                f"{kept.launch.launcher}, at {kept.where}, {kept.keeps}; SIGKILL comes {analysis.deadline} s after a "
-                f"stop and everything since the last save is lost: {kept.instead}, and handle SIGTERM",
-                [kept.point, *analysis.path_points(way), *where], deadline=analysis.deadline,
+                f"{work.what.capitalize()} runs with no SIGTERM handler{which}, and none would run: {runs_it}; SIGKILL "
+                f"comes {analysis.deadline} s after a stop and everything since the last save is lost: {instead}",
+                [point, *analysis.path_points(way), *where], deadline=analysis.deadline,
             )
         return self.finding(
             where[0],
@@ -380,6 +371,20 @@ if __name__ == "__main__":
             f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost{_remedy(analysis, work)}",
             analysis.path_points(way) + where, deadline=entry.deadline.seconds,
         )
+
+    @staticmethod
+    def _blocked(analysis, entry):
+        """What keeps SIGTERM from the entry point, so that no handler of its would run: the SDK
+        running it in script mode, or deepspeed on one node in a launch script of the project. With
+        the place that starts it, how, and what to do instead."""
+        run = next((run for run in analysis.script_mode_trainers if run.trainer is entry), None)
+        if run is not None:
+            return (run.point, f"{run.who}, at {run.where}, runs it {run.how}",
+                    f"save checkpoints to /opt/ml/checkpoints as training goes ({run.checkpoints})")
+        kept = entry.kept_by
+        if kept is not None:
+            return kept.point, f"{kept.launch.launcher}, at {kept.where}, {kept.keeps}", f"{kept.instead}, and handle SIGTERM"
+        return None
 
 
 def _remedy(analysis, work) -> str:
