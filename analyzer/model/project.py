@@ -173,14 +173,17 @@ class ProjectModel:
         """The folder above the importer's own top-level package, when the import names it: a
         module under `sub/internvl/train/` importing `internvl.train.trainer_dpo` runs with `sub/`
         on its path (a launcher's `PYTHONPATH=$(pwd)`), whether or not the folders hold an
-        `__init__.py` (InternVL's chat projects)."""
+        `__init__.py` (InternVL's chat projects). Not a package of that name inside another
+        package: `import lightning.pytorch` in NeMo's `nemo/lightning/pytorch/trainer.py` is the
+        library, as `nemo/` itself is no folder on the path."""
         if parent is None:
             return None
         first = dotted.split(".", 1)[0]
         key = (first, str(parent))  # every module of a folder asks, for every library it imports
         if key not in self._package_bases:
             self._package_bases[key] = next((above.parent for above in self._folders_to_root(parent)
-                                             if above.name == first), None)
+                                             if above.name == first and not self._exists(f"{above.parent}/__init__.py")),
+                                            None)
         return self._package_bases[key]
 
     def _folders_to_root(self, folder: Path) -> list[Path]:

@@ -184,6 +184,21 @@ def test_a_module_importing_its_own_top_level_package_finds_it_above_that_packag
     assert project.resolve_import("internvl.train.trainer_dpo", "elsewhere.tools.run") is None
 
 
+def test_a_package_named_as_a_library_inside_another_package_does_not_shadow_the_library(load):
+    """NeMo's `nemo/lightning/pytorch/trainer.py` imports `lightning.pytorch as pl`: that is the
+    Lightning library, since `nemo/` is no folder on the path, not the package `nemo.lightning`
+    around the importer."""
+    project = load({
+        "nemo/__init__.py": "",
+        "nemo/lightning/__init__.py": "from nemo.lightning.pytorch.trainer import Trainer\n",
+        "nemo/lightning/pytorch/__init__.py": "",
+        "nemo/lightning/pytorch/trainer.py": "import lightning.pytorch as pl\n\n\nclass Trainer(pl.Trainer):\n    pass\n",
+        "scripts/train.py": "import nemo.lightning as nl\n\nnl.Trainer(devices=1).fit(model)\n",
+    }, entries=("scripts/train.py",))
+    assert project.resolve_import("lightning.pytorch", "nemo.lightning.pytorch.trainer") is None
+    assert project.resolve_import("nemo.lightning.pytorch", "nemo.lightning.pytorch.trainer") == "nemo.lightning.pytorch"
+
+
 def test_scripts_a_module_names_are_loaded_where_a_child_would_find_them(load, tmp_path):
     """A child process may run them: whether they train is read, not guessed from their names.
     Looked for beside the module and at the project root; never outside the project."""
