@@ -84,3 +84,24 @@ def _parts(event: ir.Event) -> list[tuple[int, int]]:
     if isinstance(event, ir.With):
         return [(event.index + 1, event.end)]
     return []
+
+
+_FEW_ROUNDS = 5  # a loop written to run no more times than this, over steps of its own: a warm-up or a demo
+
+
+def runs_a_few_rounds(fn: ir.FunctionInfo, loop: ir.Loop) -> bool:
+    """`for kind in ("text", "audio"):` or `for i in range(5):` around steps written in its body,
+    with no loop inside: a warm-up before the real loop (NeMo's OOMptimizer) or a quick-start
+    demo (Megatron's five iterations), no long work a stop could interrupt. A loop of a few
+    epochs around a call that trains, or around a loop over the data, is not one of these."""
+    if loop.kind != "for" or any(isinstance(e, ir.Loop) for e in fn.events[loop.index + 1: loop.body_end]):
+        return False
+    rounds = loop.iter
+    if isinstance(rounds, ir.Seq):
+        return len(rounds.items) <= _FEW_ROUNDS
+    if isinstance(rounds, ir.CallOf) and isinstance(rounds.func, ir.Name) and rounds.func.name == "range" \
+            and not rounds.kwargs and 1 <= len(rounds.args) <= 2:
+        bounds = [a.value if isinstance(a, ir.Const) and type(a.value) is int else None for a in rounds.args]
+        start, stop = (0, bounds[0]) if len(bounds) == 1 else bounds
+        return start is not None and stop is not None and stop - start <= _FEW_ROUNDS
+    return False

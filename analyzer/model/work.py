@@ -12,7 +12,8 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import IN_PROCESS, MAIN_THREAD, CallGraph, Step
 from sigcheck.model.gradients import uses_gradient
-from sigcheck.model.steps import leaves_loop_after, named_as_no_optimizer, steps_loop_target, steps_one_made_in_it
+from sigcheck.model.steps import (leaves_loop_after, named_as_no_optimizer, runs_a_few_rounds, steps_loop_target,
+                                  steps_one_made_in_it)
 
 
 @dataclass(frozen=True)
@@ -130,14 +131,16 @@ class WorkFinder:
             self.knowledge.gradient_uses.find(n) for n in self.call_names(func_id, event))
 
     def loop_kind(self, func_id: str, loop: ir.Loop, runs: Callable[[str], bool] | None = None) -> str | None:
-        """"training loop" when the body reaches a step, "data loop" when it iterates a loader.
+        """"training loop" when the body reaches a step (not one of a few rounds of steps written
+        out: see runs_a_few_rounds), "data loop" when it iterates a loader.
         With `runs` (see first_work), a step reached through a call that holds only for other
         passers does not count: a benchmark's loop that hands `evaluate` to the launcher a
         training script hands `train` to is not a training loop."""
         fn = self.functions[func_id]
+        few = runs_a_few_rounds(fn, loop)
         for event in fn.events[loop.index + 1: loop.body_end]:
             if self._is_step(func_id, event) and not steps_loop_target(loop, event) \
-                    and not steps_one_made_in_it(fn, loop, event):
+                    and not steps_one_made_in_it(fn, loop, event) and not few:
                 return "training loop"
             if isinstance(event, ir.CallSite) and not leaves_loop_after(fn, loop, event) \
                     and any(c in self.calling_a_step for c in self._callees(func_id, event)):

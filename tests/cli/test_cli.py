@@ -170,7 +170,7 @@ def test_exit_zero_quiet_and_statistics(project):
 
 def test_deadline_and_platform_reach_messages(project):
     project("train.py", """
-        for epoch in range(3):
+        for epoch in range(300):
             loss.backward()
             optimizer.step()
     """)
@@ -197,7 +197,7 @@ def test_torchrun_worker_gets_the_launchers_shorter_deadline(project):
     project("train.py", """
         import os
         local_rank = int(os.environ["LOCAL_RANK"])
-        for epoch in range(3):
+        for epoch in range(300):
             loss.backward()
             optimizer.step()
     """)
@@ -221,7 +221,7 @@ def test_the_launchers_deadline_needs_the_variable_read_on_the_run(project):
         import dist
 
         size = dist.world_size()
-        for epoch in range(3):
+        for epoch in range(300):
             loss.backward()
             optimizer.step()
     """)
@@ -231,7 +231,7 @@ def test_the_launchers_deadline_needs_the_variable_read_on_the_run(project):
         import dist
 
         rank = dist.local_rank()
-        for epoch in range(3):
+        for epoch in range(300):
             loss.backward()
             optimizer.step()
     """)

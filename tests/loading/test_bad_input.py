@@ -424,7 +424,7 @@ def test_ten_thousand_mutually_recursive_functions(tmp_path, monkeypatch):
     chain = "".join(f"def f{i}(n):\n    return f{(i + 1) % 10_000}(n - 1) if n else train()\n\n\n" for i in range(10_000))
     (tmp_path / "train.py").write_text(
         "import signal\n\nimport torch\n\n\n" + chain
-        + "def train():\n    for batch in range(3):\n        torch.optim.SGD([]).step()\n\n\n"
+        + "def train():\n    for batch in range(3000):\n        torch.optim.SGD([]).step()\n\n\n"
         + "def on_stop(signum, frame):\n    torch.save({}, 'model.pt')\n\n\n"
         + "if __name__ == \"__main__\":\n    f0(10)\n    signal.signal(signal.SIGTERM, on_stop)\n")
     report = analyse([Path("train.py")], Settings())

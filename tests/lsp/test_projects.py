@@ -100,7 +100,7 @@ def test_workspace_files_are_parsed_within_their_budget_and_open_documents_here(
     slow.write_text("".join(f"VALUE_{n} = {n}\n" for n in range(60_000)))
     train = (tmp_path / "train.py").resolve()
     train.write_text("")
-    text = "import constants\nif __name__ == '__main__':\n    for epoch in range(3):\n        loss.backward()\n        optimizer.step()\n"
+    text = "import constants\nif __name__ == '__main__':\n    for epoch in range(300):\n        loss.backward()\n        optimizer.step()\n"
     reports = []
     worker = threading.Thread(target=lambda: reports.append(check_folder(tmp_path.resolve(), {train: text})))
     worker.start()

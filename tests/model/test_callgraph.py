@@ -760,7 +760,7 @@ if __name__ == "__main__":
 
 
 def test_trace_of_a_loop_that_steps_itself_ends_at_the_loop(run_sigcheck):
-    report = run_sigcheck({"train.py": "for epoch in range(3):\n    loss.backward()\n    optimizer.step()\n"}, select=("SIG001",))
+    report = run_sigcheck({"train.py": "for epoch in range(300):\n    loss.backward()\n    optimizer.step()\n"}, select=("SIG001",))
     (finding,) = report.diagnostics
     assert [(step.line, step.note) for step in finding.trace] == [(1, "training loop starts here")]
 

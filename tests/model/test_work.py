@@ -22,11 +22,11 @@ SHARED = {
 
         def load(n):
             prepare(n)
-            for batch in range(3):
+            for batch in range(3000):
                 torch.optim.SGD([]).step()
 
         def fit():
-            for epoch in range(3):
+            for epoch in range(3000):
                 torch.optim.SGD([]).step()
         """,
     "a.py": "from common import prepare\n\nprepare(2)\n",
@@ -400,3 +400,45 @@ def test_a_jax_update_written_by_hand_trains_and_a_gradient_taken_to_look_at_doe
         """)})
     assert _loops(a, "train:train") == ["training loop"]
     assert _loops(a, "train:explain") == [None]
+
+
+def test_a_few_rounds_of_steps_written_out_are_no_training_loop(analysis):
+    """NeMo's OOMptimizer warms up with one step per modality; Megatron's quick start takes five
+    steps. A few epochs around a loop over the data, or around a call that trains, still train."""
+    a = analysis({"train.py": textwrap.dedent("""
+        import torch
+
+
+        def warm_up(model, optimizer):
+            for kind in ("text", "audio"):
+                model(kind).sum().backward()
+                optimizer.step()
+            for iteration in range(5):
+                model(iteration).sum().backward()
+                optimizer.step()
+
+
+        def train_epoch(model, optimizer, loader):
+            for batch in loader:
+                model(batch).sum().backward()
+                optimizer.step()
+
+
+        def train(model, optimizer, loader):
+            for epoch in range(3):
+                for batch in loader:
+                    model(batch).sum().backward()
+                    optimizer.step()
+            for epoch in range(3):
+                train_epoch(model, optimizer, loader)
+            for step in range(100):
+                model(step).sum().backward()
+                optimizer.step()
+
+
+        if __name__ == "__main__":
+            warm_up(model, optimizer)
+            train(model, optimizer, loader)
+        """)})
+    assert _loops(a, "train:warm_up") == [None, None]
+    assert _loops(a, "train:train") == ["training loop", "training loop", "training loop", "training loop"]
