@@ -17,7 +17,7 @@ from pathlib import Path
 from sigcheck.container.argv import launcher_target, program_name, python_call
 from sigcheck.container.shell import parse_shell
 from sigcheck.knowledge import Knowledge
-from sigcheck.loading.sources import LoadError, decode_text, display_path, is_file, read_bytes, resolve
+from sigcheck.loading.sources import LoadError, decode_text, display_path, folders_up, is_file, read_bytes, resolve
 
 _MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed)\b")
 _BATCH = re.compile(r"^#SBATCH\b", re.M)  # a Slurm batch script: what it runs, Slurm stops
@@ -68,7 +68,7 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
         if started is None:
             continue
         launcher, deadline, target = started
-        for candidate in _files(target, *_folders_up(path.parent, root)):
+        for candidate in _files(target, *_bases(path.parent, root)):
             if is_file(candidate):
                 config = _sagemaker_config(list(command.words), path.parent, root) if launcher == "accelerate" else None
                 found.append(ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
@@ -129,15 +129,12 @@ def _sagemaker_config(words: list[str | None], folder: Path, root: Path) -> str 
     return None
 
 
-def _folders_up(folder: Path, root: Path) -> list[Path]:
+def _bases(folder: Path, root: Path) -> list[Path]:
     """Where a script a launch script names may be: beside it, then in each folder above it up to
     the project root (DeepSpeed-Chat's `training_scripts/opt/single_node/run_1.3b.sh` is run from
-    the folder of the `main.py` it starts)."""
-    folders, current, top = [folder], resolve(folder), resolve(root)
-    while current != top and top in current.parents:
-        current = current.parent
-        folders.append(current)
-    return folders if folders[-1] == top else [*folders, root]
+    the folder of the `main.py` it starts), and the root at last."""
+    found = list(folders_up(resolve(folder), resolve(root)))
+    return found if found[-1] == resolve(root) else [*found, root]
 
 
 def _files(target: str, *bases: Path) -> list[Path]:

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sigcheck.loading.sources import SourceFile
+from sigcheck.loading.sources import SourceFile, folders_up
 
 _PIN_FILES = ("requirements*.txt", "requirements/*.txt", "environment*.yml", "environment*.yaml", "conda*.yml",
               "conda*.yaml", "pyproject.toml", "setup.py", "setup.cfg",
@@ -39,7 +39,7 @@ class Pins:
         """Where the nearest pin above `path` of one of `packages` allows only versions before
         `since`: the pin as written (`pytorch-lightning==1.4.2 in environment.yaml`), else None."""
         limit = _version(since)
-        for folder in _folders_up(path.parent, self.root):
+        for folder in folders_up(path.parent, self.root):
             found = [(package, clause, where) for package in packages for clause, where in self._pins(folder).get(package, ())]
             if found:
                 return next((f"{package}{clause} in {where}" for package, clause, where in found
@@ -79,14 +79,6 @@ class Pins:
                                      text, re.IGNORECASE):
                 for clause in _CLAUSE.finditer(match.group(1)):
                     pins.setdefault(package, []).append((f"{clause.group(1)}{clause.group(2)}", shown))
-
-
-def _folders_up(folder: Path, root: Path):
-    while True:
-        yield folder
-        if folder == root or not folder.is_relative_to(root) or folder.parent == folder:
-            return
-        folder = folder.parent
 
 
 def _version(text: str) -> tuple[int, ...]:

@@ -10,7 +10,7 @@ import stat
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 # Generated or vendored files beyond this size are not training entry points worth the time.
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -181,6 +181,16 @@ def resolve(path: Path) -> Path:
         return path.resolve()
     except (OSError, RuntimeError):
         return Path(os.path.abspath(path))
+
+
+def folders_up(folder: Path, root: Path) -> Iterator[Path]:
+    """The folder, then each one above it up to the project root: where a file nearest to
+    another is looked for. A folder outside the root is the only one."""
+    while True:
+        yield folder
+        if folder == root or not folder.is_relative_to(root) or folder.parent == folder:
+            return
+        folder = folder.parent
 
 
 def source_lines(text: str) -> list[str]:
