@@ -14,8 +14,8 @@ class HandlerNeverSaves(Rule):
     `pickle.dump`, files opened for writing, ...) reached in one of three ways:
     - directly: the handler, or a function it calls, saves;
     - through a stop flag: the handler sets a flag (a global, an attribute, a
-      `threading.Event`) that the training loop checks, and the branch taken, or the code
-      after the loop it leaves, saves;
+      `threading.Event`) that the training loop checks, itself or through a `@property` that
+      returns it, and the branch taken, or the code after the loop it leaves, saves;
     - through an exception: the handler raises (`sys.exit` raises `SystemExit`) and the
       exception unwinds to a `finally`, a matching `except` or a context manager's `__exit__`
       around the training loop that saves, or, uncaught, ends the interpreter so that an

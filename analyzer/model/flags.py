@@ -15,7 +15,7 @@ from sigcheck.model import ir
 from sigcheck.model.argflow import parameter_index
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph
 from sigcheck.model.symbols import walk
-from sigcheck.model.values import ExternalV, InstanceV, ModuleV
+from sigcheck.model.values import ClassV, ExternalV, InstanceV, ModuleV
 
 FlagKey = tuple
 
@@ -33,6 +33,7 @@ class Flags:
         self._by_flag: dict[FlagKey, list[tuple[str, ir.Event]]] | None = None
         self._readers: dict[FlagKey, list[str]] | None = None
         self._following: set[tuple[str, int]] = set()  # parameters whose passed lists are being keyed
+        self._getting: set[str] = set()  # property getters being read (one may read another)
 
     def _key(self, sym: ir.Sym) -> FlagKey | None:
         if isinstance(sym, ir.Name):
@@ -107,7 +108,39 @@ class Flags:
         return any(isinstance(v, InstanceV) and isinstance(v.of, ExternalV) for v in self.graph.resolver.resolve(target.base))
 
     def reads(self, func_id: str, sym_reads) -> set[FlagKey]:
-        return {k for k in (self.key(s) for s in sym_reads) if k is not None}
+        keys = set()
+        for sym in sym_reads:
+            key = self.key(sym)
+            if key is not None:
+                keys.add(key)
+            keys |= self._through_getter(sym)
+        return keys
+
+    def _through_getter(self, sym: ir.Sym) -> frozenset[FlagKey]:
+        """`if preemption.interrupted:` where `interrupted` is a @property: the flags its getter
+        reads (NeMo's PreemptionCallback returns the flag its handler sets so)."""
+        if not isinstance(sym, ir.Attr):
+            return frozenset()
+        found: set[FlagKey] = set()
+        for value in self.graph.resolver.resolve(sym.base):
+            getter = self._getter(value.of.class_id, sym.attr) \
+                if isinstance(value, InstanceV) and isinstance(value.of, ClassV) else None
+            if getter is not None and getter not in self._getting:
+                self._getting.add(getter)
+                try:
+                    found |= self.read_in(getter)
+                finally:
+                    self._getting.discard(getter)
+        return frozenset(found)
+
+    def _getter(self, class_id: str, name: str) -> str | None:
+        """The @property function that reading `name` on an instance of the class runs, if any."""
+        for cls in self.graph.resolver.mro(class_id):
+            method = self.graph.project.classes[cls.class_id].methods.get(name) if isinstance(cls, ClassV) else None
+            if method is not None:
+                decorators = self.functions[method].decorators if method in self.functions else ()
+                return method if any(_names_property(d) for d in decorators) else None
+        return None
 
     def _read_in(self, func_id: str) -> frozenset[FlagKey]:
         """Every flag a function looks at: in conditions, returns and `is_set()` calls."""
@@ -176,3 +209,8 @@ def _may_be_a_flag(sym: ir.Sym) -> bool:
     """A name, attribute or item a value is computed from; not the item an unpacking takes from
     what a call returns (`a, b = f()`), which is no stored flag."""
     return isinstance(sym, (ir.Name, ir.Attr)) or (isinstance(sym, ir.Item) and not isinstance(sym.base, ir.CallOf))
+
+
+def _names_property(decorator: ir.Sym) -> bool:
+    return (isinstance(decorator, ir.Name) and decorator.name in ("property", "cached_property")) or \
+        (isinstance(decorator, ir.Attr) and decorator.attr == "cached_property")

@@ -107,3 +107,48 @@ def test_a_list_a_function_hands_to_itself_is_keyed_without_end(analysis):
         visit([[None, False], False], 0)
     """)})
     assert list(a.flags.written("train:visit")) == []  # the list each call is handed is none of one place
+
+
+PROPERTY_FLAG = """
+import signal, sys
+import torch
+
+
+class Preemption:
+    def __init__(self):
+        self._interrupted = False
+        self._started = False
+        signal.signal(signal.SIGTERM, self._handler)
+
+    def _handler(self, signum, frame):
+        self._interrupted = True
+
+    @property
+    def interrupted(self):
+        return self._interrupted
+
+    @property
+    def started(self):
+        return self._started
+
+
+def main():
+    preemption = Preemption()
+    for step in range(1_000_000):
+        model(batch).sum().backward()
+        optimizer.step()
+        if preemption.{read}:
+            torch.save(model.state_dict(), "last.pt")
+            sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_a_flag_read_through_a_property_is_polled(run_sigcheck):
+    """NeMo's PreemptionCallback: the handler sets `_interrupted`, the loop asks `interrupted`."""
+    assert run_sigcheck({"train.py": PROPERTY_FLAG.replace("{read}", "interrupted")}, ["train.py"]).diagnostics == []
+    report = run_sigcheck({"train.py": PROPERTY_FLAG.replace("{read}", "started")}, ["train.py"])
+    assert {d.code for d in report.diagnostics} == {"SIG002", "SIG004"}  # a property of another attribute
