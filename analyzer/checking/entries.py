@@ -18,6 +18,7 @@ from sigcheck.model.work import Work
 
 if TYPE_CHECKING:
     from sigcheck.checking.analysis import Analysis
+    from sigcheck.loading.launch_scripts import ScriptLaunch
 
 ELSEWHERE = frozenset({"thread", "executor", "process"})
 
@@ -170,9 +171,7 @@ class EntryFacts:
         """A launcher that kills workers sooner than the platform: one a shell script of the
         project starts this script with, else one recognised by the environment variables it sets
         and a module the entry point runs reads (torchrun: LOCAL_RANK)."""
-        path = self.analysis.project.sources[self.entry.module].path
-        launched = [launch for launch in self.analysis.launches if launch.target == path]
-        local = [launch for launch in launched if launch.local and launch.display not in self.analysis.shells_on_sagemaker]
+        launched, local = self._launches
         if launched and not local:
             return None  # run in a SageMaker job, where the launcher never receives SIGTERM: the platform's deadline
         if local and all(launch.deadline is None for launch in local):
@@ -191,11 +190,17 @@ class EntryFacts:
         """The launch in a shell script of the project whose launcher starts this script and keeps
         SIGTERM from it (deepspeed on one node), where every launch of it does: a handler here
         never runs."""
-        path = self.analysis.project.sources[self.entry.module].path
-        local = [launch for launch in self.analysis.launches if launch.target == path and launch.local
-                 and launch.display not in self.analysis.shells_on_sagemaker]
+        local = self._launches[1]
         keep = local and all(launch.keeps for launch in local)
         return KeptSignal.of(local[0], self.analysis.knowledge) if keep else None
+
+    @cached_property
+    def _launches(self) -> tuple[list[ScriptLaunch], list[ScriptLaunch]]:
+        """The launches of this script in shell scripts of the project, and those of them that run
+        it here: not accelerate's SageMaker launcher, nor a script a ModelTrainer's SourceCode runs."""
+        path = self.analysis.project.sources[self.entry.module].path
+        launched = [launch for launch in self.analysis.launches if launch.target == path]
+        return launched, [launch for launch in launched if launch.local and launch.display not in self.analysis.shells_on_sagemaker]
 
     @property
     def deadline(self) -> Deadline:

@@ -28,17 +28,36 @@ class ClassMembers:
         return found
 
     def _first_member(self, order: list[ClassV | ExternalV], attr: str, bound: bool) -> list[Value]:
+        found = self._definition(order, attr)
+        if isinstance(found, ExternalV):
+            return [ExternalV(f"{found.qualname}.{attr}")]
+        if found is None:
+            return [UnknownV(attr)]
+        if attr in found.methods:
+            fn = self.project.functions[found.methods[attr]]
+            decorators = {self._decorator_name(d) for d in fn.decorators}
+            skip = 0 if "staticmethod" in decorators else 1 if (bound or "classmethod" in decorators) else 0
+            if "property" in decorators:
+                return [v for r in fn.returns for v in self.resolve(r)] or [UnknownV(attr)]
+            return [FunctionV(fn.id, bound=skip)]
+        return [v for sym in found.attributes[attr] for v in self.resolve(sym)]
+
+    def property_getter(self, class_id: str, attr: str) -> str | None:
+        """The function that reading `attr` on an instance of the class runs, where the class of
+        its MRO that defines `attr` defines it as a property (flags.py follows a flag read so)."""
+        found = self._definition(self.mro(class_id), attr)
+        if isinstance(found, ExternalV) or found is None or attr not in found.methods:
+            return None
+        fn = self.project.functions[found.methods[attr]]
+        return fn.id if any(self._decorator_name(d) == "property" for d in fn.decorators) else None
+
+    def _definition(self, order: list[ClassV | ExternalV], attr: str):
+        """The first class of `order` that defines `attr`: a library class (which may: its members
+        are not known), or a project class's ClassInfo with the method or class attribute."""
         for cls in order:
             if isinstance(cls, ExternalV):
-                return [ExternalV(f"{cls.qualname}.{attr}")]
+                return cls
             info = self.project.classes[cls.class_id]
-            if attr in info.methods:
-                fn = self.project.functions[info.methods[attr]]
-                decorators = {self._decorator_name(d) for d in fn.decorators}
-                skip = 0 if "staticmethod" in decorators else 1 if (bound or "classmethod" in decorators) else 0
-                if "property" in decorators:
-                    return [v for r in fn.returns for v in self.resolve(r)] or [UnknownV(attr)]
-                return [FunctionV(fn.id, bound=skip)]
-            if attr in info.attributes:
-                return [v for sym in info.attributes[attr] for v in self.resolve(sym)]
-        return [UnknownV(attr)]
+            if attr in info.methods or attr in info.attributes:
+                return info
+        return None

@@ -123,7 +123,7 @@ class Flags:
             return frozenset()
         found: set[FlagKey] = set()
         for value in self.graph.resolver.resolve(sym.base):
-            getter = self._getter(value.of.class_id, sym.attr) \
+            getter = self.graph.resolver.property_getter(value.of.class_id, sym.attr) \
                 if isinstance(value, InstanceV) and isinstance(value.of, ClassV) else None
             if getter is not None and getter not in self._getting:
                 self._getting.add(getter)
@@ -132,15 +132,6 @@ class Flags:
                 finally:
                     self._getting.discard(getter)
         return frozenset(found)
-
-    def _getter(self, class_id: str, name: str) -> str | None:
-        """The @property function that reading `name` on an instance of the class runs, if any."""
-        for cls in self.graph.resolver.mro(class_id):
-            method = self.graph.project.classes[cls.class_id].methods.get(name) if isinstance(cls, ClassV) else None
-            if method is not None:
-                decorators = self.functions[method].decorators if method in self.functions else ()
-                return method if any(_names_property(d) for d in decorators) else None
-        return None
 
     def _read_in(self, func_id: str) -> frozenset[FlagKey]:
         """Every flag a function looks at: in conditions, returns and `is_set()` calls."""
@@ -209,8 +200,3 @@ def _may_be_a_flag(sym: ir.Sym) -> bool:
     """A name, attribute or item a value is computed from; not the item an unpacking takes from
     what a call returns (`a, b = f()`), which is no stored flag."""
     return isinstance(sym, (ir.Name, ir.Attr)) or (isinstance(sym, ir.Item) and not isinstance(sym.base, ir.CallOf))
-
-
-def _names_property(decorator: ir.Sym) -> bool:
-    return (isinstance(decorator, ir.Name) and decorator.name in ("property", "cached_property")) or \
-        (isinstance(decorator, ir.Attr) and decorator.attr == "cached_property")
