@@ -179,8 +179,47 @@ def train(epochs: int = 10):
 if __name__ == "__main__":
     app()
 """, "the handler belongs to the serve command, which trains nothing: train's missing handler is SIG001's"),
+        Example("""
+import signal, torch
+import torch.distributed as dist
+
+STOP = False
+
+def on_sigterm(signum, frame):
+    global STOP
+    STOP = True
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for step in range(100_000):
+    model(next(batches)).backward()
+    optimizer.step()
+    stop = torch.tensor([int(STOP)], device="cuda")
+    dist.all_reduce(stop)
+    if stop.item():
+        torch.save(model.state_dict(), "ckpt.pt")
+        break
+""", "every rank agrees to stop: the flag, summed over the ranks, is what the loop tests"),
     )
     invalid = (
+        Example("""
+import signal, torch
+
+STOP = False
+
+def on_sigterm(signum, frame):
+    global STOP
+    STOP = True
+
+# expect: SIG002
+signal.signal(signal.SIGTERM, on_sigterm)
+stopping = STOP
+for step in range(100_000):
+    model(next(batches)).backward()
+    optimizer.step()
+    if stopping:
+        torch.save(model.state_dict(), "ckpt.pt")
+        break
+""", "the loop tests a copy of the flag taken once before it starts: the handler's change never reaches it"),
         Example("""
 import signal, torch
 

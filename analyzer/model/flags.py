@@ -142,13 +142,31 @@ class Flags:
                 syms.append(event.sym)
             elif isinstance(event, (ir.Branch, ir.Loop)):
                 syms.extend(event.test_reads)
-        keys = self.reads(func_id, syms)
-        locals_read = {key[2] for key in keys if key[0] == "local" and key[1] == func_id}
-        for event in fn.events if locals_read else ():
-            # `got = gather(self.flag); return got`: the local stands for what was assigned to it
-            if isinstance(event, ir.Assign) and isinstance(event.target, ir.Name) and event.target.name in locals_read:
-                keys |= self.reads(func_id, (s for s in walk(event.value) if _may_be_a_flag(s)))
-        return frozenset(keys)
+        return frozenset(self._through_locals(func_id, self.reads(func_id, syms)))
+
+    def _through_locals(self, func_id: str, keys: set[FlagKey], test: ir.Branch | ir.Loop | None = None) -> set[FlagKey]:
+        """A local looked at stands for what was assigned to it, followed through other locals:
+        `got = gather(self.flag); return got`, and the way a distributed job agrees to stop,
+        `stop = torch.tensor([int(STOP)]); dist.all_reduce(stop); if stop.item():`. For a `test`,
+        only an assignment made afresh before each time it is asked: a copy taken once before
+        the loop (`stop = STOP; while not stop:`) never sees the handler's change."""
+        fn = self.functions[func_id]
+        own = ("global", fn.module) if fn.kind == "module" else ("local", func_id)  # the names it binds
+        pending = [key[2] for key in keys if key[:2] == own]
+        if not pending:
+            return keys
+        found, followed = set(keys), set(pending)
+        events = fn.events
+        while pending:
+            name = pending.pop()
+            for event in events:
+                if isinstance(event, ir.Assign) and isinstance(event.target, ir.Name) and event.target.name == name \
+                        and (test is None or _fresh_for(events, event.index, test)):
+                    more = self.reads(func_id, (s for s in walk(event.value) if _may_be_a_flag(s)))
+                    found |= more
+                    pending += [key[2] for key in more if key[:2] == own and key[2] not in followed]
+                    followed.update(pending)
+        return found
 
     def _pollers(self, flags: frozenset[FlagKey]) -> frozenset[str]:
         """The functions that look at one of `flags`, or call (on the main thread) one that does."""
@@ -166,7 +184,7 @@ class Flags:
 
     def _tested(self, func_id: str, event: ir.Branch | ir.Loop) -> frozenset[FlagKey]:
         """The flags a branch or while-loop test looks at, itself or through the calls it makes."""
-        keys = set(self.reads(func_id, event.test_reads))
+        keys = self._through_locals(func_id, set(self.reads(func_id, event.test_reads)), event)
         if isinstance(event, ir.Branch):
             fn = self.functions[func_id]
             for site in fn.events[event.test_start: event.index]:
@@ -187,6 +205,18 @@ class Flags:
                         for flag in self.tested(func_id, event):
                             self._by_flag.setdefault(flag, []).append((func_id, event))
         return self._by_flag
+
+
+def _fresh_for(events: list[ir.Event], assigned: int, test: ir.Branch | ir.Loop) -> bool:
+    """Whether an assignment runs again before each evaluation of `test`: it comes before an
+    if's test, inside a while loop's body, and inside every loop the test is in."""
+    if isinstance(test, ir.Loop):
+        if not test.index < assigned < test.body_end:
+            return False
+    elif assigned >= test.test_start:
+        return False
+    return all(loop.index < assigned < loop.body_end for loop in events[:test.index]
+               if isinstance(loop, ir.Loop) and loop.index < test.index < loop.body_end)
 
 
 def _local_to(key: FlagKey, func_id: str) -> bool:
