@@ -145,7 +145,7 @@ class ExpressionBuilder:
         branch.end = len(self.fn.events)
         if branch.end == branch.index + 1:  # no call on either side (most are `a if c else b`): no event
             self.fn.events.pop()
-        return ir.OneOf((body, orelse))
+        return ir.OneOf((body, orelse), reads)
 
     def _e_boolean(self, node: cst.BooleanOperation) -> ir.Sym | None:
         if type(node.operator) is cst.Or:  # `args.out or default`

@@ -162,7 +162,7 @@ class Flags:
             for event in events:
                 if isinstance(event, ir.Assign) and isinstance(event.target, ir.Name) and event.target.name == name \
                         and (test is None or _fresh_for(events, event.index, test)):
-                    more = self.reads(func_id, (s for s in walk(event.value) if _may_be_a_flag(s)))
+                    more = self.reads(func_id, (s for s in _built_from(event.value) if _may_be_a_flag(s)))
                     found |= more
                     pending += [key[2] for key in more if key[:2] == own and key[2] not in followed]
                     followed.update(pending)
@@ -217,6 +217,15 @@ def _fresh_for(events: list[ir.Event], assigned: int, test: ir.Branch | ir.Loop)
         return False
     return all(loop.index < assigned < loop.body_end for loop in events[:test.index]
                if isinstance(loop, ir.Loop) and loop.index < test.index < loop.body_end)
+
+
+def _built_from(sym: ir.Sym) -> Iterator[ir.Sym]:
+    """What a value is computed from, and what the tests of its `a if test else b` look at."""
+    for part in walk(sym):
+        yield part
+        if isinstance(part, ir.OneOf):
+            for read in part.test_reads:
+                yield from walk(read)
 
 
 def _local_to(key: FlagKey, func_id: str) -> bool:

@@ -149,6 +149,9 @@ class OneOf(_Hashed):
     """An expression whose value is one of several: `a if test else b`, `a or b`."""
 
     options: tuple["Sym", ...]
+    # what the test of `a if test else b` looks at: not the value, but a stop flag read so
+    # (`torch.tensor(1 if STOP else 0)`) is looked at where the value is computed
+    test_reads: tuple["Sym", ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True, slots=True)

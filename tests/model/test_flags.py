@@ -152,3 +152,58 @@ def test_a_flag_read_through_a_property_is_polled(run_sigcheck):
     assert run_sigcheck({"train.py": PROPERTY_FLAG.replace("{read}", "interrupted")}, ["train.py"]).diagnostics == []
     report = run_sigcheck({"train.py": PROPERTY_FLAG.replace("{read}", "started")}, ["train.py"])
     assert {d.code for d in report.diagnostics} == {"SIG002", "SIG004"}  # a property of another attribute
+
+
+AGREED = """
+import torch
+import torch.distributed as dist
+
+STOP = False
+
+def broadcast_choice():
+    flag = torch.tensor([1 if STOP else 0])
+    dist.broadcast(flag, src=0)
+    return flag.item() == 1
+
+def summed_twice():
+    local = torch.tensor([int(STOP)])
+    total = local.clone()
+    dist.all_reduce(total)
+    return total.item() > 0
+
+def size_only():
+    flag = torch.tensor([1 if ready else 0])
+    return flag.item()
+
+def loop_with_fresh_copy():
+    for step in range(10):
+        agreed = torch.tensor(float(STOP))
+        dist.all_reduce(agreed)
+        if agreed > 0:
+            break
+
+def loop_with_stale_copy():
+    stopping = STOP
+    for step in range(10):
+        if stopping:
+            break
+"""
+
+
+def test_a_flag_agreed_on_by_the_ranks_is_read_where_the_result_is(analysis):
+    """Ranks stop together: the flag goes into a tensor (`1 if STOP else 0`, `int(STOP)`), maybe
+    through another local, is broadcast or summed, and the result is what is looked at."""
+    a = analysis({"train.py": AGREED})
+    flag = ("global", "train", "STOP")
+    assert flag in a.flags.read_in("train:broadcast_choice")
+    assert flag in a.flags.read_in("train:summed_twice")
+    assert flag not in a.flags.read_in("train:size_only")
+
+
+def test_a_loop_test_reads_a_flag_through_a_local_only_when_computed_each_time(analysis):
+    a = analysis({"train.py": AGREED})
+    flag = ("global", "train", "STOP")
+    tests = {fn: [e for e in a.project.functions[f"train:{fn}"].events if type(e).__name__ == "Branch"]
+             for fn in ("loop_with_fresh_copy", "loop_with_stale_copy")}
+    assert a.flags.test_checks("train:loop_with_fresh_copy", tests["loop_with_fresh_copy"][0], flag)
+    assert not a.flags.test_checks("train:loop_with_stale_copy", tests["loop_with_stale_copy"][0], flag)
