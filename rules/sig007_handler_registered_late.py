@@ -14,7 +14,8 @@ class HandlerRegisteredLate(Rule):
     started (including inside the loop), or is made only under an `if` or one side of a
     conditional expression (`GracefulExit() if args.graceful else None`). The main guard and
     platform checks (`hasattr(signal, "SIGTERM")`, `sys.platform != "win32"`, `os.name == "posix"`)
-    are not conditions. A run whose training goes through a library that handles SIGTERM
+    are not conditions, and registrations on both sides of an `if`/`else` (one for rank 0, one
+    for the others) protect every run. A run whose training goes through a library that handles SIGTERM
     itself (Lightning's `Trainer.fit`) is protected either way and is not reported.
 
     ## Why is this bad?
@@ -86,6 +87,24 @@ if os.environ.get("PROFILE"):
 
 Trainer(max_steps=1000).fit(model)
 """, "Lightning's fit handles SIGTERM in the runs where the profiler's handler is not registered"),
+        Example("""
+import os, signal, sys
+
+def save_and_exit(signum, frame):
+    save_checkpoint()
+    sys.exit(0)
+
+def setup_other_ranks():
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+
+if int(os.environ.get("RANK", "0")) == 0:
+    signal.signal(signal.SIGTERM, save_and_exit)
+else:
+    setup_other_ranks()
+for batch in loader:
+    model(batch).backward()
+    optimizer.step()
+""", "each side of the rank test registers a handler, one through a call: every run has one"),
     )
     invalid = (
         Example("""
@@ -126,6 +145,18 @@ for batch in loader:
     model(batch).backward()
     optimizer.step()
 """, "registered only when an option is set"),
+        Example("""
+import signal
+
+if args.preemptible:
+    # expect: SIG007
+    signal.signal(signal.SIGTERM, on_sigterm)
+elif args.slurm:
+    signal.signal(signal.SIGTERM, on_sigterm)
+for batch in loader:
+    model(batch).backward()
+    optimizer.step()
+""", "two options each register it, and a run with neither has no handler: both places are in the trace"),
     )
 
     def check(self, analysis):
@@ -139,8 +170,15 @@ for batch in loader:
             problems = [(r, self._problem(analysis, entry, r, work_at)) for r in registrations]
             if any(problem is None for _, problem in problems):
                 continue  # at least one registration protects the whole run
+            conditional = [r for r, problem in problems if problem == _CONDITIONAL]
+            if len(conditional) == len(problems) and _every_run_registers(analysis, entry, conditional):
+                continue  # `if rank == 0: signal(SIGTERM, save) else: signal(SIGTERM, leave)`
             registration, problem = problems[0]
             anchor = analysis.registration_point(registration)
+            if len(conditional) > 1 and problem == _CONDITIONAL:  # each place a run may be protected
+                others = [analysis.point(r.func_id, r.site, "or, under another condition, here") for r in conditional[1:]]
+                yield self.finding(anchor, _CONDITIONS, [anchor, *others])
+                continue
             work = analysis.point(entry.first_work.func_id, entry.first_work.event, f"{entry.first_work.what} starts here")
             yield self.finding(anchor, problem, [work, anchor] if "after" in problem else [anchor])
 
@@ -153,8 +191,57 @@ for batch in loader:
         for func_id, index in _path_sites(analysis, entry, registration):
             own = signal_names if func_id == registration.func_id else frozenset()
             if _conditional(analysis.functions[func_id], index, own):
-                return "SIGTERM handler is registered only under a condition: runs where it is false are unprotected"
+                return _CONDITIONAL
         return None
+
+
+_CONDITIONAL = "SIGTERM handler is registered only under a condition: runs where it is false are unprotected"
+_CONDITIONS = "SIGTERM handlers are registered only under conditions, and no run has to meet one of them: runs where none holds are unprotected"
+
+
+def _every_run_registers(analysis, entry, registrations) -> bool:
+    """Whether the conditions the registrations sit under leave no run out: both sides of an
+    `if`/`else` register (or call what does on every run). Each function on the way counts the
+    sites that lead to a registration; a call leads there when the callee itself always does."""
+    leads: dict[str, dict[int, str | None]] = {}  # function -> its sites that lead on (-> the callee, None: registers)
+    names: dict[str, frozenset[str]] = {}
+    root = None
+    for registration in registrations:
+        leads.setdefault(registration.func_id, {})[registration.site.index] = None
+        names[registration.func_id] = names.get(registration.func_id, frozenset()) | _signal_names(registration)
+        path = entry.path_to(registration.func_id)
+        for step in path:
+            leads.setdefault(step.caller, {})[step.site] = step.callee
+        root = path[0].caller if path else registration.func_id
+    return root is not None and _always(analysis, leads, names, root, set())
+
+
+def _always(analysis, leads, names, func_id: str, seen: set[str]) -> bool:
+    if func_id in seen:
+        return False
+    seen = seen | {func_id}
+    sites = {index for index, callee in leads.get(func_id, {}).items()
+             if callee is None or _always(analysis, leads, names, callee, seen)}
+    fn = analysis.functions[func_id]
+    return _region_registers(fn, sites, 0, len(fn.events), names.get(func_id, frozenset()))
+
+
+def _region_registers(fn: ir.FunctionInfo, sites: set[int], start: int, end: int, signal_names: frozenset[str]) -> bool:
+    """Whether every pass through events [start, end) meets one of `sites`: one outside any
+    condition, or one on each side of a condition."""
+    index = start
+    while index < end:
+        if index in sites:
+            return True
+        event = fn.events[index]
+        if isinstance(event, ir.Branch) and event.guard is None and not _tests_only(event, signal_names):
+            if _region_registers(fn, sites, event.index + 1, event.then_end, signal_names) and \
+                    _region_registers(fn, sites, event.then_end, event.end, signal_names):
+                return True
+            index = max(event.end, index + 1)
+            continue
+        index += 1
+    return False
 
 
 def _path_sites(analysis, entry, registration):

@@ -1,0 +1,51 @@
+"""SIG007's conditions: registrations under several of them, and whether together they cover every run."""
+
+from __future__ import annotations
+
+OPTIONS = """
+import signal
+
+def main(args):
+    if args.preemptible:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    elif args.slurm:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    for batch in loader:
+        model(batch).backward()
+        optimizer.step()
+
+main(parse())
+"""
+
+
+def test_registrations_under_several_conditions_are_all_in_the_trace(run_sigcheck):
+    report = run_sigcheck({"train.py": OPTIONS}, ["train.py"], select=("SIG007",))
+    [finding] = report.diagnostics
+    assert finding.line == 5
+    assert "no run has to meet one of them" in finding.message
+    assert [(step.line, step.note) for step in finding.trace] == [
+        (5, "SIGTERM handler registered here"), (7, "or, under another condition, here")]
+
+
+def test_an_else_that_registers_covers_the_runs_the_test_leaves_out(run_sigcheck):
+    covered = OPTIONS.replace("    elif args.slurm:\n", "    else:\n")
+    report = run_sigcheck({"train.py": covered}, ["train.py"], select=("SIG007",))
+    assert report.diagnostics == []
+
+
+def test_an_else_that_calls_a_function_registering_only_sometimes_covers_nothing(run_sigcheck):
+    code = OPTIONS.replace("    elif args.slurm:\n        signal.signal(signal.SIGTERM, on_sigterm)\n",
+                           "    else:\n        maybe(args)\n") + """
+def maybe(args):
+    if args.verbose:
+        signal.signal(signal.SIGTERM, on_sigterm)
+"""
+    report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG007",))
+    assert [d.line for d in report.diagnostics] == [5]
+
+
+def test_a_registration_after_the_training_is_no_cover_for_a_conditional_one(run_sigcheck):
+    code = OPTIONS.replace("    elif args.slurm:\n        signal.signal(signal.SIGTERM, on_sigterm)\n", "    else:\n        pass\n") \
+        .replace("        optimizer.step()\n", "        optimizer.step()\n    signal.signal(signal.SIGTERM, on_sigterm)\n")
+    report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG007",))
+    assert [d.line for d in report.diagnostics] == [5]
