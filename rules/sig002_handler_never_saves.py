@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from sigcheck.checking.registration_conditions import rank_alternatives, replaced_before_work
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model.signals import chains_previous
 from sigcheck.model.trace import Point
@@ -24,7 +25,10 @@ class HandlerNeverSaves(Rule):
 
     A handler that calls the one installed before it (`previous = signal.getsignal(SIGTERM)`,
     then `previous(signum, frame)`, as telemetry and launchers chain theirs) saves if another
-    SIGTERM handler of its run does.
+    SIGTERM handler of its run does. Two handlers a stop of the training never depends on are
+    left alone: one that another registration replaces, in every run, before the training
+    starts (a handler that ignores SIGTERM while the data loads), and the other ranks' side of
+    a rank test (`if rank == 0: ... else: ...`) whose rank 0 handler saves for the job.
 
     ## Why is this bad?
     A handler that only logs, or exits without saving, turns a stop into lost work just as
@@ -318,13 +322,14 @@ torch.save(model.state_dict(), "final.pt")
     def check(self, analysis):
         for registration in analysis.sigterm_registrations():
             entries = [e for e in analysis.entries_reaching(registration.func_id, registration.site)
-                       if e.trains_beside(registration.func_id)]
+                       if e.trains_beside(registration.func_id) and not replaced_before_work(analysis, e, registration)]
             if not entries or registration.action not in ("handler", "external"):
                 continue
             main = analysis.main_of(entries)
-            proof = self._prove(analysis, registration, main) or self._chained_proof(analysis, registration, entries, main)
+            proof = self._prove(analysis, registration, main) or self._chained_proof(analysis, registration, entries, main) \
+                or next((p for other in rank_alternatives(analysis, registration) if (p := self._prove(analysis, other, main))), None)
             if proof is not None:
-                continue
+                continue  # it saves, a handler it hands on to does, or rank 0's does for every rank
             handler = self._handler_name(analysis, registration)
             trace = [analysis.registration_point(registration)]
             trace += [analysis.handler_point(t.func_id) for t in registration.handlers]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from sigcheck.checking.registration_conditions import rank_alternatives, replaced_before_work
 from sigcheck.checking.rule import Example, Rule
 
 
@@ -10,7 +11,9 @@ class HandlerNeverStops(Rule):
     Reports SIGTERM handlers of training entry points that neither end the process (`sys.exit`,
     `os._exit`, `raise`, re-sending the signal after restoring the default action) nor set a stop
     flag that a loop on the main path checks and then leaves (break, return, raise, exit). A flag
-    set on a library's object (`trainer.should_stop = True`) counts: the library polls it.
+    set on a library's object (`trainer.should_stop = True`) counts: the library polls it. A
+    handler replaced before the training starts, and the other ranks' side of a rank test whose
+    rank 0 handler saves for the job, are left alone, as SIG002 leaves them.
 
     ## Why is this bad?
     After the handler returns, the interrupted code resumes. Training continues, the platform's
@@ -120,12 +123,15 @@ train()
 
     def check(self, analysis):
         for registration in analysis.sigterm_registrations():
-            entries = [e for e in analysis.entries_reaching(registration.func_id, registration.site) if e.first_work]
+            entries = [e for e in analysis.entries_reaching(registration.func_id, registration.site)
+                       if e.first_work and not replaced_before_work(analysis, e, registration)]
             if not entries or registration.action != "handler":
                 continue
             main = analysis.main_of(entries)
             if analysis.stopping.stops([t.func_id for t in registration.handlers], main):
                 continue
+            if any(analysis.saves.prove([t.func_id for t in other.handlers], main) for other in rank_alternatives(analysis, registration)):
+                continue  # rank 0 saves for the job: the other ranks' runs keep nothing of their own
             names = ", ".join(f"`{analysis.describe(t.func_id)}`" for t in registration.handlers)
             trace = [analysis.registration_point(registration)] + [analysis.handler_point(t.func_id) for t in registration.handlers]
             yield self.finding(

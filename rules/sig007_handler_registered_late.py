@@ -1,8 +1,7 @@
 from __future__ import annotations
 
+from sigcheck.checking.registration_conditions import every_run_registers, under_a_condition
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.model import ir
-from sigcheck.model.roots import root_name
 
 
 class HandlerRegisteredLate(Rule):
@@ -171,7 +170,7 @@ for batch in loader:
             if any(problem is None for _, problem in problems):
                 continue  # at least one registration protects the whole run
             conditional = [r for r, problem in problems if problem == _CONDITIONAL]
-            if len(conditional) == len(problems) and _every_run_registers(analysis, entry, conditional):
+            if len(conditional) == len(problems) and every_run_registers(analysis, entry, conditional):
                 continue  # `if rank == 0: signal(SIGTERM, save) else: signal(SIGTERM, leave)`
             registration, problem = problems[0]
             anchor = analysis.registration_point(registration)
@@ -187,82 +186,8 @@ for batch in loader:
         at = entry.position(registration.func_id, registration.site)
         if at is not None and at > work_at:
             return f"SIGTERM handler is registered after the {entry.first_work.what} started: a stop before this line loses the work"
-        signal_names = _signal_names(registration)
-        for func_id, index in _path_sites(analysis, entry, registration):
-            own = signal_names if func_id == registration.func_id else frozenset()
-            if _conditional(analysis.functions[func_id], index, own):
-                return _CONDITIONAL
-        return None
+        return _CONDITIONAL if under_a_condition(analysis, entry, registration) else None
 
 
 _CONDITIONAL = "SIGTERM handler is registered only under a condition: runs where it is false are unprotected"
 _CONDITIONS = "SIGTERM handlers are registered only under conditions, and no run has to meet one of them: runs where none holds are unprotected"
-
-
-def _every_run_registers(analysis, entry, registrations) -> bool:
-    """Whether the conditions the registrations sit under leave no run out: both sides of an
-    `if`/`else` register (or call what does on every run). Each function on the way counts the
-    sites that lead to a registration; a call leads there when the callee itself always does."""
-    leads: dict[str, dict[int, str | None]] = {}  # function -> its sites that lead on (-> the callee, None: registers)
-    names: dict[str, frozenset[str]] = {}
-    root = None
-    for registration in registrations:
-        leads.setdefault(registration.func_id, {})[registration.site.index] = None
-        names[registration.func_id] = names.get(registration.func_id, frozenset()) | _signal_names(registration)
-        path = entry.path_to(registration.func_id)
-        for step in path:
-            leads.setdefault(step.caller, {})[step.site] = step.callee
-        root = path[0].caller if path else registration.func_id
-    return root is not None and _always(analysis, leads, names, root, set())
-
-
-def _always(analysis, leads, names, func_id: str, seen: set[str]) -> bool:
-    if func_id in seen:
-        return False
-    seen = seen | {func_id}
-    sites = {index for index, callee in leads.get(func_id, {}).items()
-             if callee is None or _always(analysis, leads, names, callee, seen)}
-    fn = analysis.functions[func_id]
-    return _region_registers(fn, sites, 0, len(fn.events), names.get(func_id, frozenset()))
-
-
-def _region_registers(fn: ir.FunctionInfo, sites: set[int], start: int, end: int, signal_names: frozenset[str]) -> bool:
-    """Whether every pass through events [start, end) meets one of `sites`: one outside any
-    condition, or one on each side of a condition."""
-    index = start
-    while index < end:
-        if index in sites:
-            return True
-        event = fn.events[index]
-        if isinstance(event, ir.Branch) and event.guard is None and not _tests_only(event, signal_names):
-            if _region_registers(fn, sites, event.index + 1, event.then_end, signal_names) and \
-                    _region_registers(fn, sites, event.then_end, event.end, signal_names):
-                return True
-            index = max(event.end, index + 1)
-            continue
-        index += 1
-    return False
-
-
-def _path_sites(analysis, entry, registration):
-    yield registration.func_id, registration.site.index
-    for step in entry.path_to(registration.func_id):
-        yield step.caller, step.site
-
-
-def _conditional(fn: ir.FunctionInfo, index: int, signal_names: frozenset[str] = frozenset()) -> bool:
-    return any(isinstance(e, ir.Branch) and e.guard is None and e.index < index < e.end
-               and not _tests_only(e, signal_names) for e in fn.events[:index])
-
-
-def _signal_names(registration) -> frozenset[str]:
-    """The variable the registration takes its signal from (`sig` in `signal.signal(sig, h)`)."""
-    root = root_name(registration.site.args[0]) if registration.site.args else None
-    return frozenset({root.name}) if root is not None else frozenset()
-
-
-def _tests_only(branch: ir.Branch, names: frozenset[str]) -> bool:
-    """`if sig is not None:` around `signal.signal(sig, h)`, after `sig = getattr(signal, name,
-    None)`: the test asks whether the platform has the signal, true wherever SIGTERM exists."""
-    roots = [root_name(sym) for sym in branch.test_reads if not isinstance(sym, ir.Const)]
-    return bool(names) and bool(roots) and all(root is not None and root.name in names for root in roots)

@@ -251,17 +251,24 @@ class CallGraph(CallTargets):
             for value in self.resolver.resolve(event.iter):
                 for method in self.resolver.containers.iteration_methods(value):
                     self._edge(fn.id, method, "call", event.index)
-        elif isinstance(event, ir.With):  # `with Guard() as g:` runs Guard.__enter__ before its body
-            for value in (v for item in event.items for v in self.resolver.resolve(item)):
-                for name in ("__enter__", "__aenter__") if isinstance(value, InstanceV) and isinstance(value.of, ClassV) else ():
-                    method = self.resolver.method_of(value.of.class_id, name)
-                    if method:
-                        self._edge(fn.id, method, "call", event.index)
+        elif isinstance(event, ir.With):
+            for method in self.entered_with(event):
+                self._edge(fn.id, method, "call", event.index)
         elif isinstance(event, ir.Raise) and event.exc is not None:  # `raise Error` instantiates it
             for value in self.resolver.resolve(event.exc):
                 method = self.resolver.method_of(value.class_id, "__init__") if isinstance(value, ClassV) else None
                 if method:
                     self._edge(fn.id, method, "call", event.index)
+
+    def entered_with(self, event: ir.With) -> list[str]:
+        """`with Guard() as g:` runs Guard.__enter__ (or __aenter__) before its body."""
+        found = []
+        for value in (v for item in event.items for v in self.resolver.resolve(item)):
+            for name in ("__enter__", "__aenter__") if isinstance(value, InstanceV) and isinstance(value.of, ClassV) else ():
+                method = self.resolver.method_of(value.of.class_id, name)
+                if method and method not in found:
+                    found.append(method)
+        return found
 
     def imported_bodies(self, module: str, event: ir.Import) -> list[str]:
         """Bodies of the project modules an import statement runs: `import a.b.c` runs a, a.b

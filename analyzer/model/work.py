@@ -226,7 +226,7 @@ class WorkFinder:
 
     def _entered(self, func_id: str, event: ir.Event) -> list[Step]:
         """The project functions an event runs here: callees, those a call starts on another
-        thread (their work starts there), and imported module bodies."""
+        thread (their work starts there), imported module bodies and a with statement's __enter__."""
         if isinstance(event, ir.CallSite):
             callees = [t.func_id for t in self.graph.targets(func_id, event) if t.func_id]
             return [*(Step(func_id, event.index, callee, "call") for callee in callees + self.graph.run_now(func_id, event)),
@@ -234,6 +234,8 @@ class WorkFinder:
         if isinstance(event, ir.Import):
             return [Step(func_id, event.index, body_id, "import")
                     for body_id in self.graph.imported_bodies(self.functions[func_id].module, event)]
+        if isinstance(event, ir.With):  # its __enter__ runs before the body: a handler it registers is in place
+            return [Step(func_id, event.index, method, "call") for method in self.graph.entered_with(event)]
         return []
 
     def first_work(self, start: str, runs: Callable[[str], bool] | None = None) -> Work | None:

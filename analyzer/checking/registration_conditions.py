@@ -1,0 +1,146 @@
+"""Where SIGTERM registrations sit in a run: under which conditions, whether those leave runs out,
+and which registration replaces or stands in for another. SIG007 judges registrations by these;
+SIG002 and SIG004 leave alone a handler another one makes moot."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sigcheck.model import ir
+from sigcheck.model.roots import root_name
+from sigcheck.model.signals import HandlerRegistration
+
+if TYPE_CHECKING:
+    from sigcheck.checking.analysis import Analysis
+    from sigcheck.checking.entries import EntryFacts
+
+
+def under_a_condition(analysis: "Analysis", entry: "EntryFacts", registration: HandlerRegistration) -> bool:
+    """Whether the registration, or a call on the entry point's way to it, sits under an `if`
+    that is no main guard, platform check or test of whether the signal exists."""
+    signal_names = _signal_names(registration)
+    for func_id, index in _path_sites(entry, registration):
+        own = signal_names if func_id == registration.func_id else frozenset()
+        if _conditional(analysis.functions[func_id], index, own):
+            return True
+    return False
+
+
+def replaced_before_work(analysis: "Analysis", entry: "EntryFacts", registration: HandlerRegistration) -> bool:
+    """Whether another SIGTERM registration, made in every run after this one and before the
+    training starts, replaces it: a handler that ignores SIGTERM while the data loads
+    (Transformer-XL's) is never the one a stop of the training meets."""
+    work_at = entry.first_work_position()
+    at = entry.position(registration.func_id, registration.site)
+    if work_at is None or at is None or at > work_at:
+        return False
+    for other in entry.registrations:
+        later = entry.position(other.func_id, other.site) if other is not registration and other.covers_sigterm else None
+        if later is not None and at < later < work_at and not under_a_condition(analysis, entry, other):
+            return True
+    return False
+
+
+def rank_alternatives(analysis: "Analysis", registration: HandlerRegistration) -> list[HandlerRegistration]:
+    """The SIGTERM registrations on the other side of a rank test from this one (`if rank == 0:
+    signal(SIGTERM, save_and_stop) else: signal(SIGTERM, ignore)`): they run in other processes
+    of the same job, and where rank 0 saves, the other ranks have nothing of their own to keep."""
+    fn = analysis.functions[registration.func_id]
+    index = registration.site.index
+    found = []
+    for branch in fn.events[:index]:
+        if not isinstance(branch, ir.Branch) or not branch.index < index < branch.end or not _tests_rank(branch):
+            continue
+        then = branch.index < index < branch.then_end
+        for other in analysis.sigterm_registrations():
+            other_at = other.site.index
+            if other is not registration and other.func_id == fn.id and branch.index < other_at < branch.end \
+                    and (branch.index < other_at < branch.then_end) != then:
+                found.append(other)
+    return found
+
+
+def _tests_rank(branch: ir.Branch) -> bool:
+    return any(_names_a_rank(sym) for sym in branch.test_reads)
+
+
+def _names_a_rank(sym: ir.Sym) -> bool:
+    if isinstance(sym, ir.Name):
+        word = sym.name
+    elif isinstance(sym, ir.Attr):
+        word = sym.attr
+    elif isinstance(sym, ir.Item) and isinstance(sym.key, ir.Const) and isinstance(sym.key.value, str):
+        word = sym.key.value
+    else:
+        return False
+    word = word.lower()
+    return "rank" in word or "main_process" in word or "master" in word
+
+
+def every_run_registers(analysis, entry, registrations: list[HandlerRegistration]) -> bool:
+    """Whether the conditions the registrations sit under leave no run out: both sides of an
+    `if`/`else` register (or call what does on every run). Each function on the way counts the
+    sites that lead to a registration; a call leads there when the callee itself always does."""
+    leads: dict[str, dict[int, str | None]] = {}  # function -> its sites that lead on (-> the callee, None: registers)
+    names: dict[str, frozenset[str]] = {}
+    root = None
+    for registration in registrations:
+        leads.setdefault(registration.func_id, {})[registration.site.index] = None
+        names[registration.func_id] = names.get(registration.func_id, frozenset()) | _signal_names(registration)
+        path = entry.path_to(registration.func_id)
+        for step in path:
+            leads.setdefault(step.caller, {})[step.site] = step.callee
+        root = path[0].caller if path else registration.func_id
+    return root is not None and _always(analysis, leads, names, root, set())
+
+
+def _always(analysis, leads, names, func_id: str, seen: set[str]) -> bool:
+    if func_id in seen:
+        return False
+    seen = seen | {func_id}
+    sites = {index for index, callee in leads.get(func_id, {}).items()
+             if callee is None or _always(analysis, leads, names, callee, seen)}
+    fn = analysis.functions[func_id]
+    return _region_registers(fn, sites, 0, len(fn.events), names.get(func_id, frozenset()))
+
+
+def _region_registers(fn: ir.FunctionInfo, sites: set[int], start: int, end: int, signal_names: frozenset[str]) -> bool:
+    """Whether every pass through events [start, end) meets one of `sites`: one outside any
+    condition, or one on each side of a condition."""
+    index = start
+    while index < end:
+        if index in sites:
+            return True
+        event = fn.events[index]
+        if isinstance(event, ir.Branch) and event.guard is None and not _tests_only(event, signal_names):
+            if _region_registers(fn, sites, event.index + 1, event.then_end, signal_names) and \
+                    _region_registers(fn, sites, event.then_end, event.end, signal_names):
+                return True
+            index = max(event.end, index + 1)
+            continue
+        index += 1
+    return False
+
+
+def _path_sites(entry, registration):
+    yield registration.func_id, registration.site.index
+    for step in entry.path_to(registration.func_id):
+        yield step.caller, step.site
+
+
+def _conditional(fn: ir.FunctionInfo, index: int, signal_names: frozenset[str] = frozenset()) -> bool:
+    return any(isinstance(e, ir.Branch) and e.guard is None and e.index < index < e.end
+               and not _tests_only(e, signal_names) for e in fn.events[:index])
+
+
+def _signal_names(registration) -> frozenset[str]:
+    """The variable the registration takes its signal from (`sig` in `signal.signal(sig, h)`)."""
+    root = root_name(registration.site.args[0]) if registration.site.args else None
+    return frozenset({root.name}) if root is not None else frozenset()
+
+
+def _tests_only(branch: ir.Branch, names: frozenset[str]) -> bool:
+    """`if sig is not None:` around `signal.signal(sig, h)`, after `sig = getattr(signal, name,
+    None)`: the test asks whether the platform has the signal, true wherever SIGTERM exists."""
+    roots = [root_name(sym) for sym in branch.test_reads if not isinstance(sym, ir.Const)]
+    return bool(names) and bool(roots) and all(root is not None and root.name in names for root in roots)
