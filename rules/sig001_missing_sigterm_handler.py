@@ -36,7 +36,7 @@ class MissingSigtermHandler(Rule):
     does not cover another command's training.
     A child process that trains (`multiprocessing.Process(target=train)`, `mp.spawn(train)`) is
     judged too once the parent's SIGTERM handler passes the signal on to it (`p.terminate()`,
-    `os.kill`): it is reported when its own run registers no handler and no library handles
+    `os.kill`), or the platform sends it to every process (Slurm): it is reported when its own run registers no handler and no library handles
     the signal there, unless it may have the parent's (registered before the start, where a
     forked child keeps it, or in module code a spawned child runs again). A child no handler
     signals is SIG010's.
@@ -330,11 +330,12 @@ if __name__ == "__main__":
             start = analysis.point(child.start.func_id, child.start.site,
                                    f"starts a process running {analysis.describe(child.target)}")
             where = analysis.work_points(child.work, child.run.may_run)
+            told = f"the parent's handler passes SIGTERM on to it ({child.forwarded_by.removeprefix('?.')}())" \
+                if child.forwarded_by else f"{child.platform} sends SIGTERM to every process of the job"
             yield self.finding(
                 where[0],
-                f"{child.work.what.capitalize()} runs in a child process with no SIGTERM handler: the parent's "
-                f"handler passes SIGTERM on to it ({child.forwarded_by.removeprefix('?.')}()), whose default action "
-                f"ends the child at once, and everything since the last save is lost",
+                f"{child.work.what.capitalize()} runs in a child process with no SIGTERM handler: {told}, the "
+                f"signal's default action ends the child at once, and everything since the last save is lost",
                 [*analysis.path_points(entry.path_to(child.start.func_id)), start,
                  *analysis.path_points(child.work.path), *where],
             )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from sigcheck.checking.entries import signalled_by_platform
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model.children import names_passed
 
@@ -30,6 +31,10 @@ class ChildrenNotSignaled(Rule):
     `download_pretrained.py`); one sigcheck cannot name at all (a
     glob of test files, a command-line argument) is not taken for the trainer. Quick tools (`nvidia-smi`, `git`,
     `which`), `python -m pip` and `python -c` are not training.
+
+    On Slurm, which sends SIGTERM to every process of the job, a child the script starts hears
+    the stop itself: SIG001 judges whether its run handles it (a Ray worker, which the Ray node
+    starts, is still reported here).
 
     ## Why is this bad?
     `docker stop` signals PID 1 only. A launcher that does not forward SIGTERM either dies at
@@ -314,9 +319,11 @@ ray.get(policy.fit.remote(epochs=3))
 
     def check(self, analysis):
         for child in sorted(analysis.child_starts, key=lambda c: (c.func_id, c.site.index)):
-            # One finding per child start, traced from the first entry point that runs it unforwarded.
+            # One finding per child start, traced from the first entry point that runs it unforwarded,
+            # where only PID 1 hears the stop (Slurm signals the child itself: SIG001 judges it).
             passed = names_passed(analysis.project, child.site)
             entry = next((e for e in analysis.entries if e.runs(child.func_id, child.site)
+                          and not (e.every_process_signalled_by and signalled_by_platform(child))
                           and self._trains_in(analysis, e, child)
                           and not self._forwards(analysis, e, passed)), None)
             if entry is not None:

@@ -61,6 +61,12 @@ class Analysis:
         """The platform as messages name it ("SageMaker"), not as the configuration does ("sagemaker")."""
         return self.knowledge.platforms[self.platform].label
 
+    @property
+    def signals_every_process(self) -> bool:
+        """Whether the platform's stop signal reaches every process of the job (Slurm), not only
+        the container's PID 1: a child the script starts hears it whether or not it is passed on."""
+        return self.knowledge.platforms[self.platform].every_process
+
     @cached_property
     def resolver(self) -> Resolver:
         return self._settled[0]

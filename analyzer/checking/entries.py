@@ -42,7 +42,8 @@ class SignalledChild:
     target: str  # the function the child runs
     work: Work  # the first training in the child's run, reached from `target`
     run: RunView  # what the child's main thread runs
-    forwarded_by: str  # the call that passes the signal on, by its library name
+    forwarded_by: str  # the call that passes the signal on, by its library name; "" when the platform signals it
+    platform: str = ""  # the platform that sends SIGTERM to every process of the job ("Slurm"), if one does
 
 
 @dataclass
@@ -120,22 +121,35 @@ class EntryFacts:
     @cached_property
     def signalled_children(self) -> list[SignalledChild]:
         """The training children this run starts and its SIGTERM handler signals (`terminate()`,
-        `os.kill`): a child no handler signals is SIG010's, and one told by an event it checks
-        (`stop.set()`) receives no signal at all."""
+        `os.kill`), or the platform does (Slurm signals every process): a child no one signals is
+        SIG010's, and one told by an event it checks (`stop.set()`) receives no signal at all."""
         forwarded = next((call for r in self.registrations if r.covers_sigterm and r.handlers
                           for call in [self.analysis.forwarding(r)[0]] if call is not None), None)
-        if forwarded is None:
+        platform = self.every_process_signalled_by
+        if forwarded is None and platform is None:
             return []
         found = []
         for start in self.analysis.child_starts:
             if start.runs != "target" or not self.runs(start.func_id, start.site):
                 continue
+            if forwarded is None and not signalled_by_platform(start):
+                continue
             for target in start.targets:
                 run = RunView(self.analysis.reachability, frozenset({target}))
                 work = self.analysis.work.first_work(target, run.may_run)
                 if work is not None:
-                    found.append(SignalledChild(start, target, work, run, forwarded))
+                    found.append(SignalledChild(start, target, work, run, forwarded or "", platform or ""))
         return found
+
+    @cached_property
+    def every_process_signalled_by(self) -> str | None:
+        """The platform that sends the stop signal to every process of this run, children
+        included: the configured one (Slurm), or Slurm where a batch script of the project runs
+        the script. None on a container platform, where PID 1 alone hears it."""
+        if self.analysis.signals_every_process:
+            return self.analysis.platform_label
+        slurm = self.analysis.knowledge.platforms["slurm"]
+        return slurm.label if any(launch.launcher == slurm.label for launch in self._launches[1]) else None
 
     @cached_property
     def unhandled_children(self) -> list[SignalledChild]:
@@ -215,3 +229,9 @@ class EntryFacts:
 
     def first_work_position(self) -> int | None:
         return self.position(self.first_work.func_id, self.first_work.event) if self.first_work else None
+
+
+def signalled_by_platform(start: ChildStart) -> bool:
+    """A process the script starts itself, which a platform that signals every process of the
+    job reaches: not a Ray worker, which the Ray node starts."""
+    return start.api != "ray" and not start.api.startswith("ray.")

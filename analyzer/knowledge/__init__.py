@@ -122,6 +122,7 @@ class Platform:
     deadline: int
     reason: str
     label: str  # as messages name it: "SageMaker", "a typical scheduler"
+    every_process: bool = False  # the stop signal reaches every process of the job, not PID 1 alone (Slurm)
 
 
 class Knowledge:
@@ -184,9 +185,9 @@ def builtin_knowledge() -> Knowledge:
     platforms = {}
     for position, raw in enumerate(_load("platforms.toml").get("platform", [])):
         where = f"platforms.toml: [[platform]] #{position + 1}"
-        _check_keys(raw, {"name": str, "deadline": int, "reason": str, "label": str}, where,
+        _check_keys(raw, {"name": str, "deadline": int, "reason": str, "label": str, "every-process": bool}, where,
                     required={"name", "deadline", "reason", "label"})
-        platforms[raw["name"]] = Platform(raw["name"], raw["deadline"], raw["reason"], raw["label"])
+        platforms[raw["name"]] = Platform(raw["name"], raw["deadline"], raw["reason"], raw["label"], raw.get("every-process", False))
     signals = dict(_load("signals.toml")["numbers"])
     paths = []
     for position, raw in enumerate(_load("sagemaker.toml").get("sm-path", [])):
