@@ -3,7 +3,8 @@
 `handlers = {}`, later `handlers["term"] = on_term`, then `handlers["term"]()`: an item stands for
 the matching entries of the display and for every value stored under a matching key into the same
 variable, or the same attribute of `self` in the class, its bases and subclasses (`d[k] = v`,
-`d.update({k: v})`, `d.setdefault(k, v)`, `ls.append(v)`, `ls += [v]`, `ls = ls + [v]`), wherever that happens:
+`d.update({k: v})`, `d.setdefault(k, v)`, `ls.append(v)`, `ls += [v]`, `ls = ls + [v]`), wherever that happens
+(a list variable appended to also holds the appended items after its display's, where it is returned):
 flow-insensitive, as names are. Keys match when they are equal, or when either is not
 known; a lookup by an unknown key that could give more than MAX_CHOICES values (a registry of
 models picked by a configured name) gives one unknown value instead. Iterating a value gives a sequence's items, a dict's keys, a generator's yields, or what a
@@ -78,6 +79,21 @@ class Containers:
         if not iterating and any(isinstance(key, UnknownV) for key in keys) and len(set(result)) > MAX_CHOICES:
             return [UNKNOWN]  # a configured name picks one of many registered classes: not known which
         return result
+
+    def grown(self, sym: ir.Name, values: list[Value]) -> list[Value]:
+        """A list variable the code appends to (`items = [model]; items.append(wrapper)`): its
+        value holds the appended items after the display's, so that it keeps them where it
+        leaves the variable behind (`return items`, then `model, optimizer = prepare(...)`:
+        mmengine's strategies). Flow-insensitive, as stores are: each appended value once."""
+        if not any(isinstance(v, SeqV) for v in values):
+            return values
+        container = self._container(sym)
+        appended = [value for path, value in self._index().get(container, ()) if len(path) == 1 and path[0] is _ANY_KEY] \
+            if container is not None else []
+        if not appended:
+            return values
+        extra = tuple(self.resolver.resolve(value)[0] for value in appended[:MAX_ENTRIES])
+        return [SeqV((*v.items, *extra)[:MAX_ENTRIES]) if isinstance(v, SeqV) else v for v in values]
 
     def slice(self, sym: ir.SliceOf) -> list[Value]:
         """`items[1:3]` of a sequence; where a bound is not a known integer, every item."""

@@ -152,7 +152,7 @@ class Resolver(ModuleMembers, ClassMembers):
 
     def _resolve(self, sym: ir.Sym) -> Iterable[Value]:
         if isinstance(sym, ir.Name):
-            return self.lookup(sym.name, sym.scope)
+            return self.containers.grown(sym, self.lookup(sym.name, sym.scope))
         if isinstance(sym, ir.Attr):
             return [v for base in self.resolve(sym.base) for v in self.attribute(base, sym.attr)]
         if isinstance(sym, ir.CallOf):

@@ -289,3 +289,19 @@ def test_an_item_at_an_index_not_known_is_any_item(probe):
         probe = group.members[index()]
     """
     assert probe(group) == {FunctionV("train:save")}
+
+
+def test_a_list_returned_after_appends_holds_what_was_appended(probe):
+    """mmengine's strategies build `items = [model]`, append the optimizer wrapper and return the
+    list, which the caller unpacks: the appended item is the second."""
+    code = """
+    def prepare():
+        items = [save]
+        if ready():
+            items.append(stop)
+        return items
+
+    first, probe = prepare()
+    """
+    assert probe(code) == {FunctionV("train:stop")}
+    assert probe(code.replace("first, probe = prepare()", "probe = prepare()[0]")) == {FunctionV("train:save")}
