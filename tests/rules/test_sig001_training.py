@@ -206,6 +206,16 @@ if __name__ == "__main__":
 
 TRAINS = (
     Example("""
+from mmengine.registry import OPTIM_WRAPPERS
+
+optim_wrapper = OPTIM_WRAPPERS.build(dict(type="AmpOptimWrapper", optimizer=optimizer))
+# expect: SIG001
+for epoch in range(100):
+    for batch in loader:
+        loss = model(**batch).loss
+        optim_wrapper.update_params(loss)
+""", "MMEngine's optimizer wrapper, built by a registry, makes the backward pass and the step in update_params"),
+    Example("""
 import itertools
 
 import jax.numpy as jnp
