@@ -41,10 +41,11 @@ SETUP = "import os\n\n\ndef local_rank():\n    return int(os.environ['LOCAL_RANK
      "parser.add_argument('--help-local_rank')\n", {}, "on SageMaker"),
     ("import argparse, deepspeed, torch\nparser = argparse.ArgumentParser()\n"
      "parser.add_argument('--local_rank', type=int, default=-1)\n", {}, "on SageMaker"),
+    ("import os, jax, torch\nrank = int(os.environ.get('LOCAL_RANK', -1))\n", {}, "on SageMaker"),
 ], ids=["its own top level", "read with a default", "read where it is set", "read on one side of a branch (nanoGPT)",
                        "read under the main guard", "a function it calls", "an imported module's top level", "a function setting it",
                        "the launcher's option", "the launcher's option required", "other options",
-                       "the option deepspeed's launcher passes too"])
+                       "the option deepspeed's launcher passes too", "a JAX script, which torchrun does not start"])
 def test_the_deadline_follows_the_code_the_run_runs(run_sigcheck, head, files, context):
     report = run_sigcheck({"train.py": head + "if True:" + LOOP, **files}, ["train.py"], select=("SIG001",))
     [finding] = report.diagnostics
