@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+from functools import cached_property
 from dataclasses import replace
 from contextlib import contextmanager
 from pathlib import Path
@@ -198,11 +199,32 @@ class _Locator:
         the project root (`train.py` before `examples/x/train.py`). Findings stay in the order
         their places were first met."""
         best: dict = {}
+        starts: dict = {}  # place -> the entry points whose runs meet it, in the order met
         for rule, finding in found:
             same = self._place(finding)
+            starts.setdefault(same, {}).setdefault(self._entry_of(finding), None)
             if same not in best or self._clarity(finding) < self._clarity(best[same][1]):
                 best[same] = (rule, finding)
-        return list(best.values())
+        return [(rule, self._also_from(finding, starts[same])) for same, (rule, finding) in best.items()]
+
+    def _entry_of(self, finding: Finding) -> str | None:
+        """The entry point a finding's trace starts from (its module body), if it does."""
+        start = finding.trace[0] if finding.trace else None
+        fn = self.analysis.functions.get(start.func_id) if start is not None and start.func_id else None
+        return fn.module if fn is not None and fn.kind == "module" and fn.module in self._entry_modules else None
+
+    def _also_from(self, finding: Finding, entries: dict) -> Finding:
+        """A place several entry points reach (a training loop in a shared module) is reported once,
+        with the others named: fixing the one its trace starts from must not hide the rest."""
+        others = [self.analysis.project.sources[m].display for m in entries if m is not None and m != self._entry_of(finding)]
+        if not others:
+            return finding
+        named = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        return replace(finding, message=f"{finding.message} (also run from {named})")
+
+    @cached_property
+    def _entry_modules(self) -> frozenset[str]:
+        return frozenset(e.module for e in self.analysis.project.entry_points)
 
     def _clarity(self, finding: Finding) -> tuple[float, int, int]:
         start = finding.trace[0] if finding.trace else finding.anchor

@@ -46,3 +46,19 @@ def test_a_place_worded_apart_by_two_entry_points_is_still_reported_once(run_sig
     (finding,) = report.diagnostics
     assert (finding.path, finding.line) == ("trainer.py", 3)
     assert finding.trace[0].path in ("run_train.py", "run_distributed.py")
+
+
+def test_the_other_entry_points_reaching_the_place_are_named(run_sigcheck):
+    """Fixing the entry point the trace starts from must not leave the others unseen until the
+    next run (mmengine's examples share one loop)."""
+    scripts = {f"examples/{name}/train.py": _SCRIPT for name in ("a", "b", "c", "d")}
+    report = run_sigcheck({"trainer.py": _TRAINER, "run_train.py": _SCRIPT, **scripts}, args=["."], select=("SIG001",))
+    (finding,) = report.diagnostics
+    assert finding.trace[0].path == "run_train.py"
+    assert finding.message.endswith("(also run from examples/a/train.py, examples/b/train.py, examples/c/train.py and 1 more)")
+
+
+def test_a_place_one_entry_point_reaches_names_no_other(run_sigcheck):
+    report = run_sigcheck({"trainer.py": _TRAINER, "run_train.py": _SCRIPT}, args=["."], select=("SIG001",))
+    (finding,) = report.diagnostics
+    assert "also run from" not in finding.message
