@@ -68,6 +68,7 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
     report.parsed = summariser.parsed
     report.documents = len(set(project.documents) - {s.display for s in project.sources.values()})
     report.skipped = _skipped(project)
+    report.platform = (settings.platform, analysis.deadline, settings.platform_named)
     locator = _Locator(analysis, settings, report)
     locator.add(active, options.jobs)
     if any(rule.code.startswith("DKR") for rule in active):  # the launch-chain rules: they follow chains

@@ -79,3 +79,6 @@ class Report:
     documents: int = 0  # of the files, Dockerfiles and shell scripts: read, not parsed as Python
     skipped: int = 0  # project Python files neither an entry point nor imported by one: never parsed
     notes: list[Note] = field(default_factory=list)
+    # whose deadlines the messages state: the platform, its seconds (or the configured deadline),
+    # and whether the user named it (--platform, `platform = ...`) or it is the default
+    platform: tuple[str, int, bool] = ("sagemaker", 120, False)

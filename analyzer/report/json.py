@@ -15,6 +15,7 @@ def as_dict(report: Report) -> dict:
         "errors": [{"path": e.path, "message": e.message, "line": e.line, "column": e.column} for e in report.errors],
         "files": report.files,
         "notes": [{"path": n.path, "line": n.line, "column": n.column, "message": n.message} for n in report.notes],
+        "platform": {"name": report.platform[0], "deadline": report.platform[1], "named": report.platform[2]},
     }
 
 

@@ -73,6 +73,13 @@ def test_json_contract(project):
     assert finding["severity"] == "error" and finding["fix"] is None
     assert finding["trace"][0] == {"path": "train.py", "line": 7, "column": 1, "note": "SIGTERM handler registered here"}
     assert finding["trace"][1]["line"] == 3
+    assert data["platform"] == {"name": "sagemaker", "deadline": 120, "named": False}
+
+
+def test_json_says_whose_deadlines_it_states(project):
+    project("train.py", BAD)
+    data = json.loads(invoke("train.py", "--format", "json", "--platform", "kubernetes", "--deadline", "45").output)
+    assert data["platform"] == {"name": "kubernetes", "deadline": 45, "named": True}
 
 
 def test_text_output_has_location_caret_and_trace(project):
