@@ -217,7 +217,9 @@ class _Locator:
     def _also_from(self, finding: Finding, entries: dict) -> Finding:
         """A place several entry points reach (a training loop in a shared module) is reported once,
         with the others named: fixing the one its trace starts from must not hide the rest."""
-        others = [self.analysis.project.sources[m].display for m in entries if m is not None and m != self._entry_of(finding)]
+        start = finding.trace[0] if finding.trace else finding.anchor
+        own = {self._entry_of(finding), self.analysis.functions[start.func_id].module if start.func_id in self.analysis.functions else None}
+        others = [self.analysis.project.sources[m].display for m in entries if m is not None and m not in own]
         if not others:
             return finding
         named = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")

@@ -50,3 +50,12 @@ def test_the_deadline_follows_the_code_the_run_runs(run_sigcheck, head, files, c
     report = run_sigcheck({"train.py": head + "if True:" + LOOP, **files}, ["train.py"], select=("SIG001",))
     [finding] = report.diagnostics
     assert context in finding.message
+
+
+def test_a_jax_script_with_the_launchers_option_keeps_the_platforms_deadline(run_sigcheck):
+    """diffusers' Flax scripts copy `--local_rank` from their PyTorch twins: no torch launcher starts them."""
+    head = ("import argparse, jax\nparser = argparse.ArgumentParser()\n"
+            "parser.add_argument('--local_rank', type=int, default=-1)\nargs = parser.parse_args()\n")
+    report = run_sigcheck({"train.py": head + "if True:" + LOOP}, ["train.py"], select=("SIG001",))
+    [finding] = report.diagnostics
+    assert "on SageMaker" in finding.message
