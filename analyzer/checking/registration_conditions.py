@@ -34,11 +34,11 @@ def replaced_before_work(analysis: "Analysis", entry: "EntryFacts", registration
     at = entry.position(registration.func_id, registration.site)
     if work_at is None or at is None or at > work_at:
         return False
-    for other in entry.registrations:
-        later = entry.position(other.func_id, other.site) if other is not registration and other.covers_sigterm else None
-        if later is not None and at < later < work_at and not under_a_condition(analysis, entry, other):
-            return True
-    return False
+    replacing = [other for other in entry.registrations if other is not registration and other.covers_sigterm
+                 and (later := entry.position(other.func_id, other.site)) is not None and at < later < work_at]
+    # one made on every run, or several whose conditions leave no run out (rank 0's and the others')
+    return any(not under_a_condition(analysis, entry, other) for other in replacing) \
+        or (bool(replacing) and every_run_registers(analysis, entry, replacing))
 
 
 def rank_alternatives(analysis: "Analysis", registration: HandlerRegistration) -> list[HandlerRegistration]:
