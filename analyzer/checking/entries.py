@@ -148,8 +148,8 @@ class EntryFacts:
         the script. None on a container platform, where PID 1 alone hears it."""
         if self.analysis.signals_every_process:
             return self.analysis.platform_label
-        slurm = self.analysis.knowledge.platforms["slurm"]
-        return slurm.label if any(launch.launcher == slurm.label for launch in self._launches[1]) else None
+        launchers = {launch.launcher for launch in self._launches[1]}
+        return next((p.label for p in self.analysis.knowledge.platforms.values() if p.every_process and p.label in launchers), None)
 
     @cached_property
     def unhandled_children(self) -> list[SignalledChild]:
