@@ -44,7 +44,9 @@ class MissingSigtermHandler(Rule):
     one it calls, steps an optimizer or updates a tensor from its own gradient by hand
     (`w -= lr * w.grad`). A profiler that times backward passes trains nothing, and neither
     does a gradient read into a measurement (bertology's head importance, a saliency map). A loop that steps the optimizers it iterates (`for opt in optimizers:
-    opt.step()`) makes one step, fanned out; the loop around it is the training loop.
+    opt.step()`) makes one step, fanned out; the loop around it is the training loop. A handler
+    the run registers for other signals only (a checkpoint on SIGUSR1) is named in the message:
+    registering it for SIGTERM too may be the whole fix.
 
     ## Why is this bad?
     Platforms stop a job with SIGTERM and SIGKILL it after a deadline (120 s on SageMaker,
@@ -77,29 +79,6 @@ class MissingSigtermHandler(Rule):
     severity = "error"
 
     valid = (
-        Example("""
-import signal, torch
-
-class TimeoutHandler:
-    def __enter__(self):
-        self.interrupted = False
-        signal.signal(signal.SIGTERM, self.on_signal)
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def on_signal(self, signum, frame):
-        self.interrupted = True
-
-with TimeoutHandler() as timeout:
-    for epoch in range(100):
-        model(batch).backward()
-        optimizer.step()
-        if timeout.interrupted:
-            break
-    torch.save(model.state_dict(), "model.pt")
-""", "the handler is registered by the `with` statement's `__enter__` (NVIDIA's DeepLearningExamples)"),
         Example("""
 import signal, sys, torch
 
@@ -317,11 +296,24 @@ if __name__ == "__main__":
             why = f" (only {analysis.describe(handlers[0].func_id)} registers one, and an invocation runs one command)"
         else:
             pinned = entry.handling_pinned_out
-            why = f" ({pinned}: a release before the library handled SIGTERM)" if pinned else ""
+            notes = [f"{pinned}: a release before the library handled SIGTERM"] if pinned else []
+            notes += self._other_signals(analysis, entry)
+            why = f" ({'; '.join(notes)})" if notes else ""
             if not any(w.func_id == work.func_id and w.event is work.event for _, w, _ in commands):
                 yield self._unhandled(analysis, entry, work, work.path, why)  # training outside any command
         for name, command_work, way in commands:
             yield self._unhandled(analysis, entry, command_work, way, f" in command {name}{why}")
+
+    @staticmethod
+    def _other_signals(analysis, entry) -> list[str]:
+        """A handler the run registers for other signals only (latent-diffusion checkpoints on
+        SIGUSR1): the one SIGTERM could share."""
+        for registration in entry.registrations:
+            if registration.action == "handler" and registration.handlers and registration.signals \
+                    and not registration.covers_sigterm and not registration.uncatchable:
+                names = " and ".join(sorted(analysis.knowledge.signal_names.get(n, str(n)) for n in registration.signals))
+                return [f"{analysis.describe(registration.handlers[0].func_id)} handles {names} only"]
+        return []
 
     def _children(self, analysis, entry):
         """Training children the parent's handler signals, which handle nothing themselves: the

@@ -1,0 +1,66 @@
+"""SIG001 and the handlers a run does register: one a with statement's __enter__ makes counts,
+and one for other signals only is named, since SIGTERM could share it."""
+
+from __future__ import annotations
+
+from sigcheck.checking.rule import Example
+
+REGISTERED_BY_WITH = (
+        Example("""
+import signal, torch
+
+class TimeoutHandler:
+    def __enter__(self):
+        self.interrupted = False
+        signal.signal(signal.SIGTERM, self.on_signal)
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def on_signal(self, signum, frame):
+        self.interrupted = True
+
+with TimeoutHandler() as timeout:
+    for epoch in range(100):
+        model(batch).backward()
+        optimizer.step()
+        if timeout.interrupted:
+            break
+    torch.save(model.state_dict(), "model.pt")
+""", "the handler is registered by the `with` statement's `__enter__` (NVIDIA's DeepLearningExamples)"),
+)
+
+
+def test_a_handler_registered_by_enter_counts(example_findings):
+    [example] = REGISTERED_BY_WITH
+    found, _ = example_findings("SIG001", example)
+    assert found == [], example.why
+
+
+CHECKPOINT_ON_USR1 = """
+import signal
+
+def melk(*args):
+    trainer.save_checkpoint("last.ckpt")
+
+signal.signal(signal.SIGUSR1, melk)
+for epoch in range(100):
+    model(batch).backward()
+    optimizer.step()
+"""
+
+
+def test_a_handler_for_other_signals_only_is_named(run_sigcheck):
+    """latent-diffusion's main.py saves a checkpoint on SIGUSR1, the signal Slurm can be asked to
+    send before the time limit; SIGTERM itself has no handler."""
+    report = run_sigcheck({"train.py": CHECKPOINT_ON_USR1}, ["train.py"], select=("SIG001",))
+    [finding] = report.diagnostics
+    assert "no SIGTERM handler (melk handles SIGUSR1 only)" in finding.message
+
+
+def test_no_other_handler_no_mention(run_sigcheck):
+    code = CHECKPOINT_ON_USR1.replace("signal.signal(signal.SIGUSR1, melk)\n", "")
+    report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG001",))
+    [finding] = report.diagnostics
+    assert "handles" not in finding.message
