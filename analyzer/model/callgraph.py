@@ -260,16 +260,6 @@ class CallGraph(CallTargets):
                 if method:
                     self._edge(fn.id, method, "call", event.index)
 
-    def entered_with(self, event: ir.With) -> list[str]:
-        """`with Guard() as g:` runs Guard.__enter__ (or __aenter__) before its body."""
-        found = []
-        for value in (v for item in event.items for v in self.resolver.resolve(item)):
-            for name in ("__enter__", "__aenter__") if isinstance(value, InstanceV) and isinstance(value.of, ClassV) else ():
-                method = self.resolver.method_of(value.of.class_id, name)
-                if method and method not in found:
-                    found.append(method)
-        return found
-
     def imported_bodies(self, module: str, event: ir.Import) -> list[str]:
         """Bodies of the project modules an import statement runs: `import a.b.c` runs a, a.b
         and a.b.c (a module importing itself runs nothing new). Run orders ask again for every

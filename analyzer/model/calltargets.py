@@ -47,6 +47,16 @@ class CallTargets:
             return [t.func_id for t in self.method_targets(value.of.class_id, "__call__", 1) if t.func_id]
         return []
 
+    def entered_with(self, event: ir.With) -> list[str]:
+        """`with Guard() as g:` runs Guard.__enter__ (or __aenter__) before its body."""
+        found = []
+        for value in (v for item in event.items for v in self.resolver.resolve(item)):
+            for name in ("__enter__", "__aenter__") if isinstance(value, InstanceV) and isinstance(value.of, ClassV) else ():
+                method = self.resolver.method_of(value.of.class_id, name)
+                if method and method not in found:
+                    found.append(method)
+        return found
+
     def _resolve_call(self, site: ir.CallSite) -> list[CallTarget]:
         result = []
         for value in self.resolver.resolve(site.func):
