@@ -58,8 +58,11 @@ class Resolver(ModuleMembers, ClassMembers):
             same_classes = not dropped or dropped.isdisjoint(b for c in project.classes.values() for b in c.bases)
             if same_classes:
                 self._mro = earlier._mro
-        self._provisional: set[ir.Sym] = {sym for sym in earlier._provisional if sym in self._memo} if earlier else set()
+        # symbol -> the symbol whose cycle cut its answer short (see resolve)
+        self._provisional: dict[ir.Sym, ir.Sym] = {sym: head for sym, head in earlier._provisional.items()
+                                                   if sym in self._memo} if earlier else {}
         self._active: dict[ir.Sym, int] = {}  # the symbols being resolved, by depth
+        self._stack: list[ir.Sym] = []  # the same, in order: the symbol at each depth
         self._cut_at = _NO_CUT  # the shallowest depth a cycle went back to, while it is being resolved
         self._star_searches: set[tuple[str, str]] = set()  # (module, name) being looked up through `import *`
         # (module, name) -> what its star imports bind it to, and the parameters that read; only
@@ -83,7 +86,7 @@ class Resolver(ModuleMembers, ClassMembers):
         if sym is None:
             return (UNKNOWN,)
         cached = self._memo.get(sym)
-        if cached is not None and (self._active or sym not in self._provisional):
+        if cached is not None and (sym not in self._provisional or self._within_its_cycle(sym)):
             values, keys = cached
             if keys is not None and self._reads:
                 self._read(keys)
@@ -96,11 +99,13 @@ class Resolver(ModuleMembers, ClassMembers):
             self._cut_at = min(self._cut_at, 0 if level is None else level)
             return (UNKNOWN,)
         level = self._active[sym] = len(self._active)
+        self._stack.append(sym)
         self._reads.append(None)
         try:
             values = _dedupe(self._resolve(sym))
         finally:
             del self._active[sym]
+            self._stack.pop()
             keys = self._reads.pop()
             if keys:
                 keys = frozenset(keys)
@@ -108,15 +113,27 @@ class Resolver(ModuleMembers, ClassMembers):
         if self._cut_at < level:
             # Inside a cycle cut at an outer symbol: this answer lacks what the cut left out
             # (`model = model.fit(X, y)` asked from within `model`: no SVC). It serves the rest of
-            # this question, as it always did, and is worked out again when asked on its own.
-            self._provisional.add(sym)
+            # this question, while that symbol is being resolved, and is worked out again after.
+            self._provisional[sym] = self._stack[self._cut_at]
         else:
             self._cut_at = _NO_CUT
-            self._provisional.discard(sym)
+            self._provisional.pop(sym, None)
         if keys:
             self.flowing[sym] = keys
         self._memo[sym] = (values, keys or None)  # with what it read: a memo hit asks one dict, not two
         return values
+
+    def _within_its_cycle(self, sym: ir.Sym) -> bool:
+        """Whether a provisional answer serves here: only while the symbol whose cycle cut it short
+        is still being resolved, and then what uses it is cut short by the same cycle. Once that
+        symbol is answered, the answer lacks what the cycle's other paths found (mmengine's
+        `self._train_loop = self.build_train_loop(self._train_loop)`): kept, it would make every
+        symbol that used it later in the question incomplete for good."""
+        level = self._active.get(self._provisional[sym])
+        if level is None:
+            return False
+        self._cut_at = min(self._cut_at, level)
+        return True
 
     def _read(self, keys: Iterable) -> None:
         """What is being resolved read the arguments of these parameters."""

@@ -752,3 +752,40 @@ def test_a_name_rebound_from_its_own_method_has_its_class_at_every_site_whicheve
         for sym in asked:
             a.resolver.resolve(sym)
         assert a.graph.qualnames("train:train", site) == ["sklearn.svm.SVC.fit", "?.fit"], first
+
+
+def test_an_attribute_rebuilt_from_itself_keeps_what_its_builder_makes(analysis):
+    """`self._loop = self.build(self._loop)` in two methods: resolving the attribute meets the
+    call again inside, and the call's answer there lacks the Loop the builder makes. A symbol
+    asked later in the same question that used that answer once the cycle was closed kept it for
+    good (mmengine's FlexibleRunner: `self.train_loop.run()` ran nothing)."""
+    code = textwrap.dedent("""
+        class Loop:
+            def run(self):
+                pass
+
+        class Runner:
+            def __init__(self, cfg):
+                self._loop = cfg
+
+            @property
+            def loop(self):
+                if isinstance(self._loop, Loop):
+                    return self._loop
+                self._loop = self.build(self._loop)
+                return self._loop
+
+            def build(self, loop):
+                if isinstance(loop, Loop):
+                    return loop
+                loop = Loop()
+                return loop
+
+            def train(self):
+                self._loop = self.build(self._loop)
+                self.loop.run()
+
+        Runner({}).train()
+        """).lstrip("\n")
+    a = analysis({"train.py": code})
+    assert a.graph.graph.has_edge("train:Runner.train", "train:Loop.run")
