@@ -36,6 +36,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "step": ("training.toml", "step", {"needs-update": bool}),
     "fit": ("training.toml", "fit", {"remedy": str}),
     "data": ("training.toml", "data", {}),
+    "random-input": ("training.toml", "random-input", {}),
     "gradient-use": ("training.toml", "gradient-use", {}),
     "unsafe-io": ("unsafe_io.toml", "unsafe-io", {}),
     "exit": ("exits.toml", "exit", {"effect": str, "raises": str}),
@@ -138,6 +139,7 @@ class Knowledge:
         self.steps = PatternSet(by_category["step"])
         self.fits = PatternSet(by_category["fit"])
         self.data = PatternSet(by_category["data"])
+        self.random_inputs = PatternSet(by_category["random-input"])
         self.gradient_uses = PatternSet(by_category["gradient-use"])
         self.unsafe_io = PatternSet(by_category["unsafe-io"])
         self.exits = PatternSet(by_category["exit"])
@@ -168,7 +170,7 @@ class Knowledge:
         extra = [Entry("save", (p,), "configured in save-functions", source="configuration") for p in saves]
         extra += [Entry("blocking", (p,), "configured in blocking-functions", source="configuration") for p in blocking]
         base = [*self.saves, *self.blocking, *self.spawns, *self.frameworks, *self.steps, *self.fits,
-                *self.data, *self.gradient_uses, *self.unsafe_io, *self.exits,
+                *self.data, *self.random_inputs, *self.gradient_uses, *self.unsafe_io, *self.exits,
                 *self.children, *self.forwards, *self.training_commands, *self.commands, *self.writes,
                 *self.driver_libraries, *self.driver_commands, *self.driver_loaders, *self.driver_dirs, *self.stop_attributes,
                 *(e for kind in sorted(self.containers) for e in self.containers[kind])]

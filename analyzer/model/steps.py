@@ -87,6 +87,7 @@ def _parts(event: ir.Event) -> list[tuple[int, int]]:
 
 
 _FEW_ROUNDS = 5  # a loop written to run no more times than this, over steps of its own: a warm-up or a demo
+_PROBE_ROUNDS = 20  # the same on inputs of noise made in its body: a memory or speed check
 
 
 def runs_a_few_rounds(fn: ir.FunctionInfo, loop: ir.Loop) -> bool:
@@ -94,14 +95,36 @@ def runs_a_few_rounds(fn: ir.FunctionInfo, loop: ir.Loop) -> bool:
     with no loop inside: a warm-up before the real loop (NeMo's OOMptimizer) or a quick-start
     demo (Megatron's five iterations), no long work a stop could interrupt. A loop of a few
     epochs around a call that trains, or around a loop over the data, is not one of these."""
+    rounds = _rounds(fn, loop)
+    return rounds is not None and rounds <= _FEW_ROUNDS
+
+
+def probes_on_noise(fn: ir.FunctionInfo, loop: ir.Loop, makes_noise) -> bool:
+    """`steps = 10; for step in range(steps): x = torch.randn(...); ...; optimizer.step()`: a few
+    steps on inputs of noise the body makes (`makes_noise(site)`), with no loop inside: a check of
+    memory use or speed (kohya-ss' model modules), whose result nobody keeps."""
+    rounds = _rounds(fn, loop, named=True)
+    return rounds is not None and rounds <= _PROBE_ROUNDS and any(
+        isinstance(e, ir.CallSite) and makes_noise(e) for e in fn.events[loop.index + 1: loop.body_end])
+
+
+def _rounds(fn: ir.FunctionInfo, loop: ir.Loop, named: bool = False) -> int | None:
+    """How many times a `for` loop with no loop in its body runs, where it is written out: over a
+    tuple, or a `range` of int literals (or, `named`, of names bound once to one)."""
     if loop.kind != "for" or any(isinstance(e, ir.Loop) for e in fn.events[loop.index + 1: loop.body_end]):
-        return False
+        return None
     rounds = loop.iter
     if isinstance(rounds, ir.Seq):
-        return len(rounds.items) <= _FEW_ROUNDS
+        return len(rounds.items)
     if isinstance(rounds, ir.CallOf) and isinstance(rounds.func, ir.Name) and rounds.func.name == "range" \
             and not rounds.kwargs and 1 <= len(rounds.args) <= 2:
-        bounds = [a.value if isinstance(a, ir.Const) and type(a.value) is int else None for a in rounds.args]
+        bounds = [_int(fn, a, named) for a in rounds.args]
         start, stop = (0, bounds[0]) if len(bounds) == 1 else bounds
-        return start is not None and stop is not None and stop - start <= _FEW_ROUNDS
-    return False
+        return stop - start if start is not None and stop is not None else None
+    return None
+
+
+def _int(fn: ir.FunctionInfo, sym: ir.Sym, named: bool) -> int | None:
+    if named and isinstance(sym, ir.Name) and sym.scope == fn.id and len(fn.bindings.get(sym.name, ())) == 1:
+        sym = fn.bindings[sym.name][0].value
+    return sym.value if isinstance(sym, ir.Const) and type(sym.value) is int else None

@@ -12,8 +12,8 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import IN_PROCESS, MAIN_THREAD, CallGraph, Step
 from sigcheck.model.gradients import uses_gradient
-from sigcheck.model.steps import (leaves_loop_after, named_as_no_optimizer, runs_a_few_rounds, steps_loop_target,
-                                  steps_one_made_in_it)
+from sigcheck.model.steps import (leaves_loop_after, named_as_no_optimizer, probes_on_noise, runs_a_few_rounds,
+                                  steps_loop_target, steps_one_made_in_it)
 
 
 @dataclass(frozen=True)
@@ -132,12 +132,12 @@ class WorkFinder:
 
     def loop_kind(self, func_id: str, loop: ir.Loop, runs: Callable[[str], bool] | None = None) -> str | None:
         """"training loop" when the body reaches a step (not one of a few rounds of steps written
-        out: see runs_a_few_rounds), "data loop" when it iterates a loader.
+        out: see runs_a_few_rounds; nor a few on noise: probes_on_noise), "data loop" when it iterates a loader.
         With `runs` (see first_work), a step reached through a call that holds only for other
         passers does not count: a benchmark's loop that hands `evaluate` to the launcher a
         training script hands `train` to is not a training loop."""
         fn = self.functions[func_id]
-        few = runs_a_few_rounds(fn, loop)
+        few = runs_a_few_rounds(fn, loop) or probes_on_noise(fn, loop, lambda site: self._makes_noise(func_id, site))
         for event in fn.events[loop.index + 1: loop.body_end]:
             if self._is_step(func_id, event) and not steps_loop_target(loop, event) \
                     and not steps_one_made_in_it(fn, loop, event) and not few:
@@ -149,6 +149,9 @@ class WorkFinder:
         if loop.iter is not None and self.iterates_data(loop.iter):
             return "data loop"
         return None
+
+    def _makes_noise(self, func_id: str, site: ir.CallSite) -> bool:
+        return any(self.knowledge.random_inputs.find(name) for name in self.call_names(func_id, site))
 
     def step_in(self, func_id: str, loop: ir.Loop,
                 runs: Callable[[str], bool] | None = None) -> tuple[tuple[Step, ...], str, ir.CallSite] | None:

@@ -202,9 +202,62 @@ async def evaluate(generator, envs, policy):
 if __name__ == "__main__":
     asyncio.run(evaluate(Generator(), make_envs(), load_policy()))
 """, "an environment's step handed to a helper that calls it (SkyRL's generator): no optimizer step"),
+    Example("""
+import time
+
+import torch
+
+from model import UNet
+
+if __name__ == "__main__":
+    unet = UNet().cuda()
+    optimizer = torch.optim.AdamW(unet.parameters(), lr=1e-4)
+    steps = 10
+    for step in range(steps):
+        if step == 1:
+            start = time.perf_counter()
+        x = torch.randn(1, 4, 128, 128).cuda()
+        t = torch.randint(low=0, high=10, size=(1,), device="cuda")
+        loss = torch.nn.functional.mse_loss(unet(x, t), torch.randn(1, 4, 128, 128).cuda())
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    print(f"{(time.perf_counter() - start) / (steps - 1):.3f} s a step")
+""", "ten steps on noise in a model module's main block: a memory and speed check (kohya-ss' sdxl_original_unet.py)"),
 )
 
 TRAINS = (
+    Example("""
+import torch
+
+from model import UNet
+
+unet = UNet().cuda()
+optimizer = torch.optim.AdamW(unet.parameters(), lr=1e-4)
+steps = 500
+# expect: SIG001
+for step in range(steps):
+    x = torch.randn(8, 4, 64, 64).cuda()
+    loss = unet(x).pow(2).mean()
+    loss.backward()
+    optimizer.step()
+""", "steps on noise, but 500 of them: more than a check's few, long enough to lose to a stop"),
+    Example("""
+import torch
+import torch.nn.functional as F
+
+from setup import args, noise_scheduler, train_dataloader, unet, optimizer
+
+data = iter(train_dataloader)
+# expect: SIG001
+for step in range(args.max_train_steps):
+    latents = next(data)["latents"]
+    noise = torch.randn_like(latents)
+    timesteps = torch.randint(0, 1000, (latents.shape[0],), device=latents.device)
+    loss = F.mse_loss(unet(noise_scheduler.add_noise(latents, noise, timesteps), timesteps), noise)
+    loss.backward()
+    optimizer.step()
+""", "a diffusion model's noise, in a loop over the configured number of steps: training on data"),
     Example("""
 from mmengine.registry import OPTIM_WRAPPERS
 
