@@ -137,7 +137,8 @@ class WorkFinder:
         passers does not count: a benchmark's loop that hands `evaluate` to the launcher a
         training script hands `train` to is not a training loop."""
         fn = self.functions[func_id]
-        few = runs_a_few_rounds(fn, loop) or probes_on_noise(fn, loop, lambda site: self._makes_noise(func_id, site))
+        few = runs_a_few_rounds(fn, loop) or (self._self_check(func_id, loop) and probes_on_noise(
+            fn, loop, lambda site: self._makes_noise(func_id, site)))
         for event in fn.events[loop.index + 1: loop.body_end]:
             if self._is_step(func_id, event) and not steps_loop_target(loop, event) \
                     and not steps_one_made_in_it(fn, loop, event) and not few:
@@ -149,6 +150,15 @@ class WorkFinder:
         if loop.iter is not None and self.iterates_data(loop.iter):
             return "data loop"
         return None
+
+    def _self_check(self, func_id: str, loop: ir.Loop) -> bool:
+        """Whether the loop is in the main block of a module other modules of the project import:
+        a module's check of itself (kohya-ss' model modules), not the program a job runs. A script
+        of a few steps on noise, run as itself, is somebody's first try at training, or a test's."""
+        body = self.graph.project.functions[func_id]
+        return loop.index in self.graph.main_block(func_id) and any(
+            kind == "import" and self.functions[caller].module != body.module
+            for caller, _, kind in self.graph.graph.in_edges(func_id, keys=True))
 
     def _makes_noise(self, func_id: str, site: ir.CallSite) -> bool:
         return any(self.knowledge.random_inputs.find(name) for name in self.call_names(func_id, site))

@@ -202,28 +202,6 @@ async def evaluate(generator, envs, policy):
 if __name__ == "__main__":
     asyncio.run(evaluate(Generator(), make_envs(), load_policy()))
 """, "an environment's step handed to a helper that calls it (SkyRL's generator): no optimizer step"),
-    Example("""
-import time
-
-import torch
-
-from model import UNet
-
-if __name__ == "__main__":
-    unet = UNet().cuda()
-    optimizer = torch.optim.AdamW(unet.parameters(), lr=1e-4)
-    steps = 10
-    for step in range(steps):
-        if step == 1:
-            start = time.perf_counter()
-        x = torch.randn(1, 4, 128, 128).cuda()
-        t = torch.randint(low=0, high=10, size=(1,), device="cuda")
-        loss = torch.nn.functional.mse_loss(unet(x, t), torch.randn(1, 4, 128, 128).cuda())
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-    print(f"{(time.perf_counter() - start) / (steps - 1):.3f} s a step")
-""", "ten steps on noise in a model module's main block: a memory and speed check (kohya-ss' sdxl_original_unet.py)"),
 )
 
 TRAINS = (
@@ -464,3 +442,73 @@ def test_no_training_is_not_reported(example, example_findings):
 def test_training_with_no_handler_is_reported(example, example_findings):
     found, marked = example_findings("SIG001", example)
     assert [line for path, line in found if path == example.name] == marked, example.why
+
+
+PROBE_ON_NOISE = """
+import time
+
+import torch
+from torch import nn
+
+
+class UNet(nn.Module):
+    def forward(self, x, t):
+        return x
+
+
+if __name__ == "__main__":
+    unet = UNet().cuda()
+    optimizer = torch.optim.AdamW(unet.parameters(), lr=1e-4)
+    steps = 10
+    for step in range(steps):
+        if step == 1:
+            start = time.perf_counter()
+        x = torch.randn(1, 4, 128, 128).cuda()
+        t = torch.randint(low=0, high=10, size=(1,), device="cuda")
+        loss = torch.nn.functional.mse_loss(unet(x, t), torch.randn(1, 4, 128, 128).cuda())
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+    print(f"{(time.perf_counter() - start) / (steps - 1):.3f} s a step")
+"""
+
+TRAINS_THE_UNET = """
+import signal
+import sys
+
+import torch
+
+from unet import UNet
+
+
+def main():
+    unet = UNet()
+    optimizer = torch.optim.AdamW(unet.parameters(), lr=1e-4)
+
+    def save_and_exit(signum, frame):
+        torch.save(unet.state_dict(), "unet.pt")
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, save_and_exit)
+    for batch in torch.utils.data.DataLoader(range(100)):
+        unet(batch, 0).sum().backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_a_module_checking_itself_on_noise_is_no_training(run_sigcheck):
+    """Ten steps on noise in the main block of a module the training script imports: a memory
+    and speed check of the model (kohya-ss' sdxl_original_unet.py), not the job's training."""
+    report = run_sigcheck({"unet.py": PROBE_ON_NOISE, "train.py": TRAINS_THE_UNET}, args=["."], select=("SIG001",))
+    assert not report.errors, report.errors
+    assert [d for d in report.diagnostics if d.code == "SIG001"] == []
+
+
+def test_a_script_of_a_few_steps_on_noise_run_as_itself_trains(run_sigcheck):
+    """The same steps in a script nothing imports: a first try at training, which a stop ends."""
+    report = run_sigcheck({"unet.py": PROBE_ON_NOISE}, args=["."], select=("SIG001",))
+    assert [(d.path, d.line) for d in report.diagnostics if d.code == "SIG001"] == [("unet.py", 16)]
