@@ -202,6 +202,18 @@ async def evaluate(generator, envs, policy):
 if __name__ == "__main__":
     asyncio.run(evaluate(Generator(), make_envs(), load_policy()))
 """, "an environment's step handed to a helper that calls it (SkyRL's generator): no optimizer step"),
+    Example("""
+import torch
+from cuml.linear_model import LogisticRegression
+
+features, labels = torch.load("features.pt")
+best = None
+for C in 10 ** torch.linspace(-6, 5, 45):
+    model = LogisticRegression(penalty="l2", C=C.item(), max_iter=1000, output_type="numpy")
+    model.fit(features.numpy(), labels.numpy())
+    score = model.score(features.numpy(), labels.numpy())
+    best = max(best or (score, C), (score, C))
+""", "a sweep of cuML's logistic regressions, sklearn's twins on the GPU: each fit one solver run (DINOv2's log_regression.py)"),
 )
 
 TRAINS = (
