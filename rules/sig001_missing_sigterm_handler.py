@@ -321,7 +321,7 @@ if __name__ == "__main__":
         for child in entry.unhandled_children:
             start = analysis.point(child.start.func_id, child.start.site,
                                    f"starts a process running {analysis.describe(child.target)}")
-            where = analysis.work_points(child.work, child.run.may_run)
+            where = analysis.work_points(child.work, child.run.runs_a_passer)
             told = f"the parent's handler passes SIGTERM on to it ({child.forwarded_by.removeprefix('?.')}())" \
                 if child.forwarded_by else f"{child.platform} sends SIGTERM to every process of the job"
             yield self.finding(
@@ -347,7 +347,7 @@ if __name__ == "__main__":
         return found
 
     def _unhandled(self, analysis, entry, work, way, which: str):
-        where = analysis.work_points(work, entry.main.may_run)
+        where = analysis.work_points(work, entry.main.runs_a_passer)
         blocked = self._blocked(analysis, entry)
         if blocked is not None:  # a handler would not run either: DKR007's case
             point, runs_it, instead = blocked

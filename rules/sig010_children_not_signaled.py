@@ -360,7 +360,7 @@ ray.get(policy.fit.remote(epochs=3))
         or the functions it hands a library (an RPC to a trainer), reach a step."""
         if child.runs == "command":
             return True
-        work, runs = analysis.work, entry.everywhere.may_run  # the child's run is the target's, started from this one
+        work, runs = analysis.work, entry.everywhere.runs_a_passer  # the child's run is the target's, started from this one
         return any(work.first_work(target, runs) is not None if work.first_work(target) is not None
                    else work.reaches_a_step(target, runs) for target in child.targets if target in entry.everywhere)
 

@@ -206,7 +206,7 @@ class Analysis:
 
     def _run_of(self, body: str) -> Callable[[str], bool]:
         """What a program whose module body that is runs (a script a command starts)."""
-        return RunView(self.reachability, frozenset({body})).may_run
+        return RunView(self.reachability, frozenset({body})).runs_a_passer
 
     def handing_steps(self, child: ChildStart, runs: Callable[[str, ir.Event], bool]) -> list[Step]:
         """See children.handing_steps."""

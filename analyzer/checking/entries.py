@@ -97,7 +97,7 @@ class EntryFacts:
 
     @cached_property
     def first_work(self) -> Work | None:
-        return self.analysis.work.first_work(self.body_id, self.main.may_run)
+        return self.analysis.work.first_work(self.body_id, self.main.runs_a_passer)
 
     @cached_property
     def registrations(self) -> list[HandlerRegistration]:
@@ -136,7 +136,7 @@ class EntryFacts:
                 continue
             for target in start.targets:
                 run = RunView(self.analysis.reachability, frozenset({target}))
-                work = self.analysis.work.first_work(target, run.may_run)
+                work = self.analysis.work.first_work(target, run.runs_a_passer)
                 if work is not None:
                     found.append(SignalledChild(start, target, work, run, forwarded or "", platform or ""))
         return found
@@ -225,7 +225,7 @@ class EntryFacts:
 
     def position(self, func_id: str, event: ir.Event) -> int | None:
         """Where an event comes in this entry point's run; None if the run never meets it."""
-        return self.analysis.work.order(self.body_id, self.analysis.ordered, self.main.may_run).get((func_id, event.index))
+        return self.analysis.work.order(self.body_id, self.analysis.ordered, self.main.runs_a_passer).get((func_id, event.index))
 
     def first_work_position(self) -> int | None:
         return self.position(self.first_work.func_id, self.first_work.event) if self.first_work else None

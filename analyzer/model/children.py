@@ -40,7 +40,7 @@ class ChildStart:
 
 def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
                       run_of: Callable[[str], Callable[[str], bool]] | None = None) -> list[ChildStart]:
-    """`run_of(body)`: what a program whose module body that is runs (RunView.may_run): a script
+    """`run_of(body)`: what a program whose module body that is runs (RunView.runs_a_passer): a script
     run as a child trains in its own run only."""
     found = []
     for fn in paths.graph.project.functions.values():

@@ -11,7 +11,8 @@ A call through a parameter holds only for the runs that passed the callable (Cal
 with a `launch(main)` shared by a dozen tools, each tool runs its own main. Membership honours
 that: where the way to a function crosses such calls, one walk backwards records which passers
 each caller needs, and a run has the function if it runs a passer of each call on one way there.
-Whether a run runs a passer is the plain (unconditioned) membership: one level, not a fixpoint.
+Whether a run runs a passer honours the passer's own ways the same way, to a few levels: a passer
+reached only through the call it passes to is not run (the least answer, not the greatest).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 
 Needs = frozenset  # of passer sets: a run meets the needs if it runs one passer of each set
 _MAX_NEEDS = 8  # ways with different needs kept per function; past it, the function is open to all
+_MAX_OPENING = 4  # passers' own calls through parameters followed within one another (see opens)
 
 
 class Reachability:
@@ -34,6 +36,8 @@ class Reachability:
         self.graph = graph
         self._callers: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
         self._needs: dict[tuple[str, frozenset[str]], dict[str, list[Needs]] | None] = {}
+        self._opened: dict[tuple, bool] = {}  # see opens
+        self._opening: set[tuple] = set()  # the questions of opens being answered
 
     def runners(self, func_id: str, kinds: frozenset[str] = MAIN_THREAD) -> frozenset[str]:
         """Every function whose run can lead to `func_id` over edges of `kinds` (itself included)."""
@@ -56,8 +60,30 @@ class Reachability:
         return all(self.opens(starts, passers, kinds) for passers in need)
 
     def opens(self, starts: frozenset[str], passers: frozenset[str], kinds: frozenset[str] = MAIN_THREAD) -> bool:
-        """Whether a run of `starts` runs one of `passers` (plainly: passers' own needs aside)."""
-        return any(not starts.isdisjoint(self.runners(passer, kinds)) for passer in passers)
+        """Whether a run of `starts` runs one of `passers`, itself over calls that hold for the run.
+        A passer the run reaches only through the very call it passes to is not run: litgpt's
+        `save_checkpoint` hands `setup` to the CLI wrapper every script calls, and the wrapper
+        runs that `setup` only in the script that passed it, not in every script whose wrapper
+        call could lead to `save_checkpoint` if it did."""
+        plain = [passer for passer in sorted(passers) if not starts.isdisjoint(self.runners(passer, kinds))]
+        if not plain:
+            return False
+        key = (starts, passers, kinds)
+        if key in self._opening:
+            return False  # asked again while being answered: a way back through the same call
+        known = self._opened.get(key)
+        if known is not None:
+            return known
+        if len(self._opening) >= _MAX_OPENING:
+            return True  # calls within calls this deep: plain membership
+        self._opening.add(key)
+        try:
+            answer = any(self.reaches(starts, passer, kinds) for passer in plain)
+        finally:
+            self._opening.discard(key)
+        if not self._opening:  # an answer found under no assumption of one being asked above it
+            self._opened[key] = answer
+        return answer
 
     def needs(self, func_id: str, kinds: frozenset[str] = MAIN_THREAD) -> dict[str, list[Needs]] | None:
         """For each function that can lead to `func_id`, the needs of its ways there (none kept
@@ -134,6 +160,12 @@ class RunView:
         """Membership with every call through a parameter taken: cheaper, and what the passers
         of such calls are checked with."""
         return not self.starts.isdisjoint(self.reachability.runners(func_id, self.kinds))
+
+    def runs_a_passer(self, func_id: str) -> bool:
+        """Whether the run runs a function that passes a callable on (CallGraph.condition), the
+        function's own calls through parameters honoured (Reachability.opens): what a call that
+        holds only for its passers is checked with."""
+        return self.reachability.opens(self.starts, frozenset({func_id}), self.kinds)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.listed)

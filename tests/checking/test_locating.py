@@ -62,3 +62,75 @@ def test_a_place_one_entry_point_reaches_names_no_other(run_sigcheck):
     report = run_sigcheck({"trainer.py": _TRAINER, "run_train.py": _SCRIPT}, args=["."], select=("SIG001",))
     (finding,) = report.diagnostics
     assert "also run from" not in finding.message
+
+
+_CLI_WRAPPER = """
+def CLI(*args, **kwargs):
+    from jsonargparse import CLI
+
+    return CLI(*args, **kwargs)
+"""
+
+_SAVES_ITS_ARGUMENTS = """
+from jsonargparse import capture_parser
+
+from utils import CLI
+
+
+def save_hyperparameters(function, out_dir):
+    parser = capture_parser(lambda: CLI(function))
+    parser.save(parser.parse_args(), f"{out_dir}/hyperparameters.yaml")
+"""
+
+_PRETRAIN = """
+import torch
+
+from params import save_hyperparameters
+from utils import CLI
+
+
+def setup(steps: int = 1000):
+    model = torch.nn.Linear(2, 2)
+    fit(model, torch.optim.SGD(model.parameters(), lr=0.1), torch.utils.data.DataLoader(range(steps)))
+
+
+def fit(model, optimizer, loader):
+    for step, batch in enumerate(loader):
+        model(batch).sum().backward()
+        optimizer.step()
+        if step % 100 == 0:
+            save_checkpoint(model)
+
+
+def save_checkpoint(model):
+    torch.save(model.state_dict(), "out/model.pt")
+    save_hyperparameters(setup, "out")
+
+
+if __name__ == "__main__":
+    CLI(setup)
+"""
+
+_PREPARE = """
+from utils import CLI
+
+
+def prepare(shards: int = 1):
+    pass
+
+
+if __name__ == "__main__":
+    CLI(prepare)
+"""
+
+
+def test_a_script_runs_no_function_another_passes_to_a_shared_wrapper(run_sigcheck):
+    """litgpt: every script hands its function to one `CLI(*args)` wrapper, and pretrain's
+    `save_checkpoint` hands `setup` to it again. A data script's run reaches `save_checkpoint`
+    only through the wrapper's call of pretrain's `setup`, which its run never makes: the data
+    script does not run pretrain's loop."""
+    report = run_sigcheck({"utils.py": _CLI_WRAPPER, "params.py": _SAVES_ITS_ARGUMENTS, "pretrain.py": _PRETRAIN,
+                           "prepare_data.py": _PREPARE}, args=["."], select=("SIG001",))
+    (finding,) = report.diagnostics
+    assert (finding.path, finding.line, finding.trace[0].path) == ("pretrain.py", 13, "pretrain.py")
+    assert "also run from" not in finding.message
