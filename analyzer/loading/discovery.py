@@ -41,7 +41,10 @@ _TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
 # Or one that fits a model at its top level, as Keras tutorials do (`history = model.fit(x, y)`) and
 # Hugging Face's do with a Trainer (`trainer.train()`),
 # or starts a process there, as a launcher does (`proc = subprocess.Popen(["torchrun", ...])`).
-_TOP_LEVEL_FIT = re.compile(r"^(?:[A-Za-z_]\w*[ \t]*=[ \t]*)?[A-Za-z_][\w.]*\.(?:fit|fit_generator|train)[ \t]*\(", re.M)
+# A call's result fitted at once counts too (`Trainer(model, ...).fit()`), also where the call
+# spans lines and its closing parenthesis starts the line (`).fit()`).
+_TOP_LEVEL_FIT = re.compile(r"^(?:(?:[A-Za-z_]\w*[ \t]*=[ \t]*)?[A-Za-z_][\w.]*(?:\([^\n]*\))?|\))"
+                            r"\.(?:fit|fit_generator|train)[ \t]*\(", re.M)
 _TOP_LEVEL_START = re.compile(r"^(?:[A-Za-z_]\w*[ \t]*=[ \t]*)?(?:subprocess\.(?:run|Popen|call|check_call)|os\.system)"
                               r"[ \t]*\(", re.M)
 _ESTIMATOR = re.compile(r"""\bentry_point\s*=\s*['"]([^'"]+\.py)['"]""")

@@ -67,8 +67,11 @@ def test_a_module_fitting_a_model_or_starting_a_process_at_top_level_is_a_script
         "models.py": "def train(model, x, y):\n    return model.fit(x, y)\n",  # inside a function: a library
         "launch.py": "import subprocess\nproc = subprocess.Popen(['torchrun', 'train.py'])\nproc.wait()\n",
         "tools.py": "import subprocess\n\ndef sh(cmd):\n    return subprocess.run(cmd, shell=True)\n",
+        "chained.py": "from mylib import Trainer\n\nTrainer(model, opt, data).fit()\n",
+        "spanning.py": "from mylib import Trainer\n\nTrainer(\n    model,\n    opt,\n).fit(epochs=3)\n",
+        "nested.py": "def run():\n    Trainer(model).fit()\n",  # inside a function: a library
     }
-    assert _entries(tmp_path, files) == ["gbm.py", "launch.py", "mnist.py", "sft.py"]
+    assert _entries(tmp_path, files) == ["chained.py", "gbm.py", "launch.py", "mnist.py", "sft.py", "spanning.py"]
 
 
 def test_a_loop_inside_a_top_level_block_is_a_script(tmp_path):
