@@ -308,11 +308,12 @@ class Analysis:
                 for s in steps]
 
     def work_points(self, work: Work, runs: Callable[[str], bool] | None = None) -> list[Point]:
-        """Where the work starts, and for a loop that trains through calls, the way to its step
-        (in the run `runs` tells, when given: see WorkFinder.first_work)."""
+        """Where the work starts, and for a training loop, its step: the way to it when the loop
+        trains through calls (in the run `runs` tells, when given: see WorkFinder.first_work), so
+        that the trace says what made the loop one of training."""
         anchor = self.point(work.func_id, work.event, f"{work.what} starts here")
         found = self.work.step_in(work.func_id, work.event, runs) if isinstance(work.event, ir.Loop) else None
-        if found is None or not found[0]:
+        if found is None:
             return [anchor]
         steps, func_id, site = found
         names = self.work.call_names(func_id, site)

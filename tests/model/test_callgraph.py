@@ -759,10 +759,13 @@ if __name__ == "__main__":
         (9, "training step backward()")]
 
 
-def test_trace_of_a_loop_that_steps_itself_ends_at_the_loop(run_sigcheck):
+def test_trace_of_a_loop_that_steps_itself_ends_at_its_step(run_sigcheck):
+    """What made the loop one of training, also where the body is too long to show it (nanoGPT's
+    `while True:` steps 60 lines below)."""
     report = run_sigcheck({"train.py": "for epoch in range(300):\n    loss.backward()\n    optimizer.step()\n"}, select=("SIG001",))
     (finding,) = report.diagnostics
-    assert [(step.line, step.note) for step in finding.trace] == [(1, "training loop starts here")]
+    assert [(step.line, step.note) for step in finding.trace] == [(1, "training loop starts here"),
+                                                                  (2, "training step backward()")]
 
 
 _RUNNER = """
