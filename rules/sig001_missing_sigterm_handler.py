@@ -361,9 +361,18 @@ if __name__ == "__main__":
             where[0],
             f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {entry.deadline.context}"
             f"{',' if entry.deadline.conditional else ''} a stop sends "
-            f"SIGTERM, then SIGKILL {entry.deadline} later, and everything since the last save is lost{_remedy(analysis, work)}",
+            f"SIGTERM, then SIGKILL {entry.deadline} later, and {self._lost(analysis, entry, work)}{_remedy(analysis, work)}",
             analysis.path_points(way) + where, deadline=entry.deadline.seconds,
         )
+
+    @staticmethod
+    def _lost(analysis, entry, work) -> str:
+        """What a stop costs: the work since the last save, or, where the run makes no save a loop
+        could have been saving to (litgpt's tutorial trains and keeps nothing), all of it. A
+        library's fit saves in its own code, which the graph does not hold."""
+        if work.what == "training loop" and analysis.saves.reach_save([entry.body_id]) is None:
+            return "all the training is lost: nothing in the run saves it"
+        return "everything since the last save is lost"
 
     @staticmethod
     def _blocked(analysis, entry):

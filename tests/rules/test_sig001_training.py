@@ -524,3 +524,14 @@ def test_a_script_of_a_few_steps_on_noise_run_as_itself_trains(run_sigcheck):
     """The same steps in a script nothing imports: a first try at training, which a stop ends."""
     report = run_sigcheck({"unet.py": PROBE_ON_NOISE}, args=["."], select=("SIG001",))
     assert [(d.path, d.line) for d in report.diagnostics if d.code == "SIG001"] == [("unet.py", 16)]
+
+
+def test_a_run_that_saves_nothing_loses_all_its_training(run_sigcheck):
+    """litgpt's tutorial trains and keeps nothing: "since the last save" would name a save there
+    is none of. A run that checkpoints loses what it trained since."""
+    loop = "import torch\n\nfor batch in loader:\n    model(batch).sum().backward()\n    optimizer.step()\n"
+    saving = loop + "    torch.save(model.state_dict(), 'model.pt')\n"
+    keeps_nothing = run_sigcheck({"train.py": loop}, select=("SIG001",)).diagnostics
+    checkpoints = run_sigcheck({"train.py": saving}, select=("SIG001",)).diagnostics
+    assert [d.message.split("later, and ")[1] for d in keeps_nothing] == ["all the training is lost: nothing in the run saves it"]
+    assert [d.message.split("later, and ")[1] for d in checkpoints] == ["everything since the last save is lost"]
