@@ -9,8 +9,8 @@ class MissingSigtermHandler(Rule):
     ## What it does
     Finds entry points that run a training loop or a library fit call while no SIGTERM handler
     is registered on the path they run (module level, `main()`, imported project modules), and
-    no library they use installs one (Lightning's `Trainer.fit`, Composer's, TensorFlow's
-    `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True` on its
+    no library they use installs one (Lightning's `Trainer.fit`, Composer's, whose exit SIG002
+    judges, TensorFlow's `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True` on its
     TrainingArguments, a subclass such as TRL's `SFTConfig` or the project's own dataclass, or
     set as `args.enable_jit_checkpoint = True`; the message for a Hugging Face or TRL trainer's
     `train()` names that switch). A run that
@@ -130,7 +130,7 @@ from composer import Trainer
 
 trainer = Trainer(model=model, train_dataloader=loader, max_duration="10ep", save_folder="checkpoints")
 trainer.fit()
-""", "importing Composer installs a SIGTERM handler that exits through the trainer's close path"),
+""", "importing Composer installs a SIGTERM handler that exits at once: SIG002 judges what saves on its way out"),
         Example("""
 from signal import signal as on, SIGTERM
 import utils
@@ -290,6 +290,8 @@ if __name__ == "__main__":
         work = entry.first_work
         if work is None or entry.framework_handling is not None:
             return
+        if entry.library_exit is not None and not any(r.handles_sigterm for r in entry.registrations):
+            return  # the library's own handler (Composer's) is SIG002's to judge
         handlers = [r for r in entry.registrations if r.handles_sigterm]
         commands = self._commands_without(analysis, entry, handlers)
         if handlers:

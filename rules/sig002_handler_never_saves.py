@@ -30,6 +30,11 @@ class HandlerNeverSaves(Rule):
     starts (a handler that ignores SIGTERM while the data loads), and the other ranks' side of
     a rank test (`if rank == 0: ... else: ...`) whose rank 0 handler saves for the job.
 
+    A library's own handler that exits at once counts too: importing Composer installs
+    `sys.exit(128 + signal)`, and since 0.17 nothing on its way out saves. A run that registers
+    none of its own is reported at the fit call, unless the SystemExit unwinds to a save of the
+    project's (or a pin keeps it on Composer 0.14 to 0.16, which saved on close).
+
     ## Why is this bad?
     A handler that only logs, or exits without saving, turns a stop into lost work just as
     surely as no handler. `except Exception` does not catch `SystemExit` or `KeyboardInterrupt`,
@@ -261,25 +266,6 @@ except Exception:
     torch.save(model.state_dict(), "ckpt.pt")
 """, "except Exception does not catch SystemExit, so the save never runs"),
         Example("""
-import atexit, json, signal, sys, torch
-
-def dump_trace():
-    with open("router_trace.jsonl", "w") as out:
-        out.write(json.dumps(records))
-
-def on_sigterm(signum, frame):
-    sys.exit(0)
-
-atexit.register(dump_trace)
-# expect: SIG002
-signal.signal(signal.SIGTERM, on_sigterm)
-for step in range(100_000):
-    model(batch).backward()
-    optimizer.step()
-    if step % 1000 == 0:
-        torch.save(model.state_dict(), "ckpt.pt")
-""", "the only atexit function writes a debug trace of its own: cleanup at exit, no checkpoint (Megatron's router tracer)"),
-        Example("""
 import os, signal, torch
 
 shard_sizes = [4, 4]
@@ -338,6 +324,29 @@ torch.save(model.state_dict(), "final.pt")
                 analysis.registration_point(registration),
                 f"SIGTERM handler {handler} never leads to code that saves, so a stop loses the work since the last checkpoint",
                 trace,
+            )
+
+        yield from self._library_exits(analysis)
+
+    def _library_exits(self, analysis):
+        """A library's own handler that exits at once (Composer's `sys.exit`, installed when it is
+        imported), in runs that register none of their own: it saves only where the project's
+        code does as the SystemExit unwinds."""
+        for entry in analysis.entries:
+            found = entry.library_exit
+            if found is None or entry.first_work is None or any(r.handles_sigterm for r in entry.registrations):
+                continue
+            func_id, site, library = found
+            if analysis.saves.unwinds_to_save("builtins.SystemExit", analysis.main_of([entry])) is not None:
+                continue
+            label = library.option("label", "the library's")
+            fit = analysis.point(func_id, site, f"fit call: {label} SIGTERM handler ends it with SystemExit, and no "
+                                                 f"finally, except SystemExit or atexit function on the way out saves")
+            yield self.finding(
+                fit,
+                f"SIGTERM handler {label} (installed on import) exits at once and nothing on the way out saves, "
+                f"so a stop loses the work since the last checkpoint",
+                [*analysis.path_points(entry.path_to(func_id)), fit],
             )
 
     @staticmethod

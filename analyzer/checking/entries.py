@@ -112,6 +112,14 @@ class EntryFacts:
                      and self.analysis.frameworks.pinned_before_handling(call[0], call[1], self.entry.module, self.runs) is None), None)
 
     @cached_property
+    def library_exit(self) -> tuple[str, ir.CallSite, object] | None:
+        """A call on the main path to a library whose own SIGTERM handler exits at once (Composer),
+        with the library's entry: SIG002 judges that handler. None where a pin keeps the project
+        on a release that saved on its way out."""
+        return next((call for call in self.analysis.frameworks.exiting_calls if self.runs(call[0], call[1])
+                     and self.analysis.frameworks.saves_on_exit(call[2], self.entry.module) is None), None)
+
+    @cached_property
     def handling_pinned_out(self) -> str | None:
         """A pin that keeps a library on this run's path from handling SIGTERM, as written
         (`pytorch-lightning==1.4.2 in environment.yaml`): why it is not `framework_handling`."""

@@ -108,6 +108,26 @@ class FrameworkHandling:
     def _display(self, func_id: str) -> str:
         return self.analysis.project.sources[self.analysis.functions[func_id].module].display
 
+    @cached_property
+    def exiting_calls(self) -> list[tuple[str, ir.CallSite, object]]:
+        """Calls of libraries whose own SIGTERM handler exits at once (Composer's `sys.exit`), with
+        the library's entry, in function order."""
+        return [(func_id, event, entry) for func_id in sorted(self.analysis.functions)
+                for event in self.analysis.functions[func_id].events if isinstance(event, ir.CallSite)
+                for entry in self._exiting(func_id, event)]
+
+    def _exiting(self, func_id: str, event: ir.CallSite) -> list:
+        entries = [e for name in self._called(func_id, event) for e in self.analysis.knowledge.frameworks.find(name)
+                   if e.option("behaviour") == "exits"]
+        return entries[:1]
+
+    def saves_on_exit(self, entry, module: str) -> str | None:
+        """A pin that keeps the entry point `module` on a release of the library that still saved
+        on its way out (Composer before 0.17), as written; None if none does."""
+        before = entry.option("saves-before")
+        path = self.analysis.project.sources[module].path
+        return self.pins.below(path, entry.option("package", []), before) if before else None
+
     def handles_only_fit_calls(self, func_id: str, event: ir.CallSite) -> bool:
         """A library whose handling works through the fit loop it hooks into (NeMo's preemption
         callback installs its handler when Lightning's fit starts): a loop of the project's own

@@ -32,7 +32,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "framework": ("frameworks.toml", "framework", {"behaviour": str, "deadline": int, "when-keyword": str, "only-fit-calls": bool,
                                                   "package": list, "since": str, "removed-since": list,
                                                   "launcher": str, "env-hints": list, "option-hints": list,
-                                                  "hints-unless-imported": list}),
+                                                  "hints-unless-imported": list, "saves-before": str, "label": str}),
     "step": ("training.toml", "step", {"needs-update": bool}),
     "fit": ("training.toml", "fit", {"remedy": str}),
     "data": ("training.toml", "data", {}),
@@ -55,7 +55,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "stop-attribute": ("frameworks.toml", "stop-attribute", {}),
 }
 _SPAWN_KINDS = {"thread", "executor", "process", "atexit", "call", "remote"}
-_BEHAVIOURS = {"handles", "forwards", "defeats"}
+_BEHAVIOURS = {"handles", "exits", "forwards", "defeats"}
 _EFFECTS = {"raise", "hard", "resend"}
 _COMMAND_FORMS = {"argv", "shell", "words"}
 _CONTAINER_KINDS = {"init", "exec-wrapper", "runner", "shell", "interpreter", "launcher", "python-launcher", "toolkit-package", "toolkit-env",

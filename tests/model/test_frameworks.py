@@ -63,15 +63,23 @@ trainer.fit()
     (NEMO.format(manager="exp_manager(trainer, cfg.exp_manager)"), True),
     (NEMO.format(manager="pass"), False),
     (ALIGNER, False),
-    (COMPOSER, True),
 ])
 def test_a_library_that_handles_sigterm_protects_the_run(analysis, code, handled):
     """NeMo's exp_manager adds its preemption callback to a trainer a builder made, which installs
     its handler when the trainer's fit starts: NeMo-Aligner's own training loops never start it.
-    Importing Composer installs a handler that exits through the trainer's close path. A
-    LightningCLI made with run=False hands the script the Lightning Trainer to fit. OLMo-core's
+    A LightningCLI made with run=False hands the script the Lightning Trainer to fit. OLMo-core's
     Trainer, built from its config, installs its handler in fit (open-instruct's DPO scripts)."""
     a = analysis({"train.py": textwrap.dedent(code)})
     [entry] = a.entries
     assert entry.first_work is not None
     assert (entry.framework_handling is not None) == handled
+
+
+def test_a_library_whose_handler_exits_at_once_is_no_handling_but_its_exit(analysis):
+    """Importing Composer installs a handler that calls sys.exit at once: not a handler that stops
+    at a safe point and lets the job save (SIG002 judges what its exit unwinds through)."""
+    a = analysis({"train.py": textwrap.dedent(COMPOSER)})
+    [entry] = a.entries
+    assert entry.framework_handling is None
+    func_id, site, library = entry.library_exit
+    assert (func_id, library.option("label")) == ("train:<module>", "Composer's")

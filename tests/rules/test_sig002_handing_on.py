@@ -1,6 +1,7 @@
 """SIG002 where the handler hands the stop on: to the handler installed before it (Megatron's
-telemetry handler chaining through `signal.getsignal`), or through a getter every rank agrees on.
-Run through SIG002 as its own examples are (the rule's module keeps its first examples)."""
+telemetry handler chaining through `signal.getsignal`), through a getter every rank agrees on,
+or to exit (an atexit function that only writes a trace saves nothing). Run through SIG002 as
+its own examples are (the rule's module keeps its first examples)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,25 @@ for batch in loader:
 )
 
 REPORTED = (
+    Example("""
+import atexit, json, signal, sys, torch
+
+def dump_trace():
+    with open("router_trace.jsonl", "w") as out:
+        out.write(json.dumps(records))
+
+def on_sigterm(signum, frame):
+    sys.exit(0)
+
+atexit.register(dump_trace)
+# expect: SIG002
+signal.signal(signal.SIGTERM, on_sigterm)
+for step in range(100_000):
+    model(batch).backward()
+    optimizer.step()
+    if step % 1000 == 0:
+        torch.save(model.state_dict(), "ckpt.pt")
+""", "the only atexit function writes a debug trace of its own: cleanup at exit, no checkpoint (Megatron's router tracer)"),
     Example("""
 import signal, torch
 

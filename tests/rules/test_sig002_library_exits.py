@@ -1,0 +1,86 @@
+"""SIG002 and a library whose own SIGTERM handler exits at once: importing Composer installs
+`sys.exit(128 + signal)`, and since 0.17 nothing on its way out saves. The run keeps its work
+only where the project's code saves as the SystemExit unwinds, or where a pin keeps it on a
+release that saved (0.14 to 0.16)."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigcheck.checking.rule import Example
+
+_SETUP = """
+from composer import Trainer
+from composer.models import ComposerClassifier
+
+from data import train_dataloader
+from net import Net
+
+trainer = Trainer(model=ComposerClassifier(Net(), num_classes=10), train_dataloader=train_dataloader,
+                  max_duration="90ep", save_folder="checkpoints", save_interval="1ep")
+"""
+
+EXITS_WITHOUT_SAVING = (
+    Example(_SETUP + """# expect: SIG002
+trainer.fit()
+""", "Composer's handler exits at once and the script saves nothing on the way out: the epoch in progress is lost"),
+    Example(_SETUP + """try:
+    # expect: SIG002
+    trainer.fit()
+except Exception:
+    trainer.save_checkpoint("checkpoints/failed.pt")
+""", "`except Exception` does not catch the SystemExit Composer's handler raises"),
+)
+
+SAVES_ON_THE_WAY_OUT = (
+    Example(_SETUP + """try:
+    trainer.fit()
+finally:
+    trainer.save_checkpoint("checkpoints/last.pt")
+""", "the SystemExit unwinds to the finally that saves"),
+    Example(_SETUP + """try:
+    trainer.fit()
+except SystemExit:
+    trainer.save_checkpoint("checkpoints/stopped.pt")
+    raise
+""", "the SystemExit is caught and the checkpoint saved before it goes on"),
+    Example(_SETUP + """trainer.fit()
+""", "a project pinned to Composer 0.16 saves a checkpoint on close", files={"requirements.txt": "mosaicml==0.16.4\n"}),
+    Example("""
+import signal
+import sys
+
+from composer import Trainer
+
+trainer = Trainer(model=model, train_dataloader=loader, max_duration="90ep")
+
+
+def on_sigterm(signum, frame):
+    trainer.save_checkpoint("checkpoints/stopped.pt")
+    sys.exit(0)
+
+
+signal.signal(signal.SIGTERM, on_sigterm)
+trainer.fit()
+""", "the project's own handler replaces Composer's, and it saves"),
+)
+
+
+@pytest.mark.parametrize("example", EXITS_WITHOUT_SAVING, ids=lambda e: e.why[:60])
+def test_a_library_handler_that_exits_without_a_save_is_reported(example, example_findings):
+    found, marked = example_findings("SIG002", example)
+    assert [line for path, line in found if path == example.name] == marked, example.why
+
+
+@pytest.mark.parametrize("example", SAVES_ON_THE_WAY_OUT, ids=lambda e: e.why[:60])
+def test_a_library_handler_whose_exit_saves_is_not_reported(example, example_findings):
+    found, _ = example_findings("SIG002", example)
+    assert found == [], f"{example.why}: {found}"
+
+
+def test_sig001_leaves_the_librarys_handler_to_sig002(run_sigcheck):
+    report = run_sigcheck({"train.py": EXITS_WITHOUT_SAVING[0].code})
+    assert [(d.code, d.line) for d in report.diagnostics] == [("SIG002", 10)]
+    (finding,) = report.diagnostics
+    assert finding.message.startswith("SIGTERM handler Composer's (installed on import) exits at once")
+    assert "SystemExit" in finding.trace[-1].note
