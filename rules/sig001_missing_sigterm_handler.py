@@ -45,8 +45,8 @@ class MissingSigtermHandler(Rule):
     (`w -= lr * w.grad`). A profiler that times backward passes trains nothing, and neither
     does a gradient read into a measurement (bertology's head importance, a saliency map). A loop that steps the optimizers it iterates (`for opt in optimizers:
     opt.step()`) makes one step, fanned out; the loop around it is the training loop. A handler
-    the run registers for other signals only (a checkpoint on SIGUSR1) is named in the message:
-    registering it for SIGTERM too may be the whole fix.
+    the run registers for other stop signals only (a checkpoint on SIGUSR1, a save on SIGINT; not a
+    timeout's SIGALRM) is named in the message: registering it for SIGTERM too may be the whole fix.
 
     ## Why is this bad?
     Platforms stop a job with SIGTERM and SIGKILL it after a deadline (120 s on SageMaker,
@@ -308,11 +308,12 @@ if __name__ == "__main__":
 
     @staticmethod
     def _other_signals(analysis, entry) -> list[str]:
-        """A handler the run registers for other signals only (latent-diffusion checkpoints on
-        SIGUSR1): the one SIGTERM could share."""
+        """A handler the run registers for other stop signals only (latent-diffusion checkpoints on
+        SIGUSR1): the one SIGTERM could share. A timeout's SIGALRM handler is none of those."""
         for registration in entry.registrations:
             if registration.action == "handler" and registration.handlers and registration.signals \
-                    and not registration.covers_sigterm and not registration.uncatchable:
+                    and not registration.covers_sigterm and not registration.uncatchable \
+                    and set(registration.signals) <= analysis.knowledge.stop_signals:
                 names = " and ".join(sorted(analysis.knowledge.signal_names.get(n, str(n)) for n in registration.signals))
                 return [f"{analysis.describe(registration.handlers[0].func_id)} handles {names} only"]
         return []

@@ -128,7 +128,7 @@ class Platform:
 
 class Knowledge:
     def __init__(self, entries: list[Entry], platforms: dict[str, Platform], signals: dict[str, int],
-                 sagemaker_paths: tuple["SageMakerPath", ...] = ()) -> None:
+                 sagemaker_paths: tuple["SageMakerPath", ...] = (), stop_signals: frozenset[int] = frozenset()) -> None:
         by_category: dict[str, list[Entry]] = {name: [] for name in _CATEGORIES}
         for entry in entries:
             by_category[entry.category].append(entry)
@@ -159,6 +159,7 @@ class Knowledge:
         self.platforms = platforms
         self.signals = signals
         self.signal_names = {number: name for name, number in signals.items()}
+        self.stop_signals = stop_signals  # see signals.toml's [stop]
 
     @staticmethod
     def configured(patterns: PatternSet, names: list[str]) -> bool:
@@ -174,7 +175,7 @@ class Knowledge:
                 *self.children, *self.forwards, *self.training_commands, *self.commands, *self.writes,
                 *self.driver_libraries, *self.driver_commands, *self.driver_loaders, *self.driver_dirs, *self.stop_attributes,
                 *(e for kind in sorted(self.containers) for e in self.containers[kind])]
-        return Knowledge(base + extra, self.platforms, self.signals, self.sagemaker_paths)
+        return Knowledge(base + extra, self.platforms, self.signals, self.sagemaker_paths, self.stop_signals)
 
 
 @lru_cache(maxsize=1)
@@ -190,14 +191,16 @@ def builtin_knowledge() -> Knowledge:
         _check_keys(raw, {"name": str, "deadline": int, "reason": str, "label": str, "every-process": bool}, where,
                     required={"name", "deadline", "reason", "label"})
         platforms[raw["name"]] = Platform(raw["name"], raw["deadline"], raw["reason"], raw["label"], raw.get("every-process", False))
-    signals = dict(_load("signals.toml")["numbers"])
+    table = _load("signals.toml")
+    signals = dict(table["numbers"])
+    stop_signals = frozenset(signals[name] for name in table["stop"]["names"])
     paths = []
     for position, raw in enumerate(_load("sagemaker.toml").get("sm-path", [])):
         where = f"sagemaker.toml: [[sm-path]] #{position + 1}"
         _check_keys(raw, {"path": str, "env": str, "kind": str, "reason": str, "uploaded": list}, where,
                     required={"path", "env", "kind", "reason"})
         paths.append(SageMakerPath(raw["path"], raw["env"], raw["kind"], raw["reason"], tuple(raw.get("uploaded", ()))))
-    return Knowledge(entries, platforms, signals, tuple(paths))
+    return Knowledge(entries, platforms, signals, tuple(paths), stop_signals)
 
 
 def _load(filename: str) -> dict:

@@ -64,3 +64,12 @@ def test_no_other_handler_no_mention(run_sigcheck):
     report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG001",))
     [finding] = report.diagnostics
     assert "handles" not in finding.message
+
+
+def test_a_timeouts_alarm_handler_is_not_named(run_sigcheck):
+    """verl's timeout decorator raises TimeoutError on SIGALRM: no handler a stop could share."""
+    code = CHECKPOINT_ON_USR1.replace("trainer.save_checkpoint(\"last.ckpt\")", "raise TimeoutError()").replace(
+        "signal.signal(signal.SIGUSR1, melk)", "signal.signal(signal.SIGALRM, melk)\nsignal.alarm(10)")
+    report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG001",))
+    [finding] = report.diagnostics
+    assert "handles" not in finding.message
