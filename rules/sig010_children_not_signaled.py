@@ -319,17 +319,17 @@ ray.get(policy.fit.remote(epochs=3))
 
     def check(self, analysis):
         for child in sorted(analysis.child_starts, key=lambda c: (c.func_id, c.site.index)):
-            # One finding per child start, traced from the first entry point that runs it unforwarded,
-            # where only PID 1 hears the stop (Slurm signals the child itself: SIG001 judges it).
+            # A finding from each entry point that runs the start unforwarded, where only PID 1 hears
+            # the stop (Slurm signals the child itself: SIG001 judges it). The place is reported once,
+            # naming the other entry points (detectron2's tools and projects share one launch()).
             passed = names_passed(analysis.project, child.site)
-            entry = next((e for e in analysis.entries if e.runs(child.func_id, child.site)
-                          and not (e.every_process_signalled_by and signalled_by_platform(child))
-                          and self._trains_in(analysis, e, child)
-                          and not self._forwards(analysis, e, passed)), None)
-            if entry is not None:
-                anchor = analysis.point(child.func_id, child.site, "starts the child")
-                yield self.finding(anchor, self._message(analysis, child),
-                                   analysis.path_points(self._path(analysis, entry, child)) + [anchor])
+            anchor = analysis.point(child.func_id, child.site, "starts the child")
+            for entry in analysis.entries:
+                if entry.runs(child.func_id, child.site) \
+                        and not (entry.every_process_signalled_by and signalled_by_platform(child)) \
+                        and self._trains_in(analysis, entry, child) and not self._forwards(analysis, entry, passed):
+                    yield self.finding(anchor, self._message(analysis, child),
+                                       analysis.path_points(self._path(analysis, entry, child)) + [anchor])
 
     @staticmethod
     def _path(analysis, entry, child) -> list:

@@ -168,3 +168,13 @@ def test_a_worker_group_is_traced_through_the_call_that_names_the_training_metho
     [finding] = report.diagnostics
     assert [(step.line, step.note) for step in finding.trace] == [
         (25, "calls WorkerGroup.execute_all"), (20, "starts the child")]
+
+
+def test_a_start_several_scripts_run_names_the_others(run_sigcheck):
+    """detectron2's tools and projects all train through one `launch()`: its start is reported
+    once, and the scripts its trace does not start from are named, as SIG001 names them."""
+    files = {**SPAWN_HELPER, "train_large.py": SPAWN_HELPER["train.py"], "tools/train_small.py": SPAWN_HELPER["train.py"]}
+    report = run_sigcheck(files, ["."], select=("SIG010",))
+    [finding] = report.diagnostics
+    assert finding.trace[0].path == "train.py"
+    assert finding.message.endswith("(also run from tools/train_small.py, train_large.py)")
