@@ -223,7 +223,7 @@ class _Locator:
         if not others:
             return finding
         named = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-        return replace(finding, message=f"{finding.message} (also run from {named})")
+        return replace(finding, message=f"{finding.message} (also run from {named})", also_run_from=tuple(others))
 
     @cached_property
     def _entry_modules(self) -> frozenset[str]:
@@ -295,7 +295,7 @@ class _Locator:
             path=source.display, line=span.line, column=span.column,
             end_line=span.end_line, end_column=span.end_column, message=finding.message,
             trace=tuple(self.step(point) for point in finding.trace), fix=finding.fix,
-            source_line=lines[span.line - 1] if 0 < span.line <= len(lines) else "",
+            source_line=lines[span.line - 1] if 0 < span.line <= len(lines) else "", also_run_from=finding.also_run_from,
         )
 
     def note(self, point: Point) -> Note:

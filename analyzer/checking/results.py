@@ -44,6 +44,7 @@ class Diagnostic:
     trace: tuple[TraceStep, ...] = ()
     fix: Fix | None = None
     source_line: str = ""
+    also_run_from: tuple[str, ...] = ()  # every other entry point that reaches the place; the message names three
 
     @property
     def sort_key(self):

@@ -37,6 +37,7 @@ class Finding:
     trace: tuple[Point, ...] = ()
     fix: "Fix | None" = None  # edits with positions already resolved (see checking/results.py)
     deadline: int | None = None  # the seconds the message states: of two entry points' wordings, the stricter is shown
+    also_run_from: tuple[str, ...] = ()  # the other entry points reaching the place (see engine._Locator)
 
 
 class Rule:

@@ -35,6 +35,7 @@ def _diagnostic(d: Diagnostic) -> dict:
         "end_column": d.end_column,
         "message": d.message,
         "trace": [{"path": s.path, "line": s.line, "column": s.column, "note": s.note} for s in d.trace],
+        "also_run_from": list(d.also_run_from),
         "fix": None if d.fix is None else {
             "description": d.fix.description,
             "applicability": "safe" if d.fix.safe else "unsafe",

@@ -57,6 +57,7 @@ def test_the_other_entry_points_reaching_the_place_are_named(run_sigcheck):
     (finding,) = report.diagnostics
     assert finding.trace[0].path == "run_train.py"
     assert finding.message.endswith("(also run from examples/a/train.py, examples/b/train.py, examples/c/train.py and 1 more)")
+    assert finding.also_run_from == tuple(f"examples/{name}/train.py" for name in "abcd")  # all of them, for JSON
 
 
 def test_a_place_one_entry_point_reaches_names_no_other(run_sigcheck):

@@ -70,7 +70,7 @@ def test_json_contract(project):
     assert finding["code"] == "SIG002" and finding["name"] == "handler-never-saves"
     assert (finding["path"], finding["line"], finding["column"]) == ("train.py", 7, 1)
     assert (finding["end_line"], finding["end_column"]) == (7, 42)
-    assert finding["severity"] == "error" and finding["fix"] is None
+    assert finding["severity"] == "error" and finding["fix"] is None and finding["also_run_from"] == []
     assert finding["trace"][0] == {"path": "train.py", "line": 7, "column": 1, "note": "SIGTERM handler registered here"}
     assert finding["trace"][1]["line"] == 3
     assert data["platform"] == {"name": "sagemaker", "deadline": 120, "named": False}
