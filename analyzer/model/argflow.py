@@ -161,6 +161,8 @@ _Pass = tuple  # (FunctionInfo, bound, args, kwargs, star): one call's arguments
 
 def _passes(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite,
             knowledge: "Knowledge | None" = None) -> Iterable[_Pass]:
+    if isinstance(site.func, ir.Attr) and site.func.attr == "remote":
+        yield from _ray_passes(project, resolver, site)
     for value in resolver.resolve(site.func):
         if isinstance(value, ExternalV) and knowledge is not None:
             yield from _handed_to_a_start(project, resolver, site, value.qualname, knowledge)
@@ -170,6 +172,18 @@ def _passes(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite,
                 for func_id, bound, _ in receivers(resolver, inner):
                     yield project.functions[func_id], bound, site.args[1:], site.kwargs, site.star_args
             continue
+        for func_id, bound, _ in receivers(resolver, value):
+            yield project.functions[func_id], bound, site.args, site.kwargs, site.star_args
+
+
+def _ray_passes(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite) -> Iterable[_Pass]:
+    """`Trainer.remote(group)`, `actor.fit.remote(batch)`, `f.remote(x)`: Ray runs the class's
+    `__init__`, the method or the function with the call's arguments in a worker (ray_workers.py),
+    where `remote` is no attribute of the project's own (OpenRLHF hands its PPO driver actor the
+    worker groups it runs `fit` on)."""
+    if any(True for value in resolver.resolve(site.func) for _ in receivers(resolver, value)):
+        return
+    for value in resolver.resolve(site.func.base):
         for func_id, bound, _ in receivers(resolver, value):
             yield project.functions[func_id], bound, site.args, site.kwargs, site.star_args
 

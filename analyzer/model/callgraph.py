@@ -319,7 +319,8 @@ class CallGraph(CallTargets):
                     self._plain.add((fn.id, target.func_id))
                 self._edge_through(fn.id, target.func_id, "call", site.index, flowing)
                 self._add_choice(fn, site, self._groups.of_group(target.func_id))  # `cli()`, a click group
-        for func_id in self.ray.run_by(site):  # `actor.fit.remote(...)`: in a Ray worker
+        in_worker = self.ray.run_by(site)  # `actor.fit.remote(...)`: in a Ray worker
+        for func_id in in_worker:
             self._edge(fn.id, func_id, "process", site.index)
         names = [t.qualname for t in targets if t.qualname]
         consumed: set[int] = set()
@@ -348,7 +349,7 @@ class CallGraph(CallTargets):
         if site.decorator or "functools.partial" in names or self.resolver.wraps_argument(site.func, site.args, site.kwargs):
             return  # `@register`, `partial(f, x)` and `deco(...)(f)` keep f for later; `@atexit.register` was handled above
         registrar = any(_REGISTRAR.match(name) for name in names)
-        if not registrar and self._project_receives(site):
+        if not registrar and (in_worker or self._project_receives(site)):
             return  # the callee's parameters receive the functions passed: its own calls of them are edges
         # Only a library calls back into an object it is handed; a project callee's own calls are
         # in the graph already.

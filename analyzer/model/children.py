@@ -57,7 +57,7 @@ def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFin
 def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", func_id: str,
                  site: ir.CallSite, run_of: Callable[[str], Callable[[str], bool]] | None = None) -> ChildStart | None:
     graph = paths.graph
-    ray = tuple(f for f in graph.ray.run_by(site) if f in work.stepping)
+    ray = tuple(f for f in graph.ray.run_by(site) if f in work.training_anywhere)
     if ray:  # an actor's method or a remote task: a Ray worker process
         return ChildStart(func_id, site, "ray", "target", targets=ray)
     names = [n for n in graph.qualnames(func_id, site) if knowledge.children.find(n)]

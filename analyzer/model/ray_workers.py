@@ -6,7 +6,8 @@ remote. `f.remote(...)` runs f as a task in a worker process; `Trainer.remote(..
 actor, a worker process that holds the instance, and `actor.fit.remote(...)` runs the method
 there. Workers are the Ray node's processes, not children the driver signals: a SIGTERM that
 stops the driver never reaches them, and they die with it. The call graph gives each such call a
-`process` edge to the function the worker runs.
+`process` edge to the function the worker runs, and the argument flow passes it the call's
+arguments (argflow._ray_passes): an actor started with a worker group runs that group's methods.
 """
 
 from __future__ import annotations

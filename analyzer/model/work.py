@@ -51,6 +51,12 @@ class WorkFinder:
         return frozenset(self.graph.reaching(self._stepping_directly, MAIN_THREAD | IN_PROCESS))
 
     @cached_property
+    def training_anywhere(self) -> frozenset[str]:
+        """Functions whose run trains, in this process or in the processes it starts: a Ray actor
+        that runs `fit` on each actor of a worker group (OpenRLHF's PPO driver) trains in them."""
+        return frozenset(self.graph.reaching(self._stepping_directly, MAIN_THREAD | IN_PROCESS | frozenset({"process"})))
+
+    @cached_property
     def cyclic(self) -> frozenset[str]:
         """Functions in a cycle of calls and imports within `stepping` (see _FirstWorkSearch)."""
         import networkx as nx
@@ -266,14 +272,15 @@ class WorkFinder:
         path, func_id, event, kind = found
         return Work(func_id, event, path, kind)
 
-    def reaches_a_step(self, func_id: str, runs: Callable[[str], bool] | None = None) -> bool:
+    def reaches_a_step(self, func_id: str, runs: Callable[[str], bool] | None = None,
+                       kinds: frozenset[str] = frozenset({"call", "reference"})) -> bool:
         """Whether the function's calls, or the functions it hands a library (`rpc_async(trainer,
         run_trainer)`), lead to a training step. Imports and an object's callbacks are not
         followed: in a large package they reach a step from code that only prepares data. With
         `runs`, a call or hand-over through a shared helper's parameters holds only if this run
         runs a function that passed it."""
         opens = (lambda passers: any(runs(p) for p in passers)) if runs is not None else None
-        reached = self.graph.reach([func_id], frozenset({"call", "reference"}), opens=opens)
+        reached = self.graph.reach([func_id], kinds, opens=opens)
         return not self._stepping_directly.isdisjoint(reached)
 
     def holds(self, step: Step, runs: Callable[[str], bool]) -> bool:

@@ -8,6 +8,51 @@ import pytest
 
 from sigcheck.checking.rule import Example
 
+# A driver actor handed a group of worker actors, running one method on each by its name.
+_DRIVER = '''
+import ray
+import torch
+
+
+@ray.remote(num_gpus=1)
+class PolicyActor:
+    def __init__(self):
+        self.model = torch.nn.Linear(2, 2)
+        self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1)
+
+    def fit(self):
+        for _ in range(100):
+            self.model(torch.ones(2)).sum().backward()
+            self.opt.step()
+
+    def generate(self):
+        with torch.no_grad():
+            return self.model(torch.ones(2))
+
+
+class ActorGroup:
+    def __init__(self, n):
+        self._actors = [PolicyActor.remote() for _ in range(n)]
+
+    def run_method(self, method_name):
+        return [getattr(actor, method_name).remote() for actor in self._actors]
+
+
+@ray.remote
+class Driver:
+    def __init__(self, group):
+        self.group = group
+
+    def fit(self):
+        for episode in range(1000):
+            ray.get(self.group.run_method(method_name="{method}"))
+
+
+ray.init()
+driver = Driver.remote(ActorGroup(8))
+{marker}ray.get(driver.fit.remote())
+'''
+
 REPORTED = (
     Example("""
 from ray import tune
@@ -37,6 +82,9 @@ def train_loop(config):
 trainer = TorchTrainer(train_loop, scaling_config=ScalingConfig(num_workers=2, use_gpu=True))
 trainer.fit()
 """, "Ray Train runs train_loop_per_worker in Ray worker processes"),
+    Example(_DRIVER.replace("{method}", "fit").replace("{marker}", "# expect: SIG010\n"),
+            "a driver actor runs `fit` on each actor of the worker group it is handed (OpenRLHF's PPO trainer): the "
+            "stop reaches neither, and the driver's start is the one the script makes"),
 )
 
 SILENT = (
@@ -53,6 +101,8 @@ def objective(config):
 
 tune.Tuner(objective, param_space={"hp": tune.uniform(0, 2)}).fit()
 """, "a trainable that reports a made-up loss trains nothing (determined's Ray examples)"),
+    Example(_DRIVER.replace("{method}", "generate").replace("{marker}", ""),
+            "the driver actor runs only `generate` on its worker group: no training in any worker"),
 )
 
 
