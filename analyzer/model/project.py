@@ -113,7 +113,8 @@ class ProjectModel:
     def _imported_by_its_name(self, importer: str | None, dotted: str, found: Path) -> bool:
         """`import big_vision.optax as bv_optax` beside `import optax`: the module imports that
         file by its own name, so the bare name is another module (the library), not the same
-        file imported twice under two names."""
+        file imported twice under two names. So does importing from inside it (`import ray`
+        beside `from openrlhf.trainer.ray.launcher import RayActorGroup`: Ray itself)."""
         summary = self.modules.get(importer) if importer else None
         if summary is None or not summary.imports:
             return False
@@ -122,7 +123,8 @@ class ProjectModel:
             name = self._dotted[found] = self.module_name(found)[0]
         # In a src layout the root-relative name of src/pkg/x.py is `src.pkg.x`, which a relative
         # import there spells, and `import pkg.x` finds the same file on src/: one module, two names.
-        return name != dotted and name != f"src.{dotted}" and name in summary.imports
+        return name != dotted and name != f"src.{dotted}" and (
+            name in summary.imports or any(imported.startswith(f"{name}.") for imported in summary.imports))
 
     def _search_elsewhere(self, dotted: str, shadowed: Path) -> Path | None:
         """Such a module runs from the root (`python -m big_vision.train`): other scripts'

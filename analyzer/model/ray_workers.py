@@ -73,7 +73,13 @@ class RayWorkers:
 
     def _methods_called(self, sym: ir.Sym) -> list[tuple[ir.Sym, str]]:
         """`actor.fit`, or `getattr(actor, "fit")` with the name written or passed in (a worker
-        group running one method on every actor by its name): (actor, method name)."""
+        group running one method on every actor by its name), also through a local bound to it
+        once (`method = getattr(actor, method_name); method.remote()`: OpenRLHF's worker groups):
+        (actor, method name)."""
+        if isinstance(sym, ir.Name):
+            fn = self.project.functions.get(sym.scope)
+            bindings = fn.bindings.get(sym.name, ()) if fn is not None else ()
+            sym = bindings[0].value if len(bindings) == 1 and bindings[0].kind == "assign" else sym
         if isinstance(sym, ir.Attr):
             return [(sym.base, sym.attr)]
         return (self.resolver.attributes_named(sym) or []) if isinstance(sym, ir.CallOf) else []

@@ -146,6 +146,23 @@ def test_a_library_name_is_not_the_neighbour_the_module_imports_by_its_own_name(
     assert project.resolve_import("optax", "tools.train") == "tools.optax"
 
 
+def test_a_library_name_is_not_the_subpackage_the_module_imports_from(load):
+    """OpenRLHF's trainer/ppo_trainer.py imports `ray` and, beside it, `from
+    openrlhf.trainer.ray.launcher import ...`: the bare name is Ray, not its own subpackage."""
+    project = load({
+        "openrlhf/__init__.py": "",
+        "openrlhf/trainer/__init__.py": "",
+        "openrlhf/trainer/ray/__init__.py": "",
+        "openrlhf/trainer/ray/launcher.py": "class RayActorGroup:\n    pass\n",
+        "openrlhf/trainer/ppo_trainer.py": "import ray\nfrom openrlhf.trainer.ray.launcher import RayActorGroup\n",
+        "openrlhf/trainer/eval.py": "import ray\n",
+        "train.py": "import openrlhf.trainer.ppo_trainer\nimport openrlhf.trainer.eval\n",
+    }, entries=("train.py",))
+    assert project.resolve_import("ray", "openrlhf.trainer.ppo_trainer") is None
+    assert project.resolve_import("openrlhf.trainer.ray.launcher", "openrlhf.trainer.ppo_trainer") == "openrlhf.trainer.ray.launcher"
+    assert project.resolve_import("ray", "openrlhf.trainer.eval") == "openrlhf.trainer.ray"  # its folder, searched last
+
+
 def test_a_package_installed_from_a_subfolder_imports_from_there(load):
     """MLPerf's maskrcnn: pytorch/setup.py installs maskrcnn_benchmark, which
     pytorch/tools/train_net.py imports; each subproject finds its own package, and a folder with

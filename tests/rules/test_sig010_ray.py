@@ -35,7 +35,11 @@ class ActorGroup:
         self._actors = [PolicyActor.remote() for _ in range(n)]
 
     def run_method(self, method_name):
-        return [getattr(actor, method_name).remote() for actor in self._actors]
+        refs = []
+        for actor in self._actors:
+            method = getattr(actor, method_name)
+            refs.append(method.remote())
+        return refs
 
 
 @ray.remote
