@@ -84,3 +84,10 @@ def test_sig001_leaves_the_librarys_handler_to_sig002(run_sigcheck):
     (finding,) = report.diagnostics
     assert finding.message.startswith("SIGTERM handler Composer's (installed on import) exits at once")
     assert "SystemExit" in finding.trace[-1].note
+
+
+def test_a_trainer_built_in_one_module_and_fitted_in_another_is_judged(run_sigcheck):
+    builder = _SETUP.replace("trainer = Trainer(", "def build():\n    return Trainer(") + ""
+    report = run_sigcheck({"builder.py": builder, "train.py": "from builder import build\n\nbuild().fit()\n"},
+                          ["train.py"], select=("SIG002",))
+    assert [(d.path, d.line) for d in report.diagnostics] == [("train.py", 3)]
