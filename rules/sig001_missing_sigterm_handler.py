@@ -370,9 +370,8 @@ if __name__ == "__main__":
 
     @staticmethod
     def _lost(analysis, entry, work) -> str:
-        """What a stop costs: the work since the last save, or, where the run makes no save a loop
-        could have been saving to (litgpt's tutorial trains and keeps nothing), all of it. A
-        library's fit saves in its own code, which the graph does not hold."""
+        """What a stop costs: the work since the last save, or all of it where the run saves nothing
+        (litgpt's tutorial). A library's fit saves in its own code, which the graph does not hold."""
         if work.what == "training loop" and analysis.saves.reach_save([entry.body_id]) is None:
             return "all the training is lost: nothing in the run saves it"
         return "everything since the last save is lost"

@@ -62,7 +62,6 @@ class Resolver(ModuleMembers, ClassMembers):
         self._provisional: dict[ir.Sym, ir.Sym] = {sym: head for sym, head in earlier._provisional.items()
                                                    if sym in self._memo} if earlier else {}
         self._active: dict[ir.Sym, int] = {}  # the symbols being resolved, by depth
-        self._stack: list[ir.Sym] = []  # the same, in order: the symbol at each depth
         self._cut_at = _NO_CUT  # the shallowest depth a cycle went back to, while it is being resolved
         self._star_searches: set[tuple[str, str]] = set()  # (module, name) being looked up through `import *`
         # (module, name) -> what its star imports bind it to, and the parameters that read; only
@@ -99,13 +98,11 @@ class Resolver(ModuleMembers, ClassMembers):
             self._cut_at = min(self._cut_at, 0 if level is None else level)
             return (UNKNOWN,)
         level = self._active[sym] = len(self._active)
-        self._stack.append(sym)
         self._reads.append(None)
         try:
             values = _dedupe(self._resolve(sym))
         finally:
             del self._active[sym]
-            self._stack.pop()
             keys = self._reads.pop()
             if keys:
                 keys = frozenset(keys)
@@ -114,7 +111,7 @@ class Resolver(ModuleMembers, ClassMembers):
             # Inside a cycle cut at an outer symbol: this answer lacks what the cut left out
             # (`model = model.fit(X, y)` asked from within `model`: no SVC). It serves the rest of
             # this question, while that symbol is being resolved, and is worked out again after.
-            self._provisional[sym] = self._stack[self._cut_at]
+            self._provisional[sym] = next(head for head, depth in self._active.items() if depth == self._cut_at)
         else:
             self._cut_at = _NO_CUT
             self._provisional.pop(sym, None)
