@@ -344,7 +344,7 @@ torch.save(model.state_dict(), "final.pt")
                                                  f"finally, except SystemExit or atexit function on the way out saves")
             yield self.finding(
                 fit,
-                f"SIGTERM handler {label} (installed on import) exits at once and nothing on the way out saves, "
+                f"{label} SIGTERM handler (installed on import) exits at once and nothing on the way out saves, "
                 f"so a stop loses the work since the last checkpoint",
                 [*analysis.path_points(entry.path_to(func_id)), fit],
             )

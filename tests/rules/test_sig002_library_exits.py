@@ -82,7 +82,7 @@ def test_sig001_leaves_the_librarys_handler_to_sig002(run_sigcheck):
     report = run_sigcheck({"train.py": EXITS_WITHOUT_SAVING[0].code})
     assert [(d.code, d.line) for d in report.diagnostics] == [("SIG002", 10)]
     (finding,) = report.diagnostics
-    assert finding.message.startswith("SIGTERM handler Composer's (installed on import) exits at once")
+    assert finding.message.startswith("Composer's SIGTERM handler (installed on import) exits at once")
     assert "SystemExit" in finding.trace[-1].note
 
 
