@@ -156,11 +156,6 @@ class RunView:
             return func_id in self._listed
         return self.reachability.reaches(self.starts, str(func_id), self.kinds)
 
-    def may_run(self, func_id: str) -> bool:
-        """Membership with every call through a parameter taken: cheaper, and what the passers
-        of such calls are checked with."""
-        return not self.starts.isdisjoint(self.reachability.runners(func_id, self.kinds))
-
     def runs_a_passer(self, func_id: str) -> bool:
         """Whether the run runs a function that passes a callable on (CallGraph.condition), the
         function's own calls through parameters honoured (Reachability.opens): what a call that

@@ -66,7 +66,7 @@ def test_each_script_runs_only_the_function_it_passed_to_a_shared_launcher(tools
     serve, train = tools.entry_for("serve"), tools.entry_for("train")
     assert "serve:main" in serve.main and "train:main" not in serve.main
     assert "train:main" in train.main and "serve:main" not in train.main
-    assert train.main.may_run("serve:main")  # taking every call through the parameter, as before
+    assert not train.main.runs_a_passer("serve:main")  # its way there holds only for serve.py's run
     assert [r.func_id for r in serve.registrations] == ["serve:main"]
     assert train.registrations == []
     assert train.first_work is not None and train.first_work.func_id == "train:main"
@@ -154,7 +154,7 @@ def test_a_loop_over_a_shared_launcher_trains_only_where_its_caller_passed_train
     bench, train = a.entry_for("bench"), a.entry_for("train")
     assert bench.first_work is None
     assert train.first_work.func_id == "train:sweep" and train.first_work.what == "training loop"
-    notes = [point.note for point in a.work_points(train.first_work, train.main.may_run)]
+    notes = [point.note for point in a.work_points(train.first_work, train.main.runs_a_passer)]
     assert notes[-2:] == ["calls train_main", "training step backward()"]
 
 
