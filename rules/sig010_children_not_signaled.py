@@ -16,8 +16,8 @@ class ChildrenNotSignaled(Rule):
     `os.system`; `multiprocessing.Process` or `torch.multiprocessing.spawn` with a target that
     trains; a Ray actor's method or remote task that trains, `ray.get(trainer.fit.remote())`,
     itself or in the Ray workers it starts in turn (a driver actor running `fit` on a worker
-    group it was handed, as OpenRLHF's PPO trainer does), or a Ray Tune trainable or a Ray Train loop that trains, `tune.Tuner(train_fn).fit()`,
-    `TorchTrainer(train_loop_per_worker).fit()`)
+    group it was handed, as OpenRLHF's PPO trainer does), or a Ray Tune trainable or a Ray
+    Train loop that trains, `tune.Tuner(train_fn).fit()`, `TorchTrainer(train_loop_per_worker).fit()`)
     when no SIGTERM handler of the parent passes the signal on (`terminate()`,
     `send_signal()`, `os.kill`, `os.killpg`, a call of an actor's method such as
     `actor.save.remote()`) or sets an event the child was handed
@@ -359,10 +359,11 @@ ray.get(policy.fit.remote(epochs=3))
     def _trains_in(analysis, entry, child) -> bool:
         """Whether the child trains in this run: a shared launcher's child runs the function each
         caller hands it (`call_main(cfg, train)` in one script, `call_main(cfg, evaluate)` in
-        another, or `spawn(work)` handing on to `mp.spawn(func)`). A child that meets no training loop or fit call in its walk trains if its calls,
-        or the functions it hands a library (an RPC to a trainer), reach a step, or the processes it
-        starts in turn do: no stop reaches them either (OpenRLHF's PPO driver, a Ray actor whose
-        fit runs `fit` on each actor of a worker group)."""
+        another, or `spawn(work)` handing on to `mp.spawn(func)`). A child that meets no training
+        loop or fit call in its walk trains if its calls, or the functions it hands a library (an
+        RPC to a trainer), reach a step, or the processes it starts in turn do: no stop reaches
+        them either (OpenRLHF's PPO driver, a Ray actor whose fit runs `fit` on each actor of a
+        worker group)."""
         if child.runs == "command":
             return True
         work, runs = analysis.work, entry.everywhere.runs_a_passer  # the child's run is the target's, started from this one

@@ -161,9 +161,9 @@ class WorkFinder:
         """Whether the loop is in the main block of a module other modules of the project import:
         a module's check of itself (kohya-ss' model modules), not the program a job runs. A script
         of a few steps on noise, run as itself, is somebody's first try at training, or a test's."""
-        body = self.graph.project.functions[func_id]
+        module = self.functions[func_id].module
         return loop.index in self.graph.main_block(func_id) and any(
-            kind == "import" and self.functions[caller].module != body.module
+            kind == "import" and self.functions[caller].module != module
             for caller, _, kind in self.graph.graph.in_edges(func_id, keys=True))
 
     def _makes_noise(self, func_id: str, site: ir.CallSite) -> bool:
