@@ -321,7 +321,7 @@ ray.get(policy.fit.remote(epochs=3))
     )
 
     def check(self, analysis):
-        for child in sorted(analysis.child_starts, key=lambda c: (c.func_id, c.site.index)):
+        for child, again in _grouped(analysis.child_starts):
             # A finding from each entry point that runs the start unforwarded, where only PID 1 hears
             # the stop (Slurm signals the child itself: SIG001 judges it). The place is reported once,
             # naming the other entry points (detectron2's tools and projects share one launch()).
@@ -331,8 +331,9 @@ ray.get(policy.fit.remote(epochs=3))
                 if entry.runs(child.func_id, child.site) \
                         and not (entry.every_process_signalled_by and signalled_by_platform(child)) \
                         and self._trains_in(analysis, entry, child) and not self._forwards(analysis, entry, passed):
+                    twins = [analysis.point(c.func_id, c.site, "starts it again") for c in again]
                     yield self.finding(anchor, self._message(analysis, child),
-                                       analysis.path_points(self._path(analysis, entry, child)) + [anchor])
+                                       analysis.path_points(self._path(analysis, entry, child)) + [anchor] + twins)
 
     @staticmethod
     def _path(analysis, entry, child) -> list:
@@ -381,3 +382,15 @@ ray.get(policy.fit.remote(epochs=3))
                 if sends is not None or not events.isdisjoint(passed):
                     return True
         return False
+
+
+def _grouped(starts) -> list:
+    """Each start with the later starts of the same workers in its function: verl starts its
+    task with profiling options on one side of an if/else and without on the other. The fix is
+    one handler, so the first start is reported and the others join its trace."""
+    groups: dict[tuple, list] = {}
+    for child in sorted(starts, key=lambda c: (c.func_id, c.site.index)):
+        same = (child.func_id, child.api, child.targets) if child.runs == "target" and child.targets \
+            else (child.func_id, child.site.index)
+        groups.setdefault(same, []).append(child)
+    return [(group[0], group[1:]) for group in groups.values()]

@@ -120,3 +120,32 @@ def test_training_in_ray_workers_is_reported(example, example_findings):
 def test_ray_workers_that_train_nothing_are_not_reported(example, example_findings):
     found, _ = example_findings("SIG010", example)
     assert found == [], example.why
+
+
+def test_a_worker_started_on_both_sides_of_a_branch_is_one_finding(run_sigcheck):
+    """verl starts its task with profiling options on one side of an if/else and without on the
+    other: one worker to give a handler, so one finding, whose trace names both starts."""
+    report = run_sigcheck({"train.py": """
+import ray
+
+
+@ray.remote
+def main_task(config):
+    for step in range(config["steps"]):
+        model(batch).backward()
+        optimizer.step()
+
+
+def main(config):
+    if config.get("profile"):
+        ray.get(main_task.options(runtime_env={"nsight": {}}).remote(config))
+    else:
+        ray.get(main_task.remote(config))
+
+
+main({"steps": 10})
+"""}, select=("SIG010",))
+    [finding] = [d for d in report.diagnostics if d.code == "SIG010"]
+    assert finding.line == 13
+    assert [(step.note, step.line) for step in finding.trace[-2:]] == [("starts the child", 13),
+                                                                         ("starts it again", 15)]
