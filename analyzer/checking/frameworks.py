@@ -94,14 +94,16 @@ class FrameworkHandling:
         found = []
         for func_id in sorted(self.analysis.functions):
             for event in self.analysis.functions[func_id].events:
-                keywords = [k for k, _ in event.kwargs if k in removed] if isinstance(event, ir.CallSite) else ()
+                keywords = [k for k in _keywords(self.analysis.functions[func_id], event) if k in removed] \
+                    if isinstance(event, ir.CallSite) else ()
                 for name in self._called(func_id, event) if keywords else ():
                     for entry in self.analysis.knowledge.frameworks.find(f"{name}.fit"):
                         passed = [k for k in keywords if k in entry.option("removed-since", [])]
                         if passed:
                             library = f"{entry.option('package', ['the library'])[0]} {entry.option('since')}"
-                            written = f"{name.rsplit('.', 1)[-1]}({passed[0]}=...) in {self._display(func_id)}, " \
-                                      f"a keyword {library} removed"
+                            call = f"({passed[0]}=...) in {self._display(func_id)}" if passed[0] in dict(event.kwargs) \
+                                else f"(**{event.spread.name}) in {self._display(func_id)}, passing {passed[0]}"  # type: ignore[union-attr]
+                            written = f"{name.rsplit('.', 1)[-1]}{call}, a keyword {library} removed"
                             found.append((func_id, event, written, entry))
         return found
 
@@ -153,3 +155,24 @@ def _keyword_true(site: ir.CallSite, keyword: str | None) -> bool:
         return True
     value = dict(site.kwargs).get(keyword)
     return isinstance(value, ir.Const) and bool(value.value)
+
+
+def _keywords(fn: ir.FunctionInfo, site: ir.CallSite) -> list[str]:
+    """The keywords a call passes, also those of a dict the function builds and spreads into it
+    (`params = {"gpus": 1}`, `params["resume_from_checkpoint"] = path`, `Trainer(**params)`)."""
+    written = [keyword for keyword, _ in site.kwargs]
+    spread = site.spread
+    if not isinstance(spread, ir.Name) or spread.scope != fn.id:
+        return written
+    for binding in fn.bindings.get(spread.name, ()):
+        value = binding.value
+        if isinstance(value, ir.DictOf):
+            written += [key.value for key, _ in value.entries if isinstance(key, ir.Const) and isinstance(key.value, str)]
+        elif isinstance(value, ir.CallOf) and isinstance(value.func, ir.Name) and value.func.name == "dict":
+            written += [keyword for keyword, _ in value.kwargs]
+    for event in fn.events[:site.index]:
+        target = event.target if isinstance(event, ir.Assign) else None
+        if isinstance(target, ir.Item) and target.base == spread and isinstance(target.key, ir.Const) \
+                and isinstance(target.key.value, str):
+            written.append(target.key.value)
+    return written

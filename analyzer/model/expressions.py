@@ -175,7 +175,7 @@ class ExpressionBuilder:
 
     def _call(self, node: cst.Call) -> ir.Sym:
         func = self.expr(node.func)
-        args, kwargs, star, unpacked = [], [], False, None
+        args, kwargs, star, unpacked, spreads = [], [], False, None, []
         for arg in node.args:
             value = self.expr(arg.value)
             if arg.star == "*":
@@ -183,13 +183,14 @@ class ExpressionBuilder:
                 star = True
             elif arg.star:  # `**kwargs` passes keywords, and leaves the positional tail as it was
                 star = True
+                spreads.append(value)
             elif arg.keyword is not None:
                 kwargs.append((arg.keyword.value, value))
             else:
                 unpacked = None  # a plain positional after the `*` one: no longer the tail
                 args.append(value)
         self.emit(ir.CallSite, node, func=func, args=tuple(args), kwargs=tuple(kwargs), star_args=star,
-                  unpacked=unpacked)
+                  unpacked=unpacked, spread=spreads[0] if len(spreads) == 1 else None)
         return ir.CallOf(func, tuple(args), tuple(kwargs), self.at(node), star)
 
     def _dict(self, node: cst.Dict) -> ir.Sym:

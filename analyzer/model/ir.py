@@ -201,6 +201,7 @@ class CallSite(Event):
     star_args: bool = False
     decorator: bool = False  # `@d` above a def: d is called with the new function, which it need not call
     unpacked: Sym | None = None  # `f(a, *cmd)`: a `*` argument after every plain positional one
+    spread: Sym | None = None  # `f(**options)`: the one `**` argument, whose keys are keywords
 
 
 @dataclass(slots=True, eq=False)

@@ -57,3 +57,31 @@ def test_a_trainer_given_current_keywords_handles_sigterm_and_another_script_s_o
 def test_a_project_pinning_lightning_1_x_runs_fit_with_no_handler(example_findings):
     found, marked = example_findings("SIG001", PINNED)
     assert [line for path, line in found if path == PINNED.name] == marked, PINNED.why
+
+
+def test_keywords_spread_from_a_dict_the_function_builds_count_and_current_ones_do_not(run_sigcheck):
+    """detectron2's lightning_train_net builds the Trainer's keywords in a dict, adding
+    `resume_from_checkpoint` when resuming, and passes `**trainer_params`."""
+    old = """
+from model import Lit, Trainer
+
+
+def train(resume):
+    params = {"max_steps": 1000, "gpus": 1}
+    if resume:
+        params["resume_from_checkpoint"] = "last.ckpt"
+    trainer = Trainer(**params)
+    trainer.fit(Lit())
+
+
+train(False)
+"""
+    report = run_sigcheck({"model.py": MODEL, "train.py": old}, ["train.py"])
+    (finding,) = report.diagnostics
+    assert finding.code == "SIG001" and finding.line == 9
+    assert "(Trainer(**params) in train.py, passing gpus, a keyword pytorch-lightning 2.0 removed" in finding.message
+    current = old.replace('"gpus": 1', '"devices": 1').replace('params["resume_from_checkpoint"]', 'params["ckpt_path"]')
+    assert run_sigcheck({"model.py": MODEL, "train.py": current}, ["train.py"]).diagnostics == []
+    stored_later = old.replace('"gpus": 1', '"devices": 1')
+    (finding,) = run_sigcheck({"model.py": MODEL, "train.py": stored_later}, ["train.py"]).diagnostics
+    assert "(Trainer(**params) in train.py, passing resume_from_checkpoint, a keyword" in finding.message
