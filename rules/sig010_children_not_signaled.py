@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sigcheck.checking.entries import signalled_by_platform
 from sigcheck.checking.rule import Example, Rule
+from sigcheck.model import ir
 from sigcheck.model.children import names_passed
 
 
@@ -321,7 +322,7 @@ ray.get(policy.fit.remote(epochs=3))
     )
 
     def check(self, analysis):
-        for child, again in _grouped(analysis.child_starts):
+        for child, again in _grouped(analysis, analysis.child_starts):
             # A finding from each entry point that runs the start unforwarded, where only PID 1 hears
             # the stop (Slurm signals the child itself: SIG001 judges it). The place is reported once,
             # naming the other entry points (detectron2's tools and projects share one launch()).
@@ -384,13 +385,23 @@ ray.get(policy.fit.remote(epochs=3))
         return False
 
 
-def _grouped(starts) -> list:
-    """Each start with the later starts of the same workers in its function: verl starts its
-    task with profiling options on one side of an if/else and without on the other. The fix is
-    one handler, so the first start is reported and the others join its trace."""
-    groups: dict[tuple, list] = {}
+def _grouped(analysis, starts) -> list[tuple]:
+    """Each start with the starts of the same workers on the other sides of its if/else: verl
+    starts its task with profiling options on one side and without on the other. A run makes
+    one of them, so the first is reported and the others join its trace."""
+    found: list[tuple] = []
     for child in sorted(starts, key=lambda c: (c.func_id, c.site.index)):
-        same = (child.func_id, child.api, child.targets) if child.runs == "target" and child.targets \
-            else (child.func_id, child.site.index)
-        groups.setdefault(same, []).append(child)
-    return [(group[0], group[1:]) for group in groups.values()]
+        first = next((group for group in found if _either_or(analysis, group[0], child)), None)
+        if first is None:
+            found.append((child, []))
+        else:
+            first[1].append(child)
+    return found
+
+
+def _either_or(analysis, first, later) -> bool:
+    """Whether two starts run the same workers from the two sides of one if/else."""
+    same = first.runs == later.runs == "target" and first.targets \
+        and (first.func_id, first.api, first.targets) == (later.func_id, later.api, later.targets)
+    return bool(same) and any(isinstance(e, ir.Branch) and e.index < first.site.index < e.then_end <= later.site.index < e.end
+                              for e in analysis.functions[first.func_id].events)

@@ -122,10 +122,7 @@ def test_ray_workers_that_train_nothing_are_not_reported(example, example_findin
     assert found == [], example.why
 
 
-def test_a_worker_started_on_both_sides_of_a_branch_is_one_finding(run_sigcheck):
-    """verl starts its task with profiling options on one side of an if/else and without on the
-    other: one worker to give a handler, so one finding, whose trace names both starts."""
-    report = run_sigcheck({"train.py": """
+_BOTH_SIDES = """
 import ray
 
 
@@ -144,8 +141,22 @@ def main(config):
 
 
 main({"steps": 10})
-"""}, select=("SIG010",))
+"""
+
+
+def test_a_worker_started_on_both_sides_of_a_branch_is_one_finding(run_sigcheck):
+    """verl starts its task with profiling options on one side of an if/else and without on the
+    other: a run makes one of the two starts, so one finding, whose trace names both."""
+    report = run_sigcheck({"train.py": _BOTH_SIDES}, select=("SIG010",))
     [finding] = [d for d in report.diagnostics if d.code == "SIG010"]
     assert finding.line == 13
     assert [(step.note, step.line) for step in finding.trace[-2:]] == [("starts the child", 13),
                                                                          ("starts it again", 15)]
+
+
+def test_the_same_worker_started_twice_in_a_row_is_two_findings(run_sigcheck):
+    """Two actors of one class (a policy and a critic sharing an inherited fit) both run."""
+    one_after_the_other = _BOTH_SIDES.replace("    else:\n        ray.get(main_task.remote(config))",
+                                              "    ray.get(main_task.remote(config))")
+    report = run_sigcheck({"train.py": one_after_the_other}, select=("SIG010",))
+    assert [d.line for d in report.diagnostics if d.code == "SIG010"] == [13, 14]
