@@ -285,9 +285,9 @@ def _estimators(found: Discovery, path: Path, text: str, raw: str | None = None)
     if calls:
         found.estimators.extend(calls)
         found.launchers[display] = SourceFile(resolve(path), display, raw or text)
-    for call in calls:
-        if call.name == _SOURCE_CODE[:-1]:
-            found.add(call.script, "run by a ModelTrainer's SourceCode")
+    for call in calls:  # also those passed through a dict of keywords or a name (see estimator_calls)
+        found.add(call.script, "run by a ModelTrainer's SourceCode" if call.name == _SOURCE_CODE[:-1]
+                  else "an estimator's entry_point")
     source_dirs = _SOURCE_DIR.findall(text)
     for script in _ESTIMATOR.findall(text):
         bases = [folder / d for d in source_dirs] or [folder]

@@ -22,18 +22,24 @@ from sigcheck.loading.sources import is_file
 
 _CALLED = re.compile(r"\b((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\($")  # the name before a call's `(`
 _SPAN = 20_000  # characters a call's arguments may run to
-# `entry_point=` of an estimator, `entry_script=` or `command=` of a ModelTrainer's SourceCode (the
-# command's words up to the first a format string fills in)
-_ENTRY_POINT = re.compile(r"""\b(?:entry_point|(entry_script))\s*=\s*['"]([^'"]+\.py)['"]|\b(command)\s*=\s*f?['"]([^'"{]+)""")
+# `entry_point=` of an estimator (a literal, or a name a literal is assigned to), `entry_script=` or
+# `command=` of a ModelTrainer's SourceCode (the command's words up to the first a format string
+# fills in), or an `"entry_point":` key of a dict of keywords
+_ENTRY_POINT = re.compile(
+    r"""\b(?:entry_point|(entry_script))\s*=\s*(?:f?['"]([^'"{]+\.py)['"]|([A-Za-z_]\w*)(?=\s*[,)\n]))"""
+    r"""|\b(command)\s*=\s*f?['"]([^'"{]+)|['"]entry_point['"]\s*:\s*f?['"]([^'"{]+\.py)['"]""")
 _SOURCE_CODE = "SourceCode"
-_SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*['"]([^'"]+)['"]""")
+_SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*(?:['"]([^'"]+)['"]|([A-Za-z_]\w*)(?=\s*[,)\n]))"""
+                         r"""|['"]source_dir['"]\s*:\s*['"]([^'"]+)['"]""")
+_BAG = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*(?:dict\s*)?$")  # `args = dict(` or `args = {` before the bracket
+_FROM_SDK = re.compile(r"\bfrom\s+sagemaker[\w.]*\s+import\s+\(?([^)\n]+)")
 
 
 @dataclass(frozen=True)
 class EstimatorLaunch:
     """`name(entry_point=script, source_dir=folder)` written in `display` at `span`."""
 
-    name: str  # the class as called: "PyTorch", "sagemaker.pytorch.PyTorch"
+    name: str  # the class as called, or as imported where the call renames it: "PyTorch", "sagemaker.pytorch.PyTorch"
     script: Path  # the entry point's file, where it exists
     display: str  # the launcher file, as reported
     span: tuple[int, int, int, int]  # the call's name, 1-based, in the launcher file's own text
@@ -43,62 +49,130 @@ class EstimatorLaunch:
 
 def estimator_calls(text: str, folder: Path, display: str, raw: str | None = None,
                     knowledge: Knowledge | None = None, root: Path | None = None) -> list[EstimatorLaunch]:
-    """The calls in `text` that pass an `entry_point=` literal naming a file that exists (beside
-    the launcher, or in its `source_dir=`), and the SourceCode calls whose `entry_script=` does,
-    or whose `command=` starts one (`knowledge`, the built-in one unless given, tells how; read only
+    """The calls in `text` that pass an `entry_point=` naming a file that exists (beside the
+    launcher, or in its `source_dir=`), and the SourceCode calls whose `entry_script=` does, or
+    whose `command=` starts one (`knowledge`, the built-in one unless given, tells how; read only
     for a command, as a run from the cache reads none; `root` is the project's). `raw`: the
     file's own text, where `text` is taken from it (a notebook's cells): the call is placed on
-    its line there. Each keyword is taken to the call whose parentheses hold it: the work follows
-    those, not every call of the file."""
+    its line there. Each keyword is taken to the call whose parentheses hold it, or that a dict
+    holding it is spread into (`args = dict(entry_point=...)`, `PyTorch(**args)`): the work
+    follows those, not every call of the file."""
     found = []
     cursor = 0  # a notebook's calls come in the file's order: each is looked for after the last
     from_sdk = "sagemaker" in text  # a SourceCode of another library is none of the SDK's
+    renamed = _renamed(text)
     for entry in _ENTRY_POINT.finditer(text):
-        opening = _opening(text, entry.start())
-        call = _CALLED.search(text, max(0, opening - _SPAN), opening + 1) if opening is not None else None
-        arguments = _arguments(text, opening + 1) if call is not None else None
-        if arguments is None or (entry.group(1) or entry.group(3)) and (call.group(2) != _SOURCE_CODE or not from_sdk):
+        place = _call_of(text, entry.start(), in_dict=entry.group(6) is not None)
+        if place is None:
+            continue
+        call, arguments = place
+        name = renamed.get(call.group(2), call.group(2))
+        if (entry.group(1) or entry.group(4)) and (name != _SOURCE_CODE or not from_sdk):
             continue  # `entry_script=` and `command=` of anything but the SDK's SourceCode say nothing
-        source_dir = _SOURCE_DIR.search(_top_level(arguments))  # not one a call nested in it takes
-        base = folder / source_dir.group(1) if source_dir else folder
-        started = _started(entry, base, knowledge, root or folder)
-        if started is not None:
+        base = folder / _source_dir(_top_level(arguments), text, entry.start())  # not one a call nested in it takes
+        started = [s for s in _started(entry, text, base, knowledge, root or folder) if s is not None]
+        if started:
             span, cursor = _span(text, raw, call, cursor)
-            found.append(EstimatorLaunch(call.group(2), started[0], display, span, started[1]))
+            found += [EstimatorLaunch(name, script, display, span, via) for script, via in started]
     return found
 
 
-def _started(entry: re.Match, base: Path, knowledge: Knowledge | None,
-             root: Path) -> tuple[Path, ScriptLaunch | None] | None:
-    """The script an `entry_point=`, `entry_script=` or `command=` runs in `base`, if it exists."""
+def _started(entry: re.Match, text: str, base: Path, knowledge: Knowledge | None,
+             root: Path) -> list[tuple[Path, ScriptLaunch | None] | None]:
+    """The scripts an `entry_point=`, `entry_script=` or `command=` runs in `base`, where they exist."""
+    if entry.group(4) is not None:
+        return [command_start(entry.group(5), base, root, knowledge or builtin_knowledge())]
+    return [(base / script, None) if is_file(base / script) else None for script in _scripts(entry, text)]
+
+
+def _scripts(entry: re.Match, text: str) -> list[str]:
+    """The script names an entry point is given: the literal, or those the name it is given was
+    assigned before (`entry_point = "train.py"` on one side of an if, `"launcher.py"` on the other)."""
     if entry.group(3) is None:
-        script = base / entry.group(2)
-        return (script, None) if is_file(script) else None
-    return command_start(entry.group(4), base, root, knowledge or builtin_knowledge())
+        return [entry.group(2) or entry.group(6)]
+    return list(dict.fromkeys(_assigned(entry.group(3), r"[^'\"{]+\.py", text, entry.start())))
 
 
-def _opening(text: str, end: int) -> int | None:
-    """The parenthesis, before `end`, of the call whose arguments hold that place."""
+def _source_dir(arguments: str, text: str, before: int) -> str:
+    """The folder a `source_dir=` among the arguments names (a literal, or the last one its name
+    was assigned before the call); "" for none."""
+    found = _SOURCE_DIR.search(arguments)
+    if found is None or found.group(2) is None:
+        return (found.group(1) or found.group(3)) if found else ""
+    return ([""] + _assigned(found.group(2), r"[^'\"{]+", text, before))[-1]
+
+
+def _assigned(name: str, literal: str, text: str, before: int) -> list[str]:
+    """The literals a top-level statement assigns to `name` before that place, in order."""
+    assigned = re.compile(r"^[ \t]*" + re.escape(name) + r"""\s*=\s*f?['"](""" + literal + r""")['"]\s*$""", re.M)
+    return [m.group(1) for m in assigned.finditer(text, 0, before)]
+
+
+def _renamed(text: str) -> dict[str, str]:
+    """The SDK's classes imported under another name: `from sagemaker.pytorch import PyTorch as
+    PyTorchEstimator` calls `PyTorchEstimator(...)`."""
+    found = {}
+    for imported in _FROM_SDK.finditer(text):
+        for name in imported.group(1).split(","):
+            words = name.split()
+            if len(words) == 3 and words[1] == "as":
+                found[words[2]] = words[0]
+    return found
+
+
+def _call_of(text: str, at: int, in_dict: bool) -> tuple[re.Match, str] | None:
+    """The call that takes the keyword written at `at`, with its arguments: the call whose
+    parentheses hold it, or the call a dict of keywords holding it is spread into."""
+    opening = _opening(text, at, "{}" if in_dict else "()")
+    if opening is None:
+        return None
+    arguments = _arguments(text, opening + 1, "{}" if in_dict else "()")
+    call = None if in_dict else _CALLED.search(text, max(0, opening - _SPAN), opening + 1)
+    if arguments is None or (call is None and not in_dict):
+        return None
+    if call is not None and call.group(1) != "dict":
+        return call, arguments
+    spread = _spread_into(text, opening)
+    return None if spread is None else (spread[0], f"{arguments}, {spread[1]}")
+
+
+def _spread_into(text: str, opening: int) -> tuple[re.Match, str] | None:
+    """The first call given `**name` after the dict display or `dict(` call assigned to `name` at
+    `opening`, with its arguments."""
+    bag = _BAG.search(text, max(0, opening - 200), opening)
+    if bag is None:
+        return None
+    for spread in re.finditer(r"\*\*" + re.escape(bag.group(1)) + r"\b", text[opening:]):
+        paren = _opening(text, opening + spread.start())
+        call = _CALLED.search(text, max(0, paren - _SPAN), paren + 1) if paren is not None else None
+        arguments = _arguments(text, paren + 1) if call is not None else None
+        if arguments is not None:
+            return call, arguments  # type: ignore[return-value]
+    return None
+
+
+def _opening(text: str, end: int, brackets: str = "()") -> int | None:
+    """The opening bracket, before `end`, of the call (or dict display) whose arguments hold that place."""
     depth = 0
     for index in range(end - 1, max(-1, end - _SPAN), -1):
         char = text[index]
-        if char == ")":
+        if char == brackets[1]:
             depth += 1
-        elif char == "(":
+        elif char == brackets[0]:
             if depth == 0:
                 return index
             depth -= 1
     return None
 
 
-def _arguments(text: str, start: int) -> str | None:
+def _arguments(text: str, start: int, brackets: str = "()") -> str | None:
     """The text between a call's parentheses (the opening one just before `start`)."""
     depth = 1
     for index in range(start, min(len(text), start + _SPAN)):
         char = text[index]
-        if char == "(":
+        if char == brackets[0]:
             depth += 1
-        elif char == ")":
+        elif char == brackets[1]:
             depth -= 1
             if depth == 0:
                 return text[start:index]

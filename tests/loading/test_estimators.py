@@ -69,3 +69,56 @@ e = Other(source_dir="code", entry_script="train.py")
     assert calls[2].via is not None and (calls[2].via.launcher, calls[2].via.line) == ("accelerate", 3)
     assert estimator_calls(text.replace("sagemaker.modules.configs", "builder"), tmp_path, "launch.py",
                            knowledge=builtin_knowledge(), root=tmp_path) == []
+
+
+def _scripts_dir(tmp_path, *names):
+    (tmp_path / "code").mkdir()
+    for name in names:
+        (tmp_path / "code" / name).write_text("print('x')\n")
+
+
+def test_keywords_gathered_in_a_dict_are_the_calls_they_are_spread_into(tmp_path):
+    """The SageMaker examples' notebooks: `estimator_args = dict(entry_point=..., source_dir=...)`
+    or a dict display, then `HuggingFace(**estimator_args, compiler_config=...)`."""
+    _scripts_dir(tmp_path, "run_clm.py", "train.py")
+    text = """from sagemaker.huggingface import HuggingFace
+estimator_args = dict(
+    entry_point=f"run_clm.py",
+    source_dir="./code",
+    instance_count=1,
+)
+optimized = HuggingFace(**estimator_args, compiler_config=TrainingCompilerConfig())
+parameters = {"entry_point": "train.py", "source_dir": "code", "instance_type": instance_type}
+est = PyTorch(role=role, **parameters)
+plain = dict(entry_point="train.py", source_dir="code")
+"""
+    calls = estimator_calls(text, tmp_path, "launch.py")
+    assert [(c.name, c.script.name, c.span[:2]) for c in calls] == [("HuggingFace", "run_clm.py", (7, 13)),
+                                                                  ("PyTorch", "train.py", (9, 7))]
+
+
+def test_a_class_imported_under_another_name_is_named_as_the_sdk_names_it(tmp_path):
+    _scripts_dir(tmp_path, "train.py")
+    text = ("from sagemaker.pytorch import PyTorch as PyTorchEstimator, PyTorchModel\n"
+            "est = PyTorchEstimator(entry_point='train.py', source_dir='code', role=role)\n")
+    (call,) = estimator_calls(text, tmp_path, "launch.py")
+    assert (call.name, call.span[:2]) == ("PyTorch", (2, 7))
+
+
+def test_an_entry_point_given_by_name_is_each_script_the_name_was_assigned(tmp_path):
+    """sm-heterogeneous_clusters: `entry_point = "launcher.py"` on one side of an if, `"train.py"`
+    on the other, then `PyTorch(entry_point=entry_point, source_dir=source_dir, ...)`. A name
+    assigned no literal before the call, or an attribute, names nothing."""
+    _scripts_dir(tmp_path, "launcher.py", "train.py")
+    text = """if IS_HETERO:
+    entry_point = "launcher.py"
+else:
+    entry_point = "train.py"
+source_dir = "code"
+estimator = PyTorch(entry_point=entry_point, source_dir=source_dir, role=role)
+other = PyTorch(entry_point=args.entry_point, source_dir="code")
+late = PyTorch(entry_point=script, source_dir="code")
+script = "train.py"
+"""
+    calls = estimator_calls(text, tmp_path, "launch.py")
+    assert [(c.script.name, c.span[0]) for c in calls] == [("launcher.py", 6), ("train.py", 6)]
