@@ -21,7 +21,9 @@ class MissingSigtermHandler(Rule):
     generic Estimator's where a Dockerfile of the project builds a toolkit image that sets no
     SAGEMAKER_PROGRAM, a ModelTrainer's `SourceCode`, `accelerate launch` configured for SageMaker) never receives
     SIGTERM, so a handler would not run either (DKR007): the message says so, names the call
-    that runs it, and asks for checkpoints saved as training goes instead. So does a script a
+    that runs it, and asks for checkpoints saved as training goes instead; so it does for a
+    script that reads a variable only the training toolkit sets (`os.environ["SM_MODEL_DIR"]`,
+    not `os.environ.get` with a fallback), whose launch is elsewhere. So does a script a
     shell script of the project starts with deepspeed on one node, which passes no signal on:
     the message names the launch and what to start it with instead. Lightning
     handles SIGTERM from 2.0: a project whose requirements, conda environment or project file
@@ -145,26 +147,6 @@ import sys
 def save_and_exit(signum, frame):
     sys.exit(0)
 """}),
-        Example("""
-import signal, sys
-import click
-
-
-@click.group()
-def cli():
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-
-
-@cli.command()
-def train():
-    for batch in loader:
-        model(batch).backward()
-        optimizer.step()
-
-
-if __name__ == "__main__":
-    cli()
-""", "a click group's own function runs before the subcommand the command line names: its handler covers train"),
     )
     invalid = (
         Example("""
@@ -389,6 +371,12 @@ if __name__ == "__main__":
         kept = entry.kept_by
         if kept is not None:
             return kept.point, f"{kept.launch.launcher}, at {kept.where}, {kept.keeps}", f"{kept.instead}, and handle SIGTERM"
+        read = analysis.toolkit_read(entry)
+        if read is not None:
+            return (read[0], f"the SageMaker training toolkit runs it (it reads {read[1]}, which only the toolkit sets), "
+                             "starting it as a child through /bin/sh, and never forwards SIGTERM (sagemaker-training-toolkit "
+                             "#125, #173)",
+                    "save checkpoints to /opt/ml/checkpoints as training goes (the job's checkpoint_s3_uri)")
         return None
 
 

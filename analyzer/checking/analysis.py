@@ -12,7 +12,7 @@ from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver, reachable_flow
 from sigcheck.model.children import ChildStart, events_set, find_child_starts, forwarding_call, handing_steps
-from sigcheck.model.environment import CONSULTED, NEEDED, reads_environment, takes_option
+from sigcheck.model.environment import CONSULTED, NEEDED, NamePatterns, needed_read, reads_environment, takes_option
 from sigcheck.model.flags import Flags
 from sigcheck.model.jobs import JobKinds
 from sigcheck.model.project import ProjectModel
@@ -238,6 +238,21 @@ class Analysis:
     @cached_property
     def frameworks(self) -> FrameworkHandling:
         return FrameworkHandling(self)
+
+    def toolkit_read(self, entry: EntryFacts) -> tuple[Point, str] | None:
+        """Where the entry point's run reads, as needed, a variable only the SageMaker training
+        toolkit sets (`os.environ["SM_MODEL_DIR"]`), with the name: the toolkit runs it. Its own
+        module's top level, or a function it runs: importing a module that reads one says nothing."""
+        for func_id, (event, name) in self._toolkit_reads.items() if self.platform == "sagemaker" else ():
+            if (func_id == entry.body_id or self.functions[func_id].kind != "module") and entry.runs(func_id, event):
+                return self.point(func_id, event, f"reads {name}, which only the SageMaker training toolkit sets"), name
+        return None
+
+    @cached_property
+    def _toolkit_reads(self) -> dict[str, tuple[ir.Event, str]]:
+        names = NamePatterns(self.knowledge.toolkit_variables)
+        modules = {m for m, source in self.project.sources.items() if "SM_" in source.text}
+        return {f: read for f, fn in self.functions.items() if fn.module in modules and (read := needed_read(fn, names))}
 
     @cached_property
     def launcher_hints(self) -> list[tuple["Deadline", frozenset[str]]]:

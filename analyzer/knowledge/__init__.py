@@ -128,7 +128,8 @@ class Platform:
 
 class Knowledge:
     def __init__(self, entries: list[Entry], platforms: dict[str, Platform], signals: dict[str, int],
-                 sagemaker_paths: tuple["SageMakerPath", ...] = (), stop_signals: frozenset[int] = frozenset()) -> None:
+                 sagemaker_paths: tuple["SageMakerPath", ...] = (), stop_signals: frozenset[int] = frozenset(),
+                 toolkit_variables: tuple[str, ...] = ()) -> None:
         by_category: dict[str, list[Entry]] = {name: [] for name in _CATEGORIES}
         for entry in entries:
             by_category[entry.category].append(entry)
@@ -160,6 +161,7 @@ class Knowledge:
         self.signals = signals
         self.signal_names = {number: name for name, number in signals.items()}
         self.stop_signals = stop_signals  # see signals.toml's [stop]
+        self.toolkit_variables = toolkit_variables  # see sagemaker.toml's [toolkit]
 
     @staticmethod
     def configured(patterns: PatternSet, names: list[str]) -> bool:
@@ -175,7 +177,8 @@ class Knowledge:
                 *self.children, *self.forwards, *self.training_commands, *self.commands, *self.writes,
                 *self.driver_libraries, *self.driver_commands, *self.driver_loaders, *self.driver_dirs, *self.stop_attributes,
                 *(e for kind in sorted(self.containers) for e in self.containers[kind])]
-        return Knowledge(base + extra, self.platforms, self.signals, self.sagemaker_paths, self.stop_signals)
+        return Knowledge(base + extra, self.platforms, self.signals, self.sagemaker_paths, self.stop_signals,
+                         self.toolkit_variables)
 
 
 @lru_cache(maxsize=1)
@@ -195,12 +198,14 @@ def builtin_knowledge() -> Knowledge:
     signals = dict(table["numbers"])
     stop_signals = frozenset(signals[name] for name in table["stop"]["names"])
     paths = []
-    for position, raw in enumerate(_load("sagemaker.toml").get("sm-path", [])):
+    sagemaker = _load("sagemaker.toml")
+    for position, raw in enumerate(sagemaker.get("sm-path", [])):
         where = f"sagemaker.toml: [[sm-path]] #{position + 1}"
         _check_keys(raw, {"path": str, "env": str, "kind": str, "reason": str, "uploaded": list}, where,
                     required={"path", "env", "kind", "reason"})
         paths.append(SageMakerPath(raw["path"], raw["env"], raw["kind"], raw["reason"], tuple(raw.get("uploaded", ()))))
-    return Knowledge(entries, platforms, signals, tuple(paths), stop_signals)
+    _check_keys(sagemaker["toolkit"], {"variables": list}, "sagemaker.toml: [toolkit]", required={"variables"})
+    return Knowledge(entries, platforms, signals, tuple(paths), stop_signals, tuple(sagemaker["toolkit"]["variables"]))
 
 
 def _load(filename: str) -> dict:

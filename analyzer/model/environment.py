@@ -6,13 +6,16 @@ sign of a launcher."""
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
+from typing import Container, Iterable
+
 from sigcheck.model import ir
 
 NEEDED, CONSULTED = "needed", "consulted"
 _ENVIRONMENT_WRITES = frozenset({"pop", "setdefault", "update", "putenv", "unsetenv"})
 
 
-def reads_environment(fn: ir.FunctionInfo, texts: frozenset[str]) -> str | None:
+def reads_environment(fn: ir.FunctionInfo, texts: Container[str]) -> str | None:
     """NEEDED when the function indexes the environment by one of these names wherever it runs;
     CONSULTED when it only looks one up or tests for it, or indexes it only on one side of a
     branch (`if ddp: local_rank = int(os.environ["LOCAL_RANK"])`, nanoGPT: the script also runs
@@ -32,9 +35,34 @@ def _branched_around(fn: ir.FunctionInfo, event: ir.Event) -> bool:
                for branch in fn.events[:event.index])
 
 
-def _reads(event: ir.Event, texts: frozenset[str]) -> str | None:
+def needed_read(fn: ir.FunctionInfo, texts: Container[str]) -> tuple[ir.Event, str] | None:
+    """The first event that indexes the environment by one of these names wherever the function
+    runs (`os.environ["SM_MODEL_DIR"]`), with the name."""
+    for event in fn.events:
+        read = _read(event, texts)
+        if read is not None and read[0] == NEEDED and not _branched_around(fn, event):
+            return event, read[1]
+    return None
+
+
+class NamePatterns:
+    """Names by pattern (`SM_CHANNEL_*`), asked with `in` as a set of names is."""
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = tuple(patterns)
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and any(fnmatchcase(value, pattern) for pattern in self.patterns)
+
+
+def _reads(event: ir.Event, texts: Container[str]) -> str | None:
+    read = _read(event, texts)
+    return None if read is None else read[0]
+
+
+def _read(event: ir.Event, texts: Container[str]) -> tuple[str, str] | None:
     """How the event's expressions read one of these names (`os.environ["X"]`, `os.getenv("X")`,
-    `get_int_from_env(["X", "Y"])`, `"X" in os.environ`), if they do."""
+    `get_int_from_env(["X", "Y"])`, `"X" in os.environ`), if they do, and the name."""
     if isinstance(event, ir.CallSite):
         called = event.func.attr if isinstance(event.func, ir.Attr) else getattr(event.func, "name", None)
         if called in _ENVIRONMENT_WRITES:
@@ -53,10 +81,10 @@ def _reads(event: ir.Event, texts: frozenset[str]) -> str | None:
         sym = syms.pop()
         if isinstance(sym, ir.Const):
             if sym.value in texts:  # handed to a lookup, tested for: os.environ.get("X", -1), "X" in os.environ
-                found = CONSULTED
+                found = (CONSULTED, sym.value)
         elif isinstance(sym, ir.Item):
             if isinstance(sym.key, ir.Const) and sym.key.value in texts:
-                return NEEDED  # os.environ["LOCAL_RANK"]: a KeyError without it
+                return NEEDED, sym.key.value  # os.environ["LOCAL_RANK"]: a KeyError without it
             syms += (sym.base, sym.key)
         elif isinstance(sym, ir.CallOf):
             syms += (*sym.args, *(v for _, v in sym.kwargs))

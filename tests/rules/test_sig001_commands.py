@@ -105,6 +105,26 @@ if __name__ == "__main__":
 """, "the project's own wrapper hands its arguments on to jsonargparse's CLI, which runs setup", name="pretrain.py",
             files={"utils.py": "from jsonargparse import CLI as _cli\n\n\ndef CLI(*args, **kwargs):\n"
                                "    return _cli(*args, **kwargs)\n"}),
+        Example("""
+import signal, sys
+import click
+
+
+@click.group()
+def cli():
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+
+
+@cli.command()
+def train():
+    for batch in loader:
+        model(batch).backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    cli()
+""", "a click group's own function runs before the subcommand the command line names: its handler covers train"),
 )
 
 

@@ -1,0 +1,62 @@
+"""SIG001 where the script reads a variable only the SageMaker training toolkit sets: the toolkit
+runs it, as a child it never forwards SIGTERM to, so the message asks for checkpoints saved as
+training goes, not for a handler (the SageMaker examples launch such scripts from notebooks and
+launchers that are often elsewhere)."""
+
+from __future__ import annotations
+
+import pytest
+
+TRAIN = """
+import argparse
+import os
+
+import torch
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--model-dir", default={model_dir})
+args = parser.parse_args()
+model = torch.nn.Linear(4, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(10):
+    model(torch.randn(8, 4)).sum().backward()
+    opt.step()
+torch.save(model.state_dict(), os.path.join(args.model_dir, "model.pt"))
+"""
+NONE_WOULD_RUN = "and none would run: the SageMaker training toolkit runs it (it reads SM_MODEL_DIR, which only the toolkit sets)"
+
+
+def test_a_script_that_needs_a_toolkit_variable_is_told_to_checkpoint_as_it_goes(run_sigcheck):
+    report = run_sigcheck({"train.py": TRAIN.format(model_dir='os.environ["SM_MODEL_DIR"]')})
+    (finding,) = report.diagnostics
+    assert finding.code == "SIG001" and finding.line == 11
+    assert NONE_WOULD_RUN in finding.message
+    assert "save checkpoints to /opt/ml/checkpoints as training goes" in finding.message
+    assert (finding.trace[0].line, finding.trace[0].note) == (7, "reads SM_MODEL_DIR, which only the SageMaker "
+                                                                 "training toolkit sets")
+
+
+@pytest.mark.parametrize("model_dir, why", [
+    ('os.environ.get("SM_MODEL_DIR", "/opt/ml/model")', "looked up with a fallback: it runs without the toolkit too"),
+    ('os.environ["MODEL_DIR"]', "a variable of the project's own"),
+    ('os.environ["SM_MODEL_DIR"] if "SM_MODEL_DIR" in os.environ else "model"', "read on one side of a test"),
+])
+def test_a_script_that_runs_without_the_toolkit_gets_the_platform_s_message(run_sigcheck, model_dir, why):
+    (finding,) = run_sigcheck({"train.py": TRAIN.format(model_dir=model_dir)}).diagnostics
+    assert "on SageMaker a stop sends SIGTERM" in finding.message, why
+
+
+def test_on_another_platform_no_toolkit_runs_it(run_sigcheck):
+    (finding,) = run_sigcheck({"train.py": TRAIN.format(model_dir='os.environ["SM_MODEL_DIR"]')},
+                              platform="kubernetes").diagnostics
+    assert "on Kubernetes a stop sends SIGTERM" in finding.message
+
+
+def test_importing_a_module_that_reads_one_says_nothing_of_the_importer(run_sigcheck):
+    """A settings module of a repository that also trains on SageMaker: importing it from a script
+    run elsewhere makes no toolkit run the script."""
+    files = {"settings.py": 'import os\n\nMODEL_DIR = os.environ["SM_MODEL_DIR"] if os.environ.get("ON_SM") else "model"\n'
+                            'SM_DIR = lambda: os.environ["SM_MODEL_DIR"]\n',
+             "train.py": "import settings\n" + TRAIN.format(model_dir="settings.MODEL_DIR")}
+    (finding,) = run_sigcheck(files, ["train.py"]).diagnostics
+    assert "on SageMaker a stop sends SIGTERM" in finding.message
