@@ -1,0 +1,101 @@
+"""DKR007 in script mode: estimators whose script the toolkit does not run or that has no handler
+to defeat, and a script that handles SIGTERM and reads a variable only the SageMaker training
+toolkit sets, launched from somewhere the project does not hold (a notebook elsewhere, the
+console): the toolkit runs it and never forwards SIGTERM, so the handler never runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from sigcheck.checking.rule import Example
+
+_HANDLES = """
+import signal, sys, torch
+
+def on_sigterm(signum, frame):
+    torch.save(model.state_dict(), "/opt/ml/model/model.pt")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for batch in loader:
+    optimizer.step()
+"""
+SILENT = (
+        Example("""
+from sagemaker.estimator import Estimator
+from sagemaker.pytorch import PyTorch
+
+PyTorch(entry_point="train.py", source_dir="src", role=role).fit()
+Estimator(image_uri=image, entry_point="serve_model.py", source_dir="src", role=role).fit()
+""", "script mode with no handler in train.py (SIG001 reports its training), and an estimator of the image "
+     "sigcheck reads from its Dockerfile, not known to run a toolkit", {
+            "src/train.py": "for batch in loader:\n    optimizer.step()\n", "src/serve_model.py": _HANDLES},
+            name="launch.py"),
+        Example("""
+from sagemaker.estimator import Estimator
+
+Estimator(image_uri=image, entry_point="train.py", source_dir="src", role=role).fit()
+""", "the project's image runs the script as PID 1 (exec-form ENTRYPOINT), not through a toolkit: the "
+     "entry_point the SDK passes goes unread", {
+            "src/train.py": _HANDLES, "Dockerfile": 'FROM python:3.11-slim\nRUN pip install torch\n'
+                                                    'COPY src/train.py /opt/program/train.py\n'
+                                                    'ENTRYPOINT ["python", "/opt/program/train.py"]\n'},
+            name="launch.py"),
+)
+
+
+@pytest.mark.parametrize("example", SILENT, ids=lambda e: e.why[:60])
+def test_estimators_with_no_handler_to_defeat_are_silent(example, example_findings):
+    found, _ = example_findings("DKR007", example)
+    assert found == [], example.why
+
+TRAIN = """
+import argparse
+import os
+import signal
+import sys
+
+import torch
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--model-dir", default={model_dir})
+args = parser.parse_args()
+model = torch.nn.Linear(4, 1)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+def on_sigterm(signum, frame):
+    torch.save(model.state_dict(), os.path.join(args.model_dir, "model.pt"))
+    sys.exit(0)
+
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(10):
+    model(torch.randn(8, 4)).sum().backward()
+    opt.step()
+"""
+
+
+def test_the_handler_of_a_script_the_toolkit_runs_is_reported_where_it_reads_the_variable(run_sigcheck):
+    (finding,) = run_sigcheck({"train.py": TRAIN.format(model_dir='os.environ["SM_MODEL_DIR"]')}).diagnostics
+    assert (finding.code, finding.line) == ("DKR007", 9)
+    assert finding.message.startswith("The SageMaker training toolkit runs train.py (it reads SM_MODEL_DIR, which only "
+                                      "the toolkit sets) as a child through /bin/sh and never forwards SIGTERM")
+    assert [step.line for step in finding.trace] == [9, 20]
+
+
+def test_a_script_that_also_runs_without_the_toolkit_or_on_another_platform_keeps_its_handler(run_sigcheck):
+    fallback = TRAIN.format(model_dir='os.environ.get("SM_MODEL_DIR", "model")')
+    assert run_sigcheck({"train.py": fallback}).diagnostics == []
+    needed = TRAIN.format(model_dir='os.environ["SM_MODEL_DIR"]')
+    assert run_sigcheck({"train.py": needed}, platform="kubernetes").diagnostics == []
+
+
+def test_a_launch_the_project_holds_is_judged_instead(run_sigcheck):
+    """An image of the project sets the variable and runs the script as PID 1: the handler runs."""
+    files = {"Dockerfile": 'FROM python:3.11-slim\nENV SM_MODEL_DIR=/opt/ml/model\nCOPY train.py /opt/program/\n'
+                           'ENTRYPOINT ["python", "/opt/program/train.py"]\n',
+             "train.py": TRAIN.format(model_dir='os.environ["SM_MODEL_DIR"]').replace(
+                 "args = parser.parse_args()", "args, _ = parser.parse_known_args()")}  # `train` is passed on
+    report = run_sigcheck(files, ["."])
+    assert [d.code for d in report.diagnostics] == []
