@@ -362,9 +362,10 @@ def _fix(analysis, func_id: str, sym: ir.Sym, match) -> Fix | None:
     if not match.env or not isinstance(sym, ir.Const) or match.tail is None:
         return None
     fn = analysis.functions[func_id]
-    lookup = f'os.environ.get("{match.env}", "{match.path}")'
+    q = analysis.positions.quote_of(fn.module, sym.node)  # the literal's own: legal where it stands
+    lookup = f'os.environ.get({q}{match.env}{q}, {q}{match.path}{q})'
     tail = match.tail.strip("/")
-    replacement = f'os.path.join({lookup}, "{tail}")' if tail else lookup
+    replacement = f'os.path.join({lookup}, {q}{tail}{q})' if tail else lookup
     span = analysis.positions.span(fn.module, sym.node)
     path = analysis.project.sources[fn.module].display
     edits = [Edit(path, span.line, span.column, span.end_line, span.end_column, replacement)]

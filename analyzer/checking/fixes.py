@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +39,7 @@ def plan_fixes(report: Report, unsafe: bool) -> list[FixedFile]:
     for path, diagnostics in sorted(by_path.items()):
         before = Path(path).read_text(encoding="utf-8")
         after, applied = _apply(before, diagnostics)
-        if applied and _parses(path, after):
+        if applied and _parses(path, before, after):
             planned.append(FixedFile(path, before, after, applied))
     return planned
 
@@ -82,11 +84,17 @@ def _offset(starts: list[int], line: int, column: int) -> int:
     return starts[min(line, len(starts)) - 1] + column - 1
 
 
-def _parses(path: str, text: str) -> bool:
+def _parses(path: str, before: str, after: str) -> bool:
+    """Whether the fixed file still parses: with libcst, and with the running Python where the
+    file did before (libcst reads Python 3.12's f-strings, which an older Python rejects)."""
     if not path.endswith(".py"):
         return True
+    return _reads(cst.parse_module, after) and (_reads(ast.parse, after) or not _reads(ast.parse, before))
+
+
+def _reads(parse, text: str) -> bool:
     try:
-        cst.parse_module(text)
+        parse(text)
         return True
     except Exception:
         return False

@@ -31,6 +31,15 @@ class Positions:
             return Span(1, 1, 1, 1)
         return Span(*self._summary(module).span(node))
 
+    def quote_of(self, module: str, node: NodeId) -> str:
+        """The quote a string literal is written with (`'` for `r'/opt/ml'`), so that text put in its
+        place may use it too: inside an f-string's braces the other quote ends the f-string before
+        Python 3.12."""
+        span = self.span(module, node)
+        lines = source_lines(self.project.sources[module].text)
+        written = lines[span.line - 1][span.column - 1:].lstrip("rRbBuUfF") if span.line <= len(lines) else ""
+        return "'" if written.startswith("'") else '"'
+
     def first_code_line(self, module: str) -> int:
         """The line where an import can go: after the docstring and `from __future__` imports."""
         summary = self._summary(module)

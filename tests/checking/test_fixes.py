@@ -58,13 +58,33 @@ def test_fix_applies_parses_and_reanalyses_clean(project):
         import torch  # the model library
 
         MODEL = os.path.join(os.environ.get("SM_MODEL_DIR", "/opt/ml/model"), "model.pt")   # keep this comment
-        DATA = os.environ.get("SM_CHANNEL_TRAIN", "/opt/ml/input/data/train")
+        DATA = os.environ.get('SM_CHANNEL_TRAIN', '/opt/ml/input/data/train')
 
         def main():
             torch.save(net.state_dict(), MODEL)
             print(DATA)
     ''')
     assert run("--diff").exit_code == 0  # nothing left to fix
+
+
+def test_a_literal_inside_an_f_string_is_replaced_with_its_own_quotes(project):
+    """autogluon's `print(f"{os.listdir('/opt/ml/model/')}")`: the lookup written with double
+    quotes would end the f-string before Python 3.12; the literal's own quotes are legal there."""
+    (project / "train.py").write_text('import os\nprint(f"contents: {os.listdir(\'/opt/ml/model/\')}")\n')
+    run("--fix")
+    fixed = (project / "train.py").read_text()
+    assert fixed == 'import os\nprint(f"contents: {os.listdir(os.environ.get(\'SM_MODEL_DIR\', \'/opt/ml/model\'))}")\n'
+    compile(fixed, "train.py", "exec", dont_inherit=True)
+
+
+def test_a_fix_the_running_python_could_not_read_is_not_written(project, monkeypatch):
+    """The guard behind the quotes: a fix is written only where the file still parses."""
+    import sigcheck.checking.fixes as fixes
+
+    monkeypatch.setattr(fixes.ast, "parse", lambda text: compile("(" if "environ" in text else "", "x", "exec"))
+    result = run("--fix")
+    assert (project / "train.py").read_text() == SOURCE
+    assert result.exit_code == 1
 
 
 def test_json_carries_the_fix(project):
