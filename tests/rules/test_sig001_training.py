@@ -91,6 +91,30 @@ for t in range(1000):
         obs, info = env.reset()
 """, "a rollout of environment steps made by gym.make trains nothing"),
     Example("""
+import gym
+from gym_unity.envs import UnityToGymWrapper
+from mlagents_envs.environment import UnityEnvironment
+
+
+class UnityEnv(gym.Env):
+    def __init__(self, name):
+        self.env = UnityToGymWrapper(UnityEnvironment(name))
+
+    def step(self, action):
+        return self.env.step(action)
+
+
+def evaluate(agent, episodes):
+    env = UnityEnv("Basic")
+    for episode in range(episodes):
+        state, done = env.reset(), False
+        while not done:
+            state, reward, done, _ = env.step(agent.compute_action(state))
+
+
+evaluate(agent, 10)
+""", "a restored agent rolled out in a Unity environment, wrapped in a Gym env of the project's (SageMaker's RL examples)"),
+    Example("""
 def sample(unet, noise_scheduler, latents):
     for t in noise_scheduler.timesteps:
         noise = unet(latents, t)
