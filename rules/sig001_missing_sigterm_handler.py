@@ -347,7 +347,7 @@ if __name__ == "__main__":
             where[0],
             f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {entry.deadline.context}"
             f"{',' if entry.deadline.conditional else ''} a stop sends "
-            f"SIGTERM, then SIGKILL {entry.deadline} later, and {self._lost(analysis, entry, work)}{_remedy(analysis, work)}",
+            f"SIGTERM, then SIGKILL {entry.deadline} later, and {self._lost(analysis, entry, work)}{_remedy(analysis, entry, work)}",
             analysis.path_points(way) + where, deadline=entry.deadline.seconds,
         )
 
@@ -380,10 +380,14 @@ if __name__ == "__main__":
         return None
 
 
-def _remedy(analysis, work) -> str:
-    """What makes the library that trains handle SIGTERM itself, as the message's last clause."""
+def _remedy(analysis, entry, work) -> str:
+    """What makes the library that trains handle SIGTERM itself, as the message's last clause,
+    and the project's pin of an older release, which the remedy needs lifted."""
     if work.what != "fit call":
         return ""
-    remedies = [entry.option("remedy") for name in analysis.work.call_names(work.func_id, work.event)
-                for entry in analysis.knowledge.fits.find(name) if entry.option("remedy")]
-    return f"; {remedies[0]}" if remedies else ""
+    for name in analysis.work.call_names(work.func_id, work.event):
+        for fit in analysis.knowledge.fits.find(name):
+            if fit.option("remedy"):
+                pinned = analysis.frameworks.pinned_before_remedy(entry.entry.module, fit)
+                return f"; {fit.option('remedy')}" + (f", and the project pins {pinned}" if pinned else "")
+    return ""

@@ -63,8 +63,16 @@ class FrameworkHandling:
 
     @cached_property
     def pins(self) -> Pins:
-        packages = frozenset(p for entry in self.analysis.knowledge.frameworks for p in entry.option("package", []))
+        knowledge = self.analysis.knowledge
+        packages = frozenset(p for entry in (*knowledge.frameworks, *knowledge.fits) for p in entry.option("package", []))
         return Pins(self.analysis.project.root, packages)
+
+    def pinned_before_remedy(self, module: str, fit) -> str | None:
+        """The pin nearest the entry point `module` that keeps it on a release before the one
+        that brought a fit's remedy (transformers 4.x: no enable_jit_checkpoint), as written."""
+        since = fit.option("remedy-since")
+        path = self.analysis.project.sources[module].path
+        return self.pins.below(path, fit.option("package", []), since) if since else None
 
     def pin_files(self) -> list:
         """The files version pins were read from or looked for, if this run asked for any: a

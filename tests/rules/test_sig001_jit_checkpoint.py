@@ -84,3 +84,16 @@ def test_the_message_for_a_trainer_names_the_switch_and_for_other_fits_does_not(
     assert messages["train.py"].endswith("; enable_jit_checkpoint=True in the TrainingArguments (or TRL config) it is "
                                          "given makes the Trainer save a checkpoint and stop on SIGTERM (transformers 5 and later)")
     assert "enable_jit_checkpoint" not in messages["keras_train.py"]
+
+
+@pytest.mark.parametrize("requirements, pinned", [
+    ("transformers==4.53.0\ndatasets\n", "transformers==4.53.0 in requirements.txt"),
+    ("transformers>=4.40,<4.58\n", "transformers<4.58 in requirements.txt"),
+    ("transformers>=4.40\n", None),
+    ("datasets\n", None),
+])
+def test_the_message_names_a_pin_that_keeps_the_project_before_the_switch(run_sigcheck, requirements, pinned):
+    """The switch came with transformers 5: a project pinned to 4.x must lift its pin to use it."""
+    report = run_sigcheck({"train.py": LEFT_OFF["switched off"], "requirements.txt": requirements}, ["train.py"])
+    (message,) = [d.message for d in report.diagnostics]
+    assert message.endswith("(transformers 5 and later)" + (f", and the project pins {pinned}" if pinned else ""))
