@@ -28,10 +28,12 @@ class ImageDataUnderOptMl(Rule):
     alone (`mkdir`, `WORKDIR`, `VOLUME`) hold nothing to hide and are not reported.
 
     ## Why is this bad?
-    SageMaker mounts its own `/opt/ml/input`, `/opt/ml/model`, `/opt/ml/output` and
-    `/opt/ml/checkpoints` into the container when the job starts. Whatever the image kept there
-    is hidden: pretrained weights, a default config or a dataset baked into the image silently
-    disappear, and the job fails or trains on nothing.
+    SageMaker reserves `/opt/ml` and everything under it: it mounts its own `/opt/ml/input`,
+    `/opt/ml/model`, `/opt/ml/output` and `/opt/ml/checkpoints` into the container when the job
+    starts, and AWS's documentation for bring-your-own images warns that data placed anywhere
+    under `/opt/ml` may no longer be visible. Whatever the image kept there can be hidden:
+    pretrained weights, a default config or a dataset baked into the image silently disappear,
+    and the job fails or trains on nothing.
 
     ## Example
     ```dockerfile
