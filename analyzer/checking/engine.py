@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import shlex
 from functools import cached_property
 from dataclasses import replace
 from contextlib import contextmanager
@@ -90,7 +91,7 @@ def _notes(locator: "_Locator", containers) -> list[Note]:
 
 
 def _chain_hint(displays: list[str]) -> str:
-    shown = " and ".join(f"`sigcheck chain {display}`" for display in displays[:2])
+    shown = " and ".join(f"`sigcheck chain {shlex.quote(display)}`" for display in displays[:2])  # pasted into a shell
     more = f" (and {len(displays) - 2} more)" if len(displays) > 2 else ""
     return f"{shown}{more} show{'s' if len(displays) == 1 else ''} the chain"
 

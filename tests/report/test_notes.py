@@ -72,6 +72,15 @@ def test_the_note_sits_where_the_chain_stopped(tmp_path, monkeypatch):
     assert "/opt/vendor/bin/trainer" in notes[0]["message"]
 
 
+def test_the_chain_command_a_note_suggests_can_be_pasted_into_a_shell(tmp_path, monkeypatch):
+    """amazon-sagemaker-examples names its folders with leading spaces to order them."""
+    folder = tmp_path / " archived" / "byoc"
+    folder.mkdir(parents=True)
+    _project(folder, UNKNOWN_BASE)
+    (notes,) = _notes(tmp_path, monkeypatch)
+    assert notes["message"].endswith("(`sigcheck chain ' archived/byoc/Dockerfile'` shows the chain)")
+
+
 def test_a_script_running_a_train_from_a_package_says_where_it_may_come_from_once(tmp_path, monkeypatch):
     """sagemaker-pytorch-training-toolkit's images (cpu and gpu share the script): `train` comes
     from the framework's wheel, whose launch sigcheck does not model."""
