@@ -16,6 +16,8 @@ from pathlib import Path
 from sigcheck.container.dockerfile import ParsedDockerfile
 from sigcheck.container.stages import context_matches, copy_words
 
+_GLOB = frozenset("*?[")
+
 
 def build_contexts(parsed: ParsedDockerfile, folder: Path, root: Path) -> list[Path]:
     """The folders COPY and ADD sources are looked for in, in order: the context that holds them
@@ -24,7 +26,11 @@ def build_contexts(parsed: ParsedDockerfile, folder: Path, root: Path) -> list[P
     sources = _copied_sources(parsed)
     if not sources:
         return fallback
-    holding = next((candidate for candidate in _candidates(folder, root)
+    candidates = _candidates(folder, root)
+    # A pattern that matches nothing copies nothing and fails no build: `COPY wheel[s]/ /tmp/wheels/`
+    # is how deep-learning-containers copies a folder that may not exist.
+    sources = [s for s in sources if not _GLOB.intersection(s) or any(context_matches([c], s) for c in candidates)]
+    holding = next((candidate for candidate in candidates
                     if all(context_matches([candidate], source) for source in sources)), None)
     return fallback if holding is None else list(dict.fromkeys([holding, *fallback]))
 

@@ -40,8 +40,8 @@ def test_the_nearest_folder_holding_them_all_wins_over_the_root(tmp_path):
 
 def test_without_a_folder_holding_every_source_each_is_looked_for_beside_the_dockerfile_then_at_the_root(tmp_path):
     write_project(tmp_path, {"service/code/train.py": TRAIN})
-    # dist/*.whl is built before `docker build`; variables, other stages and URLs are not the context's
-    text = ("FROM python:3.11 AS build\nARG APP=x\nCOPY dist/*.whl /tmp/\nCOPY $APP/ /app/\n"
+    # the wheel is built before `docker build`; variables, other stages and URLs are not the context's
+    text = ("FROM python:3.11 AS build\nARG APP=x\nCOPY dist/app-1.0-py3-none-any.whl /tmp/\nCOPY $APP/ /app/\n"
             "COPY --from=build /usr/lib /usr/lib\nADD https://example.com/a.tgz /a.tgz\nCOPY code/ /opt/program/\n")
     assert contexts(tmp_path, "service/docker/Dockerfile", text) == ["service/docker", "."]
     only_skipped = "FROM python:3.11\nCOPY $APP/ /app/\nCOPY <<EOF /x\nhi\nEOF\n"
@@ -86,3 +86,14 @@ def test_above_a_project_file_beside_the_dockerfile_up_to_the_working_folder(tmp
     assert build_contexts(parsed, root, root) == [tmp_path, root]
     monkeypatch.chdir(root)  # run from the Dockerfile's own folder: nothing above it is looked at
     assert build_contexts(parsed, root, root) == [root]
+
+
+def test_a_pattern_that_matches_nothing_copies_nothing_and_does_not_decide_the_context(tmp_path):
+    """deep-learning-containers' `COPY docker/ray-train/wheel[s]/ /tmp/wheels/`: a folder copied
+    only where it exists. A pattern that matches in one folder still tells the folders apart."""
+    write_project(tmp_path, {"service/scripts/entry.sh": ENTRY, "service/code/train.py": TRAIN})
+    text = "FROM python:3.11\nCOPY scripts/entry.sh /entry.sh\nCOPY wheel[s]/ /tmp/wheels/\n"
+    assert contexts(tmp_path, "service/docker/Dockerfile", text) == ["service", "service/docker", "."]
+    matching = "FROM python:3.11\nCOPY code/*.py /opt/program/\n"
+    write_project(tmp_path, {"code/notes.txt": ""})
+    assert contexts(tmp_path, "service/docker/Dockerfile", matching) == ["service", "service/docker", "."]
