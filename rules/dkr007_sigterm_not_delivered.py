@@ -65,9 +65,9 @@ class SigtermNotDelivered(Rule):
     `SourceCode` call. A shell script of the project that starts a script with deepspeed on one
     node (`deepspeed --num_gpus 8 main.py` in run.sh, with no hostfile or node count above 1)
     keeps the signal from it as the runner in a container does: reported at that line. A script
-    that reads a variable only the toolkit sets (`os.environ["SM_MODEL_DIR"]`, not `.get` with a
-    fallback), with no launch of it in the project, is run by the toolkit too: reported where
-    it reads it. The finding is placed where the layer is added (the RUN that installs the toolkit, the
+    whose launch the project does not hold is not reported, even where it reads a variable only
+    the toolkit sets (`os.environ["SM_MODEL_DIR"]`): a harness of one's own may set it and
+    signal the script. The finding is placed where the layer is added (the RUN that installs the toolkit, the
     ENTRYPOINT or script line that starts the launcher or torchrun), and the trace shows the
     whole chain down to the trainer's handler.
 
@@ -259,7 +259,6 @@ ENTRYPOINT ["torchrun", "--nproc_per_node=8", "/opt/program/train.py"]
     def check(self, analysis):
         yield from self._script_mode(analysis)
         yield from self._kept_by_launch_script(analysis)
-        yield from self._toolkit_variables(analysis)
         for container in analysis.containers:
             trainer = container.trainer  # past a Python launcher, the script it starts
             if trainer is None or not container.handles_sigterm(trainer):
@@ -328,27 +327,6 @@ ENTRYPOINT ["torchrun", "--nproc_per_node=8", "/opt/program/train.py"]
                 f"/opt/ml/checkpoints ({run.checkpoints}){instead}",
                 [run.point, *started, handler],
             )
-
-    def _toolkit_variables(self, analysis):
-        """An entry point that handles SIGTERM and reads a variable only the training toolkit sets
-        (`os.environ["SM_MODEL_DIR"]`), launched from somewhere sigcheck does not see: the toolkit
-        runs it, and the handler never runs. Where a call or an image of the project runs it, that
-        launch is judged instead."""
-        judged = {id(run.trainer) for run in analysis.script_mode_trainers}
-        judged |= {id(facts) for container in analysis.containers for facts in (container.entry, container.trainer)}
-        for entry in analysis.entries:
-            read = None if id(entry) in judged or entry.kept_by is not None else analysis.toolkit_read(entry)
-            handler = _handling(analysis, entry) if read is not None else None
-            if handler is not None:
-                script = analysis.project.sources[entry.entry.module].display
-                yield self.finding(
-                    read[0],
-                    f"The SageMaker training toolkit runs {script} (it reads {read[1]}, which only the toolkit sets) as a "
-                    f"child through /bin/sh and never forwards SIGTERM (sagemaker-training-toolkit #125, #173): "
-                    f"{script}'s handler never runs and the job is SIGKILLed {analysis.deadline} s after a stop; save "
-                    f"checkpoints as training goes to /opt/ml/checkpoints (the job's checkpoint_s3_uri)",
-                    [read[0], handler],
-                )
 
     def _kept_by_launch_script(self, analysis):
         """An entry point that handles SIGTERM, started by a shell script of the project's through a

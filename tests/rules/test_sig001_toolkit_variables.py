@@ -23,7 +23,8 @@ for epoch in range(10):
     opt.step()
 torch.save(model.state_dict(), os.path.join(args.model_dir, "model.pt"))
 """
-NONE_WOULD_RUN = "and none would run: the SageMaker training toolkit runs it (it reads SM_MODEL_DIR, which only the toolkit sets)"
+NONE_WOULD_RUN = ("and none would run: it reads SM_MODEL_DIR, which only the SageMaker training toolkit sets, and the "
+                  "toolkit starts the script as a child through /bin/sh and never forwards SIGTERM")
 
 
 def test_a_script_that_needs_a_toolkit_variable_is_told_to_checkpoint_as_it_goes(run_sigcheck):
