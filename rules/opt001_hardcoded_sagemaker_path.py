@@ -36,7 +36,8 @@ class HardcodedSagemakerPath(Rule):
     a parameter no caller passes is as fixed as a literal).
 
     Only training code is judged. A module that uses `/opt/ml/processing` is a Processing job's
-    script, a module that answers `/ping` or `/invocations` (or defines `model_fn`, is named
+    script, a module that answers `/ping` or `/invocations` (or defines the inference toolkit's
+    `model_fn(model_dir)` or another handler, not TensorFlow's `model_fn(features, labels, mode)`, is named
     `serve`, `predictor.py` or `inference.py`, or is kept under a folder named `inference`,
     `serving` or `serve`) is an endpoint's, and `test_*.py` or a module under `tests/` is a test:
     none of them gets the training toolkit's variables. A launcher that defines the job with the

@@ -30,7 +30,11 @@ TRAINING, PROCESSING, SERVING, TEST, LAUNCHER, TOOLKIT = \
 # define these handlers in `inference.py`; `serve` and `predictor.py` are the bring-your-own
 # layout's names. Code kept in a folder named inference, serving or serve is the endpoint's too.
 _ROUTES = re.compile(r"""["']/(?:ping|invocations)["']""")
-_HANDLERS = frozenset({"model_fn", "input_fn", "predict_fn", "output_fn", "transform_fn"})
+# The inference toolkits' handlers, by how many arguments they take: `model_fn(model_dir[, context])`,
+# `input_fn(request_body, content_type[, context])`... TensorFlow's Estimator API uses two of the
+# names for other functions, `model_fn(features, labels, mode, ...)` and `input_fn()`, which a
+# training script defines.
+_HANDLERS = {"model_fn": (1, 2), "input_fn": (2, 3), "predict_fn": (2, 3), "output_fn": (2, 3), "transform_fn": (4, 5)}
 _SERVING_STEMS = frozenset({"serve", "predictor", "inference"})  # inference.py: the framework images' script
 _SERVING_FOLDERS = frozenset({"inference", "serving", "serve"})
 _SERVING_IMPORTS = ("sagemaker_inference", "ts.torch_handler", "mms.")
@@ -86,7 +90,14 @@ class JobKinds:
     @staticmethod
     def _defines_handlers(summary) -> bool:
         return any(fn.parent == summary.body_id and fn.kind == "function" and fn.qualname in _HANDLERS
-                   for fn in summary.functions.values())
+                   and _takes(fn, *_HANDLERS[fn.qualname]) for fn in summary.functions.values())
+
+
+def _takes(fn, fewest: int, most: int) -> bool:
+    """Whether the function can be called with as many positional arguments as a handler is given."""
+    positional = [p for p in fn.params if p.kind in ("posonly", "pos")]
+    required = sum(not p.has_default for p in positional)
+    return required <= most and (len(positional) >= fewest or any(p.kind == "varargs" for p in fn.params))
 
 
 def _prompts(summary) -> bool:

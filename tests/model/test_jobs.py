@@ -18,6 +18,11 @@ torch.save(model.state_dict(), "/opt/ml/model/model.pt")
     ("code/inference.py", "def load(path):\n    return path\n", SERVING),
     ("docker/serving/utils.py", "MODEL = '/opt/ml/model'\n", SERVING),
     ("app/handler.py", "def model_fn(model_dir):\n    return model_dir\n", SERVING),
+    ("app/handlers.py", "def input_fn(request_body, content_type, context=None):\n    return request_body\n", SERVING),
+    # TensorFlow's Estimator API names a model function and an input function alike, with other
+    # arguments: a script-mode trainer defines them (SageMaker's framework-mode migration example)
+    ("train_estimator.py", "def model_fn(features, labels, mode, params):\n    return features\n\n\n"
+                           "def input_fn():\n    return read('/opt/ml/input/data/training')\n", TRAINING),
     ("app/web.py", "routes = ['/ping', '/invocations']\n", SERVING),
     ("preprocess.py", "OUT = '/opt/ml/processing/output'\n", PROCESSING),
     ("tests/check_layout.py", _TRAINER, TEST),
