@@ -30,8 +30,8 @@ def describe(facts, analysis) -> str:
         last = number == len(steps)
         if gets:
             state = f"receives {signal}"
-            if step.passes == REPLACED and not last and step.kind != "python":
-                state += "; exec: the next program takes its place"
+            if step.passes == REPLACED and not last and step.kind != "python" and "exec" not in (step.note or ""):
+                state += "; exec: the next program takes its place"  # unless the note says so already
             elif step.passes == FORWARDS:
                 state += "; forwards it" + (f" (SIGKILL {step.deadline} s later)" if step.deadline else "")
             elif step.passes == STOPS and not last and receives[number]:

@@ -39,11 +39,13 @@ class Image:
         chosen = [s for s in self.stages if target is not None and (s.name or "").lower() == target.lower()]
         self.final = chosen[0] if chosen else _last_runnable(self.stages)
         self.target_missing = target is not None and not chosen
+        self._targeted = bool(chosen)
 
     @property
     def skipped_exports(self) -> list[Stage]:
-        """The stages after the one that runs, when it was chosen past them (see _last_runnable)."""
-        return self.stages[self.final.index + 1:] if self.final is not self.stages[-1] else []
+        """The stages after the one that runs, when it was chosen past them (see _last_runnable); none
+        when `--target` chose it, whatever comes after."""
+        return self.stages[self.final.index + 1:] if self.final is not self.stages[-1] and not self._targeted else []
 
     # -- the run configuration ----------------------------------------------------------------
 

@@ -350,3 +350,12 @@ def test_text_output_says_the_deadlines_are_the_default_platforms_until_one_is_n
     project("train.py", GOOD)
     project("sigcheck.toml", "")
     assert note not in invoke("train.py", "--no-cache").output  # nothing reported, no deadline stated
+
+
+def test_chain_command_says_once_that_exec_replaces_the_shell(project):
+    project("train.py", GOOD)
+    project("entrypoint.sh", '#!/bin/sh\ncd /opt/program\nexec python -u train.py "$@"\n')
+    project("Dockerfile", 'FROM python:3.11-slim\nCOPY . /opt/program\nENTRYPOINT ["sh", "/opt/program/entrypoint.sh"]\n')
+    output = invoke("chain", "Dockerfile").output
+    assert "exec replaces the shell with it" in output
+    assert "takes its place — exec replaces" not in output

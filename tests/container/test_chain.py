@@ -204,6 +204,9 @@ def test_a_last_stage_that_only_exports_files_is_not_the_image(tmp_path):
     assert runnable.image.final.name == "wheel-export" and runnable.image.skipped_exports == []
     chosen = chain_of(tmp_path, {"Dockerfile": stages, "train.py": TRAIN}, target="wheel-export")
     assert chosen.image.final.name == "wheel-export"
+    targeted = chain_of(tmp_path, {"Dockerfile": stages + "FROM python:3.11-slim AS ec2\n", "train.py": TRAIN},
+                        target="sagemaker")
+    assert targeted.image.final.name == "sagemaker" and targeted.image.skipped_exports == []  # --target chose it
 
 
 def test_without_entrypoint_or_cmd_off_sagemaker_the_base_images_or_the_jobs_command_runs(tmp_path):
