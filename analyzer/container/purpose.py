@@ -46,6 +46,8 @@ def image_name(reference: str) -> str | None:
     name = reference.split("@", 1)[0]
     if name.rfind(":") > name.rfind("/"):
         name = name[:name.rfind(":")]
+    if not name.strip("/"):  # `${REGISTRY}${IMAGE}:${TAG}` with no defaults leaves `:`
+        return None
     for prefix in _REGISTRY_PREFIXES:
         if name.startswith(prefix):
             name = name[len(prefix):]

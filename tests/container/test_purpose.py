@@ -34,6 +34,7 @@ def chain_of(folder, files: dict[str, str]):
     ("arm64v8/team/base", "arm64v8/team/base"),  # no official image: kept whole
     ("", None),
     ("${BASE}", None),
+    (":", None),  # `${REGISTRY}${IMAGE}:${TAG}` substituted with no defaults
 ])
 def test_image_name(reference, name):
     assert image_name(reference) == name
