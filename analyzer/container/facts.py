@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from functools import cached_property
 
 from sigcheck.checking.results import Edit, Fix
-from sigcheck.container.argv import has_run_argument
+from sigcheck.container.argv import has_run_argument, program_name
 from sigcheck.container.chain import STOPS, Chain, Step
 from sigcheck.container.dockerfile import Instruction
 from sigcheck.container.model import Container
@@ -49,8 +49,15 @@ class ContainerFacts:
 
     @cached_property
     def serving(self) -> str | None:
-        """Why the image is for an endpoint (`docker run IMAGE serve`), or None."""
-        return serving_reason(self.image, self.analysis.knowledge, self.display)
+        """Why the image is for an endpoint (`docker run IMAGE serve`), or None: what it is built on
+        or installs, or the model server its launch chain starts."""
+        reason = serving_reason(self.image, self.analysis.knowledge, self.display)
+        if reason is None:
+            servers = self.analysis.knowledge.containers["model-server"]
+            step = next((step for step in self.chain.steps if any(servers.find(word) for word in _programs(step.label))), None)
+            if step is not None:
+                reason = f"its launch chain starts a model server ({step.label}, {self.where(step.point)})"
+        return reason
 
     @cached_property
     def shows_sagemaker(self) -> bool:
@@ -292,3 +299,11 @@ def _lenient(site: ir.CallSite) -> bool:
 
 
 __all__ = ["ContainerFacts", "STOPS", "exec_form_fix"]
+
+
+def _programs(label: str) -> list[str]:
+    """The programs and `-m` modules a step's command names: `exec standard-supervisor python3 -m
+    vllm.entrypoints.openai.api_server` names standard-supervisor, python3 and the module."""
+    words = label.split()
+    return [program_name(word) for word in words if not word.startswith(("-", "$", '"'))] + \
+        [module for option, module in zip(words, words[1:]) if option == "-m"]

@@ -155,3 +155,23 @@ def test_github_annotates_the_note_as_a_notice(tmp_path, monkeypatch):
     _project(tmp_path, UNKNOWN_BASE)
     (line,) = _run(tmp_path, monkeypatch, "--format", "github").output.splitlines()
     assert line.startswith("::notice file=Dockerfile,line=1,col=1,title=sigcheck%3A not checked::the trainer was not checked")
+
+
+@pytest.mark.parametrize("server", ["exec text-embeddings-router --port 8080 --json-output",
+                                    'exec standard-supervisor python3 -m vllm.entrypoints.openai.api_server "${ARGS[@]}"'])
+def test_an_image_whose_chain_starts_a_model_server_is_an_endpoints_and_gets_no_note(tmp_path, monkeypatch, server):
+    """deep-learning-containers' TEI and vLLM images: SageMaker starts them with `serve`; that
+    sigcheck cannot see into the server's program is no trainer left unchecked."""
+    _project(tmp_path, """
+        FROM python:3.11-slim
+        ENV SAGEMAKER_CONTAINER=1
+        COPY entrypoint.sh /usr/local/bin/entrypoint.sh
+        ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]
+        """, {"entrypoint.sh": f"#!/bin/bash\n{server}\n"})
+    (tmp_path / "entrypoint.sh").chmod(0o755)
+    assert _notes(tmp_path, monkeypatch) == []
+    trainer = server.replace("text-embeddings-router", "trainer-cli").replace("vllm.entrypoints.openai.api_server", "trainer")
+    _project(tmp_path, "FROM python:3.11-slim\nENV SAGEMAKER_CONTAINER=1\nCOPY entrypoint.sh /usr/local/bin/entrypoint.sh\n"
+                       'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]\n', {"entrypoint.sh": f"#!/bin/bash\n{trainer}\n"})
+    (tmp_path / "entrypoint.sh").chmod(0o755)
+    assert len(_notes(tmp_path, monkeypatch)) == 1
