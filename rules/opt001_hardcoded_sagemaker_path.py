@@ -3,7 +3,6 @@ from __future__ import annotations
 from sigcheck.checking.results import Edit, Fix
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
-from sigcheck.model.jobs import TRAINING
 from sigcheck.model.optml import origins, value_sites
 from sigcheck.model.trace import Point
 
@@ -40,7 +39,9 @@ class HardcodedSagemakerPath(Rule):
     `model_fn(model_dir)` or another handler, not TensorFlow's `model_fn(features, labels, mode)`, is named
     `serve`, `predictor.py` or `inference.py`, or is kept under a folder named `inference`,
     `serving` or `serve`) is an endpoint's, and `test_*.py` or a module under `tests/` is a test:
-    none of them gets the training toolkit's variables. A launcher that defines the job with the
+    none of them gets the training toolkit's variables. In a module that is an endpoint's by its
+    handlers alone, the functions a training run reaches are still a trainer's (a single-file
+    script that trains under `__main__` and defines `model_fn`). A launcher that defines the job with the
     SageMaker Python SDK (`sagemaker.pytorch.PyTorch(...)`, a tuner, a pipeline) runs on your
     machine, where an /opt/ml path configures the job (`checkpoint_local_path="/opt/ml/checkpoints"`).
     So does a script that prompts at a terminal (`input()`): a job has no terminal to answer it,
@@ -308,7 +309,7 @@ separate_images("/opt/ml/input/data", "train")
         seen = set()
         for site in value_sites(analysis.graph, analysis.paths):
             module = analysis.functions[site.func_id].module
-            if analysis.job_kinds.of(module) != TRAINING or module in analysis.without_toolkit:
+            if not analysis.training_code(site.func_id) or module in analysis.without_toolkit:
                 continue  # a Processing job's, an endpoint's, a test's or a bare image's paths have no SM_* variable
             for sym, possible, match in origins(analysis.paths, site, analysis.knowledge):
                 if (module, sym.node) in seen or sym.node is None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.model.jobs import TRAINING
 from sigcheck.model.optml import under_root_elsewhere, writes
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.trace import Point
@@ -28,7 +27,8 @@ class WriteOutsideSagemakerOutputs(Rule):
     written as a literal path or below `$SM_OUTPUT_DIR` (`os.path.join(os.environ["SM_OUTPUT_DIR"],
     "samples")`). Only training code is judged: a
     Processing job's script (one that uses `/opt/ml/processing`) uploads what its job definition
-    names, and an endpoint's server or a test uploads nothing.
+    names, and an endpoint's server or a test uploads nothing (the training code of a script that
+    also defines an endpoint's handlers, `model_fn`, is judged).
 
     ## Why is this bad?
     SageMaker uploads `/opt/ml/model` (as model.tar.gz) and `/opt/ml/output/data` (as
@@ -118,7 +118,7 @@ export("done")
 
     def check(self, analysis):
         for write in writes(analysis.graph, analysis.paths, analysis.knowledge):
-            if analysis.job_kinds.of(analysis.functions[write.func_id].module) != TRAINING:
+            if not analysis.training_code(write.func_id):
                 continue  # a Processing job uploads what its job definition names; an endpoint uploads nothing
             for possible in write.values:
                 where = under_root_elsewhere(possible, analysis.knowledge)

@@ -14,7 +14,7 @@ from sigcheck.model.argflow import flowing_resolver, reachable_flow
 from sigcheck.model.children import ChildStart, events_set, find_child_starts, forwarding_call, handing_steps
 from sigcheck.model.environment import CONSULTED, NEEDED, NamePatterns, needed_read, reads_environment, takes_option
 from sigcheck.model.flags import Flags
-from sigcheck.model.jobs import JobKinds
+from sigcheck.model.jobs import HANDLERS, TRAINING, JobKinds
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.reached import run_roots
 from sigcheck.model.resolve import Resolver
@@ -166,6 +166,21 @@ class Analysis:
     @cached_property
     def job_kinds(self) -> JobKinds:
         return JobKinds(self.project)
+
+    def training_code(self, func_id: str) -> bool:
+        """Whether a function is a training job's code: its module is a trainer's, or an endpoint's
+        by its handlers alone and the run of an entry point that trains reaches the function
+        (SageMaker's single-file examples: `model_fn` for the endpoint, training under `__main__`)."""
+        module = self.functions[func_id].module
+        return self.job_kinds.of(module) == TRAINING or func_id in self._trained_beside_handlers
+
+    @cached_property
+    def _trained_beside_handlers(self) -> frozenset[str]:
+        modules = {m for m in self.project.modules if self.job_kinds.serves_by_handlers(m)}
+        # a module body only as its own script's: imported, its constants may be the handlers'
+        return frozenset(f for entry in self.entries if modules and entry.first_work is not None for f in entry.main
+                         if self.functions[f].module in modules and self.functions[f].qualname not in HANDLERS
+                         and (self.functions[f].kind != "module" or f == entry.body_id))
 
     @cached_property
     def positions(self) -> Positions:

@@ -34,7 +34,7 @@ _ROUTES = re.compile(r"""["']/(?:ping|invocations)["']""")
 # `input_fn(request_body, content_type[, context])`... TensorFlow's Estimator API uses two of the
 # names for other functions, `model_fn(features, labels, mode, ...)` and `input_fn()`, which a
 # training script defines.
-_HANDLERS = {"model_fn": (1, 2), "input_fn": (2, 3), "predict_fn": (2, 3), "output_fn": (2, 3), "transform_fn": (4, 5)}
+HANDLERS = {"model_fn": (1, 2), "input_fn": (2, 3), "predict_fn": (2, 3), "output_fn": (2, 3), "transform_fn": (4, 5)}
 _SERVING_STEMS = frozenset({"serve", "predictor", "inference"})  # inference.py: the framework images' script
 _SERVING_FOLDERS = frozenset({"inference", "serving", "serve"})
 _SERVING_IMPORTS = ("sagemaker_inference", "ts.torch_handler", "mms.")
@@ -56,6 +56,13 @@ class JobKinds:
     def of(self, module: str) -> str:
         return self._kinds.get(module, TRAINING)
 
+    def serves_by_handlers(self, module: str) -> bool:
+        """An endpoint's module by the handlers it defines alone, whose other functions may train:
+        SageMaker's single-file examples train under `__main__` and define `model_fn` for the
+        endpoint that serves the model."""
+        summary = self.project.modules[module]
+        return self.of(module) == SERVING and self._kind(module, summary, handlers=False) == TRAINING
+
     @cached_property
     def _kinds(self) -> dict[str, str]:
         found = {}
@@ -65,7 +72,7 @@ class JobKinds:
                 found[name] = kind
         return found
 
-    def _kind(self, name: str, summary) -> str:
+    def _kind(self, name: str, summary, handlers: bool = True) -> str:
         path = PurePath(summary.path)
         if is_test(name.split(".")):
             return TEST
@@ -81,7 +88,8 @@ class JobKinds:
             return TOOLKIT
         if "/opt/ml/processing" in text:
             return PROCESSING
-        if (("/ping" in text or "/invocations" in text) and _ROUTES.search(text)) or path.stem in _SERVING_STEMS or self._defines_handlers(summary) \
+        if (("/ping" in text or "/invocations" in text) and _ROUTES.search(text)) or path.stem in _SERVING_STEMS \
+                or (handlers and self._defines_handlers(summary)) \
                 or not _SERVING_FOLDERS.isdisjoint(name.split(".")[:-1]) \
                 or any(i.startswith(_SERVING_IMPORTS) for i in summary.imports):
             return SERVING
@@ -89,8 +97,8 @@ class JobKinds:
 
     @staticmethod
     def _defines_handlers(summary) -> bool:
-        return any(fn.parent == summary.body_id and fn.kind == "function" and fn.qualname in _HANDLERS
-                   and _takes(fn, *_HANDLERS[fn.qualname]) for fn in summary.functions.values())
+        return any(fn.parent == summary.body_id and fn.kind == "function" and fn.qualname in HANDLERS
+                   and _takes(fn, *HANDLERS[fn.qualname]) for fn in summary.functions.values())
 
 
 def _takes(fn, fewest: int, most: int) -> bool:
