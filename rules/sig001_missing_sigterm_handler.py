@@ -23,7 +23,8 @@ class MissingSigtermHandler(Rule):
     SIGTERM, so a handler would not run either (DKR007): the message says so, names the call
     that runs it, and asks for checkpoints saved as training goes instead; so it does for a
     script that reads a variable only the training toolkit sets (`os.environ["SM_MODEL_DIR"]`,
-    not `os.environ.get` with a fallback), whose launch is elsewhere (DKR007 does not judge a
+    not `os.environ.get` with a fallback) or imports SageMaker's distributed libraries
+    (`smdistributed`), whose launch is elsewhere (DKR007 does not judge a
     handler of such a script: a harness of one's own may set the variable). So does a script a
     shell script of the project starts with deepspeed on one node, which passes no signal on:
     the message names the launch and what to start it with instead. Lightning
@@ -374,8 +375,7 @@ if __name__ == "__main__":
             return kept.point, f"{kept.launch.launcher}, at {kept.where}, {kept.keeps}", f"{kept.instead}, and handle SIGTERM"
         read = analysis.toolkit_read(entry)
         if read is not None:
-            return (read[0], f"it reads {read[1]}, which only the SageMaker training toolkit sets, and the toolkit "
-                             "starts the script as a child through /bin/sh and never forwards SIGTERM "
+            return (read[0], f"{read[1]}, and the toolkit starts the script as a child and never forwards SIGTERM "
                              "(sagemaker-training-toolkit #125, #173)",
                     "save checkpoints to /opt/ml/checkpoints as training goes (the job's checkpoint_s3_uri)")
         return None

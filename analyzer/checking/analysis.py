@@ -255,19 +255,32 @@ class Analysis:
         return FrameworkHandling(self)
 
     def toolkit_read(self, entry: EntryFacts) -> tuple[Point, str] | None:
-        """Where the entry point's run reads, as needed, a variable only the SageMaker training
-        toolkit sets (`os.environ["SM_MODEL_DIR"]`), with the name: the toolkit runs it. Its own
-        module's top level, or a function it runs: importing a module that reads one says nothing."""
+        """Where the entry point's run shows the SageMaker training toolkit runs it, and how: it
+        reads, as needed, a variable only the toolkit sets (`os.environ["SM_MODEL_DIR"]`), or imports
+        SageMaker's distributed libraries, which the toolkit starts with mpirun. Its own module's
+        top level, or a function it runs: importing a module that reads one says nothing."""
         for func_id, (event, name) in self._toolkit_reads.items() if self.platform == "sagemaker" else ():
             if (func_id == entry.body_id or self.functions[func_id].kind != "module") and entry.runs(func_id, event):
-                return self.point(func_id, event, f"reads {name}, which only the SageMaker training toolkit sets"), name
+                how = (f"imports {name}, SageMaker's distributed training library, which only its images have"
+                       if name.startswith("smdistributed") else f"reads {name}, which only the SageMaker training toolkit sets")
+                return self.point(func_id, event, how), f"it {how}"
         return None
 
     @cached_property
     def _toolkit_reads(self) -> dict[str, tuple[ir.Event, str]]:
+        """Per function, its first read of a variable only the toolkit sets, or its first import of
+        SageMaker's distributed libraries (smdistributed), which the toolkit starts with mpirun."""
         names = NamePatterns(self.knowledge.toolkit_variables)
         modules = {m for m, source in self.project.sources.items() if "SM_" in source.text}
-        return {f: read for f, fn in self.functions.items() if fn.module in modules and (read := needed_read(fn, names))}
+        found = {f: read for f, fn in self.functions.items() if fn.module in modules and (read := needed_read(fn, names))}
+        for module, summary in self.project.modules.items():
+            if any(i.split(".")[0] == "smdistributed" for i in summary.imports):
+                for fn in summary.functions.values():
+                    event = next((e for e in fn.events if isinstance(e, ir.Import) and fn.id not in found
+                                  and any(m.split(".")[0] == "smdistributed" for m in e.modules)), None)
+                    if event is not None:
+                        found[fn.id] = (event, next(m for m in event.modules if m.split(".")[0] == "smdistributed"))
+        return found
 
     @cached_property
     def launcher_hints(self) -> list[tuple["Deadline", frozenset[str]]]:

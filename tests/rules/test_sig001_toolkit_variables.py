@@ -24,7 +24,7 @@ for epoch in range(10):
 torch.save(model.state_dict(), os.path.join(args.model_dir, "model.pt"))
 """
 NONE_WOULD_RUN = ("and none would run: it reads SM_MODEL_DIR, which only the SageMaker training toolkit sets, and the "
-                  "toolkit starts the script as a child through /bin/sh and never forwards SIGTERM")
+                  "toolkit starts the script as a child and never forwards SIGTERM")
 
 
 def test_a_script_that_needs_a_toolkit_variable_is_told_to_checkpoint_as_it_goes(run_sigcheck):
@@ -61,3 +61,15 @@ def test_importing_a_module_that_reads_one_says_nothing_of_the_importer(run_sigc
              "train.py": "import settings\n" + TRAIN.format(model_dir="settings.MODEL_DIR")}
     (finding,) = run_sigcheck(files, ["train.py"]).diagnostics
     assert "on SageMaker a stop sends SIGTERM" in finding.message
+
+
+def test_a_script_that_imports_sagemakers_distributed_library_is_the_toolkits(run_sigcheck):
+    """SageMaker's data-parallel examples: `smdistributed.dataparallel` exists only in AWS's images,
+    where the toolkit starts the script with mpirun; the LOCAL_RANK it reads is no sign of torchrun."""
+    source = TRAIN.format(model_dir='"model"').replace(
+        "import torch\n", "import torch\nimport smdistributed.dataparallel.torch.torch_smddp\n"
+                         "local_rank = int(os.environ.get(\"LOCAL_RANK\", 0))\n")
+    (finding,) = run_sigcheck({"train.py": source}).diagnostics
+    assert "and none would run: it imports smdistributed.dataparallel.torch.torch_smddp, SageMaker's distributed " \
+           "training library, which only its images have, and the toolkit starts the script" in finding.message
+    assert "torchrun" not in finding.message
