@@ -114,7 +114,7 @@ class Summariser:
         self.parser = parser
         self.cache = cache
         self.progress = progress
-        self.parsed = 0  # files parsed in this run (the rest came from the cache)
+        self.parsed = 0  # files parsed into a summary in this run (the rest came from the cache)
         self.budget = FILE_BUDGET
         self._pool = None  # a multiprocessing Pool, started when a batch is big enough
         self._done = 0
@@ -138,7 +138,8 @@ class Summariser:
             results[index] = self._taken(keys[index], contents[index], *computed)
         for index, computed in zip(damaged, self._compute([batch[i] for i in damaged])):
             results[index] = self._taken(keys[index], contents[index], *computed)
-        self.parsed += len(todo) + len(damaged)
+        # a file that fails to parse is an error, not one of the files analysed the statistics count
+        self.parsed += sum(isinstance(results[index], ModuleSummary) for index in (*todo, *damaged))
         return results  # type: ignore[return-value]
 
     def _build_kept(self, batch: list[Job], kept: dict, results: list) -> list[int]:

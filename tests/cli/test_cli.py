@@ -173,6 +173,9 @@ def test_exit_zero_quiet_and_statistics(project):
     stats = invoke("Dockerfile", "--statistics", "--no-color", "--no-cache").output
     # the Dockerfile is read, not parsed as Python, and nothing came from a cache
     assert "2  files analysed (1 Python: 1 parsed, 0 from the cache; 1 Dockerfiles and scripts read)" in stats, stats
+    project("legacy.py", 'print "Python 2"\n')  # a file that fails to parse is an error, not a file analysed
+    stats = invoke("train.py", "legacy.py", "--statistics", "--no-color", "--no-cache").output
+    assert "1  files analysed (1 Python: 1 parsed, 0 from the cache), 1 could not be" in stats, stats
 
 
 def test_deadline_and_platform_reach_messages(project):
