@@ -12,7 +12,7 @@ from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver, reachable_flow
 from sigcheck.model.children import ChildStart, events_set, find_child_starts, forwarding_call, handing_steps
-from sigcheck.model.environment import CONSULTED, NEEDED, NamePatterns, needed_read, reads_environment, takes_option
+from sigcheck.model.environment import CONSULTED, NEEDED, reads_environment, takes_option, toolkit_signs
 from sigcheck.model.flags import Flags
 from sigcheck.model.jobs import HANDLERS, TRAINING, JobKinds
 from sigcheck.model.project import ProjectModel
@@ -268,19 +268,7 @@ class Analysis:
 
     @cached_property
     def _toolkit_reads(self) -> dict[str, tuple[ir.Event, str]]:
-        """Per function, its first read of a variable only the toolkit sets, or its first import of
-        SageMaker's distributed libraries (smdistributed), which the toolkit starts with mpirun."""
-        names = NamePatterns(self.knowledge.toolkit_variables)
-        modules = {m for m, source in self.project.sources.items() if "SM_" in source.text}
-        found = {f: read for f, fn in self.functions.items() if fn.module in modules and (read := needed_read(fn, names))}
-        for module, summary in self.project.modules.items():
-            if any(i.split(".")[0] == "smdistributed" for i in summary.imports):
-                for fn in summary.functions.values():
-                    event = next((e for e in fn.events if isinstance(e, ir.Import) and fn.id not in found
-                                  and any(m.split(".")[0] == "smdistributed" for m in e.modules)), None)
-                    if event is not None:
-                        found[fn.id] = (event, next(m for m in event.modules if m.split(".")[0] == "smdistributed"))
-        return found
+        return toolkit_signs(self.project, self.knowledge.toolkit_variables)
 
     @cached_property
     def launcher_hints(self) -> list[tuple["Deadline", frozenset[str]]]:

@@ -298,12 +298,12 @@ def _lenient(site: ir.CallSite) -> bool:
     return isinstance(value, ir.Const) and bool(value.value) or bool(site.kwargs and "args" in dict(site.kwargs))
 
 
-__all__ = ["ContainerFacts", "STOPS", "exec_form_fix"]
-
-
 def _programs(label: str) -> list[str]:
     """The programs and `-m` modules a step's command names: `exec standard-supervisor python3 -m
     vllm.entrypoints.openai.api_server` names standard-supervisor, python3 and the module."""
     words = label.split()
     return [program_name(word) for word in words if not word.startswith(("-", "$", '"'))] + \
         [module for option, module in zip(words, words[1:]) if option == "-m"]
+
+
+__all__ = ["ContainerFacts", "STOPS", "exec_form_fix"]

@@ -108,3 +108,33 @@ def takes_option(fn: ir.FunctionInfo, options: frozenset[str]) -> str | None:
                 return NEEDED
             found = CONSULTED
     return found
+
+
+def toolkit_signs(project, variables: Iterable[str]) -> dict[str, tuple[ir.Event, str]]:
+    """Per function, its first sign that the SageMaker training toolkit runs it, with the name:
+    a read, as needed, of a variable only the toolkit sets (`variables`, as patterns), else an
+    import of SageMaker's distributed libraries (smdistributed), which the toolkit starts with mpirun."""
+    names = NamePatterns(variables)
+    reading = {m for m, source in project.sources.items() if "SM_" in source.text}
+    importing = {m for m, summary in project.modules.items() if any(_top(i) == "smdistributed" for i in summary.imports)}
+    found = {}
+    for fn in project.functions.values():
+        sign = (needed_read(fn, names) if fn.module in reading else None) \
+            or (_first_import(fn, "smdistributed") if fn.module in importing else None)
+        if sign is not None:
+            found[fn.id] = sign
+    return found
+
+
+def _top(dotted: str) -> str:
+    return dotted.split(".", 1)[0]
+
+
+def _first_import(fn: ir.FunctionInfo, package: str) -> tuple[ir.Event, str] | None:
+    """The function's first import of a module of `package`, with the module's name."""
+    for event in fn.events:
+        if isinstance(event, ir.Import):
+            module = next((m for m in event.modules if _top(m) == package), None)
+            if module is not None:
+                return event, module
+    return None
