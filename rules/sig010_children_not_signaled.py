@@ -130,25 +130,6 @@ if __name__ == "__main__":
     process.join()
 """, "the handler sets the event the learner process was handed and polls"),
         Example("""
-import runhouse as rh
-import torch
-
-
-def training_function(rank, config):
-    for batch in loader:
-        model(batch).backward()
-        optimizer.step()
-
-
-def launch_train(config):
-    torch.multiprocessing.start_processes(training_function, args=(config,), nprocs=4, start_method="spawn")
-
-
-gpu = rh.cluster(name="rh-cluster", instance_type="V100:4", provider="cheapest")
-remote_train = rh.function(fn=launch_train, system=gpu)
-remote_train({"lr": 2e-5})
-""", "runhouse runs launch_train on the remote cluster: its children are that machine's, not this script's"),
-        Example("""
 import os
 
 os.execvp("torchrun", ["torchrun", "--nproc_per_node=4", "train.py"])
@@ -215,23 +196,6 @@ trainer = Trainer.remote()
 signal.signal(signal.SIGTERM, lambda signum, frame: ray.get(trainer.save.remote()))
 ray.get(trainer.fit.remote(100_000))
 """, "the driver's handler asks the actor to save: the stop is passed on"),
-        Example("""
-import modal
-
-app = modal.App("finetune")
-
-
-@app.function(gpu="A100")
-def train(steps):
-    for step in range(steps):
-        model(next(batches)).backward()
-        optimizer.step()
-
-
-@app.local_entrypoint()
-def main():
-    train.remote(1000)
-""", "Modal runs the function on its own machines, not in a worker of this script"),
     )
 
     invalid = (
@@ -351,9 +315,10 @@ ray.get(policy.fit.remote(epochs=3))
             via = " through /bin/sh" if child.shell else ""
             return (f"The trainer runs as a child process{via} and SIGTERM is never forwarded to it: it is "
                     f"SIGKILLed at the deadline {deadline} without saving")
-        if child.api == "ray":
-            return (f"Training runs in a Ray worker (an actor's method or a remote task), which the stop never "
-                    f"reaches: no handler tells it to save before the deadline {deadline}")
+        if not signalled_by_platform(child):
+            ray = "a Ray worker (an actor's method or a remote task)" if child.api == "ray" \
+                else "Ray's worker processes (a Ray Train or Ray Tune run)"
+            return f"Training runs in {ray}, which the stop never reaches: no handler tells it to save before the deadline {deadline}"
         return (f"Training runs in a child process and SIGTERM is never forwarded to it: it is "
                 f"SIGKILLed at the deadline {deadline} without saving")
 

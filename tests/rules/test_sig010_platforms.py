@@ -4,6 +4,10 @@ the child hears it itself and what it does with it is SIG001's to judge."""
 
 from __future__ import annotations
 
+import pytest
+
+from sigcheck.checking.rule import Example
+
 SPAWNED = """
 import torch
 import torch.multiprocessing as mp
@@ -70,3 +74,50 @@ def test_a_script_a_slurm_batch_script_runs_hears_it_in_every_process(run_sigche
                           ["."], select=("SIG001", "SIG010"))
     assert [(d.path, d.code, d.line) for d in report.diagnostics] == [("train.py", "SIG001", 7)]
     assert "Slurm sends SIGTERM to every process of the job" in report.diagnostics[0].message
+
+
+# Services that run a function on machines of their own: its children are theirs, not the script's.
+REMOTE = (
+    Example("""
+import runhouse as rh
+import torch
+
+
+def training_function(rank, config):
+    for batch in loader:
+        model(batch).backward()
+        optimizer.step()
+
+
+def launch_train(config):
+    torch.multiprocessing.start_processes(training_function, args=(config,), nprocs=4, start_method="spawn")
+
+
+gpu = rh.cluster(name="rh-cluster", instance_type="V100:4", provider="cheapest")
+remote_train = rh.function(fn=launch_train, system=gpu)
+remote_train({"lr": 2e-5})
+""", "runhouse runs launch_train on the remote cluster: its children are that machine's, not this script's"),
+    Example("""
+import modal
+
+app = modal.App("finetune")
+
+
+@app.function(gpu="A100")
+def train(steps):
+    for step in range(steps):
+        model(next(batches)).backward()
+        optimizer.step()
+
+
+@app.local_entrypoint()
+def main():
+    train.remote(1000)
+""", "Modal runs the function on its own machines, not in a worker of this script"),
+)
+
+
+@pytest.mark.parametrize("example", REMOTE, ids=lambda e: e.why[:50])
+def test_a_function_a_service_runs_elsewhere_starts_no_child_here(example, example_findings):
+    found, _ = example_findings("SIG010", example)
+    assert found == [], example.why

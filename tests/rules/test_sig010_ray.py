@@ -160,3 +160,12 @@ def test_the_same_worker_started_twice_in_a_row_is_two_findings(run_sigcheck):
                                               "    ray.get(main_task.remote(config))")
     report = run_sigcheck({"train.py": one_after_the_other}, select=("SIG010",))
     assert [d.line for d in report.diagnostics if d.code == "SIG010"] == [13, 14]
+
+
+def test_a_ray_train_run_is_reported_once_and_named_as_rays(run_sigcheck):
+    """The driver's `trainer.fit()` waits on the workers: the training is theirs (SIG010), not a
+    fit of the driver's own for SIG001 (deep-learning-containers' Ray Train FSDP test)."""
+    report = run_sigcheck({"train.py": REPORTED[1].code})
+    (finding,) = report.diagnostics
+    assert finding.code == "SIG010" and finding.message.startswith(
+        "Training runs in Ray's worker processes (a Ray Train or Ray Tune run), which the stop never reaches")
