@@ -282,9 +282,12 @@ def lsp():
 @click.argument("code")
 def rule_page(code):
     """Print a rule's documentation page with its examples."""
-    from sigcheck.report.docs import rule_page as render_page
+    from sigcheck.report.docs import FILE_ERROR_CODE, FILE_ERROR_PAGE, rule_page as render_page
     from sigcheck.rules import RULES_BY_CODE
 
+    if code.upper() == FILE_ERROR_CODE:  # no rule: what a file that could not be analysed is reported as
+        click.echo(FILE_ERROR_PAGE, nl=False)
+        return
     rule = RULES_BY_CODE.get(code.upper())
     if rule is None:
         click.echo(f"sigcheck: error: unknown rule {code!r} (see `sigcheck rules`)", err=True)

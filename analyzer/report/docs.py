@@ -14,6 +14,31 @@ from sigcheck.checking.rule import Rule
 DOCS_BASE_URL = "https://github.com/OWNER/sigcheck/blob/main/docs/rules/"
 
 
+# Not a rule: what a file that could not be analysed is reported as (`--quiet`, GitLab, SARIF and
+# the editor name it so, as ruff names an unreadable file). `sigcheck rule E902` prints this page.
+FILE_ERROR_CODE = "E902"
+FILE_ERROR_PAGE = """# file-not-analysed (E902)
+
+Always reported; it cannot be turned off.
+
+## What it is
+A file sigcheck was asked to analyse, or that an analysed file leads to (an import, a script a
+Dockerfile runs), that it could not read or parse: a syntax error (Python 2's `print "x"`
+included), text that is not valid in its encoding, a file too large or nested too deeply, an
+unreadable path or a FIFO, a Dockerfile that is no Dockerfile. It is reported with the place
+and the reason; the other files are analysed as usual.
+
+## Why does it matter?
+A file sigcheck could not read is a file it checked nothing in: a training script with a syntax
+error the interpreter of the job accepts (a newer Python's syntax) is not known to be safe. The
+exit status says so: 2 (with `--exit-zero`, 0 as long as some file was analysed).
+
+## What to do
+Fix the file if the job runs it; leave it out with `exclude` (or `--exclude`) in the
+configuration if nothing runs it (an old Python 2 helper, a vendored file).
+"""
+
+
 def rule_url(code: str) -> str:
     return f"{DOCS_BASE_URL}{code}.md"
 
@@ -64,5 +89,8 @@ def rules_table(rules: list[type[Rule]]) -> str:
 if __name__ == "__main__":
     from sigcheck.rules import ALL_RULES
 
-    for written in write_rule_pages(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules"), ALL_RULES):
+    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/rules")
+    for written in write_rule_pages(folder, ALL_RULES):
         print(written)
+    (folder / f"{FILE_ERROR_CODE}.md").write_text(FILE_ERROR_PAGE, encoding="utf-8")
+    print(folder / f"{FILE_ERROR_CODE}.md")

@@ -362,3 +362,10 @@ def test_chain_command_says_once_that_exec_replaces_the_shell(project):
     output = invoke("chain", "Dockerfile").output
     assert "exec replaces the shell with it" in output
     assert "takes its place — exec replaces" not in output
+
+
+def test_the_code_a_file_that_could_not_be_analysed_is_shown_with_has_a_page(project):
+    page = invoke("rule", "E902")
+    assert page.exit_code == 0 and page.output.startswith("# file-not-analysed (E902)")
+    from pathlib import Path
+    assert (Path(__file__).parents[2] / "docs" / "rules" / "E902.md").read_text(encoding="utf-8") == page.output
