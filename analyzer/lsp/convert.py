@@ -18,10 +18,9 @@ from lsprotocol.converters import get_converter
 
 from sigcheck.checking.results import Diagnostic, FileError, Fix, Report, TraceStep
 from sigcheck.loading.sources import resolve, source_lines
-from sigcheck.report.docs import rule_url
+from sigcheck.report.docs import FILE_ERROR_CODE, rule_url
 
 SOURCE = "sigcheck"
-FILE_ERROR_CODE = "E902"  # a file that could not be analysed, as `--quiet` prints it
 SEVERITIES = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
               "info": types.DiagnosticSeverity.Information}
 _CONVERTER = get_converter()
@@ -98,7 +97,8 @@ def file_error(error: FileError, texts: Texts) -> types.Diagnostic:
     start = texts.position(error.path, line, column)
     end = texts.line_end(error.path, line) if error.line else start
     return types.Diagnostic(range=_range(start, end), message=error.message, severity=types.DiagnosticSeverity.Error,
-                            code=FILE_ERROR_CODE, source=SOURCE)
+                            code=FILE_ERROR_CODE, code_description=types.CodeDescription(href=rule_url(FILE_ERROR_CODE)),
+                            source=SOURCE)
 
 
 def _related(step: TraceStep, texts: Texts) -> types.DiagnosticRelatedInformation:
