@@ -324,7 +324,8 @@ separate_images("/opt/ml/input/data", "train")
                 same = last is not None and last.node == sym.node and last.func_id is not None \
                     and analysis.functions[last.func_id].module == module
                 trace = possible.trace if same else (*possible.trace, anchor)
-                yield self.finding(anchor, _message(match), trace, _fix(analysis, site.func_id, sym, match))
+                written = sym.value if isinstance(sym, ir.Const) and isinstance(sym.value, str) else None
+                yield self.finding(anchor, _message(match, written), trace, _fix(analysis, site.func_id, sym, match))
 
 
 def _fallback_of_a_test_for(analysis, module: str, sym: ir.Sym, env: str) -> bool:
@@ -346,14 +347,16 @@ def _asks_for(fn: ir.FunctionInfo, branch: ir.Branch, env: str) -> bool:
     return any(isinstance(sym, ir.Const) and sym.value == env for sym in written)
 
 
-def _message(match) -> str:
+def _message(match, written: str | None = None) -> str:
+    """`written`: the literal as the code spells it, quoted where it is the path itself (`'/opt/ml/model/'`)."""
     if not match.env:
         return (f"Hard-coded {match.path!r}: SageMaker sets no variable for it, so make it configurable "
                 f"(an argument or variable) with {match.path!r} as the default")
     lookup = f"os.environ.get({match.env!r}, {match.path!r})"
     tail = (match.tail or "").strip("/")
     if not tail:
-        return (f"Hard-coded {match.path!r}: read {match.env}, which the SageMaker training toolkit sets, "
+        shown = written if written is not None and written.rstrip("/") == match.path else match.path
+        return (f"Hard-coded {shown!r}: read {match.env}, which the SageMaker training toolkit sets, "
                 f"with the path as fallback: {lookup}")
     # `/opt/ml/input/data` has no variable of its own: the message quotes the path as written
     return (f"Hard-coded {match.path + '/' + tail!r}: read {match.env}, which the SageMaker training toolkit sets "

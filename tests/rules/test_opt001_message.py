@@ -17,3 +17,9 @@ def test_a_variables_own_folder_is_quoted_as_it_is(run_sigcheck):
     [finding] = report.diagnostics
     assert finding.message == ("Hard-coded '/opt/ml/model': read SM_MODEL_DIR, which the SageMaker training toolkit "
                                "sets, with the path as fallback: os.environ.get('SM_MODEL_DIR', '/opt/ml/model')")
+
+
+def test_the_path_itself_is_quoted_as_written(run_sigcheck):
+    report = run_sigcheck({"train.py": 'import os\nprint(os.listdir("/opt/ml/model/"))\n'}, select=("OPT001",))
+    (finding,) = report.diagnostics
+    assert finding.message.startswith("Hard-coded '/opt/ml/model/': read SM_MODEL_DIR")
