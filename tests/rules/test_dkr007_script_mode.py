@@ -7,20 +7,10 @@ from __future__ import annotations
 import pytest
 
 from sigcheck.checking.rule import Example
+from sigcheck.rules.dkr007_sigterm_not_delivered import _HANDLES  # the rule's examples' trainer
 
-_HANDLES = """
-import signal, sys, torch
-
-def on_sigterm(signum, frame):
-    torch.save(model.state_dict(), "/opt/ml/model/model.pt")
-    sys.exit(0)
-
-signal.signal(signal.SIGTERM, on_sigterm)
-for batch in loader:
-    optimizer.step()
-"""
 SILENT = (
-        Example("""
+    Example("""
 from sagemaker.estimator import Estimator
 from sagemaker.pytorch import PyTorch
 
@@ -28,18 +18,18 @@ PyTorch(entry_point="train.py", source_dir="src", role=role).fit()
 Estimator(image_uri=image, entry_point="serve_model.py", source_dir="src", role=role).fit()
 """, "script mode with no handler in train.py (SIG001 reports its training), and an estimator of the image "
      "sigcheck reads from its Dockerfile, not known to run a toolkit", {
-            "src/train.py": "for batch in loader:\n    optimizer.step()\n", "src/serve_model.py": _HANDLES},
-            name="launch.py"),
-        Example("""
+        "src/train.py": "for batch in loader:\n    optimizer.step()\n", "src/serve_model.py": _HANDLES},
+        name="launch.py"),
+    Example("""
 from sagemaker.estimator import Estimator
 
 Estimator(image_uri=image, entry_point="train.py", source_dir="src", role=role).fit()
 """, "the project's image runs the script as PID 1 (exec-form ENTRYPOINT), not through a toolkit: the "
      "entry_point the SDK passes goes unread", {
-            "src/train.py": _HANDLES, "Dockerfile": 'FROM python:3.11-slim\nRUN pip install torch\n'
-                                                    'COPY src/train.py /opt/program/train.py\n'
-                                                    'ENTRYPOINT ["python", "/opt/program/train.py"]\n'},
-            name="launch.py"),
+        "src/train.py": _HANDLES, "Dockerfile": 'FROM python:3.11-slim\nRUN pip install torch\n'
+                                                'COPY src/train.py /opt/program/train.py\n'
+                                                'ENTRYPOINT ["python", "/opt/program/train.py"]\n'},
+        name="launch.py"),
 )
 
 
