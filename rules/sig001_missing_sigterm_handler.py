@@ -25,7 +25,9 @@ class MissingSigtermHandler(Rule):
     script that reads a variable only the training toolkit sets (`os.environ["SM_MODEL_DIR"]`,
     not `os.environ.get` with a fallback) or imports SageMaker's distributed libraries
     (`smdistributed`), whose launch is elsewhere (DKR007 does not judge a
-    handler of such a script: a harness of one's own may set the variable). So does a script a
+    handler of such a script: a harness of one's own may set the variable). Where no handler
+    would run, training that already saves as it goes (a loop that saves, the Hugging Face
+    Trainer's `save_steps` unless `save_strategy="no"`) is not reported. So does a script a
     shell script of the project starts with deepspeed on one node, which passes no signal on:
     the message names the launch and what to start it with instead. Lightning
     handles SIGTERM from 2.0: a project whose requirements, conda environment or project file
@@ -287,9 +289,9 @@ if __name__ == "__main__":
             notes += self._other_signals(analysis, entry)
             why = f" ({'; '.join(notes)})" if notes else ""
             if not any(w.func_id == work.func_id and w.event is work.event for _, w, _ in commands):
-                yield self._unhandled(analysis, entry, work, work.path, why)  # training outside any command
+                yield from self._unhandled(analysis, entry, work, work.path, why)  # training outside any command
         for name, command_work, way in commands:
-            yield self._unhandled(analysis, entry, command_work, way, f" in command {name}{why}")
+            yield from self._unhandled(analysis, entry, command_work, way, f" in command {name}{why}")
 
     @staticmethod
     def _other_signals(analysis, entry) -> list[str]:
@@ -337,21 +339,32 @@ if __name__ == "__main__":
     def _unhandled(self, analysis, entry, work, way, which: str):
         where = analysis.work_points(work, entry.main.runs_a_passer)
         blocked = self._blocked(analysis, entry)
+        if blocked is not None and self._saves_as_it_goes(analysis, entry, work):
+            return  # what a run no handler can serve needs, it does
         if blocked is not None:  # a handler would not run either: DKR007's case
             point, runs_it, instead = blocked
-            return self.finding(
+            yield self.finding(
                 where[0],
                 f"{work.what.capitalize()} runs with no SIGTERM handler{which}, and none would run: {runs_it}; SIGKILL "
                 f"comes {analysis.deadline} s after a stop and everything since the last save is lost: {instead}",
                 [point, *analysis.path_points(way), *where], deadline=analysis.deadline,
             )
-        return self.finding(
+            return
+        yield self.finding(
             where[0],
             f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {entry.deadline.context}"
             f"{',' if entry.deadline.conditional else ''} a stop sends "
             f"SIGTERM, then SIGKILL {entry.deadline} later, and {self._lost(analysis, entry, work)}{_remedy(analysis, entry, work)}",
             analysis.path_points(way) + where, deadline=entry.deadline.seconds,
         )
+
+    @staticmethod
+    def _saves_as_it_goes(analysis, entry, work) -> bool:
+        """Whether the training saves as it goes: a loop whose body reaches a save, or a library's
+        fit that saves by itself (the Hugging Face Trainer, unless its arguments turn it off)."""
+        if work.what == "training loop":
+            return analysis.saves.range_save(work.func_id, work.event.index + 1, work.event.end) is not None
+        return analysis.frameworks.saves_as_it_goes(work.func_id, work.event, entry.main.runs_a_passer)
 
     @staticmethod
     def _lost(analysis, entry, work) -> str:

@@ -74,6 +74,18 @@ class FrameworkHandling:
         path = self.analysis.project.sources[module].path
         return self.pins.below(path, fit.option("package", []), since) if since else None
 
+    def saves_as_it_goes(self, func_id: str, event: ir.CallSite, runs: Callable[[str], bool]) -> bool:
+        """Whether a library's fit saves checkpoints by itself as training goes (the Hugging Face
+        Trainer every save_steps), unless a call or assignment of the run (`runs` tells which
+        functions it runs) sets the keyword that turns it off (`save_strategy="no"`)."""
+        entries = [e for name in self.analysis.work.call_names(func_id, event)
+                   for e in self.analysis.knowledge.fits.find(name) if e.option("saves-unless")]
+        if not entries:
+            return False
+        keyword, off = entries[0].option("saves-unless")
+        return not any(runs(f) and _sets(event, keyword, off) for f, fn in self.analysis.functions.items()
+                       for event in fn.events)
+
     def pin_files(self) -> list:
         """The files version pins were read from or looked for, if this run asked for any: a
         cached report depends on them."""
@@ -184,3 +196,14 @@ def _keywords(fn: ir.FunctionInfo, site: ir.CallSite) -> list[str]:
                 and isinstance(target.key.value, str):
             written.append(target.key.value)
     return written
+
+
+def _sets(event: ir.Event, keyword: str, value: str) -> bool:
+    """`TrainingArguments(..., save_strategy="no")` or `args.save_strategy = "no"`."""
+    if isinstance(event, ir.CallSite):
+        given = dict(event.kwargs).get(keyword)
+    elif isinstance(event, ir.Assign) and isinstance(event.target, ir.Attr) and event.target.attr == keyword:
+        given = event.value
+    else:
+        return False
+    return isinstance(given, ir.Const) and isinstance(given.value, str) and given.value.lower() == value

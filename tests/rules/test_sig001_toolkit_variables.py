@@ -73,3 +73,31 @@ def test_a_script_that_imports_sagemakers_distributed_library_is_the_toolkits(ru
     assert "and none would run: it imports smdistributed.dataparallel.torch.torch_smddp, SageMaker's distributed " \
            "training library, which only its images have, and the toolkit starts the script" in finding.message
     assert "torchrun" not in finding.message
+
+
+SAVES_EACH_EPOCH = TRAIN.replace("    opt.step()\n", "    opt.step()\n    torch.save(model.state_dict(), os.path.join(args.model_dir, f'epoch-{{epoch}}.pt'))\n")
+HF = """
+import os
+
+from transformers import Trainer, TrainingArguments
+
+args = TrainingArguments(output_dir=os.environ["SM_MODEL_DIR"], num_train_epochs=3{extra})
+Trainer(model=model, args=args, train_dataset=data).train()
+"""
+
+
+@pytest.mark.parametrize("source, why", [
+    (SAVES_EACH_EPOCH.format(model_dir='os.environ["SM_MODEL_DIR"]'), "the loop saves each epoch"),
+    (HF.format(extra=""), "the Hugging Face Trainer saves every save_steps"),
+])
+def test_where_no_handler_would_run_training_that_saves_as_it_goes_is_not_reported(run_sigcheck, source, why):
+    """All the message asks of such a run is to checkpoint as training goes: it does (SageMaker's
+    fine-tuning examples point the Trainer's output_dir at /opt/ml/checkpoints or the model dir)."""
+    assert run_sigcheck({"train.py": source}).diagnostics == [], why
+
+
+def test_training_that_saves_only_at_its_end_or_can_be_told_of_the_stop_is_still_reported(run_sigcheck):
+    (off,) = run_sigcheck({"train.py": HF.format(extra=', save_strategy="no"')}).diagnostics
+    assert NONE_WOULD_RUN in off.message
+    (reachable,) = run_sigcheck({"train.py": SAVES_EACH_EPOCH.format(model_dir='"model"')}).diagnostics
+    assert "on SageMaker a stop sends SIGTERM" in reachable.message  # a handler could save at the stop
