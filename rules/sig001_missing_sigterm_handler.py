@@ -112,21 +112,6 @@ trainer = Trainer(max_steps=100_000, accelerator="gpu")
 trainer.fit(model, data)
 """, "the same Trainer, imported from its subpackage as Stability AI's generative-models does"),
         Example("""
-import hydra
-from lightning import LightningModule, Trainer
-
-
-@hydra.main(version_base="1.3", config_path="configs", config_name="train.yaml")
-def main(cfg):
-    model: LightningModule = hydra.utils.instantiate(cfg.model)
-    trainer: Trainer = hydra.utils.instantiate(cfg.trainer)
-    trainer.fit(model=model)
-
-
-if __name__ == "__main__":
-    main()
-""", "hydra builds the trainer, its annotation says it is Lightning's, which handles SIGTERM"),
-        Example("""
 from transformers import Trainer, TrainingArguments
 
 args = TrainingArguments(output_dir="out", enable_jit_checkpoint=True)

@@ -85,3 +85,25 @@ train(False)
     stored_later = old.replace('"gpus": 1', '"devices": 1')
     (finding,) = run_sigcheck({"model.py": MODEL, "train.py": stored_later}, ["train.py"]).diagnostics
     assert "(Trainer(**params) in train.py, passing resume_from_checkpoint, a keyword" in finding.message
+
+
+HYDRA = Example("""
+import hydra
+from lightning import LightningModule, Trainer
+
+
+@hydra.main(version_base="1.3", config_path="configs", config_name="train.yaml")
+def main(cfg):
+    model: LightningModule = hydra.utils.instantiate(cfg.model)
+    trainer: Trainer = hydra.utils.instantiate(cfg.trainer)
+    trainer.fit(model=model)
+
+
+if __name__ == "__main__":
+    main()
+""", "hydra builds the trainer, its annotation says it is Lightning's, which handles SIGTERM")
+
+
+def test_a_trainer_hydra_builds_is_lightnings_by_its_annotation(example_findings):
+    found, _ = example_findings("SIG001", HYDRA)
+    assert found == [], HYDRA.why
