@@ -139,14 +139,16 @@ class Analysis:
         script this run loaded, with the facts of that script: the training toolkit, or the
         ModelTrainer's sm_train.sh, runs it on SageMaker."""
         found = []
+        images = [c.display for c in self._containers]
         awaiting = [c.display for c in self._containers if c.chain.awaits_program]
         for call in self._estimators if self.platform == "sagemaker" else ():
             module = self.project.by_path.get(call.script.resolve())
             kind = next((kind for kind in (FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE)
                          if self.knowledge.containers[kind].find(call.name)), None)
             image = _nearest(awaiting, call.display) if kind == TOOLKIT_IMAGE else None
-            if kind == TOOLKIT_IMAGE and image is None:
-                continue  # the generic Estimator runs an image sigcheck does not see, which may run anything
+            if kind == TOOLKIT_IMAGE and (image is None or _nearness(image, call.display) < _nearness(
+                    _nearest(images, call.display), call.display)):
+                continue  # an image sigcheck does not see, or one nearer the launcher that runs a program of its own
             facts = self.entry_for(module) if module and kind else None
             if facts is not None:
                 found.append(ScriptModeRun(call, facts, kind, image))
@@ -378,8 +380,11 @@ def _verb(kind: str) -> str:
 def _nearest(dockerfiles: list[str], launcher: str) -> str | None:
     """Of the Dockerfiles, the one whose folder shares the most of the launcher file's path (a
     sample's own `container/Dockerfile` before its sibling's), the first of those tied."""
-    folder = PurePosixPath(launcher).parent.parts
-    return max(dockerfiles, default=None, key=lambda d: (_shared(PurePosixPath(d).parent.parts, folder), -dockerfiles.index(d)))
+    return max(dockerfiles, default=None, key=lambda d: (_nearness(d, launcher), -dockerfiles.index(d)))
+
+
+def _nearness(dockerfile: str, launcher: str) -> int:
+    return _shared(PurePosixPath(dockerfile).parent.parts, PurePosixPath(launcher).parent.parts)
 
 
 def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:

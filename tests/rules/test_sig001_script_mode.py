@@ -56,3 +56,18 @@ def test_a_script_no_estimator_runs_keeps_the_platforms_wording(run_sigcheck):
                            "src/train.py": TRAINS}, ["."])
     (finding,) = [d for d in report.diagnostics if d.code == "SIG001"]
     assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in finding.message
+
+
+def test_a_sample_whose_own_image_runs_its_program_is_not_taken_for_a_siblings_toolkit_image(run_sigcheck):
+    """aws-samples' generative-AI repository: the unsloth sample's estimator uses the image of the
+    Dockerfile beside it (an exec-form ENTRYPOINT of its own, no toolkit), not the nemo-rl
+    sample's toolkit image two folders away."""
+    files = {"grpo/unsloth/launch.py": "from sagemaker.estimator import Estimator\n\n"
+                                       "Estimator(image_uri=image, entry_point='train.py', source_dir='code').fit()\n",
+             "grpo/unsloth/code/train.py": TRAINS,
+             "grpo/unsloth/Dockerfile": 'FROM python:3.11\nCOPY code/train.py /app/train.py\n'
+                                        'ENTRYPOINT ["python", "/app/train.py"]\n',
+             "grpo/nemo-rl/docker/Dockerfile": "FROM python:3.10\nRUN pip install sagemaker-training\n"}
+    report = run_sigcheck(files, ["."])
+    messages = [d.message for d in report.diagnostics if d.code == "SIG001" and d.path == "grpo/unsloth/code/train.py"]
+    assert messages and all("nemo-rl" not in message for message in messages)
