@@ -3,7 +3,7 @@ from __future__ import annotations
 from sigcheck.checking.results import Edit, Fix
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
-from sigcheck.model.optml import origins, value_sites
+from sigcheck.model.optml import OUTPUT_PARENT, origins, value_sites
 from sigcheck.model.trace import Point
 
 
@@ -64,7 +64,9 @@ class HardcodedSagemakerPath(Rule):
     ## Fix safety
     The fix replaces a plain string literal with `os.environ.get("SM_…", "<the literal's path>")`
     (joined with the rest of the path) and adds `import os` when needed. It is safe: the value is
-    unchanged wherever the variable is unset or equal to the default.
+    unchanged wherever the variable is unset or equal to the default. A place below /opt/ml/output
+    that SageMaker does not upload (`/opt/ml/output/run1/`) gets no fix: the message points it at
+    `SM_OUTPUT_DATA_DIR`, which moves the file.
     """
 
     code = "OPT001"
@@ -358,14 +360,25 @@ def _message(match, written: str | None = None) -> str:
         shown = written if written is not None and written.rstrip("/") == match.path else match.path
         return (f"Hard-coded {shown!r}: read {match.env}, which the SageMaker training toolkit sets, "
                 f"with the path as fallback: {lookup}")
+    if _outside_uploads(match, tail):  # OPT002's concern too: point it at the folder that is uploaded
+        return (f"Hard-coded {match.path + '/' + tail!r}: SageMaker uploads only data/ of {match.path!r} (and a few "
+                f"places it names); read SM_OUTPUT_DATA_DIR, with its path as fallback: "
+                f"os.path.join(os.environ.get('SM_OUTPUT_DATA_DIR', '/opt/ml/output/data'), {tail!r})")
     # `/opt/ml/input/data` has no variable of its own: the message quotes the path as written
     return (f"Hard-coded {match.path + '/' + tail!r}: read {match.env}, which the SageMaker training toolkit sets "
             f"to {match.path!r}, with that as fallback: os.path.join({lookup}, {tail!r})")
 
 
+def _outside_uploads(match, tail: str) -> bool:
+    """A place below /opt/ml/output none of whose uploaded parts holds it (`/opt/ml/output/qwen/run1`)."""
+    return match.place.kind == OUTPUT_PARENT and tail.split("/", 1)[0] not in match.place.uploaded
+
+
 def _fix(analysis, func_id: str, sym: ir.Sym, match) -> Fix | None:
     if not match.env or not isinstance(sym, ir.Const) or match.tail is None:
         return None
+    if match.tail.strip("/") and _outside_uploads(match, match.tail.strip("/")):
+        return None  # moving the file to output/data changes where it goes: the message says how
     fn = analysis.functions[func_id]
     q = analysis.positions.quote_of(fn.module, sym.node)  # the literal's own: legal where it stands
     lookup = f'os.environ.get({q}{match.env}{q}, {q}{match.path}{q})'

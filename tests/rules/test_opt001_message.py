@@ -23,3 +23,18 @@ def test_the_path_itself_is_quoted_as_written(run_sigcheck):
     report = run_sigcheck({"train.py": 'import os\nprint(os.listdir("/opt/ml/model/"))\n'}, select=("OPT001",))
     (finding,) = report.diagnostics
     assert finding.message.startswith("Hard-coded '/opt/ml/model/': read SM_MODEL_DIR")
+
+
+def test_a_place_below_output_that_is_not_uploaded_is_pointed_at_output_data(run_sigcheck):
+    """aws-samples' GRPO script writes /opt/ml/output/qwen/...: SM_OUTPUT_DIR would keep it where
+    OPT002 says it is lost, so OPT001 points it at output/data, which is uploaded (no fix: the
+    file would go elsewhere)."""
+    report = run_sigcheck({"train.py": 'import json\njson.dump({}, open("/opt/ml/output/qwen/stats.json", "w"))\n'},
+                          select=("OPT001",))
+    (finding,) = report.diagnostics
+    assert finding.message.startswith("Hard-coded '/opt/ml/output/qwen/stats.json': SageMaker uploads only data/ of "
+                                      "'/opt/ml/output'")
+    assert "os.environ.get('SM_OUTPUT_DATA_DIR', '/opt/ml/output/data'), 'qwen/stats.json')" in finding.message
+    assert finding.fix is None
+    kept = run_sigcheck({"train.py": 'open("/opt/ml/output/data/stats.json", "w")\n'}, select=("OPT001",))
+    assert "SM_OUTPUT_DATA_DIR" in kept.diagnostics[0].message and kept.diagnostics[0].fix is not None
