@@ -62,6 +62,8 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
     from_sdk = "sagemaker" in text  # a SourceCode of another library is none of the SDK's
     renamed = _renamed(text)
     for entry in _ENTRY_POINT.finditer(text):
+        if text[text.rfind("\n", 0, entry.start()) + 1:entry.start()].lstrip().startswith("#"):
+            continue  # a call commented out (a notebook's alternative launch) runs nothing
         place = _call_of(text, entry.start(), in_dict=entry.group(6) is not None)
         if place is None:
             continue

@@ -122,3 +122,16 @@ script = "train.py"
 """
     calls = estimator_calls(text, tmp_path, "launch.py")
     assert [(c.script.name, c.span[0]) for c in calls] == [("launcher.py", 6), ("train.py", 6)]
+
+
+def test_a_call_commented_out_runs_nothing(tmp_path):
+    """aws-samples' GRPO notebook keeps an alternative launch commented out in a cell."""
+    _scripts_dir(tmp_path, "grpo.py", "grpo_advanced.py")
+    text = """from sagemaker.modules.configs import SourceCode
+source_code = SourceCode(source_dir="code", entry_script="grpo.py")
+# source_code = SourceCode(
+#     source_dir="code",
+#     entry_script="grpo_advanced.py",
+# )
+"""
+    assert [c.script.name for c in estimator_calls(text, tmp_path, "launch.py")] == ["grpo.py"]
