@@ -201,11 +201,23 @@ def _span(text: str, raw: str | None, match: re.Match, cursor: int) -> tuple[tup
         end = text.find("\n", offset)
         quoted = json.dumps(text[start:end if end >= 0 else len(text)])[1:-1]
         at = raw.find(quoted, cursor)
+        while at >= 0 and not _in_code_cell(raw, at):  # a markdown cell's example of the same call
+            at = raw.find(quoted, at + 1)
         if at < 0:
             return _place(raw, max(raw.find(name + "(", cursor), 0), name), cursor
         within = len(json.dumps(text[start:offset])) - 2  # the name's place inside the quoted line
         return _place(raw, at + within, name), at + len(quoted)
     return _place(text, offset, name), cursor
+
+
+_CELL_TYPE = re.compile(r'"cell_type"\s*:\s*"(\w+)"')
+
+
+def _in_code_cell(raw: str, offset: int) -> bool:
+    """Whether a place in a notebook's file lies in a code cell: the last `"cell_type"` before it
+    says so (Jupyter writes it first in each cell), or the file names no cell type at all."""
+    kinds = [m.group(1) for m in _CELL_TYPE.finditer(raw, max(0, raw.rfind('"cell_type"', 0, offset)), offset)]
+    return not kinds or kinds[-1] == "code"
 
 
 def _place(text: str, offset: int, name: str) -> tuple[int, int, int, int]:

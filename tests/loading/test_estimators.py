@@ -135,3 +135,17 @@ source_code = SourceCode(source_dir="code", entry_script="grpo.py")
 # )
 """
     assert [c.script.name for c in estimator_calls(text, tmp_path, "launch.py")] == ["grpo.py"]
+
+
+def test_a_call_is_placed_in_its_code_cell_not_in_a_markdown_cells_example_of_it(tmp_path):
+    """Hugging Face's SageMaker notebooks show the estimator in a markdown cell (```python) first."""
+    _scripts_dir(tmp_path, "train.py")
+    call = 'huggingface_estimator = HuggingFace(entry_point="train.py", source_dir="code")\n'
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["```python\n", call, "```\n"]},
+             {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": [call]}]
+    raw = json.dumps({"cells": cells}, indent=1)
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    (found,) = estimator_calls(text, tmp_path, "demo.ipynb", raw)
+    lines = raw.splitlines()
+    code_cell = next(number for number, line in enumerate(lines, start=1) if '"cell_type": "code"' in line)
+    assert found.span[0] > code_cell and "HuggingFace(" in lines[found.span[0] - 1]
