@@ -3,8 +3,9 @@
 its workers 30 s after forwarding SIGTERM) then holds for that script, whatever its own code
 reads; deepspeed on one node passes no signal on, and the platform's deadline holds. A Slurm
 batch script (`#SBATCH` lines) that runs a script, itself or through `srun`, puts it under
-Slurm's: SIGTERM at a time limit or `scancel`, SIGKILL after KillWait. A directory run reads
-them; a script that does not parse says nothing.
+Slurm's: SIGTERM at a time limit or `scancel`, SIGKILL after KillWait. A command a `bash -c`
+string holds counts as written out. A directory run reads them; a script that does not parse
+says nothing.
 """
 
 from __future__ import annotations
@@ -62,19 +63,44 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
         return []
     found = []
     batch = _BATCH.search(text) is not None
-    for command in script.commands:
-        words = _after_srun(list(command.words)) if batch else list(command.words)
+    for command, written in _commands(script, display, path):
+        words = _after_srun(written) if batch else written
         started = _launched(words, knowledge) or (_run_by_slurm(words, knowledge) if batch else None)
         if started is None:
             continue
         launcher, deadline, target = started
         for candidate in _files(target, *_bases(path.parent, root)):
             if is_file(candidate):
-                config = _sagemaker_config(list(command.words), path.parent, root) if launcher == "accelerate" else None
+                config = _sagemaker_config(written, path.parent, root) if launcher == "accelerate" else None
                 found.append(ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
                                           _keeps_signal(launcher, words, knowledge)))
                 break
     return found
+
+
+def _commands(script, display: str, path: Path):
+    """Each command with its words, and the commands a `bash -c '...'` of it runs, as its own
+    (`srun bash -c 'python -m torch.distributed.run ... train.py'`, Hugging Face's Slurm scripts)."""
+    for command in script.commands:
+        words = list(command.words)
+        yield command, words
+        inner = _shell_c(_after_srun(words))
+        if inner is None:
+            continue
+        try:  # a backslash-newline inside the quotes continues the line for the inner shell
+            nested = parse_shell(inner.replace("\\\n", " "), display, {}, None, folder=str(resolve(path).parent))
+        except LoadError:
+            continue
+        for each in nested.commands:
+            yield command, list(each.words)
+
+
+def _shell_c(words: list[str | None]) -> str | None:
+    """The command string of `bash -c STRING` (sh, zsh; `-lc` too), where it is written out."""
+    if len(words) >= 3 and words[0] is not None and program_name(words[0]) in ("bash", "sh", "zsh") \
+            and words[1] is not None and words[1].startswith("-") and words[1].endswith("c"):
+        return words[2]
+    return None
 
 
 def command_start(command: str, folder: Path, root: Path, knowledge: Knowledge) -> tuple[Path, ScriptLaunch | None] | None:

@@ -169,6 +169,10 @@ BATCH = "#!/bin/bash\n#SBATCH --job-name=train\n#SBATCH --nodes=2\n#SBATCH --tim
     ("scripts/job.sbatch", "srun --ntasks-per-node=8 -N 2 python train.py --epochs 10", "under Slurm (scripts/job.sbatch:7)"),
     ("slurm/train.slurm", "OMP_NUM_THREADS=8 python -u train.py", "under Slurm (slurm/train.slurm:7)"),
     ("submit.sh", "srun -n 16 torchrun --nproc_per_node 8 train.py", "under torchrun (submit.sh:7)"),
+    # Hugging Face's IDEFICS script: the launch inside `bash -c`, its lines continued within the quotes
+    ("run.slurm", "srun --jobid $SLURM_JOBID bash -c 'python -m torch.distributed.run \\\n --nproc_per_node 8 \\\n"
+                  "train.py'", "under torchrun (run.slurm:7)"),
+    ("job.sbatch", "srun bash -lc 'cd /work && python train.py --epochs 10'", "under Slurm (job.sbatch:7)"),
 ])
 def test_a_slurm_batch_script_gives_slurms_deadline_to_what_it_runs(run_sigcheck, script, command, context):
     """At a time limit or `scancel` Slurm sends SIGTERM to the job's processes (srun passes it to its
