@@ -30,7 +30,9 @@ def describe(facts, analysis) -> str:
         last = number == len(steps)
         if gets:
             state = f"receives {signal}"
-            if step.passes == REPLACED and not last and step.kind != "python" and "exec" not in (step.note or ""):
+            if step.kind == "entrypoint":
+                state += " as PID 1"  # the container's command: the steps below are the programs it runs
+            elif step.passes == REPLACED and not last and step.kind != "python" and "exec" not in (step.note or ""):
                 state += "; exec: the next program takes its place"  # unless the note says so already
             elif step.passes == FORWARDS:
                 state += "; forwards it" + (f" (SIGKILL {step.deadline} s later)" if step.deadline else "")
