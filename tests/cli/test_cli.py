@@ -363,9 +363,7 @@ def test_chain_command_says_once_that_exec_replaces_the_shell(project):
     assert "exec replaces the shell with it" in output
     assert "takes its place — exec replaces" not in output
     # the container's command is PID 1, not a program exec'd into: its script runs its lines itself
-    assert "sh /opt/program/entrypoint.sh train  (Dockerfile:3)
-     receives SIGTERM as PID 1
-" in output
+    assert "sh /opt/program/entrypoint.sh train  (Dockerfile:3)\n     receives SIGTERM as PID 1\n" in output
 
 
 def test_the_code_a_file_that_could_not_be_analysed_is_shown_with_has_a_page(project):
