@@ -345,10 +345,11 @@ if __name__ == "__main__":
 
     @staticmethod
     def _saves_as_it_goes(analysis, entry, work) -> bool:
-        """Whether the training saves as it goes: a loop whose body reaches a save, or a library's
-        fit that saves by itself (the Hugging Face Trainer, unless its arguments turn it off)."""
+        """Whether the training saves as it goes: a loop that writes a checkpoint on each pass or
+        once a period, or a library's fit that saves by itself (the Hugging Face Trainer, unless
+        its arguments turn it off)."""
         if work.what == "training loop":
-            return analysis.saves.range_save(work.func_id, work.event.index + 1, work.event.end) is not None
+            return analysis.saves.checkpoints_in(work.func_id, work.event.index + 1, work.event.end)
         return analysis.frameworks.saves_as_it_goes(work.func_id, work.event, entry.main.runs_a_passer)
 
     @staticmethod

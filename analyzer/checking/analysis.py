@@ -260,8 +260,11 @@ class Analysis:
         """Where the entry point's run shows the SageMaker training toolkit runs it, and how: it
         reads, as needed, a variable only the toolkit sets (`os.environ["SM_MODEL_DIR"]`), or imports
         SageMaker's distributed libraries, which the toolkit starts with mpirun. Its own module's
-        top level, or a function it runs: importing a module that reads one says nothing."""
-        for func_id, (event, name) in self._toolkit_reads.items() if self.platform == "sagemaker" else ():
+        top level, or a function it runs: importing a module that reads one says nothing. An image
+        of the project that runs the script says how it runs instead."""
+        if self.platform != "sagemaker" or any(entry in (c.entry, c.trainer) for c in self.containers):
+            return None
+        for func_id, (event, name) in self._toolkit_reads.items():
             if (func_id == entry.body_id or self.functions[func_id].kind != "module") and entry.runs(func_id, event):
                 how = (f"imports {name}, SageMaker's distributed training library, which only its images have"
                        if name.startswith("smdistributed") else f"reads {name}, which only the SageMaker training toolkit sets")

@@ -83,8 +83,8 @@ class FrameworkHandling:
         if not entries:
             return False
         keyword, off = entries[0].option("saves-unless")
-        return not any(runs(f) and _sets(event, keyword, off) for f, fn in self.analysis.functions.items()
-                       for event in fn.events)
+        return not any(runs(f) and _may_set(other, keyword, off) for f, fn in self.analysis.functions.items()
+                       for other in fn.events)
 
     def pin_files(self) -> list:
         """The files version pins were read from or looked for, if this run asked for any: a
@@ -198,12 +198,16 @@ def _keywords(fn: ir.FunctionInfo, site: ir.CallSite) -> list[str]:
     return written
 
 
-def _sets(event: ir.Event, keyword: str, value: str) -> bool:
-    """`TrainingArguments(..., save_strategy="no")` or `args.save_strategy = "no"`."""
+def _may_set(event: ir.Event, keyword: str, value: str) -> bool:
+    """`TrainingArguments(..., save_strategy="no")`, `IntervalStrategy.NO`, `args.save_strategy = "no"`,
+    or a value sigcheck cannot read (`save_strategy=args.save_strategy`): it may be set so."""
     if isinstance(event, ir.CallSite):
         given = dict(event.kwargs).get(keyword)
     elif isinstance(event, ir.Assign) and isinstance(event.target, ir.Attr) and event.target.attr == keyword:
         given = event.value
     else:
         return False
-    return isinstance(given, ir.Const) and isinstance(given.value, str) and given.value.lower() == value
+    if isinstance(given, ir.Const):
+        return isinstance(given.value, str) and given.value.lower() == value
+    constant = isinstance(given, ir.Attr) and given.attr.isupper()  # an enum's member: IntervalStrategy.STEPS
+    return given is not None and not (constant and given.attr.lower() != value)

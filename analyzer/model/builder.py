@@ -250,7 +250,8 @@ class _Builder(ImportBuilder, AssignmentBuilder, ExpressionBuilder):
         test_start = len(self.fn.events)
         reads = self.test(node.test)
         branch = self.emit(ir.Branch, node, test_start=test_start, test_reads=reads, guard=classify_guard(node.test),
-                           flag=node.test.value if isinstance(node.test, cst.Name) else None)
+                           flag=node.test.value if isinstance(node.test, cst.Name) else None,
+                           periodic=_takes_remainder(node.test))
         outer = self.type_checking_only
         self.type_checking_only = outer or branch.guard == "type-checking"
         self.block(node.body)
@@ -344,3 +345,20 @@ def _accessor_of(decorators: tuple[ir.Sym, ...], name: str) -> bool:
     return any(isinstance(d, ir.Attr) and d.attr in ("setter", "deleter", "getter")
                and isinstance(d.base, ir.Name) and d.base.name == name for d in decorators)
 
+
+def _takes_remainder(test: cst.BaseExpression) -> bool:
+    """`step % every == 0`, `(epoch + 1) % args.save_every == 0`: a test that holds once a period."""
+    pending: list = [test]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, cst.BinaryOperation):
+            if isinstance(node.operator, cst.Modulo):
+                return True
+            pending += (node.left, node.right)
+        elif isinstance(node, cst.Comparison):
+            pending += (node.left, *(target.comparator for target in node.comparisons))
+        elif isinstance(node, cst.BooleanOperation):
+            pending += (node.left, node.right)
+        elif isinstance(node, cst.UnaryOperation):
+            pending.append(node.expression)
+    return False

@@ -120,7 +120,7 @@ def toolkit_signs(project, variables: Iterable[str]) -> dict[str, tuple[ir.Event
     found = {}
     for fn in project.functions.values():
         sign = (needed_read(fn, names) if fn.module in reading else None) \
-            or (_first_import(fn, "smdistributed") if fn.module in importing else None)
+            or (_first_import(fn, "smdistributed") if fn.module in importing and fn.kind == "module" else None)
         if sign is not None:
             found[fn.id] = sign
     return found
@@ -131,9 +131,12 @@ def _top(dotted: str) -> str:
 
 
 def _first_import(fn: ir.FunctionInfo, package: str) -> tuple[ir.Event, str] | None:
-    """The function's first import of a module of `package`, with the module's name."""
+    """The module's first import of a module of `package` that runs wherever it runs, with the
+    module's name: not one inside a `try` (a fallback where it is missing) or an `if` (accelerate
+    imports smdistributed only when it finds itself on SageMaker)."""
     for event in fn.events:
-        if isinstance(event, ir.Import):
+        if isinstance(event, ir.Import) and not _branched_around(fn, event) and not any(
+                isinstance(t, ir.Try) and t.index < event.index < t.end for t in fn.events[:event.index]):
             module = next((m for m in event.modules if _top(m) == package), None)
             if module is not None:
                 return event, module

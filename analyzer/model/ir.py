@@ -259,6 +259,7 @@ class Branch(Event):
     test_reads: tuple[Sym, ...] = ()
     guard: str | None = None  # "main" (`__name__ == "__main__"`), "platform" (OS checks), "type-checking"
     flag: str | None = None  # `if no_sync:`: the name tested as it is
+    periodic: bool = False  # the test takes a remainder (`if step % 500 == 0:`): it holds once a period
 
 
 @dataclass(frozen=True, slots=True)

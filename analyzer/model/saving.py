@@ -68,6 +68,33 @@ class SaveAnalysis:
                 return tuple(trace)
         return None
 
+    def checkpoints_in(self, func_id: str, start: int, end: int) -> bool:
+        """Whether the events in [start, end) write a checkpoint (`checkpoint = true` in the
+        knowledge: torch.save, save_pretrained, save_state...), themselves or through the project
+        functions they call, on every pass: not a metrics file, nor a save under an `if` that
+        holds no `%` (`if epoch == last:`, a final save; `if step % 500 == 0:` is a period)."""
+        fn = self.functions[func_id]
+        for event in fn.events[start:end]:
+            if not isinstance(event, ir.CallSite) or self._unperiodic(fn, event, start):
+                continue
+            if self._checkpoints(func_id, event):
+                return True
+            callees = [t.func_id for t in self.graph.targets(func_id, event) if t.func_id]
+            if any(self._checkpoints(f, e) for f in self.graph.reach(callees, SAVE_KINDS)
+                   for e in self.functions[f].events if isinstance(e, ir.CallSite)):
+                return True
+        return False
+
+    def _checkpoints(self, func_id: str, site: ir.CallSite) -> bool:
+        return any(e.option("checkpoint") for n in self.graph.qualnames(func_id, site) for e in self.knowledge.saves.find(n))
+
+    @staticmethod
+    def _unperiodic(fn: ir.FunctionInfo, site: ir.CallSite, start: int) -> bool:
+        """Inside an `if` of the loop whose test takes no remainder: it may hold once (the last
+        epoch) or never, where `step % every == 0` holds once a period."""
+        return any(isinstance(b, ir.Branch) and b.index < site.index < b.end and not b.periodic
+                   for b in fn.events[start:site.index])
+
     def range_save(self, func_id: str, start: int, end: int) -> tuple[Point, ...] | None:
         fn = self.functions[func_id]
         for event in fn.events[start:end]:
@@ -307,3 +334,4 @@ def _short(exception: str | None) -> str:
     if exception is None:
         return "an exception"
     return exception.split(":")[-1].rsplit(".", 1)[-1]
+

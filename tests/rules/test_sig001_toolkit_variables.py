@@ -101,3 +101,49 @@ def test_training_that_saves_only_at_its_end_or_can_be_told_of_the_stop_is_still
     assert NONE_WOULD_RUN in off.message
     (reachable,) = run_sigcheck({"train.py": SAVES_EACH_EPOCH.format(model_dir='"model"')}).diagnostics
     assert "on SageMaker a stop sends SIGTERM" in reachable.message  # a handler could save at the stop
+
+
+@pytest.mark.parametrize("saving, why", [
+    ("    json.dump({'epoch': epoch}, open('history.json', 'w'))\n", "a metrics file is no checkpoint"),
+    ("    if epoch == 9:\n        torch.save(model.state_dict(), 'model.pt')\n", "a save on the last epoch only"),
+    ("    if epoch > best:\n        torch.save(model.state_dict(), 'best.pt')\n", "a save only when something improves"),
+])
+def test_a_loop_that_writes_no_checkpoint_each_period_is_still_reported(run_sigcheck, saving, why):
+    source = TRAIN.format(model_dir='os.environ["SM_MODEL_DIR"]').replace("import argparse\n", "import argparse\nimport json\n")
+    source = source.replace("    opt.step()\n", "    opt.step()\n" + saving)
+    (finding,) = run_sigcheck({"train.py": source}).diagnostics
+    assert NONE_WOULD_RUN in finding.message, why
+
+
+def test_a_loop_that_checkpoints_once_a_period_is_left_alone(run_sigcheck):
+    source = TRAIN.format(model_dir='os.environ["SM_MODEL_DIR"]').replace(
+        "    opt.step()\n", "    opt.step()\n    if (epoch + 1) % 5 == 0:\n        torch.save(model.state_dict(), 'ckpt.pt')\n")
+    assert run_sigcheck({"train.py": source}).diagnostics == []
+
+
+@pytest.mark.parametrize("strategy", ['"no"', "IntervalStrategy.NO", "options.save_strategy"])
+def test_a_trainer_whose_saving_is_off_or_unknown_is_still_reported(run_sigcheck, strategy):
+    source = HF.format(extra=f", save_strategy={strategy}").replace(
+        "from transformers import", "from transformers import IntervalStrategy,")
+    (finding,) = run_sigcheck({"train.py": source}).diagnostics
+    assert NONE_WOULD_RUN in finding.message
+
+
+def test_an_image_of_the_project_that_runs_the_script_says_how_it_runs(run_sigcheck):
+    """The image sets SM_MODEL_DIR itself and runs the script as PID 1: a handler would run."""
+    files = {"Dockerfile": 'FROM python:3.11-slim\nENV SM_MODEL_DIR=/opt/ml/model\nCOPY train.py /opt/program/\n'
+                           'ENTRYPOINT ["python", "/opt/program/train.py"]\n',
+             "train.py": TRAIN.format(model_dir='os.environ["SM_MODEL_DIR"]').replace(
+                 "args = parser.parse_args()", "args, _ = parser.parse_known_args()")}
+    report = run_sigcheck(files, ["."])
+    (finding,) = [d for d in report.diagnostics if d.code == "SIG001"]
+    assert "none would run" not in finding.message and "on SageMaker a stop sends SIGTERM" in finding.message
+
+
+def test_a_guarded_import_of_sagemakers_library_is_no_sign(run_sigcheck):
+    """accelerate imports smdistributed only when it finds itself on SageMaker; a fallback in a
+    `try` is no sign either."""
+    guarded = TRAIN.format(model_dir='"model"').replace(
+        "import torch\n", "import torch\ntry:\n    import smdistributed.dataparallel.torch.torch_smddp\nexcept ImportError:\n    pass\n")
+    (finding,) = run_sigcheck({"train.py": guarded}).diagnostics
+    assert "none would run" not in finding.message
