@@ -286,19 +286,30 @@ ray.get(policy.fit.remote(epochs=3))
     )
 
     def check(self, analysis):
-        for child, again in _grouped(analysis, analysis.child_starts):
-            # A finding from each entry point that runs the start unforwarded, where only PID 1 hears
-            # the stop (Slurm signals the child itself: SIG001 judges it). The place is reported once,
-            # naming the other entry points (detectron2's tools and projects share one launch()).
-            passed = names_passed(analysis.project, child.site)
+        # A finding from each entry point that runs a start unforwarded, where only PID 1 hears the
+        # stop (Slurm signals the child itself: SIG001 judges it). The place is reported once, naming
+        # the other entry points (detectron2's tools and projects share one launch()). A start of
+        # the same workers on the other side of an if/else joins the first's trace (verl's vla).
+        starts = sorted(analysis.child_starts, key=lambda c: (c.func_id, c.site.index))
+        unforwarded = {(id(child), id(entry)) for child in starts for entry in self._unforwarded(analysis, child)}
+        for number, child in enumerate(starts):
             anchor = analysis.point(child.func_id, child.site, "starts the child")
             for entry in analysis.entries:
-                if entry.runs(child.func_id, child.site) \
-                        and not (entry.every_process_signalled_by and signalled_by_platform(child)) \
-                        and self._trains_in(analysis, entry, child) and not self._forwards(analysis, entry, passed):
-                    twins = [analysis.point(c.func_id, c.site, "starts it again") for c in again]
-                    yield self.finding(anchor, self._message(analysis, child),
-                                       analysis.path_points(self._path(analysis, entry, child)) + [anchor] + twins)
+                if (id(child), id(entry)) not in unforwarded or any(
+                        (id(earlier), id(entry)) in unforwarded and _either_or(analysis, earlier, child)
+                        for earlier in starts[:number]):
+                    continue
+                twins = [analysis.point(later.func_id, later.site, "starts it again") for later in starts[number + 1:]
+                         if (id(later), id(entry)) in unforwarded and _either_or(analysis, child, later)]
+                yield self.finding(anchor, self._message(analysis, child),
+                                   analysis.path_points(self._path(analysis, entry, child)) + [anchor] + twins)
+
+    def _unforwarded(self, analysis, child) -> list:
+        """The entry points that run the start and whose stop never reaches its training."""
+        passed = names_passed(analysis.project, child.site)
+        return [entry for entry in analysis.entries if entry.runs(child.func_id, child.site)
+                and not (entry.every_process_signalled_by and signalled_by_platform(child))
+                and self._trains_in(analysis, entry, child) and not self._forwards(analysis, entry, passed)]
 
     @staticmethod
     def _path(analysis, entry, child) -> list:
@@ -348,20 +359,6 @@ ray.get(policy.fit.remote(epochs=3))
                 if sends is not None or not events.isdisjoint(passed):
                     return True
         return False
-
-
-def _grouped(analysis, starts) -> list[tuple]:
-    """Each start with the starts of the same workers on the other sides of its if/else: verl
-    starts its task with profiling options on one side and without on the other. A run makes
-    one of them, so the first is reported and the others join its trace."""
-    found: list[tuple] = []
-    for child in sorted(starts, key=lambda c: (c.func_id, c.site.index)):
-        first = next((group for group in found if _either_or(analysis, group[0], child)), None)
-        if first is None:
-            found.append((child, []))
-        else:
-            first[1].append(child)
-    return found
 
 
 def _either_or(analysis, first, later) -> bool:

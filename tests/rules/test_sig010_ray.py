@@ -169,3 +169,34 @@ def test_a_ray_train_run_is_reported_once_and_named_as_rays(run_sigcheck):
     (finding,) = report.diagnostics
     assert finding.code == "SIG010" and finding.message.startswith(
         "Training runs in Ray's worker processes (a Ray Train or Ray Tune run), which the stop never reaches")
+
+
+def test_a_start_on_one_side_of_a_branch_is_judged_on_its_own(run_sigcheck):
+    """Only one side hands the learner the event the handler sets: the other side's start is still
+    unforwarded, whichever side comes first."""
+    for first, second in (("args=(stop,)", ""), ("", "args=(stop,)")):
+        source = f"""
+import multiprocessing as mp
+import signal
+
+
+def learner(stop=None):
+    for step in range(100_000):
+        model(batch).backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    stop = mp.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    if mp.cpu_count() > 8:
+        worker = mp.Process(target=learner, {first})
+    else:
+        worker = mp.Process(target=learner, {second})
+    worker.start()
+    worker.join()
+"""
+        report = run_sigcheck({"train.py": source}, platform="kubernetes", select=("SIG010",))
+        lines = [d.line for d in report.diagnostics]
+        assert lines == ([17] if first else [15]), (first, second, lines)
+        assert all("starts it again" not in [s.note for s in d.trace] for d in report.diagnostics)
