@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from sigcheck.loading.sources import is_file
 
 _CALLED = re.compile(r"\b((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\($")  # the name before a call's `(`
 _SPAN = 20_000  # characters a call's arguments may run to
+_NAME_SPAN = 300  # characters a call's name (dotted, then spaces) may take before its `(`
 # `entry_point=` of an estimator (a literal, or a name a literal is assigned to), `entry_script=` or
 # `command=` of a ModelTrainer's SourceCode (the command's words up to the first a format string
 # fills in), or an `"entry_point":` key of a dict of keywords
@@ -29,9 +32,9 @@ _ENTRY_POINT = re.compile(
     r"""\b(?:entry_point|(entry_script))\s*=\s*(?:f?['"]([^'"{]+\.py)['"]|([A-Za-z_]\w*)(?=\s*[,)\n]))"""
     r"""|\b(command)\s*=\s*f?['"]([^'"{]+)|['"]entry_point['"]\s*:\s*f?['"]([^'"{]+\.py)['"]""")
 _SOURCE_CODE = "SourceCode"
-_SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*(?:['"]([^'"]+)['"]|([A-Za-z_]\w*)(?=\s*[,)\n]))"""
+_SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*(?:['"]([^'"]+)['"]|([A-Za-z_]\w*)(?=\s*(?:[,)\n]|$)))"""
                          r"""|['"]source_dir['"]\s*:\s*['"]([^'"]+)['"]""")
-_BAG = re.compile(r"\b([A-Za-z_]\w*)\s*=\s*(?:dict\s*)?$")  # `args = dict(` or `args = {` before the bracket
+_BAG = re.compile(r"\b([A-Za-z_]\w*)\s*(?::[^=\n]+)?=\s*(?:dict\s*)?$")  # `args = dict(`, `args: dict = {` before it
 _FROM_SDK = re.compile(r"\bfrom\s+sagemaker[\w.]*\s+import\s+\(?([^)\n]+)")
 
 
@@ -61,9 +64,10 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
     cursor = 0  # a notebook's calls come in the file's order: each is looked for after the last
     from_sdk = "sagemaker" in text  # a SourceCode of another library is none of the SDK's
     renamed = _renamed(text)
+    assignments = _Assignments(text)
     for entry in _ENTRY_POINT.finditer(text):
-        if text[text.rfind("\n", 0, entry.start()) + 1:entry.start()].lstrip().startswith("#"):
-            continue  # a call commented out (a notebook's alternative launch) runs nothing
+        if _commented(text, entry.start()) or (entry.group(6) is None and assignments.depth(entry.start()) == 0):
+            continue  # a call commented out (a notebook's alternative launch) runs nothing; an assignment is no call
         place = _call_of(text, entry.start(), in_dict=entry.group(6) is not None)
         if place is None:
             continue
@@ -71,43 +75,96 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
         name = renamed.get(call.group(2), call.group(2))
         if (entry.group(1) or entry.group(4)) and (name != _SOURCE_CODE or not from_sdk):
             continue  # `entry_script=` and `command=` of anything but the SDK's SourceCode say nothing
-        base = folder / _source_dir(_top_level(arguments), text, entry.start())  # not one a call nested in it takes
-        started = [s for s in _started(entry, text, base, knowledge, root or folder) if s is not None]
+        base = folder / _source_dir(_top_level(arguments), assignments, entry.start())  # not one a call nested in it takes
+        started = [s for s in _started(entry, assignments, base, knowledge, root or folder) if s is not None]
         if started:
             span, cursor = _span(text, raw, call, cursor)
             found += [EstimatorLaunch(name, script, display, span, via) for script, via in started]
     return found
 
 
-def _started(entry: re.Match, text: str, base: Path, knowledge: Knowledge | None,
+def _started(entry: re.Match, assignments: "_Assignments", base: Path, knowledge: Knowledge | None,
              root: Path) -> list[tuple[Path, ScriptLaunch | None] | None]:
     """The scripts an `entry_point=`, `entry_script=` or `command=` runs in `base`, where they exist."""
     if entry.group(4) is not None:
         return [command_start(entry.group(5), base, root, knowledge or builtin_knowledge())]
-    return [(base / script, None) if is_file(base / script) else None for script in _scripts(entry, text)]
+    return [(base / script, None) if is_file(base / script) else None for script in _scripts(entry, assignments)]
 
 
-def _scripts(entry: re.Match, text: str) -> list[str]:
-    """The script names an entry point is given: the literal, or those the name it is given was
-    assigned before (`entry_point = "train.py"` on one side of an if, `"launcher.py"` on the other)."""
+def _scripts(entry: re.Match, assignments: "_Assignments") -> list[str]:
+    """The script names an entry point is given: the literal, or those the name it is given may
+    hold there (`entry_point = "train.py"` on one side of an if, `"launcher.py"` on the other)."""
     if entry.group(3) is None:
         return [entry.group(2) or entry.group(6)]
-    return list(dict.fromkeys(_assigned(entry.group(3), r"[^'\"{]+\.py", text, entry.start())))
+    return [value for value in reversed(assignments.held(entry.group(3), entry.start())) if value.endswith(".py")]
 
 
-def _source_dir(arguments: str, text: str, before: int) -> str:
-    """The folder a `source_dir=` among the arguments names (a literal, or the last one its name
-    was assigned before the call); "" for none."""
+def _source_dir(arguments: str, assignments: "_Assignments", before: int) -> str:
+    """The folder a `source_dir=` among the arguments names (a literal, or the one its name was
+    last assigned before the call); "" for none."""
     found = _SOURCE_DIR.search(arguments)
     if found is None or found.group(2) is None:
         return (found.group(1) or found.group(3)) if found else ""
-    return ([""] + _assigned(found.group(2), r"[^'\"{]+", text, before))[-1]
+    return next(iter(assignments.held(found.group(2), before)), "")
 
 
-def _assigned(name: str, literal: str, text: str, before: int) -> list[str]:
-    """The literals a top-level statement assigns to `name` before that place, in order."""
-    assigned = re.compile(r"^[ \t]*" + re.escape(name) + r"""\s*=\s*f?['"](""" + literal + r""")['"]\s*$""", re.M)
-    return [m.group(1) for m in assigned.finditer(text, 0, before)]
+class _Assignments:
+    """The statements of a launcher's text that assign a string literal to a name, read once per
+    name: `entry_point = "train.py"`, not a keyword on a line of its own inside a call."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._by_name: dict[str, list[tuple[int, int, str]]] = {}
+        self._lines: list[int] | None = None  # each line's start, and the parentheses open there
+        self._open: list[int] = []
+
+    def held(self, name: str, before: int) -> list[str]:
+        """The values `name` may hold at `before`, nearest first: the last assignment at the
+        indentation of the line there or less, and those in the blocks since (an if/else)."""
+        line = self.text[self.text.rfind("\n", 0, before) + 1:before]
+        indent = len(line) - len(line.lstrip())
+        assigned = self._of(name)
+        held = []
+        for index in range(bisect_right(assigned, (before,)) - 1, -1, -1):
+            _, depth, value = assigned[index]
+            held.append(value)
+            if depth <= indent:
+                break
+        return list(dict.fromkeys(held))
+
+    def _of(self, name: str) -> list[tuple[int, int, str]]:
+        if name not in self._by_name:
+            pattern = re.compile(r"^([ \t]*)" + re.escape(name) + r"""\s*(?::[^=\n]+)?=\s*f?['"]([^'"{]+)['"]\s*$""", re.M)
+            self._by_name[name] = [(m.start(), len(m.group(1)), m.group(2)) for m in pattern.finditer(self.text)
+                                   if not self._inside_call(m.start())]  # not a keyword on a line of its own
+        return self._by_name[name]
+
+    def depth(self, at: int) -> int:
+        """How many parentheses are open at a place (those in strings counted too)."""
+        self._index()
+        line = bisect_right(self._lines, at) - 1
+        before = self.text[self._lines[line]:at]
+        return max(0, self._open[line] + before.count("(") - before.count(")"))
+
+    def _inside_call(self, line_start: int) -> bool:
+        self._index()
+        return self._open[bisect_right(self._lines, line_start) - 1] > 0
+
+    def _index(self) -> None:
+        """Each line's start and the parentheses open there: one pass over the text, made once."""
+        if self._lines is None:
+            self._lines, depth = [0], 0
+            self._open = [0]
+            for mark in re.finditer(r"[()\n]", self.text):
+                char = mark.group()
+                depth = depth + 1 if char == "(" else max(0, depth - 1) if char == ")" else depth
+                if char == "\n":
+                    self._lines.append(mark.end())
+                    self._open.append(depth)
+
+
+def _commented(text: str, at: int) -> bool:
+    return text[text.rfind("\n", 0, at) + 1:at].lstrip().startswith("#")
 
 
 def _renamed(text: str) -> dict[str, str]:
@@ -129,7 +186,7 @@ def _call_of(text: str, at: int, in_dict: bool) -> tuple[re.Match, str] | None:
     if opening is None:
         return None
     arguments = _arguments(text, opening + 1, "{}" if in_dict else "()")
-    call = None if in_dict else _CALLED.search(text, max(0, opening - _SPAN), opening + 1)
+    call = None if in_dict else _CALLED.search(text, max(0, opening - _NAME_SPAN), opening + 1)
     if arguments is None or (call is None and not in_dict):
         return None
     if call is not None and call.group(1) != "dict":
@@ -144,9 +201,11 @@ def _spread_into(text: str, opening: int) -> tuple[re.Match, str] | None:
     bag = _BAG.search(text, max(0, opening - 200), opening)
     if bag is None:
         return None
-    for spread in re.finditer(r"\*\*" + re.escape(bag.group(1)) + r"\b", text[opening:]):
-        paren = _opening(text, opening + spread.start())
-        call = _CALLED.search(text, max(0, paren - _SPAN), paren + 1) if paren is not None else None
+    for spread in re.compile(r"\*\*" + re.escape(bag.group(1)) + r"\b").finditer(text, opening):
+        if _commented(text, spread.start()):
+            continue
+        paren = _opening(text, spread.start())
+        call = _CALLED.search(text, max(0, paren - _NAME_SPAN), paren + 1) if paren is not None else None
         arguments = _arguments(text, paren + 1) if call is not None else None
         if arguments is not None:
             return call, arguments  # type: ignore[return-value]
@@ -221,6 +280,12 @@ def _in_code_cell(raw: str, offset: int) -> bool:
 
 
 def _place(text: str, offset: int, name: str) -> tuple[int, int, int, int]:
-    line = text.count("\n", 0, offset) + 1
+    line = bisect_right(_line_starts(text), offset)
     column = offset - (text.rfind("\n", 0, offset) + 1) + 1
     return line, column, line, column + len(name)
+
+
+@lru_cache(maxsize=4)
+def _line_starts(text: str) -> list[int]:
+    """Where each line of a launcher's text starts: the calls of one file are placed with it."""
+    return [0, *(mark.end() for mark in re.finditer("\n", text))]

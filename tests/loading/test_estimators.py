@@ -149,3 +149,29 @@ def test_a_call_is_placed_in_its_code_cell_not_in_a_markdown_cells_example_of_it
     lines = raw.splitlines()
     code_cell = next(number for number, line in enumerate(lines, start=1) if '"cell_type": "code"' in line)
     assert found.span[0] > code_cell and "HuggingFace(" in lines[found.span[0] - 1]
+
+
+def test_a_name_holds_its_last_value_at_the_call_not_every_earlier_one(tmp_path):
+    """A notebook reassigns `entry_point` cell after cell; a keyword on a line of its own inside an
+    earlier call is no assignment; `source_dir` as well."""
+    _scripts_dir(tmp_path, "train.py", "evaluate.py")
+    text = """entry_point = "train.py"
+source_dir = "code"
+train = PyTorch(entry_point=entry_point, source_dir=source_dir)
+other = PyTorch(
+    role=role,
+    entry_point="evaluate.py"
+)
+entry_point = "evaluate.py"
+evaluate = PyTorch(entry_point=entry_point, source_dir=source_dir)
+"""
+    calls = estimator_calls(text, tmp_path, "launch.ipynb")
+    assert [(c.script.name, c.span[0]) for c in calls] == [("train.py", 3), ("evaluate.py", 9)]
+
+
+def test_spread_keywords_of_a_commented_call_or_an_annotated_dict_are_read_as_written(tmp_path):
+    _scripts_dir(tmp_path, "train.py")
+    commented = 'args = {"entry_point": "train.py", "source_dir": "code"}\n# est = PyTorch(**args)\n'
+    assert estimator_calls(commented, tmp_path, "launch.py") == []
+    annotated = 'args: dict = {"entry_point": "train.py", "source_dir": "code"}\nest = PyTorch(**args)\n'
+    assert [c.name for c in estimator_calls(annotated, tmp_path, "launch.py")] == ["PyTorch"]
