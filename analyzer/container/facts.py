@@ -299,11 +299,13 @@ def _lenient(site: ir.CallSite) -> bool:
 
 
 def _programs(label: str) -> list[str]:
-    """The programs and `-m` modules a step's command names: `exec standard-supervisor python3 -m
-    vllm.entrypoints.openai.api_server` names standard-supervisor, python3 and the module."""
-    words = label.split()
-    return [program_name(word) for word in words if not word.startswith(("-", "$", '"'))] + \
-        [module for option, module in zip(words, words[1:]) if option == "-m"]
+    """The program a step's command runs and the `-m` modules it names: `exec standard-supervisor
+    python3 -m vllm.entrypoints.openai.api_server` names standard-supervisor and the module. Not
+    an option's value (`python train.py --rollout-engine vllm`)."""
+    words = [word for word in label.split() if "=" not in word or word.startswith("-")]  # `VAR=x cmd`
+    if words and words[0] == "exec":
+        words = words[1:]
+    return [program_name(word) for word in words[:1]] + [module for option, module in zip(words, words[1:]) if option == "-m"]
 
 
 __all__ = ["ContainerFacts", "STOPS", "exec_form_fix"]

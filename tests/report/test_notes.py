@@ -175,3 +175,15 @@ def test_an_image_whose_chain_starts_a_model_server_is_an_endpoints_and_gets_no_
                        'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]\n', {"entrypoint.sh": f"#!/bin/bash\n{trainer}\n"})
     (tmp_path / "entrypoint.sh").chmod(0o755)
     assert len(_notes(tmp_path, monkeypatch)) == 1
+
+
+def test_a_training_image_that_names_a_server_only_as_an_option_value_is_still_a_trainers(tmp_path, monkeypatch):
+    """`--rollout-engine vllm`: the program is the trainer, the word only its argument."""
+    _project(tmp_path, """
+        FROM python:3.11-slim
+        ENV SAGEMAKER_CONTAINER=1
+        COPY entrypoint.sh /usr/local/bin/entrypoint.sh
+        ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]
+        """, {"entrypoint.sh": "#!/bin/bash\nexec trainer-cli --rollout-engine vllm\n"})
+    (tmp_path / "entrypoint.sh").chmod(0o755)
+    assert len(_notes(tmp_path, monkeypatch)) == 1
