@@ -184,15 +184,15 @@ def _keywords(fn: ir.FunctionInfo, site: ir.CallSite) -> list[str]:
     spread = site.spread
     if not isinstance(spread, ir.Name) or spread.scope != fn.id:
         return written
-    for binding in fn.bindings.get(spread.name, ()):
-        value = binding.value
-        if isinstance(value, ir.DictOf):
+    for event in fn.events[:site.index]:  # what the dict holds by the call, not what a later one is given
+        if not isinstance(event, ir.Assign):
+            continue
+        target, value = event.target, event.value
+        if target == spread and isinstance(value, ir.DictOf):
             written += [key.value for key, _ in value.entries if isinstance(key, ir.Const) and isinstance(key.value, str)]
-        elif isinstance(value, ir.CallOf) and isinstance(value.func, ir.Name) and value.func.name == "dict":
+        elif target == spread and isinstance(value, ir.CallOf) and isinstance(value.func, ir.Name) and value.func.name == "dict":
             written += [keyword for keyword, _ in value.kwargs]
-    for event in fn.events[:site.index]:
-        target = event.target if isinstance(event, ir.Assign) else None
-        if isinstance(target, ir.Item) and target.base == spread and isinstance(target.key, ir.Const) \
+        elif isinstance(target, ir.Item) and target.base == spread and isinstance(target.key, ir.Const) \
                 and isinstance(target.key.value, str):
             written.append(target.key.value)
     return written

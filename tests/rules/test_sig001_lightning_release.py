@@ -107,3 +107,20 @@ if __name__ == "__main__":
 def test_a_trainer_hydra_builds_is_lightnings_by_its_annotation(example_findings):
     found, _ = example_findings("SIG001", HYDRA)
     assert found == [], HYDRA.why
+
+
+def test_a_dict_given_old_keywords_after_the_call_says_nothing_of_it(run_sigcheck):
+    source = """
+from model import Lit, Trainer
+
+
+def train():
+    params = dict(max_steps=1000, devices=1)
+    Trainer(**params).fit(Lit())
+    params = dict(gpus=1)
+    print(params)
+
+
+train()
+"""
+    assert run_sigcheck({"model.py": MODEL, "train.py": source}, ["train.py"]).diagnostics == []
