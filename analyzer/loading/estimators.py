@@ -35,7 +35,7 @@ _SOURCE_CODE = "SourceCode"
 _SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*(?:['"]([^'"]+)['"]|([A-Za-z_]\w*)(?=\s*(?:[,)\n]|$)))"""
                          r"""|['"]source_dir['"]\s*:\s*['"]([^'"]+)['"]""")
 _BAG = re.compile(r"\b([A-Za-z_]\w*)\s*(?::[^=\n]+)?=\s*(?:dict\s*)?$")  # `args = dict(`, `args: dict = {` before it
-_FROM_SDK = re.compile(r"\bfrom\s+sagemaker[\w.]*\s+import\s+\(?([^)\n]+)")
+_FROM_SDK = re.compile(r"\bfrom\s+sagemaker[\w.]*\s+import\s+(\([^)]*\)|[^\n]+)")
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ def _renamed(text: str) -> dict[str, str]:
     PyTorchEstimator` calls `PyTorchEstimator(...)`."""
     found = {}
     for imported in _FROM_SDK.finditer(text):
-        for name in imported.group(1).split(","):
+        for name in imported.group(1).strip("()").split(","):
             words = name.split()
             if len(words) == 3 and words[1] == "as":
                 found[words[2]] = words[0]

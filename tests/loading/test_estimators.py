@@ -175,3 +175,10 @@ def test_spread_keywords_of_a_commented_call_or_an_annotated_dict_are_read_as_wr
     assert estimator_calls(commented, tmp_path, "launch.py") == []
     annotated = 'args: dict = {"entry_point": "train.py", "source_dir": "code"}\nest = PyTorch(**args)\n'
     assert [c.name for c in estimator_calls(annotated, tmp_path, "launch.py")] == ["PyTorch"]
+
+
+def test_a_class_renamed_in_an_import_spread_over_lines_is_the_sdks(tmp_path):
+    _scripts_dir(tmp_path, "train.py")
+    text = ("from sagemaker.pytorch import (\n    PyTorch as PT,\n    PyTorchModel,\n)\n"
+            "est = PT(entry_point='train.py', source_dir='code')\n")
+    assert [c.name for c in estimator_calls(text, tmp_path, "launch.py")] == ["PyTorch"]
