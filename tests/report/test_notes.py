@@ -157,33 +157,24 @@ def test_github_annotates_the_note_as_a_notice(tmp_path, monkeypatch):
     assert line.startswith("::notice file=Dockerfile,line=1,col=1,title=sigcheck%3A not checked::the trainer was not checked")
 
 
+def _entry_script_notes(tmp_path, monkeypatch, command: str) -> list[dict]:
+    """The notes on an image for SageMaker whose entry script runs `command`."""
+    _project(tmp_path, "FROM python:3.11-slim\nENV SAGEMAKER_CONTAINER=1\nCOPY entrypoint.sh /usr/local/bin/entrypoint.sh\n"
+                       'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]\n', {"entrypoint.sh": f"#!/bin/bash\n{command}\n"})
+    (tmp_path / "entrypoint.sh").chmod(0o755)
+    return _notes(tmp_path, monkeypatch)
+
+
 @pytest.mark.parametrize("server", ["exec text-embeddings-router --port 8080 --json-output",
                                     'exec standard-supervisor python3 -m vllm.entrypoints.openai.api_server "${ARGS[@]}"'])
 def test_an_image_whose_chain_starts_a_model_server_is_an_endpoints_and_gets_no_note(tmp_path, monkeypatch, server):
     """deep-learning-containers' TEI and vLLM images: SageMaker starts them with `serve`; that
     sigcheck cannot see into the server's program is no trainer left unchecked."""
-    _project(tmp_path, """
-        FROM python:3.11-slim
-        ENV SAGEMAKER_CONTAINER=1
-        COPY entrypoint.sh /usr/local/bin/entrypoint.sh
-        ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]
-        """, {"entrypoint.sh": f"#!/bin/bash\n{server}\n"})
-    (tmp_path / "entrypoint.sh").chmod(0o755)
-    assert _notes(tmp_path, monkeypatch) == []
+    assert _entry_script_notes(tmp_path, monkeypatch, server) == []
     trainer = server.replace("text-embeddings-router", "trainer-cli").replace("vllm.entrypoints.openai.api_server", "trainer")
-    _project(tmp_path, "FROM python:3.11-slim\nENV SAGEMAKER_CONTAINER=1\nCOPY entrypoint.sh /usr/local/bin/entrypoint.sh\n"
-                       'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]\n', {"entrypoint.sh": f"#!/bin/bash\n{trainer}\n"})
-    (tmp_path / "entrypoint.sh").chmod(0o755)
-    assert len(_notes(tmp_path, monkeypatch)) == 1
+    assert len(_entry_script_notes(tmp_path, monkeypatch, trainer)) == 1
 
 
 def test_a_training_image_that_names_a_server_only_as_an_option_value_is_still_a_trainers(tmp_path, monkeypatch):
     """`--rollout-engine vllm`: the program is the trainer, the word only its argument."""
-    _project(tmp_path, """
-        FROM python:3.11-slim
-        ENV SAGEMAKER_CONTAINER=1
-        COPY entrypoint.sh /usr/local/bin/entrypoint.sh
-        ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]
-        """, {"entrypoint.sh": "#!/bin/bash\nexec trainer-cli --rollout-engine vllm\n"})
-    (tmp_path / "entrypoint.sh").chmod(0o755)
-    assert len(_notes(tmp_path, monkeypatch)) == 1
+    assert len(_entry_script_notes(tmp_path, monkeypatch, "exec trainer-cli --rollout-engine vllm")) == 1
