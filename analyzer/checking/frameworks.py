@@ -83,7 +83,7 @@ class FrameworkHandling:
         if not entries:
             return False
         keyword, off = entries[0].option("saves-unless")
-        return not any(runs(f) and _may_set(other, keyword, off) for f, fn in self.analysis.functions.items()
+        return not any(_may_set(other, keyword, off) for f, fn in self.analysis.functions.items() if runs(f)
                        for other in fn.events)
 
     def pin_files(self) -> list:

@@ -121,8 +121,12 @@ class _Assignments:
     def held(self, name: str, before: int) -> list[str]:
         """The values `name` may hold at `before`, nearest first: the last assignment at the
         indentation of the line there or less, and those in the blocks since (an if/else)."""
-        line = self.text[self.text.rfind("\n", 0, before) + 1:before]
-        indent = len(line) - len(line.lstrip())
+        self._index()
+        line = bisect_right(self._lines, before) - 1
+        while line > 0 and self._open[line] > 0:  # the statement's first line: a keyword may sit deeper in its call
+            line -= 1
+        start = self._lines[line]
+        indent = len(self.text[start:before]) - len(self.text[start:before].lstrip(" \t"))
         assigned = self._of(name)
         held = []
         for index in range(bisect_right(assigned, (before,)) - 1, -1, -1):

@@ -115,13 +115,17 @@ def test_an_entry_point_given_by_name_is_each_script_the_name_was_assigned(tmp_p
 else:
     entry_point = "train.py"
 source_dir = "code"
-estimator = PyTorch(entry_point=entry_point, source_dir=source_dir, role=role)
+estimator = PyTorch(
+    entry_point=entry_point,
+    source_dir=source_dir,
+    role=role,
+)
 other = PyTorch(entry_point=args.entry_point, source_dir="code")
 late = PyTorch(entry_point=script, source_dir="code")
 script = "train.py"
 """
     calls = estimator_calls(text, tmp_path, "launch.py")
-    assert [(c.script.name, c.span[0]) for c in calls] == [("launcher.py", 6), ("train.py", 6)]
+    assert [(c.script.name, c.span[0]) for c in calls] == [("launcher.py", 6), ("train.py", 6)]  # keywords on lines of their own
 
 
 def test_a_call_commented_out_runs_nothing(tmp_path):
