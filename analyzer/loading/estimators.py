@@ -120,7 +120,7 @@ class _Assignments:
 
     def held(self, name: str, before: int) -> list[str]:
         """The values `name` may hold at `before`, nearest first: the last assignment at the
-        indentation of the line there or less, and those in the blocks since (an if/else)."""
+        indentation of the statement there or less, and those in the blocks since (an if/else)."""
         self._index()
         line = bisect_right(self._lines, before) - 1
         while line > 0 and self._open[line] > 0:  # the statement's first line: a keyword may sit deeper in its call
@@ -140,7 +140,7 @@ class _Assignments:
         if name not in self._by_name:
             pattern = re.compile(r"^([ \t]*)" + re.escape(name) + r"""\s*(?::[^=\n]+)?=\s*f?['"]([^'"{]+)['"]\s*$""", re.M)
             self._by_name[name] = [(m.start(), len(m.group(1)), m.group(2)) for m in pattern.finditer(self.text)
-                                   if not self._inside_call(m.start())]  # not a keyword on a line of its own
+                                   if self.depth(m.start()) == 0]  # not a keyword on a line of its own
         return self._by_name[name]
 
     def depth(self, at: int) -> int:
@@ -150,15 +150,10 @@ class _Assignments:
         before = self.text[self._lines[line]:at]
         return max(0, self._open[line] + before.count("(") - before.count(")"))
 
-    def _inside_call(self, line_start: int) -> bool:
-        self._index()
-        return self._open[bisect_right(self._lines, line_start) - 1] > 0
-
     def _index(self) -> None:
         """Each line's start and the parentheses open there: one pass over the text, made once."""
         if self._lines is None:
-            self._lines, depth = [0], 0
-            self._open = [0]
+            self._lines, self._open, depth = [0], [0], 0
             for mark in re.finditer(r"[()\n]", self.text):
                 char = mark.group()
                 depth = depth + 1 if char == "(" else max(0, depth - 1) if char == ")" else depth
