@@ -28,7 +28,9 @@ class WriteOutsideSagemakerOutputs(Rule):
     "samples")`). Only training code is judged: a
     Processing job's script (one that uses `/opt/ml/processing`) uploads what its job definition
     names, and an endpoint's server or a test uploads nothing (the training code of a script that
-    also defines an endpoint's handlers, `model_fn`, is judged).
+    also defines an endpoint's handlers, `model_fn`, is judged). A literal below /opt/ml/output
+    this rule follows into such a write is not reported by OPT001 as well: the write is the
+    problem, not the spelling.
 
     ## Why is this bad?
     SageMaker uploads `/opt/ml/model` (as model.tar.gz) and `/opt/ml/output/data` (as
@@ -129,5 +131,7 @@ export("done")
                     anchor,
                     f"Writes {value_text(possible)!r} {_WHERE[where]}: it is lost when the job ends",
                     (*possible.trace, anchor),
+                    # OPT001 would point the same literal at output/data: one problem, the lost file
+                    covers=("OPT001",) if where == "output-parent" else (),
                 )
                 break

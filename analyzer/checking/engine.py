@@ -179,7 +179,7 @@ class _Locator:
                 self.analysis.suppression_usage = self.usage(rules)
             found = [(rule, finding) for rule, findings in zip(batch, findings_by_rule(batch, self.analysis, jobs > 1))
                      for finding in self._new(findings, seen)]
-            found = self._clearest(found)
+            found = self._uncovered(self._clearest(found))
             self.positions.prepare(self._modules_of(finding for _, finding in found), jobs)
             for rule, finding in found:
                 seen.add(self._place(finding))
@@ -208,6 +208,20 @@ class _Locator:
             if same not in best or self._clarity(finding) < self._clarity(best[same][1]):
                 best[same] = (rule, finding)
         return [(rule, self._also_from(finding, starts[same])) for same, (rule, finding) in best.items()]
+
+    def _uncovered(self, found: list) -> list:
+        """Without the findings another rule covers: OPT002's write of '/opt/ml/output/stats.json'
+        starts from the literal OPT001 would report too, and says what happens to the file."""
+        covered = {(code, self._origin(finding.trace[0])) for _, finding in found if finding.trace
+                   for code in finding.covers}
+        if not covered:
+            return found
+        return [(rule, finding) for rule, finding in found if (finding.code, self._origin(finding.anchor)) not in covered]
+
+    def _origin(self, point: Point) -> tuple:
+        """Where a point is, whichever function's view it is taken from: a module's node numbers are its own."""
+        module = self.analysis.functions[point.func_id].module if point.func_id in self.analysis.functions else None
+        return module, point.node, point.document, point.span
 
     def _entry_of(self, finding: Finding) -> str | None:
         """The entry point a finding's trace starts from (its module body), if it does."""

@@ -38,6 +38,9 @@ class Finding:
     fix: "Fix | None" = None  # edits with positions already resolved (see checking/results.py)
     deadline: int | None = None  # the seconds the message states: of two entry points' wordings, the stricter is shown
     also_run_from: tuple[str, ...] = ()  # the other entry points reaching the place (see engine._Locator)
+    # Codes whose finding anchored where this one's trace starts is left out: both name one
+    # problem, and this finding says more about it (see engine._Locator._uncovered).
+    covers: tuple[str, ...] = ()
 
 
 class Rule:
@@ -54,8 +57,8 @@ class Rule:
         raise NotImplementedError
 
     def finding(self, anchor: Point, message: str, trace: Iterable[Point] = (), fix: "Fix | None" = None,
-                deadline: int | None = None) -> Finding:
-        return Finding(self.code, anchor, message, tuple(trace), fix, deadline)
+                deadline: int | None = None, covers: tuple[str, ...] = ()) -> Finding:
+        return Finding(self.code, anchor, message, tuple(trace), fix, deadline, covers=covers)
 
     @classmethod
     def page(cls) -> str:

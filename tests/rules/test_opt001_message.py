@@ -38,3 +38,16 @@ def test_a_place_below_output_that_is_not_uploaded_is_pointed_at_output_data(run
     assert finding.fix is None
     kept = run_sigcheck({"train.py": 'open("/opt/ml/output/data/stats.json", "w")\n'}, select=("OPT001",))
     assert "SM_OUTPUT_DATA_DIR" in kept.diagnostics[0].message and kept.diagnostics[0].fix is not None
+
+
+def test_a_literal_whose_write_opt002_reports_is_reported_once(run_sigcheck):
+    """Writing /opt/ml/output/metrics.json is one problem: the file is lost. OPT002 reports the
+    write, starting from the literal; OPT001 would name the same literal and is left out. A literal
+    no known write takes (a library's log folder) keeps OPT001's pointer to output/data."""
+    code = ('import json\nMETRICS = "/opt/ml/output/metrics.json"\n'
+            'json.dump({}, open(METRICS, "w"))\n'
+            'json.dump({}, open("/opt/ml/output/report.json", "w"))\n'
+            'import somelib\nsomelib.log_to("/opt/ml/output/runs")\n')
+    report = run_sigcheck({"train.py": code}, select=("OPT001", "OPT002"))
+    found = sorted((d.code, d.line) for d in report.diagnostics)
+    assert found == [("OPT001", 6), ("OPT002", 3), ("OPT002", 4)]
