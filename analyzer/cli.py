@@ -199,6 +199,34 @@ def _settings(paths: list[Path], config_file: Path | None) -> Settings:
     return load_settings(found) if found else Settings()
 
 
+@main.command("clean")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--cache-dir", type=click.Path(path_type=Path, file_okay=False),
+              help=f"The cache to remove.  [default: ${ENV_DIR}, else {DEFAULT_DIR} in the project]")
+def clean(paths, cache_dir):
+    """Remove the cache of the project PATHS are in (default: the current folder)."""
+    import shutil
+
+    from sigcheck.loading.cache import cache_folder, made_by_sigcheck
+    from sigcheck.loading.discovery import project_root
+
+    paths = list(paths) or [Path(".")]
+    folder = cache_folder(cache_dir, _settings(paths, None).base_dir or project_root(paths))
+    if not folder.exists():
+        click.echo(f"No cache at {folder}.", err=True)
+        return
+    if not folder.is_dir() or not made_by_sigcheck(folder):
+        click.echo(f"sigcheck: error: {folder} is no cache sigcheck created (its .gitignore does not say so): "
+                   "left as it is", err=True)
+        sys.exit(EXIT_ERROR)
+    try:
+        shutil.rmtree(folder)
+    except OSError as error:
+        click.echo(f"sigcheck: error: could not remove {folder}: {error.strerror or error}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"Removed {folder}.", err=True)
+
+
 @main.command("chain")
 @click.argument("dockerfiles", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--platform", type=click.Choice(["sagemaker", "kubernetes", "docker", "slurm", "generic"]), help="Platform that runs the image.")

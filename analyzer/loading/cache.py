@@ -22,6 +22,7 @@ from sigcheck import __version__
 DEFAULT_DIR = ".sigcheck_cache"
 ENV_DIR = "SIGCHECK_CACHE_DIR"
 _MAGIC = b"sigcheck-cache 1\n"
+_MARK = "# Created by sigcheck"  # the first line of the folder's .gitignore: `sigcheck clean` removes only such folders
 _DIGEST = 32
 
 # What an entry may contain besides builtins: the summary's and the report's classes.
@@ -101,7 +102,7 @@ class Cache:
                     os.chmod(self.root, 0o700)  # mkdir's mode is filtered by the umask
                 ignore = self.root / ".gitignore"
                 if not ignore.exists():
-                    ignore.write_text("# Created by sigcheck: the cache is never committed.\n*\n", encoding="utf-8")
+                    ignore.write_text(f"{_MARK}: the cache is never committed.\n*\n", encoding="utf-8")
                 self._ready = True
             except OSError:
                 self._ready = False
@@ -181,6 +182,15 @@ def key_of(*parts: str | bytes) -> str:
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
     return digest.hexdigest()
+
+
+def made_by_sigcheck(folder: Path) -> bool:
+    """Whether a folder is a cache sigcheck created: its .gitignore says so. A mistyped
+    `--cache-dir` naming some other folder is never removed."""
+    try:
+        return (folder / ".gitignore").read_text(encoding="utf-8").startswith(_MARK)
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 def cache_folder(explicit: Path | None, base: Path) -> Path:

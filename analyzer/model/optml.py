@@ -179,12 +179,13 @@ def _may_originate(tracker: PathTracker, sym: ir.Sym | None) -> bool:
     /opt/ml, and a site built for each of them, to be walked again, was most of this rule's time."""
     if isinstance(sym, ir.Const):
         return isinstance(sym.value, str) and _may_start_layout(sym)
-    if not isinstance(sym, _MAY_HOLD) or (isinstance(sym, ir.CallOf) and _calls_one_of(tracker, sym.func, _ENV_GET)):
+    if not isinstance(sym, _MAY_HOLD):
         return False
-    for child in _children(sym):
-        if isinstance(child, _MAY_ORIGINATE) and _may_originate(tracker, child):
-            return True
-    return (isinstance(sym, (ir.BinOp, ir.FString)) or _builds_path(tracker, sym)) and _may_start_layout(sym)
+    found = any(isinstance(child, _MAY_ORIGINATE) and _may_originate(tracker, child) for child in _children(sym)) \
+        or ((isinstance(sym, (ir.BinOp, ir.FString)) or _builds_path(tracker, sym)) and _may_start_layout(sym))
+    # Whether a call is an environment lookup is asked last: it resolves the callee, and most
+    # calls hold nothing that could spell a path anyway.
+    return found and not (isinstance(sym, ir.CallOf) and _calls_one_of(tracker, sym.func, _ENV_GET))
 
 
 _MAY_ORIGINATE = (ir.Const, *_MAY_HOLD)  # a name or an attribute never is: asked before the call
