@@ -109,6 +109,7 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
              overlays: Mapping[Path, str] | None = None) -> Discovery:
     found = Discovery(project_root(paths), platform=platform, target=target, overlays=overlays)
     for path in paths:
+        before_errors = found.errors[-1:]  # a file named here that gives nothing says why, unless an error did
         if not os.path.lexists(path):
             found.errors.append(LoadError(str(path), "no such file or directory"))
         elif path.is_dir():
@@ -122,7 +123,11 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
         elif is_dockerfile(path):
             _scan_dockerfile(found, path)
         elif path.suffix == ".ipynb":
-            _scan_launcher(found, path)
+            if not _scan_launcher(found, path) and found.errors[-1:] == before_errors:
+                found.errors.append(LoadError(display_path(path), _NOTEBOOK))
+        elif path.suffix.lower() in _LAUNCH_SCRIPTS:
+            if not _scan_shell(found, path, found.root, (), named=True) and found.errors[-1:] == before_errors:
+                found.errors.append(LoadError(display_path(path), _SHELL))
         elif path.suffix.lower() in _NOT_PYTHON:
             found.errors.append(LoadError(display_path(path), _NOT_PYTHON[path.suffix.lower()]))
         elif _reads_as_dockerfile(path):  # `Dockerfile2`, `triton.containerfile`: named, so meant
@@ -154,11 +159,15 @@ def _reads_as_dockerfile(path: Path) -> bool:
 
 _SNIFFED = 4096  # bytes read to tell a Dockerfile from a script
 
-_SHELL = ("a shell script, not Python: sigcheck reads one through the Dockerfile whose ENTRYPOINT or CMD "
-          "runs it (name the Dockerfile or its folder)")
+_SHELL = ("a shell script that starts no project script through a launcher sigcheck follows (torchrun, "
+          "accelerate launch, deepspeed, srun or a Slurm batch script's python): name the training script, or "
+          "the Dockerfile whose ENTRYPOINT or CMD runs this one")
+_NOTEBOOK = ("a notebook that starts no SageMaker training job (no estimator or ModelTrainer names an entry "
+             "point): code run in the notebook's own kernel is not stopped by a platform; name the training script")
+_LAUNCH_SCRIPTS = (".sh", ".bash", ".sbatch", ".slurm")  # read for the scripts they launch, named or found
 _DATA = "not Python, a Dockerfile or a notebook: name the training script, its folder or the Dockerfile"
 # Files named on the command line that are not scripts: parsed as Python, they gave a syntax error.
-_NOT_PYTHON = {".sh": _SHELL, ".bash": _SHELL, ".zsh": _SHELL, ".yaml": _DATA, ".yml": _DATA, ".json": _DATA,
+_NOT_PYTHON = {".zsh": _SHELL, ".yaml": _DATA, ".yml": _DATA, ".json": _DATA,
                ".toml": _DATA, ".txt": _DATA, ".md": _DATA, ".cfg": _DATA}
 
 
@@ -182,7 +191,7 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
                 _scan_dockerfile(found, path)
             elif name.endswith(".ipynb"):
                 _scan_launcher(found, path)
-            elif name.endswith((".sh", ".bash", ".sbatch", ".slurm")):
+            elif name.endswith(_LAUNCH_SCRIPTS):
                 _scan_shell(found, path, glob_base, exclude)
 
 
@@ -224,17 +233,22 @@ def _scan_named(found: Discovery, path: Path) -> None:
     _estimators(found, path, text)
 
 
-def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude) -> None:
+def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude, named: bool = False) -> int:
     """A shell script that starts a project script through torchrun, `accelerate launch` or
     deepspeed, or a Slurm batch script that runs one: that script is a job's entry point (a
-    test's or a benchmark's is not), under the launcher's deadline."""
+    test's or a benchmark's is not), under the launcher's deadline. Returns how many launches
+    it holds. `named`: on the command line, where what cannot be read is an error."""
     try:
-        text = decode_text(read_bytes(path, display_path(path)), display_path(path))
-    except LoadError:
-        return  # not the user's input: a shell script sigcheck cannot read says nothing
+        text = overlaid(path, display_path(path), found.overlays)
+        text = decode_text(read_bytes(path, display_path(path)), display_path(path)) if text is None else text
+    except LoadError as error:
+        if named:
+            found.errors.append(error)
+        return 0  # found in a folder, not the user's input: a shell script sigcheck cannot read says nothing
     if not may_launch(text):
-        return  # most shell scripts: the knowledge is not read for them (a run from the cache reads none)
-    for launch in launches_in(text, path, display_path(path), found.root, builtin_knowledge()):
+        return 0  # most shell scripts: the knowledge is not read for them (a run from the cache reads none)
+    launches = launches_in(text, path, display_path(path), found.root, builtin_knowledge())
+    for launch in launches:
         found.launches.append(launch)
         if not launch.local:  # accelerate's SageMaker launcher: a HuggingFace estimator runs the script
             found.estimators.append(_accelerate_estimator(launch, text))
@@ -244,6 +258,7 @@ def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude) -> None:
         parts = list(Path(relative).with_suffix("").parts)
         if not is_test(parts) and not is_benchmark(parts[-1]) and not any(fnmatch(relative, p) for p in exclude):
             found.add(launch.target, f"started by {launch.launcher} in {launch.display}:{launch.line}")
+    return len(launches)
 
 
 def _accelerate_estimator(launch: ScriptLaunch, text: str) -> EstimatorLaunch:
@@ -259,19 +274,21 @@ def _calls_own_function(text: str) -> bool:
     return bool(called) and not called.isdisjoint(_TOP_LEVEL_DEF.findall(text))
 
 
-def _scan_launcher(found: Discovery, path: Path) -> None:
-    found.considered += 1
+def _scan_launcher(found: Discovery, path: Path) -> bool:
+    """A notebook's estimator calls: whether it launches any script. One that launches none is
+    not counted as something the folder offered (training in the notebook's own kernel is no job)."""
+    before = found.considered
     text = _read(found, path)
     if text is None:
-        return
-    if path.suffix == ".ipynb":
-        try:
-            cells = json.loads(text).get("cells", [])
-            cells = "\n".join("".join(c.get("source", [])) for c in cells if c.get("cell_type") == "code")
-        except (ValueError, AttributeError, TypeError, RecursionError):
-            found.errors.append(LoadError(display_path(path), "not a valid notebook (JSON)"))
-            return
-        _estimators(found, path, cells, text)
+        return False
+    try:
+        cells = json.loads(text).get("cells", [])
+        cells = "\n".join("".join(c.get("source", [])) for c in cells if c.get("cell_type") == "code")
+    except (ValueError, AttributeError, TypeError, RecursionError):
+        found.errors.append(LoadError(display_path(path), "not a valid notebook (JSON)"))
+        return False
+    _estimators(found, path, cells, text)
+    return found.considered > before
 
 
 def _estimators(found: Discovery, path: Path, text: str, raw: str | None = None) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from sigcheck.loading.discovery import discover, project_root
+from sigcheck.loading.discovery import NO_ENTRY_POINTS, discover, project_root
 
 SCRIPT = "if __name__ == '__main__':\n    for step in range(10):\n        pass\n"
 
@@ -122,6 +123,32 @@ def test_a_shell_script_or_data_file_named_on_the_command_line_is_a_clear_error(
     assert found.entries == []
     assert ["shell script" in e.message for e in found.errors] == [True, False]
     assert "name the training script" in found.errors[1].message
+
+
+def test_a_launch_script_named_on_the_command_line_is_read_as_a_folder_scan_reads_it(tmp_path):
+    """alignment-handbook's `launch.slurm`, named, was parsed as Python (a syntax error at `[[`);
+    found in its folder it was read for the script it starts. Now it is read so either way."""
+    (tmp_path / "train.py").write_text("print('training')\n")
+    for name in ("launch.slurm", "job.sbatch", "run.sh"):
+        (tmp_path / name).write_text('#!/bin/bash\n#SBATCH --nodes=1\nif [[ "$1" == x ]]; then echo; fi\n'
+                                     "srun python train.py\n")
+        found = discover([tmp_path / name])
+        assert found.errors == [] and [Path(path).name for path, _, _ in found.entries] == ["train.py"]
+        assert [Path(launch.display).name for launch in found.launches] == [name]
+
+
+def test_a_notebook_named_that_launches_no_job_says_so(tmp_path):
+    """A notebook that trains in its own kernel reported "All checks passed (0 files analysed)";
+    in a folder of nothing else, the folder had no entry points but said nothing either."""
+    notebook = {"cells": [{"cell_type": "code", "source": ["for batch in data:\n", "    loss.backward()\n"]}],
+                "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "nb").mkdir()
+    (tmp_path / "nb" / "explore.ipynb").write_text(json.dumps(notebook))
+    named = discover([tmp_path / "nb" / "explore.ipynb"])
+    assert [e.message.split(":")[0] for e in named.errors] == ["a notebook that starts no SageMaker training job (no "
+                                                               "estimator or ModelTrainer names an entry point)"]
+    folder = discover([tmp_path / "nb"])
+    assert [e.message for e in folder.errors] == [NO_ENTRY_POINTS]
 
 
 def test_without_a_project_marker_the_working_folder_holding_the_inputs_is_the_root(tmp_path, monkeypatch):
