@@ -12,8 +12,11 @@ class MissingSigtermHandler(Rule):
     no library they use installs one (Lightning's `Trainer.fit`, Composer's, whose exit SIG002
     judges, TensorFlow's `PreemptionCheckpointHandler`, Hugging Face with `enable_jit_checkpoint=True` on its
     TrainingArguments, a subclass such as TRL's `SFTConfig` or the project's own dataclass, or
-    set as `args.enable_jit_checkpoint = True`; the message for a Hugging Face or TRL trainer's
-    `train()` names that switch). A run that
+    set as `args.enable_jit_checkpoint = True`, or, for a script that parses its arguments into
+    them (HfArgumentParser, TRL's TrlParser), set by every launch the project has of it:
+    `--enable_jit_checkpoint True` on a launch script's line, `enable_jit_checkpoint: true` in a
+    config file that line names, or an estimator's `hyperparameters`; the message for a Hugging
+    Face or TRL trainer's `train()` names that switch). A run that
     polls Determined's preemption request (`core_context.preempt.should_preempt()`, or its
     `DetCallback`, `DeterminedCallback` or `det.pytorch` Trainer, which poll it) stops as
     Determined stops a trial, by that request rather than a signal, and is not reported. A

@@ -49,7 +49,7 @@ class Analysis:
         self.platform = platform
         self.functions = project.functions
         self._containers = list(containers)  # sigcheck.container.model.Container, parsed at discovery
-        self._estimators = found.estimators if found is not None else []
+        self.estimators = found.estimators if found is not None else []  # SDK calls that start a script
         self.launchers = found.launchers if found is not None else {}  # the files estimators are written in
         self.launches = found.launches if found is not None else []  # what the project's shell scripts start
         self.suppression_usage = None  # set by the engine before rules that judge suppressions run
@@ -141,7 +141,7 @@ class Analysis:
         found = []
         images = [c.display for c in self._containers]
         awaiting = [c.display for c in self._containers if c.chain.awaits_program]
-        for call in self._estimators if self.platform == "sagemaker" else ():
+        for call in self.estimators if self.platform == "sagemaker" else ():
             module = self.project.by_path.get(call.script.resolve())
             kind = next((kind for kind in (FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE)
                          if self.knowledge.containers[kind].find(call.name)), None)

@@ -105,11 +105,30 @@ class EntryFacts:
 
     @cached_property
     def framework_handling(self) -> tuple[str, ir.CallSite, str] | None:
-        """A call on the main path to a library that installs its own SIGTERM handling."""
+        """A call on the main path to a library that installs its own SIGTERM handling, or the
+        library fit it trains in where every launch of the script switches that on."""
         fits = self.first_work is not None and self.first_work.what == "fit call"
         return next((call for call in self.analysis.frameworks.calls if self.runs(call[0], call[1])
                      and (fits or not self.analysis.frameworks.handles_only_fit_calls(call[0], call[1]))
-                     and self.analysis.frameworks.pinned_before_handling(call[0], call[1], self.entry.module, self.runs) is None), None)
+                     and self.analysis.frameworks.pinned_before_handling(call[0], call[1], self.entry.module, self.runs) is None),
+                    None) or self._switched_by_launches
+
+    @cached_property
+    def _switched_by_launches(self) -> tuple[str, ir.CallSite, str] | None:
+        """The fit this run trains in (the Trainer's train), where the script is launched in the
+        project and every launch sets the fit's switch from outside the code: `--enable_jit_checkpoint
+        True` on the line, in a config file it names, or in an estimator's hyperparameters."""
+        work = self.first_work
+        if work is None or work.what != "fit call" or not isinstance(work.event, ir.CallSite):
+            return None
+        switches = {fit.option("switch") for name in self.analysis.work.call_names(work.func_id, work.event)
+                    for fit in self.analysis.knowledge.fits.find(name) if fit.option("switch")}
+        path = self.analysis.project.sources[self.entry.module].path
+        launches = [*self._launches[0], *(call for call in self.analysis.estimators if call.script.resolve() == path)]
+        if not switches or not launches or not all(switches & launch.switched for launch in launches):
+            return None
+        places = ", ".join(sorted({f"{launch.display}:{getattr(launch, 'line', None) or launch.span[0]}" for launch in launches}))
+        return work.func_id, work.event, f"every launch of the script switches its SIGTERM handling on ({places})"
 
     @cached_property
     def library_exit(self) -> tuple[str, ir.CallSite, object] | None:

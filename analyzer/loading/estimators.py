@@ -21,6 +21,7 @@ from pathlib import Path
 from sigcheck.knowledge import Knowledge, builtin_knowledge
 from sigcheck.loading.launch_scripts import ScriptLaunch, command_start
 from sigcheck.loading.sources import is_file
+from sigcheck.loading.switches import switch_names, switched_by_hyperparameters
 
 _CALLED = re.compile(r"\b((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\($")  # the name before a call's `(`
 _SPAN = 20_000  # characters a call's arguments may run to
@@ -48,6 +49,7 @@ class EstimatorLaunch:
     span: tuple[int, int, int, int]  # the call's name, 1-based, in the launcher file's own text
     via: ScriptLaunch | None = None  # `command="bash run.sh"`: the launch in run.sh that starts `script`
     written: str = ""  # how the launch is written where it is no call: "accelerate launch --config_file c.yaml"
+    switched: frozenset[str] = frozenset()  # library switches its hyperparameters turn on (see switches.py)
 
 
 def estimator_calls(text: str, folder: Path, display: str, raw: str | None = None,
@@ -79,8 +81,30 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
         started = [s for s in _started(entry, assignments, base, knowledge, root or folder) if s is not None]
         if started:
             span, cursor = _span(text, raw, call, cursor)
-            found += [EstimatorLaunch(name, script, display, span, via) for script, via in started]
+            switched = _switched(arguments, text, entry.start(), knowledge)
+            found += [EstimatorLaunch(name, script, display, span, via, switched=switched | (via.switched if via else frozenset()))
+                      for script, via in started]
     return found
+
+
+def _switched(arguments: str, text: str, before: int, knowledge: Knowledge | None) -> frozenset[str]:
+    """The library switches the call's hyperparameters turn on: a dict written in the call, or
+    the one last assigned to the name it is given (`hyperparameters = {...}` before the call).
+    The knowledge is read only for a call that passes any: a run from the cache reads none."""
+    given = _HYPERPARAMETERS.search(arguments)
+    if given is None:
+        return frozenset()
+    if given.group(2) is None:
+        written = _arguments(arguments, given.end(), "{}" if given.group(1) == "{" else "()")
+    else:
+        assigned = [m for m in re.finditer(r"^[ \t]*" + re.escape(given.group(2)) + r"\s*(?::[^=\n]+)?=\s*(\{|dict\()",
+                                           text[:before], re.M)]
+        last = assigned[-1] if assigned else None
+        written = _arguments(text, last.end(), "{}" if last.group(1) == "{" else "()") if last else None
+    return switched_by_hyperparameters(written or "", switch_names(knowledge or builtin_knowledge()))
+
+
+_HYPERPARAMETERS = re.compile(r"\bhyperparameters\s*=\s*(?:(\{|dict\()|([A-Za-z_]\w*))")
 
 
 def _started(entry: re.Match, assignments: "_Assignments", base: Path, knowledge: Knowledge | None,

@@ -19,6 +19,7 @@ from sigcheck.container.argv import launcher_target, program_name, python_call
 from sigcheck.container.shell import parse_shell
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, decode_text, display_path, folders_up, is_file, read_bytes, resolve
+from sigcheck.loading.switches import switch_names, switched_by_arguments
 
 _MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed)\b")
 _BATCH = re.compile(r"^#SBATCH\b", re.M)  # a Slurm batch script: what it runs, Slurm stops
@@ -38,6 +39,7 @@ class ScriptLaunch:
     line: int
     sagemaker_config: str | None = None  # `accelerate launch --config_file c.yaml` whose c.yaml runs it on SageMaker
     keeps: bool = False  # the launcher never passes SIGTERM on to the script (deepspeed on one node)
+    switched: frozenset[str] = frozenset()  # library switches its arguments turn on (see switches.py)
 
     @property
     def local(self) -> bool:
@@ -68,12 +70,13 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
         started = _launched(words, knowledge) or (_run_by_slurm(words, knowledge) if batch else None)
         if started is None:
             continue
-        launcher, deadline, target = started
+        launcher, deadline, target, args = started
         for candidate in _files(target, *_bases(path.parent, root)):
             if is_file(candidate):
                 config = _sagemaker_config(written, path.parent, root) if launcher == "accelerate" else None
+                switched = switched_by_arguments(args, switch_names(knowledge), _bases(path.parent, root))
                 found.append(ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
-                                          _keeps_signal(launcher, words, knowledge)))
+                                          _keeps_signal(launcher, words, knowledge), switched))
                 break
     return found
 
@@ -196,7 +199,7 @@ def _keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge) 
 _MULTI_NODE = frozenset({"--hostfile", "-H", "--exclude", "-e", "--master_addr", "--launcher", "--force_multi"})
 
 
-def _run_by_slurm(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str] | None:
+def _run_by_slurm(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str, tuple] | None:
     """`python train.py` in a Slurm batch script, or under its `srun`: at a time limit or `scancel`,
     Slurm sends SIGTERM to the job's processes, then SIGKILL after KillWait (the platform's)."""
     while words and words[0] is not None and "=" in words[0] and not words[0].startswith("-"):
@@ -206,7 +209,7 @@ def _run_by_slurm(words: list[str | None], knowledge: Knowledge) -> tuple[str, i
     call = python_call(words, [])
     target = call.script or call.module
     slurm = knowledge.platforms["slurm"]
-    return (slurm.label, slurm.deadline, target) if target else None
+    return (slurm.label, slurm.deadline, target, call.args) if target else None
 
 
 def _after_srun(words: list[str | None]) -> list[str | None]:
@@ -231,8 +234,8 @@ _SRUN_VALUE_OPTIONS = frozenset({"-n", "--ntasks", "-N", "--nodes", "-c", "--cpu
                                  "--jobid", "-D", "--chdir"})
 
 
-def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str] | None:
-    """(launcher, deadline, script) for `torchrun ... x.py`, `accelerate launch ... x.py`,
+def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str, tuple] | None:
+    """(launcher, deadline, script, the script's arguments) for `torchrun ... x.py`, `accelerate launch ... x.py`,
     `deepspeed x.py`, `python -m torch.distributed.run ... x.py`. The deadline is None for a
     launcher that never passes SIGTERM on (deepspeed on one node): the platform's holds."""
     # An unquoted variable holding several options (`DISTRIBUTED_ARGS="--nproc_per_node 8 ..."`) is
@@ -256,4 +259,5 @@ def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int |
     known = [words[0], *("-?" if w is None else w for w in words[1:])]  # an unknown word reads as an option
     call = launcher_target(known, entries[0].option("value-options", []))
     target = call.script or call.module
-    return (name, entries[0].option("deadline"), target) if target else None
+    args = tuple(None if word == "-?" else word for word in call.args)
+    return (name, entries[0].option("deadline"), target, args) if target else None
