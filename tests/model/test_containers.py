@@ -305,3 +305,22 @@ def test_a_list_returned_after_appends_holds_what_was_appended(probe):
     """
     assert probe(code) == {FunctionV("train:stop")}
     assert probe(code.replace("first, probe = prepare()", "probe = prepare()[0]")) == {FunctionV("train:save")}
+
+
+def test_a_tuple_item_of_several_values_unpacks_to_each(probe):
+    """`return trainer, None` where `trainer` is one of two classes' instances: the caller's
+    `trainer, _ = setup()` stood for the first only (axolotl's plugin trainer, which sigcheck
+    cannot know, hid the Trainer and its `train()`)."""
+    code = """
+def pick(flag):
+    if flag:
+        return save
+    return stop
+
+def setup(flag):
+    return pick(flag), None, other
+
+probe, _, last = setup(True)
+"""
+    assert probe(code) == {FunctionV("train:save"), FunctionV("train:stop")}
+    assert probe(code.replace("probe, _, last", "first, _, probe")) == {FunctionV("train:other")}
