@@ -359,7 +359,9 @@ if __name__ == "__main__":
     def _lost(analysis, entry, work) -> str:
         """What a stop costs: the work since the last save, or all of it where the run saves nothing
         (litgpt's tutorial). A library's fit saves in its own code, which the graph does not hold."""
-        if work.what == "training loop" and analysis.saves.reach_save([entry.body_id]) is None:
+        nothing_saves = work.what == "training loop" or (work.what == "fit call" and analysis.frameworks.never_saves(
+            work.func_id, work.event, entry.main.runs_a_passer))  # the Trainer told `save_strategy="no"`
+        if nothing_saves and analysis.saves.reach_save([entry.body_id]) is None:
             return "all the training is lost: nothing in the run saves it"
         return "everything since the last save is lost"
 

@@ -86,6 +86,18 @@ class FrameworkHandling:
         return not any(_may_set(other, keyword, off) for f, fn in self.analysis.functions.items() if runs(f)
                        for other in fn.events)
 
+    def never_saves(self, func_id: str, event: ir.CallSite, runs: Callable[[str], bool]) -> bool:
+        """Whether the run turns a library fit's own saving off and nothing else on: every value it
+        gives the keyword is the one that turns it off, as written (`save_strategy="no"`)."""
+        entries = [e for name in self.analysis.work.call_names(func_id, event)
+                   for e in self.analysis.knowledge.fits.find(name) if e.option("saves-unless")]
+        if not entries:
+            return False
+        keyword, off = entries[0].option("saves-unless")
+        given = [value for f, fn in self.analysis.functions.items() if runs(f) for other in fn.events
+                 if (value := _given(other, keyword)) is not None]
+        return bool(given) and all(isinstance(value, ir.Const) and str(value.value).lower() == off for value in given)
+
     def pin_files(self) -> list:
         """The files version pins were read from or looked for, if this run asked for any: a
         cached report depends on them."""
@@ -198,15 +210,19 @@ def _keywords(fn: ir.FunctionInfo, site: ir.CallSite) -> list[str]:
     return written
 
 
+def _given(event: ir.Event, keyword: str) -> ir.Sym | None:
+    """The value a call passes as the keyword, or an assignment gives the attribute of that name."""
+    if isinstance(event, ir.CallSite):
+        return dict(event.kwargs).get(keyword)
+    if isinstance(event, ir.Assign) and isinstance(event.target, ir.Attr) and event.target.attr == keyword:
+        return event.value
+    return None
+
+
 def _may_set(event: ir.Event, keyword: str, value: str) -> bool:
     """`TrainingArguments(..., save_strategy="no")`, `IntervalStrategy.NO`, `args.save_strategy = "no"`,
     or a value sigcheck cannot read (`save_strategy=args.save_strategy`): it may be set so."""
-    if isinstance(event, ir.CallSite):
-        given = dict(event.kwargs).get(keyword)
-    elif isinstance(event, ir.Assign) and isinstance(event.target, ir.Attr) and event.target.attr == keyword:
-        given = event.value
-    else:
-        return False
+    given = _given(event, keyword)
     if isinstance(given, ir.Const):
         return isinstance(given.value, str) and given.value.lower() == value
     constant = isinstance(given, ir.Attr) and given.attr.isupper()  # an enum's member: IntervalStrategy.STEPS

@@ -97,3 +97,17 @@ def test_the_message_names_a_pin_that_keeps_the_project_before_the_switch(run_si
     report = run_sigcheck({"train.py": LEFT_OFF["switched off"], "requirements.txt": requirements}, ["train.py"])
     (message,) = [d.message for d in report.diagnostics]
     assert message.endswith("(transformers 5 and later)" + (f", and the project pins {pinned}" if pinned else ""))
+
+
+@pytest.mark.parametrize("strategy, lost", [
+    ('"no"', "all the training is lost: nothing in the run saves it"),
+    ('"steps"', "everything since the last save is lost"),
+    ("args.strategy", "everything since the last save is lost"),
+], ids=["told not to save", "saving", "not known"])
+def test_a_trainer_told_not_to_save_loses_everything(run_sigcheck, strategy, lost):
+    """peft's KappaTune runs a Trainer with `save_strategy="no"`: there is no last save to lose work since."""
+    code = ("from transformers import Trainer, TrainingArguments\n\n"
+            f"args = TrainingArguments(output_dir='out', save_strategy={strategy})\n"
+            "Trainer(model=None, args=args).train()\n")
+    (finding,) = run_sigcheck({"train.py": code}, select=("SIG001",)).diagnostics
+    assert lost in finding.message
