@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from sigcheck.loading.sources import SourceFile, folders_up
 
@@ -42,8 +42,7 @@ class Pins:
         for folder in folders_up(path.parent, self.root):
             found = [(package, clause, where) for package in packages for clause, where in self._pins(folder).get(package, ())]
             if found:
-                return next((f"{package}{clause} in {where}" for package, clause, where in found
-                             if _only_before(clause, limit)), None)
+                return _binding(found, limit)
         return None
 
     def inputs(self) -> list[Path]:
@@ -92,6 +91,23 @@ def _version(text: str) -> tuple[int, ...]:
         if digits.end() != len(part):
             break
     return tuple(parts)
+
+
+def _binding(found: list[tuple[str, str, str]], limit: tuple) -> str | None:
+    """The pin of a folder that keeps the project before `limit`, as written: one in a file the
+    environment is usually built from (requirements.txt, pyproject.toml...) first. A pin in another
+    file (an extra's `requirements/moss-vl.txt`) binds only where no such file allows the release:
+    LLaMA-Factory's pyproject allows transformers 5 whatever one model's extra pins."""
+    files: dict[str, list[tuple[str, str]]] = {}
+    for package, clause, where in found:
+        files.setdefault(where, []).append((package, clause))
+    confining = {where: next((f"{package}{clause}" for package, clause in clauses if _only_before(clause, limit)), None)
+                 for where, clauses in files.items()}
+    usual = [where for where in files if PurePosixPath(where).name in _USUAL_NAMES]
+    for where in (*usual, *(w for w in files if w not in usual)):
+        if confining[where] is not None and (where in usual or all(confining[w] is not None for w in usual)):
+            return f"{confining[where]} in {where}"
+    return None
 
 
 def _only_before(clause: str, limit: tuple[int, ...]) -> bool:

@@ -52,3 +52,18 @@ def test_the_nearest_folder_that_pins_the_package_decides(tmp_path):
     assert pins.below(tmp_path / "new/scripts/train.py", LIGHTNING, "2.0") is None
     assert pins.below(tmp_path / "other/train.py", LIGHTNING, "2.0") == "pytorch-lightning==1.5.10 in requirements.txt"
     assert tmp_path / "new/requirements.txt" in pins.inputs() and tmp_path / "other/setup.py" in pins.inputs()
+
+
+def test_an_extras_pin_binds_only_where_no_usual_file_allows_the_release(tmp_path):
+    """LLaMA-Factory's pyproject allows transformers 5; `requirements/moss-vl.txt`, one model's
+    extra, pins 4.57.1. The project is not kept before 5 by that file: only where nothing the
+    environment is usually built from says otherwise."""
+    pins = pins_in(tmp_path, {
+        "lf/pyproject.toml": '[project]\ndependencies = ["lightning>=1.8,<=2.5"]\n',
+        "lf/requirements/moss-vl.txt": "lightning==1.9.4\n",
+        "old/requirements.txt": "lightning==1.9.4\n", "old/setup.py": "setup(install_requires=['lightning>=1.8'])\n",
+        "extra/requirements/gpu.txt": "lightning==1.9.4\n",
+    })
+    assert pins.below(tmp_path / "lf/train.py", LIGHTNING, "2.0") is None
+    assert pins.below(tmp_path / "old/train.py", LIGHTNING, "2.0") == "lightning==1.9.4 in old/requirements.txt"
+    assert pins.below(tmp_path / "extra/train.py", LIGHTNING, "2.0") == "lightning==1.9.4 in extra/requirements/gpu.txt"
