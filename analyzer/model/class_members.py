@@ -30,7 +30,10 @@ class ClassMembers:
     def _first_member(self, order: list[ClassV | ExternalV], attr: str, bound: bool) -> list[Value]:
         found = self._definition(order, attr)
         if isinstance(found, ExternalV):
-            return [ExternalV(f"{found.qualname}.{attr}")]
+            # A library class may define it, or leave it to the classes after it: a library mixin
+            # first (`class MyTrainer(SomeMixin, Trainer)`) overrides a few methods, not `train`.
+            later = self._first_member(order[order.index(found) + 1:], attr, bound)
+            return [ExternalV(f"{found.qualname}.{attr}"), *(v for v in later if not isinstance(v, UnknownV))]
         if found is None:
             return [UnknownV(attr)]
         if attr in found.methods:

@@ -789,3 +789,28 @@ def test_an_attribute_rebuilt_from_itself_keeps_what_its_builder_makes(analysis)
         """).lstrip("\n")
     a = analysis({"train.py": code})
     assert a.graph.graph.has_edge("train:Runner.train", "train:Loop.run")
+
+
+def test_a_library_class_first_among_the_bases_may_leave_a_method_to_the_next(resolve):
+    """peft's MonteCLoRA trainer is `class MonteCLoRATrainer(MontecloraTrainerMixin, Trainer)`: the
+    mixin overrides compute_loss, and `train()` is the Trainer's. Taking the mixin's alone, as
+    if a library class defined every name, hid the Trainer's train from SIG001."""
+    code = """
+        from peft.helpers import SomeMixin
+        from transformers import Trainer
+
+        class Own:
+            def train(self):
+                pass
+
+        class MyTrainer(SomeMixin, Trainer):
+            pass
+
+        class Mixed(SomeMixin, Own):
+            pass
+    """
+    assert resolve(code, "probe = MyTrainer().train") == (ExternalV("peft.helpers.SomeMixin.train"),
+                                                           ExternalV("transformers.Trainer.train"))
+    assert resolve(code, "probe = Mixed().train") == (ExternalV("peft.helpers.SomeMixin.train"), FunctionV("train:Own.train", bound=1))
+    assert resolve(code, "probe = MyTrainer().nothing_defines_this") == (ExternalV("peft.helpers.SomeMixin.nothing_defines_this"),
+                                                                          ExternalV("transformers.Trainer.nothing_defines_this"))
