@@ -14,7 +14,7 @@ settings.load_profile("fuzz" if os.environ.get("SIGCHECK_FUZZ") else "default")
 
 from sigcheck.checking.engine import analyse
 from sigcheck.config.settings import Settings
-from sigcheck.loading.discovery import is_dockerfile
+from sigcheck.container.dockerfile import is_dockerfile
 from project_files import write_project  # noqa: F401  (tests import it from here too)
 
 

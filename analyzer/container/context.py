@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sigcheck.container.dockerfile import ParsedDockerfile
+from sigcheck.container.dockerfile import ParsedDockerfile, is_dockerfile
 from sigcheck.container.stages import context_matches, copy_words
 
 _GLOB = frozenset("*?[")
@@ -30,9 +30,22 @@ def build_contexts(parsed: ParsedDockerfile, folder: Path, root: Path) -> list[P
     # A pattern that matches nothing copies nothing and fails no build: `COPY wheel[s]/ /tmp/wheels/`
     # is how deep-learning-containers copies a folder that may not exist.
     sources = [s for s in sources if not _GLOB.intersection(s) or any(context_matches([c], s) for c in candidates)]
+    copies_all = any(source.rstrip("/") in (".", "./") for source in sources)
     holding = next((candidate for candidate in candidates
-                    if all(context_matches([candidate], source) for source in sources)), None)
+                    if all(context_matches([candidate], source) for source in sources)
+                    and not (copies_all and _holds_only_dockerfiles(candidate))), None)
     return fallback if holding is None else list(dict.fromkeys([holding, *fallback]))
+
+
+def _holds_only_dockerfiles(folder: Path) -> bool:
+    """A folder of Dockerfiles alone (axolotl's `docker/`): `COPY . .` copies a project, never
+    such a folder, so it is built from a folder above (`docker build -f docker/Dockerfile-uv .`)."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return False
+    return bool(entries) and all(entry.is_file() and (is_dockerfile(entry) or entry.name.startswith(".")
+                                                      or entry.suffix == ".md") for entry in entries)
 
 
 def _candidates(folder: Path, root: Path) -> list[Path]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import dockerfile as buildkit
 
@@ -154,3 +155,14 @@ def _error_line(text: str) -> int:
             continue
         return end + 1
     return 1
+
+
+def is_dockerfile(path: Path) -> bool:
+    """`Dockerfile`, `Containerfile`, `Dockerfile.gpu`, `Dockerfile_amd` (text-generation-inference's),
+    `Dockerfile-cpu` (YOLOv5's), `train.Dockerfile`, and the last in any case (`train.dockerfile`:
+    awsome-distributed-training's), as `*.containerfile` (awsome-inference's). `dockerfile.py` is
+    Python, `Dockerfile.dockerignore` BuildKit's."""
+    name = path.name
+    return name in ("Dockerfile", "Containerfile", "dockerfile") or name.lower().endswith((".dockerfile", ".containerfile")) \
+        or (name.startswith(tuple(f"{base}{mark}" for base in ("Dockerfile", "Containerfile") for mark in "._-"))
+            and not name.endswith((".py", ".md", ".txt", ".sh", ".json", ".yaml", ".yml", ".dockerignore")))

@@ -18,6 +18,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Mapping
 
+from sigcheck.container.dockerfile import is_dockerfile
 from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
@@ -78,17 +79,6 @@ class Discovery:
         if resolved not in self._seen:
             self._seen.add(resolved)
             self.entries.append((path, display_path(path), reason))
-
-
-def is_dockerfile(path: Path) -> bool:
-    """`Dockerfile`, `Containerfile`, `Dockerfile.gpu`, `Dockerfile_amd` (text-generation-inference's),
-    `Dockerfile-cpu` (YOLOv5's), `train.Dockerfile`, and the last in any case (`train.dockerfile`:
-    awsome-distributed-training's), as `*.containerfile` (awsome-inference's). `dockerfile.py` is
-    Python, `Dockerfile.dockerignore` BuildKit's."""
-    name = path.name
-    return name in ("Dockerfile", "Containerfile", "dockerfile") or name.lower().endswith((".dockerfile", ".containerfile")) \
-        or (name.startswith(tuple(f"{base}{mark}" for base in ("Dockerfile", "Containerfile") for mark in "._-"))
-            and not name.endswith((".py", ".md", ".txt", ".sh", ".json", ".yaml", ".yml", ".dockerignore")))
 
 
 def project_root(paths: list[Path]) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 from lsprotocol import types
 
 from sigcheck.checking.results import Diagnostic
-from sigcheck.loading.discovery import is_dockerfile
+from sigcheck.container.dockerfile import is_dockerfile
 from sigcheck.loading.sources import source_lines
 from sigcheck.lsp.convert import Texts
 from sigcheck.report.docs import rule_page

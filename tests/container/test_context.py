@@ -97,3 +97,15 @@ def test_a_pattern_that_matches_nothing_copies_nothing_and_does_not_decide_the_c
     matching = "FROM python:3.11\nCOPY code/*.py /opt/program/\n"
     write_project(tmp_path, {"code/notes.txt": ""})
     assert contexts(tmp_path, "service/docker/Dockerfile", matching) == ["service", "service/docker", "."]
+
+
+def test_a_folder_of_dockerfiles_alone_is_not_what_copy_all_copies(tmp_path):
+    """axolotl builds `docker/Dockerfile-uv` with `docker build -f docker/Dockerfile-uv .`: its
+    `COPY . .` copies the repository, not the folder of Dockerfiles, where the entry script it
+    runs is not (a DKR004 in that script went unseen). A folder with more in it may be the context."""
+    write_project(tmp_path, {"scripts/entry.sh": ENTRY, "train.py": TRAIN, "docker/Dockerfile-base": "FROM python:3.11\n",
+                             "docker/.dockerignore": "*.pyc\n"})
+    text = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nENTRYPOINT [\"/app/scripts/entry.sh\"]\n"
+    assert contexts(tmp_path, "docker/Dockerfile-uv", text) == [".", "docker"]
+    write_project(tmp_path, {"docker/entry.sh": ENTRY})
+    assert contexts(tmp_path, "docker/Dockerfile-uv", text) == ["docker", "."]

@@ -93,7 +93,7 @@ def test_a_loop_inside_a_top_level_block_is_a_script(tmp_path):
 def test_dockerfile_names():
     from pathlib import Path
 
-    from sigcheck.loading.discovery import is_dockerfile
+    from sigcheck.container.dockerfile import is_dockerfile
 
     named = ["Dockerfile", "Containerfile", "dockerfile", "Dockerfile.gpu", "train.Dockerfile", "0.train.dockerfile",
              "Dockerfile_amd", "Dockerfile_gaudi", "Dockerfile-cpu", "Containerfile-arm64", "triton.containerfile"]
