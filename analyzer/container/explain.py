@@ -28,7 +28,10 @@ def describe(facts, analysis) -> str:
     for number, (step, gets) in enumerate(zip(steps, receives), start=1):
         lines.append(f"  {number}. {step.label}  ({facts.where(step.point)})")
         last = number == len(steps)
-        if gets:
+        if gets and last and step.kind == "entrypoint" and chain.problem and chain.python is None:
+            # a program sigcheck finds no file of (`train` placed nowhere): whether it runs at all is below
+            state = f"would receive {signal} as PID 1; sigcheck cannot follow it (see below)"
+        elif gets:
             state = f"receives {signal}"
             if step.kind == "entrypoint":
                 state += " as PID 1"  # the container's command: the steps below are the programs it runs

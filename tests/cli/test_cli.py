@@ -337,6 +337,9 @@ def test_chain_command_says_why_the_train_rules_leave_an_image_alone(project):
                           'ENV PATH="/opt/program:${PATH}"\n')
     result = invoke("chain", "Dockerfile")
     assert "· no executable `train`" in result.output and "an image for an endpoint" in result.output
+    # `train` is run, but no such program is there: it is not said to receive the signal
+    assert "would receive SIGTERM as PID 1; sigcheck cannot follow it" in result.output
+    assert "receives SIGTERM as PID 1" not in result.output
     project("Dockerfile", 'FROM python:3.11-slim\nRUN pip install torch\nCMD ["bash"]\n')
     output = invoke("chain", "Dockerfile").output
     assert "nothing shows the image is for SageMaker training" in output and "✗" not in output
