@@ -21,6 +21,7 @@ from typing import Mapping
 from sigcheck.container.dockerfile import is_dockerfile
 from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
+from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, package_base
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
 from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
@@ -73,12 +74,14 @@ class Discovery:
     launches: list[ScriptLaunch] = field(default_factory=list)  # scripts the project's shell scripts launch
     launchers: dict[str, SourceFile] = field(default_factory=dict)  # the files they are written in, by display
 
-    def add(self, path: Path, reason: str) -> None:
+    def add(self, path: Path, reason: str, display: str | None = None) -> None:
+        """`display`: how a file that is not on disk is shown (a console script's program: the
+        project file that declares it)."""
         self.considered += 1
         resolved = resolve(path)
         if resolved not in self._seen:
             self._seen.add(resolved)
-            self.entries.append((path, display_path(path), reason))
+            self.entries.append((path, display or display_path(path), reason))
 
 
 def project_root(paths: list[Path]) -> Path:
@@ -173,6 +176,8 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
             relative = _relative(path, glob_base)
             if any(fnmatch(relative, pattern) for pattern in exclude):
                 continue
+            if name in PROJECT_FILES and not is_test([*folders, path.stem]):  # a test fixture installs nothing
+                _scan_console_scripts(found, path)
             if any(fnmatch(relative, pattern) for pattern in entry_globs):
                 found.add(path, "configured in entry-points")
             elif name.endswith(".py"):
@@ -208,6 +213,25 @@ def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
         found.add(path, reason)
         found.texts[resolve(path)] = text  # the loader reads it from here instead of the disk again
     _estimators(found, path, text)
+
+
+def _scan_console_scripts(found: Discovery, path: Path) -> None:
+    """Each console script the project file declares whose function is the project's own: the
+    program pip writes for it is an entry point, placed beside the project's packages (its imports
+    find them as the installed program does) and shown at the declaration."""
+    try:
+        text = overlaid(path, display_path(path), found.overlays)
+        text = decode_text(read_bytes(path, display_path(path)), display_path(path)) if text is None else text
+    except LoadError:
+        return  # found in a folder, not named: a project file sigcheck cannot read declares nothing it follows
+    for script in console_scripts(path, text):
+        base = package_base(path.parent, script.module)
+        if base is None:
+            continue  # a module of another package: nothing of the project's runs first
+        wrapper = base / f"__console_{re.sub(r'[^0-9A-Za-z_]', '_', script.name)}__.py"
+        found.texts[resolve(wrapper)] = script.wrapper()
+        found.add(wrapper, f"the console script `{script.name}` ({script.module}:{script.attribute}), "
+                           f"declared at {display_path(path)}:{script.line}", display_path(path))
 
 
 def _scan_named(found: Discovery, path: Path) -> None:

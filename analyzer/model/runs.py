@@ -202,8 +202,8 @@ def command_runs(main: RunView) -> list[CommandRun]:
     opener = main.reachability.opener(main.starts, main.kinds)
     found = []
     for caller, site in graph.choice_sites:
-        if caller not in main:
-            continue
+        if caller not in main or (caller not in main.starts and site in graph.main_block(caller)):
+            continue  # a runner under the `__main__` guard of a module the run only imports never runs
         alternatives = graph.choices(caller, site)
         every = frozenset().union(*alternatives)
         for command in alternatives:

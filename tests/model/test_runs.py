@@ -272,3 +272,15 @@ def test_a_function_passed_as_one_option_of_a_conditional_is_passed_by_the_scope
     assert edge["passers"] == frozenset({"train:train"})
     entry = a.entry_for("train")
     assert "train:train.<locals>._loop" not in entry.main and entry.first_work is None
+
+
+def test_a_runner_under_the_main_guard_of_an_imported_module_picks_no_command(analysis):
+    """The console script `speechkit = speechkit.__main__:cli` imports the module whose guarded
+    block calls `cli()` too: that call never runs in the console script's run, and taken as a
+    second runner it put every command in each command's run (serve's handler judged by train)."""
+    cli = ("import click\n\n@click.group()\ndef cli():\n    pass\n\n@cli.command()\ndef serve():\n    pass\n\n"
+           "@cli.command()\ndef train():\n    pass\n\nif __name__ == '__main__':\n    cli()\n")
+    a = analysis({"train.py": "import sys\nfrom app import cli\nsys.exit(cli())\n", "app.py": cli}, ("train.py", "app.py"))
+    runs = [sorted(run.command) for run in a.entry_for("train").command_runs]
+    assert runs == [["app:serve"], ["app:train"]]
+    assert [sorted(run.command) for run in a.entry_for("app").command_runs] == [["app:serve"], ["app:train"]]

@@ -1,0 +1,61 @@
+"""Console scripts: the programs a project's installation puts on PATH (`axolotl train`) run a
+function of the project that no module runs as a script. Each is an entry point, analysed through
+the wrapper pip writes, and a run's trace starts at the line that declares it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sigcheck.loading.console_scripts import console_scripts
+
+LOOP = """
+import torch
+
+
+def main():
+    model = torch.nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for step in range(1000):
+        model(torch.randn(8, 4)).sum().backward()
+        opt.step()
+"""
+
+
+def declared(name: str, text: str) -> list[tuple[str, str, str, int]]:
+    return [(s.name, s.module, s.attribute, s.line) for s in console_scripts(Path(name), text)]
+
+
+def test_each_project_file_declares_them_its_own_way():
+    pyproject = '[project]\nname = "x"\n\n[project.scripts]\nmytool = "mypkg.cli:main"\n"my-other" = "mypkg.cli:App.run"\n'
+    assert declared("pyproject.toml", pyproject) == [("mytool", "mypkg.cli", "main", 5), ("my-other", "mypkg.cli", "App.run", 6)]
+    poetry = '[tool.poetry.scripts]\ntool = { callable = "pkg.main:run" }\nplain = "pkg.main:go"\n'
+    assert declared("pyproject.toml", poetry) == [("tool", "pkg.main", "run", 2), ("plain", "pkg.main", "go", 3)]
+    setup_py = 'setup(\n    name="x",\n    entry_points={\n        "console_scripts": [\n            "mytool = mypkg.cli:main",\n        ],\n    },\n)\n'
+    assert declared("setup.py", setup_py) == [("mytool", "mypkg.cli", "main", 5)]
+    setup_cfg = "[options.entry_points]\nconsole_scripts =\n    mytool = mypkg.cli:main [extra]\n\n[flake8]\nmax = 1\n"
+    assert declared("setup.cfg", setup_cfg) == [("mytool", "mypkg.cli", "main", 3)]
+    assert declared("pyproject.toml", "[project\nbroken") == []
+
+
+def test_the_wrapper_calls_the_function_on_the_declaring_line():
+    (script,) = console_scripts(Path("pyproject.toml"), '\n' * 9 + '[project.scripts]\nmytool = "mypkg.cli:App.run"\n')
+    lines = script.wrapper().splitlines()
+    assert lines[script.line - 1] == "sys.exit(App.run())" and "from mypkg.cli import App" in lines
+
+
+def test_a_console_scripts_training_is_judged_and_traced_from_its_declaration(run_sigcheck):
+    """A CLI project's training runs in a function no module runs as a script: it went unjudged."""
+    files = {"pyproject.toml": '[project]\nname = "mypkg"\n\n[project.scripts]\nmytool = "mypkg.cli:main"\n',
+             "src/mypkg/__init__.py": "", "src/mypkg/cli.py": LOOP}
+    report = run_sigcheck(files, args=["."], select=("SIG001",))
+    (finding,) = report.diagnostics
+    assert (finding.path, finding.line) == ("src/mypkg/cli.py", 7)
+    assert (finding.trace[0].path, finding.trace[0].line, finding.trace[0].note) == ("pyproject.toml", 5, "calls main")
+
+
+def test_a_script_of_another_package_or_of_a_test_fixture_is_no_entry_point(run_sigcheck):
+    files = {"pyproject.toml": '[project.scripts]\nother = "somelib.cli:main"\n',
+             "tests/fixtures/pkg/setup.py": 'setup(entry_points={"console_scripts": ["fx = fx.cli:main"]})\n',
+             "tests/fixtures/pkg/fx/__init__.py": "", "tests/fixtures/pkg/fx/cli.py": LOOP, "train.py": "print('hi')\n"}
+    report = run_sigcheck(files, args=["."], select=("SIG001",))
+    assert report.diagnostics == [] and "pyproject.toml" not in report.files
