@@ -140,6 +140,8 @@ def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: 
     project = load_project(root or found.root, found.entries, {**found.texts, **(overlays or {})}, summariser)
     for container in found.containers:  # Dockerfiles and scripts: container findings point into them
         project.documents.update(container.documents)
+    # a command that runs a console script (`subprocess.run(["axolotl", "train", ...])`) runs its program
+    project.programs = {name: module for name, path in found.programs.items() if (module := project.by_path.get(path))}
     return Analysis(project, knowledge, deadline, settings.platform, found.containers, every_function, found)
 
 
@@ -234,11 +236,17 @@ class _Locator:
         with the others named: fixing the one its trace starts from must not hide the rest."""
         start = finding.trace[0] if finding.trace else finding.anchor
         own = {self._entry_of(finding), self.analysis.functions[start.func_id].module if start.func_id in self.analysis.functions else None}
-        others = [self.analysis.project.sources[m].display for m in entries if m is not None and m not in own]
+        others = [self._shown(m) for m in entries if m is not None and m not in own]
         if not others:
             return finding
         named = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
         return replace(finding, message=f"{finding.message} (also run from {named})", also_run_from=tuple(others))
+
+    def _shown(self, module: str) -> str:
+        """An entry point as a message names it: its file, or a console script's name and the file declaring it."""
+        display = self.analysis.project.sources[module].display
+        name = next((name for name, program in self.analysis.project.programs.items() if program == module), None)
+        return display if name is None else f"the console script `{name}` ({display})"
 
     @cached_property
     def _entry_modules(self) -> frozenset[str]:

@@ -73,6 +73,7 @@ class Discovery:
     estimators: list[EstimatorLaunch] = field(default_factory=list)  # framework or not: the knowledge tells
     launches: list[ScriptLaunch] = field(default_factory=list)  # scripts the project's shell scripts launch
     launchers: dict[str, SourceFile] = field(default_factory=dict)  # the files they are written in, by display
+    programs: dict[str, Path] = field(default_factory=dict)  # the project's console scripts: name -> program written for it
 
     def add(self, path: Path, reason: str, display: str | None = None) -> None:
         """`display`: how a file that is not on disk is shown (a console script's program: the
@@ -230,6 +231,7 @@ def _scan_console_scripts(found: Discovery, path: Path) -> None:
             continue  # a module of another package: nothing of the project's runs first
         wrapper = base / f"__console_{re.sub(r'[^0-9A-Za-z_]', '_', script.name)}__.py"
         found.texts[resolve(wrapper)] = script.wrapper()
+        found.programs.setdefault(script.name, resolve(wrapper))
         found.add(wrapper, f"the console script `{script.name}` ({script.module}:{script.attribute}), "
                            f"declared at {display_path(path)}:{script.line}", display_path(path))
 

@@ -87,6 +87,8 @@ def command_trains(knowledge: Knowledge, argv: list[str | None], scripts: Script
             return _interpreter_trains(knowledge, rest, scripts)
         return bool(rest) and rest[0] is not None and rest[0].endswith(".py") and scripts.trains(rest[0], None)
     name = program.rsplit("/", 1)[-1]
+    if name in scripts.project.programs:  # the project's console script: the function its program calls
+        return scripts.trains(None, scripts.project.programs[name])
     if not knowledge.training_commands.find(program) and not knowledge.training_commands.find(name):
         return False
     if name in _LAUNCHER_VERBS:

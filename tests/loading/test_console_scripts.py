@@ -59,3 +59,23 @@ def test_a_script_of_another_package_or_of_a_test_fixture_is_no_entry_point(run_
              "tests/fixtures/pkg/fx/__init__.py": "", "tests/fixtures/pkg/fx/cli.py": LOOP, "train.py": "print('hi')\n"}
     report = run_sigcheck(files, args=["."], select=("SIG001",))
     assert report.diagnostics == [] and "pyproject.toml" not in report.files
+
+
+def test_a_command_that_runs_a_console_script_runs_its_function(run_sigcheck):
+    """axolotl's RunPod handler runs `axolotl train CONFIG` as a child and passes no signal on:
+    the program is the project's own, and what it runs trains."""
+    files = {"pyproject.toml": '[project.scripts]\nmytool = "mypkg.cli:main"\n', "mypkg/__init__.py": "", "mypkg/cli.py": LOOP,
+             "handler.py": "import subprocess\nimport sys\n\nif __name__ == '__main__':\n"
+                           "    subprocess.run(['mytool', 'train', sys.argv[1]], check=True)\n"}
+    report = run_sigcheck(files, args=["."], select=("SIG010",), platform="kubernetes")
+    assert [(d.code, d.path, d.line) for d in report.diagnostics] == [("SIG010", "handler.py", 5)]
+    files["handler.py"] = files["handler.py"].replace("'mytool'", "'othertool'")
+    assert run_sigcheck(files, args=["."], select=("SIG010",), platform="kubernetes").diagnostics == []
+
+
+def test_a_place_a_console_script_also_reaches_names_it(run_sigcheck):
+    files = {"pyproject.toml": '[project.scripts]\nmytool = "mypkg.cli:main"\n', "src/mypkg/__init__.py": "",
+             "src/mypkg/cli.py": LOOP, "run.py": "from mypkg.cli import main\n\nif __name__ == '__main__':\n    main()\n"}
+    (finding,) = run_sigcheck(files, args=["."], select=("SIG001",)).diagnostics
+    assert finding.trace[0].path == "run.py"
+    assert finding.message.endswith("(also run from the console script `mytool` (pyproject.toml))")
