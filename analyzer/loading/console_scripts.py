@@ -92,8 +92,10 @@ def _from_setup_py(text: str) -> list[tuple[str, str, str]]:
 
 
 def _line_of(lines: list[str], name: str) -> int:
-    """The line that declares `name` (`mytool = ...`, `"mytool = ..."`): the first naming it so."""
-    pattern = re.compile(r"""^\s*['"]?""" + re.escape(name) + r"""['"]?\s*=|['"]\s*""" + re.escape(name) + r"""\s*=""")
+    """The line that declares `name` (`mytool = ...`, `scripts.mytool = ...` under [project],
+    `"mytool = ..."` in setup.py): the first naming it so."""
+    key = r"""['"]?""" + re.escape(name) + r"""['"]?\s*="""
+    pattern = re.compile(r"""^\s*(?:[\w-]+\.)*""" + key + r"""|['"]\s*""" + re.escape(name) + r"""\s*=""")
     return next((number for number, line in enumerate(lines, start=1) if pattern.search(line)), 1)
 
 

@@ -35,6 +35,8 @@ def test_each_project_file_declares_them_its_own_way():
     setup_cfg = "[options.entry_points]\nconsole_scripts =\n    mytool = mypkg.cli:main [extra]\n\n[flake8]\nmax = 1\n"
     assert declared("setup.cfg", setup_cfg) == [("mytool", "mypkg.cli", "main", 3)]
     assert declared("pyproject.toml", "[project\nbroken") == []
+    dotted = '[project]\nname = "litgpt"\nversion = "1"\nscripts.litgpt = "litgpt.__main__:main"\n'  # litgpt's
+    assert declared("pyproject.toml", dotted) == [("litgpt", "litgpt.__main__", "main", 4)]
 
 
 def test_the_wrapper_calls_the_function_on_the_declaring_line():
