@@ -103,7 +103,7 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
              overlays: Mapping[Path, str] | None = None) -> Discovery:
     found = Discovery(project_root(paths), platform=platform, target=target, overlays=overlays)
     for path in paths:
-        before_errors = found.errors[-1:]  # a file named here that gives nothing says why, unless an error did
+        errors_before = len(found.errors)  # a file named here that gives nothing says why, unless an error did
         if not os.path.lexists(path):
             found.errors.append(LoadError(str(path), "no such file or directory"))
         elif path.is_dir():
@@ -117,10 +117,10 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
         elif is_dockerfile(path):
             _scan_dockerfile(found, path)
         elif path.suffix == ".ipynb":
-            if not _scan_launcher(found, path) and found.errors[-1:] == before_errors:
+            if not _scan_launcher(found, path) and len(found.errors) == errors_before:
                 found.errors.append(LoadError(display_path(path), _NOTEBOOK))
         elif path.suffix.lower() in _LAUNCH_SCRIPTS:
-            if not _scan_shell(found, path, found.root, (), named=True) and found.errors[-1:] == before_errors:
+            if not _scan_shell(found, path, found.root, (), named=True) and len(found.errors) == errors_before:
                 found.errors.append(LoadError(display_path(path), _SHELL))
         elif path.suffix.lower() in _NOT_PYTHON:
             found.errors.append(LoadError(display_path(path), _NOT_PYTHON[path.suffix.lower()]))
