@@ -127,8 +127,9 @@ class EntryFacts:
         launches = [*self._launches[0], *(call for call in self.analysis.estimators if call.script.resolve() == path)]
         if not switches or not launches or not all(switches & launch.switched for launch in launches):
             return None
-        places = ", ".join(sorted({f"{launch.display}:{getattr(launch, 'line', None) or launch.span[0]}" for launch in launches}))
-        return work.func_id, work.event, f"every launch of the script switches its SIGTERM handling on ({places})"
+        # a shell script's launch has its line; an estimator call its span
+        places = sorted({f"{launch.display}:{launch.span[0] if hasattr(launch, 'span') else launch.line}" for launch in launches})
+        return work.func_id, work.event, f"every launch of the script switches its SIGTERM handling on ({', '.join(places)})"
 
     @cached_property
     def library_exit(self) -> tuple[str, ir.CallSite, object] | None:
