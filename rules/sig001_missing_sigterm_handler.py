@@ -342,7 +342,7 @@ if __name__ == "__main__":
             where[0],
             f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {entry.deadline.context}"
             f"{',' if entry.deadline.conditional else ''} a stop sends "
-            f"SIGTERM, then SIGKILL {entry.deadline} later, and {self._lost(analysis, entry, work)}{_remedy(analysis, entry, work)}",
+            f"SIGTERM, then SIGKILL {entry.deadline} later, and {self._lost(analysis, entry, work)}{analysis.frameworks.remedy(entry, work)}",
             analysis.path_points(way) + where, deadline=entry.deadline.seconds,
         )
 
@@ -359,8 +359,8 @@ if __name__ == "__main__":
     def _lost(analysis, entry, work) -> str:
         """What a stop costs: the work since the last save, or all of it where the run saves nothing
         (litgpt's tutorial). A library's fit saves in its own code, which the graph does not hold."""
-        nothing_saves = work.what == "training loop" or (work.what == "fit call" and analysis.frameworks.never_saves(
-            work.func_id, work.event, entry.main.runs_a_passer))  # the Trainer told `save_strategy="no"`
+        fit = analysis.frameworks.fit_of(entry, work)  # a library's fit saves in its own code, unless told not to
+        nothing_saves = analysis.frameworks.never_saves(*fit, entry.main.runs_a_passer) if fit else work.what == "training loop"
         if nothing_saves and analysis.saves.reach_save([entry.body_id]) is None:
             return "all the training is lost: nothing in the run saves it"
         return "everything since the last save is lost"
@@ -383,16 +383,3 @@ if __name__ == "__main__":
                              "(sagemaker-training-toolkit #125, #173)",
                     "save checkpoints to /opt/ml/checkpoints as training goes (the job's checkpoint_s3_uri)")
         return None
-
-
-def _remedy(analysis, entry, work) -> str:
-    """What makes the library that trains handle SIGTERM itself, as the message's last clause,
-    and the project's pin of an older release, which the remedy needs lifted."""
-    if work.what != "fit call":
-        return ""
-    for name in analysis.work.call_names(work.func_id, work.event):
-        for fit in analysis.knowledge.fits.find(name):
-            if fit.option("remedy"):
-                pinned = analysis.frameworks.pinned_before_remedy(entry.entry.module, fit)
-                return f"; {fit.option('remedy')}" + (f", and the project pins {pinned}" if pinned else "")
-    return ""

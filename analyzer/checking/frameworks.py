@@ -98,6 +98,28 @@ class FrameworkHandling:
                  if (value := _given(other, keyword)) is not None]
         return bool(given) and all(isinstance(value, ir.Const) and str(value.value).lower() == off for value in given)
 
+    def fit_of(self, entry, work) -> tuple[str, ir.CallSite] | None:
+        """The library fit a run's work is: the fit call, or the step of a loop that calls one."""
+        if work.what == "fit call":
+            return work.func_id, work.event
+        if work.what == "training loop" and isinstance(work.event, ir.Loop):
+            found = self.analysis.work.step_in(work.func_id, work.event, entry.main.runs_a_passer)
+            if found is not None and self.analysis.work.is_fit_call(found[1], found[2]):
+                return found[1], found[2]
+        return None
+
+    def remedy(self, entry, work) -> str:
+        """What makes the library that trains handle SIGTERM itself, as SIG001's last clause, and the
+        project's pin of an older release, which the remedy needs lifted. A loop whose step is the
+        library's fit (`for task in tasks: trainer.train()`, peft's continual learning) takes it too."""
+        fit_call = self.fit_of(entry, work)
+        for name in self.analysis.work.call_names(*fit_call) if fit_call is not None else ():
+            for fit in self.analysis.knowledge.fits.find(name):
+                if fit.option("remedy"):
+                    pinned = self.pinned_before_remedy(entry.entry.module, fit)
+                    return f"; {fit.option('remedy')}" + (f", and the project pins {pinned}" if pinned else "")
+        return ""
+
     def pin_files(self) -> list:
         """The files version pins were read from or looked for, if this run asked for any: a
         cached report depends on them."""

@@ -111,3 +111,18 @@ def test_a_trainer_told_not_to_save_loses_everything(run_sigcheck, strategy, los
             "Trainer(model=None, args=args).train()\n")
     (finding,) = run_sigcheck({"train.py": code}, select=("SIG001",)).diagnostics
     assert lost in finding.message
+
+
+def test_a_loop_whose_step_is_the_trainers_train_gets_its_remedy_and_its_saving(run_sigcheck):
+    """peft's continual learning trains one Trainer per task in a loop: the loop is the work, and
+    the Trainer in it both saves every save_steps and takes the switch."""
+    code = ("from transformers import Trainer, TrainingArguments\n\n"
+            "def main(tasks):\n    for task in tasks:\n"
+            "        Trainer(model=None, args=TrainingArguments(output_dir=task{strategy})).train()\n"
+            "        for earlier in tasks:\n            print(earlier)\n\n"
+            "if __name__ == '__main__':\n    main(['a', 'b'])\n")
+    (finding,) = run_sigcheck({"train.py": code.format(strategy="")}, select=("SIG001",)).diagnostics
+    assert finding.message.startswith("Training loop runs with no SIGTERM handler")
+    assert "everything since the last save is lost; enable_jit_checkpoint=True" in finding.message
+    (told,) = run_sigcheck({"train.py": code.format(strategy=", save_strategy='no'")}, select=("SIG001",)).diagnostics
+    assert "all the training is lost: nothing in the run saves it; enable_jit_checkpoint=True" in told.message
