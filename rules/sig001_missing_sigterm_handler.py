@@ -334,7 +334,7 @@ if __name__ == "__main__":
             yield self.finding(
                 where[0],
                 f"{work.what.capitalize()} runs with no SIGTERM handler{which}, and none would run: {runs_it}; SIGKILL "
-                f"comes {analysis.deadline} s after a stop and everything since the last save is lost: {instead}",
+                f"comes {analysis.deadline} s after a stop and {self._lost(analysis, entry, work)}; {instead}",
                 [point, *analysis.path_points(way), *where], deadline=analysis.deadline,
             )
             return

@@ -231,7 +231,10 @@ class EntryFacts:
     def kept_by(self) -> KeptSignal | None:
         """The launch in a shell script of the project whose launcher starts this script and keeps
         SIGTERM from it (deepspeed on one node), where every launch of it does: a handler here
-        never runs."""
+        never runs. Not on a platform that signals every process of the job (Slurm): the workers
+        hear the stop themselves."""
+        if self.analysis.signals_every_process:
+            return None
         local = self._launches[1]
         keep = local and all(launch.keeps for launch in local)
         return KeptSignal.of(local[0], self.analysis.knowledge) if keep else None

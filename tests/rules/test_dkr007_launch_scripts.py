@@ -54,3 +54,15 @@ def test_a_script_deepspeed_keeps_the_signal_from_is_told_a_handler_would_not_ru
     (finding,) = report.diagnostics
     assert finding.code == "SIG001" and "and none would run: deepspeed, at run.sh:2," in finding.message
     assert finding.message.endswith("and handle SIGTERM") and finding.trace[0].path == "run.sh"
+
+
+def test_on_slurm_the_workers_hear_the_stop_themselves(run_sigcheck):
+    """Slurm signals every process of the job: deepspeed's runner keeping SIGTERM to itself keeps
+    nothing from its workers there, so the handler runs (DeepSpeedExamples' offload_states on Slurm
+    was told none would). A script with none is told what a plain run is, and what it loses."""
+    launch = "#!/bin/bash\ndeepspeed --num_gpus 2 main.py\n"
+    assert run_sigcheck({"main.py": HANDLES, "run.sh": launch}, ["."], platform="slurm").diagnostics == []
+    (finding,) = run_sigcheck({"main.py": TRAINS, "run.sh": launch}, ["."], platform="slurm").diagnostics
+    assert finding.code == "SIG001" and "none would run" not in finding.message
+    (kept,) = run_sigcheck({"main.py": TRAINS, "run.sh": launch}, ["."], platform="kubernetes").diagnostics
+    assert "none would run" in kept.message and "all the training is lost: nothing in the run saves it; start" in kept.message
