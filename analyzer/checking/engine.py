@@ -142,6 +142,9 @@ def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: 
         project.documents.update(container.documents)
     # a command that runs a console script (`subprocess.run(["axolotl", "train", ...])`) runs its program
     project.programs = {name: module for name, path in found.programs.items() if (module := project.by_path.get(path))}
+    for launch in found.launches:  # and one that runs a shell script of the project runs what it launches
+        if launch.shell is not None:
+            project.shell_starts.setdefault(launch.shell, []).append(launch.target)
     return Analysis(project, knowledge, deadline, settings.platform, found.containers, every_function, found)
 
 

@@ -40,6 +40,7 @@ class ScriptLaunch:
     sagemaker_config: str | None = None  # `accelerate launch --config_file c.yaml` whose c.yaml runs it on SageMaker
     keeps: bool = False  # the launcher never passes SIGTERM on to the script (deepspeed on one node)
     switched: frozenset[str] = frozenset()  # library switches its arguments turn on (see switches.py)
+    shell: Path | None = None  # the shell script it is written in, resolved
 
     @property
     def local(self) -> bool:
@@ -76,7 +77,7 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
                 config = _sagemaker_config(written, path.parent, root) if launcher == "accelerate" else None
                 switched = switched_by_arguments(args, switch_names(knowledge), _bases(path.parent, root))
                 found.append(ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
-                                          _keeps_signal(launcher, words, knowledge), switched))
+                                          _keeps_signal(launcher, words, knowledge), switched, resolve(path)))
                 break
     return found
 

@@ -60,6 +60,17 @@ class Scripts:
             return True
         return bool(_TRAINING_NAME.search(name)) and not _DATA_NAME.search(name)  # from elsewhere: only its name tells
 
+    def shell_trains(self, script: str) -> bool:
+        """Whether a shell script of the project (beside the caller, or from the root) launches a
+        script that trains: DeepSpeed-Chat's e2e_rlhf.py runs `bash training_scripts/run_1.3b.sh`,
+        which runs `deepspeed main.py`."""
+        for base in (self.folder, self.project.root):
+            started = self.project.shell_starts.get((base / script).resolve())
+            if started is not None:
+                return any(module is not None and self._runs_training(module)
+                           for module in map(self.project.by_path.get, started))
+        return False
+
     def _same_name(self, name: str) -> list[str]:
         """The analysed project modules whose file has this name, the nearest to the caller's folder."""
         found = [(len(os.path.commonpath([path.parent, self.folder]).split(os.sep)), module)
@@ -89,6 +100,9 @@ def command_trains(knowledge: Knowledge, argv: list[str | None], scripts: Script
     name = program.rsplit("/", 1)[-1]
     if name in scripts.project.programs:  # the project's console script: the function its program calls
         return scripts.trains(None, scripts.project.programs[name])
+    if name in _SHELLS or name.endswith(".sh"):  # `bash step1/run.sh`, `./run.sh`: what the project's script launches
+        script = program if name.endswith(".sh") else next((w for w in rest if w is None or not w.startswith("-")), None)
+        return script is not None and script.endswith(".sh") and scripts.shell_trains(script)
     if not knowledge.training_commands.find(program) and not knowledge.training_commands.find(name):
         return False
     if name in _LAUNCHER_VERBS:
@@ -163,6 +177,7 @@ def _interpreter_trains(knowledge: Knowledge, rest: list[str | None], scripts: S
 
 
 _PREFIXES = frozenset({"env", "exec", "nohup", "time", "nice", "stdbuf"})
+_SHELLS = frozenset({"bash", "sh", "zsh"})
 _LAUNCHER_VERBS = {"accelerate": "launch"}  # `accelerate env`, `accelerate config` are quick
 _COMMAND_LAUNCHERS = frozenset({"mpirun", "horovodrun"})  # run any command in each rank, not a Python script
 _TUNE_VALUE_OPTIONS = ["--nnodes", "--nproc_per_node", "--nproc-per-node", "--rdzv_endpoint", "--rdzv-endpoint",

@@ -154,3 +154,22 @@ def test_a_command_that_starts_no_trainer_is_not_reported(example, example_findi
 def test_a_trainer_started_with_no_forwarding_is_reported(example, example_findings):
     found, marked = example_findings("SIG010", example)
     assert [line for path, line in found if path == example.name] == marked, example.why
+
+
+@pytest.mark.parametrize("command", [
+    'subprocess.Popen(["bash", "step1/run_1.3b.sh"]).wait()',
+    'subprocess.Popen("bash step1/run_1.3b.sh --actor-model opt", shell=True).wait()',
+    'subprocess.run(["step1/run_1.3b.sh"], check=True)',
+], ids=["bash and the script", "a shell command line", "the script run itself"])
+def test_a_shell_script_of_the_project_runs_what_it_launches(run_sigcheck, command):
+    """DeepSpeed-Chat's e2e_rlhf.py runs `bash training_scripts/run_1.3b.sh`, which runs
+    `deepspeed main.py`: the driver dies at a stop and leaves the trainers to the deadline."""
+    files = {"e2e.py": f"import subprocess\n\nif __name__ == '__main__':\n    {command}\n",
+             "step1/run_1.3b.sh": "#!/bin/bash\ndeepspeed --num_gpus 1 main.py\n",
+             "step1/main.py": "import torch\nfor step in range(9):\n    loss = torch.ones(1)\n    loss.backward()\n"
+                              "    torch.optim.SGD([], lr=0.1).step()\n",
+             "step1/eval.sh": "#!/bin/bash\necho nothing to launch\n"}
+    report = run_sigcheck(files, args=["."], select=("SIG010",), platform="kubernetes")
+    assert [(d.code, d.path) for d in report.diagnostics] == [("SIG010", "e2e.py")]
+    files["e2e.py"] = files["e2e.py"].replace("run_1.3b.sh", "eval.sh")
+    assert run_sigcheck(files, args=["."], select=("SIG010",), platform="kubernetes").diagnostics == []
