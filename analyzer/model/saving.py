@@ -13,7 +13,7 @@ from sigcheck.model import ir
 from sigcheck.model.callgraph import HANDLER_WORK, CallGraph
 from sigcheck.model.flags import FlagKey, Flags
 from sigcheck.model.trace import Point
-from sigcheck.model.values import ClassV, ExternalV, InstanceV
+from sigcheck.model.values import ClassV, ConstV, DictV, ExternalV, InstanceV, SeqV
 from sigcheck.model.work import WorkFinder
 
 SAVE_KINDS = HANDLER_WORK  # atexit is left out: it does not run when SIGTERM kills the process
@@ -86,7 +86,12 @@ class SaveAnalysis:
         return False
 
     def _checkpoints(self, func_id: str, site: ir.CallSite) -> bool:
-        return any(e.option("checkpoint") for n in self.graph.qualnames(func_id, site) for e in self.knowledge.saves.find(n))
+        """A checkpoint save, unless what it writes is plain data (a dict of metric lists)."""
+        entries = [e for n in self.graph.qualnames(func_id, site) for e in self.knowledge.saves.find(n) if e.option("checkpoint")]
+        if not entries:
+            return False
+        position = entries[0].option("object-arg")
+        return position is None or position >= len(site.args) or not _plain_data(self.graph.resolver.resolve(site.args[position]))
 
     @staticmethod
     def _unperiodic(fn: ir.FunctionInfo, site: ir.CallSite, start: int) -> bool:
@@ -335,3 +340,12 @@ def _short(exception: str | None) -> str:
         return "an exception"
     return exception.split(":")[-1].rsplit(".", 1)[-1]
 
+
+def _plain_data(values, depth: int = 0) -> bool:
+    """Numbers, text, and lists or dicts of them: what a metrics file holds, not a model's state
+    (which resolves to a module, a `state_dict()` call's result or something unknown)."""
+    if not values or depth > 3:
+        return False
+    return all(isinstance(v, ConstV) or (isinstance(v, SeqV) and (not v.items or _plain_data(v.items, depth + 1)))
+               or (isinstance(v, DictV) and (not v.entries or _plain_data([x for pair in v.entries for x in pair], depth + 1)))
+               for v in values)
