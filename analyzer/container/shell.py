@@ -114,6 +114,7 @@ def shebang(text: str) -> list[str] | None:
 # `$(dirname "$(readlink -f "$0")")`: the folder the script lies in, whatever the caller's folder
 _OWN_PATH = {"$0", "${0}", "$BASH_SOURCE", "${BASH_SOURCE}", "${BASH_SOURCE[0]}"}
 _FOLDER_WORDS = {"cd", "dirname", "pwd", "realpath", "readlink", "-f", "-e", "-m", "-P", "--", "&&", ";", "$"}
+_PWD = re.compile(r"(?:\$\(|`)\s*pwd(?:\s+-[LP])?\s*(?:\)|`)")
 _QUIET = re.compile(r"\d*>&\d|&?\d*>\s*/dev/null")  # `>/dev/null 2>&1`: said nothing of the folder
 _FOLDER_TOKEN = re.compile(r"\$\{BASH_SOURCE(?:\[0\])?\}|\$BASH_SOURCE|\$\{0\}|\$0|&&|[^\s\"'$()`;&]+|;|\$")
 
@@ -282,6 +283,8 @@ class _Reader:
             return self.expansion(self.text(node)[2:-1])
         if kind == "command_substitution" and self.folder is not None and _names_own_folder(self.text(node)):
             return self.folder
+        if kind == "command_substitution" and _PWD.fullmatch(self.text(node)):
+            return self.cwd  # `base_dir=$(pwd)`: the folder the script runs in, as far as it is known
         return None  # command and process substitution, arithmetic, globs with brackets...
 
     def variable(self, name: str) -> str | None:

@@ -60,8 +60,9 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
     A script path (or `-m` module) is looked for beside the shell script, then at the project root."""
     if not may_launch(text):
         return []
+    folder = str(resolve(path).parent)  # where a launch script is run from, as its launches are looked for
     try:
-        script = parse_shell(text, display, {}, None, folder=str(resolve(path).parent))
+        script = parse_shell(text, display, {}, None, cwd=folder, folder=folder)
     except LoadError:
         return []
     found = []
@@ -88,7 +89,7 @@ def _commands(script, display: str, path: Path):
     for command in script.commands:
         words = list(command.words)
         yield command, words
-        inner = _shell_c(_after_srun(words))
+        inner = _shell_c(_after_srun(words)) or _evaluated(words)
         if inner is None:
             continue
         try:  # a backslash-newline inside the quotes continues the line for the inner shell
@@ -97,6 +98,14 @@ def _commands(script, display: str, path: Path):
             continue
         for each in nested.commands:
             yield command, list(each.words)
+
+
+def _evaluated(words: list[str | None]) -> str | None:
+    """The command line `eval` runs, where its words are known (`cmd="deepspeed ... train.py"`,
+    then `eval $cmd`: DeepSpeedExamples' launch scripts)."""
+    if len(words) >= 2 and words[0] == "eval" and all(word is not None for word in words[1:]):
+        return " ".join(words[1:])  # type: ignore[arg-type]
+    return None
 
 
 def _shell_c(words: list[str | None]) -> str | None:

@@ -61,3 +61,12 @@ def test_a_line_continued_into_the_end_of_the_file_is_the_last_command():
     # aws-samples' unsloth entrypoint.sh ends `--epochs 3 \` with nothing after it: bash runs it
     script = parse_shell("#!/bin/bash\necho start\npython train.py \\\n    --epochs 3 \\\n", "entrypoint.sh", {}, None)
     assert [c.words for c in script.commands][-1] == ("python", "train.py", "--epochs", "3")
+
+
+def test_the_working_folder_stands_for_pwd():
+    """`base_dir=$(pwd)` is the folder the script runs in: the image's WORKDIR, or a launch
+    script's own folder; another command's output stays unknown."""
+    script = parse_shell('base=`pwd`\nexec python $base/train.py\npython "$(pwd -P)/eval.py"\npython $(git root)/x.py\n',
+                         "entry.sh", {}, [], cwd="/app")
+    assert [c.words for c in script.commands] == [("python", "/app/train.py"), ("python", "/app/eval.py"),
+                                                  ("python", None)]

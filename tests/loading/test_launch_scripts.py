@@ -129,6 +129,17 @@ def test_the_folder_a_launch_script_works_out_for_itself_is_its_own(run_sigcheck
     assert "under accelerate (code/run.sh:4)" in _messages(run_sigcheck(files, ["."]))["code/sft.py"]
 
 
+@pytest.mark.parametrize("launch", [
+    "base_dir=`pwd`\naccelerate launch --num_processes 8 ${base_dir}/sft.py\n",
+    'cmd="accelerate launch --num_processes 8 sft.py --lr 1e-5"\neval $cmd\n',
+], ids=["the folder it runs in", "a command line it evals"])
+def test_a_launch_written_through_the_working_folder_or_eval_is_read(run_sigcheck, launch):
+    """DeepSpeedExamples' bing_bert runs `deepspeed ${base_dir}/deepspeed_train.py` after
+    ``base_dir=`pwd` ``, Domino `eval $cmd`: the launcher was guessed from the code instead."""
+    files = {"code/sft.py": TRAINS, "code/lib.py": LIB, "code/run.sh": "#!/bin/bash\n" + launch}
+    assert "under accelerate (code/run.sh:3)" in _messages(run_sigcheck(files, ["."]))["code/sft.py"]
+
+
 def test_a_folder_worked_out_otherwise_is_not_taken_for_the_scripts(run_sigcheck):
     files = {"code/sft.py": TRAINS, "code/lib.py": LIB,
              "code/run.sh": '#!/bin/bash\nSCRIPT_DIR="$(git rev-parse --show-toplevel)"\n'
