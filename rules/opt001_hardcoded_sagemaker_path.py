@@ -66,9 +66,7 @@ class HardcodedSagemakerPath(Rule):
     (joined with the rest of the path) and adds `import os` when needed. It is safe: the value is
     unchanged wherever the variable is unset or equal to the default. A place below /opt/ml/output
     that SageMaker does not upload (`/opt/ml/output/run1/`) gets no fix: the message points it at
-    `SM_OUTPUT_DATA_DIR`, which moves the file. Where OPT002 reports a write of that literal, it
-    alone is reported.
-    """
+    `SM_OUTPUT_DATA_DIR`, which moves the file (where OPT002 reports a write of it, OPT002 alone does)."""
 
     code = "OPT001"
     name = "hardcoded-sagemaker-path"

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sigcheck.model.resolve import Resolver
 
 MAX_ENTRIES = 64  # entries of one dict display that are followed
+MAX_ITEM_VALUES = 8  # values of one item of a tuple or list display (resolve's _MAX_VALUES)
 MAX_CHOICES = 8  # values an item looked up by an unknown key may be; more are one unknown (registries)
 _ANY_KEY = ir.Opaque("any key")  # `ls.append(v)`: stored under a key sigcheck does not know
 _ITERATION = ir.Opaque("iteration")  # the key of the item a `for` loop takes, as the builder writes it
@@ -54,6 +55,13 @@ class Containers:
             known = keys[0] if len(keys) == 1 else UNKNOWN
             entries += [(known, v) for v in self.resolver.resolve(value)]
         return [DictV(tuple(entries[:MAX_ENTRIES]))]
+
+    def sequence_display(self, sym: ir.Seq) -> list[Value]:
+        """A tuple or list display, as sequences holding every value of each item: `return trainer,
+        None` unpacks to each class `trainer` may be (axolotl's setup_model_and_trainer)."""
+        each = [self.resolver.resolve(item)[:MAX_ITEM_VALUES] for item in sym.items]
+        width = max((len(values) for values in each), default=1)
+        return [SeqV(tuple(values[min(k, len(values) - 1)] for values in each)) for k in range(width)]
 
     def item(self, sym: ir.Item) -> list[Value]:
         """`base[key]`, or with an opaque key (`for x in base`) any item of base."""

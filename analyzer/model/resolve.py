@@ -179,7 +179,7 @@ class Resolver(ModuleMembers, ClassMembers):
         if isinstance(sym, ir.FuncRef):
             return [ClassV(sym.func_id) if sym.func_id in self.project.classes else FunctionV(sym.func_id)]
         if isinstance(sym, ir.Seq):
-            return self._sequences(sym)
+            return self.containers.sequence_display(sym)
         if isinstance(sym, ir.Opaque) and sym.kind in _COMPREHENSIONS and sym.reads:  # as a generator's yields
             return [SeqV(tuple(self.resolve(sym.reads[0])[:_MAX_VALUES]))]
         if isinstance(sym, ir.Item):
@@ -255,13 +255,6 @@ class Resolver(ModuleMembers, ClassMembers):
         values = self.resolve(decorator)
         name = self.qualname(values[0]) if values else None
         return (name or "").rsplit(".", 1)[-1]
-
-    def _sequences(self, sym: ir.Seq) -> list[Value]:
-        """A tuple or list display, as sequences holding every value of each item: `return trainer,
-        None` unpacks to each class `trainer` may be (axolotl's setup_model_and_trainer)."""
-        each = [self.resolve(item)[:_MAX_VALUES] for item in sym.items]
-        width = max((len(values) for values in each), default=1)
-        return [SeqV(tuple(values[min(k, len(values) - 1)] for values in each)) for k in range(width)]
 
     def _call_result(self, func: Value, call: ir.CallOf) -> list[Value]:
         made_by_ray = ray_api_result(func, call, self.resolve)  # `Trainer.remote()`: an actor's handle
@@ -378,7 +371,6 @@ def _is_lookup(call: ir.CallOf) -> bool:
 
 def _runs_project_code(value: Value) -> bool:
     return isinstance(value, (FunctionV, PartialV, ClassV)) or (isinstance(value, InstanceV) and isinstance(value.of, ClassV))
-
 
 
 def _dedupe(values: Iterable[Value]) -> tuple[Value, ...]:
