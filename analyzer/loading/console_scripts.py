@@ -86,9 +86,13 @@ def _from_setup_cfg(text: str) -> list[tuple[str, str, str]]:
 
 
 def _from_setup_py(text: str) -> list[tuple[str, str, str]]:
-    """The `"name = module:function"` strings after `console_scripts` in setup.py's entry points."""
+    """The `"name = module:function"` strings of the list after `console_scripts` in setup.py's
+    entry points: not those of another group (`gui_scripts`, a plugin's `pytest11`)."""
     at = text.find("console_scripts")
-    return [match.groups() for match in _QUOTED_SPEC.finditer(text, at)] if at >= 0 else []
+    if at < 0:
+        return []
+    end = text.find("]", at)
+    return [match.groups() for match in _QUOTED_SPEC.finditer(text[:end if end >= 0 else len(text)], at)]
 
 
 def _line_of(lines: list[str], name: str) -> int:

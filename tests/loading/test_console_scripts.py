@@ -30,7 +30,8 @@ def test_each_project_file_declares_them_its_own_way():
     assert declared("pyproject.toml", pyproject) == [("mytool", "mypkg.cli", "main", 5), ("my-other", "mypkg.cli", "App.run", 6)]
     poetry = '[tool.poetry.scripts]\ntool = { callable = "pkg.main:run" }\nplain = "pkg.main:go"\n'
     assert declared("pyproject.toml", poetry) == [("tool", "pkg.main", "run", 2), ("plain", "pkg.main", "go", 3)]
-    setup_py = 'setup(\n    name="x",\n    entry_points={\n        "console_scripts": [\n            "mytool = mypkg.cli:main",\n        ],\n    },\n)\n'
+    setup_py = ('setup(\n    name="x",\n    entry_points={\n        "console_scripts": [\n            "mytool = mypkg.cli:main",\n'
+                '        ],\n        "pytest11": ["myplugin = mypkg.plugin:hooks"],\n    },\n)\n')
     assert declared("setup.py", setup_py) == [("mytool", "mypkg.cli", "main", 5)]
     setup_cfg = "[options.entry_points]\nconsole_scripts =\n    mytool = mypkg.cli:main [extra]\n\n[flake8]\nmax = 1\n"
     assert declared("setup.cfg", setup_cfg) == [("mytool", "mypkg.cli", "main", 3)]
