@@ -100,7 +100,7 @@ def command_trains(knowledge: Knowledge, argv: list[str | None], scripts: Script
     name = program.rsplit("/", 1)[-1]
     if name in scripts.project.programs:  # the project's console script: the function its program calls
         return scripts.trains(None, scripts.project.programs[name])
-    if name in _SHELLS or name.endswith(".sh"):  # `bash step1/run.sh`, `./run.sh`: what the project's script launches
+    if knowledge.containers["shell"].find(name) or name.endswith(".sh"):  # `bash run.sh`, `./run.sh`: what it launches
         script = program if name.endswith(".sh") else next((w for w in rest if w is None or not w.startswith("-")), None)
         return script is not None and script.endswith(".sh") and scripts.shell_trains(script)
     if not knowledge.training_commands.find(program) and not knowledge.training_commands.find(name):
@@ -177,7 +177,6 @@ def _interpreter_trains(knowledge: Knowledge, rest: list[str | None], scripts: S
 
 
 _PREFIXES = frozenset({"env", "exec", "nohup", "time", "nice", "stdbuf"})
-_SHELLS = frozenset({"bash", "sh", "zsh"})
 _LAUNCHER_VERBS = {"accelerate": "launch"}  # `accelerate env`, `accelerate config` are quick
 _COMMAND_LAUNCHERS = frozenset({"mpirun", "horovodrun"})  # run any command in each rank, not a Python script
 _TUNE_VALUE_OPTIONS = ["--nnodes", "--nproc_per_node", "--nproc-per-node", "--rdzv_endpoint", "--rdzv-endpoint",
