@@ -306,9 +306,14 @@ def lsp():
     serve()
 
 
+_PLAIN = click.option("--no-color", is_flag=True,
+                      help="Accepted as `check` accepts it: this output is plain text, never coloured.")
+
+
 @main.command("rule")
 @click.argument("code")
-def rule_page(code):
+@_PLAIN
+def rule_page(code, no_color):
     """Print a rule's documentation page with its examples."""
     from sigcheck.report.docs import FILE_ERROR_CODE, FILE_ERROR_PAGE, rule_page as render_page
     from sigcheck.rules import RULES_BY_CODE
@@ -324,7 +329,8 @@ def rule_page(code):
 
 
 @main.command("rules")
-def rules_table():
+@_PLAIN
+def rules_table(no_color):
     """List every rule with its default severity and whether it is on by default."""
     from sigcheck.report.docs import rules_table as render_table
     from sigcheck.rules import ALL_RULES

@@ -55,8 +55,10 @@ class MissingSigtermHandler(Rule):
     (`w -= lr * w.grad`). A profiler that times backward passes trains nothing, and neither
     does a gradient read into a measurement (bertology's head importance, a saliency map). A loop that steps the optimizers it iterates (`for opt in optimizers:
     opt.step()`) makes one step, fanned out; the loop around it is the training loop. A handler
-    the run registers for other stop signals only (a checkpoint on SIGUSR1, a save on SIGINT; not a
-    timeout's SIGALRM) is named in the message: registering it for SIGTERM too may be the whole fix.
+    the run registers for other stop signals only (a checkpoint on SIGUSR1, a save on SIGINT), or
+    for another signal when it saves, itself or through a flag the training tests (a callback's
+    SIGABRT flag; not a timeout's SIGALRM, which raises), is named in the message: registering it
+    for SIGTERM too may be the whole fix.
 
     ## Why is this bad?
     Platforms stop a job with SIGTERM and SIGKILL it after a deadline (120 s on SageMaker,
@@ -284,14 +286,24 @@ if __name__ == "__main__":
     @staticmethod
     def _other_signals(analysis, entry) -> list[str]:
         """A handler the run registers for other stop signals only (latent-diffusion checkpoints on
-        SIGUSR1): the one SIGTERM could share. A timeout's SIGALRM handler is none of those."""
+        SIGUSR1), or for any other signal when it saves or stops the training (a callback's
+        SIGABRT flag the loop polls): the one SIGTERM could share. A timeout's SIGALRM handler that
+        does neither is none of those."""
         for registration in entry.registrations:
             if registration.action == "handler" and registration.handlers and registration.signals \
                     and not registration.covers_sigterm and not registration.uncatchable \
-                    and set(registration.signals) <= analysis.knowledge.stop_signals:
+                    and (set(registration.signals) <= analysis.knowledge.stop_signals
+                         or MissingSigtermHandler._serves_a_stop(analysis, entry, registration)):
                 names = " and ".join(sorted(analysis.knowledge.signal_names.get(n, str(n)) for n in registration.signals))
                 return [f"{analysis.describe(registration.handlers[0].func_id)} handles {names} only"]
         return []
+
+    @staticmethod
+    def _serves_a_stop(analysis, entry, registration) -> bool:
+        """The handler saves, itself or through a flag the training tests. One whose exception
+        unwinds to a save is left out: a timeout's (SIGALRM) raises too, and is no stop."""
+        proof = analysis.saves.prove([t.func_id for t in registration.handlers], analysis.main_of([entry]))
+        return proof is not None and not proof.unwinds
 
     def _children(self, analysis, entry):
         """Training children the parent's handler signals, which handle nothing themselves: the

@@ -16,7 +16,9 @@ class HandlerNeverSaves(Rule):
     - directly: the handler, or a function it calls, saves;
     - through a stop flag: the handler sets a flag (a global, an attribute, a
       `threading.Event`) that the training loop checks, itself or through a `@property` that
-      returns it, and the branch taken, or the code after the loop it leaves, saves;
+      returns it, and the branch taken, or the code after the loop it leaves, saves; the test may
+      be in a callback the library's loop runs, whose branch asks the library to stop
+      (`control.should_training_stop = True`) and the code after the fit call saves;
     - through an exception: the handler raises (`sys.exit` raises `SystemExit`) and the
       exception unwinds to a `finally`, a matching `except` or a context manager's `__exit__`
       around the training loop that saves, or, uncaught, ends the interpreter so that an
@@ -208,8 +210,57 @@ for step in range(100_000):
         torch.save(model.state_dict(), "ckpt.pt")
         break
 """, "every rank agrees to stop: the flag, summed over the ranks, is what the loop tests"),
+        Example("""
+import signal
+
+from transformers import Trainer, TrainerCallback
+
+
+class StopOnSigterm(TrainerCallback):
+    def __init__(self):
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def on_sigterm(self, signum, frame):
+        self.stopping = True
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.stopping:
+            control.should_training_stop = True
+
+
+trainer = Trainer(model=model, args=args, callbacks=[StopOnSigterm()])
+trainer.train()
+trainer.save_model()
+""", "a callback the Trainer runs after each step tests the flag and asks the Trainer to stop; train returns and the model is saved"),
     )
+
     invalid = (
+        Example("""
+import logging
+import signal
+
+from transformers import Trainer, TrainerCallback
+
+
+class LogOnSigterm(TrainerCallback):
+    def __init__(self):
+        self.stopping = False
+        # expect: SIG002
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def on_sigterm(self, signum, frame):
+        self.stopping = True
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.stopping:
+            logging.info("stop requested")
+
+
+trainer = Trainer(model=model, args=args, callbacks=[LogOnSigterm()])
+trainer.train()
+trainer.save_model()
+""", "the callback tests the flag but only logs: the Trainer never leaves its loop"),
         Example("""
 import signal, torch
 

@@ -11,7 +11,8 @@ class HandlerNeverStops(Rule):
     Reports SIGTERM handlers of training entry points that neither end the process (`sys.exit`,
     `os._exit`, `raise`, re-sending the signal after restoring the default action) nor set a stop
     flag that a loop on the main path checks and then leaves (break, return, raise, exit). A flag
-    set on a library's object (`trainer.should_stop = True`) counts: the library polls it. A
+    set on a library's object (`trainer.should_stop = True`) counts: the library polls it; so
+    does a flag a callback the library runs tests before it asks the library to stop. A
     handler replaced before the training starts, and the other ranks' side of a rank test whose
     rank 0 handler saves for the job, are left alone, as SIG002 leaves them.
 
@@ -86,8 +87,52 @@ for batch in loader:
     trainer.model(batch).backward()
     optimizer.step()
 """, "a library's stop attribute is polled by the library"),
+        Example("""
+import signal
+
+from transformers import Trainer, TrainerCallback
+
+
+class StopOnSigterm(TrainerCallback):
+    def __init__(self):
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def on_sigterm(self, signum, frame):
+        self.stopping = True
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.stopping:
+            control.should_training_stop = True
+
+
+Trainer(model=model, args=args, callbacks=[StopOnSigterm()]).train()
+""", "the callback the Trainer runs tests the flag and asks the Trainer to stop"),
     )
     invalid = (
+        Example("""
+import logging
+import signal
+
+from transformers import Trainer, TrainerCallback
+
+
+class LogOnSigterm(TrainerCallback):
+    def __init__(self):
+        self.stopping = False
+        # expect: SIG004
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def on_sigterm(self, signum, frame):
+        self.stopping = True
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.stopping:
+            logging.info("stop requested")
+
+
+Trainer(model=model, args=args, callbacks=[LogOnSigterm()]).train()
+""", "the callback tests the flag but only logs: the Trainer's loop goes on"),
         Example("""
 import signal, torch
 

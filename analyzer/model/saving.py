@@ -21,8 +21,16 @@ SAVE_KINDS = HANDLER_WORK  # atexit is left out: it does not run when SIGTERM ki
 
 @dataclass(frozen=True)
 class Proof:
-    how: str  # "directly", "through stop flag", "through SystemExit"
+    how: str  # "directly", "through a stop flag", "through a library's stop flag", "through SystemExit"
     trace: tuple[Point, ...]
+
+    @property
+    def unwinds(self) -> bool:
+        """Whether the save is reached by an exception the handler raises."""
+        return self.how not in _WITHOUT_RAISING
+
+
+_WITHOUT_RAISING = frozenset({"directly", "through a stop flag", "through a library's stop flag"})
 
 
 @dataclass(frozen=True)
@@ -152,17 +160,29 @@ class SaveAnalysis:
         """The handler sets a stop attribute a library polls: its fit call returns, and the code
         after that call saves."""
         for func_id in self.graph.reach(handler_ids, frozenset({"call"})):
-            for _, event, on_library in self.flags.written(func_id):
-                if not on_library:
-                    continue
-                for caller in sorted(main):
-                    fn = self.functions[caller]
-                    for call in fn.events:
-                        if self.work.is_fit_call(caller, call):
-                            found = self.range_save(caller, call.index + 1, len(fn.events)) or self.after_return(caller, main)
-                            if found:
-                                return (Point(func_id, event.node, "asks the library to stop"),
-                                        Point(caller, call.node, "the library's loop returns"), *found)
+            asked = self.asks_library_to_stop(func_id, 0, len(self.functions[func_id].events))
+            if asked is not None:
+                returned = self._after_library_loop(main)
+                if returned:
+                    return (asked, *returned)
+        return None
+
+    def asks_library_to_stop(self, func_id: str, start: int, end: int) -> Point | None:
+        """Where the function, between these events, sets a stop attribute a library polls."""
+        for _, event, on_library in self.flags.written(func_id):
+            if on_library and start <= event.index < end:
+                return Point(func_id, event.node, "asks the library to stop")
+        return None
+
+    def _after_library_loop(self, main: set[str]) -> tuple[Point, ...] | None:
+        """A fit call of the run whose return is followed by a save."""
+        for caller in sorted(main):
+            fn = self.functions[caller]
+            for call in fn.events:
+                if self.work.is_fit_call(caller, call):
+                    found = self.range_save(caller, call.index + 1, len(fn.events)) or self.after_return(caller, main)
+                    if found:
+                        return (Point(caller, call.node, "the library's loop returns"), *found)
         return None
 
     def flags_set(self, handler_ids: list[str]) -> list[tuple[FlagKey, Point]]:
@@ -198,6 +218,11 @@ class SaveAnalysis:
         found = self.range_save(func_id, event.index + 1, event.end)
         if found:
             return found
+        # a callback the library's loop runs tests the flag and asks the library to stop
+        # (`control.should_training_stop = True`): the fit call returns, and what follows it saves
+        asked = self.asks_library_to_stop(func_id, event.index + 1, event.end)
+        if asked is not None and (returned := self._after_library_loop(main)):
+            return (asked, *returned)
         for inner in fn.events[event.index + 1: event.end]:
             if isinstance(inner, ir.Jump) and inner.kind == "break":
                 loop = _enclosing_loop(fn, event.index)

@@ -68,8 +68,11 @@ class StopAnalysis:
         return any(self.knowledge.exits.find(name) for name in self.graph.qualnames(func_id, site))
 
     def leaves(self, func_id: str, check: ir.Branch | ir.Loop) -> bool:
-        """A while-loop on the flag ends; a branch on it must break, return, raise or exit."""
+        """A while-loop on the flag ends; a branch on it must break, return, raise or exit, or ask
+        the library whose loop runs it to stop (a callback's `control.should_training_stop = True`)."""
         if isinstance(check, ir.Loop):
+            return True
+        if self.saves.asks_library_to_stop(func_id, check.index + 1, check.end) is not None:
             return True
         for event in self.functions[func_id].events[check.index + 1: check.end]:
             if isinstance(event, ir.Raise) or (isinstance(event, ir.Jump) and event.kind in ("break", "return")):

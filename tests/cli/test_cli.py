@@ -201,6 +201,9 @@ def test_version_rule_page_and_rules_table():
     assert table[0].split() == ["CODE", "NAME", "SEVERITY", "DEFAULT", "SUMMARY"]
     assert any(line.startswith("SIG011  unsafe-io-in-handler") and " off " in line for line in table)
     assert len(table) == len(ALL_RULES) + 1
+    # the options `check` takes for plain output are taken here too, where output is always plain
+    assert invoke("rule", "sig002", "--no-color").output == page
+    assert invoke("rules", "--no-color").output.splitlines() == table
 
 
 def test_torchrun_worker_gets_the_launchers_shorter_deadline(project):

@@ -73,3 +73,43 @@ def test_a_timeouts_alarm_handler_is_not_named(run_sigcheck):
     report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG001",))
     [finding] = report.diagnostics
     assert "handles" not in finding.message
+
+
+ABORT_FLAG_A_CALLBACK_POLLS = """
+import signal
+
+from transformers import Trainer, TrainerCallback, TrainingArguments
+
+
+class StopCallback(TrainerCallback):
+    def __init__(self):
+        self.aborted = False
+        signal.signal(signal.SIGABRT, self._set_abort)
+
+    def _set_abort(self, signum, frame):
+        self.aborted = True
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.aborted:
+            control.should_training_stop = True
+
+
+trainer = Trainer(model=None, args=TrainingArguments("out"), callbacks=[StopCallback()])
+trainer.train()
+trainer.save_model()
+"""
+
+
+def test_a_handler_for_another_signal_that_saves_is_named(run_sigcheck):
+    """LLaMA-Factory-style: a callback's SIGABRT handler sets a flag its on_step_end turns into a
+    stop of the Trainer, after which the model is saved: SIGTERM could share it."""
+    report = run_sigcheck({"train.py": ABORT_FLAG_A_CALLBACK_POLLS}, ["train.py"], select=("SIG001",))
+    [finding] = report.diagnostics
+    assert "(StopCallback._set_abort handles SIGABRT only)" in finding.message
+
+
+def test_a_handler_for_another_signal_that_saves_nothing_is_not_named(run_sigcheck):
+    code = ABORT_FLAG_A_CALLBACK_POLLS.replace("trainer.save_model()\n", "")
+    report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG001",))
+    [finding] = report.diagnostics
+    assert "handles" not in finding.message
