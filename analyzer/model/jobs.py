@@ -117,9 +117,13 @@ def _prompts(summary) -> bool:
 
 
 def is_benchmark(stem: str) -> bool:
-    """`bench.py`, `benchmark_attention.py`, `train_bench.py`: a script that times a few steps,
-    with nothing to save when it is stopped."""
-    return any(stem == word or stem.startswith(word + "_") or stem.endswith("_" + word) for word in ("bench", "benchmark"))
+    """`bench.py`, `benchmark_attention.py`, `train_bench.py`, `measure_vram.py`: a script that
+    times a few steps or measures the memory they take (nanoVLM's batch-size sweep, with a
+    throwaway optimizer), with nothing to save when it is stopped."""
+    return any(stem == word or stem.startswith(word + "_") or stem.endswith("_" + word) for word in _BENCHMARK_WORDS)
+
+
+_BENCHMARK_WORDS = ("bench", "benchmark", "measure")
 
 
 def is_test(parts: list[str]) -> bool:

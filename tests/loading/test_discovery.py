@@ -28,8 +28,9 @@ def test_tests_are_not_jobs(tmp_path):
 def test_benchmarks_are_not_jobs_unless_named(tmp_path):
     """nanoGPT's bench.py times a few optimizer steps: nothing there to save at a stop."""
     files = {"train.py": SCRIPT, "bench.py": SCRIPT, "benchmark_attention.py": SCRIPT, "train_bench.py": SCRIPT,
-             "benchmarks_report.py": SCRIPT, "workbench.py": SCRIPT}
-    assert _entries(tmp_path, files) == ["benchmarks_report.py", "train.py", "workbench.py"]
+             "benchmarks_report.py": SCRIPT, "workbench.py": SCRIPT, "eval/measure_vram.py": SCRIPT,
+             "measurements.py": SCRIPT}
+    assert _entries(tmp_path, files) == ["benchmarks_report.py", "measurements.py", "train.py", "workbench.py"]
     assert _entries(tmp_path, files, ["bench.py"]) == ["bench.py"]
     (tmp_path / "run.sh").write_text("torchrun --nproc_per_node 8 bench.py\ntorchrun --nproc_per_node 8 train.py\n")
     assert "bench.py" not in _entries(tmp_path, files)  # started by a launcher, still a benchmark
