@@ -117,8 +117,24 @@ class FrameworkHandling:
             for fit in self.analysis.knowledge.fits.find(name):
                 if fit.option("remedy"):
                     pinned = self.pinned_before_remedy(entry.entry.module, fit)
-                    return f"; {fit.option('remedy')}" + (f", and the project pins {pinned}" if pinned else "")
+                    older = self._removed_by_remedy(entry, fit)
+                    return f"; {fit.option('remedy')}" + (f", and the project pins {pinned}" if pinned else "") \
+                        + (f"; that release no longer takes {older}" if older else "")
         return ""
+
+    def _removed_by_remedy(self, entry, fit) -> str | None:
+        """A keyword the run passes to the fit's class that the remedy's release no longer takes
+        (`Trainer(tokenizer=...)`: `processing_class` in transformers 5), and what replaces it."""
+        removed = fit.option("remedy-removed", {})
+        for func_id in sorted(entry.main) if removed else ():
+            fn = self.analysis.functions[func_id]
+            for event in fn.events:
+                passed = [k for k in _keywords(fn, event) if k in removed] if isinstance(event, ir.CallSite) else ()
+                for name in self._called(func_id, event) if passed else ():
+                    if fit in self.analysis.knowledge.fits.find(f"{name}.train"):
+                        return (f"{name.rsplit('.', 1)[-1]}({passed[0]}=...) ({self._display(func_id)}): "
+                                f"pass {removed[passed[0]]} instead")
+        return None
 
     def pin_files(self) -> list:
         """The files version pins were read from or looked for, if this run asked for any: a

@@ -34,7 +34,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                                   "launcher": str, "env-hints": list, "option-hints": list,
                                                   "hints-unless-imported": list, "saves-before": str, "label": str}),
     "step": ("training.toml", "step", {"needs-update": bool}),
-    "fit": ("training.toml", "fit", {"remedy": str, "remedy-since": str, "package": list, "saves-unless": list,
+    "fit": ("training.toml", "fit", {"remedy": str, "remedy-since": str, "remedy-removed": dict, "package": list, "saves-unless": list,
                                       "switch": str}),
     "data": ("training.toml", "data", {}),
     "random-input": ("training.toml", "random-input", {}),

@@ -86,6 +86,23 @@ def test_the_message_for_a_trainer_names_the_switch_and_for_other_fits_does_not(
     assert "enable_jit_checkpoint" not in messages["keras_train.py"]
 
 
+@pytest.mark.parametrize("keywords, named", [
+    ("tokenizer=tokenizer, ", "; that release no longer takes Trainer(tokenizer=...) (train.py): pass processing_class instead"),
+    ("processing_class=tokenizer, ", None),
+])
+def test_the_message_names_a_keyword_the_remedys_release_removed(run_sigcheck, keywords, named):
+    """stanford_alpaca passes `tokenizer=` to the Trainer: transformers 5, which brings the switch,
+    takes it as processing_class, so following the advice alone breaks the call."""
+    code = f"""
+from transformers import HfArgumentParser, Trainer, TrainingArguments
+
+(args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses()
+Trainer(model=model, {keywords}args=args, train_dataset=data).train()
+"""
+    [finding] = run_sigcheck({"train.py": code}, ["train.py"]).diagnostics
+    assert finding.message.endswith(named) if named else finding.message.endswith("(transformers 5 and later)")
+
+
 @pytest.mark.parametrize("requirements, pinned", [
     ("transformers==4.53.0\ndatasets\n", "transformers==4.53.0 in requirements.txt"),
     ("transformers>=4.40,<4.58\n", "transformers<4.58 in requirements.txt"),
