@@ -99,7 +99,23 @@ class SaveAnalysis:
         if not entries:
             return False
         position = entries[0].option("object-arg")
-        return position is None or position >= len(site.args) or not _plain_data(self.graph.resolver.resolve(site.args[position]))
+        return position is None or position >= len(site.args) or not self._plain(func_id, site.args[position])
+
+    def _plain(self, func_id: str, sym: ir.Sym, depth: int = 0) -> bool:
+        """Whether what is saved is plain data: by its value, or, where that is not known, by how
+        the dict or list written out (there or in a name the function binds once) is made: each
+        item a number taken from a tensor (`loss.item()`), a conversion (`float(acc)`, `len(data)`)
+        or plain data itself. A model's state is a call to `state_dict()`, a module, or unknown."""
+        if _plain_data(self.graph.resolver.resolve(sym)):
+            return True
+        if isinstance(sym, ir.Name) and sym.scope == func_id and depth == 0:
+            bound = self.functions[func_id].bindings.get(sym.name, ())
+            return len(bound) == 1 and bound[0].kind == "assign" and self._plain(func_id, bound[0].value, depth + 1)
+        if isinstance(sym, ir.DictOf) and sym.entries:
+            return all(_scalar(value) or self._plain(func_id, value, depth + 1) for _, value in sym.entries)
+        if isinstance(sym, ir.Seq) and sym.items:
+            return all(_scalar(item) or self._plain(func_id, item, depth + 1) for item in sym.items)
+        return False
 
     @staticmethod
     def _unperiodic(fn: ir.FunctionInfo, site: ir.CallSite, start: int) -> bool:
@@ -364,6 +380,18 @@ def _short(exception: str | None) -> str:
     if exception is None:
         return "an exception"
     return exception.split(":")[-1].rsplit(".", 1)[-1]
+
+
+_CONVERSIONS = frozenset({"float", "int", "len", "round", "str", "bool"})
+
+
+def _scalar(sym: ir.Sym) -> bool:
+    """A number or text taken from a value: `loss.item()`, `float(acc)`, `len(loader)`."""
+    if not isinstance(sym, ir.CallOf):
+        return False
+    func = sym.func
+    return (isinstance(func, ir.Attr) and func.attr == "item" and not sym.args) or \
+        (isinstance(func, ir.Name) and func.name in _CONVERSIONS)
 
 
 def _plain_data(values, depth: int = 0) -> bool:

@@ -107,6 +107,10 @@ def test_training_that_saves_only_at_its_end_or_can_be_told_of_the_stop_is_still
     ("    json.dump({'epoch': epoch}, open('history.json', 'w'))\n", "a metrics file is no checkpoint"),
     ("    history = {'loss': [], 'acc': []}\n    history['loss'].append(1.0)\n    torch.save(history, 'stat.pt')\n",
      "torch.save of a dict of numbers is a metrics file too (DeepSpeedExamples' ViT fine-tuning)"),
+    ("    torch.save({'loss': loss.item(), 'acc': float(acc), 'batches': len(data)}, 'metrics.pt')\n",
+     "numbers taken from tensors and conversions are metrics, though their values are unknown"),
+    ("    stats = {'loss': [loss.item()], 'lr': float(lr)}\n    torch.save(stats, 'stats.pt')\n",
+     "the same dict, bound to a name first"),
     ("    if epoch == 9:\n        torch.save(model.state_dict(), 'model.pt')\n", "a save on the last epoch only"),
     ("    if epoch > best:\n        torch.save(model.state_dict(), 'best.pt')\n", "a save only when something improves"),
 ])
@@ -117,7 +121,8 @@ def test_a_loop_that_writes_no_checkpoint_each_period_is_still_reported(run_sigc
     assert NONE_WOULD_RUN in finding.message, why
 
 
-@pytest.mark.parametrize("saved", ["{'model': model.state_dict(), 'epoch': epoch}", "model", "model.state_dict()"])
+@pytest.mark.parametrize("saved", ["{'model': model.state_dict(), 'epoch': epoch}", "model", "model.state_dict()",
+                                   "{'model': model.state_dict(), 'loss': loss.item()}"])
 def test_torch_save_of_a_models_state_is_a_checkpoint(run_sigcheck, saved):
     source = TRAIN.format(model_dir='os.environ["SM_MODEL_DIR"]').replace(
         "    opt.step()\n", f"    opt.step()\n    torch.save({saved}, 'ckpt.pt')\n")
