@@ -13,7 +13,8 @@ from sigcheck.model import ir
 from sigcheck.model.callgraph import HANDLER_WORK, CallGraph
 from sigcheck.model.flags import FlagKey, Flags
 from sigcheck.model.trace import Point
-from sigcheck.model.values import ClassV, ConstV, DictV, ExternalV, InstanceV, SeqV
+from sigcheck.model.plain_data import is_plain_data
+from sigcheck.model.values import ClassV, ExternalV, InstanceV
 from sigcheck.model.work import WorkFinder
 
 SAVE_KINDS = HANDLER_WORK  # atexit is left out: it does not run when SIGTERM kills the process
@@ -99,23 +100,8 @@ class SaveAnalysis:
         if not entries:
             return False
         position = entries[0].option("object-arg")
-        return position is None or position >= len(site.args) or not self._plain(func_id, site.args[position])
-
-    def _plain(self, func_id: str, sym: ir.Sym, depth: int = 0) -> bool:
-        """Whether what is saved is plain data: by its value, or, where that is not known, by how
-        the dict or list written out (there or in a name the function binds once) is made: each
-        item a number taken from a tensor (`loss.item()`), a conversion (`float(acc)`, `len(data)`)
-        or plain data itself. A model's state is a call to `state_dict()`, a module, or unknown."""
-        if _plain_data(self.graph.resolver.resolve(sym)):
-            return True
-        if isinstance(sym, ir.Name) and sym.scope == func_id and depth == 0:
-            bound = self.functions[func_id].bindings.get(sym.name, ())
-            return len(bound) == 1 and bound[0].kind == "assign" and self._plain(func_id, bound[0].value, depth + 1)
-        if isinstance(sym, ir.DictOf) and sym.entries:
-            return all(_scalar(value) or self._plain(func_id, value, depth + 1) for _, value in sym.entries)
-        if isinstance(sym, ir.Seq) and sym.items:
-            return all(_scalar(item) or self._plain(func_id, item, depth + 1) for item in sym.items)
-        return False
+        return position is None or position >= len(site.args) \
+            or not is_plain_data(self.graph.resolver, self.functions[func_id], site.args[position])
 
     @staticmethod
     def _unperiodic(fn: ir.FunctionInfo, site: ir.CallSite, start: int) -> bool:
@@ -380,25 +366,3 @@ def _short(exception: str | None) -> str:
     if exception is None:
         return "an exception"
     return exception.split(":")[-1].rsplit(".", 1)[-1]
-
-
-_CONVERSIONS = frozenset({"float", "int", "len", "round", "str", "bool"})
-
-
-def _scalar(sym: ir.Sym) -> bool:
-    """A number or text taken from a value: `loss.item()`, `float(acc)`, `len(loader)`."""
-    if not isinstance(sym, ir.CallOf):
-        return False
-    func = sym.func
-    return (isinstance(func, ir.Attr) and func.attr == "item" and not sym.args) or \
-        (isinstance(func, ir.Name) and func.name in _CONVERSIONS)
-
-
-def _plain_data(values, depth: int = 0) -> bool:
-    """Numbers, text, and lists or dicts of them: what a metrics file holds, not a model's state
-    (which resolves to a module, a `state_dict()` call's result or something unknown)."""
-    if not values or depth > 3:
-        return False
-    return all(isinstance(v, ConstV) or (isinstance(v, SeqV) and (not v.items or _plain_data(v.items, depth + 1)))
-               or (isinstance(v, DictV) and (not v.entries or _plain_data([x for pair in v.entries for x in pair], depth + 1)))
-               for v in values)
