@@ -142,6 +142,7 @@ def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: 
         project.documents.update(container.documents)
     # a command that runs a console script (`subprocess.run(["axolotl", "train", ...])`) runs its program
     project.programs = {name: module for name, path in found.programs.items() if (module := project.by_path.get(path))}
+    project.embedded = frozenset(found.embedded)
     for launch in found.launches:  # and one that runs a shell script of the project runs what it launches
         if launch.shell is not None:
             project.shell_starts.setdefault(launch.shell, []).append(launch.target)
@@ -320,7 +321,8 @@ class _Locator:
             code=finding.code, name=rule.name, severity=severity_of(rule, self.settings),
             path=source.display, line=span.line, column=span.column,
             end_line=span.end_line, end_column=span.end_column, message=finding.message,
-            trace=tuple(self.step(point) for point in finding.trace), fix=finding.fix,
+            trace=tuple(self.step(point) for point in finding.trace),
+            fix=None if source.path in self.analysis.project.embedded else finding.fix,  # its edits are the script's, not the notebook's
             source_line=lines[span.line - 1] if 0 < span.line <= len(lines) else "", also_run_from=finding.also_run_from,
         )
 

@@ -24,6 +24,7 @@ from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, package_base
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
 from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch
+from sigcheck.loading.notebooks import code_cells, written_scripts
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
                                       overlaid, read_bytes, resolve)
 from sigcheck.model.jobs import is_benchmark, is_test
@@ -74,6 +75,7 @@ class Discovery:
     launches: list[ScriptLaunch] = field(default_factory=list)  # scripts the project's shell scripts launch
     launchers: dict[str, SourceFile] = field(default_factory=dict)  # the files they are written in, by display
     programs: dict[str, Path] = field(default_factory=dict)  # the project's console scripts: name -> program written for it
+    embedded: dict[Path, str] = field(default_factory=dict)  # scripts a notebook's cells write (resolved) -> the notebook
 
     def add(self, path: Path, reason: str, display: str | None = None) -> None:
         """`display`: how a file that is not on disk is shown (a console script's program: the
@@ -298,12 +300,15 @@ def _scan_launcher(found: Discovery, path: Path) -> bool:
     if text is None:
         return False
     try:
-        cells = json.loads(text).get("cells", [])
-        cells = "\n".join("".join(c.get("source", [])) for c in cells if c.get("cell_type") == "code")
+        cells = code_cells(text)
     except (ValueError, AttributeError, TypeError, RecursionError):
         found.errors.append(LoadError(display_path(path), "not a valid notebook (JSON)"))
         return False
-    _estimators(found, path, cells, text)
+    for script in written_scripts(text, cells, path.parent):
+        if not is_file(script.path):  # the file in the repository, where there is one, is what runs
+            found.texts[resolve(script.path)] = script.text
+            found.embedded[resolve(script.path)] = display_path(path)
+    _estimators(found, path, "\n".join("".join(lines) for lines in cells), text)
     return found.considered > before
 
 
@@ -314,19 +319,19 @@ def _estimators(found: Discovery, path: Path, text: str, raw: str | None = None)
     if "entry_point" not in text and _SOURCE_CODE not in text:
         return
     display = display_path(path)
-    calls = estimator_calls(text, folder, display, raw, root=found.root)
+    calls = estimator_calls(text, folder, display, raw, root=found.root, written=frozenset(found.embedded))
     if calls:
         found.estimators.extend(calls)
         found.launchers[display] = SourceFile(resolve(path), display, raw or text)
     for call in calls:  # also those passed through a dict of keywords or a name (see estimator_calls)
         found.add(call.script, "run by a ModelTrainer's SourceCode" if call.name == _SOURCE_CODE[:-1]
-                  else "an estimator's entry_point")
+                  else "an estimator's entry_point", found.embedded.get(resolve(call.script)))
     source_dirs = _SOURCE_DIR.findall(text)
     for script in _ESTIMATOR.findall(text):
         bases = [folder / d for d in source_dirs] or [folder]
         for base in bases:
-            if is_file(base / script):
-                found.add(base / script, "an estimator's entry_point")
+            if is_file(base / script) or resolve(base / script) in found.embedded:
+                found.add(base / script, "an estimator's entry_point", found.embedded.get(resolve(base / script)))
                 break
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sigcheck.knowledge import Knowledge, builtin_knowledge
 from sigcheck.loading.launch_scripts import ScriptLaunch, command_start
-from sigcheck.loading.sources import is_file
+from sigcheck.loading.sources import is_file, resolve
 from sigcheck.loading.switches import switch_names, switched_by_hyperparameters
 
 _CALLED = re.compile(r"\b((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\($")  # the name before a call's `(`
@@ -53,7 +53,8 @@ class EstimatorLaunch:
 
 
 def estimator_calls(text: str, folder: Path, display: str, raw: str | None = None,
-                    knowledge: Knowledge | None = None, root: Path | None = None) -> list[EstimatorLaunch]:
+                    knowledge: Knowledge | None = None, root: Path | None = None,
+                    written: frozenset[Path] = frozenset()) -> list[EstimatorLaunch]:
     """The calls in `text` that pass an `entry_point=` naming a file that exists (beside the
     launcher, or in its `source_dir=`), and the SourceCode calls whose `entry_script=` does, or
     whose `command=` starts one (`knowledge`, the built-in one unless given, tells how; read only
@@ -61,7 +62,8 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
     file's own text, where `text` is taken from it (a notebook's cells): the call is placed on
     its line there. Each keyword is taken to the call whose parentheses hold it, or that a dict
     holding it is spread into (`args = dict(entry_point=...)`, `PyTorch(**args)`): the work
-    follows those, not every call of the file."""
+    follows those, not every call of the file. `written`: scripts that exist though not on disk
+    (resolved paths: a notebook's cells write them)."""
     found = []
     cursor = 0  # a notebook's calls come in the file's order: each is looked for after the last
     from_sdk = "sagemaker" in text  # a SourceCode of another library is none of the SDK's
@@ -78,7 +80,7 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
         if (entry.group(1) or entry.group(4)) and (name != _SOURCE_CODE or not from_sdk):
             continue  # `entry_script=` and `command=` of anything but the SDK's SourceCode say nothing
         base = folder / _source_dir(_top_level(arguments), assignments, entry.start())  # not one a call nested in it takes
-        started = [s for s in _started(entry, assignments, base, knowledge, root or folder) if s is not None]
+        started = [s for s in _started(entry, assignments, base, knowledge, root or folder, written) if s is not None]
         if started:
             span, cursor = _span(text, raw, call, cursor)
             switched = _switched(arguments, text, entry.start(), knowledge)
@@ -108,11 +110,12 @@ _HYPERPARAMETERS = re.compile(r"\bhyperparameters\s*=\s*(?:(\{|dict\()|([A-Za-z_
 
 
 def _started(entry: re.Match, assignments: "_Assignments", base: Path, knowledge: Knowledge | None,
-             root: Path) -> list[tuple[Path, ScriptLaunch | None] | None]:
+             root: Path, written: frozenset[Path]) -> list[tuple[Path, ScriptLaunch | None] | None]:
     """The scripts an `entry_point=`, `entry_script=` or `command=` runs in `base`, where they exist."""
     if entry.group(4) is not None:
         return [command_start(entry.group(5), base, root, knowledge or builtin_knowledge())]
-    return [(base / script, None) if is_file(base / script) else None for script in _scripts(entry, assignments)]
+    return [(base / script, None) if is_file(base / script) or resolve(base / script) in written else None
+            for script in _scripts(entry, assignments)]
 
 
 def _scripts(entry: re.Match, assignments: "_Assignments") -> list[str]:
