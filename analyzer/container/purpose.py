@@ -171,8 +171,11 @@ def install_may_provide(image: Image, knowledge: Knowledge, read: Read, words: l
             return f"the package {word}"
         if word == "--project-file" or (not word.startswith("-") and _is_local(word) and previous not in _VALUED):
             project = word if word != "--project-file" else "."
-            if _project_may_provide(image, read, posixpath.join(cwd, project)):
-                return f"the project installed from {project}"
+            folder = posixpath.normpath(posixpath.join(cwd, project))
+            if _project_may_provide(image, read, folder):
+                # the folder it is in the image: `./` after `cd apex` is apex's clone, not the build context
+                shown = project if posixpath.isabs(project) or "://" in project else f"{project} ({folder})"
+                return f"the project installed from {shown}"
         elif previous in ("-r", "--requirement", "-f", "--file") and not word.startswith("-"):
             text = _read(image, read, posixpath.join(cwd, word))
             if text is None or _requirements_may_provide(text):

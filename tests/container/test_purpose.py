@@ -68,6 +68,9 @@ def _problem(tmp_path, dockerfile: str, files: dict[str, str] | None = None):
     ("FROM python:3.11\nCOPY environment.yml .\nRUN conda env create -f environment.yml\n",
      {"environment.yml": "dependencies:\n  - python=3.11\n  - pip:\n    - sagemaker-training\n"}, "SAGEMAKER_PROGRAM"),
     ("FROM python:3.11\nRUN uv sync --frozen --extra sagemaker\n", {}, "the project installed from ."),
+    # the folder is named as the image has it: `./` after `cd apex` is a clone, not the build context
+    ("FROM python:3.11\nWORKDIR /opt\nRUN git clone https://github.com/NVIDIA/apex && cd apex && pip install -v ./\n",
+     {}, "the project installed from ./ (/opt/apex)"),
 ])
 def test_where_an_unplaced_train_may_come_from(tmp_path, dockerfile, files, unseen):
     missing, problem = _problem(tmp_path, dockerfile, files)
