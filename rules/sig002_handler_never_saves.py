@@ -237,6 +237,34 @@ trainer.save_model()
 
     invalid = (
         Example("""
+import logging, signal, torch
+
+logger = logging.getLogger(__name__)
+
+
+class Runner:
+    def __init__(self, model, optimizer):
+        self.model, self.optimizer = model, optimizer
+        # expect: SIG002
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def save_checkpoint(self):
+        torch.save(self.model.state_dict(), "ckpt.pt")
+
+    def on_sigterm(self, signum, frame):
+        logger.warning("stopping %s", self)
+        raise SystemExit(1)
+
+    def fit(self, loader):
+        for batch in loader:
+            self.model(batch).sum().backward()
+            self.optimizer.step()
+        self.save_checkpoint()
+
+
+Runner(model, optimizer).fit(loader)
+""", "logging `self` formats it; it calls none of its methods, so save_checkpoint is not reached"),
+        Example("""
 import logging
 import signal
 

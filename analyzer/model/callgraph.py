@@ -354,9 +354,10 @@ class CallGraph(CallTargets):
         # Only a library calls back into an object it is handed; a project callee's own calls are
         # in the graph already.
         library = bool(targets) and not any(t.in_project for t in targets)
-        # A builtin (`print(obj)`, `getattr(obj, "name")`, `sorted(objs)`) calls an object's
-        # special methods at most, never one it names (`start`, `fit`).
-        special_only = library and all((t.qualname or "").startswith("builtins.") for t in targets)
+        # A builtin (`print(obj)`, `getattr(obj, "name")`, `sorted(objs)`) or a formatter
+        # (`logger.info("%s", obj)`) calls an object's special methods at most, never one it names.
+        special_only = library and all((t.qualname or "").startswith("builtins.") or self.knowledge.formatters.find(t.qualname)
+                                       for t in targets)
         for position, sym in enumerate([*site.args, *(v for _, v in site.kwargs)]):
             if position in consumed:
                 continue
