@@ -44,7 +44,7 @@ def written_scripts(notebook: str, cells: list[list[str]], folder: Path) -> list
     by_path: dict[Path, WrittenScript] = {}
     for lines in cells:
         magic = _WRITEFILE.match(lines[0].rstrip("\r\n")) if lines else None
-        if magic is None or not magic.group(2).endswith(".py") or any(c in magic.group(2) for c in "{}$"):
+        if magic is None or not magic.group(2).endswith(".py") or any(c in magic.group(2) for c in "{}$\0"):
             continue
         at = placed.find(lines)
         path = folder / magic.group(2).strip("'\"")

@@ -176,10 +176,11 @@ def is_file(path: Path) -> bool:
 
 
 def resolve(path: Path) -> Path:
-    """`path.resolve()` that survives symlink loops (RuntimeError before Python 3.13) and OS errors."""
+    """`path.resolve()` that survives symlink loops (RuntimeError before Python 3.13), OS errors and
+    a name no file system takes (a NUL byte a notebook or launcher spells: ValueError)."""
     try:
         return path.resolve()
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):
         return Path(os.path.abspath(path))
 
 

@@ -70,3 +70,14 @@ def test_the_file_in_the_repository_wins_over_the_cell_that_writes_it(run_sigche
 def test_a_written_script_no_estimator_runs_is_not_analysed(run_sigcheck):
     report = run_sigcheck({"launch.ipynb": notebook(TRAIN_CELL, ["print('train in the kernel')\n"])}, ["launch.ipynb"])
     assert report.diagnostics == [] and "starts no SageMaker training job" in report.errors[0].message
+
+
+def test_odd_cells_and_paths_are_no_crash(run_sigcheck):
+    """A NUL byte in a written path or an entry point, a path deeper than the file system takes,
+    sources that are not text: each is passed over, and the rest is analysed."""
+    deep = "d/" * 300
+    cells = [["%%writefile a\0b.py\n", "x = 1\n"], [f"%%writefile {deep}x.py\n", "import torch\n"], [1, 2],
+             "%%writefile s.py", ["est = PyTorch(entry_point='a\0b.py')\n", f"e2 = PyTorch(entry_point='x.py', source_dir='{deep}')\n"]]
+    text = json.dumps({"cells": [{"cell_type": "code", "source": source} for source in cells]})
+    report = run_sigcheck({"launch.ipynb": text}, ["."])
+    assert report.diagnostics == []
