@@ -4,7 +4,8 @@ SageMaker's example notebooks often write the training script from a cell (`%%wr
 code/train.py`, IPython's cell magic, relative to the kernel's folder: the notebook's) and hand
 it to an estimator (`entry_point="train.py", source_dir="code"`). Where that file is not in the
 repository, the cell is the script: it is analysed as the file it writes, shown in the notebook,
-each of its lines at the line of the notebook's file that holds it. Text only, nothing runs.
+each of its lines at the line of the notebook's file that holds it (as nbformat writes a cell: a
+cell kept otherwise is not followed). Text only, nothing runs.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def written_scripts(notebook: str, cells: list[list[str]], folder: Path) -> list
         if magic is None or not magic.group(2).endswith(".py") or any(c in magic.group(2) for c in "{}$\0"):
             continue
         at = placed.find(lines)
+        if at is None:
+            continue
         path = folder / magic.group(2).strip("'\"")
         earlier = by_path.get(path) if magic.group(1) else None
         text = earlier.text if earlier is not None else ""
@@ -61,17 +64,25 @@ def written_scripts(notebook: str, cells: list[list[str]], folder: Path) -> list
 class _NotebookLines:
     """Where a cell's source stands in the notebook's file: nbformat writes a source as a list of
     strings, one per line of the file, so a cell's lines follow its first, which is looked for
-    after the last one found (the same magic may write a file twice). A source kept as one
-    string is placed from the line that holds it."""
+    after the last one found (the same magic may write a file twice). A source laid out otherwise
+    (kept as one string, or a notebook written on one line) has no line of its own per line of
+    the script: None, and the script is not followed."""
 
     def __init__(self, notebook: str) -> None:
         self.lines = notebook.splitlines()
         self.cursor = 0
 
-    def find(self, source: list[str]) -> list[int]:
-        written = json.dumps(source[0], ensure_ascii=False)[:-1]  # as the string starts in the file
-        first = next((n for n in range(self.cursor, len(self.lines)) if self.lines[n].lstrip().startswith(written)), None)
-        if first is None:
-            return list(range(1, len(source) + 1))
-        self.cursor = first + 1
-        return list(range(first + 1, first + 1 + len(source)))
+    def find(self, source: list[str]) -> list[int] | None:
+        start = self._holding(source[0], self.cursor)
+        if start is None:
+            return None
+        self.cursor = start + 1
+        if any(self._holding(line, start + offset, once=True) is None for offset, line in enumerate(source[1:], start=1)):
+            return None
+        return list(range(start + 1, start + 1 + len(source)))
+
+    def _holding(self, line: str, start: int, once: bool = False) -> int | None:
+        """The first file line from `start` (only `start` itself, with `once`) that is this source line."""
+        written = json.dumps(line, ensure_ascii=False)
+        end = min(start + 1, len(self.lines)) if once else len(self.lines)
+        return next((n for n in range(start, end) if self.lines[n].strip().rstrip(",") == written), None)

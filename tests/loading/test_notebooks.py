@@ -44,10 +44,10 @@ def test_an_appending_cell_adds_to_the_script_and_other_cells_write_nothing_foll
     assert script.text.rstrip().endswith("print('done')") and "loss.backward()" in script.text
 
 
-def test_a_source_kept_as_one_string_is_read_too():
-    text = notebook(TRAIN_CELL, as_strings=True)
-    (script,) = written_scripts(text, code_cells(text), Path("."))
-    assert "optimizer.step()" in script.text
+def test_a_cell_whose_lines_the_file_does_not_hold_one_by_one_is_not_followed():
+    """Its script's lines would have no line of the notebook to be shown at."""
+    for text in (notebook(TRAIN_CELL, as_strings=True), json.dumps(json.loads(notebook(TRAIN_CELL)))):
+        assert written_scripts(text, code_cells(text), Path(".")) == []
 
 
 def test_a_notebooks_written_script_is_analysed_where_the_notebook_holds_it(run_sigcheck):
