@@ -233,6 +233,28 @@ trainer = Trainer(model=model, args=args, callbacks=[StopOnSigterm()])
 trainer.train()
 trainer.save_model()
 """, "a callback the Trainer runs after each step tests the flag and asks the Trainer to stop; train returns and the model is saved"),
+        Example("""
+import signal, threading, torch
+
+
+class ShutdownHandler:
+    def __init__(self):
+        self.shutdown_event = threading.Event()
+
+        def on_sigterm(signum, frame):
+            self.shutdown_event.set()
+
+        signal.signal(signal.SIGTERM, on_sigterm)
+
+
+shutdown_event = ShutdownHandler().shutdown_event
+for batch in loader:
+    if shutdown_event.is_set():
+        break
+    model(batch).backward()
+    optimizer.step()
+torch.save(model.state_dict(), "ckpt.pt")
+""", "a name taken once before the loop for the Event itself sees the handler's set() (lerobot's ProcessSignalHandler)"),
     )
 
     invalid = (

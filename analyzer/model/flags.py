@@ -157,11 +157,15 @@ class Flags:
             return keys
         found, followed = set(keys), set(pending)
         events = fn.events
+        # `event = handler.shutdown_event` before the loop, `if event.is_set():` in it: a copy of
+        # the Event itself, which the handler's set() changes, however long ago it was taken
+        shared = {sym.base.name for sym in test.test_reads if isinstance(sym, ir.Attr) and sym.attr in _EVENT_READS
+                  and isinstance(sym.base, ir.Name)} if test is not None else set()
         while pending:
             name = pending.pop()
             for event in events:
                 if isinstance(event, ir.Assign) and isinstance(event.target, ir.Name) and event.target.name == name \
-                        and (test is None or _fresh_for(events, event.index, test)):
+                        and (test is None or name in shared or _fresh_for(events, event.index, test)):
                     more = self.reads(func_id, (s for s in _built_from(event.value) if _may_be_a_flag(s)))
                     found |= more
                     pending += [key[2] for key in more if key[:2] == own and key[2] not in followed]
@@ -226,6 +230,9 @@ def _built_from(sym: ir.Sym) -> Iterator[ir.Sym]:
         if isinstance(part, ir.OneOf):
             for read in part.test_reads:
                 yield from walk(read)
+
+
+_EVENT_READS = frozenset({"is_set", "isSet"})  # threading.Event's and multiprocessing's
 
 
 def _local_to(key: FlagKey, func_id: str) -> bool:
