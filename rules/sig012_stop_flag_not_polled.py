@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from sigcheck.checking.polling import first_polling_loop, polls, within_a_polling_loop
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
+from sigcheck.model.steps import few_iterations
+
 
 class StopFlagNotPolled(Rule):
     """A long loop that never checks the stop flag the SIGTERM handler sets.
@@ -12,7 +15,9 @@ class StopFlagNotPolled(Rule):
     handler is registered and the training has started (training and inner batch loops,
     evaluation over a data loader, warm-up) and reports those that never check the flag,
     themselves or through a function they call. Before the training
-    starts a stop loses nothing, so building a dataset is not reported; nor are the loops of a
+    starts a stop loses nothing, so building a dataset is not reported (in a run that trains
+    nothing, such as a robot's rollout recording episodes, before the first loop that checks the
+    flag starts: a pass over the dataset's statistics); nor are the loops of a
     function called inside an iteration of a loop that checks the flag, unless they go over data
     themselves (one step's microbatches end with the step; a batch loop over the loader, called
     once an epoch, is reported). Nor is a loop of another command than the one that registers the
@@ -190,8 +195,44 @@ def quantize():
 
 app()
 """, "text-generation-inference's CLI: `serve` registers the handler, `quantize` is another command, another run", name="another-command"),
+        Example("""
+import signal, threading, torch
+
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+
+
+def dataset_stats(dataset):
+    total = 0.0
+    for sample in dataset:
+        total += float(sample.sum())
+    return total
+
+
+stats = dataset_stats(dataset)
+frames = []
+try:
+    while not stop.is_set():
+        frames.append(policy(robot.observe(), stats))
+finally:
+    torch.save(frames, "episode.pt")
+""", "a run that trains nothing (a robot's rollout) has nothing to lose before the loop that checks the flag starts"),
     )
     invalid = (
+        Example("""
+import signal, threading, torch
+
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+
+frames = []
+while not stop.is_set():
+    frames.append(policy(robot.observe()))
+# expect: SIG012
+for frame in dataset_of(frames):
+    encode(frame)
+torch.save(frames, "episode.pt")
+""", "once the recording has started, a loop over the data that ignores the flag delays the save"),
         Example("""
 import signal, sys, torch
 
@@ -292,9 +333,13 @@ for epoch in range(10):
                 registered_at = entry.position(registration.func_id, registration.site)
                 if registered_at is None:
                     continue  # not placed in the run's order (the walk's budget): which loops follow is unknown
-                # Before the training starts there is nothing a stop could lose: building datasets is not reported.
-                starts_at = max(registered_at, entry.first_work_position() or 0)
-                yield from self._unpolled(analysis, entry, registration, checked, starts_at)
+                # Before the training starts there is nothing a stop could lose: building datasets is
+                # not reported. A run that trains nothing (a robot's rollout recording episodes) has
+                # something to lose once the loop that checks the flag starts.
+                started = entry.first_work_position()
+                if started is None:
+                    started = first_polling_loop(analysis, entry, checked, registered_at)
+                yield from self._unpolled(analysis, entry, registration, checked, max(registered_at, started or 0))
 
     def _unpolled(self, analysis, entry, registration, flags, registered_at):
         pollers = analysis.flags.pollers(frozenset(flags))
@@ -309,12 +354,12 @@ for epoch in range(10):
                     continue
                 at = entry.position(func_id, event)
                 if at is None or at < registered_at or analysis.work.loop_kind(func_id, event) is None \
-                        or _few_iterations(fn, event) or _polls(analysis, func_id, event, flags, pollers):
+                        or few_iterations(fn, event) or polls(analysis, func_id, event, flags, pollers):
                     continue
                 if excused is None:
                     way = entry.path_to(func_id)
                     registered_by = entry.path_to(registration.func_id) if registered_by is None else registered_by
-                    excused = _within_a_polling_loop(analysis, way, flags, pollers) \
+                    excused = within_a_polling_loop(analysis, way, flags, pollers) \
                         or _other_commands(analysis, registered_by, way)
                 if excused:
                     break
@@ -328,39 +373,6 @@ for epoch in range(10):
                     deadline=entry.deadline.seconds,
                 )
 
-FEW = 16  # iterations a loop may make without polling: warm-up steps before capturing a CUDA graph
-
-
-def _few_iterations(fn, loop) -> bool:
-    """`for _ in range(11):` around no other loop: a count written out, a handful of iterations
-    that end within seconds (the loops inside a called function are judged on their own)."""
-    iterated = loop.iter
-    if not (isinstance(iterated, ir.CallOf) and isinstance(iterated.func, ir.Name) and iterated.func.name == "range"
-            and iterated.args and not iterated.kwargs):
-        return False
-    bounds = [a.value for a in iterated.args if isinstance(a, ir.Const) and type(a.value) is int]
-    if len(bounds) != len(iterated.args) or len(bounds) > 2:
-        return False
-    count = bounds[-1] - (bounds[0] if len(bounds) == 2 else 0)
-    return count <= FEW and not any(isinstance(e, ir.Loop) for e in fn.events[loop.index + 1: loop.body_end])
-
-
-def _within_a_polling_loop(analysis, way, flags, pollers) -> bool:
-    """Whether the function `way` leads to runs inside one iteration of a loop that checks the flag, and none of
-    its loops goes over data: the microbatches of one step (Megatron's pipeline schedules) end
-    with the step, and the loop around checks the flag after it. A batch loop called once an
-    epoch goes over a loader and is still judged."""
-    fn = analysis.functions[way[-1].callee] if way else None
-    if fn is None or any(isinstance(e, ir.Loop) and _over_data(analysis, e) for e in fn.events):
-        return False
-    for step in way:
-        caller = analysis.functions[step.caller]
-        for loop in caller.events[: step.site]:
-            if isinstance(loop, ir.Loop) and loop.index < step.site < loop.body_end \
-                    and _polls(analysis, step.caller, loop, flags, pollers):
-                return True
-    return False
-
 
 def _other_commands(analysis, one: list, other: list) -> bool:
     """Whether two ways from the entry point part at different commands of one command-line runner
@@ -372,27 +384,4 @@ def _other_commands(analysis, one: list, other: list) -> bool:
         site = analysis.functions[this.caller].events[this.site]
         return (this.caller, this.site) == (that.caller, that.site) and isinstance(site, ir.CallSite) \
             and {this.callee, that.callee} <= set(analysis.graph.run_now(this.caller, site))
-    return False
-
-
-def _over_data(analysis, loop: ir.Loop) -> bool:
-    """`for batch in loader:`, `enumerate(dataset)`: a loop over data itself. A count
-    (`range(num_microbatches)`) is not, whatever its names say."""
-    iterated = loop.iter
-    if iterated is None or (isinstance(iterated, ir.CallOf) and isinstance(iterated.func, ir.Name)
-                            and iterated.func.name == "range"):
-        return False
-    return analysis.work.iterates_data(iterated)
-
-
-def _polls(analysis, func_id, loop, flags, pollers) -> bool:
-    if analysis.flags.reads(func_id, loop.test_reads) & set(flags):
-        return True
-    for event in analysis.functions[func_id].events[loop.index + 1: loop.end]:
-        if isinstance(event, ir.Read) and analysis.flags.key(event.sym) in flags:
-            return True
-        if isinstance(event, (ir.Branch, ir.Loop)) and any(analysis.flags.test_checks(func_id, event, f) for f in flags):
-            return True
-        if isinstance(event, ir.CallSite) and any(t.func_id in pollers for t in analysis.graph.targets(func_id, event) if t.func_id):
-            return True
     return False

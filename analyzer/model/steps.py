@@ -128,3 +128,20 @@ def _int(fn: ir.FunctionInfo, sym: ir.Sym, named: bool) -> int | None:
     if named and isinstance(sym, ir.Name) and sym.scope == fn.id and len(fn.bindings.get(sym.name, ())) == 1:
         sym = fn.bindings[sym.name][0].value
     return sym.value if isinstance(sym, ir.Const) and type(sym.value) is int else None
+
+
+FEW = 16  # iterations a loop may make without polling: warm-up steps before capturing a CUDA graph
+
+
+def few_iterations(fn, loop) -> bool:
+    """`for _ in range(11):` around no other loop: a count written out, a handful of iterations
+    that end within seconds (the loops inside a called function are judged on their own)."""
+    iterated = loop.iter
+    if not (isinstance(iterated, ir.CallOf) and isinstance(iterated.func, ir.Name) and iterated.func.name == "range"
+            and iterated.args and not iterated.kwargs):
+        return False
+    bounds = [a.value for a in iterated.args if isinstance(a, ir.Const) and type(a.value) is int]
+    if len(bounds) != len(iterated.args) or len(bounds) > 2:
+        return False
+    count = bounds[-1] - (bounds[0] if len(bounds) == 2 else 0)
+    return count <= FEW and not any(isinstance(e, ir.Loop) for e in fn.events[loop.index + 1: loop.body_end])

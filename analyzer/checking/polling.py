@@ -1,0 +1,55 @@
+"""Where a run's loops check the stop flag a SIGTERM handler sets (SIG012's questions)."""
+
+from __future__ import annotations
+
+from sigcheck.model import ir
+
+
+def first_polling_loop(analysis, entry, flags, registered_at: int) -> int | None:
+    """Where the run's first loop that checks the flag starts, after the registration."""
+    pollers = analysis.flags.pollers(frozenset(flags))
+    positions = [at for func_id in sorted(entry.main)
+                 for event in analysis.functions[func_id].events if isinstance(event, ir.Loop)
+                 and (at := entry.position(func_id, event)) is not None and at >= registered_at
+                 and polls(analysis, func_id, event, flags, pollers)]
+    return min(positions, default=None)
+
+
+def within_a_polling_loop(analysis, way, flags, pollers) -> bool:
+    """Whether the function `way` leads to runs inside one iteration of a loop that checks the flag, and none of
+    its loops goes over data: the microbatches of one step (Megatron's pipeline schedules) end
+    with the step, and the loop around checks the flag after it. A batch loop called once an
+    epoch goes over a loader and is still judged."""
+    fn = analysis.functions[way[-1].callee] if way else None
+    if fn is None or any(isinstance(e, ir.Loop) and over_data(analysis, e) for e in fn.events):
+        return False
+    for step in way:
+        caller = analysis.functions[step.caller]
+        for loop in caller.events[: step.site]:
+            if isinstance(loop, ir.Loop) and loop.index < step.site < loop.body_end \
+                    and polls(analysis, step.caller, loop, flags, pollers):
+                return True
+    return False
+
+
+def over_data(analysis, loop: ir.Loop) -> bool:
+    """`for batch in loader:`, `enumerate(dataset)`: a loop over data itself. A count
+    (`range(num_microbatches)`) is not, whatever its names say."""
+    iterated = loop.iter
+    if iterated is None or (isinstance(iterated, ir.CallOf) and isinstance(iterated.func, ir.Name)
+                            and iterated.func.name == "range"):
+        return False
+    return analysis.work.iterates_data(iterated)
+
+
+def polls(analysis, func_id, loop, flags, pollers) -> bool:
+    if analysis.flags.reads(func_id, loop.test_reads) & set(flags):
+        return True
+    for event in analysis.functions[func_id].events[loop.index + 1: loop.end]:
+        if isinstance(event, ir.Read) and analysis.flags.key(event.sym) in flags:
+            return True
+        if isinstance(event, (ir.Branch, ir.Loop)) and any(analysis.flags.test_checks(func_id, event, f) for f in flags):
+            return True
+        if isinstance(event, ir.CallSite) and any(t.func_id in pollers for t in analysis.graph.targets(func_id, event) if t.func_id):
+            return True
+    return False
