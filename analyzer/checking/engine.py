@@ -240,7 +240,9 @@ class _Locator:
         with the others named: fixing the one its trace starts from must not hide the rest."""
         start = finding.trace[0] if finding.trace else finding.anchor
         own = {self._entry_of(finding), self.analysis.functions[start.func_id].module if start.func_id in self.analysis.functions else None}
-        others = [self._shown(m) for m in entries if m is not None and m not in own]
+        anchored = self.analysis.functions[finding.anchor.func_id].module if finding.anchor.func_id in self.analysis.functions else None
+        # the file the finding is in, run itself: named so, or it reads as the file naming itself
+        others = [self._shown(m) + (" itself" if m == anchored else "") for m in entries if m is not None and m not in own]
         if not others:
             return finding
         named = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")

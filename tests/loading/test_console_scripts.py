@@ -82,3 +82,15 @@ def test_a_place_a_console_script_also_reaches_names_it(run_sigcheck):
     (finding,) = run_sigcheck(files, args=["."], select=("SIG001",)).diagnostics
     assert finding.trace[0].path == "run.py"
     assert finding.message.endswith("(also run from the console script `mytool` (pyproject.toml))")
+
+
+def test_the_file_a_finding_is_in_run_itself_is_named_so(run_sigcheck):
+    """lerobot's lerobot_train.py: the console script's run is the one reported, and the file run
+    as a script is the other; naming it bare reads as the file naming itself."""
+    files = {"pyproject.toml": '[project]\nname = "pkg"\n\n[project.scripts]\npkg-train = "pkg.train:main"\n',
+             "src/pkg/__init__.py": "",
+             "src/pkg/train.py": "def main(model=None, opt=None, loader=()):\n    for batch in loader:\n"
+                                 "        model(batch).backward()\n        opt.step()\n\n\n"
+                                 "if __name__ == \"__main__\":\n    main()\n"}
+    (finding,) = run_sigcheck(files, ["."]).diagnostics
+    assert finding.path == "src/pkg/train.py" and finding.message.endswith("(also run from src/pkg/train.py itself)")
