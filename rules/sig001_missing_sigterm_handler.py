@@ -55,10 +55,11 @@ class MissingSigtermHandler(Rule):
     (`w -= lr * w.grad`). A profiler that times backward passes trains nothing, and neither
     does a gradient read into a measurement (bertology's head importance, a saliency map). A loop that steps the optimizers it iterates (`for opt in optimizers:
     opt.step()`) makes one step, fanned out; the loop around it is the training loop. A handler
-    the run registers for other stop signals only (a checkpoint on SIGUSR1, a save on SIGINT), or
-    for another signal when it saves, itself or through a flag the training tests (a callback's
-    SIGABRT flag; not a timeout's SIGALRM, which raises), is named in the message: registering it
-    for SIGTERM too may be the whole fix.
+    the run registers for other signals only is named in the message when it serves a stop: it
+    saves, itself or through a flag the training tests (a checkpoint on SIGUSR1, a callback's
+    SIGABRT flag), or, for a stop signal such as SIGINT, ends the training. Registering it for
+    SIGTERM too may be the whole fix. A timeout's SIGALRM handler, which raises, and a SIGINT
+    handler that only logs (a remote job's follower detaching) are not named.
 
     ## Why is this bad?
     Platforms stop a job with SIGTERM and SIGKILL it after a deadline (120 s on SageMaker,
@@ -285,24 +286,27 @@ if __name__ == "__main__":
 
     @staticmethod
     def _other_signals(analysis, entry) -> list[str]:
-        """A handler the run registers for other stop signals only (latent-diffusion checkpoints on
-        SIGUSR1), or for any other signal when it saves or stops the training (a callback's
-        SIGABRT flag the loop polls): the one SIGTERM could share. A timeout's SIGALRM handler that
-        does neither is none of those."""
+        """A handler the run registers for other signals only that serves a stop (latent-diffusion
+        checkpoints on SIGUSR1, a callback's SIGABRT flag the loop polls): the one SIGTERM could
+        share."""
         for registration in entry.registrations:
             if registration.action == "handler" and registration.handlers and registration.signals \
                     and not registration.covers_sigterm and not registration.uncatchable \
-                    and (set(registration.signals) <= analysis.knowledge.stop_signals
-                         or MissingSigtermHandler._serves_a_stop(analysis, entry, registration)):
+                    and MissingSigtermHandler._serves_a_stop(analysis, entry, registration):
                 names = " and ".join(sorted(analysis.knowledge.signal_names.get(n, str(n)) for n in registration.signals))
                 return [f"{analysis.describe(registration.handlers[0].func_id)} handles {names} only"]
         return []
 
     @staticmethod
     def _serves_a_stop(analysis, entry, registration) -> bool:
-        """The handler saves, itself or through a flag the training tests. One whose exception
-        unwinds to a save is left out: a timeout's (SIGALRM) raises too, and is no stop."""
-        proof = analysis.saves.prove([t.func_id for t in registration.handlers], analysis.main_of([entry]))
+        """The handler saves, itself or through a flag the training tests; for a stop signal
+        (SIGINT, SIGUSR1...), also one that ends the training or whose exception unwinds to a save.
+        A handler that only logs (a job follower's SIGINT that detaches) is none SIGTERM could
+        share, nor is a timeout's (SIGALRM), which raises too."""
+        handlers, main = [t.func_id for t in registration.handlers], analysis.main_of([entry])
+        proof = analysis.saves.prove(handlers, main)
+        if set(registration.signals) <= analysis.knowledge.stop_signals:
+            return proof is not None or analysis.stopping.stops(handlers, main) is not None
         return proof is not None and not proof.unwinds
 
     def _children(self, analysis, entry):

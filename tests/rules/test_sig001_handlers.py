@@ -113,3 +113,13 @@ def test_a_handler_for_another_signal_that_saves_nothing_is_not_named(run_sigche
     report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG001",))
     [finding] = report.diagnostics
     assert "handles" not in finding.message
+
+
+def test_a_stop_signals_handler_that_only_logs_is_not_named(run_sigcheck):
+    """lerobot's follow_job detaches from a remote job on SIGINT: registering it for SIGTERM
+    would save nothing, so it is no fix to point at."""
+    code = CHECKPOINT_ON_USR1.replace('trainer.save_checkpoint("last.ckpt")', 'print("detached")').replace(
+        "SIGUSR1", "SIGINT")
+    report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG001",))
+    [finding] = report.diagnostics
+    assert "handles" not in finding.message
