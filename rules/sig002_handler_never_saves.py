@@ -25,6 +25,10 @@ class HandlerNeverSaves(Rule):
       `atexit` function that saves runs (through a saving call: one that only writes a file of
       its own, a trace or a log flushed at exit, is cleanup).
 
+    A handler several entry points share (a signal-handling class of the project's) is judged in
+    each of their runs, and reported with the way from an entry point whose run it saves nothing
+    for: one script's loop may save on its flag while another's only breaks.
+
     A handler that calls the one installed before it (`previous = signal.getsignal(SIGTERM)`,
     then `previous(signum, frame)`, as telemetry and launchers chain theirs) saves if another
     SIGTERM handler of its run does. Two handlers a stop of the training never depends on are
@@ -412,22 +416,32 @@ torch.save(model.state_dict(), "final.pt")
                        if e.trains_beside(registration.func_id) and not replaced_before_work(analysis, e, registration)]
             if not entries or registration.action not in ("handler", "external"):
                 continue
-            main = analysis.main_of(entries)
-            proof = self._prove(analysis, registration, main) or self._chained_proof(analysis, registration, entries, main) \
-                or next((p for other in rank_alternatives(analysis, registration) if (p := self._prove(analysis, other, main))), None)
-            if proof is not None:
-                continue  # it saves, a handler it hands on to does, or rank 0's does for every rank
             handler = self._handler_name(analysis, registration)
             trace = [analysis.registration_point(registration)]
             trace += [analysis.handler_point(t.func_id) for t in registration.handlers]
             trace += self._dead_ends(analysis, registration)
-            yield self.finding(
-                analysis.registration_point(registration),
-                f"SIGTERM handler {handler} never leads to code that saves, so a stop loses the work since the last checkpoint",
-                trace,
-            )
+            for entry in self._unsaved(analysis, registration, entries):  # each names its way to the handler
+                yield self.finding(
+                    analysis.registration_point(registration),
+                    f"SIGTERM handler {handler} never leads to code that saves, so a stop loses the work since the last checkpoint",
+                    [*analysis.path_points(entry.path_to(registration.func_id)), *trace],
+                )
 
         yield from self._library_exits(analysis)
+
+    def _unsaved(self, analysis, registration, entries) -> list:
+        """The entry points whose runs the handler saves nothing for: all, where no run's does; else
+        each judged on its own (a shared handler class whose flag one script's loop saves on and
+        another's only breaks on)."""
+        if self._proof(analysis, registration, entries) is None:
+            return entries
+        return [e for e in entries if self._proof(analysis, registration, [e]) is None] if len(entries) > 1 else []
+
+    def _proof(self, analysis, registration, entries):
+        """It saves, a handler it hands on to does, or rank 0's does for every rank."""
+        main = analysis.main_of(entries)
+        return self._prove(analysis, registration, main) or self._chained_proof(analysis, registration, entries, main) \
+            or next((p for other in rank_alternatives(analysis, registration) if (p := self._prove(analysis, other, main))), None)
 
     def _library_exits(self, analysis):
         """A library's own handler that exits at once (Composer's `sys.exit`, installed when it is

@@ -139,8 +139,9 @@ async def test_open_publishes_diagnostics_with_code_link_severity_and_trace(clie
     assert d.range.start == types.Position(line=8, character=4)
     assert "on_sigterm" in d.message
     notes = [(info.location.uri, info.location.range.start.line, info.message) for info in d.related_information]
-    assert notes[0] == (train.as_uri(), 8, "SIGTERM handler registered here")
-    assert notes[1][:2] == (helpers.as_uri(), 7)
+    assert notes[0] == (train.as_uri(), 16, "calls main")  # the way from the entry point to the registration
+    assert notes[1] == (train.as_uri(), 8, "SIGTERM handler registered here")
+    assert notes[2][:2] == (helpers.as_uri(), 7)
     assert notes[-1][0] == helpers.as_uri() and "SystemExit" in notes[-1][2]
 
     # Files with findings are published whether open or not: here the Dockerfile that runs train.py.
