@@ -237,84 +237,9 @@ trainer = Trainer(model=model, args=args, callbacks=[StopOnSigterm()])
 trainer.train()
 trainer.save_model()
 """, "a callback the Trainer runs after each step tests the flag and asks the Trainer to stop; train returns and the model is saved"),
-        Example("""
-import signal, threading, torch
-
-
-class ShutdownHandler:
-    def __init__(self):
-        self.shutdown_event = threading.Event()
-
-        def on_sigterm(signum, frame):
-            self.shutdown_event.set()
-
-        signal.signal(signal.SIGTERM, on_sigterm)
-
-
-shutdown_event = ShutdownHandler().shutdown_event
-for batch in loader:
-    if shutdown_event.is_set():
-        break
-    model(batch).backward()
-    optimizer.step()
-torch.save(model.state_dict(), "ckpt.pt")
-""", "a name taken once before the loop for the Event itself sees the handler's set() (lerobot's ProcessSignalHandler)"),
     )
 
     invalid = (
-        Example("""
-import logging, signal, torch
-
-logger = logging.getLogger(__name__)
-
-
-class Runner:
-    def __init__(self, model, optimizer):
-        self.model, self.optimizer = model, optimizer
-        # expect: SIG002
-        signal.signal(signal.SIGTERM, self.on_sigterm)
-
-    def save_checkpoint(self):
-        torch.save(self.model.state_dict(), "ckpt.pt")
-
-    def on_sigterm(self, signum, frame):
-        logger.warning("stopping %s", self)
-        raise SystemExit(1)
-
-    def fit(self, loader):
-        for batch in loader:
-            self.model(batch).sum().backward()
-            self.optimizer.step()
-        self.save_checkpoint()
-
-
-Runner(model, optimizer).fit(loader)
-""", "logging `self` formats it; it calls none of its methods, so save_checkpoint is not reached"),
-        Example("""
-import logging
-import signal
-
-from transformers import Trainer, TrainerCallback
-
-
-class LogOnSigterm(TrainerCallback):
-    def __init__(self):
-        self.stopping = False
-        # expect: SIG002
-        signal.signal(signal.SIGTERM, self.on_sigterm)
-
-    def on_sigterm(self, signum, frame):
-        self.stopping = True
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if self.stopping:
-            logging.info("stop requested")
-
-
-trainer = Trainer(model=model, args=args, callbacks=[LogOnSigterm()])
-trainer.train()
-trainer.save_model()
-""", "the callback tests the flag but only logs: the Trainer never leaves its loop"),
         Example("""
 import signal, torch
 
