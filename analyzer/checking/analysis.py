@@ -52,6 +52,7 @@ class Analysis:
         self.estimators = found.estimators if found is not None else []  # SDK calls that start a script
         self.launchers = found.launchers if found is not None else {}  # the files estimators are written in
         self.launches = found.launches if found is not None else []  # what the project's shell scripts start
+        self.documented = found.documented if found is not None else []  # and what its READMEs show starting
         self.suppression_usage = None  # set by the engine before rules that judge suppressions run
         self._entry_facts: dict[str, EntryFacts | None] = {}  # by module, built when first asked
         self._forwarding: dict[int, tuple] = {}  # by registration: see forwarding

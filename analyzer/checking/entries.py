@@ -222,6 +222,13 @@ class EntryFacts:
         if launched:  # a shell script of the project starts it so: seen, not guessed from the code
             launch = min(launched, key=lambda launch: launch.deadline)
             return Deadline(launch.deadline, f"under {launch.launcher} ({launch.display}:{launch.line})")
+        if not local:  # none does: how its README says to start it, before a guess from the code
+            path = self.analysis.project.sources[self.entry.module].path
+            shown = [launch for launch in self.analysis.documented if launch.target == path]
+            if shown:
+                launch = min(shown, key=lambda launch: launch.deadline if launch.deadline is not None else 10**9)
+                return None if launch.deadline is None else \
+                    Deadline(launch.deadline, f"under {launch.launcher} ({launch.display}:{launch.line})")
         for deadline, runners in self.analysis.launcher_hints:
             if self.body_id in runners:
                 return deadline

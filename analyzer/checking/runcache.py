@@ -34,7 +34,7 @@ class RunOptions:
 
 def run_key(paths: list[Path], settings: Settings, codes: Iterable[str], found: Discovery) -> str:
     entries = "\n".join(f"{path}\t{display}\t{reason}" for path, display, reason in sorted(found.entries))
-    launches = "\n".join(sorted(map(repr, found.launches)))  # what the project's shell scripts start, and how
+    launches = "\n".join(sorted(map(repr, [*found.launches, *found.documented])))  # what the project's shell scripts and READMEs start, and how
     # what the SDK's calls run, and through which shell script's line (read from files no entry point is)
     estimators = "\n".join(sorted(map(repr, found.estimators)))
     return key_of("run", code_fingerprint(), os.getcwd(), repr(sorted(map(str, paths))), repr(settings), ",".join(sorted(codes)),

@@ -25,6 +25,7 @@ from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, pac
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
 from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch
 from sigcheck.loading.notebooks import code_cells, written_scripts
+from sigcheck.loading.readmes import shell_blocks
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
                                       overlaid, read_bytes, resolve)
 from sigcheck.model.jobs import is_benchmark, is_test
@@ -76,6 +77,7 @@ class Discovery:
     launchers: dict[str, SourceFile] = field(default_factory=dict)  # the files they are written in, by display
     programs: dict[str, Path] = field(default_factory=dict)  # the project's console scripts: name -> program written for it
     embedded: dict[Path, str] = field(default_factory=dict)  # scripts a notebook's cells write (resolved) -> the notebook
+    documented: list[ScriptLaunch] = field(default_factory=list)  # launches a README's shell blocks show (see _scan_readme)
 
     def add(self, path: Path, reason: str, display: str | None = None) -> None:
         """`display`: how a file that is not on disk is shown (a console script's program: the
@@ -191,6 +193,23 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
                 _scan_launcher(found, path)
             elif name.endswith(_LAUNCH_SCRIPTS):
                 _scan_shell(found, path, glob_base, exclude)
+            elif name.lower().startswith("readme") and name.lower().endswith(".md"):
+                _scan_readme(found, path)
+
+
+def _scan_readme(found: Discovery, path: Path) -> None:
+    """The launches a README's shell code blocks show (`accelerate launch --config_file zero3.yaml
+    src/open_r1/grpo.py`): how the project says its scripts run, where no script of its own runs
+    them. They tell a script's launcher and deadline only: no entry point and no finding comes
+    from a README."""
+    try:
+        text = decode_text(read_bytes(path, display_path(path)), display_path(path))
+    except LoadError:
+        return
+    blocks = shell_blocks(text)
+    if may_launch(blocks):
+        found.documented += [launch for launch in launches_in(blocks, path, display_path(path), found.root,
+                                                              builtin_knowledge()) if launch.local]
 
 
 def _relative(path: Path, base: Path) -> str:

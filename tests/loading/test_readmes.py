@@ -1,0 +1,56 @@
+"""A README's shell blocks tell how the project launches a script, where no script of its own does."""
+
+from __future__ import annotations
+
+from sigcheck.loading.readmes import shell_blocks
+
+README = """# Training
+
+Install, then launch:
+
+```bash
+pip install -e .
+accelerate launch --config_file zero3.yaml train.py --lr 1e-5
+```
+
+```python
+import subprocess
+subprocess.run(["torchrun", "other.py"])
+```
+
+~~~console
+$ torchrun --nproc_per_node 8 grpo.py
+~~~
+
+    deepspeed indented.py
+"""
+
+FIT = """import os
+from transformers import HfArgumentParser, Trainer, TrainingArguments
+
+local_rank = int(os.environ.get("LOCAL_RANK", 0))
+(args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses()
+Trainer(model=model, args=args, train_dataset=data).train()
+"""
+
+
+def test_only_shell_blocks_are_kept_each_line_in_its_place():
+    kept = shell_blocks(README).splitlines()
+    assert len(kept) == len(README.splitlines())
+    assert kept[6] == "accelerate launch --config_file zero3.yaml train.py --lr 1e-5"
+    assert kept[15] == "torchrun --nproc_per_node 8 grpo.py"  # the prompt is no command
+    assert not any("other.py" in line or "indented.py" in line or "Install" in line for line in kept)
+
+
+def test_a_readmes_launch_tells_the_deadline_before_a_guess_from_the_code(run_sigcheck):
+    """open-r1: the README launches grpo.py with accelerate; the code reading LOCAL_RANK said
+    "if started by torchrun"."""
+    (finding,) = run_sigcheck({"train.py": FIT, "README.md": README}, ["."]).diagnostics
+    assert "under accelerate (README.md:7) a stop sends SIGTERM, then SIGKILL 30 s later" in finding.message
+
+
+def test_a_readme_that_runs_it_with_deepspeed_leaves_the_platforms_deadline(run_sigcheck):
+    readme = README.replace("accelerate launch --config_file zero3.yaml train.py", "deepspeed train.py")
+    (finding,) = run_sigcheck({"train.py": FIT, "README.md": readme}, ["."]).diagnostics
+    assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in finding.message
+
