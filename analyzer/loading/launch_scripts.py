@@ -181,8 +181,10 @@ def _files(target: str, *bases: Path) -> list[Path]:
     if target.endswith(".py"):
         return [base / target for base in bases]
     parts = target.split(".")
-    return [place for base in bases for place in (base.joinpath(*parts).with_suffix(".py"),
-                                                   base.joinpath(*parts, "__main__.py"))]
+    # a module is imported from where the project is installed: in a src layout, from src/
+    # (open_clip's `torchrun -m open_clip_train.main` runs src/open_clip_train/main.py)
+    return [place for base in bases for folder in (base, base / "src")
+            for place in (folder.joinpath(*parts).with_suffix(".py"), folder.joinpath(*parts, "__main__.py"))]
 
 
 def _keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge) -> bool:

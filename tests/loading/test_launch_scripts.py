@@ -97,6 +97,14 @@ def test_a_module_the_launcher_runs_is_found_in_the_project(run_sigcheck):
     assert "under torchrun (run_train.sh:1)" in _messages(run_sigcheck(files, ["."]))["pkg/train.py"]
 
 
+def test_a_module_the_launcher_runs_is_found_under_src_in_a_src_layout(run_sigcheck):
+    # open_clip: `torchrun --nproc_per_node 4 -m open_clip_train.main` runs src/open_clip_train/main.py
+    files = {"src/pkg/__init__.py": "", "src/pkg/train.py": TRAINS, "src/pkg/lib.py": LIB,
+             "scripts/train.sh": "cd ..\ntorchrun --nproc_per_node 4 -m pkg.train --epochs 3\n"}
+    files["src/pkg/train.py"] = TRAINS.replace("from lib import", "from pkg.lib import")
+    assert "under torchrun (scripts/train.sh:2)" in _messages(run_sigcheck(files, ["."]))["src/pkg/train.py"]
+
+
 def test_launcher_options_in_an_unquoted_variable_are_split_as_the_shell_splits_them(run_sigcheck):
     # Qwen's finetune_ds.sh: DISTRIBUTED_ARGS holds the options over several lines
     script = 'DISTRIBUTED_ARGS="\n    --nproc_per_node 8 \\\n    --nnodes 1\n"\n\ntorchrun $DISTRIBUTED_ARGS train.py \\\n    --bf16 True\n'
