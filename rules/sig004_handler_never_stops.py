@@ -87,52 +87,8 @@ for batch in loader:
     trainer.model(batch).backward()
     optimizer.step()
 """, "a library's stop attribute is polled by the library"),
-        Example("""
-import signal
-
-from transformers import Trainer, TrainerCallback
-
-
-class StopOnSigterm(TrainerCallback):
-    def __init__(self):
-        self.stopping = False
-        signal.signal(signal.SIGTERM, self.on_sigterm)
-
-    def on_sigterm(self, signum, frame):
-        self.stopping = True
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if self.stopping:
-            control.should_training_stop = True
-
-
-Trainer(model=model, args=args, callbacks=[StopOnSigterm()]).train()
-""", "the callback the Trainer runs tests the flag and asks the Trainer to stop"),
     )
     invalid = (
-        Example("""
-import logging
-import signal
-
-from transformers import Trainer, TrainerCallback
-
-
-class LogOnSigterm(TrainerCallback):
-    def __init__(self):
-        self.stopping = False
-        # expect: SIG004
-        signal.signal(signal.SIGTERM, self.on_sigterm)
-
-    def on_sigterm(self, signum, frame):
-        self.stopping = True
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if self.stopping:
-            logging.info("stop requested")
-
-
-Trainer(model=model, args=args, callbacks=[LogOnSigterm()]).train()
-""", "the callback tests the flag but only logs: the Trainer's loop goes on"),
         Example("""
 import signal, torch
 

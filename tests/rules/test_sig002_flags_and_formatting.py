@@ -1,11 +1,13 @@
-"""SIG002 cases beside the rule's own examples: a handler that logs its object, a callback that
-only logs, and an Event the loop holds under another name."""
+"""SIG002 and SIG004 cases beside the rules' own examples: a handler that logs its object, a
+callback that only logs, an Event the loop holds under another name, and SIG002's example of a
+callback that asks the Trainer to stop, which SIG004 must accept too."""
 
 from __future__ import annotations
 
 import pytest
 
 from sigcheck.checking.rule import Example
+from sigcheck.rules.sig002_handler_never_saves import HandlerNeverSaves
 
 REPORTED = (
         Example("""
@@ -46,7 +48,7 @@ from transformers import Trainer, TrainerCallback
 class LogOnSigterm(TrainerCallback):
     def __init__(self):
         self.stopping = False
-        # expect: SIG002
+        # expect: SIG002, SIG004
         signal.signal(signal.SIGTERM, self.on_sigterm)
 
     def on_sigterm(self, signum, frame):
@@ -99,3 +101,17 @@ def test_reported(example_findings, example):
 def test_not_reported(example_findings, example):
     found, _ = example_findings("SIG002", example)
     assert found == [], example.why
+
+
+CALLBACK_STOPS = next(e for e in HandlerNeverSaves.valid if "asks the Trainer to stop" in e.why)
+
+
+def test_a_callback_that_asks_the_trainer_to_stop_stops_it(example_findings):
+    found, _ = example_findings("SIG004", CALLBACK_STOPS)
+    assert found == [], CALLBACK_STOPS.why
+
+
+def test_a_callback_that_only_logs_leaves_the_loop_going(example_findings):
+    example = next(e for e in REPORTED if "only logs" in e.why)
+    found, expected = example_findings("SIG004", example)
+    assert [line for _, line in found] == expected and expected
