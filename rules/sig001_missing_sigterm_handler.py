@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from sigcheck.checking.handler_work import serves_a_stop
 from sigcheck.checking.rule import Example, Rule
 
 
@@ -292,22 +293,10 @@ if __name__ == "__main__":
         for registration in entry.registrations:
             if registration.action == "handler" and registration.handlers and registration.signals \
                     and not registration.covers_sigterm and not registration.uncatchable \
-                    and MissingSigtermHandler._serves_a_stop(analysis, entry, registration):
+                    and serves_a_stop(analysis, entry, registration):
                 names = " and ".join(sorted(analysis.knowledge.signal_names.get(n, str(n)) for n in registration.signals))
                 return [f"{analysis.describe(registration.handlers[0].func_id)} handles {names} only"]
         return []
-
-    @staticmethod
-    def _serves_a_stop(analysis, entry, registration) -> bool:
-        """The handler saves, itself or through a flag the training tests; for a stop signal
-        (SIGINT, SIGUSR1...), also one that ends the training or whose exception unwinds to a save.
-        A handler that only logs (a job follower's SIGINT that detaches) is none SIGTERM could
-        share, nor is a timeout's (SIGALRM), which raises too."""
-        handlers, main = [t.func_id for t in registration.handlers], analysis.main_of([entry])
-        proof = analysis.saves.prove(handlers, main)
-        if set(registration.signals) <= analysis.knowledge.stop_signals:
-            return proof is not None or analysis.stopping.stops(handlers, main) is not None
-        return proof is not None and not proof.unwinds
 
     def _children(self, analysis, entry):
         """Training children the parent's handler signals, which handle nothing themselves: the

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from sigcheck.checking.registration_conditions import rank_alternatives, replaced_before_work
+from sigcheck.checking.handler_work import handler_proof
+from sigcheck.checking.registration_conditions import replaced_before_work
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.model.signals import chains_previous
 from sigcheck.model.trace import Point
 
 
@@ -358,15 +358,9 @@ torch.save(model.state_dict(), "final.pt")
         """The entry points whose runs the handler saves nothing for: all, where no run's does; else
         each judged on its own (a shared handler class whose flag one script's loop saves on and
         another's only breaks on)."""
-        if self._proof(analysis, registration, entries) is None:
+        if handler_proof(analysis, registration, entries) is None:
             return entries
-        return [e for e in entries if self._proof(analysis, registration, [e]) is None] if len(entries) > 1 else []
-
-    def _proof(self, analysis, registration, entries):
-        """It saves, a handler it hands on to does, or rank 0's does for every rank."""
-        main = analysis.main_of(entries)
-        return self._prove(analysis, registration, main) or self._chained_proof(analysis, registration, entries, main) \
-            or next((p for other in rank_alternatives(analysis, registration) if (p := self._prove(analysis, other, main))), None)
+        return [e for e in entries if handler_proof(analysis, registration, [e]) is None] if len(entries) > 1 else []
 
     def _library_exits(self, analysis):
         """A library's own handler that exits at once (Composer's `sys.exit`, installed when it is
@@ -388,25 +382,6 @@ torch.save(model.state_dict(), "final.pt")
                 f"so a stop loses the work since the last checkpoint",
                 [*analysis.path_points(entry.path_to(func_id)), fit],
             )
-
-    @staticmethod
-    def _prove(analysis, registration, main):
-        if registration.action == "handler":
-            return analysis.saves.prove([t.func_id for t in registration.handlers], main)
-        for entry in analysis.knowledge.exits.find(registration.external):
-            if entry.option("effect") == "raise":
-                return analysis.saves.unwinds_to_save(entry.option("raises"), main)
-        return True  # a library handler sigcheck knows nothing about: not reported
-
-    @classmethod
-    def _chained_proof(cls, analysis, registration, entries, main):
-        """A handler that calls the one installed before it saves if another handler of its runs
-        does (Megatron's telemetry handler, chained to its signal handler's stop flag)."""
-        if registration.action != "handler" or not chains_previous(analysis.graph, [t.func_id for t in registration.handlers]):
-            return None
-        others = [r for r in analysis.sigterm_registrations() if r is not registration
-                  and any(e.runs(r.func_id, r.site) for e in entries)]
-        return next((proof for other in others if (proof := cls._prove(analysis, other, main)) is not None), None)
 
     @staticmethod
     def _dead_ends(analysis, registration):

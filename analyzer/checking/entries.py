@@ -211,24 +211,18 @@ class EntryFacts:
     @cached_property
     def launcher_deadline(self) -> Deadline | None:
         """A launcher that kills workers sooner than the platform: one a shell script of the
-        project starts this script with, else one recognised by the environment variables it sets
-        and a module the entry point runs reads (torchrun: LOCAL_RANK)."""
+        project starts this script with, else one its README shows starting it, else one
+        recognised by the environment variables it sets and a module the entry point runs reads
+        (torchrun: LOCAL_RANK)."""
         launched, local = self._launches
         if launched and not local:
             return None  # run in a SageMaker job, where the launcher never receives SIGTERM: the platform's deadline
-        if local and all(launch.deadline is None for launch in local):
-            return None  # deepspeed on one node passes no signal on: the platform's deadline
-        launched = [launch for launch in local if launch.deadline is not None]
-        if launched:  # a shell script of the project starts it so: seen, not guessed from the code
-            launch = min(launched, key=lambda launch: launch.deadline)
-            return Deadline(launch.deadline, f"under {launch.launcher} ({launch.display}:{launch.line})")
-        if not local:  # none does: how its README says to start it, before a guess from the code
-            path = self.analysis.project.sources[self.entry.module].path
-            shown = [launch for launch in self.analysis.documented if launch.target == path]
-            if shown:
-                launch = min(shown, key=lambda launch: launch.deadline if launch.deadline is not None else 10**9)
-                return None if launch.deadline is None else \
-                    Deadline(launch.deadline, f"under {launch.launcher} ({launch.display}:{launch.line})")
+        if local:  # a shell script of the project starts it so: seen, not guessed from the code
+            return _strictest(local)
+        path = self.analysis.project.sources[self.entry.module].path
+        shown = [launch for launch in self.analysis.documented if launch.target == path]
+        if shown:  # none does: how its README says to start it, before a guess from the code
+            return _strictest(shown)
         for deadline, runners in self.analysis.launcher_hints:
             if self.body_id in runners:
                 return deadline
@@ -267,6 +261,16 @@ class EntryFacts:
 
     def first_work_position(self) -> int | None:
         return self.position(self.first_work.func_id, self.first_work.event) if self.first_work else None
+
+
+def _strictest(launches: list[ScriptLaunch]) -> Deadline | None:
+    """The shortest deadline of these launches, where it is theirs; None where every launcher keeps
+    SIGTERM from the script (deepspeed on one node): the platform's deadline holds."""
+    timed = [launch for launch in launches if launch.deadline is not None]
+    if not timed:
+        return None
+    launch = min(timed, key=lambda launch: launch.deadline)
+    return Deadline(launch.deadline, f"under {launch.launcher} ({launch.display}:{launch.line})")
 
 
 def signalled_by_platform(start: ChildStart) -> bool:

@@ -1,0 +1,48 @@
+"""What a registered signal handler does for the training of a run: whether it leads to a save
+(SIG002), and whether a handler for another signal serves a stop that SIGTERM could share (SIG001)."""
+
+from __future__ import annotations
+
+from sigcheck.checking.registration_conditions import rank_alternatives
+from sigcheck.model.signals import chains_previous
+
+
+def handler_proof(analysis, registration, entries):
+    """How the handler saves for these entry points' runs: itself, through a handler it hands on to,
+    or through rank 0's for every rank; None where none does (True for a library handler sigcheck
+    knows nothing about)."""
+    main = analysis.main_of(entries)
+    return _prove(analysis, registration, main) or _chained_proof(analysis, registration, entries, main) \
+        or next((p for other in rank_alternatives(analysis, registration) if (p := _prove(analysis, other, main))), None)
+
+
+def serves_a_stop(analysis, entry, registration) -> bool:
+    """Whether a handler for another signal than SIGTERM serves a stop of the entry point's run: it
+    saves, itself or through a flag the training tests; for a stop signal (SIGINT, SIGUSR1...), also
+    one that ends the training or whose exception unwinds to a save. A handler that only logs (a
+    job follower's SIGINT that detaches) is none SIGTERM could share, nor is a timeout's (SIGALRM),
+    which raises too."""
+    handlers, main = [t.func_id for t in registration.handlers], analysis.main_of([entry])
+    proof = analysis.saves.prove(handlers, main)
+    if set(registration.signals) <= analysis.knowledge.stop_signals:
+        return proof is not None or analysis.stopping.stops(handlers, main) is not None
+    return proof is not None and not proof.unwinds
+
+
+def _prove(analysis, registration, main):
+    if registration.action == "handler":
+        return analysis.saves.prove([t.func_id for t in registration.handlers], main)
+    for entry in analysis.knowledge.exits.find(registration.external):
+        if entry.option("effect") == "raise":
+            return analysis.saves.unwinds_to_save(entry.option("raises"), main)
+    return True  # a library handler sigcheck knows nothing about: not reported
+
+
+def _chained_proof(analysis, registration, entries, main):
+    """A handler that calls the one installed before it saves if another handler of its runs does
+    (Megatron's telemetry handler, chained to its signal handler's stop flag)."""
+    if registration.action != "handler" or not chains_previous(analysis.graph, [t.func_id for t in registration.handlers]):
+        return None
+    others = [r for r in analysis.sigterm_registrations() if r is not registration
+              and any(e.runs(r.func_id, r.site) for e in entries)]
+    return next((proof for other in others if (proof := _prove(analysis, other, main)) is not None), None)
