@@ -23,6 +23,7 @@ from sigcheck.loading.switches import switch_names, switched_by_arguments
 
 _MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed)\b")
 _BATCH = re.compile(r"^#SBATCH\b", re.M)  # a Slurm batch script: what it runs, Slurm stops
+_PYTHON = re.compile(r"\bpython[\d.]*\b")
 _TORCH_MODULES = ("torch.distributed.run", "torch.distributed.launch")
 _CONFIG_FILE = ("--config_file", "--config-file")
 _ON_SAGEMAKER = re.compile(r"^compute_environment\s*:\s*['\"]?AMAZON_SAGEMAKER\b", re.M)
@@ -50,15 +51,20 @@ class ScriptLaunch:
         return self.sagemaker_config is None
 
 
-def may_launch(text: str) -> bool:
-    """Whether a shell script names a launcher or is a Slurm batch script: the cheap test before any parse."""
-    return _MENTIONS.search(text) is not None or _BATCH.search(text) is not None
+def may_launch(text: str, plain: bool = False) -> bool:
+    """Whether a shell script names a launcher or is a Slurm batch script (with `plain`, or runs
+    Python): the cheap test before any parse."""
+    return _MENTIONS.search(text) is not None or _BATCH.search(text) is not None \
+        or (plain and _PYTHON.search(text) is not None)
 
 
-def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Knowledge) -> list[ScriptLaunch]:
+def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Knowledge,
+                plain: bool = False) -> list[ScriptLaunch]:
     """The project's Python scripts this shell script starts through a launcher with a deadline.
-    A script path (or `-m` module) is looked for beside the shell script, then at the project root."""
-    if not may_launch(text):
+    A script path (or `-m` module) is looked for beside the shell script, then at the project root.
+    `plain`: a script run by the interpreter itself (`python train.py`) is a launch too, with no
+    launcher's deadline: a README that shows it run so says no launcher kills it sooner."""
+    if not may_launch(text, plain):
         return []
     folder = str(resolve(path).parent)  # where a launch script is run from, as its launches are looked for
     try:
@@ -69,7 +75,8 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
     batch = _BATCH.search(text) is not None
     for command, written in _commands(script, display, path):
         words = _after_srun(written) if batch else written
-        started = _launched(words, knowledge) or (_run_by_slurm(words, knowledge) if batch else None)
+        started = _launched(words, knowledge) or (_run_by_slurm(words, knowledge) if batch else None) \
+            or (_run_plainly(words, knowledge) if plain else None)
         if started is None:
             continue
         launcher, deadline, target, args = started
@@ -214,14 +221,26 @@ _MULTI_NODE = frozenset({"--hostfile", "-H", "--exclude", "-e", "--master_addr",
 def _run_by_slurm(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str, tuple] | None:
     """`python train.py` in a Slurm batch script, or under its `srun`: at a time limit or `scancel`,
     Slurm sends SIGTERM to the job's processes, then SIGKILL after KillWait (the platform's)."""
+    run = _interpreted(words, knowledge)
+    slurm = knowledge.platforms["slurm"]
+    return (slurm.label, slurm.deadline, *run) if run else None
+
+
+def _run_plainly(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str, tuple] | None:
+    """`python train.py`: the interpreter runs the script, and no launcher stands between."""
+    run = _interpreted(words, knowledge)
+    return ("python", None, *run) if run else None
+
+
+def _interpreted(words: list[str | None], knowledge: Knowledge) -> tuple[str, tuple] | None:
+    """The script (or module) and its arguments of an interpreter's command line."""
     while words and words[0] is not None and "=" in words[0] and not words[0].startswith("-"):
         words = words[1:]  # `OMP_NUM_THREADS=8 python train.py`
     if not words or words[0] is None or not knowledge.containers["interpreter"].find(program_name(words[0])):
         return None
     call = python_call(words, [])
     target = call.script or call.module
-    slurm = knowledge.platforms["slurm"]
-    return (slurm.label, slurm.deadline, target, call.args) if target else None
+    return (target, call.args) if target else None
 
 
 def _after_srun(words: list[str | None]) -> list[str | None]:

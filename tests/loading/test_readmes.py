@@ -54,3 +54,23 @@ def test_a_readme_that_runs_it_with_deepspeed_leaves_the_platforms_deadline(run_
     (finding,) = run_sigcheck({"train.py": FIT, "README.md": readme}, ["."]).diagnostics
     assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in finding.message
 
+
+
+def test_a_readme_that_runs_it_with_python_itself_leaves_the_platforms_deadline(run_sigcheck):
+    """alpaca-lora: the README runs `python finetune.py`; the code reading LOCAL_RANK said "if
+    started by torchrun"."""
+    readme = README.replace("accelerate launch --config_file zero3.yaml train.py", "python train.py")
+    (finding,) = run_sigcheck({"train.py": FIT, "README.md": readme}, ["."]).diagnostics
+    assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in finding.message
+
+
+def test_a_readme_that_runs_it_both_ways_names_the_launcher_that_kills_sooner(run_sigcheck):
+    readme = README.replace("pip install -e .", "python train.py --lr 1e-5")
+    (finding,) = run_sigcheck({"train.py": FIT, "README.md": readme}, ["."]).diagnostics
+    assert "under accelerate (README.md:7) a stop sends SIGTERM, then SIGKILL 30 s later" in finding.message
+
+
+def test_a_readme_that_runs_another_script_with_python_leaves_the_guess(run_sigcheck):
+    readme = README.replace("accelerate launch --config_file zero3.yaml train.py", "python prepare.py")
+    (finding,) = run_sigcheck({"train.py": FIT, "prepare.py": "print(1)\n", "README.md": readme}, ["."]).diagnostics
+    assert "if started by torchrun" in finding.message
