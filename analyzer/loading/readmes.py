@@ -3,7 +3,8 @@
 A README's fenced blocks marked as shell (or unmarked) hold the commands a user types
 (```` ```bash ````, a `$ ` prompt in a console block). They are read as one shell script, each
 command at its line in the README, the text around them blank lines: how a script is launched
-there (accelerate, torchrun, or Python itself) tells its deadline where no script of the project's launches it.
+there (accelerate, torchrun, or Python itself) tells its deadline where no script of the
+project's launches it.
 """
 
 from __future__ import annotations
