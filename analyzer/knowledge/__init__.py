@@ -45,6 +45,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "forward": ("spawning.toml", "forward", {}),
     "training-command": ("spawning.toml", "training-command", {}),
     "formatter": ("spawning.toml", "formatter", {}),
+    "wrapper": ("spawning.toml", "wrapper", {"methods": list}),
     "command": ("spawning.toml", "command", {"form": str, "position": int, "keyword": str, "replaces": bool}),
     "container": ("containers.toml", "container", {"kind": str, "forwards": bool, "deadline": int,
                                                     "value-options": list, "leading": int, "keeps": str,
@@ -150,6 +151,7 @@ class Knowledge:
         self.forwards = PatternSet(by_category["forward"])
         self.training_commands = PatternSet(by_category["training-command"])
         self.formatters = PatternSet(by_category["formatter"])
+        self.wrappers = PatternSet(by_category["wrapper"])
         self.commands = PatternSet(by_category["command"])
         self.containers = {kind: PatternSet(e for e in by_category["container"] if e.option("kind") == kind)
                            for kind in _CONTAINER_KINDS}
@@ -177,7 +179,7 @@ class Knowledge:
         extra += [Entry("blocking", (p,), "configured in blocking-functions", source="configuration") for p in blocking]
         base = [*self.saves, *self.blocking, *self.spawns, *self.frameworks, *self.steps, *self.fits,
                 *self.data, *self.random_inputs, *self.gradient_uses, *self.unsafe_io, *self.exits,
-                *self.children, *self.forwards, *self.training_commands, *self.formatters, *self.commands, *self.writes,
+                *self.children, *self.forwards, *self.training_commands, *self.formatters, *self.wrappers, *self.commands, *self.writes,
                 *self.driver_libraries, *self.driver_commands, *self.driver_loaders, *self.driver_dirs, *self.stop_attributes,
                 *(e for kind in sorted(self.containers) for e in self.containers[kind])]
         return Knowledge(base + extra, self.platforms, self.signals, self.sagemaker_paths, self.stop_signals,

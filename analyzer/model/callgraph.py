@@ -354,28 +354,41 @@ class CallGraph(CallTargets):
         # Only a library calls back into an object it is handed; a project callee's own calls are
         # in the graph already.
         library = bool(targets) and not any(t.in_project for t in targets)
-        # A builtin (`print(obj)`, `getattr(obj, "name")`, `sorted(objs)`) or a formatter
-        # (`logger.info("%s", obj)`) calls an object's special methods at most, never one it names.
-        special_only = library and all((t.qualname or "").startswith("builtins.") or self.knowledge.formatters.find(t.qualname)
-                                       for t in targets)
+        named = self._methods_named(targets) if library else None
         for position, sym in enumerate([*site.args, *(v for _, v in site.kwargs)]):
             if position in consumed:
                 continue
             for value in self.resolver.resolve(sym):
                 self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference", library,
-                                    special_only, self.resolver.flowing.get(sym))
+                                    named, self.resolver.flowing.get(sym))
+
+    def _methods_named(self, targets) -> frozenset[str] | None:
+        """The methods, besides the special ones, a library call may call on a project object it is
+        handed; None: any. A builtin (`print(obj)`, `sorted(objs)`) or a formatter (`logger.info("%s",
+        obj)`) names none; a module wrapper (`torch.compile(model)`) torch.nn.Module's own."""
+        named: set[str] = set()
+        for target in targets:
+            qualname = target.qualname or ""
+            if qualname.startswith("builtins.") or self.knowledge.formatters.find(qualname):
+                continue
+            wrappers = self.knowledge.wrappers.find(qualname)
+            if not wrappers:
+                return None
+            named.update(name for entry in wrappers for name in entry.option("methods", ()))
+        return frozenset(named)
 
     def _add_reference(self, caller: str, site: int, value: Value, kind: str, library: bool,
-                       special_only: bool = False, flowing: frozenset | None = None) -> None:
-        """`flowing`: the parameters the argument's value came through. A function passed in them
+                       named: frozenset[str] | None = None, flowing: frozenset | None = None) -> None:
+        """`named`: the methods besides special ones a library may call on an object (None: any).
+        `flowing`: the parameters the argument's value came through. A function passed in them
         is handed over only in the runs of its passers (see condition), as a call through them is."""
         if isinstance(value, (SeqV, DictV)):
             for item in value.items if isinstance(value, SeqV) else [v for _, v in value.entries]:
-                self._add_reference(caller, site, item, kind, library, special_only, flowing)
+                self._add_reference(caller, site, item, kind, library, named, flowing)
         elif isinstance(value, InstanceV) and isinstance(value.of, ClassV) and kind == "reference" and library:
             info = self.project.classes[value.of.class_id]
             for name, method in info.methods.items():
-                if not special_only or (name.startswith("__") and name.endswith("__")):
+                if named is None or name in named or (name.startswith("__") and name.endswith("__")):
                     self._edge(caller, method, "callback", site)
         else:
             for func_id in self.functions_of(value):

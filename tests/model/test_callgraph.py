@@ -478,6 +478,50 @@ def test_a_builtin_calls_back_only_an_objects_special_methods(graph_of):
         assert {callee for callee, kind in edges(a, caller) if kind == "callback"} == {"train:Backend.__lt__"}
 
 
+@pytest.mark.parametrize("wrap", ["torch.compile(model)", "DDP(model, device_ids=[0])", "torch.jit.script(model)"])
+def test_a_module_wrapper_calls_back_forward_and_torchs_own_methods_only(graph_of, wrap):
+    """Compiling or wrapping the model runs its forward (and an override of state_dict), never the
+    project's own `save`: the run that compiles a model does not save it by that."""
+    a = graph_of(f"""
+        import torch
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        class Net(torch.nn.Module):
+            def forward(self, x):
+                return x
+
+            def state_dict(self):
+                return {{}}
+
+            def save(self, path):
+                torch.save(self.state_dict(), path)
+
+        def main():
+            model = Net()
+            wrapped = {wrap}
+
+        main()
+    """)
+    assert {callee for callee, kind in edges(a, "train:main") if kind == "callback"} == {"train:Net.forward", "train:Net.state_dict"}
+
+
+def test_a_library_call_that_is_no_wrapper_may_call_any_method(graph_of):
+    a = graph_of("""
+        import torch
+        import somelib
+
+        class Net(torch.nn.Module):
+            def forward(self, x):
+                return x
+
+            def save(self, path):
+                torch.save(self.state_dict(), path)
+
+        somelib.fit(Net())
+    """)
+    assert {callee for callee, kind in edges(a, "train:<module>") if kind == "callback"} == {"train:Net.forward", "train:Net.save"}
+
+
 def test_dotted_import_runs_every_package_body(graph_of):
     a = graph_of("import pkg.sub.core\n", {
         "pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/core.py": "",

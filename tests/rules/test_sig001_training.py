@@ -559,3 +559,26 @@ def test_a_run_that_saves_nothing_loses_all_its_training(run_sigcheck):
     checkpoints = run_sigcheck({"train.py": saving}, select=("SIG001",)).diagnostics
     assert [d.message.split("later, and ")[1] for d in keeps_nothing] == ["all the training is lost: nothing in the run saves it"]
     assert [d.message.split("later, and ")[1] for d in checkpoints] == ["everything since the last save is lost"]
+
+
+def test_compiling_a_model_with_a_save_method_saves_nothing(run_sigcheck):
+    """`torch.compile(model)` runs the model's forward, not its `save`: the run keeps nothing."""
+    code = """import torch
+
+
+class Net(torch.nn.Module):
+    def forward(self, x):
+        return x.sum()
+
+    def save(self, path):
+        torch.save(self.state_dict(), path)
+
+
+model = Net()
+compiled = torch.compile(model)
+for batch in loader:
+    compiled(batch).backward()
+    optimizer.step()
+"""
+    (finding,) = run_sigcheck({"train.py": code}, select=("SIG001",)).diagnostics
+    assert finding.message.split("later, and ")[1] == "all the training is lost: nothing in the run saves it"
