@@ -7,6 +7,7 @@ worker pool's biggest process, not their sum), unaffected by earlier children of
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import resource
@@ -104,3 +105,10 @@ def say(text: str = "") -> None:
 
 def python() -> str:
     return sys.executable
+
+
+def slope(xs, ys) -> float:
+    """Least-squares slope of log(y) against log(x): 1 is linear growth, 2 quadratic."""
+    lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum((a - mx) ** 2 for a in lx)

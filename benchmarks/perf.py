@@ -39,7 +39,7 @@ import venv
 from pathlib import Path
 
 import measure
-from measure import Measured, machine, python, ratio, row, run_once, run_repeated, say
+from measure import Measured, machine, python, ratio, row, run_once, run_repeated, say, slope
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "transformers"
@@ -312,13 +312,6 @@ def scaling(work: Path, repeat: int, copies=(1, 2, 4)) -> None:
     say(f"growth exponent (log-log slope): {slope(copies, times):.2f}  [≤ 1.1]")
     net = [max(t - startup.seconds, 1e-3) for t in times]
     say(f"growth exponent without start-up: {slope(copies, net):.2f}")
-
-
-def slope(xs, ys) -> float:
-    """Least-squares slope of log(y) against log(x)."""
-    lx, ly = [math.log(x) for x in xs], [math.log(y) for y in ys]
-    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
-    return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum((a - mx) ** 2 for a in lx)
 
 
 if __name__ == "__main__":

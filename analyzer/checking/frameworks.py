@@ -83,8 +83,8 @@ class FrameworkHandling:
         if not entries:
             return False
         keyword, off = entries[0].option("saves-unless")
-        return not any(_may_set(other, keyword, off) for f, fn in self.analysis.functions.items() if runs(f)
-                       for other in fn.events)
+        return not any(runs(f) for f, fn in self.analysis.functions.items()
+                       if any(_may_set(other, keyword, off) for other in fn.events))
 
     def never_saves(self, func_id: str, event: ir.CallSite, runs: Callable[[str], bool]) -> bool:
         """Whether the run turns a library fit's own saving off and nothing else on: every value it
@@ -94,8 +94,10 @@ class FrameworkHandling:
         if not entries:
             return False
         keyword, off = entries[0].option("saves-unless")
-        given = [value for f, fn in self.analysis.functions.items() if runs(f) for other in fn.events
-                 if (value := _given(other, keyword)) is not None]
+        # whether the run runs a function is asked of the few that give the keyword: asked of
+        # every function, it was a walk each (unsloth's 27,000 functions took half a minute)
+        given = [value for f, fn in self.analysis.functions.items()
+                 for value in _all_given(fn, keyword) if runs(f)]
         return bool(given) and all(isinstance(value, ir.Const) and str(value.value).lower() == off for value in given)
 
     def fit_of(self, entry, work) -> tuple[str, ir.CallSite] | None:
@@ -246,6 +248,10 @@ def _keywords(fn: ir.FunctionInfo, site: ir.CallSite) -> list[str]:
                 and isinstance(target.key.value, str):
             written.append(target.key.value)
     return written
+
+
+def _all_given(fn: ir.FunctionInfo, keyword: str) -> list[ir.Sym]:
+    return [value for event in fn.events if (value := _given(event, keyword)) is not None]
 
 
 def _given(event: ir.Event, keyword: str) -> ir.Sym | None:

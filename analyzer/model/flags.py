@@ -34,6 +34,8 @@ class Flags:
         self._readers: dict[FlagKey, list[str]] | None = None
         self._following: set[tuple[str, int]] = set()  # parameters whose passed lists are being keyed
         self._getting: set[str] = set()  # property getters being read (one may read another)
+        self._bound: dict[str, tuple[dict[str, list[ir.Assign]], list[ir.Loop]]] = {}  # see _assignments
+        self._value_reads: dict[tuple[str, int], set[FlagKey]] = {}  # see _assigned_reads
 
     def _key(self, sym: ir.Sym) -> FlagKey | None:
         if isinstance(sym, ir.Name):
@@ -156,20 +158,40 @@ class Flags:
         if not pending:
             return keys
         found, followed = set(keys), set(pending)
-        events = fn.events
+        assigned, loops = self._assignments(fn)
         # `event = handler.shutdown_event` before the loop, `if event.is_set():` in it: a copy of
         # the Event itself, which the handler's set() changes, however long ago it was taken
         shared = {sym.base.name for sym in test.test_reads if isinstance(sym, ir.Attr) and sym.attr in _EVENT_READS
                   and isinstance(sym.base, ir.Name)} if test is not None else set()
         while pending:
             name = pending.pop()
-            for event in events:
-                if isinstance(event, ir.Assign) and isinstance(event.target, ir.Name) and event.target.name == name \
-                        and (test is None or name in shared or _fresh_for(events, event.index, test)):
-                    more = self.reads(func_id, (s for s in _built_from(event.value) if _may_be_a_flag(s)))
+            for event in assigned.get(name, ()):
+                if test is None or name in shared or _fresh_for(loops, event.index, test):
+                    more = self._assigned_reads(func_id, event)
                     found |= more
                     pending += [key[2] for key in more if key[:2] == own and key[2] not in followed]
                     followed.update(pending)
+        return found
+
+    def _assigned_reads(self, func_id: str, event: ir.Assign) -> set[FlagKey]:
+        """The flags an assigned value is computed from: the same for every test that follows it."""
+        key = (func_id, event.index)
+        found = self._value_reads.get(key)
+        if found is None:
+            found = self._value_reads[key] = self.reads(func_id, (s for s in _built_from(event.value) if _may_be_a_flag(s)))
+        return found
+
+    def _assignments(self, fn: ir.FunctionInfo) -> tuple[dict[str, list[ir.Assign]], list[ir.Loop]]:
+        """A function's assignments to plain names, by name, and its loops: asked for each test
+        of a function, a pass over all its events was quadratic in long functions (unsloth's
+        thousand-line trainers took seconds)."""
+        found = self._bound.get(fn.id)
+        if found is None:
+            assigned: dict[str, list[ir.Assign]] = {}
+            for event in fn.events:
+                if isinstance(event, ir.Assign) and isinstance(event.target, ir.Name):
+                    assigned.setdefault(event.target.name, []).append(event)
+            found = self._bound[fn.id] = (assigned, [event for event in fn.events if isinstance(event, ir.Loop)])
         return found
 
     def _pollers(self, flags: frozenset[FlagKey]) -> frozenset[str]:
@@ -211,16 +233,16 @@ class Flags:
         return self._by_flag
 
 
-def _fresh_for(events: list[ir.Event], assigned: int, test: ir.Branch | ir.Loop) -> bool:
+def _fresh_for(loops: list[ir.Loop], assigned: int, test: ir.Branch | ir.Loop) -> bool:
     """Whether an assignment runs again before each evaluation of `test`: it comes before an
-    if's test, inside a while loop's body, and inside every loop the test is in."""
+    if's test, inside a while loop's body, and inside every loop the test is in (`loops`: the
+    function's)."""
     if isinstance(test, ir.Loop):
         if not test.index < assigned < test.body_end:
             return False
     elif assigned >= test.test_start:
         return False
-    return all(loop.index < assigned < loop.body_end for loop in events[:test.index]
-               if isinstance(loop, ir.Loop) and loop.index < test.index < loop.body_end)
+    return all(loop.index < assigned < loop.body_end for loop in loops if loop.index < test.index < loop.body_end)
 
 
 def _built_from(sym: ir.Sym) -> Iterator[ir.Sym]:
