@@ -15,7 +15,9 @@ from sigcheck.model.guards import classify_guard
 _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.Element,
                       cst.DictElement, cst.StarredDictElement, cst.FormattedStringExpression,
                       cst.Index, cst.Slice, cst.SubscriptElement, cst.BaseFormattedStringContent)
-_PATH_OPERATORS = {cst.Add: "+", cst.Divide: "/", cst.Modulo: "%"}
+# The operations kept as such: those that build paths and text, and the products and powers a
+# wait's length is computed with (`time.sleep(0.5 * (attempt + 1))`, `2 ** attempt`)
+_KEPT_OPERATORS = {cst.Add: "+", cst.Divide: "/", cst.Modulo: "%", cst.Multiply: "*", cst.Power: "**"}
 
 
 class ExpressionBuilder:
@@ -111,7 +113,7 @@ class ExpressionBuilder:
         return ir.Const(value, self.at(node))
 
     def _e_binary(self, node: cst.BinaryOperation) -> ir.Sym | None:
-        operator = _PATH_OPERATORS.get(type(node.operator))
+        operator = _KEPT_OPERATORS.get(type(node.operator))
         if operator is None:
             return None
         return ir.BinOp(operator, self.expr(node.left), self.expr(node.right), self.at(node))

@@ -237,9 +237,9 @@ def _references(tracker, sym: ir.Sym) -> Iterator[ir.Sym]:
 def _may_start_layout(sym: ir.Sym) -> bool:
     """False when the text a value starts with is written out and cannot begin a path under
     /opt/ml ("Loading {name}", "model-" + tag): most strings and f-strings are never paths. Nor
-    is arithmetic with a number (`step + 1`, `total / 2`)."""
-    if isinstance(sym, ir.BinOp) and any(isinstance(side, ir.Const) and not isinstance(side.value, str)
-                                         for side in (sym.left, sym.right)):
+    is arithmetic with a number (`step + 1`, `total / 2`), a product or a power."""
+    if isinstance(sym, ir.BinOp) and (sym.op in ("*", "**") or any(
+            isinstance(side, ir.Const) and not isinstance(side.value, str) for side in (sym.left, sym.right))):
         return False
     leading = _leading_text(sym)
     return True if not leading else leading[0] == "/" and _may_begin_layout(leading)

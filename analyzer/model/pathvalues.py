@@ -22,6 +22,7 @@ from sigcheck.model.trace import Point
 from sigcheck.model.textbuild import TextBuilding
 from sigcheck.model.values import ClassV, FunctionV, InstanceV
 
+_PATH_OPERATIONS = frozenset({"+", "/", "%"})  # concatenation, a pathlib join, %-formatting
 _MAX_POSSIBLE = 8
 _MAX_DEPTH = 60  # nesting of expressions and names followed; cycles are cut separately
 _JOIN = frozenset({"os.path.join", "posixpath.join"})
@@ -193,6 +194,8 @@ class PathTracker(TextBuilding):
         return tuple(result)
 
     def _binop(self, func_id: str, sym: ir.BinOp, at, depth) -> PathValue:
+        if sym.op not in _PATH_OPERATIONS:
+            return ()  # a product or power is a number (or text repeated), never a path
         left = self.value(func_id, sym.left, at, depth + 1)
         if sym.op == "%":
             return self._percent(func_id, sym, left, at, depth)

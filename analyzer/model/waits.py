@@ -8,10 +8,13 @@ time.sleep(1)` is not, nor is a sleep of a length sigcheck cannot tell.
 
 from __future__ import annotations
 
+import operator
+
 from sigcheck.model import ir
 from sigcheck.model.resolve import Resolver
 from sigcheck.model.values import ConstV, ExternalV
 
+_ARITHMETIC = {"+": operator.add, "*": operator.mul, "**": operator.pow}
 _CLOCKS = frozenset({"time.time", "time.monotonic", "time.perf_counter", "time.time_ns", "time.monotonic_ns",
                      "time.perf_counter_ns"})
 _MAX_ROUNDS = 1000  # a literal count above this is no retry loop
@@ -25,7 +28,7 @@ class WaitBound:
         """The longest time the call at `site`, waiting `length` seconds each time it runs, can
         take in all: its length times the rounds of the `for range(n)` loops around it. A loop
         that stops at a deadline on the clock bounds it too. None: no bound is known."""
-        rounds: dict[str, int] = {}  # a range loop's variable -> its largest value
+        rounds: dict[str, tuple[float, float]] = {}  # a range loop's variable -> its smallest and largest value
         total = 1.0
         for loop in _loops_around(fn, site.index):
             if loop.kind == "while":
@@ -37,9 +40,10 @@ class WaitBound:
                 return None
             total *= count
             if isinstance(loop.target, ir.Name):
-                rounds[loop.target.name] = max(count - 1, 0)
-        each = self._seconds(length, rounds)
-        return None if each is None else each * total
+                first = self._smallest(loop.iter.args[0]) if len(loop.iter.args) == 2 else 0.0
+                rounds[loop.target.name] = (first, first + max(count - 1, 0))
+        each = self._interval(length, rounds)
+        return None if each is None else each[1] * total
 
     def _stops_on_the_clock(self, fn: ir.FunctionInfo, loop: ir.Loop) -> bool:
         """`while time.monotonic() < deadline:`, or a loop with a test of the clock in its body
@@ -66,15 +70,23 @@ class WaitBound:
         count = int(bounds[-1] - (self._smallest(iterated.args[0]) if len(bounds) == 2 else 0))
         return count if 0 <= count <= _MAX_ROUNDS else None
 
-    def _seconds(self, sym: ir.Sym, rounds: dict[str, int]) -> float | None:
-        """The largest value a sum of constants and range loops' variables can have (the model
-        keeps `+` only: `0.1 * attempt` is not known)."""
+    def _interval(self, sym: ir.Sym, rounds: dict[str, tuple[float, float]]) -> tuple[float, float] | None:
+        """The smallest and largest value a sum, product or power of non-negative constants and
+        range loops' variables can have (`0.05 * (attempt + 1)`, `2 ** attempt`). Each is
+        monotonic in both sides over non-negative numbers, so the extremes are at the corners."""
         if isinstance(sym, ir.Name) and sym.name in rounds:
-            return float(rounds[sym.name])
-        if isinstance(sym, ir.BinOp) and sym.op == "+":
-            left, right = self._seconds(sym.left, rounds), self._seconds(sym.right, rounds)
-            return None if left is None or right is None else left + right
-        return self._largest(sym)
+            return rounds[sym.name]
+        if isinstance(sym, ir.BinOp) and sym.op in _ARITHMETIC:
+            left, right = self._interval(sym.left, rounds), self._interval(sym.right, rounds)
+            if left is None or right is None:
+                return None
+            try:
+                corners = [_ARITHMETIC[sym.op](a, b) for a in left for b in right]
+            except OverflowError:  # `10 ** 400`: no wait of known length
+                return None
+            return min(corners), max(corners)
+        numbers = self._numbers(sym)
+        return (min(numbers), max(numbers)) if numbers else None
 
     def _largest(self, sym: ir.Sym) -> float | None:
         numbers = self._numbers(sym)

@@ -45,6 +45,22 @@ def once_per_child(children):
 
 def as_long_as_asked(seconds):
     time.sleep(seconds)
+
+def backs_off(attempts=3):
+    for attempt in range(attempts):
+        time.sleep(0.05 * (attempt + 1))
+
+def doubles(attempts=4):
+    for attempt in range(1, attempts):
+        time.sleep(2 ** attempt)
+
+def doubles_past_counting():
+    for attempt in range(900):
+        time.sleep(10 ** attempt)
+
+def scaled_by_an_unknown(factor):
+    for attempt in range(3):
+        time.sleep(factor * attempt)
 """
 
 
@@ -57,6 +73,10 @@ def as_long_as_asked(seconds):
     ("until_the_child_exits", None),
     ("once_per_child", None),
     ("as_long_as_asked", None),
+    ("backs_off", pytest.approx(3 * 0.15)),  # unsloth's retries: a product with the round
+    ("doubles", 3 * 2 ** 3),  # rounds 1 to 3: a power of the round
+    ("doubles_past_counting", None),  # 10 ** 899 overflows a float: no length known
+    ("scaled_by_an_unknown", None),
 ])
 def test_the_longest_a_sleep_can_wait(analysis, function, longest):
     a = analysis({"train.py": textwrap.dedent(WAITS)})
