@@ -5,6 +5,7 @@ from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
 from sigcheck.model.live import reach_live
 from sigcheck.model.trace import Point
+from sigcheck.model.values import ExternalV, InstanceV
 
 
 class BlockingCallInHandler(Rule):
@@ -14,11 +15,12 @@ class BlockingCallInHandler(Rule):
     Follows each SIGTERM handler through the functions it calls and reports calls that can
     block: `time.sleep`, `join()`/`wait()`/`communicate()` without a timeout,
     `subprocess.run`/`call`/`check_*` without `timeout=`, `Queue.get` and `Lock.acquire` without
-    a timeout, network I/O (requests without `timeout=`, urllib, S3 uploads), `input()`,
+    a timeout (and `with lock:`, which acquires it so), network I/O (requests without `timeout=`, urllib, S3 uploads), `input()`,
     `torch.distributed` collectives and barriers, and `while True` loops with no way out. A
     sleep is a pause, not reported, when its length is known and, times the rounds of the `for
     range(n)` loops around it, at most a tenth of the deadline (`time.sleep(0.5)` before a kill,
-    three retries a second apart), or when the loop around it stops at a deadline on the clock
+    three retries a second apart, or backing off as `0.05 * (attempt + 1)` or `2 ** attempt`
+    seconds), or when the loop around it stops at a deadline on the clock
     (`while time.monotonic() < deadline`); waiting on a child with no deadline is reported. A
     branch on a flag parameter the handler's call leaves at its false default (`if no_sync:` in
     `cancel_run(reason, no_sync=False)`, called as `cancel_run(msg)`) does not run.
@@ -120,6 +122,33 @@ def on_sigterm(signum, frame):
 
 signal.signal(signal.SIGTERM, on_sigterm)
 """, "a half-second pause, then polling the child until a deadline on the clock", name="pause-and-poll-until-a-deadline"),
+        Example("""
+import signal, sys, time, torch
+
+def on_sigterm(signum, frame):
+    for attempt in range(3):
+        if release_lease():
+            break
+        time.sleep(0.05 * (attempt + 1))
+    torch.save(model.state_dict(), "ckpt.pt")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "three retries backing off 0.05, 0.1 and 0.15 s: 0.3 s in all"),
+        Example("""
+import signal, sys, threading, torch
+
+lock = threading.Lock()
+
+def on_sigterm(signum, frame):
+    with open("stopped.txt", "w") as marker, torch.no_grad():
+        marker.write("stopping")
+    if lock.acquire(timeout=5):
+        torch.save(model.state_dict(), "ckpt.pt")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "a file and no_grad are no locks; the lock is taken with a timeout"),
     )
     invalid = (
         Example("""
@@ -168,6 +197,42 @@ def on_sigterm(signum, frame):
 
 signal.signal(signal.SIGTERM, on_sigterm)
 """, "a sleep two calls down from the handler"),
+        Example("""
+import signal, sys, time
+
+def on_sigterm(signum, frame):
+    for attempt in range(10):
+        if release_lease():
+            break
+        # expect: SIG003
+        time.sleep(2 ** attempt)
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "exponential backoff over ten retries can wait 512 s on the last one alone"),
+        Example("""
+import signal, sys, threading, torch
+
+class Checkpointer:
+    def __init__(self, model):
+        self.model = model
+        self._lock = threading.Lock()
+
+    def save(self):
+        # expect: SIG003
+        with self._lock:
+            torch.save(self.model.state_dict(), "ckpt.pt")
+
+    def on_sigterm(self, signum, frame):
+        self.save()
+        sys.exit(0)
+
+checkpointer = Checkpointer(model)
+signal.signal(signal.SIGTERM, checkpointer.on_sigterm)
+for batch in loader:
+    with checkpointer._lock:
+        train_step(batch)
+""", "the training loop holds the lock when the signal comes: the handler's `with` waits for it forever"),
         Example("""
 import signal, sys
 import torch.distributed as dist
@@ -221,6 +286,11 @@ signal.signal(signal.SIGTERM, on_sigterm)
                 continue
             if isinstance(event, ir.Loop) and event.infinite and not event.exits:
                 yield event, "a `while True` loop with no exit"
+            elif isinstance(event, ir.With):
+                entered = next((kind for kind in _entered(analysis, event)
+                                if analysis.knowledge.blocking.find(f"{kind}.__enter__")), None)
+                if entered is not None:
+                    yield event, f"`with` on a `{entered}`"
             elif isinstance(event, ir.CallSite):
                 for name in analysis.graph.qualnames(func_id, event, project=True):
                     entries = analysis.knowledge.blocking.find(name)
@@ -230,6 +300,12 @@ signal.signal(signal.SIGTERM, on_sigterm)
                            for entry in entries):
                         yield event, f"`{name.replace('?.', '.')}()`"
                         break
+
+
+def _entered(analysis, event: ir.With) -> list[str]:
+    """The library types a `with` statement enters an object of (`with lock:` on a threading.Lock)."""
+    return [value.of.qualname for item in event.items for value in analysis.graph.resolver.resolve(item)
+            if isinstance(value, InstanceV) and isinstance(value.of, ExternalV)]
 
 
 def _a_pause(analysis, fn: ir.FunctionInfo, site: ir.CallSite, entry, deadline: int) -> bool:
