@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import shlex
 from functools import cached_property
 from dataclasses import replace
@@ -21,7 +22,7 @@ from sigcheck.knowledge import Knowledge, builtin_knowledge
 from sigcheck.loading.cache import Cache
 from sigcheck.loading.discovery import Discovery, discover
 from sigcheck.loading.loader import load_project
-from sigcheck.loading.sources import SourceFile, source_lines
+from sigcheck.loading.sources import SourceFile, resolve, source_lines
 from sigcheck.loading.summaries import Summariser
 from sigcheck.model.positions import Span
 from sigcheck.model.trace import Point
@@ -65,10 +66,14 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
     # A file discovery read and the loader read again (a trainer a Dockerfile names) fails once.
     report.errors = list(dict.fromkeys(FileError(e.display, e.message, e.line, e.column)
                                        for e in [*found.errors, *project.errors]))
+    # a console script's program and a notebook cell's script are written by sigcheck: their
+    # declaring file (pyproject.toml, the notebook) is read, not parsed as a module of its own
+    written = {*found.programs.values(), *found.embedded}
+    modules = {s.display for s in project.sources.values() if s.path not in written}
     report.files = sorted({*(s.display for s in project.sources.values()), *project.documents})
-    report.parsed = summariser.parsed
-    report.documents = len(set(project.documents) - {s.display for s in project.sources.values()})
-    report.skipped = _skipped(project)
+    report.parsed = len({path for path in summariser.parsed_paths if path not in written})
+    report.documents = len(report.files) - len(modules)
+    report.skipped = _skipped(project, found.searched)
     report.platform = (settings.platform, analysis.deadline, settings.platform_named)
     locator = _Locator(analysis, settings, report)
     locator.add(active, options.jobs)
@@ -159,12 +164,14 @@ def _inputs(found: Discovery, project, settings: Settings) -> list[Path]:
     return files
 
 
-def _skipped(project) -> int:
-    """Python files of the project that were neither an entry point nor imported by one."""
+def _skipped(project, searched: list[Path]) -> int:
+    """Python files of the folders searched that were neither an entry point nor imported by one
+    (not the rest of the project above or beside them, nor any for a run on files alone)."""
     listing = project.python_files()
-    if not isinstance(listing, set):
+    if not isinstance(listing, set) or not searched:
         return 0
-    return len(listing - {str(path) for path in project.by_path})
+    folders = tuple(f"{resolve(folder)}{os.sep}" for folder in searched)
+    return len({path for path in listing if path.startswith(folders)} - {str(path) for path in project.by_path})
 
 
 class _Locator:

@@ -78,6 +78,7 @@ class Discovery:
     programs: dict[str, Path] = field(default_factory=dict)  # the project's console scripts: name -> program written for it
     embedded: dict[Path, str] = field(default_factory=dict)  # scripts a notebook's cells write (resolved) -> the notebook
     documented: list[ScriptLaunch] = field(default_factory=list)  # launches a README's shell blocks show (see _scan_readme)
+    searched: list[Path] = field(default_factory=list)  # the folders named, searched for entry points
 
     def add(self, path: Path, reason: str, display: str | None = None) -> None:
         """`display`: how a file that is not on disk is shown (a console script's program: the
@@ -111,6 +112,7 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
         if not os.path.lexists(path):
             found.errors.append(LoadError(str(path), "no such file or directory"))
         elif path.is_dir():
+            found.searched.append(path)
             before = found.considered + len(found.errors)
             _search(found, path, entry_globs, glob_base or found.root, exclude)
             if found.considered + len(found.errors) == before:  # say so rather than pass on nothing

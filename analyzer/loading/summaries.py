@@ -115,6 +115,7 @@ class Summariser:
         self.cache = cache
         self.progress = progress
         self.parsed = 0  # files parsed into a summary in this run (the rest came from the cache)
+        self.parsed_paths: set[Path] = set()  # which
         self.budget = FILE_BUDGET
         self._pool = None  # a multiprocessing Pool, started when a batch is big enough
         self._done = 0
@@ -139,7 +140,9 @@ class Summariser:
         for index, computed in zip(damaged, self._compute([batch[i] for i in damaged])):
             results[index] = self._taken(keys[index], contents[index], *computed)
         # a file that fails to parse is an error, not one of the files analysed the statistics count
-        self.parsed += sum(isinstance(results[index], ModuleSummary) for index in (*todo, *damaged))
+        fresh = [index for index in (*todo, *damaged) if isinstance(results[index], ModuleSummary)]
+        self.parsed += len(fresh)
+        self.parsed_paths.update(batch[index].path for index in fresh)
         return results  # type: ignore[return-value]
 
     def _build_kept(self, batch: list[Job], kept: dict, results: list) -> list[int]:

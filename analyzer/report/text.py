@@ -58,7 +58,7 @@ def _statistics(report: Report) -> list[str]:
     counts = Counter((d.code, d.name) for d in report.diagnostics)
     rows = [f"{count:5d}  {code}  {name}" for (code, name), count in counts.most_common()]
     modules = len(report.files) - report.documents
-    read = f"; {report.documents} Dockerfiles and scripts read" if report.documents else ""
+    read = f"; {report.documents} Dockerfiles, scripts and other files read" if report.documents else ""
     rows.append(f"{len(report.files):5d}  files analysed ({modules} Python: {report.parsed} parsed, "
                 f"{modules - report.parsed} from the cache{read}), "
                 f"{len(report.errors)} could not be, {report.suppressed} findings suppressed")

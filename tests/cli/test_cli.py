@@ -172,7 +172,7 @@ def test_exit_zero_quiet_and_statistics(project):
     project("Dockerfile", 'FROM python:3.11\nCOPY train.py /opt/program/\nENTRYPOINT ["python", "/opt/program/train.py"]\n')
     stats = invoke("Dockerfile", "--statistics", "--no-color", "--no-cache").output
     # the Dockerfile is read, not parsed as Python, and nothing came from a cache
-    assert "2  files analysed (1 Python: 1 parsed, 0 from the cache; 1 Dockerfiles and scripts read)" in stats, stats
+    assert "2  files analysed (1 Python: 1 parsed, 0 from the cache; 1 Dockerfiles, scripts and other files read)" in stats, stats
     project("legacy.py", 'print "Python 2"\n')  # a file that fails to parse is an error, not a file analysed
     stats = invoke("train.py", "legacy.py", "--statistics", "--no-color", "--no-cache").output
     assert "1  files analysed (1 Python: 1 parsed, 0 from the cache), 1 could not be" in stats, stats
@@ -377,3 +377,17 @@ def test_the_code_a_file_that_could_not_be_analysed_is_shown_with_has_a_page(pro
     assert page.exit_code == 0 and page.output.startswith("# file-not-analysed (E902)")
     from pathlib import Path
     assert (Path(__file__).parents[2] / "docs" / "rules" / "E902.md").read_text(encoding="utf-8") == page.output
+
+
+def test_statistics_count_a_console_scripts_declaration_as_read_and_skip_only_the_folders_searched(project):
+    """Two console scripts of one module were two more "Python" files with a negative cache
+    count; the files skipped counted the folders beside the one searched."""
+    project("proj/pyproject.toml", '[project]\nname = "pkg"\n[project.scripts]\npkg = "pkg.cli:main"\npkg2 = "pkg.cli:main"\n')
+    project("proj/pkg/__init__.py", "")
+    project("proj/pkg/cli.py", "def main():\n    print('hello')\n")
+    project("proj/pkg/unused.py", "X = 1\n")
+    project("other/helper.py", "Y = 2\n")
+    stats = invoke("proj", "--statistics", "--no-color", "--no-cache", "--exit-zero").output
+    assert "3  files analysed (2 Python: 2 parsed, 0 from the cache; 1 Dockerfiles, scripts and other files read)" in stats, stats
+    assert "    1  Python files skipped" in stats, stats  # pkg/unused.py, not other/helper.py
+    assert "    0  Python files skipped" in invoke("proj/pkg/cli.py", "--statistics", "--no-color", "--exit-zero").output
