@@ -363,11 +363,16 @@ if __name__ == "__main__":
     @staticmethod
     def _lost(analysis, entry, work) -> str:
         """What a stop costs: the work since the last save, or all of it where the run saves nothing
-        (litgpt's tutorial). A library's fit saves in its own code, which the graph does not hold."""
+        (litgpt's tutorial) or saves only before or after its loop. A library's fit saves in its
+        own code, which the graph does not hold."""
         fit = analysis.frameworks.fit_of(entry, work)  # a library's fit saves in its own code, unless told not to
         nothing_saves = analysis.frameworks.never_saves(*fit, entry.main.runs_a_passer) if fit else work.what == "training loop"
-        if nothing_saves and analysis.saves.reach_save([entry.body_id]) is None:
+        if not nothing_saves:
+            return "everything since the last save is lost"
+        if analysis.saves.reach_save([entry.body_id]) is None:
             return "all the training is lost: nothing in the run saves it"
+        if not fit and not analysis.saves.checkpoints_in(work.func_id, work.event.index + 1, work.event.end, every_pass=False):
+            return "all the training is lost: nothing saves it while the loop runs"  # pytorch/examples' mnist: after it
         return "everything since the last save is lost"
 
     @staticmethod

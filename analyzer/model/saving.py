@@ -77,14 +77,15 @@ class SaveAnalysis:
                 return tuple(trace)
         return None
 
-    def checkpoints_in(self, func_id: str, start: int, end: int) -> bool:
+    def checkpoints_in(self, func_id: str, start: int, end: int, every_pass: bool = True) -> bool:
         """Whether the events in [start, end) write a checkpoint (`checkpoint = true` in the
         knowledge: torch.save, save_pretrained, save_state...), themselves or through the project
-        functions they call, on every pass: not a metrics file, nor a save under an `if` that
-        holds no `%` (`if epoch == last:`, a final save; `if step % 500 == 0:` is a period)."""
+        functions they call: not a metrics file. With `every_pass`, on every pass: not under an
+        `if` that holds no `%` (`if epoch == last:`, a final save; `if step % 500 == 0:` is a
+        period); without, at some pass (`if loss < best:` too)."""
         fn = self.functions[func_id]
         for event in fn.events[start:end]:
-            if not isinstance(event, ir.CallSite) or self._unperiodic(fn, event, start):
+            if not isinstance(event, ir.CallSite) or (every_pass and self._unperiodic(fn, event, start)):
                 continue
             if self._checkpoints(func_id, event):
                 return True

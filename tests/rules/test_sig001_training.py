@@ -582,3 +582,16 @@ for batch in loader:
 """
     (finding,) = run_sigcheck({"train.py": code}, select=("SIG001",)).diagnostics
     assert finding.message.split("later, and ")[1] == "all the training is lost: nothing in the run saves it"
+
+
+def test_a_run_that_saves_only_after_its_loop_loses_all_its_training(run_sigcheck):
+    """pytorch/examples' mnist saves the model once the epochs are done (`--save-model`): a stop
+    during them loses all the training, not what came "since the last save". A loop that saves
+    its best model at some passes loses what came since."""
+    loop = "import torch\n\nfor batch in loader:\n    loss = model(batch).sum()\n    loss.backward()\n    optimizer.step()\n"
+    after = loop + "torch.save(model.state_dict(), 'model.pt')\n"
+    best = loop + "    if loss < best:\n        torch.save(model.state_dict(), 'best.pt')\n"
+    saved_after = run_sigcheck({"train.py": after}, select=("SIG001",)).diagnostics
+    saved_best = run_sigcheck({"train.py": best}, select=("SIG001",)).diagnostics
+    assert [d.message.split("later, and ")[1] for d in saved_after] == ["all the training is lost: nothing saves it while the loop runs"]
+    assert [d.message.split("later, and ")[1] for d in saved_best] == ["everything since the last save is lost"]
