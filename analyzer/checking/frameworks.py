@@ -115,25 +115,29 @@ class FrameworkHandling:
         project's pin of an older release, which the remedy needs lifted. A loop whose step is the
         library's fit (`for task in tasks: trainer.train()`, peft's continual learning) takes it too."""
         fit_call = self.fit_of(entry, work)
-        for name in self.analysis.work.call_names(*fit_call) if fit_call is not None else ():
+        names = self.analysis.work.call_names(*fit_call) if fit_call is not None else []
+        for name in names:
             for fit in self.analysis.knowledge.fits.find(name):
                 if fit.option("remedy"):
                     pinned = self.pinned_before_remedy(entry.entry.module, fit)
-                    older = self._removed_by_remedy(entry, fit)
+                    older = self._removed_by_remedy(entry, fit, fit_call)
                     return f"; {fit.option('remedy')}" + (f", and the project pins {pinned}" if pinned else "") \
                         + (f"; that release no longer takes {older}" if older else "")
         return ""
 
-    def _removed_by_remedy(self, entry, fit) -> str | None:
+    def _removed_by_remedy(self, entry, fit, fit_call: tuple[str, ir.CallSite]) -> str | None:
         """A keyword the run passes to the fit's class that the remedy's release no longer takes
-        (`Trainer(tokenizer=...)`: `processing_class` in transformers 5), and what replaces it."""
+        (`Trainer(tokenizer=...)`: `processing_class` in transformers 5), and what replaces it.
+        The class is one the fit call may be on, built anywhere but after the fit in its own
+        function (unsloth's `trainer` is a Trainer in one branch, an SFTTrainer in the next)."""
         removed = fit.option("remedy-removed", {})
+        fit_names = frozenset(self.analysis.work.call_names(*fit_call))
         for func_id in sorted(entry.main) if removed else ():
             fn = self.analysis.functions[func_id]
-            for event in fn.events:
+            for event in fn.events[:fit_call[1].index] if func_id == fit_call[0] else fn.events:
                 passed = [k for k in _keywords(fn, event) if k in removed] if isinstance(event, ir.CallSite) else ()
                 for name in self._called(func_id, event) if passed else ():
-                    if fit in self.analysis.knowledge.fits.find(f"{name}.train"):
+                    if f"{name}.train" in fit_names and fit in self.analysis.knowledge.fits.find(f"{name}.train"):
                         return (f"{name.rsplit('.', 1)[-1]}({passed[0]}=...) ({self._display(func_id)}): "
                                 f"pass {removed[passed[0]]} instead")
         return None

@@ -103,6 +103,29 @@ Trainer(model=model, {keywords}args=args, train_dataset=data).train()
     assert finding.message.endswith(named) if named else finding.message.endswith("(transformers 5 and later)")
 
 
+def test_the_removed_keyword_is_one_given_to_the_trainer_that_fits_not_to_another_branchs(run_sigcheck):
+    """unsloth: `trainer` is a Trainer given no tokenizer in one branch, which trains there and
+    returns; an SFTTrainer given `tokenizer=` comes after, in the other."""
+    code = """
+import sys
+from transformers import Trainer, TrainingArguments
+from trl import SFTTrainer, SFTConfig
+
+def run(kind, model, tok, data):
+    if kind == "audio":
+        trainer = Trainer(model=model, train_dataset=data, args=TrainingArguments(output_dir="out"))
+        trainer.train()
+        return
+    trainer = SFTTrainer(model=model, tokenizer=tok, train_dataset=data, args=SFTConfig(output_dir="out"))
+    trainer.train()
+
+if __name__ == "__main__":
+    run(sys.argv[1], None, None, None)
+"""
+    [finding] = run_sigcheck({"train.py": code}, ["train.py"]).diagnostics
+    assert finding.line == 8 and finding.message.endswith("(transformers 5 and later)"), finding.message
+
+
 @pytest.mark.parametrize("requirements, pinned", [
     ("transformers==4.53.0\ndatasets\n", "transformers==4.53.0 in requirements.txt"),
     ("transformers>=4.40,<4.58\n", "transformers<4.58 in requirements.txt"),
