@@ -47,19 +47,47 @@ class CommandGroups:
         return found
 
     def of_app(self, fn: ir.FunctionInfo, site: ir.CallSite, methods: list[str]) -> list[frozenset[str]]:
-        """The functions of the calling module decorated with a method of the object called
-        (`@app.command()` for `app()`, a Typer app): calling the app runs the one the command
-        line names, after those registered as callbacks (`@app.callback()`). Library objects of
-        one class are one value to the resolver: the spelling of the object tells two apps apart."""
+        """The functions registered with a method of the object called (`@app.command()` or
+        `app.command()(train)` for `app()`, a Typer app): calling the app runs the one the
+        command line names, after those registered as callbacks (`@app.callback()`). Library
+        objects of one class are one value to the resolver: an app is told apart by where its
+        name is bound (`app = typer.Typer()` in unsloth_cli, imported by the console script's
+        program), else, in the calling module, by its spelling."""
         called = set(self.resolver.resolve(site.func))
+        origin = self._origin(site.func)
         commands, callbacks = [], []
-        for other in self.project.modules[fn.module].functions.values():
-            for decorator in other.decorators:
-                made_by = decorator.func if isinstance(decorator, ir.CallOf) else decorator
-                if isinstance(made_by, ir.Attr) and made_by.attr in methods and _spelled_alike(made_by.base, site.func) \
-                        and not called.isdisjoint(self.resolver.resolve(made_by.base)):
-                    (callbacks if made_by.attr == "callback" else commands).append(other.id)
+        for receiver, method, registered in self._all_registrations():
+            if method not in methods or called.isdisjoint(self.resolver.resolve(receiver)):
+                continue
+            same = self._origin(receiver) == origin if origin is not None \
+                else receiver in self._decorators_of(fn.module) and _spelled_alike(receiver, site.func)
+            for func_id in _functions(self.resolver.resolve(registered)) if same else ():
+                (callbacks if method == "callback" else commands).append(func_id)
+        commands, callbacks = list(dict.fromkeys(commands)), list(dict.fromkeys(callbacks))
         return [frozenset({command, *callbacks}) for command in commands] or ([frozenset(callbacks)] if callbacks else [])
+
+    def _decorators_of(self, module: str) -> set[ir.Sym]:
+        return {(decorator.func if isinstance(decorator, ir.CallOf) else decorator).base
+                for other in self.project.modules[module].functions.values() for decorator in other.decorators
+                if isinstance(decorator.func if isinstance(decorator, ir.CallOf) else decorator, ir.Attr)}
+
+    def _origin(self, sym: ir.Sym, depth: int = 0) -> tuple[str, str] | None:
+        """Where a name read is bound, following `from m import name` to m: (scope, name). None
+        for what is no plain name, or is bound more than once."""
+        if not isinstance(sym, ir.Name) or depth > 8:
+            return None
+        owner, bindings = self.resolver.binding_scope(sym.name, sym.scope)
+        if owner is None or len(bindings) != 1:
+            return None
+        imported = bindings[0].value
+        if bindings[0].kind != "import":
+            return owner.id, sym.name
+        if not isinstance(imported, ir.Imported) or imported.name is None:
+            return None
+        target = self.project.resolve_import(imported.module, imported.importer)
+        if target is None:
+            return None
+        return self._origin(ir.Name(imported.name, self.project.modules[target].body_id), depth + 1)
 
     def _registered_with(self, group: str) -> list[str]:
         methods = self._methods(group)
@@ -105,6 +133,10 @@ class CommandGroups:
                     if isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) \
                             and event.func.attr in _ADDERS and event.args:
                         self._registrations.append((event.func.base, _ADDERS[event.func.attr], event.args[0]))
+                    elif isinstance(event, ir.CallSite) and isinstance(event.func, ir.CallOf) \
+                            and isinstance(event.func.func, ir.Attr) and len(event.args) == 1:
+                        # `app.command()(train)`: the decorator applied by hand
+                        self._registrations.append((event.func.func.base, event.func.func.attr, event.args[0]))
         return self._registrations
 
 

@@ -131,6 +131,36 @@ def test_a_typer_apps_callback_runs_before_every_command(analysis):
     assert choices(a) == [{"train:serve", "train:setup"}, {"train:setup", "train:train"}]
 
 
+def test_a_typer_app_called_where_it_is_imported_runs_the_commands_registered_where_it_is_made(analysis):
+    """unsloth: the console script's program imports the app and calls it; its commands are
+    registered by hand (`app.command()(train)`) in the module that makes it. Another module's app,
+    also named `app`, keeps its own commands."""
+    a = analysis({
+        "cli/__init__.py": """
+            import typer
+            from cli.train import train
+            from cli.export import export
+
+            app = typer.Typer()
+            app.command()(train)
+            app.command("export")(export)
+        """,
+        "cli/train.py": "def train(steps: int = 10):\n    pass\n",
+        "cli/export.py": "def export(path: str):\n    pass\n",
+        "other.py": """
+            import typer
+
+            app = typer.Typer()
+
+            @app.command()
+            def serve():
+                pass
+        """,
+        "run.py": "from cli import app\n\napp()\n",
+    }, ("run.py",))
+    assert choices(a) == [{"cli.export:export"}, {"cli.train:train"}]
+
+
 def test_each_command_run_leaves_out_the_other_commands(analysis):
     a = analysis({"train.py": """
         import fire

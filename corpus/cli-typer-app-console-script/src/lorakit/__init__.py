@@ -1,0 +1,1 @@
+"""LoRA fine-tuning from the command line."""
