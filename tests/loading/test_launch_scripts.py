@@ -201,6 +201,22 @@ def test_a_slurm_batch_script_gives_slurms_deadline_to_what_it_runs(run_sigcheck
     assert f"{context} a stop sends SIGTERM, then SIGKILL 30 s later" in message
 
 
+@pytest.mark.parametrize("command, found", [
+    ("srun torchrun --nnodes 2 /shared/examples/mingpt/train.py", True),  # mingpt/train.py in a folder above
+    ("srun torchrun --nnodes 2 /shared/ckpt/train.py", False),  # ckpt/ is no folder of the project
+    ("srun torchrun --nnodes 2 /shared/examples/mingpt/slurm/train.py", True),  # its name beside the script
+])
+def test_a_script_named_by_an_absolute_cluster_path_is_the_project_file_it_ends_with(run_sigcheck, command, found):
+    """pytorch/examples' minGPT sbatch_run.sh starts `/shared/examples/mingpt/main.py`, where the
+    cluster holds a checkout: two parts of the path at least, or its name beside the launch script."""
+    files = {"mingpt/train.py": TRAINS, "mingpt/lib.py": LIB, "mingpt/slurm/run.sh": BATCH.format(command=command)}
+    if command.endswith("slurm/train.py"):
+        files = {"mingpt/slurm/train.py": TRAINS, "mingpt/slurm/lib.py": LIB, "mingpt/slurm/run.sh": BATCH.format(command=command)}
+    report = run_sigcheck(files, ["mingpt/slurm/run.sh"])
+    assert bool(report.diagnostics) == found, (report.diagnostics, report.errors)
+    assert bool(report.errors) != found
+
+
 def test_a_shell_script_that_is_no_batch_script_runs_python_as_no_launcher(run_sigcheck):
     files = {"train.py": TRAINS, "lib.py": LIB, "run.sh": "#!/bin/bash\nset -e\npython train.py\n"}
     assert "on SageMaker" in _messages(run_sigcheck(files, ["."]))["train.py"]
