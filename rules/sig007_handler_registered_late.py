@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sigcheck.checking.registration_conditions import every_run_registers, under_a_condition
+from sigcheck.checking.registration_conditions import condition_of, every_run_registers, under_a_condition
 from sigcheck.checking.rule import Example, Rule
 
 
@@ -178,8 +178,11 @@ for batch in loader:
                 others = [analysis.point(r.func_id, r.site, "or, under another condition, here") for r in conditional[1:]]
                 yield self.finding(anchor, _CONDITIONS, [anchor, *others])
                 continue
-            work = analysis.point(entry.first_work.func_id, entry.first_work.event, f"{entry.first_work.what} starts here")
-            yield self.finding(anchor, problem, [work, anchor] if "after" in problem else [anchor])
+            if "after" in problem:
+                work = analysis.point(entry.first_work.func_id, entry.first_work.event, f"{entry.first_work.what} starts here")
+                yield self.finding(anchor, problem, [work, anchor])
+            else:
+                yield self.finding(anchor, problem, _conditional_trace(analysis, entry, registration, anchor))
 
     @staticmethod
     def _problem(analysis, entry, registration, work_at) -> str | None:
@@ -191,3 +194,17 @@ for batch in loader:
 
 _CONDITIONAL = "SIGTERM handler is registered only under a condition: runs where it is false are unprotected"
 _CONDITIONS = "SIGTERM handlers are registered only under conditions, and no run has to meet one of them: runs where none holds are unprotected"
+
+
+def _conditional_trace(analysis, entry, registration, anchor) -> list:
+    """The way from the entry point to the registration, with the `if` it needs where it sits
+    (Megatron's `if args.exit_signal_handler:` two calls up from the registration)."""
+    found = condition_of(analysis, entry, registration)
+    steps = analysis.path_points(entry.path_to(registration.func_id))
+    if found is None:
+        return [*steps, anchor]
+    func_id, branch = found
+    condition = analysis.point(func_id, branch, "only when this condition holds")
+    callers = [step.caller for step in entry.path_to(registration.func_id)]
+    at = callers.index(func_id) if func_id in callers else len(steps)
+    return [*steps[:at], condition, *steps[at:], anchor]

@@ -18,12 +18,20 @@ if TYPE_CHECKING:
 def under_a_condition(analysis: "Analysis", entry: "EntryFacts", registration: HandlerRegistration) -> bool:
     """Whether the registration, or a call on the entry point's way to it, sits under an `if`
     that is no main guard, platform check or test of whether the signal exists."""
+    return condition_of(analysis, entry, registration) is not None
+
+
+def condition_of(analysis: "Analysis", entry: "EntryFacts",
+                 registration: HandlerRegistration) -> tuple[str, ir.Branch] | None:
+    """The `if` nearest the registration on the entry point's way to it (see under_a_condition),
+    with the function it is in."""
     signal_names = _signal_names(registration)
     for func_id, index in _path_sites(entry, registration):
         own = signal_names if func_id == registration.func_id else frozenset()
-        if _conditional(analysis.functions[func_id], index, own):
-            return True
-    return False
+        branch = _condition(analysis.functions[func_id], index, own)
+        if branch is not None:
+            return func_id, branch
+    return None
 
 
 def replaced_before_work(analysis: "Analysis", entry: "EntryFacts", registration: HandlerRegistration) -> bool:
@@ -128,9 +136,10 @@ def _path_sites(entry, registration):
         yield step.caller, step.site
 
 
-def _conditional(fn: ir.FunctionInfo, index: int, signal_names: frozenset[str] = frozenset()) -> bool:
-    return any(isinstance(e, ir.Branch) and e.guard is None and e.index < index < e.end
-               and not _tests_only(e, signal_names) for e in fn.events[:index])
+def _condition(fn: ir.FunctionInfo, index: int, signal_names: frozenset[str] = frozenset()) -> ir.Branch | None:
+    """The innermost `if` around the event at `index` that is no main guard or signal test."""
+    return next((e for e in reversed(fn.events[:index]) if isinstance(e, ir.Branch) and e.guard is None
+                 and e.index < index < e.end and not _tests_only(e, signal_names)), None)
 
 
 def _signal_names(registration) -> frozenset[str]:

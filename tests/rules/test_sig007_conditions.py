@@ -49,3 +49,40 @@ def test_a_registration_after_the_training_is_no_cover_for_a_conditional_one(run
         .replace("        optimizer.step()\n", "        optimizer.step()\n    signal.signal(signal.SIGTERM, on_sigterm)\n")
     report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG007",))
     assert [d.line for d in report.diagnostics] == [5]
+
+
+def test_the_trace_of_one_conditional_registration_names_its_condition_on_the_way(run_sigcheck):
+    """Megatron: `if args.exit_signal_handler:` two calls up from an unconditional registration.
+    The trace was the registration line alone, which names no condition."""
+    files = {
+        "handler.py": """
+import signal
+
+class Handler:
+    def __enter__(self):
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+        return self
+
+    def on_sigterm(self, signum, frame):
+        self.got = True
+""",
+        "train.py": """
+from handler import Handler
+
+def main(args):
+    handler = None
+    if args.exit_signal_handler:
+        handler = Handler().__enter__()
+    for batch in loader:
+        model(batch).backward()
+        optimizer.step()
+        if handler is not None and handler.got:
+            save_and_exit()
+
+main(parse())
+""",
+    }
+    [finding] = run_sigcheck(files, ["train.py"], select=("SIG007",)).diagnostics
+    assert [(step.path, step.line, step.note) for step in finding.trace] == [
+        ("train.py", 13, "calls main"), ("train.py", 5, "only when this condition holds"),
+        ("train.py", 6, "calls Handler.__enter__"), ("handler.py", 5, "SIGTERM handler registered here")]
