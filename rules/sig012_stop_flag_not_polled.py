@@ -369,9 +369,20 @@ for epoch in range(10):
                     anchor,
                     "This loop never checks the stop flag the SIGTERM handler sets: a stop during it waits "
                     f"for the loop to end, and SIGKILL comes {entry.deadline} after the stop ({entry.deadline.context})",
-                    [analysis.registration_point(registration), *analysis.path_points(way), anchor],
+                    _trace(analysis, registration, registered_by, way, anchor),
                     deadline=entry.deadline.seconds,
                 )
+
+
+def _trace(analysis, registration, registered_by: list, way: list, anchor) -> list:
+    """From the entry point: the way it shares to the registration and the loop, then the rest of
+    the way to the registration, the registration, and the rest of the way to the loop. Starting
+    at the entry point, the finding names the other entry points whose runs meet the loop."""
+    shared = 0
+    while shared < min(len(registered_by), len(way)) and registered_by[shared] == way[shared]:
+        shared += 1
+    return [*analysis.path_points(way[:shared]), *analysis.path_points(registered_by[shared:]),
+            analysis.registration_point(registration), *analysis.path_points(way[shared:]), anchor]
 
 
 def _other_commands(analysis, one: list, other: list) -> bool:

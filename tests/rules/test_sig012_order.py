@@ -42,3 +42,41 @@ def test_nothing_is_reported_for_a_registration_the_run_order_did_not_place(run_
 
     monkeypatch.setattr(EntryFacts, "position", unplaced)
     assert _sig012(run_sigcheck({"train.py": CODE}, select=("SIG012",))) == []
+
+
+def test_the_trace_starts_at_the_entry_point_and_names_the_others_that_reach_the_loop(run_sigcheck):
+    """Megatron: the handler is registered inside a shared `pretrain`, which every pretrain_*.py
+    script calls; an evaluation loop in it never checks the flag. The trace began at the
+    registration, before the call that reaches it, and no other entry point was named."""
+    lib = """
+import signal, sys
+import torch
+
+STOP = False
+
+def on_sigterm(signum, frame):
+    global STOP
+    STOP = True
+
+def evaluate(model, loader):
+    for batch in loader:
+        model(batch)
+
+def pretrain(model, loader, optimizer):
+    signal.signal(signal.SIGTERM, on_sigterm)
+    for it in range(10**6):
+        model(torch.ones(1)).sum().backward()
+        optimizer.step()
+        if it % 100 == 0:
+            evaluate(model, loader)
+        if STOP:
+            torch.save(model.state_dict(), "ckpt.pt")
+            sys.exit(0)
+"""
+    main = "from lib import pretrain\n\nif __name__ == '__main__':\n    pretrain(model, loader, optimizer)\n"
+    files = {"lib.py": lib, "pretrain_gpt.py": main, "pretrain_vision.py": main}
+    [finding] = run_sigcheck(files, ["."], select=("SIG012",)).diagnostics
+    assert [(step.path, step.note) for step in finding.trace] == [
+        ("pretrain_gpt.py", "calls pretrain"), ("lib.py", "SIGTERM handler registered here"),
+        ("lib.py", "calls evaluate"), ("lib.py", "this loop never checks the flag")]
+    assert finding.also_run_from == ("pretrain_vision.py",)
