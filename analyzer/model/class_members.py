@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 class ClassMembers:
     project: "ProjectModel"
+    _overriding: set[tuple[str, str]]  # abstract properties whose overrides are being resolved
 
     def _class_member(self, class_id: str, attr: str, bound: bool, skip_own: bool = False) -> list[Value]:
         order = self.mro(class_id)[1 if skip_own else 0:]
@@ -41,9 +42,32 @@ class ClassMembers:
             decorators = {self._decorator_name(d) for d in fn.decorators}
             skip = 0 if "staticmethod" in decorators else 1 if (bound or "classmethod" in decorators) else 0
             if "property" in decorators:
-                return [v for r in fn.returns for v in self.resolve(r)] or [UnknownV(attr)]
+                found_values = [v for r in fn.returns for v in self.resolve(r)]
+                if not fn.returns:  # an abstract property, which raises: a subclass's is what is read
+                    found_values = self._overriding_properties(found.id, attr)
+                return found_values or [UnknownV(attr)]
             return [FunctionV(fn.id, bound=skip)]
         return [v for sym in found.attributes[attr] for v in self.resolve(sym)]
+
+    def _overriding_properties(self, class_id: str, attr: str) -> list[Value]:
+        """The returns of the properties named `attr` that the class's project subclasses define
+        (ultralytics' Model.task_map raises; YOLO's returns the trainer classes by task)."""
+        if (class_id, attr) in self._overriding:
+            return []  # asked again while being answered
+        self._overriding.add((class_id, attr))
+        try:
+            base = ClassV(class_id)
+            found: list[Value] = []
+            for other, info in self.project.classes.items():
+                getter = info.methods.get(attr)
+                if other == class_id or getter is None or base not in self.mro(other)[1:]:
+                    continue
+                fn = self.project.functions[getter]
+                if any(self._decorator_name(d) == "property" for d in fn.decorators):
+                    found += [v for r in fn.returns for v in self.resolve(r)]
+            return found
+        finally:
+            self._overriding.discard((class_id, attr))
 
     def property_getter(self, class_id: str, attr: str) -> str | None:
         """The function that reading `attr` on an instance of the class runs, where the class of

@@ -9,7 +9,7 @@ import builtins
 from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.model import ir
-from sigcheck.model.values import UNKNOWN, ConstV, ExternalV, InstanceV, ModuleV, UnknownV, Value
+from sigcheck.model.values import UNKNOWN, ClassV, ConstV, ExternalV, InstanceV, ModuleV, UnknownV, Value
 
 if TYPE_CHECKING:
     from sigcheck.knowledge import PatternSet
@@ -133,6 +133,10 @@ class ModuleMembers:
             return [ModuleV(target) if target else ExternalV(sym.module)]
         if target is None:
             return [ExternalV(f"{sym.module}.{sym.name}")]
+        if target == sym.importer:  # `from ultralytics.models.yolo import detect` in that package's __init__
+            submodule = self.project.resolve_import(f"{target}.{sym.name}", target)
+            if submodule:  # it binds its own submodule: the name is not bound there before
+                return [ModuleV(submodule)]
         return self.member(ModuleV(target), sym.name) or [UNKNOWN]
 
     def member(self, module: Value, name: str) -> list[Value]:
@@ -165,9 +169,45 @@ class ModuleMembers:
             and any(isinstance(v, ExternalV) and v.qualname == "builtins.getattr" for v in self.resolve(func))
 
     def attribute_by_name(self, call: ir.CallOf) -> list[Value] | None:
-        """What `getattr(obj, name[, default])` gives, where its names are known (attributes_named)."""
+        """What `getattr(obj, name[, default])` gives, where its names are known (attributes_named);
+        where they are not, on a project object, each of its methods the name may spell."""
         named = self.attributes_named(call)
         if named is None:
-            return None
-        found = [v for base, name in named for value in self.resolve(base) for v in self.attribute(value, name)]
+            if call.star or call.kwargs or len(call.args) not in (2, 3) or not self._may_be_getattr(call.func):
+                return None
+            found = self._methods_spelled(call.args[0], call.args[1])
+        else:
+            found = [v for base, name in named for value in self.resolve(base) for v in self.attribute(value, name)]
         return found + list(self.resolve(call.args[2])) if len(call.args) == 3 else found
+
+    def _methods_spelled(self, base: ir.Sym, name: ir.Sym) -> list[Value]:
+        """`getattr(model, mode)(**overrides)` (ultralytics' `yolo train`), `getattr(self,
+        f"_on_{event}")`: the methods of the project object's class (its project bases' too) whose
+        names begin and end as the name's written text does; without such text, its public ones."""
+        prefix, suffix = _written_ends(name)
+        found: list[Value] = []
+        for value in self.resolve(base):
+            if not (isinstance(value, InstanceV) and isinstance(value.of, ClassV)):
+                continue
+            names = dict.fromkeys(method for cls in self.mro(value.of.class_id) if isinstance(cls, ClassV)
+                                  for method in self.project.classes[cls.class_id].methods)
+            for method in names:
+                if method.startswith(prefix) and method.endswith(suffix) and (prefix or not method.startswith("_")):
+                    found.extend(self.attribute(value, method))
+        return found
+
+
+def _written_ends(name: ir.Sym) -> tuple[str, str]:
+    """The text a name built at run time is written to begin and end with (`f"_on_{event}"`,
+    `"do_" + task`); empty where none is written."""
+    if isinstance(name, ir.FString) and name.parts:
+        first, last = name.parts[0], name.parts[-1]
+    elif isinstance(name, ir.BinOp) and name.op == "+":
+        first, last = name.left, name.right
+    else:
+        return "", ""
+    return _text(first), _text(last) if last is not first else ""
+
+
+def _text(part: ir.Sym) -> str:
+    return part.value if isinstance(part, ir.Const) and isinstance(part.value, str) else ""

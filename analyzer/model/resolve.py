@@ -46,6 +46,7 @@ class Resolver(ModuleMembers, ClassMembers):
         # read a parameter whose arguments changed in the round before.
         self.flowing: dict[ir.Sym, frozenset] = {}
         self._mro: dict[str, list[ClassV | ExternalV]] = {}  # class id -> its linearisation
+        self._overriding: set[tuple[str, str]] = set()  # see ClassMembers._overriding_properties
         same_classes = False
         if earlier is not None:
             self._memo, self.flowing = earlier._memo, earlier.flowing  # taken, not copied

@@ -722,6 +722,69 @@ def test_getattr_with_a_known_name_is_that_attribute(resolve):
     assert resolve(code, "probe = getattr(Trainer, input())") == (UnknownV(),)
 
 
+def test_getattr_with_a_name_known_only_at_run_time_is_a_method_it_may_spell(resolve):
+    """ultralytics' `yolo train`: `getattr(model, mode)(**overrides)`, where the mode comes from
+    the command line: a public method of the object's class or a base's; a name written to begin
+    or end with some text only the methods spelled so."""
+    code = """
+        import sys
+
+        class Base:
+            def train(self):
+                pass
+
+        class Model(Base):
+            def predict(self):
+                pass
+
+            def _on_stop(self):
+                pass
+
+            def _on_start(self):
+                pass
+
+            def _helper(self):
+                pass
+
+        model = Model()
+        event = sys.argv[2]
+    """
+    methods = lambda *names: {FunctionV(name, bound=1) for name in names}  # noqa: E731
+    assert set(resolve(code, "probe = getattr(model, sys.argv[1])")) == methods("train:Model.predict", "train:Base.train")
+    assert set(resolve(code, 'probe = getattr(model, f"_on_{event}")')) == methods("train:Model._on_stop", "train:Model._on_start")
+    assert set(resolve(code, 'probe = getattr(model, "_on_" + event)')) == methods("train:Model._on_stop", "train:Model._on_start")
+    assert resolve(code, "probe = getattr(sys, sys.argv[1])") == (UnknownV(),)  # a library's: anything
+
+
+def test_an_abstract_property_is_what_the_subclasses_return(resolve):
+    """ultralytics' Model.task_map raises NotImplementedError; YOLO's returns the classes by task."""
+    code = """
+        class Model:
+            @property
+            def task_map(self):
+                raise NotImplementedError
+
+            def load(self, key):
+                probe = self.task_map
+
+        class Detector:
+            pass
+
+        class YOLO(Model):
+            @property
+            def task_map(self):
+                return Detector
+    """
+    assert resolve(code, scope="train:Model.load") == (ClassV("train:Detector"),)
+
+
+def test_a_package_importing_its_own_submodule_binds_the_submodule(resolve):
+    """ultralytics/models/yolo/__init__.py: `from ultralytics.models.yolo import detect`."""
+    files = {"pkg/__init__.py": "from pkg import detect\n", "pkg/detect/__init__.py": "from .train import Trainer\n",
+             "pkg/detect/train.py": "class Trainer:\n    pass\n"}
+    assert resolve("import pkg\n", "probe = pkg.detect.Trainer", files) == (ClassV("pkg.detect.train:Trainer"),)
+
+
 def test_a_getattr_of_the_projects_own_is_no_builtin(resolve):
     code = """
         def getattr(obj, name):
