@@ -371,7 +371,7 @@ if __name__ == "__main__":
             return "everything since the last save is lost"
         if analysis.saves.reach_save([entry.body_id]) is None:
             return "all the training is lost: nothing in the run saves it"
-        if not fit and not analysis.saves.checkpoints_in(work.func_id, work.event.index + 1, work.event.end, every_pass=False):
+        if not fit and not analysis.saves.may_save_in(work.func_id, work.event.index + 1, work.event.end):
             return "all the training is lost: nothing saves it while the loop runs"  # pytorch/examples' mnist: after it
         return "everything since the last save is lost"
 

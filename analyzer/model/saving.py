@@ -4,6 +4,7 @@ to a `finally`, a matching `except`, a context manager's `__exit__` or (at exit)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Collection
@@ -31,6 +32,7 @@ class Proof:
         return self.how not in _WITHOUT_RAISING
 
 
+_SAVE_WORDS = re.compile(r"save|checkpoint|ckpt", re.IGNORECASE)  # a call named so may be one
 _WITHOUT_RAISING = frozenset({"directly", "through a stop flag", "through a library's stop flag"})
 
 
@@ -94,6 +96,19 @@ class SaveAnalysis:
                    for e in self.functions[f].events if isinstance(e, ir.CallSite)):
                 return True
         return False
+
+    def may_save_in(self, func_id: str, start: int, end: int) -> bool:
+        """Whether the events in [start, end) may save at some pass: a checkpoint save, or a call
+        named as one whose callee sigcheck cannot see (`self.checkpointer.save(step)`, torchtitan's,
+        made by a factory). That the run saves nothing there is said only where nothing may."""
+        if self.checkpoints_in(func_id, start, end, every_pass=False):
+            return True
+        sites = [(func_id, e) for e in self.functions[func_id].events[start:end] if isinstance(e, ir.CallSite)]
+        callees = [t.func_id for _, site in sites for t in self.graph.targets(func_id, site) if t.func_id]
+        sites += [(f, e) for f in self.graph.reach(callees, SAVE_KINDS) for e in self.functions[f].events
+                  if isinstance(e, ir.CallSite)]
+        return any(_SAVE_WORDS.search(_called_name(site)) and not any(t.func_id for t in self.graph.targets(f, site))
+                   for f, site in sites)
 
     def _checkpoints(self, func_id: str, site: ir.CallSite) -> bool:
         """A checkpoint save, unless what it writes is plain data (a dict of metric lists)."""
@@ -367,3 +382,7 @@ def _short(exception: str | None) -> str:
     if exception is None:
         return "an exception"
     return exception.split(":")[-1].rsplit(".", 1)[-1]
+
+
+def _called_name(site: ir.CallSite) -> str:
+    return site.func.attr if isinstance(site.func, ir.Attr) else site.func.name if isinstance(site.func, ir.Name) else ""

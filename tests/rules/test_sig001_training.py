@@ -595,3 +595,28 @@ def test_a_run_that_saves_only_after_its_loop_loses_all_its_training(run_sigchec
     saved_best = run_sigcheck({"train.py": best}, select=("SIG001",)).diagnostics
     assert [d.message.split("later, and ")[1] for d in saved_after] == ["all the training is lost: nothing saves it while the loop runs"]
     assert [d.message.split("later, and ")[1] for d in saved_best] == ["everything since the last save is lost"]
+
+
+def test_a_loop_calling_a_save_sigcheck_cannot_see_may_save(run_sigcheck):
+    """torchtitan's loop calls `self.checkpointer.save(step)` on a checkpointer a factory makes:
+    sigcheck cannot see that save, so it does not say that nothing saves the training."""
+    code = """import torch
+from somewhere import build_checkpointer
+
+
+class Trainer:
+    def __init__(self):
+        self.checkpointer = build_checkpointer()
+
+    def train(self):
+        for batch in loader:
+            model(batch).sum().backward()
+            optimizer.step()
+            self.checkpointer.save(step)
+        torch.save(model.state_dict(), "final.pt")
+
+
+Trainer().train()
+"""
+    (finding,) = run_sigcheck({"train.py": code}, select=("SIG001",)).diagnostics
+    assert finding.message.split("later, and ")[1] == "everything since the last save is lost"
