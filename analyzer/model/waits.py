@@ -12,8 +12,9 @@ import operator
 
 from sigcheck.model import ir
 from sigcheck.model.resolve import Resolver
-from sigcheck.model.values import ConstV, ExternalV
+from sigcheck.model.values import ConstV, ExternalV, InstanceV
 
+_DECLARED_NUMBERS = (InstanceV(ExternalV("builtins.int")), InstanceV(ExternalV("builtins.float")))
 _ARITHMETIC = {"+": operator.add, "*": operator.mul, "**": operator.pow}
 _CLOCKS = frozenset({"time.time", "time.monotonic", "time.perf_counter", "time.time_ns", "time.monotonic_ns",
                      "time.perf_counter_ns"})
@@ -99,7 +100,8 @@ class WaitBound:
     def _numbers(self, sym: ir.Sym) -> list[float]:
         """Every value the expression can have, when all are non-negative numbers (a parameter
         with its default and what callers pass), else none."""
-        values = self.resolver.resolve(sym)
+        # `attempts: int = 3` adds an instance of int beside the numbers the default and callers give
+        values = [v for v in self.resolver.resolve(sym) if v not in _DECLARED_NUMBERS]
         numbers = [v.value for v in values if isinstance(v, ConstV)
                    and isinstance(v.value, (int, float)) and not isinstance(v.value, bool) and v.value >= 0]
         return [float(n) for n in numbers] if values and len(numbers) == len(values) else []

@@ -58,6 +58,10 @@ def doubles_past_counting():
     for attempt in range(900):
         time.sleep(10 ** attempt)
 
+def backs_off_annotated(attempts: int = 3):
+    for attempt in range(attempts):
+        time.sleep(0.05 * (attempt + 1))
+
 def scaled_by_an_unknown(factor):
     for attempt in range(3):
         time.sleep(factor * attempt)
@@ -76,6 +80,7 @@ def scaled_by_an_unknown(factor):
     ("backs_off", pytest.approx(3 * 0.15)),  # unsloth's retries: a product with the round
     ("doubles", 3 * 2 ** 3),  # rounds 1 to 3: a power of the round
     ("doubles_past_counting", None),  # 10 ** 899 overflows a float: no length known
+    ("backs_off_annotated", pytest.approx(3 * 0.15)),  # the annotation adds an int beside the default
     ("scaled_by_an_unknown", None),
 ])
 def test_the_longest_a_sleep_can_wait(analysis, function, longest):
