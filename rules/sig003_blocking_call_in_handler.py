@@ -4,6 +4,7 @@ from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
 from sigcheck.model.live import reach_live
+from sigcheck.model.locks import LockTakers
 from sigcheck.model.trace import Point
 from sigcheck.model.values import ExternalV, InstanceV
 
@@ -15,7 +16,8 @@ class BlockingCallInHandler(Rule):
     Follows each SIGTERM handler through the functions it calls and reports calls that can
     block: `time.sleep`, `join()`/`wait()`/`communicate()` without a timeout,
     `subprocess.run`/`call`/`check_*` without `timeout=`, `Queue.get` and `Lock.acquire` without
-    a timeout (and `with lock:`, which acquires it so), network I/O (requests without `timeout=`, urllib, S3 uploads), `input()`,
+    a timeout (and `with lock:` on a lock that is not reentrant, where code the main thread runs
+    outside the handler takes the same lock: it may hold it when the signal comes), network I/O (requests without `timeout=`, urllib, S3 uploads), `input()`,
     `torch.distributed` collectives and barriers, and `while True` loops with no way out. A
     sleep is a pause, not reported, when its length is known and, times the rounds of the `for
     range(n)` loops around it, at most a tenth of the deadline (`time.sleep(0.5)` before a kill,
@@ -149,6 +151,25 @@ def on_sigterm(signum, frame):
 
 signal.signal(signal.SIGTERM, on_sigterm)
 """, "a file and no_grad are no locks; the lock is taken with a timeout"),
+        Example("""
+import signal, sys, threading, torch
+
+state_lock = threading.Lock()
+log_lock = threading.RLock()
+
+def on_sigterm(signum, frame):
+    with state_lock:
+        torch.save(model.state_dict(), "ckpt.pt")
+    with log_lock:
+        print("saved")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for batch in loader:
+    with log_lock:
+        print("step")
+    train_step(batch)
+""", "only the handler takes state_lock, and the main thread may take the reentrant log_lock again"),
     )
     invalid = (
         Example("""
@@ -260,14 +281,21 @@ signal.signal(signal.SIGTERM, on_sigterm)
     )
 
     def check(self, analysis):
+        locks = LockTakers(analysis.functions, analysis.graph.resolver)
         for registration in analysis.sigterm_registrations():
             handlers = [t.func_id for t in registration.handlers]
             if not handlers:
                 continue
             parents, skipped = reach_live(analysis.graph, handlers)
-            deadline = analysis.deadline_for(analysis.entries_reaching(registration.func_id, registration.site))
+            entries = analysis.entries_reaching(registration.func_id, registration.site)
+            deadline = analysis.deadline_for(entries)
             for func_id in parents:
                 for event, what in self._blocking(analysis, func_id, skipped[func_id], deadline.seconds):
+                    if isinstance(event, ir.With):
+                        holder = _held_outside(locks, event, parents, entries)
+                        if holder is None:
+                            continue
+                        what = f"{what} that {analysis.describe(holder)} also takes"
                     trace = [analysis.registration_point(registration), analysis.handler_point(handlers[0])]
                     trace += analysis.path_points(analysis.graph.path(parents, func_id))
                     anchor = Point(func_id, event.node, f"{what} can block")
@@ -306,6 +334,14 @@ def _entered(analysis, event: ir.With) -> list[str]:
     """The library types a `with` statement enters an object of (`with lock:` on a threading.Lock)."""
     return [value.of.qualname for item in event.items for value in analysis.graph.resolver.resolve(item)
             if isinstance(value, InstanceV) and isinstance(value.of, ExternalV)]
+
+
+def _held_outside(locks: LockTakers, event: ir.With, parents, entries) -> str | None:
+    """A function the main thread runs outside the handler that takes the lock the `with` enters:
+    the main thread may hold it when the signal comes, and the handler then waits forever."""
+    keys = [key for item in event.items if (key := locks.key(item)) is not None]
+    return next((taker for key in keys for taker in sorted(locks.takers(key))
+                 if taker not in parents and any(taker in entry.main for entry in entries)), None)
 
 
 def _a_pause(analysis, fn: ir.FunctionInfo, site: ir.CallSite, entry, deadline: int) -> bool:
