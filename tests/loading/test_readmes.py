@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sigcheck.loading.readmes import shell_blocks
 
 README = """# Training
@@ -42,35 +44,21 @@ def test_only_shell_blocks_are_kept_each_line_in_its_place():
     assert not any("other.py" in line or "indented.py" in line or "Install" in line for line in kept)
 
 
-def test_a_readmes_launch_tells_the_deadline_before_a_guess_from_the_code(run_sigcheck):
-    """open-r1: the README launches grpo.py with accelerate; the code reading LOCAL_RANK said
-    "if started by torchrun"."""
-    (finding,) = run_sigcheck({"train.py": FIT, "README.md": README}, ["."]).diagnostics
-    assert "under accelerate (README.md:7) a stop sends SIGTERM, then SIGKILL 30 s later" in finding.message
+_ACCELERATE = "accelerate launch --config_file zero3.yaml train.py"
 
 
-def test_a_readme_that_runs_it_with_deepspeed_leaves_the_platforms_deadline(run_sigcheck):
-    readme = README.replace("accelerate launch --config_file zero3.yaml train.py", "deepspeed train.py")
-    (finding,) = run_sigcheck({"train.py": FIT, "README.md": readme}, ["."]).diagnostics
-    assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in finding.message
-
-
-
-def test_a_readme_that_runs_it_with_python_itself_leaves_the_platforms_deadline(run_sigcheck):
-    """alpaca-lora: the README runs `python finetune.py`; the code reading LOCAL_RANK said "if
-    started by torchrun"."""
-    readme = README.replace("accelerate launch --config_file zero3.yaml train.py", "python train.py")
-    (finding,) = run_sigcheck({"train.py": FIT, "README.md": readme}, ["."]).diagnostics
-    assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in finding.message
-
-
-def test_a_readme_that_runs_it_both_ways_names_the_launcher_that_kills_sooner(run_sigcheck):
-    readme = README.replace("pip install -e .", "python train.py --lr 1e-5")
-    (finding,) = run_sigcheck({"train.py": FIT, "README.md": readme}, ["."]).diagnostics
-    assert "under accelerate (README.md:7) a stop sends SIGTERM, then SIGKILL 30 s later" in finding.message
-
-
-def test_a_readme_that_runs_another_script_with_python_leaves_the_guess(run_sigcheck):
-    readme = README.replace("accelerate launch --config_file zero3.yaml train.py", "python prepare.py")
+@pytest.mark.parametrize("written, instead, context", [
+    # open-r1: the README launches grpo.py with accelerate; the code reading LOCAL_RANK said "if started by torchrun"
+    (_ACCELERATE, _ACCELERATE, "under accelerate (README.md:7) a stop sends SIGTERM, then SIGKILL 30 s later"),
+    (_ACCELERATE, "deepspeed train.py", "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later"),
+    # alpaca-lora: the README runs `python finetune.py`: no launcher kills it sooner
+    (_ACCELERATE, "python train.py", "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later"),
+    # run both ways: the launcher that kills sooner
+    ("pip install -e .", "python train.py --lr 1e-5", "under accelerate (README.md:7) a stop sends SIGTERM, then SIGKILL 30 s later"),
+    # another script run with Python says nothing of this one: the guess from the code stays
+    (_ACCELERATE, "python prepare.py", "if started by torchrun"),
+])
+def test_a_readmes_launch_tells_the_deadline_before_a_guess_from_the_code(run_sigcheck, written, instead, context):
+    readme = README.replace(written, instead)
     (finding,) = run_sigcheck({"train.py": FIT, "prepare.py": "print(1)\n", "README.md": readme}, ["."]).diagnostics
-    assert "if started by torchrun" in finding.message
+    assert context in finding.message
