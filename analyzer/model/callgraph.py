@@ -330,6 +330,7 @@ class CallGraph(CallTargets):
                     continue  # `@click.group()` makes a runner of the function: see CommandGroups
                 if entry.option("registered-with"):  # `app()`, a Typer app
                     self._add_choice(fn, site, self._groups.of_app(fn, site, entry.option("registered-with")))
+                    self._command_names.update(self._groups.names)
                     continue
                 now = entry.option("kind") == "call"
                 for position, value, sym in self._callable_args(site, entry.option("target", [])) or \

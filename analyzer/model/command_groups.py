@@ -33,6 +33,9 @@ class CommandGroups:
         self.knowledge = knowledge
         self._registrations: list[tuple[ir.Sym, str, ir.Sym]] | None = None  # (group, method, registered)
         self._groups: dict[str, frozenset[str] | None] = {}  # function -> the methods registering with it
+        # a command registered by hand under its name (`app.command()(train)`): the function that
+        # runs may be a decorator's wrapper, named otherwise (unsloth's add_options_from_config)
+        self.names: dict[str, str] = {}
 
     def of_group(self, func_id: str, seen: frozenset[str] = frozenset()) -> list[frozenset[str]]:
         """What a call of the group `func_id` may run besides the group's own function: one of
@@ -63,6 +66,8 @@ class CommandGroups:
                 else receiver in self._decorators_of(fn.module) and _spelled_alike(receiver, site.func)
             for func_id in _functions(self.resolver.resolve(registered)) if same else ():
                 (callbacks if method == "callback" else commands).append(func_id)
+                if isinstance(registered, ir.Name):
+                    self.names.setdefault(func_id, registered.name.replace("_", "-"))
         commands, callbacks = list(dict.fromkeys(commands)), list(dict.fromkeys(callbacks))
         return [frozenset({command, *callbacks}) for command in commands] or ([frozenset(callbacks)] if callbacks else [])
 

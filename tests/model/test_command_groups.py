@@ -161,6 +161,29 @@ def test_a_typer_app_called_where_it_is_imported_runs_the_commands_registered_wh
     assert choices(a) == [{"cli.export:export"}, {"cli.train:train"}]
 
 
+def test_a_command_registered_by_hand_is_named_as_registered_not_as_its_wrapper(analysis):
+    """unsloth decorates its commands with `add_options_from_config`: the function the app runs is
+    the decorator's wrapper, and the finding said "in command add_options_from_config.decorator.wrapper"."""
+    a = analysis({"train.py": """
+        import typer
+
+        def with_config(f):
+            def wrapper(*args, **kwargs):
+                return f(*args, **kwargs)
+            return wrapper
+
+        @with_config
+        def fine_tune(steps: int = 10):
+            pass
+
+        app = typer.Typer()
+        app.command()(fine_tune)
+        app()
+    """})
+    assert choices(a) == [{"train:with_config.wrapper"}]
+    assert a.graph.command_name("train:with_config.wrapper") == "fine-tune"
+
+
 def test_each_command_run_leaves_out_the_other_commands(analysis):
     a = analysis({"train.py": """
         import fire
