@@ -180,8 +180,9 @@ def test_a_command_registered_by_hand_is_named_as_registered_not_as_its_wrapper(
         app.command()(fine_tune)
         app()
     """})
-    assert choices(a) == [{"train:with_config.wrapper"}]
-    assert a.graph.command_name("train:with_config.wrapper") == "fine-tune"
+    wrapper = "train:with_config.<locals>.wrapper"
+    assert {wrapper} in choices(a)
+    assert a.graph.command_name(wrapper) == "fine-tune"
 
 
 def test_each_command_run_leaves_out_the_other_commands(analysis):
