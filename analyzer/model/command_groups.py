@@ -58,12 +58,13 @@ class CommandGroups:
         program), else, in the calling module, by its spelling."""
         called = set(self.resolver.resolve(site.func))
         origin = self._origin(site.func)
+        local = self._decorators_of(fn.module) if origin is None else set()
         commands, callbacks = [], []
         for receiver, method, registered in self._all_registrations():
             if method not in methods or called.isdisjoint(self.resolver.resolve(receiver)):
                 continue
             same = self._origin(receiver) == origin if origin is not None \
-                else receiver in self._decorators_of(fn.module) and _spelled_alike(receiver, site.func)
+                else receiver in local and _spelled_alike(receiver, site.func)
             for func_id in _functions(self.resolver.resolve(registered)) if same else ():
                 (callbacks if method == "callback" else commands).append(func_id)
                 if isinstance(registered, ir.Name):
