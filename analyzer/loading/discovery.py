@@ -202,8 +202,8 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
 def _scan_readme(found: Discovery, path: Path) -> None:
     """The launches a README's shell code blocks show (`accelerate launch --config_file zero3.yaml
     src/open_r1/grpo.py`, or `python finetune.py` with no launcher): how the project says its
-    scripts run, where no script of its own runs them. They tell a script's launcher and deadline only: no entry point and no finding comes
-    from a README."""
+    scripts run, where no script of its own runs them. They tell a script's launcher and deadline
+    only: no entry point and no finding comes from a README."""
     try:
         text = decode_text(read_bytes(path, display_path(path)), display_path(path))
     except LoadError:
