@@ -23,7 +23,7 @@ from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, package_base
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
-from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch
+from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch, unfound_error
 from sigcheck.loading.notebooks import code_cells, written_scripts
 from sigcheck.loading.readmes import shell_blocks
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
@@ -127,7 +127,7 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
                 found.errors.append(LoadError(display_path(path), _NOTEBOOK))
         elif path.suffix.lower() in _LAUNCH_SCRIPTS:
             if not _scan_shell(found, path, found.root, (), named=True) and len(found.errors) == errors_before:
-                found.errors.append(LoadError(display_path(path), _SHELL))
+                found.errors.append(unfound_error(path, found.root, builtin_knowledge()) or LoadError(display_path(path), _SHELL))
         elif path.suffix.lower() in _NOT_PYTHON:
             found.errors.append(LoadError(display_path(path), _NOT_PYTHON[path.suffix.lower()]))
         elif _reads_as_dockerfile(path):  # `Dockerfile2`, `triton.containerfile`: named, so meant

@@ -64,14 +64,36 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
     A script path (or `-m` module) is looked for beside the shell script, then at the project root.
     `plain`: a script run by the interpreter itself (`python train.py`) is a launch too, with no
     launcher's deadline: a README that shows it run so says no launcher kills it sooner."""
+    return [launch for launch in _launches(text, path, display, root, knowledge, plain) if isinstance(launch, ScriptLaunch)]
+
+
+def unfound_error(path: Path, root: Path, knowledge: Knowledge) -> LoadError | None:
+    """Why a shell script named on the command line gives nothing to analyse, where a launch of it
+    starts a script that is no file of the project (a path on the cluster no file's path ends).
+    None where it starts none, or cannot be read (said elsewhere)."""
+    display = display_path(path)
+    try:
+        text = decode_text(read_bytes(path, display), display)
+    except LoadError:
+        return None
+    unfound = [launch for launch in _launches(text, path, display, root, knowledge, False) if isinstance(launch, tuple)]
+    if not unfound:
+        return None
+    launcher, script, line = unfound[0]
+    return LoadError(display, f"{launcher} starts {script}, which is no file of the project (nor does a file "
+                              f"of it end its path): name the training script", line, 1)
+
+
+def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowledge, plain: bool):
+    """Each launch of the shell script: a ScriptLaunch, or (launcher, script, line) where the
+    script is not found."""
     if not may_launch(text, plain):
-        return []
+        return
     folder = str(resolve(path).parent)  # where a launch script is run from, as its launches are looked for
     try:
         script = parse_shell(text, display, {}, None, cwd=folder, folder=folder)
     except LoadError:
-        return []
-    found = []
+        return
     batch = _BATCH.search(text) is not None
     for command, written in _commands(script, display, path):
         words = _after_srun(written) if batch else written
@@ -80,14 +102,14 @@ def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Know
         if started is None:
             continue
         launcher, deadline, target, args = started
-        for candidate in _files(target, *_bases(path.parent, root)):
-            if is_file(candidate):
-                config = _sagemaker_config(written, path.parent, root) if launcher == "accelerate" else None
-                switched = switched_by_arguments(args, switch_names(knowledge), _bases(path.parent, root))
-                found.append(ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
-                                          _keeps_signal(launcher, words, knowledge), switched, resolve(path)))
-                break
-    return found
+        candidate = next((c for c in _files(target, *_bases(path.parent, root)) if is_file(c)), None)
+        if candidate is None:
+            yield launcher, target, command.span[0]
+            continue
+        config = _sagemaker_config(written, path.parent, root) if launcher == "accelerate" else None
+        switched = switched_by_arguments(args, switch_names(knowledge), _bases(path.parent, root))
+        yield ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
+                           _keeps_signal(launcher, words, knowledge), switched, resolve(path))
 
 
 def _commands(script, display: str, path: Path):
