@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from sigcheck.checking.handler_work import handler_proof
+from sigcheck.checking.handler_work import dead_ends, handler_proof, saved_in_others
 from sigcheck.checking.registration_conditions import replaced_before_work
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.model.trace import Point
 
 
 class HandlerNeverSaves(Rule):
@@ -344,11 +343,14 @@ torch.save(model.state_dict(), "final.pt")
             handler = self._handler_name(analysis, registration)
             trace = [analysis.registration_point(registration)]
             trace += [analysis.handler_point(t.func_id) for t in registration.handlers]
-            trace += self._dead_ends(analysis, registration)
-            for entry in self._unsaved(analysis, registration, entries):  # each names its way to the handler
+            trace += dead_ends(analysis, registration)
+            unsaved = self._unsaved(analysis, registration, entries)
+            where = saved_in_others(analysis, [e for e in entries if e not in unsaved])
+            for entry in unsaved:  # each names its way to the handler
                 yield self.finding(
                     analysis.registration_point(registration),
-                    f"SIGTERM handler {handler} never leads to code that saves, so a stop loses the work since the last checkpoint",
+                    f"SIGTERM handler {handler} never leads to code that saves{where}, so a stop loses the work since the "
+                    "last checkpoint",
                     [*analysis.path_points(entry.path_to(registration.func_id)), *trace],
                 )
 
@@ -382,18 +384,6 @@ torch.save(model.state_dict(), "final.pt")
                 f"so a stop loses the work since the last checkpoint",
                 [*analysis.path_points(entry.path_to(func_id)), fit],
             )
-
-    @staticmethod
-    def _dead_ends(analysis, registration):
-        """Where each way to a save stops: the flag nobody acts on, the exception nobody saves on."""
-        handlers = [t.func_id for t in registration.handlers]
-        points = [Point(p.func_id, p.node, "sets a stop flag, but no check of it leads to a save")
-                  for _, p in analysis.saves.flags_set(handlers)[:1]]
-        for raised in analysis.saves.raised(handlers)[:1]:
-            name = (raised.exception or "an exception").split(":")[-1].rsplit(".", 1)[-1]
-            points.append(Point(raised.point.func_id, raised.point.node,
-                                f"raises {name}, but no finally, matching except or atexit around the training saves"))
-        return points
 
     @staticmethod
     def _handler_name(analysis, registration) -> str:

@@ -1,10 +1,12 @@
 """What a registered signal handler does for the training of a run: whether it leads to a save
-(SIG002), and whether a handler for another signal serves a stop that SIGTERM could share (SIG001)."""
+(SIG002), where its ways to one stop, and whether a handler for another signal serves a stop that
+SIGTERM could share (SIG001)."""
 
 from __future__ import annotations
 
 from sigcheck.checking.registration_conditions import rank_alternatives
 from sigcheck.model.signals import chains_previous
+from sigcheck.model.trace import Point
 
 
 def handler_proof(analysis, registration, entries):
@@ -46,3 +48,25 @@ def _chained_proof(analysis, registration, entries, main):
     others = [r for r in analysis.sigterm_registrations() if r is not registration
               and any(e.runs(r.func_id, r.site) for e in entries)]
     return next((proof for other in others if (proof := _prove(analysis, other, main)) is not None), None)
+
+
+def dead_ends(analysis, registration) -> list[Point]:
+    """Where each way to a save stops: the flag nobody acts on, the exception nobody saves on."""
+    handlers = [t.func_id for t in registration.handlers]
+    points = [Point(p.func_id, p.node, "sets a stop flag, but no check of it leads to a save")
+              for _, p in analysis.saves.flags_set(handlers)[:1]]
+    for raised in analysis.saves.raised(handlers)[:1]:
+        name = (raised.exception or "an exception").split(":")[-1].rsplit(".", 1)[-1]
+        points.append(Point(raised.point.func_id, raised.point.node,
+                            f"raises {name}, but no finally, matching except or atexit around the training saves"))
+    return points
+
+
+def saved_in_others(analysis, saved: list) -> str:
+    """For a handler some entry points' runs save on and others' do not (Megatron's, whose flag
+    the pretrain_*.py scripts' loop checks and tasks/main.py's does not): which runs it saves in."""
+    if not saved:
+        return ""
+    shown = analysis.project.sources[saved[0].entry.module].display
+    more = f" and {len(saved) - 1} more" if len(saved) > 1 else ""
+    return f" in this run (it does in the run of {shown}{more})"

@@ -70,6 +70,8 @@ def test_a_shared_handler_is_judged_in_each_run(run_sigcheck):
     assert finding.path == "pkg/process.py"
     assert [step.path for step in finding.trace][:2] == ["pkg/learner.py", "pkg/learner.py"]
     assert "also run from" not in finding.message  # the recorder's run is served
+    # and the message says so: "never leads to code that saves" alone read as true of every run
+    assert "never leads to code that saves in this run (it does in the run of pkg/record.py)," in finding.message
 
 
 def test_a_shared_handler_every_run_saves_on_is_not_reported(run_sigcheck):
