@@ -162,8 +162,9 @@ _SNIFFED = 4096  # bytes read to tell a Dockerfile from a script
 _SHELL = ("a shell script that starts no project script through a launcher sigcheck follows (torchrun, "
           "accelerate launch, deepspeed, srun or a Slurm batch script's python): name the training script, or "
           "the Dockerfile whose ENTRYPOINT or CMD runs this one")
-_NOTEBOOK = ("a notebook that starts no SageMaker training job (no estimator or ModelTrainer names an entry "
-             "point): code run in the notebook's own kernel is not stopped by a platform; name the training script")
+_NOTEBOOK = ("a notebook that starts no training job sigcheck follows (no SageMaker estimator or ModelTrainer "
+             "names an entry point): code run in the notebook's own kernel is not stopped by a platform, and a "
+             "function handed to another launcher (Kubeflow's CustomTrainer) is not followed; name the training script")
 _LAUNCH_SCRIPTS = (".sh", ".bash", ".sbatch", ".slurm")  # read for the scripts they launch, named or found
 _DATA = "not Python, a Dockerfile or a notebook: name the training script, its folder or the Dockerfile"
 # Files named on the command line that are not scripts: parsed as Python, they gave a syntax error.

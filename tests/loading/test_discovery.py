@@ -146,8 +146,8 @@ def test_a_notebook_named_that_launches_no_job_says_so(tmp_path):
     (tmp_path / "nb").mkdir()
     (tmp_path / "nb" / "explore.ipynb").write_text(json.dumps(notebook))
     named = discover([tmp_path / "nb" / "explore.ipynb"])
-    assert [e.message.split(":")[0] for e in named.errors] == ["a notebook that starts no SageMaker training job (no "
-                                                               "estimator or ModelTrainer names an entry point)"]
+    assert [e.message.split(":")[0] for e in named.errors] == ["a notebook that starts no training job sigcheck follows "
+                                                               "(no SageMaker estimator or ModelTrainer names an entry point)"]
     folder = discover([tmp_path / "nb"])
     assert [e.message for e in folder.errors] == [NO_ENTRY_POINTS]
 
