@@ -69,7 +69,7 @@ def test_the_file_in_the_repository_wins_over_the_cell_that_writes_it(run_sigche
 
 def test_a_written_script_no_estimator_runs_is_not_analysed(run_sigcheck):
     report = run_sigcheck({"launch.ipynb": notebook(TRAIN_CELL, ["print('train in the kernel')\n"])}, ["launch.ipynb"])
-    assert report.diagnostics == [] and "starts no SageMaker training job" in report.errors[0].message
+    assert report.diagnostics == [] and "starts no training job sigcheck follows" in report.errors[0].message
 
 
 def test_odd_cells_and_paths_are_no_crash(run_sigcheck):
