@@ -550,15 +550,22 @@ def test_a_script_of_a_few_steps_on_noise_run_as_itself_trains(run_sigcheck):
     assert [(d.path, d.line) for d in report.diagnostics if d.code == "SIG001"] == [("unet.py", 16)]
 
 
-def test_a_run_that_saves_nothing_loses_all_its_training(run_sigcheck):
-    """litgpt's tutorial trains and keeps nothing: "since the last save" would name a save there
-    is none of. A run that checkpoints loses what it trained since."""
-    loop = "import torch\n\nfor batch in loader:\n    model(batch).sum().backward()\n    optimizer.step()\n"
-    saving = loop + "    torch.save(model.state_dict(), 'model.pt')\n"
-    keeps_nothing = run_sigcheck({"train.py": loop}, select=("SIG001",)).diagnostics
-    checkpoints = run_sigcheck({"train.py": saving}, select=("SIG001",)).diagnostics
-    assert [d.message.split("later, and ")[1] for d in keeps_nothing] == ["all the training is lost: nothing in the run saves it"]
-    assert [d.message.split("later, and ")[1] for d in checkpoints] == ["everything since the last save is lost"]
+_LOOP = "import torch\n\nfor batch in loader:\n    loss = model(batch).sum()\n    loss.backward()\n    optimizer.step()\n"
+
+
+@pytest.mark.parametrize("after_the_step, lost", [
+    # litgpt's tutorial trains and keeps nothing: "since the last save" would name a save there is none of
+    ("", "all the training is lost: nothing in the run saves it"),
+    # a run that checkpoints loses what it trained since
+    ("    torch.save(model.state_dict(), 'model.pt')\n", "everything since the last save is lost"),
+    # pytorch/examples' mnist saves once the epochs are done (`--save-model`): a stop during them loses all
+    ("torch.save(model.state_dict(), 'model.pt')\n", "all the training is lost: nothing saves it while the loop runs"),
+    # a loop that saves its best model at some passes loses what came since
+    ("    if loss < best:\n        torch.save(model.state_dict(), 'best.pt')\n", "everything since the last save is lost"),
+])
+def test_what_a_stop_loses_follows_where_the_run_saves(run_sigcheck, after_the_step, lost):
+    diagnostics = run_sigcheck({"train.py": _LOOP + after_the_step}, select=("SIG001",)).diagnostics
+    assert [d.message.split("later, and ")[1] for d in diagnostics] == [lost]
 
 
 def test_compiling_a_model_with_a_save_method_saves_nothing(run_sigcheck):
@@ -582,19 +589,6 @@ for batch in loader:
 """
     (finding,) = run_sigcheck({"train.py": code}, select=("SIG001",)).diagnostics
     assert finding.message.split("later, and ")[1] == "all the training is lost: nothing in the run saves it"
-
-
-def test_a_run_that_saves_only_after_its_loop_loses_all_its_training(run_sigcheck):
-    """pytorch/examples' mnist saves the model once the epochs are done (`--save-model`): a stop
-    during them loses all the training, not what came "since the last save". A loop that saves
-    its best model at some passes loses what came since."""
-    loop = "import torch\n\nfor batch in loader:\n    loss = model(batch).sum()\n    loss.backward()\n    optimizer.step()\n"
-    after = loop + "torch.save(model.state_dict(), 'model.pt')\n"
-    best = loop + "    if loss < best:\n        torch.save(model.state_dict(), 'best.pt')\n"
-    saved_after = run_sigcheck({"train.py": after}, select=("SIG001",)).diagnostics
-    saved_best = run_sigcheck({"train.py": best}, select=("SIG001",)).diagnostics
-    assert [d.message.split("later, and ")[1] for d in saved_after] == ["all the training is lost: nothing saves it while the loop runs"]
-    assert [d.message.split("later, and ")[1] for d in saved_best] == ["everything since the last save is lost"]
 
 
 def test_a_loop_calling_a_save_sigcheck_cannot_see_may_save(run_sigcheck):
