@@ -84,7 +84,7 @@ class Containers:
             else:
                 result.append(UNKNOWN)
         result += self._stored(sym, keys, iterating)
-        if not iterating and any(isinstance(key, UnknownV) for key in keys) and len(set(result)) > MAX_CHOICES:
+        if not iterating and any(isinstance(key, UnknownV) for key in keys) and _choices(result) > MAX_CHOICES:
             return [UNKNOWN]  # a configured name picks one of many registered classes: not known which
         return result
 
@@ -325,6 +325,13 @@ def _chain(sym: ir.Sym) -> Chain | None:
         keys.insert(0, sym.key)
         sym = sym.base
     return (sym, tuple(keys)) if isinstance(sym, (ir.Name, ir.Attr)) and keys else None
+
+
+def _choices(values: list[Value]) -> int:
+    """How many things a lookup may give, a table of tables not counted: `task_map[task]` gives
+    one table per task, whose entry the next lookup picks by a name written out
+    (`task_map[task]["trainer"]`: ultralytics' one trainer class per task)."""
+    return len({value for value in values if not isinstance(value, (DictV, SeqV))})
 
 
 def _match(stored: Value, key: Value) -> bool:

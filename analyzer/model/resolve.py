@@ -305,8 +305,20 @@ class Resolver(ModuleMembers, ClassMembers):
         values: list[Value] = []
         for returned in fn.returns[:_MAX_VALUES]:
             passed = self._argument_for(fn, func.bound, returned, args, kwargs, star)
+            if passed is None and isinstance(returned, ir.Item):
+                passed = self._looked_up_with(fn, func.bound, returned, args, kwargs, star)
             values.extend(self.resolve(passed if passed is not None else returned))
         return values or [UNKNOWN]
+
+    def _looked_up_with(self, fn: ir.FunctionInfo, bound: int, item: ir.Item, args, kwargs, star: bool) -> ir.Item | None:
+        """A lookup by a parameter (`return self.task_map[self.task][key]`) with this call's
+        argument as the key: `_smart_load("trainer")` gives the trainers, not every entry any
+        call site asks for (ultralytics). None where no key is a parameter the call passes."""
+        base = self._looked_up_with(fn, bound, item.base, args, kwargs, star) if isinstance(item.base, ir.Item) else None
+        key = self._argument_for(fn, bound, item.key, args, kwargs, star)
+        if base is None and key is None:
+            return None
+        return ir.Item(base or item.base, key or item.key)
 
     @staticmethod
     def _argument_for(fn: ir.FunctionInfo, bound: int, returned: ir.Sym, args, kwargs, star: bool) -> ir.Sym | None:

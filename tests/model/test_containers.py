@@ -254,6 +254,17 @@ def test_an_unknown_key_into_a_big_registry_is_unknown(probe):
     assert {v.class_id for v in probe(few + "probe = MODELS[name()]")} == {"train:Model0", "train:Model1"}
 
 
+def test_an_unknown_key_into_a_table_of_tables_keeps_the_tables_for_the_next_lookup(probe):
+    # ultralytics: `task_map[task]["trainer"]`, the task not known, one trainer per task; the
+    # tables themselves are not the registry's many choices, what the next lookup picks is.
+    tasks = "".join(f"\nclass Trainer{n}:\n    pass\n" for n in range(3))
+    tasks += "".join(f"\nclass Model{n}:\n    pass\n" for n in range(9))
+    table = "TASKS = {" + ", ".join(f"'t{n}': {{'trainer': Trainer{n % 3}, 'model': Model{n}}}" for n in range(9)) + "}\n"
+    trainers = probe(tasks + table + "probe = TASKS[task()]['trainer']")  # nine tables, three trainers
+    assert {v.class_id for v in trainers} == {f"train:Trainer{n}" for n in range(3)}
+    assert probe(tasks + table + "probe = TASKS[task()][part()]") == {UnknownV()}  # twelve classes by two unknowns
+
+
 def test_a_list_grown_by_concatenation_holds_the_items_added(probe):
     for grow in ("steps += [save]", "steps = steps + [save]", "steps = [save] + steps"):
         code = f"steps = [stop]\n{grow}\nfor step in steps:\n    probe = step\n"

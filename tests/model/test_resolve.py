@@ -778,6 +778,33 @@ def test_an_abstract_property_is_what_the_subclasses_return(resolve):
     assert resolve(code, scope="train:Model.load") == (ClassV("train:Detector"),)
 
 
+def test_a_lookup_by_a_parameter_returned_takes_each_calls_argument(resolve):
+    """ultralytics' `_smart_load(key)` returns `self.task_map[self.task][key]`: the call with
+    "trainer" gives the trainers, not the models and predictors other calls ask for."""
+    code = """
+        class Trainer:
+            pass
+
+        class Predictor:
+            pass
+
+        TABLE = {"trainer": Trainer, "predictor": Predictor}
+
+        class Model:
+            def load(self, key):
+                return TABLE[key]
+
+            def train(self):
+                probe = self.load("trainer")
+
+            def predict(self):
+                return self.load("predictor")
+    """
+    assert resolve(code, scope="train:Model.train") == (ClassV("train:Trainer"),)
+    nested = code.replace("TABLE[key]", "{'detect': TABLE}[self.task][key]")
+    assert resolve(nested, scope="train:Model.train") == (ClassV("train:Trainer"),)
+
+
 def test_a_package_importing_its_own_submodule_binds_the_submodule(resolve):
     """ultralytics/models/yolo/__init__.py: `from ultralytics.models.yolo import detect`."""
     files = {"pkg/__init__.py": "from pkg import detect\n", "pkg/detect/__init__.py": "from .train import Trainer\n",

@@ -1,0 +1,3 @@
+from detkit.models.yolo import Detector
+
+__all__ = ["Detector"]
