@@ -24,6 +24,7 @@ from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, package_base
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
 from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch, unfound_error
+from sigcheck.loading.kubeflow import LAUNCHER as KUBEFLOW, HandedFunction, module_functions, notebook_functions
 from sigcheck.loading.notebooks import code_cells, written_scripts
 from sigcheck.loading.readmes import shell_blocks
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
@@ -163,8 +164,8 @@ _SHELL = ("a shell script that starts no project script through a launcher sigch
           "accelerate launch, deepspeed, srun or a Slurm batch script's python): name the training script, or "
           "the Dockerfile whose ENTRYPOINT or CMD runs this one")
 _NOTEBOOK = ("a notebook that starts no training job sigcheck follows (no SageMaker estimator or ModelTrainer "
-             "names an entry point): code run in the notebook's own kernel is not stopped by a platform, and a "
-             "function handed to another launcher (Kubeflow's CustomTrainer) is not followed; name the training script")
+             "names an entry point, no Kubeflow CustomTrainer is handed a function the notebook defines): code run "
+             "in the notebook's own kernel is not stopped by a platform; name the training script")
 _LAUNCH_SCRIPTS = (".sh", ".bash", ".sbatch", ".slurm")  # read for the scripts they launch, named or found
 _DATA = "not Python, a Dockerfile or a notebook: name the training script, its folder or the Dockerfile"
 # Files named on the command line that are not scripts: parsed as Python, they gave a syntax error.
@@ -238,6 +239,9 @@ def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
         found.add(path, reason)
         found.texts[resolve(path)] = text  # the loader reads it from here instead of the disk again
     _estimators(found, path, text)
+    if not test and ("CustomTrainer" in text or "create_job" in text):
+        for handed in module_functions(text):
+            _add_handed(found, path, handed)
 
 
 def _scan_console_scripts(found: Discovery, path: Path) -> None:
@@ -331,7 +335,23 @@ def _scan_launcher(found: Discovery, path: Path) -> bool:
             found.texts[resolve(script.path)] = script.text
             found.embedded[resolve(script.path)] = display_path(path)
     _estimators(found, path, "\n".join("".join(lines) for lines in cells), text)
+    for handed in notebook_functions(text, cells):
+        _add_handed(found, path, handed)
     return found.considered > before
+
+
+def _add_handed(found: Discovery, path: Path, handed: HandedFunction) -> None:
+    """The file a Kubeflow TrainJob runs for a function the notebook or module hands it: an entry
+    point shown in that notebook or module, launched with Kubernetes' grace period."""
+    stem = re.sub(r"[^0-9A-Za-z_]", "_", path.stem)
+    script = resolve(path.parent / f"__kubeflow_{stem}_{handed.name}__.py")
+    display = display_path(path)
+    found.texts[script] = handed.text
+    found.embedded[script] = display  # its lines are the notebook's or module's: no fix edits them
+    deadline = builtin_knowledge().platforms["kubernetes"].deadline
+    found.launches.append(ScriptLaunch(script, KUBEFLOW, deadline, display, handed.line))
+    found.add(script, f"the function {handed.name} {KUBEFLOW} runs, handed to {handed.call} at {display}:{handed.line}",
+              display)
 
 
 def _estimators(found: Discovery, path: Path, text: str, raw: str | None = None) -> None:

@@ -41,7 +41,7 @@ def code_cells(notebook: str) -> list[list[str]]:
 def written_scripts(notebook: str, cells: list[list[str]], folder: Path) -> list[WrittenScript]:
     """The Python scripts the cells write, in cell order; an appending cell (`-a`) adds to the
     last one written to that path. A path IPython would expand (`{name}`, `$name`) is skipped."""
-    placed = _NotebookLines(notebook)
+    placed = NotebookLines(notebook)
     by_path: dict[Path, WrittenScript] = {}
     for lines in cells:
         magic = _WRITEFILE.match(lines[0].rstrip("\r\n")) if lines else None
@@ -61,7 +61,7 @@ def written_scripts(notebook: str, cells: list[list[str]], folder: Path) -> list
     return list(by_path.values())
 
 
-class _NotebookLines:
+class NotebookLines:
     """Where a cell's source stands in the notebook's file: nbformat writes a source as a list of
     strings, one per line of the file, so a cell's lines follow its first, which is looked for
     after the last one found (the same magic may write a file twice). A source laid out otherwise

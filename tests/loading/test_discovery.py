@@ -147,7 +147,8 @@ def test_a_notebook_named_that_launches_no_job_says_so(tmp_path):
     (tmp_path / "nb" / "explore.ipynb").write_text(json.dumps(notebook))
     named = discover([tmp_path / "nb" / "explore.ipynb"])
     assert [e.message.split(":")[0] for e in named.errors] == ["a notebook that starts no training job sigcheck follows "
-                                                               "(no SageMaker estimator or ModelTrainer names an entry point)"]
+                                                               "(no SageMaker estimator or ModelTrainer names an entry point, "
+                                                               "no Kubeflow CustomTrainer is handed a function the notebook defines)"]
     folder = discover([tmp_path / "nb"])
     assert [e.message for e in folder.errors] == [NO_ENTRY_POINTS]
 
