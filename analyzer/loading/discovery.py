@@ -24,7 +24,7 @@ from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, package_base
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
 from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch, unfound_error
-from sigcheck.loading.kubeflow import LAUNCHER as KUBEFLOW, HandedFunction, module_functions, notebook_functions
+from sigcheck.loading.kubeflow import add_trainjob, module_functions, notebook_functions
 from sigcheck.loading.notebooks import code_cells, written_scripts
 from sigcheck.loading.readmes import shell_blocks
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
@@ -241,7 +241,7 @@ def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
     _estimators(found, path, text)
     if not test and ("CustomTrainer" in text or "create_job" in text):
         for handed in module_functions(text):
-            _add_handed(found, path, handed)
+            add_trainjob(found, path, handed)
 
 
 def _scan_console_scripts(found: Discovery, path: Path) -> None:
@@ -336,22 +336,8 @@ def _scan_launcher(found: Discovery, path: Path) -> bool:
             found.embedded[resolve(script.path)] = display_path(path)
     _estimators(found, path, "\n".join("".join(lines) for lines in cells), text)
     for handed in notebook_functions(text, cells):
-        _add_handed(found, path, handed)
+        add_trainjob(found, path, handed)
     return found.considered > before
-
-
-def _add_handed(found: Discovery, path: Path, handed: HandedFunction) -> None:
-    """The file a Kubeflow TrainJob runs for a function the notebook or module hands it: an entry
-    point shown in that notebook or module, launched with Kubernetes' grace period."""
-    stem = re.sub(r"[^0-9A-Za-z_]", "_", path.stem)
-    script = resolve(path.parent / f"__kubeflow_{stem}_{handed.name}__.py")
-    display = display_path(path)
-    found.texts[script] = handed.text
-    found.embedded[script] = display  # its lines are the notebook's or module's: no fix edits them
-    deadline = builtin_knowledge().platforms["kubernetes"].deadline
-    found.launches.append(ScriptLaunch(script, KUBEFLOW, deadline, display, handed.line))
-    found.add(script, f"the function {handed.name} {KUBEFLOW} runs, handed to {handed.call} at {display}:{handed.line}",
-              display)
 
 
 def _estimators(found: Discovery, path: Path, text: str, raw: str | None = None) -> None:

@@ -18,8 +18,16 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from sigcheck.knowledge import builtin_knowledge
+from sigcheck.loading.launch_scripts import ScriptLaunch
 from sigcheck.loading.notebooks import NotebookLines
+from sigcheck.loading.sources import display_path, resolve
+
+if TYPE_CHECKING:
+    from sigcheck.loading.discovery import Discovery
 
 # The call that hands a function over, and the keyword it is handed in (or the first argument).
 _HANDING = re.compile(r"\b(CustomTrainer|create_job)\s*\(")
@@ -35,6 +43,20 @@ class HandedFunction:
     text: str  # the file the job runs: the function's lines where the source holds them, then its call
     line: int  # where the source hands it over (the call's line in the file)
     call: str  # `CustomTrainer` or `create_job`
+
+
+def add_trainjob(found: "Discovery", path: Path, handed: HandedFunction) -> None:
+    """The file a TrainJob runs for a function the notebook or module at `path` hands it: an entry
+    point shown in that file, launched with Kubernetes' grace period."""
+    stem = re.sub(r"[^0-9A-Za-z_]", "_", path.stem)
+    script = resolve(path.parent / f"__kubeflow_{stem}_{handed.name}__.py")
+    display = display_path(path)
+    found.texts[script] = handed.text
+    found.embedded[script] = display  # its lines are the notebook's or module's: no fix edits them
+    deadline = builtin_knowledge().platforms["kubernetes"].deadline
+    found.launches.append(ScriptLaunch(script, LAUNCHER, deadline, display, handed.line))
+    found.add(script, f"the function {handed.name} {LAUNCHER} runs, handed to {handed.call} at {display}:{handed.line}",
+              display)
 
 
 def notebook_functions(notebook: str, cells: list[list[str]]) -> list[HandedFunction]:

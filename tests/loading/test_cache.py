@@ -137,6 +137,36 @@ def test_a_launcher_or_its_config_edited_is_seen_by_a_warm_run(tmp_path, monkeyp
     assert _key(_run(tmp_path, paths=paths)) == _key(_run(tmp_path, cache=False, paths=paths)) != first
 
 
+@pytest.mark.parametrize("cells", [
+    # a script a cell writes for an estimator
+    [["%%writefile code/train.py\n", "import torch\n", "for batch in loader:\n", "    loss.backward()\n",
+      "    optimizer.step()\n"],
+     ["est = PyTorch(entry_point='train.py', source_dir='code')\n"]],
+    # a function handed to a Kubeflow TrainJob
+    [["def train():\n", "    import torch\n", "    for batch in loader:\n", "        loss.backward()\n",
+      "        optimizer.step()\n"],
+     ["TrainerClient().train(trainer=CustomTrainer(func=train))\n"]],
+])
+def test_a_script_written_from_a_notebook_edited_in_place_is_seen_by_a_warm_run(tmp_path, monkeypatch, cells):
+    """The script is no file of its own: the notebook holding its lines is the input. An edit that
+    keeps every line where it was (a handler set on the import line) leaves the entry points and
+    launches as they were, so only the notebook's content tells the cached report is stale."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("")
+
+    def write(source):
+        (tmp_path / "launch.ipynb").write_text(json.dumps({"cells": [{"cell_type": "code", "source": lines}
+                                                                     for lines in source]}, indent=1))
+    write(cells)
+    assert [d.code for d in _run(tmp_path).diagnostics] == ["SIG001"]
+    handled = [list(cells[0]), cells[1]]
+    handled[0][1] = handled[0][1].replace("import torch", "import signal, sys, torch; signal.signal(signal.SIGTERM, "
+                                                           "lambda s, f: sys.exit(0))")
+    write(handled)
+    assert _key(_run(tmp_path)) == _key(_run(tmp_path, cache=False))
+    assert "SIG002" in [d.code for d in _run(tmp_path).diagnostics]  # the handler saves nothing
+
+
 def test_results_do_not_depend_on_jobs_or_file_order(project):
     scripts = [f"job{n}.py" for n in range(8)]  # enough files for the worker pool to be used
     write_project(project, {name: f"""
