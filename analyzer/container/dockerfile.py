@@ -82,7 +82,8 @@ def parse_dockerfile(source: SourceFile) -> ParsedDockerfile:
         line = _error_line(text)
         raise LoadError(source.display, f"Dockerfile syntax error: {exc}", line, 1) from None
     lines = text.splitlines()
-    instructions = tuple(_instruction(c, lines) for c in commands)
+    # a line continuation followed by nothing but blank lines is no instruction (BuildKit gives one with no keyword)
+    instructions = tuple(_instruction(c, lines) for c in commands if c.cmd is not None)
     seen_from = False
     for instruction in instructions:
         if instruction.keyword not in KNOWN_INSTRUCTIONS:

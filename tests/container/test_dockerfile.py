@@ -46,3 +46,11 @@ def test_broken_dockerfiles_give_a_located_error(text, line, words):
     with pytest.raises(LoadError) as caught:
         parse(text)
     assert caught.value.line == line and words in caught.value.message
+
+
+def test_a_line_continuation_followed_by_nothing_is_no_instruction():
+    """Found by the fuzz profile: BuildKit gives a keywordless instruction for `\\` then blank lines."""
+    for text in ("FROM python:3.11-slim\n\\\n\n", "FROM python:3.11-slim\nRUN pip install torch \\\n\n\\\n"):
+        parsed = parse(text)
+        assert [i.keyword for i in parsed.instructions][0] == "FROM"
+        assert all(i.keyword is not None for i in parsed.instructions)
