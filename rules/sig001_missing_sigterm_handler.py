@@ -269,8 +269,8 @@ if __name__ == "__main__":
         work = entry.first_work
         if work is None or entry.framework_handling is not None:
             return
-        if entry.library_exit is not None and not any(r.handles_sigterm for r in entry.registrations):
-            return  # the library's own handler (Composer's) is SIG002's to judge
+        if entry.library_handles and not any(r.handles_sigterm for r in entry.registrations):
+            return  # the library's own handler (Composer's) is SIG002's to judge, saving on close where pinned
         handlers = [r for r in entry.registrations if r.handles_sigterm]
         commands = self._commands_without(analysis, entry, handlers)
         if handlers:

@@ -140,6 +140,12 @@ class EntryFacts:
                      and self.analysis.frameworks.saves_on_exit(call[2], self.entry.module) is None), None)
 
     @cached_property
+    def library_handles(self) -> bool:
+        """Whether the main path calls a library that installs a SIGTERM handler of its own that
+        exits (Composer), whatever release a pin keeps: the run is not one without a handler."""
+        return any(self.runs(func_id, site) for func_id, site, _ in self.analysis.frameworks.exiting_calls)
+
+    @cached_property
     def handling_pinned_out(self) -> str | None:
         """A pin that keeps a library on this run's path from handling SIGTERM, as written
         (`pytorch-lightning==1.4.2 in environment.yaml`): why it is not `framework_handling`."""
