@@ -279,9 +279,10 @@ def _scan_named(found: Discovery, path: Path) -> None:
 
 def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude, named: bool = False) -> int:
     """A shell script that starts a project script through torchrun, `accelerate launch` or
-    deepspeed, or a Slurm batch script that runs one: that script is a job's entry point (a
-    test's or a benchmark's is not), under the launcher's deadline. Returns how many launches
-    it holds. `named`: on the command line, where what cannot be read is an error."""
+    deepspeed, a Slurm batch script that runs one, or one that runs it with Python itself: that
+    script is a job's entry point (a test's or a benchmark's is not), under the launcher's
+    deadline, or, run by Python itself, the platform's (no guess from the code). Returns how many
+    launches it holds. `named`: on the command line, where what cannot be read is an error."""
     try:
         text = overlaid(path, display_path(path), found.overlays)
         text = decode_text(read_bytes(path, display_path(path)), display_path(path)) if text is None else text
@@ -289,9 +290,9 @@ def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude, named: b
         if named:
             found.errors.append(error)
         return 0  # found in a folder, not the user's input: a shell script sigcheck cannot read says nothing
-    if not may_launch(text):
-        return 0  # most shell scripts: the knowledge is not read for them (a run from the cache reads none)
-    launches = launches_in(text, path, display_path(path), found.root, builtin_knowledge())
+    if not may_launch(text, plain=True):
+        return 0  # one that names no launcher and runs no Python: the knowledge is not read for it (nor from the cache)
+    launches = launches_in(text, path, display_path(path), found.root, builtin_knowledge(), plain=True)
     for launch in launches:
         found.launches.append(launch)
         if not launch.local:  # accelerate's SageMaker launcher: a HuggingFace estimator runs the script

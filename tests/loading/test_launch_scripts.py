@@ -221,3 +221,30 @@ def test_a_script_named_by_an_absolute_cluster_path_is_the_project_file_it_ends_
 def test_a_shell_script_that_is_no_batch_script_runs_python_as_no_launcher(run_sigcheck):
     files = {"train.py": TRAINS, "lib.py": LIB, "run.sh": "#!/bin/bash\nset -e\npython train.py\n"}
     assert "on SageMaker" in _messages(run_sigcheck(files, ["."]))["train.py"]
+
+
+_READS_LOCAL_RANK = """import os
+import torch
+
+local_rank = int(os.environ.get("LOCAL_RANK", -1))
+for batch in loader:
+    model(batch).backward()
+    optimizer.step()
+"""
+
+
+@pytest.mark.parametrize("launch, context", [
+    ("python train.py --lr=5e-6\n", "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later"),
+    ("python prepare.py\n", "if started by torchrun"),  # another script's run says nothing of this one
+    ("python train.py\ntorchrun --nproc_per_node 2 train.py\n", "under torchrun (run.sh:2)"),  # the stricter launch
+])
+def test_a_shell_script_running_the_script_with_python_itself_sets_the_deadline_before_a_guess(run_sigcheck, launch, context):
+    """ColossalAI's dreambooth.sh runs train_dreambooth.py with `python`; the script reads LOCAL_RANK,
+    and the finding said "if started by torchrun ... 30 s" although the project's only launch has no launcher."""
+    files = {"train.py": _READS_LOCAL_RANK, "prepare.py": "print(1)\n", "run.sh": launch}
+    assert context in _messages(run_sigcheck(files, ["."]))["train.py"]
+
+
+def test_a_script_a_shell_script_runs_with_python_is_an_entry_point(run_sigcheck):
+    files = {"main.py": IMPORTED_MAIN, "lib.py": LIB, "run.sh": "python main.py --epochs 3\n"}
+    assert "on SageMaker a stop" in _messages(run_sigcheck(files, ["."]))["lib.py"]
