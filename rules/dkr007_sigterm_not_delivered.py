@@ -47,7 +47,9 @@ class SigtermNotDelivered(Rule):
     `accelerate launch`, which forward it but SIGKILL the workers 30 s later, sooner than the
     platform's deadline; or DeepSpeed's `deepspeed` runner, which on one node installs no
     handler and never passes the signal on to `deepspeed.launcher.launch` and the workers (its
-    runner.py handles SIGTERM only for multi-node runs); or a program that runs its command as a
+    runner.py handles SIGTERM only for multi-node runs); or ColossalAI's `colossalai run`, which
+    runs torchrun through a shell in a multiprocessing child and passes the signal on to neither,
+    on any number of nodes; or a program that runs its command as a
     child and never passes the signal on (`exec xvfb-run python train.py`: xvfb-run is a shell
     script without a TERM trap).
     In script mode there is no Dockerfile: a framework estimator of the SageMaker SDK

@@ -61,11 +61,15 @@ def python_call(words: list[str | None], value_options: list[str]) -> PythonCall
     return PythonCall()
 
 
-def launcher_target(words: list[str | None], value_options: list[str]) -> PythonCall:
+def launcher_target(words: list[str | None], value_options: list[str], subcommand: str | None = None) -> PythonCall:
     """The script a distributed launcher starts: `torchrun --nproc_per_node=8 train.py --lr 1`,
-    `accelerate launch --config_file c.yaml train.py`, `deepspeed train.py`, `torchrun -m pkg.train`."""
+    `accelerate launch --config_file c.yaml train.py`, `deepspeed train.py`, `torchrun -m pkg.train`.
+    `subcommand`: the word a launcher that does other things too needs first (`launch`, `run`):
+    without it, none."""
     rest = list(words[1:])
-    if program_name(words[0]) == "accelerate" and rest[:1] == ["launch"]:
+    if subcommand is not None:
+        if rest[:1] != [subcommand]:
+            return PythonCall()  # `accelerate config`, `colossalai check -i`
         rest = rest[1:]
     i = 0
     while i < len(rest):

@@ -225,7 +225,7 @@ class ChainBuilder:
         self._python(call, quote(words), point, cwd)
 
     def _launcher(self, words, point, cwd, depth, entry) -> None:
-        call = launcher_target(list(words), entry.option("value-options", []))
+        call = launcher_target(list(words), entry.option("value-options", []), entry.option("subcommand"))
         name = program_name(words[0])
         if entry.option("forwards", True):
             self._add(Step("launcher", quote(words), point, FORWARDS, deadline=entry.option("deadline"),

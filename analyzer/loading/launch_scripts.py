@@ -21,7 +21,7 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, decode_text, display_path, folders_up, is_file, read_bytes, resolve
 from sigcheck.loading.switches import switch_names, switched_by_arguments
 
-_MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed)\b")
+_MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed|colossalai)\b")
 _BATCH = re.compile(r"^#SBATCH\b", re.M)  # a Slurm batch script: what it runs, Slurm stops
 _PYTHON = re.compile(r"\bpython[\d.]*\b")
 _TORCH_MODULES = ("torch.distributed.run", "torch.distributed.launch")
@@ -225,14 +225,17 @@ def _files(target: str, *bases: Path) -> list[Path]:
 
 def _keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge) -> bool:
     """Whether the launcher keeps SIGTERM from what it starts: one the knowledge says passes no
-    signal on (deepspeed's runner), told to run on this node (`--num_gpus 8`, `--num_nodes 1`,
-    `--include localhost:0,1`) and given no hosts. Without such words deepspeed reads a default
+    signal on (`colossalai run`), or passes it on across nodes only (deepspeed's runner) and is
+    told to run on this node (`--num_gpus 8`, `--num_nodes 1`, `--include localhost:0,1`) and
+    given no hosts. Without such words deepspeed reads a default
     hostfile (/job/hostfile) where the cluster has one, and passes the signal on through pdsh
     in a multi-node run: DeepSpeed-Chat's `multi_node/run_66b.sh` and `single_node/run_1.3b.sh`
     start `deepspeed main.py` alike."""
     entries = knowledge.containers["launcher"].find(launcher)
     if not entries or entries[0].option("forwards", True):
         return False
+    if not entries[0].option("forwards-across-nodes", False):
+        return True  # on any number of nodes (`colossalai run`)
     one_node = False
     for index, word in enumerate(words):
         option, equals, value = (word or "").partition("=")
@@ -317,7 +320,7 @@ def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int |
     # A word sigcheck cannot know is passed over: most are options built from variables
     # (`--nproc_per_node=${NGPU}`); what is taken for the target must then be a project file.
     known = [words[0], *("-?" if w is None else w for w in words[1:])]  # an unknown word reads as an option
-    call = launcher_target(known, entries[0].option("value-options", []))
+    call = launcher_target(known, entries[0].option("value-options", []), entries[0].option("subcommand"))
     target = call.script or call.module
     args = tuple(None if word == "-?" else word for word in call.args)
     return (name, entries[0].option("deadline"), target, args) if target else None

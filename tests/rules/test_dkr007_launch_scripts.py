@@ -66,3 +66,21 @@ def test_on_slurm_the_workers_hear_the_stop_themselves(run_sigcheck):
     assert finding.code == "SIG001" and "none would run" not in finding.message
     (kept,) = run_sigcheck({"main.py": TRAINS, "run.sh": launch}, ["."], platform="kubernetes").diagnostics
     assert "none would run" in kept.message and "all the training is lost: nothing in the run saves it; start" in kept.message
+
+
+@pytest.mark.parametrize("command", ["colossalai run --nproc_per_node 2 main.py",
+                                     "colossalai run --host node1,node2 --nproc_per_node 8 main.py --lr 1e-4"])
+def test_colossalai_run_keeps_sigterm_from_the_script_on_any_number_of_nodes(run_sigcheck, command):
+    """`colossalai run` runs torchrun through a shell in a multiprocessing child (ColossalAI's
+    examples launch so): no process on the way passes the signal on, one node or many."""
+    (finding,) = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\n"}, ["."]).diagnostics
+    assert (finding.code, finding.path, finding.line) == ("DKR007", "run.sh", 2)
+    assert "colossalai runs torchrun through a shell" in finding.message and "start the workers with torchrun" in finding.message
+    (unhandled,) = run_sigcheck({"main.py": TRAINS, "run.sh": f"#!/bin/bash\n{command}\n"}, ["."]).diagnostics
+    assert unhandled.code == "SIG001" and "and none would run: colossalai, at run.sh:2," in unhandled.message
+
+
+@pytest.mark.parametrize("command", ["colossalai check -i", "accelerate config default", "accelerate env"])
+def test_a_launchers_other_subcommands_start_no_script(run_sigcheck, command):
+    report = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\npython main.py\n"}, ["."])
+    assert report.diagnostics == [] and report.errors == []
