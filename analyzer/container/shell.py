@@ -19,6 +19,12 @@ import tree_sitter_bash
 from sigcheck.loading.sources import LoadError
 
 _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
+# What the parser reads: every byte of a non-ASCII character as `x`. The grammar's scanner hands
+# characters to C's ctype functions, whose tables end at 255: `{` before a character past
+# U+7FFFF read out of bounds and crashed the process (the fuzz profile, any release of
+# tree-sitter-bash up to 0.25.1). The byte offsets stay those of the text, which is sliced by
+# them, and a non-ASCII character is part of a word to bash as `x` is.
+_ASCII = bytes(range(128)) + b"x" * 128
 ARGS = "\0args"  # stands for an unknown "$@" among a command's words
 _SIGNAL_NUMBERS = {"1": "HUP", "2": "INT", "3": "QUIT", "9": "KILL", "10": "USR1", "12": "USR2", "15": "TERM"}
 _STATEMENT_CONTAINERS = {"program", "compound_statement", "do_group", "if_statement", "elif_clause",
@@ -82,7 +88,7 @@ def parse_shell(text: str, display: str, env: dict[str, str], args: list[str] | 
         # `python train.py \` then the end of the file: bash joins the line with nothing and runs it,
         # tree-sitter calls it an error
         text = stripped[:-1] + "\n"
-    tree = _PARSER.parse(text.encode("utf-8"))
+    tree = _PARSER.parse(text.encode("utf-8").translate(_ASCII))
     if tree.root_node.has_error:
         bad = _first_error(tree.root_node)
         line, column = (line_offset[:2] if isinstance(line_offset, tuple)

@@ -70,3 +70,21 @@ def test_the_working_folder_stands_for_pwd():
                          "entry.sh", {}, [], cwd="/app")
     assert [c.words for c in script.commands] == [("python", "/app/train.py"), ("python", "/app/eval.py"),
                                                   ("python", None)]
+
+
+def test_characters_past_ascii_never_reach_the_grammars_scanner():
+    """Found by the fuzz profile: `{` before a character past U+7FFFF made tree-sitter-bash's
+    scanner index C's ctype tables out of bounds: a segfault in most processes, as the memory is
+    laid out. Run apart, in several processes, so that a crash fails this test instead of ending
+    the suite; the words keep their characters."""
+    import subprocess
+    import sys
+
+    code = ("from sigcheck.container.shell import parse_shell\n"
+            "for n in range(64):\n"
+            "    parse_shell('echo {' + chr(0x10FFFF - n) + '} {' + chr(0xE0000 + n) + '\\n', 'x', {}, None)\n"
+            "print(parse_shell('cp {\\U000e0000} naïve.txt /opt/é\\n', 'x', {}, None).commands[0].words)\n")
+    for _ in range(8):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip() == repr(("cp", "{\U000e0000}", "naïve.txt", "/opt/é"))
