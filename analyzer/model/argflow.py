@@ -170,10 +170,16 @@ def _passes(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite,
             # partial(f, x, k=y): x and y reach f's parameters when the partial is called
             for inner in resolver.resolve(site.args[0]):
                 for func_id, bound, _ in receivers(resolver, inner):
-                    yield project.functions[func_id], bound, site.args[1:], site.kwargs, site.star_args
+                    yield project.functions[func_id], bound, site.args[1:], site.kwargs, positions_unknown(site)
             continue
         for func_id, bound, _ in receivers(resolver, value):
-            yield project.functions[func_id], bound, site.args, site.kwargs, site.star_args
+            yield project.functions[func_id], bound, site.args, site.kwargs, positions_unknown(site)
+
+
+def positions_unknown(site: ir.CallSite) -> bool:
+    """Whether a `*xs` argument leaves the positions unknown: `**kwargs` alone keeps them
+    (fairseq's `call_main(cfg, main, **kwargs)` hands `main` on as its second argument)."""
+    return site.star_args and not site.positions_kept
 
 
 def _ray_passes(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite) -> Iterable[_Pass]:
@@ -185,7 +191,7 @@ def _ray_passes(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite
         return
     for value in resolver.resolve(site.func.base):
         for func_id, bound, _ in receivers(resolver, value):
-            yield project.functions[func_id], bound, site.args, site.kwargs, site.star_args
+            yield project.functions[func_id], bound, site.args, site.kwargs, positions_unknown(site)
 
 
 def _handed_to_a_start(project: "ProjectModel", resolver: "Resolver", site: ir.CallSite, qualname: str,
@@ -256,7 +262,7 @@ def argument_at(fn: ir.FunctionInfo, bound: int, index: int, args, kwargs, star:
 
 
 def _pass(found, fn: ir.FunctionInfo, bound: int, args, kwargs, star: bool, positional: dict[str, list[int]]) -> None:
-    # After a `*xs` or `**kw` argument the positions are not known: only keywords are followed.
+    # After a `*xs` argument the positions are not known: only keywords are followed.
     pairs = []
     if args and not star:
         slots = positional.get(fn.id)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
-from sigcheck.model.argflow import argument_at, argument_in, parameter_index, receivers
+from sigcheck.model.argflow import argument_at, argument_in, parameter_index, positions_unknown, receivers
 from sigcheck.model.callgraph import CallGraph, Step
 from sigcheck.model.training_commands import Scripts, command_trains
 from sigcheck.model.commands import joined_words, positional_words, seq_words, split_text
@@ -141,7 +141,7 @@ def _argument_for(graph: CallGraph, site: ir.CallSite, func_id: str, index: int)
     fn = graph.project.functions[func_id]
     return next((passed for value in graph.resolver.resolve(site.func)
                  for receiver, bound, _ in receivers(graph.resolver, value) if receiver == func_id
-                 if (passed := argument_at(fn, bound, index, site.args, site.kwargs, site.star_args)) is not None), None)
+                 if (passed := argument_at(fn, bound, index, site.args, site.kwargs, positions_unknown(site))) is not None), None)
 
 
 def forwarding_call(graph: CallGraph, knowledge: Knowledge, func_ids: Iterable[str]) -> str | None:

@@ -177,12 +177,12 @@ class ExpressionBuilder:
 
     def _call(self, node: cst.Call) -> ir.Sym:
         func = self.expr(node.func)
-        args, kwargs, star, unpacked, spreads = [], [], False, None, []
+        args, kwargs, star, unpacked, spreads, unpacking = [], [], False, None, [], False
         for arg in node.args:
             value = self.expr(arg.value)
             if arg.star == "*":
                 unpacked = value if not star else None  # a second `*` argument: the tail is not one list
-                star = True
+                star = unpacking = True
             elif arg.star:  # `**kwargs` passes keywords, and leaves the positional tail as it was
                 star = True
                 spreads.append(value)
@@ -192,7 +192,8 @@ class ExpressionBuilder:
                 unpacked = None  # a plain positional after the `*` one: no longer the tail
                 args.append(value)
         self.emit(ir.CallSite, node, func=func, args=tuple(args), kwargs=tuple(kwargs), star_args=star,
-                  unpacked=unpacked, spread=spreads[0] if len(spreads) == 1 else None)
+                  unpacked=unpacked, spread=spreads[0] if len(spreads) == 1 else None,
+                  positions_kept=star and not unpacking)
         return ir.CallOf(func, tuple(args), tuple(kwargs), self.at(node), star)
 
     def _dict(self, node: cst.Dict) -> ir.Sym:

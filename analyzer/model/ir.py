@@ -198,10 +198,11 @@ class CallSite(Event):
     func: Sym
     args: tuple[Sym, ...] = ()
     kwargs: tuple[tuple[str, Sym], ...] = ()
-    star_args: bool = False
+    star_args: bool = False  # a `*` or `**` argument
     decorator: bool = False  # `@d` above a def: d is called with the new function, which it need not call
     unpacked: Sym | None = None  # `f(a, *cmd)`: a `*` argument after every plain positional one
     spread: Sym | None = None  # `f(**options)`: the one `**` argument, whose keys are keywords
+    positions_kept: bool = False  # star arguments, all `**`: each positional one is where it is written
 
 
 @dataclass(slots=True, eq=False)

@@ -105,6 +105,27 @@ def test_positions_after_a_star_argument_are_not_guessed(flow):
     assert FunctionV("train:save") in param_values(a, "train:run", "other")
 
 
+def test_a_keywords_spread_keeps_the_positions_of_the_arguments_before_it(flow):
+    """fairseq's hydra_train: `call_main(cfg, pre_main, **kwargs)` hands pre_main on as the second
+    argument; the spread fills keywords only, while a `*` one leaves every position unknown."""
+    a = flow("""
+        def save():
+            pass
+
+        def call_main(cfg, main, **kwargs):
+            main(cfg, **kwargs)
+
+        def guess(cfg, main):
+            pass
+
+        call_main(None, save, **options)
+        guess(*extra, save, **options)
+    """)
+    assert FunctionV("train:save") in param_values(a, "train:call_main", "main")
+    assert ("train:save", "call") in edges(a, "train:call_main")
+    assert FunctionV("train:save") not in param_values(a, "train:guess", "main")
+
+
 def test_a_parameter_called_with_a_parameter_is_followed_to_a_fixed_point(flow):
     a = flow("""
         def leaf():
