@@ -142,7 +142,8 @@ def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: 
     from sigcheck.checking.analysis import Analysis
 
     deadline = settings.deadline or knowledge.platforms[settings.platform].deadline
-    project = load_project(root or found.root, found.entries, {**found.texts, **(overlays or {})}, summariser)
+    read = [*found.entries, *((path, display, None) for path, display in found.loaded)]
+    project = load_project(root or found.root, read, {**found.texts, **(overlays or {})}, summariser)
     for container in found.containers:  # Dockerfiles and scripts: container findings point into them
         project.documents.update(container.documents)
     # a command that runs a console script (`subprocess.run(["axolotl", "train", ...])`) runs its program

@@ -37,8 +37,10 @@ def run_key(paths: list[Path], settings: Settings, codes: Iterable[str], found: 
     launches = "\n".join(sorted(map(repr, [*found.launches, *found.documented])))  # what the project's shell scripts and READMEs start, and how
     # what the SDK's calls run, and through which shell script's line (read from files no entry point is)
     estimators = "\n".join(sorted(map(repr, found.estimators)))
+    # the console scripts a named file's commands run, as their declarations make them
+    programs = "\n".join(sorted(f"{path}\t{found.texts.get(path, '')}" for path, _ in found.loaded))
     return key_of("run", code_fingerprint(), os.getcwd(), repr(sorted(map(str, paths))), repr(settings), ",".join(sorted(codes)),
-                  str(found.root), entries, launches, estimators)
+                  str(found.root), entries, launches, estimators, programs)
 
 
 def stored_report(cache: Cache, key: str) -> Report | None:

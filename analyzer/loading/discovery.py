@@ -80,6 +80,7 @@ class Discovery:
     embedded: dict[Path, str] = field(default_factory=dict)  # scripts a notebook's cells write (resolved) -> the notebook
     documented: list[ScriptLaunch] = field(default_factory=list)  # launches a README's shell blocks show (see _scan_readme)
     searched: list[Path] = field(default_factory=list)  # the folders named, searched for entry points
+    loaded: list[tuple[Path, str]] = field(default_factory=list)  # read with the entry points, none itself: (path, display)
 
     def add(self, path: Path, reason: str, display: str | None = None) -> None:
         """`display`: how a file that is not on disk is shown (a console script's program: the
@@ -135,7 +136,19 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
             _scan_dockerfile(found, path)
         else:
             found.add(path, "named on the command line")  # a script without .py, such as `train`
+    _named_console_scripts(found, paths)
     return found
+
+
+def _named_console_scripts(found: Discovery, paths: list[Path]) -> None:
+    """Files named alone (no folder searched): the project's console scripts their commands name
+    (`subprocess.run(["fairseq-train", ...])`), read as a folder run would read them."""
+    if found.searched or not found.texts:
+        return
+    named = "\n".join(found.texts.values())
+    for name in PROJECT_FILES:
+        if is_file(found.root / name):
+            _scan_console_scripts(found, found.root / name, named)
 
 
 def _reads_as_dockerfile(path: Path) -> bool:
@@ -244,10 +257,12 @@ def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
             add_trainjob(found, path, handed)
 
 
-def _scan_console_scripts(found: Discovery, path: Path) -> None:
+def _scan_console_scripts(found: Discovery, path: Path, named_in: str | None = None) -> None:
     """Each console script the project file declares whose function is the project's own: the
     program pip writes for it is an entry point, placed beside the project's packages (its imports
-    find them as the installed program does) and shown at the declaration."""
+    find them as the installed program does) and shown at the declaration. `named_in`: the text of
+    the files a run names, whose commands may run the console scripts it names; their programs
+    are read, as no entry point of their own."""
     try:
         text = overlaid(path, display_path(path), found.overlays)
         text = decode_text(read_bytes(path, display_path(path)), display_path(path)) if text is None else text
@@ -258,8 +273,13 @@ def _scan_console_scripts(found: Discovery, path: Path) -> None:
         if base is None:
             continue  # a module of another package: nothing of the project's runs first
         wrapper = base / f"__console_{re.sub(r'[^0-9A-Za-z_]', '_', script.name)}__.py"
+        if named_in is not None and not re.search(rf"(?<![\w.-]){re.escape(script.name)}(?![\w.-])", named_in):
+            continue
         found.texts[resolve(wrapper)] = script.wrapper()
         found.programs.setdefault(script.name, resolve(wrapper))
+        if named_in is not None:
+            found.loaded.append((resolve(wrapper), display_path(path)))
+            continue
         found.add(wrapper, f"the console script `{script.name}` ({script.module}:{script.attribute}), "
                            f"declared at {display_path(path)}:{script.line}", display_path(path))
 

@@ -76,7 +76,8 @@ def _imported_files(project: ProjectModel, importer: str) -> list[Path]:
 
 def _named_scripts(project: ProjectModel, module: str) -> list[Path]:
     """Where a child runs a script the strings name: beside the module or at the project root,
-    as the child-process model looks for it (model/children.py)."""
+    as the child-process model looks for it (model/children.py); and the project's modules they
+    run with `-m`, found as an import of them would be."""
     summary = project.modules[module]
     found = []
     for script in sorted(summary.scripts):
@@ -88,6 +89,13 @@ def _named_scripts(project: ProjectModel, module: str) -> list[Path]:
             if project.root in path.parents and path not in project.by_path:  # never a file outside the project
                 found.append(path)
             break
+    for name in sorted(summary.started_modules):  # `[sys.executable, "-m", "pkg.train"]`
+        try:
+            path = project.find_module_file(name, module)
+        except (OSError, ValueError):
+            continue
+        if path is not None and project.root in path.parents and path not in project.by_path:
+            found.append(path)
     return found
 
 

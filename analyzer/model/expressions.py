@@ -7,6 +7,8 @@ else becomes a `Sym` for the resolver. Used as a mixin by `builder._Builder`, wh
 
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
 from sigcheck.model import ir
@@ -18,6 +20,8 @@ _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.
 # The operations kept as such: those that build paths and text, and the products and powers a
 # wait's length is computed with (`time.sleep(0.5 * (attempt + 1))`, `2 ** attempt`)
 _KEPT_OPERATORS = {cst.Add: "+", cst.Divide: "/", cst.Modulo: "%", cst.Multiply: "*", cst.Power: "**"}
+_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_STARTED_MODULE = re.compile(r"(?:^|\s)-m\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=\s|$)")
 
 
 class ExpressionBuilder:
@@ -110,6 +114,8 @@ class ExpressionBuilder:
             return ir.Opaque("string")
         if type(value) is str and value.endswith(".py") and len(value) < 256:  # a script a child may run
             self.summary.scripts.add(value)
+        elif type(value) is str and "-m " in value and len(value) < 4096:  # `os.system("python -m pkg.train ...")`
+            self.summary.started_modules.update(_STARTED_MODULE.findall(value))
         return ir.Const(value, self.at(node))
 
     def _e_binary(self, node: cst.BinaryOperation) -> ir.Sym | None:
@@ -119,7 +125,12 @@ class ExpressionBuilder:
         return ir.BinOp(operator, self.expr(node.left), self.expr(node.right), self.at(node))
 
     def _e_sequence(self, node) -> ir.Sym:
-        return ir.Seq(tuple(self.expr(e.value) for e in node.elements))
+        items = tuple(self.expr(e.value) for e in node.elements)
+        for option, name in zip(items, items[1:]):  # `[sys.executable, "-m", "pkg.train"]`: a module a child may run
+            if isinstance(option, ir.Const) and option.value == "-m" and isinstance(name, ir.Const) \
+                    and type(name.value) is str and _MODULE_NAME.fullmatch(name.value):
+                self.summary.started_modules.add(name.value)
+        return ir.Seq(items)
 
     def _e_subscript(self, node: cst.Subscript) -> ir.Sym:
         base = self.expr(node.value)

@@ -357,6 +357,7 @@ class ModuleSummary:
     spans: array = field(default_factory=lambda: array("i"), repr=False)  # 4 ints per NodeId (see spans.py); empty: not computed
     first_code_node: NodeId | None = None  # the statement an added import goes before; None: none
     scripts: set[str] = field(default_factory=set)  # string literals naming a .py file: what a child may run
+    started_modules: set[str] = field(default_factory=set)  # modules a command written out runs (`-m pkg.train`)
 
     def span(self, node: NodeId) -> tuple[int, int, int, int]:
         """(line, column, end line, end column), 1-based, end exclusive. The spans must have

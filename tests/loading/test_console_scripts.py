@@ -94,3 +94,24 @@ def test_the_file_a_finding_is_in_run_itself_is_named_so(run_sigcheck):
                                  "if __name__ == \"__main__\":\n    main()\n"}
     (finding,) = run_sigcheck(files, ["."]).diagnostics
     assert finding.path == "src/pkg/train.py" and finding.message.endswith("(also run from src/pkg/train.py itself)")
+
+
+def test_a_file_named_alone_runs_the_console_scripts_and_modules_its_commands_name(run_sigcheck):
+    """`sigcheck handler.py` judged a child by its name: the console script it runs was unknown
+    (a miss), and a `-m` module that trains nothing, not read, was taken to train (a false SIG010);
+    a folder run of the same project was right."""
+    files = {"setup.py": "setup(entry_points={'console_scripts': ['pkg-train = pkg.train:main']})\n",
+             "pkg/__init__.py": "", "pkg/train.py": LOOP,
+             "console.py": "import subprocess\n\nif __name__ == '__main__':\n"
+                           "    subprocess.run(['pkg-train', '--epochs', '9'], check=True)\n",
+             "module.py": "import subprocess, sys\n\nif __name__ == '__main__':\n"
+                          "    subprocess.run([sys.executable, '-m', 'pkg.train', '--epochs', '9'], check=True)\n",
+             "shell.py": "import os\n\nif __name__ == '__main__':\n    os.system('python -m pkg.train --epochs 9')\n"}
+    for named, expected in (("console.py", [("SIG010", "console.py", 4)]), ("module.py", []), ("shell.py", [])):
+        alone = run_sigcheck(files, args=[named], select=("SIG010",), platform="kubernetes")
+        folder = [d for d in run_sigcheck(files, args=["."], select=("SIG010",), platform="kubernetes").diagnostics
+                  if d.path == named]
+        assert [(d.code, d.path, d.line) for d in alone.diagnostics] == expected == \
+            [(d.code, d.path, d.line) for d in folder], named
+    # a console script the file does not name is not read
+    assert "setup.py" not in run_sigcheck(files, args=["module.py"], select=("SIG010",)).files
