@@ -23,10 +23,10 @@ from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, package_base
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
-from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch, unfound_error
+from sigcheck.loading.launch_files import relative, scan_readme, scan_shell, scan_task
+from sigcheck.loading.launch_scripts import ScriptLaunch, unfound_error
 from sigcheck.loading.kubeflow import add_trainjob, module_functions, notebook_functions
 from sigcheck.loading.notebooks import code_cells, written_scripts
-from sigcheck.loading.readmes import shell_blocks
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
                                       overlaid, read_bytes, resolve)
 from sigcheck.model.jobs import is_benchmark, is_test
@@ -78,7 +78,7 @@ class Discovery:
     launchers: dict[str, SourceFile] = field(default_factory=dict)  # the files they are written in, by display
     programs: dict[str, Path] = field(default_factory=dict)  # the project's console scripts: name -> program written for it
     embedded: dict[Path, str] = field(default_factory=dict)  # scripts a notebook's cells write (resolved) -> the notebook
-    documented: list[ScriptLaunch] = field(default_factory=list)  # launches a README's shell blocks show (see _scan_readme)
+    documented: list[ScriptLaunch] = field(default_factory=list)  # launches a README's shell blocks show (see launch_files.scan_readme)
     searched: list[Path] = field(default_factory=list)  # the folders named, searched for entry points
     loaded: list[tuple[Path, str]] = field(default_factory=list)  # read with the entry points, none itself: (path, display)
 
@@ -128,8 +128,10 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
             if not _scan_launcher(found, path) and len(found.errors) == errors_before:
                 found.errors.append(LoadError(display_path(path), _NOTEBOOK))
         elif path.suffix.lower() in _LAUNCH_SCRIPTS:
-            if not _scan_shell(found, path, found.root, (), named=True) and len(found.errors) == errors_before:
+            if not scan_shell(found, path, found.root, (), named=True) and len(found.errors) == errors_before:
                 found.errors.append(unfound_error(path, found.root, builtin_knowledge()) or LoadError(display_path(path), _SHELL))
+        elif path.suffix.lower() in (".yaml", ".yml") and scan_task(found, path, found.root, (), named=True):
+            pass  # a SkyPilot task file that launches a project script
         elif path.suffix.lower() in _NOT_PYTHON:
             found.errors.append(LoadError(display_path(path), _NOT_PYTHON[path.suffix.lower()]))
         elif _reads_as_dockerfile(path):  # `Dockerfile2`, `triton.containerfile`: named, so meant
@@ -195,12 +197,12 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
         # Real files before symlinks: a file and a link to it are one entry point, shown by its name.
         for name in sorted(files, key=lambda n: (os.path.islink(os.path.join(directory, n)), n)):
             path = Path(directory) / name
-            relative = _relative(path, glob_base)
-            if any(fnmatch(relative, pattern) for pattern in exclude):
+            shown = relative(path, glob_base)
+            if any(fnmatch(shown, pattern) for pattern in exclude):
                 continue
             if name in PROJECT_FILES and not is_test([*folders, path.stem]):  # a test fixture installs nothing
                 _scan_console_scripts(found, path)
-            if any(fnmatch(relative, pattern) for pattern in entry_globs):
+            if any(fnmatch(shown, pattern) for pattern in entry_globs):
                 found.add(path, "configured in entry-points")
             elif name.endswith(".py"):
                 _scan_python(found, path, is_test([*folders, path.stem]) or is_benchmark(path.stem))
@@ -209,31 +211,11 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
             elif name.endswith(".ipynb"):
                 _scan_launcher(found, path)
             elif name.endswith(_LAUNCH_SCRIPTS):
-                _scan_shell(found, path, glob_base, exclude)
+                scan_shell(found, path, glob_base, exclude)
+            elif name.endswith((".yaml", ".yml")):
+                scan_task(found, path, glob_base, exclude)
             elif name.lower().startswith("readme") and name.lower().endswith(".md"):
-                _scan_readme(found, path)
-
-
-def _scan_readme(found: Discovery, path: Path) -> None:
-    """The launches a README's shell code blocks show (`accelerate launch --config_file zero3.yaml
-    src/open_r1/grpo.py`, or `python finetune.py` with no launcher): how the project says its
-    scripts run, where no script of its own runs them. They tell a script's launcher and deadline
-    only: no entry point and no finding comes from a README."""
-    try:
-        text = decode_text(read_bytes(path, display_path(path)), display_path(path))
-    except LoadError:
-        return
-    blocks = shell_blocks(text)
-    if may_launch(blocks, plain=True):
-        found.documented += [launch for launch in launches_in(blocks, path, display_path(path), found.root,
-                                                              builtin_knowledge(), plain=True) if launch.local]
-
-
-def _relative(path: Path, base: Path) -> str:
-    try:
-        return resolve(path).relative_to(resolve(base)).as_posix()
-    except ValueError:
-        return path.as_posix()
+                scan_readme(found, path)
 
 
 def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
@@ -295,43 +277,6 @@ def _scan_named(found: Discovery, path: Path) -> None:
         return
     found.texts[resolve(path)] = text
     _estimators(found, path, text)
-
-
-def _scan_shell(found: Discovery, path: Path, glob_base: Path, exclude, named: bool = False) -> int:
-    """A shell script that starts a project script through torchrun, `accelerate launch` or
-    deepspeed, a Slurm batch script that runs one, or one that runs it with Python itself: that
-    script is a job's entry point (a test's or a benchmark's is not), under the launcher's
-    deadline, or, run by Python itself, the platform's (no guess from the code). Returns how many
-    launches it holds. `named`: on the command line, where what cannot be read is an error."""
-    try:
-        text = overlaid(path, display_path(path), found.overlays)
-        text = decode_text(read_bytes(path, display_path(path)), display_path(path)) if text is None else text
-    except LoadError as error:
-        if named:
-            found.errors.append(error)
-        return 0  # found in a folder, not the user's input: a shell script sigcheck cannot read says nothing
-    if not may_launch(text, plain=True):
-        return 0  # one that names no launcher and runs no Python: the knowledge is not read for it (nor from the cache)
-    launches = launches_in(text, path, display_path(path), found.root, builtin_knowledge(), plain=True)
-    for launch in launches:
-        found.launches.append(launch)
-        if not launch.local:  # accelerate's SageMaker launcher: a HuggingFace estimator runs the script
-            found.estimators.append(_accelerate_estimator(launch, text))
-        if not launch.local or launch.keeps:  # a finding may be placed on the launch line
-            found.launchers[launch.display] = SourceFile(resolve(path), launch.display, text)
-        relative = _relative(launch.target, glob_base)
-        parts = list(Path(relative).with_suffix("").parts)
-        if not is_test(parts) and not is_benchmark(parts[-1]) and not any(fnmatch(relative, p) for p in exclude):
-            found.add(launch.target, f"started by {launch.launcher} in {launch.display}:{launch.line}")
-    return len(launches)
-
-
-def _accelerate_estimator(launch: ScriptLaunch, text: str) -> EstimatorLaunch:
-    """accelerate's SageMaker launcher builds a HuggingFace estimator for the script: placed on `accelerate`."""
-    lines = text.splitlines()
-    column = max(lines[launch.line - 1].find("accelerate"), 0) + 1 if launch.line <= len(lines) else 1
-    return EstimatorLaunch("HuggingFace", launch.target, launch.display, (launch.line, column, launch.line, column + 10),
-                           written=f"accelerate launch with {launch.sagemaker_config} (compute_environment: AMAZON_SAGEMAKER)")
 
 
 def _calls_own_function(text: str) -> bool:

@@ -59,12 +59,14 @@ def may_launch(text: str, plain: bool = False) -> bool:
 
 
 def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Knowledge,
-                plain: bool = False) -> list[ScriptLaunch]:
+                plain: bool = False, workdir: Path | None = None) -> list[ScriptLaunch]:
     """The project's Python scripts this shell script starts through a launcher with a deadline.
     A script path (or `-m` module) is looked for beside the shell script, then at the project root.
     `plain`: a script run by the interpreter itself (`python train.py`) is a launch too, with no
-    launcher's deadline: a README that shows it run so says no launcher kills it sooner."""
-    return [launch for launch in _launches(text, path, display, root, knowledge, plain) if isinstance(launch, ScriptLaunch)]
+    launcher's deadline: a README that shows it run so says no launcher kills it sooner.
+    `workdir`: the folder the commands run in, where it is not the script's own (a SkyPilot task's)."""
+    return [launch for launch in _launches(text, path, display, root, knowledge, plain, workdir)
+            if isinstance(launch, ScriptLaunch)]
 
 
 def unfound_error(path: Path, root: Path, knowledge: Knowledge) -> LoadError | None:
@@ -84,12 +86,14 @@ def unfound_error(path: Path, root: Path, knowledge: Knowledge) -> LoadError | N
                               f"of it end its path): name the training script", line, 1)
 
 
-def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowledge, plain: bool):
+def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowledge, plain: bool,
+              workdir: Path | None = None):
     """Each launch of the shell script: a ScriptLaunch, or (launcher, script, line) where the
     script is not found."""
     if not may_launch(text, plain):
         return
-    folder = str(resolve(path).parent)  # where a launch script is run from, as its launches are looked for
+    here = workdir or path.parent
+    folder = str(resolve(here))  # where a launch script is run from, as its launches are looked for
     try:
         script = parse_shell(text, display, {}, None, cwd=folder, folder=folder)
     except LoadError:
@@ -102,12 +106,13 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
         if started is None:
             continue
         launcher, deadline, target, args = started
-        candidate = next((c for c in _files(target, *_bases(path.parent, root)) if is_file(c)), None)
+        bases = [*_moved_to(command.cwd, folder, root), *_bases(here, root)]
+        candidate = next((c for c in _files(target, *bases) if is_file(c)), None)
         if candidate is None:
             yield launcher, target, command.span[0]
             continue
-        config = _sagemaker_config(written, path.parent, root) if launcher == "accelerate" else None
-        switched = switched_by_arguments(args, switch_names(knowledge), _bases(path.parent, root))
+        config = _sagemaker_config(written, here, root) if launcher == "accelerate" else None
+        switched = switched_by_arguments(args, switch_names(knowledge), _bases(here, root))
         yield ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
                            _keeps_signal(launcher, words, knowledge), switched, resolve(path))
 
@@ -195,6 +200,13 @@ def _sagemaker_config(words: list[str | None], folder: Path, root: Path) -> str 
                 return None
             return display_path(config) if _ON_SAGEMAKER.search(text) else None
     return None
+
+
+def _moved_to(cwd: str, folder: str, root: Path) -> list[Path]:
+    """The project folder a `cd` took the script to before a command (`cd src && torchrun
+    train.py`), where that is not where it started."""
+    moved = Path(cwd)
+    return [moved] if cwd != folder and moved.is_absolute() and resolve(root) in moved.parents else []
 
 
 def _bases(folder: Path, root: Path) -> list[Path]:

@@ -248,3 +248,8 @@ def test_a_shell_script_running_the_script_with_python_itself_sets_the_deadline_
 def test_a_script_a_shell_script_runs_with_python_is_an_entry_point(run_sigcheck):
     files = {"main.py": IMPORTED_MAIN, "lib.py": LIB, "run.sh": "python main.py --epochs 3\n"}
     assert "on SageMaker a stop" in _messages(run_sigcheck(files, ["."]))["lib.py"]
+
+
+def test_a_launch_after_a_cd_finds_its_script_in_the_folder_moved_to(run_sigcheck):
+    files = {"src/train.py": _READS_LOCAL_RANK, "scripts/run.sh": "#!/bin/bash\ncd ../src\ntorchrun --nproc_per_node 2 train.py\n"}
+    assert "under torchrun (scripts/run.sh:3)" in _messages(run_sigcheck(files, ["."]))["src/train.py"]

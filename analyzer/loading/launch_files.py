@@ -1,0 +1,146 @@
+"""Files that say how the project's scripts are launched: shell and Slurm batch scripts, the shell
+blocks of READMEs, and SkyPilot task files.
+
+A shell script's launches (`torchrun --nproc_per_node 8 train.py`, `deepspeed train.py`, `python
+train.py`) make their scripts entry points, under the launcher's deadline. A SkyPilot task file
+(`sky launch task.yaml`, `sky jobs launch` for spot instances) is YAML whose top-level `run:` is
+the shell script run on each node: it is read as one, each command at its line of the file. A
+README's blocks only tell how a script is launched where nothing else does.
+"""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sigcheck.knowledge import builtin_knowledge
+from sigcheck.loading.estimators import EstimatorLaunch
+from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch
+from sigcheck.loading.readmes import shell_blocks
+from sigcheck.loading.sources import LoadError, SourceFile, decode_text, display_path, overlaid, read_bytes, resolve
+from sigcheck.model.jobs import is_benchmark, is_test
+
+if TYPE_CHECKING:
+    from sigcheck.loading.discovery import Discovery
+
+# A SkyPilot task: a top-level `run:` beside one of the keys only a task has at its top level
+# (a GitHub workflow's `run:` is a step's, indented).
+_TASK_RUN = re.compile(r"^run[ \t]*:", re.M)
+_TASK_KEYS = re.compile(r"^(?:resources|num_nodes|setup|workdir|file_mounts|envs)[ \t]*:", re.M)
+_BLOCK = re.compile(r"^run[ \t]*:[ \t]*([|>])[-+0-9]*[ \t]*(?:#.*)?$")
+_INLINE = re.compile(r"""^run[ \t]*:[ \t]*(?:"(.*)"|'(.*)'|([^#\s].*?))[ \t]*(?:#.*)?$""")
+
+
+def scan_shell(found: "Discovery", path: Path, glob_base: Path, exclude, named: bool = False) -> int:
+    """A shell script that starts a project script through torchrun, `accelerate launch` or
+    deepspeed, a Slurm batch script that runs one, or one that runs it with Python itself: that
+    script is a job's entry point (a test's or a benchmark's is not), under the launcher's
+    deadline, or, run by Python itself, the platform's (no guess from the code). Returns how many
+    launches it holds. `named`: on the command line, where what cannot be read is an error."""
+    text = _text(found, path, named)
+    return 0 if text is None else _take(found, path, text, text, glob_base, exclude)
+
+
+def scan_task(found: "Discovery", path: Path, glob_base: Path, exclude, named: bool = False) -> int:
+    """A SkyPilot task file's `run:` commands, as a shell script's. Returns how many launches it holds."""
+    text = _text(found, path, named)
+    commands = task_commands(text) if text is not None else None
+    # run in the task's workdir, synced from where `sky launch` runs: the project's root, as a rule
+    return 0 if commands is None else _take(found, path, commands, text, glob_base, exclude, found.root)
+
+
+def task_commands(text: str) -> str | None:
+    """The shell script a SkyPilot task's top-level `run:` holds, each line at its line of the
+    file (the others blank); None for YAML that is no such task. A folded block (`run: >`) is one
+    command line, as YAML folds it."""
+    if _TASK_RUN.search(text) is None or _TASK_KEYS.search(text) is None:
+        return None
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if _TASK_RUN.match(line))
+    kept = [""] * len(lines)
+    block = _BLOCK.match(lines[start])
+    if block is None:
+        inline = _INLINE.match(lines[start])
+        kept[start] = next((g for g in inline.groups() if g is not None), "") if inline else ""
+        return "\n".join(kept) + "\n"
+    body = _block_lines(lines, start + 1)
+    indent = min((len(lines[i]) - len(lines[i].lstrip()) for i in body if lines[i].strip()), default=0)
+    for number, i in enumerate(body):
+        kept[i] = lines[i][indent:]
+        if block.group(1) == ">" and number < len(body) - 1 and kept[i].strip():
+            kept[i] += " \\"  # folded: the lines are one command
+    return "\n".join(kept) + "\n"
+
+
+def _block_lines(lines: list[str], first: int) -> list[int]:
+    """The indexes of a block scalar's lines: indented ones and blank ones between them."""
+    body: list[int] = []
+    for i in range(first, len(lines)):
+        if lines[i].strip() and not lines[i][0].isspace():
+            break
+        body.append(i)
+    while body and not lines[body[-1]].strip():
+        body.pop()
+    return body
+
+
+def scan_readme(found: "Discovery", path: Path) -> None:
+    """The launches a README's shell code blocks show (`accelerate launch --config_file zero3.yaml
+    src/open_r1/grpo.py`, or `python finetune.py` with no launcher): how the project says its
+    scripts run, where no script of its own runs them. They tell a script's launcher and deadline
+    only: no entry point and no finding comes from a README."""
+    try:
+        text = decode_text(read_bytes(path, display_path(path)), display_path(path))
+    except LoadError:
+        return
+    blocks = shell_blocks(text)
+    if may_launch(blocks, plain=True):
+        found.documented += [launch for launch in launches_in(blocks, path, display_path(path), found.root,
+                                                              builtin_knowledge(), plain=True) if launch.local]
+
+
+def relative(path: Path, base: Path) -> str:
+    try:
+        return resolve(path).relative_to(resolve(base)).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _text(found: "Discovery", path: Path, named: bool) -> str | None:
+    try:
+        text = overlaid(path, display_path(path), found.overlays)
+        return decode_text(read_bytes(path, display_path(path)), display_path(path)) if text is None else text
+    except LoadError as error:
+        if named:
+            found.errors.append(error)
+        return None  # found in a folder, not the user's input: a file sigcheck cannot read says nothing
+
+
+def _take(found: "Discovery", path: Path, commands: str, text: str, glob_base: Path, exclude,
+          workdir: Path | None = None) -> int:
+    """The launches of `commands` (the shell script, or the one a file holds), `text` the file's,
+    run in `workdir` (else the file's folder)."""
+    if not may_launch(commands, plain=True):
+        return 0  # one that names no launcher and runs no Python: the knowledge is not read for it (nor from the cache)
+    launches = launches_in(commands, path, display_path(path), found.root, builtin_knowledge(), plain=True, workdir=workdir)
+    for launch in launches:
+        found.launches.append(launch)
+        if not launch.local:  # accelerate's SageMaker launcher: a HuggingFace estimator runs the script
+            found.estimators.append(_accelerate_estimator(launch, text))
+        if not launch.local or launch.keeps:  # a finding may be placed on the launch line
+            found.launchers[launch.display] = SourceFile(resolve(path), launch.display, text)
+        shown = relative(launch.target, found.root if glob_base is None else glob_base)
+        parts = list(Path(shown).with_suffix("").parts)
+        if not is_test(parts) and not is_benchmark(parts[-1]) and not any(fnmatch(shown, p) for p in exclude):
+            found.add(launch.target, f"started by {launch.launcher} in {launch.display}:{launch.line}")
+    return len(launches)
+
+
+def _accelerate_estimator(launch: ScriptLaunch, text: str) -> EstimatorLaunch:
+    """accelerate's SageMaker launcher builds a HuggingFace estimator for the script: placed on `accelerate`."""
+    lines = text.splitlines()
+    column = max(lines[launch.line - 1].find("accelerate"), 0) + 1 if launch.line <= len(lines) else 1
+    return EstimatorLaunch("HuggingFace", launch.target, launch.display, (launch.line, column, launch.line, column + 10),
+                           written=f"accelerate launch with {launch.sagemaker_config} (compute_environment: AMAZON_SAGEMAKER)")
