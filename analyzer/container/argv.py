@@ -80,6 +80,13 @@ def launcher_target(words: list[str | None], value_options: list[str], subcomman
             i += 1
             continue
         if not word.startswith("-"):
+            if i and not word.endswith(".py") and rest[i - 1] and rest[i - 1].startswith("--") and "=" not in rest[i - 1]:
+                # the value of an option sigcheck does not list (`--main_process_ip localhost`), where a
+                # script follows
+                script = next((k for k in range(i + 1, len(rest)) if (rest[k] or "").endswith(".py")
+                               and not (rest[k] or "").startswith("-")), None)
+                if script is not None:
+                    return PythonCall(script=rest[script], args=tuple(rest[script + 1:]))
             return PythonCall(script=rest[i], args=tuple(rest[i + 1:]))
         i += 2 if word in value_options and "=" not in word else 1
     return PythonCall()

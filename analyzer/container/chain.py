@@ -216,9 +216,11 @@ class ChainBuilder:
 
     def _interpreter(self, words, point, cwd, depth, entry) -> None:
         call = python_call(list(words), entry.option("value-options", []))
-        if call.module in ("torch.distributed.run", "torch.distributed.launch"):
-            launcher = self.knowledge.containers["launcher"].find("torchrun")[0]
-            return self._launcher(["torchrun", *call.args], point, cwd, depth, launcher)
+        launchers = self.knowledge.containers["launcher"].find(call.module) if call.module else []
+        if launchers:  # `python -m torch.distributed.run`, `python -m accelerate.commands.launch`: the launcher itself
+            launcher = launchers[0]
+            subcommand = [launcher.option("subcommand")] if launcher.option("subcommand") else []
+            return self._launcher([launcher.patterns[0], *subcommand, *call.args], point, cwd, depth, launcher)
         if call.code is not None or (call.script is None and call.module is None):
             self.chain.problem = f"`{quote(words)}` runs no script sigcheck can follow"
             return

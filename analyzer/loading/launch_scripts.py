@@ -24,7 +24,6 @@ from sigcheck.loading.switches import switch_names, switched_by_arguments
 _MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed|colossalai)\b")
 _BATCH = re.compile(r"^#SBATCH\b", re.M)  # a Slurm batch script: what it runs, Slurm stops
 _PYTHON = re.compile(r"\bpython[\d.]*\b")
-_TORCH_MODULES = ("torch.distributed.run", "torch.distributed.launch")
 _CONFIG_FILE = ("--config_file", "--config-file")
 _ON_SAGEMAKER = re.compile(r"^compute_environment\s*:\s*['\"]?AMAZON_SAGEMAKER\b", re.M)
 
@@ -322,10 +321,13 @@ def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int |
         return None
     name = program_name(words[0])
     if knowledge.containers["interpreter"].find(name):
+        # `python -m torch.distributed.run`, `python -m accelerate.commands.launch`: the launcher itself
         call = python_call(list(words), [])
-        if call.module not in _TORCH_MODULES:
+        entries = knowledge.containers["launcher"].find(call.module) if call.module else []
+        if not entries:
             return None
-        words, name = ["torchrun", *call.args], "torchrun"
+        name = entries[0].patterns[0]
+        words = [name, *([entries[0].option("subcommand")] if entries[0].option("subcommand") else []), *call.args]
     entries = knowledge.containers["launcher"].find(name)
     if not entries:
         return None

@@ -42,13 +42,19 @@ def _messages(report) -> dict[str, str]:
     ("run.sh", "CUDA_VISIBLE_DEVICES=0,1 torchrun --nproc_per_node 2 --nnodes 1 train.py --lr 1e-4", "run.sh:3"),
     ("scripts/multi_gpu.sh", "accelerate launch --config_file configs/fsdp.yaml train.py", "scripts/multi_gpu.sh:3"),
     ("launch.bash", "python -m torch.distributed.run --nproc_per_node=8 train.py", "launch.bash:3"),
+    # accelerate's own examples (alst_ulysses_sequence_parallelism/sp-alst.sh): the module is the launcher,
+    # and an option sigcheck does not list is followed by its value, then the script
+    ("sp.sh", "python -u -m accelerate.commands.launch --main_process_ip localhost --config_file c.yml train.py",
+     "sp.sh:3"),
 ])
 def test_a_launch_script_gives_the_launchers_deadline(run_sigcheck, script, command, where):
     files = {"train.py": TRAINS, "lib.py": LIB, script: f"#!/bin/bash\nset -e\n{command}\n"}
-    message = _messages(run_sigcheck(files, ["."]))["train.py"]
+    report = run_sigcheck(files, ["."])
+    message = _messages(report)["train.py"]
     launcher = command.split()[1] if command.startswith("CUDA") else command.split()[0]
-    launcher = "torchrun" if launcher == "python" else launcher
+    launcher = {"-m": "torchrun", "-u": "accelerate"}.get(command.split()[1], launcher) if launcher == "python" else launcher
     assert f"under {launcher} ({where}) a stop sends SIGTERM, then SIGKILL 30 s later" in message
+    assert len(report.diagnostics) == 1  # the launcher's module is no script of the project's
 
 
 def test_deepspeed_on_one_node_passes_no_signal_on_so_the_platforms_deadline_holds(run_sigcheck):
