@@ -40,7 +40,9 @@ def scan_shell(found: "Discovery", path: Path, glob_base: Path, exclude, named: 
     deadline, or, run by Python itself, the platform's (no guess from the code). Returns how many
     launches it holds. `named`: on the command line, where what cannot be read is an error."""
     text = _text(found, path, named)
-    return 0 if text is None else _take(found, path, text, text, glob_base, exclude)
+    if text is None or (not named and is_test(list(Path(relative(path, found.root)).with_suffix("").parts))):
+        return 0  # a test's script (tests/run_ddp.sh) shows how a test runs, not how the job does
+    return _take(found, path, text, text, glob_base, exclude)
 
 
 def scan_task(found: "Discovery", path: Path, glob_base: Path, exclude, named: bool = False) -> int:

@@ -259,3 +259,11 @@ def test_a_script_a_shell_script_runs_with_python_is_an_entry_point(run_sigcheck
 def test_a_launch_after_a_cd_finds_its_script_in_the_folder_moved_to(run_sigcheck):
     files = {"src/train.py": _READS_LOCAL_RANK, "scripts/run.sh": "#!/bin/bash\ncd ../src\ntorchrun --nproc_per_node 2 train.py\n"}
     assert "under torchrun (scripts/run.sh:3)" in _messages(run_sigcheck(files, ["."]))["src/train.py"]
+
+
+def test_a_tests_shell_script_says_nothing_of_how_the_job_runs(run_sigcheck):
+    """DeepLearningExamples' DLRM: tests/test_with_opts.sh runs the trainer with `python -m`; the job
+    runs it under torchrun, which the code says (LOCAL_RANK), and the test's launch is no evidence."""
+    files = {"train.py": _READS_LOCAL_RANK, "tests/test_with_opts.sh": "#!/bin/bash\npython train.py --epochs 1\n"}
+    assert "if started by torchrun" in _messages(run_sigcheck(files, ["."]))["train.py"]
+    assert "on SageMaker" in _messages(run_sigcheck(files, ["tests/test_with_opts.sh"]))["train.py"]  # named: read
