@@ -371,7 +371,9 @@ if __name__ == "__main__":
             return "everything since the last save is lost"
         if analysis.saves.reach_save([entry.body_id]) is None:
             return "all the training is lost: nothing in the run saves it"
-        if not fit and not analysis.saves.may_save_in(work.func_id, work.event.index + 1, work.event.end):
+        if fit:  # a Keras fit given no checkpoint callback, a Trainer told save_strategy="no": saved after, if at all
+            return "all the training is lost: nothing saves it while the fit runs"
+        if not analysis.saves.may_save_in(work.func_id, work.event.index + 1, work.event.end):
             return "all the training is lost: nothing saves it while the loop runs"  # pytorch/examples' mnist: after it
         return "everything since the last save is lost"
 

@@ -88,9 +88,14 @@ class FrameworkHandling:
 
     def never_saves(self, func_id: str, event: ir.CallSite, runs: Callable[[str], bool]) -> bool:
         """Whether the run turns a library fit's own saving off and nothing else on: every value it
-        gives the keyword is the one that turns it off, as written (`save_strategy="no"`)."""
-        entries = [e for name in self.analysis.work.call_names(func_id, event)
-                   for e in self.analysis.knowledge.fits.find(name) if e.option("saves-unless")]
+        gives the keyword is the one that turns it off, as written (`save_strategy="no"`); or the
+        fit saves only through callbacks and is handed none (Keras' fit with no `callbacks`)."""
+        names = self.analysis.work.call_names(func_id, event)
+        through = [e.option("saves-with") for name in names for e in self.analysis.knowledge.fits.find(name) if e.option("saves-with")]
+        if through:
+            keyword, position = through[0]
+            return not event.star_args and keyword not in dict(event.kwargs) and len(event.args) <= position
+        entries = [e for name in names for e in self.analysis.knowledge.fits.find(name) if e.option("saves-unless")]
         if not entries:
             return False
         keyword, off = entries[0].option("saves-unless")

@@ -568,6 +568,27 @@ def test_what_a_stop_loses_follows_where_the_run_saves(run_sigcheck, after_the_s
     assert [d.message.split("later, and ")[1] for d in diagnostics] == [lost]
 
 
+_KERAS = "import tensorflow as tf\n\nmodel = tf.keras.Sequential([tf.keras.layers.Dense(1)])\nmodel.compile(loss='mse')\n"
+
+
+@pytest.mark.parametrize("fit, lost", [
+    # ColossalAI's and Keras' demos: a fit handed no checkpoint callback writes nothing while it runs
+    ("model.fit(x, y, epochs=100)\nmodel.save('model.keras')\n", "all the training is lost: nothing saves it while the fit runs"),
+    ("model.fit(x, y, epochs=100)\n", "all the training is lost: nothing in the run saves it"),
+    # a checkpoint callback, or callbacks sigcheck cannot see into, may save as it goes
+    ("model.fit(x, y, epochs=100, callbacks=[tf.keras.callbacks.ModelCheckpoint('ck.keras')])\n",
+     "everything since the last save is lost"),
+    ("model.fit(x, y, 32, 100, 1, callbacks)\n", "everything since the last save is lost"),
+    ("model.fit(x, y, **options)\n", "everything since the last save is lost"),
+    # xgboost keeps its booster in memory until train() returns
+    ("import xgboost as xgb\nbooster = xgb.train(params, dtrain, num_boost_round=1000)\nbooster.save_model('m.json')\n",
+     "all the training is lost: nothing saves it while the fit runs"),
+])
+def test_what_a_stop_loses_in_a_fit_follows_its_callbacks(run_sigcheck, fit, lost):
+    diagnostics = run_sigcheck({"train.py": _KERAS + fit}, select=("SIG001",)).diagnostics
+    assert [d.message.split("later, and ")[1] for d in diagnostics] == [lost]
+
+
 def test_compiling_a_model_with_a_save_method_saves_nothing(run_sigcheck):
     """`torch.compile(model)` runs the model's forward, not its `save`: the run keeps nothing."""
     code = """import torch
