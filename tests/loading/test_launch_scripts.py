@@ -241,7 +241,8 @@ for batch in loader:
 
 @pytest.mark.parametrize("launch, context", [
     ("python train.py --lr=5e-6\n", "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later"),
-    ("python prepare.py\n", "if started by torchrun"),  # another script's run says nothing of this one
+    # another script's run says nothing of this one: the platform's deadline, and what torchrun would make it
+    ("python prepare.py\n", "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later (30 s if started by torchrun)"),
     ("python train.py\ntorchrun --nproc_per_node 2 train.py\n", "under torchrun (run.sh:2)"),  # the stricter launch
 ])
 def test_a_shell_script_running_the_script_with_python_itself_sets_the_deadline_before_a_guess(run_sigcheck, launch, context):
