@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.handler_work import serves_a_stop
+from sigcheck.checking.losses import saves_as_it_goes, what_a_stop_loses
 from sigcheck.checking.rule import Example, Rule
 
 
@@ -332,21 +333,21 @@ if __name__ == "__main__":
     def _unhandled(self, analysis, entry, work, way, which: str):
         where = analysis.work_points(work, entry.main.runs_a_passer)
         blocked = self._blocked(analysis, entry)
-        if blocked is not None and self._saves_as_it_goes(analysis, entry, work):
+        if blocked is not None and saves_as_it_goes(analysis, entry, work):
             return  # what a run no handler can serve needs, it does
         if blocked is not None:  # a handler would not run either: DKR007's case
             point, runs_it, instead = blocked
             yield self.finding(
                 where[0],
                 f"{work.what.capitalize()} runs with no SIGTERM handler{which}, and none would run: {runs_it}; SIGKILL "
-                f"comes {analysis.deadline} s after a stop and {self._lost(analysis, entry, work)}; {instead}",
+                f"comes {analysis.deadline} s after a stop and {what_a_stop_loses(analysis, entry, work)}; {instead}",
                 [point, *analysis.path_points(way), *where], deadline=analysis.deadline,
             )
             return
         yield self.finding(
             where[0],
             f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {self._stop(analysis, entry.deadline)}, "
-            f"and {self._lost(analysis, entry, work)}{analysis.frameworks.remedy(entry, work)}",
+            f"and {what_a_stop_loses(analysis, entry, work)}{analysis.frameworks.remedy(entry, work)}",
             analysis.path_points(way) + where, deadline=entry.deadline.seconds,
         )
 
@@ -358,32 +359,6 @@ if __name__ == "__main__":
             return f"{deadline.context} a stop sends SIGTERM, then SIGKILL {deadline} later"
         platform = analysis.deadline_for([])
         return f"{platform.context} a stop sends SIGTERM, then SIGKILL {platform} later ({deadline} {deadline.context})"
-
-    @staticmethod
-    def _saves_as_it_goes(analysis, entry, work) -> bool:
-        """Whether the training saves as it goes: a loop that writes a checkpoint on each pass or
-        once a period, or a library's fit that saves by itself (the Hugging Face Trainer, unless
-        its arguments turn it off)."""
-        if work.what == "training loop":
-            return analysis.saves.checkpoints_in(work.func_id, work.event.index + 1, work.event.end)
-        return analysis.frameworks.saves_as_it_goes(work.func_id, work.event, entry.main.runs_a_passer)
-
-    @staticmethod
-    def _lost(analysis, entry, work) -> str:
-        """What a stop costs: the work since the last save, or all of it where the run saves nothing
-        (litgpt's tutorial) or saves only before or after its loop. A library's fit saves in its
-        own code, which the graph does not hold."""
-        fit = analysis.frameworks.fit_of(entry, work)  # a library's fit saves in its own code, unless told not to
-        nothing_saves = analysis.frameworks.never_saves(*fit, entry.main.runs_a_passer) if fit else work.what == "training loop"
-        if not nothing_saves:
-            return "everything since the last save is lost"
-        if analysis.saves.reach_save([entry.body_id]) is None:
-            return "all the training is lost: nothing in the run saves it"
-        if fit:  # a Keras fit given no checkpoint callback, a Trainer told save_strategy="no": saved after, if at all
-            return "all the training is lost: nothing saves it while the fit runs"
-        if not analysis.saves.may_save_in(work.func_id, work.event.index + 1, work.event.end):
-            return "all the training is lost: nothing saves it while the loop runs"  # pytorch/examples' mnist: after it
-        return "everything since the last save is lost"
 
     @staticmethod
     def _blocked(analysis, entry):

@@ -296,3 +296,26 @@ def argument_in(site: ir.CallSite, slots: list[str]) -> ir.Sym | None:
         if slot in keywords:
             return keywords[slot]
     return None
+
+
+def returned_for_call(fn: ir.FunctionInfo, bound: int, returned: ir.Sym, args, kwargs, star: bool) -> ir.Sym | None:
+    """What a function returns, in the terms of one call of it: a parameter returned as it is
+    (`def register(fn): ...; return fn`) is this call's argument, and so is a parameter a returned
+    lookup is keyed by (`return self.task_map[self.task][key]`: `_smart_load("trainer")` gives the
+    trainers, not every entry some call asks for: ultralytics). None where neither is."""
+    if isinstance(returned, ir.Item):
+        base = returned_for_call(fn, bound, returned.base, args, kwargs, star) if isinstance(returned.base, ir.Item) else None
+        key = _passed_for(fn, bound, returned.key, args, kwargs, star)
+        return None if base is None and key is None else ir.Item(base or returned.base, key or returned.key)
+    return _passed_for(fn, bound, returned, args, kwargs, star)
+
+
+def _passed_for(fn: ir.FunctionInfo, bound: int, sym: ir.Sym, args, kwargs, star: bool) -> ir.Sym | None:
+    """The argument the call passes for `sym`, where it is one of the function's parameters never
+    rebound (its default where the call passes none)."""
+    bindings = fn.bindings.get(sym.name, ()) if isinstance(sym, ir.Name) and sym.scope == fn.id else ()
+    if len(bindings) != 1 or not isinstance(bindings[0].value, ir.Param):
+        return None
+    param = bindings[0].value
+    passed = argument_at(fn, bound, param.index, args, kwargs, star)
+    return passed if passed is not None or star else param.default

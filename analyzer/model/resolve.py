@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.model import ir
-from sigcheck.model.argflow import Flow, argument_at, argument_flow
+from sigcheck.model.argflow import Flow, argument_flow, returned_for_call
 from sigcheck.model.containers import Containers
 from sigcheck.model.class_members import ClassMembers
 from sigcheck.model.members import ModuleMembers
@@ -304,30 +304,9 @@ class Resolver(ModuleMembers, ClassMembers):
             return [SeqV(tuple(v for sym in fn.yields[:_MAX_VALUES] for v in self.resolve(sym)))]
         values: list[Value] = []
         for returned in fn.returns[:_MAX_VALUES]:
-            passed = self._argument_for(fn, func.bound, returned, args, kwargs, star)
-            if passed is None and isinstance(returned, ir.Item):
-                passed = self._looked_up_with(fn, func.bound, returned, args, kwargs, star)
+            passed = returned_for_call(fn, func.bound, returned, args, kwargs, star)
             values.extend(self.resolve(passed if passed is not None else returned))
         return values or [UNKNOWN]
-
-    def _looked_up_with(self, fn: ir.FunctionInfo, bound: int, item: ir.Item, args, kwargs, star: bool) -> ir.Item | None:
-        """A lookup by a parameter (`return self.task_map[self.task][key]`) with this call's
-        argument as the key: `_smart_load("trainer")` gives the trainers, not every entry any
-        call site asks for (ultralytics). None where no key is a parameter the call passes."""
-        base = self._looked_up_with(fn, bound, item.base, args, kwargs, star) if isinstance(item.base, ir.Item) else None
-        key = self._argument_for(fn, bound, item.key, args, kwargs, star)
-        if base is None and key is None:
-            return None
-        return ir.Item(base or item.base, key or item.key)
-
-    @staticmethod
-    def _argument_for(fn: ir.FunctionInfo, bound: int, returned: ir.Sym, args, kwargs, star: bool) -> ir.Sym | None:
-        bindings = fn.bindings.get(returned.name, ()) if isinstance(returned, ir.Name) and returned.scope == fn.id else ()
-        if len(bindings) != 1 or not isinstance(bindings[0].value, ir.Param):
-            return None
-        param = bindings[0].value
-        passed = argument_at(fn, bound, param.index, args, kwargs, star)
-        return passed if passed is not None or star else param.default
 
     def _decorated(self, sym: ir.Decorated) -> list[Value]:
         """What the decorator returns when handed `sym.func`; that itself where the decorator's
