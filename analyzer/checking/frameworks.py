@@ -126,8 +126,10 @@ class FrameworkHandling:
                 if fit.option("remedy"):
                     pinned = self.pinned_before_remedy(entry.entry.module, fit)
                     older = self._removed_by_remedy(entry, fit, fit_call)
-                    return f"; {fit.option('remedy')}" + (f", and the project pins {pinned}" if pinned else "") \
-                        + (f"; that release no longer takes {older}" if older else "")
+                    # the release that brought the remedy is the one that dropped the keyword, not the pinned one
+                    release = f"{fit.option('package', ['the library'])[0]} {fit.option('remedy-since', '')}".strip()
+                    return f"; {fit.option('remedy')}" + (f", and the project pins {pinned}, an older release" if pinned else "") \
+                        + (f"; {release} no longer takes {older}" if older else "")
         return ""
 
     def _removed_by_remedy(self, entry, fit, fit_call: tuple[str, ir.CallSite]) -> str | None:
@@ -143,7 +145,8 @@ class FrameworkHandling:
                 passed = [k for k in _keywords(fn, event) if k in removed] if isinstance(event, ir.CallSite) else ()
                 for name in self._called(func_id, event) if passed else ():
                     if f"{name}.train" in fit_names and fit in self.analysis.knowledge.fits.find(f"{name}.train"):
-                        return (f"{name.rsplit('.', 1)[-1]}({passed[0]}=...) ({self._display(func_id)}): "
+                        line = self.analysis.positions.span(fn.module, event.node).line
+                        return (f"{name.rsplit('.', 1)[-1]}({passed[0]}=...) ({self._display(func_id)}:{line}): "
                                 f"pass {removed[passed[0]]} instead")
         return None
 

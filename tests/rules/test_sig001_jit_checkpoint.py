@@ -87,7 +87,8 @@ def test_the_message_for_a_trainer_names_the_switch_and_for_other_fits_does_not(
 
 
 @pytest.mark.parametrize("keywords, named", [
-    ("tokenizer=tokenizer, ", "; that release no longer takes Trainer(tokenizer=...) (train.py): pass processing_class instead"),
+    # the release that brings the switch dropped the keyword (4.48 only deprecated it): named, with the call's line
+    ("tokenizer=tokenizer, ", "; transformers 5.0 no longer takes Trainer(tokenizer=...) (train.py:4): pass processing_class instead"),
     ("processing_class=tokenizer, ", None),
 ])
 def test_the_message_names_a_keyword_the_remedys_release_removed(run_sigcheck, keywords, named):
@@ -100,7 +101,7 @@ from transformers import HfArgumentParser, Trainer, TrainingArguments
 Trainer(model=model, {keywords}args=args, train_dataset=data).train()
 """
     [finding] = run_sigcheck({"train.py": code}, ["train.py"]).diagnostics
-    assert finding.message.endswith(named) if named else finding.message.endswith("(transformers 5 and later)")
+    assert finding.message.endswith(named) if named else finding.message.endswith("(transformers 5 and later)"), finding.message
 
 
 def test_the_removed_keyword_is_one_given_to_the_trainer_that_fits_not_to_another_branchs(run_sigcheck):
@@ -136,7 +137,7 @@ def test_the_message_names_a_pin_that_keeps_the_project_before_the_switch(run_si
     """The switch came with transformers 5: a project pinned to 4.x must lift its pin to use it."""
     report = run_sigcheck({"train.py": LEFT_OFF["switched off"], "requirements.txt": requirements}, ["train.py"])
     (message,) = [d.message for d in report.diagnostics]
-    assert message.endswith("(transformers 5 and later)" + (f", and the project pins {pinned}" if pinned else ""))
+    assert message.endswith("(transformers 5 and later)" + (f", and the project pins {pinned}, an older release" if pinned else ""))
 
 
 @pytest.mark.parametrize("strategy, lost", [
