@@ -167,3 +167,17 @@ def test_a_loop_whose_step_is_the_trainers_train_gets_its_remedy_and_its_saving(
     assert "everything since the last save is lost; enable_jit_checkpoint=True" in finding.message
     (told,) = run_sigcheck({"train.py": code.format(strategy=", save_strategy='no'")}, select=("SIG001",)).diagnostics
     assert "all the training is lost: nothing in the run saves it; enable_jit_checkpoint=True" in told.message
+
+
+@pytest.mark.parametrize("switch, found", [("", True), ("enable_jit_checkpoint=True, ", False)])
+def test_sentence_transformers_trainer_is_a_trainer_and_takes_the_switch(run_sigcheck, switch, found):
+    """autotrain's sentence-transformers trainer: SentenceTransformerTrainer subclasses the Trainer,
+    so the remedy is named, and its arguments turn the Trainer's SIGTERM handling on."""
+    code = f"""
+from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+
+args = SentenceTransformerTrainingArguments({switch}output_dir="out")
+SentenceTransformerTrainer(model=SentenceTransformer("all-MiniLM-L6-v2"), args=args, train_dataset=pairs).train()
+"""
+    messages = [d.message for d in run_sigcheck({"train.py": code}, ["train.py"]).diagnostics]
+    assert [m.endswith("(transformers 5 and later)") for m in messages] == ([True] if found else [])
