@@ -45,7 +45,9 @@ class SigtermNotDelivered(Rule):
     script of SageMaker's TensorFlow images does with `subprocess.check_call(shlex.split(" ".join(
     sys.argv[1:])))`) and has no SIGTERM handler that passes the signal on; or torchrun /
     `accelerate launch`, which forward it but SIGKILL the workers 30 s later, sooner than the
-    platform's deadline; or DeepSpeed's `deepspeed` runner, which on one node installs no
+    platform's deadline (`accelerate launch` in one process, `distributed_type: NO` in its
+    config file or `--num_processes 1`, starts the script through its simple launcher, which
+    passes nothing on); or DeepSpeed's `deepspeed` runner, which on one node installs no
     handler and never passes the signal on to `deepspeed.launcher.launch` and the workers (its
     runner.py handles SIGTERM only for multi-node runs); or ColossalAI's `colossalai run`, which
     runs torchrun through a shell in a multiprocessing child and passes the signal on to neither,

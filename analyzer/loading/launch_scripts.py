@@ -18,14 +18,13 @@ from pathlib import Path
 from sigcheck.container.argv import launcher_target, program_name, python_call
 from sigcheck.container.shell import parse_shell
 from sigcheck.knowledge import Knowledge
+from sigcheck.loading.accelerate_config import named_config, on_sagemaker, runs_one_process
 from sigcheck.loading.sources import LoadError, decode_text, display_path, folders_up, is_file, read_bytes, resolve
 from sigcheck.loading.switches import switch_names, switched_by_arguments
 
 _MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed|colossalai)\b")
 _BATCH = re.compile(r"^#SBATCH\b", re.M)  # a Slurm batch script: what it runs, Slurm stops
 _PYTHON = re.compile(r"\bpython[\d.]*\b")
-_CONFIG_FILE = ("--config_file", "--config-file")
-_ON_SAGEMAKER = re.compile(r"^compute_environment\s*:\s*['\"]?AMAZON_SAGEMAKER\b", re.M)
 
 
 @dataclass(frozen=True)
@@ -110,10 +109,15 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
         if candidate is None:
             yield launcher, target, command.span[0]
             continue
-        config = _sagemaker_config(written, here, root) if launcher == "accelerate" else None
+        keeps = _keeps_signal(launcher, words, knowledge)
+        config = None
+        if launcher == "accelerate":  # on SageMaker, or in one process its simple launcher keeps SIGTERM from
+            named = named_config(written, here, root)
+            config, keeps = on_sagemaker(named), runs_one_process(written, named)
+            deadline = None if keeps else deadline
         switched = switched_by_arguments(args, switch_names(knowledge), _bases(here, root))
         yield ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
-                           _keeps_signal(launcher, words, knowledge), switched, resolve(path))
+                           keeps, switched, resolve(path))
 
 
 def _commands(script, display: str, path: Path):
@@ -184,21 +188,6 @@ def _shell_start(path: Path, root: Path, knowledge: Knowledge) -> tuple[Path, Sc
         return None
     launched = launches_in(text, path, display_path(path), root, knowledge)
     return (launched[0].target, launched[0]) if launched else None
-
-
-def _sagemaker_config(words: list[str | None], folder: Path, root: Path) -> str | None:
-    """The accelerate config file an `accelerate launch` names, when it runs the job on SageMaker."""
-    named = next((words[i + 1] for i, w in enumerate(words[:-1]) if w in _CONFIG_FILE), None)
-    named = named or next((w.split("=", 1)[1] for w in words if w and w.split("=", 1)[0] in _CONFIG_FILE and "=" in w), None)
-    for base in (folder, root) if named else ():
-        config = base / named
-        if is_file(config):
-            try:
-                text = decode_text(read_bytes(config, display_path(config)), display_path(config))
-            except LoadError:
-                return None
-            return display_path(config) if _ON_SAGEMAKER.search(text) else None
-    return None
 
 
 def _moved_to(cwd: str, folder: str, root: Path) -> list[Path]:

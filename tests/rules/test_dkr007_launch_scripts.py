@@ -84,3 +84,25 @@ def test_colossalai_run_keeps_sigterm_from_the_script_on_any_number_of_nodes(run
 def test_a_launchers_other_subcommands_start_no_script(run_sigcheck, command):
     report = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\npython main.py\n"}, ["."])
     assert report.diagnostics == [] and report.errors == []
+
+
+ONE_PROCESS = "compute_environment: LOCAL_MACHINE\ndistributed_type: 'NO'\nmixed_precision: bf16\nnum_processes: 1\n"
+SEVERAL = "compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nnum_processes: 8\n"
+
+
+@pytest.mark.parametrize("command, config, kept", [
+    ("accelerate launch --config_file one.yaml main.py", ONE_PROCESS, True),
+    ("accelerate launch --num_processes 1 main.py", None, True),
+    ("accelerate launch --config_file several.yaml main.py", SEVERAL, False),
+    ("accelerate launch --num_processes 8 main.py", None, False),
+    ("accelerate launch --multi_gpu --num_processes 1 main.py", None, False),
+    # the machine's default config decides: not known, taken to pass the signal on
+    ("accelerate launch main.py", None, False),
+])
+def test_accelerates_simple_launcher_keeps_sigterm_from_the_script(run_sigcheck, command, config, kept):
+    """One process and no distributed mode: accelerate's simple_launcher starts the script with
+    Popen and waits, with no handler, so the script's handler never runs (trl's CLI, most
+    single-GPU fine-tuning READMEs)."""
+    files = {"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\n", "one.yaml": ONE_PROCESS, "several.yaml": SEVERAL}
+    codes = [(d.code, d.path) for d in run_sigcheck(files, ["."]).diagnostics]
+    assert codes == ([("DKR007", "run.sh")] if kept else [])
