@@ -41,7 +41,7 @@ _TOP_LEVEL_LOOP = re.compile(r"^(?:for|while|async[ \t]+for)[ \t(]", re.M)
 _BLOCK_LOOP = re.compile(r"^(?:with|async[ \t]+with|try|if|elif|else|except|finally)\b[^\n]*:[ \t]*(?:#[^\n]*)?\n"
                          r"(?:[ \t][^\n]*\n|\n)*?[ \t]+(?:for|while|async[ \t]+for)[ \t(]", re.M)
 # Or one that calls at its top level a function it defines itself (`def main(): ...` then `main()`).
-_TOP_LEVEL_CALL = re.compile(r"^([A-Za-z_]\w*)[ \t]*\(", re.M)
+_TOP_LEVEL_CALL = re.compile(r"^(?:[A-Za-z_][\w, \t]*=[ \t]*)?([A-Za-z_]\w*)[ \t]*\(", re.M)  # `main()`, `history = run(model)`
 _TOP_LEVEL_DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)", re.M)
 # Or one that fits a model at its top level, as Keras tutorials do (`history = model.fit(x, y)`) and
 # Hugging Face's do with a Trainer (`trainer.train()`),

@@ -54,8 +54,12 @@ def test_a_module_calling_its_own_function_at_top_level_is_a_script(tmp_path):
         "setup.py": "from setuptools import setup\n\ndef version():\n    return '1'\n\nsetup(version=version())\n",
         "lib.py": "def helper():\n    pass\n\nclass Model:\n    def build(self):\n        helper()\n",
         "job.py": "async def run():\n    pass\n\nrun ()\n",
+        # keras-io's cct.py: the call's result is kept (`history = run_experiment(model)`)
+        "cct.py": "def run_experiment(model):\n    return model\n\n\nhistory = run_experiment(None)\n",
+        "pair.py": "def split():\n    return 1, 2\n\n\ntrain_x, test_x = split()\n",
+        "config.py": "import os\n\ndef env(name):\n    return os.environ[name]\n\nPATH = os.getenv('X')\n",  # no own call
     }
-    assert _entries(tmp_path, files) == ["job.py", "train.py"]
+    assert _entries(tmp_path, files) == ["cct.py", "job.py", "pair.py", "train.py"]
 
 
 def test_a_module_fitting_a_model_or_starting_a_process_at_top_level_is_a_script(tmp_path):
