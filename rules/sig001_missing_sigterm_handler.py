@@ -132,6 +132,20 @@ trainer = Trainer(model=model, train_dataloader=loader, max_duration="10ep", sav
 trainer.fit()
 """, "importing Composer installs a SIGTERM handler that exits at once: SIG002 judges what saves on its way out"),
         Example("""
+import jax
+import optax
+from jax.experimental import multihost_utils
+
+jax.distributed.initialize()
+for step in range(100_000):
+    grads = jax.grad(loss_fn)(params, next(batches))
+    updates, opt_state = tx.update(grads, opt_state, params)
+    params = optax.apply_updates(params, updates)
+    if multihost_utils.reached_preemption_sync_point(step):
+        checkpoints.save(step, params)
+        break
+""", "JAX's preemption service takes SIGTERM as a notice; the loop asks at each step and saves where the hosts agree to stop"),
+        Example("""
 from signal import signal as on, SIGTERM
 import utils
 
