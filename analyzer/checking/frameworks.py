@@ -4,12 +4,13 @@ that does."""
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable
 
 from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
-from sigcheck.model.values import ClassV, ExternalV
+from sigcheck.model.values import ClassV, ExternalV, InstanceV, SeqV
 
 if TYPE_CHECKING:
     from sigcheck.checking.analysis import Analysis
@@ -91,10 +92,11 @@ class FrameworkHandling:
         gives the keyword is the one that turns it off, as written (`save_strategy="no"`); or the
         fit saves only through callbacks and is handed none (Keras' fit with no `callbacks`)."""
         names = self.analysis.work.call_names(func_id, event)
-        through = [e.option("saves-with") for name in names for e in self.analysis.knowledge.fits.find(name) if e.option("saves-with")]
+        through = [e for name in names for e in self.analysis.knowledge.fits.find(name) if e.option("saves-with")]
         if through:
-            keyword, position = through[0]
-            return not event.star_args and keyword not in dict(event.kwargs) and len(event.args) <= position
+            keyword, position = through[0].option("saves-with")
+            given = dict(event.kwargs).get(keyword, event.args[position] if len(event.args) > position else None)
+            return not event.star_args and (given is None or self._quiet(given, through[0].option("quiet-callbacks", [])))
         entries = [e for name in names for e in self.analysis.knowledge.fits.find(name) if e.option("saves-unless")]
         if not entries:
             return False
@@ -104,6 +106,16 @@ class FrameworkHandling:
         given = [value for f, fn in self.analysis.functions.items()
                  for value in _all_given(fn, keyword) if runs(f)]
         return bool(given) and all(isinstance(value, ir.Const) and str(value.value).lower() == off for value in given)
+
+    def _quiet(self, callbacks: ir.Sym, quiet: list[str]) -> bool:
+        """Whether every callback a fit is handed is a library's that writes no model (EarlyStopping):
+        a list written out, each item an instance of one of `quiet`."""
+        values = self.analysis.resolver.resolve(callbacks)
+        if not values or not all(isinstance(value, SeqV) for value in values):
+            return False
+        items = [item for value in values for item in value.items]
+        return all(isinstance(item, InstanceV) and isinstance(item.of, ExternalV)
+                   and any(fnmatchcase(item.of.qualname, pattern) for pattern in quiet) for item in items)
 
     def fit_of(self, entry, work) -> tuple[str, ir.CallSite] | None:
         """The library fit a run's work is: the fit call, or the step of a loop that calls one."""

@@ -579,6 +579,11 @@ _KERAS = "import tensorflow as tf\n\nmodel = tf.keras.Sequential([tf.keras.layer
     ("model.fit(x, y, epochs=100, callbacks=[tf.keras.callbacks.ModelCheckpoint('ck.keras')])\n",
      "everything since the last save is lost"),
     ("model.fit(x, y, 32, 100, 1, callbacks)\n", "everything since the last save is lost"),
+    # keras-io: callbacks that write no model save nothing; a LambdaCallback may call anything
+    ("model.fit(x, y, callbacks=[tf.keras.callbacks.EarlyStopping(patience=3), tf.keras.callbacks.ReduceLROnPlateau()])\n",
+     "all the training is lost: nothing in the run saves it"),
+    ("model.fit(x, y, callbacks=[tf.keras.callbacks.LambdaCallback(on_epoch_end=keep)])\n",
+     "everything since the last save is lost"),
     ("model.fit(x, y, **options)\n", "everything since the last save is lost"),
     # xgboost keeps its booster in memory until train() returns
     ("import xgboost as xgb\nbooster = xgb.train(params, dtrain, num_boost_round=1000)\nbooster.save_model('m.json')\n",
