@@ -360,18 +360,18 @@ if __name__ == "__main__":
             return
         yield self.finding(
             where[0],
-            f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {self._stop(analysis, entry.deadline)}, "
+            f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {self._stop(analysis, entry, entry.deadline)}, "
             f"and {what_a_stop_loses(analysis, entry, work)}{analysis.frameworks.remedy(entry, work)}",
             analysis.path_points(way) + where, deadline=entry.deadline.seconds,
         )
 
     @staticmethod
-    def _stop(analysis, deadline) -> str:
+    def _stop(analysis, entry, deadline) -> str:
         """What a stop does, on the platform; a launcher guessed from the code (`LOCAL_RANK`
         read: torchrun's 30 s) only as what it would do instead (yolov5's sweep runs alone)."""
         if not deadline.conditional:
             return f"{deadline.context} a stop sends SIGTERM, then SIGKILL {deadline} later"
-        platform = analysis.deadline_for([])
+        platform = entry.platform_deadline or analysis.deadline_for([])
         return f"{platform.context} a stop sends SIGTERM, then SIGKILL {platform} later ({deadline} {deadline.context})"
 
     @staticmethod

@@ -238,8 +238,13 @@ class Analysis:
         return frozenset(self.graph.reaching(self.work.stepping | registered | set(self.looping), MAIN_THREAD))
 
     def deadline_for(self, entries: list["EntryFacts"]) -> "Deadline":
-        """The smallest deadline along the launch chains of these entry points."""
+        """The smallest deadline along the launch chains of these entry points. Where the
+        project's Kubernetes manifests launch every one of them, their pods' grace periods are
+        the platform's deadline, whichever platform is configured."""
         platform = Deadline(self.deadline, f"on {self.platform_label}")
+        pods = [e.platform_deadline for e in entries]
+        if pods and all(pods):
+            platform = min(pods, key=lambda d: d.seconds)
         return min([platform, *(e.launcher_deadline for e in entries if e.launcher_deadline)], key=lambda d: (d.seconds, d.conditional))
 
     def entries_reaching(self, func_id: str, event: ir.Event | None = None) -> list["EntryFacts"]:

@@ -235,6 +235,17 @@ class EntryFacts:
         return None
 
     @cached_property
+    def platform_deadline(self) -> Deadline | None:
+        """The deadline Kubernetes manifests of the project give this script, where every launch
+        of it is one: the shortest grace period of their pods, which is the platform's own."""
+        local = self._launches[1]
+        if not local or any(launch.grace is None for launch in local):
+            return None
+        launch = min(local, key=lambda launch: launch.grace)
+        label = self.analysis.knowledge.platforms["kubernetes"].label
+        return Deadline(launch.grace, f"on {label} ({launch.display}:{launch.line})")
+
+    @cached_property
     def kept_by(self) -> KeptSignal | None:
         """The launch in a shell script of the project whose launcher starts this script and keeps
         SIGTERM from it (deepspeed on one node), where every launch of it does: a handler here

@@ -1,5 +1,5 @@
 """Files that say how the project's scripts are launched: shell and Slurm batch scripts, the shell
-blocks of READMEs, and SkyPilot task files.
+blocks of READMEs, SkyPilot task files and Kubernetes manifests.
 
 A shell script's launches (`torchrun --nproc_per_node 8 train.py`, `deepspeed train.py`, `python
 train.py`) make their scripts entry points, under the launcher's deadline. A SkyPilot task file
@@ -11,6 +11,7 @@ README's blocks only tell how a script is launched where nothing else does.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.estimators import EstimatorLaunch
 from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch
+from sigcheck.loading.manifests import DEFAULT_GRACE, as_launch_script, container_commands, may_be_manifest
 from sigcheck.loading.readmes import shell_blocks
 from sigcheck.loading.sources import LoadError, SourceFile, decode_text, display_path, overlaid, read_bytes, resolve
 from sigcheck.model.jobs import is_benchmark, is_test
@@ -120,6 +122,23 @@ def _text(found: "Discovery", path: Path, named: bool) -> str | None:
         return None  # found in a folder, not the user's input: a file sigcheck cannot read says nothing
 
 
+def scan_manifest(found: "Discovery", path: Path, glob_base: Path, exclude, named: bool = False) -> int:
+    """A Kubernetes manifest's containers whose command runs a project script: launches of it
+    under the pod's grace period (see manifests.py). Returns how many launches it holds."""
+    text = _text(found, path, named)
+    commands = container_commands(text) if text is not None and may_be_manifest(text) else []
+    if not commands:
+        return 0
+    script = as_launch_script(commands, text.count("\n") + 1)
+    if not may_launch(script, plain=True):
+        return 0
+    grace = {command.line: command.grace for command in commands}
+    launches = [replace(launch, grace=grace.get(launch.line, DEFAULT_GRACE))
+                for launch in launches_in(script, path, display_path(path), found.root, builtin_knowledge(), plain=True,
+                                          workdir=found.root)]
+    return _record(found, path, launches, text, glob_base, exclude)
+
+
 def _take(found: "Discovery", path: Path, commands: str, text: str, glob_base: Path, exclude,
           workdir: Path | None = None) -> int:
     """The launches of `commands` (the shell script, or the one a file holds), `text` the file's,
@@ -127,6 +146,10 @@ def _take(found: "Discovery", path: Path, commands: str, text: str, glob_base: P
     if not may_launch(commands, plain=True):
         return 0  # one that names no launcher and runs no Python: the knowledge is not read for it (nor from the cache)
     launches = launches_in(commands, path, display_path(path), found.root, builtin_knowledge(), plain=True, workdir=workdir)
+    return _record(found, path, launches, text, glob_base, exclude)
+
+
+def _record(found: "Discovery", path: Path, launches: list[ScriptLaunch], text: str, glob_base: Path, exclude) -> int:
     for launch in launches:
         found.launches.append(launch)
         if not launch.local:  # accelerate's SageMaker launcher: a HuggingFace estimator runs the script

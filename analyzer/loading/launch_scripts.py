@@ -40,6 +40,7 @@ class ScriptLaunch:
     keeps: bool = False  # the launcher never passes SIGTERM on to the script (deepspeed on one node)
     switched: frozenset[str] = frozenset()  # library switches its arguments turn on (see switches.py)
     shell: Path | None = None  # the shell script it is written in, resolved
+    grace: int | None = None  # a Kubernetes manifest's launch: the pod's grace period, the deadline of the platform
 
     @property
     def local(self) -> bool:
