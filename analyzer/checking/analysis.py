@@ -12,7 +12,7 @@ from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver, reachable_flow
 from sigcheck.model.children import ChildStart, events_set, find_child_starts, forwarding_call, handing_steps
-from sigcheck.model.environment import CONSULTED, NEEDED, reads_environment, takes_option, toolkit_signs
+from sigcheck.model.environment import toolkit_signs
 from sigcheck.model.flags import Flags
 from sigcheck.model.jobs import HANDLERS, TRAINING, JobKinds
 from sigcheck.model.project import ProjectModel
@@ -25,7 +25,7 @@ from sigcheck.model.positions import Positions
 from sigcheck.model.stopping import StopAnalysis
 from sigcheck.model.signals import HandlerRegistration, find_registrations
 from sigcheck.model.trace import Point
-from sigcheck.checking.entries import ELSEWHERE, Deadline, EntryFacts
+from sigcheck.checking.entries import ELSEWHERE, Deadline, EntryFacts, launcher_hints
 from sigcheck.checking.frameworks import FrameworkHandling
 from sigcheck.checking.script_mode import FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE, ScriptModeRun
 from sigcheck.model.waits import WaitBound
@@ -238,9 +238,8 @@ class Analysis:
         return frozenset(self.graph.reaching(self.work.stepping | registered | set(self.looping), MAIN_THREAD))
 
     def deadline_for(self, entries: list["EntryFacts"]) -> "Deadline":
-        """The smallest deadline along the launch chains of these entry points. Where the
-        project's Kubernetes manifests launch every one of them, their pods' grace periods are
-        the platform's deadline, whichever platform is configured."""
+        """The smallest deadline along the launch chains of these entry points; the platform's is
+        their pods' grace period where Kubernetes manifests launch each of them."""
         platform = Deadline(self.deadline, f"on {self.platform_label}")
         pods = [e.platform_deadline for e in entries]
         if pods and all(pods):
@@ -283,35 +282,8 @@ class Analysis:
 
     @cached_property
     def launcher_hints(self) -> list[tuple["Deadline", frozenset[str]]]:
-        """For each launcher with a shorter deadline: the functions that run one naming any of its
-        environment variables or declaring the option it passes (`--local_rank`), in a module
-        that imports no library whose launcher passes them too (deepspeed). The function itself
-        must name it: importing a module where some other function reads LOCAL_RANK says nothing
-        about how this program is started. A script that only consults it
-        (`os.environ.get("LOCAL_RANK", -1)`) runs with or without the launcher: its deadline
-        holds only if the launcher starts it, and says so."""
-        found = []
-        for entry in self.knowledge.frameworks:
-            hints, options = frozenset(entry.option("env-hints", [])), frozenset(entry.option("option-hints", []))
-            if not entry.option("deadline") or not (hints or options):
-                continue
-            unless = entry.option("hints-unless-imported", [])
-            modules = {m for m, source in self.project.sources.items()
-                       if any(f'"{h}"' in source.text or f"'{h}'" in source.text for h in hints | options)
-                       and not _imports_any(self.project.modules[m].imports, unless)}
-            reading = {f: how for f, fn in self.functions.items() if fn.module in modules
-                       and (how := reads_environment(fn, hints) or takes_option(fn, options)) is not None}
-            for how, context in ((NEEDED, f"under {entry.option('launcher')}"),
-                                 (CONSULTED, f"if started by {entry.option('launcher')}")):
-                functions = [f for f, read in reading.items() if read == how]
-                if functions:
-                    # A module's own top-level code naming it says so of that module run as a script;
-                    # importing it (a config class's field default) says nothing of the importer.
-                    bodies = {f for f in functions if self.functions[f].kind == "module"}
-                    runners = self.graph.reaching([f for f in functions if f not in bodies], MAIN_THREAD)
-                    found.append((Deadline(entry.option("deadline"), context, how == CONSULTED),
-                                  frozenset(runners) | bodies))
-        return found
+        """See entries.launcher_hints."""
+        return launcher_hints(self)
 
     @cached_property
     def looping(self) -> list[str]:
@@ -398,7 +370,3 @@ def _nearness(dockerfile: str, launcher: str) -> int:
 
 def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return next((n for n, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
-
-
-def _imports_any(imports: set[str], packages: list[str]) -> bool:
-    return any(name == package or name.startswith(package + ".") for name in imports for package in packages)

@@ -11,6 +11,7 @@ from sigcheck.checking.kept_signal import KeptSignal
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, Step
 from sigcheck.model.children import ChildStart
+from sigcheck.model.environment import CONSULTED, NEEDED, reads_environment, takes_option
 from sigcheck.model.project import EntryPoint
 from sigcheck.model.runs import CommandRun, RunView, command_runs
 from sigcheck.model.signals import HandlerRegistration
@@ -294,3 +295,39 @@ def signalled_by_platform(start: ChildStart) -> bool:
     """A process the script starts itself, which a platform that signals every process of the
     job reaches: not a Ray worker, which the Ray node starts."""
     return start.api != "ray" and not start.api.startswith("ray.")
+
+
+def launcher_hints(analysis: "Analysis") -> list[tuple[Deadline, frozenset[str]]]:
+    """For each launcher with a shorter deadline: the functions that run one naming any of its
+    environment variables or declaring the option it passes (`--local_rank`), in a module
+    that imports no library whose launcher passes them too (deepspeed). The function itself
+    must name it: importing a module where some other function reads LOCAL_RANK says nothing
+    about how this program is started. A script that only consults it
+    (`os.environ.get("LOCAL_RANK", -1)`) runs with or without the launcher: its deadline
+    holds only if the launcher starts it, and says so."""
+    found = []
+    for entry in analysis.knowledge.frameworks:
+        hints, options = frozenset(entry.option("env-hints", [])), frozenset(entry.option("option-hints", []))
+        if not entry.option("deadline") or not (hints or options):
+            continue
+        unless = entry.option("hints-unless-imported", [])
+        modules = {m for m, source in analysis.project.sources.items()
+                   if any(f'"{h}"' in source.text or f"'{h}'" in source.text for h in hints | options)
+                   and not _imports_any(analysis.project.modules[m].imports, unless)}
+        reading = {f: how for f, fn in analysis.functions.items() if fn.module in modules
+                   and (how := reads_environment(fn, hints) or takes_option(fn, options)) is not None}
+        for how, context in ((NEEDED, f"under {entry.option('launcher')}"),
+                             (CONSULTED, f"if started by {entry.option('launcher')}")):
+            functions = [f for f, read in reading.items() if read == how]
+            if functions:
+                # A module's own top-level code naming it says so of that module run as a script;
+                # importing it (a config class's field default) says nothing of the importer.
+                bodies = {f for f in functions if analysis.functions[f].kind == "module"}
+                runners = analysis.graph.reaching([f for f in functions if f not in bodies], MAIN_THREAD)
+                found.append((Deadline(entry.option("deadline"), context, how == CONSULTED),
+                              frozenset(runners) | bodies))
+    return found
+
+
+def _imports_any(imports: set[str], packages: list[str]) -> bool:
+    return any(name == package or name.startswith(package + ".") for name in imports for package in packages)
