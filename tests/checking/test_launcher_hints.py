@@ -24,17 +24,17 @@ SETUP = "import os\n\n\ndef local_rank():\n    return int(os.environ['LOCAL_RANK
 
 @pytest.mark.parametrize("head, files, context", [
     ("import os, torch\nrank = int(os.environ['LOCAL_RANK'])\n", {}, "under torchrun"),
-    ("import os, torch\nrank = int(os.environ.get('LOCAL_RANK', -1))\n", {}, "if started by torchrun, a stop"),
+    ("import os, torch\nrank = int(os.environ.get('LOCAL_RANK', -1))\n", {}, "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later (30 s if started by torchrun)"),
     ("import os, torch\nif 'LOCAL_RANK' in os.environ:\n    rank = int(os.environ['LOCAL_RANK'])\n", {},
-     "if started by torchrun, a stop"),
+     "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later (30 s if started by torchrun)"),
     ("import os, torch\nddp = int(os.environ.get('RANK', -1)) != -1\nif ddp:\n    rank = int(os.environ['LOCAL_RANK'])\n",
-     {}, "if started by torchrun, a stop"),
+     {}, "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later (30 s if started by torchrun)"),
     ("import os, torch\nif __name__ == '__main__':\n    rank = int(os.environ['LOCAL_RANK'])\n", {}, "under torchrun"),
     ("import torch\nfrom dist import local_rank\nrank = local_rank()\n", {"dist.py": SETUP}, "under torchrun"),
     ("import torch\nimport config\n", {"config.py": CONFIG}, "on SageMaker"),
     ("import torch\nfrom vllm_setup import configure\nconfigure()\n", {"vllm_setup.py": WRITES}, "on SageMaker"),
     ("import argparse, torch\nparser = argparse.ArgumentParser()\nparser.add_argument('--local_rank', type=int, default=-1)\n"
-     "args = parser.parse_args()\n", {}, "if started by torch.distributed.launch, a stop"),
+     "args = parser.parse_args()\n", {}, "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later (30 s if started by torch.distributed.launch)"),
     ("import argparse, torch\nparser = argparse.ArgumentParser()\nparser.add_argument('--local-rank', type=int, required=True)\n",
      {}, "under torch.distributed.launch"),
     ("import argparse, torch\nparser = argparse.ArgumentParser()\nparser.add_argument('--rank', type=int, default=0)\n"
