@@ -258,6 +258,14 @@ COPY train.py /opt/program/train.py
 ENTRYPOINT ["torchrun", "--nproc_per_node=8", "/opt/program/train.py"]
 """, "torchrun SIGKILLs the workers 30 s after forwarding, before SageMaker's 120 s", {"train.py": _HANDLES},
             name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+RUN pip install --no-cache-dir accelerate==1.10.0
+COPY train.py /opt/program/train.py
+# expect: DKR007
+ENTRYPOINT ["accelerate", "launch", "--num_processes", "1", "/opt/program/train.py"]
+""", "accelerate in one process starts the script with Popen and waits: it passes no signal on", {"train.py": _HANDLES},
+            name="Dockerfile"),
     )
 
     def check(self, analysis):

@@ -18,6 +18,7 @@ from sigcheck.container.image import Image, ImageFile
 from sigcheck.container.purpose import unseen_train
 from sigcheck.container.toolkit import toolkit_source
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
+from sigcheck.loading.accelerate_config import runs_one_process
 from sigcheck.container.starters import FORWARDS, REPLACED, STOPS, signal_passing, starting_command
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, display_path
@@ -229,7 +230,9 @@ class ChainBuilder:
     def _launcher(self, words, point, cwd, depth, entry) -> None:
         call = launcher_target(list(words), entry.option("value-options", []), entry.option("subcommand"))
         name = program_name(words[0])
-        if entry.option("forwards", True):
+        # accelerate in one process: its simple launcher keeps the signal (accelerate_config.py)
+        one_process = name == "accelerate" and runs_one_process(list(words), None)
+        if entry.option("forwards", True) and not one_process:
             self._add(Step("launcher", quote(words), point, FORWARDS, deadline=entry.option("deadline"),
                            note=f"{name} forwards the signal to its workers and SIGKILLs them {entry.option('deadline')} s later"))
         else:  # deepspeed's runner on one node: the knowledge says how it keeps the signal, and what to use

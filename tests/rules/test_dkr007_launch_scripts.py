@@ -106,3 +106,13 @@ def test_accelerates_simple_launcher_keeps_sigterm_from_the_script(run_sigcheck,
     files = {"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\n", "one.yaml": ONE_PROCESS, "several.yaml": SEVERAL}
     codes = [(d.code, d.path) for d in run_sigcheck(files, ["."]).diagnostics]
     assert codes == ([("DKR007", "run.sh")] if kept else [])
+
+
+@pytest.mark.parametrize("words, kept", [('"--num_processes", "1"', True), ('"--multi_gpu", "--num_processes", "8"', False)])
+def test_accelerate_in_one_process_as_the_entrypoint_keeps_sigterm(run_sigcheck, words, kept):
+    """On Kubernetes torchrun's 30 s is the platform's: only a launcher that passes nothing on is
+    reported, accelerate's simple launcher, not its torch.distributed.run."""
+    dockerfile = ("FROM python:3.11-slim\nRUN pip install accelerate==1.10.0\nCOPY main.py /opt/program/main.py\n"
+                  f'ENTRYPOINT ["accelerate", "launch", {words}, "/opt/program/main.py"]\n')
+    report = run_sigcheck({"main.py": HANDLES, "Dockerfile": dockerfile}, ["."], platform="kubernetes")
+    assert [d.code for d in report.diagnostics] == (["DKR007"] if kept else [])
