@@ -42,9 +42,12 @@ def scan_shell(found: "Discovery", path: Path, glob_base: Path, exclude, named: 
     deadline, or, run by Python itself, the platform's (no guess from the code). Returns how many
     launches it holds. `named`: on the command line, where what cannot be read is an error."""
     text = _text(found, path, named)
-    if text is None or (not named and is_test(list(Path(relative(path, found.root)).with_suffix("").parts))):
-        return 0  # a test's script (tests/run_ddp.sh) shows how a test runs, not how the job does
-    return _take(found, path, text, text, glob_base, exclude)
+    if text is None:
+        return 0
+    # a test's script running Python itself (DLRM's tests/test_with_opts.sh) shows how a test
+    # runs, not how the job does; its launcher (torchrun in scripts/tests/train_full.sh) still tells
+    plain = named or not is_test(list(Path(relative(path, found.root)).with_suffix("").parts))
+    return _take(found, path, text, text, glob_base, exclude, plain=plain)
 
 
 def scan_task(found: "Discovery", path: Path, glob_base: Path, exclude, named: bool = False) -> int:
@@ -140,12 +143,12 @@ def scan_manifest(found: "Discovery", path: Path, glob_base: Path, exclude, name
 
 
 def _take(found: "Discovery", path: Path, commands: str, text: str, glob_base: Path, exclude,
-          workdir: Path | None = None) -> int:
+          workdir: Path | None = None, plain: bool = True) -> int:
     """The launches of `commands` (the shell script, or the one a file holds), `text` the file's,
-    run in `workdir` (else the file's folder)."""
-    if not may_launch(commands, plain=True):
+    run in `workdir` (else the file's folder); with `plain`, by Python itself too."""
+    if not may_launch(commands, plain=plain):
         return 0  # one that names no launcher and runs no Python: the knowledge is not read for it (nor from the cache)
-    launches = launches_in(commands, path, display_path(path), found.root, builtin_knowledge(), plain=True, workdir=workdir)
+    launches = launches_in(commands, path, display_path(path), found.root, builtin_knowledge(), plain=plain, workdir=workdir)
     return _record(found, path, launches, text, glob_base, exclude)
 
 

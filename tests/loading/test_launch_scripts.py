@@ -268,3 +268,9 @@ def test_a_tests_shell_script_says_nothing_of_how_the_job_runs(run_sigcheck):
     files = {"train.py": _READS_LOCAL_RANK, "tests/test_with_opts.sh": "#!/bin/bash\npython train.py --epochs 1\n"}
     assert "if started by torchrun" in _messages(run_sigcheck(files, ["."]))["train.py"]
     assert "on SageMaker" in _messages(run_sigcheck(files, ["tests/test_with_opts.sh"]))["train.py"]  # named: read
+
+
+def test_a_tests_shell_script_still_tells_its_launcher(run_sigcheck):
+    """DeepLearningExamples' GNMT trains through scripts/tests/train_full.sh with torchrun."""
+    files = {"train.py": _READS_LOCAL_RANK, "scripts/tests/train_full.sh": "#!/bin/bash\ntorchrun --nproc_per_node 8 train.py\n"}
+    assert "under torchrun (scripts/tests/train_full.sh:2)" in _messages(run_sigcheck(files, ["."]))["train.py"]
