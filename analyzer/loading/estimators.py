@@ -33,6 +33,8 @@ _ENTRY_POINT = re.compile(
     r"""\b(?:entry_point|(entry_script))\s*=\s*(?:f?['"]([^'"{]+\.py)['"]|([A-Za-z_]\w*)(?=\s*[,)\n]))"""
     r"""|\b(command)\s*=\s*f?['"]([^'"{]+)|['"]entry_point['"]\s*:\s*f?['"]([^'"{]+\.py)['"]""")
 _SOURCE_CODE = "SourceCode"
+_CWD_JOINED = re.compile(r"""\bsource_dir\s*=\s*(?:os\.path\.join\(\s*os\.getcwd\(\)\s*,\s*|os\.getcwd\(\)\s*\+\s*['"]/)"""
+                         r"""['"]?([^'"]+)['"]""")
 _SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*(?:['"]([^'"]+)['"]|([A-Za-z_]\w*)(?=\s*(?:[,)\n]|$)))"""
                          r"""|['"]source_dir['"]\s*:\s*['"]([^'"]+)['"]""")
 _BAG = re.compile(r"\b([A-Za-z_]\w*)\s*(?::[^=\n]+)?=\s*(?:dict\s*)?$")  # `args = dict(`, `args: dict = {` before it
@@ -79,7 +81,9 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
         name = renamed.get(call.group(2), call.group(2))
         if (entry.group(1) or entry.group(4)) and (name != _SOURCE_CODE or not from_sdk):
             continue  # `entry_script=` and `command=` of anything but the SDK's SourceCode say nothing
-        base = folder / _source_dir(_top_level(arguments), assignments, entry.start())  # not one a call nested in it takes
+        joined = _CWD_JOINED.search(arguments)  # the working folder joined to a folder: the kernel's or launcher's
+        base = folder / (joined.group(1).removeprefix("./") if joined else
+                         _source_dir(_top_level(arguments), assignments, entry.start()))  # not one a call nested in it takes
         started = [s for s in _started(entry, assignments, base, knowledge, root or folder, written) if s is not None]
         if started:
             span, cursor = _span(text, raw, call, cursor)

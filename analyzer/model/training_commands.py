@@ -180,7 +180,9 @@ _PREFIXES = frozenset({"env", "exec", "nohup", "time", "nice", "stdbuf"})
 _LAUNCHER_VERBS = {"accelerate": "launch"}  # `accelerate env`, `accelerate config` are quick
 _COMMAND_LAUNCHERS = frozenset({"mpirun", "horovodrun"})  # run any command in each rank, not a Python script
 _TUNE_VALUE_OPTIONS = ["--nnodes", "--nproc_per_node", "--nproc-per-node", "--rdzv_endpoint", "--rdzv-endpoint",
-                       "--rdzv_backend", "--rdzv-backend", "--master_addr", "--master_port", "--node_rank"]
+                       "--rdzv_backend", "--rdzv-backend", "--master_addr", "--master-addr", "--master_port",
+                       "--master-port", "--node_rank", "--node-rank", "--rdzv_id", "--rdzv-id", "--max_restarts",
+                       "--max-restarts", "--rdzv_conf", "--rdzv-conf"]
 _TRAINING_RECIPE = re.compile(r"finetune|distill|dpo|ppo|grpo|qat|train", re.IGNORECASE)
 _TOOL_MODULES = frozenset({"pip", "venv", "ensurepip", "virtualenv", "pip3", "site", "json", "http", "compileall",
                            "pytest", "unittest"})

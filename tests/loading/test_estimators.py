@@ -3,6 +3,8 @@ call is written, for a finding placed there."""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from sigcheck.loading.estimators import estimator_calls
@@ -35,6 +37,17 @@ def test_the_entry_point_of_a_call_nested_in_the_arguments_is_that_calls(tmp_pat
            "wrap(Other(entry_point=\"missing.py\"))\n"
     (call,) = estimator_calls(text, tmp_path, "launch.py")
     assert (call.name, call.script, call.span) == ("PyTorch", tmp_path / "src" / "train.py", (1, 7, 1, 14))
+
+
+@pytest.mark.parametrize("source_dir", ['os.path.join(os.getcwd(), "./shared-scripts")', "os.path.join(os.getcwd(), 'shared-scripts')",
+                                        'os.getcwd() + "/shared-scripts"'])
+def test_a_source_dir_joined_to_the_working_folder_is_that_folder(tmp_path, source_dir):
+    """sagemaker-distributed-training-workshop's notebooks: the kernel runs in the notebook's folder."""
+    (tmp_path / "shared-scripts").mkdir()
+    (tmp_path / "shared-scripts" / "train.py").write_text("print('x')\n")
+    text = f"import os\nest = PyTorch(entry_point='train.py', source_dir={source_dir}, role=role)\n"
+    (call,) = estimator_calls(text, tmp_path, "launch.py")
+    assert call.script == tmp_path / "shared-scripts" / "train.py"
 
 
 def test_a_launcher_with_many_calls_is_read_in_linear_time(tmp_path):

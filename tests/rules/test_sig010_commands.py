@@ -60,6 +60,13 @@ subprocess.run("tune run --nnodes 1 --nproc_per_node 8 lora_finetune_distributed
                shell=True, check=True)
 """, "torchtune's `tune run` starts a fine-tuning recipe through torchrun (sagemaker-distributed-training-workshop)"),
     Example("""
+import subprocess
+
+# expect: SIG010
+subprocess.run("tune run --master-addr 10.0.0.1 --master-port 7777 --nnodes 2 --node-rank 0 --nproc_per_node 8 "
+               "full_finetune_distributed --config cfg.yaml", shell=True, check=True)
+""", "torchrun's options spelled with dashes take their values too (the workshop's 13_torchtune launcher)"),
+    Example("""
 import os
 import subprocess
 
