@@ -146,6 +146,7 @@ class Analysis:
             module = self.project.by_path.get(call.script.resolve())
             kind = next((kind for kind in (FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE)
                          if self.knowledge.containers[kind].find(call.name)), None)
+            kind = FRAMEWORK if kind == TOOLKIT_IMAGE and call.aws_image else kind  # `image_uris.retrieve(...)`
             image = _nearest(awaiting, call.display) if kind == TOOLKIT_IMAGE else None
             if kind == TOOLKIT_IMAGE and (image is None or _nearness(image, call.display) < _nearness(
                     _nearest(images, call.display), call.display)):

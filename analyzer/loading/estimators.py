@@ -33,6 +33,8 @@ _ENTRY_POINT = re.compile(
     r"""\b(?:entry_point|(entry_script))\s*=\s*(?:f?['"]([^'"{]+\.py)['"]|([A-Za-z_]\w*)(?=\s*[,)\n]))"""
     r"""|\b(command)\s*=\s*f?['"]([^'"{]+)|['"]entry_point['"]\s*:\s*f?['"]([^'"{]+\.py)['"]""")
 _SOURCE_CODE = "SourceCode"
+_RETRIEVE = r"(?:sagemaker\.)?image_uris\.retrieve\("
+_IMAGE_URI = re.compile(rf"\bimage_uri\s*=\s*(?:{_RETRIEVE}|([A-Za-z_]\w*)\s*[,)\n])")
 _CWD_JOINED = re.compile(r"""\bsource_dir\s*=\s*(?:os\.path\.join\(\s*os\.getcwd\(\)\s*,\s*|os\.getcwd\(\)\s*\+\s*['"]/)"""
                          r"""['"]?([^'"]+)['"]""")
 _SOURCE_DIR = re.compile(r"""\bsource_dir\s*=\s*(?:['"]([^'"]+)['"]|([A-Za-z_]\w*)(?=\s*(?:[,)\n]|$)))"""
@@ -52,6 +54,7 @@ class EstimatorLaunch:
     via: ScriptLaunch | None = None  # `command="bash run.sh"`: the launch in run.sh that starts `script`
     written: str = ""  # how the launch is written where it is no call: "accelerate launch --config_file c.yaml"
     switched: frozenset[str] = frozenset()  # library switches its hyperparameters turn on (see switches.py)
+    aws_image: bool = False  # its image_uri is one of AWS's framework images (`image_uris.retrieve(framework=...)`)
 
 
 def estimator_calls(text: str, folder: Path, display: str, raw: str | None = None,
@@ -88,8 +91,9 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
         if started:
             span, cursor = _span(text, raw, call, cursor)
             switched = _switched(arguments, text, entry.start(), knowledge)
-            found += [EstimatorLaunch(name, script, display, span, via, switched=switched | (via.switched if via else frozenset()))
-                      for script, via in started]
+            aws = _retrieved_image(arguments, text[:entry.start()])
+            found += [EstimatorLaunch(name, script, display, span, via, switched=switched | (via.switched if via else frozenset()),
+                                      aws_image=aws) for script, via in started]
     return found
 
 
@@ -128,6 +132,18 @@ def _scripts(entry: re.Match, assignments: "_Assignments") -> list[str]:
     if entry.group(3) is None:
         return [entry.group(2) or entry.group(6)]
     return [value for value in reversed(assignments.held(entry.group(3), entry.start())) if value.endswith(".py")]
+
+
+def _retrieved_image(arguments: str, before: str) -> bool:
+    """Whether the call's `image_uri=` is an image the SDK looks up among AWS's own, written in
+    the call or assigned to the name it passes (`image_uris.retrieve(framework="xgboost", ...)`):
+    AWS's framework image, whose toolkit runs the entry point, not a Dockerfile of the project."""
+    given = _IMAGE_URI.search(arguments)
+    if given is None:
+        return False
+    if given.group(1) is None:
+        return True
+    return re.search(rf"^[ \t]*{re.escape(given.group(1))}[ \t]*=[ \t]*{_RETRIEVE}", before, re.M) is not None
 
 
 def _source_dir(arguments: str, assignments: "_Assignments", before: int) -> str:

@@ -50,6 +50,20 @@ def test_each_sample_s_estimator_runs_its_own_folder_s_toolkit_image(run_sigchec
                       "tensorflow_toolkit": "tensorflow_toolkit/container/Dockerfile"}
 
 
+@pytest.mark.parametrize("image", ["image_uris.retrieve(framework='xgboost', region=region, version='1.5-1')",
+                                   "image"])
+def test_a_generic_estimator_on_an_image_the_sdk_retrieves_runs_in_awss_framework_image(run_sigcheck, image):
+    """aws-samples' local-mode pipeline: `image_uri = sagemaker.image_uris.retrieve(framework="xgboost", ...)`.
+    The toolkit image of another sample's Dockerfile was named; with none, the script-mode form was lost."""
+    launch = ("import sagemaker\nfrom sagemaker import image_uris\nfrom sagemaker.estimator import Estimator\n\n"
+              "image = sagemaker.image_uris.retrieve(framework='xgboost', region=region, version='1.5-1')\n"
+              f"Estimator(image_uri={image}, entry_point='train.py', source_dir='src').fit()\n")
+    for other in ({}, {"other/container/Dockerfile": "FROM python:3.10\nRUN pip install sagemaker-training\n"}):
+        report = run_sigcheck({"launch.py": launch, "src/train.py": TRAINS, **other}, ["."])
+        (finding,) = [d for d in report.diagnostics if d.code == "SIG001"]
+        assert "the Estimator, at launch.py:6, runs it in AWS's framework image" in finding.message
+
+
 def test_a_script_no_estimator_runs_keeps_the_platforms_wording(run_sigcheck):
     report = run_sigcheck({"launch.py": "from sagemaker.estimator import Estimator\n\n"
                                         "Estimator(image_uri=image, entry_point='train.py', source_dir='src').fit()\n",
