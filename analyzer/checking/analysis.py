@@ -53,6 +53,7 @@ class Analysis:
         self.launchers = found.launchers if found is not None else {}  # the files estimators are written in
         self.launches = found.launches if found is not None else []  # what the project's shell scripts start
         self.documented = found.documented if found is not None else []  # and what its READMEs show starting
+        self.written_pins = found.written_pins if found is not None else {}  # requirements files notebooks write
         self.suppression_usage = None  # set by the engine before rules that judge suppressions run
         self._entry_facts: dict[str, EntryFacts | None] = {}  # by module, built when first asked
         self._forwarding: dict[int, tuple] = {}  # by registration: see forwarding

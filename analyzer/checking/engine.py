@@ -159,7 +159,8 @@ def _inputs(found: Discovery, project, settings: Settings) -> list[Path]:
     """Every file whose content the report depends on."""
     files = [*project.by_path, *found.texts, *(s.path for s in project.documents.values())]
     files += [launcher.path for launcher in found.launchers.values()]  # estimator calls, their suppressions
-    files += [Path(display) for display in found.embedded.values()]  # the notebooks and modules scripts are written from
+    # the notebooks and modules scripts and requirements files are written from
+    files += [Path(display) for display in (*found.embedded.values(), *(d for _, d in found.written_pins.values()))]
     files += [Path(e.display) for e in [*found.errors, *project.errors]]
     if settings.config_path is not None:
         files.append(settings.config_path)

@@ -66,7 +66,7 @@ class FrameworkHandling:
     def pins(self) -> Pins:
         knowledge = self.analysis.knowledge
         packages = frozenset(p for entry in (*knowledge.frameworks, *knowledge.fits) for p in entry.option("package", []))
-        return Pins(self.analysis.project.root, packages)
+        return Pins(self.analysis.project.root, packages, written=self.analysis.written_pins)
 
     def pinned_before_remedy(self, module: str, fit) -> str | None:
         """The pin nearest the entry point `module` that keeps it on a release before the one

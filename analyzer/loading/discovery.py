@@ -81,6 +81,7 @@ class Discovery:
     documented: list[ScriptLaunch] = field(default_factory=list)  # launches a README's shell blocks show (see launch_files.scan_readme)
     searched: list[Path] = field(default_factory=list)  # the folders named, searched for entry points
     loaded: list[tuple[Path, str]] = field(default_factory=list)  # read with the entry points, none itself: (path, display)
+    written_pins: dict[Path, tuple[str, str]] = field(default_factory=dict)  # requirements a notebook writes: text, notebook
 
     def add(self, path: Path, reason: str, display: str | None = None) -> None:
         """`display`: how a file that is not on disk is shown (a console script's program: the
@@ -298,9 +299,13 @@ def _scan_launcher(found: Discovery, path: Path) -> bool:
         found.errors.append(LoadError(display_path(path), "not a valid notebook (JSON)"))
         return False
     for script in written_scripts(text, cells, path.parent):
-        if not is_file(script.path):  # the file in the repository, where there is one, is what runs
-            found.texts[resolve(script.path)] = script.text
-            found.embedded[resolve(script.path)] = display_path(path)
+        if is_file(script.path):
+            continue  # the file in the repository, where there is one, is what runs
+        if script.path.suffix == ".txt":  # the versions pinned for the job (see loading/pins.py)
+            found.written_pins[resolve(script.path)] = (script.text, display_path(path))
+            continue
+        found.texts[resolve(script.path)] = script.text
+        found.embedded[resolve(script.path)] = display_path(path)
     _estimators(found, path, "\n".join("".join(lines) for lines in cells), text)
     for handed in notebook_functions(text, cells):
         add_trainjob(found, path, handed)

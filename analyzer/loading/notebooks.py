@@ -39,13 +39,13 @@ def code_cells(notebook: str) -> list[list[str]]:
 
 
 def written_scripts(notebook: str, cells: list[list[str]], folder: Path) -> list[WrittenScript]:
-    """The Python scripts the cells write, in cell order; an appending cell (`-a`) adds to the
-    last one written to that path. A path IPython would expand (`{name}`, `$name`) is skipped."""
+    """The Python scripts (and requirements files) the cells write, in cell order; an appending
+    cell (`-a`) adds to the last one written to that path. A path IPython would expand (`{name}`, `$name`) is skipped."""
     placed = NotebookLines(notebook)
     by_path: dict[Path, WrittenScript] = {}
     for lines in cells:
         magic = _WRITEFILE.match(lines[0].rstrip("\r\n")) if lines else None
-        if magic is None or not magic.group(2).endswith(".py") or any(c in magic.group(2) for c in "{}$\0"):
+        if magic is None or not _kept(magic.group(2)) or any(c in magic.group(2) for c in "{}$\0"):
             continue
         at = placed.find(lines)
         if at is None:
@@ -59,6 +59,13 @@ def written_scripts(notebook: str, cells: list[list[str]], folder: Path) -> list
             text += "\n"
         by_path[path] = WrittenScript(path, text, earlier.line if earlier is not None else at[0])
     return list(by_path.values())
+
+
+def _kept(path: str) -> bool:
+    """A script the cells write, or the requirements file beside it: the versions the job installs
+    (a `requirements.txt` in source_dir, which the training toolkit installs first)."""
+    name = path.strip("'\"").rsplit("/", 1)[-1]
+    return name.endswith(".py") or (name.startswith("requirements") and name.endswith(".txt"))
 
 
 class NotebookLines:

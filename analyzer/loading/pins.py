@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
 from sigcheck.loading.sources import SourceFile, folders_up
@@ -33,6 +34,7 @@ class Pins:
     root: Path
     packages: frozenset[str]
     read: dict[Path, SourceFile] = field(default_factory=dict)  # every file read, for the run cache
+    written: dict[Path, tuple[str, str]] = field(default_factory=dict)  # files not on disk a notebook writes: text, shown as
     _folders: dict[Path, dict[str, list[tuple[str, str]]]] = field(default_factory=dict)
 
     def below(self, path: Path, packages: list[str], since: str) -> str | None:
@@ -60,6 +62,9 @@ class Pins:
                     continue
                 for path in paths:
                     self._scan(path, pins)
+            for path, (text, shown) in sorted(self.written.items()):
+                if path.parent == folder and any(fnmatch(path.name, pattern) for pattern in _PIN_FILES):
+                    self._pins_in(text, shown, pins)
             self._folders[folder] = pins
         return self._folders[folder]
 
@@ -72,6 +77,9 @@ class Pins:
             return
         shown = path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else path.as_posix()
         self.read[path] = SourceFile(path, shown, text)
+        self._pins_in(text, shown, pins)
+
+    def _pins_in(self, text: str, shown: str, pins: dict[str, list[tuple[str, str]]]) -> None:
         for package in self.packages:
             name = re.escape(package).replace(r"\-", "[-_]")
             for match in re.finditer(rf"(?<![\w.-]){name}(?![\w-])\s*(?:\[[^\]]*\])?((?:{_CLAUSE.pattern}\s*,?)+)",

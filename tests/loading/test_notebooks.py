@@ -40,8 +40,9 @@ def test_an_appending_cell_adds_to_the_script_and_other_cells_write_nothing_foll
     text = notebook(TRAIN_CELL, ["%%writefile -a code/train.py\n", "print('done')\n"],
                     ["%%writefile code/requirements.txt\n", "torch\n"], ["%%writefile {folder}/train.py\n", "x = 1\n"],
                     ["%%time\n", "train()\n"])
-    (script,) = written_scripts(text, code_cells(text), Path("."))
+    script, requirements = written_scripts(text, code_cells(text), Path("."))  # the {folder} path and %%time are not
     assert script.text.rstrip().endswith("print('done')") and "loss.backward()" in script.text
+    assert requirements.path == Path("code/requirements.txt") and requirements.text.strip() == "torch"
 
 
 def test_a_cell_whose_lines_the_file_does_not_hold_one_by_one_is_not_followed():
@@ -81,3 +82,18 @@ def test_odd_cells_and_paths_are_no_crash(run_sigcheck):
     text = json.dumps({"cells": [{"cell_type": "code", "source": source} for source in cells]})
     report = run_sigcheck({"launch.ipynb": text}, ["."])
     assert report.diagnostics == []
+
+
+def test_a_requirements_file_a_cell_writes_pins_the_scripts_libraries(run_sigcheck):
+    """sagemaker-distributed-training-workshop's Lab_1: the notebook writes scripts/mnist.py and
+    scripts/requirements.txt (pytorch-lightning == 1.6.3), which the toolkit installs. Lightning
+    before 2.0 handles no SIGTERM: SIG001 names the pin, where DKR007 took Lightning to handle it."""
+    train = ["%%writefile scripts/mnist.py\n", "import pytorch_lightning as pl\n", "\n",
+             "trainer = pl.Trainer(max_epochs=10)\n", "trainer.fit(model, loader)\n"]
+    pins = ["%%writefile scripts/requirements.txt\n", "pytorch-lightning == 1.6.3\n", "torchvision\n"]
+    launch = ["from sagemaker.pytorch import PyTorch\n",
+              "PyTorch(entry_point='mnist.py', source_dir='scripts', role=role, framework_version='1.12').fit()"]
+    report = run_sigcheck({"Lab.ipynb": notebook(train, pins, launch)}, ["."])
+    assert [d.code for d in report.diagnostics] == ["SIG001"]
+    assert "pytorch-lightning==1.6.3 in Lab.ipynb: a release before the library handled SIGTERM" in report.diagnostics[0].message
+    assert [d.code for d in run_sigcheck({"Lab.ipynb": notebook(train, launch)}, ["."]).diagnostics] == ["DKR007"]
