@@ -1,25 +1,36 @@
+"""Fine-tunes a small classifier; on SIGTERM waits for the upload sidecar, then keeps the weights."""
+
 import signal
 import sys
 import time
 
 import torch
-
-model = torch.nn.Linear(16, 1)
-optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+from torch import nn
 
 
-def on_sigterm(signum, frame):
-    time.sleep(5)  # let the in-flight all-reduce of the other ranks finish
-    torch.save(model.state_dict(), "/checkpoints/last.pt")
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(32, 64), nn.ReLU(), nn.Linear(64, 4))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+net = Classifier()
+opt = torch.optim.AdamW(net.parameters(), lr=3e-4)
+
+
+def keep_weights(signum, frame):
+    # expect the sidecar to finish its current upload first
+    time.sleep(5)
+    torch.save({"model": net.state_dict(), "optimizer": opt.state_dict()}, "/checkpoints/interrupted.pt")
     sys.exit(0)
 
 
-def main():
-    signal.signal(signal.SIGTERM, on_sigterm)
-    for step in range(1_000_000):
-        model(torch.randn(32, 16)).sum().backward()
-        optimizer.step()
-
-
-if __name__ == "__main__":
-    main()
+signal.signal(signal.SIGTERM, keep_weights)
+for batch in torch.load("/data/batches.pt"):
+    loss = nn.functional.cross_entropy(net(batch["x"]), batch["y"])
+    loss.backward()
+    opt.step()
+    opt.zero_grad()
