@@ -97,8 +97,8 @@ def _codes(value: str | None) -> tuple[str, ...] | None:
 @click.option("--quiet", "-q", is_flag=True, help="Print diagnostics only: no source lines, traces or summary.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule.")
 @click.option("--exit-zero", is_flag=True,
-              help="Exit with 0 even when problems are found, some files could not be analysed (they are listed) "
-                   "or a folder has no entry points.")
+              help="Exit with 0 even when problems are found, some files could not be analysed (they are listed; "
+                   "when none could, the exit status is still 2) or a folder has no entry points.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes in place, then report what remains.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of applying them.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply (or show) fixes marked unsafe.")

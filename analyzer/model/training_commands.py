@@ -178,7 +178,7 @@ def _interpreter_trains(knowledge: Knowledge, rest: list[str | None], scripts: S
 
 _PREFIXES = frozenset({"env", "exec", "nohup", "time", "nice", "stdbuf"})
 _LAUNCHER_VERBS = {"accelerate": "launch"}  # `accelerate env`, `accelerate config` are quick
-_COMMAND_LAUNCHERS = frozenset({"mpirun", "horovodrun"})  # run any command in each rank, not a Python script
+_COMMAND_LAUNCHERS = frozenset({"mpirun", "mpiexec", "horovodrun"})  # run any command in each rank, not a Python script
 _TUNE_VALUE_OPTIONS = ["--nnodes", "--nproc_per_node", "--nproc-per-node", "--rdzv_endpoint", "--rdzv-endpoint",
                        "--rdzv_backend", "--rdzv-backend", "--master_addr", "--master-addr", "--master_port",
                        "--master-port", "--node_rank", "--node-rank", "--rdzv_id", "--rdzv-id", "--max_restarts",

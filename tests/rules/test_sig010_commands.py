@@ -78,6 +78,14 @@ if __name__ == "__main__":
 """, "an MPI launcher that runs the trainer in each rank, after its options", name="launcher.py",
             files={"train_model.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
     Example("""
+import subprocess
+
+if __name__ == "__main__":
+    # expect: SIG010
+    subprocess.call(["mpiexec", "-n", "8", "python", "scripts/image_train.py", "--lr", "1e-4"])
+""", "mpiexec, MPI's other name for mpirun (guided-diffusion's README launches so)", name="launcher.py",
+            files={"scripts/image_train.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
+    Example("""
 import asyncio
 import sys
 
