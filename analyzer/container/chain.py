@@ -231,7 +231,7 @@ class ChainBuilder:
         call = launcher_target(list(words), entry.option("value-options", []), entry.option("subcommand"))
         name = program_name(words[0])
         # accelerate in one process: its simple launcher keeps the signal (accelerate_config.py)
-        one_process = name == "accelerate" and runs_one_process(list(words), None)
+        one_process = entry.option("keeps-in-one-process", False) and runs_one_process(list(words), None)
         if entry.option("forwards", True) and not one_process:
             self._add(Step("launcher", quote(words), point, FORWARDS, deadline=entry.option("deadline"),
                            note=f"{name} forwards the signal to its workers and SIGKILLs them {entry.option('deadline')} s later"))

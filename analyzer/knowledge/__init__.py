@@ -50,7 +50,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "container": ("containers.toml", "container", {"kind": str, "forwards": bool, "deadline": int,
                                                     "value-options": list, "leading": int, "keeps": str,
                                                     "instead": str, "subcommand": str,
-                                                    "forwards-across-nodes": bool}),
+                                                    "forwards-across-nodes": bool, "keeps-in-one-process": bool}),
     "write": ("writing.toml", "write", {"path": list, "modes": str, "mode-arg": int}),
     "driver-library": ("drivers.toml", "driver-library", {}),
     "driver-command": ("drivers.toml", "driver-command", {}),

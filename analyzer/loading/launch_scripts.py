@@ -112,7 +112,8 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
             continue
         keeps = _keeps_signal(launcher, words, knowledge)
         config = None
-        if launcher == "accelerate":  # on SageMaker, or in one process its simple launcher keeps SIGTERM from
+        if any(e.option("keeps-in-one-process", False) for e in knowledge.containers["launcher"].find(launcher)):
+            # accelerate: on SageMaker, or in one process its simple launcher keeps SIGTERM from the script
             named = named_config(written, here, root)
             config, keeps = on_sagemaker(named), runs_one_process(written, named)
             deadline = None if keeps else deadline

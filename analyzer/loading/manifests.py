@@ -16,8 +16,6 @@ import re
 import shlex
 from dataclasses import dataclass
 
-import yaml
-
 DEFAULT_GRACE = 30  # seconds: the pod spec's default terminationGracePeriodSeconds
 _MANIFEST = re.compile(r"^kind[ \t]*:", re.M)
 _CONTAINERS = re.compile(r"^[ \t-]*containers[ \t]*:", re.M)
@@ -38,6 +36,8 @@ def may_be_manifest(text: str) -> bool:
 def container_commands(text: str) -> list[ContainerCommand]:
     """The commands of every container of every pod template the manifest's documents hold; none
     from text that is no YAML."""
+    import yaml  # here: most runs read no manifest, and a run answered from the cache none
+
     try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except (yaml.YAMLError, RecursionError, ValueError):
@@ -68,39 +68,44 @@ def _pod_specs(node, depth: int = 0):
     """Every mapping with `containers` (a pod spec, as templates nest them), outermost first."""
     if depth > 40:
         return
-    if isinstance(node, yaml.MappingNode):
+    if _kind(node) == "mapping":
         if _key(node, "containers") is not None:
             yield node
         for _, value in node.value:
             yield from _pod_specs(value, depth + 1)
-    elif isinstance(node, yaml.SequenceNode):
+    elif _kind(node) == "sequence":
         for item in node.value:
             yield from _pod_specs(item, depth + 1)
 
 
 def _grace(pod) -> tuple[int, int | None]:
     node = _value(pod, "terminationGracePeriodSeconds")
-    if isinstance(node, yaml.ScalarNode) and node.value.isdigit():
+    if _kind(node) == "scalar" and node.value.isdigit():
         return int(node.value), node.start_mark.line + 1
     return DEFAULT_GRACE, None
 
 
+def _kind(node) -> str | None:
+    """A node's kind in PyYAML's tree: "scalar", "sequence" or "mapping"."""
+    return getattr(node, "id", None)
+
+
 def _key(mapping, name: str):
-    if not isinstance(mapping, yaml.MappingNode):
+    if _kind(mapping) != "mapping":
         return None
-    return next((key for key, _ in mapping.value if isinstance(key, yaml.ScalarNode) and key.value == name), None)
+    return next((key for key, _ in mapping.value if _kind(key) == "scalar" and key.value == name), None)
 
 
 def _value(mapping, name: str):
-    if not isinstance(mapping, yaml.MappingNode):
+    if _kind(mapping) != "mapping":
         return None
-    return next((value for key, value in mapping.value if isinstance(key, yaml.ScalarNode) and key.value == name), None)
+    return next((value for key, value in mapping.value if _kind(key) == "scalar" and key.value == name), None)
 
 
 def _items(node) -> list:
-    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+    return list(node.value) if _kind(node) == "sequence" else []
 
 
 def _words(node) -> list[str]:
     """A command written as a list of strings; a `$(VAR)` Kubernetes expands is kept as written."""
-    return [str(item.value) for item in _items(node) if isinstance(item, yaml.ScalarNode)]
+    return [str(item.value) for item in _items(node) if _kind(item) == "scalar"]
