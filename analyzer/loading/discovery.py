@@ -23,7 +23,7 @@ from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, package_base
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
-from sigcheck.loading.launch_files import relative, scan_manifest, scan_readme, scan_shell, scan_task
+from sigcheck.loading.launch_files import relative, scan_readme, scan_shell, scan_yaml
 from sigcheck.loading.launch_scripts import ScriptLaunch, unfound_error
 from sigcheck.loading.kubeflow import add_trainjob, module_functions, notebook_functions
 from sigcheck.loading.notebooks import code_cells, written_scripts
@@ -131,8 +131,7 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
         elif path.suffix.lower() in _LAUNCH_SCRIPTS:
             if not scan_shell(found, path, found.root, (), named=True) and len(found.errors) == errors_before:
                 found.errors.append(unfound_error(path, found.root, builtin_knowledge()) or LoadError(display_path(path), _SHELL))
-        elif path.suffix.lower() in (".yaml", ".yml") and (scan_task(found, path, found.root, (), named=True)
-                                                            or scan_manifest(found, path, found.root, (), named=True)):
+        elif path.suffix.lower() in (".yaml", ".yml") and scan_yaml(found, path, found.root, (), named=True):
             pass  # a SkyPilot task file or a Kubernetes manifest that launches a project script
         elif path.suffix.lower() in _NOT_PYTHON:
             found.errors.append(LoadError(display_path(path), _NOT_PYTHON[path.suffix.lower()]))
@@ -140,11 +139,11 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
             _scan_dockerfile(found, path)
         else:
             found.add(path, "named on the command line")  # a script without .py, such as `train`
-    _named_console_scripts(found, paths)
+    _named_console_scripts(found)
     return found
 
 
-def _named_console_scripts(found: Discovery, paths: list[Path]) -> None:
+def _named_console_scripts(found: Discovery) -> None:
     """Files named alone (no folder searched): the project's console scripts their commands name
     (`subprocess.run(["fairseq-train", ...])`), read as a folder run would read them."""
     if found.searched or not found.texts:
@@ -215,7 +214,7 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
             elif name.endswith(_LAUNCH_SCRIPTS):
                 scan_shell(found, path, glob_base, exclude)
             elif name.endswith((".yaml", ".yml")):
-                scan_task(found, path, glob_base, exclude) or scan_manifest(found, path, glob_base, exclude)
+                scan_yaml(found, path, glob_base, exclude)
             elif name.lower().startswith("readme") and name.lower().endswith(".md"):
                 scan_readme(found, path)
 

@@ -50,12 +50,17 @@ def scan_shell(found: "Discovery", path: Path, glob_base: Path, exclude, named: 
     return _take(found, path, text, text, glob_base, exclude, plain=plain)
 
 
-def scan_task(found: "Discovery", path: Path, glob_base: Path, exclude, named: bool = False) -> int:
-    """A SkyPilot task file's `run:` commands, as a shell script's. Returns how many launches it holds."""
+def scan_yaml(found: "Discovery", path: Path, glob_base: Path, exclude, named: bool = False) -> int:
+    """A SkyPilot task file's `run:` commands, as a shell script's, or a Kubernetes manifest's
+    containers (see _manifest_launches), read once. Returns how many launches it holds."""
     text = _text(found, path, named)
-    commands = task_commands(text) if text is not None else None
+    if text is None:
+        return 0
+    commands = task_commands(text)
+    if commands is None:
+        return _manifest_launches(found, path, text, glob_base, exclude)
     # run in the task's workdir, synced from where `sky launch` runs: the project's root, as a rule
-    return 0 if commands is None else _take(found, path, commands, text, glob_base, exclude, found.root)
+    return _take(found, path, commands, text, glob_base, exclude, found.root)
 
 
 def task_commands(text: str) -> str | None:
@@ -125,11 +130,10 @@ def _text(found: "Discovery", path: Path, named: bool) -> str | None:
         return None  # found in a folder, not the user's input: a file sigcheck cannot read says nothing
 
 
-def scan_manifest(found: "Discovery", path: Path, glob_base: Path, exclude, named: bool = False) -> int:
+def _manifest_launches(found: "Discovery", path: Path, text: str, glob_base: Path, exclude) -> int:
     """A Kubernetes manifest's containers whose command runs a project script: launches of it
-    under the pod's grace period (see manifests.py). Returns how many launches it holds."""
-    text = _text(found, path, named)
-    commands = container_commands(text) if text is not None and may_be_manifest(text) else []
+    under the pod's grace period (see manifests.py)."""
+    commands = container_commands(text) if may_be_manifest(text) else []
     if not commands:
         return 0
     script = as_launch_script(commands, text.count("\n") + 1)

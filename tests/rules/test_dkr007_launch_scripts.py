@@ -84,6 +84,12 @@ def test_colossalai_run_keeps_sigterm_from_the_script_on_any_number_of_nodes(run
 def test_a_launchers_other_subcommands_start_no_script(run_sigcheck, command):
     report = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\npython main.py\n"}, ["."])
     assert report.diagnostics == [] and report.errors == []
+    # the word after the launcher is no script: without its subcommand, a launcher starts none
+    from sigcheck.container.argv import launcher_target
+
+    program, subcommand = command.split()[0], {"accelerate": "launch", "colossalai": "run"}[command.split()[0]]
+    assert launcher_target(command.split(), [], subcommand).script is None
+    assert launcher_target([program, subcommand, "--flag", "x", "main.py"], ["--flag"], subcommand).script == "main.py"
 
 
 ONE_PROCESS = "compute_environment: LOCAL_MACHINE\ndistributed_type: 'NO'\nmixed_precision: bf16\nnum_processes: 1\n"
