@@ -252,11 +252,14 @@ class _Locator:
         own = {self._entry_of(finding), self.analysis.functions[start.func_id].module if start.func_id in self.analysis.functions else None}
         anchored = self.analysis.functions[finding.anchor.func_id].module if finding.anchor.func_id in self.analysis.functions else None
         # the file the finding is in, run itself: named so, or it reads as the file naming itself
-        others = [self._shown(m) + (" itself" if m == anchored else "") for m in entries if m is not None and m not in own]
+        others = [m for m in entries if m is not None and m not in own]
         if not others:
             return finding
-        named = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
-        return replace(finding, message=f"{finding.message} (also run from {named})", also_run_from=tuple(others))
+        worded = [self._shown(m) + (" itself" if m == anchored else "") for m in others]
+        named = ", ".join(worded[:3]) + (f" and {len(worded) - 3} more" if len(worded) > 3 else "")
+        # JSON and SARIF readers get the files, as every other path field holds them
+        files = tuple(self.analysis.project.sources[m].display for m in others)
+        return replace(finding, message=f"{finding.message} (also run from {named})", also_run_from=files)
 
     def _shown(self, module: str) -> str:
         """An entry point as a message names it: its file, or a console script's name and the file declaring it."""

@@ -82,6 +82,7 @@ def test_a_place_a_console_script_also_reaches_names_it(run_sigcheck):
     (finding,) = run_sigcheck(files, args=["."], select=("SIG001",)).diagnostics
     assert finding.trace[0].path == "run.py"
     assert finding.message.endswith("(also run from the console script `mytool` (pyproject.toml))")
+    assert finding.also_run_from == ("pyproject.toml",)  # a path, as JSON's other path fields hold
 
 
 def test_the_file_a_finding_is_in_run_itself_is_named_so(run_sigcheck):
@@ -94,6 +95,7 @@ def test_the_file_a_finding_is_in_run_itself_is_named_so(run_sigcheck):
                                  "if __name__ == \"__main__\":\n    main()\n"}
     (finding,) = run_sigcheck(files, ["."]).diagnostics
     assert finding.path == "src/pkg/train.py" and finding.message.endswith("(also run from src/pkg/train.py itself)")
+    assert finding.also_run_from == ("src/pkg/train.py",)  # the file, without the message's wording
 
 
 def test_a_file_named_alone_runs_the_console_scripts_and_modules_its_commands_name(run_sigcheck):
