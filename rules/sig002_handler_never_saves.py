@@ -3,6 +3,7 @@ from __future__ import annotations
 from sigcheck.checking.handler_work import dead_ends, handler_proof, saved_in_others
 from sigcheck.checking.registration_conditions import replaced_before_work
 from sigcheck.checking.rule import Example, Rule
+from sigcheck.checking.stop_callbacks import raising_stop, saves_on_the_way_out
 
 
 class HandlerNeverSaves(Rule):
@@ -35,10 +36,15 @@ class HandlerNeverSaves(Rule):
     starts (a handler that ignores SIGTERM while the data loads), and the other ranks' side of
     a rank test (`if rank == 0: ... else: ...`) whose rank 0 handler saves for the job.
 
-    A library's own handler that exits at once counts too: importing Composer installs
-    `sys.exit(128 + signal)`, and since 0.17 nothing on its way out saves. A run that registers
-    none of its own is reported at the fit call, unless the SystemExit unwinds to a save of the
-    project's (or a pin keeps it on Composer 0.14 to 0.16, which saved on close).
+    A library's own handler counts too. Importing Composer installs `sys.exit(128 + signal)`,
+    and since 0.17 nothing on its way out saves. Lightning's fit (from 2.0) stops at the next
+    batch by raising SIGTERMException, a SystemExit, and saves only in the exception hooks of
+    the callbacks it is handed: OnExceptionCheckpoint, ModelCheckpoint with `save_on_exception`
+    (2.5.3), or a project callback whose `on_exception` saves; ModelCheckpoint's own checkpoints
+    wait for an epoch or validation end. A run that registers no handler of its own is reported
+    at the fit call, unless the SystemExit unwinds to a save of the project's, a pin keeps it on
+    Composer 0.14 to 0.16 (which saved on close), or sigcheck cannot see what the trainer is
+    handed (built from configuration by Hydra or LightningCLI, callbacks it cannot follow).
 
     ## Why is this bad?
     A handler that only logs, or exits without saving, turns a stop into lost work just as
@@ -236,6 +242,13 @@ trainer = Trainer(model=model, args=args, callbacks=[StopOnSigterm()])
 trainer.train()
 trainer.save_model()
 """, "a callback the Trainer runs after each step tests the flag and asks the Trainer to stop; train returns and the model is saved"),
+        Example("""
+import lightning as L
+from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint
+
+trainer = L.Trainer(max_epochs=100, callbacks=[ModelCheckpoint(every_n_epochs=5), OnExceptionCheckpoint("ckpt")])
+trainer.fit(model, loader)
+""", "Lightning's handler stops the fit by raising, and OnExceptionCheckpoint saves as it leaves"),
     )
 
     invalid = (
@@ -294,6 +307,14 @@ try:
 except Exception:
     torch.save(model.state_dict(), "ckpt.pt")
 """, "except Exception does not catch SystemExit, so the save never runs"),
+        Example("""
+import lightning as L
+from lightning.pytorch.callbacks import ModelCheckpoint
+
+trainer = L.Trainer(max_epochs=100, callbacks=[ModelCheckpoint(every_n_epochs=5, save_last=True)])
+# expect: SIG002
+trainer.fit(model, loader)
+""", "Lightning's handler stops the fit at the next batch, and ModelCheckpoint saves only at epoch ends: up to five epochs are lost"),
         Example("""
 import os, signal, torch
 
@@ -365,25 +386,41 @@ torch.save(model.state_dict(), "final.pt")
         return [e for e in entries if handler_proof(analysis, registration, [e]) is None] if len(entries) > 1 else []
 
     def _library_exits(self, analysis):
-        """A library's own handler that exits at once (Composer's `sys.exit`, installed when it is
-        imported), in runs that register none of their own: it saves only where the project's
-        code does as the SystemExit unwinds."""
+        """A library's own handler that exits (Composer's `sys.exit`, installed when it is
+        imported) or stops its fit by raising (Lightning's), in runs that register none of their
+        own: it saves only where a callback's exception hook or the project's code does as the
+        exception unwinds."""
         for entry in analysis.entries:
-            found = entry.library_exit
-            if found is None or entry.first_work is None or any(r.handles_sigterm for r in entry.registrations):
+            if entry.first_work is None or any(r.handles_sigterm for r in entry.registrations):
                 continue
-            func_id, site, library = found
-            if analysis.saves.unwinds_to_save("builtins.SystemExit", analysis.main_of([entry])) is not None:
+            found = self._way_out(analysis, entry)
+            if found is None:
                 continue
+            func_id, site, headline, step, exception = found
+            if analysis.saves.unwinds_to_save(exception, analysis.main_of([entry])) is not None:
+                continue
+            fit = analysis.point(func_id, site, f"fit call: {step}")
+            yield self.finding(fit, headline, [*analysis.path_points(entry.path_to(func_id)), fit])
+
+    @staticmethod
+    def _way_out(analysis, entry):
+        """The fit a library's handler ends, what ends it (as the finding and its trace step word
+        it), and the exception it leaves with."""
+        lost = "so a stop loses the work since the last checkpoint"
+        if entry.library_exit is not None:
+            func_id, site, library = entry.library_exit
             label = library.option("label", "the library's")
-            fit = analysis.point(func_id, site, f"fit call: {label} SIGTERM handler ends it with SystemExit, and no "
-                                                 f"finally, except SystemExit or atexit function on the way out saves")
-            yield self.finding(
-                fit,
-                f"{label} SIGTERM handler (installed on import) exits at once and nothing on the way out saves, "
-                f"so a stop loses the work since the last checkpoint",
-                [*analysis.path_points(entry.path_to(func_id)), fit],
-            )
+            return (func_id, site, f"{label} SIGTERM handler (installed on import) exits at once and nothing on the way "
+                    f"out saves, {lost}", f"{label} SIGTERM handler ends it with SystemExit, and no finally, except "
+                    "SystemExit or atexit function on the way out saves", "builtins.SystemExit")
+        stop = raising_stop(analysis, entry)
+        if stop is None or saves_on_the_way_out(analysis, entry, stop):
+            return None
+        label, hook = stop.library.option("label", "the library's"), stop.library.option("exception-hook")
+        instead = stop.library.option("instead")
+        return (stop.func_id, stop.site, f"{label} SIGTERM handler stops the fit at the next batch by raising, and no "
+                f"callback's {hook}, finally, except SystemExit or atexit function saves, {lost}" + (f"; {instead}" if instead else ""),
+                f"{label} SIGTERM handler raises here at the next batch, and nothing on the way out saves", stop.exception)
 
     @staticmethod
     def _handler_name(analysis, registration) -> str:

@@ -14,7 +14,9 @@ class HandlerNeverStops(Rule):
     set on a library's object (`trainer.should_stop = True`) counts: the library polls it; so
     does a flag a callback the library runs tests before it asks the library to stop. A
     handler replaced before the training starts, and the other ranks' side of a rank test whose
-    rank 0 handler saves for the job, are left alone, as SIG002 leaves them.
+    rank 0 handler saves for the job, are left alone, as SIG002 leaves them; so is one registered
+    before a library's fit that keeps it and stops by itself once it returns (Lightning from 2.0
+    calls the handler it finds after its own, then raises at the next batch).
 
     ## Why is this bad?
     After the handler returns, the interrupted code resumes. Training continues, the platform's
@@ -87,6 +89,18 @@ for batch in loader:
     trainer.model(batch).backward()
     optimizer.step()
 """, "a library's stop attribute is polled by the library"),
+        Example("""
+import signal
+import lightning as L
+
+trainer = L.Trainer(max_epochs=100)
+
+def on_sigterm(signum, frame):
+    trainer.save_checkpoint("last.ckpt")
+
+signal.signal(signal.SIGTERM, on_sigterm)
+trainer.fit(model, loader)
+""", "Lightning's fit keeps the handler, calls it after its own and stops at the next batch"),
     )
     invalid = (
         Example("""
@@ -125,7 +139,8 @@ train()
     def check(self, analysis):
         for registration in analysis.sigterm_registrations():
             entries = [e for e in analysis.entries_reaching(registration.func_id, registration.site)
-                       if e.first_work and not replaced_before_work(analysis, e, registration)]
+                       if e.first_work and not replaced_before_work(analysis, e, registration)
+                       and not e.library_stops_after(registration)]
             if not entries or registration.action != "handler":
                 continue
             main = analysis.main_of(entries)

@@ -108,11 +108,30 @@ class EntryFacts:
     def framework_handling(self) -> tuple[str, ir.CallSite, str] | None:
         """A call on the main path to a library that installs its own SIGTERM handling, or the
         library fit it trains in where every launch of the script switches that on."""
+        return next(iter(self.handling_calls), None) or self._switched_by_launches
+
+    @cached_property
+    def handling_calls(self) -> list[tuple[str, ir.CallSite, str]]:
+        """Every call on the main path to a library that installs its own SIGTERM handling here,
+        in function order."""
         fits = self.first_work is not None and self.first_work.what == "fit call"
-        return next((call for call in self.analysis.frameworks.calls if self.runs(call[0], call[1])
-                     and (fits or not self.analysis.frameworks.handles_only_fit_calls(call[0], call[1]))
-                     and self.analysis.frameworks.pinned_before_handling(call[0], call[1], self.entry.module, self.runs) is None),
-                    None) or self._switched_by_launches
+        return [call for call in self.analysis.frameworks.calls if self.runs(call[0], call[1])
+                and (fits or not self.analysis.frameworks.handles_only_fit_calls(call[0], call[1]))
+                and self.analysis.frameworks.pinned_before_handling(call[0], call[1], self.entry.module, self.runs) is None]
+
+    def library_stops_after(self, registration: HandlerRegistration) -> bool:
+        """Whether the library fit this run trains in keeps a SIGTERM handler registered before it
+        and stops the fit itself once the handler returns (Lightning calls the one it finds after
+        its own)."""
+        handling = self.framework_handling
+        if handling is None or not isinstance(handling[1], ir.CallSite):
+            return False
+        func_id, site, _ = handling
+        if not any(e.option("chains-handlers") for name in self.analysis.graph.qualnames(func_id, site)
+                   for e in self.analysis.knowledge.frameworks.find(name)):
+            return False
+        at, fit_at = self.position(registration.func_id, registration.site), self.position(func_id, site)
+        return at is not None and fit_at is not None and at < fit_at
 
     @cached_property
     def _switched_by_launches(self) -> tuple[str, ir.CallSite, str] | None:

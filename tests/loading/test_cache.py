@@ -98,17 +98,18 @@ def test_a_new_module_is_seen_by_a_warm_run(project):
 
 
 def test_a_version_pin_written_or_changed_is_seen_by_a_warm_run(tmp_path, monkeypatch):
-    """Lightning handles SIGTERM from 2.0: the pin decides SIG001, so a cached report that read no
-    requirements file, or an older one, is stale once a pin is written or changed."""
+    """Lightning handles SIGTERM from 2.0 (stopping the fit, which here nothing saves: SIG002):
+    the pin decides between SIG001 and SIG002, so a cached report that read no requirements
+    file, or an older one, is stale once a pin is written or changed."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     (tmp_path / "train.py").write_text("import lightning as L\n\nif __name__ == '__main__':\n"
                                        "    L.Trainer().fit(model)\n")
-    assert not _run(tmp_path).diagnostics
+    assert [d.code for d in _run(tmp_path).diagnostics] == ["SIG002"]
     (tmp_path / "requirements.txt").write_text("lightning==1.9.5\n")
     assert [d.code for d in _run(tmp_path).diagnostics] == ["SIG001"]
     (tmp_path / "requirements.txt").write_text("lightning==2.2.0\n")
-    assert not _run(tmp_path).diagnostics
+    assert [d.code for d in _run(tmp_path).diagnostics] == ["SIG002"]
 
 
 _HANDLES = "import signal, sys\n\nsignal.signal(signal.SIGTERM, lambda s, f: sys.exit(0))\nfor batch in loader:\n    optimizer.step()\n"
