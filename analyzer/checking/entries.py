@@ -11,7 +11,7 @@ from sigcheck.checking.kept_signal import KeptSignal
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, Step
 from sigcheck.model.children import ChildStart
-from sigcheck.model.environment import CONSULTED, NEEDED, reads_environment, takes_option
+from sigcheck.model.environment import CONSULTED, NEEDED, branched_around, reads_environment, takes_option
 from sigcheck.model.project import EntryPoint
 from sigcheck.model.runs import CommandRun, RunView, command_runs
 from sigcheck.model.signals import HandlerRegistration
@@ -335,17 +335,46 @@ def launcher_hints(analysis: "Analysis") -> list[tuple[Deadline, frozenset[str]]
                    and not _imports_any(analysis.project.modules[m].imports, unless)}
         reading = {f: how for f, fn in analysis.functions.items() if fn.module in modules
                    and (how := reads_environment(fn, hints) or takes_option(fn, options)) is not None}
-        for how, context in ((NEEDED, f"under {entry.option('launcher')}"),
-                             (CONSULTED, f"if started by {entry.option('launcher')}")):
-            functions = [f for f, read in reading.items() if read == how]
+        needing = _needing(analysis, [f for f, read in reading.items() if read == NEEDED])
+        for how, context, functions in ((NEEDED, f"under {entry.option('launcher')}", needing),
+                                        (CONSULTED, f"if started by {entry.option('launcher')}", set(reading))):
             if functions:
                 # A module's own top-level code naming it says so of that module run as a script;
                 # importing it (a config class's field default) says nothing of the importer.
                 bodies = {f for f in functions if analysis.functions[f].kind == "module"}
-                runners = analysis.graph.reaching([f for f in functions if f not in bodies], MAIN_THREAD)
+                runners = needing if how == NEEDED else \
+                    analysis.graph.reaching([f for f in functions if f not in bodies], MAIN_THREAD)
                 found.append((Deadline(entry.option("deadline"), context, how == CONSULTED),
                               frozenset(runners) | bodies))
     return found
+
+
+def _needing(analysis: "Analysis", functions: list[str]) -> set[str]:
+    """The functions that read the variable on every run of theirs: those that index it outside
+    any branch, and their callers that call one outside any branch. dinov2's setup() reads
+    torchrun's variables only where SLURM_JOB_ID is unset: a run may not be torchrun's at all."""
+    needing = set(functions)
+    todo = [f for f in functions if analysis.functions[f].kind != "module"]
+    while todo:
+        for step in analysis.graph.callers(todo.pop(), _CALLS):
+            caller = analysis.functions[step.caller]
+            site = caller.events[step.site]
+            if step.caller not in needing and not branched_around(caller, site) and not _returned_before(caller, site):
+                needing.add(step.caller)
+                if caller.kind != "module":
+                    todo.append(step.caller)
+    return needing
+
+
+def _returned_before(fn: ir.FunctionInfo, event: ir.Event) -> bool:
+    """Whether an `if` before the event may return from the function first (`if slurm: return
+    ...`): the event runs on the other runs only."""
+    return any(isinstance(branch, ir.Branch) and branch.end <= event.index and branch.guard != "main"
+               and any(isinstance(e, ir.Jump) and e.kind == "return" for e in fn.events[branch.index:branch.end])
+               for branch in fn.events[:event.index])
+
+
+_CALLS = frozenset({"call"})
 
 
 def _imports_any(imports: set[str], packages: list[str]) -> bool:

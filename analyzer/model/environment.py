@@ -23,13 +23,13 @@ def reads_environment(fn: ir.FunctionInfo, texts: Container[str]) -> str | None:
     found = None
     for event in fn.events:
         how = _reads(event, texts)
-        if how == NEEDED and not _branched_around(fn, event):
+        if how == NEEDED and not branched_around(fn, event):
             return NEEDED
         found = found or (CONSULTED if how else None)
     return found
 
 
-def _branched_around(fn: ir.FunctionInfo, event: ir.Event) -> bool:
+def branched_around(fn: ir.FunctionInfo, event: ir.Event) -> bool:
     """Inside an `if` other than the main guard: the read happens on some runs only."""
     return any(isinstance(branch, ir.Branch) and branch.index < event.index < branch.end and branch.guard != "main"
                for branch in fn.events[:event.index])
@@ -40,7 +40,7 @@ def needed_read(fn: ir.FunctionInfo, texts: Container[str]) -> tuple[ir.Event, s
     runs (`os.environ["SM_MODEL_DIR"]`), with the name."""
     for event in fn.events:
         read = _read(event, texts)
-        if read is not None and read[0] == NEEDED and not _branched_around(fn, event):
+        if read is not None and read[0] == NEEDED and not branched_around(fn, event):
             return event, read[1]
     return None
 
@@ -135,7 +135,7 @@ def _first_import(fn: ir.FunctionInfo, package: str) -> tuple[ir.Event, str] | N
     module's name: not one inside a `try` (a fallback where it is missing) or an `if` (accelerate
     imports smdistributed only when it finds itself on SageMaker)."""
     for event in fn.events:
-        if isinstance(event, ir.Import) and not _branched_around(fn, event) and not any(
+        if isinstance(event, ir.Import) and not branched_around(fn, event) and not any(
                 isinstance(t, ir.Try) and t.index < event.index < t.end for t in fn.events[:event.index]):
             module = next((m for m in event.modules if _top(m) == package), None)
             if module is not None:

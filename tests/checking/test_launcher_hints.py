@@ -42,10 +42,25 @@ SETUP = "import os\n\n\ndef local_rank():\n    return int(os.environ['LOCAL_RANK
     ("import argparse, deepspeed, torch\nparser = argparse.ArgumentParser()\n"
      "parser.add_argument('--local_rank', type=int, default=-1)\n", {}, "on SageMaker"),
     ("import os, jax, torch\nrank = int(os.environ.get('LOCAL_RANK', -1))\n", {}, "on SageMaker"),
+    ("import os, torch\nfrom dist import local_rank\nrank = local_rank() if 'SLURM_PROCID' not in os.environ else 0\n",
+     {"dist.py": SETUP}, "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later (30 s if started by torchrun)"),
+    ("import os, torch\nfrom dist import setup\nrank = setup()\n",
+     {"dist.py": SETUP + "\n\ndef setup():\n    if 'SLURM_JOB_ID' in os.environ:\n        return int(os.environ['SLURM_PROCID'])\n"
+                         "    return local_rank()\n"},
+     "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later (30 s if started by torchrun)"),
+    ("import os, torch\nfrom dist import setup\nrank = setup()\n",
+     {"dist.py": SETUP + "\n\ndef setup():\n    if 'LOCAL_RANK' not in os.environ:\n        raise SystemExit('start me with torchrun')\n"
+                         "    return local_rank()\n"}, "under torchrun"),
+    ("import os, torch\nfrom dist import setup\nrank = setup()\n",
+     {"dist.py": SETUP + "\n\ndef setup():\n    if 'SLURM_JOB_ID' in os.environ:\n        return int(os.environ['SLURM_PROCID'])\n"
+                         "    if 'RANK' in os.environ:\n        return local_rank()\n    return 0\n"},
+     "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later (30 s if started by torchrun)"),
 ], ids=["its own top level", "read with a default", "read where it is set", "read on one side of a branch (nanoGPT)",
                        "read under the main guard", "a function it calls", "an imported module's top level", "a function setting it",
                        "the launcher's option", "the launcher's option required", "other options",
-                       "the option deepspeed's launcher passes too", "a JAX script, which torchrun does not start"])
+                       "the option deepspeed's launcher passes too", "a JAX script, which torchrun does not start",
+                       "a function it calls on one side of a branch", "a function called past an early return", "a function called past a check that raises",
+                       "a function called in a branch of a function it calls (dinov2)"])
 def test_the_deadline_follows_the_code_the_run_runs(run_sigcheck, head, files, context):
     report = run_sigcheck({"train.py": head + "if True:" + LOOP, **files}, ["train.py"], select=("SIG001",))
     [finding] = report.diagnostics
