@@ -442,3 +442,34 @@ def test_a_few_rounds_of_steps_written_out_are_no_training_loop(analysis):
         """)})
     assert _loops(a, "train:warm_up") == [None, None]
     assert _loops(a, "train:train") == ["training loop", "training loop", "training loop", "training loop"]
+
+
+@pytest.mark.parametrize("combinator", ["jax.lax.scan(update_minibatch, state, batches)",
+                                        "jax.lax.fori_loop(0, 8, lambda i, s: update_minibatch(s, batches[i])[0], state), None",
+                                        "jax.lax.while_loop(lambda s: s.step < 8, lambda s: update_minibatch(s, batches)[0], state), None",
+                                        "jax.lax.map(lambda x: update_minibatch(state, x), batches)"])
+def test_a_step_a_jax_loop_combinator_runs_trains_where_it_is_called(analysis, combinator):
+    """cleanrl's PPO scans its update over minibatches: jax.lax.scan, fori_loop, while_loop and map
+    call the function they are given, in a loop, in this process."""
+    a = analysis({"train.py": textwrap.dedent(f"""
+        import jax
+        import optax
+        from flax.training.train_state import TrainState
+
+
+        @jax.jit
+        def update(state, batches):
+            def update_minibatch(state, x):
+                loss, grads = jax.value_and_grad(loss_fn)(state.params, x)
+                return state.apply_gradients(grads=grads), loss
+
+            state, losses = {combinator}
+            return state, losses
+
+
+        if __name__ == "__main__":
+            state = TrainState.create(apply_fn=None, params=params, tx=optax.adam(1e-3))
+            for iteration in range(100_000):
+                state, losses = update(state, next(batches))
+        """)})
+    assert _loops(a, "train:<module>") == ["training loop"]
