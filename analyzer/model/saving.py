@@ -98,16 +98,19 @@ class SaveAnalysis:
         return False
 
     def may_save_in(self, func_id: str, start: int, end: int) -> bool:
-        """Whether the events in [start, end) may save at some pass: a checkpoint save, or a call
-        named as one whose callee sigcheck cannot see (`self.checkpointer.save(step)`, torchtitan's,
-        made by a factory). That the run saves nothing there is said only where nothing may."""
+        """Whether the events in [start, end) may save at some pass: a checkpoint save, any other
+        saving call or file opened for writing (`f.write(flax.serialization.to_bytes(params))`,
+        cleanrl's JAX agents), or a call named as one whose callee sigcheck cannot see
+        (`self.checkpointer.save(step)`, torchtitan's, made by a factory). That the run saves
+        nothing there is said only where nothing may."""
         if self.checkpoints_in(func_id, start, end, every_pass=False):
             return True
         sites = [(func_id, e) for e in self.functions[func_id].events[start:end] if isinstance(e, ir.CallSite)]
         callees = [t.func_id for _, site in sites for t in self.graph.targets(func_id, site) if t.func_id]
         sites += [(f, e) for f in self.graph.reach(callees, SAVE_KINDS) for e in self.functions[f].events
                   if isinstance(e, ir.CallSite)]
-        return any(_SAVE_WORDS.search(_called_name(site)) and not any(t.func_id for t in self.graph.targets(f, site))
+        return any(self.is_save(f, site) or (_SAVE_WORDS.search(_called_name(site))
+                                              and not any(t.func_id for t in self.graph.targets(f, site)))
                    for f, site in sites)
 
     def _checkpoints(self, func_id: str, site: ir.CallSite) -> bool:

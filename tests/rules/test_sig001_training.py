@@ -562,6 +562,11 @@ _LOOP = "import torch\n\nfor batch in loader:\n    loss = model(batch).sum()\n  
     ("torch.save(model.state_dict(), 'model.pt')\n", "all the training is lost: nothing saves it while the loop runs"),
     # a loop that saves its best model at some passes loses what came since
     ("    if loss < best:\n        torch.save(model.state_dict(), 'best.pt')\n", "everything since the last save is lost"),
+    # cleanrl's JAX agents write their parameters to a file they open: a save, if not a checkpoint call
+    ("    if step % 1000 == 0:\n        with open('model.msgpack', 'wb') as f:\n"
+     "            f.write(flax.serialization.to_bytes(params))\n", "everything since the last save is lost"),
+    ("    if step % 1000 == 0:\n        with open('model.json', 'w') as f:\n            json.dump(weights(model), f)\n",
+     "everything since the last save is lost"),
 ])
 def test_what_a_stop_loses_follows_where_the_run_saves(run_sigcheck, after_the_step, lost):
     diagnostics = run_sigcheck({"train.py": _LOOP + after_the_step}, select=("SIG001",)).diagnostics
