@@ -391,8 +391,8 @@ torch.save(model.state_dict(), "final.pt")
         own: it saves only where a callback's exception hook or the project's code does as the
         exception unwinds."""
         for entry in analysis.entries:
-            if entry.first_work is None or any(r.handles_sigterm for r in entry.registrations):
-                continue
+            if entry.first_work is None or any(r.handles_sigterm for r in entry.registrations) or entry.never_signalled:
+                continue  # where the library's handler never runs, SIG001 and DKR007 say why
             found = self._way_out(analysis, entry)
             if found is None:
                 continue

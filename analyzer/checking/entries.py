@@ -277,6 +277,14 @@ class EntryFacts:
         keep = local and all(launch.keeps for launch in local)
         return KeptSignal.of(local[0], self.analysis.knowledge) if keep else None
 
+    @property
+    def never_signalled(self) -> bool:
+        """Whether SIGTERM never reaches this script, so that no handler in it, its own or a
+        library's, would run: the SDK runs it in script mode, a launcher keeps the signal
+        (deepspeed on one node), or the training toolkit starts it as its child."""
+        return any(run.trainer is self for run in self.analysis.script_mode_trainers) or self.kept_by is not None \
+            or self.analysis.toolkit_read(self) is not None
+
     @cached_property
     def _launches(self) -> tuple[list[ScriptLaunch], list[ScriptLaunch]]:
         """The launches of this script in shell scripts of the project, and those of them that run

@@ -40,6 +40,8 @@ def raising_stop(analysis: "Analysis", entry: "EntryFacts") -> RaisingStop | Non
         return None  # switched on from outside the code, as the Hugging Face Trainer's is
     stops = []
     for func_id, site, _ in handling:
+        if not isinstance(site, ir.CallSite):
+            return None  # a switch set by assignment (`args.enable_jit_checkpoint = True`): a library that saves
         library = next((e for name in analysis.graph.qualnames(func_id, site)
                         for e in analysis.knowledge.frameworks.find(name) if e.option("stops-raising")), None)
         if library is None:

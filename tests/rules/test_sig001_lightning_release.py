@@ -50,8 +50,8 @@ def test_a_trainer_given_current_keywords_handles_sigterm_and_another_script_s_o
     report = run_sigcheck({"model.py": MODEL,
                            "train.py": "from model import Lit, Trainer\n\nTrainer(devices=1, accelerator='gpu').fit(Lit())\n",
                            "legacy/train_v1.py": "from model import Lit, Trainer\n\nTrainer(gpus=1).fit(Lit())\n"},
-                          ["train.py"])
-    assert report.diagnostics == []
+                          ["train.py"], select=("SIG001",))
+    assert report.diagnostics == []  # Lightning's handler stops the fit (what it saves is SIG002's)
 
 
 def test_a_project_pinning_lightning_1_x_runs_fit_with_no_handler(example_findings):
