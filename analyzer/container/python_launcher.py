@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sigcheck.container.chain import FORWARDS, REPLACED, STOPS, ChainBuilder, PythonTarget, Step
 from sigcheck.model import ir
 from sigcheck.model.children import forwarding_call
-from sigcheck.model.commands import BesideCaller, own_arguments, positional_words, seq_words, word
+from sigcheck.model.commands import BesideCaller, joined_words, own_arguments, positional_words, seq_words, word
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.trace import Point
 from sigcheck.model.values import ConstV, SeqV
@@ -146,7 +146,15 @@ def _forwarding_call(analysis, launcher, registrations) -> str | None:
 def _commands(analysis, func_id: str, site: ir.CallSite, entry,
               arguments: tuple[str | None, ...]) -> list[tuple[list[str | None], bool]]:
     """The argv the call may run, each with whether /bin/sh runs it. `arguments`: the launcher's
-    own, as the chain passes them (`train`), for a launcher that runs what it is given."""
+    own, as the chain passes them (`train`), for a launcher that runs what it is given. A library
+    call that runs a command in this process (deepspeed's runner) is given its arguments alone."""
+    program = entry.option("program")
+    found = _command_lines(analysis, func_id, site, entry, arguments)
+    return [([program, *words], shell) for words, shell in found] if program else found
+
+
+def _command_lines(analysis, func_id: str, site: ir.CallSite, entry,
+                   arguments: tuple[str | None, ...]) -> list[tuple[list[str | None], bool]]:
     form, position = entry.option("form"), entry.option("position", 0)
     args, kwargs = site.args, dict(site.kwargs)
     if form == "words":
@@ -163,6 +171,9 @@ def _commands(analysis, func_id: str, site: ir.CallSite, entry,
         if isinstance(value, SeqV):
             words = seq_words(analysis.paths, func_id, site.index, sym, value.items)
             found.append((["/bin/sh", "-c", *words] if shell else words, shell))
+    joined = None if found else joined_words(analysis.paths, func_id, site.index, sym)
+    if joined is not None:  # `["--num_gpus", "8", "train.py"] + sys.argv[1:]`
+        found.append((["/bin/sh", "-c", *joined] if shell else joined, shell))
     for text in _texts(analysis, func_id, site, sym):
         found.append((["/bin/sh", "-c", text] if shell else [text], shell))
     return found

@@ -64,11 +64,13 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
     if not names:
         return None
     api = names[0]
-    if api.startswith(_COMMAND_APIS):
+    program = next((e.option("program") for e in knowledge.commands.find(api) if e.option("program")), None)
+    if api.startswith(_COMMAND_APIS) or program:
         command = site.args[0] if site.args else dict(site.kwargs).get("args")
         scripts = Scripts(graph, func_id, work, run_of)
         argvs = [*(_commands(paths, func_id, site, command) if command is not None else ()),
                  *_word_commands(paths, knowledge, func_id, site, api)]
+        argvs = [[program, *argv] for argv in argvs] if program else argvs  # `deepspeed` run in this process
         if not any(command_trains(knowledge, argv, scripts) for argv in argvs):
             return None
         shell = api.startswith(("os.", "commands.")) or _is_true(dict(site.kwargs).get("shell"))

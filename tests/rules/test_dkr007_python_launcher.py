@@ -30,6 +30,14 @@ import subprocess, sys
 proc = subprocess.Popen([sys.executable, "/opt/program/train.py", *sys.argv[1:]])
 sys.exit(proc.wait())
 """}, name="Dockerfile"),
+        Example(_LAUNCHER_REPORTED, "deepspeed's runner, called in the launcher, keeps SIGTERM on one node (gpt-neox's deepy.py)", {
+            "train.py": _HANDLES, "launch.py": """
+import sys
+
+import deepspeed.launcher.runner
+
+deepspeed.launcher.runner.main(["--num_gpus", "8", "/opt/program/train.py"] + sys.argv[1:])
+"""}, name="Dockerfile"),
         Example(_LAUNCHER_REPORTED, "os.system puts a /bin/sh between the launcher and the trainer", {
             "train.py": _HANDLES, "launch.py": """
 import os

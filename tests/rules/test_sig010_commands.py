@@ -44,6 +44,12 @@ if __name__ == "__main__":
     subprocess.call(["mpirun", "--allow-run-as-root", "-np", "2", "tritonserver", "--model-repository=/models"])
 """, "an MPI launcher that runs a quick tool and an inference server in each rank, not a trainer"),
     Example("""
+import deepspeed.launcher.runner
+
+deepspeed.launcher.runner.main(["--num_gpus", "1", "evaluate.py", "--checkpoint", "last.pt"])
+""", "deepspeed's runner in this process runs an evaluation, which trains nothing",
+            files={"evaluate.py": "for batch in loader:\n    print(model(batch))\n"}),
+    Example("""
 import subprocess
 
 subprocess.run("tune download meta-llama/Llama-3.2-1B --output-dir /tmp/model", shell=True, check=True)
@@ -156,6 +162,21 @@ subprocess.run("torchrun --nproc_per_node {n} {script} {args}".format(
     n=8, script="sft.py", args=" ".join(sys.argv[1:])).split(), check=True)
 """, "a formatted command split into words", name="launcher.py",
             files={"sft.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
+    Example("""
+import sys
+
+import deepspeed.launcher.runner
+
+
+def main():
+    # expect: SIG010
+    deepspeed.launcher.runner.main(["--num_gpus", "8", "train.py"] + sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()
+""", "deepspeed's runner called in this process with the deepspeed command's arguments (gpt-neox's deepy.py)",
+            name="deepy.py", files={"train.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
 )
 
 
