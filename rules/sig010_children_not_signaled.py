@@ -26,7 +26,9 @@ class ChildrenNotSignaled(Rule):
     running a script or module, a distributed launcher (`torchrun`, `accelerate launch`), a
     script, one of the project's console scripts (`axolotl train`: the function its program
     calls), or a shell script of the project that launches a script (`bash run.sh`, where run.sh
-    runs `deepspeed main.py`: DeepSpeed-Chat's e2e_rlhf.py). The script (or `-m` module), the interpreter's or the launcher's (`torchrun ...
+    runs `deepspeed main.py`: DeepSpeed-Chat's e2e_rlhf.py). A launcher called in the process
+    with its command's arguments is that command (`deepspeed.launcher.runner.main([...,
+    "train.py"])`, gpt-neox's deepy.py). The script (or `-m` module), the interpreter's or the launcher's (`torchrun ...
     __file__ --worker`: the calling script itself), is read when the project has it, also where its folder
     is computed (`os.path.join(os.path.dirname(__file__), "worker.py")`) and where it is named by
     its path in the image (`python /workspace/bert/create_pretraining_data.py`: the project's file
