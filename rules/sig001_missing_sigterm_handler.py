@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from sigcheck.checking.handler_work import serves_a_stop
-from sigcheck.checking.losses import saves_as_it_goes, what_a_stop_loses
+from sigcheck.checking.losses import job_loss, saves_as_it_goes, what_a_stop_loses
 from sigcheck.checking.rule import Example, Rule
+from sigcheck.checking.submitted_jobs import keeps_its_work
 
 
 class MissingSigtermHandler(Rule):
@@ -52,6 +53,11 @@ class MissingSigtermHandler(Rule):
     the signal there, unless it may have the parent's (registered before the start, where a
     forked child keeps it, or in module code a spawned child runs again). A child no handler
     signals is SIG010's.
+    Training a script submits as a Slurm job with submitit (`executor.submit(Trainer(args))`) is
+    judged as that job's run: submitit ignores SIGTERM there and, on its requeue signal, calls
+    the callable's `checkpoint()`. It is reported, under Slurm's deadline, unless the job
+    registers a SIGTERM handler of its own, `checkpoint()` saves, or the callable inherits one
+    from a library (submitit's Checkpointable resubmits it pickled with its state).
     A backward pass is a step only where its gradients are used: the function that makes it, or
     one it calls, steps an optimizer or updates a tensor from its own gradient by hand
     (`w -= lr * w.grad`). A profiler that times backward passes trains nothing, and neither
@@ -279,6 +285,28 @@ if __name__ == "__main__":
         for entry in analysis.entries:
             yield from self._main_thread(analysis, entry)
             yield from self._children(analysis, entry)
+            yield from self._submitted(analysis, entry)
+
+    def _submitted(self, analysis, entry):
+        """Training a job runs that the library submitting it ignores SIGTERM in (submitit), with
+        no handler of the job's own and a requeue hook that saves nothing, if it has one."""
+        for job in entry.submitted_jobs:
+            if keeps_its_work(analysis, job):
+                continue
+            platform = analysis.knowledge.platforms[job.library.option("platform", analysis.platform)]
+            label = job.library.option("label", "the library's")
+            hook = f"{analysis.describe(job.hook)}, which it calls on its requeue signal, saves nothing" if job.hook \
+                else "the callable has no checkpoint() for it to call on its requeue signal"
+            submit = analysis.point(job.func_id, job.site, f"submits a {label} job running {analysis.describe(job.target)}")
+            where = analysis.work_points(job.work, job.run.runs_a_passer)
+            yield self.finding(
+                where[0],
+                f"{job.work.what.capitalize()} runs in a {label} job with no SIGTERM handler: {label} ignores "
+                f"SIGTERM there and {hook}; on {platform.label} a stop sends SIGTERM, then SIGKILL {platform.deadline} s "
+                f"later, and {job_loss(analysis, job.work)}",
+                [*analysis.path_points(entry.path_to(job.func_id)), submit, *analysis.path_points(job.work.path), *where],
+                deadline=platform.deadline,
+            )
 
     def _main_thread(self, analysis, entry):
         work = entry.first_work

@@ -28,6 +28,7 @@ from sigcheck.model.trace import Point
 from sigcheck.checking.entries import ELSEWHERE, Deadline, EntryFacts, launcher_hints
 from sigcheck.checking.frameworks import FrameworkHandling
 from sigcheck.checking.script_mode import FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE, ScriptModeRun
+from sigcheck.checking.submitted_jobs import SubmittedJob, submitted_jobs
 from sigcheck.model.waits import WaitBound
 from sigcheck.model.work import Work, WorkFinder
 
@@ -214,9 +215,14 @@ class Analysis:
         return self._entry_facts[module]
 
     @cached_property
+    def submitted_jobs(self) -> list[SubmittedJob]:
+        """See submitted_jobs.py."""
+        return submitted_jobs(self)
+
+    @cached_property
     def _relevant(self) -> set[str]:
         registered = {r.func_id for r in self.registrations}
-        spawning = {c.func_id for c in self.child_starts}
+        spawning = {c.func_id for c in self.child_starts} | {job.func_id for job in self.submitted_jobs}
         return (self.graph.reaching(self.work.stepping | registered | spawning, MAIN_THREAD)
                 | self.graph.reaching(registered, MAIN_THREAD | ELSEWHERE))
 

@@ -277,6 +277,11 @@ class EntryFacts:
         keep = local and all(launch.keeps for launch in local)
         return KeptSignal.of(local[0], self.analysis.knowledge) if keep else None
 
+    @cached_property
+    def submitted_jobs(self) -> list:
+        """The jobs this run submits to a library that ignores SIGTERM in them (submitit)."""
+        return [job for job in self.analysis.submitted_jobs if self.runs(job.func_id, job.site)]
+
     @property
     def never_signalled(self) -> bool:
         """Whether SIGTERM never reaches this script, so that no handler in it, its own or a

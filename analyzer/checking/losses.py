@@ -35,3 +35,11 @@ def what_a_stop_loses(analysis: "Analysis", entry: "EntryFacts", work: "Work") -
     if not analysis.saves.may_save_in(work.func_id, work.event.index + 1, work.event.end):
         return "all the training is lost: nothing saves it while the loop runs"  # pytorch/examples' mnist: after it
     return "everything since the last save is lost"
+
+
+def job_loss(analysis: "Analysis", work: "Work") -> str:
+    """What a stop costs the training of a job the run submits (submitit's): the work since its
+    last save, or all of it where its loop may save nothing while it runs."""
+    if work.what == "training loop" and not analysis.saves.may_save_in(work.func_id, work.event.index + 1, work.event.end):
+        return "all the training is lost: nothing saves it while the loop runs"
+    return "everything since the last save is lost"

@@ -39,6 +39,9 @@ from sigcheck.model.walks import MAIN_THREAD, GraphWalks, Step
 IN_PROCESS = frozenset({"thread", "executor"})  # started from a call, run beside the main thread
 HANDLER_WORK = frozenset({"call", "reference", "callback", "thread", "executor", "process"})
 _HANDLER_REGISTRARS = ("signal.signal", "*.add_signal_handler")
+# Builtins that look at an object they are handed and run none of its methods.
+_INSPECTING = frozenset({"builtins.type", "builtins.isinstance", "builtins.issubclass", "builtins.id", "builtins.callable",
+                         "builtins.hasattr", "builtins.vars", "builtins.dir"})
 _REGISTRAR = re.compile("|".join(fnmatch.translate(p) for p in _HANDLER_REGISTRARS))  # once, for every call site
 
 
@@ -249,7 +252,7 @@ class CallGraph(CallTargets, GraphWalks):
                         self._command_names.update(self._runner_names(value))
                         continue
                     flowing = self.resolver.flowing.get(sym) if sym is not None else None  # `mp.spawn(func)` in a shared helper
-                    for func_id in self.functions_of(value):
+                    for func_id in [*self.functions_of(value), *self._hook(value, entry.option("requeue-hook"))]:
                         self._edge_through(fn.id, func_id, entry.option("kind"), site.index, flowing)
                         if now:
                             self._run_now.setdefault((fn.id, site.index), []).append(func_id)
@@ -257,6 +260,8 @@ class CallGraph(CallTargets, GraphWalks):
                             self._started.setdefault((fn.id, site.index), []).append((func_id, entry.option("kind")))
         if site.decorator or "functools.partial" in names or self.resolver.wraps_argument(site.func, site.args, site.kwargs):
             return  # `@register`, `partial(f, x)` and `deco(...)(f)` keep f for later; `@atexit.register` was handled above
+        if names and all(name in _INSPECTING for name in names):
+            return  # `type(self)`, `isinstance(x, C)`: the object is looked at, none of its code runs
         registrar = any(_REGISTRAR.match(name) for name in names)
         if not registrar and (in_worker or self._project_receives(site)):
             return  # the callee's parameters receive the functions passed: its own calls of them are edges
@@ -270,6 +275,14 @@ class CallGraph(CallTargets, GraphWalks):
             for value in self.resolver.resolve(sym):
                 self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference", library,
                                     named, self.resolver.flowing.get(sym))
+
+    def _hook(self, value: Value, name: str | None) -> list[str]:
+        """The method a library calls by name on an object it is handed, besides calling it
+        (submitit's `checkpoint()`, on its requeue signal), where the object's class has one."""
+        if not name or not (isinstance(value, InstanceV) and isinstance(value.of, ClassV)):
+            return []
+        classes = [self.project.classes[base.class_id] for base in self.resolver.mro(value.of.class_id) if isinstance(base, ClassV)]
+        return [cls.methods[name] for cls in classes if name in cls.methods][:1]
 
     def _methods_named(self, targets) -> frozenset[str] | None:
         """The methods, besides the special ones, a library call may call on a project object it is

@@ -266,6 +266,9 @@ class Resolver(ModuleMembers, ClassMembers):
         if isinstance(func, ExternalV):
             if func.qualname == "builtins.super":
                 return self._super(call)
+            if func.qualname == "builtins.type" and len(call.args) == 1:  # `type(self)(args)`: a new one of its class
+                classes = [v.of for v in self.resolve(call.args[0]) if isinstance(v, InstanceV) and isinstance(v.of, ClassV)]
+                return classes or [UnknownV()]
             if func.qualname == "functools.partial" and call.args:
                 keywords = frozenset(k for k, _ in call.kwargs)
                 return [PartialV(v, len(call.args) - 1, keywords) for v in self.resolve(call.args[0])]

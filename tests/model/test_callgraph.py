@@ -993,3 +993,43 @@ def test_a_with_statement_runs_the_instances_enter(graph_of):
     assert {callee for callee, kind in edges(a, "train:main") if kind == "call"} == {"train:Guard.__enter__"}
     assert ("train:AsyncGuard.__aenter__", "call") in edges(a, "train:serve")
     assert "train:Guard.__enter__" in a.graph.built
+
+
+def test_an_object_a_builtin_only_looks_at_runs_none_of_its_code(graph_of):
+    """`type(self)(args)` makes a new instance of the class (mae's Trainer.checkpoint); type() and
+    isinstance() call none of the object's methods, so `__call__` is no callback of theirs."""
+    a = graph_of("""
+class Trainer:
+    def __init__(self, args):
+        self.args = args
+
+    def __call__(self):
+        train(self.args)
+
+    def again(self):
+        if isinstance(self, Trainer):
+            return type(self)(self.args)
+""")
+    assert edges(a, "train:Trainer.again") == {("train:Trainer.__init__", "call")}
+
+
+def test_a_submitit_job_runs_the_callable_elsewhere_and_its_requeue_returns_the_next_one(graph_of):
+    """submitit runs the callable in a job of its own and calls its checkpoint() there; the
+    DelayedSubmission that checkpoint() returns is the next job's callable, which runs nothing now."""
+    a = graph_of("""
+import submitit
+
+
+class Trainer:
+    def __call__(self):
+        train()
+
+    def checkpoint(self):
+        return submitit.helpers.DelayedSubmission(Trainer())
+
+
+executor = submitit.AutoExecutor(folder="logs")
+executor.submit(Trainer())
+""")
+    assert {("train:Trainer.__call__", "remote"), ("train:Trainer.checkpoint", "remote")} <= edges(a, "train:<module>")
+    assert ("train:Trainer.__call__", "callback") not in edges(a, "train:Trainer.checkpoint")
