@@ -241,7 +241,9 @@ class ChainBuilder:
         if call.script is None and call.module is None:
             self.chain.problem = f"`{quote(words)}` starts no script sigcheck can follow"
             return
-        self._python(call, quote(words), point, cwd)
+        # each worker is a Python process of its own, running the script with what follows it
+        started = ["python", call.script] if call.script is not None else ["python", "-m", call.module]
+        self._python(call, quote([*started, *call.args]), point, cwd)
 
     def _python(self, call: PythonCall, label: str, point: Point, cwd: str) -> None:
         found = self._python_file(call, cwd)

@@ -215,3 +215,16 @@ def test_without_entrypoint_or_cmd_off_sagemaker_the_base_images_or_the_jobs_com
     assert container.chain.steps == [] and container.chain.python is None
     assert container.chain.problem == ("the Dockerfile sets no ENTRYPOINT or CMD: the base image's (python:3.11-slim) "
                                        "or the command the job gives runs, which sigcheck cannot see")
+
+
+@pytest.mark.parametrize("entrypoint, worker", [
+    ('["torchrun", "--nproc_per_node", "8", "/a/train.py", "--lr", "1"]', "python /a/train.py --lr 1 train"),
+    ('["accelerate", "launch", "--num_processes", "2", "-m", "pkg.train"]', "python -m pkg.train train"),
+])
+def test_a_launchers_workers_are_shown_as_the_python_they_run(tmp_path, entrypoint, worker):
+    """sd-scripts' triage: the trainer's step repeated the launcher's command line, as if the
+    launcher itself were the trainer."""
+    container = chain_of(tmp_path, {"Dockerfile": f"FROM x\nCOPY . /a\nWORKDIR /a\nENTRYPOINT {entrypoint}\n",
+                                    "train.py": TRAIN, "pkg/__init__.py": "", "pkg/train.py": TRAIN})
+    assert [s.kind for s in container.chain.steps][-2:] == ["launcher", "python"]
+    assert container.chain.steps[-1].label == worker
