@@ -102,7 +102,9 @@ def _follow(facts, func_id: str, site: ir.CallSite, name: str, entry) -> Spawn |
             entry_facts = facts.entry_for(child.path) if child is not None else None
             if entry_facts is None or child.path.resolve() == launcher.path.resolve():
                 continue
-            passes, note = _passes(analysis, facts.entry, bool(entry.option("replaces")), child.display, name)
+            # a launcher run in this process (deepspeed's runner) takes its place, not the script it starts
+            passes, note = _passes(analysis, facts.entry, bool(entry.option("replaces")),
+                                   entry.option("program") or child.display, name)
             return Spawn(name, point, passes, note, _detaches(analysis, site), tuple(builder.chain.steps), child,
                          entry_facts, shell)
     return None

@@ -30,14 +30,6 @@ import subprocess, sys
 proc = subprocess.Popen([sys.executable, "/opt/program/train.py", *sys.argv[1:]])
 sys.exit(proc.wait())
 """}, name="Dockerfile"),
-        Example(_LAUNCHER_REPORTED, "deepspeed's runner, called in the launcher, keeps SIGTERM on one node (gpt-neox's deepy.py)", {
-            "train.py": _HANDLES, "launch.py": """
-import sys
-
-import deepspeed.launcher.runner
-
-deepspeed.launcher.runner.main(["--num_gpus", "8", "/opt/program/train.py"] + sys.argv[1:])
-"""}, name="Dockerfile"),
         Example(_LAUNCHER_REPORTED, "os.system puts a /bin/sh between the launcher and the trainer", {
             "train.py": _HANDLES, "launch.py": """
 import os
@@ -65,3 +57,15 @@ def test_a_launcher_that_hands_the_signal_on_or_has_none_to_defeat_is_silent(exa
 def test_a_launcher_that_keeps_the_signal_from_the_trainer_is_reported(example, example_findings):
     found, marked = example_findings("DKR007", example)
     assert [line for path, line in found if path == example.name] == marked, example.why
+
+
+def test_deepspeeds_runner_called_in_the_launcher_is_the_step_that_keeps_the_signal(run_sigcheck):
+    """gpt-neox's deepy.py runs the deepspeed command in its own process: the launcher's PID is
+    deepspeed's runner's, which on one node passes SIGTERM on to no worker."""
+    launch = ("import sys\n\nimport deepspeed.launcher.runner\n\n"
+              "deepspeed.launcher.runner.main([\"--num_gpus\", \"8\", \"/opt/program/train.py\"] + sys.argv[1:])\n")
+    files = {"Dockerfile": _LAUNCHER, "train.py": _HANDLES, "launch.py": launch}
+    (finding,) = run_sigcheck(files, ["."], select=("DKR007",)).diagnostics
+    assert (finding.path, finding.line) == ("launch.py", 5)
+    assert finding.message.startswith("deepspeed starts its workers through deepspeed.launcher.launch and passes SIGTERM "
+                                      "on only in multi-node runs: train.py never receives SIGTERM")
