@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.handler_work import serves_a_stop
+from sigcheck.checking.kept_signal import signal_kept_from
 from sigcheck.checking.losses import job_loss, saves_as_it_goes, what_a_stop_loses
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.checking.submitted_jobs import keeps_its_work
@@ -374,7 +375,7 @@ if __name__ == "__main__":
 
     def _unhandled(self, analysis, entry, work, way, which: str):
         where = analysis.work_points(work, entry.main.runs_a_passer)
-        blocked = self._blocked(analysis, entry)
+        blocked = signal_kept_from(analysis, entry)
         if blocked is not None and saves_as_it_goes(analysis, entry, work):
             return  # what a run no handler can serve needs, it does
         if blocked is not None:  # a handler would not run either: DKR007's case
@@ -401,22 +402,3 @@ if __name__ == "__main__":
             return f"{deadline.context} a stop sends SIGTERM, then SIGKILL {deadline} later"
         platform = entry.platform_deadline or analysis.deadline_for([])
         return f"{platform.context} a stop sends SIGTERM, then SIGKILL {platform} later ({deadline} {deadline.context})"
-
-    @staticmethod
-    def _blocked(analysis, entry):
-        """What keeps SIGTERM from the entry point, so that no handler of its would run: the SDK
-        running it in script mode, or deepspeed on one node in a launch script of the project. With
-        the place that starts it, how, and what to do instead."""
-        run = next((run for run in analysis.script_mode_trainers if run.trainer is entry), None)
-        if run is not None:
-            return (run.point, f"{run.who}, at {run.where}, runs it {run.how}",
-                    f"save checkpoints to /opt/ml/checkpoints as training goes ({run.checkpoints})")
-        kept = entry.kept_by
-        if kept is not None:
-            return kept.point, f"{kept.launch.launcher}, at {kept.where}, {kept.keeps}", f"{kept.instead}, and handle SIGTERM"
-        read = analysis.toolkit_read(entry)
-        if read is not None:
-            return (read[0], f"{read[1]}, and the toolkit starts the script as a child and never forwards SIGTERM "
-                             "(sagemaker-training-toolkit #125, #173)",
-                    "save checkpoints to /opt/ml/checkpoints as training goes (the job's checkpoint_s3_uri)")
-        return None

@@ -3,7 +3,7 @@ from __future__ import annotations
 from sigcheck.checking.handler_work import dead_ends, handler_proof, saved_in_others
 from sigcheck.checking.registration_conditions import replaced_before_work
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.checking.stop_callbacks import raising_stop, saves_on_the_way_out
+from sigcheck.checking.library_stops import unsaved_library_stop
 
 
 class HandlerNeverSaves(Rule):
@@ -387,40 +387,27 @@ torch.save(model.state_dict(), "final.pt")
 
     def _library_exits(self, analysis):
         """A library's own handler that exits (Composer's `sys.exit`, installed when it is
-        imported) or stops its fit by raising (Lightning's), in runs that register none of their
-        own: it saves only where a callback's exception hook or the project's code does as the
-        exception unwinds."""
+        imported) or stops its fit by raising (Lightning's), where nothing saves on the way out."""
         for entry in analysis.entries:
-            if entry.first_work is None or any(r.handles_sigterm for r in entry.registrations) or entry.never_signalled:
-                continue  # where the library's handler never runs, SIG001 and DKR007 say why
-            found = self._way_out(analysis, entry)
-            if found is None:
-                continue
-            func_id, site, headline, step, exception = found
-            if analysis.saves.unwinds_to_save(exception, analysis.main_of([entry])) is not None:
-                continue
-            fit = analysis.point(func_id, site, f"fit call: {step}")
-            yield self.finding(fit, headline, [*analysis.path_points(entry.path_to(func_id)), fit])
+            stop = unsaved_library_stop(analysis, entry)
+            if stop is not None:
+                headline, step = self._worded(stop)
+                fit = analysis.point(stop.func_id, stop.site, f"fit call: {step}")
+                yield self.finding(fit, headline, [*analysis.path_points(entry.path_to(stop.func_id)), fit])
 
     @staticmethod
-    def _way_out(analysis, entry):
-        """The fit a library's handler ends, what ends it (as the finding and its trace step word
-        it), and the exception it leaves with."""
-        lost = "so a stop loses the work since the last checkpoint"
-        if entry.library_exit is not None:
-            func_id, site, library = entry.library_exit
-            label = library.option("label", "the library's")
-            return (func_id, site, f"{label} SIGTERM handler (installed on import) exits at once and nothing on the way "
-                    f"out saves, {lost}", f"{label} SIGTERM handler ends it with SystemExit, and no finally, except "
-                    "SystemExit or atexit function on the way out saves", "builtins.SystemExit")
-        stop = raising_stop(analysis, entry)
-        if stop is None or saves_on_the_way_out(analysis, entry, stop):
-            return None
-        label, hook = stop.library.option("label", "the library's"), stop.library.option("exception-hook")
+    def _worded(stop) -> tuple[str, str]:
+        """The finding's message and its trace step at the fit."""
+        label, lost = stop.library.option("label", "the library's"), "so a stop loses the work since the last checkpoint"
+        if not stop.raises:
+            return (f"{label} SIGTERM handler (installed on import) exits at once and nothing on the way out saves, {lost}",
+                    f"{label} SIGTERM handler ends it with SystemExit, and no finally, except SystemExit or atexit "
+                    "function on the way out saves")
         instead = stop.library.option("instead")
-        return (stop.func_id, stop.site, f"{label} SIGTERM handler stops the fit at the next batch by raising, and no "
-                f"callback's {hook}, finally, except SystemExit or atexit function saves, {lost}" + (f"; {instead}" if instead else ""),
-                f"{label} SIGTERM handler raises here at the next batch, and nothing on the way out saves", stop.exception)
+        return (f"{label} SIGTERM handler stops the fit at the next batch by raising, and no callback's "
+                f"{stop.library.option('exception-hook')}, finally, except SystemExit or atexit function saves, {lost}"
+                + (f"; {instead}" if instead else ""),
+                f"{label} SIGTERM handler raises here at the next batch, and nothing on the way out saves")
 
     @staticmethod
     def _handler_name(analysis, registration) -> str:

@@ -282,14 +282,6 @@ class EntryFacts:
         """The jobs this run submits to a library that ignores SIGTERM in them (submitit)."""
         return [job for job in self.analysis.submitted_jobs if self.runs(job.func_id, job.site)]
 
-    @property
-    def never_signalled(self) -> bool:
-        """Whether SIGTERM never reaches this script, so that no handler in it, its own or a
-        library's, would run: the SDK runs it in script mode, a launcher keeps the signal
-        (deepspeed on one node), or the training toolkit starts it as its child."""
-        return any(run.trainer is self for run in self.analysis.script_mode_trainers) or self.kept_by is not None \
-            or self.analysis.toolkit_read(self) is not None
-
     @cached_property
     def _launches(self) -> tuple[list[ScriptLaunch], list[ScriptLaunch]]:
         """The launches of this script in shell scripts of the project, and those of them that run

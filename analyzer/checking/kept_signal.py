@@ -1,7 +1,8 @@
-"""A launch in a shell script of the project whose launcher never passes SIGTERM on to the script it
-starts (deepspeed's runner on one node): a SIGTERM handler there never runs (DKR007), and SIG001
-says so instead of asking for one. The knowledge words how the launcher keeps the signal and what
-to start the script with instead."""
+"""What keeps SIGTERM from a script, so that no handler in it would run (DKR007's cases): the SDK
+running it in script mode, the training toolkit starting it, or a launch in a shell script of
+the project whose launcher never passes the signal on (deepspeed's runner on one node). SIG001
+says so instead of asking for a handler, and SIG002 leaves a library's handler there alone. The
+knowledge words how a launcher keeps the signal and what to start the script with instead."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 from sigcheck.model.trace import Point
 
 if TYPE_CHECKING:
+    from sigcheck.checking.analysis import Analysis
+    from sigcheck.checking.entries import EntryFacts
     from sigcheck.knowledge import Knowledge
     from sigcheck.loading.launch_scripts import ScriptLaunch
 
@@ -34,3 +37,21 @@ class KeptSignal:
     @property
     def where(self) -> str:
         return f"{self.launch.display}:{self.launch.line}"
+
+
+def signal_kept_from(analysis: "Analysis", entry: "EntryFacts") -> tuple[Point, str, str] | None:
+    """What keeps SIGTERM from the entry point, with the place that starts it, how, and what to do
+    instead; None where the signal may reach it."""
+    run = next((run for run in analysis.script_mode_trainers if run.trainer is entry), None)
+    if run is not None:
+        return (run.point, f"{run.who}, at {run.where}, runs it {run.how}",
+                f"save checkpoints to /opt/ml/checkpoints as training goes ({run.checkpoints})")
+    kept = entry.kept_by
+    if kept is not None:
+        return kept.point, f"{kept.launch.launcher}, at {kept.where}, {kept.keeps}", f"{kept.instead}, and handle SIGTERM"
+    read = analysis.toolkit_read(entry)
+    if read is not None:
+        return (read[0], f"{read[1]}, and the toolkit starts the script as a child and never forwards SIGTERM "
+                         "(sagemaker-training-toolkit #125, #173)",
+                "save checkpoints to /opt/ml/checkpoints as training goes (the job's checkpoint_s3_uri)")
+    return None

@@ -1,7 +1,9 @@
-"""Libraries whose SIGTERM handler stops their fit by raising (Lightning's SIGTERMException at the
-next batch): what the run saves on that way out is what the trainer's callbacks save in their
-exception hook, before the exception leaves the fit. The fit call itself does not say which
-callbacks the trainer was given; the calls that build trainers and callbacks in the run do."""
+"""Libraries whose own SIGTERM handler ends the fit: Composer's exits at once (`sys.exit`, since
+0.17 with no save on the way out), Lightning's stops it at the next batch by raising
+SIGTERMException. What the run keeps is what is saved on that way out: by the project's code as
+the SystemExit unwinds, and for Lightning by the exception hooks of the trainer's callbacks,
+which run before the exception leaves the fit. The fit call does not say which callbacks the
+trainer was given; the calls that build trainers and callbacks in the run do."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Iterator
 
+from sigcheck.checking.kept_signal import signal_kept_from
 from sigcheck.model import ir
 from sigcheck.model.values import ClassV, ExternalV, InstanceV, SeqV, Value
 
@@ -19,19 +22,36 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class RaisingStop:
-    """A fit on a run's main path whose library stops it by raising, with the library's entry."""
+class LibraryStop:
+    """A fit on a run's main path that its library's handler ends, with the library's entry."""
 
     func_id: str
     site: ir.CallSite
     library: "Entry"
+    raises: bool  # at the next batch (Lightning's), not at once (Composer's exit)
 
     @property
     def exception(self) -> str:
-        return self.library.option("stops-raising")
+        return self.library.option("stops-raising", "builtins.SystemExit")
 
 
-def raising_stop(analysis: "Analysis", entry: "EntryFacts") -> RaisingStop | None:
+def unsaved_library_stop(analysis: "Analysis", entry: "EntryFacts") -> LibraryStop | None:
+    """The fit a library's own handler ends in a run that registers none of its own, where
+    nothing saves on the way out. None where the signal never reaches the script: SIG001 and
+    DKR007 say why."""
+    if entry.first_work is None or any(r.handles_sigterm for r in entry.registrations) \
+            or signal_kept_from(analysis, entry) is not None:
+        return None
+    if entry.library_exit is not None:
+        stop = LibraryStop(*entry.library_exit, raises=False)
+    else:
+        stop = raising_stop(analysis, entry)
+        if stop is None or saves_on_the_way_out(analysis, entry, stop):
+            return None
+    return None if analysis.saves.unwinds_to_save(stop.exception, analysis.main_of([entry])) is not None else stop
+
+
+def raising_stop(analysis: "Analysis", entry: "EntryFacts") -> LibraryStop | None:
     """The fit of the library that handles SIGTERM for this run, where that library stops the fit
     by raising; None where another library's handling on the path saves by itself (NeMo's
     preemption callback), or none handles it."""
@@ -46,11 +66,11 @@ def raising_stop(analysis: "Analysis", entry: "EntryFacts") -> RaisingStop | Non
                         for e in analysis.knowledge.frameworks.find(name) if e.option("stops-raising")), None)
         if library is None:
             return None
-        stops.append(RaisingStop(func_id, site, library))
+        stops.append(LibraryStop(func_id, site, library, raises=True))
     return stops[0]
 
 
-def saves_on_the_way_out(analysis: "Analysis", entry: "EntryFacts", stop: RaisingStop) -> bool:
+def saves_on_the_way_out(analysis: "Analysis", entry: "EntryFacts", stop: LibraryStop) -> bool:
     """Whether a callback the trainer is handed saves in its exception hook, or may: sigcheck takes
     it so where it cannot see what the trainer is handed (a trainer built from configuration by
     Hydra or LightningCLI, callbacks from a function it cannot follow, another library's callback)."""
