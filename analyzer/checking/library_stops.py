@@ -132,11 +132,9 @@ def _quiet_callbacks(analysis: "Analysis", library: "Entry", site: ir.CallSite) 
     """Whether every callback a trainer is built with is known to save nothing when the fit raises:
     none given (the default ModelCheckpoint saves at epoch ends only), or a list written out of the
     library's own callbacks and the project's (a saving one was found where it is built)."""
-    if site.spread is not None:
-        return False  # `Trainer(**config)`: the callbacks may be in it
     given = dict(site.kwargs).get("callbacks")
-    if given is None:
-        return True
+    if given is None:  # `Trainer(**config)` may hold them; with none given, the default ModelCheckpoint
+        return site.spread is None
     values = analysis.resolver.resolve(given)
     if not values or not all(isinstance(value, SeqV) for value in values):
         return False

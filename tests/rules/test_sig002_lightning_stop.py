@@ -52,6 +52,11 @@ try:
 except Exception:
     trainer.save_checkpoint("ckpt/failed.ckpt")
 """, "`except Exception` does not catch SIGTERMException, and save_on_exception is off", files=_MODEL),
+    Example(_HEAD + """options = {"max_epochs": 40, "precision": "bf16-mixed"}
+trainer = L.Trainer(callbacks=[ModelCheckpoint(dirpath="ckpt")], **options)
+# expect: SIG002
+trainer.fit(Net())
+""", "keywords spread beside the callbacks cannot add any (stable-audio-tools' `**val_args`)", files=_MODEL),
     Example(_HEAD + """class Logging(L.Callback):
     def on_exception(self, trainer, module, error):
         print("stopped by", error)
