@@ -117,7 +117,14 @@ class EntryFacts:
         fits = self.first_work is not None and self.first_work.what == "fit call"
         return [call for call in self.analysis.frameworks.calls if self.runs(call[0], call[1])
                 and (fits or not self.analysis.frameworks.handles_only_fit_calls(call[0], call[1]))
-                and self.analysis.frameworks.pinned_before_handling(call[0], call[1], self.entry.module, self.runs) is None]
+                and self.analysis.frameworks.pinned_before_handling(call[0], call[1], self.entry.module, self.runs) is None
+                and self._makes(self.analysis.frameworks.needed_calls(call[0], call[1]))]
+
+    def _makes(self, qualnames: frozenset[str]) -> bool:
+        """Whether the main thread makes one of these library calls (all of them, if none is named)."""
+        return not qualnames or any(name in qualnames for func_id in self.main for event in self.analysis.functions[func_id].events
+                                    if isinstance(event, ir.CallSite) and self.runs(func_id, event)
+                                    for name in self.analysis.graph.qualnames(func_id, event))
 
     def library_stops_after(self, registration: HandlerRegistration) -> bool:
         """Whether the library fit this run trains in keeps a SIGTERM handler registered before it

@@ -234,6 +234,12 @@ class FrameworkHandling:
         path = self.analysis.project.sources[module].path
         return self.pins.below(path, entry.option("package", []), before) if before else None
 
+    def needed_calls(self, func_id: str, event: ir.Event) -> frozenset[str]:
+        """The calls a library's handling needs the run to make too (JAX's preemption test needs
+        `jax.distributed.initialize()`, which starts the service that hears SIGTERM)."""
+        return frozenset(name for called in self._called(func_id, event)
+                         for entry in self.analysis.knowledge.frameworks.find(called) for name in entry.option("needs-call", []))
+
     def handles_only_fit_calls(self, func_id: str, event: ir.CallSite) -> bool:
         """A library whose handling works through the fit loop it hooks into (NeMo's preemption
         callback installs its handler when Lightning's fit starts): a loop of the project's own

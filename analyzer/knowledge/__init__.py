@@ -36,7 +36,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                                   "hints-unless-imported": list, "saves-before": str, "label": str,
                                                   "stops-raising": str, "chains-handlers": bool, "trainer-classes": list,
                                                   "saving-callbacks": list, "saving-callback-keyword": list,
-                                                  "callback-packages": list, "exception-hook": str, "instead": str}),
+                                                  "callback-packages": list, "exception-hook": str, "instead": str, "needs-call": list}),
     "step": ("training.toml", "step", {"needs-update": bool}),
     "fit": ("training.toml", "fit", {"remedy": str, "remedy-since": str, "remedy-removed": dict, "package": list, "saves-unless": list,
                                       "switch": str, "saves-with": list, "quiet-callbacks": list}),

@@ -1,0 +1,46 @@
+"""JAX's preemption service hears SIGTERM only in a run that started JAX's distributed runtime:
+without `jax.distributed.initialize()` there is no sync manager, and orbax's
+`reached_preemption(step)` (multihost_utils' `reached_preemption_sync_point`) is always false, so
+the branch that saves never runs (maxtext calls it through its own helper)."""
+
+from __future__ import annotations
+
+import pytest
+
+LOOP = """import sys
+import jax
+import orbax.checkpoint as ocp
+{helper}
+
+def main(state, batches, steps):
+    {start}
+    manager = ocp.CheckpointManager("/ckpt", options=ocp.CheckpointManagerOptions(save_interval_steps=1000))
+    for step in range(steps):
+        grads = jax.grad(loss_fn)(state.params, next(batches))
+        state = state.apply_gradients(grads=grads)
+        manager.save(step, args=ocp.args.StandardSave(state))
+        if manager.reached_preemption(step):
+            manager.wait_until_finished()
+            sys.exit()
+
+
+if __name__ == "__main__":
+    main(state, batches, 100_000)
+"""
+
+HELPER = """
+
+def start_distributed(config):
+    if config.enable_checkpointing or config.hardware == "gpu":
+        jax.distributed.initialize()
+"""
+
+
+@pytest.mark.parametrize("start, helper, reported", [
+    ("pass", "", True),
+    ("jax.distributed.initialize()", "", False),
+    ("start_distributed(config)", HELPER, False),
+], ids=["never initialised", "initialised", "initialised through a helper, on some runs (maxtext)"])
+def test_the_preemption_test_handles_sigterm_only_where_the_distributed_runtime_starts(run_sigcheck, start, helper, reported):
+    report = run_sigcheck({"train.py": LOOP.format(start=start, helper=helper)}, ["train.py"])
+    assert [d.code for d in report.diagnostics] == (["SIG001"] if reported else [])
