@@ -13,6 +13,10 @@ from sigcheck.model.values import ClassV, ExternalV, FunctionV, UnknownV, Value
 if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
 
+# Decorators that make reading the attribute run the method: `functools.cached_property` (and the
+# `cached_property` package's) runs it on the first read, which is the read that matters here.
+_PROPERTIES = frozenset({"property", "cached_property"})
+
 
 class ClassMembers:
     project: "ProjectModel"
@@ -41,7 +45,7 @@ class ClassMembers:
             fn = self.project.functions[found.methods[attr]]
             decorators = {self._decorator_name(d) for d in fn.decorators}
             skip = 0 if "staticmethod" in decorators else 1 if (bound or "classmethod" in decorators) else 0
-            if "property" in decorators:
+            if decorators & _PROPERTIES:
                 found_values = [v for r in fn.returns for v in self.resolve(r)]
                 if not fn.returns:  # an abstract property, which raises: a subclass's is what is read
                     found_values = self._overriding_properties(found.id, attr)
@@ -63,7 +67,7 @@ class ClassMembers:
                 if other == class_id or getter is None or base not in self.mro(other)[1:]:
                     continue
                 fn = self.project.functions[getter]
-                if any(self._decorator_name(d) == "property" for d in fn.decorators):
+                if any(self._decorator_name(d) in _PROPERTIES for d in fn.decorators):
                     found += [v for r in fn.returns for v in self.resolve(r)]
             return found
         finally:
@@ -76,7 +80,7 @@ class ClassMembers:
         if isinstance(found, ExternalV) or found is None or attr not in found.methods:
             return None
         fn = self.project.functions[found.methods[attr]]
-        return fn.id if any(self._decorator_name(d) == "property" for d in fn.decorators) else None
+        return fn.id if any(self._decorator_name(d) in _PROPERTIES for d in fn.decorators) else None
 
     def _definition(self, order: list[ClassV | ExternalV], attr: str):
         """The first class of `order` that defines `attr`: a library class (which may: its members

@@ -35,10 +35,13 @@ _MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.m
          "torch.autograd.profiler.profile": "torch.autograd.profiler.profile"}
 
 
-# Calling what these return calls the function given first (compiled, mapped or differentiated).
+# Calling what these return calls the function given first (compiled, mapped or differentiated, or
+# given its arguments from configuration: gin's `configurable(train)()`).
 _TRANSFORMS = frozenset({"jax.jit", "jax.pmap", "jax.vmap", "jax.grad", "jax.value_and_grad", "jax.checkpoint",
                          "jax.remat", "jax.experimental.pjit.pjit", "flax.nnx.jit", "flax.nnx.grad",
-                         "flax.nnx.value_and_grad", "equinox.filter_jit", "tensorflow.function", "torch.compile",
+                         "flax.nnx.value_and_grad", "equinox.filter_jit", "equinox.filter_grad", "equinox.filter_value_and_grad",
+                         "equinox.filter_pmap", "equinox.filter_vmap", "gin.configurable", "gin.external_configurable",
+                         "tensorflow.function", "torch.compile",
                          "torch.func.grad", "torch.func.vmap", "torch.vmap",
                          # batch-size finders: the loop runs, retried with half the batch on out-of-memory
                          "transformers.trainer_utils.find_executable_batch_size",

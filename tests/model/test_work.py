@@ -473,3 +473,59 @@ def test_a_step_a_jax_loop_combinator_runs_trains_where_it_is_called(analysis, c
                 state, losses = update(state, next(batches))
         """)})
     assert _loops(a, "train:<module>") == ["training loop"]
+
+
+@pytest.mark.parametrize("step, call", [
+    # Equinox: gradients with filter_value_and_grad, updates applied by eqx.apply_updates
+    ("loss, grads = eqx.filter_value_and_grad(loss_fn)(model, x)\n"
+     "        updates, state = optimizer.update(grads, state, model)\n        return eqx.apply_updates(model, updates), state",
+     "self.step(model, state, x)"),
+    # a step reached through a cached_property that returns it jitted (levanter's, t5x's trainers)
+    ("grads = jax.grad(loss_fn)(model, x)\n        updates, state = optimizer.update(grads, state)\n"
+     "        return optax.apply_updates(model, updates), state", "self.compiled(model, state, x)"),
+], ids=["equinox", "cached property"])
+def test_jax_steps_written_the_ways_levanter_and_t5x_write_them_train(analysis, step, call):
+    a = analysis({"train.py": textwrap.dedent("""
+        import functools
+        import equinox as eqx
+        import jax
+        import optax
+
+
+        class Trainer:
+            def step(self, model, state, x):
+                {step}
+
+            @functools.cached_property
+            def compiled(self):
+                return self.step  # levanter's returns it jitted with its sharding, through a wrapper of its own
+
+            def train(self, model, state, batches):
+                for x in batches:
+                    model, state = {call}
+
+
+        if __name__ == "__main__":
+            Trainer().train(model, state, batches)
+        """).replace("{step}", step).replace("{call}", call)})
+    assert _loops(a, "train:Trainer.train") == ["training loop"]
+
+
+def test_a_function_gin_makes_configurable_runs_when_called(analysis):
+    """t5x runs its train() as `gin.configurable(train)()`: gin fills in its arguments and calls it."""
+    a = analysis({"train.py": textwrap.dedent("""
+        import gin
+        import torch
+
+
+        def train(model, optimizer, loader):
+            for batch in loader:
+                model(batch).sum().backward()
+                optimizer.step()
+
+
+        if __name__ == "__main__":
+            configured = gin.configurable(train)
+            configured()
+        """)})
+    assert a.entries[0].first_work is not None and a.entries[0].first_work.what == "training loop"
