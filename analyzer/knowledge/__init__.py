@@ -39,7 +39,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                                   "callback-packages": list, "exception-hook": str, "instead": str, "needs-call": list}),
     "step": ("training.toml", "step", {"needs-update": bool}),
     "fit": ("training.toml", "fit", {"remedy": str, "remedy-since": str, "remedy-removed": dict, "package": list, "saves-unless": list,
-                                      "switch": str, "saves-with": list, "quiet-callbacks": list}),
+                                      "switch": str, "saves-with": list, "quiet-callbacks": list, "trains-with": list}),
     "data": ("training.toml", "data", {}),
     "random-input": ("training.toml", "random-input", {}),
     "gradient-use": ("training.toml", "gradient-use", {}),

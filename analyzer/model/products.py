@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 _MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.make": "gym.vector.VectorEnv",
          "gymnasium.make_vec": "gymnasium.vector.VectorEnv",
+         # Ignite: the Engine create_supervised_trainer returns takes a training step per batch, and its
+         # run() trains; Ignite names no class for it (create_supervised_evaluator's Engine only evaluates)
+         "ignite.engine.create_supervised_trainer": "ignite.engine.SupervisedTrainer",
          # OpenMMLab 1.x: the runner a config names (EpochBasedRunner, IterBasedRunner), whose run() trains
          "mmcv.runner.build_runner": "mmcv.runner.BaseRunner", "mmcv.runner.builder.build_runner": "mmcv.runner.BaseRunner",
          # OLMo-core: the trainer its config builds, whose fit handles SIGTERM (knowledge/frameworks.toml)

@@ -6,6 +6,7 @@ sets up an optimizer the same iteration made, and a call that trains once and le
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from sigcheck.model import ir
 
@@ -145,3 +146,22 @@ def few_iterations(fn, loop) -> bool:
         return False
     count = bounds[-1] - (bounds[0] if len(bounds) == 2 else 0)
     return count <= FEW and not any(isinstance(e, ir.Loop) for e in fn.events[loop.index + 1: loop.body_end])
+
+
+def built_with_a_step(fn: ir.FunctionInfo, site: ir.CallSite, slots: list[str], handed: Callable[[ir.Sym], bool]) -> bool:
+    """Whether the object a call is made on was built, in the same function, by a call handing it
+    (in one of `slots`, "#0" or a keyword) something `handed` accepts: Ignite's `trainer =
+    Engine(train_step)` before `trainer.run(loader, max_epochs=100)`, where an Engine built with an
+    evaluation step runs no training."""
+    receiver = site.func.base if isinstance(site.func, ir.Attr) else None
+    if not isinstance(receiver, ir.Name) or receiver.scope != fn.id:
+        return False
+    for binding in fn.bindings.get(receiver.name, ()):
+        built = binding.value
+        if isinstance(built, ir.CallOf):
+            keywords = dict(built.kwargs)
+            argument = next((built.args[int(slot[1:])] if slot.startswith("#") else keywords[slot] for slot in slots
+                             if (slot.startswith("#") and int(slot[1:]) < len(built.args)) or slot in keywords), None)
+            if argument is not None and handed(argument):
+                return True
+    return False

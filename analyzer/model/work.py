@@ -12,8 +12,9 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import IN_PROCESS, MAIN_THREAD, CallGraph, Step
 from sigcheck.model.gradients import uses_gradient
-from sigcheck.model.steps import (leaves_loop_after, named_as_no_optimizer, probes_on_noise, runs_a_few_rounds,
-                                  steps_loop_target, steps_one_made_in_it)
+from sigcheck.model.steps import (built_with_a_step, leaves_loop_after, named_as_no_optimizer, probes_on_noise,
+                                  runs_a_few_rounds, steps_loop_target, steps_one_made_in_it)
+from sigcheck.model.values import FunctionV
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,18 @@ class WorkFinder:
         if names and all(n.startswith("?.") for n in names) and \
                 all(named_as_no_optimizer(called) for called in self._spelled_as(func_id, event.func)):
             return []
-        return [e for name in names for e in (*self.knowledge.steps.find(name), *self.knowledge.fits.find(name))]
+        return [e for name in names for e in (*self.knowledge.steps.find(name), *self._fits(func_id, event, name))]
+
+    def _fits(self, func_id: str, site: ir.CallSite, name: str) -> list:
+        """The fit entries a call's name matches; one that trains only with a step it was handed
+        (`trains-with`: Ignite's Engine) where its object was built so."""
+        return [e for e in self.knowledge.fits.find(name) if not e.option("trains-with") or built_with_a_step(
+            self.functions[func_id], site, e.option("trains-with"), lambda sym: self._hands_a_step(sym))]
+
+    def _hands_a_step(self, sym: ir.Sym) -> bool:
+        """A project function whose own events take a training step."""
+        return any(isinstance(v, FunctionV) and v.func_id in self.functions and any(
+            self._is_step(v.func_id, e) for e in self.functions[v.func_id].events) for v in self.graph.resolver.resolve(sym))
 
     def _spelled_as(self, func_id: str, func: ir.Sym) -> tuple[ir.Sym, ...]:
         """How the called thing is written: for a parameter called (`func(*args)`), as every
@@ -120,7 +132,7 @@ class WorkFinder:
         return found
 
     def is_fit_call(self, func_id: str, event: ir.Event) -> bool:
-        return isinstance(event, ir.CallSite) and any(self.knowledge.fits.find(n) for n in self.call_names(func_id, event))
+        return isinstance(event, ir.CallSite) and any(self._fits(func_id, event, n) for n in self.call_names(func_id, event))
 
     def call_names(self, func_id: str, site: ir.CallSite) -> list[str]:
         """The call's library names, without the unknown ones (`?.fit`) when a known one is there:

@@ -342,10 +342,24 @@ def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(a
     ("from optimum.neuron import NeuronSFTTrainer\n\nNeuronSFTTrainer(model=model, args=args).train()\n", True),
     ("import nvtabular as nvt\n\nworkflow = nvt.Workflow(columns)\nworkflow.fit(dataset)\n", False),
     ("from sat.training.deepspeed_training import training_main\n\ntraining_main(args, model_cls=Engine)\n", True),
+    # Ignite: the Engine create_supervised_trainer makes trains; create_supervised_evaluator's evaluates
+    ("from ignite.engine import create_supervised_trainer\n\ntrainer = create_supervised_trainer(model, optimizer, loss)\n"
+     "trainer.run(loader, max_epochs=100)\n", True),
+    ("from ignite.engine import create_supervised_evaluator\n\nevaluator = create_supervised_evaluator(model, metrics)\n"
+     "evaluator.run(loader)\n", False),
+    # an Engine built with a function that steps trains; one built with an evaluation step does not
+    ("from ignite.engine import Engine\n\ndef step(engine, batch):\n    model(batch).sum().backward()\n"
+     "    optimizer.step()\n\ntrainer = Engine(step)\ntrainer.run(loader, max_epochs=100)\n", True),
+    ("from ignite.engine import Engine\n\ndef step(engine, batch):\n    return model(batch)\n\n"
+     "evaluator = Engine(step)\nevaluator.run(loader)\n", False),
+    # MONAI's trainers are Ignite Engines; its evaluators are not trainers
+    ("from monai.engines import SupervisedTrainer\n\nSupervisedTrainer(device, 100, loader, net, opt, loss).run()\n", True),
+    ("from monai.engines import SupervisedEvaluator\n\nSupervisedEvaluator(device, loader, net).run()\n", False),
 ])
 def test_library_training_calls(analysis, code, trains):
-    """OpenMMLab 1.x's train_segmentor and config-built runners, Optimum's trainers train;
-    NVTabular's Workflow.fit computes preprocessing statistics."""
+    """OpenMMLab 1.x's train_segmentor and config-built runners, Optimum's trainers, Ignite's and
+    MONAI's trainer engines train; NVTabular's Workflow.fit computes preprocessing statistics, and
+    an evaluator engine evaluates."""
     a = analysis({"train.py": code})
     work = a.work.first_work("train:<module>")
     assert (work is not None and work.what == "fit call") == trains
