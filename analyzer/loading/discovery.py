@@ -61,6 +61,16 @@ NO_ENTRY_POINTS = ("no entry points found in this directory: no Python file with
                   "by a Dockerfile, an estimator or `entry-points`")
 
 
+def _none_found(left_out: list[str]) -> str:
+    """Why a folder gave no entry point; with the scripts it left out as tests or benchmarks,
+    which a run names to check them (a folder of benchmark scripts is not empty of scripts)."""
+    if not left_out:
+        return NO_ENTRY_POINTS
+    shown = ", ".join(left_out[:3]) + (f" and {len(left_out) - 3} more" if len(left_out) > 3 else "")
+    return (f"no entry points found in this directory: its scripts are tests or benchmarks ({shown}), which are "
+            "checked only when named (`sigcheck check FILE`)")
+
+
 @dataclass
 class Discovery:
     root: Path
@@ -80,6 +90,7 @@ class Discovery:
     embedded: dict[Path, str] = field(default_factory=dict)  # scripts a notebook's cells write (resolved) -> the notebook
     documented: list[ScriptLaunch] = field(default_factory=list)  # launches a README's shell blocks show (see launch_files.scan_readme)
     searched: list[Path] = field(default_factory=list)  # the folders named, searched for entry points
+    left_out: list[str] = field(default_factory=list)  # scripts not taken as entry points: tests', benchmarks'
     loaded: list[tuple[Path, str]] = field(default_factory=list)  # read with the entry points, none itself: (path, display)
     written_pins: dict[Path, tuple[str, str]] = field(default_factory=dict)  # requirements a notebook writes: text, notebook
 
@@ -116,10 +127,10 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
             found.errors.append(LoadError(str(path), "no such file or directory"))
         elif path.is_dir():
             found.searched.append(path)
-            before = found.considered + len(found.errors)
+            before, skipped = found.considered + len(found.errors), len(found.left_out)
             _search(found, path, entry_globs, glob_base or found.root, exclude)
             if found.considered + len(found.errors) == before:  # say so rather than pass on nothing
-                found.errors.append(LoadError(display_path(path), NO_ENTRY_POINTS))
+                found.errors.append(LoadError(display_path(path), _none_found(found.left_out[skipped:])))
         elif path.suffix == ".py":
             found.add(path, "named on the command line")
             _scan_named(found, path)
@@ -231,6 +242,8 @@ def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
               else "calls its own function at module level (a script)" if _calls_own_function(text)
               else "fits or trains a model at module level (a script)" if _TOP_LEVEL_FIT.search(text)
               else "starts a process at module level (a script)" if _TOP_LEVEL_START.search(text) else None)
+    if reason and test:
+        found.left_out.append(display_path(path))
     if reason and not test:
         found.add(path, reason)
         found.texts[resolve(path)] = text  # the loader reads it from here instead of the disk again

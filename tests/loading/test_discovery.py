@@ -171,3 +171,15 @@ def test_without_a_project_marker_the_working_folder_holding_the_inputs_is_the_r
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     assert project_root([dockerfile]) == dockerfile.parent.resolve()  # not below the working folder
+
+
+def test_a_folder_of_tests_and_benchmarks_says_they_were_left_out(tmp_path):
+    """ignite's cifar100_amp_benchmark/: three benchmark scripts with main guards. The error said
+    the folder held no such file; it names the scripts and how to check one."""
+    folder = tmp_path / "cifar100_amp_benchmark"
+    folder.mkdir()
+    for name in ("benchmark_fp32.py", "benchmark_nvidia_apex.py"):
+        (folder / name).write_text("if __name__ == '__main__':\n    main()\n")
+    (message,) = [e.message for e in discover([folder]).errors]
+    assert message.startswith("no entry points found in this directory: its scripts are tests or benchmarks (")
+    assert "benchmark_fp32.py" in message and "sigcheck check FILE" in message
