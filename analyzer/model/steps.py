@@ -148,20 +148,32 @@ def few_iterations(fn, loop) -> bool:
     return count <= FEW and not any(isinstance(e, ir.Loop) for e in fn.events[loop.index + 1: loop.body_end])
 
 
-def built_with_a_step(fn: ir.FunctionInfo, site: ir.CallSite, slots: list[str], handed: Callable[[ir.Sym], bool]) -> bool:
-    """Whether the object a call is made on was built, in the same function, by a call handing it
-    (in one of `slots`, "#0" or a keyword) something `handed` accepts: Ignite's `trainer =
-    Engine(train_step)` before `trainer.run(loader, max_epochs=100)`, where an Engine built with an
-    evaluation step runs no training."""
+def built_with_a_step(functions: dict, fn: ir.FunctionInfo, site: ir.CallSite, slots: list[str],
+                      handed: Callable[[ir.Sym], bool], called: Callable[[ir.Sym], list[str]]) -> bool:
+    """Whether the object a call is made on was built by a call handing it (in one of `slots`,
+    "#0" or a keyword) something `handed` accepts: Ignite's `trainer = Engine(train_step)` before
+    `trainer.run(loader, max_epochs=100)`, where an Engine built with an evaluation step runs no
+    training. It is built in the same function, or returned so by a project function it calls
+    (`trainer = create_trainer(...)`, Ignite's reference examples); `called` gives the project
+    functions a call runs."""
     receiver = site.func.base if isinstance(site.func, ir.Attr) else None
-    if not isinstance(receiver, ir.Name) or receiver.scope != fn.id:
+    return isinstance(receiver, ir.Name) and _built_so(functions, fn, receiver, slots, handed, called, 0)
+
+
+def _built_so(functions: dict, fn: ir.FunctionInfo, name: ir.Name, slots: list[str], handed, called, depth: int) -> bool:
+    if name.scope != fn.id or depth > 2:
         return False
-    for binding in fn.bindings.get(receiver.name, ()):
+    for binding in fn.bindings.get(name.name, ()):
         built = binding.value
-        if isinstance(built, ir.CallOf):
-            keywords = dict(built.kwargs)
-            argument = next((built.args[int(slot[1:])] if slot.startswith("#") else keywords[slot] for slot in slots
-                             if (slot.startswith("#") and int(slot[1:]) < len(built.args)) or slot in keywords), None)
-            if argument is not None and handed(argument):
+        if not isinstance(built, ir.CallOf):
+            continue
+        keywords = dict(built.kwargs)
+        argument = next((built.args[int(slot[1:])] if slot.startswith("#") else keywords[slot] for slot in slots
+                         if (slot.startswith("#") and int(slot[1:]) < len(built.args)) or slot in keywords), None)
+        if argument is not None and handed(argument):
+            return True
+        for func_id in called(built.func):  # `create_trainer(...)`, which builds and returns it
+            inner = functions[func_id]
+            if any(isinstance(r, ir.Name) and _built_so(functions, inner, r, slots, handed, called, depth + 1) for r in inner.returns):
                 return True
     return False

@@ -352,6 +352,10 @@ def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(a
      "    optimizer.step()\n\ntrainer = Engine(step)\ntrainer.run(loader, max_epochs=100)\n", True),
     ("from ignite.engine import Engine\n\ndef step(engine, batch):\n    return model(batch)\n\n"
      "evaluator = Engine(step)\nevaluator.run(loader)\n", False),
+    # built by a function of the project that returns it (Ignite's reference examples' create_trainer)
+    ("from ignite.engine import Engine\n\ndef create_trainer(model, optimizer):\n    def step(engine, batch):\n"
+     "        model(batch).sum().backward()\n        optimizer.step()\n    trainer = Engine(step)\n    return trainer\n\n"
+     "trainer = create_trainer(model, optimizer)\ntrainer.run(loader, max_epochs=100)\n", True),
     # MONAI's trainers are Ignite Engines; its evaluators are not trainers
     ("from monai.engines import SupervisedTrainer\n\nSupervisedTrainer(device, 100, loader, net, opt, loss).run()\n", True),
     ("from monai.engines import SupervisedEvaluator\n\nSupervisedEvaluator(device, loader, net).run()\n", False),
@@ -543,3 +547,24 @@ def test_a_function_gin_makes_configurable_runs_when_called(analysis):
             configured()
         """)})
     assert a.entries[0].first_work is not None and a.entries[0].first_work.what == "training loop"
+
+
+def test_a_function_ignites_parallel_runs_is_the_runs_work(analysis):
+    """`with idist.Parallel(backend="nccl") as parallel: parallel.run(training, config)` calls
+    training in this process (each process torchrun started)."""
+    a = analysis({"train.py": textwrap.dedent("""
+        import ignite.distributed as idist
+        from ignite.engine import create_supervised_trainer
+
+
+        def training(local_rank, config):
+            trainer = create_supervised_trainer(model, optimizer, loss)
+            trainer.run(loader, max_epochs=config["epochs"])
+
+
+        if __name__ == "__main__":
+            with idist.Parallel(backend="nccl") as parallel:
+                parallel.run(training, {"epochs": 100})
+        """)})
+    work = a.work.first_work("train:<module>")
+    assert work is not None and work.what == "fit call" and work.func_id == "train:training"
