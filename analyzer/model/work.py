@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import IN_PROCESS, MAIN_THREAD, CallGraph, Step
+from sigcheck.model.first_work import FirstWorkSearch, Found
 from sigcheck.model.gradients import uses_gradient
 from sigcheck.model.steps import (built_with_a_step, leaves_loop_after, named_as_no_optimizer, probes_on_noise,
                                   runs_a_few_rounds, steps_loop_target, steps_one_made_in_it)
@@ -32,7 +33,7 @@ class WorkFinder:
         self.graph = graph
         self.knowledge = knowledge
         self.functions = graph.project.functions
-        self._first_memo: dict[str, tuple | None] = {}  # see _FirstWorkSearch
+        self._first_memo: dict[str, tuple | None] = {}  # see FirstWorkSearch
         self._applying: dict[str, bool] = {}  # see _applies_gradients
         self._using: dict[str, bool] = {}
         # One entry point's rules ask in a row; all of them at once would not fit. The cache is
@@ -59,7 +60,7 @@ class WorkFinder:
 
     @cached_property
     def cyclic(self) -> frozenset[str]:
-        """Functions in a cycle of calls and imports within `stepping` (see _FirstWorkSearch)."""
+        """Functions in a cycle of calls and imports within `stepping` (see FirstWorkSearch)."""
         import networkx as nx
 
         view = nx.subgraph_view(self.graph.graph, filter_node=self.stepping.__contains__,
@@ -275,13 +276,13 @@ class WorkFinder:
     def first_work(self, start: str, runs: Callable[[str], bool] | None = None) -> Work | None:
         """The first training loop or fit call a run of `start` meets, in `in_order`'s order
         within `stepping`. What a function's own run meets first is kept for the next entry
-        point where it cannot depend on where the walk came from (see _FirstWorkSearch). With
+        point where it cannot depend on where the walk came from (see FirstWorkSearch). With
         `runs` (whether this run runs a function), a call that holds only when another caller
         passed the callable (CallGraph.condition) is followed only if this run runs that caller:
         the shared answer is checked, and searched again without the memo if it takes one."""
-        found = _FirstWorkSearch(self).run(start)
+        found = FirstWorkSearch(self).run(start)
         if found is not None and runs is not None and not self._found_holds(found, runs):
-            found = _FirstWorkSearch(self, runs).run(start)
+            found = FirstWorkSearch(self, runs).run(start)
         if found is None:
             return None
         path, func_id, event, kind = found
@@ -302,7 +303,7 @@ class WorkFinder:
         condition = self.graph.condition(step)
         return condition is None or any(runs(caller) for caller in condition)
 
-    def _found_holds(self, found: _Found, runs: Callable[[str], bool]) -> bool:
+    def _found_holds(self, found: Found, runs: Callable[[str], bool]) -> bool:
         """Whether this run makes the shared answer's calls, and its loop trains in this run."""
         steps, func_id, event, kind = found
         return all(self.holds(step, runs) for step in steps) and \
@@ -322,88 +323,7 @@ class WorkFinder:
         return None
 
 
-_WORK = ("training loop", "fit call")
 _MAX_STEP_DEPTH = 8  # calls followed from a loop to the step it makes: enough to show where it is
-_Found = tuple  # (steps from the function, func_id, event, kind)
-
-
-class _FirstWorkSearch:
-    """One depth-first walk for `WorkFinder.first_work`, on an explicit stack, that reads and
-    fills the finder's memo. A function's answer is the same from any entry point when its walk
-    skipped nothing entered before it that lacks a memoised answer (an answer cut short by a
-    cycle elsewhere), and, for work found, when it is in no cycle: what it runs can then never be
-    above it on another walk's stack. "Nothing found" after walking all it runs holds from
-    anywhere. Each frame keeps the earliest entry number among such skips (`taint`)."""
-
-    def __init__(self, finder: WorkFinder, runs: Callable[[str], bool] | None = None) -> None:
-        self.finder = finder
-        self.runs = runs  # given: a walk for one run only, with a memo of its own
-        self.memo: dict[str, _Found | None] = finder._first_memo if runs is None else {}
-        self.within = finder.stepping
-        self.cyclic = finder.cyclic
-        self.stack: list[list] = []  # [func_id, its events and entered steps, taint, step that entered it]
-        self.entered: dict[str, int] = {}  # entry number of each function entered in this walk
-
-    def run(self, start: str) -> _Found | None:
-        if self._key(start, None) in self.memo:
-            return self.memo[self._key(start, None)]
-        self._enter(start, None)
-        while self.stack:
-            frame = self.stack[-1]
-            item = next(frame[1], None)
-            if item is None:
-                self._finish()
-                continue
-            _, func_id, event = item
-            if event is not None:
-                kind = self.finder.work_kind(func_id, event, self.runs)
-                if kind in _WORK:
-                    return self._found(((), func_id, event, kind))
-                continue
-            step = item[0][-1]
-            if func_id not in self.within or (self.runs is not None and not self.finder.holds(step, self.runs)):
-                continue
-            if func_id in self.memo:
-                if self.memo[func_id] is not None:
-                    steps, where, what, kind = self.memo[func_id]
-                    return self._found(((step, *steps), where, what, kind))
-            elif func_id in self.entered:  # on the stack, or done here with nothing found
-                frame[2] = min(frame[2], self.entered[func_id])
-            else:
-                self._enter(func_id, step)
-        return None
-
-    def _enter(self, func_id: str, step: Step | None) -> None:
-        self.entered[func_id] = len(self.entered)
-        path = (step,) if step is not None else ()  # entered: an imported module skips its main block
-        self.stack.append([func_id, self.finder._run(func_id, path), len(self.entered), step])
-
-    def _key(self, func_id: str, step: Step | None) -> str:
-        """The memo's key: a module run as the program (the walk's start) runs its main block too."""
-        return f"{func_id}#program" if step is None and self.finder.graph.main_block(func_id) else func_id
-
-    def _keeps(self, func_id: str, taint: int) -> bool:
-        return func_id not in self.cyclic and taint >= self.entered[func_id]
-
-    def _finish(self) -> None:
-        func_id, _, taint, step = self.stack.pop()
-        if taint >= self.entered[func_id]:  # all it runs was walked and nothing found: so from anywhere
-            self.memo[self._key(func_id, step)] = None
-        if self.stack:
-            self.stack[-1][2] = min(self.stack[-1][2], taint)
-
-    def _found(self, found: _Found) -> _Found:
-        """`found`, met in the top frame: each frame's own answer, memoised where it may be."""
-        taint = len(self.entered)
-        for func_id, _, frame_taint, step in reversed(self.stack):
-            taint = min(taint, frame_taint)
-            if self._keeps(func_id, taint):
-                self.memo[self._key(func_id, step)] = found
-            if step is not None:
-                found = ((step, *found[0]), *found[1:])
-        return found
-
-
 def _names_in(sym: ir.Sym) -> list[str]:
     if isinstance(sym, ir.Name):
         return [sym.name]
