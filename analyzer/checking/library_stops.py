@@ -55,19 +55,16 @@ def raising_stop(analysis: "Analysis", entry: "EntryFacts") -> LibraryStop | Non
     """The fit of the library that handles SIGTERM for this run, where that library stops the fit
     by raising; None where another library's handling on the path saves by itself (NeMo's
     preemption callback), or none handles it."""
-    handling = entry.handling_calls
-    if not handling or entry.framework_handling not in handling:
-        return None  # switched on from outside the code, as the Hugging Face Trainer's is
-    stops = []
-    for func_id, site, _ in handling:
+    first = None  # none where the handling is switched on from outside the code (the Hugging Face Trainer's)
+    for func_id, site, _ in entry.handling_calls:
         if not isinstance(site, ir.CallSite):
             return None  # a switch set by assignment (`args.enable_jit_checkpoint = True`): a library that saves
         library = next((e for name in analysis.graph.qualnames(func_id, site)
                         for e in analysis.knowledge.frameworks.find(name) if e.option("stops-raising")), None)
         if library is None:
             return None
-        stops.append(LibraryStop(func_id, site, library, raises=True))
-    return stops[0]
+        first = first or LibraryStop(func_id, site, library, raises=True)
+    return first
 
 
 def saves_on_the_way_out(analysis: "Analysis", entry: "EntryFacts", stop: LibraryStop) -> bool:
@@ -105,17 +102,9 @@ def _saving_callback(analysis: "Analysis", library: "Entry", site: ir.CallSite, 
         return any(fnmatchcase(value.qualname, pattern) for pattern in classes) and given is not None \
             and not (isinstance(given, ir.Const) and not given.value)
     if isinstance(value, ClassV):
-        hook = _hook(analysis, value.class_id, library.option("exception-hook", ""))
+        hook = analysis.resolver.own_method(value.class_id, library.option("exception-hook", ""))
         return hook is not None and analysis.saves.reach_save([hook]) is not None
     return False
-
-
-def _hook(analysis: "Analysis", class_id: str, name: str) -> str | None:
-    """The project function a class's exception hook is, its own or a project base's."""
-    for base in analysis.resolver.mro(class_id):
-        if isinstance(base, ClassV) and name in analysis.project.classes[base.class_id].methods:
-            return analysis.project.classes[base.class_id].methods[name]
-    return None
 
 
 def _is_trainer(analysis: "Analysis", library: "Entry", value: Value) -> bool:

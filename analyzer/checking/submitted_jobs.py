@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
 from sigcheck.model.runs import RunView
-from sigcheck.model.values import ClassV, ExternalV
+from sigcheck.model.values import ExternalV
 
 if TYPE_CHECKING:
     from sigcheck.checking.analysis import Analysis
@@ -36,9 +36,8 @@ class SubmittedJob:
 def submitted_jobs(analysis: "Analysis") -> list[SubmittedJob]:
     """Every call that submits training to a library that ignores SIGTERM in the job it runs."""
     found = []
-    for caller, callee, kind, data in sorted(analysis.graph.graph.edges(keys=True, data=True), key=_edge_order):
-        if kind != _SUBMITS:
-            continue
+    submits = [edge for edge in analysis.graph.graph.edges(keys=True, data=True) if edge[2] == _SUBMITS]
+    for caller, callee, _, data in sorted(submits, key=_edge_order):  # the few submitting edges, in a fixed order
         site = analysis.functions[caller].events[data["site"]]
         library = next((e for name in analysis.graph.qualnames(caller, site)
                         for e in analysis.knowledge.spawns.find(name) if e.option("ignores-sigterm")), None)
@@ -64,11 +63,9 @@ def _hook(analysis: "Analysis", target: str, library: "Entry") -> tuple[str | No
     name, fn = library.option("requeue-hook"), analysis.functions[target]
     if not name or fn.class_id is None:
         return None, False
-    for base in analysis.resolver.mro(fn.class_id):
-        if isinstance(base, ClassV) and name in analysis.project.classes[base.class_id].methods:
-            return analysis.project.classes[base.class_id].methods[name], False
-    return None, any(isinstance(base, ExternalV) and base.qualname != "builtins.object"
-                     for base in analysis.resolver.mro(fn.class_id)[1:])
+    own = analysis.resolver.own_method(fn.class_id, name)
+    return own, own is None and any(isinstance(base, ExternalV) and base.qualname != "builtins.object"
+                                    for base in analysis.resolver.mro(fn.class_id)[1:])
 
 
 def keeps_its_work(analysis: "Analysis", job: SubmittedJob) -> bool:

@@ -281,8 +281,8 @@ class CallGraph(CallTargets, GraphWalks):
         (submitit's `checkpoint()`, on its requeue signal), where the object's class has one."""
         if not name or not (isinstance(value, InstanceV) and isinstance(value.of, ClassV)):
             return []
-        classes = [self.project.classes[base.class_id] for base in self.resolver.mro(value.of.class_id) if isinstance(base, ClassV)]
-        return [cls.methods[name] for cls in classes if name in cls.methods][:1]
+        method = self.resolver.own_method(value.of.class_id, name)
+        return [method] if method else []
 
     def _methods_named(self, targets) -> frozenset[str] | None:
         """The methods, besides the special ones, a library call may call on a project object it is

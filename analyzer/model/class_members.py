@@ -82,6 +82,12 @@ class ClassMembers:
         fn = self.project.functions[found.methods[attr]]
         return fn.id if any(self._decorator_name(d) in _PROPERTIES for d in fn.decorators) else None
 
+    def own_method(self, class_id: str, name: str) -> str | None:
+        """The project function that `name` is on instances of the class: its own method, or a
+        project base's before any library base (which may define it instead)."""
+        found = self._definition(self.mro(class_id), name)
+        return found.methods.get(name) if found is not None and not isinstance(found, ExternalV) else None
+
     def _definition(self, order: list[ClassV | ExternalV], attr: str):
         """The first class of `order` that defines `attr`: a library class (which may: its members
         are not known), or a project class's ClassInfo with the method or class attribute."""
