@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sigcheck.checking.handler_work import serves_a_stop
+from sigcheck.checking.handler_work import other_signals_serving_a_stop
 from sigcheck.checking.kept_signal import signal_kept_from
 from sigcheck.checking.losses import job_loss, saves_as_it_goes, what_a_stop_loses
 from sigcheck.checking.rule import Example, Rule
@@ -324,25 +324,12 @@ if __name__ == "__main__":
         else:
             pinned = entry.handling_pinned_out
             notes = [f"{pinned}: a release before the library handled SIGTERM"] if pinned else []
-            notes += self._other_signals(analysis, entry)
+            notes += other_signals_serving_a_stop(analysis, entry)
             why = f" ({'; '.join(notes)})" if notes else ""
             if not any(w.func_id == work.func_id and w.event is work.event for _, w, _ in commands):
                 yield from self._unhandled(analysis, entry, work, work.path, why)  # training outside any command
         for name, command_work, way in commands:
             yield from self._unhandled(analysis, entry, command_work, way, f" in command {name}{why}")
-
-    @staticmethod
-    def _other_signals(analysis, entry) -> list[str]:
-        """A handler the run registers for other signals only that serves a stop (latent-diffusion
-        checkpoints on SIGUSR1, a callback's SIGABRT flag the loop polls): the one SIGTERM could
-        share."""
-        for registration in entry.registrations:
-            if registration.action == "handler" and registration.handlers and registration.signals \
-                    and not registration.covers_sigterm and not registration.uncatchable \
-                    and serves_a_stop(analysis, entry, registration):
-                names = " and ".join(sorted(analysis.knowledge.signal_names.get(n, str(n)) for n in registration.signals))
-                return [f"{analysis.describe(registration.handlers[0].func_id)} handles {names} only"]
-        return []
 
     def _children(self, analysis, entry):
         """Training children the parent's handler signals, which handle nothing themselves: the

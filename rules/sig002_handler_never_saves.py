@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sigcheck.checking.handler_work import dead_ends, handler_proof, saved_in_others
+from sigcheck.checking.handler_work import dead_ends, handler_names, saved_in_others, unsaved_entries
 from sigcheck.checking.registration_conditions import replaced_before_work
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.checking.library_stops import unsaved_library_stop
@@ -361,11 +361,11 @@ torch.save(model.state_dict(), "final.pt")
                        if e.trains_beside(registration.func_id) and not replaced_before_work(analysis, e, registration)]
             if not entries or registration.action not in ("handler", "external"):
                 continue
-            handler = self._handler_name(analysis, registration)
+            handler = handler_names(analysis, registration)
             trace = [analysis.registration_point(registration)]
             trace += [analysis.handler_point(t.func_id) for t in registration.handlers]
             trace += dead_ends(analysis, registration)
-            unsaved = self._unsaved(analysis, registration, entries)
+            unsaved = unsaved_entries(analysis, registration, entries)
             where = saved_in_others(analysis, [e for e in entries if e not in unsaved])
             for entry in unsaved:  # each names its way to the handler
                 yield self.finding(
@@ -376,14 +376,6 @@ torch.save(model.state_dict(), "final.pt")
                 )
 
         yield from self._library_exits(analysis)
-
-    def _unsaved(self, analysis, registration, entries) -> list:
-        """The entry points whose runs the handler saves nothing for: all, where no run's does; else
-        each judged on its own (a shared handler class whose flag one script's loop saves on and
-        another's only breaks on)."""
-        if handler_proof(analysis, registration, entries) is None:
-            return entries
-        return [e for e in entries if handler_proof(analysis, registration, [e]) is None] if len(entries) > 1 else []
 
     def _library_exits(self, analysis):
         """A library's own handler that exits (Composer's `sys.exit`, installed when it is
@@ -408,9 +400,3 @@ torch.save(model.state_dict(), "final.pt")
                 f"{stop.library.option('exception-hook')}, finally, except SystemExit or atexit function saves, {lost}"
                 + (f"; {instead}" if instead else ""),
                 f"{label} SIGTERM handler raises here at the next batch, and nothing on the way out saves")
-
-    @staticmethod
-    def _handler_name(analysis, registration) -> str:
-        if registration.action == "external":
-            return registration.external
-        return ", ".join(f"`{analysis.describe(t.func_id)}`" for t in registration.handlers)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.registration_conditions import rank_alternatives, replaced_before_work
+from sigcheck.checking.handler_work import handler_names
 from sigcheck.checking.rule import Example, Rule
 
 
@@ -148,7 +149,7 @@ train()
                 continue
             if any(analysis.saves.prove([t.func_id for t in other.handlers], main) for other in rank_alternatives(analysis, registration)):
                 continue  # rank 0 saves for the job: the other ranks' runs keep nothing of their own
-            names = ", ".join(f"`{analysis.describe(t.func_id)}`" for t in registration.handlers)
+            names = handler_names(analysis, registration)
             trace = [analysis.registration_point(registration)] + [analysis.handler_point(t.func_id) for t in registration.handlers]
             yield self.finding(
                 analysis.registration_point(registration),

@@ -70,3 +70,32 @@ def saved_in_others(analysis, saved: list) -> str:
     shown = analysis.project.sources[saved[0].entry.module].display
     more = f" and {len(saved) - 1} more" if len(saved) > 1 else ""
     return f" in this run (it does in the run of {shown}{more})"
+
+
+def unsaved_entries(analysis, registration, entries) -> list:
+    """The entry points whose runs the handler saves nothing for: all, where no run's does; else
+    each judged on its own (a shared handler class whose flag one script's loop saves on and
+    another's only breaks on)."""
+    if handler_proof(analysis, registration, entries) is None:
+        return entries
+    return [e for e in entries if handler_proof(analysis, registration, [e]) is None] if len(entries) > 1 else []
+
+
+def handler_names(analysis, registration) -> str:
+    """The registration's handlers as a message names them (a library's, by its name)."""
+    if registration.action == "external":
+        return registration.external
+    return ", ".join(f"`{analysis.describe(t.func_id)}`" for t in registration.handlers)
+
+
+def other_signals_serving_a_stop(analysis, entry) -> list[str]:
+    """A handler the run registers for other signals only that serves a stop (latent-diffusion
+    checkpoints on SIGUSR1, a callback's SIGABRT flag the loop polls): the one SIGTERM could
+    share, as SIG001 names it."""
+    for registration in entry.registrations:
+        if registration.action == "handler" and registration.handlers and registration.signals \
+                and not registration.covers_sigterm and not registration.uncatchable \
+                and serves_a_stop(analysis, entry, registration):
+            names = " and ".join(sorted(analysis.knowledge.signal_names.get(n, str(n)) for n in registration.signals))
+            return [f"{analysis.describe(registration.handlers[0].func_id)} handles {names} only"]
+    return []
