@@ -5,6 +5,20 @@ from sigcheck.checking.registration_conditions import replaced_before_work
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.checking.library_stops import unsaved_library_stop
 
+# A Hydra app (lightning-hydra-template's layout): the Trainer and its callbacks from conf/'s files
+_HYDRA_APP = """
+import hydra
+from lightning import Trainer
+
+@hydra.main(version_base="1.3", config_path="conf", config_name="config")
+def main(cfg):
+    callbacks = [hydra.utils.instantiate(c) for c in cfg.callbacks.values()]
+    trainer: Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks)
+    {expect}trainer.fit(hydra.utils.instantiate(cfg.model))
+
+main()
+"""
+
 
 class HandlerNeverSaves(Rule):
     """A SIGTERM handler that no path connects to code saving the model or checkpoint.
@@ -44,7 +58,13 @@ class HandlerNeverSaves(Rule):
     wait for an epoch or validation end. A run that registers no handler of its own is reported
     at the fit call, unless the SystemExit unwinds to a save of the project's, a pin keeps it on
     Composer 0.14 to 0.16 (which saved on close), or sigcheck cannot see what the trainer is
-    handed (built from configuration by Hydra or LightningCLI, callbacks it cannot follow).
+    handed (LightningCLI's configuration, callbacks it cannot follow). Callbacks Hydra builds
+    (`hydra.utils.instantiate(cb_conf)`, lightning-hydra-template's layout) are judged by the
+    YAML files under the `@hydra.main` config_path: whatever its defaults lists compose, no run
+    builds a callback none of them names. The fit is reported when no file names one that saves
+    and every callback under a `callbacks` folder or key is Lightning's or a project class
+    sigcheck read; a configuration that extends Hydra's search path, or cannot be read whole, is
+    not judged.
 
     ## Why is this bad?
     A handler that only logs, or exits without saving, turns a stop into lost work just as
@@ -249,9 +269,18 @@ from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint
 trainer = L.Trainer(max_epochs=100, callbacks=[ModelCheckpoint(every_n_epochs=5), OnExceptionCheckpoint("ckpt")])
 trainer.fit(model, loader)
 """, "Lightning's handler stops the fit by raising, and OnExceptionCheckpoint saves as it leaves"),
+        Example(_HYDRA_APP.format(expect=""), "a file of the Hydra configuration names OnExceptionCheckpoint among the callbacks",
+                files={"conf/trainer.yaml": "_target_: lightning.pytorch.Trainer\n",
+                       "conf/callbacks/default.yaml": "last:\n  _target_: lightning.pytorch.callbacks.OnExceptionCheckpoint\n"
+                                                      "  dirpath: ckpt\n"}),
     )
 
     invalid = (
+        Example(_HYDRA_APP.format(expect="# expect: SIG002\n    "),
+                "every callback the Hydra configuration names (a ModelCheckpoint) saves at epoch ends only",
+                files={"conf/trainer.yaml": "_target_: lightning.pytorch.Trainer\n",
+                       "conf/callbacks/default.yaml": "checkpoint:\n  _target_: lightning.pytorch.callbacks.ModelCheckpoint\n"
+                                                      "  save_last: true\n"}),
         Example("""
 import signal, torch
 
@@ -395,8 +424,11 @@ torch.save(model.state_dict(), "final.pt")
             return (f"{label} SIGTERM handler (installed on import) exits at once and nothing on the way out saves, {lost}",
                     f"{label} SIGTERM handler ends it with SystemExit, and no finally, except SystemExit or atexit "
                     "function on the way out saves")
-        instead = stop.library.option("instead")
+        hook, instead = stop.library.option("exception-hook"), stop.library.option("instead")
+        if stop.configured is not None:
+            hook += f" (none of those the Hydra configuration in {stop.configured} names saves)"
+            instead = f"in that configuration, {stop.library.option('configured-instead')}"
         return (f"{label} SIGTERM handler stops the fit at the next batch by raising, and no callback's "
-                f"{stop.library.option('exception-hook')}, finally, except SystemExit or atexit function saves, {lost}"
+                f"{hook}, finally, except SystemExit or atexit function saves, {lost}"
                 + (f"; {instead}" if instead else ""),
                 f"{label} SIGTERM handler raises here at the next batch, and nothing on the way out saves")

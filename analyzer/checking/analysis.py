@@ -8,6 +8,7 @@ from typing import Callable
 
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.discovery import Discovery
+from sigcheck.loading.hydra_configs import HydraConfigs
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver, reachable_flow
@@ -96,6 +97,15 @@ class Analysis:
                 taken += sorted(missing)
         resolver = flowing_resolver(self.project, self.knowledge)  # every call site and every function
         return resolver, CallGraph(self.project, resolver, self.knowledge)
+
+    @cached_property
+    def hydra_configs(self) -> HydraConfigs:
+        """Hydra's configuration folders, read when a question about a run needs one (hydra_apps.py)."""
+        return HydraConfigs()
+
+    def configuration_files(self) -> list:
+        """The pins and configuration files this run read or looked for: a cached report depends on them."""
+        return self.frameworks.pin_files() + (self.hydra_configs.inputs() if "hydra_configs" in self.__dict__ else [])
 
     @cached_property
     def registrations(self) -> list[HandlerRegistration]:

@@ -80,7 +80,7 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
     if any(rule.code.startswith("DKR") for rule in active):  # the launch-chain rules: they follow chains
         report.notes = _notes(locator, analysis.containers)
     if key is not None:
-        store_report(options.cache, key, _inputs(found, project, settings) + analysis.frameworks.pin_files(), project.root,
+        store_report(options.cache, key, _inputs(found, project, settings) + analysis.configuration_files(), project.root,
                      project.listed, report)
     return report
 

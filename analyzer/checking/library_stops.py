@@ -7,13 +7,16 @@ trainer was given; the calls that build trainers and callbacks in the run do."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Iterator
 
+from sigcheck.checking.hydra_apps import HydraApp, hydra_app
 from sigcheck.checking.kept_signal import signal_kept_from
+from sigcheck.loading.hydra_configs import ConfiguredTarget
 from sigcheck.model import ir
-from sigcheck.model.values import ClassV, ExternalV, InstanceV, SeqV, Value
+from sigcheck.model.products import CONFIGURED
+from sigcheck.model.values import ClassV, ConfiguredV, ExternalV, InstanceV, SeqV, Value
 
 if TYPE_CHECKING:
     from sigcheck.checking.analysis import Analysis
@@ -29,6 +32,7 @@ class LibraryStop:
     site: ir.CallSite
     library: "Entry"
     raises: bool  # at the next batch (Lightning's), not at once (Composer's exit)
+    configured: str | None = None  # the Hydra configuration folder the trainer's callbacks are built from
 
     @property
     def exception(self) -> str:
@@ -46,8 +50,12 @@ def unsaved_library_stop(analysis: "Analysis", entry: "EntryFacts") -> LibrarySt
         stop = LibraryStop(*entry.library_exit, raises=False)
     else:
         stop = raising_stop(analysis, entry)
-        if stop is None or saves_on_the_way_out(analysis, entry, stop):
+        if stop is None:
             return None
+        judged = _judged_callbacks(analysis, entry, stop)
+        if judged is None:
+            return None
+        stop = replace(stop, configured=judged or None)
     return None if analysis.saves.unwinds_to_save(stop.exception, analysis.main_of([entry])) is not None else stop
 
 
@@ -67,27 +75,34 @@ def raising_stop(analysis: "Analysis", entry: "EntryFacts") -> LibraryStop | Non
     return first
 
 
-def saves_on_the_way_out(analysis: "Analysis", entry: "EntryFacts", stop: LibraryStop) -> bool:
-    """Whether a callback the trainer is handed saves in its exception hook, or may: sigcheck takes
-    it so where it cannot see what the trainer is handed (a trainer built from configuration by
-    Hydra or LightningCLI, callbacks from a function it cannot follow, another library's callback)."""
-    trainers = []
-    for func_id, site, values in _calls_in_run(analysis, entry):
-        for value in values:
-            if _saving_callback(analysis, stop.library, site, value):
-                return True
-            if _is_trainer(analysis, stop.library, value):
-                trainers.append(site)
+def _judged_callbacks(analysis: "Analysis", entry: "EntryFacts", stop: LibraryStop) -> str | None:
+    """Where every callback the run's trainers are built with is known to save nothing when the fit
+    raises: "" when the code shows them all, the folder of the Hydra configuration that builds
+    them; None where one saves or may, or sigcheck cannot see what a trainer is handed (a trainer
+    built from configuration by Hydra or LightningCLI, callbacks from a function it cannot follow,
+    another library's callback)."""
+    trainers: list[ir.CallSite | ir.Assign] = []
+    for event in _events_in_run(analysis, entry):
+        if isinstance(event, ir.Assign):  # `trainer: Trainer = instantiate(cfg.trainer)`: its callbacks configured too
+            trainers += [event] if _configured_declared_trainer(analysis, stop.library, event) else []
+            continue
+        for value in analysis.resolver.resolve(event.func):
+            if _saving_callback(analysis, stop.library, event, value):
+                return None
+            if _is_trainer(analysis, stop.library, value) or _configured_trainer(value, event):
+                trainers.append(event)
     if not trainers:
-        return True  # built where sigcheck does not see it
-    return not all(_quiet_callbacks(analysis, stop.library, site) for site in trainers)
+        return None  # built where sigcheck does not see it
+    verdicts = [_quiet_callbacks(analysis, stop.library, site, entry) if isinstance(site, ir.CallSite)
+                else _quiet_configuration(analysis, stop.library, entry) for site in trainers]
+    return None if None in verdicts else max(verdicts)  # type: ignore[type-var]
 
 
-def _calls_in_run(analysis: "Analysis", entry: "EntryFacts") -> Iterator[tuple[str, ir.CallSite, tuple[Value, ...]]]:
+def _events_in_run(analysis: "Analysis", entry: "EntryFacts") -> Iterator[ir.CallSite | ir.Assign]:
     for func_id in sorted(entry.main.listed):
         for event in analysis.functions[func_id].events:
-            if isinstance(event, ir.CallSite) and entry.runs(func_id, event):
-                yield func_id, event, analysis.resolver.resolve(event.func)
+            if isinstance(event, (ir.CallSite, ir.Assign)) and entry.runs(func_id, event):
+                yield event
 
 
 def _saving_callback(analysis: "Analysis", library: "Entry", site: ir.CallSite, value: Value) -> bool:
@@ -117,18 +132,79 @@ def _is_trainer(analysis: "Analysis", library: "Entry", value: Value) -> bool:
     return False
 
 
-def _quiet_callbacks(analysis: "Analysis", library: "Entry", site: ir.CallSite) -> bool:
-    """Whether every callback a trainer is built with is known to save nothing when the fit raises:
-    none given (the default ModelCheckpoint saves at epoch ends only), or a list written out of the
-    library's own callbacks and the project's (a saving one was found where it is built)."""
+def _configured_trainer(value: Value, site: ir.CallSite) -> bool:
+    """`hydra.utils.instantiate(cfg.trainer, callbacks=callbacks)`: a trainer its configuration
+    names, handed the callbacks the code builds."""
+    return isinstance(value, ExternalV) and value.qualname in CONFIGURED and "callbacks" in dict(site.kwargs)
+
+
+def _configured_declared_trainer(analysis: "Analysis", library: "Entry", event: ir.Assign) -> bool:
+    """`trainer: Trainer = hydra.utils.instantiate(cfg.trainer)`: a trainer declared the
+    library's and built from configuration with no callbacks from the code, so with those its
+    configuration names (the trainer file's `callbacks:` list), or the default ones."""
+    value = event.value
+    if not isinstance(value, ir.CallOf) or "callbacks" in dict(value.kwargs) or value.star:
+        return False
+    built = analysis.resolver.resolve(value.func)
+    return any(isinstance(v, ExternalV) and v.qualname in CONFIGURED for v in built) and \
+        any(isinstance(v, InstanceV) and _is_trainer(analysis, library, v.of) for v in analysis.resolver.resolve(event.target))
+
+
+def _quiet_configuration(analysis: "Analysis", library: "Entry", entry: "EntryFacts") -> str | None:
+    """The folder of the run's Hydra configuration, where none of the callbacks it names saves."""
+    packages = tuple(f"{package}." for package in library.option("callback-packages", []))
+    app = hydra_app(analysis, entry)
+    return app.display if app is not None and _configured_quiet(analysis, library, app, packages) else None
+
+
+def _quiet_callbacks(analysis: "Analysis", library: "Entry", site: ir.CallSite, entry: "EntryFacts") -> str | None:
+    """Where every callback a trainer is built with is known to save nothing when the fit raises:
+    none given (the default ModelCheckpoint saves at epoch ends only), or a list of the library's
+    own callbacks and the project's (a saving one was found where it is built), written out ("")
+    or built by Hydra from a configuration none of whose callbacks saves (its folder). None where
+    one may save."""
     given = dict(site.kwargs).get("callbacks")
     if given is None:  # `Trainer(**config)` may hold them; with none given, the default ModelCheckpoint
-        return site.spread is None
+        return "" if site.spread is None else None
     values = analysis.resolver.resolve(given)
     if not values or not all(isinstance(value, SeqV) for value in values):
-        return False
+        return None
     packages = tuple(f"{package}." for package in library.option("callback-packages", []))
     items = [item for value in values for item in value.items]  # type: ignore[attr-defined]
-    return all(isinstance(item, InstanceV) and (isinstance(item.of, ClassV) or item.of.qualname.startswith(packages))
-               for item in items)
+    if not all(isinstance(item, ConfiguredV) or (isinstance(item, InstanceV) and (
+            isinstance(item.of, ClassV) or item.of.qualname.startswith(packages))) for item in items):
+        return None
+    return "" if not any(isinstance(item, ConfiguredV) for item in items) else _quiet_configuration(analysis, library, entry)
 
+
+def _configured_quiet(analysis: "Analysis", library: "Entry", app: HydraApp, packages: tuple[str, ...]) -> bool:
+    """Whether no target of the app's configuration saves when the fit raises, and every callback
+    it names is one sigcheck knows: the library's own, or a class of the project it has read."""
+    for target in app.targets:
+        if _saving_target(analysis, library, target):
+            return False
+    return all(target.qualname.startswith(packages) or _project_class(analysis, target.qualname) is not None
+               for target in app.callbacks())
+
+
+def _saving_target(analysis: "Analysis", library: "Entry", target: ConfiguredTarget) -> bool:
+    """A configured OnExceptionCheckpoint, ModelCheckpoint with `save_on_exception` not false, or a
+    project class whose exception hook saves."""
+    if any(fnmatchcase(target.qualname, pattern) for pattern in library.option("saving-callbacks", [])):
+        return True
+    *classes, keyword = library.option("saving-callback-keyword", [""])
+    if any(fnmatchcase(target.qualname, pattern) for pattern in classes) and target.key(keyword) not in (None, False):
+        return True
+    class_id = _project_class(analysis, target.qualname)
+    hook = analysis.resolver.own_method(class_id, library.option("exception-hook", "")) if class_id else None
+    return hook is not None and analysis.saves.reach_save([hook]) is not None
+
+
+def _project_class(analysis: "Analysis", qualname: str) -> str | None:
+    """The project class a `_target_` names (`src.callbacks.ema.EMA`), if sigcheck read its module."""
+    parts = qualname.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        class_id = f"{'.'.join(parts[:cut])}:{'.'.join(parts[cut:])}"
+        if class_id in analysis.project.classes:
+            return class_id
+    return None

@@ -72,14 +72,17 @@ def listing_digest(root: Path, listed: bool) -> str | None:
 
 
 def _digest(path: Path) -> str | None:
-    """The content's hash; for what is not a regular file (a FIFO, a folder), its kind only:
-    reading a FIFO would block."""
+    """The content's hash; for a folder, its names; for another kind of file (a FIFO), its kind
+    only: reading a FIFO would block."""
     try:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
     try:
         mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):  # a folder read whole (Hydra's configuration): a file added changes the answer
+            os.close(descriptor)
+            return key_of("folder", *sorted(os.listdir(path)))
         if not stat.S_ISREG(mode):
             os.close(descriptor)
             return f"not a file: {stat.S_IFMT(mode)}"

@@ -35,7 +35,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                                   "launcher": str, "env-hints": list, "option-hints": list,
                                                   "hints-unless-imported": list, "saves-before": str, "label": str,
                                                   "stops-raising": str, "chains-handlers": bool, "trainer-classes": list,
-                                                  "saving-callbacks": list, "saving-callback-keyword": list,
+                                                  "saving-callbacks": list, "saving-callback-keyword": list, "configured-instead": str,
                                                   "callback-packages": list, "exception-hook": str, "instead": str, "needs-call": list}),
     "step": ("training.toml", "step", {"needs-update": bool}),
     "fit": ("training.toml", "fit", {"remedy": str, "remedy-since": str, "remedy-removed": dict, "package": list, "saves-unless": list,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
-from sigcheck.model.values import ExternalV, InstanceV, SeqV, Value
+from sigcheck.model.values import ConfiguredV, ExternalV, InstanceV, SeqV, Value
 
 if TYPE_CHECKING:
     from sigcheck.model.resolve import Resolver
@@ -71,9 +71,15 @@ _OPTIMIZER_TRIPLE = SeqV(tuple(ExternalV(f"jax.example_libraries.optimizers.Opti
                                for part in ("init_fn", "update_fn", "params_fn")))
 
 
-def made_instance(func: ExternalV) -> InstanceV | ExternalV | SeqV | None:
+# Hydra builds the object a configuration's `_target_` names: a class of the configuration files
+CONFIGURED = frozenset({"hydra.utils.instantiate", "hydra.utils.call"})
+
+
+def made_instance(func: ExternalV) -> InstanceV | ExternalV | SeqV | ConfiguredV | None:
     """The instance calling `func` makes, when its name says what it is (or the library object
     whose API its result has)."""
+    if func.qualname in CONFIGURED:
+        return ConfiguredV(by=func.qualname)
     if func.qualname in _JAX_OPTIMIZERS:
         return _OPTIMIZER_TRIPLE
     if func.qualname in _LIKE_A_MODULE:

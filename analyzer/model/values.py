@@ -79,5 +79,14 @@ class UnknownV:
     tail: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ConfiguredV(UnknownV):
+    """An object a configuration library builds from configuration files (Hydra's
+    `instantiate(cfg.callbacks.checkpoint)`): of an unknown class, as any unknown value, but one
+    of the classes the project's configuration names (see loading/hydra_configs.py)."""
+
+    by: str = ""  # the library function that built it
+
+
 Value = Union[ModuleV, FunctionV, ClassV, ExternalV, InstanceV, SuperV, PartialV, ConstV, SeqV, DictV, UnknownV]
 UNKNOWN = UnknownV()

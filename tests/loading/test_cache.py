@@ -112,6 +112,26 @@ def test_a_version_pin_written_or_changed_is_seen_by_a_warm_run(tmp_path, monkey
     assert [d.code for d in _run(tmp_path).diagnostics] == ["SIG002"]
 
 
+def test_a_hydra_configuration_file_added_or_edited_is_seen_by_a_warm_run(tmp_path, monkeypatch):
+    """The callbacks Hydra builds are judged by the configuration folder's files: one added (in a
+    new subfolder too) or edited makes a cached report stale."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "train.py").write_text(
+        "import hydra\nfrom lightning import Trainer\n\n@hydra.main(config_path='conf', config_name='c')\ndef main(cfg):\n"
+        "    callbacks = [hydra.utils.instantiate(c) for c in cfg.callbacks.values()]\n"
+        "    trainer: Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks)\n    trainer.fit(model)\n\nmain()\n")
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "c.yaml").write_text("trainer:\n  _target_: lightning.pytorch.Trainer\n")
+    assert [d.code for d in _run(tmp_path).diagnostics] == ["SIG002"]
+    (tmp_path / "conf" / "callbacks").mkdir()
+    saving = tmp_path / "conf" / "callbacks" / "default.yaml"
+    saving.write_text("last:\n  _target_: lightning.pytorch.callbacks.OnExceptionCheckpoint\n")
+    assert _run(tmp_path).diagnostics == []
+    saving.write_text("last:\n  _target_: lightning.pytorch.callbacks.ModelCheckpoint\n")
+    assert [d.code for d in _run(tmp_path).diagnostics] == ["SIG002"]
+
+
 _HANDLES = "import signal, sys\n\nsignal.signal(signal.SIGTERM, lambda s, f: sys.exit(0))\nfor batch in loader:\n    optimizer.step()\n"
 
 

@@ -1,7 +1,7 @@
 """Train the configured model with the configured trainer: both are built by Hydra from configs/.
 
 Lightning's Trainer, which configs/trainer/gpu.yaml names, installs its own SIGTERM handling in
-fit(): on a stop it raises at the next batch, and the callbacks the configs add save on the way out."""
+fit(): on a stop it raises at the next batch. Checkpoints go to SM_MODEL_DIR at epoch ends."""
 
 import hydra
 import lightning as L
