@@ -26,6 +26,7 @@ class KnowledgeError(ValueError):
 # Per category: the keys an entry may have besides `match` and `reason`, with their types.
 _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "save": ("saving.toml", "save", {"checkpoint": bool, "object-arg": int}),
+    "recompute": ("saving.toml", "recompute", {}),
     "blocking": ("blocking.toml", "blocking", {"unless-keyword": list, "max-positional": int, "receiver-types": list, "length": list}),
     "spawn": ("spawning.toml", "spawn", {"kind": str, "target": list, "default-target": str, "arguments": list,
                                          "leading": int, "registered-with": list, "decorates": bool,
@@ -139,10 +140,12 @@ class Knowledge:
     def __init__(self, entries: list[Entry], platforms: dict[str, Platform], signals: dict[str, int],
                  sagemaker_paths: tuple["SageMakerPath", ...] = (), stop_signals: frozenset[int] = frozenset(),
                  toolkit_variables: tuple[str, ...] = ()) -> None:
+        self._entries = list(entries)  # every category's, for a copy extended from configuration
         by_category: dict[str, list[Entry]] = {name: [] for name in _CATEGORIES}
         for entry in entries:
             by_category[entry.category].append(entry)
         self.saves = PatternSet(by_category["save"])
+        self.recomputes = PatternSet(by_category["recompute"])  # named as checkpoints, saving nothing
         self.blocking = PatternSet(by_category["blocking"])
         self.spawns = PatternSet(by_category["spawn"])
         self.frameworks = PatternSet(by_category["framework"])
@@ -183,12 +186,7 @@ class Knowledge:
         """A copy with the user's own saving and blocking functions from configuration."""
         extra = [Entry("save", (p,), "configured in save-functions", source="configuration") for p in saves]
         extra += [Entry("blocking", (p,), "configured in blocking-functions", source="configuration") for p in blocking]
-        base = [*self.saves, *self.blocking, *self.spawns, *self.frameworks, *self.steps, *self.fits,
-                *self.data, *self.random_inputs, *self.gradient_uses, *self.unsafe_io, *self.exits,
-                *self.children, *self.forwards, *self.training_commands, *self.formatters, *self.wrappers, *self.commands, *self.writes,
-                *self.driver_libraries, *self.driver_commands, *self.driver_loaders, *self.driver_dirs, *self.stop_attributes,
-                *(e for kind in sorted(self.containers) for e in self.containers[kind])]
-        return Knowledge(base + extra, self.platforms, self.signals, self.sagemaker_paths, self.stop_signals,
+        return Knowledge(self._entries + extra, self.platforms, self.signals, self.sagemaker_paths, self.stop_signals,
                          self.toolkit_variables)
 
 

@@ -296,7 +296,15 @@ _SRUN_VALUE_OPTIONS = frozenset({"-n", "--ntasks", "-N", "--nodes", "-c", "--cpu
                                  "--mem", "--mem-per-cpu", "--mem-per-gpu", "--cpu-bind", "-m", "--distribution", "-w",
                                  "--nodelist", "-x", "--exclude", "-A", "--account", "-q", "--qos", "-W", "--wait",
                                  "--container-image", "--container-mounts", "--container-workdir", "--container-name",
-                                 "--jobid", "-D", "--chdir"})
+                                 "--jobid", "-D", "--chdir", "--comment", "-C", "--constraint", "--reservation", "-d",
+                                 "--dependency", "--signal", "--mem-bind", "--hint", "--gpu-bind", "--gpu-freq", "--cpu-freq",
+                                 "--cpus-per-gpu", "--ntasks-per-core", "--ntasks-per-socket", "--ntasks-per-gpu",
+                                 "--cores-per-socket", "--sockets-per-node", "--threads-per-core", "-B", "--extra-node-info",
+                                 "--mincpus", "--tmp", "-L", "--licenses", "-M", "--clusters", "--network", "--switches",
+                                 "--begin", "--deadline", "--prolog", "--epilog", "--task-prolog", "--task-epilog",
+                                 "--profile", "--acctg-freq", "--mail-type", "--mail-user", "--wckey", "--het-group",
+                                 "-i", "--input", "-r", "--relative", "-T", "--threads", "--container-env",
+                                 "--container-save", "--tres-per-task", "--gres-flags"})
 
 
 def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str, tuple] | None:

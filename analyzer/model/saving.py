@@ -60,6 +60,8 @@ class SaveAnalysis:
     def is_save(self, func_id: str, site: ir.CallSite, plain_files: bool = True) -> bool:
         """A saving call; with `plain_files`, also a file opened for writing."""
         names = self.graph.qualnames(func_id, site)
+        if any(self.knowledge.recomputes.find(n) for n in names):
+            return False  # activation checkpointing: `torch.utils.checkpoint.checkpoint(block, x)`
         if any(self.knowledge.saves.find(n) for n in names):
             return True
         if self.knowledge.configured(self.knowledge.saves, self.graph.qualnames(func_id, site, project=True)):
@@ -110,7 +112,8 @@ class SaveAnalysis:
         sites += [(f, e) for f in self.graph.reach(callees, SAVE_KINDS) for e in self.functions[f].events
                   if isinstance(e, ir.CallSite)]
         return any(self.is_save(f, site) or (_SAVE_WORDS.search(_called_name(site))
-                                              and not any(t.func_id for t in self.graph.targets(f, site)))
+                                              and not any(t.func_id for t in self.graph.targets(f, site))
+                                              and not any(self.knowledge.recomputes.find(n) for n in self.graph.qualnames(f, site)))
                    for f, site in sites)
 
     def _checkpoints(self, func_id: str, site: ir.CallSite) -> bool:

@@ -40,3 +40,16 @@ def test_a_launcher_that_keeps_the_signal_must_say_how_and_what_instead():
     assert entry.option("keeps") == "k"
     launcher = builtin_knowledge().containers["launcher"].find("deepspeed")[0]
     assert launcher.option("forwards") is False and launcher.option("instead")
+
+
+def test_extending_from_configuration_keeps_every_category():
+    """A copy with the user's save-functions has every built-in entry of every category besides:
+    one left out (activation checkpointing's) would change the analysis of a configured project."""
+    from sigcheck.knowledge import builtin_knowledge
+
+    built_in = builtin_knowledge()
+    extended = built_in.extended(["mylib.persist"], ["mylib.wait"])
+    kept = {name: len(value.entries) for name, value in vars(extended).items() if hasattr(value, "entries")}
+    assert kept == {name: len(value.entries) + (name in ("saves", "blocking"))
+                    for name, value in vars(built_in).items() if hasattr(value, "entries")}
+    assert extended.recomputes.find("torch.utils.checkpoint.checkpoint") and extended.saves.find("mylib.persist")

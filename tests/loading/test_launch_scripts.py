@@ -194,6 +194,8 @@ BATCH = "#!/bin/bash\n#SBATCH --job-name=train\n#SBATCH --nodes=2\n#SBATCH --tim
     ("scripts/job.sbatch", "srun --ntasks-per-node=8 -N 2 python train.py --epochs 10", "under Slurm (scripts/job.sbatch:7)"),
     ("slurm/train.slurm", "OMP_NUM_THREADS=8 python -u train.py", "under Slurm (slurm/train.slurm:7)"),
     ("submit.sh", "srun -n 16 torchrun --nproc_per_node 8 train.py", "under torchrun (submit.sh:7)"),
+    # srun's options written apart from their value (open_lm's `--comment nextgends`)
+    ("scripts/job.sbatch", "srun --comment nextgends -C a100 --cpu-bind=v python -m train", "under Slurm (scripts/job.sbatch:7)"),
     # Hugging Face's IDEFICS script: the launch inside `bash -c`, its lines continued within the quotes
     ("run.slurm", "srun --jobid $SLURM_JOBID bash -c 'python -m torch.distributed.run \\\n --nproc_per_node 8 \\\n"
                   "train.py'", "under torchrun (run.slurm:7)"),

@@ -567,6 +567,14 @@ _LOOP = "import torch\n\nfor batch in loader:\n    loss = model(batch).sum()\n  
      "            f.write(flax.serialization.to_bytes(params))\n", "everything since the last save is lost"),
     ("    if step % 1000 == 0:\n        with open('model.json', 'w') as f:\n            json.dump(weights(model), f)\n",
      "everything since the last save is lost"),
+    # big_vision writes its arrays through JAX's async checkpoint manager every few steps
+    ("    if step % 1000 == 0:\n        from jax.experimental.array_serialization import serialization\n"
+     "        serialization.GlobalAsyncCheckpointManager().serialize_with_paths(params, paths)\n",
+     "everything since the last save is lost"),
+    # activation checkpointing recomputes and writes nothing, whatever its name (DeepSpeed-Chat's step 3)
+    ("    model.gradient_checkpointing_disable()\n    out = torch.utils.checkpoint.checkpoint(block, batch)\n"
+     "torch.save(model.state_dict(), 'model.pt')\n",
+     "all the training is lost: nothing saves it while the loop runs"),
 ])
 def test_what_a_stop_loses_follows_where_the_run_saves(run_sigcheck, after_the_step, lost):
     diagnostics = run_sigcheck({"train.py": _LOOP + after_the_step}, select=("SIG001",)).diagnostics
