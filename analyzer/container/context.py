@@ -11,6 +11,7 @@ source is looked for in the Dockerfile's folder, then at the root.
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 from sigcheck.container.dockerfile import ParsedDockerfile, is_dockerfile
@@ -31,10 +32,52 @@ def build_contexts(parsed: ParsedDockerfile, folder: Path, root: Path) -> list[P
     # is how deep-learning-containers copies a folder that may not exist.
     sources = [s for s in sources if not _GLOB.intersection(s) or any(context_matches([c], s) for c in candidates)]
     copies_all = any(source.rstrip("/") in (".", "./") for source in sources)
+    if copies_all:  # what the image then uses from the copied tree is in its context too
+        used = _used_from_copied_tree(parsed)
+        sources += [u for u in used if any(context_matches([c], u) for c in candidates)]  # not what the build makes
     holding = next((candidate for candidate in candidates
                     if all(context_matches([candidate], source) for source in sources)
                     and not (copies_all and _holds_only_dockerfiles(candidate))), None)
     return fallback if holding is None else list(dict.fromkeys([holding, *fallback]))
+
+
+def _used_from_copied_tree(parsed: ParsedDockerfile) -> list[str]:
+    """The files later instructions use from a folder `COPY . <dest>` filled, relative to it:
+    `RUN pip install -r /opt/ml/code/requirements.txt` after `COPY . /opt/ml/code/` needs a
+    requirements.txt in the context, and `ENV SAGEMAKER_PROGRAM open_lm/main.py` the script.
+    open_lm's sagemaker_train/Dockerfile is built from the repository's root so (`docker build -f
+    sagemaker_train/Dockerfile .`): its own folder holds a script, but none of these."""
+    used: list[str] = []
+    destinations: list[str] = []
+    workdir = "/"
+    for instruction in parsed.instructions:
+        if instruction.keyword == "FROM":
+            workdir, destinations = "/", []
+        elif instruction.keyword == "WORKDIR" and instruction.args and "$" not in instruction.args[0]:
+            workdir = posixpath.join(workdir, instruction.args[0])
+        if instruction.keyword in ("COPY", "ADD") and instruction.flag("from") is None:
+            words = copy_words(instruction)
+            if len(words) >= 2 and any(w.rstrip("/") in (".", "./") for w in words[:-1]) and "$" not in words[-1]:
+                destinations.append(posixpath.normpath(posixpath.join(workdir, words[-1])).rstrip("/") + "/")
+            continue
+        if not destinations:
+            continue
+        for word in _words(instruction):
+            for destination in destinations:
+                if word.startswith(destination) and len(word) > len(destination) and "$" not in word:
+                    used.append(word[len(destination):])
+            if instruction.keyword == "ENV" and word.startswith("SAGEMAKER_PROGRAM="):
+                program = word.split("=", 1)[1]
+                used += [program] if program and not program.startswith(("/", "$")) else []
+    return used
+
+
+def _words(instruction) -> list[str]:
+    """An instruction's words, quotes and separators taken off: `ENV SAGEMAKER_PROGRAM x.py` as
+    `SAGEMAKER_PROGRAM=x.py`."""
+    if instruction.keyword == "ENV" and len(instruction.args) == 2 and "=" not in instruction.args[0]:
+        return [f"{instruction.args[0]}={instruction.args[1]}"]
+    return [word.strip("'\"").rstrip(";,&|") for arg in instruction.args for word in arg.split()]
 
 
 def _holds_only_dockerfiles(folder: Path) -> bool:

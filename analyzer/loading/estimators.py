@@ -85,9 +85,13 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
         if (entry.group(1) or entry.group(4)) and (name != _SOURCE_CODE or not from_sdk):
             continue  # `entry_script=` and `command=` of anything but the SDK's SourceCode say nothing
         joined = _CWD_JOINED.search(arguments)  # the working folder joined to a folder: the kernel's or launcher's
-        base = folder / (joined.group(1).removeprefix("./") if joined else
-                         _source_dir(_top_level(arguments), assignments, entry.start()))  # not one a call nested in it takes
-        started = [s for s in _started(entry, assignments, base, knowledge, root or folder, written) if s is not None]
+        relative = joined.group(1).removeprefix("./") if joined else \
+            _source_dir(_top_level(arguments), assignments, entry.start())  # not one a call nested in it takes
+        started = []
+        # The SDK opens the paths from the working folder: the launcher's, or the project's root for
+        # a launcher kept in a folder of its own (`python sagemaker/launch.py`, open_lm's)
+        for base in dict.fromkeys([folder / relative, (root or folder) / relative]):
+            started = started or [s for s in _started(entry, assignments, base, knowledge, root or folder, written) if s is not None]
         if started:
             span, cursor = _span(text, raw, call, cursor)
             switched = _switched(arguments, text, entry.start(), knowledge)

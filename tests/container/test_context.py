@@ -102,10 +102,30 @@ def test_a_pattern_that_matches_nothing_copies_nothing_and_does_not_decide_the_c
 def test_a_folder_of_dockerfiles_alone_is_not_what_copy_all_copies(tmp_path):
     """axolotl builds `docker/Dockerfile-uv` with `docker build -f docker/Dockerfile-uv .`: its
     `COPY . .` copies the repository, not the folder of Dockerfiles, where the entry script it
-    runs is not (a DKR004 in that script went unseen). A folder with more in it may be the context."""
+    runs is not (a DKR004 in that script went unseen). A folder with more in it may be the context,
+    if it holds what the image then runs from the copy."""
     write_project(tmp_path, {"scripts/entry.sh": ENTRY, "train.py": TRAIN, "docker/Dockerfile-base": "FROM python:3.11\n",
                              "docker/.dockerignore": "*.pyc\n"})
     text = "FROM python:3.11\nWORKDIR /app\nCOPY . .\nENTRYPOINT [\"/app/scripts/entry.sh\"]\n"
     assert contexts(tmp_path, "docker/Dockerfile-uv", text) == [".", "docker"]
-    write_project(tmp_path, {"docker/entry.sh": ENTRY})
+    write_project(tmp_path, {"docker/entry.sh": ENTRY})  # more than Dockerfiles, but not the entry script
+    assert contexts(tmp_path, "docker/Dockerfile-uv", text) == [".", "docker"]
+    write_project(tmp_path, {"docker/scripts/entry.sh": ENTRY})
     assert contexts(tmp_path, "docker/Dockerfile-uv", text) == ["docker", "."]
+
+
+def test_what_the_image_uses_from_a_copy_of_the_context_tells_which_folder_it_is(tmp_path):
+    """open_lm's sagemaker_train/Dockerfile, built with `docker build -f sagemaker_train/Dockerfile .`
+    from the repository's root: its folder holds a launcher script, but `COPY . /opt/ml/code/` is
+    followed by uses of the root's requirements.txt and setup.py, and SAGEMAKER_PROGRAM names the
+    root's open_lm/main.py. What no folder holds is made by the build, and tells nothing."""
+    write_project(tmp_path, {"open_lm/main.py": TRAIN, "requirements.txt": "", "setup.py": "",
+                             "sagemaker_train/launch.py": "print('launch')\n"})
+    text = ("FROM pytorch-training:2.1.0\nCOPY . /opt/ml/code/\nRUN rm /opt/ml/code/setup.py\n"
+            "RUN pip install -r /opt/ml/code/requirements.txt && mkdir /opt/ml/code/logs\n"
+            "ENV SAGEMAKER_PROGRAM open_lm/main.py\n")
+    assert contexts(tmp_path, "sagemaker_train/Dockerfile", text) == [".", "sagemaker_train"]
+    nothing_used = "FROM pytorch-training:2.1.0\nCOPY . /opt/ml/code/\nRUN mkdir /opt/ml/code/logs\n"
+    assert contexts(tmp_path, "sagemaker_train/Dockerfile", nothing_used) == ["sagemaker_train", "."]
+    program_only = "FROM pytorch-training:2.1.0\nCOPY . /opt/ml/code/\nENV SAGEMAKER_PROGRAM=open_lm/main.py\n"
+    assert contexts(tmp_path, "sagemaker_train/Dockerfile", program_only) == [".", "sagemaker_train"]

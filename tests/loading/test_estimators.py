@@ -50,6 +50,23 @@ def test_a_source_dir_joined_to_the_working_folder_is_that_folder(tmp_path, sour
     assert call.script == tmp_path / "shared-scripts" / "train.py"
 
 
+@pytest.mark.parametrize("arguments", ["entry_point='open_lm/main.py'", "entry_point='main.py', source_dir='open_lm'"])
+def test_paths_a_launcher_in_a_folder_of_its_own_gives_from_the_root_are_found_there(tmp_path, arguments):
+    """The SDK opens them from the working folder: open_lm's sagemaker_train/launch_sagemaker_train.py
+    is run from the repository's root. A script beside the launcher is still taken first."""
+    (tmp_path / "open_lm").mkdir()
+    (tmp_path / "open_lm" / "main.py").write_text("print('x')\n")
+    (tmp_path / "sagemaker_train").mkdir()
+    text = f"estimator = PyTorch({arguments}, role=role)\n"
+    (call,) = estimator_calls(text, tmp_path / "sagemaker_train", "sagemaker_train/launch.py", root=tmp_path)
+    assert call.script == tmp_path / "open_lm" / "main.py"
+    (tmp_path / "sagemaker_train" / "open_lm").mkdir()
+    (tmp_path / "sagemaker_train" / "open_lm" / "main.py").write_text("print('x')\n")
+    (call,) = estimator_calls(text, tmp_path / "sagemaker_train", "sagemaker_train/launch.py", root=tmp_path)
+    assert call.script == tmp_path / "sagemaker_train" / "open_lm" / "main.py"
+    assert estimator_calls(text, tmp_path / "elsewhere", "elsewhere/launch.py", root=tmp_path / "elsewhere") == []
+
+
 def test_a_launcher_with_many_calls_is_read_in_linear_time(tmp_path):
     """Each `entry_point=` is taken back to its call: not every call of the file read to its end."""
     import time
