@@ -16,7 +16,7 @@ from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_at, argument_in, parameter_index, positions_unknown, receivers
 from sigcheck.model.callgraph import CallGraph, Step
-from sigcheck.model.training_commands import Scripts, command_trains
+from sigcheck.model.training_commands import UNKNOWN, Scripts, command_trains
 from sigcheck.model.commands import joined_words, positional_words, seq_words, split_text
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.values import ConstV, ExternalV, SeqV
@@ -67,7 +67,7 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
     program = next((e.option("program") for e in knowledge.commands.find(api) if e.option("program")), None)
     if api.startswith(_COMMAND_APIS) or program:
         command = site.args[0] if site.args else dict(site.kwargs).get("args")
-        scripts = Scripts(graph, func_id, work, run_of)
+        scripts = Scripts(graph, func_id, work, run_of, _folders(paths, func_id, site))
         argvs = [*(_commands(paths, func_id, site, command) if command is not None else ()),
                  *_word_commands(paths, knowledge, func_id, site, api)]
         argvs = [[program, *argv] for argv in argvs] if program else argvs  # `deepspeed` run in this process
@@ -96,7 +96,7 @@ def handing_steps(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder"
         handed = child.site.args[0] if child.site.args else dict(child.site.kwargs).get("args")
 
         def trains(caller: str, site: ir.CallSite, argument: ir.Sym) -> bool:
-            scripts = Scripts(paths.graph, caller, work, run_of)
+            scripts = Scripts(paths.graph, caller, work, run_of, _folders(paths, child.func_id, child.site))
             return any(command_trains(knowledge, argv, scripts) for argv in _commands(paths, caller, site, argument))
     elif child.api == "ray" and isinstance(child.site.func, ir.Attr) and isinstance(child.site.func.base, ir.CallOf) \
             and len(child.site.func.base.args) >= 2:  # `getattr(worker, method_name).remote()`
@@ -229,13 +229,26 @@ def _commands(paths: "PathTracker", func_id: str, site: ir.CallSite, command: ir
             yield from _shell_commands(value_text(possible))
 
 
+def _folders(paths: "PathTracker", func_id: str, site: ir.CallSite) -> tuple[str, ...]:
+    """The folders a call's `cwd=` may name, where written out."""
+    cwd = dict(site.kwargs).get("cwd")
+    found = paths.value(func_id, cwd, site.index) if cwd is not None else ()
+    return tuple(possible.literal for possible in found if possible.literal)
+
+
 def _shell_commands(text: str) -> Iterable[list[str | None]]:
     """A command line cut at `;`, `&&`, `||`, `|` and newlines, each as words (`…`, a part sigcheck
-    cannot know, is no word of its own)."""
+    cannot know, is no word of its own). A script's path whose start is not known keeps the known
+    end: `…/opt/single_node/run_1.3b.sh` (DeepSpeed-Chat's `os.path.join(os.getcwd(), ...)`)."""
     for part in re.split(r"&&|\|\||[;|\n]", text):
-        words = [None if "…" in w else w for w in part.split()]
+        words = [_partial(w) if UNKNOWN in w else w for w in part.split()]
         if words:
             yield words
+
+
+def _partial(word: str) -> str | None:
+    tail = word.rsplit(UNKNOWN, 1)[1]
+    return UNKNOWN + tail if tail.startswith("/") and tail.endswith((".sh", ".py")) and len(tail) > 4 else None
 
 
 def _word_commands(paths: "PathTracker", knowledge: Knowledge, func_id: str, site: ir.CallSite,

@@ -24,9 +24,13 @@ class Scripts:
     else told by its name (`train.py`, `finetune_llm.py`, `trainer.main`)."""
 
     def __init__(self, graph: CallGraph, func_id: str, work: "WorkFinder",
-                 run_of: Callable[[str], Callable[[str], bool]] | None = None) -> None:
+                 run_of: Callable[[str], Callable[[str], bool]] | None = None, cwd: tuple[str, ...] = ()) -> None:
+        """`cwd`: the folders the call runs the command in (`cwd="training/step1"`), as written."""
         self.project, self.work, self.run_of = graph.project, work, run_of
         self.folder = Path(graph.project.sources[graph.project.functions[func_id].module].path).parent
+        # a relative `cwd=` is the launcher's working folder's: its own, or the root it is run from
+        self.bases = [*dict.fromkeys(base / folder for folder in cwd for base in (self.folder, self.project.root)),
+                      self.folder, self.project.root]
 
     def _runs_training(self, module: str) -> bool:
         """Whether a run of the module meets a training loop or a fit call. Reaching a step is not
@@ -42,7 +46,7 @@ class Scripts:
         if module is not None and module in self.project.modules:
             return self._runs_training(module)
         listing = self.project.python_files()
-        for base in (self.folder, self.project.root) if script is not None else ():
+        for base in self.bases if script is not None and not script.startswith(UNKNOWN) else ():
             written = base / script
             path = written.resolve()
             if path in self.project.by_path:
@@ -61,10 +65,17 @@ class Scripts:
         return bool(_TRAINING_NAME.search(name)) and not _DATA_NAME.search(name)  # from elsewhere: only its name tells
 
     def shell_trains(self, script: str) -> bool:
-        """Whether a shell script of the project (beside the caller, or from the root) launches a
-        script that trains: DeepSpeed-Chat's e2e_rlhf.py runs `bash training_scripts/run_1.3b.sh`,
-        which runs `deepspeed main.py`."""
-        for base in (self.folder, self.project.root):
+        """Whether a shell script of the project (in the folder the command runs in, beside the
+        caller, or from the root) launches a script that trains: DeepSpeed-Chat's e2e_rlhf.py runs
+        `bash training_scripts/opt/single_node/run_1.3b.sh` in step 1's folder, which runs
+        `deepspeed main.py`. A path whose start is not known (`os.path.join(os.getcwd(), ...)`) is
+        the script whose path ends as it does."""
+        if script.startswith(UNKNOWN):
+            tail = script[len(UNKNOWN):]
+            found = [started for path, started in self.project.shell_starts.items() if path.as_posix().endswith(tail)]
+            return any(self._runs_training(module) for started in found for module in map(self.project.by_path.get, started)
+                       if module is not None)
+        for base in self.bases:
             started = self.project.shell_starts.get((base / script).resolve())
             if started is not None:
                 return any(module is not None and self._runs_training(module)
@@ -79,6 +90,7 @@ class Scripts:
         return [module for shared, module in found if shared == nearest]
 
 
+UNKNOWN = "…"  # a path word whose start sigcheck cannot know: "…/run_1.3b.sh" (see children._shell_commands)
 _TRAINING_NAME = re.compile(r"train|fine_?tune|sft|dpo|rlhf")
 # Names that say the script prepares what training reads: create_pretraining_data.py, download_pretrained.py.
 _DATA_NAME = re.compile(r"pretrained|prep|download|convert|tokeni[sz]|dataset|data\.py$")

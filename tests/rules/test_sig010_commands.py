@@ -196,11 +196,16 @@ def test_a_trainer_started_with_no_forwarding_is_reported(example, example_findi
     'subprocess.Popen(["bash", "step1/run_1.3b.sh"]).wait()',
     'subprocess.Popen("bash step1/run_1.3b.sh --actor-model opt", shell=True).wait()',
     'subprocess.run(["step1/run_1.3b.sh"], check=True)',
-], ids=["bash and the script", "a shell command line", "the script run itself"])
+    # DeepSpeed-Chat's own shapes: the script named from the folder the command runs in, or from
+    # the working folder, whose start is not known
+    'subprocess.Popen(["bash", "run_1.3b.sh"], cwd="step1").wait()',
+    'subprocess.Popen(f"bash {os.path.join(os.getcwd(), \'step1\', \'run_1.3b.sh\')} out 2", shell=True).wait()',
+], ids=["bash and the script", "a shell command line", "the script run itself", "in the folder cwd= names",
+        "from the working folder"])
 def test_a_shell_script_of_the_project_runs_what_it_launches(run_sigcheck, command):
     """DeepSpeed-Chat's e2e_rlhf.py runs `bash training_scripts/run_1.3b.sh`, which runs
     `deepspeed main.py`: the driver dies at a stop and leaves the trainers to the deadline."""
-    files = {"e2e.py": f"import subprocess\n\nif __name__ == '__main__':\n    {command}\n",
+    files = {"e2e.py": f"import os, subprocess\n\nif __name__ == '__main__':\n    {command}\n",
              "step1/run_1.3b.sh": "#!/bin/bash\ndeepspeed --num_gpus 1 main.py\n",
              "step1/main.py": "import torch\nfor step in range(9):\n    loss = torch.ones(1)\n    loss.backward()\n"
                               "    torch.optim.SGD([], lr=0.1).step()\n",
