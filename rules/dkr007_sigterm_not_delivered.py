@@ -67,7 +67,8 @@ class SigtermNotDelivered(Rule):
     starts the script) through its own `sm_train.sh` under `/bin/bash -c`, whatever the image:
     bash is PID 1 without a TERM trap, and a handler in that script is reported at the
     `SourceCode` call. A shell script of the project that starts a script with deepspeed on one
-    node (`deepspeed --num_gpus 8 main.py` in run.sh, with no hostfile or node count above 1)
+    node (`deepspeed --num_gpus 8 main.py` in run.sh, with no hostfile or node count above 1;
+    `--num_nodes 1` keeps one host of any hostfile, and `--hostfile /dev/null` lists none)
     keeps the signal from it as the runner in a container does: reported at that line. A script
     whose launch the project does not hold is not reported, even where it reads a variable only
     the toolkit sets (`os.environ["SM_MODEL_DIR"]`): a harness of one's own may set it and

@@ -59,8 +59,21 @@ def scan_yaml(found: "Discovery", path: Path, glob_base: Path, exclude, named: b
     commands = task_commands(text)
     if commands is None:
         return _manifest_launches(found, path, text, glob_base, exclude)
-    # run in the task's workdir, synced from where `sky launch` runs: the project's root, as a rule
-    return _take(found, path, commands, text, glob_base, exclude, found.root)
+    return _take(found, path, commands, text, glob_base, exclude, _task_workdir(text, path.parent, found.root))
+
+
+_WORKDIR = re.compile(r"""^workdir[ \t]*:[ \t]*(?:"([^"]+)"|'([^']+)'|([^#\s]+))[ \t]*(?:#.*)?$""", re.M)
+
+
+def _task_workdir(text: str, folder: Path, root: Path) -> Path:
+    """Where a task's commands run: its `workdir:`, synced to the cluster from where `sky launch`
+    runs (`workdir: ./resnet_ddp`, from the task file's folder or the project's root); the root
+    where it names none, or names a folder neither holds."""
+    written = _WORKDIR.search(text)
+    relative = next((g for g in written.groups() if g), None) if written else None
+    if relative is None:
+        return root
+    return next((base / relative for base in (folder, root) if (base / relative).is_dir()), root)
 
 
 def task_commands(text: str) -> str | None:

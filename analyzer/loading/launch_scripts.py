@@ -228,8 +228,9 @@ def _files(target: str, *bases: Path) -> list[Path]:
 def _keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge) -> bool:
     """Whether the launcher keeps SIGTERM from what it starts: one the knowledge says passes no
     signal on (`colossalai run`), or passes it on across nodes only (deepspeed's runner) and is
-    told to run on this node (`--num_gpus 8`, `--num_nodes 1`, `--include localhost:0,1`) and
-    given no hosts. Without such words deepspeed reads a default
+    told to run on this node (`--num_gpus 8`, `--include localhost:0,1`, a hostfile that is not a
+    file, `--hostfile /dev/null`) and given no hosts, or told `--num_nodes 1`, which keeps the
+    first host of any hostfile (runner.py). Without such words deepspeed reads a default
     hostfile (/job/hostfile) where the cluster has one, and passes the signal on through pdsh
     in a multi-node run: DeepSpeed-Chat's `multi_node/run_66b.sh` and `single_node/run_1.3b.sh`
     start `deepspeed main.py` alike."""
@@ -238,18 +239,24 @@ def _keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge) 
         return False
     if not entries[0].option("forwards-across-nodes", False):
         return True  # on any number of nodes (`colossalai run`)
-    one_node = False
+    given: dict[str, str] = {}
     for index, word in enumerate(words):
         option, equals, value = (word or "").partition("=")
-        value = value if equals else (words[index + 1] or "" if index + 1 < len(words) else "")
-        if option in _MULTI_NODE or (option == "--num_nodes" and value != "1"):
-            return False
-        one_node = one_node or option in ("--num_gpus", "--num_accelerators") or \
-            (option == "--num_nodes" and value == "1") or (option in ("--include", "-i") and value.startswith("localhost"))
-    return one_node
+        given.setdefault(option, value if equals else (words[index + 1] or "" if index + 1 < len(words) else ""))
+    if "--force_multi" in given:
+        return False
+    if "--num_nodes" in given:  # the runner keeps the first hosts of any hostfile: one node is one node
+        return given["--num_nodes"] == "1"
+    if any(option in given for option in _MULTI_NODE) or given.get("--hostfile", given.get("-H")) not in (None, "/dev/null"):
+        return False
+    # a hostfile that is not a regular file (/dev/null: BingBertSquad's "only local node") lists no host
+    return any(option in given for option in ("--num_gpus", "--num_accelerators", "--hostfile", "-H")) \
+        or any(given.get(option, "").startswith("localhost") for option in ("--include", "-i"))
 
 
-_MULTI_NODE = frozenset({"--hostfile", "-H", "--exclude", "-e", "--master_addr", "--launcher", "--force_multi"})
+# Words that may make deepspeed's runner start workers on other hosts (runner.py: a hostfile's hosts
+# beyond the first, unless --num_nodes 1 keeps that one)
+_MULTI_NODE = frozenset({"--exclude", "-e", "--master_addr", "--launcher"})
 
 
 def _run_by_slurm(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str, tuple] | None:

@@ -64,3 +64,16 @@ def test_a_tasks_launch_sets_the_deadline_and_makes_the_entry_point(run_sigcheck
     assert [d.path for d in named.diagnostics] == ["src/train.py"] and named.errors == []
     files["sky/task.yaml"] = "resources:\n  cpus: 4\n"
     assert "not Python" in run_sigcheck(files, ["sky/task.yaml"]).errors[0].message
+
+
+@pytest.mark.parametrize("task, workdir", [("sky/task.yaml", "workdir: ./resnet_ddp"), ("task.yaml", "workdir: 'resnet_ddp'"),
+                                           ("spot/task.yaml", "workdir: ../resnet_ddp  # synced to ~/sky_workdir")])
+def test_a_tasks_commands_run_in_its_workdir(run_sigcheck, task, workdir):
+    """SkyPilot's examples/spot/torchelastic.yaml: `workdir: ./resnet_ddp`, synced to the cluster from
+    where `sky launch` runs (the task file's folder or the project's root); `run:` starts
+    `resnet_ddp.py` there."""
+    trains = ("import torch\n\n\ndef main():\n    for step in range(1000):\n        model(batch).backward()\n"
+              "        optimizer.step()\n\n\nmain()\n")
+    text = f"name: elastic\n{workdir}\nresources:\n  accelerators: T4\nrun: |\n  torchrun --nproc_per_node=1 resnet_ddp.py\n"
+    (finding,) = run_sigcheck({"resnet_ddp/resnet_ddp.py": trains, task: text}, ["."]).diagnostics
+    assert finding.path == "resnet_ddp/resnet_ddp.py" and f"under torchrun ({task}:6)" in finding.message

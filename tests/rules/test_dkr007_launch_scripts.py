@@ -41,11 +41,25 @@ def test_deepspeed_on_one_node_keeps_sigterm_from_the_scripts_handler(run_sigche
     "deepspeed --num_nodes 2 --num_gpus 8 main.py",
     "torchrun --nproc_per_node 8 main.py",
     "deepspeed main.py --deepspeed ds_config.json",
+    "deepspeed --num_nodes 1 --force_multi --hostfile hostfile main.py",
 ], ids=["a hostfile: pdsh passes it on", "two nodes", "torchrun forwards it",
-        "no word for one node: a cluster's default hostfile may make it several (DeepSpeed-Chat's multi_node/)"])
+        "no word for one node: a cluster's default hostfile may make it several (DeepSpeed-Chat's multi_node/)",
+        "forced to run as several nodes"])
 def test_a_launcher_that_passes_the_signal_on_leaves_the_handler_alone(run_sigcheck, command):
     report = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\n"}, ["."])
     assert [d.code for d in report.diagnostics] == []
+
+
+@pytest.mark.parametrize("command", [
+    "deepspeed --num_nodes 1 --num_gpus 4 --hostfile /dev/null main.py",
+    "deepspeed --num_nodes=1 --hostfile hostfile main.py",
+    "deepspeed --hostfile /dev/null main.py",
+], ids=["BingBertSquad's 'only local node'", "one node kept of a hostfile's", "a hostfile that is no file"])
+def test_deepspeed_told_one_node_keeps_the_signal_whatever_the_hostfile(run_sigcheck, command):
+    """runner.py keeps the first `--num_nodes` hosts of the hostfile, and a hostfile that is not a
+    regular file lists none: either way one node runs, and no pdsh passes SIGTERM on."""
+    report = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\n"}, ["."])
+    assert [d.code for d in report.diagnostics] == ["DKR007"]
 
 
 def test_a_script_deepspeed_keeps_the_signal_from_is_told_a_handler_would_not_run(run_sigcheck):
