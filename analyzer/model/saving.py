@@ -111,19 +111,29 @@ class SaveAnalysis:
         callees = [t.func_id for _, site in sites for t in self.graph.targets(func_id, site) if t.func_id]
         sites += [(f, e) for f in self.graph.reach(callees, SAVE_KINDS) for e in self.functions[f].events
                   if isinstance(e, ir.CallSite)]
-        return any(self.is_save(f, site) or (_SAVE_WORDS.search(_called_name(site))
-                                              and not any(t.func_id for t in self.graph.targets(f, site))
-                                              and not any(self.knowledge.recomputes.find(n) for n in self.graph.qualnames(f, site)))
+        return any(not self._writes_plain_data(f, site) if self.is_save(f, site) else self._named_as_a_save(f, site)
                    for f, site in sites)
+
+    def _named_as_a_save(self, func_id: str, site: ir.CallSite) -> bool:
+        """A call named as a save whose callee sigcheck cannot see, and is no activation checkpointing."""
+        return bool(_SAVE_WORDS.search(_called_name(site))) and not any(t.func_id for t in self.graph.targets(func_id, site)) \
+            and not any(self.knowledge.recomputes.find(n) for n in self.graph.qualnames(func_id, site))
 
     def _checkpoints(self, func_id: str, site: ir.CallSite) -> bool:
         """A checkpoint save, unless what it writes is plain data (a dict of metric lists)."""
-        entries = [e for n in self.graph.qualnames(func_id, site) for e in self.knowledge.saves.find(n) if e.option("checkpoint")]
-        if not entries:
-            return False
-        position = entries[0].option("object-arg")
-        return position is None or position >= len(site.args) \
-            or not is_plain_data(self.graph.resolver, self.functions[func_id], site.args[position])
+        entries = self._checkpoint_entries(func_id, site)
+        return bool(entries) and not self._writes_plain_data(func_id, site, entries)
+
+    def _checkpoint_entries(self, func_id: str, site: ir.CallSite) -> list:
+        return [e for n in self.graph.qualnames(func_id, site) for e in self.knowledge.saves.find(n) if e.option("checkpoint")]
+
+    def _writes_plain_data(self, func_id: str, site: ir.CallSite, entries: list | None = None) -> bool:
+        """`torch.save(history, "stat.pt")` where `history` is numbers, or lists and dicts of them: a
+        metrics file (DeepSpeedExamples' ViT fine-tuning), which keeps none of the training."""
+        entries = self._checkpoint_entries(func_id, site) if entries is None else entries
+        position = entries[0].option("object-arg") if entries else None
+        return position is not None and position < len(site.args) \
+            and is_plain_data(self.graph.resolver, self.functions[func_id], site.args[position])
 
     @staticmethod
     def _unperiodic(fn: ir.FunctionInfo, site: ir.CallSite, start: int) -> bool:

@@ -571,6 +571,9 @@ _LOOP = "import torch\n\nfor batch in loader:\n    loss = model(batch).sum()\n  
     ("    if step % 1000 == 0:\n        from jax.experimental.array_serialization import serialization\n"
      "        serialization.GlobalAsyncCheckpointManager().serialize_with_paths(params, paths)\n",
      "everything since the last save is lost"),
+    # a metrics file written each pass keeps none of the training (DeepSpeedExamples' ViT fine-tuning)
+    ("    torch.save({'loss': loss.item(), 'lr': float(lr)}, 'stat.pt')\ntorch.save(model.state_dict(), 'model.pt')\n",
+     "all the training is lost: nothing saves it while the loop runs"),
     # activation checkpointing recomputes and writes nothing, whatever its name (DeepSpeed-Chat's step 3)
     ("    model.gradient_checkpointing_disable()\n    out = torch.utils.checkpoint.checkpoint(block, batch)\n"
      "torch.save(model.state_dict(), 'model.pt')\n",
