@@ -26,6 +26,9 @@ _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 # them, and a non-ASCII character is part of a word to bash as `x` is.
 _ASCII = bytes(range(128)) + b"x" * 128
 ARGS = "\0args"  # stands for an unknown "$@" among a command's words
+# A part of an evaluated line sigcheck cannot know (`$((a*b))`, an unset variable): plain word
+# characters, which the line read again keeps inside its word
+UNKNOWN_PART = "__sigcheck_unknown__"
 _SIGNAL_NUMBERS = {"1": "HUP", "2": "INT", "3": "QUIT", "9": "KILL", "10": "USR1", "12": "USR2", "15": "TERM"}
 _STATEMENT_CONTAINERS = {"program", "compound_statement", "do_group", "if_statement", "elif_clause",
                          "else_clause", "case_item", "subshell"}
@@ -44,6 +47,9 @@ class ShellCommand:
     cwd: str = "/"  # the working directory after the script's `cd`s
     writes_to: tuple[str, ...] = ()  # files its output is redirected into: `echo {} > /x/y.json`
     appends_to: tuple[str, ...] = ()  # those of them it appends to (`>>`)
+    # `eval $cmd` or `$cmd` where cmd holds parts sigcheck cannot know: the line it runs, each such
+    # part UNKNOWN_PART (`cmd="deepspeed --num_gpus $((G*N)) train.py"`: DeepSpeed-Domino's launches)
+    evaluated: str | None = None
 
     @property
     def name(self) -> str | None:
@@ -152,6 +158,7 @@ class _Reader:
         self.folder: str | None = None  # the script's own folder, when known
         self.source = source
         self.vars = env
+        self.partial: dict[str, str] = {}  # variables known in part: their text with UNKNOWN_PART in the rest
         self.args = args
         self.fixed = line_offset if isinstance(line_offset, tuple) else None
         self.offset = 0 if self.fixed else line_offset
@@ -194,8 +201,12 @@ class _Reader:
             return
         name = self.text(name_node)
         value = self.word(value_node) if value_node is not None else ""
+        self.partial.pop(name, None)
         if value is None or value == ARGS:
             self.vars.pop(name, None)
+            partial = self.partial_word(value_node) if value_node is not None else None
+            if partial is not None and partial.replace(UNKNOWN_PART, "").strip():
+                self.partial[name] = partial
         else:
             self.vars[name] = value
 
@@ -224,7 +235,8 @@ class _Reader:
         span = self.fixed or (row + 1 + self.offset, col + 1, end_row + 1 + self.offset, end_col + 1)
         redirects = self.redirect_targets(node)
         command = ShellCommand(tuple(words), span, self.text(node), is_exec, background, pipeline, in_list, function,
-                               self.cwd, tuple(t for t, _ in redirects), tuple(t for t, appends in redirects if appends))
+                               self.cwd, tuple(t for t, _ in redirects), tuple(t for t, appends in redirects if appends),
+                               self.evaluated(node, words))
         self.script.commands.append(command)
         if command.name == "cd" and function is None and len(words) == 2:
             self.cwd = posixpath.normpath(posixpath.join(self.cwd, words[1])) if words[1] else self.cwd
@@ -292,6 +304,37 @@ class _Reader:
         if kind == "command_substitution" and _PWD.fullmatch(self.text(node)):
             return self.cwd  # `base_dir=$(pwd)`: the folder the script runs in, as far as it is known
         return None  # command and process substitution, arithmetic, globs with brackets...
+
+    def evaluated(self, node, words: list[str | None]) -> str | None:
+        """The line `eval ...` or an unquoted `$cmd` as the command runs, with its unknown parts
+        marked, where a variable known in part leaves a word unknown."""
+        named = [child.children[0] if child.type == "command_name" and child.children else child
+                 for child in node.children if child.is_named and child.type not in ("variable_assignment", "file_redirect")]
+        if words[:1] == ["eval"]:
+            named = named[1:]
+        elif not (named and named[0].type == "simple_expansion" and words[:1] == [None]):
+            return None
+        if all(word is not None for word in words[1 if words[:1] == ["eval"] else 0:]):
+            return None  # the words are known: read as they are
+        parts = [self.partial_word(child) for child in named]
+        return None if None in parts else " ".join(parts)  # type: ignore[arg-type]
+
+    def partial_word(self, node) -> str | None:
+        """A word's text with what sigcheck cannot know as UNKNOWN_PART; None for `"$@"`."""
+        known = self.word(node)
+        if known is not None:
+            return None if known == ARGS else known
+        kind = node.type
+        if kind == "simple_expansion":
+            return self.partial.get(self.text(node)[1:], UNKNOWN_PART)
+        if kind == "expansion":
+            inner = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)", self.text(node)[2:-1])
+            return self.partial.get(inner.group(1), UNKNOWN_PART) if inner else UNKNOWN_PART
+        if kind in ("string", "concatenation"):
+            parts = [self.text(child) if child.type == "string_content" else self.partial_word(child)
+                     for child in node.children if child.type != '"']
+            return None if None in parts else "".join(parts)  # type: ignore[arg-type]
+        return UNKNOWN_PART  # arithmetic, command substitution
 
     def variable(self, name: str) -> str | None:
         if name in ("@", "*"):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sigcheck.container.argv import launcher_target, program_name, python_call
-from sigcheck.container.shell import parse_shell
+from sigcheck.container.shell import UNKNOWN_PART, parse_shell
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.accelerate_config import named_config, on_sagemaker, runs_one_process
 from sigcheck.loading.sources import LoadError, decode_text, display_path, folders_up, is_file, read_bytes, resolve
@@ -128,7 +128,7 @@ def _commands(script, display: str, path: Path):
     for command in script.commands:
         words = list(command.words)
         yield command, words
-        inner = _shell_c(_after_srun(words)) or _evaluated(words)
+        inner = _shell_c(_after_srun(words)) or _evaluated(words) or command.evaluated
         if inner is None:
             continue
         try:  # a backslash-newline inside the quotes continues the line for the inner shell
@@ -136,7 +136,7 @@ def _commands(script, display: str, path: Path):
         except LoadError:
             continue
         for each in nested.commands:
-            yield command, list(each.words)
+            yield command, [None if word is not None and UNKNOWN_PART in word else word for word in each.words]
 
 
 def _evaluated(words: list[str | None]) -> str | None:

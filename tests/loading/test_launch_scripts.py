@@ -146,7 +146,10 @@ def test_the_folder_a_launch_script_works_out_for_itself_is_its_own(run_sigcheck
 @pytest.mark.parametrize("launch", [
     "base_dir=`pwd`\naccelerate launch --num_processes 8 ${base_dir}/sft.py\n",
     'cmd="accelerate launch --num_processes 8 sft.py --lr 1e-5"\neval $cmd\n',
-], ids=["the folder it runs in", "a command line it evals"])
+    # Domino's: parts sigcheck cannot know (arithmetic, a variable set elsewhere) leave the rest
+    'cmd="accelerate launch --num_processes $((G*N)) sft.py --out $OUT"\neval ${cmd}\n',
+    'cmd="accelerate launch --num_processes $(nproc) sft.py $ARGS"\n$cmd\n',
+], ids=["the folder it runs in", "a command line it evals", "one it evals with unknown parts", "one it runs"])
 def test_a_launch_written_through_the_working_folder_or_eval_is_read(run_sigcheck, launch):
     """DeepSpeedExamples' bing_bert runs `deepspeed ${base_dir}/deepspeed_train.py` after
     ``base_dir=`pwd` ``, Domino `eval $cmd`: the launcher was guessed from the code instead."""
