@@ -105,6 +105,12 @@ with open(os.path.join(samples, "completions.txt"), "a") as handle:
 open("/opt/ml/output/report.json", "w").write(report)
 """, "only data/ of output/ is uploaded: files beside it are lost"),
         Example("""
+import os, torch
+
+# expect: OPT002
+torch.save(model.state_dict(), os.path.join(os.environ["SM_OUTPUT_DIR"], "samples", "ckpt.pt"))
+""", "below the toolkit's variable for output/, though no /opt/ml path is written anywhere"),
+        Example("""
 import os
 from pathlib import Path
 

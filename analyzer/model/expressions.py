@@ -21,6 +21,7 @@ _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.
 # wait's length is computed with (`time.sleep(0.5 * (attempt + 1))`, `2 ** attempt`)
 _KEPT_OPERATORS = {cst.Add: "+", cst.Divide: "/", cst.Modulo: "%", cst.Multiply: "*", cst.Power: "**"}
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_PATH_WORDS = frozenset({"opt", "ml"})
 _STARTED_MODULE = re.compile(r"(?:^|\s)-m\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=\s|$)")
 
 
@@ -79,8 +80,18 @@ class ExpressionBuilder:
         if kind is cst.Subscript and len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
             return ir.Item(self.sym(node.value), self.sym(node.slice[0].slice.value))
         if kind in _LITERALS:
-            return ir.Const(literal(node))
+            value = literal(node)
+            self._note_path_words(value)
+            return ir.Const(value)
         return ir.Opaque(kind.__name__)
+
+    def _note_path_words(self, value) -> None:
+        """Keep the pieces of a SageMaker path a string holds (`"/opt/ml/model"`, `"ml"`,
+        `"SM_MODEL_DIR"`): a project whose literals hold none has no /opt/ml path to track."""
+        if type(value) is str and ("opt" in value or "ml" in value or value.startswith("SM_")) and len(value) < 4096:
+            self.summary.path_words.update(_PATH_WORDS.intersection(value.split("/")))
+            if value.startswith("SM_"):
+                self.summary.path_words.add("SM_")
 
     def expr(self, node) -> ir.Sym:
         """The symbol for an expression; calls and lambdas inside it become events."""
@@ -112,6 +123,7 @@ class ExpressionBuilder:
         if value is None:
             self._walk(node)
             return ir.Opaque("string")
+        self._note_path_words(value)
         if type(value) is str and value.endswith(".py") and len(value) < 256:  # a script a child may run
             self.summary.scripts.add(value)
         elif type(value) is str and "-m " in value and len(value) < 4096:  # `os.system("python -m pkg.train ...")`
@@ -228,6 +240,7 @@ class ExpressionBuilder:
         parts: list[ir.Sym] = []
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
+                self._note_path_words(part.value)
                 parts.append(ir.Const(part.value, self.at(part)))
             elif isinstance(part, cst.FormattedStringExpression):
                 value = self.expr(part.expression)

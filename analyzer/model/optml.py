@@ -101,13 +101,15 @@ class ValueSite:
     configurable: bool = False  # an option's default, or a parameter's that callers pass: already changeable
 
 
-_MENTIONS = ("/opt", "'opt'", '"opt"', "opt/")
-
-
 def may_name_opt_ml(project) -> bool:
-    """Whether any module could spell out /opt/ml at all: a project that never writes "/opt" or
-    "opt" as a piece has nothing for the value tracking to find, and big trees skip it."""
-    return any(token in source.text for source in project.sources.values() for token in _MENTIONS)
+    """Whether the project's string literals could spell out a path under /opt/ml at all: "opt"
+    and "ml" as parts of a path (`"/opt/ml/model"`, `os.path.join("/opt", "ml")`), or name a
+    toolkit variable (`os.environ["SM_OUTPUT_DIR"]`). One that holds neither has nothing for the
+    value tracking to find, and big trees skip it (transformers names an "opt" model, no "ml")."""
+    words: set[str] = set()
+    for summary in project.modules.values():
+        words |= summary.path_words
+    return "SM_" in words or {"opt", "ml"} <= words
 
 
 # Asking whether a path exists: `os.path.exists("/opt/ml/input/config")` tells a SageMaker job from

@@ -256,3 +256,19 @@ def test_value_sites_are_the_values_that_may_spell_out_a_layout_path(tmp_path):
     kinds = [type(sym).__name__ for sym in sites]
     assert kinds == ["Const", "CallOf", "BinOp", "BinOp", "FString", "Seq", "CallOf"], sites  # wrap([...]) is a call too
     assert sites[0].value == "/opt/ml" and sites[-1].func.name == "wrap"
+
+
+@pytest.mark.parametrize("literals, may", [
+    ('NAMES = [("opt", "OPTModel")]\nURL = "https://github.com/huggingface/optimum/blob/main"\n', False),
+    ('ROOT = "/opt/ml/model"\n', True),
+    ('BASE = os.path.join("/opt", "ml")\n', True),
+    ('OUT = f"/opt/{kind}/ml-runs"\n', False),  # "ml-runs" is no "ml" part
+    ('OUT = os.environ["SM_OUTPUT_DIR"]\n', True),
+])
+def test_only_literals_that_can_spell_a_sagemaker_path_turn_the_path_tracking_on(tmp_path, literals, may):
+    """transformers names an "opt" model and links optimum's files: no literal there holds "ml" as
+    a path's part, and no path under /opt/ml can be spelled out from them."""
+    from sigcheck.model.optml import may_name_opt_ml
+
+    _, analysis = tracker_for(tmp_path, {"train.py": "import os\n" + literals})
+    assert may_name_opt_ml(analysis.project) is may
