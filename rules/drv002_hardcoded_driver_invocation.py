@@ -71,6 +71,8 @@ os.environ["LD_LIBRARY_PATH"] = "/usr/lib/nvidia-535:" + os.environ.get("LD_LIBR
     )
 
     def check(self, analysis):
+        if "driver" not in analysis.project.literal_marks():
+            return  # no literal names a driver library, folder or command: nothing to find
         knowledge, resolver = analysis.knowledge, analysis.resolver
         for fn in analysis.functions.values():  # most calls are let go unresolved (may_call_library)
             for event in fn.events:

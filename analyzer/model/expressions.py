@@ -22,6 +22,21 @@ _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.
 _KEPT_OPERATORS = {cst.Add: "+", cst.Divide: "/", cst.Modulo: "%", cst.Multiply: "*", cst.Power: "**"}
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _PATH_WORDS = frozenset({"opt", "ml"})
+_DRIVER_WORDS = re.compile(r"nvidia|libcuda|modprobe|insmod", re.IGNORECASE)
+
+
+def literal_marks(text: str) -> set[str]:
+    """What a string literal holds that a rule looks for: "opt" and "ml" as parts of a path and
+    "SM_" beginning a variable's name (pieces of a SageMaker path: optml.may_name_opt_ml), and
+    "driver" for a name of the NVIDIA driver's libraries, folders or commands (DRV002)."""
+    marks: set[str] = set()
+    if "opt" in text or "ml" in text:
+        marks.update(_PATH_WORDS.intersection(text.split("/")))
+    if text.startswith("SM_"):
+        marks.add("SM_")
+    if _DRIVER_WORDS.search(text):
+        marks.add("driver")
+    return marks
 _STARTED_MODULE = re.compile(r"(?:^|\s)-m\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=\s|$)")
 
 
@@ -81,17 +96,13 @@ class ExpressionBuilder:
             return ir.Item(self.sym(node.value), self.sym(node.slice[0].slice.value))
         if kind in _LITERALS:
             value = literal(node)
-            self._note_path_words(value)
+            self._note_marks(value)
             return ir.Const(value)
         return ir.Opaque(kind.__name__)
 
-    def _note_path_words(self, value) -> None:
-        """Keep the pieces of a SageMaker path a string holds (`"/opt/ml/model"`, `"ml"`,
-        `"SM_MODEL_DIR"`): a project whose literals hold none has no /opt/ml path to track."""
-        if type(value) is str and ("opt" in value or "ml" in value or value.startswith("SM_")) and len(value) < 4096:
-            self.summary.path_words.update(_PATH_WORDS.intersection(value.split("/")))
-            if value.startswith("SM_"):
-                self.summary.path_words.add("SM_")
+    def _note_marks(self, value) -> None:
+        if type(value) is str and len(value) < 4096:
+            self.summary.literal_marks.update(literal_marks(value))
 
     def expr(self, node) -> ir.Sym:
         """The symbol for an expression; calls and lambdas inside it become events."""
@@ -123,7 +134,7 @@ class ExpressionBuilder:
         if value is None:
             self._walk(node)
             return ir.Opaque("string")
-        self._note_path_words(value)
+        self._note_marks(value)
         if type(value) is str and value.endswith(".py") and len(value) < 256:  # a script a child may run
             self.summary.scripts.add(value)
         elif type(value) is str and "-m " in value and len(value) < 4096:  # `os.system("python -m pkg.train ...")`
@@ -240,7 +251,7 @@ class ExpressionBuilder:
         parts: list[ir.Sym] = []
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
-                self._note_path_words(part.value)
+                self._note_marks(part.value)
                 parts.append(ir.Const(part.value, self.at(part)))
             elif isinstance(part, cst.FormattedStringExpression):
                 value = self.expr(part.expression)

@@ -358,9 +358,9 @@ class ModuleSummary:
     first_code_node: NodeId | None = None  # the statement an added import goes before; None: none
     scripts: set[str] = field(default_factory=set)  # string literals naming a .py file: what a child may run
     started_modules: set[str] = field(default_factory=set)  # modules a command written out runs (`-m pkg.train`)
-    # the pieces of a SageMaker path its string literals hold: "opt" and "ml" as path parts, "SM_"
-    # beginning a variable's name (see optml.may_name_opt_ml)
-    path_words: set[str] = field(default_factory=set)
+    # what its string literals hold that a rule looks for, where few projects have any (see
+    # expressions.literal_marks): a rule with nothing to find in the project skips its walk
+    literal_marks: set[str] = field(default_factory=set)
 
     def span(self, node: NodeId) -> tuple[int, int, int, int]:
         """(line, column, end line, end column), 1-based, end exclusive. The spans must have

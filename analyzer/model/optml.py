@@ -106,10 +106,8 @@ def may_name_opt_ml(project) -> bool:
     and "ml" as parts of a path (`"/opt/ml/model"`, `os.path.join("/opt", "ml")`), or name a
     toolkit variable (`os.environ["SM_OUTPUT_DIR"]`). One that holds neither has nothing for the
     value tracking to find, and big trees skip it (transformers names an "opt" model, no "ml")."""
-    words: set[str] = set()
-    for summary in project.modules.values():
-        words |= summary.path_words
-    return "SM_" in words or {"opt", "ml"} <= words
+    marks = project.literal_marks()
+    return "SM_" in marks or {"opt", "ml"} <= marks
 
 
 # Asking whether a path exists: `os.path.exists("/opt/ml/input/config")` tells a SageMaker job from

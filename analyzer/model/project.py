@@ -264,6 +264,13 @@ class ProjectModel:
             self._script_set = set(self.script_dirs)
         return self._script_set
 
+    def literal_marks(self) -> set[str]:
+        """What the string literals of every module hold that a rule looks for (ir.ModuleSummary)."""
+        marks: set[str] = set()
+        for summary in self.modules.values():
+            marks |= summary.literal_marks
+        return marks
+
     def python_files(self) -> set[str] | bool:
         """The project's Python files (listed once), or False when there are too many to list."""
         if self._listing is None:

@@ -272,3 +272,14 @@ def test_only_literals_that_can_spell_a_sagemaker_path_turn_the_path_tracking_on
 
     _, analysis = tracker_for(tmp_path, {"train.py": "import os\n" + literals})
     assert may_name_opt_ml(analysis.project) is may
+
+
+@pytest.mark.parametrize("text, marks", [
+    ("/opt/ml/model", {"opt", "ml"}), ("opt", {"opt"}), ("https://github.com/huggingface/optimum", set()),
+    ("SM_CHANNEL_TRAIN", {"SM_"}), ("html", set()), ("libcuda.so.535.104.05", {"driver"}),
+    ("/usr/lib/NVIDIA-535", {"driver"}), ("modprobe", {"driver"}), ("model.pt", set()),
+])
+def test_literal_marks_say_what_a_string_may_be_a_piece_of(text, marks):
+    from sigcheck.model.expressions import literal_marks
+
+    assert literal_marks(text) == marks
