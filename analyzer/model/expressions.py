@@ -22,7 +22,8 @@ _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.
 _KEPT_OPERATORS = {cst.Add: "+", cst.Divide: "/", cst.Modulo: "%", cst.Multiply: "*", cst.Power: "**"}
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _PATH_WORDS = frozenset({"opt", "ml"})
-_DRIVER_WORDS = re.compile(r"nvidia|libcuda|modprobe|insmod", re.IGNORECASE)
+# the driver's libraries, folders and commands (knowledge/drivers.toml), not a model's "nvidia/mit-b0"
+_DRIVER_WORDS = re.compile(r"libcuda\.so|libnvidia-|/nvidia[-/]|modprobe|insmod|NVIDIA-Linux|nvidia-installer")
 
 
 def literal_marks(text: str) -> set[str]:

@@ -277,7 +277,7 @@ def test_only_literals_that_can_spell_a_sagemaker_path_turn_the_path_tracking_on
 @pytest.mark.parametrize("text, marks", [
     ("/opt/ml/model", {"opt", "ml"}), ("opt", {"opt"}), ("https://github.com/huggingface/optimum", set()),
     ("SM_CHANNEL_TRAIN", {"SM_"}), ("html", set()), ("libcuda.so.535.104.05", {"driver"}),
-    ("/usr/lib/NVIDIA-535", {"driver"}), ("modprobe", {"driver"}), ("model.pt", set()),
+    ("/usr/lib/nvidia-535", {"driver"}), ("modprobe", {"driver"}), ("model.pt", set()), ("nvidia/mit-b0", set()),
 ])
 def test_literal_marks_say_what_a_string_may_be_a_piece_of(text, marks):
     from sigcheck.model.expressions import literal_marks
