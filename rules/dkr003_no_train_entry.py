@@ -20,7 +20,8 @@ class NoTrainEntry(Rule):
     (`/opt/ml`, `/opt/program`, a `SAGEMAKER_*` or `SM_*` variable, a sagemaker package), or the
     script its CMD runs trains. An image for an endpoint (an executable `serve` and no `train`, a
     model server installed or started by its launch chain (`exec text-embeddings-router`, `python -m
-    vllm.entrypoints.openai.api_server`), an inference base image, a path naming it `inference`) is started
+    vllm.entrypoints.openai.api_server`), an inference base image, a path naming it `inference`,
+    `CMD ["serve"]`, SageMaker hosting's `accept-bind-to-port` label) is started
     with `serve` and is not judged, nor are development or CI images, nor an image that shows
     another platform and nothing of SageMaker's (a Vertex AI or Azure ML base image, a trainer
     reading `AIP_MODEL_DIR` or `AZUREML_*`): those platforms pass the job's own arguments. Nothing is reported when

@@ -81,6 +81,12 @@ def serving_reason(image: Image, knowledge: Knowledge, display: str) -> str | No
     serve = image.which("serve")
     if serve is not None and serve.executable and image.which("train") is None:
         return f"it places `serve` on PATH ({serve.image_path}) and no `train`"
+    cmd = image.words(image.cmd) if image.cmd is not None else []
+    if cmd[:1] == ["serve"]:  # deep-learning-containers' Ray images: the entry script branches on it
+        return f"its CMD is `serve` (line {image.cmd.line}), the argument SageMaker starts an endpoint with"
+    for instruction in image.instructions():
+        if instruction.keyword == "LABEL" and _BIND_TO_PORT in instruction.text:
+            return f"its LABEL says it binds to the port SageMaker hosting gives (line {instruction.line})"
     base = image.final.lineage()[0].base
     if knowledge.containers["inference-image"].find(image_name(base)):
         return f"it is built on the inference image {base}"
@@ -95,6 +101,8 @@ def serving_reason(image: Image, knowledge: Knowledge, display: str) -> str | No
     return None
 
 
+# SageMaker hosting's label for a container that serves on SAGEMAKER_BIND_TO_PORT (inference pipelines)
+_BIND_TO_PORT = "com.amazonaws.sagemaker.capabilities.accept-bind-to-port"
 _VARIABLE = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
 # `os.environ["CLOUD_ML_HP_METRIC_FILE"] = path` sets a variable for a library (Katib's metrics
 # collector): no sign the platform set it.

@@ -135,6 +135,10 @@ def test_the_toolkit_installed_by_any_installer_runs_train(tmp_path):
     ("FROM python:3.11\n", "docker/inference/Dockerfile", "names it"),
     ("FROM python:3.11\n", "docker/training/Dockerfile", None),
     ("FROM python:3.11\n", "docker/Dockerfile.reserved", None),
+    # deep-learning-containers' Ray image: its entry script branches on the argument; `serve` is its CMD
+    ("FROM python:3.11\nENTRYPOINT [\"/usr/local/bin/entry.sh\"]\nCMD [\"serve\"]\n", "Dockerfile", "CMD is `serve`"),
+    ("FROM python:3.11\nENTRYPOINT [\"/usr/local/bin/entry.sh\"]\nCMD [\"train\"]\n", "Dockerfile", None),
+    ("FROM python:3.11\nLABEL com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true\n", "Dockerfile", "binds to the port"),
 ])
 def test_serving_images(tmp_path, dockerfile, display, serving):
     container = chain_of(tmp_path, {"Dockerfile": dockerfile, "serve": "#!/bin/sh\n", "train": "#!/bin/sh\n"})
