@@ -31,6 +31,7 @@ def build_contexts(parsed: ParsedDockerfile, folder: Path, root: Path) -> list[P
     # A pattern that matches nothing copies nothing and fails no build: `COPY wheel[s]/ /tmp/wheels/`
     # is how deep-learning-containers copies a folder that may not exist.
     sources = [s for s in sources if not _GLOB.intersection(s) or any(context_matches([c], s) for c in candidates)]
+    sources = [found for s in sources if (found := _made_before_the_build(s, candidates)) is not None]
     copies_all = any(source.rstrip("/") in (".", "./") for source in sources)
     if copies_all:  # what the image then uses from the copied tree is in its context too
         used = _used_from_copied_tree(parsed)
@@ -39,6 +40,16 @@ def build_contexts(parsed: ParsedDockerfile, folder: Path, root: Path) -> list[P
                     if all(context_matches([candidate], source) for source in sources)
                     and not (copies_all and _holds_only_dockerfiles(candidate))), None)
     return fallback if holding is None else list(dict.fromkeys([holding, *fallback]))
+
+
+def _made_before_the_build(source: str, candidates: list[Path]) -> str | None:
+    """The source as it tells the context: itself where a candidate holds it; for a file no
+    candidate holds (made by the build's script first: the toolkit's `cp dist/*.tar.gz
+    test/container/dummy/`), the folder it is copied from, where one holds that; else None."""
+    if any(context_matches([c], source) for c in candidates):
+        return source
+    folder = posixpath.dirname(source.rstrip("/"))
+    return folder if folder and folder not in (".", "/") and any(context_matches([c], folder) for c in candidates) else None
 
 
 def _used_from_copied_tree(parsed: ParsedDockerfile) -> list[str]:

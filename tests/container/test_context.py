@@ -39,11 +39,14 @@ def test_the_nearest_folder_holding_them_all_wins_over_the_root(tmp_path):
 
 
 def test_without_a_folder_holding_every_source_each_is_looked_for_beside_the_dockerfile_then_at_the_root(tmp_path):
-    write_project(tmp_path, {"service/code/train.py": TRAIN})
-    # the wheel is built before `docker build`; variables, other stages and URLs are not the context's
+    write_project(tmp_path, {"service/code/train.py": TRAIN, "tools/entry.sh": ENTRY})
+    # the wheel is built before `docker build`, no folder holds it: the one that holds the rest is the
+    # context; variables, other stages and URLs are not the context's
     text = ("FROM python:3.11 AS build\nARG APP=x\nCOPY dist/app-1.0-py3-none-any.whl /tmp/\nCOPY $APP/ /app/\n"
             "COPY --from=build /usr/lib /usr/lib\nADD https://example.com/a.tgz /a.tgz\nCOPY code/ /opt/program/\n")
-    assert contexts(tmp_path, "service/docker/Dockerfile", text) == ["service/docker", "."]
+    assert contexts(tmp_path, "service/docker/Dockerfile", text) == ["service", "service/docker", "."]
+    split = text + "COPY tools/entry.sh /entry.sh\n"  # code/ beside the Dockerfile's folder, tools/ at the root
+    assert contexts(tmp_path, "service/docker/Dockerfile", split) == ["service/docker", "."]
     only_skipped = "FROM python:3.11\nCOPY $APP/ /app/\nCOPY <<EOF /x\nhi\nEOF\n"
     assert contexts(tmp_path, "service/docker/Dockerfile", only_skipped) == ["service/docker", "."]
 
@@ -129,3 +132,13 @@ def test_what_the_image_uses_from_a_copy_of_the_context_tells_which_folder_it_is
     assert contexts(tmp_path, "sagemaker_train/Dockerfile", nothing_used) == ["sagemaker_train", "."]
     program_only = "FROM pytorch-training:2.1.0\nCOPY . /opt/ml/code/\nENV SAGEMAKER_PROGRAM=open_lm/main.py\n"
     assert contexts(tmp_path, "sagemaker_train/Dockerfile", program_only) == [".", "sagemaker_train"]
+
+
+def test_a_file_made_before_the_build_is_looked_for_by_its_folder(tmp_path):
+    """sagemaker-training-toolkit's test/container/tensorflow/Dockerfile, built from test/container
+    after CI copies the toolkit's tarball into dummy/: no folder holds the tarball, the one that
+    holds dummy/ and tensorflow/train.py is the context."""
+    write_project(tmp_path, {"test/container/dummy/requirements.txt": "", "test/container/tensorflow/train.py": TRAIN})
+    text = ("FROM tensorflow-training:2.13.0\nCOPY dummy/sagemaker_training.tar.gz /sagemaker_training.tar.gz\n"
+            "COPY tensorflow/train.py /opt/ml/code/train.py\nENV SAGEMAKER_PROGRAM train.py\n")
+    assert contexts(tmp_path, "test/container/tensorflow/Dockerfile", text)[0] == "test/container"
