@@ -24,8 +24,9 @@ Read = Callable[[ImageFile], "tuple[str, str, int] | None"]
 # sagemaker-mlflow is MLflow's plugin for a SageMaker tracking server: any image may log there.
 _SAGEMAKER_SIGN = re.compile(r"/opt/ml(?![\w-])|/opt/program(?![\w-])|\bSAGEMAKER_[A-Z_]+|\bSM_[A-Z][A-Z_]*\b"
                              r"|sagemaker(?![-_]mlflow)", re.IGNORECASE)
+# Registries' names for the official images (Canonical publishes Ubuntu on ECR Public as lts/ and ubuntu/)
 _REGISTRY_PREFIXES = ("docker.io/library/", "index.docker.io/library/", "docker.io/", "index.docker.io/", "library/",
-                      "public.ecr.aws/docker/library/")
+                      "public.ecr.aws/docker/library/", "public.ecr.aws/lts/", "public.ecr.aws/ubuntu/")
 # Docker Hub's namespaces holding each official image built for one architecture.
 _ARCHITECTURES = frozenset({"amd64", "arm32v5", "arm32v6", "arm32v7", "arm64v8", "i386", "mips64le", "ppc64le",
                             "riscv64", "s390x", "windows-amd64"})

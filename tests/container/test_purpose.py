@@ -30,6 +30,8 @@ def chain_of(folder, files: dict[str, str]):
     ("localhost:5000/team/base", "localhost:5000/team/base"),
     ("123.dkr.ecr.us-east-1.amazonaws.com/x/base:1", "123.dkr.ecr.us-east-1.amazonaws.com/x/base"),
     ("arm64v8/ubuntu:22.04", "ubuntu"),
+    ("public.ecr.aws/lts/ubuntu:20.04", "ubuntu"),  # Canonical's Ubuntu on ECR Public (the toolkit's test images)
+    ("public.ecr.aws/ubuntu/ubuntu:22.04", "ubuntu"),
     ("docker.io/amd64/python:3.10", "python"),
     ("arm64v8/team/base", "arm64v8/team/base"),  # no official image: kept whole
     ("", None),
