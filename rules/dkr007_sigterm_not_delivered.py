@@ -38,7 +38,8 @@ class SigtermNotDelivered(Rule):
     between that defeats the handler: the SageMaker training toolkit (its `train` console script
     from `pip install sagemaker-training`, written on the RUN line or listed in a requirements
     file it installs, `SAGEMAKER_PROGRAM`, AWS framework images built on it),
-    which runs the script as a child through `subprocess` and `/bin/sh` and does not forward
+    which runs the script as a child with `subprocess` (through `/bin/sh` where a framework's
+    toolkit, `SAGEMAKER_TRAINING_MODULE`, runs it) and does not forward
     SIGTERM (aws/sagemaker-training-toolkit issues #125 and #173, still open); a Python launcher
     (`ENTRYPOINT ["python", "launch.py"]`) that starts the trainer as a child with `subprocess`,
     `os.system` or `sh -c` (or runs the arguments it is given, `train` included, as the entry
@@ -283,8 +284,9 @@ ENTRYPOINT ["accelerate", "launch", "--num_processes", "1", "/opt/program/train.
                 if step.kind == "toolkit":
                     yield self.finding(
                         step.point,
-                        f"The SageMaker training toolkit runs {container.chain.python.display} as a child through "
-                        f"/bin/sh and never forwards SIGTERM (sagemaker-training-toolkit #125, #173): {whose} handler "
+                        f"The SageMaker training toolkit runs {container.chain.python.display} as a child"
+                        f"{' through /bin/sh' if container.chain.toolkit_shell else ''} and never forwards SIGTERM "
+                        f"(sagemaker-training-toolkit #125, #173): {whose} handler "
                         f"never runs and the job is SIGKILLed {analysis.deadline} s after a stop; make the script the "
                         f"ENTRYPOINT (exec form)",
                         container.trace(),

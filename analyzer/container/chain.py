@@ -62,6 +62,7 @@ class Chain:
     missing_train: bool = False  # the platform's `train` argument names no program in the image
     runs_arguments: Point | None = None  # a wrapper that runs its arguments (`exec "$@"`)
     awaits_program: bool = False  # the toolkit's `train` with no SAGEMAKER_PROGRAM: a job's estimator names it
+    toolkit_shell: bool = False  # the toolkit runs the program through /bin/sh (a framework's toolkit does)
 
     def receives(self) -> list[bool]:
         """For each step: does its process receive the stop signal Docker sends to PID 1?"""
@@ -306,9 +307,13 @@ class ChainBuilder:
             self.chain.problem = "the training toolkit runs SAGEMAKER_PROGRAM, which the image does not set"
             self.chain.awaits_program = True
             return True
+        # A framework's toolkit (SAGEMAKER_TRAINING_MODULE, set by AWS's framework images) runs it with
+        # capture_error=True: through /bin/sh; the plain toolkit with Popen and its argv (trainer.py)
+        self.chain.toolkit_shell = source.keyword == "FROM" or bool(self.image.env.get("SAGEMAKER_TRAINING_MODULE"))
+        label = f"/bin/sh -c 'python {program} …'" if self.chain.toolkit_shell else f"python {program} …"
         for cwd in ("/opt/ml/code", self.image.workdir):
             if self.image.lookup(self.image.absolute(program, cwd)) is not None:
-                self._python(PythonCall(script=program), f"/bin/sh -c 'python {program} …'", point, cwd)
+                self._python(PythonCall(script=program), label, point, cwd)
                 return True
         self.chain.problem = f"SAGEMAKER_PROGRAM {program} is not a file of the build context"
         return True

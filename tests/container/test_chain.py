@@ -52,6 +52,13 @@ def test_toolkit_and_missing_train(tmp_path):
                                   "COPY train.py /opt/ml/code/\nENV SAGEMAKER_PROGRAM=train.py\n", "train.py": TRAIN})
     assert [s.kind for s in toolkit.chain.steps] == ["entrypoint", "toolkit", "python"]
     assert toolkit.chain.receives()[-1] is False
+    # the plain toolkit starts the script with Popen and its argv; a framework's (its training
+    # module named) with capture_error=True, through /bin/sh (trainer.py, process.py)
+    assert not toolkit.chain.toolkit_shell and toolkit.chain.steps[-1].label.startswith("python train.py")
+    framework = chain_of(tmp_path, {"Dockerfile": "FROM python\nRUN pip install sagemaker-training\n"
+                                    "ENV SAGEMAKER_TRAINING_MODULE=sagemaker_pytorch_container.training:main\n"
+                                    "COPY train.py /opt/ml/code/\nENV SAGEMAKER_PROGRAM=train.py\n", "train.py": TRAIN})
+    assert framework.chain.toolkit_shell and framework.chain.steps[-1].label.startswith("/bin/sh -c 'python train.py")
     missing = chain_of(tmp_path, {"Dockerfile": 'FROM python\nCMD ["python", "x.py"]\n'})
     assert missing.chain.missing_train and missing.chain.python is None
     kubernetes = chain_of(tmp_path, {"Dockerfile": 'FROM python\nWORKDIR /w\nCOPY train.py .\nCMD ["python", "train.py"]\n',
