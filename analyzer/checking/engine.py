@@ -78,25 +78,27 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
     locator = _Locator(analysis, settings, report)
     locator.add(active, options.jobs)
     if any(rule.code.startswith("DKR") for rule in active):  # the launch-chain rules: they follow chains
-        report.notes = _notes(locator, analysis.containers)
+        report.notes = _notes(locator, analysis.containers, settings.target)
     if key is not None:
         store_report(options.cache, key, _inputs(found, project, settings) + analysis.configuration_files(), project.root,
                      project.listed, report)
     return report
 
 
-def _notes(locator: "_Locator", containers) -> list[Note]:
+def _notes(locator: "_Locator", containers, target: str | None = None) -> list[Note]:
     """One note a place, naming the Dockerfiles whose chains stop there: the images of several
     versions or devices often share the script the chain stops in."""
     grouped: dict[Note, list[str]] = {}
     for container in containers:
         if container.unchecked is not None:
             grouped.setdefault(locator.note(container.unchecked), []).append(container.display)
-    return [replace(note, message=f"{note.message} ({_chain_hint(displays)})") for note, displays in grouped.items()]
+    return [replace(note, message=f"{note.message} ({_chain_hint(displays, target)})") for note, displays in grouped.items()]
 
 
-def _chain_hint(displays: list[str]) -> str:
-    shown = " and ".join(f"`sigcheck chain {shlex.quote(display)}`" for display in displays[:2])  # pasted into a shell
+def _chain_hint(displays: list[str], target: str | None = None) -> str:
+    """The command that shows the chain, with the stage the run was told to judge."""
+    stage = f" --target {shlex.quote(target)}" if target else ""
+    shown = " and ".join(f"`sigcheck chain{stage} {shlex.quote(display)}`" for display in displays[:2])  # pasted into a shell
     more = f" (and {len(displays) - 2} more)" if len(displays) > 2 else ""
     return f"{shown}{more} show{'s' if len(displays) == 1 else ''} the chain"
 

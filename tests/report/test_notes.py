@@ -57,6 +57,13 @@ def test_a_base_image_sigcheck_cannot_see_into_is_noted_not_reported(tmp_path, m
     assert result.output.rstrip().endswith("All checks passed (1 file analysed).")
 
 
+def test_the_chain_a_note_points_to_is_the_stage_the_run_judged(tmp_path, monkeypatch):
+    """`--target sagemaker`: the command the note gives shows that stage's chain, not the last one's."""
+    _project(tmp_path, UNKNOWN_BASE.replace(":latest\n", ":latest AS sagemaker\n") + "FROM ubuntu:22.04 AS dev\n")
+    result = _run(tmp_path, monkeypatch, "--target", "sagemaker")
+    assert "`sigcheck chain --target sagemaker Dockerfile` shows the chain" in result.output, result.output
+
+
 def test_the_note_sits_where_the_chain_stopped(tmp_path, monkeypatch):
     _project(tmp_path, """
         FROM python:3.11-slim
