@@ -247,8 +247,11 @@ def _shell_commands(text: str) -> Iterable[list[str | None]]:
 
 
 def _partial(word: str) -> str | None:
+    """A shell script's path by its known end; any other partial word is unknown. A Python script's
+    name alone says too little: DeepLearningExamples' evaluate.py runs `python {main_path} eval`,
+    and main.py trains only when told `train`."""
     tail = word.rsplit(UNKNOWN, 1)[1]
-    return UNKNOWN + tail if tail.startswith("/") and tail.endswith((".sh", ".py")) and len(tail) > 4 else None
+    return UNKNOWN + tail if tail.startswith("/") and tail.endswith(".sh") and len(tail) > 4 else None
 
 
 def _word_commands(paths: "PathTracker", knowledge: Knowledge, func_id: str, site: ir.CallSite,

@@ -46,7 +46,7 @@ class Scripts:
         if module is not None and module in self.project.modules:
             return self._runs_training(module)
         listing = self.project.python_files()
-        for base in self.bases if script is not None and not script.startswith(UNKNOWN) else ():
+        for base in self.bases if script is not None else ():
             written = base / script
             path = written.resolve()
             if path in self.project.by_path:
