@@ -164,6 +164,10 @@ class ProjectModel:
             found = self._find_in(dotted, own)
             if found is not None:
                 return found
+        for above in self._script_folders_above(parent):  # the entry point beside or above it runs with its folder on the path
+            found = self._find_in(dotted, above)
+            if found is not None:
+                return found
         if dotted not in self._found:
             self._found[dotted] = next((f for base in self._bases_holding(dotted) if (f := self._find_in(dotted, base))),
                                        None)
@@ -190,6 +194,15 @@ class ProjectModel:
                                              if above.name == first and not self._exists(f"{above.parent}/__init__.py")),
                                             None)
         return self._package_bases[key]
+
+    def _script_folders_above(self, parent: Path | None) -> list[Path]:
+        """The script folders that hold the importer, nearest first: in a monorepo of projects each
+        with its own `utils` package (DeepLearningExamples), `from utils import hooks` in
+        ConvNets/runtime/runner.py is ConvNets/utils, not the first project's searched."""
+        if parent is None:
+            return []
+        scripts = self._script_folders
+        return [above for above in self._folders_to_root(parent) if above in scripts]
 
     def _folders_to_root(self, folder: Path) -> list[Path]:
         """The folder and those above it, below the project root."""

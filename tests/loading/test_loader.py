@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 
 def test_follows_imports_transitively(load):
     project = load({
@@ -128,6 +130,23 @@ def test_each_script_finds_the_module_next_to_it(load):
     b_helpers = project.by_path[(project.root / "b/helpers.py").resolve()]
     assert project.resolve_import("config", b_helpers) == project.by_path[(project.root / "b/config.py").resolve()]
     assert len(project.modules) == 6
+
+
+@pytest.mark.parametrize("entries", [("ssd/main.py", "convnets/main.py"), ("convnets/main.py", "ssd/main.py")])
+def test_a_package_of_a_projects_own_is_found_from_its_modules_below_whatever_the_order(load, entries):
+    """DeepLearningExamples: each project has its own top-level `utils` package. ConvNets'
+    runtime/runner.py (imported by its main.py) doing `from utils import hooks` gets ConvNets/utils,
+    with its SIGTERM hook, in whichever order the projects are searched, not the first project's."""
+    project = load({
+        "ssd/main.py": "import utils\n", "ssd/utils/__init__.py": "",
+        "convnets/main.py": "from runtime import runner\n", "convnets/runtime/__init__.py": "",
+        "convnets/runtime/runner.py": "from utils import hooks\n", "convnets/utils/__init__.py": "",
+        "convnets/utils/hooks.py": "",
+    }, entries=entries)
+    runner = project.by_path[(project.root / "convnets/runtime/runner.py").resolve()]
+    hooks = project.by_path[(project.root / "convnets/utils/hooks.py").resolve()]
+    assert project.resolve_import("utils.hooks", runner) == hooks
+    assert project.resolve_import("utils", runner) == project.by_path[(project.root / "convnets/utils/__init__.py").resolve()]
 
 
 def test_a_library_name_is_not_the_neighbour_the_module_imports_by_its_own_name(load):
