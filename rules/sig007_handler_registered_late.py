@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sigcheck.checking.registration_conditions import condition_of, every_run_registers, under_a_condition
+from sigcheck.checking.registration_conditions import condition_of, every_run_registers, guards_the_training, under_a_condition
 from sigcheck.checking.rule import Example, Rule
 
 
@@ -14,7 +14,9 @@ class HandlerRegisteredLate(Rule):
     conditional expression (`GracefulExit() if args.graceful else None`). The main guard and
     platform checks (`hasattr(signal, "SIGTERM")`, `sys.platform != "win32"`, `os.name == "posix"`)
     are not conditions, and registrations on both sides of an `if`/`else` (one for rank 0, one
-    for the others) protect every run. A run whose training goes through a library that handles SIGTERM
+    for the others) protect every run, as does an `if` that holds all of the run's training too
+    (`if args.mode == "train": fit()`, where fit registers and trains: a run where it is false
+    trains nothing). A run whose training goes through a library that handles SIGTERM
     itself (Lightning's `Trainer.fit`) is protected either way and is not reported.
 
     ## Why is this bad?
@@ -104,8 +106,40 @@ for batch in loader:
     model(batch).backward()
     optimizer.step()
 """, "each side of the rank test registers a handler, one through a call: every run has one"),
+        Example("""
+import signal, torch
+
+def fit(model, opt, stopping):
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
+    for batch in loader:
+        model(batch).backward()
+        opt.step()
+        if stopping.is_set():
+            torch.save(model.state_dict(), "last.pt")
+            break
+
+if args.mode in ("train", "train_val"):
+    fit(model, opt, stopping)
+if args.mode in ("val", "train_val"):
+    score(model)
+""", "the condition the registration sits under holds the training too: a run where it is false only scores (MXNet's fit.py)"),
     )
     invalid = (
+        Example("""
+import signal, torch
+
+def fit(model, opt):
+    for batch in loader:
+        model(batch).backward()
+        opt.step()
+
+if args.graceful:
+    # expect: SIG007
+    signal.signal(signal.SIGTERM, on_sigterm)
+    fit(model, opt)
+else:
+    fit(model, opt)
+""", "the run that is not graceful trains too, with no handler"),
         Example("""
 import argparse, signal, sys
 
@@ -189,7 +223,9 @@ for batch in loader:
         at = entry.position(registration.func_id, registration.site)
         if at is not None and at > work_at:
             return f"SIGTERM handler is registered after the {entry.first_work.what} started: a stop before this line loses the work"
-        return _CONDITIONAL if under_a_condition(analysis, entry, registration) else None
+        if not under_a_condition(analysis, entry, registration) or guards_the_training(analysis, entry, registration):
+            return None  # a run where the condition is false trains nothing
+        return _CONDITIONAL
 
 
 _CONDITIONAL = "SIGTERM handler is registered only under a condition: runs where it is false are unprotected"

@@ -34,6 +34,24 @@ def condition_of(analysis: "Analysis", entry: "EntryFacts",
     return None
 
 
+def guards_the_training(analysis: "Analysis", entry: "EntryFacts", registration: HandlerRegistration) -> bool:
+    """Whether the `if` the registration sits under also holds every training of the run: a run
+    where it is false trains nothing to protect (MXNet's `if args.mode in ['train_val', 'train']:
+    model_fit(...)`, where model_fit registers the handler and trains; the `val` branch only
+    scores). No call on the way to it, nor in the function outside the `if`, trains."""
+    found = condition_of(analysis, entry, registration)
+    if found is None:
+        return False
+    func_id, branch = found
+    outside = [(step.caller, step.site) for step in entry.path_to(func_id)]  # each may train only through the way on
+    for caller, on_the_way in outside:
+        if any(isinstance(e, ir.CallSite) and e.index != on_the_way and analysis.work.trains_at(caller, e)
+               for e in analysis.functions[caller].events):
+            return False
+    return not any(isinstance(e, ir.CallSite) and not branch.index < e.index < branch.then_end
+                   and analysis.work.trains_at(func_id, e) for e in analysis.functions[func_id].events)
+
+
 def replaced_before_work(analysis: "Analysis", entry: "EntryFacts", registration: HandlerRegistration) -> bool:
     """Whether another SIGTERM registration, made in every run after this one and before the
     training starts, replaces it: a handler that ignores SIGTERM while the data loads

@@ -315,6 +315,11 @@ class WorkFinder:
         return {(func_id, event.index): position
                 for position, (_, func_id, event) in enumerate(self.in_order(start, within, runs=runs))}
 
+    def trains_at(self, func_id: str, site: ir.CallSite) -> bool:
+        """Whether a call is a training step or fit, or calls what performs one on this thread."""
+        return self._is_step(func_id, site) or self.is_fit_call(func_id, site) \
+            or any(t.func_id in self.stepping for t in self.graph.targets(func_id, site) if t.func_id)
+
     def work_kind(self, func_id: str, event: ir.Event, runs: Callable[[str], bool] | None = None) -> str | None:
         if isinstance(event, ir.Loop):
             return self.loop_kind(func_id, event, runs)
