@@ -160,7 +160,7 @@ class WorkFinder:
         training script hands `train` to is not a training loop."""
         fn = self.functions[func_id]
         few = runs_a_few_rounds(fn, loop) or (self._self_check(func_id, loop) and probes_on_noise(
-            fn, loop, lambda site: self._makes_noise(func_id, site)))
+            fn, loop, lambda site: self._makes_noise(func_id, site))) or self._drops_gradients(func_id, loop)
         for event in fn.events[loop.index + 1: loop.body_end]:
             if self._is_step(func_id, event) and not steps_loop_target(loop, event) \
                     and not steps_one_made_in_it(fn, loop, event) and not few:
@@ -172,6 +172,18 @@ class WorkFinder:
         if loop.iter is not None and self.iterates_data(loop.iter):
             return "data loop"
         return None
+
+    def _drops_gradients(self, func_id: str, loop: ir.Loop) -> bool:
+        """A loop whose backward passes only have their gradients zeroed: no step, update or call
+        that makes one in its body, and a `zero_grad` there. Jasper's and QuartzNet's memory
+        pre-allocation runs backward on each input size before the training loop: nothing trains."""
+        body = self.functions[func_id].events[loop.index + 1: loop.body_end]
+        events = [e for e in body if isinstance(e, ir.CallSite)]
+        if not any(name.endswith(".zero_grad") for e in events for name in self.call_names(func_id, e)) \
+                or any(uses_gradient(e) for e in body):  # `p -= lr * p.grad` before the zeroing: an update by hand
+            return False
+        return not any(any(not entry.option("needs-update") for entry in self._step_entries(func_id, e))
+                       or any(c in self.calling_a_step for c in self._callees(func_id, e)) for e in events)
 
     def _self_check(self, func_id: str, loop: ir.Loop) -> bool:
         """Whether the loop is in the main block of a module other modules of the project import:

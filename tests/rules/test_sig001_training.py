@@ -656,3 +656,32 @@ Trainer().train()
 """
     (finding,) = run_sigcheck({"train.py": code}, select=("SIG001",)).diagnostics
     assert finding.message.split("later, and ")[1] == "everything since the last save is lost"
+
+
+PREALLOCATES = """import torch
+
+model = torch.nn.Linear(8, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for size in range(128, 1024, 128):
+    model(torch.randn(size, 8)).sum().backward()
+    model.zero_grad()
+for step in range(1000):
+    model(next(batches)).sum().backward()
+    optimizer.step()
+    optimizer.zero_grad()
+"""
+
+
+def test_backward_passes_whose_gradients_are_only_zeroed_train_nothing(run_sigcheck):
+    """Jasper's and QuartzNet's pre-allocation: backward on each input size, then zero_grad, before
+    the training loop. The finding is at the loop that steps, not at the warm-up."""
+    (finding,) = run_sigcheck({"train.py": PREALLOCATES}, select=("SIG001",)).diagnostics
+    assert finding.line == 8
+
+
+def test_an_update_by_hand_before_zero_grad_trains(run_sigcheck):
+    by_hand = ("import torch\n\nfor step in range(1000):\n    model(next(batches)).sum().backward()\n"
+               "    with torch.no_grad():\n        for p in model.parameters():\n            p -= 0.1 * p.grad\n"
+               "    model.zero_grad()\n")
+    (finding,) = run_sigcheck({"train.py": by_hand}, select=("SIG001",)).diagnostics
+    assert finding.line == 3
