@@ -20,7 +20,7 @@ from sigcheck.model.callgraph import CallGraph
 from sigcheck.model.roots import scope_of
 from sigcheck.model.trace import Point
 from sigcheck.model.textbuild import TextBuilding
-from sigcheck.model.values import ClassV, FunctionV, InstanceV
+from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV
 
 _PATH_OPERATIONS = frozenset({"+", "/", "%"})  # concatenation, a pathlib join, %-formatting
 _MAX_POSSIBLE = 8
@@ -244,14 +244,17 @@ class PathTracker(TextBuilding):
             base = self.value(func_id, sym.base, at, depth + 1)
             return tuple(p for p in (parent(b) for b in base) if p is not None)
         result: list[Possible] = []
-        for value in self.resolver.resolve(sym.base):
+        bases = self.resolver.resolve(sym.base)
+        for value in bases:
             if isinstance(value, InstanceV) and isinstance(value.of, ClassV):
                 for cls in self.resolver.mro(value.of.class_id):
                     if isinstance(cls, ClassV) and sym.attr in self.project.classes[cls.class_id].attributes:
                         for assigned in self.project.classes[cls.class_id].attributes[sym.attr]:
                             result.extend(self.value(scope_of(assigned) or func_id, assigned, None, depth + 1))
                         break
-        if not result:
+        # an option's default by its name, for what may be the parsed options: not a library's own
+        # attribute (`sys.executable` beside another script's `--executable` option, GNMT's)
+        if not result and not any(isinstance(v, ExternalV) and not v.qualname.startswith("argparse.") for v in bases):
             result.extend(self._argparse_default(sym.attr, depth))
         return tuple(result)
 

@@ -91,6 +91,20 @@ def test_environment_argparse_and_parameters(tmp_path):
     assert nested == [{"/opt/ml/output", "/opt/ml/code"}]
 
 
+def test_a_librarys_attribute_is_no_option_of_the_same_name(tmp_path):
+    """GNMT's translate.py declares `--executable` (default nmt.py): `sys.executable` elsewhere is
+    the interpreter, not that option, which made every `[sys.executable] + argv` launcher run nmt.py."""
+    values = written_values(tmp_path, {"train.py": """
+        import argparse, sys
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--executable", default="nmt.py")
+        args = parser.parse_args()
+        sink(sys.executable)
+        sink(args.executable)
+    """})
+    assert values == [set(), {"nmt.py"}]
+
+
 def test_instance_attributes_carry_paths(tmp_path):
     values = written_values(tmp_path, {"train.py": """
         class Job:
