@@ -13,6 +13,7 @@ import libcst as cst
 
 from sigcheck.model import ir
 from sigcheck.model.guards import classify_guard
+from sigcheck.model.literal_marks import literal_marks
 
 _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.Element,
                       cst.DictElement, cst.StarredDictElement, cst.FormattedStringExpression,
@@ -21,23 +22,6 @@ _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.
 # wait's length is computed with (`time.sleep(0.5 * (attempt + 1))`, `2 ** attempt`)
 _KEPT_OPERATORS = {cst.Add: "+", cst.Divide: "/", cst.Modulo: "%", cst.Multiply: "*", cst.Power: "**"}
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
-_PATH_WORDS = frozenset({"opt", "ml"})
-# the driver's libraries, folders and commands (knowledge/drivers.toml), not a model's "nvidia/mit-b0"
-_DRIVER_WORDS = re.compile(r"libcuda\.so|libnvidia-|/nvidia[-/]|modprobe|insmod|NVIDIA-Linux|nvidia-installer")
-
-
-def literal_marks(text: str) -> set[str]:
-    """What a string literal holds that a rule looks for: "opt" and "ml" as parts of a path and
-    "SM_" beginning a variable's name (pieces of a SageMaker path: optml.may_name_opt_ml), and
-    "driver" for a name of the NVIDIA driver's libraries, folders or commands (DRV002)."""
-    marks: set[str] = set()
-    if "opt" in text or "ml" in text:
-        marks.update(_PATH_WORDS.intersection(text.split("/")))
-    if text.startswith("SM_"):
-        marks.add("SM_")
-    if _DRIVER_WORDS.search(text):
-        marks.add("driver")
-    return marks
 _STARTED_MODULE = re.compile(r"(?:^|\s)-m\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=\s|$)")
 
 

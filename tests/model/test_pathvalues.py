@@ -294,6 +294,6 @@ def test_only_literals_that_can_spell_a_sagemaker_path_turn_the_path_tracking_on
     ("/usr/lib/nvidia-535", {"driver"}), ("modprobe", {"driver"}), ("model.pt", set()), ("nvidia/mit-b0", set()),
 ])
 def test_literal_marks_say_what_a_string_may_be_a_piece_of(text, marks):
-    from sigcheck.model.expressions import literal_marks
+    from sigcheck.model.literal_marks import literal_marks
 
     assert literal_marks(text) == marks
