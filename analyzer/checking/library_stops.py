@@ -95,7 +95,9 @@ def _judged_callbacks(analysis: "Analysis", entry: "EntryFacts", stop: LibrarySt
         return None  # built where sigcheck does not see it
     verdicts = [_quiet_callbacks(analysis, stop.library, site, entry) if isinstance(site, ir.CallSite)
                 else _quiet_configuration(analysis, stop.library, entry) for site in trainers]
-    return None if None in verdicts else max(verdicts)  # type: ignore[type-var]
+    if None in verdicts:
+        return None
+    return next((folder for folder in verdicts if folder), "")  # a configuration, where one builds them
 
 
 def _events_in_run(analysis: "Analysis", entry: "EntryFacts") -> Iterator[ir.CallSite | ir.Assign]:

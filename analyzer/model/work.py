@@ -179,7 +179,8 @@ class WorkFinder:
         pre-allocation runs backward on each input size before the training loop: nothing trains."""
         body = self.functions[func_id].events[loop.index + 1: loop.body_end]
         events = [e for e in body if isinstance(e, ir.CallSite)]
-        if not any(name.endswith(".zero_grad") for e in events for name in self.call_names(func_id, e)) \
+        # asked of every loop a run meets: the written name first, resolving nothing
+        if not any(isinstance(e.func, ir.Attr) and e.func.attr == "zero_grad" for e in events) \
                 or any(uses_gradient(e) for e in body):  # `p -= lr * p.grad` before the zeroing: an update by hand
             return False
         return not any(any(not entry.option("needs-update") for entry in self._step_entries(func_id, e))
