@@ -32,7 +32,9 @@ class HandlerNeverSaves(Rule):
       `threading.Event`) that the training loop checks, itself or through a `@property` that
       returns it, and the branch taken, or the code after the loop it leaves, saves; the test may
       be in a callback the library's loop runs, whose branch asks the library to stop
-      (`control.should_training_stop = True`) and the code after the fit call saves;
+      (`control.should_training_stop = True`, an Estimator hook's `run_context.request_stop()`)
+      and the code after the fit call saves, or the library does as it stops (the Estimator's
+      CheckpointSaverHook);
     - through an exception: the handler raises (`sys.exit` raises `SystemExit`) and the
       exception unwinds to a `finally`, a matching `except` or a context manager's `__exit__`
       around the training loop that saves, or, uncaught, ends the interpreter so that an

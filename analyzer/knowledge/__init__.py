@@ -40,7 +40,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                                   "callback-packages": list, "exception-hook": str, "instead": str, "needs-call": list}),
     "step": ("training.toml", "step", {"needs-update": bool}),
     "fit": ("training.toml", "fit", {"remedy": str, "remedy-since": str, "remedy-removed": dict, "package": list, "saves-unless": list,
-                                      "switch": str, "saves-with": list, "quiet-callbacks": list, "trains-with": list}),
+                                      "switch": str, "saves-with": list, "quiet-callbacks": list, "trains-with": list, "saves-when-stopped": bool}),
     "data": ("training.toml", "data", {}),
     "random-input": ("training.toml", "random-input", {}),
     "gradient-use": ("training.toml", "gradient-use", {}),
@@ -62,7 +62,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "driver-command": ("drivers.toml", "driver-command", {}),
     "driver-loader": ("drivers.toml", "driver-loader", {}),
     "driver-dir": ("drivers.toml", "driver-dir", {}),
-    "stop-attribute": ("frameworks.toml", "stop-attribute", {}),
+    "stop-attribute": ("frameworks.toml", "stop-attribute", {"called": bool}),
 }
 _SPAWN_KINDS = {"thread", "executor", "process", "atexit", "call", "remote"}
 _BEHAVIOURS = {"handles", "exits", "forwards", "defeats"}

@@ -93,6 +93,10 @@ class Flags:
                 target = event.target
             elif isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and event.func.attr == "set" and not event.args:
                 target = event.func.base  # threading.Event().set()
+            elif isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and not event.args \
+                    and any(e.option("called") for e in self.graph.knowledge.stop_attributes.find(event.func.attr)):
+                yield ("library", event.func.attr), event, True  # `run_context.request_stop()`: a hook asks the loop to stop
+                continue
             if target is None:
                 continue
             key = self.key(target)

@@ -214,9 +214,17 @@ class SaveAnalysis:
             fn = self.functions[caller]
             for call in fn.events:
                 if self.work.is_fit_call(caller, call):
-                    found = self.range_save(caller, call.index + 1, len(fn.events)) or self.after_return(caller, main)
+                    found = self.range_save(caller, call.index + 1, len(fn.events)) or self.after_return(caller, main) \
+                        or self._saved_by_the_library(caller, call)
                     if found:
                         return (Point(caller, call.node, "the library's loop returns"), *found)
+        return None
+
+    def _saved_by_the_library(self, func_id: str, call: ir.CallSite) -> tuple[Point, ...] | None:
+        """A fit whose library saves when it is asked to stop (an Estimator's CheckpointSaverHook)."""
+        names = self.work.call_names(func_id, call)
+        if any(e.option("saves-when-stopped") for n in names for e in self.knowledge.fits.find(n)):
+            return (Point(func_id, call.node, "which saves a last checkpoint as it stops"),)
         return None
 
     def flags_set(self, handler_ids: list[str]) -> list[tuple[FlagKey, Point]]:
