@@ -38,7 +38,8 @@ class HardcodedSagemakerPath(Rule):
     script, a module that answers `/ping` or `/invocations` (or defines the inference toolkit's
     `model_fn(model_dir)` or another handler, not TensorFlow's `model_fn(features, labels, mode)`, is named
     `serve`, `predictor.py` or `inference.py`, or is kept under a folder named `inference`,
-    `serving` or `serve`) is an endpoint's, and `test_*.py` or a module under `tests/` is a test:
+    `serving` or `serve`, or is run by an endpoint image's entry script, as its program or a helper
+    it runs first) is an endpoint's, and `test_*.py` or a module under `tests/` is a test:
     none of them gets the training toolkit's variables. In a module that is an endpoint's by its
     handlers alone, the functions a training run reaches are still a trainer's (a single-file
     script that trains under `__main__` and defines `model_fn`). A launcher that defines the job with the

@@ -188,7 +188,17 @@ class Analysis:
         by its handlers alone and the run of an entry point that trains reaches the function
         (SageMaker's single-file examples: `model_fn` for the endpoint, training under `__main__`)."""
         module = self.functions[func_id].module
+        if module in self._endpoint_scripts:
+            return False
         return self.job_kinds.of(module) == TRAINING or func_id in self._trained_beside_handlers
+
+    @cached_property
+    def _endpoint_scripts(self) -> frozenset[str]:
+        """The modules an endpoint image runs: its program, and the scripts its entry script runs
+        before it (deep-learning-containers' vllm `sagemaker_args.py`): an endpoint's code."""
+        paths = {path.resolve() for c in self.containers if c.serving is not None
+                 for path in (*c.chain.helpers, *((c.chain.python.path,) if c.chain.python else ()))}
+        return frozenset(module for path in paths if (module := self.project.by_path.get(path)) is not None)
 
     @cached_property
     def _trained_beside_handlers(self) -> frozenset[str]:

@@ -19,7 +19,7 @@ from sigcheck.container.purpose import unseen_train
 from sigcheck.container.toolkit import toolkit_source
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
 from sigcheck.loading.accelerate_config import runs_one_process
-from sigcheck.container.starters import FORWARDS, REPLACED, STOPS, signal_passing, starting_command
+from sigcheck.container.starters import FORWARDS, REPLACED, STOPS, python_run_first, signal_passing, starting_command
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, display_path
 from sigcheck.model.trace import Point
@@ -63,6 +63,7 @@ class Chain:
     runs_arguments: Point | None = None  # a wrapper that runs its arguments (`exec "$@"`)
     awaits_program: bool = False  # the toolkit's `train` with no SAGEMAKER_PROGRAM: a job's estimator names it
     toolkit_shell: bool = False  # the toolkit runs the program through /bin/sh (a framework's toolkit does)
+    helpers: list[Path] = field(default_factory=list)  # Python scripts a wrapper on the chain runs first (build-context files)
 
     def receives(self) -> list[bool]:
         """For each step: does its process receive the stop signal Docker sends to PID 1?"""
@@ -350,6 +351,7 @@ class ChainBuilder:
     def _follow(self, script: ShellScript, display: str, point: Point, cwd: str, depth: int, inline: bool,
                 shell_form: bool = False) -> None:
         command = starting_command(script, self._starts, self._execs)
+        self._helpers(script, command, cwd)
         if command is None:
             self.chain.problem = "the script starts no program sigcheck recognises"
             return
@@ -367,6 +369,13 @@ class ChainBuilder:
             self.chain.problem = f"`{command.text}` runs a program sigcheck cannot know"
             return
         self.program(list(command.words), where, command.cwd, depth + 1)
+
+    def _helpers(self, script: ShellScript, start: ShellCommand | None, cwd: str) -> None:
+        """The Python scripts the wrapper runs before the command it starts: the image's code too."""
+        for call, at in python_run_first(script, start, self.knowledge):
+            found = python_file(self.image, call, at or cwd)
+            if found is not None and found.context is not None and found.context.suffix == ".py":
+                self.chain.helpers.append(found.context)
 
     def _execs(self, command: ShellCommand) -> bool:
         """`exec PROGRAM`: the script ends in it, whatever it is (a program the image gets from

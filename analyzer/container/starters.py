@@ -5,6 +5,7 @@ waits, or the signal stops at the shell (chain.py asks, script by script).
 
 from __future__ import annotations
 
+from sigcheck.container.argv import PythonCall, program_name, python_call
 from sigcheck.container.shell import ShellCommand, ShellScript
 
 # How a step passes the stop signal to the step after it.
@@ -40,3 +41,19 @@ def signal_passing(script: ShellScript, command: ShellCommand) -> tuple[str, str
     if trap is not None:
         return STOPS, f"run without exec; the shell runs its TERM trap (line {trap.line}) only after the command ends"
     return STOPS, "run without exec: the shell keeps the signal and the trainer never receives it"
+
+
+def python_run_first(script: ShellScript, start: ShellCommand | None, knowledge) -> list[tuple[PythonCall, str]]:
+    """The Python scripts a wrapper runs before the command it starts, with the folder each runs
+    in (deep-learning-containers' vllm entry script turns SM_VLLM_* variables into flags with one,
+    then execs the server)."""
+    found = []
+    for command in script.commands:
+        if command is start:
+            break
+        name = program_name(command.name)
+        if command.function is None and name and knowledge.containers["interpreter"].find(name):
+            call = python_call(list(command.words), [])
+            if call.script:
+                found.append((call, command.cwd))
+    return found

@@ -51,3 +51,41 @@ def test_a_module_of_handlers_is_judged_where_a_trainer_runs_it(run_sigcheck):
                                                                            ("handlers.py", "OPT002", 21)]
     alone = run_sigcheck({"handlers.py": SCRIPT}, ["handlers.py"], select=("OPT001", "OPT002"))
     assert alone.diagnostics == []
+
+
+_ARGS_HELPER = """import os
+
+MODEL_DIR = "/opt/ml/model"
+
+
+def build_args(env, model_dir=MODEL_DIR):
+    args = ["--port", "8080"]
+    if os.path.isdir(model_dir):
+        args += ["--model", model_dir]
+    return args
+
+
+if __name__ == "__main__":
+    print(" ".join(build_args(os.environ)))
+"""
+
+
+def test_a_script_an_endpoint_images_entry_script_runs_first_is_the_endpoints(run_sigcheck):
+    """deep-learning-containers' vllm image: its entry script runs sagemaker_args.py to turn
+    SM_VLLM_* variables into flags, then execs the model server. An endpoint is never given
+    SM_MODEL_DIR (the training toolkit sets it): the literal is what the endpoint has. The same
+    helper in a training image, before the trainer, is a trainer's code."""
+    entry = "#!/bin/bash\nif ! python3 /usr/local/bin/sagemaker_args.py > /tmp/args; then\n    exit 1\nfi\nexec {program}\n"
+    dockerfile = ("FROM {base}\nCOPY scripts/entry.sh /usr/local/bin/entry.sh\n"
+                  "COPY scripts/sagemaker_args.py /usr/local/bin/sagemaker_args.py\nCOPY train.py /opt/ml/code/train.py\n"
+                  "RUN chmod +x /usr/local/bin/entry.sh\nENTRYPOINT [\"/usr/local/bin/entry.sh\"]\n")
+    trains = "import torch\nfor step in range(10):\n    model(batch).backward()\n    optimizer.step()\n"
+    serving = {"Dockerfile": dockerfile.format(base="vllm/vllm-openai:v0.11.0"), "train.py": trains,
+               "scripts/entry.sh": entry.format(program="python3 -m vllm.entrypoints.openai.api_server $(cat /tmp/args)"),
+               "scripts/sagemaker_args.py": _ARGS_HELPER}
+    found = run_sigcheck(serving, ["."], select=("OPT001",)).diagnostics
+    assert found == []
+    training = {**serving, "Dockerfile": dockerfile.format(base="python:3.11").replace("RUN chmod", "RUN pip install sagemaker-training\nRUN chmod"),
+                "scripts/entry.sh": entry.format(program="python3 /opt/ml/code/train.py")}
+    assert [(d.code, d.path) for d in run_sigcheck(training, ["."], select=("OPT001",)).diagnostics] == \
+        [("OPT001", "scripts/sagemaker_args.py")]
