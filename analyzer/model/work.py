@@ -179,10 +179,11 @@ class WorkFinder:
         pre-allocation runs backward on each input size before the training loop: nothing trains."""
         body = self.functions[func_id].events[loop.index + 1: loop.body_end]
         events = [e for e in body if isinstance(e, ir.CallSite)]
-        # asked of every loop a run meets: the written name first, resolving nothing
-        if not any(isinstance(e.func, ir.Attr) and e.func.attr == "zero_grad" for e in events) \
+        # asked of every loop a run meets: the written names first, resolving nothing
+        written = {e.func.attr for e in events if isinstance(e.func, ir.Attr)}
+        if "zero_grad" not in written or "step" in written \
                 or any(uses_gradient(e) for e in body):  # `p -= lr * p.grad` before the zeroing: an update by hand
-            return False
+            return False  # an optimizer's step on an object sigcheck cannot resolve (nanochat's) still steps
         return not any(any(not entry.option("needs-update") for entry in self._step_entries(func_id, e))
                        or any(c in self.calling_a_step for c in self._callees(func_id, e)) for e in events)
 

@@ -685,3 +685,15 @@ def test_an_update_by_hand_before_zero_grad_trains(run_sigcheck):
                "    model.zero_grad()\n")
     (finding,) = run_sigcheck({"train.py": by_hand}, select=("SIG001",)).diagnostics
     assert finding.line == 3
+
+
+def test_a_loop_whose_step_sigcheck_cannot_resolve_still_trains(run_sigcheck):
+    """nanochat's chat_rl.py: backward passes in an inner loop, then `optimizer.step()` on an
+    optimizer a project method builds, and `model.zero_grad()`: the outer loop is the training."""
+    optimizer = ("class MuonAdamW:\n    def __init__(self, groups):\n        self.groups = groups\n\n"
+                 "    def step(self):\n        for group in self.groups:\n            fused_update(group)\n")
+    code = ("import torch\n\nfrom optim import MuonAdamW\n\noptimizer = MuonAdamW(groups)\nfor step in range(100):\n"
+            "    for example in range(8):\n        model(next(batches)).sum().backward()\n"
+            "    optimizer.step()\n    model.zero_grad(set_to_none=True)\n")
+    (finding,) = run_sigcheck({"train.py": code, "optim.py": optimizer}, select=("SIG001",)).diagnostics
+    assert finding.line == 6
