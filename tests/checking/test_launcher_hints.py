@@ -74,3 +74,18 @@ def test_a_jax_script_with_the_launchers_option_keeps_the_platforms_deadline(run
     report = run_sigcheck({"train.py": head + "if True:" + LOOP}, ["train.py"], select=("SIG001",))
     [finding] = report.diagnostics
     assert "on SageMaker" in finding.message
+
+
+def test_a_run_that_imports_no_torch_is_not_started_by_torchrun(run_sigcheck):
+    """DeepLearningExamples' TensorFlow and Horovod projects copy a CPU-affinity helper that reads
+    LOCAL_RANK; horovodrun or mpirun starts them. The same helper in a PyTorch run still hedges."""
+    affinity = "import os\n\n\ndef set_affinity():\n    return int(os.getenv('LOCAL_RANK', 0))\n"
+    trains_tf = ("import tensorflow as tf\nimport horovod.tensorflow as hvd\n\nfrom gpu_affinity import set_affinity\n\n"
+                 "set_affinity()\noptimizer = tf.keras.optimizers.Adam()\nfor step in range(10_000):\n"
+                 "    with tf.GradientTape() as tape:\n        loss = model(batch)\n"
+                 "    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))\n")
+    [tf_finding] = run_sigcheck({"train.py": trains_tf, "gpu_affinity.py": affinity}, ["train.py"], select=("SIG001",)).diagnostics
+    assert "torchrun" not in tf_finding.message
+    trains_torch = "import torch\n\nfrom gpu_affinity import set_affinity\n\nset_affinity()\nif True:" + LOOP
+    [torch_finding] = run_sigcheck({"train.py": trains_torch, "gpu_affinity.py": affinity}, ["train.py"], select=("SIG001",)).diagnostics
+    assert "(30 s if started by torchrun)" in torch_finding.message
