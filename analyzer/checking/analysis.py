@@ -309,7 +309,7 @@ class Analysis:
         return toolkit_signs(self.project, self.knowledge.toolkit_variables)
 
     @cached_property
-    def launcher_hints(self) -> list[tuple["Deadline", frozenset[str], list[str]]]:
+    def launcher_hints(self) -> list[tuple["Deadline", frozenset[str], tuple[list[str], list[str]]]]:
         """See entries.launcher_hints."""
         return launcher_hints(self)
 

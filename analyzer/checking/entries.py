@@ -256,15 +256,17 @@ class EntryFacts:
         shown = [launch for launch in self.analysis.documented if launch.target == path]
         if shown:  # none does: how its README says to start it, before a guess from the code
             return _strictest(shown)
-        for deadline, runners, needs in self.analysis.launcher_hints:
-            if self.body_id in runners and (not needs or self._run_imports(needs)):
+        for deadline, runners, (others, own) in self.analysis.launcher_hints:
+            if self.body_id in runners and not (self._run_imports(others) and not self._run_imports(own)):
                 return deadline
         return None
 
     def _run_imports(self, libraries: list[str]) -> bool:
-        """Whether a module the run goes through imports one of these libraries: torchrun starts
-        PyTorch's workers, and a TensorFlow and Horovod project reading LOCAL_RANK in a copied
-        CPU-affinity helper (DeepLearningExamples') is started by horovodrun or mpirun instead."""
+        """Whether a module the run goes through imports one of these libraries: a TensorFlow and
+        Horovod run reading LOCAL_RANK in a copied CPU-affinity helper (DeepLearningExamples') is
+        started by horovodrun or mpirun, not torchrun, unless it imports torch too."""
+        if not libraries:
+            return False
         modules = {self.analysis.functions[f].module for f in self.main.listed}
         return any(_imports_any(self.analysis.project.modules[m].imports, libraries) for m in modules)
 
@@ -335,11 +337,12 @@ def signalled_by_platform(start: ChildStart) -> bool:
     return start.api != "ray" and not start.api.startswith("ray.")
 
 
-def launcher_hints(analysis: "Analysis") -> list[tuple[Deadline, frozenset[str], list[str]]]:
+def launcher_hints(analysis: "Analysis") -> list[tuple[Deadline, frozenset[str], tuple[list[str], list[str]]]]:
     """For each launcher with a shorter deadline: the functions that run one naming any of its
     environment variables or declaring the option it passes (`--local_rank`), in a module
-    that imports no library whose launcher passes them too (deepspeed), with the libraries a run
-    must import for the launcher to be the one (`hints-need-import`: torch). The function itself
+    that imports no library whose launcher passes them too (deepspeed); not for a run that
+    imports another framework (`hints-not-for-runs-of`: TensorFlow, Horovod) and none of the
+    launcher's own (`hints-library`: torch). The function itself
     must name it: importing a module where some other function reads LOCAL_RANK says nothing
     about how this program is started. A script that only consults it
     (`os.environ.get("LOCAL_RANK", -1)`) runs with or without the launcher: its deadline
@@ -365,7 +368,8 @@ def launcher_hints(analysis: "Analysis") -> list[tuple[Deadline, frozenset[str],
                 runners = needing if how == NEEDED else \
                     analysis.graph.reaching([f for f in functions if f not in bodies], MAIN_THREAD)
                 found.append((Deadline(entry.option("deadline"), context, how == CONSULTED),
-                              frozenset(runners) | bodies, entry.option("hints-need-import", [])))
+                              frozenset(runners) | bodies,
+                              (entry.option("hints-not-for-runs-of", []), entry.option("hints-library", []))))
     return found
 
 
