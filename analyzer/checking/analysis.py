@@ -26,7 +26,8 @@ from sigcheck.model.positions import Positions
 from sigcheck.model.stopping import StopAnalysis
 from sigcheck.model.signals import HandlerRegistration, find_registrations
 from sigcheck.model.trace import Point
-from sigcheck.checking.entries import ELSEWHERE, Deadline, EntryFacts, launcher_hints
+from sigcheck.checking.entries import ELSEWHERE, Deadline, EntryFacts
+from sigcheck.checking.launcher_hints import launcher_hints
 from sigcheck.checking.frameworks import FrameworkHandling
 from sigcheck.checking.script_mode import FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE, ScriptModeRun
 from sigcheck.checking.submitted_jobs import SubmittedJob, submitted_jobs

@@ -370,6 +370,10 @@ class ModuleSummary:
             return (1, 1, 1, 1)
         return tuple(self.spans[start:start + 4])  # type: ignore[return-value]
 
+    def imports_any(self, packages: list[str]) -> bool:
+        """Whether it imports one of these packages or a module inside one."""
+        return any(name == package or name.startswith(package + ".") for name in self.imports for package in packages)
+
     @property
     def has_spans(self) -> bool:
         return len(self.spans) > 0  # the module itself is node 0: computed spans are never empty
