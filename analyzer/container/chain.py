@@ -248,7 +248,7 @@ class ChainBuilder:
         self._python(call, quote([*started, *call.args]), point, cwd)
 
     def _python(self, call: PythonCall, label: str, point: Point, cwd: str) -> None:
-        found = self._python_file(call, cwd)
+        found = self.image.python_file(call, cwd)
         if found is None or found.context is None or found.context.suffix not in (".py", ""):
             target = call.script or call.module
             self.chain.problem = f"the trainer `{target}` is not a file of the build context"
@@ -256,9 +256,6 @@ class ChainBuilder:
         display = display_path(found.context)
         index = self._add(Step("python", label, Point.in_document(display, (1, 1, 1, 1), f"the trainer {display}"), REPLACED))
         self.chain.python = PythonTarget(found.context, display, call, index, found.image_path)
-
-    def _python_file(self, call: PythonCall, cwd: str) -> ImageFile | None:
-        return python_file(self.image, call, cwd)
 
     def _executable(self, words, point, cwd, depth) -> None:
         name = words[0]
@@ -373,7 +370,7 @@ class ChainBuilder:
     def _helpers(self, script: ShellScript, start: ShellCommand | None, cwd: str) -> None:
         """The Python scripts the wrapper runs before the command it starts: the image's code too."""
         for call, at in python_run_first(script, start, self.knowledge):
-            found = python_file(self.image, call, at or cwd)
+            found = self.image.python_file(call, at or cwd)
             if found is not None and found.context is not None and found.context.suffix == ".py":
                 self.chain.helpers.append(found.context)
 
@@ -399,17 +396,3 @@ class ChainBuilder:
                                 or unseen_train(self.image, self.knowledge, self.read) is not None):
             return True  # the SageMaker training toolkit's command, or one a package may put on PATH
         return name.endswith((".py", ".sh")) or self.image.which(command.name) is not None
-
-
-def python_file(image: Image, call: PythonCall, cwd: str) -> ImageFile | None:
-    """The image file `python SCRIPT` or `python -m MODULE` runs from the folder `cwd`."""
-    if call.script is not None:
-        return image.lookup(image.absolute(call.script, cwd))
-    parts = (call.module or "").split(".")
-    roots = [cwd, *image.env.get("PYTHONPATH", "").split(":")]
-    for root in [r for r in roots if r]:
-        for candidate in (posixpath.join(root, *parts) + ".py", posixpath.join(root, *parts, "__main__.py")):
-            found = image.lookup(image.absolute(candidate, cwd))
-            if found is not None:
-                return found
-    return None

@@ -12,10 +12,14 @@ import os
 import posixpath
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sigcheck.container.dockerfile import Instruction, ParsedDockerfile
 from sigcheck.container.stages import (DEFAULT_PATH, ImageFile, Placed, Stage, build_stages, context_matches,
                                        copy_words, mode_executable)
+
+if TYPE_CHECKING:
+    from sigcheck.container.argv import PythonCall
 
 __all__ = ["Image", "ImageFile", "Placed", "Stage", "context_matches", "copy_words"]
 
@@ -115,6 +119,19 @@ class Image:
                 if found is not None:
                     return ImageFile(path, placed, found if placed.context else None, placed.heredoc,
                                      self._executable(path, placed, found))
+        return None
+
+    def python_file(self, call: "PythonCall", cwd: str) -> ImageFile | None:
+        """The image file `python SCRIPT` or `python -m MODULE` runs from the folder `cwd`."""
+        if call.script is not None:
+            return self.lookup(self.absolute(call.script, cwd))
+        parts = (call.module or "").split(".")
+        roots = [cwd, *self.env.get("PYTHONPATH", "").split(":")]
+        for root in [r for r in roots if r]:
+            for candidate in (posixpath.join(root, *parts) + ".py", posixpath.join(root, *parts, "__main__.py")):
+                found = self.lookup(self.absolute(candidate, cwd))
+                if found is not None:
+                    return found
         return None
 
     def which(self, name: str) -> ImageFile | None:

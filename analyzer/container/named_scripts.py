@@ -18,7 +18,7 @@ import tokenize
 from pathlib import Path
 
 from sigcheck.container.argv import PythonCall
-from sigcheck.container.chain import ChainBuilder, PythonTarget, python_file
+from sigcheck.container.chain import ChainBuilder, PythonTarget
 from sigcheck.container.purpose import Read
 from sigcheck.container.image import Image
 from sigcheck.knowledge import Knowledge
@@ -40,7 +40,7 @@ def named_scripts(image: Image, launcher: PythonTarget, text: str, knowledge: Kn
     found: list[Path] = []
     for call in calls:
         for cwd in folders:
-            placed = python_file(image, call, cwd)
+            placed = image.python_file(call, cwd)
             context = placed.context if placed is not None else None
             if context is not None and context.suffix == ".py" and context.resolve() != launcher.path.resolve():
                 if context not in found:
