@@ -91,7 +91,7 @@ class PatternSet:
 
     def __init__(self, entries: Iterable[Entry]) -> None:
         self.entries = list(entries)
-        self._regexes = [re.compile("|".join(f"(?:{translate(p)})" for p in e.patterns)) for e in self.entries]
+        self._compiled: list[re.Pattern] | None = None  # on the first lookup: most sets are never asked in a run
         self._found: dict[str, list[Entry]] = {}
         self._endings: tuple[frozenset[str], tuple[str, ...]] | None = None  # see may_name
 
@@ -104,6 +104,12 @@ class PatternSet:
             found = [e for e in found if not any(fnmatchcase(qualname, p) for p in e.option("exclude", ()))]
             self._found[qualname] = found
         return found
+
+    @property
+    def _regexes(self) -> list[re.Pattern]:
+        if self._compiled is None:
+            self._compiled = [re.compile("|".join(f"(?:{translate(p)})" for p in e.patterns)) for e in self.entries]
+        return self._compiled
 
     def may_name(self, attribute: str) -> bool:
         """Whether a name ending in `.attribute` can match: a call of `model.forward` is never
@@ -217,6 +223,7 @@ def builtin_knowledge() -> Knowledge:
     return Knowledge(entries, platforms, signals, tuple(paths), stop_signals, tuple(sagemaker["toolkit"]["variables"]))
 
 
+@lru_cache(maxsize=None)  # a file holds several categories: parse it once
 def _load(filename: str) -> dict:
     text = resources.files("sigcheck.knowledge").joinpath(filename).read_text(encoding="utf-8")
     try:

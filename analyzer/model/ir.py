@@ -21,24 +21,28 @@ NodeId = int
 
 class _Hashed:
     """A symbol keeps its hash once computed: resolution looks symbols up in memos and sets many
-    times each, and a nested symbol's hash would be worked out from its whole tree every time."""
+    times each, and a nested symbol's hash would be worked out from its whole tree every time.
+
+    Symbols are never changed once built, but their classes are not frozen: a frozen dataclass
+    sets each field through `object.__setattr__` in its `__init__`, which made building the
+    cached summaries (a few hundred thousand symbols) 40% slower."""
 
     __slots__ = ("_hash",)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Name(_Hashed):
     name: str
     scope: str  # id of the function whose scope the name is looked up from
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Attr(_Hashed):
     base: "Sym"
     attr: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class CallOf(_Hashed):
     func: "Sym"
     args: tuple["Sym", ...] = ()
@@ -47,7 +51,7 @@ class CallOf(_Hashed):
     star: bool = False  # `*args` or `**kwargs` among the arguments
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # its own __eq__ and __hash__
 class Const(_Hashed):
     value: Any
     node: NodeId | None = field(default=None, compare=False, repr=False)  # where the literal is written
@@ -60,23 +64,23 @@ class Const(_Hashed):
         return hash((type(self.value), self.value))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FuncRef(_Hashed):
     func_id: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Seq(_Hashed):
     items: tuple["Sym", ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Item(_Hashed):
     base: "Sym"
     key: "Sym"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Imported(_Hashed):
     """`import a.b` (name None, binds `a` unless aliased) or `from a.b import name`."""
 
@@ -85,7 +89,7 @@ class Imported(_Hashed):
     importer: str = ""  # the importing module: a script's own folder is on its import path
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Param(_Hashed):
     func_id: str
     index: int
@@ -93,7 +97,7 @@ class Param(_Hashed):
     default: "Sym | None" = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Opaque(_Hashed):
     """An expression sigcheck does not model. Unknown stays unknown. Arithmetic keeps the names,
     attributes and items it reads: `lr * w.grad` reads a gradient (see gradients.py)."""
@@ -102,7 +106,7 @@ class Opaque(_Hashed):
     reads: tuple["Sym", ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class BinOp(_Hashed):
     """`a + b`, `a / b` (pathlib), `a % b`: kept for the path values built with them."""
 
@@ -112,13 +116,13 @@ class BinOp(_Hashed):
     node: NodeId | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class FString(_Hashed):
     parts: tuple["Sym", ...]  # Const for the literal text, other symbols for the {fields}
     node: NodeId | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class SliceOf(_Hashed):
     """`base[lower:upper]`; None for a bound left out. A slice with a step is not modelled."""
 
@@ -127,14 +131,14 @@ class SliceOf(_Hashed):
     upper: "Sym | None"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class DictOf(_Hashed):
     """A dict display `{k: v, ...}` (`**spread` entries are left out)."""
 
     entries: tuple[tuple["Sym", "Sym"], ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Decorated(_Hashed):
     """`decorator(func)` for `@decorator def f` (`func` is the def itself or what the decorators
     below return): what the decorator returns, or `func` where that is not known (a library's
@@ -144,7 +148,7 @@ class Decorated(_Hashed):
     func: "Sym"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class OneOf(_Hashed):
     """An expression whose value is one of several: `a if test else b`, `a or b`."""
 
@@ -154,7 +158,7 @@ class OneOf(_Hashed):
     test_reads: tuple["Sym", ...] = field(default=(), compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Declared(_Hashed):
     """`trainer: Trainer = instantiate(cfg.trainer)`: the value, and the class the annotation
     declares it an instance of, which stands in where the value is not known (a factory)."""
@@ -175,7 +179,7 @@ def _hash_kept(cls: type) -> None:
             return self._hash
         except AttributeError:
             value = computed(self)
-            object.__setattr__(self, "_hash", value)  # frozen: the dataclass's __setattr__ refuses
+            self._hash = value
             return value
 
     cls.__hash__ = __hash__  # type: ignore[method-assign]
@@ -263,7 +267,7 @@ class Branch(Event):
     periodic: bool = False  # the test takes a remainder (`if step % 500 == 0:`): it holds once a period
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class ExceptClause:
     types: tuple[Sym, ...]  # empty: a bare `except:`
     start: int
@@ -290,7 +294,7 @@ STRUCTURES = (Loop, Branch, Try, With)
 
 # -- definitions ------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Parameter:
     name: str
     kind: str  # "posonly" | "pos" | "varargs" | "kwonly" | "varkw"

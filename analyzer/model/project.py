@@ -92,6 +92,8 @@ class ProjectModel:
         imports): its folder is searched last, for code that puts it on sys.path itself. The
         common part of the search is done once per name: trees with hundreds of script folders
         import thousands of names."""
+        if self._listed_nowhere(dotted):
+            return None
         folder, home, parent, place = self._search_place(importer)
         key = (dotted, place)
         if key not in self._searched:  # each module of a folder asks for the same names
@@ -100,6 +102,16 @@ class ProjectModel:
         if found is not None and self._imported_by_its_name(importer, dotted, found):
             return self._search_elsewhere(dotted, found)
         return found
+
+    def _listed_nowhere(self, dotted: str) -> bool:
+        """No listed file ends as the module would (`torch.nn.functional`: no `functional.py`, no
+        `functional/__init__.py`), so no folder holds it: most names a module imports are
+        libraries', and each was otherwise looked for from every folder that imports it."""
+        if not isinstance(self.python_files(), set):
+            return False
+        last = dotted.rsplit(".", 1)[-1]
+        tails = self._by_tail
+        return f"{last}.py" not in tails and f"{last}/__init__.py" not in tails
 
     def _search_place(self, importer: str | None) -> tuple[Path | None, Path | None, Path | None, str]:
         """The importer's own folder (none for a package's `__init__`), package home and file's
