@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sigcheck.checking.polling import first_polling_loop, polls, within_a_polling_loop
+from sigcheck.checking.polling import first_polling_loop, one_steps_microbatches, polls, within_a_polling_loop
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
 from sigcheck.model.steps import few_iterations
@@ -20,7 +20,9 @@ class StopFlagNotPolled(Rule):
     flag starts: a pass over the dataset's statistics); nor are the loops of a
     function called inside an iteration of a loop that checks the flag, unless they go over data
     themselves (one step's microbatches end with the step; a batch loop over the loader, called
-    once an epoch, is reported). Nor is a loop of another command than the one that registers the
+    once an epoch, is reported). The same holds for gradient accumulation written inside such an
+    iteration: a counted loop that updates nothing, followed in the iteration by the optimizer's
+    step (`for micro_step in range(grad_accum_steps):`). Nor is a loop of another command than the one that registers the
     handler, where a command-line runner picks one (a Typer app's `serve` and `quantize`).
 
     Where sigcheck cannot place the registration in the run's order (a run too long for its
@@ -171,6 +173,34 @@ for iteration in range(100000):
         sys.exit(0)
 """, "Megatron: the dataset is built before training starts, and one step's microbatches end with the step the loop checks after", name="dataset-building-and-microbatches"),
         Example("""
+import signal, torch
+
+stop_requested = False
+
+def on_sigterm(signum, frame):
+    global stop_requested
+    stop_requested = True
+
+def split_microbatches(size, *tensors):
+    for i in range(0, len(tensors[0]), size):
+        yield tuple(t[i:i + size] for t in tensors)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for step in range(max_steps):
+    if stop_requested:
+        break
+    for micro_step in range(grad_accum_steps):  # nanoGPT's gradient accumulation
+        x, y = train_loader.next_batch()
+        model(x, y).backward()
+    optimizer.step()
+    batch, labels = next(data)
+    for sub_batch, sub_labels in split_microbatches(4, batch, labels):  # guided-diffusion's
+        classifier(sub_batch, sub_labels).backward()
+    classifier_optimizer.step()
+torch.save(model.state_dict(), "model.pt")
+""", "gradient accumulation, inline or over the microbatches a batch is split into, ends with the step the loop checks before",
+                name="gradient-accumulation"),
+        Example("""
 import signal, time
 import typer
 
@@ -316,6 +346,26 @@ for epoch in range(10):
         torch.save(model.state_dict(), "ckpt.pt")
         sys.exit(0)
 """, "the flag is checked once per epoch; the batch loop runs on"),
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(10):
+    if stop:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+    # expect: SIG012
+    for step in range(steps_per_epoch):
+        model(next(batches)).mean().backward()
+        optimizer.step()
+""", "a counted loop that steps the optimizer is a whole epoch of steps, not one step's microbatches",
+                name="counted-epoch"),
     )
 
     def check(self, analysis):
@@ -354,7 +404,8 @@ for epoch in range(10):
                     continue
                 at = entry.position(func_id, event)
                 if at is None or at < registered_at or analysis.work.loop_kind(func_id, event) is None \
-                        or few_iterations(fn, event) or polls(analysis, func_id, event, flags, pollers):
+                        or few_iterations(fn, event) or polls(analysis, func_id, event, flags, pollers) \
+                        or one_steps_microbatches(analysis, func_id, event, flags, pollers):
                     continue
                 if excused is None:
                     way = entry.path_to(func_id)

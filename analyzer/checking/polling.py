@@ -32,6 +32,22 @@ def within_a_polling_loop(analysis, way, flags, pollers) -> bool:
     return False
 
 
+def one_steps_microbatches(analysis, func_id: str, loop: ir.Loop, flags, pollers) -> bool:
+    """Whether the loop is the gradient accumulation of one step, written inline: it counts (goes
+    over no data) and updates nothing, inside an iteration of a loop of the same function that
+    checks the flag and updates the model after it (nanoGPT's and llm.c's `for micro_step in
+    range(grad_accum_steps):`, then `optimizer.step()`). It ends with the step, as the
+    microbatches of a function called there do (within_a_polling_loop). Checking the flag inside
+    it would not help: under DDP, a rank that left mid-accumulation would keep the others waiting
+    in the all-reduce of the last micro-step."""
+    events = analysis.functions[func_id].events
+    if over_data(analysis, loop) or any(analysis.work.takes_update(func_id, e) for e in events[loop.index + 1: loop.end]):
+        return False
+    return any(isinstance(outer, ir.Loop) and loop.end <= outer.body_end
+               and any(analysis.work.takes_update(func_id, e) for e in events[loop.end: outer.body_end])
+               and polls(analysis, func_id, outer, flags, pollers) for outer in events[: loop.index])
+
+
 def over_data(analysis, loop: ir.Loop) -> bool:
     """`for batch in loader:`, `enumerate(dataset)`: a loop over data itself. A count
     (`range(num_microbatches)`) is not, whatever its names say."""

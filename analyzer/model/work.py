@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from functools import cached_property, lru_cache
 from typing import Callable, Iterator
 
@@ -184,8 +183,13 @@ class WorkFinder:
         if "zero_grad" not in written or "step" in written \
                 or any(uses_gradient(e) for e in body):  # `p -= lr * p.grad` before the zeroing: an update by hand
             return False  # an optimizer's step on an object sigcheck cannot resolve (nanochat's) still steps
-        return not any(any(not entry.option("needs-update") for entry in self._step_entries(func_id, e))
-                       or any(c in self.calling_a_step for c in self._callees(func_id, e)) for e in events)
+        return not any(self.takes_update(func_id, e) or any(c in self.calling_a_step for c in self._callees(func_id, e))
+                       for e in events)
+
+    def takes_update(self, func_id: str, event: ir.Event) -> bool:
+        """Whether the call is one that updates the model by itself (`optimizer.step()`, optax's
+        apply_updates), not a backward pass that trains only with such an update."""
+        return any(not entry.option("needs-update") for entry in self._step_entries(func_id, event))
 
     def _self_check(self, func_id: str, loop: ir.Loop) -> bool:
         """Whether the loop is in the main block of a module other modules of the project import:
@@ -231,10 +235,7 @@ class WorkFinder:
 
     def iterates_data(self, sym: ir.Sym) -> bool:
         """Whether a loop over this goes over data: a loader, a dataset (knowledge's data names)."""
-        for name in _names_in(sym):
-            if any(fnmatchcase(name, p) for entry in self.knowledge.data for p in entry.patterns):
-                return True
-        return False
+        return any(self.knowledge.data.find(name) for name in _names_in(sym))
 
     def in_order(self, start: str, within: frozenset[str] | None = None, limit: int = 50_000,
                  runs: Callable[[str], bool] | None = None) -> Iterator[tuple[tuple[Step, ...], str, ir.Event]]:
