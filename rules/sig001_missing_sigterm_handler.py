@@ -46,6 +46,8 @@ class MissingSigtermHandler(Rule):
     A loop is a
     training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
     through the functions it calls; handing a step function to a library does not make it one.
+    The branch a benchmark switch picks (`if args.benchmark:`) times a few steps and is not
+    the job: the finding is about the training the other branch runs.
     Training on a thread the entry point starts counts: SIGTERM ends the whole process. Where a
     command-line runner runs one of several commands (a click group, a Typer app,
     `fire.Fire({...})`), each command is judged on its own: a handler that one command registers
@@ -194,6 +196,25 @@ worker = threading.Thread(target=work)
 worker.start()
 worker.join()
 """, "training on a thread the main thread waits for: SIGTERM ends the whole process", name="training-on-a-thread"),
+        Example("""
+import time, torch
+
+def benchmark(steps):
+    for step in range(steps):
+        model(next(batches)).mean().backward()
+        optimizer.step()
+
+if args.benchmark:
+    benchmark(args.bench_steps)
+else:
+    # expect: SIG001
+    for batch in loader:
+        model(batch).mean().backward()
+        optimizer.step()
+        if step % 1000 == 0:
+            torch.save(model.state_dict(), "ckpt.pt")
+""", "the training is the branch a benchmark switch does not pick: the finding is about its loop, not the timing run's",
+                name="benchmark-switch"),
         Example("""
 import torch
 

@@ -42,6 +42,8 @@ class FirstWorkSearch:
                 self._finish()
                 continue
             _, func_id, event = item
+            if self._benchmarking(item):
+                continue
             if event is not None:
                 kind = self.finder.work_kind(func_id, event, self.runs)
                 if kind in _WORK:
@@ -59,6 +61,14 @@ class FirstWorkSearch:
             else:
                 self._enter(func_id, step)
         return None
+
+    def _benchmarking(self, item) -> bool:
+        """Whether the event or call is in the branch a benchmark switch picks (`if args.benchmark:`):
+        a run that times some steps is not the job, whose training the `else` holds. The branch
+        is the function's own, so its answer stays the same from any entry point."""
+        path, func_id, event = item
+        where, index = (func_id, event.index) if event is not None else (path[-1].caller, path[-1].site)
+        return any(start < index < end for start, end in self.finder.benchmark_branches(where))
 
     def _enter(self, func_id: str, step: Step | None) -> None:
         self.entered[func_id] = len(self.entered)

@@ -13,7 +13,20 @@ def classify_guard(test: cst.BaseExpression) -> str | None:
         return "type-checking"  # true for type checkers only: the branch never runs
     if _is_platform_check(test):
         return "platform"
+    if _is_benchmark_switch(test):
+        return "benchmark"
     return None
+
+
+def _is_benchmark_switch(test) -> bool:
+    """`if args.benchmark:`, `if cfg.bench:`, `if args.exec_mode == "benchmark":`: the branch a
+    command line picks to time some steps, not to train (NVIDIA's DeepLearningExamples have
+    one in most projects). Only the branch itself: its `else` is the training run."""
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 \
+            and isinstance(test.comparisons[0].operator, cst.Equal):
+        written = {_text(test.left), _text(test.comparisons[0].comparator)}
+        return any(text.startswith("'") and "bench" in text.lower() for text in written)
+    return isinstance(test, (cst.Name, cst.Attribute)) and "bench" in _text(test).rsplit(".", 1)[-1].lower()
 
 
 def _is_main_guard(test) -> bool:

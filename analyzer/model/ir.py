@@ -262,7 +262,7 @@ class Branch(Event):
     then_end: int = 0  # then-branch is (index, then_end); else is (then_end, end)
     end: int = 0
     test_reads: tuple[Sym, ...] = ()
-    guard: str | None = None  # "main" (`__name__ == "__main__"`), "platform" (OS checks), "type-checking"
+    guard: str | None = None  # "main" (`__name__ == "__main__"`), "platform" (OS checks), "type-checking", "benchmark"
     flag: str | None = None  # `if no_sync:`: the name tested as it is
     periodic: bool = False  # the test takes a remainder (`if step % 500 == 0:`): it holds once a period
 

@@ -33,6 +33,7 @@ class WorkFinder:
         self.knowledge = knowledge
         self.functions = graph.project.functions
         self._first_memo: dict[str, tuple | None] = {}  # see FirstWorkSearch
+        self._benchmarks: dict[str, list[tuple[int, int]]] = {}  # see benchmark_branches
         self._applying: dict[str, bool] = {}  # see _applies_gradients
         self._using: dict[str, bool] = {}
         # One entry point's rules ask in a row; all of them at once would not fit. The cache is
@@ -287,6 +288,13 @@ class WorkFinder:
         if isinstance(event, ir.With):  # its __enter__ runs before the body: a handler it registers is in place
             return [Step(func_id, event.index, method, "call") for method in self.graph.entered_with(event)]
         return []
+
+    def benchmark_branches(self, func_id: str) -> list[tuple[int, int]]:
+        """The event ranges of the function's branches that a benchmark switch picks (guards.py)."""
+        if func_id not in self._benchmarks:
+            self._benchmarks[func_id] = [(e.index, e.then_end) for e in self.functions[func_id].events
+                                         if isinstance(e, ir.Branch) and e.guard == "benchmark"]
+        return self._benchmarks[func_id]
 
     def first_work(self, start: str, runs: Callable[[str], bool] | None = None) -> Work | None:
         """The first training loop or fit call a run of `start` meets, in `in_order`'s order
