@@ -15,7 +15,7 @@ from sigcheck.model import ir
 from sigcheck.model.argflow import parameter_index
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph
 from sigcheck.model.symbols import walk
-from sigcheck.model.values import ClassV, ExternalV, InstanceV, ModuleV
+from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV, ModuleV
 
 FlagKey = tuple
 
@@ -169,6 +169,7 @@ class Flags:
                   and isinstance(sym.base, ir.Name)} if test is not None else set()
         while pending:
             name = pending.pop()
+            found |= self._passed_to(fn, name)
             for event in assigned.get(name, ()):
                 if test is None or name in shared or _fresh_for(loops, event.index, test):
                     more = self._assigned_reads(func_id, event)
@@ -177,12 +178,53 @@ class Flags:
                     followed.update(pending)
         return found
 
+    def _passed_to(self, fn: ir.FunctionInfo, name: str) -> set[FlagKey]:
+        """For a parameter, the flags its callers pass it, through their own locals:
+        `save_checkpoint(..., force_save=should_break)` with `should_break` read from the flag,
+        then `if ... or force_save:` around the save (DeepLearningExamples' MXNet fit.py)."""
+        index = parameter_index(fn, name)
+        if index is None or (fn.id, index) in self._following:
+            return set()
+        self._following.add((fn.id, index))
+        try:
+            found: set[FlagKey] = set()
+            for argument in self.graph.resolver.flow.get((fn.id, index), ()):
+                scope = argument.scope if isinstance(argument, ir.Name) else None
+                keys = self.reads(scope or fn.id, [argument])
+                found |= self._through_locals(scope, keys) if scope in self.functions else keys
+            return found
+        finally:
+            self._following.discard((fn.id, index))
+
     def _assigned_reads(self, func_id: str, event: ir.Assign) -> set[FlagKey]:
         """The flags an assigned value is computed from: the same for every test that follows it."""
         key = (func_id, event.index)
         found = self._value_reads.get(key)
         if found is None:
-            found = self._value_reads[key] = self.reads(func_id, (s for s in _built_from(event.value) if _may_be_a_flag(s)))
+            parts = list(_built_from(event.value))
+            found = self.reads(func_id, (s for s in parts if _may_be_a_flag(s)))
+            for call in (part for part in parts if isinstance(part, ir.CallOf)):
+                found |= self._returned_by(call)
+            self._value_reads[key] = found
+        return found
+
+    def _returned_by(self, call: ir.CallOf) -> set[FlagKey]:
+        """The flags a project function returns, for a value computed by calling it:
+        `should_break = handler.should_end()` where should_end returns the flag its handler sets
+        (DeepLearningExamples' MXNet fit.py). Only what it returns: a function that only tests
+        the flag on its way (a training epoch that polls it) gives back something else."""
+        found: set[FlagKey] = set()
+        for value in self.graph.resolver.resolve(call.func):
+            func_id = value.func_id if isinstance(value, FunctionV) else None
+            if func_id not in self.functions or func_id in self._getting:
+                continue
+            self._getting.add(func_id)
+            try:
+                fn = self.functions[func_id]
+                returned = [part for sym in fn.returns for part in _built_from(sym) if _may_be_a_flag(part)]
+                found |= self._through_locals(func_id, self.reads(func_id, returned))
+            finally:
+                self._getting.discard(func_id)
         return found
 
     def _assignments(self, fn: ir.FunctionInfo) -> tuple[dict[str, list[ir.Assign]], list[ir.Loop]]:

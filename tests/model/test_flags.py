@@ -207,3 +207,48 @@ def test_a_loop_test_reads_a_flag_through_a_local_only_when_computed_each_time(a
              for fn in ("loop_with_fresh_copy", "loop_with_stale_copy")}
     assert a.flags.test_checks("train:loop_with_fresh_copy", tests["loop_with_fresh_copy"][0], flag)
     assert not a.flags.test_checks("train:loop_with_stale_copy", tests["loop_with_stale_copy"][0], flag)
+
+
+FORCED_SAVE = """
+import torch
+
+class PartitionSignalHandler:
+    def __init__(self):
+        self.stop = False
+
+    def should_end(self):
+        return self.stop
+
+    def train_epoch(self):
+        if self.stop:
+            return 0.5
+        return 1.0
+
+def save_checkpoint(net, epoch, force_save=False):
+    if epoch % 10 == 0 or force_save:
+        torch.save(net.state_dict(), "ckpt.params")
+
+def fit(net, handler):
+    for epoch in range(90):
+        loss = handler.train_epoch()
+        if loss:
+            print(loss)
+        should_break = handler.should_end()
+        save_checkpoint(net, epoch, force_save=should_break)
+
+fit(torch.nn.Linear(16, 1), PartitionSignalHandler())
+"""
+
+
+def test_a_flag_a_method_returns_reaches_a_test_through_a_local_and_a_parameter(analysis):
+    """DeepLearningExamples' MXNet fit.py: `should_break = handler.should_end()` (which returns the
+    flag), passed as `force_save=should_break` to the function whose `if ... or force_save:`
+    saves. A value a function computes while testing the flag (a loss) carries no flag."""
+    a = analysis({"train.py": textwrap.dedent(FORCED_SAVE)})
+    flag = ("attr", "stop")
+    saving = a.functions["train:save_checkpoint"]
+    test = next(e for e in saving.events if type(e).__name__ == "Branch")
+    assert a.flags.test_checks("train:save_checkpoint", test, flag)
+    fit = a.functions["train:fit"]
+    logging = next(e for e in fit.events if type(e).__name__ == "Branch")
+    assert not a.flags.test_checks("train:fit", logging, flag)

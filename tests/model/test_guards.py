@@ -23,6 +23,12 @@ CASES = {
     'hasattr(signal, "SIGTERM", 1)': None,
     "__name__ != '__main__'": None,
     "ready": None,
+    "args.benchmark": "benchmark",
+    "cfg.bench": "benchmark",
+    'args.exec_mode == "benchmark"': "benchmark",
+    "not args.benchmark": None,  # the training run's branch
+    "args.bench_steps > 0 and ready": None,
+    'args.exec_mode == "train"': None,
 }
 
 
