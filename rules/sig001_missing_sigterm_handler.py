@@ -119,6 +119,23 @@ for epoch in range(10):
     optimizer.step()
 """, "a handler is registered before the loop"),
         Example("""
+from openenv.core.generic_client import GenericEnvClient
+from robosim import Simulator
+
+class Scorer:
+    def __init__(self, url):
+        self._client = GenericEnvClient(base_url=url).sync()
+
+    def score(self, answer):
+        return self._client.step({"answer": answer}).reward
+
+scorer = Scorer("http://localhost:8000")
+env = Simulator()
+for episode in range(100):
+    print(scorer.score("2"), env.step(policy(env.observation)))
+""", "an environment's step, by the name of its receiver or of the class that made it, trains nothing",
+                name="environment-steps"),
+        Example("""
 import lightning as L
 
 trainer = L.Trainer(max_epochs=10)
