@@ -51,7 +51,9 @@ class MissingSigtermHandler(Rule):
     Training on a thread the entry point starts counts: SIGTERM ends the whole process. Where a
     command-line runner runs one of several commands (a click group, a Typer app,
     `fire.Fire({...})`), each command is judged on its own: a handler that one command registers
-    does not cover another command's training.
+    does not cover another command's training. A method a base class calls on `self` runs the
+    override of the subclass the run makes (`Deploy(args).main()` runs Deploy's `run`), not every
+    subclass's.
     A child process that trains (`multiprocessing.Process(target=train)`, `mp.spawn(train)`) is
     judged too once the parent's SIGTERM handler passes the signal on to it (`p.terminate()`,
     `os.kill`), or the platform sends it to every process (Slurm): it is reported when its own run registers no handler and no library handles
@@ -135,6 +137,32 @@ for episode in range(100):
     print(scorer.score("2"), env.step(policy(env.observation)))
 """, "an environment's step, by the name of its receiver or of the class that made it, trains nothing",
                 name="environment-steps"),
+        Example("""
+import torch
+
+class Pipeline:
+    def main(self):
+        return self.run()
+
+class Sft(Pipeline):
+    def run(self):
+        for batch in loader:
+            model(batch).mean().backward()
+            optimizer.step()
+
+class Deploy(Pipeline):
+    def run(self):
+        serve(model)
+
+def sft_main():
+    Sft().main()
+
+def deploy_main():
+    Deploy().main()
+
+deploy_main()
+""", "ms-swift's pipelines: `self.run()` in the base runs the override of the class this run makes, Deploy's; "
+     "the function that makes an Sft is never called", name="template-method"),
         Example("""
 import lightning as L
 

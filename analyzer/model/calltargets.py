@@ -31,6 +31,7 @@ class CallTargets:
     project: "ProjectModel"
     resolver: "Resolver"
     _subclass_index: dict[str, list[str]] | None
+    _class_calls: dict[str, list[tuple[str, ir.Sym]]] | None  # see _makers_anywhere
     graph: Any  # networkx.MultiDiGraph
     conditional_callers: set[str]
     _conditions: dict[tuple[str, int, str], frozenset[str]]
@@ -99,16 +100,34 @@ class CallTargets:
         """A subclass's override that `self.run()` in a base reaches holds only in the runs that
         make an instance of that subclass (or of one below it): `Serve().main()` runs Serve.run,
         not Train.run. Where no project code makes one (a factory, a registry, a library), it
-        holds for every run, as does a call that some other target makes plainly."""
+        holds for every run, as does a call that some other target makes plainly. The makers are
+        looked for in all the project's code, not only the graph's: a run that never calls
+        `megatron_sft_main()` makes no MegatronSft, though importing the package defines it."""
         for caller, site, callee, subclass in dispatched:
             data = self.graph.get_edge_data(caller, callee, key="call")
             if data is None or "passers" in data or (caller, callee) in plain:
                 continue
-            makers = frozenset(f for c in (subclass, *self._subclasses().get(subclass, ())) for f in made.get(c, ()))
+            classes = (subclass, *self._subclasses().get(subclass, ()))
+            makers = frozenset(f for c in classes for f in made.get(c, ())) or self._makers_anywhere(classes)
             if makers:
                 data["passers"] = makers
                 self.conditional_callers.add(caller)
                 self._conditions[(caller, site, callee)] = makers
+
+    def _makers_anywhere(self, classes: tuple[str, ...]) -> frozenset[str]:
+        """The functions, reached or not, with a call that makes one of these classes: the calls
+        written with a class's name are resolved (one pass over the project indexes them)."""
+        if self._class_calls is None:
+            self._class_calls = {}
+            for fn in self.project.functions.values():
+                for event in fn.events:
+                    if isinstance(event, ir.CallSite) and isinstance(event.func, (ir.Name, ir.Attr)):
+                        name = event.func.name if isinstance(event.func, ir.Name) else event.func.attr
+                        self._class_calls.setdefault(name, []).append((fn.id, event.func))
+        wanted = set(classes)
+        names = {self.project.classes[c].qualname.rsplit(".", 1)[-1] for c in classes}
+        return frozenset(func_id for name in names for func_id, func in self._class_calls.get(name, ())
+                         if any(isinstance(v, ClassV) and v.class_id in wanted for v in self.resolver.resolve(func)))
 
     def _subclasses(self) -> dict[str, list[str]]:
         """Project class id -> the project classes that inherit from it, directly or not."""
