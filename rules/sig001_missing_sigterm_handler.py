@@ -126,10 +126,17 @@ from robosim import Simulator
 
 class Scorer:
     def __init__(self, url):
-        self._client = GenericEnvClient(base_url=url).sync()
+        self.url = url
+        self._client = None
+
+    def _ensure_client(self):
+        if self._client is None:
+            client = GenericEnvClient(base_url=self.url)
+            self._client = client.sync()
+        return self._client
 
     def score(self, answer):
-        return self._client.step({"answer": answer}).reward
+        return getattr(self._ensure_client(), "step")({"answer": answer}).reward
 
 scorer = Scorer("http://localhost:8000")
 env = Simulator()

@@ -9,7 +9,6 @@ import re
 from typing import Callable
 
 from sigcheck.model import ir
-from sigcheck.model.symbols import walk
 
 # What a value sigcheck cannot resolve is called says what its `step` is: a learning-rate or
 # diffusion noise scheduler's (`noise_scheduler.step(...)` in a sampling loop), or an RL
@@ -24,19 +23,6 @@ def named_as_no_optimizer(func: ir.Sym) -> bool:
     receiver = func.base
     name = receiver.attr if isinstance(receiver, ir.Attr) else receiver.name if isinstance(receiver, ir.Name) else None
     return name is not None and bool(_NOT_AN_OPTIMIZER.search(name))
-
-
-# A class or factory an environment is made with: `GenericEnvClient(url).sync()`, `make_env(...)`,
-# `SubprocVecEnv(...)`, `IsaacEnvironment()`.
-_MADE_AS_AN_ENV = re.compile(r"Env(?:[A-Z_]|ironment|$)|(?:^|_)envs?(?:_|$)")
-
-
-def made_as_an_env(values: list[ir.Sym]) -> bool:
-    """Whether what a receiver is bound to (once) is made by a class or factory named as an
-    environment's (an OpenEnv client over HTTP, whose step scores an answer): whatever the
-    library, its `step` steps an episode, not an optimizer."""
-    return len(values) == 1 and any(_MADE_AS_AN_ENV.search(part.name if isinstance(part, ir.Name) else part.attr)
-                                    for part in walk(values[0]) if isinstance(part, (ir.Name, ir.Attr)))
 
 
 def steps_loop_target(loop: ir.Loop, event: ir.Event) -> bool:

@@ -12,7 +12,8 @@ from sigcheck.model import ir
 from sigcheck.model.callgraph import IN_PROCESS, MAIN_THREAD, CallGraph, Step
 from sigcheck.model.first_work import FirstWorkSearch, Found
 from sigcheck.model.gradients import uses_gradient
-from sigcheck.model.steps import (built_with_a_step, leaves_loop_after, made_as_an_env, named_as_no_optimizer, probes_on_noise,
+from sigcheck.model.receivers import ReceiverOrigins
+from sigcheck.model.steps import (built_with_a_step, leaves_loop_after, named_as_no_optimizer, probes_on_noise,
                                   runs_a_few_rounds, steps_loop_target, steps_one_made_in_it)
 from sigcheck.model.values import FunctionV
 
@@ -34,6 +35,7 @@ class WorkFinder:
         self.functions = graph.project.functions
         self._first_memo: dict[str, tuple | None] = {}  # see FirstWorkSearch
         self._benchmarks: dict[str, list[tuple[int, int]]] = {}  # see benchmark_branches
+        self._receivers = ReceiverOrigins(graph.project, graph.resolver)
         self._applying: dict[str, bool] = {}  # see _applies_gradients
         self._using: dict[str, bool] = {}
         # One entry point's rules ask in a row; all of them at once would not fit. The cache is
@@ -97,22 +99,8 @@ class WorkFinder:
         unknown = all(n.startswith("?.") for n in names)
         if not unknown and not all(n.endswith(".step") and "optim" not in n.lower() for n in names):
             return False
-        return all(named_as_no_optimizer(called) or made_as_an_env(self._bound_to(func_id, called))
+        return all(named_as_no_optimizer(called) or self._receivers.made_as_an_env(called)
                    for called in self._spelled_as(func_id, site.func))
-
-    def _bound_to(self, func_id: str, func: ir.Sym) -> list[ir.Sym]:
-        """What the receiver of a method called is assigned: a local of the calling function, or
-        an attribute of `self` (every value the class stores there)."""
-        fn = self.functions.get(func_id)
-        receiver = func.base if isinstance(func, ir.Attr) else None
-        if fn is None or receiver is None:
-            return []
-        if isinstance(receiver, ir.Name):
-            return [b.value for b in fn.bindings.get(receiver.name, ()) if b.kind == "assign"]
-        if isinstance(receiver, ir.Attr) and isinstance(receiver.base, ir.Name) and fn.class_id in self.graph.project.classes \
-                and fn.params and receiver.base.name == fn.params[0].name:
-            return list(self.graph.project.classes[fn.class_id].attributes.get(receiver.attr, ()))
-        return []
 
     def _fits(self, func_id: str, site: ir.CallSite, name: str) -> list:
         """The fit entries a call's name matches; one that trains only with a step it was handed
