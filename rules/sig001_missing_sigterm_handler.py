@@ -463,4 +463,4 @@ if __name__ == "__main__":
         if not deadline.conditional:
             return f"{deadline.context} a stop sends SIGTERM, then SIGKILL {deadline} later"
         platform = entry.platform_deadline or analysis.deadline_for([])
-        return f"{platform.context} a stop sends SIGTERM, then SIGKILL {platform} later ({deadline} {deadline.context})"
+        return f"{platform.context} a stop sends SIGTERM, then SIGKILL {platform} later ({deadline} {deadline.aside})"

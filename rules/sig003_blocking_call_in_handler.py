@@ -302,7 +302,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
                     yield self.finding(
                         anchor,
                         f"SIGTERM handler reaches {what}, which can block until SIGKILL arrives "
-                        f"{deadline} after the stop ({deadline.context})",
+                        f"{deadline} after the stop ({deadline.aside})",
                         trace + [anchor],
                     )
 

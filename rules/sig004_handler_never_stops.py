@@ -155,6 +155,6 @@ train()
             yield self.finding(
                 analysis.registration_point(registration),
                 f"SIGTERM handler {names} returns without stopping: training resumes until SIGKILL "
-                f"{analysis.deadline_for(entries)} later ({analysis.deadline_for(entries).context})",
+                f"{analysis.deadline_for(entries)} later ({analysis.deadline_for(entries).aside})",
                 trace,
             )

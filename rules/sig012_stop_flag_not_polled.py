@@ -419,7 +419,7 @@ for epoch in range(10):
                 yield self.finding(
                     anchor,
                     "This loop never checks the stop flag the SIGTERM handler sets: a stop during it waits "
-                    f"for the loop to end, and SIGKILL comes {entry.deadline} after the stop ({entry.deadline.context})",
+                    f"for the loop to end, and SIGKILL comes {entry.deadline} after the stop ({entry.deadline.aside})",
                     _trace(analysis, registration, registered_by, way, anchor),
                     deadline=entry.deadline.seconds,
                 )

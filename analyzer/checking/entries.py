@@ -32,6 +32,13 @@ class Deadline:
     def __str__(self) -> str:
         return f"{self.seconds} s"
 
+    @property
+    def aside(self) -> str:
+        """The context inside parentheses: "under torchrun, run.sh:3", not "(under torchrun (run.sh:3))"."""
+        if self.context.endswith(")") and " (" in self.context:
+            return self.context[:-1].replace(" (", ", ", 1)
+        return self.context
+
 
 @dataclass(frozen=True)
 class SignalledChild:

@@ -89,3 +89,14 @@ def test_a_run_that_imports_no_torch_is_not_started_by_torchrun(run_sigcheck):
     trains_torch = "import torch\n\nfrom gpu_affinity import set_affinity\n\nset_affinity()\nif True:" + LOOP
     [torch_finding] = run_sigcheck({"train.py": trains_torch, "gpu_affinity.py": affinity}, ["train.py"], select=("SIG001",)).diagnostics
     assert "(30 s if started by torchrun)" in torch_finding.message
+
+
+def test_a_launch_context_reads_without_nested_parentheses_inside_a_message():
+    """SIG012 says "SIGKILL comes 30 s after the stop (...)": the launch named in the context goes
+    after a comma there, not in parentheses of its own (llama-cookbook's multi_node.slurm)."""
+    from sigcheck.checking.entries import Deadline
+
+    launched = Deadline(30, "under torchrun (getting-started/finetuning/multi_node.slurm:35)")
+    assert launched.aside == "under torchrun, getting-started/finetuning/multi_node.slurm:35"
+    assert launched.context == "under torchrun (getting-started/finetuning/multi_node.slurm:35)"  # a sentence's start
+    assert Deadline(120, "on SageMaker").aside == "on SageMaker"
