@@ -37,7 +37,11 @@ class ChildrenNotSignaled(Rule):
     script from elsewhere counts when its name says it trains (`train`, `finetune`, `pretrain`,
     `sft`, `dpo`, `rlhf`) and not that it prepares data (`create_pretraining_data.py`,
     `download_pretrained.py`); one sigcheck cannot name at all (a
-    glob of test files, a command-line argument) is not taken for the trainer. Quick tools (`nvidia-smi`, `git`,
+    glob of test files, a command-line argument) is not taken for the trainer. A positional
+    argument the project's own launch lines give is named, read as the launcher's argparse
+    declarations read it: DeepLearningExamples' `python ./multiproc.py --nproc_per_node 8
+    ./launch.py --epochs 90` makes multiproc.py's `args.training_script` launch.py, which its
+    Popen runs. Quick tools (`nvidia-smi`, `git`,
     `which`), `python -m pip` and `python -c` are not training.
 
     On Slurm, which sends SIGTERM to every process of the job, a child the script starts hears

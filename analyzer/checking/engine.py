@@ -154,6 +154,7 @@ def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: 
     for launch in found.launches:  # and one that runs a shell script of the project runs what it launches
         if launch.shell is not None:
             project.shell_starts.setdefault(launch.shell, []).append(launch.target)
+        project.launch_arguments.setdefault(str(launch.target), []).append(launch.arguments)
     return Analysis(project, knowledge, deadline, settings.platform, found.containers, every_function, found)
 
 

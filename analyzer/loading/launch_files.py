@@ -21,7 +21,7 @@ from sigcheck.loading.estimators import EstimatorLaunch
 from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch
 from sigcheck.loading.manifests import DEFAULT_GRACE, as_launch_script, container_commands, may_be_manifest
 from sigcheck.loading.readmes import shell_blocks
-from sigcheck.loading.sources import LoadError, SourceFile, decode_text, display_path, overlaid, read_bytes, resolve
+from sigcheck.loading.sources import LoadError, SourceFile, decode_text, display_path, is_file, overlaid, read_bytes, resolve
 from sigcheck.model.jobs import is_benchmark, is_test
 
 if TYPE_CHECKING:
@@ -180,7 +180,26 @@ def _record(found: "Discovery", path: Path, launches: list[ScriptLaunch], text: 
         parts = list(Path(shown).with_suffix("").parts)
         if not is_test(parts) and not is_benchmark(parts[-1]) and not any(fnmatch(shown, p) for p in exclude):
             found.add(launch.target, f"started by {launch.launcher} in {launch.display}:{launch.line}")
+            found.loaded += _named_in_arguments(launch, found.root)
     return len(launches)
+
+
+def _named_in_arguments(launch: ScriptLaunch, root: Path) -> list[tuple[Path, str]]:
+    """The project scripts a plain `python launcher.py ... ./train.py` names among its arguments,
+    which the launcher may run as its child (model/launch_arguments.py): read with the entry
+    points, so that whether the child trains is read from it."""
+    if launch.launcher != "python":
+        return []
+    found = []
+    for word in launch.arguments:
+        if word is None or not word.endswith(".py") or word.startswith("-"):
+            continue
+        for base in (launch.target.parent, root):
+            candidate = resolve(base / word)
+            if root in candidate.parents and is_file(candidate):
+                found.append((candidate, display_path(candidate)))
+                break
+    return found
 
 
 def _accelerate_estimator(launch: ScriptLaunch, text: str) -> EstimatorLaunch:

@@ -41,6 +41,7 @@ class ScriptLaunch:
     switched: frozenset[str] = frozenset()  # library switches its arguments turn on (see switches.py)
     shell: Path | None = None  # the shell script it is written in, resolved
     grace: int | None = None  # a Kubernetes manifest's launch: the pod's grace period, the deadline of the platform
+    arguments: tuple[str | None, ...] = ()  # the script's own, as the line passes them (None: a word not known)
 
     @property
     def local(self) -> bool:
@@ -119,7 +120,7 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
             deadline = None if keeps else deadline
         switched = switched_by_arguments(args, switch_names(knowledge), _bases(here, root))
         yield ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
-                           keeps, switched, resolve(path))
+                           keeps, switched, resolve(path), arguments=tuple(args))
 
 
 def _commands(script, display: str, path: Path):

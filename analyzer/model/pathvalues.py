@@ -17,6 +17,7 @@ from itertools import product
 
 from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph
+from sigcheck.model.launch_arguments import LaunchArguments
 from sigcheck.model.roots import scope_of
 from sigcheck.model.trace import Point
 from sigcheck.model.textbuild import TextBuilding
@@ -255,8 +256,18 @@ class PathTracker(TextBuilding):
         # an option's default by its name, for what may be the parsed options: not a library's own
         # attribute (`sys.executable` beside another script's `--executable` option, GNMT's)
         if not result and not any(isinstance(v, ExternalV) and not v.qualname.startswith("argparse.") for v in bases):
-            result.extend(self._argparse_default(sym.attr, depth))
+            result.extend(self._argparse_default(sym.attr, depth) or self._launched_with(sym.attr))
         return tuple(result)
+
+    def _launched_with(self, dest: str) -> PathValue:
+        """A positional argument's values on the project's launch lines (launch_arguments.py)."""
+        return tuple(Possible((Piece(value),), (Point(self.project.modules[module].body_id, None,
+                                                      f"the {dest} a launch line passes"),))
+                     if value is not None else UNKNOWN_PART for module, value in self._launch_arguments.values(dest))
+
+    @cached_property
+    def _launch_arguments(self) -> LaunchArguments:
+        return LaunchArguments(self.project)
 
     def _argparse_default(self, dest: str, depth: int) -> PathValue:
         found = self._argparse_options.get(dest)

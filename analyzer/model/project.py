@@ -35,6 +35,7 @@ class ProjectModel:
     script_dirs: list[Path] = field(default_factory=list)
     programs: dict[str, str] = field(default_factory=dict)  # a console script's name -> its program's module
     shell_starts: dict[Path, list[Path]] = field(default_factory=dict)  # a shell script -> the scripts it launches
+    launch_arguments: dict[str, list[tuple[str | None, ...]]] = field(default_factory=dict)  # script -> each launch's argv
     embedded: frozenset[Path] = frozenset()  # scripts shown in the file that writes them (a notebook's cells)
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _found: dict[str, Path | None] = field(default_factory=dict)

@@ -279,3 +279,53 @@ def test_a_tests_shell_script_still_tells_its_launcher(run_sigcheck):
     """DeepLearningExamples' GNMT trains through scripts/tests/train_full.sh with torchrun."""
     files = {"train.py": _READS_LOCAL_RANK, "scripts/tests/train_full.sh": "#!/bin/bash\ntorchrun --nproc_per_node 8 train.py\n"}
     assert "under torchrun (scripts/tests/train_full.sh:2)" in _messages(run_sigcheck(files, ["."]))["train.py"]
+
+
+MULTIPROC = """
+import subprocess
+import sys
+from argparse import REMAINDER, ArgumentParser
+
+
+def main():
+    parser = ArgumentParser()
+    parser.add_argument("--nproc_per_node", type=int, default=1)
+    parser.add_argument("--fp16", action="store_true")
+    parser.add_argument("training_script", type=str)
+    parser.add_argument("training_script_args", nargs=REMAINDER)
+    args = parser.parse_args()
+    processes = [subprocess.Popen([sys.executable, "-u", args.training_script] + args.training_script_args)
+                 for _ in range(args.nproc_per_node)]
+    for process in processes:
+        process.wait()
+
+
+if __name__ == "__main__":
+    main()
+"""
+EVALUATES = """
+import torch
+
+model = torch.load("model.pt")
+for batch in range(100):
+    print(model(torch.randn(8, 4)))
+"""
+
+
+@pytest.mark.parametrize("line, child, trains", [
+    ("python ./multiproc.py --nproc_per_node 8 ./main.py --epochs 90 --workspace ${1:-./}", "main.py", True),
+    ("python ./multiproc.py --fp16 --nproc_per_node=8 main.py", "main.py", True),
+    ("python ./multiproc.py --nproc_per_node 8 ./evaluate.py --checkpoint model.pt", "evaluate.py", False),
+    ("python ./multiproc.py $LAUNCH_OPTIONS ./main.py", "main.py", False),  # what $LAUNCH_OPTIONS holds is not known
+    ("python ./multiproc.py --nnodes 2 ./main.py", "main.py", False),  # an option multiproc.py does not declare
+])
+def test_an_argv_launcher_runs_the_script_its_launch_line_names(run_sigcheck, line, child, trains):
+    """DeepLearningExamples' multiproc.py runs `args.training_script`, a positional the documented
+    launch line (resnet50v1.5/training/*.sh) gives: SIG010 judges the child it names, which its
+    Popen never passes SIGTERM on to. A child that does not train, or a line that cannot be read
+    as the launcher's argparse reads it, gives nothing."""
+    files = {"multiproc.py": MULTIPROC, "main.py": TRAINS.replace("from lib import build\n\n", "")
+             .replace("model, optimizer = build()", "model = torch.nn.Linear(4, 1)\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)"),
+             "evaluate.py": EVALUATES, "resnet50/training/DGX1_AMP_90E.sh": f"#!/bin/bash\n{line}\n"}
+    codes = {(d.code, d.path) for d in run_sigcheck(files, ["."]).diagnostics}
+    assert (("SIG010", "multiproc.py") in codes) is trains, codes
