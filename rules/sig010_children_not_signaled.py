@@ -41,7 +41,8 @@ class ChildrenNotSignaled(Rule):
     argument the project's own launch lines give is named, read as the launcher's argparse
     declarations read it: DeepLearningExamples' `python ./multiproc.py --nproc_per_node 8
     ./launch.py --epochs 90` makes multiproc.py's `args.training_script` launch.py, which its
-    Popen runs. Quick tools (`nvidia-smi`, `git`,
+    Popen runs; a launcher that runs its own arguments (`[sys.executable] + sys.argv[1:]`,
+    Tacotron2's) runs the script its launch lines pass first, where they all pass the same one. Quick tools (`nvidia-smi`, `git`,
     `which`), `python -m pip` and `python -c` are not training.
 
     On Slurm, which sends SIGTERM to every process of the job, a child the script starts hears

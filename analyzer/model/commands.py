@@ -112,8 +112,10 @@ def joined_words(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym, depth
     known = False
     for side in (expr.left, expr.right):
         lists = [v for v in paths.graph.resolver.resolve(side) if isinstance(v, SeqV)]
-        found = seq_words(paths, func_id, at, side, lists[0].items) if len(lists) == 1 \
-            else joined_words(paths, func_id, at, side, depth + 1)
+        found = launch_words(paths, func_id) if own_arguments(paths, side) else None  # `[sys.executable] + sys.argv[1:]`
+        if found is None:
+            found = seq_words(paths, func_id, at, side, lists[0].items) if len(lists) == 1 \
+                else joined_words(paths, func_id, at, side, depth + 1)
         known = known or found is not None
         words += found if found is not None else [None]
     return words if known else None
@@ -138,5 +140,26 @@ def own_arguments(paths: "PathTracker", sym: ir.Sym) -> bool:
     if isinstance(expr, ir.CallOf) and isinstance(expr.func, ir.Attr) and expr.func.attr == "join" \
             and isinstance(expr.func.base, ir.Const) and len(expr.args) == 1 and not expr.kwargs:
         expr = _written_value(functions, expr.args[0])  # `" ".join(words)`
-    return isinstance(expr, ir.SliceOf) and expr.lower == ir.Const(1) and expr.upper is None \
-        and any(isinstance(v, ExternalV) and v.qualname == "sys.argv" for v in paths.graph.resolver.resolve(expr.base))
+    if not (isinstance(expr, ir.SliceOf) and expr.lower == ir.Const(1) and expr.upper is None):
+        return False
+    base = expr.base
+    if isinstance(base, ir.CallOf) and len(base.args) == 1 and not base.kwargs \
+            and _resolves_to(paths, base.func, "builtins.list"):  # `list(sys.argv)[1:]` (Tacotron2's multiproc.py)
+        base = base.args[0]
+    return _resolves_to(paths, base, "sys.argv")
+
+
+def _resolves_to(paths: "PathTracker", sym: ir.Sym, qualname: str) -> bool:
+    return any(isinstance(v, ExternalV) and v.qualname == qualname for v in paths.graph.resolver.resolve(sym))
+
+
+def launch_words(paths: "PathTracker", func_id: str) -> list[str | None] | None:
+    """A script's own arguments as the project's launch lines give them, where every line runs
+    the same script with it (`python -m multiproc train.py -m Tacotron2 ...`): the first line's."""
+    project = paths.graph.project
+    source = project.sources.get(project.functions[func_id].module)
+    lines = project.launch_arguments.get(str(source.path), []) if source is not None else []
+    firsts = {line[0] if line else None for line in lines}
+    if len(firsts) != 1 or None in firsts:
+        return None
+    return list(lines[0])

@@ -329,3 +329,44 @@ def test_an_argv_launcher_runs_the_script_its_launch_line_names(run_sigcheck, li
              "evaluate.py": EVALUATES, "resnet50/training/DGX1_AMP_90E.sh": f"#!/bin/bash\n{line}\n"}
     codes = {(d.code, d.path) for d in run_sigcheck(files, ["."]).diagnostics}
     assert (("SIG010", "multiproc.py") in codes) is trains, codes
+
+
+ARGV_MULTIPROC = """
+import subprocess
+import sys
+
+import torch
+
+
+def main():
+    argslist = list(sys.argv)[1:]
+    world_size = torch.cuda.device_count()
+    argslist.append("--world-size")
+    argslist.append(str(world_size))
+    workers = []
+    for i in range(world_size):
+        workers.append(subprocess.Popen([str(sys.executable)] + argslist))
+    for worker in workers:
+        worker.wait()
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+@pytest.mark.parametrize("lines, trains", [
+    (["python -m multiproc main.py -m Tacotron2 -o output/ --epochs 1501"], True),
+    (["python -m multiproc main.py -m Tacotron2", "python -m multiproc main.py -m WaveGlow"], True),
+    (["python -m multiproc evaluate.py --checkpoint model.pt"], False),
+    (["python -m multiproc main.py -m Tacotron2", "python -m multiproc evaluate.py"], False),  # which one is not known
+])
+def test_a_launcher_that_runs_its_own_arguments_runs_what_its_launch_lines_pass(run_sigcheck, lines, trains):
+    """Tacotron2's multiproc.py runs `[sys.executable] + list(sys.argv)[1:]`: the script it
+    starts is the first of the arguments its launch lines (platform/*.sh) give, where they agree."""
+    main = TRAINS.replace("from lib import build\n\n", "").replace(
+        "model, optimizer = build()", "model = torch.nn.Linear(4, 1)\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)")
+    files = {"multiproc.py": ARGV_MULTIPROC, "main.py": main, "evaluate.py": EVALUATES,
+             **{f"platform/run_{n}.sh": f"#!/bin/bash\n{line}\n" for n, line in enumerate(lines)}}
+    codes = {(d.code, d.path) for d in run_sigcheck(files, ["."]).diagnostics}
+    assert (("SIG010", "multiproc.py") in codes) is trains, codes
