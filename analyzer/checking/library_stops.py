@@ -166,8 +166,8 @@ def _quiet_callbacks(analysis: "Analysis", library: "Entry", site: ir.CallSite, 
     or built by Hydra from a configuration none of whose callbacks saves (its folder). None where
     one may save."""
     given = dict(site.kwargs).get("callbacks")
-    if given is None:  # `Trainer(**config)` may hold them; with none given, the default ModelCheckpoint
-        return "" if site.spread is None else None
+    if given is None:  # `Trainer(**config)` may hold them, as may either of two spreads; with none given, the default ModelCheckpoint
+        return "" if site.spread is None and not site.star_args else None
     values = analysis.resolver.resolve(given)
     if not values or not all(isinstance(value, SeqV) for value in values):
         return None

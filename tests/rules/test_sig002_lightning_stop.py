@@ -96,6 +96,15 @@ config = yaml.safe_load(open("trainer.yaml"))
 trainer = L.Trainer(**config)
 trainer.fit(Net())
 """, "the trainer's keywords come from a file: its callbacks may save", files=_MODEL),
+    Example(_HEAD + """import argparse
+import yaml
+
+trainer_opt = vars(argparse.ArgumentParser().parse_args())
+trainer_kwargs = {"callbacks": yaml.safe_load(open("callbacks.yaml"))}
+trainer = L.Trainer(**trainer_opt, **trainer_kwargs)
+trainer.fit(Net())
+""", "either of two spreads may hold the callbacks (generative-models' `Trainer(**trainer_opt, **trainer_kwargs)`)",
+            files=_MODEL),
     Example(_HEAD + """from callbacks import build_callbacks
 
 trainer = L.Trainer(max_epochs=40, callbacks=build_callbacks())
