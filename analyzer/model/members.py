@@ -132,7 +132,10 @@ class ModuleMembers:
         if sym.name is None:
             return [ModuleV(target) if target else ExternalV(sym.module)]
         if target is None:
-            return [ExternalV(f"{sym.module}.{sym.name}")]
+            # `from proj.utils import train_utils` where proj/utils/ holds no __init__.py: a namespace
+            # package, which binds no names of its own, only its submodules (MaxText's utils/)
+            submodule = self.project.resolve_import(f"{sym.module}.{sym.name}", sym.importer)
+            return [ModuleV(submodule) if submodule else ExternalV(f"{sym.module}.{sym.name}")]
         if target == sym.importer:  # `from ultralytics.models.yolo import detect` in that package's __init__
             submodule = self.project.resolve_import(f"{target}.{sym.name}", target)
             if submodule:  # it binds its own submodule: the name is not bound there before

@@ -904,3 +904,12 @@ def test_a_library_class_first_among_the_bases_may_leave_a_method_to_the_next(re
     assert resolve(code, "probe = Mixed().train") == (ExternalV("peft.helpers.SomeMixin.train"), FunctionV("train:Own.train", bound=1))
     assert resolve(code, "probe = MyTrainer().nothing_defines_this") == (ExternalV("peft.helpers.SomeMixin.nothing_defines_this"),
                                                                           ExternalV("transformers.Trainer.nothing_defines_this"))
+
+
+def test_a_submodule_imported_from_a_namespace_package_is_the_projects(resolve):
+    """`from proj.utils import train_utils` where proj/utils/ has no __init__.py (PEP 420, MaxText's
+    utils/): the name can only be the submodule, the project's file, not a library's name."""
+    files = {"proj/__init__.py": "", "proj/utils/train_utils.py": "def train():\n    pass\n"}
+    assert resolve("from proj.utils import train_utils\nprobe = train_utils.train\n", files=files) \
+        == (FunctionV("proj.utils.train_utils:train"),)
+    assert resolve("from torch import nn\nprobe = nn\n") == (ExternalV("torch.nn"),)
