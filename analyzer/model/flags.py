@@ -169,7 +169,8 @@ class Flags:
                   and isinstance(sym.base, ir.Name)} if test is not None else set()
         while pending:
             name = pending.pop()
-            found |= self._passed_to(fn, name)
+            if isinstance(test, ir.Branch):  # not a loop's: a drain loop a flag cuts short leads nowhere
+                found |= self._passed_to(fn, name)
             for event in assigned.get(name, ()):
                 if test is None or name in shared or _fresh_for(loops, event.index, test):
                     more = self._assigned_reads(func_id, event)
@@ -179,9 +180,12 @@ class Flags:
         return found
 
     def _passed_to(self, fn: ir.FunctionInfo, name: str) -> set[FlagKey]:
-        """For a parameter, the flags its callers pass it, through their own locals:
+        """For a parameter an `if` tests, the flags its callers pass it, through their own locals:
         `save_checkpoint(..., force_save=should_break)` with `should_break` read from the flag,
-        then `if ... or force_save:` around the save (DeepLearningExamples' MXNet fit.py)."""
+        then `if ... or force_save:` around the save (DeepLearningExamples' MXNet fit.py). Only
+        for a branch: a loop over a queue that also stops at the flag (lerobot's
+        `while not queue.empty() and not shutdown_event.is_set():`) ends the drain, not the
+        training, and what its caller saves later is no answer to the stop."""
         index = parameter_index(fn, name)
         if index is None or (fn.id, index) in self._following:
             return set()

@@ -228,6 +228,10 @@ def save_checkpoint(net, epoch, force_save=False):
     if epoch % 10 == 0 or force_save:
         torch.save(net.state_dict(), "ckpt.params")
 
+def drain(queue, should_break):
+    while not queue.empty() and not should_break:
+        queue.get()
+
 def fit(net, handler):
     for epoch in range(90):
         loss = handler.train_epoch()
@@ -235,6 +239,7 @@ def fit(net, handler):
             print(loss)
         should_break = handler.should_end()
         save_checkpoint(net, epoch, force_save=should_break)
+        drain(queue, should_break)
 
 fit(torch.nn.Linear(16, 1), PartitionSignalHandler())
 """
@@ -252,3 +257,6 @@ def test_a_flag_a_method_returns_reaches_a_test_through_a_local_and_a_parameter(
     fit = a.functions["train:fit"]
     logging = next(e for e in fit.events if type(e).__name__ == "Branch")
     assert not a.flags.test_checks("train:fit", logging, flag)
+    # a loop's test of a parameter: a drain the flag cuts short answers no stop (lerobot's learner)
+    draining = next(e for e in a.functions["train:drain"].events if type(e).__name__ == "Loop")
+    assert not a.flags.test_checks("train:drain", draining, flag)
