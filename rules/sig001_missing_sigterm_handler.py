@@ -16,7 +16,8 @@ class MissingSigtermHandler(Rule):
     no library they use installs one (Lightning's `Trainer.fit`, Composer's, whose exit SIG002
     judges, TensorFlow's `PreemptionCheckpointHandler`, JAX's preemption sync point polled
     (`reached_preemption_sync_point`, orbax's `reached_preemption`) in a run that calls
-    `jax.distributed.initialize()`, Hugging Face with `enable_jit_checkpoint=True` on its
+    `jax.distributed.initialize()`, where a save answers it: the `if` that asks saves, or the
+    function saves before it at every step (not only every so many steps, as MaxText does), Hugging Face with `enable_jit_checkpoint=True` on its
     TrainingArguments, a subclass such as TRL's `SFTConfig` or the project's own dataclass, or
     set as `args.enable_jit_checkpoint = True`, or, for a script that parses its arguments into
     them (HfArgumentParser, TRL's TrlParser), set by every launch the project has of it:

@@ -38,9 +38,26 @@ class FrameworkHandling:
             names = [*names, *self._library_bases(event)]
         for name in names:
             for entry in self.analysis.knowledge.frameworks.find(name):
-                if entry.option("behaviour") == "handles" and _keyword_true(event, entry.option("when-keyword")):
+                if entry.option("behaviour") == "handles" and _keyword_true(event, entry.option("when-keyword")) \
+                        and (not entry.option("saves-when-true") or self._answered_by_a_save(func_id, event)):
                     return entry.reason
         return None
+
+    def _answered_by_a_save(self, func_id: str, site: ir.CallSite) -> bool:
+        """Whether a save answers the preemption the `if` whose test makes the call notices: in its
+        branch or on the way out it takes (a break, a return, a raise), or a save the function
+        makes before it whatever the step (orbax's `manager.save(step)` every step, which its
+        default policy turns into a save at the preemption step). A save only every so many steps
+        (MaxText's, under `if step % period == 0`) does not. A call in no `if` test is taken as
+        handled: its answer may go into a save's own decision."""
+        fn = self.analysis.functions[func_id]
+        branch = next((e for e in fn.events[site.index + 1:] if isinstance(e, ir.Branch) and e.test_start <= site.index), None)
+        if branch is None or not branch.test_start <= site.index < branch.index:
+            return True
+        saves = self.analysis.saves
+        return saves.branch_response(func_id, branch, set(self.analysis.functions)) is not None or any(
+            isinstance(e, ir.CallSite) and saves.is_save(func_id, e) and not _in_a_branch(fn, e)
+            for e in fn.events[_iteration_start(fn, branch):branch.test_start])
 
     @cached_property
     def _switches(self) -> dict[str, str]:
@@ -250,6 +267,16 @@ class FrameworkHandling:
     def _called(self, func_id: str, event: ir.Event) -> list[str]:
         """The library names a call runs; none for a switch set by assignment."""
         return self.analysis.graph.qualnames(func_id, event) if isinstance(event, ir.CallSite) else []
+
+
+def _in_a_branch(fn: ir.FunctionInfo, event: ir.Event) -> bool:
+    return any(isinstance(b, ir.Branch) and b.index < event.index < b.end for b in fn.events[:event.index])
+
+
+def _iteration_start(fn: ir.FunctionInfo, event: ir.Event) -> int:
+    """Where the iteration of the innermost loop around the event starts (the function's start)."""
+    loops = [e for e in fn.events[:event.index] if isinstance(e, ir.Loop) and e.index < event.index < e.body_end]
+    return loops[-1].index + 1 if loops else 0
 
 
 def _keyword_true(site: ir.CallSite, keyword: str | None) -> bool:

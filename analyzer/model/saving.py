@@ -247,6 +247,10 @@ class SaveAnalysis(ExceptionUnwinding):
                 return (Point(func_id, event.node, "the loop checks the flag"),) + found
         return None
 
+    def branch_response(self, func_id: str, branch: ir.Branch, main: set[str]) -> tuple[Point, ...] | None:
+        """What saves when the branch's test holds: in it, or on the way out it takes."""
+        return self._response(func_id, branch, main)
+
     def _response(self, func_id: str, event: ir.Branch | ir.Loop, main: set[str]) -> tuple[Point, ...] | None:
         fn = self.functions[func_id]
         if isinstance(event, ir.Loop):

@@ -44,3 +44,51 @@ def start_distributed(config):
 def test_the_preemption_test_handles_sigterm_only_where_the_distributed_runtime_starts(run_sigcheck, start, helper, reported):
     report = run_sigcheck({"train.py": LOOP.format(start=start, helper=helper)}, ["train.py"])
     assert [d.code for d in report.diagnostics] == (["SIG001"] if reported else [])
+
+
+MAXTEXT = """import jax
+import orbax.checkpoint as ocp
+
+
+class StopTraining(Exception):
+    pass
+
+
+def maybe_save_checkpoint(manager, state, step, period):
+    {save}
+    if manager.reached_preemption(step):
+        {answer}
+        manager.wait_until_finished()
+        raise StopTraining("Job is preempted.")
+
+
+def train_loop(state, batches, steps=100_000, period=10_000):
+    jax.distributed.initialize()
+    options = ocp.CheckpointManagerOptions(save_decision_policy=ocp.checkpoint_managers.FixedIntervalPolicy(period))
+    manager = ocp.CheckpointManager("/ckpt", options=options)
+    try:
+        for step in range(steps):
+            grads = jax.grad(loss_fn)(state.params, next(batches))
+            state = state.apply_gradients(grads=grads)
+            maybe_save_checkpoint(manager, state, step, period)
+    except StopTraining:
+        return state
+
+
+if __name__ == "__main__":
+    train_loop(state, batches)
+"""
+
+
+@pytest.mark.parametrize("save, answer, reported", [
+    ("if step % period == 0:\\n        manager.save(step, args=ocp.args.StandardSave(state))", "pass", True),
+    ("pass", "pass", True),
+    ("if step % period == 0:\\n        manager.save(step, args=ocp.args.StandardSave(state))",
+     "manager.save(step, args=ocp.args.StandardSave(state), force=True)", False),
+], ids=["a save every period only (maxtext)", "no save at all", "the branch saves"])
+def test_a_preemption_test_handles_sigterm_only_where_a_save_answers_it(run_sigcheck, save, answer, reported):
+    """MaxText notices the preemption and stops, but saves only every `checkpoint_period` steps:
+    the steps since then are lost. The branch that saves at the preemption step answers it."""
+    code = MAXTEXT.format(save=save.replace("\\n", "\n"), answer=answer)
+    report = run_sigcheck({"train.py": code}, ["train.py"])
+    assert [d.code for d in report.diagnostics] == (["SIG001"] if reported else [])
