@@ -23,6 +23,19 @@ if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
 
 Argv = tuple[str | None, ...]
+
+
+class OneOfScripts(str):
+    """A word the launch lines give different values (`./launch.py` on the training lines,
+    `./classify.py` on others): it reads as the first, and a question of whether the command
+    trains asks each (training_commands.Scripts)."""
+
+    options: tuple[str, ...] = ()
+
+    def __new__(cls, options: tuple[str, ...]) -> "OneOfScripts":
+        word = super().__new__(cls, options[0])
+        word.options = options
+        return word
 _NO_VALUE = frozenset({"store_true", "store_false", "store_const", "count", "help", "version", "append_const"})
 _REST = ("...", "A...", "*", "+")  # argparse.REMAINDER is "...", PARSER "A..."
 

@@ -17,7 +17,7 @@ from itertools import product
 
 from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph
-from sigcheck.model.launch_arguments import LaunchArguments
+from sigcheck.model.launch_arguments import LaunchArguments, OneOfScripts
 from sigcheck.model.roots import scope_of
 from sigcheck.model.trace import Point
 from sigcheck.model.textbuild import TextBuilding
@@ -49,6 +49,8 @@ class Possible:
     @property
     def literal(self) -> str | None:
         """The whole text when every piece is literal."""
+        if len(self.pieces) == 1:
+            return self.pieces[0].text  # itself: a choice of scripts stays one (launch_arguments.OneOfScripts)
         if all(p.text is not None for p in self.pieces):
             return "".join(p.text for p in self.pieces)
         return None
@@ -260,10 +262,14 @@ class PathTracker(TextBuilding):
         return tuple(result)
 
     def _launched_with(self, dest: str) -> PathValue:
-        """A positional argument's values on the project's launch lines (launch_arguments.py)."""
-        return tuple(Possible((Piece(value),), (Point(self.project.modules[module].body_id, None,
-                                                      f"the {dest} a launch line passes"),))
-                     if value is not None else UNKNOWN_PART for module, value in self._launch_arguments.values(dest))
+        """A positional argument's values on the project's launch lines (launch_arguments.py): one
+        text, or the choice of them."""
+        bound = self._launch_arguments.values(dest)
+        known = tuple(dict.fromkeys(value for _, value in bound if value is not None))
+        if not known:
+            return ()
+        point = Point(self.project.modules[bound[0][0]].body_id, None, f"the {dest} the launch lines pass")
+        return (Possible((Piece(known[0] if len(known) == 1 else OneOfScripts(known)),), (point,)),)
 
     @cached_property
     def _launch_arguments(self) -> LaunchArguments:

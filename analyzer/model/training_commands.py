@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Callable
 from sigcheck.container.argv import skip_options
 from sigcheck.knowledge import Knowledge
 from sigcheck.model.callgraph import CallGraph
+from sigcheck.model.launch_arguments import OneOfScripts
 
 if TYPE_CHECKING:
     from sigcheck.model.work import WorkFinder
@@ -43,6 +44,8 @@ class Scripts:
     def trains(self, script: str | None, module: str | None, launched: bool = False) -> bool:
         """`launched`: a distributed launcher starts it, which says it trains where the project
         does not have it to read (its name says nothing more)."""
+        if isinstance(script, OneOfScripts):  # a script the launch lines name, each its own
+            return any(self.trains(option, None, launched) for option in script.options)
         if module is not None and module in self.project.modules:
             return self._runs_training(module)
         listing = self.project.python_files()

@@ -316,6 +316,9 @@ for batch in range(100):
     ("python ./multiproc.py --nproc_per_node 8 ./main.py --epochs 90 --workspace ${1:-./}", "main.py", True),
     ("python ./multiproc.py --fp16 --nproc_per_node=8 main.py", "main.py", True),
     ("python ./multiproc.py --nproc_per_node 8 ./evaluate.py --checkpoint model.pt", "evaluate.py", False),
+    # one line evaluates, another trains: the Popen runs the trainer on the second's launches
+    ("python ./multiproc.py --nproc_per_node 8 ./evaluate.py\npython ./multiproc.py --nproc_per_node 8 ./main.py",
+     "main.py", True),
     ("python ./multiproc.py $LAUNCH_OPTIONS ./main.py", "main.py", False),  # what $LAUNCH_OPTIONS holds is not known
     ("python ./multiproc.py --nnodes 2 ./main.py", "main.py", False),  # an option multiproc.py does not declare
 ])
