@@ -122,56 +122,6 @@ for epoch in range(10):
     optimizer.step()
 """, "a handler is registered before the loop"),
         Example("""
-from openenv.core.generic_client import GenericEnvClient
-from robosim import Simulator
-
-class Scorer:
-    def __init__(self, url):
-        self.url = url
-        self._client = None
-
-    def _ensure_client(self):
-        if self._client is None:
-            client = GenericEnvClient(base_url=self.url)
-            self._client = client.sync()
-        return self._client
-
-    def score(self, answer):
-        return getattr(self._ensure_client(), "step")({"answer": answer}).reward
-
-scorer = Scorer("http://localhost:8000")
-env = Simulator()
-for episode in range(100):
-    print(scorer.score("2"), env.step(policy(env.observation)))
-""", "an environment's step, by the name of its receiver or of the class that made it, trains nothing",
-                name="environment-steps"),
-        Example("""
-import torch
-
-class Pipeline:
-    def main(self):
-        return self.run()
-
-class Sft(Pipeline):
-    def run(self):
-        for batch in loader:
-            model(batch).mean().backward()
-            optimizer.step()
-
-class Deploy(Pipeline):
-    def run(self):
-        serve(model)
-
-def sft_main():
-    Sft().main()
-
-def deploy_main():
-    Deploy().main()
-
-deploy_main()
-""", "ms-swift's pipelines: `self.run()` in the base runs the override of the class this run makes, Deploy's; "
-     "the function that makes an Sft is never called", name="template-method"),
-        Example("""
 import lightning as L
 
 trainer = L.Trainer(max_epochs=10)

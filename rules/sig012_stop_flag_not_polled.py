@@ -173,34 +173,6 @@ for iteration in range(100000):
         sys.exit(0)
 """, "Megatron: the dataset is built before training starts, and one step's microbatches end with the step the loop checks after", name="dataset-building-and-microbatches"),
         Example("""
-import signal, torch
-
-stop_requested = False
-
-def on_sigterm(signum, frame):
-    global stop_requested
-    stop_requested = True
-
-def split_microbatches(size, *tensors):
-    for i in range(0, len(tensors[0]), size):
-        yield tuple(t[i:i + size] for t in tensors)
-
-signal.signal(signal.SIGTERM, on_sigterm)
-for step in range(max_steps):
-    if stop_requested:
-        break
-    for micro_step in range(grad_accum_steps):  # nanoGPT's gradient accumulation
-        x, y = train_loader.next_batch()
-        model(x, y).backward()
-    optimizer.step()
-    batch, labels = next(data)
-    for sub_batch, sub_labels in split_microbatches(4, batch, labels):  # guided-diffusion's
-        classifier(sub_batch, sub_labels).backward()
-    classifier_optimizer.step()
-torch.save(model.state_dict(), "model.pt")
-""", "gradient accumulation, inline or over the microbatches a batch is split into, ends with the step the loop checks before",
-                name="gradient-accumulation"),
-        Example("""
 import signal, time
 import typer
 
@@ -346,26 +318,6 @@ for epoch in range(10):
         torch.save(model.state_dict(), "ckpt.pt")
         sys.exit(0)
 """, "the flag is checked once per epoch; the batch loop runs on"),
-        Example("""
-import signal, sys, torch
-
-stop = False
-
-def on_sigterm(signum, frame):
-    global stop
-    stop = True
-
-signal.signal(signal.SIGTERM, on_sigterm)
-for epoch in range(10):
-    if stop:
-        torch.save(model.state_dict(), "ckpt.pt")
-        sys.exit(0)
-    # expect: SIG012
-    for step in range(steps_per_epoch):
-        model(next(batches)).mean().backward()
-        optimizer.step()
-""", "a counted loop that steps the optimizer is a whole epoch of steps, not one step's microbatches",
-                name="counted-epoch"),
     )
 
     def check(self, analysis):
