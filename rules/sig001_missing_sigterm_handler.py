@@ -200,25 +200,6 @@ worker.start()
 worker.join()
 """, "training on a thread the main thread waits for: SIGTERM ends the whole process", name="training-on-a-thread"),
         Example("""
-import time, torch
-
-def benchmark(steps):
-    for step in range(steps):
-        model(next(batches)).mean().backward()
-        optimizer.step()
-
-if args.benchmark:
-    benchmark(args.bench_steps)
-else:
-    # expect: SIG001
-    for batch in loader:
-        model(batch).mean().backward()
-        optimizer.step()
-        if step % 1000 == 0:
-            torch.save(model.state_dict(), "ckpt.pt")
-""", "the training is the branch a benchmark switch does not pick: the finding is about its loop, not the timing run's",
-                name="benchmark-switch"),
-        Example("""
 import torch
 
 def main():

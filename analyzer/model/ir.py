@@ -9,8 +9,10 @@ and "what comes after" are index comparisons. Expressions are kept as unresolved
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any, Union
+
+from sigcheck.model.compact import hash_kept, rebuilt_by_constructor
 
 # A node of the module's syntax tree, by number: its span is in `ModuleSummary.spans`, so the
 # summary can outlive the tree, be pickled to the cache and cross process boundaries.
@@ -171,22 +173,8 @@ Sym = Union[Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaq
             Decorated, OneOf, Declared]
 
 
-def _hash_kept(cls: type) -> None:
-    computed = cls.__hash__  # the dataclass's own, over the compared fields
-
-    def __hash__(self) -> int:
-        try:
-            return self._hash
-        except AttributeError:
-            value = computed(self)
-            self._hash = value
-            return value
-
-    cls.__hash__ = __hash__  # type: ignore[method-assign]
-
-
 for _cls in Sym.__args__:
-    _hash_kept(_cls)
+    hash_kept(_cls)
 
 
 # -- events -----------------------------------------------------------------------------------
@@ -387,21 +375,9 @@ class ModuleSummary:
         return self.functions[self.body_id]
 
 
-# -- pickling ---------------------------------------------------------------------------------
-
-def _rebuilt_by_constructor(cls: type) -> None:
-    """Pickle as `cls(*field values)`: the dataclass default for slotted classes sets each field
-    through `dataclasses.fields()` on load, which made reading summaries from the cache slower
-    than parsing some of them."""
-    names = tuple(f.name for f in fields(cls))
-
-    def __reduce__(self):
-        return cls, tuple(getattr(self, name) for name in names)
-
-    cls.__reduce__ = __reduce__  # type: ignore[method-assign]
-
+# -- pickling: each class as `cls(*field values)` (compact.py) ----------------------------------
 
 for _cls in (Name, Attr, CallOf, Const, FuncRef, Seq, Item, Imported, Param, Opaque, BinOp, FString, SliceOf, DictOf,
              Decorated, OneOf, Declared, CallSite, Assign, Read, Update, Raise, Import, Jump, Loop, Branch, ExceptClause, Try, With, Parameter,
              Binding, FunctionInfo, ClassInfo, ModuleSummary):
-    _rebuilt_by_constructor(_cls)
+    rebuilt_by_constructor(_cls)

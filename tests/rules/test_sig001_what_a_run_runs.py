@@ -1,6 +1,7 @@
-"""SIG001 on what a run runs: an environment's `step` trains nothing, and a method a base class
-calls on `self` runs the override of the subclass the run makes. Engine behaviours SIG001's
-verdict rests on, kept apart from the rule's own examples."""
+"""SIG001 on what a run runs: an environment's `step` trains nothing, a method a base class calls
+on `self` runs the override of the subclass the run makes, and the branch a benchmark switch
+picks is not the job. Engine behaviours SIG001's verdict rests on, kept apart from the rule's
+own examples."""
 
 from __future__ import annotations
 
@@ -66,3 +67,32 @@ deploy_main()
 def test_what_the_run_does_not_run_is_not_reported(example, example_findings):
     found, _ = example_findings("SIG001", example)
     assert found == [], f"{example.why}: {found}"
+
+
+REPORTED = (
+        Example("""
+import time, torch
+
+def benchmark(steps):
+    for step in range(steps):
+        model(next(batches)).mean().backward()
+        optimizer.step()
+
+if args.benchmark:
+    benchmark(args.bench_steps)
+else:
+    # expect: SIG001
+    for batch in loader:
+        model(batch).mean().backward()
+        optimizer.step()
+        if step % 1000 == 0:
+            torch.save(model.state_dict(), "ckpt.pt")
+""", "the training is the branch a benchmark switch does not pick: the finding is about its loop, not the timing run's",
+                name="benchmark-switch"),
+)
+
+
+@pytest.mark.parametrize("example", REPORTED, ids=lambda e: e.name)
+def test_the_finding_is_about_the_training_the_job_runs(example, example_findings):
+    found, marked = example_findings("SIG001", example)
+    assert [line for path, line in found if path == example.name] == marked, example.why
