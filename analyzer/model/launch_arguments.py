@@ -120,9 +120,8 @@ class LaunchArguments:
             if module is None:
                 continue
             spec = ArgvSpec()
-            for fn in self.project.functions.values():
-                if fn.module == module:
-                    argv_spec(fn, spec)
+            for fn in self.project.modules[module].functions.values():
+                argv_spec(fn, spec)
             if not spec.positionals:
                 continue
             for argv in lines:
