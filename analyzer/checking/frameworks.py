@@ -55,7 +55,7 @@ class FrameworkHandling:
         if branch is None or not branch.test_start <= site.index < branch.index:
             return True
         saves = self.analysis.saves
-        return saves.branch_response(func_id, branch, set(self.analysis.functions)) is not None or any(
+        return saves.response(func_id, branch, set(self.analysis.functions)) is not None or any(
             isinstance(e, ir.CallSite) and saves.is_save(func_id, e) and not _in_a_branch(fn, e)
             for e in fn.events[_iteration_start(fn, branch):branch.test_start])
 

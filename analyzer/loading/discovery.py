@@ -10,7 +10,6 @@ by the configured `entry-points` globs. Tests are not jobs: a test file's main g
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field

@@ -242,16 +242,13 @@ class SaveAnalysis(ExceptionUnwinding):
 
     def flag_response(self, flag: FlagKey, main: set[str]) -> tuple[Point, ...] | None:
         for func_id, event in self.checks(flag, main):
-            found = self._response(func_id, event, main)
+            found = self.response(func_id, event, main)
             if found:
                 return (Point(func_id, event.node, "the loop checks the flag"),) + found
         return None
 
-    def branch_response(self, func_id: str, branch: ir.Branch, main: set[str]) -> tuple[Point, ...] | None:
-        """What saves when the branch's test holds: in it, or on the way out it takes."""
-        return self._response(func_id, branch, main)
-
-    def _response(self, func_id: str, event: ir.Branch | ir.Loop, main: set[str]) -> tuple[Point, ...] | None:
+    def response(self, func_id: str, event: ir.Branch | ir.Loop, main: set[str]) -> tuple[Point, ...] | None:
+        """What saves when the test holds: in the branch, or on the way out it takes."""
         fn = self.functions[func_id]
         if isinstance(event, ir.Loop):
             return self.range_save(func_id, event.end, len(fn.events)) or self.after_return(func_id, main)
