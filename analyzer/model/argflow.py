@@ -42,7 +42,10 @@ def reachable_flow(project: "ProjectModel", knowledge: "Knowledge | None",
     answer that read none of them; the last round's resolver is the one returned.
 
     With `roots`, only the call sites of the functions a run may reach from them take part, and
-    those functions are returned: code that never runs passes nothing (see reached.py)."""
+    those functions are returned: code that never runs passes nothing (see reached.py). What the
+    loops, withs and raises of those functions run (`__iter__`, `__enter__`) is probed again only
+    once the call sites have settled, with every parameter that changed since: probed after each
+    round, they resolved their iterables anew each time (transformers: 16 s of a 28 s flow)."""
     from sigcheck.model.reached import Reacher
     from sigcheck.model.resolve import Resolver
 
@@ -53,6 +56,7 @@ def reachable_flow(project: "ProjectModel", knowledge: "Knowledge | None",
     resolver = Resolver(project, collector.flow)
     reacher = Reacher(project, resolver, knowledge) if roots is not None and knowledge is not None else None
     todo: Iterable[int] = range(len(sites)) if reacher is None else reacher.start(roots, spans)
+    unprobed: set = set()  # parameters changed since the loops, withs and raises were last probed
     for _ in range(MAX_ROUNDS):
         moved = []
         for number in todo:  # grows while it is walked: the functions each site reaches join in
@@ -66,11 +70,20 @@ def reachable_flow(project: "ProjectModel", knowledge: "Knowledge | None",
             passes[number] = found
         changed = collector.update(moved, passes)
         if not changed:
-            break  # every parameter has the arguments it was resolved with: the flow is settled
+            if reacher is None or not unprobed:
+                break  # every parameter has the arguments it was resolved with: the flow is settled
+            todo, unprobed = reacher.again(resolver, unprobed, spans), set()
+            if not todo:
+                break
+            continue
+        unprobed |= changed
         resolver = Resolver(project, collector.flow, resolver, changed)
-        todo = [number for number, keys in enumerate(reads) if keys and not keys.isdisjoint(changed)]
         if reacher is not None:
-            todo += reacher.again(resolver, changed, spans)
+            reacher.follow(resolver)
+        todo = [number for number, keys in enumerate(reads) if keys and not keys.isdisjoint(changed)]
+    else:  # the rounds ran out unsettled: what the loops reach with the last arguments is reached still
+        if reacher is not None and unprobed:
+            reacher.again(resolver, unprobed, spans)
     return resolver, None if reacher is None else frozenset(reacher.reached)
 
 

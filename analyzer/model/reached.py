@@ -46,14 +46,18 @@ class Reacher:
         return self._enter(self._probe.run_by(fn, site), spans)
 
     def again(self, resolver: "Resolver", changed: set, spans: Spans) -> list[int]:
-        """With the next round's resolver: what the other events whose edges read a parameter in
+        """With `resolver`: what the other events whose edges read a parameter in
         `changed` reach now that was not reached before."""
-        self._probe = _Probe(self.project, resolver, self.knowledge)
+        self.follow(resolver)
         found: list[int] = []
         for number, keys in enumerate(self._other_reads):
             if keys and not keys.isdisjoint(changed):
                 found += self._enter(self._tracked(number), spans)
         return found
+
+    def follow(self, resolver: "Resolver") -> None:
+        """Read what call sites reach with the next round's resolver."""
+        self._probe = _Probe(self.project, resolver, self.knowledge)
 
     def _enter(self, func_ids: Iterable[str], spans: Spans) -> list[int]:
         numbers: list[int] = []

@@ -4,6 +4,7 @@ bodies (and every function that registers a signal handler), not code that never
 from __future__ import annotations
 
 from sigcheck.model import reached
+from sigcheck.model.argflow import reachable_flow
 from sigcheck.model.values import FunctionV
 
 RUNNER = """
@@ -136,3 +137,67 @@ def test_steps_and_children_of_code_that_never_runs_are_none_of_a_run(analysis):
     assert "train:train_forever" not in a.work.stepping and not a.child_starts
     every = analysis({"train.py": NEVER_RUN, "pretrain.py": PRETRAIN}, every_function=True)
     assert "train:train_forever" in every.work.stepping and [s.func_id for s in every.child_starts] == ["train:relaunch"]
+
+
+CHAINED = """
+class Batches:
+    def __iter__(self):
+        return iter(load())
+
+def load():
+    return []
+
+def convert(x):
+    return x
+
+def ask(question, convert_to=None):
+    if convert_to is not None:
+        return convert_to(question)
+    return question
+
+def loop_over(batches):
+    for batch in batches:
+        pass
+
+def hand_on(items):
+    loop_over(items)
+
+def main():
+    ask("name?")
+    ask("ok?", convert_to=convert)
+    hand_on(Batches())
+
+main()
+"""
+
+
+def test_a_call_of_a_parameter_reaches_what_a_later_round_passes_it(analysis):
+    """`ask` is reached, and its `convert_to(...)` first resolved, in the round that passes it
+    `convert`: the next round's resolver must read that site again, not the first one's."""
+    a = analysis({"train.py": CHAINED})
+    assert "train:convert" in a.graph.built and calls(a, "train:ask") == {"train:convert"}
+    _, walked = reachable_flow(a.project, a.knowledge, reached.run_roots(a.project))
+    assert "train:convert" in walked  # by the flow's own walk, not by a second settling
+
+
+def test_a_loop_over_a_parameter_runs_the_iter_of_what_the_settled_flow_passes_it(analysis):
+    """`batches` holds a Batches only after two rounds (main -> hand_on -> loop_over): the
+    loop's `__iter__` is found when the loops are probed with the settled arguments, and the
+    calls it makes pass theirs."""
+    a = analysis({"train.py": CHAINED})
+    assert {"train:Batches.__iter__", "train:load"} <= a.graph.built
+    assert calls(a, "train:Batches.__iter__") == {"train:load"}
+
+
+def test_loops_are_probed_once_the_call_sites_settle_not_after_every_round(analysis, monkeypatch):
+    probes = []
+    original = reached.Reacher.again
+
+    def counted(self, resolver, changed, spans):
+        probes.append(frozenset(changed))
+        return original(self, resolver, changed, spans)
+
+    monkeypatch.setattr(reached.Reacher, "again", counted)
+    a = analysis({"train.py": CHAINED})
+    assert "train:Batches.__iter__" in a.graph.built
+    assert len(probes) == 1 and ("train:loop_over", 0) in probes[0]  # every change since, at once
