@@ -15,7 +15,8 @@ class ChildrenNotSignaled(Rule):
     Finds calls on an entry point's main path that start the real training in a child process
     (`subprocess` running `python`, `torchrun`, `accelerate`, `deepspeed` or a `.py` script;
     `os.system`; `multiprocessing.Process` or `torch.multiprocessing.spawn` with a target that
-    trains; a Ray actor's method or remote task that trains, `ray.get(trainer.fit.remote())`,
+    trains, or detectron2's `launch(main, args.num_gpus, ...)` unless it is told literally one GPU on
+    one machine (then main runs in this process); a Ray actor's method or remote task that trains, `ray.get(trainer.fit.remote())`,
     itself or in the Ray workers it starts in turn (a driver actor running `fit` on a worker
     group it was handed, as OpenRLHF's PPO trainer does), or a Ray Tune trainable or a Ray
     Train loop that trains, `tune.Tuner(train_fn).fit()`, `TorchTrainer(train_loop_per_worker).fit()`)
@@ -339,6 +340,9 @@ ray.get(policy.fit.remote(epochs=3))
             ray = "a Ray worker (an actor's method or a remote task)" if child.api == "ray" \
                 else "Ray's worker processes (a Ray Train or Ray Tune run)"
             return f"Training runs in {ray}, which the stop never reaches: no handler tells it to save before the deadline {deadline}"
+        if child.when:
+            return (f"Training runs in child processes {child.when}, and SIGTERM is never forwarded "
+                    f"to them: they are SIGKILLed at the deadline {deadline} without saving")
         return (f"Training runs in a child process and SIGTERM is never forwarded to it: it is "
                 f"SIGKILLed at the deadline {deadline} without saving")
 

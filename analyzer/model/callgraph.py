@@ -244,6 +244,8 @@ class CallGraph(CallTargets, GraphWalks):
                     self._add_choice(fn, site, self._groups.of_app(fn, site, entry.option("registered-with")))
                     self._command_names.update(self._groups.names)
                     continue
+                if self.in_one_process(site, entry):
+                    continue  # `launch(main, 1)`: the entry that calls it in this process serves
                 now = entry.option("kind") == "call"
                 for position, value, sym in self._callable_args(site, entry.option("target", [])) or \
                         self._default_target(fn, entry):

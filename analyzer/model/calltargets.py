@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from sigcheck.model import ir
+from sigcheck.model.argflow import argument_in
 from sigcheck.model.values import ClassV, ConstV, DictV, FunctionV, InstanceV, PartialV, SeqV, Value
 
 if TYPE_CHECKING:
@@ -183,6 +184,16 @@ class CallTargets:
         if name is None:
             return []
         return [(-1, v, None) for v in self.resolver.resolve(ir.Name(name, self.project.modules[fn.module].body_id))]
+
+    def in_one_process(self, site: ir.CallSite, entry) -> bool:
+        """Whether a launcher that starts a process per GPU (an entry's `unless-single` counts)
+        is told there is one: each count literally 1, or left to its default of 1. Then it calls
+        the function in this process and starts none."""
+        for slots in entry.option("unless-single", []):
+            sym = argument_in(site, slots)
+            if sym is not None and not all(isinstance(v, ConstV) and v.value == 1 for v in self.resolver.resolve(sym)):
+                return False
+        return bool(entry.option("unless-single"))
 
     def _callable_args(self, site: ir.CallSite, slots: list[str]) -> list[tuple[int, Value, ir.Sym | None]]:
         """The arguments named by a spawn entry's `target` slots, as (argument position, value,

@@ -36,6 +36,7 @@ class ChildStart:
     runs: str  # "command": a training command line; "target": a function that trains
     shell: bool = False  # the command goes through /bin/sh
     targets: tuple[str, ...] = ()  # "target": the functions run in the child that reach a training step
+    when: str | None = None  # a launcher that starts children only then: "when it is given more than one GPU"
 
 
 def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
@@ -76,12 +77,13 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
         shell = api.startswith(("os.", "commands.")) or _is_true(dict(site.kwargs).get("shell"))
         return ChildStart(func_id, site, api, "command", shell)
     # the function each process runs, where the knowledge of how the call starts it names it
-    targets = [argument_in(site, entry.option("target", [])) for entry in knowledge.spawns.find(api)
-               if entry.option("kind") == "process"]
-    targets = [t for t in targets if t is not None]
+    starts = [entry for entry in knowledge.spawns.find(api)
+              if entry.option("kind") == "process" and not graph.in_one_process(site, entry)]
+    targets = [t for t in (argument_in(site, entry.option("target", [])) for entry in starts) if t is not None]
     training = tuple(dict.fromkeys(f for target in targets for value in graph.resolver.resolve(target)
                                    for f in graph.functions_of(value) if f in work.stepping))
-    return ChildStart(func_id, site, api, "target", targets=training) if training else None
+    when = next((entry.option("when") for entry in starts if entry.option("when")), None)
+    return ChildStart(func_id, site, api, "target", targets=training, when=when) if training else None
 
 
 def handing_steps(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", child: ChildStart,
