@@ -99,14 +99,15 @@ class Analysis:
         resolver = flowing_resolver(self.project, self.knowledge)  # every call site and every function
         return resolver, CallGraph(self.project, resolver, self.knowledge)
 
-    @cached_property
+    @property
     def hydra_configs(self) -> HydraConfigs:
-        """Hydra's configuration folders, read when a question about a run needs one (hydra_apps.py)."""
-        return HydraConfigs()
+        """Hydra's configuration folders: the loader's, which read those its apps name for the
+        project classes they configure; any other is read when a question about a run needs it (hydra_apps.py)."""
+        return self.project.hydra_configs
 
     def configuration_files(self) -> list:
         """The pins and configuration files this run read or looked for: a cached report depends on them."""
-        return self.frameworks.pin_files() + (self.hydra_configs.inputs() if "hydra_configs" in self.__dict__ else [])
+        return self.frameworks.pin_files() + self.hydra_configs.inputs()
 
     @cached_property
     def registrations(self) -> list[HandlerRegistration]:

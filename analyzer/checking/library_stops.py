@@ -185,7 +185,7 @@ def _configured_quiet(analysis: "Analysis", library: "Entry", app: HydraApp, pac
     for target in app.targets:
         if _saving_target(analysis, library, target):
             return False
-    return all(target.qualname.startswith(packages) or _project_class(analysis, target.qualname) is not None
+    return all(target.qualname.startswith(packages) or analysis.project.class_named(target.qualname) is not None
                for target in app.callbacks())
 
 
@@ -197,16 +197,8 @@ def _saving_target(analysis: "Analysis", library: "Entry", target: ConfiguredTar
     *classes, keyword = library.option("saving-callback-keyword", [""])
     if any(fnmatchcase(target.qualname, pattern) for pattern in classes) and target.key(keyword) not in (None, False):
         return True
-    class_id = _project_class(analysis, target.qualname)
+    class_id = analysis.project.class_named(target.qualname)
     hook = analysis.resolver.own_method(class_id, library.option("exception-hook", "")) if class_id else None
     return hook is not None and analysis.saves.reach_save([hook]) is not None
 
 
-def _project_class(analysis: "Analysis", qualname: str) -> str | None:
-    """The project class a `_target_` names (`src.callbacks.ema.EMA`), if sigcheck read its module."""
-    parts = qualname.split(".")
-    for cut in range(len(parts) - 1, 0, -1):
-        class_id = f"{'.'.join(parts[:cut])}:{'.'.join(parts[cut:])}"
-        if class_id in analysis.project.classes:
-            return class_id
-    return None

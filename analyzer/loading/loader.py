@@ -7,11 +7,13 @@ in parallel and from the cache (summaries.py).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Mapping
 
 from sigcheck.loading.sources import LoadError, is_file, read_python, resolve
 from sigcheck.loading.summaries import Job, Summariser
+from sigcheck.model import ir
 from sigcheck.model.project import ProjectModel
 
 
@@ -71,7 +73,7 @@ def _imported_files(project: ProjectModel, importer: str) -> list[Path]:
             continue
         if found is not None and found not in project.by_path:
             found_files.append(found)
-    return found_files + _named_scripts(project, importer)
+    return found_files + _named_scripts(project, importer) + _configured_modules(project, importer)
 
 
 def _named_scripts(project: ProjectModel, module: str) -> list[Path]:
@@ -97,6 +99,46 @@ def _named_scripts(project: ProjectModel, module: str) -> list[Path]:
         if path is not None and project.root in path.parents and path not in project.by_path:
             found.append(path)
     return found
+
+
+def _configured_modules(project: ProjectModel, module: str) -> list[Path]:
+    """The project modules a Hydra app's configuration names as `_target_`s, which
+    `instantiate(cfg.trainer)` imports at run time: a trainer class nothing imports is still run
+    (see ProjectModel.configured_classes). Also the packages on the way, as an import loads them."""
+    summary = project.modules[module]
+    if not summary.imports_any(["hydra"]):
+        return []
+    found = []
+    for folder in _hydra_folders(summary):
+        for target in project.hydra_configs.targets(folder) or ():
+            for prefix in _prefixes(target.qualname)[:-1]:  # the last part is the class
+                try:
+                    path = project.find_module_file(prefix, module)
+                except (OSError, ValueError):
+                    continue
+                if path is not None and project.root in path.parents and path not in project.by_path:
+                    found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _hydra_folders(summary) -> list[Path]:
+    """The folders the module's `@hydra.main(config_path="...")` decorators name, read from the
+    decorators as written (`hydra.main` or `main` imported from hydra): the loader resolves nothing."""
+    folders = []
+    for fn in summary.functions.values():
+        for decorator in fn.decorators:
+            if not (isinstance(decorator, ir.CallOf) and _names_hydra_main(decorator.func, summary)):
+                continue
+            written = dict(decorator.kwargs).get("config_path", decorator.args[0] if decorator.args else None)
+            if isinstance(written, ir.Const) and isinstance(written.value, str) and "://" not in written.value:
+                folders.append(Path(os.path.normpath(Path(summary.path).parent / written.value)))
+    return folders
+
+
+def _names_hydra_main(func: ir.Sym, summary) -> bool:
+    if isinstance(func, ir.Attr):
+        return func.attr == "main" and isinstance(func.base, ir.Name) and func.base.name == "hydra"
+    return isinstance(func, ir.Name) and func.name == "main" and "hydra.main" in summary.imports
 
 
 def _failed(project: ProjectModel, path: Path, error: LoadError) -> None:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
-from sigcheck.model.values import ClassV, ConstV, DictV, FunctionV, InstanceV, PartialV, SeqV, Value
+from sigcheck.model.products import CONFIGURED, configured_classes
+from sigcheck.model.values import ClassV, ConstV, DictV, ExternalV, FunctionV, InstanceV, PartialV, SeqV, Value
 
 if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
@@ -63,6 +64,9 @@ class CallTargets:
         result = []
         for value in self.resolver.resolve(site.func):
             result.extend(self.value_targets(value))
+            if isinstance(value, ExternalV) and value.qualname in CONFIGURED:  # `instantiate(cfg.trainer)` runs __init__
+                result += [t for class_id in configured_classes(self.project, site)[0]
+                           for t in self.method_targets(class_id, "__init__", 1)]
         return result + self._overrides(site.func, result)
 
     def _overrides(self, func: ir.Sym, found: list[CallTarget]) -> list[CallTarget]:

@@ -18,9 +18,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
-from sigcheck.model.values import ConfiguredV, ExternalV, InstanceV, SeqV, Value
+from sigcheck.model.values import ClassV, ConfiguredV, ExternalV, InstanceV, SeqV, Value
 
 if TYPE_CHECKING:
+    from sigcheck.model.project import ProjectModel
     from sigcheck.model.resolve import Resolver
 
 _MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.make": "gym.vector.VectorEnv",
@@ -73,6 +74,25 @@ _OPTIMIZER_TRIPLE = SeqV(tuple(ExternalV(f"jax.example_libraries.optimizers.Opti
 
 # Hydra builds the object a configuration's `_target_` names: a class of the configuration files
 CONFIGURED = frozenset({"hydra.utils.instantiate", "hydra.utils.call"})
+
+
+def configured_classes(project: "ProjectModel", call: ir.CallOf | ir.CallSite) -> tuple[tuple[str, ...], bool]:
+    """`hydra.utils.instantiate(cfg.trainer)`: the project classes the Hydra configuration names
+    under `trainer` (each file of the `trainer` group may be the one composed), and whether it
+    names nothing else there."""
+    node = call.args[0] if call.args else dict(call.kwargs).get("config")
+    if isinstance(node, ir.Attr):
+        return project.configured_classes(node.attr)
+    if isinstance(node, ir.Item) and isinstance(node.key, ir.Const) and isinstance(node.key.value, str):
+        return project.configured_classes(node.key.value)  # `cfg["trainer"]`
+    return (), False
+
+
+def configured_values(project: "ProjectModel", made: ConfiguredV, call: ir.CallOf) -> list[Value]:
+    """What `instantiate(cfg.trainer)` builds: an instance of each project class configured there,
+    and an object of a class sigcheck cannot name unless those are all the configuration names."""
+    classes, only = configured_classes(project, call)
+    return [*([] if only and classes else [made]), *(InstanceV(ClassV(class_id)) for class_id in classes)]
 
 
 def made_instance(func: ExternalV) -> InstanceV | ExternalV | SeqV | ConfiguredV | None:

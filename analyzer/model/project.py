@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sigcheck.loading.hydra_configs import HydraConfigs
 from sigcheck.loading.sources import LoadError, SourceFile, is_file, resolve
 from sigcheck.model import ir
 
@@ -37,6 +38,8 @@ class ProjectModel:
     shell_starts: dict[Path, list[Path]] = field(default_factory=dict)  # a shell script -> the scripts it launches
     launch_arguments: dict[str, list[tuple[str | None, ...]]] = field(default_factory=dict)  # script -> each launch's argv
     embedded: frozenset[Path] = frozenset()  # scripts shown in the file that writes them (a notebook's cells)
+    hydra_configs: HydraConfigs = field(default_factory=HydraConfigs)  # the Hydra apps' folders, read by the loader
+    _configured: dict[str, tuple[tuple[str, ...], bool]] = field(default_factory=dict)  # see configured_classes
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _found: dict[str, Path | None] = field(default_factory=dict)
     _searched: dict[tuple[str, str], Path | None] = field(default_factory=dict)  # (name, _search_place's text)
@@ -83,6 +86,24 @@ class ProjectModel:
         if is_package:
             parts = parts[:-1] or [self.root.name or "root"]
         return ".".join(parts), is_package
+
+    def class_named(self, qualname: str) -> str | None:
+        """The project class a dotted name (a `_target_`: `src.callbacks.ema.EMA`) names, if its module was read."""
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            class_id = f"{'.'.join(parts[:cut])}:{'.'.join(parts[cut:])}"
+            if class_id in self.classes:
+                return class_id
+        return None
+
+    def configured_classes(self, name: str) -> tuple[tuple[str, ...], bool]:
+        """The project classes the Hydra configuration names as the `_target_` of a node under
+        `name`: a file of the `trainer` group (`configs/trainer/default.yaml`) or a `trainer:` key,
+        what `instantiate(cfg.trainer)` may build; and whether every target there is one of them."""
+        if name not in self._configured:
+            named = [self.class_named(t.qualname) for t in self.hydra_configs.every_target() if name in t.place]
+            self._configured[name] = (tuple(dict.fromkeys(c for c in named if c is not None)), None not in named)
+        return self._configured[name]
 
     def find_module_file(self, dotted: str, importer: str | None) -> Path | None:
         """The project file `import dotted` loads, searched as Python would from a script.

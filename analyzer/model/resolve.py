@@ -17,9 +17,9 @@ from sigcheck.model.containers import Containers
 from sigcheck.model.class_members import ClassMembers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
-from sigcheck.model.products import is_factory, made_instance, receiver_returned, runs_its_argument
+from sigcheck.model.products import configured_values, is_factory, made_instance, receiver_returned, runs_its_argument
 from sigcheck.model.ray_workers import ray_api_result
-from sigcheck.model.values import (UNKNOWN, ClassV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
+from sigcheck.model.values import (UNKNOWN, ClassV, ConfiguredV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
                                    PartialV, SeqV, SuperV, UnknownV, Value)
 
 if TYPE_CHECKING:
@@ -277,7 +277,7 @@ class Resolver(ModuleMembers, ClassMembers):
             made = made_instance(func)
             if made is None:
                 return self.containers.made_by_builtin(func, call) or self.attribute_by_name(call) or [UnknownV()]
-            return [made]
+            return configured_values(self.project, made, call) if isinstance(made, ConfiguredV) else [made]
         if isinstance(func, FunctionV):
             return self.returns(func, call.args, call.kwargs, call.star)
         if isinstance(func, UnknownV) and self.wraps_argument(call.func, call.args, call.kwargs):

@@ -132,6 +132,22 @@ def test_a_hydra_configuration_file_added_or_edited_is_seen_by_a_warm_run(tmp_pa
     assert [d.code for d in _run(tmp_path).diagnostics] == ["SIG002"]
 
 
+def test_a_hydra_target_edited_to_a_project_trainer_is_seen_by_a_warm_run(tmp_path, monkeypatch):
+    """The loader reads the configuration for the project classes it names: a `_target_` that
+    comes to name a project trainer brings its module and its loop in, cache or not."""
+    monkeypatch.chdir(tmp_path)
+    write_project(tmp_path, {
+        "pyproject.toml": "",
+        "train.py": "import hydra\n\n@hydra.main(config_path='conf', config_name='c')\ndef main(cfg):\n"
+                    "    hydra.utils.instantiate(cfg.trainer).train()\n\nmain()\n",
+        "conf/c.yaml": "trainer:\n  _target_: lightning.pytorch.Trainer\n",
+        "loops.py": "class Trainer:\n    def train(self):\n        for batch in loader:\n            optimizer.step()\n",
+    })
+    assert _run(tmp_path).diagnostics == []
+    (tmp_path / "conf" / "c.yaml").write_text("trainer:\n  _target_: loops.Trainer\n")
+    assert [(d.code, d.path) for d in _run(tmp_path).diagnostics] == [("SIG001", "loops.py")]
+
+
 _HANDLES = "import signal, sys\n\nsignal.signal(signal.SIGTERM, lambda s, f: sys.exit(0))\nfor batch in loader:\n    optimizer.step()\n"
 
 
