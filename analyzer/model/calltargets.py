@@ -63,11 +63,40 @@ class CallTargets:
     def _resolve_call(self, site: ir.CallSite) -> list[CallTarget]:
         result = []
         for value in self.resolver.resolve(site.func):
-            result.extend(self.value_targets(value))
+            result.extend(target for target in self.value_targets(value) if self._binds(target, site))
             if isinstance(value, ExternalV) and value.qualname in CONFIGURED:  # `instantiate(cfg.trainer)` runs __init__
                 result += [t for class_id in configured_classes(self.project, site)[0]
                            for t in self.method_targets(class_id, "__init__", 1)]
         return result + self._overrides(site.func, result)
+
+    def _binds(self, target: CallTarget, site: ir.CallSite) -> bool:
+        """Whether the call gives each required parameter of the project function a value: one
+        that leaves a parameter without raises TypeError before the function runs (`main()` under
+        a main guard where `def main(args)`, ijepa's src/train.py). Judged only for a function called
+        by the name its def binds and nothing else does: a wrapper (`gin.configurable(train)`,
+        `main = hydra.main(...)(main)`), a decorator or star arguments may supply what is missing."""
+        fn = self.project.functions.get(target.func_id) if target.func_id else None
+        if fn is None or fn.decorators or site.star_args or site.unpacked is not None or site.spread is not None \
+                or not self._named_by_its_def(site.func, fn):
+            return True
+        keywords = {name for name, _ in site.kwargs} | target.bound_keywords
+        for position, param in enumerate(fn.params[target.bound:]):
+            if param.has_default or param.kind in ("varargs", "varkw"):
+                continue
+            if (param.kind in ("pos", "posonly") and position < len(site.args)) or \
+                    (param.kind != "posonly" and param.name in keywords):
+                continue
+            return False
+        return True
+
+    def _named_by_its_def(self, func: ir.Sym, fn: ir.FunctionInfo) -> bool:
+        """Whether `func` is a bare name that only the def of `fn` binds, where the call looks it up."""
+        if not (isinstance(func, ir.Name) and func.name == fn.name and fn.kind == "function"):
+            return False
+        scope = self.project.functions.get(func.scope)
+        while scope is not None and func.name not in scope.bindings:
+            scope = self.project.functions.get(scope.parent) if scope.parent else None
+        return scope is not None and all(binding.kind == "def" for binding in scope.bindings[func.name])
 
     def _overrides(self, func: ir.Sym, found: list[CallTarget]) -> list[CallTarget]:
         """`self.step()` in a method of Base also runs `step` of any project subclass that
