@@ -92,13 +92,19 @@ def _named_scripts(project: ProjectModel, module: str) -> list[Path]:
                 found.append(path)
             break
     for name in sorted(summary.started_modules):  # `[sys.executable, "-m", "pkg.train"]`
-        try:
-            path = project.find_module_file(name, module)
-        except (OSError, ValueError):
-            continue
-        if path is not None and project.root in path.parents and path not in project.by_path:
+        path = _unread_module_file(project, name, module)
+        if path is not None:
             found.append(path)
     return found
+
+
+def _unread_module_file(project: ProjectModel, name: str, importer: str) -> Path | None:
+    """The project file (never one outside it) that importing `name` from `importer` loads, when not read yet."""
+    try:
+        path = project.find_module_file(name, importer)
+    except (OSError, ValueError):  # a name too long for a file name, say
+        return None
+    return path if path is not None and project.root in path.parents and path not in project.by_path else None
 
 
 def _configured_modules(project: ProjectModel, module: str) -> list[Path]:
@@ -111,13 +117,8 @@ def _configured_modules(project: ProjectModel, module: str) -> list[Path]:
     found = []
     for folder in _hydra_folders(summary):
         for target in project.hydra_configs.targets(folder) or ():
-            for prefix in _prefixes(target.qualname)[:-1]:  # the last part is the class
-                try:
-                    path = project.find_module_file(prefix, module)
-                except (OSError, ValueError):
-                    continue
-                if path is not None and project.root in path.parents and path not in project.by_path:
-                    found.append(path)
+            found += [path for prefix in _prefixes(target.qualname)[:-1]  # the last part is the class
+                      if (path := _unread_module_file(project, prefix, module)) is not None]
     return list(dict.fromkeys(found))
 
 
