@@ -436,6 +436,17 @@ model.learn(total_timesteps=10_000_000)
 model.save("/opt/ml/model/ppo")
 """, "Stable-Baselines3's learn collects rollouts and updates the policy for the whole job"),
     Example("""
+import trax
+from trax import layers as tl
+from trax.supervised import training
+
+task = training.TrainTask(labeled_data=batches, loss_layer=tl.CategoryCrossEntropy(), optimizer=trax.optimizers.Adam(0.01))
+loop = training.Loop(tl.Serial(tl.Dense(10), tl.LogSoftmax()), task)
+# expect: SIG001
+loop.run(100000)
+""", "trax's supervised Loop.run steps the optimizer n times and saves nothing without an output_dir "
+         "(the SageMaker JAX bring-your-own example's train_trax.py)"),
+    Example("""
 import torch
 from retry import find_executable_batch_size
 
