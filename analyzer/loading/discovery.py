@@ -327,7 +327,7 @@ def _estimators(found: Discovery, path: Path, text: str, raw: str | None = None)
     """The scripts estimators name (`entry_point=`, under any `source_dir=` the file spells) are
     entry points; each call is kept with its place, for the rules that judge how it runs them."""
     folder = path.parent
-    if "entry_point" not in text and _SOURCE_CODE not in text:
+    if "entry_point" not in text and _SOURCE_CODE not in text and "sagemaker_program" not in text:
         return
     display = display_path(path)
     calls = estimator_calls(text, folder, display, raw, root=found.root, written=frozenset(found.embedded))

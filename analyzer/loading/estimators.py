@@ -32,6 +32,10 @@ _NAME_SPAN = 300  # characters a call's name (dotted, then spaces) may take befo
 _ENTRY_POINT = re.compile(
     r"""\b(?:entry_point|(entry_script))\s*=\s*(?:f?['"]([^'"{]+\.py)['"]|([A-Za-z_]\w*)(?=\s*[,)\n]))"""
     r"""|\b(command)\s*=\s*f?['"]([^'"{]+)|['"]entry_point['"]\s*:\s*f?['"]([^'"{]+\.py)['"]""")
+# The hyperparameter the SDK's entry_point= sets and the training toolkit reads, written by hand
+# for an Estimator of a custom image (a pipeline's step, a sourcedir.tar.gz uploaded beforehand):
+# `hyperparameters["sagemaker_program"] = "train.py"`, or that key in a dict display
+_PROGRAM = re.compile(r"""(?:\b([A-Za-z_]\w*)\s*\[\s*)?['"]sagemaker_program['"](?:\s*\]\s*=|\s*:)\s*f?['"]([^'"{]+\.py)['"]""")
 _SOURCE_CODE = "SourceCode"
 _RETRIEVE = r"(?:sagemaker\.)?image_uris\.retrieve\("
 _IMAGE_URI = re.compile(rf"\bimage_uri\s*=\s*(?:{_RETRIEVE}|([A-Za-z_]\w*)\s*[,)\n])")
@@ -98,7 +102,62 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
             aws = _retrieved_image(arguments, text[:entry.start()])
             found += [EstimatorLaunch(name, script, display, span, via, switched=switched | (via.switched if via else frozenset()),
                                       aws_image=aws) for script, via in started]
+    found += _program_launches(text, folder, display, raw, root or folder, written, renamed, assignments)
+    return list(dict.fromkeys(found))
+
+
+def _program_launches(text: str, folder: Path, display: str, raw: str | None, root: Path, written: frozenset[Path],
+                      renamed: dict[str, str], assignments: "_Assignments") -> list[EstimatorLaunch]:
+    """The calls given, as `hyperparameters=`, a dict that names the script to run under the
+    `sagemaker_program` key: what `entry_point=` would have set."""
+    found = []
+    for program in _PROGRAM.finditer(text):
+        place = None if _commented(text, program.start()) else _given_hyperparameters(text, program)
+        if place is None:
+            continue
+        call, arguments = place
+        relative = _source_dir(_top_level(arguments), assignments, program.start())
+        scripts = [base / program.group(2) for base in dict.fromkeys([folder / relative, root / relative])]
+        script = next((s for s in scripts if is_file(s) or resolve(s) in written), None)
+        if script is None and not relative:
+            script = _only_one_below(folder, program.group(2))  # packed beforehand: `sagemaker_submit_directory`
+        if script is not None:
+            found.append(EstimatorLaunch(renamed.get(call.group(2), call.group(2)), script, display, _span(text, raw, call, 0)[0],
+                                         switched=_switched(arguments, text, program.start(), None),
+                                         aws_image=_retrieved_image(arguments, text[:program.start()])))
     return found
+
+
+def _only_one_below(folder: Path, name: str) -> Path | None:
+    """The one script of that name below the launcher's folder, if one: which folder the archive the
+    toolkit unpacks was packed from is written nowhere sigcheck reads (code/training/ of a pipeline)."""
+    from sigcheck.model.project import list_python_files
+
+    listed = list_python_files(folder)
+    found = [path for path in listed if Path(path).name == name] if isinstance(listed, set) else []
+    return Path(found[0]) if len(found) == 1 else None
+
+
+def _given_hyperparameters(text: str, program: re.Match) -> tuple[re.Match, str] | None:
+    """The call whose `hyperparameters=` is the dict the key is written in: the display itself,
+    or the name the display is assigned to (or the item assigned into) before the call, given as
+    it is or to a function that encodes it."""
+    name = program.group(1)
+    if name is None:
+        opening = _opening(text, program.start(), "{}")
+        if opening is None:
+            return None
+        if re.search(r"\bhyperparameters\s*=\s*$", text[max(0, opening - 40):opening]):
+            return _enclosing_call(text, opening)
+        bag = _BAG.search(text, max(0, opening - 200), opening)
+        name = bag.group(1) if bag is not None else None
+    # given as it is, or through a call (`json_encode_hyperparameters(hp)`, the pipeline examples')
+    given = re.compile(r"\bhyperparameters\s*=\s*(?:[A-Za-z_][\w.]*\(\s*)?" + re.escape(name) + r"\b") if name else None
+    for use in given.finditer(text, program.end()) if given else ():
+        place = None if _commented(text, use.start()) else _enclosing_call(text, use.start())
+        if place is not None:
+            return place
+    return None
 
 
 def _switched(arguments: str, text: str, before: int, knowledge: Knowledge | None) -> frozenset[str]:
@@ -252,14 +311,18 @@ def _spread_into(text: str, opening: int) -> tuple[re.Match, str] | None:
     if bag is None:
         return None
     for spread in re.compile(r"\*\*" + re.escape(bag.group(1)) + r"\b").finditer(text, opening):
-        if _commented(text, spread.start()):
-            continue
-        paren = _opening(text, spread.start())
-        call = _CALLED.search(text, max(0, paren - _NAME_SPAN), paren + 1) if paren is not None else None
-        arguments = _arguments(text, paren + 1) if call is not None else None
-        if arguments is not None:
-            return call, arguments  # type: ignore[return-value]
+        place = None if _commented(text, spread.start()) else _enclosing_call(text, spread.start())
+        if place is not None:
+            return place
     return None
+
+
+def _enclosing_call(text: str, at: int) -> tuple[re.Match, str] | None:
+    """The call whose parentheses hold the place, with its arguments."""
+    paren = _opening(text, at)
+    call = _CALLED.search(text, max(0, paren - _NAME_SPAN), paren + 1) if paren is not None else None
+    arguments = _arguments(text, paren + 1) if call is not None else None
+    return (call, arguments) if call is not None and arguments is not None else None
 
 
 def _opening(text: str, end: int, brackets: str = "()") -> int | None:

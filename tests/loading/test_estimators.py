@@ -216,3 +216,38 @@ def test_a_class_renamed_in_an_import_spread_over_lines_is_the_sdks(tmp_path):
     text = ("from sagemaker.pytorch import (\n    PyTorch as PT,\n    PyTorchModel,\n)\n"
             "est = PT(entry_point='train.py', source_dir='code')\n")
     assert [c.name for c in estimator_calls(text, tmp_path, "launch.py")] == ["PyTorch"]
+
+
+@pytest.mark.parametrize("launcher", [
+    # the key set on the dict the call is given, as aws/amazon-sagemaker-examples' pipelines do
+    'hp = {"epochs": 6}\nhp["sagemaker_program"] = "train.py"\nhp["sagemaker_submit_directory"] = uri\n'
+    'est = Estimator(image_uri=image, role=role,\n    hyperparameters=hp)\n',
+    # in the display assigned to the name the call is given
+    'hp = {"epochs": 6, "sagemaker_program": "train.py"}\nest = Estimator(image_uri=image, hyperparameters=hp)\n',
+    # through the function that encodes it (the pipeline examples' json_encode_hyperparameters)
+    'hp = {}\nhp["sagemaker_program"] = "train.py"\nest = Estimator(image_uri=image, hyperparameters=json_encode(hp))\n',
+    # in the display written in the call
+    'est = Estimator(image_uri=image, hyperparameters={"sagemaker_program": "train.py"}, source_dir="src")\n',
+])
+def test_a_sagemaker_program_hyperparameter_names_the_script_as_entry_point_would(tmp_path, launcher):
+    """entry_point= is the SDK's way to set the `sagemaker_program` hyperparameter the toolkit
+    reads: written by hand, it names the script the call's image runs."""
+    (tmp_path / "src").mkdir()
+    for base in (tmp_path, tmp_path / "src"):
+        (base / "train.py").write_text("print('x')\n")
+    (call,) = estimator_calls(launcher, tmp_path, "launch.py")
+    source = "src" if 'source_dir="src"' in launcher else ""
+    assert (call.name, call.script) == ("Estimator", tmp_path / source / "train.py")
+    line = launcher.splitlines()[call.span[0] - 1]
+    assert line[call.span[1] - 1:].startswith("Estimator(")
+
+
+@pytest.mark.parametrize("launcher", [
+    'hp = {"sagemaker_program": "train.py"}\n',  # given to no call
+    'hp = {"sagemaker_program": "train.py"}\nest = Estimator(image_uri=image, hyperparameters=other)\n',
+    'hp = {}\n# hp["sagemaker_program"] = "train.py"\nest = Estimator(hyperparameters=hp)\n',  # commented out
+    'hp = {"sagemaker_program": "missing.py"}\nest = Estimator(hyperparameters=hp)\n',  # no such file
+])
+def test_a_sagemaker_program_no_call_is_given_names_no_launch(tmp_path, launcher):
+    (tmp_path / "train.py").write_text("print('x')\n")
+    assert estimator_calls(launcher, tmp_path, "launch.py") == []
