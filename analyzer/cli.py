@@ -156,10 +156,11 @@ def check(paths, output_format, select, extend_select, ignore, config_file, plat
 
 
 def _only_empty_folders(report) -> bool:
-    """Whether every error is a folder with no entry points: nothing to check, which `--exit-zero`
-    lets pass, as ruff does a folder with no Python files. A file that could not be read still fails."""
-    from sigcheck.loading.discovery import NO_ENTRY_POINTS
-    return all(error.message == NO_ENTRY_POINTS for error in report.errors)
+    """Whether every error is a folder with no entry points, or a named file that runs none of its
+    functions: nothing to check, which `--exit-zero` lets pass, as ruff does a folder with no
+    Python files. A file that could not be read still fails."""
+    from sigcheck.loading.discovery import NO_ENTRY_POINTS, RUNS_NOTHING
+    return all(error.message in (NO_ENTRY_POINTS, RUNS_NOTHING) for error in report.errors)
 
 
 def _run_options(paths, settings: Settings, jobs: int | None, no_cache: bool, cache_dir: Path | None, progress):

@@ -20,7 +20,7 @@ from sigcheck.checking.suppressions import SuppressionUsage, Suppressions, parse
 from sigcheck.config.settings import ConfigError, Settings
 from sigcheck.knowledge import Knowledge, builtin_knowledge
 from sigcheck.loading.cache import Cache
-from sigcheck.loading.discovery import Discovery, discover
+from sigcheck.loading.discovery import RUNS_NOTHING, Discovery, discover
 from sigcheck.loading.loader import load_project
 from sigcheck.loading.sources import SourceFile, resolve, source_lines
 from sigcheck.loading.summaries import Summariser
@@ -66,6 +66,7 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
     # A file discovery read and the loader read again (a trainer a Dockerfile names) fails once.
     report.errors = list(dict.fromkeys(FileError(e.display, e.message, e.line, e.column)
                                        for e in [*found.errors, *project.errors]))
+    report.errors += _defining_only(analysis)
     # a console script's program and a notebook cell's script are written by sigcheck: their
     # declaring file (pyproject.toml, the notebook) is read, not parsed as a module of its own
     written = {*found.programs.values(), *found.embedded}
@@ -83,6 +84,20 @@ def _checked(found: Discovery, settings: Settings, knowledge: Knowledge, active:
         store_report(options.cache, key, _inputs(found, project, settings) + analysis.configuration_files(), project.root,
                      project.listed, report)
     return report
+
+
+def _defining_only(analysis: "Analysis") -> list[FileError]:
+    """The files named on the command line that only define functions: running one runs none of
+    them, so a clean report would vouch for code nothing checked (see EntryFacts.defines_only).
+    Each is placed on its first function's def."""
+    found = []
+    for entry in analysis.project.entry_points:
+        facts = analysis.entry_for(entry.module) if entry.reason == "named on the command line" else None
+        if facts is not None and facts.defines_only:
+            first = next(fn for fn in analysis.project.modules[entry.module].functions.values() if fn.kind == "function")
+            span = analysis.positions.span(entry.module, first.node)
+            found.append(FileError(analysis.project.sources[entry.module].display, RUNS_NOTHING, span.line, span.column))
+    return found
 
 
 def _notes(locator: "_Locator", containers, target: str | None = None) -> list[Note]:

@@ -107,6 +107,25 @@ class EntryFacts:
         return self.analysis.work.first_work(self.body_id, self.main.runs_a_passer)
 
     @cached_property
+    def defines_only(self) -> bool:
+        """Whether running the module runs none of the project's functions nor a loop of its own,
+        though it defines some: a module a console script or another script runs (litgpt's
+        pretrain.py), named as if it were the script. Nothing of it would be judged. Not a module
+        whose functions a library decorates (a Flask route, a Modal function: the server or the
+        library's command runs them), nor one that registers a signal handler (judged anyway)."""
+        import networkx as nx
+
+        project = self.analysis.project
+        summary = project.modules[self.entry.module]
+        functions = [fn for fn in summary.functions.values() if fn.kind == "function"]
+        if not functions or self.first_work is not None or any(fn.decorators for fn in functions) \
+                or any(isinstance(event, ir.Loop) for event in summary.body.events) \
+                or any(r.func_id in summary.functions for r in self.analysis.registrations):
+            return False
+        reached = nx.descendants(self.analysis.graph.graph, self.body_id)
+        return not any(project.functions[f].kind != "module" for f in reached if f in project.functions)
+
+    @cached_property
     def registrations(self) -> list[HandlerRegistration]:
         return [r for r in self.analysis.registrations if self.runs(r.func_id, r.site)]
 

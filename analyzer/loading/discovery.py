@@ -60,6 +60,11 @@ NO_ENTRY_POINTS = ("no entry points found in this directory: no Python file with
                   "by a Dockerfile, an estimator or `entry-points`")
 
 
+RUNS_NOTHING = ("runs none of its functions when run as a script: no `if __name__ == \"__main__\"` block or "
+                "module-level call reaches them, so nothing in it was checked; name the script or console script that "
+                "runs them, or check the folder (`sigcheck .`)")
+
+
 def _none_found(left_out: list[str]) -> str:
     """Why a folder gave no entry point; with the scripts it left out as tests or benchmarks,
     which a run names to check them (a folder of benchmark scripts is not empty of scripts)."""

@@ -26,7 +26,10 @@ A file sigcheck was asked to analyse, or that an analysed file leads to (an impo
 Dockerfile runs), that it could not read or parse: a syntax error (Python 2's `print "x"`
 included), text that is not valid in its encoding, a file too large or nested too deeply, an
 unreadable path or a FIFO, a Dockerfile that is no Dockerfile. It is reported with the place
-and the reason; the other files are analysed as usual.
+and the reason; the other files are analysed as usual. A folder with no entry point and a file
+named on the command line that only defines functions (run as a script, it runs none of them:
+a module that a console script or another script runs) are reported so too: nothing in them was
+checked.
 
 ## Why does it matter?
 A file sigcheck could not read is a file it checked nothing in: a training script with a syntax
@@ -35,7 +38,8 @@ exit status says so: 2 (with `--exit-zero`, 0 as long as some file was analysed)
 
 ## What to do
 Fix the file if the job runs it; leave it out with `exclude` (or `--exclude`) in the
-configuration if nothing runs it (an old Python 2 helper, a vendored file).
+configuration if nothing runs it (an old Python 2 helper, a vendored file). For a file that
+only defines functions, name the script or console script that runs them, or the folder.
 """
 
 

@@ -161,6 +161,44 @@ def test_exit_zero_with_a_folder_that_has_no_entry_points(project):
     assert invoke("lib", "legacy.py", "--exit-zero").exit_code == 2  # a file that could not be read still fails
 
 
+PRETRAIN = """
+import torch
+
+
+def setup(steps=1000):
+    for step in range(steps):
+        model(batch).sum().backward()
+        optimizer.step()
+"""
+
+
+def test_a_named_file_that_runs_none_of_its_functions_is_said_to_check_nothing(project):
+    """litgpt's pretrain.py runs only through the `litgpt` console script: named on its own, it
+    runs none of its code, and a clean pass would vouch for a loop nothing judged."""
+    project("pkg/pretrain.py", PRETRAIN)
+    result = invoke("pkg/pretrain.py")
+    assert result.exit_code == 2
+    assert "pkg/pretrain.py:4:5: E902 runs none of its functions when run as a script" in result.output
+    assert "All checks passed" not in result.output
+    assert invoke("pkg/pretrain.py", "--exit-zero").exit_code == 0
+    project("pkg/__main__.py", "from pkg.pretrain import setup\n\nsetup()\n")
+    assert invoke("pkg/__main__.py", "--quiet").output.startswith("pkg/pretrain.py:5:5: SIG001 ")
+    assert "runs none of its functions" not in invoke("pkg", "--quiet").output  # only a file named is judged so
+
+
+@pytest.mark.parametrize("written", [
+    PRETRAIN + "\n\nif __name__ == '__main__':\n    setup()\n",
+    "from pkg.pretrain import setup\n\n\ndef helper():\n    pass\n\n\nsetup()\n",  # runs another module's function
+    "import flask\n\napp = flask.Flask(__name__)\n\n\n@app.route('/ping')\ndef ping():\n    return 'ok'\n",  # a server runs it
+    "import signal\n\n\ndef install(handler):\n    signal.signal(signal.SIGTERM, handler)\n",  # its registration is judged
+    "import json\n\nprint(json.dumps({'steps': 10}))\n",  # no function to run
+])
+def test_a_named_file_that_runs_code_or_defines_none_is_checked(project, written):
+    project("pkg/pretrain.py", PRETRAIN)
+    project("run.py", written)
+    assert "runs none of its functions" not in invoke("run.py").output
+
+
 def test_exit_zero_quiet_and_statistics(project):
     project("train.py", BAD)
     assert invoke("train.py", "--exit-zero").exit_code == 0

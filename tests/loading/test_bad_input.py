@@ -141,7 +141,7 @@ def test_utf8_bom(project):
 def test_crlf_line_endings_and_form_feeds(project):
     crlf = GOOD.replace(b"\n\n\ndef", b"\n\x0c\n\ndef").replace(b"\n", b"\r\n")
     old_mac = GOOD.replace(b"\n", b"\r")
-    report = project({"good.py": crlf, "mac.py": old_mac, "indent.py": b"def f():\n\x0c    x = 1\n    return x\n"})
+    report = project({"good.py": crlf, "mac.py": old_mac, "indent.py": b"def f():\n\x0c    x = 1\n    return x\n\nf()\n"})
     assert not report.errors
     assert_good_analysed(report)
     assert [(d.code, d.line) for d in report.diagnostics if d.path == "mac.py"] == [("SIG008", GOOD_LINE)]
