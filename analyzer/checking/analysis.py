@@ -302,13 +302,14 @@ class Analysis:
         for func_id, (event, name) in self._toolkit_reads.items():
             if (func_id == entry.body_id or self.functions[func_id].kind != "module") and entry.runs(func_id, event):
                 how = (f"imports {name}, SageMaker's distributed training library, which only its images have"
-                       if name.startswith("smdistributed") else f"reads {name}, which only the SageMaker training toolkit sets")
+                       if name.startswith("smdistributed") else f"imports {name}, which only SageMaker's training images have"
+                       if isinstance(event, ir.Import) else f"reads {name}, which only the SageMaker training toolkit sets")
                 return self.point(func_id, event, how), f"it {how}"
         return None
 
     @cached_property
     def _toolkit_reads(self) -> dict[str, tuple[ir.Event, str]]:
-        return toolkit_signs(self.project, self.knowledge.toolkit_variables)
+        return toolkit_signs(self.project, self.knowledge.toolkit_variables, self.knowledge.toolkit_packages)
 
     @cached_property
     def launcher_hints(self) -> list[tuple["Deadline", frozenset[str], tuple[list[str], list[str]]]]:

@@ -147,7 +147,7 @@ class Platform:
 class Knowledge:
     def __init__(self, entries: list[Entry], platforms: dict[str, Platform], signals: dict[str, int],
                  sagemaker_paths: tuple["SageMakerPath", ...] = (), stop_signals: frozenset[int] = frozenset(),
-                 toolkit_variables: tuple[str, ...] = ()) -> None:
+                 toolkit_variables: tuple[str, ...] = (), toolkit_packages: tuple[str, ...] = ()) -> None:
         self._entries = list(entries)  # every category's, for a copy extended from configuration
         by_category: dict[str, list[Entry]] = {name: [] for name in _CATEGORIES}
         for entry in entries:
@@ -184,6 +184,7 @@ class Knowledge:
         self.signal_names = {number: name for name, number in signals.items()}
         self.stop_signals = stop_signals  # see signals.toml's [stop]
         self.toolkit_variables = toolkit_variables  # see sagemaker.toml's [toolkit]
+        self.toolkit_packages = toolkit_packages
 
     @staticmethod
     def configured(patterns: PatternSet, names: list[str]) -> bool:
@@ -195,7 +196,7 @@ class Knowledge:
         extra = [Entry("save", (p,), "configured in save-functions", source="configuration") for p in saves]
         extra += [Entry("blocking", (p,), "configured in blocking-functions", source="configuration") for p in blocking]
         return Knowledge(self._entries + extra, self.platforms, self.signals, self.sagemaker_paths, self.stop_signals,
-                         self.toolkit_variables)
+                         self.toolkit_variables, self.toolkit_packages)
 
 
 @lru_cache(maxsize=1)
@@ -221,8 +222,10 @@ def builtin_knowledge() -> Knowledge:
         _check_keys(raw, {"path": str, "env": str, "kind": str, "reason": str, "uploaded": list}, where,
                     required={"path", "env", "kind", "reason"})
         paths.append(SageMakerPath(raw["path"], raw["env"], raw["kind"], raw["reason"], tuple(raw.get("uploaded", ()))))
-    _check_keys(sagemaker["toolkit"], {"variables": list}, "sagemaker.toml: [toolkit]", required={"variables"})
-    return Knowledge(entries, platforms, signals, tuple(paths), stop_signals, tuple(sagemaker["toolkit"]["variables"]))
+    toolkit = sagemaker["toolkit"]
+    _check_keys(toolkit, {"variables": list, "packages": list}, "sagemaker.toml: [toolkit]", required={"variables"})
+    return Knowledge(entries, platforms, signals, tuple(paths), stop_signals, tuple(toolkit["variables"]),
+                     tuple(toolkit.get("packages", ())))
 
 
 @lru_cache(maxsize=None)  # a file holds several categories: parse it once

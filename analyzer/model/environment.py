@@ -110,34 +110,36 @@ def takes_option(fn: ir.FunctionInfo, options: frozenset[str]) -> str | None:
     return found
 
 
-def toolkit_signs(project, variables: Iterable[str]) -> dict[str, tuple[ir.Event, str]]:
+def toolkit_signs(project, variables: Iterable[str], packages: Iterable[str] = ("smdistributed",)) -> dict[str, tuple[ir.Event, str]]:
     """Per function, its first sign that the SageMaker training toolkit runs it, with the name:
     a read, as needed, of a variable only the toolkit sets (`variables`, as patterns), else an
-    import of SageMaker's distributed libraries (smdistributed), which the toolkit starts with mpirun."""
+    import of a package only SageMaker's training images have (`packages`: smdistributed, which
+    the toolkit starts with mpirun; `torch.sagemaker`...)."""
     names = NamePatterns(variables)
+    packages = tuple(packages)
     reading = {m for m, source in project.sources.items() if "SM_" in source.text}
-    importing = {m for m, summary in project.modules.items() if any(_top(i) == "smdistributed" for i in summary.imports)}
+    importing = {m for m, summary in project.modules.items() if any(_within(i, packages) for i in summary.imports)}
     found = {}
     for fn in project.functions.values():
         sign = (needed_read(fn, names) if fn.module in reading else None) \
-            or (_first_import(fn, "smdistributed") if fn.module in importing and fn.kind == "module" else None)
+            or (_first_import(fn, packages) if fn.module in importing and fn.kind == "module" else None)
         if sign is not None:
             found[fn.id] = sign
     return found
 
 
-def _top(dotted: str) -> str:
-    return dotted.split(".", 1)[0]
+def _within(dotted: str, packages: tuple[str, ...]) -> bool:
+    return any(dotted == package or dotted.startswith(package + ".") for package in packages)
 
 
-def _first_import(fn: ir.FunctionInfo, package: str) -> tuple[ir.Event, str] | None:
-    """The module's first import of a module of `package` that runs wherever it runs, with the
+def _first_import(fn: ir.FunctionInfo, packages: tuple[str, ...]) -> tuple[ir.Event, str] | None:
+    """The module's first import of a module of `packages` that runs wherever it runs, with the
     module's name: not one inside a `try` (a fallback where it is missing) or an `if` (accelerate
     imports smdistributed only when it finds itself on SageMaker)."""
     for event in fn.events:
         if isinstance(event, ir.Import) and not branched_around(fn, event) and not any(
                 isinstance(t, ir.Try) and t.index < event.index < t.end for t in fn.events[:event.index]):
-            module = next((m for m in event.modules if _top(m) == package), None)
+            module = next((m for m in event.modules if _within(m, packages)), None)
             if module is not None:
                 return event, module
     return None

@@ -75,6 +75,25 @@ def test_a_script_that_imports_sagemakers_distributed_library_is_the_toolkits(ru
     assert "torchrun" not in finding.message
 
 
+@pytest.mark.parametrize("imported", [
+    "import torch.sagemaker as tsm",  # model parallelism v2 (aws/amazon-sagemaker-examples' SMP v2 scripts)
+    "from sagemaker_xgboost_container import distributed",  # the XGBoost framework image's own modules
+    "from sagemaker_containers import entry_point",  # the legacy toolkit
+])
+def test_a_script_that_imports_a_package_only_sagemakers_images_have_is_the_toolkits(run_sigcheck, imported):
+    source = TRAIN.format(model_dir='"model"').replace("import torch\n", f"import torch\n{imported}\n")
+    (finding,) = run_sigcheck({"train.py": source}).diagnostics
+    assert "and none would run: it imports " in finding.message
+    assert "which only SageMaker's training images have, and the toolkit starts the script" in finding.message
+
+
+@pytest.mark.parametrize("imported", ["import torch.sagemakerish", "import sagemaker", "from sagemaker.pytorch import PyTorch"])
+def test_a_package_that_only_begins_alike_or_the_sdk_is_no_sign(run_sigcheck, imported):
+    source = TRAIN.format(model_dir='"model"').replace("import torch\n", f"import torch\n{imported}\n")
+    (finding,) = run_sigcheck({"train.py": source}).diagnostics
+    assert "none would run" not in finding.message
+
+
 SAVES_EACH_EPOCH = TRAIN.replace("    opt.step()\n", "    opt.step()\n    torch.save(model.state_dict(), os.path.join(args.model_dir, f'epoch-{{epoch}}.pt'))\n")
 HF = """
 import os
