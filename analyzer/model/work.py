@@ -12,6 +12,7 @@ from sigcheck.model import ir
 from sigcheck.model.callgraph import IN_PROCESS, MAIN_THREAD, CallGraph, Step
 from sigcheck.model.first_work import FirstWorkSearch, Found
 from sigcheck.model.gradients import uses_gradient
+from sigcheck.model.jax_updates import updates_by_hand
 from sigcheck.model.receivers import ReceiverOrigins
 from sigcheck.model.steps import (built_with_a_step, leaves_loop_after, named_as_no_optimizer, probes_on_noise,
                                   runs_a_few_rounds, steps_loop_target, steps_one_made_in_it)
@@ -143,7 +144,8 @@ class WorkFinder:
         if found is None:
             events = self.functions[func_id].events if func_id in self.functions else ()
             found = self._using[func_id] = any(
-                uses_gradient(event) or self._uses_gradients_in(func_id, event) for event in events)
+                uses_gradient(event) or self._uses_gradients_in(func_id, event) for event in events) \
+                or (func_id in self.functions and updates_by_hand(self.functions[func_id]))
         return found
 
     def is_fit_call(self, func_id: str, event: ir.Event) -> bool:
