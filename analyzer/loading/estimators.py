@@ -30,7 +30,7 @@ _NAME_SPAN = 300  # characters a call's name (dotted, then spaces) may take befo
 # `command=` of a ModelTrainer's SourceCode (the command's words up to the first a format string
 # fills in), or an `"entry_point":` key of a dict of keywords
 _ENTRY_POINT = re.compile(
-    r"""\b(?:entry_point|(entry_script))\s*=\s*(?:f?['"]([^'"{]+\.py)['"]|([A-Za-z_]\w*)(?=\s*[,)\n]))"""
+    r"""\b(?:entry_point|(entry_script))\s*=\s*(?:f?['"]([^'"{]+\.(?:py|sh))['"]|([A-Za-z_]\w*)(?=\s*[,)\n]))"""
     r"""|\b(command)\s*=\s*f?['"]([^'"{]+)|['"]entry_point['"]\s*:\s*f?['"]([^'"{]+\.py)['"]""")
 # The hyperparameter the SDK's entry_point= sets and the training toolkit reads, written by hand
 # for an Estimator of a custom image (a pipeline's step, a sourcedir.tar.gz uploaded beforehand):
@@ -185,7 +185,9 @@ def _started(entry: re.Match, assignments: "_Assignments", base: Path, knowledge
     """The scripts an `entry_point=`, `entry_script=` or `command=` runs in `base`, where they exist."""
     if entry.group(4) is not None:
         return [command_start(entry.group(5), base, root, knowledge or builtin_knowledge())]
-    return [(base / script, None) if is_file(base / script) or resolve(base / script) in written else None
+    # a shell script the toolkit runs with /bin/sh (sm-smddp_bert's train.sh): the script it launches
+    return [command_start(f"sh {script}", base, root, knowledge or builtin_knowledge(), plain=True) if script.endswith(".sh")
+            else (base / script, None) if is_file(base / script) or resolve(base / script) in written else None
             for script in _scripts(entry, assignments)]
 
 

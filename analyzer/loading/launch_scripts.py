@@ -156,10 +156,11 @@ def _shell_c(words: list[str | None]) -> str | None:
     return None
 
 
-def command_start(command: str, folder: Path, root: Path, knowledge: Knowledge) -> tuple[Path, ScriptLaunch | None] | None:
+def command_start(command: str, folder: Path, root: Path, knowledge: Knowledge,
+                  plain: bool = False) -> tuple[Path, ScriptLaunch | None] | None:
     """The project's Python script a command line run in `folder` starts (`python train.py`,
     `torchrun ... train.py`), or the one a launcher starts in the shell script it runs (`bash
-    run.sh`), with that launch."""
+    run.sh`), with that launch; with `plain`, also one the interpreter itself starts there (see launches_in)."""
     try:
         words: list[str | None] = list(shlex.split(command))
     except ValueError:
@@ -171,7 +172,7 @@ def command_start(command: str, folder: Path, root: Path, knowledge: Knowledge) 
     name = program_name(words[0])
     if knowledge.containers["shell"].find(name):
         script = next((w for w in words[1:] if w and not w.startswith("-")), None)
-        return _shell_start(folder / script, root, knowledge) if script and script.endswith(".sh") else None
+        return _shell_start(folder / script, root, knowledge, plain) if script and script.endswith(".sh") else None
     if knowledge.containers["interpreter"].find(name):
         call = python_call(words, [])
         target = call.script or call.module
@@ -182,14 +183,14 @@ def command_start(command: str, folder: Path, root: Path, knowledge: Knowledge) 
     return (resolve(found), None) if found is not None else None
 
 
-def _shell_start(path: Path, root: Path, knowledge: Knowledge) -> tuple[Path, ScriptLaunch] | None:
+def _shell_start(path: Path, root: Path, knowledge: Knowledge, plain: bool = False) -> tuple[Path, ScriptLaunch] | None:
     if not is_file(path):
         return None
     try:
         text = decode_text(read_bytes(path, display_path(path)), display_path(path))
     except LoadError:
         return None
-    launched = launches_in(text, path, display_path(path), root, knowledge)
+    launched = launches_in(text, path, display_path(path), root, knowledge, plain)
     return (launched[0].target, launched[0]) if launched else None
 
 

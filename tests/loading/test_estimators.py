@@ -251,3 +251,20 @@ def test_a_sagemaker_program_hyperparameter_names_the_script_as_entry_point_woul
 def test_a_sagemaker_program_no_call_is_given_names_no_launch(tmp_path, launcher):
     (tmp_path / "train.py").write_text("print('x')\n")
     assert estimator_calls(launcher, tmp_path, "launch.py") == []
+
+
+@pytest.mark.parametrize("shell, runs", [
+    ("#!/bin/bash\npython ./trainer.py --lr 0.1\n", True),  # the interpreter itself: the toolkit's child's child
+    ("#!/bin/bash\nset -e\ntorchrun --nproc_per_node 8 trainer.py\n", True),
+    ("#!/bin/bash\npip install -r requirements.txt\n", False),  # starts no script of the project
+    ("#!/bin/bash\npython ./run_pretraining.py\n", False),  # a script fetched at run time, not in the project
+])
+def test_a_shell_script_entry_point_runs_the_script_it_launches(tmp_path, shell, runs):
+    """sm-smddp_bert's `PyTorch(entry_point="train.sh")`: the toolkit runs the shell script, which
+    runs the trainer."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "train.sh").write_text(shell)
+    (tmp_path / "src" / "trainer.py").write_text("print('x')\n")
+    calls = estimator_calls('est = PyTorch(entry_point="train.sh", source_dir="src", role=role)\n', tmp_path, "launch.py")
+    assert [(c.script, c.via.display.endswith("src/train.sh") if c.via else None) for c in calls] == \
+        ([(tmp_path / "src" / "trainer.py", True)] if runs else [])
