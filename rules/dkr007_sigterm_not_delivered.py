@@ -52,7 +52,9 @@ class SigtermNotDelivered(Rule):
     handler and never passes the signal on to `deepspeed.launcher.launch` and the workers (its
     runner.py handles SIGTERM only for multi-node runs); or ColossalAI's `colossalai run`, which
     runs torchrun through a shell in a multiprocessing child and passes the signal on to neither,
-    on any number of nodes; or a program that runs its command as a
+    on any number of nodes; or Composer's `composer` launcher (llm-foundry's), which polls its
+    ranks with no SIGTERM handler and passes a stop on only for Ctrl-C (a trainer that relies on
+    Composer's own handler is told so too); or a program that runs its command as a
     child and never passes the signal on (`exec xvfb-run python train.py`: xvfb-run is a shell
     script without a TERM trap).
     In script mode there is no Dockerfile: a framework estimator of the SageMaker SDK
@@ -386,7 +388,7 @@ def _handling(analysis, trainer) -> Point | None:
     registration = next((r for r in trainer.registrations if r.covers_sigterm and r.action not in ("ignore", "default")), None)
     if registration is not None:
         return analysis.registration_point(registration)
-    if trainer.framework_handling is not None:
+    if trainer.framework_handling is not None or trainer.library_handles:  # Lightning's, or Composer's that exits
         script = analysis.project.sources[trainer.entry.module].display
         return Point(trainer.body_id, None, f"{script} trains in a library that handles SIGTERM")
     return None

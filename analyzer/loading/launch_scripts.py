@@ -22,7 +22,7 @@ from sigcheck.loading.accelerate_config import named_config, on_sagemaker, runs_
 from sigcheck.loading.sources import LoadError, decode_text, display_path, folders_up, is_file, read_bytes, resolve
 from sigcheck.loading.switches import switch_names, switched_by_arguments
 
-_MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed|colossalai)\b")
+_MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed|colossalai|composer)\b")
 _BATCH = re.compile(r"^#SBATCH\b", re.M)  # a Slurm batch script: what it runs, Slurm stops
 _PYTHON = re.compile(r"\bpython[\d.]*\b")
 

@@ -94,6 +94,26 @@ def test_colossalai_run_keeps_sigterm_from_the_script_on_any_number_of_nodes(run
     assert unhandled.code == "SIG001" and "and none would run: colossalai, at run.sh:2," in unhandled.message
 
 
+@pytest.mark.parametrize("command", ["composer -n 8 main.py", "composer --nproc 8 --world_size 16 --node_rank 1 main.py --lr 1e-4"])
+def test_composers_launcher_keeps_sigterm_from_its_ranks(run_sigcheck, command):
+    """llm-foundry's documented launch, `composer train.py`: the launcher polls its ranks with no
+    SIGTERM handler and passes a stop on only for Ctrl-C."""
+    (finding,) = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\n"}, ["."]).diagnostics
+    assert (finding.code, finding.path, finding.line) == ("DKR007", "run.sh", 2)
+    assert "composer starts a process per rank" in finding.message and "start the ranks with torchrun" in finding.message
+    (unhandled,) = run_sigcheck({"main.py": TRAINS, "run.sh": f"#!/bin/bash\n{command}\n"}, ["."]).diagnostics
+    assert unhandled.code == "SIG001" and "and none would run: composer, at run.sh:2," in unhandled.message
+
+
+def test_a_library_handler_a_launcher_keeps_the_signal_from_never_runs(run_sigcheck):
+    """Composer's own handler (installed on import) is the one a Composer trainer has: under its
+    launcher it never hears the stop, which DKR007 says at the launch, not SIG002 at the fit."""
+    trainer = "from composer import Trainer\n\nTrainer(model=model, max_duration='10ep').fit()\n"
+    (finding,) = run_sigcheck({"main.py": trainer, "run.sh": "#!/bin/bash\ncomposer -n 8 main.py\n"}, ["."]).diagnostics
+    assert (finding.code, finding.path) == ("DKR007", "run.sh")
+    assert finding.trace[-1].note == "main.py trains in a library that handles SIGTERM"
+
+
 @pytest.mark.parametrize("command", ["colossalai check -i", "accelerate config default", "accelerate env"])
 def test_a_launchers_other_subcommands_start_no_script(run_sigcheck, command):
     report = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\npython main.py\n"}, ["."])
