@@ -13,7 +13,9 @@ class NoTrainEntry(Rule):
     replaces CMD; with no ENTRYPOINT Docker looks for an executable `train` on the image's PATH.
     Reports the final stage's `CMD` (or its `FROM`) when no ENTRYPOINT exists and no executable
     `train` is placed on PATH, or when the ENTRYPOINT is a wrapper that runs its arguments
-    (`exec "$@"`, `tini --`) and so runs `train`, which is not there. The SageMaker training
+    (`exec "$@"`, `tini --`) and so runs `train`, which is not there, or one that runs a `train`
+    on PATH that is not executable (fairseq's SageMaker example: `exec train` of a file copied
+    without its executable bit; a `train` run as `python /opt/program/train` needs none). The SageMaker training
     toolkit (`pip install sagemaker-training`, AWS framework images) provides its own `train`.
 
     Only images built for SageMaker training are judged: the Dockerfile names SageMaker
@@ -110,6 +112,15 @@ RUN pip install --no-cache-dir accelerate torch
 WORKDIR /workspace
 CMD ["bash"]
 """, "a development image: nothing shows it is for SageMaker training", name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+ENV PATH="/opt/program:${PATH}"
+COPY train /opt/program/train
+COPY start.sh /usr/local/bin/start.sh
+ENTRYPOINT ["bash", "/usr/local/bin/start.sh"]
+""", "the wrapper runs the script with the interpreter named: no executable bit is needed", {
+            "train": "#!/usr/bin/env python3\nprint('x')\n",
+            "start.sh": "#!/bin/bash\nexec python3 /opt/program/train\n"}, name="Dockerfile"),
     )
     invalid = (
         Example("""
@@ -134,6 +145,17 @@ ENV PATH="/opt/program:${PATH}"
 # expect: DKR003
 CMD ["train"]
 """, "`train` is on PATH but not executable", {"train": "#!/usr/bin/env python3\nprint('x')\n"}, name="Dockerfile"),
+        Example("""
+# expect: DKR003
+FROM python:3.11-slim
+ENV PATH="/opt/program:${PATH}"
+COPY train /opt/program/train
+COPY start.sh /usr/local/bin/start.sh
+RUN chmod +x /usr/local/bin/start.sh
+ENTRYPOINT ["bash", "/usr/local/bin/start.sh"]
+""", "the wrapper runs `train` from PATH, which is not executable (fairseq's SageMaker example)", {
+            "train": "#!/usr/bin/env python3\nprint('x')\n",
+            "start.sh": "#!/bin/bash\nif [ \"$1\" == \"train\" ]; then\n    exec train\nelse\n    exec serve\nfi\n"}, name="Dockerfile"),
         Example("""
 FROM python:3.11-slim
 COPY requirements.txt .
