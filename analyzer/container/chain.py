@@ -274,10 +274,10 @@ class ChainBuilder:
             else:
                 self.chain.problem = f"`{name}` is not a file of the build context"
             return
-        if not found.executable:  # run by name, from the platform's argument or a wrapper's line: exec needs the bit
-            self.chain.missing_train = isinstance(name, RunArgument) or name == "train"
-            where = f"on PATH at {found.image_path}" if "/" not in name else f"at {found.image_path}"
-            self.chain.problem = f"`{name}` is {where} but not executable (chmod +x)"
+        if not found.executable and (isinstance(name, RunArgument) or name == "train"):
+            # `train` run by name, as the platform's argument or a wrapper's line: exec needs the bit
+            self.chain.missing_train = True
+            self.chain.problem = f"`{name}` is on PATH at {found.image_path} but not executable (chmod +x)"
             return
         read = self.read(found)
         if read is None:
