@@ -320,8 +320,13 @@ class EntryFacts:
 
     @cached_property
     def submitted_jobs(self) -> list:
-        """The jobs this run submits to a library that ignores SIGTERM in them (submitit)."""
-        return [job for job in self.analysis.submitted_jobs if self.runs(job.func_id, job.site)]
+        """The jobs this run submits to a library that ignores SIGTERM in them (submitit): of a
+        shared helper's submission (`submit_jobs(task_class)`), the one whose callable this run passed."""
+        return [job for job in self.analysis.submitted_jobs if self.runs(job.func_id, job.site)
+                and self._passes(self.analysis.graph.condition(Step(job.func_id, job.site.index, job.target, "remote")))]
+
+    def _passes(self, passers: frozenset[str] | None) -> bool:
+        return passers is None or any(passer in self.main for passer in passers)
 
     @cached_property
     def _launches(self) -> tuple[list[ScriptLaunch], list[ScriptLaunch]]:

@@ -11,7 +11,7 @@ from sigcheck.model.argflow import parameter_index
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
 from sigcheck.model.roots import scope_of
-from sigcheck.model.values import DictV, SeqV, Value
+from sigcheck.model.values import ClassV, DictV, SeqV, Value
 
 
 class Passing:
@@ -50,8 +50,17 @@ class Passing:
         found = self._holding.get(argument)
         if found is None:
             found = self._holding[argument] = frozenset(
-                f for value in _held(self.resolver.resolve(argument)) for f in self.functions_of(value))
+                f for value in _held(self.resolver.resolve(argument)) for f in [*self.functions_of(value), *self._methods(value)])
         return found
+
+    def _methods(self, value: Value) -> list[str]:
+        """A class's methods, its bases' included: what the instances the callee makes of it run
+        (`task = task_class(args)`, then `task()`: dinov2's submit_jobs runs the Trainer's
+        `__call__` only for the script that passed the Trainer)."""
+        if not isinstance(value, ClassV):
+            return []
+        return [method for cls in self.resolver.mro(value.class_id) if isinstance(cls, ClassV)
+                for method in self.project.classes[cls.class_id].methods.values()]
 
     def _handed_on(self, argument: ir.Sym) -> tuple[str, int] | None:
         """The parameter (function id, index) an argument is, when it is one and is never rebound."""

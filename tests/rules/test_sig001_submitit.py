@@ -94,3 +94,55 @@ def test_a_checkpoint_inherited_from_submitit_may_carry_the_state(run_sigcheck, 
         "    def checkpoint(self):\n{checkpoint}\n        return submitit.helpers.DelayedSubmission(Trainer(self.args))\n", "")
     diagnostics = run_sigcheck({"train.py": TRAIN, "launch.py": launch.format()}, ["."]).diagnostics
     assert [d.code for d in diagnostics] == (["SIG001"] if reported else [])
+
+
+SHARED_SUBMIT = {
+    "submit.py": """import submitit
+
+
+def submit_jobs(task_class, args):
+    executor = submitit.AutoExecutor(folder="logs")
+    task = task_class(args)
+    return executor.submit(task)
+""",
+    "run_train.py": """from submit import submit_jobs
+from train import main
+
+
+class Trainer:
+    def __init__(self, args):
+        self.args = args
+
+    def __call__(self):
+        main(self.args)
+
+
+if __name__ == "__main__":
+    submit_jobs(Trainer, {"epochs": 100})
+""",
+    "run_knn.py": """from submit import submit_jobs
+
+
+class Evaluator:
+    def __init__(self, args):
+        self.args = args
+
+    def __call__(self):
+        print("knn accuracy")
+
+
+if __name__ == "__main__":
+    submit_jobs(Evaluator, {"k": 20})
+""",
+}
+
+
+def test_a_shared_submission_helper_submits_in_each_run_the_class_that_run_passed(run_sigcheck):
+    """dinov2's `submit_jobs(task_class, args)`: `task = task_class(args)`, then
+    `executor.submit(task)`, from the training launcher and from each evaluation's. Only the
+    training launcher's job trains: the finding is its alone, traced from it."""
+    report = run_sigcheck({"train.py": TRAIN, **SHARED_SUBMIT}, ["run_train.py", "run_knn.py"])
+    (finding,) = report.diagnostics
+    assert (finding.path, finding.also_run_from) == ("train.py", ())
+    assert finding.trace[0].path == "run_train.py"
+    assert run_sigcheck({"train.py": TRAIN, **SHARED_SUBMIT}, ["run_knn.py"]).diagnostics == []
