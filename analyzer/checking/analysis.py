@@ -13,7 +13,7 @@ from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph, Step
 from sigcheck.model.argflow import flowing_resolver, reachable_flow
 from sigcheck.model.children import ChildStart, events_set, find_child_starts, forwarding_call, handing_steps
-from sigcheck.model.environment import toolkit_signs
+from sigcheck.model.environment import toolkit_sign_wording, toolkit_signs
 from sigcheck.model.flags import Flags
 from sigcheck.model.jobs import HANDLERS, TRAINING, JobKinds
 from sigcheck.model.project import ProjectModel
@@ -101,8 +101,7 @@ class Analysis:
 
     @property
     def hydra_configs(self) -> HydraConfigs:
-        """Hydra's configuration folders: the loader's, which read those its apps name for the
-        project classes they configure; any other is read when a question about a run needs it (hydra_apps.py)."""
+        """Hydra's configuration folders, the loader's (see hydra_apps.py and ProjectModel.configured_classes)."""
         return self.project.hydra_configs
 
     def configuration_files(self) -> list:
@@ -301,9 +300,7 @@ class Analysis:
             return None
         for func_id, (event, name) in self._toolkit_reads.items():
             if (func_id == entry.body_id or self.functions[func_id].kind != "module") and entry.runs(func_id, event):
-                how = (f"imports {name}, SageMaker's distributed training library, which only its images have"
-                       if name.startswith("smdistributed") else f"imports {name}, which only SageMaker's training images have"
-                       if isinstance(event, ir.Import) else f"reads {name}, which only the SageMaker training toolkit sets")
+                how = toolkit_sign_wording(event, name)
                 return self.point(func_id, event, how), f"it {how}"
         return None
 

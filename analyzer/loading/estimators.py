@@ -19,13 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sigcheck.knowledge import Knowledge, builtin_knowledge
+from sigcheck.loading.call_text import CALLED, NAME_SPAN, arguments_from, commented, enclosing_call, opening_bracket, top_level
 from sigcheck.loading.launch_scripts import ScriptLaunch, command_start
 from sigcheck.loading.sources import is_file, resolve
 from sigcheck.loading.switches import switch_names, switched_by_hyperparameters
 
-_CALLED = re.compile(r"\b((?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*))\s*\($")  # the name before a call's `(`
-_SPAN = 20_000  # characters a call's arguments may run to
-_NAME_SPAN = 300  # characters a call's name (dotted, then spaces) may take before its `(`
 # `entry_point=` of an estimator (a literal, or a name a literal is assigned to), `entry_script=` or
 # `command=` of a ModelTrainer's SourceCode (the command's words up to the first a format string
 # fills in), or an `"entry_point":` key of a dict of keywords
@@ -79,7 +77,7 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
     renamed = _renamed(text)
     assignments = _Assignments(text)
     for entry in _ENTRY_POINT.finditer(text):
-        if _commented(text, entry.start()) or (entry.group(6) is None and assignments.depth(entry.start()) == 0):
+        if commented(text, entry.start()) or (entry.group(6) is None and assignments.depth(entry.start()) == 0):
             continue  # a call commented out (a notebook's alternative launch) runs nothing; an assignment is no call
         place = _call_of(text, entry.start(), in_dict=entry.group(6) is not None)
         if place is None:
@@ -90,7 +88,7 @@ def estimator_calls(text: str, folder: Path, display: str, raw: str | None = Non
             continue  # `entry_script=` and `command=` of anything but the SDK's SourceCode say nothing
         joined = _CWD_JOINED.search(arguments)  # the working folder joined to a folder: the kernel's or launcher's
         relative = joined.group(1).removeprefix("./") if joined else \
-            _source_dir(_top_level(arguments), assignments, entry.start())  # not one a call nested in it takes
+            _source_dir(top_level(arguments), assignments, entry.start())  # not one a call nested in it takes
         started = []
         # The SDK opens the paths from the working folder: the launcher's, or the project's root for
         # a launcher kept in a folder of its own (`python sagemaker/launch.py`, open_lm's)
@@ -112,11 +110,11 @@ def _program_launches(text: str, folder: Path, display: str, raw: str | None, ro
     `sagemaker_program` key: what `entry_point=` would have set."""
     found = []
     for program in _PROGRAM.finditer(text):
-        place = None if _commented(text, program.start()) else _given_hyperparameters(text, program)
+        place = None if commented(text, program.start()) else _given_hyperparameters(text, program)
         if place is None:
             continue
         call, arguments = place
-        relative = _source_dir(_top_level(arguments), assignments, program.start())
+        relative = _source_dir(top_level(arguments), assignments, program.start())
         scripts = [base / program.group(2) for base in dict.fromkeys([folder / relative, root / relative])]
         script = next((s for s in scripts if is_file(s) or resolve(s) in written), None)
         if script is None and not relative:
@@ -144,17 +142,17 @@ def _given_hyperparameters(text: str, program: re.Match) -> tuple[re.Match, str]
     it is or to a function that encodes it."""
     name = program.group(1)
     if name is None:
-        opening = _opening(text, program.start(), "{}")
+        opening = opening_bracket(text, program.start(), "{}")
         if opening is None:
             return None
         if re.search(r"\bhyperparameters\s*=\s*$", text[max(0, opening - 40):opening]):
-            return _enclosing_call(text, opening)
+            return enclosing_call(text, opening)
         bag = _BAG.search(text, max(0, opening - 200), opening)
         name = bag.group(1) if bag is not None else None
     # given as it is, or through a call (`json_encode_hyperparameters(hp)`, the pipeline examples')
     given = re.compile(r"\bhyperparameters\s*=\s*(?:[A-Za-z_][\w.]*\(\s*)?" + re.escape(name) + r"\b") if name else None
     for use in given.finditer(text, program.end()) if given else ():
-        place = None if _commented(text, use.start()) else _enclosing_call(text, use.start())
+        place = None if commented(text, use.start()) else enclosing_call(text, use.start())
         if place is not None:
             return place
     return None
@@ -168,12 +166,12 @@ def _switched(arguments: str, text: str, before: int, knowledge: Knowledge | Non
     if given is None:
         return frozenset()
     if given.group(2) is None:
-        written = _arguments(arguments, given.end(), "{}" if given.group(1) == "{" else "()")
+        written = arguments_from(arguments, given.end(), "{}" if given.group(1) == "{" else "()")
     else:
         assigned = [m for m in re.finditer(r"^[ \t]*" + re.escape(given.group(2)) + r"\s*(?::[^=\n]+)?=\s*(\{|dict\()",
                                            text[:before], re.M)]
         last = assigned[-1] if assigned else None
-        written = _arguments(text, last.end(), "{}" if last.group(1) == "{" else "()") if last else None
+        written = arguments_from(text, last.end(), "{}" if last.group(1) == "{" else "()") if last else None
     return switched_by_hyperparameters(written or "", switch_names(knowledge or builtin_knowledge()))
 
 
@@ -274,10 +272,6 @@ class _Assignments:
                     self._open.append(depth)
 
 
-def _commented(text: str, at: int) -> bool:
-    return text[text.rfind("\n", 0, at) + 1:at].lstrip().startswith("#")
-
-
 def _renamed(text: str) -> dict[str, str]:
     """The SDK's classes imported under another name: `from sagemaker.pytorch import PyTorch as
     PyTorchEstimator` calls `PyTorchEstimator(...)`."""
@@ -293,11 +287,11 @@ def _renamed(text: str) -> dict[str, str]:
 def _call_of(text: str, at: int, in_dict: bool) -> tuple[re.Match, str] | None:
     """The call that takes the keyword written at `at`, with its arguments: the call whose
     parentheses hold it, or the call a dict of keywords holding it is spread into."""
-    opening = _opening(text, at, "{}" if in_dict else "()")
+    opening = opening_bracket(text, at, "{}" if in_dict else "()")
     if opening is None:
         return None
-    arguments = _arguments(text, opening + 1, "{}" if in_dict else "()")
-    call = None if in_dict else _CALLED.search(text, max(0, opening - _NAME_SPAN), opening + 1)
+    arguments = arguments_from(text, opening + 1, "{}" if in_dict else "()")
+    call = None if in_dict else CALLED.search(text, max(0, opening - NAME_SPAN), opening + 1)
     if arguments is None or (call is None and not in_dict):
         return None
     if call is not None and call.group(1) != "dict":
@@ -313,57 +307,10 @@ def _spread_into(text: str, opening: int) -> tuple[re.Match, str] | None:
     if bag is None:
         return None
     for spread in re.compile(r"\*\*" + re.escape(bag.group(1)) + r"\b").finditer(text, opening):
-        place = None if _commented(text, spread.start()) else _enclosing_call(text, spread.start())
+        place = None if commented(text, spread.start()) else enclosing_call(text, spread.start())
         if place is not None:
             return place
     return None
-
-
-def _enclosing_call(text: str, at: int) -> tuple[re.Match, str] | None:
-    """The call whose parentheses hold the place, with its arguments."""
-    paren = _opening(text, at)
-    call = _CALLED.search(text, max(0, paren - _NAME_SPAN), paren + 1) if paren is not None else None
-    arguments = _arguments(text, paren + 1) if call is not None else None
-    return (call, arguments) if call is not None and arguments is not None else None
-
-
-def _opening(text: str, end: int, brackets: str = "()") -> int | None:
-    """The opening bracket, before `end`, of the call (or dict display) whose arguments hold that place."""
-    depth = 0
-    for index in range(end - 1, max(-1, end - _SPAN), -1):
-        char = text[index]
-        if char == brackets[1]:
-            depth += 1
-        elif char == brackets[0]:
-            if depth == 0:
-                return index
-            depth -= 1
-    return None
-
-
-def _arguments(text: str, start: int, brackets: str = "()") -> str | None:
-    """The text between a call's parentheses (the opening one just before `start`)."""
-    depth = 1
-    for index in range(start, min(len(text), start + _SPAN)):
-        char = text[index]
-        if char == brackets[0]:
-            depth += 1
-        elif char == brackets[1]:
-            depth -= 1
-            if depth == 0:
-                return text[start:index]
-    return None
-
-
-def _top_level(arguments: str) -> str:
-    """The arguments with whatever is nested in parentheses left out."""
-    kept, depth = [], 0
-    for char in arguments:
-        depth += char == "("
-        if depth == 0:
-            kept.append(char)
-        depth -= char == ")" and depth > 0
-    return "".join(kept)
 
 
 def _span(text: str, raw: str | None, match: re.Match, cursor: int) -> tuple[tuple[int, int, int, int], int]:

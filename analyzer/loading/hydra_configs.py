@@ -55,10 +55,6 @@ class HydraConfigs:
     def inputs(self) -> list[Path]:
         return list(self.read)
 
-    def every_target(self) -> list[ConfiguredTarget]:
-        """The targets of every folder read whole."""
-        return [target for targets in self._folders.values() if targets is not None for target in targets]
-
     def _read(self, folder: Path) -> list[ConfiguredTarget] | None:
         files = _yaml_files(folder, self.read)
         if files is None:

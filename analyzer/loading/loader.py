@@ -116,6 +116,7 @@ def _configured_modules(project: ProjectModel, module: str) -> list[Path]:
         return []
     found = []
     for folder in _hydra_folders(summary):
+        project.hydra_folders[folder] = None
         for target in project.hydra_configs.targets(folder) or ():
             found += [path for prefix in _prefixes(target.qualname)[:-1]  # the last part is the class
                       if (path := _unread_module_file(project, prefix, module)) is not None]

@@ -128,6 +128,15 @@ def toolkit_signs(project, variables: Iterable[str], packages: Iterable[str] = (
     return found
 
 
+def toolkit_sign_wording(event: ir.Event, name: str) -> str:
+    """How a finding words a sign toolkit_signs found."""
+    if not isinstance(event, ir.Import):
+        return f"reads {name}, which only the SageMaker training toolkit sets"
+    if name.startswith("smdistributed"):
+        return f"imports {name}, SageMaker's distributed training library, which only its images have"
+    return f"imports {name}, which only SageMaker's training images have"
+
+
 def _within(dotted: str, packages: tuple[str, ...]) -> bool:
     return any(dotted == package or dotted.startswith(package + ".") for package in packages)
 

@@ -39,6 +39,7 @@ class ProjectModel:
     launch_arguments: dict[str, list[tuple[str | None, ...]]] = field(default_factory=dict)  # script -> each launch's argv
     embedded: frozenset[Path] = frozenset()  # scripts shown in the file that writes them (a notebook's cells)
     hydra_configs: HydraConfigs = field(default_factory=HydraConfigs)  # the Hydra apps' folders, read by the loader
+    hydra_folders: dict[Path, None] = field(default_factory=dict)  # those the loader read for the classes they configure
     _configured: dict[str, tuple[tuple[str, ...], bool]] = field(default_factory=dict)  # see configured_classes
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _found: dict[str, Path | None] = field(default_factory=dict)
@@ -100,8 +101,9 @@ class ProjectModel:
         """The project classes the Hydra configuration names as the `_target_` of a node under
         `name`: a file of the `trainer` group (`configs/trainer/default.yaml`) or a `trainer:` key,
         what `instantiate(cfg.trainer)` may build; and whether every target there is one of them."""
-        if name not in self._configured:
-            named = [self.class_named(t.qualname) for t in self.hydra_configs.every_target() if name in t.place]
+        if name not in self._configured:  # from the loader's folders: not those a rule reads later
+            targets = (t for folder in self.hydra_folders for t in self.hydra_configs.targets(folder) or () if name in t.place)
+            named = [self.class_named(t.qualname) for t in targets]
             self._configured[name] = (tuple(dict.fromkeys(c for c in named if c is not None)), None not in named)
         return self._configured[name]
 
