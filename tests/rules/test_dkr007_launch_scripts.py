@@ -114,6 +114,11 @@ def test_a_library_handler_a_launcher_keeps_the_signal_from_never_runs(run_sigch
     assert finding.trace[-1].note == "main.py trains in a library that handles SIGTERM"
 
 
+def test_phps_composer_in_a_setup_script_starts_no_script(run_sigcheck):
+    report = run_sigcheck({"main.py": HANDLES, "run.sh": "#!/bin/bash\ncomposer install --no-dev\npython main.py\n"}, ["."])
+    assert report.diagnostics == [] and report.errors == []
+
+
 @pytest.mark.parametrize("command", ["colossalai check -i", "accelerate config default", "accelerate env"])
 def test_a_launchers_other_subcommands_start_no_script(run_sigcheck, command):
     report = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\npython main.py\n"}, ["."])
