@@ -5,21 +5,6 @@ from sigcheck.checking.registration_conditions import replaced_before_work
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.checking.library_stops import unsaved_library_stop
 
-# A Hydra app (lightning-hydra-template's layout): the Trainer and its callbacks from conf/'s files
-_HYDRA_APP = """
-import hydra
-from lightning import Trainer
-
-@hydra.main(version_base="1.3", config_path="conf", config_name="config")
-def main(cfg):
-    callbacks = [hydra.utils.instantiate(c) for c in cfg.callbacks.values()]
-    trainer: Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks)
-    {expect}trainer.fit(hydra.utils.instantiate(cfg.model))
-
-main()
-"""
-
-
 class HandlerNeverSaves(Rule):
     """A SIGTERM handler that no path connects to code saving the model or checkpoint.
 
@@ -198,30 +183,6 @@ trainer.train()
 trainer.save_model("out/final")
 """, "the library polls should_training_stop, train() returns, and the model is saved after it"),
         Example("""
-import signal, sys
-import typer
-
-app = typer.Typer()
-
-
-@app.command()
-def serve(port: int = 8080):
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    run_server(port)
-
-
-@app.command()
-def train(epochs: int = 10):
-    for epoch in range(epochs):
-        for batch in loader:
-            model(batch).backward()
-            optimizer.step()
-
-
-if __name__ == "__main__":
-    app()
-""", "the handler belongs to the serve command, which trains nothing: train's missing handler is SIG001's"),
-        Example("""
 import signal, torch
 import torch.distributed as dist
 
@@ -271,18 +232,9 @@ from lightning.pytorch.callbacks import ModelCheckpoint, OnExceptionCheckpoint
 trainer = L.Trainer(max_epochs=100, callbacks=[ModelCheckpoint(every_n_epochs=5), OnExceptionCheckpoint("ckpt")])
 trainer.fit(model, loader)
 """, "Lightning's handler stops the fit by raising, and OnExceptionCheckpoint saves as it leaves"),
-        Example(_HYDRA_APP.format(expect=""), "a file of the Hydra configuration names OnExceptionCheckpoint among the callbacks",
-                files={"conf/trainer.yaml": "_target_: lightning.pytorch.Trainer\n",
-                       "conf/callbacks/default.yaml": "last:\n  _target_: lightning.pytorch.callbacks.OnExceptionCheckpoint\n"
-                                                      "  dirpath: ckpt\n"}),
     )
 
     invalid = (
-        Example(_HYDRA_APP.format(expect="# expect: SIG002\n    "),
-                "every callback the Hydra configuration names (a ModelCheckpoint) saves at epoch ends only",
-                files={"conf/trainer.yaml": "_target_: lightning.pytorch.Trainer\n",
-                       "conf/callbacks/default.yaml": "checkpoint:\n  _target_: lightning.pytorch.callbacks.ModelCheckpoint\n"
-                                                      "  save_last: true\n"}),
         Example("""
 import signal, torch
 
