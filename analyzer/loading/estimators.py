@@ -24,11 +24,11 @@ from sigcheck.loading.launch_scripts import ScriptLaunch, command_start
 from sigcheck.loading.sources import is_file, resolve
 from sigcheck.loading.switches import switch_names, switched_by_hyperparameters
 
-# `entry_point=` of an estimator (a literal, or a name a literal is assigned to), `entry_script=` or
+# `entry_point=` of an estimator (a literal, an f-string of names literals are assigned to, or such a name), `entry_script=` or
 # `command=` of a ModelTrainer's SourceCode (the command's words up to the first a format string
 # fills in), or an `"entry_point":` key of a dict of keywords
 _ENTRY_POINT = re.compile(
-    r"""\b(?:entry_point|(entry_script))\s*=\s*(?:f?['"]([^'"{]+\.(?:py|sh))['"]|([A-Za-z_]\w*)(?=\s*[,)\n]))"""
+    r"""\b(?:entry_point|(entry_script))\s*=\s*(?:f?['"]((?:[^'"{]|\{[A-Za-z_]\w*\})+\.(?:py|sh))['"]|([A-Za-z_]\w*)(?=\s*[,)\n]))"""
     r"""|\b(command)\s*=\s*f?['"]([^'"{]+)|['"]entry_point['"]\s*:\s*f?['"]([^'"{]+\.py)['"]""")
 # The hyperparameter the SDK's entry_point= sets and the training toolkit reads, written by hand
 # for an Estimator of a custom image (a pipeline's step, a sourcedir.tar.gz uploaded beforehand):
@@ -193,8 +193,18 @@ def _scripts(entry: re.Match, assignments: "_Assignments") -> list[str]:
     """The script names an entry point is given: the literal, or those the name it is given may
     hold there (`entry_point = "train.py"` on one side of an if, `"launcher.py"` on the other)."""
     if entry.group(3) is None:
-        return [entry.group(2) or entry.group(6)]
+        written = entry.group(2) or entry.group(6)
+        return _filled(written, assignments, entry.start()) if "{" in written else [written]
     return [value for value in reversed(assignments.held(entry.group(3), entry.start())) if value.endswith(".py")]
+
+
+def _filled(template: str, assignments: "_Assignments", before: int) -> list[str]:
+    """An f-string's script names, each `{NAME}` a literal NAME may hold there (`f"run_{LOSS}.py"`
+    after `LOSS = "clm"`: a notebook's setting); none where a name holds no literal."""
+    found = [template]
+    for name in dict.fromkeys(re.findall(r"\{([A-Za-z_]\w*)\}", template)):
+        found = [text.replace("{" + name + "}", value) for text in found for value in assignments.held(name, before)][:8]
+    return found
 
 
 def _retrieved_image(arguments: str, before: str) -> bool:
@@ -248,7 +258,7 @@ class _Assignments:
 
     def _of(self, name: str) -> list[tuple[int, int, str]]:
         if name not in self._by_name:
-            pattern = re.compile(r"^([ \t]*)" + re.escape(name) + r"""\s*(?::[^=\n]+)?=\s*f?['"]([^'"{]+)['"]\s*$""", re.M)
+            pattern = re.compile(r"^([ \t]*)" + re.escape(name) + r"""\s*(?::[^=\n]+)?=\s*f?['"]([^'"{]+)['"]\s*(?:#.*)?$""", re.M)
             self._by_name[name] = [(m.start(), len(m.group(1)), m.group(2)) for m in pattern.finditer(self.text)
                                    if self.depth(m.start()) == 0]  # not a keyword on a line of its own
         return self._by_name[name]

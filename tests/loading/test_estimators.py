@@ -268,3 +268,18 @@ def test_a_shell_script_entry_point_runs_the_script_it_launches(tmp_path, shell,
     calls = estimator_calls('est = PyTorch(entry_point="train.sh", source_dir="src", role=role)\n', tmp_path, "launch.py")
     assert [(c.script, c.via.display.endswith("src/train.sh") if c.via else None) for c in calls] == \
         ([(tmp_path / "src" / "trainer.py", True)] if runs else [])
+
+
+@pytest.mark.parametrize("launcher, scripts", [
+    # the training-compiler notebooks: the loss chosen in a cell of its own, with a comment
+    ('LOSS = "clm"  # or "mlm"\nest = PyTorch(entry_point=f"run_{LOSS}.py", source_dir="src")\n', ["run_clm.py"]),
+    ('if mlm:\n    LOSS = "mlm"\nelse:\n    LOSS = "clm"\nest = PyTorch(entry_point=f"run_{LOSS}.py", source_dir="src")\n',
+     ["run_clm.py", "run_mlm.py"]),
+    ('est = PyTorch(entry_point=f"run_{args.loss}.py", source_dir="src")\n', []),  # an attribute: not known
+    ('est = PyTorch(entry_point=f"run_{LOSS}.py", source_dir="src")\n', []),  # a name no literal is assigned to
+])
+def test_an_f_string_entry_point_of_names_holding_literals_names_those_scripts(tmp_path, launcher, scripts):
+    (tmp_path / "src").mkdir()
+    for name in ("run_clm.py", "run_mlm.py"):
+        (tmp_path / "src" / name).write_text("print('x')\n")
+    assert sorted(c.script.name for c in estimator_calls(launcher, tmp_path, "launch.py")) == scripts
