@@ -44,7 +44,7 @@ def unsaved_library_stop(analysis: "Analysis", entry: "EntryFacts") -> LibrarySt
     nothing saves on the way out. None where the signal never reaches the script: SIG001 and
     DKR007 say why."""
     if entry.first_work is None or any(r.handles_sigterm for r in entry.registrations) \
-            or signal_kept_from(analysis, entry) is not None:
+            or signal_kept_from(analysis, entry) is not None or _kept_by_an_image(analysis, entry):
         return None
     if entry.library_exit is not None:
         stop = LibraryStop(*entry.library_exit, raises=False)
@@ -57,6 +57,12 @@ def unsaved_library_stop(analysis: "Analysis", entry: "EntryFacts") -> LibrarySt
             return None
         stop = replace(stop, configured=judged or None)
     return None if analysis.saves.unwinds_to_save(stop.exception, analysis.main_of([entry])) is not None else stop
+
+
+def _kept_by_an_image(analysis: "Analysis", entry: "EntryFacts") -> bool:
+    """Whether an analysed image's launch chain keeps SIGTERM from the trainer: the library's handler
+    never runs there (DKR007 says so at the step that keeps it)."""
+    return any(container.trainer is entry and not container.full_chain.receives()[-1] for container in analysis.containers)
 
 
 def raising_stop(analysis: "Analysis", entry: "EntryFacts") -> LibraryStop | None:

@@ -217,7 +217,7 @@ class ContainerFacts:
         entry = entry or self.entry
         if entry is None:
             return False
-        if entry.framework_handling is not None:
+        if entry.framework_handling is not None or entry.library_handles:  # Lightning's, or Composer's that exits
             return True
         handled = self.handled_signals(entry)
         return handled is None or SIGTERM in handled

@@ -161,3 +161,16 @@ def test_accelerate_in_one_process_as_the_entrypoint_keeps_sigterm(run_sigcheck,
                   f'ENTRYPOINT ["accelerate", "launch", {words}, "/opt/program/main.py"]\n')
     report = run_sigcheck({"main.py": HANDLES, "Dockerfile": dockerfile}, ["."], platform="kubernetes")
     assert [d.code for d in report.diagnostics] == (["DKR007"] if kept else [])
+
+
+_COMPOSER_TRAINER = "from composer import Trainer\n\nTrainer(model=model, max_duration='10ep').fit()\n"
+
+
+@pytest.mark.parametrize("entrypoint, code", [
+    ('["composer", "-n", "8", "/app/main.py"]', "DKR007"),  # the launcher keeps the signal: Composer's handler never runs
+    ('["python", "/app/main.py"]', "SIG002"),  # PID 1 itself: Composer's handler exits at once and nothing saves
+])
+def test_an_image_whose_chain_keeps_sigterm_from_a_library_handler_is_told_so_at_the_chain(run_sigcheck, entrypoint, code):
+    dockerfile = f"FROM python:3.11-slim\nRUN pip install mosaicml\nCOPY main.py /app/main.py\nENTRYPOINT {entrypoint}\n"
+    report = run_sigcheck({"main.py": _COMPOSER_TRAINER, "Dockerfile": dockerfile}, ["."], platform="kubernetes")
+    assert [d.code for d in report.diagnostics] == [code]
