@@ -54,7 +54,10 @@ class SigtermNotDelivered(Rule):
     runs torchrun through a shell in a multiprocessing child and passes the signal on to neither,
     on any number of nodes; or Composer's `composer` launcher (llm-foundry's), which polls its
     ranks with no SIGTERM handler and passes a stop on only for Ctrl-C (a trainer that relies on
-    Composer's own handler is told so too); or a program that runs its command as a
+    Composer's own handler is told so too); or Open MPI's `mpirun` (told by an option only it takes
+    or by its install), which sends the ranks SIGTERM 1 s after the stop and SIGKILL 1 s later (a
+    delay set with `--mca odls_base_sigkill_timeout N` only where SIGTERM then comes too late), and
+    horovodrun (Gloo SIGKILLs 5 s after); or a program that runs its command as a
     child and never passes the signal on (`exec xvfb-run python train.py`: xvfb-run is a shell
     script without a TERM trap).
     In script mode there is no Dockerfile: a framework estimator of the SageMaker SDK
@@ -113,7 +116,8 @@ class SigtermNotDelivered(Rule):
     sys.exit(proc.wait())
     ```
     or replaces itself with it: `os.execv(sys.executable, [sys.executable, "/opt/program/train.py"])`.
-    Under torchrun, make the save fit in 30 s or checkpoint more often. In script mode, save
+    Under torchrun, make the save fit in 30 s or checkpoint more often; under Open MPI 4, set
+    `--mca odls_base_sigkill_timeout` to under half the platform's deadline. In script mode, save
     checkpoints as training goes to /opt/ml/checkpoints (the estimator's `checkpoint_s3_uri`, the
     ModelTrainer's `checkpoint_config`), which SageMaker uploads, rather than at the stop. In place of xvfb-run,
     start Xvfb in the background and `exec` the trainer with `DISPLAY` set, or put an init that
@@ -179,15 +183,11 @@ ENTRYPOINT ["timeout", "-k", "30", "48h", "python", "/opt/program/train.py"]
 """, "timeout runs the trainer as its child and sends it the SIGTERM it receives", {"train.py": _HANDLES},
             name="Dockerfile"),
         Example("""
-from sagemaker.modules.configs import SourceCode
-from sagemaker.modules.train import ModelTrainer
-from docs_builder import SourceCode as DocsSource
-
-ModelTrainer(training_image=image, source_code=SourceCode(source_dir="src", command="python train.py --epochs 3")).train()
-DocsSource(entry_script="serve_model.py")
-""", "a ModelTrainer runs a script with no handler (SIG001 reports its training); the other SourceCode is a "
-     "class of the project's, not the SDK's", {"src/train.py": "for batch in loader:\n    optimizer.step()\n",
-                                                "serve_model.py": _HANDLES}, name="launch.py"),
+FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+ENTRYPOINT ["mpirun", "--allow-run-as-root", "--mca", "odls_base_sigkill_timeout", "55", "-np", "8", "python", "/opt/program/train.py"]
+""", "Open MPI's mpirun told to give the ranks 55 s: SIGTERM 55 s after the stop, SIGKILL 55 s later, within "
+     "SageMaker's 120 s", {"train.py": _HANDLES}, name="Dockerfile"),
     )
     invalid = (
         Example("""
@@ -264,6 +264,13 @@ ENTRYPOINT ["torchrun", "--nproc_per_node=8", "/opt/program/train.py"]
             name="Dockerfile"),
         Example("""
 FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+# expect: DKR007
+ENTRYPOINT ["mpirun", "--allow-run-as-root", "-np", "8", "python", "/opt/program/train.py"]
+""", "Open MPI's mpirun sends the ranks SIGTERM 1 s after the stop and SIGKILL 1 s later", {"train.py": _HANDLES},
+            name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
 RUN pip install --no-cache-dir accelerate==1.10.0
 COPY train.py /opt/program/train.py
 # expect: DKR007
@@ -313,16 +320,10 @@ ENTRYPOINT ["accelerate", "launch", "--num_processes", "1", "/opt/program/train.
                     finding = self._python_launcher(analysis, container, python)
                     if finding is not None:
                         yield finding
-                elif step.kind == "launcher" and step.deadline is not None and step.deadline < analysis.deadline:
+                elif step.kind == "launcher" and step.cuts_short(analysis.deadline):
                     if step in spawned and not receives:
                         continue  # torchrun started by a Python launcher that keeps the signal: the launcher is reported
-                    yield self.finding(
-                        step.point,
-                        f"{step.label.split()[0]} forwards SIGTERM to {python} but SIGKILLs it {step.deadline} s later, "
-                        f"not after the {analysis.deadline} s {analysis.platform_label} allows: the save must finish "
-                        f"within {step.deadline} s",
-                        container.trace(),
-                    )
+                    yield self.finding(step.point, _cut_short_message(step, python, analysis), container.trace())
 
     def _script_mode(self, analysis):
         """An entry point that handles SIGTERM, run on SageMaker by the SDK with no Dockerfile of
@@ -392,3 +393,17 @@ def _handling(analysis, trainer) -> Point | None:
         script = analysis.project.sources[trainer.entry.module].display
         return Point(trainer.body_id, None, f"{script} trains in a library that handles SIGTERM")
     return None
+
+
+def _cut_short_message(step, python: str, analysis) -> str:
+    deadline, platform = analysis.deadline, analysis.platform_label
+    if step.set_by:
+        left = step.window(deadline)
+        return (f"{step.label.split()[0]} passes SIGTERM on to {python} only {step.delay} s after a stop "
+                f"({step.set_by}), {left} s before the SIGKILL {platform} sends at {deadline} s: the save has "
+                f"{left} s, not {step.deadline}; set it to at most {deadline // 2}")
+    if step.delay:
+        return (f"{step.note}: {python}'s handler must save within {step.window(deadline)} s, not the {deadline} s "
+                f"{platform} allows; {step.instead.format(seconds=max(deadline // 2 - 5, 1))}")
+    return (f"{step.label.split()[0]} forwards SIGTERM to {python} but SIGKILLs it {step.deadline} s later, not after "
+            f"the {deadline} s {platform} allows: the save must finish within {step.deadline} s")

@@ -16,8 +16,10 @@ def program_name(word: str | None) -> str:
     return posixpath.basename(word or "")
 
 
-def skip_options(words: list[str | None], value_options: list[str], stop_at_double_dash: bool = True) -> list[str | None]:
-    """The words after a program's own options: `tini -g -- python x.py` -> [python, x.py]."""
+def skip_options(words: list[str | None], value_options: list[str], stop_at_double_dash: bool = True,
+                 pairs: list[str] = ()) -> list[str | None]:
+    """The words after a program's own options: `tini -g -- python x.py` -> [python, x.py].
+    `pairs`: options followed by two values (mpirun's `--mca NAME VALUE`)."""
     i = 0
     while i < len(words):
         word = words[i] or ""
@@ -25,10 +27,7 @@ def skip_options(words: list[str | None], value_options: list[str], stop_at_doub
             return words[i + 1:]
         if not word.startswith("-") or word == "-":
             return words[i:]
-        if word in value_options:
-            i += 2
-        else:
-            i += 1
+        i += 3 if word in pairs else 2 if word in value_options else 1
     return []
 
 

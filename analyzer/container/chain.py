@@ -1,6 +1,6 @@
 """The launch chain: what `docker run IMAGE train` starts, step by step, down to the Python trainer.
 
-Each step is a program on the way (a shell, an init, a wrapper script, a launcher, the training
+Each step (steps.py) is a program on the way (a shell, an init, a wrapper script, a launcher, the training
 toolkit, the trainer) with the place that starts it and how the stop signal gets past it: the
 next program `exec`s in its place, it forwards the signal, or the signal stops there.
 """
@@ -8,18 +8,18 @@ next program `exec`s in its place, it forwards the signal, or the signal stops t
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 from sigcheck.container.argv import (PythonCall, RunArgument, has_run_argument, launcher_target, program_name,
                                      python_call, quote, skip_options)
 from sigcheck.container.image import Image, ImageFile
+from sigcheck.container.mpi import image_has, rank_signal, runs_command
 from sigcheck.container.purpose import unseen_train
 from sigcheck.container.toolkit import toolkit_source
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
 from sigcheck.loading.accelerate_config import runs_one_process
 from sigcheck.container.starters import FORWARDS, REPLACED, STOPS, python_run_first, signal_passing, starting_command
+from sigcheck.container.steps import Chain, PythonTarget, Step
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, display_path
 from sigcheck.model.trace import Point
@@ -29,61 +29,6 @@ _NOT_STARTERS = frozenset({"echo", "printf", "cd", "set", "export", "trap", "wai
                            "pip", "pip3", "conda", "apt-get", "ls", "env", "nvidia-smi", "shift", "exit", "return",
                            "unset", "ulimit", "umask", "printenv", "tee", "touch", "id", "whoami", "date", "hostname"})
 _MAX_DEPTH = 12
-
-
-@dataclass(frozen=True)
-class Step:
-    kind: str  # "entrypoint" | "shell-form" | "shell-c" | "script" | "init" | "runner" | "launcher" | "toolkit" | "python"
-    # | "python-launcher" (a Python script that starts the trainer: python_launcher.py)
-    label: str  # what runs, as a person would write it
-    point: Point  # where it is started
-    passes: str = REPLACED  # how the signal reaches the next step: REPLACED, FORWARDS or STOPS
-    deadline: int | None = None  # a launcher's SIGKILL for the steps after it
-    note: str = ""  # why the signal stops here, or what the step does with it
-    group: bool = False  # signals the whole process group of its child (tini -g, dumb-init)
-    detaches: bool = False  # starts its child in a new session, out of reach of a group signal
-    instead: str = ""  # a launcher that keeps the signal: what to start the workers with instead
-
-
-@dataclass(frozen=True)
-class PythonTarget:
-    path: Path  # the build-context file
-    display: str
-    call: PythonCall  # how the interpreter was asked to run it
-    step: int  # index of its Step in the chain
-    image_path: str = ""  # where it is in the image: a launcher's relative paths start from its folder
-
-
-@dataclass
-class Chain:
-    steps: list[Step] = field(default_factory=list)
-    python: PythonTarget | None = None
-    problem: str | None = None  # why the chain could not be followed to a trainer
-    missing_train: bool = False  # the platform's `train` argument names no program in the image
-    runs_arguments: Point | None = None  # a wrapper that runs its arguments (`exec "$@"`)
-    awaits_program: bool = False  # the toolkit's `train` with no SAGEMAKER_PROGRAM: a job's estimator names it
-    toolkit_shell: bool = False  # the toolkit runs the program through /bin/sh (a framework's toolkit does)
-    helpers: list[Path] = field(default_factory=list)  # Python scripts a wrapper on the chain runs first (build-context files)
-
-    def receives(self) -> list[bool]:
-        """For each step: does its process receive the stop signal Docker sends to PID 1?"""
-        found, current, group = [], True, False
-        for index, step in enumerate(self.steps):
-            found.append(current)
-            group = (group and not step.detaches) or step.group
-            if index + 1 < len(self.steps) and step.passes == STOPS and not group:
-                current = False
-        return found
-
-    def stopped_at(self) -> Step | None:
-        """The step the signal does not get past, if the trainer never receives it."""
-        receives = self.receives()
-        if not self.steps or receives[-1]:
-            return None
-        return next((s for s, r, n in zip(self.steps, receives, receives[1:]) if r and not n), None)
-
-    def points(self) -> list[Point]:
-        return [s.point for s in self.steps]
 
 
 class ChainBuilder:
@@ -230,6 +175,8 @@ class ChainBuilder:
         self._python(call, quote(words), point, cwd)
 
     def _launcher(self, words, point, cwd, depth, entry) -> None:
+        if runs_command(entry):
+            return self._rank_launcher(words, point, cwd, depth)
         call = launcher_target(list(words), entry.option("value-options", []), entry.option("subcommand"))
         name = program_name(words[0])
         # accelerate in one process: its simple launcher keeps the signal (accelerate_config.py)
@@ -246,6 +193,17 @@ class ChainBuilder:
         # each worker is a Python process of its own, running the script with what follows it
         started = ["python", call.script] if call.script is not None else ["python", "-m", call.module]
         self._python(call, quote([*started, *call.args]), point, cwd)
+
+    def _rank_launcher(self, words, point, cwd, depth) -> None:
+        """mpirun, horovodrun: each rank runs the command after the launcher's options, the next step."""
+        passing = rank_signal(list(words), self.knowledge, lambda entry: image_has(self.image, entry), self.image.env)
+        own = words[:len(words) - len(passing.command)]
+        self._add(Step("launcher", quote(own), point, FORWARDS, deadline=passing.deadline, note=passing.passes_on,
+                       instead=passing.instead, delay=passing.delay, set_by=passing.set_by))
+        if not passing.command:
+            self.chain.problem = f"{program_name(words[0])} is given no program to run"
+            return
+        self.program(passing.command, point, cwd, depth + 1)
 
     def _python(self, call: PythonCall, label: str, point: Point, cwd: str) -> None:
         found = self.image.python_file(call, cwd)

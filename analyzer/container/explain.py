@@ -49,8 +49,8 @@ def describe(facts, analysis) -> str:
         if step.note and step.kind not in ("entrypoint",) and not grouped:
             state += f" — {step.note}"
         lines.append(f"     {state}")
-        if gets and step.deadline and step.deadline < deadline:
-            deadline, context = step.deadline, step.label.split()[0]
+        if gets and step.window(deadline) < deadline:
+            deadline, context = step.window(deadline), step.label.split()[0]
     if chain.problem:  # a problem only where the rules judge the image: else a fact of an image for something else
         judged = not facts.on_sagemaker or facts.for_sagemaker_training
         lines.append(f"  {'✗' if judged else '·'} {chain.problem}")

@@ -16,13 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sigcheck.container.argv import launcher_target, program_name, python_call
+from sigcheck.container.mpi import rank_signal, runs_command
 from sigcheck.container.shell import UNKNOWN_PART, parse_shell
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.accelerate_config import named_config, on_sagemaker, runs_one_process
 from sigcheck.loading.sources import LoadError, decode_text, display_path, folders_up, is_file, read_bytes, resolve
 from sigcheck.loading.switches import switch_names, switched_by_arguments
 
-_MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed|colossalai|composer)\b")
+_MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed|colossalai|composer|"
+                       r"mpirun|mpiexec|horovodrun)\b")
 _BATCH = re.compile(r"^#SBATCH\b", re.M)  # a Slurm batch script: what it runs, Slurm stops
 _PYTHON = re.compile(r"\bpython[\d.]*\b")
 
@@ -339,6 +341,10 @@ def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int |
     entries = knowledge.containers["launcher"].find(name)
     if not entries:
         return None
+    if runs_command(entries[0]):  # mpirun, horovodrun: each rank runs the command after the options
+        passing = rank_signal(words, knowledge)
+        run = _interpreted(passing.command, knowledge)
+        return (name, passing.deadline, *run) if run else None
     # A word sigcheck cannot know is passed over: most are options built from variables
     # (`--nproc_per_node=${NGPU}`); what is taken for the target must then be a project file.
     known = [words[0], *("-?" if w is None else w for w in words[1:])]  # an unknown word reads as an option

@@ -30,6 +30,16 @@ Estimator(image_uri=image, entry_point="train.py", source_dir="src", role=role).
                                                 'COPY src/train.py /opt/program/train.py\n'
                                                 'ENTRYPOINT ["python", "/opt/program/train.py"]\n'},
         name="launch.py"),
+    Example("""
+from sagemaker.modules.configs import SourceCode
+from sagemaker.modules.train import ModelTrainer
+from docs_builder import SourceCode as DocsSource
+
+ModelTrainer(training_image=image, source_code=SourceCode(source_dir="src", command="python train.py --epochs 3")).train()
+DocsSource(entry_script="serve_model.py")
+""", "a ModelTrainer runs a script with no handler (SIG001 reports its training); the other SourceCode is a "
+     "class of the project's, not the SDK's", {"src/train.py": "for batch in loader:\n    optimizer.step()\n",
+                                                "serve_model.py": _HANDLES}, name="launch.py"),
 )
 
 
