@@ -52,7 +52,7 @@ def rank_signal(words: list[str | None], knowledge: Knowledge, evidence: Evidenc
     entry = _implementation(words, entries, evidence)
     options = [*{o for e in (entries if entry is None else [entry]) for o in e.option("value-options", [])}]
     pairs = [*{o for e in (entries if entry is None else [entry]) for o in e.option("pair-options", [])}]
-    command = skip_options(list(words[1:]), options, pairs=pairs)
+    command = _command(words, options, pairs)
     own = words[1:len(words) - len(command)]
     name = program_name(words[0])
     if entry is None:
@@ -83,7 +83,7 @@ def _open_mpi(name: str, entry: Entry, setting: tuple[int, str] | None, command:
 def _horovod(words, entry: Entry, knowledge: Knowledge, evidence: Evidence | None, env: dict[str, str]) -> RankSignal:
     """Gloo (`--gloo`) SIGKILLs the workers 5 s after passing SIGTERM on; with MPI, horovodrun execs
     mpirun, and the ranks are stopped as that MPI stops them."""
-    command = skip_options(list(words[1:]), entry.option("value-options", []), pairs=entry.option("pair-options", []))
+    command = _command(words, entry.option("value-options", []), entry.option("pair-options", []))
     own = [w or "" for w in words[1:len(words) - len(command)]]
     if "--gloo" in own:
         return RankSignal(command, "horovodrun (Gloo) passes SIGTERM on to its workers and SIGKILLs them "
@@ -99,6 +99,17 @@ def _horovod(words, entry: Entry, knowledge: Knowledge, evidence: Evidence | Non
     return RankSignal(command, f"horovodrun passes SIGTERM on to its workers (with Gloo it SIGKILLs them "
                                f"{entry.option('deadline')} s later, through MPI as that MPI's mpirun does: which "
                                f"one runs is not known)")
+
+
+def _command(words: list[str | None], options: list[str], pairs: list[str]) -> list[str | None]:
+    """The command each rank runs. A word sigcheck cannot know among the launcher's own is taken
+    for options a variable holds (`mpirun $MPI_OPTS python train.py`), unless no word follows it."""
+    unknown = "-\0"  # stands for such a word while the options are skipped: no option is spelt so
+    known = [unknown if word is None else word for word in words[1:]]
+    command = skip_options(known, options, pairs=pairs)
+    if not command and unknown in known:
+        command = known[known.index(unknown):]
+    return [None if word == unknown else word for word in command]
 
 
 def _implementation(words, entries: list[Entry], evidence: Evidence | None) -> Entry | None:

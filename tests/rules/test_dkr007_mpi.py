@@ -117,3 +117,17 @@ def test_a_shell_script_of_the_project_sets_the_entrys_deadline(run_sigcheck):
                            "NCCL_DEBUG=INFO --mca btl_tcp_if_exclude lo,docker0 python train.py --epochs 3\n"}, ["."])
     sig004 = [d for d in report.diagnostics if d.code == "SIG004"]
     assert sig004 and "SIGKILL 1 s later (under mpirun, run.sh:2)" in sig004[0].message
+
+
+@pytest.mark.parametrize("line, found", [
+    ("exec mpirun --allow-run-as-root $MPI_OPTS python /opt/program/train.py", [("DKR007", "start.sh", 2)]),
+    ("exec mpirun --allow-run-as-root -np 2 $PROGRAM", []),
+], ids=["options a variable holds", "a program a variable holds: not followed"])
+def test_a_word_from_a_variable_among_mpiruns_options(run_sigcheck, line, found):
+    report = run_sigcheck({
+        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
+                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
+        "start.sh": f"#!/bin/bash\n{line}\n", "train.py": HANDLES}, ["."])
+    assert [c for c in codes(report) if c[0] == "DKR007"] == found
+    assert [note.message.split(" (")[0] for note in report.notes] == (
+        [] if found else ["the trainer was not checked: the command to run is unknown"])
