@@ -288,7 +288,6 @@ ENTRYPOINT ["accelerate", "launch", "--num_processes", "1", "/opt/program/train.
                 continue
             python = container.trainer_display
             whose = "its" if python == container.chain.python.display else f"{python}'s"
-            spawned = container.spawn.steps if container.spawn is not None else ()
             for step, receives in zip(container.steps, container.full_chain.receives()):
                 if step.kind == "toolkit":
                     yield self.finding(
@@ -321,8 +320,8 @@ ENTRYPOINT ["accelerate", "launch", "--num_processes", "1", "/opt/program/train.
                     if finding is not None:
                         yield finding
                 elif step.kind == "launcher" and step.cuts_short(analysis.deadline):
-                    if step in spawned and not receives:
-                        continue  # torchrun started by a Python launcher that keeps the signal: the launcher is reported
+                    if not receives:
+                        continue  # a step before keeps the signal from the launcher (DKR004, a Python launcher): that is reported
                     yield self.finding(step.point, _cut_short_message(step, python, analysis), container.trace())
 
     def _script_mode(self, analysis):

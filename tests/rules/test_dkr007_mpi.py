@@ -131,3 +131,14 @@ def test_a_word_from_a_variable_among_mpiruns_options(run_sigcheck, line, found)
     assert [c for c in codes(report) if c[0] == "DKR007"] == found
     assert [note.message.split(" (")[0] for note in report.notes] == (
         [] if found else ["the trainer was not checked: the command to run is unknown"])
+
+
+@pytest.mark.parametrize("launcher", ["mpirun --allow-run-as-root -np 8 python", "torchrun --nproc_per_node 8"])
+def test_a_launcher_the_signal_never_reaches_is_left_to_dkr004(run_sigcheck, launcher):
+    """bash runs the line without exec and keeps SIGTERM: the launcher's deadline never applies
+    (DeepLearningExamples' BERT scripts run `$mpi python ...` so)."""
+    report = run_sigcheck({
+        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py run.sh /opt/program/\n"
+                      "ENTRYPOINT [\"bash\", \"/opt/program/run.sh\"]\n",
+        "run.sh": f"#!/bin/bash\n{launcher} /opt/program/train.py\n", "train.py": HANDLES}, ["."])
+    assert [c for c in codes(report) if c[0].startswith("DKR")] == [("DKR004", "run.sh", 2)]
