@@ -26,7 +26,7 @@ from sigcheck.model.trace import Point
 
 _NOT_STARTERS = frozenset({"echo", "printf", "cd", "set", "export", "trap", "wait", "kill", "sleep", "true", "false",
                            "test", "[", "[[", "source", ".", "mkdir", "cp", "mv", "rm", "ln", "chmod", "chown", "cat",
-                           "pip", "pip3", "conda", "apt-get", "ls", "env", "nvidia-smi", "shift", "exit", "return",
+                           "pip", "pip3", "conda", "apt-get", "ls", "nvidia-smi", "shift", "exit", "return",
                            "unset", "ulimit", "umask", "printenv", "tee", "touch", "id", "whoami", "date", "hostname"})
 _MAX_DEPTH = 12
 
@@ -42,6 +42,7 @@ class ChainBuilder:
         self.display = image.parsed.source.display
         self.chain = Chain()
         self.errors: list[LoadError] = []  # scripts on the chain that do not parse
+        self.env = dict(image.env)  # the environment so far: the image's, and what the chain's scripts export
 
     def build(self, run_args: list[str] | None) -> Chain:
         image = self.image
@@ -139,6 +140,7 @@ class ChainBuilder:
     def _exec_wrapper(self, words, point, cwd, depth, entry) -> None:
         rest = list(words[1:])
         if program_name(words[0]) == "env":
+            self.env.update(w.split("=", 1) for w in rest if w and "=" in w and not w.startswith("-"))
             rest = [w for w in rest if "=" not in (w or "") or (w or "").startswith("-")]
         rest = skip_options(rest, entry.option("value-options", []))
         if program_name(words[0]) in ("gosu", "su-exec") and rest:
@@ -196,7 +198,7 @@ class ChainBuilder:
 
     def _rank_launcher(self, words, point, cwd, depth) -> None:
         """mpirun, horovodrun: each rank runs the command after the launcher's options, the next step."""
-        passing = rank_signal(list(words), self.knowledge, lambda entry: image_has(self.image, entry), self.image.env)
+        passing = rank_signal(list(words), self.knowledge, lambda entry: image_has(self.image, entry), self.env)
         own = words[:len(words) - len(passing.command)]
         self._add(Step("launcher", quote(own), point, FORWARDS, deadline=passing.deadline, note=passing.passes_on,
                        instead=passing.instead, delay=passing.delay, set_by=passing.set_by))
@@ -324,6 +326,7 @@ class ChainBuilder:
         if command.words and command.words[0] is None:
             self.chain.problem = f"`{command.text}` runs a program sigcheck cannot know"
             return
+        self.env.update(command.env)
         self.program(list(command.words), where, command.cwd, depth + 1)
 
     def _helpers(self, script: ShellScript, start: ShellCommand | None, cwd: str) -> None:
@@ -337,11 +340,13 @@ class ChainBuilder:
         """`exec PROGRAM`: the script ends in it, whatever it is (a program the image gets from
         where sigcheck cannot see is still the one that runs)."""
         name = program_name(command.name)
-        return command.exec and bool(name) and name not in _NOT_STARTERS and command.function is None
+        return command.exec and bool(name) and name not in _NOT_STARTERS and command.function is None \
+            and not _prints_environment(command)
 
     def _starts(self, command: ShellCommand) -> bool:
         name = program_name(command.name)
-        if command.name is None or not name or name in _NOT_STARTERS or command.function is not None:
+        if command.name is None or not name or name in _NOT_STARTERS or command.function is not None \
+                or _prints_environment(command):
             return False
         if command.runs_arguments or isinstance(command.name, RunArgument):
             return True
@@ -355,3 +360,10 @@ class ChainBuilder:
                                 or unseen_train(self.image, self.knowledge, self.read) is not None):
             return True  # the SageMaker training toolkit's command, or one a package may put on PATH
         return name.endswith((".py", ".sh")) or self.image.which(command.name) is not None
+
+
+def _prints_environment(command: ShellCommand) -> bool:
+    """`env` (or `env -0`, `env A=1`) with no program to run prints the environment: `env A=1 python
+    x.py` runs python with A set."""
+    return program_name(command.name) == "env" and all(
+        word is not None and ("=" in word or word.startswith("-")) for word in command.words[1:])

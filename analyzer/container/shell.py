@@ -50,6 +50,9 @@ class ShellCommand:
     # `eval $cmd` or `$cmd` where cmd holds parts sigcheck cannot know: the line it runs, each such
     # part UNKNOWN_PART (`cmd="deepspeed --num_gpus $((G*N)) train.py"`: DeepSpeed-Domino's launches)
     evaluated: str | None = None
+    # the variables the script exported before it, and those its own prefix sets (`A=1 mpirun ...`),
+    # as far as they are known: the command's environment beyond the image's
+    env: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str | None:
@@ -159,6 +162,7 @@ class _Reader:
         self.source = source
         self.vars = env
         self.partial: dict[str, str] = {}  # variables known in part: their text with UNKNOWN_PART in the rest
+        self.exported: dict[str, str] = {}  # variables the script exports, with their values
         self.args = args
         self.fixed = line_offset if isinstance(line_offset, tuple) else None
         self.offset = 0 if self.fixed else line_offset
@@ -180,9 +184,15 @@ class _Reader:
             self.assign(node)
             return
         if node.type == "declaration_command" and function is None:
+            exports = bool(node.children) and self.text(node.children[0]) == "export"
             for child in node.children:
                 if child.type == "variable_assignment":
                     self.assign(child)
+                names = [self.text(c) for c in (child, child.child_by_field_name("name")) if c is not None
+                         and c.type == "variable_name"] if exports else []
+                for name in names[:1]:
+                    if name in self.vars:
+                        self.exported[name] = self.vars[name]
             return
         if node.type == "command":
             self.command(node, function, background, pipeline, in_list)
@@ -212,9 +222,16 @@ class _Reader:
 
     def command(self, node, function, background, pipeline, in_list) -> None:
         words: list[str | None] = []
+        env = dict(self.exported)
         for child in node.children:
-            if child.type in ("variable_assignment", "file_redirect", "herestring_redirect"):
-                continue  # `A=1 python x.py`: the assignment is for the command only
+            if child.type == "variable_assignment":  # `A=1 python x.py`: the assignment is for the command only
+                name, value = child.child_by_field_name("name"), child.child_by_field_name("value")
+                known = self.word(value) if value is not None else ""
+                if name is not None and known is not None:
+                    env[self.text(name)] = known
+                continue
+            if child.type in ("file_redirect", "herestring_redirect"):
+                continue
             if child.type == "command_name":
                 child = child.children[0] if child.children else child
             if child.is_named:
@@ -236,7 +253,7 @@ class _Reader:
         redirects = self.redirect_targets(node)
         command = ShellCommand(tuple(words), span, self.text(node), is_exec, background, pipeline, in_list, function,
                                self.cwd, tuple(t for t, _ in redirects), tuple(t for t, appends in redirects if appends),
-                               self.evaluated(node, words))
+                               self.evaluated(node, words), tuple(env.items()))
         self.script.commands.append(command)
         if command.name == "cd" and function is None and len(words) == 2:
             self.cwd = posixpath.normpath(posixpath.join(self.cwd, words[1])) if words[1] else self.cwd

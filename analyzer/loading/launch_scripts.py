@@ -103,7 +103,7 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
     batch = _BATCH.search(text) is not None
     for command, written in _commands(script, display, path):
         words = _after_srun(written) if batch else written
-        started = _launched(words, knowledge) or (_run_by_slurm(words, knowledge) if batch else None) \
+        started = _launched(words, knowledge, dict(command.env)) or (_run_by_slurm(words, knowledge) if batch else None) \
             or (_run_plainly(words, knowledge) if plain else None)
         if started is None:
             continue
@@ -318,7 +318,8 @@ _SRUN_VALUE_OPTIONS = frozenset({"-n", "--ntasks", "-N", "--nodes", "-c", "--cpu
                                  "--container-save", "--tres-per-task", "--gres-flags"})
 
 
-def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str, tuple] | None:
+def _launched(words: list[str | None], knowledge: Knowledge,
+              env: dict[str, str] | None = None) -> tuple[str, int | None, str, tuple] | None:
     """(launcher, deadline, script, the script's arguments) for `torchrun ... x.py`, `accelerate launch ... x.py`,
     `deepspeed x.py`, `python -m torch.distributed.run ... x.py`. The deadline is None for a
     launcher that never passes SIGTERM on (deepspeed on one node): the platform's holds."""
@@ -342,7 +343,7 @@ def _launched(words: list[str | None], knowledge: Knowledge) -> tuple[str, int |
     if not entries:
         return None
     if runs_command(entries[0]):  # mpirun, horovodrun: each rank runs the command after the options
-        passing = rank_signal(words, knowledge)
+        passing = rank_signal(words, knowledge, env=env)
         run = _interpreted(passing.command, knowledge)
         return (name, passing.deadline, *run) if run else None
     # A word sigcheck cannot know is passed over: most are options built from variables

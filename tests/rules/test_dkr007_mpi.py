@@ -142,3 +142,43 @@ def test_a_launcher_the_signal_never_reaches_is_left_to_dkr004(run_sigcheck, lau
                       "ENTRYPOINT [\"bash\", \"/opt/program/run.sh\"]\n",
         "run.sh": f"#!/bin/bash\n{launcher} /opt/program/train.py\n", "train.py": HANDLES}, ["."])
     assert [c for c in codes(report) if c[0].startswith("DKR")] == [("DKR004", "run.sh", 2)]
+
+
+@pytest.mark.parametrize("script, found", [
+    ("export OMPI_MCA_odls_base_sigkill_timeout=50\nexec mpirun --allow-run-as-root -np 8 python /opt/program/train.py", []),
+    ("OMPI_MCA_odls_base_sigkill_timeout=50\nexport OMPI_MCA_odls_base_sigkill_timeout\n"
+     "exec mpirun --allow-run-as-root -np 8 python /opt/program/train.py", []),
+    ("OMPI_MCA_odls_base_sigkill_timeout=50 exec mpirun --allow-run-as-root -np 8 python /opt/program/train.py", []),
+    ("exec env OMPI_MCA_odls_base_sigkill_timeout=50 mpirun --allow-run-as-root -np 8 python /opt/program/train.py", []),
+    ("OMPI_MCA_odls_base_sigkill_timeout=50\nexec mpirun --allow-run-as-root -np 8 python /opt/program/train.py",
+     [("DKR007", "start.sh", 3)]),
+], ids=["exported", "assigned, then exported", "the command's own prefix", "through env",
+        "assigned but not exported: mpirun never sees it"])
+def test_the_delay_from_the_entry_scripts_environment(run_sigcheck, script, found):
+    """Open MPI reads every MCA parameter from the environment as OMPI_MCA_<name> (triage AV)."""
+    report = run_sigcheck({
+        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
+                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
+        "start.sh": f"#!/bin/bash\n{script}\n", "train.py": HANDLES}, ["."])
+    assert [c for c in codes(report) if c[0].startswith("DKR")] == found
+
+
+def test_a_launch_scripts_exported_delay_sets_the_entrys_deadline(run_sigcheck):
+    returns = HANDLES.replace("    sys.exit(0)\n", "")
+    report = run_sigcheck({"train.py": returns, "run.sh": "#!/bin/bash\nexport OMPI_MCA_odls_base_sigkill_timeout=40\n"
+                           "mpirun --allow-run-as-root -np 8 python train.py\n"}, ["."])
+    (sig004,) = [d for d in report.diagnostics if d.code == "SIG004"]
+    assert "SIGKILL 40 s later (under mpirun, run.sh:3)" in sig004.message
+
+
+@pytest.mark.parametrize("script, found", [
+    ("exec env NCCL_DEBUG=INFO mpirun --allow-run-as-root -np 8 python /opt/program/train.py", [("DKR007", "start.sh", 2)]),
+    ("env\nenv -0 NCCL_DEBUG=INFO\nexec python /opt/program/train.py", []),
+], ids=["env runs the launcher", "env with no program prints the environment: python is the one exec'd"])
+def test_env_in_an_entry_script(run_sigcheck, script, found):
+    report = run_sigcheck({
+        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
+                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
+        "start.sh": f"#!/bin/bash\n{script}\n", "train.py": HANDLES}, ["."])
+    assert [c for c in codes(report) if c[0].startswith("DKR")] == found
+    assert report.notes == []
