@@ -329,6 +329,8 @@ if __name__ == "__main__":
         else:
             pinned = entry.handling_pinned_out
             notes = [f"{pinned}: a release before the library handled SIGTERM"] if pinned else []
+            notes += [f"{analysis.describe(r.func_id)} registers one only on the side of an `if` that does not train"
+                      for r, _ in entry.registered_apart[:1]]
             notes += other_signals_serving_a_stop(analysis, entry)
             why = f" ({'; '.join(notes)})" if notes else ""
             if not any(w.func_id == work.func_id and w.event is work.event for _, w, _ in commands):

@@ -340,7 +340,7 @@ torch.save(model.state_dict(), "final.pt")
 
     def check(self, analysis):
         for registration in analysis.sigterm_registrations():
-            entries = [e for e in analysis.entries_reaching(registration.func_id, registration.site)
+            entries = [e for e in analysis.entries_registering(registration)
                        if e.trains_beside(registration.func_id) and not replaced_before_work(analysis, e, registration)]
             if not entries or registration.action not in ("handler", "external"):
                 continue

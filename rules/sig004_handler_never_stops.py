@@ -140,7 +140,7 @@ train()
 
     def check(self, analysis):
         for registration in analysis.sigterm_registrations():
-            entries = [e for e in analysis.entries_reaching(registration.func_id, registration.site)
+            entries = [e for e in analysis.entries_registering(registration)
                        if e.first_work and not replaced_before_work(analysis, e, registration)
                        and not e.library_stops_after(registration)]
             if not entries or registration.action != "handler":

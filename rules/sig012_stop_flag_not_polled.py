@@ -326,7 +326,7 @@ for epoch in range(10):
             if handlers and all(analysis.stopping.always_exits(h) for h in handlers):
                 continue  # the handler's exit interrupts any loop: there is nothing to poll
             flags = {flag for flag, _ in analysis.saves.flags_set(handlers)} if handlers else set()
-            for entry in analysis.entries_reaching(registration.func_id, registration.site):
+            for entry in analysis.entries_registering(registration):
                 # A stop flag is one whose check leads to a save: state the handler resets that
                 # the run only looks at for its own sake (a telemetry span) tells no loop to stop.
                 checked = [f for f in flags if analysis.saves.flag_response(f, entry.main) is not None]

@@ -278,6 +278,12 @@ class Analysis:
     def entries_reaching(self, func_id: str, event: ir.Event | None = None) -> list["EntryFacts"]:
         return [e for e in self.entries if (func_id in e.main if event is None else e.runs(func_id, event))]
 
+    def entries_registering(self, registration: HandlerRegistration) -> list["EntryFacts"]:
+        """The entry points whose runs make this registration, where they also train after it could:
+        not those that make it only on the side of an `if` that trains nothing (entries.py)."""
+        return [e for e in self.entries_reaching(registration.func_id, registration.site)
+                if all(registration is not apart for apart, _ in e.registered_apart)]
+
     def main_of(self, entries: list["EntryFacts"]) -> RunView:
         """What the main threads of these entry points run, together."""
         return RunView(self.reachability, frozenset(e.body_id for e in entries))

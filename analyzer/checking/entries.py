@@ -127,7 +127,23 @@ class EntryFacts:
 
     @cached_property
     def registrations(self) -> list[HandlerRegistration]:
-        return [r for r in self.analysis.registrations if self.runs(r.func_id, r.site)]
+        """The registrations the run makes, but those only a side of an `if` that trains nothing makes."""
+        return [r for r in self.analysis.registrations if self.runs(r.func_id, r.site)
+                and all(r is not apart for apart, _ in self.registered_apart)]
+
+    @cached_property
+    def registered_apart(self) -> list[tuple[HandlerRegistration, ir.Branch]]:
+        """SIGTERM registrations made only on the side of an `if` whose other side trains, with that
+        `if`: the runs that train never make them (see apart_from_training)."""
+        from sigcheck.checking.registration_conditions import apart_from_training
+
+        found = []
+        for registration in self.analysis.registrations:
+            if registration.covers_sigterm and self.runs(registration.func_id, registration.site):
+                branch = apart_from_training(self.analysis, self, registration)
+                if branch is not None:
+                    found.append((registration, branch))
+        return found
 
     @cached_property
     def framework_handling(self) -> tuple[str, ir.CallSite, str] | None:

@@ -52,6 +52,39 @@ def guards_the_training(analysis: "Analysis", entry: "EntryFacts", registration:
                    and analysis.work.trains_at(func_id, e) for e in analysis.functions[func_id].events)
 
 
+def apart_from_training(analysis: "Analysis", entry: "EntryFacts", registration: HandlerRegistration) -> ir.Branch | None:
+    """The `if` one side of which registers the handler and the other trains, where the side that
+    registers trains nothing: a run that trains never registers it, and a run that registers it
+    has no training to protect (horovod's examples: `if args.num_proc: horovod.run(main, ...)
+    else: main(args)`, where only horovod's launcher handles SIGTERM)."""
+    work = entry.first_work
+    if work is None:
+        return None
+    registering = [(s.caller, s.site) for s in entry.path_to(registration.func_id)] + \
+        [(registration.func_id, registration.site.index)]
+    training = [(s.caller, s.site) for s in work.path] + [(work.func_id, work.event.index)]
+    for (func_id, at), (other_id, other_at) in zip(registering, training):
+        if func_id != other_id:
+            return None
+        if at != other_at:
+            return _apart(analysis, analysis.functions[func_id], at, other_at)
+    return None
+
+
+def _apart(analysis: "Analysis", fn: ir.FunctionInfo, registers: int, trains: int) -> ir.Branch | None:
+    for branch in fn.events:
+        if not isinstance(branch, ir.Branch) or branch.guard is not None or not branch.index < registers < branch.end:
+            continue
+        arms = [(branch.index + 1, branch.then_end), (branch.then_end, branch.end)]
+        own = next((arm for arm in arms if arm[0] <= registers < arm[1]), None)
+        other = next((arm for arm in arms if arm[0] <= trains < arm[1]), None)
+        if own is not None and other is not None and own != other:
+            trained = any(isinstance(e, ir.CallSite) and analysis.work.trains_at(fn.id, e) or
+                          analysis.work.work_kind(fn.id, e) == "training loop" for e in fn.events[own[0]:own[1]])
+            return None if trained else branch
+    return None
+
+
 def replaced_before_work(analysis: "Analysis", entry: "EntryFacts", registration: HandlerRegistration) -> bool:
     """Whether another SIGTERM registration, made in every run after this one and before the
     training starts, replaces it: a handler that ignores SIGTERM while the data loads
