@@ -22,10 +22,11 @@ class FirstWorkSearch:
     above it on another walk's stack. "Nothing found" after walking all it runs holds from
     anywhere. Each frame keeps the earliest entry number among such skips (`taint`)."""
 
-    def __init__(self, finder: "WorkFinder", runs: Callable[[str], bool] | None = None) -> None:
+    def __init__(self, finder: "WorkFinder", runs: Callable[[str], bool] | None = None, detours: bool = False) -> None:
         self.finder = finder
         self.runs = runs  # given: a walk for one run only, with a memo of its own
-        self.memo: dict[str, Found | None] = finder._first_memo if runs is None else {}
+        self.detours = detours  # also into the sides of `if`s that end the process (see _aside)
+        self.memo: dict[str, Found | None] = finder._first_memo if runs is None and not detours else {}
         self.within = finder.stepping
         self.cyclic = finder.cyclic
         self.stack: list[list] = []  # [func_id, its events and entered steps, taint, step that entered it]
@@ -42,7 +43,7 @@ class FirstWorkSearch:
                 self._finish()
                 continue
             _, func_id, event = item
-            if self._benchmarking(item):
+            if self._aside(item):
                 continue
             if event is not None:
                 kind = self.finder.work_kind(func_id, event, self.runs)
@@ -62,13 +63,17 @@ class FirstWorkSearch:
                 self._enter(func_id, step)
         return None
 
-    def _benchmarking(self, item) -> bool:
+    def _aside(self, item) -> bool:
         """Whether the event or call is in the branch a benchmark switch picks (`if args.benchmark:`):
-        a run that times some steps is not the job, whose training the `else` holds. The branch
-        is the function's own, so its answer stays the same from any entry point."""
+        a run that times some steps is not the job, whose training the `else` holds; or, unless
+        this walk takes detours, on a side of an `if` that ends the process (gpt-neox's `if
+        coord_check: mup_coord_check(...)`, a few steps plotted, then sys.exit): a diagnostic
+        mode, not the job's training after it. Those are the function's own branches, so its
+        answer stays the same from any entry point."""
         path, func_id, event = item
         where, index = (func_id, event.index) if event is not None else (path[-1].caller, path[-1].site)
-        return any(start < index < end for start, end in self.finder.benchmark_branches(where))
+        return any(start < index < end for start, end in self.finder.benchmark_branches(where)) or \
+            (not self.detours and any(start <= index < end for start, end in self.finder.exit_branches(where)))
 
     def _enter(self, func_id: str, step: Step | None) -> None:
         self.entered[func_id] = len(self.entered)

@@ -6,16 +6,15 @@ from __future__ import annotations
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph
+from sigcheck.model.exits import ExitFinder
 from sigcheck.model.saving import Proof, SaveAnalysis
 from sigcheck.model.trace import Point
 
 
-class StopAnalysis:
+class StopAnalysis(ExitFinder):
     def __init__(self, graph: CallGraph, knowledge: Knowledge, saves: SaveAnalysis) -> None:
-        self.graph = graph
-        self.knowledge = knowledge
+        super().__init__(graph, knowledge)
         self.saves = saves
-        self.functions = graph.project.functions
 
     def stops(self, handler_ids: list[str], main: set[str]) -> Proof | None:
         exit_point = self.exits(handler_ids)
@@ -39,33 +38,6 @@ class StopAnalysis:
                 if isinstance(event, ir.CallSite) and self.is_exit(func_id, event):
                     return Point(func_id, event.node, "exits")
         return None
-
-    def always_exits(self, func_id: str, seen: frozenset[str] = frozenset()) -> bool:
-        """Whether every run of the function ends the process or raises: an exit or a raise at its
-        top level (under no branch, loop or try) with no return before it, or a call there to
-        project functions that all do. Such a handler interrupts whatever the main thread runs."""
-        if func_id in seen or func_id not in self.functions:
-            return False
-        nested_until = 0
-        for event in self.functions[func_id].events:
-            if isinstance(event, ir.Jump) and event.kind == "return":
-                return False  # a way out that skips the exit, nested or not
-            if event.index < nested_until:
-                continue
-            if isinstance(event, (ir.Branch, ir.Loop, ir.Try)):
-                nested_until = event.end
-            elif isinstance(event, ir.Raise) or (isinstance(event, ir.CallSite) and self._call_exits(func_id, event, seen)):
-                return True
-        return False
-
-    def _call_exits(self, func_id: str, site: ir.CallSite, seen: frozenset[str]) -> bool:
-        if self.is_exit(func_id, site):
-            return True
-        called = [t.func_id for t in self.graph.targets(func_id, site)]
-        return bool(called) and all(c is not None and self.always_exits(c, seen | {func_id}) for c in called)
-
-    def is_exit(self, func_id: str, site: ir.CallSite) -> bool:
-        return any(self.knowledge.exits.find(name) for name in self.graph.qualnames(func_id, site))
 
     def leaves(self, func_id: str, check: ir.Branch | ir.Loop) -> bool:
         """A while-loop on the flag ends; a branch on it must break, return, raise or exit, or ask

@@ -10,6 +10,7 @@ from typing import Callable, Iterator
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import IN_PROCESS, MAIN_THREAD, CallGraph, Step
+from sigcheck.model.exits import ExitFinder
 from sigcheck.model.first_work import FirstWorkSearch, Found
 from sigcheck.model.gradients import uses_gradient
 from sigcheck.model.jax_updates import updates_by_hand
@@ -36,6 +37,8 @@ class WorkFinder:
         self.functions = graph.project.functions
         self._first_memo: dict[str, tuple | None] = {}  # see FirstWorkSearch
         self._benchmarks: dict[str, list[tuple[int, int]]] = {}  # see benchmark_branches
+        self._exits: dict[str, list[tuple[int, int]]] = {}  # see exit_branches
+        self._exiting = ExitFinder(graph, knowledge)
         self._receivers = ReceiverOrigins(graph.project, graph.resolver)
         self._applying: dict[str, bool] = {}  # see _applies_gradients
         self._using: dict[str, bool] = {}
@@ -302,6 +305,12 @@ class WorkFinder:
             return [Step(func_id, event.index, method, "call") for method in self.graph.entered_with(event)]
         return []
 
+    def exit_branches(self, func_id: str) -> list[tuple[int, int]]:
+        """The event ranges of the sides of the function's `if`s that end the process (exits.py)."""
+        if func_id not in self._exits:
+            self._exits[func_id] = self._exiting.exiting_sides(self.functions[func_id])
+        return self._exits[func_id]
+
     def benchmark_branches(self, func_id: str) -> list[tuple[int, int]]:
         """The event ranges of the function's branches that a benchmark switch picks (guards.py)."""
         if func_id not in self._benchmarks:
@@ -319,6 +328,8 @@ class WorkFinder:
         found = FirstWorkSearch(self).run(start)
         if found is not None and runs is not None and not self._found_holds(found, runs):
             found = FirstWorkSearch(self, runs).run(start)
+        if found is None:  # the only training may be a diagnostic mode's, which ends the process
+            found = FirstWorkSearch(self, runs, detours=True).run(start)
         if found is None:
             return None
         path, func_id, event, kind = found
