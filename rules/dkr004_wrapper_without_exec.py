@@ -27,7 +27,10 @@ class WrapperWithoutExec(Rule):
     when it is run plainly (not `exec`'d), in a pipeline, or in the background without a `trap`
     that forwards TERM to it and a `wait` for it. The Python script it starts must be a trainer:
     one that trains (or starts a child that does) or handles SIGTERM. A helper that writes
-    settings and exits before the real program starts is not reported.
+    settings and exits before the real program starts is not reported, nor is the last simple
+    command of a `bash -c` string (no pipeline, redirection or trap): bash runs it in its own
+    place, a lone one in any version and the last of a list (`cd /app && python train.py`) since
+    bash 5.1; dash, Debian's `/bin/sh`, forks it (`sh -c` is reported).
 
     A script a RUN writes with `printf`, `echo` or `cat <<EOF` is read too, where the text it
     writes is known; what is found in a printf or echo script is placed on that RUN.
@@ -146,7 +149,7 @@ EOF
                     or not container.runs_trainer():
                 continue
             deadline = analysis.deadline_for([container.entry] if container.entry else [])
-            where = "the script" if step.kind == "script" else "`sh -c`"
+            where = "the script" if step.kind == "script" else f"`{step.label.split()[0]} -c`"
             yield self.finding(
                 step.point,
                 f"{where.capitalize()} starts the trainer without exec ({step.note}): SIGTERM never reaches "

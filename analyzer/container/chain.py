@@ -154,7 +154,7 @@ class ChainBuilder:
         if rest and rest[0] == "-c":
             text = rest[1] if len(rest) > 1 else ""
             self._add(Step("shell-c", f"{program_name(words[0])} -c {text!r}", point, REPLACED))
-            self._inline(text or "", point, list(rest[3:]), shell_form=False)
+            self._inline(text or "", point, list(rest[3:]), shell_form=False, lone_exec=program_name(words[0]) == "bash")
             return
         if not rest or rest[0] is None:
             self.chain.problem = f"{program_name(words[0])} is given no script"
@@ -293,10 +293,13 @@ class ChainBuilder:
             return
         self._follow(script, display, point, cwd, depth, inline=False)
 
-    def _inline(self, text: str, point: Point, args, shell_form: bool) -> None:
+    def _inline(self, text: str, point: Point, args, shell_form: bool, lone_exec: bool = False) -> None:
+        """`lone_exec`: the shell runs a string's last simple command in its place (bash does; dash,
+        Debian's /bin/sh, does not)."""
         script = self._parse(text, self.display, args, 0, self.image.workdir)
         if script is not None:
-            self._follow(script, self.display, point, self.image.workdir, 0, inline=True, shell_form=shell_form)
+            self._follow(script, self.display, point, self.image.workdir, 0, inline=True, shell_form=shell_form,
+                         lone_exec=lone_exec)
 
     def _parse(self, text, display, args, offset, cwd: str) -> ShellScript | None:
         try:
@@ -307,7 +310,7 @@ class ChainBuilder:
             return None
 
     def _follow(self, script: ShellScript, display: str, point: Point, cwd: str, depth: int, inline: bool,
-                shell_form: bool = False) -> None:
+                shell_form: bool = False, lone_exec: bool = False) -> None:
         command = starting_command(script, self._starts, self._execs)
         self._helpers(script, command, cwd)
         if command is None:
@@ -316,6 +319,8 @@ class ChainBuilder:
         if command.runs_arguments or has_run_argument(command.words[:1]):
             self.chain.runs_arguments = point if inline else Point.in_document(display, command.span, command.text)
         passes, note = signal_passing(script, command)
+        if lone_exec and _last(script, command):
+            passes, note = REPLACED, "bash runs the string's last command in its place, as exec would"
         where = point if inline else Point.in_document(display, command.span, f"{display}:{command.span[0]} `{command.text}`")
         if inline:  # `sh -c "..."`: the shell step itself says how it starts the command
             last = self.chain.steps[-1]
@@ -367,3 +372,11 @@ def _prints_environment(command: ShellCommand) -> bool:
     x.py` runs python with A set."""
     return program_name(command.name) == "env" and all(
         word is not None and ("=" in word or word.startswith("-")) for word in command.words[1:])
+
+
+def _last(script: ShellScript, command: ShellCommand) -> bool:
+    """Whether the command is the string's last, simple: no pipeline, background, redirection or
+    trap. bash runs such a command of a `-c` string in its own place: a lone one in any version,
+    the last of a list (`cd /app && python train.py`) since 5.1 (Debian 11, Ubuntu 22.04)."""
+    return script.commands[-1:] == [command] and not script.traps and command.function is None and not (
+        command.pipeline or command.background or command.writes_to)
