@@ -288,7 +288,7 @@ class ChainBuilder:
             self.chain.problem = f"{found.image_path} could not be read"
             return
         text, display, offset = read
-        script = self._parse(text, display, args, offset, cwd)
+        script = self._parse(text, display, args, offset, cwd, folder=posixpath.dirname(found.image_path))
         if script is None:
             return
         self._follow(script, display, point, cwd, depth, inline=False)
@@ -301,9 +301,10 @@ class ChainBuilder:
             self._follow(script, self.display, point, self.image.workdir, 0, inline=True, shell_form=shell_form,
                          lone_exec=lone_exec)
 
-    def _parse(self, text, display, args, offset, cwd: str) -> ShellScript | None:
+    def _parse(self, text, display, args, offset, cwd: str, folder: str | None = None) -> ShellScript | None:
+        """`folder`: where the script lies in the image, which `$(dirname "$0")` stands for."""
         try:
-            return parse_shell(text, display, self.image.env, args, offset, cwd)
+            return parse_shell(text, display, self.image.env, args, offset, cwd, folder)
         except LoadError as error:
             self.chain.problem = str(error)
             self.errors.append(error)

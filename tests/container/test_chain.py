@@ -235,3 +235,19 @@ def test_a_launchers_workers_are_shown_as_the_python_they_run(tmp_path, entrypoi
                                     "train.py": TRAIN, "pkg/__init__.py": "", "pkg/train.py": TRAIN})
     assert [s.kind for s in container.chain.steps][-2:] == ["launcher", "python"]
     assert container.chain.steps[-1].label == worker
+
+
+@pytest.mark.parametrize("script", ["$(dirname \"$0\")/train.py", "$(dirname $0)/train.py", "`dirname $0`/train.py"])
+def test_a_script_that_names_its_trainer_from_its_own_folder(tmp_path, script):
+    """OpenMMLab's tools/dist_train.sh: `python -m torch.distributed.launch ... $(dirname "$0")/train.py`,
+    run as `bash tools/dist_train.sh` from /app (triage AW)."""
+    container = chain_of(tmp_path, {"Dockerfile": """
+        FROM python:3.11
+        COPY . /app
+        WORKDIR /app
+        ENTRYPOINT ["bash", "tools/dist_train.sh"]
+        """, "tools/dist_train.sh": f"#!/usr/bin/env bash\nexec python -m torch.distributed.launch "
+                                    f"--nproc_per_node=8 {script} $CONFIG --launcher pytorch\n",
+        "tools/train.py": TRAIN})
+    assert container.chain.problem is None
+    assert container.chain.python.display.endswith("tools/train.py")
