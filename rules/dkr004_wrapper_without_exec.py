@@ -148,7 +148,8 @@ EOF
             if step is None or step.kind not in ("script", "shell-c") or container.chain.python is None \
                     or not container.runs_trainer():
                 continue
-            deadline = analysis.deadline_for([container.entry] if container.entry else [])
+            # the shell keeps the signal from any launcher after it: the platform's deadline holds
+            deadline = analysis.platform_deadline_for([container.entry] if container.entry else [])
             where = "the script" if step.kind == "script" else f"`{step.label.split()[0]} -c`"
             yield self.finding(
                 step.point,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import PurePosixPath
 from typing import Callable
 
 from sigcheck.knowledge import Knowledge
@@ -29,7 +28,7 @@ from sigcheck.model.trace import Point
 from sigcheck.checking.entries import ELSEWHERE, Deadline, EntryFacts
 from sigcheck.checking.launcher_hints import launcher_hints
 from sigcheck.checking.frameworks import FrameworkHandling
-from sigcheck.checking.script_mode import FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE, ScriptModeRun
+from sigcheck.checking.script_mode import FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE, ScriptModeRun, nearest_image, nearness
 from sigcheck.checking.submitted_jobs import SubmittedJob, submitted_jobs
 from sigcheck.model.waits import WaitBound
 from sigcheck.model.work import Work, WorkFinder
@@ -160,9 +159,9 @@ class Analysis:
             kind = next((kind for kind in (FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE)
                          if self.knowledge.containers[kind].find(call.name)), None)
             kind = FRAMEWORK if kind == TOOLKIT_IMAGE and call.aws_image else kind  # `image_uris.retrieve(...)`
-            image = _nearest(awaiting, call.display) if kind == TOOLKIT_IMAGE else None
-            if kind == TOOLKIT_IMAGE and (image is None or _nearness(image, call.display) < _nearness(
-                    _nearest(images, call.display), call.display)):
+            image = nearest_image(awaiting, call.display) if kind == TOOLKIT_IMAGE else None
+            if kind == TOOLKIT_IMAGE and (image is None or nearness(image, call.display) < nearness(
+                    nearest_image(images, call.display), call.display)):
                 continue  # an image sigcheck does not see, or one nearer the launcher that runs a program of its own
             facts = self.entry_for(module) if module and kind else None
             if facts is not None:
@@ -267,13 +266,17 @@ class Analysis:
         return frozenset(self.graph.reaching(self.work.stepping | registered | set(self.looping), MAIN_THREAD))
 
     def deadline_for(self, entries: list["EntryFacts"]) -> "Deadline":
-        """The smallest deadline along the launch chains of these entry points; the platform's is
-        their pods' grace period where Kubernetes manifests launch each of them."""
-        platform = Deadline(self.deadline, f"on {self.platform_label}")
+        """The smallest deadline along the launch chains of these entry points."""
+        return min([self.platform_deadline_for(entries), *(e.launcher_deadline for e in entries if e.launcher_deadline)],
+                   key=lambda d: (d.seconds, d.conditional))
+
+    def platform_deadline_for(self, entries: list["EntryFacts"]) -> "Deadline":
+        """The platform's deadline, which is these entry points' pods' grace period where Kubernetes
+        manifests launch each of them: no launcher's."""
         pods = [e.platform_deadline for e in entries]
         if pods and all(pods):
-            platform = min(pods, key=lambda d: d.seconds)
-        return min([platform, *(e.launcher_deadline for e in entries if e.launcher_deadline)], key=lambda d: (d.seconds, d.conditional))
+            return min(pods, key=lambda d: d.seconds)
+        return Deadline(self.deadline, f"on {self.platform_label}")
 
     def entries_reaching(self, func_id: str, event: ir.Event | None = None) -> list["EntryFacts"]:
         return [e for e in self.entries if (func_id in e.main if event is None else e.runs(func_id, event))]
@@ -390,17 +393,3 @@ def _verb(kind: str) -> str:
     return {"call": "calls", "import": "imports", "reference": "passes", "callback": "hands over",
             "thread": "starts a thread running", "executor": "submits", "process": "starts a process running",
             "atexit": "registers at exit", "handler": "registers", "remote": "sends to another machine"}.get(kind, "calls")
-
-
-def _nearest(dockerfiles: list[str], launcher: str) -> str | None:
-    """Of the Dockerfiles, the one whose folder shares the most of the launcher file's path (a
-    sample's own `container/Dockerfile` before its sibling's), the first of those tied."""
-    return max(dockerfiles, default=None, key=lambda d: (_nearness(d, launcher), -dockerfiles.index(d)))
-
-
-def _nearness(dockerfile: str, launcher: str) -> int:
-    return _shared(PurePosixPath(dockerfile).parent.parts, PurePosixPath(launcher).parent.parts)
-
-
-def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
-    return next((n for n, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))

@@ -8,6 +8,7 @@ SourceCode, to its own sm_train.sh under bash. Either way SIGTERM never reaches 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from sigcheck.model.trace import Point
@@ -57,3 +58,17 @@ class ScriptModeRun:
     @property
     def where(self) -> str:
         return f"{self.call.display}:{self.call.span[0]}"
+
+
+def nearest_image(dockerfiles: list[str], launcher: str) -> str | None:
+    """Of the Dockerfiles, the one whose folder shares the most of the launcher file's path (a
+    sample's own `container/Dockerfile` before its sibling's), the first of those tied."""
+    return max(dockerfiles, default=None, key=lambda d: (nearness(d, launcher), -dockerfiles.index(d)))
+
+
+def nearness(dockerfile: str, launcher: str) -> int:
+    return _shared(PurePosixPath(dockerfile).parent.parts, PurePosixPath(launcher).parent.parts)
+
+
+def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    return next((n for n, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))

@@ -16,9 +16,10 @@ from sigcheck.container.image import Image, ImageFile
 from sigcheck.container.mpi import image_has, rank_signal, runs_command
 from sigcheck.container.purpose import unseen_train
 from sigcheck.container.toolkit import toolkit_source
-from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
+from sigcheck.container.shell import UNKNOWN_PART, ShellCommand, ShellScript, parse_shell, shebang
 from sigcheck.loading.accelerate_config import runs_one_process
-from sigcheck.container.starters import FORWARDS, REPLACED, STOPS, python_run_first, signal_passing, starting_command
+from sigcheck.container.starters import (FORWARDS, REPLACED, STOPS, evaluated_name, last_in_its_place,
+                                         prints_environment, python_run_first, signal_passing, starting_command)
 from sigcheck.container.steps import Chain, PythonTarget, Step
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.sources import LoadError, display_path
@@ -320,7 +321,7 @@ class ChainBuilder:
         if command.runs_arguments or has_run_argument(command.words[:1]):
             self.chain.runs_arguments = point if inline else Point.in_document(display, command.span, command.text)
         passes, note = signal_passing(script, command)
-        if lone_exec and _last(script, command):
+        if lone_exec and last_in_its_place(script, command):
             passes, note = REPLACED, "bash runs the string's last command in its place, as exec would"
         where = point if inline else Point.in_document(display, command.span, f"{display}:{command.span[0]} `{command.text}`")
         if inline:  # `sh -c "..."`: the shell step itself says how it starts the command
@@ -329,11 +330,24 @@ class ChainBuilder:
             self.chain.steps[-1] = Step(last.kind, last.label, point, passes, note=last.note if keep else note)
         else:
             self._add(Step("script", command.text, where, passes, note=note))
-        if command.words and command.words[0] is None:
+        words = list(command.words)
+        if words and words[0] is None and command.evaluated is not None:
+            words = self._evaluated(command.evaluated, display) or words  # `exec $launcher python x.py`
+        if words and words[0] is None:
             self.chain.problem = f"`{command.text}` runs a program sigcheck cannot know"
             return
         self.env.update(command.env)
-        self.program(list(command.words), where, command.cwd, depth + 1)
+        self.program(words, where, command.cwd, depth + 1)
+
+    def _evaluated(self, line: str, display: str) -> list[str | None]:
+        """The words of a command an unquoted variable holds in part (`mpi="mpiexec -np $n"`, then
+        `exec $mpi python x.py`), each unknown part's word unknown."""
+        try:
+            inner = parse_shell(line, display, {}, None)
+        except LoadError:
+            return []
+        first = inner.commands[0].words if inner.commands else ()
+        return [None if word is not None and UNKNOWN_PART in word else word for word in first]
 
     def _helpers(self, script: ShellScript, start: ShellCommand | None, cwd: str) -> None:
         """The Python scripts the wrapper runs before the command it starts: the image's code too."""
@@ -345,14 +359,17 @@ class ChainBuilder:
     def _execs(self, command: ShellCommand) -> bool:
         """`exec PROGRAM`: the script ends in it, whatever it is (a program the image gets from
         where sigcheck cannot see is still the one that runs)."""
-        name = program_name(command.name)
+        name = program_name(command.name or evaluated_name(command))
         return command.exec and bool(name) and name not in _NOT_STARTERS and command.function is None \
-            and not _prints_environment(command)
+            and not prints_environment(command)
 
     def _starts(self, command: ShellCommand) -> bool:
+        if command.name is None and evaluated_name(command):  # `$mpi python x.py`: a launcher the variable holds
+            return any(self.knowledge.containers[k].find(program_name(evaluated_name(command)))
+                       for k in ("init", "launcher", "shell", "exec-wrapper", "runner", "interpreter"))
         name = program_name(command.name)
         if command.name is None or not name or name in _NOT_STARTERS or command.function is not None \
-                or _prints_environment(command):
+                or prints_environment(command):
             return False
         if command.runs_arguments or isinstance(command.name, RunArgument):
             return True
@@ -366,18 +383,3 @@ class ChainBuilder:
                                 or unseen_train(self.image, self.knowledge, self.read) is not None):
             return True  # the SageMaker training toolkit's command, or one a package may put on PATH
         return name.endswith((".py", ".sh")) or self.image.which(command.name) is not None
-
-
-def _prints_environment(command: ShellCommand) -> bool:
-    """`env` (or `env -0`, `env A=1`) with no program to run prints the environment: `env A=1 python
-    x.py` runs python with A set."""
-    return program_name(command.name) == "env" and all(
-        word is not None and ("=" in word or word.startswith("-")) for word in command.words[1:])
-
-
-def _last(script: ShellScript, command: ShellCommand) -> bool:
-    """Whether the command is the string's last, simple: no pipeline, background, redirection or
-    trap. bash runs such a command of a `-c` string in its own place: a lone one in any version,
-    the last of a list (`cd /app && python train.py`) since 5.1 (Debian 11, Ubuntu 22.04)."""
-    return script.commands[-1:] == [command] and not script.traps and command.function is None and not (
-        command.pipeline or command.background or command.writes_to)

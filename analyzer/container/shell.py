@@ -238,6 +238,10 @@ class _Reader:
                 value = self.word(child)
                 if value == ARGS and self.args is not None:
                     words.extend(self.args)
+                elif child.type in ("simple_expansion", "expansion") and value is not None and value != ARGS:
+                    # unquoted: the shell splits it into words (a backslash-newline in the quotes that
+                    # assigned it continues the line), and drops it empty
+                    words.extend(value.replace("\\\n", " ").split())
                 else:
                     words.append(value)
         is_exec = False
@@ -327,6 +331,8 @@ class _Reader:
         marked, where a variable known in part leaves a word unknown."""
         named = [child.children[0] if child.type == "command_name" and child.children else child
                  for child in node.children if child.is_named and child.type not in ("variable_assignment", "file_redirect")]
+        if named and self.text(named[0]) == "exec" and words[:1] != ["exec"]:
+            named = named[1:]  # `exec $cmd ...`: the words are those after exec
         if words[:1] == ["eval"]:
             named = named[1:]
         elif not (named and named[0].type == "simple_expansion" and words[:1] == [None]):

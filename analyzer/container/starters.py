@@ -6,7 +6,7 @@ waits, or the signal stops at the shell (chain.py asks, script by script).
 from __future__ import annotations
 
 from sigcheck.container.argv import PythonCall, program_name, python_call
-from sigcheck.container.shell import ShellCommand, ShellScript
+from sigcheck.container.shell import UNKNOWN_PART, ShellCommand, ShellScript
 
 # How a step passes the stop signal to the step after it.
 REPLACED = "exec"  # the next program replaces it in the same process
@@ -57,3 +57,24 @@ def python_run_first(script: ShellScript, start: ShellCommand | None, knowledge)
             if call.script:
                 found.append((call, command.cwd))
     return found
+
+
+def prints_environment(command: ShellCommand) -> bool:
+    """`env` (or `env -0`, `env A=1`) with no program to run prints the environment: `env A=1 python
+    x.py` runs python with A set."""
+    return program_name(command.name) == "env" and all(
+        word is not None and ("=" in word or word.startswith("-")) for word in command.words[1:])
+
+
+def last_in_its_place(script: ShellScript, command: ShellCommand) -> bool:
+    """Whether the command is the string's last, simple: no pipeline, background, redirection or
+    trap. bash runs such a command of a `-c` string in its own place: a lone one in any version,
+    the last of a list (`cd /app && python train.py`) since 5.1 (Debian 11, Ubuntu 22.04)."""
+    return script.commands[-1:] == [command] and not script.traps and command.function is None and not (
+        command.pipeline or command.background or command.writes_to)
+
+
+def evaluated_name(command: ShellCommand) -> str | None:
+    """The program an unquoted variable at the head of the command names, where that much is known."""
+    first = (command.evaluated or "").split()[:1]
+    return first[0] if first and UNKNOWN_PART not in first[0] else None

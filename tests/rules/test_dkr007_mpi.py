@@ -142,6 +142,8 @@ def test_a_launcher_the_signal_never_reaches_is_left_to_dkr004(run_sigcheck, lau
                       "ENTRYPOINT [\"bash\", \"/opt/program/run.sh\"]\n",
         "run.sh": f"#!/bin/bash\n{launcher} /opt/program/train.py\n", "train.py": HANDLES}, ["."])
     assert [c for c in codes(report) if c[0].startswith("DKR")] == [("DKR004", "run.sh", 2)]
+    (dkr004,) = [d for d in report.diagnostics if d.code == "DKR004"]
+    assert dkr004.message.endswith("which is SIGKILLed 120 s after a stop")  # the launcher's deadline never applies
 
 
 @pytest.mark.parametrize("script, found", [
@@ -182,3 +184,26 @@ def test_env_in_an_entry_script(run_sigcheck, script, found):
         "start.sh": f"#!/bin/bash\n{script}\n", "train.py": HANDLES}, ["."])
     assert [c for c in codes(report) if c[0].startswith("DKR")] == found
     assert report.notes == []
+
+
+@pytest.mark.parametrize("script, found", [
+    ('mpi=""\nif [ $GPUS -gt 1 ]; then\n   mpi="mpiexec --allow-run-as-root -np $GPUS"\nfi\n'
+     "exec $mpi python /opt/program/train.py", [("DKR007", "start.sh", 6)]),
+    ('prefix=""\nexec $prefix python /opt/program/train.py', []),
+], ids=["the launcher in a variable (DeepLearningExamples' BERT scripts)", "an empty variable is dropped"])
+def test_an_unquoted_variable_is_split_into_words(run_sigcheck, script, found):
+    report = run_sigcheck({
+        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
+                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
+        "start.sh": f"#!/bin/bash\n{script}\n", "train.py": HANDLES}, ["."])
+    assert [c for c in codes(report) if c[0].startswith("DKR")] == found
+    assert report.notes == []
+
+
+def test_a_launcher_a_variable_holds_run_without_exec(run_sigcheck):
+    report = run_sigcheck({
+        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
+                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
+        "start.sh": '#!/bin/bash\nmpi="mpiexec --allow-run-as-root -np $GPUS"\n$mpi python /opt/program/train.py\n',
+        "train.py": HANDLES}, ["."])
+    assert [c for c in codes(report) if c[0].startswith("DKR")] == [("DKR004", "start.sh", 3)]
