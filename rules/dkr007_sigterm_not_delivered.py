@@ -402,7 +402,8 @@ def _cut_short_message(step, python: str, analysis) -> str:
                 f"({step.set_by}), {left} s before the SIGKILL {platform} sends at {deadline} s: the save has "
                 f"{left} s, not {step.deadline}; set it to at most {deadline // 2}")
     if step.delay:
+        instead = f"; {step.instead.format(seconds=max(deadline // 2 - 5, 1))}" if step.instead else ""
         return (f"{step.note}: {python}'s handler must save within {step.window(deadline)} s, not the {deadline} s "
-                f"{platform} allows; {step.instead.format(seconds=max(deadline // 2 - 5, 1))}")
+                f"{platform} allows{instead}")
     return (f"{step.label.split()[0]} forwards SIGTERM to {python} but SIGKILLs it {step.deadline} s later, not after "
             f"the {deadline} s {platform} allows: the save must finish within {step.deadline} s")

@@ -90,6 +90,9 @@ def _horovod(words, entry: Entry, knowledge: Knowledge, evidence: Evidence | Non
                                   f"{entry.option('deadline')} s later", entry.option("deadline"), 1)
     mpis = [e for e in knowledge.containers["launcher"].find("mpirun") if runs_command(e)]
     found = [e for e in mpis if evidence is not None and evidence(e)]
+    if not found and evidence is not None and evidence(entry):  # built without MPI: Gloo it is
+        return RankSignal(command, "horovodrun runs Gloo (a Horovod without MPI), which passes SIGTERM on to its "
+                                   f"workers and SIGKILLs them {entry.option('deadline')} s later", entry.option("deadline"), 1)
     if len(found) == 1 and found[0].option("implementation") == OPEN_MPI:
         arguments = _mpi_arguments(own)
         return _open_mpi("mpirun", found[0], _set_delay(arguments, found[0], env), command, through="horovodrun execs ")
@@ -149,10 +152,21 @@ def _mpi_arguments(own: list[str]) -> list[str]:
 
 def image_has(image: "Image", entry: Entry) -> bool:
     """Whether the image installs this implementation (`apt-get install openmpi-bin`, a source
-    tarball it builds) or starts from a base image that ships it."""
+    tarball it builds) or starts from a base image that ships it; for Horovod, whether it is built
+    without MPI there (HOROVOD_WITHOUT_MPI=1, or a base image with no MPI)."""
+    if entry.option("implementation") == HOROVOD:
+        return _built_without_mpi(image, entry)
     bases = entry.option("images", [])
     if any(fnmatchcase(stage.base or "", pattern) for stage in image.final.lineage() for pattern in bases):
         return True
     packages = entry.option("installed", [])
     return any(fnmatchcase(word.lower(), pattern) for stage in image.final.lineage() for run in stage.runs
                for word in run.command.words if word for pattern in packages)
+
+
+def _built_without_mpi(image: "Image", entry: Entry) -> bool:
+    variable = entry.option("gloo-variable")
+    runs = [run.command for stage in image.final.lineage() for run in stage.runs]
+    if image.env.get(variable) == "1" or any(dict(command.env).get(variable) == "1" for command in runs):
+        return True
+    return any(fnmatchcase(image.final.root_base or "", pattern) for pattern in entry.option("gloo-images", []))

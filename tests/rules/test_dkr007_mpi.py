@@ -58,7 +58,7 @@ def test_the_remedy_fits_the_platforms_deadline(run_sigcheck):
     image('["mpiexec", "-genv", "NCCL_DEBUG", "INFO", "-ppn", "8", "python", "/opt/program/train.py"]'),
     image('["mpirun", "-np", "8", "python", "/opt/program/train.py"]', run="RUN apt-get install -y mpich\n"),
     image('["mpirun", "-np", "8", "python", "/opt/program/train.py"]'),
-    image('["horovodrun", "-np", "4", "python", "/opt/program/train.py"]'),
+    image('["horovodrun", "-np", "4", "python", "/opt/program/train.py"]', base="mycompany/trainer:1.0"),
     image('["horovodrun", "-np", "4", "--mpi-args=--mca odls_base_sigkill_timeout 40", "python", '
           '"/opt/program/train.py"]', base="horovod/horovod:0.28.1"),
 ], ids=["a delay set to half the deadline", "the delay in the environment", "MPICH's options: no SIGKILL",
@@ -82,7 +82,11 @@ def test_a_delay_so_long_the_signal_comes_too_late(run_sigcheck):
 @pytest.mark.parametrize("dockerfile, seconds", [
     (image('["horovodrun", "--gloo", "-np", "4", "-H", "localhost:4", "python", "/opt/program/train.py"]'), 5),
     (image('["horovodrun", "-np", "4", "python", "/opt/program/train.py"]', base="horovod/horovod:0.28.1"), 1),
-], ids=["Gloo: SIGKILL 5 s after", "MPI from the base image: Open MPI's mpirun"])
+    (image('["horovodrun", "-np", "4", "python", "/opt/program/train.py"]'), 5),
+    (image('["horovodrun", "-np", "4", "python", "/opt/program/train.py"]', base="mycompany/trainer:1.0",
+           run="RUN HOROVOD_WITH_PYTORCH=1 HOROVOD_WITHOUT_MPI=1 pip install horovod==0.28.1\n"), 5),
+], ids=["Gloo: SIGKILL 5 s after", "MPI from the base image: Open MPI's mpirun",
+        "a base image with no MPI: Gloo", "built without MPI: Gloo"])
 def test_horovodrun(run_sigcheck, dockerfile, seconds):
     report = run_sigcheck({"Dockerfile": dockerfile, "train.py": HANDLES}, ["."])
     (finding,) = report.diagnostics
