@@ -13,7 +13,8 @@ class ChildrenNotSignaled(Rule):
 
     ## What it does
     Finds calls on an entry point's main path that start the real training in a child process
-    (`subprocess` running `python`, `torchrun`, `accelerate`, `deepspeed` or a `.py` script;
+    (`subprocess` running `python`, `torchrun`, `accelerate`, `deepspeed` or a `.py` script, or a
+    program that trains by itself: `lightgbm`, `llamafactory-cli train`, `swift sft`, `axolotl train`;
     `os.system`; `multiprocessing.Process` or `torch.multiprocessing.spawn` with a target that
     trains, or detectron2's `launch(main, args.num_gpus, ...)` unless it is told literally one GPU on
     one machine (then main runs in this process); a Ray actor's method or remote task that trains, `ray.get(trainer.fit.remote())`,

@@ -50,7 +50,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "exit": ("exits.toml", "exit", {"effect": str, "raises": str}),
     "child": ("spawning.toml", "child", {}),
     "forward": ("spawning.toml", "forward", {}),
-    "training-command": ("spawning.toml", "training-command", {}),
+    "training-command": ("spawning.toml", "training-command", {"verbs": list, "unless": list}),
     "formatter": ("spawning.toml", "formatter", {}),
     "wrapper": ("spawning.toml", "wrapper", {"methods": list}),
     "command": ("spawning.toml", "command", {"form": str, "position": int, "keyword": str, "replaces": bool,

@@ -118,8 +118,13 @@ def command_trains(knowledge: Knowledge, argv: list[str | None], scripts: Script
     if knowledge.containers["shell"].find(name) or name.endswith(".sh"):  # `bash run.sh`, `./run.sh`: what it launches
         script = program if name.endswith(".sh") else next((w for w in rest if w is None or not w.startswith("-")), None)
         return script is not None and script.endswith(".sh") and scripts.shell_trains(script)
-    if not knowledge.training_commands.find(program) and not knowledge.training_commands.find(name):
+    entries = knowledge.training_commands.find(program) or knowledge.training_commands.find(name)
+    if not entries:
         return False
+    verbs, unless = entries[0].option("verbs"), entries[0].option("unless")
+    if verbs is not None or unless is not None:  # a program that trains by itself (`lightgbm config=train.conf`)
+        told = verbs is None or (bool(rest) and rest[0] in verbs)
+        return told and not set(unless or ()) & {word for word in rest if word}
     if name in _LAUNCHER_VERBS:
         return bool(rest) and rest[0] == _LAUNCHER_VERBS[name]
     if name == "tune":
