@@ -75,12 +75,13 @@ class SigtermNotDelivered(Rule):
     `SourceCode` call. A shell script of the project that starts a script with deepspeed on one
     node (`deepspeed --num_gpus 8 main.py` in run.sh, with no hostfile or node count above 1;
     `--num_nodes 1` keeps one host of any hostfile, and `--hostfile /dev/null` lists none)
-    keeps the signal from it as the runner in a container does: reported at that line. A script
-    whose launch the project does not hold is not reported, even where it reads a variable only
-    the toolkit sets (`os.environ["SM_MODEL_DIR"]`): a harness of one's own may set it and
-    signal the script. The finding is placed where the layer is added (the RUN that installs the toolkit, the
-    ENTRYPOINT or script line that starts the launcher or torchrun), and the trace shows the
-    whole chain down to the trainer's handler.
+    keeps the signal from it as the runner in a container does: reported at that line, as is a
+    Kubernetes container whose command `sh -c '...'` runs the script as a child (not `exec`'d,
+    nor bash's last simple command): the shell, the pod's PID 1, keeps it. A script whose launch
+    the project does not hold is not reported, even where it reads a variable only the toolkit
+    sets (`os.environ["SM_MODEL_DIR"]`): a harness of one's own may set it and signal the script.
+    The finding is placed where the layer is added (the RUN that installs the toolkit, the
+    ENTRYPOINT or script line that starts the launcher), and the trace shows the whole chain.
 
     ## Why is this bad?
     The handler was written for a stop, and the stop never reaches it: the job is SIGKILLed at
@@ -124,11 +125,9 @@ class SigtermNotDelivered(Rule):
     signals the whole process group first (`ENTRYPOINT ["tini", "-g", "--", ...]`).
 
     ## SIG010 and DKR007
-    SIG010 reports a launcher in its Python file, at the call that starts the child, whatever the
-    child does. DKR007 is the container's verdict: it reports the launcher only when the child has
-    a SIGTERM handler this chain keeps from running, at the place that starts the launcher, with
-    the chain from the ENTRYPOINT to the child's handler as its trace. One fix clears both. A child
-    without a handler is left to SIG010 and SIG001.
+    SIG010 reports a launcher at the call that starts the child, whatever the child does. DKR007
+    reports it only when the child has a SIGTERM handler the chain keeps from running, at the place
+    that starts the launcher. One fix clears both; a child without a handler is SIG010's and SIG001's.
 
     ## Known limits
     - A launcher is followed to the script it starts when the command is known: literal words,
@@ -355,8 +354,8 @@ ENTRYPOINT ["accelerate", "launch", "--num_processes", "1", "/opt/program/train.
                 script = analysis.project.sources[entry.entry.module].display
                 yield self.finding(
                     kept.point,
-                    f"{kept.launch.launcher} {kept.keeps}: {script} never receives SIGTERM, its handler never runs "
-                    f"and the job is SIGKILLed {analysis.deadline} s after a stop; {kept.instead}",
+                    f"{kept.who} {kept.keeps}: {script} never receives SIGTERM, its handler never runs "
+                    f"and the job is SIGKILLed {analysis.platform_deadline_for([entry])} after a stop; {kept.instead}",
                     [kept.point, handler],
                 )
 

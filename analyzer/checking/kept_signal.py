@@ -21,18 +21,22 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class KeptSignal:
     launch: "ScriptLaunch"
-    keeps: str  # how the launcher keeps the signal, after its name
+    keeps: str  # how the launcher keeps the signal, after `who`
     instead: str  # what to start the script with instead
+    who: str  # what keeps it: the launcher, or the shell a pod runs it with
 
     @classmethod
     def of(cls, launch: "ScriptLaunch", knowledge: "Knowledge") -> "KeptSignal":
+        if launch.kept:
+            who, keeps, instead = launch.kept
+            return cls(launch, keeps, instead, who)
         entry = knowledge.containers["launcher"].find(launch.launcher)[0]
-        return cls(launch, entry.option("keeps"), entry.option("instead"))
+        return cls(launch, entry.option("keeps"), entry.option("instead"), launch.launcher)
 
     @property
     def point(self) -> Point:
         line = self.launch.line
-        return Point.in_document(self.launch.display, (line, 1, line, 1), f"{self.launch.launcher} starts the script")
+        return Point.in_document(self.launch.display, (line, 1, line, 1), f"{self.who} starts the script")
 
     @property
     def where(self) -> str:
@@ -48,7 +52,7 @@ def signal_kept_from(analysis: "Analysis", entry: "EntryFacts") -> tuple[Point, 
                 f"save checkpoints to /opt/ml/checkpoints as training goes ({run.checkpoints})")
     kept = entry.kept_by
     if kept is not None:
-        return kept.point, f"{kept.launch.launcher}, at {kept.where}, {kept.keeps}", f"{kept.instead}, and handle SIGTERM"
+        return kept.point, f"{kept.who}, at {kept.where}, {kept.keeps}", f"{kept.instead}, and handle SIGTERM"
     read = analysis.toolkit_read(entry)
     if read is not None:
         return (read[0], f"{read[1]}, and the toolkit starts the script as a child and never forwards SIGTERM "

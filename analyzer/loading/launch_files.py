@@ -16,9 +16,12 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sigcheck.container.argv import program_name
+from sigcheck.container.shell import parse_shell
+from sigcheck.container.starters import STOPS, last_in_its_place, signal_passing
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.estimators import EstimatorLaunch
-from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch
+from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch, starts_a_script
 from sigcheck.loading.manifests import DEFAULT_GRACE, as_launch_script, container_commands, may_be_manifest
 from sigcheck.loading.readmes import shell_blocks
 from sigcheck.loading.sources import LoadError, SourceFile, decode_text, display_path, is_file, overlaid, read_bytes, resolve
@@ -152,11 +155,36 @@ def _manifest_launches(found: "Discovery", path: Path, text: str, glob_base: Pat
     script = as_launch_script(commands, text.count("\n") + 1)
     if not may_launch(script, plain=True):
         return 0
+    knowledge = builtin_knowledge()
     grace = {command.line: command.grace for command in commands}
+    kept = {command.line: why for command in commands if (why := _pod_shell_keeps(command.words, knowledge))}
     launches = [replace(launch, grace=grace.get(launch.line, DEFAULT_GRACE))
-                for launch in launches_in(script, path, display_path(path), found.root, builtin_knowledge(), plain=True,
+                for launch in launches_in(script, path, display_path(path), found.root, knowledge, plain=True,
                                           workdir=found.root)]
+    launches = [replace(launch, keeps=True, kept=kept[launch.line], deadline=None) if launch.line in kept else launch
+                for launch in launches]
     return _record(found, path, launches, text, glob_base, exclude)
+
+
+def _pod_shell_keeps(words: tuple[str, ...], knowledge) -> tuple[str, str, str] | None:
+    """How a container command `sh -c '...'` keeps SIGTERM from the script it starts: the shell is
+    the pod's PID 1, and unless it runs that command in its place (`exec`, or bash's last simple
+    command) it waits for it, ignoring the signal (no trap of its own)."""
+    name = program_name(words[0]) if words else ""
+    if len(words) < 3 or words[1] != "-c" or not knowledge.containers["shell"].find(name):
+        return None
+    try:
+        script = parse_shell(words[2], "", {}, None)
+    except LoadError:
+        return None
+    starts = [c for c in script.commands if c.function is None and starts_a_script(list(c.words), knowledge)]
+    if not starts:
+        return None
+    passes, _ = signal_passing(script, starts[-1])
+    if passes != STOPS or (name == "bash" and last_in_its_place(script, starts[-1])):
+        return None
+    return (f"`{name} -c`", f"is the pod's PID 1 and runs `{starts[-1].text}` as its child, keeping SIGTERM",
+            "`exec` it in the string, or make it the container's command")
 
 
 def _take(found: "Discovery", path: Path, commands: str, text: str, glob_base: Path, exclude,

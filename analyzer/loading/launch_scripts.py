@@ -44,6 +44,9 @@ class ScriptLaunch:
     shell: Path | None = None  # the shell script it is written in, resolved
     grace: int | None = None  # a Kubernetes manifest's launch: the pod's grace period, the deadline of the platform
     arguments: tuple[str | None, ...] = ()  # the script's own, as the line passes them (None: a word not known)
+    # where what keeps SIGTERM is no launcher of the knowledge's (a pod's `sh -c` that runs the trainer
+    # without exec): (what keeps it, how, what to do instead)
+    kept: tuple[str, str, str] = ()
 
     @property
     def local(self) -> bool:
@@ -316,6 +319,11 @@ _SRUN_VALUE_OPTIONS = frozenset({"-n", "--ntasks", "-N", "--nodes", "-c", "--cpu
                                  "--profile", "--acctg-freq", "--mail-type", "--mail-user", "--wckey", "--het-group",
                                  "-i", "--input", "-r", "--relative", "-T", "--threads", "--container-env",
                                  "--container-save", "--tres-per-task", "--gres-flags"})
+
+
+def starts_a_script(words: list[str | None], knowledge: Knowledge) -> bool:
+    """Whether the command starts a Python script: through a launcher, or the interpreter's own."""
+    return _launched(words, knowledge) is not None or _interpreted(words, knowledge) is not None
 
 
 def _launched(words: list[str | None], knowledge: Knowledge,

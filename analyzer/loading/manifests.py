@@ -5,7 +5,8 @@ Deleting a pod (a Job cancelled, a node drained, a spot node reclaimed) sends SI
 container's PID 1 and SIGKILL when the pod's `terminationGracePeriodSeconds` (30 unless set) run
 out. A container whose `command` (and `args`) runs a script of the project is a launch of it, read
 as a launch script's line is (`python train.py`, `torchrun ... train.py`, `sh -c '...'`), placed
-at the manifest's line; that pod's grace period is the Kubernetes deadline of the run. A container
+at the manifest's line; that pod's grace period is the Kubernetes deadline of the run (a `sh -c`
+that runs the script as a child keeps the signal from it: launch_files.py). A container
 without `command` runs its image's ENTRYPOINT, which the Dockerfile tells. YAML is read as data
 (safe loading of the node tree only): nothing in it runs.
 """
