@@ -163,6 +163,7 @@ class _Reader:
         self.vars = env
         self.partial: dict[str, str] = {}  # variables known in part: their text with UNKNOWN_PART in the rest
         self.exported: dict[str, str] = {}  # variables the script exports, with their values
+        self.arrays: dict[str, list[str | None]] = {}  # bash arrays: `CMD=(python -u)`
         self.args = args
         self.fixed = line_offset if isinstance(line_offset, tuple) else None
         self.offset = 0 if self.fixed else line_offset
@@ -210,6 +211,11 @@ class _Reader:
         if name_node is None:
             return
         name = self.text(name_node)
+        if value_node is not None and value_node.type == "array":
+            items = [self.word(item) for item in value_node.named_children]
+            appends = any(child.type == "+=" for child in node.children)
+            self.arrays[name] = [*self.arrays.get(name, []), *items] if appends else items
+            return
         value = self.word(value_node) if value_node is not None else ""
         self.partial.pop(name, None)
         if value is None or value == ARGS:
@@ -235,6 +241,10 @@ class _Reader:
             if child.type == "command_name":
                 child = child.children[0] if child.children else child
             if child.is_named:
+                items = self.array_items(child)
+                if items is not None:  # `"${CMD[@]}" train.py`: each item a word
+                    words.extend(items)
+                    continue
                 value = self.word(child)
                 if value == ARGS and self.args is not None:
                     words.extend(self.args)
@@ -295,6 +305,21 @@ class _Reader:
             name = (word or "").upper().removeprefix("SIG")
             signals.add(_SIGNAL_NUMBERS.get(name, name))
         self.script.traps.append(Trap(action, frozenset(signals), command.span[0], _kills(action)))
+
+    def array_items(self, node) -> list[str | None] | None:
+        """The words a known array a word expands whole gives: `${CMD[@]}`, quoted or not, each
+        item; `"${CMD[*]}"` one word, the items joined."""
+        quoted = node.type == "string"
+        if quoted:
+            inner = [child for child in node.children if child.type != '"']
+            node = inner[0] if len(inner) == 1 else node
+        found = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\[([@*])\]\}", self.text(node)) if node.type == "expansion" else None
+        if found is None or found.group(1) not in self.arrays:
+            return None
+        items = self.arrays[found.group(1)]
+        if quoted and found.group(2) == "*":
+            return [None if None in items else " ".join(items)]  # type: ignore[arg-type]
+        return list(items)
 
     def word(self, node) -> str | None:
         kind = node.type

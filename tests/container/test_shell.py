@@ -88,3 +88,17 @@ def test_characters_past_ascii_never_reach_the_grammars_scanner():
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]
         assert done.stdout.strip() == repr(("cp", "{\U000e0000}", "naïve.txt", "/opt/é"))
+
+
+@pytest.mark.parametrize("script, words", [
+    ("CMD=( 'python' '-u' )\n\"${CMD[@]}\" train.py --epochs 30\n", ("python", "-u", "train.py", "--epochs", "30")),
+    ("CMD=(python)\nCMD+=(-u \"a b\")\n${CMD[@]} train.py\n", ("python", "-u", "a b", "train.py")),
+    ("declare -a CMD=(torchrun --nproc_per_node 8)\nexec ${CMD[*]} train.py\n",
+     ("torchrun", "--nproc_per_node", "8", "train.py")),
+    ("CMD=(torchrun --nproc_per_node 8)\n\"${CMD[*]}\" train.py\n", ("torchrun --nproc_per_node 8", "train.py")),
+    ("\"${UNSET[@]}\" train.py\n", (None, "train.py")),
+], ids=["quoted", "appended, unquoted", "declared", "quoted [*]: one word", "an array not known"])
+def test_an_array_expands_into_its_items(script, words):
+    """mlcommons' retinanet `run_and_time.sh`: `CMD=( 'python' '-u' )`, then `"${CMD[@]}" train.py` (triage AX)."""
+    (command,) = parse_shell(script, "run.sh", {}, None).commands
+    assert command.words == words
