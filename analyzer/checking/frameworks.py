@@ -173,7 +173,8 @@ class FrameworkHandling:
             for event in fn.events[:fit_call[1].index] if func_id == fit_call[0] else fn.events:
                 passed = [k for k in _keywords(fn, event) if k in removed] if isinstance(event, ir.CallSite) else ()
                 for name in self._called(func_id, event) if passed else ():
-                    if f"{name}.train" in fit_names and fit in self.analysis.knowledge.fits.find(f"{name}.train"):
+                    configures = any(fnmatchcase(name, pattern) for pattern in fit.option("remedy-removed-from", []))
+                    if configures or f"{name}.train" in fit_names and fit in self.analysis.knowledge.fits.find(f"{name}.train"):
                         line = self.analysis.positions.span(fn.module, event.node).line
                         return (f"{name.rsplit('.', 1)[-1]}({passed[0]}=...) ({self._display(func_id)}:{line}): "
                                 f"pass {removed[passed[0]]} instead")

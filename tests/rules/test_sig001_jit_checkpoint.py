@@ -104,6 +104,26 @@ Trainer(model=model, {keywords}args=args, train_dataset=data).train()
     assert finding.message.endswith(named) if named else finding.message.endswith("(transformers 5 and later)"), finding.message
 
 
+@pytest.mark.parametrize("arguments, named", [
+    ('TrainingArguments(output_dir="out", evaluation_strategy="steps", save_strategy="no")',
+     "; transformers 5.0 no longer takes TrainingArguments(evaluation_strategy=...) (train.py:3): pass eval_strategy instead"),
+    ('SFTConfig(output_dir="out", evaluation_strategy="epoch", save_strategy="no")',
+     "; transformers 5.0 no longer takes SFTConfig(evaluation_strategy=...) (train.py:3): pass eval_strategy instead"),
+    ('TrainingArguments(output_dir="out", eval_strategy="steps", save_strategy="no")', None),
+], ids=["TrainingArguments", "a TRL config", "the new name"])
+def test_the_message_names_a_keyword_the_arguments_class_no_longer_takes(run_sigcheck, arguments, named):
+    """mlcommons' llama2_70b_lora passes `evaluation_strategy=` (eval_strategy since transformers 4.46;
+    triage AX): the upgrade the remedy needs breaks the arguments before training starts."""
+    code = f"""
+from transformers import Trainer, TrainingArguments
+from trl import SFTConfig
+args = {arguments}
+Trainer(model=model, args=args, train_dataset=data).train()
+"""
+    [finding] = run_sigcheck({"train.py": code}, ["train.py"]).diagnostics
+    assert finding.message.endswith(named) if named else finding.message.endswith("(transformers 5 and later)"), finding.message
+
+
 def test_the_removed_keyword_is_one_given_to_the_trainer_that_fits_not_to_another_branchs(run_sigcheck):
     """unsloth: `trainer` is a Trainer given no tokenizer in one branch, which trains there and
     returns; an SFTTrainer given `tokenizer=` comes after, in the other."""
