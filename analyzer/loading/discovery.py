@@ -146,7 +146,7 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
         elif path.suffix.lower() in _LAUNCH_SCRIPTS:
             if not scan_shell(found, path, found.root, (), named=True) and len(found.errors) == errors_before:
                 found.errors.append(unfound_error(path, found.root, builtin_knowledge()) or LoadError(display_path(path), _SHELL))
-        elif path.suffix.lower() in (".yaml", ".yml") and scan_yaml(found, path, found.root, (), named=True):
+        elif path.name.lower().endswith(_YAML) and scan_yaml(found, path, found.root, (), named=True):
             pass  # a SkyPilot task file or a Kubernetes manifest that launches a project script
         elif path.suffix.lower() in _NOT_PYTHON:
             found.errors.append(LoadError(display_path(path), _NOT_PYTHON[path.suffix.lower()]))
@@ -198,6 +198,9 @@ _NOTEBOOK = ("a notebook that starts no training job sigcheck follows (no SageMa
              "names an entry point, no Kubeflow CustomTrainer is handed a function the notebook defines): code run "
              "in the notebook's own kernel is not stopped by a platform; name the training script")
 _LAUNCH_SCRIPTS = (".sh", ".bash", ".sbatch", ".slurm")  # read for the scripts they launch, named or found
+# YAML a task file or a manifest may be, and the templates `envsubst` fills in before `kubectl apply`
+# (awsome-distributed-training's `*.yaml-template`), which read as YAML with `${VAR}` in it
+_YAML = (".yaml", ".yml", ".yaml-template", ".yml-template", ".yaml.template", ".yml.template")
 _DATA = "not Python, a Dockerfile or a notebook: name the training script, its folder or the Dockerfile"
 # Files named on the command line that are not scripts: parsed as Python, they gave a syntax error.
 _NOT_PYTHON = {".zsh": _SHELL, ".yaml": _DATA, ".yml": _DATA, ".json": _DATA,
@@ -228,7 +231,7 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
                 _scan_launcher(found, path)
             elif name.endswith(_LAUNCH_SCRIPTS):
                 scan_shell(found, path, glob_base, exclude)
-            elif name.endswith((".yaml", ".yml")):
+            elif name.lower().endswith(_YAML):
                 scan_yaml(found, path, glob_base, exclude)
             elif name.lower().startswith("readme") and name.lower().endswith(".md"):
                 scan_readme(found, path)

@@ -116,3 +116,12 @@ def test_a_manifest_named_on_the_command_line_is_read(run_sigcheck):
     assert [d.path for d in report.diagnostics] == ["train.py"] and report.errors == []
     report = run_sigcheck({"train.py": _TRAINS, "k8s/cm.yaml": "kind: ConfigMap\ndata: {}\n"}, ["k8s/cm.yaml"])
     assert "not Python" in report.errors[0].message
+
+
+@pytest.mark.parametrize("name", ["k8s/job.yaml-template", "k8s/job.yaml.template", "k8s/JOB.YML"])
+def test_a_manifest_template_envsubst_fills_in_is_read(run_sigcheck, name):
+    """awsome-distributed-training's manifests are `*.yaml-template`, with `${VAR}` for envsubst (triage AX)."""
+    template = JOB.replace("registry.example.com/trainer:1.0", "${IMAGE_URI}")
+    for args in (["."], [name]):
+        (finding,) = run_sigcheck({"train.py": _TRAINS, name: template}, args, platform="kubernetes").diagnostics
+        assert f"on Kubernetes ({name}:12) a stop sends SIGTERM, then SIGKILL 300 s later" in finding.message
