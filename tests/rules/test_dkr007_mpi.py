@@ -22,6 +22,14 @@ def codes(report) -> list[tuple[str, str, int]]:
     return [(d.code, d.path, d.line) for d in report.diagnostics]
 
 
+def entry_script(run_sigcheck, script: str):
+    """An image whose ENTRYPOINT runs start.sh with bash, start.sh holding `script`."""
+    return run_sigcheck({
+        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
+                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
+        "start.sh": f"#!/bin/bash\n{script}\n", "train.py": HANDLES}, ["."])
+
+
 @pytest.mark.parametrize("dockerfile", [
     image('["mpirun", "--allow-run-as-root", "-np", "8", "python", "/opt/program/train.py"]'),
     image('["mpirun", "-np", "8", "--bind-to", "none", "-x", "NCCL_DEBUG=INFO", "--mca", "pml", "ob1", '
@@ -94,11 +102,7 @@ def test_horovodrun(run_sigcheck, dockerfile, seconds):
 
 
 def test_an_entry_script_that_execs_mpirun(run_sigcheck):
-    report = run_sigcheck({
-        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
-                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
-        "start.sh": "#!/bin/bash\nset -e\nexec mpirun --allow-run-as-root -np \"$(nproc)\" python /opt/program/train.py\n",
-        "train.py": HANDLES}, ["."])
+    report = entry_script(run_sigcheck, "set -e\nexec mpirun --allow-run-as-root -np \"$(nproc)\" python /opt/program/train.py")
     assert codes(report) == [("DKR007", "start.sh", 3)]
 
 
@@ -128,10 +132,7 @@ def test_a_shell_script_of_the_project_sets_the_entrys_deadline(run_sigcheck):
     ("exec mpirun --allow-run-as-root -np 2 $PROGRAM", []),
 ], ids=["options a variable holds", "a program a variable holds: not followed"])
 def test_a_word_from_a_variable_among_mpiruns_options(run_sigcheck, line, found):
-    report = run_sigcheck({
-        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
-                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
-        "start.sh": f"#!/bin/bash\n{line}\n", "train.py": HANDLES}, ["."])
+    report = entry_script(run_sigcheck, line)
     assert [c for c in codes(report) if c[0] == "DKR007"] == found
     assert [note.message.split(" (")[0] for note in report.notes] == (
         [] if found else ["the trainer was not checked: the command to run is unknown"])
@@ -162,10 +163,7 @@ def test_a_launcher_the_signal_never_reaches_is_left_to_dkr004(run_sigcheck, lau
         "assigned but not exported: mpirun never sees it"])
 def test_the_delay_from_the_entry_scripts_environment(run_sigcheck, script, found):
     """Open MPI reads every MCA parameter from the environment as OMPI_MCA_<name> (triage AV)."""
-    report = run_sigcheck({
-        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
-                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
-        "start.sh": f"#!/bin/bash\n{script}\n", "train.py": HANDLES}, ["."])
+    report = entry_script(run_sigcheck, script)
     assert [c for c in codes(report) if c[0].startswith("DKR")] == found
 
 
@@ -182,10 +180,7 @@ def test_a_launch_scripts_exported_delay_sets_the_entrys_deadline(run_sigcheck):
     ("env\nenv -0 NCCL_DEBUG=INFO\nexec python /opt/program/train.py", []),
 ], ids=["env runs the launcher", "env with no program prints the environment: python is the one exec'd"])
 def test_env_in_an_entry_script(run_sigcheck, script, found):
-    report = run_sigcheck({
-        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
-                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
-        "start.sh": f"#!/bin/bash\n{script}\n", "train.py": HANDLES}, ["."])
+    report = entry_script(run_sigcheck, script)
     assert [c for c in codes(report) if c[0].startswith("DKR")] == found
     assert report.notes == []
 
@@ -196,18 +191,11 @@ def test_env_in_an_entry_script(run_sigcheck, script, found):
     ('prefix=""\nexec $prefix python /opt/program/train.py', []),
 ], ids=["the launcher in a variable (DeepLearningExamples' BERT scripts)", "an empty variable is dropped"])
 def test_an_unquoted_variable_is_split_into_words(run_sigcheck, script, found):
-    report = run_sigcheck({
-        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
-                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
-        "start.sh": f"#!/bin/bash\n{script}\n", "train.py": HANDLES}, ["."])
+    report = entry_script(run_sigcheck, script)
     assert [c for c in codes(report) if c[0].startswith("DKR")] == found
     assert report.notes == []
 
 
 def test_a_launcher_a_variable_holds_run_without_exec(run_sigcheck):
-    report = run_sigcheck({
-        "Dockerfile": "FROM python:3.11-slim\nCOPY train.py start.sh /opt/program/\n"
-                      "ENTRYPOINT [\"bash\", \"/opt/program/start.sh\"]\n",
-        "start.sh": '#!/bin/bash\nmpi="mpiexec --allow-run-as-root -np $GPUS"\n$mpi python /opt/program/train.py\n',
-        "train.py": HANDLES}, ["."])
+    report = entry_script(run_sigcheck, 'mpi="mpiexec --allow-run-as-root -np $GPUS"\n$mpi python /opt/program/train.py')
     assert [c for c in codes(report) if c[0].startswith("DKR")] == [("DKR004", "start.sh", 3)]
