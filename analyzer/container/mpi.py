@@ -95,7 +95,8 @@ def _horovod(words, entry: Entry, knowledge: Knowledge, evidence: Evidence | Non
                                    f"workers and SIGKILLs them {entry.option('deadline')} s later", entry.option("deadline"), 1)
     if len(found) == 1 and found[0].option("implementation") == OPEN_MPI:
         arguments = _mpi_arguments(own)
-        return _open_mpi("mpirun", found[0], _set_delay(arguments, found[0], env), command, through="horovodrun execs ")
+        return _open_mpi("mpirun", found[0], _set_delay(arguments, found[0], env), command, through="horovodrun execs `/bin/sh -c 'mpirun ...'` (where /bin/sh is dash, Debian's and "
+                                "Ubuntu's, the shell keeps SIGTERM from mpirun altogether), and ")
     if len(found) == 1:
         return RankSignal(command, "horovodrun execs MPICH's mpirun, which passes SIGTERM on to the ranks and never "
                                    "SIGKILLs them itself")
