@@ -13,7 +13,7 @@ from typing import Callable
 from sigcheck.container.argv import (PythonCall, RunArgument, has_run_argument, launcher_target, program_name,
                                      python_call, quote, skip_options)
 from sigcheck.container.image import Image, ImageFile
-from sigcheck.container.mpi import image_has, rank_signal, runs_command
+from sigcheck.container.mpi import image_has, in_its_own_process, rank_signal, runs_command
 from sigcheck.container.purpose import unseen_train
 from sigcheck.container.toolkit import toolkit_source
 from sigcheck.container.shell import UNKNOWN_PART, ShellCommand, ShellScript, parse_shell, shebang
@@ -184,7 +184,9 @@ class ChainBuilder:
         name = program_name(words[0])
         # accelerate in one process: its simple launcher keeps the signal (accelerate_config.py)
         one_process = entry.option("keeps-in-one-process", False) and runs_one_process(list(words), None)
-        if entry.option("forwards", True) and not one_process:
+        if in_its_own_process(entry, words):  # `tune run recipe.py`: the recipe runs in the launcher's process
+            self._add(Step("launcher", quote(words), point, REPLACED, note=f"{name} runs the script in its own process"))
+        elif entry.option("forwards", True) and not one_process:
             self._add(Step("launcher", quote(words), point, FORWARDS, deadline=entry.option("deadline"),
                            note=f"{name} forwards the signal to its workers and SIGKILLs them {entry.option('deadline')} s later"))
         else:  # deepspeed's runner on one node: the knowledge says how it keeps the signal, and what to use

@@ -61,7 +61,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                                     "forwards-across-nodes": bool, "keeps-in-one-process": bool,
                                                     "implementation": str, "runs-command": bool, "marks": list,
                                                     "installed": list, "images": list, "pair-options": list,
-                                                    "delay-option": str, "delay-variable": str, "gloo-variable": str,
+                                                    "delay-option": str, "delay-variable": str, "gloo-variable": str, "in-process-unless": list,
                                                     "gloo-images": list}),
     "write": ("writing.toml", "write", {"path": list, "modes": str, "mode-arg": int}),
     "driver-library": ("drivers.toml", "driver-library", {}),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sigcheck.container.argv import launcher_target, program_name, python_call
-from sigcheck.container.mpi import rank_signal, runs_command
+from sigcheck.container.mpi import in_its_own_process, rank_signal, runs_command
 from sigcheck.container.shell import UNKNOWN_PART, parse_shell
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.accelerate_config import named_config, on_sagemaker, runs_one_process
@@ -24,7 +24,7 @@ from sigcheck.loading.sources import LoadError, decode_text, display_path, folde
 from sigcheck.loading.switches import switch_names, switched_by_arguments
 
 _MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed|colossalai|composer|"
-                       r"mpirun|mpiexec|horovodrun)\b")
+                       r"mpirun|mpiexec|horovodrun|tune run)\b")
 _BATCH = re.compile(r"^#SBATCH\b", re.M)  # a Slurm batch script: what it runs, Slurm stops
 _PYTHON = re.compile(r"\bpython[\d.]*\b")
 
@@ -360,4 +360,5 @@ def _launched(words: list[str | None], knowledge: Knowledge,
     call = launcher_target(known, entries[0].option("value-options", []), entries[0].option("subcommand"))
     target = call.script or call.module
     args = tuple(None if word == "-?" else word for word in call.args)
-    return (name, entries[0].option("deadline"), target, args) if target else None
+    deadline = None if in_its_own_process(entries[0], words) else entries[0].option("deadline")  # `tune run x.py`
+    return (name, deadline, target, args) if target else None
