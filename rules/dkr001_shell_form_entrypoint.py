@@ -44,9 +44,12 @@ class ShellFormEntrypoint(Rule):
     syntax; with `$VARIABLES` it is unsafe (the exec form passes them literally); a command with
     `&&`, pipes or redirections gets no fix: move it into a script that ends in `exec`.
 
+    A Python program found in the image that neither trains nor handles SIGTERM (a server, a
+    tool) has nothing to lose, and is not reported; one sigcheck cannot find is.
+
     ## Known limits
-    Some shells (bash, recent dash) exec a lone simple command themselves; sigcheck does not rely
-    on that, and neither should the image.
+    bash runs a lone simple command in its own place, dash (Debian's `/bin/sh`) does not; the
+    image's `/bin/sh` is not known, so sigcheck does not rely on it, and neither should the image.
     """
 
     code = "DKR001"
@@ -70,6 +73,12 @@ COPY train.py /opt/program/train.py
 ENTRYPOINT ["python", "/opt/program/train.py"]
 CMD --epochs 10
 """, "a shell-form CMD is only arguments to an exec-form ENTRYPOINT (and SageMaker replaces it)", _TRAIN,
+            name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+COPY app.py /app/app.py
+ENTRYPOINT python /app/app.py
+""", "a program that neither trains nor handles SIGTERM loses nothing to the shell", {"app.py": "print('hello')\n"},
             name="Dockerfile"),
     )
     invalid = (
@@ -101,6 +110,8 @@ ENTRYPOINT cd /app && python train.py
             text = instruction.args[0] if instruction.args else ""
             if text.lstrip().startswith("exec "):
                 continue
+            if container.chain.python is not None and not container.runs_trainer():
+                continue  # a program that neither trains nor handles SIGTERM (a server, a tool) loses nothing
             shell = " ".join(image.shell)
             deadline = analysis.deadline_for([container.entry] if container.entry else [])
             yield self.finding(
