@@ -16,12 +16,13 @@ from sigcheck.container.image import Image, ImageFile
 from sigcheck.container.mpi import image_has, in_its_own_process, rank_signal, runs_command
 from sigcheck.container.purpose import unseen_train
 from sigcheck.container.toolkit import toolkit_source
-from sigcheck.container.shell import UNKNOWN_PART, ShellCommand, ShellScript, parse_shell, shebang
+from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
 from sigcheck.loading.accelerate_config import runs_one_process
-from sigcheck.container.starters import (FORWARDS, REPLACED, STOPS, evaluated_name, last_in_its_place,
+from sigcheck.container.starters import (FORWARDS, REPLACED, STOPS, evaluated_name, evaluated_words, last_in_its_place,
                                          prints_environment, python_run_first, signal_passing, starting_command)
 from sigcheck.container.steps import Chain, PythonTarget, Step
 from sigcheck.knowledge import Knowledge
+from sigcheck.loading.console_scripts import program_path
 from sigcheck.loading.sources import LoadError, display_path
 from sigcheck.model.trace import Point
 
@@ -36,7 +37,10 @@ class ChainBuilder:
     """Follows argv through the image. `read` returns (text, display, line offset) for an image
     file, or None after recording why it could not (an error placed in the file)."""
 
-    def __init__(self, image: Image, knowledge: Knowledge, read: Callable[[ImageFile], tuple[str, str, int] | None]) -> None:
+    def __init__(self, image: Image, knowledge: Knowledge, read: Callable[[ImageFile], tuple[str, str, int] | None],
+                 programs: dict | None = None) -> None:
+        """`programs`: the console scripts of the project the image installs, by name (ConsoleScript)."""
+        self.programs = programs or {}
         self.image = image
         self.knowledge = knowledge
         self.read = read
@@ -231,6 +235,8 @@ class ChainBuilder:
             if unseen is not None:
                 self.chain.problem = f"the Dockerfile places no `{name}`; it may come from {unseen}"
                 return
+            if name in self.programs and "/" not in name:  # `my-trainer`, which `pip install .` puts on PATH
+                return self._console_script(self.programs[name], words, point)
             if isinstance(name, RunArgument):
                 self.chain.missing_train = True
                 self.chain.problem = f"no executable `{name}` is placed on the image's PATH"
@@ -255,6 +261,18 @@ class ChainBuilder:
             self.chain.problem = f"`{name}` is a program sigcheck cannot read"
             return
         self.program([*interpreter, found.image_path, *words[1:]], point, cwd, depth + 1)
+
+    def _console_script(self, script, words, point: Point) -> None:
+        """The program pip writes for a console script of the installed project: it imports the
+        module and calls the function, the trainer (shown at the line that declares it)."""
+        display = display_path(script.declared_in)
+        label = f"{script.name} ({script.module}:{script.attribute})"
+        at = Point.in_document(display, (script.line, 1, script.line, 1), f"the console script {label}")
+        index = self._add(Step("python", quote([script.name, *words[1:]]), at, REPLACED))
+        path = program_path(script)
+        self.chain.python = PythonTarget(path, f"`{script.name}` ({script.module}:{script.attribute})",
+                                         PythonCall(script=str(path), args=tuple(words[1:])), index, program=script.wrapper(),
+                                         declared_in=display)
 
     def _toolkit(self, words, point: Point) -> bool:
         """`train` from the SageMaker training toolkit: it runs SAGEMAKER_PROGRAM as a child."""
@@ -334,22 +352,12 @@ class ChainBuilder:
             self._add(Step("script", command.text, where, passes, note=note))
         words = list(command.words)
         if words and words[0] is None and command.evaluated is not None:
-            words = self._evaluated(command.evaluated, display) or words  # `exec $launcher python x.py`
+            words = evaluated_words(command.evaluated, display) or words  # `exec $launcher python x.py`
         if words and words[0] is None:
             self.chain.problem = f"`{command.text}` runs a program sigcheck cannot know"
             return
         self.env.update(command.env)
         self.program(words, where, command.cwd, depth + 1)
-
-    def _evaluated(self, line: str, display: str) -> list[str | None]:
-        """The words of a command an unquoted variable holds in part (`mpi="mpiexec -np $n"`, then
-        `exec $mpi python x.py`), each unknown part's word unknown."""
-        try:
-            inner = parse_shell(line, display, {}, None)
-        except LoadError:
-            return []
-        first = inner.commands[0].words if inner.commands else ()
-        return [None if word is not None and UNKNOWN_PART in word else word for word in first]
 
     def _helpers(self, script: ShellScript, start: ShellCommand | None, cwd: str) -> None:
         """The Python scripts the wrapper runs before the command it starts: the image's code too."""
@@ -384,4 +392,4 @@ class ChainBuilder:
         if name == "train" and (toolkit_source(self.image, self.knowledge, self.read) is not None
                                 or unseen_train(self.image, self.knowledge, self.read) is not None):
             return True  # the SageMaker training toolkit's command, or one a package may put on PATH
-        return name.endswith((".py", ".sh")) or self.image.which(command.name) is not None
+        return name.endswith((".py", ".sh")) or self.image.which(command.name) is not None or name in self.programs

@@ -15,8 +15,9 @@ from sigcheck.container.context import build_contexts
 from sigcheck.container.dockerfile import ParsedDockerfile, parse_dockerfile
 from sigcheck.container.image import Image, ImageFile
 from sigcheck.container.named_scripts import named_scripts
-from sigcheck.container.purpose import unseen_train
+from sigcheck.container.purpose import installs_a_local_project, unseen_train
 from sigcheck.knowledge import Knowledge
+from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, program_path
 from sigcheck.loading.sources import LoadError, SourceFile, display_path, read_text
 
 
@@ -102,11 +103,11 @@ def load_container(path: Path, project_root: Path, knowledge: Knowledge, platfor
         return documents[display].text, display, 0
 
     run_args = run_arguments(platform)
-    builder = ChainBuilder(image, knowledge, read)
+    builder = ChainBuilder(image, knowledge, read, installed_programs(image, contexts, overlays))
     chain = builder.build(run_args)
     errors.extend(builder.errors)
     launched: list[Path] = []
-    if chain.python is not None:  # the trainer is shown in traces like the other files
+    if chain.python is not None and not chain.python.program:  # the trainer is shown in traces like the other files
         documents.setdefault(chain.python.display, None)  # type: ignore[arg-type]
         try:
             documents[chain.python.display] = read_text(chain.python.path, chain.python.display, overlays)
@@ -123,3 +124,21 @@ def load_container(path: Path, project_root: Path, knowledge: Knowledge, platfor
                 own_trainer = None
     without_toolkit = "toolkit" not in {step.kind for step in chain.steps} and unseen_train(image, knowledge, read) is None
     return Container(parsed, image, chain, run_args, documents, errors, launched, own_trainer, without_toolkit)
+
+
+def installed_programs(image: Image, contexts: list[Path], overlays: Mapping[Path, str] | None = None) -> dict:
+    """The console scripts of the projects in the build context, by name, where the image installs
+    a project from its files (`pip install .`): their programs are on the image's PATH."""
+    if not installs_a_local_project(image):
+        return {}
+    found: dict = {}
+    for folder in contexts:
+        for name in PROJECT_FILES:
+            try:
+                text = read_text(folder / name, display_path(folder / name), overlays).text if (folder / name).is_file() else None
+            except LoadError:
+                text = None
+            for script in console_scripts(folder / name, text) if text else ():
+                if program_path(script) is not None:
+                    found.setdefault(script.name, script)
+    return found

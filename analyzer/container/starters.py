@@ -6,7 +6,8 @@ waits, or the signal stops at the shell (chain.py asks, script by script).
 from __future__ import annotations
 
 from sigcheck.container.argv import PythonCall, program_name, python_call
-from sigcheck.container.shell import UNKNOWN_PART, ShellCommand, ShellScript
+from sigcheck.container.shell import UNKNOWN_PART, ShellCommand, ShellScript, parse_shell
+from sigcheck.loading.sources import LoadError
 
 # How a step passes the stop signal to the step after it.
 REPLACED = "exec"  # the next program replaces it in the same process
@@ -78,3 +79,14 @@ def evaluated_name(command: ShellCommand) -> str | None:
     """The program an unquoted variable at the head of the command names, where that much is known."""
     first = (command.evaluated or "").split()[:1]
     return first[0] if first and UNKNOWN_PART not in first[0] else None
+
+def evaluated_words(line: str, display: str) -> list[str | None]:
+    """The words of a command an unquoted variable holds in part (`mpi="mpiexec -np $n"`, then
+    `exec $mpi python x.py`), each unknown part's word unknown."""
+    try:
+        inner = parse_shell(line, display, {}, None)
+    except LoadError:
+        return []
+    first = inner.commands[0].words if inner.commands else ()
+    return [None if word is not None and UNKNOWN_PART in word else word for word in first]
+

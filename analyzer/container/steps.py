@@ -45,6 +45,8 @@ class PythonTarget:
     call: PythonCall  # how the interpreter was asked to run it
     step: int  # index of its Step in the chain
     image_path: str = ""  # where it is in the image: a launcher's relative paths start from its folder
+    program: str = ""  # a console script's: the text of the program pip writes, which is no file of the context
+    declared_in: str = ""  # and the project file that declares it, which its program is shown as
 
 
 @dataclass

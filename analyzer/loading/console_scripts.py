@@ -103,6 +103,14 @@ def _line_of(lines: list[str], name: str) -> int:
     return next((number for number, line in enumerate(lines, start=1) if pattern.search(line)), 1)
 
 
+def program_path(script: ConsoleScript) -> Path | None:
+    """Where the program pip writes for the console script is read from: beside the project's
+    packages, so that its imports find them as the installed program does; None for a module of
+    another package."""
+    base = package_base(script.declared_in.parent, script.module)
+    return None if base is None else base / f"__console_{re.sub(r'[^0-9A-Za-z_]', '_', script.name)}__.py"
+
+
 def package_base(folder: Path, module: str) -> Path | None:
     """Where a project's module is imported from: its folder, or its `src/` (`src/axolotl/cli/main.py`);
     None where neither holds the module (a script of another package)."""

@@ -20,7 +20,7 @@ from typing import Mapping
 from sigcheck.container.dockerfile import is_dockerfile
 from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
-from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, package_base
+from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, program_path
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
 from sigcheck.loading.launch_files import relative, scan_readme, scan_shell, scan_yaml
 from sigcheck.loading.launch_scripts import ScriptLaunch, unfound_error
@@ -272,10 +272,9 @@ def _scan_console_scripts(found: Discovery, path: Path, named_in: str | None = N
     except LoadError:
         return  # found in a folder, not named: a project file sigcheck cannot read declares nothing it follows
     for script in console_scripts(path, text):
-        base = package_base(path.parent, script.module)
-        if base is None:
+        wrapper = program_path(script)
+        if wrapper is None:
             continue  # a module of another package: nothing of the project's runs first
-        wrapper = base / f"__console_{re.sub(r'[^0-9A-Za-z_]', '_', script.name)}__.py"
         if named_in is not None and not re.search(rf"(?<![\w.-]){re.escape(script.name)}(?![\w.-])", named_in):
             continue
         found.texts[resolve(wrapper)] = script.wrapper()
@@ -364,7 +363,10 @@ def _scan_dockerfile(found: Discovery, path: Path) -> None:
         return
     found.containers.append(container)
     found.errors.extend(container.errors)
-    if container.chain.python is not None:
+    if container.chain.python is not None and container.chain.python.program:  # a console script the image installs
+        found.texts[resolve(container.chain.python.path)] = container.chain.python.program
+        found.add(container.chain.python.path, container.entry_reason, container.chain.python.declared_in)
+    elif container.chain.python is not None:
         found.add(container.chain.python.path, container.entry_reason)
     elif container.own_trainer is not None:
         found.add(container.own_trainer.path, f"CMD of {container.display}")
