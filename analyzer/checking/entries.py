@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sigcheck.checking.kept_signal import KeptSignal
+from sigcheck.checking.image_launches import image_launches
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, Step
 from sigcheck.model.children import ChildStart
@@ -192,7 +193,8 @@ class EntryFacts:
         switches = {fit.option("switch") for name in self.analysis.work.call_names(work.func_id, work.event)
                     for fit in self.analysis.knowledge.fits.find(name) if fit.option("switch")}
         path = self.analysis.project.sources[self.entry.module].path
-        launches = [*self._launches[0], *(call for call in self.analysis.estimators if call.script.resolve() == path)]
+        launches = [*self._launches[0], *(call for call in self.analysis.estimators if call.script.resolve() == path),
+                    *image_launches(self.analysis, path)]
         if not switches or not launches or not all(switches & launch.switched for launch in launches):
             return None
         # a shell script's launch has its line; an estimator call its span

@@ -201,3 +201,25 @@ SentenceTransformerTrainer(model=SentenceTransformer("all-MiniLM-L6-v2"), args=a
 """
     messages = [d.message for d in run_sigcheck({"train.py": code}, ["train.py"]).diagnostics]
     assert [m.endswith("(transformers 5 and later)") for m in messages] == ([True] if found else [])
+
+
+PARSED = """
+from transformers import HfArgumentParser, Trainer, TrainingArguments
+
+(args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses()
+Trainer(model=model, args=args, train_dataset=data).train()
+"""
+
+
+@pytest.mark.parametrize("files, codes", [
+    ({"Dockerfile": 'FROM python:3.11\nCOPY . /app\nWORKDIR /app\nENTRYPOINT ["python", "train.py", "--output_dir", '
+                    '"/tmp/out", "--enable_jit_checkpoint", "true"]\n'}, []),
+    ({"Dockerfile": 'FROM python:3.11\nCOPY . /app\nWORKDIR /app\nENTRYPOINT ["./run.sh"]\n',
+      "run.sh": "#!/bin/bash\nexec python train.py --output_dir /tmp/out --enable_jit_checkpoint true\n"}, []),
+    ({"Dockerfile": 'FROM python:3.11\nCOPY . /app\nWORKDIR /app\nENTRYPOINT ["python", "train.py", "--output_dir", '
+                    '"/tmp/out"]\n'}, ["SIG001"]),
+], ids=["in the ENTRYPOINT's arguments", "in the entry script's line", "not given"])
+def test_an_image_whose_launch_switches_the_trainers_handling_on(run_sigcheck, files, codes):
+    """The flag on the command line an image runs counts as a launch script's does (trl's scripts; triage AZ)."""
+    report = run_sigcheck({**files, "train.py": PARSED}, ["Dockerfile"], platform="kubernetes")
+    assert [d.code for d in report.diagnostics] == codes
