@@ -7,10 +7,12 @@ discovery and the loader already built (no file is read or parsed again).
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from functools import cached_property
+from pathlib import PurePosixPath
 
 from sigcheck.checking.results import Edit, Fix
 from sigcheck.container.argv import has_run_argument, program_name
@@ -85,8 +87,15 @@ class ContainerFacts:
     @property
     def for_sagemaker_training(self) -> bool:
         """SageMaker will start it with `train`: the platform is SageMaker, the image shows it is
-        for SageMaker, and not for an endpoint."""
-        return self.on_sagemaker and self.serving is None and self.shows_sagemaker
+        for SageMaker, and not for an endpoint, nor a base image others are built FROM (named so,
+        `Dockerfile.base`, and with no command of its own to run)."""
+        return self.on_sagemaker and self.serving is None and self.shows_sagemaker and not self.base_image
+
+    @property
+    def base_image(self) -> bool:
+        name = PurePosixPath(self.display).name.lower().replace("dockerfile", "")
+        return self.image.entrypoint is None and self.image.cmd is None and \
+            re.search(r"(?:^|[._-])base(?:[._-]|$)", name) is not None
 
     # -- places in the Dockerfile ----------------------------------------------------------------
 
