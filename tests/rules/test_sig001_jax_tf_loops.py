@@ -1,0 +1,66 @@
+"""Training that Flax NNX's optimizer and TensorFlow Model Garden's orbit run (flax's examples, the
+official vision trainer; triage BC)."""
+
+from __future__ import annotations
+
+import pytest
+
+NNX = """
+import jax.numpy as jnp
+import optax
+from flax import nnx
+
+model = nnx.Linear(1, 1, rngs=nnx.Rngs(0))
+optimizer = nnx.Optimizer(model, optax.sgd(1e-3), wrt=nnx.Param)
+
+
+@nnx.jit
+def train_step(model, optimizer, x, y):
+    def loss_fn(model):
+        return jnp.mean((y - model(x)) ** 2)
+
+    loss, grads = nnx.value_and_grad(loss_fn)(model)
+    UPDATE
+    return loss
+
+
+for step in range(10_000):
+    train_step(model, optimizer, jnp.ones((8, 1)), jnp.ones((8, 1)))
+"""
+
+ORBIT = """
+import orbit
+import tensorflow as tf
+
+
+class Trainer(orbit.StandardTrainer):
+    def train_step(self, iterator):
+        pass
+
+
+trainer = Trainer(tf.data.Dataset.range(10))
+controller = orbit.Controller(trainer=trainer, global_step=trainer.global_step, steps_per_loop=100)
+controller.CALL(train_steps=100_000)
+"""
+
+
+@pytest.mark.parametrize("update", ["optimizer.update(model, grads)", "optimizer.update(grads)"])
+def test_a_flax_nnx_optimizer_update_is_a_step(run_sigcheck, update):
+    report = run_sigcheck({"train.py": NNX.replace("UPDATE", update)})
+    assert [d.code for d in report.diagnostics] == ["SIG001"]
+
+
+def test_an_nnx_loop_that_only_evaluates_is_no_training(run_sigcheck):
+    report = run_sigcheck({"train.py": NNX.replace("UPDATE", "print(grads)")})
+    assert [d.code for d in report.diagnostics] == []
+
+
+@pytest.mark.parametrize("call", ["train", "train_and_evaluate"])
+def test_orbit_controllers_training_is_a_fit(run_sigcheck, call):
+    report = run_sigcheck({"train.py": ORBIT.replace("CALL", call)})
+    assert [d.code for d in report.diagnostics] == ["SIG001"]
+
+
+def test_orbit_controllers_evaluation_is_not(run_sigcheck):
+    report = run_sigcheck({"train.py": ORBIT.replace("CALL", "evaluate")})
+    assert [d.code for d in report.diagnostics] == []
