@@ -36,7 +36,9 @@ _MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.m
          "olmo_core.train.config.TrainerConfig.build": "olmo_core.train.Trainer",
          # lowercase classes: a profiler (whose `step` marks an iteration, and trains nothing)
          "torch.profiler.profile": "torch.profiler.profile",
-         "torch.autograd.profiler.profile": "torch.autograd.profiler.profile"}
+         "torch.autograd.profiler.profile": "torch.autograd.profiler.profile",
+         # PIL's image factories: an image, whose save writes a picture and keeps no training state
+         "PIL.Image.fromarray": "PIL.Image.Image", "PIL.Image.open": "PIL.Image.Image", "PIL.Image.new": "PIL.Image.Image"}
 
 
 # Calling what these return calls the function given first (compiled, mapped or differentiated, or

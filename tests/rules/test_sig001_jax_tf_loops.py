@@ -64,3 +64,34 @@ def test_orbit_controllers_training_is_a_fit(run_sigcheck, call):
 def test_orbit_controllers_evaluation_is_not(run_sigcheck):
     report = run_sigcheck({"train.py": ORBIT.replace("CALL", "evaluate")})
     assert [d.code for d in report.diagnostics] == []
+
+
+VAE = """
+import numpy as np
+import torch
+from PIL import Image
+
+
+def save_image(array, path):
+    SAVE
+
+
+model = torch.nn.Linear(4, 4)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(100):
+    for _ in range(1000):
+        model(torch.randn(8, 4)).sum().backward()
+        optimizer.step()
+    save_image(np.zeros((8, 8)), f"sample_{epoch}.png")
+"""
+
+
+@pytest.mark.parametrize("save, loses", [
+    ("Image.fromarray(np.asarray(array * 255, dtype=np.uint8)).save(path)", "all the training is lost: nothing in the run saves it"),
+    ("im = Image.new('L', (8, 8))\n    im.save(path)", "all the training is lost: nothing in the run saves it"),
+    ("torch.save(model.state_dict(), path)", "everything since the last save is lost"),
+], ids=["a picture saved", "a new image saved", "the model saved"])
+def test_a_picture_saved_is_no_checkpoint(run_sigcheck, save, loses):
+    """flax's VAE example writes sample pictures with PIL each epoch (triage BC)."""
+    (finding,) = run_sigcheck({"train.py": VAE.replace("SAVE", save)}).diagnostics
+    assert finding.code == "SIG001" and finding.message.endswith(loses), finding.message
