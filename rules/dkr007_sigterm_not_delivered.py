@@ -268,14 +268,6 @@ COPY train.py /opt/program/train.py
 ENTRYPOINT ["mpirun", "--allow-run-as-root", "-np", "8", "python", "/opt/program/train.py"]
 """, "Open MPI's mpirun sends the ranks SIGTERM 1 s after the stop and SIGKILL 1 s later", {"train.py": _HANDLES},
             name="Dockerfile"),
-        Example("""
-FROM python:3.11-slim
-RUN pip install --no-cache-dir accelerate==1.10.0
-COPY train.py /opt/program/train.py
-# expect: DKR007
-ENTRYPOINT ["accelerate", "launch", "--num_processes", "1", "/opt/program/train.py"]
-""", "accelerate in one process starts the script with Popen and waits: it passes no signal on", {"train.py": _HANDLES},
-            name="Dockerfile"),
     )
 
     def check(self, analysis):

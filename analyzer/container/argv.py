@@ -106,3 +106,10 @@ def quote(words: list[str | None]) -> str:
         else:
             shown.append(word)
     return " ".join(shown)
+
+
+def in_its_own_process(entry, words: list[str | None]) -> bool:
+    """Whether a launcher (a knowledge entry) runs the script in its own process, given none of the
+    options that make it start workers (`tune run recipe.py`, torchtune's single-device run)."""
+    options = entry.option("in-process-unless")
+    return options is not None and not {(w or "").split("=", 1)[0] for w in words} & set(options)

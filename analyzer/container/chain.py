@@ -10,10 +10,10 @@ from __future__ import annotations
 import posixpath
 from typing import Callable
 
-from sigcheck.container.argv import (PythonCall, RunArgument, has_run_argument, launcher_target, program_name,
-                                     python_call, quote, skip_options)
+from sigcheck.container.argv import (PythonCall, RunArgument, has_run_argument, in_its_own_process, launcher_target,
+                                     program_name, python_call, quote, skip_options)
 from sigcheck.container.image import Image, ImageFile
-from sigcheck.container.mpi import image_has, in_its_own_process, rank_signal, runs_command
+from sigcheck.container.mpi import image_has, rank_signal, runs_command
 from sigcheck.container.purpose import unseen_train
 from sigcheck.container.toolkit import toolkit_source
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang

@@ -42,13 +42,6 @@ def runs_command(entry: Entry) -> bool:
     return bool(entry.option("runs-command", False))
 
 
-def in_its_own_process(entry: Entry, words) -> bool:
-    """Whether the launcher runs the script in its own process, given none of the options that
-    make it start workers (`tune run recipe.py`, torchtune's single-device run)."""
-    options = entry.option("in-process-unless")
-    return options is not None and not {(w or "").split("=", 1)[0] for w in words} & set(options)
-
-
 def rank_signal(words: list[str | None], knowledge: Knowledge, evidence: Evidence | None = None,
                 env: dict[str, str] | None = None) -> RankSignal:
     """How `words` (`mpirun -np 8 python train.py`, `horovodrun -np 4 python train.py`) passes a stop on.

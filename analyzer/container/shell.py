@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import tree_sitter
 import tree_sitter_bash
 
+from sigcheck.container.shell_folders import names_own_folder, names_working_folder
 from sigcheck.loading.sources import LoadError
 
 _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
@@ -123,22 +124,6 @@ def shebang(text: str) -> list[str] | None:
     if words and words[0].endswith("/env"):
         words = [w for w in words[1:] if w != "-S"]
     return words or None
-
-
-# `$(dirname "$0")`, `$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)`, `` `dirname $0` ``,
-# `$(dirname "$(readlink -f "$0")")`: the folder the script lies in, whatever the caller's folder
-_OWN_PATH = {"$0", "${0}", "$BASH_SOURCE", "${BASH_SOURCE}", "${BASH_SOURCE[0]}"}
-_FOLDER_WORDS = {"cd", "dirname", "pwd", "realpath", "readlink", "-f", "-e", "-m", "-P", "--", "&&", ";", "$"}
-_PWD = re.compile(r"(?:\$\(|`)\s*pwd(?:\s+-[LP])?\s*(?:\)|`)")
-_QUIET = re.compile(r"\d*>&\d|&?\d*>\s*/dev/null")  # `>/dev/null 2>&1`: said nothing of the folder
-_FOLDER_TOKEN = re.compile(r"\$\{BASH_SOURCE(?:\[0\])?\}|\$BASH_SOURCE|\$\{0\}|\$0|&&|[^\s\"'$()`;&]+|;|\$")
-
-
-def _names_own_folder(substitution: str) -> bool:
-    """Whether a command substitution only works out the folder of the script it is written in."""
-    tokens = _FOLDER_TOKEN.findall(_QUIET.sub(" ", substitution))
-    return ("dirname" in tokens and not _OWN_PATH.isdisjoint(tokens)
-            and all(token in _FOLDER_WORDS or token in _OWN_PATH for token in tokens))
 
 
 def _first_error(node):
@@ -345,9 +330,9 @@ class _Reader:
             return self.variable(self.text(node)[1:])
         if kind == "expansion":
             return self.expansion(self.text(node)[2:-1])
-        if kind == "command_substitution" and self.folder is not None and _names_own_folder(self.text(node)):
+        if kind == "command_substitution" and self.folder is not None and names_own_folder(self.text(node)):
             return self.folder
-        if kind == "command_substitution" and _PWD.fullmatch(self.text(node)):
+        if kind == "command_substitution" and names_working_folder(self.text(node)):
             return self.cwd  # `base_dir=$(pwd)`: the folder the script runs in, as far as it is known
         return None  # command and process substitution, arithmetic, globs with brackets...
 

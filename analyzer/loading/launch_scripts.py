@@ -15,8 +15,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from sigcheck.container.argv import launcher_target, program_name, python_call
-from sigcheck.container.mpi import in_its_own_process, rank_signal, runs_command
+from sigcheck.container.argv import in_its_own_process, launcher_target, program_name, python_call
+from sigcheck.container.mpi import rank_signal, runs_command
 from sigcheck.container.shell import UNKNOWN_PART, parse_shell
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.accelerate_config import named_config, on_sagemaker, runs_one_process
