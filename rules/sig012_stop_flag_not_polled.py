@@ -378,9 +378,8 @@ for epoch in range(10):
 
 
 def _trace(analysis, registration, registered_by: list, way: list, anchor) -> list:
-    """From the entry point: the way it shares to the registration and the loop, then the rest of
-    the way to the registration, the registration, and the rest of the way to the loop. Starting
-    at the entry point, the finding names the other entry points whose runs meet the loop."""
+    """From the entry point (the finding names the others whose runs meet the loop): the shared way,
+    the rest of the way to the registration, the registration, and the rest of the way to the loop."""
     shared = 0
     while shared < min(len(registered_by), len(way)) and registered_by[shared] == way[shared]:
         shared += 1
