@@ -95,3 +95,38 @@ def test_a_picture_saved_is_no_checkpoint(run_sigcheck, save, loses):
     """flax's VAE example writes sample pictures with PIL each epoch (triage BC)."""
     (finding,) = run_sigcheck({"train.py": VAE.replace("SAVE", save)}).diagnostics
     assert finding.code == "SIG001" and finding.message.endswith(loses), finding.message
+
+
+PREEMPTION = """
+import tensorflow as tf
+
+strategy = tf.distribute.MultiWorkerMirroredStrategy()
+with strategy.scope():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    optimizer = tf.keras.optimizers.SGD()
+manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=model, optimizer=optimizer), "/tmp/ckpt", max_to_keep=1)
+handler = tf.distribute.experimental.PreemptionCheckpointHandler(strategy.cluster_resolver, manager)
+
+
+@tf.function
+def train_step(x):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(model(x))
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+    return loss
+
+
+x = tf.ones((8, 4))
+for step in range(100000):
+    STEP
+"""
+
+
+@pytest.mark.parametrize("step, codes", [
+    ("strategy.run(train_step, args=(x,))", ["SIG001"]),
+    ("handler.run(strategy.run, train_step, args=(x,))", []),
+], ids=["built, never run: its handler only records the signal", "the steps run through it"])
+def test_a_preemption_checkpoint_handler_works_only_where_the_loop_runs_it(run_sigcheck, step, codes):
+    """TensorFlow's PreemptionCheckpointHandler saves and exits only at a step it runs (triage BC)."""
+    report = run_sigcheck({"train.py": PREEMPTION.replace("STEP", step)})
+    assert [d.code for d in report.diagnostics] == codes
