@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sigcheck.checking.handler_work import other_signals_serving_a_stop
+from sigcheck.checking.handler_work import why_no_handler
 from sigcheck.checking.kept_signal import signal_kept_from
 from sigcheck.checking.losses import job_loss, saves_as_it_goes, what_a_stop_loses
 from sigcheck.checking.rule import Example, Rule
@@ -327,11 +327,7 @@ if __name__ == "__main__":
         if handlers:
             why = f" (only {analysis.describe(handlers[0].func_id)} registers one, and an invocation runs one command)"
         else:
-            pinned = entry.handling_pinned_out
-            notes = [f"{pinned}: a release before the library handled SIGTERM"] if pinned else []
-            notes += [f"{analysis.describe(r.func_id)} registers one only on the side of an `if` that does not train"
-                      for r, _ in entry.registered_apart[:1]]
-            notes += other_signals_serving_a_stop(analysis, entry)
+            notes = why_no_handler(analysis, entry)
             why = f" ({'; '.join(notes)})" if notes else ""
             if not any(w.func_id == work.func_id and w.event is work.event for _, w, _ in commands):
                 yield from self._unhandled(analysis, entry, work, work.path, why)  # training outside any command

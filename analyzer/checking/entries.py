@@ -162,6 +162,14 @@ class EntryFacts:
                 and self.analysis.frameworks.pinned_before_handling(call[0], call[1], self.entry.module, self.runs) is None
                 and self._makes(self.analysis.frameworks.needed_calls(call[0], call[1]))]
 
+    @cached_property
+    def handling_unmade(self) -> list[tuple[str, ir.CallSite, str]]:
+        """Calls on the main path to a library that would handle SIGTERM, but only with a call the
+        run never makes (a PreemptionCheckpointHandler whose `run` no step goes through)."""
+        return [call for call in self.analysis.frameworks.calls if self.runs(call[0], call[1])
+                and self.analysis.frameworks.needed_calls(call[0], call[1])
+                and not self._makes(self.analysis.frameworks.needed_calls(call[0], call[1]))]
+
     def _makes(self, qualnames: frozenset[str]) -> bool:
         """Whether the main thread makes one of these library calls (all of them, if none is named)."""
         return not qualnames or any(name in qualnames for func_id in self.main for event in self.analysis.functions[func_id].events

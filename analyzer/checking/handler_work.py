@@ -88,6 +88,19 @@ def handler_names(analysis, registration) -> str:
     return ", ".join(f"`{analysis.describe(t.func_id)}`" for t in registration.handlers)
 
 
+def why_no_handler(analysis, entry) -> list[str]:
+    """What a run with no SIGTERM handler has instead, as SIG001 names it: a pin before the
+    library's handling, a registration only on the side of an `if` that does not train, a library's
+    handling that needs a call the run never makes, a handler for other signals that would serve."""
+    pinned = entry.handling_pinned_out
+    notes = [f"{pinned}: a release before the library handled SIGTERM"] if pinned else []
+    notes += [f"{analysis.describe(r.func_id)} registers one only on the side of an `if` that does not train"
+              for r, _ in entry.registered_apart[:1]]
+    notes += [f"the {analysis.graph.qualnames(*call[:2])[0].rsplit('.', 1)[-1]} it makes handles it only through "
+              f"calls the run never makes" for call in entry.handling_unmade[:1]]
+    return notes + other_signals_serving_a_stop(analysis, entry)
+
+
 def other_signals_serving_a_stop(analysis, entry) -> list[str]:
     """A handler the run registers for other signals only that serves a stop (latent-diffusion
     checkpoints on SIGUSR1, a callback's SIGABRT flag the loop polls): the one SIGTERM could

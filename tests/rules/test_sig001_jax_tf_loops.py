@@ -130,3 +130,6 @@ def test_a_preemption_checkpoint_handler_works_only_where_the_loop_runs_it(run_s
     """TensorFlow's PreemptionCheckpointHandler saves and exits only at a step it runs (triage BC)."""
     report = run_sigcheck({"train.py": PREEMPTION.replace("STEP", step)})
     assert [d.code for d in report.diagnostics] == codes
+    if codes:
+        assert "(the PreemptionCheckpointHandler it makes handles it only through calls the run never makes)" in \
+            report.diagnostics[0].message
