@@ -284,8 +284,7 @@ class Analysis:
     def entries_registering(self, registration: HandlerRegistration) -> list["EntryFacts"]:
         """The entry points whose runs make this registration, where they also train after it could:
         not those that make it only on the side of an `if` that trains nothing (entries.py)."""
-        return [e for e in self.entries_reaching(registration.func_id, registration.site)
-                if all(registration is not apart for apart, _ in e.registered_apart)]
+        return [e for e in self.entries_reaching(registration.func_id, registration.site) if not e.made_apart(registration)]
 
     def main_of(self, entries: list["EntryFacts"]) -> RunView:
         """What the main threads of these entry points run, together."""

@@ -129,8 +129,10 @@ class EntryFacts:
     @cached_property
     def registrations(self) -> list[HandlerRegistration]:
         """The registrations the run makes, but those only a side of an `if` that trains nothing makes."""
-        return [r for r in self.analysis.registrations if self.runs(r.func_id, r.site)
-                and all(r is not apart for apart, _ in self.registered_apart)]
+        return [r for r in self.analysis.registrations if self.runs(r.func_id, r.site) and not self.made_apart(r)]
+
+    def made_apart(self, registration: HandlerRegistration) -> bool:
+        return any(registration is apart for apart, _ in self.registered_apart)
 
     @cached_property
     def registered_apart(self) -> list[tuple[HandlerRegistration, ir.Branch]]:
@@ -167,8 +169,7 @@ class EntryFacts:
         """Calls on the main path to a library that would handle SIGTERM, but only with a call the
         run never makes (a PreemptionCheckpointHandler whose `run` no step goes through)."""
         return [call for call in self.analysis.frameworks.calls if self.runs(call[0], call[1])
-                and self.analysis.frameworks.needed_calls(call[0], call[1])
-                and not self._makes(self.analysis.frameworks.needed_calls(call[0], call[1]))]
+                and (needed := self.analysis.frameworks.needed_calls(call[0], call[1])) and not self._makes(needed)]
 
     def _makes(self, qualnames: frozenset[str]) -> bool:
         """Whether the main thread makes one of these library calls (all of them, if none is named)."""

@@ -18,8 +18,8 @@ from sigcheck.container.purpose import unseen_train
 from sigcheck.container.toolkit import toolkit_source
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
 from sigcheck.loading.accelerate_config import runs_one_process
-from sigcheck.container.starters import (FORWARDS, REPLACED, STOPS, evaluated_name, evaluated_words, last_in_its_place,
-                                         prints_environment, python_run_first, signal_passing, starting_command)
+from sigcheck.container.starters import (FORWARDS, REPLACED, STOPS, evaluated_name, evaluated_words, prints_environment,
+                                         python_run_first, signal_passing, starting_command)
 from sigcheck.container.steps import Chain, PythonTarget, Step
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.console_scripts import program_path
@@ -159,7 +159,7 @@ class ChainBuilder:
         if rest and rest[0] == "-c":
             text = rest[1] if len(rest) > 1 else ""
             self._add(Step("shell-c", f"{program_name(words[0])} -c {text!r}", point, REPLACED))
-            self._inline(text or "", point, list(rest[3:]), shell_form=False, lone_exec=program_name(words[0]) == "bash")
+            self._inline(text or "", point, list(rest[3:]), shell_form=False, shell=program_name(words[0]))
             return
         if not rest or rest[0] is None:
             self.chain.problem = f"{program_name(words[0])} is given no script"
@@ -314,25 +314,24 @@ class ChainBuilder:
             return
         self._follow(script, display, point, cwd, depth, inline=False)
 
-    def _inline(self, text: str, point: Point, args, shell_form: bool, lone_exec: bool = False) -> None:
-        """`lone_exec`: the shell runs a string's last simple command in its place (bash does; dash,
-        Debian's /bin/sh, does not)."""
+    def _inline(self, text: str, point: Point, args, shell_form: bool, shell: str = "") -> None:
+        """`shell`: the program running a `-c` string (bash runs its last simple command in its place)."""
         script = self._parse(text, self.display, args, 0, self.image.workdir)
         if script is not None:
             self._follow(script, self.display, point, self.image.workdir, 0, inline=True, shell_form=shell_form,
-                         lone_exec=lone_exec)
+                         shell=shell)
 
     def _parse(self, text, display, args, offset, cwd: str, folder: str | None = None) -> ShellScript | None:
         """`folder`: where the script lies in the image, which `$(dirname "$0")` stands for."""
         try:
-            return parse_shell(text, display, self.image.env, args, offset, cwd, folder)
+            return parse_shell(text, display, self.env, args, offset, cwd, folder)
         except LoadError as error:
             self.chain.problem = str(error)
             self.errors.append(error)
             return None
 
     def _follow(self, script: ShellScript, display: str, point: Point, cwd: str, depth: int, inline: bool,
-                shell_form: bool = False, lone_exec: bool = False) -> None:
+                shell_form: bool = False, shell: str = "") -> None:
         command = starting_command(script, self._starts, self._execs)
         self._helpers(script, command, cwd)
         if command is None:
@@ -340,9 +339,7 @@ class ChainBuilder:
             return
         if command.runs_arguments or has_run_argument(command.words[:1]):
             self.chain.runs_arguments = point if inline else Point.in_document(display, command.span, command.text)
-        passes, note = signal_passing(script, command)
-        if lone_exec and last_in_its_place(script, command):
-            passes, note = REPLACED, "bash runs the string's last command in its place, as exec would"
+        passes, note = signal_passing(script, command, shell)
         where = point if inline else Point.in_document(display, command.span, f"{display}:{command.span[0]} `{command.text}`")
         if inline:  # `sh -c "..."`: the shell step itself says how it starts the command
             last = self.chain.steps[-1]
@@ -374,9 +371,10 @@ class ChainBuilder:
             and not prints_environment(command)
 
     def _starts(self, command: ShellCommand) -> bool:
-        if command.name is None and evaluated_name(command):  # `$mpi python x.py`: a launcher the variable holds
-            return any(self.knowledge.containers[k].find(program_name(evaluated_name(command)))
-                       for k in ("init", "launcher", "shell", "exec-wrapper", "runner", "interpreter"))
+        held = evaluated_name(command) if command.name is None else None
+        if held:  # `$mpi python x.py`: a launcher the variable holds
+            name = program_name(held)
+            return self._known_program(name) or bool(self.knowledge.containers["interpreter"].find(name))
         name = program_name(command.name)
         if command.name is None or not name or name in _NOT_STARTERS or command.function is not None \
                 or prints_environment(command):
@@ -387,9 +385,13 @@ class ChainBuilder:
         if self.knowledge.containers["interpreter"].find(name):
             call = python_call(words, [])
             return call.code is None and call.module not in ("pip", "venv", "ensurepip")
-        if any(self.knowledge.containers[k].find(name) for k in ("init", "launcher", "shell", "exec-wrapper", "runner")):
+        if self._known_program(name):
             return True
         if name == "train" and (toolkit_source(self.image, self.knowledge, self.read) is not None
                                 or unseen_train(self.image, self.knowledge, self.read) is not None):
             return True  # the SageMaker training toolkit's command, or one a package may put on PATH
         return name.endswith((".py", ".sh")) or self.image.which(command.name) is not None or name in self.programs
+
+    def _known_program(self, name: str) -> bool:
+        """An init, launcher, shell, wrapper or runner the knowledge describes."""
+        return any(self.knowledge.containers[k].find(name) for k in ("init", "launcher", "shell", "exec-wrapper", "runner"))

@@ -69,15 +69,11 @@ def _open_mpi(name: str, entry: Entry, setting: tuple[int, str] | None, command:
     # `{seconds}` is filled in by the rule, which knows the platform's deadline: at most half of it
     instead = (f"give the ranks time with `--mca {option} {{seconds}}` (Open MPI 4: SIGTERM comes {{seconds}} s after "
                f"the stop, SIGKILL {{seconds}} s later; Open MPI 5 waits a quarter second whatever is set)")
-    if setting is None:
-        seconds = entry.option("deadline")
-        return RankSignal(command, f"{through}Open MPI's {name} passes SIGTERM on to its ranks {seconds} s after the stop "
-                                   f"and SIGKILLs them {seconds} s later (a quarter second each in Open MPI 5)",
-                          seconds, seconds, instead=instead)
-    seconds, written = setting
+    seconds, written = setting or (entry.option("deadline"), "")
+    aside = f"{written}; Open MPI 5 ignores it and waits a quarter second" if written else \
+        "a quarter second each in Open MPI 5"
     return RankSignal(command, f"{through}Open MPI's {name} passes SIGTERM on to its ranks {seconds} s after the stop "
-                               f"and SIGKILLs them {seconds} s later ({written}; Open MPI 5 ignores it and waits a "
-                               f"quarter second)", seconds, seconds, written, instead)
+                               f"and SIGKILLs them {seconds} s later ({aside})", seconds, seconds, written, instead)
 
 
 def _horovod(words, entry: Entry, knowledge: Knowledge, evidence: Evidence | None, env: dict[str, str]) -> RankSignal:
@@ -90,13 +86,14 @@ def _horovod(words, entry: Entry, knowledge: Knowledge, evidence: Evidence | Non
                                   f"{entry.option('deadline')} s later", entry.option("deadline"), 1)
     mpis = [e for e in knowledge.containers["launcher"].find("mpirun") if runs_command(e)]
     found = [e for e in mpis if evidence is not None and evidence(e)]
-    if not found and evidence is not None and evidence(entry):  # built without MPI: Gloo it is
+    if not found and "--mpi" not in own and evidence is not None and evidence(entry):  # built without MPI: Gloo it is
         return RankSignal(command, "horovodrun runs Gloo (a Horovod without MPI), which passes SIGTERM on to its "
                                    f"workers and SIGKILLs them {entry.option('deadline')} s later", entry.option("deadline"), 1)
     if len(found) == 1 and found[0].option("implementation") == OPEN_MPI:
         arguments = _mpi_arguments(own)
-        return _open_mpi("mpirun", found[0], _set_delay(arguments, found[0], env), command, through="horovodrun execs `/bin/sh -c 'mpirun ...'` (where /bin/sh is dash, Debian's and "
-                                "Ubuntu's, the shell keeps SIGTERM from mpirun altogether), and ")
+        through = ("horovodrun execs `/bin/sh -c 'mpirun ...'` (where /bin/sh is dash, Debian's and Ubuntu's, the shell "
+                   "keeps SIGTERM from mpirun altogether), and ")
+        return _open_mpi("mpirun", found[0], _set_delay(arguments, found[0], env), command, through)
     if len(found) == 1:
         return RankSignal(command, "horovodrun execs MPICH's mpirun, which passes SIGTERM on to the ranks and never "
                                    "SIGKILLs them itself")

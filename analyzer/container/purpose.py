@@ -243,7 +243,7 @@ def _read(image: Image, read: Read, path: str) -> str | None:
 
 def installs_a_local_project(image: Image) -> bool:
     """Whether a RUN installs a project from the image's files (`pip install .`, `pip install -e /app`)."""
-    return any(_is_local(word) and not word.endswith((".txt", ".whl", ".tar.gz", ".zip", ".tgz"))
+    return any(word.strip("'\"").startswith((".", "/", "~")) and not word.endswith((".txt", ".whl", ".tar.gz", ".zip", ".tgz"))
                for _, words in installs(image) for word in words if not word.startswith("-"))
 
 

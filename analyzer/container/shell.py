@@ -210,6 +210,8 @@ class _Reader:
                 self.partial[name] = partial
         else:
             self.vars[name] = value
+            if name in self.exported:  # exported once, the variable goes to the commands with its new value
+                self.exported[name] = value
 
     def command(self, node, function, background, pipeline, in_list) -> None:
         words: list[str | None] = []

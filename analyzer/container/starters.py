@@ -29,9 +29,13 @@ def _naming_training(commands: list[ShellCommand]) -> list[ShellCommand]:
     return [c for c in commands if any("train" in (w or "") for w in c.words)]
 
 
-def signal_passing(script: ShellScript, command: ShellCommand) -> tuple[str, str]:
+def signal_passing(script: ShellScript, command: ShellCommand, shell: str = "") -> tuple[str, str]:
+    """How the signal gets from the script's shell to the command. `shell`: the program running a
+    `-c` string (bash runs its last simple command in its own place, see last_in_its_place)."""
     if command.exec and not command.pipeline:
         return REPLACED, "exec replaces the shell with it"
+    if shell == "bash" and last_in_its_place(script, command):
+        return REPLACED, "bash runs the string's last command in its place, as exec would"
     trap = script.term_trap()
     if command.background:
         if trap is not None and trap.forwards and script.waits_after(command):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sigcheck.container.argv import program_name
 from sigcheck.container.shell import parse_shell
-from sigcheck.container.starters import STOPS, last_in_its_place, signal_passing
+from sigcheck.container.starters import STOPS, signal_passing
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.estimators import EstimatorLaunch
 from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch, starts_a_script
@@ -180,8 +180,7 @@ def _pod_shell_keeps(words: tuple[str, ...], knowledge) -> tuple[str, str, str] 
     starts = [c for c in script.commands if c.function is None and starts_a_script(list(c.words), knowledge)]
     if not starts:
         return None
-    passes, _ = signal_passing(script, starts[-1])
-    if passes != STOPS or (name == "bash" and last_in_its_place(script, starts[-1])):
+    if signal_passing(script, starts[-1], name)[0] != STOPS:
         return None
     return (f"`{name} -c`", f"is the pod's PID 1 and runs `{starts[-1].text}` as its child, keeping SIGTERM",
             "`exec` it in the string, or make it the container's command")

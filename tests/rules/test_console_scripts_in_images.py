@@ -54,3 +54,10 @@ def test_the_console_scripts_training_is_judged(run_sigcheck):
 def test_an_image_that_does_not_install_the_project_has_no_such_program(run_sigcheck):
     report = run_sigcheck(files("exec my-trainer --epochs 3", install="RUN pip install torch\n"), ["Dockerfile"])
     assert report.diagnostics == [] and report.notes == []  # the script starts nothing sigcheck knows
+
+
+def test_an_install_from_a_url_is_not_the_projects(run_sigcheck):
+    """Its console scripts are not on PATH: a line running `my-trainer` without exec starts nothing sigcheck knows."""
+    report = run_sigcheck(files("my-trainer --epochs 3", install="RUN pip install git+https://github.com/o/other.git\n"),
+                          ["Dockerfile"])
+    assert report.diagnostics == []

@@ -199,3 +199,18 @@ def test_an_unquoted_variable_is_split_into_words(run_sigcheck, script, found):
 def test_a_launcher_a_variable_holds_run_without_exec(run_sigcheck):
     report = entry_script(run_sigcheck, 'mpi="mpiexec --allow-run-as-root -np $GPUS"\n$mpi python /opt/program/train.py')
     assert [c for c in codes(report) if c[0].startswith("DKR")] == [("DKR004", "start.sh", 3)]
+
+
+def test_horovodrun_told_to_use_mpi_is_no_gloo_run(run_sigcheck):
+    """A base image with no MPI makes plain horovodrun a Gloo run, but `--mpi` says otherwise: which
+    MPI its mpirun is stays unknown, and nothing is claimed."""
+    dockerfile = image('["horovodrun", "--mpi", "-np", "4", "python", "/opt/program/train.py"]')
+    report = run_sigcheck({"Dockerfile": dockerfile, "train.py": HANDLES}, ["."])
+    assert codes(report) == []
+
+
+def test_a_variable_exported_then_set_again_goes_to_mpirun_with_its_new_value(run_sigcheck):
+    report = entry_script(run_sigcheck, "export OMPI_MCA_odls_base_sigkill_timeout=100\n"
+                                        "OMPI_MCA_odls_base_sigkill_timeout=50\n"
+                                        "exec mpirun --allow-run-as-root -np 8 python /opt/program/train.py")
+    assert [c for c in codes(report) if c[0].startswith("DKR")] == []
