@@ -110,7 +110,7 @@ class ContainerFacts:
         registration of its SIGTERM handler when a Python launcher starts it)."""
         points = []
         for step in self.steps:
-            note = step.label if step.kind != "python" else f"the trainer {step.point.document}"
+            note = step.label if step.kind != "python" else f"the trainer {self._trainer_shown(step)}"
             if step.kind == "python-launcher":
                 note = f"{self.chain.python.display} {step.note}"
             elif step.note and step.kind != "entrypoint":
@@ -120,12 +120,17 @@ class ContainerFacts:
             points.append(Point(step.point.func_id, step.point.node, note, step.point.document, step.point.span))
         trainer = self.trainer
         if trainer is not None and points and self.steps[-1].kind == "python":
-            points[-1] = Point(trainer.body_id, None, points[-1].note)
+            if not self.chain.python.program:  # a console script's program is no file: shown at its declaration
+                points[-1] = Point(trainer.body_id, None, points[-1].note)
             registration = next((r for r in trainer.registrations if r.covers_sigterm), None)
             if self.spawn is not None and registration is not None:
                 points[-1] = Point(registration.func_id, registration.site.node,
                                    f"the trainer {self.spawn.target.display} registers its SIGTERM handler here")
         return points
+
+    def _trainer_shown(self, step) -> str:
+        python = self.chain.python
+        return python.display if python is not None and python.program else str(step.point.document)
 
     def where(self, point: Point) -> str:
         """`file:line` of a point, in a Dockerfile, a script or Python code."""

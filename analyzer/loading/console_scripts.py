@@ -14,6 +14,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -119,3 +120,17 @@ def package_base(folder: Path, module: str) -> Path | None:
         if base.joinpath(*parts).with_suffix(".py").is_file() or base.joinpath(*parts, "__init__.py").is_file():
             return base
     return None
+
+
+def project_programs(root: Path, read: Callable[[Path], str | None]) -> dict[str, tuple[Path, ConsoleScript]]:
+    """The console scripts the project files at `root` declare whose function is the project's
+    own: name -> (the program pip writes for it, the declaration). `read` gives a file's text, or
+    None where it has none; the first file to declare a name wins, as in PROJECT_FILES' order."""
+    programs: dict[str, tuple[Path, ConsoleScript]] = {}
+    for name in PROJECT_FILES:
+        text = read(root / name) if (root / name).is_file() else None
+        for script in console_scripts(root / name, text) if text is not None else ():
+            wrapper = program_path(script)
+            if wrapper is not None:
+                programs.setdefault(script.name, (wrapper, script))
+    return programs

@@ -97,6 +97,7 @@ class Discovery:
     left_out: list[str] = field(default_factory=list)  # scripts not taken as entry points: tests', benchmarks'
     loaded: list[tuple[Path, str]] = field(default_factory=list)  # read with the entry points, none itself: (path, display)
     written_pins: dict[Path, tuple[str, str]] = field(default_factory=dict)  # requirements a notebook writes: text, notebook
+    declared: dict | None = None  # the console scripts the root's project files declare, once read (launch_files._programs)
 
     def add(self, path: Path, reason: str, display: str | None = None) -> None:
         """`display`: how a file that is not on disk is shown (a console script's program: the

@@ -20,8 +20,9 @@ from sigcheck.container.argv import program_name
 from sigcheck.container.shell import parse_shell
 from sigcheck.container.starters import STOPS, signal_passing
 from sigcheck.knowledge import builtin_knowledge
+from sigcheck.loading.console_scripts import project_programs
 from sigcheck.loading.estimators import EstimatorLaunch
-from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch, starts_a_script
+from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch, named_programs, starts_a_script
 from sigcheck.loading.manifests import DEFAULT_GRACE, as_launch_script, container_commands, may_be_manifest
 from sigcheck.loading.readmes import shell_blocks
 from sigcheck.loading.sources import LoadError, SourceFile, decode_text, display_path, is_file, overlaid, read_bytes, resolve
@@ -189,15 +190,27 @@ def _pod_shell_keeps(words: tuple[str, ...], knowledge) -> tuple[str, str, str] 
 def _take(found: "Discovery", path: Path, commands: str, text: str, glob_base: Path, exclude,
           workdir: Path | None = None, plain: bool = True) -> int:
     """The launches of `commands` (the shell script, or the one a file holds), `text` the file's,
-    run in `workdir` (else the file's folder); with `plain`, by Python itself too."""
-    if not may_launch(commands, plain=plain):
+    run in `workdir` (else the file's folder); with `plain`, by Python itself too, and the
+    project's console scripts as their programs (`exec mytrain --lr 0.1`)."""
+    programs = _programs(found, commands) if plain else {}
+    if not may_launch(commands, plain=plain, programs=programs):
         return 0  # one that names no launcher and runs no Python: the knowledge is not read for it (nor from the cache)
-    launches = launches_in(commands, path, display_path(path), found.root, builtin_knowledge(), plain=plain, workdir=workdir)
+    launches = launches_in(commands, path, display_path(path), found.root, builtin_knowledge(), plain=plain,
+                           workdir=workdir, programs=programs)
     return _record(found, path, launches, text, glob_base, exclude)
+
+
+def _programs(found: "Discovery", commands: str) -> dict[str, Path]:
+    """The project's console scripts the commands name: name -> the program pip writes for it.
+    The project files are read once a run, and only for commands that name a word of theirs."""
+    if found.declared is None:
+        found.declared = project_programs(found.root, lambda file: _text(found, file, False))
+    return {name: found.declared[name][0] for name in named_programs(commands, found.declared)}
 
 
 def _record(found: "Discovery", path: Path, launches: list[ScriptLaunch], text: str, glob_base: Path, exclude) -> int:
     for launch in launches:
+        _take_program(found, launch.target)
         found.launches.append(launch)
         if not launch.local:  # accelerate's SageMaker launcher: a HuggingFace estimator runs the script
             found.estimators.append(_accelerate_estimator(launch, text))
@@ -206,9 +219,28 @@ def _record(found: "Discovery", path: Path, launches: list[ScriptLaunch], text: 
         shown = relative(launch.target, found.root if glob_base is None else glob_base)
         parts = list(Path(shown).with_suffix("").parts)
         if not is_test(parts) and not is_benchmark(parts[-1]) and not any(fnmatch(shown, p) for p in exclude):
-            found.add(launch.target, f"started by {launch.launcher} in {launch.display}:{launch.line}")
+            declared = _declaration(found, launch.target)
+            reason = f"started by {launch.launcher} in {launch.display}:{launch.line}"
+            if declared is None:
+                found.add(launch.target, reason)
+            else:  # the declaration is in the reason: the run cache's key changes with it
+                found.add(launch.target, f"{reason}: the console script `{declared.name}` ({declared.module}:"
+                                         f"{declared.attribute})", display_path(declared.declared_in))
             found.loaded += _named_in_arguments(launch, found.root)
     return len(launches)
+
+
+def _declaration(found: "Discovery", target: Path):
+    """The console script whose program `target` is, if it is one."""
+    return next((script for program, script in (found.declared or {}).values() if resolve(program) == target), None)
+
+
+def _take_program(found: "Discovery", target: Path) -> None:
+    """A launch of a console script reads the program pip writes for it (no file of the project)."""
+    script = _declaration(found, target)
+    if script is not None:
+        found.texts.setdefault(target, script.wrapper())
+        found.programs.setdefault(script.name, target)
 
 
 def _named_in_arguments(launch: ScriptLaunch, root: Path) -> list[tuple[Path, str]]:

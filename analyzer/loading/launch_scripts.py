@@ -14,6 +14,7 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from sigcheck.container.argv import in_its_own_process, launcher_target, program_name, python_call
 from sigcheck.container.mpi import rank_signal, runs_command
@@ -56,21 +57,30 @@ class ScriptLaunch:
         return self.sagemaker_config is None
 
 
-def may_launch(text: str, plain: bool = False) -> bool:
+Programs = Mapping[str, Path]  # the project's console scripts: name -> the program pip writes (console_scripts.py)
+
+
+def may_launch(text: str, plain: bool = False, programs: Programs = {}) -> bool:
     """Whether a shell script names a launcher or is a Slurm batch script (with `plain`, or runs
-    Python): the cheap test before any parse."""
+    Python or one of `programs`): the cheap test before any parse."""
     return _MENTIONS.search(text) is not None or _BATCH.search(text) is not None \
-        or (plain and _PYTHON.search(text) is not None)
+        or (plain and (_PYTHON.search(text) is not None or bool(named_programs(text, programs))))
+
+
+def named_programs(text: str, programs: Programs) -> list[str]:
+    """The programs of `programs` a text names as words (`exec mytrain --lr 0.1`)."""
+    return [name for name in programs if re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", text)]
 
 
 def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Knowledge,
-                plain: bool = False, workdir: Path | None = None) -> list[ScriptLaunch]:
+                plain: bool = False, workdir: Path | None = None, programs: Programs = {}) -> list[ScriptLaunch]:
     """The project's Python scripts this shell script starts through a launcher with a deadline.
     A script path (or `-m` module) is looked for beside the shell script, then at the project root.
     `plain`: a script run by the interpreter itself (`python train.py`) is a launch too, with no
     launcher's deadline: a README that shows it run so says no launcher kills it sooner.
-    `workdir`: the folder the commands run in, where it is not the script's own (a SkyPilot task's)."""
-    return [launch for launch in _launches(text, path, display, root, knowledge, plain, workdir)
+    `workdir`: the folder the commands run in, where it is not the script's own (a SkyPilot task's).
+    `programs`: the project's console scripts, run as Python scripts are (`exec mytrain`)."""
+    return [launch for launch in _launches(text, path, display, root, knowledge, plain, workdir, programs)
             if isinstance(launch, ScriptLaunch)]
 
 
@@ -92,10 +102,10 @@ def unfound_error(path: Path, root: Path, knowledge: Knowledge) -> LoadError | N
 
 
 def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowledge, plain: bool,
-              workdir: Path | None = None):
+              workdir: Path | None = None, programs: Programs = {}):
     """Each launch of the shell script: a ScriptLaunch, or (launcher, script, line) where the
     script is not found."""
-    if not may_launch(text, plain):
+    if not may_launch(text, plain, programs):
         return
     here = workdir or path.parent
     folder = str(resolve(here))  # where a launch script is run from, as its launches are looked for
@@ -106,13 +116,15 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
     batch = _BATCH.search(text) is not None
     for command, written in _commands(script, display, path):
         words = _after_srun(written) if batch else written
-        started = _launched(words, knowledge, dict(command.env)) or (_run_by_slurm(words, knowledge) if batch else None) \
-            or (_run_plainly(words, knowledge) if plain else None)
+        started = _launched(words, knowledge, dict(command.env), programs) \
+            or (_run_by_slurm(words, knowledge, programs) if batch else None) \
+            or (_run_plainly(words, knowledge, programs) if plain else None)
         if started is None:
             continue
         launcher, deadline, target, args = started
         bases = [*_moved_to(command.cwd, folder, root), *_bases(here, root)]
-        candidate = next((c for c in _files(target, *bases) if is_file(c)), None)
+        wrapper = next((program for program in programs.values() if str(program) == target), None)
+        candidate = wrapper or next((c for c in _files(target, *bases) if is_file(c)), None)
         if candidate is None:
             yield launcher, target, command.span[0]
             continue
@@ -266,24 +278,30 @@ def _keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge) 
 _MULTI_NODE = frozenset({"--exclude", "-e", "--master_addr", "--launcher"})
 
 
-def _run_by_slurm(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str, tuple] | None:
+def _run_by_slurm(words: list[str | None], knowledge: Knowledge,
+                  programs: Programs = {}) -> tuple[str, int | None, str, tuple] | None:
     """`python train.py` in a Slurm batch script, or under its `srun`: at a time limit or `scancel`,
     Slurm sends SIGTERM to the job's processes, then SIGKILL after KillWait (the platform's)."""
-    run = _interpreted(words, knowledge)
+    run = _interpreted(words, knowledge, programs)
     slurm = knowledge.platforms["slurm"]
     return (slurm.label, slurm.deadline, *run) if run else None
 
 
-def _run_plainly(words: list[str | None], knowledge: Knowledge) -> tuple[str, int | None, str, tuple] | None:
-    """`python train.py`: the interpreter runs the script, and no launcher stands between."""
-    run = _interpreted(words, knowledge)
+def _run_plainly(words: list[str | None], knowledge: Knowledge,
+                 programs: Programs = {}) -> tuple[str, int | None, str, tuple] | None:
+    """`python train.py`: the interpreter runs the script, and no launcher stands between; or
+    `mytrain`, the project's console script (its program runs in the interpreter pip wrote in)."""
+    run = _interpreted(words, knowledge, programs)
     return ("python", None, *run) if run else None
 
 
-def _interpreted(words: list[str | None], knowledge: Knowledge) -> tuple[str, tuple] | None:
-    """The script (or module) and its arguments of an interpreter's command line."""
+def _interpreted(words: list[str | None], knowledge: Knowledge, programs: Programs = {}) -> tuple[str, tuple] | None:
+    """The script (or module) and its arguments of an interpreter's command line; or the program
+    written for one of the project's console scripts, and its arguments."""
     while words and words[0] is not None and "=" in words[0] and not words[0].startswith("-"):
         words = words[1:]  # `OMP_NUM_THREADS=8 python train.py`
+    if words and words[0] is not None and program_name(words[0]) in programs:
+        return str(programs[program_name(words[0])]), tuple(words[1:])
     if not words or words[0] is None or not knowledge.containers["interpreter"].find(program_name(words[0])):
         return None
     call = python_call(words, [])
@@ -326,8 +344,8 @@ def starts_a_script(words: list[str | None], knowledge: Knowledge) -> bool:
     return _launched(words, knowledge) is not None or _interpreted(words, knowledge) is not None
 
 
-def _launched(words: list[str | None], knowledge: Knowledge,
-              env: dict[str, str] | None = None) -> tuple[str, int | None, str, tuple] | None:
+def _launched(words: list[str | None], knowledge: Knowledge, env: dict[str, str] | None = None,
+              programs: Programs = {}) -> tuple[str, int | None, str, tuple] | None:
     """(launcher, deadline, script, the script's arguments) for `torchrun ... x.py`, `accelerate launch ... x.py`,
     `deepspeed x.py`, `python -m torch.distributed.run ... x.py`. The deadline is None for a
     launcher that never passes SIGTERM on (deepspeed on one node): the platform's holds."""
@@ -352,7 +370,7 @@ def _launched(words: list[str | None], knowledge: Knowledge,
         return None
     if runs_command(entries[0]):  # mpirun, horovodrun: each rank runs the command after the options
         passing = rank_signal(words, knowledge, env=env)
-        run = _interpreted(passing.command, knowledge)
+        run = _interpreted(passing.command, knowledge, programs)
         return (name, passing.deadline, *run) if run else None
     # A word sigcheck cannot know is passed over: most are options built from variables
     # (`--nproc_per_node=${NGPU}`); what is taken for the target must then be a project file.
