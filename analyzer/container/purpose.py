@@ -161,14 +161,21 @@ def _install_operands(words: list[str]) -> list[str] | None:
     verb = next((i for i, word in enumerate(rest) if not word.startswith("-")), len(rest))
     rest = rest[verb:]  # `pip --no-cache-dir install x`: global options come before the verb
     if name.startswith("pip") and rest[:1] == ["install"]:
-        return rest[1:]
+        return _pip_options(rest[1:])
     if name == "uv" and (rest[:2] == ["pip", "install"] or rest[:1] == ["sync"]):
-        return rest[2:] if rest[0] == "pip" else ["--project-file"]
+        return _pip_options(rest[2:]) if rest[0] == "pip" else ["--project-file"]
     if name in ("poetry", "pdm", "pipenv") and rest[:1] in (["install"], ["sync"]):
         return ["--project-file"]
     if name in ("conda", "mamba", "micromamba") and rest[:1] in (["install"], ["create"], ["env"]):
         return rest[1:]
     return None
+
+
+def _pip_options(words: list[str]) -> list[str]:
+    """pip's `-f` is `--find-links`, a page of download links for the packages named beside it
+    (`pip install torch==2.1.0 -f https://download.pytorch.org/whl/torch_stable.html`); conda's
+    `-f` is `--file`, a file of packages: spelled out, the two are told apart."""
+    return ["--find-links" if word == "-f" else word for word in words]
 
 
 def install_may_provide(image: Image, knowledge: Knowledge, read: Read, words: list[str], cwd: str) -> str | None:

@@ -70,6 +70,10 @@ def _problem(tmp_path, dockerfile: str, files: dict[str, str] | None = None):
     ("FROM python:3.11\nCOPY environment.yml .\nRUN conda env create -f environment.yml\n",
      {"environment.yml": "dependencies:\n  - python=3.11\n  - pip:\n    - sagemaker-training\n"}, "SAGEMAKER_PROGRAM"),
     ("FROM python:3.11\nRUN uv sync --frozen --extra sagemaker\n", {}, "the project installed from ."),
+    # pip's -f is --find-links, where to download the packages named from, no list of packages (triage BD)
+    ("FROM python:3.10\nRUN pip install torch==2.1.0 -f https://download.pytorch.org/whl/torch_stable.html\n", {}, None),
+    ("FROM python:3.10\nRUN uv pip install --system torch -f https://download.pytorch.org/whl/cu118\n", {}, None),
+    ("FROM python:3.10\nRUN pip install -f /wheels sagemaker-training\n", {}, "SAGEMAKER_PROGRAM"),
     # the folder is named as the image has it: `./` after `cd apex` is a clone, not the build context
     ("FROM python:3.11\nWORKDIR /opt\nRUN git clone https://github.com/NVIDIA/apex && cd apex && pip install -v ./\n",
      {}, "the project installed from ./ (/opt/apex)"),
