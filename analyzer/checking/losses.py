@@ -28,7 +28,7 @@ def what_a_stop_loses(analysis: "Analysis", entry: "EntryFacts", work: "Work") -
     nothing_saves = analysis.frameworks.never_saves(*fit, entry.main.runs_a_passer) if fit else work.what == "training loop"
     if not nothing_saves:
         return "everything since the last save is lost"
-    if analysis.saves.reach_save([entry.body_id]) is None:
+    if analysis.saves.reach_save([entry.body_id], periodic=True) is None:
         return "all the training is lost: nothing in the run saves it"
     if fit:  # a Keras fit given no checkpoint callback, a Trainer told save_strategy="no": saved after, if at all
         return "all the training is lost: nothing saves it while the fit runs"

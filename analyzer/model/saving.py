@@ -47,27 +47,30 @@ class SaveAnalysis(ExceptionUnwinding):
 
     # -- saving calls ---------------------------------------------------------------------
 
-    def _direct_saves(self, func_id: str, plain_files: bool = True) -> tuple[ir.CallSite, ...]:
+    def _direct_saves(self, func_id: str, plain_files: bool = True, periodic: bool = False) -> tuple[ir.CallSite, ...]:
         fn = self.functions[func_id]
-        return tuple(e for e in fn.events if isinstance(e, ir.CallSite) and self.is_save(func_id, e, plain_files))
+        return tuple(e for e in fn.events if isinstance(e, ir.CallSite) and self.is_save(func_id, e, plain_files, periodic))
 
-    def is_save(self, func_id: str, site: ir.CallSite, plain_files: bool = True) -> bool:
-        """A saving call; with `plain_files`, also a file opened for writing."""
+    def is_save(self, func_id: str, site: ir.CallSite, plain_files: bool = True, periodic: bool = False) -> bool:
+        """A saving call; with `plain_files`, also a file opened for writing; with `periodic`, also
+        one that saves only at some of its calls (PeriodicCheckpointer.step, every `period` steps),
+        which a handler cannot count on."""
         names = self.graph.qualnames(func_id, site)
         if any(self.knowledge.recomputes.find(n) for n in names):
             return False  # activation checkpointing: `torch.utils.checkpoint.checkpoint(block, x)`
-        if any(self.knowledge.saves.find(n) for n in names):
+        if any(periodic or not e.option("periodic") for n in names for e in self.knowledge.saves.find(n)):
             return True
         if self.knowledge.configured(self.knowledge.saves, self.graph.qualnames(func_id, site, project=True)):
             return True
         return plain_files and "builtins.open" in names and _write_mode(site)
 
-    def reach_save(self, sources: list[str], plain_files: bool = True) -> tuple[Point, ...] | None:
+    def reach_save(self, sources: list[str], plain_files: bool = True, periodic: bool = False) -> tuple[Point, ...] | None:
         """A trace from one of `sources` to a saving call, or None. Without `plain_files`, a file
-        opened for writing is no save (see _atexit_saves)."""
+        opened for writing is no save (see _atexit_saves); with `periodic`, a call that saves once
+        a period is one (is_save)."""
         parents = self.graph.reach(sources, SAVE_KINDS)
         for func_id in parents:
-            saves = self.direct_saves(func_id, plain_files)
+            saves = self.direct_saves(func_id, plain_files, periodic)
             if saves:
                 steps = self.graph.path(parents, func_id)
                 trace = [Point(s.caller, self.functions[s.caller].events[s.site].node, f"calls {self._name(s.callee)}") for s in steps]

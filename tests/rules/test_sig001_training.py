@@ -708,3 +708,38 @@ def test_a_loop_whose_step_sigcheck_cannot_resolve_still_trains(run_sigcheck):
             "    optimizer.step()\n    model.zero_grad(set_to_none=True)\n")
     (finding,) = run_sigcheck({"train.py": code, "optim.py": optimizer}, select=("SIG001",)).diagnostics
     assert finding.line == 6
+
+
+_PERIODIC = """
+import signal, sys
+import torch
+from fvcore.common.checkpoint import Checkpointer, PeriodicCheckpointer
+
+model = torch.nn.Linear(2, 2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+periodic = PeriodicCheckpointer(Checkpointer(model, "output"), period=100, max_iter=1000)
+HANDLER
+for iteration in range(1000):
+    model(torch.randn(4, 2)).sum().backward()
+    optimizer.step()
+    periodic.step(iteration)
+"""
+_ON_SIGTERM = """
+def on_sigterm(signum, frame):
+    periodic.step(iteration)
+    sys.exit(0)
+
+
+signal.signal(signal.SIGTERM, on_sigterm)
+"""
+
+
+def test_a_periodic_checkpointer_saves_as_the_loop_goes_but_not_when_a_handler_calls_it(run_sigcheck):
+    """fvcore's PeriodicCheckpointer.step saves every `period` iterations (detectron2's hook calls it
+    after each step; triage BD): the loop checkpoints as it goes, but a handler calling it saves only
+    where the iteration falls on a period."""
+    unhandled = run_sigcheck({"train.py": _PERIODIC.replace("HANDLER", "")}, select=("SIG001", "SIG002")).diagnostics
+    assert [(d.code, d.message.split("later, and ")[1]) for d in unhandled] == [
+        ("SIG001", "everything since the last save is lost")]
+    handled = run_sigcheck({"train.py": _PERIODIC.replace("HANDLER", _ON_SIGTERM)}, select=("SIG001", "SIG002")).diagnostics
+    assert [d.code for d in handled] == ["SIG002"]
