@@ -9,7 +9,7 @@ from fnmatch import fnmatchcase
 from sigcheck.knowledge import Knowledge
 from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph, CallTarget
-from sigcheck.model.values import ConstV, ExternalV, SeqV, Value
+from sigcheck.model.values import ConstV, ExternalV, InstanceV, SeqV, Value
 
 SIGTERM = 15
 _UNCATCHABLE = {9: "SIGKILL", 19: "SIGSTOP"}
@@ -70,7 +70,11 @@ def _registration(graph: CallGraph, knowledge: Knowledge, func_id: str, site: ir
 
 
 def signal_numbers(values: tuple[Value, ...], knowledge: Knowledge) -> frozenset[int] | None:
+    """The signals the values stand for; None where one may be a signal not known. The instance
+    of its annotation a parameter stands for (`sig: signal.Signals = signal.SIGTERM`, Megatron's
+    DistributedSignalHandler) says only that it is a signal: its default and arguments say which."""
     numbers: set[int] = set()
+    declared = False
     for value in values:
         if isinstance(value, SeqV):
             inner = signal_numbers(value.items, knowledge)
@@ -83,9 +87,14 @@ def signal_numbers(values: tuple[Value, ...], knowledge: Knowledge) -> frozenset
             continue  # `getattr(signal, name, None)`: signal.signal(None, h) raises, so code that may get None tests it first
         elif isinstance(value, ExternalV) and value.qualname.startswith("signal.") and value.qualname.rsplit(".", 1)[-1] in knowledge.signals:
             numbers.add(knowledge.signals[value.qualname.rsplit(".", 1)[-1]])
+        elif isinstance(value, InstanceV) and isinstance(value.of, ExternalV) and value.of.qualname in _SIGNAL_TYPES:
+            declared = True
         else:
             return None
-    return frozenset(numbers)
+    return None if declared and not numbers else frozenset(numbers)
+
+
+_SIGNAL_TYPES = frozenset({"signal.Signals", "builtins.int"})  # what a parameter that takes a signal is annotated with
 
 
 def _action(graph: CallGraph, handler_sym: ir.Sym | None) -> tuple[str, tuple[CallTarget, ...], str | None]:

@@ -122,6 +122,31 @@ def test_unknown_signal_expression(registrations):
     assert not registration.covers_sigterm
 
 
+@pytest.mark.parametrize("parameter, call, signals", [
+    ("sig: signal.Signals = signal.SIGTERM", "install()", frozenset({15})),
+    ("sig: signal.Signals", "install(signal.SIGTERM)", frozenset({15})),
+    ("sig: int = signal.SIGUSR1", "install()", frozenset({10})),
+    ("sig: signal.Signals", "install(int(os.environ['SIG']))", None),  # which signal is not known
+    ("sig: signal.Signals", "pass", None),  # called from nowhere sigcheck sees
+])
+def test_an_annotated_signal_parameter_stands_for_its_default_and_arguments(registrations, parameter, call, signals):
+    """`sig: signal.Signals` says the parameter takes a signal, not which (Megatron's
+    DistributedSignalHandler; triage BE): its default and its arguments do."""
+    registration = only(registrations(f"""
+        import os
+        import signal
+
+        def on_term(signum, frame):
+            print(signum)
+
+        def install({parameter}):
+            signal.signal(sig, on_term)
+
+        {call}
+    """))
+    assert registration.signals == signals
+
+
 def test_add_signal_handler_with_extra_arguments(registrations):
     registration = only(registrations("""
         import asyncio
