@@ -17,7 +17,10 @@ class HandlerRegisteredLate(Rule):
     for the others) protect every run, as does an `if` that holds all of the run's training too
     (`if args.mode == "train": fit()`, where fit registers and trains: a run where it is false
     trains nothing). A run whose training goes through a library that handles SIGTERM
-    itself (Lightning's `Trainer.fit`) is protected either way and is not reported.
+    itself (Lightning's `Trainer.fit`) is protected either way and is not reported. A
+    registration for a signal sigcheck cannot tell (`signal.signal(args.exit_signal, h)`,
+    Megatron's `--exit-signal-handler`) may be SIGTERM's: made in every run, it may protect them
+    all; made only under a condition, the runs where it is false have no handler of any signal.
 
     ## Why is this bad?
     A stop during the window before registration, often the first epoch or the whole run when
@@ -123,6 +126,14 @@ if args.mode in ("train", "train_val"):
 if args.mode in ("val", "train_val"):
     score(model)
 """, "the condition the registration sits under holds the training too: a run where it is false only scores (MXNet's fit.py)"),
+        Example("""
+import signal
+
+signal.signal(args.stop_signal, on_stop)
+for batch in loader:
+    model(batch).backward()
+    optimizer.step()
+""", "every run registers a handler for the signal an option names, which may be SIGTERM"),
     )
     invalid = (
         Example("""
@@ -140,6 +151,19 @@ if args.graceful:
 else:
     fit(model, opt)
 """, "the run that is not graceful trains too, with no handler"),
+        Example("""
+import signal
+
+def install(signum, handler):
+    # expect: SIG007
+    signal.signal(signum, handler)
+
+if args.exit_signal_handler:
+    install(args.exit_signal, on_signal)
+for batch in loader:
+    model(batch).backward()
+    optimizer.step()
+""", "a handler for a signal an option names, made only under another option (Megatron's --exit-signal-handler)"),
         Example("""
 import argparse, signal, sys
 
@@ -194,21 +218,28 @@ for batch in loader:
 
     def check(self, analysis):
         for entry in analysis.entries:
-            registrations = [r for r in entry.registrations if r.covers_sigterm and r.action not in ("ignore", "default")]
+            registrations = [r for r in entry.registrations if (r.covers_sigterm or r.signals is None)
+                             and r.action not in ("ignore", "default")]
             if not registrations or entry.framework_handling is not None:
                 continue  # a library that handles SIGTERM itself protects the run either way
             work_at = entry.first_work_position()
             if work_at is None:
                 continue
-            problems = [(r, self._problem(analysis, entry, r, work_at)) for r in registrations]
+            problems = [(r, problem) for r in registrations
+                        if (problem := self._problem(analysis, entry, r, work_at)) in (None, _CONDITIONAL)
+                        or r.covers_sigterm]  # one for a signal not known may be late only if it is SIGTERM's
+            if not problems:
+                continue
             if any(problem is None for _, problem in problems):
                 continue  # at least one registration protects the whole run
             conditional = [r for r, problem in problems if problem == _CONDITIONAL]
             if len(conditional) == len(problems) and every_run_registers(analysis, entry, conditional):
                 continue  # `if rank == 0: signal(SIGTERM, save) else: signal(SIGTERM, leave)`
             registration, problem = problems[0]
+            if problem == _CONDITIONAL and not registration.covers_sigterm:
+                problem = _CONDITIONAL_UNKNOWN
             anchor = analysis.registration_point(registration)
-            if len(conditional) > 1 and problem == _CONDITIONAL:  # each place a run may be protected
+            if len(conditional) > 1 and problem in (_CONDITIONAL, _CONDITIONAL_UNKNOWN):  # each place a run may be protected
                 others = [analysis.point(r.func_id, r.site, "or, under another condition, here") for r in conditional[1:]]
                 yield self.finding(anchor, _CONDITIONS, [anchor, *others])
                 continue
@@ -229,6 +260,8 @@ for batch in loader:
 
 
 _CONDITIONAL = "SIGTERM handler is registered only under a condition: runs where it is false are unprotected"
+_CONDITIONAL_UNKNOWN = ("Signal handler, for a signal sigcheck cannot tell (it may be SIGTERM), is registered only under a "
+                        "condition: runs where it is false have no handler at all")
 _CONDITIONS = "SIGTERM handlers are registered only under conditions, and no run has to meet one of them: runs where none holds are unprotected"
 
 

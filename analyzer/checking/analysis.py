@@ -371,7 +371,8 @@ class Analysis:
         return [anchor, *self.path_points(steps), self.point(func_id, site, f"training step{call}")]
 
     def registration_point(self, registration: HandlerRegistration) -> Point:
-        return Point(registration.func_id, registration.site.node, "SIGTERM handler registered here")
+        what = "SIGTERM handler" if registration.signals is not None else "handler (for a signal sigcheck cannot tell)"
+        return Point(registration.func_id, registration.site.node, f"{what} registered here")
 
     def handler_point(self, func_id: str) -> Point:
         return Point(func_id, self.functions[func_id].node, f"handler {self.describe(func_id)}")
