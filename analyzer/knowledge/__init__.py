@@ -52,6 +52,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "forward": ("spawning.toml", "forward", {}),
     "training-command": ("spawning.toml", "training-command", {"verbs": list, "unless": list}),
     "formatter": ("spawning.toml", "formatter", {}),
+    "registry-build": ("spawning.toml", "registry-build", {"registries": list}),
     "wrapper": ("spawning.toml", "wrapper", {"methods": list}),
     "command": ("spawning.toml", "command", {"form": str, "position": int, "keyword": str, "replaces": bool,
                                          "program": str}),
@@ -172,6 +173,7 @@ class Knowledge:
         self.forwards = PatternSet(by_category["forward"])
         self.training_commands = PatternSet(by_category["training-command"])
         self.formatters = PatternSet(by_category["formatter"])
+        self.registry_builds = PatternSet(by_category["registry-build"])  # see model/registries.py
         self.wrappers = PatternSet(by_category["wrapper"])
         self.commands = PatternSet(by_category["command"])
         self.containers = {kind: PatternSet(e for e in by_category["container"] if e.option("kind") == kind)

@@ -30,6 +30,7 @@ from sigcheck.model.argflow import receivers
 from sigcheck.model.calltargets import CallTarget, CallTargets
 from sigcheck.model.command_groups import CommandGroups
 from sigcheck.model.ray_workers import RayWorkers
+from sigcheck.model.registries import registered_classes
 from sigcheck.model.passing import Passing
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
@@ -72,6 +73,7 @@ class CallGraph(CallTargets, GraphWalks):
         self._made: dict[str, set[str]] = {}  # class id -> the functions that call it (make an instance)
         self._dispatched: list[tuple[str, int, str, str]] = []  # overrides reached from a base (see dispatch_conditions)
         self._plain: set[tuple[str, str]] = set()  # (caller, callee) of calls to what the callee resolved to
+        self._registered: dict[str, list[str]] | None = None  # registry name -> project classes (registries.py)
         self.built: frozenset[str] = self._build(roots)
         self.dispatch_conditions(self._dispatched, self._plain, self._made)
 
@@ -235,6 +237,7 @@ class CallGraph(CallTargets, GraphWalks):
         for func_id in in_worker:
             self._edge(fn.id, func_id, "process", site.index)
         names = [t.qualname for t in targets if t.qualname]
+        self._add_registered(fn, site, names)
         consumed: set[int] = set()
         for qualname in names:
             for entry in self.knowledge.spawns.find(qualname):
@@ -278,6 +281,18 @@ class CallGraph(CallTargets, GraphWalks):
             for value in self.resolver.resolve(sym):
                 self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference", library,
                                     named, self.resolver.flowing.get(sym))
+
+    def _add_registered(self, fn: ir.FunctionInfo, site: ir.CallSite, names: list[str]) -> None:
+        """`Runner.from_cfg(cfg)`: the methods of the project classes registered with the
+        registries it builds from, as those of objects handed to a library."""
+        registries = [r for name in names for entry in self.knowledge.registry_builds.find(name) for r in entry.option("registries")]
+        if not registries:
+            return
+        if self._registered is None:
+            self._registered = registered_classes(self.project, self.resolver)
+        for class_id in dict.fromkeys(c for registry in registries for c in self._registered.get(registry, ())):
+            for method in self.project.classes[class_id].methods.values():
+                self._edge(fn.id, method, "callback", site.index)
 
     def _hook(self, value: Value, name: str | None) -> list[str]:
         """The method a library calls by name on an object it is handed, besides calling it

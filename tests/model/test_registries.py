@@ -1,0 +1,93 @@
+"""Hooks a configuration builds by their registered names: mmengine's `Runner.from_cfg(cfg)` builds
+`custom_hooks = [dict(type='PreemptionHook')]` from the HOOKS registry, where
+`@HOOKS.register_module()` put the project's class (triage AW: mmpretrain's tools/train.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+HOOKS = """
+import signal, sys
+from mmengine.hooks import Hook
+from mmengine.registry import HOOKS
+
+
+@HOOKS.register_module()
+class PreemptionHook(Hook):
+    def __init__(self):
+        self.stopping = False
+
+    def before_train(self, runner):
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def on_sigterm(self, signum, frame):
+        self.stopping = True
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if self.stopping:
+            runner.save_checkpoint(runner.work_dir, "preempted.pth")
+            sys.exit(0)
+"""
+TRAIN = """
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+import hooks
+
+
+def main():
+    cfg = Config.fromfile("configs/resnet18.py")
+    runner = BUILD
+    runner.train()
+
+
+if __name__ == "__main__":
+    main()
+"""
+CONFIG = "model = dict(type='ResNet', depth=18)\ncustom_hooks = [dict(type='PreemptionHook')]\n"
+
+
+def test_a_runner_built_from_a_configuration_runs_the_registered_hooks(run_sigcheck):
+    report = run_sigcheck({"train.py": TRAIN.replace("BUILD", "Runner.from_cfg(cfg)"), "hooks.py": HOOKS,
+                           "configs/resnet18.py": CONFIG})
+    assert report.diagnostics == [], [d.message for d in report.diagnostics]
+
+
+@pytest.mark.parametrize("build, hooks", [
+    ("Runner.from_cfg(cfg)", {"PreemptionHook.before_train", "PreemptionHook.after_train_iter", "PreemptionHook.__init__",
+                              "PreemptionHook.on_sigterm"}),
+    ("RUNNERS.build(cfg)", {"PreemptionHook.before_train", "PreemptionHook.after_train_iter", "PreemptionHook.__init__",
+                            "PreemptionHook.on_sigterm"}),
+    ("Runner(model=cfg.model, work_dir='work')", set()),
+], ids=["from_cfg", "RUNNERS.build (mmpretrain's tools/train.py, a runner_type configured)", "built by hand"])
+def test_the_runner_calls_the_registered_hooks_methods(analysis, build, hooks):
+    train = TRAIN.replace("BUILD", build).replace("from mmengine.runner import Runner",
+                                                  "from mmengine.runner import Runner\nfrom mmpretrain.registry import RUNNERS")
+    built = analysis({"train.py": train, "hooks.py": HOOKS, "configs/resnet18.py": CONFIG})
+    callbacks = {callee.split(":")[1] for _, callee, kind in built.graph.graph.out_edges("train:main", keys=True)
+                 if kind == "callback"}
+    assert callbacks == hooks
+
+
+@pytest.mark.parametrize("hooks", [
+    HOOKS.replace("        signal.signal(signal.SIGTERM, self.on_sigterm)\n", "        pass\n"),  # registers no handler
+    HOOKS.replace("HOOKS.register_module()", "MODELS.register_module()").replace("import HOOKS", "import MODELS"),
+], ids=["a hook that handles nothing", "registered as a model, not a hook"])
+def test_registered_classes_that_handle_nothing_leave_the_run_unprotected(run_sigcheck, hooks):
+    report = run_sigcheck({"train.py": TRAIN.replace("BUILD", "Runner.from_cfg(cfg)"), "hooks.py": hooks,
+                           "configs/resnet18.py": CONFIG})
+    assert [(d.code, d.path) for d in report.diagnostics] == [("SIG001", "train.py")]
+
+
+def test_a_runner_built_by_hand_runs_only_the_hooks_it_is_given(run_sigcheck):
+    """`Runner(model=..., custom_hooks=[...])` with no configuration builds what it is handed."""
+    train = TRAIN.replace("BUILD", "Runner(model=cfg.model, work_dir='work', custom_hooks=[])")
+    report = run_sigcheck({"train.py": train, "hooks.py": HOOKS, "configs/resnet18.py": CONFIG})
+    assert [(d.code, d.path) for d in report.diagnostics] == [("SIG001", "train.py")]
+
+
+def test_a_hook_registered_by_call_counts_too(run_sigcheck):
+    hooks = HOOKS.replace("@HOOKS.register_module()\n", "") + "\nHOOKS.register_module(module=PreemptionHook)\n"
+    report = run_sigcheck({"train.py": TRAIN.replace("BUILD", "Runner.from_cfg(cfg)"), "hooks.py": hooks,
+                           "configs/resnet18.py": CONFIG})
+    assert report.diagnostics == []
