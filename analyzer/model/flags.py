@@ -159,9 +159,10 @@ class Flags:
         fn = self.functions[func_id]
         own = ("global", fn.module) if fn.kind == "module" else ("local", func_id)  # the names it binds
         pending = [key[2] for key in keys if key[:2] == own]
+        found = set(keys) | self._items_built(func_id, keys, own, test)
         if not pending:
-            return keys
-        found, followed = set(keys), set(pending)
+            return found
+        followed = set(pending)
         assigned, loops = self._assignments(fn)
         # `event = handler.shutdown_event` before the loop, `if event.is_set():` in it: a copy of
         # the Event itself, which the handler's set() changes, however long ago it was taken
@@ -177,6 +178,23 @@ class Flags:
                     found |= more
                     pending += [key[2] for key in more if key[:2] == own and key[2] not in followed]
                     followed.update(pending)
+        return found
+
+    def _items_built(self, func_id: str, keys: set[FlagKey], own: tuple, test) -> set[FlagKey]:
+        """`flag = [self.stop]; dist.broadcast_object_list(flag); if flag[0]:` (ranks agreeing to
+        stop): the item of a list the function builds stands for what that item was built from."""
+        found: set[FlagKey] = set()
+        for key in keys:
+            if key[0] != "item" or len(key) != 3 or not isinstance(key[1], tuple) or key[1][:2] != own:
+                continue
+            assigned, loops = self._assignments(self.functions[func_id])
+            for event in assigned.get(key[1][2], ()):
+                if test is not None and not _fresh_for(loops, event.index, test):
+                    continue
+                value = event.value
+                if isinstance(value, ir.Seq) and type(key[2]) is int and -len(value.items) <= key[2] < len(value.items):
+                    value = value.items[key[2]]
+                found |= self.reads(func_id, [s for s in _built_from(value) if _may_be_a_flag(s)])
         return found
 
     def _passed_to(self, fn: ir.FunctionInfo, name: str) -> set[FlagKey]:

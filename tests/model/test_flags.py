@@ -182,6 +182,16 @@ def loop_with_fresh_copy():
         if agreed > 0:
             break
 
+def listed_and_broadcast():
+    flag = [STOP]
+    dist.broadcast_object_list(flag, src=0)
+    return flag[0]
+
+def listed_beside_another():
+    sizes = [STOP, batch_size]
+    dist.broadcast_object_list(sizes, src=0)
+    return sizes[1]
+
 def loop_with_stale_copy():
     stopping = STOP
     for step in range(10):
@@ -198,6 +208,9 @@ def test_a_flag_agreed_on_by_the_ranks_is_read_where_the_result_is(analysis):
     assert flag in a.flags.read_in("train:broadcast_choice")
     assert flag in a.flags.read_in("train:summed_twice")
     assert flag not in a.flags.read_in("train:size_only")
+    # or goes into a list an object broadcast sends (mmengine's broadcast_object_list): its item is the flag
+    assert flag in a.flags.read_in("train:listed_and_broadcast")
+    assert flag not in a.flags.read_in("train:listed_beside_another")
 
 
 def test_a_loop_test_reads_a_flag_through_a_local_only_when_computed_each_time(analysis):

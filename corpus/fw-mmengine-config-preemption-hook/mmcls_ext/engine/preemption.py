@@ -1,6 +1,6 @@
 import signal
 
-from mmengine.dist import is_main_process
+from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 
@@ -22,7 +22,9 @@ class PreemptionCheckpointHook(Hook):
         self._requested = True
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
-        if self._requested:
+        flag = [self._requested]
+        broadcast_object_list(flag)
+        if flag[0]:
             runner.save_checkpoint(runner.work_dir, self.filename, save_optimizer=True, save_param_scheduler=True)
             if is_main_process():
                 runner.logger.info("SIGTERM received: checkpoint saved, stopping")
