@@ -74,7 +74,9 @@ class SigtermNotDelivered(Rule):
     bash is PID 1 without a TERM trap, and a handler in that script is reported at the
     `SourceCode` call. A shell script of the project that starts a script with deepspeed on one
     node (`deepspeed --num_gpus 8 main.py` in run.sh, with no hostfile or node count above 1;
-    `--num_nodes 1` keeps one host of any hostfile, and `--hostfile /dev/null` lists none)
+    `--num_nodes 1` keeps one host of any hostfile, and `--hostfile /dev/null` lists none; told
+    nothing, `deepspeed main.py` runs on this node unless a cluster's /job/hostfile names others,
+    which is taken to be so where the script's path or text says several nodes or a hostfile)
     keeps the signal from it as the runner in a container does: reported at that line, as is a
     Kubernetes container whose command `sh -c '...'` runs the script as a child (not `exec`'d,
     nor bash's last simple command): the shell, the pod's PID 1, keeps it. A script whose launch

@@ -128,7 +128,7 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
         if candidate is None:
             yield launcher, target, command.span[0]
             continue
-        keeps = _keeps_signal(launcher, words, knowledge)
+        keeps = _keeps_signal(launcher, words, knowledge, _says_several_nodes(path, text))
         config = None
         if any(e.option("keeps-in-one-process", False) for e in knowledge.containers["launcher"].find(launcher)):
             # accelerate: on SageMaker, or in one process its simple launcher keeps SIGTERM from the script
@@ -244,15 +244,16 @@ def _files(target: str, *bases: Path) -> list[Path]:
             for place in (folder.joinpath(*parts).with_suffix(".py"), folder.joinpath(*parts, "__main__.py"))]
 
 
-def _keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge) -> bool:
+def _keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge, several_nodes: bool = False) -> bool:
     """Whether the launcher keeps SIGTERM from what it starts: one the knowledge says passes no
     signal on (`colossalai run`), or passes it on across nodes only (deepspeed's runner) and is
     told to run on this node (`--num_gpus 8`, `--include localhost:0,1`, a hostfile that is not a
     file, `--hostfile /dev/null`) and given no hosts, or told `--num_nodes 1`, which keeps the
-    first host of any hostfile (runner.py). Without such words deepspeed reads a default
-    hostfile (/job/hostfile) where the cluster has one, and passes the signal on through pdsh
-    in a multi-node run: DeepSpeed-Chat's `multi_node/run_66b.sh` and `single_node/run_1.3b.sh`
-    start `deepspeed main.py` alike."""
+    first host of any hostfile (runner.py). Told nothing, deepspeed reads a default hostfile
+    (/job/hostfile) where the cluster has one, and runs on this node where there is none (FastChat's
+    and LLaVA's `deepspeed train.py`): one node, unless the script says it runs on several
+    (`several_nodes`: DeepSpeed-Chat's `multi_node/run_66b.sh` and `single_node/run_1.3b.sh` start
+    `deepspeed main.py` alike), where pdsh passes the signal on."""
     entries = knowledge.containers["launcher"].find(launcher)
     if not entries or entries[0].option("forwards", True):
         return False
@@ -270,7 +271,17 @@ def _keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge) 
         return False
     # a hostfile that is not a regular file (/dev/null: BingBertSquad's "only local node") lists no host
     return any(option in given for option in ("--num_gpus", "--num_accelerators", "--hostfile", "-H")) \
-        or any(given.get(option, "").startswith("localhost") for option in ("--include", "-i"))
+        or any(given.get(option, "").startswith("localhost") for option in ("--include", "-i")) or not several_nodes
+
+
+def _says_several_nodes(path: Path, text: str) -> bool:
+    """Whether a launch script says it runs on several nodes: its path (`multi_node/run_66b.sh`)
+    or a hostfile it names, in a comment or a variable (`# needs /job/hostfile`)."""
+    return _SEVERAL_NODES.search(path.as_posix()) is not None or _HOSTFILE.search(text) is not None
+
+
+_SEVERAL_NODES = re.compile(r"multi[_-]?nodes?", re.I)
+_HOSTFILE = re.compile(r"hostfile", re.I)
 
 
 # Words that may make deepspeed's runner start workers on other hosts (runner.py: a hostfile's hosts

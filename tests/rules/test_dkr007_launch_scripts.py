@@ -40,14 +40,25 @@ def test_deepspeed_on_one_node_keeps_sigterm_from_the_scripts_handler(run_sigche
     "deepspeed --hostfile hostfile main.py --deepspeed ds_config.json",
     "deepspeed --num_nodes 2 --num_gpus 8 main.py",
     "torchrun --nproc_per_node 8 main.py",
-    "deepspeed main.py --deepspeed ds_config.json",
     "deepspeed --num_nodes 1 --force_multi --hostfile hostfile main.py",
-], ids=["a hostfile: pdsh passes it on", "two nodes", "torchrun forwards it",
-        "no word for one node: a cluster's default hostfile may make it several (DeepSpeed-Chat's multi_node/)",
-        "forced to run as several nodes"])
+    "# each host of /job/hostfile runs 8 ranks\ndeepspeed main.py --deepspeed ds_config.json",
+], ids=["a hostfile: pdsh passes it on", "two nodes", "torchrun forwards it", "forced to run as several nodes",
+        "told nothing, in a script that names the cluster's default hostfile"])
 def test_a_launcher_that_passes_the_signal_on_leaves_the_handler_alone(run_sigcheck, command):
     report = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\n"}, ["."])
     assert [d.code for d in report.diagnostics] == []
+
+
+@pytest.mark.parametrize("script, found", [
+    ("scripts/train_lora.sh", ["DKR007"]),
+    ("training_scripts/multi_node/run_66b.sh", []),
+], ids=["FastChat's and LLaVA's: this node", "DeepSpeed-Chat's multi_node/: several, through a cluster's /job/hostfile"])
+def test_deepspeed_told_nothing_runs_on_the_nodes_its_script_says(run_sigcheck, script, found):
+    """With no word for its hosts, deepspeed reads /job/hostfile where the cluster has one and runs
+    on this node where there is none (triage BG): a script is taken at its word for several."""
+    report = run_sigcheck({"main.py": HANDLES, script: "#!/bin/bash\ndeepspeed main.py --deepspeed ds_config.json\n"},
+                          ["."])
+    assert [d.code for d in report.diagnostics] == found
 
 
 @pytest.mark.parametrize("command", [
