@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import tree_sitter
 import tree_sitter_bash
 
+from sigcheck.container.heredocs import read_from_heredoc, substituted_heredoc
 from sigcheck.container.shell_folders import names_own_folder, names_working_folder
 from sigcheck.loading.sources import LoadError
 
@@ -183,6 +184,11 @@ class _Reader:
         if node.type == "command":
             self.command(node, function, background, pipeline, in_list)
             return
+        read = read_from_heredoc(self, node) if node.type == "redirected_statement" and function is None else None
+        if read is not None and read[1] is not None:  # `read -r -d '' CMD <<EOF`: CMD holds the heredoc's text
+            self.vars[read[0]] = read[1]
+        elif read is not None:
+            self.vars.pop(read[0], None)
         children = node.children
         for index, child in enumerate(children):
             after = children[index + 1] if index + 1 < len(children) else None
@@ -336,6 +342,8 @@ class _Reader:
             return self.folder
         if kind == "command_substitution" and names_working_folder(self.text(node)):
             return self.cwd  # `base_dir=$(pwd)`: the folder the script runs in, as far as it is known
+        if kind == "command_substitution":
+            return substituted_heredoc(self, node)  # `$(cat <<EOF ... EOF)`, or None
         return None  # command and process substitution, arithmetic, globs with brackets...
 
     def evaluated(self, node, words: list[str | None]) -> str | None:

@@ -126,7 +126,8 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
         wrapper = next((program for program in programs.values() if str(program) == target), None)
         candidate = wrapper or next((c for c in _files(target, *bases) if is_file(c)), None)
         if candidate is None:
-            yield launcher, target, command.span[0]
+            if None not in words:  # a word not known may be the script (`deepspeed $SCRIPT --epochs 3`)
+                yield launcher, target, command.span[0]
             continue
         keeps = _keeps_signal(launcher, words, knowledge, _says_several_nodes(path, text))
         config = None
@@ -388,6 +389,8 @@ def _launched(words: list[str | None], knowledge: Knowledge, env: dict[str, str]
     known = [words[0], *("-?" if w is None else w for w in words[1:])]  # an unknown word reads as an option
     call = launcher_target(known, entries[0].option("value-options", []), entries[0].option("subcommand"))
     target = call.script or call.module
+    if target == "-?":
+        return None  # `deepspeed --module $training_commands`: which module is not known
     args = tuple(None if word == "-?" else word for word in call.args)
     deadline = None if in_its_own_process(entries[0], words) else entries[0].option("deadline")  # `tune run x.py`
     return (name, deadline, target, args) if target else None

@@ -102,3 +102,24 @@ def test_an_array_expands_into_its_items(script, words):
     """mlcommons' retinanet `run_and_time.sh`: `CMD=( 'python' '-u' )`, then `"${CMD[@]}" train.py` (triage AX)."""
     (command,) = parse_shell(script, "run.sh", {}, None).commands
     assert command.words == words
+
+
+@pytest.mark.parametrize("script, words", [
+    # OpenRLHF's launch scripts: the command's arguments in a heredoc read whole into a variable
+    ("read -r -d '' cmd <<EOF\npkg.train \\\n   --epochs 3\nEOF\ndeepspeed --module $cmd\n",
+     ["deepspeed", "--module", "pkg.train", "--epochs", "3"]),
+    ("LR=0.1\nread -r -d '' cmd <<EOF\npkg.train --lr $LR\nEOF\ndeepspeed --module $cmd\n",
+     ["deepspeed", "--module", "pkg.train", "--lr", "0.1"]),
+    ("cmd=$(cat <<EOF\npkg.train \\\n  --epochs 3\nEOF\n)\ndeepspeed --module $cmd\n",
+     ["deepspeed", "--module", "pkg.train", "--epochs", "3"]),
+    # quoted: the body as written, a backslash-newline kept (the shell splits it into a word `\`)
+    ("read -r -d '' cmd <<'EOF'\npkg.train $X\nEOF\ndeepspeed --module $cmd\n",
+     ["deepspeed", "--module", "pkg.train", "$X"]),
+    # a part not known leaves the variable unknown, not half read
+    ("read -r -d '' cmd <<EOF\npkg.train --lr $UNSET\nEOF\ndeepspeed --module $cmd\n", ["deepspeed", "--module", None]),
+    # several names split the fields among them: not followed
+    ("read -r a b <<EOF\nx y\nEOF\ndeepspeed $a\n", ["deepspeed", None]),
+], ids=["read -d ''", "with a variable", "$(cat <<EOF)", "quoted delimiter", "unknown part", "two names"])
+def test_a_variable_read_from_a_heredoc_holds_its_text(script, words):
+    commands = parse_shell(script, "run.sh", {}, None).commands
+    assert list(commands[-1].words) == words
