@@ -37,7 +37,8 @@ class MissingSigtermHandler(Rule):
     have (`smdistributed`, `torch.sagemaker`, `sagemaker_xgboost_container`), whose launch is elsewhere (DKR007 does not judge a
     handler of such a script: a harness of one's own may set the variable). Where no handler
     would run, training that already saves as it goes (a loop that saves, the Hugging Face
-    Trainer's `save_steps` unless `save_strategy="no"`) is not reported. So does a script a
+    Trainer's `save_steps` unless `save_strategy="no"`, in the code or on a launch line of the project,
+    `--save_strategy no`) is not reported. So does a script a
     shell script of the project starts with deepspeed on one node, which passes no signal on:
     the message names the launch and what to start it with instead. Lightning
     handles SIGTERM from 2.0: a project whose requirements, conda environment or project file

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sigcheck.loading.switches import given_value
+
 if TYPE_CHECKING:
     from sigcheck.checking.analysis import Analysis
     from sigcheck.checking.entries import EntryFacts
@@ -17,7 +19,8 @@ def saves_as_it_goes(analysis: "Analysis", entry: "EntryFacts", work: "Work") ->
     its arguments turn it off)."""
     if work.what == "training loop":
         return analysis.saves.checkpoints_in(work.func_id, work.event.index + 1, work.event.end)
-    return analysis.frameworks.saves_as_it_goes(work.func_id, work.event, entry.main.runs_a_passer)
+    return analysis.frameworks.saves_as_it_goes(work.func_id, work.event, entry.main.runs_a_passer) \
+        and not any(_launches_turn_saving_off(analysis, entry, work))
 
 
 def what_a_stop_loses(analysis: "Analysis", entry: "EntryFacts", work: "Work") -> str:
@@ -25,7 +28,9 @@ def what_a_stop_loses(analysis: "Analysis", entry: "EntryFacts", work: "Work") -
     (litgpt's tutorial) or saves only before or after its loop. A library's fit saves in its
     own code, which the graph does not hold."""
     fit = analysis.frameworks.fit_of(entry, work)  # a library's fit saves in its own code, unless told not to
-    nothing_saves = analysis.frameworks.never_saves(*fit, entry.main.runs_a_passer) if fit else work.what == "training loop"
+    turned_off = _launches_turn_saving_off(analysis, entry, work) if fit else []
+    nothing_saves = analysis.frameworks.never_saves(*fit, entry.main.runs_a_passer) or (bool(turned_off) and all(turned_off)) \
+        if fit else work.what == "training loop"
     if not nothing_saves:
         return "everything since the last save is lost"
     if analysis.saves.reach_save([entry.body_id], periodic=True) is None:
@@ -43,3 +48,16 @@ def job_loss(analysis: "Analysis", work: "Work") -> str:
     if work.what == "training loop" and not analysis.saves.may_save_in(work.func_id, work.event.index + 1, work.event.end):
         return "all the training is lost: nothing saves it while the loop runs"
     return "everything since the last save is lost"
+
+
+def _launches_turn_saving_off(analysis: "Analysis", entry: "EntryFacts", work: "Work") -> list[bool]:
+    """For each launch of the script the project holds, whether its arguments turn the fit's own
+    saving off (`deepspeed train.py --save_strategy no`, which HfArgumentParser reads into the
+    TrainingArguments the Trainer is given)."""
+    names = analysis.work.call_names(work.func_id, work.event) if work.what == "fit call" else []
+    entries = [e for name in names for e in analysis.knowledge.fits.find(name) if e.option("saves-unless")]
+    if not entries:
+        return []
+    keyword, off = entries[0].option("saves-unless")
+    path = analysis.project.sources[entry.entry.module].path
+    return [given_value(args, keyword) == off for args in analysis.project.launch_arguments.get(str(path), [])]

@@ -70,3 +70,15 @@ def _set_in_config(named: str, names: frozenset[str], bases: list[Path]) -> set[
             r"""^\s*['"]?""" + re.escape(name) + r"""['"]?\s*:\s*['"]?(?:true|True|yes|1)['"]?\s*,?\s*(?:#.*)?$""",
             text, re.M)}
     return set()
+
+
+def given_value(args: Sequence[str | None], name: str) -> str | None:
+    """The value the arguments last give an option (`--save_strategy no`, `--save-strategy=no`, as
+    HfArgumentParser takes either spelling); None where none is given or it is not known."""
+    spellings = {f"--{name}", f"--{name.replace('_', '-')}"}
+    found = None
+    for index, word in enumerate(args):
+        option, equals, value = (word or "").partition("=")
+        if option in spellings:
+            found = value if equals else (args[index + 1] if index + 1 < len(args) else None)
+    return found

@@ -223,3 +223,31 @@ def test_an_image_whose_launch_switches_the_trainers_handling_on(run_sigcheck, f
     """The flag on the command line an image runs counts as a launch script's does (trl's scripts; triage AZ)."""
     report = run_sigcheck({**files, "train.py": PARSED}, ["Dockerfile"], platform="kubernetes")
     assert [d.code for d in report.diagnostics] == codes
+
+
+_PARSED = """
+from transformers import HfArgumentParser, Trainer, TrainingArguments
+
+(args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses()
+Trainer(model=model, args=args, train_dataset=data).train()
+"""
+
+
+@pytest.mark.parametrize("lines, lost", [
+    (["--output_dir out"], None),  # saves every save_steps: where no handler would run, that is all a stop needs
+    (["--output_dir out --save_strategy no"], "all the training is lost: nothing in the run saves it"),
+    (["--output_dir out --save-strategy=no"], "all the training is lost: nothing in the run saves it"),
+    (["--output_dir out --save_strategy no", "--output_dir out"], "everything since the last save is lost"),
+    (["--output_dir out --save_strategy steps"], None),
+], ids=["saving left on", "turned off", "turned off, dashed", "one launch of two turns it off", "steps"])
+def test_a_launch_line_that_turns_the_trainers_saving_off_is_seen(run_sigcheck, lines, lost):
+    """deepspeed on one node keeps SIGTERM from the script, so a Trainer that saves as it goes is
+    left alone; one its launch line tells `--save_strategy no` (HfArgumentParser reads it) saves
+    nothing (triage BG)."""
+    launches = "".join(f"deepspeed --num_gpus 8 train.py {line}\n" for line in lines)
+    report = run_sigcheck({"train.py": _PARSED, "run.sh": f"#!/bin/bash\n{launches}"}, ["."], select=("SIG001",))
+    if lost is None:
+        assert report.diagnostics == []
+    else:
+        (finding,) = report.diagnostics
+        assert lost in finding.message and "none would run" in finding.message
