@@ -9,6 +9,7 @@ from pathlib import Path
 from sigcheck.loading.hydra_configs import HydraConfigs
 from sigcheck.loading.sources import LoadError, SourceFile, is_file, resolve
 from sigcheck.model import ir
+from sigcheck.model.jobs import is_test
 
 # Folders that hold other people's code or build output, never the project's own modules.
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "env", ".env", ".tox",
@@ -42,7 +43,7 @@ class ProjectModel:
     hydra_folders: dict[Path, None] = field(default_factory=dict)  # those the loader read for the classes they configure
     _configured: dict[str, tuple[tuple[str, ...], bool]] = field(default_factory=dict)  # see configured_classes
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
-    _found: dict[str, Path | None] = field(default_factory=dict)
+    _found: dict[tuple[str, bool], Path | None] = field(default_factory=dict)  # (name, outside tests) -> its file
     _searched: dict[tuple[str, str], Path | None] = field(default_factory=dict)  # (name, _search_place's text)
     _places: dict[str, tuple[Path | None, Path | None, str]] = field(default_factory=dict)  # see _search_place
     _homes: dict[Path, Path | None] = field(default_factory=dict)  # a folder -> its package home (_package_home)
@@ -204,10 +205,13 @@ class ProjectModel:
             found = self._find_in(dotted, above)
             if found is not None:
                 return found
-        if dotted not in self._found:
-            self._found[dotted] = next((f for base in self._bases_holding(dotted) if (f := self._find_in(dotted, base))),
-                                       None)
-        found = self._found[dotted]
+        # A test folder on the path serves only the tests' own runs: NeMo's tests/lightning/ is no
+        # `lightning` for nemo/, which imports the library (a test's folder is a script folder once named)
+        key = (dotted, parent is not None and not _is_test_folder(parent, self.root))
+        if key not in self._found:
+            self._found[key] = next((f for base in self._bases_holding(dotted) if not (key[1] and _is_test_folder(base, self.root))
+                                     and (f := self._find_in(dotted, base))), None)
+        found = self._found[key]
         for elsewhere in (folder, home, self._own_package_base(dotted, parent)) if found is None else ():
             found = self._find_in(dotted, elsewhere) if elsewhere is not None else None
             if found is not None:
@@ -382,3 +386,9 @@ def list_python_files(root: Path) -> set[str] | bool:
         if len(found) > _LISTING_LIMIT:
             return False
     return found
+
+
+def _is_test_folder(folder: Path, root: Path) -> bool:
+    """A folder of tests (`tests/`, `tests/unit/`), as the project's own path names it."""
+    parts = folder.relative_to(root).parts if folder.is_relative_to(root) else ()
+    return bool(parts) and is_test([*parts, "_"])

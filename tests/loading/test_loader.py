@@ -235,6 +235,25 @@ def test_a_package_named_as_a_library_inside_another_package_does_not_shadow_the
     assert project.resolve_import("nemo.lightning.pytorch", "nemo.lightning.pytorch.trainer") == "nemo.lightning.pytorch"
 
 
+def test_a_test_folder_named_on_the_command_line_serves_only_the_tests_imports(load):
+    """NeMo's tests/lightning/ mirrors the library it tests: named with a test script, tests/ is a
+    script folder, but `import lightning.pytorch` in nemo/ is still the library (triage BF); the
+    test script's own imports find its neighbours."""
+    project = load({
+        "nemo/__init__.py": "",
+        "nemo/fabric.py": "import lightning.pytorch as pl\n",
+        "scripts/train.py": "import nemo.fabric\n",
+        "tests/__init__.py": "",
+        "tests/check_something.py": "import lightning.pytorch\nimport helpers\n",
+        "tests/helpers.py": "",
+        "tests/lightning/__init__.py": "",
+        "tests/lightning/pytorch/__init__.py": "",
+    }, entries=("scripts/train.py", "tests/check_something.py"))
+    assert project.resolve_import("lightning.pytorch", "nemo.fabric") is None
+    assert project.resolve_import("lightning.pytorch", "tests.check_something") == "tests.lightning.pytorch"
+    assert project.resolve_import("helpers", "tests.check_something") == "tests.helpers"
+
+
 def test_scripts_a_module_names_are_loaded_where_a_child_would_find_them(load, tmp_path):
     """A child process may run them: whether they train is read, not guessed from their names.
     Looked for beside the module and at the project root; never outside the project."""
