@@ -51,7 +51,7 @@ class ProjectModel:
     _package_bases: dict[tuple[str, str], Path | None] = field(default_factory=dict)  # see _own_package_base
     _to_root: dict[str, list[Path]] = field(default_factory=dict)  # a folder -> it and those above it
     _reals: dict[str, Path | None] = field(default_factory=dict)  # candidate file -> its real path in the project
-    _search_folders: tuple[list[Path], dict[str, int]] | None = None  # see _search_path
+    _search_folders: tuple[list[Path], dict[str, int], int] | None = None  # see _search_path
     _entry_modules: set[str] = field(default_factory=set)
     _script_set: set[Path] = field(default_factory=set)
     _tails: dict[str, list[str]] | None = None  # listed files by last part: "nn.py", "nn/__init__.py"
@@ -291,13 +291,15 @@ class ProjectModel:
     @property
     def _search_path(self) -> tuple[list[Path], dict[str, int]]:
         """The folders searched for an import, in order, and each one's text -> its first place."""
-        if self._search_folders is None or len(self._search_folders[0]) != len(self.script_dirs) + 2:
-            bases = [*self.script_dirs, self.root, self.root / "src"]
+        if self._search_folders is None or self._search_folders[2] != len(self.script_dirs):
+            # A package's folder is on the path only in the run of a script in it, for its neighbours
+            # (see _search): NeMo's data/common/webdataset.py is no `webdataset` for nemo/utils (triage BF)
+            bases = [*(d for d in self.script_dirs if not self._exists(f"{d}/__init__.py")), self.root, self.root / "src"]
             order: dict[str, int] = {}
             for index, base in enumerate(bases):
                 order.setdefault(str(base), index)
-            self._search_folders = (bases, order)
-        return self._search_folders
+            self._search_folders = (bases, order, len(self.script_dirs))
+        return self._search_folders[:2]
 
     @property
     def _by_tail(self) -> dict[str, list[str]]:

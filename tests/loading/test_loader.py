@@ -254,6 +254,22 @@ def test_a_test_folder_named_on_the_command_line_serves_only_the_tests_imports(l
     assert project.resolve_import("helpers", "tests.check_something") == "tests.helpers"
 
 
+def test_a_script_inside_a_package_puts_its_folder_on_the_path_for_its_neighbours_only(load):
+    """`python pkg/data/tool.py` runs with pkg/data/ on its path, where its neighbours import each
+    other by bare names; `import webdataset` in pkg/utils.py is still the library for every other
+    run (NeMo's nemo/collections/multimodal/data/common/webdataset.py, triage BF)."""
+    project = load({
+        "pkg/__init__.py": "",
+        "pkg/utils.py": "import webdataset\n",
+        "pkg/data/__init__.py": "",
+        "pkg/data/tool.py": "import webdataset\n\nif __name__ == '__main__':\n    pass\n",
+        "pkg/data/webdataset.py": "",
+        "scripts/train.py": "import pkg.utils\n",
+    }, entries=("scripts/train.py", "pkg/data/tool.py"))
+    assert project.resolve_import("webdataset", "pkg.utils") is None
+    assert project.resolve_import("webdataset", "pkg.data.tool") == "pkg.data.webdataset"
+
+
 def test_scripts_a_module_names_are_loaded_where_a_child_would_find_them(load, tmp_path):
     """A child process may run them: whether they train is read, not guessed from their names.
     Looked for beside the module and at the project root; never outside the project."""
