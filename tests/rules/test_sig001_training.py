@@ -283,6 +283,17 @@ for epoch in range(100):
         optim_wrapper.update_params(loss)
 """, "MMEngine's optimizer wrapper, built by a registry, makes the backward pass and the step in update_params"),
     Example("""
+import deepspeed
+from deepspeed.pipe import PipelineModule
+
+engine, _, _, _ = deepspeed.initialize(model=PipelineModule(layers=layers, num_stages=2), config="ds_config.json")
+# expect: SIG001
+for step in range(100_000):
+    loss = engine.train_batch()
+    if step % 1000 == 0:
+        engine.save_checkpoint("ckpt")
+""", "DeepSpeed's pipeline engine takes a whole global batch's forward, backward and step in train_batch (triage BH)"),
+    Example("""
 import itertools
 
 import jax.numpy as jnp
