@@ -74,6 +74,7 @@ class CallGraph(CallTargets, GraphWalks):
         self._dispatched: list[tuple[str, int, str, str]] = []  # overrides reached from a base (see dispatch_conditions)
         self._plain: set[tuple[str, str]] = set()  # (caller, callee) of calls to what the callee resolved to
         self._registered: dict[str, list[str]] | None = None  # registry name -> project classes (registries.py)
+        self._factories: dict[str, frozenset] = {}  # see _decorator_factories
         self.built: frozenset[str] = self._build(roots)
         self.dispatch_conditions(self._dispatched, self._plain, self._made)
 
@@ -266,6 +267,8 @@ class CallGraph(CallTargets, GraphWalks):
                             self._started.setdefault((fn.id, site.index), []).append((func_id, entry.option("kind")))
         if site.decorator or "functools.partial" in names or self.resolver.wraps_argument(site.func, site.args, site.kwargs):
             return  # `@register`, `partial(f, x)` and `deco(...)(f)` keep f for later; `@atexit.register` was handled above
+        if site.node in self._decorator_factories(fn):
+            return  # `@run.cli.factory(target=pretrain)`: what makes the decorator is told whom to register, calls none
         if names and all(name in _INSPECTING for name in names):
             return  # `type(self)`, `isinstance(x, C)`: the object is looked at, none of its code runs
         registrar = any(_REGISTRAR.match(name) for name in names)
@@ -281,6 +284,14 @@ class CallGraph(CallTargets, GraphWalks):
             for value in self.resolver.resolve(sym):
                 self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference", library,
                                     named, self.resolver.flowing.get(sym))
+
+    def _decorator_factories(self, fn: ir.FunctionInfo) -> frozenset:
+        """The calls of `fn` that make a decorator (`run.cli.factory(target=pretrain)` above a def), by node."""
+        found = self._factories.get(fn.id)
+        if found is None:
+            found = self._factories[fn.id] = frozenset(e.func.node for e in fn.events if isinstance(e, ir.CallSite)
+                                                       and e.decorator and isinstance(e.func, ir.CallOf))
+        return found
 
     def _add_registered(self, fn: ir.FunctionInfo, site: ir.CallSite, names: list[str]) -> None:
         """`Runner.from_cfg(cfg)`: the methods of the project classes registered with the
