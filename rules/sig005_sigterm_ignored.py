@@ -5,14 +5,17 @@ from sigcheck.model import ir
 
 
 class SigtermIgnored(Rule):
-    """SIGTERM set to SIG_IGN, or a good handler reset before the training runs.
+    """SIGTERM set to SIG_IGN, or a good handler reset or replaced before the training runs.
 
     ## What it does
     Reports `signal.signal(SIGTERM, SIG_IGN)` on an entry point's main path, and a reset of
     SIGTERM to `SIG_DFL` or `SIG_IGN` that comes unconditionally after a handler was registered
-    and before or during the training work. Restoring a saved handler
-    (`signal.signal(SIGTERM, previous)`) and ignoring SIGTERM in pool worker initializers (so
-    that the parent handles it) are not reported.
+    and before or during the training work. So is a library call that installs a SIGTERM
+    handler of its own from C between the registration and the training
+    (`jax.distributed.initialize()`, whose preemption notifier replaces it: the knowledge's
+    `replaces-handler` entries), where no handler is registered again after it. Restoring a
+    saved handler (`signal.signal(SIGTERM, previous)`) and ignoring SIGTERM in pool worker
+    initializers (so that the parent handles it) are not reported.
 
     ## Why is this bad?
     An ignored SIGTERM means the platform's stop request is never seen: the job runs until
@@ -45,6 +48,20 @@ def init_worker():
 
 pool = multiprocessing.Pool(4, initializer=init_worker)
 """, "pool workers ignore SIGTERM so that the parent decides"),
+        Example("""
+import signal, sys
+import jax
+
+def on_sigterm(signum, frame):
+    save(state)
+    sys.exit(0)
+
+jax.distributed.initialize()
+signal.signal(signal.SIGTERM, on_sigterm)
+for batch in loader:
+    grads = jax.grad(loss_fn)(state.params, batch)
+    state = state.apply_gradients(grads=grads)
+""", "the handler registered after jax.distributed.initialize() takes SIGTERM back"),
         Example("""
 import signal
 
@@ -81,6 +98,21 @@ for batch in loader:
     model(batch).backward()
     optimizer.step()
 """, "a reset throws the handler away before training starts"),
+        Example("""
+import signal, sys
+import jax
+
+def on_sigterm(signum, frame):
+    save(state)
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+# expect: SIG005
+jax.distributed.initialize()
+for batch in loader:
+    grads = jax.grad(loss_fn)(state.params, batch)
+    state = state.apply_gradients(grads=grads)
+""", "JAX's preemption notifier, installed from C, replaces the handler registered before it"),
     )
 
     def check(self, analysis):
@@ -104,6 +136,31 @@ for batch in loader:
                             f"SIGTERM is reset to the default action before training, discarding the handler "
                             f"`{analysis.describe(good_seen.handlers[0].func_id)}` registered earlier",
                             [analysis.registration_point(good_seen)])
+            if good_seen is not None and work_at is not None:
+                yield from self._replaced(analysis, entry, registrations, work_at)
+
+    def _replaced(self, analysis, entry, registrations, work_at):
+        """A library call that installs its own SIGTERM handler after the last handler registered
+        before it and before the training, with none registered again after it."""
+        handlers = [(at, r) for r in registrations if r.action == "handler"
+                    and (at := entry.position(r.func_id, r.site)) is not None and at < work_at]
+        if not handlers:
+            return
+        order = analysis.work.order(entry.body_id, analysis.ordered, entry.main.runs_a_passer)
+        for (func_id, index), at in sorted(order.items(), key=lambda item: item[1]):
+            event = analysis.functions[func_id].events[index]
+            if not handlers[0][0] < at < work_at or not isinstance(event, ir.CallSite):
+                continue
+            names = [n for n in analysis.graph.qualnames(func_id, event) if analysis.knowledge.handler_replacers.find(n)]
+            earlier = [r for registered, r in handlers if registered < at]
+            if not names or not earlier or any(registered > at for registered, _ in handlers):
+                continue
+            handler = analysis.describe(earlier[-1].handlers[0].func_id) if earlier[-1].handlers else "the handler"
+            call = analysis.point(func_id, event, f"{names[0]}() installs its own SIGTERM handler here")
+            yield self.finding(call, f"{names[0]}() installs a SIGTERM handler of its own from C, replacing `{handler}` "
+                                     f"registered before it, which never runs: register it after this call",
+                               [analysis.registration_point(earlier[-1]), call])
+            return
 
     def _finding(self, analysis, registration, message, trace=()):
         anchor = analysis.registration_point(registration)
