@@ -90,7 +90,7 @@ class SaveAnalysis(ExceptionUnwinding):
                 continue
             if self._checkpoints(func_id, event):
                 return True
-            callees = [t.func_id for t in self.graph.targets(func_id, event) if t.func_id]
+            callees = self._runs(func_id, event)
             if any(self._checkpoints(f, e) for f in self.graph.reach(callees, SAVE_KINDS)
                    for e in self.functions[f].events if isinstance(e, ir.CallSite)):
                 return True
@@ -105,11 +105,18 @@ class SaveAnalysis(ExceptionUnwinding):
         if self.checkpoints_in(func_id, start, end, every_pass=False):
             return True
         sites = [(func_id, e) for e in self.functions[func_id].events[start:end] if isinstance(e, ir.CallSite)]
-        callees = [t.func_id for _, site in sites for t in self.graph.targets(func_id, site) if t.func_id]
+        callees = [f for _, site in sites for f in self._runs(func_id, site)]
         sites += [(f, e) for f in self.graph.reach(callees, SAVE_KINDS) for e in self.functions[f].events
                   if isinstance(e, ir.CallSite)]
         return any(not self._writes_plain_data(f, site) if self.is_save(f, site) else self._named_as_a_save(f, site)
                    for f, site in sites)
+
+    def _runs(self, func_id: str, site: ir.CallSite) -> list[str]:
+        """The project functions a call runs: its targets, and those it hands a library that runs
+        them at once or on a thread of the process (`pool.apply_async(save_checkpoint, ...)`,
+        big_vision's trainers)."""
+        return [*(t.func_id for t in self.graph.targets(func_id, site) if t.func_id), *self.graph.run_now(func_id, site),
+                *(started for started, _ in self.graph.started(func_id, site))]
 
     def _named_as_a_save(self, func_id: str, site: ir.CallSite) -> bool:
         """A call named as a save whose callee sigcheck cannot see, and is no activation checkpointing."""

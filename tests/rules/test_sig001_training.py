@@ -596,6 +596,13 @@ _LOOP = "import torch\n\nfor batch in loader:\n    loss = model(batch).sum()\n  
     # a metrics file written each pass keeps none of the training (DeepSpeedExamples' ViT fine-tuning)
     ("    torch.save({'loss': loss.item(), 'lr': float(lr)}, 'stat.pt')\ntorch.save(model.state_dict(), 'model.pt')\n",
      "all the training is lost: nothing saves it while the loop runs"),
+    # big_vision's trainers hand the save to a thread pool and train on (triage BJ)
+    ("    if step % 1000 == 0:\n        pool.apply_async(save_checkpoint, (model.state_dict(), 'ckpt.pt'))\n"
+     "def save_checkpoint(state, path):\n    torch.save(state, path)\n"
+     "import multiprocessing.pool\npool = multiprocessing.pool.ThreadPool()\n", "everything since the last save is lost"),
+    ("    if step % 1000 == 0:\n        executor.submit(save_checkpoint, model.state_dict(), 'ckpt.pt')\n"
+     "def save_checkpoint(state, path):\n    torch.save(state, path)\n"
+     "import concurrent.futures\nexecutor = concurrent.futures.ThreadPoolExecutor(1)\n", "everything since the last save is lost"),
     # activation checkpointing recomputes and writes nothing, whatever its name (DeepSpeed-Chat's step 3)
     ("    model.gradient_checkpointing_disable()\n    out = torch.utils.checkpoint.checkpoint(block, batch)\n"
      "torch.save(model.state_dict(), 'model.pt')\n",
