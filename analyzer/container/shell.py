@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 import tree_sitter
 import tree_sitter_bash
 
-from sigcheck.container.heredocs import read_from_heredoc, substituted_heredoc
-from sigcheck.container.shell_folders import names_own_folder, names_working_folder
+from sigcheck.container.heredocs import read_from_heredoc
+from sigcheck.container.shell_words import ARGS, UNKNOWN_PART, Words
 from sigcheck.loading.sources import LoadError
 
 _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
@@ -27,10 +27,6 @@ _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 # tree-sitter-bash up to 0.25.1). The byte offsets stay those of the text, which is sliced by
 # them, and a non-ASCII character is part of a word to bash as `x` is.
 _ASCII = bytes(range(128)) + b"x" * 128
-ARGS = "\0args"  # stands for an unknown "$@" among a command's words
-# A part of an evaluated line sigcheck cannot know (`$((a*b))`, an unset variable): plain word
-# characters, which the line read again keeps inside its word
-UNKNOWN_PART = "__sigcheck_unknown__"
 _SIGNAL_NUMBERS = {"1": "HUP", "2": "INT", "3": "QUIT", "9": "KILL", "10": "USR1", "12": "USR2", "15": "TERM"}
 _STATEMENT_CONTAINERS = {"program", "compound_statement", "do_group", "if_statement", "elif_clause",
                          "else_clause", "case_item", "subshell"}
@@ -140,7 +136,7 @@ def _kills(text: str) -> bool:
     return re.search(r"(^|[\s;&|({])kill(\s|$)", text) is not None
 
 
-class _Reader:
+class _Reader(Words):
     def __init__(self, source: bytes, env: dict[str, str], args: list[str] | None,
                  line_offset: int | tuple[int, int, int, int], cwd: str) -> None:
         self.cwd = cwd
@@ -154,9 +150,6 @@ class _Reader:
         self.fixed = line_offset if isinstance(line_offset, tuple) else None
         self.offset = 0 if self.fixed else line_offset
         self.script = ShellScript()
-
-    def text(self, node) -> str:
-        return self.source[node.start_byte:node.end_byte].decode("utf-8", "replace")
 
     def walk(self, node, function: str | None = None, background: bool = False, pipeline: bool = False,
              in_list: bool = False) -> None:
@@ -298,103 +291,3 @@ class _Reader:
             name = (word or "").upper().removeprefix("SIG")
             signals.add(_SIGNAL_NUMBERS.get(name, name))
         self.script.traps.append(Trap(action, frozenset(signals), command.span[0], _kills(action)))
-
-    def array_items(self, node) -> list[str | None] | None:
-        """The words a known array a word expands whole gives: `${CMD[@]}`, quoted or not, each
-        item; `"${CMD[*]}"` one word, the items joined."""
-        quoted = node.type == "string"
-        if quoted:
-            inner = [child for child in node.children if child.type != '"']
-            node = inner[0] if len(inner) == 1 else node
-        found = re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\[([@*])\]\}", self.text(node)) if node.type == "expansion" else None
-        if found is None or found.group(1) not in self.arrays:
-            return None
-        items = self.arrays[found.group(1)]
-        if quoted and found.group(2) == "*":
-            return [None if None in items else " ".join(items)]  # type: ignore[arg-type]
-        return list(items)
-
-    def word(self, node) -> str | None:
-        kind = node.type
-        if kind in ("word", "number"):
-            return re.sub(r"\\(.)", r"\1", self.text(node))
-        if kind == "raw_string":
-            return self.text(node)[1:-1]
-        if kind == "ansi_c_string":
-            return None
-        if kind in ("string", "concatenation"):
-            parts = []
-            for child in node.children:
-                if child.type == '"':
-                    continue
-                value = self.text(child) if child.type == "string_content" else self.word(child)
-                if value is None:
-                    return None
-                parts.append(value)
-            if parts == [ARGS]:
-                return ARGS
-            return None if ARGS in parts else "".join(parts)
-        if kind == "simple_expansion":
-            return self.variable(self.text(node)[1:])
-        if kind == "expansion":
-            return self.expansion(self.text(node)[2:-1])
-        if kind == "command_substitution" and self.folder is not None and names_own_folder(self.text(node)):
-            return self.folder
-        if kind == "command_substitution" and names_working_folder(self.text(node)):
-            return self.cwd  # `base_dir=$(pwd)`: the folder the script runs in, as far as it is known
-        if kind == "command_substitution":
-            return substituted_heredoc(self, node)  # `$(cat <<EOF ... EOF)`, or None
-        return None  # command and process substitution, arithmetic, globs with brackets...
-
-    def evaluated(self, node, words: list[str | None]) -> str | None:
-        """The line `eval ...` or an unquoted `$cmd` as the command runs, with its unknown parts
-        marked, where a variable known in part leaves a word unknown."""
-        named = [child.children[0] if child.type == "command_name" and child.children else child
-                 for child in node.children if child.is_named and child.type not in ("variable_assignment", "file_redirect")]
-        if named and self.text(named[0]) == "exec" and words[:1] != ["exec"]:
-            named = named[1:]  # `exec $cmd ...`: the words are those after exec
-        if words[:1] == ["eval"]:
-            named = named[1:]
-        elif not (named and named[0].type == "simple_expansion" and words[:1] == [None]):
-            return None
-        if all(word is not None for word in words[1 if words[:1] == ["eval"] else 0:]):
-            return None  # the words are known: read as they are
-        parts = [self.partial_word(child) for child in named]
-        return None if None in parts else " ".join(parts)  # type: ignore[arg-type]
-
-    def partial_word(self, node) -> str | None:
-        """A word's text with what sigcheck cannot know as UNKNOWN_PART; None for `"$@"`."""
-        known = self.word(node)
-        if known is not None:
-            return None if known == ARGS else known
-        kind = node.type
-        if kind == "simple_expansion":
-            return self.partial.get(self.text(node)[1:], UNKNOWN_PART)
-        if kind == "expansion":
-            inner = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)", self.text(node)[2:-1])
-            return self.partial.get(inner.group(1), UNKNOWN_PART) if inner else UNKNOWN_PART
-        if kind in ("string", "concatenation"):
-            parts = [self.text(child) if child.type == "string_content" else self.partial_word(child)
-                     for child in node.children if child.type != '"']
-            return None if None in parts else "".join(parts)  # type: ignore[arg-type]
-        return UNKNOWN_PART  # arithmetic, command substitution
-
-    def variable(self, name: str) -> str | None:
-        if name in ("@", "*"):
-            return ARGS
-        if name.isascii() and name.isdigit():
-            index = int(name) - 1
-            if self.args is None:
-                return None
-            return self.args[index] if 0 <= index < len(self.args) else ""
-        return self.vars.get(name)
-
-    def expansion(self, inner: str) -> str | None:
-        match = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*])(?:(:?[-=])(.*))?", inner, re.S)
-        if match is None:
-            return None
-        value = self.variable(match.group(1))
-        if match.group(2) is not None and (value is None or value == "" and match.group(2).startswith(":")):
-            default = match.group(3)
-            return default if "$" not in default and "`" not in default else None
-        return value

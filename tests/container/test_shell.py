@@ -123,3 +123,15 @@ def test_an_array_expands_into_its_items(script, words):
 def test_a_variable_read_from_a_heredoc_holds_its_text(script, words):
     commands = parse_shell(script, "run.sh", {}, None).commands
     assert list(commands[-1].words) == words
+
+
+@pytest.mark.parametrize("line, word", [
+    ('bash -c "$LAUNCHER $CMD"', "accelerate launch train.py"),
+    ('bash -c "${LAUNCHER} ${CMD}"', "accelerate launch train.py"),
+    ('bash -c "$LAUNCHER  $CMD --x"', "accelerate launch  train.py --x"),
+], ids=["two variables in a string", "braced", "two blanks and more"])
+def test_variables_side_by_side_in_a_string_keep_the_blank_between(line, word):
+    """tree-sitter-bash hands the blank before `$CMD` in `"$LAUNCHER $CMD"` to the expansion
+    (awsome-distributed-training's trl/grpo/train.sbatch; triage BL)."""
+    script = parse_shell(f'LAUNCHER="accelerate launch"\nCMD=train.py\n{line}\n', "run.sh", {}, None)
+    assert script.commands[-1].words[-1] == word
