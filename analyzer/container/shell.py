@@ -28,6 +28,7 @@ _PARSER = tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 # them, and a non-ASCII character is part of a word to bash as `x` is.
 _ASCII = bytes(range(128)) + b"x" * 128
 _SIGNAL_NUMBERS = {"1": "HUP", "2": "INT", "3": "QUIT", "9": "KILL", "10": "USR1", "12": "USR2", "15": "TERM"}
+_BRANCHES = frozenset({"if_statement", "case_statement"})
 _STATEMENT_CONTAINERS = {"program", "compound_statement", "do_group", "if_statement", "elif_clause",
                          "else_clause", "case_item", "subshell"}
 
@@ -146,6 +147,8 @@ class _Reader(Words):
         self.partial: dict[str, str] = {}  # variables known in part: their text with UNKNOWN_PART in the rest
         self.exported: dict[str, str] = {}  # variables the script exports, with their values
         self.arrays: dict[str, list[str | None]] = {}  # bash arrays: `CMD=(python -u)`
+        self.branching = 0  # how many `if`s and `case`s the walk is inside
+        self.conditional: set[str] = set()  # variables last set inside one (see Words.expansion)
         self.args = args
         self.fixed = line_offset if isinstance(line_offset, tuple) else None
         self.offset = 0 if self.fixed else line_offset
@@ -183,11 +186,13 @@ class _Reader(Words):
         elif read is not None:
             self.vars.pop(read[0], None)
         children = node.children
+        self.branching += node.type in _BRANCHES
         for index, child in enumerate(children):
             after = children[index + 1] if index + 1 < len(children) else None
             backgrounded = background or (node.type in _STATEMENT_CONTAINERS and after is not None and after.type == "&")
             self.walk(child, function, backgrounded, pipeline or node.type == "pipeline",
                       in_list or node.type == "list")
+        self.branching -= node.type in _BRANCHES
 
     def assign(self, node) -> None:
         name_node = node.child_by_field_name("name")
@@ -201,6 +206,7 @@ class _Reader(Words):
             self.arrays[name] = [*self.arrays.get(name, []), *items] if appends else items
             return
         value = self.word(value_node) if value_node is not None else ""
+        (self.conditional.add if self.branching else self.conditional.discard)(name)  # once its value is read
         self.partial.pop(name, None)
         if value is None or value == ARGS:
             self.vars.pop(name, None)

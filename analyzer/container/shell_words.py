@@ -5,10 +5,11 @@ reader (shell.py), which holds the variables as the script sets them.
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from sigcheck.container.heredocs import substituted_heredoc
-from sigcheck.container.shell_folders import names_own_folder, names_working_folder
+from sigcheck.container.shell_folders import names_own_folder, names_working_folder, names_working_folders_parent
 
 ARGS = "\0args"  # stands for an unknown "$@" among a command's words
 # A part of an evaluated line sigcheck cannot know (`$((a*b))`, an unset variable): plain word
@@ -70,6 +71,8 @@ class Words:
             return self.folder
         if kind == "command_substitution" and names_working_folder(self.text(node)):
             return self.cwd  # `base_dir=$(pwd)`: the folder the script runs in, as far as it is known
+        if kind == "command_substitution" and names_working_folders_parent(self.text(node)):
+            return posixpath.dirname(self.cwd)  # `$(dirname "$PWD")/ddp.py`
         if kind == "command_substitution":
             return substituted_heredoc(self, node)  # `$(cat <<EOF ... EOF)`, or None
         return None  # command and process substitution, arithmetic, globs with brackets...
@@ -117,6 +120,8 @@ class Words:
             if self.args is None:
                 return None
             return self.args[index] if 0 <= index < len(self.args) else ""
+        if name == "PWD" and name not in self.vars:
+            return self.cwd  # the folder the script runs in, as `$(pwd)` is
         return self.vars.get(name)
 
     def expansion(self, inner: str) -> str | None:
@@ -124,7 +129,11 @@ class Words:
         if match is None:
             return None
         value = self.variable(match.group(1))
-        if match.group(2) is not None and (value is None or value == "" and match.group(2).startswith(":")):
+        # a value set only inside an `if` may be unset when it is false: the default is then the
+        # one that holds outside it (awsome-distributed-training's FSDP batch scripts set
+        # TRAIN_SCRIPT for a container run only, then `${TRAIN_SCRIPT:=../src/train.py}`)
+        unset_outside = match.group(1) in self.conditional
+        if match.group(2) is not None and (value is None or unset_outside or value == "" and match.group(2).startswith(":")):
             default = match.group(3)
             return default if "$" not in default and "`" not in default else None
         return value

@@ -72,6 +72,15 @@ def test_the_working_folder_stands_for_pwd():
                                                   ("python", None)]
 
 
+def test_pwd_and_the_folder_above_it_are_where_the_script_runs():
+    """`$PWD/../ddp.py` and `$(dirname "$PWD")/ddp.py` (awsome-distributed-training's ddp batch
+    scripts; triage BL); a PWD the script sets is its own."""
+    script = parse_shell('torchrun $PWD/train.py\ntorchrun $(dirname "$PWD")/ddp.py\ntorchrun $(dirname $PWD)/x.py\n'
+                         'PWD=/elsewhere\npython $PWD/y.py\n', "job.sbatch", {}, [], cwd="/work/ddp/slurm")
+    assert [c.words[-1] for c in script.commands] == ["/work/ddp/slurm/train.py", "/work/ddp/ddp.py", "/work/ddp/x.py",
+                                                      "/elsewhere/y.py"]
+
+
 def test_characters_past_ascii_never_reach_the_grammars_scanner():
     """Found by the fuzz profile: `{` before a character past U+7FFFF made tree-sitter-bash's
     scanner index C's ctype tables out of bounds: a segfault in most processes, as the memory is
@@ -134,4 +143,19 @@ def test_variables_side_by_side_in_a_string_keep_the_blank_between(line, word):
     """tree-sitter-bash hands the blank before `$CMD` in `"$LAUNCHER $CMD"` to the expansion
     (awsome-distributed-training's trl/grpo/train.sbatch; triage BL)."""
     script = parse_shell(f'LAUNCHER="accelerate launch"\nCMD=train.py\n{line}\n', "run.sh", {}, None)
+    assert script.commands[-1].words[-1] == word
+
+
+@pytest.mark.parametrize("script, word", [
+    # set for a container run only: outside it, the default holds (awsome-distributed-training's FSDP; triage BL)
+    ("if [ -n \"$IMAGE\" ]; then\n    export S=./train.py\nfi\nexport S=${S:=../src/train.py}\npython $S\n",
+     "../src/train.py"),
+    ("case $MODE in\n  c) S=./train.py ;;\nesac\npython ${S:-../src/train.py}\n", "../src/train.py"),
+    # set in every run: the default never holds
+    ("S=./train.py\nexport S=${S:=../src/train.py}\npython $S\n", "./train.py"),
+    # set under an `if`, with no default to fall back on: the value set is all there is
+    ("if [ -n \"$IMAGE\" ]; then\n    S=./train.py\nfi\npython $S\n", "./train.py"),
+], ids=["if, then :=", "case, then :-", "unconditional", "no default"])
+def test_a_default_holds_where_the_variable_was_set_only_under_a_condition(script, word):
+    script = parse_shell(script, "run.sh", {}, None)
     assert script.commands[-1].words[-1] == word
