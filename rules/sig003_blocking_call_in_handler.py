@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from sigcheck.checking.registration_conditions import run_after
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
@@ -17,7 +18,8 @@ class BlockingCallInHandler(Rule):
     block: `time.sleep`, `join()`/`wait()`/`communicate()` without a timeout,
     `subprocess.run`/`call`/`check_*` without `timeout=`, `Queue.get` and `Lock.acquire` without
     a timeout (and `with lock:` on a lock that is not reentrant, where code the main thread runs
-    outside the handler takes the same lock: it may hold it when the signal comes), network I/O (requests without `timeout=`, urllib, S3 uploads), `input()`,
+    outside the handler, after the handler is registered, takes the same lock: it may hold it when
+    the signal comes), network I/O (requests without `timeout=`, urllib, S3 uploads), `input()`,
     `torch.distributed` collectives and barriers, and `while True` loops with no way out. A
     sleep is a pause, not reported, when its length is known and, times the rounds of the `for
     range(n)` loops around it, at most a tenth of the deadline (`time.sleep(0.5)` before a kill,
@@ -170,6 +172,27 @@ for batch in loader:
         print("step")
     train_step(batch)
 """, "only the handler takes state_lock, and the main thread may take the reentrant log_lock again"),
+        Example("""
+import signal, sys, threading, time
+
+records_lock = threading.Lock()
+records = {}
+
+def adopt(pid):
+    with records_lock:
+        records[pid] = time.time()
+
+def on_sigterm(signum, frame):
+    with records_lock:
+        records.clear()
+    sys.exit(0)
+
+adopt(0)
+signal.signal(signal.SIGTERM, on_sigterm)
+stopped = threading.Event()
+while not stopped.is_set():
+    stopped.wait(timeout=1)
+""", "the main thread takes the lock only before the handler is registered, which cannot interrupt it (unsloth's studio)"),
     )
     invalid = (
         Example("""
@@ -255,6 +278,27 @@ for batch in loader:
         train_step(batch)
 """, "the training loop holds the lock when the signal comes: the handler's `with` waits for it forever"),
         Example("""
+import signal, sys, threading, time
+
+records_lock = threading.Lock()
+records = {}
+
+def adopt(pid):
+    with records_lock:
+        records[pid] = time.time()
+
+def on_sigterm(signum, frame):
+    # expect: SIG003
+    with records_lock:
+        records.clear()
+    sys.exit(0)
+
+adopt(0)
+signal.signal(signal.SIGTERM, on_sigterm)
+for step in range(1000):
+    adopt(step)
+""", "taken before the registration, and again after it: the handler may come while the main thread holds it"),
+        Example("""
 import signal, sys
 import torch.distributed as dist
 import requests
@@ -292,7 +336,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
             for func_id in parents:
                 for event, what in self._blocking(analysis, func_id, skipped[func_id], deadline.seconds):
                     if isinstance(event, ir.With):
-                        holder = _held_outside(locks, event, parents, entries)
+                        holder = _held_outside(analysis, locks, event, parents, entries, registration)
                         if holder is None:
                             continue
                         what = f"{what} that {analysis.describe(holder)} also takes"
@@ -336,12 +380,24 @@ def _entered(analysis, event: ir.With) -> list[str]:
             if isinstance(value, InstanceV) and isinstance(value.of, ExternalV)]
 
 
-def _held_outside(locks: LockTakers, event: ir.With, parents, entries) -> str | None:
-    """A function the main thread runs outside the handler that takes the lock the `with` enters:
-    the main thread may hold it when the signal comes, and the handler then waits forever."""
+def _held_outside(analysis, locks: LockTakers, event: ir.With, parents, entries, registration) -> str | None:
+    """A function the main thread runs outside the handler, after the registration, that takes
+    the lock the `with` enters: the main thread may hold it when the signal comes, and the
+    handler then waits forever. One it ran only before (a lock taken once at start-up) it
+    cannot be holding."""
     keys = [key for item in event.items if (key := locks.key(item)) is not None]
-    return next((taker for key in keys for taker in sorted(locks.takers(key))
-                 if taker not in parents and any(taker in entry.main for entry in entries)), None)
+    return next((taker for key in keys for taker in sorted(locks.takers(key)) if taker not in parents
+                 and any(taker in entry.main and _may_run_after(analysis, entry, registration, taker, locks, key)
+                         for entry in entries)), None)
+
+
+def _may_run_after(analysis, entry, registration, taker: str, locks: LockTakers, key) -> bool:
+    after = run_after(analysis, entry, registration)
+    if after is None:
+        return True  # where the registration comes is not known: it may come first
+    at, later = after
+    return taker in later or any(locks.key(item) == key and (entry.position(taker, e) or -1) > at
+                                 for e in analysis.functions[taker].events if isinstance(e, ir.With) for item in e.items)
 
 
 def _a_pause(analysis, fn: ir.FunctionInfo, site: ir.CallSite, entry, deadline: int) -> bool:

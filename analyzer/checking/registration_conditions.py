@@ -204,3 +204,22 @@ def _tests_only(branch: ir.Branch, names: frozenset[str]) -> bool:
     None)`: the test asks whether the platform has the signal, true wherever SIGTERM exists."""
     roots = [root_name(sym) for sym in branch.test_reads if not isinstance(sym, ir.Const)]
     return bool(names) and bool(roots) and all(root is not None and root.name in names for root in roots)
+
+
+_MAIN_THREAD_CALLS = frozenset({"call", "reference", "callback"})  # what runs on the thread that makes the call
+
+
+def run_after(analysis: "Analysis", entry: "EntryFacts", registration: HandlerRegistration) -> tuple[int, frozenset[str]] | None:
+    """Where the registration comes in the entry point's run, and the functions the main thread
+    may run after it: those a call of the main thread's after it runs, as far as their calls go
+    (the run's order enters a thread's target where the thread starts). A function whose
+    every run came before it (unsloth's studio takes a lock once at start-up, then registers)
+    cannot be interrupted by the handler. None where the run never meets the registration."""
+    at = entry.position(registration.func_id, registration.site)
+    if at is None:
+        return None
+    order = analysis.work.order(entry.body_id, analysis.ordered, entry.main.runs_a_passer)
+    later = [target.func_id for (func_id, index), position in order.items() if position > at and func_id in entry.main
+             for event in [analysis.functions[func_id].events[index]] if isinstance(event, ir.CallSite)
+             for target in analysis.graph.targets(func_id, event) if target.func_id]
+    return at, frozenset(analysis.graph.reach(later, _MAIN_THREAD_CALLS))
