@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sigcheck.checking.registration_conditions import run_after
+from sigcheck.checking.held_locks import held_outside
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
@@ -336,7 +336,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
             for func_id in parents:
                 for event, what in self._blocking(analysis, func_id, skipped[func_id], deadline.seconds):
                     if isinstance(event, ir.With):
-                        holder = _held_outside(analysis, locks, event, parents, entries, registration)
+                        holder = held_outside(analysis, locks, event, parents, entries, registration)
                         if holder is None:
                             continue
                         what = f"{what} that {analysis.describe(holder)} also takes"
@@ -378,26 +378,6 @@ def _entered(analysis, event: ir.With) -> list[str]:
     """The library types a `with` statement enters an object of (`with lock:` on a threading.Lock)."""
     return [value.of.qualname for item in event.items for value in analysis.graph.resolver.resolve(item)
             if isinstance(value, InstanceV) and isinstance(value.of, ExternalV)]
-
-
-def _held_outside(analysis, locks: LockTakers, event: ir.With, parents, entries, registration) -> str | None:
-    """A function the main thread runs outside the handler, after the registration, that takes
-    the lock the `with` enters: the main thread may hold it when the signal comes, and the
-    handler then waits forever. One it ran only before (a lock taken once at start-up) it
-    cannot be holding."""
-    keys = [key for item in event.items if (key := locks.key(item)) is not None]
-    return next((taker for key in keys for taker in sorted(locks.takers(key)) if taker not in parents
-                 and any(taker in entry.main and _may_run_after(analysis, entry, registration, taker, locks, key)
-                         for entry in entries)), None)
-
-
-def _may_run_after(analysis, entry, registration, taker: str, locks: LockTakers, key) -> bool:
-    after = run_after(analysis, entry, registration)
-    if after is None:
-        return True  # where the registration comes is not known: it may come first
-    at, later = after
-    return taker in later or any(locks.key(item) == key and (entry.position(taker, e) or -1) > at
-                                 for e in analysis.functions[taker].events if isinstance(e, ir.With) for item in e.items)
 
 
 def _a_pause(analysis, fn: ir.FunctionInfo, site: ir.CallSite, entry, deadline: int) -> bool:
