@@ -218,8 +218,10 @@ for batch in loader:
 
     def check(self, analysis):
         for entry in analysis.entries:
+            # a registration in another command's run than the training's (unsloth's password prompt
+            # beside its `train`) neither protects it nor comes late to it: one invocation runs one command
             registrations = [r for r in entry.registrations if (r.covers_sigterm or r.signals is None)
-                             and r.action not in ("ignore", "default")]
+                             and r.action not in ("ignore", "default") and entry.trains_beside(r.func_id)]
             if not registrations or entry.framework_handling is not None:
                 continue  # a library that handles SIGTERM itself protects the run either way
             work_at = entry.first_work_position()
