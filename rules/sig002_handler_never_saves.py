@@ -19,7 +19,9 @@ class HandlerNeverSaves(Rule):
       be in a callback the library's loop runs, whose branch asks the library to stop
       (`control.should_training_stop = True`, an Estimator hook's `run_context.request_stop()`)
       and the code after the fit call saves, or the library does as it stops (the Estimator's
-      CheckpointSaverHook);
+      CheckpointSaverHook), or asks the library to save (`control.should_save = True`: the
+      Trainer saves at the end of that step); a branch may answer through a flag of its own
+      that a later test answers (`self.pending = True`, then `if self.pending:` in on_save);
     - through an exception: the handler raises (`sys.exit` raises `SystemExit`) and the
       exception unwinds to a `finally`, a matching `except` or a context manager's `__exit__`
       around the training loop that saves, or, uncaught, ends the interpreter so that an

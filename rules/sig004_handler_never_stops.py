@@ -14,7 +14,9 @@ class HandlerNeverStops(Rule):
     flag that a loop on the main path checks and then leaves (break, return, raise, exit). A flag
     set on a library's object (`trainer.should_stop = True`) counts: the library polls it; so
     does a flag a callback the library runs tests before it asks the library to stop (an
-    Estimator hook's `run_context.request_stop()`). A
+    Estimator hook's `run_context.request_stop()`), there or through a flag of its own that a
+    later callback tests (ms-swift's GracefulExitCallback: `self.pending = True` once it asked
+    for a save, then `control.should_training_stop = True` in on_save). A
     handler replaced before the training starts, and the other ranks' side of a rank test whose
     rank 0 handler saves for the job, are left alone, as SIG002 leaves them; so is one registered
     before a library's fit that keeps it and stops by itself once it returns (Lightning from 2.0

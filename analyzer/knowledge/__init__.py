@@ -71,6 +71,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "driver-dir": ("drivers.toml", "driver-dir", {}),
     "stop-attribute": ("frameworks.toml", "stop-attribute", {"called": bool}),
     "replaces-handler": ("frameworks.toml", "replaces-handler", {}),
+    "save-attribute": ("frameworks.toml", "save-attribute", {}),
 }
 _SPAWN_KINDS = {"thread", "executor", "process", "atexit", "call", "remote"}
 _BEHAVIOURS = {"handles", "exits", "forwards", "defeats"}
@@ -186,6 +187,7 @@ class Knowledge:
         self.driver_dirs = PatternSet(by_category["driver-dir"])
         self.stop_attributes = PatternSet(by_category["stop-attribute"])
         self.handler_replacers = PatternSet(by_category["replaces-handler"])  # see SIG005
+        self.save_attributes = PatternSet(by_category["save-attribute"])
         self.sagemaker_paths = sagemaker_paths
         self.platforms = platforms
         self.signals = signals

@@ -205,6 +205,20 @@ class SaveAnalysis(ExceptionUnwinding):
                     return (asked, *returned)
         return None
 
+    def asks_library_to_save(self, func_id: str, branch: ir.Branch) -> tuple[Point, ...] | None:
+        """Where a callback's branch asks the library whose loop runs it to save (`control.should_save = True`)."""
+        for event in self.functions[func_id].events[branch.index + 1: branch.end]:
+            if isinstance(event, ir.Assign) and isinstance(event.target, ir.Attr) \
+                    and self.knowledge.save_attributes.find(event.target.attr) \
+                    and not (isinstance(event.value, ir.Const) and not event.value.value):
+                return (Point(func_id, event.node, "asks the library to save a checkpoint"),)
+        return None
+
+    def flags_set_in(self, func_id: str, branch: ir.Branch) -> list[tuple[FlagKey, Point]]:
+        """The flags a branch sets (not plain locals)."""
+        return [(key, Point(func_id, event.node, "sets a flag of its own")) for key, event, _ in self.flags.written(func_id)
+                if branch.index < event.index < branch.end]
+
     def asks_library_to_stop(self, func_id: str, start: int, end: int) -> Point | None:
         """Where the function, between these events, sets a stop attribute a library polls."""
         for _, event, on_library in self.flags.written(func_id):
@@ -257,14 +271,21 @@ class SaveAnalysis(ExceptionUnwinding):
                 return (Point(func_id, event.node, "the loop checks the flag"),) + found
         return None
 
-    def response(self, func_id: str, event: ir.Branch | ir.Loop, main: set[str]) -> tuple[Point, ...] | None:
-        """What saves when the test holds: in the branch, or on the way out it takes."""
+    def response(self, func_id: str, event: ir.Branch | ir.Loop, main: set[str], depth: int = 0) -> tuple[Point, ...] | None:
+        """What saves when the test holds: in the branch, or on the way out it takes; or where
+        the branch sets a flag of its own that another test answers (`self.pending = True`, then
+        in a later callback `if self.pending:`)."""
         fn = self.functions[func_id]
         if isinstance(event, ir.Loop):
             return self.range_save(func_id, event.end, len(fn.events)) or self.after_return(func_id, main)
-        found = self.range_save(func_id, event.index + 1, event.end)
+        found = self.range_save(func_id, event.index + 1, event.end) or self.asks_library_to_save(func_id, event)
         if found:
             return found
+        for flag, point in self.flags_set_in(func_id, event) if depth < 2 else ():
+            for checker, check in self.checks(flag, main):
+                answered = self.response(checker, check, main, depth + 1)
+                if answered:
+                    return (point, Point(checker, check.node, "checks that flag"), *answered)
         # a callback the library's loop runs tests the flag and asks the library to stop
         # (`control.should_training_stop = True`): the fit call returns, and what follows it saves
         asked = self.asks_library_to_stop(func_id, event.index + 1, event.end)

@@ -26,7 +26,7 @@ class StopAnalysis(ExitFinder):
                     return Proof("sets a flag the library polls", (Point(func_id, event.node, "sets a library's stop flag"),))
         for flag, point in self.saves.flags_set(handler_ids):
             for func_id, check in self.saves.checks(flag, main):
-                if self.leaves(func_id, check):
+                if self.leaves(func_id, check, main):
                     return Proof("through a stop flag", (point, Point(func_id, check.node, "the loop checks the flag")))
         return None
 
@@ -39,12 +39,18 @@ class StopAnalysis(ExitFinder):
                     return Point(func_id, event.node, "exits")
         return None
 
-    def leaves(self, func_id: str, check: ir.Branch | ir.Loop) -> bool:
-        """A while-loop on the flag ends; a branch on it must break, return, raise or exit, or ask
-        the library whose loop runs it to stop (a callback's `control.should_training_stop = True`)."""
+    def leaves(self, func_id: str, check: ir.Branch | ir.Loop, main: set[str] | None = None, depth: int = 0) -> bool:
+        """A while-loop on the flag ends; a branch on it must break, return, raise or exit, ask
+        the library whose loop runs it to stop (a callback's `control.should_training_stop = True`),
+        or set a flag of its own that a test on the main path leaves on (`self.pending = True`,
+        then in the callback the library runs after its save, `if self.pending:`)."""
         if isinstance(check, ir.Loop):
             return True
         if self.saves.asks_library_to_stop(func_id, check.index + 1, check.end) is not None:
+            return True
+        if main is not None and depth < 2 and any(
+                self.leaves(checker, later, main, depth + 1)
+                for flag, _ in self.saves.flags_set_in(func_id, check) for checker, later in self.saves.checks(flag, main)):
             return True
         for event in self.functions[func_id].events[check.index + 1: check.end]:
             if isinstance(event, ir.Raise) or (isinstance(event, ir.Jump) and event.kind in ("break", "return")):
