@@ -309,11 +309,11 @@ class EntryFacts:
         if shown:  # none does: how its README says to start it, before a guess from the code
             return _strictest(shown)
         for deadline, runners, (others, own) in self.analysis.launcher_hints:
-            if self.body_id in runners and not (self._run_imports(others) and not self._run_imports(own)):
+            if self.body_id in runners and not (self.run_imports(others) and not self.run_imports(own)):
                 return deadline
         return None
 
-    def _run_imports(self, libraries: list[str]) -> bool:
+    def run_imports(self, libraries: list[str]) -> bool:
         """Whether a module the run goes through imports one of these libraries: a TensorFlow and
         Horovod run reading LOCAL_RANK in a copied CPU-affinity helper (DeepLearningExamples') is
         started by horovodrun or mpirun, not torchrun, unless it imports torch too."""

@@ -166,7 +166,9 @@ class FrameworkHandling:
         (`Trainer(tokenizer=...)`: `processing_class` in transformers 5), and what replaces it.
         The class is one the fit call may be on, built anywhere but after the fit in its own
         function (unsloth's `trainer` is a Trainer in one branch, an SFTTrainer in the next)."""
-        removed = fit.option("remedy-removed", {})
+        # a keyword a library the run imports keeps working (unsloth rebinds TRL's trainers to take `tokenizer=`)
+        removed = {keyword: instead for keyword, instead in fit.option("remedy-removed", {}).items()
+                   if not entry.run_imports(fit.option("remedy-removed-kept-by", {}).get(keyword, []))}
         fit_names = frozenset(self.analysis.work.call_names(*fit_call))
         for func_id in sorted(entry.main) if removed else ():
             fn = self.analysis.functions[func_id]

@@ -86,15 +86,17 @@ def test_the_message_for_a_trainer_names_the_switch_and_for_other_fits_does_not(
     assert "enable_jit_checkpoint" not in messages["keras_train.py"]
 
 
-@pytest.mark.parametrize("keywords, named", [
+@pytest.mark.parametrize("keywords, named, first", [
     # the release that brings the switch dropped the keyword (4.48 only deprecated it): named, with the call's line
-    ("tokenizer=tokenizer, ", "; transformers 5.0 no longer takes Trainer(tokenizer=...) (train.py:4): pass processing_class instead"),
-    ("processing_class=tokenizer, ", None),
-])
-def test_the_message_names_a_keyword_the_remedys_release_removed(run_sigcheck, keywords, named):
+    ("tokenizer=tokenizer, ", "; transformers 5.0 no longer takes Trainer(tokenizer=...) (train.py:4): pass processing_class instead", ""),
+    ("processing_class=tokenizer, ", None, ""),
+    # unsloth rebinds the trainers to move `tokenizer=` to processing_class (triage BK)
+    ("tokenizer=tokenizer, ", None, "import unsloth\n"),
+], ids=["tokenizer=", "processing_class=", "tokenizer= where unsloth is imported"])
+def test_the_message_names_a_keyword_the_remedys_release_removed(run_sigcheck, keywords, named, first):
     """stanford_alpaca passes `tokenizer=` to the Trainer: transformers 5, which brings the switch,
     takes it as processing_class, so following the advice alone breaks the call."""
-    code = f"""
+    code = first + f"""
 from transformers import HfArgumentParser, Trainer, TrainingArguments
 
 (args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses()
