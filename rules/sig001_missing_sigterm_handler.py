@@ -44,7 +44,8 @@ class MissingSigtermHandler(Rule):
     handles SIGTERM from 2.0: a project whose requirements, conda environment or project file
     pins an older release (`pytorch-lightning==1.4.2`) is reported, and the message names the pin;
     so is a run that passes its Trainer a keyword 2.0 removed (`gpus=1`, `resume_from_checkpoint=`,
-    also as a key of a dict it spreads, `Trainer(**params)`), which only an older release accepts.
+    also as a key of a dict it spreads, `Trainer(**params)`), which only an older release accepts,
+    or whose modules import a name 2.0 no longer has (`pytorch_lightning.loggers.LightningLoggerBase`).
     A loop is a
     training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
     through the functions it calls; handing a step function to a library does not make it one.

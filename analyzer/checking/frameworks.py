@@ -192,13 +192,14 @@ class FrameworkHandling:
         """What keeps a library from handling SIGTERM for the entry point `module`: its handling
         came with a release that the project's pin nearest the entry point excludes, or that
         removed a keyword the run passes to the library's class (`Trainer(gpus=1)`: `runs`
-        tells whether the entry point's run makes that call)."""
+        tells whether the entry point's run makes that call) or a name a module of the run
+        imports (`pytorch_lightning.loggers.LightningLoggerBase`, gone in 1.9)."""
         path = self.analysis.project.sources[module].path
         for name in self._called(func_id, event):
             for entry in self.analysis.knowledge.frameworks.find(name):
                 if entry.option("since") and entry.option("behaviour") == "handles":
                     pinned = self.pins.below(path, entry.option("package", []), entry.option("since"))
-                    return pinned or next((written for caller, site, written, found in self._older_calls
+                    return pinned or next((written for caller, site, written, found in [*self._older_calls, *self._older_imports]
                                            if found is entry and runs(caller, site)), None)
         return None
 
@@ -221,6 +222,23 @@ class FrameworkHandling:
                                 else f"(**{event.spread.name}) in {self._display(func_id)}, passing {passed[0]}"  # type: ignore[union-attr]
                             written = f"{name.rsplit('.', 1)[-1]}{call}, a keyword {library} removed"
                             found.append((func_id, event, written, entry))
+        return found
+
+    @cached_property
+    def _older_imports(self) -> list[tuple[str, ir.Import, str, object]]:
+        """Imports of a name that the release that brought a library's handling no longer has,
+        with how they are written and the library's entry."""
+        entries = [entry for entry in self.analysis.knowledge.frameworks if entry.option("removed-imports")]
+        found = []
+        for summary in self.analysis.project.modules.values() if entries else ():
+            for event in summary.body.events:
+                for entry in entries if isinstance(event, ir.Import) else ():
+                    gone = next((name for name in event.modules for removed in entry.option("removed-imports")
+                                 if name == removed or name.startswith(removed + ".")), None)
+                    if gone is not None:
+                        library = f"{entry.option('package', ['the library'])[0]} {entry.option('since')}"
+                        found.append((summary.body_id, event, f"{gone}, imported in {summary.display}, which "
+                                                              f"{library} no longer has", entry))
         return found
 
     def _display(self, func_id: str) -> str:

@@ -124,3 +124,16 @@ def train():
 train()
 """
     assert run_sigcheck({"model.py": MODEL, "train.py": source}, ["train.py"]).diagnostics == []
+
+
+def test_a_run_importing_a_name_lightning_2_no_longer_has_runs_without_its_handler(run_sigcheck):
+    """flash-attention's training imports `LightningLoggerBase`, gone in 1.9 (triage BM): with no
+    pin, the run is on an older release, whose Trainer installs no SIGTERM handler."""
+    train = "from model import Lit, Trainer\nfrom pytorch_lightning.loggers import LightningLoggerBase\n\nTrainer().fit(Lit())\n"
+    (finding,) = run_sigcheck({"model.py": MODEL, "train.py": train}, ["train.py"], select=("SIG001",)).diagnostics
+    assert "(pytorch_lightning.loggers.LightningLoggerBase, imported in train.py, which pytorch-lightning 2.0 no " \
+           "longer has: a release before the library handled SIGTERM)" in finding.message
+    # an import of the new name, or one of a module the run never goes through, says nothing
+    current = "from model import Lit, Trainer\nfrom pytorch_lightning.loggers import Logger\n\nTrainer().fit(Lit())\n"
+    files = {"model.py": MODEL, "train.py": current, "legacy/old.py": "from pytorch_lightning.loggers import LightningLoggerBase\n"}
+    assert run_sigcheck(files, ["train.py"], select=("SIG001",)).diagnostics == []
