@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sigcheck.loading.hydra_configs import ConfiguredTarget
+from sigcheck.loading.hydra_configs import ConfiguredTarget, compose_folders
 from sigcheck.loading.sources import display_path
 from sigcheck.model import ir
 from sigcheck.model.values import ConstV, ExternalV
@@ -47,11 +47,25 @@ def hydra_app(analysis: "Analysis", entry: "EntryFacts") -> HydraApp | None:
     `config_path` from a variable, a package's `pkg://` path, a search path extended)."""
     folders = {folder for func_id in sorted(entry.main.listed) for decorator in analysis.functions[func_id].decorators
                if (folder := _config_folder(analysis, func_id, decorator)) is not None}
+    if not folders:  # the compose API (`initialize_config_module("sam2")`, then `compose(...)`): the loader read its folders
+        modules = {analysis.functions[func_id].module for func_id in entry.main.listed}
+        folders = {folder for folder in analysis.project.hydra_folders
+                   if any(folder in _compose_folders(analysis, module) for module in modules)}
     if len(folders) != 1 or False in folders:
         return None
     folder = folders.pop()
     targets = analysis.hydra_configs.targets(folder)
     return None if targets is None else HydraApp(folder, tuple(targets))
+
+
+def _compose_folders(analysis: "Analysis", module: str) -> list[Path]:
+    return compose_folders(analysis.project.modules[module], lambda name: _package(analysis, name, module))
+
+
+def _package(analysis: "Analysis", name: str, importer: str) -> Path | None:
+    found = analysis.project.resolve_import(name, importer)
+    source = analysis.project.sources.get(found) if found else None
+    return source.path.parent if source is not None and source.path.name == "__init__.py" else None
 
 
 def _config_folder(analysis: "Analysis", func_id: str, decorator: ir.Sym) -> Path | bool | None:

@@ -16,7 +16,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import Callable
+
 from sigcheck.loading.sources import LoadError, decode_text, display_path, read_bytes
+from sigcheck.model import ir
 
 _MAX_FILES = 2000  # a configuration folder larger than this is not one sigcheck vouches for
 _MAX_DEPTH = 60  # nesting of mappings and lists followed in one file
@@ -134,3 +137,42 @@ def _scalar(node) -> bool | str | None:
     if node.style is None and text in ("", "~", "null", "Null", "NULL"):
         return None
     return text
+
+
+# Hydra's compose API: the call that names the configuration folder, and the keyword that does
+_INITIALIZERS = {"initialize": "config_path", "initialize_config_module": "config_module",
+                 "initialize_config_dir": "config_dir"}
+
+
+def compose_folders(summary: ir.ModuleSummary, package_folder: Callable[[str], Path | None]) -> list[Path]:
+    """The configuration folders a module's calls of Hydra's compose API name, as written:
+    `initialize(config_path="configs")` (relative to the module's folder, as Hydra takes it),
+    `initialize_config_module("sam2")` (the package's folder: `package_folder` finds it) and
+    `initialize_config_dir(config_dir=...)`. `compose(config_name=...)` then composes from there
+    (sam2's training/train.py)."""
+    folders = []
+    for fn in summary.functions.values():
+        for event in fn.events:
+            called = _initializer(event.func, summary) if isinstance(event, ir.CallSite) else None
+            if called is None:
+                continue
+            written = dict(event.kwargs).get(_INITIALIZERS[called], event.args[0] if event.args else None)
+            if not (isinstance(written, ir.Const) and isinstance(written.value, str)) or "://" in written.value:
+                continue
+            if called == "initialize_config_module":
+                folder = package_folder(written.value)
+            else:
+                folder = Path(os.path.normpath(Path(summary.path).parent / written.value))
+            if folder is not None:
+                folders.append(folder)
+    return folders
+
+
+def _initializer(func: ir.Sym, summary: ir.ModuleSummary) -> str | None:
+    """`initialize` of `hydra.initialize(...)`, or of `initialize(...)` imported from hydra."""
+    name = func.attr if isinstance(func, ir.Attr) else func.name if isinstance(func, ir.Name) else None
+    if name not in _INITIALIZERS:
+        return None
+    if isinstance(func, ir.Attr):
+        return name if isinstance(func.base, ir.Name) and func.base.name == "hydra" else None
+    return name if any(f"{module}.{name}" in summary.imports for module in ("hydra", "hydra.experimental")) else None

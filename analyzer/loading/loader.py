@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Mapping
 
+from sigcheck.loading.hydra_configs import compose_folders
 from sigcheck.loading.sources import LoadError, is_file, read_python, resolve
 from sigcheck.loading.summaries import Job, Summariser
 from sigcheck.model import ir
@@ -115,7 +116,7 @@ def _configured_modules(project: ProjectModel, module: str) -> list[Path]:
     if not summary.imports_any(["hydra"]):
         return []
     found = []
-    for folder in _hydra_folders(summary):
+    for folder in [*_hydra_folders(summary), *compose_folders(summary, lambda name: _package_folder(project, name, module))]:
         project.hydra_folders[folder] = None
         for target in project.hydra_configs.targets(folder) or ():
             found += [path for prefix in _prefixes(target.qualname)[:-1]  # the last part is the class
@@ -135,6 +136,15 @@ def _hydra_folders(summary) -> list[Path]:
             if isinstance(written, ir.Const) and isinstance(written.value, str) and "://" not in written.value:
                 folders.append(Path(os.path.normpath(Path(summary.path).parent / written.value)))
     return folders
+
+
+def _package_folder(project: ProjectModel, name: str, importer: str) -> Path | None:
+    """The folder of the project's package `name` (`initialize_config_module("sam2")`)."""
+    try:
+        path = project.find_module_file(name, importer)
+    except (OSError, ValueError):
+        return None
+    return path.parent if path is not None and path.name == "__init__.py" else None
 
 
 def _names_hydra_main(func: ir.Sym, summary) -> bool:

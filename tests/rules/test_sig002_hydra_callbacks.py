@@ -145,3 +145,31 @@ def test_the_finding_names_the_configuration(run_sigcheck):
     (finding,) = report.diagnostics
     assert "the Hydra configuration in configs names" in finding.message
     assert "_target_: lightning.pytorch.callbacks.OnExceptionCheckpoint" in finding.message
+
+
+_COMPOSED = """
+from typing import List
+
+import hydra
+from hydra import compose, initialize
+from lightning import Callback, Trainer
+
+from helpers import instantiate_callbacks
+
+if __name__ == "__main__":
+    with initialize(config_path="configs", version_base="1.3"):
+        cfg = compose(config_name="train")
+    callbacks: List[Callback] = instantiate_callbacks(cfg.get("callbacks"))
+    trainer: Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks)
+    trainer.fit(hydra.utils.instantiate(cfg.model))
+"""
+
+
+def test_callbacks_the_compose_api_builds_are_judged_as_hydra_mains_are(run_sigcheck):
+    """`with initialize(config_path="configs"): cfg = compose(...)` reads the same folder."""
+    files = {**_HELPERS, **_CONFIGS}
+    report = run_sigcheck({"train.py": _COMPOSED, **files}, ["train.py"])
+    assert [d.code for d in report.diagnostics] == ["SIG002"]
+    saving = {"configs/callbacks/on_exception.yaml":
+              "on_exception:\n  _target_: lightning.pytorch.callbacks.OnExceptionCheckpoint\n"}
+    assert run_sigcheck({"train.py": _COMPOSED, **files, **saving}, ["train.py"]).diagnostics == []
