@@ -10,6 +10,27 @@ from sigcheck.model.trace import Point
 from sigcheck.model.values import ExternalV, InstanceV
 
 
+# A lock the main thread takes once before the handler is registered (unsloth's studio); what
+# follows the registration decides whether it can be holding it when the handler runs.
+_RECORDS = """
+import signal, sys, threading, time
+
+records_lock = threading.Lock()
+records = {{}}
+
+def adopt(pid):
+    with records_lock:
+        records[pid] = time.time()
+
+def on_sigterm(signum, frame):
+{expect}    with records_lock:
+        records.clear()
+    sys.exit(0)
+
+adopt(0)
+signal.signal(signal.SIGTERM, on_sigterm)"""
+
+
 class BlockingCallInHandler(Rule):
     """A SIGTERM handler reaches a call that can wait without bound.
 
@@ -172,23 +193,7 @@ for batch in loader:
         print("step")
     train_step(batch)
 """, "only the handler takes state_lock, and the main thread may take the reentrant log_lock again"),
-        Example("""
-import signal, sys, threading, time
-
-records_lock = threading.Lock()
-records = {}
-
-def adopt(pid):
-    with records_lock:
-        records[pid] = time.time()
-
-def on_sigterm(signum, frame):
-    with records_lock:
-        records.clear()
-    sys.exit(0)
-
-adopt(0)
-signal.signal(signal.SIGTERM, on_sigterm)
+        Example(_RECORDS.format(expect="") + """
 stopped = threading.Event()
 while not stopped.is_set():
     stopped.wait(timeout=1)
@@ -277,24 +282,7 @@ for batch in loader:
     with checkpointer._lock:
         train_step(batch)
 """, "the training loop holds the lock when the signal comes: the handler's `with` waits for it forever"),
-        Example("""
-import signal, sys, threading, time
-
-records_lock = threading.Lock()
-records = {}
-
-def adopt(pid):
-    with records_lock:
-        records[pid] = time.time()
-
-def on_sigterm(signum, frame):
-    # expect: SIG003
-    with records_lock:
-        records.clear()
-    sys.exit(0)
-
-adopt(0)
-signal.signal(signal.SIGTERM, on_sigterm)
+        Example(_RECORDS.format(expect="    # expect: SIG003\n") + """
 for step in range(1000):
     adopt(step)
 """, "taken before the registration, and again after it: the handler may come while the main thread holds it"),
