@@ -73,10 +73,9 @@ class SigtermNotDelivered(Rule):
     starts the script) through its own `sm_train.sh` under `/bin/bash -c`, whatever the image:
     bash is PID 1 without a TERM trap, and a handler in that script is reported at the
     `SourceCode` call. A shell script of the project that starts a script with deepspeed on one
-    node (`deepspeed --num_gpus 8 main.py` in run.sh, with no hostfile or node count above 1;
-    `--num_nodes 1` keeps one host of any hostfile, and `--hostfile /dev/null` lists none; told
-    nothing, `deepspeed main.py` runs on this node unless a cluster's /job/hostfile names others,
-    which is taken to be so where the script's path or text says several nodes or a hostfile)
+    node (`deepspeed --num_gpus 8 main.py`, no hostfile or node count above 1; `--num_nodes 1`
+    keeps one host of any hostfile, `--hostfile /dev/null` lists none; told nothing, one node unless
+    the script's path or text says several nodes or a hostfile, as a cluster's /job/hostfile may)
     keeps the signal from it as the runner in a container does: reported at that line, as is a
     Kubernetes container whose command `sh -c '...'` runs the script as a child (not `exec`'d,
     nor bash's last simple command): the shell, the pod's PID 1, keeps it. A script whose launch
@@ -86,10 +85,9 @@ class SigtermNotDelivered(Rule):
     ENTRYPOINT or script line that starts the launcher), and the trace shows the whole chain.
 
     ## Why is this bad?
-    The handler was written for a stop, and the stop never reaches it: the job is SIGKILLed at
-    the deadline with nothing saved. `docker stop` signals PID 1 only; a launcher that does not
-    forward keeps the signal (as PID 1 without a handler it ignores it) while the trainer trains
-    on. Under torchrun the save gets 30 s, not the platform's 120 s.
+    The handler was written for a stop, and the stop never reaches it: the job is SIGKILLed at the
+    deadline with nothing saved. `docker stop` signals PID 1 only; a launcher that does not forward
+    keeps it (PID 1 with no handler ignores it) while the trainer trains on; torchrun gives 30 s.
 
     ## Example
     ```dockerfile
