@@ -15,15 +15,16 @@ def held_outside(analysis, locks: LockTakers, event: ir.With, parents, entries, 
     handler then waits forever. One it ran only before (a lock taken once at start-up) it
     cannot be holding."""
     keys = [key for item in event.items if (key := locks.key(item)) is not None]
+    afters = {}  # entry -> what its main thread runs after the registration, worked out once
+
+    def may_run_after(entry, taker: str, key) -> bool:
+        if id(entry) not in afters:
+            afters[id(entry)] = run_after(analysis, entry, registration)
+        if afters[id(entry)] is None:
+            return True  # where the registration comes is not known: it may come first
+        at, later = afters[id(entry)]
+        return taker in later or any(locks.key(item) == key and (entry.position(taker, e) or -1) > at
+                                     for e in analysis.functions[taker].events if isinstance(e, ir.With) for item in e.items)
+
     return next((taker for key in keys for taker in sorted(locks.takers(key)) if taker not in parents
-                 and any(taker in entry.main and _may_run_after(analysis, entry, registration, taker, locks, key)
-                         for entry in entries)), None)
-
-
-def _may_run_after(analysis, entry, registration, taker: str, locks: LockTakers, key) -> bool:
-    after = run_after(analysis, entry, registration)
-    if after is None:
-        return True  # where the registration comes is not known: it may come first
-    at, later = after
-    return taker in later or any(locks.key(item) == key and (entry.position(taker, e) or -1) > at
-                                 for e in analysis.functions[taker].events if isinstance(e, ir.With) for item in e.items)
+                 and any(taker in entry.main and may_run_after(entry, taker, key) for entry in entries)), None)
