@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from sigcheck.checking.registration_conditions import condition_of, every_run_registers, guards_the_training, under_a_condition
+from sigcheck.checking.registration_conditions import (chosen_from_a_table, condition_of, every_run_registers,
+                                                       guards_the_training, under_a_condition)
 from sigcheck.checking.rule import Example, Rule
 
 
@@ -21,6 +22,9 @@ class HandlerRegisteredLate(Rule):
     registration for a signal sigcheck cannot tell (`signal.signal(args.exit_signal, h)`,
     Megatron's `--exit-signal-handler`) may be SIGTERM's: made in every run, it may protect them
     all; made only under a condition, the runs where it is false have no handler of any signal.
+    A handler made only by what the run picks from a table by a name it is given
+    (`PLUGINS[name](model)`), where the table also holds classes that register none, is made
+    only in the runs that pick it.
 
     ## Why is this bad?
     A stop during the window before registration, often the first epoch or the whole run when
@@ -134,6 +138,28 @@ for batch in loader:
     model(batch).backward()
     optimizer.step()
 """, "every run registers a handler for the signal an option names, which may be SIGTERM"),
+        Example("""
+import signal, sys
+
+
+class Saver:
+    def __init__(self, model):
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def on_sigterm(self, signum, frame):
+        sys.exit(0)
+
+
+class AsyncSaver(Saver):
+    pass
+
+
+SAVERS = {"sync": Saver, "async": AsyncSaver}
+saver = SAVERS[args.saver](model)
+for batch in loader:
+    model(batch).backward()
+    optimizer.step()
+""", "every class the table holds registers the handler, whichever the run picks"),
     )
     invalid = (
         Example("""
@@ -164,6 +190,30 @@ for batch in loader:
     model(batch).backward()
     optimizer.step()
 """, "a handler for a signal an option names, made only under another option (Megatron's --exit-signal-handler)"),
+        Example("""
+import signal, sys
+
+
+class GracefulExit:
+    def __init__(self, model):
+        # expect: SIG007
+        signal.signal(signal.SIGTERM, self.on_sigterm)
+
+    def on_sigterm(self, signum, frame):
+        sys.exit(0)
+
+
+class Profiler:
+    def __init__(self, model):
+        self.model = model
+
+
+PLUGINS = {"graceful_exit": GracefulExit, "profiler": Profiler}
+plugins = [PLUGINS[name](model) for name in args.plugins]
+for batch in loader:
+    model(batch).backward()
+    optimizer.step()
+""", "made only by the plugin a command line picks from a table by name (ms-swift's --callbacks graceful_exit)"),
         Example("""
 import argparse, signal, sys
 
@@ -248,6 +298,10 @@ for batch in loader:
             if "after" in problem:
                 work = analysis.point(entry.first_work.func_id, entry.first_work.event, f"{entry.first_work.what} starts here")
                 yield self.finding(anchor, problem, [work, anchor])
+            elif "picks" in problem:
+                func_id, site, table = chosen_from_a_table(analysis, entry, registration)
+                steps = analysis.path_points(entry.path_to(registration.func_id))
+                yield self.finding(anchor, problem, [*steps, analysis.point(func_id, site, f"picks what runs from {table}"), anchor])
             else:
                 yield self.finding(anchor, problem, _conditional_trace(analysis, entry, registration, anchor))
 
@@ -256,11 +310,16 @@ for batch in loader:
         at = entry.position(registration.func_id, registration.site)
         if at is not None and at > work_at:
             return f"SIGTERM handler is registered after the {entry.first_work.what} started: a stop before this line loses the work"
-        if not under_a_condition(analysis, entry, registration) or guards_the_training(analysis, entry, registration):
+        if not under_a_condition(analysis, entry, registration):
+            chosen = chosen_from_a_table(analysis, entry, registration)
+            return None if chosen is None else _CHOSEN.format(table=chosen[2])
+        if guards_the_training(analysis, entry, registration):
             return None  # a run where the condition is false trains nothing
         return _CONDITIONAL
 
 
+_CHOSEN = ("SIGTERM handler is registered only where the run picks it from {table} by a name it is given: runs that pick "
+           "another, or none, are unprotected")
 _CONDITIONAL = "SIGTERM handler is registered only under a condition: runs where it is false are unprotected"
 _CONDITIONAL_UNKNOWN = ("Signal handler, for a signal sigcheck cannot tell (it may be SIGTERM), is registered only under a "
                         "condition: runs where it is false have no handler at all")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
 from sigcheck.model.roots import root_name
+from sigcheck.model.values import ClassV, DictV, FunctionV
 from sigcheck.model.signals import HandlerRegistration
 
 if TYPE_CHECKING:
@@ -179,6 +180,39 @@ def _region_registers(fn: ir.FunctionInfo, sites: set[int], start: int, end: int
             continue
         index += 1
     return False
+
+
+def chosen_from_a_table(analysis: "Analysis", entry: "EntryFacts", registration: HandlerRegistration) -> tuple[str, ir.CallSite, str] | None:
+    """A call on the way to the registration that runs what a table of classes or functions
+    holds under a key the run is given (`PLUGINS[name](model)`, ms-swift's
+    `callbacks_map[callback](args, self)` for each name on the command line): a run that picks
+    another, or none, never makes it. The call, its function and the table's name as written."""
+    for func_id, index in _path_sites(entry, registration):
+        site = analysis.functions[func_id].events[index]
+        func = site.func if isinstance(site, ir.CallSite) else None
+        if not (isinstance(func, ir.Item) and not isinstance(func.key, ir.Const)):
+            continue
+        tables = [v for v in analysis.resolver.resolve(func.base) if isinstance(v, DictV)]
+        if tables and all(_some_pick_misses(analysis, table, registration.func_id) for table in tables):
+            root = root_name(func.base)
+            return func_id, site, root.name if root is not None else "a table"
+    return None
+
+
+def _some_pick_misses(analysis: "Analysis", table: DictV, registers: str) -> bool:
+    """Whether the table holds, beside what leads to the registration, a class or function that
+    does not (ms-swift's callbacks_map: GracefulExitCallback beside a profiler's); not where a
+    value is not known, nor where every one registers it."""
+    reaches = []
+    for _, value in table.entries:
+        if isinstance(value, ClassV):
+            start = analysis.resolver.method_of(value.class_id, "__init__")
+        elif isinstance(value, FunctionV):
+            start = value.func_id
+        else:
+            return False
+        reaches.append(start is not None and registers in analysis.graph.reach([start], frozenset({"call"})))
+    return any(reaches) and not all(reaches)
 
 
 def _path_sites(entry, registration):
