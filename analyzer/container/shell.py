@@ -221,6 +221,12 @@ class _Reader(Words):
     def command(self, node, function, background, pipeline, in_list) -> None:
         words: list[str | None] = []
         env = dict(self.exported)
+        previous = [None]  # the last word's node
+
+        def glued(child) -> bool:  # a word the grammar split from the one before, with no blank between
+            last, previous[0] = previous[0], child
+            return last is not None and bool(words) and child.start_byte == last.end_byte and self.text(last).endswith("$")
+
         for child in node.children:
             if child.type == "variable_assignment":  # `A=1 python x.py`: the assignment is for the command only
                 name, value = child.child_by_field_name("name"), child.child_by_field_name("value")
@@ -232,6 +238,9 @@ class _Reader(Words):
                 continue
             if child.type == "command_name":
                 child = child.children[0] if child.children else child
+            if child.is_named and glued(child):  # `%j_$DATETIME.log`: the grammar ends a word at a `$` after `%`
+                words[-1] = None
+                continue
             if child.is_named:
                 items = self.array_items(child)
                 if items is not None:  # `"${CMD[@]}" train.py`: each item a word

@@ -107,7 +107,10 @@ class Words:
             inner = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)", braced[1:-1])
             return lead + (self.partial.get(inner.group(1), UNKNOWN_PART) if inner else UNKNOWN_PART)
         if kind in ("string", "concatenation"):
-            parts = [self.text(child) if child.type == "string_content" else self.partial_word(child)
+            # `"deepspeed train.py $@ --deepspeed"`, eval'd later (Megatron-DeepSpeed's run.sh): the
+            # script's arguments are a part not known of the line, not the line's end
+            parts = [self.text(child) if child.type == "string_content" else
+                     _expanded_name(self.text(child))[0] + UNKNOWN_PART if self.word(child) == ARGS else self.partial_word(child)
                      for child in node.children if child.type != '"']
             return None if None in parts else "".join(parts)  # type: ignore[arg-type]
         return UNKNOWN_PART  # arithmetic, command substitution

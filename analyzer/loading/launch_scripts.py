@@ -25,7 +25,7 @@ from sigcheck.loading.sources import LoadError, decode_text, display_path, folde
 from sigcheck.loading.switches import switch_names, switched_by_arguments
 
 _MENTIONS = re.compile(r"\b(?:torchrun|torch\.distributed\.(?:run|launch)|accelerate|deepspeed|colossalai|composer|"
-                       r"mpirun|mpiexec|horovodrun|tune run)\b")
+                       r"mpirun|mpiexec|horovodrun|tune run|srun)\b")
 _BATCH = re.compile(r"^#SBATCH\b", re.M)  # a Slurm batch script: what it runs, Slurm stops
 _PYTHON = re.compile(r"\bpython[\d.]*\b")
 
@@ -115,9 +115,12 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
         return
     batch = _BATCH.search(text) is not None
     for command, written in _commands(script, display, path):
-        words = _after_srun(written) if batch else written
+        # srun runs in a Slurm allocation wherever it is written (a script run under salloc, or
+        # one an sbatch file sources), and a batch script's commands run in one
+        slurm = batch or (bool(command.words) and command.words[0] is not None and program_name(command.words[0]) == "srun")
+        words = _after_srun(written) if slurm else written
         started = _launched(words, knowledge, dict(command.env), programs) \
-            or (_run_by_slurm(words, knowledge, programs) if batch else None) \
+            or (_run_by_slurm(words, knowledge, programs) if slurm else None) \
             or (_run_plainly(words, knowledge, programs) if plain else None)
         if started is None:
             continue

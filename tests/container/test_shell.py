@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sigcheck.container.shell import ARGS, parse_shell, shebang
+from sigcheck.container.shell import ARGS, UNKNOWN_PART, parse_shell, shebang
 from sigcheck.loading.sources import LoadError
 
 SCRIPT = """#!/usr/bin/env bash
@@ -159,3 +159,20 @@ def test_variables_side_by_side_in_a_string_keep_the_blank_between(line, word):
 def test_a_default_holds_where_the_variable_was_set_only_under_a_condition(script, word):
     script = parse_shell(script, "run.sh", {}, None)
     assert script.commands[-1].words[-1] == word
+
+
+@pytest.mark.parametrize("script, words", [
+    # Megatron-DeepSpeed's run.sh: the script's own arguments inside the line it evals
+    ('run_cmd="deepspeed train.py $@ --deepspeed"\neval ${run_cmd}\n', "deepspeed train.py {} --deepspeed"),
+    ('run_cmd="deepspeed train.py"$@\neval ${run_cmd}\n', "deepspeed train.py{}"),
+], ids=["$@ in the string", "$@ glued on"])
+def test_the_scripts_arguments_in_an_evaluated_line_are_a_part_not_known(script, words):
+    (command,) = [c for c in parse_shell(script, "run.sh", {}, None).commands if c.words[:1] == ("eval",)]
+    assert command.evaluated == words.format(UNKNOWN_PART)
+
+
+def test_a_word_the_grammar_splits_at_a_dollar_stays_one():
+    """tree-sitter-bash ends `--output=$DIR/logs/%x_%j_` at the `$` of `$DATETIME.log`
+    (Megatron-DeepSpeed's pretrain_gpt3_175B.sh; triage BO): the two are one word."""
+    (command,) = parse_shell("srun -l --output=$DIR/logs/%x_%j_$DATETIME.log python -u train.py\n", "job.sh", {}, None).commands
+    assert command.words == ("srun", "-l", None, "python", "-u", "train.py")

@@ -373,3 +373,23 @@ def test_a_launcher_that_runs_its_own_arguments_runs_what_its_launch_lines_pass(
              **{f"platform/run_{n}.sh": f"#!/bin/bash\n{line}\n" for n, line in enumerate(lines)}}
     codes = {(d.code, d.path) for d in run_sigcheck(files, ["."]).diagnostics}
     assert (("SIG010", "multiproc.py") in codes) is trains, codes
+
+
+@pytest.mark.parametrize("script", [
+    "#!/bin/bash\nsrun --ntasks-per-node=8 python -u train.py\n",
+    "#!/bin/bash\nsrun sh -c \"python -u train.py\"\n",
+], ids=["srun python", "srun sh -c"])
+def test_srun_runs_its_command_under_slurm_with_no_batch_line_too(run_sigcheck, script):
+    """A script run under salloc, or one a batch script sources, has no #SBATCH line of its own
+    (Megatron-DeepSpeed's examples; triage BO): srun runs its command in the allocation."""
+    report = run_sigcheck({"train.py": TRAINS, "lib.py": LIB, "run.sh": script}, ["run.sh"])
+    assert "under Slurm (run.sh:2)" in _messages(report)["train.py"]
+
+
+@pytest.mark.parametrize("option", ["-i localhost:0,1", "-H /dev/null", "-e worker-1"])
+def test_deepspeeds_short_options_take_a_value(run_sigcheck, option):
+    """`deepspeed -i worker-0:0,1 pretrain_gpt.py` (Megatron-DeepSpeed's run.sh; triage BO): the
+    value is no script."""
+    report = run_sigcheck({"train.py": TRAINS, "lib.py": LIB, "run.sh": f"#!/bin/bash\ndeepspeed {option} train.py\n"},
+                          ["run.sh"])
+    assert report.errors == [] and "train.py" in report.files
