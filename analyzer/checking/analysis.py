@@ -261,9 +261,13 @@ class Analysis:
     @cached_property
     def ordered(self) -> frozenset[str]:
         """Functions that lead to an event whose place in a run is compared (registrations,
-        training and data loops, fit calls): the run order walks only these."""
+        training and data loops, fit calls, tests of a flag a handler sets: where a run that
+        trains nothing starts polling it, lerobot's rollout): the run order walks only these."""
         registered = {r.func_id for r in self.registrations}
-        return frozenset(self.graph.reaching(self.work.stepping | registered | set(self.looping), MAIN_THREAD))
+        handlers = [t.func_id for r in self.registrations for t in r.handlers]
+        flags = {key for key, _ in self.saves.flags_set(handlers)} if handlers else set()
+        testing = {func_id for flag in flags for func_id, _ in self.flags.tests_by_flag().get(flag, ())}
+        return frozenset(self.graph.reaching(self.work.stepping | registered | set(self.looping) | testing, MAIN_THREAD))
 
     def deadline_for(self, entries: list["EntryFacts"]) -> "Deadline":
         """The smallest deadline along the launch chains of these entry points."""
