@@ -158,9 +158,27 @@ def forwarding_call(graph: CallGraph, knowledge: Knowledge, func_ids: Iterable[s
                 if graph.ray.run_by(event):
                     return "ray"
                 names = [n for n in graph.qualnames(func_id, event) if knowledge.forwards.find(n)]
-                if names:
+                if names and not _kills_outright(graph, knowledge, event, names[0]):
                     return names[0]
     return None
+
+
+# Where a forwarding call takes the signal it sends: (name, position, keyword)
+_SIGNAL_ARGUMENT = {"os.kill": (1, "sig"), "os.killpg": (1, "sig"), "signal.pthread_kill": (1, "signalnum")}
+
+
+def _kills_outright(graph: CallGraph, knowledge: Knowledge, site: ir.CallSite, name: str) -> bool:
+    """A call that sends SIGKILL (`proc.kill()`, `os.killpg(pgid, signal.SIGKILL)`, axlearn's
+    agent): the child dies at once, and no handler of its own runs, so it passes no stop on."""
+    from sigcheck.model.signals import signal_numbers
+    if name.endswith(".kill") and name not in _SIGNAL_ARGUMENT:
+        return True  # Popen.kill(), Process.kill(): SIGKILL
+    position, keyword = _SIGNAL_ARGUMENT.get(name, (0, "sig") if name.endswith(".send_signal") else (None, None))
+    if position is None:
+        return False
+    sym = site.args[position] if len(site.args) > position else dict(site.kwargs).get(keyword)
+    numbers = signal_numbers(graph.resolver.resolve(sym), knowledge) if sym is not None else None
+    return numbers == frozenset({knowledge.signals.get("SIGKILL", 9)})
 
 
 def events_set(graph: CallGraph, func_ids: Iterable[str]) -> set[tuple[str, str]]:

@@ -47,6 +47,9 @@ _TRANSFORMS = frozenset({"jax.jit", "jax.pmap", "jax.vmap", "jax.grad", "jax.val
                          "jax.remat", "jax.experimental.pjit.pjit", "flax.nnx.jit", "flax.nnx.grad",
                          "flax.nnx.value_and_grad", "equinox.filter_jit", "equinox.filter_grad", "equinox.filter_value_and_grad",
                          "equinox.filter_pmap", "equinox.filter_vmap", "gin.configurable", "gin.external_configurable",
+                         # haliax's jit by named axes (levanter's trainer compiles its step so), JAX's shard_map
+                         "haliax.named_jit", "haliax.partitioning.named_jit", "jax.experimental.shard_map.shard_map",
+                         "jax.shard_map",
                          "tensorflow.function", "torch.compile",
                          "torch.func.grad", "torch.func.vmap", "torch.vmap",
                          # batch-size finders: the loop runs, retried with half the batch on out-of-memory
