@@ -29,6 +29,7 @@ _MAX_DEPTH = 12
 _NO_CUT = 1 << 30
 _MAX_VALUES = 8  # values of a symbol; those that run project code may be more (below)
 _COMPREHENSIONS = frozenset({"ListComp", "SetComp", "GeneratorExp"})  # items like its element, how many unknown
+_STAGES = frozenset({"lower", "compile"})  # ahead-of-time compiling a jitted function: what is called runs it
 _MAX_CODE_VALUES = 16  # argflow.MAX_ARGUMENTS: each script's main passed to one shared launch()
 
 
@@ -171,6 +172,10 @@ class Resolver(ModuleMembers, ClassMembers):
         if isinstance(sym, ir.Attr):
             return [v for base in self.resolve(sym.base) for v in self.attribute(base, sym.attr)]
         if isinstance(sym, ir.CallOf):
+            if isinstance(sym.func, ir.Attr) and sym.func.attr in _STAGES:  # `jax.jit(step).lower(x).compile()`
+                staged = [v for v in self.resolve(sym.func.base) if isinstance(v, FunctionV)]
+                if staged:
+                    return [UNKNOWN, *staged]
             returned = receiver_returned(self, sym.func)
             if returned is not None:
                 return returned

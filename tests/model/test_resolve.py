@@ -585,6 +585,9 @@ def test_a_function_transformation_runs_the_function_it_is_given(resolve):
     code = "import jax\nimport torch\n\ndef train_step(state, batch):\n    return state\n\n"
     assert FunctionV("train:train_step") in resolve(code, "probe = jax.pmap(train_step, axis_name='batch')\n")
     assert FunctionV("train:train_step") in resolve(code, "probe = torch.compile(train_step)\n")
+    # compiled ahead of time, the executable runs it (axlearn's trainer; triage BP)
+    assert FunctionV("train:train_step") in resolve(code, "probe = jax.jit(train_step).lower(state, batch).compile()\n")
+    assert FunctionV("train:train_step") not in resolve(code, "probe = re.compile(pattern)\n")
     # levanter's trainer compiles its step with haliax's jit by named axes (triage BP)
     named = code.replace("import jax\n", "import jax\nimport haliax as hax\nfrom haliax.partitioning import named_jit\n")
     assert FunctionV("train:train_step") in resolve(named, "probe = hax.named_jit(train_step, axis_resources=mapping)\n")
