@@ -78,13 +78,30 @@ def test_a_launcher_without_a_handler_keeps_the_signal_from_the_trainer(tmp_path
         try:
             proc.wait()
         finally:
-            proc.kill()
+            proc.terminate()
     """, FORWARDS),
 ])
 def test_a_launcher_that_forwards_or_execs_delivers_the_signal(tmp_path, launcher, passes):
     facts, _ = container_of(tmp_path, launcher)
     assert facts.spawn.passes == passes
     assert facts.full_chain.receives()[-1] is True
+
+
+def test_a_launcher_that_kills_its_child_outright_delivers_nothing(tmp_path):
+    """`proc.kill()` sends SIGKILL: the trainer's handler never runs (axlearn's agent; triage BP)."""
+    facts, _ = container_of(tmp_path, """
+        import signal, subprocess
+        def stop(signum, frame):
+            raise SystemExit(1)
+        signal.signal(signal.SIGTERM, stop)
+        proc = subprocess.Popen(["python", "train.py"], cwd="/opt/program")
+        try:
+            proc.wait()
+        finally:
+            proc.kill()
+    """)
+    assert facts.spawn.passes == STOPS
+    assert facts.full_chain.receives()[-1] is False
 
 
 def test_a_shell_command_line_adds_a_shell_step(tmp_path):
