@@ -136,8 +136,8 @@ class SigtermNotDelivered(Rule):
       sigcheck cannot compute is not followed, and nothing is reported. One launcher is followed,
       not a launcher started by another, and a `sh -c` between a forwarding launcher and the
       trainer is shown by `sigcheck chain` but not reported.
-    - A launcher counts as forwarding when a SIGTERM handler reaches `terminate()`,
-      `send_signal()`, `kill()`, `os.kill` or `os.killpg`, or when it has a SIGTERM handler and
+    - A launcher counts as forwarding when a SIGTERM handler reaches `terminate()`, `send_signal()`,
+      `os.kill` or `os.killpg` with any signal but SIGKILL (`kill()` sends it), or when it has a SIGTERM handler and
       such a call is on its main path (a `finally` the handler's exception unwinds to). Whether
       it then waits for the child is not checked.
     - Behind an init that signals the whole process group (`tini -g`, `dumb-init`) the child is
