@@ -19,6 +19,7 @@ from sigcheck.model.callgraph import CallGraph, Step
 from sigcheck.model.training_commands import UNKNOWN, Scripts, command_trains
 from sigcheck.model.commands import joined_words, positional_words, seq_words, split_text
 from sigcheck.model.pathvalues import value_text
+from sigcheck.model.signals import signal_numbers
 from sigcheck.model.values import ConstV, ExternalV, SeqV
 
 if TYPE_CHECKING:
@@ -170,7 +171,6 @@ _SIGNAL_ARGUMENT = {"os.kill": (1, "sig"), "os.killpg": (1, "sig"), "signal.pthr
 def _kills_outright(graph: CallGraph, knowledge: Knowledge, site: ir.CallSite, name: str) -> bool:
     """A call that sends SIGKILL (`proc.kill()`, `os.killpg(pgid, signal.SIGKILL)`, axlearn's
     agent): the child dies at once, and no handler of its own runs, so it passes no stop on."""
-    from sigcheck.model.signals import signal_numbers
     if name.endswith(".kill") and name not in _SIGNAL_ARGUMENT:
         return True  # Popen.kill(), Process.kill(): SIGKILL
     position, keyword = _SIGNAL_ARGUMENT.get(name, (0, "sig") if name.endswith(".send_signal") else (None, None))
