@@ -21,6 +21,7 @@ from sigcheck.container.mpi import rank_signal, runs_command
 from sigcheck.container.shell import UNKNOWN_PART, parse_shell
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.accelerate_config import named_config, on_sagemaker, runs_one_process
+from sigcheck.loading.launcher_signal import keeps_signal, says_several_nodes
 from sigcheck.loading.sources import LoadError, decode_text, display_path, folders_up, is_file, read_bytes, resolve
 from sigcheck.loading.switches import switch_names, switched_by_arguments
 
@@ -109,9 +110,8 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
         return
     here = workdir or path.parent
     folder = str(resolve(here))  # where a launch script is run from, as its launches are looked for
-    try:
-        script = parse_shell(text, display, {}, None, cwd=folder, folder=folder)
-    except LoadError:
+    script = _parsed_around_errors(text, display, folder)
+    if script is None:
         return
     batch = _BATCH.search(text) is not None
     for command, written in _commands(script, display, path):
@@ -132,7 +132,7 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
             if None not in words:  # a word not known may be the script (`deepspeed $SCRIPT --epochs 3`)
                 yield launcher, target, command.span[0]
             continue
-        keeps = _keeps_signal(launcher, words, knowledge, _says_several_nodes(path, text))
+        keeps = keeps_signal(launcher, words, knowledge, says_several_nodes(path, text))
         config = None
         if any(e.option("keeps-in-one-process", False) for e in knowledge.containers["launcher"].find(launcher)):
             # accelerate: on SageMaker, or in one process its simple launcher keeps SIGTERM from the script
@@ -142,6 +142,22 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
         switched = switched_by_arguments(args, switch_names(knowledge), _bases(here, root))
         yield ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
                            keeps, switched, resolve(path), arguments=tuple(args))
+
+
+def _parsed_around_errors(text: str, display: str, folder: str, tries: int = 3):
+    """The script, read with the lines bash could not run left out: bash reports such a line and
+    goes on (a template's `DATA_PATH=<Specify path>`, Megatron-DeepSpeed's examples), so the
+    launches on the others still run. None where it cannot be read even so."""
+    for _ in range(tries + 1):
+        try:
+            return parse_shell(text, display, {}, None, cwd=folder, folder=folder)
+        except LoadError as error:
+            lines = text.split("\n")
+            if error.line is None or not 1 <= error.line <= len(lines) or not lines[error.line - 1].strip():
+                return None
+            lines[error.line - 1] = ""
+            text = "\n".join(lines)
+    return None
 
 
 def _commands(script, display: str, path: Path):
@@ -246,51 +262,6 @@ def _files(target: str, *bases: Path) -> list[Path]:
     # (open_clip's `torchrun -m open_clip_train.main` runs src/open_clip_train/main.py)
     return [place for base in bases for folder in (base, base / "src")
             for place in (folder.joinpath(*parts).with_suffix(".py"), folder.joinpath(*parts, "__main__.py"))]
-
-
-def _keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge, several_nodes: bool = False) -> bool:
-    """Whether the launcher keeps SIGTERM from what it starts: one the knowledge says passes no
-    signal on (`colossalai run`), or passes it on across nodes only (deepspeed's runner) and is
-    told to run on this node (`--num_gpus 8`, `--include localhost:0,1`, a hostfile that is not a
-    file, `--hostfile /dev/null`) and given no hosts, or told `--num_nodes 1`, which keeps the
-    first host of any hostfile (runner.py). Told nothing, deepspeed reads a default hostfile
-    (/job/hostfile) where the cluster has one, and runs on this node where there is none (FastChat's
-    and LLaVA's `deepspeed train.py`): one node, unless the script says it runs on several
-    (`several_nodes`: DeepSpeed-Chat's `multi_node/run_66b.sh` and `single_node/run_1.3b.sh` start
-    `deepspeed main.py` alike), where pdsh passes the signal on."""
-    entries = knowledge.containers["launcher"].find(launcher)
-    if not entries or entries[0].option("forwards", True):
-        return False
-    if not entries[0].option("forwards-across-nodes", False):
-        return True  # on any number of nodes (`colossalai run`)
-    given: dict[str, str] = {}
-    for index, word in enumerate(words):
-        option, equals, value = (word or "").partition("=")
-        given.setdefault(option, value if equals else (words[index + 1] or "" if index + 1 < len(words) else ""))
-    if "--force_multi" in given:
-        return False
-    if "--num_nodes" in given:  # the runner keeps the first hosts of any hostfile: one node is one node
-        return given["--num_nodes"] == "1"
-    if any(option in given for option in _MULTI_NODE) or given.get("--hostfile", given.get("-H")) not in (None, "/dev/null"):
-        return False
-    # a hostfile that is not a regular file (/dev/null: BingBertSquad's "only local node") lists no host
-    return any(option in given for option in ("--num_gpus", "--num_accelerators", "--hostfile", "-H")) \
-        or any(given.get(option, "").startswith("localhost") for option in ("--include", "-i")) or not several_nodes
-
-
-def _says_several_nodes(path: Path, text: str) -> bool:
-    """Whether a launch script says it runs on several nodes: its path (`multi_node/run_66b.sh`)
-    or a hostfile it names, in a comment or a variable (`# needs /job/hostfile`)."""
-    return _SEVERAL_NODES.search(path.as_posix()) is not None or _HOSTFILE.search(text) is not None
-
-
-_SEVERAL_NODES = re.compile(r"multi[_-]?nodes?", re.I)
-_HOSTFILE = re.compile(r"hostfile", re.I)
-
-
-# Words that may make deepspeed's runner start workers on other hosts (runner.py: a hostfile's hosts
-# beyond the first, unless --num_nodes 1 keeps that one)
-_MULTI_NODE = frozenset({"--exclude", "-e", "--master_addr", "--launcher"})
 
 
 def _run_by_slurm(words: list[str | None], knowledge: Knowledge,

@@ -21,3 +21,14 @@ def test_what_a_named_shell_script_that_starts_nothing_found_says(run_sigcheck, 
     report = run_sigcheck({"run.sh": f"#!/bin/bash\n{line}\n", "train.py": "print('hi')\n"}, ["run.sh"])
     assert [error.message for error in report.errors if said in error.message] != [], report.errors
     assert all("-?" not in error.message and "starts 3" not in error.message for error in report.errors)
+
+
+def test_a_line_bash_cannot_run_leaves_the_others_launches(run_sigcheck):
+    """A template's `DATA_PATH=<Specify path and file prefix>_text_document` (Megatron-DeepSpeed's
+    examples; triage BO): bash reports the line and goes on to the launch after it."""
+    train = "import torch\nfor step in range(9):\n    torch.ones(1).backward()\n    opt.step()\n"
+    script = ("#!/bin/bash\nDATA_PATH=<Specify path and file prefix>_text_document\n"
+              "python -m torch.distributed.launch --nproc_per_node 8 train.py --data-path $DATA_PATH\n")
+    report = run_sigcheck({"run.sh": script, "train.py": train}, ["run.sh"])
+    assert report.errors == []
+    assert [d.code for d in report.diagnostics] == ["SIG001"] and "under torchrun (run.sh:3)" in report.diagnostics[0].message
