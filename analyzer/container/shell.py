@@ -86,18 +86,19 @@ class ShellScript:
 
 def parse_shell(text: str, display: str, env: dict[str, str], args: list[str] | None,
                 line_offset: int | tuple[int, int, int, int] = 0, cwd: str = "/",
-                folder: str | None = None) -> ShellScript:
+                folder: str | None = None, tolerant: bool = False) -> ShellScript:
     """Parse a script; `args` are its positional parameters when known. A syntax error is a
     LoadError at its place (`line_offset` shifts lines for a script inside a Dockerfile; a span
     instead places every command there: a file a RUN writes with printf has no lines of its own).
-    `folder`: where the script lies, which `$(dirname "$0")` and its variants stand for."""
+    `folder`: where the script lies, which `$(dirname "$0")` and its variants stand for.
+    `tolerant`: read around what does not parse, as bash runs the commands it can."""
     stripped = text.rstrip()
     if stripped.endswith("\\") and not stripped.endswith("\\\\"):
         # `python train.py \` then the end of the file: bash joins the line with nothing and runs it,
         # tree-sitter calls it an error
         text = stripped[:-1] + "\n"
     tree = _PARSER.parse(text.encode("utf-8").translate(_ASCII))
-    if tree.root_node.has_error:
+    if tree.root_node.has_error and not tolerant:
         bad = _first_error(tree.root_node)
         line, column = (line_offset[:2] if isinstance(line_offset, tuple)
                         else (bad.start_point.row + 1 + line_offset, bad.start_point.column + 1))

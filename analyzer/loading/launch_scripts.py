@@ -144,20 +144,24 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
                            keeps, switched, resolve(path), arguments=tuple(args))
 
 
-def _parsed_around_errors(text: str, display: str, folder: str, tries: int = 3):
-    """The script, read with the lines bash could not run left out: bash reports such a line and
-    goes on (a template's `DATA_PATH=<Specify path>`, Megatron-DeepSpeed's examples), so the
-    launches on the others still run. None where it cannot be read even so."""
-    for _ in range(tries + 1):
-        try:
-            return parse_shell(text, display, {}, None, cwd=folder, folder=folder)
-        except LoadError as error:
-            lines = text.split("\n")
-            if error.line is None or not 1 <= error.line <= len(lines) or not lines[error.line - 1].strip():
-                return None
+def _parsed_around_errors(text: str, display: str, folder: str):
+    """The script, read around what bash could not run: bash reports such a line or substitution
+    and goes on (a template's `DATA_PATH=<Specify path>`, Megatron-DeepSpeed's examples; a
+    `${batch_size*2}`, Qwen2.5-VL's), so the launches after it still run. What does not parse is
+    a word not known; a line whose error swallows the next is left out. Of the two readings, the
+    one with more commands is taken. A compound command left open (`if` with no `fi`) is a syntax
+    error bash runs nothing of: None."""
+    try:
+        return parse_shell(text, display, {}, None, cwd=folder, folder=folder)
+    except LoadError as error:
+        if "missing" in error.message:
+            return None
+        readings = [parse_shell(text, display, {}, None, cwd=folder, folder=folder, tolerant=True)]
+        lines = text.split("\n")
+        if error.line is not None and 1 <= error.line <= len(lines):
             lines[error.line - 1] = ""
-            text = "\n".join(lines)
-    return None
+            readings.append(parse_shell("\n".join(lines), display, {}, None, cwd=folder, folder=folder, tolerant=True))
+        return max(readings, key=lambda script: len(script.commands))
 
 
 def _commands(script, display: str, path: Path):

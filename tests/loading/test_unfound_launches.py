@@ -23,12 +23,17 @@ def test_what_a_named_shell_script_that_starts_nothing_found_says(run_sigcheck, 
     assert all("-?" not in error.message and "starts 3" not in error.message for error in report.errors)
 
 
-def test_a_line_bash_cannot_run_leaves_the_others_launches(run_sigcheck):
-    """A template's `DATA_PATH=<Specify path and file prefix>_text_document` (Megatron-DeepSpeed's
-    examples; triage BO): bash reports the line and goes on to the launch after it."""
+@pytest.mark.parametrize("bad, line", [
+    # a template's placeholder (Megatron-DeepSpeed's examples; triage BO)
+    ("DATA_PATH=<Specify path and file prefix>_text_document", 3),
+    # a substitution bash rejects when it comes to it (Qwen2.5-VL's sft_30a3b_lora.sh; triage BQ)
+    ('args="\n    --per_device_eval_batch_size ${batch_size*2}"', 4),
+], ids=["placeholder line", "bad substitution"])
+def test_what_bash_cannot_run_leaves_the_launches_after_it(run_sigcheck, bad, line):
+    """bash reports such a line and goes on to the launch after it."""
     train = "import torch\nfor step in range(9):\n    torch.ones(1).backward()\n    opt.step()\n"
-    script = ("#!/bin/bash\nDATA_PATH=<Specify path and file prefix>_text_document\n"
-              "python -m torch.distributed.launch --nproc_per_node 8 train.py --data-path $DATA_PATH\n")
+    script = f"#!/bin/bash\n{bad}\npython -m torch.distributed.launch --nproc_per_node 8 train.py $args\n"
     report = run_sigcheck({"run.sh": script, "train.py": train}, ["run.sh"])
     assert report.errors == []
-    assert [d.code for d in report.diagnostics] == ["SIG001"] and "under torchrun (run.sh:3)" in report.diagnostics[0].message
+    assert [d.code for d in report.diagnostics] == ["SIG001"]
+    assert f"under torchrun (run.sh:{line})" in report.diagnostics[0].message
