@@ -138,6 +138,8 @@ class Words:
         unset_outside = match.group(1) in self.conditional
         if match.group(2) is not None and (value is None or unset_outside or value == "" and match.group(2).startswith(":")):
             default = match.group(3)
+            if len(default) >= 2 and default[0] == default[-1] and default[0] in "\"'":
+                default = default[1:-1]  # `${SRUN_ARGS:-""}`: the shell removes the quotes (mmdetection's slurm_train.sh)
             return default if "$" not in default and "`" not in default else None
         return value
 

@@ -144,7 +144,7 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
         elif path.suffix == ".ipynb":
             if not _scan_launcher(found, path) and len(found.errors) == errors_before:
                 found.errors.append(LoadError(display_path(path), _NOTEBOOK))
-        elif path.suffix.lower() in _LAUNCH_SCRIPTS:
+        elif path.suffix.lower() in _LAUNCH_SCRIPTS or _runs_in_a_shell(path):
             if not scan_shell(found, path, found.root, (), named=True) and len(found.errors) == errors_before:
                 found.errors.append(unfound_error(path, found.root, builtin_knowledge()) or LoadError(display_path(path), _SHELL))
         elif path.name.lower().endswith(_YAML) and scan_yaml(found, path, found.root, (), named=True):
@@ -168,6 +168,18 @@ def _named_console_scripts(found: Discovery) -> None:
     for name in PROJECT_FILES:
         if is_file(found.root / name):
             _scan_console_scripts(found, found.root / name, named)
+
+
+def _runs_in_a_shell(path: Path) -> bool:
+    """Whether a file no suffix names a script of is one for a shell: its `#!` line names sh, bash
+    or zsh (NVIDIA's Slurm submission scripts, `run.sub`)."""
+    if path.suffix == ".py":
+        return False
+    try:
+        first = read_bytes(path, path.name)[:_SNIFFED].split(b"\n", 1)[0]
+    except LoadError:
+        return False
+    return re.match(rb"#!\s*\S*/(?:env\s+)?(?:ba|z)?sh\b", first) is not None
 
 
 def _reads_as_dockerfile(path: Path) -> bool:
@@ -230,7 +242,7 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
                 _scan_dockerfile(found, path)
             elif name.endswith(".ipynb"):
                 _scan_launcher(found, path)
-            elif name.endswith(_LAUNCH_SCRIPTS):
+            elif name.endswith(_LAUNCH_SCRIPTS) or (name.endswith(".sub") and _runs_in_a_shell(path)):
                 scan_shell(found, path, glob_base, exclude)
             elif name.lower().endswith(_YAML):
                 scan_yaml(found, path, glob_base, exclude)

@@ -176,3 +176,11 @@ def test_a_word_the_grammar_splits_at_a_dollar_stays_one():
     (Megatron-DeepSpeed's pretrain_gpt3_175B.sh; triage BO): the two are one word."""
     (command,) = parse_shell("srun -l --output=$DIR/logs/%x_%j_$DATETIME.log python -u train.py\n", "job.sh", {}, None).commands
     assert command.words == ("srun", "-l", None, "python", "-u", "train.py")
+
+
+def test_a_quoted_default_loses_its_quotes():
+    """`SRUN_ARGS=${SRUN_ARGS:-""}` is empty, and `${SRUN_ARGS}` unquoted then gives no word
+    (mmdetection's tools/slurm_train.sh; triage BR)."""
+    script = parse_shell('SRUN_ARGS=${SRUN_ARGS:-""}\nN=${N:-\'8\'}\nsrun -p gpu ${SRUN_ARGS} --ntasks=$N python train.py\n',
+                         "slurm_train.sh", {}, None)
+    assert script.commands[-1].words == ("srun", "-p", "gpu", "--ntasks=8", "python", "train.py")

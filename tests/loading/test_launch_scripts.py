@@ -393,3 +393,17 @@ def test_deepspeeds_short_options_take_a_value(run_sigcheck, option):
     report = run_sigcheck({"train.py": TRAINS, "lib.py": LIB, "run.sh": f"#!/bin/bash\ndeepspeed {option} train.py\n"},
                           ["run.sh"])
     assert report.errors == [] and "train.py" in report.files
+
+
+@pytest.mark.parametrize("name, args", [
+    ("run.sub", ["run.sub"]),  # named
+    ("run.sub", ["."]),  # found in the folder
+    ("submit", ["submit"]),  # a script with no suffix, named
+], ids=["named .sub", "a .sub in the folder", "no suffix"])
+def test_a_batch_script_under_another_name_is_read_as_the_shell_script_its_first_line_says(run_sigcheck, name, args):
+    """NVIDIA's DeepLearningExamples submit with `run.sub` (`#!/bin/bash`, `#SBATCH` lines; triage
+    BR): it was read as Python, a syntax error."""
+    batch = "#!/bin/bash\n#SBATCH --nodes=2\n\nsrun python -u train.py\n"
+    report = run_sigcheck({"train.py": TRAINS, "lib.py": LIB, name: batch}, args)
+    assert report.errors == []
+    assert f"under Slurm ({name}:4)" in _messages(report)["train.py"]
