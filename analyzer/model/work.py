@@ -116,9 +116,18 @@ class WorkFinder:
         return [v.func_id for v in self.graph.resolver.resolve(func) if isinstance(v, FunctionV) and v.func_id in self.functions]
 
     def _hands_a_step(self, sym: ir.Sym) -> bool:
-        """A project function whose own events take a training step."""
-        return any(isinstance(v, FunctionV) and v.func_id in self.functions and any(
-            self._is_step(v.func_id, e) for e in self.functions[v.func_id].events) for v in self.graph.resolver.resolve(sym))
+        """A project function that takes a training step, itself or through the functions it
+        calls (`def update(engine, batch): return train_step(model, optimizer, batch)`, Ignite's).
+        Steps only, not fits: a fit's own test asks this."""
+        return any(isinstance(v, FunctionV) and v.func_id in self.functions
+                   and any(self._steps_itself(f) for f in self.graph.reach([v.func_id], MAIN_THREAD))
+                   for v in self.graph.resolver.resolve(sym))
+
+    def _steps_itself(self, func_id: str) -> bool:
+        fn = self.functions.get(func_id)
+        return fn is not None and any(
+            isinstance(e, ir.CallSite) and (entries := [s for n in self.call_names(func_id, e) for s in self.knowledge.steps.find(n)])
+            and (not all(s.option("needs-update") for s in entries) or self._applies_gradients(func_id)) for e in fn.events)
 
     def _spelled_as(self, func_id: str, func: ir.Sym) -> tuple[ir.Sym, ...]:
         """How the called thing is written: for a parameter called (`func(*args)`), as every

@@ -352,6 +352,12 @@ def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(a
      "    optimizer.step()\n\ntrainer = Engine(step)\ntrainer.run(loader, max_epochs=100)\n", True),
     ("from ignite.engine import Engine\n\ndef step(engine, batch):\n    return model(batch)\n\n"
      "evaluator = Engine(step)\nevaluator.run(loader)\n", False),
+    # the function it is built with steps through a helper it calls (triage BR); one whose helper evaluates does not
+    ("from ignite.engine import Engine\n\ndef train_step(model, optimizer, batch):\n    model(batch).sum().backward()\n"
+     "    optimizer.step()\n\ndef update(engine, batch):\n    return train_step(model, optimizer, batch)\n\n"
+     "trainer = Engine(update)\ntrainer.run(loader, max_epochs=100)\n", True),
+    ("from ignite.engine import Engine\n\ndef score(model, batch):\n    return model(batch)\n\n"
+     "def update(engine, batch):\n    return score(model, batch)\n\nevaluator = Engine(update)\nevaluator.run(loader)\n", False),
     # built by a function of the project that returns it (Ignite's reference examples' create_trainer)
     ("from ignite.engine import Engine\n\ndef create_trainer(model, optimizer):\n    def step(engine, batch):\n"
      "        model(batch).sum().backward()\n        optimizer.step()\n    trainer = Engine(step)\n    return trainer\n\n"
