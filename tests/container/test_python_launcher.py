@@ -58,6 +58,20 @@ def test_a_launcher_without_a_handler_keeps_the_signal_from_the_trainer(tmp_path
     assert "launch.py:2" in text and "never receives SIGTERM" in text and "SIGKILL after 120 s" in text
 
 
+# a launcher whose handler raises, and whose `finally` then stops the child: `{stop}()`
+_UNWINDS_TO = """
+        import signal, subprocess
+        def stop(signum, frame):
+            raise SystemExit(1)
+        signal.signal(signal.SIGTERM, stop)
+        proc = subprocess.Popen(["python", "train.py"], cwd="/opt/program")
+        try:
+            proc.wait()
+        finally:
+            proc.{stop}()
+    """
+
+
 @pytest.mark.parametrize("launcher, passes", [
     ("""
         import signal, subprocess, sys
@@ -69,17 +83,7 @@ def test_a_launcher_without_a_handler_keeps_the_signal_from_the_trainer(tmp_path
         import os
         os.execvp("python", ["python", "/opt/program/train.py"])
     """, REPLACED),
-    ("""
-        import signal, subprocess
-        def stop(signum, frame):
-            raise SystemExit(1)
-        signal.signal(signal.SIGTERM, stop)
-        proc = subprocess.Popen(["python", "train.py"], cwd="/opt/program")
-        try:
-            proc.wait()
-        finally:
-            proc.terminate()
-    """, FORWARDS),
+    (_UNWINDS_TO.format(stop="terminate"), FORWARDS),
 ])
 def test_a_launcher_that_forwards_or_execs_delivers_the_signal(tmp_path, launcher, passes):
     facts, _ = container_of(tmp_path, launcher)
@@ -89,17 +93,7 @@ def test_a_launcher_that_forwards_or_execs_delivers_the_signal(tmp_path, launche
 
 def test_a_launcher_that_kills_its_child_outright_delivers_nothing(tmp_path):
     """`proc.kill()` sends SIGKILL: the trainer's handler never runs (axlearn's agent; triage BP)."""
-    facts, _ = container_of(tmp_path, """
-        import signal, subprocess
-        def stop(signum, frame):
-            raise SystemExit(1)
-        signal.signal(signal.SIGTERM, stop)
-        proc = subprocess.Popen(["python", "train.py"], cwd="/opt/program")
-        try:
-            proc.wait()
-        finally:
-            proc.kill()
-    """)
+    facts, _ = container_of(tmp_path, _UNWINDS_TO.format(stop="kill"))
     assert facts.spawn.passes == STOPS
     assert facts.full_chain.receives()[-1] is False
 
