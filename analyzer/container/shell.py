@@ -222,12 +222,7 @@ class _Reader(Words):
     def command(self, node, function, background, pipeline, in_list) -> None:
         words: list[str | None] = []
         env = dict(self.exported)
-        previous = [None]  # the last word's node
-
-        def glued(child) -> bool:  # a word the grammar split from the one before, with no blank between
-            last, previous[0] = previous[0], child
-            return last is not None and bool(words) and child.start_byte == last.end_byte and self.text(last).endswith("$")
-
+        last = None  # the node of the word before
         for child in node.children:
             if child.type == "variable_assignment":  # `A=1 python x.py`: the assignment is for the command only
                 name, value = child.child_by_field_name("name"), child.child_by_field_name("value")
@@ -239,7 +234,10 @@ class _Reader(Words):
                 continue
             if child.type == "command_name":
                 child = child.children[0] if child.children else child
-            if child.is_named and glued(child):  # `%j_$DATETIME.log`: the grammar ends a word at a `$` after `%`
+            glued = child.is_named and last is not None and words and child.start_byte == last.end_byte \
+                and self.text(last).endswith("$")  # `%j_$DATETIME.log`: the grammar ends a word at a `$` after `%`
+            last = child if child.is_named else last
+            if glued:  # one word with the one before, as bash reads it
                 words[-1] = None
                 continue
             if child.is_named:
