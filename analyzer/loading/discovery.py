@@ -24,6 +24,7 @@ from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, pro
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
 from sigcheck.loading.launch_files import relative, scan_readme, scan_shell, scan_yaml
 from sigcheck.loading.launch_scripts import ScriptLaunch, unfound_error
+from sigcheck.loading.named_launches import add_launches_of_named, is_project_root
 from sigcheck.loading.kubeflow import add_trainjob, module_functions, notebook_functions
 from sigcheck.loading.notebooks import code_cells, written_scripts
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
@@ -116,7 +117,7 @@ def project_root(paths: list[Path]) -> Path:
     folders = [resolve(p) if p.is_dir() else resolve(p).parent for p in paths] or [Path.cwd()]
     common = Path(os.path.commonpath([str(f) for f in folders]))
     for directory in [common, *common.parents]:
-        if any((directory / marker).exists() for marker in ("pyproject.toml", "sigcheck.toml", "setup.py", "setup.cfg", ".git")):
+        if is_project_root(directory):
             return directory
     here = resolve(Path.cwd())
     return here if common.is_relative_to(here) else common
@@ -137,7 +138,7 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
             if found.considered + len(found.errors) == before:  # say so rather than pass on nothing
                 found.errors.append(LoadError(display_path(path), _none_found(found.left_out[skipped:])))
         elif path.suffix == ".py":
-            found.add(path, "named on the command line")
+            found.add(path, _NAMED)
             _scan_named(found, path)
         elif is_dockerfile(path):
             _scan_dockerfile(found, path)
@@ -154,9 +155,14 @@ def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Pa
         elif _reads_as_dockerfile(path):  # `Dockerfile2`, `triton.containerfile`: named, so meant
             _scan_dockerfile(found, path)
         else:
-            found.add(path, "named on the command line")  # a script without .py, such as `train`
+            found.add(path, _NAMED)  # a script without .py, such as `train`
     _named_console_scripts(found)
+    add_launches_of_named(found, {resolve(path) for path, _, reason in found.entries if reason == _NAMED},
+                          glob_base or found.root, exclude, _search)
     return found
+
+
+_NAMED = "named on the command line"
 
 
 def _named_console_scripts(found: Discovery) -> None:

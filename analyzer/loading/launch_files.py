@@ -226,7 +226,7 @@ def _record(found: "Discovery", path: Path, launches: list[ScriptLaunch], text: 
             else:  # the declaration is in the reason: the run cache's key changes with it
                 found.add(launch.target, f"{reason}: the console script `{declared.name}` ({declared.module}:"
                                          f"{declared.attribute})", display_path(declared.declared_in))
-            found.loaded += _named_in_arguments(launch, found.root)
+            found.loaded += named_in_arguments(launch, found.root)
     return len(launches)
 
 
@@ -243,7 +243,7 @@ def _take_program(found: "Discovery", target: Path) -> None:
         found.programs.setdefault(script.name, target)
 
 
-def _named_in_arguments(launch: ScriptLaunch, root: Path) -> list[tuple[Path, str]]:
+def named_in_arguments(launch: ScriptLaunch, root: Path) -> list[tuple[Path, str]]:
     """The project scripts a plain `python launcher.py ... ./train.py` names among its arguments,
     which the launcher may run as its child (model/launch_arguments.py): read with the entry
     points, so that whether the child trains is read from it."""

@@ -1,0 +1,52 @@
+"""How a script named alone is launched: the project's shell scripts, task files, manifests,
+READMEs and estimator calls that start it, read as a run over the project's folder reads them.
+
+`sigcheck train.py` then judges train.py under the deadline of the `torchrun` line in run.sh, as
+`sigcheck .` does (peft's examples/sft: accelerate's 30 s, not SageMaker's 120 s). Only what starts
+a named script is taken: the other scripts those files start are no entry points of the run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from sigcheck.loading.launch_files import named_in_arguments
+from sigcheck.loading.sources import resolve
+
+if TYPE_CHECKING:
+    from sigcheck.loading.discovery import Discovery
+
+PROJECT_MARKERS = ("pyproject.toml", "sigcheck.toml", "setup.py", "setup.cfg", ".git")
+
+
+def is_project_root(folder: Path) -> bool:
+    return any((folder / marker).exists() for marker in PROJECT_MARKERS)
+
+
+def add_launches_of_named(found: "Discovery", named: set[Path], glob_base: Path, exclude, search: Callable) -> None:
+    """Take into `found` the launches of the `named` scripts (resolved) that the project's files
+    hold, found by `search` (discovery's walk of a folder) over its root. Only in a project (a
+    marker at the root): a root that is only the working folder may be a home folder."""
+    if found.searched or not named or not is_project_root(found.root):
+        return
+    around = type(found)(found.root, platform=found.platform, target=found.target, overlays=found.overlays)
+    around.declared = found.declared
+    search(around, found.root, (), glob_base, exclude)  # its errors are no input's: they are not reported
+    found.declared = around.declared
+    known = {(launch.display, launch.line, launch.target) for launch in [*found.launches, *found.documented]}
+    launches = [launch for launch in around.launches
+                if launch.target in named and (launch.display, launch.line, launch.target) not in known]
+    found.launches += launches
+    found.documented += [launch for launch in around.documented
+                         if launch.target in named and (launch.display, launch.line, launch.target) not in known]
+    known_calls = {(call.display, call.span) for call in found.estimators}
+    calls = [call for call in around.estimators
+             if resolve(call.script) in named and (call.display, call.span) not in known_calls]
+    found.estimators += calls
+    for display in {launch.display for launch in launches} | {call.display for call in calls}:
+        if display in around.launchers:
+            found.launchers.setdefault(display, around.launchers[display])
+    found.embedded.update({path: shown for path, shown in around.embedded.items() if path in named})
+    for launch in launches:
+        found.loaded += named_in_arguments(launch, found.root)

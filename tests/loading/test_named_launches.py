@@ -1,0 +1,72 @@
+"""A script named alone is judged as it is launched: the project's shell scripts, task files and
+estimator calls that start it are read as a run over the project's folder reads them (peft's
+examples/sft/train.py is run by accelerate in run_peft_deepspeed.sh: 30 s, not SageMaker's 120 s)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sigcheck.checking.engine import analyse
+from sigcheck.config.settings import Settings
+from tests.project_files import write_project
+
+TRAINS = ("import torch\n\n\ndef main():\n    for step in range(1000):\n        model(batch).backward()\n"
+          "        optimizer.step()\n\n\nif __name__ == \"__main__\":\n    main()\n")
+
+
+def _messages(report) -> list[tuple[str, str]]:
+    return [(d.path, d.message) for d in report.diagnostics]
+
+
+def test_a_named_script_has_the_deadline_of_the_shell_script_that_launches_it(run_sigcheck):
+    files = {"examples/sft/train.py": TRAINS,
+             "examples/sft/run.sh": "accelerate launch --config_file zero3.yaml train.py --lr 1e-4\n"}
+    named = run_sigcheck(files, ["examples/sft/train.py"])
+    (finding,) = named.diagnostics
+    assert "under accelerate (examples/sft/run.sh:1)" in finding.message and "30 s" in finding.message
+    assert _messages(named) == _messages(run_sigcheck(files, ["."]))
+
+
+def test_a_named_script_run_by_an_estimator_is_judged_in_script_mode(run_sigcheck):
+    files = {"train.py": TRAINS,
+             "launch.py": "from sagemaker.pytorch import PyTorch\n"
+                          "est = PyTorch(entry_point='train.py', role=role, framework_version='2.1')\nest.fit()\n"}
+    (finding,) = run_sigcheck(files, ["train.py"]).diagnostics
+    assert "the PyTorch estimator, at launch.py:2" in finding.message
+
+
+def test_only_the_named_script_is_analysed(run_sigcheck):
+    """The shell script also starts evaluate.py, which trains too: not named, not analysed."""
+    files = {"train.py": TRAINS, "evaluate.py": TRAINS,
+             "run.sh": "torchrun --nproc_per_node 8 train.py\ntorchrun evaluate.py\n"}
+    named = run_sigcheck(files, ["train.py"])
+    assert [d.path for d in named.diagnostics] == ["train.py"] and named.files == ["train.py"]
+    assert "under torchrun (run.sh:1)" in named.diagnostics[0].message
+    assert sorted(d.path for d in run_sigcheck(files, ["."]).diagnostics) == ["evaluate.py", "train.py"]
+
+
+def test_a_launch_of_another_script_of_the_same_name_is_not_the_named_ones(run_sigcheck):
+    files = {"train.py": TRAINS, "other/train.py": TRAINS, "other/run.sh": "torchrun train.py\n"}
+    (finding,) = run_sigcheck(files, ["train.py"]).diagnostics
+    assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in finding.message
+
+
+def test_an_excluded_launch_script_is_not_read(run_sigcheck):
+    files = {"train.py": TRAINS, "old/run.sh": "torchrun ../train.py\n"}
+    assert "under torchrun (old/run.sh:1)" in run_sigcheck(files, ["train.py"]).diagnostics[0].message
+    (finding,) = run_sigcheck(files, ["train.py"], exclude=("old/*",)).diagnostics
+    assert "under torchrun" not in finding.message
+
+
+def test_a_named_shell_script_is_not_read_twice(run_sigcheck):
+    files = {"train.py": TRAINS, "run.sh": "torchrun train.py\n"}
+    named = run_sigcheck(files, ["train.py", "run.sh"])
+    assert [d.path for d in named.diagnostics] == ["train.py"]
+
+
+def test_outside_a_project_no_folder_is_searched(tmp_path, monkeypatch):
+    """No marker: the root is only the working folder, which may be a home folder."""
+    write_project(tmp_path, {"train.py": TRAINS, "run.sh": "torchrun train.py\n"})
+    monkeypatch.chdir(tmp_path)
+    (finding,) = analyse([Path("train.py")], Settings()).diagnostics
+    assert "under torchrun" not in finding.message
