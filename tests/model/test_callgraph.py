@@ -478,6 +478,34 @@ def test_a_builtin_calls_back_only_an_objects_special_methods(graph_of):
         assert {callee for callee, kind in edges(a, caller) if kind == "callback"} == {"train:Backend.__lt__"}
 
 
+@pytest.mark.parametrize("hold", ["_OPEN.discard(state)", "_OPEN.add(state)", "weakref.ref(state)",
+                                  "collections.deque([state], maxlen=4)"])
+def test_a_weak_set_or_a_collection_of_the_standard_library_calls_back_no_named_method(graph_of, hold):
+    """Composer's Engine._close: `_OPEN_CALLBACKS.discard(callback)` on a WeakSet drops a reference
+    and runs none of the object's methods, its `save` least of all."""
+    a = graph_of(f"""
+        import collections
+        import weakref
+
+        import torch
+
+        _OPEN = weakref.WeakSet()
+
+        class State:
+            def save(self):
+                torch.save({{}}, "ckpt.pt")
+
+            def __hash__(self):
+                return 0
+
+        def forget(state: State):
+            {hold}
+
+        forget(State())
+    """)
+    assert {callee for callee, kind in edges(a, "train:forget") if kind == "callback"} == {"train:State.__hash__"}
+
+
 @pytest.mark.parametrize("wrap", ["torch.compile(model)", "DDP(model, device_ids=[0])", "torch.jit.script(model)"])
 def test_a_module_wrapper_calls_back_forward_and_torchs_own_methods_only(graph_of, wrap):
     """Compiling or wrapping the model runs its forward (and an override of state_dict), never the
