@@ -19,7 +19,10 @@ class WriteOutsideSagemakerOutputs(Rule):
     ## What it does
     Follows the destination of writes (`open(..., "w")`, pathlib writes, `os.makedirs`,
     `shutil.copy*`/`move`, `torch.save`, `np.save`, `save_pretrained`, Keras and TensorFlow saves,
-    `DataFrame.to_*`, `Booster.save_model`, archives opened for writing) and reports those that go
+    `DataFrame.to_*`, `Booster.save_model`, archives opened for writing, and where checkpoint
+    callbacks and managers are built to write: Keras' `ModelCheckpoint` and `BackupAndRestore`,
+    Lightning's `ModelCheckpoint(dirpath)`, `tf.train.CheckpointManager`, `TrainingArguments`'
+    `output_dir`) and reports those that go
     under `/opt/ml` but outside `model/`, `output/` and `checkpoints/`: `/opt/ml/code`,
     `/opt/ml/tmp`, `/opt/ml` itself, or into `input/`; and those into `output/` outside the parts
     of it SageMaker uploads or reads (`data/`, `intermediate/`, the `failure` file, and
@@ -86,6 +89,15 @@ import pandas as pd
 frame = pd.read_csv("/opt/ml/processing/input/raw.csv")
 frame.to_csv("/opt/ml/processing/train/train.csv", index=False)
 """, "a Processing job uploads the folders its ProcessingOutputs name, which the script cannot see"),
+        Example("""
+import os
+from tensorflow import keras
+
+checkpoints = os.environ.get("SM_CHECKPOINT_DIR", "/opt/ml/checkpoints")
+callbacks = [keras.callbacks.ModelCheckpoint(os.path.join(checkpoints, "epoch-{epoch}.keras")),
+             keras.callbacks.BackupAndRestore(backup_dir="/opt/ml/checkpoints/backup")]
+model.fit(x, y, epochs=10, callbacks=callbacks)
+""", "checkpoint callbacks writing into checkpoints/, which SageMaker syncs"),
     )
     invalid = (
         Example("""
@@ -122,6 +134,15 @@ def export(report):
 
 export("done")
 """, "a pathlib write under /opt/ml/tmp"),
+        Example("""
+import os
+from tensorflow import keras
+
+out = os.environ["SM_OUTPUT_DIR"]
+# expect: OPT002
+saver = keras.callbacks.ModelCheckpoint(out + "/checkpoint-{epoch}.h5")
+model.fit(x, y, epochs=10, callbacks=[saver])
+""", "a checkpoint callback writes where it is built to: beside output/data/, never uploaded"),
     )
 
     def check(self, analysis):
