@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sigcheck.loading.switches import given_value
+from sigcheck.model import ir
 
 if TYPE_CHECKING:
     from sigcheck.checking.analysis import Analysis
@@ -35,11 +36,22 @@ def what_a_stop_loses(analysis: "Analysis", entry: "EntryFacts", work: "Work") -
         return "everything since the last save is lost"
     if analysis.saves.reach_save([entry.body_id], periodic=True) is None:
         return "all the training is lost: nothing in the run saves it"
-    if fit:  # a Keras fit given no checkpoint callback, a Trainer told save_strategy="no": saved after, if at all
+    if fit and not _saved_each_pass(analysis, work):  # a Keras fit given no checkpoint callback, a Trainer told save_strategy="no": saved after, if at all
         return "all the training is lost: nothing saves it while the fit runs"
-    if not analysis.saves.may_save_in(work.func_id, work.event.index + 1, work.event.end):
+    if not fit and not analysis.saves.may_save_in(work.func_id, work.event.index + 1, work.event.end):
         return "all the training is lost: nothing saves it while the loop runs"  # pytorch/examples' mnist: after it
     return "everything since the last save is lost"
+
+
+def _saved_each_pass(analysis: "Analysis", work: "Work") -> bool:
+    """Whether a loop of fits saves after each (RAPIDS' cross-validation folds, each fold's model
+    saved): a stop loses the fit in progress, not all the training. The loop is the work, or the
+    innermost one around the fit call."""
+    if work.what != "fit call":
+        return analysis.saves.may_save_in(work.func_id, work.event.index + 1, work.event.end)
+    events = analysis.project.functions[work.func_id].events
+    loops = [e for e in events[:work.event.index] if isinstance(e, ir.Loop) and e.end > work.event.index]
+    return bool(loops) and analysis.saves.may_save_in(work.func_id, work.event.index + 1, loops[-1].end)
 
 
 def job_loss(analysis: "Analysis", work: "Work") -> str:

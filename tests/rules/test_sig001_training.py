@@ -633,6 +633,14 @@ _KERAS = "import tensorflow as tf\n\nmodel = tf.keras.Sequential([tf.keras.layer
     # xgboost keeps its booster in memory until train() returns
     ("import xgboost as xgb\nbooster = xgb.train(params, dtrain, num_boost_round=1000)\nbooster.save_model('m.json')\n",
      "all the training is lost: nothing saves it while the fit runs"),
+    # a loop of fits that saves each one's model (RAPIDS' cross-validation folds): the fold in progress is lost
+    ("import xgboost as xgb\nfor fold in range(5):\n    booster = xgb.train(params, dtrain, num_boost_round=1000)\n"
+     "    booster.save_model(f'fold{fold}.json')\n", "everything since the last save is lost"),
+    ("import xgboost as xgb\nfor fold in range(5):\n    booster = xgb.train(params, dtrain, num_boost_round=1000)\n"
+     "booster.save_model('last.json')\n", "all the training is lost: nothing saves it while the fit runs"),
+    ("import xgboost as xgb\ndef fit(dtrain):\n    return xgb.train(params, dtrain, num_boost_round=1000)\n"
+     "def main():\n    for fold in range(5):\n        booster = fit(dtrain)\n        if fold == 2:\n"
+     "            booster.save_model('best.json')\nmain()\n", "everything since the last save is lost"),
 ])
 def test_what_a_stop_loses_in_a_fit_follows_its_callbacks(run_sigcheck, fit, lost):
     diagnostics = run_sigcheck({"train.py": _KERAS + fit}, select=("SIG001",)).diagnostics
