@@ -35,12 +35,14 @@ class MissingSigtermHandler(Rule):
     script that reads a variable only the training toolkit sets (`os.environ["SM_MODEL_DIR"]`,
     not `os.environ.get` with a fallback) or imports a package only SageMaker's training images
     have (`smdistributed`, `torch.sagemaker`, `sagemaker_xgboost_container`), whose launch is elsewhere (DKR007 does not judge a
-    handler of such a script: a harness of one's own may set the variable). Where no handler
-    would run, training that already saves as it goes (a loop that saves, the Hugging Face
-    Trainer's `save_steps` unless `save_strategy="no"`, in the code or on a launch line of the project,
-    `--save_strategy no`) is not reported. So does a script a
-    shell script of the project starts with deepspeed on one node, which passes no signal on:
-    the message names the launch and what to start it with instead. Lightning
+    handler of such a script: a harness of one's own may set the variable). There, training
+    that already saves as it goes (a loop that saves, the Hugging Face Trainer's `save_steps`
+    unless `save_strategy="no"`, in the code or on a launch line of the project,
+    `--save_strategy no`) is not reported: it does all such a run can. A script a shell script
+    of the project starts with a launcher that passes no signal on (deepspeed on one node,
+    `colossalai run`, `accelerate launch` with one process) is reported so too, whether or not it
+    saves as it goes, as the project can start it otherwise: the message names the launch and
+    what to start it with instead. Lightning
     handles SIGTERM from 2.0: a project whose requirements, conda environment or project file
     pins an older release (`pytorch-lightning==1.4.2`) is reported, and the message names the pin;
     so is a run that passes its Trainer a keyword 2.0 removed (`gpus=1`, `resume_from_checkpoint=`,
@@ -370,10 +372,10 @@ if __name__ == "__main__":
     def _unhandled(self, analysis, entry, work, way, which: str):
         where = analysis.work_points(work, entry.main.runs_a_passer)
         blocked = signal_kept_from(analysis, entry)
-        if blocked is not None and saves_as_it_goes(analysis, entry, work):
-            return  # what a run no handler can serve needs, it does
+        if blocked is not None and not blocked.own_launch and saves_as_it_goes(analysis, entry, work):
+            return  # in script mode, saving as it goes is all a run can do, and it does
         if blocked is not None:  # a handler would not run either: DKR007's case
-            point, runs_it, instead = blocked
+            point, runs_it, instead = blocked.point, blocked.runs_it, blocked.instead
             yield self.finding(
                 where[0],
                 f"{work.what.capitalize()} runs with no SIGTERM handler{which}, and none would run: {runs_it}; SIGKILL "

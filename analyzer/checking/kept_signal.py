@@ -43,19 +43,30 @@ class KeptSignal:
         return f"{self.launch.display}:{self.launch.line}"
 
 
-def signal_kept_from(analysis: "Analysis", entry: "EntryFacts") -> tuple[Point, str, str] | None:
-    """What keeps SIGTERM from the entry point, with the place that starts it, how, and what to do
-    instead; None where the signal may reach it."""
+@dataclass(frozen=True)
+class Blocked:
+    """What keeps SIGTERM from a script: the place that starts it, how, and what to do instead.
+    `own_launch`: a launch the project writes, which it can change so that a handler runs; a
+    script SageMaker's toolkit runs can only save as it goes."""
+
+    point: Point
+    runs_it: str
+    instead: str
+    own_launch: bool = False
+
+
+def signal_kept_from(analysis: "Analysis", entry: "EntryFacts") -> Blocked | None:
+    """What keeps SIGTERM from the entry point; None where the signal may reach it."""
     run = next((run for run in analysis.script_mode_trainers if run.trainer is entry), None)
     if run is not None:
-        return (run.point, f"{run.who}, at {run.where}, runs it {run.how}",
-                f"save checkpoints to /opt/ml/checkpoints as training goes ({run.checkpoints})")
+        return Blocked(run.point, f"{run.who}, at {run.where}, runs it {run.how}",
+                       f"save checkpoints to /opt/ml/checkpoints as training goes ({run.checkpoints})")
     kept = entry.kept_by
     if kept is not None:
-        return kept.point, f"{kept.who}, at {kept.where}, {kept.keeps}", f"{kept.instead}, and handle SIGTERM"
+        return Blocked(kept.point, f"{kept.who}, at {kept.where}, {kept.keeps}", f"{kept.instead}, and handle SIGTERM", True)
     read = analysis.toolkit_read(entry)
     if read is not None:
-        return (read[0], f"{read[1]}, and the toolkit starts the script as a child and never forwards SIGTERM "
-                         "(sagemaker-training-toolkit #125, #173)",
-                "save checkpoints to /opt/ml/checkpoints as training goes (the job's checkpoint_s3_uri)")
+        return Blocked(read[0], f"{read[1]}, and the toolkit starts the script as a child and never forwards SIGTERM "
+                                "(sagemaker-training-toolkit #125, #173)",
+                       "save checkpoints to /opt/ml/checkpoints as training goes (the job's checkpoint_s3_uri)")
     return None

@@ -236,20 +236,17 @@ Trainer(model=model, args=args, train_dataset=data).train()
 
 
 @pytest.mark.parametrize("lines, lost", [
-    (["--output_dir out"], None),  # saves every save_steps: where no handler would run, that is all a stop needs
+    # saves every save_steps: the launch is the project's own, which can start it so that a handler runs (triage BT)
+    (["--output_dir out"], "everything since the last save is lost"),
     (["--output_dir out --save_strategy no"], "all the training is lost: nothing in the run saves it"),
     (["--output_dir out --save-strategy=no"], "all the training is lost: nothing in the run saves it"),
     (["--output_dir out --save_strategy no", "--output_dir out"], "everything since the last save is lost"),
-    (["--output_dir out --save_strategy steps"], None),
+    (["--output_dir out --save_strategy steps"], "everything since the last save is lost"),
 ], ids=["saving left on", "turned off", "turned off, dashed", "one launch of two turns it off", "steps"])
 def test_a_launch_line_that_turns_the_trainers_saving_off_is_seen(run_sigcheck, lines, lost):
-    """deepspeed on one node keeps SIGTERM from the script, so a Trainer that saves as it goes is
-    left alone; one its launch line tells `--save_strategy no` (HfArgumentParser reads it) saves
-    nothing (triage BG)."""
+    """deepspeed on one node keeps SIGTERM from the script; a Trainer its launch line tells
+    `--save_strategy no` (HfArgumentParser reads it) saves nothing while it trains (triage BG)."""
     launches = "".join(f"deepspeed --num_gpus 8 train.py {line}\n" for line in lines)
     report = run_sigcheck({"train.py": _PARSED, "run.sh": f"#!/bin/bash\n{launches}"}, ["."], select=("SIG001",))
-    if lost is None:
-        assert report.diagnostics == []
-    else:
-        (finding,) = report.diagnostics
-        assert lost in finding.message and "none would run" in finding.message
+    (finding,) = report.diagnostics
+    assert lost in finding.message and "none would run" in finding.message
