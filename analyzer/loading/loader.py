@@ -74,7 +74,20 @@ def _imported_files(project: ProjectModel, importer: str) -> list[Path]:
             continue
         if found is not None and found not in project.by_path:
             found_files.append(found)
-    return found_files + _named_scripts(project, importer) + _configured_modules(project, importer)
+    return found_files + _named_scripts(project, importer) + _configured_modules(project, importer) \
+        + _imported_by_name(project, importer)
+
+
+def _imported_by_name(project: ProjectModel, module: str) -> list[Path]:
+    """The project modules the dotted texts of a module that imports importlib name, which
+    `importlib.import_module(path)` may load (ms-swift's TrainerFactory: `"swift.trainers.Seq2SeqTrainer"`
+    split at its last dot, the class taken with getattr)."""
+    summary = project.modules[module]
+    if not summary.dotted_texts or not summary.imports_any(["importlib"]):
+        return []
+    found = [path for text in sorted(summary.dotted_texts) for prefix in _prefixes(text)
+             if (path := _unread_module_file(project, prefix, module)) is not None]  # and the packages on the way
+    return list(dict.fromkeys(found))
 
 
 def _named_scripts(project: ProjectModel, module: str) -> list[Path]:

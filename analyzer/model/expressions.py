@@ -22,6 +22,7 @@ _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.
 # wait's length is computed with (`time.sleep(0.5 * (attempt + 1))`, `2 ** attempt`)
 _KEPT_OPERATORS = {cst.Add: "+", cst.Divide: "/", cst.Modulo: "%", cst.Multiply: "*", cst.Power: "**"}
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 _STARTED_MODULE = re.compile(r"(?:^|\s)-m\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=\s|$)")
 
 
@@ -124,6 +125,8 @@ class ExpressionBuilder:
             self.summary.scripts.add(value)
         elif type(value) is str and "-m " in value and len(value) < 4096:  # `os.system("python -m pkg.train ...")`
             self.summary.started_modules.update(_STARTED_MODULE.findall(value))
+        elif type(value) is str and "." in value and len(value) < 256 and _DOTTED.fullmatch(value):
+            self.summary.dotted_texts.add(value)
         return ir.Const(value, self.at(node))
 
     def _e_binary(self, node: cst.BinaryOperation) -> ir.Sym | None:

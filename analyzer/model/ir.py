@@ -353,6 +353,8 @@ class ModuleSummary:
     # what its string literals hold that a rule looks for, where few projects have any (see
     # expressions.literal_marks): a rule with nothing to find in the project skips its walk
     literal_marks: set[str] = field(default_factory=set)
+    # dotted texts (`"swift.trainers.Seq2SeqTrainer"`) importlib.import_module may import (loader._imported_by_name)
+    dotted_texts: set[str] = field(default_factory=set)
 
     def span(self, node: NodeId) -> tuple[int, int, int, int]:
         """(line, column, end line, end column), 1-based, end exclusive. The spans must have

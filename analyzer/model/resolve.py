@@ -19,6 +19,7 @@ from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
 from sigcheck.model.products import configured_values, is_factory, made_instance, receiver_returned, runs_its_argument
 from sigcheck.model.ray_workers import ray_api_result
+from sigcheck.model.text_imports import made_from_text
 from sigcheck.model.values import (UNKNOWN, ClassV, ConfiguredV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
                                    PartialV, SeqV, SuperV, UnknownV, Value)
 
@@ -279,10 +280,10 @@ class Resolver(ModuleMembers, ClassMembers):
                 return [PartialV(v, len(call.args) - 1, keywords) for v in self.resolve(call.args[0])]
             if runs_its_argument(func) and call.args:  # `jax.pmap(train_step, axis_name="batch")`
                 return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV)))]
-            made = made_instance(func)
-            if made is None:
-                return self.containers.made_by_builtin(func, call) or self.attribute_by_name(call) or [UnknownV()]
-            return configured_values(self.project, made, call) if isinstance(made, ConfiguredV) else [made]
+            if (made := made_instance(func)) is not None:
+                return configured_values(self.project, made, call) if isinstance(made, ConfiguredV) else [made]
+            return self.containers.made_by_builtin(func, call) or self.attribute_by_name(call) \
+                or made_from_text(self, func, call) or [UnknownV()]
         if isinstance(func, FunctionV):
             return self.returns(func, call.args, call.kwargs, call.star)
         if isinstance(func, UnknownV) and self.wraps_argument(call.func, call.args, call.kwargs):

@@ -304,3 +304,22 @@ def test_a_packaged_module_importing_its_own_package_finds_it_before_a_namesake_
     }, entries=("project_a/convert.py", "project_b/python_package/trainer/task.py"))
     assert project.resolve_import("trainer", "project_b.python_package.trainer.task") == "project_b.python_package.trainer"
     assert project.resolve_import("trainer", "project_a.convert") == "project_a.trainer"
+
+
+def test_a_module_importing_by_name_reads_the_project_modules_its_texts_name(load):
+    """ms-swift's TrainerFactory: `"mypkg.trainers.Seq2SeqTrainer"` in a table, imported with
+    importlib at run time; a text naming no project module (`"torch.float16"`) reads nothing."""
+    project = load({
+        "train.py": "import importlib\nTABLE = {'lm': 'mypkg.trainers.Seq2SeqTrainer', 'dtype': 'torch.float16'}\n"
+                    "module = importlib.import_module('mypkg.callbacks')\n",
+        "mypkg/__init__.py": "",
+        "mypkg/trainers.py": "class Seq2SeqTrainer:\n    pass\n",
+        "mypkg/callbacks.py": "",
+        "mypkg/unused.py": "",
+    })
+    assert set(project.modules) == {"train", "mypkg", "mypkg.trainers", "mypkg.callbacks"}
+
+
+def test_dotted_texts_of_a_module_without_importlib_read_nothing(load):
+    project = load({"train.py": "NAME = 'mypkg.trainers'\n", "mypkg/__init__.py": "", "mypkg/trainers.py": ""})
+    assert set(project.modules) == {"train"}

@@ -920,3 +920,45 @@ def test_a_submodule_imported_from_a_namespace_package_is_the_projects(resolve):
     assert resolve("from proj.utils import train_utils\nprobe = train_utils.train\n", files=files) \
         == (FunctionV("proj.utils.train_utils:train"),)
     assert resolve("from torch import nn\nprobe = nn\n") == (ExternalV("torch.nn"),)
+
+
+_FACTORY = """
+import importlib
+
+TABLE = {"lm": "mypkg.trainers.LMTrainer", "cls": "mypkg.trainers.ClsTrainer"}
+
+
+def trainer_class(task):
+    module_path, class_name = TABLE[task].rsplit(".", 1)
+    return getattr(importlib.import_module(module_path), class_name)
+
+"""
+_TRAINERS = {"mypkg/__init__.py": "", "mypkg/trainers.py": "class LMTrainer:\n    pass\n\n\nclass ClsTrainer:\n    pass\n"}
+
+
+def test_a_class_taken_from_a_module_imported_by_its_dotted_text(resolve):
+    """ms-swift's TrainerFactory: the module's path and the class's name split from one text."""
+    values = resolve(_FACTORY, "probe = trainer_class(task)\n", _TRAINERS)
+    assert set(values) == {ClassV("mypkg.trainers:LMTrainer"), ClassV("mypkg.trainers:ClsTrainer")}
+
+
+@pytest.mark.parametrize("expression, parts", [
+    ("'a.b.c'.rsplit('.', 1)", ("a.b", "c")),
+    ("'a.b.c'.split('.')", ("a", "b", "c")),
+    ("'a.b.c'.split('.', maxsplit=1)", ("a", "b.c")),
+    ("'pkg.mod:main'.partition(':')", ("pkg.mod", ":", "main")),
+    ("'pkg.mod:main'.rpartition('.')", ("pkg", ".", "mod:main")),
+])
+def test_a_known_text_split_at_a_written_separator(resolve, expression, parts):
+    assert resolve(f"probe = {expression}") == (SeqV(tuple(ConstV(p) for p in parts)),)
+
+
+@pytest.mark.parametrize("expression", ["'a b'.split()", "'a.b'.split(sep)", "name.rsplit('.', 1)", "'a.b'.split('')"])
+def test_a_split_of_a_text_or_at_a_separator_not_known_gives_nothing_known(resolve, expression):
+    assert resolve(f"import sys\nname = sys.argv[1]\nsep = sys.argv[2]\nprobe = {expression}") == (UnknownV(),)
+
+
+@pytest.mark.parametrize("path", ["'torch.nn'", "'.trainers'", "sys.argv[1]"])
+def test_a_module_imported_by_a_text_of_no_project_module_is_not_known(resolve, path):
+    values = resolve(f"import importlib, sys\nprobe = importlib.import_module({path})\n", files=_TRAINERS)
+    assert all(isinstance(v, UnknownV) for v in values)

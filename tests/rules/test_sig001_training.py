@@ -769,3 +769,31 @@ def test_a_periodic_checkpointer_saves_as_the_loop_goes_but_not_when_a_handler_c
         ("SIG001", "everything since the last save is lost")]
     handled = run_sigcheck({"train.py": _PERIODIC.replace("HANDLER", _ON_SIGTERM)}, select=("SIG001", "SIG002")).diagnostics
     assert [d.code for d in handled] == ["SIG002"]
+
+
+_FACTORY = {
+    "train.py": "from transformers import Seq2SeqTrainingArguments\n\nfrom mypkg.factory import trainer_class\n\n\n"
+                "def main(task):\n    trainer = trainer_class(task)(model=model, args=Seq2SeqTrainingArguments(output_dir='out'))\n"
+                "    trainer.train()\n\n\nif __name__ == '__main__':\n    main('lm')\n",
+    "mypkg/__init__.py": "",
+    "mypkg/factory.py": "import importlib\n\nTABLE = {'lm': 'mypkg.trainers.LMTrainer', 'cls': 'mypkg.trainers.ClsTrainer'}\n\n\n"
+                        "def trainer_class(task):\n    module_path, class_name = TABLE[task].rsplit('.', 1)\n"
+                        "    return getattr(importlib.import_module(module_path), class_name)\n",
+}
+_TRAINERS = ("import signal\n\nfrom transformers import Seq2SeqTrainer, Trainer\n\n\nclass LMTrainer(Seq2SeqTrainer):\n{own}\n\n"
+             "class ClsTrainer(Trainer):\n{own}\n")
+_HANDLES = ("    def train(self):\n        signal.signal(signal.SIGTERM, self.on_stop)\n        return super().train()\n\n"
+            "    def on_stop(self, signum, frame):\n        self.save_model('out')\n        raise SystemExit(0)\n")
+
+
+def test_a_trainer_class_its_factory_imports_by_a_dotted_text_is_the_one_fitted(run_sigcheck):
+    """ms-swift's TrainerFactory keeps `"swift.trainers.Seq2SeqTrainer"` in a table, splits it at
+    its last dot and imports the module with importlib (triage BK): the fit is a Trainer's."""
+    files = {**_FACTORY, "mypkg/trainers.py": _TRAINERS.format(own="    pass\n")}
+    (finding,) = run_sigcheck(files, ["train.py"], select=("SIG001",)).diagnostics
+    assert (finding.path, finding.line) == ("train.py", 8) and finding.message.startswith("Fit call runs with no SIGTERM handler")
+
+
+def test_a_trainer_class_imported_by_a_dotted_text_that_handles_the_stop_is_not_reported(run_sigcheck):
+    files = {**_FACTORY, "mypkg/trainers.py": _TRAINERS.format(own=_HANDLES)}
+    assert run_sigcheck(files, ["train.py"], select=("SIG001",)).diagnostics == []
