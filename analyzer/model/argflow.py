@@ -320,6 +320,9 @@ def returned_for_call(fn: ir.FunctionInfo, bound: int, returned: ir.Sym, args, k
         base = returned_for_call(fn, bound, returned.base, args, kwargs, star) if isinstance(returned.base, ir.Item) else None
         key = _passed_for(fn, bound, returned.key, args, kwargs, star)
         return None if base is None and key is None else ir.Item(base or returned.base, key or returned.key)
+    if isinstance(returned, ir.CallOf) and not returned.args and not returned.kwargs:  # `return kls()`: this call's class
+        made = _passed_for(fn, bound, returned.func, args, kwargs, star)
+        return None if made is None else ir.CallOf(made)
     return _passed_for(fn, bound, returned, args, kwargs, star)
 
 

@@ -13,7 +13,7 @@ import libcst as cst
 
 from sigcheck.model import ir
 from sigcheck.model.assignments import AssignmentBuilder
-from sigcheck.model.expressions import ExpressionBuilder, annotated_class, declared_product
+from sigcheck.model.expressions import ExpressionBuilder, annotated_class, class_param_made, declared_product
 from sigcheck.model.guards import classify_guard
 from sigcheck.model.imports import ImportBuilder
 from sigcheck.model.loops import always_true, body_exits
@@ -185,6 +185,9 @@ class _Builder(ImportBuilder, AssignmentBuilder, ExpressionBuilder):
             is_async=node.asynchronous is not None,
         )
         self._parameters(fn, node.params)
+        made = class_param_made(node)
+        if made is not None:  # `def resolve(self, kls: type[T]) -> T`: an instance of the class it is handed
+            fn.returns.append(ir.CallOf(ir.Name(made, fn.id)))
         self.summary.functions[fn.id] = fn
         value: ir.Sym = ir.FuncRef(fn.id)
         for depth, (decorator, sym) in enumerate(reversed(list(zip(node.decorators, decorators)))):  # bottom-up

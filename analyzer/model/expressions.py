@@ -351,6 +351,21 @@ def annotated_class(annotation) -> cst.BaseExpression | None:
     return annotation if type(annotation) in (cst.Name, cst.Attribute) else None
 
 
+def class_param_made(node: cst.FunctionDef) -> str | None:
+    """The parameter whose class a function returns an instance of, as its annotations say:
+    `def resolve(self, kls: type[T]) -> T` (fairseq2's dependency resolver, an injector's `get`)."""
+    returned = node.returns.annotation if node.returns is not None else None
+    if type(returned) is not cst.Name:
+        return None
+    for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
+        annotation = param.annotation.annotation if param.annotation else None
+        if type(annotation) is cst.Subscript and _dotted(annotation.value) in ("type", "Type", "typing.Type") \
+                and len(annotation.slice) == 1 and type(annotation.slice[0].slice) is cst.Index \
+                and type(annotation.slice[0].slice.value) is cst.Name and annotation.slice[0].slice.value.value == returned.value:
+            return param.name.value
+    return None
+
+
 def declared_product(value: ir.Sym, declared: ir.Sym | None) -> ir.Sym | None:
     """What a name assigned a call's result stands for: the call, or the declared class's
     instance where the call's result is not known (see ir.Declared)."""

@@ -962,3 +962,48 @@ def test_a_split_of_a_text_or_at_a_separator_not_known_gives_nothing_known(resol
 def test_a_module_imported_by_a_text_of_no_project_module_is_not_known(resolve, path):
     values = resolve(f"import importlib, sys\nprobe = importlib.import_module({path})\n", files=_TRAINERS)
     assert all(isinstance(v, UnknownV) for v in values)
+
+
+_RESOLVER = """
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class Runner:
+    pass
+
+
+class Evaluator:
+    pass
+
+
+class Container:
+    def __init__(self):
+        self._factories = {}
+
+    def resolve(self, kls: type[T], *, key=None) -> T:
+        return self._factories[kls]()
+
+
+other = Container().resolve(Evaluator)
+"""
+
+
+def test_a_function_annotated_to_return_an_instance_of_the_class_it_is_handed(resolve):
+    """fairseq2's `DependencyResolver.resolve(kls: type[T]) -> T`, whose body sigcheck cannot follow
+    (triage BV): each call gives an instance of its own argument's class."""
+    values = resolve(_RESOLVER, "probe = Container().resolve(Runner)\n")
+    assert InstanceV(ClassV("train:Runner")) in values and InstanceV(ClassV("train:Evaluator")) not in values
+
+
+@pytest.mark.parametrize("signature", ["def make(kls: type[T]) -> list[T]:", "def make(kls: type[T]) -> object:",
+                                       "def make(kls: type) -> T:"])
+def test_other_annotations_say_nothing_of_the_instance_returned(resolve, signature):
+    code = f"from typing import TypeVar\nT = TypeVar('T')\n\n\nclass Runner:\n    pass\n\n\n{signature}\n    return registry[kls]\n\n\n"
+    assert InstanceV(ClassV("train:Runner")) not in resolve(code, "probe = make(Runner)\n")
+
+
+def test_a_class_a_function_calls_and_returns_is_the_class_of_that_call(resolve):
+    code = "class A:\n    pass\n\n\nclass B:\n    pass\n\n\ndef make(kls):\n    return kls()\n\n\nother = make(B)\n"
+    assert resolve(code, "probe = make(A)\n") == (InstanceV(ClassV("train:A")),)

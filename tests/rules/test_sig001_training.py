@@ -797,3 +797,13 @@ def test_a_trainer_class_its_factory_imports_by_a_dotted_text_is_the_one_fitted(
 def test_a_trainer_class_imported_by_a_dotted_text_that_handles_the_stop_is_not_reported(run_sigcheck):
     files = {**_FACTORY, "mypkg/trainers.py": _TRAINERS.format(own=_HANDLES)}
     assert run_sigcheck(files, ["train.py"], select=("SIG001",)).diagnostics == []
+
+
+def test_a_runner_a_dependency_resolver_builds_by_its_class_is_the_one_run(run_sigcheck):
+    """fairseq2's `resolver.resolve(_TaskRunner).run(task)`, `resolve(kls: type[T]) -> T` (triage BV):
+    the runner's loop runs, and its handler serves SIGUSR1 only."""
+    files = {"train.py": 'from container import Container\nfrom runner import TaskRunner\n\n\ndef main() -> None:\n    c = Container()\n    runner = c.resolve(TaskRunner)   # `resolve(kls: type[T]) -> T`: a TaskRunner\n    runner.run()                     # sigcheck draws no edge here\n\n\nif __name__ == "__main__":\n    main()\n',
+             "container.py": 'from typing import Callable, TypeVar\n\nT = TypeVar("T")\n\n\ndef wire_object(kls: type[T]) -> T:\n    return kls()\n\n\nclass Container:\n    def __init__(self) -> None:\n        self._factories: dict[type, Callable[[], object]] = {}\n\n    def register(self, kls: type, factory: Callable[[], object]) -> None:\n        self._factories[kls] = factory\n\n    def resolve(self, kls: type[T]) -> T:\n        return self._factories[kls]()  # type: ignore[return-value]\n',
+             "runner.py": 'import signal\n\nimport torch\n\n\nclass TaskRunner:\n    def __init__(self) -> None:\n        self.stop = False\n\n    def run(self) -> None:\n        def request_stop(signum, frame):  # only SIGUSR1, as fairseq2 does\n            self.stop = True\n\n        signal.signal(signal.SIGUSR1, request_stop)\n        model = torch.nn.Linear(4, 1)\n        opt = torch.optim.SGD(model.parameters(), lr=0.1)\n        for step in range(100000):\n            if self.stop:\n                torch.save(model.state_dict(), "ckpt.pt")\n                break\n            loss = model(torch.randn(8, 4)).sum()\n            opt.zero_grad()\n            loss.backward()\n            opt.step()\n'}
+    (finding,) = run_sigcheck(files, ["train.py"], select=("SIG001",)).diagnostics
+    assert (finding.path, finding.line) == ("runner.py", 17) and "handles SIGUSR1 only" in finding.message
