@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.container.facts import exec_form_fix
+from sigcheck.container.starters import STOPS
 
 _TRAIN = {"train.py": """
 import signal, sys
@@ -47,9 +48,14 @@ class ShellFormEntrypoint(Rule):
     A Python program found in the image that neither trains nor handles SIGTERM (a server, a
     tool) has nothing to lose, and is not reported; one sigcheck cannot find is.
 
+    Where the stage's `SHELL` instruction names bash (`SHELL ["/bin/bash", "-c"]`), the shell is
+    known: bash runs a lone simple command (the last of a list) in its own place, so the trainer
+    is PID 1 and the form is not reported.
+
     ## Known limits
     bash runs a lone simple command in its own place, dash (Debian's `/bin/sh`) does not; the
-    image's `/bin/sh` is not known, so sigcheck does not rely on it, and neither should the image.
+    image's `/bin/sh` is not known, so without a SHELL naming bash sigcheck does not rely on it,
+    and neither should the image.
     """
 
     code = "DKR001"
@@ -80,6 +86,12 @@ COPY app.py /app/app.py
 ENTRYPOINT python /app/app.py
 """, "a program that neither trains nor handles SIGTERM loses nothing to the shell", {"app.py": "print('hello')\n"},
             name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
+COPY train.py /opt/program/train.py
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+ENTRYPOINT python -u /opt/program/train.py
+""", "a SHELL naming bash: bash runs the lone command in its place, so python is PID 1", _TRAIN, name="Dockerfile"),
     )
     invalid = (
         Example("""
@@ -97,6 +109,13 @@ WORKDIR /app
 # expect: DKR001
 ENTRYPOINT cd /app && python train.py
 """, "the last stage runs; a compound command gets no automatic fix", _TRAIN, name="Dockerfile"),
+        Example("""
+FROM continuumio/miniconda3
+COPY train.py /app/train.py
+SHELL ["conda", "run", "--no-capture-output", "-n", "base", "/bin/bash", "-c"]
+# expect: DKR001
+ENTRYPOINT python /app/train.py
+""", "`conda run` stays PID 1 above the bash it starts (autotrain-advanced's images)", _TRAIN, name="Dockerfile"),
     )
 
     def check(self, analysis):
@@ -112,6 +131,8 @@ ENTRYPOINT cd /app && python train.py
                 continue
             if container.chain.python is not None and not container.runs_trainer():
                 continue  # a program that neither trains nor handles SIGTERM (a server, a tool) loses nothing
+            if _shell_passes_it_on(container):
+                continue  # `SHELL ["/bin/bash", "-c"]`: bash runs the lone command in its place
             shell = " ".join(image.shell)
             deadline = analysis.deadline_for([container.entry] if container.entry else [])
             yield self.finding(
@@ -121,3 +142,10 @@ ENTRYPOINT cd /app && python train.py
                 container.trace(),
                 exec_form_fix(container.display, instruction),
             )
+
+
+def _shell_passes_it_on(container) -> bool:
+    """Whether the shell the shell form runs does not keep the signal (bash, named by SHELL,
+    replaced by the lone command it runs)."""
+    step = next((step for step in container.chain.steps if step.kind == "shell-form"), None)
+    return step is not None and step.passes != STOPS

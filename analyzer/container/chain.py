@@ -91,7 +91,10 @@ class ChainBuilder:
         shell = " ".join(self.image.shell)
         self._add(Step("shell-form", f"{shell} {text!r}", point, STOPS,
                        note=f"{shell} is PID 1; it ignores the arguments `docker run` passes"))
-        self._inline(text, point, [], shell_form=True)
+        # a SHELL instruction naming bash makes the shell known: it runs a lone simple command in its
+        # place; the image's /bin/sh may be dash, which never does (DKR001's known limits)
+        named = program_name(self.image.shell[0]) if self.image.shell else ""
+        self._inline(text, point, [], shell_form=True, shell="bash" if named == "bash" else "")
 
     # -- one program ------------------------------------------------------------------------------
 
