@@ -319,8 +319,12 @@ class EntryFacts:
         started by horovodrun or mpirun, not torchrun, unless it imports torch too."""
         if not libraries:
             return False
-        modules = {self.analysis.functions[f].module for f in self.main.listed}
-        return any(self.analysis.project.modules[m].imports_any(libraries) for m in modules)
+        # the imports that run: at a module's top, or in a function the run calls, not one it never
+        # does (autotrain's `is_unsloth_available()`, which imports unsloth; triage BU)
+        prefixes = tuple(f"{library}." for library in libraries)
+        functions = self.analysis.functions
+        return any(name in libraries or name.startswith(prefixes) for f in self.main.listed
+                   for event in functions[f].events if isinstance(event, ir.Import) for name in event.modules)
 
     @cached_property
     def platform_deadline(self) -> Deadline | None:

@@ -106,6 +106,24 @@ Trainer(model=model, {keywords}args=args, train_dataset=data).train()
     assert finding.message.endswith(named) if named else finding.message.endswith("(transformers 5 and later)"), finding.message
 
 
+@pytest.mark.parametrize("called, named", [(False, True), (True, False)])
+def test_only_an_unsloth_import_that_runs_keeps_the_keyword(run_sigcheck, called, named):
+    """autotrain's package `__init__` imports unsloth inside `is_unsloth_available()`, which the
+    script never calls: unsloth never loads, and `tokenizer=` still breaks on transformers 5 (triage BU)."""
+    probe = "def is_unsloth_available():\n    try:\n        import unsloth\n        return True\n" \
+            "    except ImportError:\n        return False\n"
+    code = f"""
+from transformers import HfArgumentParser, Trainer, TrainingArguments
+from helpers import is_unsloth_available
+
+{"is_unsloth_available()" if called else ""}
+(args,) = HfArgumentParser(TrainingArguments).parse_args_into_dataclasses()
+Trainer(model=model, tokenizer=tokenizer, args=args, train_dataset=data).train()
+"""
+    [finding] = run_sigcheck({"train.py": code, "helpers.py": probe}, ["train.py"]).diagnostics
+    assert ("no longer takes Trainer(tokenizer=...)" in finding.message) == named, finding.message
+
+
 @pytest.mark.parametrize("arguments, named", [
     ('TrainingArguments(output_dir="out", evaluation_strategy="steps", save_strategy="no")',
      "; transformers 5.0 no longer takes TrainingArguments(evaluation_strategy=...) (train.py:3): pass eval_strategy instead"),
