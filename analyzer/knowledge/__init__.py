@@ -42,7 +42,8 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                                   "saves-when-true": bool}),
     "step": ("training.toml", "step", {"needs-update": bool}),
     "fit": ("training.toml", "fit", {"remedy": str, "remedy-since": str, "remedy-removed": dict, "remedy-removed-from": list, "remedy-removed-kept-by": dict, "package": list, "saves-unless": list,
-                                      "switch": str, "saves-with": list, "quiet-callbacks": list, "trains-with": list, "saves-when-stopped": bool}),
+                                      "switch": str, "saves-with": list, "quiet-callbacks": list, "trains-with": list, "attached-by": list,
+                                      "saves-when-stopped": bool}),
     "data": ("training.toml", "data", {}),
     "random-input": ("training.toml", "random-input", {}),
     "gradient-use": ("training.toml", "gradient-use", {}),
@@ -69,11 +70,11 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "driver-command": ("drivers.toml", "driver-command", {}),
     "driver-loader": ("drivers.toml", "driver-loader", {}),
     "driver-dir": ("drivers.toml", "driver-dir", {}),
-    "stop-attribute": ("frameworks.toml", "stop-attribute", {"called": bool}),
+    "stop-attribute": ("frameworks.toml", "stop-attribute", {"called": bool, "receivers": list, "receiver-names": list}),
     "replaces-handler": ("frameworks.toml", "replaces-handler", {}),
     "save-attribute": ("frameworks.toml", "save-attribute", {}),
 }
-_SPAWN_KINDS = {"thread", "executor", "process", "atexit", "call", "remote"}
+_SPAWN_KINDS = {"thread", "executor", "process", "atexit", "call", "remote", "callback"}
 _BEHAVIOURS = {"handles", "exits", "forwards", "defeats"}
 _EFFECTS = {"raise", "hard", "resend"}
 _COMMAND_FORMS = {"argv", "shell", "words"}

@@ -34,7 +34,7 @@ from sigcheck.model.registries import registered_classes
 from sigcheck.model.passing import Passing
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
-from sigcheck.model.values import ClassV, DictV, InstanceV, SeqV, Value
+from sigcheck.model.values import ClassV, DictV, ExternalV, InstanceV, SeqV, Value
 from sigcheck.model.walks import MAIN_THREAD, GraphWalks, Step
 
 IN_PROCESS = frozenset({"thread", "executor"})  # started from a call, run beside the main thread
@@ -265,6 +265,9 @@ class CallGraph(CallTargets, GraphWalks):
                             self._run_now.setdefault((fn.id, site.index), []).append(func_id)
                         elif entry.option("kind") in IN_PROCESS:
                             self._started.setdefault((fn.id, site.index), []).append((func_id, entry.option("kind")))
+        if site.decorator and site.args and self._attaches(site.func):  # `@trainer.on(Events.EPOCH_COMPLETED)`
+            for func_id in (f for value in self.resolver.resolve(site.args[0]) for f in self.functions_of(value)):
+                self._edge(fn.id, func_id, "callback", site.index)
         if site.decorator or "functools.partial" in names or self.resolver.wraps_argument(site.func, site.args, site.kwargs):
             return  # `@register`, `partial(f, x)` and `deco(...)(f)` keep f for later; `@atexit.register` was handled above
         if site.node in self._decorator_factories(fn):
@@ -284,6 +287,13 @@ class CallGraph(CallTargets, GraphWalks):
             for value in self.resolver.resolve(sym):
                 self._add_reference(fn.id, site.index, value, "handler" if registrar else "reference", library,
                                     named, self.resolver.flowing.get(sym))
+
+    def _attaches(self, decorator: ir.Sym) -> bool:
+        """Whether a decorator is made by a library call that attaches the function to an object
+        which calls it later on this thread (knowledge: a [[spawn]] of kind callback that decorates)."""
+        return isinstance(decorator, ir.CallOf) and any(
+            isinstance(v, ExternalV) and any(e.option("kind") == "callback" for e in self.knowledge.spawns.find(v.qualname))
+            for v in self.resolver.resolve(decorator.func))
 
     def _decorator_factories(self, fn: ir.FunctionInfo) -> frozenset:
         """The calls of `fn` that make a decorator (`run.cli.factory(target=pretrain)` above a def), by node."""

@@ -8,6 +8,7 @@ A flag is identified by where it lives, not by how it is spelled: ("global", mod
 
 from __future__ import annotations
 
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from typing import Iterator
 
@@ -15,7 +16,7 @@ from sigcheck.model import ir
 from sigcheck.model.argflow import parameter_index
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph
 from sigcheck.model.symbols import walk
-from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV, ModuleV
+from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV, ModuleV, UnknownV
 
 FlagKey = tuple
 
@@ -94,7 +95,8 @@ class Flags:
             elif isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and event.func.attr == "set" and not event.args:
                 target = event.func.base  # threading.Event().set()
             elif isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and not event.args \
-                    and any(e.option("called") for e in self.graph.knowledge.stop_attributes.find(event.func.attr)):
+                    and any(e.option("called") and self._stops_on(e, event.func.base)
+                            for e in self.graph.knowledge.stop_attributes.find(event.func.attr)):
                 yield ("library", event.func.attr), event, True  # `run_context.request_stop()`: a hook asks the loop to stop
                 continue
             if target is None:
@@ -103,6 +105,18 @@ class Flags:
             if key is None or _local_to(key, func_id):
                 continue
             yield key, event, self._on_library_object(target)
+
+    def _stops_on(self, entry, receiver: ir.Sym) -> bool:
+        """Whether a stop method is called on an object it stops a loop of: any, unless the entry
+        names its `receivers` (Ignite's `engine.terminate()`, not a Popen's)."""
+        classes = entry.option("receivers")
+        if not classes:
+            return True
+        values = self.graph.resolver.resolve(receiver)
+        if all(isinstance(v, UnknownV) for v in values):
+            return isinstance(receiver, ir.Name) and receiver.name in entry.option("receiver-names", ())
+        return any(isinstance(v, InstanceV) and isinstance(v.of, ExternalV) and any(fnmatchcase(v.of.qualname, c) for c in classes)
+                   for v in values)
 
     def _on_library_object(self, target: ir.Sym) -> bool:
         """`trainer.should_stop = True` on a library's object: the library polls it itself. The

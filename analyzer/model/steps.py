@@ -149,20 +149,26 @@ def few_iterations(fn, loop) -> bool:
 
 
 def built_with_a_step(functions: dict, fn: ir.FunctionInfo, site: ir.CallSite, slots: list[str],
-                      handed: Callable[[ir.Sym], bool], called: Callable[[ir.Sym], list[str]]) -> bool:
+                      handed: Callable[[ir.Sym], bool], called: Callable[[ir.Sym], list[str]],
+                      attachers: tuple[str, ...] = ()) -> bool:
     """Whether the object a call is made on was built by a call handing it (in one of `slots`,
     "#0" or a keyword) something `handed` accepts: Ignite's `trainer = Engine(train_step)` before
     `trainer.run(loader, max_epochs=100)`, where an Engine built with an evaluation step runs no
     training. It is built in the same function, or returned so by a project function it calls
     (`trainer = create_trainer(...)`, Ignite's reference examples); `called` gives the project
-    functions a call runs."""
+    functions a call runs. A step in a function attached to the object by one of its `attachers`
+    methods counts too: Ignite's `@trainer.on(Events.EPOCH_COMPLETED)` handlers run inside its run
+    (its actor-critic example updates the model in one)."""
     receiver = site.func.base if isinstance(site.func, ir.Attr) else None
-    return isinstance(receiver, ir.Name) and _built_so(functions, fn, receiver, slots, handed, called, 0)
+    return isinstance(receiver, ir.Name) and _built_so(functions, fn, receiver, slots, handed, called, 0, attachers)
 
 
-def _built_so(functions: dict, fn: ir.FunctionInfo, name: ir.Name, slots: list[str], handed, called, depth: int) -> bool:
+def _built_so(functions: dict, fn: ir.FunctionInfo, name: ir.Name, slots: list[str], handed, called, depth: int,
+              attachers: tuple[str, ...] = ()) -> bool:
     if name.scope != fn.id or depth > 2:
         return False
+    if attachers and _attached_a_step(fn, name, attachers, handed):
+        return True
     for binding in fn.bindings.get(name.name, ()):
         built = binding.value
         if not isinstance(built, ir.CallOf):
@@ -174,6 +180,23 @@ def _built_so(functions: dict, fn: ir.FunctionInfo, name: ir.Name, slots: list[s
             return True
         for func_id in called(built.func):  # `create_trainer(...)`, which builds and returns it
             inner = functions[func_id]
-            if any(isinstance(r, ir.Name) and _built_so(functions, inner, r, slots, handed, called, depth + 1) for r in inner.returns):
+            if any(isinstance(r, ir.Name) and _built_so(functions, inner, r, slots, handed, called, depth + 1, attachers)
+                   for r in inner.returns):
                 return True
+    return False
+
+
+def _attached_a_step(fn: ir.FunctionInfo, name: ir.Name, attachers: tuple[str, ...], handed) -> bool:
+    """Whether `fn` attaches to the object `name` holds a function `handed` accepts: the def an
+    `@name.on(event)` decorates, or the handler of `name.add_event_handler(event, handler)`."""
+    for event in fn.events:
+        if not isinstance(event, ir.CallSite):
+            continue
+        method = event.func.func if event.decorator and isinstance(event.func, ir.CallOf) else event.func
+        if not (isinstance(method, ir.Attr) and method.attr in attachers and method.base == name):
+            continue
+        handler = event.args[0] if event.decorator and event.args else \
+            event.args[1] if len(event.args) > 1 else dict(event.kwargs).get("handler")
+        if handler is not None and handed(handler):
+            return True
     return False

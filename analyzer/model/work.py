@@ -110,7 +110,8 @@ class WorkFinder:
         """The fit entries a call's name matches; one that trains only with a step it was handed
         (`trains-with`: Ignite's Engine) where its object was built so."""
         return [e for e in self.knowledge.fits.find(name) if not e.option("trains-with") or built_with_a_step(
-            self.functions, self.functions[func_id], site, e.option("trains-with"), self._hands_a_step, self._project_called)]
+            self.functions, self.functions[func_id], site, e.option("trains-with"), self._hands_a_step, self._project_called,
+            tuple(e.option("attached-by", ())))]
 
     def _project_called(self, func: ir.Sym) -> list[str]:
         return [v.func_id for v in self.graph.resolver.resolve(func) if isinstance(v, FunctionV) and v.func_id in self.functions]
