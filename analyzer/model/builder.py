@@ -12,8 +12,9 @@ from typing import Callable
 import libcst as cst
 
 from sigcheck.model import ir
+from sigcheck.model.annotations import annotated_class, class_param_made
 from sigcheck.model.assignments import AssignmentBuilder
-from sigcheck.model.expressions import ExpressionBuilder, annotated_class, class_param_made, declared_product
+from sigcheck.model.expressions import ExpressionBuilder, declared_product
 from sigcheck.model.guards import classify_guard
 from sigcheck.model.imports import ImportBuilder
 from sigcheck.model.loops import always_true, body_exits

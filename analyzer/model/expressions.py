@@ -45,6 +45,9 @@ class ExpressionBuilder:
             elif kind is cst.Call:
                 pending.append(current.func)
                 pending.extend(arg.value for arg in current.args)
+                named = _named_attribute(current)
+                if named is not None:  # `getattr(stopper, "requested", False)`: the attribute a handler makes
+                    found.append(ir.Attr(self.sym(current.args[0].value), named))
             elif kind is cst.UnaryOperation:
                 pending.append(current.expression)
             elif kind is cst.BooleanOperation or kind is cst.BinaryOperation:
@@ -339,31 +342,14 @@ def _children(node) -> list:
             found.append(value)
     return found
 
-def annotated_class(annotation) -> cst.BaseExpression | None:
-    """The class an annotation declares, as a name or attribute: `Trainer`, `Trainer | None`,
-    `Optional[Trainer]`; None for anything else (`list[int]`, a string)."""
-    if type(annotation) is cst.BinaryOperation and type(annotation.operator) is cst.BitOr:
-        sides = [side for side in (annotation.left, annotation.right) if not (type(side) is cst.Name and side.value == "None")]
-        annotation = sides[0] if len(sides) == 1 else None
-    elif type(annotation) is cst.Subscript and len(annotation.slice) == 1 and type(annotation.slice[0].slice) is cst.Index \
-            and _dotted(annotation.value) in ("Optional", "typing.Optional"):
-        annotation = annotation.slice[0].slice.value
-    return annotation if type(annotation) in (cst.Name, cst.Attribute) else None
 
-
-def class_param_made(node: cst.FunctionDef) -> str | None:
-    """The parameter whose class a function returns an instance of, as its annotations say:
-    `def resolve(self, kls: type[T]) -> T` (fairseq2's dependency resolver, an injector's `get`)."""
-    returned = node.returns.annotation if node.returns is not None else None
-    if type(returned) is not cst.Name:
+def _named_attribute(call: cst.Call) -> str | None:
+    """The attribute `getattr(obj, "name"[, default])` or `hasattr(obj, "name")` reads."""
+    if type(call.func) is not cst.Name or call.func.value not in ("getattr", "hasattr") or not 2 <= len(call.args) <= 3 \
+            or any(arg.keyword is not None or arg.star for arg in call.args):
         return None
-    for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
-        annotation = param.annotation.annotation if param.annotation else None
-        if type(annotation) is cst.Subscript and _dotted(annotation.value) in ("type", "Type", "typing.Type") \
-                and len(annotation.slice) == 1 and type(annotation.slice[0].slice) is cst.Index \
-                and type(annotation.slice[0].slice.value) is cst.Name and annotation.slice[0].slice.value.value == returned.value:
-            return param.name.value
-    return None
+    name = literal(call.args[1].value) if type(call.args[1].value) is cst.SimpleString else None
+    return name if isinstance(name, str) and name.isidentifier() else None
 
 
 def declared_product(value: ir.Sym, declared: ir.Sym | None) -> ir.Sym | None:
@@ -371,13 +357,6 @@ def declared_product(value: ir.Sym, declared: ir.Sym | None) -> ir.Sym | None:
     instance where the call's result is not known (see ir.Declared)."""
     return ir.Declared(value, declared) if declared is not None and isinstance(value, ir.CallOf) else None
 
-def _dotted(node) -> str | None:
-    if type(node) is cst.Name:
-        return node.value
-    if type(node) is cst.Attribute:
-        base = _dotted(node.value)
-        return f"{base}.{node.attr.value}" if base else None
-    return None
 
 def literal(node):
     """The value a literal is written for; None where sigcheck cannot rely on it."""

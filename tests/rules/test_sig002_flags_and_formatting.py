@@ -115,3 +115,42 @@ def test_a_callback_that_only_logs_leaves_the_loop_going(example_findings):
     example = next(e for e in REPORTED if "only logs" in e.why)
     found, expected = example_findings("SIG004", example)
     assert [line for _, line in found] == expected and expected
+
+
+_GETATTR_FLAG = """
+import signal
+import sys
+
+import torch
+
+
+class Stopper:
+    def __init__(self):
+        signal.signal(signal.SIGTERM, self.on_term)
+
+    def on_term(self, signum, frame):
+        self.requested = True
+
+
+stopper = Stopper()
+for step in range(100000):
+    model(batch).backward()
+    optimizer.step()
+    if {test}:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+"""
+
+
+@pytest.mark.parametrize("test", ['getattr(stopper, "requested", False)', 'hasattr(stopper, "requested")',
+                                  'stopper.requested'])
+def test_a_flag_the_handler_makes_read_through_getattr_is_checked(run_sigcheck, test):
+    """The attribute exists only once the handler ran, so the loop asks for it with a default
+    (triage BX, a stop added to MiniCPM-V's fine-tuning)."""
+    assert run_sigcheck({"train.py": _GETATTR_FLAG.format(test=test)}).diagnostics == []
+
+
+@pytest.mark.parametrize("test", ['getattr(stopper, "other", False)', 'getattr(stopper, name, False)'])
+def test_another_attribute_read_through_getattr_is_no_check_of_the_flag(run_sigcheck, test):
+    code = "name = input()\n" + _GETATTR_FLAG.format(test=test)
+    assert sorted(d.code for d in run_sigcheck({"train.py": code}).diagnostics) == ["SIG002", "SIG004"]
