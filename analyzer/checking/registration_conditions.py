@@ -148,8 +148,9 @@ def every_run_registers(analysis, entry, registrations: list[HandlerRegistration
         leads.setdefault(registration.func_id, {})[registration.site.index] = None
         names[registration.func_id] = names.get(registration.func_id, frozenset()) | _signal_names(registration)
         path = entry.path_to(registration.func_id)
-        for step in path:
-            leads.setdefault(step.caller, {})[step.site] = step.callee
+        for step in path:  # each site the step's call is made at: both sides of an `if` may make it
+            for site in analysis.graph.sites(step.caller, step.callee, step.kind) or (step.site,):
+                leads.setdefault(step.caller, {})[site] = step.callee
         root = path[0].caller if path else registration.func_id
     return root is not None and _always(analysis, leads, names, root, set())
 

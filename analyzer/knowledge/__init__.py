@@ -53,7 +53,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "forward": ("spawning.toml", "forward", {}),
     "training-command": ("spawning.toml", "training-command", {"verbs": list, "unless": list}),
     "formatter": ("spawning.toml", "formatter", {}),
-    "registry-build": ("spawning.toml", "registry-build", {"registries": list}),
+    "registry-build": ("spawning.toml", "registry-build", {"registries": list, "written": list}),
     "wrapper": ("spawning.toml", "wrapper", {"methods": list}),
     "command": ("spawning.toml", "command", {"form": str, "position": int, "keyword": str, "replaces": bool,
                                          "program": str}),

@@ -206,11 +206,19 @@ class CallGraph(CallTargets, GraphWalks):
                 self.conditional_callers.add(caller)
             else:
                 self.graph.add_edge(caller, callee, key=kind, site=site)
-        elif "passers" in data:
+            return
+        if site != data["site"] and site not in data.get("more", ()):  # `if a: setup() else: setup()`
+            data["more"] = (*data.get("more", ()), site)
+        if "passers" in data:
             if passers:
                 data["passers"] = data["passers"] | passers
             else:
                 del data["passers"]
+
+    def sites(self, caller: str, callee: str, kind: str) -> tuple[int, ...]:
+        """Every call site in `caller` an edge stands for: the first, then the others."""
+        data = self.graph.get_edge_data(caller, callee, key=kind)
+        return () if data is None else (data["site"], *data.get("more", ()))
 
     def _edge_through(self, caller: str, callee: str, kind: str, site: int, flowing: frozenset | None) -> None:
         """An edge to a function that came through the parameters `flowing`: it holds only for the
@@ -306,7 +314,10 @@ class CallGraph(CallTargets, GraphWalks):
     def _add_registered(self, fn: ir.FunctionInfo, site: ir.CallSite, names: list[str]) -> None:
         """`Runner.from_cfg(cfg)`: the methods of the project classes registered with the
         registries it builds from, as those of objects handed to a library."""
-        registries = [r for name in names for entry in self.knowledge.registry_builds.find(name) for r in entry.option("registries")]
+        entries = [entry for name in names for entry in self.knowledge.registry_builds.find(name)]
+        written = _written(site.func)  # `RUNNERS.build(cfg)`, a project's Registry whose name tells what it builds
+        entries += [entry for entry in self.knowledge.registry_builds.entries if written in entry.option("written", ())]
+        registries = [r for entry in entries for r in entry.option("registries")]
         if not registries:
             return
         if self._registered is None:
@@ -367,3 +378,11 @@ class CallGraph(CallTargets, GraphWalks):
     def _project_receives(self, site: ir.CallSite) -> bool:
         """Whatever the call runs is a project function, whose parameters take the arguments."""
         return all(any(True for _ in receivers(self.resolver, value)) for value in self.resolver.resolve(site.func))
+
+
+def _written(func: ir.Sym) -> str:
+    """A method call's receiver and method as written, by their last names: `RUNNERS.build`."""
+    if not isinstance(func, ir.Attr):
+        return ""
+    base = func.base.name if isinstance(func.base, ir.Name) else func.base.attr if isinstance(func.base, ir.Attr) else ""
+    return f"{base}.{func.attr}" if base else ""

@@ -91,3 +91,16 @@ def test_a_hook_registered_by_call_counts_too(run_sigcheck):
     report = run_sigcheck({"train.py": TRAIN.replace("BUILD", "Runner.from_cfg(cfg)"), "hooks.py": hooks,
                            "configs/resnet18.py": CONFIG})
     assert report.diagnostics == []
+
+
+def test_both_ways_openmmlab_builds_its_runner_run_the_hooks(run_sigcheck):
+    """mmseg's tools/train.py builds the runner with `Runner.from_cfg(cfg)` or, where the
+    configuration names a runner_type, with its own `RUNNERS = Registry('runner', ...)`: both read
+    the same custom_hooks, so the hook's handler covers every run (triage BX)."""
+    train = TRAIN.replace("    runner = BUILD\n", "    if 'runner_type' not in cfg:\n        runner = Runner.from_cfg(cfg)\n"
+                          "    else:\n        runner = RUNNERS.build(cfg)\n").replace(
+        "import hooks\n", "import hooks\nfrom registry import RUNNERS\n")
+    registry = ("from mmengine.registry import RUNNERS as MMENGINE_RUNNERS\nfrom mmengine.registry import Registry\n\n"
+                "RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS)\n")
+    report = run_sigcheck({"train.py": train, "hooks.py": HOOKS, "registry.py": registry, "configs/resnet18.py": CONFIG})
+    assert report.diagnostics == [], [d.message for d in report.diagnostics]

@@ -86,3 +86,34 @@ main(parse())
     assert [(step.path, step.line, step.note) for step in finding.trace] == [
         ("train.py", 13, "calls main"), ("train.py", 5, "only when this condition holds"),
         ("train.py", 6, "calls Handler.__enter__"), ("handler.py", 5, "SIGTERM handler registered here")]
+
+
+SETUP_ON_BOTH_SIDES = """
+import signal, sys
+
+def setup():
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+def main(args):
+    if args.resume:
+        setup()
+        load(args.resume)
+    else:
+        setup()
+    for batch in loader:
+        model(batch).backward()
+        optimizer.step()
+
+main(parse())
+"""
+
+
+def test_one_function_called_on_both_sides_of_an_if_registers_in_every_run(run_sigcheck):
+    report = run_sigcheck({"train.py": SETUP_ON_BOTH_SIDES}, ["train.py"], select=("SIG007",))
+    assert report.diagnostics == []
+
+
+def test_one_function_called_on_one_side_only_registers_under_the_condition(run_sigcheck):
+    code = SETUP_ON_BOTH_SIDES.replace("    else:\n        setup()\n", "    else:\n        load(None)\n")
+    [finding] = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG007",)).diagnostics
+    assert finding.line == 4 and "only under a condition" in finding.message
