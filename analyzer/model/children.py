@@ -258,12 +258,24 @@ def _folders(paths: "PathTracker", func_id: str, site: ir.CallSite) -> tuple[str
 
 def _shell_commands(text: str) -> Iterable[list[str | None]]:
     """A command line cut at `;`, `&&`, `||`, `|` and newlines, each as words (`…`, a part sigcheck
-    cannot know, is no word of its own). A script's path whose start is not known keeps the known
+    cannot know, is no word of its own); a command put in the background with `&` is left out,
+    unless the line waits for it. A script's path whose start is not known keeps the known
     end: `…/opt/single_node/run_1.3b.sh` (DeepSpeed-Chat's `os.path.join(os.getcwd(), ...)`)."""
-    for part in re.split(r"&&|\|\||[;|\n]", text):
+    waits = _WAIT.search(text) is not None
+    start = 0
+    for separator in [*_SEPARATOR.finditer(text), None]:
+        end = separator.start() if separator is not None else len(text)
+        part, start = text[start:end], separator.end() if separator is not None else end
+        if separator is not None and separator.group() == "&" and not waits:
+            continue  # `nohup python train.py > log 2>&1 &`: detached, no child the caller waits for (yolov7's resume)
         words = [_partial(w) if UNKNOWN in w else w for w in part.split()]
         if words:
             yield words
+
+
+# `&&`, `||`, `;`, `|`, newlines, and a lone `&` that puts a command in the background (not `2>&1`, `&>`)
+_SEPARATOR = re.compile(r"&&|\|\||[;|\n]|(?<![&>])&(?![&>])")
+_WAIT = re.compile(r"(?:^|[;&|\n])\s*wait\b")
 
 
 def _partial(word: str) -> str | None:

@@ -178,3 +178,22 @@ def test_a_start_several_scripts_run_names_the_others(run_sigcheck):
     [finding] = report.diagnostics
     assert finding.trace[0].path == "train.py"
     assert finding.message.endswith("(also run from tools/train_small.py, train_large.py)")
+
+
+_TRAINS = ("import torch\n\nmodel = torch.nn.Linear(4, 1)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+           "for epoch in range(100):\n    model(torch.randn(8, 4)).sum().backward()\n    opt.step()\n")
+
+
+def test_a_trainer_started_in_the_background_is_no_child_the_launcher_holds(run_sigcheck):
+    """yolov7's AWS resume script: `os.system("python train.py ... > /dev/null 2>&1 &")` returns at
+    once and the launcher exits, so no parent is left to pass SIGTERM on; the trainer's own missing
+    handler is SIG001's (triage BX)."""
+    launcher = "import os\n\nos.system('nohup python train.py --resume last.pt > /dev/null 2>&1 &')\n"
+    report = run_sigcheck({"resume.py": launcher, "train.py": _TRAINS}, ["resume.py"], select=("SIG010",))
+    assert report.diagnostics == []
+
+
+def test_trainers_started_in_the_background_and_waited_for_are_the_launchers_children(run_sigcheck):
+    launcher = "import os\n\nos.system('python train.py --rank 0 & python train.py --rank 1 & wait')\n"
+    report = run_sigcheck({"launch.py": launcher, "train.py": _TRAINS}, ["launch.py"], select=("SIG010",))
+    assert [d.code for d in report.diagnostics] == ["SIG010"]
