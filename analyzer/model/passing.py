@@ -71,7 +71,7 @@ class Passing:
 
     def _passing_scope(self, argument: ir.Sym) -> str | None:
         """The function whose call passes `argument`: where the expression is written, or for a
-        decorator's argument (`@parse def main`), the function holding the decorated def."""
+        decorator's argument (`@parse def main`), the decorated def itself."""
         while isinstance(argument, ir.Decorated):
             argument = argument.func
         parts = argument.options if isinstance(argument, ir.OneOf) else argument.items if isinstance(argument, ir.Seq) \
@@ -80,7 +80,11 @@ class Passing:
             scopes = {self._passing_scope(part) for part in parts if not isinstance(part, ir.Const)}
             return scopes.pop() if len(scopes) == 1 else None
         if isinstance(argument, ir.FuncRef) and argument.func_id in self.project.functions:
-            return self.project.functions[argument.func_id].parent
+            fn = self.project.functions[argument.func_id]
+            # a def is handed over so only to its decorators, whose wrapper runs it in the runs that call
+            # the def's name (which stands for both): `@send_errors` on load_cfg and train runs train
+            # only where train is called (axolotl; triage BW). A lambda is passed where it is written.
+            return fn.id if fn.kind == "function" else fn.parent
         return scope_of(argument)
 
 

@@ -890,8 +890,9 @@ launch(evaluate)
     assert a.work.holds(step, lambda f: f == "train:<module>") and not a.work.holds(step, lambda f: f == "train:launch")
 
 
-def test_a_function_passed_to_a_project_decorator_is_run_only_by_the_scope_that_decorated_it(graph_of):
-    """`@parse def main` passes main from the module that holds the def, as a call would."""
+def test_a_function_passed_to_a_project_decorator_is_run_only_where_the_def_itself_runs(graph_of):
+    """`@parse def main`: the wrapper runs main in the runs that call main's name, which stands
+    for the wrapper and the def both; not in every run that imports the module that holds it."""
     a = graph_of("""
 import sys
 
@@ -920,8 +921,25 @@ def recipe_main(cfg):
                if isinstance(e, ir.CallSite) and getattr(e.func, "name", None) == "recipe_main"]
     conditions = {callee: a.graph.condition(Step(wrapper, call.index, callee, "call"))
                   for callee in ("train:recipe_main", "train:make_recipe.<locals>.inner")}
-    assert conditions == {"train:recipe_main": frozenset({"train:<module>"}),
-                          "train:make_recipe.<locals>.inner": frozenset({"train:make_recipe"})}
+    assert conditions == {"train:recipe_main": frozenset({"train:recipe_main"}),
+                          "train:make_recipe.<locals>.inner": frozenset({"train:make_recipe.<locals>.inner"})}
+
+
+def test_a_script_calling_one_decorated_function_runs_no_other_the_decorator_wraps(run_sigcheck):
+    """axolotl's `@send_errors` wraps both load_cfg and train in one module: a script that only
+    loads the configuration trains nothing (triage BW)."""
+    files = {
+        "telemetry.py": "import functools\n\n\ndef send_errors(func):\n    @functools.wraps(func)\n"
+                        "    def wrapper(*args, **kwargs):\n        return func(*args, **kwargs)\n\n    return wrapper\n",
+        "train_lib.py": "from transformers import Trainer\n\nfrom telemetry import send_errors\n\n\n@send_errors\n"
+                        "def load_cfg(path):\n    return {'path': path}\n\n\n@send_errors\ndef train(cfg, model):\n"
+                        "    Trainer(model=model).train()\n",
+        "preprocess.py": "from train_lib import load_cfg\n\nif __name__ == '__main__':\n    print(load_cfg('cfg.yml'))\n",
+        "run_train.py": "from train_lib import train\n\nif __name__ == '__main__':\n    train({}, None)\n",
+    }
+    assert run_sigcheck(files, ["preprocess.py"]).diagnostics == []
+    (finding,) = run_sigcheck(files, ["run_train.py"]).diagnostics
+    assert (finding.code, finding.path) == ("SIG001", "train_lib.py")
 
 
 def test_calling_a_library_object_is_named_by_its_class_s_call_method(graph_of):
