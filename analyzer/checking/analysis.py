@@ -250,9 +250,9 @@ class Analysis:
     def child_starts(self) -> list[ChildStart]:
         return find_child_starts(self.paths, self.knowledge, self.work, self._run_of)
 
-    def _run_of(self, body: str) -> Callable[[str], bool]:
+    def _run_of(self, body: str) -> RunView:
         """What a program whose module body that is runs (a script a command starts)."""
-        return RunView(self.reachability, frozenset({body})).runs_a_passer
+        return RunView(self.reachability, frozenset({body}))
 
     def handing_steps(self, child: ChildStart, runs: Callable[[str, ir.Event], bool]) -> list[Step]:
         """See children.handing_steps."""

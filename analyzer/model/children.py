@@ -23,6 +23,7 @@ from sigcheck.model.signals import signal_numbers
 from sigcheck.model.values import ConstV, ExternalV, SeqV
 
 if TYPE_CHECKING:
+    from sigcheck.model.runs import RunView
     from sigcheck.model.work import WorkFinder
     from sigcheck.model.pathvalues import PathTracker
 
@@ -41,8 +42,8 @@ class ChildStart:
 
 
 def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
-                      run_of: Callable[[str], Callable[[str], bool]] | None = None) -> list[ChildStart]:
-    """`run_of(body)`: what a program whose module body that is runs (RunView.runs_a_passer): a script
+                      run_of: "Callable[[str], RunView] | None" = None) -> list[ChildStart]:
+    """`run_of(body)`: what a program whose module body that is runs (a RunView): a script
     run as a child trains in its own run only."""
     found = []
     for fn in paths.graph.project.functions.values():
@@ -57,7 +58,7 @@ def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFin
 
 
 def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", func_id: str,
-                 site: ir.CallSite, run_of: Callable[[str], Callable[[str], bool]] | None = None) -> ChildStart | None:
+                 site: ir.CallSite, run_of: "Callable[[str], RunView] | None" = None) -> ChildStart | None:
     graph = paths.graph
     ray = tuple(f for f in graph.ray.run_by(site) if f in work.training_anywhere)
     if ray:  # an actor's method or a remote task: a Ray worker process
@@ -89,7 +90,7 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
 
 def handing_steps(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", child: ChildStart,
                   runs: Callable[[str, ir.Event], bool],
-                  run_of: Callable[[str], Callable[[str], bool]] | None = None) -> list[Step]:
+                  run_of: "Callable[[str], RunView] | None" = None) -> list[Step]:
     """The calls, outermost first, that hand a shared launcher what makes its child train: the
     command (`run_command(["torchrun", ..., "train.py"])` beside `run_command(["whoami"])`), or
     the Ray method's name (`group.execute_all("fit")` beside `execute_all("init_model")`), from

@@ -15,8 +15,10 @@ from sigcheck.container.argv import skip_options
 from sigcheck.knowledge import Knowledge
 from sigcheck.model.callgraph import CallGraph
 from sigcheck.model.launch_arguments import OneOfScripts
+from sigcheck.model.runs import command_runs
 
 if TYPE_CHECKING:
+    from sigcheck.model.runs import CommandRun, RunView
     from sigcheck.model.work import WorkFinder
 
 
@@ -25,21 +27,30 @@ class Scripts:
     else told by its name (`train.py`, `finetune_llm.py`, `trainer.main`)."""
 
     def __init__(self, graph: CallGraph, func_id: str, work: "WorkFinder",
-                 run_of: Callable[[str], Callable[[str], bool]] | None = None, cwd: tuple[str, ...] = ()) -> None:
+                 run_of: "Callable[[str], RunView] | None" = None, cwd: tuple[str, ...] = ()) -> None:
         """`cwd`: the folders the call runs the command in (`cwd="training/step1"`), as written."""
-        self.project, self.work, self.run_of = graph.project, work, run_of
+        self.graph, self.project, self.work, self.run_of = graph, graph.project, work, run_of
         self.folder = Path(graph.project.sources[graph.project.functions[func_id].module].path).parent
         # a relative `cwd=` is the launcher's working folder's: its own, or the root it is run from
         self.bases = [*dict.fromkeys(base / folder for folder in cwd for base in (self.folder, self.project.root)),
                       self.folder, self.project.root]
 
-    def _runs_training(self, module: str) -> bool:
+    def _runs_training(self, module: str, words: list[str | None] | None = None) -> bool:
         """Whether a run of the module meets a training loop or a fit call. Reaching a step is not
         enough: an import can lead to a function that is only handed to a library (NeMo's recipes
-        name `pretrain` for a command-line factory), and a server script runs none of it."""
+        name `pretrain` for a command-line factory), and a server script runs none of it. With the
+        command line's `words`, where the module runs one of several commands (a click group), the
+        command they name (`axolotl preprocess` trains nothing; triage BW)."""
         body = self.project.modules[module].body_id
-        runs = self.run_of(body) if self.run_of is not None else None
-        return body in self.work.stepping and self.work.first_work(body, runs) is not None
+        view = self.run_of(body) if self.run_of is not None else None
+        if body not in self.work.stepping or self.work.first_work(body, view.runs_a_passer if view else None) is None:
+            return False
+        named = _named_command(self.graph, command_runs(view), words) if view is not None and words else None
+        return named is None or any(self.work.first_work(command, named.__contains__) is not None for command in named.command)
+
+    def command_trains(self, module: str, words: list[str | None]) -> bool:
+        """Whether the project's console script trains, run with these words."""
+        return self._runs_training(module, words)
 
     def trains(self, script: str | None, module: str | None, launched: bool = False) -> bool:
         """`launched`: a distributed launcher starts it, which says it trains where the project
@@ -93,6 +104,25 @@ class Scripts:
         return [module for shared, module in found if shared == nearest]
 
 
+def _named_command(graph: CallGraph, runs: "list[CommandRun]", words: list[str | None]) -> "CommandRun | None":
+    """The run of the command the first word that is no option names, where one of the runs'
+    commands has that name (its function's, `_` written `-` as click and Typer do)."""
+    word = next((w for w in words if w is None or not w.startswith("-")), None)
+    if word is None:
+        return None
+    for run in runs:
+        names = {name for f in run.command for name in _command_names(graph, f)}
+        if word in names:
+            return run
+    return None
+
+
+def _command_names(graph: CallGraph, func_id: str) -> set[str]:
+    told = graph.command_name(func_id)
+    own = graph.project.functions[func_id].name
+    return {n for n in (told, own, own.replace("_", "-")) if n}
+
+
 UNKNOWN = "…"  # a path word whose start sigcheck cannot know: "…/run_1.3b.sh" (see children._shell_commands)
 _TRAINING_NAME = re.compile(r"train|fine_?tune|sft|dpo|rlhf")
 # Names that say the script prepares what training reads: create_pretraining_data.py, download_pretrained.py.
@@ -114,7 +144,7 @@ def command_trains(knowledge: Knowledge, argv: list[str | None], scripts: Script
         return bool(rest) and rest[0] is not None and rest[0].endswith(".py") and scripts.trains(rest[0], None)
     name = program.rsplit("/", 1)[-1]
     if name in scripts.project.programs:  # the project's console script: the function its program calls
-        return scripts.trains(None, scripts.project.programs[name])
+        return scripts.command_trains(scripts.project.programs[name], rest)
     if knowledge.containers["shell"].find(name) or name.endswith(".sh"):  # `bash run.sh`, `./run.sh`: what it launches
         script = program if name.endswith(".sh") else next((w for w in rest if w is None or not w.startswith("-")), None)
         return script is not None and script.endswith(".sh") and scripts.shell_trains(script)

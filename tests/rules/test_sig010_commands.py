@@ -214,3 +214,34 @@ def test_a_shell_script_of_the_project_runs_what_it_launches(run_sigcheck, comma
     assert [(d.code, d.path) for d in report.diagnostics] == [("SIG010", "e2e.py")]
     files["e2e.py"] = files["e2e.py"].replace("run_1.3b.sh", "eval.sh")
     assert run_sigcheck(files, args=["."], select=("SIG010",), platform="kubernetes").diagnostics == []
+
+
+_CLICK_GROUP = {
+    "pyproject.toml": "[project]\nname = 'mini'\nversion = '0.1'\n\n[project.scripts]\nmini = 'mini.cli:main'\n",
+    "mini/__init__.py": "",
+    "mini/cli.py": "import click\nfrom transformers import Trainer\n\n\n@click.group()\ndef main():\n    pass\n\n\n"
+                   "@main.command()\n@click.argument('config')\ndef train(config):\n    Trainer(model=None).train()\n\n\n"
+                   "@main.command(name='pre-process')\n@click.argument('config')\ndef pre_process(config):\n"
+                   "    print('tokenising', config)\n",
+}
+
+
+@pytest.mark.parametrize("words, reported", [
+    ('"mini", "pre-process", "cfg.yml"', False),
+    ('"mini", "train", "cfg.yml"', True),
+    ('"mini", "--verbose", "cfg.yml"', True),  # no command named: it may be one that trains
+], ids=["a command that trains nothing", "the training command", "no command named"])
+def test_a_console_script_child_trains_as_the_command_its_words_name(tmp_path, monkeypatch, words, reported):
+    """axolotl's Modal runner starts `axolotl preprocess ...` as a child, which trains nothing
+    (triage BW)."""
+    from pathlib import Path
+
+    from sigcheck.checking.engine import analyse
+    from sigcheck.config.settings import Settings
+    from tests.project_files import write_project
+
+    launcher = f"import subprocess\n\nif __name__ == '__main__':\n    raise SystemExit(subprocess.call([{words}]))\n"
+    write_project(tmp_path, {**_CLICK_GROUP, "launch.py": launcher})
+    monkeypatch.chdir(tmp_path)
+    report = analyse([Path("launch.py")], Settings(select=("SIG010",)))
+    assert [d.code for d in report.diagnostics] == (["SIG010"] if reported else [])
