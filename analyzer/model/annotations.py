@@ -19,6 +19,21 @@ def annotated_class(annotation) -> cst.BaseExpression | None:
     return annotation if type(annotation) in (cst.Name, cst.Attribute) else None
 
 
+def annotated_items(annotation) -> cst.BaseExpression | None:
+    """The class of the items a collection annotation declares: `List[BaseProcess]`,
+    `list[Callback]`, `Sequence[Hook]`, `tuple[Hook, ...]`; None for anything else."""
+    if type(annotation) is not cst.Subscript or _dotted(annotation.value) not in _COLLECTIONS or not annotation.slice:
+        return None
+    first = annotation.slice[0].slice
+    if type(first) is not cst.Index or (len(annotation.slice) > 1 and not _dotted(annotation.value).lower().endswith("tuple")):
+        return None
+    return first.value if type(first.value) in (cst.Name, cst.Attribute) else None
+
+
+_COLLECTIONS = frozenset(f"{prefix}{name}" for prefix in ("", "typing.", "collections.abc.")
+                         for name in ("List", "list", "Sequence", "Iterable", "Tuple", "tuple", "Set", "set", "MutableSequence"))
+
+
 def class_param_made(node: cst.FunctionDef) -> str | None:
     """The parameter whose class a function returns an instance of, as its annotations say:
     `def resolve(self, kls: type[T]) -> T` (fairseq2's dependency resolver, an injector's `get`)."""

@@ -12,7 +12,7 @@ from typing import Callable
 import libcst as cst
 
 from sigcheck.model import ir
-from sigcheck.model.annotations import annotated_class, class_param_made
+from sigcheck.model.annotations import annotated_class, annotated_items, class_param_made
 from sigcheck.model.assignments import AssignmentBuilder
 from sigcheck.model.expressions import ExpressionBuilder, declared_product
 from sigcheck.model.guards import classify_guard
@@ -145,10 +145,24 @@ class _Builder(ImportBuilder, AssignmentBuilder, ExpressionBuilder):
         declared = self.expr(declared) if declared is not None else None
         if declared is not None and type(node.target) is cst.Name and self.cls is None:
             self.declared[(self.fn.id, node.target.value)] = declared
-        if node.value is None:
+        items = annotated_items(node.annotation.annotation)
+        items = ir.Seq((ir.Declared(ir.Opaque("declared"), self.expr(items)),)) if items is not None else None
+        if node.value is None:  # `self.process: List[BaseProcess]` in __init__: what the instance's attribute holds
+            self._declare_attribute(node.target, items or (ir.Declared(ir.Opaque("declared"), declared) if declared else None))
             return
         value = self.expr(node.value)
-        self.assign(node.target, value, node, bound=declared_product(value, declared))
+        bound = ir.OneOf((value, items)) if items is not None else declared_product(value, declared)
+        self.assign(node.target, value, node, bound=bound)
+
+    def _declare_attribute(self, target, declared: ir.Sym | None) -> None:
+        """An attribute of `self` annotated with no value: its class's attribute holds what the
+        annotation declares, where what is stored in it is not known (a plugin's class)."""
+        if declared is None or type(target) is not cst.Attribute or type(target.value) is not cst.Name \
+                or target.value.value != "self":
+            return
+        owner = self._enclosing_class()
+        if owner is not None:
+            owner.attributes.setdefault(target.attr.value, []).append(declared)
 
     def _s_AugAssign(self, node: cst.AugAssign) -> None:
         value = self.expr(node.value)

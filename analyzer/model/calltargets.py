@@ -100,19 +100,44 @@ class CallTargets:
 
     def _overrides(self, func: ir.Sym, found: list[CallTarget]) -> list[CallTarget]:
         """`self.step()` in a method of Base also runs `step` of any project subclass that
-        overrides it: the instance may be one (template methods of Trainer subclasses)."""
-        if not (isinstance(func, ir.Attr) and isinstance(func.base, ir.Name)):
+        overrides it: the instance may be one (template methods of Trainer subclasses). So does
+        a call on an instance of a base the project never makes itself, which only an annotation
+        or a plugin's class gives (`self.process: List[BaseProcess]`, ai-toolkit's jobs)."""
+        if not isinstance(func, ir.Attr):
             return []
+        class_id = self._self_class(func) or self._never_made_base(func.base)
+        subclasses = self._subclasses().get(class_id) if class_id else None
+        if not subclasses:
+            return []
+        return self._subclass_methods(func, found, subclasses)
+
+    def _self_class(self, func: ir.Attr) -> str | None:
+        """The class of the method whose `self` the call is made on."""
+        if not isinstance(func.base, ir.Name):
+            return None
         fn = self.project.functions.get(func.base.scope)
         if fn is None or fn.class_id is None or fn.kind != "function" or not fn.params:
-            return []
-        subclasses = self._subclasses().get(fn.class_id)
-        if not subclasses:
-            return []  # most classes have none: the checks below cost more than this lookup
+            return None
+        if not self._subclasses().get(fn.class_id):
+            return None  # most classes have none: the checks below cost more than this lookup
         if fn.params[0].name != func.base.name or len(fn.bindings.get(func.base.name, ())) != 1:
-            return []  # not the first parameter, or rebound in the method
+            return None  # not the first parameter, or rebound in the method
         if self.resolver.resolve(func.base) != (InstanceV(ClassV(fn.class_id)),):
-            return []  # a static or class method
+            return None  # a static or class method
+        return fn.class_id
+
+    def _never_made_base(self, receiver: ir.Sym) -> str | None:
+        """The project class the receiver is an instance of, where that class has subclasses and
+        no call in the project makes one of it: an instance of it is one of a subclass."""
+        classes = {v.of.class_id for v in self.resolver.resolve(receiver) if isinstance(v, InstanceV) and isinstance(v.of, ClassV)}
+        if len(classes) != 1:
+            return None
+        (class_id,) = classes
+        if not self._subclasses().get(class_id) or self._makers_anywhere((class_id,)):
+            return None
+        return class_id
+
+    def _subclass_methods(self, func: ir.Attr, found: list[CallTarget], subclasses) -> list[CallTarget]:
         known = {t.func_id for t in found}
         extra = []
         for class_id in subclasses:

@@ -178,10 +178,20 @@ class ModuleMembers:
         if named is None:
             if call.star or call.kwargs or len(call.args) not in (2, 3) or not self._may_be_getattr(call.func):
                 return None
-            found = self._methods_spelled(call.args[0], call.args[1])
+            found = self._methods_spelled(call.args[0], call.args[1]) + self._modules_named(call)
         else:
             found = [v for base, name in named for value in self.resolve(base) for v in self.attribute(value, name)]
         return found + list(self.resolve(call.args[2])) if len(call.args) == 3 else found
+
+    def _modules_named(self, call: ir.CallOf) -> list[Value]:
+        """`getattr(module, process_dict[kind])` where some of the names are texts and others not
+        known (ai-toolkit's table, handed in as `process_dict: dict`): the module's members the
+        texts name, beside a value not known."""
+        modules = [v for v in self.resolve(call.args[0]) if isinstance(v, ModuleV)]
+        names = [v.value for v in self.resolve(call.args[1]) if isinstance(v, ConstV) and isinstance(v.value, str)]
+        if not modules or not names:
+            return []
+        return [v for module in modules for name in names for v in self.attribute(module, name)] + [UNKNOWN]
 
     def _methods_spelled(self, base: ir.Sym, name: ir.Sym) -> list[Value]:
         """`getattr(model, mode)(**overrides)` (ultralytics' `yolo train`), `getattr(self,

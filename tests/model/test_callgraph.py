@@ -1079,3 +1079,61 @@ executor.submit(Trainer())
 """)
     assert {("train:Trainer.__call__", "remote"), ("train:Trainer.checkpoint", "remote")} <= edges(a, "train:<module>")
     assert ("train:Trainer.__call__", "callback") not in edges(a, "train:Trainer.checkpoint")
+
+
+_PLUGINS = """
+import importlib
+from typing import List
+
+
+class BaseProcess:
+    def run(self):
+        pass
+
+
+class TrainProcess(BaseProcess):
+    def run(self):
+        train()
+
+
+class ExportProcess(BaseProcess):
+    def run(self):
+        export()
+
+
+class Job:
+    def __init__(self, config):
+        self.process: List[BaseProcess]
+        module = importlib.import_module(config["module"])
+        self.process = [getattr(module, name)(config) for name in config["names"]]
+
+    def run(self):
+        for process in self.process:
+            process.run()
+
+
+def run_one(process: BaseProcess):
+    process.run()
+
+
+def train():
+    pass
+
+
+def export():
+    pass
+"""
+
+
+@pytest.mark.parametrize("caller", ["train:Job.run", "train:run_one"])
+def test_a_call_on_a_base_the_project_never_makes_runs_its_subclasses_overrides(graph_of, caller):
+    """ai-toolkit's jobs run plugins' processes, known only as `self.process: List[BaseProcess]`
+    (triage BW): each is one of the subclasses, never a BaseProcess itself."""
+    a = graph_of(_PLUGINS)
+    assert {callee for callee, kind in edges(a, caller) if kind == "call" and callee.endswith(".run")} == {
+        "train:BaseProcess.run", "train:TrainProcess.run", "train:ExportProcess.run"}
+
+
+def test_a_call_on_a_base_the_project_makes_runs_its_own_method_only(graph_of):
+    a = graph_of(_PLUGINS + "\n\nrun_one(BaseProcess())\n")
+    assert {callee for callee, kind in edges(a, "train:run_one") if kind == "call"} == {"train:BaseProcess.run"}

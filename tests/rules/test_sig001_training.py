@@ -807,3 +807,23 @@ def test_a_runner_a_dependency_resolver_builds_by_its_class_is_the_one_run(run_s
              "runner.py": 'import signal\n\nimport torch\n\n\nclass TaskRunner:\n    def __init__(self) -> None:\n        self.stop = False\n\n    def run(self) -> None:\n        def request_stop(signum, frame):  # only SIGUSR1, as fairseq2 does\n            self.stop = True\n\n        signal.signal(signal.SIGUSR1, request_stop)\n        model = torch.nn.Linear(4, 1)\n        opt = torch.optim.SGD(model.parameters(), lr=0.1)\n        for step in range(100000):\n            if self.stop:\n                torch.save(model.state_dict(), "ckpt.pt")\n                break\n            loss = model(torch.randn(8, 4)).sum()\n            opt.zero_grad()\n            loss.backward()\n            opt.step()\n'}
     (finding,) = run_sigcheck(files, ["train.py"], select=("SIG001",)).diagnostics
     assert (finding.path, finding.line) == ("runner.py", 17) and "handles SIGUSR1 only" in finding.message
+
+
+def test_training_a_plugin_process_runs_is_reached_through_its_declared_base(run_sigcheck):
+    """ai-toolkit: `self.process: List[BaseProcess]` filled from the classes a configuration names,
+    each run by `process.run()`; the training loop is a subclass's (triage BW: no finding at all)."""
+    files = {
+        "run.py": "import sys\n\nfrom job import Job\n\nif __name__ == '__main__':\n    Job(load(sys.argv[1])).run()\n",
+        "job.py": "import importlib\nfrom typing import List\n\nfrom proc import BaseProcess\n\n\nclass Job:\n"
+                  "    def __init__(self, config):\n        self.process: List[BaseProcess]\n"
+                  "        module = importlib.import_module('proc')\n"
+                  "        self.process = [getattr(module, name)(config) for name in config['names']]\n\n"
+                  "    def run(self):\n        for process in self.process:\n            process.run()\n",
+        "proc/__init__.py": "from .base import BaseProcess\nfrom .sd import SDTrainProcess\n",
+        "proc/base.py": "class BaseProcess:\n    def __init__(self, cfg):\n        self.cfg = cfg\n\n    def run(self):\n        pass\n",
+        "proc/sd.py": "import torch\n\nfrom .base import BaseProcess\n\n\nclass SDTrainProcess(BaseProcess):\n    def run(self):\n"
+                      "        for step in range(1_000_000):\n            model(batch).backward()\n            opt.step()\n"
+                      "            if step % 500 == 0:\n                torch.save(model.state_dict(), 'ckpt.pt')\n",
+    }
+    (finding,) = run_sigcheck(files, ["run.py"], select=("SIG001",)).diagnostics
+    assert (finding.path, finding.line) == ("job.py", 14) and "everything since the last save" in finding.message
