@@ -199,7 +199,6 @@ def command_runs(main: RunView) -> list[CommandRun]:
     (CallGraph.choices), the run with each of its commands: one invocation runs one of them, so
     one command's handler does not cover another command's training."""
     graph = main.reachability.graph
-    opener = main.reachability.opener(main.starts, main.kinds)
     found = []
     for caller, site in graph.choice_sites:
         if caller not in main or (caller not in main.starts and site in graph.main_block(caller)):
@@ -208,5 +207,18 @@ def command_runs(main: RunView) -> list[CommandRun]:
         every = frozenset().union(*alternatives)
         for command in alternatives:
             cut = frozenset((caller, site, other) for other in every - command)
-            found.append(CommandRun(command, graph.reach(sorted(main.starts), main.kinds, opens=opener, cut=cut)))
+            found.append(CommandRun(command, _reach_within(graph, main, cut)))
     return found
+
+
+def _reach_within(graph: CallGraph, main: RunView, cut: frozenset) -> dict[str, Step | None]:
+    """The command's run: a call that holds only for some passers opens if the command's own run
+    runs one of them, not another command's (axolotl's `@send_errors` wraps the `preprocess` and
+    `train` commands' functions: preprocess runs no train). Walked again as passers join it."""
+    known: frozenset[str] = frozenset()
+    for _ in range(_MAX_OPENING + 1):
+        parents = graph.reach(sorted(main.starts), main.kinds, opens=lambda passers: not passers.isdisjoint(known), cut=cut)
+        if len(parents) == len(known):
+            break
+        known = frozenset(parents)
+    return parents

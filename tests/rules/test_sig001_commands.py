@@ -144,3 +144,59 @@ def test_a_command_is_named_as_the_command_line_names_it(run_sigcheck):
     report = run_sigcheck(files, ["cli.py"], select=("SIG001",))
     [finding] = report.diagnostics
     assert "with no SIGTERM handler in command pretrain:" in finding.message
+
+
+_WRAPPED_COMMANDS = """
+import functools
+
+import click
+import torch
+
+
+def send_errors(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+@send_errors
+def load_cfg(path):
+    return {"path": path}
+
+
+@send_errors
+def train_model(cfg):
+    for step in range(1000):
+        model(torch.randn(8, 4)).sum().backward()
+        optimizer.step()
+
+
+@click.group()
+def cli():
+    pass
+
+
+@cli.command()
+@click.argument("config")
+def preprocess(config):
+    load_cfg(config)
+
+
+@cli.command()
+@click.argument("config")
+def train(config):
+    train_model(load_cfg(config))
+
+
+if __name__ == "__main__":
+    cli()
+"""
+
+
+def test_a_wrapper_shared_by_two_commands_runs_in_each_only_that_commands_defs(run_sigcheck):
+    """axolotl's `@send_errors` wraps load_cfg (both commands) and train (one): the preprocess
+    command trains nothing, so only `train` is reported, and named as such (triage BW)."""
+    (finding,) = run_sigcheck({"main.py": _WRAPPED_COMMANDS}, ["main.py"], select=("SIG001",)).diagnostics
+    assert finding.line == 22 and "in command train" in finding.message
