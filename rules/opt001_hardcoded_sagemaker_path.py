@@ -153,6 +153,19 @@ parser.add_argument("--checkpoint-dir", default="/opt/ml/checkpoints")
 sync_checkpoints(local_path=parser.parse_args().checkpoint_dir)
 """, "a parameter's default is configurable too when its callers pass it"),
         Example("""
+import sys
+from pathlib import Path
+
+
+class TrainPaths:
+    def __init__(self, base: Path = Path("/opt/ml")):
+        self.model = base / "model"
+        self.input = base / "input"
+
+
+paths = TrainPaths(Path(sys.argv[1]))
+""", "nor is a path built from that default, which every caller overrides (gluonts' TrainPaths)"),
+        Example("""
 import os
 
 import pandas as pd

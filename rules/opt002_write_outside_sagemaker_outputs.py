@@ -22,7 +22,8 @@ class WriteOutsideSagemakerOutputs(Rule):
     `DataFrame.to_*`, `Booster.save_model`, archives opened for writing, and where checkpoint
     callbacks and managers are built to write: Keras' `ModelCheckpoint` and `BackupAndRestore`,
     Lightning's `ModelCheckpoint(dirpath)`, `tf.train.CheckpointManager`, `TrainingArguments`'
-    `output_dir`) and reports those that go
+    `output_dir`; a folder made under `input/`, which SageMaker makes itself, writes no data) and
+    reports those that go
     under `/opt/ml` but outside `model/`, `output/` and `checkpoints/`: `/opt/ml/code`,
     `/opt/ml/tmp`, `/opt/ml` itself, or into `input/`; and those into `output/` outside the parts
     of it SageMaker uploads or reads (`data/`, `intermediate/`, the `failure` file, and
@@ -66,6 +67,17 @@ with open(os.path.join(out, "metrics.json"), "w") as handle:
 torch.save(model.state_dict(), "/opt/ml/checkpoints/last.pt")
 config = open("/opt/ml/input/config/hyperparameters.json").read()
 """, "outputs and checkpoints are uploaded; reading input is fine"),
+        Example("""
+from pathlib import Path
+import torch
+
+BASE = Path("/opt/ml")
+(BASE / "input" / "data").mkdir(parents=True, exist_ok=True)
+for step in range(1000):
+    model(batch).backward()
+    optimizer.step()
+torch.save(model.state_dict(), "/opt/ml/model/model.pt")
+""", "making sure input/'s folders exist (for a run off SageMaker) writes no data"),
         Example("""
 import os
 
@@ -151,8 +163,8 @@ model.fit(x, y, epochs=10, callbacks=[saver])
                 continue  # a Processing job uploads what its job definition names; an endpoint uploads nothing
             for possible in write.values:
                 where = under_root_elsewhere(possible, analysis.knowledge)
-                if where is None:
-                    continue
+                if where is None or (where == "input" and write.entry.option("folder")):
+                    continue  # SageMaker makes input/'s folders: making one again writes no data
                 anchor = Point(write.func_id, write.site.node, "writes here")
                 yield self.finding(
                     anchor,

@@ -9,9 +9,9 @@ from typing import Iterator
 
 from sigcheck.knowledge import Entry, Knowledge, SageMakerPath
 from sigcheck.model import ir
-from sigcheck.model.argflow import argument_in, parameter_slot
+from sigcheck.model.argflow import argument_in
 from sigcheck.model.callgraph import CallGraph
-from sigcheck.model.pathvalues import _ENV_GET, _JOIN, _PATH_TYPES, PathTracker, PathValue, Possible
+from sigcheck.model.pathvalues import _ENV_GET, _JOIN, _PATH_TYPES, PathTracker, PathValue, Possible, default_in_use
 
 ROOT = "/opt/ml"
 OUTPUT_PARENT = "output-parent"  # /opt/ml/output: uploaded only through data/ and the places below it
@@ -147,26 +147,6 @@ def value_sites(graph: CallGraph, tracker: PathTracker) -> Iterator[ValueSite]:
                     yield ValueSite(fn.id, binding.value.default, None, configurable=not in_use)
 
 
-def default_in_use(graph: CallGraph, fn: ir.FunctionInfo, index: int) -> bool:
-    """Whether a parameter's default is what runs: a call leaves it out, or nothing in the project
-    calls the function. A default every caller overrides is a configurable path."""
-    steps = graph.callers(fn.id, _CALLS)
-    if not steps:
-        return True
-    positional = [i for i, p in enumerate(fn.params) if p.kind in ("posonly", "pos")]
-    for step in steps:
-        site = graph.project.functions[step.caller].events[step.site]
-        if not isinstance(site, ir.CallSite) or site.star_args:
-            continue  # `f(*args)`: it may pass the parameter
-        bound = max((t.bound for t in graph.targets(step.caller, site) if t.func_id == fn.id), default=0)
-        passed = {positional[bound + n] for n in range(len(site.args)) if bound + n < len(positional)}
-        passed |= {parameter_slot(fn, bound, None, keyword) for keyword, _ in site.kwargs}
-        if index not in passed:
-            return True
-    return False
-
-
-_CALLS = frozenset({"call"})
 
 
 _MAY_HOLD = (ir.BinOp, ir.FString, ir.CallOf, ir.Seq)  # the symbols `_children` looks into, and joins

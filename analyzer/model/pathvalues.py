@@ -16,6 +16,7 @@ from functools import cached_property
 from itertools import product
 
 from sigcheck.model import ir
+from sigcheck.model.argflow import parameter_slot
 from sigcheck.model.callgraph import CallGraph
 from sigcheck.model.launch_arguments import LaunchArguments, OneOfScripts
 from sigcheck.model.roots import scope_of
@@ -308,7 +309,9 @@ class PathTracker(TextBuilding):
     def _param(self, sym: ir.Param, depth: int) -> PathValue:
         fn = self.functions[sym.func_id]
         param = fn.params[sym.index] if sym.index < len(fn.params) else None
-        result = list(self.value(fn.id, sym.default, None, depth + 1)) if sym.default is not None else []
+        # a default every caller overrides never runs (gluonts' TrainPaths(base=Path("/opt/ml")); triage BZ)
+        result = list(self.value(fn.id, sym.default, None, depth + 1)) \
+            if sym.default is not None and default_in_use(self.graph, fn, sym.index) else []
         if param is None or depth > 4:
             return tuple(result)
         for step in self.graph.callers(fn.id, frozenset({"call"})):
@@ -372,3 +375,24 @@ def value_text(possible: Possible) -> str:
     """How a value reads in a message: literal text, with $VAR for environment pieces."""
     return "".join(p.text if p.text is not None else (f"${p.env}" if p.env else "…") for p in possible.pieces)
 
+
+def default_in_use(graph: CallGraph, fn: ir.FunctionInfo, index: int) -> bool:
+    """Whether a parameter's default is what runs: a call leaves it out, or nothing in the project
+    calls the function. A default every caller overrides is a configurable path."""
+    steps = graph.callers(fn.id, _CALLS)
+    if not steps:
+        return True
+    positional = [i for i, p in enumerate(fn.params) if p.kind in ("posonly", "pos")]
+    for step in steps:
+        site = graph.project.functions[step.caller].events[step.site]
+        if not isinstance(site, ir.CallSite) or site.star_args:
+            continue  # `f(*args)`: it may pass the parameter
+        bound = max((t.bound for t in graph.targets(step.caller, site) if t.func_id == fn.id), default=0)
+        passed = {positional[bound + n] for n in range(len(site.args)) if bound + n < len(positional)}
+        passed |= {parameter_slot(fn, bound, None, keyword) for keyword, _ in site.kwargs}
+        if index not in passed:
+            return True
+    return False
+
+
+_CALLS = frozenset({"call"})

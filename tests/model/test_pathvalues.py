@@ -88,7 +88,9 @@ def test_environment_argparse_and_parameters(tmp_path):
     """})
     assert values == [{"$SM_MODEL_DIR"}, {"/opt/ml/tmp/x"}, {"$SM_CHANNEL_TRAIN"}, set()]
     nested = written_values(tmp_path, {"train.py": (tmp_path / "train.py").read_text()}, "train:save")
-    assert nested == [{"/opt/ml/output", "/opt/ml/code"}]
+    assert nested == [{"/opt/ml/code"}]  # the default never runs: the one call passes the folder
+    called_bare = (tmp_path / "train.py").read_text() + "save()\n"
+    assert written_values(tmp_path, {"train.py": called_bare}, "train:save") == [{"/opt/ml/output", "/opt/ml/code"}]
 
 
 def test_a_librarys_attribute_is_no_option_of_the_same_name(tmp_path):
