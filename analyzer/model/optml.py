@@ -11,7 +11,8 @@ from sigcheck.knowledge import Entry, Knowledge, SageMakerPath
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
 from sigcheck.model.callgraph import CallGraph
-from sigcheck.model.pathvalues import _ENV_GET, _JOIN, _PATH_TYPES, PathTracker, PathValue, Possible, default_in_use
+from sigcheck.model.call_sites import default_in_use
+from sigcheck.model.pathvalues import _ENV_GET, _JOIN, _PATH_TYPES, PathTracker, PathValue, Possible
 
 ROOT = "/opt/ml"
 OUTPUT_PARENT = "output-parent"  # /opt/ml/output: uploaded only through data/ and the places below it

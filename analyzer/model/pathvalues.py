@@ -16,8 +16,8 @@ from functools import cached_property
 from itertools import product
 
 from sigcheck.model import ir
-from sigcheck.model.argflow import parameter_slot
-from sigcheck.model.callgraph import CallGraph
+from sigcheck.model.callgraph import CallGraph, Step
+from sigcheck.model.call_sites import call_sites, default_in_use
 from sigcheck.model.launch_arguments import LaunchArguments, OneOfScripts
 from sigcheck.model.roots import scope_of
 from sigcheck.model.trace import Point
@@ -314,11 +314,8 @@ class PathTracker(TextBuilding):
             if sym.default is not None and default_in_use(self.graph, fn, sym.index) else []
         if param is None or depth > 4:
             return tuple(result)
-        for step in self.graph.callers(fn.id, frozenset({"call"})):
-            caller = self.functions[step.caller]
-            site = caller.events[step.site]
-            if not isinstance(site, ir.CallSite):
-                continue
+        for caller_id, site in call_sites(self.graph, fn.id):
+            step = Step(caller_id, site.index, fn.id, "call")
             argument = dict(site.kwargs).get(param.name)
             if argument is None:
                 bound = next((t.bound for t in self.graph.targets(step.caller, site) if t.func_id == fn.id), 0)
@@ -374,25 +371,3 @@ def _dest(flags: list[str]) -> str | None:
 def value_text(possible: Possible) -> str:
     """How a value reads in a message: literal text, with $VAR for environment pieces."""
     return "".join(p.text if p.text is not None else (f"${p.env}" if p.env else "…") for p in possible.pieces)
-
-
-def default_in_use(graph: CallGraph, fn: ir.FunctionInfo, index: int) -> bool:
-    """Whether a parameter's default is what runs: a call leaves it out, or nothing in the project
-    calls the function. A default every caller overrides is a configurable path."""
-    steps = graph.callers(fn.id, _CALLS)
-    if not steps:
-        return True
-    positional = [i for i, p in enumerate(fn.params) if p.kind in ("posonly", "pos")]
-    for step in steps:
-        site = graph.project.functions[step.caller].events[step.site]
-        if not isinstance(site, ir.CallSite) or site.star_args:
-            continue  # `f(*args)`: it may pass the parameter
-        bound = max((t.bound for t in graph.targets(step.caller, site) if t.func_id == fn.id), default=0)
-        passed = {positional[bound + n] for n in range(len(site.args)) if bound + n < len(positional)}
-        passed |= {parameter_slot(fn, bound, None, keyword) for keyword, _ in site.kwargs}
-        if index not in passed:
-            return True
-    return False
-
-
-_CALLS = frozenset({"call"})
