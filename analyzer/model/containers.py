@@ -135,6 +135,8 @@ class Containers:
         items, so that `for i, layer in enumerate(self.layers)` reaches each layer. None for
         other calls."""
         name = func.qualname
+        if name == "collections.defaultdict" and call.args and not call.star:
+            return [DictV(((UNKNOWN, made),)) for made in self._made_by(call.args[0])]
         if call.star or (name not in _ITEMS_KEPT and name not in ("builtins.enumerate", "builtins.zip")) \
                 or (name == "builtins.iter" and len(call.args) > 1):  # iter(f, sentinel) calls f
             return None
@@ -148,6 +150,19 @@ class Containers:
                 return [SeqV(tuple(SeqV(items) for items in zip(*each)))]
             return [SeqV(tuple(SeqV(items) for items in islice(product(*each), MAX_ENTRIES)))]
         return [SeqV(tuple(each[0]))]
+
+    def _made_by(self, factory: ir.Sym) -> list[Value]:
+        """What a defaultdict's factory makes for a key it lacks (`defaultdict(LabelEncoder)`: an
+        encoder, whose `fit` trains no model; gluonts' corpus, triage BZ)."""
+        found: list[Value] = []
+        for value in self.resolver.resolve(factory):
+            if isinstance(value, (ClassV, ExternalV)):
+                found.append(InstanceV(value))
+            elif isinstance(value, FunctionV):
+                found += self.resolver.returns(value, (), ())
+            else:
+                found.append(UNKNOWN)
+        return found or [UNKNOWN]
 
     def _items_of(self, sym: ir.Sym) -> list[Value]:
         """What a `for` loop over `sym` gets: with what the code stores into it (`xs.append(v)`)."""

@@ -1007,3 +1007,15 @@ def test_other_annotations_say_nothing_of_the_instance_returned(resolve, signatu
 def test_a_class_a_function_calls_and_returns_is_the_class_of_that_call(resolve):
     code = "class A:\n    pass\n\n\nclass B:\n    pass\n\n\ndef make(kls):\n    return kls()\n\n\nother = make(B)\n"
     assert resolve(code, "probe = make(A)\n") == (InstanceV(ClassV("train:A")),)
+
+
+@pytest.mark.parametrize("factory, made", [
+    ("LabelEncoder", InstanceV(ExternalV("sklearn.preprocessing.LabelEncoder"))),
+    ("Encoder", InstanceV(ClassV("train:Encoder"))),
+    ("make", ConstV(0)),
+])
+def test_an_item_a_defaultdict_lacks_is_what_its_factory_makes(resolve, factory, made):
+    """gluonts' corpus: `defaultdict(LabelEncoder)[name].fit(data)` fits an encoder, no model (triage BZ)."""
+    code = ("from collections import defaultdict\nfrom sklearn.preprocessing import LabelEncoder\n\n\n"
+            "class Encoder:\n    pass\n\n\ndef make():\n    return 0\n\n\n")
+    assert resolve(code, f"probe = defaultdict({factory})[name]\n") == (made,)
