@@ -233,7 +233,8 @@ class Flags:
             self._following.discard((fn.id, index))
 
     def _assigned_reads(self, func_id: str, event: ir.Assign) -> set[FlagKey]:
-        """The flags an assigned value is computed from: the same for every test that follows it."""
+        """The flags an assigned value is computed from, or made under a test of: the same for every
+        test that follows it."""
         key = (func_id, event.index)
         found = self._value_reads.get(key)
         if found is None:
@@ -241,6 +242,10 @@ class Flags:
             found = self.reads(func_id, (s for s in parts if _may_be_a_flag(s)))
             for call in (part for part in parts if isinstance(part, ir.CallOf)):
                 found |= self._returned_by(call)
+            # made under a test of a flag, the value carries it: `if STOP: done = True` (EDM's loop; triage BY)
+            for branch in self.functions[func_id].events[:event.index]:
+                if isinstance(branch, ir.Branch) and branch.index < event.index < branch.end:
+                    found |= self.reads(func_id, branch.test_reads)
             self._value_reads[key] = found
         return found
 

@@ -154,3 +154,44 @@ def test_a_flag_the_handler_makes_read_through_getattr_is_checked(run_sigcheck, 
 def test_another_attribute_read_through_getattr_is_no_check_of_the_flag(run_sigcheck, test):
     code = "name = input()\n" + _GETATTR_FLAG.format(test=test)
     assert sorted(d.code for d in run_sigcheck({"train.py": code}).diagnostics) == ["SIG002", "SIG004"]
+
+
+_COPIED_UNDER_A_TEST = """
+import signal
+
+import torch
+
+STOP = False
+
+
+def request_stop(signum, frame):
+    global STOP
+    STOP = True
+
+
+def main():
+    signal.signal(signal.SIGTERM, request_stop)
+    step = 0
+    while True:
+        model(batch).backward()
+        optimizer.step()
+        step += 1
+        done = step >= 100000
+        if {test}:
+            done = True
+        if done:
+            torch.save(model.state_dict(), "ckpt.pt")
+            break
+
+
+main()
+"""
+
+
+@pytest.mark.parametrize("test, codes", [("STOP", []), ("(not done) and STOP", []), ("step % 1000 == 0", ["SIG002", "SIG004"])],
+                         ids=["the flag", "the flag beside another test", "no flag"])
+def test_a_local_set_under_a_test_of_the_flag_carries_it(run_sigcheck, test, codes):
+    """EDM's training loop: `if (not done) and dist.should_stop(): done = True`, then it saves and
+    breaks on `done` (triage BY)."""
+    report = run_sigcheck({"train.py": _COPIED_UNDER_A_TEST.format(test=test)})
+    assert sorted(d.code for d in report.diagnostics) == codes
