@@ -21,7 +21,9 @@ class HandlerNeverSaves(Rule):
       and the code after the fit call saves, or the library does as it stops (the Estimator's
       CheckpointSaverHook), or asks the library to save (`control.should_save = True`: the
       Trainer saves at the end of that step); a branch may answer through a flag of its own
-      that a later test answers (`self.pending = True`, then `if self.pending:` in on_save);
+      that a later test answers (`self.pending = True`, then `if self.pending:` in on_save); a
+    method named as a save on an object sigcheck cannot resolve may be one, and counts
+    (speechbrain's `self.checkpointer.save_and_keep_only()`, built from the recipe's YAML);
     - through an exception: the handler raises (`sys.exit` raises `SystemExit`) and the
       exception unwinds to a `finally`, a matching `except` or a context manager's `__exit__`
       around the training loop that saves, or, uncaught, ends the interpreter so that an

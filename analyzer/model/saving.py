@@ -123,6 +123,12 @@ class SaveAnalysis(ExceptionUnwinding):
         return bool(_SAVE_WORDS.search(_called_name(site))) and not any(t.func_id for t in self.graph.targets(func_id, site)) \
             and not any(self.knowledge.recomputes.find(n) for n in self.graph.qualnames(func_id, site))
 
+    def _save_on_an_unknown_object(self, func_id: str, site: ir.CallSite) -> bool:
+        """A method named as a save called on an object sigcheck knows nothing of: it may be one
+        (a checkpointer a configuration builds), so a response that makes it is not said to save nothing."""
+        names = self.graph.qualnames(func_id, site)
+        return bool(names) and all(n.startswith("?.") for n in names) and self._named_as_a_save(func_id, site)
+
     def _checkpoints(self, func_id: str, site: ir.CallSite) -> bool:
         """A checkpoint save, unless what it writes is plain data (a dict of metric lists)."""
         entries = self._checkpoint_entries(func_id, site)
@@ -153,6 +159,8 @@ class SaveAnalysis(ExceptionUnwinding):
                 continue
             if self.is_save(func_id, event):
                 return (Point(func_id, event.node, "saves here"),)
+            if self._save_on_an_unknown_object(func_id, event):  # speechbrain's `self.checkpointer`, built from YAML
+                return (Point(func_id, event.node, f"calls {_called_name(event)}() on an object sigcheck cannot resolve"),)
             callees = [t.func_id for t in self.graph.targets(func_id, event) if t.func_id]
             if callees:
                 inner = self.reach_save(callees)

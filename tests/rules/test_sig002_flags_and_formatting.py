@@ -195,3 +195,41 @@ def test_a_local_set_under_a_test_of_the_flag_carries_it(run_sigcheck, test, cod
     breaks on `done` (triage BY)."""
     report = run_sigcheck({"train.py": _COPIED_UNDER_A_TEST.format(test=test)})
     assert sorted(d.code for d in report.diagnostics) == codes
+
+
+_SAVED_THROUGH = """
+import signal
+import sys
+
+from hyperpyyaml import load_hyperpyyaml
+
+
+class Brain:
+    def __init__(self, checkpointer=None):
+        self.checkpointer = checkpointer
+        self.stop = False
+        signal.signal(signal.SIGTERM, self.on_term)
+
+    def on_term(self, signum, frame):
+        self.stop = True
+
+    def fit(self, batches):
+        for batch in batches:
+            self.model(batch).backward()
+            self.optimizer.step()
+            if self.stop:
+                self.checkpointer.{method}()
+                sys.exit(0)
+
+
+hparams = load_hyperpyyaml(open(sys.argv[1]))
+Brain(checkpointer=hparams["checkpointer"]).fit(hparams["batches"])
+"""
+
+
+@pytest.mark.parametrize("method, codes", [("save_and_keep_only", []), ("recover_if_possible", ["SIG002"])])
+def test_a_save_named_so_on_an_object_a_configuration_builds_may_save(run_sigcheck, method, codes):
+    """speechbrain's Brain saves through `self.checkpointer`, which hyperpyyaml builds from the
+    recipe's YAML: sigcheck cannot see the class, and a method named as a save may be one (triage BY)."""
+    report = run_sigcheck({"train.py": _SAVED_THROUGH.format(method=method)}, select=("SIG002",))
+    assert [d.code for d in report.diagnostics] == codes
