@@ -116,6 +116,16 @@ def test_composers_launcher_keeps_sigterm_from_its_ranks(run_sigcheck, command):
     assert unhandled.code == "SIG001" and "and none would run: composer, at run.sh:2," in unhandled.message
 
 
+@pytest.mark.parametrize("command", ["python3 -m trainer.distribute --script main.py",
+                                     "CUDA_VISIBLE_DEVICES=0,1 exec python -m trainer.distribute --gpus 0,1 --script main.py"])
+def test_coquis_distribute_keeps_sigterm_from_its_workers(run_sigcheck, command):
+    """coqui TTS's documented multi-GPU launch: trainer.distribute starts a python3 per GPU with
+    Popen and waits, passing no signal on (triage BY)."""
+    (finding,) = run_sigcheck({"main.py": HANDLES, "run.sh": f"#!/bin/bash\n{command}\n"}, ["."]).diagnostics
+    assert (finding.code, finding.path, finding.line) == ("DKR007", "run.sh", 2)
+    assert "trainer.distribute starts a python3 process per GPU" in finding.message
+
+
 def test_a_library_handler_a_launcher_keeps_the_signal_from_never_runs(run_sigcheck):
     """Composer's own handler (installed on import) is the one a Composer trainer has: under its
     launcher it never hears the stop, which DKR007 says at the launch, not SIG002 at the fit."""
