@@ -26,7 +26,9 @@ class HandlerNeverSaves(Rule):
     (speechbrain's `self.checkpointer.save_and_keep_only()`, built from the recipe's YAML);
     - through an exception: the handler raises (`sys.exit` raises `SystemExit`) and the
       exception unwinds to a `finally`, a matching `except` or a context manager's `__exit__`
-      around the training loop that saves, or, uncaught, ends the interpreter so that an
+      around the training loop that saves, or into a library's fit that catches it and saves
+      (coqui's Trainer.fit on KeyboardInterrupt, which `signal.default_int_handler` raises), or,
+      uncaught, ends the interpreter so that an
       `atexit` function that saves runs (through a saving call: one that only writes a file of
       its own, a trace or a log flushed at exit, is cleanup).
 

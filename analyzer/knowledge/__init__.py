@@ -43,7 +43,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "step": ("training.toml", "step", {"needs-update": bool}),
     "fit": ("training.toml", "fit", {"remedy": str, "remedy-since": str, "remedy-removed": dict, "remedy-removed-from": list, "remedy-removed-kept-by": dict, "package": list, "saves-unless": list,
                                       "switch": str, "saves-with": list, "quiet-callbacks": list, "trains-with": list, "attached-by": list,
-                                      "saves-when-stopped": bool}),
+                                      "saves-when-stopped": bool, "saves-on-raise": list}),
     "data": ("training.toml", "data", {}),
     "random-input": ("training.toml", "random-input", {}),
     "gradient-use": ("training.toml", "gradient-use", {}),

@@ -57,7 +57,22 @@ class ExceptionUnwinding:
                     found = self._exit_saves(func_id, event)
                     if found:
                         return found
-        return self._atexit_saves(main)
+        return self._fit_catches(exception, main) or self._atexit_saves(main)
+
+    def _fit_catches(self, exception: str | None, main: set[str]) -> tuple[Point, ...] | None:
+        """A library's fit the run makes that catches the exception and saves a checkpoint
+        (knowledge: `saves-on-raise`; coqui's Trainer.fit on KeyboardInterrupt)."""
+        family = self._exception_family(exception) if exception else set()
+        for func_id in sorted(main):
+            for event in self.functions[func_id].events:
+                if not isinstance(event, ir.CallSite):
+                    continue
+                for name in self.graph.qualnames(func_id, event):
+                    caught = [e for e in self.knowledge.fits.find(name) if family & set(e.option("saves-on-raise", ()))]
+                    if caught:
+                        return (Point(func_id, event.node, f"{name.rsplit('.', 2)[-2]}.fit catches "
+                                                           f"{short_name(exception)} and saves a checkpoint"),)
+        return None
 
     def _covers_work(self, func_id: str, start: int, end: int) -> bool:
         fn = self.functions[func_id]

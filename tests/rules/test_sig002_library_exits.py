@@ -91,3 +91,27 @@ def test_a_trainer_built_in_one_module_and_fitted_in_another_is_judged(run_sigch
     report = run_sigcheck({"builder.py": builder, "train.py": "from builder import build\n\nbuild().fit()\n"},
                           ["train.py"], select=("SIG002",))
     assert [(d.path, d.line) for d in report.diagnostics] == [("train.py", 3)]
+
+
+_COQUI = """
+import signal
+
+from {library} import Trainer, TrainerArgs
+
+{handler}
+trainer = Trainer(TrainerArgs(), config, "/tmp/out", model=model, train_samples=samples)
+trainer.fit()
+"""
+
+
+@pytest.mark.parametrize("library, codes", [("trainer", []), ("othertrainer", ["SIG002"])])
+def test_a_fit_that_catches_keyboardinterrupt_and_saves_answers_default_int_handler(run_sigcheck, library, codes):
+    """coqui's Trainer.fit catches KeyboardInterrupt and saves (save_on_interrupt), so a handler
+    that raises it stops the fit with a save (triage BY)."""
+    code = _COQUI.format(handler="signal.signal(signal.SIGTERM, signal.default_int_handler)", library=library)
+    assert [d.code for d in run_sigcheck({"train.py": code}, select=("SIG001", "SIG002")).diagnostics] == codes
+
+
+def test_a_coqui_fit_with_no_handler_is_told_how_to_stop_it_with_a_save(run_sigcheck):
+    (finding,) = run_sigcheck({"train.py": _COQUI.format(handler="", library="trainer")}, select=("SIG001",)).diagnostics
+    assert "signal.default_int_handler)` makes a stop raise KeyboardInterrupt" in finding.message
