@@ -13,11 +13,12 @@ from sigcheck.model import ir
 # What a value sigcheck cannot resolve is called says what its `step` is: a learning-rate or
 # diffusion noise scheduler's (`noise_scheduler.step(...)` in a sampling loop), or an RL
 # environment's (`env.step(action)`), never an optimizer's.
-_NOT_AN_OPTIMIZER = re.compile(r"sched|(?:^|_)envs?$", re.IGNORECASE)
+# a scheduler's, an environment's, a profiler's (speechbrain's `prof.step()` in an inference benchmark)
+_NOT_AN_OPTIMIZER = re.compile(r"sched|(?:^|_)envs?$|(?:^|_)prof(?:iler)?$", re.IGNORECASE)
 
 
 def named_as_no_optimizer(func: ir.Sym) -> bool:
-    """`x.step(...)` where the receiver's own name is a scheduler's or an environment's."""
+    """`x.step(...)` where the receiver's own name is a scheduler's, an environment's or a profiler's."""
     if not isinstance(func, ir.Attr):
         return False
     receiver = func.base
