@@ -74,7 +74,7 @@ class MissingSigtermHandler(Rule):
     one it calls, steps an optimizer or updates a tensor from its own gradient by hand
     (`w -= lr * w.grad`). A profiler that times backward passes trains nothing, and neither
     does a gradient read into a measurement (bertology's head importance, a saliency map). A loop that steps the optimizers it iterates (`for opt in optimizers:
-    opt.step()`) makes one step, fanned out; the loop around it is the training loop. A handler
+    opt.step()`, or AMP's `scaler.step(opt)`) makes one step, fanned out; the loop around it is the training loop. A handler
     the run registers for other signals only is named in the message when it serves a stop: it
     saves, itself or through a flag the training tests (a checkpoint on SIGUSR1, a callback's
     SIGABRT flag), or, for a stop signal such as SIGINT, ends the training. Registering it for

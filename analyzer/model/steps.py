@@ -28,12 +28,15 @@ def named_as_no_optimizer(func: ir.Sym) -> bool:
 
 def steps_loop_target(loop: ir.Loop, event: ir.Event) -> bool:
     """`for optimizer in optimizers: optimizer.step()`: one step fanned out to several optimizers
-    (a hybrid CPU/GPU optimizer, a GAN's pair), not a loop of steps."""
+    (a hybrid CPU/GPU optimizer, a GAN's pair), not a loop of steps; so is AMP's spelling of it,
+    `scaler.step(optimizer)` (speechbrain's Brain.optimizers_step)."""
     func = event.func if isinstance(event, ir.CallSite) else None
-    if not (isinstance(func, ir.Attr) and isinstance(func.base, ir.Name) and loop.target is not None):
+    if not (isinstance(func, ir.Attr) and loop.target is not None):
         return False
     targets = loop.target.items if isinstance(loop.target, ir.Seq) else (loop.target,)
-    return func.base in targets
+    if isinstance(func.base, ir.Name) and func.base in targets:
+        return True
+    return func.attr == "step" and len(event.args) == 1 and event.args[0] in targets
 
 
 def steps_one_made_in_it(fn: ir.FunctionInfo, loop: ir.Loop, event: ir.Event) -> bool:

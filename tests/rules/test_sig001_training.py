@@ -827,3 +827,15 @@ def test_training_a_plugin_process_runs_is_reached_through_its_declared_base(run
     }
     (finding,) = run_sigcheck(files, ["run.py"], select=("SIG001",)).diagnostics
     assert (finding.path, finding.line) == ("job.py", 14) and "everything since the last save" in finding.message
+
+
+_FANNED_OUT = 'import signal\nimport sys\n\nimport torch\n\nSTOP = False\n\n\ndef on_term(signum, frame):\n    global STOP\n    STOP = True\n\n\nclass Brain:\n    def __init__(self, checkpointer=None):\n        self.checkpointer = checkpointer\n        if self.checkpointer is not None:\n            # speechbrain/core.py:443 -- hands the Brain to the checkpointer\n            self.checkpointer.add_recoverable("brain", self)\n        self.model = torch.nn.Linear(4, 1)\n        self.optimizers = {\n            "a": torch.optim.SGD(self.model.parameters(), lr=0.1),\n        }\n        self.scaler = torch.cuda.amp.GradScaler(enabled=False)\n\n    def optimizers_step(self):\n        # speechbrain/core.py:940 -- one step, fanned out over the optimizers\n        for opt in self.optimizers.values():\n            self.scaler.step(opt)\n        self.scaler.update()\n        for opt in self.optimizers.values():\n            opt.zero_grad(set_to_none=True)\n\n    def fit(self, n):\n        for _ in range(n):\n            loss = self.model(torch.randn(8, 4)).pow(2).mean()\n            self.scaler.scale(loss).backward()\n            self.optimizers_step()\n            if STOP:\n                torch.save(self.model.state_dict(), "ckpt.pt")\n                sys.exit(0)\n\n\ndef main():\n    signal.signal(signal.SIGTERM, on_term)\n    hparams = {}\n    Brain(checkpointer=hparams.get("checkpointer")).fit(100000)\n\n\nif __name__ == "__main__":\n    main()\n'
+
+
+@pytest.mark.parametrize("fanned", ["self.scaler.step(opt)", "opt.step()"])
+def test_a_loop_that_steps_each_optimizer_once_is_no_loop_the_flag_must_reach(run_sigcheck, fanned):
+    """speechbrain's Brain.optimizers_step, `for opt in optimizers: self.scaler.step(opt)`, is AMP's
+    spelling of one step fanned out, reached also from an object handed to the checkpointer: the
+    batch loop polls the flag, and the fan-out needs not (triage BY)."""
+    code = _FANNED_OUT.replace("self.scaler.step(opt)", fanned)
+    assert run_sigcheck({"train.py": code}).diagnostics == []
