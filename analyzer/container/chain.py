@@ -14,7 +14,7 @@ from sigcheck.container.argv import (PythonCall, RunArgument, has_run_argument, 
                                      program_name, python_call, quote, skip_options)
 from sigcheck.container.image import Image, ImageFile
 from sigcheck.container.mpi import image_has, rank_signal, runs_command
-from sigcheck.container.purpose import unseen_train
+from sigcheck.container.purpose import installed_module_file, unseen_train
 from sigcheck.container.toolkit import toolkit_source
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
 from sigcheck.loading.accelerate_config import runs_one_process
@@ -218,7 +218,7 @@ class ChainBuilder:
         self.program(passing.command, point, cwd, depth + 1)
 
     def _python(self, call: PythonCall, label: str, point: Point, cwd: str) -> None:
-        found = self.image.python_file(call, cwd)
+        found = self.image.python_file(call, cwd) or (installed_module_file(self.image, call.module) if call.module else None)
         if found is None or found.context is None or found.context.suffix not in (".py", ""):
             target = call.script or call.module
             self.chain.problem = f"the trainer `{target}` is not a file of the build context"

@@ -254,6 +254,28 @@ def installs_a_local_project(image: Image) -> bool:
                for _, words in installs(image) for word in words if not word.startswith("-"))
 
 
+def installed_module_file(image: Image, module: str) -> ImageFile | None:
+    """The file of the build context that `python -m module` runs where the image pip-installs the
+    project holding it from its own files (`ADD . /gluonts`, `pip install /gluonts[shell]`): the
+    package below the installed folder, or below its `src/`."""
+    parts = module.split(".")
+    for run, words in installs(image):
+        for word in words:
+            folder = word.strip("'\"").split("[", 1)[0]
+            if word.startswith("-") or not folder.startswith((".", "/", "~")) or folder.endswith(_ARCHIVES):
+                continue
+            base = image.absolute(folder, run.command.cwd)
+            for root in (base, posixpath.join(base, "src")):
+                for candidate in (posixpath.join(root, *parts) + ".py", posixpath.join(root, *parts, "__main__.py")):
+                    found = image.lookup(candidate)
+                    if found is not None and found.context is not None:
+                        return found
+    return None
+
+
+_ARCHIVES = (".txt", ".whl", ".tar.gz", ".zip", ".tgz")
+
+
 def _is_local(word: str) -> bool:
     return word.startswith((".", "/", "~", "git+", "http://", "https://", "file:")) or word.endswith(
         (".whl", ".tar.gz", ".zip", ".tgz"))

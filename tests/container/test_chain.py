@@ -251,3 +251,25 @@ def test_a_script_that_names_its_trainer_from_its_own_folder(tmp_path, script):
         "tools/train.py": TRAIN})
     assert container.chain.problem is None
     assert container.chain.python.display.endswith("tools/train.py")
+
+
+@pytest.mark.parametrize("layout, install", [
+    ("src/trainpkg/shell.py", "RUN pip install torch /trainpkg[shell]"),  # gluonts' examples/dockerfiles
+    ("trainpkg/shell.py", "RUN pip install -e ."),
+    ("trainpkg/shell/__main__.py", "RUN python -m pip install --no-cache-dir /trainpkg"),
+])
+def test_a_module_of_the_project_the_image_pip_installs_is_the_trainer(tmp_path, layout, install):
+    """`ADD . /gluonts`, `pip install /gluonts[shell]`, `ENTRYPOINT ["python", "-m", "gluonts.shell"]`:
+    the module is the build context's, installed into site-packages (triage BZ)."""
+    workdir = "WORKDIR /trainpkg\n" if install.endswith(" .") else ""
+    container = chain_of(tmp_path, {"Dockerfile": f"FROM python:3.10\nADD . /trainpkg\n{workdir}{install}\n"
+                                                  'ENTRYPOINT ["python", "-m", "trainpkg.shell"]\n',
+                                    layout: TRAIN, "trainpkg/__init__.py" if "src" not in layout else "src/trainpkg/__init__.py": ""})
+    assert container.chain.python is not None and container.chain.python.path == (tmp_path / layout).resolve()
+
+
+def test_a_module_of_an_uninstalled_folder_is_no_trainer(tmp_path):
+    container = chain_of(tmp_path, {"Dockerfile": "FROM python:3.10\nADD . /trainpkg\nRUN pip install torch\n"
+                                                  'ENTRYPOINT ["python", "-m", "trainpkg.shell"]\n',
+                                    "src/trainpkg/shell.py": TRAIN, "src/trainpkg/__init__.py": ""})
+    assert container.chain.python is None and "not a file of the build context" in container.chain.problem
