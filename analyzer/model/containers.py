@@ -353,3 +353,9 @@ def _match(stored: Value, key: Value) -> bool:
     if isinstance(stored, ConstV) and isinstance(key, ConstV):
         return stored.value == key.value  # as a dict compares its keys: 1 and True are one key
     return stored == key or isinstance(stored, UnknownV) or isinstance(key, UnknownV)
+
+
+def is_lookup(call: ir.CallOf) -> bool:
+    """`x.get(key)` or `x.get(key, default)` on what is no project object: a dict's lookup."""
+    return isinstance(call.func, ir.Attr) and call.func.attr == "get" and 1 <= len(call.args) <= 2 \
+        and not call.kwargs and not call.star

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.model import ir
 from sigcheck.model.argflow import Flow, argument_flow, returned_for_call
-from sigcheck.model.containers import Containers
+from sigcheck.model.containers import Containers, is_lookup
 from sigcheck.model.class_members import ClassMembers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
@@ -247,8 +247,9 @@ class Resolver(ModuleMembers, ClassMembers):
         return linearised(class_id, self._bases, self._mro)
 
     def _bases(self, class_id: str) -> list[ClassV | ExternalV]:
+        """A subscripted generic base (`Algorithm[TPolicy]`, tianshou's) is the class it subscripts."""
         info = self.project.classes[class_id]
-        return [v for v in dict.fromkeys(v for base in info.bases for v in self.resolve(base))
+        return [v for v in dict.fromkeys(v for base in info.bases for v in self.resolve(base.base if isinstance(base, ir.Item) else base))
                 if isinstance(v, (ClassV, ExternalV)) and v != ClassV(class_id)]
 
     def method_of(self, class_id: str, name: str) -> str | None:
@@ -288,7 +289,7 @@ class Resolver(ModuleMembers, ClassMembers):
             return self.returns(func, call.args, call.kwargs, call.star)
         if isinstance(func, UnknownV) and self.wraps_argument(call.func, call.args, call.kwargs):
             return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV, ClassV)))]
-        if isinstance(func, UnknownV) and _is_lookup(call):  # `table.get(key, default)`: an item, or the default
+        if isinstance(func, UnknownV) and is_lookup(call):  # `table.get(key, default)`: an item, or the default
             default = call.args[1] if len(call.args) == 2 else ir.Const(None)
             return [*self.resolve(ir.Item(call.func.base, call.args[0])), *self.resolve(default)]
         return [UNKNOWN]
@@ -362,12 +363,6 @@ class Resolver(ModuleMembers, ClassMembers):
         for argument in self.flow.get((sym.func_id, sym.index), ()):
             values.extend(self.resolve(argument))
         return values or [UNKNOWN]
-
-
-def _is_lookup(call: ir.CallOf) -> bool:
-    """`x.get(key)` or `x.get(key, default)` on what is no project object: a dict's lookup."""
-    return isinstance(call.func, ir.Attr) and call.func.attr == "get" and 1 <= len(call.args) <= 2 \
-        and not call.kwargs and not call.star
 
 
 def _runs_project_code(value: Value) -> bool:

@@ -1019,3 +1019,13 @@ def test_an_item_a_defaultdict_lacks_is_what_its_factory_makes(resolve, factory,
     code = ("from collections import defaultdict\nfrom sklearn.preprocessing import LabelEncoder\n\n\n"
             "class Encoder:\n    pass\n\n\ndef make():\n    return 0\n\n\n")
     assert resolve(code, f"probe = defaultdict({factory})[name]\n") == (made,)
+
+
+def test_a_subscripted_generic_base_is_the_class_it_subscripts(analysis):
+    """tianshou's `class OnPolicyAlgorithm(Algorithm[TPolicy], Generic[TPolicy], ABC)` (triage CA)."""
+    code = ("from abc import ABC\nfrom typing import Generic, TypeVar\n\nT = TypeVar('T')\n\n\n"
+            "class Algorithm(Generic[T], ABC):\n    def run_training(self):\n        pass\n\n\n"
+            "class OnPolicy(Algorithm[int], ABC):\n    pass\n")
+    a = analysis({"train.py": code})
+    assert ClassV("train:Algorithm") in a.resolver.mro("train:OnPolicy")
+    assert a.resolver.method_of("train:OnPolicy", "run_training") == "train:Algorithm.run_training"

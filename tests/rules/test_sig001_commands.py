@@ -200,3 +200,13 @@ def test_a_wrapper_shared_by_two_commands_runs_in_each_only_that_commands_defs(r
     command trains nothing, so only `train` is reported, and named as such (triage BW)."""
     (finding,) = run_sigcheck({"main.py": _WRAPPED_COMMANDS}, ["main.py"], select=("SIG001",)).diagnostics
     assert finding.line == 22 and "in command train" in finding.message
+
+
+@pytest.mark.parametrize("runner", ["logging.run_cli(main, level=logging.INFO)", "logging.run_main(main)"])
+def test_sensais_runners_run_the_function_they_are_given(run_sigcheck, runner):
+    """tianshou's examples end in `logging.run_cli(main)`, sensAI's jsonargparse wrapper (triage CA)."""
+    code = ("import torch\nfrom sensai.util import logging\n\n\ndef main(epochs: int = 1000):\n"
+            "    for _ in range(epochs):\n        model(batch).backward()\n        optimizer.step()\n\n\n"
+            f"if __name__ == '__main__':\n    {runner}\n")
+    (finding,) = run_sigcheck({"train.py": code}, select=("SIG001",)).diagnostics
+    assert finding.line == 6
