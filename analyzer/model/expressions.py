@@ -150,6 +150,8 @@ class ExpressionBuilder:
         base = self.expr(node.value)
         if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Index:
             return ir.Item(base, self.expr(node.slice[0].slice.value))
+        if all(type(element.slice) is cst.Index for element in node.slice):  # `Algorithm[TPolicy, "Params"]`: a tuple key
+            return ir.Item(base, ir.Seq(tuple(self.expr(element.slice.value) for element in node.slice)))
         part = node.slice[0].slice if len(node.slice) == 1 else None
         if type(part) is cst.Slice and part.step is None:
             return ir.SliceOf(base, *(self.expr(bound) if bound is not None else None for bound in (part.lower, part.upper)))

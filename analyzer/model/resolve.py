@@ -17,6 +17,7 @@ from sigcheck.model.containers import Containers, is_lookup
 from sigcheck.model.class_members import ClassMembers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
+from sigcheck.model.overrides import override_returns
 from sigcheck.model.products import configured_values, is_factory, made_instance, receiver_returned, runs_its_argument
 from sigcheck.model.ray_workers import ray_api_result
 from sigcheck.model.text_imports import made_from_text
@@ -49,6 +50,7 @@ class Resolver(ModuleMembers, ClassMembers):
         self.flowing: dict[ir.Sym, frozenset] = {}
         self._mro: dict[str, list[ClassV | ExternalV]] = {}  # class id -> its linearisation
         self._overriding: set[tuple[str, str]] = set()  # see ClassMembers._overriding_properties
+        self.subclass_index: dict[str, list[str]] | None = None  # see overrides.subclasses
         same_classes = False
         if earlier is not None:
             self._memo, self.flowing = earlier._memo, earlier.flowing  # taken, not copied
@@ -316,7 +318,7 @@ class Resolver(ModuleMembers, ClassMembers):
         for returned in fn.returns[:_MAX_VALUES]:
             passed = returned_for_call(fn, func.bound, returned, args, kwargs, star)
             values.extend(self.resolve(passed if passed is not None else returned))
-        return values or [UNKNOWN]
+        return values or override_returns(self, fn, func.bound) or [UNKNOWN]
 
     def _decorated(self, sym: ir.Decorated) -> list[Value]:
         """What the decorator returns when handed `sym.func`; that itself where the decorator's

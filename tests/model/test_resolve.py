@@ -1029,3 +1029,61 @@ def test_a_subscripted_generic_base_is_the_class_it_subscripts(analysis):
     a = analysis({"train.py": code})
     assert ClassV("train:Algorithm") in a.resolver.mro("train:OnPolicy")
     assert a.resolver.method_of("train:OnPolicy", "run_training") == "train:Algorithm.run_training"
+
+
+def test_a_base_subscripted_with_several_types_is_the_class_it_subscripts(analysis):
+    """tianshou's `class OnPolicyAlgorithm(Algorithm[TPolicy, "OnPolicyTrainerParams"], ABC)`."""
+    code = ("from typing import Generic, TypeVar\n\nT = TypeVar('T')\nP = TypeVar('P')\n\n\n"
+            "class Algorithm(Generic[T, P]):\n    def run_training(self):\n        pass\n\n\n"
+            "class OnPolicy(Algorithm[int, 'Params']):\n    pass\n")
+    a = analysis({"train.py": code})
+    assert a.resolver.method_of("train:OnPolicy", "run_training") == "train:Algorithm.run_training"
+
+
+_FACTORY_METHOD = """
+from abc import ABC, abstractmethod
+
+
+class Trainer:
+    pass
+
+
+class OnPolicyTrainer(Trainer):
+    pass
+
+
+class OffPolicyTrainer(Trainer):
+    pass
+
+
+class Algorithm(ABC):
+    {abstract}
+    def create_trainer(self):
+        {body}
+
+    def run_training(self):
+        probe = self.create_trainer()
+        return probe
+
+
+class OnPolicy(Algorithm):
+    def create_trainer(self):
+        return OnPolicyTrainer()
+
+
+class OffPolicy(Algorithm):
+    def create_trainer(self):
+        return OffPolicyTrainer()
+"""
+
+
+@pytest.mark.parametrize("abstract, body", [("@abstractmethod", "pass"), ("", "raise NotImplementedError")])
+def test_an_abstract_method_returns_what_its_overrides_return(resolve, abstract, body):
+    """tianshou's `trainer = self.create_trainer(params); trainer.run()` in the base (triage CA)."""
+    values = resolve(_FACTORY_METHOD.format(abstract=abstract, body=body), scope="train:Algorithm.run_training")
+    assert set(values) == {InstanceV(ClassV("train:OnPolicyTrainer")), InstanceV(ClassV("train:OffPolicyTrainer"))}
+
+
+def test_a_method_that_returns_nothing_of_its_own_but_is_no_abstract_one_returns_nothing_known(resolve):
+    values = resolve(_FACTORY_METHOD.format(abstract="", body="print('base')"), scope="train:Algorithm.run_training")
+    assert values == (UnknownV(),)
