@@ -24,6 +24,9 @@ Flow = dict[tuple[str, int], tuple[ir.Sym, ...]]  # (function id, parameter inde
 
 MAX_ROUNDS = 6  # chains of parameters called with parameters are rarely deeper than this
 MAX_ARGUMENTS = 16  # per parameter: a helper called from everywhere stays bounded
+# per parameter, the functions handed over by name (`app.run(main=main)` in each of scenic's 39
+# scripts): each is run only by the script that passed it (see passing.py), so more are kept
+MAX_FUNCTIONS = 64
 
 
 def argument_flow(project: "ProjectModel") -> Flow:
@@ -52,7 +55,7 @@ def reachable_flow(project: "ProjectModel", knowledge: "Knowledge | None",
     sites, owners, spans = _call_sites(project)
     passes: list[list[_Pass]] = [[] for _ in sites]
     reads: list[frozenset] = [frozenset()] * len(sites)  # per site: the parameters its resolution read
-    collector = _Collector()
+    collector = _Collector(project)
     resolver = Resolver(project, collector.flow)
     reacher = Reacher(project, resolver, knowledge) if roots is not None and knowledge is not None else None
     todo: Iterable[int] = range(len(sites)) if reacher is None else reacher.start(roots, spans)
@@ -105,7 +108,8 @@ class _Collector:
     """Each parameter's arguments, in call-site order (the first MAX_ARGUMENTS of them), kept
     from round to round: a round rebuilds only the parameters the call sites that moved pass to."""
 
-    def __init__(self) -> None:
+    def __init__(self, project: "ProjectModel") -> None:
+        self.project = project
         self.flow: Flow = {}
         self._given: dict[int, dict[tuple[str, int], dict[ir.Sym, None]]] = {}  # site -> parameter -> arguments
         self._sites: dict[tuple[str, int], set[int]] = {}  # parameter -> the sites that pass it arguments
@@ -156,17 +160,33 @@ class _Collector:
             if self._returns[key] > 1:
                 self._widened.add(key)
         if key in self._widened:
-            return tuple(dict.fromkeys((*last, *arguments)))[:MAX_ARGUMENTS]
+            return self._capped(dict.fromkeys((*last, *arguments)))
         return arguments
 
     def _collect(self, key: tuple[str, int]) -> tuple[ir.Sym, ...]:
         found: dict[ir.Sym, None] = {}
         for number in sorted(self._sites.get(key, ())):
-            for sym in self._given[number][key]:
-                if len(found) >= MAX_ARGUMENTS:
-                    return tuple(found)
-                found.setdefault(sym, None)
-        return tuple(found)
+            found.update(dict.fromkeys(self._given[number][key]))
+        return self._capped(found)
+
+    def _capped(self, arguments) -> tuple[ir.Sym, ...]:
+        """The first MAX_ARGUMENTS arguments, and of the functions named, the first MAX_FUNCTIONS."""
+        kept, functions, others = [], 0, 0
+        for sym in arguments:
+            if self._names_a_def(sym):
+                if functions < MAX_FUNCTIONS:
+                    kept.append(sym)
+                    functions += 1
+            elif others < MAX_ARGUMENTS:
+                kept.append(sym)
+                others += 1
+        return tuple(kept)
+
+    def _names_a_def(self, sym: ir.Sym) -> bool:
+        """A name bound only by defs where it is read (`main` in `app.run(main=main)`)."""
+        fn = self.project.functions.get(sym.scope) if isinstance(sym, ir.Name) else None
+        bindings = fn.bindings.get(sym.name) if fn is not None else None
+        return bool(bindings) and all(binding.kind == "def" for binding in bindings)
 
 
 _Pass = tuple  # (FunctionInfo, bound, args, kwargs, star): one call's arguments into one function

@@ -32,7 +32,7 @@ _NO_CUT = 1 << 30
 _MAX_VALUES = 8  # values of a symbol; those that run project code may be more (below)
 _COMPREHENSIONS = frozenset({"ListComp", "SetComp", "GeneratorExp"})  # items like its element, how many unknown
 _STAGES = frozenset({"lower", "compile"})  # ahead-of-time compiling a jitted function: what is called runs it
-_MAX_CODE_VALUES = 16  # argflow.MAX_ARGUMENTS: each script's main passed to one shared launch()
+_MAX_CODE_VALUES = 64  # argflow.MAX_FUNCTIONS: each script's main passed to one shared launch()
 
 
 class Resolver(ModuleMembers, ClassMembers):

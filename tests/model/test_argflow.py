@@ -253,7 +253,7 @@ def test_a_kept_collection_equals_one_from_scratch_after_sites_move(flow):
     sites = [e for fn in project.functions.values() for e in fn.events if isinstance(e, ir.CallSite)]
     resolver = Resolver(project, {})
     passes = [list(_passes(project, resolver, site)) for site in sites]
-    collector = _Collector()
+    collector = _Collector(project)
     assert collector.update(list(range(len(sites))), passes) == {("train:f", 0), ("train:f", 1)}
     assert collector.flow == _every_argument(passes)
     assert len(collector.flow[("train:f", 0)]) == MAX_ARGUMENTS
@@ -261,7 +261,7 @@ def test_a_kept_collection_equals_one_from_scratch_after_sites_move(flow):
     assert collector.update([2, 5], passes) == {("train:f", 0), ("train:f", 1)}
     assert collector.flow == _every_argument(passes)
     assert collector.update([7], passes) == set()  # moved, but passing what it passed
-    fresh = _Collector()
+    fresh = _Collector(project)
     assert fresh.update([3], [[] for _ in sites]) == set() and fresh.flow == {}  # a site that passes nothing
 
 
@@ -305,7 +305,7 @@ def test_a_parameter_whose_arguments_flip_back_keeps_both_and_the_flow_settles(f
     resolver = Resolver(project, {})
     passing = [list(_passes(project, resolver, site)) for site in sites]
     silent = [[] for _ in sites]
-    collector = _Collector()
+    collector = _Collector(project)
     key = ("train:f", 0)
     assert collector.update([0, 1], passing) == {key}
     assert collector.update([0, 1], silent) == {key} and key not in collector.flow  # resolved better: taken back
@@ -335,3 +335,14 @@ def test_the_tail_of_the_positional_arguments_lands_in_star_args_as_one_tuple(an
     # run(b) passes no tail; after a `*` argument the positions are not known, so nothing lands
     assert SeqV((FunctionV("train:b"), FunctionV("train:a"))) in a.resolver.resolve(value)
     assert all(not isinstance(v, SeqV) or len(v.items) == 2 for v in a.resolver.resolve(value))
+
+
+def test_functions_handed_over_by_name_are_kept_past_the_cap_on_other_arguments(flow):
+    """scenic's 39 scripts each pass their `main` to one shared `app.run(main=main)` (triage CB):
+    each function is run only by the script that passed it, so more of them are kept."""
+    defs = "".join(f"def main{i}():\n    pass\n\n\n" for i in range(20))
+    calls = "".join(f"run(main{i})\n" for i in range(20)) + "".join(f"run({i})\n" for i in range(20))
+    a = flow("def run(main):\n    main()\n\n\n" + defs + calls)
+    arguments = a.resolver.flow[("train:run", 0)]
+    assert sum(isinstance(sym, ir.Name) for sym in arguments) == 20
+    assert sum(isinstance(sym, ir.Const) for sym in arguments) == MAX_ARGUMENTS
