@@ -133,3 +133,13 @@ def test_a_preemption_checkpoint_handler_works_only_where_the_loop_runs_it(run_s
     if codes:
         assert "(the PreemptionCheckpointHandler it makes handles it only through calls the run never makes)" in \
             report.diagnostics[0].message
+
+
+_FLAX_OPTIM = '"""Pre-optax Flax (flax.optim, flax<0.6): Optimizer.apply_gradient is the update step."""\nimport flax\nimport jax\nimport jax.numpy as jnp\n\n\ndef loss_fn(params, batch):\n  return jnp.mean((batch[\'x\'] @ params[\'w\'] - batch[\'y\']) ** 2)\n\n\n@jax.jit\ndef train_step(optimizer, batch):\n  grad = jax.grad(loss_fn)(optimizer.target, batch)\n  return optimizer.apply_gradient(grad, learning_rate=0.1)\n\n\ndef main():\n  params = {\'w\': jnp.zeros((4, 1))}\n  optimizer = flax.optim.Momentum(beta=0.9).create(params)\n  batch = {\'x\': jnp.ones((8, 4)), \'y\': jnp.ones((8, 1))}\n  for step in range(100000):\n    optimizer = train_step(optimizer, batch)\n\n\nif __name__ == \'__main__\':\n  main()\n'
+
+
+def test_the_old_flax_optim_apply_gradient_is_a_step(run_sigcheck):
+    """scenic's mbt and vid2seq trainers update with flax.optim's `optimizer.apply_gradient(grad)`,
+    before optax (triage CB)."""
+    (finding,) = run_sigcheck({"train.py": _FLAX_OPTIM}, select=("SIG001",)).diagnostics
+    assert finding.line == 21
