@@ -212,7 +212,10 @@ class ProjectModel:
             self._found[key] = next((f for base in self._bases_holding(dotted) if not (key[1] and _is_test_folder(base, self.root))
                                      and (f := self._find_in(dotted, base))), None)
         found = self._found[key]
-        for elsewhere in (folder, home, self._own_package_base(dotted, parent)) if found is None else ():
+        # a package's own folder is no place `import x` looks (Python 3): scenic's train_lib/optax.py is
+        # no `optax` for its neighbours; a module outside any package may put its folder on sys.path
+        own = folder if folder is not None and not self._exists(f"{folder}/__init__.py") else None
+        for elsewhere in (own, home, self._own_package_base(dotted, parent)) if found is None else ():
             found = self._find_in(dotted, elsewhere) if elsewhere is not None else None
             if found is not None:
                 break

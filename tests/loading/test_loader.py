@@ -179,7 +179,8 @@ def test_a_library_name_is_not_the_subpackage_the_module_imports_from(load):
     }, entries=("train.py",))
     assert project.resolve_import("ray", "openrlhf.trainer.ppo_trainer") is None
     assert project.resolve_import("openrlhf.trainer.ray.launcher", "openrlhf.trainer.ppo_trainer") == "openrlhf.trainer.ray.launcher"
-    assert project.resolve_import("ray", "openrlhf.trainer.eval") == "openrlhf.trainer.ray"  # its folder, searched last
+    # a package's folder is no place an import looks (Python 3): Ray there too (scenic's train_lib/optax.py; triage CB)
+    assert project.resolve_import("ray", "openrlhf.trainer.eval") is None
 
 
 def test_a_package_installed_from_a_subfolder_imports_from_there(load):
@@ -323,3 +324,18 @@ def test_a_module_importing_by_name_reads_the_project_modules_its_texts_name(loa
 def test_dotted_texts_of_a_module_without_importlib_read_nothing(load):
     project = load({"train.py": "NAME = 'mypkg.trainers'\n", "mypkg/__init__.py": "", "mypkg/trainers.py": ""})
     assert set(project.modules) == {"train"}
+
+
+def test_a_module_outside_any_package_finds_its_neighbours_last(load):
+    """A folder with no __init__.py may be put on sys.path by the code itself: its modules'
+    neighbours are searched after the project's roots."""
+    project = load({"train.py": "import tools.runner\n", "tools/runner.py": "import helpers\n", "tools/helpers.py": ""})
+    assert project.resolve_import("helpers", "tools.runner") == "tools.helpers"
+
+
+def test_a_module_named_like_a_library_in_a_package_is_not_what_its_neighbours_import(load):
+    """scenic's train_lib/optax.py beside classification_trainer.py, which imports the optax
+    library (triage CB)."""
+    project = load({"train.py": "import mypkg.trainer\n", "mypkg/__init__.py": "", "mypkg/trainer.py": "import optax\n",
+                    "mypkg/optax.py": "def schedule():\n    pass\n"})
+    assert project.resolve_import("optax", "mypkg.trainer") is None
