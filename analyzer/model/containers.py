@@ -80,7 +80,9 @@ class Containers:
                     in_range = index is not None and -len(base.items) <= index < len(base.items)
                     result.append(base.items[index] if in_range else UNKNOWN)
             elif isinstance(base, DictV):
-                result += [value for stored, value in base.entries if any(_match(stored, key) for key in keys)]
+                matched = [value for stored, value in base.entries if any(_match(stored, key) for key in keys)]
+                # a key read from a library's object (`FLAGS.trainer_name`, scenic's) is a run-time text: any entry
+                result += matched or ([value for _, value in base.entries] if any(_of_a_library(key) for key in keys) else [])
             else:
                 result.append(UNKNOWN)
         result += self._stored(sym, keys, iterating)
@@ -347,6 +349,10 @@ def _choices(values: list[Value]) -> int:
     one table per task, whose entry the next lookup picks by a name written out
     (`task_map[task]["trainer"]`: ultralytics' one trainer class per task)."""
     return len({value for value in values if not isinstance(value, (DictV, SeqV))})
+
+
+def _of_a_library(key: Value) -> bool:
+    return isinstance(key, ExternalV) or (isinstance(key, InstanceV) and isinstance(key.of, ExternalV))
 
 
 def _match(stored: Value, key: Value) -> bool:

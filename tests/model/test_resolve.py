@@ -1087,3 +1087,14 @@ def test_an_abstract_method_returns_what_its_overrides_return(resolve, abstract,
 def test_a_method_that_returns_nothing_of_its_own_but_is_no_abstract_one_returns_nothing_known(resolve):
     values = resolve(_FACTORY_METHOD.format(abstract="", body="print('base')"), scope="train:Algorithm.run_training")
     assert values == (UnknownV(),)
+
+
+@pytest.mark.parametrize("key, made", [
+    ("FLAGS.trainer_name", {ClassV("train:Classification"), ClassV("train:Segmentation")}),
+    ("'segmentation'", {ClassV("train:Segmentation")}),
+])
+def test_a_table_looked_up_by_a_librarys_value_may_give_any_entry(resolve, key, made):
+    """scenic's `get_trainer(FLAGS.trainer_name)`: an absl flag is a text known at run time (triage CB)."""
+    code = ("from absl import flags\n\nFLAGS = flags.FLAGS\n\n\nclass Classification:\n    pass\n\n\n"
+            "class Segmentation:\n    pass\n\n\nTABLE = {'classification': Classification, 'segmentation': Segmentation}\n")
+    assert set(resolve(code, f"probe = TABLE[{key}]\n")) == made
