@@ -166,7 +166,7 @@ def _only_empty_folders(report) -> bool:
 def _run_options(paths, settings: Settings, jobs: int | None, no_cache: bool, cache_dir: Path | None, progress):
     from sigcheck.checking.runcache import RunOptions
     from sigcheck.loading.cache import Cache, cache_folder
-    from sigcheck.loading.discovery import project_root
+    from sigcheck.loading.roots import project_root
     from sigcheck.loading.summaries import available_cpus
 
     cache = None
@@ -209,7 +209,7 @@ def clean(paths, cache_dir):
     import shutil
 
     from sigcheck.loading.cache import cache_folder, made_by_sigcheck
-    from sigcheck.loading.discovery import project_root
+    from sigcheck.loading.roots import project_root
 
     paths = list(paths) or [Path(".")]
     folder = cache_folder(cache_dir, _settings(paths, None).base_dir or project_root(paths))

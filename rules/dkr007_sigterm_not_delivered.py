@@ -54,13 +54,12 @@ class SigtermNotDelivered(Rule):
     runs torchrun through a shell in a multiprocessing child and passes the signal on to neither,
     on any number of nodes; or Composer's `composer` launcher (llm-foundry's), which polls its
     ranks with no SIGTERM handler and passes a stop on only for Ctrl-C (a trainer that relies on
-    Composer's own handler is told so too); or coqui's `python -m trainer.distribute`, which starts
-    a process per GPU and only waits for them; or Open MPI's `mpirun` (told by an option only it takes
-    or by its install), which sends the ranks SIGTERM 1 s after the stop and SIGKILL 1 s later (a
-    delay set with `--mca odls_base_sigkill_timeout N` only where SIGTERM then comes too late), and
-    horovodrun (Gloo SIGKILLs 5 s after); or a program that runs its command as a
-    child and never passes the signal on (`exec xvfb-run python train.py`: xvfb-run is a shell
-    script without a TERM trap).
+    Composer's own handler is told so too); or coqui's `python -m trainer.distribute`, which starts a
+    process per GPU and only waits for them; or Open MPI's `mpirun` (told by an option only it takes or
+    by its install), which sends the ranks SIGTERM 1 s after the stop and SIGKILL 1 s later (a delay set
+    with `--mca odls_base_sigkill_timeout N` only where SIGTERM then comes too late), and horovodrun
+    (Gloo SIGKILLs 5 s after); or a program that runs its command as a child and never passes the signal
+    on (`exec xvfb-run python train.py`: xvfb-run is a shell script without a TERM trap).
     In script mode there is no Dockerfile: a framework estimator of the SageMaker SDK
     (`PyTorch(entry_point="train.py", ...)`, TensorFlow, HuggingFace, SKLearn, XGBoost, MXNet,
     Chainer) runs its entry point through the same toolkit, in AWS's image, and so does

@@ -153,19 +153,6 @@ parser.add_argument("--checkpoint-dir", default="/opt/ml/checkpoints")
 sync_checkpoints(local_path=parser.parse_args().checkpoint_dir)
 """, "a parameter's default is configurable too when its callers pass it"),
         Example("""
-import sys
-from pathlib import Path
-
-
-class TrainPaths:
-    def __init__(self, base: Path = Path("/opt/ml")):
-        self.model = base / "model"
-        self.input = base / "input"
-
-
-paths = TrainPaths(Path(sys.argv[1]))
-""", "nor is a path built from that default, which every caller overrides (gluonts' TrainPaths)"),
-        Example("""
 import os
 
 import pandas as pd
@@ -406,8 +393,7 @@ def _fix(analysis, func_id: str, sym: ir.Sym, match) -> Fix | None:
 
 def _import_os(analysis, module: str, path: str) -> list[Edit]:
     body = analysis.project.modules[module].body
-    if any(isinstance(b.value, ir.Imported) and b.value.module == "os" and b.value.name is None
-           for b in body.bindings.get("os", ())):
+    if any(isinstance(b.value, ir.Imported) and b.value.module == "os" and not b.value.name for b in body.bindings.get("os", ())):
         return []
     line = analysis.positions.first_code_line(module)
     return [Edit(path, line, 1, line, 1, "import os\n")]

@@ -24,7 +24,8 @@ from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, pro
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
 from sigcheck.loading.launch_files import relative, scan_readme, scan_shell, scan_yaml
 from sigcheck.loading.launch_scripts import ScriptLaunch, unfound_error
-from sigcheck.loading.named_launches import add_launches_of_named, is_project_root
+from sigcheck.loading.named_launches import add_launches_of_named
+from sigcheck.loading.roots import project_root
 from sigcheck.loading.kubeflow import add_trainjob, module_functions, notebook_functions
 from sigcheck.loading.notebooks import code_cells, written_scripts
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
@@ -108,19 +109,6 @@ class Discovery:
         if resolved not in self._seen:
             self._seen.add(resolved)
             self.entries.append((path, display or display_path(path), reason))
-
-
-def project_root(paths: list[Path]) -> Path:
-    """The nearest folder above the inputs that looks like a project root; else the working
-    folder when the inputs are inside it (`sigcheck docker/trainer/Dockerfile` from the folder
-    `docker build -f docker/trainer/Dockerfile .` runs in), else their common folder."""
-    folders = [resolve(p) if p.is_dir() else resolve(p).parent for p in paths] or [Path.cwd()]
-    common = Path(os.path.commonpath([str(f) for f in folders]))
-    for directory in [common, *common.parents]:
-        if is_project_root(directory):
-            return directory
-    here = resolve(Path.cwd())
-    return here if common.is_relative_to(here) else common
 
 
 def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Path | None = None,

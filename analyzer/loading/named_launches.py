@@ -12,17 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from sigcheck.loading.launch_files import named_in_arguments
+from sigcheck.loading.roots import is_project_root
 from sigcheck.loading.sources import resolve
 
 if TYPE_CHECKING:
     from sigcheck.loading.discovery import Discovery
-
-PROJECT_MARKERS = ("pyproject.toml", "sigcheck.toml", "setup.py", "setup.cfg", ".git")
-
-
-def is_project_root(folder: Path) -> bool:
-    return any((folder / marker).exists() for marker in PROJECT_MARKERS)
-
 
 def add_launches_of_named(found: "Discovery", named: set[Path], glob_base: Path, exclude, search: Callable) -> None:
     """Take into `found` the launches of the `named` scripts (resolved) that the project's files

@@ -19,7 +19,7 @@ from sigcheck.checking.runcache import RunOptions
 from sigcheck.config.settings import ConfigError, Settings, find_config, load_settings
 from sigcheck.loading.cache import MemoryCache
 from sigcheck.container.dockerfile import is_dockerfile
-from sigcheck.loading.discovery import project_root
+from sigcheck.loading.roots import project_root
 from sigcheck.loading.segments import IncrementalParser
 from sigcheck.loading.sources import resolve
 from sigcheck.loading.summaries import available_cpus

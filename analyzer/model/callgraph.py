@@ -65,6 +65,7 @@ class CallGraph(CallTargets, GraphWalks):
         self.conditional_callers: set[str] = set()  # functions with a call edge that held only for some passers
         self._subclass_index: dict[str, list[str]] | None = None
         self._class_calls: dict[str, list[tuple[str, ir.Sym]]] | None = None
+        self._never_made: dict[str, bool] = {}  # see CallTargets._never_made_base
         self._bodies: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._main_blocks: dict[str, frozenset[int]] = {}
         self._groups = CommandGroups(project, resolver, knowledge)

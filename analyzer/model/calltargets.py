@@ -34,6 +34,7 @@ class CallTargets:
     resolver: "Resolver"
     _subclass_index: dict[str, list[str]] | None
     _class_calls: dict[str, list[tuple[str, ir.Sym]]] | None  # see _makers_anywhere
+    _never_made: dict[str, bool]  # class id -> whether no call of the project makes one
     graph: Any  # networkx.MultiDiGraph
     conditional_callers: set[str]
     _conditions: dict[tuple[str, int, str], frozenset[str]]
@@ -133,9 +134,11 @@ class CallTargets:
         if len(classes) != 1:
             return None
         (class_id,) = classes
-        if not self._subclasses().get(class_id) or self._makers_anywhere((class_id,)):
+        if not self._subclasses().get(class_id):
             return None
-        return class_id
+        if class_id not in self._never_made:  # asked at every call on such an instance
+            self._never_made[class_id] = not self._makers_anywhere((class_id,))
+        return class_id if self._never_made[class_id] else None
 
     def _subclass_methods(self, func: ir.Attr, found: list[CallTarget], subclasses) -> list[CallTarget]:
         known = {t.func_id for t in found}

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from sigcheck.loading.discovery import NO_ENTRY_POINTS, discover, project_root
+from sigcheck.loading.discovery import NO_ENTRY_POINTS, discover
+from sigcheck.loading.roots import project_root
 
 SCRIPT = "if __name__ == '__main__':\n    for step in range(10):\n        pass\n"
 

@@ -51,3 +51,14 @@ def test_a_literal_whose_write_opt002_reports_is_reported_once(run_sigcheck):
     report = run_sigcheck({"train.py": code}, select=("OPT001", "OPT002"))
     found = sorted((d.code, d.line) for d in report.diagnostics)
     assert found == [("OPT001", 6), ("OPT002", 3), ("OPT002", 4)]
+
+
+def test_a_path_built_from_a_default_every_caller_overrides_is_not_reported(run_sigcheck):
+    """gluonts' `TrainPaths(base: Path = Path("/opt/ml"))`, whose callers all pass the base read
+    from a click option (triage BZ): the default never runs, nor do the paths built from it."""
+    code = ("import sys\nfrom pathlib import Path\n\n\nclass TrainPaths:\n"
+            "    def __init__(self, base: Path = Path('/opt/ml')):\n        self.model = base / 'model'\n"
+            "        self.input = base / 'input'\n\n\npaths = TrainPaths(Path(sys.argv[1]))\n")
+    assert run_sigcheck({"train.py": code}, select=("OPT001",)).diagnostics == []
+    called_bare = code + "defaults = TrainPaths()\n"
+    assert {d.line for d in run_sigcheck({"train.py": called_bare}, select=("OPT001",)).diagnostics} == {7, 8}
