@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sigcheck.loading.launch_scripts import ScriptLaunch
 
 ELSEWHERE = frozenset({"thread", "executor", "process"})
+_RUNS_ITSELF = (MAIN_THREAD | ELSEWHERE) - {"import"}  # see defines_only
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,6 @@ class EntryFacts:
         pretrain.py), named as if it were the script. Nothing of it would be judged. Not a module
         whose functions a library decorates (a Flask route, a Modal function: the server or the
         library's command runs them), nor one that registers a signal handler (judged anyway)."""
-        import networkx as nx
-
         project = self.analysis.project
         summary = project.modules[self.entry.module]
         functions = [fn for fn in summary.functions.values() if fn.kind == "function"]
@@ -123,7 +122,8 @@ class EntryFacts:
                 or any(isinstance(event, ir.Loop) for event in summary.body.events) \
                 or any(r.func_id in summary.functions for r in self.analysis.registrations):
             return False
-        reached = nx.descendants(self.analysis.graph.graph, self.body_id)
+        # what its own body runs, not the module bodies its imports run (a registry filled at import)
+        reached = self.analysis.graph.reach([self.body_id], _RUNS_ITSELF)
         return not any(project.functions[f].kind != "module" for f in reached if f in project.functions)
 
     @cached_property

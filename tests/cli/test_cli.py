@@ -186,6 +186,17 @@ def test_a_named_file_that_runs_none_of_its_functions_is_said_to_check_nothing(p
     assert "runs none of its functions" not in invoke("pkg", "--quiet").output  # only a file named is judged so
 
 
+
+def test_a_call_the_files_imports_make_at_their_top_is_none_of_its_own(project):
+    """vision_transformer's vit_jax/train.py imports a module whose top fills a registry
+    (`VIT = _register("vit")`): that runs none of train.py's functions (triage CB)."""
+    project("pkg/registry.py", "MODELS = {}\n\n\ndef _register(name):\n    MODELS[name] = name\n    return name\n\n\n"
+                               "VIT = _register('vit')\n")
+    project("pkg/pretrain.py", "from pkg import registry\n" + PRETRAIN)
+    result = invoke("pkg/pretrain.py")
+    assert result.exit_code == 2 and "E902 runs none of its functions when run as a script" in result.output
+
+
 @pytest.mark.parametrize("written", [
     PRETRAIN + "\n\nif __name__ == '__main__':\n    setup()\n",
     "from pkg.pretrain import setup\n\n\ndef helper():\n    pass\n\n\nsetup()\n",  # runs another module's function
