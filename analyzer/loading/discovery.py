@@ -109,6 +109,10 @@ class Discovery:
         if resolved not in self._seen:
             self._seen.add(resolved)
             self.entries.append((path, display or display_path(path), reason))
+        elif display is None and not path.is_symlink():  # the real file, met after a link to it: the one shown
+            at = next((i for i, (seen, shown, _) in enumerate(self.entries) if resolve(seen) == resolved and seen.is_symlink()), None)
+            if at is not None:
+                self.entries[at] = (path, display_path(path), reason)
 
 
 def discover(paths: list[Path], entry_globs: tuple[str, ...] = (), glob_base: Path | None = None,

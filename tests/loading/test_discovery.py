@@ -184,3 +184,14 @@ def test_a_folder_of_tests_and_benchmarks_says_they_were_left_out(tmp_path):
     (message,) = [e.message for e in discover([folder]).errors]
     assert message.startswith("no entry points found in this directory: its scripts are tests or benchmarks (")
     assert "benchmark_fp32.py" in message and "sigcheck check FILE" in message
+
+
+def test_a_link_met_before_the_file_it_points_to_leaves_the_file_shown(tmp_path):
+    """speechbrain's recipes/REAL-M/sisnr-estimation/train_wham.py links to
+    WHAMandWHAMR/separation/train.py: the real file is the entry point shown, whichever folder
+    is walked first (triage BY)."""
+    (tmp_path / "recipes" / "A-link").mkdir(parents=True)
+    (tmp_path / "recipes" / "B-real").mkdir(parents=True)
+    (tmp_path / "recipes" / "B-real" / "train.py").write_text(SCRIPT)
+    (tmp_path / "recipes" / "A-link" / "train_alias.py").symlink_to(Path("..") / "B-real" / "train.py")
+    assert _entries(tmp_path, {}) == ["recipes/B-real/train.py"]
