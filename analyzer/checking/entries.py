@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from sigcheck.loading.launch_scripts import ScriptLaunch
 
 ELSEWHERE = frozenset({"thread", "executor", "process"})
-_RUNS_ITSELF = (MAIN_THREAD | ELSEWHERE) - {"import"}  # see defines_only
+# every edge but an import's (see defines_only): what the module's own code runs, now or later
+_RUNS_ITSELF = (MAIN_THREAD | ELSEWHERE | {"atexit", "remote", "handler"}) - {"import"}
 
 
 @dataclass(frozen=True)
