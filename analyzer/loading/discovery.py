@@ -218,7 +218,8 @@ _NOT_PYTHON = {".zsh": _SHELL, ".yaml": _DATA, ".yml": _DATA, ".json": _DATA,
                ".toml": _DATA, ".txt": _DATA, ".md": _DATA, ".cfg": _DATA}
 
 
-def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) -> None:
+def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude, containers: bool = True) -> None:
+    """`containers`: whether Dockerfiles are read (not for the launches of a script named alone)."""
     for directory, subdirs, files in os.walk(top, onerror=lambda e: found.errors.append(
             LoadError(display_path(Path(e.filename or top)), f"cannot read: {e.strerror}")), followlinks=False):
         subdirs[:] = sorted(d for d in subdirs if d not in SKIPPED_DIRS and not d.startswith("."))
@@ -237,7 +238,8 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude) 
             elif name.endswith(".py"):
                 _scan_python(found, path, is_test([*folders, path.stem]) or is_benchmark(path.stem))
             elif is_dockerfile(path):
-                _scan_dockerfile(found, path)
+                if containers:
+                    _scan_dockerfile(found, path)
             elif name.endswith(".ipynb"):
                 _scan_launcher(found, path)
             elif name.endswith(_LAUNCH_SCRIPTS) or (name.endswith(".sub") and _runs_in_a_shell(path)):

@@ -26,7 +26,7 @@ def add_launches_of_named(found: "Discovery", named: set[Path], glob_base: Path,
         return
     around = type(found)(found.root, platform=found.platform, target=found.target, overlays=found.overlays)
     around.declared = found.declared
-    search(around, found.root, (), glob_base, exclude)  # its errors are no input's: they are not reported
+    search(around, found.root, (), glob_base, exclude, containers=False)  # its errors are no input's: not reported
     found.declared = around.declared
     known = {(launch.display, launch.line, launch.target) for launch in [*found.launches, *found.documented]}
     launches = [launch for launch in around.launches

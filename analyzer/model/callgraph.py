@@ -63,7 +63,6 @@ class CallGraph(CallTargets, GraphWalks):
         self._command_names: dict[str, str] = {}  # see command_name
         self._conditions: dict[tuple[str, int, str], frozenset[str]] = {}  # see condition
         self.conditional_callers: set[str] = set()  # functions with a call edge that held only for some passers
-        self._subclass_index: dict[str, list[str]] | None = None
         self._class_calls: dict[str, list[tuple[str, ir.Sym]]] | None = None
         self._never_made: dict[str, bool] = {}  # see CallTargets._never_made_base
         self._bodies: dict[tuple[str, tuple[str, ...]], list[str]] = {}

@@ -32,7 +32,6 @@ class CallTargets:
 
     project: "ProjectModel"
     resolver: "Resolver"
-    _subclass_index: dict[str, list[str]] | None
     _class_calls: dict[str, list[tuple[str, ir.Sym]]] | None  # see _makers_anywhere
     _never_made: dict[str, bool]  # class id -> whether no call of the project makes one
     graph: Any  # networkx.MultiDiGraph
@@ -193,13 +192,7 @@ class CallTargets:
 
     def _subclasses(self) -> dict[str, list[str]]:
         """Project class id -> the project classes that inherit from it, directly or not."""
-        if self._subclass_index is None:
-            self._subclass_index = {}
-            for class_id in self.project.classes:
-                for base in self.resolver.mro(class_id)[1:]:
-                    if isinstance(base, ClassV):
-                        self._subclass_index.setdefault(base.class_id, []).append(class_id)
-        return self._subclass_index
+        return self.resolver.containers.subclasses()
 
     def value_targets(self, value: Value) -> list[CallTarget]:
         name = self.resolver.qualname(value)

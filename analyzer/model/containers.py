@@ -247,17 +247,18 @@ class Containers:
         """The class, the project classes in its MRO and those that inherit from it."""
         if class_id not in self._related:
             bases = [c.class_id for c in self.resolver.mro(class_id) if isinstance(c, ClassV)]
-            below = [other for other in self._subclasses().get(class_id, ()) if other not in bases]
+            below = [other for other in self.subclasses().get(class_id, ()) if other not in bases]
             self._related[class_id] = bases + below
         return self._related[class_id]
 
-    def _subclasses(self) -> dict[str, list[str]]:
-        """Each project class's subclasses (in the project's order), from one pass over the MROs:
-        asking every class whether it inherits from this one is quadratic in a big package."""
+    def subclasses(self) -> dict[str, list[str]]:
+        """Each project class's subclasses, direct or not (in the project's order), from one pass
+        over the MROs: asking every class whether it inherits from this one is quadratic in a big
+        package. Kept from round to round of the flow while the classes resolve the same."""
         if self._below is None:
             self._below = {}
             for other in self.project.classes:
-                for cls in self.resolver.mro(other):
+                for cls in self.resolver.mro(other)[1:]:
                     if isinstance(cls, ClassV):
                         self._below.setdefault(cls.class_id, []).append(other)
         return self._below

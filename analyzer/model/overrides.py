@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
-from sigcheck.model.values import ClassV, ExternalV, FunctionV, Value
+from sigcheck.model.values import ExternalV, FunctionV, Value
 
 if TYPE_CHECKING:
     from sigcheck.model.resolve import Resolver
@@ -23,28 +23,16 @@ def override_returns(resolver: "Resolver", fn: ir.FunctionInfo, bound: int) -> l
     """The values the overrides of an abstract method `fn` return; empty where it is none."""
     if fn.class_id is None or fn.returns or fn.yields or not _abstract(resolver, fn):
         return []
-    overrides = [method for class_id in subclasses(resolver, fn.class_id)
+    overrides = [method for class_id in resolver.containers.subclasses().get(fn.class_id, ())
                  if (method := resolver.project.classes[class_id].methods.get(fn.name)) and method != fn.id]
     if len(overrides) > _MAX_OVERRIDES:
         return []
     return [v for method in dict.fromkeys(overrides) for v in resolver.returns(FunctionV(method, bound=bound), (), ())]
 
 
-def subclasses(resolver: "Resolver", class_id: str) -> list[str]:
-    """The project's classes below `class_id`, indexed once per resolver."""
-    index = resolver.subclass_index
-    if index is None:
-        index = resolver.subclass_index = {}
-        for other in resolver.project.classes:
-            for base in resolver.mro(other)[1:]:
-                if isinstance(base, ClassV):
-                    index.setdefault(base.class_id, []).append(other)
-    return index.get(class_id, [])
-
-
 def _abstract(resolver: "Resolver", fn: ir.FunctionInfo) -> bool:
     """Decorated `@abstractmethod`, or raising NotImplementedError."""
-    if any(resolver.qualname(v) in ("abc.abstractmethod",) for d in fn.decorators for v in resolver.resolve(d)):
+    if any(resolver.qualname(v) == "abc.abstractmethod" for d in fn.decorators for v in resolver.resolve(d)):
         return True
     return any(isinstance(e, ir.Raise) and e.exc is not None and any(
         isinstance(v, ExternalV) and v.qualname == "builtins.NotImplementedError"

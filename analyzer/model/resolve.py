@@ -50,7 +50,6 @@ class Resolver(ModuleMembers, ClassMembers):
         self.flowing: dict[ir.Sym, frozenset] = {}
         self._mro: dict[str, list[ClassV | ExternalV]] = {}  # class id -> its linearisation
         self._overriding: set[tuple[str, str]] = set()  # see ClassMembers._overriding_properties
-        self.subclass_index: dict[str, list[str]] | None = None  # see overrides.subclasses
         same_classes = False
         if earlier is not None:
             self._memo, self.flowing = earlier._memo, earlier.flowing  # taken, not copied

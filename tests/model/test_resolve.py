@@ -1098,3 +1098,13 @@ def test_a_table_looked_up_by_a_librarys_value_may_give_any_entry(resolve, key, 
     code = ("from absl import flags\n\nFLAGS = flags.FLAGS\n\n\nclass Classification:\n    pass\n\n\n"
             "class Segmentation:\n    pass\n\n\nTABLE = {'classification': Classification, 'segmentation': Segmentation}\n")
     assert set(resolve(code, f"probe = TABLE[{key}]\n")) == made
+
+
+def test_a_module_member_named_by_texts_beside_a_value_not_known_is_each_member_named(resolve):
+    """ai-toolkit's `getattr(importlib.import_module("jobs.process"), process_dict[kind])`, the table
+    handed in as `process_dict: dict`, whose annotation adds a dict of items not known."""
+    code = ("import importlib\n\n\ndef load(table: dict, kind):\n    module = importlib.import_module('jobs.procs')\n"
+            "    probe = getattr(module, table[kind])\n    return probe\n\n\nload({'a': 'TrainProcess', 'b': 'ExportProcess'}, input())\n")
+    procs = {"jobs/__init__.py": "", "jobs/procs.py": "class TrainProcess:\n    pass\n\n\nclass ExportProcess:\n    pass\n"}
+    values = resolve(code, files=procs, scope="train:load")
+    assert {ClassV("jobs.procs:TrainProcess"), ClassV("jobs.procs:ExportProcess")} <= set(values)
