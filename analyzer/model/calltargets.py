@@ -177,14 +177,17 @@ class CallTargets:
 
     def _makers_anywhere(self, classes: tuple[str, ...]) -> frozenset[str]:
         """The functions, reached or not, with a call that makes one of these classes: the calls
-        written with a class's name are resolved (one pass over the project indexes them)."""
+        written with a class's name are resolved (one pass over the project indexes those written
+        with any project class's name, not every call: a million on all of transformers)."""
         if self._class_calls is None:
             self._class_calls = {}
+            class_names = {cls.qualname.rsplit(".", 1)[-1] for cls in self.project.classes.values()}
             for fn in self.project.functions.values():
                 for event in fn.events:
                     if isinstance(event, ir.CallSite) and isinstance(event.func, (ir.Name, ir.Attr)):
                         name = event.func.name if isinstance(event.func, ir.Name) else event.func.attr
-                        self._class_calls.setdefault(name, []).append((fn.id, event.func))
+                        if name in class_names:
+                            self._class_calls.setdefault(name, []).append((fn.id, event.func))
         wanted = set(classes)
         names = {self.project.classes[c].qualname.rsplit(".", 1)[-1] for c in classes}
         return frozenset(func_id for name in names for func_id, func in self._class_calls.get(name, ())

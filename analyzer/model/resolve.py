@@ -18,6 +18,7 @@ from sigcheck.model.class_members import ClassMembers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
 from sigcheck.model.overrides import override_returns
+from sigcheck.model.read_tracking import ReadTracking
 from sigcheck.model.products import configured_values, is_factory, made_instance, receiver_returned, runs_its_argument
 from sigcheck.model.ray_workers import ray_api_result
 from sigcheck.model.text_imports import made_from_text
@@ -35,7 +36,7 @@ _STAGES = frozenset({"lower", "compile"})  # ahead-of-time compiling a jitted fu
 _MAX_CODE_VALUES = 64  # argflow.MAX_FUNCTIONS: each script's main passed to one shared launch()
 
 
-class Resolver(ModuleMembers, ClassMembers):
+class Resolver(ReadTracking, ModuleMembers, ClassMembers):
     def __init__(self, project: "ProjectModel", flow: Flow | None = None, earlier: "Resolver | None" = None,
                  changed: set | None = None) -> None:
         """`earlier`: a resolver of the same project with another flow (argflow's last round),
@@ -73,7 +74,7 @@ class Resolver(ModuleMembers, ClassMembers):
         self._star_found: dict[tuple[str, str], tuple[tuple[Value, ...], frozenset]] = {}
         self._star_cuts = 0
         self._may_call: dict = {}  # see may_call_library: read from the summaries alone
-        self._reads: list[set | None] = []  # per symbol being resolved: the parameters it read
+        ReadTracking.__init__(self, earlier)
         self.containers = Containers(self, earlier.containers if earlier is not None else None, same_classes)
 
     @property
@@ -109,7 +110,7 @@ class Resolver(ModuleMembers, ClassMembers):
             del self._active[sym]
             keys = self._reads.pop()
             if keys:
-                keys = frozenset(keys)
+                keys = self._interned(keys)
                 self._read(keys)
         if self._cut_at < level:
             # Inside a cycle cut at an outer symbol: this answer lacks what the cut left out
@@ -135,22 +136,6 @@ class Resolver(ModuleMembers, ClassMembers):
             return False
         self._cut_at = min(self._cut_at, level)
         return True
-
-    def _read(self, keys: Iterable) -> None:
-        """What is being resolved read the arguments of these parameters."""
-        if self._reads:
-            top = self._reads[-1]
-            if top is None:
-                self._reads[-1] = set(keys)
-            else:
-                top.update(keys)
-
-    def begin_tracking(self) -> None:
-        """From here to end_tracking(): which parameters' arguments did what was resolved read?"""
-        self._reads.append(None)
-
-    def end_tracking(self) -> frozenset:
-        return frozenset(self._reads.pop() or ())
 
     def qualname(self, value: Value) -> str | None:
         """The dotted name knowledge patterns are matched against."""
