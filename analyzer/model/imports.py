@@ -30,7 +30,7 @@ class ImportBuilder:
             return
         if isinstance(node.names, cst.ImportStar):
             self.fn.bind("*", "import", ir.Imported(base, None, self.summary.name))
-            return self._imported(node, [base])
+            return self._imported(node, [base], relative=bool(node.relative))
         modules = []
         for alias in node.names:
             name = alias.name.value if isinstance(alias.name, cst.Name) else None
@@ -43,11 +43,13 @@ class ImportBuilder:
                 modules.append(name)
                 imported = ir.Imported(name, None, self.summary.name)
             self.fn.bind(_as_name(alias) or name, "import", imported)
-        self._imported(node, modules)
+        self._imported(node, modules, relative=bool(node.relative))
 
-    def _imported(self, node, modules: list[str]) -> None:
+    def _imported(self, node, modules: list[str], relative: bool = False) -> None:
         if modules:
             self.summary.imports.update(modules)  # loaded either way: annotations name their classes
+            if relative:
+                self.summary.relative_imports.update(modules)
             if not self.type_checking_only:  # an import under `if TYPE_CHECKING:` never runs
                 self.emit(ir.Import, node, modules=tuple(dict.fromkeys(modules)))
 

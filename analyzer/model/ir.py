@@ -345,6 +345,9 @@ class ModuleSummary:
     functions: dict[str, FunctionInfo] = field(default_factory=dict)
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     imports: set[str] = field(default_factory=set)  # absolute dotted names this module imports
+    # those of `imports` spelled relatively (`from .net import Net`): their names are the project
+    # root's, not the module's own spelling (see ProjectModel._imported_by_its_name)
+    relative_imports: set[str] = field(default_factory=set)
     has_main_guard: bool = False
     spans: array = field(default_factory=lambda: array("i"), repr=False)  # 4 ints per NodeId (see spans.py); empty: not computed
     first_code_node: NodeId | None = None  # the statement an added import goes before; None: none

@@ -154,17 +154,18 @@ class ProjectModel:
         """`import big_vision.optax as bv_optax` beside `import optax`: the module imports that
         file by its own name, so the bare name is another module (the library), not the same
         file imported twice under two names. So does importing from inside it (`import ray`
-        beside `from openrlhf.trainer.ray.launcher import RayActorGroup`: Ray itself)."""
+        beside `from openrlhf.trainer.ray.launcher import RayActorGroup`: Ray itself). A relative
+        import spells no name (`from .net import Net` beside `from pts.model import Estimator`)."""
         summary = self.modules.get(importer) if importer else None
         if summary is None or not summary.imports:
             return False
         name = self.by_path.get(found) or self._dotted.get(found)  # loaded: its name, made unique
         if name is None:
             name = self._dotted[found] = self.module_name(found)[0]
-        # In a src layout the root-relative name of src/pkg/x.py is `src.pkg.x`, which a relative
-        # import there spells, and `import pkg.x` finds the same file on src/: one module, two names.
-        return name != dotted and name != f"src.{dotted}" and (
-            name in summary.imports or any(imported.startswith(f"{name}.") for imported in summary.imports))
+        # In a src layout src/pkg/x.py is `src.pkg.x`, and `import pkg.x` finds it on src/: one module, two names.
+        relative = summary.relative_imports
+        return name != dotted and name != f"src.{dotted}" and any(
+            (imported == name or imported.startswith(f"{name}.")) and imported not in relative for imported in summary.imports)
 
     def _search_elsewhere(self, dotted: str, shadowed: Path) -> Path | None:
         """Such a module runs from the root (`python -m big_vision.train`): other scripts'

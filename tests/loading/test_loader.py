@@ -165,6 +165,25 @@ def test_a_library_name_is_not_the_neighbour_the_module_imports_by_its_own_name(
     assert project.resolve_import("optax", "tools.train") == "tools.optax"
 
 
+def test_a_relative_import_spells_no_name_that_makes_the_package_a_library(load):
+    """gluonts' robust-mts-attack/train.py imports `pts` from its own folder; inside it,
+    deepvar_estimator.py has `from pts.model import PyTorchEstimator` beside `from .deepvar_network
+    import Net`. The root names the package `robust-mts-attack.pts`, but the module never spells
+    that: `pts.model` is the same package, however far above the script the run starts (triage BZ)."""
+    project = load({
+        "robust-mts-attack/train.py": "from pts.model.deepvar import DeepVAREstimator\n",
+        "robust-mts-attack/pts/__init__.py": "",
+        "robust-mts-attack/pts/model/__init__.py": "from .estimator import PyTorchEstimator\n",
+        "robust-mts-attack/pts/model/estimator.py": "class PyTorchEstimator:\n    pass\n",
+        "robust-mts-attack/pts/model/deepvar/__init__.py": "from .deepvar_estimator import DeepVAREstimator\n",
+        "robust-mts-attack/pts/model/deepvar/deepvar_network.py": "class Net:\n    pass\n",
+        "robust-mts-attack/pts/model/deepvar/deepvar_estimator.py":
+            "from pts.model import PyTorchEstimator\nfrom .deepvar_network import Net\n",
+    }, entries=("robust-mts-attack/train.py",))
+    importer = "robust-mts-attack.pts.model.deepvar.deepvar_estimator"
+    assert project.resolve_import("pts.model", importer) == "robust-mts-attack.pts.model"
+
+
 def test_a_library_name_is_not_the_subpackage_the_module_imports_from(load):
     """OpenRLHF's trainer/ppo_trainer.py imports `ray` and, beside it, `from
     openrlhf.trainer.ray.launcher import ...`: the bare name is Ray, not its own subpackage."""
