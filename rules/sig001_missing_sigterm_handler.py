@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from sigcheck.checking.command_deadlines import command_deadline
 from sigcheck.checking.handler_work import why_no_handler
 from sigcheck.checking.kept_signal import signal_kept_from
 from sigcheck.checking.losses import job_loss, saves_as_it_goes, what_a_stop_loses
@@ -333,10 +334,11 @@ if __name__ == "__main__":
         else:
             notes = why_no_handler(analysis, entry)
             why = f" ({'; '.join(notes)})" if notes else ""
-            if not any(w.func_id == work.func_id and w.event is work.event for _, w, _ in commands):
-                yield from self._unhandled(analysis, entry, work, work.path, why)  # training outside any command
-        for name, command_work, way in commands:
-            yield from self._unhandled(analysis, entry, command_work, way, f" in command {name}{why}")
+            if not any(w.func_id == work.func_id and w.event is work.event for _, _, w, _ in commands):
+                yield from self._unhandled(analysis, entry, work, work.path, why, entry.deadline)  # training outside any command
+        for command, name, command_work, way in commands:
+            yield from self._unhandled(analysis, entry, command_work, way, f" in command {name}{why}",
+                                       command_deadline(entry, command))
 
     def _children(self, analysis, entry):
         """Training children the parent's handler signals, which handle nothing themselves: the
@@ -366,10 +368,10 @@ if __name__ == "__main__":
                 command, work = work
                 seen.add((work.func_id, id(work.event)))
                 name = analysis.graph.command_name(command) or analysis.describe(command)
-                found.append((name, work, [*run.path_to(analysis.graph, command), *work.path]))
+                found.append((command, name, work, [*run.path_to(analysis.graph, command), *work.path]))
         return found
 
-    def _unhandled(self, analysis, entry, work, way, which: str):
+    def _unhandled(self, analysis, entry, work, way, which: str, deadline):
         where = analysis.work_points(work, entry.main.runs_a_passer)
         blocked = signal_kept_from(analysis, entry)
         if blocked is not None and not blocked.own_launch and saves_as_it_goes(analysis, entry, work):
@@ -385,9 +387,9 @@ if __name__ == "__main__":
             return
         yield self.finding(
             where[0],
-            f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {self._stop(analysis, entry, entry.deadline)}, "
+            f"{work.what.capitalize()} runs with no SIGTERM handler{which}: {self._stop(analysis, entry, deadline)}, "
             f"and {what_a_stop_loses(analysis, entry, work)}{analysis.frameworks.remedy(entry, work)}",
-            analysis.path_points(way) + where, deadline=entry.deadline.seconds,
+            analysis.path_points(way) + where, deadline=deadline.seconds,
         )
 
     @staticmethod

@@ -203,7 +203,7 @@ class EntryFacts:
         switches = {fit.option("switch") for name in self.analysis.work.call_names(work.func_id, work.event)
                     for fit in self.analysis.knowledge.fits.find(name) if fit.option("switch")}
         path = self.analysis.project.sources[self.entry.module].path
-        launches = [*self._launches[0], *(call for call in self.analysis.estimators if call.script.resolve() == path),
+        launches = [*self.script_launches[0], *(call for call in self.analysis.estimators if call.script.resolve() == path),
                     *image_launches(self.analysis, path)]
         if not switches or not launches or not all(switches & launch.switched for launch in launches):
             return None
@@ -262,7 +262,7 @@ class EntryFacts:
         the script. None on a container platform, where PID 1 alone hears it."""
         if self.analysis.signals_every_process:
             return self.analysis.platform_label
-        launchers = {launch.launcher for launch in self._launches[1]}
+        launchers = {launch.launcher for launch in self.script_launches[1]}
         return next((p.label for p in self.analysis.knowledge.platforms.values() if p.every_process and p.label in launchers), None)
 
     @cached_property
@@ -300,15 +300,15 @@ class EntryFacts:
         project starts this script with, else one its README shows starting it, else one
         recognised by the environment variables it sets and a module the entry point runs reads
         (torchrun: LOCAL_RANK)."""
-        launched, local = self._launches
+        launched, local = self.script_launches
         if launched and not local:
             return None  # run in a SageMaker job, where the launcher never receives SIGTERM: the platform's deadline
         if local:  # a shell script of the project starts it so: seen, not guessed from the code
-            return _strictest(local)
+            return strictest(local)
         path = self.analysis.project.sources[self.entry.module].path
         shown = [launch for launch in self.analysis.documented if launch.target == path]
         if shown:  # none does: how its README says to start it, before a guess from the code
-            return _strictest(shown)
+            return strictest(shown)
         for deadline, runners, (others, own) in self.analysis.launcher_hints:
             if self.body_id in runners and not (self.run_imports(others) and not self.run_imports(own)):
                 return deadline
@@ -331,7 +331,7 @@ class EntryFacts:
     def platform_deadline(self) -> Deadline | None:
         """The deadline Kubernetes manifests of the project give this script, where every launch
         of it is one: the shortest grace period of their pods, which is the platform's own."""
-        local = self._launches[1]
+        local = self.script_launches[1]
         if not local or any(launch.grace is None for launch in local):
             return None
         launch = min(local, key=lambda launch: launch.grace)
@@ -346,7 +346,7 @@ class EntryFacts:
         hear the stop themselves."""
         if self.analysis.signals_every_process:
             return None
-        local = self._launches[1]
+        local = self.script_launches[1]
         keep = local and all(launch.keeps for launch in local)
         return KeptSignal.of(local[0], self.analysis.knowledge) if keep else None
 
@@ -361,7 +361,7 @@ class EntryFacts:
         return passers is None or any(passer in self.main for passer in passers)
 
     @cached_property
-    def _launches(self) -> tuple[list[ScriptLaunch], list[ScriptLaunch]]:
+    def script_launches(self) -> tuple[list[ScriptLaunch], list[ScriptLaunch]]:
         """The launches of this script in shell scripts of the project, and those of them that run
         it here: not accelerate's SageMaker launcher, nor a script a ModelTrainer's SourceCode runs."""
         path = self.analysis.project.sources[self.entry.module].path
@@ -383,7 +383,7 @@ class EntryFacts:
         return self.position(self.first_work.func_id, self.first_work.event) if self.first_work else None
 
 
-def _strictest(launches: list[ScriptLaunch]) -> Deadline | None:
+def strictest(launches: list[ScriptLaunch]) -> Deadline | None:
     """The shortest deadline of these launches, where it is theirs; None where every launcher keeps
     SIGTERM from the script (deepspeed on one node): the platform's deadline holds."""
     timed = [launch for launch in launches if launch.deadline is not None]

@@ -112,6 +112,9 @@ class CallGraph(CallTargets, GraphWalks):
         """The name a command line gives the function, where a dict of subcommands says it."""
         return self._command_names.get(func_id)
 
+    def command_names(self) -> set[str]:
+        return set(self._command_names.values())
+
     def started(self, func_id: str, site: ir.CallSite) -> list[tuple[str, str]]:
         """Project functions a call starts on another thread of this process, with the edge kind
         (`threading.Thread(target=train)`, `pool.submit(train)`)."""

@@ -98,3 +98,41 @@ def test_a_declaration_edited_to_another_function_is_seen_by_a_warm_run(tmp_path
     edited = {**files, "pyproject.toml": PROJECT.replace("pkg.train:main", "pkg.other:main")}
     report = _analyse(tmp_path, edited, "run.sh", cache=True)
     assert [(d.code, d.path) for d in report.diagnostics] == [("SIG001", "pkg/other.py")]
+
+
+GROUP = """
+import click
+from transformers import Trainer
+
+
+@click.group()
+def main():
+    pass
+
+
+@main.command()
+@click.argument("config")
+def train_model(config):
+    Trainer(model=None).train()
+
+
+@main.command()
+@click.argument("config")
+def preprocess(config):
+    print("tokenising", config)
+"""
+
+
+@pytest.mark.parametrize("batch, cited", [
+    ("srun my-trainer preprocess c.yml\nsrun my-trainer train-model c.yml\n", "under Slurm (job.sbatch:4)"),
+    ("srun my-trainer preprocess c.yml\n", "on SageMaker"),
+    ("srun my-trainer $STEP c.yml\nsrun my-trainer preprocess c.yml\n", "under Slurm (job.sbatch:3)"),
+], ids=["the other command's line", "launched for another command only", "a command not known"])
+def test_a_commands_deadline_is_that_of_the_launches_that_run_it(tmp_path, monkeypatch, batch, cited):
+    """axolotl's examples/slurm: `srun axolotl preprocess` before `srun axolotl train`; the finding
+    in command train cites the line that runs train (triage BW)."""
+    monkeypatch.chdir(tmp_path)
+    files = _files("#!/bin/bash\n#SBATCH --nodes=1\n" + batch, train=GROUP, name="job.sbatch")
+    report = _analyse(tmp_path, files, ".")
+    (found,) = [d for d in report.diagnostics if d.code == "SIG001"]
+    assert f"in command train_model: {cited} a stop sends SIGTERM" in found.message
