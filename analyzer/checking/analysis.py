@@ -105,7 +105,7 @@ class Analysis:
 
     def configuration_files(self) -> list:
         """The pins and configuration files this run read or looked for: a cached report depends on them."""
-        return self.frameworks.pin_files() + self.hydra_configs.inputs()
+        return self.frameworks.pin_files() + self.hydra_configs.inputs() + self.project.configured_types.inputs()
 
     @cached_property
     def registrations(self) -> list[HandlerRegistration]:

@@ -30,7 +30,7 @@ from sigcheck.model.argflow import receivers
 from sigcheck.model.calltargets import CallTarget, CallTargets
 from sigcheck.model.command_groups import CommandGroups
 from sigcheck.model.ray_workers import RayWorkers
-from sigcheck.model.registries import registered_classes
+from sigcheck.model.registries import configured, registered_classes
 from sigcheck.model.passing import Passing
 from sigcheck.model.project import ProjectModel
 from sigcheck.model.resolve import Resolver
@@ -324,7 +324,7 @@ class CallGraph(CallTargets, GraphWalks):
         if not registries:
             return
         if self._registered is None:
-            self._registered = registered_classes(self.project, self.resolver)
+            self._registered = configured(self.project, registered_classes(self.project, self.resolver))
         for class_id in dict.fromkeys(c for registry in registries for c in self._registered.get(registry, ())):
             for method in self.project.classes[class_id].methods.values():
                 self._edge(fn.id, method, "callback", site.index)

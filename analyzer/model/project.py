@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sigcheck.loading.configured_types import ConfiguredTypes
 from sigcheck.loading.hydra_configs import HydraConfigs
 from sigcheck.loading.sources import LoadError, SourceFile, is_file, resolve
 from sigcheck.model import ir
@@ -41,6 +42,7 @@ class ProjectModel:
     embedded: frozenset[Path] = frozenset()  # scripts shown in the file that writes them (a notebook's cells)
     hydra_configs: HydraConfigs = field(default_factory=HydraConfigs)  # the Hydra apps' folders, read by the loader
     hydra_folders: dict[Path, None] = field(default_factory=dict)  # those the loader read for the classes they configure
+    configured_types: ConfiguredTypes = field(default_factory=ConfiguredTypes)  # the `type`s config files name (registries.py)
     _configured: dict[str, tuple[tuple[str, ...], bool]] = field(default_factory=dict)  # see configured_classes
     _imports: dict[tuple[str, str], str | None] = field(default_factory=dict)
     _found: dict[tuple[str, bool], Path | None] = field(default_factory=dict)  # (name, outside tests) -> its file
@@ -85,18 +87,14 @@ class ProjectModel:
             relative = Path(path.name)
         parts = list(relative.with_suffix("").parts)
         is_package = parts[-1] == "__init__"
-        if is_package:
-            parts = parts[:-1] or [self.root.name or "root"]
+        parts = (parts[:-1] or [self.root.name or "root"]) if is_package else parts
         return ".".join(parts), is_package
 
     def class_named(self, qualname: str) -> str | None:
         """The project class a dotted name (a `_target_`: `src.callbacks.ema.EMA`) names, if its module was read."""
         parts = qualname.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            class_id = f"{'.'.join(parts[:cut])}:{'.'.join(parts[cut:])}"
-            if class_id in self.classes:
-                return class_id
-        return None
+        ids = (f"{'.'.join(parts[:cut])}:{'.'.join(parts[cut:])}" for cut in range(len(parts) - 1, 0, -1))
+        return next((class_id for class_id in ids if class_id in self.classes), None)
 
     def configured_classes(self, name: str) -> tuple[tuple[str, ...], bool]:
         """The project classes the Hydra configuration names as the `_target_` of a node under

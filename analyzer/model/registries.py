@@ -4,7 +4,8 @@ mmengine (and mmpretrain, mmdet, mmseg built on it) builds a run's hooks from it
 `custom_hooks = [dict(type='PreemptionHook')]` in a config file makes the runner look the name up
 in its HOOKS registry, where `@HOOKS.register_module()` put the class, and build it. A runner
 built from a configuration (`Runner.from_cfg(cfg)`, `RUNNERS.build(cfg)`; knowledge/spawning.toml,
-[[registry-build]]) may so hold any hook class the project registers, and calls its methods
+[[registry-build]]) may so hold any hook class the project registers and one of its config files
+names as a `type` (loading/configured_types.py), and calls its methods
 (`before_train`, `after_train_iter`) as a callback's. A registry is known by its name as the code
 spells it (`HOOKS`, whether mmengine's own or a project's `Registry('hook', parent=...)`).
 """
@@ -34,6 +35,17 @@ def registered_classes(project: "ProjectModel", resolver: "Resolver") -> dict[st
                 if registry is not None:
                     found.setdefault(registry, []).extend(c for c in classes if c in project.classes)
     return {name: list(dict.fromkeys(classes)) for name, classes in found.items() if classes}
+
+
+def configured(project: "ProjectModel", registered: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Those registered classes a configuration entry of the project names as a `type`: mmengine
+    builds no hook the run's configuration does not list (see loading/configured_types.py)."""
+    names = {project.classes[c].qualname.rsplit(".", 1)[-1] for classes in registered.values() for c in classes}
+    named = project.configured_types.named(names, project.python_files())
+    if named is None:
+        return registered
+    return {registry: kept for registry, classes in registered.items()
+            if (kept := [c for c in classes if project.classes[c].qualname.rsplit(".", 1)[-1] in named])}
 
 
 def _registration(site: ir.CallSite, resolver: "Resolver") -> tuple[str | None, list[str]]:

@@ -104,3 +104,46 @@ def test_both_ways_openmmlab_builds_its_runner_run_the_hooks(run_sigcheck):
                 "RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS)\n")
     report = run_sigcheck({"train.py": train, "hooks.py": HOOKS, "registry.py": registry, "configs/resnet18.py": CONFIG})
     assert report.diagnostics == [], [d.message for d in report.diagnostics]
+
+
+@pytest.mark.parametrize("config", [
+    "model = dict(type='ResNet', depth=18)\ncustom_hooks = []\n",
+    "model = dict(type='ResNet', depth=18)\n# custom_hooks = [dict(type='CheckpointHook')]\n",
+], ids=["no hooks", "another hook"])
+def test_a_registered_hook_no_configuration_names_is_built_by_no_run(run_sigcheck, config):
+    """mmengine builds only the hooks a configuration lists: registering the class is not enough
+    (triage BX: mmseg's tools/train.py with a hook the project's configs never name)."""
+    report = run_sigcheck({"train.py": TRAIN.replace("BUILD", "Runner.from_cfg(cfg)"), "hooks.py": HOOKS,
+                           "configs/resnet18.py": config})
+    assert [(d.code, d.path) for d in report.diagnostics] == [("SIG001", "train.py")]
+
+
+@pytest.mark.parametrize("config", [
+    "from hooks import PreemptionHook\ncustom_hooks = [dict(type=PreemptionHook)]\n",
+    'custom_hooks = [{"type": "PreemptionHook", "priority": "VERY_LOW"}]\n',
+    "default_hooks = dict(\n    preemption=dict(\n        type = 'PreemptionHook'))\n",
+], ids=["the class itself (pure-Python config)", "a dict literal", "spread over lines"])
+def test_every_way_a_configuration_names_the_hook_builds_it(run_sigcheck, config):
+    report = run_sigcheck({"train.py": TRAIN.replace("BUILD", "Runner.from_cfg(cfg)"), "hooks.py": HOOKS,
+                           "configs/resnet18.py": config})
+    assert report.diagnostics == [], [d.message for d in report.diagnostics]
+
+
+def test_a_warm_run_sees_a_configuration_that_now_names_the_hook(tmp_path, monkeypatch):
+    """The config files read for hook names are inputs of the cached report."""
+    from pathlib import Path
+
+    from project_files import write_project
+    from sigcheck.checking.engine import analyse
+    from sigcheck.checking.runcache import RunOptions
+    from sigcheck.config.settings import Settings
+    from sigcheck.loading.cache import Cache
+
+    monkeypatch.chdir(tmp_path)
+    files = {"train.py": TRAIN.replace("BUILD", "Runner.from_cfg(cfg)"), "hooks.py": HOOKS,
+             "configs/resnet18.py": "custom_hooks = []\n"}
+    options = RunOptions(1, Cache(tmp_path / ".sigcheck_cache"))
+    write_project(tmp_path, files)
+    assert [d.code for d in analyse([Path(".")], Settings(), options=options).diagnostics] == ["SIG001"]
+    write_project(tmp_path, {**files, "configs/resnet18.py": CONFIG})
+    assert analyse([Path(".")], Settings(), options=options).diagnostics == []

@@ -1,0 +1,3 @@
+from mmcls_ext.engine.preemption import PreemptionCheckpointHook
+
+__all__ = ["PreemptionCheckpointHook"]
