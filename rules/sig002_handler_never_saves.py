@@ -11,7 +11,8 @@ class HandlerNeverSaves(Rule):
     ## What it does
     Follows each SIGTERM handler of a training entry point and looks for saving code
     (`torch.save`, `save_pretrained`, Keras `save`, `save_model`, `save_checkpoint`, `np.save`,
-    `pickle.dump`, files opened for writing, ...) reached in one of three ways:
+    `pickle.dump`, files opened for writing but not to append a log line, ...) reached in one
+    of three ways:
     - directly: the handler, or a function it calls, saves;
     - through a stop flag: the handler sets a flag (a global, an attribute, a
       `threading.Event`) that the training loop checks, itself or through a `@property` that
@@ -296,6 +297,20 @@ try:
 except Exception:
     torch.save(model.state_dict(), "ckpt.pt")
 """, "except Exception does not catch SystemExit, so the save never runs"),
+        Example("""
+import signal, sys, torch
+
+def on_sigterm(signum, frame):
+    with open("train.log", "a") as log:
+        print("got SIGTERM, exiting", file=log)
+    sys.exit(0)
+
+# expect: SIG002
+signal.signal(signal.SIGTERM, on_sigterm)
+for step in range(100_000):
+    model(next(batches)).backward()
+    optimizer.step()
+""", "appending a line to a log file keeps none of the training (modded-nanogpt's print0)"),
         Example("""
 import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint

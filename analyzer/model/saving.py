@@ -324,8 +324,11 @@ def _enclosing_loop(fn: ir.FunctionInfo, index: int) -> ir.Loop | None:
 
 
 def _write_mode(site: ir.CallSite) -> bool:
+    """Opened to write a file anew or in place; not to append to it: a log line or a metrics row
+    (`open(logfile, "a")` in a handler that says it is stopping) keeps none of the training."""
     mode = site.args[1] if len(site.args) > 1 else dict(site.kwargs).get("mode")
-    return isinstance(mode, ir.Const) and isinstance(mode.value, str) and any(c in mode.value for c in "wax+")
+    return isinstance(mode, ir.Const) and isinstance(mode.value, str) and "a" not in mode.value \
+        and any(c in mode.value for c in "wx+")
 
 
 def _called_name(site: ir.CallSite) -> str:
