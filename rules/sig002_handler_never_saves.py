@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sigcheck.checking.handler_work import dead_ends, handler_names, saved_in_others, unsaved_entries
+from sigcheck.checking.handler_work import dead_ends, handler_names, in_other_runs, unsaved_entries
 from sigcheck.checking.registration_conditions import replaced_before_work
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.checking.library_stops import unsaved_library_stop
@@ -370,7 +370,7 @@ torch.save(model.state_dict(), "final.pt")
             trace += [analysis.handler_point(t.func_id) for t in registration.handlers]
             trace += dead_ends(analysis, registration)
             unsaved = unsaved_entries(analysis, registration, entries)
-            where = saved_in_others(analysis, [e for e in entries if e not in unsaved])
+            where = in_other_runs(analysis, [e for e in entries if e not in unsaved])
             for entry in unsaved:  # each names its way to the handler
                 yield self.finding(
                     analysis.registration_point(registration),

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sigcheck.checking.registration_conditions import rank_alternatives, replaced_before_work
-from sigcheck.checking.handler_work import handler_names
+from sigcheck.checking.handler_work import handler_names, in_other_runs
 from sigcheck.checking.rule import Example, Rule
 
 
@@ -20,7 +20,9 @@ class HandlerNeverStops(Rule):
     handler replaced before the training starts, and the other ranks' side of a rank test whose
     rank 0 handler saves for the job, are left alone, as SIG002 leaves them; so is one registered
     before a library's fit that keeps it and stops by itself once it returns (Lightning from 2.0
-    calls the handler it finds after its own, then raises at the next batch).
+    calls the handler it finds after its own, then raises at the next batch). A handler several
+    entry points share is judged in each of their runs: one script's loop may leave on its flag
+    while another's never reads it.
 
     ## Why is this bad?
     After the handler returns, the interrupted code resumes. Training continues, the platform's
@@ -147,16 +149,29 @@ train()
                        and not e.library_stops_after(registration)]
             if not entries or registration.action != "handler":
                 continue
-            main = analysis.main_of(entries)
-            if analysis.stopping.stops([t.func_id for t in registration.handlers], main):
-                continue
-            if any(analysis.saves.prove([t.func_id for t in other.handlers], main) for other in rank_alternatives(analysis, registration)):
+            unstopped = self._unstopped(analysis, registration, entries)
+            main = analysis.main_of(unstopped)
+            if not unstopped or any(analysis.saves.prove([t.func_id for t in other.handlers], main)
+                                    for other in rank_alternatives(analysis, registration)):
                 continue  # rank 0 saves for the job: the other ranks' runs keep nothing of their own
             names = handler_names(analysis, registration)
             trace = [analysis.registration_point(registration)] + [analysis.handler_point(t.func_id) for t in registration.handlers]
-            yield self.finding(
-                analysis.registration_point(registration),
-                f"SIGTERM handler {names} returns without stopping: training resumes until SIGKILL "
-                f"{analysis.deadline_for(entries)} later ({analysis.deadline_for(entries).aside})",
-                trace,
-            )
+            where = in_other_runs(analysis, [e for e in entries if e not in unstopped])
+            for ways in ([[]] if not where else [analysis.path_points(e.path_to(registration.func_id)) for e in unstopped]):
+                deadline = analysis.deadline_for(unstopped)
+                yield self.finding(
+                    analysis.registration_point(registration),
+                    f"SIGTERM handler {names} returns without stopping{where}: training resumes until SIGKILL "
+                    f"{deadline} later ({deadline.aside})",
+                    [*ways, *trace],
+                )
+
+    @staticmethod
+    def _unstopped(analysis, registration, entries) -> list:
+        """The entry points whose runs the handler stops nothing in: all, where no run's loop leaves
+        on it; else each judged on its own, as SIG002 judges saving (Megatron's flag, which
+        pretrain_gpt.py's loop checks and tasks/vision/main.py's does not)."""
+        handlers = [t.func_id for t in registration.handlers]
+        if not analysis.stopping.stops(handlers, analysis.main_of(entries)):
+            return entries
+        return [e for e in entries if not analysis.stopping.stops(handlers, analysis.main_of([e]))] if len(entries) > 1 else []

@@ -62,9 +62,10 @@ def dead_ends(analysis, registration) -> list[Point]:
     return points
 
 
-def saved_in_others(analysis, saved: list) -> str:
-    """For a handler some entry points' runs save on and others' do not (Megatron's, whose flag
-    the pretrain_*.py scripts' loop checks and tasks/main.py's does not): which runs it saves in."""
+def in_other_runs(analysis, saved: list) -> str:
+    """For a handler some entry points' runs save (or stop) on and others' do not (Megatron's,
+    whose flag the pretrain_*.py scripts' loop checks and tasks/main.py's does not): which runs
+    it does in."""
     if not saved:
         return ""
     shown = analysis.project.sources[saved[0].entry.module].display
