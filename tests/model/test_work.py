@@ -582,3 +582,31 @@ def test_a_function_ignites_parallel_runs_is_the_runs_work(analysis):
         """)})
     work = a.work.first_work("train:<module>")
     assert work is not None and work.what == "fit call" and work.func_id == "train:training"
+
+
+def test_a_flashy_solvers_stage_runs_the_method_it_is_given(analysis):
+    """audiocraft's solvers run each epoch's training as `self.run_stage('train', self.train)`:
+    flashy's BaseSolver calls the method at once, in this process (triage CE)."""
+    a = analysis({"train.py": textwrap.dedent("""
+        import flashy
+        import torch
+
+
+        class Solver(flashy.BaseSolver):
+            def train(self):
+                for batch in self.loader:
+                    self.model(batch).mean().backward()
+                    self.optimizer.step()
+                return {}
+
+            def run(self):
+                for epoch in range(100):
+                    self.run_stage("train", self.train)
+                    self.commit()
+
+
+        if __name__ == "__main__":
+            Solver().run()
+        """)})
+    assert a.work.first_work("train:<module>", lambda f: True) is not None
+    assert "train:Solver.train" in {callee for _, callee in a.graph.graph.out_edges("train:Solver.run")}
