@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
+from sigcheck.model.overrides import self_class
 from sigcheck.model.products import CONFIGURED, configured_classes
 from sigcheck.model.values import ClassV, ConstV, DictV, ExternalV, FunctionV, InstanceV, PartialV, SeqV, Value
 
@@ -105,26 +106,11 @@ class CallTargets:
         or a plugin's class gives (`self.process: List[BaseProcess]`, ai-toolkit's jobs)."""
         if not isinstance(func, ir.Attr):
             return []
-        class_id = self._self_class(func) or self._never_made_base(func.base)
+        class_id = self_class(self.resolver, func) or self._never_made_base(func.base)
         subclasses = self._subclasses().get(class_id) if class_id else None
         if not subclasses:
             return []
         return self._subclass_methods(func, found, subclasses)
-
-    def _self_class(self, func: ir.Attr) -> str | None:
-        """The class of the method whose `self` the call is made on."""
-        if not isinstance(func.base, ir.Name):
-            return None
-        fn = self.project.functions.get(func.base.scope)
-        if fn is None or fn.class_id is None or fn.kind != "function" or not fn.params:
-            return None
-        if not self._subclasses().get(fn.class_id):
-            return None  # most classes have none: the checks below cost more than this lookup
-        if fn.params[0].name != func.base.name or len(fn.bindings.get(func.base.name, ())) != 1:
-            return None  # not the first parameter, or rebound in the method
-        if self.resolver.resolve(func.base) != (InstanceV(ClassV(fn.class_id)),):
-            return None  # a static or class method
-        return fn.class_id
 
     def _never_made_base(self, receiver: ir.Sym) -> str | None:
         """The project class the receiver is an instance of, where that class has subclasses and

@@ -1,9 +1,12 @@
-"""What an abstract method returns: what the subclasses' overrides of it return.
+"""Subclasses' overrides of a method `self` names in a base class (class hierarchy analysis).
 
-tianshou's `Algorithm.run_training` calls `self.create_trainer(...)`, abstract in the base and
-overridden in each algorithm family to make its trainer, then runs it: the flow gives `self`
-the class the method is defined in, so the call's value is the overrides' (class hierarchy
-analysis, for a method that returns nothing of its own).
+The flow gives `self` the class the method is defined in, but the instance may be a subclass's:
+- what an abstract method returns is what its overrides return: tianshou's
+  `Algorithm.run_training` calls `self.create_trainer(...)`, abstract in the base and overridden
+  in each algorithm family to make its trainer, then runs it;
+- a method taken as a value (`train_fn = self.train_step`, then `train_fn()` in a loop) is the
+  overrides' too: TF2 model garden's StandardTrainable, whose subclasses write the step.
+(A call `self.step()` reaches the overrides through calltargets.py.)
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
-from sigcheck.model.values import ExternalV, FunctionV, Value
+from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV, Value
 
 if TYPE_CHECKING:
     from sigcheck.model.resolve import Resolver
@@ -37,3 +40,30 @@ def _abstract(resolver: "Resolver", fn: ir.FunctionInfo) -> bool:
     return any(isinstance(e, ir.Raise) and e.exc is not None and any(
         isinstance(v, ExternalV) and v.qualname == "builtins.NotImplementedError"
         for v in resolver.resolve(e.exc.func if isinstance(e.exc, ir.CallOf) else e.exc)) for e in fn.events)
+
+
+def self_class(resolver: "Resolver", attr: ir.Attr) -> str | None:
+    """The class of the method whose `self` the attribute is taken from, where it has subclasses."""
+    if not isinstance(attr.base, ir.Name):
+        return None
+    fn = resolver.project.functions.get(attr.base.scope)
+    if fn is None or fn.class_id is None or fn.kind != "function" or not fn.params:
+        return None
+    if not resolver.containers.subclasses().get(fn.class_id):
+        return None  # most classes have none: the checks below cost more than this lookup
+    if fn.params[0].name != attr.base.name or len(fn.bindings.get(attr.base.name, ())) != 1:
+        return None  # not the first parameter, or rebound in the method
+    if resolver.resolve(attr.base) != (InstanceV(ClassV(fn.class_id)),):
+        return None  # a static or class method
+    return fn.class_id
+
+
+def overriding_methods(resolver: "Resolver", attr: ir.Attr, values: list[Value]) -> list[Value]:
+    """The subclasses' overrides of a method `self.name` stands for, bound as it is."""
+    methods = [v for v in values if isinstance(v, FunctionV) and v.bound]
+    class_id = self_class(resolver, attr) if methods else None
+    if class_id is None:
+        return []
+    overrides = dict.fromkeys(method for sub in resolver.containers.subclasses()[class_id]
+                              if (method := resolver.project.classes[sub].methods.get(attr.attr)))
+    return [FunctionV(method, v.bound, v.bound_keywords) for v in methods for method in overrides if method != v.func_id]

@@ -17,7 +17,7 @@ from sigcheck.model.containers import Containers, is_lookup
 from sigcheck.model.class_members import ClassMembers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
-from sigcheck.model.overrides import override_returns
+from sigcheck.model.overrides import overriding_methods, override_returns
 from sigcheck.model.read_tracking import ReadTracking
 from sigcheck.model.products import configured_values, is_factory, made_instance, receiver_returned, runs_its_argument
 from sigcheck.model.ray_workers import ray_api_result
@@ -157,7 +157,8 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
         if isinstance(sym, ir.Name):
             return self.containers.grown(sym, self.lookup(sym.name, sym.scope))
         if isinstance(sym, ir.Attr):
-            return [v for base in self.resolve(sym.base) for v in self.attribute(base, sym.attr)]
+            found = [v for base in self.resolve(sym.base) for v in self.attribute(base, sym.attr)]
+            return found + overriding_methods(self, sym, found)
         if isinstance(sym, ir.CallOf):
             if isinstance(sym.func, ir.Attr) and sym.func.attr in _STAGES:  # `jax.jit(step).lower(x).compile()`
                 staged = [v for v in self.resolve(sym.func.base) if isinstance(v, FunctionV)]

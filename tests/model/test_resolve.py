@@ -785,6 +785,33 @@ def test_an_abstract_property_is_what_the_subclasses_return(resolve):
     assert resolve(code, scope="train:Model.load") == (ClassV("train:Detector"),)
 
 
+def test_a_method_self_names_as_a_value_is_also_each_subclass_override(resolve):
+    """TF2 model garden's StandardTrainable: `train_fn = self.train_step`, abstract in the base,
+    then called in a loop; the instance is a subclass's, whose train_step trains (triage CD). A
+    method of an instance made by name is that class's only."""
+    code = """
+        import abc
+
+        class Trainable(abc.ABC):
+            def train(self):
+                probe = self.train_step
+
+            @abc.abstractmethod
+            def train_step(self):
+                pass
+
+        class Runner(Trainable):
+            def train_step(self):
+                pass
+
+        class Other(Trainable):
+            pass
+    """
+    assert set(resolve(code, scope="train:Trainable.train")) == {
+        FunctionV("train:Trainable.train_step", bound=1), FunctionV("train:Runner.train_step", bound=1)}
+    assert resolve(code, "probe = Trainable().train_step") == (FunctionV("train:Trainable.train_step", bound=1),)
+
+
 def test_a_lookup_by_a_parameter_returned_takes_each_calls_argument(resolve):
     """ultralytics' `_smart_load(key)` returns `self.task_map[self.task][key]`: the call with
     "trainer" gives the trainers, not the models and predictors other calls ask for."""
