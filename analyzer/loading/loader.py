@@ -17,6 +17,9 @@ from sigcheck.loading.summaries import Job, Summariser
 from sigcheck.model import ir
 from sigcheck.model.project import ProjectModel
 
+_IMPORT_ALL = "import_all_modules"  # classy_vision.generic.registry_utils': imports every module of a package
+_MAX_PACKAGE_MODULES = 200  # modules of one package a text ending in a dot may import
+
 
 def load_project(root: Path, entries: list[tuple[Path, str, str]],
                  overlays: Mapping[Path, str] | None = None, summariser: Summariser | None = None) -> ProjectModel:
@@ -81,13 +84,41 @@ def _imported_files(project: ProjectModel, importer: str) -> list[Path]:
 def _imported_by_name(project: ProjectModel, module: str) -> list[Path]:
     """The project modules the dotted texts of a module that imports importlib name, which
     `importlib.import_module(path)` may load (ms-swift's TrainerFactory: `"swift.trainers.Seq2SeqTrainer"`
-    split at its last dot, the class taken with getattr)."""
+    split at its last dot, the class taken with getattr). A text that ends in a dot
+    (`import_module("proj.steps." + f.stem)` over the folder's files) may name any module of that
+    package; so may a package's name handed to classy_vision's `import_all_modules` (vissl's train
+    steps, registered by decorators as the import-all runs them)."""
     summary = project.modules[module]
-    if not summary.dotted_texts or not summary.imports_any(["importlib"]):
+    importing = summary.imports_any(["importlib"])
+    all_of = any(name.rsplit(".", 1)[-1] == _IMPORT_ALL for name in summary.imports)
+    if not summary.dotted_texts or not (importing or all_of):
         return []
-    found = [path for text in sorted(summary.dotted_texts) for prefix in _prefixes(text)
-             if (path := _unread_module_file(project, prefix, module)) is not None]  # and the packages on the way
+    found = []
+    for text in sorted(summary.dotted_texts):
+        if text.endswith("."):
+            found += _package_modules(project, text[:-1], module) if importing else []
+            continue
+        found += [path for prefix in _prefixes(text) if (path := _unread_module_file(project, prefix, module)) is not None]
+        found += _package_modules(project, text, module) if all_of else []
     return list(dict.fromkeys(found))
+
+
+def _package_modules(project: ProjectModel, package: str, importer: str) -> list[Path]:
+    """The package (and those on the way) and the modules beside its `__init__`, at most
+    _MAX_PACKAGE_MODULES of them, not those named with a leading underscore."""
+    found = [path for prefix in _prefixes(package) if (path := _unread_module_file(project, prefix, importer)) is not None]
+    try:
+        init = project.find_module_file(package, importer)
+    except (OSError, ValueError):
+        return found
+    if init is None or init.name != "__init__.py" or project.root not in init.parents:
+        return found
+    try:
+        names = sorted(entry.name for entry in os.scandir(init.parent) if entry.name.endswith(".py") and entry.is_file())
+    except OSError:
+        return found
+    modules = [init.parent / name for name in names if not name.startswith("_")][:_MAX_PACKAGE_MODULES]
+    return found + [resolve(path) for path in modules if resolve(path) not in project.by_path]
 
 
 def _named_scripts(project: ProjectModel, module: str) -> list[Path]:

@@ -128,8 +128,8 @@ class ExpressionBuilder:
             self.summary.scripts.add(value)
         elif type(value) is str and "-m " in value and len(value) < 4096:  # `os.system("python -m pkg.train ...")`
             self.summary.started_modules.update(_STARTED_MODULE.findall(value))
-        elif type(value) is str and "." in value and len(value) < 256 and _DOTTED.fullmatch(value):
-            self.summary.dotted_texts.add(value)
+        elif type(value) is str and "." in value and len(value) < 256 and _DOTTED.fullmatch(value.removesuffix(".")):
+            self.summary.dotted_texts.add(value)  # "proj.steps." too: any module of the package, as the text goes on
         return ir.Const(value, self.at(node))
 
     def _e_binary(self, node: cst.BinaryOperation) -> ir.Sym | None:
@@ -245,6 +245,8 @@ class ExpressionBuilder:
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
                 self._note_marks(part.value)
+                if not parts and part.value.endswith(".") and _DOTTED.fullmatch(part.value[:-1]):
+                    self.summary.dotted_texts.add(part.value)  # f"proj.steps.{name}": see _e_literal
                 parts.append(ir.Const(part.value, self.at(part)))
             elif isinstance(part, cst.FormattedStringExpression):
                 value = self.expr(part.expression)

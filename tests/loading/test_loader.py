@@ -340,6 +340,30 @@ def test_a_module_importing_by_name_reads_the_project_modules_its_texts_name(loa
     assert set(project.modules) == {"train", "mypkg", "mypkg.trainers", "mypkg.callbacks"}
 
 
+STEPS = {"proj/__init__.py": "", "proj/steps/standard.py": "", "proj/steps/ema.py": "", "proj/steps/_private.py": "",
+         "proj/steps/sub/__init__.py": "", "proj/steps/sub/deep.py": "", "proj/other.py": ""}
+
+
+@pytest.mark.parametrize("init", [
+    "import importlib\nfrom pathlib import Path\nfor f in Path(__file__).parent.glob('*.py'):\n"
+    "    importlib.import_module('proj.steps.' + f.stem)\n",
+    "import importlib, os\nfor name in os.listdir(os.path.dirname(__file__)):\n"
+    "    importlib.import_module(f'proj.steps.{name[:-3]}')\n",
+    "from classy_vision.generic.registry_utils import import_all_modules\n"
+    "import_all_modules('/some/root', 'proj.steps')\n",
+], ids=["a text ending in a dot", "an f-string", "classy_vision's import_all_modules (vissl)"])
+def test_a_package_whose_modules_are_imported_by_a_loop_reads_them_all(load, init):
+    """vissl's train steps register themselves with a decorator as their package's `__init__`
+    imports every module beside it; the run looks them up in the registry (triage CF)."""
+    project = load({"train.py": "import proj.steps\n", "proj/steps/__init__.py": init, **STEPS})
+    assert set(project.modules) == {"train", "proj", "proj.steps", "proj.steps.standard", "proj.steps.ema"}
+
+
+def test_a_text_ending_in_a_dot_in_a_module_without_importlib_reads_nothing(load):
+    project = load({"train.py": "import proj.steps\n", "proj/steps/__init__.py": "PREFIX = 'proj.steps.'\n", **STEPS})
+    assert set(project.modules) == {"train", "proj", "proj.steps"}
+
+
 def test_dotted_texts_of_a_module_without_importlib_read_nothing(load):
     project = load({"train.py": "NAME = 'mypkg.trainers'\n", "mypkg/__init__.py": "", "mypkg/trainers.py": ""})
     assert set(project.modules) == {"train"}
