@@ -44,6 +44,10 @@ def parse_python(source: SourceFile) -> cst.Module:
             raise LoadError(display, refusal[0], refusal[1], refusal[2]) from None
         message, line, column = _libcst_error(exc)
         raise LoadError(display, f"cannot parse: {message}", line, column) from None
+    except cst.CSTValidationError as exc:  # a name libcst's tokenizer takes and its nodes refuse (U+13460)
+        if refusal is not None:
+            raise LoadError(display, refusal[0], refusal[1], refusal[2]) from None
+        raise LoadError(display, f"cannot parse: {exc}", 1, 1) from None
     except (RecursionError, MemoryError):
         raise too_deep(source, "cannot parse") from None
     except (ValueError, TypeError) as exc:  # libcst raises these for a few malformed inputs
@@ -61,7 +65,7 @@ def _with_tabs_expanded(text: str) -> cst.Module | None:
         return None
     try:
         return cst.parse_module("".join(expanded))
-    except (cst.ParserSyntaxError, RecursionError, MemoryError, ValueError, TypeError):
+    except (cst.ParserSyntaxError, cst.CSTValidationError, RecursionError, MemoryError, ValueError, TypeError):
         return None
 
 

@@ -74,6 +74,17 @@ def test_syntax_error_is_located_and_other_files_still_analysed(project):
     assert_good_analysed(report)
 
 
+@pytest.mark.skipif("\U00013460".isidentifier(), reason="a Python whose Unicode tables know the character")
+def test_a_character_libcst_tokenises_as_a_name_and_python_refuses_is_located(project):
+    """U+13460, an Egyptian hieroglyph of Unicode 16 that Python 3.11 does not know: libcst's
+    tokenizer takes it as a name and its Name node refuses it (CSTValidationError), where CPython
+    says which character it is (found by the container fuzz test)."""
+    report = project({"bad.py": "x = 1\n\U00013460\n".encode(), "good.py": GOOD})
+    bad = error_for(report, "bad.py")
+    assert "U+13460" in bad.message and bad.line == 2
+    assert_good_analysed(report)
+
+
 def test_syntax_error_in_a_searched_directory(project):
     report = project({"pkg/bad.py": b"if __name__ == '__main__':\nprint('x')\n", "pkg/good.py": GOOD}, ["pkg"])
     bad = error_for(report, "pkg/bad.py")
