@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
-from sigcheck.model.overrides import self_class
+from sigcheck.model.overrides import as_called, self_class
 from sigcheck.model.products import CONFIGURED, configured_classes
 from sigcheck.model.values import ClassV, ConstV, DictV, ExternalV, FunctionV, InstanceV, PartialV, SeqV, Value
 
@@ -63,7 +63,7 @@ class CallTargets:
 
     def _resolve_call(self, site: ir.CallSite) -> list[CallTarget]:
         result = []
-        for value in self.resolver.resolve(site.func):
+        for value in as_called(self.resolver, site.func, self.resolver.resolve(site.func)):  # overrides: _overrides
             result.extend(target for target in self.value_targets(value) if self._binds(target, site))
             if isinstance(value, ExternalV) and value.qualname in CONFIGURED:  # `instantiate(cfg.trainer)` runs __init__
                 result += [t for class_id in configured_classes(self.project, site)[0]

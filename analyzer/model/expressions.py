@@ -218,6 +218,9 @@ class ExpressionBuilder:
             else:
                 unpacked = None  # a plain positional after the `*` one: no longer the tail
                 args.append(value)
+        if isinstance(func, ir.Attr) and func.attr == "set_defaults":  # argparse: `args.func` is one of these
+            for name, value in kwargs:
+                self.summary.namespace_defaults.setdefault(name, []).append(value)
         self.emit(ir.CallSite, node, func=func, args=tuple(args), kwargs=tuple(kwargs), star_args=star,
                   unpacked=unpacked, spread=spreads[0] if len(spreads) == 1 else None,
                   positions_kept=star and not unpacking)

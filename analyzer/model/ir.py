@@ -358,6 +358,8 @@ class ModuleSummary:
     literal_marks: set[str] = field(default_factory=set)
     # dotted texts (`"swift.trainers.Seq2SeqTrainer"`) importlib.import_module may import (loader._imported_by_name)
     dotted_texts: set[str] = field(default_factory=set)
+    # keyword -> the values `parser.set_defaults(keyword=value)` gives an argparse namespace (namespaces.py)
+    namespace_defaults: dict[str, list] = field(default_factory=dict)
 
     def span(self, node: NodeId) -> tuple[int, int, int, int]:
         """(line, column, end line, end column), 1-based, end exclusive. The spans must have

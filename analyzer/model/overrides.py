@@ -67,3 +67,14 @@ def overriding_methods(resolver: "Resolver", attr: ir.Attr, values: list[Value])
     overrides = dict.fromkeys(method for sub in resolver.containers.subclasses()[class_id]
                               if (method := resolver.project.classes[sub].methods.get(attr.attr)))
     return [FunctionV(method, v.bound, v.bound_keywords) for v in methods for method in overrides if method != v.func_id]
+
+
+def as_called(resolver: "Resolver", func: ir.Sym, values) -> list[Value]:
+    """What `self.run()` calls, as the values of `self.run` say, less the subclasses' overrides
+    that overriding_methods added: a call dispatches to those in the runs that make their classes
+    (calltargets.py), and its result is theirs only for an abstract method (override_returns)."""
+    own = self_class(resolver, func) if isinstance(func, ir.Attr) else None
+    if own is None:
+        return list(values)
+    below = set(resolver.containers.subclasses()[own])
+    return [v for v in values if not (isinstance(v, FunctionV) and resolver.project.functions[v.func_id].class_id in below)]

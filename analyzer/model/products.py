@@ -73,6 +73,8 @@ _LIKE_A_MODULE = {"multiprocessing.get_context": "multiprocessing", "torch.multi
 _JAX_OPTIMIZERS = frozenset(f"{module}.{name}" for module in ("jax.example_libraries.optimizers", "jax.experimental.optimizers")
                             for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop_momentum", "adam",
                                          "adamax", "sm3"))
+NAMESPACE = InstanceV(ExternalV("argparse.Namespace"))  # what an argparse parser's parse_args() gives (namespaces.py)
+_PARSED = frozenset({"argparse.ArgumentParser.parse_args", "argparse.ArgumentParser.parse_known_args"})
 _OPTIMIZER_TRIPLE = SeqV(tuple(ExternalV(f"jax.example_libraries.optimizers.Optimizer.{part}")
                                for part in ("init_fn", "update_fn", "params_fn")))
 
@@ -111,6 +113,8 @@ def made_instance(func: ExternalV) -> InstanceV | ExternalV | SeqV | ConfiguredV
         return ExternalV(_LIKE_A_MODULE[func.qualname])
     if func.qualname in _MADE:
         return InstanceV(ExternalV(_MADE[func.qualname]))
+    if func.qualname in _PARSED:
+        return SeqV((NAMESPACE, ExternalV("builtins.list"))) if func.qualname.endswith("known_args") else NAMESPACE
     owner, _, last = func.qualname.rpartition(".")
     if last[:1].isupper() or (last.startswith("make_") and func.qualname.startswith("sklearn.")):
         return InstanceV(func)

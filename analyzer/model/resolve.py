@@ -17,9 +17,10 @@ from sigcheck.model.containers import Containers, is_lookup
 from sigcheck.model.class_members import ClassMembers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
-from sigcheck.model.overrides import overriding_methods, override_returns
+from sigcheck.model.overrides import as_called, overriding_methods, override_returns
 from sigcheck.model.read_tracking import ReadTracking
-from sigcheck.model.products import configured_values, is_factory, made_instance, receiver_returned, runs_its_argument
+from sigcheck.model.namespaces import NamespaceDefaults
+from sigcheck.model.products import NAMESPACE, configured_values, is_factory, made_instance, receiver_returned, runs_its_argument
 from sigcheck.model.ray_workers import ray_api_result
 from sigcheck.model.text_imports import made_from_text
 from sigcheck.model.values import (UNKNOWN, ClassV, ConfiguredV, ConstV, ExternalV, FunctionV, InstanceV, ModuleV,
@@ -74,6 +75,7 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
         self._star_found: dict[tuple[str, str], tuple[tuple[Value, ...], frozenset]] = {}
         self._star_cuts = 0
         self._may_call: dict = {}  # see may_call_library: read from the summaries alone
+        self.namespaces = earlier.namespaces if earlier is not None else NamespaceDefaults(project)
         ReadTracking.__init__(self, earlier)
         self.containers = Containers(self, earlier.containers if earlier is not None else None, same_classes)
 
@@ -167,7 +169,7 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
             returned = receiver_returned(self, sym.func)
             if returned is not None:
                 return returned
-            return [v for func in self.resolve(sym.func) for v in self._call_result(func, sym)]
+            return [v for func in as_called(self, sym.func, self.resolve(sym.func)) for v in self._call_result(func, sym)]
         if isinstance(sym, ir.Const):
             return [ConstV(sym.value)]
         if isinstance(sym, ir.FuncRef):
@@ -220,6 +222,8 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
         if isinstance(base, InstanceV):
             if isinstance(base.of, ClassV):
                 return self._class_member(base.of.class_id, attr, bound=True)
+            if base == NAMESPACE:  # an option's value, as when parse_args() was not known, or what set_defaults gives
+                return [*self.namespaces.given(self, attr), UnknownV(attr)]
             return [ExternalV(f"{base.of.qualname}.{attr}")]
         if isinstance(base, ConstV) and isinstance(base.value, str):
             return [ExternalV("builtins.str." + attr)]

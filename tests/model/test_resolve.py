@@ -1135,3 +1135,27 @@ def test_a_module_member_named_by_texts_beside_a_value_not_known_is_each_member_
     procs = {"jobs/__init__.py": "", "jobs/procs.py": "class TrainProcess:\n    pass\n\n\nclass ExportProcess:\n    pass\n"}
     values = resolve(code, files=procs, scope="train:load")
     assert {ClassV("jobs.procs:TrainProcess"), ClassV("jobs.procs:ExportProcess")} <= set(values)
+
+
+@pytest.mark.parametrize("parsed", ["args = parser.parse_args()", "args, rest = parser.parse_known_args()"])
+def test_an_argparse_namespace_attribute_is_also_what_set_defaults_gives_it(resolve, parsed):
+    """argparse's sub-commands: `set_defaults(func=train)` on each sub-parser, then `args.func(args)`
+    (allennlp's `allennlp` command; triage CF). An option's value stays unknown."""
+    code = f"""
+        import argparse
+
+        def train(args):
+            pass
+
+        def serve(args):
+            pass
+
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        sub.add_parser("train").set_defaults(func=train)
+        sub.add_parser("serve").set_defaults(func=serve, port=80)
+        {parsed}
+    """
+    assert set(resolve(code, "probe = args.func")) == {FunctionV("train:train"), FunctionV("train:serve"), UnknownV("func")}
+    assert set(resolve(code, "probe = args.port")) == {ConstV(80), UnknownV("port")}
+    assert resolve(code, "probe = args.lr") == (UnknownV("lr"),)
