@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from sigcheck.model.work import WorkFinder
 
 _WORK = ("training loop", "fit call")
+_ON_THREADS = frozenset({"thread", "executor"})  # the kinds of steps that start a function on another thread
 Found = tuple  # (steps from the function, func_id, event, kind)
 
 
@@ -22,11 +23,13 @@ class FirstWorkSearch:
     above it on another walk's stack. "Nothing found" after walking all it runs holds from
     anywhere. Each frame keeps the earliest entry number among such skips (`taint`)."""
 
-    def __init__(self, finder: "WorkFinder", runs: Callable[[str], bool] | None = None, detours: bool = False) -> None:
+    def __init__(self, finder: "WorkFinder", runs: Callable[[str], bool] | None = None, detours: bool = False,
+                 threads: bool = True) -> None:
         self.finder = finder
         self.runs = runs  # given: a walk for one run only, with a memo of its own
         self.detours = detours  # also into the sides of `if`s that end the process (see _aside)
-        self.memo: dict[str, Found | None] = finder._first_memo if runs is None and not detours else {}
+        self.threads = threads  # also into what a call starts on another thread of the process
+        self.memo: dict[str, Found | None] = finder._first_memo[threads] if runs is None and not detours else {}
         self.within = finder.stepping
         self.cyclic = finder.cyclic
         self.stack: list[list] = []  # [func_id, its events and entered steps, taint, step that entered it]
@@ -52,6 +55,8 @@ class FirstWorkSearch:
                 continue
             step = item[0][-1]
             if func_id not in self.within or (self.runs is not None and not self.finder.holds(step, self.runs)):
+                continue
+            if not self.threads and step.kind in _ON_THREADS:
                 continue
             if func_id in self.memo:
                 if self.memo[func_id] is not None:

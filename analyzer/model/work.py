@@ -35,7 +35,7 @@ class WorkFinder:
         self.graph = graph
         self.knowledge = knowledge
         self.functions = graph.project.functions
-        self._first_memo: dict[str, tuple | None] = {}  # see FirstWorkSearch
+        self._first_memo: dict[bool, dict[str, tuple | None]] = {False: {}, True: {}}  # see FirstWorkSearch, by `threads`
         self._benchmarks: dict[str, list[tuple[int, int]]] = {}  # see benchmark_branches
         self._exits: dict[str, list[tuple[int, int]]] = {}  # see exit_branches
         self._exiting = ExitFinder(graph, knowledge)
@@ -335,15 +335,18 @@ class WorkFinder:
         `runs` (whether this run runs a function), a call that holds only when another caller
         passed the callable (CallGraph.condition) is followed only if this run runs that caller:
         the shared answer is checked, and searched again without the memo if it takes one."""
-        found = FirstWorkSearch(self).run(start)
+        # the only training may be a diagnostic mode's, which ends the process: the detours
+        found = self._first_of(start, runs, threads=False) or self._first_of(start, runs, threads=True) \
+            or FirstWorkSearch(self, runs, detours=True).run(start)
+        return Work(found[1], found[2], found[0], found[3]) if found is not None else None
+
+    def _first_of(self, start: str, runs: Callable[[str], bool] | None, threads: bool) -> Found | None:
+        """The first work on the run's main thread, or also on the threads it starts: a helper thread
+        stepping an optimizer as gradients arrive (prime-rl's, started first) is not the loop."""
+        found = FirstWorkSearch(self, threads=threads).run(start)
         if found is not None and runs is not None and not self._found_holds(found, runs):
-            found = FirstWorkSearch(self, runs).run(start)
-        if found is None:  # the only training may be a diagnostic mode's, which ends the process
-            found = FirstWorkSearch(self, runs, detours=True).run(start)
-        if found is None:
-            return None
-        path, func_id, event, kind = found
-        return Work(func_id, event, path, kind)
+            found = FirstWorkSearch(self, runs, threads=threads).run(start)
+        return found
 
     def reaches_a_step(self, func_id: str, runs: Callable[[str], bool] | None = None,
                        kinds: frozenset[str] = frozenset({"call", "reference"})) -> bool:

@@ -610,3 +610,42 @@ def test_a_flashy_solvers_stage_runs_the_method_it_is_given(analysis):
         """)})
     assert a.work.first_work("train:<module>", lambda f: True) is not None
     assert "train:Solver.train" in {callee for _, callee in a.graph.graph.out_edges("train:Solver.run")}
+
+
+HELPER_THREAD = """
+    import queue, threading
+    import torch
+
+
+    class OffloadManager:
+        def __init__(self, opt):
+            self.opt = opt
+            self.tasks = queue.Queue()
+            threading.Thread(target=self._worker_loop, daemon=True).start()
+
+        def _worker_loop(self):
+            while True:
+                if self.tasks.get() is None:
+                    return
+                self.opt.step()
+
+
+    def train(model, opt):
+        OffloadManager(opt)
+        MAIN_LOOP
+
+
+    if __name__ == "__main__":
+        train(torch.nn.Linear(4, 1), None)
+"""
+
+
+@pytest.mark.parametrize("main_loop, where", [
+    ("for batch in loader:\n            model(batch).sum().backward()\n            opt.step()", "train:train"),
+    ("pass", "train:OffloadManager._worker_loop"),
+], ids=["the main thread's loop", "a thread's, where the main thread trains in none"])
+def test_the_first_work_is_the_main_threads_before_a_thread_it_started_first(analysis, main_loop, where):
+    """prime-rl's gradient-offload thread steps the optimizer as gradients arrive; it starts before
+    the loop that trains, which SIG001 reports (triage CC)."""
+    a = analysis({"train.py": textwrap.dedent(HELPER_THREAD).replace("MAIN_LOOP", main_loop)})
+    assert a.work.first_work("train:<module>").func_id == where
