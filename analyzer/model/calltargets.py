@@ -130,7 +130,8 @@ class CallTargets:
         extra = []
         for class_id in subclasses:
             info = self.project.classes[class_id]
-            method = info.methods.get(func.attr)
+            # its own, or a sibling base's: `self.on_update_end()` in one mixin, defined in another (mmf's trainer)
+            method = next((t.func_id for t in self.method_targets(class_id, func.attr, 1)), None)
             if method and method not in known:
                 known.add(method)
                 extra.append(CallTarget(self.resolver.qualname(FunctionV(method)), method, 1, dispatched_to=class_id))

@@ -65,7 +65,7 @@ def overriding_methods(resolver: "Resolver", attr: ir.Attr, values: list[Value])
     if class_id is None:
         return []
     overrides = dict.fromkeys(method for sub in resolver.containers.subclasses()[class_id]
-                              if (method := resolver.project.classes[sub].methods.get(attr.attr)))
+                              if (method := _runs(resolver, sub, attr.attr)))
     return [FunctionV(method, v.bound, v.bound_keywords) for v in methods for method in overrides if method != v.func_id]
 
 
@@ -78,3 +78,10 @@ def as_called(resolver: "Resolver", func: ir.Sym, values) -> list[Value]:
         return list(values)
     below = set(resolver.containers.subclasses()[own])
     return [v for v in values if not (isinstance(v, FunctionV) and resolver.project.functions[v.func_id].class_id in below)]
+
+
+def _runs(resolver: "Resolver", class_id: str, name: str) -> str | None:
+    """The project method an instance of the class runs for `name`: its own, or the first its MRO
+    holds (a sibling mixin's)."""
+    return next((method for cls in resolver.mro(class_id) if isinstance(cls, ClassV)
+                 and (method := resolver.project.classes[cls.class_id].methods.get(name))), None)

@@ -1137,3 +1137,26 @@ def test_a_call_on_a_base_the_project_never_makes_runs_its_subclasses_overrides(
 def test_a_call_on_a_base_the_project_makes_runs_its_own_method_only(graph_of):
     a = graph_of(_PLUGINS + "\n\nrun_one(BaseProcess())\n")
     assert {callee for callee, kind in edges(a, "train:run_one") if kind == "call"} == {"train:BaseProcess.run"}
+
+
+@pytest.mark.parametrize("base", ["", "ABC"])
+def test_a_method_one_mixin_calls_on_self_runs_the_sibling_mixins(graph_of, base):
+    """mmf's trainer: TrainingLoopMixin's loop calls `self.on_update_end()`, which
+    CallbackHookMixin defines; the Trainer combines both (triage CF)."""
+    a = graph_of(f"""
+        from abc import ABC
+
+        class CallbackHookMixin({base}):
+            def on_update_end(self):
+                pass
+
+        class TrainingLoopMixin({base}):
+            def training_loop(self):
+                self.on_update_end()
+
+        class Trainer(CallbackHookMixin, TrainingLoopMixin):
+            pass
+
+        Trainer().training_loop()
+    """)
+    assert "train:CallbackHookMixin.on_update_end" in calls(a, "train:TrainingLoopMixin.training_loop")
