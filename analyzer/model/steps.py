@@ -204,3 +204,39 @@ def _attached_a_step(fn: ir.FunctionInfo, name: ir.Name, attachers: tuple[str, .
         if handler is not None and handed(handler):
             return True
     return False
+
+
+def restores_state_after(fn: ir.FunctionInfo, loop: ir.Loop) -> bool:
+    """A loop whose training the function throws away once it ends: `model.load_state_dict(
+    initial_state["model"])` after it, from a snapshot of a state_dict taken before it and never
+    in it (modded-nanogpt's kernel warm-up, then the run). The best weights an early stop keeps
+    (`best = deepcopy(model.state_dict())` in the loop) are no such snapshot."""
+    for event in fn.events[loop.end:]:
+        if isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and event.func.attr == "load_state_dict" \
+                and event.args and _snapshot_before(fn, _root(event.args[0]), loop):
+            return True
+    return False
+
+
+def _snapshot_before(fn: ir.FunctionInfo, name: str | None, loop: ir.Loop) -> bool:
+    assigned = [e for e in fn.events if isinstance(e, ir.Assign) and isinstance(e.target, ir.Name) and e.target.name == name]
+    return bool(assigned) and all(e.index < loop.index and _takes_state(e.value) for e in assigned)
+
+
+def _root(sym: ir.Sym) -> str | None:
+    while isinstance(sym, (ir.Item, ir.Attr)):
+        sym = sym.base
+    return sym.name if isinstance(sym, ir.Name) else None
+
+
+def _takes_state(sym: ir.Sym, depth: int = 0) -> bool:
+    """Whether the value holds a `state_dict()` call, wherever it is nested (`dict(model=copy.deepcopy(...))`)."""
+    if depth > 8 or not isinstance(sym, (ir.CallOf, ir.DictOf, ir.Seq)):
+        return False
+    if isinstance(sym, ir.CallOf):
+        if isinstance(sym.func, ir.Attr) and sym.func.attr == "state_dict":
+            return True
+        parts = [*sym.args, *(value for _, value in sym.kwargs)]
+    else:
+        parts = [value for _, value in sym.entries] if isinstance(sym, ir.DictOf) else list(sym.items)
+    return any(_takes_state(part, depth + 1) for part in parts)

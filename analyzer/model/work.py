@@ -16,7 +16,7 @@ from sigcheck.model.gradients import uses_gradient
 from sigcheck.model.jax_updates import updates_by_hand
 from sigcheck.model.receivers import ReceiverOrigins
 from sigcheck.model.steps import (built_with_a_step, leaves_loop_after, named_as_no_optimizer, probes_on_noise,
-                                  runs_a_few_rounds, steps_loop_target, steps_one_made_in_it)
+                                  restores_state_after, runs_a_few_rounds, steps_loop_target, steps_one_made_in_it)
 from sigcheck.model.values import FunctionV
 
 
@@ -180,13 +180,14 @@ class WorkFinder:
 
     def loop_kind(self, func_id: str, loop: ir.Loop, runs: Callable[[str], bool] | None = None) -> str | None:
         """"training loop" when the body reaches a step (not one of a few rounds of steps written
-        out: see runs_a_few_rounds; nor a few on noise: probes_on_noise), "data loop" when it iterates a loader.
+        out: runs_a_few_rounds; a few on noise: probes_on_noise; a warm-up undone: restores_state_after),
+        "data loop" when it iterates a loader.
         With `runs` (see first_work), a step reached through a call that holds only for other
-        passers does not count: a benchmark's loop that hands `evaluate` to the launcher a
-        training script hands `train` to is not a training loop."""
+        passers does not count (a benchmark's loop that hands `evaluate` to a launcher)."""
         fn = self.functions[func_id]
         few = runs_a_few_rounds(fn, loop) or (self._self_check(func_id, loop) and probes_on_noise(
-            fn, loop, lambda site: self._makes_noise(func_id, site))) or self._drops_gradients(func_id, loop)
+            fn, loop, lambda site: self._makes_noise(func_id, site))) or self._drops_gradients(func_id, loop) \
+            or restores_state_after(fn, loop)
         for event in fn.events[loop.index + 1: loop.body_end]:
             if self._is_step(func_id, event) and not steps_loop_target(loop, event) \
                     and not steps_one_made_in_it(fn, loop, event) and not few:

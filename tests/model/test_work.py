@@ -649,3 +649,35 @@ def test_the_first_work_is_the_main_threads_before_a_thread_it_started_first(ana
     the loop that trains, which SIG001 reports (triage CC)."""
     a = analysis({"train.py": textwrap.dedent(HELPER_THREAD).replace("MAIN_LOOP", main_loop)})
     assert a.work.first_work("train:<module>").func_id == where
+
+
+WARM_UP = """
+    import copy
+    import torch
+
+    model = torch.nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    SNAPSHOT
+    for step in sorted({0, 1} | {s + o for s in (3000, 6000) for o in (-1, 0, 1)}):
+        model(torch.randn(8, 4)).sum().backward()
+        opt.step()
+        KEEP
+    model.load_state_dict(initial_state["model"])
+    for step in range(100000):
+        model(torch.randn(8, 4)).sum().backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize("snapshot, keep, kinds", [
+    ("initial_state = dict(model=copy.deepcopy(model.state_dict()), optimizer=copy.deepcopy(opt.state_dict()))", "pass",
+     [None, "training loop"]),
+    ("initial_state = {'model': copy.deepcopy(model.state_dict())}", "initial_state = {'model': model.state_dict()}",
+     ["training loop", "training loop"]),
+    ("initial_state = torch.load('init.pt')", "pass", ["training loop", "training loop"]),
+], ids=["a warm-up undone", "the best state kept in the loop (an early stop)", "weights loaded from a file"])
+def test_a_loop_whose_state_is_restored_from_a_snapshot_taken_before_it_trains_nothing(analysis, snapshot, keep, kinds):
+    """modded-nanogpt compiles its kernels over a few steps, then restores the model and the
+    optimizer from a copy taken before them: the loop after is the run (triage CC)."""
+    code = textwrap.dedent(WARM_UP).replace("SNAPSHOT", snapshot).replace("KEEP", keep)
+    assert _loops(analysis({"train.py": code}), "train:<module>") == kinds
