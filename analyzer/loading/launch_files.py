@@ -23,6 +23,7 @@ from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.console_scripts import project_programs
 from sigcheck.loading.estimators import EstimatorLaunch
 from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch, named_programs, starts_a_script
+from sigcheck.loading.helm import chart_values, is_template, rendered
 from sigcheck.loading.manifests import DEFAULT_GRACE, as_launch_script, container_commands, may_be_manifest
 from sigcheck.loading.readmes import shell_blocks
 from sigcheck.loading.sources import LoadError, SourceFile, decode_text, display_path, is_file, overlaid, read_bytes, resolve
@@ -150,6 +151,8 @@ def _text(found: "Discovery", path: Path, named: bool) -> str | None:
 def _manifest_launches(found: "Discovery", path: Path, text: str, glob_base: Path, exclude) -> int:
     """A Kubernetes manifest's containers whose command runs a project script: launches of it
     under the pod's grace period (see manifests.py)."""
+    if may_be_manifest(text) and is_template(text):  # a Helm chart's template: read as it renders
+        text = rendered(text, chart_values(path, found.root))
     commands = container_commands(text) if may_be_manifest(text) else []
     if not commands:
         return 0
