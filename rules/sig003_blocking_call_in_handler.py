@@ -215,6 +215,22 @@ def on_sigterm(signum, frame):
 signal.signal(signal.SIGTERM, on_sigterm)
 """, "polling the child with no deadline waits as long as the child takes to exit", name="poll-with-no-deadline"),
         Example("""
+import signal, sys, torch
+import lightning as L
+
+fabric = L.Fabric(strategy="ddp", devices=2)
+
+def on_sigterm(signum, frame):
+    # expect: SIG003
+    fabric.barrier()
+    if fabric.global_rank == 0:
+        torch.save(model.state_dict(), "ckpt.pt")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "Lightning Fabric's barrier waits for every rank, as torch.distributed's does (lit-llama's save_model_checkpoint)",
+            name="fabric-barrier"),
+        Example("""
 import signal
 import torch.distributed as dist
 
