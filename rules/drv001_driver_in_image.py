@@ -12,8 +12,9 @@ class DriverInImage(Rule):
 
     ## What it does
     Finds `RUN` commands that install NVIDIA driver packages (`nvidia-driver-*`, `cuda-drivers`,
-    `libnvidia-compute-*`, `nvidia-utils-*`, the `cuda`/`cuda-X-Y`/`cuda-runtime-X-Y`
-    meta-packages that pull the driver in) with apt, yum, dnf, zypper or conda, or run NVIDIA's
+    `libnvidia-compute-*`, `nvidia-utils-*`, and of NVIDIA's apt and yum repositories the
+    `cuda`/`cuda-X-Y`/`cuda-runtime-X-Y` meta-packages that pull the driver in; conda's `cuda` is
+    the toolkit only) with apt, yum, dnf, zypper or conda, or run NVIDIA's
     `NVIDIA-Linux-*.run` installer, in the stage that runs.
 
     ## Why is this bad?
@@ -50,6 +51,11 @@ RUN apt-get update && apt-get install -y nvidia-driver-535
 FROM ubuntu:22.04
 RUN apt-get update && apt-get install -y python3
 """, "a stage that is not the one that runs", name="Dockerfile"),
+        Example("""
+FROM continuumio/miniconda3
+RUN conda install -y -c "nvidia/label/cuda-12.1.1" cuda
+""", "conda's `cuda` is the runtime and the toolkit (nvcc to build an extension): conda installs no driver "
+            "(GroundingDINO's image)", name="Dockerfile"),
     )
     invalid = (
         Example("""
@@ -68,6 +74,11 @@ COPY NVIDIA-Linux-x86_64-535.104.05.run /tmp/
 # expect: DRV001
 RUN sh /tmp/NVIDIA-Linux-x86_64-535.104.05.run --silent --no-kernel-module
 """, "NVIDIA's .run installer", {"NVIDIA-Linux-x86_64-535.104.05.run": "#!/bin/sh\n"}, name="Dockerfile"),
+        Example("""
+FROM ubuntu:22.04
+# expect: DRV001
+RUN apt-get update && apt-get install -y cuda-12-2
+""", "NVIDIA's apt repository's cuda-X-Y meta-package depends on cuda-drivers", name="Dockerfile"),
     )
 
     def check(self, analysis):
@@ -81,7 +92,8 @@ RUN sh /tmp/NVIDIA-Linux-x86_64-535.104.05.run --silent --no-kernel-module
                 if _INSTALLERS.get(manager) in words[1:]:
                     for word in words[1:]:
                         package = _package(word)
-                        if package and containers["driver-package"].find(package):
+                        if package and any(manager in entry.option("managers", [manager])
+                                           for entry in containers["driver-package"].find(package)):
                             anchor = container.at_run(run, word, "installs the driver")
                             yield self.finding(anchor, f"`{manager}` installs the NVIDIA driver package {package} "
                                                f"into the image: the host provides the driver, and a mismatched "
