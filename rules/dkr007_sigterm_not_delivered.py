@@ -45,16 +45,14 @@ class SigtermNotDelivered(Rule):
     `os.system` or `sh -c` (or runs the arguments it is given, `train` included, as the entry
     script of SageMaker's TensorFlow images does with `subprocess.check_call(shlex.split(" ".join(
     sys.argv[1:])))`) and has no SIGTERM handler that passes the signal on; or torchrun /
-    `accelerate launch`, which forward it but SIGKILL the workers 30 s later, sooner than the
-    platform's deadline (`accelerate launch` in one process, `distributed_type: NO` in its
+    `accelerate launch` / Composer's `composer` launcher, which forward it but SIGKILL the workers
+    30 s later, sooner than the platform's deadline (`accelerate launch` in one process, `distributed_type: NO` in its
     config file or `--num_processes 1`, starts the script through its simple launcher, which
     passes nothing on); or DeepSpeed's `deepspeed` runner, which on one node installs no
     handler and never passes the signal on to `deepspeed.launcher.launch` and the workers (its
     runner.py handles SIGTERM only for multi-node runs); or ColossalAI's `colossalai run`, which
     runs torchrun through a shell in a multiprocessing child and passes the signal on to neither,
-    on any number of nodes; or Composer's `composer` launcher (llm-foundry's), which polls its
-    ranks with no SIGTERM handler and passes a stop on only for Ctrl-C (a trainer that relies on
-    Composer's own handler is told so too); or coqui's `python -m trainer.distribute`, which starts a
+    on any number of nodes; or coqui's `python -m trainer.distribute`, which starts a
     process per GPU and only waits for them; or Open MPI's `mpirun` (told by an option only it takes or
     by its install), which sends the ranks SIGTERM 1 s after the stop and SIGKILL 1 s later (a delay set
     with `--mca odls_base_sigkill_timeout N` only where SIGTERM then comes too late), and horovodrun
