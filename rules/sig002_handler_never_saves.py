@@ -51,8 +51,9 @@ class HandlerNeverSaves(Rule):
     (2.5.3), or a project callback whose `on_exception` saves; ModelCheckpoint's own checkpoints
     wait for an epoch or validation end. A run that registers no handler of its own is reported
     at the fit call, unless the SystemExit unwinds to a save of the project's, a pin keeps it on
-    Composer 0.14 to 0.16 (which saved on close), or sigcheck cannot see what the trainer is
-    handed (LightningCLI's configuration, callbacks it cannot follow). Callbacks Hydra builds
+    Composer 0.14 to 0.16 (which saved on close, into the save_folder the Trainer is given), or
+    sigcheck cannot see what the trainer is handed (LightningCLI's configuration, callbacks it
+    cannot follow). Callbacks Hydra builds
     (`hydra.utils.instantiate(cb_conf)`, lightning-hydra-template's layout) are judged by the
     YAML files under the `@hydra.main` config_path: whatever its defaults lists compose, no run
     builds a callback none of them names. The fit is reported when no file names one that saves

@@ -217,7 +217,7 @@ class EntryFacts:
         with the library's entry: SIG002 judges that handler. None where a pin keeps the project
         on a release that saved on its way out."""
         return next((call for call in self.analysis.frameworks.exiting_calls if self.runs(call[0], call[1])
-                     and self.analysis.frameworks.saves_on_exit(call[2], self.entry.module) is None), None)
+                     and self.analysis.frameworks.saves_on_exit(call[2], self.entry.module, self.main.__contains__) is None), None)
 
     @cached_property
     def library_handles(self) -> bool:

@@ -265,12 +265,17 @@ class FrameworkHandling:
                    if e.option("behaviour") == "exits"]
         return entries[:1]
 
-    def saves_on_exit(self, entry, module: str) -> str | None:
+    def saves_on_exit(self, entry, module: str, runs: Callable[[str], bool]) -> str | None:
         """A pin that keeps the entry point `module` on a release of the library that still saved
-        on its way out (Composer before 0.17), as written; None if none does."""
-        before = entry.option("saves-before")
+        on its way out (Composer before 0.17), as written; None if none does, or if that save
+        needs a place the run never gives (`saves-before-into`: Composer's `save_folder`, left
+        out or None in every call the run makes)."""
+        before, into = entry.option("saves-before"), entry.option("saves-before-into")
+        if not before or (into and all(isinstance(value, ir.Const) and value.value is None for f, fn in
+                                       self.analysis.functions.items() if runs(f) for value in _all_given(fn, into))):
+            return None
         path = self.analysis.project.sources[module].path
-        return self.pins.below(path, entry.option("package", []), before) if before else None
+        return self.pins.below(path, entry.option("package", []), before)
 
     def needed_calls(self, func_id: str, event: ir.Event) -> frozenset[str]:
         """The calls a library's handling needs the run to make too (JAX's preemption test needs

@@ -35,7 +35,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "framework": ("frameworks.toml", "framework", {"behaviour": str, "deadline": int, "when-keyword": str, "only-fit-calls": bool,
                                                   "package": list, "since": str, "removed-since": list, "removed-imports": list,
                                                   "launcher": str, "env-hints": list, "option-hints": list,
-                                                  "hints-unless-imported": list, "hints-not-for-runs-of": list, "hints-library": list, "saves-before": str, "label": str,
+                                                  "hints-unless-imported": list, "hints-not-for-runs-of": list, "hints-library": list, "saves-before": str, "saves-before-into": str, "label": str,
                                                   "stops-raising": str, "chains-handlers": bool, "trainer-classes": list,
                                                   "saving-callbacks": list, "saving-callback-keyword": list, "configured-instead": str,
                                                   "callback-packages": list, "exception-hook": str, "instead": str, "needs-call": list,

@@ -1,7 +1,7 @@
 """SIG002 and a library whose own SIGTERM handler exits at once: importing Composer installs
 `sys.exit(128 + signal)`, and since 0.17 nothing on its way out saves. The run keeps its work
 only where the project's code saves as the SystemExit unwinds, or where a pin keeps it on a
-release that saved (0.14 to 0.16)."""
+release that saved (0.14 to 0.16) into the Trainer's save_folder, when it was given one."""
 
 from __future__ import annotations
 
@@ -30,6 +30,13 @@ trainer.fit()
 except Exception:
     trainer.save_checkpoint("checkpoints/failed.pt")
 """, "`except Exception` does not catch the SystemExit Composer's handler raises"),
+    Example(_SETUP.replace('save_folder="checkpoints", ', "") + """# expect: SIG002
+trainer.fit()
+""", "Composer 0.16 saved on close only into the Trainer's save_folder, and it is given none (mosaicml/examples' "
+         "resnet_cifar; triage CH)", files={"requirements.txt": "mosaicml==0.16.4\n"}),
+    Example(_SETUP.replace('save_folder="checkpoints"', "save_folder=None") + """# expect: SIG002
+trainer.fit()
+""", "a save_folder of None is none", files={"requirements.txt": "mosaicml>=0.14,<0.15\n"}),
 )
 
 SAVES_ON_THE_WAY_OUT = (
