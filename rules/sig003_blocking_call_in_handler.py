@@ -1,13 +1,12 @@
 from __future__ import annotations
 
+from sigcheck.checking.blocking_calls import blocking_events
 from sigcheck.checking.held_locks import held_outside
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
-from sigcheck.model.argflow import argument_in
 from sigcheck.model.live import reach_live
 from sigcheck.model.locks import LockTakers
 from sigcheck.model.trace import Point
-from sigcheck.model.values import ExternalV, InstanceV
 
 
 # A lock the main thread takes once before the handler is registered (unsloth's studio); what
@@ -36,8 +35,8 @@ class BlockingCallInHandler(Rule):
 
     ## What it does
     Follows each SIGTERM handler through the functions it calls and reports calls that can
-    block: `time.sleep`, `join()`/`wait()`/`communicate()` without a timeout,
-    `subprocess.run`/`call`/`check_*` without `timeout=`, `Queue.get` and `Lock.acquire` without
+    block: `time.sleep`, `join()`/`wait()`/`communicate()` without a timeout or with one that
+    reaches the deadline, `subprocess.run`/`call`/`check_*` so, `Queue.get` and `Lock.acquire` without
     a timeout (and `with lock:` on a lock that is not reentrant, where code the main thread runs
     outside the handler, after the handler is registered, takes the same lock: it may hold it when
     the signal comes), network I/O (requests without `timeout=`, urllib, S3 uploads), `input()`,
@@ -108,7 +107,7 @@ def on_sigterm(signum, frame):
     sys.exit(0)
 
 signal.signal(signal.SIGTERM, on_sigterm)
-""", "a subprocess with a timeout is bounded"),
+""", "a subprocess with a timeout shorter than the deadline is bounded"),
         Example("""
 import signal
 import torch.distributed as dist
@@ -326,6 +325,21 @@ def on_sigterm(signum, frame):
 
 signal.signal(signal.SIGTERM, on_sigterm)
 """, "an endless loop inside the handler"),
+        Example("""
+import signal, subprocess, sys
+
+trainer = subprocess.Popen(["python", "train.py"])
+
+def on_sigterm(signum, frame):
+    trainer.terminate()
+    # expect: SIG003
+    trainer.wait(timeout=300)
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+trainer.wait()
+""", "a timeout longer than the deadline bounds nothing: SIGKILL comes first (prime-rl's launcher)",
+            name="timeout-past-the-deadline"),
     )
 
     def check(self, analysis):
@@ -338,7 +352,7 @@ signal.signal(signal.SIGTERM, on_sigterm)
             entries = analysis.entries_reaching(registration.func_id, registration.site)
             deadline = analysis.deadline_for(entries)
             for func_id in parents:
-                for event, what in self._blocking(analysis, func_id, skipped[func_id], deadline.seconds):
+                for event, what in blocking_events(analysis, func_id, skipped[func_id], deadline.seconds):
                     if isinstance(event, ir.With):
                         holder = held_outside(analysis, locks, event, parents, entries, registration)
                         if holder is None:
@@ -353,54 +367,3 @@ signal.signal(signal.SIGTERM, on_sigterm)
                         f"{deadline} after the stop ({deadline.aside})",
                         trace + [anchor],
                     )
-
-    @staticmethod
-    def _blocking(analysis, func_id, skipped, deadline: int):
-        fn = analysis.functions[func_id]
-        for event in fn.events:
-            if event.index in skipped:
-                continue
-            if isinstance(event, ir.Loop) and event.infinite and not event.exits:
-                yield event, "a `while True` loop with no exit"
-            elif isinstance(event, ir.With):
-                entered = next((kind for kind in _entered(analysis, event)
-                                if analysis.knowledge.blocking.find(f"{kind}.__enter__")), None)
-                if entered is not None:
-                    yield event, f"`with` on a `{entered}`"
-            elif isinstance(event, ir.CallSite):
-                for name in analysis.graph.qualnames(func_id, event, project=True):
-                    entries = analysis.knowledge.blocking.find(name)
-                    if name not in analysis.graph.qualnames(func_id, event):
-                        entries = [e for e in entries if e.source == "configuration"]
-                    if any(_applies(entry, event) and not _a_pause(analysis, fn, event, entry, deadline)
-                           for entry in entries):
-                        yield event, f"`{name.replace('?.', '.')}()`"
-                        break
-
-
-def _entered(analysis, event: ir.With) -> list[str]:
-    """The library types a `with` statement enters an object of (`with lock:` on a threading.Lock)."""
-    return [value.of.qualname for item in event.items for value in analysis.graph.resolver.resolve(item)
-            if isinstance(value, InstanceV) and isinstance(value.of, ExternalV)]
-
-
-def _a_pause(analysis, fn: ir.FunctionInfo, site: ir.CallSite, entry, deadline: int) -> bool:
-    """A wait of known length (`time.sleep(0.5)`, three retries a second apart, a poll until a
-    deadline on the clock) that takes at most a tenth of the deadline: the stop goes on after it."""
-    length = argument_in(site, entry.option("length", []))
-    if length is None:
-        return False
-    longest = analysis.waits.longest(fn, site, length)
-    return longest is not None and longest <= deadline / 10
-
-
-def _applies(entry, site: ir.CallSite) -> bool:
-    limit = entry.option("max-positional")
-    if limit is not None and len(site.args) > limit:
-        return False
-    keywords = dict(site.kwargs)
-    for keyword in entry.option("unless-keyword", []):
-        value = keywords.get(keyword)
-        if value is not None and not (isinstance(value, ir.Const) and value.value is None):
-            return False
-    return True

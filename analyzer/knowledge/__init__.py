@@ -27,7 +27,8 @@ class KnowledgeError(ValueError):
 _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "save": ("saving.toml", "save", {"checkpoint": bool, "object-arg": int, "periodic": bool}),
     "recompute": ("saving.toml", "recompute", {}),
-    "blocking": ("blocking.toml", "blocking", {"unless-keyword": list, "max-positional": int, "receiver-types": list, "length": list}),
+    "blocking": ("blocking.toml", "blocking", {"unless-keyword": list, "max-positional": int, "receiver-types": list, "length": list,
+                                               "bounded-by": list}),
     "spawn": ("spawning.toml", "spawn", {"kind": str, "target": list, "default-target": str, "arguments": list,
                                          "leading": int, "registered-with": list, "decorates": bool,
                                          "ignores-sigterm": bool, "requeue-hook": str, "platform": str, "label": str,

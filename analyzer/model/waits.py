@@ -46,6 +46,12 @@ class WaitBound:
         each = self._interval(length, rounds)
         return None if each is None else each[1] * total
 
+    def shortest(self, length: ir.Sym) -> float | None:
+        """The shortest a single wait of `length` seconds can take at its bound (a timeout every
+        value of which is known); None: not known."""
+        interval = self._interval(length, {})
+        return None if interval is None else interval[0]
+
     def _stops_on_the_clock(self, fn: ir.FunctionInfo, loop: ir.Loop) -> bool:
         """`while time.monotonic() < deadline:`, or a loop with a test of the clock in its body
         that leaves it (`while live: ... if time.monotonic() >= deadline: break`)."""
