@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from sigcheck.checking.rule import Example, Rule
 
+_TOOLKIT = "neither the SageMaker training toolkit's `train` nor the script a job names in SAGEMAKER_PROGRAM"
+
 _DOCKERFILE = """
 FROM python:3.11-slim
 COPY . /opt/program
@@ -33,7 +35,10 @@ class WrapperWithoutExec(Rule):
     bash 5.1; dash, Debian's `/bin/sh`, forks it (`sh -c` is reported).
 
     A script a RUN writes with `printf`, `echo` or `cat <<EOF` is read too, where the text it
-    writes is known; what is found in a printf or echo script is placed on that RUN.
+    writes is known; what is found in a printf or echo script is placed on that RUN. A wrapper
+    that starts the SageMaker training toolkit's `train` in an image that leaves SAGEMAKER_PROGRAM
+    to the job (AWS's own PyTorch images: `bash -m start_with_right_hostname.sh`) keeps the signal
+    from whatever script the job names, and is reported too.
 
     ## Why is this bad?
     The shell is the process Docker signals. A shell that runs a command in the foreground waits
@@ -106,6 +111,15 @@ ENTRYPOINT ["/entry.sh"]
     invalid = (
         Example("""
 FROM python:3.11-slim
+RUN pip install sagemaker-training
+COPY start.sh /usr/local/bin/start.sh
+ENTRYPOINT ["bash", "-m", "start.sh"]
+""", "the toolkit's train runs in the foreground of PID 1's shell, whatever script the job names "
+            "(aws/deep-learning-containers' start_with_right_hostname.sh, issue #632)",
+            {"start.sh": '#!/usr/bin/env bash\nif [[ "$1" = "train" ]]; then\n     # expect: DKR004\n'
+                         '     LD_PRELOAD=/libchangehostname.so train\nelse\n     eval "$@"\nfi\n'}, name="Dockerfile"),
+        Example("""
+FROM python:3.11-slim
 COPY train.py /opt/program/train.py
 # expect: DKR004
 RUN echo '#!/bin/bash' > /entry.sh && echo 'python /opt/program/train.py "$@"' >> /entry.sh && chmod +x /entry.sh
@@ -145,7 +159,8 @@ EOF
     def check(self, analysis):
         for container in analysis.containers:
             step = container.signal_stops_at()
-            if step is None or step.kind not in ("script", "shell-c") or container.chain.python is None \
+            awaits = container.chain.python is None and container.chain.awaits_program  # any script a job names
+            if step is None or step.kind not in ("script", "shell-c") or (container.chain.python is None and not awaits) \
                     or not container.runs_trainer():
                 continue
             # the shell keeps the signal from any launcher after it: the platform's deadline holds
@@ -153,7 +168,8 @@ EOF
             where = "the script" if step.kind == "script" else f"`{step.label.split()[0]} -c`"
             yield self.finding(
                 step.point,
-                f"{where.capitalize()} starts the trainer without exec ({step.note}): SIGTERM never reaches "
-                f"{container.chain.python.display}, which is SIGKILLed {deadline} after a stop",
+                f"{where.capitalize()} starts the trainer without exec ({step.note}): "
+                + (f"SIGTERM reaches {_TOOLKIT}, which are SIGKILLed {deadline} after a stop" if awaits else
+                   f"SIGTERM never reaches {container.chain.python.display}, which is SIGKILLed {deadline} after a stop"),
                 container.trace(),
             )
