@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import expected_lines
 from sigcheck.rules import ALL_RULES
 
 
@@ -23,6 +24,11 @@ def test_valid_example_is_silent(rule, example, example_findings):
 def test_invalid_example_is_reported(rule, example, example_findings):
     found, marked = example_findings(rule.code, example)
     assert [line for path, line in found if path == example.name] == marked, example.why
+    for name, text in example.files.items():  # a finding placed in another file is marked there
+        lines = expected_lines(text, rule.code)
+        if lines:
+            assert [line for path, line in found if path == name] == lines, example.why
+    assert marked or any(expected_lines(text, rule.code) for text in example.files.values()), example.why
 
 
 def test_every_rule_has_examples_both_ways():
