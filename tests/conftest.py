@@ -16,7 +16,7 @@ from sigcheck.checking.engine import analyse
 from sigcheck.config.settings import Settings
 from sigcheck.container.dockerfile import is_dockerfile
 from sigcheck.loading.discovery import RUNS_NOTHING
-from project_files import write_project  # noqa: F401  (tests import it from here too)
+from project_files import expected_lines, write_project  # noqa: F401  (tests import it from here too)
 
 
 @pytest.fixture
@@ -63,20 +63,6 @@ def analysis(load):
 
 
 # -- rule examples: a rule's findings must fall on the lines marked `# expect: CODE` ----------------
-
-_EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
-
-
-def expected_lines(source: str, code: str) -> list[int]:
-    """Lines marked by `# expect: CODE` on the line before them."""
-    lines = source.lstrip("\n").splitlines()
-    found = []
-    for number, line in enumerate(lines, start=1):
-        match = _EXPECT.search(line)
-        if match and code in [c.strip() for c in match.group(1).split(",")]:
-            found.append(number + 1)
-    return found
-
 
 def _args(example) -> list[str] | None:
     """A Python example beside a Dockerfile is reached through the container: run on the folder."""

@@ -3,8 +3,11 @@ from `conftest` gets whichever conftest pytest loaded last (tests/verify has one
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
+
+_EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
 
 
 def write_project(root: Path, files: dict[str, str]) -> None:
@@ -21,3 +24,14 @@ def dockerfile_container(root: Path, files: dict[str, str], platform: str = "sag
 
     write_project(root, files)
     return load_container(root / "Dockerfile", root, builtin_knowledge(), platform, target)
+
+
+def expected_lines(source: str, code: str) -> list[int]:
+    """Lines marked by `# expect: CODE` on the line before them (rule examples)."""
+    lines = source.lstrip("\n").splitlines()
+    found = []
+    for number, line in enumerate(lines, start=1):
+        match = _EXPECT.search(line)
+        if match and code in [c.strip() for c in match.group(1).split(",")]:
+            found.append(number + 1)
+    return found

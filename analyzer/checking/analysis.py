@@ -51,6 +51,7 @@ class Analysis:
         self.platform = platform
         self.functions = project.functions
         self._containers = list(containers)  # sigcheck.container.model.Container, parsed at discovery
+        self._context_containers = found.context_containers if found is not None else []  # see Discovery
         self.estimators = found.estimators if found is not None else []  # SDK calls that start a script
         self.launchers = found.launchers if found is not None else {}  # the files estimators are written in
         self.launches = found.launches if found is not None else []  # what the project's shell scripts start
@@ -136,10 +137,10 @@ class Analysis:
         """The modules an analysed image with no SageMaker training toolkit runs as its trainer (or
         starts from it), and those its ENTRYPOINT runs before any toolkit: no SM_* variable is set
         for them, the /opt/ml layout is all they have."""
-        paths = {target.path.resolve() for c in self._containers if c.without_toolkit
-                 for target in (c.chain.python, c.own_trainer) if target is not None}
-        paths |= {path.resolve() for c in self._containers if c.without_toolkit for path in c.launched}
-        paths |= {c.chain.python.path.resolve() for c in self._containers if c.python_before_toolkit}
+        images = [*self._containers, *self._context_containers]
+        paths = {t.path.resolve() for c in images if c.without_toolkit for t in (c.chain.python, c.own_trainer) if t}
+        paths |= {path.resolve() for c in images if c.without_toolkit for path in c.launched}
+        paths |= {c.chain.python.path.resolve() for c in images if c.python_before_toolkit}
         trainers = {self.project.by_path[p] for p in paths if self.project.by_path.get(p) is not None}
         # and the modules their runs reach: a trainer's paths often live in a module it imports
         reached = {self.functions[f].module for module in trainers if (facts := self.entry_for(module)) is not None

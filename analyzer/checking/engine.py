@@ -180,6 +180,7 @@ def _inputs(found: Discovery, project, settings: Settings) -> list[Path]:
     # the notebooks and modules scripts and requirements files are written from
     files += [Path(display) for display in (*found.embedded.values(), *(d for _, d in found.written_pins.values()))]
     files += [Path(e.display) for e in [*found.errors, *project.errors]]
+    files += [document.path for c in found.context_containers for document in c.documents.values()]
     if settings.config_path is not None:
         files.append(settings.config_path)
     return files

@@ -83,6 +83,7 @@ class Discovery:
     entries: list[tuple[Path, str, str]] = field(default_factory=list)  # (path, display, reason)
     errors: list[LoadError] = field(default_factory=list)
     containers: list[Container] = field(default_factory=list)
+    context_containers: list[Container] = field(default_factory=list)  # images running a named script (named_launches.py)
     platform: str = "sagemaker"  # decides how containers run (`docker run IMAGE train` on SageMaker)
     target: str | None = None  # the Dockerfile stage that runs, if not the last
     _seen: set[Path] = field(default_factory=set)

@@ -1,5 +1,7 @@
 """How a script named alone is launched: the project's shell scripts, task files, manifests,
-READMEs and estimator calls that start it, read as a run over the project's folder reads them.
+READMEs and estimator calls that start it, read as a run over the project's folder reads them;
+and the images that run it, for what they tell of its run (an image with no training toolkit sets
+no SM_* variable: OPT001), not judged themselves.
 
 `sigcheck train.py` then judges train.py under the deadline of the `torchrun` line in run.sh, as
 `sigcheck .` does (peft's examples/sft: accelerate's 30 s, not SageMaker's 120 s). Only what starts
@@ -26,7 +28,7 @@ def add_launches_of_named(found: "Discovery", named: set[Path], glob_base: Path,
         return
     around = type(found)(found.root, platform=found.platform, target=found.target, overlays=found.overlays)
     around.declared = found.declared
-    search(around, found.root, (), glob_base, exclude, containers=False)  # its errors are no input's: not reported
+    search(around, found.root, (), glob_base, exclude)  # its errors are no input's: not reported
     found.declared = around.declared
     known = {(launch.display, launch.line, launch.target) for launch in [*found.launches, *found.documented]}
     launches = [launch for launch in around.launches
@@ -42,5 +44,12 @@ def add_launches_of_named(found: "Discovery", named: set[Path], glob_base: Path,
         if display in around.launchers:
             found.launchers.setdefault(display, around.launchers[display])
     found.embedded.update({path: shown for path, shown in around.embedded.items() if path in named})
+    found.context_containers += [c for c in around.containers if named & _run_by(c)]
     for launch in launches:
         found.loaded += named_in_arguments(launch, found.root)
+
+
+def _run_by(container) -> set[Path]:
+    """The scripts an image runs (resolved): its trainer, the one its ENTRYPOINT runs before, those it launches."""
+    targets = [t.path for t in (container.chain.python, container.own_trainer) if t is not None]
+    return {resolve(path) for path in [*targets, *container.launched]}

@@ -70,3 +70,23 @@ def test_outside_a_project_no_folder_is_searched(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (finding,) = analyse([Path("train.py")], Settings()).diagnostics
     assert "under torchrun" not in finding.message
+
+
+BYOC = {
+    "Dockerfile": "FROM ubuntu:22.04\nRUN apt-get update && apt-get install -y python3\nCOPY code/main.py /main.py\n"
+                  'ENTRYPOINT ["python3", "/main.py"]\n',
+    "code/main.py": "import sys\n\nMODEL_DIR = '/opt/ml/model/'\n\nif __name__ == '__main__':\n"
+                    "    if sys.argv[1] == 'train':\n        open(MODEL_DIR + 'model.txt', 'w').write('done')\n",
+}
+
+
+def test_a_named_script_an_image_with_no_toolkit_runs_keeps_its_opt_ml_paths(run_sigcheck):
+    """The bring-your-own-container skeleton: an image with no training toolkit sets no SM_*
+    variable, so /opt/ml/model is the contract, named alone as under `sigcheck .` (triage CJ)."""
+    assert run_sigcheck(BYOC, ["."]).diagnostics == []
+    assert run_sigcheck(BYOC, ["code/main.py"]).diagnostics == []
+
+
+def test_a_named_script_no_image_runs_is_judged_with_the_toolkits_variables(run_sigcheck):
+    alone = {"code/main.py": BYOC["code/main.py"]}
+    assert [d.code for d in run_sigcheck(alone, ["code/main.py"]).diagnostics] == ["OPT001"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import expected_lines
+from project_files import expected_lines
 from sigcheck.rules import ALL_RULES
 
 
