@@ -41,7 +41,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                                   "saving-callbacks": list, "saving-callback-keyword": list, "configured-instead": str,
                                                   "callback-packages": list, "exception-hook": str, "instead": str, "needs-call": list,
                                                   "saves-when-true": bool}),
-    "step": ("training.toml", "step", {"needs-update": bool}),
+    "step": ("training.toml", "step", {"needs-update": bool, "fetches": list}),
     "fit": ("training.toml", "fit", {"remedy": str, "remedy-since": str, "remedy-removed": dict, "remedy-removed-from": list, "remedy-removed-kept-by": dict, "package": list, "saves-unless": list,
                                       "switch": str, "saves-with": list, "quiet-callbacks": list, "trains-with": list, "attached-by": list,
                                       "saves-when-stopped": bool, "saves-on-raise": list}),

@@ -74,6 +74,9 @@ _JAX_OPTIMIZERS = frozenset(f"{module}.{name}" for module in ("jax.example_libra
                             for name in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "rmsprop_momentum", "adam",
                                          "adamax", "sm3"))
 NAMESPACE = InstanceV(ExternalV("argparse.Namespace"))  # what an argparse parser's parse_args() gives (namespaces.py)
+TRAIN_OP = InstanceV(ExternalV("tensorflow.Operation"))  # what a TF1 optimizer's minimize() builds (graph_steps.py)
+_TF1_OPTIMIZERS = ("tensorflow.train.", "tensorflow.compat.v1.train.")
+_BUILDS_AN_UPDATE = (".minimize", ".apply_gradients")
 _PARSED = frozenset({"argparse.ArgumentParser.parse_args", "argparse.ArgumentParser.parse_known_args"})
 _OPTIMIZER_TRIPLE = SeqV(tuple(ExternalV(f"jax.example_libraries.optimizers.Optimizer.{part}")
                                for part in ("init_fn", "update_fn", "params_fn")))
@@ -113,6 +116,8 @@ def made_instance(func: ExternalV) -> InstanceV | ExternalV | SeqV | ConfiguredV
         return ExternalV(_LIKE_A_MODULE[func.qualname])
     if func.qualname in _MADE:
         return InstanceV(ExternalV(_MADE[func.qualname]))
+    if func.qualname.startswith(_TF1_OPTIMIZERS) and func.qualname.endswith(_BUILDS_AN_UPDATE):
+        return TRAIN_OP
     if func.qualname in _PARSED:
         return SeqV((NAMESPACE, ExternalV("builtins.list"))) if func.qualname.endswith("known_args") else NAMESPACE
     owner, _, last = func.qualname.rpartition(".")

@@ -13,6 +13,7 @@ from sigcheck.model.callgraph import IN_PROCESS, MAIN_THREAD, CallGraph, Step
 from sigcheck.model.exits import ExitFinder
 from sigcheck.model.first_work import FirstWorkSearch, Found
 from sigcheck.model.gradients import uses_gradient
+from sigcheck.model.graph_steps import runs_an_update
 from sigcheck.model.jax_updates import updates_by_hand
 from sigcheck.model.receivers import ReceiverOrigins
 from sigcheck.model.steps import (built_with_a_step, leaves_loop_after, named_as_no_optimizer, probes_on_noise,
@@ -94,7 +95,8 @@ class WorkFinder:
         names = self.call_names(func_id, event)
         if names and self._an_episodes_step(func_id, event, names):
             return []
-        return [e for name in names for e in (*self.knowledge.steps.find(name), *self._fits(func_id, event, name))]
+        return [e for name in names for e in (*self.knowledge.steps.find(name), *self._fits(func_id, event, name))
+                if not e.option("fetches") or runs_an_update(self.graph.resolver, event, e.option("fetches"))]
 
     def _an_episodes_step(self, func_id: str, site: ir.CallSite, names: list[str]) -> bool:
         """Whether the call steps a scheduler or an environment, by how its receiver is named or
@@ -179,11 +181,9 @@ class WorkFinder:
             self.knowledge.gradient_uses.find(n) for n in self.call_names(func_id, event))
 
     def loop_kind(self, func_id: str, loop: ir.Loop, runs: Callable[[str], bool] | None = None) -> str | None:
-        """"training loop" when the body reaches a step (not one of a few rounds of steps written
-        out: runs_a_few_rounds; a few on noise: probes_on_noise; a warm-up undone: restores_state_after),
-        "data loop" when it iterates a loader.
-        With `runs` (see first_work), a step reached through a call that holds only for other
-        passers does not count (a benchmark's loop that hands `evaluate` to a launcher)."""
+        """"training loop" when the body reaches a step (not a few rounds of steps written out, a few
+        on noise, a warm-up undone: steps.py), "data loop" when it iterates a loader. With `runs`
+        (see first_work), a step through a call that holds only for other passers does not count."""
         fn = self.functions[func_id]
         few = runs_a_few_rounds(fn, loop) or (self._self_check(func_id, loop) and probes_on_noise(
             fn, loop, lambda site: self._makes_noise(func_id, site))) or self._drops_gradients(func_id, loop) \

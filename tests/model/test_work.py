@@ -681,3 +681,24 @@ def test_a_loop_whose_state_is_restored_from_a_snapshot_taken_before_it_trains_n
     optimizer from a copy taken before them: the loop after is the run (triage CC)."""
     code = textwrap.dedent(WARM_UP).replace("SNAPSHOT", snapshot).replace("KEEP", keep)
     assert _loops(analysis({"train.py": code}), "train:<module>") == kinds
+
+
+@pytest.mark.parametrize("fetches, kind", [
+    ("train_op", "training loop"),
+    ("[train_op, loss]", "training loop"),
+    ("{'step': train_op, 'loss': loss}", "training loop"),
+    ("loss", None),
+], ids=["the op", "in a list", "in a dict", "a loss only"])
+def test_a_tf1_session_running_an_op_an_optimizer_built_takes_a_step(analysis, fetches, kind):
+    """openai/baselines and TF1 models: `sess.run(train_op, feed_dict=...)` where an optimizer's
+    minimize built train_op is one update; running the loss alone evaluates (triage CI)."""
+    a = analysis({"train.py": textwrap.dedent(f"""
+        import tensorflow as tf
+
+        loss = tf.reduce_mean(tf.square(tf.matmul(x, w)))
+        train_op = tf.train.AdamOptimizer(1e-3).minimize(loss)
+        with tf.Session() as sess:
+            for step in range(1000000):
+                sess.run({fetches}, feed_dict={{x: batch}})
+        """)})
+    assert _loops(a, "train:<module>") == [kind]
