@@ -34,6 +34,8 @@ _MADE = {"gym.make": "gym.Env", "gymnasium.make": "gymnasium.Env", "gym.vector.m
          # OLMo-core: the trainer its config builds, whose fit handles SIGTERM (knowledge/frameworks.toml)
          "olmo_core.train.TrainerConfig.build": "olmo_core.train.Trainer",
          "olmo_core.train.config.TrainerConfig.build": "olmo_core.train.Trainer",
+         # NeMo-Aligner: the NeMoModelCheckpoint it finds among the trainer's callbacks, whose custom_save saves
+         "nemo_aligner.utils.utils.add_custom_checkpoint_callback": "nemo.utils.callbacks.NeMoModelCheckpoint",
          # lowercase classes: a profiler (whose `step` marks an iteration, and trains nothing)
          "torch.profiler.profile": "torch.profiler.profile",
          "torch.autograd.profiler.profile": "torch.autograd.profiler.profile",

@@ -603,6 +603,10 @@ _LOOP = "import torch\n\nfor batch in loader:\n    loss = model(batch).sum()\n  
     ("    if step % 1000 == 0:\n        executor.submit(save_checkpoint, model.state_dict(), 'ckpt.pt')\n"
      "def save_checkpoint(state, path):\n    torch.save(state, path)\n"
      "import concurrent.futures\nexecutor = concurrent.futures.ThreadPoolExecutor(1)\n", "everything since the last save is lost"),
+    # NeMo-Aligner's loops save through the NeMoModelCheckpoint it fishes out of the trainer (triage CI)
+    ("    if step % 100 == 0:\n        ckpt.custom_save(monitor_candidates={}, is_train_end=False)\n"
+     "from nemo_aligner.utils.utils import add_custom_checkpoint_callback\n"
+     "ckpt = add_custom_checkpoint_callback(trainer, model)\n", "everything since the last save is lost"),
     # activation checkpointing recomputes and writes nothing, whatever its name (DeepSpeed-Chat's step 3)
     ("    model.gradient_checkpointing_disable()\n    out = torch.utils.checkpoint.checkpoint(block, batch)\n"
      "torch.save(model.state_dict(), 'model.pt')\n",
@@ -839,3 +843,12 @@ def test_a_loop_that_steps_each_optimizer_once_is_no_loop_the_flag_must_reach(ru
     batch loop polls the flag, and the fan-out needs not (triage BY)."""
     code = _FANNED_OUT.replace("self.scaler.step(opt)", fanned)
     assert run_sigcheck({"train.py": code}).diagnostics == []
+
+
+def test_a_chainer_trainers_run_is_a_fit(run_sigcheck):
+    """ESPnet1's recipes train with Chainer's `training.Trainer(updater, stop_trigger).run()` (triage CI)."""
+    code = ("from chainer import training\nfrom chainer.training import StandardUpdater\n\n\ndef main():\n"
+            "    trainer = training.Trainer(StandardUpdater(train_iter, optimizer), (100, 'epoch'), out='exp')\n"
+            "    trainer.run()\n\n\nif __name__ == '__main__':\n    main()\n")
+    (finding,) = run_sigcheck({"train.py": code}, select=("SIG001",)).diagnostics
+    assert (finding.line, finding.message.split(" runs ")[0]) == (7, "Fit call")
