@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
-from sigcheck.model.overrides import as_called, self_class
+from sigcheck.model.overrides import as_called, methods_below, self_class
 from sigcheck.model.products import CONFIGURED, configured_classes
 from sigcheck.model.values import ClassV, ConstV, DictV, ExternalV, FunctionV, InstanceV, PartialV, SeqV, Value
 
@@ -110,7 +110,7 @@ class CallTargets:
         subclasses = self._subclasses().get(class_id) if class_id else None
         if not subclasses:
             return []
-        return self._subclass_methods(func, found, subclasses)
+        return self._subclass_methods(func, found, class_id)
 
     def _never_made_base(self, receiver: ir.Sym) -> str | None:
         """The project class the receiver is an instance of, where that class has subclasses and
@@ -125,17 +125,17 @@ class CallTargets:
             self._never_made[class_id] = not self._makers_anywhere((class_id,))
         return class_id if self._never_made[class_id] else None
 
-    def _subclass_methods(self, func: ir.Attr, found: list[CallTarget], subclasses) -> list[CallTarget]:
+    def _subclass_methods(self, func: ir.Attr, found: list[CallTarget], base: str) -> list[CallTarget]:
         known = {t.func_id for t in found}
         extra = []
-        for class_id in subclasses:
-            info = self.project.classes[class_id]
-            # its own, or a sibling base's: `self.on_update_end()` in one mixin, defined in another (mmf's trainer)
-            method = next((t.func_id for t in self.method_targets(class_id, func.attr, 1)), None)
+        # each subclass's own method, or a sibling base's (`self.on_update_end()` in one mixin, defined
+        # in another: mmf's trainer), and where a subclass sets the attribute (`self.step = self.fast_step`)
+        for class_id, method, assigned in methods_below(self.resolver, base, func.attr):
             if method and method not in known:
                 known.add(method)
                 extra.append(CallTarget(self.resolver.qualname(FunctionV(method)), method, 1, dispatched_to=class_id))
-            if func.attr in info.instance_attributes:  # `self.step = self.fast_step` in a subclass
+            if assigned:
+                info = self.project.classes[class_id]
                 for value in (v for sym in info.attributes[func.attr] for v in self.resolver.resolve(sym)):
                     for target in self.value_targets(value):
                         if target.func_id and target.func_id not in known:

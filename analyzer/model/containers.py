@@ -47,6 +47,7 @@ class Containers:
             earlier._stores if earlier is not None else None
         self._related: dict[str, list[str]] = earlier._related if earlier is not None and same_classes else {}
         self._below: dict[str, list[str]] | None = earlier._below if earlier is not None and same_classes else None
+        self.methods_below: dict = earlier.methods_below if earlier is not None and same_classes else {}  # overrides.py
 
     def dict_display(self, sym: ir.DictOf) -> list[Value]:
         entries: list[tuple[Value, Value]] = []

@@ -59,13 +59,15 @@ def self_class(resolver: "Resolver", attr: ir.Attr) -> str | None:
 
 
 def overriding_methods(resolver: "Resolver", attr: ir.Attr, values: list[Value]) -> list[Value]:
-    """The subclasses' overrides of a method `self.name` stands for, bound as it is."""
+    """The subclasses' overrides of a method `self.name` stands for, bound as it is (at most
+    _MAX_OVERRIDES of them, as for an abstract method's returns)."""
     methods = [v for v in values if isinstance(v, FunctionV) and v.bound]
     class_id = self_class(resolver, attr) if methods else None
     if class_id is None:
         return []
-    overrides = dict.fromkeys(method for sub in resolver.containers.subclasses()[class_id]
-                              if (method := _runs(resolver, sub, attr.attr)))
+    overrides = dict.fromkeys(method for _, method, _ in methods_below(resolver, class_id, attr.attr) if method)
+    if len(overrides) > _MAX_OVERRIDES:  # `self.forward` of a base with a thousand models: not followed as a value
+        return []
     return [FunctionV(method, v.bound, v.bound_keywords) for v in methods for method in overrides if method != v.func_id]
 
 
@@ -80,8 +82,28 @@ def as_called(resolver: "Resolver", func: ir.Sym, values) -> list[Value]:
     return [v for v in values if not (isinstance(v, FunctionV) and resolver.project.functions[v.func_id].class_id in below)]
 
 
-def _runs(resolver: "Resolver", class_id: str, name: str) -> str | None:
-    """The project method an instance of the class runs for `name`: its own, or the first its MRO
-    holds (a sibling mixin's)."""
+def methods_below(resolver: "Resolver", class_id: str, name: str) -> list[tuple[str, str | None, bool]]:
+    """(subclass, the method it runs for `name` where not the base's, whether it assigns the
+    attribute itself) for each subclass that does either, once per (class, name) and kept while
+    the classes resolve the same: a call on `self` of a base with a thousand subclasses is asked
+    at every site."""
+    memo = resolver.containers.methods_below
+    key = (class_id, name)
+    if key not in memo:
+        below = ((sub, subclass_method(resolver, sub, name), name in resolver.project.classes[sub].instance_attributes)
+                 for sub in resolver.containers.subclasses().get(class_id, ()))
+        memo[key] = [entry for entry in below if entry[1] or entry[2]]
+    return memo[key]
+
+
+def subclass_method(resolver: "Resolver", class_id: str, name: str) -> str | None:
+    """The project method an instance of a subclass runs for `name`, where it is not its base's:
+    its own, or, for a class of several bases, the first its MRO holds (a sibling mixin's). A
+    class of one base inherits the rest from the base's line, whose own overrides are asked of
+    those subclasses themselves: no MRO walk for the thousands of models under one base."""
+    info = resolver.project.classes[class_id]
+    own = info.methods.get(name)
+    if own is not None or len(info.bases) < 2:
+        return own
     return next((method for cls in resolver.mro(class_id) if isinstance(cls, ClassV)
                  and (method := resolver.project.classes[cls.class_id].methods.get(name))), None)
