@@ -358,9 +358,8 @@ if __name__ == "__main__":
             )
 
     def _commands_without(self, analysis, entry, handlers) -> list[tuple]:
-        """Where a command-line runner picks one command: the training of each command whose run
-        registers none of the handlers (each command is judged on its own), once per place, with
-        the command's name and the way there."""
+        """Where a command-line runner picks one command: each command whose run registers none of
+        the handlers, with its function, name, training (once per place) and the way there."""
         found, seen = [], set()
         for run in entry.command_runs:
             work = None if any(r.func_id in run for r in handlers) else entry.command_work(run)
@@ -394,8 +393,7 @@ if __name__ == "__main__":
 
     @staticmethod
     def _stop(analysis, entry, deadline) -> str:
-        """What a stop does, on the platform; a launcher guessed from the code (`LOCAL_RANK`
-        read: torchrun's 30 s) only as what it would do instead (yolov5's sweep runs alone)."""
+        """What a stop does, on the platform; a launcher guessed from the code only as what it would do instead."""
         if not deadline.conditional:
             return f"{deadline.context} a stop sends SIGTERM, then SIGKILL {deadline} later"
         platform = entry.platform_deadline or analysis.deadline_for([])

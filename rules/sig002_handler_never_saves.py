@@ -299,20 +299,6 @@ except Exception:
     torch.save(model.state_dict(), "ckpt.pt")
 """, "except Exception does not catch SystemExit, so the save never runs"),
         Example("""
-import signal, sys, torch
-
-def on_sigterm(signum, frame):
-    with open("train.log", "a") as log:
-        print("got SIGTERM, exiting", file=log)
-    sys.exit(0)
-
-# expect: SIG002
-signal.signal(signal.SIGTERM, on_sigterm)
-for step in range(100_000):
-    model(next(batches)).backward()
-    optimizer.step()
-""", "appending a line to a log file keeps none of the training (modded-nanogpt's print0)"),
-        Example("""
 import lightning as L
 from lightning.pytorch.callbacks import ModelCheckpoint
 

@@ -314,8 +314,7 @@ def _scan_named(found: Discovery, path: Path) -> None:
 
 
 def _calls_own_function(text: str) -> bool:
-    called = set(_TOP_LEVEL_CALL.findall(text))
-    return bool(called) and not called.isdisjoint(_TOP_LEVEL_DEF.findall(text))
+    return not set(_TOP_LEVEL_CALL.findall(text)).isdisjoint(_TOP_LEVEL_DEF.findall(text))
 
 
 def _scan_launcher(found: Discovery, path: Path) -> bool:

@@ -1,6 +1,7 @@
-"""SIG002 and SIG004 cases beside the rules' own examples: a handler that logs its object, a
-callback that only logs, an Event the loop holds under another name, and SIG002's example of a
-callback that asks the Trainer to stop, which SIG004 must accept too."""
+"""SIG002 and SIG004 cases beside the rules' own examples: a handler that logs its object or
+appends a line to a log file, a callback that only logs, an Event the loop holds under another
+name, and SIG002's example of a callback that asks the Trainer to stop, which SIG004 must accept
+too."""
 
 from __future__ import annotations
 
@@ -10,6 +11,20 @@ from sigcheck.checking.rule import Example
 from sigcheck.rules.sig002_handler_never_saves import HandlerNeverSaves
 
 REPORTED = (
+        Example("""
+import signal, sys, torch
+
+def on_sigterm(signum, frame):
+    with open("train.log", "a") as log:
+        print("got SIGTERM, exiting", file=log)
+    sys.exit(0)
+
+# expect: SIG002
+signal.signal(signal.SIGTERM, on_sigterm)
+for step in range(100_000):
+    model(next(batches)).backward()
+    optimizer.step()
+""", "appending a line to a log file keeps none of the training (modded-nanogpt's print0)"),
         Example("""
 import logging, signal, torch
 
