@@ -9,6 +9,7 @@ import re
 from typing import Callable
 
 from sigcheck.model import ir
+from sigcheck.model.roots import root_name
 
 # What a value sigcheck cannot resolve is called says what its `step` is: a learning-rate or
 # diffusion noise scheduler's (`noise_scheduler.step(...)` in a sampling loop), or an RL
@@ -213,7 +214,7 @@ def restores_state_after(fn: ir.FunctionInfo, loop: ir.Loop) -> bool:
     (`best = deepcopy(model.state_dict())` in the loop) are no such snapshot."""
     for event in fn.events[loop.end:]:
         if isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and event.func.attr == "load_state_dict" \
-                and event.args and _snapshot_before(fn, _root(event.args[0]), loop):
+                and event.args and (root := root_name(event.args[0])) and _snapshot_before(fn, root.name, loop):
             return True
     return False
 
@@ -221,12 +222,6 @@ def restores_state_after(fn: ir.FunctionInfo, loop: ir.Loop) -> bool:
 def _snapshot_before(fn: ir.FunctionInfo, name: str | None, loop: ir.Loop) -> bool:
     assigned = [e for e in fn.events if isinstance(e, ir.Assign) and isinstance(e.target, ir.Name) and e.target.name == name]
     return bool(assigned) and all(e.index < loop.index and _takes_state(e.value) for e in assigned)
-
-
-def _root(sym: ir.Sym) -> str | None:
-    while isinstance(sym, (ir.Item, ir.Attr)):
-        sym = sym.base
-    return sym.name if isinstance(sym, ir.Name) else None
 
 
 def _takes_state(sym: ir.Sym, depth: int = 0) -> bool:
