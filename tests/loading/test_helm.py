@@ -7,6 +7,7 @@ import pytest
 
 from sigcheck.loading.helm import rendered
 from sigcheck.loading.manifests import container_commands
+from tests.rules.test_dkr007_launch_scripts import HANDLES  # a trainer whose handler saves
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -32,25 +33,6 @@ spec:
 """
 VALUES = {"grace": 45, "image": {"repository": "example/trainer", "tag": "v1"},
           "trainer": {"command": "python train.py --out /data: ; sleep infinity"}}
-TRAINS = """
-import signal, sys
-import torch
-
-model = torch.nn.Linear(4, 1)
-opt = torch.optim.SGD(model.parameters(), lr=0.1)
-
-
-def on_sigterm(signum, frame):
-    torch.save(model.state_dict(), "ckpt.pt")
-    sys.exit(0)
-
-
-signal.signal(signal.SIGTERM, on_sigterm)
-for step in range(100000):
-    model(torch.randn(8, 4)).sum().backward()
-    opt.step()
-"""
-
 
 def test_a_template_renders_line_for_line_with_the_values_it_names():
     text = rendered(DEPLOYMENT, VALUES)
@@ -71,7 +53,7 @@ def test_a_value_the_file_lacks_is_a_word_not_known():
 
 @pytest.mark.parametrize("chart", ["Chart.yaml", "values.yaml only"])
 def test_a_shell_that_keeps_sigterm_in_a_charts_template_is_reported(run_sigcheck, chart):
-    files = {"train.py": TRAINS, "chart/templates/deployment.yaml": DEPLOYMENT,
+    files = {"train.py": HANDLES, "chart/templates/deployment.yaml": DEPLOYMENT,
              "chart/values.yaml": "grace: 45\ntrainer:\n  command: python train.py ; sleep infinity\n"}
     if chart == "Chart.yaml":
         files["chart/Chart.yaml"] = "apiVersion: v2\nname: trainer\nversion: 0.1.0\n"

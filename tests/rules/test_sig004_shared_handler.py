@@ -33,18 +33,8 @@ if __name__ == "__main__":
             sys.exit(0)
 """
 
-FINETUNE = """
-import torch
-from common import install_handler
-
-if __name__ == "__main__":
-    install_handler()
-    model = torch.nn.Linear(4, 1)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    for i in range(1_000_000):
-        model(torch.ones(8, 4)).sum().backward()
-        opt.step()
-"""
+# the same run, but its loop never reads the flag
+FINETUNE = PRETRAIN.split("        if STOP")[0]
 
 
 def test_a_run_whose_loop_never_leaves_on_the_flag_is_reported_beside_one_that_does(run_sigcheck):
