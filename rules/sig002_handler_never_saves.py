@@ -18,8 +18,8 @@ class HandlerNeverSaves(Rule):
       `threading.Event`) that the training loop checks, itself or through a `@property` that
       returns it, and the branch taken, or the code after the loop it leaves, saves; the test may
       be in a callback the library's loop runs, whose branch asks the library to stop
-      (`control.should_training_stop = True`, an Estimator hook's `run_context.request_stop()`)
-      and the code after the fit call saves, or the library does as it stops (the Estimator's
+      (`control.should_training_stop = True`, an Estimator hook's `run_context.request_stop()`,
+      an SB3 callback's `_on_step` returning `not STOP`) and the code after the fit call saves, or the library does as it stops (the Estimator's
       CheckpointSaverHook), or asks the library to save (`control.should_save = True`: the
       Trainer saves at the end of that step); a branch may answer through a flag of its own
       that a later test answers (`self.pending = True`, then `if self.pending:` in on_save); a

@@ -74,6 +74,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "stop-attribute": ("frameworks.toml", "stop-attribute", {"called": bool, "receivers": list, "receiver-names": list}),
     "replaces-handler": ("frameworks.toml", "replaces-handler", {}),
     "save-attribute": ("frameworks.toml", "save-attribute", {}),
+    "stop-return": ("frameworks.toml", "stop-return", {}),
 }
 _SPAWN_KINDS = {"thread", "executor", "process", "atexit", "call", "remote", "callback"}
 _BEHAVIOURS = {"handles", "exits", "forwards", "defeats"}
@@ -190,6 +191,7 @@ class Knowledge:
         self.stop_attributes = PatternSet(by_category["stop-attribute"])
         self.handler_replacers = PatternSet(by_category["replaces-handler"])  # see SIG005
         self.save_attributes = PatternSet(by_category["save-attribute"])
+        self.stop_returns = PatternSet(by_category["stop-return"])  # callbacks whose return ends the loop
         self.sagemaker_paths = sagemaker_paths
         self.platforms = platforms
         self.signals = signals

@@ -293,6 +293,7 @@ class _Builder(ImportBuilder, AssignmentBuilder, ExpressionBuilder):
     def _s_While(self, node: cst.While) -> None:
         loop = self.emit(ir.Loop, node, kind="while")
         loop.test_reads = self.test(node.test)
+        loop.test_end = len(self.fn.events)
         loop.infinite = always_true(node.test)
         self._loop_body(loop, node)
 

@@ -256,17 +256,21 @@ class Flags:
         the flag on its way (a training epoch that polls it) gives back something else."""
         found: set[FlagKey] = set()
         for value in self.graph.resolver.resolve(call.func):
-            func_id = value.func_id if isinstance(value, FunctionV) else None
-            if func_id not in self.functions or func_id in self._getting:
-                continue
-            self._getting.add(func_id)
-            try:
-                fn = self.functions[func_id]
-                returned = [part for sym in fn.returns for part in _built_from(sym) if _may_be_a_flag(part)]
-                found |= self._through_locals(func_id, self.reads(func_id, returned))
-            finally:
-                self._getting.discard(func_id)
+            if isinstance(value, FunctionV) and value.func_id in self.functions:
+                found |= self._returned_from(value.func_id)
         return found
+
+    def _returned_from(self, func_id: str) -> frozenset[FlagKey]:
+        """The flags a project function's returns are computed from."""
+        if func_id in self._getting:
+            return frozenset()
+        self._getting.add(func_id)
+        try:
+            fn = self.functions[func_id]
+            returned = [part for sym in fn.returns for part in _built_from(sym) if _may_be_a_flag(part)]
+            return frozenset(self._through_locals(func_id, self.reads(func_id, returned)))
+        finally:
+            self._getting.discard(func_id)
 
     def _assignments(self, fn: ir.FunctionInfo) -> tuple[dict[str, list[ir.Assign]], list[ir.Loop]]:
         """A function's assignments to plain names, by name, and its loops: asked for each test
@@ -298,26 +302,60 @@ class Flags:
     def _tested(self, func_id: str, event: ir.Branch | ir.Loop) -> frozenset[FlagKey]:
         """The flags a branch or while-loop test looks at, itself or through the calls it makes."""
         keys = self._through_locals(func_id, set(self.reads(func_id, event.test_reads)), event)
-        if isinstance(event, ir.Branch):
-            fn = self.functions[func_id]
-            for site in fn.events[event.test_start: event.index]:
-                if isinstance(site, ir.CallSite):
-                    for target in self.graph.targets(func_id, site):
-                        if target.func_id:
-                            keys |= self.read_in(target.func_id)
+        # the calls the test makes: `if handler.should_stop():`; `while keep_going():`, where only
+        # what the call returns decides (an epoch that polls the flag and returns its loss does not)
+        branch = isinstance(event, ir.Branch)
+        fn = self.functions[func_id]
+        for site in fn.events[event.test_start: event.index] if branch else fn.events[event.index + 1: event.test_end]:
+            if isinstance(site, ir.CallSite):
+                for target in self.graph.targets(func_id, site):
+                    if target.func_id:
+                        keys |= self.read_in(target.func_id) if branch else self._returned_from(target.func_id)
         return frozenset(keys)
 
     def tests_by_flag(self) -> dict[FlagKey, list[tuple[str, ir.Event]]]:
         """Every branch and while-loop test in the project, by the flags it looks at, in function
-        order: one pass, however many flags are asked about (a pass per flag was quadratic)."""
+        order: one pass, however many flags are asked about (a pass per flag was quadratic). A
+        library callback's `return` that answers whether the loop goes on (see returned_to_loop)
+        is such a test too."""
         if self._by_flag is None:
             self._by_flag = {}
             for func_id in sorted(self.functions):
+                answers = self.answers_its_loop(func_id)
                 for event in self.functions[func_id].events:
                     if isinstance(event, (ir.Branch, ir.Loop)):
-                        for flag in self.tested(func_id, event):
-                            self._by_flag.setdefault(flag, []).append((func_id, event))
+                        flags = self.tested(func_id, event)
+                    elif answers and isinstance(event, ir.Jump) and event.kind == "return":
+                        flags = self.returned_to_loop(func_id, event)
+                    else:
+                        continue
+                    for flag in flags:
+                        self._by_flag.setdefault(flag, []).append((func_id, event))
         return self._by_flag
+
+    def answers_its_loop(self, func_id: str) -> bool:
+        """A method a library's loop calls and goes on only if it returns so (knowledge's
+        stop-return): SB3's `BaseCallback._on_step`, xgboost's `TrainingCallback.after_iteration`."""
+        fn = self.functions[func_id]
+        if fn.class_id is None or not self.graph.knowledge.stop_returns.entries:
+            return False
+        for cls in self.graph.resolver.mro(fn.class_id)[1:]:
+            if isinstance(cls, ExternalV):
+                return bool(self.graph.knowledge.stop_returns.find(f"{cls.qualname}.{fn.name}"))
+            if fn.name in self.graph.project.classes[cls.class_id].methods:
+                return False  # a project base's method: the override that answers the library is that one
+        return False
+
+    def returned_to_loop(self, func_id: str, jump: ir.Jump) -> frozenset[FlagKey]:
+        """The flags a `return` statement's value looks at (`return not STOP`): its reads come just
+        before it, placed on the same statement."""
+        events = self.functions[func_id].events
+        syms = []
+        for event in reversed(events[:jump.index]):
+            if not isinstance(event, ir.Read) or event.node != jump.node:
+                break
+            syms.append(event.sym)
+        return frozenset(self._through_locals(func_id, self.reads(func_id, syms)))
 
 
 def _fresh_for(loops: list[ir.Loop], assigned: int, test: ir.Branch | ir.Loop) -> bool:

@@ -241,6 +241,7 @@ class Loop(Event):
     target: Sym | None = None
     test_reads: tuple[Sym, ...] = ()
     infinite: bool = False  # `while True` / `while 1`
+    test_end: int = 0  # a while-loop's test: its events are (index + 1, test_end), run before each pass
     exits: bool = False  # a break, return or raise directly inside the body
 
 

@@ -279,13 +279,16 @@ class SaveAnalysis(ExceptionUnwinding):
                 return (Point(func_id, event.node, "the loop checks the flag"),) + found
         return None
 
-    def response(self, func_id: str, event: ir.Branch | ir.Loop, main: set[str], depth: int = 0) -> tuple[Point, ...] | None:
+    def response(self, func_id: str, event: ir.Branch | ir.Loop | ir.Jump, main: set[str], depth: int = 0) -> tuple[Point, ...] | None:
         """What saves when the test holds: in the branch, or on the way out it takes; or where
         the branch sets a flag of its own that another test answers (`self.pending = True`, then
         in a later callback `if self.pending:`)."""
         fn = self.functions[func_id]
         if isinstance(event, ir.Loop):
             return self.range_save(func_id, event.end, len(fn.events)) or self.after_return(func_id, main)
+        if isinstance(event, ir.Jump):  # a callback's answer to its library's loop (see Flags.returned_to_loop)
+            returned = self._after_library_loop(main)
+            return (Point(func_id, event.node, "returns it to the library's loop, which stops"), *returned) if returned else None
         found = self.range_save(func_id, event.index + 1, event.end) or self.asks_library_to_save(func_id, event)
         if found:
             return found

@@ -44,7 +44,7 @@ class StopAnalysis(ExitFinder):
         the library whose loop runs it to stop (a callback's `control.should_training_stop = True`),
         or set a flag of its own that a test on the main path leaves on (`self.pending = True`,
         then in the callback the library runs after its save, `if self.pending:`)."""
-        if isinstance(check, ir.Loop):
+        if isinstance(check, (ir.Loop, ir.Jump)):  # a Jump: a callback returns the flag to its library's loop
             return True
         if self.saves.asks_library_to_stop(func_id, check.index + 1, check.end) is not None:
             return True
