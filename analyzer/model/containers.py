@@ -363,6 +363,14 @@ def _match(stored: Value, key: Value) -> bool:
     return stored == key or isinstance(stored, UnknownV) or isinstance(key, UnknownV)
 
 
+# A dict's own `get`, on a dict some factory made (`defaultdict(dict)`'s items: habitat-lab's registry)
+_DICT_GETS = frozenset({"builtins.dict.get", "collections.OrderedDict.get", "collections.defaultdict.get"})
+
+
+def is_dict_get(func: Value) -> bool:
+    return isinstance(func, ExternalV) and func.qualname in _DICT_GETS
+
+
 def is_lookup(call: ir.CallOf) -> bool:
     """`x.get(key)` or `x.get(key, default)` on what is no project object: a dict's lookup."""
     return isinstance(call.func, ir.Attr) and call.func.attr == "get" and 1 <= len(call.args) <= 2 \

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.model import ir
 from sigcheck.model.argflow import Flow, argument_flow, returned_for_call
-from sigcheck.model.containers import Containers, is_lookup
+from sigcheck.model.containers import Containers, is_dict_get, is_lookup
 from sigcheck.model.class_members import ClassMembers
 from sigcheck.model.members import ModuleMembers
 from sigcheck.model.mro import linearised
@@ -261,6 +261,8 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
             return made_by_ray
         if isinstance(func, ClassV):
             return [InstanceV(func)]
+        if is_dict_get(func) and is_lookup(call):  # on a dict a factory made: `defaultdict(dict)[kind].get(name)`
+            return self._looked_up(call)
         if isinstance(func, ExternalV):
             if func.qualname == "builtins.super":
                 return self._super(call)
@@ -281,9 +283,12 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
         if isinstance(func, UnknownV) and self.wraps_argument(call.func, call.args, call.kwargs):
             return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV, ClassV)))]
         if isinstance(func, UnknownV) and is_lookup(call):  # `table.get(key, default)`: an item, or the default
-            default = call.args[1] if len(call.args) == 2 else ir.Const(None)
-            return [*self.resolve(ir.Item(call.func.base, call.args[0])), *self.resolve(default)]
+            return self._looked_up(call)
         return [UNKNOWN]
+
+    def _looked_up(self, call: ir.CallOf) -> list[Value]:
+        default = call.args[1] if len(call.args) == 2 else ir.Const(None)
+        return [*self.resolve(ir.Item(call.func.base, call.args[0])), *self.resolve(default)]
 
     def wraps_argument(self, func: ir.Sym, args: tuple[ir.Sym, ...], kwargs: tuple) -> bool:
         """`factory(...)(f)` where the factory is a library function: a decorator factory's

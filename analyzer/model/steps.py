@@ -27,6 +27,16 @@ def named_as_no_optimizer(func: ir.Sym) -> bool:
     return name is not None and bool(_NOT_AN_OPTIMIZER.search(name))
 
 
+# The keywords an environment's or a simulator's step takes; an optimizer's takes a closure.
+_ACTION_KEYWORD = re.compile(r"^(?:actions?|episode|agent_actions?)$")
+
+
+def given_an_action(site: ir.CallSite) -> bool:
+    """`self.task.step(action=action, episode=episode)` (habitat-lab's Env, its task from a
+    registry sigcheck cannot follow): a step handed an action by keyword is a simulator's."""
+    return any(name is not None and _ACTION_KEYWORD.match(name) for name, _ in site.kwargs)
+
+
 def steps_loop_target(loop: ir.Loop, event: ir.Event) -> bool:
     """`for optimizer in optimizers: optimizer.step()`: one step fanned out to several optimizers
     (a hybrid CPU/GPU optimizer, a GAN's pair), not a loop of steps; so is AMP's spelling of it,

@@ -16,7 +16,7 @@ from sigcheck.model.gradients import uses_gradient
 from sigcheck.model.graph_steps import runs_an_update
 from sigcheck.model.jax_updates import updates_by_hand
 from sigcheck.model.receivers import ReceiverOrigins
-from sigcheck.model.steps import (built_with_a_step, leaves_loop_after, named_as_no_optimizer, probes_on_noise,
+from sigcheck.model.steps import (built_with_a_step, given_an_action, leaves_loop_after, named_as_no_optimizer, probes_on_noise,
                                   restores_state_after, runs_a_few_rounds, steps_loop_target, steps_one_made_in_it)
 from sigcheck.model.values import FunctionV
 
@@ -105,6 +105,8 @@ class WorkFinder:
         unknown = all(n.startswith("?.") for n in names)
         if not unknown and not all(n.endswith(".step") and "optim" not in n.lower() for n in names):
             return False
+        if given_an_action(site):
+            return True
         return all(named_as_no_optimizer(called) or self._receivers.made_as_an_env(called)
                    for called in self._spelled_as(func_id, site.func))
 

@@ -243,6 +243,25 @@ def test_a_class_decorator_fills_a_registry_that_is_read_by_name(analysis):
     assert "train:NotRegistered.train" not in calls
 
 
+def test_a_registry_of_defaultdicts_is_read_through_get(analysis):
+    # habitat-lab's Registry keeps `mapping = collections.defaultdict(dict)`: each kind's table is
+    # the dict the factory makes, and `mapping[kind].get(name)` is that dict's lookup (triage CK).
+    registry = REGISTRY.replace('mapping = {"runners": {}}', "mapping = collections.defaultdict(dict)")
+    a = analysis({"registry.py": "import collections\n" + registry, "train.py": textwrap.dedent("""
+        from registry import registry
+
+        @registry.register_runner("ppo")
+        class PPORunner:
+            def train(self):
+                pass
+
+        def main(name):
+            registry.get_runner_class(name)().train()
+    """)}, every_function=True)
+    calls = {callee for _, callee, kind in a.graph.graph.out_edges("train:main", keys=True) if kind == "call"}
+    assert "train:PPORunner.train" in calls
+
+
 def test_an_unknown_key_into_a_big_registry_is_unknown(probe):
     # fairseq registers hundreds of models; which one a configured name picks is not known, and
     # following every one of them would claim that any model's code runs.

@@ -344,6 +344,36 @@ def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(a
     assert "train:train" in a.work.stepping
 
 
+@pytest.mark.parametrize("call, steps", [
+    ("self.task.step(action=action, episode=self.episode)", False),
+    ("self.task.step(actions=[action])", False),
+    ("self.task.step(closure=None)", True),  # Optimizer.step's own keyword
+    ("self.task.step()", True),
+], ids=["action and episode", "actions", "closure", "no argument"])
+def test_a_step_handed_an_action_by_keyword_is_a_simulators(analysis, call, steps):
+    """habitat-lab's Env steps a task from a registry sigcheck cannot follow: its
+    `self.task.step(action=..., episode=...)` is no optimizer's step (triage CK)."""
+    code = f"""
+        import random
+
+        class Env:
+            def __init__(self, task):
+                self.task = task
+                self.episode = None
+
+            def step(self, action):
+                return {call}
+
+        def play(env):
+            for _ in range(100):
+                env.step(random.choice(["left", "right"]))
+
+        play(Env(make_task()))
+    """
+    a = analysis({"train.py": textwrap.dedent(code)})
+    assert ("train:Env.step" in a.work.stepping) is steps
+
+
 @pytest.mark.parametrize("code, trains", [
     ("from mmseg.apis import train_segmentor\n\ntrain_segmentor(model, datasets, cfg)\n", True),
     ("from mmcv.runner import build_runner\n\nrunner = build_runner(cfg.runner)\nrunner.run(loaders, cfg.workflow)\n", True),

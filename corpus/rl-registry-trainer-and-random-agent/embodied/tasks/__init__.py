@@ -1,0 +1,1 @@
+from embodied.tasks import nav  # noqa: F401  (registers the tasks)

@@ -1,0 +1,1 @@
+from embodied.trainers import ppo  # noqa: F401  (registers the trainers)
