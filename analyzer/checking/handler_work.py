@@ -5,6 +5,7 @@ SIGTERM could share (SIG001)."""
 from __future__ import annotations
 
 from sigcheck.checking.registration_conditions import rank_alternatives
+from sigcheck.loading.pins import pinned_within
 from sigcheck.model.signals import chains_previous
 from sigcheck.model.trace import Point
 
@@ -94,12 +95,22 @@ def why_no_handler(analysis, entry) -> list[str]:
     library's handling, a registration only on the side of an `if` that does not train, a library's
     handling that needs a call the run never makes, a handler for other signals that would serve."""
     pinned = entry.handling_pinned_out
-    notes = [f"{pinned}: a release before the library handled SIGTERM"] if pinned else []
+    notes = [_pin_note(analysis, pinned)] if pinned else []
     notes += [f"{analysis.describe(r.func_id)} registers one only on the side of an `if` that does not train"
               for r, _ in entry.registered_apart[:1]]
     notes += [f"the {analysis.graph.qualnames(*call[:2])[0].rsplit('.', 1)[-1]} it makes handles it only through "
               f"calls the run never makes" for call in entry.handling_unmade[:1]]
     return notes + other_signals_serving_a_stop(analysis, entry)
+
+
+def _pin_note(analysis, pinned: str) -> str:
+    """A release before the library's handling; or one that installed a handler doing nothing
+    (pytorch-lightning 1.5.0 to 1.5.2 off Slurm: the signal is swallowed, the fit trains on)."""
+    for entry in analysis.knowledge.frameworks.entries:
+        window = entry.option("swallows")
+        if window and pinned_within(pinned, entry.option("package", []), *window):
+            return f"{pinned}: that release installs a SIGTERM handler that does nothing, so the run trains on until SIGKILL"
+    return f"{pinned}: a release before the library handled SIGTERM"
 
 
 def other_signals_serving_a_stop(analysis, entry) -> list[str]:

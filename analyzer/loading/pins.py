@@ -88,6 +88,14 @@ class Pins:
                     pins.setdefault(package, []).append((f"{clause.group(1)}{clause.group(2)}", shown))
 
 
+def pinned_within(pin: str, packages: list[str], first: str, last: str) -> bool:
+    """Whether a pin as `below` writes it (`pytorch-lightning==1.5.0 in environment.yaml`) holds
+    one of `packages` to a single release from `first` to `last`."""
+    exact = re.match(r"\s*([\w.\-\[\]]+?)\s*===?\s*([\w.]+)\s*(?:in |$)", pin)
+    return exact is not None and exact.group(1).lower() in {p.lower() for p in packages} \
+        and _version(first) <= _version(exact.group(2)) <= _version(last)
+
+
 def _version(text: str) -> tuple[int, ...]:
     """`1.4.2` -> (1, 4, 2); `2.0.0rc1` -> (2, 0, 0); `1.9.*` -> (1, 9)."""
     parts = []

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sigcheck.checking.rule import Example
 
 PINNED = Example("""
@@ -137,3 +139,24 @@ def test_a_run_importing_a_name_lightning_2_no_longer_has_runs_without_its_handl
     current = "from model import Lit, Trainer\nfrom pytorch_lightning.loggers import Logger\n\nTrainer().fit(Lit())\n"
     files = {"model.py": MODEL, "train.py": current, "legacy/old.py": "from pytorch_lightning.loggers import LightningLoggerBase\n"}
     assert run_sigcheck(files, ["train.py"], select=("SIG001",)).diagnostics == []
+
+
+SWALLOWED = "that release installs a SIGTERM handler that does nothing, so the run trains on until SIGKILL"
+OLDER = "a release before the library handled SIGTERM"
+
+
+@pytest.mark.parametrize("pin, shown, note", [
+    ("pytorch-lightning==1.5.0", "pytorch-lightning==1.5.0", SWALLOWED),
+    ("pytorch-lightning==1.5.2", "pytorch-lightning==1.5.2", SWALLOWED),
+    ("pytorch-lightning==1.5.10", "pytorch-lightning==1.5.10", OLDER),
+    ("pytorch-lightning==1.4.2", "pytorch-lightning==1.4.2", OLDER),
+    # a range, not one release: shown by the clause that confines it, and not said to swallow
+    ("pytorch-lightning>=1.5.0,<1.6", "pytorch-lightning<1.6", OLDER),
+])
+def test_lightning_1_5_0_to_1_5_2_swallow_sigterm(run_sigcheck, pin, shown, note):
+    """ControlNet pins 1.5.0, whose signal connector installs `HandlersCompose([])` off Slurm
+    (triage CL): the fit is stopped by nothing, not left without a handler."""
+    report = run_sigcheck({"model.py": MODEL, "train.py": "from model import Lit, Trainer\n\nTrainer(max_epochs=5).fit(Lit())\n",
+                           "environment.yaml": f"dependencies:\n  - pip:\n    - {pin}\n"}, ["train.py"], select=("SIG001",))
+    (finding,) = report.diagnostics
+    assert f"({shown} in environment.yaml: {note})" in finding.message
