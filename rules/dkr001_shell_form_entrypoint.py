@@ -46,7 +46,9 @@ class ShellFormEntrypoint(Rule):
     `&&`, pipes or redirections gets no fix: move it into a script that ends in `exec`.
 
     A Python program found in the image that neither trains nor handles SIGTERM (a server, a
-    tool) has nothing to lose, and is not reported; one sigcheck cannot find is.
+    tool) has nothing to lose, and is not reported; one sigcheck cannot find is. Nor is a shell
+    given no script (`CMD /bin/bash -l`): it waits for a person at a terminal and runs no
+    program of the image; what they start from its prompt is theirs to stop.
 
     Where the stage's `SHELL` instruction names bash (`SHELL ["/bin/bash", "-c"]`), the shell is
     known: bash runs a lone simple command (the last of a list) in its own place, so the trainer
@@ -131,6 +133,8 @@ ENTRYPOINT python /app/train.py
                 continue
             if container.chain.python is not None and not container.runs_trainer():
                 continue  # a program that neither trains nor handles SIGTERM (a server, a tool) loses nothing
+            if container.chain.interactive:
+                continue  # a shell for a person at a terminal (`CMD /bin/bash -l`) starts no trainer of its own
             if _shell_passes_it_on(container):
                 continue  # `SHELL ["/bin/bash", "-c"]`: bash runs the lone command in its place
             shell = " ".join(image.shell)

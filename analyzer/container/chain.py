@@ -166,6 +166,7 @@ class ChainBuilder:
             return
         if not rest or rest[0] is None:
             self.chain.problem = f"{program_name(words[0])} is given no script"
+            self.chain.interactive = not rest  # it reads its commands from a terminal: no program of the image runs
             return
         found = self.image.lookup(self.image.absolute(rest[0], cwd))
         if found is None and program_name(words[0]) == "bash" and "/" not in rest[0]:

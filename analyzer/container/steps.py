@@ -54,6 +54,7 @@ class Chain:
     steps: list[Step] = field(default_factory=list)
     python: PythonTarget | None = None
     problem: str | None = None  # why the chain could not be followed to a trainer
+    interactive: bool = False  # it ends in a shell given no script: one for a person at a terminal (`CMD /bin/bash -l`)
     missing_train: bool = False  # the platform's `train` argument names no program in the image
     runs_arguments: Point | None = None  # a wrapper that runs its arguments (`exec "$@"`)
     awaits_program: bool = False  # the toolkit's `train` with no SAGEMAKER_PROGRAM: a job's estimator names it
