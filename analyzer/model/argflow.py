@@ -346,6 +346,27 @@ def returned_for_call(fn: ir.FunctionInfo, bound: int, returned: ir.Sym, args, k
     return _passed_for(fn, bound, returned, args, kwargs, star)
 
 
+def returned_on_receiver(fn: ir.FunctionInfo, returned: ir.Sym, receiver: ir.Sym) -> ir.Sym | None:
+    """A method's `return self.attr(...)` (or `return self.attr`), in the terms of the object it is
+    called on: nerfstudio's `config.setup()` returns `self._target(self, **kwargs)`, the class the
+    config subclass gives, where `self` alone is only the base that declares it. None otherwise."""
+    call = returned if isinstance(returned, ir.CallOf) else None
+    attr = call.func if call is not None else returned
+    if fn.class_id is None or not fn.params or not isinstance(attr, ir.Attr) or not _is_self(fn, attr.base):
+        return None
+    on_receiver = ir.Attr(receiver, attr.attr)
+    if call is None:
+        return on_receiver
+    args = tuple(receiver if _is_self(fn, a) else a for a in call.args)
+    kwargs = tuple((k, receiver if _is_self(fn, v) else v) for k, v in call.kwargs)
+    return ir.CallOf(on_receiver, args, kwargs, star=call.star)
+
+
+def _is_self(fn: ir.FunctionInfo, sym: ir.Sym) -> bool:
+    bindings = fn.bindings.get(sym.name, ()) if isinstance(sym, ir.Name) and sym.scope == fn.id else ()
+    return len(bindings) == 1 and isinstance(bindings[0].value, ir.Param) and bindings[0].value.index == 0
+
+
 def _passed_for(fn: ir.FunctionInfo, bound: int, sym: ir.Sym, args, kwargs, star: bool) -> ir.Sym | None:
     """The argument the call passes for `sym`, where it is one of the function's parameters never
     rebound (its default where the call passes none)."""

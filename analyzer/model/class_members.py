@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sigcheck.model import ir
 from sigcheck.model.values import ClassV, ExternalV, FunctionV, UnknownV, Value
 
 if TYPE_CHECKING:
@@ -16,6 +17,9 @@ if TYPE_CHECKING:
 # Decorators that make reading the attribute run the method: `functools.cached_property` (and the
 # `cached_property` package's) runs it on the first read, which is the read that matters here.
 _PROPERTIES = frozenset({"property", "cached_property"})
+# What declares a dataclass-like field with a default: on instances the field holds the default
+_FIELD_MAKERS = frozenset({"dataclasses.field", "attr.ib", "attr.attrib", "attr.field", "attrs.field",
+                           "pydantic.Field", "pydantic.fields.Field"})
 
 
 class ClassMembers:
@@ -51,7 +55,21 @@ class ClassMembers:
                     found_values = self._overriding_properties(found.id, attr)
                 return found_values or [UnknownV(attr)]
             return [FunctionV(fn.id, bound=skip)]
-        return [v for sym in found.attributes[attr] for v in self.resolve(sym)]
+        return [v for sym in found.attributes[attr] for v in self._class_attribute(sym, bound)]
+
+    def _class_attribute(self, sym, bound: bool) -> list[Value]:
+        """A class attribute's values; on an instance, a dataclass field's are its default's, or
+        what its default factory makes (nerfstudio's `_target: Type = field(default_factory=lambda:
+        Trainer)`, which `config.setup()` calls to build the trainer)."""
+        call = sym.value if isinstance(sym, ir.Declared) else sym  # `_target: Type = field(...)`
+        if bound and isinstance(call, ir.CallOf) and call.kwargs and not call.args \
+                and any(isinstance(v, ExternalV) and v.qualname in _FIELD_MAKERS for v in self.resolve(call.func)):
+            for name, value in call.kwargs:
+                if name == "default":
+                    return list(self.resolve(value))
+                if name in ("default_factory", "factory"):
+                    return list(self.resolve(ir.CallOf(value)))
+        return list(self.resolve(sym))
 
     def _overriding_properties(self, class_id: str, attr: str) -> list[Value]:
         """The returns of the properties named `attr` that the class's project subclasses define

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterable
 
 from sigcheck.model import ir
-from sigcheck.model.argflow import Flow, argument_flow, returned_for_call
+from sigcheck.model.argflow import Flow, argument_flow, returned_for_call, returned_on_receiver
 from sigcheck.model.containers import Containers, is_dict_get, is_lookup
 from sigcheck.model.class_members import ClassMembers
 from sigcheck.model.members import ModuleMembers
@@ -279,7 +279,8 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
             return self.containers.made_by_builtin(func, call) or self.attribute_by_name(call) \
                 or made_from_text(self, func, call) or [UnknownV()]
         if isinstance(func, FunctionV):
-            return self.returns(func, call.args, call.kwargs, call.star)
+            receiver = call.func.base if func.bound and isinstance(call.func, ir.Attr) else None
+            return self.returns(func, call.args, call.kwargs, call.star, receiver)
         if isinstance(func, UnknownV) and self.wraps_argument(call.func, call.args, call.kwargs):
             return [UNKNOWN, *(v for v in self.resolve(call.args[0]) if isinstance(v, (FunctionV, PartialV, ClassV)))]
         if isinstance(func, UnknownV) and is_lookup(call):  # `table.get(key, default)`: an item, or the default
@@ -302,16 +303,21 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
             and all(isinstance(v, (FunctionV, PartialV, ClassV)) for v in self.resolve(args[0]))
 
     def returns(self, func: FunctionV, args: tuple[ir.Sym, ...], kwargs: tuple[tuple[str, ir.Sym], ...],
-                star: bool = False) -> list[Value]:
+                star: bool = False, receiver: ir.Sym | None = None) -> list[Value]:
         """What calling `func` with these arguments returns. A parameter returned as it is
-        (`def register(fn): ...; return fn`) stands for this call's argument, not every call's."""
+        (`def register(fn): ...; return fn`) stands for this call's argument, not every call's; an
+        attribute of `self` unknown on the method's own class, for the `receiver`'s."""
         fn = self.project.functions[func.func_id]
         if fn.yields:  # a generator function: the call makes an iterator over what it yields
             return [SeqV(tuple(v for sym in fn.yields[:_MAX_VALUES] for v in self.resolve(sym)))]
         values: list[Value] = []
         for returned in fn.returns[:_MAX_VALUES]:
             passed = returned_for_call(fn, func.bound, returned, args, kwargs, star)
-            values.extend(self.resolve(passed if passed is not None else returned))
+            found = self.resolve(passed if passed is not None else returned)
+            if receiver is not None and func.bound and all(isinstance(v, UnknownV) for v in found):
+                on_receiver = returned_on_receiver(fn, returned, receiver)
+                found = self.resolve(on_receiver) if on_receiver is not None else found
+            values.extend(found)
         return values or override_returns(self, fn, func.bound) or [UNKNOWN]
 
     def _decorated(self, sym: ir.Decorated) -> list[Value]:

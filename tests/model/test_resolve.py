@@ -1168,3 +1168,51 @@ def test_a_method_value_of_a_base_with_many_overrides_is_the_bases_own(resolve):
     models = "".join(f"class M{n}(Base):\n    def forward(self):\n        pass\n\n" for n in range(9))
     code = "class Base:\n    def run(self):\n        probe = self.forward\n\n    def forward(self):\n        pass\n\n" + models
     assert resolve(code, scope="train:Base.run") == (FunctionV("train:Base.forward", bound=1),)
+
+
+CONFIGS = """
+from dataclasses import dataclass, field
+from typing import Type
+
+
+@dataclass
+class InstantiateConfig:
+    _target: Type
+
+    def setup(self, **kwargs):
+        return self._target(self, **kwargs)
+
+
+class Trainer:
+    def __init__(self, config, local_rank=0):
+        self.config = config
+
+
+class Pipeline:
+    def __init__(self, config):
+        self.config = config
+
+
+@dataclass
+class TrainerConfig(InstantiateConfig):
+    _target: Type = field(default_factory=lambda: Trainer)
+    steps: int = field(default=100)
+
+
+@dataclass
+class PipelineConfig(InstantiateConfig):
+    _target: Type = Pipeline
+"""
+
+
+@pytest.mark.parametrize("last, expected", [
+    ("probe = TrainerConfig()._target", {ClassV("train:Trainer")}),  # the default factory's product
+    ("probe = TrainerConfig().steps", {ConstV(100)}),
+    ("probe = TrainerConfig().setup(local_rank=0)", {InstanceV(ClassV("train:Trainer"))}),
+    ("probe = PipelineConfig().setup()", {InstanceV(ClassV("train:Pipeline"))}),
+], ids=["field default_factory", "field default", "setup on the subclass", "plain class attribute"])
+def test_a_config_builds_the_class_its_subclass_gives(resolve, last, expected):
+    """nerfstudio's `trainer = config.setup(...)`: the base declares `_target: Type` and returns
+    `self._target(self, **kwargs)`; each config subclass gives the class (triage CM)."""
+    assert set(resolve(CONFIGS, last)) == expected
+
