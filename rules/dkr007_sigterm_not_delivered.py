@@ -53,7 +53,8 @@ class SigtermNotDelivered(Rule):
     runner.py handles SIGTERM only for multi-node runs); or ColossalAI's `colossalai run`, which
     runs torchrun through a shell in a multiprocessing child and passes the signal on to neither,
     on any number of nodes; or coqui's `python -m trainer.distribute`, which starts a
-    process per GPU and only waits for them; or Open MPI's `mpirun` (told by an option only it takes or
+    process per GPU and only waits for them; or OneFlow's `python -m oneflow.distributed.launch`,
+    which SIGKILLs its workers the moment it is stopped; or Open MPI's `mpirun` (told by an option only it takes or
     by its install), which sends the ranks SIGTERM 1 s after the stop and SIGKILL 1 s later (a delay set
     with `--mca odls_base_sigkill_timeout N` only where SIGTERM then comes too late), and horovodrun
     (Gloo SIGKILLs 5 s after); or a program that runs its command as a child and never passes the signal

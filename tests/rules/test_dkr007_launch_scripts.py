@@ -36,6 +36,24 @@ def test_deepspeed_on_one_node_keeps_sigterm_from_the_scripts_handler(run_sigche
     assert [step.note for step in finding.trace] == ["deepspeed starts the script", "SIGTERM handler registered here"]
 
 
+def test_oneflows_launcher_sigkills_its_workers_on_sigterm(run_sigcheck):
+    """insightface's arcface_oneflow/train_ddp.sh (triage CN): the launcher's SIGTERM handler
+    os.killpg()s every worker with signal 9, so the script's handler never runs."""
+    launch = "#!/bin/bash\npython3 -m oneflow.distributed.launch --nproc_per_node 8 --master_port 17788 main.py\n"
+    report = run_sigcheck({"main.py": HANDLES, "train_ddp.sh": launch}, ["."])
+    (finding,) = report.diagnostics
+    assert (finding.code, finding.path, finding.line) == ("DKR007", "train_ddp.sh", 2)
+    assert "SIGKILLs its workers' process group the moment it receives SIGTERM" in finding.message
+
+
+def test_a_script_that_imports_oneflow_and_takes_local_rank_is_not_said_to_run_under_torch(run_sigcheck):
+    """`--local_rank` is how OneFlow's launcher tells a worker its rank too: no torchrun deadline."""
+    code = "import argparse\nimport oneflow\n" + TRAINS + \
+        "\nparser = argparse.ArgumentParser()\nparser.add_argument('--local_rank', type=int)\n"
+    (finding,) = run_sigcheck({"main.py": code}, ["main.py"], select=("SIG001",)).diagnostics
+    assert "torch.distributed.launch" not in finding.message
+
+
 @pytest.mark.parametrize("command", [
     "deepspeed --hostfile hostfile main.py --deepspeed ds_config.json",
     "deepspeed --num_nodes 2 --num_gpus 8 main.py",
