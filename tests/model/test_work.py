@@ -428,6 +428,18 @@ def test_an_mlx_optimizers_update_is_a_step(analysis):
     assert work is not None and work.what == "training loop"
 
 
+@pytest.mark.parametrize("body, trains", [
+    ("mod.forward_backward(batch)\n    mod.update()", True),
+    ("mod.forward(batch, is_train=True)\n    mod.backward()\n    mod.update()", True),
+    ("mod.forward(batch, is_train=False)\n    outputs.append(mod.get_outputs())", False),  # prediction
+], ids=["forward_backward and update", "forward, backward and update", "forward only"])
+def test_an_mxnet_modules_update_is_a_step(analysis, body, trains):
+    """MXNet's Module API by hand: `update()` applies the optimizer (insightface's partial_fc, triage CN)."""
+    code = "import mxnet as mx\n\nmod = mx.mod.Module(net)\noutputs = []\nfor batch in train_iter:\n    " + body + "\n"
+    work = analysis({"train.py": code}).work.first_work("train:<module>")
+    assert (work is not None and work.what == "training loop") is trains
+
+
 def test_a_jax_update_written_by_hand_trains_and_a_gradient_taken_to_look_at_does_not(analysis):
     """SkyPilot's fault-tolerant JAX example maps `p - lr * g` over the parameters' tree; a
     saliency map takes a gradient of the input and updates nothing."""
