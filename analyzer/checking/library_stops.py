@@ -16,7 +16,7 @@ from sigcheck.checking.kept_signal import signal_kept_from
 from sigcheck.loading.hydra_configs import ConfiguredTarget
 from sigcheck.model import ir
 from sigcheck.model.products import CONFIGURED
-from sigcheck.model.values import ClassV, ConfiguredV, ExternalV, InstanceV, SeqV, Value
+from sigcheck.model.values import ClassV, ConfiguredV, DictV, ExternalV, InstanceV, SeqV, UnknownV, Value
 
 if TYPE_CHECKING:
     from sigcheck.checking.analysis import Analysis
@@ -172,6 +172,10 @@ def _quiet_callbacks(analysis: "Analysis", library: "Entry", site: ir.CallSite, 
     or built by Hydra from a configuration none of whose callbacks saves (its folder). None where
     one may save."""
     given = dict(site.kwargs).get("callbacks")
+    if given is None and site.spread is not None and _spread_dicts(analysis, site.spread):
+        given = ir.Item(site.spread, ir.Const("callbacks"))  # `Trainer(**trainer_args)`: the dict's entry and stores
+        if not analysis.resolver.containers.item(given):
+            return ""  # a dict with no callbacks: the default ModelCheckpoint
     if given is None:  # `Trainer(**config)` may hold them, as may either of two spreads; with none given, the default ModelCheckpoint
         return "" if site.spread is None and not site.star_args else None
     values = analysis.resolver.resolve(given)
@@ -183,6 +187,14 @@ def _quiet_callbacks(analysis: "Analysis", library: "Entry", site: ir.CallSite, 
             isinstance(item.of, ClassV) or item.of.qualname.startswith(packages))) for item in items):
         return None
     return "" if not any(isinstance(item, ConfiguredV) for item in items) else _quiet_configuration(analysis, library, entry)
+
+
+def _spread_dicts(analysis: "Analysis", spread: ir.Sym) -> bool:
+    """Whether a `**` argument is only dicts the code builds: their keys are the keywords (openfold's
+    `trainer_args = {...}`, then `trainer_args.update({"callbacks": callbacks})`)."""
+    values = analysis.resolver.resolve(spread)
+    return bool(values) and all(isinstance(value, DictV) and not any(isinstance(key, UnknownV) for key, _ in value.entries)
+                                for value in values)
 
 
 def _configured_quiet(analysis: "Analysis", library: "Entry", app: HydraApp, packages: tuple[str, ...]) -> bool:

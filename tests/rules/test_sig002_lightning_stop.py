@@ -66,6 +66,18 @@ trainer = L.Trainer(max_epochs=40, callbacks=[Logging()])
 # expect: SIG002
 trainer.fit(Net())
 """, "the project's callback has an exception hook, which only prints", files=_MODEL),
+    Example(_HEAD + """trainer_args = {"max_epochs": 40, "precision": "bf16-mixed"}
+trainer = L.Trainer(**trainer_args)
+# expect: SIG002
+trainer.fit(Net())
+""", "a dict the code writes, with no callbacks: the default ModelCheckpoint (openfold's `Trainer(**trainer_args)`)",
+            files=_MODEL),
+    Example(_HEAD + """trainer_args = {"max_epochs": 40}
+trainer_args.update({"callbacks": [ModelCheckpoint(dirpath="ckpt", every_n_epochs=1)]})
+trainer = L.Trainer(**trainer_args)
+# expect: SIG002
+trainer.fit(Net())
+""", "the callbacks the code puts in the spread dict save at epoch ends only", files=_MODEL),
 )
 
 SAVES_OR_UNSEEN = (
@@ -96,6 +108,11 @@ config = yaml.safe_load(open("trainer.yaml"))
 trainer = L.Trainer(**config)
 trainer.fit(Net())
 """, "the trainer's keywords come from a file: its callbacks may save", files=_MODEL),
+    Example(_HEAD + """trainer_args = {"max_epochs": 40}
+trainer_args["callbacks"] = [OnExceptionCheckpoint("ckpt")]
+trainer = L.Trainer(**trainer_args)
+trainer.fit(Net())
+""", "the spread dict's callbacks, stored into it, save when the fit raises", files=_MODEL),
     Example(_HEAD + """import argparse
 import yaml
 
