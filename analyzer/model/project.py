@@ -90,11 +90,16 @@ class ProjectModel:
         parts = (parts[:-1] or [self.root.name or "root"]) if is_package else parts
         return ".".join(parts), is_package
 
-    def class_named(self, qualname: str) -> str | None:
-        """The project class a dotted name (a `_target_`: `src.callbacks.ema.EMA`) names, if its module was read."""
+    def class_named(self, qualname: str, depth: int = 0) -> str | None:
+        """The project class a dotted name (a `_target_`: `src.callbacks.ema.EMA`) names, if its module
+        was read; through a package's re-export too (`pkg.callbacks.GradNormMonitor`: fish-speech's)."""
         parts = qualname.split(".")
         ids = (f"{'.'.join(parts[:cut])}:{'.'.join(parts[cut:])}" for cut in range(len(parts) - 1, 0, -1))
-        return next((class_id for class_id in ids if class_id in self.classes), None)
+        found = next((class_id for class_id in ids if class_id in self.classes), None)
+        module = self.modules.get(".".join(parts[:-1])) if found is None and depth < 4 else None
+        bindings = self.functions[module.body_id].bindings.get(parts[-1], ()) if module is not None else ()
+        imported = [b.value for b in bindings if isinstance(b.value, ir.Imported) and b.value.name]
+        return self.class_named(f"{imported[0].module}.{imported[0].name}", depth + 1) if len(imported) == 1 else found
 
     def configured_classes(self, name: str) -> tuple[tuple[str, ...], bool]:
         """The project classes the Hydra configuration names as the `_target_` of a node under

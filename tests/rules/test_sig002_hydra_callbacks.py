@@ -173,3 +173,18 @@ def test_callbacks_the_compose_api_builds_are_judged_as_hydra_mains_are(run_sigc
     saving = {"configs/callbacks/on_exception.yaml":
               "on_exception:\n  _target_: lightning.pytorch.callbacks.OnExceptionCheckpoint\n"}
     assert run_sigcheck({"train.py": _COMPOSED, **files, **saving}, ["train.py"]).diagnostics == []
+
+
+@pytest.mark.parametrize("target", ["callbacks.GradNormMonitor", "callbacks.grad_norm.GradNormMonitor"],
+                         ids=["through the package's re-export", "in its own module"])
+def test_a_project_callback_named_through_its_packages_re_export_is_read(run_sigcheck, target):
+    """fish-speech's configuration names `fish_speech.callbacks.GradNormMonitor`, which the
+    package's `__init__` imports from `.grad_norm` (triage CL): the class is the project's, whose
+    hooks save nothing, so the fit's stop loses the steps since the last checkpoint."""
+    files = {**_HELPERS, **_CONFIGS, "configs/callbacks/grad.yaml": f"grad:\n  _target_: {target}\n",
+             "callbacks/__init__.py": "from .grad_norm import GradNormMonitor\n",
+             "callbacks/grad_norm.py": "from lightning import Callback\n\n\nclass GradNormMonitor(Callback):\n"
+                                       "    def on_before_optimizer_step(self, trainer, module, optimizer):\n"
+                                       "        module.log('grad_norm', 1.0)\n"}
+    report = run_sigcheck({"train.py": "import callbacks\n" + _TRAIN.format(path='"configs"', expect=""), **files}, ["train.py"])
+    assert [d.code for d in report.diagnostics] == ["SIG002"]
