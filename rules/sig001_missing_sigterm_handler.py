@@ -63,8 +63,8 @@ class MissingSigtermHandler(Rule):
     A child process that trains (`multiprocessing.Process(target=train)`, `mp.spawn(train)`) is
     judged too once the parent's SIGTERM handler passes the signal on to it (`p.terminate()`,
     `os.kill`), or the platform sends it to every process (Slurm): it is reported when its own run registers no handler and no library handles
-    the signal there, unless it may have the parent's (registered before the start, where a
-    forked child keeps it, or in module code a spawned child runs again). A child no handler
+    the signal there, unless it may have the parent's (registered before a fork, or in module code a
+    child of the spawn start method, torch.multiprocessing.spawn's default, runs again). A child no handler
     signals is SIG010's.
     Training a script submits as a Slurm job with submitit (`executor.submit(Trainer(args))`) is
     judged as that job's run: submitit ignores SIGTERM there and, on its requeue signal, calls

@@ -11,7 +11,7 @@ from sigcheck.checking.kept_signal import KeptSignal
 from sigcheck.checking.image_launches import image_launches
 from sigcheck.model import ir
 from sigcheck.model.callgraph import MAIN_THREAD, Step
-from sigcheck.model.children import ChildStart
+from sigcheck.model.children import ChildStart, lacks_parents_handler
 from sigcheck.model.project import EntryPoint
 from sigcheck.model.runs import CommandRun, RunView, command_runs
 from sigcheck.model.signals import HandlerRegistration
@@ -273,20 +273,7 @@ class EntryFacts:
         return [child for child in self.signalled_children
                 if not any(r.handles_sigterm and r.func_id in child.run for r in analysis.registrations)
                 and not any(func_id in child.run for func_id, _, _ in analysis.frameworks.calls)
-                and all(self._after_start(r, child.start) for r in self.registrations if r.handles_sigterm)]
-
-    def _after_start(self, registration: HandlerRegistration, start: ChildStart) -> bool:
-        """Whether a handler the parent registers is known to come after the child starts, so that
-        the child has it neither by fork nor by running the module's code again (a spawned child
-        imports the main module anew): registered later in the same function, outside any loop
-        around the start, and not in module code a child runs again."""
-        if registration.func_id != start.func_id or registration.site.index <= start.site.index:
-            return False
-        fn = self.analysis.functions[start.func_id]
-        if fn.kind == "module" and registration.site.index not in self.analysis.graph.main_block(fn.id):
-            return False
-        return not any(isinstance(e, ir.Loop) and e.index < start.site.index < e.end
-                       and e.index < registration.site.index < e.end for e in fn.events)
+                and all(lacks_parents_handler(analysis.graph, r, child.start) for r in self.registrations if r.handles_sigterm)]
 
     def runs(self, func_id: str, event: ir.Event) -> bool:
         """Whether the main thread runs this event: its function is reached, and it is not in the

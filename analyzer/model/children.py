@@ -41,6 +41,38 @@ class ChildStart:
     when: str | None = None  # a launcher that starts children only then: "when it is given more than one GPU"
 
 
+# torch.multiprocessing's spawn and start_processes start each child with `start_method="spawn"`
+# unless told otherwise: a fresh interpreter, which has none of the parent's signal handlers.
+_FRESH_BY_DEFAULT = {"torch.multiprocessing.spawn": 5, "torch.multiprocessing.start_processes": 6}
+
+
+def starts_fresh_interpreter(start: ChildStart) -> bool:
+    """Whether the child is a new interpreter that only re-imports the main module (the spawn start
+    method), not a fork of the parent: a handler the parent registered is its own only where that
+    import registers it again."""
+    position = _FRESH_BY_DEFAULT.get(start.api)
+    if position is None:
+        return False
+    method = dict(start.site.kwargs).get("start_method") or (start.site.args[position] if len(start.site.args) > position else None)
+    return method is None or (isinstance(method, ir.Const) and method.value in ("spawn", "forkserver"))
+
+
+def lacks_parents_handler(graph: CallGraph, registration, start: ChildStart) -> bool:
+    """Whether a child lacks a SIGTERM handler the parent registers (a HandlerRegistration). A fresh
+    interpreter has only those the module code its import of the main module runs registers; a
+    forked child lacks one the parent registers after the fork: later in the same function, outside
+    any loop around the start, and not in module code a spawned child runs again."""
+    fn = graph.project.functions[registration.func_id]
+    if starts_fresh_interpreter(start):  # barlowtwins' torch.multiprocessing.spawn under Slurm (triage CM)
+        return fn.kind != "module" or registration.site.index in graph.main_block(fn.id)
+    if registration.func_id != start.func_id or registration.site.index <= start.site.index:
+        return False
+    if fn.kind == "module" and registration.site.index not in graph.main_block(fn.id):
+        return False
+    return not any(isinstance(e, ir.Loop) and e.index < start.site.index < e.end
+                   and e.index < registration.site.index < e.end for e in fn.events)
+
+
 def find_child_starts(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
                       run_of: "Callable[[str], RunView] | None" = None) -> list[ChildStart]:
     """`run_of(body)`: what a program whose module body that is runs (a RunView): a script

@@ -104,3 +104,50 @@ def test_children_that_handle_the_stop_are_not_reported(example, example_finding
 def test_children_that_train_unprotected_are_reported(example, example_findings):
     found, marked = example_findings("SIG001", example)
     assert [line for path, line in found if path == example.name] == marked, example.why
+
+
+_SPAWNED = """
+import os
+import signal
+import sys
+
+import torch
+
+
+def on_sigterm(signum, frame):
+    torch.save(model.state_dict(), "checkpoint.pth")
+    sys.exit(0)
+
+
+model = torch.nn.Linear(2, 2)
+{module_level}
+
+def main_worker(gpu, args):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(100):
+        model(torch.randn(4, 2)).sum().backward()
+        optimizer.step()
+
+
+def main():
+    {in_main}
+    torch.multiprocessing.spawn(main_worker, (None,), 2{start})
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+@pytest.mark.parametrize("module_level, in_main, start, codes", [
+    ("", "signal.signal(signal.SIGTERM, on_sigterm)", "", ["SIG001"]),
+    ("", "signal.signal(signal.SIGTERM, on_sigterm)", ", start_method='fork'", []),
+    ("signal.signal(signal.SIGTERM, on_sigterm)", "pass", "", []),
+], ids=["registered in main(): a spawned child has none", "forked: the child has it",
+        "registered by module code the child's import runs again"])
+def test_a_spawned_child_has_only_the_handlers_its_import_registers(run_sigcheck, module_level, in_main, start, codes):
+    """barlowtwins registers its handler in main(), then torch.multiprocessing.spawn starts fresh
+    interpreters (start_method="spawn"): under Slurm every worker gets SIGTERM and has no handler (triage CM)."""
+    code = _SPAWNED.format(module_level=module_level, in_main=in_main, start=start)
+    report = run_sigcheck({"main.py": code}, ["main.py"], platform="slurm", select=("SIG001",))
+    assert [d.code for d in report.diagnostics] == codes
