@@ -66,7 +66,7 @@ def listing_digest(root: Path, listed: bool) -> str | None:
     """Which Python files exist decides where imports go: a new module can change the answer."""
     if not listed:
         return None
-    from sigcheck.model.project import list_python_files
+    from sigcheck.model.listing import list_python_files
     files = list_python_files(root)
     return key_of(*sorted(files)) if isinstance(files, set) else None
 

@@ -31,7 +31,7 @@ from sigcheck.loading.notebooks import code_cells, written_scripts
 from sigcheck.loading.sources import (LoadError, SourceFile, decode_python, decode_text, display_path, is_file,
                                       overlaid, read_bytes, resolve)
 from sigcheck.model.jobs import is_benchmark, is_test
-from sigcheck.model.project import SKIPPED_DIRS
+from sigcheck.model.listing import SKIPPED_DIRS
 
 _MAIN_GUARD = re.compile(r"""^[ \t]*if\s+__name__\s*==\s*['"]__main__['"]""", re.M)
 # A module that loops at its top level is a script even without a main guard (`for epoch in ...:`).

@@ -129,7 +129,7 @@ def _program_launches(text: str, folder: Path, display: str, raw: str | None, ro
 def _only_one_below(folder: Path, name: str) -> Path | None:
     """The one script of that name below the launcher's folder, if one: which folder the archive the
     toolkit unpacks was packed from is written nowhere sigcheck reads (code/training/ of a pipeline)."""
-    from sigcheck.model.project import list_python_files
+    from sigcheck.model.listing import list_python_files
 
     listed = list_python_files(folder)
     found = [path for path in listed if Path(path).name == name] if isinstance(listed, set) else []

@@ -16,6 +16,7 @@ from sigcheck.loading.sources import LoadError, is_file, read_python, resolve
 from sigcheck.loading.summaries import Job, Summariser
 from sigcheck.model import ir
 from sigcheck.model.project import ProjectModel
+from sigcheck.model.sys_paths import added_folders
 
 _IMPORT_ALL = "import_all_modules"  # classy_vision.generic.registry_utils': imports every module of a package
 _MAX_PACKAGE_MODULES = 200  # modules of one package a text ending in a dot may import
@@ -59,8 +60,17 @@ def _load_wave(project: ProjectModel, wave, overlays, summariser: Summariser):
         project.add(result, source)
         if reason:
             project.add_entry(result.name, reason)
+        _search_added_folders(project, result, job.path)
         imported.extend((found, None, None) for found in _imported_files(project, result.name))
     return imported
+
+
+def _search_added_folders(project: ProjectModel, summary: ir.ModuleSummary, path: Path) -> None:
+    """The folders a module puts on sys.path itself are searched for imports, as a script's own
+    folder is (a whole run shares sys.path: the modules it imports find theirs there too)."""
+    for folder in added_folders(summary, path):
+        if folder != project.root and folder.is_relative_to(project.root):
+            project.add_search_folder(folder)
 
 
 def _imported_files(project: ProjectModel, importer: str) -> list[Path]:

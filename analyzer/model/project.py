@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,12 +10,7 @@ from sigcheck.loading.hydra_configs import HydraConfigs
 from sigcheck.loading.sources import LoadError, SourceFile, is_file, resolve
 from sigcheck.model import ir
 from sigcheck.model.jobs import is_test
-
-# Folders that hold other people's code or build output, never the project's own modules.
-SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", ".venv", "venv", "env", ".env", ".tox",
-                          ".nox", "node_modules", "site-packages", "build", "dist", ".mypy_cache",
-                          ".pytest_cache", ".ruff_cache", ".sigcheck_cache", ".ipynb_checkpoints"})
-
+from sigcheck.model.listing import SKIPPED_DIRS, list_python_files
 
 @dataclass(frozen=True)
 class EntryPoint:
@@ -71,6 +65,13 @@ class ProjectModel:
         if module not in self._entry_modules:
             self._entry_modules.add(module)
             self.entry_points.append(EntryPoint(module, reason))
+
+    def add_search_folder(self, folder: Path) -> None:
+        """A folder a module puts on sys.path itself (sys_paths.py), searched as a script's: names not found may be there."""
+        if folder not in self.script_dirs:
+            self.script_dirs.append(folder)
+            self._searched.clear()
+            self._found.clear()
 
     def unique_name(self, name: str) -> str:
         """`name`, or `name@N` when another file already has it: keep both apart."""
@@ -345,8 +346,7 @@ class ProjectModel:
         return isinstance(self._listing, set)
 
     def _exists(self, candidate: str) -> bool:
-        """Whether a project file exists, from one listing of the project instead of a stat per
-        candidate: an import is looked for in every script folder, and big trees have thousands."""
+        """Whether a project file exists, from one listing instead of a stat per candidate (big trees)."""
         if self.python_files() is False:  # too big to list: ask the file system
             return is_file(Path(candidate))
         return candidate in self._listing
@@ -367,34 +367,6 @@ class ProjectModel:
         except ValueError:
             return False
         return not any(part in SKIPPED_DIRS for part in parts[:-1])
-
-
-
-_LISTING_LIMIT = 200_000
-
-
-def list_python_files(root: Path) -> set[str] | bool:
-    """Every .py file below `root` outside SKIPPED_DIRS (links to files included, broken links and
-    loops not), or False past the limit."""
-    found: set[str] = set()
-    pending = [str(root)]
-    while pending:
-        try:
-            entries = list(os.scandir(pending.pop()))
-        except OSError:
-            continue
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    if entry.name not in SKIPPED_DIRS:
-                        pending.append(entry.path)
-                elif entry.name.endswith(".py") and entry.is_file():
-                    found.add(entry.path)
-            except OSError:  # a symlink loop or a vanished entry
-                continue
-        if len(found) > _LISTING_LIMIT:
-            return False
-    return found
 
 
 def _is_test_folder(folder: Path, root: Path) -> bool:
