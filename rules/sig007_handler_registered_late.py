@@ -24,7 +24,9 @@ class HandlerRegisteredLate(Rule):
     all; made only under a condition, the runs where it is false have no handler of any signal.
     A handler made only by what the run picks from a table by a name it is given
     (`PLUGINS[name](model)`), where the table also holds classes that register none, is made
-    only in the runs that pick it.
+    only in the runs that pick it. A mode that ends the run before its training (a side of an `if`
+    that exits, or returns from the main function the program ends with: doctr's
+    `if args.find_lr: record_lr(...); return`) comes before nothing: its loop is not the run's first.
 
     ## Why is this bad?
     A stop during the window before registration, often the first epoch or the whole run when

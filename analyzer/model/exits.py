@@ -55,14 +55,16 @@ class ExitFinder:
     def is_exit(self, func_id: str, site: ir.CallSite) -> bool:
         return any(self.knowledge.exits.find(name) for name in self.graph.qualnames(func_id, site))
 
-    def exiting_sides(self, fn: ir.FunctionInfo) -> list[tuple[int, int]]:
+    def exiting_sides(self, fn: ir.FunctionInfo, returning: bool = False) -> list[tuple[int, int]]:
         """The event ranges of the sides of the function's `if`s that end the process: an exit, a
-        raise, or a call of project code that always exits, at the side's own level."""
+        raise, or a call of project code that always exits, at the side's own level; with
+        `returning` (a function whose return ends the program), a `return` too (doctr's
+        `if args.find_lr: record_lr(...); return` in main)."""
         return [side for e in fn.events if isinstance(e, ir.Branch) and e.guard is None
                 for side in ((e.index + 1, e.then_end), (e.then_end, e.end))
-                if side[0] < side[1] and self._side_exits(fn, *side)]
+                if side[0] < side[1] and self._side_exits(fn, *side, returning)]
 
-    def _side_exits(self, fn: ir.FunctionInfo, start: int, end: int) -> bool:
+    def _side_exits(self, fn: ir.FunctionInfo, start: int, end: int, returning: bool = False) -> bool:
         nested_until = start
         for event in fn.events[start:end]:
             if event.index < nested_until:
@@ -70,7 +72,18 @@ class ExitFinder:
             if isinstance(event, (ir.Branch, ir.Loop, ir.Try)):
                 nested_until = event.end
             elif isinstance(event, ir.Jump):
-                return False
+                return returning and event.kind == "return"
             elif isinstance(event, ir.Raise) or (isinstance(event, ir.CallSite) and self.call_exits(fn.id, event)):
                 return True
         return False
+
+    def return_ends_the_run(self, func_id: str) -> bool:
+        """Whether returning from the function ends the program: it is only ever called as the last
+        call of a module's code, or one before exiting (`if __name__ == "__main__": main()`)."""
+        edges = list(self.graph.graph.in_edges(func_id, keys=True, data=True))
+        return bool(edges) and all(kind == "call" and all(self._called_last(caller, site) for site in (data["site"], *data.get("more", ())))
+                                   for caller, _, kind, data in edges)
+
+    def _called_last(self, caller: str, site: int) -> bool:
+        fn = self.functions[caller]
+        return fn.kind == "module" and all(not isinstance(e, ir.CallSite) or self.call_exits(caller, e) for e in fn.events[site + 1:])

@@ -72,8 +72,8 @@ class FirstWorkSearch:
         """Whether the event or call is in the branch a benchmark switch picks (`if args.benchmark:`):
         a run that times some steps is not the job, whose training the `else` holds; or, unless
         this walk takes detours, on a side of an `if` that ends the process (gpt-neox's `if
-        coord_check: mup_coord_check(...)`, a few steps plotted, then sys.exit): a diagnostic
-        mode, not the job's training after it. Those are the function's own branches, so its
+        coord_check: mup_coord_check(...)`, a few steps plotted, then sys.exit) or returns (doctr's
+        learning-rate finder): a diagnostic mode, not the job's training after it. Those are the function's own branches, so its
         answer stays the same from any entry point."""
         path, func_id, event = item
         where, index = (func_id, event.index) if event is not None else (path[-1].caller, path[-1].site)

@@ -169,12 +169,16 @@ class WorkFinder:
         return isinstance(event, ir.CallSite) and any(self._fits(func_id, event, n) for n in self.call_names(func_id, event))
 
     def call_names(self, func_id: str, site: ir.CallSite) -> list[str]:
-        """The call's library names, without the unknown ones (`?.fit`) when a known one is there:
-        `clf = clf.fit(X, y)` makes `clf` also stand for an unknown value, but it is the
-        classifier whose `fit` is called."""
+        """The call's library names, without the unknown ones (`?.fit`) when a known one or a project
+        function is there: `clf = clf.fit(X, y)` makes `clf` also stand for an unknown value, but it
+        is the classifier whose `fit` is called."""
         names = self.graph.qualnames(func_id, site)
         known = [n for n in names if not n.startswith("?.")]
-        return known or names
+        if known or not names:
+            return known
+        # nor where a project method is called: `trainer = trainer_cls(args); trainer.fit()` with the
+        # class from a registry (CogVideo's) is the project's Trainer.fit, not some library's fit
+        return [] if any(t.func_id for t in self.graph.targets(func_id, site)) else names
 
     def _uses_gradients_in(self, func_id: str, event: ir.Event) -> bool:
         if any(not e.option("needs-update") for e in self._step_entries(func_id, event)):
@@ -321,7 +325,7 @@ class WorkFinder:
     def exit_branches(self, func_id: str) -> list[tuple[int, int]]:
         """The event ranges of the sides of the function's `if`s that end the process (exits.py)."""
         if func_id not in self._exits:
-            self._exits[func_id] = self._exiting.exiting_sides(self.functions[func_id])
+            self._exits[func_id] = self._exiting.exiting_sides(self.functions[func_id], self._exiting.return_ends_the_run(func_id))
         return self._exits[func_id]
 
     def benchmark_branches(self, func_id: str) -> list[tuple[int, int]]:

@@ -146,7 +146,9 @@ Trainer(model=model, args=args, train_dataset=data).train()
 
 def test_the_removed_keyword_is_one_given_to_the_trainer_that_fits_not_to_another_branchs(run_sigcheck):
     """unsloth: `trainer` is a Trainer given no tokenizer in one branch, which trains there and
-    returns; an SFTTrainer given `tokenizer=` comes after, in the other."""
+    returns; an SFTTrainer given `tokenizer=` comes after, in the other. The branch that returns
+    from the program's main function is a mode of the run (see WorkFinder.exit_branches): the
+    finding is the SFTTrainer's, and so is the keyword it names."""
     code = """
 import sys
 from transformers import Trainer, TrainingArguments
@@ -164,6 +166,11 @@ if __name__ == "__main__":
     run(sys.argv[1], None, None, None)
 """
     [finding] = run_sigcheck({"train.py": code}, ["train.py"]).diagnostics
+    assert finding.line == 11 and "SFTTrainer(tokenizer=...) (train.py:10)" in finding.message, finding.message
+    # the mode's own Trainer, given no tokenizer, is not said to take one
+    alone = code.replace('    trainer = SFTTrainer(model=model, tokenizer=tok, train_dataset=data, args=SFTConfig(output_dir="out"))\n'
+                         '    trainer.train()\n', '')
+    [finding] = run_sigcheck({"train.py": alone}, ["train.py"]).diagnostics
     assert finding.line == 8 and finding.message.endswith("(transformers 5 and later)"), finding.message
 
 
