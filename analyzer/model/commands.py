@@ -11,6 +11,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
+from sigcheck.model.argflow import parameter_index
 from sigcheck.model.values import ConstV, ExternalV, SeqV, UnknownV, Value
 
 if TYPE_CHECKING:
@@ -126,9 +127,24 @@ def seq_words(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym, items: t
     list's written elements may know."""
     words = [value_word(v) for v in items]
     written = list_items(paths.graph.project.functions, sym)
-    if written is not None and len(written) == len(words):
-        words = [w if w is not None else word(paths, func_id, at, s) for w, s in zip(words, written)]
+    if written is None:  # a parameter one caller passes a list it writes (metaseq's `local_run(train_cmd)`)
+        written, func_id, at = _passed_items(paths, sym) or (None, func_id, at)
+    if written is not None and len(written) <= len(words):  # after them, what `cmd.extend(...)` added
+        words = [w if w is not None or k >= len(written) else word(paths, func_id, at, written[k]) for k, w in enumerate(words)]
     return words
+
+
+def _passed_items(paths: "PathTracker", sym: ir.Sym) -> tuple[tuple[ir.Sym, ...], str, int] | None:
+    """For a parameter the flow gives one argument, a list written where that argument is, with
+    the caller's function and its end (the path values of its elements as they stand there)."""
+    functions = paths.graph.project.functions
+    fn = functions.get(sym.scope) if isinstance(sym, ir.Name) else None
+    index = parameter_index(fn, sym.name) if fn is not None and sym.name in fn.bindings else None
+    passed = paths.graph.resolver.flow.get((fn.id, index), ()) if index is not None else ()
+    if len(passed) != 1 or not isinstance(passed[0], ir.Name) or passed[0].scope not in functions:
+        return None
+    written = list_items(functions, passed[0])
+    return (written, passed[0].scope, len(functions[passed[0].scope].events)) if written is not None else None
 
 
 def own_arguments(paths: "PathTracker", sym: ir.Sym) -> bool:

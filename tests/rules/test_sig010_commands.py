@@ -245,3 +245,44 @@ def test_a_console_script_child_trains_as_the_command_its_words_name(tmp_path, m
     monkeypatch.chdir(tmp_path)
     report = analyse([Path("launch.py")], Settings(select=("SIG010",)))
     assert [d.code for d in report.diagnostics] == (["SIG010"] if reported else [])
+
+
+_LAUNCHER = """
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def local_run(train_cmd):
+    train_proc = subprocess.Popen(train_cmd)
+    train_proc.wait()
+
+
+def main():
+    train_cmd = [sys.executable, os.path.join(HERE, "cli/SCRIPT.py")]
+    EXTEND
+    RUN
+
+
+if __name__ == "__main__":
+    main()
+"""
+_CLI = {"cli/train.py": "import torch\n\nmodel = torch.nn.Linear(4, 1)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+                        "for step in range(10_000):\n    model(torch.randn(8, 4)).sum().backward()\n    opt.step()\n",
+        "cli/prepare.py": "import json\n\njson.dump({'shards': 8}, open('meta.json', 'w'))\n"}
+
+
+@pytest.mark.parametrize("script, extend, run, codes", [
+    ("train", "train_cmd.extend(['--epochs', '10'])", "subprocess.Popen(train_cmd).wait()", ["SIG010"]),
+    ("train", "pass", "local_run(train_cmd)", ["SIG010"]),
+    ("train", "train_cmd.extend(['--epochs', '10'])", "local_run(train_cmd)", ["SIG010"]),
+    ("prepare", "train_cmd.extend(['--shards', '8'])", "local_run(train_cmd)", []),
+], ids=["extended in place", "handed to a helper", "extended, then handed to a helper", "a script that does not train"])
+def test_a_command_list_extended_or_handed_on_keeps_its_script(run_sigcheck, script, extend, run, codes):
+    """metaseq's `opt-baselines --local`: `train_cmd = [python, os.path.join(dest, script)]`, then
+    `train_cmd.extend(...)` and `local_run(args, env, train_cmd)`, which Popens it (triage CO)."""
+    code = _LAUNCHER.replace("SCRIPT", script).replace("EXTEND", extend).replace("RUN", run)
+    report = run_sigcheck({"launch.py": code, **_CLI}, ["launch.py"], select=("SIG010",))
+    assert [d.code for d in report.diagnostics] == codes
