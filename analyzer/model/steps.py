@@ -15,7 +15,7 @@ from sigcheck.model.roots import root_name
 # diffusion noise scheduler's (`noise_scheduler.step(...)` in a sampling loop), or an RL
 # environment's (`env.step(action)`), never an optimizer's.
 # a scheduler's, an environment's, a profiler's (speechbrain's `prof.step()` in an inference benchmark)
-_NOT_AN_OPTIMIZER = re.compile(r"sched|(?:^|_)envs?$|(?:^|_)prof(?:iler)?$", re.IGNORECASE)
+_NOT_AN_OPTIMIZER = re.compile(r"sched|(?:^|_)v?envs?$|(?:^|_)prof(?:iler)?$", re.IGNORECASE)  # `venv`: a vectorised one
 
 
 def named_as_no_optimizer(func: ir.Sym) -> bool:
@@ -31,10 +31,18 @@ def named_as_no_optimizer(func: ir.Sym) -> bool:
 _ACTION_KEYWORD = re.compile(r"^(?:actions?|episode|agent_actions?)$")
 
 
-def given_an_action(site: ir.CallSite) -> bool:
+def given_an_action(fn: ir.FunctionInfo, site: ir.CallSite) -> bool:
     """`self.task.step(action=action, episode=episode)` (habitat-lab's Env, its task from a
-    registry sigcheck cannot follow): a step handed an action by keyword is a simulator's."""
-    return any(name is not None and _ACTION_KEYWORD.match(name) for name, _ in site.kwargs)
+    registry sigcheck cannot follow): a step handed an action by keyword is a simulator's; so is
+    one whose result is unpacked (`actions, values, states, _ = model.step(obs)`: baselines' policy
+    acting), which no optimizer's step returns."""
+    if any(name is not None and _ACTION_KEYWORD.match(name) for name, _ in site.kwargs):
+        return True
+    after = fn.events[site.index + 1] if site.index + 1 < len(fn.events) else None
+    unpacked = after.value if isinstance(after, ir.Assign) and isinstance(after.value, ir.Item) \
+        and isinstance(after.value.key, ir.Const) and type(after.value.key.value) is int else None
+    return unpacked is not None and isinstance(unpacked.base, ir.CallOf) and unpacked.base.func == site.func \
+        and unpacked.base.args == site.args
 
 
 def steps_loop_target(loop: ir.Loop, event: ir.Event) -> bool:

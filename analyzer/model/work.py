@@ -105,7 +105,7 @@ class WorkFinder:
         unknown = all(n.startswith("?.") for n in names)
         if not unknown and not all(n.endswith(".step") and "optim" not in n.lower() for n in names):
             return False
-        if given_an_action(site):
+        if given_an_action(self.functions[func_id], site):
             return True
         return all(named_as_no_optimizer(called) or self._receivers.made_as_an_env(called)
                    for called in self._spelled_as(func_id, site.func))

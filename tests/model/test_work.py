@@ -344,6 +344,19 @@ def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(a
     assert "train:train" in a.work.stepping
 
 
+@pytest.mark.parametrize("loop, steps", [
+    ("actions, values, states, _ = model.step(obs)\n    obs, rew, done, _ = env.step(actions)", False),
+    ("obs, rew, done, info = self.venv.step(u)", False),
+    ("loss = model.step(obs)", True),
+], ids=["a policy acting: its result unpacked", "a vectorised environment", "a result kept whole"])
+def test_a_step_whose_result_is_unpacked_or_a_venvs_is_no_optimizers(analysis, loop, steps):
+    """openai/baselines' play loop after learn(): `model.step(obs)` returns actions and values
+    (triage CI); her's rollout steps `self.venv`."""
+    code = "import gym\n\nobs = None\nwhile True:\n    " + loop + "\n"
+    work = analysis({"train.py": code}).work.first_work("train:<module>")
+    assert (work is not None and work.what == "training loop") is steps
+
+
 @pytest.mark.parametrize("call, steps", [
     ("self.task.step(action=action, episode=self.episode)", False),
     ("self.task.step(actions=[action])", False),
