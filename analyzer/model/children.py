@@ -46,15 +46,33 @@ class ChildStart:
 _FRESH_BY_DEFAULT = {"torch.multiprocessing.spawn": 5, "torch.multiprocessing.start_processes": 6}
 
 
-def starts_fresh_interpreter(start: ChildStart) -> bool:
+def starts_fresh_interpreter(graph: CallGraph, start: ChildStart) -> bool:
     """Whether the child is a new interpreter that only re-imports the main module (the spawn start
     method), not a fork of the parent: a handler the parent registered is its own only where that
-    import registers it again."""
+    import registers it again. torch.multiprocessing.spawn's default; a Process of a context
+    `get_context("spawn")` makes; any Process once the module sets that method
+    (`mp.set_start_method("spawn")`)."""
     position = _FRESH_BY_DEFAULT.get(start.api)
     if position is None:
-        return False
+        fn = graph.project.functions[start.func_id]
+        receiver = start.site.func.base if isinstance(start.site.func, ir.Attr) else None
+        made = [b.value for b in fn.bindings.get(receiver.name, ())] if isinstance(receiver, ir.Name) else [receiver]
+        return start.api.endswith("Process") and (any(_asks_fresh(m, "get_context") for m in made)
+                                                 or _module_sets_fresh(graph.project, fn.module))
     method = dict(start.site.kwargs).get("start_method") or (start.site.args[position] if len(start.site.args) > position else None)
     return method is None or (isinstance(method, ir.Const) and method.value in ("spawn", "forkserver"))
+
+
+def _asks_fresh(sym: ir.Sym | None, name: str) -> bool:
+    """`get_context("spawn")`, `set_start_method("forkserver")`: a call of `name` naming a fresh start."""
+    return isinstance(sym, ir.CallOf) and isinstance(sym.func, (ir.Attr, ir.Name)) and sym.args \
+        and (sym.func.attr if isinstance(sym.func, ir.Attr) else sym.func.name) == name \
+        and isinstance(sym.args[0], ir.Const) and sym.args[0].value in ("spawn", "forkserver")
+
+
+def _module_sets_fresh(project, module: str) -> bool:
+    return any(isinstance(e, ir.CallSite) and _asks_fresh(ir.CallOf(e.func, e.args), "set_start_method")
+               for fn in project.modules[module].functions.values() for e in fn.events)
 
 
 def lacks_parents_handler(graph: CallGraph, registration, start: ChildStart) -> bool:
@@ -63,7 +81,7 @@ def lacks_parents_handler(graph: CallGraph, registration, start: ChildStart) -> 
     forked child lacks one the parent registers after the fork: later in the same function, outside
     any loop around the start, and not in module code a spawned child runs again."""
     fn = graph.project.functions[registration.func_id]
-    if starts_fresh_interpreter(start):  # barlowtwins' torch.multiprocessing.spawn under Slurm (triage CM)
+    if starts_fresh_interpreter(graph, start):  # barlowtwins' torch.multiprocessing.spawn under Slurm (triage CM)
         return fn.kind != "module" or registration.site.index in graph.main_block(fn.id)
     if registration.func_id != start.func_id or registration.site.index <= start.site.index:
         return False

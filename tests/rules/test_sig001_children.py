@@ -151,3 +151,49 @@ def test_a_spawned_child_has_only_the_handlers_its_import_registers(run_sigcheck
     code = _SPAWNED.format(module_level=module_level, in_main=in_main, start=start)
     report = run_sigcheck({"main.py": code}, ["main.py"], platform="slurm", select=("SIG001",))
     assert [d.code for d in report.diagnostics] == codes
+
+
+_PROCESS = """
+import multiprocessing as mp
+import signal
+import sys
+
+import torch
+
+
+def on_term(signum, frame):
+    sys.exit(0)
+
+
+def worker(rank):
+    model = torch.nn.Linear(2, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for step in range(1000):
+        model(torch.randn(4, 2)).sum().backward()
+        optimizer.step()
+
+
+def main():
+    signal.signal(signal.SIGTERM, on_term)
+    MAKE
+    process = ctx.Process(target=worker, args=(0,))
+    process.start()
+    process.join()
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+@pytest.mark.parametrize("make, codes", [
+    ('ctx = mp.get_context("spawn")', ["SIG001"]),
+    ('mp.set_start_method("spawn")\n    ctx = mp', ["SIG001"]),
+    ('ctx = mp.get_context("fork")', []),
+    ("ctx = mp", []),
+], ids=["a spawn context", "the spawn method set", "a fork context", "the default, fork"])
+def test_a_process_started_by_the_spawn_method_has_no_handler_of_the_parents(run_sigcheck, make, codes):
+    """vicreg's evaluate.py (triage CP): a handler main() registers is no handler of a child that
+    the spawn start method starts afresh; a forked child keeps it."""
+    report = run_sigcheck({"main.py": _PROCESS.replace("MAKE", make)}, ["main.py"], platform="slurm", select=("SIG001",))
+    assert [d.code for d in report.diagnostics] == codes
