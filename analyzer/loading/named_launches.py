@@ -13,12 +13,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from sigcheck.loading.launch_files import named_in_arguments
+from sigcheck.loading.launch_files import named_in_arguments, relative
 from sigcheck.loading.roots import is_project_root
 from sigcheck.loading.sources import resolve
 
 if TYPE_CHECKING:
     from sigcheck.loading.discovery import Discovery
+
+_MAX_TEXT = 1 << 20  # of a named script, searched for the shell scripts it names
 
 def add_launches_of_named(found: "Discovery", named: set[Path], glob_base: Path, exclude, search: Callable) -> None:
     """Take into `found` the launches of the `named` scripts (resolved) that the project's files
@@ -33,7 +35,8 @@ def add_launches_of_named(found: "Discovery", named: set[Path], glob_base: Path,
     known = {(launch.display, launch.line, launch.target) for launch in [*found.launches, *found.documented]}
     launches = [launch for launch in around.launches
                 if launch.target in named and (launch.display, launch.line, launch.target) not in known]
-    found.launches += launches
+    shells = _started_shells(around.launches, named, known)
+    found.launches += launches + shells
     found.documented += [launch for launch in around.documented
                          if launch.target in named and (launch.display, launch.line, launch.target) not in known]
     known_calls = {(call.display, call.span) for call in found.estimators}
@@ -47,6 +50,25 @@ def add_launches_of_named(found: "Discovery", named: set[Path], glob_base: Path,
     found.context_containers += [c for c in around.containers if named & _run_by(c)]
     for launch in launches:
         found.loaded += named_in_arguments(launch, found.root)
+    for launch in shells:  # read: whether the child they start trains
+        found.loaded.append((launch.target, relative(launch.target, found.root)))
+
+
+def _started_shells(launches: list, named: set[Path], known: set) -> list:
+    """The launches of the shell scripts a named script's text names (`os.system("bash exp.sh")`:
+    CodeT5's run_exp.py, triage CQ): the child that starts runs what they launch, as in a run
+    over the project's folder. Only the child model reads them: they are no entry points."""
+    texts = [text for path in named if (text := _text(path))]
+    return [launch for launch in launches if launch.shell is not None and launch.target not in named
+            and (launch.display, launch.line, launch.target) not in known
+            and any(launch.shell.name in text for text in texts)]
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[:_MAX_TEXT]
+    except OSError:
+        return ""
 
 
 def _run_by(container) -> set[Path]:

@@ -4,6 +4,8 @@ examples/sft/train.py is run by accelerate in run_peft_deepspeed.sh: 30 s, not S
 
 from __future__ import annotations
 
+import pytest
+
 from pathlib import Path
 
 from sigcheck.checking.engine import analyse
@@ -90,3 +92,19 @@ def test_a_named_script_an_image_with_no_toolkit_runs_keeps_its_opt_ml_paths(run
 def test_a_named_script_no_image_runs_is_judged_with_the_toolkits_variables(run_sigcheck):
     alone = {"code/main.py": BYOC["code/main.py"]}
     assert [d.code for d in run_sigcheck(alone, ["code/main.py"]).diagnostics] == ["OPT001"]
+
+
+
+@pytest.mark.parametrize("start, codes", [
+    ('os.system("bash exp.sh")', ["SIG010"]),
+    ('subprocess.run(["bash", "exp.sh"])', ["SIG010"]),
+    ('os.system("bash other.sh")', []),
+], ids=["os.system", "subprocess.run", "a shell script that launches no trainer"])
+def test_a_named_script_that_starts_a_project_shell_script_is_judged_as_in_a_folder_run(run_sigcheck, start, codes):
+    """CodeT5's sh/run_exp.py runs `bash exp_with_args.sh`, which runs the trainer (triage CQ):
+    `sigcheck sh/run_exp.py` reads what the shell script launches, as `sigcheck .` does."""
+    files = {"sh/run_exp.py": f"import os\nimport subprocess\n\nif __name__ == '__main__':\n    {start}\n",
+             "sh/exp.sh": "#!/bin/bash\npython ../train.py\n", "sh/other.sh": "#!/bin/bash\npython ../prepare.py\n",
+             "train.py": TRAINS, "prepare.py": "print('prepared')\n"}
+    report = run_sigcheck(files, ["sh/run_exp.py"], select=("SIG010",))
+    assert [d.code for d in report.diagnostics] == codes
