@@ -253,12 +253,15 @@ def _bases(folder: Path, root: Path) -> list[Path]:
 def _files(target: str, *bases: Path) -> list[Path]:
     """Where a script (`train.py`) or a module (`-m torchtitan.train`) may be, in each base. A
     script by an absolute path of the cluster (`/shared/examples/mingpt/main.py`, where the
-    repository is checked out there) may be the project's file its path ends with: two parts
-    of it at least (`mingpt/main.py`) in any base, or its name beside the launch script."""
-    if target.endswith(".py") and target.startswith("/"):
+    repository is checked out there), or by a folder the user is told to fill in (CodeT5's
+    `WORKDIR="your_CodeT5_path/CodeT5"`, then `python ${WORKDIR}/run_gen.py`), may be the
+    project's file its path ends with: two parts of it at least (`mingpt/main.py`) in any base,
+    or its name beside the launch script."""
+    if target.endswith(".py") and "/" in target:
         parts = target.strip("/").split("/")
         tails = ["/".join(parts[-count:]) for count in range(len(parts) - 1, 1, -1)]
-        return [Path(target), *(base / tail for tail in tails for base in bases), *([bases[0] / parts[-1]] if bases else [])]
+        written = [Path(target)] if target.startswith("/") else [base / target for base in bases]
+        return [*written, *(base / tail for tail in tails for base in bases), *([bases[0] / parts[-1]] if bases else [])]
     if target.endswith(".py"):
         return [base / target for base in bases]
     parts = target.split(".")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 from sigcheck.loading.launch_files import named_in_arguments, relative
 from sigcheck.loading.roots import is_project_root
-from sigcheck.loading.sources import resolve
+from sigcheck.loading.sources import is_file, resolve
 
 if TYPE_CHECKING:
     from sigcheck.loading.discovery import Discovery
@@ -65,8 +65,12 @@ def _started_shells(launches: list, named: set[Path], known: set) -> list:
 
 
 def _text(path: Path) -> str:
+    """A named script's text; nothing for what is no regular file (a FIFO would block the read)."""
+    if not is_file(path):
+        return ""
     try:
-        return path.read_text(encoding="utf-8", errors="replace")[:_MAX_TEXT]
+        with open(path, "rb") as handle:
+            return handle.read(_MAX_TEXT).decode("utf-8", errors="replace")
     except OSError:
         return ""
 

@@ -407,3 +407,17 @@ def test_a_batch_script_under_another_name_is_read_as_the_shell_script_its_first
     report = run_sigcheck({"train.py": TRAINS, "lib.py": LIB, name: batch}, args)
     assert report.errors == []
     assert f"under Slurm ({name}:4)" in _messages(report)["train.py"]
+
+
+@pytest.mark.parametrize("workdir, found", [
+    ("your_CodeT5_path/CodeT5", True),  # the placeholder the user fills in, then the project's folder
+    ("your_path", False),  # no part of the path names a project folder: not guessed
+])
+def test_a_script_under_a_folder_the_user_fills_in_is_the_project_file_it_ends_with(run_sigcheck, workdir, found):
+    """CodeT5's sh/exp_with_args.sh: `WORKDIR="your_CodeT5_path/CodeT5"`, then `python ${WORKDIR}/run_gen.py`
+    (triage CQ), run from a launcher that `os.system`s it: the trainer is CodeT5/run_gen.py."""
+    files = {"CodeT5/run_gen.py": TRAINS, "CodeT5/lib.py": LIB,
+             "CodeT5/sh/exp.sh": f'#!/bin/bash\nWORKDIR="{workdir}"\npython ${{WORKDIR}}/run_gen.py 2>&1 | tee run.log\n',
+             "CodeT5/sh/run_exp.py": "import os\n\nif __name__ == '__main__':\n    os.system('bash exp.sh')\n"}
+    report = run_sigcheck(files, ["CodeT5/sh/run_exp.py"], select=("SIG010",))
+    assert [d.code for d in report.diagnostics] == (["SIG010"] if found else [])
