@@ -329,10 +329,17 @@ _SEPARATOR = re.compile(r"&&|\|\||[;|\n]|(?<![&>])&(?![&>])")
 _WAIT = re.compile(r"(?:^|[;&|\n])\s*wait\b")
 
 
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=")
+
+
 def _partial(word: str) -> str | None:
     """A shell script's path by its known end; any other partial word is unknown. A Python script's
     name alone says too little: DeepLearningExamples' evaluate.py runs `python {main_path} eval`,
-    and main.py trains only when told `train`."""
+    and main.py trains only when told `train`. A variable's assignment before the program
+    (`PYTHONPATH=$PYTHONPATH:{templatedir} tune run ...`: torchtune's SageMaker launcher) stays one,
+    whatever its value."""
+    if _ASSIGNMENT.match(word):
+        return word
     tail = word.rsplit(UNKNOWN, 1)[1]
     return UNKNOWN + tail if tail.startswith("/") and tail.endswith(".sh") and len(tail) > 4 else None
 

@@ -286,3 +286,17 @@ def test_a_command_list_extended_or_handed_on_keeps_its_script(run_sigcheck, scr
     code = _LAUNCHER.replace("SCRIPT", script).replace("EXTEND", extend).replace("RUN", run)
     report = run_sigcheck({"launch.py": code, **_CLI}, ["launch.py"], select=("SIG010",))
     assert [d.code for d in report.diagnostics] == codes
+
+
+@pytest.mark.parametrize("prefix, codes", [
+    ("PYTHONPATH=$PYTHONPATH:{folder}", ["SIG010"]),
+    ("PYTHONPATH=/opt/x", ["SIG010"]),
+    ("{folder}/bin/run", []),  # the program itself not known: no command to judge
+], ids=["an assignment's value interpolated", "a literal assignment", "an interpolated program"])
+def test_an_assignment_before_the_program_is_no_word_of_the_command(run_sigcheck, prefix, codes):
+    """torchtune's SageMaker launcher (triage CR): `f"PYTHONPATH=$PYTHONPATH:{args.templatedir} tune run
+    --nproc_per_node 8 ..."` run with shell=True; the unknown folder is the variable's, not the program's."""
+    code = ("import subprocess\nimport sys\n\nfolder = sys.argv[1]\n"
+            f'subprocess.run(f"{prefix} torchrun --nproc_per_node 8 train.py", shell=True, check=True)\n')
+    report = run_sigcheck({"launcher.py": code, **_CLI}, ["launcher.py"], select=("SIG010",))
+    assert [d.code for d in report.diagnostics] == codes
