@@ -8,7 +8,9 @@ pod of the job. The training client of Kubeflow's earlier operator did the same 
 period (30 s unless the job says otherwise) ends.
 
 So the run to check is that file: the function's lines, each at the line of the notebook's file
-(or the module) that holds it, and its call at the line that hands it over. Only a function
+(or the module) that holds it, and its call at the line that hands it over: with the
+`func_args` handed too, `train(**func_args)`, whose arguments are not known, so that a function
+with parameters the call must fill (`def train(num_samples, model_name)`) runs. Only a function
 defined at the top of a cell or module is followed, as a name handed over written out. Text
 only, nothing runs.
 """
@@ -99,7 +101,8 @@ def handed_functions(lines: list[str], numbers: list[int]) -> list[HandedFunctio
         text = _placed(lines[first:end], numbers[first:end])
         line = numbers[index] if numbers[index] > text.count("\n") else text.count("\n") + 1
         # the last handing stands: a notebook tries the function locally first, then on the cluster
-        found[name] = HandedFunction(name, text + "\n" * (line - 1 - text.count("\n")) + f"{name}()\n", line, match.group(1))
+        call = f"{name}(**func_args)" if "func_args" in _arguments(source, match.end()) else f"{name}()"
+        found[name] = HandedFunction(name, text + "\n" * (line - 1 - text.count("\n")) + call + "\n", line, match.group(1))
     return list(found.values())
 
 

@@ -98,3 +98,15 @@ def test_a_function_that_saves_on_sigterm_is_silent(run_sigcheck):
                                     "    signal.signal(signal.SIGTERM, on_term)\n"] + TRAIN_FUNCTION[5:]
     report = run_sigcheck({"train.ipynb": notebook(handles, SUBMIT_CELL)}, ["."])
     assert report.diagnostics == [] and report.errors == []
+
+
+def test_a_function_with_parameters_the_job_fills_runs(run_sigcheck):
+    """kubeflow/trainer's T5 notebook: `def deepspeed_train_t5(num_samples, model_name, bucket)`,
+    handed with `func_args=args` (triage CR); the SDK calls it with them, so its loop runs."""
+    required = ["def train_func(num_samples: str, model_name: str):\n"] + TRAIN_FUNCTION[3:]
+    submit = SUBMIT_CELL[:6] + ["        func_args={'num_samples': '100', 'model_name': 't5-small'},\n"] + SUBMIT_CELL[6:]
+    report = run_sigcheck({"train.ipynb": notebook(required, submit)}, ["train.ipynb"])
+    assert [d.code for d in report.diagnostics] == ["SIG001"] and report.errors == []
+    # handed with no func_args, such a function cannot be called: the job fails before it trains
+    report = run_sigcheck({"train.ipynb": notebook(required, SUBMIT_CELL)}, ["train.ipynb"])
+    assert report.diagnostics == []
