@@ -34,8 +34,8 @@ class MissingSigtermHandler(Rule):
     SIGTERM, so a handler would not run either (DKR007): the message says so, names the call
     that runs it, and asks for checkpoints saved as training goes instead; so it does for a
     script that reads a variable only the training toolkit sets (`os.environ["SM_MODEL_DIR"]`,
-    not `os.environ.get` with a fallback) or imports a package only SageMaker's training images
-    have (`smdistributed`, `torch.sagemaker`, `sagemaker_xgboost_container`), whose launch is elsewhere (DKR007 does not judge a
+    not `os.environ.get` with a fallback) or imports, itself or through a module it imports, a package
+    only SageMaker's training images have (`smdistributed`, `torch.sagemaker`, ...), whose launch is elsewhere (DKR007 does not judge a
     handler of such a script: a harness of one's own may set the variable). There, training
     that already saves as it goes (a loop that saves, the Hugging Face Trainer's `save_steps`
     unless `save_strategy="no"`, in the code or on a launch line of the project,

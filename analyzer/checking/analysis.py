@@ -306,13 +306,14 @@ class Analysis:
     def toolkit_read(self, entry: EntryFacts) -> tuple[Point, str] | None:
         """Where the entry point's run shows the SageMaker training toolkit runs it, and how: it
         reads, as needed, a variable only the toolkit sets (`os.environ["SM_MODEL_DIR"]`), or imports
-        SageMaker's distributed libraries, which the toolkit starts with mpirun. Its own module's
-        top level, or a function it runs: importing a module that reads one says nothing. An image
-        of the project that runs the script says how it runs instead."""
+        SageMaker's distributed libraries. Its own module's top level, or a function it runs; a
+        module it imports counts by such an import only (a helper's `import torch.sagemaker`).
+        An image of the project that runs the script says how it runs instead."""
         if self.platform != "sagemaker" or any(entry in (c.entry, c.trainer) for c in self.containers):
             return None
         for func_id, (event, name) in self._toolkit_reads.items():
-            if (func_id == entry.body_id or self.functions[func_id].kind != "module") and entry.runs(func_id, event):
+            if (func_id == entry.body_id or self.functions[func_id].kind != "module" or isinstance(event, ir.Import)) \
+                    and entry.runs(func_id, event):
                 how = toolkit_sign_wording(event, name)
                 return self.point(func_id, event, how), f"it {how}"
         return None

@@ -87,6 +87,20 @@ def test_a_script_that_imports_a_package_only_sagemakers_images_have_is_the_tool
     assert "which only SageMaker's training images have, and the toolkit starts the script" in finding.message
 
 
+@pytest.mark.parametrize("helper, found", [
+    ("import torch.sagemaker as tsm\n", True),
+    ("try:\n    import torch.sagemaker as tsm\nexcept ImportError:\n    tsm = None\n", False),  # a fallback elsewhere
+], ids=["imported at its top", "imported where it may be missing"])
+def test_a_helper_module_that_imports_a_package_only_sagemakers_images_have_makes_the_run_the_toolkits(
+        run_sigcheck, helper, found):
+    """The distributed-training workshop's train.py imports train_lib, whose `import torch.sagemaker as
+    tsm` runs only in SageMaker's images (triage CR); a settings module's variable read does not count."""
+    files = {"train_lib.py": helper + "\n\ndef main():\n    pass\n",
+             "train.py": "import train_lib\n" + TRAIN.format(model_dir='"model"')}
+    (finding,) = run_sigcheck(files, ["train.py"]).diagnostics
+    assert ("and none would run: it imports torch.sagemaker" in finding.message) is found
+
+
 @pytest.mark.parametrize("imported", ["import torch.sagemakerish", "import sagemaker", "from sagemaker.pytorch import PyTorch"])
 def test_a_package_that_only_begins_alike_or_the_sdk_is_no_sign(run_sigcheck, imported):
     source = TRAIN.format(model_dir='"model"').replace("import torch\n", f"import torch\n{imported}\n")
