@@ -292,14 +292,19 @@ class EntryFacts:
             return None  # run in a SageMaker job, where the launcher never receives SIGTERM: the platform's deadline
         if local:  # a shell script of the project starts it so: seen, not guessed from the code
             return strictest(local)
-        path = self.analysis.project.sources[self.entry.module].path
-        shown = [launch for launch in self.analysis.documented if launch.target == path]
+        shown = self._shown_launches
         if shown:  # none does: how its README says to start it, before a guess from the code
             return strictest(shown)
         for deadline, runners, (others, own) in self.analysis.launcher_hints:
             if self.body_id in runners and not (self.run_imports(others) and not self.run_imports(own)):
                 return deadline
         return None
+
+    @cached_property
+    def _shown_launches(self) -> list[ScriptLaunch]:
+        """The launches of this script its READMEs show."""
+        path = self.analysis.project.sources[self.entry.module].path
+        return [launch for launch in self.analysis.documented if launch.target == path]
 
     def run_imports(self, libraries: list[str]) -> bool:
         """Whether a module the run goes through imports one of these libraries: a TensorFlow and
@@ -333,7 +338,7 @@ class EntryFacts:
         hear the stop themselves."""
         if self.analysis.signals_every_process:
             return None
-        local = self.script_launches[1]
+        local = self.script_launches[1] or ([] if self.script_launches[0] else self._shown_launches)  # else its README's
         keep = local and all(launch.keeps for launch in local)
         return KeptSignal.of(local[0], self.analysis.knowledge) if keep else None
 

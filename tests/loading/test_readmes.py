@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sigcheck.loading.readmes import shell_blocks
+from tests.rules.test_dkr007_launch_scripts import HANDLES
 
 README = """# Training
 
@@ -50,7 +51,9 @@ _ACCELERATE = "accelerate launch --config_file zero3.yaml train.py"
 @pytest.mark.parametrize("written, instead, context", [
     # open-r1: the README launches grpo.py with accelerate; the code reading LOCAL_RANK said "if started by torchrun"
     (_ACCELERATE, _ACCELERATE, "under accelerate (README.md:7) a stop sends SIGTERM, then SIGKILL 30 s later"),
-    (_ACCELERATE, "deepspeed train.py", "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later"),
+    # deepspeed on one node passes SIGTERM on to nothing: no handler would run (CodeT5+'s README, triage CQ)
+    (_ACCELERATE, "deepspeed train.py", "and none would run: deepspeed, at README.md:7, starts its workers through "
+                                        "deepspeed.launcher.launch"),
     # alpaca-lora: the README runs `python finetune.py`: no launcher kills it sooner
     (_ACCELERATE, "python train.py", "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later"),
     # run both ways: the launcher that kills sooner
@@ -62,3 +65,11 @@ def test_a_readmes_launch_tells_the_deadline_before_a_guess_from_the_code(run_si
     readme = README.replace(written, instead)
     (finding,) = run_sigcheck({"train.py": FIT, "prepare.py": "print(1)\n", "README.md": readme}, ["."]).diagnostics
     assert context in finding.message
+
+
+def test_a_readmes_one_node_deepspeed_launch_keeps_sigterm_from_the_scripts_handler(run_sigcheck):
+    """Where no shell script starts it, the launch its README shows is how it runs: deepspeed's runner
+    on one node keeps the signal from the handler (DKR007, placed on the README's line)."""
+    report = run_sigcheck({"train.py": HANDLES, "README.md": "# Train\n\n```bash\ndeepspeed train.py --deepspeed ds.json\n```\n"},
+                          ["."])
+    assert [(d.code, d.path, d.line) for d in report.diagnostics] == [("DKR007", "README.md", 4)]
