@@ -71,8 +71,8 @@ class SigtermNotDelivered(Rule):
     `SourceCode` (a `python`, torchrun or accelerate command, or `bash run.sh` whose launcher
     starts the script) through its own `sm_train.sh` under `/bin/bash -c`, whatever the image:
     bash is PID 1 without a TERM trap, and a handler in that script is reported at the
-    `SourceCode` call. A shell script of the project (else its README's shell block) that starts a script with deepspeed on one
-    node (`deepspeed --num_gpus 8 main.py`, no hostfile or node count above 1; `--num_nodes 1`
+    `SourceCode` call. A shell script of the project (else its README's shell block) that starts a
+    script with deepspeed on one node (`deepspeed --num_gpus 8 main.py`, no hostfile or node count above 1; `--num_nodes 1`
     keeps one host of any hostfile, `--hostfile /dev/null` lists none; told nothing, one node unless
     the script's path or text says several nodes or a hostfile, as a cluster's /job/hostfile may)
     keeps the signal from it as the runner in a container does: reported at that line, as is a
