@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import pytest
 
-SB3 = """
-import signal
-from stable_baselines3 import PPO
-from stable_baselines3.common.callbacks import BaseCallback
-
+# the handler every example registers: it sets the flag the code answers in the ways below
+FLAG = """
 STOP = False
 
 def on_term(signum, frame):
     global STOP
     STOP = True
+"""
+SB3 = """
+import signal
+from stable_baselines3 import PPO
+from stable_baselines3.common.callbacks import BaseCallback
 
+"""+FLAG+"""
 class StopOnSigterm(BASE):
     def _on_step(self) -> bool:
         BODY
@@ -54,12 +57,7 @@ XGB = """
 import signal
 import xgboost as xgb
 
-STOP = False
-
-def on_term(signum, frame):
-    global STOP
-    STOP = True
-
+"""+FLAG+"""
 class StopOnSigterm(xgb.callback.TrainingCallback):
     def METHOD(self, model, epoch, evals_log):
         return STOP
