@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Callable, Iterator
@@ -19,6 +21,10 @@ from sigcheck.model.receivers import ReceiverOrigins
 from sigcheck.model.steps import (built_with_a_step, given_an_action, leaves_loop_after, named_as_no_optimizer, probes_on_noise,
                                   restores_state_after, runs_a_few_rounds, steps_loop_target, steps_one_made_in_it)
 from sigcheck.model.values import FunctionV
+
+
+# A library's names for what steps an optimizer: its optimizers' own, and AMP's scaler, handed one
+_OPTIMIZER_LIKE = re.compile(r"optim|scaler", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -85,8 +91,20 @@ class WorkFinder:
 
     def _is_step(self, func_id: str, event: ir.Event) -> bool:
         entries = self._step_entries(func_id, event)
-        return bool(entries) and (not all(e.option("needs-update") for e in entries)
-                                  or self._applies_gradients(func_id))
+        return bool(entries) and (not self._needs_update(func_id, event, entries) or self._applies_gradients(func_id))
+
+    def _needs_update(self, func_id: str, event: ir.Event, entries: list) -> bool:
+        """Whether the call trains only beside a use of gradients: a backward pass; or the `step`
+        of a library's object no name says is an optimizer, handed something to step on
+        (l2cs' `pipeline.step(frame)`, one frame of gaze inference: efficientvit's demo, triage CT)."""
+        if all(e.option("needs-update") for e in entries):
+            return True
+        site = event if isinstance(event, ir.CallSite) else None
+        if site is None or not site.args or not isinstance(site.func, ir.Attr) or site.func.attr != "step" \
+                or isinstance(site.args[0], ir.FuncRef):
+            return False
+        names = self.call_names(func_id, site)
+        return bool(names) and all(not n.startswith("?.") and not _OPTIMIZER_LIKE.search(n) for n in names)
 
     def _step_entries(self, func_id: str, event: ir.Event) -> list:
         """The knowledge entries (steps, fits) that make a call one step of training."""
@@ -181,7 +199,8 @@ class WorkFinder:
         return [] if any(t.func_id for t in self.graph.targets(func_id, site)) else names
 
     def _uses_gradients_in(self, func_id: str, event: ir.Event) -> bool:
-        if any(not e.option("needs-update") for e in self._step_entries(func_id, event)):
+        entries = self._step_entries(func_id, event)
+        if entries and not self._needs_update(func_id, event, entries):
             return True
         return isinstance(event, ir.CallSite) and any(
             self.knowledge.gradient_uses.find(n) for n in self.call_names(func_id, event))

@@ -344,6 +344,21 @@ def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(a
     assert "train:train" in a.work.stepping
 
 
+@pytest.mark.parametrize("code, steps", [
+    ("from l2cs import Pipeline\n\npipeline = Pipeline()\nwhile True:\n    pipeline.step(frame)\n", False),
+    # beside gradients, a library's step trains, whatever its optimizer is called (lion-pytorch's Lion)
+    ("from lion_pytorch import Lion\n\nopt = Lion(params)\nwhile True:\n    loss.backward()\n    opt.zero_grad()\n"
+     "    opt.step(closure)\n", True),
+    ("from lion_pytorch import Lion\n\nopt = Lion(params)\nwhile True:\n    opt.step()\n", True),
+    ("import torch\n\nscaler = torch.cuda.amp.GradScaler()\nwhile True:\n    scaler.step(optimizer)\n", True),
+], ids=["a pipeline stepped on a frame", "an optimizer stepped beside gradients", "an optimizer's step of nothing",
+        "AMP's scaler handed the optimizer"])
+def test_a_librarys_step_handed_something_trains_only_beside_gradients(analysis, code, steps):
+    """efficientvit's gaze demo steps l2cs' Pipeline on each webcam frame: inference (triage CT)."""
+    work = analysis({"train.py": code}).work.first_work("train:<module>")
+    assert (work is not None and work.what == "training loop") is steps
+
+
 @pytest.mark.parametrize("loop, steps", [
     ("actions, values, states, _ = model.step(obs)\n    obs, rew, done, _ = env.step(actions)", False),
     ("obs, rew, done, info = self.venv.step(u)", False),
