@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable
 
 from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
-from sigcheck.model.values import ClassV, ExternalV, InstanceV, SeqV
+from sigcheck.model.values import ClassV, ConstV, ExternalV, InstanceV, SeqV
 
 if TYPE_CHECKING:
     from sigcheck.checking.analysis import Analysis
@@ -34,14 +34,30 @@ class FrameworkHandling:
 
     def _handles(self, func_id: str, event: ir.CallSite) -> str | None:
         names = self.analysis.graph.qualnames(func_id, event)
-        if any(keyword in self._switches for keyword, _ in event.kwargs):
+        if event.spread is not None or any(keyword in self._switches for keyword, _ in event.kwargs):
             names = [*names, *self._library_bases(event)]
+        if "dataclasses.replace" in names:  # a copy of the arguments with the switch changed: only they take its keyword
+            switched = [k for k, _ in event.kwargs if k in self._switches and self._keyword_true(event, k)]
+            if switched:
+                return self._switches[switched[0]]
         for name in names:
             for entry in self.analysis.knowledge.frameworks.find(name):
-                if entry.option("behaviour") == "handles" and _keyword_true(event, entry.option("when-keyword")) \
+                if entry.option("behaviour") == "handles" and self._keyword_true(event, entry.option("when-keyword")) \
                         and (not entry.option("saves-when-true") or self._answered_by_a_save(func_id, event)):
                     return entry.reason
         return None
+
+    def _keyword_true(self, site: ir.CallSite, keyword: str | None) -> bool:
+        """Whether the call is given the keyword true: written out, through a name that holds true
+        (`enable_jit_checkpoint=JIT`), or in a dict it spreads (`TrainingArguments(**config)`)."""
+        if keyword is None:
+            return True
+        value = dict(site.kwargs).get(keyword)
+        if value is None and site.spread is not None:
+            values = self.analysis.resolver.containers.item(ir.Item(site.spread, ir.Const(keyword)))
+        else:
+            values = self.analysis.resolver.resolve(value) if value is not None else ()
+        return bool(values) and all(isinstance(v, ConstV) and bool(v.value) for v in values)
 
     def _answered_by_a_save(self, func_id: str, site: ir.CallSite) -> bool:
         """Whether a save answers the preemption the `if` whose test makes the call notices: in its
@@ -305,11 +321,6 @@ def _iteration_start(fn: ir.FunctionInfo, event: ir.Event) -> int:
     return loops[-1].index + 1 if loops else 0
 
 
-def _keyword_true(site: ir.CallSite, keyword: str | None) -> bool:
-    if keyword is None:
-        return True
-    value = dict(site.kwargs).get(keyword)
-    return isinstance(value, ir.Const) and bool(value.value)
 
 
 def _keywords(fn: ir.FunctionInfo, site: ir.CallSite) -> list[str]:

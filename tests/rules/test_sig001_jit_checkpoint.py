@@ -275,3 +275,22 @@ def test_a_launch_line_that_turns_the_trainers_saving_off_is_seen(run_sigcheck, 
     report = run_sigcheck({"train.py": _PARSED, "run.sh": f"#!/bin/bash\n{launches}"}, ["."], select=("SIG001",))
     (finding,) = report.diagnostics
     assert lost in finding.message and "none would run" in finding.message
+
+
+@pytest.mark.parametrize("made, codes", [
+    ("JIT = True\nargs = TrainingArguments(output_dir='out', enable_jit_checkpoint=JIT)", []),
+    ("JIT = False\nargs = TrainingArguments(output_dir='out', enable_jit_checkpoint=JIT)", ["SIG001"]),
+    ("cfg = {'output_dir': 'out', 'enable_jit_checkpoint': True}\nargs = TrainingArguments(**cfg)", []),
+    ("cfg = {'output_dir': 'out'}\nargs = TrainingArguments(**cfg)", ["SIG001"]),
+    ("args = dataclasses.replace(parsed, enable_jit_checkpoint=True)", []),
+    ("args = dataclasses.replace(parsed, enable_jit_checkpoint=False)", ["SIG001"]),
+], ids=["a name holding true", "a name holding false", "a spread dict with it", "a spread dict without it",
+        "dataclasses.replace turning it on", "dataclasses.replace turning it off"])
+def test_the_switch_given_through_a_name_a_spread_dict_or_a_replace(run_sigcheck, made, codes):
+    """The forms triage CS met around the examples' TrainingArguments: each turns the Trainer's
+    SIGTERM checkpoint on (or off) as the literal keyword does."""
+    code = ("import dataclasses\nfrom transformers import HfArgumentParser, Trainer, TrainingArguments\n\n"
+            "(parsed,) = HfArgumentParser((TrainingArguments,)).parse_args_into_dataclasses()\n"
+            f"{made}\nTrainer(model=model, args=args, train_dataset=data).train()\n")
+    report = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG001",))
+    assert [d.code for d in report.diagnostics] == codes
