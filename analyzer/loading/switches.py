@@ -8,6 +8,7 @@ fits' `switch` in the knowledge; the rules count a switch only where every launc
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -66,10 +67,23 @@ def _set_in_config(named: str, names: frozenset[str], bases: list[Path]) -> set[
             text = decode_text(read_bytes(path, display_path(path)), display_path(path))
         except LoadError:
             return set()
+        if named.endswith(".json"):  # read as JSON: `json.dump` writes all of it on one line
+            return _set_in_json(text, names)
         return {name for name in names if re.search(
             r"""^\s*['"]?""" + re.escape(name) + r"""['"]?\s*:\s*['"]?(?:true|True|yes|1)['"]?\s*,?\s*(?:#.*)?$""",
             text, re.M)}
     return set()
+
+
+def _set_in_json(text: str, names: frozenset[str]) -> set[str]:
+    """The switches a JSON object of arguments sets (HfArgumentParser.parse_json_file's)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return set()
+    if not isinstance(data, dict):
+        return set()
+    return {name for name in names if data.get(name) is True or str(data.get(name)).lower() in _TRUE}
 
 
 def given_value(args: Sequence[str | None], name: str) -> str | None:

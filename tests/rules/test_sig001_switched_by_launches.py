@@ -87,3 +87,17 @@ def test_hyperparameters_are_read_as_written():
     assert switched_by_hyperparameters("dict(enable_jit_checkpoint='true')", SWITCH) == SWITCH
     assert switched_by_hyperparameters('{"enable_jit_checkpoint": False}', SWITCH) == frozenset()
     assert switched_by_hyperparameters('{"enable_jit_checkpoint": args.jit}', SWITCH) == frozenset()
+
+
+@pytest.mark.parametrize("text, on", [
+    ('{"model_name_or_path": "gpt2", "output_dir": "/tmp/out", "enable_jit_checkpoint": true}', True),
+    ('{"output_dir": "/tmp/out",\n "enable_jit_checkpoint": "true"}', True),
+    ('{"output_dir": "/tmp/out", "enable_jit_checkpoint": false}', False),
+    ('["enable_jit_checkpoint", true]', False),  # no object of arguments
+    ('{"enable_jit_checkpoint": true', False),  # no JSON at all
+], ids=["one line", "a string", "false", "a list", "broken"])
+def test_a_json_file_of_arguments_is_read_as_json(tmp_path, text, on):
+    """`python run_clm.py args.json`: HfArgumentParser.parse_json_file reads the file as JSON, which
+    `json.dump` writes on one line (triage CS)."""
+    (tmp_path / "args.json").write_text(text, encoding="utf-8")
+    assert switched_by_arguments(["args.json"], SWITCH, [tmp_path]) == (SWITCH if on else frozenset())
