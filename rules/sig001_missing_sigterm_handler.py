@@ -48,7 +48,7 @@ class MissingSigtermHandler(Rule):
     pins an older release (`pytorch-lightning==1.4.2`) is reported, and the message names the pin;
     so is a run that passes its Trainer a keyword 2.0 removed (`gpus=1`, `resume_from_checkpoint=`,
     also as a key of a dict it spreads, `Trainer(**params)`), which only an older release accepts,
-    or whose modules import a name 2.0 no longer has (`pytorch_lightning.loggers.LightningLoggerBase`).
+    or calls or imports what 2.0 no longer has (`Trainer.from_argparse_args`, `pytorch_lightning.metrics`).
     A loop is a
     training loop when it takes a training step (`backward`, `optimizer.step`, ...) itself or
     through the functions it calls; handing a step function to a library does not make it one.

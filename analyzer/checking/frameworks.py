@@ -215,9 +215,30 @@ class FrameworkHandling:
             for entry in self.analysis.knowledge.frameworks.find(name):
                 if entry.option("since") and entry.option("behaviour") == "handles":
                     pinned = self.pins.below(path, entry.option("package", []), entry.option("since"))
-                    return pinned or next((written for caller, site, written, found in [*self._older_calls, *self._older_imports]
+                    older = [*self._older_calls, *self._older_methods, *self._older_imports]
+                    return pinned or next((written for caller, site, written, found in older
                                            if found is entry and runs(caller, site)), None)
         return None
+
+    @cached_property
+    def _older_methods(self) -> list[tuple[str, ir.CallSite, str, object]]:
+        """Calls of a method the release that brought a library's handling removed
+        (`Trainer.from_argparse_args(args)`: pytorchvideo's tutorial), with how they are written."""
+        entries = [entry for entry in self.analysis.knowledge.frameworks if entry.option("removed-methods")]
+        methods = {pattern.rsplit(".", 1)[-1] for entry in entries for pattern in entry.option("removed-methods")}
+        found = []
+        for func_id in sorted(self.analysis.functions) if entries else ():
+            for event in self.analysis.functions[func_id].events:
+                if not (isinstance(event, ir.CallSite) and isinstance(event.func, ir.Attr) and event.func.attr in methods):
+                    continue
+                for name in self.analysis.graph.qualnames(func_id, event):
+                    entry = next((e for e in entries if any(fnmatchcase(name, p) for p in e.option("removed-methods"))), None)
+                    if entry is not None:
+                        library = f"{entry.option('package', ['the library'])[0]} {entry.option('since')}"
+                        short = ".".join(name.rsplit(".", 2)[-2:])
+                        found.append((func_id, event, f"{short}() in {self._display(func_id)}, which {library} no longer has", entry))
+                        break
+        return found
 
     @cached_property
     def _older_calls(self) -> list[tuple[str, ir.CallSite, str, object]]:

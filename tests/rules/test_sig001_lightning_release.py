@@ -161,3 +161,16 @@ def test_lightning_1_5_0_to_1_5_2_swallow_sigterm(run_sigcheck, pin, shown, note
                            "environment.yaml": f"dependencies:\n  - pip:\n    - {pin}\n"}, ["train.py"], select=("SIG001",))
     (finding,) = report.diagnostics
     assert f"({shown} in environment.yaml: {note})" in finding.message
+
+
+@pytest.mark.parametrize("made, note", [
+    ("Trainer.from_argparse_args(args)", "(Trainer.from_argparse_args() in train.py, which pytorch-lightning 2.0 no longer has"),
+    ("Trainer(max_epochs=5)", None),  # nothing of an older release: Lightning 2's handler stops the fit
+])
+def test_a_trainer_made_from_argparse_arguments_runs_on_lightning_1(run_sigcheck, made, note):
+    """pytorchvideo's tutorial: `Trainer.add_argparse_args(parser)`, then `Trainer.from_argparse_args(args)`,
+    gone in 2.0 with LightningCLI taking their place (triage CT)."""
+    code = f"import argparse\nfrom model import Lit, Trainer\n\nargs = argparse.ArgumentParser().parse_args()\n" \
+           f"trainer = {made}\ntrainer.fit(Lit())\n"
+    report = run_sigcheck({"model.py": MODEL, "train.py": code}, ["train.py"], select=("SIG001",))
+    assert [note in d.message for d in report.diagnostics] == ([True] if note else [])
