@@ -15,7 +15,7 @@ from sigcheck.checking.hydra_apps import HydraApp, hydra_app
 from sigcheck.checking.kept_signal import signal_kept_from
 from sigcheck.loading.hydra_configs import ConfiguredTarget
 from sigcheck.model import ir
-from sigcheck.model.products import CONFIGURED
+from sigcheck.model.products import CONFIGURED, NAMESPACE
 from sigcheck.model.values import ClassV, ConfiguredV, DictV, ExternalV, InstanceV, SeqV, UnknownV, Value
 
 if TYPE_CHECKING:
@@ -172,6 +172,8 @@ def _quiet_callbacks(analysis: "Analysis", library: "Entry", site: ir.CallSite, 
     or built by Hydra from a configuration none of whose callbacks saves (its folder). None where
     one may save."""
     given = dict(site.kwargs).get("callbacks")
+    if given is None and site.spread is not None and _parsed_options(analysis, site.spread):
+        return ""  # `Trainer(**vars(args))`: options from the command line, none of them a callback
     if given is None and site.spread is not None and _spread_dicts(analysis, site.spread):
         given = ir.Item(site.spread, ir.Const("callbacks"))  # `Trainer(**trainer_args)`: the dict's entry and stores
         if not analysis.resolver.containers.item(given):
@@ -187,6 +189,13 @@ def _quiet_callbacks(analysis: "Analysis", library: "Entry", site: ir.CallSite, 
             isinstance(item.of, ClassV) or item.of.qualname.startswith(packages))) for item in items):
         return None
     return "" if not any(isinstance(item, ConfiguredV) for item in items) else _quiet_configuration(analysis, library, entry)
+
+
+def _parsed_options(analysis: "Analysis", spread: ir.Sym) -> bool:
+    """`vars(args)` of the namespace argparse parsed: strings and numbers from the command line."""
+    return isinstance(spread, ir.CallOf) and len(spread.args) == 1 and not spread.kwargs \
+        and any(isinstance(v, ExternalV) and v.qualname == "builtins.vars" for v in analysis.resolver.resolve(spread.func)) \
+        and set(analysis.resolver.resolve(spread.args[0])) == {NAMESPACE}
 
 
 def _spread_dicts(analysis: "Analysis", spread: ir.Sym) -> bool:

@@ -78,6 +78,15 @@ trainer = L.Trainer(**trainer_args)
 # expect: SIG002
 trainer.fit(Net())
 """, "the callbacks the code puts in the spread dict save at epoch ends only", files=_MODEL),
+    Example(_HEAD + """import argparse
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--max_epochs", type=int, default=40)
+trainer = L.Trainer(**vars(parser.parse_args()))
+# expect: SIG002
+trainer.fit(Net())
+""", "the command line's options spread: strings and numbers, no callback (pytorchvideo's `Trainer(**vars(args))`)",
+            files=_MODEL),
 )
 
 SAVES_OR_UNSEEN = (
