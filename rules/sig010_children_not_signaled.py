@@ -8,6 +8,10 @@ from sigcheck.model.children import names_passed
 
 _HANDED_OR_STARTED = frozenset({"call", "reference", "process"})  # see _trains_in
 
+
+# torch.multiprocessing's spawn wraps each child's function after prctl(PR_SET_PDEATHSIG, SIGINT)
+_SETS_PARENT_DEATH_SIGNAL = frozenset({"torch.multiprocessing.spawn", "torch.multiprocessing.start_processes"})
+
 class ChildrenNotSignaled(Rule):
     """Training runs in a child process and SIGTERM is never forwarded to it.
 
@@ -54,8 +58,10 @@ class ChildrenNotSignaled(Rule):
     ## Why is this bad?
     `docker stop` signals PID 1 only. A launcher that does not forward SIGTERM either dies at
     once, orphaning the trainer, or (as PID 1 without a handler) ignores it; either way the
-    trainer never learns of the stop and is SIGKILLed at the deadline with nothing saved.
-    `os.system` and `shell=True` put a `/bin/sh` in between, which forwards nothing. Ray's
+    trainer never learns of the stop and is SIGKILLed at the deadline with nothing saved
+    (`torch.multiprocessing.spawn` makes SIGINT its children's parent-death signal: a parent that
+    dies of the stop has them interrupted at once, which saves nothing either unless the child
+    catches KeyboardInterrupt to save). `os.system` and `shell=True` put a `/bin/sh` in between, which forwards nothing. Ray's
     workers are the Ray node's processes, not the driver's children: they hear of the stop only
     when the driver tells them.
 
@@ -344,8 +350,10 @@ ray.get(policy.fit.remote(epochs=3))
         if child.when:
             return (f"Training runs in child processes {child.when}, and SIGTERM is never forwarded "
                     f"to them: they are SIGKILLed at the deadline {deadline} without saving")
+        interrupted = "; a parent that is not PID 1 dies of the signal, and torch's spawn then interrupts the " \
+            "child at once (SIGINT, its parent-death signal)" if child.api in _SETS_PARENT_DEATH_SIGNAL else ""
         return (f"Training runs in a child process and SIGTERM is never forwarded to it: it is "
-                f"SIGKILLed at the deadline {deadline} without saving")
+                f"SIGKILLed at the deadline {deadline} without saving{interrupted}")
 
     @staticmethod
     def _trains_in(analysis, entry, child) -> bool:

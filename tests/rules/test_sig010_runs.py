@@ -4,6 +4,8 @@ into a library call is handed over only in the runs that passed it."""
 
 from __future__ import annotations
 
+import pytest
+
 SPAWN_HELPER = {
     "infer.py": """
         from util import spawn
@@ -197,3 +199,18 @@ def test_trainers_started_in_the_background_and_waited_for_are_the_launchers_chi
     launcher = "import os\n\nos.system('python train.py --rank 0 & python train.py --rank 1 & wait')\n"
     report = run_sigcheck({"launch.py": launcher, "train.py": _TRAINS}, ["launch.py"], select=("SIG010",))
     assert [d.code for d in report.diagnostics] == ["SIG010"]
+
+
+@pytest.mark.parametrize("start, interrupted", [
+    ("torch.multiprocessing.spawn(worker, nprocs=2)", True),
+    ("multiprocessing.Process(target=worker, args=(0,)).start()", False),
+], ids=["torch's spawn", "a plain Process"])
+def test_a_child_torchs_spawn_starts_is_said_to_be_interrupted_when_the_parent_dies(run_sigcheck, start, interrupted):
+    """torch.multiprocessing.spawn's children have SIGINT as their parent-death signal: where the
+    parent is not PID 1 they are interrupted at once, not SIGKILLed at the deadline (triages CM, CN, CO, CU)."""
+    code = ("import multiprocessing\nimport torch\nimport torch.multiprocessing\n\n\ndef worker(rank):\n"
+            "    model = torch.nn.Linear(2, 2)\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+            "    for step in range(1000):\n        model(torch.randn(4, 2)).sum().backward()\n        optimizer.step()\n\n\n"
+            f"if __name__ == '__main__':\n    {start}\n")
+    (finding,) = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG010",)).diagnostics
+    assert ("torch's spawn then interrupts the child at once (SIGINT, its parent-death signal)" in finding.message) is interrupted
