@@ -254,6 +254,8 @@ class _Reader(Words):
                     words.extend(value.replace("\\\n", " ").split())
                 else:
                     words.append(value)
+        if len(words) > 1 and words[0] == "eval" and None not in words[1:]:
+            words = words[1:]  # `eval "$@"`: its words run as a command (mmpose's serve entrypoint.sh)
         is_exec = False
         if words and words[0] == "exec":
             is_exec = True

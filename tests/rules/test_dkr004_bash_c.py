@@ -37,3 +37,21 @@ def test_bash_runs_the_trainer_in_its_place(run_sigcheck, argv):
 def test_a_shell_that_keeps_the_signal(run_sigcheck, argv, shell):
     report = run_sigcheck({"Dockerfile": image(argv), "train.py": HANDLES}, ["."])
     assert dkr(report) == [("DKR004", f"`{shell} -c`")]
+
+
+@pytest.mark.parametrize("line, found", [
+    ('eval "$@"', ["DKR004"]),
+    ('"$@"', ["DKR004"]),
+    ('eval exec "$@"', []),
+    ('exec "$@"', []),
+], ids=["eval", "plain", "eval exec", "exec"])
+def test_a_wrapper_that_evals_its_arguments_runs_them_as_a_child(run_sigcheck, line, found):
+    """mmpose's serve image (and mmdet's, mmseg's): `else eval "$@"` in its ENTRYPOINT script runs
+    SageMaker's `train` as bash's child, as `"$@"` does (triage CV)."""
+    dockerfile = ("FROM python:3.11-slim\nCOPY train.py /opt/program/train\nRUN chmod +x /opt/program/train\n"
+                  'ENV PATH="/opt/program:${PATH}"\nCOPY entrypoint.sh /usr/local/bin/entrypoint.sh\n'
+                  'ENTRYPOINT ["/usr/local/bin/entrypoint.sh"]\n')
+    wrapper = f'#!/bin/bash\nset -e\nif [[ "$1" = "serve" ]]; then\n    echo serving\nelse\n    {line}\nfi\n'
+    report = run_sigcheck({"Dockerfile": dockerfile, "entrypoint.sh": wrapper, "train.py": "#!/usr/bin/env python\n" + HANDLES},
+                          ["."], platform="sagemaker")
+    assert [code for code, _ in dkr(report)] == found
