@@ -26,7 +26,10 @@ def starting_command(script: ShellScript, starts, execs_program) -> ShellCommand
 
 
 def _naming_training(commands: list[ShellCommand]) -> list[ShellCommand]:
-    return [c for c in commands if any("train" in (w or "") for w in c.words)]
+    """Those whose line names training, before those whose words do once expanded: `eval "$@"` given
+    SageMaker's `train` is the other branch of the DLC's `if [[ "$1" = "train" ]]; then ... train`."""
+    written = [c for c in commands if "train" in c.text]
+    return written or [c for c in commands if any("train" in (w or "") for w in c.words)]
 
 
 def signal_passing(script: ShellScript, command: ShellCommand, shell: str = "") -> tuple[str, str]:

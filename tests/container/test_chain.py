@@ -99,9 +99,9 @@ def test_a_script_that_runs_the_toolkits_train(tmp_path):
     locked = {**wrapper, "Dockerfile": wrapper["Dockerfile"].replace(
         "RUN pip install sagemaker-training", "RUN uv sync --frozen\nENV SAGEMAKER_TRAINING_MODULE=sagemaker_pytorch_container.training:main")}
     assert [s.kind for s in chain_of(tmp_path, locked).chain.steps] == ["entrypoint", "script", "toolkit", "python"]
-    # without the toolkit, `train` in a script is a program sigcheck cannot know
+    # without the toolkit, `train` is no program of the image: what `eval "$@"` runs is not found
     bare = {**wrapper, "Dockerfile": wrapper["Dockerfile"].replace("RUN pip install sagemaker-training\n", "")}
-    assert "starts no program" in chain_of(tmp_path, bare).chain.problem
+    assert chain_of(tmp_path, bare).chain.problem == "no executable `train` is placed on the image's PATH"
 
 
 def test_of_a_scripts_branches_the_one_that_trains_is_followed(tmp_path):
