@@ -225,6 +225,10 @@ class FrameworkHandling:
         """Calls of a method the release that brought a library's handling removed
         (`Trainer.from_argparse_args(args)`: pytorchvideo's tutorial), with how they are written."""
         entries = [entry for entry in self.analysis.knowledge.frameworks if entry.option("removed-methods")]
+        packages = {pattern.split(".")[0] for entry in entries for pattern in entry.option("removed-methods")}
+        if not any(imported.split(".")[0] in packages for summary in self.analysis.project.modules.values()
+                   for imported in summary.imports):
+            return []  # a project that imports none of those libraries calls none of their methods
         methods = {pattern.rsplit(".", 1)[-1] for entry in entries for pattern in entry.option("removed-methods")}
         found = []
         for func_id in sorted(self.analysis.functions) if entries else ():
