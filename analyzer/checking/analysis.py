@@ -306,9 +306,8 @@ class Analysis:
     def toolkit_read(self, entry: EntryFacts) -> tuple[Point, str] | None:
         """Where the entry point's run shows the SageMaker training toolkit runs it, and how: it
         reads, as needed, a variable only the toolkit sets (`os.environ["SM_MODEL_DIR"]`), or imports
-        SageMaker's distributed libraries. Its own module's top level, or a function it runs; a
-        module it imports counts by such an import only (a helper's `import torch.sagemaker`).
-        An image of the project that runs the script says how it runs instead."""
+        SageMaker's distributed libraries: its own module's top level or a function it runs, or such
+        an import in a module it imports. An image of the project that runs it says how it runs instead."""
         if self.platform != "sagemaker" or any(entry in (c.entry, c.trainer) for c in self.containers):
             return None
         for func_id, (event, name) in self._toolkit_reads.items():

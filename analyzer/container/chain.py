@@ -130,8 +130,7 @@ class ChainBuilder:
         self.program(rest, point, cwd, depth + 1)
 
     def _runner(self, words, point, cwd, depth, entry) -> None:
-        """A program that runs its command as a child (xvfb-run, timeout): the signal goes on to
-        it only if the runner forwards it."""
+        """A program that runs its command as a child (xvfb-run, timeout): the signal goes on only if it forwards it."""
         rest = skip_options(list(words[1:]), entry.option("value-options", []))
         rest = rest[entry.option("leading", 0):]
         own = words[:len(words) - len(rest)]

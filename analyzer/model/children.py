@@ -23,6 +23,7 @@ from sigcheck.model.signals import signal_numbers
 from sigcheck.model.values import ConstV, ExternalV, SeqV
 
 if TYPE_CHECKING:
+    from sigcheck.model.signals import HandlerRegistration
     from sigcheck.model.runs import RunView
     from sigcheck.model.work import WorkFinder
     from sigcheck.model.pathvalues import PathTracker
@@ -75,7 +76,7 @@ def _module_sets_fresh(project, module: str) -> bool:
                for fn in project.modules[module].functions.values() for e in fn.events)
 
 
-def lacks_parents_handler(graph: CallGraph, registration, start: ChildStart) -> bool:
+def lacks_parents_handler(graph: CallGraph, registration: "HandlerRegistration", start: ChildStart) -> bool:
     """Whether a child lacks a SIGTERM handler the parent registers (a HandlerRegistration). A fresh
     interpreter has only those the module code its import of the main module runs registers; a
     forked child lacks one the parent registers after the fork: later in the same function, outside

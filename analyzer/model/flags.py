@@ -321,11 +321,10 @@ class Flags:
         if self._by_flag is None:
             self._by_flag = {}
             for func_id in sorted(self.functions):
-                answers = self.answers_its_loop(func_id)
                 for event in self.functions[func_id].events:
                     if isinstance(event, (ir.Branch, ir.Loop)):
                         flags = self.tested(func_id, event)
-                    elif answers and isinstance(event, ir.Jump) and event.kind == "return":
+                    elif isinstance(event, ir.Jump) and event.kind == "return" and self.answers_its_loop(func_id):
                         flags = self.returned_to_loop(func_id, event)
                     else:
                         continue
