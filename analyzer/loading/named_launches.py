@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 _MAX_TEXT = 1 << 20  # of a named script, searched for the shell scripts it names
 
+
 def add_launches_of_named(found: "Discovery", named: set[Path], glob_base: Path, exclude, search: Callable) -> None:
     """Take into `found` the launches of the `named` scripts (resolved) that the project's files
     hold, found by `search` (discovery's walk of a folder) over its root. Only in a project (a
