@@ -88,7 +88,16 @@ def _imported_files(project: ProjectModel, importer: str) -> list[Path]:
         if found is not None and found not in project.by_path:
             found_files.append(found)
     return found_files + _named_scripts(project, importer) + _configured_modules(project, importer) \
-        + _imported_by_name(project, importer)
+        + _imported_by_name(project, importer) + _custom_imports(project, importer)
+
+
+def _custom_imports(project: ProjectModel, module: str) -> list[Path]:
+    """For a module that builds OpenMMLab runners from configuration files, the project modules
+    those files' `custom_imports` name, which mmengine imports as it reads them (configured_types.py)."""
+    if not project.modules[module].imports_any(["mmengine", "mmcv"]):
+        return []
+    return [path for name in project.configured_types.imported(project.python_files()) for prefix in _prefixes(name)
+            if (path := _unread_module_file(project, prefix, module)) is not None]
 
 
 def _imported_by_name(project: ProjectModel, module: str) -> list[Path]:

@@ -147,3 +147,19 @@ def test_a_warm_run_sees_a_configuration_that_now_names_the_hook(tmp_path, monke
     assert [d.code for d in analyse([Path(".")], Settings(), options=options).diagnostics] == ["SIG001"]
     write_project(tmp_path, {**files, "configs/resnet18.py": CONFIG})
     assert analyse([Path(".")], Settings(), options=options).diagnostics == []
+
+
+@pytest.mark.parametrize("config, codes", [
+    ("custom_imports = dict(imports=['myproj.hooks'], allow_failed_imports=False)\n", []),
+    ("custom_imports = {'imports': ['myproj.hooks']}\n", []),
+    ("# custom_imports = dict(imports=['myproj.hooks'])\n", ["SIG001"]),  # no dict after it: nothing imported
+    ("custom_imports = dict(imports=['myproj.other'])\n", ["SIG001"]),  # another module: the hook is never registered
+], ids=["a dict call", "a dict literal", "commented out", "another module"])
+def test_a_hook_module_a_configuration_imports_registers_the_hook(run_sigcheck, config, codes):
+    """mmengine's Config.fromfile imports `custom_imports`, which is how mmpose's documentation adds
+    a hook without editing tools/train.py; nothing in the code imports the hook's module (triage CV)."""
+    train = TRAIN.replace("import hooks\n", "").replace("BUILD", "Runner.from_cfg(cfg)")
+    files = {"train.py": train, "myproj/__init__.py": "", "myproj/hooks.py": HOOKS, "myproj/other.py": "X = 1\n",
+             "configs/resnet18.py": config + "custom_hooks = [dict(type='PreemptionHook')]\n"}
+    report = run_sigcheck(files)
+    assert [d.code for d in report.diagnostics] == codes
