@@ -119,8 +119,9 @@ def _block_lines(lines: list[str], first: int) -> list[int]:
 def scan_readme(found: "Discovery", path: Path) -> None:
     """The launches a README's shell code blocks show (`accelerate launch --config_file zero3.yaml
     src/open_r1/grpo.py`, or `python finetune.py` with no launcher): how the project says its
-    scripts run, where no script of its own runs them. They tell a script's launcher and deadline
-    only: no entry point and no finding comes from a README."""
+    scripts run, where no script of its own runs them. They tell a script's launcher and deadline,
+    and whether that launcher keeps the signal from it (DKR007 then placed on the README's line):
+    no entry point comes from a README."""
     try:
         text = decode_text(read_bytes(path, display_path(path)), display_path(path))
     except LoadError:
