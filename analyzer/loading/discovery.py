@@ -22,7 +22,7 @@ from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
 from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, program_path
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
-from sigcheck.loading.launch_files import relative, scan_readme, scan_shell, scan_yaml
+from sigcheck.loading.launch_files import is_launch_doc, relative, scan_readme, scan_shell, scan_yaml
 from sigcheck.loading.launch_scripts import ScriptLaunch, unfound_error
 from sigcheck.loading.named_launches import add_launches_of_named
 from sigcheck.loading.roots import project_root
@@ -247,7 +247,7 @@ def _search(found: Discovery, top: Path, entry_globs, glob_base: Path, exclude, 
                 scan_shell(found, path, glob_base, exclude)
             elif name.lower().endswith(_YAML):
                 scan_yaml(found, path, glob_base, exclude)
-            elif name.lower().startswith("readme") and name.lower().endswith(".md"):
+            elif is_launch_doc(name):
                 scan_readme(found, path)
 
 

@@ -116,6 +116,15 @@ def _block_lines(lines: list[str], first: int) -> list[int]:
     return body
 
 
+# The Markdown files that tell how to launch the project's training: READMEs, and the guides
+# beside them (ConvNeXt-V2's TRAINING.md, GETTING_STARTED.md)
+_LAUNCH_DOCS = re.compile(r"(?:readme|train(?:ing)?|getting[_-]?started|get[_-]?started|quick[_-]?start)[\w.-]*\.md", re.I)
+
+
+def is_launch_doc(name: str) -> bool:
+    return _LAUNCH_DOCS.fullmatch(name) is not None
+
+
 def scan_readme(found: "Discovery", path: Path) -> None:
     """The launches a README's shell code blocks show (`accelerate launch --config_file zero3.yaml
     src/open_r1/grpo.py`, or `python finetune.py` with no launcher): how the project says its

@@ -73,3 +73,15 @@ def test_a_readmes_one_node_deepspeed_launch_keeps_sigterm_from_the_scripts_hand
     report = run_sigcheck({"train.py": HANDLES, "README.md": "# Train\n\n```bash\ndeepspeed train.py --deepspeed ds.json\n```\n"},
                           ["."])
     assert [(d.code, d.path, d.line) for d in report.diagnostics] == [("DKR007", "README.md", 4)]
+
+
+@pytest.mark.parametrize("doc, found", [
+    ("TRAINING.md", True), ("GETTING_STARTED.md", True), ("docs/quick-start.md", True),
+    ("CHANGELOG.md", False), ("docs/benchmarks.md", False),
+])
+def test_a_training_guide_beside_the_readme_tells_the_launch_too(run_sigcheck, doc, found):
+    """ConvNeXt-V2 shows `torchrun ... main_pretrain.py` in TRAINING.md, not its README (triage CV);
+    a changelog or a page of results tells no launch."""
+    block = "# Train\n\n```bash\ntorchrun --nproc_per_node 8 train.py --epochs 10\n```\n"
+    (finding,) = run_sigcheck({"train.py": FIT, doc: block}, ["."]).diagnostics
+    assert (f"under torchrun ({doc}:4)" in finding.message) is found
