@@ -132,6 +132,17 @@ def probes_on_noise(fn: ir.FunctionInfo, loop: ir.Loop, makes_noise) -> bool:
         isinstance(e, ir.CallSite) and makes_noise(e) for e in fn.events[loop.index + 1: loop.body_end])
 
 
+def fits_noise_made_before(fn: ir.FunctionInfo, loop: ir.Loop, before: range, makes_noise) -> bool:
+    """`x = torch.randn(64, 1000); ...; for t in range(500): ...; optimizer.step()`: a written-out
+    number of steps fitting inputs of noise made `before` the loop, with no data read in its body
+    (no `next`, no loop inside): apex's fp16 `loss_scaler.py` checks itself so, and tacotron2 and
+    waveglow carry copies. Asked only of a module's check of itself (see WorkFinder._self_check)."""
+    body = fn.events[loop.index + 1: loop.body_end]
+    return _rounds(fn, loop, named=True) is not None \
+        and not any(isinstance(e, ir.CallSite) and isinstance(e.func, ir.Name) and e.func.name == "next" for e in body) \
+        and any(isinstance(e, ir.CallSite) and makes_noise(e) for e in fn.events[before.start: before.stop])
+
+
 def _rounds(fn: ir.FunctionInfo, loop: ir.Loop, named: bool = False) -> int | None:
     """How many times a `for` loop with no loop in its body runs, where it is written out: over a
     tuple, or a `range` of int literals (or, `named`, of names bound once to one)."""

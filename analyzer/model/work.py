@@ -14,8 +14,8 @@ from sigcheck.model.first_work import FirstWorkSearch, Found
 from sigcheck.model.gradients import uses_gradient
 from sigcheck.model.receivers import ReceiverOrigins
 from sigcheck.model.step_calls import StepCalls
-from sigcheck.model.steps import (leaves_loop_after, probes_on_noise, restores_state_after, runs_a_few_rounds,
-                                  steps_loop_target, steps_one_made_in_it)
+from sigcheck.model.steps import (fits_noise_made_before, leaves_loop_after, probes_on_noise, restores_state_after,
+                                  runs_a_few_rounds, steps_loop_target, steps_one_made_in_it)
 
 
 @dataclass(frozen=True)
@@ -85,9 +85,8 @@ class WorkFinder(StepCalls):
         on noise, a warm-up undone: steps.py), "data loop" when it iterates a loader. With `runs`
         (see first_work), a step through a call that holds only for other passers does not count."""
         fn = self.functions[func_id]
-        few = runs_a_few_rounds(fn, loop) or (self._self_check(func_id, loop) and probes_on_noise(
-            fn, loop, lambda site: self._makes_noise(func_id, site))) or self._drops_gradients(func_id, loop) \
-            or restores_state_after(fn, loop)
+        few = runs_a_few_rounds(fn, loop) or self._checks_itself_on_noise(func_id, loop) \
+            or self._drops_gradients(func_id, loop) or restores_state_after(fn, loop)
         for event in fn.events[loop.index + 1: loop.body_end]:
             if self._is_step(func_id, event) and not steps_loop_target(loop, event) \
                     and not steps_one_made_in_it(fn, loop, event) and not few:
@@ -127,6 +126,17 @@ class WorkFinder(StepCalls):
         return loop.index in self.graph.main_block(func_id) and any(
             kind == "import" and self.functions[caller].module != module
             for caller, _, kind in self.graph.graph.in_edges(func_id, keys=True))
+
+    def _checks_itself_on_noise(self, func_id: str, loop: ir.Loop) -> bool:
+        """A module's check of itself that steps on noise: made in the loop's body, a few rounds;
+        made before the loop, a written-out count of them (steps.py)."""
+        if not self._self_check(func_id, loop):
+            return False
+        fn = self.functions[func_id]
+        block = self.graph.main_block(func_id)
+        makes_noise = lambda site: self._makes_noise(func_id, site)  # noqa: E731
+        return probes_on_noise(fn, loop, makes_noise) or fits_noise_made_before(
+            fn, loop, range(min(block), loop.index), makes_noise)
 
     def _makes_noise(self, func_id: str, site: ir.CallSite) -> bool:
         return any(self.knowledge.random_inputs.find(name) for name in self.call_names(func_id, site))

@@ -572,6 +572,57 @@ def test_a_script_of_a_few_steps_on_noise_run_as_itself_trains(run_sigcheck):
     assert [(d.path, d.line) for d in report.diagnostics if d.code == "SIG001"] == [("unet.py", 16)]
 
 
+FITS_NOISE_MADE_BEFORE = """
+import torch
+
+
+class LossScaler:
+    def __init__(self, scale=2.0 ** 32):
+        self.scale = scale
+
+
+if __name__ == "__main__":
+    x = torch.randn(64, 1000)
+    y = torch.randn(64, 10)
+    w1 = torch.randn(1000, 100, requires_grad=True)
+    w2 = torch.randn(100, 10, requires_grad=True)
+    optimizer = torch.optim.SGD([w1, w2], lr=1e-6)
+    scaler = LossScaler()
+    for t in range(500):
+        loss = (x.mm(w1).clamp(min=0).mm(w2) - y).pow(2).sum() * scaler.scale
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+IMPORTS_THE_SCALER = TRAINS_THE_UNET.replace("from unet import UNet", "from unet import UNet\nfrom loss_scaler import LossScaler")
+
+
+def test_a_module_fitting_noise_it_made_before_its_loop_checks_itself(run_sigcheck):
+    """apex's fp16 loss_scaler.py, copied into tacotron2 and waveglow (triage CU): its main block
+    fits random tensors made before a loop of 500 steps. The training script imports the module:
+    the block is the module's test of itself, not the job's training."""
+    files = {"loss_scaler.py": FITS_NOISE_MADE_BEFORE, "unet.py": PROBE_ON_NOISE, "train.py": IMPORTS_THE_SCALER}
+    report = run_sigcheck(files, args=["."], select=("SIG001",))
+    assert not report.errors, report.errors
+    assert [d for d in report.diagnostics if d.code == "SIG001"] == []
+
+
+@pytest.mark.parametrize("files, line", [
+    # run as itself, nothing importing it: somebody's first try at training, which a stop ends
+    ({"loss_scaler.py": FITS_NOISE_MADE_BEFORE}, 16),
+    # the body fetches its batches: the noise made before was something else (a shape check)
+    ({"loss_scaler.py": FITS_NOISE_MADE_BEFORE.replace("        loss = (x.mm", "        x, y = next(batches)\n        loss = (x.mm"),
+      "unet.py": PROBE_ON_NOISE, "train.py": IMPORTS_THE_SCALER}, 16),
+    # an open-ended loop, no count written out
+    ({"loss_scaler.py": FITS_NOISE_MADE_BEFORE.replace("for t in range(500):", "for t in range(args.steps):"),
+      "unet.py": PROBE_ON_NOISE, "train.py": IMPORTS_THE_SCALER}, 16),
+])
+def test_a_fit_of_noise_made_before_its_loop_trains_otherwise(run_sigcheck, files, line):
+    report = run_sigcheck(files, args=["."], select=("SIG001",))
+    assert [(d.path, d.line) for d in report.diagnostics if d.code == "SIG001"] == [("loss_scaler.py", line)]
+
+
 _LOOP = "import torch\n\nfor batch in loader:\n    loss = model(batch).sum()\n    loss.backward()\n    optimizer.step()\n"
 
 
