@@ -169,6 +169,7 @@ def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: 
     for launch in found.launches:  # and one that runs a shell script of the project runs what it launches
         if launch.shell is not None:
             project.shell_starts.setdefault(launch.shell, []).append(launch.target)
+    for launch in [*found.launches, *found.documented]:  # a script's own arguments (sys.argv), as a line gives them
         project.launch_arguments.setdefault(str(launch.target), []).append(launch.arguments)
     return Analysis(project, knowledge, deadline, settings.platform, found.containers, every_function, found)
 

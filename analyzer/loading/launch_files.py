@@ -25,7 +25,7 @@ from sigcheck.loading.estimators import EstimatorLaunch
 from sigcheck.loading.launch_scripts import ScriptLaunch, launches_in, may_launch, named_programs, starts_a_script
 from sigcheck.loading.helm import chart_values, is_template, rendered
 from sigcheck.loading.manifests import DEFAULT_GRACE, as_launch_script, container_commands, may_be_manifest
-from sigcheck.loading.readmes import shell_blocks
+from sigcheck.loading.readmes import batch_lines, shell_blocks
 from sigcheck.loading.sources import LoadError, SourceFile, decode_text, display_path, is_file, overlaid, read_bytes, resolve
 from sigcheck.model.jobs import is_benchmark, is_test
 
@@ -137,8 +137,8 @@ def scan_readme(found: "Discovery", path: Path) -> None:
         return
     blocks = shell_blocks(text)
     if may_launch(blocks, plain=True):
-        found.documented += [launch for launch in launches_in(blocks, path, display_path(path), found.root,
-                                                              builtin_knowledge(), plain=True) if launch.local]
+        found.documented += [launch for launch in launches_in(blocks, path, display_path(path), found.root, builtin_knowledge(),
+                                                              plain=True, batch=batch_lines(text)) if launch.local]
 
 
 def relative(path: Path, base: Path) -> str:

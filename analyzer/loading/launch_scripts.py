@@ -73,15 +73,16 @@ def named_programs(text: str, programs: Programs) -> list[str]:
     return [name for name in programs if re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", text)]
 
 
-def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Knowledge,
-                plain: bool = False, workdir: Path | None = None, programs: Programs = {}) -> list[ScriptLaunch]:
+def launches_in(text: str, path: Path, display: str, root: Path, knowledge: Knowledge, plain: bool = False,
+                workdir: Path | None = None, programs: Programs = {}, batch: frozenset[int] | None = None) -> list[ScriptLaunch]:
     """The project's Python scripts this shell script starts through a launcher with a deadline.
     A script path (or `-m` module) is looked for beside the shell script, then at the project root.
     `plain`: a script run by the interpreter itself (`python train.py`) is a launch too, with no
     launcher's deadline: a README that shows it run so says no launcher kills it sooner.
     `workdir`: the folder the commands run in, where it is not the script's own (a SkyPilot task's).
-    `programs`: the project's console scripts, run as Python scripts are (`exec mytrain`)."""
-    return [launch for launch in _launches(text, path, display, root, knowledge, plain, workdir, programs)
+    `programs`: the project's console scripts, run as Python scripts are (`exec mytrain`).
+    `batch`: the lines a Slurm batch script holds, where the text is not one (a README's blocks)."""
+    return [launch for launch in _launches(text, path, display, root, knowledge, plain, workdir, programs, batch)
             if isinstance(launch, ScriptLaunch)]
 
 
@@ -103,7 +104,7 @@ def unfound_error(path: Path, root: Path, knowledge: Knowledge) -> LoadError | N
 
 
 def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowledge, plain: bool,
-              workdir: Path | None = None, programs: Programs = {}):
+              workdir: Path | None = None, programs: Programs = {}, batch_lines: frozenset[int] | None = None):
     """Each launch of the shell script: a ScriptLaunch, or (launcher, script, line) where the
     script is not found."""
     if not may_launch(text, plain, programs):
@@ -117,7 +118,7 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
     for command, written in _commands(script, display, path):
         # srun runs in a Slurm allocation wherever it is written (a script run under salloc, or
         # one an sbatch file sources), and a batch script's commands run in one
-        slurm = batch or (bool(command.words) and command.words[0] is not None and program_name(command.words[0]) == "srun")
+        slurm = (batch if batch_lines is None else command.span[0] in batch_lines) or (bool(command.words) and command.words[0] is not None and program_name(command.words[0]) == "srun")
         words = _after_srun(written) if slurm else written
         started = _launched(words, knowledge, dict(command.env), programs) \
             or (_run_by_slurm(words, knowledge, programs) if slurm else None) \

@@ -375,6 +375,24 @@ def test_a_launcher_that_runs_its_own_arguments_runs_what_its_launch_lines_pass(
     assert (("SIG010", "multiproc.py") in codes) is trains, codes
 
 
+@pytest.mark.parametrize("readme, trains", [
+    # tacotron2's README: the launch is a numbered step's inline code, in no code block
+    ("## Multi-GPU\n1. `python -m multiproc main.py --output_directory=outdir --hparams=distributed_run=True`\n", True),
+    ("Run:\n\n```bash\npython -m multiproc main.py -o output/\n```\n", True),
+    ("1. `python -m multiproc evaluate.py --checkpoint model.pt`\n", False),
+    # inline code that is no command line: a word of prose, a script named alone
+    ("Pass `--fp16` to `multiproc.py`, which starts `main.py` once per GPU.\n", False),
+])
+def test_a_readme_line_gives_an_argv_launcher_its_arguments(run_sigcheck, readme, trains):
+    """Where the README is the only place a launch is written (triage CU), its line tells what
+    the launcher's own arguments run, as a shell script's would."""
+    main = TRAINS.replace("from lib import build\n\n", "").replace(
+        "model, optimizer = build()", "model = torch.nn.Linear(4, 1)\noptimizer = torch.optim.SGD(model.parameters(), lr=0.1)")
+    files = {"multiproc.py": ARGV_MULTIPROC, "main.py": main, "evaluate.py": EVALUATES, "README.md": readme}
+    codes = {(d.code, d.path) for d in run_sigcheck(files, ["."]).diagnostics}
+    assert (("SIG010", "multiproc.py") in codes) is trains, codes
+
+
 @pytest.mark.parametrize("script", [
     "#!/bin/bash\nsrun --ntasks-per-node=8 python -u train.py\n",
     "#!/bin/bash\nsrun sh -c \"python -u train.py\"\n",

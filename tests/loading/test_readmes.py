@@ -45,6 +45,17 @@ def test_only_shell_blocks_are_kept_each_line_in_its_place():
     assert not any("other.py" in line or "indented.py" in line or "Install" in line for line in kept)
 
 
+@pytest.mark.parametrize("line, kept", [
+    ("1. `python -m multiproc train.py --output_directory=outdir`", "    python -m multiproc train.py --output_directory=outdir"),
+    ("Then `CUDA_VISIBLE_DEVICES=0 torchrun --nproc_per_node 1 train.py` trains.",
+     "      CUDA_VISIBLE_DEVICES=0 torchrun --nproc_per_node 1 train.py"),
+    ("Use `--fp16` with `train.py`, or `python` alone.", ""),  # words of prose, no command line
+    ("See ``python train.py`` in ```python train.py```.", ""),  # not a span of one backtick
+])
+def test_a_line_of_prose_keeps_its_inline_command_in_its_column(line, kept):
+    assert shell_blocks(f"# Train\n{line}\n").splitlines() == ["", kept]
+
+
 _ACCELERATE = "accelerate launch --config_file zero3.yaml train.py"
 
 
@@ -85,3 +96,23 @@ def test_a_training_guide_beside_the_readme_tells_the_launch_too(run_sigcheck, d
     block = "# Train\n\n```bash\ntorchrun --nproc_per_node 8 train.py --epochs 10\n```\n"
     (finding,) = run_sigcheck({"train.py": FIT, doc: block}, ["."]).diagnostics
     assert (f"under torchrun ({doc}:4)" in finding.message) is found
+
+
+_SLURM_BLOCK = "## On a cluster\n\n```bash\n#!/bin/bash\n#SBATCH --time=24:00:00\nsrun python prepare.py\n```\n\n"
+
+
+@pytest.mark.parametrize("how", [
+    "## Alone\n\n```bash\npython train.py --lr 1e-5\n```\n",
+    "## Alone\n\nRun `python train.py --lr 1e-5` on one machine.\n",
+])
+def test_a_readmes_slurm_block_puts_only_its_own_commands_under_slurm(run_sigcheck, how):
+    """open_clip's README holds an sbatch script in one block and, elsewhere, `python -m ...` in a
+    line of prose: that launch is no command of the batch script, and no Slurm deadline is its."""
+    (finding,) = run_sigcheck({"train.py": FIT, "prepare.py": "print(1)\n", "README.md": _SLURM_BLOCK + how}, ["."]).diagnostics
+    assert "on SageMaker a stop sends SIGTERM, then SIGKILL 120 s later" in finding.message, finding.message
+
+
+def test_a_command_in_a_readmes_slurm_block_runs_under_slurm(run_sigcheck):
+    readme = _SLURM_BLOCK.replace("srun python prepare.py", "python train.py")
+    (finding,) = run_sigcheck({"train.py": FIT, "README.md": readme}, ["."]).diagnostics
+    assert "under Slurm (README.md:6)" in finding.message, finding.message
