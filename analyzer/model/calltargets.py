@@ -10,6 +10,7 @@ from sigcheck.model import ir
 from sigcheck.model.argflow import argument_in
 from sigcheck.model.overrides import as_called, methods_below, self_class
 from sigcheck.model.products import CONFIGURED, configured_classes
+from sigcheck.model.self_origins import made_classes, runs_override
 from sigcheck.model.values import ClassV, ConstV, DictV, ExternalV, FunctionV, InstanceV, PartialV, SeqV, Value
 
 if TYPE_CHECKING:
@@ -151,9 +152,16 @@ class CallTargets:
         holds for every run, as does a call that some other target makes plainly. The makers are
         looked for in all the project's code, not only the graph's: a run that never calls
         `megatron_sft_main()` makes no MegatronSft, though importing the package defines it."""
+        origins: dict[str, frozenset[str] | None] = {}
         for caller, site, callee, subclass in dispatched:
             data = self.graph.get_edge_data(caller, callee, key="call")
             if data is None or "passers" in data or (caller, callee) in plain:
+                continue
+            if caller not in origins:
+                origins[caller] = made_classes(self.project, self.resolver, self.graph, caller)
+            if origins[caller] is not None and not runs_override(origins[caller], subclass, self._subclasses()):
+                if data["site"] == site and not data.get("more"):  # no instance the project makes runs it
+                    self.graph.remove_edge(caller, callee, key="call")
                 continue
             classes = (subclass, *self._subclasses().get(subclass, ()))
             makers = frozenset(f for c in classes for f in made.get(c, ())) or self._makers_anywhere(classes)

@@ -259,6 +259,8 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
         made_by_ray = ray_api_result(func, call, self.resolve)  # `Trainer.remote()`: an actor's handle
         if made_by_ray is not None:
             return made_by_ray
+        if isinstance(func, PartialV) and isinstance(func.func, (ClassV, ExternalV)):
+            func = func.func  # `partial(StandardScaler, copy=False)()`: an instance of the class (pyg's GraphLand)
         if isinstance(func, ClassV):
             return [InstanceV(func)]
         if is_dict_get(func) and is_lookup(call):  # on a dict a factory made: `defaultdict(dict)[kind].get(name)`
