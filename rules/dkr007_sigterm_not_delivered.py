@@ -279,7 +279,7 @@ ENTRYPOINT ["mpirun", "--allow-run-as-root", "-np", "8", "python", "/opt/program
             python = container.trainer_display
             whose = "its" if python == container.chain.python.display else f"{python}'s"
             for step, receives in zip(container.steps, container.full_chain.receives()):
-                if step.kind == "toolkit":
+                if step.kind == "toolkit" and step.passes == STOPS:
                     yield self.finding(
                         step.point,
                         f"The SageMaker training toolkit runs {container.chain.python.display} as a child"

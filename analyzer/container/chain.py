@@ -14,6 +14,7 @@ from sigcheck.container.argv import (PythonCall, RunArgument, has_run_argument, 
                                      program_name, python_call, quote, skip_options)
 from sigcheck.container.image import Image, ImageFile
 from sigcheck.container.mpi import image_has, rank_signal, runs_command
+from sigcheck.container.program_calls import ProgramCalls
 from sigcheck.container.purpose import installed_module_file, unseen_train
 from sigcheck.container.toolkit import toolkit_source
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
@@ -22,7 +23,6 @@ from sigcheck.container.starters import (FORWARDS, REPLACED, STOPS, evaluated_na
                                          python_run_first, signal_passing, starting_command)
 from sigcheck.container.steps import Chain, PythonTarget, Step
 from sigcheck.knowledge import Knowledge
-from sigcheck.loading.console_scripts import program_path
 from sigcheck.loading.sources import LoadError, display_path
 from sigcheck.model.trace import Point
 
@@ -33,7 +33,7 @@ _NOT_STARTERS = frozenset({"echo", "printf", "cd", "set", "export", "trap", "wai
 _MAX_DEPTH = 12
 
 
-class ChainBuilder:
+class ChainBuilder(ProgramCalls):
     """Follows argv through the image. `read` returns (text, display, line offset) for an image
     file, or None after recording why it could not (an error placed in the file)."""
 
@@ -264,42 +264,6 @@ class ChainBuilder:
             self.chain.problem = f"`{name}` is a program sigcheck cannot read"
             return
         self.program([*interpreter, found.image_path, *words[1:]], point, cwd, depth + 1)
-
-    def _console_script(self, script, words, point: Point) -> None:
-        """The program pip writes for a console script of the installed project: it imports the
-        module and calls the function, the trainer (shown at the line that declares it)."""
-        display = display_path(script.declared_in)
-        label = f"{script.name} ({script.module}:{script.attribute})"
-        at = Point.in_document(display, (script.line, 1, script.line, 1), f"the console script {label}")
-        index = self._add(Step("python", quote([script.name, *words[1:]]), at, REPLACED))
-        path = program_path(script)
-        self.chain.python = PythonTarget(path, f"`{script.name}` ({script.module}:{script.attribute})",
-                                         PythonCall(script=str(path), args=tuple(words[1:])), index, program=script.wrapper(),
-                                         declared_in=display)
-
-    def _toolkit(self, words, point: Point) -> bool:
-        """`train` from the SageMaker training toolkit: it runs SAGEMAKER_PROGRAM as a child."""
-        source = toolkit_source(self.image, self.knowledge, self.read)
-        if source is None:
-            return False
-        entry = self.knowledge.containers["python-launcher"].entries[0]
-        layer = Point.in_document(self.display, source.span, f"{source.keyword} adds the SageMaker training toolkit")
-        self._add(Step("toolkit", "train (the SageMaker training toolkit)", layer, STOPS, note=entry.reason))
-        program = self.image.env.get("SAGEMAKER_PROGRAM")
-        if not program:
-            self.chain.problem = "the training toolkit runs SAGEMAKER_PROGRAM, which the image does not set"
-            self.chain.awaits_program = True
-            return True
-        # A framework's toolkit (SAGEMAKER_TRAINING_MODULE, set by AWS's framework images) runs it with
-        # capture_error=True: through /bin/sh; the plain toolkit with Popen and its argv (trainer.py)
-        self.chain.toolkit_shell = source.keyword == "FROM" or bool(self.image.env.get("SAGEMAKER_TRAINING_MODULE"))
-        label = f"/bin/sh -c 'python {program} …'" if self.chain.toolkit_shell else f"python {program} …"
-        for cwd in ("/opt/ml/code", self.image.workdir):
-            if self.image.lookup(self.image.absolute(program, cwd)) is not None:
-                self._python(PythonCall(script=program), label, point, cwd)
-                return True
-        self.chain.problem = f"SAGEMAKER_PROGRAM {program} is not a file of the build context"
-        return True
 
     # -- scripts ----------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from sigcheck.container.dockerfile import ParsedDockerfile, parse_dockerfile
 from sigcheck.container.image import Image, ImageFile
 from sigcheck.container.named_scripts import named_scripts
 from sigcheck.container.purpose import installs_a_local_project, unseen_train
+from sigcheck.container.starters import STOPS
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, program_path
 from sigcheck.loading.sources import LoadError, SourceFile, display_path, read_text
@@ -54,9 +55,9 @@ class Container:
     @property
     def entry_reason(self) -> str:
         """Why the chain's Python script is an entry point, as traces show it."""
-        kinds = [s.kind for s in self.chain.steps]
-        if "toolkit" in kinds:
-            return f"SAGEMAKER_PROGRAM of {self.display}"
+        toolkit = next((s for s in self.chain.steps if s.kind == "toolkit"), None)
+        if toolkit is not None:  # it runs SAGEMAKER_PROGRAM, or calls the training module in its own process
+            return f"{'SAGEMAKER_PROGRAM' if toolkit.passes == STOPS else 'SAGEMAKER_TRAINING_MODULE'} of {self.display}"
         if self.image.entrypoint is not None:
             return f"ENTRYPOINT of {self.display}"
         if self.run_args:

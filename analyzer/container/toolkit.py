@@ -1,15 +1,20 @@
 """Whether an image has the SageMaker training toolkit, whose `train` runs SAGEMAKER_PROGRAM as a
 child: a training image of AWS's as the base, the toolkit's package installed (named on the RUN
 line or in a requirements file it installs), or the variable only the toolkit reads set in an
-image whose installs may bring it.
+image whose installs may bring it. And the module of the build context it calls in its own
+process instead, where SAGEMAKER_TRAINING_MODULE names one.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
 
 from sigcheck.container.dockerfile import Instruction
 from sigcheck.container.image import Image
 from sigcheck.container.purpose import Read, install_may_provide, installs, listed_requirements
 from sigcheck.knowledge import Knowledge
+from sigcheck.loading.console_scripts import package_base
 
 
 def toolkit_source(image: Image, knowledge: Knowledge, read: Read) -> Instruction | None:
@@ -49,3 +54,34 @@ def _configured(image: Image, knowledge: Knowledge, read: Read) -> Instruction |
             return None
         provided = provided or install_may_provide(image, knowledge, read, words, run.command.cwd) is not None
     return configured if provided else None
+
+
+@dataclass(frozen=True)
+class TrainingModule:
+    """SAGEMAKER_TRAINING_MODULE's `module:function`, where the module is the build context's."""
+
+    module: str
+    function: str
+    path: Path  # where the program calling it is read from: beside the module's package, as it imports it
+    line: int  # of the ENV that names it, where a trace through the call points
+
+    @property
+    def named(self) -> str:
+        return f"{self.module}:{self.function}"
+
+    def program(self) -> str:
+        """What the toolkit does, as a program: import the module, call the function on the ENV's line."""
+        return f"from {self.module} import {self.function}\n{chr(10) * max(0, self.line - 2)}{self.function}()\n"
+
+
+def training_module(image: Image) -> TrainingModule | None:
+    """The module the toolkit's `train` imports and calls in its own process (sagemaker_training's
+    trainer.py): a module of the build context (the XGBoost container's algorithm mode), or None
+    (a framework's, installed from the index, which runs SAGEMAKER_PROGRAM as a child)."""
+    module, _, function = image.env.get("SAGEMAKER_TRAINING_MODULE", "").partition(":")
+    if not module or not function.isidentifier() or not all(part.isidentifier() for part in module.split(".")):
+        return None
+    line = next((i.span[0] for stage in image.final.lineage() for i in stage.instructions
+                 if i.keyword == "ENV" and any(w.split("=", 1)[0] == "SAGEMAKER_TRAINING_MODULE" for w in i.args)), 1)
+    base = next((base for folder in image.contexts if (base := package_base(folder, module)) is not None), None)
+    return None if base is None else TrainingModule(module, function, base / "__sagemaker_training_module__.py", line)

@@ -65,7 +65,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                                     "implementation": str, "runs-command": bool, "marks": list,
                                                     "installed": list, "images": list, "pair-options": list,
                                                     "delay-option": str, "delay-variable": str, "gloo-variable": str, "in-process-unless": list,
-                                                    "gloo-images": list, "managers": list}),
+                                                    "gloo-images": list, "managers": list, "in-process": str}),
     "write": ("writing.toml", "write", {"path": list, "modes": str, "mode-arg": int, "folder": bool}),
     "driver-library": ("drivers.toml", "driver-library", {}),
     "driver-command": ("drivers.toml", "driver-command", {}),

@@ -66,6 +66,36 @@ def test_toolkit_and_missing_train(tmp_path):
     assert kubernetes.chain.python is not None and not kubernetes.chain.missing_train
 
 
+_ALGORITHM = {"Dockerfile": "FROM python:3.11-slim\nRUN pip install sagemaker-training xgboost\nCOPY src /src\n"
+                           "RUN pip install /src\nENV SAGEMAKER_TRAINING_MODULE=mypkg.training:main\n",
+              "src/setup.py": "from setuptools import setup\nsetup(name='mypkg', packages=['mypkg'])\n",
+              "src/mypkg/__init__.py": "", "src/mypkg/training.py": "def main():\n    print('train')\n"}
+
+
+def test_the_toolkit_calls_a_training_module_of_the_context_in_its_own_process(tmp_path):
+    """The XGBoost container's algorithm mode: `train` imports SAGEMAKER_TRAINING_MODULE and calls
+    it in PID 1, with no SAGEMAKER_PROGRAM and no child (triage CW): the module is the trainer."""
+    container = chain_of(tmp_path, _ALGORITHM)
+    assert [s.kind for s in container.chain.steps] == ["entrypoint", "toolkit", "python"]
+    assert all(container.chain.receives()) and container.chain.problem is None
+    python = container.chain.python
+    assert python.path == (tmp_path / "src" / "__sagemaker_training_module__.py").resolve()
+    assert python.program.splitlines()[0] == "from mypkg.training import main"
+    assert python.program.splitlines()[4] == "main()"  # on the ENV line (5), where a trace points
+
+
+@pytest.mark.parametrize("module", [
+    "sagemaker_pytorch_container.training:main",  # a framework's, installed from the index: it runs SAGEMAKER_PROGRAM
+    "mypkg.missing:main",  # no such module in the build context
+    "mypkg.training",  # no function named
+])
+def test_a_training_module_not_of_the_context_leaves_the_toolkit_running_the_program(tmp_path, module):
+    files = {**_ALGORITHM, "Dockerfile": _ALGORITHM["Dockerfile"].replace("mypkg.training:main", module)}
+    container = chain_of(tmp_path, files)
+    assert container.chain.python is None and container.chain.awaits_program
+    assert container.chain.steps[-1].passes == STOPS
+
+
 def test_broken_script_on_the_chain_is_a_located_error(tmp_path):
     container = chain_of(tmp_path, {"Dockerfile": 'FROM x\nCOPY e.sh /e.sh\nENTRYPOINT ["sh", "/e.sh"]\n',
                                     "e.sh": "echo start\nif true; then\n  python t.py\n"})
