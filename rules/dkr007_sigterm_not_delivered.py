@@ -40,7 +40,9 @@ class SigtermNotDelivered(Rule):
     file it installs, `SAGEMAKER_PROGRAM`, AWS framework images built on it),
     which runs the script as a child with `subprocess` (through `/bin/sh` where a framework's
     toolkit, `SAGEMAKER_TRAINING_MODULE`, runs it) and does not forward
-    SIGTERM (aws/sagemaker-training-toolkit issues #125 and #173, still open); a Python launcher
+    SIGTERM (aws/sagemaker-training-toolkit issues #125 and #173, still open); where
+    `SAGEMAKER_TRAINING_MODULE` names a module of the build context, the toolkit calls it in its own
+    process instead, and nothing keeps the signal from it; a Python launcher
     (`ENTRYPOINT ["python", "launch.py"]`) that starts the trainer as a child with `subprocess`,
     `os.system` or `sh -c` (or runs the arguments it is given, `train` included, as the entry
     script of SageMaker's TensorFlow images does with `subprocess.check_call(shlex.split(" ".join(
