@@ -116,11 +116,18 @@ class ModuleMembers:
         return found
 
     def _star_search(self, module: str, name: str) -> list[Value]:
-        for binding in self.project.modules[module].body.bindings.get("*", ()):
+        """The last star import that binds the name wins, as in Python; a library's binds any name
+        sigcheck asks of it, so one of the project's that binds it goes first (`from apex.fp16_utils
+        import *` then `from training import *`: `train_loop` is the project's, triage CW)."""
+        guessed: list[Value] = []
+        for binding in reversed(self.project.modules[module].body.bindings.get("*", ())):
             found = [v for module in self._imported(binding.value) for v in self.member(module, name)]
-            if found and not all(isinstance(v, UnknownV) for v in found):
+            if not found or all(isinstance(v, UnknownV) for v in found):
+                continue
+            if self.project.resolve_import(binding.value.module, binding.value.importer) is not None:
                 return found
-        return []
+            guessed = guessed or found
+        return guessed
 
     def _binding(self, binding: ir.Binding) -> Iterable[Value]:
         return self.resolve(binding.value)

@@ -83,6 +83,21 @@ def test_star_import_from_project_module(resolve):
     assert values == (FunctionV("helpers:run"),)
 
 
+@pytest.mark.parametrize("code, expected", [
+    # a library's star import binds any name asked of it: the project's, after it, is the one (triage CW:
+    # azureml's DenseNet trainer, `from apex.fp16_utils import *` then `from image_classification.training import *`)
+    ("from apex.fp16_utils import *\nfrom helpers import *\nprobe = run", (FunctionV("helpers:run"),)),
+    ("from helpers import *\nfrom apex.fp16_utils import *\nprobe = run", (FunctionV("helpers:run"),)),
+    # of two project modules, the last star import wins, as in Python
+    ("from helpers import *\nfrom others import *\nprobe = run", (FunctionV("others:run"),)),
+    # a name no project module binds is the library's
+    ("from apex.fp16_utils import *\nfrom helpers import *\nprobe = FP16_Optimizer", (ExternalV("apex.fp16_utils.FP16_Optimizer"),)),
+])
+def test_star_imports_bind_as_python_does_and_the_projects_before_a_librarys(resolve, code, expected):
+    files = {"helpers.py": "def run():\n    pass\n", "others.py": "def run():\n    pass\n"}
+    assert resolve(code, files=files) == expected
+
+
 def test_import_cycle_does_not_recurse(resolve):
     files = {"a.py": "from b import f\n", "b.py": "from a import f\n"}
     assert resolve("from a import f\nprobe = f", files=files) == (UnknownV(),)
