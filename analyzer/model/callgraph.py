@@ -237,6 +237,8 @@ class CallGraph(CallTargets, GraphWalks):
         for value in self.resolver.resolve(site.func):
             if isinstance(value, ClassV):
                 self._made.setdefault(value.class_id, set()).add(fn.id)
+        for class_id in self._classmethod_receivers(fn.id, site):  # `BuildDict.main()`, whose `cls(opt)` makes one
+            self._made.setdefault(class_id, set()).add(fn.id)
         for target in targets:
             if target.func_id:
                 if target.dispatched_to:

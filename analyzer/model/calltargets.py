@@ -170,6 +170,19 @@ class CallTargets:
                 self.conditional_callers.add(caller)
                 self._conditions[(caller, site, callee)] = makers
 
+    def _classmethod_receivers(self, func_id: str, site: ir.CallSite) -> list[str]:
+        """The project classes a classmethod is called on (`BuildDict.main()` in ParlAI's scripts):
+        its `cls` is that class, and what it makes with `cls(...)` is one of it."""
+        func = site.func
+        if not isinstance(func, ir.Attr) or not isinstance(func.base, (ir.Name, ir.Attr)):
+            return []
+        classes = [v.class_id for v in self.resolver.resolve(func.base) if isinstance(v, ClassV)]
+        if not classes:
+            return []
+        methods = [self.project.functions[t.func_id] for t in self.targets(func_id, site) if t.func_id in self.project.functions]
+        named = self.resolver.decorator_name
+        return classes if any(named(d) == "classmethod" for m in methods for d in m.decorators) else []
+
     def _makers_anywhere(self, classes: tuple[str, ...]) -> frozenset[str]:
         """The functions, reached or not, with a call that makes one of these classes: the calls
         written with a class's name are resolved (one pass over the project indexes those written

@@ -1,7 +1,7 @@
 """What a class's attribute stands for, through its MRO: the first class that defines it (a
 method, bound or not, a property's returns, a class attribute), and the values methods of any
 class of the MRO assign to it on the instance (`self.x = ...`). A mixin of the Resolver, which
-gives `resolve`, `mro` and `_decorator_name`.
+gives `resolve`, `mro` and `decorator_name`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ class ClassMembers:
             return [UnknownV(attr)]
         if attr in found.methods:
             fn = self.project.functions[found.methods[attr]]
-            decorators = {self._decorator_name(d) for d in fn.decorators}
+            decorators = {self.decorator_name(d) for d in fn.decorators}
             skip = 0 if "staticmethod" in decorators else 1 if (bound or "classmethod" in decorators) else 0
             if decorators & _PROPERTIES:
                 found_values = [v for r in fn.returns for v in self.resolve(r)]
@@ -85,7 +85,7 @@ class ClassMembers:
                 if other == class_id or getter is None or base not in self.mro(other)[1:]:
                     continue
                 fn = self.project.functions[getter]
-                if any(self._decorator_name(d) in _PROPERTIES for d in fn.decorators):
+                if any(self.decorator_name(d) in _PROPERTIES for d in fn.decorators):
                     found += [v for r in fn.returns for v in self.resolve(r)]
             return found
         finally:
@@ -98,7 +98,7 @@ class ClassMembers:
         if isinstance(found, ExternalV) or found is None or attr not in found.methods:
             return None
         fn = self.project.functions[found.methods[attr]]
-        return fn.id if any(self._decorator_name(d) in _PROPERTIES for d in fn.decorators) else None
+        return fn.id if any(self.decorator_name(d) in _PROPERTIES for d in fn.decorators) else None
 
     def own_method(self, class_id: str, name: str) -> str | None:
         """The project function that `name` is on instances of the class: its own method, or a

@@ -250,7 +250,7 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
                 return self.project.classes[cls.class_id].methods[name]
         return None
 
-    def _decorator_name(self, decorator: ir.Sym) -> str:
+    def decorator_name(self, decorator: ir.Sym) -> str:
         values = self.resolve(decorator)
         name = self.qualname(values[0]) if values else None
         return (name or "").rsplit(".", 1)[-1]
@@ -352,7 +352,7 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
     def _param(self, sym: ir.Param) -> list[Value]:
         fn = self.project.functions[sym.func_id]
         if sym.index == 0 and fn.class_id is not None and fn.kind == "function":
-            decorators = {self._decorator_name(d) for d in fn.decorators}
+            decorators = {self.decorator_name(d) for d in fn.decorators}
             if "staticmethod" not in decorators:
                 cls = ClassV(fn.class_id)
                 return [cls if "classmethod" in decorators else InstanceV(cls)]

@@ -117,3 +117,59 @@ if __name__ == "__main__":
     prepare([[1.0]], "standard")
 """
     assert run_sigcheck({"prepare.py": code}, ["prepare.py"]).diagnostics == []
+
+
+SCRIPT = """
+class Script:
+    def __init__(self, opt):
+        self.opt = opt
+
+    def run(self):
+        raise NotImplementedError
+
+    @classmethod
+    def _run_from_opt(cls, opt):
+        script = cls(opt)
+        return script.run()
+
+    @classmethod
+    def main(cls):
+        return cls._run_from_opt({})
+"""
+LOOP = """
+import torch
+
+from script import Script
+
+
+class Loop(Script):
+    def run(self):
+        model = torch.nn.Linear(2, 2)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for _ in range(1000):
+            model(torch.zeros(2)).sum().backward()
+            opt.step()
+
+
+if __name__ == "__main__":
+    Loop.main()
+"""
+BUILD_DICT = """
+from script import Script
+
+
+class BuildDict(Script):
+    def run(self):
+        return {"a": 1}
+
+
+if __name__ == "__main__":
+    BuildDict.main()
+"""
+
+
+def test_a_classmethod_called_on_a_class_makes_what_its_cls_makes(run_sigcheck):
+    """ParlAI's scripts: `BuildDict.main()` runs `cls(opt).run()` with `cls` BuildDict, not every
+    subclass's `run` (triage CX: a training loop of another script was reported on build_dict.py's run)."""
+    report = run_sigcheck({"script.py": SCRIPT, "loop.py": LOOP, "build_dict.py": BUILD_DICT}, ["."], select=("SIG001",))
+    assert [(d.path, d.line, d.trace[0].path) for d in report.diagnostics] == [("loop.py", 10, "loop.py")]
