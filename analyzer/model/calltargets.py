@@ -117,14 +117,14 @@ class CallTargets:
         """The project class the receiver is an instance of, where that class has subclasses and
         no call in the project makes one of it: an instance of it is one of a subclass."""
         classes = {v.of.class_id for v in self.resolver.resolve(receiver) if isinstance(v, InstanceV) and isinstance(v.of, ClassV)}
-        if len(classes) != 1:
-            return None
-        (class_id,) = classes
-        if not self._subclasses().get(class_id):
-            return None
+        # beside others the receiver may be (ml-agents' trainer: a registry's class, or GhostTrainer wrapping it)
+        bases = [class_id for class_id in sorted(classes) if self._subclasses().get(class_id) and self._never_made_class(class_id)]
+        return bases[0] if len(bases) == 1 else None
+
+    def _never_made_class(self, class_id: str) -> bool:
         if class_id not in self._never_made:  # asked at every call on such an instance
             self._never_made[class_id] = not self._makers_anywhere((class_id,))
-        return class_id if self._never_made[class_id] else None
+        return self._never_made[class_id]
 
     def _subclass_methods(self, func: ir.Attr, found: list[CallTarget], base: str) -> list[CallTarget]:
         known = {t.func_id for t in found}

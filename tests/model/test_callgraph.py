@@ -1134,6 +1134,28 @@ def test_a_call_on_a_base_the_project_never_makes_runs_its_subclasses_overrides(
         "train:BaseProcess.run", "train:TrainProcess.run", "train:ExportProcess.run"}
 
 
+def test_a_receiver_that_may_be_a_never_made_base_or_a_wrapper_runs_the_bases_overrides(graph_of):
+    """ml-agents' trainer: a registry's class, annotated as the base, or GhostTrainer wrapping it
+    (triage CX): the wrapper beside it does not hide the overrides of the base's subclasses."""
+    a = graph_of(_PLUGINS + """
+
+class Wrapper(BaseProcess):
+    def __init__(self, inner: BaseProcess):
+        self.inner = inner
+
+    def run(self):
+        self.inner.run()
+
+
+def wrapped(process: BaseProcess, wrap):
+    if wrap:
+        process = Wrapper(process)
+    process.run()
+""")
+    assert {callee for callee, kind in edges(a, "train:wrapped") if kind == "call" and callee.endswith(".run")} == {
+        "train:BaseProcess.run", "train:TrainProcess.run", "train:ExportProcess.run", "train:Wrapper.run"}
+
+
 def test_a_call_on_a_base_the_project_makes_runs_its_own_method_only(graph_of):
     a = graph_of(_PLUGINS + "\n\nrun_one(BaseProcess())\n")
     assert {callee for callee, kind in edges(a, "train:run_one") if kind == "call"} == {"train:BaseProcess.run"}
