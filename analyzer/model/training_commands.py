@@ -164,7 +164,7 @@ def command_trains(knowledge: Knowledge, argv: list[str | None], scripts: Script
     if name.endswith(".py"):
         return scripts.trains(program, None)
     if name in _COMMAND_LAUNCHERS:
-        return _command_launched_trains(knowledge, rest, scripts)
+        return _command_launched_trains(knowledge, _ranks_command(knowledge, name, rest), scripts)
     return _launched_trains(rest, scripts)
 
 
@@ -172,12 +172,24 @@ def _command_launched_trains(knowledge: Knowledge, rest: list[str | None], scrip
     """Whether the command an MPI launcher runs in each rank trains (`mpirun -np 8 python
     train.py`): the first word after its options that is an interpreter, a launcher or a script
     starts it. It runs any program (`mpirun -np 2 hostname`, an inference server), so with none
-    such it trains only if a word sigcheck cannot know may be one."""
+    such it trains only if its program is a word sigcheck cannot know (`rest` starts with it,
+    where the launcher's options are known: see _ranks_command)."""
     for index, word in enumerate(rest):
         if word is not None and not word.startswith("-") and \
                 (knowledge.training_commands.find(word) or knowledge.training_commands.find(word.rsplit("/", 1)[-1])):
             return command_trains(knowledge, rest[index:], scripts)
-    return any(word is None for word in rest)
+    program = next((word for word in rest if word is None or not word.startswith("-")), "")
+    return program is None
+
+
+def _ranks_command(knowledge: Knowledge, name: str, rest: list[str | None]) -> list[str | None]:
+    """The command an MPI launcher runs, its own options and their values left out, as any of its
+    implementations reads them: `mpirun -np {n} -hostfile {h} pm_dglpart3 ...` runs the
+    partitioner, whatever `-np`'s value is (dgl's parmetis_wrapper.py, triage CZ)."""
+    entries = knowledge.containers["launcher"].find(name)
+    values = [option for e in entries for option in e.option("value-options", [])]
+    pairs = [option for e in entries for option in e.option("pair-options", [])]
+    return skip_options(rest, values, pairs=pairs) if values else rest
 
 
 def _recipe_trains(rest: list[str | None], scripts: Scripts) -> bool:

@@ -44,6 +44,17 @@ if __name__ == "__main__":
     subprocess.call(["mpirun", "--allow-run-as-root", "-np", "2", "tritonserver", "--model-repository=/models"])
 """, "an MPI launcher that runs a quick tool and an inference server in each rank, not a trainer"),
     Example("""
+import os
+
+
+def partition(params):
+    os.system(f"mpirun -np {params.num_parts} -hostfile {params.hosts} pm_dglpart3 graph {params.num_parts}")
+
+
+if __name__ == "__main__":
+    partition(parser.parse_args())
+""", "an MPI launcher that runs ParMETIS' partitioner, its options' values unknown (dgl's parmetis_wrapper.py, triage CZ)"),
+    Example("""
 import deepspeed.launcher.runner
 
 deepspeed.launcher.runner.main(["--num_gpus", "1", "evaluate.py", "--checkpoint", "last.pt"])
@@ -91,6 +102,14 @@ if __name__ == "__main__":
     subprocess.call(["mpiexec", "-n", "8", "python", "scripts/image_train.py", "--lr", "1e-4"])
 """, "mpiexec, MPI's other name for mpirun (guided-diffusion's README launches so)", name="launcher.py",
             files={"scripts/image_train.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
+    Example("""
+import os
+import sys
+
+if __name__ == "__main__":
+    # expect: SIG010
+    os.system(f"mpirun -np {sys.argv[1]} {sys.argv[2]} --epochs 10")
+""", "an MPI launcher whose program sigcheck cannot know, after options it knows: it may be the trainer"),
     Example("""
 import asyncio
 import sys
