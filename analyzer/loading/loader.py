@@ -20,6 +20,7 @@ from sigcheck.model.sys_paths import added_folders
 
 _IMPORT_ALL = "import_all_modules"  # classy_vision.generic.registry_utils': imports every module of a package
 _MAX_PACKAGE_MODULES = 200  # modules of one package a text ending in a dot may import
+_MAX_MATCHED = 16  # modules a pattern of names (`app.*.train`) may stand for
 
 
 def load_project(root: Path, entries: list[tuple[Path, str, str]],
@@ -114,6 +115,9 @@ def _imported_by_name(project: ProjectModel, module: str) -> list[Path]:
         return []
     found = []
     for text in sorted(summary.dotted_texts):
+        if "*" in text:  # `f"app.{app}.train"`: the modules the pattern stands for, where importlib is imported
+            found += _matching_modules(project, text, module) if importing else []
+            continue
         if text.endswith("."):
             found += _package_modules(project, text[:-1], module) if importing else []
             continue
@@ -138,6 +142,40 @@ def _package_modules(project: ProjectModel, package: str, importer: str) -> list
         return found
     modules = [init.parent / name for name in names if not name.startswith("_")][:_MAX_PACKAGE_MODULES]
     return found + [resolve(path) for path in modules if resolve(path) not in project.by_path]
+
+
+def _matching_modules(project: ProjectModel, template: str, importer: str) -> list[Path]:
+    """The project files of the modules a pattern of names stands for (`app.*.train`: each
+    subpackage of `app` with a `train` module), at most _MAX_MATCHED, with the packages on the way."""
+    first, *rest = template.split(".")
+    try:
+        package = project.find_module_file(first, importer)
+    except (OSError, ValueError):
+        return []
+    if package is None or package.name != "__init__.py" or project.root not in package.parents:
+        return []
+    folders, found = [package.parent], [package]
+    for depth, part in enumerate(rest):
+        last = depth == len(rest) - 1
+        named = [f for folder in folders for f in _entries(folder)] if part == "*" else \
+            [f / name for f in folders for name in (part, f"{part}.py")]
+        files = [f for f in named if f.suffix == ".py" and is_file(f)] if last else []
+        # a field last stands for the modules beside, as a text ending in a dot does (_package_modules)
+        folders = [f for f in named if f.suffix != ".py" and is_file(f / "__init__.py")] if not (last and part == "*") else []
+        found += [f / "__init__.py" for f in folders] + files
+        if len(folders) > _MAX_MATCHED:
+            return []
+    matched = [resolve(path) for path in found[:_MAX_MATCHED * 2]]
+    return [path for path in matched if project.root in path.parents and path not in project.by_path]
+
+
+def _entries(folder: Path) -> list[Path]:
+    """A folder's subfolders and Python files with names a module may have."""
+    try:
+        return sorted(folder / e.name for e in os.scandir(folder) if (e.name.isidentifier() or e.name.endswith(".py"))
+                      and not e.name.startswith("_"))
+    except OSError:
+        return []
 
 
 def _named_scripts(project: ProjectModel, module: str) -> list[Path]:

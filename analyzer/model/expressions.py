@@ -14,6 +14,7 @@ import libcst as cst
 from sigcheck.model import ir
 from sigcheck.model.guards import classify_guard
 from sigcheck.model.literal_marks import literal_marks
+from sigcheck.model.text_imports import import_template
 
 _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.Element,
                       cst.DictElement, cst.StarredDictElement, cst.FormattedStringExpression,
@@ -256,6 +257,7 @@ class ExpressionBuilder:
                 self._walk([p for p in (part.format_spec or ()) if isinstance(p, cst.CSTNode)])
                 # a conversion or format spec changes the text: the field's value is not its text
                 parts.append(value if part.conversion is None and not part.format_spec else ir.Opaque("formatted"))
+        self.summary.dotted_texts.update(filter(None, [import_template(parts)]))  # f"app.{app}.train": see text_imports
         return ir.FString(tuple(parts), self.at(node))
 
     def _comprehension(self, node) -> ir.Sym:

@@ -9,6 +9,7 @@ fit call. The loader reads the modules such texts name (loader._imported_by_name
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 
 _SPLITS = frozenset({"builtins.str.split", "builtins.str.rsplit", "builtins.str.partition", "builtins.str.rpartition"})
 _MAX_TEXTS = 16  # texts a value may be: a table of trainers, not every string of a module
+# `f"app.{app}.train"` as a pattern of module names: a package's name first, a field for a whole part
+_TEMPLATE = re.compile(r"[A-Za-z_]\w*(?:\.(?:[A-Za-z_]\w*|\*))+")
 
 
 def made_from_text(resolver: "Resolver", func: ExternalV, call: ir.CallOf) -> list[Value] | None:
@@ -42,8 +45,10 @@ def _texts(resolver: "Resolver", sym: ir.Sym) -> list[str] | None:
 def _imported(resolver: "Resolver", call: ir.CallOf) -> list[Value] | None:
     """The project modules the path may name; a library's, or a relative path, is not followed."""
     paths = _texts(resolver, call.args[0])
-    if paths is None:
-        return None
+    if paths is None:  # `f"app.{app}.train"`: the project's modules the pattern stands for (triage CZ)
+        template = import_template(call.args[0].parts) if isinstance(call.args[0], ir.FString) else None
+        matched = modules_matching(template, resolver.project.modules) if template else []
+        return [ModuleV(name) for name in matched] if 0 < len(matched) <= _MAX_TEXTS else None
     importer = call.func.base.scope.split(":", 1)[0] if isinstance(call.func, ir.Attr) and isinstance(call.func.base, ir.Name) \
         else call.func.scope.split(":", 1)[0] if isinstance(call.func, ir.Name) else None
     found: list[Value] = []
@@ -51,6 +56,19 @@ def _imported(resolver: "Resolver", call: ir.CallOf) -> list[Value] | None:
         module = resolver.project.resolve_import(path, importer) if not path.startswith(".") else None
         found.append(ModuleV(module) if module is not None else UNKNOWN)
     return found
+
+
+def import_template(parts: tuple[ir.Sym, ...] | list[ir.Sym]) -> str | None:
+    """An f-string's module names as a pattern, each field a `*` standing for one part of the name
+    (jepa's `f"app.{app}.train"` -> "app.*.train"), where it has fields and reads as one."""
+    template = "".join(p.value if isinstance(p, ir.Const) and isinstance(p.value, str) else "*" for p in parts)
+    return template if "*" in template and _TEMPLATE.fullmatch(template) else None
+
+
+def modules_matching(template: str, modules) -> list[str]:
+    """The module names (of `modules`) the pattern stands for."""
+    pattern = re.compile(re.escape(template).replace(r"\*", r"[^.]+"))
+    return sorted(name for name in modules if pattern.fullmatch(name))
 
 
 def _split(resolver: "Resolver", method: str, call: ir.CallOf) -> list[Value] | None:

@@ -359,6 +359,24 @@ def test_a_package_whose_modules_are_imported_by_a_loop_reads_them_all(load, ini
     assert set(project.modules) == {"train", "proj", "proj.steps", "proj.steps.standard", "proj.steps.ema"}
 
 
+APPS = {"app/__init__.py": "", "app/vjepa/__init__.py": "", "app/vjepa/train.py": "", "app/vjepa/utils.py": "",
+        "app/ijepa/__init__.py": "", "app/ijepa/train.py": "", "app/notes/readme.py": "", "app/other.py": ""}
+
+
+@pytest.mark.parametrize("scaffold, read", [
+    # jepa's app/scaffold.py: each subpackage's `train` module (triage CZ)
+    ("import importlib\n\ndef main(app):\n    return importlib.import_module(f'app.{app}.train').main()\n",
+     {"app.vjepa", "app.vjepa.train", "app.ijepa", "app.ijepa.train"}),
+    # the same pattern in a module that never imports importlib reads nothing
+    ("NAME = f'app.{x}.train'\n", set()),
+    # a pattern whose package is no module of the project reads nothing
+    ("import importlib\nimportlib.import_module(f'torchvision.{kind}.train')\n", set()),
+])
+def test_an_f_string_of_module_names_reads_the_modules_it_stands_for(load, scaffold, read):
+    project = load({"train.py": "from app.scaffold import main\nmain('vjepa')\n", "app/scaffold.py": scaffold, **APPS})
+    assert set(project.modules) == {"train", "app", "app.scaffold", *read}
+
+
 def test_a_text_ending_in_a_dot_in_a_module_without_importlib_reads_nothing(load):
     project = load({"train.py": "import proj.steps\n", "proj/steps/__init__.py": "PREFIX = 'proj.steps.'\n", **STEPS})
     assert set(project.modules) == {"train", "proj", "proj.steps"}

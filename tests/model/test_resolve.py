@@ -98,6 +98,12 @@ def test_star_imports_bind_as_python_does_and_the_projects_before_a_librarys(res
     assert resolve(code, files=files) == expected
 
 
+def test_an_f_string_of_module_names_imports_one_of_the_modules_it_stands_for(resolve):
+    files = {"app/__init__.py": "", "app/vjepa/__init__.py": "", "app/vjepa/train.py": "def main():\n    pass\n"}
+    code = "import importlib\napp = input()\nprobe = importlib.import_module(f'app.{app}.train').main"
+    assert resolve(code, files=files) == (FunctionV("app.vjepa.train:main"),)
+
+
 def test_import_cycle_does_not_recurse(resolve):
     files = {"a.py": "from b import f\n", "b.py": "from a import f\n"}
     assert resolve("from a import f\nprobe = f", files=files) == (UnknownV(),)
