@@ -163,3 +163,28 @@ def test_a_hook_module_a_configuration_imports_registers_the_hook(run_sigcheck, 
              "configs/resnet18.py": config + "custom_hooks = [dict(type='PreemptionHook')]\n"}
     report = run_sigcheck(files)
     assert [d.code for d in report.diagnostics] == codes
+
+
+_REGISTRY = ("from mmengine.registry import HOOKS as MMENGINE_HOOKS\nfrom mmengine.registry import Registry\n\n"
+             "HOOKS = Registry('hook', parent=MMENGINE_HOOKS, locations=['myproj.engine.hooks'])\n")
+
+
+@pytest.mark.parametrize("config, registry, codes", [
+    ("default_scope = 'myproj'\n", _REGISTRY, []),
+    ("default_scope = \"myproj\"\n", _REGISTRY, []),
+    # no scope: mmengine never imports the project's registry
+    ("", _REGISTRY, ["SIG001"]),
+    # the scope's registry looks elsewhere for its hooks
+    ("default_scope = 'myproj'\n", _REGISTRY.replace("myproj.engine.hooks", "myproj.models"), ["SIG001"]),
+], ids=["single quotes", "double quotes", "no scope", "other locations"])
+def test_a_hook_module_the_default_scopes_registry_locates_registers_the_hook(run_sigcheck, config, registry, codes):
+    """mmpose's tools/train.py imports only mmengine; `default_scope = 'mmpose'` makes the runner
+    import mmpose.registry and the `locations` of its HOOKS registry, where the hook a config lists
+    is defined (triage CV: a SIG001 in file mode that `sigcheck .` did not give)."""
+    train = TRAIN.replace("import hooks\n", "").replace("BUILD", "Runner.from_cfg(cfg)")
+    files = {"train.py": train, "myproj/__init__.py": "", "myproj/registry.py": registry,
+             "myproj/engine/__init__.py": "", "myproj/engine/hooks/__init__.py": "from .preemption import PreemptionHook\n",
+             "myproj/engine/hooks/preemption.py": HOOKS, "myproj/models.py": "X = 1\n",
+             "configs/resnet18.py": config + "custom_hooks = [dict(type='PreemptionHook')]\n"}
+    report = run_sigcheck(files)
+    assert [d.code for d in report.diagnostics] == codes
