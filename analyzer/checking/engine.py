@@ -160,7 +160,8 @@ def _analysis(found: Discovery, settings: Settings, knowledge: Knowledge, root: 
 
     deadline = settings.deadline or knowledge.platforms[settings.platform].deadline
     read = [*found.entries, *((path, display, None) for path, display in found.loaded)]
-    project = load_project(root or found.root, read, {**found.texts, **(overlays or {})}, summariser)
+    search = [folder for launch in found.launches for folder in launch.paths]  # a launch's PYTHONPATH
+    project = load_project(root or found.root, read, {**found.texts, **(overlays or {})}, summariser, search)
     for container in found.containers:  # Dockerfiles and scripts: container findings point into them
         project.documents.update(container.documents)
     # a command that runs a console script (`subprocess.run(["axolotl", "train", ...])`) runs its program

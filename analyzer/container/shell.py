@@ -52,6 +52,8 @@ class ShellCommand:
     # the variables the script exported before it, and those its own prefix sets (`A=1 mpirun ...`),
     # as far as they are known: the command's environment beyond the image's
     env: tuple[tuple[str, str], ...] = ()
+    # the entries of its PYTHONPATH that are known (`PYTHONPATH="$(dirname $0)/..":$PYTHONPATH python ...`)
+    python_path: tuple[str, ...] = ()
 
     @property
     def name(self) -> str | None:
@@ -147,6 +149,7 @@ class _Reader(Words):
         self.vars = env
         self.partial: dict[str, str] = {}  # variables known in part: their text with UNKNOWN_PART in the rest
         self.exported: dict[str, str] = {}  # variables the script exports, with their values
+        self.python_path = ""  # the exported PYTHONPATH, UNKNOWN_PART where a part is not known
         self.arrays: dict[str, list[str | None]] = {}  # bash arrays: `CMD=(python -u)`
         self.branching = 0  # how many `if`s and `case`s the walk is inside
         self.conditional: set[str] = set()  # variables last set inside one (see Words.expansion)
@@ -177,6 +180,8 @@ class _Reader(Words):
                 for name in names[:1]:
                     if name in self.vars:
                         self.exported[name] = self.vars[name]
+                    if name == "PYTHONPATH":
+                        self.python_path = self.vars.get(name, self.partial.get(name, ""))
             return
         if node.type == "command":
             self.command(node, function, background, pipeline, in_list)
@@ -222,6 +227,7 @@ class _Reader(Words):
     def command(self, node, function, background, pipeline, in_list) -> None:
         words: list[str | None] = []
         env = dict(self.exported)
+        python_path = self.python_path
         last = None  # the node of the word before
         for child in node.children:
             if child.type == "variable_assignment":  # `A=1 python x.py`: the assignment is for the command only
@@ -229,6 +235,8 @@ class _Reader(Words):
                 known = self.word(value) if value is not None else ""
                 if name is not None and known is not None:
                     env[self.text(name)] = known
+                if name is not None and self.text(name) == "PYTHONPATH":
+                    python_path = known if known is not None else (self.partial_word(value) or "")
                 continue
             if child.type in ("file_redirect", "herestring_redirect"):
                 continue
@@ -269,7 +277,8 @@ class _Reader(Words):
         redirects = self.redirect_targets(node)
         command = ShellCommand(tuple(words), span, self.text(node), is_exec, background, pipeline, in_list, function,
                                self.cwd, tuple(t for t, _ in redirects), tuple(t for t, appends in redirects if appends),
-                               self.evaluated(node, words), tuple(env.items()))
+                               self.evaluated(node, words), tuple(env.items()),
+                               tuple(e for e in python_path.split(":") if e and UNKNOWN_PART not in e))
         self.script.commands.append(command)
         if command.name == "cd" and function is None and len(words) == 2:
             self.cwd = posixpath.normpath(posixpath.join(self.cwd, words[1])) if words[1] else self.cwd

@@ -49,6 +49,7 @@ class ScriptLaunch:
     # where what keeps SIGTERM is no launcher of the knowledge's (a pod's `sh -c` that runs the trainer
     # without exec): (what keeps it, how, what to do instead)
     kept: tuple[str, str, str] = ()
+    paths: tuple[Path, ...] = ()  # the project folders its PYTHONPATH puts on the import path
 
     @property
     def local(self) -> bool:
@@ -142,7 +143,15 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
             deadline = None if keeps else deadline
         switched = switched_by_arguments(args, switch_names(knowledge), _bases(here, root))
         yield ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
-                           keeps, switched, resolve(path), arguments=tuple(args))
+                           keeps, switched, resolve(path), arguments=tuple(args), paths=_python_path(command, root))
+
+
+def _python_path(command, root: Path) -> tuple[Path, ...]:
+    """The project folders a command's PYTHONPATH names: mmseg's tools/dist_train.sh runs
+    tools/train.py with `PYTHONPATH="$(dirname $0)/.."`, where its `mmseg_custom` package lies.
+    A relative entry is the folder the script is run from, taken to be the project's root."""
+    folders = (resolve(root / entry) for entry in command.python_path)
+    return tuple(dict.fromkeys(f for f in folders if (f == root or root in f.parents) and f.is_dir()))
 
 
 def _parsed_around_errors(text: str, display: str, folder: str):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from sigcheck.loading.hydra_configs import compose_folders
 from sigcheck.loading.sources import LoadError, is_file, read_python, resolve
@@ -23,12 +23,13 @@ _MAX_PACKAGE_MODULES = 200  # modules of one package a text ending in a dot may 
 _MAX_MATCHED = 16  # modules a pattern of names (`app.*.train`) may stand for
 
 
-def load_project(root: Path, entries: list[tuple[Path, str, str]],
-                 overlays: Mapping[Path, str] | None = None, summariser: Summariser | None = None) -> ProjectModel:
+def load_project(root: Path, entries: list[tuple[Path, str, str]], overlays: Mapping[Path, str] | None = None,
+                 summariser: Summariser | None = None, search: Iterable[Path] = ()) -> ProjectModel:
     """`entries` are (path, display, reason). Files that fail become located errors. `overlays`
-    (resolved path -> text) replace files on disk: an editor's unsaved documents."""
+    (resolved path -> text) replace files on disk: an editor's unsaved documents. `search`: folders
+    the project's launches put on the import path (their PYTHONPATH)."""
     project = ProjectModel(resolve(root))
-    project.script_dirs = list(dict.fromkeys(resolve(path).parent for path, _, _ in entries))
+    project.script_dirs = list(dict.fromkeys([*(resolve(path).parent for path, _, _ in entries), *search]))
     summariser = summariser or Summariser()
     wave: list[tuple[Path, str | None, str | None]] = sorted(
         ((resolve(path), display, reason) for path, display, reason in entries), key=lambda e: str(e[0]))

@@ -439,3 +439,27 @@ def test_a_script_under_a_folder_the_user_fills_in_is_the_project_file_it_ends_w
              "CodeT5/sh/run_exp.py": "import os\n\nif __name__ == '__main__':\n    os.system('bash exp.sh')\n"}
     report = run_sigcheck(files, ["CodeT5/sh/run_exp.py"], select=("SIG010",))
     assert [d.code for d in report.diagnostics] == (["SIG010"] if found else [])
+
+
+_SEGMENTATION = {
+    "pyproject.toml": "[project]\nname = 'seg'\n",
+    "segmentation/tools/train.py": "from seg_custom import train_segmentor\n\n\nif __name__ == '__main__':\n    train_segmentor()\n",
+    "segmentation/seg_custom/__init__.py": "from .train_api import train_segmentor\n",
+    "segmentation/seg_custom/train_api.py": "def train_segmentor():\n    for batch in loader:\n"
+                                            "        model(batch).backward()\n        optimizer.step()\n",
+}
+
+
+@pytest.mark.parametrize("launch, found", [
+    # mmseg's tools/dist_train.sh (beit's semantic segmentation, triage DA)
+    ('PYTHONPATH="$(dirname $0)/..":$PYTHONPATH \\\nexec python "$(dirname "$0")/train.py" "$@"\n', True),
+    ('export PYTHONPATH=$PYTHONPATH:"$(dirname $0)/.."\npython "$(dirname "$0")/train.py"\n', True),
+    ("export PYTHONPATH=segmentation:$PYTHONPATH\npython segmentation/tools/train.py\n", True),
+    # no PYTHONPATH: the package beside tools/ is not on the path, and is no module of the run
+    ('exec python "$(dirname "$0")/train.py" "$@"\n', False),
+])
+def test_a_launchs_pythonpath_is_where_the_scripts_imports_are_found(run_sigcheck, launch, found):
+    files = {**_SEGMENTATION, "segmentation/tools/dist_train.sh": f"#!/usr/bin/env bash\n{launch}"}
+    for args in (["."], ["segmentation/tools/train.py"]):
+        report = run_sigcheck(files, args, select=("SIG001",))
+        assert [(d.path, d.line) for d in report.diagnostics] == ([("segmentation/seg_custom/train_api.py", 2)] if found else []), args
