@@ -14,6 +14,7 @@ import libcst as cst
 from sigcheck.model import ir
 from sigcheck.model.guards import classify_guard
 from sigcheck.model.literal_marks import literal_marks
+from sigcheck.model.literal_notes import DOTTED, note_literal
 from sigcheck.model.text_imports import import_template
 
 _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.Element,
@@ -23,8 +24,6 @@ _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.
 # wait's length is computed with (`time.sleep(0.5 * (attempt + 1))`, `2 ** attempt`)
 _KEPT_OPERATORS = {cst.Add: "+", cst.Divide: "/", cst.Modulo: "%", cst.Multiply: "*", cst.Power: "**"}
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
-_DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
-_STARTED_MODULE = re.compile(r"(?:^|\s)-m\s+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=\s|$)")
 
 
 class ExpressionBuilder:
@@ -125,12 +124,8 @@ class ExpressionBuilder:
             self._walk(node)
             return ir.Opaque("string")
         self._note_marks(value)
-        if type(value) is str and value.endswith(".py") and len(value) < 256:  # a script a child may run
-            self.summary.scripts.add(value)
-        elif type(value) is str and "-m " in value and len(value) < 4096:  # `os.system("python -m pkg.train ...")`
-            self.summary.started_modules.update(_STARTED_MODULE.findall(value))
-        elif type(value) is str and "." in value and len(value) < 256 and _DOTTED.fullmatch(value.removesuffix(".")):
-            self.summary.dotted_texts.add(value)  # "proj.steps." too: any module of the package, as the text goes on
+        if type(value) is str:  # a script, a module or a command a child may run (literal_notes.py)
+            note_literal(self.summary, value)
         return ir.Const(value, self.at(node))
 
     def _e_binary(self, node: cst.BinaryOperation) -> ir.Sym | None:
@@ -249,7 +244,9 @@ class ExpressionBuilder:
         for part in node.parts:
             if isinstance(part, cst.FormattedStringText):
                 self._note_marks(part.value)
-                if not parts and part.value.endswith(".") and _DOTTED.fullmatch(part.value[:-1]):
+                if " " in part.value:  # a command line's words: f"{python} build.py --inplace"
+                    note_literal(self.summary, part.value)
+                if not parts and part.value.endswith(".") and DOTTED.fullmatch(part.value[:-1]):
                     self.summary.dotted_texts.add(part.value)  # f"proj.steps.{name}": see _e_literal
                 parts.append(ir.Const(part.value, self.at(part)))
             elif isinstance(part, cst.FormattedStringExpression):

@@ -55,6 +55,15 @@ if __name__ == "__main__":
     partition(parser.parse_args())
 """, "an MPI launcher that runs ParMETIS' partitioner, its options' values unknown (dgl's parmetis_wrapper.py, triage CZ)"),
     Example("""
+import subprocess
+import sys
+
+subprocess.call(f"{sys.executable} setup.py build_ext --inplace", shell=True)
+subprocess.call("python build.py && python -m pkg.prepare", shell=True)
+""", "command lines that build an extension and prepare data, their scripts read from the project (PaddleOCR's pse, triage CY)",
+            files={"setup.py": "from setuptools import setup\nsetup(name='pse')\n", "build.py": "print('built')\n",
+                   "pkg/__init__.py": "", "pkg/prepare.py": "print('prepared')\n"}),
+    Example("""
 import deepspeed.launcher.runner
 
 deepspeed.launcher.runner.main(["--num_gpus", "1", "evaluate.py", "--checkpoint", "last.pt"])
@@ -110,6 +119,15 @@ if __name__ == "__main__":
     # expect: SIG010
     os.system(f"mpirun -np {sys.argv[1]} {sys.argv[2]} --epochs 10")
 """, "an MPI launcher whose program sigcheck cannot know, after options it knows: it may be the trainer"),
+    Example("""
+import subprocess
+
+if __name__ == "__main__":
+    # expect: SIG010
+    subprocess.call("python build.py && python fit.py --epochs 10", shell=True)
+""", "a command line whose second script trains, read from the project", name="launcher.py",
+            files={"build.py": "print('built')\n",
+                   "fit.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
     Example("""
 import asyncio
 import sys
