@@ -14,12 +14,15 @@ from sigcheck.model.roots import root_name
 # What a value sigcheck cannot resolve is called says what its `step` is: a learning-rate or
 # diffusion noise scheduler's (`noise_scheduler.step(...)` in a sampling loop), or an RL
 # environment's (`env.step(action)`), never an optimizer's.
-# a scheduler's, an environment's, a profiler's (speechbrain's `prof.step()` in an inference benchmark)
-_NOT_AN_OPTIMIZER = re.compile(r"sched|(?:^|_)v?envs?$|(?:^|_)prof(?:iler)?$", re.IGNORECASE)  # `venv`: a vectorised one
+# a scheduler's, an environment's, a profiler's (speechbrain's `prof.step()` in an inference benchmark),
+# a progress display's, a timer's or a logger's (`progress.step()` in an image-resizing loop, triage CY)
+_NOT_AN_OPTIMIZER = re.compile(r"sched|(?:^|_)v?envs?$|(?:^|_)prof(?:iler)?$|progress|(?:^|_)p?bar$|tqdm|"
+                               r"(?:^|_)(?:timer|logger|tracker|meter|counter|clock|stopwatch)s?$", re.IGNORECASE)  # `venv`: a vectorised one
 
 
 def named_as_no_optimizer(func: ir.Sym) -> bool:
-    """`x.step(...)` where the receiver's own name is a scheduler's, an environment's or a profiler's."""
+    """`x.step(...)` where the receiver's own name is a scheduler's, an environment's, a profiler's,
+    a progress display's, a timer's or a logger's."""
     if not isinstance(func, ir.Attr):
         return False
     receiver = func.base

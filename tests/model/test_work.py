@@ -333,15 +333,28 @@ def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(a
                     model(x)
                 prof.step()
 
+        def resized(names, progress=None, timer=None):  # an image-resizing script's progress display (triage CY)
+            for name in names:
+                Image.open(name).resize((256, 256)).save(name)
+                progress.step()
+                timer.step()
+
+        def stepped_by_hand(inputs, opt=None):  # an optimizer sigcheck cannot resolve still steps
+            for x in inputs:
+                model(x).backward()
+                opt.step()
+
         profiled(data)
         benchmarked(data)
         sample(Pipe(), None)
         generate(vllm.LLMEngine.from_engine_args(args))
+        resized(files)
+        stepped_by_hand(data)
         train(data)
     """
-    a = analysis({"train.py": "import mytools\nimport vllm\n" + textwrap.dedent(code)})
-    assert a.work.stepping.isdisjoint({"train:profiled", "train:sample", "train:generate", "train:benchmarked"})
-    assert "train:train" in a.work.stepping
+    a = analysis({"train.py": "import mytools\nimport vllm\nfrom PIL import Image\n" + textwrap.dedent(code)})
+    assert a.work.stepping.isdisjoint({"train:profiled", "train:sample", "train:generate", "train:benchmarked", "train:resized"})
+    assert {"train:train", "train:stepped_by_hand"} <= a.work.stepping
 
 
 @pytest.mark.parametrize("code, steps", [
