@@ -13,7 +13,7 @@ from sigcheck.model.gradients import uses_gradient
 from sigcheck.model.graph_steps import runs_an_update
 from sigcheck.model.jax_updates import updates_by_hand
 from sigcheck.model.steps import built_with_a_step, given_an_action, named_as_no_optimizer
-from sigcheck.model.values import FunctionV
+from sigcheck.model.values import ExternalV, FunctionV
 
 if TYPE_CHECKING:
     from sigcheck.knowledge import Knowledge
@@ -135,11 +135,24 @@ class StepCalls:
         is the classifier whose `fit` is called."""
         names = self.graph.qualnames(func_id, site)
         known = [n for n in names if not n.startswith("?.")]
+        if not known:
+            known = self._optimizer_bases(func_id, site)
         if known or not names:
             return known
         # nor where a project method is called: `trainer = trainer_cls(args); trainer.fit()` with the
         # class from a registry (CogVideo's) is the project's Trainer.fit, not some library's fit
         return [] if any(t.func_id for t in self.graph.targets(func_id, site)) else names
+
+    def _optimizer_bases(self, func_id: str, site: ir.CallSite) -> list[str]:
+        """`opt.step()` on a project subclass of a library's optimizer (jukebox's FusedAdam, a
+        torch.optim.Optimizer): named as the library's step, which it is (triage CY)."""
+        if not isinstance(site.func, ir.Attr) or site.func.attr != "step":
+            return []
+        resolver = self.graph.resolver
+        classes = {fn.class_id for t in self.graph.targets(func_id, site)
+                   if (fn := self.functions.get(t.func_id or "")) is not None and fn.class_id is not None}
+        return [f"{base.qualname}.step" for class_id in sorted(classes) for base in resolver.mro(class_id)
+                if isinstance(base, ExternalV) and _OPTIMIZER_LIKE.search(base.qualname)]
 
     def _uses_gradients_in(self, func_id: str, event: ir.Event) -> bool:
         entries = self._step_entries(func_id, event)

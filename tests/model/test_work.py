@@ -785,3 +785,37 @@ def test_a_tf1_session_running_an_op_an_optimizer_built_takes_a_step(analysis, f
                 sess.run({fetches}, feed_dict={{x: batch}})
         """)})
     assert _loops(a, "train:<module>") == [kind]
+
+
+@pytest.mark.parametrize("base, steps", [
+    ("torch.optim.Optimizer", True),  # jukebox's FusedAdam (triage CY)
+    ("torch.optim.Adam", True),
+    ("torch.optim.lr_scheduler.LRScheduler", False),  # a learning-rate scheduler's step trains nothing
+    ("object", False),  # a counter of the project's: its step is its own
+])
+def test_a_project_optimizers_step_is_the_librarys(analysis, base, steps):
+    """The backward pass in a helper, the step on an optimizer the project derives from torch's:
+    the loop trains (a helper's backward trains where a caller's step uses its gradients)."""
+    code = f"""
+import torch
+
+from helpers import backward
+
+
+class Stepper({base}):
+    def step(self, closure=None, scale=1.0):
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.data.add_(p.grad.data / scale, alpha=-group["lr"])
+
+
+def train(model, opt, loader):
+    for x in loader:
+        backward(model(x).pow(2).mean())
+        opt.step(scale=1.0)
+
+
+train(torch.nn.Linear(4, 1), Stepper([], {{}}), data)
+"""
+    a = analysis({"train.py": code, "helpers.py": "def backward(loss):\n    loss.backward()\n"})
+    assert ("train:train" in a.work.stepping) is steps
