@@ -155,8 +155,13 @@ class _Builder(ImportBuilder, AssignmentBuilder, ExpressionBuilder):
         self.assign(node.target, value, node, bound=bound)
 
     def _declare_attribute(self, target, declared: ir.Sym | None) -> None:
-        """An attribute of `self` annotated with no value: its class's attribute holds what the
-        annotation declares, where what is stored in it is not known (a plugin's class)."""
+        """An attribute of `self` annotated with no value, in a method or in the class body
+        (`training_loop: TrainingLoopBase`, set later by pytorch3d's run_auto_creation): its
+        class's attribute holds what the annotation declares, where what is stored in it is not
+        known (a plugin's class)."""
+        if declared is not None and self.cls is not None and type(target) is cst.Name:
+            self.cls.attributes.setdefault(target.value, []).append(declared)
+            return
         if declared is None or type(target) is not cst.Attribute or type(target.value) is not cst.Name \
                 or target.value.value != "self":
             return

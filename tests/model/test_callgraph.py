@@ -1156,6 +1156,23 @@ def wrapped(process: BaseProcess, wrap):
         "train:BaseProcess.run", "train:TrainProcess.run", "train:ExportProcess.run", "train:Wrapper.run"}
 
 
+@pytest.mark.parametrize("declared", ["BaseProcess", "TrainProcess"])
+def test_an_attribute_the_class_body_annotates_holds_an_instance_of_that_class(graph_of, declared):
+    """pytorch3d's implicitron Experiment: `training_loop: TrainingLoopBase` in the class body, the
+    object made later by run_auto_creation's setattr (triage DA); named as the base, it is one of
+    the subclasses; named as a subclass, that one."""
+    a = graph_of(_PLUGINS + f"""
+
+class Experiment:
+    loop: {declared}
+
+    def run(self):
+        self.loop.run()
+""")
+    runs = {callee for callee, kind in edges(a, "train:Experiment.run") if kind == "call"}
+    assert "train:TrainProcess.run" in runs and ("train:ExportProcess.run" in runs) is (declared == "BaseProcess")
+
+
 def test_a_call_on_a_base_the_project_makes_runs_its_own_method_only(graph_of):
     a = graph_of(_PLUGINS + "\n\nrun_one(BaseProcess())\n")
     assert {callee for callee, kind in edges(a, "train:run_one") if kind == "call"} == {"train:BaseProcess.run"}
