@@ -903,3 +903,17 @@ def test_a_chainer_trainers_run_is_a_fit(run_sigcheck):
             "    trainer.run()\n\n\nif __name__ == '__main__':\n    main()\n")
     (finding,) = run_sigcheck({"train.py": code}, select=("SIG001",)).diagnostics
     assert (finding.line, finding.message.split(" runs ")[0]) == (7, "Fit call")
+
+
+@pytest.mark.parametrize("base", [
+    "detectron2.engine.train_loop.TrainerBase",  # unilm's layoutlmv3 (triage DA)
+    "detectron2.engine.SimpleTrainer",
+])
+def test_a_project_trainers_super_train_runs_detectron2s_loop(run_sigcheck, base):
+    module, name = base.rsplit(".", 1)
+    trainer = (f"from {module} import {name}\n\n\nclass MyTrainer({name}):\n    def __init__(self, cfg):\n"
+               "        super().__init__()\n        self.cfg = cfg\n\n    def train(self):\n"
+               "        super().train(0, self.cfg.SOLVER.MAX_ITER)\n")
+    main = "from mytrainer import MyTrainer\n\n\nif __name__ == '__main__':\n    MyTrainer(cfg).train()\n"
+    (finding,) = run_sigcheck({"train.py": main, "mytrainer.py": trainer}, select=("SIG001",)).diagnostics
+    assert (finding.path, finding.line) == ("mytrainer.py", 10)  # the super().train() call
