@@ -50,7 +50,9 @@ class SigtermNotDelivered(Rule):
     `accelerate launch` / Composer's `composer` launcher, which forward it but SIGKILL the workers
     30 s later, sooner than the platform's deadline (`accelerate launch` in one process, `distributed_type: NO` in its
     config file or `--num_processes 1`, starts the script through its simple launcher, which
-    passes nothing on); or DeepSpeed's `deepspeed` runner, which on one node installs no
+    passes nothing on; `python -m torch.distributed.launch` in a project whose requirements, Dockerfile
+    or base image pin torch before 1.9 is the old launcher, which passes no SIGTERM on at all);
+    or DeepSpeed's `deepspeed` runner, which on one node installs no
     handler and never passes the signal on to `deepspeed.launcher.launch` and the workers (its
     runner.py handles SIGTERM only for multi-node runs); or ColossalAI's `colossalai run`, which
     runs torchrun through a shell in a multiprocessing child and passes the signal on to neither,

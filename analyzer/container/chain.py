@@ -19,6 +19,7 @@ from sigcheck.container.purpose import installed_module_file, unseen_train
 from sigcheck.container.toolkit import toolkit_source
 from sigcheck.container.shell import ShellCommand, ShellScript, parse_shell, shebang
 from sigcheck.loading.accelerate_config import runs_one_process
+from sigcheck.loading.launcher_signal import legacy_launcher
 from sigcheck.container.starters import (FORWARDS, REPLACED, STOPS, evaluated_name, evaluated_words, prints_environment,
                                          python_run_first, signal_passing, starting_command)
 from sigcheck.container.steps import Chain, PythonTarget, Step
@@ -178,20 +179,27 @@ class ChainBuilder(ProgramCalls):
         if launchers:  # `python -m torch.distributed.run`, `python -m accelerate.commands.launch`: the launcher itself
             launcher = launchers[0]
             subcommand = [launcher.option("subcommand")] if launcher.option("subcommand") else []
-            return self._launcher([launcher.patterns[0], *subcommand, *call.args], point, cwd, depth, launcher)
+            return self._launcher([launcher.patterns[0], *subcommand, *call.args], point, cwd, depth, launcher, call.module)
         if call.code is not None or (call.script is None and call.module is None):
             self.chain.problem = f"`{quote(words)}` runs no script sigcheck can follow"
             return
         self._python(call, quote(words), point, cwd)
 
-    def _launcher(self, words, point, cwd, depth, entry) -> None:
+    def _launcher(self, words, point, cwd, depth, entry, module: str | None = None) -> None:
+        """`module`: the one `python -m` names (`torch.distributed.launch`, the old launcher under an old torch)."""
         if runs_command(entry):
             return self._rank_launcher(words, point, cwd, depth)
         call = launcher_target(list(words), entry.option("value-options", []), entry.option("subcommand"))
         name = program_name(words[0])
         # accelerate in one process: its simple launcher keeps the signal (accelerate_config.py)
         one_process = entry.option("keeps-in-one-process", False) and runs_one_process(list(words), None)
-        if in_its_own_process(entry, words):  # `tune run recipe.py`: the recipe runs in the launcher's process
+        # the pins of the build context (its requirements files, the Dockerfile's installs)
+        legacy = legacy_launcher(name, [module], self.image.contexts[0] / "Dockerfile", self.image.contexts[-1],
+                                 self.knowledge) if module else None
+        if legacy is not None:
+            self._add(Step("launcher", quote(["python", "-m", module, *words[1:]]), point, STOPS, note=f"{legacy[0]} {legacy[1]}",
+                           instead=legacy[2]))
+        elif in_its_own_process(entry, words):  # `tune run recipe.py`: the recipe runs in the launcher's process
             self._add(Step("launcher", quote(words), point, REPLACED, note=f"{name} runs the script in its own process"))
         elif entry.option("forwards", True) and not one_process:
             self._add(Step("launcher", quote(words), point, FORWARDS, deadline=entry.option("deadline"),

@@ -21,7 +21,7 @@ from sigcheck.container.mpi import rank_signal, runs_command
 from sigcheck.container.shell import UNKNOWN_PART, parse_shell
 from sigcheck.knowledge import Knowledge
 from sigcheck.loading.accelerate_config import named_config, on_sagemaker, runs_one_process
-from sigcheck.loading.launcher_signal import keeps_signal, says_several_nodes
+from sigcheck.loading.launcher_signal import keeps_signal, legacy_launcher, says_several_nodes
 from sigcheck.loading.sources import LoadError, decode_text, display_path, folders_up, is_file, read_bytes, resolve
 from sigcheck.loading.switches import switch_names, switched_by_arguments
 
@@ -135,6 +135,9 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
                 yield launcher, target, command.span[0]
             continue
         keeps = keeps_signal(launcher, words, knowledge, says_several_nodes(path, text))
+        kept = legacy_launcher(launcher, written, resolve(candidate), root, knowledge)
+        if kept is not None:  # `python -m torch.distributed.launch` under torch 1.7: it passes no signal on
+            keeps, deadline = True, None
         config = None
         if any(e.option("keeps-in-one-process", False) for e in knowledge.containers["launcher"].find(launcher)):
             # accelerate: on SageMaker, or in one process its simple launcher keeps SIGTERM from the script
@@ -143,7 +146,7 @@ def _launches(text: str, path: Path, display: str, root: Path, knowledge: Knowle
             deadline = None if keeps else deadline
         switched = switched_by_arguments(args, switch_names(knowledge), _bases(here, root))
         yield ScriptLaunch(resolve(candidate), launcher, deadline, display, command.span[0], config,
-                           keeps, switched, resolve(path), arguments=tuple(args), paths=_python_path(command, root))
+                           keeps, switched, resolve(path), arguments=tuple(args), kept=kept or (), paths=_python_path(command, root))
 
 
 def _python_path(command, root: Path) -> tuple[Path, ...]:

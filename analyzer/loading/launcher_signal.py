@@ -1,6 +1,7 @@
 """Whether a launcher a shell script runs keeps SIGTERM from the script it starts: one the
 knowledge says passes no signal on (`colossalai run`), or DeepSpeed's runner, which passes it on
-only across nodes, told to run on this one (launch_scripts.py asks)."""
+only across nodes, told to run on this one, or torch's launcher before 1.9 in a project that pins
+such a torch (launch_scripts.py asks)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from pathlib import Path
 
 from sigcheck.knowledge import Knowledge
+from sigcheck.loading.pins import Pins
 
 
 def keeps_signal(launcher: str, words: list[str | None], knowledge: Knowledge, several_nodes: bool = False) -> bool:
@@ -53,3 +55,18 @@ _HOSTFILE = re.compile(r"hostfile", re.I)
 # Words that may make deepspeed's runner start workers on other hosts (runner.py: a hostfile's hosts
 # beyond the first, unless --num_nodes 1 keeps that one)
 _MULTI_NODE = frozenset({"--exclude", "-e", "--master_addr", "--launcher"})
+
+
+def legacy_launcher(launcher: str, words, path: Path, root: Path, knowledge: Knowledge) -> tuple[str, str, str] | None:
+    """`python -m torch.distributed.launch` (among the command's `words`) where the project pins
+    torch before 1.9: the old launcher, which keeps SIGTERM from its workers (beit's
+    requirements.txt: torch==1.7.1, triage DA). As ScriptLaunch.kept has it: what keeps the
+    signal, how, what to start them with instead."""
+    for entry in knowledge.containers["launcher"].find(launcher):
+        named = next((word for word in words if word in entry.option("legacy-names", [])), None)
+        if named is not None:
+            packages = entry.option("legacy-package")
+            pin = Pins(root, frozenset(packages)).below(path, packages, entry.option("legacy-before"))
+            if pin is not None:
+                return f"{named} ({pin})", entry.option("legacy-keeps"), entry.option("legacy-instead")
+    return None

@@ -25,6 +25,9 @@ _USUAL_NAMES = ("requirements.txt", "environment.yml", "environment.yaml", "pypr
                 "Dockerfile")
 _MAX_BYTES = 1_000_000
 _CLAUSE = re.compile(r"\s*(===|==|~=|<=|>=|!=|<|>|=)\s*([0-9][\w.*+!-]*)")
+# base images whose tag is a package's version: `FROM pytorch/pytorch:1.7.1-cuda11.0-cudnn8-runtime`
+_IMAGE_TAGS = {"torch": re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(?:docker\.io/)?pytorch/pytorch:(\d+\.\d+(?:\.\d+)?)\b",
+                                   re.MULTILINE | re.IGNORECASE)}
 
 
 @dataclass
@@ -86,6 +89,8 @@ class Pins:
                                      text, re.IGNORECASE):
                 for clause in _CLAUSE.finditer(match.group(1)):
                     pins.setdefault(package, []).append((f"{clause.group(1)}{clause.group(2)}", shown))
+            for tag in _IMAGE_TAGS[package].finditer(text) if package in _IMAGE_TAGS else ():
+                pins.setdefault(package, []).append((f"=={tag.group(1)}", shown))
 
 
 def pinned_within(pin: str, packages: list[str], first: str, last: str) -> bool:

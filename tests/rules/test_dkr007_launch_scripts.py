@@ -212,3 +212,38 @@ def test_an_image_whose_chain_keeps_sigterm_from_a_library_handler_is_told_so_at
     dockerfile = f"FROM python:3.11-slim\nRUN pip install mosaicml\nCOPY main.py /app/main.py\nENTRYPOINT {entrypoint}\n"
     report = run_sigcheck({"main.py": _COMPOSER_TRAINER, "Dockerfile": dockerfile}, ["."], platform="kubernetes")
     assert [d.code for d in report.diagnostics] == [code]
+
+
+_OLD_LAUNCH = "#!/bin/bash\npython -m torch.distributed.launch --nproc_per_node 8 main.py --epochs 300\n"
+
+
+@pytest.mark.parametrize("pin, kept", [
+    ("torch==1.7.1\n", True),  # beit's requirements.txt (triage DA)
+    ("torch>=1.6,<1.9\n", True),
+    ("torch==1.10.0\n", False),  # launch.py wraps torchrun: it forwards, and SIGKILLs 30 s later
+    ("torch>=1.7\n", False),  # any later torch may be installed
+    ("", False),
+])
+def test_torchs_launcher_before_1_9_keeps_sigterm_from_the_scripts_handler(run_sigcheck, pin, kept):
+    """From 1.9 the module wraps torchrun, which passes the signal on: the handler is left alone."""
+    files = {"main.py": HANDLES, "tools/dist_train.sh": _OLD_LAUNCH, **({"requirements.txt": pin} if pin else {})}
+    found = [(d.code, d.path, d.line) for d in run_sigcheck(files, ["."]).diagnostics]
+    assert found == ([("DKR007", "tools/dist_train.sh", 2)] if kept else [])
+
+
+@pytest.mark.parametrize("base, pin, shown", [
+    ("python:3.8", "torch==1.8.1\n", "torch==1.8.1 in requirements.txt"),
+    ("pytorch/pytorch:1.7.1-cuda11.0-cudnn8-runtime", "", "torch==1.7.1 in Dockerfile"),  # the base image's tag
+    ("pytorch/pytorch:2.1.0-cuda12.1-cudnn8-runtime", "", None),
+])
+def test_an_image_whose_torch_is_pinned_before_1_9_runs_the_old_launcher(run_sigcheck, base, pin, shown):
+    dockerfile = (f"FROM {base}\nWORKDIR /app\nCOPY . /app/\nRUN pip install -r requirements.txt\n"
+                  "ENTRYPOINT [\"python\", \"-m\", \"torch.distributed.launch\", \"--nproc_per_node=8\", \"main.py\"]\n")
+    files = {"main.py": HANDLES, "requirements.txt": pin, "Dockerfile": dockerfile}
+    found = run_sigcheck(files, ["."], select=("DKR007",)).diagnostics
+    if shown is None:  # torchrun: it forwards, then SIGKILLs 30 s later, sooner than SageMaker
+        assert [d.message.split(" forwards")[0] for d in found] == ["torchrun"]
+        return
+    (finding,) = found
+    assert (finding.path, finding.line) == ("Dockerfile", 5)
+    assert finding.message.startswith(f"torch.distributed.launch ({shown}) is torch's launcher"), finding.message
