@@ -8,9 +8,10 @@ from fnmatch import fnmatchcase
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable
 
+from sigcheck.checking.fit_callbacks import writes_no_model
 from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
-from sigcheck.model.values import ClassV, ConstV, ExternalV, InstanceV, SeqV
+from sigcheck.model.values import ClassV, ConstV, ExternalV
 
 if TYPE_CHECKING:
     from sigcheck.checking.analysis import Analysis
@@ -129,7 +130,7 @@ class FrameworkHandling:
         if through:
             keyword, position = through[0].option("saves-with")
             given = dict(event.kwargs).get(keyword, event.args[position] if len(event.args) > position else None)
-            return not event.star_args and (given is None or self._quiet(given, through[0].option("quiet-callbacks", [])))
+            return not event.star_args and (given is None or writes_no_model(self.analysis, given, through[0].option("quiet-callbacks", [])))
         entries = [e for name in names for e in self.analysis.knowledge.fits.find(name) if e.option("saves-unless")]
         if not entries:
             return False
@@ -139,16 +140,6 @@ class FrameworkHandling:
         given = [value for f, fn in self.analysis.functions.items()
                  for value in _all_given(fn, keyword) if runs(f)]
         return bool(given) and all(isinstance(value, ir.Const) and str(value.value).lower() == off for value in given)
-
-    def _quiet(self, callbacks: ir.Sym, quiet: list[str]) -> bool:
-        """Whether every callback a fit is handed is a library's that writes no model (EarlyStopping):
-        a list written out, each item an instance of one of `quiet`."""
-        values = self.analysis.resolver.resolve(callbacks)
-        if not values or not all(isinstance(value, SeqV) for value in values):
-            return False
-        items = [item for value in values for item in value.items]
-        return all(isinstance(item, InstanceV) and isinstance(item.of, ExternalV)
-                   and any(fnmatchcase(item.of.qualname, pattern) for pattern in quiet) for item in items)
 
     def fit_of(self, entry, work) -> tuple[str, ir.CallSite] | None:
         """The library fit a run's work is: the fit call, or the step of a loop that calls one."""

@@ -685,6 +685,15 @@ _KERAS = "import tensorflow as tf\n\nmodel = tf.keras.Sequential([tf.keras.layer
     ("model.fit(x, y, callbacks=[tf.keras.callbacks.LambdaCallback(on_epoch_end=keep)])\n",
      "everything since the last save is lost"),
     ("model.fit(x, y, **options)\n", "everything since the last save is lost"),
+    # a callback of the project's that only sets the learning rate (big_transfer's BiTLRSched, triage DA)
+    ("class Sched(tf.keras.callbacks.Callback):\n    def on_train_batch_begin(self, batch, logs=None):\n"
+     "        self.model.optimizer.lr.assign(0.1)\nmodel.fit(x, y, callbacks=[Sched()])\n",
+     "all the training is lost: nothing in the run saves it"),
+    # one that saves the weights each epoch, or derives from the library's checkpoint
+    ("class Keep(tf.keras.callbacks.Callback):\n    def on_epoch_end(self, epoch, logs=None):\n"
+     "        self.model.save_weights('w.h5')\nmodel.fit(x, y, callbacks=[Keep()])\n", "everything since the last save is lost"),
+    ("class Keep(tf.keras.callbacks.ModelCheckpoint):\n    pass\nmodel.fit(x, y, callbacks=[Keep('ck.keras')])\n",
+     "everything since the last save is lost"),
     # xgboost keeps its booster in memory until train() returns
     ("import xgboost as xgb\nbooster = xgb.train(params, dtrain, num_boost_round=1000)\nbooster.save_model('m.json')\n",
      "all the training is lost: nothing saves it while the fit runs"),
