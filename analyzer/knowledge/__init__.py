@@ -44,7 +44,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "step": ("training.toml", "step", {"needs-update": bool, "fetches": list}),
     "fit": ("training.toml", "fit", {"remedy": str, "remedy-since": str, "remedy-removed": dict, "remedy-removed-from": list, "remedy-removed-kept-by": dict, "package": list, "saves-unless": list,
                                       "switch": str, "saves-with": list, "quiet-callbacks": list, "trains-with": list, "attached-by": list,
-                                      "saves-when-stopped": bool, "saves-on-raise": list}),
+                                      "saves-when-stopped": bool, "saves-on-raise": list, "idle-model": list}),
     "data": ("training.toml", "data", {}),
     "random-input": ("training.toml", "random-input", {}),
     "gradient-use": ("training.toml", "gradient-use", {}),

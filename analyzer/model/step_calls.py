@@ -73,10 +73,27 @@ class StepCalls:
 
     def _fits(self, func_id: str, site: ir.CallSite, name: str) -> list:
         """The fit entries a call's name matches; one that trains only with a step it was handed
-        (`trains-with`: Ignite's Engine) where its object was built so."""
-        return [e for e in self.knowledge.fits.find(name) if not e.option("trains-with") or built_with_a_step(
-            self.functions, self.functions[func_id], site, e.option("trains-with"), self._hands_a_step, self._project_called,
+        (`trains-with`: Ignite's Engine) where its object was built so; none where the object was
+        built with a model whose step does nothing (`idle-model`: OpenMMLab's schedule plots)."""
+        entries = self.knowledge.fits.find(name)
+        fn = self.functions[func_id]
+        if any(e.option("idle-model") and built_with_a_step(self.functions, fn, site, e.option("idle-model")[:1],
+                                                              self._idle(e.option("idle-model")[1]), self._project_called)
+               for e in entries):
+            return []
+        return [e for e in entries if not e.option("trains-with") or built_with_a_step(
+            self.functions, fn, site, e.option("trains-with"), self._hands_a_step, self._project_called,
             tuple(e.option("attached-by", ())))]
+
+    def _idle(self, method: str):
+        """Whether a model is only ever an instance of a project class whose `method` does nothing."""
+        def idle(sym: ir.Sym) -> bool:
+            values = self.graph.resolver.resolve(sym)
+            steps = [v for value in values for v in self.graph.resolver.attribute(value, method)] if values else []
+            return bool(steps) and all(isinstance(v, FunctionV) and v.func_id in self.functions and not any(
+                isinstance(e, (ir.CallSite, ir.Loop, ir.Assign, ir.Update)) for e in self.functions[v.func_id].events)
+                for v in steps)
+        return idle
 
     def _project_called(self, func: ir.Sym) -> list[str]:
         return [v.func_id for v in self.graph.resolver.resolve(func) if isinstance(v, FunctionV) and v.func_id in self.functions]

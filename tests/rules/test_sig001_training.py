@@ -926,3 +926,40 @@ def test_a_project_trainers_super_train_runs_detectron2s_loop(run_sigcheck, base
     main = "from mytrainer import MyTrainer\n\n\nif __name__ == '__main__':\n    MyTrainer(cfg).train()\n"
     (finding,) = run_sigcheck({"train.py": main, "mytrainer.py": trainer}, select=("SIG001",)).diagnostics
     assert (finding.path, finding.line) == ("mytrainer.py", 10)  # the super().train() call
+
+
+_SCHEDULE_PLOT = """
+from mmengine.model import BaseModel
+from mmengine.runner import Runner
+
+
+class SimpleModel(BaseModel):
+    def forward(self, inputs, data_samples, mode='tensor'):
+        pass
+
+    def train_step(self, data, optim_wrapper):
+        STEP
+
+
+def main(cfg):
+    runner = Runner(model=MODEL, work_dir=cfg.work_dir, train_dataloader=cfg.loader, train_cfg=cfg.train_cfg,
+                    optim_wrapper=cfg.optim_wrapper, param_scheduler=cfg.param_scheduler)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main(load_config())
+"""
+
+
+@pytest.mark.parametrize("step, model, reported", [
+    # OpenMMLab's tools/visualizations/vis_scheduler.py (mmaction2's, triage CY): plots the schedule
+    ("pass", "SimpleModel()", False),
+    ("return None", "SimpleModel()", False),
+    ("return super().train_step(data, optim_wrapper)", "SimpleModel()", True),
+    ("pass", "build_model(cfg.model)", True),  # a model sigcheck cannot see trains as any may
+])
+def test_a_runner_built_with_a_model_whose_step_does_nothing_trains_nothing(run_sigcheck, step, model, reported):
+    code = _SCHEDULE_PLOT.replace("STEP", step).replace("MODEL", model)
+    diagnostics = run_sigcheck({"vis_scheduler.py": code}, select=("SIG001",)).diagnostics
+    assert bool(diagnostics) is reported, diagnostics
