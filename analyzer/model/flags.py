@@ -242,10 +242,11 @@ class Flags:
             found = self.reads(func_id, (s for s in parts if _may_be_a_flag(s)))
             for call in (part for part in parts if isinstance(part, ir.CallOf)):
                 found |= self._returned_by(call)
-            # made under a test of a flag, the value carries it: `if STOP: done = True` (EDM's loop; triage BY)
+            # made under a test of a flag, the value carries it: `if STOP: done = True` (EDM's loop; triage BY),
+            # `if dist.should_stop(): done = True` (EDM2's, its getter filled in; triage DB)
             for branch in self.functions[func_id].events[:event.index]:
                 if isinstance(branch, ir.Branch) and branch.index < event.index < branch.end:
-                    found |= self.reads(func_id, branch.test_reads)
+                    found |= self.reads(func_id, branch.test_reads) | self._called_in_test(func_id, branch)
             self._value_reads[key] = found
         return found
 
@@ -302,16 +303,19 @@ class Flags:
     def _tested(self, func_id: str, event: ir.Branch | ir.Loop) -> frozenset[FlagKey]:
         """The flags a branch or while-loop test looks at, itself or through the calls it makes."""
         keys = self._through_locals(func_id, set(self.reads(func_id, event.test_reads)), event)
-        # the calls the test makes: `if handler.should_stop():`; `while keep_going():`, where only
-        # what the call returns decides (an epoch that polls the flag and returns its loss does not)
-        branch = isinstance(event, ir.Branch)
+        return frozenset(keys | self._called_in_test(func_id, event))
+
+    def _called_in_test(self, func_id: str, event: ir.Branch | ir.Loop) -> set[FlagKey]:
+        """The flags the calls a test makes look at: `if handler.should_stop():`; `while keep_going():`,
+        where only what the call returns decides (an epoch that polls the flag and returns its loss does not)."""
+        branch, keys = isinstance(event, ir.Branch), set()
         fn = self.functions[func_id]
         for site in fn.events[event.test_start: event.index] if branch else fn.events[event.index + 1: event.test_end]:
             if isinstance(site, ir.CallSite):
                 for target in self.graph.targets(func_id, site):
                     if target.func_id:
                         keys |= self.read_in(target.func_id) if branch else self._returned_from(target.func_id)
-        return frozenset(keys)
+        return keys
 
     def tests_by_flag(self) -> dict[FlagKey, list[tuple[str, ir.Event]]]:
         """Every branch and while-loop test in the project, by the flags it looks at, in function

@@ -203,12 +203,17 @@ main()
 """
 
 
-@pytest.mark.parametrize("test, codes", [("STOP", []), ("(not done) and STOP", []), ("step % 1000 == 0", ["SIG002", "SIG004"])],
-                         ids=["the flag", "the flag beside another test", "no flag"])
+@pytest.mark.parametrize("test, codes", [
+    ("STOP", []), ("(not done) and STOP", []), ("step % 1000 == 0", ["SIG002", "SIG004"]),
+    # EDM2's `if dist.should_stop() or dist.should_suspend(): done = True`, its stub filled in (triage DB)
+    ("should_stop()", []), ("should_stop() or should_suspend()", []), ("should_suspend()", ["SIG002", "SIG004"]),
+], ids=["the flag", "the flag beside another test", "no flag", "a getter", "a getter beside another", "another getter"])
 def test_a_local_set_under_a_test_of_the_flag_carries_it(run_sigcheck, test, codes):
     """EDM's training loop: `if (not done) and dist.should_stop(): done = True`, then it saves and
     breaks on `done` (triage BY)."""
-    report = run_sigcheck({"train.py": _COPIED_UNDER_A_TEST.format(test=test)})
+    getters = "\n\ndef should_stop():\n    return STOP\n\n\ndef should_suspend():\n    return False\n"
+    code = _COPIED_UNDER_A_TEST.format(test=test).replace("\n\ndef main():", getters + "\n\ndef main():")
+    report = run_sigcheck({"train.py": code})
     assert sorted(d.code for d in report.diagnostics) == codes
 
 
