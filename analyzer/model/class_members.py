@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
-from sigcheck.model.values import ClassV, ExternalV, FunctionV, UnknownV, Value
+from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV, UnknownV, Value
 
 if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
@@ -44,7 +44,7 @@ class ClassMembers:
             later = self._first_member(order[order.index(found) + 1:], attr, bound)
             return [ExternalV(f"{found.qualname}.{attr}"), *(v for v in later if not isinstance(v, UnknownV))]
         if found is None:
-            return [UnknownV(attr)]
+            return self._stored_elsewhere(order, attr, bound) or [UnknownV(attr)]
         if attr in found.methods:
             fn = self.project.functions[found.methods[attr]]
             decorators = {self.decorator_name(d) for d in fn.decorators}
@@ -56,6 +56,21 @@ class ClassMembers:
                 return found_values or [UnknownV(attr)]
             return [FunctionV(fn.id, bound=skip)]
         return [v for sym in found.attributes[attr] for v in self._class_attribute(sym, bound)]
+
+    def _stored_elsewhere(self, order: list[ClassV | ExternalV], attr: str, bound: bool) -> list[Value]:
+        """What code outside the class's methods assigns to the attribute of one of its instances
+        (`cb.custom_save = partial(save_fn, model)`, NeMo-Aligner's; triage DC), or of the class
+        itself: a function so stored is a method of its instances."""
+        classes = {c.class_id for c in order if isinstance(c, ClassV)}
+        found: list[Value] = []
+        for base, value in self.project.attribute_stores().get(attr, ()):
+            for owner in self.resolve(base):
+                if isinstance(owner, InstanceV) and isinstance(owner.of, ClassV) and owner.of.class_id in classes:
+                    found += self.resolve(value)
+                elif isinstance(owner, ClassV) and owner.class_id in classes:
+                    found += [FunctionV(v.func_id, bound=1) if bound and isinstance(v, FunctionV) and not v.bound else v
+                              for v in self.resolve(value)]
+        return list(dict.fromkeys(found))
 
     def _class_attribute(self, sym, bound: bool) -> list[Value]:
         """A class attribute's values; on an instance, a dataclass field's are its default's, or

@@ -52,6 +52,7 @@ class ProjectModel:
     _script_set: set[Path] = field(default_factory=set)
     _tails: dict[str, list[str]] | None = None  # listed files by last part: "nn.py", "nn/__init__.py"
     _listing: set[str] | bool | None = None
+    _stores: tuple[int, dict[str, list[tuple[ir.Sym, ir.Sym]]]] | None = None  # see attribute_stores
     _names: set[str] = field(default_factory=set)
 
     def add(self, summary: ir.ModuleSummary, source: SourceFile) -> None:
@@ -333,6 +334,21 @@ class ProjectModel:
         for summary in self.modules.values():
             marks |= summary.literal_marks
         return marks
+
+    def attribute_stores(self) -> dict[str, list[tuple[ir.Sym, ir.Sym]]]:
+        """By attribute name, the (object, value) of each assignment to an attribute of an object
+        other than a method's own `self` (`cb.custom_save = partial(save, model)` in the function
+        that made `cb`: NeMo-Aligner's checkpoint callback). One pass, kept while no module is added."""
+        if self._stores is None or self._stores[0] != len(self.functions):
+            stores: dict[str, list[tuple[ir.Sym, ir.Sym]]] = {}
+            for fn in self.functions.values():
+                own = fn.params[0].name if fn.class_id is not None and fn.params else None
+                for event in fn.events:
+                    target = event.target if isinstance(event, ir.Assign) else None
+                    if isinstance(target, ir.Attr) and isinstance(target.base, ir.Name) and target.base.name != own:
+                        stores.setdefault(target.attr, []).append((target.base, event.value))
+            self._stores = (len(self.functions), stores)
+        return self._stores[1]
 
     def python_files(self) -> set[str] | bool:
         """The project's Python files (listed once), or False when there are too many to list."""

@@ -1237,3 +1237,40 @@ def test_a_config_builds_the_class_its_subclass_gives(resolve, last, expected):
     `self._target(self, **kwargs)`; each config subclass gives the class (triage CM)."""
     assert set(resolve(CONFIGS, last)) == expected
 
+
+
+@pytest.mark.parametrize("stored, expected", [
+    # NeMo-Aligner's add_custom_checkpoint_callback: an attribute set on the object a function made
+    ("cb.save = functools.partial(save_fn, 1)", (PartialV(FunctionV("train:save_fn"), 1, frozenset()),)),
+    # a function stored on the class is a method of its instances
+    ("Callback.save = save_fn", (FunctionV("train:save_fn", bound=1),)),
+    # stored on an object of another class: not this one's
+    ("other.save = save_fn", (UnknownV("save"),)),
+])
+def test_an_attribute_stored_on_an_instance_from_outside_its_class_is_read_on_it(resolve, stored, expected):
+    code = f"""
+import functools
+
+
+def save_fn(step, where):
+    pass
+
+
+class Callback:
+    pass
+
+
+class Other:
+    pass
+
+
+def make():
+    cb = Callback()
+    other = Other()
+    {stored}
+    return cb
+
+
+probe = make().save
+"""
+    assert resolve(code) == expected

@@ -253,3 +253,21 @@ def test_a_save_named_so_on_an_object_a_configuration_builds_may_save(run_sigche
     recipe's YAML: sigcheck cannot see the class, and a method named as a save may be one (triage BY)."""
     report = run_sigcheck({"train.py": _SAVED_THROUGH.format(method=method)}, select=("SIG002",))
     assert [d.code for d in report.diagnostics] == codes
+
+
+def test_a_handler_that_saves_through_a_partial_stored_on_its_callback_saves(run_sigcheck):
+    """NeMo-Aligner's trainers save with `self.ckpt_callback.custom_save(...)`, a functools.partial
+    that add_custom_checkpoint_callback stores on the callback object it made (triage DC)."""
+    utils = ("from functools import partial\n\nimport torch\n\n\ndef save_fn(model, step):\n"
+             "    torch.save(model.state_dict(), f'ckpt-{step}.pt')\n\n\nclass CheckpointCallback:\n    pass\n\n\n"
+             "def add_custom_checkpoint_callback(model):\n    cb = CheckpointCallback()\n"
+             "    cb.custom_save = partial(save_fn, model)\n    return cb\n")
+    train = ("import signal\nimport sys\n\nimport torch\n\nfrom utils import add_custom_checkpoint_callback\n\n\n"
+             "class Trainer:\n    def __init__(self, model, ckpt_callback):\n        self.model, self.step = model, 0\n"
+             "        self.opt = torch.optim.SGD(model.parameters(), lr=0.1)\n        self.ckpt_callback = ckpt_callback\n"
+             "        signal.signal(signal.SIGTERM, self.on_sigterm)\n\n    def on_sigterm(self, signum, frame):\n"
+             "        self.ckpt_callback.custom_save(self.step)\n        sys.exit(0)\n\n    def fit(self):\n"
+             "        for self.step in range(100000):\n            self.model(torch.ones(1)).sum().backward()\n"
+             "            self.opt.step()\n\n\nif __name__ == '__main__':\n    model = torch.nn.Linear(1, 1)\n"
+             "    Trainer(model, add_custom_checkpoint_callback(model)).fit()\n")
+    assert run_sigcheck({"train.py": train, "utils.py": utils}).diagnostics == []
