@@ -124,6 +124,14 @@ import subprocess
 
 if __name__ == "__main__":
     # expect: SIG010
+    subprocess.call(["t2t-trainer", "--problem", "summarize", "--model", "transformer", "--output_dir", "/out"])
+    subprocess.call(["t2t-trainer", "--schedule=continuous_eval", "--output_dir", "/out"])
+""", "Tensor2Tensor's trainer program, run with its default schedule (kubeflow's github_issue_summarization, triage DC)"),
+    Example("""
+import subprocess
+
+if __name__ == "__main__":
+    # expect: SIG010
     subprocess.call("python build.py && python fit.py --epochs 10", shell=True)
 """, "a command line whose second script trains, read from the project", name="launcher.py",
             files={"build.py": "print('built')\n",
