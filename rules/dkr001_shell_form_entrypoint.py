@@ -47,8 +47,10 @@ class ShellFormEntrypoint(Rule):
 
     A Python program found in the image that neither trains nor handles SIGTERM (a server, a
     tool) has nothing to lose, and is not reported; one sigcheck cannot find is. Nor is a shell
-    given no script (`CMD /bin/bash -l`): it waits for a person at a terminal and runs no
-    program of the image; what they start from its prompt is theirs to stop.
+    given no script (`CMD /bin/bash -l`), or a notebook server (`jupyter notebook`): it waits for a
+    person and runs no program of the image; what they start from its prompt is theirs to stop. Nor
+    is an image whose chain starts a model or web server (`gunicorn main:app`, tritonserver): it
+    serves requests and trains nothing.
 
     Where the stage's `SHELL` instruction names bash (`SHELL ["/bin/bash", "-c"]`), the shell is
     known: bash runs a lone simple command (the last of a list) in its own place, so the trainer
@@ -133,8 +135,8 @@ ENTRYPOINT python /app/train.py
                 continue
             if container.chain.python is not None and not container.runs_trainer():
                 continue  # a program that neither trains nor handles SIGTERM (a server, a tool) loses nothing
-            if container.chain.interactive:
-                continue  # a shell for a person at a terminal (`CMD /bin/bash -l`) starts no trainer of its own
+            if container.chain.interactive or container.serving is not None:
+                continue  # a shell or notebook for a person (`CMD /bin/bash -l`), a server (gunicorn): no trainer of its own
             if _shell_passes_it_on(container):
                 continue  # `SHELL ["/bin/bash", "-c"]`: bash runs the lone command in its place
             shell = " ".join(image.shell)

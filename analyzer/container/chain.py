@@ -114,6 +114,14 @@ class ChainBuilder(ProgramCalls):
                 return getattr(self, "_" + kind.replace("-", "_"))(words, point, cwd, depth, entries[0])
         if name in ("torch.distributed.run",):
             return self._launcher(words, point, cwd, depth, kinds["launcher"].find("torchrun")[0])
+        waits = next((e for e in kinds["interactive"].find(name) if not e.option("verbs") or words[1:2] and words[1] in e.option("verbs")), None)
+        if waits is not None:  # `jupyter notebook`: a server for a person, which runs no program of the image itself
+            self.chain.problem, self.chain.interactive = f"`{name}` waits for a person and runs no trainer", True
+            return
+        if kinds["model-server"].find(name):  # `gunicorn main:app`: it answers requests and trains nothing
+            self._add(Step("server", quote(words), point, REPLACED))
+            self.chain.problem = f"`{name}` is a server: it answers requests and runs no trainer"
+            return
         self._executable(words, point, cwd, depth)
 
     def _init(self, words, point, cwd, depth, entry) -> None:
@@ -368,5 +376,6 @@ class ChainBuilder(ProgramCalls):
         return name.endswith((".py", ".sh")) or self.image.which(command.name) is not None or name in self.programs
 
     def _known_program(self, name: str) -> bool:
-        """An init, launcher, shell, wrapper or runner the knowledge describes."""
-        return any(self.knowledge.containers[k].find(name) for k in ("init", "launcher", "shell", "exec-wrapper", "runner"))
+        """An init, launcher, shell, wrapper, runner or server (a model's, a notebook's) the knowledge describes."""
+        return any(self.knowledge.containers[k].find(name)
+                   for k in ("init", "launcher", "shell", "exec-wrapper", "runner", "model-server", "interactive"))

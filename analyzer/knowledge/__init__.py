@@ -67,7 +67,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                                     "delay-option": str, "delay-variable": str, "gloo-variable": str, "in-process-unless": list,
                                                     "gloo-images": list, "managers": list, "in-process": str,
                                                     "legacy-names": list, "legacy-package": list, "legacy-before": str,
-                                                    "legacy-keeps": str, "legacy-instead": str}),
+                                                    "legacy-keeps": str, "legacy-instead": str, "verbs": list}),
     "write": ("writing.toml", "write", {"path": list, "modes": str, "mode-arg": int, "folder": bool}),
     "driver-library": ("drivers.toml", "driver-library", {}),
     "driver-command": ("drivers.toml", "driver-command", {}),
@@ -83,7 +83,7 @@ _BEHAVIOURS = {"handles", "exits", "forwards", "defeats"}
 _EFFECTS = {"raise", "hard", "resend"}
 _COMMAND_FORMS = {"argv", "shell", "words"}
 _CONTAINER_KINDS = {"init", "exec-wrapper", "runner", "shell", "interpreter", "launcher", "python-launcher", "toolkit-package", "toolkit-env",
-                    "toolkit-image", "train-provider", "plain-image", "inference-package", "inference-image", "model-server",
+                    "toolkit-image", "train-provider", "plain-image", "inference-package", "inference-image", "model-server", "interactive",
                     "other-platform-image", "other-platform-variable", "framework-estimator", "source-code-runner", "toolkit-estimator",
                     "strict-argv", "driver-package", "driver-installer"}
 

@@ -14,7 +14,15 @@ from sigcheck.rules.dkr001_shell_form_entrypoint import _TRAIN
     ("CMD bash", []),
     ("CMD /bin/bash -l /app/train.sh", ["DKR001"]),  # a script: bash -l runs it, under /bin/sh -c
     ("CMD python /app/train.py", ["DKR001"]),
-], ids=["login shell", "bare bash", "shell given a script", "trainer"])
+    # Azure ML's notebook images (triage DC): a notebook server waits for a person
+    ('CMD /bin/bash -c "cd /home/nb && jupyter notebook --port 8887 --no-browser --ip 0.0.0.0"', []),
+    ("CMD jupyter lab --ip 0.0.0.0", []),
+    ("CMD jupyter nbconvert --to notebook --execute /app/train.ipynb", ["DKR001"]),  # runs the notebook itself
+    # kubeflow's t2t_app: a web server answers requests, its app not in the repository (triage DC)
+    ("CMD gunicorn -w 4 -b :8080 main:app", []),
+    ("CMD tensorboard --logdir /logs --bind_all", []),
+], ids=["login shell", "bare bash", "shell given a script", "trainer", "notebook server in bash -c", "jupyter lab",
+        "a notebook executed", "gunicorn", "tensorboard"])
 def test_a_shell_form_cmd_that_only_opens_a_shell(run_sigcheck, cmd, codes):
     dockerfile = f"FROM python:3.11-slim\nCOPY train.py /app/train.py\nCOPY train.sh /app/train.sh\n{cmd}\n"
     files = {"Dockerfile": dockerfile, "train.sh": "#!/bin/bash\npython /app/train.py\n", **_TRAIN}
