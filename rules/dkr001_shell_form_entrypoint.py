@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import shlex
+
 from sigcheck.checking.rule import Example, Rule
-from sigcheck.container.facts import exec_form_fix
+from sigcheck.container.facts import exec_form_fix, json_array_fix
 from sigcheck.container.starters import STOPS
 
 _TRAIN = {"train.py": """
@@ -140,6 +142,12 @@ ENTRYPOINT python /app/train.py
             if _shell_passes_it_on(container):
                 continue  # `SHELL ["/bin/bash", "-c"]`: bash runs the lone command in its place
             shell = " ".join(image.shell)
+            if text.lstrip().startswith("["):  # a JSON array that does not parse (a missing comma): nothing starts
+                yield self.finding(container.at(instruction), f"{instruction.keyword} is written as the exec form but is not "
+                                   f"a valid JSON array (a missing comma or quote?): Docker runs it with `{shell}`, which "
+                                   f"finds no program `{_first_word(text)}`, and the container cannot start",
+                                   container.trace(), json_array_fix(container.display, instruction))
+                continue
             deadline = analysis.deadline_for([container.entry] if container.entry else [])
             yield self.finding(
                 container.at(instruction),
@@ -148,6 +156,14 @@ ENTRYPOINT python /app/train.py
                 container.trace(),
                 exec_form_fix(container.display, instruction),
             )
+
+
+def _first_word(text: str) -> str:
+    """The program a shell would look for: its first word, quotes removed (`[python,`)."""
+    try:
+        return (shlex.split(text) or [""])[0]
+    except ValueError:
+        return text.split()[0]
 
 
 def _shell_passes_it_on(container) -> bool:

@@ -95,6 +95,10 @@ class ChainBuilder(ProgramCalls):
         # a SHELL instruction naming bash makes the shell known: it runs a lone simple command in its
         # place; the image's /bin/sh may be dash, which never does (DKR001's known limits)
         named = program_name(self.image.shell[0]) if self.image.shell else ""
+        if text.lstrip().startswith("["):  # meant as the exec form, but no JSON array: `[python,` is no program
+            self.chain.problem = "it is written as the exec form but is not a valid JSON array, so Docker runs it " \
+                                 "as a shell command that starts nothing"
+            return
         self._inline(text, point, [], shell_form=True, shell="bash" if named == "bash" else "")
 
     # -- one program ------------------------------------------------------------------------------

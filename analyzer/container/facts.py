@@ -301,6 +301,30 @@ def exec_form_fix(display: str, instruction: Instruction) -> Fix | None:
     return Fix(f"Use the exec form: {content}{how}", (edit,), safe)
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def json_array_fix(display: str, instruction: Instruction) -> Fix | None:
+    """The array an exec-form ENTRYPOINT/CMD that Docker could not read as JSON meant: its quoted
+    words, where nothing but brackets, commas and spaces lies between them (a missing comma,
+    kubeflow's object_detection image). Unsafe where a word holds a `$VAR`, which the exec form
+    passes as it is written."""
+    text = (instruction.args[0] if instruction.args else "").strip()
+    if not (text.startswith("[") and text.endswith("]")) or _JSON_STRING.sub("", text[1:-1]).strip(", \t"):
+        return None
+    try:
+        words = [json.loads(word) for word in _JSON_STRING.findall(text)]
+    except ValueError:
+        return None
+    if not words:
+        return None
+    content = f"{instruction.keyword} {json.dumps(words)}"
+    edit = Edit(display, instruction.line, instruction.column, instruction.end_line, instruction.end_column, content)
+    safe = not any("$" in word for word in words)
+    return Fix(f"Write it as a JSON array: {content}{'' if safe else ' (unsafe: the exec form does not expand variables)'}",
+               (edit,), safe)
+
+
 def _is_positional(site: ir.CallSite) -> bool:
     if not site.args or not isinstance(site.args[0], ir.Const) or not isinstance(site.args[0].value, str):
         return False
@@ -322,4 +346,4 @@ def _programs(label: str) -> list[str]:
     return [program_name(word) for word in words[:1]] + [module for option, module in zip(words, words[1:]) if option == "-m"]
 
 
-__all__ = ["ContainerFacts", "STOPS", "exec_form_fix"]
+__all__ = ["ContainerFacts", "STOPS", "exec_form_fix", "json_array_fix"]
