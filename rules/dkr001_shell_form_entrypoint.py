@@ -23,7 +23,10 @@ class ShellFormEntrypoint(Rule):
     Finds an `ENTRYPOINT` written as a plain command (`ENTRYPOINT python train.py`) rather than a
     JSON array, in the stage that runs (the last one, or `--target`). Off SageMaker, where the
     image's own `CMD` runs, a shell-form `CMD` with no ENTRYPOINT is reported too. A command that
-    starts with `exec` is not reported: the shell replaces itself with it.
+    starts with `exec` is not reported: the shell replaces itself with it. Nor does an instruction
+    written as a JSON array escape when the array does not parse (a missing comma): Docker runs it
+    in the shell form, whose first word (`[python,`) is no program, so the container cannot start;
+    the fix writes the array that was meant.
 
     ## Why is this bad?
     Docker runs the shell form as `/bin/sh -c "python train.py"`. The shell is PID 1, and
