@@ -75,6 +75,24 @@ class BlockingCallInHandler(Rule):
 
     valid = (
         Example("""
+import signal, sys, deepspeed
+
+engine, optimizer, _, _ = deepspeed.initialize(model=model, model_parameters=model.parameters(), config="ds.json")
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for batch in loader:
+    engine.backward(engine(batch))
+    engine.step()
+    if stop:
+        engine.save_checkpoint("checkpoints")
+        sys.exit(0)
+""", "the handler sets a flag; every rank saves with DeepSpeed at its next step, outside the handler"),
+        Example("""
 import signal, sys, threading, torch
 
 def on_sigterm(signum, frame):
@@ -199,6 +217,19 @@ while not stopped.is_set():
 """, "the main thread takes the lock only before the handler is registered, which cannot interrupt it (unsloth's studio)"),
     )
     invalid = (
+        Example("""
+import signal, sys, deepspeed
+
+engine, optimizer, _, _ = deepspeed.initialize(model=model, model_parameters=model.parameters(), config="ds.json")
+
+def on_sigterm(signum, frame):
+    # expect: SIG003
+    engine.save_checkpoint("checkpoints")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+""", "DeepSpeed's save_checkpoint waits at a barrier for every rank (DALLE-pytorch's save_model, triage DB)",
+            name="deepspeed-save-checkpoint"),
         Example("""
 import signal, subprocess, sys, time
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
-from sigcheck.model.values import ClassV, ConfiguredV, ExternalV, InstanceV, SeqV, Value
+from sigcheck.model.values import ClassV, ConfiguredV, ExternalV, InstanceV, SeqV, UnknownV, Value
 
 if TYPE_CHECKING:
     from sigcheck.model.project import ProjectModel
@@ -82,6 +82,9 @@ _BUILDS_AN_UPDATE = (".minimize", ".apply_gradients")
 _PARSED = frozenset({"argparse.ArgumentParser.parse_args", "argparse.ArgumentParser.parse_known_args"})
 _OPTIMIZER_TRIPLE = SeqV(tuple(ExternalV(f"jax.example_libraries.optimizers.Optimizer.{part}")
                                for part in ("init_fn", "update_fn", "params_fn")))
+# `engine, optimizer, loader, scheduler = deepspeed.initialize(...)`: the engine first, whose
+# save_checkpoint is a collective of every rank (knowledge/blocking.toml)
+_DEEPSPEED_INITIALIZED = SeqV((InstanceV(ExternalV("deepspeed.DeepSpeedEngine")), UnknownV(), UnknownV(), UnknownV()))
 
 
 # Hydra builds the object a configuration's `_target_` names: a class of the configuration files
@@ -114,6 +117,8 @@ def made_instance(func: ExternalV) -> InstanceV | ExternalV | SeqV | ConfiguredV
         return ConfiguredV(by=func.qualname)
     if func.qualname in _JAX_OPTIMIZERS:
         return _OPTIMIZER_TRIPLE
+    if func.qualname == "deepspeed.initialize":
+        return _DEEPSPEED_INITIALIZED
     if func.qualname in _LIKE_A_MODULE:
         return ExternalV(_LIKE_A_MODULE[func.qualname])
     if func.qualname in _MADE:
