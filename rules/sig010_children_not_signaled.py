@@ -10,7 +10,6 @@ _HANDED_OR_STARTED = frozenset({"call", "reference", "process"})  # see _trains_
 
 
 # torch.multiprocessing's spawn wraps each child's function after prctl(PR_SET_PDEATHSIG, SIGINT)
-_SETS_PARENT_DEATH_SIGNAL = frozenset({"torch.multiprocessing.spawn", "torch.multiprocessing.start_processes"})
 
 class ChildrenNotSignaled(Rule):
     """Training runs in a child process and SIGTERM is never forwarded to it.
@@ -347,11 +346,14 @@ ray.get(policy.fit.remote(epochs=3))
             ray = "a Ray worker (an actor's method or a remote task)" if child.api == "ray" \
                 else "Ray's worker processes (a Ray Train or Ray Tune run)"
             return f"Training runs in {ray}, which the stop never reaches: no handler tells it to save before the deadline {deadline}"
+        death = next((e.option("parent-death-signal") for e in analysis.knowledge.spawns.find(child.api)
+                      if e.option("parent-death-signal")), None)
+        interrupted = f"; a parent that is not PID 1 dies of the signal, and torch's spawn then interrupts the " \
+            f"{'children' if child.when else 'child'} at once ({death}, {'their' if child.when else 'its'} parent-death signal)" \
+            if death else ""
         if child.when:
             return (f"Training runs in child processes {child.when}, and SIGTERM is never forwarded "
-                    f"to them: they are SIGKILLed at the deadline {deadline} without saving")
-        interrupted = "; a parent that is not PID 1 dies of the signal, and torch's spawn then interrupts the " \
-            "child at once (SIGINT, its parent-death signal)" if child.api in _SETS_PARENT_DEATH_SIGNAL else ""
+                    f"to them: they are SIGKILLed at the deadline {deadline} without saving{interrupted}")
         return (f"Training runs in a child process and SIGTERM is never forwarded to it: it is "
                 f"SIGKILLed at the deadline {deadline} without saving{interrupted}")
 

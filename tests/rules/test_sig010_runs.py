@@ -214,3 +214,14 @@ def test_a_child_torchs_spawn_starts_is_said_to_be_interrupted_when_the_parent_d
             f"if __name__ == '__main__':\n    {start}\n")
     (finding,) = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG010",)).diagnostics
     assert ("torch's spawn then interrupts the child at once (SIGINT, its parent-death signal)" in finding.message) is interrupted
+
+
+def test_detectron2s_launch_children_are_said_to_be_interrupted_when_the_parent_dies(run_sigcheck):
+    """detectron2's launch starts its workers with torch.multiprocessing.start_processes, whose
+    children get SIGINT when the parent dies (Mask2Former's train_net.py, triage DB)."""
+    code = ("import torch\nfrom detectron2.engine import launch\n\n\ndef main(args):\n    model = torch.nn.Linear(2, 2)\n"
+            "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n    for step in range(1000):\n"
+            "        model(torch.randn(4, 2)).sum().backward()\n        optimizer.step()\n\n\n"
+            "if __name__ == '__main__':\n    launch(main, 8, num_machines=1, args=(None,))\n")
+    (finding,) = run_sigcheck({"train_net.py": code}, ["train_net.py"], select=("SIG010",)).diagnostics
+    assert "torch's spawn then interrupts the children at once (SIGINT, their parent-death signal)" in finding.message, finding.message
