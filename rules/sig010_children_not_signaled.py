@@ -23,7 +23,8 @@ class ChildrenNotSignaled(Rule):
     one machine (then main runs in this process); a Ray actor's method or remote task that trains, `ray.get(trainer.fit.remote())`,
     itself or in the Ray workers it starts in turn (a driver actor running `fit` on a worker
     group it was handed, as OpenRLHF's PPO trainer does), or a Ray Tune trainable or a Ray
-    Train loop that trains, `tune.Tuner(train_fn).fit()`, `TorchTrainer(train_loop_per_worker).fit()`)
+    Train loop that trains, `tune.Tuner(train_fn).fit()`, `TorchTrainer(train_loop_per_worker).fit()`,
+    or one Ray registered, named by a string: RLlib's algorithms, `tune.run("PPO", ...)`)
     when no SIGTERM handler of the parent passes the signal on (`terminate()`,
     `send_signal()`, `os.kill`, `os.killpg`, a call of an actor's method such as
     `actor.save.remote()`) or sets an event the child was handed
@@ -299,6 +300,12 @@ ray.get(policy.fit.remote(epochs=3))
                 files={"actors.py": "class BaseActor:\n    def fit(self, epochs):\n        for epoch in range(epochs):\n"
                                     "            model(next(batches)).backward()\n            optimizer.step()\n\n\n"
                                     "class PolicyActor(BaseActor):\n    pass\n"}),
+        Example("""
+from ray import tune
+
+# expect: SIG010
+tune.run("PPO", config={"env": "CartPole-v1", "framework": "torch"}, stop={"time_total_s": 3600})
+""", "Ray Tune runs RLlib's PPO, named by its registered name, in its worker processes (Azure ML's RLlib samples)"),
     )
 
     def check(self, analysis):
@@ -366,7 +373,7 @@ ray.get(policy.fit.remote(epochs=3))
         RPC to a trainer), reach a step, or the processes it starts in turn do: no stop reaches
         them either (OpenRLHF's PPO driver, a Ray actor whose fit runs `fit` on each actor of a
         worker group)."""
-        if child.runs == "command":
+        if child.runs in ("command", "library"):
             return True
         work, runs = analysis.work, entry.everywhere.runs_a_passer  # the child's run is the target's, started from this one
         return any(work.first_work(target, runs) is not None if work.first_work(target) is not None

@@ -29,7 +29,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "recompute": ("saving.toml", "recompute", {}),
     "blocking": ("blocking.toml", "blocking", {"unless-keyword": list, "max-positional": int, "receiver-types": list, "length": list,
                                                "bounded-by": list}),
-    "spawn": ("spawning.toml", "spawn", {"kind": str, "target": list, "default-target": str, "arguments": list, "parent-death-signal": str,
+    "spawn": ("spawning.toml", "spawn", {"kind": str, "target": list, "default-target": str, "arguments": list, "parent-death-signal": str, "trains-named": list,
                                          "leading": int, "registered-with": list, "decorates": bool,
                                          "ignores-sigterm": bool, "requeue-hook": str, "platform": str, "label": str,
                                          "unless-single": list, "when": str}),

@@ -36,7 +36,7 @@ class ChildStart:
     func_id: str
     site: ir.CallSite
     api: str  # the library function called, e.g. "subprocess.Popen"
-    runs: str  # "command": a training command line; "target": a function that trains
+    runs: str  # "command": a training command line; "target": a function that trains; "library": a library's trainer named
     shell: bool = False  # the command goes through /bin/sh
     targets: tuple[str, ...] = ()  # "target": the functions run in the child that reach a training step
     when: str | None = None  # a launcher that starts children only then: "when it is given more than one GPU"
@@ -136,7 +136,16 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
     training = tuple(dict.fromkeys(f for target in targets for value in graph.resolver.resolve(target)
                                    for f in graph.functions_of(value) if f in work.stepping))
     when = next((entry.option("when") for entry in starts if entry.option("when")), None)
+    if not training and _names_a_trainer(graph, site, starts):  # `tune.run("PPO")`: RLlib's algorithm trains in the trials
+        return ChildStart(func_id, site, api, "library", when=when)
     return ChildStart(func_id, site, api, "target", targets=training, when=when) if training else None
+
+
+def _names_a_trainer(graph: CallGraph, site: ir.CallSite, starts: list) -> bool:
+    """Whether the call is handed, where the knowledge says a name there is a library's trainer
+    (`trains-named`: Ray Tune's trainable), a text: `tune.run("PPO", ...)`."""
+    named = [a for a in (argument_in(site, e.option("trains-named", [])) for e in starts) if a is not None]
+    return any(isinstance(v, ConstV) and isinstance(v.value, str) and v.value for a in named for v in graph.resolver.resolve(a))
 
 
 def handing_steps(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder", child: ChildStart,
