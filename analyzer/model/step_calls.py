@@ -12,7 +12,7 @@ from sigcheck.model.callgraph import MAIN_THREAD
 from sigcheck.model.gradients import uses_gradient
 from sigcheck.model.graph_steps import runs_an_update
 from sigcheck.model.jax_updates import updates_by_hand
-from sigcheck.model.steps import built_with_a_step, given_an_action, named_as_no_optimizer
+from sigcheck.model.steps import built_with_a_step, class_named_as_no_optimizer, given_an_action, named_as_no_optimizer
 from sigcheck.model.values import ExternalV, FunctionV
 
 if TYPE_CHECKING:
@@ -66,7 +66,7 @@ class StepCalls:
         unknown = all(n.startswith("?.") for n in names)
         if not unknown and not all(n.endswith(".step") and "optim" not in n.lower() for n in names):
             return False
-        if given_an_action(self.functions[func_id], site):
+        if given_an_action(self.functions[func_id], site) or (not unknown and all(class_named_as_no_optimizer(n) for n in names)):
             return True
         return all(named_as_no_optimizer(called) or self._receivers.made_as_an_env(called)
                    for called in self._spelled_as(func_id, site.func))

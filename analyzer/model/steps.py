@@ -17,7 +17,14 @@ from sigcheck.model.roots import root_name
 # a scheduler's, an environment's, a profiler's (speechbrain's `prof.step()` in an inference benchmark),
 # a progress display's, a timer's or a logger's (`progress.step()` in an image-resizing loop, triage CY)
 _NOT_AN_OPTIMIZER = re.compile(r"sched|(?:^|_)v?envs?$|(?:^|_)prof(?:iler)?$|progress|(?:^|_)p?bar$|tqdm|"
-                               r"(?:^|_)(?:timer|logger|tracker|meter|counter|clock|stopwatch)s?$", re.IGNORECASE)  # `venv`: a vectorised one
+                               r"(?:^|_)(?:timer|logger|tracker|meter|counter|clock|stopwatch|fps)s?$", re.IGNORECASE)  # `venv`: a vectorised one
+
+
+def class_named_as_no_optimizer(qualname: str) -> bool:
+    """`elements.FPS.step`: a library's method whose class is named as a meter, a timer, a
+    scheduler's or an environment's (dreamerv3's frames-per-second counter, triage DE)."""
+    owner = qualname.rsplit(".", 2)
+    return len(owner) == 3 and bool(_NOT_AN_OPTIMIZER.search(owner[1]))
 
 
 def named_as_no_optimizer(func: ir.Sym) -> bool:

@@ -339,6 +339,12 @@ def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(a
                 progress.step()
                 timer.step()
 
+        def counted(env):  # dreamerv3's frames-per-second meter, a library's (triage DE)
+            fps = elements.FPS()
+            for _ in range(100_000):
+                env.step(env.action_space.sample())
+                fps.step()
+
         def stepped_by_hand(inputs, opt=None):  # an optimizer sigcheck cannot resolve still steps
             for x in inputs:
                 model(x).backward()
@@ -349,11 +355,13 @@ def test_a_profilers_step_and_a_pipelines_scheduler_step_are_no_training_steps(a
         sample(Pipe(), None)
         generate(vllm.LLMEngine.from_engine_args(args))
         resized(files)
+        counted(gym.make("CartPole-v1"))
         stepped_by_hand(data)
         train(data)
     """
-    a = analysis({"train.py": "import mytools\nimport vllm\nfrom PIL import Image\n" + textwrap.dedent(code)})
-    assert a.work.stepping.isdisjoint({"train:profiled", "train:sample", "train:generate", "train:benchmarked", "train:resized"})
+    a = analysis({"train.py": "import mytools\nimport vllm\nimport elements\nimport gym\nfrom PIL import Image\n" + textwrap.dedent(code)})
+    assert a.work.stepping.isdisjoint({"train:profiled", "train:sample", "train:generate", "train:benchmarked", "train:resized",
+                                       "train:counted"})
     assert {"train:train", "train:stepped_by_hand"} <= a.work.stepping
 
 
