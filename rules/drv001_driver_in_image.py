@@ -15,7 +15,8 @@ class DriverInImage(Rule):
     `libnvidia-compute-*`, `nvidia-utils-*`, and of NVIDIA's apt and yum repositories the
     `cuda`/`cuda-X-Y`/`cuda-runtime-X-Y` meta-packages that pull the driver in; conda's `cuda` is
     the toolkit only) with apt, yum, dnf, zypper or conda, or run NVIDIA's
-    `NVIDIA-Linux-*.run` installer, in the stage that runs.
+    `NVIDIA-Linux-*.run` installer, in the stage that runs, or build on NVIDIA's driver container
+    (`nvcr.io/nvidia/driver`, `ghcr.io/nvidia/driver`), the GPU operator's installer of the host driver.
 
     ## Why is this bad?
     The driver belongs to the host: the NVIDIA container toolkit (and SageMaker) mount the host's
@@ -52,6 +53,10 @@ FROM ubuntu:22.04
 RUN apt-get update && apt-get install -y python3
 """, "a stage that is not the one that runs", name="Dockerfile"),
         Example("""
+FROM nvidia/cuda:12.2.0-runtime-ubuntu22.04
+RUN apt-get update && apt-get install -y nvidia-container-toolkit-base python3
+""", "the container toolkit's base package and the CUDA runtime image: no driver", name="Dockerfile"),
+        Example("""
 FROM continuumio/miniconda3
 RUN conda install -y -c "nvidia/label/cuda-12.1.1" cuda
 """, "conda's `cuda` is the runtime and the toolkit (nvcc to build an extension): conda installs no driver "
@@ -79,11 +84,26 @@ FROM ubuntu:22.04
 # expect: DRV001
 RUN apt-get update && apt-get install -y cuda-12-2
 """, "NVIDIA's apt repository's cuda-X-Y meta-package depends on cuda-drivers", name="Dockerfile"),
+        Example("""
+FROM nvidia/cuda:9.0-cudnn7-devel-ubuntu16.04
+# expect: DRV001
+RUN apt-get -qy install nvidia-384
+""", "Ubuntu 16.04's name for the driver package (rlkit's image, triage DE)", name="Dockerfile"),
+        Example("""
+# expect: DRV001
+FROM ghcr.io/nvidia/driver:550.144.03-ubuntu24.04
+RUN apt-get update && apt-get install -y python3-pip
+""", "NVIDIA's driver container as the base image (dreamerv3's, triage DE)", name="Dockerfile"),
     )
 
     def check(self, analysis):
         containers = analysis.knowledge.containers
         for container in analysis.containers:
+            base = next((stage for stage in container.image.final.lineage() if containers["driver-image"].find(stage.base)), None)
+            if base is not None:
+                anchor = container.at(base.start)
+                yield self.finding(anchor, f"The image is built on NVIDIA's driver container {base.base}: the host provides "
+                                   f"the driver, and a mismatched copy breaks CUDA at run time", [anchor])
             for run in container.runs():
                 words = [w for w in run.command.words if w]
                 if not words:

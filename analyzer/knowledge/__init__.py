@@ -83,7 +83,7 @@ _BEHAVIOURS = {"handles", "exits", "forwards", "defeats"}
 _EFFECTS = {"raise", "hard", "resend"}
 _COMMAND_FORMS = {"argv", "shell", "words"}
 _CONTAINER_KINDS = {"init", "exec-wrapper", "runner", "shell", "interpreter", "launcher", "python-launcher", "toolkit-package", "toolkit-env",
-                    "toolkit-image", "train-provider", "plain-image", "inference-package", "inference-image", "model-server", "interactive",
+                    "toolkit-image", "train-provider", "plain-image", "inference-package", "inference-image", "model-server", "interactive", "driver-image",
                     "other-platform-image", "other-platform-variable", "framework-estimator", "source-code-runner", "toolkit-estimator",
                     "strict-argv", "driver-package", "driver-installer"}
 
