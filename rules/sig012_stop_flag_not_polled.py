@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from sigcheck.checking.polling import first_polling_loop, one_steps_microbatches, polls, within_a_polling_loop
+from sigcheck.checking.polling import (first_polling_loop, loop_trace, one_steps_microbatches, other_commands, polls,
+                                       within_a_polling_loop)
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
 from sigcheck.model.steps import few_iterations
@@ -29,7 +30,8 @@ class StopFlagNotPolled(Rule):
     walk), it cannot tell which loops come after it, and reports none.
 
     A loop of a few iterations written out (`for _ in range(11):`, warm-up steps before capturing
-    a CUDA graph) around no other loop ends within seconds and is not reported.
+    a CUDA graph) around no other loop ends within seconds and is not reported; nor is one whose
+    body always leaves after its first pass (`for data in loader: first = data; break`).
 
     A handler that ends the process on every path (`sys.exit` or a raise at its top level, after
     setting whatever else) interrupts any loop, so no loop is reported for it.
@@ -143,6 +145,26 @@ for batch in train_loader:
         torch.save(model.state_dict(), "ckpt.pt")
         sys.exit(0)
 """, "eleven warm-up steps, a count written out, end in seconds"),
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for data in train_loader:  # one batch, to count the model's operations (PaddleDetection's _flops)
+    sample = data
+    break
+for batch in train_loader:
+    model(batch).backward()
+    optimizer.step()
+    if stop:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+""", "a loop that always leaves after its first pass ends at once"),
         Example("""
 import signal, sys, torch
 
@@ -363,7 +385,7 @@ for epoch in range(10):
                     way = entry.path_to(func_id)
                     registered_by = entry.path_to(registration.func_id) if registered_by is None else registered_by
                     excused = within_a_polling_loop(analysis, way, flags, pollers) \
-                        or _other_commands(analysis, registered_by, way)
+                        or other_commands(analysis, registered_by, way)
                 if excused:
                     break
                 reported_until = event.end
@@ -372,29 +394,6 @@ for epoch in range(10):
                     anchor,
                     "This loop never checks the stop flag the SIGTERM handler sets: a stop during it waits "
                     f"for the loop to end, and SIGKILL comes {entry.deadline} after the stop ({entry.deadline.aside})",
-                    _trace(analysis, registration, registered_by, way, anchor),
+                    loop_trace(analysis, registration, registered_by, way, anchor),
                     deadline=entry.deadline.seconds,
                 )
-
-
-def _trace(analysis, registration, registered_by: list, way: list, anchor) -> list:
-    """From the entry point (the finding names the others whose runs meet the loop): the shared way,
-    the rest of the way to the registration, the registration, and the rest of the way to the loop."""
-    shared = 0
-    while shared < min(len(registered_by), len(way)) and registered_by[shared] == way[shared]:
-        shared += 1
-    return [*analysis.path_points(way[:shared]), *analysis.path_points(registered_by[shared:]),
-            analysis.registration_point(registration), *analysis.path_points(way[shared:]), anchor]
-
-
-def _other_commands(analysis, one: list, other: list) -> bool:
-    """Whether two ways from the entry point part at different commands of one command-line runner
-    (a Typer app's `serve` and `quantize`, `fire.Fire({...})`): an invocation runs one of them,
-    so one command's handler is never registered while the other's loop runs."""
-    for this, that in zip(one, other):
-        if this == that:
-            continue
-        site = analysis.functions[this.caller].events[this.site]
-        return (this.caller, this.site) == (that.caller, that.site) and isinstance(site, ir.CallSite) \
-            and {this.callee, that.callee} <= set(analysis.graph.run_now(this.caller, site))
-    return False

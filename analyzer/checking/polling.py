@@ -69,3 +69,26 @@ def polls(analysis, func_id, loop, flags, pollers) -> bool:
         if isinstance(event, ir.CallSite) and any(t.func_id in pollers for t in analysis.graph.targets(func_id, event) if t.func_id):
             return True
     return False
+
+
+def loop_trace(analysis, registration, registered_by: list, way: list, anchor) -> list:
+    """From the entry point (the finding names the others whose runs meet the loop): the shared way,
+    the rest of the way to the registration, the registration, and the rest of the way to the loop."""
+    shared = 0
+    while shared < min(len(registered_by), len(way)) and registered_by[shared] == way[shared]:
+        shared += 1
+    return [*analysis.path_points(way[:shared]), *analysis.path_points(registered_by[shared:]),
+            analysis.registration_point(registration), *analysis.path_points(way[shared:]), anchor]
+
+
+def other_commands(analysis, one: list, other: list) -> bool:
+    """Whether two ways from the entry point part at different commands of one command-line runner
+    (a Typer app's `serve` and `quantize`, `fire.Fire({...})`): an invocation runs one of them,
+    so one command's handler is never registered while the other's loop runs."""
+    for this, that in zip(one, other):
+        if this == that:
+            continue
+        site = analysis.functions[this.caller].events[this.site]
+        return (this.caller, this.site) == (that.caller, that.site) and isinstance(site, ir.CallSite) \
+            and {this.callee, that.callee} <= set(analysis.graph.run_now(this.caller, site))
+    return False

@@ -180,7 +180,10 @@ FEW = 16  # iterations a loop may make without polling: warm-up steps before cap
 
 def few_iterations(fn, loop) -> bool:
     """`for _ in range(11):` around no other loop: a count written out, a handful of iterations
-    that end within seconds (the loops inside a called function are judged on their own)."""
+    that end within seconds (the loops inside a called function are judged on their own). Or a
+    body that always leaves after its first pass (`for data in loader: first = data; break`)."""
+    if _leaves_after_one_pass(fn, loop):
+        return True
     iterated = loop.iter
     if not (isinstance(iterated, ir.CallOf) and isinstance(iterated.func, ir.Name) and iterated.func.name == "range"
             and iterated.args and not iterated.kwargs):
@@ -190,6 +193,19 @@ def few_iterations(fn, loop) -> bool:
         return False
     count = bounds[-1] - (bounds[0] if len(bounds) == 2 else 0)
     return count <= FEW and not any(isinstance(e, ir.Loop) for e in fn.events[loop.index + 1: loop.body_end])
+
+
+def _leaves_after_one_pass(fn, loop) -> bool:
+    """A `break` or `return` in the body outside any branch, loop, with or try, and no `continue`
+    before it to go round again: PaddleDetection's `_flops` takes one batch so (triage DD)."""
+    body = fn.events[loop.index + 1: loop.body_end]
+    nested = [range(e.index + 1, e.end) for e in body if isinstance(e, (ir.Branch, ir.Loop, ir.With, ir.Try))]
+    for event in body:
+        if isinstance(event, ir.Jump) and event.kind == "continue":
+            return False
+        if isinstance(event, ir.Jump) and event.kind in ("break", "return") and not any(event.index in r for r in nested):
+            return True
+    return False
 
 
 def built_with_a_step(functions: dict, fn: ir.FunctionInfo, site: ir.CallSite, slots: list[str],
