@@ -29,9 +29,8 @@ class StopFlagNotPolled(Rule):
     Where sigcheck cannot place the registration in the run's order (a run too long for its
     walk), it cannot tell which loops come after it, and reports none.
 
-    A loop of a few iterations written out (`for _ in range(11):`, warm-up steps before capturing
-    a CUDA graph) around no other loop ends within seconds and is not reported; nor is one whose
-    body always leaves after its first pass (`for data in loader: first = data; break`).
+    A loop of a few iterations written out (`for _ in range(11):`, warm-up steps before a CUDA graph)
+    around no other loop, or one that always leaves after its first pass, ends within seconds.
 
     A handler that ends the process on every path (`sys.exit` or a raise at its top level, after
     setting whatever else) interrupts any loop, so no loop is reported for it.
@@ -154,16 +153,18 @@ def on_sigterm(signum, frame):
     global stop
     stop = True
 
+def first_batch(loader):  # one batch, to count the model's operations (PaddleDetection's _flops)
+    for data in loader:
+        return data
 signal.signal(signal.SIGTERM, on_sigterm)
-for data in train_loader:  # one batch, to count the model's operations (PaddleDetection's _flops)
-    sample = data
-    break
-for batch in train_loader:
-    model(batch).backward()
-    optimizer.step()
-    if stop:
-        torch.save(model.state_dict(), "ckpt.pt")
-        sys.exit(0)
+for epoch in range(100):
+    for batch in train_loader:
+        model(batch).backward()
+        optimizer.step()
+        if stop:
+            torch.save(model.state_dict(), "ckpt.pt")
+            sys.exit(0)
+    print(first_batch(train_loader).shape)
 """, "a loop that always leaves after its first pass ends at once"),
         Example("""
 import signal, sys, torch
