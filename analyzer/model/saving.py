@@ -5,7 +5,7 @@ to a `finally`, a matching `except`, a context manager's `__exit__` or (at exit)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Collection
 
@@ -306,11 +306,26 @@ class SaveAnalysis(ExceptionUnwinding):
             if isinstance(inner, ir.Jump) and inner.kind == "break":
                 loop = _enclosing_loop(fn, event.index)
                 if loop is not None:
-                    return self.range_save(func_id, loop.end, len(fn.events)) or self.after_return(func_id, main)
+                    return self.range_save(func_id, loop.end, len(fn.events)) or self.after_return(func_id, main) \
+                        or self._saved_each_pass(func_id, loop, event.index)
             if isinstance(inner, ir.Jump) and inner.kind == "return":
                 return self.after_return(func_id, main)
             if isinstance(inner, ir.Raise):
                 return self.unwinds_to_save(self._exception_of(func_id, inner), main)
+        return None
+
+    def _saved_each_pass(self, func_id: str, loop: ir.Loop, test: int) -> tuple[Point, ...] | None:
+        """A save the loop's body makes on every pass before the test that leaves it: the pass in
+        progress when the flag is set saves, then the test ends the loop (rlkit's `_end_epoch`
+        saves, then `if stop: break`; triage DE). Not one under a condition of its own."""
+        fn = self.functions[func_id]
+        body = fn.events[loop.index + 1: test]
+        conditional = [range(e.index + 1, e.end) for e in body if isinstance(e, (ir.Branch, ir.Loop))]
+        for event in body:
+            if isinstance(event, ir.CallSite) and not any(event.index in r for r in conditional):
+                found = self.range_save(func_id, event.index, event.index + 1)
+                if found:
+                    return (*found[:-1], replace(found[-1], note="saves here on every pass, before the test"))
         return None
 
     def _name(self, func_id: str) -> str:

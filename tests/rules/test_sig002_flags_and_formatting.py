@@ -271,3 +271,48 @@ def test_a_handler_that_saves_through_a_partial_stored_on_its_callback_saves(run
              "            self.opt.step()\n\n\nif __name__ == '__main__':\n    model = torch.nn.Linear(1, 1)\n"
              "    Trainer(model, add_custom_checkpoint_callback(model)).fit()\n")
     assert run_sigcheck({"train.py": train, "utils.py": utils}).diagnostics == []
+
+
+_SAVES_THEN_TESTS = """
+import signal
+
+import torch
+
+STOP = False
+
+
+def on_term(signum, frame):
+    global STOP
+    STOP = True
+
+
+def end_epoch(model, epoch):
+    torch.save(model.state_dict(), f"params_{epoch}.pkl")
+
+
+def main():
+    signal.signal(signal.SIGTERM, on_term)
+    model = torch.nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(1000):
+        model(torch.randn(8, 4)).sum().backward()
+        opt.step()
+BODY
+
+
+main()
+"""
+
+
+@pytest.mark.parametrize("body, codes", [
+    # rlkit's loop with the obvious fix: `_end_epoch` saves, then `if stop: break` (triage DE)
+    ("        end_epoch(model, epoch)\n        if STOP:\n            break", []),
+    ("        torch.save(model.state_dict(), 'ckpt.pt')\n        if STOP:\n            break", []),
+    # a save only some passes make: the pass the stop comes in may make none
+    ("        if epoch % 10 == 0:\n            end_epoch(model, epoch)\n        if STOP:\n            break", ["SIG002"]),
+    # the test before the save: the loop leaves without it
+    ("        if STOP:\n            break\n        end_epoch(model, epoch)", ["SIG002"]),
+], ids=["a helper saves", "saves itself", "saves now and then", "tests first"])
+def test_a_save_each_pass_makes_before_the_test_that_leaves_the_loop_answers_the_flag(run_sigcheck, body, codes):
+    report = run_sigcheck({"train.py": _SAVES_THEN_TESTS.replace("BODY", body)}, select=("SIG002",))
+    assert [d.code for d in report.diagnostics] == codes
