@@ -16,7 +16,8 @@ class HandlerNeverSaves(Rule):
     - directly: the handler, or a function it calls, saves;
     - through a stop flag: the handler sets a flag (a global, an attribute, a
       `threading.Event`) that the training loop checks, itself or through a `@property` that
-      returns it, and the branch taken, or the code after the loop it leaves, saves; the test may
+      returns it, and the branch taken, or the code after the loop it leaves, saves (or every pass
+      of that loop saves before the test: `end_epoch()` writes params.pkl, then `if stop: break`); the test may
       be in a callback the library's loop runs, whose branch asks the library to stop
       (`control.should_training_stop = True`, an Estimator hook's `run_context.request_stop()`,
       an SB3 callback's `_on_step` returning `not STOP`) and the code after the fit call saves, or the library does as it stops (the Estimator's
