@@ -15,7 +15,7 @@ from typing import Iterator
 from sigcheck.model import ir
 from sigcheck.model.argflow import parameter_index
 from sigcheck.model.callgraph import MAIN_THREAD, CallGraph
-from sigcheck.model.symbols import walk
+from sigcheck.model.flag_values import built_from, fresh_for
 from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV, ModuleV, UnknownV
 
 FlagKey = tuple
@@ -37,6 +37,7 @@ class Flags:
         self._getting: set[str] = set()  # property getters being read (one may read another)
         self._bound: dict[str, tuple[dict[str, list[ir.Assign]], list[ir.Loop]]] = {}  # see _assignments
         self._value_reads: dict[tuple[str, int], set[FlagKey]] = {}  # see _assigned_reads
+        self._returns: dict[str, frozenset[FlagKey]] = {}  # see _returned_from: asked at every test's call
 
     def _key(self, sym: ir.Sym) -> FlagKey | None:
         if isinstance(sym, ir.Name):
@@ -187,7 +188,7 @@ class Flags:
             if isinstance(test, ir.Branch):  # not a loop's: a drain loop a flag cuts short leads nowhere
                 found |= self._passed_to(fn, name)
             for event in assigned.get(name, ()):
-                if test is None or name in shared or _fresh_for(loops, event.index, test):
+                if test is None or name in shared or fresh_for(loops, event.index, test):
                     more = self._assigned_reads(func_id, event)
                     found |= more
                     pending += [key[2] for key in more if key[:2] == own and key[2] not in followed]
@@ -203,12 +204,12 @@ class Flags:
                 continue
             assigned, loops = self._assignments(self.functions[func_id])
             for event in assigned.get(key[1][2], ()):
-                if test is not None and not _fresh_for(loops, event.index, test):
+                if test is not None and not fresh_for(loops, event.index, test):
                     continue
                 value = event.value
                 if isinstance(value, ir.Seq) and type(key[2]) is int and -len(value.items) <= key[2] < len(value.items):
                     value = value.items[key[2]]
-                found |= self.reads(func_id, [s for s in _built_from(value) if _may_be_a_flag(s)])
+                found |= self.reads(func_id, [s for s in built_from(value) if _may_be_a_flag(s)])
         return found
 
     def _passed_to(self, fn: ir.FunctionInfo, name: str) -> set[FlagKey]:
@@ -238,7 +239,7 @@ class Flags:
         key = (func_id, event.index)
         found = self._value_reads.get(key)
         if found is None:
-            parts = list(_built_from(event.value))
+            parts = list(built_from(event.value))
             found = self.reads(func_id, (s for s in parts if _may_be_a_flag(s)))
             for call in (part for part in parts if isinstance(part, ir.CallOf)):
                 found |= self._returned_by(call)
@@ -263,13 +264,23 @@ class Flags:
 
     def _returned_from(self, func_id: str) -> frozenset[FlagKey]:
         """The flags a project function's returns are computed from."""
+        if func_id in self._returns:
+            return self._returns[func_id]
         if func_id in self._getting:
             return frozenset()
         self._getting.add(func_id)
         try:
             fn = self.functions[func_id]
-            returned = [part for sym in fn.returns for part in _built_from(sym) if _may_be_a_flag(part)]
-            return frozenset(self._through_locals(func_id, self.reads(func_id, returned)))
+            parts = [part for sym in fn.returns for part in built_from(sym)]
+            found = self._through_locals(func_id, self.reads(func_id, [p for p in parts if _may_be_a_flag(p)]))
+            # `return self._on_step()` in a base's template method: what the override it runs returns (SB3's callbacks)
+            called = {p.func for p in parts if isinstance(p, ir.CallOf)}
+            for site in (e for e in fn.events if isinstance(e, ir.CallSite) and e.func in called):
+                for target in self.graph.targets(func_id, site):
+                    found |= self._returned_from(target.func_id) if target.func_id in self.functions else set()
+            if len(self._getting) == 1:  # asked under no other: no answer cut short by a cycle is kept
+                self._returns[func_id] = frozenset(found)
+            return frozenset(found)
         finally:
             self._getting.discard(func_id)
 
@@ -314,7 +325,7 @@ class Flags:
             if isinstance(site, ir.CallSite):
                 for target in self.graph.targets(func_id, site):
                     if target.func_id:
-                        keys |= self.read_in(target.func_id) if branch else self._returned_from(target.func_id)
+                        keys |= (self.read_in(target.func_id) if branch else set()) | self._returned_from(target.func_id)
         return keys
 
     def tests_by_flag(self) -> dict[FlagKey, list[tuple[str, ir.Event]]]:
@@ -359,27 +370,6 @@ class Flags:
                 break
             syms.append(event.sym)
         return frozenset(self._through_locals(func_id, self.reads(func_id, syms)))
-
-
-def _fresh_for(loops: list[ir.Loop], assigned: int, test: ir.Branch | ir.Loop) -> bool:
-    """Whether an assignment runs again before each evaluation of `test`: it comes before an
-    if's test, inside a while loop's body, and inside every loop the test is in (`loops`: the
-    function's)."""
-    if isinstance(test, ir.Loop):
-        if not test.index < assigned < test.body_end:
-            return False
-    elif assigned >= test.test_start:
-        return False
-    return all(loop.index < assigned < loop.body_end for loop in loops if loop.index < test.index < loop.body_end)
-
-
-def _built_from(sym: ir.Sym) -> Iterator[ir.Sym]:
-    """What a value is computed from, and what the tests of its `a if test else b` look at."""
-    for part in walk(sym):
-        yield part
-        if isinstance(part, ir.OneOf):
-            for read in part.test_reads:
-                yield from walk(read)
 
 
 _EVENT_READS = frozenset({"is_set", "isSet"})  # threading.Event's and multiprocessing's

@@ -124,3 +124,50 @@ if __name__ == "__main__":
 def test_a_while_loop_whose_test_calls_a_function_returning_the_flag(run_sigcheck, returned, codes):
     report = run_sigcheck({"train.py": WHILE.replace("RETURN", returned)}, ["train.py"], select=("SIG002", "SIG004"))
     assert sorted(d.code for d in report.diagnostics) == codes
+
+
+_MINI_SB3 = {
+    "minirl/__init__.py": "",
+    "minirl/callbacks.py": "class BaseCallback:\n    def on_step(self) -> bool:\n        return self._on_step()\n\n"
+                           "    def _on_step(self) -> bool:\n        return True\n",
+    "minirl/algo.py": """
+import torch
+
+
+class Algo:
+    def __init__(self):
+        self.policy = torch.nn.Linear(4, 2)
+        self.opt = torch.optim.Adam(self.policy.parameters())
+        self.num_timesteps = 0
+
+    def collect_rollouts(self, callback, n_steps):
+        for _ in range(n_steps):
+            self.num_timesteps += 1
+            if not callback.on_step():
+                return False
+        return True
+
+    def learn(self, total_timesteps, callback):
+        while self.num_timesteps < total_timesteps:
+            if not self.collect_rollouts(callback, 128):
+                break
+            self.policy(torch.randn(8, 4)).sum().backward()
+            self.opt.step()
+        return self
+
+    def save(self, path):
+        torch.save(self.policy.state_dict(), path)
+""",
+}
+
+
+@pytest.mark.parametrize("body, codes", [("return not STOP", []), ("return True", ["SIG002", "SIG004"])])
+def test_a_callback_answered_through_the_projects_own_template_method_stops_the_loop(run_sigcheck, body, codes):
+    """SB3's source in the project (a fork, a vendored copy): `BaseCallback.on_step` returns
+    `self._on_step()`, the override's `not STOP`, and the rollout loop stops on it (triage DE)."""
+    train = SB3.replace("from stable_baselines3 import PPO", "from minirl.algo import Algo").replace(
+        "from stable_baselines3.common.callbacks import BaseCallback", "from minirl.callbacks import BaseCallback").replace(
+        'PPO("MlpPolicy", "CartPole-v1")', "Algo()").replace("BASE", "BaseCallback").replace("BODY", body).replace(
+        "AFTER", 'model.save("ppo.pt")')
+    report = run_sigcheck({"train.py": train, **_MINI_SB3}, ["train.py"], select=("SIG002", "SIG004"))
+    assert sorted(d.code for d in report.diagnostics) == codes
