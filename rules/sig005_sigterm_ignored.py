@@ -12,7 +12,8 @@ class SigtermIgnored(Rule):
     SIGTERM to `SIG_DFL` or `SIG_IGN` that comes unconditionally after a handler was registered
     and before or during the training work. So is a library call that installs a SIGTERM
     handler of its own from C between the registration and the training
-    (`jax.distributed.initialize()`, whose preemption notifier replaces it: the knowledge's
+    (`jax.distributed.initialize()`, whose preemption notifier replaces it), or an import that
+    does (`import paddle`: PaddlePaddle's core handles SIGTERM itself; the knowledge's
     `replaces-handler` entries), where no handler is registered again after it. Restoring a
     saved handler (`signal.signal(SIGTERM, previous)`) and ignoring SIGTERM in pool worker
     initializers (so that the parent handles it) are not reported.
@@ -62,6 +63,21 @@ for batch in loader:
     grads = jax.grad(loss_fn)(state.params, batch)
     state = state.apply_gradients(grads=grads)
 """, "the handler registered after jax.distributed.initialize() takes SIGTERM back"),
+        Example("""
+import signal, sys
+import paddle
+
+def on_sigterm(signum, frame):
+    paddle.save(model.state_dict(), "model.pdparams")
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+model = paddle.nn.Linear(4, 1)
+optimizer = paddle.optimizer.SGD(learning_rate=0.1, parameters=model.parameters())
+for batch in loader:
+    model(batch).mean().backward()
+    optimizer.step()
+""", "PaddlePaddle imported first, the handler registered after it: the handler is the one that runs"),
         Example("""
 import signal
 
@@ -113,6 +129,21 @@ for batch in loader:
     grads = jax.grad(loss_fn)(state.params, batch)
     state = state.apply_gradients(grads=grads)
 """, "JAX's preemption notifier, installed from C, replaces the handler registered before it"),
+        Example("""
+import signal, sys
+
+def on_sigterm(signum, frame):
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, on_sigterm)
+# expect: SIG005
+import paddle
+model = paddle.nn.Linear(4, 1)
+optimizer = paddle.optimizer.SGD(learning_rate=0.1, parameters=model.parameters())
+for batch in loader:
+    model(batch).mean().backward()
+    optimizer.step()
+""", "importing PaddlePaddle installs its own C++ handler for SIGTERM (triage DD)"),
     )
 
     def check(self, analysis):
@@ -149,22 +180,35 @@ for batch in loader:
         order = analysis.work.order(entry.body_id, analysis.ordered, entry.main.runs_a_passer)
         for (func_id, index), at in sorted(order.items(), key=lambda item: item[1]):
             event = analysis.functions[func_id].events[index]
-            if not handlers[0][0] < at < work_at or not isinstance(event, ir.CallSite):
+            if not handlers[0][0] < at < work_at:
                 continue
-            names = [n for n in analysis.graph.qualnames(func_id, event) if analysis.knowledge.handler_replacers.find(n)]
+            names = _replacers(analysis, func_id, event)
             earlier = [r for registered, r in handlers if registered < at]
             if not names or not earlier or any(registered > at for registered, _ in handlers):
                 continue
             handler = analysis.describe(earlier[-1].handlers[0].func_id) if earlier[-1].handlers else "the handler"
-            call = analysis.point(func_id, event, f"{names[0]}() installs its own SIGTERM handler here")
-            yield self.finding(call, f"{names[0]}() installs a SIGTERM handler of its own from C, replacing `{handler}` "
-                                     f"registered before it, which never runs: register it after this call",
+            call = analysis.point(func_id, event, f"{names[0]} installs its own SIGTERM handler here")
+            yield self.finding(call, f"{names[0]} installs a SIGTERM handler of its own from C, replacing `{handler}` "
+                                     f"registered before it, which never runs: register it after this "
+                                     f"{'import' if isinstance(event, ir.Import) else 'call'}",
                                [analysis.registration_point(earlier[-1]), call])
             return
 
     def _finding(self, analysis, registration, message, trace=()):
         anchor = analysis.registration_point(registration)
         return self.finding(anchor, message, [*trace, anchor])
+
+
+def _replacers(analysis, func_id: str, event) -> list[str]:
+    """The library calls (`jax.distributed.initialize()`) or imports (`import paddle`) of the event
+    that install a SIGTERM handler of their own, as the message names them."""
+    replacers = analysis.knowledge.handler_replacers
+    if isinstance(event, ir.CallSite):
+        return [f"{n}()" for n in analysis.graph.qualnames(func_id, event)
+                if any(not e.option("imported") for e in replacers.find(n))]
+    if isinstance(event, ir.Import):
+        return [f"`import {m}`" for m in event.modules if any(e.option("imported") for e in replacers.find(m))]
+    return []
 
 
 def _unconditional(analysis, registration) -> bool:

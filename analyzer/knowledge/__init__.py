@@ -74,7 +74,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "driver-loader": ("drivers.toml", "driver-loader", {}),
     "driver-dir": ("drivers.toml", "driver-dir", {}),
     "stop-attribute": ("frameworks.toml", "stop-attribute", {"called": bool, "receivers": list, "receiver-names": list}),
-    "replaces-handler": ("frameworks.toml", "replaces-handler", {}),
+    "replaces-handler": ("frameworks.toml", "replaces-handler", {"imported": bool}),
     "save-attribute": ("frameworks.toml", "save-attribute", {}),
     "stop-return": ("frameworks.toml", "stop-return", {}),
 }
