@@ -35,7 +35,8 @@ class ChildrenNotSignaled(Rule):
     runs `deepspeed main.py`: DeepSpeed-Chat's e2e_rlhf.py). A launcher called in the process
     with its command's arguments is that command (`deepspeed.launcher.runner.main([...,
     "train.py"])`, gpt-neox's deepy.py). The script (or `-m` module), the interpreter's or the launcher's (`torchrun ...
-    __file__ --worker`: the calling script itself), is read when the project has it, also where its folder
+    __file__ --worker`: the calling script itself; so is the whole `sys.argv`, as baselines' `mpi_fork`
+    re-runs the script under mpirun, which trains where the script does), is read when the project has it, also where its folder
     is computed (`os.path.join(os.path.dirname(__file__), "worker.py")`) and where it is named by
     its path in the image (`python /workspace/bert/create_pretraining_data.py`: the project's file
     of that name nearest the caller): one whose run meets no training loop or fit call is not the
@@ -373,8 +374,8 @@ tune.run("PPO", config={"env": "CartPole-v1", "framework": "torch"}, stop={"time
         RPC to a trainer), reach a step, or the processes it starts in turn do: no stop reaches
         them either (OpenRLHF's PPO driver, a Ray actor whose fit runs `fit` on each actor of a
         worker group)."""
-        if child.runs in ("command", "library"):
-            return True
+        if child.runs in ("command", "library"):  # a script that runs itself again trains there where it trains here
+            return not child.reruns or entry.first_work is not None
         work, runs = analysis.work, entry.everywhere.runs_a_passer  # the child's run is the target's, started from this one
         return any(work.first_work(target, runs) is not None if work.first_work(target) is not None
                    else work.reaches_a_step(target, runs, _HANDED_OR_STARTED) for target in child.targets

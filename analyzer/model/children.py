@@ -17,7 +17,7 @@ from sigcheck.model import ir
 from sigcheck.model.argflow import argument_at, argument_in, parameter_index, positions_unknown, receivers
 from sigcheck.model.callgraph import CallGraph, Step
 from sigcheck.model.training_commands import UNKNOWN, Scripts, command_trains
-from sigcheck.model.commands import joined_words, positional_words, seq_words, split_text
+from sigcheck.model.commands import RERUN, joined_words, positional_words, seq_words, split_text
 from sigcheck.model.pathvalues import value_text
 from sigcheck.model.signals import signal_numbers
 from sigcheck.model.values import ConstV, ExternalV, SeqV
@@ -40,6 +40,7 @@ class ChildStart:
     shell: bool = False  # the command goes through /bin/sh
     targets: tuple[str, ...] = ()  # "target": the functions run in the child that reach a training step
     when: str | None = None  # a launcher that starts children only then: "when it is given more than one GPU"
+    reruns: bool = False  # the command runs the program itself again (`... + sys.argv`): it trains where the run does
 
 
 # torch.multiprocessing's spawn and start_processes start each child with `start_method="spawn"`
@@ -125,6 +126,8 @@ def _child_start(paths: "PathTracker", knowledge: Knowledge, work: "WorkFinder",
         argvs = [*(_commands(paths, func_id, site, command) if command is not None else ()),
                  *_word_commands(paths, knowledge, func_id, site, api)]
         argvs = [[program, *argv] for argv in argvs] if program else argvs  # `deepspeed` run in this process
+        if any(RERUN in argv for argv in argvs):
+            return ChildStart(func_id, site, api, "command", api.startswith(("os.", "commands.")), reruns=True)
         if not any(command_trains(knowledge, argv, scripts) for argv in argvs):
             return None
         shell = api.startswith(("os.", "commands.")) or _is_true(dict(site.kwargs).get("shell"))

@@ -114,6 +114,8 @@ def joined_words(paths: "PathTracker", func_id: str, at: int, sym: ir.Sym, depth
     for side in (expr.left, expr.right):
         lists = [v for v in paths.graph.resolver.resolve(side) if isinstance(v, SeqV)]
         found = launch_words(paths, func_id) if own_arguments(paths, side) else None  # `[sys.executable] + sys.argv[1:]`
+        if found is None and _resolves_to(paths, _written_value(paths.graph.project.functions, side) or side, "sys.argv"):
+            found = [RERUN]  # `["mpirun", "-np", "4", sys.executable] + sys.argv`: the script that runs, again
         if found is None:
             found = seq_words(paths, func_id, at, side, lists[0].items) if len(lists) == 1 \
                 else joined_words(paths, func_id, at, side, depth + 1)
@@ -145,6 +147,11 @@ def _passed_items(paths: "PathTracker", sym: ir.Sym) -> tuple[tuple[ir.Sym, ...]
         return None
     written = list_items(functions, passed[0])
     return (written, passed[0].scope, len(functions[passed[0].scope].events)) if written is not None else None
+
+
+# The word a command has where it runs the whole of `sys.argv`: the program that runs, run again
+# (baselines' and spinningup's mpi_fork re-run the script under mpirun, its ranks told IN_MPI=1)
+RERUN = "\x00the script itself"
 
 
 def own_arguments(paths: "PathTracker", sym: ir.Sym) -> bool:

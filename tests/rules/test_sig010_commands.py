@@ -345,3 +345,42 @@ def test_an_assignment_before_the_program_is_no_word_of_the_command(run_sigcheck
             f'subprocess.run(f"{prefix} torchrun --nproc_per_node 8 train.py", shell=True, check=True)\n')
     report = run_sigcheck({"launcher.py": code, **_CLI}, ["launcher.py"], select=("SIG010",))
     assert [d.code for d in report.diagnostics] == codes
+
+
+_MPI_FORK = """
+import os
+import subprocess
+import sys
+
+import torch
+
+
+def mpi_fork(n):
+    if n <= 1 or os.getenv("IN_MPI") is not None:
+        return
+    env = os.environ.copy()
+    env.update(IN_MPI="1")
+    subprocess.check_call(["mpirun", "-np", str(n), sys.executable] + sys.argv, env=env)
+    sys.exit()
+
+
+def train():
+    model = torch.nn.Linear(4, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(1000):
+        model(torch.randn(8, 4)).sum().backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    mpi_fork(4)
+    WORK
+"""
+
+
+@pytest.mark.parametrize("work, reported", [("train()", True), ("print('nothing to train')", False)])
+def test_a_script_that_runs_itself_again_under_mpirun_starts_its_own_training(run_sigcheck, work, reported):
+    """baselines' and spinningup's mpi_fork: `[... sys.executable] + sys.argv` re-runs the script,
+    whose ranks train; the parent only waits (triage DE)."""
+    report = run_sigcheck({"ppo.py": _MPI_FORK.replace("WORK", work)}, ["ppo.py"], select=("SIG010",))
+    assert [(d.code, d.line) for d in report.diagnostics] == ([("SIG010", 13)] if reported else [])
