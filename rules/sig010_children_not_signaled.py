@@ -35,8 +35,7 @@ class ChildrenNotSignaled(Rule):
     runs `deepspeed main.py`: DeepSpeed-Chat's e2e_rlhf.py). A launcher called in the process
     with its command's arguments is that command (`deepspeed.launcher.runner.main([...,
     "train.py"])`, gpt-neox's deepy.py). The script (or `-m` module), the interpreter's or the launcher's (`torchrun ...
-    __file__ --worker`: the calling script itself; so is the whole `sys.argv`, as baselines' `mpi_fork`
-    re-runs the script under mpirun, which trains where the script does), is read when the project has it, also where its folder
+    __file__ --worker`, or the whole `sys.argv`, as baselines' `mpi_fork` runs it again: the calling script itself), is read when the project has it, also where its folder
     is computed (`os.path.join(os.path.dirname(__file__), "worker.py")`) and where it is named by
     its path in the image (`python /workspace/bert/create_pretraining_data.py`: the project's file
     of that name nearest the caller): one whose run meets no training loop or fit call is not the
