@@ -644,6 +644,12 @@ _LOOP = "import torch\n\nfor batch in loader:\n    loss = model(batch).sum()\n  
     ("    if step % 1000 == 0:\n        from jax.experimental.array_serialization import serialization\n"
      "        serialization.GlobalAsyncCheckpointManager().serialize_with_paths(params, paths)\n",
      "everything since the last save is lost"),
+    # rlkit's snapshot: a dict filled key by key with the trainer's modules, saved each pass (triage DE)
+    ("    snapshot = {}\n    for k, v in {'policy': model}.items():\n        snapshot['trainer/' + k] = v\n"
+     "    torch.save(snapshot, 'params.pkl')\n", "everything since the last save is lost"),
+    # the same filled with numbers only: a metrics file
+    ("    stats = {}\n    stats['loss'] = loss.item()\n    stats.update(lr=float(lr))\n    torch.save(stats, 'stats.pt')\n",
+     "all the training is lost: nothing saves it while the loop runs"),
     # a metrics file written each pass keeps none of the training (DeepSpeedExamples' ViT fine-tuning)
     ("    torch.save({'loss': loss.item(), 'lr': float(lr)}, 'stat.pt')\ntorch.save(model.state_dict(), 'model.pt')\n",
      "all the training is lost: nothing saves it while the loop runs"),
