@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from sigcheck.checking.polling import (first_polling_loop, loop_trace, one_steps_microbatches, other_commands, polls,
-                                       within_a_polling_loop)
+from sigcheck.checking.polling import (first_polling_loop, loop_trace, on_other_sides, one_steps_microbatches, other_commands,
+                                       polls, within_a_polling_loop)
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
 from sigcheck.model.steps import few_iterations
@@ -385,8 +385,8 @@ for epoch in range(10):
                 if excused is None:
                     way = entry.path_to(func_id)
                     registered_by = entry.path_to(registration.func_id) if registered_by is None else registered_by
-                    excused = within_a_polling_loop(analysis, way, flags, pollers) \
-                        or other_commands(analysis, registered_by, way)
+                    excused = within_a_polling_loop(analysis, way, flags, pollers) or other_commands(analysis, registered_by, way) \
+                        or on_other_sides(analysis, registration, registered_by, way, func_id, event)
                 if excused:
                     break
                 reported_until = event.end

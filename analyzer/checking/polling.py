@@ -92,3 +92,27 @@ def other_commands(analysis, one: list, other: list) -> bool:
         return (this.caller, this.site) == (that.caller, that.site) and isinstance(site, ir.CallSite) \
             and {this.callee, that.callee} <= set(analysis.graph.run_now(this.caller, site))
     return False
+
+
+def on_other_sides(analysis, registration, registered_by: list, way: list, func_id: str, loop: ir.Loop) -> bool:
+    """Whether the registration and the loop are on two sides of one `if` that runs once: the ways
+    to them part there (dreamerv3's `if script == "train": ... elif script == "eval_only": ...`,
+    triage DE), so the run that meets the loop never registered the handler."""
+    shared = 0
+    while shared < min(len(registered_by), len(way)) and registered_by[shared] == way[shared]:
+        shared += 1
+    one = registered_by[shared] if shared < len(registered_by) else None
+    other = way[shared] if shared < len(way) else None
+    caller = one.caller if one is not None else other.caller if other is not None else None
+    if caller is None or (one is None and registration.func_id != caller) or (other is None and func_id != caller) \
+            or (one is not None and other is not None and one.caller != other.caller):
+        return False
+    first = one.site if one is not None else registration.site.index
+    second = other.site if other is not None else loop.index
+    events = analysis.functions[caller].events
+    for branch in (e for e in events if isinstance(e, ir.Branch) and e.index < min(first, second) and max(first, second) < e.end):
+        then, other_side = range(branch.index + 1, branch.then_end), range(branch.then_end, branch.end)
+        if ((first in then and second in other_side) or (second in then and first in other_side)) and not any(
+                isinstance(e, ir.Loop) and e.index < branch.index < e.body_end for e in events):
+            return True
+    return False

@@ -3,6 +3,8 @@ the run-order walk could not place (its budget spent on a long run) leaves that 
 
 from __future__ import annotations
 
+import pytest
+
 from sigcheck.checking.entries import EntryFacts
 
 CODE = """
@@ -80,3 +82,49 @@ def pretrain(model, loader, optimizer):
         ("pretrain_gpt.py", "calls pretrain"), ("lib.py", "SIGTERM handler registered here"),
         ("lib.py", "calls evaluate"), ("lib.py", "this loop never checks the flag")]
     assert finding.also_run_from == ("pretrain_vision.py",)
+
+
+_BRANCHES = """
+import signal, sys, torch
+
+STOP = False
+
+
+def on_term(signum, frame):
+    global STOP
+    STOP = True
+
+
+def train(model, opt):
+    signal.signal(signal.SIGTERM, on_term)
+    for step in range(1_000_000):
+        model(torch.randn(8, 4)).sum().backward()
+        opt.step()
+        if STOP:
+            torch.save(model.state_dict(), "ckpt.pt")
+            break
+
+
+def finetune(model, opt):
+    for step in range(100_000):
+        model(torch.randn(8, 4)).sum().backward()
+        opt.step()
+
+
+def main(model, opt):
+DISPATCH
+
+
+main(torch.nn.Linear(4, 1), opt)
+"""
+
+
+@pytest.mark.parametrize("dispatch, lines", [
+    # dreamerv3's `if script == "train": ... elif script == "eval_only": ...` (triage DE): one side runs
+    ("    if sys.argv[1] == 'train':\n        train(model, opt)\n    elif sys.argv[1] == 'finetune':\n        finetune(model, opt)", []),
+    # both run, one after the other: the handler is there when the second loop runs
+    ("    train(model, opt)\n    finetune(model, opt)", [22]),
+], ids=["two sides of one if", "one after the other"])
+def test_a_loop_on_the_other_side_of_the_if_that_registers_runs_without_the_handler(run_sigcheck, dispatch, lines):
+    report = run_sigcheck({"train.py": _BRANCHES.replace("DISPATCH", dispatch)}, select=("SIG012",))
+    assert [d.line for d in report.diagnostics] == lines
