@@ -61,6 +61,8 @@ def _way_in(project: "ProjectModel", resolver: "Resolver", caller: str, site: in
     if not isinstance(event, ir.CallSite):
         return None
     if callee.name == "__init__":
+        if _a_parameter(fn, event.func):  # `cls(opt)` in a classmethod: the class the caller names, any subclass
+            return None
         classes = [v for v in resolver.resolve(event.func) if isinstance(v, ClassV)]
         if classes and len(classes) == len(resolver.resolve(event.func)):
             return {v.class_id for v in classes}
@@ -74,6 +76,12 @@ def _way_in(project: "ProjectModel", resolver: "Resolver", caller: str, site: in
     if base and all(isinstance(v, SuperV) for v in base) and _own_super(func.base, fn):
         return caller  # `super().__init__(...)`
     return None
+
+
+def _a_parameter(fn: ir.FunctionInfo, sym: ir.Sym) -> bool:
+    """A name the function binds only as a parameter: what it holds, a caller decides."""
+    bindings = fn.bindings.get(sym.name, ()) if isinstance(sym, ir.Name) and sym.scope == fn.id else ()
+    return bool(bindings) and all(isinstance(b.value, ir.Param) for b in bindings)
 
 
 def _own_super(call: ir.Sym, fn: ir.FunctionInfo) -> bool:

@@ -173,3 +173,14 @@ def test_a_classmethod_called_on_a_class_makes_what_its_cls_makes(run_sigcheck):
     subclass's `run` (triage CX: a training loop of another script was reported on build_dict.py's run)."""
     report = run_sigcheck({"script.py": SCRIPT, "loop.py": LOOP, "build_dict.py": BUILD_DICT}, ["."], select=("SIG001",))
     assert [(d.path, d.line, d.trace[0].path) for d in report.diagnostics] == [("loop.py", 10, "loop.py")]
+
+
+def test_an_instance_a_classmethod_makes_with_cls_may_be_of_any_subclass(run_sigcheck):
+    """`cls(root)` in a classmethod of the base: the class is the one the caller names, so the
+    overrides of every subclass stay possible (`GraphLand.build('/data')` makes a GraphLand)."""
+    files = {**DATASETS, "pkg/base.py": DATASETS["pkg/base.py"].replace(
+        "class InMemoryDataset(Dataset):", "    @classmethod\n    def build(cls, root):\n        return cls(root)\n\n\n"
+                                            "class InMemoryDataset(Dataset):")}
+    report = run_sigcheck({**files, "train.py": "from pkg import GraphLand\n\ndataset = GraphLand.build('/data')\n"},
+                          ["train.py"], select=("SIG001",))
+    assert [(d.path, d.line) for d in report.diagnostics] == [("pkg/graphland.py", 13)]
