@@ -61,8 +61,8 @@ def _way_in(project: "ProjectModel", resolver: "Resolver", caller: str, site: in
     if not isinstance(event, ir.CallSite):
         return None
     if callee.name == "__init__":
-        if _a_parameter(fn, event.func):  # `cls(opt)` in a classmethod: the class the caller names, any subclass
-            return None
+        if _a_parameter(fn, event.func) or isinstance(event.func, ir.CallOf):  # `cls(opt)`, `type(self)(opt)`:
+            return None  # the class the caller names, or the instance's, any subclass
         classes = [v for v in resolver.resolve(event.func) if isinstance(v, ClassV)]
         if classes and len(classes) == len(resolver.resolve(event.func)):
             return {v.class_id for v in classes}
