@@ -316,3 +316,39 @@ main()
 def test_a_save_each_pass_makes_before_the_test_that_leaves_the_loop_answers_the_flag(run_sigcheck, body, codes):
     report = run_sigcheck({"train.py": _SAVES_THEN_TESTS.replace("BODY", body)}, select=("SIG002",))
     assert [d.code for d in report.diagnostics] == codes
+
+
+@pytest.mark.parametrize("save, codes", [
+    ("generator.save_to_folder('ckpt/latest', {'optimizer.pth': optimizer.state_dict()})", []),
+    ("generator.summary()", ["SIG002"]),
+])
+def test_audiotools_save_to_folder_saves_the_model(run_sigcheck, save, codes):
+    """DAC's scripts checkpoint with descript-audiotools' BaseModel.save_to_folder (triage DG)."""
+    code = f"""
+import signal
+import sys
+
+import torch
+from audiotools import ml
+
+
+class Generator(ml.BaseModel):
+    def forward(self, x):
+        return x
+
+
+generator = Generator()
+optimizer = torch.optim.Adam(generator.parameters())
+
+
+def on_term(signum, frame):
+    {save}
+    sys.exit(0)
+
+
+signal.signal(signal.SIGTERM, on_term)
+for batch in loader:
+    generator(batch).sum().backward()
+    optimizer.step()
+"""
+    assert [d.code for d in run_sigcheck({"train.py": code}, select=("SIG002",)).diagnostics] == codes
