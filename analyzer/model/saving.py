@@ -274,12 +274,13 @@ class SaveAnalysis(ExceptionUnwinding):
 
     def flag_response(self, flag: FlagKey, main: set[str]) -> tuple[Point, ...] | None:
         for func_id, event in self.checks(flag, main):
-            found = self.response(func_id, event, main)
+            found = self.response(func_id, event, main, flag=flag)
             if found:
                 return (Point(func_id, event.node, "the loop checks the flag"),) + found
         return None
 
-    def response(self, func_id: str, event: ir.Branch | ir.Loop | ir.Jump, main: set[str], depth: int = 0) -> tuple[Point, ...] | None:
+    def response(self, func_id: str, event: ir.Branch | ir.Loop | ir.Jump, main: set[str], depth: int = 0,
+                 flag: FlagKey | None = None) -> tuple[Point, ...] | None:
         """What saves when the test holds: in the branch, or on the way out it takes; or where
         the branch sets a flag of its own that another test answers (`self.pending = True`, then
         in a later callback `if self.pending:`)."""
@@ -306,13 +307,29 @@ class SaveAnalysis(ExceptionUnwinding):
             if isinstance(inner, ir.Jump) and inner.kind == "break":
                 loop = _enclosing_loop(fn, event.index)
                 if loop is not None:
-                    return self.range_save(func_id, loop.end, len(fn.events)) or self.after_return(func_id, main) \
-                        or self._saved_each_pass(func_id, loop, event.index)
+                    return self._on_the_way_out(func_id, loop.end, main, flag) or self._saved_each_pass(func_id, loop, event.index)
             if isinstance(inner, ir.Jump) and inner.kind == "return":
                 return self.after_return(func_id, main)
             if isinstance(inner, ir.Raise):
                 return self.unwinds_to_save(self._exception_of(func_id, inner), main)
         return None
+
+    def _on_the_way_out(self, func_id: str, start: int, main: set[str], flag: FlagKey | None) -> tuple[Point, ...] | None:
+        """What saves after a loop the flag's test left: the rest of the function, or after it
+        returns; where a later test of the same flag leaves too (`if STOP: break` around the inner
+        loop, wenet's epochs; triage DG), only what runs on the way that test takes."""
+        fn = self.functions[func_id]
+        for event in fn.events[start:]:
+            if flag is not None and isinstance(event, ir.Branch) and self.flags.test_checks(func_id, event, flag):
+                jump = next((e for e in fn.events[event.index + 1: event.then_end] if isinstance(e, ir.Jump)
+                             and e.kind in ("break", "return") and _enclosing_loop(fn, e.index) is _enclosing_loop(fn, event.index)), None)
+                if jump is not None:
+                    saved = self.range_save(func_id, start, jump.index)  # before the test, and in its branch before the jump
+                    if saved or jump.kind == "return":
+                        return saved or self.after_return(func_id, main)
+                    outer = _enclosing_loop(fn, event.index)
+                    return self._on_the_way_out(func_id, outer.end, main, flag) if outer is not None else None
+        return self.range_save(func_id, start, len(fn.events)) or self.after_return(func_id, main)
 
     def _saved_each_pass(self, func_id: str, loop: ir.Loop, test: int) -> tuple[Point, ...] | None:
         """A save the loop's body makes on every pass before the test that leaves it: the pass in

@@ -352,3 +352,48 @@ for batch in loader:
     optimizer.step()
 """
     assert [d.code for d in run_sigcheck({"train.py": code}, select=("SIG002",)).diagnostics] == codes
+
+
+_NESTED = """
+import signal
+
+import torch
+
+STOP = False
+
+
+def on_sigterm(signum, frame):
+    global STOP
+    STOP = True
+
+
+def main(model, optimizer, loader):
+    signal.signal(signal.SIGTERM, on_sigterm)
+    for epoch in range(100):
+        for batch in loader:
+            model(batch).sum().backward()
+            optimizer.step()
+            if STOP:
+                break
+OUTER
+    print("done")
+
+
+main(torch.nn.Linear(2, 2), None, [])
+"""
+
+
+@pytest.mark.parametrize("outer, codes", [
+    # wenet's epochs with the stop added (triage DG): the second test leaves before the save
+    ("        if STOP:\n            break\n        if epoch % 10 == 0:\n            torch.save(model.state_dict(), 'e.pt')", ["SIG002"]),
+    ("        if STOP:\n            break\n        torch.save(model.state_dict(), 'e.pt')", ["SIG002"]),
+    # the second test saves before it leaves, or the save comes before it
+    ("        if STOP:\n            torch.save(model.state_dict(), 'stop.pt')\n            break", []),
+    ("        torch.save(model.state_dict(), 'e.pt')\n        if STOP:\n            break", []),
+    # no second test: the epoch's save runs on the way out
+    ("        torch.save(model.state_dict(), 'e.pt')", []),
+], ids=["leaves before a save now and then", "leaves before the save", "saves then leaves", "save before the test",
+        "no second test"])
+def test_the_way_out_of_a_loop_the_flag_left_follows_a_later_test_of_it(run_sigcheck, outer, codes):
+    report = run_sigcheck({"train.py": _NESTED.replace("OUTER", outer)}, select=("SIG002",))
+    assert [d.code for d in report.diagnostics] == codes
