@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from sigcheck.checking.polling import (first_polling_loop, loop_trace, on_other_sides, one_steps_microbatches, other_commands,
-                                       polls, within_a_polling_loop)
+from sigcheck.checking.polling import (called_after, first_polling_loop, loop_trace, on_other_sides, one_steps_microbatches,
+                                       other_commands, polls, within_a_polling_loop)
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.model import ir
 from sigcheck.model.steps import few_iterations
@@ -378,9 +378,9 @@ for epoch in range(10):
                 if not isinstance(event, ir.Loop) or event.index < reported_until:
                     continue
                 at = entry.position(func_id, event)
-                if at is None or at < registered_at or analysis.work.loop_kind(func_id, event) is None \
-                        or few_iterations(fn, event) or polls(analysis, func_id, event, flags, pollers) \
-                        or one_steps_microbatches(analysis, func_id, event, flags, pollers):
+                if at is None or (at < registered_at and not called_after(analysis, entry, func_id, registered_at)) \
+                        or analysis.work.loop_kind(func_id, event) is None or few_iterations(fn, event) \
+                        or polls(analysis, func_id, event, flags, pollers) or one_steps_microbatches(analysis, func_id, event, flags, pollers):
                     continue
                 if excused is None:
                     way = entry.path_to(func_id)

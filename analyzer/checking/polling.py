@@ -116,3 +116,17 @@ def on_other_sides(analysis, registration, registered_by: list, way: list, func_
                 isinstance(e, ir.Loop) and e.index < branch.index < e.body_end for e in events):
             return True
     return False
+
+
+def called_after(analysis, entry, func_id: str, registered_at: int) -> bool:
+    """Whether the run calls the function again after the registration, where its first call came
+    before: seamless' trainer evaluates 100 batches before training and again inside its loop
+    (triage DG), and the run's order places each function once, at its first call."""
+    for caller, _, kind, data in analysis.graph.graph.in_edges(func_id, keys=True, data=True):
+        if kind != "call" or caller not in entry.main:
+            continue
+        for site in (data["site"], *data.get("more", ())):  # each call of it, not only the first
+            at = entry.position(caller, analysis.functions[caller].events[site])
+            if at is not None and at > registered_at:
+                return True
+    return False

@@ -128,3 +128,49 @@ main(torch.nn.Linear(4, 1), opt)
 def test_a_loop_on_the_other_side_of_the_if_that_registers_runs_without_the_handler(run_sigcheck, dispatch, lines):
     report = run_sigcheck({"train.py": _BRANCHES.replace("DISPATCH", dispatch)}, select=("SIG012",))
     assert [d.line for d in report.diagnostics] == lines
+
+
+_EVALUATES = """
+import signal
+import torch
+
+STOP = False
+
+
+def on_sigterm(signum, frame):
+    global STOP
+    STOP = True
+
+
+def evaluate(model, eval_loader):
+    with torch.no_grad():
+        for batch in eval_loader:
+            model(batch)
+
+
+def main(model, optimizer, loader, eval_loader):
+    signal.signal(signal.SIGTERM, on_sigterm)
+    BEFORE
+    for step, batch in enumerate(loader):
+        model(batch).sum().backward()
+        optimizer.step()
+        if STOP:
+            torch.save(model.state_dict(), "last.pt")
+            break
+        IN_LOOP
+
+
+main(torch.nn.Linear(2, 2), None, [], [])
+"""
+
+
+@pytest.mark.parametrize("before, in_loop, lines", [
+    # seamless' trainer evaluates 100 batches before training and again in its loop (triage DG)
+    ("evaluate(model, eval_loader)", "if step % 1000 == 0:\n            evaluate(model, eval_loader)", [14]),
+    ("pass", "if step % 1000 == 0:\n            evaluate(model, eval_loader)", [14]),
+    # only before the training: a stop there has lost nothing yet
+    ("evaluate(model, eval_loader)", "pass", []),
+], ids=["before and in the loop", "in the loop", "before only"])
+def test_a_loop_the_run_meets_again_during_training_is_judged_there(run_sigcheck, before, in_loop, lines):
+    code = _EVALUATES.replace("BEFORE", before).replace("IN_LOOP", in_loop)
+    assert [d.line for d in run_sigcheck({"train.py": code}, select=("SIG012",)).diagnostics] == lines
