@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from sigcheck.checking.kept_signal import where_handled
 from sigcheck.checking.rule import Example, Rule
 from sigcheck.checking.script_mode import FRAMEWORK, SOURCE_CODE, TOOLKIT_IMAGE
 from sigcheck.container.chain import STOPS
@@ -323,7 +324,7 @@ ENTRYPOINT ["mpirun", "--allow-run-as-root", "-np", "8", "python", "/opt/program
         the project's (see checking/script_mode.py): the handler never runs."""
         for run in analysis.script_mode_trainers:
             trainer = run.trainer
-            handler = _handling(analysis, trainer)
+            handler = where_handled(analysis, trainer)
             if handler is None:
                 continue  # no handler to defeat: SIG001 reports the training
             script = analysis.project.sources[trainer.entry.module].display
@@ -344,7 +345,7 @@ ENTRYPOINT ["mpirun", "--allow-run-as-root", "-np", "8", "python", "/opt/program
         launcher that keeps the signal from it (see checking/kept_signal.py): the handler never runs."""
         for entry in analysis.entries:
             kept = entry.kept_by
-            handler = _handling(analysis, entry) if kept is not None else None
+            handler = where_handled(analysis, entry) if kept is not None else None
             if handler is not None:
                 script = analysis.project.sources[entry.entry.module].display
                 yield self.finding(
@@ -375,17 +376,6 @@ ENTRYPOINT ["mpirun", "--allow-run-as-root", "-np", "8", "python", "/opt/program
             f"(`proc.send_signal(signum)`, then `proc.wait()`), or replace the launcher with it (`os.execv`)",
             container.trace(),
         )
-
-
-def _handling(analysis, trainer) -> Point | None:
-    """Where the trainer handles SIGTERM (its handler's registration, or the library that does), if it does."""
-    registration = next((r for r in trainer.registrations if r.covers_sigterm and r.action not in ("ignore", "default")), None)
-    if registration is not None:
-        return analysis.registration_point(registration)
-    if trainer.framework_handling is not None or trainer.library_handles:  # Lightning's, or Composer's that exits
-        script = analysis.project.sources[trainer.entry.module].display
-        return Point(trainer.body_id, None, f"{script} trains in a library that handles SIGTERM")
-    return None
 
 
 def _cut_short_message(step, python: str, analysis) -> str:

@@ -70,3 +70,14 @@ def signal_kept_from(analysis: "Analysis", entry: "EntryFacts") -> Blocked | Non
                                 "(sagemaker-training-toolkit #125, #173)",
                        "save checkpoints to /opt/ml/checkpoints as training goes (the job's checkpoint_s3_uri)")
     return None
+
+
+def where_handled(analysis: "Analysis", trainer: "EntryFacts") -> Point | None:
+    """Where the trainer handles SIGTERM (its handler's registration, or the library that does), if it does."""
+    registration = next((r for r in trainer.registrations if r.covers_sigterm and r.action not in ("ignore", "default")), None)
+    if registration is not None:
+        return analysis.registration_point(registration)
+    if trainer.framework_handling is not None or trainer.library_handles:  # Lightning's, or Composer's that exits
+        script = analysis.project.sources[trainer.entry.module].display
+        return Point(trainer.body_id, None, f"{script} trains in a library that handles SIGTERM")
+    return None
