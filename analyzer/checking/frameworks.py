@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Callable
 from sigcheck.checking.fit_callbacks import writes_no_model
 from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
+from sigcheck.model.steps import built_with_a_step
 from sigcheck.model.values import ClassV, ConstV, ExternalV
 
 if TYPE_CHECKING:
@@ -44,9 +45,21 @@ class FrameworkHandling:
         for name in names:
             for entry in self.analysis.knowledge.frameworks.find(name):
                 if entry.option("behaviour") == "handles" and self._keyword_true(event, entry.option("when-keyword")) \
-                        and (not entry.option("saves-when-true") or self._answered_by_a_save(func_id, event)):
+                        and (not entry.option("saves-when-true") or self._answered_by_a_save(func_id, event)) \
+                        and not self._spawns_its_workers(func_id, event, entry.option("spawns-with")):
                     return entry.reason
         return None
+
+    def _spawns_its_workers(self, func_id: str, site: ir.CallSite, spawns: list | None) -> bool:
+        """Whether the object fitted was built to run the fit in processes it spawns (`spawns-with`:
+        the keyword, then its values): Lightning's `strategy="ddp_spawn"` installs its handler in
+        the workers only, and the process the stop reaches has none (dgl's graphsage; triage CZ)."""
+        if not spawns:
+            return False
+        keyword, *values = spawns
+        resolve = self.analysis.resolver.resolve
+        spawning = lambda sym: bool(resolve(sym)) and all(isinstance(v, ConstV) and v.value in values for v in resolve(sym))  # noqa: E731
+        return built_with_a_step(self.analysis.functions, self.analysis.functions[func_id], site, [keyword], spawning, lambda _: [])
 
     def _keyword_true(self, site: ir.CallSite, keyword: str | None) -> bool:
         """Whether the call is given the keyword true: written out, through a name that holds true

@@ -34,7 +34,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
                                          "ignores-sigterm": bool, "requeue-hook": str, "platform": str, "label": str,
                                          "unless-single": list, "when": str}),
     "framework": ("frameworks.toml", "framework", {"behaviour": str, "deadline": int, "when-keyword": str, "only-fit-calls": bool,
-                                                  "package": list, "since": str, "swallows": list, "removed-since": list, "removed-imports": list, "removed-methods": list,
+                                                  "package": list, "since": str, "swallows": list, "removed-since": list, "removed-imports": list, "removed-methods": list, "spawns-with": list,
                                                   "launcher": str, "env-hints": list, "option-hints": list,
                                                   "hints-unless-imported": list, "hints-not-for-runs-of": list, "hints-library": list, "saves-before": str, "saves-before-into": str, "label": str,
                                                   "stops-raising": str, "chains-handlers": bool, "trainer-classes": list,

@@ -184,3 +184,33 @@ trainer.fit(Net())
                           "    trainer.model(batch).backward()\n    optimizer.step()\n")
     # a loop of the project's own: nothing stops it once the handler returns
     assert [d.code for d in run_sigcheck({"train.py": after, **_MODEL}, ["train.py"], select=("SIG004",)).diagnostics] == ["SIG004"]
+
+
+_SPAWNED = """
+import torch
+from lightning.pytorch import LightningModule, Trainer
+from lightning.pytorch.callbacks import OnExceptionCheckpoint
+
+
+class Model(LightningModule):
+    def training_step(self, batch, batch_idx):
+        return self.layer(batch).sum()
+
+
+if __name__ == "__main__":
+    trainer = Trainer(devices=4, max_epochs=10, callbacks=[OnExceptionCheckpoint("ckpt")], STRATEGY)
+    trainer.fit(Model())
+"""
+
+
+@pytest.mark.parametrize("strategy, codes", [
+    # dgl's graphsage (triage CZ): the fit, and Lightning's handler, run in the spawned workers only
+    ('strategy="ddp_spawn"', ["SIG001"]),
+    ('strategy="ddp_notebook"', ["SIG001"]),
+    # torchrun-style DDP: the handler is in the process the stop reaches, and the callback saves
+    ('strategy="ddp"', []),
+    ("precision=16", []),
+], ids=["ddp_spawn", "ddp_notebook", "ddp", "no strategy"])
+def test_a_trainer_that_spawns_its_workers_leaves_the_stopped_process_without_a_handler(run_sigcheck, strategy, codes):
+    report = run_sigcheck({"train.py": _SPAWNED.replace("STRATEGY", strategy)}, select=("SIG001", "SIG002"))
+    assert [d.code for d in report.diagnostics] == codes
