@@ -80,7 +80,9 @@ class SigtermNotDelivered(Rule):
     script with deepspeed on one node (`deepspeed --num_gpus 8 main.py`, no hostfile or node count above 1; `--num_nodes 1`
     keeps one host of any hostfile, `--hostfile /dev/null` lists none; told nothing, one node unless
     the script's path or text says several nodes or a hostfile, as a cluster's /job/hostfile may)
-    keeps the signal from it as the runner in a container does: reported at that line, as is a
+    keeps the signal from it as the runner in a container does: reported at that line where every
+    launch of the script the project shows keeps it (a README that also runs it with plain `python`
+    shows a way that delivers the signal, so neither is reported), as is a
     Kubernetes container whose command `sh -c '...'` runs the script as a child (not `exec`'d,
     nor bash's last simple command): the shell, the pod's PID 1, keeps it. A script whose launch
     the project does not hold is not reported, even where it reads a variable only the toolkit
