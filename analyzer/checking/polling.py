@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sigcheck.checking.step_parts import iterates_one_steps_parts
 from sigcheck.model import ir
 
 
@@ -21,7 +22,7 @@ def within_a_polling_loop(analysis, way, flags, pollers) -> bool:
     with the step, and the loop around checks the flag after it. A batch loop called once an
     epoch goes over a loader and is still judged."""
     fn = analysis.functions[way[-1].callee] if way else None
-    if fn is None or any(isinstance(e, ir.Loop) and over_data(analysis, e) for e in fn.events):
+    if fn is None or any(isinstance(e, ir.Loop) and over_data(analysis, e, fn.id) for e in fn.events):
         return False
     for step in way:
         caller = analysis.functions[step.caller]
@@ -41,21 +42,22 @@ def one_steps_microbatches(analysis, func_id: str, loop: ir.Loop, flags, pollers
     it would not help: under DDP, a rank that left mid-accumulation would keep the others waiting
     in the all-reduce of the last micro-step."""
     events = analysis.functions[func_id].events
-    if over_data(analysis, loop) or any(analysis.work.takes_update(func_id, e) for e in events[loop.index + 1: loop.end]):
+    if over_data(analysis, loop, func_id) or any(analysis.work.takes_update(func_id, e) for e in events[loop.index + 1: loop.end]):
         return False
     return any(isinstance(outer, ir.Loop) and loop.end <= outer.body_end
                and any(analysis.work.takes_update(func_id, e) for e in events[loop.end: outer.body_end])
                and polls(analysis, func_id, outer, flags, pollers) for outer in events[: loop.index])
 
 
-def over_data(analysis, loop: ir.Loop) -> bool:
+def over_data(analysis, loop: ir.Loop, func_id: str) -> bool:
     """`for batch in loader:`, `enumerate(dataset)`: a loop over data itself. A count
-    (`range(num_microbatches)`) is not, whatever its names say."""
+    (`range(num_microbatches)`) is not, whatever its names say, nor a list every caller builds
+    for one step (`enumerate(minibatches)`, one batch per domain: step_parts)."""
     iterated = loop.iter
     if iterated is None or (isinstance(iterated, ir.CallOf) and isinstance(iterated.func, ir.Name)
                             and iterated.func.name == "range"):
         return False
-    return analysis.work.iterates_data(iterated)
+    return analysis.work.iterates_data(iterated) and not iterates_one_steps_parts(analysis, func_id, iterated)
 
 
 def polls(analysis, func_id, loop, flags, pollers) -> bool:

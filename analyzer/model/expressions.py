@@ -261,8 +261,10 @@ class ExpressionBuilder:
         """`[signal.signal(s, h) for s in SIGNALS]`: each loop variable stands for the items it
         iterates (bound in the enclosing scope: sigcheck does not give comprehensions their own)."""
         clause = node.for_in
+        iterated = []
         while clause is not None:
             iterator = self.expr(clause.iter)
+            iterated.append(iterator)
             self.assign(clause.target, ir.Item(iterator, ir.Opaque("iteration")), node, kind="for")
             for condition in clause.ifs:
                 self.expr(condition.test)
@@ -271,8 +273,9 @@ class ExpressionBuilder:
             self.expr(node.key)
             self.expr(node.value)
             return ir.Opaque("DictComp")
-        # What the items are made of (`[Worker.remote() for _ in range(n)]`), not how many
-        return ir.Opaque(type(node).__name__, (self.expr(node.elt),))
+        # What the items are made of (`[Worker.remote() for _ in range(n)]`) first, then what
+        # the clauses iterate: how many there are (one step's parts, or a pass over a loader)
+        return ir.Opaque(type(node).__name__, (self.expr(node.elt), *iterated))
 
     def _lambda(self, node: cst.Lambda) -> ir.Sym:
         self._lambda_count += 1
