@@ -193,8 +193,7 @@ class CallTargets:
             for fn in self.project.functions.values():
                 for event in fn.events:
                     if isinstance(event, ir.CallSite) and isinstance(event.func, (ir.Name, ir.Attr)):
-                        name = event.func.name if isinstance(event.func, ir.Name) else event.func.attr
-                        if name in class_names:
+                        for name in _class_names_called(fn, event.func, class_names):
                             self._class_calls.setdefault(name, []).append((fn.id, event.func))
         wanted = set(classes)
         names = {self.project.classes[c].qualname.rsplit(".", 1)[-1] for c in classes}
@@ -280,3 +279,15 @@ class CallTargets:
             if sym is not None:
                 found += [(position, v, sym) for v in self.resolver.resolve(sym)]
         return found
+
+
+def _class_names_called(fn: ir.FunctionInfo, func: ir.Name | ir.Attr, class_names: set[str]) -> list[str]:
+    """The class names a call may make a class by: its own (`ERM()`, `algorithms.ERM()`), or for
+    a name the function binds to a class's name, that one (`algorithm_class = algorithms.ERM`,
+    then `algorithm_class()`)."""
+    name = func.name if isinstance(func, ir.Name) else func.attr
+    if name in class_names or not isinstance(func, ir.Name):
+        return [name] if name in class_names else []
+    held = [b.value for b in fn.bindings.get(name, ()) if b.kind == "assign"]
+    return [n for value in held if isinstance(value, (ir.Name, ir.Attr))
+            and (n := value.name if isinstance(value, ir.Name) else value.attr) in class_names]

@@ -323,17 +323,21 @@ class Resolver(ReadTracking, ModuleMembers, ClassMembers):
         return values or override_returns(self, fn, func.bound) or [UNKNOWN]
 
     def _decorated(self, sym: ir.Decorated) -> list[Value]:
-        """What the decorator returns when handed `sym.func`; that itself where the decorator's
-        result cannot be followed (a library decorator, as a rule, returns a wrapper calling it)."""
+        """What the decorator returns when handed `sym.func`; that itself too where the decorator's
+        result cannot be followed (a library decorator, as a rule, returns a wrapper calling it) or
+        is a wrapper defined in the decorator (`def deco(fn): def wrapper(...)`): a call of the
+        name runs the def that wrapper was made for (see walks.reaching's own_calls)."""
         found: list[Value] = []
         unknown = False
         for decorator in self.resolve(sym.decorator):
             if isinstance(decorator, InstanceV) and isinstance(decorator.of, ClassV):
                 method = self.method_of(decorator.of.class_id, "__call__")
                 decorator = FunctionV(method, bound=1) if method else decorator
-            results: list[Value] = []
+            results: list[Value] = []  # what the decorator is known to return
             if isinstance(decorator, FunctionV):
                 results = [v for v in self.returns(decorator, (sym.func,), ()) if _runs_project_code(v)]
+                if any(isinstance(v, FunctionV) and self.project.functions[v.func_id].parent == decorator.func_id for v in results):
+                    results += self.resolve(sym.func)
             elif isinstance(decorator, ClassV):
                 results = [InstanceV(decorator)]
             found += results
@@ -382,16 +386,10 @@ def _dedupe(values: Iterable[Value]) -> tuple[Value, ...]:
     seen: dict[Value, None] = {}
     others = code = 0
     for value in values:
-        if value in seen:
+        is_code = _runs_project_code(value)
+        if value in seen or (code >= _MAX_CODE_VALUES if is_code else others >= _MAX_VALUES):
             continue
-        if _runs_project_code(value):
-            if code >= _MAX_CODE_VALUES:
-                continue
-            code += 1
-        elif others >= _MAX_VALUES:
-            continue
-        else:
-            others += 1
+        code, others = code + is_code, others + (not is_code)
         seen[value] = None
         if others >= _MAX_VALUES and code >= _MAX_CODE_VALUES:
             break

@@ -65,9 +65,11 @@ class GraphWalks:
                     queue.append(callee)
         return parents
 
-    def reaching(self, targets: Iterable[str], kinds: frozenset[str] = MAIN_THREAD) -> set[str]:
+    def reaching(self, targets: Iterable[str], kinds: frozenset[str] = MAIN_THREAD, own_calls: bool = False) -> set[str]:
         """`targets` and every function that reaches one of them over edges of `kinds`: one walk
-        backwards from all targets at once."""
+        backwards from all targets at once. `own_calls`: not over a wrapper's call of the def
+        its decorator was handed (see wrapper_of_def): each call of the def's name runs that def
+        itself, the wrapper runs only the def it was made for."""
         found = set(targets)
         as_script: set[str] = set()  # module bodies that reach a target only from their main block
         queue = deque(found)
@@ -75,8 +77,10 @@ class GraphWalks:
             current = queue.popleft()
             if current not in self.graph:
                 continue
-            for caller, _, kind, site in self.graph.in_edges(current, keys=True, data="site"):
-                if kind not in kinds or (caller in found and caller not in as_script):
+            for caller, _, kind, data in self.graph.in_edges(current, keys=True, data=True):
+                site = data["site"]
+                if kind not in kinds or (caller in found and caller not in as_script) \
+                        or (own_calls and data.get("passers") == frozenset({current})):
                     continue
                 if site in self.main_block(caller):
                     if caller not in found:  # it reaches the target when run, not when imported

@@ -78,7 +78,7 @@ class WorkFinder(StepCalls):
         through these: a path through a function handed to a library, an object's callbacks or
         an import may run a step, but in a large package such paths reach one from loops that
         only format text."""
-        return frozenset(self.graph.reaching(self._stepping_directly, frozenset({"call"})))
+        return frozenset(self.graph.reaching(self._stepping_directly, frozenset({"call"}), own_calls=True))
 
     def loop_kind(self, func_id: str, loop: ir.Loop, runs: Callable[[str], bool] | None = None) -> str | None:
         """"training loop" when the body reaches a step (not a few rounds of steps written out, a few

@@ -942,6 +942,41 @@ def test_a_script_calling_one_decorated_function_runs_no_other_the_decorator_wra
     assert (finding.code, finding.path) == ("SIG001", "train_lib.py")
 
 
+_UNDER_REVIEW = ("import functools\nimport warnings\n\n\ndef under_review():\n    def decorator(fn):\n"
+                 "        @functools.wraps(fn)\n        def wrapper(*args, **kwargs):\n"
+                 "            warnings.warn('under review')\n            return fn(*args, **kwargs)\n\n"
+                 "        return wrapper\n\n    return decorator\n")
+
+
+def test_a_wrapper_shared_by_decorated_defs_runs_each_only_for_its_own(run_sigcheck):
+    """lightning-bolts' `@under_review()` on a network block and on cli_main (triage DI): the loop
+    that builds the layers calls the block's wrapper, which does not run cli_main's fit."""
+    files = {
+        "stability.py": _UNDER_REVIEW,
+        "layers.py": "from stability import under_review\n\n\n@under_review()\ndef make_block(width):\n"
+                     "    return width\n\n\ndef make_layers(width, blocks):\n    layers = []\n"
+                     "    for _ in range(blocks):\n        layers.append(make_block(width))\n    return layers\n",
+        "train.py": "from transformers import Trainer\n\nfrom layers import make_layers\nfrom stability import under_review\n\n\n"
+                    "@under_review()\ndef cli_main():\n    model = make_layers(8, 4)\n    Trainer(model=model).train()\n\n\n"
+                    "if __name__ == '__main__':\n    cli_main()\n",
+    }
+    (finding,) = run_sigcheck(files, ["train.py"]).diagnostics
+    assert (finding.code, finding.path, finding.line) == ("SIG001", "train.py", 10)
+
+
+def test_a_loop_calling_a_decorated_step_is_a_training_loop(run_sigcheck):
+    """The other way round: the def a wrapper runs is what a call of its name runs."""
+    files = {
+        "stability.py": _UNDER_REVIEW,
+        "train.py": "import torch\n\nfrom stability import under_review\n\n\n@under_review()\ndef step(model, optimizer, batch):\n"
+                    "    model(batch).backward()\n    optimizer.step()\n\n\n@under_review()\ndef main(model, optimizer, loader):\n"
+                    "    for batch in loader:\n        step(model, optimizer, batch)\n    torch.save(model.state_dict(), 'model.pt')\n\n\n"
+                    "if __name__ == '__main__':\n    main(None, None, [])\n",
+    }
+    (finding,) = run_sigcheck(files, ["train.py"]).diagnostics
+    assert (finding.code, finding.path, finding.line) == ("SIG001", "train.py", 14)
+
+
 def test_calling_a_library_object_is_named_by_its_class_s_call_method(graph_of):
     """`loss_scaler(loss, optimizer)` on timm's NativeScaler runs its `__call__`, named so that
     knowledge can match it; an object sigcheck knows nothing about stays unnamed."""
@@ -1132,6 +1167,25 @@ def test_a_call_on_a_base_the_project_never_makes_runs_its_subclasses_overrides(
     a = graph_of(_PLUGINS)
     assert {callee for callee, kind in edges(a, caller) if kind == "call" and callee.endswith(".run")} == {
         "train:BaseProcess.run", "train:TrainProcess.run", "train:ExportProcess.run"}
+
+
+@pytest.mark.parametrize("made", ["process_class = BaseProcess\n    process = process_class()",
+                                  "process_class = importlib.import_module('train').BaseProcess\n    process = process_class()"])
+def test_a_base_made_through_a_name_bound_to_its_class_is_made(graph_of, made):
+    """DomainBed (triage DI): `algorithm_class = algorithms.ERM; algorithm_class()` makes the base
+    itself, so a call on it runs the base's method, not each subclass's override."""
+    a = graph_of(_PLUGINS + f"""
+
+def make_and_run():
+    {made}
+    process.run()
+
+
+def run_base(process: BaseProcess):
+    process.run()
+""")
+    assert {callee for callee, kind in edges(a, "train:run_base") if kind == "call" and callee.endswith(".run")} == {
+        "train:BaseProcess.run"}
 
 
 def test_a_receiver_that_may_be_a_never_made_base_or_a_wrapper_runs_the_bases_overrides(graph_of):
