@@ -137,16 +137,20 @@ def _only_before(clause: str, limit: tuple[int, ...]) -> bool:
     written = _version(version)
     if not written:
         return False
+    if operator == "<":  # `<2.0.0` is `<2.0`: a release compares as if padded with zeros
+        return _padded(written, limit) <= _padded(limit, written)
     if operator in ("==", "===", "="):
         return written < limit and not _prefix_of(written, limit)
-    if operator == "<":
-        return written <= limit
     if operator == "<=":
         return written < limit and not _prefix_of(written, limit)
     if operator == "~=" and len(written) >= 2:  # ~=1.4 allows <2; ~=1.4.2 allows <1.5
         upper = (*written[:-2], written[-2] + 1)
         return upper <= limit
     return False
+
+
+def _padded(version: tuple[int, ...], other: tuple[int, ...]) -> tuple[int, ...]:
+    return version + (0,) * (len(other) - len(version))
 
 
 def _prefix_of(written: tuple[int, ...], limit: tuple[int, ...]) -> bool:

@@ -13,7 +13,8 @@ LIGHTNING = ["pytorch-lightning", "lightning"]
 
 @pytest.mark.parametrize("clause, before", [
     ("==1.4.2", True), ("=1.4.2", True), ("==1.9.*", True), ("<2.0", True), ("<2", True), ("<=1.9.5", True),
-    ("~=1.4", True), ("~=1.9.0", True), ("<1.6", True),
+    ("~=1.4", True), ("~=1.9.0", True), ("<1.6", True), ("<2.0.0", True), ("<1.10.0", True),  # bolts' `<2.0.0`
+    ("<2.0.1", False), ("<2.1", False),
     ("==2.0.0", False), ("==2", False), ("==2.0.0rc1", False), (">=1.4", False), ("<=2.0", False), ("<3", False),
     ("~=2.1", False), ("!=1.5.0", False), (">1.9", False),
 ])
