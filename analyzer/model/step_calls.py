@@ -13,7 +13,7 @@ from sigcheck.model.gradients import uses_gradient
 from sigcheck.model.graph_steps import runs_an_update
 from sigcheck.model.jax_updates import updates_by_hand
 from sigcheck.model.steps import built_with_a_step, class_named_as_no_optimizer, given_an_action, named_as_no_optimizer
-from sigcheck.model.values import ExternalV, FunctionV
+from sigcheck.model.values import ConstV, ExternalV, FunctionV
 
 if TYPE_CHECKING:
     from sigcheck.knowledge import Knowledge
@@ -81,9 +81,16 @@ class StepCalls:
                                                               self._idle(e.option("idle-model")[1]), self._project_called)
                for e in entries):
             return []
-        return [e for e in entries if not e.option("trains-with") or built_with_a_step(
-            self.functions, fn, site, e.option("trains-with"), self._hands_a_step, self._project_called,
-            tuple(e.option("attached-by", ())))]
+        return [e for e in entries if not self._switched_off(site, e.option("not-when-false")) and (
+            not e.option("trains-with") or built_with_a_step(self.functions, fn, site, e.option("trains-with"),
+                                                            self._hands_a_step, self._project_called,
+                                                            tuple(e.option("attached-by", ()))))]
+
+    def _switched_off(self, site: ir.CallSite, keyword: str | None) -> bool:
+        """`LightningCLI(Model, run=False)`: given the keyword false, the call builds and does not fit."""
+        value = dict(site.kwargs).get(keyword) if keyword else None
+        values = self.graph.resolver.resolve(value) if value is not None else ()
+        return bool(values) and all(isinstance(v, ConstV) and not v.value for v in values)
 
     def _idle(self, method: str):
         """Whether a model is only ever an instance of a project class whose `method` does nothing."""

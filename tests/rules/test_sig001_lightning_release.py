@@ -174,3 +174,24 @@ def test_a_trainer_made_from_argparse_arguments_runs_on_lightning_1(run_sigcheck
            f"trainer = {made}\ntrainer.fit(Lit())\n"
     report = run_sigcheck({"model.py": MODEL, "train.py": code}, ["train.py"], select=("SIG001",))
     assert [note in d.message for d in report.diagnostics] == ([True] if note else [])
+
+
+@pytest.mark.parametrize("made, line", [
+    ("LightningCLI(Lit, seed_everything_default=42)", 5),  # runs the command line's subcommand: fit
+    ("cli = LightningCLI(Lit, run=False)\ncli.trainer.fit(cli.model)", 6),  # builds; the script fits
+])
+def test_a_lightning_cli_fits_where_it_runs_the_command_line(run_sigcheck, made, line):
+    """lightning-bolts' MoCo and RetinaNet (triage DI): `LightningCLI(Model, DataModule)` under a pin
+    before 2.0 runs `fit` from the constructor, with no SIGTERM handler."""
+    code = f"from pytorch_lightning.cli import LightningCLI\n\nfrom model import Lit\n\n{made}\n"
+    files = {"model.py": MODEL, "train.py": code, "requirements.txt": "pytorch-lightning>1.7.0, <2.0.0\n"}
+    (finding,) = run_sigcheck(files, ["train.py"], select=("SIG001",)).diagnostics
+    assert (finding.path, finding.line) == ("train.py", line)
+    assert "pytorch-lightning>1.7.0, <2.0.0 in requirements.txt" in finding.message or "<2.0.0" in finding.message
+
+
+def test_a_lightning_cli_on_lightning_2_is_left_to_its_configured_callbacks(run_sigcheck):
+    """From 2.0 the Trainer it builds handles SIGTERM, with the callbacks its configuration names."""
+    code = "from lightning.pytorch.cli import LightningCLI\n\nfrom model import Lit\n\nLightningCLI(Lit)\n"
+    files = {"model.py": MODEL, "train.py": code, "requirements.txt": "lightning>=2.1\n"}
+    assert run_sigcheck(files, ["train.py"]).diagnostics == []
