@@ -15,6 +15,7 @@ from sigcheck.model import ir
 from sigcheck.model.guards import classify_guard
 from sigcheck.model.literal_marks import literal_marks
 from sigcheck.model.literal_notes import DOTTED, note_literal
+from sigcheck.model.literal_values import literal, numbers_in
 from sigcheck.model.text_imports import import_template
 
 _FALLBACK_CHILDREN = (cst.BaseExpression, cst.CompFor, cst.CompIf, cst.Arg, cst.Element,
@@ -105,7 +106,7 @@ class ExpressionBuilder:
         """An expression sigcheck has no symbol for: the calls inside it still happen."""
         self._walk(node)
         if type(node) in (cst.BinaryOperation, cst.UnaryOperation):
-            return ir.Opaque(type(node).__name__, self.reads(node))
+            return ir.Opaque(type(node).__name__, self.reads(node) + numbers_in(node))
         return ir.Opaque(type(node).__name__)
 
     def _e_name(self, node: cst.Name) -> ir.Sym:
@@ -365,20 +366,6 @@ def declared_product(value: ir.Sym, declared: ir.Sym | None) -> ir.Sym | None:
     """What a name assigned a call's result stands for: the call, or the declared class's
     instance where the call's result is not known (see ir.Declared)."""
     return ir.Declared(value, declared) if declared is not None and isinstance(value, ir.CallOf) else None
-
-
-def literal(node):
-    """The value a literal is written for; None where sigcheck cannot rely on it."""
-    text = getattr(node, "value", None)
-    if type(text) is str and text.isascii():  # the plain cases without libcst's compile() per literal
-        if text.isdigit():
-            return int(text)
-        if text[0] in "'\"" and "\\" not in text and "\r" not in text:
-            return text[3:-3] if len(text) >= 6 and text[:3] in ('"""', "'''") else text[1:-1]
-    try:
-        return node.evaluated_value  # strings; None for f-strings inside a concatenation
-    except Exception:  # unusual escapes or prefixes: not a value sigcheck can rely on
-        return None
 
 
 def unpacked(items: tuple[ir.Sym, ...] | None, count: int, star: int | None, position: int,

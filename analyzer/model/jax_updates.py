@@ -1,9 +1,9 @@
 """A JAX update written by hand: `grads = jax.grad(loss)(params, x, y)`, then the new parameters
 from the old ones and their gradients, `[p - lr * g for p, g in zip(params, grads)]` (JAX's
-quickstart, the SageMaker JAX example) or `w - lr * dw` after unpacking both. The gradients count
+quickstart, the SageMaker JAX example), `w - lr * dw` after unpacking both, or `w -= lr * dw`. The gradients count
 as used (a training step) where one arithmetic expression reads a value taken from the gradients,
-one taken from the differentiated argument, and a third name, the step size. A saliency map
-(`image * grads`) reads the two alone.
+one taken from the differentiated argument, and a third name or a number, the step size
+(`w - 1e-3 * grads`). A saliency map (`image * grads`) reads the two alone.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ def updates_by_hand(fn: ir.FunctionInfo) -> bool:
     differentiated = _derived(fn, {call.args[0] for call in calls if call.args and isinstance(call.args[0], ir.Name)})
     expressions = [sym for event in fn.events for root in _syms(event) for sym in walk(root)] + \
         [sym for returned in fn.returns for sym in walk(returned)]
-    return any(_steps(sym, gradients, differentiated) for sym in expressions)
+    return any(_steps(sym, gradients, differentiated) for sym in expressions) or any(
+        _steps_in_place(event, gradients, differentiated) for event in fn.events if isinstance(event, ir.Update))
+
 
 
 def _gradient_call(value: ir.Sym) -> ir.CallOf | None:
@@ -61,8 +63,16 @@ def _syms(event: ir.Event) -> list[ir.Sym]:
     return []
 
 
+def _steps_in_place(event: ir.Update, gradients: set[ir.Sym], differentiated: set[ir.Sym]) -> bool:
+    """`w -= 1e-3 * g`: the differentiated value moved in place by its gradient and a step size."""
+    read = set(walk(event.value))
+    return event.sym in differentiated and bool(read & gradients) and \
+        any(isinstance(sym, ir.Const) or (isinstance(sym, ir.Name) and sym not in gradients) for sym in read)
+
+
 def _steps(sym: ir.Sym, gradients: set[ir.Sym], differentiated: set[ir.Sym]) -> bool:
     if not (isinstance(sym, ir.Opaque) and sym.kind == "BinaryOperation"):
         return False
     names = {read for read in sym.reads if isinstance(read, ir.Name)}
-    return bool(names & gradients) and bool(names & differentiated) and bool(names - gradients - differentiated)
+    step_size = bool(names - gradients - differentiated) or any(isinstance(read, ir.Const) for read in sym.reads)
+    return bool(names & gradients) and bool(names & differentiated) and step_size

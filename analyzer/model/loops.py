@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from sigcheck.model import ir
-from sigcheck.model.expressions import literal
+from sigcheck.model.literal_values import literal
 
 
 def always_true(test) -> bool:

@@ -45,6 +45,22 @@ def update(params, lr, x, y):
     dw, db = grads
     return [w - lr * dw, b - lr * db]
 """,
+    "a step size written out (triage DH)": """
+def update(params, lr, x, y):
+    grads = jax.grad(loss)(params, x, y)
+    w, b = params
+    dw, db = grads
+    return [w - 1e-3 * dw, b - 1e-3 * db]
+""",
+    "in place (triage DH)": """
+def update(params, lr, x, y):
+    grads = jax.grad(loss)(params, x, y)
+    w, b = params
+    dw, db = grads
+    w -= lr * dw
+    b -= 1e-3 * db
+    return [w, b]
+""",
     "value_and_grad's pair": """
 def update(params, lr, x, y):
     value, grads = jax.value_and_grad(loss)(params, x, y)
