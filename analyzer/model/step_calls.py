@@ -5,6 +5,7 @@ A mixin of WorkFinder, which gives `graph`, `knowledge`, `functions`, `_receiver
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
@@ -31,6 +32,9 @@ class StepCalls:
     _receivers: "ReceiverOrigins"
     _applying: dict[str, bool]
     _using: dict[str, bool]
+    _gradient_makers: dict[ir.Sym, list]
+    _trained_by_body: frozenset[str] | None
+    _stepping_directly: set[str]
 
     def _is_step(self, func_id: str, event: ir.Event) -> bool:
         entries = self._step_entries(func_id, event)
@@ -56,8 +60,41 @@ class StepCalls:
         names = self.call_names(func_id, event)
         if names and self._an_episodes_step(func_id, event, names):
             return []
+        if not names:
+            return self._gradient_function_called(func_id, event) + self._own_fits(func_id, event)
         return [e for name in names for e in (*self.knowledge.steps.find(name), *self._fits(func_id, event, name))
                 if not e.option("fetches") or runs_an_update(self.graph.resolver, event, e.option("fetches"))]
+
+    def _gradient_function_called(self, func_id: str, site: ir.CallSite) -> list:
+        """`GRAD_FN(params, x)` with `GRAD_FN = jax.value_and_grad(loss)` bound elsewhere (a module
+        constant, an attribute, an argument: trax's trainer) takes gradients, as
+        `jax.value_and_grad(loss)(params, x)` does: the gradient makers' entries (needs-update)."""
+        if isinstance(site.func, ir.CallOf):
+            return []  # `make()(x)`: what the call makes is its own step, if any
+        found = self._gradient_makers.get(site.func)
+        if found is None:  # asked of every call of a project function: once per way of writing it
+            makers = {v.qualname for made in self._made_by(site.func, 0) for v in self.graph.resolver.resolve(made)
+                      if isinstance(v, ExternalV)}
+            found = self._gradient_makers[site.func] = [
+                e for name in sorted(makers) for e in self.knowledge.steps.find(name) if e.option("needs-update")]
+        return found
+
+    def _made_by(self, value: ir.Sym, depth: int) -> list[ir.Sym]:
+        """What the calls that made a value call: `jax.value_and_grad` for `GRAD_FN`, through the
+        names, attributes of `self` and parameters (as each caller passes them) that hold it."""
+        if isinstance(value, ir.CallOf):
+            return [value.func]
+        if depth >= 4:
+            return []
+        held: list[ir.Sym] = []
+        if isinstance(value, ir.Name):
+            held = [b.value for b in self.graph.resolver.binding_scope(value.name, value.scope)[1] if b.kind in ("assign", "param")]
+        elif isinstance(value, ir.Attr) and isinstance(value.base, ir.Name) and value.base.name == "self" \
+                and (fn := self.functions.get(value.base.scope)) is not None and fn.class_id is not None:
+            held = list(self.graph.project.classes[fn.class_id].attributes.get(value.attr, ()))
+        elif isinstance(value, ir.Param):
+            held = list(self.graph.resolver.flow.get((value.func_id, value.index), ()))
+        return [made for sym in held for made in self._made_by(sym, depth + 1)]
 
     def _an_episodes_step(self, func_id: str, site: ir.CallSite, names: list[str]) -> bool:
         """Whether the call steps a scheduler or an environment, by how its receiver is named or
@@ -151,7 +188,26 @@ class StepCalls:
         return found
 
     def is_fit_call(self, func_id: str, event: ir.Event) -> bool:
-        return isinstance(event, ir.CallSite) and any(self._fits(func_id, event, n) for n in self.call_names(func_id, event))
+        return isinstance(event, ir.CallSite) and (any(self._fits(func_id, event, n) for n in self.call_names(func_id, event))
+                                                   or bool(self._own_fits(func_id, event)))
+
+    def _own_fits(self, func_id: str, site: ir.CallSite) -> list:
+        """The fit entries that name a project function the call runs, whose body shows no step
+        (see _own_fit_entries): none while the bodies are being judged."""
+        if self._trained_by_body is None:
+            self._stepping_directly  # the bodies are judged first
+        return [e for target in self.graph.targets(func_id, site) if target.func_id not in self._trained_by_body
+                for fn in [self.functions.get(target.func_id or "")] if fn is not None for e in self._own_fit_entries(fn)]
+
+    def _own_fit_entries(self, fn: ir.FunctionInfo) -> list:
+        """The fit entries that name this project function by its package: sigcheck run on trax's
+        or transformers' own repository, whose scripts call `Loop.run` or `Trainer.train` as any
+        user's would. A pattern that starts with a wildcard (`*.fit`) names no package."""
+        if fn.kind != "function" or not self.knowledge.fits.may_name(fn.qualname.rsplit(".", 1)[-1]):
+            return []
+        dotted = f"{fn.module.removeprefix('src.')}.{fn.qualname}"
+        return [e for e in self.knowledge.fits.find(dotted)
+                if any(not p.startswith("*") and fnmatchcase(dotted, p) for p in e.patterns)]
 
     def call_names(self, func_id: str, site: ir.CallSite) -> list[str]:
         """The call's library names, without the unknown ones (`?.fit`) when a known one or a project

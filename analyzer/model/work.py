@@ -40,15 +40,27 @@ class WorkFinder(StepCalls):
         self._receivers = ReceiverOrigins(graph.project, graph.resolver)
         self._applying: dict[str, bool] = {}  # see _applies_gradients
         self._using: dict[str, bool] = {}
+        self._gradient_makers: dict[ir.Sym, list] = {}  # see _gradient_function_called
+        self._trained_by_body: frozenset[str] | None = None  # see _stepping_directly; None until it is known
         # One entry point's rules ask in a row; all of them at once would not fit. The cache is
         # this instance's: a class-level one would keep old analyses alive in the language server.
         self.order = lru_cache(maxsize=32)(self._order)
 
     @cached_property
     def _stepping_directly(self) -> set[str]:
-        """Of the functions the graph holds: one no run reaches steps in no run."""
+        """Of the functions the graph holds: one no run reaches steps in no run. A call of a
+        project function the knowledge names as a library's fit (see _own_fits) steps where
+        that function's own body shows no step: the body is judged first, with no such call."""
         built = self.graph.built
-        return {f.id for f in self.functions.values() if f.id in built and any(self._is_step(f.id, e) for e in f.events)}
+        self._trained_by_body = frozenset(built)  # while the bodies are judged, every call is judged by them
+        found = {f.id for f in self.functions.values() if f.id in built and any(self._is_step(f.id, e) for e in f.events)}
+        own = [fn.id for fn in self.functions.values() if fn.id in built and self._own_fit_entries(fn)]
+        if not own:
+            self._trained_by_body = frozenset(built)  # every call of a project function is judged by its body
+            return found
+        self._trained_by_body = frozenset(self.graph.reaching(found, MAIN_THREAD | IN_PROCESS))
+        return found | {caller for func_id in own if func_id not in self._trained_by_body and func_id in self.graph.graph
+                        for caller, _, kind in self.graph.graph.in_edges(func_id, keys=True) if kind == "call"}
 
     @cached_property
     def stepping(self) -> frozenset[str]:
