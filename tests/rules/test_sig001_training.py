@@ -413,6 +413,19 @@ for epoch in range(10):
         trainer.update(data.shape[0])
 """, "MXNet Gluon: the Trainer's update applies the gradients of the backward pass"),
     Example("""
+import mxnet as mx
+from mxnet import autograd
+
+trainer = mx.gluon.Trainer(net.collect_params(), optimizer="adam", kvstore="device")
+# expect: SIG001
+for epoch in range(10):
+    for batch in train_data:
+        with autograd.record():
+            loss = net(*batch.values())
+        loss.backward()
+        trainer.step(loss.shape[0])
+""", "MXNet Gluon: the Trainer's step(batch_size) applies them too (gluonts' mx Trainer)"),
+    Example("""
 import torch
 
 
