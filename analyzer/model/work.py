@@ -97,13 +97,14 @@ class WorkFinder(StepCalls):
         on noise, a warm-up undone: steps.py), "data loop" when it iterates a loader. With `runs`
         (see first_work), a step through a call that holds only for other passers does not count."""
         fn = self.functions[func_id]
-        few = runs_a_few_rounds(fn, loop) or self._checks_itself_on_noise(func_id, loop) \
-            or self._drops_gradients(func_id, loop) or restores_state_after(fn, loop)
+        undone = restores_state_after(fn, loop)  # a warm-up, whatever it calls (modded-nanogpt's compile warm-up)
+        few = undone or runs_a_few_rounds(fn, loop) or self._checks_itself_on_noise(func_id, loop) \
+            or self._drops_gradients(func_id, loop)
         for event in fn.events[loop.index + 1: loop.body_end]:
             if self._is_step(func_id, event) and not steps_loop_target(loop, event) \
                     and not steps_one_made_in_it(fn, loop, event) and not few:
                 return "training loop"
-            if isinstance(event, ir.CallSite) and not leaves_loop_after(fn, loop, event) \
+            if isinstance(event, ir.CallSite) and not undone and not leaves_loop_after(fn, loop, event) \
                     and any(c in self.calling_a_step for c in self._callees(func_id, event)):
                 if runs is None or self._first_step(func_id, [event], (), {func_id}, runs) is not None:
                     return "training loop"

@@ -774,6 +774,16 @@ def test_a_loop_whose_state_is_restored_from_a_snapshot_taken_before_it_trains_n
     assert _loops(analysis({"train.py": code}), "train:<module>") == kinds
 
 
+def test_a_warm_up_undone_is_no_training_loop_whatever_it_calls(analysis):
+    """modded-nanogpt's warm-up steps through its training manager's step_optimizers, a project
+    method: the restore after it undoes that too (the comparison run of stop 46)."""
+    code = textwrap.dedent(WARM_UP).replace(
+        "SNAPSHOT", "initial_state = dict(model=copy.deepcopy(model.state_dict()))\ndef step_optimizers():\n    opt.step()"
+    ).replace("KEEP", "pass").replace("    opt.step()\n    pass", "    step_optimizers()")
+    assert "\n    step_optimizers()\n" in code
+    assert _loops(analysis({"train.py": code}), "train:<module>") == [None, "training loop"]
+
+
 @pytest.mark.parametrize("fetches, kind", [
     ("train_op", "training loop"),
     ("[train_op, loss]", "training loop"),
