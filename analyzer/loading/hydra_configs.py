@@ -63,13 +63,45 @@ class HydraConfigs:
         if files is None:
             return None
         found: list[ConfiguredTarget] = []
+        overrides: list[_Override] = []
         for path in files:
             self.read[path] = None
-            targets = _file_targets(path, (*path.relative_to(folder).parent.parts, path.stem))
+            targets = _file_targets(path, (*path.relative_to(folder).parent.parts, path.stem), overrides)
             if targets is None:
                 return None
             found += targets
-        return found
+        return found + _composed(found, overrides)
+
+
+@dataclass(frozen=True)
+class _Override:
+    """A node with no `_target_` in a file whose defaults list names other files of its group:
+    what the file sets, merged over theirs or under them as `_self_` comes after or before."""
+
+    place: tuple[str, ...]
+    keys: tuple[tuple[str, bool | str | None], ...]
+    composes: tuple[str, ...]  # its defaults list: the files of its group it names, and `_self_` in its place
+    display: str
+    line: int
+
+
+def _composed(targets: list[ConfiguredTarget], overrides: list[_Override]) -> list[ConfiguredTarget]:
+    """The targets as a file that lists theirs in its defaults composes them: lightning-hydra-
+    template's callbacks/default.yaml sets `save_on_exception: true` on the `model_checkpoint`
+    node that callbacks/model_checkpoint.yaml builds. Each is a target of its own, beside the
+    file's: a run may compose that file alone."""
+    found = []
+    for override in overrides:
+        group, node = override.place[:-2], override.place[-1:]  # the file's folders; the node below the file
+        for target in targets:
+            stem = target.place[len(group): len(group) + 1]
+            if target.place[: len(group)] == group and stem and stem[0] in override.composes \
+                    and stem[0] != "_self_" and target.place[len(group) + 1:] == node:
+                first, last = (target.keys, override.keys) if override.composes.index(stem[0]) < \
+                    override.composes.index("_self_") else (override.keys, target.keys)
+                keys = {**dict(first), **dict(last)}
+                found.append(ConfiguredTarget(target.qualname, tuple(keys.items()), target.place, override.display, override.line))
+    return found
 
 
 def _yaml_files(folder: Path, read: dict[Path, None]) -> list[Path] | None:
@@ -88,7 +120,7 @@ def _yaml_files(folder: Path, read: dict[Path, None]) -> list[Path] | None:
     return None if failed else found
 
 
-def _file_targets(path: Path, place: tuple[str, ...]) -> list[ConfiguredTarget] | None:
+def _file_targets(path: Path, place: tuple[str, ...], overrides: list[_Override]) -> list[ConfiguredTarget] | None:
     import yaml  # here: most runs read no configuration
 
     display = display_path(path)
@@ -101,6 +133,29 @@ def _file_targets(path: Path, place: tuple[str, ...]) -> list[ConfiguredTarget] 
     for document in documents:
         if document is not None and not _collect(document, place, display, found):
             return None
+        if isinstance(document, yaml.MappingNode):
+            overrides += _overrides(document, place, display)
+    return found
+
+
+def _overrides(document, place: tuple[str, ...], display: str) -> list[_Override]:
+    """The top-level nodes with no `_target_` of a file with a defaults list (see _Override)."""
+    import yaml
+
+    plain = {key.value: value for key, value in document.value if isinstance(key, yaml.ScalarNode)}
+    listed = plain.get("defaults")
+    if not isinstance(listed, yaml.SequenceNode):
+        return []
+    entries = [item.value for item in listed.value if isinstance(item, yaml.ScalarNode)]
+    composes = tuple(entries if "_self_" in entries else (*entries, "_self_"))  # Hydra's default: the file last
+    found = []
+    for name, node in plain.items():
+        if name == "defaults" or not isinstance(node, yaml.MappingNode):
+            continue
+        keys = {key.value: value for key, value in node.value if isinstance(key, yaml.ScalarNode)}
+        if "_target_" not in keys:
+            scalars = tuple((k, _scalar(v)) for k, v in keys.items() if isinstance(v, yaml.ScalarNode))
+            found.append(_Override((*place, name), scalars, composes, display, node.start_mark.line + 1))
     return found
 
 

@@ -55,3 +55,33 @@ def test_every_file_and_folder_read_is_an_input(tmp_path):
     configs = HydraConfigs()
     assert [t.qualname for t in configs.targets(folder)] == ["x.B", "x.A"]  # a folder's files before its subfolders'
     assert set(configs.inputs()) == {folder, folder / "callbacks", folder / "b.yml", folder / "callbacks" / "a.yaml"}
+
+
+_CHECKPOINT = "model_checkpoint:\n  _target_: lightning.pytorch.callbacks.ModelCheckpoint\n  save_last: null\n  dirpath: null\n"
+
+
+def test_a_file_whose_defaults_list_names_a_target_s_file_sets_its_keys_when_composed(tmp_path):
+    """lightning-hydra-template's callbacks/default.yaml lists model_checkpoint, then `_self_`, and
+    sets `save_on_exception: true` on that node (triage DI): the composed target has it too, beside
+    model_checkpoint.yaml's own, which a run may compose alone."""
+    folder = _folder(tmp_path, {
+        "callbacks/model_checkpoint.yaml": _CHECKPOINT,
+        "callbacks/default.yaml": "defaults:\n  - model_checkpoint\n  - _self_\n\nmodel_checkpoint:\n"
+                                  "  dirpath: checkpoints\n  save_on_exception: true\n",
+    })
+    found = [t for t in HydraConfigs().targets(folder) if t.qualname.endswith("ModelCheckpoint")]
+    assert [(t.display.endswith("default.yaml"), t.key("save_on_exception"), t.key("dirpath")) for t in found] == [
+        (False, None, None), (True, True, "checkpoints")]
+    assert found[1].line == 6
+
+
+def test_a_file_composed_before_its_defaults_is_overridden_by_them(tmp_path):
+    folder = _folder(tmp_path, {
+        "callbacks/model_checkpoint.yaml": _CHECKPOINT,
+        "callbacks/default.yaml": "defaults:\n  - _self_\n  - model_checkpoint\n\nmodel_checkpoint:\n"
+                                  "  dirpath: checkpoints\n  save_on_exception: true\n",
+        "callbacks/other.yaml": "defaults:\n  - model_checkpoint\n\nearly_stopping:\n  patience: 3\n",
+    })
+    found = [t for t in HydraConfigs().targets(folder) if t.qualname.endswith("ModelCheckpoint")]
+    # model_checkpoint.yaml's null dirpath wins; the key it does not set stays the file's
+    assert [(t.key("save_on_exception"), t.key("dirpath")) for t in found] == [(None, None), (True, None)]

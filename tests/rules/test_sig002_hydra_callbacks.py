@@ -61,6 +61,8 @@ LOSES_WORK = (
     _app(True, **{"configs/experiment/long.yaml": "callbacks:\n  model_checkpoint:\n    save_top_k: 3\n",
                   "configs/callbacks/model_checkpoint.yaml": _CONFIGS["configs/callbacks/model_checkpoint.yaml"]
                   + "  save_on_exception: False\n", "why": "save_on_exception written out as false"}),
+    _app(True, **{"configs/callbacks/default.yaml": "defaults:\n  - model_checkpoint\n  - _self_\n\nmodel_checkpoint:\n"
+                  "  dirpath: checkpoints\n  save_last: true\n", "why": "the defaults list's own override saves nothing more"}),
     Example(_TRAIN.format(path='"../configs"', expect="# expect: SIG002\n    "), "the configuration folder above the script's",
             files={"src/helpers.py": _HELPERS["helpers.py"], **_CONFIGS}, name="src/train.py"),
 )
@@ -71,6 +73,9 @@ SAVES_OR_UNSEEN = (
     _app(**{"configs/experiment/resumable.yaml": "callbacks:\n  model_checkpoint:\n"
             "    _target_: lightning.pytorch.callbacks.ModelCheckpoint\n    save_on_exception: true\n",
             "why": "an experiment turns save_on_exception on"}),
+    _app(**{"configs/callbacks/default.yaml": "defaults:\n  - model_checkpoint\n  - _self_\n\nmodel_checkpoint:\n"
+            "  dirpath: checkpoints\n  save_on_exception: true\n",
+            "why": "the defaults list's own override turns save_on_exception on (lightning-hydra-template; triage DI)"}),
     _app(**{"configs/callbacks/mine.yaml": "mine:\n  _target_: callbacks.SaveOnStop\n",
             "why": "a project callback sigcheck has not read may save"}),
     _app(**{"configs/callbacks/ema.yaml": "ema:\n  _target_: pl_bolts.callbacks.EMA\n",
