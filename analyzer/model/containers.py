@@ -17,6 +17,7 @@ from itertools import islice, product
 from typing import TYPE_CHECKING
 
 from sigcheck.model import ir
+from sigcheck.model.lookups import common_base, module_globals_lookup
 from sigcheck.model.values import UNKNOWN, ClassV, ConstV, DictV, ExternalV, FunctionV, InstanceV, SeqV, UnknownV, Value
 
 if TYPE_CHECKING:
@@ -68,6 +69,10 @@ class Containers:
         """`base[key]`, or with an opaque key (`for x in base`) any item of base."""
         iterating = isinstance(sym.key, ir.Opaque)
         keys = () if iterating else self.resolver.resolve(sym.key)
+        looked_up = module_globals_lookup(self.resolver, sym)
+        if looked_up is not None:  # `globals()[name]`: a class of the module, the one named where the name is known
+            named = {k.value for k in keys if isinstance(k, ConstV)}
+            return narrowed(self.resolver, [c for c in looked_up if not named or c.class_id.rsplit(":", 1)[-1] in named])
         result: list[Value] = []
         for base in self.resolver.resolve(sym.base):
             if iterating:
@@ -88,7 +93,7 @@ class Containers:
                 result.append(UNKNOWN)
         result += self._stored(sym, keys, iterating)
         if not iterating and any(isinstance(key, UnknownV) for key in keys) and _choices(result) > MAX_CHOICES:
-            return [UNKNOWN]  # a configured name picks one of many registered classes: not known which
+            return narrowed(self.resolver, result)  # a configured name picks one of many registered classes
         return result
 
     def grown(self, sym: ir.Name, values: list[Value]) -> list[Value]:
@@ -344,6 +349,16 @@ def _chain(sym: ir.Sym) -> Chain | None:
         keys.insert(0, sym.key)
         sym = sym.base
     return (sym, tuple(keys)) if isinstance(sym, (ir.Name, ir.Attr)) and keys else None
+
+
+def narrowed(resolver: "Resolver", values: list[Value]) -> list[Value]:
+    """Up to MAX_CHOICES values as they are; more, the project base all of them are classes of
+    (lookups.common_base), or unknown: which one is picked is not known."""
+    if _choices(values) <= MAX_CHOICES:
+        return values
+    chosen = [v for v in values if not isinstance(v, (DictV, SeqV))]
+    base = common_base(resolver, chosen) if all(isinstance(v, ClassV) for v in chosen) else None
+    return [base] if base is not None else [UNKNOWN]
 
 
 def _choices(values: list[Value]) -> int:

@@ -1275,3 +1275,30 @@ def make():
 probe = make().save
 """
     assert resolve(code) == expected
+
+
+def _algorithms(count: int, base: str | None = "Algorithm") -> str:
+    head = f"class {base}:\n    def update(self, batch):\n        raise NotImplementedError\n\n\n" if base else ""
+    return head + "".join(f"class Algo{i}({base or ''}):\n    def update(self, batch):\n        pass\n\n\n"
+                          for i in range(count))
+
+
+@pytest.mark.parametrize("lookup", ["globals()[name]", "globals()[name]()"])
+def test_a_lookup_in_the_module_s_globals_is_one_of_its_classes(resolve, lookup):
+    """DomainBed's `get_algorithm_class(name)` returns `globals()[name]` (triage DI)."""
+    code = _algorithms(2, base=None) + "class _Private:\n    pass\n\n\nname = input()\n"
+    values = set(resolve(code, f"probe = {lookup}\n"))
+    classes = {ClassV("train:Algo0"), ClassV("train:Algo1")}
+    assert values == (classes if lookup.endswith("]") else {InstanceV(c) for c in classes})
+
+
+def test_a_lookup_by_a_written_name_is_that_class(resolve):
+    assert resolve(_algorithms(2, base=None), "probe = globals()['Algo1']\n") == (ClassV("train:Algo1"),)
+
+
+@pytest.mark.parametrize("base, expected", [("Algorithm", (ClassV("train:Algorithm"),)), (None, (UnknownV(),))])
+def test_a_lookup_among_many_classes_is_their_common_base_or_unknown(resolve, base, expected):
+    """Forty algorithms of one base: an instance is one of its subclasses (the overrides run);
+    classes of nothing in common stay unknown, as a registry of many does."""
+    assert resolve(_algorithms(12, base), "probe = globals()[input()]\n") == expected
+
