@@ -19,7 +19,7 @@ from sigcheck.model import ir
 from sigcheck.model.callgraph import CallGraph, Step
 from sigcheck.model.call_sites import call_sites, default_in_use
 from sigcheck.model.launch_arguments import LaunchArguments, OneOfScripts
-from sigcheck.model.roots import scope_of
+from sigcheck.model.roots import written_in
 from sigcheck.model.trace import Point
 from sigcheck.model.textbuild import TextBuilding
 from sigcheck.model.values import ClassV, ExternalV, FunctionV, InstanceV
@@ -254,7 +254,7 @@ class PathTracker(TextBuilding):
                 for cls in self.resolver.mro(value.of.class_id):
                     if isinstance(cls, ClassV) and sym.attr in self.project.classes[cls.class_id].attributes:
                         for assigned in self.project.classes[cls.class_id].attributes[sym.attr]:
-                            result.extend(self.value(scope_of(assigned) or func_id, assigned, None, depth + 1))
+                            result.extend(self.value(written_in(assigned) or func_id, assigned, None, depth + 1))
                         break
         # an option's default by its name, for what may be the parsed options: not a library's own
         # attribute (`sys.executable` beside another script's `--executable` option, GNMT's)

@@ -222,6 +222,25 @@ if __name__ == "__main__":
     main()
 """, "deepspeed's runner called in this process with the deepspeed command's arguments (gpt-neox's deepy.py)",
             name="deepy.py", files={"train.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
+    Example("""
+import subprocess
+
+
+class Job:
+    def __init__(self, lr):
+        command = ["python", "-m", "pkg.train", "--lr", str(lr)]
+        self.command_str = " ".join(command)
+
+
+def launch(jobs):
+    for job in jobs:
+        # expect: SIG010
+        subprocess.call(job.command_str, shell=True)
+
+
+launch([Job(lr) for lr in (0.1, 0.01)])
+""", "a command joined into an attribute in __init__ (DomainBed's sweep; triage DI)", name="sweep.py",
+            files={"pkg/__init__.py": "", "pkg/train.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
 )
 
 
