@@ -452,6 +452,19 @@ dtrain = xgb.DMatrix("/opt/ml/input/data/train/train.libsvm")
 booster = checkpointing.train(params, dtrain, num_boost_round=500, checkpoint_dir="/opt/ml/checkpoints")
 """, "the SageMaker XGBoost container's checkpointing.train wraps xgb.train (AWS's spot-training example)"),
     Example("""
+from dopamine.discrete_domains import run_experiment
+
+runner = run_experiment.Runner("/opt/ml/checkpoints/dqn", create_agent)
+# expect: SIG001
+runner.run_experiment()
+""", "Dopamine's Runner trains its agent for every iteration and checkpoints at each end (tensor2tensor's DQN; triage DH)"),
+    Example("""
+import tf_slim as slim
+
+# expect: SIG001
+slim.learning.train(train_op, "/opt/ml/checkpoints", number_of_steps=100000, save_interval_secs=300)
+""", "TF-Slim's learning.train runs the whole loop, its Supervisor saving every few minutes"),
+    Example("""
 from stable_baselines3 import PPO
 
 model = PPO("MlpPolicy", "CartPole-v1")
