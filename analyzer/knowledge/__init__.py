@@ -25,7 +25,7 @@ class KnowledgeError(ValueError):
 
 # Per category: the keys an entry may have besides `match` and `reason`, with their types.
 _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
-    "save": ("saving.toml", "save", {"checkpoint": bool, "object-arg": int, "periodic": bool}),
+    "save": ("saving.toml", "save", {"checkpoint": bool, "object-arg": int, "periodic": bool, "when-keyword": str}),
     "recompute": ("saving.toml", "recompute", {}),
     "blocking": ("blocking.toml", "blocking", {"unless-keyword": list, "max-positional": int, "receiver-types": list, "length": list,
                                                "bounded-by": list}),

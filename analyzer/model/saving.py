@@ -58,7 +58,8 @@ class SaveAnalysis(ExceptionUnwinding):
         names = self.graph.qualnames(func_id, site)
         if any(self.knowledge.recomputes.find(n) for n in names):
             return False  # activation checkpointing: `torch.utils.checkpoint.checkpoint(block, x)`
-        if any(periodic or not e.option("periodic") for n in names for e in self.knowledge.saves.find(n)):
+        if any((periodic or not e.option("periodic")) and _given(site, e.option("when-keyword"))
+               for n in names for e in self.knowledge.saves.find(n)):
             return True
         if self.knowledge.configured(self.knowledge.saves, self.graph.qualnames(func_id, site, project=True)):
             return True
@@ -85,6 +86,8 @@ class SaveAnalysis(ExceptionUnwinding):
         `if` that holds no `%` (`if epoch == last:`, a final save; `if step % 500 == 0:` is a
         period); without, at some pass (`if loss < best:` too)."""
         fn = self.functions[func_id]
+        if self._within_a_saving_session(fn, start, end):
+            return True
         for event in fn.events[start:end]:
             if not isinstance(event, ir.CallSite) or (every_pass and self._unperiodic(fn, event, start)):
                 continue
@@ -93,6 +96,16 @@ class SaveAnalysis(ExceptionUnwinding):
             callees = self._runs(func_id, event)
             if any(self._checkpoints(f, e) for f in self.graph.reach(callees, SAVE_KINDS)
                    for e in self.functions[f].events if isinstance(e, ir.CallSite)):
+                return True
+        return False
+
+    def _within_a_saving_session(self, fn: ir.FunctionInfo, start: int, end: int) -> bool:
+        """Whether the events run in a `with` whose object checkpoints while its body runs: a
+        MonitoredTrainingSession given a checkpoint_dir (its CheckpointSaverHook)."""
+        for with_ in (e for e in fn.events[:start] if isinstance(e, ir.With) and e.end >= end):
+            made = [item.func for item in with_.items if isinstance(item, ir.CallOf)]
+            sites = [e for e in fn.events[:with_.index] if isinstance(e, ir.CallSite) and e.func in made]
+            if made and any(self._checkpoints(fn.id, site) for site in sites[-len(made):]):
                 return True
         return False
 
@@ -135,7 +148,8 @@ class SaveAnalysis(ExceptionUnwinding):
         return bool(entries) and not self._writes_plain_data(func_id, site, entries)
 
     def _checkpoint_entries(self, func_id: str, site: ir.CallSite) -> list:
-        return [e for n in self.graph.qualnames(func_id, site) for e in self.knowledge.saves.find(n) if e.option("checkpoint")]
+        return [e for n in self.graph.qualnames(func_id, site) for e in self.knowledge.saves.find(n)
+                if e.option("checkpoint") and _given(site, e.option("when-keyword"))]
 
     def _writes_plain_data(self, func_id: str, site: ir.CallSite, entries: list | None = None) -> bool:
         """`torch.save(history, "stat.pt")` where `history` is numbers, or lists and dicts of them: a
@@ -368,3 +382,9 @@ def _write_mode(site: ir.CallSite) -> bool:
 
 def _called_name(site: ir.CallSite) -> str:
     return site.func.attr if isinstance(site.func, ir.Attr) else site.func.name if isinstance(site.func, ir.Name) else ""
+
+
+def _given(site: ir.CallSite, keyword: str | None) -> bool:
+    """Whether the call is given the keyword, as something other than None (no keyword asked: yes)."""
+    value = dict(site.kwargs).get(keyword) if keyword else None
+    return keyword is None or (value is not None and not (isinstance(value, ir.Const) and value.value is None))

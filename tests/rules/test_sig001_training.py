@@ -995,3 +995,23 @@ def test_a_runner_built_with_a_model_whose_step_does_nothing_trains_nothing(run_
     code = _SCHEDULE_PLOT.replace("STEP", step).replace("MODEL", model)
     diagnostics = run_sigcheck({"vis_scheduler.py": code}, select=("SIG001",)).diagnostics
     assert bool(diagnostics) is reported, diagnostics
+
+
+_MONITORED = """import tensorflow.compat.v1 as tf
+
+train_op = tf.train.AdamOptimizer(1e-3).minimize(loss, global_step=tf.train.get_or_create_global_step())
+with tf.train.MonitoredTrainingSession({keywords}hooks=[tf.train.StopAtStepHook(last_step=1000000)]) as sess:
+    while not sess.should_stop():
+        sess.run(train_op)
+"""
+
+
+@pytest.mark.parametrize("keywords, lost", [
+    ('checkpoint_dir="/opt/ml/checkpoints", ', "everything since the last save is lost"),
+    ("checkpoint_dir=None, ", "all the training is lost: nothing in the run saves it"),
+    ("", "all the training is lost: nothing in the run saves it"),
+])
+def test_a_monitored_session_given_a_checkpoint_dir_saves_as_its_loop_runs(run_sigcheck, keywords, lost):
+    """Its CheckpointSaverHook saves every 600 s by default (triage DH)."""
+    diagnostics = run_sigcheck({"train.py": _MONITORED.format(keywords=keywords)}, select=("SIG001",)).diagnostics
+    assert [d.message.split("later, and ")[1] for d in diagnostics] == [lost]
