@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Callable
 
 from sigcheck.checking.fit_callbacks import writes_no_model
+from sigcheck.checking.swallowed import swallowed_by
 from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
 from sigcheck.model.steps import built_with_a_step
@@ -179,7 +180,7 @@ class FrameworkHandling:
                     release = f"{fit.option('package', ['the library'])[0]} {fit.option('remedy-since', '')}".strip()
                     return f"; {fit.option('remedy')}" + (f", and the project pins {pinned}, an older release" if pinned else "") \
                         + (f"; {release} no longer takes {older}" if older else "")
-        return ""
+        return swallowed_by(self.analysis, entry)
 
     def _removed_by_remedy(self, entry, fit, fit_call: tuple[str, ir.CallSite]) -> str | None:
         """A keyword the run passes to the fit's class that the remedy's release no longer takes

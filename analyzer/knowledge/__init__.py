@@ -75,7 +75,7 @@ _CATEGORIES: dict[str, tuple[str, str, dict[str, type]]] = {
     "driver-loader": ("drivers.toml", "driver-loader", {}),
     "driver-dir": ("drivers.toml", "driver-dir", {}),
     "stop-attribute": ("frameworks.toml", "stop-attribute", {"called": bool, "receivers": list, "receiver-names": list}),
-    "replaces-handler": ("frameworks.toml", "replaces-handler", {"imported": bool}),
+    "replaces-handler": ("frameworks.toml", "replaces-handler", {"imported": bool, "swallows": str}),
     "save-attribute": ("frameworks.toml", "save-attribute", {}),
     "stop-return": ("frameworks.toml", "stop-return", {}),
 }

@@ -92,3 +92,13 @@ def test_a_preemption_test_handles_sigterm_only_where_a_save_answers_it(run_sigc
     code = MAXTEXT.format(save=save.replace("\\n", "\n"), answer=answer)
     report = run_sigcheck({"train.py": code}, ["train.py"])
     assert [d.code for d in report.diagnostics] == (["SIG001"] if reported else [])
+
+
+@pytest.mark.parametrize("start, noted", [("jax.distributed.initialize()", True), ("pass", False)])
+def test_a_run_that_starts_jax_s_notifier_and_never_asks_it_is_told_to(run_sigcheck, start, noted):
+    """flax's gemma example (triage DK): jax.distributed.initialize() takes SIGTERM for its
+    preemption notifier, and the loop never checks reached_preemption_sync_point."""
+    code = f"import jax\nimport optax\n\n\ndef main(params, batches):\n    {start}\n    for batch in batches:\n" \
+           f"        grads = jax.grad(loss_fn)(params, batch)\n        params = optax.apply_updates(params, grads)\n\n\nmain(p, b)\n"
+    (finding,) = run_sigcheck({"train.py": code}, ["train.py"], select=("SIG001",)).diagnostics
+    assert ("reached_preemption_sync_point" in finding.message) is noted
