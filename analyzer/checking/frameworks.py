@@ -13,6 +13,7 @@ from sigcheck.checking.swallowed import swallowed_by
 from sigcheck.loading.pins import Pins
 from sigcheck.model import ir
 from sigcheck.model.steps import built_with_a_step
+from sigcheck.model.version_tests import under_a_version_test
 from sigcheck.model.values import ClassV, ConstV, ExternalV
 
 if TYPE_CHECKING:
@@ -221,8 +222,8 @@ class FrameworkHandling:
                 if entry.option("since") and entry.option("behaviour") == "handles":
                     pinned = self.pins.below(path, entry.option("package", []), entry.option("since"))
                     older = [*self._older_calls, *self._older_methods, *self._older_imports]
-                    return pinned or next((written for caller, site, written, found in older
-                                           if found is entry and runs(caller, site)), None)
+                    return pinned or next((written for caller, site, written, found in older if found is entry and runs(caller, site)
+                                           and not under_a_version_test(self.analysis.functions[caller], site)), None)
         return None
 
     @cached_property

@@ -195,3 +195,18 @@ def test_a_lightning_cli_on_lightning_2_is_left_to_its_configured_callbacks(run_
     code = "from lightning.pytorch.cli import LightningCLI\n\nfrom model import Lit\n\nLightningCLI(Lit)\n"
     files = {"model.py": MODEL, "train.py": code, "requirements.txt": "lightning>=2.1\n"}
     assert run_sigcheck(files, ["train.py"]).diagnostics == []
+
+
+@pytest.mark.parametrize("test, older", [
+    ('pl.__version__[0] == "2"', False),  # written for both releases: no evidence of either
+    ("args.legacy", True),
+])
+def test_a_call_written_for_an_older_release_beside_a_version_test_is_no_evidence(run_sigcheck, test, older):
+    """RWKV-LM's v4neo trainer (triage DI): `Trainer.from_argparse_args(args)` in the branch of a
+    test of Lightning's version that runs only before 2.0."""
+    code = ("import argparse\nimport pytorch_lightning as pl\nfrom model import Lit, Trainer\n\n"
+            "args = argparse.ArgumentParser().parse_args()\n"
+            f"if {test}:\n    trainer = Trainer(devices=1, max_epochs=10)\nelse:\n"
+            "    trainer = Trainer.from_argparse_args(args)\ntrainer.fit(Lit())\n")
+    codes = [d.code for d in run_sigcheck({"model.py": MODEL, "train.py": code}, ["train.py"]).diagnostics]
+    assert codes == (["SIG001"] if older else ["SIG002"])
