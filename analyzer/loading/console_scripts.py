@@ -96,6 +96,33 @@ def _from_setup_py(text: str) -> list[tuple[str, str, str]]:
     return [match.groups() for match in _QUOTED_SPEC.finditer(text[:end if end >= 0 else len(text)], at)]
 
 
+_SCRIPTS = re.compile(r"""(?<![\w'"])scripts\s*=\s*\[([^\]]*)\]""")
+_QUOTED = re.compile(r"""['"]([^'"\n]+)['"]""")
+
+
+def setup_scripts(path: Path, text: str) -> list[Path]:
+    """The Python scripts setup.py's `scripts=[...]` installs on PATH as they are (tensor2tensor's
+    `bin/t2t-trainer`): a `.py` file, or one whose first line runs Python."""
+    if path.name != "setup.py":
+        return []
+    found = []
+    for listed in _SCRIPTS.finditer(text):
+        for name in _QUOTED.findall(listed.group(1)):
+            script = path.parent / name
+            if script.is_file() and (script.suffix == ".py" or _runs_python(script)):
+                found.append(script)
+    return found
+
+
+def _runs_python(script: Path) -> bool:
+    try:
+        with open(script, "rb") as file:
+            first = file.readline(200)
+    except OSError:
+        return False
+    return first.startswith(b"#!") and b"python" in first
+
+
 def _line_of(lines: list[str], name: str) -> int:
     """The line that declares `name` (`mytool = ...`, `scripts.mytool = ...` under [project],
     `"mytool = ..."` in setup.py): the first naming it so."""

@@ -1,11 +1,10 @@
 """Find the entry points in what the user named: files as given, directories searched.
 
-In a directory an entry point is a Python file with a `__main__` guard, a loop at module level
-(also in a top-level `with`, `try` or `if` block), a module-level call of a function it defines (`main()`), of a model's `fit`, a trainer's `train` or of `subprocess`, the Python script a
-Dockerfile's launch chain ends in (ENTRYPOINT, a wrapper script, `train` on PATH, SAGEMAKER_PROGRAM:
-see sigcheck.container), an estimator's `entry_point=` in launcher code or notebooks, or one matched
-by the configured `entry-points` globs. Tests are not jobs: a test file's main guard (test_*.py,
-*_test.py, or a file under tests/, test/ or test_*/) does not make it an entry point.
+In a directory an entry point is a Python file with a `__main__` guard, a loop at module level (also in a top-level `with`,
+`try` or `if` block), a module-level call of a function it defines (`main()`), of a model's `fit`, a trainer's `train` or of
+`subprocess`, the Python script a Dockerfile's launch chain ends in (see sigcheck.container), an estimator's `entry_point=`,
+a console script or a script setup.py installs, or one matched by the configured `entry-points` globs. Tests are not jobs:
+a test file's main guard (test_*.py, *_test.py, or a file under tests/, test/ or test_*/) does not make it an entry point.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from typing import Mapping
 from sigcheck.container.dockerfile import is_dockerfile
 from sigcheck.container.model import Container, load_container
 from sigcheck.knowledge import builtin_knowledge
-from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, program_path
+from sigcheck.loading.console_scripts import PROJECT_FILES, console_scripts, program_path, setup_scripts
 from sigcheck.loading.estimators import EstimatorLaunch, estimator_calls
 from sigcheck.loading.launch_files import is_launch_doc, relative, scan_readme, scan_shell, scan_yaml
 from sigcheck.loading.launch_scripts import ScriptLaunch, unfound_error
@@ -260,7 +259,8 @@ def _scan_python(found: Discovery, path: Path, test: bool = False) -> None:
         return
     reason = ("has an `if __name__ == \"__main__\"` block" if _MAIN_GUARD.search(text)
               else "runs a loop at module level (a script)" if _TOP_LEVEL_LOOP.search(text) or _BLOCK_LOOP.search(text)
-              else "calls its own function at module level (a script)" if _calls_own_function(text)
+              else "calls its own function at module level (a script)"
+              if not set(_TOP_LEVEL_CALL.findall(text)).isdisjoint(_TOP_LEVEL_DEF.findall(text))
               else "fits or trains a model at module level (a script)" if _TOP_LEVEL_FIT.search(text)
               else "starts a process at module level (a script)" if _TOP_LEVEL_START.search(text) else None)
     if reason and test:
@@ -285,6 +285,8 @@ def _scan_console_scripts(found: Discovery, path: Path, named_in: str | None = N
         text = decode_text(read_bytes(path, display_path(path)), display_path(path)) if text is None else text
     except LoadError:
         return  # found in a folder, not named: a project file sigcheck cannot read declares nothing it follows
+    for installed in setup_scripts(path, text) if named_in is None else ():  # `setup(scripts=["bin/t2t-trainer"])`
+        found.add(installed, f"a script {display_path(path)} installs")
     for script in console_scripts(path, text):
         wrapper = program_path(script)
         if wrapper is None:
@@ -311,10 +313,6 @@ def _scan_named(found: Discovery, path: Path) -> None:
         return
     found.texts[resolve(path)] = text
     _estimators(found, path, text)
-
-
-def _calls_own_function(text: str) -> bool:
-    return not set(_TOP_LEVEL_CALL.findall(text)).isdisjoint(_TOP_LEVEL_DEF.findall(text))
 
 
 def _scan_launcher(found: Discovery, path: Path) -> bool:

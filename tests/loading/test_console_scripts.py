@@ -117,3 +117,14 @@ def test_a_file_named_alone_runs_the_console_scripts_and_modules_its_commands_na
             [(d.code, d.path, d.line) for d in folder], named
     # a console script the file does not name is not read
     assert "setup.py" not in run_sigcheck(files, args=["module.py"], select=("SIG010",)).files
+
+
+def test_a_script_setup_py_installs_is_an_entry_point(run_sigcheck):
+    """tensor2tensor's `setup(scripts=["tensor2tensor/bin/t2t-trainer", ...])`: a Python file with no
+    suffix, its first line running Python, that the installation puts on PATH (triage DH); a shell
+    script it lists, or one that is missing, is none."""
+    trainer = "#!/usr/bin/env python\n" + LOOP + "\n\nmain()\n"
+    files = {"setup.py": 'from setuptools import setup\n\nsetup(name="t2t", scripts=["bin/t2t-trainer", "bin/fetch.sh", '
+                         '"bin/gone"])\n', "bin/t2t-trainer": trainer, "bin/fetch.sh": "#!/bin/sh\ncurl -O data\n"}
+    report = run_sigcheck(files, args=["."], select=("SIG001",))
+    assert [(d.path, d.line) for d in report.diagnostics] == [("bin/t2t-trainer", 9)]
