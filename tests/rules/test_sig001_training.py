@@ -707,6 +707,9 @@ _KERAS = "import tensorflow as tf\n\nmodel = tf.keras.Sequential([tf.keras.layer
     # ColossalAI's and Keras' demos: a fit handed no checkpoint callback writes nothing while it runs
     ("model.fit(x, y, epochs=100)\nmodel.save('model.keras')\n", "all the training is lost: nothing saves it while the fit runs"),
     ("model.fit(x, y, epochs=100)\n", "all the training is lost: nothing in the run saves it"),
+    # KerasCV's evaluation callbacks compute metrics and write no model (keras-cv's train_pillars; triage DH)
+    ("from keras_cv.callbacks import WaymoEvaluationCallback\nmodel.fit(x, y, epochs=5, callbacks=[WaymoEvaluationCallback(val)])\n",
+     "all the training is lost: nothing in the run saves it"),
     # a checkpoint callback, or callbacks sigcheck cannot see into, may save as it goes
     ("model.fit(x, y, epochs=100, callbacks=[tf.keras.callbacks.ModelCheckpoint('ck.keras')])\n",
      "everything since the last save is lost"),
