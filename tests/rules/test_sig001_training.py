@@ -465,6 +465,14 @@ import tf_slim as slim
 slim.learning.train(train_op, "/opt/ml/checkpoints", number_of_steps=100000, save_interval_secs=300)
 """, "TF-Slim's learning.train runs the whole loop, its Supervisor saving every few minutes"),
     Example("""
+from denoising_diffusion_pytorch import GaussianDiffusion, Trainer, Unet
+
+diffusion = GaussianDiffusion(Unet(dim=64), image_size=128)
+trainer = Trainer(diffusion, "/opt/ml/input/data/train", train_num_steps=700000)
+# expect: SIG001
+trainer.train()
+""", "denoising-diffusion-pytorch's Trainer installed from the package index (triage DJ)"),
+    Example("""
 from stable_baselines3 import PPO
 
 model = PPO("MlpPolicy", "CartPole-v1")
