@@ -15,17 +15,16 @@ class StopFlagNotPolled(Rule):
     such as a telemetry span it ends), looks at every long loop the entry point runs once the
     handler is registered and the training has started (training and inner batch loops,
     evaluation over a data loader, warm-up) and reports those that never check the flag,
-    themselves or through a function they call. Before the training
-    starts a stop loses nothing, so building a dataset is not reported (in a run that trains
-    nothing, such as a robot's rollout recording episodes, before the first loop that checks the
-    flag starts: a pass over the dataset's statistics); nor are the loops of a
+    themselves or through a function they call. Before the training starts a stop loses nothing,
+    so building a dataset is not reported (in a run that trains nothing, such as a robot's rollout
+    recording episodes, before the first loop that checks the flag starts); nor are the loops of a
     function called inside an iteration of a loop that checks the flag, unless they go over data
-    themselves (one step's microbatches end with the step, as does a loop over a list every
-    caller builds for that step, one batch per domain from one `next()`; a batch loop over the
-    loader, called once an epoch, is reported, and so is one over a list made of the whole loader). The same holds for gradient accumulation written inside such an
-    iteration: a counted loop that updates nothing, followed in the iteration by the optimizer's
-    step (`for micro_step in range(grad_accum_steps):`). Nor is a loop of another command than the one that registers the
-    handler, where a command-line runner picks one (a Typer app's `serve` and `quantize`).
+    (one step's microbatches end with the step, as does a list every caller builds for that step,
+    one batch per domain; a loop over the loader, or a list of all of it, once an epoch, is
+    reported). The same holds for gradient accumulation inside such an iteration: a counted loop
+    that updates nothing, followed by the optimizer's step (`for micro_step in range(grad_accum_steps):`).
+    Nor is a loop of another command than the one that registers the handler, where a command-line
+    runner picks one (a Typer app's `serve` and `quantize`).
 
     Where sigcheck cannot place the registration in the run's order (a run too long for its
     walk), it cannot tell which loops come after it, and reports none.
@@ -243,56 +242,8 @@ try:
 finally:
     torch.save(frames, "episode.pt")
 """, "a run that trains nothing (a robot's rollout) has nothing to lose before the loop that checks the flag starts"),
-        Example("""
-import signal, sys, torch
-
-stop = False
-
-def on_sigterm(signum, frame):
-    global stop
-    stop = True
-
-def update(minibatches):
-    loss = 0.0
-    for x, y in minibatches:  # one batch per training domain, built for this step
-        loss = loss + model(x).sum()
-    loss.backward()
-    optimizer.step()
-
-signal.signal(signal.SIGTERM, on_sigterm)
-domains = zip(*[iter(loader) for loader in domain_loaders])
-for step in range(100000):
-    minibatches = [(x.cuda(), y.cuda()) for x, y in next(domains)]
-    update(minibatches)
-    if stop:
-        torch.save(model.state_dict(), "ckpt.pt")
-        sys.exit(0)
-""", "DomainBed: the step's loop goes over one batch per domain, built from one next(), and ends with the step", name="one-steps-parts"),
     )
     invalid = (
-        Example("""
-import signal, sys, torch
-
-stop = False
-
-def on_sigterm(signum, frame):
-    global stop
-    stop = True
-
-def run_epoch(minibatches):
-    # expect: SIG012
-    for x, y in minibatches:
-        model(x).sum().backward()
-        optimizer.step()
-
-signal.signal(signal.SIGTERM, on_sigterm)
-for epoch in range(100):
-    minibatches = [(x.cuda(), y.cuda()) for x, y in train_loader]
-    run_epoch(minibatches)
-    if stop:
-        torch.save(model.state_dict(), "ckpt.pt")
-        sys.exit(0)
-""", "a list built from the whole loader is an epoch's pass, whichever loop calls it", name="whole-loader-as-a-list"),
         Example("""
 import signal, threading, torch
 

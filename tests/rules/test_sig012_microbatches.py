@@ -1,7 +1,8 @@
 """SIG012 and gradient accumulation: the microbatches of one step end with the step, whether a
 loop inside the iteration that checks the flag runs them (nanoGPT, llm.c) or a loop over the
-microbatches a batch is split into (guided-diffusion); a counted loop that steps the optimizer
-is a whole epoch of steps, and is reported."""
+microbatches a batch is split into (guided-diffusion), and so does a loop over the parts every
+caller builds for one step (DomainBed's minibatch per domain); a counted loop that steps the
+optimizer is a whole epoch of steps, and a list made of the whole loader an epoch: both are reported."""
 
 from __future__ import annotations
 
@@ -10,6 +11,31 @@ import pytest
 from sigcheck.checking.rule import Example
 
 SILENT = (
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+def update(minibatches):
+    loss = 0.0
+    for x, y in minibatches:  # one batch per training domain, built for this step
+        loss = loss + model(x).sum()
+    loss.backward()
+    optimizer.step()
+
+signal.signal(signal.SIGTERM, on_sigterm)
+domains = zip(*[iter(loader) for loader in domain_loaders])
+for step in range(100000):
+    minibatches = [(x.cuda(), y.cuda()) for x, y in next(domains)]
+    update(minibatches)
+    if stop:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+""", "DomainBed: the step's loop goes over one batch per domain, built from one next(), and ends with the step", name="one-steps-parts"),
         Example("""
 import signal, torch
 
@@ -41,6 +67,29 @@ torch.save(model.state_dict(), "model.pt")
 )
 
 REPORTED = (
+        Example("""
+import signal, sys, torch
+
+stop = False
+
+def on_sigterm(signum, frame):
+    global stop
+    stop = True
+
+def run_epoch(minibatches):
+    # expect: SIG012
+    for x, y in minibatches:
+        model(x).sum().backward()
+        optimizer.step()
+
+signal.signal(signal.SIGTERM, on_sigterm)
+for epoch in range(100):
+    minibatches = [(x.cuda(), y.cuda()) for x, y in train_loader]
+    run_epoch(minibatches)
+    if stop:
+        torch.save(model.state_dict(), "ckpt.pt")
+        sys.exit(0)
+""", "a list built from the whole loader is an epoch's pass, whichever loop calls it", name="whole-loader-as-a-list"),
         Example("""
 import signal, sys, torch
 
