@@ -65,6 +65,7 @@ class CallGraph(CallTargets, GraphWalks):
         self.conditional_callers: set[str] = set()  # functions with a call edge that held only for some passers
         self._class_calls: dict[str, list[tuple[str, ir.Sym]]] | None = None
         self._never_made: dict[str, bool] = {}  # see CallTargets._never_made_base
+        self._getters: dict[tuple[str, str], str | None] = {}  # see CallTargets.property_getters
         self._bodies: dict[tuple[str, tuple[str, ...]], list[str]] = {}
         self._main_blocks: dict[str, frozenset[int]] = {}
         self._groups = CommandGroups(project, resolver, knowledge)
@@ -172,6 +173,9 @@ class CallGraph(CallTargets, GraphWalks):
         elif isinstance(event, ir.With):
             for method in self.entered_with(event):
                 self._edge(fn.id, method, "call", event.index)
+        elif isinstance(event, ir.Assign):  # `step_fn = self.train_step_property`: the read runs the getter
+            for getter in self.property_getters(event.value):
+                self._edge(fn.id, getter, "call", event.index)
         elif isinstance(event, ir.Raise) and event.exc is not None:  # `raise Error` instantiates it
             for value in self.resolver.resolve(event.exc):
                 method = self.resolver.method_of(value.class_id, "__init__") if isinstance(value, ClassV) else None

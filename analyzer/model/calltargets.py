@@ -36,6 +36,7 @@ class CallTargets:
     resolver: "Resolver"
     _class_calls: dict[str, list[tuple[str, ir.Sym]]] | None  # see _makers_anywhere
     _never_made: dict[str, bool]  # class id -> whether no call of the project makes one
+    _getters: dict[tuple[str, str], str | None]  # see property_getters
     graph: Any  # networkx.MultiDiGraph
     conditional_callers: set[str]
     _conditions: dict[tuple[str, int, str], frozenset[str]]
@@ -182,6 +183,21 @@ class CallTargets:
         methods = [self.project.functions[t.func_id] for t in self.targets(func_id, site) if t.func_id in self.project.functions]
         named = self.resolver.decorator_name
         return classes if any(named(d) == "classmethod" for m in methods for d in m.decorators) else []
+
+    def property_getters(self, value: ir.Sym) -> list[str]:
+        """The getters reading `value` runs: `self._partitioned_train_step`, a property of the
+        object's class (t5x's cached_property that builds the jitted step), or either of `a or b`."""
+        found = []
+        for option in value.options if isinstance(value, ir.OneOf) else (value,):
+            if not (isinstance(option, ir.Attr) and isinstance(option.base, ir.Name)):
+                continue
+            for made in self.resolver.resolve(option.base):
+                if isinstance(made, InstanceV) and isinstance(made.of, ClassV):
+                    key = (made.of.class_id, option.attr)
+                    if key not in self._getters:
+                        self._getters[key] = self.resolver.property_getter(*key)
+                    found += [self._getters[key]] if self._getters[key] else []
+        return found
 
     def _makers_anywhere(self, classes: tuple[str, ...]) -> frozenset[str]:
         """The functions, reached or not, with a call that makes one of these classes: the calls

@@ -1253,3 +1253,28 @@ def test_a_method_one_mixin_calls_on_self_runs_the_sibling_mixins(graph_of, base
         Trainer().training_loop()
     """)
     assert "train:CallbackHookMixin.on_update_end" in calls(a, "train:TrainingLoopMixin.training_loop")
+
+
+@pytest.mark.parametrize("decorator", ["property", "functools.cached_property"])
+def test_reading_a_property_runs_its_getter(graph_of, decorator):
+    """t5x's `train_step_fn = self._compiled_train_step or self._partitioned_train_step`, a
+    cached_property that builds the jitted step (triage DK): the read runs the getter, whose
+    calls hold in the runs that read it."""
+    a = graph_of(f"""
+import functools
+
+
+class Trainer:
+    @{decorator}
+    def _partitioned_train_step(self):
+        return build_step()
+
+    def train(self):
+        step_fn = self._compiled or self._partitioned_train_step
+        step_fn()
+
+
+def build_step():
+    return lambda: None
+""")
+    assert ("train:Trainer._partitioned_train_step", "call") in edges(a, "train:Trainer.train")
