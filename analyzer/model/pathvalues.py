@@ -28,6 +28,7 @@ _PATH_OPERATIONS = frozenset({"+", "/", "%"})  # concatenation, a pathlib join, 
 _MAX_POSSIBLE = 8
 _MAX_DEPTH = 60  # nesting of expressions and names followed; cycles are cut separately
 _JOIN = frozenset({"os.path.join", "posixpath.join"})
+_COMPREHENSIONS = frozenset({"ListComp", "GeneratorExp"})
 _PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PurePath", "pathlib.PosixPath", "pathlib.PurePosixPath"})
 _IDENTITY = {"builtins.str", "os.fspath", "os.path.abspath", "os.path.normpath", "os.path.expanduser",
              "os.path.realpath", "os.path.expandvars", "posixpath.normpath", "posixpath.abspath"}
@@ -172,7 +173,7 @@ class PathTracker(TextBuilding):
         if isinstance(sym, ir.Attr):
             return self._attribute(func_id, sym, at, depth)
         if isinstance(sym, ir.Item):
-            return self._item(func_id, sym)
+            return self._item(func_id, sym, depth)
         if isinstance(sym, ir.Param):
             return self._param(sym, depth)
         if isinstance(sym, ir.Imported) and sym.name:
@@ -301,10 +302,15 @@ class PathTracker(TextBuilding):
                     options.setdefault(name, (fn.id, event, keywords["default"]))
         return options
 
-    def _item(self, func_id: str, sym: ir.Item) -> PathValue:
+    def _item(self, func_id: str, sym: ir.Item, depth: int) -> PathValue:
         if isinstance(sym.key, ir.Const) and isinstance(sym.key.value, str) and self.qualname(sym.base) == "os.environ":
             return (Possible((Piece(env=sym.key.value),), (Point(func_id, None, f"reads ${sym.key.value}"),)),)
-        return ()
+        # `commands[0]` of `commands = ["python -m pkg.train --lr " + str(lr) for lr in grid]`: an item is what
+        # the comprehension makes each of (DomainBed's sweep, triage DI)
+        held = [b.value for b in self.resolver.binding_scope(sym.base.name, sym.base.scope)[1] if b.kind == "assign"] \
+            if isinstance(sym.base, ir.Name) else [sym.base]
+        return tuple(p for value in held if isinstance(value, ir.Opaque) and value.kind in _COMPREHENSIONS and value.reads
+                     for p in self.value(written_in(value) or func_id, value.reads[0], None, depth + 1))
 
     def _param(self, sym: ir.Param, depth: int) -> PathValue:
         fn = self.functions[sym.func_id]

@@ -241,6 +241,15 @@ def launch(jobs):
 launch([Job(lr) for lr in (0.1, 0.01)])
 """, "a command joined into an attribute in __init__ (DomainBed's sweep; triage DI)", name="sweep.py",
             files={"pkg/__init__.py": "", "pkg/train.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
+    Example("""
+import subprocess
+
+commands = ["python -m pkg.train --lr " + str(lr) for lr in (0.1, 0.01)]
+for command in commands:
+    # expect: SIG010
+    subprocess.call(command, shell=True)
+""", "commands a comprehension builds from its own loop variable", name="grid.py",
+            files={"pkg/__init__.py": "", "pkg/train.py": "for batch in loader:\n    model(batch).backward()\n    optimizer.step()\n"}),
 )
 
 
