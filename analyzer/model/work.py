@@ -185,8 +185,16 @@ class WorkFinder(StepCalls):
         return [*(t.func_id for t in self.graph.targets(func_id, site) if t.func_id), *self.graph.run_now(func_id, site)]
 
     def iterates_data(self, sym: ir.Sym) -> bool:
-        """Whether a loop over this goes over data: a loader, a dataset (knowledge's data names)."""
-        return any(self.knowledge.data.find(name) for name in _names_in(sym))
+        """Whether a loop over this goes over data: a loader, a dataset (knowledge's data names),
+        also through a variable it was bound to (`pbar = tqdm(loader)`, yolov9's validation)."""
+        return any(self.knowledge.data.find(name) for name in self._iterated_names(sym, 2))
+
+    def _iterated_names(self, sym: ir.Sym, hops: int) -> list[str]:
+        names = _names_in(sym)
+        if hops and isinstance(sym, ir.Name):
+            for binding in self.graph.resolver.binding_scope(sym.name, sym.scope)[1]:
+                names += self._iterated_names(binding.value, hops - 1) if binding.kind == "assign" else []
+        return names
 
     def in_order(self, start: str, within: frozenset[str] | None = None, limit: int = 50_000,
                  runs: Callable[[str], bool] | None = None) -> Iterator[tuple[tuple[Step, ...], str, ir.Event]]:
