@@ -17,12 +17,13 @@ from pathlib import Path, PurePosixPath
 
 from sigcheck.loading.sources import SourceFile, folders_up
 
-_PIN_FILES = ("requirements*.txt", "requirements/*.txt", "environment*.yml", "environment*.yaml", "conda*.yml",
+# `requirement*.txt`: also the singular `requirement.txt` (microsoft/LoRA's; triage DM)
+_PIN_FILES = ("requirement*.txt", "requirements/*.txt", "environment*.yml", "environment*.yaml", "conda*.yml",
               "conda*.yaml", "pyproject.toml", "setup.py", "setup.cfg",
               # an image's `RUN pip install pytorch-lightning==1.8.6` (flash-attention's training/Dockerfile)
               "Dockerfile", "Dockerfile.*", "*.Dockerfile", "*.dockerfile")
-_USUAL_NAMES = ("requirements.txt", "environment.yml", "environment.yaml", "pyproject.toml", "setup.py", "setup.cfg",
-                "Dockerfile")
+_USUAL_NAMES = ("requirements.txt", "requirement.txt", "environment.yml", "environment.yaml", "pyproject.toml", "setup.py",
+                "setup.cfg", "Dockerfile")
 _MAX_BYTES = 1_000_000
 _CLAUSE = re.compile(r"\s*(===|==|~=|<=|>=|!=|<|>|=)\s*([0-9][\w.*+!-]*)")
 # base images whose tag is a package's version: `FROM pytorch/pytorch:1.7.1-cuda11.0-cudnn8-runtime`

@@ -37,7 +37,9 @@ def test_pins_from_each_kind_of_environment_file(tmp_path):
         "c/pyproject.toml": "[project]\ndependencies = [\"lightning>=2.1\", \"pytorch-lightning-bolts==0.3\"]\n",
         "d/requirements.txt": "lightning-utilities==0.3\nlightning @ git+https://github.com/Lightning-AI/lightning\n",
         "e/Dockerfile": "FROM nvcr.io/nvidia/pytorch:22.12-py3\nRUN pip install pytorch-lightning==1.8.6 hydra-core\n",
+        "f/requirement.txt": "torch==1.7.1\npytorch-lightning==1.2.0\n",  # microsoft/LoRA's singular name
     })
+    assert pins.below(tmp_path / "f/train.py", LIGHTNING, "2.0") == "pytorch-lightning==1.2.0 in f/requirement.txt"
     assert pins.below(tmp_path / "ldm/main.py", LIGHTNING, "2.0") == "pytorch-lightning==1.4.2 in ldm/environment.yaml"
     assert pins.below(tmp_path / "a/train.py", LIGHTNING, "2.0") == "pytorch-lightning<1.6 in a/requirements/base.txt"
     assert pins.below(tmp_path / "b/train.py", LIGHTNING, "2.0") == "lightning~=1.9.0 in b/setup.py"
