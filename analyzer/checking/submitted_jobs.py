@@ -72,6 +72,8 @@ def keeps_its_work(analysis: "Analysis", job: SubmittedJob) -> bool:
     """Whether a stop of the job keeps its work: a SIGTERM handler of the job's own (it replaces
     the library's, installed before the callable runs), or a requeue hook that saves or may (a
     library base's, which carries the callable's state into the next job)."""
-    if job.inherited or any(r.handles_sigterm and r.func_id in job.run for r in analysis.registrations):
+    # a module the job imports runs without its `if __name__ == "__main__":` block (ConvNeXt's main.py; triage DL)
+    if job.inherited or any(r.handles_sigterm and r.func_id in job.run and r.site.index not in analysis.graph.main_block(r.func_id)
+                            for r in analysis.registrations):
         return True
     return job.hook is not None and analysis.saves.reach_save([job.hook]) is not None

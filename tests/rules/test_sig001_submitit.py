@@ -72,6 +72,19 @@ def test_a_submitted_job_with_a_handler_of_its_own_is_not_reported(run_sigcheck)
     assert [d.code for d in run_sigcheck(files, ["."]).diagnostics] == []
 
 
+def test_a_handler_the_script_registers_under_its_main_guard_is_not_the_job_s(run_sigcheck):
+    """ConvNeXt's run_with_submitit.py imports main.py and calls its main(): a handler main.py
+    registers in its `if __name__ == "__main__":` block never runs in the job (triage DL)."""
+    train = "import signal, sys\n" + TRAIN + ("\n\ndef save_and_exit(signum, frame):\n"
+                                              "    torch.save(model.state_dict(), 'stopped.pt')\n    sys.exit(0)\n\n\n"
+                                              "if __name__ == '__main__':\n    signal.signal(signal.SIGTERM, save_and_exit)\n"
+                                              "    main({'epochs': 10})\n")
+    launch = LAUNCH.format(checkpoint="        pass").replace("        main(self.args)", "        import train\n        train.main(self.args)")
+    assert "import train\n" in launch
+    files = {"train.py": train, "launch.py": launch}
+    assert [(d.code, d.path) for d in run_sigcheck(files, ["launch.py"]).diagnostics] == [("SIG001", "train.py")]
+
+
 def test_a_submitted_function_has_no_checkpoint_to_call(run_sigcheck):
     launch = ("import submitit\nfrom train import main\n\nif __name__ == '__main__':\n"
               "    executor = submitit.AutoExecutor(folder='logs')\n    executor.submit(main, {'epochs': 100})\n")
